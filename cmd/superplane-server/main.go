@@ -1,0 +1,294 @@
+// Command superplane-server is the SuperPlane control plane: it serves the
+// v1 REST API over an embedded SQLite database or PostgreSQL, and manages API
+// tokens and encryption keys.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/superplane/terraform-provider-superplane/internal/api"
+	"github.com/superplane/terraform-provider-superplane/internal/keyring"
+	"github.com/superplane/terraform-provider-superplane/internal/server"
+	"github.com/superplane/terraform-provider-superplane/internal/store"
+)
+
+// version is set by the release build.
+var version = "dev"
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr, os.Getenv); err != nil {
+		fmt.Fprintln(os.Stderr, "superplane-server:", err)
+		os.Exit(1)
+	}
+}
+
+const usage = `usage:
+  superplane-server serve [--listen ADDR] [--data-dir DIR] [--database-url URL] [--encryption-keys-file FILE]
+  superplane-server token create --org NAME --role owner|admin|viewer [--user EMAIL] [--data-dir DIR] [--database-url URL]
+  superplane-server keys rotate [--rewrap-only] [--data-dir DIR] [--database-url URL] [--encryption-keys-file FILE]
+  superplane-server version
+
+Every flag has an environment variable: SUPERPLANE_LISTEN (default 127.0.0.1:8000),
+SUPERPLANE_DATA_DIR (default ./.superplane), SUPERPLANE_DATABASE_URL (default: SQLite in the
+data dir; postgres://... selects PostgreSQL), SUPERPLANE_ENCRYPTION_KEYS (id:base64,...; first
+is active) or SUPERPLANE_ENCRYPTION_KEYS_FILE.
+`
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return errors.New("a command is required")
+	}
+	switch {
+	case args[0] == "serve":
+		return serve(ctx, args[1:], stderr, getenv)
+	case args[0] == "token" && len(args) > 1 && args[1] == "create":
+		return tokenCreate(ctx, args[2:], stdout, stderr, getenv)
+	case args[0] == "keys" && len(args) > 1 && args[1] == "rotate":
+		return keysRotate(ctx, args[2:], stdout, stderr, getenv)
+	case args[0] == "version":
+		fmt.Fprintln(stdout, version)
+		return nil
+	case args[0] == "help" || args[0] == "-h" || args[0] == "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	fmt.Fprint(stderr, usage)
+	return fmt.Errorf("unknown command %q", strings.Join(args, " "))
+}
+
+// config holds what every command needs to reach the data.
+type config struct {
+	listen, dataDir, databaseURL, keysFile string
+}
+
+func (c *config) bind(fs *flag.FlagSet, getenv func(string) string, withListen bool) {
+	def := func(name, fallback string) string {
+		if v := getenv(name); v != "" {
+			return v
+		}
+		return fallback
+	}
+	if withListen {
+		fs.StringVar(&c.listen, "listen", def("SUPERPLANE_LISTEN", "127.0.0.1:8000"), "address to listen on")
+	}
+	fs.StringVar(&c.dataDir, "data-dir", def("SUPERPLANE_DATA_DIR", ".superplane"), "directory for the embedded database and generated keys")
+	fs.StringVar(&c.databaseURL, "database-url", getenv("SUPERPLANE_DATABASE_URL"), "database URL (default: SQLite in the data dir; postgres://... for PostgreSQL)")
+	fs.StringVar(&c.keysFile, "encryption-keys-file", getenv("SUPERPLANE_ENCRYPTION_KEYS_FILE"), "file of encryption keys (id:base64, first is active)")
+}
+
+func (c *config) isPostgres() bool {
+	return strings.HasPrefix(c.databaseURL, "postgres://") || strings.HasPrefix(c.databaseURL, "postgresql://")
+}
+
+func (c *config) openStore(ctx context.Context) (store.Store, error) {
+	url := c.databaseURL
+	if url == "" {
+		if err := os.MkdirAll(c.dataDir, 0o700); err != nil {
+			return nil, err
+		}
+		url = filepath.Join(c.dataDir, "superplane.db")
+	}
+	return store.Open(ctx, url)
+}
+
+// keys loads the keyring: from SUPERPLANE_ENCRYPTION_KEYS, from a key file,
+// or (embedded database only) from a key file generated in the data dir.
+// There is no way to run without encryption.
+func (c *config) keys(getenv func(string) string, log *slog.Logger, generate bool) (*server.KeySource, error) {
+	if spec := getenv("SUPERPLANE_ENCRYPTION_KEYS"); spec != "" {
+		ring, err := keyring.Parse(spec)
+		if err != nil {
+			return nil, fmt.Errorf("SUPERPLANE_ENCRYPTION_KEYS: %w", err)
+		}
+		return server.StaticKeys(ring), nil
+	}
+	if c.keysFile != "" {
+		return server.FileKeys(c.keysFile)
+	}
+	if c.isPostgres() {
+		return nil, errors.New("refusing to start: with PostgreSQL, set SUPERPLANE_ENCRYPTION_KEYS or SUPERPLANE_ENCRYPTION_KEYS_FILE (every replica needs the same keys)")
+	}
+	c.keysFile = filepath.Join(c.dataDir, "encryption.keys")
+	if generate {
+		created, err := keyring.EnsureFile(c.keysFile)
+		if err != nil {
+			return nil, err
+		}
+		if created {
+			log.Warn("no encryption keys configured: generated a key file in the data dir; back it up, without it the secrets cannot be read",
+				slog.String("file", c.keysFile))
+		}
+	}
+	return server.FileKeys(c.keysFile)
+}
+
+func newLogger(w io.Writer) *slog.Logger {
+	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: slog.LevelInfo}))
+}
+
+func serve(ctx context.Context, args []string, stderr io.Writer, getenv func(string) string) error {
+	var c config
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	c.bind(fs, getenv, true)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	log := newLogger(stderr)
+	if c.databaseURL == "" {
+		if err := os.MkdirAll(c.dataDir, 0o700); err != nil {
+			return err
+		}
+	}
+	ks, err := c.keys(getenv, log, true)
+	if err != nil {
+		return err
+	}
+	st, err := c.openStore(ctx)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+
+	ln, err := net.Listen("tcp", c.listen)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{
+		Handler:           server.New(st, ks, log),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	log.Info("superplane-server listening", slog.String("addr", ln.Addr().String()),
+		slog.String("version", version), slog.Bool("postgres", c.isPostgres()),
+		slog.String("active_key", ks.Keyring().ActiveID()))
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	return srv.Shutdown(shutdownCtx)
+}
+
+func tokenCreate(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
+	var c config
+	var org, role, email string
+	fs := flag.NewFlagSet("token create", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	c.bind(fs, getenv, false)
+	fs.StringVar(&org, "org", "", "organization name (created when missing)")
+	fs.StringVar(&role, "role", "", "owner, admin or viewer")
+	fs.StringVar(&email, "user", "", "user email (created when missing; default admin@<org>)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if !validName(org) {
+		return errors.New("--org is required: 1-128 letters, digits, '-', '_' or '.'")
+	}
+	switch role {
+	case api.RoleOwner, api.RoleAdmin, api.RoleViewer:
+	default:
+		return errors.New("--role must be owner, admin or viewer")
+	}
+	if email == "" {
+		email = "admin@" + org
+	}
+	st, err := c.openStore(ctx)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	o, err := st.EnsureOrganization(ctx, org)
+	if err != nil {
+		return err
+	}
+	u, err := st.EnsureUser(ctx, o.ID, email)
+	if err != nil {
+		return err
+	}
+	token, hash, err := server.NewToken()
+	if err != nil {
+		return err
+	}
+	if err := st.CreateToken(ctx, store.Token{Hash: hash, UserID: u.ID, OrgID: o.ID, Role: role, CreatedAt: time.Now().UTC().Truncate(time.Microsecond)}); err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, token)
+	return nil
+}
+
+func keysRotate(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
+	var c config
+	var rewrapOnly bool
+	fs := flag.NewFlagSet("keys rotate", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	c.bind(fs, getenv, false)
+	fs.BoolVar(&rewrapOnly, "rewrap-only", false, "do not add a key: rewrap everything under the current active key")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	log := newLogger(stderr)
+	ks, err := c.keys(getenv, log, false)
+	if err != nil {
+		return err
+	}
+	if getenv("SUPERPLANE_ENCRYPTION_KEYS") != "" {
+		// Keys from the environment cannot be changed from here: the operator
+		// puts the new key first on every replica, then runs rotate.
+		rewrapOnly = true
+	}
+	if !rewrapOnly {
+		id, err := keyring.PrependNewKey(c.keysFile)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "new active key %s added to %s\n", id, c.keysFile)
+	}
+	st, err := c.openStore(ctx)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	n, err := server.RotateKeys(ctx, st, ks, log)
+	if err != nil {
+		return fmt.Errorf("after rewrapping %d secrets: %w", n, err)
+	}
+	fmt.Fprintf(stdout, "rewrapped %d secrets under key %s\n", n, ks.Keyring().ActiveID())
+	return nil
+}
+
+func validName(s string) bool {
+	if s == "" || len(s) > 128 {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '.') {
+			return false
+		}
+	}
+	return true
+}

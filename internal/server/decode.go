@@ -1,0 +1,148 @@
+package server
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"reflect"
+	"strings"
+	"unicode"
+)
+
+// maxBodyBytes bounds every API request body.
+const maxBodyBytes = 1 << 20
+
+// decodeBody reads a JSON object into v. The contract accepts snake_case
+// field names as well as lowerCamelCase, and ignores unknown fields. Errors
+// name the field that is wrong.
+func decodeBody(r *http.Request, v any) error {
+	body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, maxBodyBytes))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return tooLarge("request body exceeds %d bytes", maxBodyBytes)
+		}
+		return invalid("cannot read request body")
+	}
+	if len(bytes.TrimSpace(body)) == 0 {
+		return invalid("request body is required")
+	}
+	var raw any
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	if err := dec.Decode(&raw); err != nil {
+		return invalid("request body is not valid JSON: %s", jsonErrorText(err))
+	}
+	if dec.More() {
+		return invalid("request body must hold a single JSON object")
+	}
+	obj, ok := raw.(map[string]any)
+	if !ok {
+		return invalid("request body must be a JSON object")
+	}
+	camelize(obj, reflect.TypeOf(v))
+	norm, err := json.Marshal(obj)
+	if err != nil {
+		return invalid("request body is not valid JSON")
+	}
+	if err := json.Unmarshal(norm, v); err != nil {
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) {
+			field := te.Field
+			if field == "" {
+				field = "body"
+			}
+			return invalid("field %s: expected %s, got %s", field, te.Type.String(), te.Value)
+		}
+		return invalid("request body: %s", jsonErrorText(err))
+	}
+	return nil
+}
+
+func jsonErrorText(err error) string {
+	var se *json.SyntaxError
+	if errors.As(err, &se) {
+		return fmt.Sprintf("%s at offset %d", se.Error(), se.Offset)
+	}
+	return err.Error()
+}
+
+// camelize renames snake_case keys of obj to the lowerCamelCase JSON names
+// of the struct type t, recursing only into struct-typed fields so that the
+// keys of free-form maps (a secret's data) are never touched.
+func camelize(obj map[string]any, t reflect.Type) {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t.Kind() != reflect.Struct {
+		return
+	}
+	fields := map[string]reflect.Type{}
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		name := strings.Split(f.Tag.Get("json"), ",")[0]
+		if name == "" || name == "-" {
+			continue
+		}
+		fields[name] = f.Type
+	}
+	for k, val := range obj {
+		name := k
+		if _, ok := fields[k]; !ok && strings.Contains(k, "_") {
+			if c := snakeToCamel(k); fields[c] != nil {
+				if _, taken := obj[c]; !taken {
+					delete(obj, k)
+					obj[c] = val
+					name = c
+				}
+			}
+		}
+		ft, ok := fields[name]
+		if !ok {
+			continue
+		}
+		for ft.Kind() == reflect.Pointer || ft.Kind() == reflect.Slice {
+			ft = ft.Elem()
+		}
+		if ft.Kind() != reflect.Struct {
+			continue
+		}
+		switch child := val.(type) {
+		case map[string]any:
+			camelize(child, ft)
+		case []any:
+			for _, item := range child {
+				if m, ok := item.(map[string]any); ok {
+					camelize(m, ft)
+				}
+			}
+		}
+	}
+}
+
+func snakeToCamel(s string) string {
+	var b strings.Builder
+	up := false
+	for _, r := range s {
+		if r == '_' {
+			up = true
+			continue
+		}
+		if up {
+			b.WriteRune(unicode.ToUpper(r))
+			up = false
+		} else {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}

@@ -1,0 +1,279 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"maps"
+	"net/http"
+	"slices"
+
+	"github.com/google/uuid"
+	"github.com/superplane/terraform-provider-superplane/internal/api"
+	"github.com/superplane/terraform-provider-superplane/internal/store"
+)
+
+// secretAD is the associated data of a secret's ciphertext. It binds the
+// ciphertext to the secret's immutable id, never to its name, so a rename
+// needs no re-encryption (contract fault 2) and a ciphertext copied to
+// another row does not open.
+func secretAD(id string) []byte { return []byte("superplane/secret/" + id) }
+
+func secretToAPI(sec store.Secret) api.Secret {
+	created, updated := sec.CreatedAt, sec.UpdatedAt
+	data := make(map[string]string, len(sec.Keys))
+	for _, k := range sec.Keys {
+		data[k] = api.RedactedValue
+	}
+	provider := sec.Provider
+	if provider == "" {
+		provider = api.ProviderLocal
+	}
+	return api.Secret{
+		Metadata: &api.SecretMetadata{
+			ID:         sec.ID,
+			Name:       sec.Name,
+			DomainType: sec.DomainType,
+			DomainID:   sec.DomainID,
+			CreatedAt:  &created,
+			UpdatedAt:  &updated,
+			Version:    sec.Version,
+		},
+		Spec: &api.SecretSpec{Provider: provider, Local: &api.SecretLocal{Data: data}},
+	}
+}
+
+// resolveDomain turns the request's domainType and domainId (an id or a
+// name) into the stored domain type and id, within the caller's organization.
+func (s *Server) resolveDomain(ctx context.Context, p store.Principal, domainType, domainID string) (string, string, error) {
+	switch domainType {
+	case api.DomainTypeOrganization:
+		if domainID != "" && domainID != p.Organization.ID && domainID != p.Organization.Name {
+			return "", "", notFound("organization %q not found", domainID)
+		}
+		return store.DomainOrganization, p.Organization.ID, nil
+	case api.DomainTypeCanvas:
+		if domainID == "" {
+			return "", "", invalid("domainId is required with DOMAIN_TYPE_CANVAS: a canvas id or name")
+		}
+		c, err := s.store.FindCanvas(ctx, p.Organization.ID, domainID)
+		if err != nil {
+			return "", "", err
+		}
+		return store.DomainCanvas, c.ID, nil
+	case "", api.DomainTypeUnspecified:
+		return "", "", invalid("domainType is required: DOMAIN_TYPE_ORGANIZATION or DOMAIN_TYPE_CANVAS")
+	default:
+		return "", "", invalid("domainType %q is not one of DOMAIN_TYPE_ORGANIZATION, DOMAIN_TYPE_CANVAS", domainType)
+	}
+}
+
+// queryDomain reads domainType and domainId from the query string, in
+// lowerCamelCase or snake_case.
+func queryDomain(r *http.Request) (string, string) {
+	q := r.URL.Query()
+	dt, did := q.Get("domainType"), q.Get("domainId")
+	if dt == "" {
+		dt = q.Get("domain_type")
+	}
+	if did == "" {
+		did = q.Get("domain_id")
+	}
+	return dt, did
+}
+
+func (s *Server) listSecrets(w http.ResponseWriter, r *http.Request, p store.Principal) error {
+	qt, qid := queryDomain(r)
+	dt, did, err := s.resolveDomain(r.Context(), p, qt, qid)
+	if err != nil {
+		return err
+	}
+	secs, err := s.store.ListSecrets(r.Context(), p.Organization.ID, dt, did)
+	if err != nil {
+		return err
+	}
+	out := api.ListSecretsResponse{Secrets: make([]api.Secret, 0, len(secs))}
+	for _, sec := range secs {
+		out.Secrets = append(out.Secrets, secretToAPI(sec))
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+func (s *Server) describeSecret(w http.ResponseWriter, r *http.Request, p store.Principal) error {
+	qt, qid := queryDomain(r)
+	dt, did, err := s.resolveDomain(r.Context(), p, qt, qid)
+	if err != nil {
+		return err
+	}
+	sec, err := s.store.FindSecret(r.Context(), p.Organization.ID, dt, did, r.PathValue("idOrName"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, api.SecretResponse{Secret: ptr(secretToAPI(sec))})
+	return nil
+}
+
+func (s *Server) deleteSecret(w http.ResponseWriter, r *http.Request, p store.Principal) error {
+	qt, qid := queryDomain(r)
+	dt, did, err := s.resolveDomain(r.Context(), p, qt, qid)
+	if err != nil {
+		return err
+	}
+	if err := s.store.DeleteSecret(r.Context(), p.Organization.ID, dt, did, r.PathValue("idOrName")); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, api.Empty{})
+	return nil
+}
+
+func validateProvider(spec *api.SecretSpec) error {
+	if spec == nil || spec.Provider == "" || spec.Provider == api.ProviderLocal {
+		return nil
+	}
+	return invalid("secret.spec.provider %q is not supported: use PROVIDER_LOCAL", spec.Provider)
+}
+
+func (s *Server) createSecret(w http.ResponseWriter, r *http.Request, p store.Principal) error {
+	var req api.CreateSecretRequest
+	if err := decodeBody(r, &req); err != nil {
+		return err
+	}
+	if req.Secret == nil || req.Secret.Metadata == nil {
+		return invalid("secret.metadata.name is required")
+	}
+	if err := validateName("secret.metadata.name", req.Secret.Metadata.Name); err != nil {
+		return err
+	}
+	if err := validateProvider(req.Secret.Spec); err != nil {
+		return err
+	}
+	data := map[string]string{}
+	if req.Secret.Spec != nil && req.Secret.Spec.Local != nil && req.Secret.Spec.Local.Data != nil {
+		data = req.Secret.Spec.Local.Data
+	}
+	if err := validateSecretData("secret.spec.local.data", data); err != nil {
+		return err
+	}
+	dt, did, err := s.resolveDomain(r.Context(), p, req.DomainType, req.DomainID)
+	if err != nil {
+		return err
+	}
+	now := s.timestamp()
+	sec := store.Secret{
+		ID:         uuid.NewString(),
+		OrgID:      p.Organization.ID,
+		DomainType: dt,
+		DomainID:   did,
+		Name:       req.Secret.Metadata.Name,
+		Provider:   api.ProviderLocal,
+		Version:    1,
+		CreatedBy:  p.User.ID,
+		CreatedAt:  now,
+		UpdatedAt:  now,
+	}
+	if err := s.sealData(&sec, data); err != nil {
+		return err
+	}
+	if err := s.store.CreateSecret(r.Context(), sec); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, api.SecretResponse{Secret: ptr(secretToAPI(sec))})
+	return nil
+}
+
+// sealData encrypts data into sec with a fresh data key.
+func (s *Server) sealData(sec *store.Secret, data map[string]string) error {
+	plain, err := json.Marshal(data)
+	if err != nil {
+		return err
+	}
+	blob, keyID, err := s.keys.Seal(plain, secretAD(sec.ID))
+	clear(plain)
+	if err != nil {
+		return err
+	}
+	sec.Ciphertext, sec.KeyID = blob, keyID
+	sec.Keys = slices.Sorted(maps.Keys(data))
+	return nil
+}
+
+// openData decrypts a secret's data. It is the only way back to plaintext.
+func (s *Server) openData(sec store.Secret) (map[string]string, error) {
+	plain, err := s.keys.Open(sec.Ciphertext, secretAD(sec.ID))
+	if err != nil {
+		return nil, err
+	}
+	defer clear(plain)
+	data := map[string]string{}
+	if err := json.Unmarshal(plain, &data); err != nil {
+		return nil, err
+	}
+	return data, nil
+}
+
+// updateSecret serves PATCH /api/v1/secrets/{idOrName}. A present
+// spec.local.data replaces the whole map (v1 semantics); an absent spec
+// keeps the data and changes only the metadata. The version moves only when
+// the data really changes, so clients can detect changes made elsewhere.
+func (s *Server) updateSecret(w http.ResponseWriter, r *http.Request, p store.Principal) error {
+	var req api.UpdateSecretRequest
+	if err := decodeBody(r, &req); err != nil {
+		return err
+	}
+	if req.Secret == nil {
+		return invalid("secret is required")
+	}
+	newName := ""
+	if req.Secret.Metadata != nil && req.Secret.Metadata.Name != "" {
+		newName = req.Secret.Metadata.Name
+		if err := validateName("secret.metadata.name", newName); err != nil {
+			return err
+		}
+	}
+	if err := validateProvider(req.Secret.Spec); err != nil {
+		return err
+	}
+	var data map[string]string
+	if req.Secret.Spec != nil && req.Secret.Spec.Local != nil {
+		data = req.Secret.Spec.Local.Data
+		if data == nil {
+			data = map[string]string{}
+		}
+		if err := validateSecretData("secret.spec.local.data", data); err != nil {
+			return err
+		}
+	}
+	dtype, did := req.DomainType, req.DomainID
+	if dtype == "" {
+		dtype, did = queryDomain(r)
+	}
+	dt, did, err := s.resolveDomain(r.Context(), p, dtype, did)
+	if err != nil {
+		return err
+	}
+	now := s.timestamp()
+	sec, err := s.store.UpdateSecret(r.Context(), p.Organization.ID, dt, did, r.PathValue("idOrName"), func(sec *store.Secret) error {
+		if newName != "" && newName != sec.Name {
+			sec.Name = newName
+			sec.UpdatedAt = now
+		}
+		if data == nil {
+			return nil
+		}
+		// An unreadable old value (its key is gone) is simply replaced.
+		if old, err := s.openData(*sec); err == nil && maps.Equal(old, data) {
+			return nil
+		}
+		if err := s.sealData(sec, data); err != nil {
+			return err
+		}
+		sec.Version++
+		sec.UpdatedAt = now
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, api.SecretResponse{Secret: ptr(secretToAPI(sec))})
+	return nil
+}

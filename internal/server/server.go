@@ -1,0 +1,213 @@
+// Package server serves the SuperPlane v1 REST contract over the store. It
+// owns routing, authentication, authorization, validation and the encryption
+// of secret values (through a KeySource) before they reach the store.
+package server
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"regexp"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"github.com/superplane/terraform-provider-superplane/internal/api"
+	"github.com/superplane/terraform-provider-superplane/internal/store"
+)
+
+// Server is the control plane's HTTP API.
+type Server struct {
+	store store.Store
+	keys  *KeySource
+	log   *slog.Logger
+	now   func() time.Time
+	mux   *http.ServeMux
+}
+
+// New returns a server over st that seals secrets with keys and logs to log.
+func New(st store.Store, keys *KeySource, log *slog.Logger) *Server {
+	s := &Server{store: st, keys: keys, log: log, now: time.Now, mux: http.NewServeMux()}
+	s.routes()
+	return s
+}
+
+func (s *Server) routes() {
+	s.mux.HandleFunc("GET /health", s.health)
+
+	s.handle("GET /api/v1/me", s.me)
+
+	s.handle("GET /api/v1/canvases", s.listCanvases)
+	s.handle("POST /api/v1/canvases", s.createCanvas)
+	s.handle("GET /api/v1/canvases/{idOrName}", s.describeCanvas)
+	s.handle("PATCH /api/v1/canvases/{idOrName}", s.updateCanvas)
+	s.handle("DELETE /api/v1/canvases/{idOrName}", s.deleteCanvas)
+
+	s.handle("GET /api/v1/secrets", s.listSecrets)
+	s.handle("POST /api/v1/secrets", s.createSecret)
+	s.handle("GET /api/v1/secrets/{idOrName}", s.describeSecret)
+	s.handle("PATCH /api/v1/secrets/{idOrName}", s.updateSecret)
+	s.handle("DELETE /api/v1/secrets/{idOrName}", s.deleteSecret)
+
+	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		s.writeError(w, r, notFound("no route for %s %s", r.Method, r.URL.Path))
+	})
+}
+
+// handlerFunc is an authenticated API handler; a returned error becomes the
+// contract's error body.
+type handlerFunc func(w http.ResponseWriter, r *http.Request, p store.Principal) error
+
+// handle registers an authenticated route. Writes (anything but GET) need
+// the owner or admin role.
+func (s *Server) handle(pattern string, h handlerFunc) {
+	write := !strings.HasPrefix(pattern, "GET ")
+	s.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+		p, err := s.authenticate(r)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		if lw, ok := w.(*logWriter); ok {
+			lw.userID = p.User.ID
+		}
+		if write && p.Role != api.RoleOwner && p.Role != api.RoleAdmin {
+			s.writeError(w, r, forbidden("role %s may not %s %s", p.Role, r.Method, r.URL.Path))
+			return
+		}
+		if err := h(w, r, p); err != nil {
+			s.writeError(w, r, err)
+		}
+	})
+}
+
+// TokenPrefix starts every API token, so a leaked one is easy to recognise.
+const TokenPrefix = "spt_"
+
+// NewToken returns a new random API token and the hash under which it is
+// stored. The token itself is never stored.
+func NewToken() (token string, hash []byte, err error) {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return "", nil, err
+	}
+	token = TokenPrefix + base64.RawURLEncoding.EncodeToString(b)
+	return token, HashToken(token), nil
+}
+
+// HashToken is how tokens are stored and looked up.
+func HashToken(token string) []byte {
+	h := sha256.Sum256([]byte(token))
+	return h[:]
+}
+
+func (s *Server) authenticate(r *http.Request) (store.Principal, error) {
+	h := r.Header.Get("Authorization")
+	scheme, token, ok := strings.Cut(h, " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "" {
+		return store.Principal{}, unauthenticated("missing bearer token")
+	}
+	p, err := s.store.FindPrincipal(r.Context(), HashToken(strings.TrimSpace(token)))
+	if err != nil {
+		if isNotFound(err) {
+			return store.Principal{}, unauthenticated("invalid token")
+		}
+		return store.Principal{}, err
+	}
+	return p, nil
+}
+
+func (s *Server) health(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if err := s.store.Ping(ctx); err != nil {
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "database unavailable"})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+func (s *Server) me(w http.ResponseWriter, r *http.Request, p store.Principal) error {
+	created := p.User.CreatedAt
+	writeJSON(w, http.StatusOK, api.Me{
+		ID:               p.User.ID,
+		Email:            p.User.Email,
+		OrganizationID:   p.Organization.ID,
+		CreatedAt:        &created,
+		HasToken:         true,
+		OrganizationName: p.Organization.Name,
+		Role:             p.Role,
+	})
+	return nil
+}
+
+// ServeHTTP adds a request id, recovers from panics (no input may take the
+// process down) and logs one line per request: never a body, header value
+// or query string, so neither secret values nor tokens reach the log.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	id := r.Header.Get("X-Request-Id")
+	if !requestIDPattern.MatchString(id) {
+		id = newRequestID()
+	}
+	r = r.WithContext(context.WithValue(r.Context(), requestIDKey{}, id))
+	lw := &logWriter{ResponseWriter: w, status: http.StatusOK}
+	lw.Header().Set("X-Request-Id", id)
+	defer func() {
+		if v := recover(); v != nil {
+			s.log.ErrorContext(r.Context(), "panic in handler", slog.String("request_id", id),
+				slog.String("panic", fmt.Sprint(v)), slog.String("stack", string(debug.Stack())))
+			if !lw.wrote {
+				s.writeError(lw, r, fmt.Errorf("panic"))
+			}
+		}
+		s.log.InfoContext(r.Context(), "request",
+			slog.String("request_id", id),
+			slog.String("method", r.Method),
+			slog.String("path", r.URL.Path),
+			slog.Int("status", lw.status),
+			slog.String("user_id", lw.userID),
+			slog.Duration("duration", time.Since(start)))
+	}()
+	s.mux.ServeHTTP(lw, r)
+}
+
+var requestIDPattern = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
+
+type requestIDKey struct{}
+
+func requestID(ctx context.Context) string {
+	id, _ := ctx.Value(requestIDKey{}).(string)
+	return id
+}
+
+func newRequestID() string {
+	b := make([]byte, 8)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+type logWriter struct {
+	http.ResponseWriter
+	status int
+	wrote  bool
+	userID string
+}
+
+func (w *logWriter) WriteHeader(status int) {
+	if !w.wrote {
+		w.status = status
+		w.wrote = true
+	}
+	w.ResponseWriter.WriteHeader(status)
+}
+
+func (w *logWriter) Write(b []byte) (int, error) {
+	w.wrote = true
+	return w.ResponseWriter.Write(b)
+}
