@@ -1,0 +1,162 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+func envFrom(m map[string]string) func(string) string {
+	return func(k string) string { return m[k] }
+}
+
+// TestServeTokenRotate runs the commands as a user would: serve on the
+// embedded database with no keys configured, create a token, use it, rotate.
+func TestServeTokenRotate(t *testing.T) {
+	dir := t.TempDir()
+	env := envFrom(map[string]string{"SUPERPLANE_DATA_DIR": dir, "SUPERPLANE_LISTEN": "127.0.0.1:0"})
+	ctx, cancel := context.WithCancel(context.Background())
+	logs := &lockedBuffer{}
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, []string{"serve"}, os.Stdout, logs, env) }()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("serve: %v", err)
+		}
+	}()
+
+	addrRe := regexp.MustCompile(`"addr":"([^"]+)"`)
+	var addr string
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline) && addr == ""; time.Sleep(20 * time.Millisecond) {
+		if m := addrRe.FindStringSubmatch(logs.String()); m != nil {
+			addr = m[1]
+		}
+	}
+	if addr == "" {
+		t.Fatalf("server did not report its address: %s", logs.String())
+	}
+	if !strings.Contains(logs.String(), "generated a key file") {
+		t.Error("no warning about the generated key file")
+	}
+	fi, err := os.Stat(filepath.Join(dir, "encryption.keys"))
+	if err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("generated key file: %v %v", fi, err)
+	}
+
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"token", "create", "--org", "acme", "--role", "owner", "--user", "me@example.com"}, &out, os.Stderr, env); err != nil {
+		t.Fatal(err)
+	}
+	token := strings.TrimSpace(out.String())
+	if !strings.HasPrefix(token, "spt_") || strings.Contains(token, "\n") {
+		t.Fatalf("token create must print only the token, got %q", out.String())
+	}
+
+	req, _ := http.NewRequest("POST", "http://"+addr+"/api/v1/secrets", strings.NewReader(
+		`{"domainType":"DOMAIN_TYPE_ORGANIZATION","secret":{"metadata":{"name":"s"},"spec":{"local":{"data":{"k":"rotate-me"}}}}}`))
+	req.Header.Set("Authorization", "Bearer "+token)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != 200 {
+		t.Fatalf("create secret with the new token: %d", res.StatusCode)
+	}
+
+	out.Reset()
+	if err := run(context.Background(), []string{"keys", "rotate"}, &out, os.Stderr, env); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "rewrapped 1 secrets") {
+		t.Fatalf("rotate output: %s", out.String())
+	}
+	keys, _ := os.ReadFile(filepath.Join(dir, "encryption.keys"))
+	if n := len(strings.Fields(strings.ReplaceAll(string(keys), ",", " "))); n != 2 {
+		t.Fatalf("key file after rotate holds %d keys, want 2", n)
+	}
+
+	// The running server reads the rotated secret: an update with the same
+	// data is recognised as no change (version stays 1), which needs the old
+	// value to open under the new key.
+	req, _ = http.NewRequest("PATCH", "http://"+addr+"/api/v1/secrets/s?domainType=DOMAIN_TYPE_ORGANIZATION", strings.NewReader(
+		`{"secret":{"spec":{"local":{"data":{"k":"rotate-me"}}}}}`))
+	req.Header.Set("Authorization", "Bearer "+token)
+	res, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var body struct {
+		Secret struct{ Metadata struct{ Version int } }
+	}
+	_ = json.NewDecoder(res.Body).Decode(&body)
+	res.Body.Close()
+	if res.StatusCode != 200 || body.Secret.Metadata.Version != 1 {
+		t.Fatalf("after rotation: status %d version %d", res.StatusCode, body.Secret.Metadata.Version)
+	}
+	if strings.Contains(logs.String(), token) || strings.Contains(logs.String(), "rotate-me") {
+		t.Fatal("server log contains the token or a secret value")
+	}
+}
+
+func TestCommandErrors(t *testing.T) {
+	dir := t.TempDir()
+	env := envFrom(map[string]string{"SUPERPLANE_DATA_DIR": dir})
+	cases := []struct {
+		args []string
+		env  map[string]string
+		want string
+	}{
+		{[]string{}, nil, "command is required"},
+		{[]string{"launch"}, nil, "unknown command"},
+		{[]string{"token", "create", "--role", "owner"}, nil, "--org"},
+		{[]string{"token", "create", "--org", "a/b", "--role", "owner"}, nil, "--org"},
+		{[]string{"token", "create", "--org", "acme", "--role", "god"}, nil, "--role"},
+		{[]string{"serve", "--database-url", "postgres://u@127.0.0.1:1/db"}, nil, "SUPERPLANE_ENCRYPTION_KEYS"},
+		{[]string{"serve", "--listen", "127.0.0.1:0"}, map[string]string{"SUPERPLANE_ENCRYPTION_KEYS": "k1:short", "SUPERPLANE_DATA_DIR": dir}, "SUPERPLANE_ENCRYPTION_KEYS"},
+	}
+	for i, tc := range cases {
+		t.Run(fmt.Sprint(i), func(t *testing.T) {
+			e := env
+			if tc.env != nil {
+				e = envFrom(tc.env)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			err := run(ctx, tc.args, &bytes.Buffer{}, &bytes.Buffer{}, e)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("%v: got %v, want error mentioning %q", tc.args, err, tc.want)
+			}
+			if strings.Contains(fmt.Sprint(err), "short") {
+				t.Fatal("error repeats key material")
+			}
+		})
+	}
+}
