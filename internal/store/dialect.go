@@ -1,0 +1,64 @@
+package store
+
+import (
+	"io/fs"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// dialect is everything that differs between SQLite and PostgreSQL. The SQL
+// of every method and the transactions around it are shared (sql.go), written
+// with "?" placeholders and rebound for drivers that number them.
+type dialect struct {
+	// name appears in error messages.
+	name string
+	// driver is the database/sql driver name.
+	driver string
+	// migrations holds the dialect's NNNN_name.sql files, applied in order.
+	migrations fs.FS
+	// migrationsTable creates the table recording applied migrations.
+	migrationsTable string
+	// migrationLock, when set, runs first in every migration transaction so
+	// that replicas starting at once apply each migration exactly once.
+	migrationLock string
+	// numbered placeholders: $1, $2, ... instead of ?.
+	numbered bool
+	// forUpdate ends a SELECT whose row the same transaction then updates.
+	forUpdate string
+	// encodeTime turns a UTC, microsecond time into a query argument.
+	encodeTime func(time.Time) any
+	// classify tells which constraint, if any, an error reports.
+	classify func(error) violation
+}
+
+// violation is a constraint failure the store turns into a user-facing error.
+type violation int
+
+const (
+	noViolation violation = iota
+	uniqueViolation
+	primaryKeyViolation
+	foreignKeyViolation
+)
+
+// rebind rewrites the "?" placeholders of query for the dialect. None of the
+// store's SQL has a "?" inside a literal, so a plain scan is enough.
+func (d dialect) rebind(query string) string {
+	if !d.numbered {
+		return query
+	}
+	var b strings.Builder
+	b.Grow(len(query) + 16)
+	n := 0
+	for _, r := range query {
+		if r == '?' {
+			n++
+			b.WriteByte('$')
+			b.WriteString(strconv.Itoa(n))
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}

@@ -1,0 +1,63 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"io/fs"
+	"sort"
+	"strings"
+	"time"
+)
+
+// migrate applies the dialect's embedded migrations that the database lacks,
+// in file-name order. Each runs in its own transaction together with its row
+// in schema_migrations, so a migration is applied whole or not at all, and a
+// failure leaves the earlier ones in place for the next start.
+func (s *db) migrate(ctx context.Context) error {
+	names, err := fs.Glob(s.d.migrations, "*.sql")
+	if err != nil {
+		return fmt.Errorf("store: list migrations: %w", err)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		body, err := fs.ReadFile(s.d.migrations, name)
+		if err != nil {
+			return fmt.Errorf("store: read migration %s: %w", name, err)
+		}
+		version := strings.TrimSuffix(name, ".sql")
+		if err := s.inTx(ctx, func(tx *sql.Tx) error {
+			return s.applyMigration(ctx, tx, version, string(body))
+		}); err != nil {
+			return fmt.Errorf("store: migration %s (%s): %w", version, s.d.name, err)
+		}
+	}
+	return nil
+}
+
+func (s *db) applyMigration(ctx context.Context, tx *sql.Tx, version, body string) error {
+	// The lock comes before everything else, schema_migrations' creation
+	// included: two PostgreSQL sessions running CREATE TABLE IF NOT EXISTS at
+	// once can both try to create it.
+	if s.d.migrationLock != "" {
+		if _, err := tx.ExecContext(ctx, s.d.migrationLock); err != nil {
+			return err
+		}
+	}
+	if _, err := tx.ExecContext(ctx, s.d.migrationsTable); err != nil {
+		return err
+	}
+	var applied int
+	if err := tx.QueryRowContext(ctx, s.q(`SELECT COUNT(*) FROM schema_migrations WHERE version = ?`), version).Scan(&applied); err != nil {
+		return err
+	}
+	if applied > 0 {
+		return nil
+	}
+	// Without arguments both drivers run the whole multi-statement file.
+	if _, err := tx.ExecContext(ctx, body); err != nil {
+		return err
+	}
+	_, err := tx.ExecContext(ctx, s.q(`INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)`), version, s.time(time.Now()))
+	return err
+}

@@ -1,0 +1,172 @@
+// Package store keeps the control plane's state in SQLite (embedded, the
+// default) or PostgreSQL (several replicas). Both implementations satisfy
+// Store and pass the same test suite.
+//
+// Every method is one transaction: an object is written whole or not at all.
+// Secret values reach the store only as ciphertext sealed by package keyring;
+// the store never sees plaintext.
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Sentinel errors. Methods wrap them with a message that names the object,
+// so callers test with errors.Is and show err.Error() to users.
+var (
+	// ErrNotFound: the object does not exist in the caller's organization.
+	ErrNotFound = errors.New("not found")
+	// ErrConflict: a unique name is already taken, or a concurrent change won.
+	ErrConflict = errors.New("already exists")
+)
+
+// NotFound returns an error wrapping ErrNotFound with a message.
+func NotFound(format string, a ...any) error {
+	return &Error{Err: ErrNotFound, Message: fmt.Sprintf(format, a...)}
+}
+
+// Conflict returns an error wrapping ErrConflict with a message.
+func Conflict(format string, a ...any) error {
+	return &Error{Err: ErrConflict, Message: fmt.Sprintf(format, a...)}
+}
+
+// Error is a store error with a user-facing message.
+type Error struct {
+	Err     error
+	Message string
+}
+
+func (e *Error) Error() string { return e.Message }
+func (e *Error) Unwrap() error { return e.Err }
+
+// Domain types of secrets, as they travel on the wire.
+const (
+	DomainOrganization = "DOMAIN_TYPE_ORGANIZATION"
+	DomainCanvas       = "DOMAIN_TYPE_CANVAS"
+)
+
+// Organization is a tenant. Every other object belongs to exactly one.
+type Organization struct {
+	ID        string
+	Name      string
+	CreatedAt time.Time
+}
+
+// User is a member of one organization.
+type User struct {
+	ID        string
+	OrgID     string
+	Email     string
+	CreatedAt time.Time
+}
+
+// Token is an API token. Only the SHA-256 hash of the token is stored.
+type Token struct {
+	Hash      []byte
+	UserID    string
+	OrgID     string
+	Role      string // owner, admin, viewer
+	CreatedAt time.Time
+}
+
+// Principal is who a token authenticates: the user, the organization and the
+// token's role.
+type Principal struct {
+	User         User
+	Organization Organization
+	Role         string
+}
+
+// Canvas groups a pipeline's objects.
+type Canvas struct {
+	ID          string
+	OrgID       string
+	Name        string
+	Description string
+	CreatedBy   string // user id
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+}
+
+// Secret is an encrypted bag of key/value pairs in a domain (the organization
+// or one canvas). Ciphertext is the keyring's sealed blob of the JSON data
+// map, with the secret's immutable ID as associated data.
+type Secret struct {
+	ID         string
+	OrgID      string
+	DomainType string // DomainOrganization or DomainCanvas
+	DomainID   string // the organization id or the canvas id
+	Name       string
+	Provider   string   // PROVIDER_LOCAL
+	Keys       []string // sorted key names (not secret), for listing without decryption
+	KeyID      string   // id of the key-encryption key that wraps the data key
+	Ciphertext []byte
+	Version    int64 // starts at 1, increases on every change of the data
+	CreatedBy  string
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
+}
+
+// Store is the persistence interface of the control plane.
+//
+// Lookups by "idOrName" match the id when the argument is a UUID, the name
+// otherwise. Every lookup is scoped to an organization: an object of another
+// organization is ErrNotFound, never a different error, so existence does not
+// leak.
+type Store interface {
+	// Close releases the database.
+	Close() error
+	// Ping checks the database answers.
+	Ping(ctx context.Context) error
+
+	// EnsureOrganization returns the organization with this name, creating it
+	// when missing.
+	EnsureOrganization(ctx context.Context, name string) (Organization, error)
+	// EnsureUser returns the user with this email in the organization,
+	// creating it when missing.
+	EnsureUser(ctx context.Context, orgID, email string) (User, error)
+	// CreateToken stores a token hash.
+	CreateToken(ctx context.Context, t Token) error
+	// FindPrincipal returns who the token with this hash belongs to, or
+	// ErrNotFound.
+	FindPrincipal(ctx context.Context, tokenHash []byte) (Principal, error)
+
+	// CreateCanvas inserts c (ID, timestamps set by the caller). ErrConflict
+	// when the name is taken in the organization.
+	CreateCanvas(ctx context.Context, c Canvas) error
+	// FindCanvas returns the canvas by id or name, or ErrNotFound.
+	FindCanvas(ctx context.Context, orgID, idOrName string) (Canvas, error)
+	// ListCanvases returns the organization's canvases ordered by name.
+	ListCanvases(ctx context.Context, orgID string) ([]Canvas, error)
+	// UpdateCanvas loads the canvas, lets fn change it and writes it back, in
+	// one transaction. ErrNotFound when missing; fn's error aborts.
+	UpdateCanvas(ctx context.Context, orgID, idOrName string, fn func(*Canvas) error) (Canvas, error)
+	// DeleteCanvas deletes the canvas and everything in it (its secrets).
+	// ErrNotFound when missing.
+	DeleteCanvas(ctx context.Context, orgID, idOrName string) error
+
+	// CreateSecret inserts s. ErrConflict when the name is taken in the domain.
+	CreateSecret(ctx context.Context, s Secret) error
+	// FindSecret returns the secret by id or name in the domain, or ErrNotFound.
+	FindSecret(ctx context.Context, orgID, domainType, domainID, idOrName string) (Secret, error)
+	// ListSecrets returns the domain's secrets ordered by name.
+	ListSecrets(ctx context.Context, orgID, domainType, domainID string) ([]Secret, error)
+	// UpdateSecret loads the secret, lets fn change it and writes it back in
+	// one transaction (no lost update). ErrNotFound when missing, ErrConflict
+	// when fn renames it to a taken name; fn's error aborts.
+	UpdateSecret(ctx context.Context, orgID, domainType, domainID, idOrName string, fn func(*Secret) error) (Secret, error)
+	// DeleteSecret deletes the secret. ErrNotFound when missing.
+	DeleteSecret(ctx context.Context, orgID, domainType, domainID, idOrName string) error
+
+	// SecretsNotUnderKey returns up to limit secrets (of any organization)
+	// whose KeyID differs from keyID, for key rotation.
+	SecretsNotUnderKey(ctx context.Context, keyID string, limit int) ([]Secret, error)
+	// RewrapSecret replaces the ciphertext of secret id with newCiphertext
+	// under newKeyID, only if the stored ciphertext still equals
+	// oldCiphertext (a concurrent write wins; the caller retries). It does
+	// not change Version: the data is the same. Returns whether it replaced.
+	RewrapSecret(ctx context.Context, id string, oldCiphertext, newCiphertext []byte, newKeyID string) (bool, error)
+}
