@@ -551,24 +551,39 @@ func (s *db) UpdateSecret(ctx context.Context, orgID, domainType, domainID, idOr
 	return out, nil
 }
 
-// DeleteSecret deletes the secret. ErrNotFound when missing.
+// DeleteSecret deletes the secret. ErrNotFound when missing; ErrConflict
+// naming the integrations that still use it (checked in the same
+// transaction, with the foreign key as a backstop).
 func (s *db) DeleteSecret(ctx context.Context, orgID, domainType, domainID, idOrName string) error {
-	dom, ok := parseDomain(orgID, domainType, domainID)
-	if !ok {
-		return NotFound("secret %q not found", idOrName)
-	}
-	column, value := lookup(idOrName)
-	res, err := s.sql.ExecContext(ctx, s.q(`DELETE FROM secrets WHERE org_id = ? AND domain_type = ? AND domain_id = ? AND `+column+` = ?`),
-		dom.org, dom.typ, dom.id, value)
-	if err != nil {
-		return wrap("delete secret", err)
-	}
-	if n, err := res.RowsAffected(); err != nil {
-		return wrap("delete secret", err)
-	} else if n == 0 {
-		return NotFound("secret %q not found", idOrName)
-	}
-	return nil
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		sec, err := s.findSecret(ctx, tx, orgID, domainType, domainID, idOrName, true)
+		if err != nil {
+			return err
+		}
+		rows, err := tx.QueryContext(ctx, s.q(`SELECT name FROM integrations WHERE secret_id = ? ORDER BY name`), sec.ID)
+		if err != nil {
+			return err
+		}
+		var users []string
+		for rows.Next() {
+			var name string
+			if err := rows.Scan(&name); err != nil {
+				rows.Close()
+				return err
+			}
+			users = append(users, fmt.Sprintf("%q", name))
+		}
+		rows.Close()
+		if len(users) > 0 {
+			return referrersError(sec.Name, users)
+		}
+		_, err = tx.ExecContext(ctx, s.q(`DELETE FROM secrets WHERE id = ?`), sec.ID)
+		if s.d.classify(err) == foreignKeyViolation {
+			return Conflict("secret %q is in use", sec.Name)
+		}
+		return err
+	})
+	return wrap("delete secret", err)
 }
 
 // SecretsNotUnderKey returns up to limit secrets of any organization whose

@@ -110,6 +110,35 @@ type Secret struct {
 	UpdatedAt  time.Time
 }
 
+// Integration is an authenticated connection to an external tool (GitHub,
+// Semaphore) in a domain. Its token stays in a secret, referenced by id, and
+// is decrypted only when used.
+type Integration struct {
+	ID          string
+	OrgID       string
+	DomainType  string // DomainOrganization or DomainCanvas
+	DomainID    string // the organization id or the canvas id
+	Name        string
+	Description string
+	Type        string // github, semaphore
+	URL         string
+	AuthType    string // AUTH_TYPE_TOKEN
+	SecretID    string // the secret holding the token
+	SecretKey   string // the key of the token in that secret
+	// SecretName and SecretDomainType are read from the secret (not stored
+	// here), so a renamed secret shows its new name.
+	SecretName       string
+	SecretDomainType string
+	// Status of the last verification: "ok", "failed" or "" (never
+	// verified), the tool's reason and when it was checked.
+	StatusState     string
+	StatusReason    string
+	StatusCheckedAt time.Time
+	CreatedBy       string
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
+}
+
 // Store is the persistence interface of the control plane.
 //
 // Lookups by "idOrName" match the id when the argument is a UUID, the name
@@ -158,8 +187,30 @@ type Store interface {
 	// one transaction (no lost update). ErrNotFound when missing, ErrConflict
 	// when fn renames it to a taken name; fn's error aborts.
 	UpdateSecret(ctx context.Context, orgID, domainType, domainID, idOrName string, fn func(*Secret) error) (Secret, error)
-	// DeleteSecret deletes the secret. ErrNotFound when missing.
+	// DeleteSecret deletes the secret. ErrNotFound when missing; ErrConflict
+	// naming the integrations that still use it.
 	DeleteSecret(ctx context.Context, orgID, domainType, domainID, idOrName string) error
+	// FindSecretByID returns the secret with this id in the organization,
+	// whatever its domain, or ErrNotFound.
+	FindSecretByID(ctx context.Context, orgID, id string) (Secret, error)
+
+	// CreateIntegration inserts in. ErrConflict when the name is taken in the
+	// domain; ErrNotFound when its canvas or secret does not exist.
+	CreateIntegration(ctx context.Context, in Integration) error
+	// FindIntegration returns the integration by id or name in the domain,
+	// or ErrNotFound.
+	FindIntegration(ctx context.Context, orgID, domainType, domainID, idOrName string) (Integration, error)
+	// ListIntegrations returns the domain's integrations ordered by name.
+	ListIntegrations(ctx context.Context, orgID, domainType, domainID string) ([]Integration, error)
+	// UpdateIntegration loads the integration, lets fn change it and writes
+	// it back in one transaction. fn must not call the store. ErrNotFound
+	// when missing, ErrConflict on a taken name; fn's error aborts.
+	UpdateIntegration(ctx context.Context, orgID, domainType, domainID, idOrName string, fn func(*Integration) error) (Integration, error)
+	// DeleteIntegration deletes the integration. ErrNotFound when missing.
+	DeleteIntegration(ctx context.Context, orgID, domainType, domainID, idOrName string) error
+	// IntegrationsUsingSecret returns the integrations whose token is in the
+	// secret with this id.
+	IntegrationsUsingSecret(ctx context.Context, secretID string) ([]Integration, error)
 
 	// SecretsNotUnderKey returns up to limit secrets (of any organization)
 	// whose KeyID differs from keyID, for key rotation.

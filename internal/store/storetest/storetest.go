@@ -44,6 +44,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"DeleteSecret", testDeleteSecret},
 		{"Rewrap", testRewrap},
 		{"Timestamps", testTimestamps},
+		{"Integrations", testIntegrations},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,0 +1,223 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+const integrationColumns = `i.id, i.org_id, i.domain_type, i.domain_id, i.name, i.description, i.type, i.url,
+	i.auth_type, COALESCE(CAST(i.secret_id AS TEXT), ''), i.secret_key, COALESCE(s.name, ''), COALESCE(s.domain_type, ''),
+	i.status_state, i.status_reason, i.status_checked_at, i.created_by, i.created_at, i.updated_at`
+
+const integrationFrom = ` FROM integrations i LEFT JOIN secrets s ON s.id = i.secret_id `
+
+func scanIntegration(row rowScanner) (Integration, error) {
+	var in Integration
+	err := row.Scan(&in.ID, &in.OrgID, &in.DomainType, &in.DomainID, &in.Name, &in.Description, &in.Type, &in.URL,
+		&in.AuthType, &in.SecretID, &in.SecretKey, &in.SecretName, &in.SecretDomainType,
+		&in.StatusState, &in.StatusReason, nullTimeColumn{&in.StatusCheckedAt}, &in.CreatedBy,
+		timeColumn{&in.CreatedAt}, timeColumn{&in.UpdatedAt})
+	return in, err
+}
+
+// nullTimeColumn scans a nullable time; NULL is the zero time.
+type nullTimeColumn struct{ t *time.Time }
+
+func (c nullTimeColumn) Scan(src any) error {
+	if src == nil {
+		*c.t = time.Time{}
+		return nil
+	}
+	return timeColumn(c).Scan(src)
+}
+
+func (s *db) nullTime(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return s.time(t)
+}
+
+func nullID(id string) any {
+	if id == "" {
+		return nil
+	}
+	return id
+}
+
+// CreateIntegration inserts in. ErrConflict when the name is taken in the
+// domain; ErrNotFound when its canvas or secret does not exist.
+func (s *db) CreateIntegration(ctx context.Context, in Integration) error {
+	id, ok := canonicalID(in.ID)
+	if !ok {
+		return fmt.Errorf("store: integration id %q is not a UUID", in.ID)
+	}
+	dom, ok := parseDomain(in.OrgID, in.DomainType, in.DomainID)
+	if !ok {
+		return fmt.Errorf("store: invalid integration domain %s %q", in.DomainType, in.DomainID)
+	}
+	_, err := s.sql.ExecContext(ctx, s.q(`INSERT INTO integrations (id, org_id, domain_type, domain_id, canvas_id, name,
+		description, type, url, auth_type, secret_id, secret_key, status_state, status_reason, status_checked_at,
+		created_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+		id, dom.org, dom.typ, dom.id, dom.canvasID(), in.Name, in.Description, in.Type, in.URL, in.AuthType,
+		nullID(in.SecretID), in.SecretKey, in.StatusState, in.StatusReason, s.nullTime(in.StatusCheckedAt),
+		in.CreatedBy, s.time(in.CreatedAt), s.time(in.UpdatedAt))
+	switch s.d.classify(err) {
+	case uniqueViolation:
+		return Conflict("integration name %q is already taken", in.Name)
+	case primaryKeyViolation:
+		return Conflict("integration id %q already exists", in.ID)
+	case foreignKeyViolation:
+		return NotFound("the canvas or secret of integration %q was not found", in.Name)
+	}
+	return wrap("create integration", err)
+}
+
+func (s *db) findIntegration(ctx context.Context, q querier, orgID, domainType, domainID, idOrName string, forUpdate bool) (Integration, error) {
+	dom, ok := parseDomain(orgID, domainType, domainID)
+	if !ok {
+		return Integration{}, NotFound("integration %q not found", idOrName)
+	}
+	column, value := lookup(idOrName)
+	query := `SELECT ` + integrationColumns + integrationFrom +
+		`WHERE i.org_id = ? AND i.domain_type = ? AND i.domain_id = ? AND i.` + column + ` = ?`
+	if forUpdate {
+		// PostgreSQL cannot lock the nullable side of an outer join.
+		query += strings.Replace(s.d.forUpdate, "FOR UPDATE", "FOR UPDATE OF i", 1)
+	}
+	in, err := scanIntegration(q.QueryRowContext(ctx, s.q(query), dom.org, dom.typ, dom.id, value))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Integration{}, NotFound("integration %q not found", idOrName)
+	}
+	return in, err
+}
+
+// FindIntegration returns the integration by id or name in the domain.
+func (s *db) FindIntegration(ctx context.Context, orgID, domainType, domainID, idOrName string) (Integration, error) {
+	in, err := s.findIntegration(ctx, s.sql, orgID, domainType, domainID, idOrName, false)
+	return in, wrap("find integration", err)
+}
+
+func (s *db) queryIntegrations(ctx context.Context, op, where string, args ...any) ([]Integration, error) {
+	rows, err := s.sql.QueryContext(ctx, s.q(`SELECT `+integrationColumns+integrationFrom+where), args...)
+	if err != nil {
+		return nil, wrap(op, err)
+	}
+	defer rows.Close()
+	out := []Integration{}
+	for rows.Next() {
+		in, err := scanIntegration(rows)
+		if err != nil {
+			return nil, wrap(op, err)
+		}
+		out = append(out, in)
+	}
+	return out, wrap(op, rows.Err())
+}
+
+// ListIntegrations returns the domain's integrations ordered by name.
+func (s *db) ListIntegrations(ctx context.Context, orgID, domainType, domainID string) ([]Integration, error) {
+	dom, ok := parseDomain(orgID, domainType, domainID)
+	if !ok {
+		return []Integration{}, nil
+	}
+	return s.queryIntegrations(ctx, "list integrations",
+		`WHERE i.org_id = ? AND i.domain_type = ? AND i.domain_id = ? ORDER BY i.name`, dom.org, dom.typ, dom.id)
+}
+
+// IntegrationsUsingSecret returns the integrations whose token is in the
+// secret, ordered by name.
+func (s *db) IntegrationsUsingSecret(ctx context.Context, secretID string) ([]Integration, error) {
+	id, ok := canonicalID(secretID)
+	if !ok {
+		return []Integration{}, nil
+	}
+	return s.queryIntegrations(ctx, "list integrations using a secret", `WHERE i.secret_id = ? ORDER BY i.name`, id)
+}
+
+// UpdateIntegration loads, changes with fn and writes back the integration in
+// one transaction. fn cannot move it to another domain.
+func (s *db) UpdateIntegration(ctx context.Context, orgID, domainType, domainID, idOrName string, fn func(*Integration) error) (Integration, error) {
+	var out Integration
+	var fnErr error
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		stored, err := s.findIntegration(ctx, tx, orgID, domainType, domainID, idOrName, true)
+		if err != nil {
+			return err
+		}
+		in := stored
+		if fnErr = fn(&in); fnErr != nil {
+			return fnErr
+		}
+		in.ID, in.OrgID, in.DomainType, in.DomainID = stored.ID, stored.OrgID, stored.DomainType, stored.DomainID
+		in.CreatedBy, in.CreatedAt = stored.CreatedBy, stored.CreatedAt
+		_, err = tx.ExecContext(ctx, s.q(`UPDATE integrations SET name = ?, description = ?, type = ?, url = ?,
+			auth_type = ?, secret_id = ?, secret_key = ?, status_state = ?, status_reason = ?, status_checked_at = ?,
+			updated_at = ? WHERE id = ?`),
+			in.Name, in.Description, in.Type, in.URL, in.AuthType, nullID(in.SecretID), in.SecretKey,
+			in.StatusState, in.StatusReason, s.nullTime(in.StatusCheckedAt), s.time(in.UpdatedAt), in.ID)
+		switch s.d.classify(err) {
+		case uniqueViolation:
+			return Conflict("integration name %q is already taken", in.Name)
+		case foreignKeyViolation:
+			return NotFound("the secret of integration %q was not found", in.Name)
+		}
+		if err != nil {
+			return err
+		}
+		// Read back so the secret's name comes from the secret row.
+		out, err = s.findIntegration(ctx, tx, orgID, domainType, domainID, in.ID, false)
+		return err
+	})
+	if fnErr != nil {
+		return Integration{}, fnErr
+	}
+	if err != nil {
+		return Integration{}, wrap("update integration", err)
+	}
+	return out, nil
+}
+
+// DeleteIntegration deletes the integration. ErrNotFound when missing.
+func (s *db) DeleteIntegration(ctx context.Context, orgID, domainType, domainID, idOrName string) error {
+	dom, ok := parseDomain(orgID, domainType, domainID)
+	if !ok {
+		return NotFound("integration %q not found", idOrName)
+	}
+	column, value := lookup(idOrName)
+	res, err := s.sql.ExecContext(ctx, s.q(`DELETE FROM integrations WHERE org_id = ? AND domain_type = ? AND domain_id = ? AND `+column+` = ?`),
+		dom.org, dom.typ, dom.id, value)
+	if err != nil {
+		return wrap("delete integration", err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return wrap("delete integration", err)
+	} else if n == 0 {
+		return NotFound("integration %q not found", idOrName)
+	}
+	return nil
+}
+
+// FindSecretByID returns the secret with this id in the organization.
+func (s *db) FindSecretByID(ctx context.Context, orgID, id string) (Secret, error) {
+	org, ok1 := canonicalID(orgID)
+	sid, ok2 := canonicalID(id)
+	if !ok1 || !ok2 {
+		return Secret{}, NotFound("secret %q not found", id)
+	}
+	sec, err := scanSecret(s.sql.QueryRowContext(ctx, s.q(`SELECT `+secretColumns+` FROM secrets WHERE org_id = ? AND id = ?`), org, sid))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Secret{}, NotFound("secret %q not found", id)
+	}
+	return sec, wrap("find secret", err)
+}
+
+// referrersError names what still uses a secret.
+func referrersError(secret string, users []string) error {
+	return Conflict("secret %q is used by integration %s; change or delete %s first",
+		secret, strings.Join(users, ", "), map[bool]string{true: "them", false: "it"}[len(users) > 1])
+}
