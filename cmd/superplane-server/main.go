@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/superplane/terraform-provider-superplane/internal/api"
+	"github.com/superplane/terraform-provider-superplane/internal/integration"
 	"github.com/superplane/terraform-provider-superplane/internal/keyring"
 	"github.com/superplane/terraform-provider-superplane/internal/server"
 	"github.com/superplane/terraform-provider-superplane/internal/store"
@@ -46,7 +47,8 @@ const usage = `usage:
 Every flag has an environment variable: SUPERPLANE_LISTEN (default 127.0.0.1:8000),
 SUPERPLANE_DATA_DIR (default ./.superplane), SUPERPLANE_DATABASE_URL (default: SQLite in the
 data dir; postgres://... selects PostgreSQL), SUPERPLANE_ENCRYPTION_KEYS (id:base64,...; first
-is active) or SUPERPLANE_ENCRYPTION_KEYS_FILE.
+is active) or SUPERPLANE_ENCRYPTION_KEYS_FILE. SUPERPLANE_GITHUB_API_URL (GitHub Enterprise or a
+test double) and SUPERPLANE_SEMAPHORE_API_URL override where integrations are verified.
 `
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
@@ -171,7 +173,10 @@ func serve(ctx context.Context, args []string, stderr io.Writer, getenv func(str
 		return err
 	}
 	srv := &http.Server{
-		Handler:           server.New(st, ks, log),
+		Handler: server.New(st, ks, log, server.WithVerifier(&integration.Verifier{
+			GitHubAPIURL:    getenv("SUPERPLANE_GITHUB_API_URL"),
+			SemaphoreAPIURL: getenv("SUPERPLANE_SEMAPHORE_API_URL"),
+		})),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       60 * time.Second,
 		WriteTimeout:      60 * time.Second,

@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"maps"
 	"net/http"
 	"slices"
@@ -251,8 +252,15 @@ func (s *Server) updateSecret(w http.ResponseWriter, r *http.Request, p store.Pr
 	if err != nil {
 		return err
 	}
+	if data != nil {
+		if err := s.checkKeysStillUsed(r.Context(), p, dt, did, r.PathValue("idOrName"), data); err != nil {
+			return err
+		}
+	}
 	now := s.timestamp()
+	dataChanged := false
 	sec, err := s.store.UpdateSecret(r.Context(), p.Organization.ID, dt, did, r.PathValue("idOrName"), func(sec *store.Secret) error {
+		dataChanged = false
 		if newName != "" && newName != sec.Name {
 			sec.Name = newName
 			sec.UpdatedAt = now
@@ -269,11 +277,37 @@ func (s *Server) updateSecret(w http.ResponseWriter, r *http.Request, p store.Pr
 		}
 		sec.Version++
 		sec.UpdatedAt = now
+		dataChanged = true
 		return nil
 	})
 	if err != nil {
 		return err
 	}
+	if dataChanged {
+		// Rotation: integrations using this secret now use the new token;
+		// check it works so their status tells.
+		s.reverifyUsers(r.Context(), sec.ID)
+	}
 	writeJSON(w, http.StatusOK, api.SecretResponse{Secret: ptr(secretToAPI(sec))})
+	return nil
+}
+
+// checkKeysStillUsed refuses new data that drops a key an integration takes
+// its token from: the integration would break silently.
+func (s *Server) checkKeysStillUsed(ctx context.Context, p store.Principal, dt, did, idOrName string, data map[string]string) error {
+	sec, err := s.store.FindSecret(ctx, p.Organization.ID, dt, did, idOrName)
+	if err != nil {
+		return err
+	}
+	users, err := s.store.IntegrationsUsingSecret(ctx, sec.ID)
+	if err != nil {
+		return err
+	}
+	for _, in := range users {
+		if _, ok := data[in.SecretKey]; !ok {
+			return &httpError{code: api.CodeAlreadyExists, message: fmt.Sprintf(
+				"secret.spec.local.data: key %q is used by integration %q; keep it or change the integration first", in.SecretKey, in.Name)}
+		}
+	}
 	return nil
 }

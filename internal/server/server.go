@@ -18,21 +18,38 @@ import (
 	"time"
 
 	"github.com/superplane/terraform-provider-superplane/internal/api"
+	"github.com/superplane/terraform-provider-superplane/internal/integration"
 	"github.com/superplane/terraform-provider-superplane/internal/store"
 )
 
 // Server is the control plane's HTTP API.
 type Server struct {
-	store store.Store
-	keys  *KeySource
-	log   *slog.Logger
-	now   func() time.Time
-	mux   *http.ServeMux
+	store    store.Store
+	keys     *KeySource
+	log      *slog.Logger
+	verifier Verifier
+	now      func() time.Time
+	mux      *http.ServeMux
 }
 
+// Verifier checks an integration's credentials against the tool it connects
+// to. *integration.Verifier is the real one.
+type Verifier interface {
+	Verify(ctx context.Context, typ, rawURL, token string) integration.Result
+}
+
+// Option configures a Server.
+type Option func(*Server)
+
+// WithVerifier sets how integrations are verified (tests point it at fakes).
+func WithVerifier(v Verifier) Option { return func(s *Server) { s.verifier = v } }
+
 // New returns a server over st that seals secrets with keys and logs to log.
-func New(st store.Store, keys *KeySource, log *slog.Logger) *Server {
-	s := &Server{store: st, keys: keys, log: log, now: time.Now, mux: http.NewServeMux()}
+func New(st store.Store, keys *KeySource, log *slog.Logger, opts ...Option) *Server {
+	s := &Server{store: st, keys: keys, log: log, verifier: &integration.Verifier{}, now: time.Now, mux: http.NewServeMux()}
+	for _, o := range opts {
+		o(s)
+	}
 	s.routes()
 	return s
 }
@@ -53,6 +70,13 @@ func (s *Server) routes() {
 	s.handle("GET /api/v1/secrets/{idOrName}", s.describeSecret)
 	s.handle("PATCH /api/v1/secrets/{idOrName}", s.updateSecret)
 	s.handle("DELETE /api/v1/secrets/{idOrName}", s.deleteSecret)
+
+	s.handle("GET /api/v1/integrations", s.listIntegrations)
+	s.handle("POST /api/v1/integrations", s.createIntegration)
+	s.handle("GET /api/v1/integrations/{idOrName}", s.describeIntegration)
+	s.handle("PATCH /api/v1/integrations/{idOrName}", s.updateIntegration)
+	s.handle("DELETE /api/v1/integrations/{idOrName}", s.deleteIntegration)
+	s.handle("POST /api/v1/integrations/{idOrName}/verify", s.verifyIntegration)
 
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, notFound("no route for %s %s", r.Method, r.URL.Path))

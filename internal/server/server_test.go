@@ -51,7 +51,7 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t *testing.T, opts ...server.Option) *env {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
@@ -69,7 +69,7 @@ func newEnv(t *testing.T) *env {
 		t.Fatal(err)
 	}
 	logs := &syncBuffer{}
-	srv := httptest.NewServer(server.New(st, ks, slog.New(slog.NewJSONHandler(logs, nil))))
+	srv := httptest.NewServer(server.New(st, ks, slog.New(slog.NewJSONHandler(logs, nil)), opts...))
 	t.Cleanup(srv.Close)
 	e := &env{t: t, url: srv.URL, dir: dir, store: st, keys: ks, keyFile: keyFile, logs: logs, tokens: map[string]string{}}
 	for name, spec := range map[string][2]string{

@@ -1,0 +1,161 @@
+package api_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/superplane/terraform-provider-superplane/internal/api"
+)
+
+func TestValidateIntegrationType(t *testing.T) {
+	for _, typ := range []string{api.IntegrationTypeGitHub, api.IntegrationTypeSemaphore} {
+		if err := api.ValidateIntegrationType("spec.type", typ); err != nil {
+			t.Errorf("ValidateIntegrationType(%q) = %v, want nil", typ, err)
+		}
+	}
+	for _, typ := range []string{"", "gitlab", "GitHub", " github"} {
+		err := api.ValidateIntegrationType("spec.type", typ)
+		if err == nil {
+			t.Errorf("ValidateIntegrationType(%q) = nil, want an error", typ)
+			continue
+		}
+		msg := err.Error()
+		if !strings.HasPrefix(msg, "spec.type") || !strings.Contains(msg, `"github"`) || !strings.Contains(msg, `"semaphore"`) {
+			t.Errorf("ValidateIntegrationType(%q) = %q, want the field and the supported types named", typ, msg)
+		}
+	}
+}
+
+func TestValidateIntegrationURL(t *testing.T) {
+	tests := []struct {
+		name, typ, url string
+		// wantErr is a fragment of the expected message; "" means valid.
+		wantErr string
+	}{
+		{"github owner", "github", "https://github.com/acme", ""},
+		{"github owner trailing slash", "github", "https://github.com/acme/", ""},
+		{"github owner with hyphen and digits", "github", "https://github.com/acme-2-corp", ""},
+		{"github host in capitals", "github", "https://GitHub.com/Acme", ""},
+		{"github owner of 39 chars", "github", "https://github.com/" + strings.Repeat("a", 39), ""},
+		{"enterprise with owner", "github", "https://ghe.example.com/acme", ""},
+		{"enterprise without owner", "github", "https://ghe.example.com", ""},
+		{"enterprise with port", "github", "https://ghe.example.com:8443/acme/", ""},
+		{"semaphore org", "semaphore", "https://acme.semaphoreci.com", ""},
+		{"semaphore org trailing slash", "semaphore", "https://acme-2.semaphoreci.com/", ""},
+
+		{"empty", "github", "", "spec.url is required"},
+		{"blank", "semaphore", "   ", "spec.url is required"},
+		{"github no owner", "github", "https://github.com", "names no owner"},
+		{"github no owner trailing slash", "github", "https://github.com/", "names no owner"},
+		{"github repository path", "github", "https://github.com/acme/widgets", "path after the owner"},
+		{"github double slash", "github", "https://github.com//acme", "path after the owner"},
+		{"github encoded slash", "github", "https://github.com/acme%2Fwidgets", "invalid owner"},
+		{"github owner leading hyphen", "github", "https://github.com/-acme", "invalid owner"},
+		{"github owner double hyphen", "github", "https://github.com/ac--me", "invalid owner"},
+		{"github owner of 40 chars", "github", "https://github.com/" + strings.Repeat("a", 40), "invalid owner"},
+		{"github owner underscore", "github", "https://github.com/ac_me", "invalid owner"},
+		{"github http scheme", "github", "http://github.com/acme", "must use https"},
+		{"github no scheme", "github", "github.com/acme", "must use https"},
+		{"github query", "github", "https://github.com/acme?tab=repositories", "query or fragment"},
+		{"github empty query", "github", "https://github.com/acme?", "query or fragment"},
+		{"github fragment", "github", "https://github.com/acme#top", "query or fragment"},
+		{"github userinfo", "github", "https://x-access-token:ghp_secret@github.com/acme", "user credentials"},
+		{"github port", "github", "https://github.com:443/acme", "port"},
+		{"github api host", "github", "https://api.github.com/acme", "not a GitHub web address"},
+		{"github given a semaphore url", "github", "https://acme.semaphoreci.com", "Semaphore URL"},
+		{"enterprise repository path", "github", "https://ghe.example.com/acme/widgets", "path after the owner"},
+		{"enterprise bad host", "github", "https://ghe_example.com/acme", "invalid host"},
+		{"opaque", "github", "https:github.com/acme", "no host"},
+		{"unparsable", "github", "https://github.com/%zz", "not a valid URL"},
+		{"spaces", "github", " https://github.com/acme", "spaces"},
+		{"semaphore uppercase org", "semaphore", "https://Acme.semaphoreci.com", "uppercase"},
+		{"semaphore uppercase host", "semaphore", "https://ACME.SEMAPHORECI.COM", "lowercase"},
+		{"semaphore path", "semaphore", "https://acme.semaphoreci.com/projects", "must not have a path"},
+		{"semaphore http", "semaphore", "http://acme.semaphoreci.com", "must use https"},
+		{"semaphore query", "semaphore", "https://acme.semaphoreci.com/?x=1", "query or fragment"},
+		{"semaphore userinfo", "semaphore", "https://tok@acme.semaphoreci.com", "user credentials"},
+		{"semaphore given a github url", "semaphore", "https://github.com/acme", "not a Semaphore organization"},
+		{"semaphore bare domain", "semaphore", "https://semaphoreci.com", "not a Semaphore organization"},
+		{"semaphore empty org", "semaphore", "https://.semaphoreci.com", "invalid organization"},
+		{"semaphore dotted org", "semaphore", "https://a.b.semaphoreci.com", "invalid organization"},
+		{"semaphore port", "semaphore", "https://acme.semaphoreci.com:8443", "port"},
+		{"unknown type", "gitlab", "https://gitlab.com/acme", `unsupported integration type "gitlab"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := api.ValidateIntegrationURL("spec.url", tt.typ, tt.url)
+			if tt.wantErr == "" {
+				if err != nil {
+					t.Fatalf("ValidateIntegrationURL(%q, %q) = %v, want nil", tt.typ, tt.url, err)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatalf("ValidateIntegrationURL(%q, %q) = nil, want an error containing %q", tt.typ, tt.url, tt.wantErr)
+			}
+			msg := err.Error()
+			if !strings.HasPrefix(msg, "spec.url") || !strings.Contains(msg, tt.wantErr) {
+				t.Errorf("error = %q, want it to start with the field and contain %q", msg, tt.wantErr)
+			}
+			if tt.typ != "gitlab" && !strings.Contains(msg, "expected") {
+				t.Errorf("error = %q, want it to say what shape is expected", msg)
+			}
+			if strings.Contains(msg, "ghp_secret") {
+				t.Errorf("error = %q quotes the credentials of the URL", msg)
+			}
+		})
+	}
+}
+
+func TestGitHubOwner(t *testing.T) {
+	tests := []struct {
+		url, owner, apiBase string
+	}{
+		{"https://github.com/acme", "acme", ""},
+		{"https://github.com/Acme-Corp/", "Acme-Corp", ""},
+		{"https://GHE.example.com/acme", "acme", "https://ghe.example.com/api/v3/"},
+		{"https://ghe.example.com:8443/", "", "https://ghe.example.com:8443/api/v3/"},
+	}
+	for _, tt := range tests {
+		owner, apiBase, err := api.GitHubOwner(tt.url)
+		if err != nil || owner != tt.owner || apiBase != tt.apiBase {
+			t.Errorf("GitHubOwner(%q) = %q, %q, %v; want %q, %q, nil", tt.url, owner, apiBase, err, tt.owner, tt.apiBase)
+		}
+	}
+	if _, _, err := api.GitHubOwner("https://github.com/"); err == nil || !strings.Contains(err.Error(), "names no owner") {
+		t.Errorf("GitHubOwner without owner: err = %v, want one saying no owner is named", err)
+	}
+}
+
+func TestSemaphoreOrg(t *testing.T) {
+	org, err := api.SemaphoreOrg("https://acme-ci.semaphoreci.com/")
+	if err != nil || org != "acme-ci" {
+		t.Errorf("SemaphoreOrg = %q, %v; want acme-ci, nil", org, err)
+	}
+	if _, err := api.SemaphoreOrg("https://acme.semaphoreci.com/x"); err == nil {
+		t.Error("SemaphoreOrg with a path: want an error")
+	}
+}
+
+// FuzzIntegrationURL holds the no-panic promise (contract fault 11) and the
+// agreement between validation and extraction for arbitrary input.
+func FuzzIntegrationURL(f *testing.F) {
+	for _, s := range []string{"https://github.com/acme", "https://github.com", "https://acme.semaphoreci.com", "https://[::1]:8/a", "https://%", "", "https://ghe/a/"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		ghErr := api.ValidateIntegrationURL("spec.url", api.IntegrationTypeGitHub, raw)
+		owner, base, err := api.GitHubOwner(raw)
+		if (ghErr == nil) != (err == nil) {
+			t.Fatalf("ValidateIntegrationURL = %v but GitHubOwner = %v", ghErr, err)
+		}
+		if err == nil && base == "" && owner == "" {
+			t.Fatalf("GitHubOwner(%q) accepted a github.com URL with no owner", raw)
+		}
+		semErr := api.ValidateIntegrationURL("spec.url", api.IntegrationTypeSemaphore, raw)
+		org, err := api.SemaphoreOrg(raw)
+		if (semErr == nil) != (err == nil) || (err == nil && org == "") {
+			t.Fatalf("ValidateIntegrationURL = %v but SemaphoreOrg = %q, %v", semErr, org, err)
+		}
+	})
+}

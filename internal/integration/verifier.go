@@ -1,0 +1,134 @@
+// Package integration checks that an integration's credentials work: that the
+// API token of a GitHub or Semaphore integration is accepted by that tool and
+// allows what SuperPlane does there.
+package integration
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/superplane/terraform-provider-superplane/internal/api"
+)
+
+// Verifier verifies integration credentials against the tools' APIs. The
+// zero value talks to the real GitHub and Semaphore. It holds no credentials:
+// each Verify call uses its token for that call only. It is safe for
+// concurrent use.
+type Verifier struct {
+	// GitHubAPIURL is the base URL of the GitHub REST API. "" means
+	// https://api.github.com/, or https://<host>/api/v3/ for a GitHub
+	// Enterprise integration URL. Tests set it to a fake's URL (the server
+	// reads it from SUPERPLANE_GITHUB_API_URL).
+	GitHubAPIURL string
+	// SemaphoreAPIURL is the base URL of the Semaphore API. "" means the
+	// integration URL itself. Tests set it to a fake's URL (the server reads
+	// it from SUPERPLANE_SEMAPHORE_API_URL).
+	SemaphoreAPIURL string
+	// HTTPClient makes the requests; nil means a client with a 15 second
+	// timeout.
+	HTTPClient *http.Client
+}
+
+// Result is the outcome of a verification.
+type Result struct {
+	// OK is true when the credentials work for everything SuperPlane does
+	// with the integration.
+	OK bool
+	// Reason is "ok", or why verification failed in words a user can act on,
+	// quoting the tool's own message where it gave one (GitHub's "Bad
+	// credentials"). It never contains the token.
+	Reason string
+}
+
+// reasonOK is the Reason of a successful verification.
+const reasonOK = "ok"
+
+// maxRemoteText bounds the text quoted from a tool's response in a Reason.
+const maxRemoteText = 200
+
+var defaultHTTPClient = &http.Client{Timeout: 15 * time.Second}
+
+// Verify checks token against the integration of type typ at rawURL and
+// reports the outcome; it returns no error, since every failure is a
+// verification result to show the user. Malformed input (an unknown type, a
+// URL of the wrong shape, an empty token) fails without any request. The
+// token is never stored or logged, and is masked as "***" in the Reason even
+// when a tool echoes it back.
+func (v *Verifier) Verify(ctx context.Context, typ, rawURL, token string) (res Result) {
+	defer func() {
+		// A bug in response handling must cost one verification, not the
+		// server (contract fault 11).
+		if p := recover(); p != nil {
+			res = fail("internal error while verifying the integration")
+		}
+		res.Reason = redact(res.Reason, token)
+	}()
+	if err := api.ValidateIntegrationType("integration type", typ); err != nil {
+		return fail(err.Error())
+	}
+	if err := api.ValidateIntegrationURL("integration URL", typ, rawURL); err != nil {
+		return fail(err.Error())
+	}
+	if strings.TrimSpace(token) == "" {
+		return fail("token is empty")
+	}
+	switch typ {
+	case api.IntegrationTypeGitHub:
+		return v.verifyGitHub(ctx, rawURL, token)
+	default:
+		return v.verifySemaphore(ctx, rawURL, token)
+	}
+}
+
+func (v *Verifier) httpClient() *http.Client {
+	if v.HTTPClient != nil {
+		return v.HTTPClient
+	}
+	return defaultHTTPClient
+}
+
+func ok() Result { return Result{OK: true, Reason: reasonOK} }
+
+func fail(reason string) Result { return Result{Reason: reason} }
+
+// redact masks every occurrence of the token, raw or URL-encoded, in s.
+func redact(s, token string) string {
+	if token == "" {
+		return s
+	}
+	s = strings.ReplaceAll(s, token, "***")
+	if escaped := url.QueryEscape(token); escaped != token {
+		s = strings.ReplaceAll(s, escaped, "***")
+	}
+	if escaped := url.PathEscape(token); escaped != token {
+		s = strings.ReplaceAll(s, escaped, "***")
+	}
+	return s
+}
+
+// remoteText makes text from a tool's response fit for a Reason: one line,
+// printable, at most maxRemoteText runes.
+func remoteText(s string) string {
+	s = strings.Map(func(r rune) rune {
+		if unicode.IsSpace(r) {
+			return ' '
+		}
+		if !unicode.IsPrint(r) {
+			return -1
+		}
+		return r
+	}, s)
+	s = strings.Join(strings.Fields(s), " ")
+	if r := []rune(s); len(r) > maxRemoteText {
+		s = string(r[:maxRemoteText]) + "..."
+	}
+	return s
+}
+
+// failf is fail with formatting.
+func failf(format string, args ...any) Result { return fail(fmt.Sprintf(format, args...)) }
