@@ -107,7 +107,9 @@ func (s *Server) updateCanvas(w http.ResponseWriter, r *http.Request, p store.Pr
 	}
 	now := s.timestamp()
 	c, err := s.store.UpdateCanvas(r.Context(), p.Organization.ID, r.PathValue("idOrName"), func(c *store.Canvas) error {
-		if m.Name != nil && *m.Name != c.Name {
+		// "" is an unpopulated field (clients built on the contract's types
+		// send every field), not a request to rename.
+		if m.Name != nil && *m.Name != "" && *m.Name != c.Name {
 			return invalid("canvas.metadata.name cannot be changed")
 		}
 		if m.Description != nil && *m.Description != c.Description {

@@ -239,6 +239,11 @@ func TestCanvases(t *testing.T) {
 		if out.Canvas.Metadata.Description != "new" {
 			t.Fatalf("description not stored: %+v", out.Canvas.Metadata)
 		}
+		// The contract's full shape, with unpopulated fields, is fine.
+		e.do("admin", "PATCH", "/api/v1/canvases/prod", `{"canvas":{"metadata":{"id":"","name":"","description":"newer","createdBy":"","createdAt":null}}}`).decode(t, &out)
+		if out.Canvas.Metadata.Description != "newer" {
+			t.Fatalf("update with unpopulated fields: %+v", out.Canvas.Metadata)
+		}
 		r := e.do("admin", "PATCH", "/api/v1/canvases/prod", `{"canvas":{"metadata":{"name":"renamed"}}}`)
 		expectError(t, r, 400, api.CodeInvalidArgument, "canvas.metadata.name")
 	})

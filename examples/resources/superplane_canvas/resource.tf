@@ -1,0 +1,4 @@
+resource "superplane_canvas" "production" {
+  name        = "production"
+  description = "Deployments to production"
+}

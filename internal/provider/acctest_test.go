@@ -1,0 +1,426 @@
+package provider
+
+// Acceptance test harness. With TF_ACC set, TestMain builds and starts this
+// repository's superplane-server on a loopback port with a fresh data dir,
+// creates an owner token, points the provider at it through the
+// environment, runs the tests, stops the server and then checks that no
+// plaintext secret value used by the tests was written where it must never
+// be: the server log, any file of the data dir (the SQLite database and its
+// WAL), Terraform's trace logs and, for write-only values, any state file.
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"io/fs"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/superplane/terraform-provider-superplane/internal/client"
+)
+
+// acc is the harness state, set by TestMain when TF_ACC is on.
+var acc struct {
+	root       string // everything the run writes, kept when a test fails
+	dataDir    string // the server's --data-dir
+	serverLog  string // the server's stdout and stderr
+	tfTempDir  string // TF_ACC_TEMP_DIR: Terraform working dirs and their state files
+	client     *client.Client
+	mu         sync.Mutex
+	values     []string // every plaintext secret value the tests use
+	woValues   []string // the write-only ones among them
+	traceLogs  []string // TF_LOG=trace log files to scan as well
+	names      []string // object names the tests use: stored in the clear, so the data dir scan must find some
+	stateCheck bool     // some state file did hold a plaintext (non write-only) value
+}
+
+func TestMain(m *testing.M) {
+	if os.Getenv("TF_ACC") == "" {
+		os.Exit(m.Run())
+	}
+	os.Exit(runAcceptance(m))
+}
+
+// runAcceptance wraps m.Run with the server's lifecycle and the leak check.
+func runAcceptance(m *testing.M) int {
+	stop, err := startServer()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "acceptance setup: %v\n", err)
+		if acc.serverLog != "" {
+			fmt.Fprintf(os.Stderr, "server log: %s\n", acc.serverLog)
+		}
+		if stop != nil {
+			stop()
+		}
+		return 1
+	}
+	code := m.Run()
+	stop()
+
+	if leaks := leakCheck(); len(leaks) > 0 {
+		fmt.Fprintln(os.Stderr, "SECRET LEAK CHECK FAILED:")
+		for _, l := range leaks {
+			fmt.Fprintln(os.Stderr, "  "+l)
+		}
+		code = 1
+	} else {
+		acc.mu.Lock()
+		fmt.Printf("leak check: %d secret values (%d write-only) absent from the server log, data dir, %d trace log(s) and state files\n",
+			len(acc.values), len(acc.woValues), len(acc.traceLogs))
+		acc.mu.Unlock()
+	}
+	if code == 0 {
+		_ = os.RemoveAll(acc.root)
+	} else {
+		fmt.Fprintf(os.Stderr, "acceptance files kept in %s\n", acc.root)
+	}
+	return code
+}
+
+// startServer builds cmd/superplane-server, starts it and creates a token.
+// The returned func stops the server; it is non-nil once a process runs.
+func startServer() (func(), error) {
+	root, err := os.MkdirTemp("", "superplane-acc-")
+	if err != nil {
+		return nil, err
+	}
+	acc.root = root
+	acc.dataDir = filepath.Join(root, "data")
+	acc.serverLog = filepath.Join(root, "server.log")
+	acc.tfTempDir = filepath.Join(root, "terraform")
+	for _, d := range []string{acc.dataDir, acc.tfTempDir} {
+		if err := os.MkdirAll(d, 0o700); err != nil {
+			return nil, err
+		}
+	}
+
+	moduleRoot, err := filepath.Abs(filepath.Join("..", ".."))
+	if err != nil {
+		return nil, err
+	}
+	// SUPERPLANE_ACC_SERVER_BIN runs a server binary built elsewhere (for
+	// example by CI) instead of building this tree's.
+	bin := os.Getenv("SUPERPLANE_ACC_SERVER_BIN")
+	if bin == "" {
+		bin = filepath.Join(root, "superplane-server")
+		build := exec.Command("go", "build", "-o", bin, "./cmd/superplane-server")
+		build.Dir = moduleRoot
+		if out, err := build.CombinedOutput(); err != nil {
+			return nil, fmt.Errorf("building superplane-server: %v\n%s", err, out)
+		}
+	}
+
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	addr := ln.Addr().String()
+	_ = ln.Close()
+
+	logFile, err := os.Create(acc.serverLog)
+	if err != nil {
+		return nil, err
+	}
+	srv := exec.Command(bin, "serve", "--listen", addr, "--data-dir", acc.dataDir)
+	srv.Stdout = logFile
+	srv.Stderr = logFile
+	// The server must not pick up a database or keys from the developer's
+	// environment: it runs on its own embedded database in the data dir.
+	srv.Env = filteredEnv("SUPERPLANE_")
+	if err := srv.Start(); err != nil {
+		_ = logFile.Close()
+		return nil, fmt.Errorf("starting superplane-server: %w", err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- srv.Wait() }()
+	stop := func() {
+		_ = srv.Process.Signal(syscall.SIGTERM)
+		var err error
+		select {
+		case err = <-exited:
+		case <-time.After(10 * time.Second):
+			_ = srv.Process.Kill()
+			err = <-exited
+		}
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "superplane-server stopped: %v\n", err)
+		}
+		_ = logFile.Close()
+	}
+
+	endpoint := "http://" + addr
+	if err := waitHealthy(endpoint+"/health", exited, 30*time.Second); err != nil {
+		return stop, err
+	}
+
+	tokenCmd := exec.Command(bin, "token", "create", "--data-dir", acc.dataDir,
+		"--org", "acc", "--role", "owner", "--user", "acc@example.com")
+	tokenCmd.Env = filteredEnv("SUPERPLANE_")
+	var stderr bytes.Buffer
+	tokenCmd.Stderr = &stderr
+	out, err := tokenCmd.Output()
+	if err != nil {
+		return stop, fmt.Errorf("creating a token: %v: %s", err, stderr.String())
+	}
+	token := strings.TrimSpace(string(out))
+	if token == "" || strings.ContainsAny(token, " \n") {
+		return stop, fmt.Errorf("token create printed %d bytes that are not a single token", len(out))
+	}
+
+	// An empty CLI configuration keeps the developer's ~/.terraformrc (and
+	// Terraform's warning about its absence) out of the tests.
+	cliConfig := filepath.Join(root, "terraformrc")
+	if err := os.WriteFile(cliConfig, nil, 0o600); err != nil {
+		return stop, err
+	}
+	for k, v := range map[string]string{
+		"TF_CLI_CONFIG_FILE":         cliConfig,
+		EnvEndpoint:                  endpoint,
+		EnvToken:                     token,
+		"TF_ACC_TEMP_DIR":            acc.tfTempDir,
+		"TF_ACC_PERSIST_WORKING_DIR": "1", // the leak check reads the state files afterwards
+	} {
+		if err := os.Setenv(k, v); err != nil {
+			return stop, err
+		}
+	}
+	if os.Getenv("TF_ACC_TERRAFORM_PATH") == "" {
+		// Never let the test framework download Terraform.
+		_ = os.Setenv("TF_ACC_TERRAFORM_PATH", "/usr/local/bin/terraform")
+	}
+
+	acc.client, err = client.New(client.Config{Endpoint: endpoint, Token: token, UserAgent: "terraform-provider-superplane/acctest"})
+	if err != nil {
+		return stop, err
+	}
+	return stop, nil
+}
+
+// filteredEnv is the environment without variables starting with prefix.
+func filteredEnv(prefix string) []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, prefix) {
+			env = append(env, kv)
+		}
+	}
+	return env
+}
+
+// waitHealthy polls url until it answers 200, the process exits or the
+// timeout passes.
+func waitHealthy(url string, exited <-chan error, timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	hc := &http.Client{Timeout: 2 * time.Second}
+	for time.Now().Before(deadline) {
+		select {
+		case err := <-exited:
+			return fmt.Errorf("superplane-server exited before it was healthy: %v", err)
+		default:
+		}
+		resp, err := hc.Get(url)
+		if err == nil {
+			_ = resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return nil
+			}
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	return fmt.Errorf("superplane-server not healthy at %s after %v", url, timeout)
+}
+
+// accPreCheck skips nothing (TF_ACC gating is resource.Test's job) but fails
+// early when TestMain did not set up the server.
+func accPreCheck(t *testing.T) {
+	t.Helper()
+	if acc.client == nil {
+		t.Fatal("acceptance harness not initialized: run with TF_ACC=1 so TestMain starts the server")
+	}
+}
+
+// randomSuffix is 8 random hex characters.
+func randomSuffix() string {
+	b := make([]byte, 4)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// randName is a unique object name for one test.
+func randName(prefix string) string {
+	n := prefix + "-" + randomSuffix()
+	acc.mu.Lock()
+	acc.names = append(acc.names, n)
+	acc.mu.Unlock()
+	return n
+}
+
+// secretValue returns a unique random plaintext and records it for the
+// leak check. Values given through `data` are expected in state files.
+func secretValue() string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	v := "sv-" + hex.EncodeToString(b)
+	acc.mu.Lock()
+	acc.values = append(acc.values, v)
+	acc.mu.Unlock()
+	return v
+}
+
+// writeOnlyValue is secretValue for values given through `data_wo`, which
+// must also be absent from every state file.
+func writeOnlyValue() string {
+	v := secretValue()
+	acc.mu.Lock()
+	acc.woValues = append(acc.woValues, v)
+	acc.mu.Unlock()
+	return v
+}
+
+// leakCheck scans what the run wrote and returns one line per leak found.
+func leakCheck() []string {
+	acc.mu.Lock()
+	values := append([]string(nil), acc.values...)
+	woValues := append([]string(nil), acc.woValues...)
+	traceLogs := append([]string(nil), acc.traceLogs...)
+	names := append([]string(nil), acc.names...)
+	acc.mu.Unlock()
+
+	var leaks []string
+	scan := func(path string, vals []string) {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			leaks = append(leaks, fmt.Sprintf("cannot read %s: %v", path, err))
+			return
+		}
+		for _, v := range vals {
+			if bytes.Contains(b, []byte(v)) {
+				leaks = append(leaks, fmt.Sprintf("%s contains secret value %s...", path, v[:8]))
+			}
+		}
+	}
+
+	scan(acc.serverLog, values)
+	dataFiles := 0
+	_ = filepath.WalkDir(acc.dataDir, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && d.Type().IsRegular() {
+			dataFiles++
+			scan(p, values)
+		}
+		return nil
+	})
+	if dataFiles == 0 {
+		leaks = append(leaks, "no file found in the data dir: the scan would prove nothing")
+	}
+	// Names are stored in the clear: finding none means the scan cannot
+	// see what the server stored (for example a database elsewhere).
+	if len(names) > 0 && !anyFileContains(acc.dataDir, names) {
+		leaks = append(leaks, "no object name found in the data dir: the scan is not looking at the server's database")
+	}
+	for _, l := range traceLogs {
+		scan(l, values)
+	}
+
+	stateFiles, err := stateFilesUnder(acc.tfTempDir)
+	if err != nil {
+		leaks = append(leaks, err.Error())
+	}
+	plainSeen := false
+	for _, f := range stateFiles {
+		scan(f, woValues)
+		if b, err := os.ReadFile(f); err == nil {
+			for _, v := range values {
+				if bytes.Contains(b, []byte(v)) {
+					plainSeen = true
+				}
+			}
+		}
+	}
+	// Values set through `data` do land in state; not finding any means the
+	// scan looked in the wrong place.
+	if len(values) > len(woValues) && !plainSeen {
+		leaks = append(leaks, fmt.Sprintf("no `data` value found in %d state files: the state scan is not looking at Terraform's state", len(stateFiles)))
+	}
+	return leaks
+}
+
+// anyFileContains reports whether a regular file below dir holds one of needles.
+func anyFileContains(dir string, needles []string) bool {
+	found := false
+	_ = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || found || !d.Type().IsRegular() {
+			return nil
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return nil
+		}
+		for _, n := range needles {
+			if bytes.Contains(b, []byte(n)) {
+				found = true
+				return filepath.SkipAll
+			}
+		}
+		return nil
+	})
+	return found
+}
+
+// stateFilesUnder lists Terraform state files (and their backups) below dir.
+func stateFilesUnder(dir string) ([]string, error) {
+	var files []string
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.Type().IsRegular() && (strings.HasSuffix(p, ".tfstate") || strings.HasSuffix(p, ".tfstate.backup")) {
+			files = append(files, p)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("walking %s: %v", dir, err)
+	}
+	return files, nil
+}
+
+// checkStateFilesLackValues fails when any state file written so far holds
+// one of values. Used inside test steps for write-only values.
+func checkStateFilesLackValues(values ...string) error {
+	files, err := stateFilesUnder(acc.tfTempDir)
+	if err != nil {
+		return err
+	}
+	if len(files) == 0 {
+		return fmt.Errorf("no state files under %s: the check would prove nothing", acc.tfTempDir)
+	}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return err
+		}
+		for _, v := range values {
+			if bytes.Contains(b, []byte(v)) {
+				return fmt.Errorf("state file %s contains a write-only value", f)
+			}
+		}
+	}
+	return nil
+}
+
+// accContext is the context for client calls made by tests.
+func accContext(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	t.Cleanup(cancel)
+	return ctx
+}
