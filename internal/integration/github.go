@@ -49,24 +49,9 @@ const maxRepoPages = 10
 // permission. Fine-grained tokens have no scopes to read, so the repository
 // permission is their only check.
 func (v *Verifier) verifyGitHub(ctx context.Context, rawURL, token string) Result {
-	owner, enterpriseAPIBase, err := api.GitHubOwner(rawURL)
+	client, owner, err := v.githubClient(rawURL, token)
 	if err != nil {
 		return fail(err.Error())
-	}
-	client := github.NewClient(v.httpClient()).WithAuthToken(token)
-	client.UserAgent = "SuperPlane"
-	base := v.GitHubAPIURL
-	if base == "" {
-		base = enterpriseAPIBase
-	}
-	if base != "" {
-		// BaseURL rather than WithEnterpriseURLs, which would append
-		// /api/v3/ to a fake's URL.
-		u, err := url.Parse(strings.TrimSuffix(base, "/") + "/")
-		if err != nil {
-			return fail("invalid GitHub API URL in the server configuration")
-		}
-		client.BaseURL = u
 	}
 
 	user, resp, err := client.Users.Get(ctx, "")
@@ -90,6 +75,31 @@ func (v *Verifier) verifyGitHub(ctx context.Context, rawURL, token string) Resul
 	default:
 		return failf("token cannot manage webhooks on any repository of %s (it needs admin permission on at least one)", owner)
 	}
+}
+
+// githubClient returns a go-github client authenticated with token for the
+// integration at rawURL, and the URL's owner.
+func (v *Verifier) githubClient(rawURL, token string) (*github.Client, string, error) {
+	owner, enterpriseAPIBase, err := api.GitHubOwner(rawURL)
+	if err != nil {
+		return nil, "", err
+	}
+	client := github.NewClient(v.httpClient()).WithAuthToken(token)
+	client.UserAgent = "SuperPlane"
+	base := v.GitHubAPIURL
+	if base == "" {
+		base = enterpriseAPIBase
+	}
+	if base != "" {
+		// BaseURL rather than WithEnterpriseURLs, which would append
+		// /api/v3/ to a fake's URL.
+		u, err := url.Parse(strings.TrimSuffix(base, "/") + "/")
+		if err != nil {
+			return nil, "", errors.New("invalid GitHub API URL in the server configuration")
+		}
+		client.BaseURL = u
+	}
+	return client, owner, nil
 }
 
 // checkScopes returns why a classic token with the comma-separated scopes

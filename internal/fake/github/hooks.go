@@ -173,7 +173,7 @@ func applyConfig(w http.ResponseWriter, rp *repo, h *hook, config map[string]any
 		return false
 	}
 	for _, other := range rp.hooks {
-		if other != h && other.URL == target {
+		if other.ID != h.ID && other.URL == target {
 			writeValidationFailed(w, "Hook", "Hook already exists on this repository", docURL)
 			return false
 		}

@@ -1,0 +1,174 @@
+package api
+
+import "time"
+
+// Event source types (spec.type).
+const (
+	EventSourceTypeWebhook   = "webhook"
+	EventSourceTypeGitHub    = "github"
+	EventSourceTypeSemaphore = "semaphore"
+	EventSourceTypeManual    = "manual"
+	EventSourceTypeScheduled = "scheduled"
+)
+
+// Filter types and operators.
+const (
+	FilterTypeData     = "FILTER_TYPE_DATA"
+	FilterTypeHeader   = "FILTER_TYPE_HEADER"
+	FilterOperatorAnd  = "FILTER_OPERATOR_AND"
+	FilterOperatorOr   = "FILTER_OPERATOR_OR"
+	ScheduleTypeHourly = "TYPE_HOURLY"
+	ScheduleTypeDaily  = "TYPE_DAILY"
+	ScheduleTypeWeekly = "TYPE_WEEKLY"
+)
+
+// Event states.
+const (
+	EventStatePending   = "STATE_PENDING"
+	EventStateProcessed = "STATE_PROCESSED"
+	EventStateRejected  = "STATE_REJECTED"
+)
+
+// EventSourceMetadata is SuperplaneEventSourceMetadata.
+type EventSourceMetadata struct {
+	ID          string     `json:"id"`
+	Name        string     `json:"name"`
+	Description string     `json:"description"`
+	CanvasID    string     `json:"canvasId"`
+	CreatedAt   *time.Time `json:"createdAt"`
+	UpdatedAt   *time.Time `json:"updatedAt"`
+}
+
+// IntegrationRef is IntegrationsIntegrationRef.
+type IntegrationRef struct {
+	DomainType string `json:"domainType"`
+	Name       string `json:"name"`
+}
+
+// ResourceRef is IntegrationsResourceRef, e.g. {type: "repository", name: "app"}.
+type ResourceRef struct {
+	Type string `json:"type"`
+	Name string `json:"name"`
+}
+
+// DataFilter and HeaderFilter hold an expr-lang expression.
+type DataFilter struct {
+	Expression string `json:"expression"`
+}
+
+// HeaderFilter is SuperplaneHeaderFilter.
+type HeaderFilter struct {
+	Expression string `json:"expression"`
+}
+
+// Filter is SuperplaneFilter.
+type Filter struct {
+	Type   string        `json:"type"`
+	Data   *DataFilter   `json:"data,omitempty"`
+	Header *HeaderFilter `json:"header,omitempty"`
+}
+
+// EventSourceEventType is EventSourceEventType: an event type the source
+// accepts, with filters.
+type EventSourceEventType struct {
+	Type           string   `json:"type"`
+	Filters        []Filter `json:"filters"`
+	FilterOperator string   `json:"filterOperator"`
+}
+
+// HourlySchedule is EventSourceHourlySchedule.
+type HourlySchedule struct {
+	Minute int `json:"minute"`
+}
+
+// DailySchedule is EventSourceDailySchedule ("HH:MM" UTC).
+type DailySchedule struct {
+	Time string `json:"time"`
+}
+
+// WeeklySchedule is EventSourceWeeklySchedule.
+type WeeklySchedule struct {
+	WeekDay string `json:"weekDay"`
+	Time    string `json:"time"`
+}
+
+// EventSourceSchedule is SuperplaneEventSourceSchedule.
+type EventSourceSchedule struct {
+	Type   string          `json:"type"`
+	Hourly *HourlySchedule `json:"hourly,omitempty"`
+	Daily  *DailySchedule  `json:"daily,omitempty"`
+	Weekly *WeeklySchedule `json:"weekly,omitempty"`
+}
+
+// EventSourceSpec is SuperplaneEventSourceSpec.
+type EventSourceSpec struct {
+	Type        string                 `json:"type"`
+	Integration *IntegrationRef        `json:"integration"`
+	Resource    *ResourceRef           `json:"resource"`
+	Events      []EventSourceEventType `json:"events"`
+	Schedule    *EventSourceSchedule   `json:"schedule"`
+}
+
+// WebhookStatus is this project's extension: the state of the hook the
+// server provisions on the external tool.
+type WebhookStatus struct {
+	URL       string     `json:"url"`
+	State     string     `json:"state"` // "", pending, ready, failed, repaired
+	Reason    string     `json:"reason"`
+	CheckedAt *time.Time `json:"checkedAt"`
+}
+
+// EventSourceStatus is SuperplaneEventSourceStatus plus the webhook and key
+// version extensions.
+type EventSourceStatus struct {
+	LastEvent  *Event         `json:"lastEvent"`
+	Webhook    *WebhookStatus `json:"webhook,omitempty"`
+	KeyVersion int64          `json:"keyVersion,omitempty"`
+}
+
+// EventSource is SuperplaneEventSource.
+type EventSource struct {
+	Metadata *EventSourceMetadata `json:"metadata"`
+	Spec     *EventSourceSpec     `json:"spec"`
+	Status   *EventSourceStatus   `json:"status"`
+}
+
+// EventSourceRequest is the body of create and update.
+type EventSourceRequest struct {
+	EventSource *EventSource `json:"eventSource"`
+}
+
+// EventSourceResponse is the body of create, describe, update and
+// reset-key; Key is set only by create and reset-key.
+type EventSourceResponse struct {
+	EventSource *EventSource `json:"eventSource"`
+	Key         string       `json:"key,omitempty"`
+}
+
+// ListEventSourcesResponse is the body of the list.
+type ListEventSourcesResponse struct {
+	EventSources []EventSource `json:"eventSources"`
+}
+
+// Event is SuperplaneEvent.
+type Event struct {
+	ID           string         `json:"id"`
+	SourceID     string         `json:"sourceId"`
+	SourceName   string         `json:"sourceName"`
+	SourceType   string         `json:"sourceType"`
+	Type         string         `json:"type"`
+	State        string         `json:"state"`
+	StateReason  string         `json:"stateReason"`
+	StateMessage string         `json:"stateMessage"`
+	ReceivedAt   *time.Time     `json:"receivedAt"`
+	Raw          map[string]any `json:"raw"`
+	Headers      map[string]any `json:"headers"`
+}
+
+// ListEventsResponse is SuperplaneListEventsResponse.
+type ListEventsResponse struct {
+	Events        []Event    `json:"events"`
+	TotalCount    int64      `json:"totalCount"`
+	HasNextPage   bool       `json:"hasNextPage"`
+	LastTimestamp *time.Time `json:"lastTimestamp"`
+}
