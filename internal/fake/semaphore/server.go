@@ -1,7 +1,8 @@
 // Package semaphore is an in-process fake of the Semaphore public API
-// (https://<organization>.semaphoreci.com/api/v1alpha/...) for tests. It
-// authenticates as Semaphore documents, with "Authorization: Token <token>",
-// and answers in Semaphore's v1alpha shapes.
+// (https://<organization>.semaphoreci.com/api/v1alpha/... and the v1beta
+// secrets) for tests. It authenticates as Semaphore documents, with
+// "Authorization: Token <token>", and answers in Semaphore's v1alpha and
+// v1beta shapes.
 package semaphore
 
 import (
@@ -21,10 +22,12 @@ type Server struct {
 	srv   *httptest.Server
 	orgID string
 
-	mu       sync.Mutex
-	tokens   map[string]bool
-	projects []project
-	requests []string
+	mu            sync.Mutex
+	tokens        map[string]bool
+	projects      []project
+	notifications []*notificationJSON
+	secrets       []*secret
+	requests      []string
 }
 
 // project is a Semaphore project.
@@ -39,6 +42,16 @@ func New(t testing.TB) *Server {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /api/v1alpha/projects", s.authenticated(s.listProjects))
 	mux.HandleFunc("GET /api/v1alpha/projects/{name}", s.authenticated(s.getProject))
+	mux.HandleFunc("GET /api/v1alpha/notifications", s.authenticated(s.listNotifications))
+	mux.HandleFunc("POST /api/v1alpha/notifications", s.authenticated(s.createNotification))
+	mux.HandleFunc("GET /api/v1alpha/notifications/{ref}", s.authenticated(s.getNotification))
+	mux.HandleFunc("PATCH /api/v1alpha/notifications/{ref}", s.authenticated(s.updateNotification))
+	mux.HandleFunc("DELETE /api/v1alpha/notifications/{ref}", s.authenticated(s.deleteNotification))
+	mux.HandleFunc("GET /api/v1beta/secrets", s.authenticated(s.listSecrets))
+	mux.HandleFunc("POST /api/v1beta/secrets", s.authenticated(s.createSecret))
+	mux.HandleFunc("GET /api/v1beta/secrets/{ref}", s.authenticated(s.getSecret))
+	mux.HandleFunc("PATCH /api/v1beta/secrets/{ref}", s.authenticated(s.updateSecret))
+	mux.HandleFunc("DELETE /api/v1beta/secrets/{ref}", s.authenticated(s.deleteSecret))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "Not Found", http.StatusNotFound)
 	})
