@@ -1,0 +1,386 @@
+package webhook
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"maps"
+	"mime"
+	"net/http"
+	"runtime/debug"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// gRPC codes of the contract's error bodies. grpc-gateway has no code for 405,
+// 413 or 415, so those are InvalidArgument, as a bad request of any kind is.
+const (
+	codeInvalidArgument = 3
+	codeNotFound        = 5
+	codeInternal        = 13
+	codeUnavailable     = 14
+	codeUnauthenticated = 16
+)
+
+// Messages of the answers a sender can act on. The 404 and 401 messages are
+// deliberately the same whatever the cause, so that a prober learns neither
+// whether a source id exists nor how close a forged signature came.
+const (
+	msgNotFound         = "event source not found"
+	msgInvalidSignature = "invalid signature"
+	msgNotJSON          = "body is not valid JSON"
+	msgNotObject        = "body must be a JSON object"
+	msgUnavailable      = "the event could not be stored; try again later"
+	msgInternal         = "internal error"
+)
+
+// receiver describes how one kind of sender signs and labels its deliveries.
+type receiver struct {
+	sourceType      string
+	signatureHeader string
+	prefixRequired  bool
+	// eventType returns the event type of a delivery, "" when a header it
+	// needs is missing; missingType names that header for the 400 answer.
+	eventType   func(http.Header) string
+	missingType string
+	deliveryID  func(http.Header) string
+}
+
+var (
+	customReceiver = &receiver{
+		sourceType:      TypeWebhook,
+		signatureHeader: "X-Signature-256",
+		eventType:       func(http.Header) string { return "webhook" },
+		deliveryID: func(h http.Header) string {
+			if id := h.Get("Idempotency-Key"); id != "" {
+				return id
+			}
+			return h.Get("X-Delivery-Id")
+		},
+	}
+	// integrationReceivers are the sources reached through
+	// /api/v1/sources/{id}/{integrationType}, by integration type.
+	integrationReceivers = map[string]*receiver{
+		TypeGitHub: {
+			sourceType:      TypeGitHub,
+			signatureHeader: "X-Hub-Signature-256",
+			// GitHub always writes the prefix; a value without it is not
+			// from GitHub.
+			prefixRequired: true,
+			eventType:      func(h http.Header) string { return h.Get("X-GitHub-Event") },
+			missingType:    "missing X-GitHub-Event header",
+			deliveryID:     func(h http.Header) string { return h.Get("X-GitHub-Delivery") },
+		},
+		TypeSemaphore: {
+			sourceType:      TypeSemaphore,
+			signatureHeader: "X-Semaphore-Signature-256",
+			// Semaphore notifications are about pipelines and carry
+			// neither an event type header nor a delivery id.
+			eventType:  func(http.Header) string { return "pipeline" },
+			deliveryID: func(http.Header) string { return "" },
+		},
+	}
+)
+
+// droppedHeaders never reach a Delivery: credentials, and the signatures,
+// which would let anyone who can read events replay a delivery.
+var droppedHeaders = map[string]bool{
+	"authorization":             true,
+	"proxy-authorization":       true,
+	"cookie":                    true,
+	"x-hub-signature":           true,
+	"x-hub-signature-256":       true,
+	"x-signature-256":           true,
+	"x-semaphore-signature-256": true,
+}
+
+// maxLoggedLength bounds each sender-chosen value written to the log.
+const maxLoggedLength = 128
+
+// Handler serves the receivers. It is safe for concurrent use.
+type Handler struct {
+	sources Sources
+	sink    Sink
+	maxBody int64
+	logger  *slog.Logger
+}
+
+// NewHandler returns a Handler that looks sources up in sources and stores
+// deliveries in sink. It panics when either is nil, a wiring mistake that must
+// show at start-up rather than on the first delivery.
+func NewHandler(sources Sources, sink Sink, cfg Config) *Handler {
+	if sources == nil || sink == nil {
+		panic("webhook: NewHandler needs a Sources and a Sink")
+	}
+	h := &Handler{sources: sources, sink: sink, maxBody: cfg.MaxBodyBytes, logger: cfg.Logger}
+	if h.maxBody <= 0 {
+		h.maxBody = DefaultMaxBodyBytes
+	}
+	if h.logger == nil {
+		h.logger = slog.Default()
+	}
+	return h
+}
+
+// ServeCustom serves POST /api/v1/sources/{id} for custom webhook sources,
+// reading the id with r.PathValue("id"). It checks the method itself, so it
+// may be mounted with or without a method in the pattern.
+func (h *Handler) ServeCustom(w http.ResponseWriter, r *http.Request) {
+	h.serve(w, r, TypeWebhook, customReceiver)
+}
+
+// ServeIntegration serves POST /api/v1/sources/{id}/{integrationType} for
+// github and semaphore sources, reading r.PathValue("id") and
+// r.PathValue("integrationType"). Any other integration type, or one that is
+// not the source's type, is answered 404 as an unknown source is.
+func (h *Handler) ServeIntegration(w http.ResponseWriter, r *http.Request) {
+	route := r.PathValue("integrationType")
+	h.serve(w, r, route, integrationReceivers[route])
+}
+
+// reply is the outcome of one delivery, written and logged by serve.
+type reply struct {
+	status int
+	body   any
+	// reason is the error message shown to the sender, repeated in the log.
+	reason string
+	// err is an internal failure, logged but never shown.
+	err error
+	// Logged details, filled in as they become known.
+	deliveryID string
+	eventType  string
+	receipt    Receipt
+}
+
+// errorBody is the contract's error shape.
+type errorBody struct {
+	Code    int        `json:"code"`
+	Message string     `json:"message"`
+	Details []struct{} `json:"details"`
+}
+
+func failure(status, code int, message string) reply {
+	return reply{status: status, reason: message, body: errorBody{Code: code, Message: message, Details: []struct{}{}}}
+}
+
+func (h *Handler) serve(w http.ResponseWriter, r *http.Request, route string, rcv *receiver) {
+	start := time.Now()
+	var rep reply
+	wrote := false
+	defer func() {
+		// A bug here, or in a Sources or Sink implementation, must cost one
+		// delivery and never the server (contract fault 11). The sender
+		// gets a 500 and retries.
+		if p := recover(); p != nil {
+			h.logger.Error("webhook receiver panicked",
+				"source_id", clip(r.PathValue("id")), "source_type", clip(route),
+				"panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+			if !wrote {
+				writeReply(w, failure(http.StatusInternalServerError, codeInternal, msgInternal))
+			}
+		}
+	}()
+	rep = h.receive(w, r, rcv)
+	wrote = true
+	writeReply(w, rep)
+	h.logReply(r, route, rep, time.Since(start))
+}
+
+// receive runs the checks in the order that tells a sender no more than it
+// may know: the source before the body, the signature before anything about
+// the body's content.
+func (h *Handler) receive(w http.ResponseWriter, r *http.Request, rcv *receiver) reply {
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		return failure(http.StatusMethodNotAllowed, codeInvalidArgument, "method not allowed; use POST")
+	}
+
+	id := r.PathValue("id")
+	if rcv == nil || id == "" {
+		return failure(http.StatusNotFound, codeNotFound, msgNotFound)
+	}
+	src, err := h.sources.Lookup(r.Context(), id)
+	if errors.Is(err, ErrUnknownSource) {
+		return failure(http.StatusNotFound, codeNotFound, msgNotFound)
+	}
+	if err != nil {
+		rep := failure(http.StatusServiceUnavailable, codeUnavailable, msgUnavailable)
+		rep.err = err
+		return rep
+	}
+	// A source of another type is reported exactly as a missing one, so the
+	// route cannot be used to learn which ids exist.
+	if src.Type != rcv.sourceType {
+		return failure(http.StatusNotFound, codeNotFound, msgNotFound)
+	}
+	deliveryID := rcv.deliveryID(r.Header)
+
+	body, rep, ok := h.readBody(w, r)
+	if !ok {
+		rep.deliveryID = deliveryID
+		return rep
+	}
+
+	// Exactly one signature header: with several, which one was meant is
+	// ambiguous, and accepting any would weaken the check.
+	values := r.Header.Values(rcv.signatureHeader)
+	if len(values) != 1 {
+		return withDelivery(failure(http.StatusUnauthorized, codeUnauthenticated, msgInvalidSignature), deliveryID)
+	}
+	sig, ok := parseSignature(values[0], rcv.prefixRequired)
+	if !ok || !verifySignature(src.Keys, body, sig) {
+		return withDelivery(failure(http.StatusUnauthorized, codeUnauthenticated, msgInvalidSignature), deliveryID)
+	}
+
+	// Parameters such as charset=utf-8 are fine (contract fault 7).
+	mediaType, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil || mediaType != "application/json" {
+		return withDelivery(failure(http.StatusUnsupportedMediaType, codeInvalidArgument, "content type must be application/json"), deliveryID)
+	}
+	// JSON is UTF-8 (RFC 8259), and a store may refuse anything else; a
+	// body that is valid JSON but not an object would break every reader of
+	// the canvas's events (contract faults 9 and 10).
+	if !utf8.Valid(body) || !json.Valid(body) {
+		return withDelivery(failure(http.StatusBadRequest, codeInvalidArgument, msgNotJSON), deliveryID)
+	}
+	if trimmed := bytes.TrimLeft(body, " \t\r\n"); trimmed[0] != '{' {
+		return withDelivery(failure(http.StatusBadRequest, codeInvalidArgument, msgNotObject), deliveryID)
+	}
+
+	eventType := rcv.eventType(r.Header)
+	switch {
+	case eventType == "":
+		return withDelivery(failure(http.StatusBadRequest, codeInvalidArgument, rcv.missingType), deliveryID)
+	case len(eventType) > MaxDeliveryIDLength:
+		return withDelivery(failure(http.StatusBadRequest, codeInvalidArgument,
+			fmt.Sprintf("event type is longer than %d bytes", MaxDeliveryIDLength)), deliveryID)
+	case len(deliveryID) > MaxDeliveryIDLength:
+		return withDelivery(failure(http.StatusBadRequest, codeInvalidArgument,
+			fmt.Sprintf("delivery id is longer than %d bytes", MaxDeliveryIDLength)), deliveryID)
+	}
+
+	// GitHub pings a hook when it is created; there is no event to store,
+	// but answering 200 marks the hook healthy on GitHub.
+	if rcv.sourceType == TypeGitHub && eventType == "ping" {
+		return reply{status: http.StatusOK, body: map[string]string{"message": "pong"}, deliveryID: deliveryID, eventType: eventType}
+	}
+
+	eventID, duplicate, err := h.sink.Store(r.Context(), Delivery{
+		SourceID:   src.ID,
+		Type:       eventType,
+		DeliveryID: deliveryID,
+		Body:       body,
+		Headers:    deliveryHeaders(r.Header),
+	})
+	if err != nil {
+		// Never 2xx before the event is durable: the sender retries, and
+		// the delivery id makes the retry harmless.
+		rep := failure(http.StatusServiceUnavailable, codeUnavailable, msgUnavailable)
+		rep.err, rep.deliveryID, rep.eventType = err, deliveryID, eventType
+		return rep
+	}
+	receipt := Receipt{EventID: eventID, Duplicate: duplicate}
+	return reply{status: http.StatusOK, body: receipt, receipt: receipt, deliveryID: deliveryID, eventType: eventType}
+}
+
+// readBody reads the whole body, refusing more than the limit without
+// buffering it. It returns the failure to answer when ok is false.
+func (h *Handler) readBody(w http.ResponseWriter, r *http.Request) (body []byte, rep reply, ok bool) {
+	tooLarge := failure(http.StatusRequestEntityTooLarge, codeInvalidArgument,
+		fmt.Sprintf("body is larger than %d bytes", h.maxBody))
+	if r.ContentLength > h.maxBody {
+		return nil, tooLarge, false
+	}
+	if r.Body == nil {
+		return []byte{}, reply{}, true
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, h.maxBody))
+	if err != nil {
+		if _, isTooLarge := errors.AsType[*http.MaxBytesError](err); isTooLarge {
+			return nil, tooLarge, false
+		}
+		return nil, failure(http.StatusBadRequest, codeInvalidArgument, "could not read the body"), false
+	}
+	return body, reply{}, true
+}
+
+func withDelivery(rep reply, deliveryID string) reply {
+	rep.deliveryID = deliveryID
+	return rep
+}
+
+// deliveryHeaders returns the headers to store: lower-cased names, values
+// joined with ", ", credentials and signatures left out. Names are visited in
+// order so that two spellings of one name join deterministically.
+func deliveryHeaders(header http.Header) map[string]string {
+	out := make(map[string]string, len(header))
+	for _, name := range slices.Sorted(maps.Keys(header)) {
+		lower := strings.ToLower(name)
+		if droppedHeaders[lower] {
+			continue
+		}
+		value := strings.Join(header[name], ", ")
+		if prev, seen := out[lower]; seen {
+			value = prev + ", " + value
+		}
+		out[lower] = value
+	}
+	return out
+}
+
+func writeReply(w http.ResponseWriter, rep reply) {
+	payload, err := json.Marshal(rep.body)
+	if err != nil {
+		// The bodies are fixed structs of strings; this cannot happen, but
+		// if it did the sender must not see a 2xx without a receipt.
+		rep.status = http.StatusInternalServerError
+		payload = []byte(`{"code":13,"message":"internal error","details":[]}`)
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(rep.status)
+	_, _ = w.Write(append(payload, '\n')) // the sender is gone if this fails
+}
+
+// logReply writes one line per delivery. It never logs the body, a signature,
+// a key, or header values other than the delivery id.
+func (h *Handler) logReply(r *http.Request, route string, rep reply, took time.Duration) {
+	attrs := []any{
+		"source_id", clip(r.PathValue("id")),
+		"source_type", clip(route),
+		"status", rep.status,
+		"delivery_id", clip(rep.deliveryID),
+		"duration", took,
+	}
+	if rep.eventType != "" {
+		attrs = append(attrs, "event_type", clip(rep.eventType))
+	}
+	level := slog.LevelInfo
+	switch {
+	case rep.status >= 500:
+		level = slog.LevelError
+		attrs = append(attrs, "reason", rep.reason)
+		if rep.err != nil {
+			attrs = append(attrs, "error", rep.err.Error())
+		}
+	case rep.status >= 400:
+		level = slog.LevelWarn
+		attrs = append(attrs, "reason", rep.reason)
+	default:
+		attrs = append(attrs, "event_id", rep.receipt.EventID, "duplicate", rep.receipt.Duplicate)
+	}
+	h.logger.Log(r.Context(), level, "webhook delivery", attrs...)
+}
+
+// clip bounds a sender-chosen value before it is logged.
+func clip(s string) string {
+	if len(s) > maxLoggedLength {
+		s = s[:maxLoggedLength] + "..."
+	}
+	return strings.ToValidUTF8(s, "?")
+}

@@ -1,0 +1,110 @@
+// Package webhook receives the deliveries that external tools post to event
+// sources: custom webhooks at POST /api/v1/sources/{id} and integration-backed
+// sources (GitHub, Semaphore) at POST /api/v1/sources/{id}/{integrationType}.
+//
+// A delivery is accepted only when its HMAC-SHA256 signature over the raw body
+// verifies under one of the source's keys and its body is a JSON object; it is
+// answered 2xx only after the Sink has stored it durably, so a sender that
+// gets an error retries and nothing is lost. The package imports nothing of
+// ours: the server wires it to the store and the keyring through Sources and
+// Sink.
+package webhook
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+)
+
+// Source types the receiver serves. "manual" and "scheduled" sources exist
+// too, but nothing outside SuperPlane may post to them, so they are never
+// found by a receiver.
+const (
+	TypeWebhook   = "webhook"
+	TypeGitHub    = "github"
+	TypeSemaphore = "semaphore"
+)
+
+// Source is what the receiver needs to know about an event source.
+type Source struct {
+	ID   string
+	Type string // "webhook" (custom), "github", "semaphore", "manual", "scheduled"
+	// Keys are the signing keys that verify a delivery: the current one
+	// first, then a previous one still in its grace period after a key
+	// reset. An empty key is ignored (anyone could sign with it), so a
+	// source without a usable key accepts nothing.
+	Keys [][]byte
+}
+
+// ErrUnknownSource is returned by Sources.Lookup when no event source has the id.
+var ErrUnknownSource = errors.New("unknown event source")
+
+// Sources finds event sources for the receiver, which has no API token and
+// so looks sources up across organizations.
+type Sources interface {
+	// Lookup returns the source with this id, ErrUnknownSource (possibly
+	// wrapped) when there is none, or another error when the lookup itself
+	// failed (the sender is then answered 503 and retries).
+	Lookup(ctx context.Context, id string) (Source, error)
+}
+
+// Delivery is a verified, parsed delivery to store.
+type Delivery struct {
+	SourceID string
+	// Type is the event type: the X-GitHub-Event header for github,
+	// "pipeline" for semaphore, "webhook" for custom sources.
+	Type string
+	// DeliveryID is the sender's id for this delivery, by which a redelivery
+	// is recognized: X-GitHub-Delivery for github; for custom sources the
+	// Idempotency-Key header, or X-Delivery-Id when that is absent; ""
+	// when there is none (Semaphore sends none), and then nothing is
+	// deduplicated. At most MaxDeliveryIDLength bytes.
+	DeliveryID string
+	// Body is the raw body, exactly as signed: a UTF-8 JSON object.
+	Body []byte
+	// Headers maps lower-cased header names to their values (several values
+	// joined with ", "), without the signature headers, Authorization,
+	// Proxy-Authorization and Cookie.
+	Headers map[string]string
+}
+
+// Sink stores deliveries.
+type Sink interface {
+	// Store stores d durably before returning. When d.DeliveryID is set and
+	// the source already has an event with that delivery id, nothing is
+	// stored and Store returns the earlier event's id with duplicate true.
+	// Any error makes the receiver answer 503 so that the sender retries;
+	// the error is logged, so it must not quote the body.
+	Store(ctx context.Context, d Delivery) (eventID string, duplicate bool, err error)
+}
+
+// Config tunes a Handler. The zero value is usable.
+type Config struct {
+	// MaxBodyBytes is the largest body accepted; larger ones get 413.
+	// Zero or less means DefaultMaxBodyBytes.
+	MaxBodyBytes int64
+	// Logger receives one line per delivery (source id, type, status,
+	// delivery id; never the body, a signature or a key). Nil means
+	// slog.Default().
+	Logger *slog.Logger
+}
+
+// DefaultMaxBodyBytes is the body limit when Config.MaxBodyBytes is unset.
+// GitHub caps its payloads at 25 MB but pushes with thousands of commits are
+// rare; 5 MiB keeps a flood of large bodies from exhausting memory.
+const DefaultMaxBodyBytes int64 = 5 << 20
+
+// MaxDeliveryIDLength bounds the delivery id and event type taken from
+// headers, which the store indexes; longer ones are refused with 400.
+const MaxDeliveryIDLength = 255
+
+// Receipt is the body of a 200 answer to a stored (or already stored)
+// delivery. Both fields are always present, as in the rest of the contract.
+type Receipt struct {
+	// EventID is the id of the stored event; for a duplicate, the id of the
+	// event stored by the first delivery.
+	EventID string `json:"eventId"`
+	// Duplicate is true when the delivery id had been seen before and
+	// nothing new was stored.
+	Duplicate bool `json:"duplicate"`
+}
