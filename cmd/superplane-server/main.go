@@ -12,9 +12,11 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -39,7 +41,8 @@ func main() {
 }
 
 const usage = `usage:
-  superplane-server serve [--listen ADDR] [--data-dir DIR] [--database-url URL] [--encryption-keys-file FILE]
+  superplane-server serve [--listen ADDR] [--base-url URL] [--data-dir DIR] [--database-url URL] [--encryption-keys-file FILE]
+                          [--key-grace-period 1h] [--webhook-body-limit BYTES] [--reconcile-interval 5m]
   superplane-server token create --org NAME --role owner|admin|viewer [--user EMAIL] [--data-dir DIR] [--database-url URL]
   superplane-server keys rotate [--rewrap-only] [--data-dir DIR] [--database-url URL] [--encryption-keys-file FILE]
   superplane-server version
@@ -49,6 +52,8 @@ SUPERPLANE_DATA_DIR (default ./.superplane), SUPERPLANE_DATABASE_URL (default: S
 data dir; postgres://... selects PostgreSQL), SUPERPLANE_ENCRYPTION_KEYS (id:base64,...; first
 is active) or SUPERPLANE_ENCRYPTION_KEYS_FILE. SUPERPLANE_GITHUB_API_URL (GitHub Enterprise or a
 test double) and SUPERPLANE_SEMAPHORE_API_URL override where integrations are verified.
+serve also reads SUPERPLANE_BASE_URL, SUPERPLANE_KEY_GRACE_PERIOD (1h),
+SUPERPLANE_WEBHOOK_BODY_LIMIT (5 MiB) and SUPERPLANE_RECONCILE_INTERVAL (5m).
 `
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
@@ -77,6 +82,35 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 // config holds what every command needs to reach the data.
 type config struct {
 	listen, dataDir, databaseURL, keysFile string
+	// serve only
+	baseURL           string
+	keyGrace          time.Duration
+	webhookBodyLimit  int64
+	reconcileInterval time.Duration
+}
+
+// serverOptions turns the serve settings into server options. The base URL
+// defaults to the listen address, which only local senders can reach.
+func (c *config) serverOptions(listenAddr string, getenv func(string) string) ([]server.Option, error) {
+	base := c.baseURL
+	if base == "" {
+		base = "http://" + listenAddr
+	}
+	if u, err := url.Parse(base); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("--base-url %q must be an absolute http(s) URL", base)
+	}
+	if c.keyGrace < 0 || c.webhookBodyLimit <= 0 || c.reconcileInterval <= 0 {
+		return nil, errors.New("--key-grace-period must be >= 0, --webhook-body-limit and --reconcile-interval > 0")
+	}
+	return []server.Option{
+		server.WithBaseURL(base),
+		server.WithKeyGrace(c.keyGrace),
+		server.WithWebhookBodyLimit(c.webhookBodyLimit),
+		server.WithTools(&integration.Verifier{
+			GitHubAPIURL:    getenv("SUPERPLANE_GITHUB_API_URL"),
+			SemaphoreAPIURL: getenv("SUPERPLANE_SEMAPHORE_API_URL"),
+		}),
+	}, nil
 }
 
 func (c *config) bind(fs *flag.FlagSet, getenv func(string) string, withListen bool) {
@@ -88,10 +122,30 @@ func (c *config) bind(fs *flag.FlagSet, getenv func(string) string, withListen b
 	}
 	if withListen {
 		fs.StringVar(&c.listen, "listen", def("SUPERPLANE_LISTEN", "127.0.0.1:8000"), "address to listen on")
+		fs.StringVar(&c.baseURL, "base-url", getenv("SUPERPLANE_BASE_URL"), "public URL of this server, the start of webhook URLs (default http://<listen address>)")
+		fs.DurationVar(&c.keyGrace, "key-grace-period", envDuration(getenv, "SUPERPLANE_KEY_GRACE_PERIOD", time.Hour), "how long an event source's previous key still verifies after reset-key")
+		fs.Int64Var(&c.webhookBodyLimit, "webhook-body-limit", envInt(getenv, "SUPERPLANE_WEBHOOK_BODY_LIMIT", 5<<20), "largest webhook delivery accepted, in bytes")
+		fs.DurationVar(&c.reconcileInterval, "reconcile-interval", envDuration(getenv, "SUPERPLANE_RECONCILE_INTERVAL", 5*time.Minute), "how often provisioned webhooks are checked and repaired")
 	}
 	fs.StringVar(&c.dataDir, "data-dir", def("SUPERPLANE_DATA_DIR", ".superplane"), "directory for the embedded database and generated keys")
 	fs.StringVar(&c.databaseURL, "database-url", getenv("SUPERPLANE_DATABASE_URL"), "database URL (default: SQLite in the data dir; postgres://... for PostgreSQL)")
 	fs.StringVar(&c.keysFile, "encryption-keys-file", getenv("SUPERPLANE_ENCRYPTION_KEYS_FILE"), "file of encryption keys (id:base64, first is active)")
+}
+
+// envDuration and envInt read a default from the environment; a value that
+// does not parse is left to the flag package to refuse via the default.
+func envDuration(getenv func(string) string, name string, fallback time.Duration) time.Duration {
+	if d, err := time.ParseDuration(getenv(name)); err == nil {
+		return d
+	}
+	return fallback
+}
+
+func envInt(getenv func(string) string, name string, fallback int64) int64 {
+	if n, err := strconv.ParseInt(getenv(name), 10, 64); err == nil {
+		return n
+	}
+	return fallback
 }
 
 func (c *config) isPostgres() bool {
@@ -172,11 +226,14 @@ func serve(ctx context.Context, args []string, stderr io.Writer, getenv func(str
 	if err != nil {
 		return err
 	}
+	opts, err := c.serverOptions(ln.Addr().String(), getenv)
+	if err != nil {
+		return err
+	}
+	handler := server.New(st, ks, log, opts...)
+	go handler.RunReconciler(ctx, c.reconcileInterval)
 	srv := &http.Server{
-		Handler: server.New(st, ks, log, server.WithVerifier(&integration.Verifier{
-			GitHubAPIURL:    getenv("SUPERPLANE_GITHUB_API_URL"),
-			SemaphoreAPIURL: getenv("SUPERPLANE_SEMAPHORE_API_URL"),
-		})),
+		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       60 * time.Second,
 		WriteTimeout:      60 * time.Second,

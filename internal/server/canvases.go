@@ -125,8 +125,26 @@ func (s *Server) updateCanvas(w http.ResponseWriter, r *http.Request, p store.Pr
 	return nil
 }
 
+// deleteCanvas deletes the canvas with everything in it. The webhooks its
+// sources provisioned on external tools go first: if one cannot be removed,
+// the canvas stays (contract fault 4), unless ?force=true.
 func (s *Server) deleteCanvas(w http.ResponseWriter, r *http.Request, p store.Principal) error {
-	if err := s.store.DeleteCanvas(r.Context(), p.Organization.ID, r.PathValue("idOrName")); err != nil {
+	c, err := s.store.FindCanvas(r.Context(), p.Organization.ID, r.PathValue("idOrName"))
+	if err != nil {
+		return err
+	}
+	if r.URL.Query().Get("force") != "true" {
+		sources, err := s.store.ListEventSources(r.Context(), p.Organization.ID, c.ID)
+		if err != nil {
+			return err
+		}
+		for _, es := range sources {
+			if err := s.deprovision(r.Context(), es); err != nil {
+				return err
+			}
+		}
+	}
+	if err := s.store.DeleteCanvas(r.Context(), p.Organization.ID, c.ID); err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusOK, api.Empty{})

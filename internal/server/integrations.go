@@ -136,7 +136,7 @@ func (s *Server) verify(ctx context.Context, in *store.Integration) {
 		in.StatusReason = "key " + in.SecretKey + " is missing from secret " + sec.Name
 		return
 	}
-	res := s.verifier.Verify(ctx, in.Type, in.URL, token)
+	res := s.tools.Verify(ctx, in.Type, in.URL, token)
 	if res.OK {
 		in.StatusState, in.StatusReason = api.IntegrationStateOK, "ok"
 		return

@@ -28,7 +28,7 @@ func integrationEnv(t *testing.T) (*env, *github.Server, *semaphore.Server) {
 	gh.AddRepo("acme", "app", "octocat")
 	sem := semaphore.New(t)
 	sem.AddToken(goodSemToken)
-	e := newEnv(t, server.WithVerifier(&integration.Verifier{GitHubAPIURL: gh.URL(), SemaphoreAPIURL: sem.URL()}))
+	e := newEnv(t, server.WithTools(&integration.Verifier{GitHubAPIURL: gh.URL(), SemaphoreAPIURL: sem.URL()}))
 	createCanvas(t, e, "prod")
 	return e, gh, sem
 }

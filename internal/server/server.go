@@ -20,33 +20,49 @@ import (
 	"github.com/superplane/terraform-provider-superplane/internal/api"
 	"github.com/superplane/terraform-provider-superplane/internal/integration"
 	"github.com/superplane/terraform-provider-superplane/internal/store"
+	"github.com/superplane/terraform-provider-superplane/internal/webhook"
 )
 
 // Server is the control plane's HTTP API.
 type Server struct {
-	store    store.Store
-	keys     *KeySource
-	log      *slog.Logger
-	verifier Verifier
+	store store.Store
+	keys  *KeySource
+	log   *slog.Logger
+	// tools verifies integrations and provisions their webhooks.
+	tools    *integration.Verifier
+	baseURL  string
+	keyGrace time.Duration
+	maxBody  int64
 	now      func() time.Time
 	mux      *http.ServeMux
-}
-
-// Verifier checks an integration's credentials against the tool it connects
-// to. *integration.Verifier is the real one.
-type Verifier interface {
-	Verify(ctx context.Context, typ, rawURL, token string) integration.Result
 }
 
 // Option configures a Server.
 type Option func(*Server)
 
-// WithVerifier sets how integrations are verified (tests point it at fakes).
-func WithVerifier(v Verifier) Option { return func(s *Server) { s.verifier = v } }
+// WithTools sets how the server talks to GitHub and Semaphore (base URLs
+// for GitHub Enterprise, or fakes in tests).
+func WithTools(v *integration.Verifier) Option { return func(s *Server) { s.tools = v } }
+
+// WithBaseURL sets the public URL the server is reached at; webhook URLs
+// given to senders and tools start with it.
+func WithBaseURL(u string) Option { return func(s *Server) { s.baseURL = strings.TrimSuffix(u, "/") } }
+
+// WithKeyGrace sets how long an event source's previous key still verifies
+// after reset-key (default 1 hour).
+func WithKeyGrace(d time.Duration) Option { return func(s *Server) { s.keyGrace = d } }
+
+// WithWebhookBodyLimit sets the largest delivery a receiver accepts
+// (default 5 MiB).
+func WithWebhookBodyLimit(n int64) Option { return func(s *Server) { s.maxBody = n } }
 
 // New returns a server over st that seals secrets with keys and logs to log.
 func New(st store.Store, keys *KeySource, log *slog.Logger, opts ...Option) *Server {
-	s := &Server{store: st, keys: keys, log: log, verifier: &integration.Verifier{}, now: time.Now, mux: http.NewServeMux()}
+	s := &Server{
+		store: st, keys: keys, log: log, tools: &integration.Verifier{},
+		baseURL: "http://127.0.0.1:8000", keyGrace: time.Hour, maxBody: 5 << 20,
+		now: time.Now, mux: http.NewServeMux(),
+	}
 	for _, o := range opts {
 		o(s)
 	}
@@ -77,6 +93,20 @@ func (s *Server) routes() {
 	s.handle("PATCH /api/v1/integrations/{idOrName}", s.updateIntegration)
 	s.handle("DELETE /api/v1/integrations/{idOrName}", s.deleteIntegration)
 	s.handle("POST /api/v1/integrations/{idOrName}/verify", s.verifyIntegration)
+
+	s.handle("GET /api/v1/canvases/{canvasIdOrName}/event-sources", s.listEventSources)
+	s.handle("POST /api/v1/canvases/{canvasIdOrName}/event-sources", s.createEventSource)
+	s.handle("GET /api/v1/canvases/{canvasIdOrName}/event-sources/{idOrName}", s.describeEventSource)
+	s.handle("PATCH /api/v1/canvases/{canvasIdOrName}/event-sources/{idOrName}", s.updateEventSource)
+	s.handle("DELETE /api/v1/canvases/{canvasIdOrName}/event-sources/{idOrName}", s.deleteEventSource)
+	s.handle("POST /api/v1/canvases/{canvasIdOrName}/event-sources/{idOrName}/reset-key", s.resetEventSourceKey)
+	s.handle("GET /api/v1/canvases/{canvasIdOrName}/events", s.listEvents)
+	s.handle("POST /api/v1/canvases/{canvasIdOrName}/events", s.createEvent)
+
+	// Receivers authenticate deliveries by signature, not by token.
+	receiver := webhook.NewHandler(receiverSources{s}, receiverSink{s}, webhook.Config{MaxBodyBytes: s.maxBody, Logger: s.log})
+	s.mux.HandleFunc("POST /api/v1/sources/{id}", receiver.ServeCustom)
+	s.mux.HandleFunc("POST /api/v1/sources/{id}/{integrationType}", receiver.ServeIntegration)
 
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, notFound("no route for %s %s", r.Method, r.URL.Path))

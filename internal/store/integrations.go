@@ -182,24 +182,46 @@ func (s *db) UpdateIntegration(ctx context.Context, orgID, domainType, domainID,
 	return out, nil
 }
 
-// DeleteIntegration deletes the integration. ErrNotFound when missing.
+// DeleteIntegration deletes the integration. ErrNotFound when missing;
+// ErrConflict naming the event sources that still use it (checked in the
+// same transaction, with the foreign key as a backstop).
 func (s *db) DeleteIntegration(ctx context.Context, orgID, domainType, domainID, idOrName string) error {
-	dom, ok := parseDomain(orgID, domainType, domainID)
-	if !ok {
-		return NotFound("integration %q not found", idOrName)
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		in, err := s.findIntegration(ctx, tx, orgID, domainType, domainID, idOrName, true)
+		if err != nil {
+			return err
+		}
+		users, err := s.eventSourcesUsing(ctx, tx, in.ID)
+		if err != nil {
+			return err
+		}
+		if len(users) > 0 {
+			return Conflict("integration %q is used by event source %s; change or delete %s first",
+				in.Name, strings.Join(users, ", "), map[bool]string{true: "them", false: "it"}[len(users) > 1])
+		}
+		_, err = tx.ExecContext(ctx, s.q(`DELETE FROM integrations WHERE id = ?`), in.ID)
+		if s.d.classify(err) == foreignKeyViolation {
+			return Conflict("integration %q is in use", in.Name)
+		}
+		return err
+	})
+	return wrap("delete integration", err)
+}
+
+// FindIntegrationByID returns the integration with this id in the
+// organization, whatever its domain, or ErrNotFound.
+func (s *db) FindIntegrationByID(ctx context.Context, orgID, id string) (Integration, error) {
+	org, ok1 := canonicalID(orgID)
+	iid, ok2 := canonicalID(id)
+	if !ok1 || !ok2 {
+		return Integration{}, NotFound("integration %q not found", id)
 	}
-	column, value := lookup(idOrName)
-	res, err := s.sql.ExecContext(ctx, s.q(`DELETE FROM integrations WHERE org_id = ? AND domain_type = ? AND domain_id = ? AND `+column+` = ?`),
-		dom.org, dom.typ, dom.id, value)
-	if err != nil {
-		return wrap("delete integration", err)
+	in, err := scanIntegration(s.sql.QueryRowContext(ctx, s.q(`SELECT `+integrationColumns+integrationFrom+
+		`WHERE i.org_id = ? AND i.id = ?`), org, iid))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Integration{}, NotFound("integration %q not found", id)
 	}
-	if n, err := res.RowsAffected(); err != nil {
-		return wrap("delete integration", err)
-	} else if n == 0 {
-		return NotFound("integration %q not found", idOrName)
-	}
-	return nil
+	return in, wrap("find integration", err)
 }
 
 // FindSecretByID returns the secret with this id in the organization.

@@ -146,6 +146,8 @@ type Integration struct {
 // organization is ErrNotFound, never a different error, so existence does not
 // leak.
 type Store interface {
+	EventSourceStore
+
 	// Close releases the database.
 	Close() error
 	// Ping checks the database answers.
@@ -173,7 +175,8 @@ type Store interface {
 	// UpdateCanvas loads the canvas, lets fn change it and writes it back, in
 	// one transaction. ErrNotFound when missing; fn's error aborts.
 	UpdateCanvas(ctx context.Context, orgID, idOrName string, fn func(*Canvas) error) (Canvas, error)
-	// DeleteCanvas deletes the canvas and everything in it (its secrets).
+	// DeleteCanvas deletes the canvas and everything in it (its secrets,
+	// integrations, event sources and their events).
 	// ErrNotFound when missing.
 	DeleteCanvas(ctx context.Context, orgID, idOrName string) error
 
@@ -206,7 +209,8 @@ type Store interface {
 	// it back in one transaction. fn must not call the store. ErrNotFound
 	// when missing, ErrConflict on a taken name; fn's error aborts.
 	UpdateIntegration(ctx context.Context, orgID, domainType, domainID, idOrName string, fn func(*Integration) error) (Integration, error)
-	// DeleteIntegration deletes the integration. ErrNotFound when missing.
+	// DeleteIntegration deletes the integration. ErrNotFound when missing;
+	// ErrConflict naming the event sources that still use it.
 	DeleteIntegration(ctx context.Context, orgID, domainType, domainID, idOrName string) error
 	// IntegrationsUsingSecret returns the integrations whose token is in the
 	// secret with this id.

@@ -45,6 +45,15 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Rewrap", testRewrap},
 		{"Timestamps", testTimestamps},
 		{"Integrations", testIntegrations},
+		{"EventSources", testEventSources},
+		{"UpdateEventSource", testUpdateEventSource},
+		{"DeleteEventSource", testDeleteEventSource},
+		{"DeleteIntegrationInUse", testDeleteIntegrationInUse},
+		{"DeleteCanvasWithEventSources", testDeleteCanvasWithEventSources},
+		{"InsertEvent", testInsertEvent},
+		{"InsertEventConcurrently", testInsertEventConcurrently},
+		{"ListEvents", testListEvents},
+		{"EventSourcesWithHooks", testEventSourcesWithHooks},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,0 +1,191 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/superplane/terraform-provider-superplane/internal/api"
+	"github.com/superplane/terraform-provider-superplane/internal/filter"
+	"github.com/superplane/terraform-provider-superplane/internal/store"
+	"github.com/superplane/terraform-provider-superplane/internal/webhook"
+)
+
+// receiverSources lets the webhook receivers look sources up and open their
+// keys: the current one, and the previous one during its grace period.
+type receiverSources struct{ s *Server }
+
+func (rs receiverSources) Lookup(ctx context.Context, id string) (webhook.Source, error) {
+	es, err := rs.s.store.FindEventSourceByID(ctx, id)
+	if err != nil {
+		if isNotFound(err) {
+			return webhook.Source{}, webhook.ErrUnknownSource
+		}
+		return webhook.Source{}, err
+	}
+	key, err := rs.s.keys.Open(es.KeyCiphertext, sourceKeyAD(es.ID))
+	if err != nil {
+		return webhook.Source{}, err
+	}
+	src := webhook.Source{ID: es.ID, Type: es.Type, Keys: [][]byte{key}}
+	if len(es.PrevKeyCiphertext) > 0 && rs.s.now().Before(es.PrevKeyExpiresAt) {
+		if prev, err := rs.s.keys.Open(es.PrevKeyCiphertext, sourceKeyAD(es.ID)); err == nil {
+			src.Keys = append(src.Keys, prev)
+		}
+	}
+	return src, nil
+}
+
+// receiverSink stores verified deliveries. The source's filters decide the
+// event's state; the event is durable before the receiver answers.
+type receiverSink struct{ s *Server }
+
+func (rs receiverSink) Store(ctx context.Context, d webhook.Delivery) (string, bool, error) {
+	es, err := rs.s.store.FindEventSourceByID(ctx, d.SourceID)
+	if err != nil {
+		return "", false, err
+	}
+	ev := store.Event{
+		ID: uuid.NewString(), OrgID: es.OrgID, CanvasID: es.CanvasID, SourceID: es.ID,
+		Type: d.Type, DeliveryID: d.DeliveryID, Raw: d.Body, ReceivedAt: rs.s.timestamp(),
+	}
+	if ev.Headers, err = json.Marshal(d.Headers); err != nil {
+		return "", false, err
+	}
+	ev.State = api.EventStatePending
+	if !rs.s.accepts(es, d) {
+		ev.State = api.EventStateRejected
+	}
+	stored, inserted, err := rs.s.store.InsertEvent(ctx, ev)
+	if err != nil {
+		return "", false, err
+	}
+	return stored.ID, !inserted, nil
+}
+
+// accepts applies the source's event types and filters to a delivery. No
+// event types configured accepts everything.
+func (s *Server) accepts(es store.EventSource, d webhook.Delivery) bool {
+	var types []api.EventSourceEventType
+	if err := json.Unmarshal(es.Events, &types); err != nil || len(types) == 0 {
+		return true
+	}
+	var payload map[string]any
+	if err := json.Unmarshal(d.Body, &payload); err != nil {
+		return false
+	}
+	for i, t := range types {
+		if t.Type != d.Type {
+			continue
+		}
+		set, err := filter.CompileSet("events["+strconv.Itoa(i)+"]", t.Filters, t.FilterOperator)
+		return err == nil && set.Match(payload, d.Headers)
+	}
+	return false
+}
+
+// listEvents serves GET /api/v1/canvases/{canvasIdOrName}/events, newest
+// first, a page at a time (?limit=, and ?before= with ?beforeId= from the
+// previous page's last event). sourceId narrows it to one source.
+func (s *Server) listEvents(w http.ResponseWriter, r *http.Request, p store.Principal) error {
+	c, err := s.canvasOf(r.Context(), p, r)
+	if err != nil {
+		return err
+	}
+	q := r.URL.Query()
+	page := store.EventPage{Limit: 50}
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 500 {
+			return invalid("limit must be 1-500")
+		}
+		page.Limit = n
+	}
+	if v := q.Get("before"); v != "" {
+		t, err := time.Parse(time.RFC3339Nano, v)
+		if err != nil {
+			return invalid("before must be an RFC 3339 time")
+		}
+		page.BeforeTime, page.BeforeID = t, q.Get("beforeId")
+	}
+	if id := q.Get("sourceId"); id != "" {
+		es, err := s.store.FindEventSource(r.Context(), p.Organization.ID, c.ID, id)
+		if err != nil {
+			return err
+		}
+		page.SourceID = es.ID
+	}
+	want := page.Limit
+	page.Limit++
+	events, err := s.store.ListEvents(r.Context(), p.Organization.ID, c.ID, page)
+	if err != nil {
+		return err
+	}
+	out := api.ListEventsResponse{Events: []api.Event{}}
+	if len(events) > want {
+		events, out.HasNextPage = events[:want], true
+	}
+	for _, ev := range events {
+		out.Events = append(out.Events, eventToAPI(ev))
+	}
+	if n := len(events); n > 0 {
+		last := events[n-1].ReceivedAt
+		out.LastTimestamp = &last
+	}
+	out.TotalCount = int64(len(out.Events))
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+// createEvent serves POST /api/v1/canvases/{canvasIdOrName}/events: an
+// event posted by hand to a manual source.
+func (s *Server) createEvent(w http.ResponseWriter, r *http.Request, p store.Principal) error {
+	var req struct {
+		SourceType string         `json:"sourceType"`
+		SourceID   string         `json:"sourceId"`
+		Type       string         `json:"type"`
+		Raw        map[string]any `json:"raw"`
+	}
+	if err := decodeBody(r, &req); err != nil {
+		return err
+	}
+	c, err := s.canvasOf(r.Context(), p, r)
+	if err != nil {
+		return err
+	}
+	if req.SourceID == "" {
+		return invalid("sourceId is required")
+	}
+	es, err := s.store.FindEventSource(r.Context(), p.Organization.ID, c.ID, req.SourceID)
+	if err != nil {
+		return err
+	}
+	if es.Type != api.EventSourceTypeManual {
+		return invalid("sourceId: event source %q is a %s source; events are posted by hand only to manual sources", es.Name, es.Type)
+	}
+	if req.Raw == nil {
+		req.Raw = map[string]any{}
+	}
+	if req.Type == "" {
+		req.Type = "manual"
+	}
+	body, err := json.Marshal(req.Raw)
+	if err != nil {
+		return invalid("raw must be a JSON object")
+	}
+	id, _, err := receiverSink{s}.Store(r.Context(), webhook.Delivery{SourceID: es.ID, Type: req.Type, Body: body, Headers: map[string]string{}})
+	if err != nil {
+		return err
+	}
+	ev, err := s.store.FindEvent(r.Context(), p.Organization.ID, c.ID, id)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, struct {
+		Event api.Event `json:"event"`
+	}{eventToAPI(ev)})
+	return nil
+}

@@ -1,0 +1,662 @@
+package server
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/superplane/terraform-provider-superplane/internal/api"
+	"github.com/superplane/terraform-provider-superplane/internal/filter"
+	"github.com/superplane/terraform-provider-superplane/internal/integration"
+	"github.com/superplane/terraform-provider-superplane/internal/store"
+)
+
+// Webhook states of a source whose hook the server provisions.
+const (
+	hookPending  = "pending"
+	hookReady    = "ready"
+	hookFailed   = "failed"
+	hookRepaired = "repaired"
+)
+
+// sourceKeyAD binds a source's sealed signing key to the source's id.
+func sourceKeyAD(id string) []byte { return []byte("superplane/event-source/" + id) }
+
+var (
+	repoNamePattern  = regexp.MustCompile(`^[A-Za-z0-9._-]{1,100}$`)
+	eventNamePattern = regexp.MustCompile(`^[A-Za-z0-9._:-]{1,128}$`)
+	hhmmPattern      = regexp.MustCompile(`^([01][0-9]|2[0-3]):[0-5][0-9]$`)
+	weekDays         = []string{"WEEK_DAY_MONDAY", "WEEK_DAY_TUESDAY", "WEEK_DAY_WEDNESDAY", "WEEK_DAY_THURSDAY", "WEEK_DAY_FRIDAY", "WEEK_DAY_SATURDAY", "WEEK_DAY_SUNDAY"}
+)
+
+// sourceSpec is a validated event source spec.
+type sourceSpec struct {
+	typ          string
+	integration  *store.Integration
+	resourceType string
+	resourceName string
+	events       []byte
+	schedule     []byte
+}
+
+func needsHook(typ string) bool {
+	return typ == api.EventSourceTypeGitHub || typ == api.EventSourceTypeSemaphore
+}
+
+// validateSourceSpec checks spec for a source in canvas c; every error names
+// its field.
+func (s *Server) validateSourceSpec(ctx context.Context, p store.Principal, c store.Canvas, spec *api.EventSourceSpec) (sourceSpec, error) {
+	if spec == nil {
+		return sourceSpec{}, invalid("eventSource.spec is required")
+	}
+	out := sourceSpec{typ: spec.Type}
+	switch spec.Type {
+	case api.EventSourceTypeWebhook, api.EventSourceTypeManual, api.EventSourceTypeScheduled:
+		if spec.Integration != nil && spec.Integration.Name != "" {
+			return out, invalid("eventSource.spec.integration is not used by %s sources", spec.Type)
+		}
+		if spec.Resource != nil && spec.Resource.Name != "" {
+			return out, invalid("eventSource.spec.resource is not used by %s sources", spec.Type)
+		}
+	case api.EventSourceTypeGitHub, api.EventSourceTypeSemaphore:
+		if spec.Integration == nil || spec.Integration.Name == "" {
+			return out, invalid("eventSource.spec.integration.name is required for %s sources", spec.Type)
+		}
+		in, err := s.findSourceIntegration(ctx, p, c, spec.Integration)
+		if err != nil {
+			return out, err
+		}
+		if in.Type != spec.Type {
+			return out, invalid("eventSource.spec.integration: integration %q is a %s integration, not %s", in.Name, in.Type, spec.Type)
+		}
+		out.integration = &in
+		wantResource := map[string]string{api.EventSourceTypeGitHub: "repository", api.EventSourceTypeSemaphore: "project"}[spec.Type]
+		if spec.Resource == nil || spec.Resource.Name == "" {
+			return out, invalid("eventSource.spec.resource.name is required for %s sources: the %s", spec.Type, wantResource)
+		}
+		if spec.Resource.Type != "" && spec.Resource.Type != wantResource {
+			return out, invalid("eventSource.spec.resource.type %q is not %q", spec.Resource.Type, wantResource)
+		}
+		if !repoNamePattern.MatchString(spec.Resource.Name) {
+			return out, invalid("eventSource.spec.resource.name %q must be 1-100 letters, digits, '.', '_' or '-'", spec.Resource.Name)
+		}
+		out.resourceType, out.resourceName = wantResource, spec.Resource.Name
+	case "":
+		return out, invalid("eventSource.spec.type is required: webhook, github, semaphore, manual or scheduled")
+	default:
+		return out, invalid("eventSource.spec.type %q is not one of webhook, github, semaphore, manual, scheduled", spec.Type)
+	}
+
+	if spec.Type == api.EventSourceTypeScheduled {
+		if err := validateSchedule(spec.Schedule); err != nil {
+			return out, err
+		}
+		b, _ := json.Marshal(spec.Schedule)
+		out.schedule = b
+	} else if spec.Schedule != nil && spec.Schedule.Type != "" {
+		return out, invalid("eventSource.spec.schedule is only used by scheduled sources")
+	}
+
+	events := spec.Events
+	if events == nil {
+		events = []api.EventSourceEventType{}
+	}
+	seen := map[string]bool{}
+	for i := range events {
+		ev := &events[i]
+		field := fmt.Sprintf("eventSource.spec.events[%d]", i)
+		if !eventNamePattern.MatchString(ev.Type) {
+			return out, invalid("%s.type %q must be 1-128 letters, digits, '.', '_', ':' or '-'", field, ev.Type)
+		}
+		if seen[ev.Type] {
+			return out, invalid("%s.type %q is listed twice", field, ev.Type)
+		}
+		seen[ev.Type] = true
+		if ev.FilterOperator == "" {
+			ev.FilterOperator = api.FilterOperatorAnd
+		}
+		if ev.Filters == nil {
+			ev.Filters = []api.Filter{}
+		}
+		if _, err := filter.CompileSet(field, ev.Filters, ev.FilterOperator); err != nil {
+			return out, invalid("%s", err.Error())
+		}
+	}
+	out.events, _ = json.Marshal(events)
+	return out, nil
+}
+
+func validateSchedule(sc *api.EventSourceSchedule) error {
+	if sc == nil {
+		return invalid("eventSource.spec.schedule is required for scheduled sources")
+	}
+	switch sc.Type {
+	case api.ScheduleTypeHourly:
+		if sc.Hourly == nil || sc.Hourly.Minute < 0 || sc.Hourly.Minute > 59 {
+			return invalid("eventSource.spec.schedule.hourly.minute must be 0-59")
+		}
+	case api.ScheduleTypeDaily:
+		if sc.Daily == nil || !hhmmPattern.MatchString(sc.Daily.Time) {
+			return invalid("eventSource.spec.schedule.daily.time must be HH:MM (UTC, 24-hour)")
+		}
+	case api.ScheduleTypeWeekly:
+		if sc.Weekly == nil || !slices.Contains(weekDays, sc.Weekly.WeekDay) {
+			return invalid("eventSource.spec.schedule.weekly.weekDay must be one of %s", strings.Join(weekDays, ", "))
+		}
+		if !hhmmPattern.MatchString(sc.Weekly.Time) {
+			return invalid("eventSource.spec.schedule.weekly.time must be HH:MM (UTC, 24-hour)")
+		}
+	default:
+		return invalid("eventSource.spec.schedule.type %q is not one of TYPE_HOURLY, TYPE_DAILY, TYPE_WEEKLY", sc.Type)
+	}
+	return nil
+}
+
+// findSourceIntegration resolves a source's integration reference: the
+// canvas's own integration first, then the organization's, unless the
+// reference names the domain.
+func (s *Server) findSourceIntegration(ctx context.Context, p store.Principal, c store.Canvas, ref *api.IntegrationRef) (store.Integration, error) {
+	var domains [][2]string
+	switch ref.DomainType {
+	case api.DomainTypeCanvas:
+		domains = [][2]string{{store.DomainCanvas, c.ID}}
+	case api.DomainTypeOrganization:
+		domains = [][2]string{{store.DomainOrganization, p.Organization.ID}}
+	case "", api.DomainTypeUnspecified:
+		domains = [][2]string{{store.DomainCanvas, c.ID}, {store.DomainOrganization, p.Organization.ID}}
+	default:
+		return store.Integration{}, invalid("eventSource.spec.integration.domainType %q is not one of DOMAIN_TYPE_ORGANIZATION, DOMAIN_TYPE_CANVAS", ref.DomainType)
+	}
+	for _, d := range domains {
+		in, err := s.store.FindIntegration(ctx, p.Organization.ID, d[0], d[1], ref.Name)
+		if err == nil {
+			return in, nil
+		}
+		if !isNotFound(err) {
+			return store.Integration{}, err
+		}
+	}
+	return store.Integration{}, notFound("eventSource.spec.integration: integration %q not found", ref.Name)
+}
+
+// webhookURL is where the source receives deliveries.
+func (s *Server) webhookURL(es store.EventSource) string {
+	u := strings.TrimSuffix(s.baseURL, "/") + "/api/v1/sources/" + es.ID
+	if needsHook(es.Type) {
+		u += "/" + es.Type
+	}
+	return u
+}
+
+func (s *Server) sourceToAPI(ctx context.Context, es store.EventSource) api.EventSource {
+	created, updated := es.CreatedAt, es.UpdatedAt
+	spec := &api.EventSourceSpec{Type: es.Type, Events: []api.EventSourceEventType{}}
+	if len(es.Events) > 0 {
+		_ = json.Unmarshal(es.Events, &spec.Events)
+	}
+	if len(es.Schedule) > 0 {
+		_ = json.Unmarshal(es.Schedule, &spec.Schedule)
+	}
+	if es.IntegrationID != "" {
+		spec.Integration = &api.IntegrationRef{Name: es.IntegrationName}
+		spec.Resource = &api.ResourceRef{Type: es.ResourceType, Name: es.ResourceName}
+	}
+	status := &api.EventSourceStatus{KeyVersion: es.KeyVersion, Webhook: &api.WebhookStatus{URL: s.webhookURL(es), State: es.HookState, Reason: es.HookReason}}
+	if !es.HookCheckedAt.IsZero() {
+		t := es.HookCheckedAt
+		status.Webhook.CheckedAt = &t
+	}
+	if es.LastEventID != "" {
+		if ev, err := s.store.FindEvent(ctx, es.OrgID, es.CanvasID, es.LastEventID); err == nil {
+			status.LastEvent = ptr(eventToAPI(ev))
+		}
+	}
+	return api.EventSource{
+		Metadata: &api.EventSourceMetadata{ID: es.ID, Name: es.Name, Description: es.Description, CanvasID: es.CanvasID, CreatedAt: &created, UpdatedAt: &updated},
+		Spec:     spec,
+		Status:   status,
+	}
+}
+
+func eventToAPI(ev store.Event) api.Event {
+	received := ev.ReceivedAt
+	out := api.Event{
+		ID: ev.ID, SourceID: ev.SourceID, SourceName: ev.SourceName, SourceType: "EVENT_SOURCE_TYPE_EVENT_SOURCE",
+		Type: ev.Type, State: ev.State, StateReason: "STATE_REASON_UNKNOWN", ReceivedAt: &received,
+		Raw: map[string]any{}, Headers: map[string]any{},
+	}
+	// Stored events are always JSON objects (the receiver refuses anything
+	// else), but a reader never fails because of one event (contract fault 9).
+	_ = json.Unmarshal(ev.Raw, &out.Raw)
+	_ = json.Unmarshal(ev.Headers, &out.Headers)
+	if ev.State == api.EventStateRejected {
+		out.StateReason = "STATE_REASON_FILTERED"
+	}
+	return out
+}
+
+func newSourceKey() (string, error) {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(b), nil
+}
+
+func (s *Server) canvasOf(ctx context.Context, p store.Principal, r *http.Request) (store.Canvas, error) {
+	return s.store.FindCanvas(ctx, p.Organization.ID, r.PathValue("canvasIdOrName"))
+}
+
+func (s *Server) listEventSources(w http.ResponseWriter, r *http.Request, p store.Principal) error {
+	c, err := s.canvasOf(r.Context(), p, r)
+	if err != nil {
+		return err
+	}
+	list, err := s.store.ListEventSources(r.Context(), p.Organization.ID, c.ID)
+	if err != nil {
+		return err
+	}
+	out := api.ListEventSourcesResponse{EventSources: make([]api.EventSource, 0, len(list))}
+	for _, es := range list {
+		out.EventSources = append(out.EventSources, s.sourceToAPI(r.Context(), es))
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+func (s *Server) describeEventSource(w http.ResponseWriter, r *http.Request, p store.Principal) error {
+	c, err := s.canvasOf(r.Context(), p, r)
+	if err != nil {
+		return err
+	}
+	es, err := s.store.FindEventSource(r.Context(), p.Organization.ID, c.ID, r.PathValue("idOrName"))
+	if err != nil {
+		return err
+	}
+	if r.URL.Query().Get("refresh") == "true" && needsHook(es.Type) {
+		if es, err = s.provision(r.Context(), es, false); err != nil {
+			return err
+		}
+	}
+	writeJSON(w, http.StatusOK, api.EventSourceResponse{EventSource: ptr(s.sourceToAPI(r.Context(), es))})
+	return nil
+}
+
+func (s *Server) createEventSource(w http.ResponseWriter, r *http.Request, p store.Principal) error {
+	var req api.EventSourceRequest
+	if err := decodeBody(r, &req); err != nil {
+		return err
+	}
+	if req.EventSource == nil || req.EventSource.Metadata == nil {
+		return invalid("eventSource.metadata.name is required")
+	}
+	m := req.EventSource.Metadata
+	if err := validateName("eventSource.metadata.name", m.Name); err != nil {
+		return err
+	}
+	if len(m.Description) > maxDescriptionLen {
+		return invalid("eventSource.metadata.description must be at most %d characters", maxDescriptionLen)
+	}
+	c, err := s.canvasOf(r.Context(), p, r)
+	if err != nil {
+		return err
+	}
+	spec, err := s.validateSourceSpec(r.Context(), p, c, req.EventSource.Spec)
+	if err != nil {
+		return err
+	}
+	key, err := newSourceKey()
+	if err != nil {
+		return err
+	}
+	now := s.timestamp()
+	es := store.EventSource{
+		ID: uuid.NewString(), OrgID: p.Organization.ID, CanvasID: c.ID, Name: m.Name, Description: m.Description,
+		Type: spec.typ, ResourceType: spec.resourceType, ResourceName: spec.resourceName,
+		Events: spec.events, Schedule: spec.schedule, KeyVersion: 1,
+		CreatedBy: p.User.ID, CreatedAt: now, UpdatedAt: now,
+	}
+	if spec.integration != nil {
+		es.IntegrationID = spec.integration.ID
+		es.HookState = hookPending
+	}
+	if es.KeyCiphertext, es.KeyID, err = s.keys.Seal([]byte(key), sourceKeyAD(es.ID)); err != nil {
+		return err
+	}
+	if err := s.store.CreateEventSource(r.Context(), es); err != nil {
+		return err
+	}
+	if needsHook(es.Type) {
+		// Provision now so the answer shows the outcome; a failure is kept in
+		// status and retried by the reconciler.
+		if es, err = s.provision(r.Context(), es, true); err != nil {
+			return err
+		}
+	} else if es, err = s.store.FindEventSource(r.Context(), es.OrgID, es.CanvasID, es.ID); err != nil {
+		return err
+	}
+	resp := api.EventSourceResponse{EventSource: ptr(s.sourceToAPI(r.Context(), es))}
+	if es.Type == api.EventSourceTypeWebhook {
+		resp.Key = key
+	}
+	writeJSON(w, http.StatusOK, resp)
+	return nil
+}
+
+// updateEventSource replaces the source's description and spec (the
+// contract's full replacement) and its name when given. The type cannot
+// change.
+func (s *Server) updateEventSource(w http.ResponseWriter, r *http.Request, p store.Principal) error {
+	var req api.EventSourceRequest
+	if err := decodeBody(r, &req); err != nil {
+		return err
+	}
+	if req.EventSource == nil {
+		return invalid("eventSource is required")
+	}
+	m := req.EventSource.Metadata
+	if m == nil {
+		m = &api.EventSourceMetadata{}
+	}
+	if m.Name != "" {
+		if err := validateName("eventSource.metadata.name", m.Name); err != nil {
+			return err
+		}
+	}
+	if len(m.Description) > maxDescriptionLen {
+		return invalid("eventSource.metadata.description must be at most %d characters", maxDescriptionLen)
+	}
+	c, err := s.canvasOf(r.Context(), p, r)
+	if err != nil {
+		return err
+	}
+	current, err := s.store.FindEventSource(r.Context(), p.Organization.ID, c.ID, r.PathValue("idOrName"))
+	if err != nil {
+		return err
+	}
+	spec, err := s.validateSourceSpec(r.Context(), p, c, req.EventSource.Spec)
+	if err != nil {
+		return err
+	}
+	if spec.typ != current.Type {
+		return invalid("eventSource.spec.type cannot be changed from %s to %s: create a new source", current.Type, spec.typ)
+	}
+	newIntegration := ""
+	if spec.integration != nil {
+		newIntegration = spec.integration.ID
+	}
+	moved := needsHook(current.Type) && (newIntegration != current.IntegrationID || spec.resourceName != current.ResourceName)
+	if moved {
+		// The hook lives on another repository (or behind another token):
+		// remove the old one first, so nothing is left behind.
+		if err := s.deprovision(r.Context(), current); err != nil {
+			return err
+		}
+	}
+	now := s.timestamp()
+	es, err := s.store.UpdateEventSource(r.Context(), p.Organization.ID, c.ID, current.ID, func(es *store.EventSource) error {
+		if m.Name != "" {
+			es.Name = m.Name
+		}
+		es.Description = m.Description
+		es.IntegrationID, es.ResourceType, es.ResourceName = newIntegration, spec.resourceType, spec.resourceName
+		es.Events, es.Schedule = spec.events, spec.schedule
+		if moved {
+			es.HookID, es.HookState, es.HookReason = "", hookPending, ""
+		}
+		es.UpdatedAt = now
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if needsHook(es.Type) {
+		if es, err = s.provision(r.Context(), es, moved); err != nil {
+			return err
+		}
+	}
+	writeJSON(w, http.StatusOK, api.EventSourceResponse{EventSource: ptr(s.sourceToAPI(r.Context(), es))})
+	return nil
+}
+
+func (s *Server) deleteEventSource(w http.ResponseWriter, r *http.Request, p store.Principal) error {
+	c, err := s.canvasOf(r.Context(), p, r)
+	if err != nil {
+		return err
+	}
+	es, err := s.store.FindEventSource(r.Context(), p.Organization.ID, c.ID, r.PathValue("idOrName"))
+	if err != nil {
+		return err
+	}
+	if r.URL.Query().Get("force") != "true" {
+		if err := s.deprovision(r.Context(), es); err != nil {
+			return err
+		}
+	}
+	if err := s.store.DeleteEventSource(r.Context(), p.Organization.ID, c.ID, es.ID); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, api.Empty{})
+	return nil
+}
+
+// resetEventSourceKey gives the source a new signing key. The previous key
+// keeps verifying deliveries for the grace period, so senders can switch
+// without losing any; a provisioned hook gets the new key at once.
+func (s *Server) resetEventSourceKey(w http.ResponseWriter, r *http.Request, p store.Principal) error {
+	c, err := s.canvasOf(r.Context(), p, r)
+	if err != nil {
+		return err
+	}
+	key, err := newSourceKey()
+	if err != nil {
+		return err
+	}
+	now := s.timestamp()
+	es, err := s.store.UpdateEventSource(r.Context(), p.Organization.ID, c.ID, r.PathValue("idOrName"), func(es *store.EventSource) error {
+		sealed, keyID, err := s.keys.Seal([]byte(key), sourceKeyAD(es.ID))
+		if err != nil {
+			return err
+		}
+		es.PrevKeyCiphertext, es.PrevKeyExpiresAt = es.KeyCiphertext, now.Add(s.keyGrace)
+		es.KeyCiphertext, es.KeyID = sealed, keyID
+		es.KeyVersion++
+		es.UpdatedAt = now
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if needsHook(es.Type) {
+		if es, err = s.provision(r.Context(), es, true); err != nil {
+			return err
+		}
+	}
+	resp := api.EventSourceResponse{EventSource: ptr(s.sourceToAPI(r.Context(), es))}
+	if es.Type == api.EventSourceTypeWebhook {
+		resp.Key = key
+	}
+	writeJSON(w, http.StatusOK, resp)
+	return nil
+}
+
+// hookToken returns the integration and its decrypted token for one
+// provisioning call. Nothing keeps the token afterwards.
+func (s *Server) hookToken(ctx context.Context, es store.EventSource) (store.Integration, string, error) {
+	in, err := s.store.FindIntegrationByID(ctx, es.OrgID, es.IntegrationID)
+	if err != nil {
+		return in, "", &integration.HookError{Reason: "the integration is gone"}
+	}
+	sec, err := s.store.FindSecretByID(ctx, in.OrgID, in.SecretID)
+	if err != nil {
+		return in, "", &integration.HookError{Reason: fmt.Sprintf("the token secret of integration %s is gone", in.Name)}
+	}
+	data, err := s.openData(sec)
+	if err != nil {
+		return in, "", &integration.HookError{Reason: fmt.Sprintf("the token secret of integration %s cannot be decrypted", in.Name)}
+	}
+	token, ok := data[in.SecretKey]
+	clear(data)
+	if !ok {
+		return in, "", &integration.HookError{Reason: fmt.Sprintf("key %s is missing from the token secret of integration %s", in.SecretKey, in.Name)}
+	}
+	return in, token, nil
+}
+
+// hookEvents are the tool events a source subscribes to.
+func hookEvents(es store.EventSource) []string {
+	var events []api.EventSourceEventType
+	_ = json.Unmarshal(es.Events, &events)
+	names := []string{}
+	for _, e := range events {
+		names = append(names, e.Type)
+	}
+	if len(names) == 0 && es.Type == api.EventSourceTypeGitHub {
+		names = []string{"push"}
+	}
+	return names
+}
+
+// provision makes the tool's hook match the source and records the outcome
+// in the source's status. A failure is not an error of the request: it is
+// shown in status and retried with backoff by the reconciler.
+func (s *Server) provision(ctx context.Context, es store.EventSource, pushSecret bool) (store.EventSource, error) {
+	ctx, cancel := context.WithTimeout(ctx, verifyTimeout)
+	defer cancel()
+	res, err := s.ensureHook(ctx, es, pushSecret)
+	now := s.timestamp()
+	return s.store.UpdateEventSource(ctx, es.OrgID, es.CanvasID, es.ID, func(cur *store.EventSource) error {
+		cur.HookCheckedAt = now
+		var he *integration.HookError
+		switch {
+		case err == nil:
+			cur.HookID, cur.HookAttempts, cur.HookNextAttempt = res.ID, 0, time.Time{}
+			switch {
+			case res.Repaired:
+				cur.HookState = hookRepaired
+				cur.HookReason = "the webhook was missing or altered on " + es.Type + " and was repaired at " + now.Format(time.RFC3339)
+			case res.Created || cur.HookState != hookRepaired:
+				cur.HookState, cur.HookReason = hookReady, "ok"
+			}
+		case errors.As(err, &he):
+			cur.HookState, cur.HookReason = hookFailed, he.Reason
+			cur.HookAttempts++
+			cur.HookNextAttempt = now.Add(backoff(cur.HookAttempts))
+		default:
+			return err
+		}
+		return nil
+	})
+}
+
+// backoff is the wait before provisioning attempt n+1: 30s doubling, at most 30m.
+func backoff(attempts int) time.Duration {
+	d := 30 * time.Second
+	for i := 1; i < attempts && d < 30*time.Minute; i++ {
+		d *= 2
+	}
+	return min(d, 30*time.Minute)
+}
+
+func (s *Server) ensureHook(ctx context.Context, es store.EventSource, pushSecret bool) (integration.HookResult, error) {
+	in, token, err := s.hookToken(ctx, es)
+	if err != nil {
+		return integration.HookResult{}, err
+	}
+	key, err := s.keys.Open(es.KeyCiphertext, sourceKeyAD(es.ID))
+	if err != nil {
+		return integration.HookResult{}, &integration.HookError{Reason: "the source's signing key cannot be decrypted"}
+	}
+	want := integration.Hook{CallbackURL: s.webhookURL(es), Secret: string(key), Events: hookEvents(es)}
+	clear(key)
+	switch es.Type {
+	case api.EventSourceTypeGitHub:
+		return s.tools.EnsureGitHubHook(ctx, in.URL, token, es.ResourceName, want, es.HookID, pushSecret)
+	case api.EventSourceTypeSemaphore:
+		return s.tools.EnsureSemaphoreHook(ctx, in.URL, token, es.ResourceName, want, es.HookID, pushSecret)
+	}
+	return integration.HookResult{}, nil
+}
+
+// deprovision removes the source's hook from the tool. It fails (and the
+// caller keeps the source) when the tool cannot be told, so no hook is ever
+// orphaned; ?force=true skips it.
+func (s *Server) deprovision(ctx context.Context, es store.EventSource) error {
+	if !needsHook(es.Type) || es.IntegrationID == "" {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, verifyTimeout)
+	defer cancel()
+	in, token, err := s.hookToken(ctx, es)
+	if err == nil {
+		switch es.Type {
+		case api.EventSourceTypeGitHub:
+			err = s.tools.DeleteGitHubHook(ctx, in.URL, token, es.ResourceName, s.webhookURL(es))
+		case api.EventSourceTypeSemaphore:
+			err = s.tools.DeleteSemaphoreHook(ctx, in.URL, token, es.ResourceName, s.webhookURL(es))
+		}
+	}
+	if err != nil {
+		return &httpError{code: api.CodeUnavailable, message: fmt.Sprintf(
+			"cannot remove the webhook of event source %q from %s: %s (retry, or delete with ?force=true and remove the hook by hand)", es.Name, es.Type, err.Error())}
+	}
+	return nil
+}
+
+// Reconcile checks every provisioned hook once: missing or altered hooks are
+// repaired, failed provisioning is retried when its backoff has passed.
+func (s *Server) Reconcile(ctx context.Context) {
+	after := ""
+	for page := 0; page < 10000; page++ {
+		list, err := s.store.EventSourcesWithHooks(ctx, after, 100)
+		if err != nil {
+			s.log.ErrorContext(ctx, "reconcile: cannot list event sources", slog.String("error", err.Error()))
+			return
+		}
+		if len(list) == 0 {
+			return
+		}
+		for _, es := range list {
+			after = es.ID
+			if es.HookState == hookFailed && s.now().Before(es.HookNextAttempt) {
+				continue
+			}
+			updated, err := s.provision(ctx, es, false)
+			if err != nil {
+				s.log.ErrorContext(ctx, "reconcile: cannot record hook state", slog.String("source", es.ID), slog.String("error", err.Error()))
+				continue
+			}
+			if updated.HookState != es.HookState || updated.HookReason != es.HookReason {
+				s.log.InfoContext(ctx, "reconcile: webhook state changed", slog.String("source", es.ID),
+					slog.String("state", updated.HookState), slog.String("reason", updated.HookReason))
+			}
+		}
+		if ctx.Err() != nil {
+			return
+		}
+	}
+}
+
+// RunReconciler calls Reconcile every interval until ctx ends.
+func (s *Server) RunReconciler(ctx context.Context, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			s.Reconcile(ctx)
+		}
+	}
+}
