@@ -7,6 +7,7 @@
 package filter
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -134,4 +135,43 @@ func (s *Set) Match(payload map[string]any, headers map[string]string) bool {
 		}
 	}
 	return !s.or
+}
+
+// CompileValue compiles an expression that yields any value (input
+// mappings), with the same `$` and `headers` as filters.
+func CompileValue(expression string) (*vm.Program, error) {
+	if strings.TrimSpace(expression) == "" {
+		return nil, errors.New("expression is empty")
+	}
+	if len(expression) > maxExpressionLen {
+		return nil, fmt.Errorf("expression is longer than %d characters", maxExpressionLen)
+	}
+	env := map[string]any{payloadVar: map[string]any{}, "headers": map[string]string{}}
+	prog, err := expr.Compile(rewriteDollar(expression), expr.Env(env))
+	if err != nil {
+		return nil, errors.New(strings.ReplaceAll(oneLine(err.Error()), payloadVar, "$"))
+	}
+	return prog, nil
+}
+
+// Value runs a program from CompileValue and renders the result as the
+// string an input holds: strings as they are, nil as "", anything else as
+// JSON.
+func Value(prog *vm.Program, payload map[string]any, headers map[string]string) (string, error) {
+	out, err := expr.Run(prog, map[string]any{payloadVar: payload, "headers": headers})
+	if err != nil {
+		return "", errors.New(strings.ReplaceAll(oneLine(err.Error()), payloadVar, "$"))
+	}
+	switch v := out.(type) {
+	case nil:
+		return "", nil
+	case string:
+		return v, nil
+	default:
+		b, err := json.Marshal(v)
+		if err != nil {
+			return fmt.Sprint(v), nil
+		}
+		return string(b), nil
+	}
 }

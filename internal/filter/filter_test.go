@@ -8,8 +8,12 @@ import (
 	"github.com/superplane/terraform-provider-superplane/internal/filter"
 )
 
-func data(e string) api.Filter   { return api.Filter{Type: api.FilterTypeData, Data: &api.DataFilter{Expression: e}} }
-func header(e string) api.Filter { return api.Filter{Type: api.FilterTypeHeader, Header: &api.HeaderFilter{Expression: e}} }
+func data(e string) api.Filter {
+	return api.Filter{Type: api.FilterTypeData, Data: &api.DataFilter{Expression: e}}
+}
+func header(e string) api.Filter {
+	return api.Filter{Type: api.FilterTypeHeader, Header: &api.HeaderFilter{Expression: e}}
+}
 
 func TestMatch(t *testing.T) {
 	push := map[string]any{"ref": "refs/heads/main", "commits": []any{map[string]any{"id": "a"}}, "note": "costs $5"}
@@ -97,4 +101,27 @@ func FuzzCompile(f *testing.F) {
 			set.Match(map[string]any{"ref": "x", "c": []any{1}}, map[string]string{"a": "b"})
 		}
 	})
+}
+
+func TestValue(t *testing.T) {
+	payload := map[string]any{"ref": "refs/heads/main", "head_commit": map[string]any{"id": "abc"}, "n": 3}
+	for expression, want := range map[string]string{
+		"$.head_commit.id":          "abc",
+		"$.n + 1":                   "4",
+		"$.missing":                 "",
+		"split($.ref, '/')[2]":      "main",
+		"headers['x-github-event']": "push",
+	} {
+		prog, err := filter.CompileValue(expression)
+		if err != nil {
+			t.Fatalf("%s: %v", expression, err)
+		}
+		got, err := filter.Value(prog, payload, map[string]string{"x-github-event": "push"})
+		if err != nil || got != want {
+			t.Errorf("%s = %q (%v), want %q", expression, got, err, want)
+		}
+	}
+	if _, err := filter.CompileValue("$.a +"); err == nil {
+		t.Error("a broken expression compiled")
+	}
 }

@@ -1,0 +1,171 @@
+package store
+
+import (
+	"context"
+	"time"
+)
+
+// Stage is a step of a canvas: it listens to event sources or other stages,
+// turns events into inputs, waits for its conditions and runs an executor.
+// Spec is the JSON of api.StageSpec, validated by the server.
+type Stage struct {
+	ID          string
+	OrgID       string
+	CanvasID    string
+	Name        string
+	Description string
+	Spec        []byte
+	CreatedBy   string
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+}
+
+// Stage event states and executions states.
+const (
+	StageEventPending   = "STATE_PENDING"
+	StageEventWaiting   = "STATE_WAITING"
+	StageEventProcessed = "STATE_PROCESSED"
+	StageEventDiscarded = "STATE_DISCARDED"
+
+	ExecutionPending  = "STATE_PENDING"
+	ExecutionStarted  = "STATE_STARTED"
+	ExecutionFinished = "STATE_FINISHED"
+)
+
+// StageEvent is an event in a stage's queue. It carries a copy of what
+// triggered it (an event of a source, or the end of an execution of another
+// stage), so it does not depend on the trigger's lifetime.
+type StageEvent struct {
+	ID       string
+	OrgID    string
+	CanvasID string
+	StageID  string
+	// Connection is the name of the stage's connection that matched.
+	Connection string
+	// Trigger*: what the event came from. TriggerSourceType is
+	// "TYPE_EVENT_SOURCE" or "TYPE_STAGE"; TriggerEventID is the source event
+	// or the upstream execution id.
+	TriggerSourceType string
+	TriggerSourceID   string
+	TriggerSourceName string
+	TriggerEventID    string
+	TriggerType       string
+	TriggerPayload    []byte // JSON object
+	TriggerHeaders    []byte // JSON object
+	State             string // StageEvent*
+	StateReason       string // STATE_REASON_APPROVAL, STATE_REASON_TIME_WINDOW or ""
+	Inputs            []byte // JSON [{"name","value"}], resolved when queued
+	Approvals         []byte // JSON [{"approvedBy","approvedAt"}]
+	DiscardedBy       string
+	DiscardedAt       time.Time
+	CreatedAt         time.Time
+}
+
+// Execution is one run of a stage's executor for one stage event.
+type Execution struct {
+	ID            string
+	OrgID         string
+	CanvasID      string
+	StageID       string
+	StageEventID  string
+	State         string // Execution*
+	Result        string // RESULT_PASSED, RESULT_FAILED, RESULT_CANCELLED, "" until finished
+	ResultReason  string
+	ResultMessage string
+	Outputs       []byte // JSON [{"name","value"}]
+	Resources     []byte // JSON [{"id","type","state","result"}]: what the executor started
+	// The lease: the server running the execution and until when. A started
+	// execution whose lease expired belongs to a server that died; another
+	// claims it and resumes or fails it.
+	LeaseOwner      string
+	LeaseExpiresAt  time.Time
+	CancelRequested bool
+	CreatedAt       time.Time
+	StartedAt       time.Time
+	FinishedAt      time.Time
+	CancelledAt     time.Time
+}
+
+// Page selects a page newest first with a keyset cursor: the (CreatedAt, ID)
+// of the last item of the previous page; zero for the first page.
+type Page struct {
+	BeforeTime time.Time
+	BeforeID   string
+	Limit      int // <= 0: 50; at most 500
+}
+
+// StageStore keeps stages, their queues and executions. (Being implemented:
+// it joins Store when both dialects have it.)
+type StageStore interface {
+	// CreateStage inserts st. ErrConflict when the name is taken in the
+	// canvas; ErrNotFound when the canvas does not exist.
+	CreateStage(ctx context.Context, st Stage) error
+	// FindStage returns the canvas's stage by id or name, or ErrNotFound.
+	FindStage(ctx context.Context, orgID, canvasID, idOrName string) (Stage, error)
+	// FindStageByID returns the stage with this id in any organization.
+	FindStageByID(ctx context.Context, id string) (Stage, error)
+	// ListStages returns the canvas's stages ordered by name.
+	ListStages(ctx context.Context, orgID, canvasID string) ([]Stage, error)
+	// UpdateStage loads, lets fn change and writes back the stage in one
+	// transaction. fn must not call the store. ErrNotFound, ErrConflict on a
+	// taken name; fn's error aborts.
+	UpdateStage(ctx context.Context, orgID, canvasID, idOrName string, fn func(*Stage) error) (Stage, error)
+	// DeleteStage deletes the stage with its queue and executions.
+	// ErrNotFound when missing.
+	DeleteStage(ctx context.Context, orgID, canvasID, idOrName string) error
+
+	// RouteEvents takes up to limit events in state STATE_PENDING, oldest
+	// first, that no other transaction holds (PostgreSQL: FOR UPDATE SKIP
+	// LOCKED), and for each calls route, which returns the stage events it
+	// becomes (possibly none). Each event's stage events are inserted and the
+	// event is marked STATE_PROCESSED in the same transaction, so an event is
+	// routed exactly once even with several servers. route must not call the
+	// store. Returns how many events were routed.
+	RouteEvents(ctx context.Context, limit int, route func(ev Event) ([]StageEvent, error)) (int, error)
+	// InsertStageEvents inserts stage events (used for tests and manual
+	// triggers).
+	InsertStageEvents(ctx context.Context, evs []StageEvent) error
+	// FindStageEvent returns the stage's event, or ErrNotFound.
+	FindStageEvent(ctx context.Context, orgID, canvasID, stageID, id string) (StageEvent, error)
+	// ListStageEvents returns the stage's events in the given states (all
+	// when empty), newest first.
+	ListStageEvents(ctx context.Context, orgID, canvasID, stageID string, states []string, page Page) ([]StageEvent, error)
+	// UpdateStageEvent loads, lets fn change and writes back a stage event in
+	// one transaction (approve, discard). fn must not call the store.
+	UpdateStageEvent(ctx context.Context, orgID, canvasID, stageID, id string, fn func(*StageEvent) error) (StageEvent, error)
+	// QueueHeads returns, for up to limit stages of any organization, the
+	// oldest stage event in state STATE_PENDING or STATE_WAITING, when the
+	// stage has no execution that is not finished.
+	QueueHeads(ctx context.Context, limit int) ([]StageEvent, error)
+	// StartExecution, in one transaction: checks that the stage event is
+	// still pending or waiting and that its stage has no unfinished
+	// execution, marks the event STATE_PROCESSED and inserts ex (state
+	// pending). ErrConflict when another server got there first.
+	StartExecution(ctx context.Context, stageEventID string, ex Execution) error
+
+	// ClaimExecution takes one execution that is pending, or started with an
+	// expired lease (its server died), for owner until leaseUntil: state
+	// becomes started, StartedAt is kept or set. ok is false when there is
+	// none. Two servers never claim the same execution.
+	ClaimExecution(ctx context.Context, owner string, now, leaseUntil time.Time) (ex Execution, ok bool, err error)
+	// RenewLease extends owner's lease and stores resources (what the
+	// executor started so far). It returns whether a cancel was requested,
+	// and ErrConflict when owner no longer holds the execution.
+	RenewLease(ctx context.Context, id, owner string, leaseUntil time.Time, resources []byte) (cancelRequested bool, err error)
+	// FinishExecution records the end of owner's execution (result, reason,
+	// message, outputs, resources, FinishedAt, CancelledAt when cancelled)
+	// and inserts the stage events it triggers downstream, in one
+	// transaction. ErrConflict when owner no longer holds it.
+	FinishExecution(ctx context.Context, ex Execution, owner string, downstream []StageEvent) error
+	// RequestCancel marks the stage's execution for cancellation; a pending
+	// one is finished as cancelled at once. ErrNotFound when missing.
+	RequestCancel(ctx context.Context, orgID, canvasID, stageID, id string, now time.Time) (Execution, error)
+	// FindExecution returns the stage's execution, or ErrNotFound.
+	FindExecution(ctx context.Context, orgID, canvasID, stageID, id string) (Execution, error)
+	// ListExecutions returns the stage's executions newest first.
+	ListExecutions(ctx context.Context, orgID, canvasID, stageID string, page Page) ([]Execution, error)
+	// LastExecution returns the stage's newest finished execution whose
+	// result is one of results (any when empty), with its stage event, or
+	// ErrNotFound.
+	LastExecution(ctx context.Context, stageID string, results []string) (Execution, StageEvent, error)
+}
