@@ -1,4 +1,5 @@
-# Quickstart: a canvas with a secret of its own, and an organization secret.
+# Quickstart: a canvas with a secret of its own, an organization secret, and
+# a GitHub integration whose token is kept in a secret.
 #
 #   export SUPERPLANE_API_URL=http://127.0.0.1:8080
 #   export SUPERPLANE_API_TOKEN=...   # superplane-server token create ...
@@ -53,6 +54,51 @@ resource "superplane_secret" "canvas" {
   }
 }
 
+variable "github_token" {
+  description = "GitHub token of the integration; never stored in the state."
+  type        = string
+  sensitive   = true
+  default     = "not-a-real-token"
+}
+
+variable "github_owner_url" {
+  description = "The GitHub organization or user the integration connects to."
+  type        = string
+  default     = "https://github.com/superplanehq"
+}
+
+variable "verify_github" {
+  description = "Fail the apply when GitHub rejects the token. Set it with a real github_token."
+  type        = bool
+  default     = false
+}
+
+# The integration's token, write-only like the organization secret above.
+resource "superplane_secret" "github" {
+  name = "quickstart-github"
+  data_wo = {
+    token = var.github_token
+  }
+  data_wo_version = 1
+}
+
+# SuperPlane verifies the token with GitHub on every change. With the
+# placeholder token that fails: verify = false keeps the integration and
+# reports why in its status (see the integration_status output).
+resource "superplane_integration" "github" {
+  name   = "quickstart-github"
+  type   = "github"
+  url    = var.github_owner_url
+  verify = var.verify_github
+
+  auth {
+    token {
+      secret = superplane_secret.github.name
+      key    = "token"
+    }
+  }
+}
+
 output "canvas_id" {
   value = superplane_canvas.quickstart.id
 }
@@ -69,4 +115,8 @@ output "secret_keys" {
     organization = superplane_secret.org.keys
     canvas       = superplane_secret.canvas.keys
   }
+}
+
+output "integration_status" {
+  value = superplane_integration.github.status
 }

@@ -1,12 +1,14 @@
 package provider
 
-// Acceptance test harness. With TF_ACC set, TestMain builds and starts this
-// repository's superplane-server on a loopback port with a fresh data dir,
-// creates an owner token, points the provider at it through the
-// environment, runs the tests, stops the server and then checks that no
-// plaintext secret value used by the tests was written where it must never
-// be: the server log, any file of the data dir (the SQLite database and its
-// WAL), Terraform's trace logs and, for write-only values, any state file.
+// Acceptance test harness. With TF_ACC set, TestMain starts fakes of the
+// GitHub and Semaphore APIs (internal/fake), builds and starts this
+// repository's superplane-server on a loopback port with a fresh data dir and
+// those fakes as the tools it verifies integrations against, creates an owner
+// token, points the provider at it through the environment, runs the tests,
+// stops the server and then checks that no plaintext secret value used by the
+// tests was written where it must never be: the server log, any file of the
+// data dir (the SQLite database and its WAL), Terraform's trace logs and, for
+// write-only values (integration tokens among them), any state file.
 
 import (
 	"bytes"
@@ -27,6 +29,8 @@ import (
 	"time"
 
 	"github.com/superplane/terraform-provider-superplane/internal/client"
+	"github.com/superplane/terraform-provider-superplane/internal/fake/github"
+	"github.com/superplane/terraform-provider-superplane/internal/fake/semaphore"
 )
 
 // acc is the harness state, set by TestMain when TF_ACC is on.
@@ -42,6 +46,119 @@ var acc struct {
 	traceLogs  []string // TF_LOG=trace log files to scan as well
 	names      []string // object names the tests use: stored in the clear, so the data dir scan must find some
 	stateCheck bool     // some state file did hold a plaintext (non write-only) value
+	tokens     int      // integration tokens handed out (all of them also in woValues)
+
+	fakes     *harnessTB        // owns the fakes' cleanups
+	github    *github.Server    // the GitHub API the server verifies against
+	semaphore *semaphore.Server // the Semaphore API the server verifies against
+}
+
+// The fake tools' fixtures. Integration URLs in tests name these.
+const (
+	fakeGitHubOwner  = "acme"    // an organization: https://github.com/acme
+	fakeGitHubUser   = "octocat" // the user every good token belongs to
+	fakeGitHubURL    = "https://github.com/" + fakeGitHubOwner
+	fakeSemaphoreURL = "https://acme.semaphoreci.com" // the server sends its requests to the fake
+)
+
+// githubTokenScopes are the classic OAuth scopes of a good token: what
+// SuperPlane needs for webhooks and workflow dispatch.
+var githubTokenScopes = []string{"repo", "admin:repo_hook", "workflow"}
+
+// harnessTB lets TestMain, which has no *testing.T, start the fakes of
+// internal/fake, whose constructors take a testing.TB for Helper, Cleanup
+// and Fatalf. testing.TB has an unexported method, so the shim embeds the
+// (nil) interface to satisfy it and implements the methods a fake may call;
+// any other would panic on the nil value, which only a change to the fakes
+// could bring about. Failures panic: they are setup bugs, not test results.
+type harnessTB struct {
+	testing.TB
+	mu       sync.Mutex
+	cleanups []func()
+}
+
+// Helper does nothing: there is no test to attribute lines to.
+func (h *harnessTB) Helper() {}
+
+// Name is what a fake would print as the test's name.
+func (h *harnessTB) Name() string { return "TestMain" }
+
+// Cleanup registers f to run when runCleanups is called.
+func (h *harnessTB) Cleanup(f func()) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.cleanups = append(h.cleanups, f)
+}
+
+// Log prints to stderr.
+func (h *harnessTB) Log(args ...any) { fmt.Fprintln(os.Stderr, args...) }
+
+// Logf prints to stderr.
+func (h *harnessTB) Logf(format string, args ...any) { fmt.Fprintf(os.Stderr, format+"\n", args...) }
+
+// Error panics: a fake was set up wrongly.
+func (h *harnessTB) Error(args ...any) { panic(fmt.Sprint(args...)) }
+
+// Errorf panics: a fake was set up wrongly.
+func (h *harnessTB) Errorf(format string, args ...any) { panic(fmt.Sprintf(format, args...)) }
+
+// Fatal panics: a fake was set up wrongly.
+func (h *harnessTB) Fatal(args ...any) { panic(fmt.Sprint(args...)) }
+
+// Fatalf panics: a fake was set up wrongly.
+func (h *harnessTB) Fatalf(format string, args ...any) { panic(fmt.Sprintf(format, args...)) }
+
+// Failed is always false: failures panic.
+func (h *harnessTB) Failed() bool { return false }
+
+// runCleanups runs the registered functions, last first, as testing does.
+func (h *harnessTB) runCleanups() {
+	h.mu.Lock()
+	fns := h.cleanups
+	h.cleanups = nil
+	h.mu.Unlock()
+	for i := len(fns) - 1; i >= 0; i-- {
+		fns[i]()
+	}
+}
+
+// startFakes starts the fake GitHub and Semaphore with the fixtures the
+// tests rely on: the organization fakeGitHubOwner with one repository that
+// fakeGitHubUser administers (verification wants admin on a repository).
+func startFakes() {
+	acc.fakes = &harnessTB{}
+	acc.github = github.New(acc.fakes)
+	acc.github.AddOwner(fakeGitHubOwner, true)
+	acc.github.AddOwner(fakeGitHubUser, false)
+	acc.github.AddRepo(fakeGitHubOwner, "app", fakeGitHubUser)
+	acc.semaphore = semaphore.New(acc.fakes)
+}
+
+// newToolToken returns a new random API token that both fakes accept
+// (for GitHub: fakeGitHubUser's, with githubTokenScopes). It is recorded as a
+// write-only value: tests pass it through data_wo, and the leak check makes
+// sure it is nowhere in the server log, data dir, trace logs or state files.
+// Without TF_ACC there are no fakes (and resource.Test skips the test).
+func newToolToken() string {
+	tok := writeOnlyValue()
+	if acc.github != nil {
+		acc.github.AddToken(tok, fakeGitHubUser, githubTokenScopes)
+		acc.semaphore.AddToken(tok)
+	}
+	acc.mu.Lock()
+	acc.tokens++
+	acc.mu.Unlock()
+	return tok
+}
+
+// unknownToolToken is newToolToken for a token neither fake knows: GitHub
+// answers it with "Bad credentials".
+func unknownToolToken() string {
+	tok := writeOnlyValue()
+	acc.mu.Lock()
+	acc.tokens++
+	acc.mu.Unlock()
+	return tok
 }
 
 func TestMain(m *testing.M) {
@@ -75,8 +192,8 @@ func runAcceptance(m *testing.M) int {
 		code = 1
 	} else {
 		acc.mu.Lock()
-		fmt.Printf("leak check: %d secret values (%d write-only) absent from the server log, data dir, %d trace log(s) and state files\n",
-			len(acc.values), len(acc.woValues), len(acc.traceLogs))
+		fmt.Printf("leak check: %d secret values (%d write-only, %d of them integration tokens) absent from the server log, data dir, %d trace log(s) and state files\n",
+			len(acc.values), len(acc.woValues), acc.tokens, len(acc.traceLogs))
 		acc.mu.Unlock()
 	}
 	if code == 0 {
@@ -87,8 +204,9 @@ func runAcceptance(m *testing.M) int {
 	return code
 }
 
-// startServer builds cmd/superplane-server, starts it and creates a token.
-// The returned func stops the server; it is non-nil once a process runs.
+// startServer starts the fake tools, builds cmd/superplane-server, starts it
+// and creates a token. The returned func stops the server and the fakes; it
+// is non-nil once a process runs.
 func startServer() (func(), error) {
 	root, err := os.MkdirTemp("", "superplane-acc-")
 	if err != nil {
@@ -131,14 +249,19 @@ func startServer() (func(), error) {
 	if err != nil {
 		return nil, err
 	}
+	startFakes()
 	srv := exec.Command(bin, "serve", "--listen", addr, "--data-dir", acc.dataDir)
 	srv.Stdout = logFile
 	srv.Stderr = logFile
 	// The server must not pick up a database or keys from the developer's
-	// environment: it runs on its own embedded database in the data dir.
-	srv.Env = filteredEnv("SUPERPLANE_")
+	// environment: it runs on its own embedded database in the data dir,
+	// and verifies integrations against the fakes, never the real tools.
+	srv.Env = append(filteredEnv("SUPERPLANE_"),
+		"SUPERPLANE_GITHUB_API_URL="+acc.github.URL(),
+		"SUPERPLANE_SEMAPHORE_API_URL="+acc.semaphore.URL())
 	if err := srv.Start(); err != nil {
 		_ = logFile.Close()
+		acc.fakes.runCleanups()
 		return nil, fmt.Errorf("starting superplane-server: %w", err)
 	}
 	exited := make(chan error, 1)
@@ -156,6 +279,7 @@ func startServer() (func(), error) {
 			fmt.Fprintf(os.Stderr, "superplane-server stopped: %v\n", err)
 		}
 		_ = logFile.Close()
+		acc.fakes.runCleanups()
 	}
 
 	endpoint := "http://" + addr
@@ -329,6 +453,11 @@ func leakCheck() []string {
 	}
 	for _, l := range traceLogs {
 		scan(l, values)
+	}
+	// Tokens handed out but no request at a fake: the server verified
+	// against something else, and the tokens went who knows where.
+	if acc.tokens > 0 && len(acc.github.Requests())+len(acc.semaphore.Requests()) == 0 {
+		leaks = append(leaks, fmt.Sprintf("%d integration tokens were used but neither fake tool received a request", acc.tokens))
 	}
 
 	stateFiles, err := stateFilesUnder(acc.tfTempDir)

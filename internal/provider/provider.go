@@ -57,7 +57,7 @@ func (p *SuperplaneProvider) Metadata(_ context.Context, _ provider.MetadataRequ
 // Schema describes the provider block.
 func (p *SuperplaneProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp *provider.SchemaResponse) {
 	resp.Schema = schema.Schema{
-		MarkdownDescription: "Manages canvases and secrets of a SuperPlane organization " +
+		MarkdownDescription: "Manages canvases, secrets and integrations of a SuperPlane organization " +
 			"through its v1 REST API. The API token decides the organization.",
 		Attributes: map[string]schema.Attribute{
 			"endpoint": schema.StringAttribute{
@@ -153,6 +153,7 @@ func (p *SuperplaneProvider) Resources(_ context.Context) []func() resource.Reso
 	return []func() resource.Resource{
 		NewCanvasResource,
 		NewSecretResource,
+		NewIntegrationResource,
 	}
 }
 
@@ -161,6 +162,7 @@ func (p *SuperplaneProvider) DataSources(_ context.Context) []func() datasource.
 	return []func() datasource.DataSource{
 		NewCanvasDataSource,
 		NewSecretDataSource,
+		NewIntegrationDataSource,
 	}
 }
 

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/mapvalidator"
@@ -357,18 +356,11 @@ func (r *SecretResource) ImportState(ctx context.Context, req resource.ImportSta
 // parseSecretImportID splits a secret import ID. Names never contain '/'
 // (see namePattern), so '/' separates unambiguously.
 func parseSecretImportID(id string) (canvas, name string, err error) {
-	parts := strings.Split(id, "/")
-	switch {
-	case len(parts) == 2 && parts[0] == "organization" && parts[1] != "":
-		return "", parts[1], nil
-	case len(parts) == 3 && parts[0] == "canvas" && parts[1] != "" && parts[2] != "":
-		return parts[1], parts[2], nil
-	}
-	return "", "", fmt.Errorf("expected %q or %q, got %q",
-		"organization/<secret name>", "canvas/<canvas id or name>/<secret name>", id)
+	return parseScopedImportID("secret", id)
 }
 
-// secretDomain maps the canvas argument to the API's domain. An empty
+// secretDomain maps the canvas argument of a secret or an integration to
+// the API's domain. An empty
 // organization id makes the client use the token's organization.
 func secretDomain(canvas types.String) (domainType, domainID string) {
 	if canvas.IsNull() || canvas.ValueString() == "" {

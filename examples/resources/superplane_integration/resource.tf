@@ -1,0 +1,91 @@
+variable "github_token" {
+  description = "A GitHub token with the repo scope, from an account that administers a repository of the owner."
+  type        = string
+  sensitive   = true
+}
+
+variable "github_token_version" {
+  description = "Increment after changing github_token to send the new token to SuperPlane."
+  type        = number
+  default     = 1
+}
+
+# The token lives in a secret, written once and never stored in the state.
+resource "superplane_secret" "github" {
+  name            = "github"
+  data_wo         = { token = var.github_token }
+  data_wo_version = var.github_token_version
+}
+
+# An organization integration with GitHub. SuperPlane verifies the token when
+# the integration is created or changed, and whenever the secret changes; the
+# apply fails with GitHub's own message if it does not work.
+resource "superplane_integration" "github" {
+  name = "github"
+  type = "github"
+  url  = "https://github.com/acme"
+
+  auth {
+    token {
+      # A reference, so the secret is created before and deleted after the
+      # integration.
+      secret = superplane_secret.github.name
+      key    = "token"
+    }
+  }
+}
+
+resource "superplane_canvas" "production" {
+  name = "production"
+}
+
+variable "semaphore_token" {
+  type      = string
+  sensitive = true
+}
+
+resource "superplane_secret" "semaphore" {
+  canvas          = superplane_canvas.production.name
+  name            = "semaphore"
+  data_wo         = { token = var.semaphore_token }
+  data_wo_version = 1
+}
+
+# A canvas integration with Semaphore, using a secret of the same canvas.
+# With verify = false a failed verification does not fail the apply: it only
+# shows in status.
+resource "superplane_integration" "semaphore" {
+  canvas      = superplane_canvas.production.name
+  name        = "semaphore"
+  description = "CI for the production canvas"
+  type        = "semaphore"
+  url         = "https://acme.semaphoreci.com"
+  verify      = false
+
+  auth {
+    token {
+      secret = superplane_secret.semaphore.name
+      key    = "token"
+    }
+  }
+}
+
+# A canvas integration may also use an organization secret.
+resource "superplane_integration" "github_production" {
+  canvas = superplane_canvas.production.name
+  name   = "github"
+  type   = "github"
+  url    = "https://github.com/acme"
+
+  auth {
+    token {
+      secret = superplane_secret.github.name
+      key    = "token"
+      scope  = "organization"
+    }
+  }
+}
+
+output "semaphore_status" {
+  value = superplane_integration.semaphore.status
+}
