@@ -87,28 +87,33 @@ type Execution struct {
 }
 
 // Page selects a page newest first with a keyset cursor: the (CreatedAt, ID)
-// of the last item of the previous page; zero for the first page.
+// of the last item of the previous page; a zero BeforeTime asks for the first
+// page, and BeforeTime without BeforeID for the items strictly older than
+// BeforeTime.
 type Page struct {
 	BeforeTime time.Time
 	BeforeID   string
 	Limit      int // <= 0: 50; at most 500
 }
 
-// StageStore keeps stages, their queues and executions. (Being implemented:
-// it joins Store when both dialects have it.)
+// StageStore is the part of Store that keeps stages, their queues and their
+// executions. Like every bytes field of the store, empty bytes read back as
+// nil.
 type StageStore interface {
 	// CreateStage inserts st. ErrConflict when the name is taken in the
 	// canvas; ErrNotFound when the canvas does not exist.
 	CreateStage(ctx context.Context, st Stage) error
 	// FindStage returns the canvas's stage by id or name, or ErrNotFound.
 	FindStage(ctx context.Context, orgID, canvasID, idOrName string) (Stage, error)
-	// FindStageByID returns the stage with this id in any organization.
+	// FindStageByID returns the stage with this id in any organization, or
+	// ErrNotFound.
 	FindStageByID(ctx context.Context, id string) (Stage, error)
 	// ListStages returns the canvas's stages ordered by name.
 	ListStages(ctx context.Context, orgID, canvasID string) ([]Stage, error)
 	// UpdateStage loads, lets fn change and writes back the stage in one
-	// transaction. fn must not call the store. ErrNotFound, ErrConflict on a
-	// taken name; fn's error aborts.
+	// transaction. fn must not call the store, and cannot change ID, OrgID,
+	// CanvasID, CreatedBy or CreatedAt. ErrNotFound, ErrConflict on a taken
+	// name; fn's error aborts and is returned unchanged.
 	UpdateStage(ctx context.Context, orgID, canvasID, idOrName string, fn func(*Stage) error) (Stage, error)
 	// DeleteStage deletes the stage with its queue and executions.
 	// ErrNotFound when missing.
@@ -119,28 +124,38 @@ type StageStore interface {
 	// LOCKED), and for each calls route, which returns the stage events it
 	// becomes (possibly none). Each event's stage events are inserted and the
 	// event is marked STATE_PROCESSED in the same transaction, so an event is
-	// routed exactly once even with several servers. route must not call the
-	// store. Returns how many events were routed.
+	// routed exactly once even with several servers. A stage event's empty
+	// OrgID or CanvasID is the event's. route must not call the store. route's
+	// error, or a stage event whose stage is not in its canvas (ErrNotFound),
+	// aborts the batch: nothing of it is written. Returns how many events
+	// were routed; limit <= 0 routes none.
 	RouteEvents(ctx context.Context, limit int, route func(ev Event) ([]StageEvent, error)) (int, error)
 	// InsertStageEvents inserts stage events (used for tests and manual
-	// triggers).
+	// triggers), all or none. ErrNotFound when a stage is not in the event's
+	// canvas; ErrConflict on a taken id.
 	InsertStageEvents(ctx context.Context, evs []StageEvent) error
 	// FindStageEvent returns the stage's event, or ErrNotFound.
 	FindStageEvent(ctx context.Context, orgID, canvasID, stageID, id string) (StageEvent, error)
-	// ListStageEvents returns the stage's events in the given states (all
-	// when empty), newest first.
+	// ListStageEvents returns a page of the stage's events in the given
+	// states (all when empty), newest first (CreatedAt, then ID).
 	ListStageEvents(ctx context.Context, orgID, canvasID, stageID string, states []string, page Page) ([]StageEvent, error)
 	// UpdateStageEvent loads, lets fn change and writes back a stage event in
-	// one transaction (approve, discard). fn must not call the store.
+	// one transaction (approve, discard). fn must not call the store; only
+	// State, StateReason, Inputs, Approvals, DiscardedBy and DiscardedAt are
+	// written. ErrNotFound when missing; fn's error aborts and is returned
+	// unchanged.
 	UpdateStageEvent(ctx context.Context, orgID, canvasID, stageID, id string, fn func(*StageEvent) error) (StageEvent, error)
 	// QueueHeads returns, for up to limit stages of any organization, the
-	// oldest stage event in state STATE_PENDING or STATE_WAITING, when the
-	// stage has no execution that is not finished.
+	// oldest (CreatedAt, then ID) stage event in state STATE_PENDING or
+	// STATE_WAITING, when the stage has no execution that is not finished.
+	// The oldest heads come first.
 	QueueHeads(ctx context.Context, limit int) ([]StageEvent, error)
 	// StartExecution, in one transaction: checks that the stage event is
 	// still pending or waiting and that its stage has no unfinished
 	// execution, marks the event STATE_PROCESSED and inserts ex (state
-	// pending). ErrConflict when another server got there first.
+	// pending; OrgID, CanvasID, StageID and StageEventID are the event's).
+	// ErrNotFound when the event does not exist; ErrConflict when another
+	// server got there first.
 	StartExecution(ctx context.Context, stageEventID string, ex Execution) error
 
 	// ClaimExecution takes one execution that is pending, or started with an
@@ -149,23 +164,30 @@ type StageStore interface {
 	// none. Two servers never claim the same execution.
 	ClaimExecution(ctx context.Context, owner string, now, leaseUntil time.Time) (ex Execution, ok bool, err error)
 	// RenewLease extends owner's lease and stores resources (what the
-	// executor started so far). It returns whether a cancel was requested,
-	// and ErrConflict when owner no longer holds the execution.
+	// executor started so far; nil keeps the stored ones). It returns whether
+	// a cancel was requested, and ErrConflict when owner no longer holds the
+	// execution.
 	RenewLease(ctx context.Context, id, owner string, leaseUntil time.Time, resources []byte) (cancelRequested bool, err error)
 	// FinishExecution records the end of owner's execution (result, reason,
-	// message, outputs, resources, FinishedAt, CancelledAt when cancelled)
-	// and inserts the stage events it triggers downstream, in one
-	// transaction. ErrConflict when owner no longer holds it.
+	// message, outputs, resources unless nil, FinishedAt, CancelledAt when
+	// cancelled) and inserts the stage events it triggers downstream (an
+	// empty OrgID or CanvasID is the execution's), in one transaction.
+	// ErrConflict when owner no longer holds it; ErrNotFound when a
+	// downstream stage is not in its canvas (nothing is written).
 	FinishExecution(ctx context.Context, ex Execution, owner string, downstream []StageEvent) error
-	// RequestCancel marks the stage's execution for cancellation; a pending
-	// one is finished as cancelled at once. ErrNotFound when missing.
+	// RequestCancel marks the stage's execution for cancellation and returns
+	// it: a pending one is finished at once (RESULT_CANCELLED,
+	// RESULT_REASON_USER, FinishedAt and CancelledAt now), a started one gets
+	// CancelRequested (its server learns it from RenewLease), a finished one
+	// is unchanged. ErrNotFound when missing.
 	RequestCancel(ctx context.Context, orgID, canvasID, stageID, id string, now time.Time) (Execution, error)
 	// FindExecution returns the stage's execution, or ErrNotFound.
 	FindExecution(ctx context.Context, orgID, canvasID, stageID, id string) (Execution, error)
-	// ListExecutions returns the stage's executions newest first.
+	// ListExecutions returns a page of the stage's executions, newest first
+	// (CreatedAt, then ID).
 	ListExecutions(ctx context.Context, orgID, canvasID, stageID string, page Page) ([]Execution, error)
-	// LastExecution returns the stage's newest finished execution whose
-	// result is one of results (any when empty), with its stage event, or
-	// ErrNotFound.
+	// LastExecution returns the stage's newest (FinishedAt, then ID) finished
+	// execution whose result is one of results (any when empty), with its
+	// stage event, or ErrNotFound.
 	LastExecution(ctx context.Context, stageID string, results []string) (Execution, StageEvent, error)
 }

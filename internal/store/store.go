@@ -147,6 +147,7 @@ type Integration struct {
 // leak.
 type Store interface {
 	EventSourceStore
+	StageStore
 
 	// Close releases the database.
 	Close() error
@@ -176,7 +177,8 @@ type Store interface {
 	// one transaction. ErrNotFound when missing; fn's error aborts.
 	UpdateCanvas(ctx context.Context, orgID, idOrName string, fn func(*Canvas) error) (Canvas, error)
 	// DeleteCanvas deletes the canvas and everything in it (its secrets,
-	// integrations, event sources and their events).
+	// integrations, event sources and their events, stages with their
+	// stage events and executions).
 	// ErrNotFound when missing.
 	DeleteCanvas(ctx context.Context, orgID, idOrName string) error
 

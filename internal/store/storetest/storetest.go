@@ -54,6 +54,20 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"InsertEventConcurrently", testInsertEventConcurrently},
 		{"ListEvents", testListEvents},
 		{"EventSourcesWithHooks", testEventSourcesWithHooks},
+		{"Stages", testStages},
+		{"StageEvents", testStageEvents},
+		{"ListStageEvents", testListStageEvents},
+		{"RouteEvents", testRouteEvents},
+		{"RouteEventsConcurrently", testRouteEventsConcurrently},
+		{"QueueHeads", testQueueHeads},
+		{"StartExecution", testStartExecution},
+		{"StartExecutionConcurrently", testStartExecutionConcurrently},
+		{"ClaimExecution", testClaimExecution},
+		{"Lease", testLease},
+		{"RequestCancel", testRequestCancel},
+		{"ListExecutions", testListExecutions},
+		{"LastExecution", testLastExecution},
+		{"DeleteStagesWithHistory", testDeleteStagesWithHistory},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
