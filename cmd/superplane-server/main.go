@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"os"
 	"os/signal"
@@ -22,6 +23,7 @@ import (
 	"time"
 
 	"github.com/superplane/terraform-provider-superplane/internal/api"
+	"github.com/superplane/terraform-provider-superplane/internal/executor"
 	"github.com/superplane/terraform-provider-superplane/internal/integration"
 	"github.com/superplane/terraform-provider-superplane/internal/keyring"
 	"github.com/superplane/terraform-provider-superplane/internal/server"
@@ -53,7 +55,9 @@ data dir; postgres://... selects PostgreSQL), SUPERPLANE_ENCRYPTION_KEYS (id:bas
 is active) or SUPERPLANE_ENCRYPTION_KEYS_FILE. SUPERPLANE_GITHUB_API_URL (GitHub Enterprise or a
 test double) and SUPERPLANE_SEMAPHORE_API_URL override where integrations are verified.
 serve also reads SUPERPLANE_BASE_URL, SUPERPLANE_KEY_GRACE_PERIOD (1h),
-SUPERPLANE_WEBHOOK_BODY_LIMIT (5 MiB) and SUPERPLANE_RECONCILE_INTERVAL (5m).
+SUPERPLANE_WEBHOOK_BODY_LIMIT (5 MiB), SUPERPLANE_RECONCILE_INTERVAL (5m),
+SUPERPLANE_HTTP_EXECUTOR_ALLOW (CIDRs), SUPERPLANE_POLL_INTERVAL (5s) and
+SUPERPLANE_EXECUTION_LEASE (30s).
 `
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
@@ -87,6 +91,9 @@ type config struct {
 	keyGrace          time.Duration
 	webhookBodyLimit  int64
 	reconcileInterval time.Duration
+	httpAllow         string
+	pollInterval      time.Duration
+	engineLease       time.Duration
 }
 
 // serverOptions turns the serve settings into server options. The base URL
@@ -102,7 +109,21 @@ func (c *config) serverOptions(listenAddr string, getenv func(string) string) ([
 	if c.keyGrace < 0 || c.webhookBodyLimit <= 0 || c.reconcileInterval <= 0 {
 		return nil, errors.New("--key-grace-period must be >= 0, --webhook-body-limit and --reconcile-interval > 0")
 	}
+	var allow []netip.Prefix
+	for _, cidr := range strings.FieldsFunc(c.httpAllow, func(r rune) bool { return r == ',' || r == ' ' }) {
+		p, err := netip.ParsePrefix(cidr)
+		if err != nil {
+			return nil, fmt.Errorf("--http-executor-allow: %q is not a CIDR prefix (like 127.0.0.0/8)", cidr)
+		}
+		allow = append(allow, p)
+	}
 	return []server.Option{
+		server.WithExecutors(executor.Config{
+			GitHubAPIURL:    getenv("SUPERPLANE_GITHUB_API_URL"),
+			SemaphoreAPIURL: getenv("SUPERPLANE_SEMAPHORE_API_URL"),
+			PollInterval:    c.pollInterval,
+			AllowNetworks:   allow,
+		}),
 		server.WithBaseURL(base),
 		server.WithKeyGrace(c.keyGrace),
 		server.WithWebhookBodyLimit(c.webhookBodyLimit),
@@ -125,6 +146,9 @@ func (c *config) bind(fs *flag.FlagSet, getenv func(string) string, withListen b
 		fs.StringVar(&c.baseURL, "base-url", getenv("SUPERPLANE_BASE_URL"), "public URL of this server, the start of webhook URLs (default http://<listen address>)")
 		fs.DurationVar(&c.keyGrace, "key-grace-period", envDuration(getenv, "SUPERPLANE_KEY_GRACE_PERIOD", time.Hour), "how long an event source's previous key still verifies after reset-key")
 		fs.Int64Var(&c.webhookBodyLimit, "webhook-body-limit", envInt(getenv, "SUPERPLANE_WEBHOOK_BODY_LIMIT", 5<<20), "largest webhook delivery accepted, in bytes")
+		fs.StringVar(&c.httpAllow, "http-executor-allow", getenv("SUPERPLANE_HTTP_EXECUTOR_ALLOW"), "CIDR prefixes the http executor may call although they are refused by default (loopback, link-local, metadata), comma separated")
+		fs.DurationVar(&c.pollInterval, "poll-interval", envDuration(getenv, "SUPERPLANE_POLL_INTERVAL", 5*time.Second), "how often running executions are polled")
+		fs.DurationVar(&c.engineLease, "execution-lease", envDuration(getenv, "SUPERPLANE_EXECUTION_LEASE", 30*time.Second), "how long a running execution stays with this server without renewal; after a crash another start resumes it")
 		fs.DurationVar(&c.reconcileInterval, "reconcile-interval", envDuration(getenv, "SUPERPLANE_RECONCILE_INTERVAL", 5*time.Minute), "how often provisioned webhooks are checked and repaired")
 	}
 	fs.StringVar(&c.dataDir, "data-dir", def("SUPERPLANE_DATA_DIR", ".superplane"), "directory for the embedded database and generated keys")
@@ -232,6 +256,12 @@ func serve(ctx context.Context, args []string, stderr io.Writer, getenv func(str
 	}
 	handler := server.New(st, ks, log, opts...)
 	go handler.RunReconciler(ctx, c.reconcileInterval)
+	engineDone := make(chan struct{})
+	go func() {
+		defer close(engineDone)
+		handler.RunEngine(ctx, server.EngineConfig{Interval: min(time.Second, c.pollInterval), Lease: c.engineLease})
+	}()
+	defer func() { <-engineDone }()
 	srv := &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,

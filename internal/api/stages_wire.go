@@ -126,8 +126,8 @@ type StageValueFrom struct {
 // ValueDefinition is SuperplaneValueDefinition: a named static value or one
 // taken from somewhere.
 type ValueDefinition struct {
-	Name      string      `json:"name"`
-	Value     string      `json:"value,omitempty"`
+	Name      string          `json:"name"`
+	Value     string          `json:"value,omitempty"`
 	ValueFrom *StageValueFrom `json:"valueFrom,omitempty"`
 }
 

@@ -63,6 +63,9 @@ func (rs receiverSink) Store(ctx context.Context, d webhook.Delivery) (string, b
 	if err != nil {
 		return "", false, err
 	}
+	if inserted && ev.State == api.EventStatePending {
+		rs.s.Wake()
+	}
 	return stored.ID, !inserted, nil
 }
 

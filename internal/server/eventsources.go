@@ -438,6 +438,13 @@ func (s *Server) deleteEventSource(w http.ResponseWriter, r *http.Request, p sto
 	if err != nil {
 		return err
 	}
+	users, err := s.stagesListeningTo(r.Context(), p.Organization.ID, c.ID, api.ConnectionTypeEventSource, es.Name)
+	if err != nil {
+		return err
+	}
+	if len(users) > 0 {
+		return &httpError{code: api.CodeAlreadyExists, message: fmt.Sprintf("event source %q is a connection of stage %s; change them first", es.Name, joinList(users))}
+	}
 	if r.URL.Query().Get("force") != "true" {
 		if err := s.deprovision(r.Context(), es); err != nil {
 			return err

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/superplane/terraform-provider-superplane/internal/api"
+	"github.com/superplane/terraform-provider-superplane/internal/executor"
 	"github.com/superplane/terraform-provider-superplane/internal/integration"
 	"github.com/superplane/terraform-provider-superplane/internal/store"
 	"github.com/superplane/terraform-provider-superplane/internal/webhook"
@@ -33,6 +34,8 @@ type Server struct {
 	baseURL  string
 	keyGrace time.Duration
 	maxBody  int64
+	runner   *executor.Runner
+	wake     chan struct{}
 	now      func() time.Time
 	mux      *http.ServeMux
 }
@@ -52,6 +55,11 @@ func WithBaseURL(u string) Option { return func(s *Server) { s.baseURL = strings
 // after reset-key (default 1 hour).
 func WithKeyGrace(d time.Duration) Option { return func(s *Server) { s.keyGrace = d } }
 
+// WithExecutors configures how stages run their executors.
+func WithExecutors(cfg executor.Config) Option {
+	return func(s *Server) { s.runner = executor.NewRunner(cfg) }
+}
+
 // WithWebhookBodyLimit sets the largest delivery a receiver accepts
 // (default 5 MiB).
 func WithWebhookBodyLimit(n int64) Option { return func(s *Server) { s.maxBody = n } }
@@ -61,6 +69,7 @@ func New(st store.Store, keys *KeySource, log *slog.Logger, opts ...Option) *Ser
 	s := &Server{
 		store: st, keys: keys, log: log, tools: &integration.Verifier{},
 		baseURL: "http://127.0.0.1:8000", keyGrace: time.Hour, maxBody: 5 << 20,
+		runner: executor.NewRunner(executor.Config{}), wake: make(chan struct{}, 1),
 		now: time.Now, mux: http.NewServeMux(),
 	}
 	for _, o := range opts {
@@ -102,6 +111,17 @@ func (s *Server) routes() {
 	s.handle("POST /api/v1/canvases/{canvasIdOrName}/event-sources/{idOrName}/reset-key", s.resetEventSourceKey)
 	s.handle("GET /api/v1/canvases/{canvasIdOrName}/events", s.listEvents)
 	s.handle("POST /api/v1/canvases/{canvasIdOrName}/events", s.createEvent)
+
+	s.handle("GET /api/v1/canvases/{canvasIdOrName}/stages", s.listStages)
+	s.handle("POST /api/v1/canvases/{canvasIdOrName}/stages", s.createStage)
+	s.handle("GET /api/v1/canvases/{canvasIdOrName}/stages/{idOrName}", s.describeStage)
+	s.handle("PATCH /api/v1/canvases/{canvasIdOrName}/stages/{idOrName}", s.updateStage)
+	s.handle("DELETE /api/v1/canvases/{canvasIdOrName}/stages/{idOrName}", s.deleteStage)
+	s.handle("GET /api/v1/canvases/{canvasIdOrName}/stages/{stageIdOrName}/events", s.listStageEvents)
+	s.handle("POST /api/v1/canvases/{canvasIdOrName}/stages/{stageIdOrName}/events/{eventId}/approve", s.approveStageEvent)
+	s.handle("POST /api/v1/canvases/{canvasIdOrName}/stages/{stageIdOrName}/events/{eventId}/discard", s.discardStageEvent)
+	s.handle("GET /api/v1/canvases/{canvasIdOrName}/stages/{stageIdOrName}/executions", s.listExecutions)
+	s.handle("POST /api/v1/canvases/{canvasIdOrName}/stages/{stageIdOrName}/executions/{executionId}/cancel", s.cancelExecution)
 
 	// Receivers authenticate deliveries by signature, not by token.
 	receiver := webhook.NewHandler(receiverSources{s}, receiverSink{s}, webhook.Config{MaxBodyBytes: s.maxBody, Logger: s.log})

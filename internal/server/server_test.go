@@ -32,6 +32,7 @@ type env struct {
 	keyFile string
 	logs    *syncBuffer
 	tokens  map[string]string // owner, admin, viewer, other
+	server  *server.Server
 }
 
 type syncBuffer struct {
@@ -69,9 +70,10 @@ func newEnv(t *testing.T, opts ...server.Option) *env {
 		t.Fatal(err)
 	}
 	logs := &syncBuffer{}
-	srv := httptest.NewServer(server.New(st, ks, slog.New(slog.NewJSONHandler(logs, nil)), opts...))
+	handler := server.New(st, ks, slog.New(slog.NewJSONHandler(logs, nil)), opts...)
+	srv := httptest.NewServer(handler)
 	t.Cleanup(srv.Close)
-	e := &env{t: t, url: srv.URL, dir: dir, store: st, keys: ks, keyFile: keyFile, logs: logs, tokens: map[string]string{}}
+	e := &env{t: t, url: srv.URL, dir: dir, store: st, keys: ks, keyFile: keyFile, logs: logs, tokens: map[string]string{}, server: handler}
 	for name, spec := range map[string][2]string{
 		"owner": {"acme", "owner"}, "admin": {"acme", "admin"}, "viewer": {"acme", "viewer"}, "other": {"other", "owner"},
 	} {

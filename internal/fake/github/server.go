@@ -39,6 +39,7 @@ type Server struct {
 	rateRemaining int
 	rateReset     time.Time
 	requests      []string
+	actions       actions // actions.go
 }
 
 // token is what the fake knows about an API token.
@@ -88,7 +89,7 @@ func New(t testing.TB) *Server {
 		rateRemaining: 5000,
 		rateReset:     time.Now().Add(time.Hour).Truncate(time.Second),
 	}
-	for _, register := range []func(){s.registerUsers, s.registerRepos, s.registerHooks} {
+	for _, register := range []func(){s.registerUsers, s.registerRepos, s.registerHooks, s.registerActions} {
 		register()
 	}
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {

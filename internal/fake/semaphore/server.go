@@ -28,6 +28,7 @@ type Server struct {
 	notifications []*notificationJSON
 	secrets       []*secret
 	requests      []string
+	pipelines     pipelines // pipelines.go
 }
 
 // project is a Semaphore project.
@@ -52,6 +53,7 @@ func New(t testing.TB) *Server {
 	mux.HandleFunc("GET /api/v1beta/secrets/{ref}", s.authenticated(s.getSecret))
 	mux.HandleFunc("PATCH /api/v1beta/secrets/{ref}", s.authenticated(s.updateSecret))
 	mux.HandleFunc("DELETE /api/v1beta/secrets/{ref}", s.authenticated(s.deleteSecret))
+	s.registerPipelines(mux)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "Not Found", http.StatusNotFound)
 	})

@@ -1,0 +1,342 @@
+package executor
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/google/go-github/v62/github"
+
+	"github.com/superplane/terraform-provider-superplane/internal/api"
+	"github.com/superplane/terraform-provider-superplane/internal/integration"
+)
+
+// ExecutionIDInput is the workflow_dispatch input that carries the
+// execution id to the workflow run.
+const ExecutionIDInput = "superplane_execution_id"
+
+// defaultRunLookupWindow bounds the wait for a dispatched run to show up. GitHub
+// creates the run within seconds of the dispatch; a run that never shows up
+// means the workflow lacks the run-name that identifies it, and waiting the
+// whole execution timeout would not help.
+const defaultRunLookupWindow = 5 * time.Minute
+
+// runNameHint says what a workflow needs for its run to be found.
+const runNameHint = "the workflow must set `run-name: ${{ inputs." + ExecutionIDInput + " }}` " +
+	"and declare that workflow_dispatch input, so that SuperPlane can find its run"
+
+// runLookupSlack widens the created-at filter of the lookup, for clock skew
+// between SuperPlane and GitHub.
+const runLookupSlack = time.Minute
+
+// githubRun is a GitHub execution in progress.
+type githubRun struct {
+	r      *Runner
+	client *github.Client
+	// owner, repo and workflow are as the user wrote them; the e* forms
+	// are escaped for the API's paths.
+	owner, repo, workflow    string
+	eOwner, eRepo, eWorkflow string
+	token                    string
+	execID                   string
+	progress                 Progress
+	resources                []Resource
+	run                      Resource
+}
+
+// runGitHub dispatches spec.workflow on spec.ref of the repository
+// ResourceName, with spec.inputs plus superplane_execution_id, and follows
+// the run to its conclusion.
+//
+// GitHub's dispatch API does not return the run it creates, so the run is
+// found by the execution id: the workflow must name its runs after that
+// input, with
+//
+//	run-name: ${{ inputs.superplane_execution_id }}
+//
+// (and declare the input under on.workflow_dispatch.inputs). The run is then
+// the workflow_dispatch run, created since the dispatch, whose display title
+// (or name) contains the execution id.
+func (r *Runner) runGitHub(ctx context.Context, req Request, progress Progress) Outcome {
+	vf := integration.Verifier{GitHubAPIURL: r.cfg.GitHubAPIURL, HTTPClient: r.apiClient}
+	if r.cfg.GitHubAPIURL == "" {
+		// The API host comes from the integration URL, which users
+		// choose: keep it off the server's own host and metadata services.
+		vf.HTTPClient = r.guardedAPIClient
+	}
+	client, owner, err := vf.GitHubClient(req.IntegrationURL, req.Token)
+	if err != nil {
+		return failed(api.ResultReasonError, Redact(err.Error(), []string{req.Token}))
+	}
+	if owner == "" {
+		return failed(api.ResultReasonError, "the GitHub integration URL names no owner for repository "+printable(req.ResourceName))
+	}
+	if strings.TrimSpace(req.ResourceName) == "" {
+		return failed(api.ResultReasonError, "the GitHub executor names no repository")
+	}
+	if req.ExecutionID == "" {
+		// Every run's title would contain "": the run could not be told
+		// apart from others.
+		return failed(api.ResultReasonError, "the execution has no id to find its workflow run by")
+	}
+	g := &githubRun{
+		r: r, client: client, token: req.Token, progress: progress, execID: req.ExecutionID,
+		owner: owner, repo: req.ResourceName, workflow: specString(req.Spec, "workflow"),
+		resources: append([]Resource(nil), req.Resources...),
+	}
+	g.eOwner, g.eRepo, g.eWorkflow = url.PathEscape(g.owner), url.PathEscape(g.repo), url.PathEscape(g.workflow)
+
+	var since time.Time
+	if run, ok := findResource(req.Resources, ResourceGitHubWorkflowRun); ok {
+		// Resumed: the workflow was dispatched by an earlier attempt.
+		g.run = run
+	} else {
+		inputs := map[string]any{}
+		if in, ok := asObject(req.Spec["inputs"]); ok {
+			for k, v := range in {
+				if s, ok := scalarString(v); ok {
+					inputs[k] = s
+				}
+			}
+		}
+		inputs[ExecutionIDInput] = req.ExecutionID
+		since = time.Now().Add(-runLookupSlack)
+		_, err := client.Actions.CreateWorkflowDispatchEventByFileName(ctx, g.eOwner, g.eRepo, g.eWorkflow, github.CreateWorkflowDispatchEventRequest{
+			Ref: specString(req.Spec, "ref"), Inputs: inputs,
+		})
+		if err != nil {
+			if ctx.Err() != nil {
+				return g.outcome(r.ended(ctx, "dispatching the workflow"))
+			}
+			return g.outcome(failed(api.ResultReasonError, "dispatching workflow "+g.describeWorkflow()+" failed: "+g.reason(err)))
+		}
+		// Persist the dispatch before looking for the run, so that a
+		// restart in between does not dispatch a second time.
+		g.run = Resource{Type: ResourceGitHubWorkflowRun, State: stateDispatched}
+		if g.report(ctx) {
+			return g.cancelBeforeFound(ctx, since)
+		}
+	}
+	if g.run.ID == "" {
+		if out, done := g.lookup(ctx, since); done {
+			return out
+		}
+	}
+	return g.follow(ctx)
+}
+
+func (g *githubRun) describeWorkflow() string {
+	return fmt.Sprintf("%s in %s/%s", printable(g.workflow), printable(g.owner), printable(g.repo))
+}
+
+// reason describes a GitHub error, the token masked.
+func (g *githubRun) reason(err error) string {
+	if isStatus(err, http.StatusNotFound) {
+		return fmt.Sprintf("GitHub: not found (the repository %s/%s or the workflow %s does not exist, or the token cannot access it)",
+			printable(g.owner), printable(g.repo), printable(g.workflow))
+	}
+	return integration.GitHubErrorReason(err, g.owner, g.token)
+}
+
+// report persists the resources with the run's latest state and returns
+// whether a cancel was requested.
+func (g *githubRun) report(ctx context.Context) bool {
+	g.resources = withResource(g.resources, g.run)
+	return g.progress(ctx, g.resources)
+}
+
+// outcome attaches the resources to out.
+func (g *githubRun) outcome(out Outcome) Outcome {
+	if g.run.Type != "" {
+		g.resources = withResource(g.resources, g.run)
+	}
+	out.Resources = g.resources
+	return out
+}
+
+// lookup waits for the dispatched run to show up and records it in g.run.
+// since is the earliest creation time to consider (zero after a restart,
+// when the dispatch time is unknown). done means out is the final outcome.
+func (g *githubRun) lookup(ctx context.Context, since time.Time) (out Outcome, done bool) {
+	lookupCtx, cancel := context.WithTimeout(ctx, g.r.runLookupWindow)
+	defer cancel()
+	failures := 0
+	for {
+		run, err := g.findRun(lookupCtx, since)
+		switch {
+		case run != nil:
+			g.setRun(run)
+			if g.report(ctx) {
+				return g.cancel(ctx), true
+			}
+			return Outcome{}, false
+		case err != nil && lookupCtx.Err() == nil:
+			if failures++; failures >= maxTransientErrors || !transient(err) {
+				return g.outcome(failed(api.ResultReasonError, "looking for the run of workflow "+g.describeWorkflow()+" failed: "+g.reason(err))), true
+			}
+		}
+		if lookupCtx.Err() == nil && g.report(ctx) {
+			return g.cancelBeforeFound(ctx, since), true
+		}
+		if !g.r.sleep(lookupCtx) {
+			if ctx.Err() != nil {
+				return g.outcome(g.r.ended(ctx, "waiting for the run of workflow "+g.describeWorkflow()+" to appear ("+runNameHint+")")), true
+			}
+			return g.outcome(failed(api.ResultReasonTimeout, fmt.Sprintf("no run of workflow %s for execution %s appeared within %s: %s",
+				g.describeWorkflow(), g.execID, g.r.runLookupWindow, runNameHint))), true
+		}
+	}
+}
+
+// findRun returns the workflow_dispatch run of the workflow whose display
+// title or name contains the execution id, or nil when there is none yet.
+// Only the newest page is read: the run was created moments ago.
+func (g *githubRun) findRun(ctx context.Context, since time.Time) (*github.WorkflowRun, error) {
+	opts := &github.ListWorkflowRunsOptions{Event: "workflow_dispatch", ListOptions: github.ListOptions{PerPage: 100}}
+	if !since.IsZero() {
+		opts.Created = ">=" + since.UTC().Format(time.RFC3339)
+	}
+	runs, _, err := g.client.Actions.ListWorkflowRunsByFileName(ctx, g.eOwner, g.eRepo, g.eWorkflow, opts)
+	if err != nil {
+		return nil, err
+	}
+	for _, run := range runs.WorkflowRuns {
+		if strings.Contains(run.GetDisplayTitle(), g.execID) || strings.Contains(run.GetName(), g.execID) {
+			return run, nil
+		}
+	}
+	return nil, nil
+}
+
+func (g *githubRun) setRun(run *github.WorkflowRun) {
+	g.run = Resource{
+		ID:     strconv.FormatInt(run.GetID(), 10),
+		Type:   ResourceGitHubWorkflowRun,
+		State:  run.GetStatus(),
+		Result: run.GetConclusion(),
+	}
+}
+
+// follow polls the run until it completes, is cancelled, or the execution
+// times out.
+func (g *githubRun) follow(ctx context.Context) Outcome {
+	id, err := strconv.ParseInt(g.run.ID, 10, 64)
+	if err != nil {
+		return g.outcome(failed(api.ResultReasonError, fmt.Sprintf("invalid workflow run id %q", printable(g.run.ID))))
+	}
+	failures := 0
+	for {
+		run, _, err := g.client.Actions.GetWorkflowRunByID(ctx, g.eOwner, g.eRepo, id)
+		switch {
+		case err == nil:
+			failures = 0
+			g.setRun(run)
+			if run.GetStatus() == "completed" {
+				return g.completed()
+			}
+		case ctx.Err() != nil:
+		case isStatus(err, http.StatusNotFound):
+			return g.outcome(failed(api.ResultReasonError, fmt.Sprintf("workflow run %d of %s no longer exists", id, g.describeWorkflow())))
+		default:
+			if failures++; failures >= maxTransientErrors || !transient(err) {
+				return g.outcome(failed(api.ResultReasonError, fmt.Sprintf("reading workflow run %d failed: %s", id, g.reason(err))))
+			}
+		}
+		if ctx.Err() == nil && g.report(ctx) {
+			return g.cancel(ctx)
+		}
+		if !g.r.sleep(ctx) {
+			if timedOut(ctx) {
+				cctx, cancel := cleanupContext(ctx)
+				defer cancel()
+				_ = g.cancelRun(cctx, id) // best effort: the execution fails with its timeout anyway
+			}
+			return g.outcome(g.r.ended(ctx, fmt.Sprintf("waiting for workflow run %d", id)))
+		}
+	}
+}
+
+// completed is the outcome of a completed run.
+func (g *githubRun) completed() Outcome {
+	if g.run.Result == "success" {
+		return g.outcome(passed(fmt.Sprintf("GitHub workflow run %s concluded %q", g.run.ID, g.run.Result), nil))
+	}
+	conclusion := g.run.Result
+	if conclusion == "" {
+		conclusion = "unknown"
+	}
+	return g.outcome(failed(api.ResultReasonError, fmt.Sprintf("GitHub workflow run %s concluded %q", g.run.ID, printable(conclusion))))
+}
+
+// cancel cancels the followed run because the user asked to.
+func (g *githubRun) cancel(ctx context.Context) Outcome {
+	id, _ := strconv.ParseInt(g.run.ID, 10, 64)
+	if ctx.Err() != nil {
+		cctx, cancel := cleanupContext(ctx)
+		defer cancel()
+		ctx = cctx
+	}
+	if err := g.cancelRun(ctx, id); err != nil {
+		if isStatus(err, http.StatusConflict) && g.run.State == "completed" {
+			// It completed before the cancel reached GitHub.
+			return g.completed()
+		}
+		return g.outcome(cancelled(fmt.Sprintf("cancelled; cancelling workflow run %d on GitHub failed: %s", id, g.reason(err))))
+	}
+	return g.outcome(cancelled(fmt.Sprintf("cancelled; workflow run %d was cancelled on GitHub", id)))
+}
+
+// cancelRun asks GitHub to cancel the run and refreshes its state. GitHub
+// answers 202 while the cancel proceeds.
+func (g *githubRun) cancelRun(ctx context.Context, id int64) error {
+	_, err := g.client.Actions.CancelWorkflowRunByID(ctx, g.eOwner, g.eRepo, id)
+	var accepted *github.AcceptedError
+	if err != nil && !errors.As(err, &accepted) {
+		if isStatus(err, http.StatusConflict) {
+			// 409: the run is already completed; read how it ended.
+			if run, _, gerr := g.client.Actions.GetWorkflowRunByID(ctx, g.eOwner, g.eRepo, id); gerr == nil {
+				g.setRun(run)
+			}
+		}
+		return err
+	}
+	if run, _, err := g.client.Actions.GetWorkflowRunByID(ctx, g.eOwner, g.eRepo, id); err == nil {
+		g.setRun(run)
+	}
+	return nil
+}
+
+// cancelBeforeFound handles a cancel requested between the dispatch and the
+// run showing up: one more look for the run, to cancel it if it is there.
+func (g *githubRun) cancelBeforeFound(ctx context.Context, since time.Time) Outcome {
+	cctx, cancel := cleanupContext(ctx)
+	defer cancel()
+	if run, err := g.findRun(cctx, since); err == nil && run != nil {
+		g.setRun(run)
+		return g.cancel(cctx)
+	}
+	return g.outcome(cancelled("cancelled before the workflow run of " + g.describeWorkflow() + " appeared on GitHub; it may still run"))
+}
+
+// isStatus reports whether err is a GitHub answer with the HTTP status.
+func isStatus(err error, status int) bool {
+	var er *github.ErrorResponse
+	return errors.As(err, &er) && er.Response != nil && er.Response.StatusCode == status
+}
+
+// transient reports whether a failed GitHub call may succeed if tried
+// again: the network or GitHub's side failed, or a rate limit.
+func transient(err error) bool {
+	var er *github.ErrorResponse
+	if errors.As(err, &er) && er.Response != nil {
+		return er.Response.StatusCode >= 500
+	}
+	// Not an answer with a status: the network, or a rate limit (which
+	// go-github reports as its own error types).
+	return true
+}

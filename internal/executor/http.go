@@ -1,0 +1,186 @@
+package executor
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/superplane/terraform-provider-superplane/internal/api"
+)
+
+// defaultHTTPTimeout bounds an http executor request without
+// spec.timeoutSeconds.
+const defaultHTTPTimeout = 30 * time.Second
+
+// maxResponseBody bounds how much of a response is read for its outputs.
+const maxResponseBody = 1 << 20
+
+// errHTTPTimeout is the cause of a request that ran out of its
+// timeoutSeconds.
+var errHTTPTimeout = errors.New("HTTP request timed out")
+
+// httpSpec is a rendered, validated http executor spec.
+type httpSpec struct {
+	url         string
+	headers     map[string]string
+	payload     map[string]any
+	statusCodes []int
+	timeout     time.Duration
+}
+
+func parseHTTPSpec(spec map[string]any) httpSpec {
+	hs := httpSpec{
+		url:     specString(spec, "url"),
+		headers: stringValues(spec["headers"]),
+		payload: map[string]any{},
+		timeout: defaultHTTPTimeout,
+	}
+	if p, ok := asObject(spec["payload"]); ok {
+		for k, v := range p {
+			hs.payload[k] = v
+		}
+	}
+	if policy, ok := asObject(spec["responsePolicy"]); ok {
+		list, _ := policy["statusCodes"].([]any)
+		for _, x := range list {
+			if code, err := statusCode(x); err == nil {
+				hs.statusCodes = append(hs.statusCodes, code)
+			}
+		}
+	}
+	if n, ok := number(spec["timeoutSeconds"]); ok && n > 0 {
+		hs.timeout = time.Duration(n * float64(time.Second))
+	}
+	return hs
+}
+
+// accepts reports whether status counts as passed: one of the listed codes,
+// or any 2xx when none are listed.
+func (hs httpSpec) accepts(status int) bool {
+	if len(hs.statusCodes) == 0 {
+		return status >= 200 && status < 300
+	}
+	for _, c := range hs.statusCodes {
+		if c == status {
+			return true
+		}
+	}
+	return false
+}
+
+// httpResult is what a finished request gave.
+type httpResult struct {
+	status  int
+	outputs map[string]string
+	err     error
+}
+
+// runHTTP POSTs the payload, with stageId and executionId added, to the
+// spec's URL through the network guard, and passes when the status is
+// accepted. The request runs in a goroutine while progress is polled, so a
+// cancel aborts it.
+func (r *Runner) runHTTP(ctx context.Context, req Request, progress Progress) Outcome {
+	hs := parseHTTPSpec(req.Spec)
+	hs.payload["stageId"] = req.StageID
+	hs.payload["executionId"] = req.ExecutionID
+	body, err := json.Marshal(hs.payload)
+	if err != nil {
+		return failed(api.ResultReasonError, "spec.payload cannot be sent as JSON: "+err.Error())
+	}
+
+	reqCtx, cancelReq := context.WithTimeoutCause(ctx, hs.timeout, errHTTPTimeout)
+	defer cancelReq()
+	done := make(chan httpResult, 1)
+	go func() { done <- r.doHTTP(reqCtx, hs, body) }()
+
+	ticker := time.NewTicker(r.cfg.PollInterval)
+	defer ticker.Stop()
+	for {
+		select {
+		case res := <-done:
+			return r.httpOutcome(ctx, reqCtx, hs, res)
+		case <-ticker.C:
+			if progress(ctx, nil) {
+				cancelReq()
+				<-done
+				return cancelled("cancelled while the HTTP request was running")
+			}
+		}
+	}
+}
+
+// doHTTP sends the request and reads the response's outputs.
+func (r *Runner) doHTTP(ctx context.Context, hs httpSpec, body []byte) httpResult {
+	httpReq, err := http.NewRequestWithContext(ctx, http.MethodPost, hs.url, bytes.NewReader(body))
+	if err != nil {
+		return httpResult{err: err}
+	}
+	httpReq.Header.Set("Content-Type", "application/json")
+	httpReq.Header.Set("Accept", "application/json")
+	httpReq.Header.Set("User-Agent", "SuperPlane")
+	for k, v := range hs.headers {
+		httpReq.Header.Set(k, v)
+	}
+	resp, err := r.hookClient.Do(httpReq)
+	if err != nil {
+		return httpResult{err: err}
+	}
+	defer func() { _ = resp.Body.Close() }()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBody))
+	if err != nil {
+		return httpResult{status: resp.StatusCode, err: err}
+	}
+	return httpResult{status: resp.StatusCode, outputs: responseOutputs(data)}
+}
+
+// responseOutputs returns the "outputs" object of a JSON response, its
+// scalar values as text; nil when the response has none.
+func responseOutputs(data []byte) map[string]string {
+	var obj struct {
+		Outputs map[string]any `json:"outputs"`
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	if dec.Decode(&obj) != nil {
+		return nil
+	}
+	return stringValues(obj.Outputs)
+}
+
+// httpOutcome turns a finished request into the execution's outcome.
+func (r *Runner) httpOutcome(ctx, reqCtx context.Context, hs httpSpec, res httpResult) Outcome {
+	if res.err == nil {
+		out := passed(fmt.Sprintf("HTTP %d", res.status), res.outputs)
+		if !hs.accepts(res.status) {
+			out.Result, out.Reason = api.ResultFailed, api.ResultReasonError
+		}
+		return out
+	}
+	if d, ok := deniedError(res.err); ok {
+		// The guard sees only the address; name the host it was for.
+		var ue *url.Error
+		if errors.As(res.err, &ue) {
+			if u, err := url.Parse(ue.URL); err == nil && u.Host != "" {
+				return failed(api.ResultReasonError, fmt.Sprintf("HTTP request to %s refused: %s", printable(u.Host), d))
+			}
+		}
+		return failed(api.ResultReasonError, "HTTP request refused: "+d.Error())
+	}
+	switch {
+	case ctx.Err() != nil:
+		return r.ended(ctx, "the HTTP request was running")
+	case errors.Is(context.Cause(reqCtx), errHTTPTimeout):
+		return failed(api.ResultReasonTimeout, fmt.Sprintf("HTTP request timed out after %s", hs.timeout))
+	case errors.Is(res.err, errTooManyRedirects):
+		return failed(api.ResultReasonError, fmt.Sprintf("HTTP request failed: stopped after %d redirects", maxRedirects))
+	case res.status != 0:
+		return failed(api.ResultReasonError, fmt.Sprintf("HTTP %d: reading the response failed: %s", res.status, remoteText(res.err.Error())))
+	}
+	return failed(api.ResultReasonError, "HTTP request failed: "+remoteText(res.err.Error()))
+}

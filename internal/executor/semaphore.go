@@ -1,0 +1,308 @@
+package executor
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/superplane/terraform-provider-superplane/internal/api"
+)
+
+// Semaphore pipeline states and results, compared without case.
+const (
+	semaphoreStateDone    = "DONE"
+	semaphoreResultPassed = "PASSED"
+)
+
+// maxSemaphoreResponse bounds how much of a Semaphore answer is read.
+const maxSemaphoreResponse = 1 << 20
+
+// semaphoreAPI calls the Semaphore API with "Authorization: Token <t>", as
+// Semaphore documents.
+type semaphoreAPI struct {
+	client *http.Client
+	base   string
+	token  string
+}
+
+// semaphoreError is a Semaphore answer other than 2xx, or (status 0) a
+// failure to get one.
+type semaphoreError struct {
+	status  int
+	message string
+}
+
+func (e *semaphoreError) Error() string {
+	if e.status == 0 {
+		return "cannot reach Semaphore: " + e.message
+	}
+	if e.status == http.StatusUnauthorized {
+		return "Semaphore: unauthorized (the integration's token is not valid for the organization)"
+	}
+	if e.message == "" {
+		return fmt.Sprintf("Semaphore: unexpected status %d", e.status)
+	}
+	return fmt.Sprintf("Semaphore: unexpected status %d: %s", e.status, e.message)
+}
+
+// transient reports whether trying again may help: Semaphore was
+// unreachable or failed on its side.
+func (e *semaphoreError) transient() bool { return e.status == 0 || e.status >= 500 }
+
+// do sends in (when not nil) as JSON and decodes a 2xx answer into out
+// (when not nil).
+func (a semaphoreAPI) do(ctx context.Context, method, path string, in, out any) error {
+	var body io.Reader
+	if in != nil {
+		b, err := json.Marshal(in)
+		if err != nil {
+			return err
+		}
+		body = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, a.base+path, body)
+	if err != nil {
+		return &semaphoreError{message: "invalid Semaphore API URL"}
+	}
+	req.Header.Set("Authorization", "Token "+a.token)
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", "SuperPlane")
+	if in != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := a.client.Do(req)
+	if err != nil {
+		msg := err.Error()
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			msg = ue.Err.Error()
+		}
+		return &semaphoreError{message: remoteText(msg)}
+	}
+	defer func() { _ = resp.Body.Close() }()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, maxSemaphoreResponse))
+	if err != nil {
+		return &semaphoreError{message: remoteText(err.Error())}
+	}
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return &semaphoreError{status: resp.StatusCode, message: semaphoreMessage(data)}
+	}
+	if out != nil {
+		if err := json.Unmarshal(data, out); err != nil {
+			return &semaphoreError{status: resp.StatusCode, message: "unexpected answer: " + remoteText(string(data))}
+		}
+	}
+	return nil
+}
+
+// semaphoreMessage returns the "message" of an error body, or its text.
+func semaphoreMessage(data []byte) string {
+	var obj struct {
+		Message string `json:"message"`
+	}
+	if json.Unmarshal(data, &obj) == nil && obj.Message != "" {
+		return remoteText(obj.Message)
+	}
+	return remoteText(string(data))
+}
+
+// semaphoreRun is a Semaphore execution in progress.
+type semaphoreRun struct {
+	r         *Runner
+	api       semaphoreAPI
+	progress  Progress
+	resources []Resource
+	pipeline  Resource
+}
+
+// runSemaphore starts a workflow of the project ResourceName on the branch
+// spec.ref (refs/heads/<ref>; a ref that already starts with refs/, such as
+// a tag, is sent as it is) with spec.pipelineFile and spec.parameters, and
+// follows its initial pipeline until it is done.
+func (r *Runner) runSemaphore(ctx context.Context, req Request, progress Progress) Outcome {
+	if _, err := api.SemaphoreOrg(req.IntegrationURL); err != nil {
+		return failed(api.ResultReasonError, err.Error())
+	}
+	if strings.TrimSpace(req.ResourceName) == "" {
+		return failed(api.ResultReasonError, "the Semaphore executor names no project")
+	}
+	a := semaphoreAPI{client: r.apiClient, base: r.cfg.SemaphoreAPIURL, token: req.Token}
+	if a.base == "" {
+		// The host comes from the integration URL, which users choose.
+		a.client, a.base = r.guardedAPIClient, req.IntegrationURL
+	}
+	a.base = strings.TrimSuffix(a.base, "/")
+	s := &semaphoreRun{r: r, api: a, progress: progress, resources: append([]Resource(nil), req.Resources...)}
+
+	if p, ok := findResource(req.Resources, ResourceSemaphorePipeline); ok && p.ID != "" {
+		// Resumed: an earlier attempt started the pipeline.
+		s.pipeline = p
+		return s.follow(ctx)
+	}
+	if out, done := s.start(ctx, req); done {
+		return out
+	}
+	if s.report(ctx) {
+		return s.cancel(ctx)
+	}
+	return s.follow(ctx)
+}
+
+// start creates the workflow and records its pipeline in s.pipeline; done
+// means out is the final outcome.
+func (s *semaphoreRun) start(ctx context.Context, req Request) (out Outcome, done bool) {
+	project := req.ResourceName
+	var proj struct {
+		Metadata struct {
+			ID string `json:"id"`
+		} `json:"metadata"`
+	}
+	if err := s.api.do(ctx, http.MethodGet, "/api/v1alpha/projects/"+url.PathEscape(project), nil, &proj); err != nil {
+		var se *semaphoreError
+		switch {
+		case ctx.Err() != nil:
+			return s.outcome(s.r.ended(ctx, "looking up the Semaphore project")), true
+		case errors.As(err, &se) && se.status == http.StatusNotFound:
+			return s.outcome(failed(api.ResultReasonError, fmt.Sprintf("Semaphore project %s not found", printable(project)))), true
+		}
+		return s.outcome(failed(api.ResultReasonError, fmt.Sprintf("looking up Semaphore project %s failed: %s", printable(project), err))), true
+	}
+	if proj.Metadata.ID == "" {
+		return s.outcome(failed(api.ResultReasonError, fmt.Sprintf("Semaphore gave no id for project %s", printable(project)))), true
+	}
+
+	ref := specString(req.Spec, "ref")
+	if !strings.HasPrefix(ref, "refs/") {
+		ref = "refs/heads/" + ref
+	}
+	body := map[string]any{
+		"project_id":    proj.Metadata.ID,
+		"reference":     ref,
+		"pipeline_file": specString(req.Spec, "pipelineFile"),
+	}
+	if params := stringValues(req.Spec["parameters"]); len(params) > 0 {
+		body["parameters"] = params
+	}
+	var created struct {
+		WorkflowID string `json:"workflow_id"`
+		PipelineID string `json:"pipeline_id"`
+	}
+	if err := s.api.do(ctx, http.MethodPost, "/api/v1alpha/plumber-workflows", body, &created); err != nil {
+		if ctx.Err() != nil {
+			return s.outcome(s.r.ended(ctx, "starting the Semaphore workflow")), true
+		}
+		return s.outcome(failed(api.ResultReasonError, fmt.Sprintf("starting a workflow of Semaphore project %s failed: %s", printable(project), err))), true
+	}
+	if created.PipelineID == "" {
+		return s.outcome(failed(api.ResultReasonError, fmt.Sprintf("Semaphore started workflow %s but gave no pipeline id", printable(created.WorkflowID)))), true
+	}
+	s.pipeline = Resource{ID: created.PipelineID, Type: ResourceSemaphorePipeline}
+	return Outcome{}, false
+}
+
+// report persists the resources with the pipeline's latest state and
+// returns whether a cancel was requested.
+func (s *semaphoreRun) report(ctx context.Context) bool {
+	s.resources = withResource(s.resources, s.pipeline)
+	return s.progress(ctx, s.resources)
+}
+
+func (s *semaphoreRun) outcome(out Outcome) Outcome {
+	if s.pipeline.Type != "" {
+		s.resources = withResource(s.resources, s.pipeline)
+	}
+	out.Resources = s.resources
+	return out
+}
+
+// pipelinePath is the API path of the pipeline.
+func (s *semaphoreRun) pipelinePath() string {
+	return "/api/v1alpha/pipelines/" + url.PathEscape(s.pipeline.ID)
+}
+
+// follow polls the pipeline until it is done, is cancelled, or the
+// execution times out.
+func (s *semaphoreRun) follow(ctx context.Context) Outcome {
+	failures := 0
+	for {
+		err := s.read(ctx)
+		var se *semaphoreError
+		switch {
+		case err == nil:
+			failures = 0
+			if strings.EqualFold(s.pipeline.State, semaphoreStateDone) {
+				return s.done()
+			}
+		case ctx.Err() != nil:
+		case errors.As(err, &se) && se.status == http.StatusNotFound:
+			return s.outcome(failed(api.ResultReasonError, fmt.Sprintf("Semaphore pipeline %s no longer exists", printable(s.pipeline.ID))))
+		default:
+			if failures++; failures >= maxTransientErrors || !errors.As(err, &se) || !se.transient() {
+				return s.outcome(failed(api.ResultReasonError, fmt.Sprintf("reading Semaphore pipeline %s failed: %s", printable(s.pipeline.ID), err)))
+			}
+		}
+		if ctx.Err() == nil && s.report(ctx) {
+			return s.cancel(ctx)
+		}
+		if !s.r.sleep(ctx) {
+			if timedOut(ctx) {
+				cctx, cancel := cleanupContext(ctx)
+				defer cancel()
+				_ = s.terminate(cctx)
+			}
+			return s.outcome(s.r.ended(ctx, "waiting for Semaphore pipeline "+printable(s.pipeline.ID)))
+		}
+	}
+}
+
+// done is the outcome of a pipeline in state DONE.
+func (s *semaphoreRun) done() Outcome {
+	if strings.EqualFold(s.pipeline.Result, semaphoreResultPassed) {
+		return s.outcome(passed(fmt.Sprintf("Semaphore pipeline %s finished with result %s", s.pipeline.ID, s.pipeline.Result), nil))
+	}
+	result := s.pipeline.Result
+	if result == "" {
+		result = "unknown"
+	}
+	return s.outcome(failed(api.ResultReasonError, fmt.Sprintf("Semaphore pipeline %s finished with result %s", printable(s.pipeline.ID), printable(result))))
+}
+
+// cancel terminates the pipeline because the user asked to.
+func (s *semaphoreRun) cancel(ctx context.Context) Outcome {
+	if ctx.Err() != nil {
+		cctx, cancel := cleanupContext(ctx)
+		defer cancel()
+		ctx = cctx
+	}
+	if err := s.terminate(ctx); err != nil {
+		return s.outcome(cancelled(fmt.Sprintf("cancelled; terminating Semaphore pipeline %s failed: %s", printable(s.pipeline.ID), err)))
+	}
+	_ = s.read(ctx) // best effort: show the pipeline stopping
+	return s.outcome(cancelled(fmt.Sprintf("cancelled; Semaphore pipeline %s was terminated", printable(s.pipeline.ID))))
+}
+
+// read reads the pipeline's state and result into s.pipeline.
+func (s *semaphoreRun) read(ctx context.Context) error {
+	var got struct {
+		Pipeline struct {
+			State  string `json:"state"`
+			Result string `json:"result"`
+		} `json:"pipeline"`
+	}
+	if err := s.api.do(ctx, http.MethodGet, s.pipelinePath(), nil, &got); err != nil {
+		return err
+	}
+	s.pipeline.State, s.pipeline.Result = got.Pipeline.State, got.Pipeline.Result
+	return nil
+}
+
+// terminate asks Semaphore to stop the pipeline.
+func (s *semaphoreRun) terminate(ctx context.Context) error {
+	return s.api.do(ctx, http.MethodPatch, s.pipelinePath(), map[string]any{"terminate_request": true}, nil)
+}

@@ -1,0 +1,226 @@
+package executor
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"unicode"
+)
+
+// Template namespaces.
+const (
+	nsInputs  = "inputs"
+	nsSecrets = "secrets"
+)
+
+// ref is one ${{ namespace.name }} in a string: s[start:end] is its text.
+type ref struct {
+	namespace, name string
+	start, end      int
+}
+
+// parseTemplates returns the templates of s in order. Every "${{" must open
+// a well-formed ${{ inputs.NAME }} or ${{ secrets.NAME }}: anything else is
+// an error, so that a typo is refused when the stage is saved instead of
+// reaching a tool as literal text (contract fault 12).
+func parseTemplates(s string) ([]ref, error) {
+	var refs []ref
+	for pos := 0; ; {
+		i := strings.Index(s[pos:], "${{")
+		if i < 0 {
+			return refs, nil
+		}
+		start := pos + i
+		j := strings.Index(s[start+3:], "}}")
+		if j < 0 {
+			return nil, fmt.Errorf("unterminated template %q: expected ${{ inputs.NAME }} or ${{ secrets.NAME }}", clip(s[start:]))
+		}
+		end := start + 3 + j + 2
+		inner := strings.TrimSpace(s[start+3 : end-2])
+		ns, name, ok := strings.Cut(inner, ".")
+		if !ok || (ns != nsInputs && ns != nsSecrets) || !validName(name) {
+			return nil, fmt.Errorf("invalid template %q: expected ${{ inputs.NAME }} or ${{ secrets.NAME }}", clip(s[start:end]))
+		}
+		refs = append(refs, ref{namespace: ns, name: name, start: start, end: end})
+		pos = end
+	}
+}
+
+// validName reports whether name can be an input or secret name in a
+// template: letters, digits, "_" and "-".
+func validName(name string) bool {
+	if name == "" {
+		return false
+	}
+	for _, r := range name {
+		ok := r == '_' || r == '-' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9'
+		if !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// walkStrings calls fn for every string value in v (maps, lists, nested),
+// with its path such as "spec.payload.items[1]". Map keys are visited in
+// sorted order so that errors come out the same every time; keys themselves
+// are not templates. fn returns the replacement for the string. walkStrings
+// returns a deep copy of v with the replacements; v is never changed.
+func walkStrings(path string, v any, fn func(path, s string) string) any {
+	switch t := v.(type) {
+	case string:
+		return fn(path, t)
+	case map[string]any:
+		out := make(map[string]any, len(t))
+		for _, k := range sortedKeys(t) {
+			out[k] = walkStrings(path+"."+k, t[k], fn)
+		}
+		return out
+	case map[string]string:
+		out := make(map[string]string, len(t))
+		for _, k := range sortedKeys(t) {
+			out[k] = fn(path+"."+k, t[k])
+		}
+		return out
+	case []any:
+		out := make([]any, len(t))
+		for i, x := range t {
+			out[i] = walkStrings(path+"["+strconv.Itoa(i)+"]", x, fn)
+		}
+		return out
+	case []string:
+		out := make([]string, len(t))
+		for i, x := range t {
+			out[i] = fn(path+"["+strconv.Itoa(i)+"]", x)
+		}
+		return out
+	default:
+		return v
+	}
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// Render returns a copy of spec in which every ${{ inputs.NAME }} and
+// ${{ secrets.NAME }} (spaces inside the braces optional) in every string
+// value, at any depth of maps and lists, is replaced by the value of the
+// input or secret NAME. Secrets are looked up by the stage's own alias for
+// them (spec.secrets[].name), never by the name of the Secret they come from
+// (contract fault 1). Map keys are not rendered. spec is not changed.
+//
+// An unknown input or secret, or a malformed template, is an error naming
+// every such template with its path ("spec.headers.Authorization: unknown
+// secret \"TOKEN\""); the error never contains a secret value.
+func Render(spec map[string]any, inputs, secrets map[string]string) (map[string]any, error) {
+	var errs []string
+	out := walkStrings("spec", spec, func(path, s string) string {
+		refs, err := parseTemplates(s)
+		if err != nil {
+			errs = append(errs, path+": "+err.Error())
+			return s
+		}
+		if len(refs) == 0 {
+			return s
+		}
+		var b strings.Builder
+		last := 0
+		for _, rf := range refs {
+			b.WriteString(s[last:rf.start])
+			last = rf.end
+			values, kind := inputs, "input"
+			if rf.namespace == nsSecrets {
+				values, kind = secrets, "secret"
+			}
+			v, ok := values[rf.name]
+			if !ok {
+				errs = append(errs, fmt.Sprintf("%s: unknown %s %q", path, kind, rf.name))
+				continue
+			}
+			b.WriteString(v)
+		}
+		b.WriteString(s[last:])
+		return b.String()
+	})
+	if len(errs) > 0 {
+		return nil, errors.New(strings.Join(errs, "; "))
+	}
+	m, _ := out.(map[string]any)
+	if m == nil && spec != nil {
+		m = map[string]any{}
+	}
+	return m, nil
+}
+
+// References returns the names of the inputs and of the secrets (aliases)
+// that spec's templates use, each sorted and without repeats, so that a
+// stage can be validated when it is saved. A malformed template is an error
+// naming its path.
+func References(spec map[string]any) (inputs, secrets []string, err error) {
+	var errs []string
+	seen := map[string]map[string]bool{nsInputs: {}, nsSecrets: {}}
+	walkStrings("spec", spec, func(path, s string) string {
+		refs, err := parseTemplates(s)
+		if err != nil {
+			errs = append(errs, path+": "+err.Error())
+			return s
+		}
+		for _, rf := range refs {
+			seen[rf.namespace][rf.name] = true
+		}
+		return s
+	})
+	if len(errs) > 0 {
+		return nil, nil, errors.New(strings.Join(errs, "; "))
+	}
+	return sortedKeys(seen[nsInputs]), sortedKeys(seen[nsSecrets]), nil
+}
+
+// hasTemplate reports whether s holds a template to be rendered later.
+func hasTemplate(s string) bool { return strings.Contains(s, "${{") }
+
+// Bounds of the text quoted in a message: a name or template the user
+// wrote, and what a tool or the network said.
+const (
+	maxQuoted     = 60
+	maxRemoteText = 200
+)
+
+// clip shortens s for quoting in an error.
+func clip(s string) string { return clipTo(s, maxQuoted) }
+
+func clipTo(s string, n int) string {
+	if r := []rune(s); len(r) > n {
+		return string(r[:n]) + "..."
+	}
+	return s
+}
+
+// printable makes s fit for a message: one line of printable runes,
+// clipped.
+func printable(s string) string { return clipTo(oneLine(s), maxQuoted) }
+
+// remoteText is printable for the longer text of a tool's answer or a
+// network error.
+func remoteText(s string) string { return clipTo(oneLine(s), maxRemoteText) }
+
+func oneLine(s string) string {
+	s = strings.Map(func(r rune) rune {
+		if unicode.IsSpace(r) {
+			return ' '
+		}
+		if !unicode.IsPrint(r) {
+			return -1
+		}
+		return r
+	}, s)
+	return strings.Join(strings.Fields(s), " ")
+}

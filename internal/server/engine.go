@@ -1,0 +1,519 @@
+package server
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/superplane/terraform-provider-superplane/internal/api"
+	"github.com/superplane/terraform-provider-superplane/internal/executor"
+	"github.com/superplane/terraform-provider-superplane/internal/filter"
+	"github.com/superplane/terraform-provider-superplane/internal/store"
+)
+
+// EngineConfig tunes the execution engine.
+type EngineConfig struct {
+	// Interval between passes when nothing wakes the engine (default 1s).
+	Interval time.Duration
+	// Workers run executions in parallel (default 4).
+	Workers int
+	// Lease is how long a claimed execution belongs to this server without
+	// renewal; after a crash another server resumes it once it expires
+	// (default 30s).
+	Lease time.Duration
+}
+
+func (c EngineConfig) withDefaults() EngineConfig {
+	if c.Interval <= 0 {
+		c.Interval = time.Second
+	}
+	if c.Workers <= 0 {
+		c.Workers = 4
+	}
+	if c.Lease <= 0 {
+		c.Lease = 30 * time.Second
+	}
+	return c
+}
+
+// Wake asks the engine for a pass now (a new event, an approval) instead of
+// at the next tick.
+func (s *Server) Wake() {
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
+// RunEngine routes events into stage queues, starts executions whose
+// conditions hold and runs them, until ctx ends. Everything it coordinates
+// on lives in the database, so several servers can run it side by side.
+func (s *Server) RunEngine(ctx context.Context, cfg EngineConfig) {
+	cfg = cfg.withDefaults()
+	owner := engineOwner()
+	var wg sync.WaitGroup
+	claimable := make(chan struct{}, 1)
+	for range cfg.Workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s.runWorker(ctx, cfg, owner, claimable)
+		}()
+	}
+	t := time.NewTicker(cfg.Interval)
+	defer t.Stop()
+	for {
+		s.enginePass(ctx)
+		// Nudge one idle worker; others follow on their own ticks.
+		select {
+		case claimable <- struct{}{}:
+		default:
+		}
+		select {
+		case <-ctx.Done():
+			wg.Wait()
+			return
+		case <-t.C:
+		case <-s.wake:
+		}
+	}
+}
+
+func engineOwner() string {
+	host, _ := os.Hostname()
+	b := make([]byte, 4)
+	_, _ = rand.Read(b)
+	return fmt.Sprintf("%s/%d/%s", host, os.Getpid(), hex.EncodeToString(b))
+}
+
+// enginePass routes pending events and advances every queue once.
+func (s *Server) enginePass(ctx context.Context) {
+	for range 100 {
+		n, err := s.store.RouteEvents(ctx, 100, func(ev store.Event) ([]store.StageEvent, error) {
+			return s.routeEvent(ctx, ev), nil
+		})
+		if err != nil {
+			if ctx.Err() == nil {
+				s.log.ErrorContext(ctx, "engine: routing events", slog.String("error", err.Error()))
+			}
+			break
+		}
+		if n < 100 {
+			break
+		}
+	}
+	heads, err := s.store.QueueHeads(ctx, 500)
+	if err != nil {
+		if ctx.Err() == nil {
+			s.log.ErrorContext(ctx, "engine: reading queues", slog.String("error", err.Error()))
+		}
+		return
+	}
+	for _, head := range heads {
+		s.advance(ctx, head)
+	}
+}
+
+func parseSpec(st store.Stage) api.StageSpec {
+	var spec api.StageSpec
+	_ = json.Unmarshal(st.Spec, &spec)
+	return spec
+}
+
+// routeEvent turns an accepted source event into the stage events of every
+// stage of its canvas with a matching connection.
+func (s *Server) routeEvent(ctx context.Context, ev store.Event) []store.StageEvent {
+	stages, err := s.store.ListStages(ctx, ev.OrgID, ev.CanvasID)
+	if err != nil {
+		s.log.ErrorContext(ctx, "engine: listing stages", slog.String("error", err.Error()))
+		return nil
+	}
+	var payload map[string]any
+	_ = json.Unmarshal(ev.Raw, &payload)
+	headers := map[string]string{}
+	_ = json.Unmarshal(ev.Headers, &headers)
+	trigger := store.StageEvent{
+		TriggerSourceType: api.ConnectionTypeEventSource, TriggerSourceID: ev.SourceID, TriggerSourceName: ev.SourceName,
+		TriggerEventID: ev.ID, TriggerType: ev.Type, TriggerPayload: ev.Raw, TriggerHeaders: ev.Headers,
+	}
+	return s.matchStages(ctx, stages, api.ConnectionTypeEventSource, ev.SourceName, trigger, payload, headers)
+}
+
+// matchStages builds a stage event for every stage with a connection of
+// type typ to name whose filters pass.
+func (s *Server) matchStages(ctx context.Context, stages []store.Stage, typ, name string, trigger store.StageEvent, payload map[string]any, headers map[string]string) []store.StageEvent {
+	var out []store.StageEvent
+	now := s.timestamp()
+	for _, st := range stages {
+		spec := parseSpec(st)
+		for i, conn := range spec.Connections {
+			if conn.Type != typ || conn.Name != name {
+				continue
+			}
+			set, err := filter.CompileSet(fmt.Sprintf("connections[%d]", i), conn.Filters, conn.FilterOperator)
+			if err != nil || !set.Match(payload, headers) {
+				continue
+			}
+			se := trigger
+			se.ID, se.OrgID, se.CanvasID, se.StageID = uuid.NewString(), st.OrgID, st.CanvasID, st.ID
+			se.Connection, se.State, se.CreatedAt = conn.Name, store.StageEventPending, now
+			se.Approvals = []byte("[]")
+			se.Inputs, _ = json.Marshal(s.resolveInputs(ctx, st, spec, conn.Name, payload, headers))
+			out = append(out, se)
+			break
+		}
+	}
+	return out
+}
+
+// resolveInputs computes a new stage event's inputs with the mapping for
+// its connection (or the one without a trigger).
+func (s *Server) resolveInputs(ctx context.Context, st store.Stage, spec api.StageSpec, connection string, payload map[string]any, headers map[string]string) []api.KeyValuePair {
+	var mapping *api.InputMapping
+	for i, m := range spec.InputMappings {
+		when := ""
+		if m.When != nil && m.When.TriggeredBy != nil {
+			when = m.When.TriggeredBy.Connection
+		}
+		if when == connection {
+			mapping = &spec.InputMappings[i]
+			break
+		}
+		if when == "" && mapping == nil {
+			mapping = &spec.InputMappings[i]
+		}
+	}
+	out := []api.KeyValuePair{}
+	if mapping == nil {
+		return out
+	}
+	for _, v := range mapping.Values {
+		value := v.Value
+		switch {
+		case v.ValueFrom == nil:
+		case v.ValueFrom.EventData != nil:
+			if prog, err := filter.CompileValue(v.ValueFrom.EventData.Expression); err == nil {
+				value, _ = filter.Value(prog, payload, headers)
+			}
+		case v.ValueFrom.LastExecution != nil:
+			if _, prev, err := s.store.LastExecution(ctx, st.ID, v.ValueFrom.LastExecution.Results); err == nil {
+				var inputs []api.KeyValuePair
+				_ = json.Unmarshal(prev.Inputs, &inputs)
+				for _, in := range inputs {
+					if in.Name == v.Name {
+						value = in.Value
+					}
+				}
+			}
+		}
+		out = append(out, api.KeyValuePair{Name: v.Name, Value: value})
+	}
+	return out
+}
+
+// advance moves the head of a stage's queue: it waits for its conditions,
+// or becomes an execution.
+func (s *Server) advance(ctx context.Context, head store.StageEvent) {
+	st, err := s.store.FindStageByID(ctx, head.StageID)
+	if err != nil {
+		return
+	}
+	spec := parseSpec(st)
+	reason := s.blockedBy(spec, head)
+	if reason != "" {
+		if head.State != store.StageEventWaiting || head.StateReason != reason {
+			_, _ = s.store.UpdateStageEvent(ctx, head.OrgID, head.CanvasID, head.StageID, head.ID, func(ev *store.StageEvent) error {
+				if ev.State == store.StageEventPending || ev.State == store.StageEventWaiting {
+					ev.State, ev.StateReason = store.StageEventWaiting, reason
+				}
+				return nil
+			})
+		}
+		return
+	}
+	ex := store.Execution{
+		ID: uuid.NewString(), OrgID: head.OrgID, CanvasID: head.CanvasID, StageID: head.StageID, StageEventID: head.ID,
+		State: store.ExecutionPending, CreatedAt: s.timestamp(),
+	}
+	if err := s.store.StartExecution(ctx, head.ID, ex); err != nil && !errors.Is(err, store.ErrConflict) {
+		s.log.ErrorContext(ctx, "engine: starting an execution", slog.String("stage", st.ID), slog.String("error", err.Error()))
+	}
+}
+
+// blockedBy returns the reason a stage event must wait, or "".
+func (s *Server) blockedBy(spec api.StageSpec, ev store.StageEvent) string {
+	now := s.now().UTC()
+	for _, c := range spec.Conditions {
+		switch c.Type {
+		case api.ConditionTypeApproval:
+			var approvals []api.StageEventApproval
+			_ = json.Unmarshal(ev.Approvals, &approvals)
+			if c.Approval != nil && int64(len(approvals)) < c.Approval.Count {
+				return api.StageEventReasonApproval
+			}
+		case api.ConditionTypeTimeWindow:
+			if c.TimeWindow != nil && !inWindow(*c.TimeWindow, now) {
+				return api.StageEventReasonTimeWindow
+			}
+		}
+	}
+	return ""
+}
+
+// inWindow reports whether t (UTC) falls in the window; a window whose end
+// is before its start spans midnight.
+func inWindow(w api.ConditionTimeWindow, t time.Time) bool {
+	if len(w.WeekDays) > 0 && !slices.Contains(w.WeekDays, strings.ToLower(t.Weekday().String())) {
+		return false
+	}
+	minutes := func(hhmm string) int {
+		var h, m int
+		_, _ = fmt.Sscanf(hhmm, "%d:%d", &h, &m)
+		return h*60 + m
+	}
+	start, end, now := minutes(w.Start), minutes(w.End), t.Hour()*60+t.Minute()
+	if start <= end {
+		return now >= start && now < end
+	}
+	return now >= start || now < end
+}
+
+func (s *Server) runWorker(ctx context.Context, cfg EngineConfig, owner string, claimable <-chan struct{}) {
+	t := time.NewTicker(cfg.Interval)
+	defer t.Stop()
+	for ctx.Err() == nil {
+		now := s.timestamp()
+		ex, ok, err := s.store.ClaimExecution(ctx, owner, now, now.Add(cfg.Lease))
+		if err != nil && ctx.Err() == nil {
+			s.log.ErrorContext(ctx, "engine: claiming an execution", slog.String("error", err.Error()))
+		}
+		if ok {
+			s.execute(ctx, cfg, owner, ex, ex.StartedAt.Before(now))
+			s.Wake()
+			continue
+		}
+		select {
+		case <-ctx.Done():
+		case <-t.C:
+		case <-claimable:
+		}
+	}
+}
+
+// execute runs one claimed execution to its end. Secrets are decrypted
+// here, at the last moment, and every value is redacted from whatever is
+// written down.
+func (s *Server) execute(ctx context.Context, cfg EngineConfig, owner string, ex store.Execution, resumed bool) {
+	log := s.log.With(slog.String("execution", ex.ID), slog.String("stage", ex.StageID))
+	var secretValues []string
+	finish := func(result, reason, message string, outputs []api.OutputValue, resources []byte) {
+		ex.State, ex.Result, ex.ResultReason = store.ExecutionFinished, result, reason
+		ex.ResultMessage = executor.Redact(message, secretValues)
+		for i := range outputs {
+			outputs[i].Value = executor.Redact(outputs[i].Value, secretValues)
+		}
+		ex.Outputs, _ = json.Marshal(outputs)
+		if resources != nil {
+			ex.Resources = []byte(executor.Redact(string(resources), secretValues))
+		}
+		ex.FinishedAt = s.timestamp()
+		if result == api.ResultCancelled {
+			ex.CancelledAt = ex.FinishedAt
+		}
+		downstream := s.downstream(ctx, ex, outputs)
+		if err := s.store.FinishExecution(ctx, ex, owner, downstream); err != nil && ctx.Err() == nil {
+			log.ErrorContext(ctx, "engine: recording the end of an execution", slog.String("error", err.Error()))
+		}
+		log.InfoContext(ctx, "execution finished", slog.String("result", result), slog.String("reason", reason))
+	}
+
+	st, err := s.store.FindStageByID(ctx, ex.StageID)
+	if err != nil {
+		return
+	}
+	spec := parseSpec(st)
+	ev, err := s.store.FindStageEvent(ctx, ex.OrgID, ex.CanvasID, ex.StageID, ex.StageEventID)
+	if err != nil {
+		finish(api.ResultFailed, api.ResultReasonError, "the stage event is gone", nil, nil)
+		return
+	}
+	if ex.CancelRequested {
+		finish(api.ResultCancelled, api.ResultReasonUser, "cancelled", nil, nil)
+		return
+	}
+	var resources []executor.Resource
+	_ = json.Unmarshal(ex.Resources, &resources)
+	if resumed && spec.Executor.Type == api.ExecutorHTTP && !spec.DryRun {
+		// The request may or may not have reached the receiver; sending it
+		// again could act twice. Fail it visibly instead.
+		finish(api.ResultFailed, api.ResultReasonError, "the server stopped during the HTTP request; it was not sent again", nil, nil)
+		return
+	}
+
+	inputs := map[string]string{}
+	var pairs []api.KeyValuePair
+	_ = json.Unmarshal(ev.Inputs, &pairs)
+	for _, p := range pairs {
+		inputs[p.Name] = p.Value
+	}
+	secrets := map[string]string{}
+	for _, def := range spec.Secrets {
+		if def.ValueFrom == nil || def.ValueFrom.Secret == nil {
+			continue
+		}
+		sec, err := s.stageSecret(ctx, ex.OrgID, ex.CanvasID, def.ValueFrom.Secret)
+		if err != nil {
+			finish(api.ResultFailed, api.ResultReasonError, fmt.Sprintf("secret %s: %v", def.Name, err), nil, nil)
+			return
+		}
+		data, err := s.openData(sec)
+		if err != nil {
+			finish(api.ResultFailed, api.ResultReasonError, fmt.Sprintf("secret %s cannot be decrypted", def.Name), nil, nil)
+			return
+		}
+		secrets[def.Name] = data[def.ValueFrom.Secret.Key]
+		secretValues = append(secretValues, data[def.ValueFrom.Secret.Key])
+		clear(data)
+	}
+	rendered, err := executor.Render(spec.Executor.Spec, inputs, secrets)
+	if err != nil {
+		finish(api.ResultFailed, api.ResultReasonError, "rendering the executor spec: "+err.Error(), nil, nil)
+		return
+	}
+	req := executor.Request{
+		ExecutionID: ex.ID, StageID: ex.StageID, Type: spec.Executor.Type, Spec: rendered,
+		DryRun: spec.DryRun, Resources: resources,
+	}
+	if spec.Executor.Integration != nil && spec.Executor.Integration.Name != "" && !spec.DryRun {
+		in, token, err := s.integrationToken(ctx, ex.OrgID, ex.CanvasID, spec.Executor.Integration)
+		if err != nil {
+			finish(api.ResultFailed, api.ResultReasonError, err.Error(), nil, nil)
+			return
+		}
+		secretValues = append(secretValues, token)
+		req.IntegrationURL, req.Token = in.URL, token
+		if spec.Executor.Resource != nil {
+			req.ResourceName = spec.Executor.Resource.Name
+		}
+	}
+
+	runCtx, cancelRun := context.WithCancel(ctx)
+	defer cancelRun()
+	progress := func(pctx context.Context, rs []executor.Resource) bool {
+		b, _ := json.Marshal(rs)
+		cancel, err := s.store.RenewLease(pctx, ex.ID, owner, s.timestamp().Add(cfg.Lease), []byte(executor.Redact(string(b), secretValues)))
+		if errors.Is(err, store.ErrConflict) {
+			// Another server took over (our lease expired): stop here.
+			cancelRun()
+			return true
+		}
+		return cancel
+	}
+	// Keep the lease alive even when an executor is quiet for a while.
+	go func() {
+		t := time.NewTicker(cfg.Lease / 3)
+		defer t.Stop()
+		for {
+			select {
+			case <-runCtx.Done():
+				return
+			case <-t.C:
+				if _, err := s.store.RenewLease(runCtx, ex.ID, owner, s.timestamp().Add(cfg.Lease), nil); errors.Is(err, store.ErrConflict) {
+					cancelRun()
+					return
+				}
+			}
+		}
+	}()
+	out := s.runner.Run(runCtx, req, progress)
+	clear(secrets)
+	if runCtx.Err() != nil && ctx.Err() == nil && out.Result == "" {
+		return // the lease was lost: the new owner finishes it
+	}
+	if ctx.Err() != nil {
+		return // shutting down: the lease expires and another start resumes it
+	}
+	outputs := []api.OutputValue{}
+	var missing []string
+	for _, def := range spec.Outputs {
+		v, ok := out.Outputs[def.Name]
+		if ok {
+			outputs = append(outputs, api.OutputValue{Name: def.Name, Value: v})
+		} else if def.Required {
+			missing = append(missing, def.Name)
+		}
+	}
+	resBytes, _ := json.Marshal(out.Resources)
+	if out.Result == api.ResultPassed && len(missing) > 0 {
+		finish(api.ResultFailed, api.ResultReasonMissingOutputs, "missing required outputs: "+strings.Join(missing, ", "), outputs, resBytes)
+		return
+	}
+	reason := out.Reason
+	if reason == "" {
+		reason = api.ResultReasonOK
+	}
+	finish(out.Result, reason, out.Message, outputs, resBytes)
+}
+
+// integrationToken finds a stage executor's integration (the canvas's own
+// first, then the organization's) and decrypts its token for one run.
+func (s *Server) integrationToken(ctx context.Context, orgID, canvasID string, ref *api.IntegrationRef) (store.Integration, string, error) {
+	domains := [][2]string{{store.DomainCanvas, canvasID}, {store.DomainOrganization, orgID}}
+	switch ref.DomainType {
+	case api.DomainTypeCanvas:
+		domains = domains[:1]
+	case api.DomainTypeOrganization:
+		domains = domains[1:]
+	}
+	for _, d := range domains {
+		in, err := s.store.FindIntegration(ctx, orgID, d[0], d[1], ref.Name)
+		if err != nil {
+			continue
+		}
+		_, token, err := s.hookToken(ctx, store.EventSource{OrgID: orgID, IntegrationID: in.ID})
+		if err != nil {
+			return in, "", err
+		}
+		return in, token, nil
+	}
+	return store.Integration{}, "", fmt.Errorf("integration %s not found", ref.Name)
+}
+
+// downstream builds the stage events a finished execution triggers in the
+// stages connected to its stage.
+func (s *Server) downstream(ctx context.Context, ex store.Execution, outputs []api.OutputValue) []store.StageEvent {
+	st, err := s.store.FindStageByID(ctx, ex.StageID)
+	if err != nil {
+		return nil
+	}
+	stages, err := s.store.ListStages(ctx, ex.OrgID, ex.CanvasID)
+	if err != nil {
+		return nil
+	}
+	outs := map[string]any{}
+	for _, o := range outputs {
+		outs[o.Name] = o.Value
+	}
+	payload := map[string]any{
+		"stageId": st.ID, "stageName": st.Name, "executionId": ex.ID,
+		"result": ex.Result, "resultReason": ex.ResultReason, "outputs": outs,
+	}
+	raw, _ := json.Marshal(payload)
+	trigger := store.StageEvent{
+		TriggerSourceType: api.ConnectionTypeStage, TriggerSourceID: st.ID, TriggerSourceName: st.Name,
+		TriggerEventID: ex.ID, TriggerType: "execution_finished", TriggerPayload: raw, TriggerHeaders: []byte("{}"),
+	}
+	var normalized map[string]any
+	_ = json.Unmarshal(raw, &normalized)
+	return s.matchStages(ctx, stages, api.ConnectionTypeStage, st.Name, trigger, normalized, map[string]string{})
+}
