@@ -1,0 +1,187 @@
+#!/usr/bin/env bash
+# The five-minute tour: build the provider and the server, start a throwaway server, apply
+# examples/quickstart with the freshly built provider, and show that a second plan is empty.
+#
+# Nothing is downloaded: a dev_overrides CLI config points Terraform at the built provider,
+# so no `terraform init` is needed. Everything lives in one temp dir, removed on exit
+# together with the server, so the repository stays clean.
+#
+# Environment:
+#   KEEP=1      leave the server running and the temp dir in place, and print how to use them
+#   EXAMPLE=dir the configuration to apply (default: examples/quickstart)
+#   TERRAFORM   the terraform binary (default: terraform in PATH)
+set -euo pipefail
+
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+example="${EXAMPLE:-$repo/examples/quickstart}"
+terraform="${TERRAFORM:-$(command -v terraform || true)}"
+keep="${KEEP:-0}"
+
+current_step="setup"
+step() { current_step="$*"; printf '\n==> %s\n' "$*"; }
+fail() { printf '\ndemo: %s\n' "$*" >&2; exit 1; }
+
+[ -n "$terraform" ] || fail "terraform not found in PATH (set TERRAFORM=/path/to/terraform)"
+[ -d "$example" ] || fail "no example configuration at $example"
+command -v go >/dev/null || fail "go not found in PATH"
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/superplane-demo.XXXXXX")
+server_pid=""
+
+cleanup() {
+	local rc=$?
+	if [ "$keep" = 1 ] && [ "$rc" -eq 0 ]; then
+		return
+	fi
+	if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
+		kill -TERM "$server_pid" 2>/dev/null || true
+		# Bounded wait for a graceful shutdown, then force it.
+		for _ in $(seq 1 50); do
+			kill -0 "$server_pid" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill -KILL "$server_pid" 2>/dev/null || true
+		wait "$server_pid" 2>/dev/null || true
+	fi
+	if [ "$rc" -ne 0 ]; then
+		if [ -s "$tmp/server.log" ]; then
+			echo "--- last server log lines ($tmp/server.log) ---" >&2
+			tail -n 20 "$tmp/server.log" >&2 || true
+		fi
+		printf '\ndemo FAILED (exit %d) during: %s\n' "$rc" "$current_step" >&2
+	fi
+	if [ "$keep" = 1 ]; then
+		echo "KEEP=1: left $tmp in place" >&2
+	else
+		rm -rf "$tmp"
+	fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# A free loopback port: bind port 0 and read back what the kernel chose. Without python3,
+# try random high ports until one refuses connections.
+free_port() {
+	if command -v python3 >/dev/null; then
+		python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+		return
+	fi
+	local p
+	for _ in $(seq 1 50); do
+		p=$((20000 + RANDOM % 40000))
+		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then echo "$p"; return; fi
+	done
+	fail "no free loopback port found"
+}
+
+http_ok() {
+	if command -v curl >/dev/null; then
+		curl -fsS -o /dev/null --max-time 2 "$1" 2>/dev/null
+		return
+	fi
+	# Without curl: plain HTTP/1.0 over bash's /dev/tcp, enough to read the status line.
+	local hostport=${1#http://}
+	hostport=${hostport%%/*}
+	(
+		exec 3<>"/dev/tcp/${hostport%:*}/${hostport#*:}"
+		printf 'GET /%s HTTP/1.0\r\nHost: %s\r\n\r\n' "${1#http://*/}" "$hostport" >&3
+		read -r -t 2 _ status _ <&3
+		[ "$status" = 200 ]
+	) 2>/dev/null
+}
+
+step "Building terraform-provider-superplane and superplane-server into $tmp/bin"
+mkdir -p "$tmp/bin"
+(cd "$repo" && go build -o "$tmp/bin/terraform-provider-superplane" . \
+	&& go build -o "$tmp/bin/superplane-server" ./cmd/superplane-server)
+
+port=$(free_port)
+api_url="http://127.0.0.1:$port"
+step "Starting superplane-server on $api_url (data dir $tmp/data, embedded SQLite)"
+# The demo always uses its own SQLite database, whatever the caller's environment says.
+env -u SUPERPLANE_DATABASE_URL -u SUPERPLANE_LISTEN -u SUPERPLANE_DATA_DIR \
+	"$tmp/bin/superplane-server" serve --listen "127.0.0.1:$port" --data-dir "$tmp/data" \
+	2>"$tmp/server.log" &
+server_pid=$!
+
+ready=0
+for _ in $(seq 1 150); do
+	if ! kill -0 "$server_pid" 2>/dev/null; then
+		wait "$server_pid" || true
+		server_pid=""
+		fail "superplane-server exited during startup"
+	fi
+	if http_ok "$api_url/health"; then
+		ready=1
+		break
+	fi
+	sleep 0.2
+done
+[ "$ready" = 1 ] || fail "superplane-server did not answer GET /health within 30s"
+echo "GET $api_url/health -> 200"
+
+step "Creating an owner API token for organization 'demo'"
+# The token goes to a file only readable by this user, never to the terminal.
+(umask 077 && env -u SUPERPLANE_DATABASE_URL "$tmp/bin/superplane-server" token create \
+	--data-dir "$tmp/data" --org demo --role owner --user demo@example.com \
+	>"$tmp/token" 2>>"$tmp/server.log") || fail "superplane-server token create failed"
+token=$(cat "$tmp/token")
+[ -n "$token" ] || fail "superplane-server token create printed no token"
+echo "token created and kept in $tmp/token (not shown)"
+
+step "Pointing Terraform at the built provider (dev_overrides, no registry download)"
+cat >"$tmp/terraformrc" <<EOF
+provider_installation {
+  dev_overrides {
+    "registry.terraform.io/superplane/superplane" = "$tmp/bin"
+  }
+  direct {}
+}
+EOF
+export TF_CLI_CONFIG_FILE="$tmp/terraformrc"
+export TF_IN_AUTOMATION=1
+export CHECKPOINT_DISABLE=1
+export SUPERPLANE_API_URL="$api_url"
+export SUPERPLANE_API_TOKEN="$token"
+echo "TF_CLI_CONFIG_FILE=$TF_CLI_CONFIG_FILE"
+echo "(Terraform warns about the development override below; that is expected here.)"
+
+work="$tmp/work"
+mkdir -p "$work"
+cp -R "$example/." "$work/"
+rm -rf "$work/.terraform" "$work"/terraform.tfstate* "$work/.terraform.lock.hcl"
+cd "$work"
+
+step "terraform apply ($(basename "$example"), copied to $work)"
+"$terraform" apply -auto-approve -input=false -no-color
+
+step "terraform output"
+"$terraform" output -no-color
+
+step "terraform plan -detailed-exitcode (a converged configuration plans no changes)"
+set +e
+"$terraform" plan -detailed-exitcode -input=false -no-color
+plan_rc=$?
+set -e
+case "$plan_rc" in
+0) echo "converged: the second plan has no changes" ;;
+2) fail "the second plan wants changes right after apply: the provider does not converge" ;;
+*) fail "terraform plan failed (exit $plan_rc)" ;;
+esac
+
+if [ "$keep" = 1 ]; then
+	step "KEEP=1: the server (pid $server_pid) and $tmp stay; to use them:"
+	cat <<EOF
+  export TF_CLI_CONFIG_FILE=$TF_CLI_CONFIG_FILE
+  export SUPERPLANE_API_URL=$api_url
+  export SUPERPLANE_API_TOKEN=\$(cat $tmp/token)
+  cd $work && terraform plan
+  # when done: kill $server_pid && rm -rf $tmp
+EOF
+	exit 0
+fi
+
+step "terraform destroy"
+"$terraform" destroy -auto-approve -input=false -no-color
+
+step "Demo finished: stopping the server and removing $tmp"
