@@ -17,6 +17,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"syscall"
@@ -62,7 +63,7 @@ SUPERPLANE_EXECUTION_LEASE (30s).
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
 	if len(args) == 0 {
-		fmt.Fprint(stderr, usage)
+		_, _ = fmt.Fprint(stderr, usage)
 		return errors.New("a command is required")
 	}
 	switch {
@@ -73,13 +74,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 	case args[0] == "keys" && len(args) > 1 && args[1] == "rotate":
 		return keysRotate(ctx, args[2:], stdout, stderr, getenv)
 	case args[0] == "version":
-		fmt.Fprintln(stdout, version)
+		_, _ = fmt.Fprintln(stdout, version)
 		return nil
 	case args[0] == "help" || args[0] == "-h" || args[0] == "--help":
-		fmt.Fprint(stdout, usage)
+		_, _ = fmt.Fprint(stdout, usage)
 		return nil
 	}
-	fmt.Fprint(stderr, usage)
+	_, _ = fmt.Fprint(stderr, usage)
 	return fmt.Errorf("unknown command %q", strings.Join(args, " "))
 }
 
@@ -244,7 +245,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer, getenv func(str
 	if err != nil {
 		return err
 	}
-	defer st.Close()
+	defer func() { _ = st.Close() }()
 
 	ln, err := net.Listen("tcp", c.listen)
 	if err != nil {
@@ -313,7 +314,7 @@ func tokenCreate(ctx context.Context, args []string, stdout, stderr io.Writer, g
 	if err != nil {
 		return err
 	}
-	defer st.Close()
+	defer func() { _ = st.Close() }()
 	o, err := st.EnsureOrganization(ctx, org)
 	if err != nil {
 		return err
@@ -329,7 +330,10 @@ func tokenCreate(ctx context.Context, args []string, stdout, stderr io.Writer, g
 	if err := st.CreateToken(ctx, store.Token{Hash: hash, UserID: u.ID, OrgID: o.ID, Role: role, CreatedAt: time.Now().UTC().Truncate(time.Microsecond)}); err != nil {
 		return err
 	}
-	fmt.Fprintln(stdout, token)
+	// The token is shown once: if it cannot be written, say so.
+	if _, err := fmt.Fprintln(stdout, token); err != nil {
+		return fmt.Errorf("printing the token: %w", err)
+	}
 	return nil
 }
 
@@ -358,29 +362,23 @@ func keysRotate(ctx context.Context, args []string, stdout, stderr io.Writer, ge
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "new active key %s added to %s\n", id, c.keysFile)
+		_, _ = fmt.Fprintf(stdout, "new active key %s added to %s\n", id, c.keysFile)
 	}
 	st, err := c.openStore(ctx)
 	if err != nil {
 		return err
 	}
-	defer st.Close()
+	defer func() { _ = st.Close() }()
 	n, err := server.RotateKeys(ctx, st, ks, log)
 	if err != nil {
 		return fmt.Errorf("after rewrapping %d secrets: %w", n, err)
 	}
-	fmt.Fprintf(stdout, "rewrapped %d secrets under key %s\n", n, ks.Keyring().ActiveID())
+	_, _ = fmt.Fprintf(stdout, "rewrapped %d secrets under key %s\n", n, ks.Keyring().ActiveID())
 	return nil
 }
 
 func validName(s string) bool {
-	if s == "" || len(s) > 128 {
-		return false
-	}
-	for _, r := range s {
-		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '.') {
-			return false
-		}
-	}
-	return true
+	return orgNamePattern.MatchString(s)
 }
+
+var orgNamePattern = regexp.MustCompile(`^[A-Za-z0-9._-]{1,128}$`)

@@ -68,7 +68,7 @@ func EnsureFile(path string) (created bool, err error) {
 		return false, fmt.Errorf("keyring file %s: %w", path, err)
 	}
 	if err := writeSynced(f, spec+"\n"); err != nil {
-		os.Remove(path)
+		_ = os.Remove(path)
 		return false, fmt.Errorf("keyring file %s: %w", path, err)
 	}
 	syncDir(dir)
@@ -128,11 +128,11 @@ func PrependNewKey(path string) (newID string, err error) {
 	}
 	tmp := f.Name()
 	if err := writeSynced(f, string(content)); err != nil {
-		os.Remove(tmp)
+		_ = os.Remove(tmp)
 		return "", fmt.Errorf("keyring file %s: %w", path, err)
 	}
 	if err := os.Rename(tmp, path); err != nil {
-		os.Remove(tmp)
+		_ = os.Remove(tmp)
 		return "", fmt.Errorf("keyring file %s: %w", path, err)
 	}
 	syncDir(dir)

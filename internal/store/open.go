@@ -46,11 +46,11 @@ func Open(ctx context.Context, databaseURL string) (Store, error) {
 	pool.SetConnMaxIdleTime(5 * time.Minute)
 	s := &db{sql: pool, d: d}
 	if err := pool.PingContext(ctx); err != nil {
-		pool.Close()
+		_ = pool.Close()
 		return nil, fmt.Errorf("store: connect to %s: %w", d.name, err)
 	}
 	if err := s.migrate(ctx); err != nil {
-		pool.Close()
+		_ = pool.Close()
 		return nil, err
 	}
 	return s, nil

@@ -307,7 +307,7 @@ type stageEventInserter struct {
 // close releases the prepared statement, if any.
 func (in *stageEventInserter) close() {
 	if in.stmt != nil {
-		in.stmt.Close()
+		_ = in.stmt.Close()
 	}
 }
 
