@@ -1,5 +1,6 @@
-# Quickstart: a canvas with a secret of its own, an organization secret, and
-# a GitHub integration whose token is kept in a secret.
+# Quickstart: a canvas with a secret of its own, an organization secret, a
+# GitHub integration whose token is kept in a secret, and two event sources: a
+# custom webhook and a GitHub repository watched through the integration.
 #
 #   export SUPERPLANE_API_URL=http://127.0.0.1:8080
 #   export SUPERPLANE_API_TOKEN=...   # superplane-server token create ...
@@ -99,6 +100,63 @@ resource "superplane_integration" "github" {
   }
 }
 
+# A custom webhook: post JSON to its URL, signed with its key
+# (X-Signature-256: sha256=<hex HMAC-SHA256 of the body>). The key is kept in
+# the state (sensitive); increment webhook_key_version to get a new one.
+variable "webhook_key_version" {
+  description = "Increment to reset the custom webhook's signing key."
+  type        = number
+  default     = 1
+}
+
+resource "superplane_event_source" "webhook" {
+  canvas      = superplane_canvas.quickstart.name
+  name        = "quickstart-webhook"
+  description = "Deployments announced by CI"
+  type        = "webhook"
+  key_version = var.webhook_key_version
+
+  events {
+    type = "webhook"
+
+    filter {
+      data = "$.environment == 'production'"
+    }
+  }
+}
+
+variable "github_repository" {
+  description = "The repository of github_owner_url whose pushes reach the canvas."
+  type        = string
+  default     = "superplane"
+}
+
+# SuperPlane creates the repository's webhook through the integration. With
+# the placeholder token (or no route to GitHub) that fails: the source is
+# kept, SuperPlane retries, and its status says why (see the outputs).
+resource "superplane_event_source" "github" {
+  canvas      = superplane_canvas.quickstart.name
+  name        = "quickstart-github"
+  type        = "github"
+  integration = superplane_integration.github.name
+
+  resource {
+    name = var.github_repository
+  }
+
+  events {
+    type = "push"
+
+    filter {
+      data = "$.ref == 'refs/heads/main'"
+    }
+  }
+
+  # Without a working token no hook was made, and none can be removed on
+  # destroy; with a real one (verify_github = true) destroy removes it.
+  force_destroy = !var.verify_github
+}
+
 output "canvas_id" {
   value = superplane_canvas.quickstart.id
 }
@@ -119,4 +177,19 @@ output "secret_keys" {
 
 output "integration_status" {
   value = superplane_integration.github.status
+}
+
+output "webhook_url" {
+  value = superplane_event_source.webhook.webhook_url
+}
+
+output "webhook_key" {
+  description = "Read it with: terraform output -raw webhook_key"
+  value       = superplane_event_source.webhook.key
+  sensitive   = true
+}
+
+output "github_webhook_state" {
+  description = "ready, or failed (with the reason in the source's status.webhook_reason) while GitHub cannot be reached."
+  value       = superplane_event_source.github.status.webhook_state
 }

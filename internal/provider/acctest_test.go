@@ -8,7 +8,11 @@ package provider
 // stops the server and then checks that no plaintext secret value used by the
 // tests was written where it must never be: the server log, any file of the
 // data dir (the SQLite database and its WAL), Terraform's trace logs and, for
-// write-only values (integration tokens among them), any state file.
+// write-only values (integration tokens and the hook secrets SuperPlane gives
+// the tools among them), any state file. The signing keys of custom webhook
+// event sources are the one secret that is in state by design (SuperPlane
+// returns a key only when it is created or reset, so Terraform must keep
+// it): they are checked everywhere except the state files.
 
 import (
 	"bytes"
@@ -47,6 +51,7 @@ var acc struct {
 	names      []string // object names the tests use: stored in the clear, so the data dir scan must find some
 	stateCheck bool     // some state file did hold a plaintext (non write-only) value
 	tokens     int      // integration tokens handed out (all of them also in woValues)
+	sourceKeys []string // signing keys of webhook event sources: in state by design, nowhere else
 
 	fakes     *harnessTB        // owns the fakes' cleanups
 	github    *github.Server    // the GitHub API the server verifies against
@@ -192,8 +197,8 @@ func runAcceptance(m *testing.M) int {
 		code = 1
 	} else {
 		acc.mu.Lock()
-		fmt.Printf("leak check: %d secret values (%d write-only, %d of them integration tokens) absent from the server log, data dir, %d trace log(s) and state files\n",
-			len(acc.values), len(acc.woValues), acc.tokens, len(acc.traceLogs))
+		fmt.Printf("leak check: %d secret values (%d write-only, %d of them integration tokens) absent from the server log, data dir, %d trace log(s) and state files; %d event source keys absent from all but the state\n",
+			len(acc.values), len(acc.woValues), acc.tokens, len(acc.traceLogs), len(acc.sourceKeys))
 		acc.mu.Unlock()
 	}
 	if code == 0 {
@@ -258,7 +263,10 @@ func startServer() (func(), error) {
 	// and verifies integrations against the fakes, never the real tools.
 	srv.Env = append(filteredEnv("SUPERPLANE_"),
 		"SUPERPLANE_GITHUB_API_URL="+acc.github.URL(),
-		"SUPERPLANE_SEMAPHORE_API_URL="+acc.semaphore.URL())
+		"SUPERPLANE_SEMAPHORE_API_URL="+acc.semaphore.URL(),
+		// Stage tests call receivers on loopback, and should not wait long.
+		"SUPERPLANE_HTTP_EXECUTOR_ALLOW=127.0.0.0/8",
+		"SUPERPLANE_POLL_INTERVAL=50ms")
 	if err := srv.Start(); err != nil {
 		_ = logFile.Close()
 		acc.fakes.runCleanups()
@@ -411,10 +419,32 @@ func writeOnlyValue() string {
 	return v
 }
 
+// recordSourceKey records the signing key of a custom webhook event source
+// for the leak check: it must be in no server log, data dir file or trace
+// log. It is in the state by design, which leakCheck also confirms.
+func recordSourceKey(key string) {
+	acc.mu.Lock()
+	acc.sourceKeys = append(acc.sourceKeys, key)
+	acc.mu.Unlock()
+}
+
+// recordHookSecret records the secret SuperPlane configured on a fake
+// tool's hook (the signing key of a github or semaphore event source): like
+// a write-only value, it must be nowhere, the state included.
+func recordHookSecret(secret string) {
+	acc.mu.Lock()
+	acc.values = append(acc.values, secret)
+	acc.woValues = append(acc.woValues, secret)
+	acc.mu.Unlock()
+}
+
 // leakCheck scans what the run wrote and returns one line per leak found.
 func leakCheck() []string {
 	acc.mu.Lock()
-	values := append([]string(nil), acc.values...)
+	secrets := append([]string(nil), acc.values...)
+	sourceKeys := append([]string(nil), acc.sourceKeys...)
+	// Outside the state, the keys must be as absent as any secret value.
+	values := append(append([]string(nil), secrets...), sourceKeys...)
 	woValues := append([]string(nil), acc.woValues...)
 	traceLogs := append([]string(nil), acc.traceLogs...)
 	names := append([]string(nil), acc.names...)
@@ -464,21 +494,31 @@ func leakCheck() []string {
 	if err != nil {
 		leaks = append(leaks, err.Error())
 	}
-	plainSeen := false
+	plainSeen, keySeen := false, false
 	for _, f := range stateFiles {
 		scan(f, woValues)
 		if b, err := os.ReadFile(f); err == nil {
-			for _, v := range values {
+			for _, v := range secrets {
 				if bytes.Contains(b, []byte(v)) {
 					plainSeen = true
+				}
+			}
+			for _, k := range sourceKeys {
+				if bytes.Contains(b, []byte(k)) {
+					keySeen = true
 				}
 			}
 		}
 	}
 	// Values set through `data` do land in state; not finding any means the
 	// scan looked in the wrong place.
-	if len(values) > len(woValues) && !plainSeen {
+	if len(secrets) > len(woValues) && !plainSeen {
 		leaks = append(leaks, fmt.Sprintf("no `data` value found in %d state files: the state scan is not looking at Terraform's state", len(stateFiles)))
+	}
+	// Webhook source keys are kept in state on purpose; none there means the
+	// keys recorded are not the ones Terraform stored.
+	if len(sourceKeys) > 0 && !keySeen {
+		leaks = append(leaks, fmt.Sprintf("no event source key found in %d state files: the keys checked are not the ones Terraform stored", len(stateFiles)))
 	}
 	return leaks
 }

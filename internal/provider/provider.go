@@ -57,7 +57,7 @@ func (p *SuperplaneProvider) Metadata(_ context.Context, _ provider.MetadataRequ
 // Schema describes the provider block.
 func (p *SuperplaneProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp *provider.SchemaResponse) {
 	resp.Schema = schema.Schema{
-		MarkdownDescription: "Manages canvases, secrets and integrations of a SuperPlane organization " +
+		MarkdownDescription: "Manages canvases, secrets, integrations and event sources of a SuperPlane organization " +
 			"through its v1 REST API. The API token decides the organization.",
 		Attributes: map[string]schema.Attribute{
 			"endpoint": schema.StringAttribute{
@@ -154,6 +154,7 @@ func (p *SuperplaneProvider) Resources(_ context.Context) []func() resource.Reso
 		NewCanvasResource,
 		NewSecretResource,
 		NewIntegrationResource,
+		NewEventSourceResource,
 	}
 }
 
@@ -163,6 +164,7 @@ func (p *SuperplaneProvider) DataSources(_ context.Context) []func() datasource.
 		NewCanvasDataSource,
 		NewSecretDataSource,
 		NewIntegrationDataSource,
+		NewEventSourceDataSource,
 	}
 }
 

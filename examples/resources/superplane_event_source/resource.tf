@@ -1,0 +1,116 @@
+resource "superplane_canvas" "production" {
+  name = "production"
+}
+
+variable "deploy_key_version" {
+  description = "Increment to give the deploy webhook a new signing key."
+  type        = number
+  default     = 1
+}
+
+# A custom webhook: your CI posts JSON to webhook_url, signed with key
+# (X-Signature-256: sha256=<hex HMAC-SHA256 of the body>). The key is in the
+# Terraform state, marked sensitive: keep the state somewhere safe.
+resource "superplane_event_source" "deploys" {
+  canvas      = superplane_canvas.production.name
+  name        = "deploys"
+  description = "Deployments announced by CI"
+  type        = "webhook"
+  key_version = var.deploy_key_version
+
+  # Deliveries to a custom webhook have the event type "webhook".
+  events {
+    type            = "webhook"
+    filter_operator = "or"
+
+    filter {
+      data = "$.environment == 'production'"
+    }
+
+    filter {
+      header = "headers['x-deploy-force'] == 'true'"
+    }
+  }
+}
+
+output "deploy_webhook_url" {
+  value = superplane_event_source.deploys.webhook_url
+}
+
+output "deploy_webhook_key" {
+  value     = superplane_event_source.deploys.key
+  sensitive = true
+}
+
+variable "github_token" {
+  type      = string
+  sensitive = true
+}
+
+resource "superplane_secret" "github" {
+  name            = "github"
+  data_wo         = { token = var.github_token }
+  data_wo_version = 1
+}
+
+resource "superplane_integration" "github" {
+  name = "github"
+  type = "github"
+  url  = "https://github.com/acme"
+
+  auth {
+    token {
+      secret = superplane_secret.github.name
+      key    = "token"
+    }
+  }
+}
+
+# A GitHub repository: SuperPlane creates the webhook on acme/app through the
+# integration, keeps it in shape (every refresh repairs a deleted or altered
+# hook) and removes it on destroy.
+resource "superplane_event_source" "app" {
+  canvas      = superplane_canvas.production.name
+  name        = "app"
+  type        = "github"
+  integration = superplane_integration.github.name
+
+  resource {
+    name = "app"
+  }
+
+  events {
+    type = "push"
+
+    filter {
+      data = "$.ref == 'refs/heads/main'"
+    }
+  }
+
+  events {
+    type = "pull_request"
+  }
+}
+
+output "app_webhook" {
+  value = superplane_event_source.app.status.webhook_state
+}
+
+# Every night at 02:30 UTC.
+resource "superplane_event_source" "nightly" {
+  canvas = superplane_canvas.production.name
+  name   = "nightly"
+  type   = "scheduled"
+
+  schedule {
+    type = "daily"
+    time = "02:30"
+  }
+}
+
+# Events posted by hand (POST /api/v1/canvases/{canvas}/events).
+resource "superplane_event_source" "manual" {
+  canvas = superplane_canvas.production.name
+  name   = "manual"
+  type   = "manual"
+}
