@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The five-minute tour: build the provider and the server, start a throwaway server, apply
-# examples/quickstart with the freshly built provider, and show that a second plan is empty.
+# examples/quickstart with the freshly built provider, show that a second plan is empty, post
+# a signed event to the quickstart's webhook source and show the deploy stage's execution pass.
 #
 # Nothing is downloaded: a dev_overrides CLI config points Terraform at the built provider,
 # so no `terraform init` is needed. Everything lives in one temp dir, removed on exit
@@ -168,6 +169,41 @@ case "$plan_rc" in
 2) fail "the second plan wants changes right after apply: the provider does not converge" ;;
 *) fail "terraform plan failed (exit $plan_rc)" ;;
 esac
+
+if "$terraform" output -raw deploy_stage_id >/dev/null 2>&1; then
+	step "Posting a signed push event to the webhook source; the deploy stage runs"
+	# The signing key and the API token reach python through the environment,
+	# not the command line (which other users can see).
+	DEMO_WEBHOOK_URL=$("$terraform" output -raw webhook_url) \
+	DEMO_WEBHOOK_KEY=$("$terraform" output -raw webhook_key) \
+	DEMO_CANVAS=$("$terraform" output -raw canvas_id) \
+	DEMO_STAGE=$("$terraform" output -raw deploy_stage_id) \
+		python3 - <<'PY' || fail "the deploy stage did not pass"
+import hashlib, hmac, json, os, sys, time, urllib.request
+
+env = os.environ
+body = json.dumps({"ref": "refs/heads/main", "after": "c0ffee1", "pusher": {"name": "demo"}}).encode()
+signature = "sha256=" + hmac.new(env["DEMO_WEBHOOK_KEY"].encode(), body, hashlib.sha256).hexdigest()
+req = urllib.request.Request(env["DEMO_WEBHOOK_URL"], data=body, method="POST",
+                             headers={"Content-Type": "application/json", "X-Signature-256": signature})
+with urllib.request.urlopen(req, timeout=10) as resp:
+    print("POST", env["DEMO_WEBHOOK_URL"], "->", resp.status, resp.read().decode())
+executions = f'{env["SUPERPLANE_API_URL"]}/api/v1/canvases/{env["DEMO_CANVAS"]}/stages/{env["DEMO_STAGE"]}/executions'
+deadline = time.time() + 30
+while time.time() < deadline:
+    req = urllib.request.Request(executions, headers={"Authorization": "Bearer " + env["SUPERPLANE_API_TOKEN"]})
+    with urllib.request.urlopen(req, timeout=10) as resp:
+        found = json.load(resp)["executions"]
+    if found and found[0]["state"] == "STATE_FINISHED":
+        ex = found[0]
+        outputs = {o["name"]: o["value"] for o in ex["outputs"]}
+        print(f'execution {ex["id"]}: {ex["result"]}, outputs {outputs}')
+        sys.exit(0 if ex["result"] == "RESULT_PASSED" else 1)
+    time.sleep(0.3)
+print("no finished execution within 30s")
+sys.exit(1)
+PY
+fi
 
 if [ "$keep" = 1 ]; then
 	step "KEEP=1: the server (pid $server_pid) and $tmp stay; to use them:"
