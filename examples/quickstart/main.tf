@@ -1,6 +1,7 @@
 # Quickstart: a canvas with a secret of its own, an organization secret, a
-# GitHub integration whose token is kept in a secret, and two event sources: a
-# custom webhook and a GitHub repository watched through the integration.
+# GitHub integration whose token is kept in a secret, two event sources (a
+# custom webhook and a GitHub repository watched through the integration), and
+# a stage that runs for each push announced to the webhook.
 #
 #   export SUPERPLANE_API_URL=http://127.0.0.1:8080
 #   export SUPERPLANE_API_TOKEN=...   # superplane-server token create ...
@@ -117,10 +118,16 @@ resource "superplane_event_source" "webhook" {
   key_version = var.webhook_key_version
 
   events {
-    type = "webhook"
+    type            = "webhook"
+    filter_operator = "or"
 
     filter {
       data = "$.environment == 'production'"
+    }
+
+    # Pushes, which the deploy stage below runs for.
+    filter {
+      data = "$.ref != nil"
     }
   }
 }
@@ -155,6 +162,51 @@ resource "superplane_event_source" "github" {
   # Without a working token no hook was made, and none can be removed on
   # destroy; with a real one (verify_github = true) destroy removes it.
   force_destroy = !var.verify_github
+}
+
+# For each push to main posted to the webhook, e.g.
+#   {"ref": "refs/heads/main", "after": "c0ffee1"}
+# the deploy stage runs. Its noop executor calls nothing and passes at once,
+# reporting the commit as its "deployed" output; swap it for an http, github
+# or semaphore block to do real work. In HCL a literal "${" is written "$${".
+resource "superplane_stage" "deploy" {
+  canvas      = superplane_canvas.quickstart.name
+  name        = "deploy"
+  description = "Deploys each push to main"
+
+  connect {
+    type = "event_source"
+    name = superplane_event_source.webhook.name
+
+    filter {
+      data = "$.ref == 'refs/heads/main'"
+    }
+  }
+
+  input {
+    name        = "COMMIT"
+    description = "The pushed commit"
+  }
+
+  input_mapping {
+    value {
+      name = "COMMIT"
+      from_event {
+        expression = "$.after"
+      }
+    }
+  }
+
+  output {
+    name     = "deployed"
+    required = true
+  }
+
+  noop {
+    outputs = {
+      deployed = "$${{ inputs.COMMIT }}"
+    }
+  }
 }
 
 output "canvas_id" {
@@ -192,4 +244,8 @@ output "webhook_key" {
 output "github_webhook_state" {
   description = "ready, or failed (with the reason in the source's status.webhook_reason) while GitHub cannot be reached."
   value       = superplane_event_source.github.status.webhook_state
+}
+
+output "deploy_stage_id" {
+  value = superplane_stage.deploy.id
 }

@@ -57,7 +57,7 @@ func (p *SuperplaneProvider) Metadata(_ context.Context, _ provider.MetadataRequ
 // Schema describes the provider block.
 func (p *SuperplaneProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp *provider.SchemaResponse) {
 	resp.Schema = schema.Schema{
-		MarkdownDescription: "Manages canvases, secrets, integrations and event sources of a SuperPlane organization " +
+		MarkdownDescription: "Manages canvases, secrets, integrations, event sources and stages of a SuperPlane organization " +
 			"through its v1 REST API. The API token decides the organization.",
 		Attributes: map[string]schema.Attribute{
 			"endpoint": schema.StringAttribute{
@@ -155,6 +155,7 @@ func (p *SuperplaneProvider) Resources(_ context.Context) []func() resource.Reso
 		NewSecretResource,
 		NewIntegrationResource,
 		NewEventSourceResource,
+		NewStageResource,
 	}
 }
 
@@ -165,6 +166,7 @@ func (p *SuperplaneProvider) DataSources(_ context.Context) []func() datasource.
 		NewSecretDataSource,
 		NewIntegrationDataSource,
 		NewEventSourceDataSource,
+		NewStageDataSource,
 	}
 }
 

@@ -1,0 +1,133 @@
+resource "superplane_canvas" "production" {
+  name = "production"
+}
+
+variable "deploy_token" {
+  type      = string
+  sensitive = true
+}
+
+# The token the deploy endpoint expects, write-only: it never reaches the state.
+resource "superplane_secret" "deploy" {
+  canvas          = superplane_canvas.production.name
+  name            = "deploy"
+  data_wo         = { token = var.deploy_token }
+  data_wo_version = 1
+}
+
+# CI posts {"ref": "refs/heads/main", "after": "<sha>"} here, signed with the key.
+resource "superplane_event_source" "ci" {
+  canvas = superplane_canvas.production.name
+  name   = "ci"
+  type   = "webhook"
+}
+
+# For each push to main: wait for two approvals inside office hours, then POST
+# the commit to the deploy service with the token in a header. In HCL a
+# literal "${" is written "$${", so templates read "$${{ inputs.NAME }}".
+resource "superplane_stage" "deploy" {
+  canvas      = superplane_canvas.production.name
+  name        = "deploy"
+  description = "Deploys main to production"
+
+  connect {
+    type = "event_source"
+    name = superplane_event_source.ci.name
+
+    filter {
+      data = "$.ref == 'refs/heads/main'"
+    }
+  }
+
+  input {
+    name        = "COMMIT"
+    description = "The commit to deploy"
+  }
+
+  input_mapping {
+    value {
+      name = "COMMIT"
+      from_event {
+        expression = "$.after"
+      }
+    }
+  }
+
+  output {
+    name     = "version"
+    required = true
+  }
+
+  approval {
+    count = 2
+  }
+
+  time_window {
+    start     = "08:00"
+    end       = "17:00"
+    week_days = ["monday", "tuesday", "wednesday", "thursday", "friday"]
+  }
+
+  # TOKEN is the alias templates use; the value comes from the secret's key.
+  secret {
+    name   = "TOKEN"
+    secret = superplane_secret.deploy.name
+    key    = "token"
+  }
+
+  # The response's {"outputs": {"version": "..."}} gives the outputs.
+  http {
+    url = "https://deploy.example.com/api/deploy"
+    headers = {
+      Authorization = "Bearer $${{ secrets.TOKEN }}"
+    }
+    payload = {
+      commit = "$${{ inputs.COMMIT }}"
+    }
+    status_codes    = [200, 202]
+    timeout_seconds = 60
+  }
+}
+
+# Runs after each deploy that passed, with the version it reported: a GitHub
+# Actions workflow through a github integration.
+resource "superplane_stage" "smoke_test" {
+  canvas = superplane_canvas.production.name
+  name   = "smoke-test"
+
+  connect {
+    type = "stage"
+    name = superplane_stage.deploy.name
+
+    filter {
+      data = "$.result == 'RESULT_PASSED'"
+    }
+  }
+
+  input {
+    name = "VERSION"
+  }
+
+  input_mapping {
+    value {
+      name = "VERSION"
+      from_event {
+        expression = "$.outputs.version"
+      }
+    }
+  }
+
+  github {
+    integration = "github"
+    repository  = "app"
+    workflow    = "smoke.yml"
+    ref         = "main"
+    inputs = {
+      version = "$${{ inputs.VERSION }}"
+    }
+  }
+}
+
+output "last_deploy" {
+  value = superplane_stage.deploy.last_execution
+}
