@@ -48,9 +48,8 @@ var (
 	filterOperators = map[string]string{"and": api.FilterOperatorAnd, "or": api.FilterOperatorOr}
 	scheduleTypes   = map[string]string{"hourly": api.ScheduleTypeHourly, "daily": api.ScheduleTypeDaily, "weekly": api.ScheduleTypeWeekly}
 	weekDayNames    = []string{"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
-	// eventTypePattern and hhmmPattern are what the server accepts.
+	// eventTypePattern is what the server accepts.
 	eventTypePattern = regexp.MustCompile(`^[A-Za-z0-9._:-]{1,128}$`)
-	hhmmPattern      = regexp.MustCompile(`^([01][0-9]|2[0-3]):[0-5][0-9]$`)
 )
 
 // resourceTypeFor is the resource kind a source type watches: the only
@@ -279,7 +278,7 @@ func (r *EventSourceResource) Schema(_ context.Context, _ resource.SchemaRequest
 						MarkdownDescription: "The repository (of the integration's owner) or the Semaphore project. " +
 							"Required.",
 						Optional: true,
-						Validators: []validator.String{stringvalidator.RegexMatches(regexp.MustCompile(`^[A-Za-z0-9._-]{1,100}$`),
+						Validators: []validator.String{stringvalidator.RegexMatches(repoNamePattern,
 							"must be 1 to 100 letters, digits, '.', '_' or '-'")},
 					},
 				},

@@ -13,6 +13,14 @@ import (
 // allowed, which is what lets import IDs use it as a separator.
 var namePattern = regexp.MustCompile(`^[A-Za-z0-9._-]+$`)
 
+// Patterns shared by several resources, mirroring the server's checks.
+var (
+	// hhmmPattern is a time of day, "HH:MM" in 24-hour form.
+	hhmmPattern = regexp.MustCompile(`^([01][0-9]|2[0-3]):[0-5][0-9]$`)
+	// repoNamePattern is a GitHub repository or Semaphore project name.
+	repoNamePattern = regexp.MustCompile(`^[A-Za-z0-9._-]{1,100}$`)
+)
+
 // nameValidators check a canvas or secret name at plan time, so a bad name
 // fails `terraform plan` with the attribute path instead of failing apply.
 func nameValidators() []validator.String {

@@ -43,19 +43,16 @@ var (
 // Values of the stage's enumerations with their wire names.
 var (
 	stageConnectionTypes = map[string]string{"event_source": api.ConnectionTypeEventSource, "stage": api.ConnectionTypeStage}
-	stageFilterOperators = map[string]string{"and": api.FilterOperatorAnd, "or": api.FilterOperatorOr}
 	stageResults         = map[string]string{"passed": api.ResultPassed, "failed": api.ResultFailed, "cancelled": api.ResultCancelled}
 	stageSecretScopes    = map[string]string{scopeOrganization: api.DomainTypeOrganization, scopeCanvas: api.DomainTypeCanvas}
-	stageWeekDays        = []string{"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
 )
 
 // What the server accepts: input, output and secret alias names
-// (identifiers, so templates can name them), times of day, repository and
-// project names, and HTTP header names (RFC 9110 tokens).
+// (identifiers, so templates can name them) and HTTP header names (RFC 9110
+// tokens). Times of day, repository names, week days and filter operators
+// are shared with superplane_event_source.
 var (
 	stageIdentPattern  = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,127}$`)
-	stageHHMMPattern   = regexp.MustCompile(`^([01][0-9]|2[0-3]):[0-5][0-9]$`)
-	stageRepoPattern   = regexp.MustCompile(`^[A-Za-z0-9._-]{1,100}$`)
 	stageHeaderPattern = regexp.MustCompile("^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
 )
 
@@ -536,18 +533,18 @@ func stageBlocks() map[string]schema.Block {
 					"start": schema.StringAttribute{
 						MarkdownDescription: "Start of the window, `HH:MM` (24-hour, UTC).",
 						Required:            true,
-						Validators:          []validator.String{stringvalidator.RegexMatches(stageHHMMPattern, "must be HH:MM (24-hour)")},
+						Validators:          []validator.String{stringvalidator.RegexMatches(hhmmPattern, "must be HH:MM (24-hour)")},
 					},
 					"end": schema.StringAttribute{
 						MarkdownDescription: "End of the window, `HH:MM`; before `start`, the window spans midnight.",
 						Required:            true,
-						Validators:          []validator.String{stringvalidator.RegexMatches(stageHHMMPattern, "must be HH:MM (24-hour)")},
+						Validators:          []validator.String{stringvalidator.RegexMatches(hhmmPattern, "must be HH:MM (24-hour)")},
 					},
 					"week_days": schema.ListAttribute{
 						MarkdownDescription: "The days the window is open: `monday` ... `sunday`; every day when left out.",
 						Optional:            true,
 						ElementType:         types.StringType,
-						Validators:          []validator.List{listvalidator.ValueStringsAre(stringvalidator.OneOf(stageWeekDays...))},
+						Validators:          []validator.List{listvalidator.ValueStringsAre(stringvalidator.OneOf(weekDayNames...))},
 					},
 				},
 			},
@@ -609,7 +606,7 @@ func stageBlocks() map[string]schema.Block {
 				"integration": optionalString("Name of the `github` integration (the canvas's own first, then "+
 					"the organization's). Required.", nameValidators()...),
 				"repository": optionalString("The repository of the integration's owner. Required.",
-					stringvalidator.RegexMatches(stageRepoPattern, "must be 1 to 100 letters, digits, '.', '_' or '-'")),
+					stringvalidator.RegexMatches(repoNamePattern, "must be 1 to 100 letters, digits, '.', '_' or '-'")),
 				"workflow": optionalString("The workflow file name (`deploy.yml`) or id. Required." + templateNote),
 				"ref":      optionalString("The branch or tag to run on. Required." + templateNote),
 				"inputs":   stringMap("The workflow's inputs." + templateNote),
@@ -622,7 +619,7 @@ func stageBlocks() map[string]schema.Block {
 				"integration": optionalString("Name of the `semaphore` integration (the canvas's own first, then "+
 					"the organization's). Required.", nameValidators()...),
 				"project": optionalString("The Semaphore project. Required.",
-					stringvalidator.RegexMatches(stageRepoPattern, "must be 1 to 100 letters, digits, '.', '_' or '-'")),
+					stringvalidator.RegexMatches(repoNamePattern, "must be 1 to 100 letters, digits, '.', '_' or '-'")),
 				"pipeline_file": optionalString("The pipeline file, such as `.semaphore/deploy.yml`. Required." + templateNote),
 				"ref":           optionalString("The branch to run on. Required." + templateNote),
 				"parameters":    stringMap("The pipeline's parameters." + templateNote),
@@ -1314,7 +1311,7 @@ func stageParams(ctx context.Context, plan *StageResourceModel) (client.StagePar
 			Type: stageConnectionTypes[c.Type.ValueString()], Name: c.Name.ValueString(),
 			FilterOperator: api.FilterOperatorAnd, Filters: []api.Filter{},
 		}
-		if op, ok := stageFilterOperators[c.FilterOperator.ValueString()]; ok {
+		if op, ok := filterOperators[c.FilterOperator.ValueString()]; ok {
 			conn.FilterOperator = op
 		}
 		filters, _ := stageList[stageFilterModel](ctx, c.Filters, &diags)
@@ -1519,7 +1516,7 @@ func stageModelFrom(ctx context.Context, st *api.Stage, prior *StageResourceMode
 		conns = append(conns, stageConnectionModel{
 			Type:           types.StringValue(reverseLookup(stageConnectionTypes, c.Type)),
 			Name:           types.StringValue(c.Name),
-			FilterOperator: types.StringValue(orDefault(reverseLookup(stageFilterOperators, c.FilterOperator), "and")),
+			FilterOperator: types.StringValue(orDefault(reverseLookup(filterOperators, c.FilterOperator), "and")),
 			Filters:        stageListValue(ctx, stageFilterAttrTypes, filters, &diags),
 		})
 	}
