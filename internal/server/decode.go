@@ -8,8 +8,10 @@ import (
 	"io"
 	"net/http"
 	"reflect"
+	"strconv"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // maxBodyBytes bounds every API request body.
@@ -43,6 +45,11 @@ func decodeBody(r *http.Request, v any) error {
 	if !ok {
 		return invalid("request body must be a JSON object")
 	}
+	// JSON is UTF-8 (RFC 8259). encoding/json would silently turn invalid
+	// bytes into U+FFFD, changing a secret value or a name without a word.
+	if !utf8.Valid(body) {
+		return invalid("field %s: not valid UTF-8", invalidUTF8Field(body))
+	}
 	camelize(obj, reflect.TypeOf(v))
 	norm, err := json.Marshal(obj)
 	if err != nil {
@@ -60,6 +67,78 @@ func decodeBody(r *http.Request, v any) error {
 		return invalid("request body: %s", jsonErrorText(err))
 	}
 	return nil
+}
+
+// invalidUTF8Field returns the path (a.b[2].c) of the key or string value
+// that holds the first invalid UTF-8 byte of body, a valid JSON object.
+func invalidUTF8Field(body []byte) string {
+	bad := int64(len(body))
+	for i := 0; i < len(body); {
+		r, n := utf8.DecodeRune(body[i:])
+		if r == utf8.RuneError && n <= 1 {
+			bad = int64(i)
+			break
+		}
+		i += n
+	}
+	// One frame per open object or array: the key or index being read.
+	type frame struct {
+		object  bool
+		wantKey bool
+		key     string
+		index   int
+	}
+	path := func(stack []frame) string {
+		var b strings.Builder
+		for _, f := range stack {
+			if f.object {
+				if b.Len() > 0 {
+					b.WriteByte('.')
+				}
+				b.WriteString(strings.ToValidUTF8(f.key, "\uFFFD"))
+			} else {
+				b.WriteString("[" + strconv.Itoa(f.index) + "]")
+			}
+		}
+		if b.Len() == 0 {
+			return "body"
+		}
+		return b.String()
+	}
+	var stack []frame
+	dec := json.NewDecoder(bytes.NewReader(body))
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return "body"
+		}
+		top := len(stack) - 1
+		if d, ok := tok.(json.Delim); ok && (d == '}' || d == ']') {
+			stack = stack[:top]
+			if top > 0 && stack[top-1].object {
+				stack[top-1].wantKey = true
+			}
+			continue
+		}
+		isKey := top >= 0 && stack[top].object && stack[top].wantKey
+		switch {
+		case isKey:
+			stack[top].key, _ = tok.(string)
+			stack[top].wantKey = false
+		case top >= 0 && !stack[top].object:
+			stack[top].index++
+		}
+		if d, ok := tok.(json.Delim); ok {
+			stack = append(stack, frame{object: d == '{', wantKey: d == '{', index: -1})
+			continue
+		}
+		if dec.InputOffset() > bad {
+			return path(stack)
+		}
+		if !isKey && top >= 0 && stack[top].object {
+			stack[top].wantKey = true
+		}
+	}
 }
 
 func jsonErrorText(err error) string {

@@ -99,8 +99,10 @@ func engineOwner() string {
 // enginePass routes pending events and advances every queue once.
 func (s *Server) enginePass(ctx context.Context) {
 	for range 100 {
+		// One listing of a canvas's stages serves all its events of a batch.
+		stagesOf := map[string][]store.Stage{}
 		n, err := s.store.RouteEvents(ctx, 100, func(ev store.Event) ([]store.StageEvent, error) {
-			return s.routeEvent(ctx, ev), nil
+			return s.routeEvent(ctx, ev, stagesOf), nil
 		})
 		if err != nil {
 			if ctx.Err() == nil {
@@ -131,12 +133,18 @@ func parseSpec(st store.Stage) api.StageSpec {
 }
 
 // routeEvent turns an accepted source event into the stage events of every
-// stage of its canvas with a matching connection.
-func (s *Server) routeEvent(ctx context.Context, ev store.Event) []store.StageEvent {
-	stages, err := s.store.ListStages(ctx, ev.OrgID, ev.CanvasID)
-	if err != nil {
-		s.log.ErrorContext(ctx, "engine: listing stages", slog.String("error", err.Error()))
-		return nil
+// stage of its canvas with a matching connection. stagesOf caches the
+// stages by canvas for the batch being routed.
+func (s *Server) routeEvent(ctx context.Context, ev store.Event, stagesOf map[string][]store.Stage) []store.StageEvent {
+	key := ev.OrgID + "/" + ev.CanvasID
+	stages, ok := stagesOf[key]
+	if !ok {
+		var err error
+		if stages, err = s.store.ListStages(ctx, ev.OrgID, ev.CanvasID); err != nil {
+			s.log.ErrorContext(ctx, "engine: listing stages", slog.String("error", err.Error()))
+			return nil
+		}
+		stagesOf[key] = stages
 	}
 	var payload map[string]any
 	_ = json.Unmarshal(ev.Raw, &payload)

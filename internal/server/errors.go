@@ -86,6 +86,11 @@ func (s *Server) classify(r *http.Request, err error) (int, string) {
 		return api.CodeNotFound, "not found"
 	case errors.Is(err, store.ErrConflict):
 		return api.CodeAlreadyExists, "already exists"
+	case store.IsUnavailable(err):
+		// The database is down or restarting: nothing is wrong with the
+		// request, and a retry may succeed (503, not 500).
+		s.log.WarnContext(r.Context(), "database unavailable", slog.String("request_id", requestID(r.Context())), slog.String("error", err.Error()))
+		return api.CodeUnavailable, "the database is unavailable; retry later"
 	default:
 		s.log.ErrorContext(r.Context(), "internal error", slog.String("request_id", requestID(r.Context())), slog.String("error", err.Error()))
 		return api.CodeInternal, "internal error"

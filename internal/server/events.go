@@ -90,6 +90,10 @@ func (s *Server) accepts(es store.EventSource, d webhook.Delivery) bool {
 	return false
 }
 
+// maxEventLimit is the largest ?limit= of the events listing, and the most
+// events the store returns at once.
+const maxEventLimit = 500
+
 // listEvents serves GET /api/v1/canvases/{canvasIdOrName}/events, newest
 // first, a page at a time (?limit=, and ?before= with ?beforeId= from the
 // previous page's last event). sourceId narrows it to one source.
@@ -102,8 +106,8 @@ func (s *Server) listEvents(w http.ResponseWriter, r *http.Request, p store.Prin
 	page := store.EventPage{Limit: 50}
 	if v := q.Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 500 {
-			return invalid("limit must be 1-500")
+		if err != nil || n < 1 || n > maxEventLimit {
+			return invalid("limit must be 1-%d", maxEventLimit)
 		}
 		page.Limit = n
 	}
@@ -113,6 +117,9 @@ func (s *Server) listEvents(w http.ResponseWriter, r *http.Request, p store.Prin
 			return invalid("before must be an RFC 3339 time")
 		}
 		page.BeforeTime, page.BeforeID = t, q.Get("beforeId")
+		if page.BeforeID != "" && !isUUID(page.BeforeID) {
+			return invalid("beforeId must be an event id")
+		}
 	}
 	if id := q.Get("sourceId"); id != "" {
 		es, err := s.store.FindEventSource(r.Context(), p.Organization.ID, c.ID, id)
@@ -128,8 +135,14 @@ func (s *Server) listEvents(w http.ResponseWriter, r *http.Request, p store.Prin
 		return err
 	}
 	out := api.ListEventsResponse{Events: []api.Event{}}
-	if len(events) > want {
+	switch {
+	case len(events) > want:
 		events, out.HasNextPage = events[:want], true
+	case len(events) == want && want >= maxEventLimit:
+		// The store returns at most maxEventLimit events, so it could not
+		// add the one that tells; offer a next page (empty, maybe) rather
+		// than hide the rest.
+		out.HasNextPage = true
 	}
 	for _, ev := range events {
 		out.Events = append(out.Events, eventToAPI(ev))

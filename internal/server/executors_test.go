@@ -35,7 +35,10 @@ func TestToolExecutors(t *testing.T) {
 		server.WithExecutors(executor.Config{GitHubAPIURL: gh.URL(), SemaphoreAPIURL: sem.URL(), PollInterval: 20 * time.Millisecond}))
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
-	go func() { defer close(done); e.server.RunEngine(ctx, server.EngineConfig{Interval: 20 * time.Millisecond}) }()
+	go func() {
+		defer close(done)
+		e.server.RunEngine(ctx, server.EngineConfig{Interval: 20 * time.Millisecond})
+	}()
 	t.Cleanup(func() { cancel(); <-done })
 
 	createCanvas(t, e, "prod")

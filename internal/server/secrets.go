@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"maps"
 	"net/http"
 	"slices"
@@ -178,8 +179,31 @@ func (s *Server) createSecret(w http.ResponseWriter, r *http.Request, p store.Pr
 	if err := s.store.CreateSecret(r.Context(), sec); err != nil {
 		return err
 	}
+	s.rewrapIfStale(r.Context(), sec)
 	writeJSON(w, http.StatusOK, api.SecretResponse{Secret: ptr(secretToAPI(sec))})
 	return nil
+}
+
+// rewrapIfStale rewraps the data key of a secret just written when the
+// active key changed while it was being written. `keys rotate` may have
+// finished its last pass between the seal and the commit; without this the
+// secret would stay under the old key, and be lost when that key is removed.
+// Rotate writes the new key before its passes and this check runs after the
+// commit, so every write is either seen by a pass or rewraps itself.
+func (s *Server) rewrapIfStale(ctx context.Context, sec store.Secret) {
+	ring := s.keys.Keyring()
+	if sec.KeyID == ring.ActiveID() || !ring.Has(sec.KeyID) {
+		return
+	}
+	blob, err := ring.Rewrap(sec.Ciphertext, secretAD(sec.ID))
+	if err == nil {
+		// Compare-and-swap: a concurrent write or rotate wins.
+		_, err = s.store.RewrapSecret(ctx, sec.ID, sec.Ciphertext, blob, ring.ActiveID())
+	}
+	if err != nil {
+		s.log.ErrorContext(ctx, "cannot rewrap a secret written during a key rotation; run keys rotate again",
+			slog.String("secret", sec.ID), slog.String("error", err.Error()))
+	}
 }
 
 // sealData encrypts data into sec with a fresh data key.
@@ -283,6 +307,7 @@ func (s *Server) updateSecret(w http.ResponseWriter, r *http.Request, p store.Pr
 	if err != nil {
 		return err
 	}
+	s.rewrapIfStale(r.Context(), sec)
 	if dataChanged {
 		// Rotation: integrations using this secret now use the new token;
 		// check it works so their status tells.

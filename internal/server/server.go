@@ -38,6 +38,9 @@ type Server struct {
 	wake     chan struct{}
 	now      func() time.Time
 	mux      *http.ServeMux
+	// patterns lists the authenticated routes in registration order (see
+	// Routes).
+	patterns []string
 }
 
 // Option configures a Server.
@@ -141,6 +144,7 @@ type handlerFunc func(w http.ResponseWriter, r *http.Request, p store.Principal)
 // the owner or admin role.
 func (s *Server) handle(pattern string, h handlerFunc) {
 	write := !strings.HasPrefix(pattern, "GET ")
+	s.patterns = append(s.patterns, pattern)
 	s.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
 		p, err := s.authenticate(r)
 		if err != nil {

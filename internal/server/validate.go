@@ -29,6 +29,9 @@ func validateName(field, name string) error {
 		return invalid("%s must be at most %d characters", field, maxNameLen)
 	case !namePattern.MatchString(name):
 		return invalid("%s %q may contain only letters, digits, '-', '_' and '.'", field, name)
+	case name == "." || name == "..":
+		// Names go into URL paths, where these are relative segments.
+		return invalid("%s must not be %q", field, name)
 	case isUUID(name):
 		return invalid("%s must not be a UUID", field)
 	}

@@ -1,0 +1,457 @@
+package server_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/superplane/terraform-provider-superplane/internal/api"
+	"github.com/superplane/terraform-provider-superplane/internal/fake/github"
+	"github.com/superplane/terraform-provider-superplane/internal/fake/semaphore"
+	"github.com/superplane/terraform-provider-superplane/internal/integration"
+	"github.com/superplane/terraform-provider-superplane/internal/server"
+	"github.com/superplane/terraform-provider-superplane/internal/webhook"
+)
+
+// matrixFixture is one canvas of organization "acme" with one object of
+// every kind, so that every route has something real to act on. Every
+// write route gets one of its own, since it may delete or change it.
+type matrixFixture struct {
+	canvas      string // id of canvas
+	secret      string // id of a canvas secret nothing uses
+	integration string // id of a canvas GitHub integration (token in another secret)
+	spare       string // id of a webhook source no stage listens to
+	gate        string // id of a stage waiting for two approvals
+	run         string // id of a noop stage that has run once
+	stageEvent  string // id of gate's waiting stage event
+	execution   string // id of run's finished execution
+}
+
+// q is the query naming the fixture canvas as the domain of a secret or
+// integration.
+func (f matrixFixture) q() string {
+	return "?domainType=DOMAIN_TYPE_CANVAS&domainId=" + f.canvas
+}
+
+// matrixRoute says how to call one route on a fixture. scoped is false only
+// for the routes that name no object of acme (their path and body are the
+// same for every organization); another organization gets 404 from every
+// other route.
+type matrixRoute struct {
+	path   func(f matrixFixture) string
+	body   func(f matrixFixture, n int) string
+	scoped bool
+}
+
+func noBody(matrixFixture, int) string { return "" }
+
+// matrixRoutes has one row per pattern of Server.Routes. A route added to
+// the server without a row here fails TestAuthorizationMatrix.
+var matrixRoutes = map[string]matrixRoute{
+	"GET /api/v1/me":       {path: func(matrixFixture) string { return "/api/v1/me" }},
+	"GET /api/v1/canvases": {path: func(matrixFixture) string { return "/api/v1/canvases" }},
+	"POST /api/v1/canvases": {
+		path: func(matrixFixture) string { return "/api/v1/canvases" },
+		body: func(_ matrixFixture, n int) string {
+			return fmt.Sprintf(`{"canvas":{"metadata":{"name":"new-%d"}}}`, n)
+		},
+	},
+	"GET /api/v1/canvases/{idOrName}": {scoped: true, path: func(f matrixFixture) string { return "/api/v1/canvases/" + f.canvas }},
+	"PATCH /api/v1/canvases/{idOrName}": {scoped: true,
+		path: func(f matrixFixture) string { return "/api/v1/canvases/" + f.canvas },
+		body: func(matrixFixture, int) string { return `{"canvas":{"metadata":{"description":"changed"}}}` },
+	},
+	"DELETE /api/v1/canvases/{idOrName}": {scoped: true, path: func(f matrixFixture) string { return "/api/v1/canvases/" + f.canvas }},
+
+	"GET /api/v1/secrets": {scoped: true, path: func(f matrixFixture) string { return "/api/v1/secrets" + f.q() }},
+	"POST /api/v1/secrets": {scoped: true,
+		path: func(matrixFixture) string { return "/api/v1/secrets" },
+		body: func(f matrixFixture, n int) string {
+			return fmt.Sprintf(`{"domainType":"DOMAIN_TYPE_CANVAS","domainId":%q,"secret":{"metadata":{"name":"new-%d"},"spec":{"local":{"data":{"k":"v"}}}}}`, f.canvas, n)
+		},
+	},
+	"GET /api/v1/secrets/{idOrName}": {scoped: true, path: func(f matrixFixture) string { return "/api/v1/secrets/" + f.secret + f.q() }},
+	"PATCH /api/v1/secrets/{idOrName}": {scoped: true,
+		path: func(f matrixFixture) string { return "/api/v1/secrets/" + f.secret + f.q() },
+		body: func(matrixFixture, int) string { return `{"secret":{"spec":{"local":{"data":{"k":"changed"}}}}}` },
+	},
+	"DELETE /api/v1/secrets/{idOrName}": {scoped: true, path: func(f matrixFixture) string { return "/api/v1/secrets/" + f.secret + f.q() }},
+
+	"GET /api/v1/integrations": {scoped: true, path: func(f matrixFixture) string { return "/api/v1/integrations" + f.q() }},
+	"POST /api/v1/integrations": {scoped: true,
+		path: func(matrixFixture) string { return "/api/v1/integrations" },
+		body: func(f matrixFixture, n int) string {
+			return fmt.Sprintf(`{"domainType":"DOMAIN_TYPE_CANVAS","domainId":%q,"integration":{"metadata":{"name":"new-%d"},"spec":{"type":"github","url":"https://github.com/acme","auth":{"use":"AUTH_TYPE_TOKEN","token":{"valueFrom":{"secret":{"name":"gh","key":"token"}}}}}}}`, f.canvas, n)
+		},
+	},
+	"GET /api/v1/integrations/{idOrName}": {scoped: true, path: func(f matrixFixture) string { return "/api/v1/integrations/" + f.integration + f.q() }},
+	"PATCH /api/v1/integrations/{idOrName}": {scoped: true,
+		path: func(f matrixFixture) string { return "/api/v1/integrations/" + f.integration + f.q() },
+		body: func(matrixFixture, int) string { return `{"integration":{"metadata":{"description":"changed"}}}` },
+	},
+	"DELETE /api/v1/integrations/{idOrName}":      {scoped: true, path: func(f matrixFixture) string { return "/api/v1/integrations/" + f.integration + f.q() }},
+	"POST /api/v1/integrations/{idOrName}/verify": {scoped: true, path: func(f matrixFixture) string { return "/api/v1/integrations/" + f.integration + "/verify" + f.q() }},
+
+	"GET /api/v1/canvases/{canvasIdOrName}/event-sources": {scoped: true, path: func(f matrixFixture) string { return "/api/v1/canvases/" + f.canvas + "/event-sources" }},
+	"POST /api/v1/canvases/{canvasIdOrName}/event-sources": {scoped: true,
+		path: func(f matrixFixture) string { return "/api/v1/canvases/" + f.canvas + "/event-sources" },
+		body: func(_ matrixFixture, n int) string {
+			return fmt.Sprintf(`{"eventSource":{"metadata":{"name":"new-%d"},"spec":{"type":"webhook"}}}`, n)
+		},
+	},
+	"GET /api/v1/canvases/{canvasIdOrName}/event-sources/{idOrName}": {scoped: true, path: func(f matrixFixture) string {
+		return "/api/v1/canvases/" + f.canvas + "/event-sources/" + f.spare
+	}},
+	"PATCH /api/v1/canvases/{canvasIdOrName}/event-sources/{idOrName}": {scoped: true,
+		path: func(f matrixFixture) string { return "/api/v1/canvases/" + f.canvas + "/event-sources/" + f.spare },
+		body: func(matrixFixture, int) string {
+			return `{"eventSource":{"metadata":{"description":"changed"},"spec":{"type":"webhook"}}}`
+		},
+	},
+	"DELETE /api/v1/canvases/{canvasIdOrName}/event-sources/{idOrName}": {scoped: true, path: func(f matrixFixture) string {
+		return "/api/v1/canvases/" + f.canvas + "/event-sources/" + f.spare
+	}},
+	"POST /api/v1/canvases/{canvasIdOrName}/event-sources/{idOrName}/reset-key": {scoped: true, path: func(f matrixFixture) string {
+		return "/api/v1/canvases/" + f.canvas + "/event-sources/" + f.spare + "/reset-key"
+	}},
+	"GET /api/v1/canvases/{canvasIdOrName}/events": {scoped: true, path: func(f matrixFixture) string { return "/api/v1/canvases/" + f.canvas + "/events" }},
+	"POST /api/v1/canvases/{canvasIdOrName}/events": {scoped: true,
+		path: func(f matrixFixture) string { return "/api/v1/canvases/" + f.canvas + "/events" },
+		body: func(matrixFixture, int) string { return `{"sourceId":"button","type":"deploy","raw":{"n":1}}` },
+	},
+
+	"GET /api/v1/canvases/{canvasIdOrName}/stages": {scoped: true, path: func(f matrixFixture) string { return "/api/v1/canvases/" + f.canvas + "/stages" }},
+	"POST /api/v1/canvases/{canvasIdOrName}/stages": {scoped: true,
+		path: func(f matrixFixture) string { return "/api/v1/canvases/" + f.canvas + "/stages" },
+		body: func(_ matrixFixture, n int) string { return matrixStageBody(fmt.Sprintf("new-%d", n), 0) },
+	},
+	"GET /api/v1/canvases/{canvasIdOrName}/stages/{idOrName}": {scoped: true, path: func(f matrixFixture) string {
+		return "/api/v1/canvases/" + f.canvas + "/stages/" + f.run
+	}},
+	"PATCH /api/v1/canvases/{canvasIdOrName}/stages/{idOrName}": {scoped: true,
+		path: func(f matrixFixture) string { return "/api/v1/canvases/" + f.canvas + "/stages/" + f.run },
+		body: func(matrixFixture, int) string { return matrixStageBody("", 0) },
+	},
+	"DELETE /api/v1/canvases/{canvasIdOrName}/stages/{idOrName}": {scoped: true, path: func(f matrixFixture) string {
+		return "/api/v1/canvases/" + f.canvas + "/stages/" + f.run
+	}},
+	"GET /api/v1/canvases/{canvasIdOrName}/stages/{stageIdOrName}/events": {scoped: true, path: func(f matrixFixture) string {
+		return "/api/v1/canvases/" + f.canvas + "/stages/" + f.gate + "/events"
+	}},
+	"POST /api/v1/canvases/{canvasIdOrName}/stages/{stageIdOrName}/events/{eventId}/approve": {scoped: true, path: func(f matrixFixture) string {
+		return "/api/v1/canvases/" + f.canvas + "/stages/" + f.gate + "/events/" + f.stageEvent + "/approve"
+	}},
+	"POST /api/v1/canvases/{canvasIdOrName}/stages/{stageIdOrName}/events/{eventId}/discard": {scoped: true, path: func(f matrixFixture) string {
+		return "/api/v1/canvases/" + f.canvas + "/stages/" + f.gate + "/events/" + f.stageEvent + "/discard"
+	}},
+	"GET /api/v1/canvases/{canvasIdOrName}/stages/{stageIdOrName}/executions": {scoped: true, path: func(f matrixFixture) string {
+		return "/api/v1/canvases/" + f.canvas + "/stages/" + f.run + "/executions"
+	}},
+	"POST /api/v1/canvases/{canvasIdOrName}/stages/{stageIdOrName}/executions/{executionId}/cancel": {scoped: true, path: func(f matrixFixture) string {
+		return "/api/v1/canvases/" + f.canvas + "/stages/" + f.run + "/executions/" + f.execution + "/cancel"
+	}},
+}
+
+// matrixStageBody is a noop stage listening to source "hook", waiting for
+// approvals when approvals > 0. An empty name keeps the stage's name (update).
+func matrixStageBody(name string, approvals int) string {
+	conditions := "[]"
+	if approvals > 0 {
+		conditions = fmt.Sprintf(`[{"type":"CONDITION_TYPE_APPROVAL","approval":{"count":%d}}]`, approvals)
+	}
+	return fmt.Sprintf(`{"stage":{"metadata":{"name":%q},"spec":{"connections":[{"type":"TYPE_EVENT_SOURCE","name":"hook"}],"conditions":%s,"executor":{"type":"noop","spec":{}}}}}`, name, conditions)
+}
+
+// newMatrixEnv is a server with fake GitHub and Semaphore and its engine
+// running, so stages queue and run events.
+func newMatrixEnv(t *testing.T) *env {
+	t.Helper()
+	gh := github.New(t)
+	gh.AddOwner("acme", true)
+	gh.AddToken(goodGitHubToken, "octocat", []string{"repo", "admin:repo_hook", "workflow"})
+	sem := semaphore.New(t)
+	e := newEnv(t, server.WithTools(&integration.Verifier{GitHubAPIURL: gh.URL(), SemaphoreAPIURL: sem.URL()}))
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		e.server.RunEngine(ctx, server.EngineConfig{Interval: 10 * time.Millisecond, Lease: time.Second})
+	}()
+	t.Cleanup(func() { cancel(); <-done })
+	return e
+}
+
+// newMatrixFixture builds canvas name with one of everything, as owner, and
+// waits until the engine has queued gate's event and run's execution has
+// finished, so nothing changes under the test afterwards.
+func newMatrixFixture(t *testing.T, e *env, name string) matrixFixture {
+	t.Helper()
+	var f matrixFixture
+	f.canvas = createCanvas(t, e, name).Metadata.ID
+
+	var sec api.SecretResponse
+	e.do("owner", "POST", "/api/v1/secrets", secretBody(api.DomainTypeCanvas, f.canvas, "plain", map[string]string{"k": "v"})).decode(t, &sec)
+	f.secret = sec.Secret.Metadata.ID
+	e.do("owner", "POST", "/api/v1/secrets", secretBody(api.DomainTypeCanvas, f.canvas, "gh", map[string]string{"token": goodGitHubToken})).decode(t, &api.SecretResponse{})
+	var in api.IntegrationResponse
+	e.do("owner", "POST", "/api/v1/integrations", integrationBody(api.DomainTypeCanvas, f.canvas, "github", "github", "https://github.com/acme", "gh", "token")).decode(t, &in)
+	f.integration = in.Integration.Metadata.ID
+
+	var hook, spare api.EventSourceResponse
+	sources := "/api/v1/canvases/" + f.canvas + "/event-sources"
+	e.do("owner", "POST", sources, sourceBody("hook", api.EventSourceSpec{Type: "webhook"})).decode(t, &hook)
+	e.do("owner", "POST", sources, sourceBody("spare", api.EventSourceSpec{Type: "webhook"})).decode(t, &spare)
+	e.do("owner", "POST", sources, sourceBody("button", api.EventSourceSpec{Type: "manual"})).decode(t, &api.EventSourceResponse{})
+	f.spare = spare.EventSource.Metadata.ID
+
+	var gate, run api.StageResponse
+	stages := "/api/v1/canvases/" + f.canvas + "/stages"
+	e.do("owner", "POST", stages, matrixStageBody("gate", 2)).decode(t, &gate)
+	e.do("owner", "POST", stages, matrixStageBody("run", 0)).decode(t, &run)
+	f.gate, f.run = gate.Stage.Metadata.ID, run.Stage.Metadata.ID
+
+	body := []byte(`{"ref":"refs/heads/main"}`)
+	if status, resp := deliver(t, e, "/api/v1/sources/"+hook.EventSource.Metadata.ID, body, map[string]string{
+		"Content-Type": "application/json", "X-Signature-256": webhook.Sign([]byte(hook.Key), body),
+	}); status != http.StatusOK {
+		t.Fatalf("delivery: %d %s", status, resp)
+	}
+	deadline := time.Now().Add(15 * time.Second)
+	for f.stageEvent == "" || f.execution == "" {
+		if time.Now().After(deadline) {
+			t.Fatalf("fixture %s did not settle: stage event %q, execution %q", name, f.stageEvent, f.execution)
+		}
+		time.Sleep(10 * time.Millisecond)
+		var queued api.ListStageEventsResponse
+		e.do("owner", "GET", stages+"/gate/events?states=STATE_WAITING", nil).decode(t, &queued)
+		if len(queued.Events) == 1 {
+			f.stageEvent = queued.Events[0].ID
+		}
+		var execs api.ListExecutionsResponse
+		e.do("owner", "GET", stages+"/run/executions", nil).decode(t, &execs)
+		if len(execs.Executions) == 1 && execs.Executions[0].State == api.ExecutionStateFinished {
+			f.execution = execs.Executions[0].ID
+		}
+	}
+	return f
+}
+
+// canvasSnapshot is everything acme's owner can read about the fixture's
+// canvas, to show that refused calls changed nothing.
+func canvasSnapshot(t *testing.T, e *env, f matrixFixture) []byte {
+	t.Helper()
+	return snapshot(t, e, fixturePaths(f))
+}
+
+// fixturePaths are the reads that show everything in a fixture's canvas.
+func fixturePaths(f matrixFixture) []string {
+	c := "/api/v1/canvases/" + f.canvas
+	return []string{
+		c, "/api/v1/secrets" + f.q(), "/api/v1/integrations" + f.q(),
+		c + "/event-sources", c + "/events", c + "/stages",
+		c + "/stages/" + f.gate + "/events", c + "/stages/" + f.run + "/executions",
+	}
+}
+
+// snapshotDiff shows the lines of two snapshots that differ.
+func snapshotDiff(before, after []byte) string {
+	b, a := bytes.Split(before, []byte("\n")), bytes.Split(after, []byte("\n"))
+	var out bytes.Buffer
+	for i := 0; i < max(len(a), len(b)); i++ {
+		var lb, la []byte
+		if i < len(b) {
+			lb = b[i]
+		}
+		if i < len(a) {
+			la = a[i]
+		}
+		if !bytes.Equal(lb, la) {
+			fmt.Fprintf(&out, "- %s\n+ %s\n", lb, la)
+		}
+	}
+	return out.String()
+}
+
+func snapshot(t *testing.T, e *env, paths []string) []byte {
+	t.Helper()
+	var out bytes.Buffer
+	for _, p := range paths {
+		r := e.do("owner", "GET", p, nil)
+		fmt.Fprintf(&out, "%s %d %s\n", p, r.status, r.body)
+	}
+	return out.Bytes()
+}
+
+// TestAuthorizationMatrix calls every authenticated route of the server
+// (from Server.Routes, so a new route cannot be missed) as each kind of
+// caller, and asserts the exact answer: no token or an unknown token 401, a
+// viewer 403 on writes and 200 on reads, an owner of another organization 404
+// for anything of acme (never 403, which would confirm it exists), and an
+// admin of acme 200, which proves each call named a real object. None of the
+// refused calls may change anything acme's owner can read.
+func TestAuthorizationMatrix(t *testing.T) {
+	e := newMatrixEnv(t)
+	routes := e.server.Routes()
+	if len(routes) < 30 {
+		t.Fatalf("Routes() lists %d routes; expected every authenticated route", len(routes))
+	}
+	for _, pattern := range routes {
+		if _, ok := matrixRoutes[pattern]; !ok {
+			t.Errorf("route %q has no row in matrixRoutes: add one so its authorization is tested", pattern)
+		}
+	}
+	for pattern := range matrixRoutes {
+		if !slices.Contains(routes, pattern) {
+			t.Errorf("matrixRoutes has a row for %q, which the server no longer serves", pattern)
+		}
+	}
+	if t.Failed() {
+		t.FailNow()
+	}
+
+	// Reads share one fixture; every write gets its own, since it may
+	// delete or change it. The routes run in parallel.
+	reads := newMatrixFixture(t, e, "reads")
+	var calls atomic.Int64
+	t.Run("routes", func(t *testing.T) {
+		for i, pattern := range routes {
+			rt := matrixRoutes[pattern]
+			method, _, _ := strings.Cut(pattern, " ")
+			t.Run(pattern, func(t *testing.T) {
+				t.Parallel()
+				f, write := reads, method != http.MethodGet
+				if write {
+					f = newMatrixFixture(t, e, fmt.Sprintf("m%d", i))
+				}
+				path := rt.path(f)
+				if strings.Contains(path, "{") || strings.Contains(path, "//") {
+					t.Fatalf("path %q is not concrete", path)
+				}
+				body := noBody
+				if rt.body != nil {
+					body = rt.body
+				}
+				var before []byte
+				if write {
+					before = canvasSnapshot(t, e, f)
+				}
+				for j, who := range []string{"", "spt_not-a-real-token", "Basic " + e.tokens["owner"], "viewer", "other", "admin"} {
+					calls.Add(1)
+					status, code := 200, 0
+					switch {
+					case who == "" || strings.HasPrefix(who, "spt_") || strings.HasPrefix(who, "Basic "):
+						status, code = http.StatusUnauthorized, api.CodeUnauthenticated
+					case who == "viewer" && method != http.MethodGet:
+						status, code = http.StatusForbidden, api.CodePermissionDenied
+					case who == "other" && rt.scoped:
+						status, code = http.StatusNotFound, api.CodeNotFound
+					}
+					if who == "admin" && write {
+						// Everything refused so far left acme as it was.
+						if after := canvasSnapshot(t, e, f); !bytes.Equal(before, after) {
+							t.Errorf("refused calls changed what acme's owner reads:\n%s", snapshotDiff(before, after))
+						}
+						if pattern == "POST /api/v1/canvases" {
+							for k := 0; k < j; k++ {
+								if r := e.do("owner", "GET", fmt.Sprintf("/api/v1/canvases/new-%d", i*10+k), nil); r.status != http.StatusNotFound {
+									t.Errorf("a refused create made canvas new-%d: %d", i*10+k, r.status)
+								}
+							}
+						}
+					}
+					var r response
+					if strings.HasPrefix(who, "Basic ") {
+						r = matrixDo(t, e, method, path, body(f, i*10+j), who)
+					} else {
+						r = e.do(who, method, path, body(f, i*10+j))
+					}
+					if r.status != status || (code != 0 && r.err.Code != code) {
+						t.Errorf("as %q: got %d %s; want %d (code %d)", matrixCaller(who), r.status, r.body, status, code)
+					}
+					if who == "other" && !rt.scoped && bytes.Contains(r.body, []byte(f.canvas)) {
+						t.Errorf("another organization sees acme's canvas: %s", r.body)
+					}
+					if status >= 400 && bytes.Contains(r.body, []byte(e.tokens["owner"])) {
+						t.Error("an error answer quotes the token")
+					}
+				}
+			})
+		}
+	})
+	t.Logf("%d routes x 6 callers = %d calls checked", len(routes), calls.Load())
+}
+
+// matrixDo sends a request with a raw Authorization header value.
+func matrixDo(t *testing.T, e *env, method, path, body, authorization string) response {
+	t.Helper()
+	req, err := http.NewRequest(method, e.url+path, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", authorization)
+	req.Header.Set("Content-Type", "application/json")
+	return matrixRead(t, req)
+}
+
+func matrixRead(t *testing.T, req *http.Request) response {
+	t.Helper()
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var buf bytes.Buffer
+	_, _ = buf.ReadFrom(res.Body)
+	r := response{status: res.StatusCode, body: buf.Bytes()}
+	if res.StatusCode >= 400 {
+		if err := json.Unmarshal(buf.Bytes(), &r.err); err != nil {
+			t.Fatalf("%s %s: error body is not the contract's shape: %s", req.Method, req.URL.Path, buf.Bytes())
+		}
+	}
+	return r
+}
+
+// matrixCaller names a caller in failure messages without printing a token.
+func matrixCaller(who string) string {
+	switch {
+	case who == "":
+		return "no token"
+	case strings.HasPrefix(who, "spt_"):
+		return "unknown token"
+	case strings.HasPrefix(who, "Basic "):
+		return "owner's token under the Basic scheme"
+	}
+	return who
+}
+
+// TestUnauthenticatedRoutes covers the routes Routes leaves out: the health
+// check answers without a token and says nothing more, and the receivers
+// ignore API tokens (only a signature counts).
+func TestUnauthenticatedRoutes(t *testing.T) {
+	e := newMatrixEnv(t)
+	f := newMatrixFixture(t, e, "open")
+	r := e.do("", "GET", "/health", nil)
+	if r.status != http.StatusOK || !strings.Contains(string(r.body), `"ok"`) {
+		t.Fatalf("health: %d %s", r.status, r.body)
+	}
+	for _, who := range []string{"owner", "other", ""} {
+		r := e.do(who, "POST", "/api/v1/sources/"+f.spare, `{"a":1}`)
+		if r.status != http.StatusUnauthorized {
+			t.Errorf("unsigned delivery with token of %q: %d %s", who, r.status, r.body)
+		}
+	}
+	// Routes without a handler are 404 for everyone, token or not.
+	for _, who := range []string{"", "owner"} {
+		r := e.do(who, "DELETE", "/api/v1/me", nil)
+		if r.status != http.StatusNotFound {
+			t.Errorf("DELETE /api/v1/me as %q: %d", who, r.status)
+		}
+	}
+}
