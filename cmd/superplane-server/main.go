@@ -373,7 +373,7 @@ func keysRotate(ctx context.Context, args []string, stdout, stderr io.Writer, ge
 	if err != nil {
 		return fmt.Errorf("after rewrapping %d secrets: %w", n, err)
 	}
-	_, _ = fmt.Fprintf(stdout, "rewrapped %d secrets under key %s\n", n, ks.Keyring().ActiveID())
+	_, _ = fmt.Fprintf(stdout, "rewrapped %d data keys (secrets and event source signing keys) under key %s\n", n, ks.Keyring().ActiveID())
 	return nil
 }
 

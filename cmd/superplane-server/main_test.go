@@ -95,7 +95,7 @@ func TestServeTokenRotate(t *testing.T) {
 	if err := run(context.Background(), []string{"keys", "rotate"}, &out, os.Stderr, env); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(out.String(), "rewrapped 1 secrets") {
+	if !strings.Contains(out.String(), "rewrapped 1 data keys") {
 		t.Fatalf("rotate output: %s", out.String())
 	}
 	keys, _ := os.ReadFile(filepath.Join(dir, "encryption.keys"))

@@ -129,10 +129,13 @@ func rotationTest(t *testing.T, b *backend) {
 			opened++
 		}
 	}
-	if es, err := st.FindEventSourceByID(context.Background(), tg.sourceID); err == nil && es.KeyID != newKey {
-		// Known gap, reported in RELIABILITY.md: rotate rewraps secrets,
-		// not event sources' signing keys, which stay under the old key.
-		t.Logf("note: the event source's signing key is still under key %s (rotate does not rewrap signing keys)", es.KeyID)
+	// Rotate rewraps event sources' signing keys too.
+	if es, err := st.FindEventSourceByID(context.Background(), tg.sourceID); err != nil {
+		t.Errorf("event source: %v", err)
+	} else if es.KeyID != newKey {
+		t.Errorf("the event source's signing key is still under key %s after rotate", es.KeyID)
+	} else if _, err := ring.Open(es.KeyCiphertext, []byte("superplane/event-source/"+es.ID)); err != nil {
+		t.Errorf("the event source's signing key does not open with the new key alone: %v", err)
 	}
 	vs := w.verify(t, tg, b)
 

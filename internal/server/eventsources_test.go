@@ -2,9 +2,11 @@ package server_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -15,6 +17,7 @@ import (
 	"github.com/superplane/terraform-provider-superplane/internal/api"
 	"github.com/superplane/terraform-provider-superplane/internal/fake/github"
 	"github.com/superplane/terraform-provider-superplane/internal/integration"
+	"github.com/superplane/terraform-provider-superplane/internal/keyring"
 	"github.com/superplane/terraform-provider-superplane/internal/server"
 	"github.com/superplane/terraform-provider-superplane/internal/webhook"
 )
@@ -315,5 +318,39 @@ func TestEventSourceBadInput(t *testing.T) {
 	if len(list.EventSources) != 2 {
 		b, _ := json.Marshal(list)
 		t.Fatalf("bad input created sources: %s", b)
+	}
+}
+
+// TestKeyRotationCoversEventSources: after keys rotate, a source's signing
+// key (and its previous key in the grace period) opens under the new key
+// alone, so removing the old key loses no source.
+func TestKeyRotationCoversEventSources(t *testing.T) {
+	e := newEnv(t)
+	createCanvas(t, e, "prod")
+	var first, reset api.EventSourceResponse
+	e.do("owner", "POST", "/api/v1/canvases/prod/event-sources", sourceBody("hook", api.EventSourceSpec{Type: "webhook"})).decode(t, &first)
+	e.do("owner", "POST", "/api/v1/canvases/prod/event-sources/hook/reset-key", `{}`).decode(t, &reset)
+	newKey, err := keyring.PrependNewKey(e.keyFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := server.RotateKeys(context.Background(), e.store, e.keys, slog.New(slog.NewTextHandler(io.Discard, nil))); err != nil {
+		t.Fatal(err)
+	}
+	left, err := e.store.EventSourcesNotUnderKey(context.Background(), newKey, 10)
+	if err != nil || len(left) != 0 {
+		t.Fatalf("%d sources still under an old key (%v)", len(left), err)
+	}
+	// Keep only the new key in the file: the running server reloads it.
+	b, _ := os.ReadFile(e.keyFile)
+	only := strings.FieldsFunc(string(b), func(r rune) bool { return r == ',' || r == '\n' || r == ' ' })[0]
+	if err := os.WriteFile(e.keyFile, []byte(only+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for i, key := range []string{reset.Key, first.Key} {
+		body := []byte(fmt.Sprintf(`{"n":%d}`, i))
+		if status, resp := deliver(t, e, "/api/v1/sources/"+first.EventSource.Metadata.ID, body, map[string]string{"Content-Type": "application/json", "X-Signature-256": webhook.Sign([]byte(key), body)}); status != 200 {
+			t.Fatalf("key %d after rotation with the old key removed: %d %s", i, status, resp)
+		}
 	}
 }

@@ -97,8 +97,8 @@ func (ks *KeySource) Open(blob, ad []byte) ([]byte, error) {
 	return plain, err
 }
 
-// RotateKeys rewraps the data key of every secret that is not under the
-// active key. Data ciphertexts are not touched. Each secret is swapped
+// RotateKeys rewraps the data key of every secret, and of every event
+// source's signing key, that is not under the active key. Data ciphertexts are not touched. Each secret is swapped
 // atomically (compare-and-swap on its ciphertext), so the run can be stopped
 // and started again at any time and concurrent writes are never lost.
 func RotateKeys(ctx context.Context, st store.Store, ks *KeySource, log *slog.Logger) (int, error) {
@@ -111,7 +111,8 @@ func RotateKeys(ctx context.Context, st store.Store, ks *KeySource, log *slog.Lo
 			return rewrapped, err
 		}
 		if len(secs) == 0 {
-			return rewrapped, nil
+			n, err := rotateSourceKeys(ctx, st, ks, log)
+			return rewrapped + n, err
 		}
 		progress := 0
 		for _, sec := range secs {
@@ -144,4 +145,55 @@ func RotateKeys(ctx context.Context, st store.Store, ks *KeySource, log *slog.Lo
 		}
 	}
 	return rewrapped, errors.New("rotation did not finish")
+}
+
+// rotateSourceKeys rewraps event sources' signing keys (and a previous key
+// still in its grace period) under the active key, with the same
+// compare-and-swap discipline as secrets: a reset-key racing it wins.
+func rotateSourceKeys(ctx context.Context, st store.Store, ks *KeySource, log *slog.Logger) (int, error) {
+	rewrapped, stalls := 0, 0
+	for pass := 0; pass < 100000; pass++ {
+		ring := ks.Keyring()
+		list, err := st.EventSourcesNotUnderKey(ctx, ring.ActiveID(), 200)
+		if err != nil {
+			return rewrapped, err
+		}
+		if len(list) == 0 {
+			return rewrapped, nil
+		}
+		progress := 0
+		for _, es := range list {
+			key, err := ring.Rewrap(es.KeyCiphertext, sourceKeyAD(es.ID))
+			if err != nil {
+				return rewrapped, fmt.Errorf("event source %s (key %s): %w", es.ID, es.KeyID, err)
+			}
+			var prev []byte
+			if len(es.PrevKeyCiphertext) > 0 {
+				// A previous key that no longer opens has nothing left to
+				// verify: it is dropped rather than blocking the rotation.
+				prev, _ = ring.Rewrap(es.PrevKeyCiphertext, sourceKeyAD(es.ID))
+			}
+			ok, err := st.RewrapEventSourceKey(ctx, es.ID, es.KeyCiphertext, key, prev, ring.ActiveID())
+			if err != nil {
+				return rewrapped, err
+			}
+			if ok {
+				progress++
+				rewrapped++
+			}
+		}
+		log.InfoContext(ctx, "rewrapped event source keys", slog.Int("done", rewrapped), slog.String("active_key", ring.ActiveID()))
+		if progress == 0 {
+			stalls++
+			if stalls > 50 {
+				return rewrapped, errors.New("event source keys keep being written under an old key: make every server use the new keyring, then run rotate again")
+			}
+			select {
+			case <-ctx.Done():
+				return rewrapped, ctx.Err()
+			case <-time.After(200 * time.Millisecond):
+			}
+		}
+	}
+	return rewrapped, errors.New("rotation of event source keys did not finish")
 }

@@ -110,6 +110,13 @@ type EventSourceStore interface {
 	// whose type needs an external hook (github, semaphore), in id order after
 	// afterID ("" for the first page), for the reconciler.
 	EventSourcesWithHooks(ctx context.Context, afterID string, limit int) ([]EventSource, error)
+	// EventSourcesNotUnderKey returns up to limit sources of any organization
+	// whose signing key is sealed under another key than keyID, in id order.
+	EventSourcesNotUnderKey(ctx context.Context, keyID string, limit int) ([]EventSource, error)
+	// RewrapEventSourceKey replaces the sealed signing key and previous key
+	// of source id when its stored signing key still equals oldKey
+	// (compare-and-swap); it reports whether it did.
+	RewrapEventSourceKey(ctx context.Context, id string, oldKey, newKey, newPrevKey []byte, newKeyID string) (bool, error)
 	// EventSourcesUsingIntegration returns the sources going through the
 	// integration with this id.
 	EventSourcesUsingIntegration(ctx context.Context, integrationID string) ([]EventSource, error)
