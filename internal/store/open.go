@@ -3,7 +3,9 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -45,13 +47,44 @@ func Open(ctx context.Context, databaseURL string) (Store, error) {
 	pool.SetMaxIdleConns(maxConns)
 	pool.SetConnMaxIdleTime(5 * time.Minute)
 	s := &db{sql: pool, d: d}
-	if err := pool.PingContext(ctx); err != nil {
+	if err := retryBusy(ctx, func() error { return pool.PingContext(ctx) }); err != nil {
 		_ = pool.Close()
 		return nil, fmt.Errorf("store: connect to %s: %w", d.name, err)
 	}
-	if err := s.migrate(ctx); err != nil {
+	if err := retryBusy(ctx, func() error { return s.migrate(ctx) }); err != nil {
 		_ = pool.Close()
 		return nil, err
 	}
 	return s, nil
+}
+
+// retryBusy runs fn again while SQLite answers SQLITE_BUSY, for at most
+// about ten seconds. Switching a new database file to WAL needs it to
+// itself, and SQLite refuses that at once (without its busy handler) while
+// another process opens the same file, as a second server or a `token
+// create` next to a starting server does.
+func retryBusy(ctx context.Context, fn func() error) error {
+	wait := 10 * time.Millisecond
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		err := fn()
+		if err == nil || !isSQLiteBusy(err) || time.Now().After(deadline) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, 200*time.Millisecond)
+	}
+}
+
+// isSQLiteBusy reports a "database is locked" answer of SQLite.
+func isSQLiteBusy(err error) bool {
+	var se interface{ Code() int }
+	if errors.As(err, &se) {
+		return se.Code()&0xff == 5 // SQLITE_BUSY, with or without an extended code
+	}
+	return strings.Contains(err.Error(), "SQLITE_BUSY")
 }
