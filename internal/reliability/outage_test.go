@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/superplane/terraform-provider-superplane/internal/api"
 	"net"
 	"net/http"
 	"os"
@@ -263,6 +264,10 @@ func TestDatabaseOutage(t *testing.T) {
 	time.Sleep(time.Second)
 	cancel()
 	<-loadDone
+	// A request the client gave up on may still be finishing on the server
+	// (its database call was queued behind the outage): wait until nothing
+	// changes any more before comparing the API with the database.
+	waitQuiet(t, tg)
 	w.report(t)
 	if !srv.alive() {
 		t.Fatal("the server process died during the outage")
@@ -307,4 +312,30 @@ func internalErrors(logPath string) []string {
 		out = append(out, e)
 	}
 	return out
+}
+
+// waitQuiet waits (at most ten seconds) until the organization's secrets
+// stop changing: the same list, versions included, twice in a row 300ms
+// apart.
+func waitQuiet(t *testing.T, tg *target) {
+	t.Helper()
+	snapshot := func() string {
+		var list api.ListSecretsResponse
+		mustJSON(t, tg.hc, "GET", tg.base()+"/api/v1/secrets?domainType=DOMAIN_TYPE_ORGANIZATION", tg.token, nil, &list)
+		var b strings.Builder
+		for _, s := range list.Secrets {
+			fmt.Fprintf(&b, "%s=%d;", s.Metadata.Name, s.Metadata.Version)
+		}
+		return b.String()
+	}
+	last := snapshot()
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); {
+		time.Sleep(300 * time.Millisecond)
+		next := snapshot()
+		if next == last {
+			return
+		}
+		last = next
+	}
+	t.Log("the secrets were still changing after 10s")
 }
