@@ -1280,10 +1280,9 @@ func (r *StageResource) Delete(ctx context.Context, req resource.DeleteRequest, 
 // ImportState accepts "<canvas id or name>/<stage name or id>". Read fills
 // in the rest.
 func (r *StageResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	canvas, name, ok := strings.Cut(req.ID, "/")
-	if !ok || canvas == "" || name == "" || strings.Contains(name, "/") {
-		resp.Diagnostics.AddError("Invalid import ID",
-			fmt.Sprintf("expected %q, got %q", "<canvas id or name>/<stage name>", req.ID))
+	canvas, name, err := parseCanvasImportID("stage", req.ID)
+	if err != nil {
+		resp.Diagnostics.AddError("Invalid import ID", err.Error())
 		return
 	}
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("canvas"), canvas)...)
