@@ -99,6 +99,9 @@ type SecretMetadata struct {
 	CreatedAt  *time.Time `json:"createdAt"`
 	UpdatedAt  *time.Time `json:"updatedAt,omitempty"`
 	Version    int64      `json:"version,omitempty"`
+	// CreatedBy (an extension) is the id of the user whose token created
+	// the secret: the provider adopts only its own orphans.
+	CreatedBy string `json:"createdBy,omitempty"`
 }
 
 // SecretLocal holds the values of a PROVIDER_LOCAL secret.

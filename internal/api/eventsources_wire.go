@@ -37,6 +37,8 @@ type EventSourceMetadata struct {
 	CanvasID    string     `json:"canvasId"`
 	CreatedAt   *time.Time `json:"createdAt"`
 	UpdatedAt   *time.Time `json:"updatedAt"`
+	// CreatedBy is an extension, as on secrets.
+	CreatedBy string `json:"createdBy,omitempty"`
 }
 
 // IntegrationRef is IntegrationsIntegrationRef.

@@ -50,6 +50,8 @@ type StageMetadata struct {
 	CanvasID    string     `json:"canvasId"`
 	CreatedAt   *time.Time `json:"createdAt"`
 	UpdatedAt   *time.Time `json:"updatedAt,omitempty"`
+	// CreatedBy is an extension, as on secrets.
+	CreatedBy string `json:"createdBy,omitempty"`
 }
 
 // Connection is SuperplaneConnection: an event source or stage the stage

@@ -51,12 +51,17 @@ func (c *Client) CreateCanvas(ctx context.Context, name, description string) (*a
 	if err != nil {
 		if attempts > 1 && IsConflict(err) {
 			if own := c.ownCanvas(ctx, name, description, started); own != nil {
+				c.made.add(own.Metadata.ID)
 				return own, nil
 			}
 		}
 		return nil, err
 	}
-	return checkCanvas(&out, "create canvas")
+	cv, err := checkCanvas(&out, "create canvas")
+	if err == nil {
+		c.made.add(cv.Metadata.ID)
+	}
+	return cv, err
 }
 
 // ownCanvas returns the canvas called name if an earlier attempt of the

@@ -72,6 +72,9 @@ type Client struct {
 	// A failed fetch is not cached, so a later call tries again.
 	meMu sync.Mutex
 	me   *api.Me
+
+	// made holds the ids of the objects this client created: never adopted.
+	made made
 }
 
 // New returns a Client for cfg. It fails when cfg.Endpoint is not an
@@ -123,6 +126,9 @@ func New(cfg Config) (*Client, error) {
 	}, nil
 }
 
+// postTimeout bounds a POST once sent (see do).
+const postTimeout = 2 * time.Minute
+
 // request describes one API call.
 type request struct {
 	op     string // what the call does, for error messages: "create canvas"
@@ -151,10 +157,25 @@ func (c *Client) do(ctx context.Context, r request, out any) (int, error) {
 		target += "?" + r.query.Encode()
 	}
 
+	// A POST may create something. Once sent, it is seen through to its
+	// answer even when ctx ends: on Ctrl-C Terraform cancels the requests
+	// in flight and then waits for them, and a create cut off after the
+	// server committed would leave an object no state knows. ctx still
+	// stops new attempts, and postTimeout bounds the one in flight.
+	sendCtx := ctx
+	if isPost(r) {
+		if err := ctx.Err(); err != nil {
+			return 0, fmt.Errorf("%s: %w", r.op, err)
+		}
+		var cancel context.CancelFunc
+		sendCtx, cancel = context.WithTimeout(context.WithoutCancel(ctx), postTimeout)
+		defer cancel()
+	}
+
 	attempt := 0
 	for {
 		attempt++
-		resp, err := c.attempt(ctx, r, target, payload)
+		resp, err := c.attempt(sendCtx, r, target, payload)
 		if err != nil {
 			if ctxErr := ctx.Err(); ctxErr != nil {
 				return attempt, fmt.Errorf("%s: %w", r.op, ctxErr)

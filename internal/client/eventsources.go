@@ -98,6 +98,7 @@ func (c *Client) CreateEventSource(ctx context.Context, canvas string, p EventSo
 	if err != nil {
 		if attempts > 1 && IsConflict(err) {
 			if own := c.ownEventSource(ctx, canvas, p, started); own != nil {
+				c.made.add(own.Metadata.ID)
 				if own.Spec.Type != api.EventSourceTypeWebhook {
 					return own, "", nil
 				}
@@ -110,6 +111,7 @@ func (c *Client) CreateEventSource(ctx context.Context, canvas string, p EventSo
 	if err != nil {
 		return nil, "", err
 	}
+	c.made.add(es.Metadata.ID)
 	return es, out.Key, nil
 }
 

@@ -118,12 +118,17 @@ func (c *Client) CreateIntegration(ctx context.Context, domainType, domainID str
 	if err != nil {
 		if attempts > 1 && IsConflict(err) {
 			if own := c.ownIntegration(ctx, dt, did, p, started); own != nil {
+				c.made.add(own.Metadata.ID)
 				return own, nil
 			}
 		}
 		return nil, err
 	}
-	return checkIntegration(&out, "create integration")
+	in, err := checkIntegration(&out, "create integration")
+	if err == nil {
+		c.made.add(in.Metadata.ID)
+	}
+	return in, err
 }
 
 // ownIntegration returns the integration called p.Name if an earlier attempt

@@ -92,12 +92,17 @@ func (c *Client) CreateSecret(ctx context.Context, domainType, domainID, name st
 	if err != nil {
 		if attempts > 1 && IsConflict(err) {
 			if own := c.ownSecret(ctx, dt, did, name, data, started); own != nil {
+				c.made.add(own.Metadata.ID)
 				return own, nil
 			}
 		}
 		return nil, err
 	}
-	return checkSecret(&out, "create secret")
+	s, err := checkSecret(&out, "create secret")
+	if err == nil {
+		c.made.add(s.Metadata.ID)
+	}
+	return s, err
 }
 
 // ownSecret returns the secret called name if an earlier attempt of the

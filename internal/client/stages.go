@@ -118,12 +118,17 @@ func (c *Client) CreateStage(ctx context.Context, canvas string, p StageParams) 
 	if err != nil {
 		if attempts > 1 && IsConflict(err) {
 			if own := c.ownStage(ctx, canvas, p, started); own != nil {
+				c.made.add(own.Metadata.ID)
 				return own, nil
 			}
 		}
 		return nil, err
 	}
-	return checkStage(out.Stage, "create stage")
+	st, err := checkStage(out.Stage, "create stage")
+	if err == nil {
+		c.made.add(st.Metadata.ID)
+	}
+	return st, err
 }
 
 // ownStage returns the stage called p.Name if an earlier attempt of the

@@ -39,11 +39,14 @@ import (
 
 // acc is the harness state, set by TestMain when TF_ACC is on.
 var acc struct {
-	root       string // everything the run writes, kept when a test fails
-	dataDir    string // the server's --data-dir
-	serverLog  string // the server's stdout and stderr
-	tfTempDir  string // TF_ACC_TEMP_DIR: Terraform working dirs and their state files
-	client     *client.Client
+	root      string // everything the run writes, kept when a test fails
+	dataDir   string // the server's --data-dir
+	serverLog string // the server's stdout and stderr
+	tfTempDir string // TF_ACC_TEMP_DIR: Terraform working dirs and their state files
+	client    *client.Client
+	// colleague is another user of the same organization (admin): what
+	// they create, the provider must not adopt.
+	colleague  *client.Client
 	mu         sync.Mutex
 	values     []string // every plaintext secret value the tests use
 	woValues   []string // the write-only ones among them
@@ -295,18 +298,13 @@ func startServer() (func(), error) {
 		return stop, err
 	}
 
-	tokenCmd := exec.Command(bin, "token", "create", "--data-dir", acc.dataDir,
-		"--org", "acc", "--role", "owner", "--user", "acc@example.com")
-	tokenCmd.Env = filteredEnv("SUPERPLANE_")
-	var stderr bytes.Buffer
-	tokenCmd.Stderr = &stderr
-	out, err := tokenCmd.Output()
+	token, err := createToken(bin, "owner", "acc@example.com")
 	if err != nil {
-		return stop, fmt.Errorf("creating a token: %v: %s", err, stderr.String())
+		return stop, err
 	}
-	token := strings.TrimSpace(string(out))
-	if token == "" || strings.ContainsAny(token, " \n") {
-		return stop, fmt.Errorf("token create printed %d bytes that are not a single token", len(out))
+	colleagueToken, err := createToken(bin, "admin", "colleague@example.com")
+	if err != nil {
+		return stop, err
 	}
 
 	// An empty CLI configuration keeps the developer's ~/.terraformrc (and
@@ -335,7 +333,30 @@ func startServer() (func(), error) {
 	if err != nil {
 		return stop, err
 	}
+	acc.colleague, err = client.New(client.Config{Endpoint: endpoint, Token: colleagueToken, UserAgent: "terraform-provider-superplane/acctest"})
+	if err != nil {
+		return stop, err
+	}
 	return stop, nil
+}
+
+// createToken runs superplane-server token create for a user of the "acc"
+// organization and returns the token it printed.
+func createToken(bin, role, user string) (string, error) {
+	tokenCmd := exec.Command(bin, "token", "create", "--data-dir", acc.dataDir,
+		"--org", "acc", "--role", role, "--user", user)
+	tokenCmd.Env = filteredEnv("SUPERPLANE_")
+	var stderr bytes.Buffer
+	tokenCmd.Stderr = &stderr
+	out, err := tokenCmd.Output()
+	if err != nil {
+		return "", fmt.Errorf("creating a token: %v: %s", err, stderr.String())
+	}
+	token := strings.TrimSpace(string(out))
+	if token == "" || strings.ContainsAny(token, " \n") {
+		return "", fmt.Errorf("token create printed %d bytes that are not a single token", len(out))
+	}
+	return token, nil
 }
 
 // filteredEnv is the environment without variables starting with prefix.

@@ -92,6 +92,12 @@ func (r *CanvasResource) Create(ctx context.Context, req resource.CreateRequest,
 	}
 
 	cv, err := r.client.CreateCanvas(ctx, plan.Name.ValueString(), plan.Description.ValueString())
+	if client.IsConflict(err) {
+		if own, aerr := r.client.AdoptCanvas(ctx, plan.Name.ValueString(), plan.Description.ValueString()); aerr == nil {
+			cv, err = own, nil
+			adoptedWarning(&resp.Diagnostics, "canvas", plan.Name.ValueString())
+		}
+	}
 	if err != nil {
 		resp.Diagnostics.AddError("Error creating canvas", err.Error())
 		return

@@ -585,6 +585,12 @@ func (r *EventSourceResource) Create(ctx context.Context, req resource.CreateReq
 
 	canvas := plan.Canvas.ValueString()
 	es, key, err := r.client.CreateEventSource(ctx, canvas, params)
+	if client.IsConflict(err) {
+		if own, ownKey, aerr := r.client.AdoptEventSource(ctx, canvas, params); aerr == nil {
+			es, key, err = own, ownKey, nil
+			adoptedWarning(&resp.Diagnostics, "event source", params.Name)
+		}
+	}
 	if err != nil {
 		detail := err.Error()
 		if client.IsConflict(err) {

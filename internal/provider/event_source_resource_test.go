@@ -758,7 +758,9 @@ func TestAccEventSourceResource(t *testing.T) {
 				{Config: prereq},
 				{
 					PreConfig: func() {
-						_, _, err := acc.client.CreateEventSource(accContext(t), canvas, client.EventSourceParams{Name: name, Spec: api.EventSourceSpec{
+						// By another user: an object of our own user and no
+						// state would be adopted as an interrupted apply's orphan.
+						_, _, err := acc.colleague.CreateEventSource(accContext(t), canvas, client.EventSourceParams{Name: name, Spec: api.EventSourceSpec{
 							Type: "github", Integration: &api.IntegrationRef{Name: integration}, Resource: &api.ResourceRef{Name: repo},
 							Events: []api.EventSourceEventType{{Type: "push"}},
 						}})

@@ -322,6 +322,12 @@ func (r *IntegrationResource) Create(ctx context.Context, req resource.CreateReq
 
 	domainType, domainID := secretDomain(plan.Canvas)
 	in, err := r.client.CreateIntegration(ctx, domainType, domainID, params)
+	if client.IsConflict(err) {
+		if own, aerr := r.client.AdoptIntegration(ctx, domainType, domainID, params); aerr == nil {
+			in, err = own, nil
+			adoptedWarning(&resp.Diagnostics, "integration", params.Name)
+		}
+	}
 	if err != nil {
 		resp.Diagnostics.AddError("Error creating integration", err.Error())
 		return

@@ -252,6 +252,12 @@ func (r *SecretResource) Create(ctx context.Context, req resource.CreateRequest,
 
 	domainType, domainID := secretDomain(plan.Canvas)
 	s, err := r.client.CreateSecret(ctx, domainType, domainID, plan.Name.ValueString(), data)
+	if client.IsConflict(err) {
+		if own, aerr := r.client.AdoptSecret(ctx, domainType, domainID, plan.Name.ValueString(), data); aerr == nil {
+			s, err = own, nil
+			adoptedWarning(&resp.Diagnostics, "secret", plan.Name.ValueString())
+		}
+	}
 	if err != nil {
 		resp.Diagnostics.AddError("Error creating secret", err.Error())
 		return

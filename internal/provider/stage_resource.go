@@ -1184,6 +1184,12 @@ func (r *StageResource) Create(ctx context.Context, req resource.CreateRequest, 
 	}
 
 	st, err := r.client.CreateStage(ctx, plan.Canvas.ValueString(), params)
+	if client.IsConflict(err) {
+		if own, aerr := r.client.AdoptStage(ctx, plan.Canvas.ValueString(), params); aerr == nil {
+			st, err = own, nil
+			adoptedWarning(&resp.Diagnostics, "stage", params.Name)
+		}
+	}
 	if err != nil {
 		resp.Diagnostics.AddError("Error creating stage", err.Error())
 		return

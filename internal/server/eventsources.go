@@ -222,7 +222,7 @@ func (s *Server) sourceToAPI(ctx context.Context, es store.EventSource) api.Even
 		}
 	}
 	return api.EventSource{
-		Metadata: &api.EventSourceMetadata{ID: es.ID, Name: es.Name, Description: es.Description, CanvasID: es.CanvasID, CreatedAt: &created, UpdatedAt: &updated},
+		Metadata: &api.EventSourceMetadata{ID: es.ID, Name: es.Name, Description: es.Description, CanvasID: es.CanvasID, CreatedAt: &created, UpdatedAt: &updated, CreatedBy: es.CreatedBy},
 		Spec:     spec,
 		Status:   status,
 	}

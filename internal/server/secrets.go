@@ -39,6 +39,7 @@ func secretToAPI(sec store.Secret) api.Secret {
 			CreatedAt:  &created,
 			UpdatedAt:  &updated,
 			Version:    sec.Version,
+			CreatedBy:  sec.CreatedBy,
 		},
 		Spec: &api.SecretSpec{Provider: provider, Local: &api.SecretLocal{Data: data}},
 	}

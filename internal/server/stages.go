@@ -298,7 +298,7 @@ func (s *Server) stageToAPI(ctx context.Context, st store.Stage) api.Stage {
 		status.LastExecution = ptr(executionToAPI(execs[0], nil))
 	}
 	return api.Stage{
-		Metadata: &api.StageMetadata{ID: st.ID, Name: st.Name, Description: st.Description, CanvasID: st.CanvasID, CreatedAt: &created, UpdatedAt: &updated},
+		Metadata: &api.StageMetadata{ID: st.ID, Name: st.Name, Description: st.Description, CanvasID: st.CanvasID, CreatedAt: &created, UpdatedAt: &updated, CreatedBy: st.CreatedBy},
 		Spec:     spec,
 		Status:   status,
 	}

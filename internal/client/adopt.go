@@ -1,0 +1,145 @@
+package client
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"sync"
+
+	"github.com/superplane/terraform-provider-superplane/internal/api"
+)
+
+// Adoption: Terraform records an object in its state only after the create
+// answered. When Terraform dies in between (SIGKILL, a cancelled CI job, a
+// state file left truncated), the object exists and the next apply's
+// create meets its name taken. The Adopt methods take such an orphan over
+// instead, under two conditions that tell it apart from someone else's
+// object of the same name:
+//
+//   - the user of this client's token created it (createdBy), and
+//   - this client did not create it itself: two resources of one
+//     configuration with the same name still fail with the name taken.
+//
+// The object is then updated to what the create asked for, so the result is
+// what the create would have made (apart from its id and creation time).
+
+// errNotAdoptable says the object holding a name is not an orphan of ours.
+type errNotAdoptable struct{ what, name string }
+
+func (e *errNotAdoptable) Error() string {
+	return fmt.Sprintf("%s %q exists but was not created by this token's user, or was created by this run", e.what, e.name)
+}
+
+// made records the ids of the objects this client created, for adoption.
+type made struct {
+	mu  sync.Mutex
+	ids map[string]bool
+}
+
+func (m *made) add(id string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.ids == nil {
+		m.ids = map[string]bool{}
+	}
+	m.ids[id] = true
+}
+
+func (m *made) has(id string) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.ids[id]
+}
+
+// adoptable reports whether the object id created by createdBy may be
+// adopted (see above).
+func (c *Client) adoptable(ctx context.Context, id, createdBy string) bool {
+	me, err := c.cachedMe(ctx)
+	if err != nil || me.ID == "" || createdBy != me.ID {
+		return false
+	}
+	return !c.made.has(id)
+}
+
+// AdoptCanvas takes over the canvas called name (see adopt.go) and sets its
+// description.
+func (c *Client) AdoptCanvas(ctx context.Context, name, description string) (*api.Canvas, error) {
+	cv, err := c.GetCanvas(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	if !c.adoptable(ctx, cv.Metadata.ID, cv.Metadata.CreatedBy) {
+		return nil, &errNotAdoptable{"canvas", name}
+	}
+	if cv.Metadata.Description == description {
+		return cv, nil
+	}
+	return c.UpdateCanvas(ctx, cv.Metadata.ID, description)
+}
+
+// AdoptSecret takes over the secret called name (see adopt.go) and replaces
+// its data with data.
+func (c *Client) AdoptSecret(ctx context.Context, domainType, domainID, name string, data map[string]string) (*api.Secret, error) {
+	s, err := c.GetSecret(ctx, domainType, domainID, name)
+	if err != nil {
+		return nil, err
+	}
+	if !c.adoptable(ctx, s.Metadata.ID, s.Metadata.CreatedBy) {
+		return nil, &errNotAdoptable{"secret", name}
+	}
+	if data == nil {
+		data = map[string]string{}
+	}
+	return c.UpdateSecret(ctx, domainType, domainID, s.Metadata.ID, name, data)
+}
+
+// AdoptIntegration takes over the integration called p.Name (see
+// adopt.go) and replaces its description and spec with p's.
+func (c *Client) AdoptIntegration(ctx context.Context, domainType, domainID string, p IntegrationParams) (*api.Integration, error) {
+	in, err := c.GetIntegration(ctx, domainType, domainID, p.Name)
+	if err != nil {
+		return nil, err
+	}
+	if !c.adoptable(ctx, in.Metadata.ID, in.Metadata.CreatedBy) {
+		return nil, &errNotAdoptable{"integration", p.Name}
+	}
+	return c.UpdateIntegration(ctx, domainType, domainID, in.Metadata.ID, p)
+}
+
+// AdoptEventSource takes over the event source called p.Name (see
+// adopt.go), replaces its description and spec with p's and, for a webhook
+// source, resets its key: the orphan's key was lost with the answer that
+// carried it.
+func (c *Client) AdoptEventSource(ctx context.Context, canvas string, p EventSourceParams) (*api.EventSource, string, error) {
+	es, err := c.GetEventSource(ctx, canvas, p.Name)
+	if err != nil {
+		return nil, "", err
+	}
+	if !c.adoptable(ctx, es.Metadata.ID, es.Metadata.CreatedBy) {
+		return nil, "", &errNotAdoptable{"event source", p.Name}
+	}
+	es, err = c.UpdateEventSource(ctx, canvas, es.Metadata.ID, p)
+	if err != nil {
+		return nil, "", err
+	}
+	if es.Spec == nil || es.Spec.Type != api.EventSourceTypeWebhook {
+		return es, "", nil
+	}
+	return c.ResetEventSourceKey(ctx, canvas, es.Metadata.ID)
+}
+
+// AdoptStage takes over the stage called p.Name (see adopt.go) and
+// replaces its description and spec with p's.
+func (c *Client) AdoptStage(ctx context.Context, canvas string, p StageParams) (*api.Stage, error) {
+	st, err := c.GetStage(ctx, canvas, p.Name)
+	if err != nil {
+		return nil, err
+	}
+	if !c.adoptable(ctx, st.Metadata.ID, st.Metadata.CreatedBy) {
+		return nil, &errNotAdoptable{"stage", p.Name}
+	}
+	return c.UpdateStage(ctx, canvas, st.Metadata.ID, p)
+}
+
+// isPost tells the requests that may create something on the server.
+func isPost(r request) bool { return r.method == http.MethodPost }
