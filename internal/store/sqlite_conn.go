@@ -1,0 +1,340 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"modernc.org/sqlite"
+)
+
+// sqliteDriverName is the database/sql driver the store opens SQLite with:
+// modernc's driver behind sqliteDriver.
+const sqliteDriverName = "superplane-sqlite"
+
+func init() {
+	sql.Register(sqliteDriverName, &sqliteDriver{inner: &sqlite.Driver{}})
+}
+
+// sqliteWriteWait bounds how long a write waits for the database's one
+// writer, like busy_timeout(10000) in sqliteParams.
+const sqliteWriteWait = 10 * time.Second
+
+// sqliteStmtCacheSize bounds the prepared statements kept per connection.
+// The store's SQL is a fixed set of texts, far fewer than this.
+const sqliteStmtCacheSize = 256
+
+// sqliteDriver wraps modernc's driver with two things a profile of the
+// webhook and secret paths asked for:
+//
+//   - a cache of prepared statements per connection: modernc's driver
+//     parses every query's SQL again (about a quarter of the server's CPU
+//     under load), and database/sql caches nothing;
+//   - a queue for the one writer, per database file: a transaction (the
+//     store begins them IMMEDIATE) or a statement outside one that finds the
+//     write lock taken otherwise sleeps in SQLite's busy handler, up to
+//     100 ms at a time, which made the tail latency of concurrent writes
+//     hundreds of milliseconds. Waiting on a channel instead hands the lock
+//     over as soon as it is free, in about the order of arrival.
+type sqliteDriver struct {
+	inner driver.Driver
+
+	mu     sync.Mutex
+	queues map[string]chan struct{} // by DSN: one writer per database file
+}
+
+// writeQueue is the writer token of the database opened with dsn.
+func (d *sqliteDriver) writeQueue(dsn string) chan struct{} {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.queues == nil {
+		d.queues = map[string]chan struct{}{}
+	}
+	q, ok := d.queues[dsn]
+	if !ok {
+		q = make(chan struct{}, 1)
+		d.queues[dsn] = q
+	}
+	return q
+}
+
+// Open opens a connection of the inner driver.
+func (d *sqliteDriver) Open(dsn string) (driver.Conn, error) {
+	c, err := d.inner.Open(dsn)
+	if err != nil {
+		return nil, err
+	}
+	return &sqliteConn{inner: c, writer: d.writeQueue(dsn), stmts: map[string]*cachedStmt{}}, nil
+}
+
+// innerConn is what modernc's connection implements and the store uses.
+type innerConn interface {
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.QueryerContext
+	driver.Pinger
+	driver.SessionResetter
+	driver.Validator
+}
+
+// sqliteConn is one connection: database/sql never uses it from two
+// goroutines at once, so its fields need no lock.
+type sqliteConn struct {
+	inner  driver.Conn
+	writer chan struct{}
+	// inTx is set while a transaction of this connection holds the writer.
+	inTx  bool
+	stmts map[string]*cachedStmt
+}
+
+// cachedStmt is a prepared statement; busy while its rows are open, when a
+// second use of the same SQL on the connection gets a statement of its own.
+type cachedStmt struct {
+	stmt driver.Stmt
+	busy bool
+}
+
+func (c *sqliteConn) conn() (innerConn, error) {
+	ic, ok := c.inner.(innerConn)
+	if !ok {
+		return nil, errors.New("store: the SQLite driver lacks the context interfaces")
+	}
+	return ic, nil
+}
+
+// acquire waits for the writer token, at most sqliteWriteWait.
+func (c *sqliteConn) acquire(ctx context.Context) error {
+	select {
+	case c.writer <- struct{}{}:
+		return nil
+	default:
+	}
+	t := time.NewTimer(sqliteWriteWait)
+	defer t.Stop()
+	select {
+	case c.writer <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return fmt.Errorf("database is locked: no write slot within %s", sqliteWriteWait)
+	}
+}
+
+func (c *sqliteConn) release() { <-c.writer }
+
+// Prepare prepares a statement the caller owns (not cached).
+func (c *sqliteConn) Prepare(query string) (driver.Stmt, error) {
+	return c.inner.Prepare(query)
+}
+
+// PrepareContext prepares a statement the caller owns (not cached).
+func (c *sqliteConn) PrepareContext(ctx context.Context, query string) (driver.Stmt, error) {
+	ic, err := c.conn()
+	if err != nil {
+		return nil, err
+	}
+	return ic.PrepareContext(ctx, query)
+}
+
+// Close finalizes the cached statements and closes the connection. A
+// transaction still open ends with it (SQLite rolls it back), and so does
+// its hold on the writer token.
+func (c *sqliteConn) Close() error {
+	for q, cs := range c.stmts {
+		_ = cs.stmt.Close()
+		delete(c.stmts, q)
+	}
+	if c.inTx {
+		c.inTx = false
+		c.release()
+	}
+	return c.inner.Close()
+}
+
+// Begin is the context-free form database/sql no longer calls.
+func (c *sqliteConn) Begin() (driver.Tx, error) {
+	return c.BeginTx(context.Background(), driver.TxOptions{})
+}
+
+// BeginTx waits for the writer token, then begins (IMMEDIATE, see
+// sqliteParams); the token is released when the transaction ends.
+func (c *sqliteConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
+	ic, err := c.conn()
+	if err != nil {
+		return nil, err
+	}
+	if err := c.acquire(ctx); err != nil {
+		return nil, err
+	}
+	tx, err := ic.BeginTx(ctx, opts)
+	if err != nil {
+		c.release()
+		return nil, err
+	}
+	c.inTx = true
+	return &sqliteTx{inner: tx, c: c}, nil
+}
+
+// sqliteTx releases the writer token when it ends.
+type sqliteTx struct {
+	inner driver.Tx
+	c     *sqliteConn
+	ended bool
+}
+
+func (t *sqliteTx) end() {
+	if !t.ended {
+		t.ended = true
+		// Unless the connection's Close already gave the token back.
+		if t.c.inTx {
+			t.c.inTx = false
+			t.c.release()
+		}
+	}
+}
+
+// Commit commits and releases the writer.
+func (t *sqliteTx) Commit() error {
+	defer t.end()
+	return t.inner.Commit()
+}
+
+// Rollback rolls back and releases the writer.
+func (t *sqliteTx) Rollback() error {
+	defer t.end()
+	return t.inner.Rollback()
+}
+
+// cached returns the connection's prepared statement for query, preparing
+// it on first use, or nil when it cannot be shared now (in use, or the
+// cache is full); the caller then runs the query the uncached way.
+func (c *sqliteConn) cached(ctx context.Context, ic innerConn, query string) (*cachedStmt, error) {
+	if cs, ok := c.stmts[query]; ok {
+		if cs.busy {
+			return nil, nil
+		}
+		return cs, nil
+	}
+	if len(c.stmts) >= sqliteStmtCacheSize {
+		return nil, nil
+	}
+	st, err := ic.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	cs := &cachedStmt{stmt: st}
+	c.stmts[query] = cs
+	return cs, nil
+}
+
+// ExecContext runs a statement, prepared once per connection. Outside a
+// transaction it is a write of its own and waits for the writer token.
+func (c *sqliteConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
+	ic, err := c.conn()
+	if err != nil {
+		return nil, err
+	}
+	if !c.inTx {
+		if err := c.acquire(ctx); err != nil {
+			return nil, err
+		}
+		defer c.release()
+	}
+	// Statements without arguments include multi-statement scripts (the
+	// migrations), which a prepared statement does not hold whole.
+	if len(args) == 0 {
+		return ic.ExecContext(ctx, query, args)
+	}
+	cs, err := c.cached(ctx, ic, query)
+	if err != nil {
+		return nil, err
+	}
+	if cs == nil {
+		return ic.ExecContext(ctx, query, args)
+	}
+	ex, ok := cs.stmt.(driver.StmtExecContext)
+	if !ok {
+		return ic.ExecContext(ctx, query, args)
+	}
+	cs.busy = true
+	defer func() { cs.busy = false }()
+	return ex.ExecContext(ctx, args)
+}
+
+// QueryContext runs a query, prepared once per connection; the statement
+// stays busy until its rows are closed.
+func (c *sqliteConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
+	ic, err := c.conn()
+	if err != nil {
+		return nil, err
+	}
+	if len(args) == 0 {
+		return ic.QueryContext(ctx, query, args)
+	}
+	cs, err := c.cached(ctx, ic, query)
+	if err != nil {
+		return nil, err
+	}
+	if cs == nil {
+		return ic.QueryContext(ctx, query, args)
+	}
+	qc, ok := cs.stmt.(driver.StmtQueryContext)
+	if !ok {
+		return ic.QueryContext(ctx, query, args)
+	}
+	rows, err := qc.QueryContext(ctx, args)
+	if err != nil {
+		return nil, err
+	}
+	cs.busy = true
+	return &sqliteRows{Rows: rows, cs: cs}, nil
+}
+
+// Ping checks the connection.
+func (c *sqliteConn) Ping(ctx context.Context) error {
+	ic, err := c.conn()
+	if err != nil {
+		return err
+	}
+	return ic.Ping(ctx)
+}
+
+// ResetSession is called before the connection is reused.
+func (c *sqliteConn) ResetSession(ctx context.Context) error {
+	ic, err := c.conn()
+	if err != nil {
+		return err
+	}
+	return ic.ResetSession(ctx)
+}
+
+// IsValid reports whether the connection may be reused.
+func (c *sqliteConn) IsValid() bool {
+	ic, err := c.conn()
+	return err == nil && ic.IsValid()
+}
+
+// sqliteRows frees its cached statement for the next use when closed.
+type sqliteRows struct {
+	driver.Rows
+	cs     *cachedStmt
+	closed bool
+}
+
+// Close closes the rows (the statement is reset, not finalized) and makes
+// the statement available again.
+func (r *sqliteRows) Close() error {
+	err := r.Rows.Close()
+	if !r.closed {
+		r.closed = true
+		r.cs.busy = false
+	}
+	return err
+}
