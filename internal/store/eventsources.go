@@ -394,69 +394,76 @@ func (s *db) eventSourcesUsing(ctx context.Context, q querier, integrationID str
 // The commit is durable on return (SQLite runs with synchronous=FULL), so the
 // sender can be answered.
 func (s *db) InsertEvent(ctx context.Context, ev Event) (Event, bool, error) {
-	id, ok := canonicalID(ev.ID)
-	if !ok {
+	if _, ok := canonicalID(ev.ID); !ok {
 		return Event{}, false, fmt.Errorf("store: event id %q is not a UUID", ev.ID)
 	}
-	source, ok := canonicalID(ev.SourceID)
-	if !ok {
+	if _, ok := canonicalID(ev.SourceID); !ok {
 		return Event{}, false, NotFound("event source %q not found", ev.SourceID)
 	}
-	var (
-		out      Event
-		inserted bool
-	)
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		out = ev
-		out.ID, out.SourceID = id, source
-		err := tx.QueryRowContext(ctx, s.q(`SELECT org_id, canvas_id, name FROM event_sources WHERE id = ?`), source).
-			Scan(&out.OrgID, &out.CanvasID, &out.SourceName)
-		if errors.Is(err, sql.ErrNoRows) {
-			return NotFound("event source %q not found", ev.SourceID)
-		}
-		if err != nil {
-			return err
-		}
-		// The conflict target names the partial unique index, so only a
-		// repeated delivery id is skipped; a repeated event id still fails.
-		res, err := tx.ExecContext(ctx, s.q(`INSERT INTO events (id, org_id, canvas_id, source_id, type, delivery_id,
-			raw, headers, state, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-			ON CONFLICT (source_id, delivery_id) WHERE delivery_id <> '' DO NOTHING`),
-			id, out.OrgID, out.CanvasID, source, ev.Type, ev.DeliveryID, blob(ev.Raw), blob(ev.Headers), ev.State,
-			s.time(ev.ReceivedAt))
-		switch s.d.classify(err) {
-		case primaryKeyViolation:
-			return Conflict("event id %q already exists", ev.ID)
-		case foreignKeyViolation:
-			// The source was deleted since it was read.
-			return NotFound("event source %q not found", ev.SourceID)
-		}
-		if err != nil {
-			return err
-		}
-		n, err := res.RowsAffected()
-		if err != nil {
-			return err
-		}
-		if n == 0 {
-			out, err = scanEvent(tx.QueryRowContext(ctx, s.q(`SELECT `+eventColumns+eventFrom+
-				`WHERE e.source_id = ? AND e.delivery_id = ?`), source, ev.DeliveryID))
-			if errors.Is(err, sql.ErrNoRows) {
-				// Only a concurrent delete of the source removes an event.
-				return NotFound("event source %q not found", ev.SourceID)
-			}
-			return err
-		}
-		inserted = true
-		out.ReceivedAt = ev.ReceivedAt.UTC().Truncate(time.Microsecond)
-		out.Raw, out.Headers = nonEmpty(ev.Raw), nonEmpty(ev.Headers)
-		_, err = tx.ExecContext(ctx, s.q(`UPDATE event_sources SET last_event_id = ? WHERE id = ?`), id, source)
-		return err
-	})
+	// Concurrent deliveries share a transaction and its commit (see
+	// eventBatcher); the result is the same as one transaction each.
+	out, inserted, err := s.events.insert(ctx, s, ev)
 	if err != nil {
 		return Event{}, false, wrap("insert event", err)
 	}
 	return out, inserted, nil
+}
+
+// insertEvent is InsertEvent's work in the transaction of et (see
+// eventbatch.go): the ids are valid UUIDs. The source's last event is set
+// by et.finish, once per source, before the commit.
+func (s *db) insertEvent(ctx context.Context, et *eventTx, ev Event) (Event, bool, error) {
+	id, _ := canonicalID(ev.ID)
+	source, _ := canonicalID(ev.SourceID)
+	out := ev
+	out.ID, out.SourceID = id, source
+	src, ok := et.sources[source]
+	if !ok {
+		err := et.tx.QueryRowContext(ctx, s.q(`SELECT org_id, canvas_id, name FROM event_sources WHERE id = ?`), source).
+			Scan(&src.org, &src.canvas, &src.name)
+		if errors.Is(err, sql.ErrNoRows) {
+			return Event{}, false, NotFound("event source %q not found", ev.SourceID)
+		}
+		if err != nil {
+			return Event{}, false, err
+		}
+		et.sources[source] = src
+	}
+	out.OrgID, out.CanvasID, out.SourceName = src.org, src.canvas, src.name
+	// The conflict target names the partial unique index, so only a
+	// repeated delivery id is skipped; a repeated event id still fails.
+	res, err := et.tx.ExecContext(ctx, s.q(`INSERT INTO events (id, org_id, canvas_id, source_id, type, delivery_id,
+		raw, headers, state, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (source_id, delivery_id) WHERE delivery_id <> '' DO NOTHING`),
+		id, out.OrgID, out.CanvasID, source, ev.Type, ev.DeliveryID, blob(ev.Raw), blob(ev.Headers), ev.State,
+		s.time(ev.ReceivedAt))
+	switch s.d.classify(err) {
+	case primaryKeyViolation:
+		return Event{}, false, Conflict("event id %q already exists", ev.ID)
+	case foreignKeyViolation:
+		// The source was deleted since it was read.
+		return Event{}, false, NotFound("event source %q not found", ev.SourceID)
+	}
+	if err != nil {
+		return Event{}, false, err
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return Event{}, false, err
+	}
+	if n == 0 {
+		out, err = scanEvent(et.tx.QueryRowContext(ctx, s.q(`SELECT `+eventColumns+eventFrom+
+			`WHERE e.source_id = ? AND e.delivery_id = ?`), source, ev.DeliveryID))
+		if errors.Is(err, sql.ErrNoRows) {
+			// Only a concurrent delete of the source removes an event.
+			return Event{}, false, NotFound("event source %q not found", ev.SourceID)
+		}
+		return out, false, err
+	}
+	out.ReceivedAt = ev.ReceivedAt.UTC().Truncate(time.Microsecond)
+	out.Raw, out.Headers = nonEmpty(ev.Raw), nonEmpty(ev.Headers)
+	et.last[source] = id
+	return out, true, nil
 }
 
 // nonEmpty is b as a read gives it back: nil when empty.

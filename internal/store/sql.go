@@ -15,6 +15,8 @@ import (
 type db struct {
 	sql *sql.DB
 	d   dialect
+	// events groups concurrent InsertEvent calls into shared transactions.
+	events eventBatcher
 }
 
 var _ Store = (*db)(nil)

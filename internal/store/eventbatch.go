@@ -1,0 +1,161 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"maps"
+	"slices"
+	"sync"
+	"time"
+)
+
+// maxEventBatch bounds the events one shared transaction stores.
+const maxEventBatch = 128
+
+// eventBatchTimeout bounds one shared transaction. It does not depend on
+// any one caller's context: a sender that hung up must not roll back the
+// events of the others.
+const eventBatchTimeout = 30 * time.Second
+
+// eventBatcher is group commit for InsertEvent. A delivery is answered only
+// once its event is durable, and a durable commit waits for the disk (an
+// fsync, about a millisecond here); with one transaction per delivery the
+// commits queue behind each other (SQLite has one writer; PostgreSQL
+// serializes on the source's row, whose last event every delivery sets).
+// Instead, deliveries that arrive while a transaction is committing wait for
+// the next one, which stores them all and commits once. A lone delivery is
+// stored at once, in a transaction of its own.
+//
+// The result of each call is what a transaction of its own would give: if a
+// statement of a shared transaction fails, it is rolled back and each event
+// is stored again alone, so one bad event cannot fail the others.
+type eventBatcher struct {
+	mu      sync.Mutex
+	queue   []*pendingEvent
+	running bool
+}
+
+// pendingEvent is one InsertEvent call waiting for its transaction.
+type pendingEvent struct {
+	ev       Event
+	out      Event
+	inserted bool
+	err      error
+	done     chan struct{}
+}
+
+// insert queues ev and waits until a transaction stored it (or ctx ends;
+// the event may then still be stored, as when a sender hangs up right
+// before the answer).
+func (b *eventBatcher) insert(ctx context.Context, s *db, ev Event) (Event, bool, error) {
+	p := &pendingEvent{ev: ev, done: make(chan struct{})}
+	b.mu.Lock()
+	b.queue = append(b.queue, p)
+	start := !b.running
+	b.running = true
+	b.mu.Unlock()
+	if start {
+		go b.run(s)
+	}
+	select {
+	case <-p.done:
+		return p.out, p.inserted, p.err
+	case <-ctx.Done():
+		return Event{}, false, ctx.Err()
+	}
+}
+
+// run stores the queue, a batch per transaction, until it is empty.
+func (b *eventBatcher) run(s *db) {
+	for {
+		b.mu.Lock()
+		n := min(len(b.queue), maxEventBatch)
+		if n == 0 {
+			b.running = false
+			b.mu.Unlock()
+			return
+		}
+		batch := b.queue[:n:n]
+		b.queue = append([]*pendingEvent(nil), b.queue[n:]...)
+		b.mu.Unlock()
+		s.insertEventBatch(batch)
+	}
+}
+
+// eventTx is one transaction storing events: the sources it read, and
+// the newest event it stored for each, which becomes the source's last
+// event before the commit.
+type eventTx struct {
+	tx      *sql.Tx
+	sources map[string]eventSourceRow // by source id
+	last    map[string]string         // source id -> event id
+}
+
+// eventSourceRow is what an event copies from its source.
+type eventSourceRow struct{ org, canvas, name string }
+
+// storeEvents runs store in a transaction and records each source's last
+// event before the commit. Sources are updated in id order, so that two
+// servers storing events of the same sources lock them in the same order.
+// beforeCommit tells that err came before the commit: nothing was stored.
+func (s *db) storeEvents(ctx context.Context, store func(et *eventTx) error) (beforeCommit bool, err error) {
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		beforeCommit = true
+		et := &eventTx{tx: tx, sources: map[string]eventSourceRow{}, last: map[string]string{}}
+		if err := store(et); err != nil {
+			return err
+		}
+		for _, source := range slices.Sorted(maps.Keys(et.last)) {
+			if _, err := tx.ExecContext(ctx, s.q(`UPDATE event_sources SET last_event_id = ? WHERE id = ?`),
+				et.last[source], source); err != nil {
+				return err
+			}
+		}
+		beforeCommit = false
+		return nil
+	})
+	return beforeCommit, err
+}
+
+// insertEventBatch stores the batch in one transaction, or each event in
+// its own when the shared one fails before its commit, and wakes the
+// callers.
+func (s *db) insertEventBatch(batch []*pendingEvent) {
+	ctx, cancel := context.WithTimeout(context.Background(), eventBatchTimeout)
+	defer cancel()
+	defer func() {
+		for _, p := range batch {
+			close(p.done)
+		}
+	}()
+	if len(batch) > 1 {
+		beforeCommit, err := s.storeEvents(ctx, func(et *eventTx) error {
+			for _, p := range batch {
+				if p.out, p.inserted, p.err = s.insertEvent(ctx, et, p.ev); p.err != nil {
+					return p.err
+				}
+			}
+			return nil
+		})
+		if err == nil {
+			return
+		}
+		if !beforeCommit {
+			// The commit failed: whether it took effect is unknown, so
+			// nothing is tried again; the senders retry.
+			for _, p := range batch {
+				p.out, p.inserted, p.err = Event{}, false, err
+			}
+			return
+		}
+	}
+	for _, p := range batch {
+		_, err := s.storeEvents(ctx, func(et *eventTx) error {
+			p.out, p.inserted, p.err = s.insertEvent(ctx, et, p.ev)
+			return p.err
+		})
+		if err != nil {
+			p.out, p.inserted, p.err = Event{}, false, err
+		}
+	}
+}
