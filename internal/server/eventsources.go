@@ -622,7 +622,21 @@ func (s *Server) deprovision(ctx context.Context, es store.EventSource) error {
 
 // Reconcile checks every provisioned hook once: missing or altered hooks are
 // repaired, failed provisioning is retried when its backoff has passed.
+//
+// One replica at a time reconciles (a lock in the database): N replicas
+// would otherwise make N times the calls to the tools, and two repairing
+// the same missing hook at once could both create it.
 func (s *Server) Reconcile(ctx context.Context) {
+	unlock, ok, err := s.store.TryLock(ctx, "webhook-reconciler")
+	if err != nil {
+		s.log.ErrorContext(ctx, "reconcile: cannot take the reconciler lock", slog.String("error", err.Error()))
+		return
+	}
+	if !ok {
+		s.log.DebugContext(ctx, "reconcile: another replica is reconciling")
+		return
+	}
+	defer unlock()
 	after := ""
 	for page := 0; page < 10000; page++ {
 		list, err := s.store.EventSourcesWithHooks(ctx, after, 100)

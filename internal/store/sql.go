@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -17,6 +18,8 @@ type db struct {
 	d   dialect
 	// events groups concurrent InsertEvent calls into shared transactions.
 	events eventBatcher
+	// locks are TryLock's locks on SQLite (name -> *sync.Mutex).
+	locks sync.Map
 }
 
 var _ Store = (*db)(nil)

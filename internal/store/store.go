@@ -153,6 +153,10 @@ type Store interface {
 	Close() error
 	// Ping checks the database answers.
 	Ping(ctx context.Context) error
+	// TryLock takes the lock called name unless another replica (or, on
+	// SQLite, goroutine) holds it: for work one replica at a time should
+	// do. ok is false when it is taken; call unlock when done.
+	TryLock(ctx context.Context, name string) (unlock func(), ok bool, err error)
 
 	// EnsureOrganization returns the organization with this name, creating it
 	// when missing.
