@@ -60,6 +60,7 @@ func (c *Client) CreateCanvas(ctx context.Context, name, description string) (*a
 	cv, err := checkCanvas(&out, "create canvas")
 	if err == nil {
 		c.made.add(cv.Metadata.ID)
+		c.canvasIDs.Store(cv.Metadata.Name, cv.Metadata.ID)
 	}
 	return cv, err
 }
@@ -111,6 +112,7 @@ func (c *Client) GetCanvas(ctx context.Context, idOrName string) (*api.Canvas, e
 	if !isUUID(idOrName) && cv.Metadata.Name != idOrName {
 		return nil, &APIError{StatusCode: http.StatusNotFound, Code: api.CodeNotFound, Message: fmt.Sprintf("canvas %q not found", idOrName)}
 	}
+	c.canvasIDs.Store(cv.Metadata.Name, cv.Metadata.ID)
 	return cv, nil
 }
 
@@ -148,6 +150,7 @@ func (c *Client) DeleteCanvas(ctx context.Context, idOrName string) error {
 		return errors.New("delete canvas: an id or name is required")
 	}
 	_, err := c.do(ctx, request{op: "delete canvas", method: http.MethodDelete, path: "/api/v1/canvases/" + url.PathEscape(idOrName)}, nil)
+	c.forgetCanvas(idOrName)
 	return err
 }
 
@@ -157,4 +160,33 @@ func checkCanvas(out *api.CanvasResponse, op string) (*api.Canvas, error) {
 		return nil, fmt.Errorf("%s: the server's answer has no canvas metadata", op)
 	}
 	return out.Canvas, nil
+}
+
+// canvasID is the id of the canvas idOrName. A name is looked up once and
+// remembered: a canvas's id never changes, and every canvas-scoped secret
+// or integration call needs it (a second round trip each otherwise). A
+// canvas this client deletes is forgotten, so one replaced within a run
+// (deleted, then created again under its name) resolves to its new id.
+func (c *Client) canvasID(ctx context.Context, idOrName string) (string, error) {
+	if isUUID(idOrName) {
+		return idOrName, nil
+	}
+	if id, ok := c.canvasIDs.Load(idOrName); ok {
+		return id.(string), nil
+	}
+	cv, err := c.GetCanvas(ctx, idOrName)
+	if err != nil {
+		return "", err
+	}
+	return cv.Metadata.ID, nil
+}
+
+// forgetCanvas drops what canvasID remembers of the canvas idOrName.
+func (c *Client) forgetCanvas(idOrName string) {
+	c.canvasIDs.Range(func(name, id any) bool {
+		if name == idOrName || id == idOrName {
+			c.canvasIDs.Delete(name)
+		}
+		return true
+	})
 }

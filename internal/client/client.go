@@ -75,6 +75,9 @@ type Client struct {
 
 	// made holds the ids of the objects this client created: never adopted.
 	made made
+
+	// canvasIDs maps canvas names to ids (see canvasID).
+	canvasIDs sync.Map
 }
 
 // New returns a Client for cfg. It fails when cfg.Endpoint is not an

@@ -70,14 +70,11 @@ func (c *Client) integrationDomain(ctx context.Context, domainType, domainID str
 		if domainID == "" {
 			return "", "", errors.New("a canvas integration needs the canvas id or name")
 		}
-		if isUUID(domainID) {
-			return domainType, domainID, nil
-		}
-		cv, err := c.GetCanvas(ctx, domainID)
+		id, err := c.canvasID(ctx, domainID)
 		if err != nil {
 			return "", "", err
 		}
-		return domainType, cv.Metadata.ID, nil
+		return domainType, id, nil
 	}
 	return "", "", fmt.Errorf("unknown integration domain type %q (want %s or %s)", domainType, api.DomainTypeOrganization, api.DomainTypeCanvas)
 }

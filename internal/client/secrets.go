@@ -32,17 +32,13 @@ func (c *Client) secretDomain(ctx context.Context, domainType, domainID string) 
 		if domainID == "" {
 			return "", "", errors.New("a canvas secret needs the canvas id or name")
 		}
-		if isUUID(domainID) {
-			return domainType, domainID, nil
-		}
 		// A real v1 server scopes canvas secrets (and its permission checks)
-		// by canvas id, so a name is resolved on every call. It is not
-		// cached: a canvas replaced within one run gets a new id.
-		cv, err := c.GetCanvas(ctx, domainID)
+		// by canvas id.
+		id, err := c.canvasID(ctx, domainID)
 		if err != nil {
 			return "", "", err
 		}
-		return domainType, cv.Metadata.ID, nil
+		return domainType, id, nil
 	}
 	return "", "", fmt.Errorf("unknown secret domain type %q (want %s or %s)", domainType, api.DomainTypeOrganization, api.DomainTypeCanvas)
 }
