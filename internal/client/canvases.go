@@ -171,8 +171,10 @@ func (c *Client) canvasID(ctx context.Context, idOrName string) (string, error) 
 	if isUUID(idOrName) {
 		return idOrName, nil
 	}
-	if id, ok := c.canvasIDs.Load(idOrName); ok {
-		return id.(string), nil
+	if v, ok := c.canvasIDs.Load(idOrName); ok {
+		if id, ok := v.(string); ok {
+			return id, nil
+		}
 	}
 	cv, err := c.GetCanvas(ctx, idOrName)
 	if err != nil {

@@ -57,6 +57,9 @@ func lockKey(name string) int64 {
 
 // localLock is the SQLite store's lock called name.
 func (s *db) localLock(name string) *sync.Mutex {
-	m, _ := s.locks.LoadOrStore(name, &sync.Mutex{})
-	return m.(*sync.Mutex)
+	v, _ := s.locks.LoadOrStore(name, &sync.Mutex{})
+	if m, ok := v.(*sync.Mutex); ok {
+		return m
+	}
+	panic("store: a lock that is not a *sync.Mutex") // only localLock stores into locks
 }
