@@ -18,6 +18,9 @@ type db struct {
 	d   dialect
 	// events groups concurrent InsertEvent calls into shared transactions.
 	events eventBatcher
+	// writes does the same for independent single-statement writes
+	// (CreateSecret).
+	writes writeBatcher
 	// locks are TryLock's locks on SQLite (name -> *sync.Mutex).
 	locks sync.Map
 }
@@ -430,10 +433,14 @@ func (s *db) CreateSecret(ctx context.Context, sec Secret) error {
 	if err != nil {
 		return wrap("create secret", err)
 	}
-	_, err = s.sql.ExecContext(ctx, s.q(`INSERT INTO secrets (`+secretColumns+`, canvas_id)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-		id, dom.org, dom.typ, dom.id, sec.Name, sec.Provider, keys, sec.KeyID, sec.Ciphertext, sec.Version,
-		sec.CreatedBy, s.time(sec.CreatedAt), s.time(sec.UpdatedAt), dom.canvasID())
+	// Concurrent creates share a transaction and its commit (writeBatcher).
+	err = s.writes.do(ctx, s, func(ctx context.Context, tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, s.q(`INSERT INTO secrets (`+secretColumns+`, canvas_id)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+			id, dom.org, dom.typ, dom.id, sec.Name, sec.Provider, keys, sec.KeyID, sec.Ciphertext, sec.Version,
+			sec.CreatedBy, s.time(sec.CreatedAt), s.time(sec.UpdatedAt), dom.canvasID())
+		return err
+	})
 	switch s.d.classify(err) {
 	case uniqueViolation:
 		return Conflict("secret name %q is already taken", sec.Name)

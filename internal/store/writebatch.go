@@ -1,0 +1,109 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"sync"
+)
+
+// maxWriteBatch bounds the writes one shared transaction makes.
+const maxWriteBatch = 64
+
+// writeBatcher is group commit for single-statement writes that are
+// independent of each other (creating a secret). As with events
+// (eventBatcher), a durable commit waits for the disk and commits queue
+// behind SQLite's one writer, so writes that arrive while a transaction
+// commits wait for the next one, which makes them all and commits once.
+//
+// Each write runs inside a savepoint of its own: a write that fails (a name
+// taken) is rolled back to its savepoint and reports its error, and the
+// others commit as if each had its own transaction. A failed commit fails
+// every write of the batch: none of them took effect.
+type writeBatcher struct {
+	mu      sync.Mutex
+	queue   []*pendingWrite
+	running bool
+}
+
+// pendingWrite is one write waiting for its transaction.
+type pendingWrite struct {
+	fn   func(ctx context.Context, tx *sql.Tx) error
+	err  error
+	done chan struct{}
+}
+
+// do runs fn in a shared transaction and returns its error, or the
+// commit's. When ctx ends first, do returns ctx's error and the write may
+// still be made, as with a client that hangs up before the answer.
+func (b *writeBatcher) do(ctx context.Context, s *db, fn func(ctx context.Context, tx *sql.Tx) error) error {
+	p := &pendingWrite{fn: fn, done: make(chan struct{})}
+	b.mu.Lock()
+	b.queue = append(b.queue, p)
+	start := !b.running
+	b.running = true
+	b.mu.Unlock()
+	if start {
+		go b.run(s)
+	}
+	select {
+	case <-p.done:
+		return p.err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// run makes the queued writes, a batch per transaction, until none is left.
+func (b *writeBatcher) run(s *db) {
+	for {
+		b.mu.Lock()
+		n := min(len(b.queue), maxWriteBatch)
+		if n == 0 {
+			b.running = false
+			b.mu.Unlock()
+			return
+		}
+		batch := b.queue[:n:n]
+		b.queue = append([]*pendingWrite(nil), b.queue[n:]...)
+		b.mu.Unlock()
+		s.writeBatch(batch)
+	}
+}
+
+// writeBatch makes the batch's writes in one transaction and wakes their
+// callers.
+func (s *db) writeBatch(batch []*pendingWrite) {
+	ctx, cancel := context.WithTimeout(context.Background(), eventBatchTimeout)
+	defer cancel()
+	defer func() {
+		for _, p := range batch {
+			close(p.done)
+		}
+	}()
+	if len(batch) == 1 {
+		p := batch[0]
+		p.err = s.inTx(ctx, func(tx *sql.Tx) error { return p.fn(ctx, tx) })
+		return
+	}
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		for _, p := range batch {
+			if _, err := tx.ExecContext(ctx, "SAVEPOINT w"); err != nil {
+				return err
+			}
+			if p.err = p.fn(ctx, tx); p.err != nil {
+				if _, err := tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT w"); err != nil {
+					return err
+				}
+			}
+			if _, err := tx.ExecContext(ctx, "RELEASE SAVEPOINT w"); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		for _, p := range batch {
+			p.err = err
+		}
+	}
+}
