@@ -479,7 +479,13 @@ func (w *workload) storedSecrets(t *testing.T, ctx context.Context, tg *target, 
 		t.Fatal(err)
 	}
 	out := map[string]storedSecret{}
-	for _, s := range secs {
+	for _, listed := range secs {
+		// A list carries no sealed data: read each secret.
+		s, err := st.FindSecret(ctx, tg.orgID, store.DomainOrganization, tg.orgID, listed.ID)
+		if err != nil {
+			t.Errorf("secret %s: %v", listed.Name, err)
+			continue
+		}
 		plain, err := ring.Open(s.Ciphertext, []byte("superplane/secret/"+s.ID))
 		if err != nil {
 			t.Errorf("secret %s (key %s) does not open: %v", s.Name, s.KeyID, err)

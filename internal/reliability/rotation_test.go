@@ -121,7 +121,12 @@ func rotationTest(t *testing.T, b *backend) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, s := range secs {
+		for _, listed := range secs {
+			s, err := st.FindSecret(context.Background(), tg.orgID, dom[0], dom[1], listed.ID)
+			if err != nil {
+				t.Errorf("secret %s: %v", listed.Name, err)
+				continue
+			}
 			if _, err := ring.Open(s.Ciphertext, []byte("superplane/secret/"+s.ID)); err != nil {
 				t.Errorf("secret %s does not open with the new key alone: %v", s.Name, err)
 				continue

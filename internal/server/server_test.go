@@ -556,7 +556,12 @@ func TestKeyRotation(t *testing.T) {
 	if err != nil || len(all) != 30 {
 		t.Fatalf("want 30 secrets, got %d (%v)", len(all), err)
 	}
-	for _, s := range all {
+	for _, listed := range all {
+		// A list carries no sealed data: read each secret.
+		s, err := e.store.FindSecret(ctx, m.OrganizationID, store.DomainOrganization, m.OrganizationID, listed.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
 		plain, err := newRing.Open(s.Ciphertext, []byte("superplane/secret/"+s.ID))
 		if err != nil {
 			t.Fatalf("secret %s does not open under the new key alone: %v", s.Name, err)

@@ -380,6 +380,10 @@ func (s *db) DeleteCanvas(ctx context.Context, orgID, idOrName string) error {
 
 const secretColumns = `id, org_id, domain_type, domain_id, name, provider, keys, key_id, ciphertext, version, created_by, created_at, updated_at`
 
+// secretListColumns is secretColumns without the sealed data (see
+// ListSecrets).
+const secretListColumns = `id, org_id, domain_type, domain_id, name, provider, keys, '', NULL, version, created_by, created_at, updated_at`
+
 func scanSecret(row rowScanner) (Secret, error) {
 	var sec Secret
 	err := row.Scan(&sec.ID, &sec.OrgID, &sec.DomainType, &sec.DomainID, &sec.Name, &sec.Provider,
@@ -489,7 +493,7 @@ func (s *db) ListSecrets(ctx context.Context, orgID, domainType, domainID string
 	if !ok {
 		return []Secret{}, nil
 	}
-	return s.querySecrets(ctx, "list secrets", `SELECT `+secretColumns+` FROM secrets
+	return s.querySecrets(ctx, "list secrets", `SELECT `+secretListColumns+` FROM secrets
 		WHERE org_id = ? AND domain_type = ? AND domain_id = ? ORDER BY name`, dom.org, dom.typ, dom.id)
 }
 

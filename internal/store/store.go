@@ -190,7 +190,10 @@ type Store interface {
 	CreateSecret(ctx context.Context, s Secret) error
 	// FindSecret returns the secret by id or name in the domain, or ErrNotFound.
 	FindSecret(ctx context.Context, orgID, domainType, domainID, idOrName string) (Secret, error)
-	// ListSecrets returns the domain's secrets ordered by name.
+	// ListSecrets returns the domain's secrets ordered by name, without
+	// their sealed data (KeyID and Ciphertext empty): a list shows names
+	// and keys, and leaving the ciphertext in the database keeps a list of
+	// many secrets small in memory.
 	ListSecrets(ctx context.Context, orgID, domainType, domainID string) ([]Secret, error)
 	// UpdateSecret loads the secret, lets fn change it and writes it back in
 	// one transaction (no lost update). ErrNotFound when missing, ErrConflict
