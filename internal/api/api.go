@@ -144,6 +144,9 @@ type SecretResponse struct {
 // ListSecretsResponse is the body of GET /api/v1/secrets.
 type ListSecretsResponse struct {
 	Secrets []Secret `json:"secrets"`
+	// Next (an extension) is set when ?limit= cut the list short: pass it
+	// as ?after= for the next page.
+	Next string `json:"next,omitempty"`
 }
 
 // Me is SuperplaneMeUser. Role and OrganizationName are extensions.

@@ -9,6 +9,7 @@ import (
 	"maps"
 	"net/http"
 	"slices"
+	"strconv"
 
 	"github.com/google/uuid"
 	"github.com/superplane/terraform-provider-superplane/internal/api"
@@ -85,15 +86,44 @@ func queryDomain(r *http.Request) (string, string) {
 	return dt, did
 }
 
+// maxSecretPage bounds ?limit= of a secrets list.
+const maxSecretPage = 1000
+
 func (s *Server) listSecrets(w http.ResponseWriter, r *http.Request, p store.Principal) error {
 	qt, qid := queryDomain(r)
 	dt, did, err := s.resolveDomain(r.Context(), p, qt, qid)
 	if err != nil {
 		return err
 	}
-	secs, err := s.store.ListSecrets(r.Context(), p.Organization.ID, dt, did)
-	if err != nil {
-		return err
+	// The contract's list has no pages; ?limit= (and ?after=, the
+	// previous page's next) is this server's extension. Without it the
+	// whole list comes back, as a v1 client expects.
+	var (
+		secs []store.Secret
+		next string
+	)
+	q := r.URL.Query()
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > maxSecretPage {
+			return invalid("limit must be 1-%d", maxSecretPage)
+		}
+		secs, err = s.store.ListSecretsPage(r.Context(), p.Organization.ID, dt, did, q.Get("after"), n+1)
+		if err != nil {
+			return err
+		}
+		if len(secs) > n {
+			secs = secs[:n]
+			next = secs[n-1].Name
+		}
+	} else {
+		if q.Get("after") != "" {
+			return invalid("after needs limit")
+		}
+		secs, err = s.store.ListSecrets(r.Context(), p.Organization.ID, dt, did)
+		if err != nil {
+			return err
+		}
 	}
 	// Encoded one secret at a time, not as one ListSecretsResponse value:
 	// an organization's list has no pages in the contract, and 100k
@@ -115,7 +145,13 @@ func (s *Server) listSecrets(w http.ResponseWriter, r *http.Request, p store.Pri
 		}
 		secs[i] = store.Secret{} // done with it: let the collector have it
 	}
-	_, _ = bw.WriteString("]}\n")
+	_ = bw.WriteByte(']')
+	if next != "" {
+		b, _ := json.Marshal(next)
+		_, _ = bw.WriteString(`,"next":`)
+		_, _ = bw.Write(b)
+	}
+	_, _ = bw.WriteString("}\n")
 	_ = bw.Flush()
 	return nil
 }

@@ -497,6 +497,18 @@ func (s *db) ListSecrets(ctx context.Context, orgID, domainType, domainID string
 		WHERE org_id = ? AND domain_type = ? AND domain_id = ? ORDER BY name`, dom.org, dom.typ, dom.id)
 }
 
+// ListSecretsPage returns at most limit secrets of the domain named after
+// after, ordered by name, without their sealed data.
+func (s *db) ListSecretsPage(ctx context.Context, orgID, domainType, domainID, after string, limit int) ([]Secret, error) {
+	dom, ok := parseDomain(orgID, domainType, domainID)
+	if !ok || limit < 1 {
+		return []Secret{}, nil
+	}
+	return s.querySecrets(ctx, "list secrets", `SELECT `+secretListColumns+` FROM secrets
+		WHERE org_id = ? AND domain_type = ? AND domain_id = ? AND name > ? ORDER BY name LIMIT ?`,
+		dom.org, dom.typ, dom.id, after, limit)
+}
+
 func (s *db) querySecrets(ctx context.Context, op, query string, args ...any) ([]Secret, error) {
 	rows, err := s.sql.QueryContext(ctx, s.q(query), args...)
 	if err != nil {

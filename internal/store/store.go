@@ -195,6 +195,10 @@ type Store interface {
 	// and keys, and leaving the ciphertext in the database keeps a list of
 	// many secrets small in memory.
 	ListSecrets(ctx context.Context, orgID, domainType, domainID string) ([]Secret, error)
+	// ListSecretsPage is ListSecrets from the first name after after, at
+	// most limit of them: a keyset seek on the name index, as cheap deep
+	// in a list of 100k as at its start.
+	ListSecretsPage(ctx context.Context, orgID, domainType, domainID, after string, limit int) ([]Secret, error)
 	// UpdateSecret loads the secret, lets fn change it and writes it back in
 	// one transaction (no lost update). ErrNotFound when missing, ErrConflict
 	// when fn renames it to a taken name; fn's error aborts.

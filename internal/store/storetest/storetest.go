@@ -530,6 +530,18 @@ func testListSecrets(t *testing.T, s store.Store) {
 	noKeys.Keys = []string{} // read back as an empty list, never nil
 	equal(t, "canvas secrets", got, unsealed(inCanvas, noKeys))
 
+	// Pages: a keyset seek by name.
+	got, err = s.ListSecretsPage(ctx, org.ID, store.DomainOrganization, org.ID, "", 1)
+	if err != nil {
+		t.Fatalf("ListSecretsPage: %v", err)
+	}
+	equal(t, "first page of one", got, unsealed(a))
+	got, err = s.ListSecretsPage(ctx, org.ID, store.DomainOrganization, org.ID, "a", 5)
+	if err != nil {
+		t.Fatalf("ListSecretsPage: %v", err)
+	}
+	equal(t, "page after a", got, unsealed(b))
+
 	other := mustOrg(t, s, "globex")
 	if got, err := s.ListSecrets(ctx, other.ID, store.DomainCanvas, c1.ID); err != nil || len(got) != 0 {
 		t.Errorf("another organization lists %v, %v; want none", got, err)
