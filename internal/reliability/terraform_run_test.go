@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/superplane/terraform-provider-superplane/internal/api"
+	"github.com/superplane/terraform-provider-superplane/internal/fake/github"
 )
 
 // terraformPath finds the real terraform binary (TF_ACC_TERRAFORM_PATH, as
@@ -250,24 +251,75 @@ func countIDs(ids map[string][]string) int {
 }
 
 // tfShape is how many objects of each kind a generated configuration has.
+// Every configuration also has a GitHub integration and the organization
+// secret holding its token (ghFixed).
 type tfShape struct {
-	canvas, sources, stages, woSecrets, plainSecrets int
+	canvas, sources, ghSources, stages, woSecrets, plainSecrets int
 }
 
+// ghFixed counts the integration and its token secret.
+const ghFixed = 2
+
 func (s tfShape) total() int {
-	return s.canvas + s.sources + s.stages + s.woSecrets + s.plainSecrets
+	return s.canvas + s.sources + s.ghSources + s.stages + s.woSecrets + s.plainSecrets + ghFixed
 }
 
 // shapeFor splits n resources into one canvas, an eighth custom webhook
-// sources, as many noop stages (each connected to one source), and secrets
-// for the rest, half write-only and half plain; every other secret is the
-// canvas's, the others the organization's.
+// sources, as many noop stages (each connected to one source), a
+// twentieth GitHub sources (each on its own repository of the fake GitHub,
+// through the one integration), and secrets for the rest, half write-only
+// and half plain; every other secret is the canvas's, the others the
+// organization's.
 func shapeFor(n int) tfShape {
-	s := tfShape{canvas: 1, sources: n / 8, stages: n / 8}
-	rest := n - s.canvas - s.sources - s.stages
+	s := tfShape{canvas: 1, sources: n / 8, stages: n / 8, ghSources: n / 20}
+	rest := max(n-s.canvas-s.sources-s.stages-s.ghSources-ghFixed, 0)
 	s.woSecrets = (rest + 1) / 2
 	s.plainSecrets = rest / 2
 	return s
+}
+
+// fakeGitHub is the GitHub the server provisions hooks on: the organization
+// ghOwner with repositories repo-0 … repo-<repos-1> that the token's user
+// administers. It returns the fake, the server's environment for it and the
+// token (for TF_VAR_gh_token).
+func fakeGitHub(t *testing.T, repos int) (*github.Server, string, string) {
+	t.Helper()
+	gh := github.New(t)
+	gh.AddOwner(ghOwner, true)
+	gh.AddOwner("octocat", false)
+	for i := range max(repos, 1) {
+		gh.AddRepo(ghOwner, fmt.Sprintf("repo-%d", i), "octocat")
+	}
+	token := "ghp_" + randomHex(18)
+	gh.AddToken(token, "octocat", []string{"repo", "admin:repo_hook", "workflow"})
+	return gh, "SUPERPLANE_GITHUB_API_URL=" + gh.URL(), token
+}
+
+// ghOwner is the fake GitHub organization of the configurations.
+const ghOwner = "acme"
+
+// verifyHooks checks that each GitHub source of shape has exactly one hook
+// on its repository, pointing at a source the server holds, and that no
+// other repository has one.
+func verifyHooks(t *testing.T, gh *github.Server, s tfShape, repos int, serverSources []string) {
+	t.Helper()
+	for i := range max(repos, 1) {
+		repo := fmt.Sprintf("repo-%d", i)
+		hooks := gh.Hooks(ghOwner, repo)
+		want := 0
+		if i < s.ghSources {
+			want = 1
+		}
+		if len(hooks) != want {
+			t.Errorf("%s/%s has %d hooks, want %d", ghOwner, repo, len(hooks), want)
+			continue
+		}
+		for _, h := range hooks {
+			if !slices.ContainsFunc(serverSources, func(id string) bool { return strings.Contains(h.URL, id) }) {
+				t.Errorf("%s/%s: hook %s points at no event source on the server (orphaned)", ghOwner, repo, h.URL)
+			}
+		}
+	}
 }
 
 // tfConfig is the configuration of shape, its canvas called canvas, its
@@ -289,6 +341,43 @@ provider "superplane" {}
 variable "value" {
   type      = string
   sensitive = true
+}
+
+variable "gh_token" {
+  type      = string
+  sensitive = true
+}
+
+resource "superplane_secret" "gh" {
+  name            = "gh-token"
+  data_wo         = { token = var.gh_token }
+  data_wo_version = 1
+}
+
+resource "superplane_integration" "gh" {
+  name = "gh"
+  type = "github"
+  url  = "https://github.com/%s"
+  auth {
+    token {
+      secret = superplane_secret.gh.name
+      key    = "token"
+    }
+  }
+}
+
+resource "superplane_event_source" "gh" {
+  count       = %d
+  canvas      = superplane_canvas.c.name
+  name        = "gh-${count.index}"
+  type        = "github"
+  integration = superplane_integration.gh.name
+  resource {
+    name = "repo-${count.index}"
+  }
+  events {
+    type = "push"
+  }
 }
 
 resource "superplane_canvas" "c" {
@@ -334,7 +423,7 @@ resource "superplane_secret" "plain" {
   name   = "plain-${count.index}"
   data   = { user = "app-${count.index}", password = "${var.value}-plain-${count.index}-v%d" }
 }
-`, canvas, s.sources, s.stages, s.woSecrets, version, version, s.plainSecrets, version)
+`, ghOwner, s.ghSources, canvas, s.sources, s.stages, s.woSecrets, version, version, s.plainSecrets, version)
 }
 
 // serverIDs lists, through the API, every canvas, secret (organization and
@@ -366,6 +455,13 @@ func serverIDs(t *testing.T, apiURL, token, canvas string) (map[string][]string,
 		}
 	}
 	secrets("DOMAIN_TYPE_ORGANIZATION", me.OrganizationID)
+	var ins api.ListIntegrationsResponse
+	q := url.Values{"domainType": {"DOMAIN_TYPE_ORGANIZATION"}, "domainId": {me.OrganizationID}}
+	mustJSON(t, hc, http.MethodGet, apiURL+"/api/v1/integrations?"+q.Encode(), token, nil, &ins)
+	for _, in := range ins.Integrations {
+		ids["superplane_integration"] = append(ids["superplane_integration"], in.Metadata.ID)
+		names["superplane_integration"] = append(names["superplane_integration"], in.Metadata.Name)
+	}
 	for _, c := range canvases.Canvases {
 		secrets("DOMAIN_TYPE_CANVAS", c.Metadata.ID)
 		var srcs api.ListEventSourcesResponse
@@ -391,13 +487,15 @@ func serverIDs(t *testing.T, apiURL, token, canvas string) (map[string][]string,
 // the configuration: per type the count of shape, no name twice, and the
 // same ids as the state (an object on the server that the state does not
 // know is an orphan Terraform will never manage or delete).
-func verifyServerMatches(t *testing.T, w *tfWorkspace, apiURL, token, canvas string, s tfShape) {
+// It returns the event source ids on the server.
+func verifyServerMatches(t *testing.T, w *tfWorkspace, apiURL, token, canvas string, s tfShape) []string {
 	t.Helper()
 	want := map[string]int{
 		"superplane_canvas":       s.canvas,
-		"superplane_event_source": s.sources,
+		"superplane_event_source": s.sources + s.ghSources,
 		"superplane_stage":        s.stages,
-		"superplane_secret":       s.woSecrets + s.plainSecrets,
+		"superplane_secret":       s.woSecrets + s.plainSecrets + 1,
+		"superplane_integration":  1,
 	}
 	server, names := serverIDs(t, apiURL, token, canvas)
 	state := w.stateIDs()
@@ -431,6 +529,7 @@ func verifyServerMatches(t *testing.T, w *tfWorkspace, apiURL, token, canvas str
 			t.Errorf("%s: %d in the state but not on the server, such as %v", typ, len(missing), missing[:min(len(missing), 3)])
 		}
 	}
+	return server["superplane_event_source"]
 }
 
 // diagnostics extracts Terraform's "Error:" blocks from an output, for a

@@ -25,13 +25,14 @@ func TestInterruptedApply(t *testing.T) {
 		n, interrupts = 200, 5
 	}
 	started := time.Now()
+	shape := shapeFor(n)
+	gh, ghEnv, ghToken := fakeGitHub(t, shape.ghSources)
 	b := sqliteBackend(t)
 	token := b.token(t, "tf", "owner")
-	srv := b.start(t)
+	srv := b.start(t, ghEnv)
 	w := newTFWorkspace(t, srv.url, token)
-	w.env = append(w.env, "TF_VAR_value=tfrel-"+randomHex(8))
+	w.env = append(w.env, "TF_VAR_value=tfrel-"+randomHex(8), "TF_VAR_gh_token="+ghToken)
 	canvas := "tf-" + randomHex(4)
-	shape := shapeFor(n)
 
 	// Each interrupted apply has work to do: round i applies a growing
 	// part of the configuration (the same names, fewer of them) at secret
@@ -105,9 +106,9 @@ func TestInterruptedApply(t *testing.T) {
 		code, d.Round(time.Millisecond), countIDs(w.stateIDs()), n)
 	pd := w.planIsEmpty(3 * time.Minute)
 	t.Logf("plan -detailed-exitcode in %s", pd.Round(time.Millisecond))
-	verifyServerMatches(t, w, srv.url, token, canvas, shape)
-	t.Logf("N=%d (%d canvas, %d webhook sources, %d noop stages, %d write-only and %d plain secrets), %d interrupts (%d SIGKILL): %s in all",
-		n, shape.canvas, shape.sources, shape.stages, shape.woSecrets, shape.plainSecrets, interrupts, kills,
+	verifyHooks(t, gh, shape, shape.ghSources, verifyServerMatches(t, w, srv.url, token, canvas, shape))
+	t.Logf("N=%d (%d canvas, %d webhook and %d GitHub sources, a GitHub integration and its token secret, %d noop stages, %d write-only and %d plain secrets), %d interrupts (%d SIGKILL): %s in all",
+		n, shape.canvas, shape.sources, shape.ghSources, shape.stages, shape.woSecrets, shape.plainSecrets, interrupts, kills,
 		time.Since(started).Round(time.Millisecond))
 }
 
@@ -123,13 +124,14 @@ func TestApplyParallelism64(t *testing.T) {
 		n = 500
 	}
 	started := time.Now()
+	shape := shapeFor(n)
+	gh, ghEnv, ghToken := fakeGitHub(t, shape.ghSources)
 	b := sqliteBackend(t)
 	token := b.token(t, "tf", "owner")
-	srv := b.start(t)
+	srv := b.start(t, ghEnv)
 	w := newTFWorkspace(t, srv.url, token)
-	w.env = append(w.env, "TF_VAR_value=tfrel-"+randomHex(8))
+	w.env = append(w.env, "TF_VAR_value=tfrel-"+randomHex(8), "TF_VAR_gh_token="+ghToken)
 	canvas := "tf-" + randomHex(4)
-	shape := shapeFor(n)
 	w.writeConfig(tfConfig(canvas, shape, 1))
 
 	code, out, d := w.run(5*time.Minute, "apply", "-auto-approve", "-parallelism=64")
@@ -146,6 +148,6 @@ func TestApplyParallelism64(t *testing.T) {
 	}
 	pd := w.planIsEmpty(3 * time.Minute)
 	t.Logf("plan -detailed-exitcode in %s", pd.Round(time.Millisecond))
-	verifyServerMatches(t, w, srv.url, token, canvas, shape)
+	verifyHooks(t, gh, shape, shape.ghSources, verifyServerMatches(t, w, srv.url, token, canvas, shape))
 	t.Logf("N=%d: %s in all", n, time.Since(started).Round(time.Millisecond))
 }
