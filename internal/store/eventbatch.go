@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"maps"
 	"slices"
-	"sync"
 	"time"
 )
 
@@ -30,9 +29,7 @@ const eventBatchTimeout = 30 * time.Second
 // statement of a shared transaction fails, it is rolled back and each event
 // is stored again alone, so one bad event cannot fail the others.
 type eventBatcher struct {
-	mu      sync.Mutex
-	queue   []*pendingEvent
-	running bool
+	q batchQueue[*pendingEvent]
 }
 
 // pendingEvent is one InsertEvent call waiting for its transaction.
@@ -49,36 +46,12 @@ type pendingEvent struct {
 // before the answer).
 func (b *eventBatcher) insert(ctx context.Context, s *db, ev Event) (Event, bool, error) {
 	p := &pendingEvent{ev: ev, done: make(chan struct{})}
-	b.mu.Lock()
-	b.queue = append(b.queue, p)
-	start := !b.running
-	b.running = true
-	b.mu.Unlock()
-	if start {
-		go b.run(s)
-	}
+	b.q.add(p, maxEventBatch, s.insertEventBatch)
 	select {
 	case <-p.done:
 		return p.out, p.inserted, p.err
 	case <-ctx.Done():
 		return Event{}, false, ctx.Err()
-	}
-}
-
-// run stores the queue, a batch per transaction, until it is empty.
-func (b *eventBatcher) run(s *db) {
-	for {
-		b.mu.Lock()
-		n := min(len(b.queue), maxEventBatch)
-		if n == 0 {
-			b.running = false
-			b.mu.Unlock()
-			return
-		}
-		batch := b.queue[:n:n]
-		b.queue = append([]*pendingEvent(nil), b.queue[n:]...)
-		b.mu.Unlock()
-		s.insertEventBatch(batch)
 	}
 }
 

@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"sync"
 )
 
 // maxWriteBatch bounds the writes one shared transaction makes.
@@ -20,9 +19,7 @@ const maxWriteBatch = 64
 // others commit as if each had its own transaction. A failed commit fails
 // every write of the batch: none of them took effect.
 type writeBatcher struct {
-	mu      sync.Mutex
-	queue   []*pendingWrite
-	running bool
+	q batchQueue[*pendingWrite]
 }
 
 // pendingWrite is one write waiting for its transaction.
@@ -37,36 +34,12 @@ type pendingWrite struct {
 // still be made, as with a client that hangs up before the answer.
 func (b *writeBatcher) do(ctx context.Context, s *db, fn func(ctx context.Context, tx *sql.Tx) error) error {
 	p := &pendingWrite{fn: fn, done: make(chan struct{})}
-	b.mu.Lock()
-	b.queue = append(b.queue, p)
-	start := !b.running
-	b.running = true
-	b.mu.Unlock()
-	if start {
-		go b.run(s)
-	}
+	b.q.add(p, maxWriteBatch, s.writeBatch)
 	select {
 	case <-p.done:
 		return p.err
 	case <-ctx.Done():
 		return ctx.Err()
-	}
-}
-
-// run makes the queued writes, a batch per transaction, until none is left.
-func (b *writeBatcher) run(s *db) {
-	for {
-		b.mu.Lock()
-		n := min(len(b.queue), maxWriteBatch)
-		if n == 0 {
-			b.running = false
-			b.mu.Unlock()
-			return
-		}
-		batch := b.queue[:n:n]
-		b.queue = append([]*pendingWrite(nil), b.queue[n:]...)
-		b.mu.Unlock()
-		s.writeBatch(batch)
 	}
 }
 
