@@ -24,8 +24,8 @@ var (
 )
 
 func main() {
-	var debug, showVersion bool
-	flag.BoolVar(&debug, "debug", false, "run the provider with support for debuggers like delve")
+	var debugMode, showVersion bool
+	flag.BoolVar(&debugMode, "debug", false, "run the provider with support for debuggers like delve")
 	flag.BoolVar(&showVersion, "version", false, "print the version and exit")
 	flag.Parse()
 
@@ -38,7 +38,7 @@ func main() {
 	lessGC()
 	err := providerserver.Serve(context.Background(), provider.New(version), providerserver.ServeOpts{
 		Address: "registry.terraform.io/superplane/superplane",
-		Debug:   debug,
+		Debug:   debugMode,
 	})
 	if err != nil {
 		log.Fatal(err.Error())
