@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"strings"
 	"sync"
 
 	"github.com/superplane/terraform-provider-superplane/internal/api"
@@ -17,8 +18,10 @@ import (
 // object of the same name:
 //
 //   - the user of this client's token created it (createdBy), and
-//   - this client did not create it itself: two resources of one
-//     configuration with the same name still fail with the name taken.
+//   - this client did not create it itself, and no other create of this
+//     client asked for the same name: two resources of one configuration
+//     with the same name still fail with the name taken, even when their
+//     creates race.
 //
 // The object is then updated to what the create asked for, so the result is
 // what the create would have made (apart from its id and creation time).
@@ -30,10 +33,34 @@ func (e *errNotAdoptable) Error() string {
 	return fmt.Sprintf("%s %q exists but was not created by this token's user, or was created by this run", e.what, e.name)
 }
 
-// made records the ids of the objects this client created, for adoption.
+// made records, for adoption, the ids of the objects this client created
+// and how many of its creates asked for each name (see nameKey).
 type made struct {
-	mu  sync.Mutex
-	ids map[string]bool
+	mu    sync.Mutex
+	ids   map[string]bool
+	tries map[string]int
+}
+
+// try counts a create of the object named by key, before it is sent.
+func (m *made) try(key string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.tries == nil {
+		m.tries = map[string]int{}
+	}
+	m.tries[key]++
+}
+
+// others reports whether a create other than the caller's asked for key.
+func (m *made) others(key string) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.tries[key] > 1
+}
+
+// nameKey names an object by kind, scope and name, as creates ask for it.
+func nameKey(kind string, scope ...string) string {
+	return kind + "\x00" + strings.Join(scope, "\x00")
 }
 
 func (m *made) add(id string) {
@@ -53,12 +80,12 @@ func (m *made) has(id string) bool {
 
 // adoptable reports whether the object id created by createdBy may be
 // adopted (see above).
-func (c *Client) adoptable(ctx context.Context, id, createdBy string) bool {
+func (c *Client) adoptable(ctx context.Context, id, createdBy, key string) bool {
 	me, err := c.cachedMe(ctx)
 	if err != nil || me.ID == "" || createdBy != me.ID {
 		return false
 	}
-	return !c.made.has(id)
+	return !c.made.has(id) && !c.made.others(key)
 }
 
 // AdoptCanvas takes over the canvas called name (see adopt.go) and sets its
@@ -68,7 +95,7 @@ func (c *Client) AdoptCanvas(ctx context.Context, name, description string) (*ap
 	if err != nil {
 		return nil, err
 	}
-	if !c.adoptable(ctx, cv.Metadata.ID, cv.Metadata.CreatedBy) {
+	if !c.adoptable(ctx, cv.Metadata.ID, cv.Metadata.CreatedBy, nameKey("canvas", name)) {
 		return nil, &errNotAdoptable{"canvas", name}
 	}
 	if cv.Metadata.Description == description {
@@ -80,11 +107,15 @@ func (c *Client) AdoptCanvas(ctx context.Context, name, description string) (*ap
 // AdoptSecret takes over the secret called name (see adopt.go) and replaces
 // its data with data.
 func (c *Client) AdoptSecret(ctx context.Context, domainType, domainID, name string, data map[string]string) (*api.Secret, error) {
-	s, err := c.GetSecret(ctx, domainType, domainID, name)
+	dt, did, err := c.secretDomain(ctx, domainType, domainID)
 	if err != nil {
 		return nil, err
 	}
-	if !c.adoptable(ctx, s.Metadata.ID, s.Metadata.CreatedBy) {
+	s, err := c.GetSecret(ctx, dt, did, name)
+	if err != nil {
+		return nil, err
+	}
+	if !c.adoptable(ctx, s.Metadata.ID, s.Metadata.CreatedBy, nameKey("secret", dt, did, name)) {
 		return nil, &errNotAdoptable{"secret", name}
 	}
 	if data == nil {
@@ -96,11 +127,15 @@ func (c *Client) AdoptSecret(ctx context.Context, domainType, domainID, name str
 // AdoptIntegration takes over the integration called p.Name (see
 // adopt.go) and replaces its description and spec with p's.
 func (c *Client) AdoptIntegration(ctx context.Context, domainType, domainID string, p IntegrationParams) (*api.Integration, error) {
-	in, err := c.GetIntegration(ctx, domainType, domainID, p.Name)
+	dt, did, err := c.integrationDomain(ctx, domainType, domainID)
 	if err != nil {
 		return nil, err
 	}
-	if !c.adoptable(ctx, in.Metadata.ID, in.Metadata.CreatedBy) {
+	in, err := c.GetIntegration(ctx, dt, did, p.Name)
+	if err != nil {
+		return nil, err
+	}
+	if !c.adoptable(ctx, in.Metadata.ID, in.Metadata.CreatedBy, nameKey("integration", dt, did, p.Name)) {
 		return nil, &errNotAdoptable{"integration", p.Name}
 	}
 	return c.UpdateIntegration(ctx, domainType, domainID, in.Metadata.ID, p)
@@ -115,7 +150,7 @@ func (c *Client) AdoptEventSource(ctx context.Context, canvas string, p EventSou
 	if err != nil {
 		return nil, "", err
 	}
-	if !c.adoptable(ctx, es.Metadata.ID, es.Metadata.CreatedBy) {
+	if !c.adoptable(ctx, es.Metadata.ID, es.Metadata.CreatedBy, nameKey("event source", canvas, p.Name)) {
 		return nil, "", &errNotAdoptable{"event source", p.Name}
 	}
 	es, err = c.UpdateEventSource(ctx, canvas, es.Metadata.ID, p)
@@ -135,7 +170,7 @@ func (c *Client) AdoptStage(ctx context.Context, canvas string, p StageParams) (
 	if err != nil {
 		return nil, err
 	}
-	if !c.adoptable(ctx, st.Metadata.ID, st.Metadata.CreatedBy) {
+	if !c.adoptable(ctx, st.Metadata.ID, st.Metadata.CreatedBy, nameKey("stage", canvas, p.Name)) {
 		return nil, &errNotAdoptable{"stage", p.Name}
 	}
 	return c.UpdateStage(ctx, canvas, st.Metadata.ID, p)

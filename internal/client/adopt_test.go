@@ -91,6 +91,18 @@ func TestAdoptCanvas(t *testing.T) {
 			t.Errorf("%d updates of another user's canvas", n)
 		}
 	})
+	t.Run("RacingCreateOfTheSameName", func(t *testing.T) {
+		// Another create of this client asked for the name and has not
+		// had its answer yet: the canvas may well be its.
+		c, _ := newTestClient(t, adoptServer(testUserID))
+		c.made.try(nameKey("canvas", "app"))
+		if _, err := c.CreateCanvas(context.Background(), "app", "new"); !IsConflict(err) {
+			t.Fatalf("create: %v, want the name taken", err)
+		}
+		if _, err := c.AdoptCanvas(context.Background(), "app", "new"); err == nil {
+			t.Fatal("adopted a canvas another create of this client asked for")
+		}
+	})
 	t.Run("MadeByThisClient", func(t *testing.T) {
 		c, _ := newTestClient(t, adoptServer(testUserID))
 		c.made.add(canvasID)

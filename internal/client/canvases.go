@@ -47,6 +47,7 @@ func (c *Client) CreateCanvas(ctx context.Context, name, description string) (*a
 	started := time.Now()
 	body := api.CreateCanvasRequest{Canvas: &api.Canvas{Metadata: &api.CanvasMetadata{Name: name, Description: description}}}
 	var out api.CanvasResponse
+	c.made.try(nameKey("canvas", name))
 	attempts, err := c.do(ctx, request{op: "create canvas", method: http.MethodPost, path: "/api/v1/canvases", body: body}, &out)
 	if err != nil {
 		if attempts > 1 && IsConflict(err) {

@@ -94,6 +94,7 @@ func (c *Client) CreateEventSource(ctx context.Context, canvas string, p EventSo
 	started := time.Now()
 	body := api.EventSourceRequest{EventSource: p.eventSource()}
 	var out api.EventSourceResponse
+	c.made.try(nameKey("event source", canvas, p.Name))
 	attempts, err := c.do(ctx, request{op: "create event source", method: http.MethodPost, path: eventSourcesPath(canvas), body: body}, &out)
 	if err != nil {
 		if attempts > 1 && IsConflict(err) {

@@ -111,6 +111,7 @@ func (c *Client) CreateIntegration(ctx context.Context, domainType, domainID str
 	started := time.Now()
 	body := api.CreateIntegrationRequest{DomainType: dt, DomainID: did, Integration: p.integration()}
 	var out api.IntegrationResponse
+	c.made.try(nameKey("integration", dt, did, p.Name))
 	attempts, err := c.do(ctx, request{op: "create integration", method: http.MethodPost, path: "/api/v1/integrations", body: body}, &out)
 	if err != nil {
 		if attempts > 1 && IsConflict(err) {

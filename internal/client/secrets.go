@@ -84,6 +84,7 @@ func (c *Client) CreateSecret(ctx context.Context, domainType, domainID, name st
 		DomainID:   did,
 	}
 	var out api.SecretResponse
+	c.made.try(nameKey("secret", dt, did, name))
 	attempts, err := c.do(ctx, request{op: "create secret", method: http.MethodPost, path: "/api/v1/secrets", body: body}, &out)
 	if err != nil {
 		if attempts > 1 && IsConflict(err) {

@@ -114,6 +114,7 @@ func (c *Client) CreateStage(ctx context.Context, canvas string, p StageParams) 
 	started := time.Now()
 	body := api.StageRequest{Stage: p.stage()}
 	var out api.StageResponse
+	c.made.try(nameKey("stage", canvas, p.Name))
 	attempts, err := c.do(ctx, request{op: "create stage", method: http.MethodPost, path: stagesPath(canvas), body: body}, &out)
 	if err != nil {
 		if attempts > 1 && IsConflict(err) {
