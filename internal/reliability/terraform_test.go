@@ -8,6 +8,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/superplane/terraform-provider-superplane/internal/fake/github"
 )
 
 // TestInterruptedApply applies a configuration of n resources with the real
@@ -26,12 +28,7 @@ func TestInterruptedApply(t *testing.T) {
 	}
 	started := time.Now()
 	shape := shapeFor(n)
-	gh, ghEnv, ghToken := fakeGitHub(t, shape.ghSources)
-	b := sqliteBackend(t)
-	token := b.token(t, "tf", "owner")
-	srv := b.start(t, ghEnv)
-	w := newTFWorkspace(t, srv.url, token)
-	w.env = append(w.env, "TF_VAR_value=tfrel-"+randomHex(8), "TF_VAR_gh_token="+ghToken)
+	gh, srv, token, w, _ := tfSetup(t, shape)
 	canvas := "tf-" + randomHex(4)
 
 	// Each interrupted apply has work to do: round i applies a growing
@@ -125,12 +122,7 @@ func TestApplyParallelism64(t *testing.T) {
 	}
 	started := time.Now()
 	shape := shapeFor(n)
-	gh, ghEnv, ghToken := fakeGitHub(t, shape.ghSources)
-	b := sqliteBackend(t)
-	token := b.token(t, "tf", "owner")
-	srv := b.start(t, ghEnv)
-	w := newTFWorkspace(t, srv.url, token)
-	w.env = append(w.env, "TF_VAR_value=tfrel-"+randomHex(8), "TF_VAR_gh_token="+ghToken)
+	gh, srv, token, w, b := tfSetup(t, shape)
 	canvas := "tf-" + randomHex(4)
 	w.writeConfig(tfConfig(canvas, shape, 1))
 
@@ -150,4 +142,19 @@ func TestApplyParallelism64(t *testing.T) {
 	t.Logf("plan -detailed-exitcode in %s", pd.Round(time.Millisecond))
 	verifyHooks(t, gh, shape, shape.ghSources, verifyServerMatches(t, w, srv.url, token, canvas, shape))
 	t.Logf("N=%d: %s in all", n, time.Since(started).Round(time.Millisecond))
+}
+
+// tfSetup starts what a Terraform reliability test drives: the fake GitHub
+// with a repository per GitHub source of shape, the server on a fresh
+// SQLite data dir using it, an owner token, and a workspace whose
+// variables hold the secret values and the GitHub token.
+func tfSetup(t *testing.T, shape tfShape) (*github.Server, *server, string, *tfWorkspace, *backend) {
+	t.Helper()
+	gh, ghEnv, ghToken := fakeGitHub(t, shape.ghSources)
+	b := sqliteBackend(t)
+	token := b.token(t, "tf", "owner")
+	srv := b.start(t, ghEnv)
+	w := newTFWorkspace(t, srv.url, token)
+	w.env = append(w.env, "TF_VAR_value=tfrel-"+randomHex(8), "TF_VAR_gh_token="+ghToken)
+	return gh, srv, token, w, b
 }
