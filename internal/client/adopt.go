@@ -3,7 +3,6 @@ package client
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"strings"
 	"sync"
 
@@ -175,6 +174,3 @@ func (c *Client) AdoptStage(ctx context.Context, canvas string, p StageParams) (
 	}
 	return c.UpdateStage(ctx, canvas, st.Metadata.ID, p)
 }
-
-// isPost tells the requests that may create something on the server.
-func isPost(r request) bool { return r.method == http.MethodPost }

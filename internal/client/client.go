@@ -132,6 +132,9 @@ func New(cfg Config) (*Client, error) {
 // postTimeout bounds a POST once sent (see do).
 const postTimeout = 2 * time.Minute
 
+// isPost tells the requests that may create something on the server.
+func isPost(r request) bool { return r.method == http.MethodPost }
+
 // request describes one API call.
 type request struct {
 	op     string // what the call does, for error messages: "create canvas"
