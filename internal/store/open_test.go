@@ -74,10 +74,10 @@ func TestOpenExistingOnly(t *testing.T) {
 // TestDescribe: the name shown for a database never holds its password.
 func TestDescribe(t *testing.T) {
 	for in, want := range map[string]string{
-		"postgres://app:hunter22@db.example.com:5432/sp?sslmode=require":           "PostgreSQL postgres://app@db.example.com:5432/sp?sslmode=require",
+		"postgres://app:hunter22@db.example.com:5432/sp?sslmode=require":            "PostgreSQL postgres://app@db.example.com:5432/sp?sslmode=require",
 		"postgresql://db.example.com/sp?user=app&password=hunter22&sslmode=disable": "PostgreSQL postgresql://db.example.com/sp?sslmode=disable&user=app",
-		"/var/lib/superplane/superplane.db":                                          "SQLite /var/lib/superplane/superplane.db",
-		"file::memory:?mode=memory":                                                  "SQLite in memory",
+		"/var/lib/superplane/superplane.db":                                         "SQLite /var/lib/superplane/superplane.db",
+		"file::memory:?mode=memory":                                                 "SQLite in memory",
 	} {
 		got := store.Describe(in)
 		if got != want {
