@@ -131,8 +131,12 @@ func TestServeRefusesKeysThatCannotReadTheData(t *testing.T) {
 		t.Fatal("the refusal shows a secret value")
 	}
 
-	// The right keys again: serve starts (and stops with its context).
+	// The right keys again: serve starts (and stops with its context),
+	// warning that the data dir, opened up meanwhile, is readable by others.
 	if err := os.WriteFile(keyFile, good, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -153,6 +157,9 @@ func TestServeRefusesKeysThatCannotReadTheData(t *testing.T) {
 	}
 	if !strings.Contains(served.String(), "listening") {
 		t.Fatalf("serve with the right key file did not start: %s", served.String())
+	}
+	if !strings.Contains(served.String(), "chmod 700") || !strings.Contains(served.String(), `"mode":"755"`) {
+		t.Errorf("no warning about the data dir others may read: %s", served.String())
 	}
 }
 
