@@ -23,7 +23,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/superplane/terraform-provider-superplane/internal/api"
 	"github.com/superplane/terraform-provider-superplane/internal/executor"
 	"github.com/superplane/terraform-provider-superplane/internal/integration"
 	"github.com/superplane/terraform-provider-superplane/internal/keyring"
@@ -46,8 +45,11 @@ func main() {
 const usage = `usage:
   superplane-server serve [--listen ADDR] [--base-url URL] [--data-dir DIR] [--database-url URL] [--encryption-keys-file FILE]
                           [--key-grace-period 1h] [--webhook-body-limit BYTES] [--reconcile-interval 5m]
-  superplane-server token create --org NAME --role owner|admin|viewer [--user EMAIL] [--data-dir DIR] [--database-url URL]
+  superplane-server token create --org NAME --role owner|admin|viewer [--user EMAIL] [--ttl 720h] [--init] [--data-dir DIR] [--database-url URL]
+  superplane-server token list [--org NAME] [--data-dir DIR] [--database-url URL]
+  superplane-server token revoke ID [--data-dir DIR] [--database-url URL]
   superplane-server keys rotate [--rewrap-only] [--data-dir DIR] [--database-url URL] [--encryption-keys-file FILE]
+  superplane-server keys check [--data-dir DIR] [--database-url URL] [--encryption-keys-file FILE]
   superplane-server version
 
 Every flag has an environment variable: SUPERPLANE_LISTEN (default 127.0.0.1:8000),
@@ -69,10 +71,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 	switch {
 	case args[0] == "serve":
 		return serve(ctx, args[1:], stderr, getenv)
-	case args[0] == "token" && len(args) > 1 && args[1] == "create":
-		return tokenCreate(ctx, args[2:], stdout, stderr, getenv)
+	case args[0] == "token":
+		return tokenCommand(ctx, args[1:], stdout, stderr, getenv)
 	case args[0] == "keys" && len(args) > 1 && args[1] == "rotate":
 		return keysRotate(ctx, args[2:], stdout, stderr, getenv)
+	case args[0] == "keys" && len(args) > 1 && args[1] == "check":
+		return keysCheck(ctx, args[2:], stdout, stderr, getenv)
 	case args[0] == "version":
 		_, _ = fmt.Fprintln(stdout, version)
 		return nil
@@ -237,11 +241,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer, getenv func(str
 			return err
 		}
 	}
-	ks, err := c.keys(getenv, log, true)
-	if err != nil {
-		return err
-	}
-	st, err := c.openStore(ctx)
+	st, ks, err := c.openForServe(ctx, getenv, log)
 	if err != nil {
 		return err
 	}
@@ -273,6 +273,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer, getenv func(str
 	}
 	log.Info("superplane-server listening", slog.String("addr", ln.Addr().String()),
 		slog.String("version", version), slog.Bool("postgres", c.isPostgres()),
+		slog.String("database", store.Describe(c.storeURL())),
 		slog.String("active_key", ks.Keyring().ActiveID()))
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
@@ -285,56 +286,6 @@ func serve(ctx context.Context, args []string, stderr io.Writer, getenv func(str
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
 	return srv.Shutdown(shutdownCtx)
-}
-
-func tokenCreate(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
-	var c config
-	var org, role, email string
-	fs := flag.NewFlagSet("token create", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	c.bind(fs, getenv, false)
-	fs.StringVar(&org, "org", "", "organization name (created when missing)")
-	fs.StringVar(&role, "role", "", "owner, admin or viewer")
-	fs.StringVar(&email, "user", "", "user email (created when missing; default admin@<org>)")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if !validName(org) {
-		return errors.New("--org is required: 1-128 letters, digits, '-', '_' or '.'")
-	}
-	switch role {
-	case api.RoleOwner, api.RoleAdmin, api.RoleViewer:
-	default:
-		return errors.New("--role must be owner, admin or viewer")
-	}
-	if email == "" {
-		email = "admin@" + org
-	}
-	st, err := c.openStore(ctx)
-	if err != nil {
-		return err
-	}
-	defer func() { _ = st.Close() }()
-	o, err := st.EnsureOrganization(ctx, org)
-	if err != nil {
-		return err
-	}
-	u, err := st.EnsureUser(ctx, o.ID, email)
-	if err != nil {
-		return err
-	}
-	token, hash, err := server.NewToken()
-	if err != nil {
-		return err
-	}
-	if err := st.CreateToken(ctx, store.Token{Hash: hash, UserID: u.ID, OrgID: o.ID, Role: role, CreatedAt: time.Now().UTC().Truncate(time.Microsecond)}); err != nil {
-		return err
-	}
-	// The token is shown once: if it cannot be written, say so.
-	if _, err := fmt.Fprintln(stdout, token); err != nil {
-		return fmt.Errorf("printing the token: %w", err)
-	}
-	return nil
 }
 
 func keysRotate(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {

@@ -39,7 +39,7 @@ func envFrom(m map[string]string) func(string) string {
 // TestServeTokenRotate runs the commands as a user would: serve on the
 // embedded database with no keys configured, create a token, use it, rotate.
 func TestServeTokenRotate(t *testing.T) {
-	dir := t.TempDir()
+	dir := filepath.Join(t.TempDir(), "data") // serve creates it
 	env := envFrom(map[string]string{"SUPERPLANE_DATA_DIR": dir, "SUPERPLANE_LISTEN": "127.0.0.1:0"})
 	ctx, cancel := context.WithCancel(context.Background())
 	logs := &lockedBuffer{}
@@ -65,9 +65,15 @@ func TestServeTokenRotate(t *testing.T) {
 	if !strings.Contains(logs.String(), "generated a key file") {
 		t.Error("no warning about the generated key file")
 	}
-	fi, err := os.Stat(filepath.Join(dir, "encryption.keys"))
-	if err != nil || fi.Mode().Perm() != 0o600 {
-		t.Fatalf("generated key file: %v %v", fi, err)
+	// Only the server's user may read its data: the dir 0700, the key
+	// file and the database's files 0600.
+	for name, want := range map[string]os.FileMode{
+		"": 0o700, "encryption.keys": 0o600, "superplane.db": 0o600, "superplane.db-wal": 0o600, "superplane.db-shm": 0o600,
+	} {
+		fi, err := os.Stat(filepath.Join(dir, name))
+		if err != nil || fi.Mode().Perm() != want {
+			t.Fatalf("%s: %v %v, want mode %o", filepath.Join(dir, name), fi, err, want)
+		}
 	}
 
 	var out bytes.Buffer

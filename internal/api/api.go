@@ -149,7 +149,8 @@ type ListSecretsResponse struct {
 	Next string `json:"next,omitempty"`
 }
 
-// Me is SuperplaneMeUser. Role and OrganizationName are extensions.
+// Me is SuperplaneMeUser. Role, OrganizationName and TokenExpiresAt are
+// extensions.
 type Me struct {
 	ID               string     `json:"id"`
 	Email            string     `json:"email"`
@@ -158,6 +159,15 @@ type Me struct {
 	HasToken         bool       `json:"hasToken"`
 	OrganizationName string     `json:"organizationName,omitempty"`
 	Role             string     `json:"role,omitempty"`
+	// TokenExpiresAt is when the caller's token stops working; absent when
+	// it does not expire.
+	TokenExpiresAt *time.Time `json:"tokenExpiresAt,omitempty"`
+}
+
+// RegenerateTokenResponse is MeRegenerateTokenResponse: the caller's new
+// token, shown once. The token that asked no longer works.
+type RegenerateTokenResponse struct {
+	Token string `json:"token"`
 }
 
 // Empty is the body of delete responses.

@@ -3,6 +3,7 @@ package client
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 
 	"github.com/superplane/terraform-provider-superplane/internal/api"
@@ -49,4 +50,29 @@ func (c *Client) organizationID(ctx context.Context) (string, error) {
 		return "", errors.New("the server's /api/v1/me answer has no organizationId")
 	}
 	return me.OrganizationID, nil
+}
+
+// RegenerateToken replaces this client's token with a new one
+// (POST /api/v1/me/token) and returns it; the token this client holds stops
+// working at once, so the caller makes a new client with the answer. It is
+// sent once, never retried: a retry after a lost answer would carry the old,
+// already revoked token, and the new one would be lost with the answer.
+func (c *Client) RegenerateToken(ctx context.Context) (string, error) {
+	const op = "regenerate API token"
+	r := request{op: op, method: http.MethodPost, path: "/api/v1/me/token"}
+	resp, err := c.attempt(ctx, r, c.base.String()+r.path, nil)
+	if err != nil {
+		return "", fmt.Errorf("%s: %w (if the server received it, the old token no longer works)", op, unwrapURLError(err))
+	}
+	if resp.StatusCode < 200 || resp.StatusCode >= 300 {
+		return "", readAPIError(resp, op)
+	}
+	var out api.RegenerateTokenResponse
+	if err := decodeBody(resp, &out); err != nil {
+		return "", fmt.Errorf("%s: decoding response: %w", op, err)
+	}
+	if out.Token == "" {
+		return "", errors.New("the server's answer to " + op + " has no token")
+	}
+	return out.Token, nil
 }

@@ -194,9 +194,11 @@ func (b *backend) run(t *testing.T, args ...string) string {
 	return stdout.String()
 }
 
-// token creates an API token of role in org.
+// token creates an API token of role in org. The tests create their first
+// token before the first serve, on a database that does not exist yet:
+// hence --init.
 func (b *backend) token(t *testing.T, org, role string) string {
-	return strings.TrimSpace(b.run(t, "token", "create", "--org", org, "--role", role, "--user", role+"@"+org))
+	return strings.TrimSpace(b.run(t, "token", "create", "--init", "--org", org, "--role", role, "--user", role+"@"+org))
 }
 
 // baseEnv is the environment of every command: enough to run, nothing of

@@ -17,6 +17,7 @@ import (
 	"github.com/superplane/terraform-provider-superplane/internal/fake/semaphore"
 	"github.com/superplane/terraform-provider-superplane/internal/integration"
 	"github.com/superplane/terraform-provider-superplane/internal/server"
+	"github.com/superplane/terraform-provider-superplane/internal/store"
 	"github.com/superplane/terraform-provider-superplane/internal/webhook"
 )
 
@@ -48,6 +49,10 @@ type matrixRoute struct {
 	path   func(f matrixFixture) string
 	body   func(f matrixFixture, n int) string
 	scoped bool
+	// self routes act on the caller's own token, so every role may call
+	// them; each caller gets a token of its own for them, since a call may
+	// replace it.
+	self bool
 }
 
 func noBody(matrixFixture, int) string { return "" }
@@ -55,8 +60,9 @@ func noBody(matrixFixture, int) string { return "" }
 // matrixRoutes has one row per pattern of Server.Routes. A route added to
 // the server without a row here fails TestAuthorizationMatrix.
 var matrixRoutes = map[string]matrixRoute{
-	"GET /api/v1/me":       {path: func(matrixFixture) string { return "/api/v1/me" }},
-	"GET /api/v1/canvases": {path: func(matrixFixture) string { return "/api/v1/canvases" }},
+	"GET /api/v1/me":        {path: func(matrixFixture) string { return "/api/v1/me" }},
+	"POST /api/v1/me/token": {self: true, path: func(matrixFixture) string { return "/api/v1/me/token" }},
+	"GET /api/v1/canvases":  {path: func(matrixFixture) string { return "/api/v1/canvases" }},
 	"POST /api/v1/canvases": {
 		path: func(matrixFixture) string { return "/api/v1/canvases" },
 		body: func(_ matrixFixture, n int) string {
@@ -292,7 +298,8 @@ func snapshot(t *testing.T, e *env, paths []string) []byte {
 // TestAuthorizationMatrix calls every authenticated route of the server
 // (from Server.Routes, so a new route cannot be missed) as each kind of
 // caller, and asserts the exact answer: no token or an unknown token 401, a
-// viewer 403 on writes and 200 on reads, an owner of another organization 404
+// viewer 403 on writes and 200 on reads (and on the routes that act on the
+// caller's own token, which must then be refused), an owner of another organization 404
 // for anything of acme (never 403, which would confirm it exists), and an
 // admin of acme 200, which proves each call named a real object. None of the
 // refused calls may change anything acme's owner can read.
@@ -348,7 +355,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 					switch {
 					case who == "" || strings.HasPrefix(who, "spt_") || strings.HasPrefix(who, "Basic "):
 						status, code = http.StatusUnauthorized, api.CodeUnauthenticated
-					case who == "viewer" && method != http.MethodGet:
+					case who == "viewer" && method != http.MethodGet && !rt.self:
 						status, code = http.StatusForbidden, api.CodePermissionDenied
 					case who == "other" && rt.scoped:
 						status, code = http.StatusNotFound, api.CodeNotFound
@@ -367,9 +374,18 @@ func TestAuthorizationMatrix(t *testing.T) {
 						}
 					}
 					var r response
-					if strings.HasPrefix(who, "Basic ") {
+					switch {
+					case strings.HasPrefix(who, "Basic "):
 						r = matrixDo(t, e, method, path, body(f, i*10+j), who)
-					} else {
+					case rt.self && who != "" && !strings.HasPrefix(who, "spt_"):
+						own := matrixOwnToken(t, e, who)
+						r = matrixDo(t, e, method, path, body(f, i*10+j), "Bearer "+own)
+						if r.status == http.StatusOK && method != http.MethodGet {
+							if again := matrixDo(t, e, "GET", "/api/v1/me", "", "Bearer "+own); again.status != http.StatusUnauthorized {
+								t.Errorf("as %q: the replaced token still answers %d", matrixCaller(who), again.status)
+							}
+						}
+					default:
 						r = e.do(who, method, path, body(f, i*10+j))
 					}
 					if r.status != status || (code != 0 && r.err.Code != code) {
@@ -386,6 +402,33 @@ func TestAuthorizationMatrix(t *testing.T) {
 		}
 	})
 	t.Logf("%d routes x 6 callers = %d calls checked", len(routes), calls.Load())
+}
+
+// matrixOwnToken is a new token for the user and role of caller who, for
+// the self routes.
+func matrixOwnToken(t *testing.T, e *env, who string) string {
+	t.Helper()
+	ctx := context.Background()
+	orgName, role := "acme", who
+	if who == "other" {
+		orgName, role = "other", "owner"
+	}
+	org, err := e.store.EnsureOrganization(ctx, orgName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, err := e.store.EnsureUser(ctx, org.ID, who+"@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, hash, err := server.NewToken()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.store.CreateToken(ctx, store.Token{Hash: hash, UserID: u.ID, OrgID: org.ID, Role: role}); err != nil {
+		t.Fatal(err)
+	}
+	return tok
 }
 
 // matrixDo sends a request with a raw Authorization header value.

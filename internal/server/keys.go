@@ -197,3 +197,82 @@ func rotateSourceKeys(ctx context.Context, st store.Store, ks *KeySource, log *s
 	}
 	return rewrapped, errors.New("rotation of event source keys did not finish")
 }
+
+// KeyReport is what CheckKeys found: how many sealed records each key opened
+// and every record that did not open. It holds no plaintext.
+type KeyReport struct {
+	// Opened counts the records opened per key id (read from each blob).
+	Opened map[string]int
+	// Failed lists the records that did not open, in the order read.
+	Failed []KeyFailure
+}
+
+// KeyFailure is one sealed record the keyring could not open.
+type KeyFailure struct {
+	Kind  string // store.SealedSecret, store.SealedSourceKey, ...
+	ID    string
+	OrgID string
+	Name  string
+	KeyID string // from the blob's header, "" when the blob is malformed
+	// Reason is the keyring's error: lengths, versions and key ids, never
+	// key material or plaintext.
+	Reason string
+}
+
+// CheckKeys opens every sealed record of the database with ring, as reading
+// it would (with its associated data), and forgets the plaintext at once. It
+// reads the database in pages, so a large one does not fill memory.
+func CheckKeys(ctx context.Context, st store.SealedStore, ring *keyring.Keyring) (KeyReport, error) {
+	rep := KeyReport{Opened: map[string]int{}}
+	const page = 500
+	for _, kind := range []string{store.SealedSecret, store.SealedSourceKey} {
+		after := ""
+		for pass := 0; ; pass++ {
+			if pass > 10_000_000/page {
+				return rep, fmt.Errorf("checking %ss did not finish", kind)
+			}
+			blobs, err := st.ListSealed(ctx, kind, after, page)
+			if err != nil {
+				return rep, err
+			}
+			if len(blobs) == 0 {
+				break
+			}
+			for _, b := range blobs {
+				ad := secretAD(b.ID)
+				if b.Kind != store.SealedSecret {
+					ad = sourceKeyAD(b.ID)
+				}
+				keyID, _ := keyring.KeyID(b.Blob)
+				plain, err := ring.Open(b.Blob, ad)
+				clear(plain)
+				if err != nil {
+					rep.Failed = append(rep.Failed, KeyFailure{Kind: b.Kind, ID: b.ID, OrgID: b.OrgID, Name: b.Name, KeyID: keyID, Reason: err.Error()})
+					continue
+				}
+				rep.Opened[keyID]++
+			}
+			after = blobs[len(blobs)-1].ID
+		}
+	}
+	return rep, nil
+}
+
+// MissingKeys returns the key ids that sealed records of the database are
+// under, as the rows record them, which ring does not hold, with how many
+// records each. A server started with such a keyring could not read those
+// secrets: it refuses to start instead. It reads one small aggregate, not
+// the records.
+func MissingKeys(ctx context.Context, st store.SealedStore, ring *keyring.Keyring) (map[string]int, error) {
+	inUse, err := st.SealedKeyIDs(ctx)
+	if err != nil {
+		return nil, err
+	}
+	missing := map[string]int{}
+	for id, n := range inUse {
+		if !ring.Has(id) {
+			missing[id] = n
+		}
+	}
+	return missing, nil
+}

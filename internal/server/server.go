@@ -86,6 +86,7 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("GET /health", s.health)
 
 	s.handle("GET /api/v1/me", s.me)
+	s.handleSelf("POST /api/v1/me/token", s.regenerateToken)
 
 	s.handle("GET /api/v1/canvases", s.listCanvases)
 	s.handle("POST /api/v1/canvases", s.createCanvas)
@@ -143,7 +144,12 @@ type handlerFunc func(w http.ResponseWriter, r *http.Request, p store.Principal)
 // handle registers an authenticated route. Writes (anything but GET) need
 // the owner or admin role.
 func (s *Server) handle(pattern string, h handlerFunc) {
-	write := !strings.HasPrefix(pattern, "GET ")
+	s.register(pattern, h, !strings.HasPrefix(pattern, "GET "))
+}
+
+// register registers an authenticated route; when write, it needs the owner
+// or admin role.
+func (s *Server) register(pattern string, h handlerFunc, write bool) {
 	s.patterns = append(s.patterns, pattern)
 	s.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
 		p, err := s.authenticate(r)
@@ -184,22 +190,6 @@ func HashToken(token string) []byte {
 	return h[:]
 }
 
-func (s *Server) authenticate(r *http.Request) (store.Principal, error) {
-	h := r.Header.Get("Authorization")
-	scheme, token, ok := strings.Cut(h, " ")
-	if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "" {
-		return store.Principal{}, unauthenticated("missing bearer token")
-	}
-	p, err := s.store.FindPrincipal(r.Context(), HashToken(strings.TrimSpace(token)))
-	if err != nil {
-		if isNotFound(err) {
-			return store.Principal{}, unauthenticated("invalid token")
-		}
-		return store.Principal{}, err
-	}
-	return p, nil
-}
-
 func (s *Server) health(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
@@ -212,7 +202,7 @@ func (s *Server) health(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) me(w http.ResponseWriter, r *http.Request, p store.Principal) error {
 	created := p.User.CreatedAt
-	writeJSON(w, http.StatusOK, api.Me{
+	me := api.Me{
 		ID:               p.User.ID,
 		Email:            p.User.Email,
 		OrganizationID:   p.Organization.ID,
@@ -220,7 +210,11 @@ func (s *Server) me(w http.ResponseWriter, r *http.Request, p store.Principal) e
 		HasToken:         true,
 		OrganizationName: p.Organization.Name,
 		Role:             p.Role,
-	})
+	}
+	if exp := p.Token.ExpiresAt; !exp.IsZero() {
+		me.TokenExpiresAt = &exp
+	}
+	writeJSON(w, http.StatusOK, me)
 	return nil
 }
 

@@ -5,9 +5,111 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io/fs"
+	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 )
+
+// ErrFreshDatabase is Open's answer, with ExistingOnly, for a database that
+// does not exist yet or has no schema: a command pointed at the wrong place
+// says so instead of quietly creating an empty database there.
+var ErrFreshDatabase = errors.New("no database there yet")
+
+// OpenOption changes what Open does.
+type OpenOption func(*openOptions)
+
+type openOptions struct{ existingOnly bool }
+
+// ExistingOnly makes Open refuse (ErrFreshDatabase) a database that does
+// not exist yet (SQLite: no file, or an empty one) or whose schema has no
+// migrations applied, instead of creating it.
+func ExistingOnly() OpenOption { return func(o *openOptions) { o.existingOnly = true } }
+
+// sqliteExists is ExistingOnly's check before SQLite creates the file.
+func sqliteExists(databaseURL string) error {
+	_, path, _, err := sqliteTarget(databaseURL)
+	if err != nil {
+		return err
+	}
+	if path == "" {
+		return fmt.Errorf("%w: an in-memory database is always new", ErrFreshDatabase)
+	}
+	fi, err := os.Stat(path)
+	if errors.Is(err, fs.ErrNotExist) || (err == nil && fi.Size() == 0) {
+		return fmt.Errorf("%w: %s does not exist", ErrFreshDatabase, path)
+	}
+	if err != nil {
+		return fmt.Errorf("store: %w", err)
+	}
+	return nil
+}
+
+// requireMigrated is ExistingOnly's check that the schema was created.
+func (s *db) requireMigrated(ctx context.Context) error {
+	query := `SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'`
+	if s.d.numbered {
+		query = `SELECT COUNT(*) FROM pg_catalog.pg_tables WHERE tablename = 'schema_migrations' AND schemaname = current_schema()`
+	}
+	var n int
+	if err := s.sql.QueryRowContext(ctx, query).Scan(&n); err != nil {
+		return fmt.Errorf("store: look for the schema in %s: %w", s.d.name, err)
+	}
+	if n == 0 {
+		return fmt.Errorf("%w: the %s database has no SuperPlane schema", ErrFreshDatabase, s.d.name)
+	}
+	return nil
+}
+
+// createPrivateFile creates the SQLite file with mode 0600 unless it exists,
+// before SQLite would create it with 0644 (less the umask). An existing
+// file keeps its mode: the operator may have chosen it.
+func createPrivateFile(path string) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, fs.ErrExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("store: create database file: %w", err)
+	}
+	return f.Close()
+}
+
+// Describe names the database of a URL for people: the absolute path of a
+// SQLite file, or a PostgreSQL URL without its password (in the user info
+// or in the query). It never fails: what it cannot parse it does not show.
+func Describe(databaseURL string) string {
+	if isPostgresURL(databaseURL) {
+		u, err := url.Parse(databaseURL)
+		if err != nil {
+			return "PostgreSQL (URL not shown: it does not parse)"
+		}
+		if u.User != nil {
+			u.User = url.User(u.User.Username())
+		}
+		q := u.Query()
+		for k := range q {
+			if strings.Contains(strings.ToLower(k), "password") || strings.EqualFold(k, "sslkey") {
+				q.Del(k)
+			}
+		}
+		u.RawQuery = q.Encode()
+		return "PostgreSQL " + u.String()
+	}
+	_, path, _, err := sqliteTarget(databaseURL)
+	if err != nil {
+		return "SQLite (URL not shown: it does not parse)"
+	}
+	if path == "" {
+		return "SQLite in memory"
+	}
+	if abs, err := filepath.Abs(path); err == nil {
+		path = abs
+	}
+	return "SQLite " + path
+}
 
 // maxConns bounds each pool. Update functions run while their transaction
 // holds a connection, so they must not call the store themselves.
@@ -18,8 +120,13 @@ const maxConns = 32
 // A URL starting with postgres:// or postgresql:// selects PostgreSQL; any
 // other is a SQLite file: sqlite:///abs/path.db, sqlite://rel/path.db,
 // file:path.db?..., or a plain path. The SQLite file's directory is created
-// (0700) when missing.
-func Open(ctx context.Context, databaseURL string) (Store, error) {
+// (0700) when missing, and the file (0600): SQLite gives its -wal and -shm
+// files the database file's mode.
+func Open(ctx context.Context, databaseURL string, opts ...OpenOption) (Store, error) {
+	var o openOptions
+	for _, opt := range opts {
+		opt(&o)
+	}
 	var (
 		d   dialect
 		dsn string
@@ -27,6 +134,11 @@ func Open(ctx context.Context, databaseURL string) (Store, error) {
 	if isPostgresURL(databaseURL) {
 		d, dsn = newPostgresDialect(), databaseURL
 	} else {
+		if o.existingOnly {
+			if err := sqliteExists(databaseURL); err != nil {
+				return nil, err
+			}
+		}
 		var err error
 		if dsn, err = sqliteDSN(databaseURL); err != nil {
 			return nil, err
@@ -50,6 +162,12 @@ func Open(ctx context.Context, databaseURL string) (Store, error) {
 	if err := retryBusy(ctx, func() error { return pool.PingContext(ctx) }); err != nil {
 		_ = pool.Close()
 		return nil, fmt.Errorf("store: connect to %s: %w", d.name, err)
+	}
+	if o.existingOnly {
+		if err := s.requireMigrated(ctx); err != nil {
+			_ = pool.Close()
+			return nil, err
+		}
 	}
 	if err := retryBusy(ctx, func() error { return s.migrate(ctx) }); err != nil {
 		_ = pool.Close()

@@ -194,45 +194,6 @@ func (s *db) EnsureUser(ctx context.Context, orgID, email string) (User, error) 
 	return u, nil
 }
 
-// CreateToken stores a token hash. ErrNotFound when the user is not in the
-// organization; ErrConflict when the hash is already stored.
-func (s *db) CreateToken(ctx context.Context, t Token) error {
-	user, okUser := canonicalID(t.UserID)
-	org, okOrg := canonicalID(t.OrgID)
-	if !okUser || !okOrg {
-		return NotFound("user %q not found in organization %q", t.UserID, t.OrgID)
-	}
-	_, err := s.sql.ExecContext(ctx, s.q(`INSERT INTO tokens (hash, user_id, org_id, role, created_at) VALUES (?, ?, ?, ?, ?)`),
-		t.Hash, user, org, t.Role, s.time(t.CreatedAt))
-	switch s.d.classify(err) {
-	case primaryKeyViolation, uniqueViolation:
-		return Conflict("token already exists")
-	case foreignKeyViolation:
-		return NotFound("user %q not found in organization %q", t.UserID, t.OrgID)
-	}
-	return wrap("create token", err)
-}
-
-// FindPrincipal returns who the token with this hash belongs to, or
-// ErrNotFound. The message never shows the hash.
-func (s *db) FindPrincipal(ctx context.Context, tokenHash []byte) (Principal, error) {
-	var p Principal
-	err := s.sql.QueryRowContext(ctx, s.q(`SELECT u.id, u.org_id, u.email, u.created_at, o.id, o.name, o.created_at, t.role
-		FROM tokens t
-		JOIN users u ON u.id = t.user_id AND u.org_id = t.org_id
-		JOIN organizations o ON o.id = t.org_id
-		WHERE t.hash = ?`), tokenHash).
-		Scan(&p.User.ID, &p.User.OrgID, &p.User.Email, timeColumn{&p.User.CreatedAt},
-			&p.Organization.ID, &p.Organization.Name, timeColumn{&p.Organization.CreatedAt}, &p.Role)
-	if errors.Is(err, sql.ErrNoRows) {
-		return Principal{}, NotFound("token not found")
-	}
-	if err != nil {
-		return Principal{}, wrap("find principal", err)
-	}
-	return p, nil
-}
-
 const canvasColumns = `id, org_id, name, description, created_by, created_at, updated_at`
 
 type rowScanner interface{ Scan(dest ...any) error }

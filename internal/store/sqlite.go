@@ -74,36 +74,21 @@ func classifySQLite(err error) violation {
 
 // sqliteDSN turns a database URL (sqlite:///abs.db, sqlite://rel.db,
 // file:..., or a plain path, each with optional ?params) into the driver's
-// DSN with the store's parameters, and creates the file's directory. The
-// caller's own parameters come after ours, so a _pragma of theirs wins.
+// DSN with the store's parameters, and creates the file's directory (0700)
+// and the file itself (0600, see createPrivateFile). The caller's own
+// parameters come after ours, so a _pragma of theirs wins.
 func sqliteDSN(databaseURL string) (string, error) {
-	name := databaseURL
-	switch {
-	case strings.HasPrefix(name, "sqlite://"):
-		name = strings.TrimPrefix(name, "sqlite://")
-	case strings.HasPrefix(name, "sqlite:"):
-		name = strings.TrimPrefix(name, "sqlite:")
+	name, path, query, err := sqliteTarget(databaseURL)
+	if err != nil {
+		return "", err
 	}
-	name, query, _ := strings.Cut(name, "?")
-	if name == "" {
-		return "", errors.New("store: the database URL names no SQLite file")
-	}
-	path := name
-	if strings.HasPrefix(name, "file:") {
-		u, err := url.Parse(name)
-		if err != nil {
-			return "", fmt.Errorf("store: parse SQLite URI: %w", err)
-		}
-		path = u.Path
-		if path == "" {
-			path = u.Opaque
-		}
-	}
-	inMemory := path == "" || path == ":memory:" || strings.Contains(query, "mode=memory")
-	if !inMemory {
+	if path != "" {
 		// 0700: the database holds token hashes and ciphertext.
 		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 			return "", fmt.Errorf("store: create database directory: %w", err)
+		}
+		if err := createPrivateFile(path); err != nil {
+			return "", err
 		}
 	}
 	dsn := name + "?" + sqliteParams
@@ -111,4 +96,35 @@ func sqliteDSN(databaseURL string) (string, error) {
 		dsn += "&" + query
 	}
 	return dsn, nil
+}
+
+// sqliteTarget splits a SQLite database URL into the driver's name for it,
+// the file's path ("" for an in-memory database) and the caller's query.
+func sqliteTarget(databaseURL string) (name, path, query string, err error) {
+	name = databaseURL
+	switch {
+	case strings.HasPrefix(name, "sqlite://"):
+		name = strings.TrimPrefix(name, "sqlite://")
+	case strings.HasPrefix(name, "sqlite:"):
+		name = strings.TrimPrefix(name, "sqlite:")
+	}
+	name, query, _ = strings.Cut(name, "?")
+	if name == "" {
+		return "", "", "", errors.New("store: the database URL names no SQLite file")
+	}
+	path = name
+	if strings.HasPrefix(name, "file:") {
+		u, err := url.Parse(name)
+		if err != nil {
+			return "", "", "", fmt.Errorf("store: parse SQLite URI: %w", err)
+		}
+		path = u.Path
+		if path == "" {
+			path = u.Opaque
+		}
+	}
+	if path == "" || path == ":memory:" || strings.Contains(query, "mode=memory") {
+		path = ""
+	}
+	return name, path, query, nil
 }

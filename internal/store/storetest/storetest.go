@@ -31,6 +31,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"EnsureOrganization", testEnsureOrganization},
 		{"EnsureUser", testEnsureUser},
 		{"Tokens", testTokens},
+		{"TokenManagement", testTokenManagement},
+		{"SealedRecords", testSealedRecords},
 		{"CreateCanvas", testCreateCanvas},
 		{"FindCanvas", testFindCanvas},
 		{"ListCanvases", testListCanvases},
@@ -249,7 +251,8 @@ func testTokens(t *testing.T, s store.Store) {
 	org := mustOrg(t, s, "acme")
 	user := mustUser(t, s, org.ID, "ada@example.com")
 	hash := bytes.Repeat([]byte{0xab}, 32)
-	if err := s.CreateToken(ctx, store.Token{Hash: hash, UserID: user.ID, OrgID: org.ID, Role: "admin", CreatedAt: now()}); err != nil {
+	created := now()
+	if err := s.CreateToken(ctx, store.Token{Hash: hash, UserID: user.ID, OrgID: org.ID, Role: "admin", CreatedAt: created}); err != nil {
 		t.Fatalf("CreateToken: %v", err)
 	}
 
@@ -257,7 +260,11 @@ func testTokens(t *testing.T, s store.Store) {
 	if err != nil {
 		t.Fatalf("FindPrincipal: %v", err)
 	}
-	equal(t, "principal", p, store.Principal{User: user, Organization: org, Role: "admin"})
+	if _, ok := uuid.Parse(p.Token.ID); ok != nil {
+		t.Fatalf("CreateToken gave the token no id: %q", p.Token.ID)
+	}
+	equal(t, "principal", p, store.Principal{User: user, Organization: org, Role: "admin",
+		Token: store.Token{ID: p.Token.ID, UserID: user.ID, OrgID: org.ID, Role: "admin", CreatedAt: created}})
 
 	_, err = s.FindPrincipal(ctx, bytes.Repeat([]byte{0xcd}, 32))
 	wantErr(t, err, store.ErrNotFound)

@@ -1,0 +1,176 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// TokenStore manages API tokens beyond creating them: the operator lists and
+// revokes them, a user replaces their own. No method returns a token's hash.
+type TokenStore interface {
+	// ListTokens returns the tokens of the organization named org (every
+	// organization's when org is empty), ordered by organization name,
+	// creation time and id. Expired tokens are listed too.
+	ListTokens(ctx context.Context, org string) ([]TokenInfo, error)
+	// RevokeToken deletes the token with this id, so that it authenticates
+	// nothing from the next request on. ErrNotFound when there is none.
+	RevokeToken(ctx context.Context, id string) error
+	// ReplaceToken deletes the token oldID and stores t in one transaction:
+	// either the old token keeps working or only the new one does.
+	// ErrNotFound when oldID is gone (revoked or replaced meanwhile).
+	ReplaceToken(ctx context.Context, oldID string, t Token) error
+	// TouchToken records at as the token's last use unless a later use is
+	// already recorded. A missing token is not an error.
+	TouchToken(ctx context.Context, id string, at time.Time) error
+}
+
+// TokenInfo is a token as the operator lists it: never its hash, but the
+// names of its organization and user.
+type TokenInfo struct {
+	Token
+	Organization string
+	UserEmail    string
+}
+
+// CreateToken stores a token hash, with a new id when t.ID is empty.
+// ErrNotFound when the user is not in the organization; ErrConflict when the
+// hash (or the id) is already stored.
+func (s *db) CreateToken(ctx context.Context, t Token) error {
+	return wrap("create token", s.insertToken(ctx, s.sql, t))
+}
+
+func (s *db) insertToken(ctx context.Context, q querier, t Token) error {
+	user, okUser := canonicalID(t.UserID)
+	org, okOrg := canonicalID(t.OrgID)
+	if !okUser || !okOrg {
+		return NotFound("user %q not found in organization %q", t.UserID, t.OrgID)
+	}
+	id := uuid.NewString()
+	if t.ID != "" {
+		var ok bool
+		if id, ok = canonicalID(t.ID); !ok {
+			return NotFound("token id %q is not a UUID", t.ID)
+		}
+	}
+	_, err := q.ExecContext(ctx, s.q(`INSERT INTO tokens (id, hash, user_id, org_id, role, created_at, expires_at, last_used_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
+		id, t.Hash, user, org, t.Role, s.time(t.CreatedAt), s.nullTime(t.ExpiresAt), s.nullTime(t.LastUsedAt))
+	switch s.d.classify(err) {
+	case primaryKeyViolation, uniqueViolation:
+		return Conflict("token already exists")
+	case foreignKeyViolation:
+		return NotFound("user %q not found in organization %q", t.UserID, t.OrgID)
+	}
+	return err
+}
+
+// FindPrincipal returns who the token with this hash belongs to, or
+// ErrNotFound. It reads the database on every call (nothing caches it), so a
+// revoked token fails on every replica at its next request. An expired token
+// is returned: the caller compares ExpiresAt with its clock. The message never
+// shows the hash.
+func (s *db) FindPrincipal(ctx context.Context, tokenHash []byte) (Principal, error) {
+	var p Principal
+	err := s.sql.QueryRowContext(ctx, s.q(`SELECT u.id, u.org_id, u.email, u.created_at, o.id, o.name, o.created_at, t.role,
+			t.id, t.created_at, t.expires_at, t.last_used_at
+		FROM tokens t
+		JOIN users u ON u.id = t.user_id AND u.org_id = t.org_id
+		JOIN organizations o ON o.id = t.org_id
+		WHERE t.hash = ?`), tokenHash).
+		Scan(&p.User.ID, &p.User.OrgID, &p.User.Email, timeColumn{&p.User.CreatedAt},
+			&p.Organization.ID, &p.Organization.Name, timeColumn{&p.Organization.CreatedAt}, &p.Role,
+			&p.Token.ID, timeColumn{&p.Token.CreatedAt}, nullTimeColumn{&p.Token.ExpiresAt}, nullTimeColumn{&p.Token.LastUsedAt})
+	if errors.Is(err, sql.ErrNoRows) {
+		return Principal{}, NotFound("token not found")
+	}
+	if err != nil {
+		return Principal{}, wrap("find principal", err)
+	}
+	p.Token.UserID, p.Token.OrgID, p.Token.Role = p.User.ID, p.Organization.ID, p.Role
+	return p, nil
+}
+
+// ListTokens returns the tokens of organization org, or of all when org is
+// empty, without their hashes.
+func (s *db) ListTokens(ctx context.Context, org string) ([]TokenInfo, error) {
+	query := `SELECT t.id, t.user_id, t.org_id, t.role, t.created_at, t.expires_at, t.last_used_at, o.name, u.email
+		FROM tokens t
+		JOIN users u ON u.id = t.user_id AND u.org_id = t.org_id
+		JOIN organizations o ON o.id = t.org_id`
+	var args []any
+	if org != "" {
+		query += ` WHERE o.name = ?`
+		args = append(args, org)
+	}
+	rows, err := s.sql.QueryContext(ctx, s.q(query+` ORDER BY o.name, t.created_at, t.id`), args...)
+	if err != nil {
+		return nil, wrap("list tokens", err)
+	}
+	defer rows.Close()
+	out := []TokenInfo{}
+	for rows.Next() {
+		var ti TokenInfo
+		if err := rows.Scan(&ti.ID, &ti.UserID, &ti.OrgID, &ti.Role, timeColumn{&ti.CreatedAt},
+			nullTimeColumn{&ti.ExpiresAt}, nullTimeColumn{&ti.LastUsedAt}, &ti.Organization, &ti.UserEmail); err != nil {
+			return nil, wrap("list tokens", err)
+		}
+		out = append(out, ti)
+	}
+	return out, wrap("list tokens", rows.Err())
+}
+
+// RevokeToken deletes the token with this id. ErrNotFound when missing.
+func (s *db) RevokeToken(ctx context.Context, id string) error {
+	canonical, ok := canonicalID(id)
+	if !ok {
+		return NotFound("token %q not found", id)
+	}
+	res, err := s.sql.ExecContext(ctx, s.q(`DELETE FROM tokens WHERE id = ?`), canonical)
+	if err != nil {
+		return wrap("revoke token", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return wrap("revoke token", err)
+	}
+	if n == 0 {
+		return NotFound("token %q not found", id)
+	}
+	return nil
+}
+
+// ReplaceToken deletes oldID and inserts t in one transaction.
+func (s *db) ReplaceToken(ctx context.Context, oldID string, t Token) error {
+	old, ok := canonicalID(oldID)
+	if !ok {
+		return NotFound("token %q not found", oldID)
+	}
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, s.q(`DELETE FROM tokens WHERE id = ?`), old)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n == 0 {
+			return NotFound("token %q not found", oldID)
+		}
+		return s.insertToken(ctx, tx, t)
+	})
+	return wrap("replace token", err)
+}
+
+// TouchToken records the token's last use; it never moves it backwards.
+func (s *db) TouchToken(ctx context.Context, id string, at time.Time) error {
+	canonical, ok := canonicalID(id)
+	if !ok {
+		return nil
+	}
+	_, err := s.sql.ExecContext(ctx, s.q(`UPDATE tokens SET last_used_at = ? WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?)`),
+		s.time(at), canonical, s.time(at))
+	return wrap("touch token", err)
+}
