@@ -63,12 +63,7 @@ type githubRun struct {
 // the workflow_dispatch run, created since the dispatch, whose display title
 // (or name) contains the execution id.
 func (r *Runner) runGitHub(ctx context.Context, req Request, progress Progress) Outcome {
-	vf := integration.Verifier{GitHubAPIURL: r.cfg.GitHubAPIURL, HTTPClient: r.apiClient}
-	if r.cfg.GitHubAPIURL == "" {
-		// The API host comes from the integration URL, which users
-		// choose: keep it off the server's own host and metadata services.
-		vf.HTTPClient = r.guardedAPIClient
-	}
+	vf := integration.Verifier{GitHubAPIURL: r.cfg.GitHubAPIURL, Client: r.apiClient}
 	client, owner, err := vf.GitHubClient(req.IntegrationURL, req.Token)
 	if err != nil {
 		return failed(api.ResultReasonError, Redact(err.Error(), []string{req.Token}))

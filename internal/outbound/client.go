@@ -95,6 +95,37 @@ func (c *Client) HTTPClient() *http.Client {
 	return &hc
 }
 
+// HTTPClientFor returns an *http.Client like HTTPClient that adds header:
+// value to its requests to the origin of base only. Libraries that add a
+// token to every request in their transport (go-github's WithAuthToken)
+// would add it after a redirect too, where the redirect check can no longer
+// strip it; this one never sends it to a host a redirect leads to.
+func (c *Client) HTTPClientFor(base *url.URL, header, value string) *http.Client {
+	hc := c.HTTPClient()
+	next := hc.Transport
+	if next == nil {
+		next = defaultClient.hc.Transport
+	}
+	hc.Transport = originCredential{next: next, origin: base, header: header, value: value}
+	return hc
+}
+
+// originCredential adds a header to the requests to one origin.
+type originCredential struct {
+	next          http.RoundTripper
+	origin        *url.URL
+	header, value string
+}
+
+func (o originCredential) RoundTrip(req *http.Request) (*http.Response, error) {
+	if !sameOrigin(req.URL, o.origin) {
+		return o.next.RoundTrip(req)
+	}
+	out := req.Clone(req.Context())
+	out.Header.Set(o.header, o.value)
+	return o.next.RoundTrip(out)
+}
+
 func (c *Client) client() *http.Client {
 	if c == nil || c.hc == nil {
 		return defaultClient.hc

@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -195,5 +196,35 @@ func TestUnconfiguredClientIsGuarded(t *testing.T) {
 	}
 	if n := e.ln.accepts.Load(); n != 0 {
 		t.Errorf("the endpoint accepted %d connections, want none", n)
+	}
+}
+
+// TestHTTPClientForSendsTheCredentialToItsOriginOnly checks the client for
+// libraries that add a token in their transport: the token reaches the
+// origin it is for, and not the host that origin redirects to.
+func TestHTTPClientForSendsTheCredentialToItsOriginOnly(t *testing.T) {
+	other := newEndpoint(t, "127.0.0.1:0", nil)
+	first := newEndpoint(t, "127.0.0.1:0", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, other.url+"/x", http.StatusFound)
+	})
+	base, err := url.Parse(first.url + "/api/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	hc := New(Config{AllowedNetworks: loopback}).HTTPClientFor(base, "Authorization", "Bearer s3cr3t")
+	req, err := http.NewRequestWithContext(context.Background(), http.MethodGet, first.url+"/api/user", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := hc.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = resp.Body.Close()
+	if h := first.got(); len(h) != 1 || h[0].Get("Authorization") != "Bearer s3cr3t" {
+		t.Errorf("the API's origin got %v, want the credential", h)
+	}
+	if h := other.got(); len(h) != 1 || h[0].Get("Authorization") != "" {
+		t.Errorf("the other host got %v, want one request without the credential", h)
 	}
 }
