@@ -125,8 +125,7 @@ func TestRedirectToAnotherHostDropsCredentialsAndCustomHeaders(t *testing.T) {
 }
 
 func TestRedirectOnTheSameHostKeepsHeaders(t *testing.T) {
-	var e *endpoint
-	e = newEndpoint(t, "127.0.0.1:0", func(w http.ResponseWriter, r *http.Request) {
+	e := newEndpoint(t, "127.0.0.1:0", func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/start" {
 			http.Redirect(w, r, "/end", http.StatusFound)
 		}
