@@ -14,6 +14,7 @@ import (
 
 	"github.com/superplane/terraform-provider-superplane/internal/api"
 	"github.com/superplane/terraform-provider-superplane/internal/integration"
+	"github.com/superplane/terraform-provider-superplane/internal/outbound"
 )
 
 // ExecutionIDInput is the workflow_dispatch input that carries the
@@ -327,6 +328,10 @@ func isStatus(err error, status int) bool {
 // transient reports whether a failed GitHub call may succeed if tried
 // again: the network or GitHub's side failed, or a rate limit.
 func transient(err error) bool {
+	if _, denied := outbound.Denied(err); denied {
+		// Only the operator can change that (SUPERPLANE_ALLOWED_NETWORKS).
+		return false
+	}
 	var er *github.ErrorResponse
 	if errors.As(err, &er) && er.Response != nil {
 		return er.Response.StatusCode >= 500
