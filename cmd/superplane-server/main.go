@@ -12,7 +12,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/netip"
 	"net/url"
 	"os"
 	"os/signal"
@@ -26,6 +25,7 @@ import (
 	"github.com/superplane/terraform-provider-superplane/internal/executor"
 	"github.com/superplane/terraform-provider-superplane/internal/integration"
 	"github.com/superplane/terraform-provider-superplane/internal/keyring"
+	"github.com/superplane/terraform-provider-superplane/internal/outbound"
 	"github.com/superplane/terraform-provider-superplane/internal/server"
 	"github.com/superplane/terraform-provider-superplane/internal/store"
 )
@@ -45,6 +45,7 @@ func main() {
 const usage = `usage:
   superplane-server serve [--listen ADDR] [--base-url URL] [--data-dir DIR] [--database-url URL] [--encryption-keys-file FILE]
                           [--key-grace-period 1h] [--webhook-body-limit BYTES] [--reconcile-interval 5m]
+                          [--allowed-networks CIDR,...]
   superplane-server token create --org NAME --role owner|admin|viewer [--user EMAIL] [--ttl 720h] [--init] [--data-dir DIR] [--database-url URL]
   superplane-server token list [--org NAME] [--data-dir DIR] [--database-url URL]
   superplane-server token revoke ID [--data-dir DIR] [--database-url URL]
@@ -59,8 +60,8 @@ is active) or SUPERPLANE_ENCRYPTION_KEYS_FILE. SUPERPLANE_GITHUB_API_URL (GitHub
 test double) and SUPERPLANE_SEMAPHORE_API_URL override where integrations are verified.
 serve also reads SUPERPLANE_BASE_URL, SUPERPLANE_KEY_GRACE_PERIOD (1h),
 SUPERPLANE_WEBHOOK_BODY_LIMIT (5 MiB), SUPERPLANE_RECONCILE_INTERVAL (5m),
-SUPERPLANE_HTTP_EXECUTOR_ALLOW (CIDRs), SUPERPLANE_POLL_INTERVAL (5s) and
-SUPERPLANE_EXECUTION_LEASE (30s).
+SUPERPLANE_ALLOWED_NETWORKS (CIDRs the server may call although they are blocked: loopback,
+private, link-local...), SUPERPLANE_POLL_INTERVAL (5s) and SUPERPLANE_EXECUTION_LEASE (30s).
 `
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
@@ -96,10 +97,14 @@ type config struct {
 	keyGrace          time.Duration
 	webhookBodyLimit  int64
 	reconcileInterval time.Duration
-	httpAllow         string
+	allowedNetworks   string
 	pollInterval      time.Duration
 	engineLease       time.Duration
 }
+
+// removedAllowSetting is the http executor's former allow-list, replaced by
+// outbound.Setting.
+const removedAllowSetting = "SUPERPLANE_HTTP_EXECUTOR_ALLOW"
 
 // serverOptions turns the serve settings into server options. The base URL
 // defaults to the listen address, which only local senders can reach.
@@ -114,20 +119,21 @@ func (c *config) serverOptions(listenAddr string, getenv func(string) string) ([
 	if c.keyGrace < 0 || c.webhookBodyLimit <= 0 || c.reconcileInterval <= 0 {
 		return nil, errors.New("--key-grace-period must be >= 0, --webhook-body-limit and --reconcile-interval > 0")
 	}
-	var allow []netip.Prefix
-	for _, cidr := range strings.FieldsFunc(c.httpAllow, func(r rune) bool { return r == ',' || r == ' ' }) {
-		p, err := netip.ParsePrefix(cidr)
-		if err != nil {
-			return nil, fmt.Errorf("--http-executor-allow: %q is not a CIDR prefix (like 127.0.0.0/8)", cidr)
-		}
-		allow = append(allow, p)
+	if getenv(removedAllowSetting) != "" {
+		// It allowed less than its successor (the http executor only):
+		// starting without it would silently change what is reachable.
+		return nil, fmt.Errorf("%s was replaced by %s, which applies to every outbound call (integrations, webhooks, executors): rename it", removedAllowSetting, outbound.Setting)
+	}
+	allow, err := outbound.ParseAllowedNetworks(c.allowedNetworks)
+	if err != nil {
+		return nil, fmt.Errorf("--allowed-networks (%s): %w", outbound.Setting, err)
 	}
 	return []server.Option{
 		server.WithExecutors(executor.Config{
 			GitHubAPIURL:    getenv("SUPERPLANE_GITHUB_API_URL"),
 			SemaphoreAPIURL: getenv("SUPERPLANE_SEMAPHORE_API_URL"),
 			PollInterval:    c.pollInterval,
-			AllowNetworks:   allow,
+			AllowedNetworks: allow,
 		}),
 		server.WithBaseURL(base),
 		server.WithKeyGrace(c.keyGrace),
@@ -135,6 +141,7 @@ func (c *config) serverOptions(listenAddr string, getenv func(string) string) ([
 		server.WithTools(&integration.Verifier{
 			GitHubAPIURL:    getenv("SUPERPLANE_GITHUB_API_URL"),
 			SemaphoreAPIURL: getenv("SUPERPLANE_SEMAPHORE_API_URL"),
+			Client:          outbound.New(outbound.Config{AllowedNetworks: allow, Timeout: 15 * time.Second}),
 		}),
 	}, nil
 }
@@ -151,7 +158,7 @@ func (c *config) bind(fs *flag.FlagSet, getenv func(string) string, withListen b
 		fs.StringVar(&c.baseURL, "base-url", getenv("SUPERPLANE_BASE_URL"), "public URL of this server, the start of webhook URLs (default http://<listen address>)")
 		fs.DurationVar(&c.keyGrace, "key-grace-period", envDuration(getenv, "SUPERPLANE_KEY_GRACE_PERIOD", time.Hour), "how long an event source's previous key still verifies after reset-key")
 		fs.Int64Var(&c.webhookBodyLimit, "webhook-body-limit", envInt(getenv, "SUPERPLANE_WEBHOOK_BODY_LIMIT", 5<<20), "largest webhook delivery accepted, in bytes")
-		fs.StringVar(&c.httpAllow, "http-executor-allow", getenv("SUPERPLANE_HTTP_EXECUTOR_ALLOW"), "CIDR prefixes the http executor may call although they are refused by default (loopback, link-local, metadata), comma separated")
+		fs.StringVar(&c.allowedNetworks, "allowed-networks", getenv(outbound.Setting), "CIDR prefixes, comma separated, that integrations, webhook provisioning and executors may reach although they are blocked by default (loopback, private, CGNAT, link-local, metadata...); default none")
 		fs.DurationVar(&c.pollInterval, "poll-interval", envDuration(getenv, "SUPERPLANE_POLL_INTERVAL", 5*time.Second), "how often running executions are polled")
 		fs.DurationVar(&c.engineLease, "execution-lease", envDuration(getenv, "SUPERPLANE_EXECUTION_LEASE", 30*time.Second), "how long a running execution stays with this server without renewal; after a crash another start resumes it")
 		fs.DurationVar(&c.reconcileInterval, "reconcile-interval", envDuration(getenv, "SUPERPLANE_RECONCILE_INTERVAL", 5*time.Minute), "how often provisioned webhooks are checked and repaired")

@@ -147,6 +147,10 @@ func TestCommandErrors(t *testing.T) {
 		{[]string{"token", "create", "--org", "acme", "--role", "god"}, nil, "--role"},
 		{[]string{"serve", "--database-url", "postgres://u@127.0.0.1:1/db"}, nil, "SUPERPLANE_ENCRYPTION_KEYS"},
 		{[]string{"serve", "--listen", "127.0.0.1:0"}, map[string]string{"SUPERPLANE_ENCRYPTION_KEYS": "k1:short", "SUPERPLANE_DATA_DIR": dir}, "SUPERPLANE_ENCRYPTION_KEYS"},
+		{[]string{"serve", "--listen", "127.0.0.1:0", "--allowed-networks", "127.0.0.1"}, nil, `--allowed-networks (SUPERPLANE_ALLOWED_NETWORKS): "127.0.0.1" is not a CIDR prefix`},
+		{[]string{"serve", "--listen", "127.0.0.1:0"}, map[string]string{"SUPERPLANE_DATA_DIR": dir, "SUPERPLANE_ALLOWED_NETWORKS": "10.0.0.0/8,loopback"}, `"loopback" is not a CIDR prefix`},
+		// The former, narrower setting stops serve instead of being ignored.
+		{[]string{"serve", "--listen", "127.0.0.1:0"}, map[string]string{"SUPERPLANE_DATA_DIR": dir, "SUPERPLANE_HTTP_EXECUTOR_ALLOW": "127.0.0.0/8"}, "SUPERPLANE_HTTP_EXECUTOR_ALLOW was replaced by SUPERPLANE_ALLOWED_NETWORKS"},
 	}
 	for i, tc := range cases {
 		t.Run(fmt.Sprint(i), func(t *testing.T) {

@@ -14,11 +14,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"net/netip"
 	"time"
 
 	"github.com/superplane/terraform-provider-superplane/internal/api"
+	"github.com/superplane/terraform-provider-superplane/internal/outbound"
 )
 
 // Resource is what an executor started on a tool: a workflow run, a
@@ -90,13 +90,6 @@ type Progress func(ctx context.Context, resources []Resource) (cancel bool)
 // Config configures a Runner. The zero value talks to the real GitHub and
 // Semaphore with the defaults below.
 type Config struct {
-	// HTTPClient calls the configured GitHubAPIURL and SemaphoreAPIURL
-	// (with a 30s timeout when it has none), and gives the base transport
-	// settings (TLS roots, timeouts) of every other request: the network
-	// guard is applied on top of a copy of its transport when that is an
-	// *http.Transport, else of http.DefaultTransport's. nil means
-	// http.DefaultTransport's settings.
-	HTTPClient *http.Client
 	// GitHubAPIURL is the GitHub REST API base; "" means api.github.com, or
 	// the API of the GitHub Enterprise host of the integration URL.
 	GitHubAPIURL string
@@ -108,10 +101,12 @@ type Config struct {
 	PollInterval time.Duration
 	// Timeout bounds a whole execution; default 1h.
 	Timeout time.Duration
-	// AllowNetworks are destinations the http executor may reach although
-	// the guard refuses them by default (loopback, link-local, metadata
-	// addresses).
-	AllowNetworks []netip.Prefix
+	// AllowedNetworks are destinations every executor (http, github,
+	// semaphore) may reach although the outbound guard blocks them by
+	// default (loopback, private, link-local, metadata addresses...): the
+	// value of SUPERPLANE_ALLOWED_NETWORKS. The configured API URLs are
+	// guarded too: a fake on loopback needs 127.0.0.0/8 here.
+	AllowedNetworks []netip.Prefix
 }
 
 // Defaults of Config.
@@ -126,11 +121,10 @@ const apiTimeout = 30 * time.Second
 // Runner runs executions. It is safe for concurrent use.
 type Runner struct {
 	cfg Config
-	// hookClient makes the http executor's requests, through the guard.
-	hookClient *http.Client
-	// apiClient calls the configured GitHub and Semaphore API URLs;
-	// guardedAPIClient calls APIs found from integration URLs.
-	apiClient, guardedAPIClient *http.Client
+	// hookClient makes the http executor's requests, bounded by the spec's
+	// timeoutSeconds; apiClient calls GitHub and Semaphore. Both go through
+	// the outbound guard, whatever the URL's origin.
+	hookClient, apiClient *outbound.Client
 	// runLookupWindow bounds the wait for a dispatched GitHub run to show
 	// up (tests shorten it).
 	runLookupWindow time.Duration
@@ -144,22 +138,14 @@ func NewRunner(cfg Config) *Runner {
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = DefaultTimeout
 	}
-	apiClient := &http.Client{Timeout: apiTimeout}
-	if cfg.HTTPClient != nil {
-		c := *cfg.HTTPClient
-		if c.Timeout == 0 {
-			c.Timeout = apiTimeout
-		}
-		apiClient = &c
-	}
-	guardedAPI := guardedClient(cfg.HTTPClient, cfg.AllowNetworks)
-	guardedAPI.Timeout = apiTimeout
+	apiClient := outbound.New(outbound.Config{AllowedNetworks: cfg.AllowedNetworks, Timeout: apiTimeout})
 	return &Runner{
-		cfg:              cfg,
-		hookClient:       guardedClient(cfg.HTTPClient, cfg.AllowNetworks),
-		apiClient:        apiClient,
-		guardedAPIClient: guardedAPI,
-		runLookupWindow:  defaultRunLookupWindow,
+		cfg: cfg,
+		// The context of each request applies the spec's timeoutSeconds;
+		// the client's own bound is the largest one a spec may ask.
+		hookClient:      apiClient.WithTimeout(maxHTTPTimeoutSeconds*time.Second + time.Minute),
+		apiClient:       apiClient,
+		runLookupWindow: defaultRunLookupWindow,
 	}
 }
 

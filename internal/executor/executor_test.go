@@ -19,7 +19,8 @@ import (
 // testPoll is the poll interval of the tests.
 const testPoll = 20 * time.Millisecond
 
-// loopback lets the http executor reach the tests' receivers.
+// loopback lets the executors reach the tests' receivers and fakes, as
+// SUPERPLANE_ALLOWED_NETWORKS does for a server.
 var loopback = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")}
 
 // recorder is a Progress that records what it was given and asks for a
@@ -138,7 +139,7 @@ func TestPanicCostsOneExecution(t *testing.T) {
 		}
 	}))
 	defer srv.Close()
-	r := executor.NewRunner(executor.Config{PollInterval: testPoll, AllowNetworks: loopback})
+	r := executor.NewRunner(executor.Config{PollInterval: testPoll, AllowedNetworks: loopback})
 	out := run(t, r, executor.Request{ExecutionID: "e1", Type: "http", Spec: map[string]any{"url": srv.URL}},
 		func(context.Context, []executor.Resource) bool { panic("bug") })
 	wantOutcome(t, out, api.ResultFailed, api.ResultReasonError, "internal error in the http executor")

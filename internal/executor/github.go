@@ -14,6 +14,7 @@ import (
 
 	"github.com/superplane/terraform-provider-superplane/internal/api"
 	"github.com/superplane/terraform-provider-superplane/internal/integration"
+	"github.com/superplane/terraform-provider-superplane/internal/outbound"
 )
 
 // ExecutionIDInput is the workflow_dispatch input that carries the
@@ -63,12 +64,7 @@ type githubRun struct {
 // the workflow_dispatch run, created since the dispatch, whose display title
 // (or name) contains the execution id.
 func (r *Runner) runGitHub(ctx context.Context, req Request, progress Progress) Outcome {
-	vf := integration.Verifier{GitHubAPIURL: r.cfg.GitHubAPIURL, HTTPClient: r.apiClient}
-	if r.cfg.GitHubAPIURL == "" {
-		// The API host comes from the integration URL, which users
-		// choose: keep it off the server's own host and metadata services.
-		vf.HTTPClient = r.guardedAPIClient
-	}
+	vf := integration.Verifier{GitHubAPIURL: r.cfg.GitHubAPIURL, Client: r.apiClient}
 	client, owner, err := vf.GitHubClient(req.IntegrationURL, req.Token)
 	if err != nil {
 		return failed(api.ResultReasonError, Redact(err.Error(), []string{req.Token}))
@@ -332,6 +328,10 @@ func isStatus(err error, status int) bool {
 // transient reports whether a failed GitHub call may succeed if tried
 // again: the network or GitHub's side failed, or a rate limit.
 func transient(err error) bool {
+	if _, denied := outbound.Denied(err); denied {
+		// Only the operator can change that (SUPERPLANE_ALLOWED_NETWORKS).
+		return false
+	}
 	var er *github.ErrorResponse
 	if errors.As(err, &er) && er.Response != nil {
 		return er.Response.StatusCode >= 500

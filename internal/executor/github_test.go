@@ -31,6 +31,7 @@ func newGitHubFixture(t *testing.T, cfg executor.Config) githubFixture {
 	fake.AddRepo("acme", "app", "octocat")
 	fake.AddWorkflow("acme", "app", "deploy.yml", "success", 3)
 	cfg.GitHubAPIURL = fake.URL()
+	cfg.AllowedNetworks = loopback
 	if cfg.PollInterval == 0 {
 		cfg.PollInterval = testPoll
 	}
@@ -232,7 +233,7 @@ func TestGitHubRunNotFound(t *testing.T) {
 	})
 	srv := httptest.NewServer(mux)
 	defer srv.Close()
-	r := executor.NewRunner(executor.Config{GitHubAPIURL: srv.URL + "/", PollInterval: testPoll, Timeout: 300 * time.Millisecond})
+	r := executor.NewRunner(executor.Config{GitHubAPIURL: srv.URL + "/", PollInterval: testPoll, Timeout: 300 * time.Millisecond, AllowedNetworks: loopback})
 	out := run(t, r, githubRequest("exec-lost"), nil)
 	wantOutcome(t, out, api.ResultFailed, api.ResultReasonTimeout, "run-name: ${{ inputs.superplane_execution_id }}")
 }

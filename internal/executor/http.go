@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/superplane/terraform-provider-superplane/internal/api"
+	"github.com/superplane/terraform-provider-superplane/internal/outbound"
 )
 
 // defaultHTTPTimeout bounds an http executor request without
@@ -162,23 +163,24 @@ func (r *Runner) httpOutcome(ctx, reqCtx context.Context, hs httpSpec, res httpR
 		}
 		return out
 	}
-	if d, ok := deniedError(res.err); ok {
-		// The guard sees only the address; name the host it was for.
+	if d, ok := outbound.Denied(res.err); ok {
+		// The guard sees only the address; name the host it was for (the
+		// URL's path and query may hold secrets, its host does not).
 		var ue *url.Error
 		if errors.As(res.err, &ue) {
 			if u, err := url.Parse(ue.URL); err == nil && u.Host != "" {
-				return failed(api.ResultReasonError, fmt.Sprintf("HTTP request to %s refused: %s", printable(u.Host), d))
+				return failed(api.ResultReasonError, fmt.Sprintf("HTTP request to %s failed: %s", printable(u.Host), d))
 			}
 		}
-		return failed(api.ResultReasonError, "HTTP request refused: "+d.Error())
+		return failed(api.ResultReasonError, "HTTP request failed: "+d.Error())
 	}
 	switch {
 	case ctx.Err() != nil:
 		return r.ended(ctx, "the HTTP request was running")
 	case errors.Is(context.Cause(reqCtx), errHTTPTimeout):
 		return failed(api.ResultReasonTimeout, fmt.Sprintf("HTTP request timed out after %s", hs.timeout))
-	case errors.Is(res.err, errTooManyRedirects):
-		return failed(api.ResultReasonError, fmt.Sprintf("HTTP request failed: stopped after %d redirects", maxRedirects))
+	case outbound.IsTooManyRedirects(res.err):
+		return failed(api.ResultReasonError, fmt.Sprintf("HTTP request failed: stopped after %d redirects", outbound.MaxRedirects))
 	case res.status != 0:
 		return failed(api.ResultReasonError, fmt.Sprintf("HTTP %d: reading the response failed: %s", res.status, remoteText(res.err.Error())))
 	}

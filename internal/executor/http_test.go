@@ -55,7 +55,7 @@ func (rc *receiver) got() []received {
 func newHTTPRunner(allowLoopback bool) *executor.Runner {
 	cfg := executor.Config{PollInterval: testPoll}
 	if allowLoopback {
-		cfg.AllowNetworks = loopback
+		cfg.AllowedNetworks = loopback
 	}
 	return executor.NewRunner(cfg)
 }
@@ -156,7 +156,7 @@ func TestHTTPExecutionTimeout(t *testing.T) {
 		case <-time.After(5 * time.Second):
 		}
 	})
-	r := executor.NewRunner(executor.Config{PollInterval: testPoll, Timeout: 200 * time.Millisecond, AllowNetworks: loopback})
+	r := executor.NewRunner(executor.Config{PollInterval: testPoll, Timeout: 200 * time.Millisecond, AllowedNetworks: loopback})
 	out := run(t, r, httpRequest(map[string]any{"url": rc.srv.URL}), nil)
 	wantOutcome(t, out, api.ResultFailed, api.ResultReasonTimeout, "execution timed out")
 }
@@ -186,14 +186,14 @@ func TestHTTPCancel(t *testing.T) {
 func TestHTTPGuard(t *testing.T) {
 	t.Run("metadata address", func(t *testing.T) {
 		out := run(t, newHTTPRunner(true), httpRequest(map[string]any{"url": "http://169.254.169.254/latest/meta-data/"}), nil)
-		wantOutcome(t, out, api.ResultFailed, api.ResultReasonError, "169.254.169.254", "not allowed")
+		wantOutcome(t, out, api.ResultFailed, api.ResultReasonError, "169.254.169.254", "cloud metadata service addresses are blocked (allow with SUPERPLANE_ALLOWED_NETWORKS)")
 	})
 
 	t.Run("host name resolving to loopback", func(t *testing.T) {
 		rc := newReceiver(t, func(w http.ResponseWriter, _ *http.Request) {})
 		u, _ := url.Parse(rc.srv.URL)
 		out := run(t, newHTTPRunner(false), httpRequest(map[string]any{"url": "http://localhost:" + u.Port() + "/"}), nil)
-		wantOutcome(t, out, api.ResultFailed, api.ResultReasonError, "not allowed", "loopback")
+		wantOutcome(t, out, api.ResultFailed, api.ResultReasonError, "loopback addresses are blocked (allow with SUPERPLANE_ALLOWED_NETWORKS)", "localhost:")
 		if n := len(rc.got()); n != 0 {
 			t.Errorf("receiver got %d requests, want none", n)
 		}
@@ -202,7 +202,7 @@ func TestHTTPGuard(t *testing.T) {
 	t.Run("loopback IP", func(t *testing.T) {
 		rc := newReceiver(t, func(w http.ResponseWriter, _ *http.Request) {})
 		out := run(t, newHTTPRunner(false), httpRequest(map[string]any{"url": rc.srv.URL}), nil)
-		wantOutcome(t, out, api.ResultFailed, api.ResultReasonError, "not allowed")
+		wantOutcome(t, out, api.ResultFailed, api.ResultReasonError, "HTTP request to 127.0.0.1:", "refused: loopback addresses are blocked")
 		if n := len(rc.got()); n != 0 {
 			t.Errorf("receiver got %d requests, want none", n)
 		}
@@ -213,7 +213,7 @@ func TestHTTPGuard(t *testing.T) {
 			http.Redirect(w, r, "http://169.254.169.254/latest/meta-data/iam/", http.StatusFound)
 		})
 		out := run(t, newHTTPRunner(true), httpRequest(map[string]any{"url": rc.srv.URL}), nil)
-		wantOutcome(t, out, api.ResultFailed, api.ResultReasonError, "169.254.169.254", "not allowed")
+		wantOutcome(t, out, api.ResultFailed, api.ResultReasonError, "169.254.169.254", "cloud metadata service addresses are blocked (allow with SUPERPLANE_ALLOWED_NETWORKS)")
 		if n := len(rc.got()); n != 1 {
 			t.Errorf("receiver got %d requests, want 1", n)
 		}

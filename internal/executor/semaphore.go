@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/superplane/terraform-provider-superplane/internal/api"
+	"github.com/superplane/terraform-provider-superplane/internal/outbound"
 )
 
 // Semaphore pipeline states and results, compared without case.
@@ -26,7 +27,7 @@ const maxSemaphoreResponse = 1 << 20
 // semaphoreAPI calls the Semaphore API with "Authorization: Token <t>", as
 // Semaphore documents.
 type semaphoreAPI struct {
-	client *http.Client
+	client *outbound.Client
 	base   string
 	token  string
 }
@@ -36,6 +37,9 @@ type semaphoreAPI struct {
 type semaphoreError struct {
 	status  int
 	message string
+	// denied is set when the outbound guard refused the connection: no
+	// retry can help until the operator allows the network.
+	denied bool
 }
 
 func (e *semaphoreError) Error() string {
@@ -53,7 +57,7 @@ func (e *semaphoreError) Error() string {
 
 // transient reports whether trying again may help: Semaphore was
 // unreachable or failed on its side.
-func (e *semaphoreError) transient() bool { return e.status == 0 || e.status >= 500 }
+func (e *semaphoreError) transient() bool { return !e.denied && (e.status == 0 || e.status >= 500) }
 
 // do sends in (when not nil) as JSON and decodes a 2xx answer into out
 // (when not nil).
@@ -77,6 +81,9 @@ func (a semaphoreAPI) do(ctx context.Context, method, path string, in, out any) 
 		req.Header.Set("Content-Type", "application/json")
 	}
 	resp, err := a.client.Do(req)
+	if d, ok := outbound.Denied(err); ok {
+		return &semaphoreError{message: d.Error(), denied: true}
+	}
 	if err != nil {
 		msg := err.Error()
 		var ue *url.Error
@@ -134,8 +141,7 @@ func (r *Runner) runSemaphore(ctx context.Context, req Request, progress Progres
 	}
 	a := semaphoreAPI{client: r.apiClient, base: r.cfg.SemaphoreAPIURL, token: req.Token}
 	if a.base == "" {
-		// The host comes from the integration URL, which users choose.
-		a.client, a.base = r.guardedAPIClient, req.IntegrationURL
+		a.base = req.IntegrationURL
 	}
 	a.base = strings.TrimSuffix(a.base, "/")
 	s := &semaphoreRun{r: r, api: a, progress: progress, resources: append([]Resource(nil), req.Resources...)}

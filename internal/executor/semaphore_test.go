@@ -28,6 +28,7 @@ func newSemaphoreFixture(t *testing.T, cfg executor.Config) semaphoreFixture {
 	fake.AddProject("app")
 	fake.SetPipelineResult("PASSED", 3)
 	cfg.SemaphoreAPIURL = fake.URL()
+	cfg.AllowedNetworks = loopback
 	if cfg.PollInterval == 0 {
 		cfg.PollInterval = testPoll
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/google/go-github/v62/github"
 
 	"github.com/superplane/terraform-provider-superplane/internal/api"
+	"github.com/superplane/terraform-provider-superplane/internal/outbound"
 )
 
 // scopeRequirement is something SuperPlane does with a GitHub token, and the
@@ -77,6 +78,9 @@ func (v *Verifier) verifyGitHub(ctx context.Context, rawURL, token string) Resul
 	}
 }
 
+// defaultGitHubAPI is the API of github.com.
+const defaultGitHubAPI = "https://api.github.com/"
+
 // githubClient returns a go-github client authenticated with token for the
 // integration at rawURL, and the URL's owner.
 func (v *Verifier) githubClient(rawURL, token string) (*github.Client, string, error) {
@@ -84,21 +88,25 @@ func (v *Verifier) githubClient(rawURL, token string) (*github.Client, string, e
 	if err != nil {
 		return nil, "", err
 	}
-	client := github.NewClient(v.httpClient()).WithAuthToken(token)
-	client.UserAgent = "SuperPlane"
 	base := v.GitHubAPIURL
 	if base == "" {
 		base = enterpriseAPIBase
 	}
-	if base != "" {
-		// BaseURL rather than WithEnterpriseURLs, which would append
-		// /api/v3/ to a fake's URL.
-		u, err := url.Parse(strings.TrimSuffix(base, "/") + "/")
-		if err != nil {
-			return nil, "", errors.New("invalid GitHub API URL in the server configuration")
-		}
-		client.BaseURL = u
+	if base == "" {
+		base = defaultGitHubAPI
 	}
+	// BaseURL rather than WithEnterpriseURLs, which would append /api/v3/
+	// to a fake's URL.
+	u, err := url.Parse(strings.TrimSuffix(base, "/") + "/")
+	if err != nil {
+		return nil, "", errors.New("invalid GitHub API URL in the server configuration")
+	}
+	// The token goes to the API's origin only, not to a host GitHub (or
+	// whatever answers there) redirects to: WithAuthToken would add it to
+	// every hop.
+	client := github.NewClient(v.client().HTTPClientFor(u, "Authorization", "Bearer "+token))
+	client.UserAgent = "SuperPlane"
+	client.BaseURL = u
 	return client, owner, nil
 }
 
@@ -247,8 +255,8 @@ func githubReason(err error, owner string) string {
 		return fmt.Sprintf("GitHub: unexpected status %d: %s", status, msg)
 	}
 	var urlErr *url.Error
-	if errors.As(err, &urlErr) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
-		return "cannot reach GitHub: " + remoteText(err.Error())
+	if _, denied := outbound.Denied(err); denied || errors.As(err, &urlErr) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+		return unreachable("GitHub", err)
 	}
 	return "unexpected answer from GitHub: " + remoteText(err.Error())
 }

@@ -8,7 +8,6 @@ import (
 	"net/url"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 
 	fakegithub "github.com/superplane/terraform-provider-superplane/internal/fake/github"
@@ -26,7 +25,7 @@ func newGitHubFixture(t *testing.T) githubFixture {
 	t.Helper()
 	fake := fakegithub.New(t)
 	fake.AddOwner("acme", true)
-	return githubFixture{fake: fake, verifier: &integration.Verifier{GitHubAPIURL: fake.URL()}}
+	return githubFixture{fake: fake, verifier: &integration.Verifier{GitHubAPIURL: fake.URL(), Client: fakes}}
 }
 
 // verify runs the verifier and checks the promise every result keeps: the
@@ -200,7 +199,7 @@ func TestVerifyGitHub(t *testing.T) {
 	t.Run("unreachable", func(t *testing.T) {
 		closed := httptest.NewServer(http.NotFoundHandler())
 		closed.Close()
-		v := &integration.Verifier{GitHubAPIURL: closed.URL}
+		v := &integration.Verifier{GitHubAPIURL: closed.URL, Client: fakes}
 		res := v.Verify(context.Background(), "github", "https://github.com/acme", "ghp_classic")
 		wantFailure(t, res, "cannot reach GitHub")
 		if strings.Contains(res.Reason, "ghp_classic") {
@@ -215,7 +214,7 @@ func TestVerifyGitHub(t *testing.T) {
 			_, _ = fmt.Fprint(w, `{"message":"Resource not accessible by personal access token","documentation_url":"https://docs.github.com/rest","status":"403"}`)
 		}))
 		t.Cleanup(srv.Close)
-		v := &integration.Verifier{GitHubAPIURL: srv.URL}
+		v := &integration.Verifier{GitHubAPIURL: srv.URL, Client: fakes}
 		res := v.Verify(context.Background(), "github", "https://github.com/acme", "ghp_classic")
 		wantFailure(t, res, "GitHub: Resource not accessible by personal access token")
 	})
@@ -228,7 +227,7 @@ func TestVerifyGitHub(t *testing.T) {
 			_, _ = fmt.Fprintf(w, `{"message":"Bad credentials for %s (%s)"}`, tok, url.QueryEscape(tok))
 		}))
 		t.Cleanup(srv.Close)
-		v := &integration.Verifier{GitHubAPIURL: srv.URL}
+		v := &integration.Verifier{GitHubAPIURL: srv.URL, Client: fakes}
 		tok := "ghp_echo/me+please"
 		res := v.Verify(context.Background(), "github", "https://github.com/acme", tok)
 		wantFailure(t, res, "Bad credentials for *** (***)")
@@ -238,41 +237,16 @@ func TestVerifyGitHub(t *testing.T) {
 	})
 }
 
-// recordingTransport sends every request to target and records the URL the
-// client asked for.
-type recordingTransport struct {
-	target *url.URL
-	mu     sync.Mutex
-	urls   []string
-}
-
-func (rt *recordingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	rt.mu.Lock()
-	rt.urls = append(rt.urls, req.URL.String())
-	rt.mu.Unlock()
-	out := req.Clone(req.Context())
-	out.URL.Scheme, out.URL.Host = rt.target.Scheme, rt.target.Host
-	out.URL.Path = strings.TrimPrefix(out.URL.Path, "/api/v3")
-	out.Host = ""
-	return http.DefaultTransport.RoundTrip(out)
-}
-
+// TestVerifyGitHubEnterprise checks that without a configured API URL the
+// API base comes from the Enterprise URL.
 func TestVerifyGitHubEnterprise(t *testing.T) {
-	f := newGitHubFixture(t)
-	f.fake.AddToken("ghp_classic", "octocat", []string{"repo"})
-	f.fake.AddRepo("acme", "widgets", "octocat")
-	target, err := url.Parse(f.fake.URL())
+	var v integration.Verifier
+	client, owner, err := v.GitHubClient("https://ghe.example.com/acme", "ghp_classic")
 	if err != nil {
 		t.Fatal(err)
 	}
-	rt := &recordingTransport{target: target}
-	// No GitHubAPIURL: the API base must come from the Enterprise URL.
-	v := &integration.Verifier{HTTPClient: &http.Client{Transport: rt}}
-	wantOK(t, v.Verify(context.Background(), "github", "https://ghe.example.com/acme", "ghp_classic"))
-	rt.mu.Lock()
-	defer rt.mu.Unlock()
-	if len(rt.urls) == 0 || rt.urls[0] != "https://ghe.example.com/api/v3/user" {
-		t.Errorf("requested %v, want https://ghe.example.com/api/v3/user first", rt.urls)
+	if got := client.BaseURL.String(); got != "https://ghe.example.com/api/v3/" || owner != "acme" {
+		t.Errorf("base %s, owner %q; want https://ghe.example.com/api/v3/ and acme", got, owner)
 	}
 }
 

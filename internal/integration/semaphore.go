@@ -42,7 +42,7 @@ func (v *Verifier) verifySemaphore(ctx context.Context, rawURL, token string) Re
 	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	resp, err := client.Do(req)
 	if err != nil {
-		return fail("cannot reach Semaphore: " + remoteText(err.Error()))
+		return fail(unreachable("Semaphore", err))
 	}
 	defer func() { _ = resp.Body.Close() }()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxSemaphoreBody))

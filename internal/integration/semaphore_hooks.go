@@ -348,7 +348,7 @@ func (c *semaphoreClient) call(ctx context.Context, method, path string, in, out
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return 0, c.hookError("cannot reach Semaphore: " + remoteText(err.Error()))
+		return 0, c.hookError(unreachable("Semaphore", err))
 	}
 	defer func() { _ = resp.Body.Close() }()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxSemaphoreBody))

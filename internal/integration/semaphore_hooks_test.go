@@ -19,7 +19,7 @@ func newSemaphoreHookFixture(t *testing.T) (*fakesemaphore.Server, *integration.
 	fake := fakesemaphore.New(t)
 	fake.AddToken("sem-admin")
 	fake.AddProject("app")
-	return fake, &integration.Verifier{SemaphoreAPIURL: fake.URL()}
+	return fake, &integration.Verifier{SemaphoreAPIURL: fake.URL(), Client: fakes}
 }
 
 // wantOneSemaphoreHook checks that the organization holds exactly one
@@ -184,14 +184,14 @@ func TestEnsureSemaphoreHookFailures(t *testing.T) {
 
 	t.Run("Semaphore echoes the token", func(t *testing.T) {
 		ctx := t.Context()
-		v := &integration.Verifier{SemaphoreAPIURL: semaphoreStub(t, http.StatusUnauthorized, `{"message":"token $TOKEN revoked"}`)}
+		v := &integration.Verifier{SemaphoreAPIURL: semaphoreStub(t, http.StatusUnauthorized, `{"message":"token $TOKEN revoked"}`), Client: fakes}
 		_, err := v.EnsureSemaphoreHook(ctx, semaphoreURL, "sem-revoked", "app", want, "", false)
 		wantHookError(t, err, "sem-revoked", "organization acme): token *** revoked")
 	})
 
 	t.Run("refused by Semaphore", func(t *testing.T) {
 		ctx := t.Context()
-		v := &integration.Verifier{SemaphoreAPIURL: semaphoreStub(t, http.StatusForbidden, `{"message":"Permission denied"}`)}
+		v := &integration.Verifier{SemaphoreAPIURL: semaphoreStub(t, http.StatusForbidden, `{"message":"Permission denied"}`), Client: fakes}
 		err := v.DeleteSemaphoreHook(ctx, semaphoreURL, "sem-admin", "app", want.CallbackURL)
 		wantHookError(t, err, "sem-admin", "may not delete notification", "Permission denied")
 	})

@@ -19,7 +19,7 @@ const semaphoreURL = "https://acme.semaphoreci.com"
 // appears in the reason.
 func verifySemaphore(t *testing.T, apiURL, token string) integration.Result {
 	t.Helper()
-	v := &integration.Verifier{SemaphoreAPIURL: apiURL}
+	v := &integration.Verifier{SemaphoreAPIURL: apiURL, Client: fakes}
 	res := v.Verify(context.Background(), "semaphore", semaphoreURL, token)
 	if strings.Contains(res.Reason, token) {
 		t.Errorf("reason %q contains the token", res.Reason)
@@ -102,7 +102,7 @@ func TestVerifySemaphore(t *testing.T) {
 
 	t.Run("URL of the wrong shape", func(t *testing.T) {
 		fake := fakesemaphore.New(t)
-		v := &integration.Verifier{SemaphoreAPIURL: fake.URL()}
+		v := &integration.Verifier{SemaphoreAPIURL: fake.URL(), Client: fakes}
 		res := v.Verify(context.Background(), "semaphore", "https://Acme.semaphoreci.com", "sem-token")
 		wantFailure(t, res, "uppercase")
 		if got := fake.Requests(); len(got) != 0 {

@@ -13,6 +13,7 @@ import (
 	"unicode"
 
 	"github.com/superplane/terraform-provider-superplane/internal/api"
+	"github.com/superplane/terraform-provider-superplane/internal/outbound"
 )
 
 // Verifier verifies integration credentials against the tools' APIs. The
@@ -29,9 +30,11 @@ type Verifier struct {
 	// integration URL itself. Tests set it to a fake's URL (the server reads
 	// it from SUPERPLANE_SEMAPHORE_API_URL).
 	SemaphoreAPIURL string
-	// HTTPClient makes the requests; nil means a client with a 15 second
-	// timeout.
-	HTTPClient *http.Client
+	// Client makes the requests, through the outbound guard whatever the
+	// URL (the configured API URLs included): a fake on loopback needs a
+	// client that allows 127.0.0.0/8. nil means the guarded client with
+	// nothing allowed and a 15 second timeout.
+	Client *outbound.Client
 }
 
 // Result is the outcome of a verification.
@@ -51,7 +54,8 @@ const reasonOK = "ok"
 // maxRemoteText bounds the text quoted from a tool's response in a Reason.
 const maxRemoteText = 200
 
-var defaultHTTPClient = &http.Client{Timeout: 15 * time.Second}
+// defaultClient is the client of a Verifier without one.
+var defaultClient = outbound.New(outbound.Config{Timeout: 15 * time.Second})
 
 // Verify checks token against the integration of type typ at rawURL and
 // reports the outcome; it returns no error, since every failure is a
@@ -85,11 +89,26 @@ func (v *Verifier) Verify(ctx context.Context, typ, rawURL, token string) (res R
 	}
 }
 
-func (v *Verifier) httpClient() *http.Client {
-	if v.HTTPClient != nil {
-		return v.HTTPClient
+// client returns v.Client, or the default guarded client.
+func (v *Verifier) client() *outbound.Client {
+	if v.Client != nil {
+		return v.Client
 	}
-	return defaultHTTPClient
+	return defaultClient
+}
+
+// httpClient returns a guarded *http.Client of its own, so that a caller may
+// change its CheckRedirect.
+func (v *Verifier) httpClient() *http.Client { return v.client().HTTPClient() }
+
+// unreachable is the Reason of a request to tool that got no answer: the
+// guard's refusal as it is (it names the setting that allows the address),
+// else err's text made fit for a Reason.
+func unreachable(tool string, err error) string {
+	if d, ok := outbound.Denied(err); ok {
+		return "cannot reach " + tool + ": " + d.Error()
+	}
+	return "cannot reach " + tool + ": " + remoteText(err.Error())
 }
 
 func ok() Result { return Result{OK: true, Reason: reasonOK} }

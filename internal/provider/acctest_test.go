@@ -267,8 +267,10 @@ func startServer() (func(), error) {
 	srv.Env = append(filteredEnv("SUPERPLANE_"),
 		"SUPERPLANE_GITHUB_API_URL="+acc.github.URL(),
 		"SUPERPLANE_SEMAPHORE_API_URL="+acc.semaphore.URL(),
-		// Stage tests call receivers on loopback, and should not wait long.
-		"SUPERPLANE_HTTP_EXECUTOR_ALLOW=127.0.0.0/8",
+		// The fakes and the stage tests' receivers are on loopback, which
+		// the outbound guard lets through only when allowed. Stage tests
+		// should not wait long.
+		"SUPERPLANE_ALLOWED_NETWORKS=127.0.0.0/8",
 		"SUPERPLANE_POLL_INTERVAL=50ms")
 	if err := srv.Start(); err != nil {
 		_ = logFile.Close()

@@ -65,7 +65,7 @@ func (rc *stageReceiver) received() []stageCall {
 }
 
 // newStageReceiver starts a receiver on loopback, which the acceptance
-// server is allowed to call (SUPERPLANE_HTTP_EXECUTOR_ALLOW).
+// server is allowed to call (SUPERPLANE_ALLOWED_NETWORKS).
 func newStageReceiver(t *testing.T) (*stageReceiver, string) {
 	rc := &stageReceiver{}
 	srv := httptest.NewServer(rc)

@@ -233,11 +233,14 @@ func newKeySpec(t *testing.T) string {
 }
 
 // start runs `superplane-server serve` on a free loopback port and waits
-// until /health answers. extra is added to the environment.
+// until /health answers. extra is added to the environment. The server may
+// reach loopback, where the tests' fakes and receivers run, through
+// SUPERPLANE_ALLOWED_NETWORKS: the outbound guard stays on.
 func (b *backend) start(t *testing.T, extra ...string) *server {
 	t.Helper()
 	cmd := exec.Command(serverBinary(t), "serve", "--listen", "127.0.0.1:0")
-	cmd.Env = append(append(append(baseEnv(), b.env...), "SUPERPLANE_POLL_INTERVAL=100ms", "SUPERPLANE_EXECUTION_LEASE=2s"), extra...)
+	cmd.Env = append(append(append(baseEnv(), b.env...), "SUPERPLANE_POLL_INTERVAL=100ms", "SUPERPLANE_EXECUTION_LEASE=2s",
+		"SUPERPLANE_ALLOWED_NETWORKS=127.0.0.0/8"), extra...)
 	logFile, err := os.OpenFile(b.log, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
 		t.Fatal(err)

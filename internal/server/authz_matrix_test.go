@@ -15,7 +15,6 @@ import (
 	"github.com/superplane/terraform-provider-superplane/internal/api"
 	"github.com/superplane/terraform-provider-superplane/internal/fake/github"
 	"github.com/superplane/terraform-provider-superplane/internal/fake/semaphore"
-	"github.com/superplane/terraform-provider-superplane/internal/integration"
 	"github.com/superplane/terraform-provider-superplane/internal/server"
 	"github.com/superplane/terraform-provider-superplane/internal/store"
 	"github.com/superplane/terraform-provider-superplane/internal/webhook"
@@ -183,7 +182,7 @@ func newMatrixEnv(t *testing.T) *env {
 	gh.AddOwner("acme", true)
 	gh.AddToken(goodGitHubToken, "octocat", []string{"repo", "admin:repo_hook", "workflow"})
 	sem := semaphore.New(t)
-	e := newEnv(t, server.WithTools(&integration.Verifier{GitHubAPIURL: gh.URL(), SemaphoreAPIURL: sem.URL()}))
+	e := newEnv(t, server.WithTools(fakeTools(gh.URL(), sem.URL())))
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() {

@@ -16,7 +16,6 @@ import (
 
 	"github.com/superplane/terraform-provider-superplane/internal/api"
 	"github.com/superplane/terraform-provider-superplane/internal/fake/github"
-	"github.com/superplane/terraform-provider-superplane/internal/integration"
 	"github.com/superplane/terraform-provider-superplane/internal/keyring"
 	"github.com/superplane/terraform-provider-superplane/internal/server"
 	"github.com/superplane/terraform-provider-superplane/internal/webhook"
@@ -168,7 +167,7 @@ func githubSourceEnv(t *testing.T) (*env, *github.Server) {
 	gh.AddOwner("acme", true)
 	gh.AddToken(goodGitHubToken, "octocat", []string{"repo", "admin:repo_hook"})
 	gh.AddRepo("acme", "app", "octocat")
-	e := newEnv(t, server.WithTools(&integration.Verifier{GitHubAPIURL: gh.URL()}), server.WithBaseURL("https://sp.example.com"))
+	e := newEnv(t, server.WithTools(fakeTools(gh.URL(), "")), server.WithBaseURL("https://sp.example.com"))
 	createCanvas(t, e, "prod")
 	e.do("owner", "POST", "/api/v1/secrets", secretBody(api.DomainTypeOrganization, "", "gh", map[string]string{"token": goodGitHubToken})).decode(t, &api.SecretResponse{})
 	e.do("owner", "POST", "/api/v1/integrations", integrationBody(api.DomainTypeOrganization, "", "github", "github", "https://github.com/acme", "gh", "token")).decode(t, &api.IntegrationResponse{})

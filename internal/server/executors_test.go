@@ -10,7 +10,6 @@ import (
 	"github.com/superplane/terraform-provider-superplane/internal/executor"
 	"github.com/superplane/terraform-provider-superplane/internal/fake/github"
 	"github.com/superplane/terraform-provider-superplane/internal/fake/semaphore"
-	"github.com/superplane/terraform-provider-superplane/internal/integration"
 	"github.com/superplane/terraform-provider-superplane/internal/server"
 	"github.com/superplane/terraform-provider-superplane/internal/webhook"
 )
@@ -31,8 +30,8 @@ func TestToolExecutors(t *testing.T) {
 	sem.SetPipelineResult("FAILED", 2)
 
 	e := newEnv(t,
-		server.WithTools(&integration.Verifier{GitHubAPIURL: gh.URL(), SemaphoreAPIURL: sem.URL()}),
-		server.WithExecutors(executor.Config{GitHubAPIURL: gh.URL(), SemaphoreAPIURL: sem.URL(), PollInterval: 20 * time.Millisecond}))
+		server.WithTools(fakeTools(gh.URL(), sem.URL())),
+		server.WithExecutors(executor.Config{GitHubAPIURL: gh.URL(), SemaphoreAPIURL: sem.URL(), PollInterval: 20 * time.Millisecond, AllowedNetworks: fakesAllowed}))
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() {

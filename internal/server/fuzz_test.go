@@ -15,7 +15,6 @@ import (
 	"github.com/superplane/terraform-provider-superplane/internal/api"
 	"github.com/superplane/terraform-provider-superplane/internal/fake/github"
 	"github.com/superplane/terraform-provider-superplane/internal/fake/semaphore"
-	"github.com/superplane/terraform-provider-superplane/internal/integration"
 	"github.com/superplane/terraform-provider-superplane/internal/keyring"
 	"github.com/superplane/terraform-provider-superplane/internal/server"
 	"github.com/superplane/terraform-provider-superplane/internal/store"
@@ -88,7 +87,7 @@ func newFuzzEnv(f *testing.F) *fuzzEnv {
 	sem.AddToken(goodSemToken)
 	logs := &tailBuffer{}
 	srv := server.New(st, ks, slog.New(slog.NewJSONHandler(logs, nil)),
-		server.WithTools(&integration.Verifier{GitHubAPIURL: gh.URL(), SemaphoreAPIURL: sem.URL()}))
+		server.WithTools(fakeTools(gh.URL(), sem.URL())))
 	org, err := st.EnsureOrganization(ctx, "acme")
 	if err != nil {
 		f.Fatal(err)

@@ -7,7 +7,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
@@ -91,8 +90,8 @@ func (se *stageEnv) startEngine(t *testing.T) (stop func()) {
 func newStageEnvStopped(t *testing.T) *stageEnv {
 	t.Helper()
 	e := newEnv(t, server.WithExecutors(executor.Config{
-		PollInterval:  20 * time.Millisecond,
-		AllowNetworks: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")},
+		PollInterval:    20 * time.Millisecond,
+		AllowedNetworks: fakesAllowed,
 	}))
 	createCanvas(t, e, "prod")
 	e.do("owner", "POST", "/api/v1/secrets", secretBody(api.DomainTypeCanvas, "prod", "deploy", map[string]string{"token": deployToken})).decode(t, &api.SecretResponse{})
