@@ -300,7 +300,7 @@ func tokenCreate(ctx context.Context, args []string, stdout, stderr io.Writer, g
 		return err
 	}
 	if !validName(org) {
-		return errors.New("--org is required: 1-128 letters, digits, '-', '_' or '.'")
+		return errors.New("--org is required: 1-128 letters, digits, '-', '_' or '.', not a UUID")
 	}
 	switch role {
 	case api.RoleOwner, api.RoleAdmin, api.RoleViewer:
@@ -377,8 +377,10 @@ func keysRotate(ctx context.Context, args []string, stdout, stderr io.Writer, ge
 	return nil
 }
 
+// validName is the rule for every name (see api.IsUUID): an organization
+// name is never a UUID either.
 func validName(s string) bool {
-	return orgNamePattern.MatchString(s)
+	return orgNamePattern.MatchString(s) && !api.IsUUID(s)
 }
 
 var orgNamePattern = regexp.MustCompile(`^[A-Za-z0-9._-]{1,128}$`)

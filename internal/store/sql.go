@@ -60,19 +60,23 @@ func (s *db) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	return tx.Commit()
 }
 
-// canonicalID returns the canonical form of a UUID, or false when s is not
-// one. PostgreSQL's uuid columns refuse anything else with an error, so
-// lookups answer "not found" for a non-UUID before asking the database.
+// canonicalID returns s when it is a UUID in canonical form (lower case,
+// 36 characters), or false. Only that form is an id: another spelling of a
+// UUID (32 hex digits, upper case, braces, "urn:uuid:") is not, so that an
+// idOrName argument means exactly one thing. PostgreSQL's uuid columns
+// refuse a non-UUID with an error, so lookups answer "not found" for one
+// before asking the database.
 func canonicalID(s string) (string, bool) {
 	id, err := uuid.Parse(s)
-	if err != nil {
+	if err != nil || s != id.String() {
 		return "", false
 	}
-	return id.String(), true
+	return s, true
 }
 
-// lookup picks the column an idOrName argument matches: id for a UUID, name
-// otherwise.
+// lookup picks the column an idOrName argument matches: id for a canonical
+// UUID, name otherwise. Names are never UUIDs (the server refuses them), so
+// any other spelling of a UUID finds nothing rather than another object.
 func lookup(idOrName string) (column, value string) {
 	if id, ok := canonicalID(idOrName); ok {
 		return "id", id
