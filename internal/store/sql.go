@@ -584,30 +584,21 @@ func (s *db) UpdateSecret(ctx context.Context, orgID, domainType, domainID, idOr
 }
 
 // DeleteSecret deletes the secret. ErrNotFound when missing; ErrConflict
-// naming the integrations that still use it (checked in the same
-// transaction, with the foreign key as a backstop).
+// naming every stage and integration that still uses it. The users are
+// found in the same transaction as the delete, with the secret's row
+// locked, and the integrations' foreign key is a backstop.
 func (s *db) DeleteSecret(ctx context.Context, orgID, domainType, domainID, idOrName string) error {
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		sec, err := s.findSecret(ctx, tx, orgID, domainType, domainID, idOrName, true)
 		if err != nil {
 			return err
 		}
-		rows, err := tx.QueryContext(ctx, s.q(`SELECT name FROM integrations WHERE secret_id = ? ORDER BY name`), sec.ID)
+		users, err := s.secretUsers(ctx, tx, sec)
 		if err != nil {
 			return err
 		}
-		var users []string
-		for rows.Next() {
-			var name string
-			if err := rows.Scan(&name); err != nil {
-				rows.Close()
-				return err
-			}
-			users = append(users, fmt.Sprintf("%q", name))
-		}
-		rows.Close()
 		if len(users) > 0 {
-			return referrersError(sec.Name, users)
+			return inUseError("secret", sec.Name, users)
 		}
 		_, err = tx.ExecContext(ctx, s.q(`DELETE FROM secrets WHERE id = ?`), sec.ID)
 		if s.d.classify(err) == foreignKeyViolation {
@@ -616,6 +607,41 @@ func (s *db) DeleteSecret(ctx context.Context, orgID, domainType, domainID, idOr
 		return err
 	})
 	return wrap("delete secret", err)
+}
+
+// secretUsers names, for an error message, the stages and integrations that
+// use the secret: `stage "deploy" (canvas "prod")`, `integration "github"`
+// (an organization integration) or `integration "github" (canvas "prod")`.
+func (s *db) secretUsers(ctx context.Context, q querier, sec Secret) ([]string, error) {
+	var users []string
+	dom, ok := parseDomain(sec.OrgID, sec.DomainType, sec.DomainID)
+	if ok {
+		stages, err := s.stagesUsing(ctx, q, refSecret, dom, sec.Name)
+		if err != nil {
+			return nil, err
+		}
+		for _, u := range stages {
+			users = append(users, u.String())
+		}
+	}
+	rows, err := q.QueryContext(ctx, s.q(`SELECT i.name, COALESCE(c.name, '') FROM integrations i
+		LEFT JOIN canvases c ON c.id = i.canvas_id WHERE i.secret_id = ? ORDER BY c.name, i.name`), sec.ID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var name, canvas string
+		if err := rows.Scan(&name, &canvas); err != nil {
+			return nil, err
+		}
+		if canvas == "" {
+			users = append(users, fmt.Sprintf("integration %q", name))
+		} else {
+			users = append(users, fmt.Sprintf("integration %q (canvas %q)", name, canvas))
+		}
+	}
+	return users, rows.Err()
 }
 
 // SecretsNotUnderKey returns up to limit secrets of any organization whose
