@@ -186,3 +186,52 @@ func (s *db) StagesUsingSecret(ctx context.Context, sec Secret) ([]StageUse, err
 	uses, err := s.stagesUsing(ctx, s.sql, refSecret, dom, sec.Name)
 	return uses, wrap("list stages using a secret", err)
 }
+
+// checkStageRefs makes sure, in the transaction that writes a stage, that
+// every secret and integration its spec names still exists, and keeps them
+// from being deleted until the transaction ends. The server checked them
+// before, outside the transaction; without this a delete between that check
+// and the write would miss the new stage (it scans committed stages) and
+// leave it naming nothing. On PostgreSQL the rows are locked FOR SHARE: a
+// delete holding them FOR UPDATE makes this wait and then find them gone,
+// and a delete that comes second waits for this commit and then sees the
+// stage. SQLite runs one write transaction at a time.
+func (s *db) checkStageRefs(ctx context.Context, q querier, org, canvas string, spec []byte) error {
+	forShare := ""
+	if s.d.forUpdate != "" {
+		forShare = " FOR SHARE"
+	}
+	for _, kind := range []refKind{refSecret, refIntegration} {
+		for _, ref := range refsTo(spec, kind) {
+			var domains [][2]string
+			switch ref.DomainType {
+			case DomainCanvas:
+				domains = [][2]string{{DomainCanvas, canvas}}
+			case DomainOrganization:
+				domains = [][2]string{{DomainOrganization, org}}
+			default:
+				domains = [][2]string{{DomainCanvas, canvas}, {DomainOrganization, org}}
+			}
+			found := false
+			for _, d := range domains {
+				rows, err := q.QueryContext(ctx, s.q(`SELECT id FROM `+string(kind)+`
+					WHERE org_id = ? AND domain_type = ? AND domain_id = ? AND name = ?`+forShare), org, d[0], d[1], ref.Name)
+				if err != nil {
+					return err
+				}
+				found = rows.Next()
+				rows.Close()
+				if err := rows.Err(); err != nil {
+					return err
+				}
+				if found {
+					break
+				}
+			}
+			if !found {
+				return NotFound("%s %q not found", strings.TrimSuffix(string(kind), "s"), ref.Name)
+			}
+		}
+	}
+	return nil
+}

@@ -1,8 +1,10 @@
 package storetest
 
 import (
+	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/superplane/terraform-provider-superplane/internal/store"
@@ -143,5 +145,43 @@ func testLookupsTakeOnlyCanonicalIDs(t *testing.T, s store.Store) {
 	}
 	if _, err := s.FindStage(ctx, org.ID, c.ID, st.ID); err != nil {
 		t.Fatalf("FindStage by id: %v", err)
+	}
+}
+
+// testDeleteRacesStageWrite: a stage written while the secret or integration
+// it names is being deleted never outlives it. Either the delete sees the
+// stage and is refused, or the write finds the object gone; never both
+// succeed.
+func testDeleteRacesStageWrite(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	org := mustOrg(t, s, "acme")
+	c := mustCanvas(t, s, org.ID, "prod")
+	const rounds = 20
+	for i := range rounds {
+		sec := mustSecret(t, s, newSecret(org.ID, store.DomainOrganization, org.ID, fmt.Sprintf("s%d", i)))
+		in := mustIntegration(t, s, newIntegration(org.ID, store.DomainCanvas, c.ID, fmt.Sprintf("i%d", i), sec))
+		st := newStage(org.ID, c.ID, fmt.Sprintf("st%d", i))
+		st.Spec = []byte(fmt.Sprintf(`{"secrets":[{"name":"T","valueFrom":{"secret":{"name":%q,"key":"k"}}}],`+
+			`"executor":{"type":"github","integration":{"name":%q}}}`, sec.Name, in.Name))
+		var wg sync.WaitGroup
+		var createErr, deleteErr error
+		wg.Add(2)
+		go func() { defer wg.Done(); createErr = s.CreateStage(ctx, st) }()
+		go func() {
+			defer wg.Done()
+			// The integration first (it uses the secret), then the secret.
+			if deleteErr = s.DeleteIntegration(ctx, org.ID, store.DomainCanvas, c.ID, in.ID); deleteErr == nil {
+				deleteErr = s.DeleteSecret(ctx, org.ID, store.DomainOrganization, org.ID, sec.ID)
+			}
+		}()
+		wg.Wait()
+		switch {
+		case createErr == nil && deleteErr == nil:
+			t.Fatalf("round %d: the stage was created and what it names deleted", i)
+		case createErr != nil && !errors.Is(createErr, store.ErrNotFound):
+			t.Fatalf("round %d: CreateStage: %v", i, createErr)
+		case deleteErr != nil && !errors.Is(deleteErr, store.ErrConflict):
+			t.Fatalf("round %d: delete: %v", i, deleteErr)
+		}
 	}
 }

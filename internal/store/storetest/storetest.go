@@ -50,6 +50,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"DeleteEventSource", testDeleteEventSource},
 		{"DeleteIntegrationInUse", testDeleteIntegrationInUse},
 		{"DeleteInUseByStages", testDeleteInUseByStages},
+		{"DeleteRacesStageWrite", testDeleteRacesStageWrite},
 		{"LookupsTakeOnlyCanonicalIDs", testLookupsTakeOnlyCanonicalIDs},
 		{"DeleteCanvasWithEventSources", testDeleteCanvasWithEventSources},
 		{"InsertEvent", testInsertEvent},
