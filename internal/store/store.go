@@ -141,8 +141,9 @@ type Integration struct {
 
 // Store is the persistence interface of the control plane.
 //
-// Lookups by "idOrName" match the id when the argument is a UUID, the name
-// otherwise. Every lookup is scoped to an organization: an object of another
+// Lookups by "idOrName" match the id when the argument is a UUID in canonical
+// form (lower case, 36 characters), the name otherwise: another spelling of
+// a UUID is a name, and since no name is a UUID it finds nothing. Every lookup is scoped to an organization: an object of another
 // organization is ErrNotFound, never a different error, so existence does not
 // leak.
 type Store interface {
