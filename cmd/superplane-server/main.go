@@ -22,6 +22,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/superplane/terraform-provider-superplane/internal/api"
 	"github.com/superplane/terraform-provider-superplane/internal/executor"
 	"github.com/superplane/terraform-provider-superplane/internal/integration"
 	"github.com/superplane/terraform-provider-superplane/internal/keyring"
@@ -335,8 +336,10 @@ func keysRotate(ctx context.Context, args []string, stdout, stderr io.Writer, ge
 	return nil
 }
 
+// validName is the rule for every name (see api.IsUUID): an organization
+// name is never a UUID either.
 func validName(s string) bool {
-	return orgNamePattern.MatchString(s)
+	return orgNamePattern.MatchString(s) && !api.IsUUID(s)
 }
 
 var orgNamePattern = regexp.MustCompile(`^[A-Za-z0-9._-]{1,128}$`)

@@ -144,6 +144,8 @@ func TestCommandErrors(t *testing.T) {
 		{[]string{"launch"}, nil, "unknown command"},
 		{[]string{"token", "create", "--role", "owner"}, nil, "--org"},
 		{[]string{"token", "create", "--org", "a/b", "--role", "owner"}, nil, "--org"},
+		// Names are never UUIDs (api.IsUUID), organizations' included.
+		{[]string{"token", "create", "--org", "6ba7b8109dad11d180b400c04fd430c8", "--role", "owner"}, nil, "not a UUID"},
 		{[]string{"token", "create", "--org", "acme", "--role", "god"}, nil, "--role"},
 		{[]string{"serve", "--database-url", "postgres://u@127.0.0.1:1/db"}, nil, "SUPERPLANE_ENCRYPTION_KEYS"},
 		{[]string{"serve", "--listen", "127.0.0.1:0"}, map[string]string{"SUPERPLANE_ENCRYPTION_KEYS": "k1:short", "SUPERPLANE_DATA_DIR": dir}, "SUPERPLANE_ENCRYPTION_KEYS"},

@@ -51,7 +51,7 @@ func tokenCreate(ctx context.Context, args []string, stdout, stderr io.Writer, g
 		return err
 	}
 	if !validName(org) {
-		return errors.New("--org is required: 1-128 letters, digits, '-', '_' or '.'")
+		return errors.New("--org is required: 1-128 letters, digits, '-', '_' or '.', not a UUID")
 	}
 	switch role {
 	case api.RoleOwner, api.RoleAdmin, api.RoleViewer:

@@ -8,8 +8,6 @@ import (
 	"net/url"
 	"time"
 
-	"github.com/google/uuid"
-
 	"github.com/superplane/terraform-provider-superplane/internal/api"
 )
 
@@ -22,14 +20,9 @@ const nilUUID = "00000000-0000-0000-0000-000000000000"
 // retried create checks that the object it found is the one it made.
 const clockSkew = time.Minute
 
-// isUUID reports whether s is a UUID in the canonical 36-character form.
-func isUUID(s string) bool {
-	if len(s) != 36 {
-		return false
-	}
-	_, err := uuid.Parse(s)
-	return err == nil
-}
+// isUUID reports whether s is an id: a UUID in the canonical form, the only
+// one the server takes as an id (any other spelling is looked up as a name).
+func isUUID(s string) bool { return api.IsCanonicalID(s) }
 
 // ListCanvases returns the canvases of the token's organization.
 func (c *Client) ListCanvases(ctx context.Context) ([]api.Canvas, error) {

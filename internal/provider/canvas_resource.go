@@ -58,7 +58,7 @@ func (r *CanvasResource) Schema(_ context.Context, _ resource.SchemaRequest, res
 			},
 			"name": schema.StringAttribute{
 				MarkdownDescription: "Unique name of the canvas in the organization: 1 to 128 letters, digits, " +
-					"`.`, `_` or `-`. The API cannot rename a canvas, so changing it replaces the canvas.",
+					"`.`, `_` or `-`, and not a UUID. The API cannot rename a canvas, so changing it replaces the canvas.",
 				Required:      true,
 				Validators:    nameValidators(),
 				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},

@@ -180,7 +180,7 @@ func (r *EventSourceResource) Schema(_ context.Context, _ resource.SchemaRequest
 			},
 			"name": schema.StringAttribute{
 				MarkdownDescription: "Name of the source, unique in its canvas: 1 to 128 letters, digits, `.`, `_` " +
-					"or `-`. A rename is made in place and keeps the id, the key and the webhook URL.",
+					"or `-`, and not a UUID. A rename is made in place and keeps the id, the key and the webhook URL.",
 				Required:   true,
 				Validators: nameValidators(),
 			},

@@ -130,7 +130,7 @@ func (r *IntegrationResource) Schema(_ context.Context, _ resource.SchemaRequest
 			},
 			"name": schema.StringAttribute{
 				MarkdownDescription: "Name of the integration, unique in its organization or canvas: 1 to 128 " +
-					"letters, digits, `.`, `_` or `-`. A rename is made in place and keeps the id.",
+					"letters, digits, `.`, `_` or `-`, and not a UUID. A rename is made in place and keeps the id.",
 				Required:   true,
 				Validators: nameValidators(),
 			},

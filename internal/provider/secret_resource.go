@@ -85,7 +85,7 @@ func (r *SecretResource) Schema(_ context.Context, _ resource.SchemaRequest, res
 			},
 			"name": schema.StringAttribute{
 				MarkdownDescription: "Name of the secret, unique in its organization or canvas: 1 to 128 letters, " +
-					"digits, `.`, `_` or `-`. A rename is made in place and keeps the id and the values.",
+					"digits, `.`, `_` or `-`, and not a UUID. A rename is made in place and keeps the id and the values.",
 				Required:   true,
 				Validators: nameValidators(),
 			},

@@ -300,7 +300,7 @@ func (r *StageResource) Schema(_ context.Context, _ resource.SchemaRequest, resp
 			},
 			"name": schema.StringAttribute{
 				MarkdownDescription: "Name of the stage, unique in its canvas: 1 to 128 letters, digits, `.`, `_` or " +
-					"`-`. Other stages connect to it by this name. A rename is made in place and keeps the id, " +
+					"`-`, and not a UUID. Other stages connect to it by this name. A rename is made in place and keeps the id, " +
 					"the queue and the executions; stages that connect to it must change too, which Terraform " +
 					"orders when they reference `superplane_stage.<name>.name`.",
 				Required:   true,

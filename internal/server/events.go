@@ -117,7 +117,7 @@ func (s *Server) listEvents(w http.ResponseWriter, r *http.Request, p store.Prin
 			return invalid("before must be an RFC 3339 time")
 		}
 		page.BeforeTime, page.BeforeID = t, q.Get("beforeId")
-		if page.BeforeID != "" && !isUUID(page.BeforeID) {
+		if page.BeforeID != "" && !api.IsCanonicalID(page.BeforeID) {
 			return invalid("beforeId must be an event id")
 		}
 	}

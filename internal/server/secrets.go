@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/google/uuid"
 	"github.com/superplane/terraform-provider-superplane/internal/api"
@@ -372,22 +373,51 @@ func (s *Server) updateSecret(w http.ResponseWriter, r *http.Request, p store.Pr
 	return nil
 }
 
-// checkKeysStillUsed refuses new data that drops a key an integration takes
-// its token from: the integration would break silently.
+// checkKeysStillUsed refuses new data that drops a key a stage reads or an
+// integration takes its token from: the stage or integration would break
+// silently, at its next run. The answer names every user of every dropped
+// key. It runs before the update's transaction, so a stage created in
+// between is not seen (the same window as for integrations).
 func (s *Server) checkKeysStillUsed(ctx context.Context, p store.Principal, dt, did, idOrName string, data map[string]string) error {
 	sec, err := s.store.FindSecret(ctx, p.Organization.ID, dt, did, idOrName)
 	if err != nil {
 		return err
 	}
-	users, err := s.store.IntegrationsUsingSecret(ctx, sec.ID)
+	stages, err := s.store.StagesUsingSecret(ctx, sec)
 	if err != nil {
 		return err
 	}
-	for _, in := range users {
-		if _, ok := data[in.SecretKey]; !ok {
-			return &httpError{code: api.CodeAlreadyExists, message: fmt.Sprintf(
-				"secret.spec.local.data: key %q is used by integration %q; keep it or change the integration first", in.SecretKey, in.Name)}
+	integrations, err := s.store.IntegrationsUsingSecret(ctx, sec.ID)
+	if err != nil {
+		return err
+	}
+	users := map[string][]string{} // dropped key -> its users
+	var dropped []string
+	use := func(key, user string) {
+		if _, ok := data[key]; ok || slices.Contains(users[key], user) {
+			return
+		}
+		if users[key] == nil {
+			dropped = append(dropped, key)
+		}
+		users[key] = append(users[key], user)
+	}
+	for _, st := range stages {
+		for _, k := range st.Keys {
+			use(k, st.String())
 		}
 	}
-	return nil
+	for _, in := range integrations {
+		use(in.SecretKey, fmt.Sprintf("integration %q", in.Name))
+	}
+	if len(dropped) == 0 {
+		return nil
+	}
+	slices.Sort(dropped)
+	var parts []string
+	for _, k := range dropped {
+		parts = append(parts, fmt.Sprintf("key %q is used by %s", k, strings.Join(users[k], ", ")))
+	}
+	return &httpError{code: api.CodeAlreadyExists, message: "secret.spec.local.data: " + strings.Join(parts, "; ") +
+		"; keep it or change them first"}
 }

@@ -38,6 +38,9 @@ func (s *Server) validateStage(ctx context.Context, p store.Principal, c store.C
 		if conn.Name == "" {
 			return invalid("%s.name is required", field)
 		}
+		if err := validateRef(field+".name", conn.Name); err != nil {
+			return err
+		}
 		if connections[conn.Name] {
 			return invalid("%s.name %q is listed twice", field, conn.Name)
 		}
@@ -184,6 +187,9 @@ func (s *Server) validateStage(ctx context.Context, p store.Principal, c store.C
 		if sec.ValueFrom == nil || sec.ValueFrom.Secret == nil || sec.ValueFrom.Secret.Name == "" || sec.ValueFrom.Secret.Key == "" {
 			return invalid("%s.valueFrom.secret needs name and key", field)
 		}
+		if err := validateRef(field+".valueFrom.secret.name", sec.ValueFrom.Secret.Name); err != nil {
+			return err
+		}
 		if _, err := s.stageSecret(ctx, c.OrgID, c.ID, sec.ValueFrom.Secret); err != nil {
 			return invalid("%s.valueFrom.secret: %v", field, err)
 		}
@@ -198,6 +204,9 @@ func (s *Server) validateStage(ctx context.Context, p store.Principal, c store.C
 	case api.ExecutorGitHub, api.ExecutorSemaphore:
 		if ex.Integration == nil || ex.Integration.Name == "" {
 			return invalid("stage.spec.executor.integration.name is required for %s executors", ex.Type)
+		}
+		if err := validateRef("stage.spec.executor.integration.name", ex.Integration.Name); err != nil {
+			return err
 		}
 		in, err := s.findSourceIntegration(ctx, p, c, ex.Integration)
 		if err != nil {
@@ -555,7 +564,7 @@ func pageFrom(r *http.Request) (store.Page, error) {
 			return page, invalid("before must be an RFC 3339 time")
 		}
 		page.BeforeTime, page.BeforeID = t, q.Get("beforeId")
-		if page.BeforeID != "" && !isUUID(page.BeforeID) {
+		if page.BeforeID != "" && !api.IsCanonicalID(page.BeforeID) {
 			return page, invalid("beforeId must be an id")
 		}
 	}

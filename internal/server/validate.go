@@ -4,7 +4,7 @@ import (
 	"errors"
 	"regexp"
 
-	"github.com/google/uuid"
+	"github.com/superplane/terraform-provider-superplane/internal/api"
 	"github.com/superplane/terraform-provider-superplane/internal/store"
 )
 
@@ -19,12 +19,16 @@ const (
 var namePattern = regexp.MustCompile(`^[A-Za-z0-9._-]{1,128}$`)
 
 // validateName checks a user-chosen name; field is the JSON path shown to
-// the user. A name that parses as a UUID is refused: it would be ambiguous
-// wherever an id or a name is accepted.
+// the user. A name that parses as a UUID in any form is refused (before the
+// pattern, so the message says why): it would be ambiguous wherever an id or
+// a name is accepted, and a 32-hex-digit name once made a delete act on
+// another object.
 func validateName(field, name string) error {
 	switch {
 	case name == "":
 		return invalid("%s is required", field)
+	case api.IsUUID(name):
+		return invalid("%s %q must not be a UUID: ids and names are accepted in the same places", field, name)
 	case len(name) > maxNameLen:
 		return invalid("%s must be at most %d characters", field, maxNameLen)
 	case !namePattern.MatchString(name):
@@ -32,15 +36,20 @@ func validateName(field, name string) error {
 	case name == "." || name == "..":
 		// Names go into URL paths, where these are relative segments.
 		return invalid("%s must not be %q", field, name)
-	case isUUID(name):
-		return invalid("%s must not be a UUID", field)
 	}
 	return nil
 }
 
-func isUUID(s string) bool {
-	_, err := uuid.Parse(s)
-	return err == nil && len(s) == 36
+// validateRef checks a reference to another object by name (a stage's
+// secret, an executor's or an event source's integration, an integration's
+// secret). Names are never UUIDs, so a UUID there can only be an id; taking
+// it would store a reference that names no object, invisible to the in-use
+// checks that scan references by name.
+func validateRef(field, name string) error {
+	if api.IsUUID(name) {
+		return invalid("%s %q must be a name, not an id", field, name)
+	}
+	return nil
 }
 
 // validateSecretData checks a secret's data map against the limits.

@@ -183,21 +183,34 @@ func (s *db) UpdateIntegration(ctx context.Context, orgID, domainType, domainID,
 }
 
 // DeleteIntegration deletes the integration. ErrNotFound when missing;
-// ErrConflict naming the event sources that still use it (checked in the
-// same transaction, with the foreign key as a backstop).
+// ErrConflict naming every event source and stage that still uses it
+// (found in the same transaction, with the integration's row locked; the
+// event sources' foreign key is a backstop).
 func (s *db) DeleteIntegration(ctx context.Context, orgID, domainType, domainID, idOrName string) error {
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		in, err := s.findIntegration(ctx, tx, orgID, domainType, domainID, idOrName, true)
 		if err != nil {
 			return err
 		}
-		users, err := s.eventSourcesUsing(ctx, tx, in.ID)
+		sources, err := s.eventSourcesUsing(ctx, tx, in.ID)
 		if err != nil {
 			return err
 		}
+		var users []string
+		for _, es := range sources {
+			users = append(users, "event source "+es)
+		}
+		if dom, ok := parseDomain(in.OrgID, in.DomainType, in.DomainID); ok {
+			stages, err := s.stagesUsing(ctx, tx, refIntegration, dom, in.Name)
+			if err != nil {
+				return err
+			}
+			for _, u := range stages {
+				users = append(users, u.String())
+			}
+		}
 		if len(users) > 0 {
-			return Conflict("integration %q is used by event source %s; change or delete %s first",
-				in.Name, strings.Join(users, ", "), map[bool]string{true: "them", false: "it"}[len(users) > 1])
+			return inUseError("integration", in.Name, users)
 		}
 		_, err = tx.ExecContext(ctx, s.q(`DELETE FROM integrations WHERE id = ?`), in.ID)
 		if s.d.classify(err) == foreignKeyViolation {
@@ -236,10 +249,4 @@ func (s *db) FindSecretByID(ctx context.Context, orgID, id string) (Secret, erro
 		return Secret{}, NotFound("secret %q not found", id)
 	}
 	return sec, wrap("find secret", err)
-}
-
-// referrersError names what still uses a secret.
-func referrersError(secret string, users []string) error {
-	return Conflict("secret %q is used by integration %s; change or delete %s first",
-		secret, strings.Join(users, ", "), map[bool]string{true: "them", false: "it"}[len(users) > 1])
 }

@@ -60,19 +60,23 @@ func (s *db) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	return tx.Commit()
 }
 
-// canonicalID returns the canonical form of a UUID, or false when s is not
-// one. PostgreSQL's uuid columns refuse anything else with an error, so
-// lookups answer "not found" for a non-UUID before asking the database.
+// canonicalID returns s when it is a UUID in canonical form (lower case,
+// 36 characters), or false. Only that form is an id: another spelling of a
+// UUID (32 hex digits, upper case, braces, "urn:uuid:") is not, so that an
+// idOrName argument means exactly one thing. PostgreSQL's uuid columns
+// refuse a non-UUID with an error, so lookups answer "not found" for one
+// before asking the database.
 func canonicalID(s string) (string, bool) {
 	id, err := uuid.Parse(s)
-	if err != nil {
+	if err != nil || s != id.String() {
 		return "", false
 	}
-	return id.String(), true
+	return s, true
 }
 
-// lookup picks the column an idOrName argument matches: id for a UUID, name
-// otherwise.
+// lookup picks the column an idOrName argument matches: id for a canonical
+// UUID, name otherwise. Names are never UUIDs (the server refuses them), so
+// any other spelling of a UUID finds nothing rather than another object.
 func lookup(idOrName string) (column, value string) {
 	if id, ok := canonicalID(idOrName); ok {
 		return "id", id
@@ -541,30 +545,21 @@ func (s *db) UpdateSecret(ctx context.Context, orgID, domainType, domainID, idOr
 }
 
 // DeleteSecret deletes the secret. ErrNotFound when missing; ErrConflict
-// naming the integrations that still use it (checked in the same
-// transaction, with the foreign key as a backstop).
+// naming every stage and integration that still uses it. The users are
+// found in the same transaction as the delete, with the secret's row
+// locked, and the integrations' foreign key is a backstop.
 func (s *db) DeleteSecret(ctx context.Context, orgID, domainType, domainID, idOrName string) error {
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		sec, err := s.findSecret(ctx, tx, orgID, domainType, domainID, idOrName, true)
 		if err != nil {
 			return err
 		}
-		rows, err := tx.QueryContext(ctx, s.q(`SELECT name FROM integrations WHERE secret_id = ? ORDER BY name`), sec.ID)
+		users, err := s.secretUsers(ctx, tx, sec)
 		if err != nil {
 			return err
 		}
-		var users []string
-		for rows.Next() {
-			var name string
-			if err := rows.Scan(&name); err != nil {
-				rows.Close()
-				return err
-			}
-			users = append(users, fmt.Sprintf("%q", name))
-		}
-		rows.Close()
 		if len(users) > 0 {
-			return referrersError(sec.Name, users)
+			return inUseError("secret", sec.Name, users)
 		}
 		_, err = tx.ExecContext(ctx, s.q(`DELETE FROM secrets WHERE id = ?`), sec.ID)
 		if s.d.classify(err) == foreignKeyViolation {
@@ -573,6 +568,41 @@ func (s *db) DeleteSecret(ctx context.Context, orgID, domainType, domainID, idOr
 		return err
 	})
 	return wrap("delete secret", err)
+}
+
+// secretUsers names, for an error message, the stages and integrations that
+// use the secret: `stage "deploy" (canvas "prod")`, `integration "github"`
+// (an organization integration) or `integration "github" (canvas "prod")`.
+func (s *db) secretUsers(ctx context.Context, q querier, sec Secret) ([]string, error) {
+	var users []string
+	dom, ok := parseDomain(sec.OrgID, sec.DomainType, sec.DomainID)
+	if ok {
+		stages, err := s.stagesUsing(ctx, q, refSecret, dom, sec.Name)
+		if err != nil {
+			return nil, err
+		}
+		for _, u := range stages {
+			users = append(users, u.String())
+		}
+	}
+	rows, err := q.QueryContext(ctx, s.q(`SELECT i.name, COALESCE(c.name, '') FROM integrations i
+		LEFT JOIN canvases c ON c.id = i.canvas_id WHERE i.secret_id = ? ORDER BY c.name, i.name`), sec.ID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var name, canvas string
+		if err := rows.Scan(&name, &canvas); err != nil {
+			return nil, err
+		}
+		if canvas == "" {
+			users = append(users, fmt.Sprintf("integration %q", name))
+		} else {
+			users = append(users, fmt.Sprintf("integration %q (canvas %q)", name, canvas))
+		}
+	}
+	return users, rows.Err()
 }
 
 // SecretsNotUnderKey returns up to limit secrets of any organization whose

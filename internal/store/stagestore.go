@@ -140,7 +140,8 @@ func stageScope(orgID, canvasID, stageID string) (org, canvas, stage string, ok 
 }
 
 // CreateStage inserts st. ErrConflict when the name is taken in the canvas;
-// ErrNotFound when the canvas does not exist in the organization.
+// ErrNotFound when the canvas does not exist in the organization, or a
+// secret or integration its spec names does not (see checkStageRefs).
 func (s *db) CreateStage(ctx context.Context, st Stage) error {
 	id, ok := canonicalID(st.ID)
 	if !ok {
@@ -151,9 +152,15 @@ func (s *db) CreateStage(ctx context.Context, st Stage) error {
 	if !okOrg || !okCanvas {
 		return NotFound("canvas %q not found", st.CanvasID)
 	}
-	_, err := s.sql.ExecContext(ctx, s.q(`INSERT INTO stages (id, org_id, canvas_id, name, description, spec,
-		created_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-		id, org, canvas, st.Name, st.Description, blob(st.Spec), st.CreatedBy, s.time(st.CreatedAt), s.time(st.UpdatedAt))
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		if err := s.checkStageRefs(ctx, tx, org, canvas, st.Spec); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, s.q(`INSERT INTO stages (id, org_id, canvas_id, name, description, spec,
+			created_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+			id, org, canvas, st.Name, st.Description, blob(st.Spec), st.CreatedBy, s.time(st.CreatedAt), s.time(st.UpdatedAt))
+		return err
+	})
 	switch s.d.classify(err) {
 	case uniqueViolation:
 		return Conflict("stage name %q is already taken", st.Name)
@@ -253,6 +260,9 @@ func (s *db) UpdateStage(ctx context.Context, orgID, canvasID, idOrName string, 
 		}
 		st.ID, st.OrgID, st.CanvasID = stored.ID, stored.OrgID, stored.CanvasID
 		st.CreatedBy, st.CreatedAt = stored.CreatedBy, stored.CreatedAt
+		if err := s.checkStageRefs(ctx, tx, st.OrgID, st.CanvasID, st.Spec); err != nil {
+			return err
+		}
 		_, err = tx.ExecContext(ctx, s.q(`UPDATE stages SET name = ?, description = ?, spec = ?, updated_at = ?
 			WHERE id = ?`), st.Name, st.Description, blob(st.Spec), s.time(st.UpdatedAt), st.ID)
 		if s.d.classify(err) == uniqueViolation {

@@ -151,8 +151,9 @@ type Integration struct {
 
 // Store is the persistence interface of the control plane.
 //
-// Lookups by "idOrName" match the id when the argument is a UUID, the name
-// otherwise. Every lookup is scoped to an organization: an object of another
+// Lookups by "idOrName" match the id when the argument is a UUID in canonical
+// form (lower case, 36 characters), the name otherwise: another spelling of
+// a UUID is a name, and since no name is a UUID it finds nothing. Every lookup is scoped to an organization: an object of another
 // organization is ErrNotFound, never a different error, so existence does not
 // leak.
 type Store interface {
@@ -216,7 +217,7 @@ type Store interface {
 	// when fn renames it to a taken name; fn's error aborts.
 	UpdateSecret(ctx context.Context, orgID, domainType, domainID, idOrName string, fn func(*Secret) error) (Secret, error)
 	// DeleteSecret deletes the secret. ErrNotFound when missing; ErrConflict
-	// naming the integrations that still use it.
+	// naming every stage and integration that still uses it.
 	DeleteSecret(ctx context.Context, orgID, domainType, domainID, idOrName string) error
 	// FindSecretByID returns the secret with this id in the organization,
 	// whatever its domain, or ErrNotFound.
@@ -235,11 +236,15 @@ type Store interface {
 	// when missing, ErrConflict on a taken name; fn's error aborts.
 	UpdateIntegration(ctx context.Context, orgID, domainType, domainID, idOrName string, fn func(*Integration) error) (Integration, error)
 	// DeleteIntegration deletes the integration. ErrNotFound when missing;
-	// ErrConflict naming the event sources that still use it.
+	// ErrConflict naming every event source and stage that still uses it.
 	DeleteIntegration(ctx context.Context, orgID, domainType, domainID, idOrName string) error
 	// IntegrationsUsingSecret returns the integrations whose token is in the
 	// secret with this id.
 	IntegrationsUsingSecret(ctx context.Context, secretID string) ([]Integration, error)
+	// StagesUsingSecret returns the stages whose spec reads keys of sec, as
+	// the server resolves a stage's secret references (a reference without
+	// a domain: the stage's canvas first, then the organization).
+	StagesUsingSecret(ctx context.Context, sec Secret) ([]StageUse, error)
 
 	// SecretsNotUnderKey returns up to limit secrets (of any organization)
 	// whose KeyID differs from keyID, for key rotation.

@@ -98,12 +98,16 @@ func testEventSources(t *testing.T, s store.Store) {
 	tick.Schedule = []byte(`{"type":"TYPE_DAILY","daily":{"time":"08:00"}}`)
 	mustEventSource(t, s, tick)
 
-	for _, idOrName := range []string{push.ID, strings.ToUpper(push.ID), "push"} {
+	for _, idOrName := range []string{push.ID, "push"} {
 		got, err := s.FindEventSource(ctx, org.ID, c.ID, idOrName)
 		if err != nil {
 			t.Fatalf("FindEventSource(%q): %v", idOrName, err)
 		}
 		equal(t, "FindEventSource("+idOrName+")", got, push)
+	}
+	// An id only in canonical form: another spelling is a name.
+	if _, err := s.FindEventSource(ctx, org.ID, c.ID, strings.ToUpper(push.ID)); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("FindEventSource by the upper-case id: %v, want not found", err)
 	}
 	got, err := s.FindEventSourceByID(ctx, push.ID)
 	if err != nil {
@@ -358,11 +362,13 @@ func testDeleteIntegrationInUse(t *testing.T, s store.Store) {
 
 	// FindIntegrationByID finds canvas integrations too, in its organization only.
 	canvasInt := mustIntegration(t, s, newIntegration(org.ID, store.DomainCanvas, prod.ID, "canvas-github", token))
-	if got, err := s.FindIntegrationByID(ctx, org.ID, strings.ToUpper(canvasInt.ID)); err != nil || got.Name != "canvas-github" {
+	if got, err := s.FindIntegrationByID(ctx, org.ID, canvasInt.ID); err != nil || got.Name != "canvas-github" {
 		t.Errorf("FindIntegrationByID of a canvas integration = %+v, %v", got, err)
 	}
 	other := mustOrg(t, s, "globex")
-	for _, tc := range []struct{ org, id string }{{other.ID, canvasInt.ID}, {org.ID, "canvas-github"}, {"acme", canvasInt.ID}} {
+	for _, tc := range []struct{ org, id string }{
+		{other.ID, canvasInt.ID}, {org.ID, "canvas-github"}, {"acme", canvasInt.ID}, {org.ID, strings.ToUpper(canvasInt.ID)},
+	} {
 		_, err := s.FindIntegrationByID(ctx, tc.org, tc.id)
 		wantErr(t, err, store.ErrNotFound, tc.id)
 	}

@@ -51,6 +51,9 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"UpdateEventSource", testUpdateEventSource},
 		{"DeleteEventSource", testDeleteEventSource},
 		{"DeleteIntegrationInUse", testDeleteIntegrationInUse},
+		{"DeleteInUseByStages", testDeleteInUseByStages},
+		{"DeleteRacesStageWrite", testDeleteRacesStageWrite},
+		{"LookupsTakeOnlyCanonicalIDs", testLookupsTakeOnlyCanonicalIDs},
 		{"DeleteCanvasWithEventSources", testDeleteCanvasWithEventSources},
 		{"InsertEvent", testInsertEvent},
 		{"InsertEventConcurrently", testInsertEventConcurrently},
@@ -306,20 +309,23 @@ func testFindCanvas(t *testing.T, s store.Store) {
 	org := mustOrg(t, s, "acme")
 	c := mustCanvas(t, s, org.ID, "deploy")
 
-	for _, idOrName := range []string{c.ID, strings.ToUpper(c.ID), "deploy"} {
+	for _, idOrName := range []string{c.ID, "deploy"} {
 		got, err := s.FindCanvas(ctx, org.ID, idOrName)
 		if err != nil {
 			t.Fatalf("FindCanvas(%q): %v", idOrName, err)
 		}
 		equal(t, "FindCanvas("+idOrName+")", got, c)
 	}
+	// An id only in canonical form: another spelling is a name.
+	_, err := s.FindCanvas(ctx, org.ID, strings.ToUpper(c.ID))
+	wantErr(t, err, store.ErrNotFound)
 
 	other := mustOrg(t, s, "globex")
 	for _, idOrName := range []string{c.ID, "deploy"} {
 		_, err := s.FindCanvas(ctx, other.ID, idOrName)
 		wantErr(t, err, store.ErrNotFound, idOrName)
 	}
-	_, err := s.FindCanvas(ctx, org.ID, "missing")
+	_, err = s.FindCanvas(ctx, org.ID, "missing")
 	wantErr(t, err, store.ErrNotFound, `canvas "missing" not found`)
 	_, err = s.FindCanvas(ctx, org.ID, uuid.NewString())
 	wantErr(t, err, store.ErrNotFound)

@@ -1,0 +1,31 @@
+package api
+
+import "testing"
+
+func TestIsUUIDAndIsCanonicalID(t *testing.T) {
+	const canonical = "6ba7b810-9dad-11d1-80b4-00c04fd430c8"
+	cases := []struct {
+		s                 string
+		uuid, canonicalID bool
+	}{
+		{canonical, true, true},
+		{"6BA7B810-9DAD-11D1-80B4-00C04FD430C8", true, false},
+		{"6ba7b8109dad11d180b400c04fd430c8", true, false},
+		{"6BA7B8109DAD11D180B400C04FD430C8", true, false},
+		{"{" + canonical + "}", true, false},
+		{"urn:uuid:" + canonical, true, false},
+		{"URN:UUID:" + canonical, true, false},
+		{"deploy", false, false},
+		{"6ba7b8109dad11d180b400c04fd430c", false, false}, // 31 hex digits
+		{"6ba7b8109dad11d180b400c04fd430c8a", false, false},
+		{"", false, false},
+	}
+	for _, c := range cases {
+		if got := IsUUID(c.s); got != c.uuid {
+			t.Errorf("IsUUID(%q) = %v, want %v", c.s, got, c.uuid)
+		}
+		if got := IsCanonicalID(c.s); got != c.canonicalID {
+			t.Errorf("IsCanonicalID(%q) = %v, want %v", c.s, got, c.canonicalID)
+		}
+	}
+}
