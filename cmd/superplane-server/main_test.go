@@ -141,6 +141,8 @@ func TestCommandErrors(t *testing.T) {
 		{[]string{"token", "create", "--org", "acme", "--role", "god"}, nil, "--role"},
 		{[]string{"serve", "--database-url", "postgres://u@127.0.0.1:1/db"}, nil, "SUPERPLANE_ENCRYPTION_KEYS"},
 		{[]string{"serve", "--listen", "127.0.0.1:0"}, map[string]string{"SUPERPLANE_ENCRYPTION_KEYS": "k1:short", "SUPERPLANE_DATA_DIR": dir}, "SUPERPLANE_ENCRYPTION_KEYS"},
+		{[]string{"serve", "--listen", "127.0.0.1:0", "--max-running-per-org", "-1"}, nil, "--max-running-per-org"},
+		{[]string{"serve", "--listen", "127.0.0.1:0", "--max-running", "0"}, nil, "--max-running"},
 	}
 	for i, tc := range cases {
 		t.Run(fmt.Sprint(i), func(t *testing.T) {

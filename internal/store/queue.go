@@ -8,26 +8,42 @@ import (
 	"time"
 )
 
-// QueueHeads returns, for up to limit stages of any organization, the oldest
-// (CreatedAt, then id) stage event in state STATE_PENDING or STATE_WAITING,
-// when the stage has no unfinished execution; the oldest heads come first,
-// so that a small limit serves the stages that waited longest.
+// QueueHeads returns the heads of up to limit queues that are due at now:
+// for each stage without an unfinished execution, its oldest (CreatedAt,
+// then id) stage event in state STATE_PENDING or STATE_WAITING, unless that
+// event waits (WaitStageEvent) until a recheck time after now. A queue whose
+// head waits for an approval or a time window is not in the batch at all,
+// so any number of them cannot crowd out the queues that can move.
+//
+// Organizations take turns: the batch holds every organization's first
+// head before any organization's second, and within an organization its
+// canvases take turns the same way; each turn is oldest first. One
+// organization's backlog therefore fills at most its share of a batch.
 //
 // The query walks the stages and, for each, makes one seek in the partial
 // queue index and one in the unfinished-executions index: its cost grows
 // with the number of stages, not with queue lengths or history.
-func (s *db) QueueHeads(ctx context.Context, limit int) ([]StageEvent, error) {
+func (s *db) QueueHeads(ctx context.Context, now time.Time, limit int) ([]StageEvent, error) {
 	heads := []StageEvent{}
 	if limit <= 0 {
 		return heads, nil
 	}
-	rows, err := s.sql.QueryContext(ctx, s.q(`SELECT `+stageEventColumns+` FROM stages st
-		JOIN stage_events se ON se.id = (
-			SELECT q.id FROM stage_events q
-			WHERE q.stage_id = st.id AND q.state IN ('STATE_PENDING', 'STATE_WAITING')
-			ORDER BY q.created_at, q.id LIMIT 1)
-		WHERE NOT EXISTS (SELECT 1 FROM executions ex WHERE ex.stage_id = st.id AND ex.state <> 'STATE_FINISHED')
-		ORDER BY se.created_at, se.id LIMIT ?`), limit)
+	rows, err := s.sql.QueryContext(ctx, s.q(`WITH heads AS (
+			SELECT se.id AS id, se.org_id AS org_id, se.created_at AS created_at,
+				ROW_NUMBER() OVER (PARTITION BY se.org_id, se.canvas_id ORDER BY se.created_at, se.id) AS canvas_turn
+			FROM stages st
+			JOIN stage_events se ON se.id = (
+				SELECT q.id FROM stage_events q
+				WHERE q.stage_id = st.id AND q.state IN ('STATE_PENDING', 'STATE_WAITING')
+				ORDER BY q.created_at, q.id LIMIT 1)
+			WHERE (se.state = 'STATE_PENDING' OR se.recheck_at IS NULL OR se.recheck_at <= ?)
+				AND NOT EXISTS (SELECT 1 FROM executions ex WHERE ex.stage_id = st.id AND ex.state <> 'STATE_FINISHED')
+		), turns AS (
+			SELECT h.id AS id, ROW_NUMBER() OVER (PARTITION BY h.org_id ORDER BY h.canvas_turn, h.created_at, h.id) AS org_turn
+			FROM heads h
+		)
+		SELECT `+stageEventColumns+` FROM turns t JOIN stage_events se ON se.id = t.id
+		ORDER BY t.org_turn, se.created_at, se.id LIMIT ?`), s.time(now), limit)
 	if err != nil {
 		return nil, wrap("queue heads", err)
 	}
@@ -43,6 +59,35 @@ func (s *db) QueueHeads(ctx context.Context, limit int) ([]StageEvent, error) {
 		return nil, wrap("queue heads", err)
 	}
 	return heads, nil
+}
+
+// WaitStageEvent marks the queued event seen STATE_WAITING for reason and
+// has QueueHeads pass over it until recheckAt, in one statement that holds
+// only if nothing the caller decided on changed since it read them: the
+// event is still queued with the approvals of seen, and its stage's spec is
+// still stageSpec. Otherwise (approved, discarded, started, or the stage was
+// edited meanwhile) ErrConflict, and nothing is written: the event stays due
+// at the next pass. An approval or discard through UpdateStageEvent, or an
+// edit of the stage through UpdateStage, makes a waiting event due again at
+// once.
+func (s *db) WaitStageEvent(ctx context.Context, seen StageEvent, stageSpec []byte, reason string, recheckAt time.Time) error {
+	id, ok := canonicalID(seen.ID)
+	if !ok {
+		return NotFound("stage event %q not found", seen.ID)
+	}
+	res, err := s.sql.ExecContext(ctx, s.q(`UPDATE stage_events SET state = 'STATE_WAITING', state_reason = ?, recheck_at = ?
+		WHERE id = ? AND state IN ('STATE_PENDING', 'STATE_WAITING') AND approvals = ?
+			AND EXISTS (SELECT 1 FROM stages st WHERE st.id = stage_events.stage_id AND st.spec = ?)`),
+		reason, s.nullTime(recheckAt), id, blob(seen.Approvals), blob(stageSpec))
+	if err != nil {
+		return wrap("wait stage event", err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return wrap("wait stage event", err)
+	} else if n == 0 {
+		return Conflict("stage event %q changed since it was read", seen.ID)
+	}
+	return nil
 }
 
 // StartExecution, in one transaction: checks that the stage event is still
@@ -106,27 +151,77 @@ func (s *db) StartExecution(ctx context.Context, stageEventID string, ex Executi
 	return wrap("start execution", err)
 }
 
-// ClaimExecution takes the oldest execution that is pending, or started
-// with a lease that expired before now, for owner until leaseUntil: its
-// state becomes started and StartedAt is set to now unless already set.
+// errOrgAtCap aborts a claim whose organization reached its cap while the
+// claim was being made (PostgreSQL, concurrent claimers): the claim is
+// tried again, and the new snapshot passes over that organization.
+var errOrgAtCap = errors.New("store: the organization reached its cap of running executions")
+
+// ClaimExecution takes an execution that is pending, or started with a
+// lease that expired before now, for owner until leaseUntil: its state
+// becomes started and StartedAt is set to now unless already set.
+//
+// With maxPerOrg > 0, an organization that already has maxPerOrg started
+// executions under a live lease (on any server) is passed over, so one
+// organization's executions, however many and however slow, cannot take
+// every server's capacity. Among the rest, the organization with the fewest
+// running executions goes first, then the oldest execution. On PostgreSQL
+// the claim locks the organization's row and counts again before taking the
+// execution, so concurrent claimers never exceed the cap; SQLite runs one
+// writer at a time.
+//
 // PostgreSQL's SKIP LOCKED lets claimers take different executions at once;
 // a claimer that reaches a row another just claimed sees its new lease and
 // passes over it. ok is false when there is none.
-func (s *db) ClaimExecution(ctx context.Context, owner string, now, leaseUntil time.Time) (Execution, bool, error) {
+func (s *db) ClaimExecution(ctx context.Context, owner string, now, leaseUntil time.Time, maxPerOrg int) (Execution, bool, error) {
+	for range 3 { // bounded: each retry follows a claim another server made
+		ex, ok, err := s.claimExecution(ctx, owner, now, leaseUntil, maxPerOrg)
+		if !errors.Is(err, errOrgAtCap) {
+			return ex, ok, err
+		}
+	}
+	return Execution{}, false, nil
+}
+
+func (s *db) claimExecution(ctx context.Context, owner string, now, leaseUntil time.Time, maxPerOrg int) (Execution, bool, error) {
 	var (
 		out     Execution
 		claimed bool
 	)
+	query := `SELECT ex.id, ex.org_id FROM executions ex
+		LEFT JOIN (SELECT r.org_id AS org_id, COUNT(*) AS n FROM executions r
+			WHERE r.state = 'STATE_STARTED' AND r.lease_expires_at >= ? GROUP BY r.org_id) running
+		ON running.org_id = ex.org_id
+		WHERE (ex.state = 'STATE_PENDING' OR (ex.state = 'STATE_STARTED' AND ex.lease_expires_at < ?))`
+	args := []any{s.time(now), s.time(now)}
+	if maxPerOrg > 0 {
+		query += ` AND COALESCE(running.n, 0) < ?`
+		args = append(args, maxPerOrg)
+	}
+	query += ` ORDER BY COALESCE(running.n, 0), ex.created_at, ex.id LIMIT 1` + s.skipLockedOf("ex")
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		var id string
-		err := tx.QueryRowContext(ctx, s.q(`SELECT ex.id FROM executions ex
-			WHERE ex.state = 'STATE_PENDING' OR (ex.state = 'STATE_STARTED' AND ex.lease_expires_at < ?)
-			ORDER BY ex.created_at, ex.id LIMIT 1`+s.skipLockedOf("ex")), s.time(now)).Scan(&id)
+		var id, org string
+		err := tx.QueryRowContext(ctx, s.q(query), args...).Scan(&id, &org)
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil
 		}
 		if err != nil {
 			return err
+		}
+		if maxPerOrg > 0 && s.d.forUpdate != "" {
+			// Claimers of one organization queue here; each counts what
+			// the ones before it committed. NO KEY: rows that merely
+			// reference the organization are not held up.
+			if _, err := tx.ExecContext(ctx, s.q(`SELECT id FROM organizations WHERE id = ? FOR NO KEY UPDATE`), org); err != nil {
+				return err
+			}
+			var running int
+			if err := tx.QueryRowContext(ctx, s.q(`SELECT COUNT(*) FROM executions
+				WHERE org_id = ? AND state = 'STATE_STARTED' AND lease_expires_at >= ?`), org, s.time(now)).Scan(&running); err != nil {
+				return err
+			}
+			if running >= maxPerOrg {
+				return errOrgAtCap
+			}
 		}
 		if _, err := tx.ExecContext(ctx, s.q(`UPDATE executions SET state = 'STATE_STARTED', lease_owner = ?,
 			lease_expires_at = ?, started_at = COALESCE(started_at, ?) WHERE id = ?`),
@@ -137,6 +232,9 @@ func (s *db) ClaimExecution(ctx context.Context, owner string, now, leaseUntil t
 		claimed = err == nil
 		return err
 	})
+	if errors.Is(err, errOrgAtCap) {
+		return Execution{}, false, err
+	}
 	if err != nil {
 		return Execution{}, false, wrap("claim execution", err)
 	}

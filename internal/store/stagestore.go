@@ -261,6 +261,12 @@ func (s *db) UpdateStage(ctx context.Context, orgID, canvasID, idOrName string, 
 		if err != nil {
 			return err
 		}
+		// The conditions may have changed: the stage's waiting events are
+		// due at the engine's next pass.
+		if _, err := tx.ExecContext(ctx, s.q(`UPDATE stage_events SET recheck_at = NULL
+			WHERE stage_id = ? AND state = 'STATE_WAITING' AND recheck_at IS NOT NULL`), st.ID); err != nil {
+			return err
+		}
 		out, err = s.findStage(ctx, tx, st.OrgID, st.CanvasID, st.ID, false)
 		return err
 	})
@@ -526,8 +532,10 @@ func (s *db) UpdateStageEvent(ctx context.Context, orgID, canvasID, stageID, id 
 		if fnErr = fn(&ev); fnErr != nil {
 			return fnErr
 		}
+		// Whatever changed (an approval, a discard), the engine looks at
+		// the event at its next pass: recheck_at is cleared.
 		_, err = tx.ExecContext(ctx, s.q(`UPDATE stage_events SET state = ?, state_reason = ?, inputs = ?,
-			approvals = ?, discarded_by = ?, discarded_at = ? WHERE id = ?`),
+			approvals = ?, discarded_by = ?, discarded_at = ?, recheck_at = NULL WHERE id = ?`),
 			ev.State, ev.StateReason, blob(ev.Inputs), blob(ev.Approvals), ev.DiscardedBy, s.nullTime(ev.DiscardedAt),
 			stored.ID)
 		if err != nil {
