@@ -10,19 +10,22 @@ import (
 
 // QueueHeads returns the heads of up to limit queues that are due at now:
 // for each stage without an unfinished execution, its oldest (CreatedAt,
-// then id) stage event in state STATE_PENDING or STATE_WAITING, unless that
-// event waits (WaitStageEvent) until a recheck time after now. A queue whose
-// head waits for an approval or a time window is not in the batch at all,
-// so any number of them cannot crowd out the queues that can move.
+// then id) stage event in state STATE_PENDING or STATE_WAITING, unless the
+// stage's queue waits (WaitStageEvent) until a recheck time after now. A
+// queue whose head waits for an approval or a time window is not in the
+// batch at all, so any number of them cannot crowd out the queues that can
+// move.
 //
 // Organizations take turns: the batch holds every organization's first
 // head before any organization's second, and within an organization its
 // canvases take turns the same way; each turn is oldest first. One
 // organization's backlog therefore fills at most its share of a batch.
 //
-// The query walks the stages and, for each, makes one seek in the partial
-// queue index and one in the unfinished-executions index: its cost grows
-// with the number of stages, not with queue lengths or history.
+// The query walks the stages and passes over those whose queue waits on
+// the stage's own row; for each other stage it makes one seek in the
+// partial queue index and one in the unfinished-executions index: its cost
+// grows with the number of stages that can move, not with queue lengths,
+// history, or the number of queues waiting for an approval.
 func (s *db) QueueHeads(ctx context.Context, now time.Time, limit int) ([]StageEvent, error) {
 	heads := []StageEvent{}
 	if limit <= 0 {
@@ -36,7 +39,7 @@ func (s *db) QueueHeads(ctx context.Context, now time.Time, limit int) ([]StageE
 				SELECT q.id FROM stage_events q
 				WHERE q.stage_id = st.id AND q.state IN ('STATE_PENDING', 'STATE_WAITING')
 				ORDER BY q.created_at, q.id LIMIT 1)
-			WHERE (se.state = 'STATE_PENDING' OR se.recheck_at IS NULL OR se.recheck_at <= ?)
+			WHERE (st.queue_recheck_at IS NULL OR st.queue_recheck_at <= ?)
 				AND NOT EXISTS (SELECT 1 FROM executions ex WHERE ex.stage_id = st.id AND ex.state <> 'STATE_FINISHED')
 		), turns AS (
 			SELECT h.id AS id, ROW_NUMBER() OVER (PARTITION BY h.org_id ORDER BY h.canvas_turn, h.created_at, h.id) AS org_turn
@@ -62,32 +65,54 @@ func (s *db) QueueHeads(ctx context.Context, now time.Time, limit int) ([]StageE
 }
 
 // WaitStageEvent marks the queued event seen STATE_WAITING for reason and
-// has QueueHeads pass over it until recheckAt, in one statement that holds
-// only if nothing the caller decided on changed since it read them: the
-// event is still queued with the approvals of seen, and its stage's spec is
-// still stageSpec. Otherwise (approved, discarded, started, or the stage was
-// edited meanwhile) ErrConflict, and nothing is written: the event stays due
-// at the next pass. An approval or discard through UpdateStageEvent, or an
-// edit of the stage through UpdateStage, makes a waiting event due again at
-// once.
+// has QueueHeads pass over its stage's queue until recheckAt, in one
+// transaction that holds only if nothing the caller decided on changed
+// since it read them: the event is still queued with the approvals of seen,
+// and its stage's spec is still stageSpec. Otherwise (approved, discarded,
+// started, or the stage was edited meanwhile) ErrConflict, and nothing is
+// written: the queue stays due at the next pass. An approval or discard
+// through UpdateStageEvent, or an edit of the stage through UpdateStage,
+// makes the queue due again at once.
+//
+// The recheck time is the stage's, not the event's: the scan then passes
+// over a waiting queue by reading its stage's row alone.
 func (s *db) WaitStageEvent(ctx context.Context, seen StageEvent, stageSpec []byte, reason string, recheckAt time.Time) error {
 	id, ok := canonicalID(seen.ID)
 	if !ok {
 		return NotFound("stage event %q not found", seen.ID)
 	}
-	res, err := s.sql.ExecContext(ctx, s.q(`UPDATE stage_events SET state = 'STATE_WAITING', state_reason = ?, recheck_at = ?
-		WHERE id = ? AND state IN ('STATE_PENDING', 'STATE_WAITING') AND approvals = ?
-			AND EXISTS (SELECT 1 FROM stages st WHERE st.id = stage_events.stage_id AND st.spec = ?)`),
-		reason, s.nullTime(recheckAt), id, blob(seen.Approvals), blob(stageSpec))
-	if err != nil {
-		return wrap("wait stage event", err)
+	stage, ok := canonicalID(seen.StageID)
+	if !ok {
+		return NotFound("stage %q not found", seen.StageID)
 	}
-	if n, err := res.RowsAffected(); err != nil {
-		return wrap("wait stage event", err)
-	} else if n == 0 {
-		return Conflict("stage event %q changed since it was read", seen.ID)
-	}
-	return nil
+	stale := Conflict("stage event %q or its stage changed since they were read", seen.ID)
+	return wrap("wait stage event", s.inTx(ctx, func(tx *sql.Tx) error {
+		// The event's row first, as UpdateStageEvent does: an approval
+		// racing with this either commits first (and the approvals differ)
+		// or waits and clears the recheck time after it is set.
+		res, err := tx.ExecContext(ctx, s.q(`UPDATE stage_events SET state = 'STATE_WAITING', state_reason = ?
+			WHERE id = ? AND stage_id = ? AND state IN ('STATE_PENDING', 'STATE_WAITING') AND approvals = ?`),
+			reason, id, stage, blob(seen.Approvals))
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n == 0 {
+			return stale
+		}
+		res, err = tx.ExecContext(ctx, s.q(`UPDATE stages SET queue_recheck_at = ? WHERE id = ? AND spec = ?`),
+			s.nullTime(recheckAt), stage, blob(stageSpec))
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n == 0 {
+			return stale
+		}
+		return nil
+	}))
 }
 
 // StartExecution, in one transaction: checks that the stage event is still

@@ -148,12 +148,13 @@ type StageStore interface {
 	// QueueHeads returns the heads of up to limit queues due at now: for
 	// each stage without an unfinished execution, the oldest (CreatedAt,
 	// then ID) stage event in state STATE_PENDING or STATE_WAITING, unless
-	// it waits (WaitStageEvent) until after now. Organizations take turns
+	// the queue waits (WaitStageEvent) until after now. Organizations take turns
 	// (every organization's first head before any second one), and so do
 	// the canvases of an organization; each turn is oldest first.
 	QueueHeads(ctx context.Context, now time.Time, limit int) ([]StageEvent, error)
 	// WaitStageEvent marks the queued event seen STATE_WAITING for reason
-	// and has QueueHeads pass over it until recheckAt (zero: due at once),
+	// and has QueueHeads pass over its stage's queue until recheckAt (zero:
+	// due at once),
 	// provided its approvals are still seen's and its stage's spec is still
 	// stageSpec; ErrConflict otherwise, with nothing written. UpdateStageEvent
 	// of the event and UpdateStage of its stage make it due again at once.

@@ -253,18 +253,14 @@ func (s *db) UpdateStage(ctx context.Context, orgID, canvasID, idOrName string, 
 		}
 		st.ID, st.OrgID, st.CanvasID = stored.ID, stored.OrgID, stored.CanvasID
 		st.CreatedBy, st.CreatedAt = stored.CreatedBy, stored.CreatedAt
-		_, err = tx.ExecContext(ctx, s.q(`UPDATE stages SET name = ?, description = ?, spec = ?, updated_at = ?
-			WHERE id = ?`), st.Name, st.Description, blob(st.Spec), s.time(st.UpdatedAt), st.ID)
+		// The conditions may have changed: the engine looks at the queue
+		// at its next pass (queue_recheck_at cleared).
+		_, err = tx.ExecContext(ctx, s.q(`UPDATE stages SET name = ?, description = ?, spec = ?, updated_at = ?,
+			queue_recheck_at = NULL WHERE id = ?`), st.Name, st.Description, blob(st.Spec), s.time(st.UpdatedAt), st.ID)
 		if s.d.classify(err) == uniqueViolation {
 			return Conflict("stage name %q is already taken", st.Name)
 		}
 		if err != nil {
-			return err
-		}
-		// The conditions may have changed: the stage's waiting events are
-		// due at the engine's next pass.
-		if _, err := tx.ExecContext(ctx, s.q(`UPDATE stage_events SET recheck_at = NULL
-			WHERE stage_id = ? AND state = 'STATE_WAITING' AND recheck_at IS NOT NULL`), st.ID); err != nil {
 			return err
 		}
 		out, err = s.findStage(ctx, tx, st.OrgID, st.CanvasID, st.ID, false)
@@ -532,13 +528,17 @@ func (s *db) UpdateStageEvent(ctx context.Context, orgID, canvasID, stageID, id 
 		if fnErr = fn(&ev); fnErr != nil {
 			return fnErr
 		}
-		// Whatever changed (an approval, a discard), the engine looks at
-		// the event at its next pass: recheck_at is cleared.
 		_, err = tx.ExecContext(ctx, s.q(`UPDATE stage_events SET state = ?, state_reason = ?, inputs = ?,
-			approvals = ?, discarded_by = ?, discarded_at = ?, recheck_at = NULL WHERE id = ?`),
+			approvals = ?, discarded_by = ?, discarded_at = ? WHERE id = ?`),
 			ev.State, ev.StateReason, blob(ev.Inputs), blob(ev.Approvals), ev.DiscardedBy, s.nullTime(ev.DiscardedAt),
 			stored.ID)
 		if err != nil {
+			return err
+		}
+		// Whatever changed (an approval, a discard), the engine looks at
+		// the stage's queue at its next pass.
+		if _, err := tx.ExecContext(ctx, s.q(`UPDATE stages SET queue_recheck_at = NULL
+			WHERE id = ? AND queue_recheck_at IS NOT NULL`), stored.StageID); err != nil {
 			return err
 		}
 		out, err = s.findStageEvent(ctx, tx, stored.OrgID, stored.CanvasID, stored.StageID, stored.ID, false)
