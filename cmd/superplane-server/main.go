@@ -46,7 +46,7 @@ func main() {
 const usage = `usage:
   superplane-server serve [--listen ADDR] [--base-url URL] [--data-dir DIR] [--database-url URL] [--encryption-keys-file FILE]
                           [--key-grace-period 1h] [--webhook-body-limit BYTES] [--reconcile-interval 5m]
-                          [--allowed-networks CIDR,...]
+                          [--allowed-networks CIDR,...] [--max-running 64] [--max-running-per-org 4]
   superplane-server token create --org NAME --role owner|admin|viewer [--user EMAIL] [--ttl 720h] [--init] [--data-dir DIR] [--database-url URL]
   superplane-server token list [--org NAME] [--data-dir DIR] [--database-url URL]
   superplane-server token revoke ID [--data-dir DIR] [--database-url URL]
@@ -62,7 +62,8 @@ test double) and SUPERPLANE_SEMAPHORE_API_URL override where integrations are ve
 serve also reads SUPERPLANE_BASE_URL, SUPERPLANE_KEY_GRACE_PERIOD (1h),
 SUPERPLANE_WEBHOOK_BODY_LIMIT (5 MiB), SUPERPLANE_RECONCILE_INTERVAL (5m),
 SUPERPLANE_ALLOWED_NETWORKS (CIDRs the server may call although they are blocked: loopback,
-private, link-local...), SUPERPLANE_POLL_INTERVAL (5s) and SUPERPLANE_EXECUTION_LEASE (30s).
+private, link-local...), SUPERPLANE_POLL_INTERVAL (5s), SUPERPLANE_EXECUTION_LEASE (30s),
+SUPERPLANE_MAX_RUNNING (64) and SUPERPLANE_MAX_RUNNING_PER_ORG (4; 0 = no cap).
 `
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
@@ -101,6 +102,8 @@ type config struct {
 	allowedNetworks   string
 	pollInterval      time.Duration
 	engineLease       time.Duration
+	maxRunning        int64
+	maxRunningPerOrg  int64
 }
 
 // removedAllowSetting is the http executor's former allow-list, replaced by
@@ -119,6 +122,9 @@ func (c *config) serverOptions(listenAddr string, getenv func(string) string) ([
 	}
 	if c.keyGrace < 0 || c.webhookBodyLimit <= 0 || c.reconcileInterval <= 0 {
 		return nil, errors.New("--key-grace-period must be >= 0, --webhook-body-limit and --reconcile-interval > 0")
+	}
+	if c.maxRunning <= 0 || c.maxRunning > 10000 || c.maxRunningPerOrg < 0 || c.maxRunningPerOrg > 10000 {
+		return nil, errors.New("--max-running must be between 1 and 10000, --max-running-per-org between 0 (no cap) and 10000")
 	}
 	if getenv(removedAllowSetting) != "" {
 		// It allowed less than its successor (the http executor only):
@@ -147,6 +153,19 @@ func (c *config) serverOptions(listenAddr string, getenv func(string) string) ([
 	}, nil
 }
 
+// engineConfig is the engine's share of the serve settings; a per-org cap
+// of 0 (no cap) is the engine's negative.
+func (c *config) engineConfig() server.EngineConfig {
+	cfg := server.EngineConfig{
+		Interval: min(time.Second, c.pollInterval), Lease: c.engineLease,
+		MaxRunning: int(c.maxRunning), MaxRunningPerOrg: int(c.maxRunningPerOrg),
+	}
+	if cfg.MaxRunningPerOrg == 0 {
+		cfg.MaxRunningPerOrg = -1
+	}
+	return cfg
+}
+
 func (c *config) bind(fs *flag.FlagSet, getenv func(string) string, withListen bool) {
 	def := func(name, fallback string) string {
 		if v := getenv(name); v != "" {
@@ -162,6 +181,8 @@ func (c *config) bind(fs *flag.FlagSet, getenv func(string) string, withListen b
 		fs.StringVar(&c.allowedNetworks, "allowed-networks", getenv(outbound.Setting), "CIDR prefixes, comma separated, that integrations, webhook provisioning and executors may reach although they are blocked by default (loopback, private, CGNAT, link-local, metadata...); default none")
 		fs.DurationVar(&c.pollInterval, "poll-interval", envDuration(getenv, "SUPERPLANE_POLL_INTERVAL", 5*time.Second), "how often running executions are polled")
 		fs.DurationVar(&c.engineLease, "execution-lease", envDuration(getenv, "SUPERPLANE_EXECUTION_LEASE", 30*time.Second), "how long a running execution stays with this server without renewal; after a crash another start resumes it")
+		fs.Int64Var(&c.maxRunning, "max-running", envInt(getenv, "SUPERPLANE_MAX_RUNNING", server.DefaultMaxRunning), "executions this server runs at once")
+		fs.Int64Var(&c.maxRunningPerOrg, "max-running-per-org", envInt(getenv, "SUPERPLANE_MAX_RUNNING_PER_ORG", server.DefaultMaxRunningPerOrg), "running executions per organization, across all servers (0: no cap)")
 		fs.DurationVar(&c.reconcileInterval, "reconcile-interval", envDuration(getenv, "SUPERPLANE_RECONCILE_INTERVAL", 5*time.Minute), "how often provisioned webhooks are checked and repaired")
 	}
 	fs.StringVar(&c.dataDir, "data-dir", def("SUPERPLANE_DATA_DIR", ".superplane"), "directory for the embedded database and generated keys")
@@ -268,7 +289,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer, getenv func(str
 	engineDone := make(chan struct{})
 	go func() {
 		defer close(engineDone)
-		handler.RunEngine(ctx, server.EngineConfig{Interval: min(time.Second, c.pollInterval), Lease: c.engineLease})
+		handler.RunEngine(ctx, c.engineConfig())
 	}()
 	defer func() { <-engineDone }()
 	srv := &http.Server{

@@ -153,6 +153,8 @@ func TestCommandErrors(t *testing.T) {
 		{[]string{"serve", "--listen", "127.0.0.1:0"}, map[string]string{"SUPERPLANE_DATA_DIR": dir, "SUPERPLANE_ALLOWED_NETWORKS": "10.0.0.0/8,loopback"}, `"loopback" is not a CIDR prefix`},
 		// The former, narrower setting stops serve instead of being ignored.
 		{[]string{"serve", "--listen", "127.0.0.1:0"}, map[string]string{"SUPERPLANE_DATA_DIR": dir, "SUPERPLANE_HTTP_EXECUTOR_ALLOW": "127.0.0.0/8"}, "SUPERPLANE_HTTP_EXECUTOR_ALLOW was replaced by SUPERPLANE_ALLOWED_NETWORKS"},
+		{[]string{"serve", "--listen", "127.0.0.1:0", "--max-running-per-org", "-1"}, nil, "--max-running-per-org"},
+		{[]string{"serve", "--listen", "127.0.0.1:0", "--max-running", "0"}, nil, "--max-running"},
 	}
 	for i, tc := range cases {
 		t.Run(fmt.Sprint(i), func(t *testing.T) {

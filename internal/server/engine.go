@@ -25,20 +25,38 @@ import (
 type EngineConfig struct {
 	// Interval between passes when nothing wakes the engine (default 1s).
 	Interval time.Duration
-	// Workers run executions in parallel (default 4).
-	Workers int
+	// MaxRunning bounds the executions this server runs at once (default
+	// 64). Each runs in its own goroutine: an execution waiting on a slow
+	// tool holds one of many slots, not one of a few workers.
+	MaxRunning int
+	// MaxRunningPerOrg bounds an organization's running executions across
+	// all servers (default 4; negative: no cap), so that one organization's
+	// backlog or hung executions cannot take every slot.
+	MaxRunningPerOrg int
 	// Lease is how long a claimed execution belongs to this server without
 	// renewal; after a crash another server resumes it once it expires
 	// (default 30s).
 	Lease time.Duration
 }
 
+// Engine defaults; see EngineConfig.
+const (
+	DefaultMaxRunning       = 64
+	DefaultMaxRunningPerOrg = 4
+)
+
 func (c EngineConfig) withDefaults() EngineConfig {
 	if c.Interval <= 0 {
 		c.Interval = time.Second
 	}
-	if c.Workers <= 0 {
-		c.Workers = 4
+	if c.MaxRunning <= 0 {
+		c.MaxRunning = DefaultMaxRunning
+	}
+	switch {
+	case c.MaxRunningPerOrg == 0:
+		c.MaxRunningPerOrg = DefaultMaxRunningPerOrg
+	case c.MaxRunningPerOrg < 0:
+		c.MaxRunningPerOrg = 0 // the store's "no cap"
 	}
 	if c.Lease <= 0 {
 		c.Lease = 30 * time.Second
@@ -58,34 +76,56 @@ func (s *Server) Wake() {
 // RunEngine routes events into stage queues, starts executions whose
 // conditions hold and runs them, until ctx ends. Everything it coordinates
 // on lives in the database, so several servers can run it side by side.
+//
+// Each claimed execution runs in its own goroutine, at most cfg.MaxRunning
+// at once; the store's per-organization cap decides whose executions are
+// claimed. When ctx ends, RunEngine waits for the running executions to
+// stop (they see ctx too) and returns.
 func (s *Server) RunEngine(ctx context.Context, cfg EngineConfig) {
 	cfg = cfg.withDefaults()
 	owner := engineOwner()
-	var wg sync.WaitGroup
-	claimable := make(chan struct{}, 1)
-	for range cfg.Workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			s.runWorker(ctx, cfg, owner, claimable)
-		}()
-	}
+	var running sync.WaitGroup
+	slots := make(chan struct{}, cfg.MaxRunning)
 	t := time.NewTicker(cfg.Interval)
 	defer t.Stop()
 	for {
 		s.enginePass(ctx)
-		// Nudge one idle worker; others follow on their own ticks.
-		select {
-		case claimable <- struct{}{}:
-		default:
-		}
+		s.claimExecutions(ctx, cfg, owner, slots, &running)
 		select {
 		case <-ctx.Done():
-			wg.Wait()
+			running.Wait()
 			return
 		case <-t.C:
 		case <-s.wake:
 		}
+	}
+}
+
+// claimExecutions claims executions while this server has free slots and
+// the store has claimable ones, and runs each in its own goroutine.
+func (s *Server) claimExecutions(ctx context.Context, cfg EngineConfig, owner string, slots chan struct{}, running *sync.WaitGroup) {
+	for ctx.Err() == nil { // bounded: each round takes one of cap(slots) slots or returns
+		select {
+		case slots <- struct{}{}:
+		default:
+			return // every slot is busy; a finishing execution wakes the engine
+		}
+		now := s.timestamp()
+		ex, ok, err := s.store.ClaimExecution(ctx, owner, now, now.Add(cfg.Lease), cfg.MaxRunningPerOrg)
+		if err != nil && ctx.Err() == nil {
+			s.log.ErrorContext(ctx, "engine: claiming an execution", slog.String("error", err.Error()))
+		}
+		if !ok {
+			<-slots
+			return
+		}
+		running.Add(1)
+		go func() {
+			defer running.Done()
+			s.execute(ctx, cfg, owner, ex, ex.StartedAt.Before(now))
+			<-slots
+			s.Wake()
+		}()
 	}
 }
 
@@ -114,17 +154,40 @@ func (s *Server) enginePass(ctx context.Context) {
 			break
 		}
 	}
-	heads, err := s.store.QueueHeads(ctx, 500)
-	if err != nil {
-		if ctx.Err() == nil {
-			s.log.ErrorContext(ctx, "engine: reading queues", slog.String("error", err.Error()))
+	// Queues whose head waits for an approval or a time window are not in
+	// the batch (the store passes over them until their recheck time), and
+	// organizations take turns in it; a full batch is followed by another,
+	// so a burst of new queue heads is all looked at in one pass.
+	for range maxHeadBatches {
+		heads, err := s.store.QueueHeads(ctx, s.timestamp(), headBatch)
+		if err != nil {
+			if ctx.Err() == nil {
+				s.log.ErrorContext(ctx, "engine: reading queues", slog.String("error", err.Error()))
+			}
+			return
 		}
-		return
-	}
-	for _, head := range heads {
-		s.advance(ctx, head)
+		stages := map[string]store.Stage{}
+		for _, head := range heads {
+			s.advance(ctx, head, stages)
+		}
+		if len(heads) < headBatch {
+			return
+		}
 	}
 }
+
+// The engine reads queue heads in batches of headBatch, at most
+// maxHeadBatches a pass.
+const (
+	headBatch      = 500
+	maxHeadBatches = 10
+)
+
+// recheckEvery is the longest a waiting queue head goes unexamined: an
+// approval or an edit of its stage makes it due at once, a time window
+// when it opens, and this bounds anything else (a clock step, a missed
+// edit) at a cost of one look per waiting queue per period.
+const recheckEvery = 10 * time.Minute
 
 func parseSpec(st store.Stage) api.StageSpec {
 	var spec api.StageSpec
@@ -230,22 +293,27 @@ func (s *Server) resolveInputs(ctx context.Context, st store.Stage, spec api.Sta
 }
 
 // advance moves the head of a stage's queue: it waits for its conditions,
-// or becomes an execution.
-func (s *Server) advance(ctx context.Context, head store.StageEvent) {
-	st, err := s.store.FindStageByID(ctx, head.StageID)
-	if err != nil {
-		return
+// or becomes an execution. stages caches the stages read in this batch.
+func (s *Server) advance(ctx context.Context, head store.StageEvent, stages map[string]store.Stage) {
+	st, ok := stages[head.StageID]
+	if !ok {
+		var err error
+		if st, err = s.store.FindStageByID(ctx, head.StageID); err != nil {
+			return
+		}
+		stages[head.StageID] = st
 	}
 	spec := parseSpec(st)
-	reason := s.blockedBy(spec, head)
+	now := s.now().UTC()
+	reason := blockedBy(spec, head, now)
 	if reason != "" {
-		if head.State != store.StageEventWaiting || head.StateReason != reason {
-			_, _ = s.store.UpdateStageEvent(ctx, head.OrgID, head.CanvasID, head.StageID, head.ID, func(ev *store.StageEvent) error {
-				if ev.State == store.StageEventPending || ev.State == store.StageEventWaiting {
-					ev.State, ev.StateReason = store.StageEventWaiting, reason
-				}
-				return nil
-			})
+		recheck := now.Add(recheckEvery)
+		if opens := nextWindowOpening(spec, now); reason == api.StageEventReasonTimeWindow && opens.Before(recheck) {
+			recheck = opens
+		}
+		err := s.store.WaitStageEvent(ctx, head, st.Spec, reason, recheck)
+		if err != nil && !errors.Is(err, store.ErrConflict) && ctx.Err() == nil {
+			s.log.ErrorContext(ctx, "engine: recording a waiting stage event", slog.String("stage", st.ID), slog.String("error", err.Error()))
 		}
 		return
 	}
@@ -258,9 +326,8 @@ func (s *Server) advance(ctx context.Context, head store.StageEvent) {
 	}
 }
 
-// blockedBy returns the reason a stage event must wait, or "".
-func (s *Server) blockedBy(spec api.StageSpec, ev store.StageEvent) string {
-	now := s.now().UTC()
+// blockedBy returns the reason a stage event must wait at now (UTC), or "".
+func blockedBy(spec api.StageSpec, ev store.StageEvent, now time.Time) string {
 	for _, c := range spec.Conditions {
 		switch c.Type {
 		case api.ConditionTypeApproval:
@@ -296,26 +363,43 @@ func inWindow(w api.ConditionTimeWindow, t time.Time) bool {
 	return now >= start || now < end
 }
 
-func (s *Server) runWorker(ctx context.Context, cfg EngineConfig, owner string, claimable <-chan struct{}) {
-	t := time.NewTicker(cfg.Interval)
-	defer t.Stop()
-	for ctx.Err() == nil {
-		now := s.timestamp()
-		ex, ok, err := s.store.ClaimExecution(ctx, owner, now, now.Add(cfg.Lease))
-		if err != nil && ctx.Err() == nil {
-			s.log.ErrorContext(ctx, "engine: claiming an execution", slog.String("error", err.Error()))
-		}
-		if ok {
-			s.execute(ctx, cfg, owner, ex, ex.StartedAt.Before(now))
-			s.Wake()
-			continue
-		}
-		select {
-		case <-ctx.Done():
-		case <-t.C:
-		case <-claimable:
+// nextWindowOpening returns the first minute after now (UTC) at which every
+// time window of spec holds, looking a little over a week ahead; without
+// one, now + recheckEvery. A window opens at its start time or, for a
+// window spanning midnight or limited to weekdays, at a midnight, so only
+// those instants are tried.
+func nextWindowOpening(spec api.StageSpec, now time.Time) time.Time {
+	var windows []api.ConditionTimeWindow
+	for _, c := range spec.Conditions {
+		if c.Type == api.ConditionTypeTimeWindow && c.TimeWindow != nil {
+			windows = append(windows, *c.TimeWindow)
 		}
 	}
+	day := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
+	var candidates []time.Time
+	for d := range 9 {
+		midnight := day.AddDate(0, 0, d)
+		candidates = append(candidates, midnight)
+		for _, w := range windows {
+			var h, m int
+			_, _ = fmt.Sscanf(w.Start, "%d:%d", &h, &m)
+			candidates = append(candidates, midnight.Add(time.Duration(h)*time.Hour+time.Duration(m)*time.Minute))
+		}
+	}
+	slices.SortFunc(candidates, func(a, b time.Time) int { return a.Compare(b) })
+	for _, c := range candidates {
+		if !c.After(now) {
+			continue
+		}
+		open := true
+		for _, w := range windows {
+			open = open && inWindow(w, c)
+		}
+		if open {
+			return c
+		}
+	}
+	return now.Add(recheckEvery)
 }
 
 // execute runs one claimed execution to its end. Secrets are decrypted

@@ -36,8 +36,11 @@ type Server struct {
 	maxBody  int64
 	runner   *executor.Runner
 	wake     chan struct{}
-	now      func() time.Time
-	mux      *http.ServeMux
+	// reconcileOrgs and reconcileBudget bound the reconciler (reconcile.go).
+	reconcileOrgs   int
+	reconcileBudget time.Duration
+	now             func() time.Time
+	mux             *http.ServeMux
 	// patterns lists the authenticated routes in registration order (see
 	// Routes).
 	patterns []string

@@ -145,11 +145,20 @@ type StageStore interface {
 	// written. ErrNotFound when missing; fn's error aborts and is returned
 	// unchanged.
 	UpdateStageEvent(ctx context.Context, orgID, canvasID, stageID, id string, fn func(*StageEvent) error) (StageEvent, error)
-	// QueueHeads returns, for up to limit stages of any organization, the
-	// oldest (CreatedAt, then ID) stage event in state STATE_PENDING or
-	// STATE_WAITING, when the stage has no execution that is not finished.
-	// The oldest heads come first.
-	QueueHeads(ctx context.Context, limit int) ([]StageEvent, error)
+	// QueueHeads returns the heads of up to limit queues due at now: for
+	// each stage without an unfinished execution, the oldest (CreatedAt,
+	// then ID) stage event in state STATE_PENDING or STATE_WAITING, unless
+	// the queue waits (WaitStageEvent) until after now. Organizations take turns
+	// (every organization's first head before any second one), and so do
+	// the canvases of an organization; each turn is oldest first.
+	QueueHeads(ctx context.Context, now time.Time, limit int) ([]StageEvent, error)
+	// WaitStageEvent marks the queued event seen STATE_WAITING for reason
+	// and has QueueHeads pass over its stage's queue until recheckAt (zero:
+	// due at once),
+	// provided its approvals are still seen's and its stage's spec is still
+	// stageSpec; ErrConflict otherwise, with nothing written. UpdateStageEvent
+	// of the event and UpdateStage of its stage make it due again at once.
+	WaitStageEvent(ctx context.Context, seen StageEvent, stageSpec []byte, reason string, recheckAt time.Time) error
 	// StartExecution, in one transaction: checks that the stage event is
 	// still pending or waiting and that its stage has no unfinished
 	// execution, marks the event STATE_PROCESSED and inserts ex (state
@@ -161,8 +170,12 @@ type StageStore interface {
 	// ClaimExecution takes one execution that is pending, or started with an
 	// expired lease (its server died), for owner until leaseUntil: state
 	// becomes started, StartedAt is kept or set. ok is false when there is
-	// none. Two servers never claim the same execution.
-	ClaimExecution(ctx context.Context, owner string, now, leaseUntil time.Time) (ex Execution, ok bool, err error)
+	// none. Two servers never claim the same execution. With maxPerOrg > 0,
+	// organizations that have maxPerOrg started executions under a live
+	// lease (on any server) are passed over, even with concurrent claimers;
+	// the organization with the fewest running goes first, then the oldest
+	// execution.
+	ClaimExecution(ctx context.Context, owner string, now, leaseUntil time.Time, maxPerOrg int) (ex Execution, ok bool, err error)
 	// RenewLease extends owner's lease and stores resources (what the
 	// executor started so far; nil keeps the stored ones). It returns whether
 	// a cancel was requested, and ErrConflict when owner no longer holds the

@@ -65,7 +65,7 @@ func BenchmarkClaimExecution(b *testing.B) {
 		if err := s.StartExecution(ctx, ev.ID, store.Execution{ID: uuid.NewString(), CreatedAt: clock}); err != nil {
 			b.Fatal(err)
 		}
-		ex, ok, err := s.ClaimExecution(ctx, "seeder", clock, clock.Add(time.Second))
+		ex, ok, err := s.ClaimExecution(ctx, "seeder", clock, clock.Add(time.Second), 0)
 		if err != nil || !ok {
 			b.Fatalf("ClaimExecution = %v, %v", ok, err)
 		}
@@ -86,7 +86,7 @@ func BenchmarkClaimExecution(b *testing.B) {
 		for i := range b.N {
 			// Every lease taken so far has expired one hour later.
 			now := clock.Add(time.Duration(i+1) * time.Hour)
-			if _, ok, err := s.ClaimExecution(ctx, "bench", now, now.Add(time.Minute)); err != nil || !ok {
+			if _, ok, err := s.ClaimExecution(ctx, "bench", now, now.Add(time.Minute), 0); err != nil || !ok {
 				b.Fatalf("ClaimExecution = %v, %v; want an expired lease", ok, err)
 			}
 		}
@@ -94,13 +94,13 @@ func BenchmarkClaimExecution(b *testing.B) {
 	})
 	// Take every lease for a year, then poll within it.
 	for range running {
-		if _, ok, err := s.ClaimExecution(ctx, "holder", clock.Add(time.Hour), clock.Add(365*24*time.Hour)); err != nil || !ok {
+		if _, ok, err := s.ClaimExecution(ctx, "holder", clock.Add(time.Hour), clock.Add(365*24*time.Hour), 0); err != nil || !ok {
 			b.Fatalf("ClaimExecution = %v, %v", ok, err)
 		}
 	}
 	b.Run("none", func(b *testing.B) {
 		for range b.N {
-			if _, ok, err := s.ClaimExecution(ctx, "bench", clock.Add(2*time.Hour), clock.Add(3*time.Hour)); err != nil || ok {
+			if _, ok, err := s.ClaimExecution(ctx, "bench", clock.Add(2*time.Hour), clock.Add(3*time.Hour), 0); err != nil || ok {
 				b.Fatalf("ClaimExecution = %v, %v; want none", ok, err)
 			}
 		}

@@ -86,7 +86,7 @@ func startExecution(t *testing.T, s store.Store, st store.Stage, createdAt time.
 // unless there was one.
 func claim(t *testing.T, s store.Store, owner string, now, leaseUntil time.Time) store.Execution {
 	t.Helper()
-	ex, ok, err := s.ClaimExecution(t.Context(), owner, now, leaseUntil)
+	ex, ok, err := s.ClaimExecution(t.Context(), owner, now, leaseUntil, 0)
 	if err != nil || !ok {
 		t.Fatalf("ClaimExecution(%s) = ok %v, %v; want an execution", owner, ok, err)
 	}
@@ -575,7 +575,7 @@ func testQueueHeads(t *testing.T, s store.Store) {
 	base := now().Add(-time.Hour)
 	at := func(seconds int) time.Time { return base.Add(time.Duration(seconds) * time.Second) }
 
-	if heads, err := s.QueueHeads(ctx, 10); err != nil || len(heads) != 0 {
+	if heads, err := s.QueueHeads(ctx, now(), 10); err != nil || len(heads) != 0 {
 		t.Fatalf("QueueHeads with no stages = %v, %v; want none", heads, err)
 	}
 
@@ -605,13 +605,13 @@ func testQueueHeads(t *testing.T, s store.Store) {
 	e := mustStage(t, s, org.ID, c.ID, "e")
 	eHead := mustStageEvents(t, s, newStageEvent(e, store.StageEventPending, at(20)))[0]
 
-	heads, err := s.QueueHeads(ctx, 10)
+	heads, err := s.QueueHeads(ctx, now(), 10)
 	if err != nil {
 		t.Fatalf("QueueHeads: %v", err)
 	}
 	equal(t, "queue heads, oldest first", stageEventIDs(heads), stageEventIDs([]store.StageEvent{dHead, aHead, eHead}))
 	equal(t, "a's head as stored", heads[1], findStageEvent(t, s, aHead))
-	if heads, err := s.QueueHeads(ctx, 2); err != nil {
+	if heads, err := s.QueueHeads(ctx, now(), 2); err != nil {
 		t.Fatalf("QueueHeads(2): %v", err)
 	} else {
 		equal(t, "two queue heads", stageEventIDs(heads), stageEventIDs([]store.StageEvent{dHead, aHead}))
@@ -631,12 +631,12 @@ func testQueueHeads(t *testing.T, s store.Store) {
 	}); err != nil {
 		t.Fatalf("discard a's head: %v", err)
 	}
-	heads, err = s.QueueHeads(ctx, 10)
+	heads, err = s.QueueHeads(ctx, now(), 10)
 	if err != nil {
 		t.Fatalf("QueueHeads: %v", err)
 	}
 	equal(t, "queue heads after the queues moved", stageEventIDs(heads), stageEventIDs([]store.StageEvent{dHead, bHead, aNext, eHead}))
-	if heads, err := s.QueueHeads(ctx, 0); err != nil || len(heads) != 0 {
+	if heads, err := s.QueueHeads(ctx, now(), 0); err != nil || len(heads) != 0 {
 		t.Errorf("QueueHeads(0) = %v, %v; want none", heads, err)
 	}
 }
@@ -731,7 +731,7 @@ func testClaimExecution(t *testing.T, s store.Store) {
 	c := mustCanvas(t, s, org.ID, "prod")
 	base := now().Add(-time.Hour)
 
-	if _, ok, err := s.ClaimExecution(ctx, "idle", now(), now().Add(time.Minute)); err != nil || ok {
+	if _, ok, err := s.ClaimExecution(ctx, "idle", now(), now().Add(time.Minute), 0); err != nil || ok {
 		t.Fatalf("ClaimExecution with nothing to run = ok %v, %v; want none", ok, err)
 	}
 
@@ -747,7 +747,7 @@ func testClaimExecution(t *testing.T, s store.Store) {
 	claimed := make([][]store.Execution, Concurrency)
 	errs := concurrently(func(i int) error {
 		for range executions + 1 { // bounded: each round claims one or stops
-			ex, ok, err := s.ClaimExecution(ctx, fmt.Sprint("server-", i), claimedAt, leaseUntil)
+			ex, ok, err := s.ClaimExecution(ctx, fmt.Sprint("server-", i), claimedAt, leaseUntil, 0)
 			if err != nil || !ok {
 				return err
 			}
@@ -784,7 +784,7 @@ func testClaimExecution(t *testing.T, s store.Store) {
 
 	// Live leases are not claimable; expired ones are, oldest first, and
 	// keep their start time.
-	if _, ok, err := s.ClaimExecution(ctx, "late", leaseUntil.Add(-time.Minute), leaseUntil.Add(time.Hour)); err != nil || ok {
+	if _, ok, err := s.ClaimExecution(ctx, "late", leaseUntil.Add(-time.Minute), leaseUntil.Add(time.Hour), 0); err != nil || ok {
 		t.Fatalf("ClaimExecution under live leases = ok %v, %v; want none", ok, err)
 	}
 	later := leaseUntil.Add(time.Minute)
@@ -869,7 +869,7 @@ func testLease(t *testing.T, s store.Store) {
 	wantErr(t, s.FinishExecution(ctx, done, owner, nil), store.ErrConflict)
 	_, err = s.RenewLease(ctx, ex.ID, owner, until, nil)
 	wantErr(t, err, store.ErrConflict)
-	if _, ok, err := s.ClaimExecution(ctx, "server-2", until.Add(time.Hour), until.Add(2*time.Hour)); err != nil || ok {
+	if _, ok, err := s.ClaimExecution(ctx, "server-2", until.Add(time.Hour), until.Add(2*time.Hour), 0); err != nil || ok {
 		t.Errorf("ClaimExecution of a finished execution = ok %v, %v; want none", ok, err)
 	}
 }
@@ -898,7 +898,7 @@ func testRequestCancel(t *testing.T, s store.Store) {
 	want.FinishedAt, want.CancelledAt = at, at
 	equal(t, "cancelled pending execution", got, want)
 	equal(t, "stored cancelled execution", findExecution(t, s, pending), want)
-	if _, ok, err := s.ClaimExecution(ctx, "server-2", now(), now().Add(time.Hour)); err != nil || ok {
+	if _, ok, err := s.ClaimExecution(ctx, "server-2", now(), now().Add(time.Hour), 0); err != nil || ok {
 		t.Errorf("a cancelled execution is claimable (ok %v, %v)", ok, err)
 	}
 
@@ -948,9 +948,9 @@ func testListExecutions(t *testing.T, s store.Store) {
 		at := base.Add(time.Duration(i/2) * time.Second)
 		ex := startExecution(t, s, st, at)
 		all = append(all, ex)
-		claimed, ok, err := s.ClaimExecution(ctx, owner, now(), now().Add(time.Hour))
+		claimed, ok, err := s.ClaimExecution(ctx, owner, now(), now().Add(time.Hour), 0)
 		for ok && err == nil && claimed.StageID != st.ID { // the neighbour's execution
-			claimed, ok, err = s.ClaimExecution(ctx, owner, now(), now().Add(time.Hour))
+			claimed, ok, err = s.ClaimExecution(ctx, owner, now(), now().Add(time.Hour), 0)
 		}
 		if err != nil || !ok || claimed.ID != ex.ID {
 			t.Fatalf("ClaimExecution = %s, ok %v, %v; want %s", claimed.ID, ok, err, ex.ID)
@@ -1088,7 +1088,7 @@ func testDeleteStagesWithHistory(t *testing.T, s store.Store) {
 func claimUntil(t *testing.T, s store.Store, owner, id string) store.Execution {
 	t.Helper()
 	for range 100 {
-		ex, ok, err := s.ClaimExecution(t.Context(), owner, now(), now().Add(time.Hour))
+		ex, ok, err := s.ClaimExecution(t.Context(), owner, now(), now().Add(time.Hour), 0)
 		if err != nil || !ok {
 			t.Fatalf("ClaimExecution looking for %s = ok %v, %v", id, ok, err)
 		}

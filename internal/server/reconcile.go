@@ -1,0 +1,147 @@
+package server
+
+import (
+	"context"
+	"log/slog"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/superplane/terraform-provider-superplane/internal/store"
+)
+
+// Reconciler defaults; see WithReconcileLimits.
+const (
+	defaultReconcileOrgs   = 8
+	defaultReconcileBudget = time.Minute
+)
+
+// WithReconcileLimits sets how many organizations the reconciler repairs at
+// once (default 8) and the time one organization may take in a pass
+// (default 1 minute): after it, no new source of that organization is
+// started in the pass, and the one in flight still has its own 20 s
+// timeout. The sources left over go first at the next pass.
+func WithReconcileLimits(orgs int, perOrg time.Duration) Option {
+	return func(s *Server) { s.reconcileOrgs, s.reconcileBudget = orgs, perOrg }
+}
+
+// Reconcile checks every provisioned hook once: missing or altered hooks are
+// repaired, failed provisioning is retried when its backoff has passed.
+//
+// Organizations are reconciled concurrently, a few at a time, and each
+// within a time budget, so one organization's slow or hung tool host holds
+// up its own repairs only: everyone else's go on beside it.
+//
+// One replica at a time reconciles (a lock in the database): N replicas
+// would otherwise make N times the calls to the tools, and two repairing
+// the same missing hook at once could both create it.
+func (s *Server) Reconcile(ctx context.Context) {
+	unlock, ok, err := s.store.TryLock(ctx, "webhook-reconciler")
+	if err != nil {
+		s.log.ErrorContext(ctx, "reconcile: cannot take the reconciler lock", slog.String("error", err.Error()))
+		return
+	}
+	if !ok {
+		s.log.DebugContext(ctx, "reconcile: another replica is reconciling")
+		return
+	}
+	defer unlock()
+	byOrg, orgs := s.dueSources(ctx)
+	workers := s.reconcileOrgs
+	if workers <= 0 {
+		workers = defaultReconcileOrgs
+	}
+	slots := make(chan struct{}, workers)
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	for _, org := range orgs {
+		select {
+		case <-ctx.Done():
+			return
+		case slots <- struct{}{}:
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() { <-slots }()
+			s.reconcileOrg(ctx, org, byOrg[org])
+		}()
+	}
+}
+
+// dueSources lists the sources with hooks that are due (not waiting out a
+// backoff), by organization, the least recently checked first; orgs is the
+// organizations in the order they were first met.
+func (s *Server) dueSources(ctx context.Context) (byOrg map[string][]store.EventSource, orgs []string) {
+	byOrg = map[string][]store.EventSource{}
+	after := ""
+	for page := 0; page < 10000; page++ { // bounded: 1,000,000 sources
+		list, err := s.store.EventSourcesWithHooks(ctx, after, 100)
+		if err != nil {
+			s.log.ErrorContext(ctx, "reconcile: cannot list event sources", slog.String("error", err.Error()))
+			break
+		}
+		if len(list) == 0 {
+			break
+		}
+		for _, es := range list {
+			after = es.ID
+			if es.HookState == hookFailed && s.now().Before(es.HookNextAttempt) {
+				continue
+			}
+			if _, seen := byOrg[es.OrgID]; !seen {
+				orgs = append(orgs, es.OrgID)
+			}
+			byOrg[es.OrgID] = append(byOrg[es.OrgID], es)
+		}
+	}
+	// A source a spent budget left unchecked is checked before the others
+	// at the next pass: an organization's tail is never starved by its head.
+	for _, list := range byOrg {
+		slices.SortStableFunc(list, func(a, b store.EventSource) int { return a.HookCheckedAt.Compare(b.HookCheckedAt) })
+	}
+	return byOrg, orgs
+}
+
+// reconcileOrg checks one organization's due sources in order until its
+// budget for the pass is spent; the first source is always checked.
+func (s *Server) reconcileOrg(ctx context.Context, org string, sources []store.EventSource) {
+	budget := s.reconcileBudget
+	if budget <= 0 {
+		budget = defaultReconcileBudget
+	}
+	start := time.Now()
+	for i, es := range sources {
+		if ctx.Err() != nil {
+			return
+		}
+		if i > 0 && time.Since(start) >= budget {
+			s.log.WarnContext(ctx, "reconcile: the organization's time budget for this pass is spent; its other sources are checked first at the next pass",
+				slog.String("organization", org), slog.Int("left", len(sources)-i), slog.Duration("budget", budget))
+			return
+		}
+		updated, err := s.provision(ctx, es, false)
+		if err != nil {
+			s.log.ErrorContext(ctx, "reconcile: cannot record hook state", slog.String("source", es.ID), slog.String("error", err.Error()))
+			continue
+		}
+		if updated.HookState != es.HookState || updated.HookReason != es.HookReason {
+			s.log.InfoContext(ctx, "reconcile: webhook state changed", slog.String("source", es.ID),
+				slog.String("state", updated.HookState), slog.String("reason", updated.HookReason))
+		}
+	}
+}
+
+// RunReconciler calls Reconcile every interval until ctx ends.
+func (s *Server) RunReconciler(ctx context.Context, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			s.Reconcile(ctx)
+		}
+	}
+}
