@@ -57,8 +57,8 @@ is active) or SUPERPLANE_ENCRYPTION_KEYS_FILE. SUPERPLANE_GITHUB_API_URL (GitHub
 test double) and SUPERPLANE_SEMAPHORE_API_URL override where integrations are verified.
 serve also reads SUPERPLANE_BASE_URL, SUPERPLANE_KEY_GRACE_PERIOD (1h),
 SUPERPLANE_WEBHOOK_BODY_LIMIT (5 MiB), SUPERPLANE_RECONCILE_INTERVAL (5m),
-SUPERPLANE_HTTP_EXECUTOR_ALLOW (CIDRs), SUPERPLANE_POLL_INTERVAL (5s) and
-SUPERPLANE_EXECUTION_LEASE (30s).
+SUPERPLANE_HTTP_EXECUTOR_ALLOW (CIDRs), SUPERPLANE_POLL_INTERVAL (5s),
+SUPERPLANE_EXECUTION_LEASE (30s) and SUPERPLANE_HOOK_CHECK_INTERVAL (10s).
 `
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
@@ -95,6 +95,7 @@ type config struct {
 	httpAllow         string
 	pollInterval      time.Duration
 	engineLease       time.Duration
+	hookCheckInterval time.Duration
 }
 
 // serverOptions turns the serve settings into server options. The base URL
@@ -109,6 +110,9 @@ func (c *config) serverOptions(listenAddr string, getenv func(string) string) ([
 	}
 	if c.keyGrace < 0 || c.webhookBodyLimit <= 0 || c.reconcileInterval <= 0 {
 		return nil, errors.New("--key-grace-period must be >= 0, --webhook-body-limit and --reconcile-interval > 0")
+	}
+	if c.hookCheckInterval < 0 {
+		return nil, errors.New("--hook-check-interval must be >= 0")
 	}
 	var allow []netip.Prefix
 	for _, cidr := range strings.FieldsFunc(c.httpAllow, func(r rune) bool { return r == ',' || r == ' ' }) {
@@ -128,6 +132,7 @@ func (c *config) serverOptions(listenAddr string, getenv func(string) string) ([
 		server.WithBaseURL(base),
 		server.WithKeyGrace(c.keyGrace),
 		server.WithWebhookBodyLimit(c.webhookBodyLimit),
+		server.WithHookCheckInterval(c.hookCheckInterval),
 		server.WithTools(&integration.Verifier{
 			GitHubAPIURL:    getenv("SUPERPLANE_GITHUB_API_URL"),
 			SemaphoreAPIURL: getenv("SUPERPLANE_SEMAPHORE_API_URL"),
@@ -151,6 +156,7 @@ func (c *config) bind(fs *flag.FlagSet, getenv func(string) string, withListen b
 		fs.DurationVar(&c.pollInterval, "poll-interval", envDuration(getenv, "SUPERPLANE_POLL_INTERVAL", 5*time.Second), "how often running executions are polled")
 		fs.DurationVar(&c.engineLease, "execution-lease", envDuration(getenv, "SUPERPLANE_EXECUTION_LEASE", 30*time.Second), "how long a running execution stays with this server without renewal; after a crash another start resumes it")
 		fs.DurationVar(&c.reconcileInterval, "reconcile-interval", envDuration(getenv, "SUPERPLANE_RECONCILE_INTERVAL", 5*time.Minute), "how often provisioned webhooks are checked and repaired")
+		fs.DurationVar(&c.hookCheckInterval, "hook-check-interval", envDuration(getenv, "SUPERPLANE_HOOK_CHECK_INTERVAL", 10*time.Second), "how often, at most, GET ...?check=true asks the tool about one event source's webhook (0: every time)")
 	}
 	fs.StringVar(&c.dataDir, "data-dir", def("SUPERPLANE_DATA_DIR", ".superplane"), "directory for the embedded database and generated keys")
 	fs.StringVar(&c.databaseURL, "database-url", getenv("SUPERPLANE_DATABASE_URL"), "database URL (default: SQLite in the data dir; postgres://... for PostgreSQL)")
