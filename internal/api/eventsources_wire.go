@@ -128,6 +128,14 @@ type WebhookStatus struct {
 	ObservedAt     *time.Time `json:"observedAt,omitempty"`
 }
 
+// Values of WebhookStatus.Observed.
+const (
+	HookObservedOK      = "ok"
+	HookObservedMissing = "missing"
+	HookObservedDrifted = "drifted"
+	HookObservedFailed  = "failed"
+)
+
 // EventSourceStatus is SuperplaneEventSourceStatus plus the webhook and key
 // version extensions.
 type EventSourceStatus struct {

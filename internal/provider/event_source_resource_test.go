@@ -1161,6 +1161,24 @@ func TestEventSourceModifyPlan(t *testing.T) {
 	if got := modify(plan, gh); !got.Key.IsNull() {
 		t.Errorf("GitHub key_version change: key = %s, want null", got.Key)
 	}
+	// A hook the last refresh found missing or drifted plans status to
+	// change (an update, whose apply repairs it); ok or a failed check
+	// plans nothing.
+	for observed, update := range map[string]bool{"missing": true, "drifted": true, "ok": false, "failed": false} {
+		st := gh
+		st.Status = eventSourceStatusValue(&api.EventSource{Status: &api.EventSourceStatus{Webhook: &api.WebhookStatus{
+			URL: "https://sp/x", State: "ready", Reason: "ok", Observed: observed, ObservedReason: "why",
+		}}})
+		plan = st
+		plan.Status = types.ObjectUnknown(eventSourceStatusAttrTypes)
+		got := modify(plan, st)
+		if update && !got.Status.IsUnknown() {
+			t.Errorf("observed %s: status planned %s, want unknown (an update)", observed, got.Status)
+		}
+		if !update && !got.Status.Equal(st.Status) {
+			t.Errorf("observed %s: status planned %s, want the state's", observed, got.Status)
+		}
+	}
 }
 
 func TestEventSourceModelFrom(t *testing.T) {
@@ -1173,7 +1191,8 @@ func TestEventSourceModelFrom(t *testing.T) {
 				{Type: api.FilterTypeHeader, Header: &api.HeaderFilter{Expression: "h"}},
 			}}},
 		},
-		Status: &api.EventSourceStatus{KeyVersion: 3, Webhook: &api.WebhookStatus{URL: "https://sp/api/v1/sources/x/github", State: "failed", Reason: "Bad credentials", CheckedAt: &created},
+		Status: &api.EventSourceStatus{KeyVersion: 3, Webhook: &api.WebhookStatus{URL: "https://sp/api/v1/sources/x/github", State: "ready", Reason: "ok", CheckedAt: &created,
+			Observed: "failed", ObservedReason: "Bad credentials"},
 			LastEvent: &api.Event{ID: "e1", ReceivedAt: &created}},
 	}
 	prior := &EventSourceResourceModel{Canvas: types.StringValue("prod"), Key: types.StringNull(), KeyVersion: types.Int64Null(), ForceDestroy: types.BoolNull()}
@@ -1191,13 +1210,16 @@ func TestEventSourceModelFrom(t *testing.T) {
 		t.Errorf("events = %s", m.Events)
 	}
 	st, _ := objectAs[struct {
-		State     types.String `tfsdk:"webhook_state"`
-		Reason    types.String `tfsdk:"webhook_reason"`
-		CheckedAt types.String `tfsdk:"checked_at"`
-		LastID    types.String `tfsdk:"last_event_id"`
-		LastAt    types.String `tfsdk:"last_event_at"`
+		State          types.String `tfsdk:"webhook_state"`
+		Reason         types.String `tfsdk:"webhook_reason"`
+		Observed       types.String `tfsdk:"webhook_observed"`
+		ObservedReason types.String `tfsdk:"webhook_observed_reason"`
+		CheckedAt      types.String `tfsdk:"checked_at"`
+		LastID         types.String `tfsdk:"last_event_id"`
+		LastAt         types.String `tfsdk:"last_event_at"`
 	}](context.Background(), m.Status)
-	if st.State.ValueString() != "failed" || st.Reason.ValueString() != "Bad credentials" || st.LastID.ValueString() != "e1" || st.LastAt.ValueString() != "2026-01-02T03:04:05Z" {
+	if st == nil || st.State.ValueString() != "ready" || st.Reason.ValueString() != "ok" || st.Observed.ValueString() != "failed" ||
+		st.ObservedReason.ValueString() != "Bad credentials" || st.LastID.ValueString() != "e1" || st.LastAt.ValueString() != "2026-01-02T03:04:05Z" {
 		t.Errorf("status = %s", m.Status)
 	}
 	// A configured key_version stays as configured.
