@@ -573,7 +573,12 @@ func (r *EventSourceResource) ModifyPlan(ctx context.Context, req resource.Modif
 	if rotate && typ == api.EventSourceTypeWebhook {
 		plan.Key = types.StringUnknown()
 	}
-	if !rotate && !eventSourceSettingsChanged(&plan, &state) && !hookDrifted(ctx, state.Status) {
+	switch {
+	case hookDrifted(ctx, state.Status):
+		// Nothing else may differ, so say it: the apply repairs the hook
+		// and the status it answers is not known before.
+		plan.Status = types.ObjectUnknown(eventSourceStatusAttrTypes)
+	case !rotate && !eventSourceSettingsChanged(&plan, &state):
 		plan.Status = state.Status
 	}
 	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)

@@ -220,6 +220,25 @@ func checkSourceGone(canvas, name string) tfresource.TestCheckFunc {
 }
 
 // sourceStatus is the path of a field of status.
+// noHooks checks that repo has no hook on the fake GitHub.
+func noHooks(repo string) tfresource.TestCheckFunc {
+	return checkHooks(repo, func(h []github.Hook) error {
+		if len(h) != 0 {
+			return fmt.Errorf("%d hooks on %s, want none", len(h), repo)
+		}
+		return nil
+	})
+}
+
+// planCheckFunc is a plan check that looks at the world rather than the
+// plan: f runs when the plan is made.
+type planCheckFunc func() error
+
+// CheckPlan runs f.
+func (f planCheckFunc) CheckPlan(_ context.Context, _ plancheck.CheckPlanRequest, resp *plancheck.CheckPlanResponse) {
+	resp.Error = f()
+}
+
 func sourceStatus(field string) tfjsonpath.Path {
 	return tfjsonpath.New("status").AtMapKey(field)
 }
@@ -512,22 +531,45 @@ func TestAccEventSourceResource(t *testing.T) {
 					ImportStateVerify:       true,
 					ImportStateVerifyIgnore: []string{"key", "status.checked_at"},
 				},
-				// The hook deleted on GitHub: a refresh repairs it and says so.
+				// The hook deleted on GitHub: a refresh only looks (status says
+				// it is missing, nothing is made on GitHub) ...
 				{
 					PreConfig: func() {
 						if !acc.github.RemoveHook(fakeGitHubOwner, repo, hookID) {
 							t.Fatalf("hook %d was not on the fake GitHub", hookID)
 						}
 					},
-					RefreshState: true,
+					RefreshState:       true,
+					ExpectNonEmptyPlan: true,
+					Check: tfresource.ComposeTestCheckFunc(
+						tfresource.TestCheckResourceAttr(sourceAddr, "status.webhook_observed", "missing"),
+						tfresource.TestMatchResourceAttr(sourceAddr, "status.webhook_observed_reason", regexp.MustCompile(`no webhook of GitHub repository`)),
+						tfresource.TestCheckResourceAttr(sourceAddr, "status.webhook_state", "ready"),
+						noHooks(repo)),
+				},
+				// ... the plan shows an update, still without touching GitHub,
+				// and the apply repairs the hook; the next plan is empty.
+				{
+					Config: prereq + cfg.String(),
+					ConfigPlanChecks: tfresource.ConfigPlanChecks{
+						PreApply: []plancheck.PlanCheck{
+							plancheck.ExpectResourceAction(sourceAddr, plancheck.ResourceActionUpdate),
+							plancheck.ExpectUnknownValue(sourceAddr, tfjsonpath.New("status")),
+							planCheckFunc(func() error { return noHooks(repo)(nil) }),
+						},
+						PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+					},
+					ConfigStateChecks: []statecheck.StateCheck{sameID.AddStateValue(sourceAddr, tfjsonpath.New("id"))},
 					Check: tfresource.ComposeTestCheckFunc(
 						tfresource.TestCheckResourceAttr(sourceAddr, "status.webhook_state", "repaired"),
+						tfresource.TestCheckResourceAttr(sourceAddr, "status.webhook_observed", "ok"),
 						tfresource.TestMatchResourceAttr(sourceAddr, "status.webhook_reason", regexp.MustCompile(`missing or altered on github and was repaired`)),
 						oneHook(repo, sourceAddr, "pull_request", "push"),
 						checkHooks(repo, func(h []github.Hook) error {
 							if h[0].ID == hookID {
 								return fmt.Errorf("hook %d is the deleted one", hookID)
 							}
+							secrets = append(secrets, h[0].Secret)
 							return nil
 						})),
 				},
@@ -691,13 +733,14 @@ func TestAccEventSourceResource(t *testing.T) {
 					Config: canvasConfig(canvas) + githubConfig(integration, secret, good, 1, "false") + source.String(),
 					Check:  oneHook(repo, sourceAddr, "push"),
 				},
-				// The token goes bad: the next refresh shows the failure.
+				// The token goes bad: the next refresh shows that the check
+				// failed (and plans nothing: an apply cannot fix a token).
 				{Config: withBad + source.String()},
 				{
 					RefreshState: true,
 					Check: tfresource.ComposeTestCheckFunc(
-						tfresource.TestCheckResourceAttr(sourceAddr, "status.webhook_state", "failed"),
-						tfresource.TestMatchResourceAttr(sourceAddr, "status.webhook_reason", regexp.MustCompile(`Bad credentials`))),
+						tfresource.TestCheckResourceAttr(sourceAddr, "status.webhook_observed", "failed"),
+						tfresource.TestMatchResourceAttr(sourceAddr, "status.webhook_observed_reason", regexp.MustCompile(`Bad credentials`))),
 				},
 				// SuperPlane cannot remove the hook, so it keeps the source.
 				{
@@ -710,7 +753,7 @@ func TestAccEventSourceResource(t *testing.T) {
 					ConfigPlanChecks: tfresource.ConfigPlanChecks{
 						PreApply: []plancheck.PlanCheck{
 							plancheck.ExpectResourceAction(sourceAddr, plancheck.ResourceActionUpdate),
-							plancheck.ExpectKnownValue(sourceAddr, sourceStatus("webhook_state"), knownvalue.StringExact("failed")),
+							plancheck.ExpectKnownValue(sourceAddr, sourceStatus("webhook_observed"), knownvalue.StringExact("failed")),
 						},
 					},
 				},
@@ -1169,8 +1212,7 @@ func TestEventSourceModifyPlan(t *testing.T) {
 		st.Status = eventSourceStatusValue(&api.EventSource{Status: &api.EventSourceStatus{Webhook: &api.WebhookStatus{
 			URL: "https://sp/x", State: "ready", Reason: "ok", Observed: observed, ObservedReason: "why",
 		}}})
-		plan = st
-		plan.Status = types.ObjectUnknown(eventSourceStatusAttrTypes)
+		plan = st // as Terraform proposes it: nothing configured changed
 		got := modify(plan, st)
 		if update && !got.Status.IsUnknown() {
 			t.Errorf("observed %s: status planned %s, want unknown (an update)", observed, got.Status)
