@@ -288,7 +288,7 @@ func TestAccEventSourceResource(t *testing.T) {
 						stateValue(sourceAddr, "force_destroy", knownvalue.Bool(false)),
 						stateValue(sourceAddr, "created_at", knownvalue.StringRegexp(rfc3339)),
 						statecheck.ExpectKnownValue(sourceAddr, tfjsonpath.New("status"), knownvalue.ObjectExact(map[string]knownvalue.Check{
-							"webhook_state": knownvalue.Null(), "webhook_reason": knownvalue.Null(), "checked_at": knownvalue.Null(),
+							"webhook_state": knownvalue.Null(), "webhook_reason": knownvalue.Null(), "webhook_observed": knownvalue.Null(), "webhook_observed_reason": knownvalue.Null(), "checked_at": knownvalue.Null(),
 							"last_event_id": knownvalue.Null(), "last_event_at": knownvalue.Null(),
 						})),
 						sameID.AddStateValue(sourceAddr, tfjsonpath.New("id")),
