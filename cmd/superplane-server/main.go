@@ -45,7 +45,7 @@ func main() {
 
 const usage = `usage:
   superplane-server serve [--listen ADDR] [--base-url URL] [--data-dir DIR] [--database-url URL] [--encryption-keys-file FILE]
-                          [--key-grace-period 1h] [--webhook-body-limit BYTES] [--reconcile-interval 5m]
+                          [--key-grace-period 1h] [--webhook-body-limit BYTES] [--reconcile-interval 5m] [--hook-check-interval 10s]
   superplane-server token create --org NAME --role owner|admin|viewer [--user EMAIL] [--data-dir DIR] [--database-url URL]
   superplane-server keys rotate [--rewrap-only] [--data-dir DIR] [--database-url URL] [--encryption-keys-file FILE]
   superplane-server version
