@@ -318,7 +318,10 @@ func snapshot(t *testing.T, e *env, paths []string) []byte {
 // viewer 403 on writes and 200 on reads, an owner of another organization 404
 // for anything of acme (never 403, which would confirm it exists), and an
 // admin of acme 200, which proves each call named a real object. None of the
-// refused calls may change anything acme's owner can read.
+// refused calls may change anything acme's owner can read. A GET whose query
+// makes the server act (?refresh=true, ?check=true on an event source: a
+// call to the tool with the organization's token) is refused to a viewer
+// like a write (checkActingReads).
 func TestAuthorizationMatrix(t *testing.T) {
 	e := newMatrixEnv(t)
 	routes := e.server.Routes()
