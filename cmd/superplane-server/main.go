@@ -45,7 +45,7 @@ func main() {
 
 const usage = `usage:
   superplane-server serve [--listen ADDR] [--base-url URL] [--data-dir DIR] [--database-url URL] [--encryption-keys-file FILE]
-                          [--key-grace-period 1h] [--webhook-body-limit BYTES] [--reconcile-interval 5m]
+                          [--key-grace-period 1h] [--webhook-body-limit BYTES] [--reconcile-interval 5m] [--hook-check-interval 10s]
                           [--allowed-networks CIDR,...] [--max-running 64] [--max-running-per-org 4]
   superplane-server token create --org NAME --role owner|admin|viewer [--user EMAIL] [--ttl 720h] [--init] [--data-dir DIR] [--database-url URL]
   superplane-server token list [--org NAME] [--data-dir DIR] [--database-url URL]
@@ -63,7 +63,7 @@ serve also reads SUPERPLANE_BASE_URL, SUPERPLANE_KEY_GRACE_PERIOD (1h),
 SUPERPLANE_WEBHOOK_BODY_LIMIT (5 MiB), SUPERPLANE_RECONCILE_INTERVAL (5m),
 SUPERPLANE_ALLOWED_NETWORKS (CIDRs the server may call although they are blocked: loopback,
 private, link-local...), SUPERPLANE_POLL_INTERVAL (5s), SUPERPLANE_EXECUTION_LEASE (30s),
-SUPERPLANE_MAX_RUNNING (64) and SUPERPLANE_MAX_RUNNING_PER_ORG (4; 0 = no cap).
+SUPERPLANE_HOOK_CHECK_INTERVAL (10s), SUPERPLANE_MAX_RUNNING (64) and SUPERPLANE_MAX_RUNNING_PER_ORG (4; 0 = no cap).
 `
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
@@ -104,6 +104,7 @@ type config struct {
 	engineLease       time.Duration
 	maxRunning        int64
 	maxRunningPerOrg  int64
+	hookCheckInterval time.Duration
 }
 
 // removedAllowSetting is the http executor's former allow-list, replaced by
@@ -122,6 +123,9 @@ func (c *config) serverOptions(listenAddr string, getenv func(string) string) ([
 	}
 	if c.keyGrace < 0 || c.webhookBodyLimit <= 0 || c.reconcileInterval <= 0 {
 		return nil, errors.New("--key-grace-period must be >= 0, --webhook-body-limit and --reconcile-interval > 0")
+	}
+	if c.hookCheckInterval < 0 {
+		return nil, errors.New("--hook-check-interval must be >= 0")
 	}
 	if c.maxRunning <= 0 || c.maxRunning > 10000 || c.maxRunningPerOrg < 0 || c.maxRunningPerOrg > 10000 {
 		return nil, errors.New("--max-running must be between 1 and 10000, --max-running-per-org between 0 (no cap) and 10000")
@@ -145,6 +149,7 @@ func (c *config) serverOptions(listenAddr string, getenv func(string) string) ([
 		server.WithBaseURL(base),
 		server.WithKeyGrace(c.keyGrace),
 		server.WithWebhookBodyLimit(c.webhookBodyLimit),
+		server.WithHookCheckInterval(c.hookCheckInterval),
 		server.WithTools(&integration.Verifier{
 			GitHubAPIURL:    getenv("SUPERPLANE_GITHUB_API_URL"),
 			SemaphoreAPIURL: getenv("SUPERPLANE_SEMAPHORE_API_URL"),
@@ -184,6 +189,7 @@ func (c *config) bind(fs *flag.FlagSet, getenv func(string) string, withListen b
 		fs.Int64Var(&c.maxRunning, "max-running", envInt(getenv, "SUPERPLANE_MAX_RUNNING", server.DefaultMaxRunning), "executions this server runs at once")
 		fs.Int64Var(&c.maxRunningPerOrg, "max-running-per-org", envInt(getenv, "SUPERPLANE_MAX_RUNNING_PER_ORG", server.DefaultMaxRunningPerOrg), "running executions per organization, across all servers (0: no cap)")
 		fs.DurationVar(&c.reconcileInterval, "reconcile-interval", envDuration(getenv, "SUPERPLANE_RECONCILE_INTERVAL", 5*time.Minute), "how often provisioned webhooks are checked and repaired")
+		fs.DurationVar(&c.hookCheckInterval, "hook-check-interval", envDuration(getenv, "SUPERPLANE_HOOK_CHECK_INTERVAL", 10*time.Second), "how often, at most, GET ...?check=true asks the tool about one event source's webhook (0: every time)")
 	}
 	fs.StringVar(&c.dataDir, "data-dir", def("SUPERPLANE_DATA_DIR", ".superplane"), "directory for the embedded database and generated keys")
 	fs.StringVar(&c.databaseURL, "database-url", getenv("SUPERPLANE_DATABASE_URL"), "database URL (default: SQLite in the data dir; postgres://... for PostgreSQL)")

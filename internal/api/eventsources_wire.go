@@ -118,7 +118,23 @@ type WebhookStatus struct {
 	State     string     `json:"state"` // "", pending, ready, failed, repaired
 	Reason    string     `json:"reason"`
 	CheckedAt *time.Time `json:"checkedAt"`
+	// Observed is set only in the answer to a read-only check (GET with
+	// ?check=true or ?refresh=true): what the tool holds now, "ok",
+	// "missing", "drifted" or "failed" (the check itself could not be
+	// made; ObservedReason says why). The check changes nothing: State and
+	// Reason stay what the last provisioning recorded.
+	Observed       string     `json:"observed,omitempty"`
+	ObservedReason string     `json:"observedReason,omitempty"`
+	ObservedAt     *time.Time `json:"observedAt,omitempty"`
 }
+
+// Values of WebhookStatus.Observed.
+const (
+	HookObservedOK      = "ok"
+	HookObservedMissing = "missing"
+	HookObservedDrifted = "drifted"
+	HookObservedFailed  = "failed"
+)
 
 // EventSourceStatus is SuperplaneEventSourceStatus plus the webhook and key
 // version extensions.

@@ -104,3 +104,10 @@ func IsUnsupported(err error) bool {
 	e, ok := asAPIError(err)
 	return ok && (e.StatusCode == http.StatusNotImplemented || e.Code == api.CodeUnimplemented)
 }
+
+// IsPermissionDenied reports whether err says the token's role may not do
+// this (403).
+func IsPermissionDenied(err error) bool {
+	e, ok := asAPIError(err)
+	return ok && (e.StatusCode == http.StatusForbidden || e.Code == api.CodePermissionDenied)
+}

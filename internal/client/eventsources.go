@@ -191,23 +191,48 @@ func (c *Client) GetEventSource(ctx context.Context, canvas, idOrName string) (*
 	return c.getEventSource(ctx, canvas, idOrName, false)
 }
 
-// RefreshEventSource is GetEventSource for a GitHub or Semaphore source
-// whose hook this project's server checks with the tool first (?refresh=true,
-// an extension): a hook deleted or altered on the tool is repaired, and
-// Status.Webhook says so ("repaired") or says why it failed. Other sources,
-// and servers without the extension, answer as GetEventSource does.
-func (c *Client) RefreshEventSource(ctx context.Context, canvas, idOrName string) (*api.EventSource, error) {
+// CheckEventSource is GetEventSource with a read-only look at the hook of a
+// GitHub or Semaphore source (?check=true, this project's extension): the
+// server asks the tool what it holds and answers it in
+// Status.Webhook.Observed ("ok", "missing", "drifted", or "failed" when
+// the check could not be made), changing nothing on the tool or in its
+// database. The server checks one source at most once per its check
+// interval and answers the last observation in between, and does not
+// check a source whose provisioning is in backoff (Observed is then "").
+// Only owner and admin tokens may check: a viewer's token gets an error
+// satisfying IsPermissionDenied. Servers without the extension answer as
+// GetEventSource does (Observed "").
+func (c *Client) CheckEventSource(ctx context.Context, canvas, idOrName string) (*api.EventSource, error) {
 	return c.getEventSource(ctx, canvas, idOrName, true)
 }
 
-func (c *Client) getEventSource(ctx context.Context, canvas, idOrName string, refresh bool) (*api.EventSource, error) {
+// RefreshEventSource repairs the hook of a GitHub or Semaphore source now
+// (POST .../refresh, this project's extension): the server provisions it as
+// at create, recreating or correcting what was deleted or altered on the
+// tool and writing the signing key to it again, and records the outcome in
+// Status.Webhook ("repaired", "ready", or "failed" with the tool's
+// reason). Owner or admin only. Provisioning is idempotent, so the call is
+// safe to retry.
+func (c *Client) RefreshEventSource(ctx context.Context, canvas, idOrName string) (*api.EventSource, error) {
+	if canvas == "" || idOrName == "" {
+		return nil, errors.New("refresh event source: a canvas id or name and a source id or name are required")
+	}
+	r := request{op: "refresh event source", method: http.MethodPost, path: eventSourcePath(canvas, idOrName) + "/refresh", body: struct{}{}}
+	var out api.EventSourceResponse
+	if _, err := c.do(ctx, r, &out); err != nil {
+		return nil, err
+	}
+	return checkEventSource(out.EventSource, r.op)
+}
+
+func (c *Client) getEventSource(ctx context.Context, canvas, idOrName string, check bool) (*api.EventSource, error) {
 	if canvas == "" || idOrName == "" {
 		return nil, errors.New("get event source: a canvas id or name and a source id or name are required")
 	}
 	r := request{op: "get event source", method: http.MethodGet, path: eventSourcePath(canvas, idOrName)}
-	if refresh {
-		r.op = "refresh event source"
-		r.query = url.Values{"refresh": {"true"}}
+	if check {
+		r.op = "check event source"
+		r.query = url.Values{"check": {"true"}}
 	}
 	var out api.EventSourceResponse
 	if _, err := c.do(ctx, r, &out); err != nil {

@@ -72,6 +72,9 @@ func TestEventSourceRequestShapes(t *testing.T) {
 	if _, err := c.GetEventSource(ctx, "prod", "app"); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := c.CheckEventSource(ctx, canvasID, sourceID); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := c.RefreshEventSource(ctx, canvasID, sourceID); err != nil {
 		t.Fatal(err)
 	}
@@ -102,7 +105,7 @@ func TestEventSourceRequestShapes(t *testing.T) {
 		t.Fatalf("create event = %+v, %v", ev, err)
 	}
 
-	var create, update, refresh, reset, listEvents, post seen
+	var create, update, check, refresh, reset, listEvents, post seen
 	var deletes []seen
 	for _, r := range rec.requests() {
 		switch {
@@ -110,7 +113,9 @@ func TestEventSourceRequestShapes(t *testing.T) {
 			create = r
 		case r.Method == http.MethodPatch:
 			update = r
-		case r.Method == http.MethodGet && r.RawQuery == "refresh=true":
+		case r.Method == http.MethodGet && r.RawQuery == "check=true":
+			check = r
+		case strings.HasSuffix(r.Path, "/refresh"):
 			refresh = r
 		case strings.HasSuffix(r.Path, "/reset-key"):
 			reset = r
@@ -145,8 +150,12 @@ func TestEventSourceRequestShapes(t *testing.T) {
 		t.Errorf("create filter = %v", f0)
 	}
 
-	if refresh.Path != "/api/v1/canvases/"+canvasID+"/event-sources/"+sourceID {
-		t.Errorf("refresh path = %q", refresh.Path)
+	// A check is a GET; a repair is a POST of its own.
+	if check.Path != "/api/v1/canvases/"+canvasID+"/event-sources/"+sourceID {
+		t.Errorf("check path = %q", check.Path)
+	}
+	if refresh.Method != http.MethodPost || refresh.Path != "/api/v1/canvases/"+canvasID+"/event-sources/"+sourceID+"/refresh" || refresh.RawQuery != "" {
+		t.Errorf("refresh = %s %s?%s", refresh.Method, refresh.Path, refresh.RawQuery)
 	}
 	// Update: the full replacement, events an empty list rather than null.
 	if update.Path != "/api/v1/canvases/prod/event-sources/"+sourceID || field(t, update.Body, "eventSource", "metadata")["name"] != "app2" {

@@ -271,7 +271,10 @@ func startServer() (func(), error) {
 		// the outbound guard lets through only when allowed. Stage tests
 		// should not wait long.
 		"SUPERPLANE_ALLOWED_NETWORKS=127.0.0.0/8",
-		"SUPERPLANE_POLL_INTERVAL=50ms")
+		"SUPERPLANE_POLL_INTERVAL=50ms",
+		// Refreshes follow each other within seconds; each must look at
+		// the hook on the fake, not answer the previous look.
+		"SUPERPLANE_HOOK_CHECK_INTERVAL=0s")
 	if err := srv.Start(); err != nil {
 		_ = logFile.Close()
 		acc.fakes.runCleanups()

@@ -125,9 +125,12 @@ func (d *EventSourceDataSource) Schema(_ context.Context, _ datasource.SchemaReq
 				Attributes: map[string]schema.Attribute{
 					"webhook_state":  computedString("`pending`, `ready`, `failed` or `repaired`; null without a hook."),
 					"webhook_reason": computedString("`ok`, why provisioning failed, or when the hook was repaired."),
-					"checked_at":     computedString("When SuperPlane last checked the hook (RFC 3339)."),
-					"last_event_id":  computedString("The id of the newest event received."),
-					"last_event_at":  computedString("When the newest event was received (RFC 3339)."),
+					"webhook_observed": computedString("Always null here: the data source does not check the hook " +
+						"on the tool (the resource's refresh does)."),
+					"webhook_observed_reason": computedString("Always null here."),
+					"checked_at":              computedString("When SuperPlane last checked the hook (RFC 3339)."),
+					"last_event_id":           computedString("The id of the newest event received."),
+					"last_event_at":           computedString("When the newest event was received (RFC 3339)."),
 				},
 			},
 			"created_at": computedString("When the source was created (RFC 3339)."),

@@ -82,11 +82,13 @@ var (
 		"week_day": types.StringType,
 	}
 	eventSourceStatusAttrTypes = map[string]attr.Type{
-		"webhook_state":  types.StringType,
-		"webhook_reason": types.StringType,
-		"checked_at":     types.StringType,
-		"last_event_id":  types.StringType,
-		"last_event_at":  types.StringType,
+		"webhook_state":           types.StringType,
+		"webhook_reason":          types.StringType,
+		"webhook_observed":        types.StringType,
+		"webhook_observed_reason": types.StringType,
+		"checked_at":              types.StringType,
+		"last_event_id":           types.StringType,
+		"last_event_at":           types.StringType,
 	}
 	eventSourceEventObjectType = types.ObjectType{AttrTypes: eventSourceEventAttrTypes}
 	eventSourceFilterObjType   = types.ObjectType{AttrTypes: eventSourceFilterAttrTypes}
@@ -247,8 +249,10 @@ func (r *EventSourceResource) Schema(_ context.Context, _ resource.SchemaRequest
 			},
 			"status": schema.SingleNestedAttribute{
 				MarkdownDescription: "What SuperPlane last saw. For `github` and `semaphore` sources every refresh " +
-					"checks the hook on the tool, repairs it when it was deleted or altered, and reports the " +
-					"outcome here.",
+					"asks SuperPlane to check the hook on the tool, read-only, and reports what it found in " +
+					"`webhook_observed`; a hook found `missing` or `drifted` makes the plan show an update, and " +
+					"the apply repairs it. Checking needs an owner or admin token: with a viewer token the hook is " +
+					"not checked (a warning says so).",
 				Computed:   true,
 				Attributes: eventSourceStatusSchema(),
 			},
@@ -374,6 +378,19 @@ func eventSourceStatusSchema() map[string]schema.Attribute {
 		},
 		"webhook_reason": schema.StringAttribute{
 			MarkdownDescription: "`ok`, why provisioning failed in the tool's words, or when the hook was repaired.",
+			Computed:            true,
+		},
+		"webhook_observed": schema.StringAttribute{
+			MarkdownDescription: "For `github` and `semaphore` sources, what the last refresh found on the tool: " +
+				"`ok`, `missing` (deleted on the tool), `drifted` (altered or duplicated on the tool) or `failed` " +
+				"(the check could not be made, see `webhook_observed_reason`). `missing` and `drifted` plan an " +
+				"update whose apply repairs the hook. Null when the hook was not checked: other types, a viewer " +
+				"token, or provisioning in backoff. SuperPlane checks one source at most once per its check " +
+				"interval (10 s by default) and answers the last check in between.",
+			Computed: true,
+		},
+		"webhook_observed_reason": schema.StringAttribute{
+			MarkdownDescription: "What differs on the tool, why the check failed, or why the hook was not checked.",
 			Computed:            true,
 		},
 		"checked_at": schema.StringAttribute{
@@ -556,10 +573,30 @@ func (r *EventSourceResource) ModifyPlan(ctx context.Context, req resource.Modif
 	if rotate && typ == api.EventSourceTypeWebhook {
 		plan.Key = types.StringUnknown()
 	}
-	if !rotate && !eventSourceSettingsChanged(&plan, &state) {
+	switch {
+	case hookDrifted(ctx, state.Status):
+		// Nothing else may differ, so say it: the apply repairs the hook
+		// and the status it answers is not known before.
+		plan.Status = types.ObjectUnknown(eventSourceStatusAttrTypes)
+	case !rotate && !eventSourceSettingsChanged(&plan, &state):
 		plan.Status = state.Status
 	}
 	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
+}
+
+// hookDrifted reports whether the last refresh found the hook missing or
+// altered on the tool: then the plan shows status changing (an update) and
+// Update repairs the hook.
+func hookDrifted(_ context.Context, status types.Object) bool {
+	if status.IsNull() || status.IsUnknown() {
+		return false
+	}
+	observed, ok := status.Attributes()["webhook_observed"].(types.String)
+	if !ok {
+		return false
+	}
+	o := observed.ValueString()
+	return o == api.HookObservedMissing || o == api.HookObservedDrifted
 }
 
 // keyResetPlanned reports whether applying plan resets the signing key:
@@ -616,8 +653,10 @@ func (r *EventSourceResource) Create(ctx context.Context, req resource.CreateReq
 }
 
 // Read refreshes the source. For github and semaphore sources SuperPlane
-// checks the hook on the tool first and repairs it if it was deleted or
-// altered, so status shows the hook as it is now. The key cannot be read
+// checks the hook on the tool, read-only, and status.webhook_observed says
+// what it found; a refresh never repairs (a hook found missing or drifted
+// plans an update, and Update repairs it). A viewer token may not check:
+// the source is then read as recorded, with a warning. The key cannot be read
 // and stays as it is in state; when the server's key version moved since
 // Terraform last set the key, a warning says the key in state is stale. A
 // source deleted outside Terraform is removed from state so the next plan
@@ -632,8 +671,16 @@ func (r *EventSourceResource) Read(ctx context.Context, req resource.ReadRequest
 	canvas, id := state.Canvas.ValueString(), state.ID.ValueString()
 	var es *api.EventSource
 	var err error
-	if _, hooked := resourceTypeFor[state.Type.ValueString()]; hooked {
-		es, err = r.client.RefreshEventSource(ctx, canvas, id)
+	_, hooked := resourceTypeFor[state.Type.ValueString()]
+	if hooked {
+		es, err = r.client.CheckEventSource(ctx, canvas, id)
+		if client.IsPermissionDenied(err) {
+			resp.Diagnostics.AddWarning("Event source webhook not checked",
+				fmt.Sprintf("The provider's token may not check the webhook of event source %q on the tool (only "+
+					"owner and admin tokens may), so a hook deleted or altered there does not show in this plan. "+
+					"The source was read as SuperPlane last recorded it.", state.Name.ValueString()))
+			es, err = r.client.GetEventSource(ctx, canvas, id)
+		}
 	} else {
 		es, err = r.client.GetEventSource(ctx, canvas, id)
 	}
@@ -661,8 +708,10 @@ func (r *EventSourceResource) Read(ctx context.Context, req resource.ReadRequest
 }
 
 // Update sends the settings when they changed, then resets the key when
-// key_version changed. A change of force_destroy alone touches nothing on
-// the server.
+// key_version changed; either provisions the hook, repairing it. When only
+// the last refresh found the hook missing or drifted, it asks SuperPlane to
+// repair it (POST .../refresh). A change of force_destroy alone touches
+// nothing on the server.
 func (r *EventSourceResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
 	var plan, state EventSourceResourceModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
@@ -679,7 +728,22 @@ func (r *EventSourceResource) Update(ctx context.Context, req resource.UpdateReq
 	canvas, id := plan.Canvas.ValueString(), state.ID.ValueString()
 	changed, rotate := eventSourceSettingsChanged(&plan, &state), keyResetPlanned(&plan, &state)
 	if !changed && !rotate {
-		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+		if !hookDrifted(ctx, state.Status) {
+			resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+			return
+		}
+		es, err := r.client.RefreshEventSource(ctx, canvas, id)
+		if err != nil {
+			resp.Diagnostics.AddError("Error repairing the event source's webhook", err.Error())
+			return
+		}
+		prior := plan
+		prior.Key = state.Key
+		m, diags := eventSourceModelFrom(es, &prior)
+		resp.Diagnostics.Append(diags...)
+		if !resp.Diagnostics.HasError() {
+			resp.Diagnostics.Append(resp.State.Set(ctx, m)...)
+		}
 		return
 	}
 	prior := plan
@@ -1017,16 +1081,24 @@ func eventSourceStatusValue(es *api.EventSource) types.Object {
 		return types.ObjectNull(eventSourceStatusAttrTypes)
 	}
 	vals := map[string]attr.Value{
-		"webhook_state":  types.StringNull(),
-		"webhook_reason": types.StringNull(),
-		"checked_at":     types.StringNull(),
-		"last_event_id":  types.StringNull(),
-		"last_event_at":  types.StringNull(),
+		"webhook_state":           types.StringNull(),
+		"webhook_reason":          types.StringNull(),
+		"webhook_observed":        types.StringNull(),
+		"webhook_observed_reason": types.StringNull(),
+		"checked_at":              types.StringNull(),
+		"last_event_id":           types.StringNull(),
+		"last_event_at":           types.StringNull(),
 	}
 	if wh := st.Webhook; wh != nil && wh.State != "" {
 		vals["webhook_state"] = types.StringValue(wh.State)
 		vals["webhook_reason"] = types.StringValue(wh.Reason)
 		vals["checked_at"] = timeValue(wh.CheckedAt)
+		if wh.Observed != "" {
+			vals["webhook_observed"] = types.StringValue(wh.Observed)
+		}
+		if wh.ObservedReason != "" {
+			vals["webhook_observed_reason"] = types.StringValue(wh.ObservedReason)
+		}
 	}
 	if ev := st.LastEvent; ev != nil && ev.ID != "" {
 		vals["last_event_id"] = types.StringValue(ev.ID)

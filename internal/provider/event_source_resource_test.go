@@ -220,6 +220,25 @@ func checkSourceGone(canvas, name string) tfresource.TestCheckFunc {
 }
 
 // sourceStatus is the path of a field of status.
+// noHooks checks that repo has no hook on the fake GitHub.
+func noHooks(repo string) tfresource.TestCheckFunc {
+	return checkHooks(repo, func(h []github.Hook) error {
+		if len(h) != 0 {
+			return fmt.Errorf("%d hooks on %s, want none", len(h), repo)
+		}
+		return nil
+	})
+}
+
+// planCheckFunc is a plan check that looks at the world rather than the
+// plan: f runs when the plan is made.
+type planCheckFunc func() error
+
+// CheckPlan runs f.
+func (f planCheckFunc) CheckPlan(_ context.Context, _ plancheck.CheckPlanRequest, resp *plancheck.CheckPlanResponse) {
+	resp.Error = f()
+}
+
 func sourceStatus(field string) tfjsonpath.Path {
 	return tfjsonpath.New("status").AtMapKey(field)
 }
@@ -269,7 +288,7 @@ func TestAccEventSourceResource(t *testing.T) {
 						stateValue(sourceAddr, "force_destroy", knownvalue.Bool(false)),
 						stateValue(sourceAddr, "created_at", knownvalue.StringRegexp(rfc3339)),
 						statecheck.ExpectKnownValue(sourceAddr, tfjsonpath.New("status"), knownvalue.ObjectExact(map[string]knownvalue.Check{
-							"webhook_state": knownvalue.Null(), "webhook_reason": knownvalue.Null(), "checked_at": knownvalue.Null(),
+							"webhook_state": knownvalue.Null(), "webhook_reason": knownvalue.Null(), "webhook_observed": knownvalue.Null(), "webhook_observed_reason": knownvalue.Null(), "checked_at": knownvalue.Null(),
 							"last_event_id": knownvalue.Null(), "last_event_at": knownvalue.Null(),
 						})),
 						sameID.AddStateValue(sourceAddr, tfjsonpath.New("id")),
@@ -512,22 +531,45 @@ func TestAccEventSourceResource(t *testing.T) {
 					ImportStateVerify:       true,
 					ImportStateVerifyIgnore: []string{"key", "status.checked_at"},
 				},
-				// The hook deleted on GitHub: a refresh repairs it and says so.
+				// The hook deleted on GitHub: a refresh only looks (status says
+				// it is missing, nothing is made on GitHub) ...
 				{
 					PreConfig: func() {
 						if !acc.github.RemoveHook(fakeGitHubOwner, repo, hookID) {
 							t.Fatalf("hook %d was not on the fake GitHub", hookID)
 						}
 					},
-					RefreshState: true,
+					RefreshState:       true,
+					ExpectNonEmptyPlan: true,
+					Check: tfresource.ComposeTestCheckFunc(
+						tfresource.TestCheckResourceAttr(sourceAddr, "status.webhook_observed", "missing"),
+						tfresource.TestMatchResourceAttr(sourceAddr, "status.webhook_observed_reason", regexp.MustCompile(`no webhook of GitHub repository`)),
+						tfresource.TestCheckResourceAttr(sourceAddr, "status.webhook_state", "ready"),
+						noHooks(repo)),
+				},
+				// ... the plan shows an update, still without touching GitHub,
+				// and the apply repairs the hook; the next plan is empty.
+				{
+					Config: prereq + cfg.String(),
+					ConfigPlanChecks: tfresource.ConfigPlanChecks{
+						PreApply: []plancheck.PlanCheck{
+							plancheck.ExpectResourceAction(sourceAddr, plancheck.ResourceActionUpdate),
+							plancheck.ExpectUnknownValue(sourceAddr, tfjsonpath.New("status")),
+							planCheckFunc(func() error { return noHooks(repo)(nil) }),
+						},
+						PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+					},
+					ConfigStateChecks: []statecheck.StateCheck{sameID.AddStateValue(sourceAddr, tfjsonpath.New("id"))},
 					Check: tfresource.ComposeTestCheckFunc(
 						tfresource.TestCheckResourceAttr(sourceAddr, "status.webhook_state", "repaired"),
+						tfresource.TestCheckResourceAttr(sourceAddr, "status.webhook_observed", "ok"),
 						tfresource.TestMatchResourceAttr(sourceAddr, "status.webhook_reason", regexp.MustCompile(`missing or altered on github and was repaired`)),
 						oneHook(repo, sourceAddr, "pull_request", "push"),
 						checkHooks(repo, func(h []github.Hook) error {
 							if h[0].ID == hookID {
 								return fmt.Errorf("hook %d is the deleted one", hookID)
 							}
+							secrets = append(secrets, h[0].Secret)
 							return nil
 						})),
 				},
@@ -691,13 +733,14 @@ func TestAccEventSourceResource(t *testing.T) {
 					Config: canvasConfig(canvas) + githubConfig(integration, secret, good, 1, "false") + source.String(),
 					Check:  oneHook(repo, sourceAddr, "push"),
 				},
-				// The token goes bad: the next refresh shows the failure.
+				// The token goes bad: the next refresh shows that the check
+				// failed (and plans nothing: an apply cannot fix a token).
 				{Config: withBad + source.String()},
 				{
 					RefreshState: true,
 					Check: tfresource.ComposeTestCheckFunc(
-						tfresource.TestCheckResourceAttr(sourceAddr, "status.webhook_state", "failed"),
-						tfresource.TestMatchResourceAttr(sourceAddr, "status.webhook_reason", regexp.MustCompile(`Bad credentials`))),
+						tfresource.TestCheckResourceAttr(sourceAddr, "status.webhook_observed", "failed"),
+						tfresource.TestMatchResourceAttr(sourceAddr, "status.webhook_observed_reason", regexp.MustCompile(`Bad credentials`))),
 				},
 				// SuperPlane cannot remove the hook, so it keeps the source.
 				{
@@ -710,7 +753,7 @@ func TestAccEventSourceResource(t *testing.T) {
 					ConfigPlanChecks: tfresource.ConfigPlanChecks{
 						PreApply: []plancheck.PlanCheck{
 							plancheck.ExpectResourceAction(sourceAddr, plancheck.ResourceActionUpdate),
-							plancheck.ExpectKnownValue(sourceAddr, sourceStatus("webhook_state"), knownvalue.StringExact("failed")),
+							plancheck.ExpectKnownValue(sourceAddr, sourceStatus("webhook_observed"), knownvalue.StringExact("failed")),
 						},
 					},
 				},
@@ -1161,6 +1204,23 @@ func TestEventSourceModifyPlan(t *testing.T) {
 	if got := modify(plan, gh); !got.Key.IsNull() {
 		t.Errorf("GitHub key_version change: key = %s, want null", got.Key)
 	}
+	// A hook the last refresh found missing or drifted plans status to
+	// change (an update, whose apply repairs it); ok or a failed check
+	// plans nothing.
+	for observed, update := range map[string]bool{"missing": true, "drifted": true, "ok": false, "failed": false} {
+		st := gh
+		st.Status = eventSourceStatusValue(&api.EventSource{Status: &api.EventSourceStatus{Webhook: &api.WebhookStatus{
+			URL: "https://sp/x", State: "ready", Reason: "ok", Observed: observed, ObservedReason: "why",
+		}}})
+		plan = st // as Terraform proposes it: nothing configured changed
+		got := modify(plan, st)
+		if update && !got.Status.IsUnknown() {
+			t.Errorf("observed %s: status planned %s, want unknown (an update)", observed, got.Status)
+		}
+		if !update && !got.Status.Equal(st.Status) {
+			t.Errorf("observed %s: status planned %s, want the state's", observed, got.Status)
+		}
+	}
 }
 
 func TestEventSourceModelFrom(t *testing.T) {
@@ -1173,7 +1233,8 @@ func TestEventSourceModelFrom(t *testing.T) {
 				{Type: api.FilterTypeHeader, Header: &api.HeaderFilter{Expression: "h"}},
 			}}},
 		},
-		Status: &api.EventSourceStatus{KeyVersion: 3, Webhook: &api.WebhookStatus{URL: "https://sp/api/v1/sources/x/github", State: "failed", Reason: "Bad credentials", CheckedAt: &created},
+		Status: &api.EventSourceStatus{KeyVersion: 3, Webhook: &api.WebhookStatus{URL: "https://sp/api/v1/sources/x/github", State: "ready", Reason: "ok", CheckedAt: &created,
+			Observed: "failed", ObservedReason: "Bad credentials"},
 			LastEvent: &api.Event{ID: "e1", ReceivedAt: &created}},
 	}
 	prior := &EventSourceResourceModel{Canvas: types.StringValue("prod"), Key: types.StringNull(), KeyVersion: types.Int64Null(), ForceDestroy: types.BoolNull()}
@@ -1191,13 +1252,16 @@ func TestEventSourceModelFrom(t *testing.T) {
 		t.Errorf("events = %s", m.Events)
 	}
 	st, _ := objectAs[struct {
-		State     types.String `tfsdk:"webhook_state"`
-		Reason    types.String `tfsdk:"webhook_reason"`
-		CheckedAt types.String `tfsdk:"checked_at"`
-		LastID    types.String `tfsdk:"last_event_id"`
-		LastAt    types.String `tfsdk:"last_event_at"`
+		State          types.String `tfsdk:"webhook_state"`
+		Reason         types.String `tfsdk:"webhook_reason"`
+		Observed       types.String `tfsdk:"webhook_observed"`
+		ObservedReason types.String `tfsdk:"webhook_observed_reason"`
+		CheckedAt      types.String `tfsdk:"checked_at"`
+		LastID         types.String `tfsdk:"last_event_id"`
+		LastAt         types.String `tfsdk:"last_event_at"`
 	}](context.Background(), m.Status)
-	if st.State.ValueString() != "failed" || st.Reason.ValueString() != "Bad credentials" || st.LastID.ValueString() != "e1" || st.LastAt.ValueString() != "2026-01-02T03:04:05Z" {
+	if st == nil || st.State.ValueString() != "ready" || st.Reason.ValueString() != "ok" || st.Observed.ValueString() != "failed" ||
+		st.ObservedReason.ValueString() != "Bad credentials" || st.LastID.ValueString() != "e1" || st.LastAt.ValueString() != "2026-01-02T03:04:05Z" {
 		t.Errorf("status = %s", m.Status)
 	}
 	// A configured key_version stays as configured.

@@ -26,8 +26,9 @@ import (
 type matrixFixture struct {
 	canvas      string // id of canvas
 	secret      string // id of a canvas secret nothing uses
-	integration string // id of a canvas GitHub integration (token in another secret)
+	integration string // id of a canvas GitHub integration (token in another secret) nothing uses
 	spare       string // id of a webhook source no stage listens to
+	hooked      string // id of a github source, its hook on the fake GitHub
 	gate        string // id of a stage waiting for two approvals
 	run         string // id of a noop stage that has run once
 	stageEvent  string // id of gate's waiting stage event
@@ -52,6 +53,10 @@ type matrixRoute struct {
 	// them; each caller gets a token of its own for them, since a call may
 	// replace it.
 	self bool
+	// actingReads are further paths of a GET route whose query makes the
+	// server act for the caller (a check with the tool, which spends the
+	// organization's token): a viewer is refused them as it is writes.
+	actingReads func(f matrixFixture) []string
 }
 
 func noBody(matrixFixture, int) string { return "" }
@@ -111,9 +116,13 @@ var matrixRoutes = map[string]matrixRoute{
 			return fmt.Sprintf(`{"eventSource":{"metadata":{"name":"new-%d"},"spec":{"type":"webhook"}}}`, n)
 		},
 	},
-	"GET /api/v1/canvases/{canvasIdOrName}/event-sources/{idOrName}": {scoped: true, path: func(f matrixFixture) string {
-		return "/api/v1/canvases/" + f.canvas + "/event-sources/" + f.spare
-	}},
+	"GET /api/v1/canvases/{canvasIdOrName}/event-sources/{idOrName}": {scoped: true,
+		path: func(f matrixFixture) string { return "/api/v1/canvases/" + f.canvas + "/event-sources/" + f.spare },
+		actingReads: func(f matrixFixture) []string {
+			p := "/api/v1/canvases/" + f.canvas + "/event-sources/"
+			return []string{p + f.hooked + "?refresh=true", p + f.hooked + "?check=true", p + f.spare + "?check=true"}
+		},
+	},
 	"PATCH /api/v1/canvases/{canvasIdOrName}/event-sources/{idOrName}": {scoped: true,
 		path: func(f matrixFixture) string { return "/api/v1/canvases/" + f.canvas + "/event-sources/" + f.spare },
 		body: func(matrixFixture, int) string {
@@ -125,6 +134,9 @@ var matrixRoutes = map[string]matrixRoute{
 	}},
 	"POST /api/v1/canvases/{canvasIdOrName}/event-sources/{idOrName}/reset-key": {scoped: true, path: func(f matrixFixture) string {
 		return "/api/v1/canvases/" + f.canvas + "/event-sources/" + f.spare + "/reset-key"
+	}},
+	"POST /api/v1/canvases/{canvasIdOrName}/event-sources/{idOrName}/refresh": {scoped: true, path: func(f matrixFixture) string {
+		return "/api/v1/canvases/" + f.canvas + "/event-sources/" + f.hooked + "/refresh"
 	}},
 	"GET /api/v1/canvases/{canvasIdOrName}/events": {scoped: true, path: func(f matrixFixture) string { return "/api/v1/canvases/" + f.canvas + "/events" }},
 	"POST /api/v1/canvases/{canvasIdOrName}/events": {scoped: true,
@@ -181,6 +193,7 @@ func newMatrixEnv(t *testing.T) *env {
 	gh := github.New(t)
 	gh.AddOwner("acme", true)
 	gh.AddToken(goodGitHubToken, "octocat", []string{"repo", "admin:repo_hook", "workflow"})
+	gh.AddRepo("acme", "app", "octocat")
 	sem := semaphore.New(t)
 	e := newEnv(t, server.WithTools(fakeTools(gh.URL(), sem.URL())))
 	ctx, cancel := context.WithCancel(context.Background())
@@ -208,11 +221,21 @@ func newMatrixFixture(t *testing.T, e *env, name string) matrixFixture {
 	var in api.IntegrationResponse
 	e.do("owner", "POST", "/api/v1/integrations", integrationBody(api.DomainTypeCanvas, f.canvas, "github", "github", "https://github.com/acme", "gh", "token")).decode(t, &in)
 	f.integration = in.Integration.Metadata.ID
+	// The github source has an integration of its own, so that f.integration
+	// stays unused and can be deleted.
+	e.do("owner", "POST", "/api/v1/integrations", integrationBody(api.DomainTypeCanvas, f.canvas, "hooks", "github", "https://github.com/acme", "gh", "token")).decode(t, &api.IntegrationResponse{})
 
-	var hook, spare api.EventSourceResponse
+	var hook, spare, hooked api.EventSourceResponse
 	sources := "/api/v1/canvases/" + f.canvas + "/event-sources"
 	e.do("owner", "POST", sources, sourceBody("hook", api.EventSourceSpec{Type: "webhook"})).decode(t, &hook)
 	e.do("owner", "POST", sources, sourceBody("spare", api.EventSourceSpec{Type: "webhook"})).decode(t, &spare)
+	e.do("owner", "POST", sources, sourceBody("repo", api.EventSourceSpec{
+		Type: "github", Integration: &api.IntegrationRef{Name: "hooks"}, Resource: &api.ResourceRef{Name: "app"},
+	})).decode(t, &hooked)
+	if st := hooked.EventSource.Status.Webhook.State; st != "ready" {
+		t.Fatalf("fixture %s: the github source's hook is %q, not ready", name, st)
+	}
+	f.hooked = hooked.EventSource.Metadata.ID
 	e.do("owner", "POST", sources, sourceBody("button", api.EventSourceSpec{Type: "manual"})).decode(t, &api.EventSourceResponse{})
 	f.spare = spare.EventSource.Metadata.ID
 
@@ -301,7 +324,10 @@ func snapshot(t *testing.T, e *env, paths []string) []byte {
 // caller's own token, which must then be refused), an owner of another organization 404
 // for anything of acme (never 403, which would confirm it exists), and an
 // admin of acme 200, which proves each call named a real object. None of the
-// refused calls may change anything acme's owner can read.
+// refused calls may change anything acme's owner can read. A GET whose query
+// makes the server act (?refresh=true, ?check=true on an event source: a
+// call to the tool with the organization's token) is refused to a viewer
+// like a write (checkActingReads).
 func TestAuthorizationMatrix(t *testing.T) {
 	e := newMatrixEnv(t)
 	routes := e.server.Routes()
@@ -347,6 +373,9 @@ func TestAuthorizationMatrix(t *testing.T) {
 				var before []byte
 				if write {
 					before = canvasSnapshot(t, e, f)
+				}
+				if rt.actingReads != nil {
+					checkActingReads(t, e, rt.actingReads(f), f)
 				}
 				for j, who := range []string{"", "spt_not-a-real-token", "Basic " + e.tokens["owner"], "viewer", "other", "admin"} {
 					calls.Add(1)
@@ -428,6 +457,39 @@ func matrixOwnToken(t *testing.T, e *env, who string) string {
 		t.Fatal(err)
 	}
 	return tok
+}
+
+// checkActingReads calls each of a GET route's acting reads as every kind
+// of caller: 401 without a valid token, 403 for a viewer (before anything
+// happens: what the owner reads is unchanged), 404 for another
+// organization, 200 for owner and admin.
+func checkActingReads(t *testing.T, e *env, paths []string, f matrixFixture) {
+	t.Helper()
+	for _, path := range paths {
+		before := canvasSnapshot(t, e, f)
+		for _, who := range []string{"", "spt_not-a-real-token", "viewer", "other", "admin", "owner"} {
+			status, code := 200, 0
+			switch who {
+			case "", "spt_not-a-real-token":
+				status, code = http.StatusUnauthorized, api.CodeUnauthenticated
+			case "viewer":
+				status, code = http.StatusForbidden, api.CodePermissionDenied
+			case "other":
+				status, code = http.StatusNotFound, api.CodeNotFound
+			case "admin":
+				if after := canvasSnapshot(t, e, f); !bytes.Equal(before, after) {
+					t.Errorf("GET %s: refused calls changed what acme's owner reads:\n%s", path, snapshotDiff(before, after))
+				}
+			}
+			r := e.do(who, "GET", path, nil)
+			if r.status != status || (code != 0 && r.err.Code != code) {
+				t.Errorf("GET %s as %q: got %d %s; want %d (code %d)", path, matrixCaller(who), r.status, r.body, status, code)
+			}
+			if who == "viewer" && !strings.Contains(r.err.Message, "/refresh") {
+				t.Errorf("GET %s as viewer: the refusal does not name the POST .../refresh route: %s", path, r.body)
+			}
+		}
+	}
 }
 
 // matrixDo sends a request with a raw Authorization header value.

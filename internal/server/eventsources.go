@@ -273,7 +273,16 @@ func (s *Server) listEventSources(w http.ResponseWriter, r *http.Request, p stor
 	return nil
 }
 
+// describeEventSource answers a source. It never writes and never
+// provisions: ?check=true (or ?refresh=true) adds a read-only look at the
+// hook on the tool, for owner and admin tokens only (see hookcheck.go).
 func (s *Server) describeEventSource(w http.ResponseWriter, r *http.Request, p store.Principal) error {
+	check := checkRequested(r)
+	if check {
+		if err := refuseViewerCheck(r, p); err != nil {
+			return err
+		}
+	}
 	c, err := s.canvasOf(r.Context(), p, r)
 	if err != nil {
 		return err
@@ -282,12 +291,11 @@ func (s *Server) describeEventSource(w http.ResponseWriter, r *http.Request, p s
 	if err != nil {
 		return err
 	}
-	if r.URL.Query().Get("refresh") == "true" && needsHook(es.Type) {
-		if es, err = s.provision(r.Context(), es, false); err != nil {
-			return err
-		}
+	var obs hookObservation
+	if check && needsHook(es.Type) {
+		obs = s.observeHook(r.Context(), es)
 	}
-	writeJSON(w, http.StatusOK, api.EventSourceResponse{EventSource: ptr(s.sourceToAPI(r.Context(), es))})
+	writeJSON(w, http.StatusOK, api.EventSourceResponse{EventSource: ptr(s.sourceObserved(r.Context(), es, obs))})
 	return nil
 }
 

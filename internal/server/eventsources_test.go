@@ -222,10 +222,10 @@ func TestGitHubSource(t *testing.T) {
 	// A repeated create of the same source name is refused; the hook count stays.
 	expectError(t, e.do("owner", "POST", "/api/v1/canvases/prod/event-sources", sourceBody("app", spec)), 409, api.CodeAlreadyExists, "app")
 
-	// The hook deleted on GitHub is repaired on refresh, and status says so.
+	// The hook deleted on GitHub is repaired by POST .../refresh, and status says so.
 	gh.RemoveHook("acme", "app", hooks[0].ID)
 	var refreshed api.EventSourceResponse
-	e.do("viewer", "GET", "/api/v1/canvases/prod/event-sources/app?refresh=true", nil).decode(t, &refreshed)
+	e.do("admin", "POST", "/api/v1/canvases/prod/event-sources/app/refresh", nil).decode(t, &refreshed)
 	if refreshed.EventSource.Status.Webhook.State != "repaired" || len(gh.Hooks("acme", "app")) != 1 {
 		t.Fatalf("after deleting the hook on GitHub: %+v, %d hooks", refreshed.EventSource.Status.Webhook, len(gh.Hooks("acme", "app")))
 	}
@@ -262,7 +262,7 @@ func TestGitHubSourceProvisioningFailure(t *testing.T) {
 	// Once the repository exists, a refresh provisions it.
 	gh.AddRepo("acme", "ghost", "octocat")
 	var refreshed api.EventSourceResponse
-	e.do("owner", "GET", "/api/v1/canvases/prod/event-sources/ghost?refresh=true", nil).decode(t, &refreshed)
+	e.do("owner", "POST", "/api/v1/canvases/prod/event-sources/ghost/refresh", nil).decode(t, &refreshed)
 	if refreshed.EventSource.Status.Webhook.State != "ready" || len(gh.Hooks("acme", "ghost")) != 1 {
 		t.Fatalf("after the repository appeared: %+v", refreshed.EventSource.Status.Webhook)
 	}

@@ -44,6 +44,8 @@ type Server struct {
 	// patterns lists the authenticated routes in registration order (see
 	// Routes).
 	patterns []string
+	// hookChecks rate-limits read-only webhook checks (hookcheck.go).
+	hookChecks hookChecks
 }
 
 // Option configures a Server.
@@ -76,7 +78,7 @@ func New(st store.Store, keys *KeySource, log *slog.Logger, opts ...Option) *Ser
 		store: st, keys: keys, log: log, tools: &integration.Verifier{},
 		baseURL: "http://127.0.0.1:8000", keyGrace: time.Hour, maxBody: 5 << 20,
 		runner: executor.NewRunner(executor.Config{}), wake: make(chan struct{}, 1),
-		now: time.Now, mux: http.NewServeMux(),
+		now: time.Now, mux: http.NewServeMux(), hookChecks: hookChecks{every: defaultHookCheckInterval},
 	}
 	for _, o := range opts {
 		o(s)
@@ -116,6 +118,7 @@ func (s *Server) routes() {
 	s.handle("PATCH /api/v1/canvases/{canvasIdOrName}/event-sources/{idOrName}", s.updateEventSource)
 	s.handle("DELETE /api/v1/canvases/{canvasIdOrName}/event-sources/{idOrName}", s.deleteEventSource)
 	s.handle("POST /api/v1/canvases/{canvasIdOrName}/event-sources/{idOrName}/reset-key", s.resetEventSourceKey)
+	s.handle("POST /api/v1/canvases/{canvasIdOrName}/event-sources/{idOrName}/refresh", s.refreshEventSource)
 	s.handle("GET /api/v1/canvases/{canvasIdOrName}/events", s.listEvents)
 	s.handle("POST /api/v1/canvases/{canvasIdOrName}/events", s.createEvent)
 

@@ -67,8 +67,8 @@ resource "superplane_integration" "github" {
 }
 
 # A GitHub repository: SuperPlane creates the webhook on acme/app through the
-# integration, keeps it in shape (every refresh repairs a deleted or altered
-# hook) and removes it on destroy.
+# integration, keeps it in shape (a refresh finds a deleted or altered hook,
+# the plan shows an update and the apply repairs it) and removes it on destroy.
 resource "superplane_event_source" "app" {
   canvas      = superplane_canvas.production.name
   name        = "app"
