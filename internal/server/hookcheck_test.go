@@ -8,7 +8,6 @@ import (
 
 	"github.com/superplane/terraform-provider-superplane/internal/api"
 	"github.com/superplane/terraform-provider-superplane/internal/fake/github"
-	"github.com/superplane/terraform-provider-superplane/internal/integration"
 	"github.com/superplane/terraform-provider-superplane/internal/server"
 )
 
@@ -20,7 +19,7 @@ func hookCheckEnv(t *testing.T, opts ...server.Option) (*env, *github.Server, ap
 	gh.AddOwner("acme", true)
 	gh.AddToken(goodGitHubToken, "octocat", []string{"repo", "admin:repo_hook"})
 	gh.AddRepo("acme", "app", "octocat")
-	opts = append([]server.Option{server.WithTools(&integration.Verifier{GitHubAPIURL: gh.URL()}), server.WithBaseURL("https://sp.example.com")}, opts...)
+	opts = append([]server.Option{server.WithTools(fakeTools(gh.URL(), "")), server.WithBaseURL("https://sp.example.com")}, opts...)
 	e := newEnv(t, opts...)
 	createCanvas(t, e, "prod")
 	e.do("owner", "POST", "/api/v1/secrets", secretBody(api.DomainTypeOrganization, "", "gh", map[string]string{"token": goodGitHubToken})).decode(t, &api.SecretResponse{})

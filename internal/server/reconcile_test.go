@@ -15,7 +15,6 @@ import (
 
 	"github.com/superplane/terraform-provider-superplane/internal/api"
 	"github.com/superplane/terraform-provider-superplane/internal/fake/github"
-	"github.com/superplane/terraform-provider-superplane/internal/integration"
 	"github.com/superplane/terraform-provider-superplane/internal/server"
 )
 
@@ -90,7 +89,7 @@ func TestReconcilerFairAcrossOrganizations(t *testing.T) {
 		}
 	})
 	// A budget of 1ns: every organization checks one source per pass.
-	e := newEnv(t, server.WithTools(&integration.Verifier{GitHubAPIURL: hostSrv.URL + "/"}),
+	e := newEnv(t, server.WithTools(fakeTools(hostSrv.URL+"/", "")),
 		server.WithBaseURL("https://sp.example.com"), server.WithReconcileLimits(8, time.Nanosecond))
 
 	setup := func(who, owner string, repos []string) {
