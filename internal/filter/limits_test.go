@@ -25,21 +25,21 @@ func hostilePayload() map[string]any {
 // unbounded is refused when the object is saved, with a message saying why.
 func TestRiskyExpressionsRefusedAtCompile(t *testing.T) {
 	for expression, want := range map[string]string{
-		"repeat(repeat('a', 1000), 1000) == ''":       "count of repeat",
-		"repeat('a', $.n) == ''":                      "count of repeat",
-		"len(1..1000000000) > 0":                      "more than 1000 elements",
-		"len(1..$.n) > 0":                             "literal bounds",
-		"len(map(1..100, map(1..100, #))) > 0":        "inside another loop",
-		"any($.arr, any($.arr, # == 'a'))":            "inside another loop",
-		"reduce($.arr, #acc + #acc, 'a') != ''":       "reduce is not available",
-		"toJSON($) != ''":                             "toJSON is not available",
-		"sort($.arr) != nil":                          "sort is not available",
-		"$.ref matches $.ref":                         "pattern of matches",
-		"$.n > 1e300":                                 "too large",
-		"$env != nil":                                 "unknown name",
-		"__budget != nil":                             "unknown name",
+		"repeat(repeat('a', 1000), 1000) == ''":      "count of repeat",
+		"repeat('a', $.n) == ''":                     "count of repeat",
+		"len(1..1000000000) > 0":                     "more than 1000 elements",
+		"len(1..$.n) > 0":                            "literal bounds",
+		"len(map(1..100, map(1..100, #))) > 0":       "inside another loop",
+		"any($.arr, any($.arr, # == 'a'))":           "inside another loop",
+		"reduce($.arr, #acc + #acc, 'a') != ''":      "reduce is not available",
+		"toJSON($) != ''":                            "toJSON is not available",
+		"sort($.arr) != nil":                         "sort is not available",
+		"$.ref matches $.ref":                        "pattern of matches",
+		"$.n > 1e300":                                "too large",
+		"$env != nil":                                "unknown name",
+		"__budget != nil":                            "unknown name",
 		"$.s == '" + strings.Repeat("a", 2000) + "'": "string literal",
-		strings.Repeat("1 + ", 300) + "1 > 0":         "nodes",
+		strings.Repeat("1 + ", 300) + "1 > 0":        "nodes",
 	} {
 		_, err := filter.Compile(expression)
 		if err == nil || !strings.Contains(err.Error(), want) {
