@@ -239,3 +239,7 @@ func render(v any) (string, error) {
 	}
 	return string(b), nil
 }
+
+// Program is a compiled expression (from Compile or CompileValue), for
+// callers that keep programs between evaluations.
+type Program = vm.Program
