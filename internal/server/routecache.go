@@ -105,7 +105,7 @@ func sourceProgramsOf(es store.EventSource) (sourcePrograms, bool) {
 			if _, ok := out[t.Type]; ok {
 				continue // the first entry of a type decides, as before
 			}
-			set, err := filter.CompileSet(fmt.Sprintf("spec.events[%d]", i), t.Filters, t.FilterOperator)
+			set, err := filter.CompileSet(fmt.Sprintf("eventSource.spec.events[%d]", i), t.Filters, t.FilterOperator)
 			out[t.Type] = compiledSet{set, err}
 		}
 		return out
