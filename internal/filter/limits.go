@@ -335,7 +335,7 @@ func (patcher) Visit(node *ast.Node) {
 		}
 	case *ast.BinaryNode:
 		switch {
-		case n.Operator == "+" && !(isNumber(n.Left) && isNumber(n.Right)):
+		case n.Operator == "+" && (!isNumber(n.Left) || !isNumber(n.Right)):
 			ast.Patch(node, budgetCall("__add", n.Left, n.Right))
 		case (n.Operator == "==" || n.Operator == "!=") && !isScalar(n.Left) && !isScalar(n.Right):
 			// Comparing two payload objects walks both; the checked
