@@ -5,7 +5,10 @@ import (
 	"fmt"
 	"math"
 	"reflect"
+	"regexp"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/expr-lang/expr"
 	"github.com/expr-lang/expr/vm/runtime"
@@ -26,9 +29,10 @@ var checkedFuncs map[string]*checkedFunc
 func init() {
 	checkedFuncs = map[string]*checkedFunc{
 		// Internal: the targets of patcher's rewrites.
-		"__add":  {fn: add},
-		"__eq":   {fn: eq, types: []any{new(func(any, any) bool)}},
-		"__step": {fn: step},
+		"__add":     {fn: add},
+		"__eq":      {fn: eq, types: []any{new(func(any, any) bool)}},
+		"__step":    {fn: step},
+		"__matches": {fn: matches, types: []any{new(func(any, string) bool)}},
 		// Case changes can grow a string up to three times (invalid bytes
 		// become U+FFFD).
 		"upper": {fn: strFunc(3, strings.ToUpper), types: []any{new(func(string) string)}},
@@ -135,6 +139,46 @@ func step(_ *budget, args []any) (any, error) {
 		return nil, errors.New("step takes one value")
 	}
 	return args[0], nil
+}
+
+// patterns caches compiled patterns: they are literals (validate), so the
+// set is small, but it is bounded anyway.
+var patterns sync.Map
+
+const maxPatterns = 1024
+
+var patternCount atomic.Int64
+
+// matches is `matches` with its work charged first.
+func matches(b *budget, args []any) (any, error) {
+	s, err := str(args, 0)
+	if err != nil {
+		return nil, err
+	}
+	pattern, err := str(args, 1)
+	if err != nil {
+		return nil, err
+	}
+	work := len(s) * (len(pattern) + 1)
+	if work > b.work {
+		return nil, fmt.Errorf("%w: matching would take more than %d units of work", ErrLimit, maxMatchWork)
+	}
+	b.work -= work
+	var re *regexp.Regexp
+	if v, ok := patterns.Load(pattern); ok {
+		re, _ = v.(*regexp.Regexp)
+	}
+	if re == nil {
+		if re, err = regexp.Compile(pattern); err != nil {
+			return nil, err
+		}
+		if patternCount.Add(1) > maxPatterns {
+			patterns.Clear()
+			patternCount.Store(0)
+		}
+		patterns.Store(pattern, re)
+	}
+	return re.MatchString(s), nil
 }
 
 func strFunc(growth int, f func(string) string) func(*budget, []any) (any, error) {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"reflect"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -61,6 +62,9 @@ const (
 	// vmBudget is expr-lang's own budget (array and map elements, range
 	// sizes), counted by its virtual machine.
 	vmBudget = 1_000_000
+	// maxMatchWork bounds the regular-expression work of one evaluation, in
+	// text bytes times pattern bytes (Go's matcher is linear in each).
+	maxMatchWork = 2_000_000
 	// maxValueBytes bounds what an input mapping yields: inputs are stored
 	// with every stage event and rendered into executor specs.
 	maxValueBytes = 64 << 10
@@ -102,11 +106,12 @@ var loopBuiltins = []string{
 type budget struct {
 	bytes    int
 	steps    int
+	work     int // what is left of maxMatchWork
 	deadline time.Time
 }
 
 func newBudget() *budget {
-	return &budget{bytes: memoryBudget, steps: maxSteps, deadline: time.Now().Add(Timeout)}
+	return &budget{bytes: memoryBudget, steps: maxSteps, work: maxMatchWork, deadline: time.Now().Add(Timeout)}
 }
 
 // step takes one step and checks the deadline.
@@ -254,8 +259,13 @@ func (v *validator) binary(n *ast.BinaryNode, loops int) {
 	case "matches":
 		// A pattern taken from the payload would be compiled at every
 		// evaluation, at the sender's choice of size.
-		if _, ok := n.Right.(*ast.StringNode); !ok {
+		pattern, ok := n.Right.(*ast.StringNode)
+		if !ok {
 			v.fail("the pattern of matches must be a string literal")
+			return
+		}
+		if _, err := regexp.Compile(pattern.Value); err != nil {
+			v.fail("the pattern of matches: %v", err)
 			return
 		}
 	}
@@ -337,6 +347,11 @@ func (patcher) Visit(node *ast.Node) {
 		switch {
 		case n.Operator == "+" && (!isNumber(n.Left) || !isNumber(n.Right)):
 			ast.Patch(node, budgetCall("__add", n.Left, n.Right))
+		case n.Operator == "matches":
+			// One match costs up to (text length) × (pattern length):
+			// seconds on a large payload, in one step. The checked version
+			// charges that work before matching.
+			ast.Patch(node, budgetCall("__matches", n.Left, n.Right))
 		case (n.Operator == "==" || n.Operator == "!=") && !isScalar(n.Left) && !isScalar(n.Right):
 			// Comparing two payload objects walks both; the checked
 			// version takes a step first, so a long chain of them still

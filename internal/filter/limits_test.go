@@ -161,3 +161,23 @@ func TestOrdinaryExpressionsStillWork(t *testing.T) {
 		}
 	}
 }
+
+// TestMatchesWorkBounded: a regular expression over a large payload string
+// is refused before matching when its work (text × pattern) is too much.
+func TestMatchesWorkBounded(t *testing.T) {
+	payload := hostilePayload()
+	set, err := filter.CompileSet("f", []api.Filter{data("$.s + $.s + $.s matches '(a+)+(b+)+(c+)+(d+)+$'")}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	if _, err := set.Match(payload, nil); !errors.Is(err, filter.ErrLimit) {
+		t.Fatalf("got %v, want ErrLimit", err)
+	}
+	if elapsed := time.Since(start); elapsed > time.Second {
+		t.Fatalf("refusing took %s", elapsed)
+	}
+	if _, err := filter.Compile("$.ref matches '(('"); err == nil || !strings.Contains(err.Error(), "pattern of matches") {
+		t.Fatalf("a bad pattern: %v", err)
+	}
+}
