@@ -4,6 +4,12 @@
 // (`headers['x-github-event'] == 'push'`). Expressions are compiled when an
 // object is created or updated, so a bad one is a 400 then, never a failure
 // when an event arrives (contract fault 12).
+//
+// Every expression is bounded (limits.go): only an allow-list of builtins,
+// no nested loops, literal and small ranges, and per-evaluation budgets of
+// bytes, steps, regular-expression work and time, charged before the work
+// is done. An expression that exceeds one at run time returns an error
+// wrapping ErrLimit; it never takes the server down.
 package filter
 
 import (
