@@ -41,8 +41,9 @@ func Reject(reason, message string) error { return &RejectError{Reason: reason, 
 // RouteEvents routes up to limit pending events, oldest first. See
 // StageStore.RouteEvents: a claim transaction counts the attempt and leases
 // the events (or rejects those out of attempts), then a routing transaction
-// routes them, each event in a savepoint so that one failure does not undo
-// the others.
+// routes them; when the store refuses an event's stage events, that
+// transaction is run again with each event in a savepoint, so that one
+// refusal does not undo the others.
 func (s *db) RouteEvents(ctx context.Context, now time.Time, limit int, route func(ev Event) ([]StageEvent, error)) (int, error) {
 	if limit <= 0 {
 		return 0, nil
@@ -54,8 +55,27 @@ func (s *db) RouteEvents(ctx context.Context, now time.Time, limit int, route fu
 	if len(claimed) == 0 {
 		return done, nil
 	}
+	routed, err := s.routeClaimed(ctx, claimed, route, false)
+	if errors.Is(err, errRetryInSavepoints) {
+		routed, err = s.routeClaimed(ctx, claimed, route, true)
+	}
+	if err != nil {
+		return done, wrap("route events", err)
+	}
+	return done + routed, nil
+}
+
+// errRetryInSavepoints asks for the routing transaction again, each event
+// in a savepoint: the store refused an event's stage events, and only a
+// savepoint undoes them alone (PostgreSQL aborts the whole transaction at
+// its first error). Savepoints cost a statement each, so they are used
+// only when needed.
+var errRetryInSavepoints = errors.New("store: retry routing in savepoints")
+
+// routeClaimed routes the claimed events still pending in one transaction.
+func (s *db) routeClaimed(ctx context.Context, claimed []string, route func(ev Event) ([]StageEvent, error), inSavepoints bool) (int, error) {
 	var routed int
-	err = s.inTx(ctx, func(tx *sql.Tx) error {
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		routed = 0
 		ids := make([]any, len(claimed))
 		for i, id := range claimed {
@@ -97,6 +117,13 @@ func (s *db) RouteEvents(ctx context.Context, now time.Time, limit int, route fu
 				continue
 			}
 			if err == nil {
+				if !inSavepoints {
+					if err := inserter.insert(ctx, ev.OrgID, ev.CanvasID, stageEvents); err != nil {
+						return errRetryInSavepoints
+					}
+					processed = append(processed, ev.ID)
+					continue
+				}
 				err = s.insertInSavepoint(ctx, tx, inserter, ev, stageEvents)
 			}
 			if err != nil {
@@ -121,10 +148,7 @@ func (s *db) RouteEvents(ctx context.Context, now time.Time, limit int, route fu
 		routed += len(processed)
 		return nil
 	})
-	if err != nil {
-		return done, wrap("route events", err)
-	}
-	return done + routed, nil
+	return routed, err
 }
 
 // claimEvents counts an attempt for, and leases, up to limit pending events

@@ -135,7 +135,8 @@ type StageStore interface {
 	// the next call; an event already tried MaxRouteAttempts times is marked
 	// STATE_REJECTED (STATE_REASON_ERROR, the last error in StateMessage)
 	// instead. A *RejectError from route rejects the event at once with its
-	// reason. Returns how many events were routed or rejected; limit <= 0
+	// reason. When the store refuses some stage events, route may be called
+	// a second time for the events of that batch. Returns how many events were routed or rejected; limit <= 0
 	// routes none.
 	RouteEvents(ctx context.Context, now time.Time, limit int, route func(ev Event) ([]StageEvent, error)) (int, error)
 	// InsertStageEvents inserts stage events (used for tests and manual
