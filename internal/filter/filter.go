@@ -4,6 +4,12 @@
 // (`headers['x-github-event'] == 'push'`). Expressions are compiled when an
 // object is created or updated, so a bad one is a 400 then, never a failure
 // when an event arrives (contract fault 12).
+//
+// Every expression is bounded (limits.go): only an allow-list of builtins,
+// no nested loops, literal and small ranges, and per-evaluation budgets of
+// bytes, steps, regular-expression work and time, charged before the work
+// is done. An expression that exceeds one at run time returns an error
+// wrapping ErrLimit; it never takes the server down.
 package filter
 
 import (
@@ -13,31 +19,85 @@ import (
 	"strings"
 
 	"github.com/expr-lang/expr"
+	"github.com/expr-lang/expr/conf"
 	"github.com/expr-lang/expr/vm"
 
 	"github.com/superplane/terraform-provider-superplane/internal/api"
 )
 
-// maxExpressionLen bounds an expression; filters are one-liners.
-const maxExpressionLen = 4096
-
 // payloadVar is what `$` becomes: expr-lang reserves `$` for `$env`.
 const payloadVar = "__payload"
 
-// Compile compiles one expression to a program that yields a bool.
-func Compile(expression string) (*vm.Program, error) {
+// compileEnv is the shape of every evaluation's environment.
+var compileEnv = map[string]any{payloadVar: map[string]any{}, "headers": map[string]string{}, budgetVar: (*budget)(nil)}
+
+// options are the compile options of every expression: the environment,
+// only the allowed builtins, the checked functions, the node bound and the
+// rewrites of patcher. See limits.go for why each exists.
+func options() []expr.Option {
+	opts := []expr.Option{expr.Env(compileEnv), expr.DisableAllBuiltins(), expr.MaxNodes(maxNodes)}
+	for _, name := range allowedBuiltins {
+		opts = append(opts, expr.EnableBuiltin(name))
+	}
+	for _, name := range loopBuiltins {
+		opts = append(opts, expr.EnableBuiltin(name))
+	}
+	opts = append(opts, functionOptions()...)
+	return append(opts, expr.Patch(patcher{}))
+}
+
+// compile checks an expression against the limits, then compiles it with
+// extra options (the expected result).
+func compile(expression string, extra ...expr.Option) (*vm.Program, error) {
 	if strings.TrimSpace(expression) == "" {
 		return nil, errors.New("expression is empty")
 	}
 	if len(expression) > maxExpressionLen {
 		return nil, fmt.Errorf("expression is longer than %d characters", maxExpressionLen)
 	}
-	env := map[string]any{payloadVar: map[string]any{}, "headers": map[string]string{}}
-	prog, err := expr.Compile(rewriteDollar(expression), expr.Env(env), expr.AsBool())
+	src := rewriteDollar(expression)
+	opts := append(options(), extra...)
+	// validate parses with the same configuration as expr.Compile, so it
+	// sees the tree that will run; it must run first because expr.Compile
+	// optimizes, and the optimizer evaluates constant parts (a range) at
+	// compile time.
+	cfg := conf.CreateNew()
+	for _, op := range opts {
+		op(cfg)
+	}
+	if err := validate(src, cfg); err != nil {
+		return nil, cleanError(err)
+	}
+	prog, err := expr.Compile(src, opts...)
 	if err != nil {
-		return nil, errors.New(strings.ReplaceAll(oneLine(err.Error()), payloadVar, "$"))
+		return nil, cleanError(err)
 	}
 	return prog, nil
+}
+
+// cleanError makes an error one line, in the author's terms.
+func cleanError(err error) error {
+	return errors.New(strings.ReplaceAll(strings.ReplaceAll(oneLine(err.Error()), payloadVar, "$"), budgetVar+", ", ""))
+}
+
+// run evaluates prog with a fresh budget. A bound exceeded is an error
+// wrapping ErrLimit; so is the virtual machine's own budget.
+func run(prog *vm.Program, payload map[string]any, headers map[string]string) (any, error) {
+	env := map[string]any{payloadVar: payload, "headers": headers, budgetVar: newBudget()}
+	machine := vm.VM{MemoryBudget: vmBudget}
+	out, err := machine.Run(prog, env)
+	if err != nil {
+		if errors.Is(err, ErrLimit) || strings.Contains(err.Error(), "memory budget exceeded") {
+			return nil, fmt.Errorf("%w: %s", ErrLimit, cleanError(err))
+		}
+		return nil, cleanError(err)
+	}
+	return out, nil
+}
+
+// Compile compiles one expression to a program that yields a bool.
+func Compile(expression string) (*vm.Program, error) {
+	return compile(expression, expr.AsBool())
 }
 
 // rewriteDollar replaces `$` outside string literals with payloadVar, except
@@ -76,8 +136,9 @@ func oneLine(s string) string {
 
 // Set is the compiled filters of one event type, joined by their operator.
 type Set struct {
-	progs []*vm.Program
-	or    bool
+	progs  []*vm.Program
+	fields []string // each program's field, for errors
+	or     bool
 }
 
 // CompileSet compiles filters joined by operator (FILTER_OPERATOR_AND when
@@ -112,66 +173,79 @@ func CompileSet(field string, filters []api.Filter, operator string) (*Set, erro
 			return nil, fmt.Errorf("%s: %v", at, err)
 		}
 		set.progs = append(set.progs, prog)
+		set.fields = append(set.fields, at)
 	}
 	return set, nil
 }
 
 // Match reports whether an event passes the set. No filters pass
 // everything; an expression that fails at run time (a missing field used as
-// a number, say) does not match.
-func (s *Set) Match(payload map[string]any, headers map[string]string) bool {
+// a number, say) does not match. An expression that exceeded its limits is
+// an error wrapping ErrLimit, naming the filter: the event must be rejected
+// with it, not silently dropped.
+func (s *Set) Match(payload map[string]any, headers map[string]string) (bool, error) {
 	if len(s.progs) == 0 {
-		return true
+		return true, nil
 	}
-	env := map[string]any{payloadVar: payload, "headers": headers}
-	for _, p := range s.progs {
-		out, err := expr.Run(p, env)
+	for i, p := range s.progs {
+		out, err := run(p, payload, headers)
+		if errors.Is(err, ErrLimit) {
+			return false, fmt.Errorf("%s: %w", s.fields[i], err)
+		}
 		ok := err == nil && out == true
 		if s.or && ok {
-			return true
+			return true, nil
 		}
 		if !s.or && !ok {
-			return false
+			return false, nil
 		}
 	}
-	return !s.or
+	return !s.or, nil
 }
 
 // CompileValue compiles an expression that yields any value (input
 // mappings), with the same `$` and `headers` as filters.
 func CompileValue(expression string) (*vm.Program, error) {
-	if strings.TrimSpace(expression) == "" {
-		return nil, errors.New("expression is empty")
-	}
-	if len(expression) > maxExpressionLen {
-		return nil, fmt.Errorf("expression is longer than %d characters", maxExpressionLen)
-	}
-	env := map[string]any{payloadVar: map[string]any{}, "headers": map[string]string{}}
-	prog, err := expr.Compile(rewriteDollar(expression), expr.Env(env))
-	if err != nil {
-		return nil, errors.New(strings.ReplaceAll(oneLine(err.Error()), payloadVar, "$"))
-	}
-	return prog, nil
+	return compile(expression)
 }
 
 // Value runs a program from CompileValue and renders the result as the
 // string an input holds: strings as they are, nil as "", anything else as
-// JSON.
+// JSON. A result larger than maxValueBytes is an error wrapping ErrLimit,
+// found before it is rendered.
 func Value(prog *vm.Program, payload map[string]any, headers map[string]string) (string, error) {
-	out, err := expr.Run(prog, map[string]any{payloadVar: payload, "headers": headers})
+	out, err := run(prog, payload, headers)
 	if err != nil {
-		return "", errors.New(strings.ReplaceAll(oneLine(err.Error()), payloadVar, "$"))
+		return "", err
 	}
+	tooLarge := fmt.Errorf("%w: the value is larger than %d bytes", ErrLimit, maxValueBytes)
 	switch v := out.(type) {
 	case nil:
 		return "", nil
 	case string:
+		if len(v) > maxValueBytes {
+			return "", tooLarge
+		}
 		return v, nil
 	default:
-		b, err := json.Marshal(v)
-		if err != nil {
-			return fmt.Sprint(v), nil
+		// sizeOf is an upper bound: a value near the limit with many
+		// characters to escape is refused, which beats rendering first.
+		if _, ok := sizeOf(v, maxValueBytes); !ok {
+			return "", tooLarge
 		}
-		return string(b), nil
+		return render(v)
 	}
 }
+
+// render writes v as JSON, or with fmt when JSON cannot represent it.
+func render(v any) (string, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Sprint(v), nil
+	}
+	return string(b), nil
+}
+
+// Program is a compiled expression (from Compile or CompileValue), for
+// callers that keep programs between evaluations.
+type Program = vm.Program

@@ -40,8 +40,8 @@ func TestMatch(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got := set.Match(push, headers); got != tc.want {
-				t.Fatalf("got %v want %v", got, tc.want)
+			if got, err := set.Match(push, headers); got != tc.want || err != nil {
+				t.Fatalf("got %v, %v; want %v", got, err, tc.want)
 			}
 		})
 	}
@@ -81,7 +81,7 @@ func BenchmarkMatch(b *testing.B) {
 	payload := map[string]any{"ref": "refs/heads/main"}
 	headers := map[string]string{"x-github-event": "push"}
 	for b.Loop() {
-		if !set.Match(payload, headers) {
+		if ok, err := set.Match(payload, headers); !ok || err != nil {
 			b.Fatal("no match")
 		}
 	}
@@ -98,7 +98,7 @@ func FuzzCompile(f *testing.F) {
 		}
 		set, err := filter.CompileSet("f", []api.Filter{data(s)}, "")
 		if err == nil {
-			set.Match(map[string]any{"ref": "x", "c": []any{1}}, map[string]string{"a": "b"})
+			_, _ = set.Match(map[string]any{"ref": "x", "c": []any{1}}, map[string]string{"a": "b"})
 		}
 	})
 }

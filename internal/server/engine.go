@@ -141,8 +141,15 @@ func (s *Server) enginePass(ctx context.Context) {
 	for range 100 {
 		// One listing of a canvas's stages serves all its events of a batch.
 		stagesOf := map[string][]store.Stage{}
-		n, err := s.store.RouteEvents(ctx, 100, func(ev store.Event) ([]store.StageEvent, error) {
-			return s.routeEvent(ctx, ev, stagesOf), nil
+		n, err := s.store.RouteEvents(ctx, s.timestamp(), 100, func(ev store.Event) (_ []store.StageEvent, err error) {
+			// A bug must cost one event, not the engine: a panic is this
+			// event's error, and after a few the store sets it aside.
+			defer func() {
+				if r := recover(); r != nil {
+					err = fmt.Errorf("routing failed: %v", r)
+				}
+			}()
+			return s.routeEvent(ctx, ev, stagesOf)
 		})
 		if err != nil {
 			if ctx.Err() == nil {
@@ -197,15 +204,16 @@ func parseSpec(st store.Stage) api.StageSpec {
 
 // routeEvent turns an accepted source event into the stage events of every
 // stage of its canvas with a matching connection. stagesOf caches the
-// stages by canvas for the batch being routed.
-func (s *Server) routeEvent(ctx context.Context, ev store.Event, stagesOf map[string][]store.Stage) []store.StageEvent {
+// stages by canvas for the batch being routed. An expression that exceeds
+// its limits (or no longer compiles) rejects the event with the reason: the
+// event goes everywhere it should or nowhere, visibly.
+func (s *Server) routeEvent(ctx context.Context, ev store.Event, stagesOf map[string][]store.Stage) ([]store.StageEvent, error) {
 	key := ev.OrgID + "/" + ev.CanvasID
 	stages, ok := stagesOf[key]
 	if !ok {
 		var err error
 		if stages, err = s.store.ListStages(ctx, ev.OrgID, ev.CanvasID); err != nil {
-			s.log.ErrorContext(ctx, "engine: listing stages", slog.String("error", err.Error()))
-			return nil
+			return nil, fmt.Errorf("listing the canvas's stages: %w", err)
 		}
 		stagesOf[key] = stages
 	}
@@ -217,64 +225,98 @@ func (s *Server) routeEvent(ctx context.Context, ev store.Event, stagesOf map[st
 		TriggerSourceType: api.ConnectionTypeEventSource, TriggerSourceID: ev.SourceID, TriggerSourceName: ev.SourceName,
 		TriggerEventID: ev.ID, TriggerType: ev.Type, TriggerPayload: ev.Raw, TriggerHeaders: ev.Headers,
 	}
-	return s.matchStages(ctx, stages, api.ConnectionTypeEventSource, ev.SourceName, trigger, payload, headers)
+	out, err := s.matchStages(ctx, stages, api.ConnectionTypeEventSource, ev.SourceName, trigger, payload, headers)
+	if err != nil {
+		return nil, store.Reject(store.StateReasonError, err.Error())
+	}
+	return out, nil
 }
 
 // matchStages builds a stage event for every stage with a connection of
-// type typ to name whose filters pass.
-func (s *Server) matchStages(ctx context.Context, stages []store.Stage, typ, name string, trigger store.StageEvent, payload map[string]any, headers map[string]string) []store.StageEvent {
+// type typ to name whose filters pass. The error names the first stage and
+// expression that exceeded its limits or no longer compiles; the stage
+// events of the other stages are returned with it.
+func (s *Server) matchStages(ctx context.Context, stages []store.Stage, typ, name string, trigger store.StageEvent, payload map[string]any, headers map[string]string) ([]store.StageEvent, error) {
 	var out []store.StageEvent
+	var firstErr error
+	fail := func(st store.Stage, err error) {
+		if firstErr == nil {
+			firstErr = fmt.Errorf("stage %s: %w", st.Name, err)
+		}
+	}
 	now := s.timestamp()
 	for _, st := range stages {
-		spec := parseSpec(st)
-		for i, conn := range spec.Connections {
+		progs := stageProgramsOf(st)
+		for i, conn := range progs.spec.Connections {
 			if conn.Type != typ || conn.Name != name {
 				continue
 			}
-			set, err := filter.CompileSet(fmt.Sprintf("connections[%d]", i), conn.Filters, conn.FilterOperator)
-			if err != nil || !set.Match(payload, headers) {
+			c := progs.conns[i]
+			if c.err != nil {
+				fail(st, c.err)
+				break
+			}
+			ok, err := c.set.Match(payload, headers)
+			if err != nil {
+				fail(st, err)
+				break
+			}
+			if !ok {
 				continue
+			}
+			inputs, err := s.resolveInputs(ctx, st, progs, conn.Name, payload, headers)
+			if err != nil {
+				fail(st, err)
+				break
 			}
 			se := trigger
 			se.ID, se.OrgID, se.CanvasID, se.StageID = uuid.NewString(), st.OrgID, st.CanvasID, st.ID
 			se.Connection, se.State, se.CreatedAt = conn.Name, store.StageEventPending, now
 			se.Approvals = []byte("[]")
-			se.Inputs, _ = json.Marshal(s.resolveInputs(ctx, st, spec, conn.Name, payload, headers))
+			se.Inputs, _ = json.Marshal(inputs)
 			out = append(out, se)
 			break
 		}
 	}
-	return out
+	return out, firstErr
 }
 
 // resolveInputs computes a new stage event's inputs with the mapping for
-// its connection (or the one without a trigger).
-func (s *Server) resolveInputs(ctx context.Context, st store.Stage, spec api.StageSpec, connection string, payload map[string]any, headers map[string]string) []api.KeyValuePair {
-	var mapping *api.InputMapping
+// its connection (or the one without a trigger). An expression failing as
+// usual (a missing field) gives ""; one exceeding its limits, or no longer
+// compiling, is an error.
+func (s *Server) resolveInputs(ctx context.Context, st store.Stage, progs *stagePrograms, connection string, payload map[string]any, headers map[string]string) ([]api.KeyValuePair, error) {
+	spec := progs.spec
+	mapping := -1
 	for i, m := range spec.InputMappings {
 		when := ""
 		if m.When != nil && m.When.TriggeredBy != nil {
 			when = m.When.TriggeredBy.Connection
 		}
 		if when == connection {
-			mapping = &spec.InputMappings[i]
+			mapping = i
 			break
 		}
-		if when == "" && mapping == nil {
-			mapping = &spec.InputMappings[i]
+		if when == "" && mapping < 0 {
+			mapping = i
 		}
 	}
 	out := []api.KeyValuePair{}
-	if mapping == nil {
-		return out
+	if mapping < 0 {
+		return out, nil
 	}
-	for _, v := range mapping.Values {
+	for j, v := range spec.InputMappings[mapping].Values {
 		value := v.Value
 		switch {
 		case v.ValueFrom == nil:
 		case v.ValueFrom.EventData != nil:
-			if prog, err := filter.CompileValue(v.ValueFrom.EventData.Expression); err == nil {
-				value, _ = filter.Value(prog, payload, headers)
+			c := progs.values[[2]int{mapping, j}]
+			if c.err != nil {
+				return nil, c.err
+			}
+			var err error
+			if value, err = filter.Value(c.prog, payload, headers); errors.Is(err, filter.ErrLimit) {
+				return nil, fmt.Errorf("stage.spec.inputMappings[%d].values[%d].valueFrom.eventData.expression: %w", mapping, j, err)
 			}
 		case v.ValueFrom.LastExecution != nil:
 			if _, prev, err := s.store.LastExecution(ctx, st.ID, v.ValueFrom.LastExecution.Results); err == nil {
@@ -289,7 +331,7 @@ func (s *Server) resolveInputs(ctx context.Context, st store.Stage, spec api.Sta
 		}
 		out = append(out, api.KeyValuePair{Name: v.Name, Value: value})
 	}
-	return out
+	return out, nil
 }
 
 // advance moves the head of a stage's queue: it waits for its conditions,
@@ -607,5 +649,11 @@ func (s *Server) downstream(ctx context.Context, ex store.Execution, outputs []a
 	}
 	var normalized map[string]any
 	_ = json.Unmarshal(raw, &normalized)
-	return s.matchStages(ctx, stages, api.ConnectionTypeStage, st.Name, trigger, normalized, map[string]string{})
+	out, err := s.matchStages(ctx, stages, api.ConnectionTypeStage, st.Name, trigger, normalized, map[string]string{})
+	if err != nil {
+		// No source event to reject here: the stages whose expressions
+		// failed get nothing, the others their stage events.
+		s.log.WarnContext(ctx, "engine: a downstream stage's expression failed", slog.String("execution", ex.ID), slog.String("error", err.Error()))
+	}
+	return out
 }

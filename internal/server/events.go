@@ -9,7 +9,6 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/superplane/terraform-provider-superplane/internal/api"
-	"github.com/superplane/terraform-provider-superplane/internal/filter"
 	"github.com/superplane/terraform-provider-superplane/internal/store"
 	"github.com/superplane/terraform-provider-superplane/internal/webhook"
 )
@@ -56,8 +55,12 @@ func (rs receiverSink) Store(ctx context.Context, d webhook.Delivery) (string, b
 		return "", false, err
 	}
 	ev.State = api.EventStatePending
-	if !rs.s.accepts(es, d) {
-		ev.State = api.EventStateRejected
+	if ok, err := rs.s.accepts(es, d); err != nil {
+		// An expression over its limits: the event is kept, rejected with
+		// the reason, and the sender answered as for any stored event.
+		ev.State, ev.StateReason, ev.StateMessage = api.EventStateRejected, store.StateReasonError, err.Error()
+	} else if !ok {
+		ev.State, ev.StateReason = api.EventStateRejected, eventReasonFiltered
 	}
 	stored, inserted, err := rs.s.store.InsertEvent(ctx, ev)
 	if err != nil {
@@ -69,25 +72,30 @@ func (rs receiverSink) Store(ctx context.Context, d webhook.Delivery) (string, b
 	return stored.ID, !inserted, nil
 }
 
+// eventReasonFiltered is the StateReason of an event the source's event
+// types or filters refused.
+const eventReasonFiltered = "STATE_REASON_FILTERED"
+
 // accepts applies the source's event types and filters to a delivery. No
-// event types configured accepts everything.
-func (s *Server) accepts(es store.EventSource, d webhook.Delivery) bool {
-	var types []api.EventSourceEventType
-	if err := json.Unmarshal(es.Events, &types); err != nil || len(types) == 0 {
-		return true
+// event types configured accepts everything. The error says which filter
+// exceeded its limits (or no longer compiles: saved before the limits).
+func (s *Server) accepts(es store.EventSource, d webhook.Delivery) (bool, error) {
+	progs, ok := sourceProgramsOf(es)
+	if !ok {
+		return true, nil
+	}
+	c, ok := progs[d.Type]
+	if !ok {
+		return false, nil
+	}
+	if c.err != nil {
+		return false, c.err
 	}
 	var payload map[string]any
 	if err := json.Unmarshal(d.Body, &payload); err != nil {
-		return false
+		return false, nil
 	}
-	for i, t := range types {
-		if t.Type != d.Type {
-			continue
-		}
-		set, err := filter.CompileSet("events["+strconv.Itoa(i)+"]", t.Filters, t.FilterOperator)
-		return err == nil && set.Match(payload, d.Headers)
-	}
-	return false
+	return c.set.Match(payload, d.Headers)
 }
 
 // maxEventLimit is the largest ?limit= of the events listing, and the most

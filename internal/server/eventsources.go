@@ -238,9 +238,15 @@ func eventToAPI(ev store.Event) api.Event {
 	// else), but a reader never fails because of one event (contract fault 9).
 	_ = json.Unmarshal(ev.Raw, &out.Raw)
 	_ = json.Unmarshal(ev.Headers, &out.Headers)
+	// Events stored before reasons were kept are rejected by filters.
 	if ev.State == api.EventStateRejected {
-		out.StateReason = "STATE_REASON_FILTERED"
+		out.StateReason = eventReasonFiltered
 	}
+	if ev.StateReason != "" {
+		out.StateReason = ev.StateReason
+	}
+	// A pending event's message is why its last routing attempt failed.
+	out.StateMessage = ev.StateMessage
 	return out
 }
 

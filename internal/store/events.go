@@ -65,7 +65,16 @@ type Event struct {
 	Raw        []byte // a JSON object
 	Headers    []byte // a JSON object of lower-cased header names to values
 	State      string // STATE_PENDING, STATE_PROCESSED, STATE_REJECTED
-	ReceivedAt time.Time
+	// StateReason and StateMessage say why an event was rejected: the
+	// source's filters (STATE_REASON_FILTERED), or an error
+	// (STATE_REASON_ERROR) with its message, such as an expression that
+	// exceeded its limits or routing that failed MaxRouteAttempts times.
+	StateReason  string
+	StateMessage string
+	// RouteAttempts is how many times routing the event was started (read
+	// only; RouteEvents counts it).
+	RouteAttempts int
+	ReceivedAt    time.Time
 }
 
 // EventPage selects a page of events, newest first. Before is the keyset

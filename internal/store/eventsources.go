@@ -45,14 +45,15 @@ func scanEventSource(row rowScanner) (EventSource, error) {
 }
 
 const eventColumns = `e.id, e.org_id, e.canvas_id, e.source_id, es.name, e.type, e.delivery_id, e.raw, e.headers,
-	e.state, e.received_at`
+	e.state, e.state_reason, e.state_message, e.route_attempts, e.received_at`
 
 const eventFrom = ` FROM events e JOIN event_sources es ON es.id = e.source_id `
 
 func scanEvent(row rowScanner) (Event, error) {
 	var ev Event
 	err := row.Scan(&ev.ID, &ev.OrgID, &ev.CanvasID, &ev.SourceID, &ev.SourceName, &ev.Type, &ev.DeliveryID,
-		blobColumn{&ev.Raw}, blobColumn{&ev.Headers}, &ev.State, timeColumn{&ev.ReceivedAt})
+		blobColumn{&ev.Raw}, blobColumn{&ev.Headers}, &ev.State, &ev.StateReason, &ev.StateMessage, &ev.RouteAttempts,
+		timeColumn{&ev.ReceivedAt})
 	return ev, err
 }
 
@@ -433,10 +434,10 @@ func (s *db) insertEvent(ctx context.Context, et *eventTx, ev Event) (Event, boo
 	// The conflict target names the partial unique index, so only a
 	// repeated delivery id is skipped; a repeated event id still fails.
 	res, err := et.tx.ExecContext(ctx, s.q(`INSERT INTO events (id, org_id, canvas_id, source_id, type, delivery_id,
-		raw, headers, state, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		raw, headers, state, state_reason, state_message, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (source_id, delivery_id) WHERE delivery_id <> '' DO NOTHING`),
 		id, out.OrgID, out.CanvasID, source, ev.Type, ev.DeliveryID, blob(ev.Raw), blob(ev.Headers), ev.State,
-		s.time(ev.ReceivedAt))
+		ev.StateReason, ev.StateMessage, s.time(ev.ReceivedAt))
 	switch s.d.classify(err) {
 	case primaryKeyViolation:
 		return Event{}, false, Conflict("event id %q already exists", ev.ID)

@@ -120,16 +120,25 @@ type StageStore interface {
 	DeleteStage(ctx context.Context, orgID, canvasID, idOrName string) error
 
 	// RouteEvents takes up to limit events in state STATE_PENDING, oldest
-	// first, that no other transaction holds (PostgreSQL: FOR UPDATE SKIP
-	// LOCKED), and for each calls route, which returns the stage events it
-	// becomes (possibly none). Each event's stage events are inserted and the
-	// event is marked STATE_PROCESSED in the same transaction, so an event is
-	// routed exactly once even with several servers. A stage event's empty
-	// OrgID or CanvasID is the event's. route must not call the store. route's
-	// error, or a stage event whose stage is not in its canvas (ErrNotFound),
-	// aborts the batch: nothing of it is written. Returns how many events
-	// were routed; limit <= 0 routes none.
-	RouteEvents(ctx context.Context, limit int, route func(ev Event) ([]StageEvent, error)) (int, error)
+	// first, that no other server is routing, and for each calls route, which
+	// returns the stage events it becomes (possibly none). Each event's stage
+	// events are inserted and the event is marked STATE_PROCESSED in the same
+	// transaction, so an event is routed exactly once even with several
+	// servers. A stage event's empty OrgID or CanvasID is the event's. route
+	// must not call the store.
+	//
+	// One event never holds up the others, nor the engine: before route is
+	// called, the attempt is counted (and the event leased for RouteLease
+	// from now) in a transaction of its own, so even a crash during route
+	// counts. route's error, or a stage event the store refuses, leaves that
+	// event pending with the error as its StateMessage, to be tried again at
+	// the next call; an event already tried MaxRouteAttempts times is marked
+	// STATE_REJECTED (STATE_REASON_ERROR, the last error in StateMessage)
+	// instead. A *RejectError from route rejects the event at once with its
+	// reason. When the store refuses some stage events, route may be called
+	// a second time for the events of that batch. Returns how many events were routed or rejected; limit <= 0
+	// routes none.
+	RouteEvents(ctx context.Context, now time.Time, limit int, route func(ev Event) ([]StageEvent, error)) (int, error)
 	// InsertStageEvents inserts stage events (used for tests and manual
 	// triggers), all or none. ErrNotFound when a stage is not in the event's
 	// canvas; ErrConflict on a taken id.

@@ -140,7 +140,7 @@ func BenchmarkRouteEvents(b *testing.B) {
 	}
 	insert(history)
 	for {
-		n, err := s.RouteEvents(ctx, 500, func(store.Event) ([]store.StageEvent, error) { return nil, nil })
+		n, err := s.RouteEvents(ctx, time.Now(), 500, func(store.Event) ([]store.StageEvent, error) { return nil, nil })
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -154,7 +154,7 @@ func BenchmarkRouteEvents(b *testing.B) {
 		b.StopTimer()
 		insert(batch)
 		b.StartTimer()
-		if n, err := s.RouteEvents(ctx, batch, route); err != nil || n != batch {
+		if n, err := s.RouteEvents(ctx, time.Now(), batch, route); err != nil || n != batch {
 			b.Fatalf("RouteEvents = %d, %v; want %d", n, err, batch)
 		}
 	}

@@ -380,64 +380,6 @@ func (s *db) insertStageEvents(ctx context.Context, tx *sql.Tx, org, canvas stri
 	return in.insert(ctx, org, canvas, evs)
 }
 
-// RouteEvents routes up to limit pending events, oldest first, in one
-// transaction: route's stage events are inserted and the events marked
-// STATE_PROCESSED together, so an event is routed once even with several
-// servers (PostgreSQL: FOR UPDATE SKIP LOCKED lets them take different
-// events; SQLite runs one writer at a time). route's error, or a stage event
-// the store refuses, aborts the batch: nothing of it is written.
-func (s *db) RouteEvents(ctx context.Context, limit int, route func(ev Event) ([]StageEvent, error)) (int, error) {
-	if limit <= 0 {
-		return 0, nil
-	}
-	var routed int
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		// The partial index on pending events gives them oldest first.
-		rows, err := tx.QueryContext(ctx, s.q(`SELECT `+eventColumns+eventFrom+
-			`WHERE e.state = 'STATE_PENDING' ORDER BY e.received_at, e.id LIMIT ?`+s.skipLockedOf("e")), limit)
-		if err != nil {
-			return err
-		}
-		var events []Event
-		for rows.Next() {
-			ev, err := scanEvent(rows)
-			if err != nil {
-				rows.Close()
-				return err
-			}
-			events = append(events, ev)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		if len(events) == 0 {
-			return nil
-		}
-		ids := make([]any, len(events))
-		inserter := &stageEventInserter{s: s, tx: tx}
-		defer inserter.close()
-		for i, ev := range events {
-			stageEvents, err := route(ev)
-			if err != nil {
-				return err
-			}
-			if err := inserter.insert(ctx, ev.OrgID, ev.CanvasID, stageEvents); err != nil {
-				return err
-			}
-			ids[i] = ev.ID
-		}
-		_, err = tx.ExecContext(ctx, s.q(`UPDATE events SET state = 'STATE_PROCESSED' WHERE id IN (`+
-			placeholders(len(ids))+`)`), ids...)
-		routed = len(events)
-		return err
-	})
-	if err != nil {
-		return 0, wrap("route events", err)
-	}
-	return routed, nil
-}
-
 // InsertStageEvents inserts evs in one transaction: all or none. ErrNotFound
 // when a stage does not exist in the event's canvas; ErrConflict on a taken
 // id.

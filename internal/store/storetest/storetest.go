@@ -64,6 +64,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ListStageEvents", testListStageEvents},
 		{"RouteEvents", testRouteEvents},
 		{"RouteEventsConcurrently", testRouteEventsConcurrently},
+		{"RouteEventsQuarantine", testRouteEventsQuarantine},
 		{"QueueHeads", testQueueHeads},
 		{"StartExecution", testStartExecution},
 		{"StartExecutionConcurrently", testStartExecutionConcurrently},
