@@ -2,6 +2,8 @@ package server
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"net/http"
 	"strconv"
@@ -30,13 +32,30 @@ func (rs receiverSources) Lookup(ctx context.Context, id string) (webhook.Source
 	if err != nil {
 		return webhook.Source{}, err
 	}
-	src := webhook.Source{ID: es.ID, Type: es.Type, Keys: [][]byte{key}}
+	src := webhook.Source{ID: es.ID, Type: es.Type, Keys: [][]byte{key}, Scheme: es.SignatureScheme}
 	if len(es.PrevKeyCiphertext) > 0 && rs.s.now().Before(es.PrevKeyExpiresAt) {
 		if prev, err := rs.s.keys.Open(es.PrevKeyCiphertext, sourceKeyAD(es.ID)); err == nil {
 			src.Keys = append(src.Keys, prev)
 		}
 	}
 	return src, nil
+}
+
+// WithClock sets the server's clock (tests move it to check time windows:
+// the Standard Webhooks tolerance, the body dedupe window).
+func WithClock(now func() time.Time) Option { return func(s *Server) { s.now = now } }
+
+// bodyDedupeWindow is how long a delivery without a delivery id (Semaphore
+// sends none) answers a second delivery of the same body to the same source
+// with the first event: a replay, or a sender's retry after a lost answer.
+const bodyDedupeWindow = 5 * time.Minute
+
+// bodyDeliveryID is the delivery id stored for a delivery without one: the
+// body's hash in the window numbered bucket. The unique index on
+// (source, delivery id) makes concurrent copies agree on one event; the
+// previous window is checked by time (see receiverSink.Store).
+func bodyDeliveryID(sum [sha256.Size]byte, bucket int64) string {
+	return "body-sha256:" + hex.EncodeToString(sum[:]) + "@" + strconv.FormatInt(bucket, 10)
 }
 
 // receiverSink stores verified deliveries. The source's filters decide the
@@ -48,9 +67,24 @@ func (rs receiverSink) Store(ctx context.Context, d webhook.Delivery) (string, b
 	if err != nil {
 		return "", false, err
 	}
+	now := rs.s.timestamp()
+	if d.DeliveryID == "" && es.Type == api.EventSourceTypeSemaphore {
+		// Semaphore gives no delivery id, so a replayed or retried
+		// notification is recognised by its body within the window.
+		sum := sha256.Sum256(d.Body)
+		bucket := now.Unix() / int64(bodyDedupeWindow/time.Second)
+		prev, err := rs.s.store.FindEventByDeliveryID(ctx, es.ID, bodyDeliveryID(sum, bucket-1))
+		switch {
+		case err == nil && now.Sub(prev.ReceivedAt) < bodyDedupeWindow:
+			return prev.ID, true, nil
+		case err != nil && !isNotFound(err):
+			return "", false, err
+		}
+		d.DeliveryID = bodyDeliveryID(sum, bucket)
+	}
 	ev := store.Event{
 		ID: uuid.NewString(), OrgID: es.OrgID, CanvasID: es.CanvasID, SourceID: es.ID,
-		Type: d.Type, DeliveryID: d.DeliveryID, Raw: d.Body, ReceivedAt: rs.s.timestamp(),
+		Type: d.Type, DeliveryID: d.DeliveryID, Raw: d.Body, ReceivedAt: now,
 	}
 	if ev.Headers, err = json.Marshal(d.Headers); err != nil {
 		return "", false, err

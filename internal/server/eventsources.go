@@ -19,6 +19,7 @@ import (
 	"github.com/superplane/terraform-provider-superplane/internal/filter"
 	"github.com/superplane/terraform-provider-superplane/internal/integration"
 	"github.com/superplane/terraform-provider-superplane/internal/store"
+	"github.com/superplane/terraform-provider-superplane/internal/webhook"
 )
 
 // Webhook states of a source whose hook the server provisions.
@@ -47,6 +48,11 @@ type sourceSpec struct {
 	resourceName string
 	events       []byte
 	schedule     []byte
+	// scheme is the store's signature scheme: "" or
+	// webhook.SchemeStandardWebhooks; set tells whether the request named
+	// one.
+	scheme    string
+	schemeSet bool
 }
 
 func needsHook(typ string) bool {
@@ -95,6 +101,20 @@ func (s *Server) validateSourceSpec(ctx context.Context, p store.Principal, c st
 		return out, invalid("eventSource.spec.type is required: webhook, github, semaphore, manual or scheduled")
 	default:
 		return out, invalid("eventSource.spec.type %q is not one of webhook, github, semaphore, manual, scheduled", spec.Type)
+	}
+
+	switch spec.SignatureScheme {
+	case "":
+	case api.SignatureSchemeHMAC, api.SignatureSchemeStandardWebhooks:
+		if spec.Type != api.EventSourceTypeWebhook {
+			return out, invalid("eventSource.spec.signatureScheme is only used by webhook sources")
+		}
+		out.schemeSet = true
+		if spec.SignatureScheme == api.SignatureSchemeStandardWebhooks {
+			out.scheme = webhook.SchemeStandardWebhooks
+		}
+	default:
+		return out, invalid("eventSource.spec.signatureScheme %q is not one of %s, %s", spec.SignatureScheme, api.SignatureSchemeHMAC, api.SignatureSchemeStandardWebhooks)
 	}
 
 	if spec.Type == api.EventSourceTypeScheduled {
@@ -207,6 +227,12 @@ func (s *Server) sourceToAPI(ctx context.Context, es store.EventSource) api.Even
 	if len(es.Schedule) > 0 {
 		_ = json.Unmarshal(es.Schedule, &spec.Schedule)
 	}
+	if es.Type == api.EventSourceTypeWebhook {
+		spec.SignatureScheme = api.SignatureSchemeHMAC
+		if es.SignatureScheme == webhook.SchemeStandardWebhooks {
+			spec.SignatureScheme = api.SignatureSchemeStandardWebhooks
+		}
+	}
 	if es.IntegrationID != "" {
 		spec.Integration = &api.IntegrationRef{Name: es.IntegrationName}
 		spec.Resource = &api.ResourceRef{Type: es.ResourceType, Name: es.ResourceName}
@@ -243,6 +269,17 @@ func eventToAPI(ev store.Event) api.Event {
 		out.StateReason = "STATE_REASON_FILTERED"
 	}
 	return out
+}
+
+// senderKey is the signing key as the source's sender is configured with
+// it: as generated for the default scheme, whsec_<base64 of the same bytes>
+// for Standard Webhooks (whose libraries decode the base64 to get the HMAC
+// key, so both verify under the one stored key).
+func senderKey(es store.EventSource, key string) string {
+	if es.SignatureScheme == webhook.SchemeStandardWebhooks {
+		return webhook.StandardSecret([]byte(key))
+	}
+	return key
 }
 
 func newSourceKey() (string, error) {
@@ -323,7 +360,7 @@ func (s *Server) createEventSource(w http.ResponseWriter, r *http.Request, p sto
 	es := store.EventSource{
 		ID: uuid.NewString(), OrgID: p.Organization.ID, CanvasID: c.ID, Name: m.Name, Description: m.Description,
 		Type: spec.typ, ResourceType: spec.resourceType, ResourceName: spec.resourceName,
-		Events: spec.events, Schedule: spec.schedule, KeyVersion: 1,
+		Events: spec.events, Schedule: spec.schedule, KeyVersion: 1, SignatureScheme: spec.scheme,
 		CreatedBy: p.User.ID, CreatedAt: now, UpdatedAt: now,
 	}
 	if spec.integration != nil {
@@ -347,7 +384,7 @@ func (s *Server) createEventSource(w http.ResponseWriter, r *http.Request, p sto
 	}
 	resp := api.EventSourceResponse{EventSource: ptr(s.sourceToAPI(r.Context(), es))}
 	if es.Type == api.EventSourceTypeWebhook {
-		resp.Key = key
+		resp.Key = senderKey(es, key)
 	}
 	writeJSON(w, http.StatusOK, resp)
 	return nil
@@ -390,6 +427,12 @@ func (s *Server) updateEventSource(w http.ResponseWriter, r *http.Request, p sto
 	}
 	if spec.typ != current.Type {
 		return invalid("eventSource.spec.type cannot be changed from %s to %s: create a new source", current.Type, spec.typ)
+	}
+	// The key was given to the sender in the scheme's form, and the sender
+	// signs the scheme's way: both change together, with a new source.
+	// Omitted keeps the current scheme.
+	if spec.schemeSet && spec.scheme != current.SignatureScheme {
+		return invalid("eventSource.spec.signatureScheme cannot be changed: create a new source")
 	}
 	newIntegration := ""
 	if spec.integration != nil {
@@ -491,7 +534,7 @@ func (s *Server) resetEventSourceKey(w http.ResponseWriter, r *http.Request, p s
 	}
 	resp := api.EventSourceResponse{EventSource: ptr(s.sourceToAPI(r.Context(), es))}
 	if es.Type == api.EventSourceTypeWebhook {
-		resp.Key = key
+		resp.Key = senderKey(es, key)
 	}
 	writeJSON(w, http.StatusOK, resp)
 	return nil
