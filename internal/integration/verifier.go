@@ -95,11 +95,11 @@ func fail(reason string) Result { return Result{Reason: reason} }
 // maxReason bounds a Reason, in runes.
 const maxReason = 280
 
-// redact masks the token, in every form a tool may echo it back in (see
-// redact.New), and only then clips s to maxReason: a clip before the
-// masking would show the token's start.
-func redact(s, token string) string {
-	return redactpkg.New(token).Clip(s, maxReason)
+// redact masks the token and any of also (a hook's signing key), in every
+// form a tool may echo them back in (see redact.New), and only then clips s
+// to maxReason: a clip before the masking would show a secret's start.
+func redact(s, token string, also ...string) string {
+	return redactpkg.New(append([]string{token}, also...)...).Clip(s, maxReason)
 }
 
 // remoteText makes text from a tool's response fit for a Reason: one line,
