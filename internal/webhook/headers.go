@@ -12,8 +12,10 @@ import "strings"
 //     ones);
 //   - webhook-id, webhook-timestamp: the Standard Webhooks delivery id and
 //     time (the signature, webhook-signature, is not kept);
-//   - x-delivery-id, x-request-id, x-correlation-id: a sender's ids for
-//     tracing a delivery.
+//   - idempotency-key, x-delivery-id: a custom sender's delivery id, by which
+//     redeliveries are recognised (Idempotency-Key names an id the sender
+//     chose for the delivery, not a credential, despite the word "key");
+//   - x-request-id, x-correlation-id: a sender's ids for tracing a delivery.
 //
 // Everything else is dropped: Authorization, Cookie, X-Api-Key,
 // X-Gitlab-Token, the signatures, and any header a sender may have put a
@@ -29,6 +31,7 @@ var storedHeaders = map[string]bool{
 	"x-github-hook-installation-target-type": true,
 	"webhook-id":                             true,
 	"webhook-timestamp":                      true,
+	"idempotency-key":                        true,
 	"x-delivery-id":                          true,
 	"x-request-id":                           true,
 	"x-correlation-id":                       true,
@@ -38,20 +41,26 @@ var storedHeaders = map[string]bool{
 // (headers['x-superplane-force'] == 'true').
 const customHeaderPrefix = "x-superplane-"
 
-// credentialWords mark a header name as one that may carry a credential;
-// such a header is never stored, even under customHeaderPrefix.
+// credentialWords mark a header name under customHeaderPrefix as one that
+// may carry a credential; such a header is never stored.
 var credentialWords = []string{"auth", "token", "key", "secret", "signature", "password", "cookie", "session", "credential"}
 
 // StoredHeader reports whether a delivery header of this lower-cased name
 // is stored with the event (and so shown to every reader of the canvas's
 // events and seen by header filters): one of the allow-listed names, or a
-// name under X-Superplane-, and in both cases no name that contains a word
-// such as token, key, secret, signature, auth or cookie.
+// name under X-Superplane- that contains none of the words token, key,
+// secret, signature, auth, cookie, password, session or credential.
 func StoredHeader(lower string) bool {
+	if storedHeaders[lower] {
+		return true
+	}
+	if !strings.HasPrefix(lower, customHeaderPrefix) || len(lower) == len(customHeaderPrefix) {
+		return false
+	}
 	for _, w := range credentialWords {
 		if strings.Contains(lower, w) {
 			return false
 		}
 	}
-	return storedHeaders[lower] || (strings.HasPrefix(lower, customHeaderPrefix) && len(lower) > len(customHeaderPrefix))
+	return true
 }

@@ -140,7 +140,7 @@ func TestStoredHeaderNeverACredential(t *testing.T) {
 			t.Errorf("StoredHeader(%q) = true", name)
 		}
 	}
-	for _, name := range []string{"content-type", "user-agent", "x-github-event", "x-github-delivery", "webhook-id", "webhook-timestamp", "x-superplane-force"} {
+	for _, name := range []string{"content-type", "user-agent", "x-github-event", "x-github-delivery", "webhook-id", "webhook-timestamp", "idempotency-key", "x-superplane-force"} {
 		if !webhook.StoredHeader(name) {
 			t.Errorf("StoredHeader(%q) = false", name)
 		}
