@@ -34,6 +34,9 @@ const MinEncoded = 6
 // nothing. It is safe for concurrent use.
 type Redactor struct {
 	replacer *strings.Replacer
+	// forms are the masked strings, longest first, for finding one cut
+	// short by an earlier clip (see Redact).
+	forms []string
 }
 
 // New returns a Redactor for values; empty values are ignored.
@@ -82,16 +85,62 @@ func New(values ...string) *Redactor {
 	for _, f := range forms {
 		pairs = append(pairs, f, Marker)
 	}
-	return &Redactor{replacer: strings.NewReplacer(pairs...)}
+	return &Redactor{replacer: strings.NewReplacer(pairs...), forms: forms}
 }
+
+// Ellipsis ends text that was clipped.
+const Ellipsis = "..."
 
 // Redact returns s with every form of every value replaced by Marker. One
 // pass: a Marker already written is never matched again.
+//
+// Text clipped before it reached the Redactor (a name quoted in a message,
+// cut at a few dozen characters) may end in the start of a value followed
+// by Ellipsis: a start of MinEncoded bytes or more is masked too.
 func (r *Redactor) Redact(s string) string {
 	if r == nil || r.replacer == nil {
 		return s
 	}
-	return r.replacer.Replace(s)
+	s = r.replacer.Replace(s)
+	if !strings.Contains(s, Ellipsis) {
+		return s
+	}
+	var sb strings.Builder
+	rest := s
+	for {
+		i := strings.Index(rest, Ellipsis)
+		if i < 0 {
+			sb.WriteString(rest)
+			return sb.String()
+		}
+		head := rest[:i]
+		if n := r.cutValueAtEnd(head); n > 0 {
+			head = head[:len(head)-n] + Marker
+		}
+		sb.WriteString(head)
+		sb.WriteString(Ellipsis)
+		rest = rest[i+len(Ellipsis):]
+	}
+}
+
+// maxCut bounds the start of a value looked for before an Ellipsis: the
+// clips made before redaction quote at most 60 runes, and the bound keeps
+// the search cheap for large values.
+const maxCut = 256
+
+// cutValueAtEnd returns the length of the longest start (of MinEncoded to
+// maxCut bytes, short of the whole) of a form that s ends with, or 0.
+func (r *Redactor) cutValueAtEnd(s string) int {
+	best := 0
+	for _, f := range r.forms {
+		for n := min(len(f)-1, len(s), maxCut); n >= MinEncoded && n > best; n-- {
+			if strings.HasSuffix(s, f[:n]) {
+				best = n
+				break
+			}
+		}
+	}
+	return best
 }
 
 // Clip redacts s, then shortens it to at most n runes followed by "...".

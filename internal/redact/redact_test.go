@@ -48,6 +48,23 @@ func TestRedactForms(t *testing.T) {
 	}
 }
 
+// TestRedactValueCutByAnEarlierClip masks the start of a value left by a
+// clip made before the Redactor saw the text (a name quoted at 60 runes).
+func TestRedactValueCutByAnEarlierClip(t *testing.T) {
+	r := redact.New("supersecretvalue123")
+	for in, want := range map[string]string{
+		`host "supersecr..." refused`:              `host "***..." refused`,
+		`host "supers..." and supersecretvalue123`: `host "***..." and ***`,
+		`host "super..." refused`:                  `host "super..." refused`, // 5 bytes: too short to tell
+		`a... b...`:                                `a... b...`,
+		"c3VwZXJzZWNyZXR2YW...":                    "***...", // the base64 form, cut
+	} {
+		if got := r.Redact(in); got != want {
+			t.Errorf("Redact(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
 func TestClipNeverCutsAMask(t *testing.T) {
 	r := redact.New("topsecret")
 	text := "ab topsecret cd"
