@@ -127,6 +127,15 @@ func TestUnknownSourceAndBadSignatureAnswerAlike(t *testing.T) {
 	if want.status != http.StatusUnauthorized {
 		t.Errorf("status %d, want 401", want.status)
 	}
+
+	// A body over the limit is refused before the source is looked up, so
+	// it tells nothing either.
+	small := newMux(testSources(), newMemSink(), webhook.Config{MaxBodyBytes: 16})
+	known := do(small, custom(objectBody, bad))
+	unknown := do(small, custom(objectBody, bad).at("/api/v1/sources/nope"))
+	if known.Code != http.StatusRequestEntityTooLarge || known.Code != unknown.Code || known.Body.String() != unknown.Body.String() {
+		t.Errorf("large body: known source %d %s, unknown %d %s; want the same 413", known.Code, known.Body, unknown.Code, unknown.Body)
+	}
 }
 
 // TestStoredHeaderNeverACredential checks the allow-list against names a
