@@ -19,7 +19,6 @@ import (
 	"github.com/superplane/terraform-provider-superplane/internal/filter"
 	"github.com/superplane/terraform-provider-superplane/internal/integration"
 	"github.com/superplane/terraform-provider-superplane/internal/store"
-	"github.com/superplane/terraform-provider-superplane/internal/webhook"
 )
 
 // Webhook states of a source whose hook the server provisions.
@@ -103,18 +102,9 @@ func (s *Server) validateSourceSpec(ctx context.Context, p store.Principal, c st
 		return out, invalid("eventSource.spec.type %q is not one of webhook, github, semaphore, manual, scheduled", spec.Type)
 	}
 
-	switch spec.SignatureScheme {
-	case "":
-	case api.SignatureSchemeHMAC, api.SignatureSchemeStandardWebhooks:
-		if spec.Type != api.EventSourceTypeWebhook {
-			return out, invalid("eventSource.spec.signatureScheme is only used by webhook sources")
-		}
-		out.schemeSet = true
-		if spec.SignatureScheme == api.SignatureSchemeStandardWebhooks {
-			out.scheme = webhook.SchemeStandardWebhooks
-		}
-	default:
-		return out, invalid("eventSource.spec.signatureScheme %q is not one of %s, %s", spec.SignatureScheme, api.SignatureSchemeHMAC, api.SignatureSchemeStandardWebhooks)
+	var err error
+	if out.scheme, out.schemeSet, err = signatureScheme(spec); err != nil {
+		return out, err
 	}
 
 	if spec.Type == api.EventSourceTypeScheduled {
@@ -227,12 +217,7 @@ func (s *Server) sourceToAPI(ctx context.Context, es store.EventSource) api.Even
 	if len(es.Schedule) > 0 {
 		_ = json.Unmarshal(es.Schedule, &spec.Schedule)
 	}
-	if es.Type == api.EventSourceTypeWebhook {
-		spec.SignatureScheme = api.SignatureSchemeHMAC
-		if es.SignatureScheme == webhook.SchemeStandardWebhooks {
-			spec.SignatureScheme = api.SignatureSchemeStandardWebhooks
-		}
-	}
+	spec.SignatureScheme = signatureSchemeToAPI(es)
 	if es.IntegrationID != "" {
 		spec.Integration = &api.IntegrationRef{Name: es.IntegrationName}
 		spec.Resource = &api.ResourceRef{Type: es.ResourceType, Name: es.ResourceName}
@@ -269,17 +254,6 @@ func eventToAPI(ev store.Event) api.Event {
 		out.StateReason = "STATE_REASON_FILTERED"
 	}
 	return out
-}
-
-// senderKey is the signing key as the source's sender is configured with
-// it: as generated for the default scheme, whsec_<base64 of the same bytes>
-// for Standard Webhooks (whose libraries decode the base64 to get the HMAC
-// key, so both verify under the one stored key).
-func senderKey(es store.EventSource, key string) string {
-	if es.SignatureScheme == webhook.SchemeStandardWebhooks {
-		return webhook.StandardSecret([]byte(key))
-	}
-	return key
 }
 
 func newSourceKey() (string, error) {
