@@ -22,6 +22,18 @@ const (
 	ScheduleTypeWeekly = "TYPE_WEEKLY"
 )
 
+// Signature schemes of custom webhook sources (spec.signatureScheme).
+const (
+	// SignatureSchemeHMAC, the default: X-Signature-256: sha256=<hex
+	// HMAC-SHA256 of the body>, with the key as given.
+	SignatureSchemeHMAC = "SIGNATURE_SCHEME_HMAC_SHA256"
+	// SignatureSchemeStandardWebhooks: https://www.standardwebhooks.com/
+	// (webhook-id, webhook-timestamp, webhook-signature), the key given as
+	// whsec_<base64>; the delivery id is signed and the timestamp must be
+	// within 5 minutes, so a captured delivery cannot be replayed as new.
+	SignatureSchemeStandardWebhooks = "SIGNATURE_SCHEME_STANDARD_WEBHOOKS"
+)
+
 // Event states.
 const (
 	EventStatePending   = "STATE_PENDING"
@@ -109,6 +121,10 @@ type EventSourceSpec struct {
 	Resource    *ResourceRef           `json:"resource"`
 	Events      []EventSourceEventType `json:"events"`
 	Schedule    *EventSourceSchedule   `json:"schedule"`
+	// SignatureScheme is this project's extension, for webhook sources
+	// only: SignatureSchemeHMAC (the default, also when empty) or
+	// SignatureSchemeStandardWebhooks. Read back on every webhook source.
+	SignatureScheme string `json:"signatureScheme,omitempty"`
 }
 
 // WebhookStatus is this project's extension: the state of the hook the

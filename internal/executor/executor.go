@@ -19,6 +19,7 @@ import (
 
 	"github.com/superplane/terraform-provider-superplane/internal/api"
 	"github.com/superplane/terraform-provider-superplane/internal/outbound"
+	"github.com/superplane/terraform-provider-superplane/internal/redact"
 )
 
 // Resource is what an executor started on a tool: a workflow run, a
@@ -54,6 +55,10 @@ type Request struct {
 	// executor and its decrypted token, for this call only: never stored,
 	// never put in an Outcome.
 	IntegrationURL, Token string
+	// Secrets are the secret values rendered into Spec, masked (with
+	// Token) in the Message before it is clipped: a tool that echoes one
+	// back must not have its start shown by the clip.
+	Secrets []string
 	// ResourceName is the repository (github) or project (semaphore).
 	ResourceName string
 	// DryRun makes the execution pass without contacting anything.
@@ -172,8 +177,9 @@ func (r *Runner) Run(ctx context.Context, req Request, progress Progress) (out O
 			out = failed(api.ResultReasonError, fmt.Sprintf("internal error in the %s executor", printable(req.Type)))
 			out.Resources = req.Resources
 		}
-		// Tools may echo the token back in an error; it never leaves here.
-		out.Message = Redact(out.Message, []string{req.Token})
+		// Tools may echo the token or a secret back in an error, in any
+		// encoding; none leaves here, and the clip comes after the masking.
+		out.Message = redact.New(append([]string{req.Token}, req.Secrets...)...).Clip(out.Message, MaxMessage)
 	}()
 	if progress == nil {
 		progress = func(context.Context, []Resource) bool { return false }

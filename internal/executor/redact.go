@@ -1,53 +1,18 @@
 package executor
 
-import (
-	"encoding/json"
-	"net/url"
-	"slices"
-	"strings"
-)
+import "github.com/superplane/terraform-provider-superplane/internal/redact"
 
 // Redacted is what a secret value is replaced with.
-const Redacted = "***"
+const Redacted = redact.Marker
 
-// Redact returns s with every occurrence of every non-empty secret value
-// replaced by "***". Longer values are replaced first, so a secret that
-// contains another is masked whole. The forms a value takes when a tool
-// echoes it back (JSON-escaped inside a string, URL-encoded) are masked
-// too.
+// MaxMessage bounds an Outcome's Message, in runes. The message is clipped
+// only after every secret is masked, so a clip never shows the start of a
+// secret.
+const MaxMessage = 500
+
+// Redact returns s with every non-empty secret value, and every encoded
+// form of those of redact.MinEncoded bytes or more, replaced by "***" (see
+// redact.New).
 func Redact(s string, secrets []string) string {
-	var forms []string
-	for _, v := range secrets {
-		if v == "" {
-			continue
-		}
-		forms = append(forms, v)
-		if b, err := json.Marshal(v); err == nil {
-			if esc := string(b[1 : len(b)-1]); esc != v {
-				forms = append(forms, esc)
-			}
-		}
-		if esc := url.QueryEscape(v); esc != v {
-			forms = append(forms, esc)
-		}
-		if esc := url.PathEscape(v); esc != v {
-			forms = append(forms, esc)
-		}
-	}
-	if len(forms) == 0 {
-		return s
-	}
-	slices.SortFunc(forms, func(a, b string) int {
-		if len(a) != len(b) {
-			return len(b) - len(a)
-		}
-		return strings.Compare(a, b)
-	})
-	pairs := make([]string, 0, 2*len(forms))
-	for _, f := range slices.Compact(forms) {
-		pairs = append(pairs, f, Redacted)
-	}
-	// One Replacer pass: a "***" already written is never matched again, and
-	// at each position the first (longest) value listed wins.
-	return strings.NewReplacer(pairs...).Replace(s)
+	return redact.New(secrets...).Redact(s)
 }

@@ -6,7 +6,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"unicode"
+
+	"github.com/superplane/terraform-provider-superplane/internal/redact"
 )
 
 // Template namespaces.
@@ -187,12 +188,9 @@ func References(spec map[string]any) (inputs, secrets []string, err error) {
 // hasTemplate reports whether s holds a template to be rendered later.
 func hasTemplate(s string) bool { return strings.Contains(s, "${{") }
 
-// Bounds of the text quoted in a message: a name or template the user
-// wrote, and what a tool or the network said.
-const (
-	maxQuoted     = 60
-	maxRemoteText = 200
-)
+// maxQuoted bounds the text quoted in a message: a name or template the
+// user wrote.
+const maxQuoted = 60
 
 // clip shortens s for quoting in an error.
 func clip(s string) string { return clipTo(s, maxQuoted) }
@@ -208,19 +206,12 @@ func clipTo(s string, n int) string {
 // clipped.
 func printable(s string) string { return clipTo(oneLine(s), maxQuoted) }
 
-// remoteText is printable for the longer text of a tool's answer or a
-// network error.
-func remoteText(s string) string { return clipTo(oneLine(s), maxRemoteText) }
+// remoteText makes the text of a tool's answer or a network error fit for
+// a message: one line of printable runes. It is not clipped here: it may
+// hold a secret (a URL with a token in its query), and a clip before the
+// masking would show the secret's start. Run masks secrets and then clips
+// the whole message to MaxMessage; the text is already bounded by the
+// response size limits.
+func remoteText(s string) string { return oneLine(s) }
 
-func oneLine(s string) string {
-	s = strings.Map(func(r rune) rune {
-		if unicode.IsSpace(r) {
-			return ' '
-		}
-		if !unicode.IsPrint(r) {
-			return -1
-		}
-		return r
-	}, s)
-	return strings.Join(strings.Fields(s), " ")
-}
+func oneLine(s string) string { return redact.OneLine(s) }

@@ -54,7 +54,7 @@ func (v *Verifier) EnsureGitHubHook(ctx context.Context, integrationURL, token, 
 	}
 	ours, err := listOurHooks(ctx, client, owner, repo, want.CallbackURL)
 	if err != nil {
-		return HookResult{}, hookError(err, token, owner, repo)
+		return HookResult{}, hookError(err, token, owner, repo, want.Secret)
 	}
 	config := &github.HookConfig{
 		URL:         github.String(want.CallbackURL),
@@ -68,7 +68,7 @@ func (v *Verifier) EnsureGitHubHook(ctx context.Context, integrationURL, token, 
 			Name: github.String("web"), Active: github.Bool(true), Events: events, Config: config,
 		})
 		if err != nil {
-			return HookResult{}, hookError(err, token, owner, repo)
+			return HookResult{}, hookError(err, token, owner, repo, want.Secret)
 		}
 		return HookResult{ID: strconv.FormatInt(h.GetID(), 10), Created: true, Repaired: knownID != ""}, nil
 	}
@@ -85,7 +85,7 @@ func (v *Verifier) EnsureGitHubHook(ctx context.Context, integrationURL, token, 
 			continue
 		}
 		if _, err := client.Repositories.DeleteHook(ctx, owner, repo, h.GetID()); err != nil && !isNotFound(err) {
-			return res, hookError(err, token, owner, repo)
+			return res, hookError(err, token, owner, repo, want.Secret)
 		}
 		res.Removed++
 	}
@@ -96,7 +96,7 @@ func (v *Verifier) EnsureGitHubHook(ctx context.Context, integrationURL, token, 
 		if _, _, err := client.Repositories.EditHook(ctx, owner, repo, keep.GetID(), &github.Hook{
 			Active: github.Bool(true), Events: events, Config: config,
 		}); err != nil {
-			return res, hookError(err, token, owner, repo)
+			return res, hookError(err, token, owner, repo, want.Secret)
 		}
 		res.Repaired = drifted
 	}
@@ -152,7 +152,9 @@ func listOurHooks(ctx context.Context, client *github.Client, owner, repo, callb
 	return ours, nil
 }
 
-func hookError(err error, token, owner, repo string) error {
+// hookError turns a GitHub failure into a HookError whose Reason carries
+// neither the token nor any of also (the hook's signing key), in any form.
+func hookError(err error, token, owner, repo string, also ...string) error {
 	if isNotFound(err) {
 		return &HookError{Reason: fmt.Sprintf("GitHub: repository %s/%s not found, or the token cannot administer it", owner, repo)}
 	}
@@ -160,5 +162,5 @@ func hookError(err error, token, owner, repo string) error {
 	if errors.As(err, &he) {
 		return he
 	}
-	return &HookError{Reason: redact(githubReason(err, owner), token)}
+	return &HookError{Reason: redact(githubReason(err, owner), token, also...)}
 }

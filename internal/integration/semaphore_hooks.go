@@ -59,6 +59,7 @@ func (v *Verifier) EnsureSemaphoreHook(ctx context.Context, integrationURL, toke
 	case want.Secret == "":
 		return HookResult{}, &HookError{Reason: "no signing key given for the Semaphore webhook"}
 	}
+	c.hookSecret = want.Secret
 	name := semaphoreHookName(want.CallbackURL)
 
 	// A notification for a project that does not exist is accepted by
@@ -300,6 +301,9 @@ type semaphoreClient struct {
 	base  string
 	org   string
 	token string
+	// hookSecret is the signing key being written, masked like the token
+	// in every reason.
+	hookSecret string
 }
 
 // semaphoreAPI returns a client for the organization of integrationURL, at
@@ -380,5 +384,5 @@ func (c *semaphoreClient) call(ctx context.Context, method, path string, in, out
 // hookError is a HookError whose Reason cannot carry the token, even when
 // Semaphore echoes it back.
 func (c *semaphoreClient) hookError(reason string) *HookError {
-	return &HookError{Reason: redact(reason, c.token)}
+	return &HookError{Reason: redact(reason, c.token, c.hookSecret)}
 }

@@ -7,13 +7,12 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
-	"unicode"
 
 	"github.com/superplane/terraform-provider-superplane/internal/api"
 	"github.com/superplane/terraform-provider-superplane/internal/outbound"
+	redactpkg "github.com/superplane/terraform-provider-superplane/internal/redact"
 )
 
 // Verifier verifies integration credentials against the tools' APIs. The
@@ -50,9 +49,6 @@ type Result struct {
 
 // reasonOK is the Reason of a successful verification.
 const reasonOK = "ok"
-
-// maxRemoteText bounds the text quoted from a tool's response in a Reason.
-const maxRemoteText = 200
 
 // defaultClient is the client of a Verifier without one.
 var defaultClient = outbound.New(outbound.Config{Timeout: 15 * time.Second})
@@ -115,39 +111,20 @@ func ok() Result { return Result{OK: true, Reason: reasonOK} }
 
 func fail(reason string) Result { return Result{Reason: reason} }
 
-// redact masks every occurrence of the token, raw or URL-encoded, in s.
-func redact(s, token string) string {
-	if token == "" {
-		return s
-	}
-	s = strings.ReplaceAll(s, token, "***")
-	if escaped := url.QueryEscape(token); escaped != token {
-		s = strings.ReplaceAll(s, escaped, "***")
-	}
-	if escaped := url.PathEscape(token); escaped != token {
-		s = strings.ReplaceAll(s, escaped, "***")
-	}
-	return s
+// maxReason bounds a Reason, in runes.
+const maxReason = 280
+
+// redact masks the token and any of also (a hook's signing key), in every
+// form a tool may echo them back in (see redact.New), and only then clips s
+// to maxReason: a clip before the masking would show a secret's start.
+func redact(s, token string, also ...string) string {
+	return redactpkg.New(append([]string{token}, also...)...).Clip(s, maxReason)
 }
 
 // remoteText makes text from a tool's response fit for a Reason: one line,
-// printable, at most maxRemoteText runes.
-func remoteText(s string) string {
-	s = strings.Map(func(r rune) rune {
-		if unicode.IsSpace(r) {
-			return ' '
-		}
-		if !unicode.IsPrint(r) {
-			return -1
-		}
-		return r
-	}, s)
-	s = strings.Join(strings.Fields(s), " ")
-	if r := []rune(s); len(r) > maxRemoteText {
-		s = string(r[:maxRemoteText]) + "..."
-	}
-	return s
-}
+// printable. It is not clipped here but, after the token is masked, with
+// the whole Reason (redact); the response size limits bound it meanwhile.
+func remoteText(s string) string { return redactpkg.OneLine(s) }
 
 // failf is fail with formatting.
 func failf(format string, args ...any) Result { return fail(fmt.Sprintf(format, args...)) }

@@ -47,7 +47,9 @@ const privateKeyVersion = "written_key_version"
 var (
 	filterOperators = map[string]string{"and": api.FilterOperatorAnd, "or": api.FilterOperatorOr}
 	scheduleTypes   = map[string]string{"hourly": api.ScheduleTypeHourly, "daily": api.ScheduleTypeDaily, "weekly": api.ScheduleTypeWeekly}
-	weekDayNames    = []string{"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
+	// signatureSchemes maps signature_scheme to the API's values.
+	signatureSchemes = map[string]string{"hmac_sha256": api.SignatureSchemeHMAC, "standard_webhooks": api.SignatureSchemeStandardWebhooks}
+	weekDayNames     = []string{"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
 	// eventTypePattern is what the server accepts.
 	eventTypePattern = regexp.MustCompile(`^[A-Za-z0-9._:-]{1,128}$`)
 )
@@ -123,8 +125,10 @@ type EventSourceResourceModel struct {
 	WebhookURL   types.String `tfsdk:"webhook_url"`
 	Key          types.String `tfsdk:"key"`
 	KeyVersion   types.Int64  `tfsdk:"key_version"`
-	Status       types.Object `tfsdk:"status"`
-	CreatedAt    types.String `tfsdk:"created_at"`
+	// SignatureScheme is how a webhook source's deliveries are signed.
+	SignatureScheme types.String `tfsdk:"signature_scheme"`
+	Status          types.Object `tfsdk:"status"`
+	CreatedAt       types.String `tfsdk:"created_at"`
 }
 
 // eventSourceResourceModel is the resource block: what the source watches.
@@ -228,7 +232,8 @@ func (r *EventSourceResource) Schema(_ context.Context, _ resource.SchemaRequest
 			},
 			"key": schema.StringAttribute{
 				MarkdownDescription: "The signing key of a `webhook` source (hex): senders sign each body with " +
-					"HMAC-SHA256 under it and send `X-Signature-256: sha256=<hex digest>`. SuperPlane returns it " +
+					"HMAC-SHA256 under it and send `X-Signature-256: sha256=<hex digest>` (with `signature_scheme " +
+					"= \"standard_webhooks\"`, a `whsec_<base64>` secret for a Standard Webhooks library). SuperPlane returns it " +
 					"only when it is created or reset, so Terraform keeps it in the state (sensitive). Null for " +
 					"the other types (the key of a `github` or `semaphore` source goes straight to the tool's " +
 					"hook) and after an import, since the key cannot be read back: bump `key_version` to get one.",
@@ -246,6 +251,22 @@ func (r *EventSourceResource) Schema(_ context.Context, _ resource.SchemaRequest
 				Computed:      true,
 				Validators:    []validator.Int64{int64validator.AtLeast(1)},
 				PlanModifiers: []planmodifier.Int64{int64planmodifier.UseStateForUnknown()},
+			},
+			"signature_scheme": schema.StringAttribute{
+				MarkdownDescription: "How a `webhook` source's deliveries are signed: `hmac_sha256` (the default) " +
+					"or `standard_webhooks`. With `hmac_sha256` the sender sends `X-Signature-256: sha256=<hex " +
+					"HMAC-SHA256 of the body>` and, to be deduplicated, an `Idempotency-Key`; the signature does " +
+					"not cover that id, so whoever captures a delivery can replay it as a new event. With " +
+					"`standard_webhooks` (https://www.standardwebhooks.com/) the sender sends `webhook-id`, " +
+					"`webhook-timestamp` and `webhook-signature: v1,<base64 HMAC-SHA256 of id.timestamp.body>`, " +
+					"`key` is a `whsec_` secret, a replay with the same id answers the first event and one more " +
+					"than 5 minutes from the server's clock is refused. Null for the other types. Changing it " +
+					"replaces the source (the sender needs the new key anyway).",
+				Optional:   true,
+				Computed:   true,
+				Validators: []validator.String{stringvalidator.OneOf("hmac_sha256", "standard_webhooks")},
+				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown(),
+					stringplanmodifier.RequiresReplaceIfConfigured()},
 			},
 			"status": schema.SingleNestedAttribute{
 				MarkdownDescription: "What SuperPlane last saw. For `github` and `semaphore` sources every refresh " +
@@ -454,6 +475,10 @@ func validateEventSource(ctx context.Context, config *EventSourceResourceModel, 
 		case !hooked && !config.Resource.IsNull() && !config.Resource.IsUnknown():
 			diags.AddAttributeError(path.Root("resource"), "Resource block not used",
 				fmt.Sprintf("A %s event source watches no repository or project: remove the resource block.", typ))
+		}
+		if typ != api.EventSourceTypeWebhook && !config.SignatureScheme.IsNull() && !config.SignatureScheme.IsUnknown() {
+			diags.AddAttributeError(path.Root("signature_scheme"), "Signature scheme not used",
+				fmt.Sprintf("A %s event source is not signed by a sender of yours: remove signature_scheme, or use type webhook.", typ))
 		}
 		if hooked && res != nil && isKnown(res.Type) && res.Type.ValueString() != resourceTypeFor[typ] {
 			diags.AddAttributeError(path.Root("resource").AtName("type"), "Wrong resource type",
@@ -905,6 +930,9 @@ func eventSourceParams(ctx context.Context, plan *EventSourceResourceModel) (cli
 	if isKnown(plan.Integration) {
 		p.Spec.Integration = &api.IntegrationRef{Name: plan.Integration.ValueString()}
 	}
+	if isKnown(plan.SignatureScheme) {
+		p.Spec.SignatureScheme = signatureSchemes[plan.SignatureScheme.ValueString()]
+	}
 	res, d := objectAs[eventSourceResourceModel](ctx, plan.Resource)
 	diags.Append(d...)
 	if res != nil {
@@ -979,6 +1007,12 @@ func eventSourceModelFrom(es *api.EventSource, prior *EventSourceResourceModel) 
 		// Not configured: the server's version (a v1 server reports none,
 		// and starts every key at 1).
 		out.KeyVersion = types.Int64Value(max(serverKeyVersion(es), 1))
+	}
+	out.SignatureScheme = types.StringNull()
+	for name, wire := range signatureSchemes {
+		if spec.SignatureScheme == wire {
+			out.SignatureScheme = types.StringValue(name)
+		}
 	}
 	if spec.Integration != nil && spec.Integration.Name != "" {
 		out.Integration = types.StringValue(spec.Integration.Name)

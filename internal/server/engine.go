@@ -18,6 +18,7 @@ import (
 	"github.com/superplane/terraform-provider-superplane/internal/api"
 	"github.com/superplane/terraform-provider-superplane/internal/executor"
 	"github.com/superplane/terraform-provider-superplane/internal/filter"
+	"github.com/superplane/terraform-provider-superplane/internal/redact"
 	"github.com/superplane/terraform-provider-superplane/internal/store"
 )
 
@@ -452,7 +453,8 @@ func (s *Server) execute(ctx context.Context, cfg EngineConfig, owner string, ex
 	var secretValues []string
 	finish := func(result, reason, message string, outputs []api.OutputValue, resources []byte) {
 		ex.State, ex.Result, ex.ResultReason = store.ExecutionFinished, result, reason
-		ex.ResultMessage = executor.Redact(message, secretValues)
+		// Masked first, then clipped: a clip never shows a secret's start.
+		ex.ResultMessage = redact.New(secretValues...).Clip(message, executor.MaxMessage)
 		for i := range outputs {
 			outputs[i].Value = executor.Redact(outputs[i].Value, secretValues)
 		}
@@ -526,7 +528,7 @@ func (s *Server) execute(ctx context.Context, cfg EngineConfig, owner string, ex
 	}
 	req := executor.Request{
 		ExecutionID: ex.ID, StageID: ex.StageID, Type: spec.Executor.Type, Spec: rendered,
-		DryRun: spec.DryRun, Resources: resources,
+		DryRun: spec.DryRun, Resources: resources, Secrets: secretValues,
 	}
 	if spec.Executor.Integration != nil && spec.Executor.Integration.Name != "" && !spec.DryRun {
 		in, token, err := s.integrationToken(ctx, ex.OrgID, ex.CanvasID, spec.Executor.Integration)

@@ -46,6 +46,11 @@ type sourceSpec struct {
 	resourceName string
 	events       []byte
 	schedule     []byte
+	// scheme is the store's signature scheme: "" or
+	// webhook.SchemeStandardWebhooks; set tells whether the request named
+	// one.
+	scheme    string
+	schemeSet bool
 }
 
 func needsHook(typ string) bool {
@@ -94,6 +99,11 @@ func (s *Server) validateSourceSpec(ctx context.Context, p store.Principal, c st
 		return out, invalid("eventSource.spec.type is required: webhook, github, semaphore, manual or scheduled")
 	default:
 		return out, invalid("eventSource.spec.type %q is not one of webhook, github, semaphore, manual, scheduled", spec.Type)
+	}
+
+	var err error
+	if out.scheme, out.schemeSet, err = signatureScheme(spec); err != nil {
+		return out, err
 	}
 
 	if spec.Type == api.EventSourceTypeScheduled {
@@ -206,6 +216,7 @@ func (s *Server) sourceToAPI(ctx context.Context, es store.EventSource) api.Even
 	if len(es.Schedule) > 0 {
 		_ = json.Unmarshal(es.Schedule, &spec.Schedule)
 	}
+	spec.SignatureScheme = signatureSchemeToAPI(es)
 	if es.IntegrationID != "" {
 		spec.Integration = &api.IntegrationRef{Name: es.IntegrationName}
 		spec.Resource = &api.ResourceRef{Type: es.ResourceType, Name: es.ResourceName}
@@ -336,7 +347,7 @@ func (s *Server) createEventSource(w http.ResponseWriter, r *http.Request, p sto
 	es := store.EventSource{
 		ID: uuid.NewString(), OrgID: p.Organization.ID, CanvasID: c.ID, Name: m.Name, Description: m.Description,
 		Type: spec.typ, ResourceType: spec.resourceType, ResourceName: spec.resourceName,
-		Events: spec.events, Schedule: spec.schedule, KeyVersion: 1,
+		Events: spec.events, Schedule: spec.schedule, KeyVersion: 1, SignatureScheme: spec.scheme,
 		CreatedBy: p.User.ID, CreatedAt: now, UpdatedAt: now,
 	}
 	if spec.integration != nil {
@@ -360,7 +371,7 @@ func (s *Server) createEventSource(w http.ResponseWriter, r *http.Request, p sto
 	}
 	resp := api.EventSourceResponse{EventSource: ptr(s.sourceToAPI(r.Context(), es))}
 	if es.Type == api.EventSourceTypeWebhook {
-		resp.Key = key
+		resp.Key = senderKey(es, key)
 	}
 	writeJSON(w, http.StatusOK, resp)
 	return nil
@@ -403,6 +414,12 @@ func (s *Server) updateEventSource(w http.ResponseWriter, r *http.Request, p sto
 	}
 	if spec.typ != current.Type {
 		return invalid("eventSource.spec.type cannot be changed from %s to %s: create a new source", current.Type, spec.typ)
+	}
+	// The key was given to the sender in the scheme's form, and the sender
+	// signs the scheme's way: both change together, with a new source.
+	// Omitted keeps the current scheme.
+	if spec.schemeSet && spec.scheme != current.SignatureScheme {
+		return invalid("eventSource.spec.signatureScheme cannot be changed: create a new source")
 	}
 	newIntegration := ""
 	if spec.integration != nil {
@@ -504,7 +521,7 @@ func (s *Server) resetEventSourceKey(w http.ResponseWriter, r *http.Request, p s
 	}
 	resp := api.EventSourceResponse{EventSource: ptr(s.sourceToAPI(r.Context(), es))}
 	if es.Type == api.EventSourceTypeWebhook {
-		resp.Key = key
+		resp.Key = senderKey(es, key)
 	}
 	writeJSON(w, http.StatusOK, resp)
 	return nil

@@ -88,7 +88,8 @@ func TestCustomWebhookSource(t *testing.T) {
 		t.Fatalf("bad signature: %d", status)
 	}
 	status, _ = deliver(t, e, "/api/v1/sources/00000000-0000-0000-0000-000000000001", body, map[string]string{"Content-Type": "application/json", "X-Signature-256": webhook.Sign([]byte(key), body)})
-	if status != 404 {
+	// The same answer as a bad signature: ids cannot be probed.
+	if status != 401 {
 		t.Fatalf("unknown source: %d", status)
 	}
 	filtered := []byte(`{"ref":"refs/heads/dev"}`)
@@ -144,7 +145,7 @@ func TestCustomWebhookSource(t *testing.T) {
 	}
 
 	e.do("owner", "DELETE", "/api/v1/canvases/prod/event-sources/hook", nil).decode(t, &api.Empty{})
-	if status, _ := deliver(t, e, path, body, map[string]string{"Content-Type": "application/json", "X-Signature-256": webhook.Sign([]byte(reset.Key), body)}); status != 404 {
+	if status, _ := deliver(t, e, path, body, map[string]string{"Content-Type": "application/json", "X-Signature-256": webhook.Sign([]byte(reset.Key), body)}); status != 401 {
 		t.Fatalf("delivery to a deleted source: %d", status)
 	}
 }

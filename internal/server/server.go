@@ -134,7 +134,7 @@ func (s *Server) routes() {
 	s.handle("POST /api/v1/canvases/{canvasIdOrName}/stages/{stageIdOrName}/executions/{executionId}/cancel", s.cancelExecution)
 
 	// Receivers authenticate deliveries by signature, not by token.
-	receiver := webhook.NewHandler(receiverSources{s}, receiverSink{s}, webhook.Config{MaxBodyBytes: s.maxBody, Logger: s.log})
+	receiver := webhook.NewHandler(receiverSources{s}, receiverSink{s}, webhook.Config{MaxBodyBytes: s.maxBody, Logger: s.log, Now: s.now})
 	s.mux.HandleFunc("POST /api/v1/sources/{id}", receiver.ServeCustom)
 	s.mux.HandleFunc("POST /api/v1/sources/{id}/{integrationType}", receiver.ServeIntegration)
 

@@ -43,6 +43,9 @@ type EventSource struct {
 	HookCheckedAt   time.Time
 	HookAttempts    int
 	HookNextAttempt time.Time
+	// SignatureScheme is how a custom webhook source's deliveries are
+	// signed: "" (HMAC of the body) or "standard-webhooks".
+	SignatureScheme string
 	// LastEventID is the newest event received (status.lastEvent).
 	LastEventID string
 	CreatedBy   string
@@ -140,6 +143,9 @@ type EventSourceStore interface {
 	InsertEvent(ctx context.Context, ev Event) (stored Event, inserted bool, err error)
 	// FindEvent returns the event with this id in the canvas, or ErrNotFound.
 	FindEvent(ctx context.Context, orgID, canvasID, id string) (Event, error)
+	// FindEventByDeliveryID returns the source's event stored with this
+	// (non-empty) delivery id, or ErrNotFound.
+	FindEventByDeliveryID(ctx context.Context, sourceID, deliveryID string) (Event, error)
 	// ListEvents returns a page of the canvas's events, newest first; the
 	// query uses an index and a keyset cursor, so it does not slow down with
 	// history.

@@ -26,7 +26,8 @@ const eventSourceColumns = `es.id, es.org_id, es.canvas_id, es.name, es.descript
 	COALESCE(CAST(es.integration_id AS TEXT), ''), COALESCE(i.name, ''), es.resource_type, es.resource_name,
 	es.events, es.schedule, es.key_id, es.key_ciphertext, es.key_version, es.prev_key_ciphertext,
 	es.prev_key_expires_at, es.hook_id, es.hook_state, es.hook_reason, es.hook_checked_at, es.hook_attempts,
-	es.hook_next_attempt, COALESCE(CAST(es.last_event_id AS TEXT), ''), es.created_by, es.created_at, es.updated_at`
+	es.hook_next_attempt, COALESCE(CAST(es.last_event_id AS TEXT), ''), es.created_by, es.created_at, es.updated_at,
+	es.signature_scheme`
 
 // The integration is joined for its name, so a renamed integration shows its
 // new name.
@@ -40,7 +41,7 @@ func scanEventSource(row rowScanner) (EventSource, error) {
 		blobColumn{&es.PrevKeyCiphertext}, nullTimeColumn{&es.PrevKeyExpiresAt},
 		&es.HookID, &es.HookState, &es.HookReason, nullTimeColumn{&es.HookCheckedAt}, &es.HookAttempts,
 		nullTimeColumn{&es.HookNextAttempt}, &es.LastEventID, &es.CreatedBy,
-		timeColumn{&es.CreatedAt}, timeColumn{&es.UpdatedAt})
+		timeColumn{&es.CreatedAt}, timeColumn{&es.UpdatedAt}, &es.SignatureScheme)
 	return es, err
 }
 
@@ -156,13 +157,13 @@ func (s *db) CreateEventSource(ctx context.Context, es EventSource) error {
 		_, err := tx.ExecContext(ctx, s.q(`INSERT INTO event_sources (id, org_id, canvas_id, name, description, type,
 			integration_id, resource_type, resource_name, events, schedule, key_id, key_ciphertext, key_version,
 			prev_key_ciphertext, prev_key_expires_at, hook_id, hook_state, hook_reason, hook_checked_at,
-			hook_attempts, hook_next_attempt, created_by, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+			hook_attempts, hook_next_attempt, created_by, created_at, updated_at, signature_scheme)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
 			id, org, canvas, es.Name, es.Description, es.Type, nullID(integration), es.ResourceType, es.ResourceName,
 			string(es.Events), string(es.Schedule), es.KeyID, blob(es.KeyCiphertext), es.KeyVersion,
 			nullBlob(es.PrevKeyCiphertext), s.nullTime(es.PrevKeyExpiresAt), es.HookID, es.HookState, es.HookReason,
 			s.nullTime(es.HookCheckedAt), es.HookAttempts, s.nullTime(es.HookNextAttempt),
-			es.CreatedBy, s.time(es.CreatedAt), s.time(es.UpdatedAt))
+			es.CreatedBy, s.time(es.CreatedAt), s.time(es.UpdatedAt), es.SignatureScheme)
 		switch s.d.classify(err) {
 		case uniqueViolation:
 			return Conflict("event source name %q is already taken", es.Name)
@@ -286,11 +287,12 @@ func (s *db) UpdateEventSource(ctx context.Context, orgID, canvasID, idOrName st
 			integration_id = ?, resource_type = ?, resource_name = ?, events = ?, schedule = ?, key_id = ?,
 			key_ciphertext = ?, key_version = ?, prev_key_ciphertext = ?, prev_key_expires_at = ?, hook_id = ?,
 			hook_state = ?, hook_reason = ?, hook_checked_at = ?, hook_attempts = ?, hook_next_attempt = ?,
-			updated_at = ? WHERE id = ?`),
+			updated_at = ?, signature_scheme = ? WHERE id = ?`),
 			es.Name, es.Description, es.Type, nullID(integration), es.ResourceType, es.ResourceName,
 			string(es.Events), string(es.Schedule), es.KeyID, blob(es.KeyCiphertext), es.KeyVersion,
 			nullBlob(es.PrevKeyCiphertext), s.nullTime(es.PrevKeyExpiresAt), es.HookID, es.HookState, es.HookReason,
-			s.nullTime(es.HookCheckedAt), es.HookAttempts, s.nullTime(es.HookNextAttempt), s.time(es.UpdatedAt), es.ID)
+			s.nullTime(es.HookCheckedAt), es.HookAttempts, s.nullTime(es.HookNextAttempt), s.time(es.UpdatedAt),
+			es.SignatureScheme, es.ID)
 		switch s.d.classify(err) {
 		case uniqueViolation:
 			return Conflict("event source name %q is already taken", es.Name)
@@ -465,6 +467,22 @@ func (s *db) insertEvent(ctx context.Context, et *eventTx, ev Event) (Event, boo
 	out.Raw, out.Headers = nonEmpty(ev.Raw), nonEmpty(ev.Headers)
 	et.last[source] = id
 	return out, true, nil
+}
+
+// FindEventByDeliveryID returns the source's event stored with this
+// delivery id, or ErrNotFound; the unique index on (source_id, delivery_id)
+// serves it.
+func (s *db) FindEventByDeliveryID(ctx context.Context, sourceID, deliveryID string) (Event, error) {
+	source, ok := canonicalID(sourceID)
+	if !ok || deliveryID == "" {
+		return Event{}, NotFound("event with delivery id %q not found", deliveryID)
+	}
+	ev, err := scanEvent(s.sql.QueryRowContext(ctx, s.q(`SELECT `+eventColumns+eventFrom+
+		`WHERE e.source_id = ? AND e.delivery_id = ?`), source, deliveryID))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Event{}, NotFound("event with delivery id %q not found", deliveryID)
+	}
+	return ev, wrap("find event by delivery id", err)
 }
 
 // nonEmpty is b as a read gives it back: nil when empty.

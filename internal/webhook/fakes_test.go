@@ -45,6 +45,8 @@ func testSources() *memSources {
 		// A source whose key was never set must accept nothing, not
 		// everything signed with an empty key.
 		"nokey-1": {ID: "nokey-1", Type: "webhook", Keys: [][]byte{{}}},
+		// A custom source signed the Standard Webhooks way.
+		"std-1": {ID: "std-1", Type: "webhook", Keys: [][]byte{currentKey, previousKey}, Scheme: webhook.SchemeStandardWebhooks},
 	}}
 }
 

@@ -21,22 +21,22 @@ import (
 // 413 or 415, so those are InvalidArgument, as a bad request of any kind is.
 const (
 	codeInvalidArgument = 3
-	codeNotFound        = 5
 	codeInternal        = 13
 	codeUnavailable     = 14
 	codeUnauthenticated = 16
 )
 
-// Messages of the answers a sender can act on. The 404 and 401 messages are
-// deliberately the same whatever the cause, so that a prober learns neither
-// whether a source id exists nor how close a forged signature came.
+// Messages of the answers a sender can act on. An unknown source and a bad
+// signature get the same 401 and the same message, whatever the cause, so
+// that a prober learns neither whether a source id exists nor how close a
+// forged signature came.
 const (
-	msgNotFound         = "event source not found"
-	msgInvalidSignature = "invalid signature"
-	msgNotJSON          = "body is not valid JSON"
-	msgNotObject        = "body must be a JSON object"
-	msgUnavailable      = "the event could not be stored; try again later"
-	msgInternal         = "internal error"
+	msgRefused     = "unknown event source or invalid signature"
+	msgStale       = "webhook-timestamp is more than 5 minutes away from the server's clock"
+	msgNotJSON     = "body is not valid JSON"
+	msgNotObject   = "body must be a JSON object"
+	msgUnavailable = "the event could not be stored; try again later"
+	msgInternal    = "internal error"
 )
 
 // receiver describes how one kind of sender signs and labels its deliveries.
@@ -87,18 +87,6 @@ var (
 	}
 )
 
-// droppedHeaders never reach a Delivery: credentials, and the signatures,
-// which would let anyone who can read events replay a delivery.
-var droppedHeaders = map[string]bool{
-	"authorization":             true,
-	"proxy-authorization":       true,
-	"cookie":                    true,
-	"x-hub-signature":           true,
-	"x-hub-signature-256":       true,
-	"x-signature-256":           true,
-	"x-semaphore-signature-256": true,
-}
-
 // maxLoggedLength bounds each sender-chosen value written to the log.
 const maxLoggedLength = 128
 
@@ -108,6 +96,7 @@ type Handler struct {
 	sink    Sink
 	maxBody int64
 	logger  *slog.Logger
+	now     func() time.Time
 }
 
 // NewHandler returns a Handler that looks sources up in sources and stores
@@ -123,6 +112,10 @@ func NewHandler(sources Sources, sink Sink, cfg Config) *Handler {
 	}
 	if h.logger == nil {
 		h.logger = slog.Default()
+	}
+	h.now = cfg.Now
+	if h.now == nil {
+		h.now = time.Now
 	}
 	return h
 }
@@ -192,49 +185,64 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, route string, rc
 }
 
 // receive runs the checks in the order that tells a sender no more than it
-// may know: the source before the body, the signature before anything about
-// the body's content.
+// may know: the body's size before the source (an unknown source and a bad
+// signature answer alike), the signature before anything about the body's
+// content.
 func (h *Handler) receive(w http.ResponseWriter, r *http.Request, rcv *receiver) reply {
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
 		return failure(http.StatusMethodNotAllowed, codeInvalidArgument, "method not allowed; use POST")
 	}
 
+	// The body is read before the source is looked up, so that an unknown
+	// source and a known one answer a large body alike (413).
+	body, rep, ok := h.readBody(w, r)
+	if !ok {
+		return rep
+	}
+	refused := failure(http.StatusUnauthorized, codeUnauthenticated, msgRefused)
 	id := r.PathValue("id")
 	if rcv == nil || id == "" {
-		return failure(http.StatusNotFound, codeNotFound, msgNotFound)
+		return decoy(refused, body)
 	}
 	src, err := h.sources.Lookup(r.Context(), id)
 	if errors.Is(err, ErrUnknownSource) {
-		return failure(http.StatusNotFound, codeNotFound, msgNotFound)
+		return decoy(refused, body)
 	}
 	if err != nil {
 		rep := failure(http.StatusServiceUnavailable, codeUnavailable, msgUnavailable)
 		rep.err = err
 		return rep
 	}
-	// A source of another type is reported exactly as a missing one, so the
+	// A source of another type is refused exactly as a missing one, so the
 	// route cannot be used to learn which ids exist.
 	if src.Type != rcv.sourceType {
-		return failure(http.StatusNotFound, codeNotFound, msgNotFound)
+		return decoy(refused, body)
 	}
-	deliveryID := rcv.deliveryID(r.Header)
-
-	body, rep, ok := h.readBody(w, r)
-	if !ok {
-		rep.deliveryID = deliveryID
-		return rep
-	}
-
-	// Exactly one signature header: with several, which one was meant is
-	// ambiguous, and accepting any would weaken the check.
-	values := r.Header.Values(rcv.signatureHeader)
-	if len(values) != 1 {
-		return withDelivery(failure(http.StatusUnauthorized, codeUnauthenticated, msgInvalidSignature), deliveryID)
-	}
-	sig, ok := parseSignature(values[0], rcv.prefixRequired)
-	if !ok || !verifySignature(src.Keys, body, sig) {
-		return withDelivery(failure(http.StatusUnauthorized, codeUnauthenticated, msgInvalidSignature), deliveryID)
+	var deliveryID string
+	if src.Scheme == SchemeStandardWebhooks {
+		var stale bool
+		deliveryID, stale, ok = verifyStandard(r.Header, src.Keys, body, h.now())
+		if !ok {
+			return withDelivery(refused, deliveryID)
+		}
+		if stale {
+			// Signed by the sender, but too old or too far ahead: a replay
+			// of a captured delivery, or a badly set clock.
+			return withDelivery(failure(http.StatusUnauthorized, codeUnauthenticated, msgStale), deliveryID)
+		}
+	} else {
+		deliveryID = rcv.deliveryID(r.Header)
+		// Exactly one signature header: with several, which one was meant
+		// is ambiguous, and accepting any would weaken the check.
+		values := r.Header.Values(rcv.signatureHeader)
+		if len(values) != 1 {
+			return withDelivery(refused, deliveryID)
+		}
+		sig, ok := parseSignature(values[0], rcv.prefixRequired)
+		if !ok || !verifySignature(src.Keys, body, sig) {
+			return withDelivery(refused, deliveryID)
+		}
 	}
 
 	// Parameters such as charset=utf-8 are fine (contract fault 7).
@@ -309,19 +317,30 @@ func (h *Handler) readBody(w http.ResponseWriter, r *http.Request) (body []byte,
 	return body, reply{}, true
 }
 
+// decoyKey signs nothing: decoy computes an HMAC under it.
+var decoyKey = []byte("superplane-webhook-decoy-key")
+
+// decoy returns rep after the work of checking a signature over body, so
+// that a refusal for an unknown source takes about as long as one for a bad
+// signature.
+func decoy(rep reply, body []byte) reply {
+	_ = mac(decoyKey, body)
+	return rep
+}
+
 func withDelivery(rep reply, deliveryID string) reply {
 	rep.deliveryID = deliveryID
 	return rep
 }
 
-// deliveryHeaders returns the headers to store: lower-cased names, values
-// joined with ", ", credentials and signatures left out. Names are visited in
+// deliveryHeaders returns the headers to store: those StoredHeader allows,
+// with lower-cased names and values joined with ", ". Names are visited in
 // order so that two spellings of one name join deterministically.
 func deliveryHeaders(header http.Header) map[string]string {
 	out := make(map[string]string, len(header))
 	for _, name := range slices.Sorted(maps.Keys(header)) {
 		lower := strings.ToLower(name)
-		if droppedHeaders[lower] {
+		if !StoredHeader(lower) {
 			continue
 		}
 		value := strings.Join(header[name], ", ")

@@ -2,8 +2,10 @@
 // sources: custom webhooks at POST /api/v1/sources/{id} and integration-backed
 // sources (GitHub, Semaphore) at POST /api/v1/sources/{id}/{integrationType}.
 //
-// A delivery is accepted only when its HMAC-SHA256 signature over the raw body
-// verifies under one of the source's keys and its body is a JSON object; it is
+// A delivery is accepted only when its HMAC-SHA256 signature (over the raw
+// body, or under the Standard Webhooks scheme over its id, timestamp and
+// body) verifies under one of the source's keys and its body is a JSON
+// object; it is
 // answered 2xx only after the Sink has stored it durably, so a sender that
 // gets an error retries and nothing is lost. The package imports nothing of
 // ours: the server wires it to the store and the keyring through Sources and
@@ -14,6 +16,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"time"
 )
 
 // Source types the receiver serves. "manual" and "scheduled" sources exist
@@ -34,6 +37,9 @@ type Source struct {
 	// reset. An empty key is ignored (anyone could sign with it), so a
 	// source without a usable key accepts nothing.
 	Keys [][]byte
+	// Scheme is how a custom webhook source's deliveries are signed:
+	// SchemeHMAC (the default) or SchemeStandardWebhooks.
+	Scheme string
 }
 
 // ErrUnknownSource is returned by Sources.Lookup when no event source has the id.
@@ -55,16 +61,17 @@ type Delivery struct {
 	// "pipeline" for semaphore, "webhook" for custom sources.
 	Type string
 	// DeliveryID is the sender's id for this delivery, by which a redelivery
-	// is recognized: X-GitHub-Delivery for github; for custom sources the
-	// Idempotency-Key header, or X-Delivery-Id when that is absent; ""
-	// when there is none (Semaphore sends none), and then nothing is
-	// deduplicated. At most MaxDeliveryIDLength bytes.
+	// is recognized: X-GitHub-Delivery for github; for custom sources
+	// webhook-id under SchemeStandardWebhooks, else the Idempotency-Key
+	// header, or X-Delivery-Id when that is absent; "" when there is none
+	// (Semaphore sends none: the Sink may then recognise a redelivery by
+	// its body). At most MaxDeliveryIDLength bytes.
 	DeliveryID string
 	// Body is the raw body, exactly as signed: a UTF-8 JSON object.
 	Body []byte
 	// Headers maps lower-cased header names to their values (several values
-	// joined with ", "), without the signature headers, Authorization,
-	// Proxy-Authorization and Cookie.
+	// joined with ", "): only the headers StoredHeader allows, so never a
+	// signature, Authorization, Cookie, X-Api-Key or any other credential.
 	Headers map[string]string
 }
 
@@ -87,6 +94,9 @@ type Config struct {
 	// delivery id; never the body, a signature or a key). Nil means
 	// slog.Default().
 	Logger *slog.Logger
+	// Now is the clock Standard Webhooks timestamps are checked against;
+	// nil means time.Now.
+	Now func() time.Time
 }
 
 // DefaultMaxBodyBytes is the body limit when Config.MaxBodyBytes is unset.

@@ -27,10 +27,23 @@ resource "superplane_event_source" "deploys" {
       data = "$.environment == 'production'"
     }
 
+    # Only some headers are stored and seen by filters (never a credential):
+    # a sender's own go in X-Superplane-* headers.
     filter {
-      header = "headers['x-deploy-force'] == 'true'"
+      header = "headers['x-superplane-force'] == 'true'"
     }
   }
+}
+
+# A custom webhook signed the Standard Webhooks way (webhook-id,
+# webhook-timestamp, webhook-signature): key is a whsec_ secret for any
+# Standard Webhooks library, and a captured delivery cannot be replayed as a
+# new event.
+resource "superplane_event_source" "releases" {
+  canvas           = superplane_canvas.production.name
+  name             = "releases"
+  type             = "webhook"
+  signature_scheme = "standard_webhooks"
 }
 
 output "deploy_webhook_url" {

@@ -57,6 +57,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"DeleteCanvasWithEventSources", testDeleteCanvasWithEventSources},
 		{"InsertEvent", testInsertEvent},
 		{"InsertEventConcurrently", testInsertEventConcurrently},
+		{"SignatureSchemeAndDeliveryLookup", testSignatureSchemeAndDeliveryLookup},
 		{"ListEvents", testListEvents},
 		{"EventSourcesWithHooks", testEventSourcesWithHooks},
 		{"Stages", testStages},
