@@ -128,7 +128,7 @@ func TestVerifyRefusesBlockedIntegrationURLs(t *testing.T) {
 func TestHookProvisioningRefusesBlockedAddresses(t *testing.T) {
 	const token = "s3cr3tTOKEN"
 	ctx := context.Background()
-	want := integration.Hook{CallbackURL: "https://sp.example.com/api/v1/sources/x/github", Secret: "k", Events: []string{"push"}}
+	want := integration.Hook{CallbackURL: "https://sp.example.com/api/v1/sources/x/github", Secret: "9f2c1e7a4b6d8f0e1c3a5b7d9f1e3c5a", Events: []string{"push"}}
 
 	a := newAcceptCounter(t)
 	var v integration.Verifier
