@@ -12,7 +12,6 @@ import (
 
 	"github.com/superplane/terraform-provider-superplane/internal/api"
 	"github.com/superplane/terraform-provider-superplane/internal/fake/semaphore"
-	"github.com/superplane/terraform-provider-superplane/internal/integration"
 	"github.com/superplane/terraform-provider-superplane/internal/server"
 	"github.com/superplane/terraform-provider-superplane/internal/webhook"
 )
@@ -195,7 +194,7 @@ func TestSemaphoreBodyDedupe(t *testing.T) {
 	sem.AddProject("app")
 	clock := newTestClock()
 	e := newEnv(t, server.WithClock(clock.Now), server.WithBaseURL("https://sp.example.com"),
-		server.WithTools(&integration.Verifier{SemaphoreAPIURL: sem.URL()}))
+		server.WithTools(fakeTools("", sem.URL())))
 	createCanvas(t, e, "prod")
 	e.do("owner", "POST", "/api/v1/secrets", secretBody(api.DomainTypeOrganization, "", "sem", map[string]string{"token": goodSemToken})).decode(t, &api.SecretResponse{})
 	e.do("owner", "POST", "/api/v1/integrations", integrationBody(api.DomainTypeOrganization, "", "sem", "semaphore", "https://acme.semaphoreci.com", "sem", "token")).decode(t, &api.IntegrationResponse{})
