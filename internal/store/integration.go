@@ -24,31 +24,6 @@ func scanIntegration(row rowScanner) (Integration, error) {
 	return in, err
 }
 
-// nullTimeColumn scans a nullable time; NULL is the zero time.
-type nullTimeColumn struct{ t *time.Time }
-
-func (c nullTimeColumn) Scan(src any) error {
-	if src == nil {
-		*c.t = time.Time{}
-		return nil
-	}
-	return timeColumn(c).Scan(src)
-}
-
-func (s *db) nullTime(t time.Time) any {
-	if t.IsZero() {
-		return nil
-	}
-	return s.time(t)
-}
-
-func nullID(id string) any {
-	if id == "" {
-		return nil
-	}
-	return id
-}
-
 // CreateIntegration inserts in. ErrConflict when the name is taken in the
 // domain; ErrNotFound when its canvas or secret does not exist.
 func (s *db) CreateIntegration(ctx context.Context, in Integration) error {
@@ -237,16 +212,31 @@ func (s *db) FindIntegrationByID(ctx context.Context, orgID, id string) (Integra
 	return in, wrap("find integration", err)
 }
 
-// FindSecretByID returns the secret with this id in the organization.
-func (s *db) FindSecretByID(ctx context.Context, orgID, id string) (Secret, error) {
-	org, ok1 := canonicalID(orgID)
-	sid, ok2 := canonicalID(id)
-	if !ok1 || !ok2 {
-		return Secret{}, NotFound("secret %q not found", id)
-	}
-	sec, err := scanSecret(s.sql.QueryRowContext(ctx, s.q(`SELECT `+secretColumns+` FROM secrets WHERE org_id = ? AND id = ?`), org, sid))
-	if errors.Is(err, sql.ErrNoRows) {
-		return Secret{}, NotFound("secret %q not found", id)
-	}
-	return sec, wrap("find secret", err)
+// Integration is an authenticated connection to an external tool (GitHub,
+// Semaphore) in a domain. Its token stays in a secret, referenced by id, and
+// is decrypted only when used.
+type Integration struct {
+	ID          string
+	OrgID       string
+	DomainType  string // DomainOrganization or DomainCanvas
+	DomainID    string // the organization id or the canvas id
+	Name        string
+	Description string
+	Type        string // github, semaphore
+	URL         string
+	AuthType    string // AUTH_TYPE_TOKEN
+	SecretID    string // the secret holding the token
+	SecretKey   string // the key of the token in that secret
+	// SecretName and SecretDomainType are read from the secret (not stored
+	// here), so a renamed secret shows its new name.
+	SecretName       string
+	SecretDomainType string
+	// Status of the last verification: "ok", "failed" or "" (never
+	// verified), the tool's reason and when it was checked.
+	StatusState     string
+	StatusReason    string
+	StatusCheckedAt time.Time
+	CreatedBy       string
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
 }

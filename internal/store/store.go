@@ -11,7 +11,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 )
 
 // Sentinel errors. Methods wrap them with a message that names the object,
@@ -41,113 +40,6 @@ type Error struct {
 
 func (e *Error) Error() string { return e.Message }
 func (e *Error) Unwrap() error { return e.Err }
-
-// Domain types of secrets, as they travel on the wire.
-const (
-	DomainOrganization = "DOMAIN_TYPE_ORGANIZATION"
-	DomainCanvas       = "DOMAIN_TYPE_CANVAS"
-)
-
-// Organization is a tenant. Every other object belongs to exactly one.
-type Organization struct {
-	ID        string
-	Name      string
-	CreatedAt time.Time
-}
-
-// User is a member of one organization.
-type User struct {
-	ID        string
-	OrgID     string
-	Email     string
-	CreatedAt time.Time
-}
-
-// Token is an API token. Only the SHA-256 hash of the token is stored, and
-// no read returns even that: listings and principals leave Hash nil.
-type Token struct {
-	// ID names the token to list and revoke it; CreateToken sets a new one
-	// when it is empty.
-	ID        string
-	Hash      []byte
-	UserID    string
-	OrgID     string
-	Role      string // owner, admin, viewer
-	CreatedAt time.Time
-	// ExpiresAt is when the token stops working; zero: never.
-	ExpiresAt time.Time
-	// LastUsedAt is when the token last authenticated a request, recorded
-	// at most about hourly (TouchToken); zero: never.
-	LastUsedAt time.Time
-}
-
-// Principal is who a token authenticates: the user, the organization and the
-// token's role. Token is the token itself, without its hash.
-type Principal struct {
-	User         User
-	Organization Organization
-	Role         string
-	Token        Token
-}
-
-// Canvas groups a pipeline's objects.
-type Canvas struct {
-	ID          string
-	OrgID       string
-	Name        string
-	Description string
-	CreatedBy   string // user id
-	CreatedAt   time.Time
-	UpdatedAt   time.Time
-}
-
-// Secret is an encrypted bag of key/value pairs in a domain (the organization
-// or one canvas). Ciphertext is the keyring's sealed blob of the JSON data
-// map, with the secret's immutable ID as associated data.
-type Secret struct {
-	ID         string
-	OrgID      string
-	DomainType string // DomainOrganization or DomainCanvas
-	DomainID   string // the organization id or the canvas id
-	Name       string
-	Provider   string   // PROVIDER_LOCAL
-	Keys       []string // sorted key names (not secret), for listing without decryption
-	KeyID      string   // id of the key-encryption key that wraps the data key
-	Ciphertext []byte
-	Version    int64 // starts at 1, increases on every change of the data
-	CreatedBy  string
-	CreatedAt  time.Time
-	UpdatedAt  time.Time
-}
-
-// Integration is an authenticated connection to an external tool (GitHub,
-// Semaphore) in a domain. Its token stays in a secret, referenced by id, and
-// is decrypted only when used.
-type Integration struct {
-	ID          string
-	OrgID       string
-	DomainType  string // DomainOrganization or DomainCanvas
-	DomainID    string // the organization id or the canvas id
-	Name        string
-	Description string
-	Type        string // github, semaphore
-	URL         string
-	AuthType    string // AUTH_TYPE_TOKEN
-	SecretID    string // the secret holding the token
-	SecretKey   string // the key of the token in that secret
-	// SecretName and SecretDomainType are read from the secret (not stored
-	// here), so a renamed secret shows its new name.
-	SecretName       string
-	SecretDomainType string
-	// Status of the last verification: "ok", "failed" or "" (never
-	// verified), the tool's reason and when it was checked.
-	StatusState     string
-	StatusReason    string
-	StatusCheckedAt time.Time
-	CreatedBy       string
-	CreatedAt       time.Time
-	UpdatedAt       time.Time
-}
 
 // Store is the persistence interface of the control plane.
 //

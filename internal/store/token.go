@@ -174,3 +174,30 @@ func (s *db) TouchToken(ctx context.Context, id string, at time.Time) error {
 		s.time(at), canonical, s.time(at))
 	return wrap("touch token", err)
 }
+
+// Token is an API token. Only the SHA-256 hash of the token is stored, and
+// no read returns even that: listings and principals leave Hash nil.
+type Token struct {
+	// ID names the token to list and revoke it; CreateToken sets a new one
+	// when it is empty.
+	ID        string
+	Hash      []byte
+	UserID    string
+	OrgID     string
+	Role      string // owner, admin, viewer
+	CreatedAt time.Time
+	// ExpiresAt is when the token stops working; zero: never.
+	ExpiresAt time.Time
+	// LastUsedAt is when the token last authenticated a request, recorded
+	// at most about hourly (TouchToken); zero: never.
+	LastUsedAt time.Time
+}
+
+// Principal is who a token authenticates: the user, the organization and the
+// token's role. Token is the token itself, without its hash.
+type Principal struct {
+	User         User
+	Organization Organization
+	Role         string
+	Token        Token
+}
