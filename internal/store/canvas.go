@@ -19,6 +19,25 @@ type Canvas struct {
 	UpdatedAt   time.Time
 }
 
+// CanvasStore is the part of Store that keeps canvases.
+type CanvasStore interface {
+	// CreateCanvas inserts c (ID, timestamps set by the caller). ErrConflict
+	// when the name is taken in the organization.
+	CreateCanvas(ctx context.Context, c Canvas) error
+	// FindCanvas returns the canvas by id or name, or ErrNotFound.
+	FindCanvas(ctx context.Context, orgID, idOrName string) (Canvas, error)
+	// ListCanvases returns the organization's canvases ordered by name.
+	ListCanvases(ctx context.Context, orgID string) ([]Canvas, error)
+	// UpdateCanvas loads the canvas, lets fn change it and writes it back, in
+	// one transaction. ErrNotFound when missing; fn's error aborts.
+	UpdateCanvas(ctx context.Context, orgID, idOrName string, fn func(*Canvas) error) (Canvas, error)
+	// DeleteCanvas deletes the canvas and everything in it (its secrets,
+	// integrations, event sources and their events, stages with their
+	// stage events and executions).
+	// ErrNotFound when missing.
+	DeleteCanvas(ctx context.Context, orgID, idOrName string) error
+}
+
 const canvasColumns = `id, org_id, name, description, created_by, created_at, updated_at`
 
 func scanCanvas(row rowScanner) (Canvas, error) {

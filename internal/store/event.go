@@ -35,6 +35,48 @@ type Event struct {
 	ReceivedAt    time.Time
 }
 
+// EventStore is the part of Store that keeps the events sources accept
+// and routes them into stage queues.
+type EventStore interface {
+	// InsertEvent stores ev and makes it its source's last event, in one
+	// transaction that is durable when InsertEvent returns. OrgID, CanvasID
+	// and SourceName are taken from the source. When ev.DeliveryID is set and
+	// the source already has an event with it, nothing is stored and the
+	// earlier event is returned with inserted false (concurrent redeliveries
+	// included). ErrNotFound when the source does not exist; ErrConflict when
+	// ev.ID is taken.
+	InsertEvent(ctx context.Context, ev Event) (stored Event, inserted bool, err error)
+	// FindEvent returns the event with this id in the canvas, or ErrNotFound.
+	FindEvent(ctx context.Context, orgID, canvasID, id string) (Event, error)
+	// FindEventByDeliveryID returns the source's event stored with this
+	// (non-empty) delivery id, or ErrNotFound.
+	FindEventByDeliveryID(ctx context.Context, sourceID, deliveryID string) (Event, error)
+	// ListEvents returns a page of the canvas's events, newest first; the
+	// query uses an index and a keyset cursor, so it does not slow down with
+	// history.
+	ListEvents(ctx context.Context, orgID, canvasID string, page EventPage) ([]Event, error)
+	// RouteEvents takes up to limit events in state STATE_PENDING, oldest
+	// first, that no other server is routing, and for each calls route, which
+	// returns the stage events it becomes (possibly none). Each event's stage
+	// events are inserted and the event is marked STATE_PROCESSED in the same
+	// transaction, so an event is routed exactly once even with several
+	// servers. A stage event's empty OrgID or CanvasID is the event's. route
+	// must not call the store.
+	//
+	// One event never holds up the others, nor the engine: before route is
+	// called, the attempt is counted (and the event leased for RouteLease
+	// from now) in a transaction of its own, so even a crash during route
+	// counts. route's error, or a stage event the store refuses, leaves that
+	// event pending with the error as its StateMessage, to be tried again at
+	// the next call; an event already tried MaxRouteAttempts times is marked
+	// STATE_REJECTED (STATE_REASON_ERROR, the last error in StateMessage)
+	// instead. A *RejectError from route rejects the event at once with its
+	// reason. When the store refuses some stage events, route may be called
+	// a second time for the events of that batch. Returns how many events were routed or rejected; limit <= 0
+	// routes none.
+	RouteEvents(ctx context.Context, now time.Time, limit int, route func(ev Event) ([]StageEvent, error)) (int, error)
+}
+
 const eventColumns = `e.id, e.org_id, e.canvas_id, e.source_id, es.name, e.type, e.delivery_id, e.raw, e.headers,
 	e.state, e.state_reason, e.state_message, e.route_attempts, e.received_at`
 

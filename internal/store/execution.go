@@ -33,6 +33,54 @@ type Execution struct {
 	CancelledAt     time.Time
 }
 
+// ExecutionStore is the part of Store that keeps executions: started from
+// a queue head, claimed, leased, finished or cancelled.
+type ExecutionStore interface {
+	// StartExecution, in one transaction: checks that the stage event is
+	// still pending or waiting and that its stage has no unfinished
+	// execution, marks the event STATE_PROCESSED and inserts ex (state
+	// pending; OrgID, CanvasID, StageID and StageEventID are the event's).
+	// ErrNotFound when the event does not exist; ErrConflict when another
+	// server got there first.
+	StartExecution(ctx context.Context, stageEventID string, ex Execution) error
+	// ClaimExecution takes one execution that is pending, or started with an
+	// expired lease (its server died), for owner until leaseUntil: state
+	// becomes started, StartedAt is kept or set. ok is false when there is
+	// none. Two servers never claim the same execution. With maxPerOrg > 0,
+	// organizations that have maxPerOrg started executions under a live
+	// lease (on any server) are passed over, even with concurrent claimers;
+	// the organization with the fewest running goes first, then the oldest
+	// execution.
+	ClaimExecution(ctx context.Context, owner string, now, leaseUntil time.Time, maxPerOrg int) (ex Execution, ok bool, err error)
+	// RenewLease extends owner's lease and stores resources (what the
+	// executor started so far; nil keeps the stored ones). It returns whether
+	// a cancel was requested, and ErrConflict when owner no longer holds the
+	// execution.
+	RenewLease(ctx context.Context, id, owner string, leaseUntil time.Time, resources []byte) (cancelRequested bool, err error)
+	// FinishExecution records the end of owner's execution (result, reason,
+	// message, outputs, resources unless nil, FinishedAt, CancelledAt when
+	// cancelled) and inserts the stage events it triggers downstream (an
+	// empty OrgID or CanvasID is the execution's), in one transaction.
+	// ErrConflict when owner no longer holds it; ErrNotFound when a
+	// downstream stage is not in its canvas (nothing is written).
+	FinishExecution(ctx context.Context, ex Execution, owner string, downstream []StageEvent) error
+	// RequestCancel marks the stage's execution for cancellation and returns
+	// it: a pending one is finished at once (RESULT_CANCELLED,
+	// RESULT_REASON_USER, FinishedAt and CancelledAt now), a started one gets
+	// CancelRequested (its server learns it from RenewLease), a finished one
+	// is unchanged. ErrNotFound when missing.
+	RequestCancel(ctx context.Context, orgID, canvasID, stageID, id string, now time.Time) (Execution, error)
+	// FindExecution returns the stage's execution, or ErrNotFound.
+	FindExecution(ctx context.Context, orgID, canvasID, stageID, id string) (Execution, error)
+	// ListExecutions returns a page of the stage's executions, newest first
+	// (CreatedAt, then ID).
+	ListExecutions(ctx context.Context, orgID, canvasID, stageID string, page Page) ([]Execution, error)
+	// LastExecution returns the stage's newest (FinishedAt, then ID) finished
+	// execution whose result is one of results (any when empty), with its
+	// stage event, or ErrNotFound.
+	LastExecution(ctx context.Context, stageID string, results []string) (Execution, StageEvent, error)
+}
+
 const executionColumns = `ex.id, ex.org_id, ex.canvas_id, ex.stage_id, ex.stage_event_id, ex.state, ex.result,
 	ex.result_reason, ex.result_message, ex.outputs, ex.resources, ex.lease_owner, ex.lease_expires_at,
 	ex.cancel_requested, ex.created_at, ex.started_at, ex.finished_at, ex.cancelled_at`

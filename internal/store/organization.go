@@ -15,6 +15,13 @@ type Organization struct {
 	CreatedAt time.Time
 }
 
+// OrganizationStore is the part of Store that keeps organizations (tenants).
+type OrganizationStore interface {
+	// EnsureOrganization returns the organization with this name, creating it
+	// when missing.
+	EnsureOrganization(ctx context.Context, name string) (Organization, error)
+}
+
 // EnsureOrganization returns the organization with this name, creating it
 // when missing. Concurrent calls agree: the insert does nothing when another
 // caller won, and the select then reads the winner's row.

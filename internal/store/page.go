@@ -5,6 +5,27 @@ import (
 	"time"
 )
 
+// Page selects a page newest first with a keyset cursor: the (CreatedAt, ID)
+// of the last item of the previous page; a zero BeforeTime asks for the first
+// page, and BeforeTime without BeforeID for the items strictly older than
+// BeforeTime.
+type Page struct {
+	BeforeTime time.Time
+	BeforeID   string
+	Limit      int // <= 0: 50; at most 500
+}
+
+// EventPage selects a page of events, newest first. Before is the keyset
+// cursor: the (ReceivedAt, ID) of the last event of the previous page; a
+// zero BeforeTime asks for the first page, and BeforeTime without BeforeID
+// for the events strictly older than BeforeTime.
+type EventPage struct {
+	SourceID   string // "" for every source of the canvas
+	BeforeTime time.Time
+	BeforeID   string
+	Limit      int // <= 0 means 50; at most 500
+}
+
 // Event pages: the size when the caller gives none, and the most one page
 // returns whatever the caller asks.
 const (
@@ -42,25 +63,4 @@ func (s *db) keyset(query string, args []any, alias string, page Page) (string, 
 	}
 	query += ` ORDER BY ` + alias + `.created_at DESC, ` + alias + `.id DESC LIMIT ?`
 	return query, append(args, pageLimit(page.Limit)), nil
-}
-
-// Page selects a page newest first with a keyset cursor: the (CreatedAt, ID)
-// of the last item of the previous page; a zero BeforeTime asks for the first
-// page, and BeforeTime without BeforeID for the items strictly older than
-// BeforeTime.
-type Page struct {
-	BeforeTime time.Time
-	BeforeID   string
-	Limit      int // <= 0: 50; at most 500
-}
-
-// EventPage selects a page of events, newest first. Before is the keyset
-// cursor: the (ReceivedAt, ID) of the last event of the previous page; a
-// zero BeforeTime asks for the first page, and BeforeTime without BeforeID
-// for the events strictly older than BeforeTime.
-type EventPage struct {
-	SourceID   string // "" for every source of the canvas
-	BeforeTime time.Time
-	BeforeID   string
-	Limit      int // <= 0 means 50; at most 500
 }

@@ -27,6 +27,46 @@ type Secret struct {
 	UpdatedAt  time.Time
 }
 
+// SecretStore is the part of Store that keeps sealed secrets and answers
+// who uses them.
+type SecretStore interface {
+	// CreateSecret inserts s. ErrConflict when the name is taken in the domain.
+	CreateSecret(ctx context.Context, s Secret) error
+	// FindSecret returns the secret by id or name in the domain, or ErrNotFound.
+	FindSecret(ctx context.Context, orgID, domainType, domainID, idOrName string) (Secret, error)
+	// FindSecretByID returns the secret with this id in the organization,
+	// whatever its domain, or ErrNotFound.
+	FindSecretByID(ctx context.Context, orgID, id string) (Secret, error)
+	// ListSecrets returns the domain's secrets ordered by name, without
+	// their sealed data (KeyID and Ciphertext empty): a list shows names
+	// and keys, and leaving the ciphertext in the database keeps a list of
+	// many secrets small in memory.
+	ListSecrets(ctx context.Context, orgID, domainType, domainID string) ([]Secret, error)
+	// ListSecretsPage is ListSecrets from the first name after after, at
+	// most limit of them: a keyset seek on the name index, as cheap deep
+	// in a list of 100k as at its start.
+	ListSecretsPage(ctx context.Context, orgID, domainType, domainID, after string, limit int) ([]Secret, error)
+	// UpdateSecret loads the secret, lets fn change it and writes it back in
+	// one transaction (no lost update). ErrNotFound when missing, ErrConflict
+	// when fn renames it to a taken name; fn's error aborts.
+	UpdateSecret(ctx context.Context, orgID, domainType, domainID, idOrName string, fn func(*Secret) error) (Secret, error)
+	// DeleteSecret deletes the secret. ErrNotFound when missing; ErrConflict
+	// naming every stage and integration that still uses it.
+	DeleteSecret(ctx context.Context, orgID, domainType, domainID, idOrName string) error
+	// StagesUsingSecret returns the stages whose spec reads keys of sec, as
+	// the server resolves a stage's secret references (a reference without
+	// a domain: the stage's canvas first, then the organization).
+	StagesUsingSecret(ctx context.Context, sec Secret) ([]StageUse, error)
+	// SecretsNotUnderKey returns up to limit secrets (of any organization)
+	// whose KeyID differs from keyID, for key rotation.
+	SecretsNotUnderKey(ctx context.Context, keyID string, limit int) ([]Secret, error)
+	// RewrapSecret replaces the ciphertext of secret id with newCiphertext
+	// under newKeyID, only if the stored ciphertext still equals
+	// oldCiphertext (a concurrent write wins; the caller retries). It does
+	// not change Version: the data is the same. Returns whether it replaced.
+	RewrapSecret(ctx context.Context, id string, oldCiphertext, newCiphertext []byte, newKeyID string) (bool, error)
+}
+
 const secretColumns = `id, org_id, domain_type, domain_id, name, provider, keys, key_id, ciphertext, version, created_by, created_at, updated_at`
 
 // secretListColumns is secretColumns without the sealed data (see

@@ -8,6 +8,81 @@ import (
 	"time"
 )
 
+// StageEvent is an event in a stage's queue. It carries a copy of what
+// triggered it (an event of a source, or the end of an execution of another
+// stage), so it does not depend on the trigger's lifetime.
+type StageEvent struct {
+	ID       string
+	OrgID    string
+	CanvasID string
+	StageID  string
+	// Connection is the name of the stage's connection that matched.
+	Connection string
+	// Trigger*: what the event came from. TriggerSourceType is
+	// "TYPE_EVENT_SOURCE" or "TYPE_STAGE"; TriggerEventID is the source event
+	// or the upstream execution id.
+	TriggerSourceType string
+	TriggerSourceID   string
+	TriggerSourceName string
+	TriggerEventID    string
+	TriggerType       string
+	TriggerPayload    []byte // JSON object
+	TriggerHeaders    []byte // JSON object
+	State             string // StageEvent*
+	StateReason       string // STATE_REASON_APPROVAL, STATE_REASON_TIME_WINDOW or ""
+	Inputs            []byte // JSON [{"name","value"}], resolved when queued
+	Approvals         []byte // JSON [{"approvedBy","approvedAt"}]
+	DiscardedBy       string
+	DiscardedAt       time.Time
+	CreatedAt         time.Time
+}
+
+// Stage event states and executions states.
+const (
+	StageEventPending   = "STATE_PENDING"
+	StageEventWaiting   = "STATE_WAITING"
+	StageEventProcessed = "STATE_PROCESSED"
+	StageEventDiscarded = "STATE_DISCARDED"
+
+	ExecutionPending  = "STATE_PENDING"
+	ExecutionStarted  = "STATE_STARTED"
+	ExecutionFinished = "STATE_FINISHED"
+)
+
+// StageEventStore is the part of Store that keeps the stage events queued
+// at stages and finds the queue heads the engine works on.
+type StageEventStore interface {
+	// InsertStageEvents inserts stage events (used for tests and manual
+	// triggers), all or none. ErrNotFound when a stage is not in the event's
+	// canvas; ErrConflict on a taken id.
+	InsertStageEvents(ctx context.Context, evs []StageEvent) error
+	// FindStageEvent returns the stage's event, or ErrNotFound.
+	FindStageEvent(ctx context.Context, orgID, canvasID, stageID, id string) (StageEvent, error)
+	// ListStageEvents returns a page of the stage's events in the given
+	// states (all when empty), newest first (CreatedAt, then ID).
+	ListStageEvents(ctx context.Context, orgID, canvasID, stageID string, states []string, page Page) ([]StageEvent, error)
+	// UpdateStageEvent loads, lets fn change and writes back a stage event in
+	// one transaction (approve, discard). fn must not call the store; only
+	// State, StateReason, Inputs, Approvals, DiscardedBy and DiscardedAt are
+	// written. ErrNotFound when missing; fn's error aborts and is returned
+	// unchanged.
+	UpdateStageEvent(ctx context.Context, orgID, canvasID, stageID, id string, fn func(*StageEvent) error) (StageEvent, error)
+	// QueueHeads returns the heads of up to limit queues due at now: for
+	// each stage without an unfinished execution, the oldest (CreatedAt,
+	// then ID) stage event in state STATE_PENDING or STATE_WAITING, unless
+	// the queue waits (WaitStageEvent) until after now. Organizations take turns
+	// (every organization's first head before any second one), and so do
+	// the canvases of an organization; each turn is oldest first.
+	QueueHeads(ctx context.Context, now time.Time, limit int) ([]StageEvent, error)
+	// WaitStageEvent marks the queued event seen STATE_WAITING for reason
+	// and has QueueHeads pass over its stage's queue until recheckAt (zero:
+	// due at once),
+	// provided its approvals are still seen's and its stage's spec is still
+	// stageSpec; ErrConflict otherwise, with nothing written. UpdateStageEvent
+	// of the event and UpdateStage of its stage make it due again at once.
+	WaitStageEvent(ctx context.Context, seen StageEvent, stageSpec []byte, reason string, recheckAt time.Time) error
+}
+
 const stageEventColumns = `se.id, se.org_id, se.canvas_id, se.stage_id, se.connection, se.trigger_source_type,
 	se.trigger_source_id, se.trigger_source_name, se.trigger_event_id, se.trigger_type, se.trigger_payload,
 	se.trigger_headers, se.state, se.state_reason, se.inputs, se.approvals, se.discarded_by, se.discarded_at,
@@ -225,44 +300,3 @@ func (s *db) UpdateStageEvent(ctx context.Context, orgID, canvasID, stageID, id 
 	}
 	return out, nil
 }
-
-// StageEvent is an event in a stage's queue. It carries a copy of what
-// triggered it (an event of a source, or the end of an execution of another
-// stage), so it does not depend on the trigger's lifetime.
-type StageEvent struct {
-	ID       string
-	OrgID    string
-	CanvasID string
-	StageID  string
-	// Connection is the name of the stage's connection that matched.
-	Connection string
-	// Trigger*: what the event came from. TriggerSourceType is
-	// "TYPE_EVENT_SOURCE" or "TYPE_STAGE"; TriggerEventID is the source event
-	// or the upstream execution id.
-	TriggerSourceType string
-	TriggerSourceID   string
-	TriggerSourceName string
-	TriggerEventID    string
-	TriggerType       string
-	TriggerPayload    []byte // JSON object
-	TriggerHeaders    []byte // JSON object
-	State             string // StageEvent*
-	StateReason       string // STATE_REASON_APPROVAL, STATE_REASON_TIME_WINDOW or ""
-	Inputs            []byte // JSON [{"name","value"}], resolved when queued
-	Approvals         []byte // JSON [{"approvedBy","approvedAt"}]
-	DiscardedBy       string
-	DiscardedAt       time.Time
-	CreatedAt         time.Time
-}
-
-// Stage event states and executions states.
-const (
-	StageEventPending   = "STATE_PENDING"
-	StageEventWaiting   = "STATE_WAITING"
-	StageEventProcessed = "STATE_PROCESSED"
-	StageEventDiscarded = "STATE_DISCARDED"
-
-	ExecutionPending  = "STATE_PENDING"
-	ExecutionStarted  = "STATE_STARTED"
-	ExecutionFinished = "STATE_FINISHED"
-)

@@ -16,6 +16,13 @@ type User struct {
 	CreatedAt time.Time
 }
 
+// UserStore is the part of Store that keeps the members of organizations.
+type UserStore interface {
+	// EnsureUser returns the user with this email in the organization,
+	// creating it when missing.
+	EnsureUser(ctx context.Context, orgID, email string) (User, error)
+}
+
 // EnsureUser returns the user with this email in the organization, creating
 // it when missing. ErrNotFound when the organization does not exist.
 func (s *db) EnsureUser(ctx context.Context, orgID, email string) (User, error) {
