@@ -22,7 +22,7 @@ type Event struct {
 	DeliveryID string
 	Raw        []byte // a JSON object
 	Headers    []byte // a JSON object of lower-cased header names to values
-	State      string // STATE_PENDING, STATE_PROCESSED, STATE_REJECTED
+	State      string // EventPending, EventProcessed or EventRejected
 	// StateReason and StateMessage say why an event was rejected: the
 	// source's filters (STATE_REASON_FILTERED), or an error
 	// (STATE_REASON_ERROR) with its message, such as an expression that
@@ -34,6 +34,22 @@ type Event struct {
 	RouteAttempts int
 	ReceivedAt    time.Time
 }
+
+// Event states: the wire's values (the server's TestStoreStatesAreTheWire
+// checks them against package api's), defined here once for the store.
+const (
+	EventPending   = "STATE_PENDING"
+	EventProcessed = "STATE_PROCESSED"
+	EventRejected  = "STATE_REJECTED"
+)
+
+// The event states as SQL literals, for the routing queries that must match
+// the events_pending partial index or share a statement with those that do;
+// see sqlStageEventPending.
+const (
+	sqlEventPending   = "'" + EventPending + "'"
+	sqlEventProcessed = "'" + EventProcessed + "'"
+)
 
 // EventStore is the part of Store that keeps the events sources accept
 // and routes them into stage queues.

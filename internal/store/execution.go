@@ -99,11 +99,30 @@ func executionDests(ex *Execution) []any {
 		nullTimeColumn{&ex.StartedAt}, nullTimeColumn{&ex.FinishedAt}, nullTimeColumn{&ex.CancelledAt}}
 }
 
+// Execution states: the wire's values (the server's
+// TestStoreStatesAreTheWire checks them against package api's), defined
+// here once for the store.
+const (
+	ExecutionPending  = "STATE_PENDING"
+	ExecutionStarted  = "STATE_STARTED"
+	ExecutionFinished = "STATE_FINISHED"
+)
+
+// The execution states as SQL literals, for the queries that must match a
+// partial index of the migrations (executions_one_unfinished, the finished
+// executions' index) or share a statement with those that do; see
+// sqlStageEventPending.
+const (
+	sqlExecutionPending  = "'" + ExecutionPending + "'"
+	sqlExecutionStarted  = "'" + ExecutionStarted + "'"
+	sqlExecutionFinished = "'" + ExecutionFinished + "'"
+)
+
 // Results and reasons the store itself writes, when RequestCancel finishes a
 // pending execution.
 const (
-	resultCancelled  = "RESULT_CANCELLED"
-	resultReasonUser = "RESULT_REASON_USER"
+	ResultCancelled  = "RESULT_CANCELLED"
+	ResultReasonUser = "RESULT_REASON_USER"
 )
 
 // findExecutionByID reads the execution with this canonical id in q.
@@ -127,7 +146,7 @@ func (s *db) RenewLease(ctx context.Context, id, owner string, leaseUntil time.T
 	}
 	var cancelRequested bool
 	err := s.sql.QueryRowContext(ctx, s.q(`UPDATE executions SET lease_expires_at = ?, resources = COALESCE(?, resources)
-		WHERE id = ? AND lease_owner = ? AND state = 'STATE_STARTED' RETURNING cancel_requested`),
+		WHERE id = ? AND lease_owner = ? AND state = `+sqlExecutionStarted+` RETURNING cancel_requested`),
 		s.time(leaseUntil), keepIfNil(resources), canonical, owner).Scan(&cancelRequested)
 	if errors.Is(err, sql.ErrNoRows) {
 		return false, Conflict("execution %q is not held by %q", id, owner)
@@ -154,10 +173,10 @@ func (s *db) FinishExecution(ctx context.Context, ex Execution, owner string, do
 	}
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		var org, canvas string
-		err := tx.QueryRowContext(ctx, s.q(`UPDATE executions SET state = 'STATE_FINISHED', result = ?,
+		err := tx.QueryRowContext(ctx, s.q(`UPDATE executions SET state = `+sqlExecutionFinished+`, result = ?,
 			result_reason = ?, result_message = ?, outputs = ?, resources = COALESCE(?, resources), finished_at = ?,
 			cancelled_at = ?
-			WHERE id = ? AND lease_owner = ? AND state = 'STATE_STARTED' RETURNING org_id, canvas_id`),
+			WHERE id = ? AND lease_owner = ? AND state = `+sqlExecutionStarted+` RETURNING org_id, canvas_id`),
 			ex.Result, ex.ResultReason, ex.ResultMessage, blob(ex.Outputs), keepIfNil(ex.Resources),
 			s.time(ex.FinishedAt), s.nullTime(ex.CancelledAt), id, owner).Scan(&org, &canvas)
 		if errors.Is(err, sql.ErrNoRows) {
@@ -205,9 +224,9 @@ func (s *db) RequestCancel(ctx context.Context, orgID, canvasID, stageID, id str
 		}
 		switch ex.State {
 		case ExecutionPending:
-			_, err = tx.ExecContext(ctx, s.q(`UPDATE executions SET state = 'STATE_FINISHED', result = ?,
+			_, err = tx.ExecContext(ctx, s.q(`UPDATE executions SET state = `+sqlExecutionFinished+`, result = ?,
 				result_reason = ?, finished_at = ?, cancelled_at = ? WHERE id = ?`),
-				resultCancelled, resultReasonUser, s.time(now), s.time(now), ex.ID)
+				ResultCancelled, ResultReasonUser, s.time(now), s.time(now), ex.ID)
 		case ExecutionStarted:
 			_, err = tx.ExecContext(ctx, s.q(`UPDATE executions SET cancel_requested = TRUE WHERE id = ?`), ex.ID)
 		default:
@@ -276,7 +295,7 @@ func (s *db) LastExecution(ctx context.Context, stageID string, results []string
 	// would take the write lock).
 	query := `SELECT ` + executionColumns + `, ` + stageEventColumns + ` FROM executions ex
 		JOIN stage_events se ON se.id = ex.stage_event_id
-		WHERE ex.stage_id = ? AND ex.state = 'STATE_FINISHED'`
+		WHERE ex.stage_id = ? AND ex.state = ` + sqlExecutionFinished
 	args := []any{stage}
 	if len(results) > 0 {
 		query += ` AND ex.result IN (` + placeholders(len(results)) + `)`

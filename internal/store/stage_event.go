@@ -37,16 +37,24 @@ type StageEvent struct {
 	CreatedAt         time.Time
 }
 
-// Stage event states and executions states.
+// Stage event states: the wire's values (the server's
+// TestStoreStatesAreTheWire checks them against package api's), defined
+// here once for the store.
 const (
 	StageEventPending   = "STATE_PENDING"
 	StageEventWaiting   = "STATE_WAITING"
 	StageEventProcessed = "STATE_PROCESSED"
 	StageEventDiscarded = "STATE_DISCARDED"
+)
 
-	ExecutionPending  = "STATE_PENDING"
-	ExecutionStarted  = "STATE_STARTED"
-	ExecutionFinished = "STATE_FINISHED"
+// The stage event states as SQL literals. A query spells a state out rather
+// than binding it as a parameter when a partial index of the migrations
+// names that state (stage_events' queue index): the planners use a partial
+// index only when the query's own text implies the index's predicate.
+const (
+	sqlStageEventPending   = "'" + StageEventPending + "'"
+	sqlStageEventWaiting   = "'" + StageEventWaiting + "'"
+	sqlStageEventProcessed = "'" + StageEventProcessed + "'"
 )
 
 // StageEventStore is the part of Store that keeps the stage events queued
