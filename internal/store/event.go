@@ -67,10 +67,11 @@ type EventStore interface {
 	// FindEventByDeliveryID returns the source's event stored with this
 	// (non-empty) delivery id, or ErrNotFound.
 	FindEventByDeliveryID(ctx context.Context, sourceID, deliveryID string) (Event, error)
-	// ListEvents returns a page of the canvas's events, newest first; the
+	// ListEvents returns a page of the canvas's events (of the source with
+	// id sourceID unless it is empty), newest first; the
 	// query uses an index and a keyset cursor, so it does not slow down with
 	// history.
-	ListEvents(ctx context.Context, orgID, canvasID string, page EventPage) ([]Event, error)
+	ListEvents(ctx context.Context, orgID, canvasID, sourceID string, page Page) ([]Event, error)
 	// RouteEvents takes up to limit events in state STATE_PENDING, oldest
 	// first, that no other server is routing, and for each calls route, which
 	// returns the stage events it becomes (possibly none). Each event's stage
@@ -229,15 +230,15 @@ func (s *db) FindEvent(ctx context.Context, orgID, canvasID, id string) (Event, 
 }
 
 // ListEvents returns a page of the canvas's events (of one source when
-// page.SourceID is set), newest first, ties on ReceivedAt broken by id.
+// sourceID is set), newest first, ties on ReceivedAt broken by id.
 // A zero page.BeforeTime asks for the first page; otherwise the page starts
 // after the event (BeforeTime, BeforeID), which need not exist any more.
-// Limit <= 0 means 50; more than 500 means 500.
+// Limit <= 0 means DefaultPageLimit; more than MaxPageLimit means MaxPageLimit.
 //
 // The equality prefix and the (received_at, id) order match an index, and
 // the cursor is a range bound on it, so a page costs the same however long
 // the history is.
-func (s *db) ListEvents(ctx context.Context, orgID, canvasID string, page EventPage) ([]Event, error) {
+func (s *db) ListEvents(ctx context.Context, orgID, canvasID, sourceID string, page Page) ([]Event, error) {
 	events := []Event{}
 	org, okOrg := canonicalID(orgID)
 	canvas, okCanvas := canonicalID(canvasID)
@@ -248,11 +249,11 @@ func (s *db) ListEvents(ctx context.Context, orgID, canvasID string, page EventP
 		query = `SELECT ` + eventColumns + eventFrom
 		args  []any
 	)
-	if page.SourceID == "" {
+	if sourceID == "" {
 		query += `WHERE e.org_id = ? AND e.canvas_id = ?`
 		args = append(args, org, canvas)
 	} else {
-		source, ok := canonicalID(page.SourceID)
+		source, ok := canonicalID(sourceID)
 		if !ok {
 			return events, nil
 		}
@@ -261,31 +262,10 @@ func (s *db) ListEvents(ctx context.Context, orgID, canvasID string, page EventP
 		query += `WHERE e.source_id = ? AND es.org_id = ? AND es.canvas_id = ?`
 		args = append(args, source, org, canvas)
 	}
-	if !page.BeforeTime.IsZero() {
-		// The nil UUID sorts before every id: without BeforeID, the page
-		// starts strictly before BeforeTime.
-		before := nilUUID
-		if page.BeforeID != "" {
-			var ok bool
-			if before, ok = canonicalID(page.BeforeID); !ok {
-				return nil, fmt.Errorf("store: event cursor id %q is not a UUID", page.BeforeID)
-			}
-		}
-		// A row-value comparison, not "a < ? OR (a = ? AND b < ?)": both
-		// databases turn it into a range bound on the index, where the OR
-		// form only filters, reading every newer event first.
-		query += ` AND (e.received_at, e.id) < (?, ?)`
-		args = append(args, s.time(page.BeforeTime), before)
+	query, args, err := s.keyset(query, args, "e.received_at", "e.id", page)
+	if err != nil {
+		return nil, err
 	}
-	limit := page.Limit
-	switch {
-	case limit <= 0:
-		limit = defaultEventPage
-	case limit > maxEventPage:
-		limit = maxEventPage
-	}
-	query += ` ORDER BY e.received_at DESC, e.id DESC LIMIT ?`
-	args = append(args, limit)
 
 	rows, err := s.sql.QueryContext(ctx, s.q(query), args...)
 	if err != nil {

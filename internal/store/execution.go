@@ -260,7 +260,7 @@ func (s *db) ListExecutions(ctx context.Context, orgID, canvasID, stageID string
 		return executions, nil
 	}
 	query, args, err := s.keyset(`SELECT `+executionColumns+` FROM executions ex
-		WHERE ex.stage_id = ? AND ex.org_id = ? AND ex.canvas_id = ?`, []any{stage, org, canvas}, "ex", page)
+		WHERE ex.stage_id = ? AND ex.org_id = ? AND ex.canvas_id = ?`, []any{stage, org, canvas}, "ex.created_at", "ex.id", page)
 	if err != nil {
 		return nil, err
 	}

@@ -42,10 +42,10 @@ type SecretStore interface {
 	// and keys, and leaving the ciphertext in the database keeps a list of
 	// many secrets small in memory.
 	ListSecrets(ctx context.Context, orgID, domainType, domainID string) ([]Secret, error)
-	// ListSecretsPage is ListSecrets from the first name after after, at
-	// most limit of them: a keyset seek on the name index, as cheap deep
+	// ListSecretsPage is ListSecrets from the first name after page.After,
+	// at most page.Limit of them: a keyset seek on the name index, as cheap deep
 	// in a list of 100k as at its start.
-	ListSecretsPage(ctx context.Context, orgID, domainType, domainID, after string, limit int) ([]Secret, error)
+	ListSecretsPage(ctx context.Context, orgID, domainType, domainID string, page Page) ([]Secret, error)
 	// UpdateSecret loads the secret, lets fn change it and writes it back in
 	// one transaction (no lost update). ErrNotFound when missing, ErrConflict
 	// when fn renames it to a taken name; fn's error aborts.
@@ -170,16 +170,16 @@ func (s *db) ListSecrets(ctx context.Context, orgID, domainType, domainID string
 		WHERE org_id = ? AND domain_type = ? AND domain_id = ? ORDER BY name`, dom.org, dom.typ, dom.id)
 }
 
-// ListSecretsPage returns at most limit secrets of the domain named after
-// after, ordered by name, without their sealed data.
-func (s *db) ListSecretsPage(ctx context.Context, orgID, domainType, domainID, after string, limit int) ([]Secret, error) {
+// ListSecretsPage returns at most page.Limit secrets of the domain named
+// after page.After, ordered by name, without their sealed data.
+func (s *db) ListSecretsPage(ctx context.Context, orgID, domainType, domainID string, page Page) ([]Secret, error) {
 	dom, ok := parseDomain(orgID, domainType, domainID)
-	if !ok || limit < 1 {
+	if !ok || page.Limit < 1 {
 		return []Secret{}, nil
 	}
 	return s.querySecrets(ctx, "list secrets", `SELECT `+secretListColumns+` FROM secrets
 		WHERE org_id = ? AND domain_type = ? AND domain_id = ? AND name > ? ORDER BY name LIMIT ?`,
-		dom.org, dom.typ, dom.id, after, limit)
+		dom.org, dom.typ, dom.id, page.After, page.Limit)
 }
 
 func (s *db) querySecrets(ctx context.Context, op, query string, args ...any) ([]Secret, error) {

@@ -239,7 +239,7 @@ func (s *db) ListStageEvents(ctx context.Context, orgID, canvasID, stageID strin
 			args = append(args, state)
 		}
 	}
-	query, args, err := s.keyset(query, args, "se", page)
+	query, args, err := s.keyset(query, args, "se.created_at", "se.id", page)
 	if err != nil {
 		return nil, err
 	}
