@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -341,4 +342,33 @@ func (s *db) RewrapSecret(ctx context.Context, id string, oldCiphertext, newCiph
 		return false, wrap("rewrap secret", err)
 	}
 	return n == 1, nil
+}
+
+// keysColumn scans the JSON array of a secret's key names.
+type keysColumn struct{ keys *[]string }
+
+func (c keysColumn) Scan(src any) error {
+	var text []byte
+	switch v := src.(type) {
+	case string:
+		text = []byte(v)
+	case []byte:
+		text = v
+	default:
+		return fmt.Errorf("cannot scan %T into secret keys", src)
+	}
+	keys := []string{}
+	if err := json.Unmarshal(text, &keys); err != nil {
+		return err
+	}
+	*c.keys = keys
+	return nil
+}
+
+func encodeKeys(keys []string) (string, error) {
+	if keys == nil {
+		keys = []string{}
+	}
+	b, err := json.Marshal(keys)
+	return string(b), err
 }
