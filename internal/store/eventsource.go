@@ -355,6 +355,12 @@ func (s *db) DeleteEventSource(ctx context.Context, orgID, canvasID, idOrName st
 	return nil
 }
 
+// sqlHookedSourceTypes are the event source types whose external hook the
+// reconciler keeps, as the SQL list the event_sources_hooks partial index of
+// the migrations names: spelled out, not bound, so the planners can use the
+// index (see sqlStageEventPending).
+const sqlHookedSourceTypes = `('github', 'semaphore')`
+
 // EventSourcesWithHooks returns up to limit github and semaphore sources of
 // any organization in id order after afterID ("" for the first page).
 func (s *db) EventSourcesWithHooks(ctx context.Context, afterID string, limit int) ([]EventSource, error) {
@@ -369,7 +375,7 @@ func (s *db) EventSourcesWithHooks(ctx context.Context, afterID string, limit in
 		}
 	}
 	return s.queryEventSources(ctx, "list event sources with hooks",
-		`WHERE es.type IN ('github', 'semaphore') AND es.id > ? ORDER BY es.id LIMIT ?`, after, limit)
+		`WHERE es.type IN `+sqlHookedSourceTypes+` AND es.id > ? ORDER BY es.id LIMIT ?`, after, limit)
 }
 
 // EventSourcesUsingIntegration returns the sources going through the
