@@ -190,34 +190,22 @@ func (s *Server) listEvents(w http.ResponseWriter, r *http.Request, p store.Prin
 		return err
 	}
 	q := r.URL.Query()
-	page := store.EventPage{Limit: 50}
-	if v := q.Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > maxEventLimit {
-			return invalid("limit must be 1-%d", maxEventLimit)
-		}
-		page.Limit = n
+	page, err := store.ParsePage(store.PageQuery{Limit: q.Get("limit"), Before: q.Get("before"), BeforeID: q.Get("beforeId")},
+		store.PageRules{DefaultLimit: store.DefaultPageLimit, MaxLimit: maxEventLimit, Item: "event"})
+	if err != nil {
+		return invalid("%s", err)
 	}
-	if v := q.Get("before"); v != "" {
-		t, err := time.Parse(time.RFC3339Nano, v)
-		if err != nil {
-			return invalid("before must be an RFC 3339 time")
-		}
-		page.BeforeTime, page.BeforeID = t, q.Get("beforeId")
-		if page.BeforeID != "" && !api.IsCanonicalID(page.BeforeID) {
-			return invalid("beforeId must be an event id")
-		}
-	}
+	var sourceID string
 	if id := q.Get("sourceId"); id != "" {
 		es, err := s.store.FindEventSource(r.Context(), p.Organization.ID, c.ID, id)
 		if err != nil {
 			return err
 		}
-		page.SourceID = es.ID
+		sourceID = es.ID
 	}
 	want := page.Limit
 	page.Limit++
-	events, err := s.store.ListEvents(r.Context(), p.Organization.ID, c.ID, page)
+	events, err := s.store.ListEvents(r.Context(), p.Organization.ID, c.ID, sourceID, page)
 	if err != nil {
 		return err
 	}

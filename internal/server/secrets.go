@@ -9,7 +9,6 @@ import (
 	"maps"
 	"net/http"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/google/uuid"
@@ -104,12 +103,14 @@ func (s *Server) listSecrets(w http.ResponseWriter, r *http.Request, p store.Pri
 		next string
 	)
 	q := r.URL.Query()
-	if v := q.Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > maxSecretPage {
-			return invalid("limit must be 1-%d", maxSecretPage)
-		}
-		secs, err = s.store.ListSecretsPage(r.Context(), p.Organization.ID, dt, did, q.Get("after"), n+1)
+	page, err := store.ParsePage(store.PageQuery{Limit: q.Get("limit"), After: q.Get("after")},
+		store.PageRules{MaxLimit: maxSecretPage, ByName: true})
+	if err != nil {
+		return invalid("%s", err)
+	}
+	if n := page.Limit; n > 0 {
+		page.Limit = n + 1
+		secs, err = s.store.ListSecretsPage(r.Context(), p.Organization.ID, dt, did, page)
 		if err != nil {
 			return err
 		}
@@ -118,9 +119,6 @@ func (s *Server) listSecrets(w http.ResponseWriter, r *http.Request, p store.Pri
 			next = secs[n-1].Name
 		}
 	} else {
-		if q.Get("after") != "" {
-			return invalid("after needs limit")
-		}
 		secs, err = s.store.ListSecrets(r.Context(), p.Organization.ID, dt, did)
 		if err != nil {
 			return err

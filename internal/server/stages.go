@@ -550,23 +550,10 @@ func (s *Server) stageOf(r *http.Request, p store.Principal) (store.Canvas, stor
 
 func pageFrom(r *http.Request) (store.Page, error) {
 	q := r.URL.Query()
-	page := store.Page{Limit: 50}
-	if v := q.Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 500 {
-			return page, invalid("limit must be 1-500")
-		}
-		page.Limit = n
-	}
-	if v := q.Get("before"); v != "" {
-		t, err := time.Parse(time.RFC3339Nano, v)
-		if err != nil {
-			return page, invalid("before must be an RFC 3339 time")
-		}
-		page.BeforeTime, page.BeforeID = t, q.Get("beforeId")
-		if page.BeforeID != "" && !api.IsCanonicalID(page.BeforeID) {
-			return page, invalid("beforeId must be an id")
-		}
+	page, err := store.ParsePage(store.PageQuery{Limit: q.Get("limit"), Before: q.Get("before"), BeforeID: q.Get("beforeId")},
+		store.PageRules{DefaultLimit: store.DefaultPageLimit, MaxLimit: store.MaxPageLimit})
+	if err != nil {
+		return page, invalid("%s", err)
 	}
 	return page, nil
 }

@@ -119,7 +119,7 @@ func TestInsertEventConcurrently(t *testing.T) {
 					t.Errorf("%s stored %d times, want once", d, insertedOf[d])
 				}
 			}
-			events, err := s.ListEvents(t.Context(), es.OrgID, es.CanvasID, store.EventPage{Limit: 500})
+			events, err := s.ListEvents(t.Context(), es.OrgID, es.CanvasID, "", store.Page{Limit: 500})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -86,7 +86,7 @@ func (s *db) routeClaimed(ctx context.Context, claimed []string, route func(ev E
 		// are leased to this call, and the only other transactions that can
 		// hold them are claims passing over them, which end at once.
 		rows, err := tx.QueryContext(ctx, s.q(`SELECT `+eventColumns+eventFrom+`WHERE e.id IN (`+placeholders(len(ids))+
-			`) AND e.state = 'STATE_PENDING' ORDER BY e.received_at, e.id`+s.lockOf("e")), ids...)
+			`) AND e.state = `+sqlEventPending+` ORDER BY e.received_at, e.id`+s.lockOf("e")), ids...)
 		if err != nil {
 			return err
 		}
@@ -110,7 +110,7 @@ func (s *db) routeClaimed(ctx context.Context, claimed []string, route func(ev E
 			stageEvents, err := route(ev)
 			var reject *RejectError
 			if errors.As(err, &reject) {
-				if err := s.setEventState(ctx, tx, ev.ID, "STATE_REJECTED", reject.Reason, reject.Message); err != nil {
+				if err := s.setEventState(ctx, tx, ev.ID, EventRejected, reject.Reason, reject.Message); err != nil {
 					return err
 				}
 				routed++
@@ -140,7 +140,7 @@ func (s *db) routeClaimed(ctx context.Context, claimed []string, route func(ev E
 			processed = append(processed, ev.ID)
 		}
 		if len(processed) > 0 {
-			if _, err := tx.ExecContext(ctx, s.q(`UPDATE events SET state = 'STATE_PROCESSED', state_reason = '', state_message = '',
+			if _, err := tx.ExecContext(ctx, s.q(`UPDATE events SET state = `+sqlEventProcessed+`, state_reason = '', state_message = '',
 				route_lease_until = NULL WHERE id IN (`+placeholders(len(processed))+`)`), processed...); err != nil {
 				return err
 			}
@@ -160,7 +160,7 @@ func (s *db) claimEvents(ctx context.Context, now time.Time, limit int) (claimed
 		claimed, done = nil, 0
 		// The partial index on pending events gives them oldest first.
 		rows, err := tx.QueryContext(ctx, s.q(`SELECT e.id, e.route_attempts, e.state_message FROM events e
-			WHERE e.state = 'STATE_PENDING' AND (e.route_lease_until IS NULL OR e.route_lease_until <= ?)
+			WHERE e.state = `+sqlEventPending+` AND (e.route_lease_until IS NULL OR e.route_lease_until <= ?)
 			ORDER BY e.received_at, e.id LIMIT ?`+s.skipLockedOf("e")), s.time(now), limit)
 		if err != nil {
 			return err
@@ -205,7 +205,7 @@ func (s *db) claimEvents(ctx context.Context, now time.Time, limit int) (claimed
 				last = "the server stopped while routing it"
 			}
 			msg := fmt.Sprintf("routing failed %d times; last: %s", r.attempts, last)
-			if err := s.setEventState(ctx, tx, r.id, "STATE_REJECTED", StateReasonError, msg); err != nil {
+			if err := s.setEventState(ctx, tx, r.id, EventRejected, StateReasonError, msg); err != nil {
 				return err
 			}
 			done++

@@ -78,16 +78,17 @@ func BenchmarkListEventsPage(b *testing.B) {
 		}
 	}
 	for _, bc := range []struct {
-		name string
-		page store.EventPage
+		name   string
+		source string
+		page   store.Page
 	}{
-		{"head", store.EventPage{Limit: 50}},
-		{"deep", store.EventPage{BeforeTime: deep.ReceivedAt, BeforeID: deep.ID, Limit: 50}},
-		{"deep-by-source", store.EventPage{SourceID: es.ID, BeforeTime: deep.ReceivedAt, BeforeID: deep.ID, Limit: 50}},
+		{"head", "", store.Page{Limit: 50}},
+		{"deep", "", store.Page{BeforeTime: deep.ReceivedAt, BeforeID: deep.ID, Limit: 50}},
+		{"deep-by-source", es.ID, store.Page{BeforeTime: deep.ReceivedAt, BeforeID: deep.ID, Limit: 50}},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
 			for range b.N {
-				events, err := s.ListEvents(ctx, es.OrgID, es.CanvasID, bc.page)
+				events, err := s.ListEvents(ctx, es.OrgID, es.CanvasID, bc.source, bc.page)
 				if err != nil || len(events) != 50 {
 					b.Fatalf("ListEvents = %d events, %v; want 50", len(events), err)
 				}

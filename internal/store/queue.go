@@ -37,10 +37,10 @@ func (s *db) QueueHeads(ctx context.Context, now time.Time, limit int) ([]StageE
 			FROM stages st
 			JOIN stage_events se ON se.id = (
 				SELECT q.id FROM stage_events q
-				WHERE q.stage_id = st.id AND q.state IN ('STATE_PENDING', 'STATE_WAITING')
+				WHERE q.stage_id = st.id AND q.state IN (`+sqlStageEventPending+`, `+sqlStageEventWaiting+`)
 				ORDER BY q.created_at, q.id LIMIT 1)
 			WHERE (st.queue_recheck_at IS NULL OR st.queue_recheck_at <= ?)
-				AND NOT EXISTS (SELECT 1 FROM executions ex WHERE ex.stage_id = st.id AND ex.state <> 'STATE_FINISHED')
+				AND NOT EXISTS (SELECT 1 FROM executions ex WHERE ex.stage_id = st.id AND ex.state <> `+sqlExecutionFinished+`)
 		), turns AS (
 			SELECT h.id AS id, ROW_NUMBER() OVER (PARTITION BY h.org_id ORDER BY h.canvas_turn, h.created_at, h.id) AS org_turn
 			FROM heads h
@@ -90,8 +90,8 @@ func (s *db) WaitStageEvent(ctx context.Context, seen StageEvent, stageSpec []by
 		// The event's row first, as UpdateStageEvent does: an approval
 		// racing with this either commits first (and the approvals differ)
 		// or waits and clears the recheck time after it is set.
-		res, err := tx.ExecContext(ctx, s.q(`UPDATE stage_events SET state = 'STATE_WAITING', state_reason = ?
-			WHERE id = ? AND stage_id = ? AND state IN ('STATE_PENDING', 'STATE_WAITING') AND approvals = ?`),
+		res, err := tx.ExecContext(ctx, s.q(`UPDATE stage_events SET state = `+sqlStageEventWaiting+`, state_reason = ?
+			WHERE id = ? AND stage_id = ? AND state IN (`+sqlStageEventPending+`, `+sqlStageEventWaiting+`) AND approvals = ?`),
 			reason, id, stage, blob(seen.Approvals))
 		if err != nil {
 			return err
@@ -147,7 +147,7 @@ func (s *db) StartExecution(ctx context.Context, stageEventID string, ex Executi
 			return Conflict("stage event %q is no longer queued (%s)", stageEventID, state)
 		}
 		var running string
-		err = tx.QueryRowContext(ctx, s.q(`SELECT id FROM executions WHERE stage_id = ? AND state <> 'STATE_FINISHED'`),
+		err = tx.QueryRowContext(ctx, s.q(`SELECT id FROM executions WHERE stage_id = ? AND state <> `+sqlExecutionFinished),
 			stage).Scan(&running)
 		if err == nil {
 			return Conflict("stage %q already runs execution %q", stageName, running)
@@ -155,13 +155,13 @@ func (s *db) StartExecution(ctx context.Context, stageEventID string, ex Executi
 		if !errors.Is(err, sql.ErrNoRows) {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, s.q(`UPDATE stage_events SET state = 'STATE_PROCESSED', state_reason = ''
+		if _, err := tx.ExecContext(ctx, s.q(`UPDATE stage_events SET state = `+sqlStageEventProcessed+`, state_reason = ''
 			WHERE id = ?`), eventID); err != nil {
 			return err
 		}
 		_, err = tx.ExecContext(ctx, s.q(`INSERT INTO executions (id, org_id, canvas_id, stage_id, stage_event_id,
 			state, result, result_reason, result_message, outputs, resources, lease_owner, created_at)
-			VALUES (?, ?, ?, ?, ?, 'STATE_PENDING', '', '', '', ?, ?, '', ?)`),
+			VALUES (?, ?, ?, ?, ?, `+sqlExecutionPending+`, '', '', '', ?, ?, '', ?)`),
 			id, org, canvas, stage, eventID, blob(ex.Outputs), blob(ex.Resources), s.time(ex.CreatedAt))
 		switch s.d.classify(err) {
 		case uniqueViolation:
@@ -214,9 +214,9 @@ func (s *db) claimExecution(ctx context.Context, owner string, now, leaseUntil t
 	)
 	query := `SELECT ex.id, ex.org_id FROM executions ex
 		LEFT JOIN (SELECT r.org_id AS org_id, COUNT(*) AS n FROM executions r
-			WHERE r.state = 'STATE_STARTED' AND r.lease_expires_at >= ? GROUP BY r.org_id) running
+			WHERE r.state = ` + sqlExecutionStarted + ` AND r.lease_expires_at >= ? GROUP BY r.org_id) running
 		ON running.org_id = ex.org_id
-		WHERE (ex.state = 'STATE_PENDING' OR (ex.state = 'STATE_STARTED' AND ex.lease_expires_at < ?))`
+		WHERE (ex.state = ` + sqlExecutionPending + ` OR (ex.state = ` + sqlExecutionStarted + ` AND ex.lease_expires_at < ?))`
 	args := []any{s.time(now), s.time(now)}
 	if maxPerOrg > 0 {
 		query += ` AND COALESCE(running.n, 0) < ?`
@@ -241,14 +241,14 @@ func (s *db) claimExecution(ctx context.Context, owner string, now, leaseUntil t
 			}
 			var running int
 			if err := tx.QueryRowContext(ctx, s.q(`SELECT COUNT(*) FROM executions
-				WHERE org_id = ? AND state = 'STATE_STARTED' AND lease_expires_at >= ?`), org, s.time(now)).Scan(&running); err != nil {
+				WHERE org_id = ? AND state = `+sqlExecutionStarted+` AND lease_expires_at >= ?`), org, s.time(now)).Scan(&running); err != nil {
 				return err
 			}
 			if running >= maxPerOrg {
 				return errOrgAtCap
 			}
 		}
-		if _, err := tx.ExecContext(ctx, s.q(`UPDATE executions SET state = 'STATE_STARTED', lease_owner = ?,
+		if _, err := tx.ExecContext(ctx, s.q(`UPDATE executions SET state = `+sqlExecutionStarted+`, lease_owner = ?,
 			lease_expires_at = ?, started_at = COALESCE(started_at, ?) WHERE id = ?`),
 			owner, s.time(leaseUntil), s.time(now), id); err != nil {
 			return err

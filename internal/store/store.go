@@ -11,7 +11,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 )
 
 // Sentinel errors. Methods wrap them with a message that names the object,
@@ -42,124 +41,28 @@ type Error struct {
 func (e *Error) Error() string { return e.Message }
 func (e *Error) Unwrap() error { return e.Err }
 
-// Domain types of secrets, as they travel on the wire.
-const (
-	DomainOrganization = "DOMAIN_TYPE_ORGANIZATION"
-	DomainCanvas       = "DOMAIN_TYPE_CANVAS"
-)
-
-// Organization is a tenant. Every other object belongs to exactly one.
-type Organization struct {
-	ID        string
-	Name      string
-	CreatedAt time.Time
-}
-
-// User is a member of one organization.
-type User struct {
-	ID        string
-	OrgID     string
-	Email     string
-	CreatedAt time.Time
-}
-
-// Token is an API token. Only the SHA-256 hash of the token is stored, and
-// no read returns even that: listings and principals leave Hash nil.
-type Token struct {
-	// ID names the token to list and revoke it; CreateToken sets a new one
-	// when it is empty.
-	ID        string
-	Hash      []byte
-	UserID    string
-	OrgID     string
-	Role      string // owner, admin, viewer
-	CreatedAt time.Time
-	// ExpiresAt is when the token stops working; zero: never.
-	ExpiresAt time.Time
-	// LastUsedAt is when the token last authenticated a request, recorded
-	// at most about hourly (TouchToken); zero: never.
-	LastUsedAt time.Time
-}
-
-// Principal is who a token authenticates: the user, the organization and the
-// token's role. Token is the token itself, without its hash.
-type Principal struct {
-	User         User
-	Organization Organization
-	Role         string
-	Token        Token
-}
-
-// Canvas groups a pipeline's objects.
-type Canvas struct {
-	ID          string
-	OrgID       string
-	Name        string
-	Description string
-	CreatedBy   string // user id
-	CreatedAt   time.Time
-	UpdatedAt   time.Time
-}
-
-// Secret is an encrypted bag of key/value pairs in a domain (the organization
-// or one canvas). Ciphertext is the keyring's sealed blob of the JSON data
-// map, with the secret's immutable ID as associated data.
-type Secret struct {
-	ID         string
-	OrgID      string
-	DomainType string // DomainOrganization or DomainCanvas
-	DomainID   string // the organization id or the canvas id
-	Name       string
-	Provider   string   // PROVIDER_LOCAL
-	Keys       []string // sorted key names (not secret), for listing without decryption
-	KeyID      string   // id of the key-encryption key that wraps the data key
-	Ciphertext []byte
-	Version    int64 // starts at 1, increases on every change of the data
-	CreatedBy  string
-	CreatedAt  time.Time
-	UpdatedAt  time.Time
-}
-
-// Integration is an authenticated connection to an external tool (GitHub,
-// Semaphore) in a domain. Its token stays in a secret, referenced by id, and
-// is decrypted only when used.
-type Integration struct {
-	ID          string
-	OrgID       string
-	DomainType  string // DomainOrganization or DomainCanvas
-	DomainID    string // the organization id or the canvas id
-	Name        string
-	Description string
-	Type        string // github, semaphore
-	URL         string
-	AuthType    string // AUTH_TYPE_TOKEN
-	SecretID    string // the secret holding the token
-	SecretKey   string // the key of the token in that secret
-	// SecretName and SecretDomainType are read from the secret (not stored
-	// here), so a renamed secret shows its new name.
-	SecretName       string
-	SecretDomainType string
-	// Status of the last verification: "ok", "failed" or "" (never
-	// verified), the tool's reason and when it was checked.
-	StatusState     string
-	StatusReason    string
-	StatusCheckedAt time.Time
-	CreatedBy       string
-	CreatedAt       time.Time
-	UpdatedAt       time.Time
-}
-
 // Store is the persistence interface of the control plane.
 //
 // Lookups by "idOrName" match the id when the argument is a UUID in canonical
 // form (lower case, 36 characters), the name otherwise: another spelling of
-// a UUID is a name, and since no name is a UUID it finds nothing. Every lookup is scoped to an organization: an object of another
+// a UUID is a name, and since no name is a UUID it finds nothing. Every
+// lookup is scoped to an organization: an object of another
 // organization is ErrNotFound, never a different error, so existence does not
 // leak.
+//
+// Every bytes field the store returns is nil when empty.
 type Store interface {
-	EventSourceStore
-	StageStore
+	OrganizationStore
+	UserStore
 	TokenStore
+	CanvasStore
+	SecretStore
+	IntegrationStore
+	EventSourceStore
+	EventStore
+	StageStore
+	StageEventStore
+	ExecutionStore
 	SealedStore
 
 	// Close releases the database.
@@ -170,88 +73,4 @@ type Store interface {
 	// SQLite, goroutine) holds it: for work one replica at a time should
 	// do. ok is false when it is taken; call unlock when done.
 	TryLock(ctx context.Context, name string) (unlock func(), ok bool, err error)
-
-	// EnsureOrganization returns the organization with this name, creating it
-	// when missing.
-	EnsureOrganization(ctx context.Context, name string) (Organization, error)
-	// EnsureUser returns the user with this email in the organization,
-	// creating it when missing.
-	EnsureUser(ctx context.Context, orgID, email string) (User, error)
-	// CreateToken stores a token hash.
-	CreateToken(ctx context.Context, t Token) error
-	// FindPrincipal returns who the token with this hash belongs to, or
-	// ErrNotFound.
-	FindPrincipal(ctx context.Context, tokenHash []byte) (Principal, error)
-
-	// CreateCanvas inserts c (ID, timestamps set by the caller). ErrConflict
-	// when the name is taken in the organization.
-	CreateCanvas(ctx context.Context, c Canvas) error
-	// FindCanvas returns the canvas by id or name, or ErrNotFound.
-	FindCanvas(ctx context.Context, orgID, idOrName string) (Canvas, error)
-	// ListCanvases returns the organization's canvases ordered by name.
-	ListCanvases(ctx context.Context, orgID string) ([]Canvas, error)
-	// UpdateCanvas loads the canvas, lets fn change it and writes it back, in
-	// one transaction. ErrNotFound when missing; fn's error aborts.
-	UpdateCanvas(ctx context.Context, orgID, idOrName string, fn func(*Canvas) error) (Canvas, error)
-	// DeleteCanvas deletes the canvas and everything in it (its secrets,
-	// integrations, event sources and their events, stages with their
-	// stage events and executions).
-	// ErrNotFound when missing.
-	DeleteCanvas(ctx context.Context, orgID, idOrName string) error
-
-	// CreateSecret inserts s. ErrConflict when the name is taken in the domain.
-	CreateSecret(ctx context.Context, s Secret) error
-	// FindSecret returns the secret by id or name in the domain, or ErrNotFound.
-	FindSecret(ctx context.Context, orgID, domainType, domainID, idOrName string) (Secret, error)
-	// ListSecrets returns the domain's secrets ordered by name, without
-	// their sealed data (KeyID and Ciphertext empty): a list shows names
-	// and keys, and leaving the ciphertext in the database keeps a list of
-	// many secrets small in memory.
-	ListSecrets(ctx context.Context, orgID, domainType, domainID string) ([]Secret, error)
-	// ListSecretsPage is ListSecrets from the first name after after, at
-	// most limit of them: a keyset seek on the name index, as cheap deep
-	// in a list of 100k as at its start.
-	ListSecretsPage(ctx context.Context, orgID, domainType, domainID, after string, limit int) ([]Secret, error)
-	// UpdateSecret loads the secret, lets fn change it and writes it back in
-	// one transaction (no lost update). ErrNotFound when missing, ErrConflict
-	// when fn renames it to a taken name; fn's error aborts.
-	UpdateSecret(ctx context.Context, orgID, domainType, domainID, idOrName string, fn func(*Secret) error) (Secret, error)
-	// DeleteSecret deletes the secret. ErrNotFound when missing; ErrConflict
-	// naming every stage and integration that still uses it.
-	DeleteSecret(ctx context.Context, orgID, domainType, domainID, idOrName string) error
-	// FindSecretByID returns the secret with this id in the organization,
-	// whatever its domain, or ErrNotFound.
-	FindSecretByID(ctx context.Context, orgID, id string) (Secret, error)
-
-	// CreateIntegration inserts in. ErrConflict when the name is taken in the
-	// domain; ErrNotFound when its canvas or secret does not exist.
-	CreateIntegration(ctx context.Context, in Integration) error
-	// FindIntegration returns the integration by id or name in the domain,
-	// or ErrNotFound.
-	FindIntegration(ctx context.Context, orgID, domainType, domainID, idOrName string) (Integration, error)
-	// ListIntegrations returns the domain's integrations ordered by name.
-	ListIntegrations(ctx context.Context, orgID, domainType, domainID string) ([]Integration, error)
-	// UpdateIntegration loads the integration, lets fn change it and writes
-	// it back in one transaction. fn must not call the store. ErrNotFound
-	// when missing, ErrConflict on a taken name; fn's error aborts.
-	UpdateIntegration(ctx context.Context, orgID, domainType, domainID, idOrName string, fn func(*Integration) error) (Integration, error)
-	// DeleteIntegration deletes the integration. ErrNotFound when missing;
-	// ErrConflict naming every event source and stage that still uses it.
-	DeleteIntegration(ctx context.Context, orgID, domainType, domainID, idOrName string) error
-	// IntegrationsUsingSecret returns the integrations whose token is in the
-	// secret with this id.
-	IntegrationsUsingSecret(ctx context.Context, secretID string) ([]Integration, error)
-	// StagesUsingSecret returns the stages whose spec reads keys of sec, as
-	// the server resolves a stage's secret references (a reference without
-	// a domain: the stage's canvas first, then the organization).
-	StagesUsingSecret(ctx context.Context, sec Secret) ([]StageUse, error)
-
-	// SecretsNotUnderKey returns up to limit secrets (of any organization)
-	// whose KeyID differs from keyID, for key rotation.
-	SecretsNotUnderKey(ctx context.Context, keyID string, limit int) ([]Secret, error)
-	// RewrapSecret replaces the ciphertext of secret id with newCiphertext
-	// under newKeyID, only if the stored ciphertext still equals
-	// oldCiphertext (a concurrent write wins; the caller retries). It does
-	// not change Version: the data is the same. Returns whether it replaced.
-	RewrapSecret(ctx context.Context, id string, oldCiphertext, newCiphertext []byte, newKeyID string) (bool, error)
 }

@@ -302,7 +302,7 @@ func testDeleteEventSource(t *testing.T, s store.Store) {
 	wantErr(t, err, store.ErrNotFound)
 	_, err = s.FindEvent(ctx, org.ID, c.ID, doomedEvent.ID)
 	wantErr(t, err, store.ErrNotFound, doomedEvent.ID)
-	events, err := s.ListEvents(ctx, org.ID, c.ID, store.EventPage{})
+	events, err := s.ListEvents(ctx, org.ID, c.ID, "", store.Page{})
 	if err != nil {
 		t.Fatalf("ListEvents: %v", err)
 	}
@@ -311,7 +311,7 @@ func testDeleteEventSource(t *testing.T, s store.Store) {
 	// A new source with the old name starts with no events, and a delivery
 	// id the old one saw is new to it.
 	again := mustEventSource(t, s, newEventSource(org.ID, c.ID, "doomed", "webhook", store.Integration{}))
-	if events, _ := s.ListEvents(ctx, org.ID, c.ID, store.EventPage{SourceID: again.ID}); len(events) != 0 {
+	if events, _ := s.ListEvents(ctx, org.ID, c.ID, again.ID, store.Page{}); len(events) != 0 {
 		t.Errorf("a recreated source has events %v", events)
 	}
 	mustInsertEvent(t, s, newEvent(again, "d-1", now()))
@@ -409,7 +409,7 @@ func testDeleteCanvasWithEventSources(t *testing.T, s store.Store) {
 		_, err := s.FindEvent(ctx, org.ID, doomed.ID, ev.ID)
 		wantErr(t, err, store.ErrNotFound)
 	}
-	if events, err := s.ListEvents(ctx, org.ID, doomed.ID, store.EventPage{}); err != nil || len(events) != 0 {
+	if events, err := s.ListEvents(ctx, org.ID, doomed.ID, "", store.Page{}); err != nil || len(events) != 0 {
 		t.Errorf("a deleted canvas lists events %v, %v", events, err)
 	}
 	_, err := s.FindIntegrationByID(ctx, org.ID, canvasInt.ID)
@@ -478,7 +478,7 @@ func testInsertEvent(t *testing.T, s store.Store) {
 	if last := findEventSource(t, s, other).LastEventID; last != onOther.ID {
 		t.Errorf("other source's LastEventID = %q, want %q", last, onOther.ID)
 	}
-	events, err := s.ListEvents(ctx, org.ID, c.ID, store.EventPage{SourceID: es.ID})
+	events, err := s.ListEvents(ctx, org.ID, c.ID, es.ID, store.Page{})
 	if err != nil || len(events) != 3 {
 		t.Fatalf("ListEvents of the source = %d events, %v; want 3", len(events), err)
 	}
@@ -559,7 +559,7 @@ func testInsertEventConcurrently(t *testing.T, s store.Store) {
 	if winners != 1 {
 		t.Errorf("%d concurrent InsertEvent calls report inserting, want 1", winners)
 	}
-	events, err := s.ListEvents(ctx, org.ID, c.ID, store.EventPage{})
+	events, err := s.ListEvents(ctx, org.ID, c.ID, "", store.Page{})
 	if err != nil || len(events) != 1 || events[0].ID != ids[0] {
 		t.Fatalf("after concurrent redeliveries ListEvents = %+v, %v; want only %s", events, err, ids[0])
 	}
@@ -578,7 +578,7 @@ func testListEvents(t *testing.T, s store.Store) {
 	elsewhereSource := mustEventSource(t, s, newEventSource(org.ID, elsewhere.ID, "push", "webhook", store.Integration{}))
 	mustInsertEvent(t, s, newEvent(elsewhereSource, "", now()))
 
-	if events, err := s.ListEvents(ctx, org.ID, c.ID, store.EventPage{}); err != nil || len(events) != 0 {
+	if events, err := s.ListEvents(ctx, org.ID, c.ID, "", store.Page{}); err != nil || len(events) != 0 {
 		t.Fatalf("ListEvents with no events = %v, %v; want none", events, err)
 	}
 
@@ -605,13 +605,13 @@ func testListEvents(t *testing.T, s store.Store) {
 		})
 		return out
 	}
-	pageAll := func(page store.EventPage) []store.Event {
+	pageAll := func(sourceID string, page store.Page) []store.Event {
 		t.Helper()
 		var got []store.Event
 		for range total + 1 { // bounded: each page moves on by at least one event
-			events, err := s.ListEvents(ctx, org.ID, c.ID, page)
+			events, err := s.ListEvents(ctx, org.ID, c.ID, sourceID, page)
 			if err != nil {
-				t.Fatalf("ListEvents(%+v): %v", page, err)
+				t.Fatalf("ListEvents(%q, %+v): %v", sourceID, page, err)
 			}
 			if len(events) > page.Limit {
 				t.Fatalf("ListEvents returned %d events for limit %d", len(events), page.Limit)
@@ -627,17 +627,17 @@ func testListEvents(t *testing.T, s store.Store) {
 		return nil
 	}
 
-	equal(t, "every event, in pages of 25", eventIDs(pageAll(store.EventPage{Limit: 25})), eventIDs(newestFirst(all)))
-	equal(t, "every event, in pages of 4", eventIDs(pageAll(store.EventPage{Limit: 4})), eventIDs(newestFirst(all)))
+	equal(t, "every event, in pages of 25", eventIDs(pageAll("", store.Page{Limit: 25})), eventIDs(newestFirst(all)))
+	equal(t, "every event, in pages of 4", eventIDs(pageAll("", store.Page{Limit: 4})), eventIDs(newestFirst(all)))
 	var ofHook []store.Event
 	for _, ev := range all {
 		if ev.SourceID == hook.ID {
 			ofHook = append(ofHook, ev)
 		}
 	}
-	equal(t, "the webhook's events, in pages of 7", eventIDs(pageAll(store.EventPage{SourceID: hook.ID, Limit: 7})), eventIDs(newestFirst(ofHook)))
+	equal(t, "the webhook's events, in pages of 7", eventIDs(pageAll(hook.ID, store.Page{Limit: 7})), eventIDs(newestFirst(ofHook)))
 
-	first, err := s.ListEvents(ctx, org.ID, c.ID, store.EventPage{})
+	first, err := s.ListEvents(ctx, org.ID, c.ID, "", store.Page{})
 	if err != nil {
 		t.Fatalf("ListEvents: %v", err)
 	}
@@ -647,7 +647,7 @@ func testListEvents(t *testing.T, s store.Store) {
 	// A cursor with a time only starts strictly before that time.
 	sorted := newestFirst(all)
 	cut := sorted[10].ReceivedAt
-	page, err := s.ListEvents(ctx, org.ID, c.ID, store.EventPage{BeforeTime: cut, Limit: total})
+	page, err := s.ListEvents(ctx, org.ID, c.ID, "", store.Page{BeforeTime: cut, Limit: total})
 	if err != nil {
 		t.Fatalf("ListEvents before a time: %v", err)
 	}
@@ -660,7 +660,7 @@ func testListEvents(t *testing.T, s store.Store) {
 	equal(t, "events before a time", eventIDs(page), eventIDs(older))
 
 	other := mustOrg(t, s, "globex")
-	if events, err := s.ListEvents(ctx, other.ID, c.ID, store.EventPage{}); err != nil || len(events) != 0 {
+	if events, err := s.ListEvents(ctx, other.ID, c.ID, "", store.Page{}); err != nil || len(events) != 0 {
 		t.Errorf("another organization lists %d events, %v; want none", len(events), err)
 	}
 	for what, tc := range map[string]struct{ org, canvas, source string }{
@@ -668,11 +668,11 @@ func testListEvents(t *testing.T, s store.Store) {
 		"another canvas's source":           {org.ID, c.ID, elsewhereSource.ID},
 		"a source via another organization": {other.ID, c.ID, push.ID},
 	} {
-		if events, err := s.ListEvents(ctx, tc.org, tc.canvas, store.EventPage{SourceID: tc.source}); err != nil || len(events) != 0 {
+		if events, err := s.ListEvents(ctx, tc.org, tc.canvas, tc.source, store.Page{}); err != nil || len(events) != 0 {
 			t.Errorf("%s lists %d events, %v; want none", what, len(events), err)
 		}
 	}
-	if events, err := s.ListEvents(ctx, org.ID, elsewhere.ID, store.EventPage{SourceID: elsewhereSource.ID}); err != nil || len(events) != 1 {
+	if events, err := s.ListEvents(ctx, org.ID, elsewhere.ID, elsewhereSource.ID, store.Page{}); err != nil || len(events) != 1 {
 		t.Errorf("the other canvas's source lists %d events, %v; want 1", len(events), err)
 	}
 }

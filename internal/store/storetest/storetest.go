@@ -550,12 +550,12 @@ func testListSecrets(t *testing.T, s store.Store) {
 	equal(t, "canvas secrets", got, unsealed(inCanvas, noKeys))
 
 	// Pages: a keyset seek by name.
-	got, err = s.ListSecretsPage(ctx, org.ID, store.DomainOrganization, org.ID, "", 1)
+	got, err = s.ListSecretsPage(ctx, org.ID, store.DomainOrganization, org.ID, store.Page{Limit: 1})
 	if err != nil {
 		t.Fatalf("ListSecretsPage: %v", err)
 	}
 	equal(t, "first page of one", got, unsealed(a))
-	got, err = s.ListSecretsPage(ctx, org.ID, store.DomainOrganization, org.ID, "a", 5)
+	got, err = s.ListSecretsPage(ctx, org.ID, store.DomainOrganization, org.ID, store.Page{After: "a", Limit: 5})
 	if err != nil {
 		t.Fatalf("ListSecretsPage: %v", err)
 	}

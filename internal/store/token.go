@@ -9,9 +9,42 @@ import (
 	"github.com/google/uuid"
 )
 
-// TokenStore manages API tokens beyond creating them: the operator lists and
-// revokes them, a user replaces their own. No method returns a token's hash.
+// Token is an API token. Only the SHA-256 hash of the token is stored, and
+// no read returns even that: listings and principals leave Hash nil.
+type Token struct {
+	// ID names the token to list and revoke it; CreateToken sets a new one
+	// when it is empty.
+	ID        string
+	Hash      []byte
+	UserID    string
+	OrgID     string
+	Role      string // owner, admin, viewer
+	CreatedAt time.Time
+	// ExpiresAt is when the token stops working; zero: never.
+	ExpiresAt time.Time
+	// LastUsedAt is when the token last authenticated a request, recorded
+	// at most about hourly (TouchToken); zero: never.
+	LastUsedAt time.Time
+}
+
+// Principal is who a token authenticates: the user, the organization and the
+// token's role. Token is the token itself, without its hash.
+type Principal struct {
+	User         User
+	Organization Organization
+	Role         string
+	Token        Token
+}
+
+// TokenStore is the part of Store that keeps API tokens: the server creates
+// them and finds whom one authenticates; the operator lists, revokes and
+// replaces them.
 type TokenStore interface {
+	// CreateToken stores a token hash.
+	CreateToken(ctx context.Context, t Token) error
+	// FindPrincipal returns who the token with this hash belongs to, or
+	// ErrNotFound.
+	FindPrincipal(ctx context.Context, tokenHash []byte) (Principal, error)
 	// ListTokens returns the tokens of the organization named org (every
 	// organization's when org is empty), ordered by organization name,
 	// creation time and id. Expired tokens are listed too.

@@ -9,6 +9,60 @@ import (
 	"time"
 )
 
+// Integration is an authenticated connection to an external tool (GitHub,
+// Semaphore) in a domain. Its token stays in a secret, referenced by id, and
+// is decrypted only when used.
+type Integration struct {
+	ID          string
+	OrgID       string
+	DomainType  string // DomainOrganization or DomainCanvas
+	DomainID    string // the organization id or the canvas id
+	Name        string
+	Description string
+	Type        string // github, semaphore
+	URL         string
+	AuthType    string // AUTH_TYPE_TOKEN
+	SecretID    string // the secret holding the token
+	SecretKey   string // the key of the token in that secret
+	// SecretName and SecretDomainType are read from the secret (not stored
+	// here), so a renamed secret shows its new name.
+	SecretName       string
+	SecretDomainType string
+	// Status of the last verification: "ok", "failed" or "" (never
+	// verified), the tool's reason and when it was checked.
+	StatusState     string
+	StatusReason    string
+	StatusCheckedAt time.Time
+	CreatedBy       string
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
+}
+
+// IntegrationStore is the part of Store that keeps integrations.
+type IntegrationStore interface {
+	// CreateIntegration inserts in. ErrConflict when the name is taken in the
+	// domain; ErrNotFound when its canvas or secret does not exist.
+	CreateIntegration(ctx context.Context, in Integration) error
+	// FindIntegration returns the integration by id or name in the domain,
+	// or ErrNotFound.
+	FindIntegration(ctx context.Context, orgID, domainType, domainID, idOrName string) (Integration, error)
+	// FindIntegrationByID returns the integration with this id in the
+	// organization, whatever its domain, or ErrNotFound.
+	FindIntegrationByID(ctx context.Context, orgID, id string) (Integration, error)
+	// ListIntegrations returns the domain's integrations ordered by name.
+	ListIntegrations(ctx context.Context, orgID, domainType, domainID string) ([]Integration, error)
+	// UpdateIntegration loads the integration, lets fn change it and writes
+	// it back in one transaction. fn must not call the store. ErrNotFound
+	// when missing, ErrConflict on a taken name; fn's error aborts.
+	UpdateIntegration(ctx context.Context, orgID, domainType, domainID, idOrName string, fn func(*Integration) error) (Integration, error)
+	// DeleteIntegration deletes the integration. ErrNotFound when missing;
+	// ErrConflict naming every event source and stage that still uses it.
+	DeleteIntegration(ctx context.Context, orgID, domainType, domainID, idOrName string) error
+	// IntegrationsUsingSecret returns the integrations whose token is in the
+	// secret with this id.
+	IntegrationsUsingSecret(ctx context.Context, secretID string) ([]Integration, error)
+}
+
 const integrationColumns = `i.id, i.org_id, i.domain_type, i.domain_id, i.name, i.description, i.type, i.url,
 	i.auth_type, COALESCE(CAST(i.secret_id AS TEXT), ''), i.secret_key, COALESCE(s.name, ''), COALESCE(s.domain_type, ''),
 	i.status_state, i.status_reason, i.status_checked_at, i.created_by, i.created_at, i.updated_at`
@@ -22,31 +76,6 @@ func scanIntegration(row rowScanner) (Integration, error) {
 		&in.StatusState, &in.StatusReason, nullTimeColumn{&in.StatusCheckedAt}, &in.CreatedBy,
 		timeColumn{&in.CreatedAt}, timeColumn{&in.UpdatedAt})
 	return in, err
-}
-
-// nullTimeColumn scans a nullable time; NULL is the zero time.
-type nullTimeColumn struct{ t *time.Time }
-
-func (c nullTimeColumn) Scan(src any) error {
-	if src == nil {
-		*c.t = time.Time{}
-		return nil
-	}
-	return timeColumn(c).Scan(src)
-}
-
-func (s *db) nullTime(t time.Time) any {
-	if t.IsZero() {
-		return nil
-	}
-	return s.time(t)
-}
-
-func nullID(id string) any {
-	if id == "" {
-		return nil
-	}
-	return id
 }
 
 // CreateIntegration inserts in. ErrConflict when the name is taken in the
@@ -235,18 +264,4 @@ func (s *db) FindIntegrationByID(ctx context.Context, orgID, id string) (Integra
 		return Integration{}, NotFound("integration %q not found", id)
 	}
 	return in, wrap("find integration", err)
-}
-
-// FindSecretByID returns the secret with this id in the organization.
-func (s *db) FindSecretByID(ctx context.Context, orgID, id string) (Secret, error) {
-	org, ok1 := canonicalID(orgID)
-	sid, ok2 := canonicalID(id)
-	if !ok1 || !ok2 {
-		return Secret{}, NotFound("secret %q not found", id)
-	}
-	sec, err := scanSecret(s.sql.QueryRowContext(ctx, s.q(`SELECT `+secretColumns+` FROM secrets WHERE org_id = ? AND id = ?`), org, sid))
-	if errors.Is(err, sql.ErrNoRows) {
-		return Secret{}, NotFound("secret %q not found", id)
-	}
-	return sec, wrap("find secret", err)
 }

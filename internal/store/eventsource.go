@@ -9,18 +9,91 @@ import (
 	"time"
 )
 
-var _ EventSourceStore = (*db)(nil)
+// EventSource is where events enter a canvas: a custom webhook, a GitHub or
+// Semaphore source provisioned through an integration, a manual source or a
+// schedule.
+type EventSource struct {
+	ID          string
+	OrgID       string
+	CanvasID    string
+	Name        string
+	Description string
+	Type        string // webhook, github, semaphore, manual, scheduled
+	// IntegrationID is the integration a github or semaphore source goes
+	// through ("" otherwise); IntegrationName is read from it.
+	IntegrationID   string
+	IntegrationName string
+	ResourceType    string // e.g. "repository"
+	ResourceName    string // e.g. "app" (the owner comes from the integration)
+	// Events and Schedule are the spec's JSON (validated by the server):
+	// []api.EventSourceEventType and *api.EventSourceSchedule. Like every
+	// bytes field of EventSource and Event, empty reads back as nil.
+	Events   []byte
+	Schedule []byte
+	// The signing key, sealed by the keyring with the source id as
+	// associated data. PrevKey* is the key replaced by the last reset-key,
+	// still accepted until PrevKeyExpiresAt.
+	KeyID             string
+	KeyCiphertext     []byte
+	KeyVersion        int64
+	PrevKeyCiphertext []byte
+	PrevKeyExpiresAt  time.Time
+	// External webhook provisioning: the hook's id on the tool, its state
+	// ("" none needed, "pending", "ready", "failed", "repaired"), the tool's
+	// reason, when it was last checked, and when to try again after a failure.
+	HookID          string
+	HookState       string
+	HookReason      string
+	HookCheckedAt   time.Time
+	HookAttempts    int
+	HookNextAttempt time.Time
+	// SignatureScheme is how a custom webhook source's deliveries are
+	// signed: "" (HMAC of the body) or "standard-webhooks".
+	SignatureScheme string
+	// LastEventID is the newest event received (status.lastEvent).
+	LastEventID string
+	CreatedBy   string
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+}
 
-// Event pages: the size when the caller gives none, and the most one page
-// returns whatever the caller asks.
-const (
-	defaultEventPage = 50
-	maxEventPage     = 500
-)
-
-// nilUUID sorts before every generated id: the cursor of the first page of
-// EventSourcesWithHooks.
-const nilUUID = "00000000-0000-0000-0000-000000000000"
+// EventSourceStore is the part of Store that keeps event sources.
+type EventSourceStore interface {
+	// CreateEventSource inserts es. ErrConflict when the name is taken in the
+	// canvas; ErrNotFound when its canvas does not exist in the organization,
+	// or its integration is not one the canvas may use (the organization's
+	// or the canvas's own).
+	CreateEventSource(ctx context.Context, es EventSource) error
+	// FindEventSource returns the canvas's source by id or name, or ErrNotFound.
+	FindEventSource(ctx context.Context, orgID, canvasID, idOrName string) (EventSource, error)
+	// FindEventSourceByID returns the source with this id in any
+	// organization (for receivers, which have no token), or ErrNotFound.
+	FindEventSourceByID(ctx context.Context, id string) (EventSource, error)
+	// ListEventSources returns the canvas's sources ordered by name.
+	ListEventSources(ctx context.Context, orgID, canvasID string) ([]EventSource, error)
+	// UpdateEventSource loads the source, lets fn change it and writes it back
+	// in one transaction. fn must not call the store, and cannot change ID,
+	// OrgID, CanvasID, CreatedBy, CreatedAt or LastEventID. ErrNotFound when
+	// missing or when fn sets an integration the canvas cannot use,
+	// ErrConflict on a taken name; fn's error aborts.
+	UpdateEventSource(ctx context.Context, orgID, canvasID, idOrName string, fn func(*EventSource) error) (EventSource, error)
+	// DeleteEventSource deletes the source and its events. ErrNotFound when missing.
+	DeleteEventSource(ctx context.Context, orgID, canvasID, idOrName string) error
+	// EventSourcesWithHooks returns up to limit sources of any organization
+	// whose type needs an external hook (github, semaphore), in id order after
+	// afterID ("" for the first page), for the reconciler.
+	EventSourcesWithHooks(ctx context.Context, afterID string, limit int) ([]EventSource, error)
+	// EventSourcesUsingIntegration returns the sources going through the
+	// integration with this id.
+	EventSourcesUsingIntegration(ctx context.Context, integrationID string) ([]EventSource, error)
+	// EventSourcesNotUnderKey returns up to limit sources of any organization
+	// whose signing key is sealed under another key than keyID, in id order.
+	EventSourcesNotUnderKey(ctx context.Context, keyID string, limit int) ([]EventSource, error)
+	// RewrapEventSourceKey replaces the sealed signing key and previous key
+	// of source id when its stored signing key still equals oldKey
+	// (compare-and-swap); it reports whether it did.
+	RewrapEventSourceKey(ctx context.Context, id string, oldKey, newKey, newPrevKey []byte, newKeyID string) (bool, error)
+}
 
 const eventSourceColumns = `es.id, es.org_id, es.canvas_id, es.name, es.description, es.type,
 	COALESCE(CAST(es.integration_id AS TEXT), ''), COALESCE(i.name, ''), es.resource_type, es.resource_name,
@@ -43,62 +116,6 @@ func scanEventSource(row rowScanner) (EventSource, error) {
 		nullTimeColumn{&es.HookNextAttempt}, &es.LastEventID, &es.CreatedBy,
 		timeColumn{&es.CreatedAt}, timeColumn{&es.UpdatedAt}, &es.SignatureScheme)
 	return es, err
-}
-
-const eventColumns = `e.id, e.org_id, e.canvas_id, e.source_id, es.name, e.type, e.delivery_id, e.raw, e.headers,
-	e.state, e.state_reason, e.state_message, e.route_attempts, e.received_at`
-
-const eventFrom = ` FROM events e JOIN event_sources es ON es.id = e.source_id `
-
-func scanEvent(row rowScanner) (Event, error) {
-	var ev Event
-	err := row.Scan(&ev.ID, &ev.OrgID, &ev.CanvasID, &ev.SourceID, &ev.SourceName, &ev.Type, &ev.DeliveryID,
-		blobColumn{&ev.Raw}, blobColumn{&ev.Headers}, &ev.State, &ev.StateReason, &ev.StateMessage, &ev.RouteAttempts,
-		timeColumn{&ev.ReceivedAt})
-	return ev, err
-}
-
-// blobColumn scans bytes stored as BLOB, bytea or text. NULL and empty both
-// read back as nil, so a value written as nil or empty compares equal to
-// what is read.
-type blobColumn struct{ b *[]byte }
-
-func (c blobColumn) Scan(src any) error {
-	switch v := src.(type) {
-	case nil:
-		*c.b = nil
-	case []byte:
-		*c.b = nil
-		if len(v) > 0 {
-			// The driver may reuse its buffer after Scan returns.
-			*c.b = append([]byte(nil), v...)
-		}
-	case string:
-		*c.b = nil
-		if v != "" {
-			*c.b = []byte(v)
-		}
-	default:
-		return fmt.Errorf("cannot scan %T into bytes", src)
-	}
-	return nil
-}
-
-// blob is the argument for a NOT NULL bytes column: both drivers bind a nil
-// slice as NULL.
-func blob(b []byte) []byte {
-	if b == nil {
-		return []byte{}
-	}
-	return b
-}
-
-// nullBlob is the argument for a nullable bytes column: NULL when empty.
-func nullBlob(b []byte) any {
-	if len(b) == 0 {
-		return nil
-	}
-	return b
 }
 
 // checkEventSourceRefs tells whether the source's canvas is in its
@@ -338,6 +355,12 @@ func (s *db) DeleteEventSource(ctx context.Context, orgID, canvasID, idOrName st
 	return nil
 }
 
+// sqlHookedSourceTypes are the event source types whose external hook the
+// reconciler keeps, as the SQL list the event_sources_hooks partial index of
+// the migrations names: spelled out, not bound, so the planners can use the
+// index (see sqlStageEventPending).
+const sqlHookedSourceTypes = `('github', 'semaphore')`
+
 // EventSourcesWithHooks returns up to limit github and semaphore sources of
 // any organization in id order after afterID ("" for the first page).
 func (s *db) EventSourcesWithHooks(ctx context.Context, afterID string, limit int) ([]EventSource, error) {
@@ -352,7 +375,7 @@ func (s *db) EventSourcesWithHooks(ctx context.Context, afterID string, limit in
 		}
 	}
 	return s.queryEventSources(ctx, "list event sources with hooks",
-		`WHERE es.type IN ('github', 'semaphore') AND es.id > ? ORDER BY es.id LIMIT ?`, after, limit)
+		`WHERE es.type IN `+sqlHookedSourceTypes+` AND es.id > ? ORDER BY es.id LIMIT ?`, after, limit)
 }
 
 // EventSourcesUsingIntegration returns the sources going through the
@@ -387,201 +410,37 @@ func (s *db) eventSourcesUsing(ctx context.Context, q querier, integrationID str
 	return users, rows.Err()
 }
 
-// InsertEvent stores ev and makes it its source's last event, in one
-// transaction. OrgID, CanvasID and SourceName are the source's, whatever ev
-// says. A redelivery (same source, same non-empty DeliveryID) stores nothing
-// and returns the earlier event with inserted false; concurrent redeliveries
-// agree on one event, as the unique index decides. ErrNotFound when the
-// source does not exist.
-//
-// The commit is durable on return (SQLite runs with synchronous=FULL), so the
-// sender can be answered.
-func (s *db) InsertEvent(ctx context.Context, ev Event) (Event, bool, error) {
-	if _, ok := canonicalID(ev.ID); !ok {
-		return Event{}, false, fmt.Errorf("store: event id %q is not a UUID", ev.ID)
+// EventSourcesNotUnderKey returns up to limit event sources of any
+// organization whose signing key is sealed under a key-encryption key other
+// than keyID, in id order, for key rotation.
+func (s *db) EventSourcesNotUnderKey(ctx context.Context, keyID string, limit int) ([]EventSource, error) {
+	if limit <= 0 {
+		return []EventSource{}, nil
 	}
-	if _, ok := canonicalID(ev.SourceID); !ok {
-		return Event{}, false, NotFound("event source %q not found", ev.SourceID)
-	}
-	// Concurrent deliveries share a transaction and its commit (see
-	// eventBatcher); the result is the same as one transaction each.
-	out, inserted, err := s.events.insert(ctx, s, ev)
-	if err != nil {
-		return Event{}, false, wrap("insert event", err)
-	}
-	return out, inserted, nil
+	return s.queryEventSources(ctx, "list event sources to rewrap", `WHERE es.key_id <> ? ORDER BY es.id LIMIT ?`, keyID, limit)
 }
 
-// insertEvent is InsertEvent's work in the transaction of et (see
-// eventbatch.go): the ids are valid UUIDs. The source's last event is set
-// by et.finish, once per source, before the commit.
-func (s *db) insertEvent(ctx context.Context, et *eventTx, ev Event) (Event, bool, error) {
-	id, _ := canonicalID(ev.ID)
-	source, _ := canonicalID(ev.SourceID)
-	out := ev
-	out.ID, out.SourceID = id, source
-	src, ok := et.sources[source]
+// RewrapEventSourceKey replaces the sealed signing key (and the sealed
+// previous key, which may be nil) of source id, only if the stored signing
+// key still equals oldKey: a concurrent reset-key wins and the caller tries
+// again. Returns whether it replaced.
+func (s *db) RewrapEventSourceKey(ctx context.Context, id string, oldKey, newKey, newPrevKey []byte, newKeyID string) (bool, error) {
+	canonical, ok := canonicalID(id)
 	if !ok {
-		err := et.tx.QueryRowContext(ctx, s.q(`SELECT org_id, canvas_id, name FROM event_sources WHERE id = ?`), source).
-			Scan(&src.org, &src.canvas, &src.name)
-		if errors.Is(err, sql.ErrNoRows) {
-			return Event{}, false, NotFound("event source %q not found", ev.SourceID)
-		}
-		if err != nil {
-			return Event{}, false, err
-		}
-		et.sources[source] = src
+		return false, nil
 	}
-	out.OrgID, out.CanvasID, out.SourceName = src.org, src.canvas, src.name
-	// The conflict target names the partial unique index, so only a
-	// repeated delivery id is skipped; a repeated event id still fails.
-	res, err := et.tx.ExecContext(ctx, s.q(`INSERT INTO events (id, org_id, canvas_id, source_id, type, delivery_id,
-		raw, headers, state, state_reason, state_message, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (source_id, delivery_id) WHERE delivery_id <> '' DO NOTHING`),
-		id, out.OrgID, out.CanvasID, source, ev.Type, ev.DeliveryID, blob(ev.Raw), blob(ev.Headers), ev.State,
-		ev.StateReason, ev.StateMessage, s.time(ev.ReceivedAt))
-	switch s.d.classify(err) {
-	case primaryKeyViolation:
-		return Event{}, false, Conflict("event id %q already exists", ev.ID)
-	case foreignKeyViolation:
-		// The source was deleted since it was read.
-		return Event{}, false, NotFound("event source %q not found", ev.SourceID)
+	var prev any
+	if len(newPrevKey) > 0 {
+		prev = newPrevKey
 	}
+	res, err := s.sql.ExecContext(ctx, s.q(`UPDATE event_sources SET key_ciphertext = ?, prev_key_ciphertext = ?, key_id = ?
+		WHERE id = ? AND key_ciphertext = ?`), newKey, prev, newKeyID, canonical, oldKey)
 	if err != nil {
-		return Event{}, false, err
+		return false, wrap("rewrap event source key", err)
 	}
 	n, err := res.RowsAffected()
 	if err != nil {
-		return Event{}, false, err
+		return false, wrap("rewrap event source key", err)
 	}
-	if n == 0 {
-		out, err = scanEvent(et.tx.QueryRowContext(ctx, s.q(`SELECT `+eventColumns+eventFrom+
-			`WHERE e.source_id = ? AND e.delivery_id = ?`), source, ev.DeliveryID))
-		if errors.Is(err, sql.ErrNoRows) {
-			// Only a concurrent delete of the source removes an event.
-			return Event{}, false, NotFound("event source %q not found", ev.SourceID)
-		}
-		return out, false, err
-	}
-	out.ReceivedAt = ev.ReceivedAt.UTC().Truncate(time.Microsecond)
-	out.Raw, out.Headers = nonEmpty(ev.Raw), nonEmpty(ev.Headers)
-	et.last[source] = id
-	return out, true, nil
-}
-
-// FindEventByDeliveryID returns the source's event stored with this
-// delivery id, or ErrNotFound; the unique index on (source_id, delivery_id)
-// serves it.
-func (s *db) FindEventByDeliveryID(ctx context.Context, sourceID, deliveryID string) (Event, error) {
-	source, ok := canonicalID(sourceID)
-	if !ok || deliveryID == "" {
-		return Event{}, NotFound("event with delivery id %q not found", deliveryID)
-	}
-	ev, err := scanEvent(s.sql.QueryRowContext(ctx, s.q(`SELECT `+eventColumns+eventFrom+
-		`WHERE e.source_id = ? AND e.delivery_id = ?`), source, deliveryID))
-	if errors.Is(err, sql.ErrNoRows) {
-		return Event{}, NotFound("event with delivery id %q not found", deliveryID)
-	}
-	return ev, wrap("find event by delivery id", err)
-}
-
-// nonEmpty is b as a read gives it back: nil when empty.
-func nonEmpty(b []byte) []byte {
-	if len(b) == 0 {
-		return nil
-	}
-	return b
-}
-
-// FindEvent returns the event with this id in the canvas, or ErrNotFound.
-func (s *db) FindEvent(ctx context.Context, orgID, canvasID, id string) (Event, error) {
-	org, okOrg := canonicalID(orgID)
-	canvas, okCanvas := canonicalID(canvasID)
-	eventID, okID := canonicalID(id)
-	if !okOrg || !okCanvas || !okID {
-		return Event{}, NotFound("event %q not found", id)
-	}
-	ev, err := scanEvent(s.sql.QueryRowContext(ctx, s.q(`SELECT `+eventColumns+eventFrom+
-		`WHERE e.org_id = ? AND e.canvas_id = ? AND e.id = ?`), org, canvas, eventID))
-	if errors.Is(err, sql.ErrNoRows) {
-		return Event{}, NotFound("event %q not found", id)
-	}
-	return ev, wrap("find event", err)
-}
-
-// ListEvents returns a page of the canvas's events (of one source when
-// page.SourceID is set), newest first, ties on ReceivedAt broken by id.
-// A zero page.BeforeTime asks for the first page; otherwise the page starts
-// after the event (BeforeTime, BeforeID), which need not exist any more.
-// Limit <= 0 means 50; more than 500 means 500.
-//
-// The equality prefix and the (received_at, id) order match an index, and
-// the cursor is a range bound on it, so a page costs the same however long
-// the history is.
-func (s *db) ListEvents(ctx context.Context, orgID, canvasID string, page EventPage) ([]Event, error) {
-	events := []Event{}
-	org, okOrg := canonicalID(orgID)
-	canvas, okCanvas := canonicalID(canvasID)
-	if !okOrg || !okCanvas {
-		return events, nil
-	}
-	var (
-		query = `SELECT ` + eventColumns + eventFrom
-		args  []any
-	)
-	if page.SourceID == "" {
-		query += `WHERE e.org_id = ? AND e.canvas_id = ?`
-		args = append(args, org, canvas)
-	} else {
-		source, ok := canonicalID(page.SourceID)
-		if !ok {
-			return events, nil
-		}
-		// The organization and canvas are checked on the source, so that
-		// the planner walks the per-source index, not the canvas's.
-		query += `WHERE e.source_id = ? AND es.org_id = ? AND es.canvas_id = ?`
-		args = append(args, source, org, canvas)
-	}
-	if !page.BeforeTime.IsZero() {
-		// The nil UUID sorts before every id: without BeforeID, the page
-		// starts strictly before BeforeTime.
-		before := nilUUID
-		if page.BeforeID != "" {
-			var ok bool
-			if before, ok = canonicalID(page.BeforeID); !ok {
-				return nil, fmt.Errorf("store: event cursor id %q is not a UUID", page.BeforeID)
-			}
-		}
-		// A row-value comparison, not "a < ? OR (a = ? AND b < ?)": both
-		// databases turn it into a range bound on the index, where the OR
-		// form only filters, reading every newer event first.
-		query += ` AND (e.received_at, e.id) < (?, ?)`
-		args = append(args, s.time(page.BeforeTime), before)
-	}
-	limit := page.Limit
-	switch {
-	case limit <= 0:
-		limit = defaultEventPage
-	case limit > maxEventPage:
-		limit = maxEventPage
-	}
-	query += ` ORDER BY e.received_at DESC, e.id DESC LIMIT ?`
-	args = append(args, limit)
-
-	rows, err := s.sql.QueryContext(ctx, s.q(query), args...)
-	if err != nil {
-		return nil, wrap("list events", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		ev, err := scanEvent(rows)
-		if err != nil {
-			return nil, wrap("list events", err)
-		}
-		events = append(events, ev)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, wrap("list events", err)
-	}
-	return events, nil
+	return n == 1, nil
 }

@@ -1,0 +1,111 @@
+package store
+
+import (
+	"fmt"
+	"time"
+)
+
+type rowScanner interface{ Scan(dest ...any) error }
+
+// timeColumn scans a stored time: time.Time from PostgreSQL, text from
+// SQLite.
+type timeColumn struct{ t *time.Time }
+
+func (c timeColumn) Scan(src any) error {
+	var text string
+	switch v := src.(type) {
+	case time.Time:
+		*c.t = v.UTC()
+		return nil
+	case string:
+		text = v
+	case []byte:
+		text = string(v)
+	default:
+		return fmt.Errorf("cannot scan %T into a time", src)
+	}
+	t, err := time.Parse(time.RFC3339Nano, text)
+	if err != nil {
+		return err
+	}
+	*c.t = t.UTC()
+	return nil
+}
+
+// nullTimeColumn scans a nullable time; NULL is the zero time.
+type nullTimeColumn struct{ t *time.Time }
+
+func (c nullTimeColumn) Scan(src any) error {
+	if src == nil {
+		*c.t = time.Time{}
+		return nil
+	}
+	return timeColumn(c).Scan(src)
+}
+
+func (s *db) nullTime(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return s.time(t)
+}
+
+func nullID(id string) any {
+	if id == "" {
+		return nil
+	}
+	return id
+}
+
+// blobColumn scans bytes stored as BLOB, bytea or text. NULL and empty both
+// read back as nil, so a value written as nil or empty compares equal to
+// what is read.
+type blobColumn struct{ b *[]byte }
+
+func (c blobColumn) Scan(src any) error {
+	switch v := src.(type) {
+	case nil:
+		*c.b = nil
+	case []byte:
+		*c.b = nil
+		if len(v) > 0 {
+			// The driver may reuse its buffer after Scan returns.
+			*c.b = append([]byte(nil), v...)
+		}
+	case string:
+		*c.b = nil
+		if v != "" {
+			*c.b = []byte(v)
+		}
+	default:
+		return fmt.Errorf("cannot scan %T into bytes", src)
+	}
+	return nil
+}
+
+// blob is the argument for a NOT NULL bytes column: both drivers bind a nil
+// slice as NULL.
+func blob(b []byte) []byte {
+	if b == nil {
+		return []byte{}
+	}
+	return b
+}
+
+// nullBlob is the argument for a nullable bytes column: NULL when empty.
+func nullBlob(b []byte) any {
+	if len(b) == 0 {
+		return nil
+	}
+	return b
+}
+
+// keepIfNil is the argument of "column = COALESCE(?, column)" for a NOT
+// NULL bytes column: nil keeps the stored bytes (the caller has nothing
+// new), anything else, empty included, replaces them.
+func keepIfNil(b []byte) any {
+	if b == nil {
+		return nil
+	}
+	return blob(b)
+}

@@ -1,0 +1,233 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Stage is a step of a canvas: it listens to event sources or other stages,
+// turns events into inputs, waits for its conditions and runs an executor.
+// Spec is the JSON of api.StageSpec, validated by the server.
+type Stage struct {
+	ID          string
+	OrgID       string
+	CanvasID    string
+	Name        string
+	Description string
+	Spec        []byte
+	CreatedBy   string
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+}
+
+// StageStore is the part of Store that keeps stages.
+type StageStore interface {
+	// CreateStage inserts st. ErrConflict when the name is taken in the
+	// canvas; ErrNotFound when the canvas does not exist.
+	CreateStage(ctx context.Context, st Stage) error
+	// FindStage returns the canvas's stage by id or name, or ErrNotFound.
+	FindStage(ctx context.Context, orgID, canvasID, idOrName string) (Stage, error)
+	// FindStageByID returns the stage with this id in any organization, or
+	// ErrNotFound.
+	FindStageByID(ctx context.Context, id string) (Stage, error)
+	// ListStages returns the canvas's stages ordered by name.
+	ListStages(ctx context.Context, orgID, canvasID string) ([]Stage, error)
+	// UpdateStage loads, lets fn change and writes back the stage in one
+	// transaction. fn must not call the store, and cannot change ID, OrgID,
+	// CanvasID, CreatedBy or CreatedAt. ErrNotFound, ErrConflict on a taken
+	// name; fn's error aborts and is returned unchanged.
+	UpdateStage(ctx context.Context, orgID, canvasID, idOrName string, fn func(*Stage) error) (Stage, error)
+	// DeleteStage deletes the stage with its queue and executions.
+	// ErrNotFound when missing.
+	DeleteStage(ctx context.Context, orgID, canvasID, idOrName string) error
+}
+
+const stageColumns = `st.id, st.org_id, st.canvas_id, st.name, st.description, st.spec, st.created_by,
+	st.created_at, st.updated_at`
+
+func scanStage(row rowScanner) (Stage, error) {
+	var st Stage
+	err := row.Scan(&st.ID, &st.OrgID, &st.CanvasID, &st.Name, &st.Description, blobColumn{&st.Spec},
+		&st.CreatedBy, timeColumn{&st.CreatedAt}, timeColumn{&st.UpdatedAt})
+	return st, err
+}
+
+// stageScope validates the organization, canvas and stage ids a stage's
+// queue and executions are looked up by.
+func stageScope(orgID, canvasID, stageID string) (org, canvas, stage string, ok bool) {
+	org, okOrg := canonicalID(orgID)
+	canvas, okCanvas := canonicalID(canvasID)
+	stage, okStage := canonicalID(stageID)
+	return org, canvas, stage, okOrg && okCanvas && okStage
+}
+
+// CreateStage inserts st. ErrConflict when the name is taken in the canvas;
+// ErrNotFound when the canvas does not exist in the organization, or a
+// secret or integration its spec names does not (see checkStageRefs).
+func (s *db) CreateStage(ctx context.Context, st Stage) error {
+	id, ok := canonicalID(st.ID)
+	if !ok {
+		return fmt.Errorf("store: stage id %q is not a UUID", st.ID)
+	}
+	org, okOrg := canonicalID(st.OrgID)
+	canvas, okCanvas := canonicalID(st.CanvasID)
+	if !okOrg || !okCanvas {
+		return NotFound("canvas %q not found", st.CanvasID)
+	}
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		if err := s.checkStageRefs(ctx, tx, org, canvas, st.Spec); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, s.q(`INSERT INTO stages (id, org_id, canvas_id, name, description, spec,
+			created_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+			id, org, canvas, st.Name, st.Description, blob(st.Spec), st.CreatedBy, s.time(st.CreatedAt), s.time(st.UpdatedAt))
+		return err
+	})
+	switch s.d.classify(err) {
+	case uniqueViolation:
+		return Conflict("stage name %q is already taken", st.Name)
+	case primaryKeyViolation:
+		return Conflict("stage id %q already exists", st.ID)
+	case foreignKeyViolation:
+		// The composite key to canvases also refuses another
+		// organization's canvas.
+		return NotFound("canvas %q not found", st.CanvasID)
+	}
+	return wrap("create stage", err)
+}
+
+// findStage looks the canvas's stage up in q; forUpdate locks its row until
+// q's transaction ends.
+func (s *db) findStage(ctx context.Context, q querier, orgID, canvasID, idOrName string, forUpdate bool) (Stage, error) {
+	org, okOrg := canonicalID(orgID)
+	canvas, okCanvas := canonicalID(canvasID)
+	if !okOrg || !okCanvas {
+		return Stage{}, NotFound("stage %q not found", idOrName)
+	}
+	column, value := lookup(idOrName)
+	query := `SELECT ` + stageColumns + ` FROM stages st WHERE st.org_id = ? AND st.canvas_id = ? AND st.` + column + ` = ?`
+	if forUpdate {
+		query += s.d.forUpdate
+	}
+	st, err := scanStage(q.QueryRowContext(ctx, s.q(query), org, canvas, value))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Stage{}, NotFound("stage %q not found", idOrName)
+	}
+	return st, err
+}
+
+// FindStage returns the canvas's stage by id or name, or ErrNotFound.
+func (s *db) FindStage(ctx context.Context, orgID, canvasID, idOrName string) (Stage, error) {
+	st, err := s.findStage(ctx, s.sql, orgID, canvasID, idOrName, false)
+	return st, wrap("find stage", err)
+}
+
+// FindStageByID returns the stage with this id in any organization, or
+// ErrNotFound (a non-UUID included).
+func (s *db) FindStageByID(ctx context.Context, id string) (Stage, error) {
+	canonical, ok := canonicalID(id)
+	if !ok {
+		return Stage{}, NotFound("stage %q not found", id)
+	}
+	st, err := scanStage(s.sql.QueryRowContext(ctx, s.q(`SELECT `+stageColumns+` FROM stages st WHERE st.id = ?`), canonical))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Stage{}, NotFound("stage %q not found", id)
+	}
+	return st, wrap("find stage", err)
+}
+
+// ListStages returns the canvas's stages ordered by name (byte order).
+func (s *db) ListStages(ctx context.Context, orgID, canvasID string) ([]Stage, error) {
+	stages := []Stage{}
+	org, okOrg := canonicalID(orgID)
+	canvas, okCanvas := canonicalID(canvasID)
+	if !okOrg || !okCanvas {
+		return stages, nil
+	}
+	rows, err := s.sql.QueryContext(ctx, s.q(`SELECT `+stageColumns+` FROM stages st
+		WHERE st.org_id = ? AND st.canvas_id = ? ORDER BY st.name`), org, canvas)
+	if err != nil {
+		return nil, wrap("list stages", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		st, err := scanStage(rows)
+		if err != nil {
+			return nil, wrap("list stages", err)
+		}
+		stages = append(stages, st)
+	}
+	return stages, wrap("list stages", rows.Err())
+}
+
+// UpdateStage loads the stage, lets fn change it and writes it back in one
+// transaction; the row stays locked meanwhile. fn cannot move the stage or
+// rewrite its creation: ID, OrgID, CanvasID, CreatedBy and CreatedAt keep
+// their stored values. ErrNotFound when missing, ErrConflict on a taken
+// name; fn's error aborts and is returned unchanged.
+func (s *db) UpdateStage(ctx context.Context, orgID, canvasID, idOrName string, fn func(*Stage) error) (Stage, error) {
+	var (
+		out   Stage
+		fnErr error
+	)
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		stored, err := s.findStage(ctx, tx, orgID, canvasID, idOrName, true)
+		if err != nil {
+			return err
+		}
+		st := stored
+		st.Spec = append([]byte(nil), stored.Spec...)
+		if fnErr = fn(&st); fnErr != nil {
+			return fnErr
+		}
+		st.ID, st.OrgID, st.CanvasID = stored.ID, stored.OrgID, stored.CanvasID
+		st.CreatedBy, st.CreatedAt = stored.CreatedBy, stored.CreatedAt
+		if err := s.checkStageRefs(ctx, tx, st.OrgID, st.CanvasID, st.Spec); err != nil {
+			return err
+		}
+		// The conditions may have changed: the engine looks at the queue
+		// at its next pass (queue_recheck_at cleared).
+		_, err = tx.ExecContext(ctx, s.q(`UPDATE stages SET name = ?, description = ?, spec = ?, updated_at = ?,
+			queue_recheck_at = NULL WHERE id = ?`), st.Name, st.Description, blob(st.Spec), s.time(st.UpdatedAt), st.ID)
+		if s.d.classify(err) == uniqueViolation {
+			return Conflict("stage name %q is already taken", st.Name)
+		}
+		if err != nil {
+			return err
+		}
+		out, err = s.findStage(ctx, tx, st.OrgID, st.CanvasID, st.ID, false)
+		return err
+	})
+	if fnErr != nil {
+		return Stage{}, fnErr
+	}
+	if err != nil {
+		return Stage{}, wrap("update stage", err)
+	}
+	return out, nil
+}
+
+// DeleteStage deletes the stage; the foreign keys delete its stage events and
+// executions in the same statement. ErrNotFound when missing.
+func (s *db) DeleteStage(ctx context.Context, orgID, canvasID, idOrName string) error {
+	org, okOrg := canonicalID(orgID)
+	canvas, okCanvas := canonicalID(canvasID)
+	if !okOrg || !okCanvas {
+		return NotFound("stage %q not found", idOrName)
+	}
+	column, value := lookup(idOrName)
+	res, err := s.sql.ExecContext(ctx, s.q(`DELETE FROM stages WHERE org_id = ? AND canvas_id = ? AND `+column+` = ?`),
+		org, canvas, value)
+	if err != nil {
+		return wrap("delete stage", err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return wrap("delete stage", err)
+	} else if n == 0 {
+		return NotFound("stage %q not found", idOrName)
+	}
+	return nil
+}
