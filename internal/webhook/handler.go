@@ -130,7 +130,7 @@ func (h *Handler) ServeCustom(w http.ResponseWriter, r *http.Request) {
 // ServeIntegration serves POST /api/v1/sources/{id}/{integrationType} for
 // github and semaphore sources, reading r.PathValue("id") and
 // r.PathValue("integrationType"). Any other integration type, or one that is
-// not the source's type, is answered 404 as an unknown source is.
+// not the source's type, is refused as an unknown source is (401).
 func (h *Handler) ServeIntegration(w http.ResponseWriter, r *http.Request) {
 	route := r.PathValue("integrationType")
 	h.serve(w, r, route, integrationReceivers[route])
