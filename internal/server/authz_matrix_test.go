@@ -425,6 +425,8 @@ func TestAuthorizationMatrix(t *testing.T) {
 					if status >= 400 && bytes.Contains(r.body, []byte(e.tokens["owner"])) {
 						t.Error("an error answer quotes the token")
 					}
+					// Every answer, success or error, is what openapi.json says.
+					checkAnswerDescribed(t, pattern, matrixCaller(who), r.status, r.body)
 				}
 			})
 		}

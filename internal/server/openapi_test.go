@@ -8,6 +8,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -348,4 +349,126 @@ func TestOpenAPIServed(t *testing.T) {
 			t.Fatalf("GET /api/v1/openapi.json as %q: %d, %d bytes; want 200 and the embedded document", who, r.status, len(r.body))
 		}
 	}
+}
+
+// describedDoc is the decoded description, shared by the parallel subtests
+// of the authorization matrix.
+var describedDoc = sync.OnceValues(func() (map[string]any, error) {
+	var doc map[string]any
+	err := json.Unmarshal(api.OpenAPI(), &doc)
+	return doc, err
+})
+
+// checkAnswerDescribed checks a real answer of route pattern against the
+// description: a 200 against the operation's 200 schema, anything else
+// against its default (the error body). Every property of the answer must be
+// described, with its JSON type, at every depth; so a field the server
+// starts to send cannot be left out of openapi.json.
+func checkAnswerDescribed(t *testing.T, pattern, who string, status int, body []byte) {
+	t.Helper()
+	doc, err := describedDoc()
+	if err != nil {
+		t.Fatalf("openapi.json: %v", err)
+	}
+	method, path, _ := strings.Cut(pattern, " ")
+	op := obj(obj(obj(doc, "paths"), path), strings.ToLower(method))
+	if op == nil {
+		t.Errorf("%s is not described", pattern)
+		return
+	}
+	resp := obj(obj(op, "responses"), "default")
+	if status == http.StatusOK {
+		resp = obj(obj(op, "responses"), "200")
+	}
+	resp = resolveRef(doc, resp)
+	schema := obj(obj(obj(resp, "content"), "application/json"), "schema")
+	if schema == nil {
+		t.Errorf("%s: no JSON schema described for status %d", pattern, status)
+		return
+	}
+	dec := json.NewDecoder(strings.NewReader(string(body)))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		t.Errorf("%s as %s: answer %d is not JSON: %v", pattern, who, status, err)
+		return
+	}
+	for _, problem := range describedValue(doc, "$", v, schema) {
+		t.Errorf("%s as %s, answer %d: %s", pattern, who, status, problem)
+	}
+}
+
+// resolveRef follows a local $ref, or returns s.
+func resolveRef(doc, s map[string]any) map[string]any {
+	for range 8 {
+		r, ok := s["$ref"].(string)
+		if !ok {
+			return s
+		}
+		var cur any = doc
+		for _, part := range strings.Split(strings.TrimPrefix(r, "#/"), "/") {
+			m, _ := cur.(map[string]any)
+			cur = m[part]
+		}
+		s, _ = cur.(map[string]any)
+	}
+	return s
+}
+
+// describedValue lists where JSON value v does not fit schema s. A null
+// fits any schema: v1 answers emit unset objects and times as null.
+func describedValue(doc map[string]any, where string, v any, s map[string]any) []string {
+	s = resolveRef(doc, s)
+	if v == nil || s == nil || len(s) == 0 {
+		return nil
+	}
+	var out []string
+	switch s["type"] {
+	case "object":
+		m, ok := v.(map[string]any)
+		if !ok {
+			return []string{fmt.Sprintf("%s: want an object, got %T", where, v)}
+		}
+		props := obj(s, "properties")
+		for k, x := range m {
+			if p := obj(props, k); p != nil {
+				out = append(out, describedValue(doc, where+"."+k, x, p)...)
+				continue
+			}
+			switch ap := s["additionalProperties"].(type) {
+			case bool:
+				if !ap {
+					out = append(out, fmt.Sprintf("%s: property %q is not described", where, k))
+				}
+			case map[string]any:
+				out = append(out, describedValue(doc, where+"."+k, x, ap)...)
+			default:
+				if props != nil || s["additionalProperties"] == nil {
+					out = append(out, fmt.Sprintf("%s: property %q is not described", where, k))
+				}
+			}
+		}
+	case "array":
+		a, ok := v.([]any)
+		if !ok {
+			return []string{fmt.Sprintf("%s: want an array, got %T", where, v)}
+		}
+		for i, x := range a {
+			out = append(out, describedValue(doc, fmt.Sprintf("%s[%d]", where, i), x, obj(s, "items"))...)
+		}
+	case "string":
+		if _, ok := v.(string); !ok {
+			out = append(out, fmt.Sprintf("%s: want a string, got %T", where, v))
+		}
+	case "boolean":
+		if _, ok := v.(bool); !ok {
+			out = append(out, fmt.Sprintf("%s: want a boolean, got %T", where, v))
+		}
+	case "integer":
+		n, ok := v.(json.Number)
+		if _, err := n.Int64(); !ok || err != nil {
+			out = append(out, fmt.Sprintf("%s: want an integer, got %v", where, v))
+		}
+	}
+	return out
 }
