@@ -1,6 +1,8 @@
-// Package api holds the wire types of the SuperPlane v1 REST contract
-// (../shared/contract) that both the server and the client use, so the two
-// sides of the wire cannot drift apart. It imports nothing of ours.
+// Package api holds the wire types of the SuperPlane v1 REST API that both
+// the server and the client use, so the two sides of the wire cannot drift
+// apart, and openapi.json, the description of the server's API (v1 plus this
+// project's extensions) that the server serves and its tests hold to these
+// types. It imports nothing of ours.
 //
 // Field names follow the contract: lowerCamelCase JSON, enums as their full
 // names, unpopulated fields emitted (no omitempty on v1 fields).

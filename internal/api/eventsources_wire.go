@@ -206,3 +206,19 @@ type ListEventsResponse struct {
 	HasNextPage   bool       `json:"hasNextPage"`
 	LastTimestamp *time.Time `json:"lastTimestamp"`
 }
+
+// CreateEventRequest is SuperplaneCreateEventBody, the body of POST
+// /api/v1/canvases/{canvasIdOrName}/events: an event posted by hand to a
+// manual source. Type defaults to "manual" and Raw to {}.
+type CreateEventRequest struct {
+	SourceType string         `json:"sourceType"`
+	SourceID   string         `json:"sourceId"`
+	Type       string         `json:"type"`
+	Raw        map[string]any `json:"raw"`
+}
+
+// EventResponse is SuperplaneCreateEventResponse: the event a posted one
+// became.
+type EventResponse struct {
+	Event Event `json:"event"`
+}

@@ -137,7 +137,7 @@ func TestSemaphoreOrg(t *testing.T) {
 	}
 }
 
-// FuzzIntegrationURL holds the no-panic promise (contract fault 11) and the
+// FuzzIntegrationURL holds the promise that no URL panics and the
 // agreement between validation and extraction for arbitrary input.
 func FuzzIntegrationURL(f *testing.F) {
 	for _, s := range []string{"https://github.com/acme", "https://github.com", "https://acme.semaphoreci.com", "https://[::1]:8/a", "https://%", "", "https://ghe/a/"} {

@@ -1,5 +1,5 @@
 // Package client is a typed HTTP client for the SuperPlane v1 REST API
-// (shared/contract). It speaks to this project's server and to a real v1
+// (internal/api/openapi.json). It speaks to this project's server and to a real v1
 // server alike, so it absorbs the quirks of the latter: canvases are looked
 // up by name through the nil UUID, organization secrets need the
 // organization id, and "not found" and "name taken" sometimes arrive as 400.

@@ -171,8 +171,8 @@ var errExecutionTimeout = errors.New("execution timed out")
 // execution later from the Resources it persisted.
 func (r *Runner) Run(ctx context.Context, req Request, progress Progress) (out Outcome) {
 	defer func() {
-		// A bug in one executor costs one execution, not the server
-		// (contract fault 11).
+		// A bug in one executor costs one execution, not the server: no
+		// input may take the process down.
 		if p := recover(); p != nil {
 			out = failed(api.ResultReasonError, fmt.Sprintf("internal error in the %s executor", printable(req.Type)))
 			out.Resources = req.Resources

@@ -15,7 +15,8 @@ import (
 const maxHTTPTimeoutSeconds = 3600
 
 // ValidateSpec checks an executor's spec when a stage is created or
-// updated (contract fault 12), before any template is rendered. Errors name
+// updated, before any template is rendered, so a bad spec is a 400 when the
+// stage is saved rather than a failed execution later. Errors name
 // the field ("spec.url is required"):
 //
 //   - http: url (an http or https URL) is required; headers (an object of

@@ -25,7 +25,7 @@ type ref struct {
 // parseTemplates returns the templates of s in order. Every "${{" must open
 // a well-formed ${{ inputs.NAME }} or ${{ secrets.NAME }}: anything else is
 // an error, so that a typo is refused when the stage is saved instead of
-// reaching a tool as literal text (contract fault 12).
+// reaching a tool as literal text.
 func parseTemplates(s string) ([]ref, error) {
 	var refs []ref
 	for pos := 0; ; {
@@ -116,7 +116,8 @@ func sortedKeys[V any](m map[string]V) []string {
 // value, at any depth of maps and lists, is replaced by the value of the
 // input or secret NAME. Secrets are looked up by the stage's own alias for
 // them (spec.secrets[].name), never by the name of the Secret they come from
-// (contract fault 1). Map keys are not rendered. spec is not changed.
+// (the alias is what the stage declares; the Secret may be renamed). Map
+// keys are not rendered. spec is not changed.
 //
 // An unknown input or secret, or a malformed template, is an error naming
 // every such template with its path ("spec.headers.Authorization: unknown

@@ -3,7 +3,7 @@
 // 'refs/heads/main'`) and `headers` the lower-cased request headers
 // (`headers['x-github-event'] == 'push'`). Expressions are compiled when an
 // object is created or updated, so a bad one is a 400 then, never a failure
-// when an event arrives (contract fault 12).
+// when an event arrives.
 //
 // Every expression is bounded (limits.go): only an allow-list of builtins,
 // no nested loops, literal and small ranges, and per-evaluation budgets of

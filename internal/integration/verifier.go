@@ -62,7 +62,7 @@ var defaultClient = outbound.New(outbound.Config{Timeout: 15 * time.Second})
 func (v *Verifier) Verify(ctx context.Context, typ, rawURL, token string) (res Result) {
 	defer func() {
 		// A bug in response handling must cost one verification, not the
-		// server (contract fault 11).
+		// server: no input may take the process down.
 		if p := recover(); p != nil {
 			res = fail("internal error while verifying the integration")
 		}

@@ -27,7 +27,7 @@
 // data from one blob into another still fails because each blob has its own DEK.
 //
 // Callers should pass an immutable record id as ad, never a name: binding to a
-// renameable name is how the v1 server lost secrets on rename (contract fault 2).
+// renameable name would leave the data unreadable after a rename.
 package keyring
 
 import (

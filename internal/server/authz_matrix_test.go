@@ -425,6 +425,8 @@ func TestAuthorizationMatrix(t *testing.T) {
 					if status >= 400 && bytes.Contains(r.body, []byte(e.tokens["owner"])) {
 						t.Error("an error answer quotes the token")
 					}
+					// Every answer, success or error, is what openapi.json says.
+					checkAnswerDescribed(t, pattern, matrixCaller(who), r.status, r.body)
 				}
 			})
 		}
@@ -535,15 +537,30 @@ func matrixCaller(who string) string {
 	return who
 }
 
-// TestUnauthenticatedRoutes covers the routes Routes leaves out: the health
-// check answers without a token and says nothing more, and the receivers
+// TestUnauthenticatedRoutes covers the routes Routes leaves out (PublicRoutes,
+// which must be exactly these, so a new token-less route is a decision this
+// test records): the health check answers without a token and says nothing
+// more, the API description answers without a token, and the receivers
 // ignore API tokens (only a signature counts).
 func TestUnauthenticatedRoutes(t *testing.T) {
 	e := newMatrixEnv(t)
 	f := newMatrixFixture(t, e, "open")
+	wantPublic := []string{
+		"GET /health",
+		"GET /api/v1/openapi.json",
+		"POST /api/v1/sources/{id}",
+		"POST /api/v1/sources/{id}/{integrationType}",
+	}
+	if got := e.server.PublicRoutes(); !slices.Equal(got, wantPublic) {
+		t.Fatalf("token-less routes: %q; want %q", got, wantPublic)
+	}
 	r := e.do("", "GET", "/health", nil)
 	if r.status != http.StatusOK || !strings.Contains(string(r.body), `"ok"`) {
 		t.Fatalf("health: %d %s", r.status, r.body)
+	}
+	r = e.do("", "GET", "/api/v1/openapi.json", nil)
+	if r.status != http.StatusOK || !json.Valid(r.body) || !bytes.Contains(r.body, []byte(`"openapi"`)) {
+		t.Fatalf("openapi.json without a token: %d, %d bytes", r.status, len(r.body))
 	}
 	for _, who := range []string{"owner", "other", ""} {
 		r := e.do(who, "POST", "/api/v1/sources/"+f.spare, `{"a":1}`)

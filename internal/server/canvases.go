@@ -127,7 +127,8 @@ func (s *Server) updateCanvas(w http.ResponseWriter, r *http.Request, p store.Pr
 
 // deleteCanvas deletes the canvas with everything in it. The webhooks its
 // sources provisioned on external tools go first: if one cannot be removed,
-// the canvas stays (contract fault 4), unless ?force=true.
+// the canvas stays, rather than leave hooks on the tool that nothing
+// removes, unless ?force=true.
 func (s *Server) deleteCanvas(w http.ResponseWriter, r *http.Request, p store.Principal) error {
 	c, err := s.store.FindCanvas(r.Context(), p.Organization.ID, r.PathValue("idOrName"))
 	if err != nil {

@@ -234,12 +234,7 @@ func (s *Server) listEvents(w http.ResponseWriter, r *http.Request, p store.Prin
 // createEvent serves POST /api/v1/canvases/{canvasIdOrName}/events: an
 // event posted by hand to a manual source.
 func (s *Server) createEvent(w http.ResponseWriter, r *http.Request, p store.Principal) error {
-	var req struct {
-		SourceType string         `json:"sourceType"`
-		SourceID   string         `json:"sourceId"`
-		Type       string         `json:"type"`
-		Raw        map[string]any `json:"raw"`
-	}
+	var req api.CreateEventRequest
 	if err := decodeBody(r, &req); err != nil {
 		return err
 	}
@@ -275,8 +270,6 @@ func (s *Server) createEvent(w http.ResponseWriter, r *http.Request, p store.Pri
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, struct {
-		Event api.Event `json:"event"`
-	}{eventToAPI(ev)})
+	writeJSON(w, http.StatusOK, api.EventResponse{Event: eventToAPI(ev)})
 	return nil
 }

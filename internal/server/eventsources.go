@@ -246,7 +246,8 @@ func eventToAPI(ev store.Event) api.Event {
 		Raw: map[string]any{}, Headers: map[string]any{},
 	}
 	// Stored events are always JSON objects (the receiver refuses anything
-	// else), but a reader never fails because of one event (contract fault 9).
+	// else), but a reader never fails because of one event: one bad row
+	// must not turn every listing of the canvas into a 500.
 	_ = json.Unmarshal(ev.Raw, &out.Raw)
 	_ = json.Unmarshal(ev.Headers, &out.Headers)
 	// Events stored before reasons were kept are rejected by filters.

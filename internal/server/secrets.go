@@ -18,8 +18,8 @@ import (
 
 // secretAD is the associated data of a secret's ciphertext. It binds the
 // ciphertext to the secret's immutable id, never to its name, so a rename
-// needs no re-encryption (contract fault 2) and a ciphertext copied to
-// another row does not open.
+// needs no re-encryption and cannot leave the data unreadable, and a
+// ciphertext copied to another row does not open.
 func secretAD(id string) []byte { return []byte("superplane/secret/" + id) }
 
 func secretToAPI(sec store.Secret) api.Secret {

@@ -44,6 +44,9 @@ type Server struct {
 	// patterns lists the authenticated routes in registration order (see
 	// Routes).
 	patterns []string
+	// publicPatterns lists the routes that take no API token (see
+	// PublicRoutes).
+	publicPatterns []string
 	// hookChecks rate-limits read-only webhook checks (hookcheck.go).
 	hookChecks hookChecks
 }
@@ -88,7 +91,8 @@ func New(st store.Store, keys *KeySource, log *slog.Logger, opts ...Option) *Ser
 }
 
 func (s *Server) routes() {
-	s.mux.HandleFunc("GET /health", s.health)
+	s.public("GET /health", s.health)
+	s.public("GET /api/v1/openapi.json", s.openAPI)
 
 	s.handle("GET /api/v1/me", s.me)
 	s.handleSelf("POST /api/v1/me/token", s.regenerateToken)
@@ -135,8 +139,8 @@ func (s *Server) routes() {
 
 	// Receivers authenticate deliveries by signature, not by token.
 	receiver := webhook.NewHandler(receiverSources{s}, receiverSink{s}, webhook.Config{MaxBodyBytes: s.maxBody, Logger: s.log, Now: s.now})
-	s.mux.HandleFunc("POST /api/v1/sources/{id}", receiver.ServeCustom)
-	s.mux.HandleFunc("POST /api/v1/sources/{id}/{integrationType}", receiver.ServeIntegration)
+	s.public("POST /api/v1/sources/{id}", receiver.ServeCustom)
+	s.public("POST /api/v1/sources/{id}/{integrationType}", receiver.ServeIntegration)
 
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, notFound("no route for %s %s", r.Method, r.URL.Path))

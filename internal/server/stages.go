@@ -24,7 +24,8 @@ var (
 
 // validateStage checks a stage spec in canvas c, self being the stage's own
 // id on update ("" on create). Everything an event could trip over later is
-// checked here (contract fault 12); every error names its field.
+// checked here, so a mistake is a 400 when the stage is saved and not a
+// failure when an event arrives; every error names its field.
 func (s *Server) validateStage(ctx context.Context, p store.Principal, c store.Canvas, self, name string, spec *api.StageSpec) error {
 	if spec == nil {
 		return invalid("stage.spec is required")

@@ -379,7 +379,7 @@ func TestStageBadInput(t *testing.T) {
 		t.Fatalf("bad input created %d stages", len(list.Stages))
 	}
 	// Secrets resolve by the stage's alias, not the secret's own name
-	// (contract fault 1): the valid request above uses TOKEN -> deploy.
+	// (spec.secrets[].name): the valid request above uses TOKEN -> deploy.
 	se.do("owner", "POST", "/api/v1/canvases/prod/stages", httpStage("ok", se.recvURL)).decode(t, &api.StageResponse{})
 	expectError(t, se.do("owner", "POST", "/api/v1/canvases/prod/stages", httpStage("ok", se.recvURL)), 409, api.CodeAlreadyExists, "ok")
 }

@@ -130,7 +130,7 @@ func (h *Handler) ServeCustom(w http.ResponseWriter, r *http.Request) {
 // ServeIntegration serves POST /api/v1/sources/{id}/{integrationType} for
 // github and semaphore sources, reading r.PathValue("id") and
 // r.PathValue("integrationType"). Any other integration type, or one that is
-// not the source's type, is answered 404 as an unknown source is.
+// not the source's type, is refused as an unknown source is (401).
 func (h *Handler) ServeIntegration(w http.ResponseWriter, r *http.Request) {
 	route := r.PathValue("integrationType")
 	h.serve(w, r, route, integrationReceivers[route])
@@ -167,8 +167,8 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, route string, rc
 	wrote := false
 	defer func() {
 		// A bug here, or in a Sources or Sink implementation, must cost one
-		// delivery and never the server (contract fault 11). The sender
-		// gets a 500 and retries.
+		// delivery and never the server: no input may take the process
+		// down. The sender gets a 500 and retries.
 		if p := recover(); p != nil {
 			h.logger.Error("webhook receiver panicked",
 				"source_id", clip(r.PathValue("id")), "source_type", clip(route),
@@ -245,14 +245,16 @@ func (h *Handler) receive(w http.ResponseWriter, r *http.Request, rcv *receiver)
 		}
 	}
 
-	// Parameters such as charset=utf-8 are fine (contract fault 7).
+	// Parameters such as charset=utf-8 are fine: senders add them, and
+	// refusing them would drop real deliveries.
 	mediaType, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if err != nil || mediaType != "application/json" {
 		return withDelivery(failure(http.StatusUnsupportedMediaType, codeInvalidArgument, "content type must be application/json"), deliveryID)
 	}
 	// JSON is UTF-8 (RFC 8259), and a store may refuse anything else; a
 	// body that is valid JSON but not an object would break every reader of
-	// the canvas's events (contract faults 9 and 10).
+	// the canvas's events, and one that is not JSON is the sender's mistake
+	// (400), not ours (500).
 	if !utf8.Valid(body) || !json.Valid(body) {
 		return withDelivery(failure(http.StatusBadRequest, codeInvalidArgument, msgNotJSON), deliveryID)
 	}

@@ -208,7 +208,8 @@ func TestReceive(t *testing.T) {
 		{name: "no content type", post: custom(objectBody, good).with("Content-Type", ""), wantStatus: 415, wantCode: 3},
 		{name: "malformed content type", post: custom(objectBody, good).with("Content-Type", "application/json; charset"), wantStatus: 415, wantCode: 3},
 
-		// Bodies that are not a JSON object (contract faults 9 and 10).
+		// Bodies that are not a JSON object: a 400, never stored, so no event
+		// can break a reader, and never a 500.
 		{name: "not JSON", post: custom("not json", webhook.Sign(currentKey, []byte("not json"))), wantStatus: 400, wantCode: 3, wantMessage: "body is not valid JSON"},
 		{name: "empty body", post: custom("", webhook.Sign(currentKey, nil)), wantStatus: 400, wantCode: 3, wantMessage: "body is not valid JSON"},
 		{name: "truncated object", post: custom(`{"a":`, webhook.Sign(currentKey, []byte(`{"a":`))), wantStatus: 400, wantCode: 3, wantMessage: "body is not valid JSON"},
