@@ -27,6 +27,7 @@ import (
 	"github.com/superplane/terraform-provider-superplane/internal/integration"
 	"github.com/superplane/terraform-provider-superplane/internal/keyring"
 	"github.com/superplane/terraform-provider-superplane/internal/outbound"
+	"github.com/superplane/terraform-provider-superplane/internal/sealer"
 	"github.com/superplane/terraform-provider-superplane/internal/server"
 	"github.com/superplane/terraform-provider-superplane/internal/store"
 )
@@ -230,16 +231,16 @@ func (c *config) openStore(ctx context.Context) (store.Store, error) {
 // keys loads the keyring: from SUPERPLANE_ENCRYPTION_KEYS, from a key file,
 // or (embedded database only) from a key file generated in the data dir.
 // There is no way to run without encryption.
-func (c *config) keys(getenv func(string) string, log *slog.Logger, generate bool) (*server.KeySource, error) {
+func (c *config) keys(getenv func(string) string, log *slog.Logger, generate bool) (*keyring.KeySource, error) {
 	if spec := getenv("SUPERPLANE_ENCRYPTION_KEYS"); spec != "" {
 		ring, err := keyring.Parse(spec)
 		if err != nil {
 			return nil, fmt.Errorf("SUPERPLANE_ENCRYPTION_KEYS: %w", err)
 		}
-		return server.StaticKeys(ring), nil
+		return keyring.StaticKeys(ring), nil
 	}
 	if c.keysFile != "" {
-		return server.FileKeys(c.keysFile)
+		return keyring.FileKeys(c.keysFile)
 	}
 	if c.isPostgres() {
 		return nil, errors.New("refusing to start: with PostgreSQL, set SUPERPLANE_ENCRYPTION_KEYS or SUPERPLANE_ENCRYPTION_KEYS_FILE (every replica needs the same keys)")
@@ -255,7 +256,7 @@ func (c *config) keys(getenv func(string) string, log *slog.Logger, generate boo
 				slog.String("file", c.keysFile))
 		}
 	}
-	return server.FileKeys(c.keysFile)
+	return keyring.FileKeys(c.keysFile)
 }
 
 func newLogger(w io.Writer) *slog.Logger {
@@ -290,7 +291,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer, getenv func(str
 	if err != nil {
 		return err
 	}
-	handler := server.New(st, ks, log, opts...)
+	handler := server.New(st, sealer.New(ks), log, opts...)
 	go handler.RunReconciler(ctx, c.reconcileInterval)
 	engineDone := make(chan struct{})
 	go func() {
@@ -355,7 +356,7 @@ func keysRotate(ctx context.Context, args []string, stdout, stderr io.Writer, ge
 		return err
 	}
 	defer func() { _ = st.Close() }()
-	n, err := server.RotateKeys(ctx, st, ks, log)
+	n, err := sealer.RotateKeys(ctx, st, sealer.New(ks), log)
 	if err != nil {
 		return fmt.Errorf("after rewrapping %d secrets: %w", n, err)
 	}

@@ -616,7 +616,7 @@ func (s *Server) integrationToken(ctx context.Context, orgID, canvasID string, r
 		if err != nil {
 			continue
 		}
-		_, token, err := s.hookToken(ctx, store.EventSource{OrgID: orgID, IntegrationID: in.ID})
+		_, token, err := s.hooks.Token(ctx, orgID, in.ID)
 		if err != nil {
 			return in, "", err
 		}

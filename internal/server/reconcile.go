@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/superplane/terraform-provider-superplane/internal/hooks"
 	"github.com/superplane/terraform-provider-superplane/internal/store"
 )
 
@@ -86,7 +87,7 @@ func (s *Server) dueSources(ctx context.Context) (byOrg map[string][]store.Event
 		}
 		for _, es := range list {
 			after = es.ID
-			if es.HookState == hookFailed && s.now().Before(es.HookNextAttempt) {
+			if es.HookState == hooks.StateFailed && s.now().Before(es.HookNextAttempt) {
 				continue
 			}
 			if _, seen := byOrg[es.OrgID]; !seen {
@@ -120,7 +121,7 @@ func (s *Server) reconcileOrg(ctx context.Context, org string, sources []store.E
 				slog.String("organization", org), slog.Int("left", len(sources)-i), slog.Duration("budget", budget))
 			return
 		}
-		updated, err := s.provision(ctx, es, false)
+		updated, err := s.hooks.Provision(ctx, es, false)
 		if err != nil {
 			s.log.ErrorContext(ctx, "reconcile: cannot record hook state", slog.String("source", es.ID), slog.String("error", err.Error()))
 			continue

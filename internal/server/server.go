@@ -1,6 +1,6 @@
 // Package server serves the SuperPlane v1 REST contract over the store. It
 // owns routing, authentication, authorization, validation and the encryption
-// of secret values (through a KeySource) before they reach the store.
+// of secret values (through the sealer) before they reach the store.
 package server
 
 import (
@@ -19,7 +19,9 @@ import (
 
 	"github.com/superplane/terraform-provider-superplane/internal/api"
 	"github.com/superplane/terraform-provider-superplane/internal/executor"
+	"github.com/superplane/terraform-provider-superplane/internal/hooks"
 	"github.com/superplane/terraform-provider-superplane/internal/integration"
+	"github.com/superplane/terraform-provider-superplane/internal/sealer"
 	"github.com/superplane/terraform-provider-superplane/internal/store"
 	"github.com/superplane/terraform-provider-superplane/internal/webhook"
 )
@@ -27,10 +29,11 @@ import (
 // Server is the control plane's HTTP API.
 type Server struct {
 	store store.Store
-	keys  *KeySource
+	seal  *sealer.Sealer
 	log   *slog.Logger
-	// tools verifies integrations and provisions their webhooks.
+	// tools verifies integrations; hooks provisions webhooks with them.
 	tools    *integration.Verifier
+	hooks    *hooks.Provisioner
 	baseURL  string
 	keyGrace time.Duration
 	maxBody  int64
@@ -72,10 +75,10 @@ func WithExecutors(cfg executor.Config) Option {
 // (default 5 MiB).
 func WithWebhookBodyLimit(n int64) Option { return func(s *Server) { s.maxBody = n } }
 
-// New returns a server over st that seals secrets with keys and logs to log.
-func New(st store.Store, keys *KeySource, log *slog.Logger, opts ...Option) *Server {
+// New returns a server over st that seals secrets with sl and logs to log.
+func New(st store.Store, sl *sealer.Sealer, log *slog.Logger, opts ...Option) *Server {
 	s := &Server{
-		store: st, keys: keys, log: log, tools: &integration.Verifier{},
+		store: st, seal: sl, log: log, tools: &integration.Verifier{},
 		baseURL: "http://127.0.0.1:8000", keyGrace: time.Hour, maxBody: 5 << 20,
 		runner: executor.NewRunner(executor.Config{}), wake: make(chan struct{}, 1),
 		now: time.Now, mux: http.NewServeMux(), hookChecks: hookChecks{every: defaultHookCheckInterval},
@@ -83,6 +86,7 @@ func New(st store.Store, keys *KeySource, log *slog.Logger, opts ...Option) *Ser
 	for _, o := range opts {
 		o(s)
 	}
+	s.hooks = &hooks.Provisioner{Store: st, Sealer: sl, Tools: s.tools, BaseURL: s.baseURL, Now: s.now}
 	s.routes()
 	return s
 }

@@ -17,6 +17,7 @@ import (
 
 	"github.com/superplane/terraform-provider-superplane/internal/api"
 	"github.com/superplane/terraform-provider-superplane/internal/keyring"
+	"github.com/superplane/terraform-provider-superplane/internal/sealer"
 	"github.com/superplane/terraform-provider-superplane/internal/server"
 	"github.com/superplane/terraform-provider-superplane/internal/store"
 )
@@ -28,7 +29,7 @@ type env struct {
 	url     string
 	dir     string
 	store   store.Store
-	keys    *server.KeySource
+	keys    *keyring.KeySource
 	keyFile string
 	logs    *syncBuffer
 	tokens  map[string]string // owner, admin, viewer, other
@@ -65,12 +66,12 @@ func newEnv(t *testing.T, opts ...server.Option) *env {
 	if _, err := keyring.EnsureFile(keyFile); err != nil {
 		t.Fatal(err)
 	}
-	ks, err := server.FileKeys(keyFile)
+	ks, err := keyring.FileKeys(keyFile)
 	if err != nil {
 		t.Fatal(err)
 	}
 	logs := &syncBuffer{}
-	handler := server.New(st, ks, slog.New(slog.NewJSONHandler(logs, nil)), opts...)
+	handler := server.New(st, sealer.New(ks), slog.New(slog.NewJSONHandler(logs, nil)), opts...)
 	srv := httptest.NewServer(handler)
 	t.Cleanup(srv.Close)
 	e := &env{t: t, url: srv.URL, dir: dir, store: st, keys: ks, keyFile: keyFile, logs: logs, tokens: map[string]string{}, server: handler}
@@ -524,7 +525,7 @@ func TestKeyRotation(t *testing.T) {
 			e.do("owner", "PATCH", fmt.Sprintf("/api/v1/secrets/s%d?domainType=DOMAIN_TYPE_ORGANIZATION", i), fmt.Sprintf(`{"secret":{"spec":{"local":{"data":{"v":"new%d"}}}}}`, i))
 		}
 	}()
-	n, err := server.RotateKeys(ctx, e.store, e.keys, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	n, err := sealer.RotateKeys(ctx, e.store, sealer.New(e.keys), slog.New(slog.NewTextHandler(io.Discard, nil)))
 	wg.Wait()
 	if err != nil {
 		t.Fatal(err)
