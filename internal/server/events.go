@@ -146,7 +146,7 @@ func (rs receiverSink) Store(ctx context.Context, d webhook.Delivery) (string, b
 		return "", false, err
 	}
 	if inserted && ev.State == api.EventStatePending {
-		rs.s.Wake()
+		rs.s.engine.Wake()
 	}
 	return stored.ID, !inserted, nil
 }

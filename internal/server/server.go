@@ -18,7 +18,6 @@ import (
 	"time"
 
 	"github.com/superplane/terraform-provider-superplane/internal/api"
-	"github.com/superplane/terraform-provider-superplane/internal/executor"
 	"github.com/superplane/terraform-provider-superplane/internal/hooks"
 	"github.com/superplane/terraform-provider-superplane/internal/integration"
 	"github.com/superplane/terraform-provider-superplane/internal/sealer"
@@ -37,13 +36,10 @@ type Server struct {
 	baseURL  string
 	keyGrace time.Duration
 	maxBody  int64
-	runner   *executor.Runner
-	wake     chan struct{}
-	// reconcileOrgs and reconcileBudget bound the reconciler (reconcile.go).
-	reconcileOrgs   int
-	reconcileBudget time.Duration
-	now             func() time.Time
-	mux             *http.ServeMux
+	// engine is woken when something it waits for happened.
+	engine Waker
+	now    func() time.Time
+	mux    *http.ServeMux
 	// patterns lists the authenticated routes in registration order (see
 	// Routes).
 	patterns []string
@@ -66,10 +62,18 @@ func WithBaseURL(u string) Option { return func(s *Server) { s.baseURL = strings
 // after reset-key (default 1 hour).
 func WithKeyGrace(d time.Duration) Option { return func(s *Server) { s.keyGrace = d } }
 
-// WithExecutors configures how stages run their executors.
-func WithExecutors(cfg executor.Config) Option {
-	return func(s *Server) { s.runner = executor.NewRunner(cfg) }
-}
+// Waker is all the server asks of the engine (internal/engine): a pass now,
+// because an event arrived or a queue head was approved, rather than at its
+// next tick. The engine works from the database alone, so a server without
+// one (tests, or a replica that runs no engine) loses nothing but latency.
+type Waker interface{ Wake() }
+
+type noEngine struct{}
+
+func (noEngine) Wake() {}
+
+// WithEngine sets the engine the server wakes (default: none).
+func WithEngine(w Waker) Option { return func(s *Server) { s.engine = w } }
 
 // WithWebhookBodyLimit sets the largest delivery a receiver accepts
 // (default 5 MiB).
@@ -80,8 +84,7 @@ func New(st store.Store, sl *sealer.Sealer, log *slog.Logger, opts ...Option) *S
 	s := &Server{
 		store: st, seal: sl, log: log, tools: &integration.Verifier{},
 		baseURL: "http://127.0.0.1:8000", keyGrace: time.Hour, maxBody: 5 << 20,
-		runner: executor.NewRunner(executor.Config{}), wake: make(chan struct{}, 1),
-		now: time.Now, mux: http.NewServeMux(), hookChecks: hookChecks{every: defaultHookCheckInterval},
+		engine: noEngine{}, now: time.Now, mux: http.NewServeMux(), hookChecks: hookChecks{every: defaultHookCheckInterval},
 	}
 	for _, o := range opts {
 		o(s)

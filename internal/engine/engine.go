@@ -1,4 +1,12 @@
-package server
+// Package engine is the control plane's background work: it routes
+// accepted events into stage queues, advances queues whose conditions hold,
+// claims and runs executions, and reconciles the webhooks provisioned on
+// tools. It has no HTTP in it; the API wakes it through Wake when something
+// it waits for happened (a new event, an approval).
+//
+// Everything it coordinates on lives in the database, so any number of
+// servers can run it side by side.
+package engine
 
 import (
 	"context"
@@ -18,12 +26,72 @@ import (
 	"github.com/superplane/terraform-provider-superplane/internal/api"
 	"github.com/superplane/terraform-provider-superplane/internal/executor"
 	"github.com/superplane/terraform-provider-superplane/internal/filter"
+	"github.com/superplane/terraform-provider-superplane/internal/hooks"
+	"github.com/superplane/terraform-provider-superplane/internal/integration"
 	"github.com/superplane/terraform-provider-superplane/internal/redact"
+	"github.com/superplane/terraform-provider-superplane/internal/refs"
+	"github.com/superplane/terraform-provider-superplane/internal/sealer"
 	"github.com/superplane/terraform-provider-superplane/internal/store"
 )
 
-// EngineConfig tunes the execution engine.
-type EngineConfig struct {
+// Engine routes events, advances queues, runs executions and reconciles
+// webhooks. Create it with New; Run and RunReconciler do the work.
+type Engine struct {
+	store store.Store
+	seal  *sealer.Sealer
+	log   *slog.Logger
+	// tools provisions webhooks for the reconciler; hooks is built on it.
+	tools   *integration.Verifier
+	hooks   *hooks.Provisioner
+	baseURL string
+	runner  *executor.Runner
+	wake    chan struct{}
+	// reconcileOrgs and reconcileBudget bound the reconciler (reconcile.go).
+	reconcileOrgs   int
+	reconcileBudget time.Duration
+	now             func() time.Time
+}
+
+// Option configures an Engine.
+type Option func(*Engine)
+
+// WithTools sets how the reconciler talks to GitHub and Semaphore (base
+// URLs for GitHub Enterprise, or fakes in tests).
+func WithTools(v *integration.Verifier) Option { return func(e *Engine) { e.tools = v } }
+
+// WithBaseURL sets the public URL the server is reached at; the webhook URLs
+// the reconciler gives to tools start with it.
+func WithBaseURL(u string) Option { return func(e *Engine) { e.baseURL = strings.TrimSuffix(u, "/") } }
+
+// WithExecutors configures how stages run their executors.
+func WithExecutors(cfg executor.Config) Option {
+	return func(e *Engine) { e.runner = executor.NewRunner(cfg) }
+}
+
+// WithClock sets the engine's clock (tests).
+func WithClock(now func() time.Time) Option { return func(e *Engine) { e.now = now } }
+
+// New returns an engine over st that opens secrets with sl and logs to log.
+func New(st store.Store, sl *sealer.Sealer, log *slog.Logger, opts ...Option) *Engine {
+	e := &Engine{
+		store: st, seal: sl, log: log, tools: &integration.Verifier{},
+		baseURL: "http://127.0.0.1:8000", runner: executor.NewRunner(executor.Config{}),
+		wake: make(chan struct{}, 1), now: time.Now,
+	}
+	for _, o := range opts {
+		o(e)
+	}
+	e.hooks = &hooks.Provisioner{Store: st, Sealer: sl, Tools: e.tools, BaseURL: e.baseURL, Now: e.now}
+	return e
+}
+
+// timestamp is now at the precision both databases keep.
+func (e *Engine) timestamp() time.Time {
+	return e.now().UTC().Truncate(time.Microsecond)
+}
+
+// Config tunes the execution engine.
+type Config struct {
 	// Interval between passes when nothing wakes the engine (default 1s).
 	Interval time.Duration
 	// MaxRunning bounds the executions this server runs at once (default
@@ -40,13 +108,13 @@ type EngineConfig struct {
 	Lease time.Duration
 }
 
-// Engine defaults; see EngineConfig.
+// Engine defaults; see Config.
 const (
 	DefaultMaxRunning       = 64
 	DefaultMaxRunningPerOrg = 4
 )
 
-func (c EngineConfig) withDefaults() EngineConfig {
+func (c Config) withDefaults() Config {
 	if c.Interval <= 0 {
 		c.Interval = time.Second
 	}
@@ -67,22 +135,22 @@ func (c EngineConfig) withDefaults() EngineConfig {
 
 // Wake asks the engine for a pass now (a new event, an approval) instead of
 // at the next tick.
-func (s *Server) Wake() {
+func (e *Engine) Wake() {
 	select {
-	case s.wake <- struct{}{}:
+	case e.wake <- struct{}{}:
 	default:
 	}
 }
 
-// RunEngine routes events into stage queues, starts executions whose
+// Run routes events into stage queues, starts executions whose
 // conditions hold and runs them, until ctx ends. Everything it coordinates
 // on lives in the database, so several servers can run it side by side.
 //
 // Each claimed execution runs in its own goroutine, at most cfg.MaxRunning
 // at once; the store's per-organization cap decides whose executions are
-// claimed. When ctx ends, RunEngine waits for the running executions to
+// claimed. When ctx ends, Run waits for the running executions to
 // stop (they see ctx too) and returns.
-func (s *Server) RunEngine(ctx context.Context, cfg EngineConfig) {
+func (e *Engine) Run(ctx context.Context, cfg Config) {
 	cfg = cfg.withDefaults()
 	owner := engineOwner()
 	var running sync.WaitGroup
@@ -90,31 +158,31 @@ func (s *Server) RunEngine(ctx context.Context, cfg EngineConfig) {
 	t := time.NewTicker(cfg.Interval)
 	defer t.Stop()
 	for {
-		s.enginePass(ctx)
-		s.claimExecutions(ctx, cfg, owner, slots, &running)
+		e.enginePass(ctx)
+		e.claimExecutions(ctx, cfg, owner, slots, &running)
 		select {
 		case <-ctx.Done():
 			running.Wait()
 			return
 		case <-t.C:
-		case <-s.wake:
+		case <-e.wake:
 		}
 	}
 }
 
 // claimExecutions claims executions while this server has free slots and
 // the store has claimable ones, and runs each in its own goroutine.
-func (s *Server) claimExecutions(ctx context.Context, cfg EngineConfig, owner string, slots chan struct{}, running *sync.WaitGroup) {
+func (e *Engine) claimExecutions(ctx context.Context, cfg Config, owner string, slots chan struct{}, running *sync.WaitGroup) {
 	for ctx.Err() == nil { // bounded: each round takes one of cap(slots) slots or returns
 		select {
 		case slots <- struct{}{}:
 		default:
 			return // every slot is busy; a finishing execution wakes the engine
 		}
-		now := s.timestamp()
-		ex, ok, err := s.store.ClaimExecution(ctx, owner, now, now.Add(cfg.Lease), cfg.MaxRunningPerOrg)
+		now := e.timestamp()
+		ex, ok, err := e.store.ClaimExecution(ctx, owner, now, now.Add(cfg.Lease), cfg.MaxRunningPerOrg)
 		if err != nil && ctx.Err() == nil {
-			s.log.ErrorContext(ctx, "engine: claiming an execution", slog.String("error", err.Error()))
+			e.log.ErrorContext(ctx, "engine: claiming an execution", slog.String("error", err.Error()))
 		}
 		if !ok {
 			<-slots
@@ -123,9 +191,9 @@ func (s *Server) claimExecutions(ctx context.Context, cfg EngineConfig, owner st
 		running.Add(1)
 		go func() {
 			defer running.Done()
-			s.execute(ctx, cfg, owner, ex, ex.StartedAt.Before(now))
+			e.execute(ctx, cfg, owner, ex, ex.StartedAt.Before(now))
 			<-slots
-			s.Wake()
+			e.Wake()
 		}()
 	}
 }
@@ -138,11 +206,11 @@ func engineOwner() string {
 }
 
 // enginePass routes pending events and advances every queue once.
-func (s *Server) enginePass(ctx context.Context) {
+func (e *Engine) enginePass(ctx context.Context) {
 	for range 100 {
 		// One listing of a canvas's stages serves all its events of a batch.
 		stagesOf := map[string][]store.Stage{}
-		n, err := s.store.RouteEvents(ctx, s.timestamp(), 100, func(ev store.Event) (_ []store.StageEvent, err error) {
+		n, err := e.store.RouteEvents(ctx, e.timestamp(), 100, func(ev store.Event) (_ []store.StageEvent, err error) {
 			// A bug must cost one event, not the engine: a panic is this
 			// event's error, and after a few the store sets it aside.
 			defer func() {
@@ -150,11 +218,11 @@ func (s *Server) enginePass(ctx context.Context) {
 					err = fmt.Errorf("routing failed: %v", r)
 				}
 			}()
-			return s.routeEvent(ctx, ev, stagesOf)
+			return e.routeEvent(ctx, ev, stagesOf)
 		})
 		if err != nil {
 			if ctx.Err() == nil {
-				s.log.ErrorContext(ctx, "engine: routing events", slog.String("error", err.Error()))
+				e.log.ErrorContext(ctx, "engine: routing events", slog.String("error", err.Error()))
 			}
 			break
 		}
@@ -167,16 +235,16 @@ func (s *Server) enginePass(ctx context.Context) {
 	// organizations take turns in it; a full batch is followed by another,
 	// so a burst of new queue heads is all looked at in one pass.
 	for range maxHeadBatches {
-		heads, err := s.store.QueueHeads(ctx, s.timestamp(), headBatch)
+		heads, err := e.store.QueueHeads(ctx, e.timestamp(), headBatch)
 		if err != nil {
 			if ctx.Err() == nil {
-				s.log.ErrorContext(ctx, "engine: reading queues", slog.String("error", err.Error()))
+				e.log.ErrorContext(ctx, "engine: reading queues", slog.String("error", err.Error()))
 			}
 			return
 		}
 		stages := map[string]store.Stage{}
 		for _, head := range heads {
-			s.advance(ctx, head, stages)
+			e.advance(ctx, head, stages)
 		}
 		if len(heads) < headBatch {
 			return
@@ -208,12 +276,12 @@ func parseSpec(st store.Stage) api.StageSpec {
 // stages by canvas for the batch being routed. An expression that exceeds
 // its limits (or no longer compiles) rejects the event with the reason: the
 // event goes everywhere it should or nowhere, visibly.
-func (s *Server) routeEvent(ctx context.Context, ev store.Event, stagesOf map[string][]store.Stage) ([]store.StageEvent, error) {
+func (e *Engine) routeEvent(ctx context.Context, ev store.Event, stagesOf map[string][]store.Stage) ([]store.StageEvent, error) {
 	key := ev.OrgID + "/" + ev.CanvasID
 	stages, ok := stagesOf[key]
 	if !ok {
 		var err error
-		if stages, err = s.store.ListStages(ctx, ev.OrgID, ev.CanvasID); err != nil {
+		if stages, err = e.store.ListStages(ctx, ev.OrgID, ev.CanvasID); err != nil {
 			return nil, fmt.Errorf("listing the canvas's stages: %w", err)
 		}
 		stagesOf[key] = stages
@@ -226,7 +294,7 @@ func (s *Server) routeEvent(ctx context.Context, ev store.Event, stagesOf map[st
 		TriggerSourceType: api.ConnectionTypeEventSource, TriggerSourceID: ev.SourceID, TriggerSourceName: ev.SourceName,
 		TriggerEventID: ev.ID, TriggerType: ev.Type, TriggerPayload: ev.Raw, TriggerHeaders: ev.Headers,
 	}
-	out, err := s.matchStages(ctx, stages, api.ConnectionTypeEventSource, ev.SourceName, trigger, payload, headers)
+	out, err := e.matchStages(ctx, stages, api.ConnectionTypeEventSource, ev.SourceName, trigger, payload, headers)
 	if err != nil {
 		return nil, store.Reject(store.StateReasonError, err.Error())
 	}
@@ -237,7 +305,7 @@ func (s *Server) routeEvent(ctx context.Context, ev store.Event, stagesOf map[st
 // type typ to name whose filters pass. The error names the first stage and
 // expression that exceeded its limits or no longer compiles; the stage
 // events of the other stages are returned with it.
-func (s *Server) matchStages(ctx context.Context, stages []store.Stage, typ, name string, trigger store.StageEvent, payload map[string]any, headers map[string]string) ([]store.StageEvent, error) {
+func (e *Engine) matchStages(ctx context.Context, stages []store.Stage, typ, name string, trigger store.StageEvent, payload map[string]any, headers map[string]string) ([]store.StageEvent, error) {
 	var out []store.StageEvent
 	var firstErr error
 	fail := func(st store.Stage, err error) {
@@ -245,7 +313,7 @@ func (s *Server) matchStages(ctx context.Context, stages []store.Stage, typ, nam
 			firstErr = fmt.Errorf("stage %s: %w", st.Name, err)
 		}
 	}
-	now := s.timestamp()
+	now := e.timestamp()
 	for _, st := range stages {
 		progs := stageProgramsOf(st)
 		for i, conn := range progs.spec.Connections {
@@ -265,7 +333,7 @@ func (s *Server) matchStages(ctx context.Context, stages []store.Stage, typ, nam
 			if !ok {
 				continue
 			}
-			inputs, err := s.resolveInputs(ctx, st, progs, conn.Name, payload, headers)
+			inputs, err := e.resolveInputs(ctx, st, progs, conn.Name, payload, headers)
 			if err != nil {
 				fail(st, err)
 				break
@@ -286,7 +354,7 @@ func (s *Server) matchStages(ctx context.Context, stages []store.Stage, typ, nam
 // its connection (or the one without a trigger). An expression failing as
 // usual (a missing field) gives ""; one exceeding its limits, or no longer
 // compiling, is an error.
-func (s *Server) resolveInputs(ctx context.Context, st store.Stage, progs *stagePrograms, connection string, payload map[string]any, headers map[string]string) ([]api.KeyValuePair, error) {
+func (e *Engine) resolveInputs(ctx context.Context, st store.Stage, progs *stagePrograms, connection string, payload map[string]any, headers map[string]string) ([]api.KeyValuePair, error) {
 	spec := progs.spec
 	mapping := -1
 	for i, m := range spec.InputMappings {
@@ -320,7 +388,7 @@ func (s *Server) resolveInputs(ctx context.Context, st store.Stage, progs *stage
 				return nil, fmt.Errorf("stage.spec.inputMappings[%d].values[%d].valueFrom.eventData.expression: %w", mapping, j, err)
 			}
 		case v.ValueFrom.LastExecution != nil:
-			if _, prev, err := s.store.LastExecution(ctx, st.ID, v.ValueFrom.LastExecution.Results); err == nil {
+			if _, prev, err := e.store.LastExecution(ctx, st.ID, v.ValueFrom.LastExecution.Results); err == nil {
 				var inputs []api.KeyValuePair
 				_ = json.Unmarshal(prev.Inputs, &inputs)
 				for _, in := range inputs {
@@ -337,35 +405,35 @@ func (s *Server) resolveInputs(ctx context.Context, st store.Stage, progs *stage
 
 // advance moves the head of a stage's queue: it waits for its conditions,
 // or becomes an execution. stages caches the stages read in this batch.
-func (s *Server) advance(ctx context.Context, head store.StageEvent, stages map[string]store.Stage) {
+func (e *Engine) advance(ctx context.Context, head store.StageEvent, stages map[string]store.Stage) {
 	st, ok := stages[head.StageID]
 	if !ok {
 		var err error
-		if st, err = s.store.FindStageByID(ctx, head.StageID); err != nil {
+		if st, err = e.store.FindStageByID(ctx, head.StageID); err != nil {
 			return
 		}
 		stages[head.StageID] = st
 	}
 	spec := parseSpec(st)
-	now := s.now().UTC()
+	now := e.now().UTC()
 	reason := blockedBy(spec, head, now)
 	if reason != "" {
 		recheck := now.Add(recheckEvery)
 		if opens := nextWindowOpening(spec, now); reason == api.StageEventReasonTimeWindow && opens.Before(recheck) {
 			recheck = opens
 		}
-		err := s.store.WaitStageEvent(ctx, head, st.Spec, reason, recheck)
+		err := e.store.WaitStageEvent(ctx, head, st.Spec, reason, recheck)
 		if err != nil && !errors.Is(err, store.ErrConflict) && ctx.Err() == nil {
-			s.log.ErrorContext(ctx, "engine: recording a waiting stage event", slog.String("stage", st.ID), slog.String("error", err.Error()))
+			e.log.ErrorContext(ctx, "engine: recording a waiting stage event", slog.String("stage", st.ID), slog.String("error", err.Error()))
 		}
 		return
 	}
 	ex := store.Execution{
 		ID: uuid.NewString(), OrgID: head.OrgID, CanvasID: head.CanvasID, StageID: head.StageID, StageEventID: head.ID,
-		State: store.ExecutionPending, CreatedAt: s.timestamp(),
+		State: store.ExecutionPending, CreatedAt: e.timestamp(),
 	}
-	if err := s.store.StartExecution(ctx, head.ID, ex); err != nil && !errors.Is(err, store.ErrConflict) {
-		s.log.ErrorContext(ctx, "engine: starting an execution", slog.String("stage", st.ID), slog.String("error", err.Error()))
+	if err := e.store.StartExecution(ctx, head.ID, ex); err != nil && !errors.Is(err, store.ErrConflict) {
+		e.log.ErrorContext(ctx, "engine: starting an execution", slog.String("stage", st.ID), slog.String("error", err.Error()))
 	}
 }
 
@@ -448,8 +516,8 @@ func nextWindowOpening(spec api.StageSpec, now time.Time) time.Time {
 // execute runs one claimed execution to its end. Secrets are decrypted
 // here, at the last moment, and every value is redacted from whatever is
 // written down.
-func (s *Server) execute(ctx context.Context, cfg EngineConfig, owner string, ex store.Execution, resumed bool) {
-	log := s.log.With(slog.String("execution", ex.ID), slog.String("stage", ex.StageID))
+func (e *Engine) execute(ctx context.Context, cfg Config, owner string, ex store.Execution, resumed bool) {
+	log := e.log.With(slog.String("execution", ex.ID), slog.String("stage", ex.StageID))
 	var secretValues []string
 	finish := func(result, reason, message string, outputs []api.OutputValue, resources []byte) {
 		ex.State, ex.Result, ex.ResultReason = store.ExecutionFinished, result, reason
@@ -462,23 +530,23 @@ func (s *Server) execute(ctx context.Context, cfg EngineConfig, owner string, ex
 		if resources != nil {
 			ex.Resources = []byte(executor.Redact(string(resources), secretValues))
 		}
-		ex.FinishedAt = s.timestamp()
+		ex.FinishedAt = e.timestamp()
 		if result == api.ResultCancelled {
 			ex.CancelledAt = ex.FinishedAt
 		}
-		downstream := s.downstream(ctx, ex, outputs)
-		if err := s.store.FinishExecution(ctx, ex, owner, downstream); err != nil && ctx.Err() == nil {
+		downstream := e.downstream(ctx, ex, outputs)
+		if err := e.store.FinishExecution(ctx, ex, owner, downstream); err != nil && ctx.Err() == nil {
 			log.ErrorContext(ctx, "engine: recording the end of an execution", slog.String("error", err.Error()))
 		}
 		log.InfoContext(ctx, "execution finished", slog.String("result", result), slog.String("reason", reason))
 	}
 
-	st, err := s.store.FindStageByID(ctx, ex.StageID)
+	st, err := e.store.FindStageByID(ctx, ex.StageID)
 	if err != nil {
 		return
 	}
 	spec := parseSpec(st)
-	ev, err := s.store.FindStageEvent(ctx, ex.OrgID, ex.CanvasID, ex.StageID, ex.StageEventID)
+	ev, err := e.store.FindStageEvent(ctx, ex.OrgID, ex.CanvasID, ex.StageID, ex.StageEventID)
 	if err != nil {
 		finish(api.ResultFailed, api.ResultReasonError, "the stage event is gone", nil, nil)
 		return
@@ -507,12 +575,12 @@ func (s *Server) execute(ctx context.Context, cfg EngineConfig, owner string, ex
 		if def.ValueFrom == nil || def.ValueFrom.Secret == nil {
 			continue
 		}
-		sec, err := s.stageSecret(ctx, ex.OrgID, ex.CanvasID, def.ValueFrom.Secret)
+		sec, err := refs.StageSecret(ctx, e.store, ex.OrgID, ex.CanvasID, def.ValueFrom.Secret)
 		if err != nil {
 			finish(api.ResultFailed, api.ResultReasonError, fmt.Sprintf("secret %s: %v", def.Name, err), nil, nil)
 			return
 		}
-		data, err := s.openData(sec)
+		data, err := e.seal.OpenSecret(sec.ID, sec.Ciphertext)
 		if err != nil {
 			finish(api.ResultFailed, api.ResultReasonError, fmt.Sprintf("secret %s cannot be decrypted", def.Name), nil, nil)
 			return
@@ -531,7 +599,7 @@ func (s *Server) execute(ctx context.Context, cfg EngineConfig, owner string, ex
 		DryRun: spec.DryRun, Resources: resources, Secrets: secretValues,
 	}
 	if spec.Executor.Integration != nil && spec.Executor.Integration.Name != "" && !spec.DryRun {
-		in, token, err := s.integrationToken(ctx, ex.OrgID, ex.CanvasID, spec.Executor.Integration)
+		in, token, err := e.integrationToken(ctx, ex.OrgID, ex.CanvasID, spec.Executor.Integration)
 		if err != nil {
 			finish(api.ResultFailed, api.ResultReasonError, err.Error(), nil, nil)
 			return
@@ -547,7 +615,7 @@ func (s *Server) execute(ctx context.Context, cfg EngineConfig, owner string, ex
 	defer cancelRun()
 	progress := func(pctx context.Context, rs []executor.Resource) bool {
 		b, _ := json.Marshal(rs)
-		cancel, err := s.store.RenewLease(pctx, ex.ID, owner, s.timestamp().Add(cfg.Lease), []byte(executor.Redact(string(b), secretValues)))
+		cancel, err := e.store.RenewLease(pctx, ex.ID, owner, e.timestamp().Add(cfg.Lease), []byte(executor.Redact(string(b), secretValues)))
 		if errors.Is(err, store.ErrConflict) {
 			// Another server took over (our lease expired): stop here.
 			cancelRun()
@@ -564,14 +632,14 @@ func (s *Server) execute(ctx context.Context, cfg EngineConfig, owner string, ex
 			case <-runCtx.Done():
 				return
 			case <-t.C:
-				if _, err := s.store.RenewLease(runCtx, ex.ID, owner, s.timestamp().Add(cfg.Lease), nil); errors.Is(err, store.ErrConflict) {
+				if _, err := e.store.RenewLease(runCtx, ex.ID, owner, e.timestamp().Add(cfg.Lease), nil); errors.Is(err, store.ErrConflict) {
 					cancelRun()
 					return
 				}
 			}
 		}
 	}()
-	out := s.runner.Run(runCtx, req, progress)
+	out := e.runner.Run(runCtx, req, progress)
 	clear(secrets)
 	if runCtx.Err() != nil && ctx.Err() == nil && out.Result == "" {
 		return // the lease was lost: the new owner finishes it
@@ -603,7 +671,7 @@ func (s *Server) execute(ctx context.Context, cfg EngineConfig, owner string, ex
 
 // integrationToken finds a stage executor's integration (the canvas's own
 // first, then the organization's) and decrypts its token for one run.
-func (s *Server) integrationToken(ctx context.Context, orgID, canvasID string, ref *api.IntegrationRef) (store.Integration, string, error) {
+func (e *Engine) integrationToken(ctx context.Context, orgID, canvasID string, ref *api.IntegrationRef) (store.Integration, string, error) {
 	domains := [][2]string{{store.DomainCanvas, canvasID}, {store.DomainOrganization, orgID}}
 	switch ref.DomainType {
 	case api.DomainTypeCanvas:
@@ -612,11 +680,11 @@ func (s *Server) integrationToken(ctx context.Context, orgID, canvasID string, r
 		domains = domains[1:]
 	}
 	for _, d := range domains {
-		in, err := s.store.FindIntegration(ctx, orgID, d[0], d[1], ref.Name)
+		in, err := e.store.FindIntegration(ctx, orgID, d[0], d[1], ref.Name)
 		if err != nil {
 			continue
 		}
-		_, token, err := s.hooks.Token(ctx, orgID, in.ID)
+		_, token, err := e.hooks.Token(ctx, orgID, in.ID)
 		if err != nil {
 			return in, "", err
 		}
@@ -627,12 +695,12 @@ func (s *Server) integrationToken(ctx context.Context, orgID, canvasID string, r
 
 // downstream builds the stage events a finished execution triggers in the
 // stages connected to its stage.
-func (s *Server) downstream(ctx context.Context, ex store.Execution, outputs []api.OutputValue) []store.StageEvent {
-	st, err := s.store.FindStageByID(ctx, ex.StageID)
+func (e *Engine) downstream(ctx context.Context, ex store.Execution, outputs []api.OutputValue) []store.StageEvent {
+	st, err := e.store.FindStageByID(ctx, ex.StageID)
 	if err != nil {
 		return nil
 	}
-	stages, err := s.store.ListStages(ctx, ex.OrgID, ex.CanvasID)
+	stages, err := e.store.ListStages(ctx, ex.OrgID, ex.CanvasID)
 	if err != nil {
 		return nil
 	}
@@ -651,11 +719,11 @@ func (s *Server) downstream(ctx context.Context, ex store.Execution, outputs []a
 	}
 	var normalized map[string]any
 	_ = json.Unmarshal(raw, &normalized)
-	out, err := s.matchStages(ctx, stages, api.ConnectionTypeStage, st.Name, trigger, normalized, map[string]string{})
+	out, err := e.matchStages(ctx, stages, api.ConnectionTypeStage, st.Name, trigger, normalized, map[string]string{})
 	if err != nil {
 		// No source event to reject here: the stages whose expressions
 		// failed get nothing, the others their stage events.
-		s.log.WarnContext(ctx, "engine: a downstream stage's expression failed", slog.String("execution", ex.ID), slog.String("error", err.Error()))
+		e.log.WarnContext(ctx, "engine: a downstream stage's expression failed", slog.String("execution", ex.ID), slog.String("error", err.Error()))
 	}
 	return out
 }
