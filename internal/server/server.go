@@ -72,8 +72,14 @@ type noEngine struct{}
 
 func (noEngine) Wake() {}
 
-// WithEngine sets the engine the server wakes (default: none).
-func WithEngine(w Waker) Option { return func(s *Server) { s.engine = w } }
+// WithEngine sets the engine the server wakes (default, or nil: none).
+func WithEngine(w Waker) Option {
+	return func(s *Server) {
+		if w != nil {
+			s.engine = w
+		}
+	}
+}
 
 // WithWebhookBodyLimit sets the largest delivery a receiver accepts
 // (default 5 MiB).
