@@ -14,7 +14,7 @@ import (
 	"strings"
 
 	"github.com/superplane/terraform-provider-superplane/internal/keyring"
-	"github.com/superplane/terraform-provider-superplane/internal/server"
+	"github.com/superplane/terraform-provider-superplane/internal/sealer"
 	"github.com/superplane/terraform-provider-superplane/internal/store"
 )
 
@@ -44,7 +44,7 @@ func (c *config) keysOrigin(getenv func(string) string) string {
 //   - a key file that cannot be read or parsed is an error (as before);
 //   - sealed records under a key id the keyring lacks are an error, whatever
 //     the keys' origin (a wrong file, a stale SUPERPLANE_ENCRYPTION_KEYS).
-func (c *config) openForServe(ctx context.Context, getenv func(string) string, log *slog.Logger) (store.Store, *server.KeySource, error) {
+func (c *config) openForServe(ctx context.Context, getenv func(string) string, log *slog.Logger) (store.Store, *keyring.KeySource, error) {
 	// Key settings that are wrong whatever the database holds are refused
 	// before connecting to it.
 	generated := getenv("SUPERPLANE_ENCRYPTION_KEYS") == "" && c.keysFile == ""
@@ -65,7 +65,7 @@ func (c *config) openForServe(ctx context.Context, getenv func(string) string, l
 		_ = st.Close()
 		return nil, nil, err
 	}
-	missing, err := server.MissingKeys(ctx, st, ks.Keyring())
+	missing, err := sealer.MissingKeys(ctx, st, ks.Keyring())
 	if err != nil {
 		_ = st.Close()
 		return nil, nil, err
@@ -83,7 +83,7 @@ func (c *config) openForServe(ctx context.Context, getenv func(string) string, l
 
 // serveKeys loads the keyring; generated means the default key file in the
 // data dir, which is created only while the database holds no sealed data.
-func (c *config) serveKeys(ctx context.Context, st store.Store, getenv func(string) string, log *slog.Logger, generated bool) (*server.KeySource, error) {
+func (c *config) serveKeys(ctx context.Context, st store.Store, getenv func(string) string, log *slog.Logger, generated bool) (*keyring.KeySource, error) {
 	if !generated {
 		ks, err := c.keys(getenv, log, false)
 		if err != nil {
@@ -172,7 +172,7 @@ func keysCheck(ctx context.Context, args []string, stdout, stderr io.Writer, get
 	}
 	defer func() { _ = st.Close() }()
 	ring := ks.Keyring()
-	rep, err := server.CheckKeys(ctx, st, ring)
+	rep, err := sealer.CheckKeys(ctx, st, ring)
 	if err != nil {
 		return err
 	}

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/superplane/terraform-provider-superplane/internal/keyring"
+	"github.com/superplane/terraform-provider-superplane/internal/sealer"
 	"github.com/superplane/terraform-provider-superplane/internal/server"
 	"github.com/superplane/terraform-provider-superplane/internal/store"
 )
@@ -33,11 +34,11 @@ func seedDataDir(t *testing.T, dir string) {
 	if _, err := keyring.EnsureFile(keyFile); err != nil {
 		t.Fatal(err)
 	}
-	ks, err := server.FileKeys(keyFile)
+	ks, err := keyring.FileKeys(keyFile)
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(server.New(st, ks, slog.New(slog.DiscardHandler)))
+	srv := httptest.NewServer(server.New(st, sealer.New(ks), slog.New(slog.DiscardHandler)))
 	defer srv.Close()
 	org, err := st.EnsureOrganization(ctx, "acme")
 	if err != nil {

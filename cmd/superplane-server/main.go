@@ -23,10 +23,12 @@ import (
 	"time"
 
 	"github.com/superplane/terraform-provider-superplane/internal/api"
+	"github.com/superplane/terraform-provider-superplane/internal/engine"
 	"github.com/superplane/terraform-provider-superplane/internal/executor"
 	"github.com/superplane/terraform-provider-superplane/internal/integration"
 	"github.com/superplane/terraform-provider-superplane/internal/keyring"
 	"github.com/superplane/terraform-provider-superplane/internal/outbound"
+	"github.com/superplane/terraform-provider-superplane/internal/sealer"
 	"github.com/superplane/terraform-provider-superplane/internal/server"
 	"github.com/superplane/terraform-provider-superplane/internal/store"
 )
@@ -111,57 +113,64 @@ type config struct {
 // outbound.Setting.
 const removedAllowSetting = "SUPERPLANE_HTTP_EXECUTOR_ALLOW"
 
-// serverOptions turns the serve settings into server options. The base URL
-// defaults to the listen address, which only local senders can reach.
-func (c *config) serverOptions(listenAddr string, getenv func(string) string) ([]server.Option, error) {
+// serverOptions turns the serve settings into server and engine options,
+// which share one guarded client to the tools. The base URL defaults to the
+// listen address, which only local senders can reach.
+func (c *config) serverOptions(listenAddr string, getenv func(string) string) ([]server.Option, []engine.Option, error) {
 	base := c.baseURL
 	if base == "" {
 		base = "http://" + listenAddr
 	}
 	if u, err := url.Parse(base); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("--base-url %q must be an absolute http(s) URL", base)
+		return nil, nil, fmt.Errorf("--base-url %q must be an absolute http(s) URL", base)
 	}
 	if c.keyGrace < 0 || c.webhookBodyLimit <= 0 || c.reconcileInterval <= 0 {
-		return nil, errors.New("--key-grace-period must be >= 0, --webhook-body-limit and --reconcile-interval > 0")
+		return nil, nil, errors.New("--key-grace-period must be >= 0, --webhook-body-limit and --reconcile-interval > 0")
 	}
 	if c.hookCheckInterval < 0 {
-		return nil, errors.New("--hook-check-interval must be >= 0")
+		return nil, nil, errors.New("--hook-check-interval must be >= 0")
 	}
 	if c.maxRunning <= 0 || c.maxRunning > 10000 || c.maxRunningPerOrg < 0 || c.maxRunningPerOrg > 10000 {
-		return nil, errors.New("--max-running must be between 1 and 10000, --max-running-per-org between 0 (no cap) and 10000")
+		return nil, nil, errors.New("--max-running must be between 1 and 10000, --max-running-per-org between 0 (no cap) and 10000")
 	}
 	if getenv(removedAllowSetting) != "" {
 		// It allowed less than its successor (the http executor only):
 		// starting without it would silently change what is reachable.
-		return nil, fmt.Errorf("%s was replaced by %s, which applies to every outbound call (integrations, webhooks, executors): rename it", removedAllowSetting, outbound.Setting)
+		return nil, nil, fmt.Errorf("%s was replaced by %s, which applies to every outbound call (integrations, webhooks, executors): rename it", removedAllowSetting, outbound.Setting)
 	}
 	allow, err := outbound.ParseAllowedNetworks(c.allowedNetworks)
 	if err != nil {
-		return nil, fmt.Errorf("--allowed-networks (%s): %w", outbound.Setting, err)
+		return nil, nil, fmt.Errorf("--allowed-networks (%s): %w", outbound.Setting, err)
 	}
-	return []server.Option{
-		server.WithExecutors(executor.Config{
+	tools := &integration.Verifier{
+		GitHubAPIURL:    getenv("SUPERPLANE_GITHUB_API_URL"),
+		SemaphoreAPIURL: getenv("SUPERPLANE_SEMAPHORE_API_URL"),
+		Client:          outbound.New(outbound.Config{AllowedNetworks: allow, Timeout: 15 * time.Second}),
+	}
+	srv := []server.Option{
+		server.WithBaseURL(base),
+		server.WithKeyGrace(c.keyGrace),
+		server.WithWebhookBodyLimit(c.webhookBodyLimit),
+		server.WithHookCheckInterval(c.hookCheckInterval),
+		server.WithTools(tools),
+	}
+	eng := []engine.Option{
+		engine.WithExecutors(executor.Config{
 			GitHubAPIURL:    getenv("SUPERPLANE_GITHUB_API_URL"),
 			SemaphoreAPIURL: getenv("SUPERPLANE_SEMAPHORE_API_URL"),
 			PollInterval:    c.pollInterval,
 			AllowedNetworks: allow,
 		}),
-		server.WithBaseURL(base),
-		server.WithKeyGrace(c.keyGrace),
-		server.WithWebhookBodyLimit(c.webhookBodyLimit),
-		server.WithHookCheckInterval(c.hookCheckInterval),
-		server.WithTools(&integration.Verifier{
-			GitHubAPIURL:    getenv("SUPERPLANE_GITHUB_API_URL"),
-			SemaphoreAPIURL: getenv("SUPERPLANE_SEMAPHORE_API_URL"),
-			Client:          outbound.New(outbound.Config{AllowedNetworks: allow, Timeout: 15 * time.Second}),
-		}),
-	}, nil
+		engine.WithBaseURL(base),
+		engine.WithTools(tools),
+	}
+	return srv, eng, nil
 }
 
 // engineConfig is the engine's share of the serve settings; a per-org cap
 // of 0 (no cap) is the engine's negative.
-func (c *config) engineConfig() server.EngineConfig {
-	cfg := server.EngineConfig{
+func (c *config) engineConfig() engine.Config {
+	cfg := engine.Config{
 		Interval: min(time.Second, c.pollInterval), Lease: c.engineLease,
 		MaxRunning: int(c.maxRunning), MaxRunningPerOrg: int(c.maxRunningPerOrg),
 	}
@@ -186,8 +195,8 @@ func (c *config) bind(fs *flag.FlagSet, getenv func(string) string, withListen b
 		fs.StringVar(&c.allowedNetworks, "allowed-networks", getenv(outbound.Setting), "CIDR prefixes, comma separated, that integrations, webhook provisioning and executors may reach although they are blocked by default (loopback, private, CGNAT, link-local, metadata...); default none")
 		fs.DurationVar(&c.pollInterval, "poll-interval", envDuration(getenv, "SUPERPLANE_POLL_INTERVAL", 5*time.Second), "how often running executions are polled")
 		fs.DurationVar(&c.engineLease, "execution-lease", envDuration(getenv, "SUPERPLANE_EXECUTION_LEASE", 30*time.Second), "how long a running execution stays with this server without renewal; after a crash another start resumes it")
-		fs.Int64Var(&c.maxRunning, "max-running", envInt(getenv, "SUPERPLANE_MAX_RUNNING", server.DefaultMaxRunning), "executions this server runs at once")
-		fs.Int64Var(&c.maxRunningPerOrg, "max-running-per-org", envInt(getenv, "SUPERPLANE_MAX_RUNNING_PER_ORG", server.DefaultMaxRunningPerOrg), "running executions per organization, across all servers (0: no cap)")
+		fs.Int64Var(&c.maxRunning, "max-running", envInt(getenv, "SUPERPLANE_MAX_RUNNING", engine.DefaultMaxRunning), "executions this server runs at once")
+		fs.Int64Var(&c.maxRunningPerOrg, "max-running-per-org", envInt(getenv, "SUPERPLANE_MAX_RUNNING_PER_ORG", engine.DefaultMaxRunningPerOrg), "running executions per organization, across all servers (0: no cap)")
 		fs.DurationVar(&c.reconcileInterval, "reconcile-interval", envDuration(getenv, "SUPERPLANE_RECONCILE_INTERVAL", 5*time.Minute), "how often provisioned webhooks are checked and repaired")
 		fs.DurationVar(&c.hookCheckInterval, "hook-check-interval", envDuration(getenv, "SUPERPLANE_HOOK_CHECK_INTERVAL", 10*time.Second), "how often, at most, GET ...?check=true asks the tool about one event source's webhook (0: every time)")
 	}
@@ -230,16 +239,16 @@ func (c *config) openStore(ctx context.Context) (store.Store, error) {
 // keys loads the keyring: from SUPERPLANE_ENCRYPTION_KEYS, from a key file,
 // or (embedded database only) from a key file generated in the data dir.
 // There is no way to run without encryption.
-func (c *config) keys(getenv func(string) string, log *slog.Logger, generate bool) (*server.KeySource, error) {
+func (c *config) keys(getenv func(string) string, log *slog.Logger, generate bool) (*keyring.KeySource, error) {
 	if spec := getenv("SUPERPLANE_ENCRYPTION_KEYS"); spec != "" {
 		ring, err := keyring.Parse(spec)
 		if err != nil {
 			return nil, fmt.Errorf("SUPERPLANE_ENCRYPTION_KEYS: %w", err)
 		}
-		return server.StaticKeys(ring), nil
+		return keyring.StaticKeys(ring), nil
 	}
 	if c.keysFile != "" {
-		return server.FileKeys(c.keysFile)
+		return keyring.FileKeys(c.keysFile)
 	}
 	if c.isPostgres() {
 		return nil, errors.New("refusing to start: with PostgreSQL, set SUPERPLANE_ENCRYPTION_KEYS or SUPERPLANE_ENCRYPTION_KEYS_FILE (every replica needs the same keys)")
@@ -255,7 +264,7 @@ func (c *config) keys(getenv func(string) string, log *slog.Logger, generate boo
 				slog.String("file", c.keysFile))
 		}
 	}
-	return server.FileKeys(c.keysFile)
+	return keyring.FileKeys(c.keysFile)
 }
 
 func newLogger(w io.Writer) *slog.Logger {
@@ -286,16 +295,19 @@ func serve(ctx context.Context, args []string, stderr io.Writer, getenv func(str
 	if err != nil {
 		return err
 	}
-	opts, err := c.serverOptions(ln.Addr().String(), getenv)
+	srvOpts, engOpts, err := c.serverOptions(ln.Addr().String(), getenv)
 	if err != nil {
 		return err
 	}
-	handler := server.New(st, ks, log, opts...)
-	go handler.RunReconciler(ctx, c.reconcileInterval)
+	// store → sealer → engine → server: the server only wakes the engine.
+	sl := sealer.New(ks)
+	eng := engine.New(st, sl, log, engOpts...)
+	handler := server.New(st, sl, log, append(srvOpts, server.WithEngine(eng))...)
+	go eng.RunReconciler(ctx, c.reconcileInterval)
 	engineDone := make(chan struct{})
 	go func() {
 		defer close(engineDone)
-		handler.RunEngine(ctx, c.engineConfig())
+		eng.Run(ctx, c.engineConfig())
 	}()
 	defer func() { <-engineDone }()
 	srv := &http.Server{
@@ -355,7 +367,7 @@ func keysRotate(ctx context.Context, args []string, stdout, stderr io.Writer, ge
 		return err
 	}
 	defer func() { _ = st.Close() }()
-	n, err := server.RotateKeys(ctx, st, ks, log)
+	n, err := sealer.RotateKeys(ctx, st, sealer.New(ks), log)
 	if err != nil {
 		return fmt.Errorf("after rewrapping %d secrets: %w", n, err)
 	}

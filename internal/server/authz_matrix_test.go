@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/superplane/terraform-provider-superplane/internal/api"
+	"github.com/superplane/terraform-provider-superplane/internal/engine"
 	"github.com/superplane/terraform-provider-superplane/internal/fake/github"
 	"github.com/superplane/terraform-provider-superplane/internal/fake/semaphore"
 	"github.com/superplane/terraform-provider-superplane/internal/server"
@@ -195,12 +196,12 @@ func newMatrixEnv(t *testing.T) *env {
 	gh.AddToken(goodGitHubToken, "octocat", []string{"repo", "admin:repo_hook", "workflow"})
 	gh.AddRepo("acme", "app", "octocat")
 	sem := semaphore.New(t)
-	e := newEnv(t, server.WithTools(fakeTools(gh.URL(), sem.URL())))
+	e := newEnv(t, withTools(fakeTools(gh.URL(), sem.URL())))
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		e.server.RunEngine(ctx, server.EngineConfig{Interval: 10 * time.Millisecond, Lease: time.Second})
+		e.engine.Run(ctx, engine.Config{Interval: 10 * time.Millisecond, Lease: time.Second})
 	}()
 	t.Cleanup(func() { cancel(); <-done })
 	return e

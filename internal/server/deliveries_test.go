@@ -12,7 +12,6 @@ import (
 
 	"github.com/superplane/terraform-provider-superplane/internal/api"
 	"github.com/superplane/terraform-provider-superplane/internal/fake/semaphore"
-	"github.com/superplane/terraform-provider-superplane/internal/server"
 	"github.com/superplane/terraform-provider-superplane/internal/webhook"
 )
 
@@ -101,7 +100,7 @@ func TestDeliveryCredentialHeadersNeverStored(t *testing.T) {
 // Webhooks scheme and posts to it as a Standard Webhooks sender would.
 func TestStandardWebhooksSource(t *testing.T) {
 	clock := newTestClock()
-	e := newEnv(t, server.WithClock(clock.Now))
+	e := newEnv(t, withClock(clock.Now))
 	createCanvas(t, e, "prod")
 	var created api.EventSourceResponse
 	e.do("owner", "POST", "/api/v1/canvases/prod/event-sources", sourceBody("std", api.EventSourceSpec{
@@ -193,8 +192,8 @@ func TestSemaphoreBodyDedupe(t *testing.T) {
 	sem.AddToken(goodSemToken)
 	sem.AddProject("app")
 	clock := newTestClock()
-	e := newEnv(t, server.WithClock(clock.Now), server.WithBaseURL("https://sp.example.com"),
-		server.WithTools(fakeTools("", sem.URL())))
+	e := newEnv(t, withClock(clock.Now), withBaseURL("https://sp.example.com"),
+		withTools(fakeTools("", sem.URL())))
 	createCanvas(t, e, "prod")
 	e.do("owner", "POST", "/api/v1/secrets", secretBody(api.DomainTypeOrganization, "", "sem", map[string]string{"token": goodSemToken})).decode(t, &api.SecretResponse{})
 	e.do("owner", "POST", "/api/v1/integrations", integrationBody(api.DomainTypeOrganization, "", "sem", "semaphore", "https://acme.semaphoreci.com", "sem", "token")).decode(t, &api.IntegrationResponse{})

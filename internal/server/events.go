@@ -27,13 +27,13 @@ func (rs receiverSources) Lookup(ctx context.Context, id string) (webhook.Source
 		}
 		return webhook.Source{}, err
 	}
-	key, err := rs.s.keys.Open(es.KeyCiphertext, sourceKeyAD(es.ID))
+	key, err := rs.s.seal.OpenSourceKey(es.ID, es.KeyCiphertext)
 	if err != nil {
 		return webhook.Source{}, err
 	}
 	src := webhook.Source{ID: es.ID, Type: es.Type, Keys: [][]byte{key}, Scheme: es.SignatureScheme}
 	if len(es.PrevKeyCiphertext) > 0 && rs.s.now().Before(es.PrevKeyExpiresAt) {
-		if prev, err := rs.s.keys.Open(es.PrevKeyCiphertext, sourceKeyAD(es.ID)); err == nil {
+		if prev, err := rs.s.seal.OpenSourceKey(es.ID, es.PrevKeyCiphertext); err == nil {
 			src.Keys = append(src.Keys, prev)
 		}
 	}
@@ -146,7 +146,7 @@ func (rs receiverSink) Store(ctx context.Context, d webhook.Delivery) (string, b
 		return "", false, err
 	}
 	if inserted && ev.State == api.EventStatePending {
-		rs.s.Wake()
+		rs.s.engine.Wake()
 	}
 	return stored.ID, !inserted, nil
 }

@@ -5,31 +5,18 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"regexp"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/google/uuid"
 	"github.com/superplane/terraform-provider-superplane/internal/api"
 	"github.com/superplane/terraform-provider-superplane/internal/filter"
-	"github.com/superplane/terraform-provider-superplane/internal/integration"
+	"github.com/superplane/terraform-provider-superplane/internal/hooks"
 	"github.com/superplane/terraform-provider-superplane/internal/store"
 )
-
-// Webhook states of a source whose hook the server provisions.
-const (
-	hookPending  = "pending"
-	hookReady    = "ready"
-	hookFailed   = "failed"
-	hookRepaired = "repaired"
-)
-
-// sourceKeyAD binds a source's sealed signing key to the source's id.
-func sourceKeyAD(id string) []byte { return []byte("superplane/event-source/" + id) }
 
 var (
 	repoNamePattern  = regexp.MustCompile(`^[A-Za-z0-9._-]{1,100}$`)
@@ -51,10 +38,6 @@ type sourceSpec struct {
 	// one.
 	scheme    string
 	schemeSet bool
-}
-
-func needsHook(typ string) bool {
-	return typ == api.EventSourceTypeGitHub || typ == api.EventSourceTypeSemaphore
 }
 
 // validateSourceSpec checks spec for a source in canvas c; every error names
@@ -198,15 +181,6 @@ func (s *Server) findSourceIntegration(ctx context.Context, p store.Principal, c
 	return store.Integration{}, notFound("eventSource.spec.integration: integration %q not found", ref.Name)
 }
 
-// webhookURL is where the source receives deliveries.
-func (s *Server) webhookURL(es store.EventSource) string {
-	u := strings.TrimSuffix(s.baseURL, "/") + "/api/v1/sources/" + es.ID
-	if needsHook(es.Type) {
-		u += "/" + es.Type
-	}
-	return u
-}
-
 func (s *Server) sourceToAPI(ctx context.Context, es store.EventSource) api.EventSource {
 	created, updated := es.CreatedAt, es.UpdatedAt
 	spec := &api.EventSourceSpec{Type: es.Type, Events: []api.EventSourceEventType{}}
@@ -221,7 +195,7 @@ func (s *Server) sourceToAPI(ctx context.Context, es store.EventSource) api.Even
 		spec.Integration = &api.IntegrationRef{Name: es.IntegrationName}
 		spec.Resource = &api.ResourceRef{Type: es.ResourceType, Name: es.ResourceName}
 	}
-	status := &api.EventSourceStatus{KeyVersion: es.KeyVersion, Webhook: &api.WebhookStatus{URL: s.webhookURL(es), State: es.HookState, Reason: es.HookReason}}
+	status := &api.EventSourceStatus{KeyVersion: es.KeyVersion, Webhook: &api.WebhookStatus{URL: s.hooks.URL(es), State: es.HookState, Reason: es.HookReason}}
 	if !es.HookCheckedAt.IsZero() {
 		t := es.HookCheckedAt
 		status.Webhook.CheckedAt = &t
@@ -310,7 +284,7 @@ func (s *Server) describeEventSource(w http.ResponseWriter, r *http.Request, p s
 		return err
 	}
 	var obs hookObservation
-	if check && needsHook(es.Type) {
+	if check && hooks.Needed(es.Type) {
 		obs = s.observeHook(r.Context(), es)
 	}
 	writeJSON(w, http.StatusOK, api.EventSourceResponse{EventSource: ptr(s.sourceObserved(r.Context(), es, obs))})
@@ -353,18 +327,18 @@ func (s *Server) createEventSource(w http.ResponseWriter, r *http.Request, p sto
 	}
 	if spec.integration != nil {
 		es.IntegrationID = spec.integration.ID
-		es.HookState = hookPending
+		es.HookState = hooks.StatePending
 	}
-	if es.KeyCiphertext, es.KeyID, err = s.keys.Seal([]byte(key), sourceKeyAD(es.ID)); err != nil {
+	if es.KeyCiphertext, es.KeyID, err = s.seal.SealSourceKey(es.ID, []byte(key)); err != nil {
 		return err
 	}
 	if err := s.store.CreateEventSource(r.Context(), es); err != nil {
 		return err
 	}
-	if needsHook(es.Type) {
+	if hooks.Needed(es.Type) {
 		// Provision now so the answer shows the outcome; a failure is kept in
 		// status and retried by the reconciler.
-		if es, err = s.provision(r.Context(), es, true); err != nil {
+		if es, err = s.hooks.Provision(r.Context(), es, true); err != nil {
 			return err
 		}
 	} else if es, err = s.store.FindEventSource(r.Context(), es.OrgID, es.CanvasID, es.ID); err != nil {
@@ -426,7 +400,7 @@ func (s *Server) updateEventSource(w http.ResponseWriter, r *http.Request, p sto
 	if spec.integration != nil {
 		newIntegration = spec.integration.ID
 	}
-	moved := needsHook(current.Type) && (newIntegration != current.IntegrationID || spec.resourceName != current.ResourceName)
+	moved := hooks.Needed(current.Type) && (newIntegration != current.IntegrationID || spec.resourceName != current.ResourceName)
 	if moved {
 		// The hook lives on another repository (or behind another token):
 		// remove the old one first, so nothing is left behind.
@@ -443,7 +417,7 @@ func (s *Server) updateEventSource(w http.ResponseWriter, r *http.Request, p sto
 		es.IntegrationID, es.ResourceType, es.ResourceName = newIntegration, spec.resourceType, spec.resourceName
 		es.Events, es.Schedule = spec.events, spec.schedule
 		if moved {
-			es.HookID, es.HookState, es.HookReason = "", hookPending, ""
+			es.HookID, es.HookState, es.HookReason = "", hooks.StatePending, ""
 		}
 		es.UpdatedAt = now
 		return nil
@@ -451,8 +425,8 @@ func (s *Server) updateEventSource(w http.ResponseWriter, r *http.Request, p sto
 	if err != nil {
 		return err
 	}
-	if needsHook(es.Type) {
-		if es, err = s.provision(r.Context(), es, moved); err != nil {
+	if hooks.Needed(es.Type) {
+		if es, err = s.hooks.Provision(r.Context(), es, moved); err != nil {
 			return err
 		}
 	}
@@ -502,7 +476,7 @@ func (s *Server) resetEventSourceKey(w http.ResponseWriter, r *http.Request, p s
 	}
 	now := s.timestamp()
 	es, err := s.store.UpdateEventSource(r.Context(), p.Organization.ID, c.ID, r.PathValue("idOrName"), func(es *store.EventSource) error {
-		sealed, keyID, err := s.keys.Seal([]byte(key), sourceKeyAD(es.ID))
+		sealed, keyID, err := s.seal.SealSourceKey(es.ID, []byte(key))
 		if err != nil {
 			return err
 		}
@@ -515,8 +489,8 @@ func (s *Server) resetEventSourceKey(w http.ResponseWriter, r *http.Request, p s
 	if err != nil {
 		return err
 	}
-	if needsHook(es.Type) {
-		if es, err = s.provision(r.Context(), es, true); err != nil {
+	if hooks.Needed(es.Type) {
+		if es, err = s.hooks.Provision(r.Context(), es, true); err != nil {
 			return err
 		}
 	}
@@ -528,123 +502,14 @@ func (s *Server) resetEventSourceKey(w http.ResponseWriter, r *http.Request, p s
 	return nil
 }
 
-// hookToken returns the integration and its decrypted token for one
-// provisioning call. Nothing keeps the token afterwards.
-func (s *Server) hookToken(ctx context.Context, es store.EventSource) (store.Integration, string, error) {
-	in, err := s.store.FindIntegrationByID(ctx, es.OrgID, es.IntegrationID)
-	if err != nil {
-		return in, "", &integration.HookError{Reason: "the integration is gone"}
-	}
-	sec, err := s.store.FindSecretByID(ctx, in.OrgID, in.SecretID)
-	if err != nil {
-		return in, "", &integration.HookError{Reason: fmt.Sprintf("the token secret of integration %s is gone", in.Name)}
-	}
-	data, err := s.openData(sec)
-	if err != nil {
-		return in, "", &integration.HookError{Reason: fmt.Sprintf("the token secret of integration %s cannot be decrypted", in.Name)}
-	}
-	token, ok := data[in.SecretKey]
-	clear(data)
-	if !ok {
-		return in, "", &integration.HookError{Reason: fmt.Sprintf("key %s is missing from the token secret of integration %s", in.SecretKey, in.Name)}
-	}
-	return in, token, nil
-}
-
-// hookEvents are the tool events a source subscribes to.
-func hookEvents(es store.EventSource) []string {
-	var events []api.EventSourceEventType
-	_ = json.Unmarshal(es.Events, &events)
-	names := []string{}
-	for _, e := range events {
-		names = append(names, e.Type)
-	}
-	if len(names) == 0 && es.Type == api.EventSourceTypeGitHub {
-		names = []string{"push"}
-	}
-	return names
-}
-
-// provision makes the tool's hook match the source and records the outcome
-// in the source's status. A failure is not an error of the request: it is
-// shown in status and retried with backoff by the reconciler.
-func (s *Server) provision(ctx context.Context, es store.EventSource, pushSecret bool) (store.EventSource, error) {
-	ctx, cancel := context.WithTimeout(ctx, verifyTimeout)
-	defer cancel()
-	res, err := s.ensureHook(ctx, es, pushSecret)
-	now := s.timestamp()
-	return s.store.UpdateEventSource(ctx, es.OrgID, es.CanvasID, es.ID, func(cur *store.EventSource) error {
-		cur.HookCheckedAt = now
-		var he *integration.HookError
-		switch {
-		case err == nil:
-			cur.HookID, cur.HookAttempts, cur.HookNextAttempt = res.ID, 0, time.Time{}
-			switch {
-			case res.Repaired:
-				cur.HookState = hookRepaired
-				cur.HookReason = "the webhook was missing or altered on " + es.Type + " and was repaired at " + now.Format(time.RFC3339)
-			case res.Created || cur.HookState != hookRepaired:
-				cur.HookState, cur.HookReason = hookReady, "ok"
-			}
-		case errors.As(err, &he):
-			cur.HookState, cur.HookReason = hookFailed, he.Reason
-			cur.HookAttempts++
-			cur.HookNextAttempt = now.Add(backoff(cur.HookAttempts))
-		default:
-			return err
-		}
-		return nil
-	})
-}
-
-// backoff is the wait before provisioning attempt n+1: 30s doubling, at most 30m.
-func backoff(attempts int) time.Duration {
-	d := 30 * time.Second
-	for i := 1; i < attempts && d < 30*time.Minute; i++ {
-		d *= 2
-	}
-	return min(d, 30*time.Minute)
-}
-
-func (s *Server) ensureHook(ctx context.Context, es store.EventSource, pushSecret bool) (integration.HookResult, error) {
-	in, token, err := s.hookToken(ctx, es)
-	if err != nil {
-		return integration.HookResult{}, err
-	}
-	key, err := s.keys.Open(es.KeyCiphertext, sourceKeyAD(es.ID))
-	if err != nil {
-		return integration.HookResult{}, &integration.HookError{Reason: "the source's signing key cannot be decrypted"}
-	}
-	want := integration.Hook{CallbackURL: s.webhookURL(es), Secret: string(key), Events: hookEvents(es)}
-	clear(key)
-	switch es.Type {
-	case api.EventSourceTypeGitHub:
-		return s.tools.EnsureGitHubHook(ctx, in.URL, token, es.ResourceName, want, es.HookID, pushSecret)
-	case api.EventSourceTypeSemaphore:
-		return s.tools.EnsureSemaphoreHook(ctx, in.URL, token, es.ResourceName, want, es.HookID, pushSecret)
-	}
-	return integration.HookResult{}, nil
-}
-
 // deprovision removes the source's hook from the tool. It fails (and the
 // caller keeps the source) when the tool cannot be told, so no hook is ever
 // orphaned; ?force=true skips it.
 func (s *Server) deprovision(ctx context.Context, es store.EventSource) error {
-	if !needsHook(es.Type) || es.IntegrationID == "" {
+	if !hooks.Needed(es.Type) || es.IntegrationID == "" {
 		return nil
 	}
-	ctx, cancel := context.WithTimeout(ctx, verifyTimeout)
-	defer cancel()
-	in, token, err := s.hookToken(ctx, es)
-	if err == nil {
-		switch es.Type {
-		case api.EventSourceTypeGitHub:
-			err = s.tools.DeleteGitHubHook(ctx, in.URL, token, es.ResourceName, s.webhookURL(es))
-		case api.EventSourceTypeSemaphore:
-			err = s.tools.DeleteSemaphoreHook(ctx, in.URL, token, es.ResourceName, s.webhookURL(es))
-		}
-	}
-	if err != nil {
+	if err := s.hooks.Remove(ctx, es); err != nil {
 		return &httpError{code: api.CodeUnavailable, message: fmt.Sprintf(
 			"cannot remove the webhook of event source %q from %s: %s (retry, or delete with ?force=true and remove the hook by hand)", es.Name, es.Type, err.Error())}
 	}

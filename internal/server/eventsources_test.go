@@ -17,7 +17,7 @@ import (
 	"github.com/superplane/terraform-provider-superplane/internal/api"
 	"github.com/superplane/terraform-provider-superplane/internal/fake/github"
 	"github.com/superplane/terraform-provider-superplane/internal/keyring"
-	"github.com/superplane/terraform-provider-superplane/internal/server"
+	"github.com/superplane/terraform-provider-superplane/internal/sealer"
 	"github.com/superplane/terraform-provider-superplane/internal/webhook"
 )
 
@@ -50,7 +50,7 @@ func listEvents(t *testing.T, e *env, query string) api.ListEventsResponse {
 }
 
 func TestCustomWebhookSource(t *testing.T) {
-	e := newEnv(t, server.WithKeyGrace(time.Hour))
+	e := newEnv(t, withKeyGrace(time.Hour))
 	createCanvas(t, e, "prod")
 	var created api.EventSourceResponse
 	e.do("owner", "POST", "/api/v1/canvases/prod/event-sources", sourceBody("hook", api.EventSourceSpec{
@@ -151,7 +151,7 @@ func TestCustomWebhookSource(t *testing.T) {
 }
 
 func TestEventSourceGraceExpires(t *testing.T) {
-	e := newEnv(t, server.WithKeyGrace(0))
+	e := newEnv(t, withKeyGrace(0))
 	createCanvas(t, e, "prod")
 	var created, reset api.EventSourceResponse
 	e.do("owner", "POST", "/api/v1/canvases/prod/event-sources", sourceBody("hook", api.EventSourceSpec{Type: "webhook"})).decode(t, &created)
@@ -168,7 +168,7 @@ func githubSourceEnv(t *testing.T) (*env, *github.Server) {
 	gh.AddOwner("acme", true)
 	gh.AddToken(goodGitHubToken, "octocat", []string{"repo", "admin:repo_hook"})
 	gh.AddRepo("acme", "app", "octocat")
-	e := newEnv(t, server.WithTools(fakeTools(gh.URL(), "")), server.WithBaseURL("https://sp.example.com"))
+	e := newEnv(t, withTools(fakeTools(gh.URL(), "")), withBaseURL("https://sp.example.com"))
 	createCanvas(t, e, "prod")
 	e.do("owner", "POST", "/api/v1/secrets", secretBody(api.DomainTypeOrganization, "", "gh", map[string]string{"token": goodGitHubToken})).decode(t, &api.SecretResponse{})
 	e.do("owner", "POST", "/api/v1/integrations", integrationBody(api.DomainTypeOrganization, "", "github", "github", "https://github.com/acme", "gh", "token")).decode(t, &api.IntegrationResponse{})
@@ -334,7 +334,7 @@ func TestKeyRotationCoversEventSources(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := server.RotateKeys(context.Background(), e.store, e.keys, slog.New(slog.NewTextHandler(io.Discard, nil))); err != nil {
+	if _, err := sealer.RotateKeys(context.Background(), e.store, sealer.New(e.keys), slog.New(slog.NewTextHandler(io.Discard, nil))); err != nil {
 		t.Fatal(err)
 	}
 	left, err := e.store.EventSourcesNotUnderKey(context.Background(), newKey, 10)

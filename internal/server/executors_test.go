@@ -7,10 +7,10 @@ import (
 	"time"
 
 	"github.com/superplane/terraform-provider-superplane/internal/api"
+	"github.com/superplane/terraform-provider-superplane/internal/engine"
 	"github.com/superplane/terraform-provider-superplane/internal/executor"
 	"github.com/superplane/terraform-provider-superplane/internal/fake/github"
 	"github.com/superplane/terraform-provider-superplane/internal/fake/semaphore"
-	"github.com/superplane/terraform-provider-superplane/internal/server"
 	"github.com/superplane/terraform-provider-superplane/internal/webhook"
 )
 
@@ -30,13 +30,13 @@ func TestToolExecutors(t *testing.T) {
 	sem.SetPipelineResult("FAILED", 2)
 
 	e := newEnv(t,
-		server.WithTools(fakeTools(gh.URL(), sem.URL())),
-		server.WithExecutors(executor.Config{GitHubAPIURL: gh.URL(), SemaphoreAPIURL: sem.URL(), PollInterval: 20 * time.Millisecond, AllowedNetworks: fakesAllowed}))
+		withTools(fakeTools(gh.URL(), sem.URL())),
+		withExecutors(executor.Config{GitHubAPIURL: gh.URL(), SemaphoreAPIURL: sem.URL(), PollInterval: 20 * time.Millisecond, AllowedNetworks: fakesAllowed}))
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		e.server.RunEngine(ctx, server.EngineConfig{Interval: 20 * time.Millisecond})
+		e.engine.Run(ctx, engine.Config{Interval: 20 * time.Millisecond})
 	}()
 	t.Cleanup(func() { cancel(); <-done })
 

@@ -15,8 +15,8 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/superplane/terraform-provider-superplane/internal/api"
+	"github.com/superplane/terraform-provider-superplane/internal/engine"
 	"github.com/superplane/terraform-provider-superplane/internal/executor"
-	"github.com/superplane/terraform-provider-superplane/internal/server"
 	"github.com/superplane/terraform-provider-superplane/internal/store"
 	"github.com/superplane/terraform-provider-superplane/internal/webhook"
 )
@@ -46,7 +46,7 @@ func TestEngineFairAcrossOrganizations(t *testing.T) {
 	hungSrv := httptest.NewServer(hung)
 	t.Cleanup(hungSrv.Close)
 	t.Cleanup(func() { close(hung.release) }) // runs first: the handlers return, then Close
-	e := newEnv(t, server.WithExecutors(executor.Config{
+	e := newEnv(t, withExecutors(executor.Config{
 		PollInterval:    20 * time.Millisecond,
 		AllowedNetworks: fakesAllowed,
 	}))
@@ -101,18 +101,18 @@ func TestEngineFairAcrossOrganizations(t *testing.T) {
 	}
 
 	engineCtx, stop := context.WithCancel(context.Background())
-	var engine sync.WaitGroup
-	engine.Add(1)
+	var engineDone sync.WaitGroup
+	engineDone.Add(1)
 	go func() {
-		defer engine.Done()
-		e.server.RunEngine(engineCtx, server.EngineConfig{Interval: 20 * time.Millisecond, Lease: 2 * time.Second})
+		defer engineDone.Done()
+		e.engine.Run(engineCtx, engine.Config{Interval: 20 * time.Millisecond, Lease: 2 * time.Second})
 	}()
-	t.Cleanup(func() { stop(); engine.Wait() })
+	t.Cleanup(func() { stop(); engineDone.Wait() })
 
 	// The scenario holds: the approval queues wait, and the busy
 	// organization's executions hang, as many as its cap lets run.
 	waitFor(t, 60*time.Second, "the busy organization's executions to hang and its approval queues to wait", func() bool {
-		if hung.arrived.Load() < server.DefaultMaxRunningPerOrg {
+		if hung.arrived.Load() < engine.DefaultMaxRunningPerOrg {
 			return false
 		}
 		for _, i := range []int{0, 999} {
@@ -173,8 +173,8 @@ func TestEngineFairAcrossOrganizations(t *testing.T) {
 
 	// Meanwhile the busy organization kept to its cap: 4 calls hang, the
 	// other 4 executions wait for a slot.
-	if n := hung.arrived.Load(); n != server.DefaultMaxRunningPerOrg {
-		t.Errorf("%d calls reached the hung receiver, want the cap of %d", n, server.DefaultMaxRunningPerOrg)
+	if n := hung.arrived.Load(); n != engine.DefaultMaxRunningPerOrg {
+		t.Errorf("%d calls reached the hung receiver, want the cap of %d", n, engine.DefaultMaxRunningPerOrg)
 	}
 	states := map[string]int{}
 	for i := range 8 {
@@ -184,7 +184,7 @@ func TestEngineFairAcrossOrganizations(t *testing.T) {
 			states[ex.State]++
 		}
 	}
-	want := map[string]int{api.ExecutionStateStarted: server.DefaultMaxRunningPerOrg, api.ExecutionStatePending: 8 - server.DefaultMaxRunningPerOrg}
+	want := map[string]int{api.ExecutionStateStarted: engine.DefaultMaxRunningPerOrg, api.ExecutionStatePending: 8 - engine.DefaultMaxRunningPerOrg}
 	if fmt.Sprint(states) != fmt.Sprint(want) {
 		t.Errorf("the busy organization's executions by state: %v, want %v", states, want)
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/superplane/terraform-provider-superplane/internal/fake/github"
 	"github.com/superplane/terraform-provider-superplane/internal/fake/semaphore"
 	"github.com/superplane/terraform-provider-superplane/internal/keyring"
+	"github.com/superplane/terraform-provider-superplane/internal/sealer"
 	"github.com/superplane/terraform-provider-superplane/internal/server"
 	"github.com/superplane/terraform-provider-superplane/internal/store"
 )
@@ -75,7 +76,7 @@ func newFuzzEnv(f *testing.F) *fuzzEnv {
 	if _, err := keyring.EnsureFile(keyFile); err != nil {
 		f.Fatal(err)
 	}
-	ks, err := server.FileKeys(keyFile)
+	ks, err := keyring.FileKeys(keyFile)
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -86,7 +87,7 @@ func newFuzzEnv(f *testing.F) *fuzzEnv {
 	sem := semaphore.New(f)
 	sem.AddToken(goodSemToken)
 	logs := &tailBuffer{}
-	srv := server.New(st, ks, slog.New(slog.NewJSONHandler(logs, nil)),
+	srv := server.New(st, sealer.New(ks), slog.New(slog.NewJSONHandler(logs, nil)),
 		server.WithTools(fakeTools(gh.URL(), sem.URL())))
 	org, err := st.EnsureOrganization(ctx, "acme")
 	if err != nil {

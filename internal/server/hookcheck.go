@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/superplane/terraform-provider-superplane/internal/api"
+	"github.com/superplane/terraform-provider-superplane/internal/hooks"
 	"github.com/superplane/terraform-provider-superplane/internal/integration"
 	"github.com/superplane/terraform-provider-superplane/internal/store"
 )
@@ -125,7 +126,7 @@ func refuseViewerCheck(r *http.Request, p store.Principal) error {
 // check (then it answers that check).
 func (s *Server) observeHook(ctx context.Context, es store.EventSource) hookObservation {
 	now := s.now()
-	if es.HookState == hookFailed && now.Before(es.HookNextAttempt) {
+	if es.HookState == hooks.StateFailed && now.Before(es.HookNextAttempt) {
 		return hookObservation{reason: "not checked: provisioning failed and is retried after " +
 			es.HookNextAttempt.UTC().Format(time.RFC3339) + " (POST .../refresh retries now)"}
 	}
@@ -137,7 +138,7 @@ func (s *Server) observeHook(ctx context.Context, es store.EventSource) hookObse
 	}
 	ctx, cancel := context.WithTimeout(ctx, verifyTimeout)
 	defer cancel()
-	res, err := s.checkHook(ctx, es)
+	res, err := s.hooks.Check(ctx, es)
 	obs := hookObservation{state: res.State, reason: res.Reason, at: s.now()}
 	if err != nil {
 		obs.state, obs.reason = hookObserveFailed, "the check failed"
@@ -148,23 +149,6 @@ func (s *Server) observeHook(ctx context.Context, es store.EventSource) hookObse
 	}
 	s.hookChecks.record(es, now, obs)
 	return obs
-}
-
-// checkHook compares the tool's hook with what provisioning makes, using
-// the integration's token for read calls only.
-func (s *Server) checkHook(ctx context.Context, es store.EventSource) (integration.HookCheck, error) {
-	in, token, err := s.hookToken(ctx, es)
-	if err != nil {
-		return integration.HookCheck{}, err
-	}
-	want := integration.Hook{CallbackURL: s.webhookURL(es), Events: hookEvents(es)}
-	switch es.Type {
-	case api.EventSourceTypeGitHub:
-		return s.tools.CheckGitHubHook(ctx, in.URL, token, es.ResourceName, want, es.HookID)
-	case api.EventSourceTypeSemaphore:
-		return s.tools.CheckSemaphoreHook(ctx, in.URL, token, es.ResourceName, want)
-	}
-	return integration.HookCheck{State: integration.HookOK, Reason: "ok"}, nil
 }
 
 // sourceObserved is sourceToAPI with obs in status.webhook.
@@ -194,14 +178,14 @@ func (s *Server) refreshEventSource(w http.ResponseWriter, r *http.Request, p st
 	if err != nil {
 		return err
 	}
-	if !needsHook(es.Type) {
+	if !hooks.Needed(es.Type) {
 		return invalid("event source %q is a %s source: only github and semaphore sources have a webhook to refresh", es.Name, es.Type)
 	}
-	if es, err = s.provision(r.Context(), es, true); err != nil {
+	if es, err = s.hooks.Provision(r.Context(), es, true); err != nil {
 		return err
 	}
 	obs := hookObservation{state: integration.HookOK, reason: "ok", at: es.HookCheckedAt}
-	if es.HookState == hookFailed {
+	if es.HookState == hooks.StateFailed {
 		obs.state, obs.reason = hookObserveFailed, es.HookReason
 	}
 	writeJSON(w, http.StatusOK, api.EventSourceResponse{EventSource: ptr(s.sourceObserved(r.Context(), es, obs))})

@@ -8,18 +8,17 @@ import (
 
 	"github.com/superplane/terraform-provider-superplane/internal/api"
 	"github.com/superplane/terraform-provider-superplane/internal/fake/github"
-	"github.com/superplane/terraform-provider-superplane/internal/server"
 )
 
 // hookCheckEnv is githubSourceEnv with server options, and a github source
 // "app" on acme/app whose hook was provisioned.
-func hookCheckEnv(t *testing.T, opts ...server.Option) (*env, *github.Server, api.EventSource) {
+func hookCheckEnv(t *testing.T, opts ...envOption) (*env, *github.Server, api.EventSource) {
 	t.Helper()
 	gh := github.New(t)
 	gh.AddOwner("acme", true)
 	gh.AddToken(goodGitHubToken, "octocat", []string{"repo", "admin:repo_hook"})
 	gh.AddRepo("acme", "app", "octocat")
-	opts = append([]server.Option{server.WithTools(fakeTools(gh.URL(), "")), server.WithBaseURL("https://sp.example.com")}, opts...)
+	opts = append([]envOption{withTools(fakeTools(gh.URL(), "")), withBaseURL("https://sp.example.com")}, opts...)
 	e := newEnv(t, opts...)
 	createCanvas(t, e, "prod")
 	e.do("owner", "POST", "/api/v1/secrets", secretBody(api.DomainTypeOrganization, "", "gh", map[string]string{"token": goodGitHubToken})).decode(t, &api.SecretResponse{})
@@ -89,7 +88,7 @@ func TestViewerHookCheckMakesNoCall(t *testing.T) {
 // (missing, drifted, ok) in status.webhook.observed, and neither writes the
 // database nor changes anything on GitHub.
 func TestHookCheckIsReadOnly(t *testing.T) {
-	e, gh, _ := hookCheckEnv(t, server.WithHookCheckInterval(0))
+	e, gh, _ := hookCheckEnv(t, withHookCheckInterval(0))
 	if es := getSource(t, e, "admin", "?check=true"); es.Status.Webhook.Observed != "ok" || es.Status.Webhook.ObservedAt == nil {
 		t.Fatalf("check of a provisioned hook: %+v", es.Status.Webhook)
 	}
@@ -118,7 +117,7 @@ func TestHookCheckIsReadOnly(t *testing.T) {
 // observation without a call; a source in the reconciler's backoff is not
 // checked at all.
 func TestHookCheckRateLimit(t *testing.T) {
-	e, gh, _ := hookCheckEnv(t, server.WithHookCheckInterval(time.Hour))
+	e, gh, _ := hookCheckEnv(t, withHookCheckInterval(time.Hour))
 	first := getSource(t, e, "admin", "?check=true").Status.Webhook
 	if first.Observed != "ok" {
 		t.Fatalf("first check: %+v", first)
@@ -165,7 +164,7 @@ func TestHookCheckRateLimit(t *testing.T) {
 // ?refresh=true did, and records it; a viewer is refused and nothing
 // happens.
 func TestPostRefreshRepairs(t *testing.T) {
-	e, gh, es := hookCheckEnv(t, server.WithHookCheckInterval(0))
+	e, gh, es := hookCheckEnv(t, withHookCheckInterval(0))
 	gh.RemoveHook("acme", "app", gh.Hooks("acme", "app")[0].ID)
 	before := len(gh.Requests())
 	expectError(t, e.do("viewer", "POST", "/api/v1/canvases/prod/event-sources/app/refresh", nil), 403, api.CodePermissionDenied, "viewer")

@@ -10,7 +10,6 @@ import (
 	"github.com/superplane/terraform-provider-superplane/internal/api"
 	"github.com/superplane/terraform-provider-superplane/internal/fake/github"
 	"github.com/superplane/terraform-provider-superplane/internal/fake/semaphore"
-	"github.com/superplane/terraform-provider-superplane/internal/server"
 )
 
 const (
@@ -27,7 +26,7 @@ func integrationEnv(t *testing.T) (*env, *github.Server, *semaphore.Server) {
 	gh.AddRepo("acme", "app", "octocat")
 	sem := semaphore.New(t)
 	sem.AddToken(goodSemToken)
-	e := newEnv(t, server.WithTools(fakeTools(gh.URL(), sem.URL())))
+	e := newEnv(t, withTools(fakeTools(gh.URL(), sem.URL())))
 	createCanvas(t, e, "prod")
 	return e, gh, sem
 }

@@ -15,7 +15,6 @@ import (
 
 	"github.com/superplane/terraform-provider-superplane/internal/api"
 	"github.com/superplane/terraform-provider-superplane/internal/fake/github"
-	"github.com/superplane/terraform-provider-superplane/internal/server"
 )
 
 // slowHost sits in front of the fake GitHub: while hanging, a request for
@@ -89,8 +88,8 @@ func TestReconcilerFairAcrossOrganizations(t *testing.T) {
 		}
 	})
 	// A budget of 1ns: every organization checks one source per pass.
-	e := newEnv(t, server.WithTools(fakeTools(hostSrv.URL+"/", "")),
-		server.WithBaseURL("https://sp.example.com"), server.WithReconcileLimits(8, time.Nanosecond))
+	e := newEnv(t, withTools(fakeTools(hostSrv.URL+"/", "")),
+		withBaseURL("https://sp.example.com"), withReconcileLimits(8, time.Nanosecond))
 
 	setup := func(who, owner string, repos []string) {
 		e.do(who, "POST", "/api/v1/canvases", api.CreateCanvasRequest{Canvas: &api.Canvas{Metadata: &api.CanvasMetadata{Name: "prod"}}}).decode(t, &api.CanvasResponse{})
@@ -129,7 +128,7 @@ func TestReconcilerFairAcrossOrganizations(t *testing.T) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		e.server.Reconcile(ctx)
+		e.engine.Reconcile(ctx)
 	}()
 	t.Cleanup(func() { cancel(); <-done })
 	waitFor(t, 10*time.Second, "other's hook to be repaired and its status to say so", func() bool {
@@ -158,7 +157,7 @@ func TestReconcilerFairAcrossOrganizations(t *testing.T) {
 	}
 
 	// The next pass starts with a source the first one did not reach.
-	e.server.Reconcile(ctx)
+	e.engine.Reconcile(ctx)
 	both := host.slowRepos()
 	if len(both) != 2 || both[1] == first[0] {
 		t.Errorf("acme's repositories checked over two passes: %v, want two different ones", both)

@@ -14,6 +14,7 @@ import (
 
 	"github.com/superplane/terraform-provider-superplane/internal/api"
 	"github.com/superplane/terraform-provider-superplane/internal/keyring"
+	"github.com/superplane/terraform-provider-superplane/internal/sealer"
 	"github.com/superplane/terraform-provider-superplane/internal/server"
 	"github.com/superplane/terraform-provider-superplane/internal/store"
 )
@@ -23,7 +24,7 @@ import (
 type wrappedEnv struct {
 	url, token, keyFile string
 	store               store.Store
-	keys                *server.KeySource
+	keys                *keyring.KeySource
 }
 
 func newWrappedEnv(t *testing.T, wrap func(store.Store) store.Store) *wrappedEnv {
@@ -39,11 +40,11 @@ func newWrappedEnv(t *testing.T, wrap func(store.Store) store.Store) *wrappedEnv
 	if _, err := keyring.EnsureFile(keyFile); err != nil {
 		t.Fatal(err)
 	}
-	ks, err := server.FileKeys(keyFile)
+	ks, err := keyring.FileKeys(keyFile)
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(server.New(wrap(st), ks, slog.New(slog.NewTextHandler(io.Discard, nil))))
+	srv := httptest.NewServer(server.New(wrap(st), sealer.New(ks), slog.New(slog.NewTextHandler(io.Discard, nil))))
 	t.Cleanup(srv.Close)
 	org, err := st.EnsureOrganization(ctx, "acme")
 	if err != nil {
@@ -109,7 +110,7 @@ func TestRotationRacingAWrite(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := server.RotateKeys(context.Background(), e.store, e.keys, slog.New(slog.NewTextHandler(io.Discard, nil))); err != nil {
+	if _, err := sealer.RotateKeys(context.Background(), e.store, sealer.New(e.keys), slog.New(slog.NewTextHandler(io.Discard, nil))); err != nil {
 		t.Fatal(err)
 	}
 	close(slow.release)

@@ -16,12 +16,6 @@ import (
 	"github.com/superplane/terraform-provider-superplane/internal/store"
 )
 
-// secretAD is the associated data of a secret's ciphertext. It binds the
-// ciphertext to the secret's immutable id, never to its name, so a rename
-// needs no re-encryption and cannot leave the data unreadable, and a
-// ciphertext copied to another row does not open.
-func secretAD(id string) []byte { return []byte("superplane/secret/" + id) }
-
 func secretToAPI(sec store.Secret) api.Secret {
 	created, updated := sec.CreatedAt, sec.UpdatedAt
 	data := make(map[string]string, len(sec.Keys))
@@ -245,14 +239,13 @@ func (s *Server) createSecret(w http.ResponseWriter, r *http.Request, p store.Pr
 // Rotate writes the new key before its passes and this check runs after the
 // commit, so every write is either seen by a pass or rewraps itself.
 func (s *Server) rewrapIfStale(ctx context.Context, sec store.Secret) {
-	ring := s.keys.Keyring()
-	if sec.KeyID == ring.ActiveID() || !ring.Has(sec.KeyID) {
+	blob, activeID, stale, err := s.seal.RewrapStaleSecret(sec.ID, sec.KeyID, sec.Ciphertext)
+	if !stale {
 		return
 	}
-	blob, err := ring.Rewrap(sec.Ciphertext, secretAD(sec.ID))
 	if err == nil {
 		// Compare-and-swap: a concurrent write or rotate wins.
-		_, err = s.store.RewrapSecret(ctx, sec.ID, sec.Ciphertext, blob, ring.ActiveID())
+		_, err = s.store.RewrapSecret(ctx, sec.ID, sec.Ciphertext, blob, activeID)
 	}
 	if err != nil {
 		s.log.ErrorContext(ctx, "cannot rewrap a secret written during a key rotation; run keys rotate again",
@@ -262,12 +255,7 @@ func (s *Server) rewrapIfStale(ctx context.Context, sec store.Secret) {
 
 // sealData encrypts data into sec with a fresh data key.
 func (s *Server) sealData(sec *store.Secret, data map[string]string) error {
-	plain, err := json.Marshal(data)
-	if err != nil {
-		return err
-	}
-	blob, keyID, err := s.keys.Seal(plain, secretAD(sec.ID))
-	clear(plain)
+	blob, keyID, err := s.seal.SealSecret(sec.ID, data)
 	if err != nil {
 		return err
 	}
@@ -278,16 +266,7 @@ func (s *Server) sealData(sec *store.Secret, data map[string]string) error {
 
 // openData decrypts a secret's data. It is the only way back to plaintext.
 func (s *Server) openData(sec store.Secret) (map[string]string, error) {
-	plain, err := s.keys.Open(sec.Ciphertext, secretAD(sec.ID))
-	if err != nil {
-		return nil, err
-	}
-	defer clear(plain)
-	data := map[string]string{}
-	if err := json.Unmarshal(plain, &data); err != nil {
-		return nil, err
-	}
-	return data, nil
+	return s.seal.OpenSecret(sec.ID, sec.Ciphertext)
 }
 
 // updateSecret serves PATCH /api/v1/secrets/{idOrName}. A present

@@ -1,6 +1,6 @@
 // Package server serves the SuperPlane v1 REST contract over the store. It
 // owns routing, authentication, authorization, validation and the encryption
-// of secret values (through a KeySource) before they reach the store.
+// of secret values (through the sealer) before they reach the store.
 package server
 
 import (
@@ -18,8 +18,9 @@ import (
 	"time"
 
 	"github.com/superplane/terraform-provider-superplane/internal/api"
-	"github.com/superplane/terraform-provider-superplane/internal/executor"
+	"github.com/superplane/terraform-provider-superplane/internal/hooks"
 	"github.com/superplane/terraform-provider-superplane/internal/integration"
+	"github.com/superplane/terraform-provider-superplane/internal/sealer"
 	"github.com/superplane/terraform-provider-superplane/internal/store"
 	"github.com/superplane/terraform-provider-superplane/internal/webhook"
 )
@@ -27,20 +28,18 @@ import (
 // Server is the control plane's HTTP API.
 type Server struct {
 	store store.Store
-	keys  *KeySource
+	seal  *sealer.Sealer
 	log   *slog.Logger
-	// tools verifies integrations and provisions their webhooks.
+	// tools verifies integrations; hooks provisions webhooks with them.
 	tools    *integration.Verifier
+	hooks    *hooks.Provisioner
 	baseURL  string
 	keyGrace time.Duration
 	maxBody  int64
-	runner   *executor.Runner
-	wake     chan struct{}
-	// reconcileOrgs and reconcileBudget bound the reconciler (reconcile.go).
-	reconcileOrgs   int
-	reconcileBudget time.Duration
-	now             func() time.Time
-	mux             *http.ServeMux
+	// engine is woken when something it waits for happened.
+	engine Waker
+	now    func() time.Time
+	mux    *http.ServeMux
 	// patterns lists the authenticated routes in registration order (see
 	// Routes).
 	patterns []string
@@ -66,26 +65,40 @@ func WithBaseURL(u string) Option { return func(s *Server) { s.baseURL = strings
 // after reset-key (default 1 hour).
 func WithKeyGrace(d time.Duration) Option { return func(s *Server) { s.keyGrace = d } }
 
-// WithExecutors configures how stages run their executors.
-func WithExecutors(cfg executor.Config) Option {
-	return func(s *Server) { s.runner = executor.NewRunner(cfg) }
+// Waker is all the server asks of the engine (internal/engine): a pass now,
+// because an event arrived or a queue head was approved, rather than at its
+// next tick. The engine works from the database alone, so a server without
+// one (tests, or a replica that runs no engine) loses nothing but latency.
+type Waker interface{ Wake() }
+
+type noEngine struct{}
+
+func (noEngine) Wake() {}
+
+// WithEngine sets the engine the server wakes (default, or nil: none).
+func WithEngine(w Waker) Option {
+	return func(s *Server) {
+		if w != nil {
+			s.engine = w
+		}
+	}
 }
 
 // WithWebhookBodyLimit sets the largest delivery a receiver accepts
 // (default 5 MiB).
 func WithWebhookBodyLimit(n int64) Option { return func(s *Server) { s.maxBody = n } }
 
-// New returns a server over st that seals secrets with keys and logs to log.
-func New(st store.Store, keys *KeySource, log *slog.Logger, opts ...Option) *Server {
+// New returns a server over st that seals secrets with sl and logs to log.
+func New(st store.Store, sl *sealer.Sealer, log *slog.Logger, opts ...Option) *Server {
 	s := &Server{
-		store: st, keys: keys, log: log, tools: &integration.Verifier{},
+		store: st, seal: sl, log: log, tools: &integration.Verifier{},
 		baseURL: "http://127.0.0.1:8000", keyGrace: time.Hour, maxBody: 5 << 20,
-		runner: executor.NewRunner(executor.Config{}), wake: make(chan struct{}, 1),
-		now: time.Now, mux: http.NewServeMux(), hookChecks: hookChecks{every: defaultHookCheckInterval},
+		engine: noEngine{}, now: time.Now, mux: http.NewServeMux(), hookChecks: hookChecks{every: defaultHookCheckInterval},
 	}
 	for _, o := range opts {
 		o(s)
 	}
+	s.hooks = &hooks.Provisioner{Store: st, Sealer: sl, Tools: s.tools, BaseURL: s.baseURL, Now: s.now}
 	s.routes()
 	return s
 }

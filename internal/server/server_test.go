@@ -14,9 +14,14 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/superplane/terraform-provider-superplane/internal/api"
+	"github.com/superplane/terraform-provider-superplane/internal/engine"
+	"github.com/superplane/terraform-provider-superplane/internal/executor"
+	"github.com/superplane/terraform-provider-superplane/internal/integration"
 	"github.com/superplane/terraform-provider-superplane/internal/keyring"
+	"github.com/superplane/terraform-provider-superplane/internal/sealer"
 	"github.com/superplane/terraform-provider-superplane/internal/server"
 	"github.com/superplane/terraform-provider-superplane/internal/store"
 )
@@ -28,11 +33,49 @@ type env struct {
 	url     string
 	dir     string
 	store   store.Store
-	keys    *server.KeySource
+	keys    *keyring.KeySource
 	keyFile string
 	logs    *syncBuffer
 	tokens  map[string]string // owner, admin, viewer, other
 	server  *server.Server
+	// engine is the env's engine, wired as serve wires it; tests that need
+	// it running call engine.Run.
+	engine *engine.Engine
+}
+
+// envOption configures a test env's server and engine, each with its share
+// of a setting, as serve does.
+type envOption struct {
+	srv []server.Option
+	eng []engine.Option
+}
+
+func withTools(v *integration.Verifier) envOption {
+	return envOption{srv: []server.Option{server.WithTools(v)}, eng: []engine.Option{engine.WithTools(v)}}
+}
+
+func withBaseURL(u string) envOption {
+	return envOption{srv: []server.Option{server.WithBaseURL(u)}, eng: []engine.Option{engine.WithBaseURL(u)}}
+}
+
+func withClock(now func() time.Time) envOption {
+	return envOption{srv: []server.Option{server.WithClock(now)}, eng: []engine.Option{engine.WithClock(now)}}
+}
+
+func withKeyGrace(d time.Duration) envOption {
+	return envOption{srv: []server.Option{server.WithKeyGrace(d)}}
+}
+
+func withHookCheckInterval(d time.Duration) envOption {
+	return envOption{srv: []server.Option{server.WithHookCheckInterval(d)}}
+}
+
+func withExecutors(cfg executor.Config) envOption {
+	return envOption{eng: []engine.Option{engine.WithExecutors(cfg)}}
+}
+
+func withReconcileLimits(orgs int, perOrg time.Duration) envOption {
+	return envOption{eng: []engine.Option{engine.WithReconcileLimits(orgs, perOrg)}}
 }
 
 type syncBuffer struct {
@@ -52,7 +95,7 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-func newEnv(t *testing.T, opts ...server.Option) *env {
+func newEnv(t *testing.T, opts ...envOption) *env {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
@@ -65,15 +108,23 @@ func newEnv(t *testing.T, opts ...server.Option) *env {
 	if _, err := keyring.EnsureFile(keyFile); err != nil {
 		t.Fatal(err)
 	}
-	ks, err := server.FileKeys(keyFile)
+	ks, err := keyring.FileKeys(keyFile)
 	if err != nil {
 		t.Fatal(err)
 	}
 	logs := &syncBuffer{}
-	handler := server.New(st, ks, slog.New(slog.NewJSONHandler(logs, nil)), opts...)
+	log := slog.New(slog.NewJSONHandler(logs, nil))
+	var srvOpts []server.Option
+	var engOpts []engine.Option
+	for _, o := range opts {
+		srvOpts, engOpts = append(srvOpts, o.srv...), append(engOpts, o.eng...)
+	}
+	sl := sealer.New(ks)
+	eng := engine.New(st, sl, log, engOpts...)
+	handler := server.New(st, sl, log, append(srvOpts, server.WithEngine(eng))...)
 	srv := httptest.NewServer(handler)
 	t.Cleanup(srv.Close)
-	e := &env{t: t, url: srv.URL, dir: dir, store: st, keys: ks, keyFile: keyFile, logs: logs, tokens: map[string]string{}, server: handler}
+	e := &env{t: t, url: srv.URL, dir: dir, store: st, keys: ks, keyFile: keyFile, logs: logs, tokens: map[string]string{}, server: handler, engine: eng}
 	for name, spec := range map[string][2]string{
 		"owner": {"acme", "owner"}, "admin": {"acme", "admin"}, "viewer": {"acme", "viewer"}, "other": {"other", "owner"},
 	} {
@@ -524,7 +575,7 @@ func TestKeyRotation(t *testing.T) {
 			e.do("owner", "PATCH", fmt.Sprintf("/api/v1/secrets/s%d?domainType=DOMAIN_TYPE_ORGANIZATION", i), fmt.Sprintf(`{"secret":{"spec":{"local":{"data":{"v":"new%d"}}}}}`, i))
 		}
 	}()
-	n, err := server.RotateKeys(ctx, e.store, e.keys, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	n, err := sealer.RotateKeys(ctx, e.store, sealer.New(e.keys), slog.New(slog.NewTextHandler(io.Discard, nil)))
 	wg.Wait()
 	if err != nil {
 		t.Fatal(err)

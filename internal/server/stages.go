@@ -14,6 +14,7 @@ import (
 	"github.com/superplane/terraform-provider-superplane/internal/api"
 	"github.com/superplane/terraform-provider-superplane/internal/executor"
 	"github.com/superplane/terraform-provider-superplane/internal/filter"
+	"github.com/superplane/terraform-provider-superplane/internal/refs"
 	"github.com/superplane/terraform-provider-superplane/internal/store"
 )
 
@@ -191,7 +192,7 @@ func (s *Server) validateStage(ctx context.Context, p store.Principal, c store.C
 		if err := validateRef(field+".valueFrom.secret.name", sec.ValueFrom.Secret.Name); err != nil {
 			return err
 		}
-		if _, err := s.stageSecret(ctx, c.OrgID, c.ID, sec.ValueFrom.Secret); err != nil {
+		if _, err := refs.StageSecret(ctx, s.store, c.OrgID, c.ID, sec.ValueFrom.Secret); err != nil {
 			return invalid("%s.valueFrom.secret: %v", field, err)
 		}
 	}
@@ -261,36 +262,6 @@ func joinNames(set map[string]bool) string {
 		out += n
 	}
 	return out
-}
-
-// stageSecret finds the secret a stage secret refers to: in the stage's
-// canvas first, then in the organization, unless the reference names its
-// domain. It checks the key exists.
-func (s *Server) stageSecret(ctx context.Context, orgID, canvasID string, ref *api.ValueFromSecret) (store.Secret, error) {
-	var domains [][2]string
-	switch ref.DomainType {
-	case api.DomainTypeCanvas:
-		domains = [][2]string{{store.DomainCanvas, canvasID}}
-	case api.DomainTypeOrganization:
-		domains = [][2]string{{store.DomainOrganization, orgID}}
-	case "", api.DomainTypeUnspecified:
-		domains = [][2]string{{store.DomainCanvas, canvasID}, {store.DomainOrganization, orgID}}
-	default:
-		return store.Secret{}, fmt.Errorf("domainType %q is not one of DOMAIN_TYPE_ORGANIZATION, DOMAIN_TYPE_CANVAS", ref.DomainType)
-	}
-	for _, d := range domains {
-		sec, err := s.store.FindSecret(ctx, orgID, d[0], d[1], ref.Name)
-		if err == nil {
-			if !slices.Contains(sec.Keys, ref.Key) {
-				return store.Secret{}, fmt.Errorf("key %q not found in secret %q", ref.Key, ref.Name)
-			}
-			return sec, nil
-		}
-		if !isNotFound(err) {
-			return store.Secret{}, err
-		}
-	}
-	return store.Secret{}, fmt.Errorf("secret %q not found", ref.Name)
 }
 
 func (s *Server) stageToAPI(ctx context.Context, st store.Stage) api.Stage {
@@ -617,7 +588,7 @@ func (s *Server) approveStageEvent(w http.ResponseWriter, r *http.Request, p sto
 	if err != nil {
 		return err
 	}
-	s.Wake()
+	s.engine.Wake()
 	writeJSON(w, http.StatusOK, api.StageEventResponse{Event: ptr(stageEventToAPI(ev))})
 	return nil
 }

@@ -15,8 +15,8 @@ import (
 	"time"
 
 	"github.com/superplane/terraform-provider-superplane/internal/api"
+	"github.com/superplane/terraform-provider-superplane/internal/engine"
 	"github.com/superplane/terraform-provider-superplane/internal/executor"
-	"github.com/superplane/terraform-provider-superplane/internal/server"
 	"github.com/superplane/terraform-provider-superplane/internal/webhook"
 )
 
@@ -79,7 +79,7 @@ func (se *stageEnv) startEngine(t *testing.T) (stop func()) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		se.server.RunEngine(ctx, server.EngineConfig{Interval: 20 * time.Millisecond, Lease: time.Second})
+		se.engine.Run(ctx, engine.Config{Interval: 20 * time.Millisecond, Lease: time.Second})
 	}()
 	var once sync.Once
 	stop = func() { once.Do(func() { cancel(); <-done }) }
@@ -89,7 +89,7 @@ func (se *stageEnv) startEngine(t *testing.T) (stop func()) {
 
 func newStageEnvStopped(t *testing.T) *stageEnv {
 	t.Helper()
-	e := newEnv(t, server.WithExecutors(executor.Config{
+	e := newEnv(t, withExecutors(executor.Config{
 		PollInterval:    20 * time.Millisecond,
 		AllowedNetworks: fakesAllowed,
 	}))

@@ -11,6 +11,7 @@ import (
 
 	"github.com/superplane/terraform-provider-superplane/internal/api"
 	"github.com/superplane/terraform-provider-superplane/internal/keyring"
+	"github.com/superplane/terraform-provider-superplane/internal/sealer"
 	"github.com/superplane/terraform-provider-superplane/internal/server"
 	"github.com/superplane/terraform-provider-superplane/internal/store"
 )
@@ -49,7 +50,7 @@ func addToken(t *testing.T, e *env, name, role string, expires time.Time) string
 // same database (a replica): nothing caches a principal.
 func TestRevokedTokenRefusedAtOnce(t *testing.T) {
 	e := newEnv(t)
-	replica := httptest.NewServer(server.New(e.store, e.keys, slog.New(slog.DiscardHandler)))
+	replica := httptest.NewServer(server.New(e.store, sealer.New(e.keys), slog.New(slog.DiscardHandler)))
 	t.Cleanup(replica.Close)
 	id := addToken(t, e, "ci", "admin", time.Time{})
 	get := func(base string) int {
@@ -179,14 +180,14 @@ func TestCheckKeys(t *testing.T) {
 	e.do("owner", "POST", "/api/v1/canvases/"+c.Metadata.ID+"/event-sources", sourceBody("hook", api.EventSourceSpec{Type: "webhook"})).decode(t, &api.EventSourceResponse{})
 
 	ring := e.keys.Keyring()
-	rep, err := server.CheckKeys(ctx, e.store, ring)
+	rep, err := sealer.CheckKeys(ctx, e.store, ring)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(rep.Failed) != 0 || rep.Opened[ring.ActiveID()] != 2 {
 		t.Fatalf("with the server's keys: %+v; want 2 opened under %s", rep, ring.ActiveID())
 	}
-	if missing, err := server.MissingKeys(ctx, e.store, ring); err != nil || len(missing) != 0 {
+	if missing, err := sealer.MissingKeys(ctx, e.store, ring); err != nil || len(missing) != 0 {
 		t.Fatalf("MissingKeys with the server's keys = %v, %v", missing, err)
 	}
 
@@ -198,7 +199,7 @@ func TestCheckKeys(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rep, err = server.CheckKeys(ctx, e.store, other)
+	rep, err = sealer.CheckKeys(ctx, e.store, other)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -215,7 +216,7 @@ func TestCheckKeys(t *testing.T) {
 	if kinds[store.SealedSecret] != "db" || kinds[store.SealedSourceKey] != "hook" {
 		t.Errorf("failures name %v; want secret db and the source hook", kinds)
 	}
-	missing, err := server.MissingKeys(ctx, e.store, other)
+	missing, err := sealer.MissingKeys(ctx, e.store, other)
 	if err != nil || missing[ring.ActiveID()] != 2 {
 		t.Fatalf("MissingKeys with another key = %v, %v; want %s: 2", missing, err, ring.ActiveID())
 	}

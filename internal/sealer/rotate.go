@@ -1,107 +1,23 @@
-package server
+package sealer
 
 import (
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
-	"os"
-	"sync"
 	"time"
 
 	"github.com/superplane/terraform-provider-superplane/internal/keyring"
 	"github.com/superplane/terraform-provider-superplane/internal/store"
 )
 
-// KeySource hands out the current keyring. A keyring read from a file is
-// reloaded when the file changes, so `superplane-server keys rotate` can add
-// a key while servers run: they start sealing with the new active key and
-// still open everything sealed before.
-type KeySource struct {
-	path string
-
-	mu      sync.Mutex
-	ring    *keyring.Keyring
-	modTime time.Time
-	size    int64
-}
-
-// StaticKeys returns a source that always hands out ring (keys from the
-// environment cannot change while the process runs).
-func StaticKeys(ring *keyring.Keyring) *KeySource {
-	return &KeySource{ring: ring}
-}
-
-// FileKeys returns a source over the key file at path.
-func FileKeys(path string) (*KeySource, error) {
-	ks := &KeySource{path: path}
-	if err := ks.reload(true); err != nil {
-		return nil, err
-	}
-	return ks, nil
-}
-
-// reload reads the key file when it changed since the last read (or always
-// when force). A file that became unreadable keeps the previous keyring.
-func (ks *KeySource) reload(force bool) error {
-	if ks.path == "" {
-		return nil
-	}
-	fi, err := os.Stat(ks.path)
-	if err != nil {
-		return fmt.Errorf("encryption key file: %w", err)
-	}
-	if !force && fi.ModTime().Equal(ks.modTime) && fi.Size() == ks.size {
-		return nil
-	}
-	ring, err := keyring.Load(ks.path)
-	if err != nil {
-		return err
-	}
-	ks.ring, ks.modTime, ks.size = ring, fi.ModTime(), fi.Size()
-	return nil
-}
-
-// Keyring returns the current keyring, reloading a changed key file.
-func (ks *KeySource) Keyring() *keyring.Keyring {
-	ks.mu.Lock()
-	defer ks.mu.Unlock()
-	_ = ks.reload(false)
-	return ks.ring
-}
-
-// Seal encrypts plaintext under the active key and returns the blob and the
-// id of the key that wraps its data key.
-func (ks *KeySource) Seal(plaintext, ad []byte) ([]byte, string, error) {
-	ring := ks.Keyring()
-	blob, err := ring.Seal(plaintext, ad)
-	if err != nil {
-		return nil, "", err
-	}
-	return blob, ring.ActiveID(), nil
-}
-
-// Open decrypts blob. A blob sealed under a key this keyring does not know
-// yet triggers one forced reload of the key file first.
-func (ks *KeySource) Open(blob, ad []byte) ([]byte, error) {
-	plain, err := ks.Keyring().Open(blob, ad)
-	if errors.Is(err, keyring.ErrUnknownKey) && ks.path != "" {
-		ks.mu.Lock()
-		rerr := ks.reload(true)
-		ring := ks.ring
-		ks.mu.Unlock()
-		if rerr == nil {
-			return ring.Open(blob, ad)
-		}
-	}
-	return plain, err
-}
-
 // RotateKeys rewraps the data key of every secret, and of every event
-// source's signing key, that is not under the active key. Data ciphertexts are not touched. Each secret is swapped
-// atomically (compare-and-swap on its ciphertext), so the run can be stopped
-// and started again at any time and concurrent writes are never lost.
-func RotateKeys(ctx context.Context, st store.Store, ks *KeySource, log *slog.Logger) (int, error) {
+// source's signing key, that is not under the active key. Data ciphertexts
+// are not touched. Each record is swapped atomically (compare-and-swap on its
+// ciphertext), so the run can be stopped and started again at any time and
+// concurrent writes are never lost.
+func RotateKeys(ctx context.Context, st store.Store, sl *Sealer, log *slog.Logger) (int, error) {
+	ks := sl.keys
 	const batch = 200
 	rewrapped, stalls := 0, 0
 	for pass := 0; pass < 100000; pass++ {
@@ -150,7 +66,7 @@ func RotateKeys(ctx context.Context, st store.Store, ks *KeySource, log *slog.Lo
 // rotateSourceKeys rewraps event sources' signing keys (and a previous key
 // still in its grace period) under the active key, with the same
 // compare-and-swap discipline as secrets: a reset-key racing it wins.
-func rotateSourceKeys(ctx context.Context, st store.Store, ks *KeySource, log *slog.Logger) (int, error) {
+func rotateSourceKeys(ctx context.Context, st store.Store, ks *keyring.KeySource, log *slog.Logger) (int, error) {
 	rewrapped, stalls := 0, 0
 	for pass := 0; pass < 100000; pass++ {
 		ring := ks.Keyring()

@@ -1,4 +1,4 @@
-package server
+package engine
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/superplane/terraform-provider-superplane/internal/hooks"
 	"github.com/superplane/terraform-provider-superplane/internal/store"
 )
 
@@ -22,7 +23,7 @@ const (
 // started in the pass, and the one in flight still has its own 20 s
 // timeout. The sources left over go first at the next pass.
 func WithReconcileLimits(orgs int, perOrg time.Duration) Option {
-	return func(s *Server) { s.reconcileOrgs, s.reconcileBudget = orgs, perOrg }
+	return func(e *Engine) { e.reconcileOrgs, e.reconcileBudget = orgs, perOrg }
 }
 
 // Reconcile checks every provisioned hook once: missing or altered hooks are
@@ -35,19 +36,19 @@ func WithReconcileLimits(orgs int, perOrg time.Duration) Option {
 // One replica at a time reconciles (a lock in the database): N replicas
 // would otherwise make N times the calls to the tools, and two repairing
 // the same missing hook at once could both create it.
-func (s *Server) Reconcile(ctx context.Context) {
-	unlock, ok, err := s.store.TryLock(ctx, "webhook-reconciler")
+func (e *Engine) Reconcile(ctx context.Context) {
+	unlock, ok, err := e.store.TryLock(ctx, "webhook-reconciler")
 	if err != nil {
-		s.log.ErrorContext(ctx, "reconcile: cannot take the reconciler lock", slog.String("error", err.Error()))
+		e.log.ErrorContext(ctx, "reconcile: cannot take the reconciler lock", slog.String("error", err.Error()))
 		return
 	}
 	if !ok {
-		s.log.DebugContext(ctx, "reconcile: another replica is reconciling")
+		e.log.DebugContext(ctx, "reconcile: another replica is reconciling")
 		return
 	}
 	defer unlock()
-	byOrg, orgs := s.dueSources(ctx)
-	workers := s.reconcileOrgs
+	byOrg, orgs := e.dueSources(ctx)
+	workers := e.reconcileOrgs
 	if workers <= 0 {
 		workers = defaultReconcileOrgs
 	}
@@ -64,7 +65,7 @@ func (s *Server) Reconcile(ctx context.Context) {
 		go func() {
 			defer wg.Done()
 			defer func() { <-slots }()
-			s.reconcileOrg(ctx, org, byOrg[org])
+			e.reconcileOrg(ctx, org, byOrg[org])
 		}()
 	}
 }
@@ -72,13 +73,13 @@ func (s *Server) Reconcile(ctx context.Context) {
 // dueSources lists the sources with hooks that are due (not waiting out a
 // backoff), by organization, the least recently checked first; orgs is the
 // organizations in the order they were first met.
-func (s *Server) dueSources(ctx context.Context) (byOrg map[string][]store.EventSource, orgs []string) {
+func (e *Engine) dueSources(ctx context.Context) (byOrg map[string][]store.EventSource, orgs []string) {
 	byOrg = map[string][]store.EventSource{}
 	after := ""
 	for page := 0; page < 10000; page++ { // bounded: 1,000,000 sources
-		list, err := s.store.EventSourcesWithHooks(ctx, after, 100)
+		list, err := e.store.EventSourcesWithHooks(ctx, after, 100)
 		if err != nil {
-			s.log.ErrorContext(ctx, "reconcile: cannot list event sources", slog.String("error", err.Error()))
+			e.log.ErrorContext(ctx, "reconcile: cannot list event sources", slog.String("error", err.Error()))
 			break
 		}
 		if len(list) == 0 {
@@ -86,7 +87,7 @@ func (s *Server) dueSources(ctx context.Context) (byOrg map[string][]store.Event
 		}
 		for _, es := range list {
 			after = es.ID
-			if es.HookState == hookFailed && s.now().Before(es.HookNextAttempt) {
+			if es.HookState == hooks.StateFailed && e.now().Before(es.HookNextAttempt) {
 				continue
 			}
 			if _, seen := byOrg[es.OrgID]; !seen {
@@ -105,8 +106,8 @@ func (s *Server) dueSources(ctx context.Context) (byOrg map[string][]store.Event
 
 // reconcileOrg checks one organization's due sources in order until its
 // budget for the pass is spent; the first source is always checked.
-func (s *Server) reconcileOrg(ctx context.Context, org string, sources []store.EventSource) {
-	budget := s.reconcileBudget
+func (e *Engine) reconcileOrg(ctx context.Context, org string, sources []store.EventSource) {
+	budget := e.reconcileBudget
 	if budget <= 0 {
 		budget = defaultReconcileBudget
 	}
@@ -116,24 +117,24 @@ func (s *Server) reconcileOrg(ctx context.Context, org string, sources []store.E
 			return
 		}
 		if i > 0 && time.Since(start) >= budget {
-			s.log.WarnContext(ctx, "reconcile: the organization's time budget for this pass is spent; its other sources are checked first at the next pass",
+			e.log.WarnContext(ctx, "reconcile: the organization's time budget for this pass is spent; its other sources are checked first at the next pass",
 				slog.String("organization", org), slog.Int("left", len(sources)-i), slog.Duration("budget", budget))
 			return
 		}
-		updated, err := s.provision(ctx, es, false)
+		updated, err := e.hooks.Provision(ctx, es, false)
 		if err != nil {
-			s.log.ErrorContext(ctx, "reconcile: cannot record hook state", slog.String("source", es.ID), slog.String("error", err.Error()))
+			e.log.ErrorContext(ctx, "reconcile: cannot record hook state", slog.String("source", es.ID), slog.String("error", err.Error()))
 			continue
 		}
 		if updated.HookState != es.HookState || updated.HookReason != es.HookReason {
-			s.log.InfoContext(ctx, "reconcile: webhook state changed", slog.String("source", es.ID),
+			e.log.InfoContext(ctx, "reconcile: webhook state changed", slog.String("source", es.ID),
 				slog.String("state", updated.HookState), slog.String("reason", updated.HookReason))
 		}
 	}
 }
 
 // RunReconciler calls Reconcile every interval until ctx ends.
-func (s *Server) RunReconciler(ctx context.Context, interval time.Duration) {
+func (e *Engine) RunReconciler(ctx context.Context, interval time.Duration) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
@@ -141,7 +142,7 @@ func (s *Server) RunReconciler(ctx context.Context, interval time.Duration) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			s.Reconcile(ctx)
+			e.Reconcile(ctx)
 		}
 	}
 }

@@ -1,0 +1,395 @@
+// Package engine is the control plane's background work: it routes
+// accepted events into stage queues, advances queues whose conditions hold,
+// claims and runs executions, and reconciles the webhooks provisioned on
+// tools. It has no HTTP in it; the API wakes it through Wake when something
+// it waits for happened (a new event, an approval).
+//
+// Everything it coordinates on lives in the database, so any number of
+// servers can run it side by side.
+package engine
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/superplane/terraform-provider-superplane/internal/api"
+	"github.com/superplane/terraform-provider-superplane/internal/executor"
+	"github.com/superplane/terraform-provider-superplane/internal/filter"
+	"github.com/superplane/terraform-provider-superplane/internal/hooks"
+	"github.com/superplane/terraform-provider-superplane/internal/integration"
+	"github.com/superplane/terraform-provider-superplane/internal/sealer"
+	"github.com/superplane/terraform-provider-superplane/internal/store"
+)
+
+// Engine routes events, advances queues, runs executions and reconciles
+// webhooks. Create it with New; Run and RunReconciler do the work.
+type Engine struct {
+	store store.Store
+	seal  *sealer.Sealer
+	log   *slog.Logger
+	// tools provisions webhooks for the reconciler; hooks is built on it.
+	tools   *integration.Verifier
+	hooks   *hooks.Provisioner
+	baseURL string
+	runner  *executor.Runner
+	wake    chan struct{}
+	// reconcileOrgs and reconcileBudget bound the reconciler (reconcile.go).
+	reconcileOrgs   int
+	reconcileBudget time.Duration
+	now             func() time.Time
+}
+
+// Option configures an Engine.
+type Option func(*Engine)
+
+// WithTools sets how the reconciler talks to GitHub and Semaphore (base
+// URLs for GitHub Enterprise, or fakes in tests).
+func WithTools(v *integration.Verifier) Option { return func(e *Engine) { e.tools = v } }
+
+// WithBaseURL sets the public URL the server is reached at; the webhook URLs
+// the reconciler gives to tools start with it.
+func WithBaseURL(u string) Option { return func(e *Engine) { e.baseURL = strings.TrimSuffix(u, "/") } }
+
+// WithExecutors configures how stages run their executors.
+func WithExecutors(cfg executor.Config) Option {
+	return func(e *Engine) { e.runner = executor.NewRunner(cfg) }
+}
+
+// WithClock sets the engine's clock (tests).
+func WithClock(now func() time.Time) Option { return func(e *Engine) { e.now = now } }
+
+// New returns an engine over st that opens secrets with sl and logs to log.
+func New(st store.Store, sl *sealer.Sealer, log *slog.Logger, opts ...Option) *Engine {
+	e := &Engine{
+		store: st, seal: sl, log: log, tools: &integration.Verifier{},
+		baseURL: "http://127.0.0.1:8000", runner: executor.NewRunner(executor.Config{}),
+		wake: make(chan struct{}, 1), now: time.Now,
+	}
+	for _, o := range opts {
+		o(e)
+	}
+	e.hooks = &hooks.Provisioner{Store: st, Sealer: sl, Tools: e.tools, BaseURL: e.baseURL, Now: e.now}
+	return e
+}
+
+// timestamp is now at the precision both databases keep.
+func (e *Engine) timestamp() time.Time {
+	return e.now().UTC().Truncate(time.Microsecond)
+}
+
+// Config tunes the execution engine.
+type Config struct {
+	// Interval between passes when nothing wakes the engine (default 1s).
+	Interval time.Duration
+	// MaxRunning bounds the executions this server runs at once (default
+	// 64). Each runs in its own goroutine: an execution waiting on a slow
+	// tool holds one of many slots, not one of a few workers.
+	MaxRunning int
+	// MaxRunningPerOrg bounds an organization's running executions across
+	// all servers (default 4; negative: no cap), so that one organization's
+	// backlog or hung executions cannot take every slot.
+	MaxRunningPerOrg int
+	// Lease is how long a claimed execution belongs to this server without
+	// renewal; after a crash another server resumes it once it expires
+	// (default 30s).
+	Lease time.Duration
+}
+
+// Engine defaults; see Config.
+const (
+	DefaultMaxRunning       = 64
+	DefaultMaxRunningPerOrg = 4
+)
+
+func (c Config) withDefaults() Config {
+	if c.Interval <= 0 {
+		c.Interval = time.Second
+	}
+	if c.MaxRunning <= 0 {
+		c.MaxRunning = DefaultMaxRunning
+	}
+	switch {
+	case c.MaxRunningPerOrg == 0:
+		c.MaxRunningPerOrg = DefaultMaxRunningPerOrg
+	case c.MaxRunningPerOrg < 0:
+		c.MaxRunningPerOrg = 0 // the store's "no cap"
+	}
+	if c.Lease <= 0 {
+		c.Lease = 30 * time.Second
+	}
+	return c
+}
+
+// Wake asks the engine for a pass now (a new event, an approval) instead of
+// at the next tick.
+func (e *Engine) Wake() {
+	select {
+	case e.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Run routes events into stage queues, starts executions whose
+// conditions hold and runs them, until ctx ends. Everything it coordinates
+// on lives in the database, so several servers can run it side by side.
+//
+// Each claimed execution runs in its own goroutine, at most cfg.MaxRunning
+// at once; the store's per-organization cap decides whose executions are
+// claimed. When ctx ends, Run waits for the running executions to
+// stop (they see ctx too) and returns.
+func (e *Engine) Run(ctx context.Context, cfg Config) {
+	cfg = cfg.withDefaults()
+	owner := engineOwner()
+	var running sync.WaitGroup
+	slots := make(chan struct{}, cfg.MaxRunning)
+	t := time.NewTicker(cfg.Interval)
+	defer t.Stop()
+	for {
+		e.enginePass(ctx)
+		e.claimExecutions(ctx, cfg, owner, slots, &running)
+		select {
+		case <-ctx.Done():
+			running.Wait()
+			return
+		case <-t.C:
+		case <-e.wake:
+		}
+	}
+}
+
+// claimExecutions claims executions while this server has free slots and
+// the store has claimable ones, and runs each in its own goroutine.
+func (e *Engine) claimExecutions(ctx context.Context, cfg Config, owner string, slots chan struct{}, running *sync.WaitGroup) {
+	for ctx.Err() == nil { // bounded: each round takes one of cap(slots) slots or returns
+		select {
+		case slots <- struct{}{}:
+		default:
+			return // every slot is busy; a finishing execution wakes the engine
+		}
+		now := e.timestamp()
+		ex, ok, err := e.store.ClaimExecution(ctx, owner, now, now.Add(cfg.Lease), cfg.MaxRunningPerOrg)
+		if err != nil && ctx.Err() == nil {
+			e.log.ErrorContext(ctx, "engine: claiming an execution", slog.String("error", err.Error()))
+		}
+		if !ok {
+			<-slots
+			return
+		}
+		running.Add(1)
+		go func() {
+			defer running.Done()
+			e.execute(ctx, cfg, owner, ex, ex.StartedAt.Before(now))
+			<-slots
+			e.Wake()
+		}()
+	}
+}
+
+func engineOwner() string {
+	host, _ := os.Hostname()
+	b := make([]byte, 4)
+	_, _ = rand.Read(b)
+	return fmt.Sprintf("%s/%d/%s", host, os.Getpid(), hex.EncodeToString(b))
+}
+
+// enginePass routes pending events and advances every queue once.
+func (e *Engine) enginePass(ctx context.Context) {
+	for range 100 {
+		// One listing of a canvas's stages serves all its events of a batch.
+		stagesOf := map[string][]store.Stage{}
+		n, err := e.store.RouteEvents(ctx, e.timestamp(), 100, func(ev store.Event) (_ []store.StageEvent, err error) {
+			// A bug must cost one event, not the engine: a panic is this
+			// event's error, and after a few the store sets it aside.
+			defer func() {
+				if r := recover(); r != nil {
+					err = fmt.Errorf("routing failed: %v", r)
+				}
+			}()
+			return e.routeEvent(ctx, ev, stagesOf)
+		})
+		if err != nil {
+			if ctx.Err() == nil {
+				e.log.ErrorContext(ctx, "engine: routing events", slog.String("error", err.Error()))
+			}
+			break
+		}
+		if n < 100 {
+			break
+		}
+	}
+	// Queues whose head waits for an approval or a time window are not in
+	// the batch (the store passes over them until their recheck time), and
+	// organizations take turns in it; a full batch is followed by another,
+	// so a burst of new queue heads is all looked at in one pass.
+	for range maxHeadBatches {
+		heads, err := e.store.QueueHeads(ctx, e.timestamp(), headBatch)
+		if err != nil {
+			if ctx.Err() == nil {
+				e.log.ErrorContext(ctx, "engine: reading queues", slog.String("error", err.Error()))
+			}
+			return
+		}
+		stages := map[string]store.Stage{}
+		for _, head := range heads {
+			e.advance(ctx, head, stages)
+		}
+		if len(heads) < headBatch {
+			return
+		}
+	}
+}
+
+// The engine reads queue heads in batches of headBatch, at most
+// maxHeadBatches a pass.
+const (
+	headBatch      = 500
+	maxHeadBatches = 10
+)
+
+func parseSpec(st store.Stage) api.StageSpec {
+	var spec api.StageSpec
+	_ = json.Unmarshal(st.Spec, &spec)
+	return spec
+}
+
+// routeEvent turns an accepted source event into the stage events of every
+// stage of its canvas with a matching connection. stagesOf caches the
+// stages by canvas for the batch being routed. An expression that exceeds
+// its limits (or no longer compiles) rejects the event with the reason: the
+// event goes everywhere it should or nowhere, visibly.
+func (e *Engine) routeEvent(ctx context.Context, ev store.Event, stagesOf map[string][]store.Stage) ([]store.StageEvent, error) {
+	key := ev.OrgID + "/" + ev.CanvasID
+	stages, ok := stagesOf[key]
+	if !ok {
+		var err error
+		if stages, err = e.store.ListStages(ctx, ev.OrgID, ev.CanvasID); err != nil {
+			return nil, fmt.Errorf("listing the canvas's stages: %w", err)
+		}
+		stagesOf[key] = stages
+	}
+	var payload map[string]any
+	_ = json.Unmarshal(ev.Raw, &payload)
+	headers := map[string]string{}
+	_ = json.Unmarshal(ev.Headers, &headers)
+	trigger := store.StageEvent{
+		TriggerSourceType: api.ConnectionTypeEventSource, TriggerSourceID: ev.SourceID, TriggerSourceName: ev.SourceName,
+		TriggerEventID: ev.ID, TriggerType: ev.Type, TriggerPayload: ev.Raw, TriggerHeaders: ev.Headers,
+	}
+	out, err := e.matchStages(ctx, stages, api.ConnectionTypeEventSource, ev.SourceName, trigger, payload, headers)
+	if err != nil {
+		return nil, store.Reject(store.StateReasonError, err.Error())
+	}
+	return out, nil
+}
+
+// matchStages builds a stage event for every stage with a connection of
+// type typ to name whose filters pass. The error names the first stage and
+// expression that exceeded its limits or no longer compiles; the stage
+// events of the other stages are returned with it.
+func (e *Engine) matchStages(ctx context.Context, stages []store.Stage, typ, name string, trigger store.StageEvent, payload map[string]any, headers map[string]string) ([]store.StageEvent, error) {
+	var out []store.StageEvent
+	var firstErr error
+	fail := func(st store.Stage, err error) {
+		if firstErr == nil {
+			firstErr = fmt.Errorf("stage %s: %w", st.Name, err)
+		}
+	}
+	now := e.timestamp()
+	for _, st := range stages {
+		progs := stageProgramsOf(st)
+		for i, conn := range progs.spec.Connections {
+			if conn.Type != typ || conn.Name != name {
+				continue
+			}
+			c := progs.conns[i]
+			if c.err != nil {
+				fail(st, c.err)
+				break
+			}
+			ok, err := c.set.Match(payload, headers)
+			if err != nil {
+				fail(st, err)
+				break
+			}
+			if !ok {
+				continue
+			}
+			inputs, err := e.resolveInputs(ctx, st, progs, conn.Name, payload, headers)
+			if err != nil {
+				fail(st, err)
+				break
+			}
+			se := trigger
+			se.ID, se.OrgID, se.CanvasID, se.StageID = uuid.NewString(), st.OrgID, st.CanvasID, st.ID
+			se.Connection, se.State, se.CreatedAt = conn.Name, store.StageEventPending, now
+			se.Approvals = []byte("[]")
+			se.Inputs, _ = json.Marshal(inputs)
+			out = append(out, se)
+			break
+		}
+	}
+	return out, firstErr
+}
+
+// resolveInputs computes a new stage event's inputs with the mapping for
+// its connection (or the one without a trigger). An expression failing as
+// usual (a missing field) gives ""; one exceeding its limits, or no longer
+// compiling, is an error.
+func (e *Engine) resolveInputs(ctx context.Context, st store.Stage, progs *stagePrograms, connection string, payload map[string]any, headers map[string]string) ([]api.KeyValuePair, error) {
+	spec := progs.spec
+	mapping := -1
+	for i, m := range spec.InputMappings {
+		when := ""
+		if m.When != nil && m.When.TriggeredBy != nil {
+			when = m.When.TriggeredBy.Connection
+		}
+		if when == connection {
+			mapping = i
+			break
+		}
+		if when == "" && mapping < 0 {
+			mapping = i
+		}
+	}
+	out := []api.KeyValuePair{}
+	if mapping < 0 {
+		return out, nil
+	}
+	for j, v := range spec.InputMappings[mapping].Values {
+		value := v.Value
+		switch {
+		case v.ValueFrom == nil:
+		case v.ValueFrom.EventData != nil:
+			c := progs.values[[2]int{mapping, j}]
+			if c.err != nil {
+				return nil, c.err
+			}
+			var err error
+			if value, err = filter.Value(c.prog, payload, headers); errors.Is(err, filter.ErrLimit) {
+				return nil, fmt.Errorf("stage.spec.inputMappings[%d].values[%d].valueFrom.eventData.expression: %w", mapping, j, err)
+			}
+		case v.ValueFrom.LastExecution != nil:
+			if _, prev, err := e.store.LastExecution(ctx, st.ID, v.ValueFrom.LastExecution.Results); err == nil {
+				var inputs []api.KeyValuePair
+				_ = json.Unmarshal(prev.Inputs, &inputs)
+				for _, in := range inputs {
+					if in.Name == v.Name {
+						value = in.Value
+					}
+				}
+			}
+		}
+		out = append(out, api.KeyValuePair{Name: v.Name, Value: value})
+	}
+	return out, nil
+}

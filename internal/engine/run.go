@@ -1,0 +1,232 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/superplane/terraform-provider-superplane/internal/api"
+	"github.com/superplane/terraform-provider-superplane/internal/executor"
+	"github.com/superplane/terraform-provider-superplane/internal/redact"
+	"github.com/superplane/terraform-provider-superplane/internal/refs"
+	"github.com/superplane/terraform-provider-superplane/internal/store"
+)
+
+// execute runs one claimed execution to its end. Secrets are decrypted
+// here, at the last moment, and every value is redacted from whatever is
+// written down.
+func (e *Engine) execute(ctx context.Context, cfg Config, owner string, ex store.Execution, resumed bool) {
+	log := e.log.With(slog.String("execution", ex.ID), slog.String("stage", ex.StageID))
+	var secretValues []string
+	finish := func(result, reason, message string, outputs []api.OutputValue, resources []byte) {
+		ex.State, ex.Result, ex.ResultReason = store.ExecutionFinished, result, reason
+		// Masked first, then clipped: a clip never shows a secret's start.
+		ex.ResultMessage = redact.New(secretValues...).Clip(message, executor.MaxMessage)
+		for i := range outputs {
+			outputs[i].Value = executor.Redact(outputs[i].Value, secretValues)
+		}
+		ex.Outputs, _ = json.Marshal(outputs)
+		if resources != nil {
+			ex.Resources = []byte(executor.Redact(string(resources), secretValues))
+		}
+		ex.FinishedAt = e.timestamp()
+		if result == api.ResultCancelled {
+			ex.CancelledAt = ex.FinishedAt
+		}
+		downstream := e.downstream(ctx, ex, outputs)
+		if err := e.store.FinishExecution(ctx, ex, owner, downstream); err != nil && ctx.Err() == nil {
+			log.ErrorContext(ctx, "engine: recording the end of an execution", slog.String("error", err.Error()))
+		}
+		log.InfoContext(ctx, "execution finished", slog.String("result", result), slog.String("reason", reason))
+	}
+
+	st, err := e.store.FindStageByID(ctx, ex.StageID)
+	if err != nil {
+		return
+	}
+	spec := parseSpec(st)
+	ev, err := e.store.FindStageEvent(ctx, ex.OrgID, ex.CanvasID, ex.StageID, ex.StageEventID)
+	if err != nil {
+		finish(api.ResultFailed, api.ResultReasonError, "the stage event is gone", nil, nil)
+		return
+	}
+	if ex.CancelRequested {
+		finish(api.ResultCancelled, api.ResultReasonUser, "cancelled", nil, nil)
+		return
+	}
+	var resources []executor.Resource
+	_ = json.Unmarshal(ex.Resources, &resources)
+	if resumed && spec.Executor.Type == api.ExecutorHTTP && !spec.DryRun {
+		// The request may or may not have reached the receiver; sending it
+		// again could act twice. Fail it visibly instead.
+		finish(api.ResultFailed, api.ResultReasonError, "the server stopped during the HTTP request; it was not sent again", nil, nil)
+		return
+	}
+
+	inputs := map[string]string{}
+	var pairs []api.KeyValuePair
+	_ = json.Unmarshal(ev.Inputs, &pairs)
+	for _, p := range pairs {
+		inputs[p.Name] = p.Value
+	}
+	secrets := map[string]string{}
+	for _, def := range spec.Secrets {
+		if def.ValueFrom == nil || def.ValueFrom.Secret == nil {
+			continue
+		}
+		sec, err := refs.StageSecret(ctx, e.store, ex.OrgID, ex.CanvasID, def.ValueFrom.Secret)
+		if err != nil {
+			finish(api.ResultFailed, api.ResultReasonError, fmt.Sprintf("secret %s: %v", def.Name, err), nil, nil)
+			return
+		}
+		data, err := e.seal.OpenSecret(sec.ID, sec.Ciphertext)
+		if err != nil {
+			finish(api.ResultFailed, api.ResultReasonError, fmt.Sprintf("secret %s cannot be decrypted", def.Name), nil, nil)
+			return
+		}
+		secrets[def.Name] = data[def.ValueFrom.Secret.Key]
+		secretValues = append(secretValues, data[def.ValueFrom.Secret.Key])
+		clear(data)
+	}
+	rendered, err := executor.Render(spec.Executor.Spec, inputs, secrets)
+	if err != nil {
+		finish(api.ResultFailed, api.ResultReasonError, "rendering the executor spec: "+err.Error(), nil, nil)
+		return
+	}
+	req := executor.Request{
+		ExecutionID: ex.ID, StageID: ex.StageID, Type: spec.Executor.Type, Spec: rendered,
+		DryRun: spec.DryRun, Resources: resources, Secrets: secretValues,
+	}
+	if spec.Executor.Integration != nil && spec.Executor.Integration.Name != "" && !spec.DryRun {
+		in, token, err := e.integrationToken(ctx, ex.OrgID, ex.CanvasID, spec.Executor.Integration)
+		if err != nil {
+			finish(api.ResultFailed, api.ResultReasonError, err.Error(), nil, nil)
+			return
+		}
+		secretValues = append(secretValues, token)
+		req.IntegrationURL, req.Token = in.URL, token
+		if spec.Executor.Resource != nil {
+			req.ResourceName = spec.Executor.Resource.Name
+		}
+	}
+
+	runCtx, cancelRun := context.WithCancel(ctx)
+	defer cancelRun()
+	progress := func(pctx context.Context, rs []executor.Resource) bool {
+		b, _ := json.Marshal(rs)
+		cancel, err := e.store.RenewLease(pctx, ex.ID, owner, e.timestamp().Add(cfg.Lease), []byte(executor.Redact(string(b), secretValues)))
+		if errors.Is(err, store.ErrConflict) {
+			// Another server took over (our lease expired): stop here.
+			cancelRun()
+			return true
+		}
+		return cancel
+	}
+	// Keep the lease alive even when an executor is quiet for a while.
+	go func() {
+		t := time.NewTicker(cfg.Lease / 3)
+		defer t.Stop()
+		for {
+			select {
+			case <-runCtx.Done():
+				return
+			case <-t.C:
+				if _, err := e.store.RenewLease(runCtx, ex.ID, owner, e.timestamp().Add(cfg.Lease), nil); errors.Is(err, store.ErrConflict) {
+					cancelRun()
+					return
+				}
+			}
+		}
+	}()
+	out := e.runner.Run(runCtx, req, progress)
+	clear(secrets)
+	if runCtx.Err() != nil && ctx.Err() == nil && out.Result == "" {
+		return // the lease was lost: the new owner finishes it
+	}
+	if ctx.Err() != nil {
+		return // shutting down: the lease expires and another start resumes it
+	}
+	outputs := []api.OutputValue{}
+	var missing []string
+	for _, def := range spec.Outputs {
+		v, ok := out.Outputs[def.Name]
+		if ok {
+			outputs = append(outputs, api.OutputValue{Name: def.Name, Value: v})
+		} else if def.Required {
+			missing = append(missing, def.Name)
+		}
+	}
+	resBytes, _ := json.Marshal(out.Resources)
+	if out.Result == api.ResultPassed && len(missing) > 0 {
+		finish(api.ResultFailed, api.ResultReasonMissingOutputs, "missing required outputs: "+strings.Join(missing, ", "), outputs, resBytes)
+		return
+	}
+	reason := out.Reason
+	if reason == "" {
+		reason = api.ResultReasonOK
+	}
+	finish(out.Result, reason, out.Message, outputs, resBytes)
+}
+
+// integrationToken finds a stage executor's integration (the canvas's own
+// first, then the organization's) and decrypts its token for one run.
+func (e *Engine) integrationToken(ctx context.Context, orgID, canvasID string, ref *api.IntegrationRef) (store.Integration, string, error) {
+	domains := [][2]string{{store.DomainCanvas, canvasID}, {store.DomainOrganization, orgID}}
+	switch ref.DomainType {
+	case api.DomainTypeCanvas:
+		domains = domains[:1]
+	case api.DomainTypeOrganization:
+		domains = domains[1:]
+	}
+	for _, d := range domains {
+		in, err := e.store.FindIntegration(ctx, orgID, d[0], d[1], ref.Name)
+		if err != nil {
+			continue
+		}
+		_, token, err := e.hooks.Token(ctx, orgID, in.ID)
+		if err != nil {
+			return in, "", err
+		}
+		return in, token, nil
+	}
+	return store.Integration{}, "", fmt.Errorf("integration %s not found", ref.Name)
+}
+
+// downstream builds the stage events a finished execution triggers in the
+// stages connected to its stage.
+func (e *Engine) downstream(ctx context.Context, ex store.Execution, outputs []api.OutputValue) []store.StageEvent {
+	st, err := e.store.FindStageByID(ctx, ex.StageID)
+	if err != nil {
+		return nil
+	}
+	stages, err := e.store.ListStages(ctx, ex.OrgID, ex.CanvasID)
+	if err != nil {
+		return nil
+	}
+	outs := map[string]any{}
+	for _, o := range outputs {
+		outs[o.Name] = o.Value
+	}
+	payload := map[string]any{
+		"stageId": st.ID, "stageName": st.Name, "executionId": ex.ID,
+		"result": ex.Result, "resultReason": ex.ResultReason, "outputs": outs,
+	}
+	raw, _ := json.Marshal(payload)
+	trigger := store.StageEvent{
+		TriggerSourceType: api.ConnectionTypeStage, TriggerSourceID: st.ID, TriggerSourceName: st.Name,
+		TriggerEventID: ex.ID, TriggerType: "execution_finished", TriggerPayload: raw, TriggerHeaders: []byte("{}"),
+	}
+	var normalized map[string]any
+	_ = json.Unmarshal(raw, &normalized)
+	out, err := e.matchStages(ctx, stages, api.ConnectionTypeStage, st.Name, trigger, normalized, map[string]string{})
+	if err != nil {
+		// No source event to reject here: the stages whose expressions
+		// failed get nothing, the others their stage events.
+		e.log.WarnContext(ctx, "engine: a downstream stage's expression failed", slog.String("execution", ex.ID), slog.String("error", err.Error()))
+	}
+	return out
+}

@@ -1,0 +1,194 @@
+// Package hooks provisions the webhooks SuperPlane keeps on tools (GitHub
+// repository hooks, Semaphore notifications) for event sources: it finds
+// the integration's token, makes the tool's hook match the source and
+// records the outcome in the source's status, with backoff after a failure.
+//
+// Both the HTTP API (create, update, reset-key, refresh, delete, check) and
+// the engine's reconciler use it, so it sits below both: it knows the store,
+// the sealer and the tools, and nothing of HTTP.
+package hooks
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/superplane/terraform-provider-superplane/internal/api"
+	"github.com/superplane/terraform-provider-superplane/internal/integration"
+	"github.com/superplane/terraform-provider-superplane/internal/sealer"
+	"github.com/superplane/terraform-provider-superplane/internal/store"
+)
+
+// Webhook states of a source whose hook the server provisions.
+const (
+	StatePending  = "pending"
+	StateReady    = "ready"
+	StateFailed   = "failed"
+	StateRepaired = "repaired"
+)
+
+// Timeout bounds one call to an external tool, so a slow tool cannot hold
+// a request, or a reconciler slot, for long.
+const Timeout = 20 * time.Second
+
+// Needed reports whether a source of type typ has a hook on a tool.
+func Needed(typ string) bool {
+	return typ == api.EventSourceTypeGitHub || typ == api.EventSourceTypeSemaphore
+}
+
+// Provisioner provisions, checks and removes event sources' hooks. The
+// zero value is not usable: set every field.
+type Provisioner struct {
+	Store  store.Store
+	Sealer *sealer.Sealer
+	Tools  *integration.Verifier
+	// BaseURL is the public URL of the server, without a trailing slash.
+	BaseURL string
+	Now     func() time.Time
+}
+
+// URL is where the source receives deliveries.
+func (p *Provisioner) URL(es store.EventSource) string {
+	u := strings.TrimSuffix(p.BaseURL, "/") + "/api/v1/sources/" + es.ID
+	if Needed(es.Type) {
+		u += "/" + es.Type
+	}
+	return u
+}
+
+// Token returns the integration and its decrypted token for one call to the
+// tool. Nothing keeps the token afterwards.
+func (p *Provisioner) Token(ctx context.Context, orgID, integrationID string) (store.Integration, string, error) {
+	in, err := p.Store.FindIntegrationByID(ctx, orgID, integrationID)
+	if err != nil {
+		return in, "", &integration.HookError{Reason: "the integration is gone"}
+	}
+	sec, err := p.Store.FindSecretByID(ctx, in.OrgID, in.SecretID)
+	if err != nil {
+		return in, "", &integration.HookError{Reason: fmt.Sprintf("the token secret of integration %s is gone", in.Name)}
+	}
+	data, err := p.Sealer.OpenSecret(sec.ID, sec.Ciphertext)
+	if err != nil {
+		return in, "", &integration.HookError{Reason: fmt.Sprintf("the token secret of integration %s cannot be decrypted", in.Name)}
+	}
+	token, ok := data[in.SecretKey]
+	clear(data)
+	if !ok {
+		return in, "", &integration.HookError{Reason: fmt.Sprintf("key %s is missing from the token secret of integration %s", in.SecretKey, in.Name)}
+	}
+	return in, token, nil
+}
+
+// Events are the tool events a source subscribes to.
+func Events(es store.EventSource) []string {
+	var events []api.EventSourceEventType
+	_ = json.Unmarshal(es.Events, &events)
+	names := []string{}
+	for _, e := range events {
+		names = append(names, e.Type)
+	}
+	if len(names) == 0 && es.Type == api.EventSourceTypeGitHub {
+		names = []string{"push"}
+	}
+	return names
+}
+
+// Provision makes the tool's hook match the source and records the outcome
+// in the source's status. A failure of the tool is not an error: it is
+// shown in status and retried with backoff by the reconciler. The error is
+// the store's.
+func (p *Provisioner) Provision(ctx context.Context, es store.EventSource, pushSecret bool) (store.EventSource, error) {
+	ctx, cancel := context.WithTimeout(ctx, Timeout)
+	defer cancel()
+	res, err := p.ensure(ctx, es, pushSecret)
+	now := p.Now().UTC().Truncate(time.Microsecond)
+	return p.Store.UpdateEventSource(ctx, es.OrgID, es.CanvasID, es.ID, func(cur *store.EventSource) error {
+		cur.HookCheckedAt = now
+		var he *integration.HookError
+		switch {
+		case err == nil:
+			cur.HookID, cur.HookAttempts, cur.HookNextAttempt = res.ID, 0, time.Time{}
+			switch {
+			case res.Repaired:
+				cur.HookState = StateRepaired
+				cur.HookReason = "the webhook was missing or altered on " + es.Type + " and was repaired at " + now.Format(time.RFC3339)
+			case res.Created || cur.HookState != StateRepaired:
+				cur.HookState, cur.HookReason = StateReady, "ok"
+			}
+		case errors.As(err, &he):
+			cur.HookState, cur.HookReason = StateFailed, he.Reason
+			cur.HookAttempts++
+			cur.HookNextAttempt = now.Add(Backoff(cur.HookAttempts))
+		default:
+			return err
+		}
+		return nil
+	})
+}
+
+// Backoff is the wait before provisioning attempt n+1: 30s doubling, at most 30m.
+func Backoff(attempts int) time.Duration {
+	d := 30 * time.Second
+	for i := 1; i < attempts && d < 30*time.Minute; i++ {
+		d *= 2
+	}
+	return min(d, 30*time.Minute)
+}
+
+func (p *Provisioner) ensure(ctx context.Context, es store.EventSource, pushSecret bool) (integration.HookResult, error) {
+	in, token, err := p.Token(ctx, es.OrgID, es.IntegrationID)
+	if err != nil {
+		return integration.HookResult{}, err
+	}
+	key, err := p.Sealer.OpenSourceKey(es.ID, es.KeyCiphertext)
+	if err != nil {
+		return integration.HookResult{}, &integration.HookError{Reason: "the source's signing key cannot be decrypted"}
+	}
+	want := integration.Hook{CallbackURL: p.URL(es), Secret: string(key), Events: Events(es)}
+	clear(key)
+	switch es.Type {
+	case api.EventSourceTypeGitHub:
+		return p.Tools.EnsureGitHubHook(ctx, in.URL, token, es.ResourceName, want, es.HookID, pushSecret)
+	case api.EventSourceTypeSemaphore:
+		return p.Tools.EnsureSemaphoreHook(ctx, in.URL, token, es.ResourceName, want, es.HookID, pushSecret)
+	}
+	return integration.HookResult{}, nil
+}
+
+// Check asks the tool whether the source's hook is there and as it should
+// be, without changing anything.
+func (p *Provisioner) Check(ctx context.Context, es store.EventSource) (integration.HookCheck, error) {
+	in, token, err := p.Token(ctx, es.OrgID, es.IntegrationID)
+	if err != nil {
+		return integration.HookCheck{}, err
+	}
+	want := integration.Hook{CallbackURL: p.URL(es), Events: Events(es)}
+	switch es.Type {
+	case api.EventSourceTypeGitHub:
+		return p.Tools.CheckGitHubHook(ctx, in.URL, token, es.ResourceName, want, es.HookID)
+	case api.EventSourceTypeSemaphore:
+		return p.Tools.CheckSemaphoreHook(ctx, in.URL, token, es.ResourceName, want)
+	}
+	return integration.HookCheck{State: integration.HookOK, Reason: "ok"}, nil
+}
+
+// Remove deletes the source's hook from the tool. The caller decides what
+// a failure means (the API keeps the source unless forced).
+func (p *Provisioner) Remove(ctx context.Context, es store.EventSource) error {
+	ctx, cancel := context.WithTimeout(ctx, Timeout)
+	defer cancel()
+	in, token, err := p.Token(ctx, es.OrgID, es.IntegrationID)
+	if err != nil {
+		return err
+	}
+	switch es.Type {
+	case api.EventSourceTypeGitHub:
+		return p.Tools.DeleteGitHubHook(ctx, in.URL, token, es.ResourceName, p.URL(es))
+	case api.EventSourceTypeSemaphore:
+		return p.Tools.DeleteSemaphoreHook(ctx, in.URL, token, es.ResourceName, p.URL(es))
+	}
+	return nil
+}
