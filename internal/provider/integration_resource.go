@@ -487,46 +487,11 @@ func (r *IntegrationResource) ImportState(ctx context.Context, req resource.Impo
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("verify"), true)...)
 }
 
-// defaultScope plans auth.token.scope, when the configuration leaves it
-// out, as the integration's own scope: "canvas" when canvas is set (even if
-// not yet known), "organization" otherwise. The plan then never shows an
-// unknown scope, and a server answer naming another scope shows as drift.
-type defaultScope struct{}
-
-// Description says what the modifier does.
-func (m defaultScope) Description(context.Context) string {
-	return "Defaults to the integration's own scope."
-}
-
-// MarkdownDescription says what the modifier does.
-func (m defaultScope) MarkdownDescription(ctx context.Context) string {
-	return m.Description(ctx)
-}
-
-// PlanModifyString sets the default when the configuration has no value.
-func (m defaultScope) PlanModifyString(ctx context.Context, req planmodifier.StringRequest, resp *planmodifier.StringResponse) {
-	if !req.ConfigValue.IsNull() {
-		return
-	}
-	var canvas types.String
-	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("canvas"), &canvas)...)
-	if canvas.IsNull() {
-		resp.PlanValue = types.StringValue(scopeOrganization)
-	} else {
-		resp.PlanValue = types.StringValue(scopeCanvas)
-	}
-}
-
 // integrationSettingsChanged reports whether plan changes anything the
 // server holds (canvas and type changes replace the integration instead).
 func integrationSettingsChanged(plan, state *IntegrationResourceModel) bool {
 	return !plan.Name.Equal(state.Name) || !plan.Description.Equal(state.Description) ||
 		!plan.Type.Equal(state.Type) || !plan.URL.Equal(state.URL) || !plan.Auth.Equal(state.Auth)
-}
-
-// isKnown reports whether v has a value.
-func isKnown(v types.String) bool {
-	return !v.IsNull() && !v.IsUnknown()
 }
 
 // integrationToken returns the auth.token block, or nil when it (or auth)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"regexp"
-	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
@@ -55,21 +54,4 @@ func (v notUUIDValidator) ValidateString(ctx context.Context, req validator.Stri
 		resp.Diagnostics.AddAttributeError(req.Path, "Invalid name",
 			fmt.Sprintf("%q %s.", name, v.Description(ctx)))
 	}
-}
-
-// parseScopedImportID splits the import ID of an object that belongs to the
-// organization or to a canvas: "organization/<name>" or
-// "canvas/<canvas id or name>/<name>". kind names the object in the error
-// ("secret", "integration"). Names never contain '/' (see namePattern), so
-// '/' separates unambiguously.
-func parseScopedImportID(kind, id string) (canvas, name string, err error) {
-	parts := strings.Split(id, "/")
-	switch {
-	case len(parts) == 2 && parts[0] == "organization" && parts[1] != "":
-		return "", parts[1], nil
-	case len(parts) == 3 && parts[0] == "canvas" && parts[1] != "" && parts[2] != "":
-		return parts[1], parts[2], nil
-	}
-	return "", "", fmt.Errorf("expected %q or %q, got %q",
-		"organization/<"+kind+" name>", "canvas/<canvas id or name>/<"+kind+" name>", id)
 }

@@ -2,7 +2,6 @@ package provider
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
@@ -359,12 +358,6 @@ func (r *SecretResource) ImportState(ctx context.Context, req resource.ImportSta
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("name"), name)...)
 }
 
-// parseSecretImportID splits a secret import ID. Names never contain '/'
-// (see namePattern), so '/' separates unambiguously.
-func parseSecretImportID(id string) (canvas, name string, err error) {
-	return parseScopedImportID("secret", id)
-}
-
 // secretDomain maps the canvas argument of a secret or an integration to
 // the API's domain. An empty
 // organization id makes the client use the token's organization.
@@ -424,27 +417,4 @@ func keySet(m types.Map) types.Set {
 		elems = append(elems, types.StringValue(k))
 	}
 	return types.SetValueMust(types.StringType, elems)
-}
-
-// privateVersion reads the version Terraform last wrote; nil when unknown
-// (an imported secret, or a server that reports no versions).
-func privateVersion(ctx context.Context, get func(context.Context, string) ([]byte, diag.Diagnostics)) (*int64, diag.Diagnostics) {
-	raw, diags := get(ctx, privateWrittenVersion)
-	if diags.HasError() || len(raw) == 0 {
-		return nil, diags
-	}
-	var v int64
-	if err := json.Unmarshal(raw, &v); err != nil {
-		return nil, diags
-	}
-	return &v, diags
-}
-
-// setPrivateVersion records the version the server reports after a write.
-func setPrivateVersion(ctx context.Context, set func(context.Context, string, []byte) diag.Diagnostics, s *api.Secret) diag.Diagnostics {
-	if s.Metadata.Version <= 0 {
-		return set(ctx, privateWrittenVersion, nil)
-	}
-	raw, _ := json.Marshal(s.Metadata.Version)
-	return set(ctx, privateWrittenVersion, raw)
 }
