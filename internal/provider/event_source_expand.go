@@ -26,21 +26,18 @@ func eventSourceParams(ctx context.Context, plan *EventSourceResourceModel) (cli
 	if isKnown(plan.SignatureScheme) {
 		p.Spec.SignatureScheme = signatureSchemes[plan.SignatureScheme.ValueString()]
 	}
-	res, d := objectAs[eventSourceResourceModel](ctx, plan.Resource)
-	diags.Append(d...)
+	res := objectAs[eventSourceResourceModel](ctx, plan.Resource, &diags)
 	if res != nil {
 		p.Spec.Resource = &api.ResourceRef{Type: res.Type.ValueString(), Name: res.Name.ValueString()}
 	}
 
-	events, d := listAs[eventSourceEventModel](ctx, plan.Events)
-	diags.Append(d...)
+	events, _ := listAs[eventSourceEventModel](ctx, plan.Events, &diags)
 	for _, ev := range events {
 		out := api.EventSourceEventType{Type: ev.Type.ValueString(), FilterOperator: api.FilterOperatorAnd, Filters: []api.Filter{}}
 		if op, ok := filterOperators[ev.FilterOperator.ValueString()]; ok {
 			out.FilterOperator = op
 		}
-		filters, d := listAs[eventSourceFilterModel](ctx, ev.Filter)
-		diags.Append(d...)
+		filters, _ := listAs[eventSourceFilterModel](ctx, ev.Filter, &diags)
 		for _, f := range filters {
 			if !f.Data.IsNull() {
 				out.Filters = append(out.Filters, api.Filter{Type: api.FilterTypeData, Data: &api.DataFilter{Expression: f.Data.ValueString()}})
@@ -51,8 +48,7 @@ func eventSourceParams(ctx context.Context, plan *EventSourceResourceModel) (cli
 		p.Spec.Events = append(p.Spec.Events, out)
 	}
 
-	sc, d := objectAs[eventSourceScheduleModel](ctx, plan.Schedule)
-	diags.Append(d...)
+	sc := objectAs[eventSourceScheduleModel](ctx, plan.Schedule, &diags)
 	if sc != nil {
 		out := &api.EventSourceSchedule{Type: scheduleTypes[sc.Type.ValueString()]}
 		switch sc.Type.ValueString() {

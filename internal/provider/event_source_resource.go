@@ -2,10 +2,8 @@ package provider
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 
-	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/types"
@@ -22,12 +20,6 @@ var (
 	_ resource.ResourceWithModifyPlan     = &EventSourceResource{}
 	_ resource.ResourceWithImportState    = &EventSourceResource{}
 )
-
-// privateKeyVersion is the private-state key holding the server's key
-// version right after Terraform created or reset the signing key. When a
-// refresh finds another version, the key was reset outside Terraform and
-// the key in state is stale. It holds only the number.
-const privateKeyVersion = "written_key_version"
 
 // NewEventSourceResource returns the superplane_event_source resource.
 func NewEventSourceResource() resource.Resource {
@@ -163,7 +155,7 @@ func (r *EventSourceResource) Create(ctx context.Context, req resource.CreateReq
 		return
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, m)...)
-	resp.Diagnostics.Append(setPrivateKeyVersion(ctx, resp.Private.SetKey, es)...)
+	resp.Diagnostics.Append(setPrivateInt(ctx, resp.Private.SetKey, privateKeyVersion, serverKeyVersion(es))...)
 }
 
 // Read refreshes the source. For github and semaphore sources SuperPlane
@@ -284,7 +276,7 @@ func (r *EventSourceResource) Update(ctx context.Context, req resource.UpdateReq
 		if key != "" {
 			prior.Key = types.StringValue(key)
 		}
-		resp.Diagnostics.Append(setPrivateKeyVersion(ctx, resp.Private.SetKey, es)...)
+		resp.Diagnostics.Append(setPrivateInt(ctx, resp.Private.SetKey, privateKeyVersion, serverKeyVersion(es))...)
 	}
 	m, diags := eventSourceModelFrom(es, &prior)
 	resp.Diagnostics.Append(diags...)
@@ -364,15 +356,4 @@ func serverKeyVersion(es *api.EventSource) int64 {
 		return 0
 	}
 	return es.Status.KeyVersion
-}
-
-// setPrivateKeyVersion records the server's key version after Terraform
-// created or reset the key.
-func setPrivateKeyVersion(ctx context.Context, set func(context.Context, string, []byte) diag.Diagnostics, es *api.EventSource) diag.Diagnostics {
-	v := serverKeyVersion(es)
-	if v <= 0 {
-		return set(ctx, privateKeyVersion, nil)
-	}
-	raw, _ := json.Marshal(v)
-	return set(ctx, privateKeyVersion, raw)
 }

@@ -28,8 +28,7 @@ func (r *EventSourceResource) ValidateConfig(ctx context.Context, req resource.V
 
 // validateEventSource adds a diagnostic for each problem of config.
 func validateEventSource(ctx context.Context, config *EventSourceResourceModel, diags *diag.Diagnostics) {
-	res, d := objectAs[eventSourceResourceModel](ctx, config.Resource)
-	diags.Append(d...)
+	res := objectAs[eventSourceResourceModel](ctx, config.Resource, diags)
 	if res != nil && res.Name.IsNull() {
 		diags.AddAttributeError(path.Root("resource").AtName("name"), "Missing resource name",
 			"The resource block needs name: the repository or project to watch.")
@@ -75,8 +74,7 @@ func validateEventSource(ctx context.Context, config *EventSourceResourceModel, 
 
 	validateSchedule(ctx, config.Schedule, diags)
 
-	events, d := listAs[eventSourceEventModel](ctx, config.Events)
-	diags.Append(d...)
+	events, _ := listAs[eventSourceEventModel](ctx, config.Events, diags)
 	seen := map[string]bool{}
 	for i, ev := range events {
 		p := path.Root("events").AtListIndex(i)
@@ -93,8 +91,7 @@ func validateEventSource(ctx context.Context, config *EventSourceResourceModel, 
 						"block for %q accepts nothing and every delivery is rejected. Use type = \"webhook\".", t))
 			}
 		}
-		filters, d := listAs[eventSourceFilterModel](ctx, ev.Filter)
-		diags.Append(d...)
+		filters, _ := listAs[eventSourceFilterModel](ctx, ev.Filter, diags)
 		for j, f := range filters {
 			if f.Data.IsUnknown() || f.Header.IsUnknown() {
 				continue
@@ -111,8 +108,7 @@ func validateEventSource(ctx context.Context, config *EventSourceResourceModel, 
 // validateSchedule checks that the schedule sets exactly the fields its
 // type uses.
 func validateSchedule(ctx context.Context, schedule types.Object, diags *diag.Diagnostics) {
-	sc, d := objectAs[eventSourceScheduleModel](ctx, schedule)
-	diags.Append(d...)
+	sc := objectAs[eventSourceScheduleModel](ctx, schedule, diags)
 	if sc != nil && sc.Type.IsNull() {
 		diags.AddAttributeError(path.Root("schedule").AtName("type"), "Missing schedule type",
 			"The schedule block needs type: hourly, daily or weekly.")

@@ -5,12 +5,32 @@ import (
 	"encoding/json"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
-
-	"github.com/superplane/terraform-provider-superplane/internal/api"
 )
 
-// privateInt reads a number from private state; nil when absent.
-func privateInt(ctx context.Context, get func(context.Context, string) ([]byte, diag.Diagnostics), key string) (*int64, diag.Diagnostics) {
+// Private state holds one number per resource: the server's version of
+// what Terraform last wrote (a secret's values, an event source's key), so
+// a refresh that finds another version can say the change came from
+// outside Terraform. It never holds anything derived from a secret.
+const (
+	// privateWrittenVersion is a secret's data version right after
+	// Terraform last wrote the values.
+	privateWrittenVersion = "written_version"
+	// privateKeyVersion is an event source's key version right after
+	// Terraform created or reset the signing key.
+	privateKeyVersion = "written_key_version"
+)
+
+// privateGetter and privateSetter are the private-state accessors of the
+// framework's requests and responses (req.Private.GetKey,
+// resp.Private.SetKey).
+type (
+	privateGetter func(context.Context, string) ([]byte, diag.Diagnostics)
+	privateSetter func(context.Context, string, []byte) diag.Diagnostics
+)
+
+// privateInt reads a number from private state; nil when absent (an
+// imported object, or a server that reports no versions).
+func privateInt(ctx context.Context, get privateGetter, key string) (*int64, diag.Diagnostics) {
 	raw, diags := get(ctx, key)
 	if diags.HasError() || len(raw) == 0 {
 		return nil, diags
@@ -22,25 +42,12 @@ func privateInt(ctx context.Context, get func(context.Context, string) ([]byte, 
 	return &v, diags
 }
 
-// privateVersion reads the version Terraform last wrote; nil when unknown
-// (an imported secret, or a server that reports no versions).
-func privateVersion(ctx context.Context, get func(context.Context, string) ([]byte, diag.Diagnostics)) (*int64, diag.Diagnostics) {
-	raw, diags := get(ctx, privateWrittenVersion)
-	if diags.HasError() || len(raw) == 0 {
-		return nil, diags
+// setPrivateInt records v under key; a version of 0 or less (the server
+// reports none) clears the key, so no stale number outlives it.
+func setPrivateInt(ctx context.Context, set privateSetter, key string, v int64) diag.Diagnostics {
+	if v <= 0 {
+		return set(ctx, key, nil)
 	}
-	var v int64
-	if err := json.Unmarshal(raw, &v); err != nil {
-		return nil, diags
-	}
-	return &v, diags
-}
-
-// setPrivateVersion records the version the server reports after a write.
-func setPrivateVersion(ctx context.Context, set func(context.Context, string, []byte) diag.Diagnostics, s *api.Secret) diag.Diagnostics {
-	if s.Metadata.Version <= 0 {
-		return set(ctx, privateWrittenVersion, nil)
-	}
-	raw, _ := json.Marshal(s.Metadata.Version)
-	return set(ctx, privateWrittenVersion, raw)
+	raw, _ := json.Marshal(v)
+	return set(ctx, key, raw)
 }

@@ -10,9 +10,10 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types/basetypes"
 )
 
-// stageList decodes a list of blocks; ok is false when the list itself is
-// unknown (a dynamic block over values not known yet).
-func stageList[T any](ctx context.Context, l types.List, diags *diag.Diagnostics) (items []T, ok bool) {
+// listAs decodes a list of blocks (or of nested objects); ok is false when
+// the list itself is unknown (a dynamic block over values not known yet) or
+// does not decode, and items is then nil.
+func listAs[T any](ctx context.Context, l types.List, diags *diag.Diagnostics) (items []T, ok bool) {
 	if l.IsUnknown() {
 		return nil, false
 	}
@@ -21,11 +22,15 @@ func stageList[T any](ctx context.Context, l types.List, diags *diag.Diagnostics
 	}
 	d := l.ElementsAs(ctx, &items, false)
 	diags.Append(d...)
-	return items, !d.HasError()
+	if d.HasError() {
+		return nil, false
+	}
+	return items, true
 }
 
-// stageObject decodes a block, or returns nil when it is null or unknown.
-func stageObject[T any](ctx context.Context, o types.Object, diags *diag.Diagnostics) *T {
+// objectAs decodes a block (or a nested object), or returns nil when it is
+// null, unknown or does not decode.
+func objectAs[T any](ctx context.Context, o types.Object, diags *diag.Diagnostics) *T {
 	if o.IsNull() || o.IsUnknown() {
 		return nil
 	}
@@ -38,9 +43,9 @@ func stageObject[T any](ctx context.Context, o types.Object, diags *diag.Diagnos
 	return &out
 }
 
-// stageListValue builds a list of blocks; an empty list when there are
+// blockListValue builds a list of blocks; an empty list when there are
 // none, as Terraform reads absent blocks.
-func stageListValue[T any](ctx context.Context, attrTypes map[string]attr.Type, items []T, diags *diag.Diagnostics) types.List {
+func blockListValue[T any](ctx context.Context, attrTypes map[string]attr.Type, items []T, diags *diag.Diagnostics) types.List {
 	if items == nil {
 		items = []T{}
 	}
@@ -49,8 +54,8 @@ func stageListValue[T any](ctx context.Context, attrTypes map[string]attr.Type, 
 	return l
 }
 
-// stageStringList is a list of strings, null when nil.
-func stageStringList(items []string, diags *diag.Diagnostics) types.List {
+// stringListValue is a list of strings, null when nil.
+func stringListValue(items []string, diags *diag.Diagnostics) types.List {
 	if items == nil {
 		return types.ListNull(types.StringType)
 	}
@@ -80,32 +85,6 @@ func orDefault(s, def string) string {
 		return def
 	}
 	return s
-}
-
-// objectAs converts a block's object; nil when it is null or unknown.
-func objectAs[T any](ctx context.Context, o types.Object) (*T, diag.Diagnostics) {
-	if o.IsNull() || o.IsUnknown() {
-		return nil, nil
-	}
-	var out T
-	diags := o.As(ctx, &out, basetypes.ObjectAsOptions{})
-	if diags.HasError() {
-		return nil, diags
-	}
-	return &out, diags
-}
-
-// listAs converts a list of blocks; nil when it is null or unknown.
-func listAs[T any](ctx context.Context, l types.List) ([]T, diag.Diagnostics) {
-	if l.IsNull() || l.IsUnknown() {
-		return nil, nil
-	}
-	var out []T
-	diags := l.ElementsAs(ctx, &out, false)
-	if diags.HasError() {
-		return nil, diags
-	}
-	return out, diags
 }
 
 // isKnown reports whether v has a value.

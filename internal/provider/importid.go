@@ -33,9 +33,3 @@ func parseScopedImportID(kind, id string) (canvas, name string, err error) {
 	return "", "", fmt.Errorf("expected %q or %q, got %q",
 		"organization/<"+kind+" name>", "canvas/<canvas id or name>/<"+kind+" name>", id)
 }
-
-// parseSecretImportID splits a secret import ID. Names never contain '/'
-// (see namePattern), so '/' separates unambiguously.
-func parseSecretImportID(id string) (canvas, name string, err error) {
-	return parseScopedImportID("secret", id)
-}

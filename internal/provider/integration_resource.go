@@ -18,7 +18,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
-	"github.com/hashicorp/terraform-plugin-framework/types/basetypes"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/superplane/terraform-provider-superplane/internal/api"
@@ -31,12 +30,6 @@ var (
 	_ resource.ResourceWithValidateConfig = &IntegrationResource{}
 	_ resource.ResourceWithModifyPlan     = &IntegrationResource{}
 	_ resource.ResourceWithImportState    = &IntegrationResource{}
-)
-
-// Values of auth.token.scope: where the token's secret lives.
-const (
-	scopeOrganization = "organization"
-	scopeCanvas       = "canvas"
 )
 
 // Object types of the nested values, shared by the resource and the data
@@ -260,8 +253,7 @@ func (r *IntegrationResource) ValidateConfig(ctx context.Context, req resource.V
 		}
 	}
 
-	tok, diags := integrationToken(ctx, config.Auth)
-	resp.Diagnostics.Append(diags...)
+	tok := integrationToken(ctx, config.Auth, &resp.Diagnostics)
 	if tok != nil && tok.Scope.ValueString() == scopeCanvas && config.Canvas.IsNull() {
 		resp.Diagnostics.AddAttributeError(path.Root("auth").AtName("token").AtName("scope"),
 			"Canvas secret for an organization integration",
@@ -287,8 +279,7 @@ func (r *IntegrationResource) ModifyPlan(ctx context.Context, req resource.Modif
 		return
 	}
 
-	prior, diags := integrationStatus(ctx, state.Status)
-	resp.Diagnostics.Append(diags...)
+	prior := objectAs[integrationStatusModel](ctx, state.Status, &resp.Diagnostics)
 	reverify := !plan.Verify.Equal(types.BoolValue(false)) && prior != nil && prior.State.ValueString() != api.IntegrationStateOK
 	switch {
 	case integrationSettingsChanged(&plan, &state):
@@ -496,39 +487,18 @@ func integrationSettingsChanged(plan, state *IntegrationResourceModel) bool {
 
 // integrationToken returns the auth.token block, or nil when it (or auth)
 // is null or unknown.
-func integrationToken(ctx context.Context, auth types.Object) (*integrationTokenModel, diag.Diagnostics) {
-	if auth.IsNull() || auth.IsUnknown() {
-		return nil, nil
+func integrationToken(ctx context.Context, auth types.Object, diags *diag.Diagnostics) *integrationTokenModel {
+	a := objectAs[integrationAuthModel](ctx, auth, diags)
+	if a == nil {
+		return nil
 	}
-	var a integrationAuthModel
-	diags := auth.As(ctx, &a, basetypes.ObjectAsOptions{})
-	if diags.HasError() || a.Token.IsNull() || a.Token.IsUnknown() {
-		return nil, diags
-	}
-	var tok integrationTokenModel
-	diags.Append(a.Token.As(ctx, &tok, basetypes.ObjectAsOptions{})...)
-	if diags.HasError() {
-		return nil, diags
-	}
-	return &tok, diags
-}
-
-// integrationStatus returns the status, or nil when it is null or unknown.
-func integrationStatus(ctx context.Context, status types.Object) (*integrationStatusModel, diag.Diagnostics) {
-	if status.IsNull() || status.IsUnknown() {
-		return nil, nil
-	}
-	var st integrationStatusModel
-	diags := status.As(ctx, &st, basetypes.ObjectAsOptions{})
-	if diags.HasError() {
-		return nil, diags
-	}
-	return &st, diags
+	return objectAs[integrationTokenModel](ctx, a.Token, diags)
 }
 
 // integrationParams builds the API settings from a plan.
 func integrationParams(ctx context.Context, plan *IntegrationResourceModel) (client.IntegrationParams, diag.Diagnostics) {
-	tok, diags := integrationToken(ctx, plan.Auth)
+	var diags diag.Diagnostics
+	tok := integrationToken(ctx, plan.Auth, &diags)
 	if diags.HasError() {
 		return client.IntegrationParams{}, diags
 	}
@@ -543,12 +513,8 @@ func integrationParams(ctx context.Context, plan *IntegrationResourceModel) (cli
 		URL:         plan.URL.ValueString(),
 		SecretName:  tok.Secret.ValueString(),
 		SecretKey:   tok.Key.ValueString(),
-	}
-	switch tok.Scope.ValueString() {
-	case scopeOrganization:
-		p.SecretDomainType = api.DomainTypeOrganization
-	case scopeCanvas:
-		p.SecretDomainType = api.DomainTypeCanvas
+		// No domain when the scope is unknown: the server then searches.
+		SecretDomainType: secretScopes[tok.Scope.ValueString()],
 	}
 	return p, diags
 }
@@ -614,8 +580,7 @@ func integrationModelFrom(ctx context.Context, in *api.Integration, prior *Integ
 			if !prior.Canvas.IsNull() {
 				scope = scopeCanvas
 			}
-			tok, d := integrationToken(ctx, prior.Auth)
-			diags.Append(d...)
+			tok := integrationToken(ctx, prior.Auth, &diags)
 			if tok != nil && isKnown(tok.Scope) {
 				scope = tok.Scope.ValueString()
 			}

@@ -28,12 +28,6 @@ var (
 	_ resource.ResourceWithImportState = &SecretResource{}
 )
 
-// privateWrittenVersion is the private-state key holding the server's data
-// version right after Terraform last wrote the values. When a refresh finds
-// another version, someone changed the values outside Terraform. Private
-// state holds only this number: nothing derived from a secret value.
-const privateWrittenVersion = "written_version"
-
 // NewSecretResource returns the superplane_secret resource.
 func NewSecretResource() resource.Resource {
 	return &SecretResource{}
@@ -207,12 +201,12 @@ func (r *SecretResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 // secretNeedsWrite reports whether applying plan must write the values, and
 // when the reason is a change made outside Terraform, a sentence saying so.
 func secretNeedsWrite(ctx context.Context, state, plan *SecretResourceModel,
-	getPrivate func(context.Context, string) ([]byte, diag.Diagnostics), diags *diag.Diagnostics) (bool, string) {
+	getPrivate privateGetter, diags *diag.Diagnostics) (bool, string) {
 	if state == nil {
 		return true, ""
 	}
 	drift := ""
-	written, d := privateVersion(ctx, getPrivate)
+	written, d := privateInt(ctx, getPrivate, privateWrittenVersion)
 	diags.Append(d...)
 	if written != nil && !state.Version.IsNull() && !state.Version.IsUnknown() && state.Version.ValueInt64() != *written {
 		drift = fmt.Sprintf("The server's version of the values is %d, but Terraform last wrote version %d: "+
@@ -263,7 +257,7 @@ func (r *SecretResource) Create(ctx context.Context, req resource.CreateRequest,
 	}
 
 	resp.Diagnostics.Append(resp.State.Set(ctx, secretModelFrom(s, &plan))...)
-	resp.Diagnostics.Append(setPrivateVersion(ctx, resp.Private.SetKey, s)...)
+	resp.Diagnostics.Append(setPrivateInt(ctx, resp.Private.SetKey, privateWrittenVersion, s.Metadata.Version)...)
 }
 
 // Read refreshes names, keys and the server's version; the values cannot be
@@ -322,7 +316,7 @@ func (r *SecretResource) Update(ctx context.Context, req resource.UpdateRequest,
 
 	resp.Diagnostics.Append(resp.State.Set(ctx, secretModelFrom(s, &plan))...)
 	if write {
-		resp.Diagnostics.Append(setPrivateVersion(ctx, resp.Private.SetKey, s)...)
+		resp.Diagnostics.Append(setPrivateInt(ctx, resp.Private.SetKey, privateWrittenVersion, s.Metadata.Version)...)
 	}
 }
 
@@ -345,7 +339,7 @@ func (r *SecretResource) Delete(ctx context.Context, req resource.DeleteRequest,
 // Values cannot be imported: the first apply afterwards writes the
 // configured ones.
 func (r *SecretResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	canvas, name, err := parseSecretImportID(req.ID)
+	canvas, name, err := parseScopedImportID("secret", req.ID)
 	if err != nil {
 		resp.Diagnostics.AddError("Invalid import ID", err.Error())
 		return
@@ -357,6 +351,16 @@ func (r *SecretResource) ImportState(ctx context.Context, req resource.ImportSta
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), name)...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("name"), name)...)
 }
+
+// Values of a secret reference's scope (auth.token.scope of an
+// integration, secret.scope of a stage): where the secret lives.
+const (
+	scopeOrganization = "organization"
+	scopeCanvas       = "canvas"
+)
+
+// secretScopes maps a scope to the API's domain type.
+var secretScopes = map[string]string{scopeOrganization: api.DomainTypeOrganization, scopeCanvas: api.DomainTypeCanvas}
 
 // secretDomain maps the canvas argument of a secret or an integration to
 // the API's domain. An empty

@@ -28,7 +28,7 @@ func stageParams(ctx context.Context, plan *StageResourceModel) (client.StagePar
 		DryRun:        plan.DryRun.ValueBool(),
 	}
 
-	conns, _ := stageList[stageConnectionModel](ctx, plan.Connections, &diags)
+	conns, _ := listAs[stageConnectionModel](ctx, plan.Connections, &diags)
 	for _, c := range conns {
 		conn := api.Connection{
 			Type: stageConnectionTypes[c.Type.ValueString()], Name: c.Name.ValueString(),
@@ -37,7 +37,7 @@ func stageParams(ctx context.Context, plan *StageResourceModel) (client.StagePar
 		if op, ok := filterOperators[c.FilterOperator.ValueString()]; ok {
 			conn.FilterOperator = op
 		}
-		filters, _ := stageList[stageFilterModel](ctx, c.Filters, &diags)
+		filters, _ := listAs[stageFilterModel](ctx, c.Filters, &diags)
 		for _, f := range filters {
 			if !f.Header.IsNull() {
 				conn.Filters = append(conn.Filters, api.Filter{Type: api.FilterTypeHeader, Header: &api.HeaderFilter{Expression: f.Header.ValueString()}})
@@ -48,12 +48,12 @@ func stageParams(ctx context.Context, plan *StageResourceModel) (client.StagePar
 		spec.Connections = append(spec.Connections, conn)
 	}
 
-	inputs, _ := stageList[stageInputModel](ctx, plan.Inputs, &diags)
+	inputs, _ := listAs[stageInputModel](ctx, plan.Inputs, &diags)
 	for _, in := range inputs {
 		spec.Inputs = append(spec.Inputs, api.InputDefinition{Name: in.Name.ValueString(), Description: in.Description.ValueString()})
 	}
 
-	mappings, _ := stageList[stageInputMappingModel](ctx, plan.InputMappings, &diags)
+	mappings, _ := listAs[stageInputMappingModel](ctx, plan.InputMappings, &diags)
 	for _, m := range mappings {
 		im := api.InputMapping{Values: []api.ValueDefinition{}}
 		if !m.TriggeredBy.IsNull() {
@@ -61,34 +61,34 @@ func stageParams(ctx context.Context, plan *StageResourceModel) (client.StagePar
 				Connection string `json:"connection"`
 			}{Connection: m.TriggeredBy.ValueString()}}
 		}
-		values, _ := stageList[stageValueModel](ctx, m.Values, &diags)
+		values, _ := listAs[stageValueModel](ctx, m.Values, &diags)
 		for _, val := range values {
 			im.Values = append(im.Values, stageValueDefinition(ctx, val, &diags))
 		}
 		spec.InputMappings = append(spec.InputMappings, im)
 	}
 
-	outputs, _ := stageList[stageOutputModel](ctx, plan.Outputs, &diags)
+	outputs, _ := listAs[stageOutputModel](ctx, plan.Outputs, &diags)
 	for _, o := range outputs {
 		spec.Outputs = append(spec.Outputs, api.OutputDefinition{
 			Name: o.Name.ValueString(), Description: o.Description.ValueString(), Required: o.Required.ValueBool(),
 		})
 	}
 
-	approvals, _ := stageList[stageApprovalModel](ctx, plan.Approval, &diags)
+	approvals, _ := listAs[stageApprovalModel](ctx, plan.Approval, &diags)
 	for _, a := range approvals {
 		spec.Conditions = append(spec.Conditions, api.Condition{Type: api.ConditionTypeApproval, Approval: &api.ConditionApproval{Count: a.Count.ValueInt64()}})
 	}
-	windows, _ := stageList[stageTimeWindowModel](ctx, plan.TimeWindows, &diags)
+	windows, _ := listAs[stageTimeWindowModel](ctx, plan.TimeWindows, &diags)
 	for _, w := range windows {
 		tw := &api.ConditionTimeWindow{Start: w.Start.ValueString(), End: w.End.ValueString(), WeekDays: stageStrings(ctx, w.WeekDays, &diags)}
 		spec.Conditions = append(spec.Conditions, api.Condition{Type: api.ConditionTypeTimeWindow, TimeWindow: tw})
 	}
 
-	secrets, _ := stageList[stageSecretModel](ctx, plan.Secrets, &diags)
+	secrets, _ := listAs[stageSecretModel](ctx, plan.Secrets, &diags)
 	for _, s := range secrets {
 		spec.Secrets = append(spec.Secrets, api.ValueDefinition{Name: s.Name.ValueString(), ValueFrom: &api.StageValueFrom{
-			Secret: &api.ValueFromSecret{Name: s.Secret.ValueString(), Key: s.Key.ValueString(), DomainType: stageSecretScopes[s.Scope.ValueString()]},
+			Secret: &api.ValueFromSecret{Name: s.Secret.ValueString(), Key: s.Key.ValueString(), DomainType: secretScopes[s.Scope.ValueString()]},
 		}})
 	}
 
@@ -101,13 +101,13 @@ func stageParams(ctx context.Context, plan *StageResourceModel) (client.StagePar
 // stageValueDefinition maps a value block.
 func stageValueDefinition(ctx context.Context, val stageValueModel, diags *diag.Diagnostics) api.ValueDefinition {
 	def := api.ValueDefinition{Name: val.Name.ValueString()}
-	if ev := stageObject[stageFromEventModel](ctx, val.FromEvent, diags); ev != nil {
+	if ev := objectAs[stageFromEventModel](ctx, val.FromEvent, diags); ev != nil {
 		def.ValueFrom = &api.StageValueFrom{EventData: &api.ValueFromEventData{
 			Connection: ev.Connection.ValueString(), Expression: ev.Expression.ValueString(),
 		}}
 		return def
 	}
-	if last := stageObject[stageFromLastExecutionModel](ctx, val.FromLastExecution, diags); last != nil {
+	if last := objectAs[stageFromLastExecutionModel](ctx, val.FromLastExecution, diags); last != nil {
 		results := stageStrings(ctx, last.Results, diags)
 		for i, r := range results {
 			results[i] = stageResults[r]
@@ -152,7 +152,7 @@ func stageExecutor(ctx context.Context, plan *StageResourceModel) (*api.Executor
 			spec[key] = v
 		}
 	}
-	if h := stageObject[stageHTTPModel](ctx, plan.HTTP, &diags); h != nil {
+	if h := objectAs[stageHTTPModel](ctx, plan.HTTP, &diags); h != nil {
 		spec := map[string]any{"url": h.URL.ValueString()}
 		setMap(spec, "headers", h.Headers)
 		setMap(spec, "payload", h.Payload)
@@ -170,7 +170,7 @@ func stageExecutor(ctx context.Context, plan *StageResourceModel) (*api.Executor
 		}
 		return &api.Executor{Type: api.ExecutorHTTP, Spec: spec}, diags
 	}
-	if g := stageObject[stageGitHubModel](ctx, plan.GitHub, &diags); g != nil {
+	if g := objectAs[stageGitHubModel](ctx, plan.GitHub, &diags); g != nil {
 		spec := map[string]any{"workflow": g.Workflow.ValueString(), "ref": g.Ref.ValueString()}
 		setMap(spec, "inputs", g.Inputs)
 		return &api.Executor{
@@ -180,7 +180,7 @@ func stageExecutor(ctx context.Context, plan *StageResourceModel) (*api.Executor
 			Spec:        spec,
 		}, diags
 	}
-	if s := stageObject[stageSemaphoreModel](ctx, plan.Semaphore, &diags); s != nil {
+	if s := objectAs[stageSemaphoreModel](ctx, plan.Semaphore, &diags); s != nil {
 		spec := map[string]any{"pipelineFile": s.PipelineFile.ValueString(), "ref": s.Ref.ValueString()}
 		setMap(spec, "parameters", s.Parameters)
 		return &api.Executor{
@@ -190,7 +190,7 @@ func stageExecutor(ctx context.Context, plan *StageResourceModel) (*api.Executor
 			Spec:        spec,
 		}, diags
 	}
-	if n := stageObject[stageNoopModel](ctx, plan.Noop, &diags); n != nil {
+	if n := objectAs[stageNoopModel](ctx, plan.Noop, &diags); n != nil {
 		spec := map[string]any{}
 		setMap(spec, "outputs", n.Outputs)
 		return &api.Executor{Type: api.ExecutorNoop, Spec: spec}, diags
@@ -240,16 +240,16 @@ func stageModelFrom(ctx context.Context, st *api.Stage, prior *StageResourceMode
 			Type:           types.StringValue(reverseLookup(stageConnectionTypes, c.Type)),
 			Name:           types.StringValue(c.Name),
 			FilterOperator: types.StringValue(orDefault(reverseLookup(filterOperators, c.FilterOperator), "and")),
-			Filters:        stageListValue(ctx, stageFilterAttrTypes, filters, &diags),
+			Filters:        blockListValue(ctx, stageFilterAttrTypes, filters, &diags),
 		})
 	}
-	out.Connections = stageListValue(ctx, stageConnectionAttrTypes, conns, &diags)
+	out.Connections = blockListValue(ctx, stageConnectionAttrTypes, conns, &diags)
 
 	inputs := make([]stageInputModel, 0, len(spec.Inputs))
 	for _, in := range spec.Inputs {
 		inputs = append(inputs, stageInputModel{Name: types.StringValue(in.Name), Description: types.StringValue(in.Description)})
 	}
-	out.Inputs = stageListValue(ctx, stageInputAttrTypes, inputs, &diags)
+	out.Inputs = blockListValue(ctx, stageInputAttrTypes, inputs, &diags)
 
 	mappings := make([]stageInputMappingModel, 0, len(spec.InputMappings))
 	for _, im := range spec.InputMappings {
@@ -261,16 +261,16 @@ func stageModelFrom(ctx context.Context, st *api.Stage, prior *StageResourceMode
 		for _, v := range im.Values {
 			values = append(values, stageValueModelFrom(ctx, v, &diags))
 		}
-		mm.Values = stageListValue(ctx, stageValueAttrTypes, values, &diags)
+		mm.Values = blockListValue(ctx, stageValueAttrTypes, values, &diags)
 		mappings = append(mappings, mm)
 	}
-	out.InputMappings = stageListValue(ctx, stageInputMappingAttrTypes, mappings, &diags)
+	out.InputMappings = blockListValue(ctx, stageInputMappingAttrTypes, mappings, &diags)
 
 	outputs := make([]stageOutputModel, 0, len(spec.Outputs))
 	for _, o := range spec.Outputs {
 		outputs = append(outputs, stageOutputModel{Name: types.StringValue(o.Name), Description: types.StringValue(o.Description), Required: types.BoolValue(o.Required)})
 	}
-	out.Outputs = stageListValue(ctx, stageOutputAttrTypes, outputs, &diags)
+	out.Outputs = blockListValue(ctx, stageOutputAttrTypes, outputs, &diags)
 
 	approvals, windows := []stageApprovalModel{}, []stageTimeWindowModel{}
 	for _, c := range spec.Conditions {
@@ -280,12 +280,12 @@ func stageModelFrom(ctx context.Context, st *api.Stage, prior *StageResourceMode
 		case c.Type == api.ConditionTypeTimeWindow && c.TimeWindow != nil:
 			windows = append(windows, stageTimeWindowModel{
 				Start: types.StringValue(c.TimeWindow.Start), End: types.StringValue(c.TimeWindow.End),
-				WeekDays: stageStringList(c.TimeWindow.WeekDays, &diags),
+				WeekDays: stringListValue(c.TimeWindow.WeekDays, &diags),
 			})
 		}
 	}
-	out.Approval = stageListValue(ctx, stageApprovalAttrTypes, approvals, &diags)
-	out.TimeWindows = stageListValue(ctx, stageTimeWindowAttrTypes, windows, &diags)
+	out.Approval = blockListValue(ctx, stageApprovalAttrTypes, approvals, &diags)
+	out.TimeWindows = blockListValue(ctx, stageTimeWindowAttrTypes, windows, &diags)
 
 	secrets := make([]stageSecretModel, 0, len(spec.Secrets))
 	for _, s := range spec.Secrets {
@@ -293,13 +293,13 @@ func stageModelFrom(ctx context.Context, st *api.Stage, prior *StageResourceMode
 		if s.ValueFrom != nil && s.ValueFrom.Secret != nil {
 			ref := s.ValueFrom.Secret
 			sm.Secret, sm.Key = types.StringValue(ref.Name), types.StringValue(ref.Key)
-			if scope := reverseLookup(stageSecretScopes, ref.DomainType); scope != ref.DomainType {
+			if scope := reverseLookup(secretScopes, ref.DomainType); scope != ref.DomainType {
 				sm.Scope = types.StringValue(scope)
 			}
 		}
 		secrets = append(secrets, sm)
 	}
-	out.Secrets = stageListValue(ctx, stageSecretAttrTypes, secrets, &diags)
+	out.Secrets = blockListValue(ctx, stageSecretAttrTypes, secrets, &diags)
 
 	stageExecutorFrom(ctx, spec.Executor, out, &diags)
 	return out, diags
@@ -332,7 +332,7 @@ func stageValueModelFrom(ctx context.Context, v api.ValueDefinition, diags *diag
 				results = append(results, reverseLookup(stageResults, r))
 			}
 		}
-		obj, d := types.ObjectValueFrom(ctx, stageFromLastAttrTypes, stageFromLastExecutionModel{Results: stageStringList(results, diags)})
+		obj, d := types.ObjectValueFrom(ctx, stageFromLastAttrTypes, stageFromLastExecutionModel{Results: stringListValue(results, diags)})
 		diags.Append(d...)
 		vm.FromLastExecution = obj
 	}

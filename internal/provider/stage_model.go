@@ -11,7 +11,6 @@ import (
 var (
 	stageConnectionTypes = map[string]string{"event_source": api.ConnectionTypeEventSource, "stage": api.ConnectionTypeStage}
 	stageResults         = map[string]string{"passed": api.ResultPassed, "failed": api.ResultFailed, "cancelled": api.ResultCancelled}
-	stageSecretScopes    = map[string]string{scopeOrganization: api.DomainTypeOrganization, scopeCanvas: api.DomainTypeCanvas}
 )
 
 // stageExecutorBlocks are the executor block names, which are also the

@@ -86,7 +86,7 @@ func validateStage(ctx context.Context, config *StageResourceModel, diags *diag.
 // stageDeclared reports repeated names in a list of blocks and returns the
 // names declared.
 func stageDeclared[T any](v *stageValidator, l types.List, block string, name func(T) types.String) stageNames {
-	items, ok := stageList[T](v.ctx, l, v.diags)
+	items, ok := listAs[T](v.ctx, l, v.diags)
 	names := stageNames{set: map[string]bool{}, known: ok}
 	for i, it := range items {
 		n := name(it)
@@ -104,7 +104,7 @@ func stageDeclared[T any](v *stageValidator, l types.List, block string, name fu
 }
 
 func (v *stageValidator) validateConnections(config *StageResourceModel) {
-	conns, ok := stageList[stageConnectionModel](v.ctx, config.Connections, v.diags)
+	conns, ok := listAs[stageConnectionModel](v.ctx, config.Connections, v.diags)
 	v.connections = stageNames{set: map[string]bool{}, known: ok}
 	if ok && len(conns) == 0 {
 		v.diags.AddAttributeError(path.Root("connect"), "Missing connection",
@@ -126,7 +126,7 @@ func (v *stageValidator) validateConnections(config *StageResourceModel) {
 					fmt.Sprintf("connect[%d].name: a stage cannot listen to itself.", i))
 			}
 		}
-		filters, _ := stageList[stageFilterModel](v.ctx, c.Filters, v.diags)
+		filters, _ := listAs[stageFilterModel](v.ctx, c.Filters, v.diags)
 		for j, f := range filters {
 			if f.Data.IsUnknown() || f.Header.IsUnknown() {
 				continue
@@ -144,7 +144,7 @@ func (v *stageValidator) validateInputs(config *StageResourceModel) {
 }
 
 func (v *stageValidator) validateSecrets(config *StageResourceModel) {
-	secrets, ok := stageList[stageSecretModel](v.ctx, config.Secrets, v.diags)
+	secrets, ok := listAs[stageSecretModel](v.ctx, config.Secrets, v.diags)
 	v.secrets = stageNames{set: map[string]bool{}, known: ok}
 	for i, s := range secrets {
 		if !isKnown(s.Name) {
@@ -160,12 +160,12 @@ func (v *stageValidator) validateSecrets(config *StageResourceModel) {
 }
 
 func (v *stageValidator) validateMappings(config *StageResourceModel) {
-	mappings, ok := stageList[stageInputMappingModel](v.ctx, config.InputMappings, v.diags)
+	mappings, ok := listAs[stageInputMappingModel](v.ctx, config.InputMappings, v.diags)
 	if !ok {
 		return
 	}
 	if len(mappings) == 0 && v.inputs.known {
-		inputs, _ := stageList[stageInputModel](v.ctx, config.Inputs, v.diags)
+		inputs, _ := listAs[stageInputModel](v.ctx, config.Inputs, v.diags)
 		for i, in := range inputs {
 			v.diags.AddAttributeError(path.Root("input").AtListIndex(i).AtName("name"), "Input without a mapping",
 				fmt.Sprintf("input[%d] %q has no value: add an input_mapping block with a value block for it.", i, in.Name.ValueString()))
@@ -191,7 +191,7 @@ func (v *stageValidator) validateMappings(config *StageResourceModel) {
 			}
 			triggers[when] = true
 		}
-		values, ok := stageList[stageValueModel](v.ctx, m.Values, v.diags)
+		values, ok := listAs[stageValueModel](v.ctx, m.Values, v.diags)
 		mapped := map[string]bool{}
 		for j, val := range values {
 			vp := p.AtName("value").AtListIndex(j)
@@ -245,7 +245,7 @@ func (v *stageValidator) validateValue(p path.Path, label string, val stageValue
 		v.diags.AddAttributeError(p, "Invalid input value",
 			fmt.Sprintf("%s: set exactly one of value, from_event and from_last_execution.", label))
 	}
-	ev := stageObject[stageFromEventModel](v.ctx, val.FromEvent, v.diags)
+	ev := objectAs[stageFromEventModel](v.ctx, val.FromEvent, v.diags)
 	if ev == nil {
 		return
 	}
@@ -284,7 +284,7 @@ func (v *stageValidator) validateExecutor(config *StageResourceModel) {
 
 	switch set[0] {
 	case api.ExecutorHTTP:
-		h := stageObject[stageHTTPModel](v.ctx, config.HTTP, v.diags)
+		h := objectAs[stageHTTPModel](v.ctx, config.HTTP, v.diags)
 		if h == nil {
 			return
 		}
@@ -304,7 +304,7 @@ func (v *stageValidator) validateExecutor(config *StageResourceModel) {
 		}
 		v.checkTemplateMap(p.AtName("payload"), "http.payload", h.Payload)
 	case api.ExecutorGitHub:
-		g := stageObject[stageGitHubModel](v.ctx, config.GitHub, v.diags)
+		g := objectAs[stageGitHubModel](v.ctx, config.GitHub, v.diags)
 		if g == nil {
 			return
 		}
@@ -321,7 +321,7 @@ func (v *stageValidator) validateExecutor(config *StageResourceModel) {
 		v.checkTemplates(p.AtName("ref"), "github.ref", g.Ref)
 		v.checkTemplateMap(p.AtName("inputs"), "github.inputs", g.Inputs)
 	case api.ExecutorSemaphore:
-		s := stageObject[stageSemaphoreModel](v.ctx, config.Semaphore, v.diags)
+		s := objectAs[stageSemaphoreModel](v.ctx, config.Semaphore, v.diags)
 		if s == nil {
 			return
 		}
@@ -334,7 +334,7 @@ func (v *stageValidator) validateExecutor(config *StageResourceModel) {
 		v.checkTemplates(p.AtName("ref"), "semaphore.ref", s.Ref)
 		v.checkTemplateMap(p.AtName("parameters"), "semaphore.parameters", s.Parameters)
 	case api.ExecutorNoop:
-		n := stageObject[stageNoopModel](v.ctx, config.Noop, v.diags)
+		n := objectAs[stageNoopModel](v.ctx, config.Noop, v.diags)
 		if n == nil {
 			return
 		}
@@ -353,7 +353,7 @@ func (v *stageValidator) warnUnproducibleOutputs(config *StageResourceModel, exe
 	}
 	produced := map[string]bool{}
 	if executor == api.ExecutorNoop {
-		n := stageObject[stageNoopModel](v.ctx, config.Noop, v.diags)
+		n := objectAs[stageNoopModel](v.ctx, config.Noop, v.diags)
 		if n == nil || n.Outputs.IsUnknown() {
 			return
 		}
@@ -361,7 +361,7 @@ func (v *stageValidator) warnUnproducibleOutputs(config *StageResourceModel, exe
 			produced[k] = true
 		}
 	}
-	outputs, _ := stageList[stageOutputModel](v.ctx, config.Outputs, v.diags)
+	outputs, _ := listAs[stageOutputModel](v.ctx, config.Outputs, v.diags)
 	for i, o := range outputs {
 		if !isKnown(o.Name) || !o.Required.ValueBool() || produced[o.Name.ValueString()] {
 			continue
