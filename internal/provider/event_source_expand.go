@@ -33,18 +33,11 @@ func eventSourceParams(ctx context.Context, plan *EventSourceResourceModel) (cli
 
 	events, _ := listAs[eventSourceEventModel](ctx, plan.Events, &diags)
 	for _, ev := range events {
-		out := api.EventSourceEventType{Type: ev.Type.ValueString(), FilterOperator: api.FilterOperatorAnd, Filters: []api.Filter{}}
+		out := api.EventSourceEventType{Type: ev.Type.ValueString(), FilterOperator: api.FilterOperatorAnd}
 		if op, ok := filterOperators[ev.FilterOperator.ValueString()]; ok {
 			out.FilterOperator = op
 		}
-		filters, _ := listAs[eventSourceFilterModel](ctx, ev.Filter, &diags)
-		for _, f := range filters {
-			if !f.Data.IsNull() {
-				out.Filters = append(out.Filters, api.Filter{Type: api.FilterTypeData, Data: &api.DataFilter{Expression: f.Data.ValueString()}})
-			} else {
-				out.Filters = append(out.Filters, api.Filter{Type: api.FilterTypeHeader, Header: &api.HeaderFilter{Expression: f.Header.ValueString()}})
-			}
-		}
+		out.Filters = apiFilters(ctx, ev.Filter, &diags)
 		p.Spec.Events = append(p.Spec.Events, out)
 	}
 
@@ -134,21 +127,7 @@ func eventSourceEventsValue(events []api.EventSourceEventType) (types.List, diag
 	var diags diag.Diagnostics
 	elems := make([]attr.Value, 0, len(events))
 	for _, ev := range events {
-		filters := make([]attr.Value, 0, len(ev.Filters))
-		for _, f := range ev.Filters {
-			data, header := types.StringNull(), types.StringNull()
-			switch {
-			case f.Type == api.FilterTypeData && f.Data != nil:
-				data = types.StringValue(f.Data.Expression)
-			case f.Type == api.FilterTypeHeader && f.Header != nil:
-				header = types.StringValue(f.Header.Expression)
-			}
-			fv, d := types.ObjectValue(eventSourceFilterAttrTypes, map[string]attr.Value{"data": data, "header": header})
-			diags.Append(d...)
-			filters = append(filters, fv)
-		}
-		fl, d := types.ListValue(eventSourceFilterObjType, filters)
-		diags.Append(d...)
+		fl := filterListValue(ev.Filters, &diags)
 		op := "and"
 		if ev.FilterOperator == api.FilterOperatorOr {
 			op = "or"

@@ -9,11 +9,10 @@ import (
 	"github.com/superplane/terraform-provider-superplane/internal/api"
 )
 
-// Values of filter_operator, and of schedule.type and schedule.week_day,
-// with their wire names.
+// Values of schedule.type, signature_scheme and schedule.week_day, with
+// their wire names, and the event types the server accepts.
 var (
-	filterOperators = map[string]string{"and": api.FilterOperatorAnd, "or": api.FilterOperatorOr}
-	scheduleTypes   = map[string]string{"hourly": api.ScheduleTypeHourly, "daily": api.ScheduleTypeDaily, "weekly": api.ScheduleTypeWeekly}
+	scheduleTypes = map[string]string{"hourly": api.ScheduleTypeHourly, "daily": api.ScheduleTypeDaily, "weekly": api.ScheduleTypeWeekly}
 	// signatureSchemes maps signature_scheme to the API's values.
 	signatureSchemes = map[string]string{"hmac_sha256": api.SignatureSchemeHMAC, "standard_webhooks": api.SignatureSchemeStandardWebhooks}
 	weekDayNames     = []string{"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
@@ -35,14 +34,10 @@ var (
 		"type": types.StringType,
 		"name": types.StringType,
 	}
-	eventSourceFilterAttrTypes = map[string]attr.Type{
-		"data":   types.StringType,
-		"header": types.StringType,
-	}
 	eventSourceEventAttrTypes = map[string]attr.Type{
 		"type":            types.StringType,
 		"filter_operator": types.StringType,
-		"filter":          types.ListType{ElemType: types.ObjectType{AttrTypes: eventSourceFilterAttrTypes}},
+		"filter":          types.ListType{ElemType: types.ObjectType{AttrTypes: filterAttrTypes}},
 	}
 	eventSourceScheduleAttrTypes = map[string]attr.Type{
 		"type":     types.StringType,
@@ -60,12 +55,12 @@ var (
 		"last_event_at":           types.StringType,
 	}
 	eventSourceEventObjectType = types.ObjectType{AttrTypes: eventSourceEventAttrTypes}
-	eventSourceFilterObjType   = types.ObjectType{AttrTypes: eventSourceFilterAttrTypes}
 )
 
 // EventSourceResourceModel is the state of a superplane_event_source.
-// Resource holds an eventSourceResourceModel, Events eventSourceEventModels,
-// Schedule an eventSourceScheduleModel and Status an eventSourceStatusModel.
+// Resource holds an eventSourceResourceModel, Events eventSourceEventModels
+// and Schedule an eventSourceScheduleModel; Status has the attribute types
+// eventSourceStatusAttrTypes.
 type EventSourceResourceModel struct {
 	ID           types.String `tfsdk:"id"`
 	Canvas       types.String `tfsdk:"canvas"`
@@ -97,12 +92,6 @@ type eventSourceEventModel struct {
 	Type           types.String `tfsdk:"type"`
 	FilterOperator types.String `tfsdk:"filter_operator"`
 	Filter         types.List   `tfsdk:"filter"`
-}
-
-// eventSourceFilterModel is one filter block: exactly one of the two is set.
-type eventSourceFilterModel struct {
-	Data   types.String `tfsdk:"data"`
-	Header types.String `tfsdk:"header"`
 }
 
 // eventSourceScheduleModel is the schedule block.

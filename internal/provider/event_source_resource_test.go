@@ -1248,7 +1248,7 @@ func TestEventSourceModelFrom(t *testing.T) {
 		t.Errorf("model = %+v", m)
 	}
 	events, _ := listAs[eventSourceEventModel](context.Background(), m.Events, new(diag.Diagnostics))
-	filters, _ := listAs[eventSourceFilterModel](context.Background(), events[0].Filter, new(diag.Diagnostics))
+	filters, _ := listAs[filterModel](context.Background(), events[0].Filter, new(diag.Diagnostics))
 	if events[0].FilterOperator.ValueString() != "or" || len(filters) != 1 || !filters[0].Data.IsNull() || filters[0].Header.ValueString() != "h" {
 		t.Errorf("events = %s", m.Events)
 	}

@@ -91,7 +91,7 @@ func validateEventSource(ctx context.Context, config *EventSourceResourceModel, 
 						"block for %q accepts nothing and every delivery is rejected. Use type = \"webhook\".", t))
 			}
 		}
-		filters, _ := listAs[eventSourceFilterModel](ctx, ev.Filter, diags)
+		filters, _ := listAs[filterModel](ctx, ev.Filter, diags)
 		for j, f := range filters {
 			if f.Data.IsUnknown() || f.Header.IsUnknown() {
 				continue

@@ -32,19 +32,12 @@ func stageParams(ctx context.Context, plan *StageResourceModel) (client.StagePar
 	for _, c := range conns {
 		conn := api.Connection{
 			Type: stageConnectionTypes[c.Type.ValueString()], Name: c.Name.ValueString(),
-			FilterOperator: api.FilterOperatorAnd, Filters: []api.Filter{},
+			FilterOperator: api.FilterOperatorAnd,
 		}
 		if op, ok := filterOperators[c.FilterOperator.ValueString()]; ok {
 			conn.FilterOperator = op
 		}
-		filters, _ := listAs[stageFilterModel](ctx, c.Filters, &diags)
-		for _, f := range filters {
-			if !f.Header.IsNull() {
-				conn.Filters = append(conn.Filters, api.Filter{Type: api.FilterTypeHeader, Header: &api.HeaderFilter{Expression: f.Header.ValueString()}})
-			} else {
-				conn.Filters = append(conn.Filters, api.Filter{Type: api.FilterTypeData, Data: &api.DataFilter{Expression: f.Data.ValueString()}})
-			}
-		}
+		conn.Filters = apiFilters(ctx, c.Filters, &diags)
 		spec.Connections = append(spec.Connections, conn)
 	}
 
@@ -225,22 +218,11 @@ func stageModelFrom(ctx context.Context, st *api.Stage, prior *StageResourceMode
 
 	conns := make([]stageConnectionModel, 0, len(spec.Connections))
 	for _, c := range spec.Connections {
-		filters := make([]stageFilterModel, 0, len(c.Filters))
-		for _, f := range c.Filters {
-			fm := stageFilterModel{Data: types.StringNull(), Header: types.StringNull()}
-			switch {
-			case f.Type == api.FilterTypeHeader && f.Header != nil:
-				fm.Header = types.StringValue(f.Header.Expression)
-			case f.Data != nil:
-				fm.Data = types.StringValue(f.Data.Expression)
-			}
-			filters = append(filters, fm)
-		}
 		conns = append(conns, stageConnectionModel{
 			Type:           types.StringValue(reverseLookup(stageConnectionTypes, c.Type)),
 			Name:           types.StringValue(c.Name),
 			FilterOperator: types.StringValue(orDefault(reverseLookup(filterOperators, c.FilterOperator), "and")),
-			Filters:        blockListValue(ctx, stageFilterAttrTypes, filters, &diags),
+			Filters:        filterListValue(c.Filters, &diags),
 		})
 	}
 	out.Connections = blockListValue(ctx, stageConnectionAttrTypes, conns, &diags)

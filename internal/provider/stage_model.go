@@ -20,12 +20,11 @@ var stageExecutorBlocks = []string{api.ExecutorHTTP, api.ExecutorGitHub, api.Exe
 // Object types of the nested values, shared by the resource and the data
 // source so both map the API the same way.
 var (
-	stageFilterAttrTypes     = map[string]attr.Type{"data": types.StringType, "header": types.StringType}
 	stageConnectionAttrTypes = map[string]attr.Type{
 		"type":            types.StringType,
 		"name":            types.StringType,
 		"filter_operator": types.StringType,
-		"filter":          types.ListType{ElemType: types.ObjectType{AttrTypes: stageFilterAttrTypes}},
+		"filter":          types.ListType{ElemType: types.ObjectType{AttrTypes: filterAttrTypes}},
 	}
 	stageInputAttrTypes     = map[string]attr.Type{"name": types.StringType, "description": types.StringType}
 	stageFromEventAttrTypes = map[string]attr.Type{"connection": types.StringType, "expression": types.StringType}
@@ -104,12 +103,6 @@ type stageConnectionModel struct {
 	Name           types.String `tfsdk:"name"`
 	FilterOperator types.String `tfsdk:"filter_operator"`
 	Filters        types.List   `tfsdk:"filter"`
-}
-
-// stageFilterModel is a connect block's filter block.
-type stageFilterModel struct {
-	Data   types.String `tfsdk:"data"`
-	Header types.String `tfsdk:"header"`
 }
 
 // stageInputModel is an input block.

@@ -126,7 +126,7 @@ func (v *stageValidator) validateConnections(config *StageResourceModel) {
 					fmt.Sprintf("connect[%d].name: a stage cannot listen to itself.", i))
 			}
 		}
-		filters, _ := listAs[stageFilterModel](v.ctx, c.Filters, v.diags)
+		filters, _ := listAs[filterModel](v.ctx, c.Filters, v.diags)
 		for j, f := range filters {
 			if f.Data.IsUnknown() || f.Header.IsUnknown() {
 				continue
