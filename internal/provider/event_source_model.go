@@ -1,23 +1,17 @@
 package provider
 
 import (
-	"regexp"
-
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/superplane/terraform-provider-superplane/internal/api"
 )
 
-// Values of schedule.type, signature_scheme and schedule.week_day, with
-// their wire names, and the event types the server accepts.
+// Values of schedule.type and signature_scheme with their wire names.
 var (
 	scheduleTypes = map[string]string{"hourly": api.ScheduleTypeHourly, "daily": api.ScheduleTypeDaily, "weekly": api.ScheduleTypeWeekly}
 	// signatureSchemes maps signature_scheme to the API's values.
 	signatureSchemes = map[string]string{"hmac_sha256": api.SignatureSchemeHMAC, "standard_webhooks": api.SignatureSchemeStandardWebhooks}
-	weekDayNames     = []string{"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
-	// eventTypePattern is what the server accepts.
-	eventTypePattern = regexp.MustCompile(`^[A-Za-z0-9._:-]{1,128}$`)
 )
 
 // resourceTypeFor is the resource kind a source type watches: the only

@@ -157,7 +157,7 @@ func (r *EventSourceResource) Schema(_ context.Context, _ resource.SchemaRequest
 						MarkdownDescription: "The repository (of the integration's owner) or the Semaphore project. " +
 							"Required.",
 						Optional: true,
-						Validators: []validator.String{stringvalidator.RegexMatches(repoNamePattern,
+						Validators: []validator.String{stringvalidator.RegexMatches(api.RepositoryPattern,
 							"must be 1 to 100 letters, digits, '.', '_' or '-'")},
 					},
 				},
@@ -173,7 +173,7 @@ func (r *EventSourceResource) Schema(_ context.Context, _ resource.SchemaRequest
 							MarkdownDescription: "The event type: 1 to 128 letters, digits, `.`, `_`, `:` or `-`, " +
 								"each type at most once.",
 							Required: true,
-							Validators: []validator.String{stringvalidator.RegexMatches(eventTypePattern,
+							Validators: []validator.String{stringvalidator.RegexMatches(api.EventTypePattern,
 								"must be 1 to 128 letters, digits, '.', '_', ':' or '-'")},
 						},
 						"filter_operator": schema.StringAttribute{
@@ -228,13 +228,13 @@ func (r *EventSourceResource) Schema(_ context.Context, _ resource.SchemaRequest
 					"time": schema.StringAttribute{
 						MarkdownDescription: "For `daily` and `weekly`: the time of day, `HH:MM` (24-hour, UTC).",
 						Optional:            true,
-						Validators:          []validator.String{stringvalidator.RegexMatches(hhmmPattern, "must be HH:MM (24-hour)")},
+						Validators:          []validator.String{stringvalidator.RegexMatches(api.TimeOfDayPattern, "must be HH:MM (24-hour)")},
 					},
 					"week_day": schema.StringAttribute{
 						MarkdownDescription: "For `weekly`: `monday`, `tuesday`, `wednesday`, `thursday`, `friday`, " +
 							"`saturday` or `sunday`.",
 						Optional:   true,
-						Validators: []validator.String{stringvalidator.OneOf(weekDayNames...)},
+						Validators: []validator.String{stringvalidator.OneOf(api.WeekDays...)},
 					},
 				},
 			},

@@ -7,7 +7,7 @@ import (
 
 // parseCanvasImportID splits the import ID of an object that belongs to a
 // canvas: "<canvas id or name>/<name>". kind names the object in the error.
-// Neither names nor UUIDs contain '/' (see namePattern), so '/' separates
+// Neither names nor UUIDs contain '/' (see api.NamePattern), so '/' separates
 // unambiguously.
 func parseCanvasImportID(kind, id string) (canvas, name string, err error) {
 	parts := strings.Split(id, "/")
@@ -20,7 +20,7 @@ func parseCanvasImportID(kind, id string) (canvas, name string, err error) {
 // parseScopedImportID splits the import ID of an object that belongs to the
 // organization or to a canvas: "organization/<name>" or
 // "canvas/<canvas id or name>/<name>". kind names the object in the error
-// ("secret", "integration"). Names never contain '/' (see namePattern), so
+// ("secret", "integration"). Names never contain '/' (see api.NamePattern), so
 // '/' separates unambiguously.
 func parseScopedImportID(kind, id string) (canvas, name string, err error) {
 	parts := strings.Split(id, "/")

@@ -14,6 +14,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/superplane/terraform-provider-superplane/internal/api"
 )
 
 // templateNote is appended to the description of every executor field
@@ -111,7 +113,7 @@ func stageBlocks() map[string]schema.Block {
 	stringMap := func(desc string) schema.MapAttribute {
 		return schema.MapAttribute{MarkdownDescription: desc, Optional: true, ElementType: types.StringType}
 	}
-	identValidator := stringvalidator.RegexMatches(stageIdentPattern, "must be a letter or '_' followed by up to 127 letters, digits or '_'")
+	identValidator := stringvalidator.RegexMatches(api.IdentifierPattern, "must be a letter or '_' followed by up to 127 letters, digits or '_'")
 	return map[string]schema.Block{
 		"connect": schema.ListNestedBlock{
 			MarkdownDescription: "A connection: an event source or stage whose events the stage runs on, with " +
@@ -278,18 +280,18 @@ func stageBlocks() map[string]schema.Block {
 					"start": schema.StringAttribute{
 						MarkdownDescription: "Start of the window, `HH:MM` (24-hour, UTC).",
 						Required:            true,
-						Validators:          []validator.String{stringvalidator.RegexMatches(hhmmPattern, "must be HH:MM (24-hour)")},
+						Validators:          []validator.String{stringvalidator.RegexMatches(api.TimeOfDayPattern, "must be HH:MM (24-hour)")},
 					},
 					"end": schema.StringAttribute{
 						MarkdownDescription: "End of the window, `HH:MM`; before `start`, the window spans midnight.",
 						Required:            true,
-						Validators:          []validator.String{stringvalidator.RegexMatches(hhmmPattern, "must be HH:MM (24-hour)")},
+						Validators:          []validator.String{stringvalidator.RegexMatches(api.TimeOfDayPattern, "must be HH:MM (24-hour)")},
 					},
 					"week_days": schema.ListAttribute{
 						MarkdownDescription: "The days the window is open: `monday` ... `sunday`; every day when left out.",
 						Optional:            true,
 						ElementType:         types.StringType,
-						Validators:          []validator.List{listvalidator.ValueStringsAre(stringvalidator.OneOf(weekDayNames...))},
+						Validators:          []validator.List{listvalidator.ValueStringsAre(stringvalidator.OneOf(api.WeekDays...))},
 					},
 				},
 			},
@@ -351,7 +353,7 @@ func stageBlocks() map[string]schema.Block {
 				"integration": optionalString("Name of the `github` integration (the canvas's own first, then "+
 					"the organization's). Required.", nameValidators()...),
 				"repository": optionalString("The repository of the integration's owner. Required.",
-					stringvalidator.RegexMatches(repoNamePattern, "must be 1 to 100 letters, digits, '.', '_' or '-'")),
+					stringvalidator.RegexMatches(api.RepositoryPattern, "must be 1 to 100 letters, digits, '.', '_' or '-'")),
 				"workflow": optionalString("The workflow file name (`deploy.yml`) or id. Required." + templateNote),
 				"ref":      optionalString("The branch or tag to run on. Required." + templateNote),
 				"inputs":   stringMap("The workflow's inputs." + templateNote),
@@ -364,7 +366,7 @@ func stageBlocks() map[string]schema.Block {
 				"integration": optionalString("Name of the `semaphore` integration (the canvas's own first, then "+
 					"the organization's). Required.", nameValidators()...),
 				"project": optionalString("The Semaphore project. Required.",
-					stringvalidator.RegexMatches(repoNamePattern, "must be 1 to 100 letters, digits, '.', '_' or '-'")),
+					stringvalidator.RegexMatches(api.RepositoryPattern, "must be 1 to 100 letters, digits, '.', '_' or '-'")),
 				"pipeline_file": optionalString("The pipeline file, such as `.semaphore/deploy.yml`. Required." + templateNote),
 				"ref":           optionalString("The branch to run on. Required." + templateNote),
 				"parameters":    stringMap("The pipeline's parameters." + templateNote),

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/url"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -15,15 +14,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/superplane/terraform-provider-superplane/internal/api"
-)
-
-// What the server accepts: input, output and secret alias names
-// (identifiers, so templates can name them) and HTTP header names (RFC 9110
-// tokens). Times of day, repository names, week days and filter operators
-// are shared with superplane_event_source.
-var (
-	stageIdentPattern  = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,127}$`)
-	stageHeaderPattern = regexp.MustCompile("^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
 )
 
 // ValidateConfig checks, before anything is sent, what the server would
@@ -296,7 +286,7 @@ func (v *stageValidator) validateExecutor(config *StageResourceModel) {
 		v.checkTemplateMap(p.AtName("headers"), "http.headers", h.Headers)
 		if !h.Headers.IsUnknown() {
 			for _, k := range sortedMapKeys(h.Headers) {
-				if !stageHeaderPattern.MatchString(k) {
+				if !api.IsHeaderName(k) {
 					v.diags.AddAttributeError(p.AtName("headers").AtMapKey(k), "Invalid header name",
 						fmt.Sprintf("http.headers: %q is not a valid HTTP header name.", k))
 				}
@@ -424,22 +414,22 @@ func (v *stageValidator) checkTemplates(p path.Path, label string, s types.Strin
 	if !isKnown(s) {
 		return
 	}
-	refs, err := parseStageTemplates(s.ValueString())
+	refs, err := api.ParseTemplates(s.ValueString())
 	if err != nil {
 		v.diags.AddAttributeError(p, "Invalid template", fmt.Sprintf("%s: %v.", label, err))
 		return
 	}
 	for _, ref := range refs {
 		switch {
-		case ref.namespace == "inputs" && v.inputs.lacks(ref.name):
+		case ref.Namespace == api.TemplateInputs && v.inputs.lacks(ref.Name):
 			v.diags.AddAttributeError(p, "Undeclared input",
 				fmt.Sprintf("%s uses ${{ inputs.%s }}, but the stage has no input %q (%s): add an input block "+
-					"and a value for it in the input mappings.", label, ref.name, ref.name, v.inputs.sorted()))
-		case ref.namespace == "secrets" && v.secrets.lacks(ref.name):
+					"and a value for it in the input mappings.", label, ref.Name, ref.Name, v.inputs.sorted()))
+		case ref.Namespace == api.TemplateSecrets && v.secrets.lacks(ref.Name):
 			v.diags.AddAttributeError(p, "Undeclared secret",
 				fmt.Sprintf("%s uses ${{ secrets.%s }}, but the stage has no secret block named %q (%s). "+
 					"Templates name a secret by the alias in its secret block, not by the name of the "+
-					"superplane_secret.", label, ref.name, ref.name, v.secrets.sorted()))
+					"superplane_secret.", label, ref.Name, ref.Name, v.secrets.sorted()))
 		}
 	}
 }
@@ -452,57 +442,4 @@ func sortedMapKeys(m types.Map) []string {
 	}
 	sort.Strings(keys)
 	return keys
-}
-
-// stageTemplateRef is one ${{ namespace.name }} in an executor field.
-type stageTemplateRef struct {
-	namespace, name string
-}
-
-// parseStageTemplates returns the templates of s in order, as SuperPlane
-// reads them: every "${{" must open a well-formed ${{ inputs.NAME }} or
-// ${{ secrets.NAME }} (spaces inside the braces optional, NAME of letters,
-// digits, '_' and '-'); anything else is an error, since SuperPlane
-// refuses it.
-func parseStageTemplates(s string) ([]stageTemplateRef, error) {
-	var refs []stageTemplateRef
-	for pos := 0; ; {
-		i := strings.Index(s[pos:], "${{")
-		if i < 0 {
-			return refs, nil
-		}
-		start := pos + i
-		j := strings.Index(s[start+3:], "}}")
-		if j < 0 {
-			return nil, fmt.Errorf("unterminated template %q: expected ${{ inputs.NAME }} or ${{ secrets.NAME }}", clipTemplate(s[start:]))
-		}
-		end := start + 3 + j + 2
-		ns, name, ok := strings.Cut(strings.TrimSpace(s[start+3:end-2]), ".")
-		if !ok || (ns != "inputs" && ns != "secrets") || !templateName(name) {
-			return nil, fmt.Errorf("invalid template %q: expected ${{ inputs.NAME }} or ${{ secrets.NAME }}", clipTemplate(s[start:end]))
-		}
-		refs = append(refs, stageTemplateRef{namespace: ns, name: name})
-		pos = end
-	}
-}
-
-// templateName reports whether name can follow "inputs." or "secrets.".
-func templateName(name string) bool {
-	if name == "" {
-		return false
-	}
-	for _, r := range name {
-		if r != '_' && r != '-' && (r < 'a' || r > 'z') && (r < 'A' || r > 'Z') && (r < '0' || r > '9') {
-			return false
-		}
-	}
-	return true
-}
-
-// clipTemplate shortens a template quoted in an error.
-func clipTemplate(s string) string {
-	if r := []rune(s); len(r) > 60 {
-		return string(r[:60]) + "..."
-	}
-	return s
 }
