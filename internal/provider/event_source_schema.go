@@ -148,7 +148,7 @@ func (r *EventSourceResource) Schema(_ context.Context, _ resource.SchemaRequest
 						Optional:      true,
 						Computed:      true,
 						Validators:    []validator.String{stringvalidator.OneOf("repository", "project")},
-						PlanModifiers: []planmodifier.String{defaultResourceType{}},
+						PlanModifiers: []planmodifier.String{defaultResourceType()},
 					},
 					// Optional only because Terraform checks a required
 					// attribute of a block even when the block is absent;

@@ -213,7 +213,7 @@ func (r *IntegrationResource) Schema(_ context.Context, _ resource.SchemaRequest
 								Validators: []validator.String{
 									stringvalidator.OneOf(scopeOrganization, scopeCanvas),
 								},
-								PlanModifiers: []planmodifier.String{defaultScope{}},
+								PlanModifiers: []planmodifier.String{defaultScope()},
 							},
 						},
 					},

@@ -8,59 +8,66 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 )
 
-// defaultResourceType plans resource.type, when the configuration leaves it
-// out, as the kind the source type watches, so the plan never shows it
-// unknown.
-type defaultResourceType struct{}
+// defaultFrom plans an optional, computed string attribute that the
+// configuration leaves out from another top-level attribute of the
+// configuration, so the plan never shows it unknown and a server answer
+// that differs shows as drift.
+type defaultFrom struct {
+	description string
+	// from is the top-level attribute the default depends on.
+	from string
+	// value is the default for from's configured value; ok false leaves
+	// the plan as it is.
+	value func(from types.String) (value string, ok bool)
+}
+
+// defaultResourceType plans resource.type of an event source as the kind
+// the source type watches.
+func defaultResourceType() planmodifier.String {
+	return defaultFrom{
+		description: "Defaults to the resource kind the source type watches.",
+		from:        "type",
+		value: func(typ types.String) (string, bool) {
+			want, ok := resourceTypeFor[typ.ValueString()]
+			return want, ok
+		},
+	}
+}
+
+// defaultScope plans auth.token.scope of an integration as the
+// integration's own scope: "canvas" when canvas is set (even if not yet
+// known), "organization" otherwise.
+func defaultScope() planmodifier.String {
+	return defaultFrom{
+		description: "Defaults to the integration's own scope.",
+		from:        "canvas",
+		value: func(canvas types.String) (string, bool) {
+			if canvas.IsNull() {
+				return scopeOrganization, true
+			}
+			return scopeCanvas, true
+		},
+	}
+}
 
 // Description says what the modifier does.
-func (m defaultResourceType) Description(context.Context) string {
-	return "Defaults to the resource kind the source type watches."
+func (m defaultFrom) Description(context.Context) string {
+	return m.description
 }
 
 // MarkdownDescription says what the modifier does.
-func (m defaultResourceType) MarkdownDescription(ctx context.Context) string {
+func (m defaultFrom) MarkdownDescription(ctx context.Context) string {
 	return m.Description(ctx)
 }
 
 // PlanModifyString sets the default when the configuration has no value.
-func (m defaultResourceType) PlanModifyString(ctx context.Context, req planmodifier.StringRequest, resp *planmodifier.StringResponse) {
+func (m defaultFrom) PlanModifyString(ctx context.Context, req planmodifier.StringRequest, resp *planmodifier.StringResponse) {
 	if !req.ConfigValue.IsNull() {
 		return
 	}
-	var typ types.String
-	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("type"), &typ)...)
-	if want, ok := resourceTypeFor[typ.ValueString()]; ok {
-		resp.PlanValue = types.StringValue(want)
-	}
-}
-
-// defaultScope plans auth.token.scope, when the configuration leaves it
-// out, as the integration's own scope: "canvas" when canvas is set (even if
-// not yet known), "organization" otherwise. The plan then never shows an
-// unknown scope, and a server answer naming another scope shows as drift.
-type defaultScope struct{}
-
-// Description says what the modifier does.
-func (m defaultScope) Description(context.Context) string {
-	return "Defaults to the integration's own scope."
-}
-
-// MarkdownDescription says what the modifier does.
-func (m defaultScope) MarkdownDescription(ctx context.Context) string {
-	return m.Description(ctx)
-}
-
-// PlanModifyString sets the default when the configuration has no value.
-func (m defaultScope) PlanModifyString(ctx context.Context, req planmodifier.StringRequest, resp *planmodifier.StringResponse) {
-	if !req.ConfigValue.IsNull() {
-		return
-	}
-	var canvas types.String
-	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("canvas"), &canvas)...)
-	if canvas.IsNull() {
-		resp.PlanValue = types.StringValue(scopeOrganization)
-	} else {
-		resp.PlanValue = types.StringValue(scopeCanvas)
+	var from types.String
+	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root(m.from), &from)...)
+	if v, ok := m.value(from); ok {
+		resp.PlanValue = types.StringValue(v)
 	}
 }
