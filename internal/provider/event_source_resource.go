@@ -314,16 +314,9 @@ func (r *EventSourceResource) Delete(ctx context.Context, req resource.DeleteReq
 // the rest; the key cannot be read back, so it stays null until key_version
 // changes.
 func (r *EventSourceResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	canvas, name, err := parseCanvasImportID("event source", req.ID)
-	if err != nil {
-		resp.Diagnostics.AddError("Invalid import ID", err.Error())
-		return
+	if importInCanvas(ctx, "event source", req, resp) {
+		resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("force_destroy"), false)...)
 	}
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("canvas"), canvas)...)
-	// Read looks the source up by id or name and stores the real id.
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), name)...)
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("name"), name)...)
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("force_destroy"), false)...)
 }
 
 // eventSourceSettingsChanged reports whether plan changes anything the

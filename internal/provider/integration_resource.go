@@ -464,18 +464,9 @@ func (r *IntegrationResource) Delete(ctx context.Context, req resource.DeleteReq
 // Read fills in the rest; verify, which the server does not know, starts at
 // its default.
 func (r *IntegrationResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	canvas, name, err := parseScopedImportID("integration", req.ID)
-	if err != nil {
-		resp.Diagnostics.AddError("Invalid import ID", err.Error())
-		return
+	if importScoped(ctx, "integration", req, resp) {
+		resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("verify"), true)...)
 	}
-	if canvas != "" {
-		resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("canvas"), canvas)...)
-	}
-	// Read looks the integration up by id or name and stores the real id.
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), name)...)
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("name"), name)...)
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("verify"), true)...)
 }
 
 // integrationSettingsChanged reports whether plan changes anything the

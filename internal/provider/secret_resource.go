@@ -339,17 +339,7 @@ func (r *SecretResource) Delete(ctx context.Context, req resource.DeleteRequest,
 // Values cannot be imported: the first apply afterwards writes the
 // configured ones.
 func (r *SecretResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	canvas, name, err := parseScopedImportID("secret", req.ID)
-	if err != nil {
-		resp.Diagnostics.AddError("Invalid import ID", err.Error())
-		return
-	}
-	if canvas != "" {
-		resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("canvas"), canvas)...)
-	}
-	// Read looks the secret up by id or name and stores the real id.
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), name)...)
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("name"), name)...)
+	importScoped(ctx, "secret", req, resp)
 }
 
 // Values of a secret reference's scope (auth.token.scope of an

@@ -179,13 +179,5 @@ func (r *StageResource) Delete(ctx context.Context, req resource.DeleteRequest, 
 // ImportState accepts "<canvas id or name>/<stage name or id>". Read fills
 // in the rest.
 func (r *StageResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	canvas, name, err := parseCanvasImportID("stage", req.ID)
-	if err != nil {
-		resp.Diagnostics.AddError("Invalid import ID", err.Error())
-		return
-	}
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("canvas"), canvas)...)
-	// Read looks the stage up by id or name and stores the real id.
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), name)...)
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("name"), name)...)
+	importInCanvas(ctx, "stage", req, resp)
 }
