@@ -31,24 +31,11 @@ type objectShape struct {
 // object added to a schema must be added here, with its model and its
 // attribute types, or TestSchemaModelParity fails.
 var schemaShapes = map[string]map[string]objectShape{
-	"superplane_canvas": {"": {model: CanvasResourceModel{}}},
-	"superplane_secret": {"": {model: SecretResourceModel{}}},
-	"superplane_integration": {
-		"":           {model: IntegrationResourceModel{}},
-		"auth":       {model: integrationAuthModel{}, attrTypes: integrationAuthAttrTypes},
-		"auth.token": {model: integrationTokenModel{}, attrTypes: integrationTokenAttrTypes},
-		"status":     {model: integrationStatusModel{}, attrTypes: integrationStatusAttrTypes},
-	},
-	"superplane_event_source": {
-		"":              {model: EventSourceResourceModel{}},
-		"resource":      {model: eventSourceResourceModel{}, attrTypes: eventSourceResourceAttrTypes},
-		"events":        {model: eventSourceEventModel{}, attrTypes: eventSourceEventAttrTypes},
-		"events.filter": {model: filterModel{}, attrTypes: filterAttrTypes},
-		"schedule":      {model: eventSourceScheduleModel{}, attrTypes: eventSourceScheduleAttrTypes},
-		"status":        {attrTypes: eventSourceStatusAttrTypes},
-	},
-	"superplane_stage": {
-		"":                               {model: StageResourceModel{}},
+	"superplane_canvas":       {"": {model: CanvasResourceModel{}}},
+	"superplane_secret":       {"": {model: SecretResourceModel{}}},
+	"superplane_integration":  withRoot(IntegrationResourceModel{}, integrationShapes),
+	"superplane_event_source": withRoot(EventSourceResourceModel{}, eventSourceShapes),
+	"superplane_stage": withRoot(StageResourceModel{}, map[string]objectShape{
 		"connect":                        {model: stageConnectionModel{}, attrTypes: stageConnectionAttrTypes},
 		"connect.filter":                 {model: filterModel{}, attrTypes: filterAttrTypes},
 		"input":                          {model: stageInputModel{}, attrTypes: stageInputAttrTypes},
@@ -65,30 +52,43 @@ var schemaShapes = map[string]map[string]objectShape{
 		"semaphore":      {model: stageSemaphoreModel{}, attrTypes: stageSemaphoreAttrTypes},
 		"noop":           {model: stageNoopModel{}, attrTypes: stageNoopAttrTypes},
 		"last_execution": {model: stageLastExecutionModel{}, attrTypes: stageLastExecutionAttrTypes},
-	},
+	}),
 	"data.superplane_canvas": {"": {model: CanvasDataSourceModel{}}},
 	"data.superplane_secret": {"": {model: SecretDataSourceModel{}}},
 	// The data sources map the API through the resource's functions, so
 	// their nested objects must have the resource's types.
-	"data.superplane_integration": {
-		"":           {model: IntegrationDataSourceModel{}},
+	"data.superplane_integration":  withRoot(IntegrationDataSourceModel{}, integrationShapes),
+	"data.superplane_event_source": withRoot(EventSourceDataSourceModel{}, eventSourceShapes),
+	"data.superplane_stage": withRoot(StageDataSourceModel{}, map[string]objectShape{
+		"connections":    {attrTypes: stageSummaryConnectionAttrTypes},
+		"last_execution": {model: stageLastExecutionModel{}, attrTypes: stageLastExecutionAttrTypes},
+	}),
+}
+
+// The nested objects the integration and event source resources share
+// with their data sources.
+var (
+	integrationShapes = map[string]objectShape{
 		"auth":       {model: integrationAuthModel{}, attrTypes: integrationAuthAttrTypes},
 		"auth.token": {model: integrationTokenModel{}, attrTypes: integrationTokenAttrTypes},
 		"status":     {model: integrationStatusModel{}, attrTypes: integrationStatusAttrTypes},
-	},
-	"data.superplane_event_source": {
-		"":              {model: EventSourceDataSourceModel{}},
+	}
+	eventSourceShapes = map[string]objectShape{
 		"resource":      {model: eventSourceResourceModel{}, attrTypes: eventSourceResourceAttrTypes},
 		"events":        {model: eventSourceEventModel{}, attrTypes: eventSourceEventAttrTypes},
 		"events.filter": {model: filterModel{}, attrTypes: filterAttrTypes},
 		"schedule":      {model: eventSourceScheduleModel{}, attrTypes: eventSourceScheduleAttrTypes},
 		"status":        {attrTypes: eventSourceStatusAttrTypes},
-	},
-	"data.superplane_stage": {
-		"":               {model: StageDataSourceModel{}},
-		"connections":    {attrTypes: stageSummaryConnectionAttrTypes},
-		"last_execution": {model: stageLastExecutionModel{}, attrTypes: stageLastExecutionAttrTypes},
-	},
+	}
+)
+
+// withRoot returns the shapes of nested with root's model as the top level.
+func withRoot(root any, nested map[string]objectShape) map[string]objectShape {
+	out := map[string]objectShape{"": {model: root}}
+	for p, s := range nested {
+		out[p] = s
+	}
+	return out
 }
 
 // TestSchemaModelParity checks that each resource and data source describes
