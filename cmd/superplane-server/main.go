@@ -16,7 +16,6 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"regexp"
 	"strconv"
 	"strings"
 	"syscall"
@@ -375,10 +374,8 @@ func keysRotate(ctx context.Context, args []string, stdout, stderr io.Writer, ge
 	return nil
 }
 
-// validName is the rule for every name (see api.IsUUID): an organization
-// name is never a UUID either.
+// validName is the rule for every name (api.NamePattern, api.MaxNameLength,
+// api.IsUUID): an organization name is never a UUID either.
 func validName(s string) bool {
-	return orgNamePattern.MatchString(s) && !api.IsUUID(s)
+	return s != "" && len(s) <= api.MaxNameLength && api.NamePattern.MatchString(s) && !api.IsUUID(s)
 }
-
-var orgNamePattern = regexp.MustCompile(`^[A-Za-z0-9._-]{1,128}$`)

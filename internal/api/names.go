@@ -1,6 +1,22 @@
 package api
 
-import "github.com/google/uuid"
+import (
+	"regexp"
+
+	"github.com/google/uuid"
+)
+
+// MaxNameLength is the longest name of any object, in bytes.
+const MaxNameLength = 128
+
+// NamePattern is what a name (of an organization, canvas, secret,
+// integration, event source or stage, and of a secret's key) may contain;
+// its length is checked against MaxNameLength on its own so that the
+// message can say which rule failed. A '/' is never allowed: import IDs use
+// it as a separator and names go into URL paths. A name must not be a UUID
+// either (IsUUID), and the server refuses "." and "..", which are relative
+// URL path segments.
+var NamePattern = regexp.MustCompile(`^[A-Za-z0-9._-]+$`)
 
 // IsUUID reports whether s parses as a UUID in any form uuid.Parse accepts:
 // canonical, 32 hex digits, in braces, with a "urn:uuid:" prefix, in either

@@ -20,10 +20,6 @@ const nilUUID = "00000000-0000-0000-0000-000000000000"
 // retried create checks that the object it found is the one it made.
 const clockSkew = time.Minute
 
-// isUUID reports whether s is an id: a UUID in the canonical form, the only
-// one the server takes as an id (any other spelling is looked up as a name).
-func isUUID(s string) bool { return api.IsCanonicalID(s) }
-
 // ListCanvases returns the canvases of the token's organization.
 func (c *Client) ListCanvases(ctx context.Context) ([]api.Canvas, error) {
 	var out api.ListCanvasesResponse
@@ -87,7 +83,7 @@ func (c *Client) GetCanvas(ctx context.Context, idOrName string) (*api.Canvas, e
 		return nil, errors.New("get canvas: an id or name is required")
 	}
 	r := request{op: "get canvas", method: http.MethodGet}
-	if isUUID(idOrName) {
+	if api.IsCanonicalID(idOrName) {
 		r.path = "/api/v1/canvases/" + url.PathEscape(idOrName)
 	} else {
 		r.path = "/api/v1/canvases/" + nilUUID
@@ -103,7 +99,7 @@ func (c *Client) GetCanvas(ctx context.Context, idOrName string) (*api.Canvas, e
 	}
 	// A server that ignored ?name= would hand back some other canvas (or
 	// none); never return a canvas that is not the one asked for.
-	if !isUUID(idOrName) && cv.Metadata.Name != idOrName {
+	if !api.IsCanonicalID(idOrName) && cv.Metadata.Name != idOrName {
 		return nil, &APIError{StatusCode: http.StatusNotFound, Code: api.CodeNotFound, Message: fmt.Sprintf("canvas %q not found", idOrName)}
 	}
 	c.canvasIDs.Store(cv.Metadata.Name, cv.Metadata.ID)
@@ -122,7 +118,7 @@ func (c *Client) UpdateCanvas(ctx context.Context, idOrName, description string)
 	// empty name as a rename, which canvases refuse; so the body carries
 	// the canvas's own name, looked up when only the id is known.
 	name := idOrName
-	if isUUID(idOrName) {
+	if api.IsCanonicalID(idOrName) {
 		cv, err := c.GetCanvas(ctx, idOrName)
 		if err != nil {
 			return nil, err
@@ -162,7 +158,7 @@ func checkCanvas(out *api.CanvasResponse, op string) (*api.Canvas, error) {
 // canvas this client deletes is forgotten, so one replaced within a run
 // (deleted, then created again under its name) resolves to its new id.
 func (c *Client) canvasID(ctx context.Context, idOrName string) (string, error) {
-	if isUUID(idOrName) {
+	if api.IsCanonicalID(idOrName) {
 		return idOrName, nil
 	}
 	if v, ok := c.canvasIDs.Load(idOrName); ok {

@@ -173,24 +173,11 @@ func (v *specValidator) stringMap(key string) {
 func (v *specValidator) headerNames() {
 	m, _ := asObject(v.spec["headers"])
 	for _, k := range sortedKeys(m) {
-		if !isToken(k) {
+		if !api.IsHeaderName(k) {
 			v.fail("spec.headers: %q is not a valid header name", printable(k))
 			return
 		}
 	}
-}
-
-func isToken(s string) bool {
-	if s == "" {
-		return false
-	}
-	for _, r := range s {
-		ok := r < 0x80 && (r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("!#$%&'*+-.^_`|~", r))
-		if !ok {
-			return false
-		}
-	}
-	return true
 }
 
 func (v *specValidator) statusCodes() {

@@ -7,62 +7,9 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/superplane/terraform-provider-superplane/internal/api"
 	"github.com/superplane/terraform-provider-superplane/internal/redact"
 )
-
-// Template namespaces.
-const (
-	nsInputs  = "inputs"
-	nsSecrets = "secrets"
-)
-
-// ref is one ${{ namespace.name }} in a string: s[start:end] is its text.
-type ref struct {
-	namespace, name string
-	start, end      int
-}
-
-// parseTemplates returns the templates of s in order. Every "${{" must open
-// a well-formed ${{ inputs.NAME }} or ${{ secrets.NAME }}: anything else is
-// an error, so that a typo is refused when the stage is saved instead of
-// reaching a tool as literal text.
-func parseTemplates(s string) ([]ref, error) {
-	var refs []ref
-	for pos := 0; ; {
-		i := strings.Index(s[pos:], "${{")
-		if i < 0 {
-			return refs, nil
-		}
-		start := pos + i
-		j := strings.Index(s[start+3:], "}}")
-		if j < 0 {
-			return nil, fmt.Errorf("unterminated template %q: expected ${{ inputs.NAME }} or ${{ secrets.NAME }}", clip(s[start:]))
-		}
-		end := start + 3 + j + 2
-		inner := strings.TrimSpace(s[start+3 : end-2])
-		ns, name, ok := strings.Cut(inner, ".")
-		if !ok || (ns != nsInputs && ns != nsSecrets) || !validName(name) {
-			return nil, fmt.Errorf("invalid template %q: expected ${{ inputs.NAME }} or ${{ secrets.NAME }}", clip(s[start:end]))
-		}
-		refs = append(refs, ref{namespace: ns, name: name, start: start, end: end})
-		pos = end
-	}
-}
-
-// validName reports whether name can be an input or secret name in a
-// template: letters, digits, "_" and "-".
-func validName(name string) bool {
-	if name == "" {
-		return false
-	}
-	for _, r := range name {
-		ok := r == '_' || r == '-' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9'
-		if !ok {
-			return false
-		}
-	}
-	return true
-}
 
 // walkStrings calls fn for every string value in v (maps, lists, nested),
 // with its path such as "spec.payload.items[1]". Map keys are visited in
@@ -125,7 +72,7 @@ func sortedKeys[V any](m map[string]V) []string {
 func Render(spec map[string]any, inputs, secrets map[string]string) (map[string]any, error) {
 	var errs []string
 	out := walkStrings("spec", spec, func(path, s string) string {
-		refs, err := parseTemplates(s)
+		refs, err := api.ParseTemplates(s)
 		if err != nil {
 			errs = append(errs, path+": "+err.Error())
 			return s
@@ -136,15 +83,15 @@ func Render(spec map[string]any, inputs, secrets map[string]string) (map[string]
 		var b strings.Builder
 		last := 0
 		for _, rf := range refs {
-			b.WriteString(s[last:rf.start])
-			last = rf.end
+			b.WriteString(s[last:rf.Start])
+			last = rf.End
 			values, kind := inputs, "input"
-			if rf.namespace == nsSecrets {
+			if rf.Namespace == api.TemplateSecrets {
 				values, kind = secrets, "secret"
 			}
-			v, ok := values[rf.name]
+			v, ok := values[rf.Name]
 			if !ok {
-				errs = append(errs, fmt.Sprintf("%s: unknown %s %q", path, kind, rf.name))
+				errs = append(errs, fmt.Sprintf("%s: unknown %s %q", path, kind, rf.Name))
 				continue
 			}
 			b.WriteString(v)
@@ -168,22 +115,22 @@ func Render(spec map[string]any, inputs, secrets map[string]string) (map[string]
 // naming its path.
 func References(spec map[string]any) (inputs, secrets []string, err error) {
 	var errs []string
-	seen := map[string]map[string]bool{nsInputs: {}, nsSecrets: {}}
+	seen := map[string]map[string]bool{api.TemplateInputs: {}, api.TemplateSecrets: {}}
 	walkStrings("spec", spec, func(path, s string) string {
-		refs, err := parseTemplates(s)
+		refs, err := api.ParseTemplates(s)
 		if err != nil {
 			errs = append(errs, path+": "+err.Error())
 			return s
 		}
 		for _, rf := range refs {
-			seen[rf.namespace][rf.name] = true
+			seen[rf.Namespace][rf.Name] = true
 		}
 		return s
 	})
 	if len(errs) > 0 {
 		return nil, nil, errors.New(strings.Join(errs, "; "))
 	}
-	return sortedKeys(seen[nsInputs]), sortedKeys(seen[nsSecrets]), nil
+	return sortedKeys(seen[api.TemplateInputs]), sortedKeys(seen[api.TemplateSecrets]), nil
 }
 
 // hasTemplate reports whether s holds a template to be rendered later.
@@ -192,9 +139,6 @@ func hasTemplate(s string) bool { return strings.Contains(s, "${{") }
 // maxQuoted bounds the text quoted in a message: a name or template the
 // user wrote.
 const maxQuoted = 60
-
-// clip shortens s for quoting in an error.
-func clip(s string) string { return clipTo(s, maxQuoted) }
 
 func clipTo(s string, n int) string {
 	if r := []rune(s); len(r) > n {

@@ -2,7 +2,6 @@ package provider
 
 import (
 	"context"
-	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
@@ -176,12 +175,4 @@ func canvasModelFrom(cv *api.Canvas) CanvasResourceModel {
 		Description: types.StringValue(m.Description),
 		CreatedAt:   timeValue(m.CreatedAt),
 	}
-}
-
-// timeValue renders an API timestamp as RFC 3339, null when absent.
-func timeValue(t *time.Time) types.String {
-	if t == nil || t.IsZero() {
-		return types.StringNull()
-	}
-	return types.StringValue(t.UTC().Format(time.RFC3339))
 }

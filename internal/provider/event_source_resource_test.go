@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
@@ -1246,12 +1247,12 @@ func TestEventSourceModelFrom(t *testing.T) {
 	if m.KeyVersion.ValueInt64() != 3 || m.ForceDestroy.ValueBool() || m.Canvas.ValueString() != "prod" || m.Integration.ValueString() != "gh" {
 		t.Errorf("model = %+v", m)
 	}
-	events, _ := listAs[eventSourceEventModel](context.Background(), m.Events)
-	filters, _ := listAs[eventSourceFilterModel](context.Background(), events[0].Filter)
+	events, _ := listAs[eventSourceEventModel](context.Background(), m.Events, new(diag.Diagnostics))
+	filters, _ := listAs[filterModel](context.Background(), events[0].Filter, new(diag.Diagnostics))
 	if events[0].FilterOperator.ValueString() != "or" || len(filters) != 1 || !filters[0].Data.IsNull() || filters[0].Header.ValueString() != "h" {
 		t.Errorf("events = %s", m.Events)
 	}
-	st, _ := objectAs[struct {
+	st := objectAs[struct {
 		State          types.String `tfsdk:"webhook_state"`
 		Reason         types.String `tfsdk:"webhook_reason"`
 		Observed       types.String `tfsdk:"webhook_observed"`
@@ -1259,7 +1260,7 @@ func TestEventSourceModelFrom(t *testing.T) {
 		CheckedAt      types.String `tfsdk:"checked_at"`
 		LastID         types.String `tfsdk:"last_event_id"`
 		LastAt         types.String `tfsdk:"last_event_at"`
-	}](context.Background(), m.Status)
+	}](context.Background(), m.Status, new(diag.Diagnostics))
 	if st == nil || st.State.ValueString() != "ready" || st.Reason.ValueString() != "ok" || st.Observed.ValueString() != "failed" ||
 		st.ObservedReason.ValueString() != "Bad credentials" || st.LastID.ValueString() != "e1" || st.LastAt.ValueString() != "2026-01-02T03:04:05Z" {
 		t.Errorf("status = %s", m.Status)

@@ -3,22 +3,10 @@ package provider
 import (
 	"context"
 	"fmt"
-	"strings"
 
-	"github.com/hashicorp/terraform-plugin-framework-validators/objectvalidator"
-	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
-	"github.com/hashicorp/terraform-plugin-framework/attr"
-	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
-	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
-	"github.com/hashicorp/terraform-plugin-framework/types/basetypes"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/superplane/terraform-provider-superplane/internal/api"
@@ -33,30 +21,6 @@ var (
 	_ resource.ResourceWithImportState    = &IntegrationResource{}
 )
 
-// Values of auth.token.scope: where the token's secret lives.
-const (
-	scopeOrganization = "organization"
-	scopeCanvas       = "canvas"
-)
-
-// Object types of the nested values, shared by the resource and the data
-// source so both map the API the same way.
-var (
-	integrationTokenAttrTypes = map[string]attr.Type{
-		"secret": types.StringType,
-		"key":    types.StringType,
-		"scope":  types.StringType,
-	}
-	integrationAuthAttrTypes = map[string]attr.Type{
-		"token": types.ObjectType{AttrTypes: integrationTokenAttrTypes},
-	}
-	integrationStatusAttrTypes = map[string]attr.Type{
-		"state":      types.StringType,
-		"reason":     types.StringType,
-		"checked_at": types.StringType,
-	}
-)
-
 // NewIntegrationResource returns the superplane_integration resource.
 func NewIntegrationResource() resource.Resource {
 	return &IntegrationResource{}
@@ -68,166 +32,9 @@ type IntegrationResource struct {
 	client *client.Client
 }
 
-// IntegrationResourceModel is the state of a superplane_integration. Auth
-// holds an integrationAuthModel, Status an integrationStatusModel.
-type IntegrationResourceModel struct {
-	ID          types.String `tfsdk:"id"`
-	Canvas      types.String `tfsdk:"canvas"`
-	Name        types.String `tfsdk:"name"`
-	Description types.String `tfsdk:"description"`
-	Type        types.String `tfsdk:"type"`
-	URL         types.String `tfsdk:"url"`
-	Auth        types.Object `tfsdk:"auth"`
-	Verify      types.Bool   `tfsdk:"verify"`
-	Status      types.Object `tfsdk:"status"`
-	CreatedAt   types.String `tfsdk:"created_at"`
-}
-
-// integrationAuthModel is the auth block.
-type integrationAuthModel struct {
-	Token types.Object `tfsdk:"token"`
-}
-
-// integrationTokenModel is the auth.token block: where the token is kept.
-type integrationTokenModel struct {
-	Secret types.String `tfsdk:"secret"`
-	Key    types.String `tfsdk:"key"`
-	Scope  types.String `tfsdk:"scope"`
-}
-
-// integrationStatusModel is the status attribute.
-type integrationStatusModel struct {
-	State     types.String `tfsdk:"state"`
-	Reason    types.String `tfsdk:"reason"`
-	CheckedAt types.String `tfsdk:"checked_at"`
-}
-
 // Metadata names the resource superplane_integration.
 func (r *IntegrationResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + "_integration"
-}
-
-// Schema describes superplane_integration.
-func (r *IntegrationResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
-	resp.Schema = schema.Schema{
-		MarkdownDescription: "A SuperPlane integration: the connection to a GitHub owner or a Semaphore " +
-			"organization that event sources and executors use. It authenticates with an API token kept in " +
-			"a `superplane_secret`; Terraform only names the secret and key, never the token. SuperPlane " +
-			"verifies the credentials with the tool on every create and update, and again whenever the " +
-			"secret's values change; `status` shows the result. It belongs to the organization, or to one " +
-			"canvas when `canvas` is set.",
-		Attributes: map[string]schema.Attribute{
-			"id": schema.StringAttribute{
-				MarkdownDescription: "The integration id. It stays the same across renames.",
-				Computed:            true,
-				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
-			},
-			"canvas": schema.StringAttribute{
-				MarkdownDescription: "Id or name of the canvas the integration belongs to. Leave it out for an " +
-					"organization integration. Changing it replaces the integration.",
-				Optional:      true,
-				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
-			},
-			"name": schema.StringAttribute{
-				MarkdownDescription: "Name of the integration, unique in its organization or canvas: 1 to 128 " +
-					"letters, digits, `.`, `_` or `-`, and not a UUID. A rename is made in place and keeps the id.",
-				Required:   true,
-				Validators: nameValidators(),
-			},
-			"description": schema.StringAttribute{
-				MarkdownDescription: "Free-form description. Changes are made in place. Defaults to `\"\"`.",
-				Optional:            true,
-				Computed:            true,
-				Default:             stringdefault.StaticString(""),
-			},
-			"type": schema.StringAttribute{
-				MarkdownDescription: "The tool: `github` or `semaphore`. Changing it replaces the integration.",
-				Required:            true,
-				PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()},
-			},
-			"url": schema.StringAttribute{
-				MarkdownDescription: "Where the tool is, checked against `type` when Terraform plans. For " +
-					"`github`: `https://github.com/<owner>`, or a GitHub Enterprise Server URL " +
-					"`https://<host>[/<owner>]`. For `semaphore`: `https://<organization>.semaphoreci.com`. " +
-					"https only, without a path beyond the owner, a query or credentials.",
-				Required: true,
-			},
-			"verify": schema.BoolAttribute{
-				MarkdownDescription: "Whether an apply must fail when SuperPlane cannot verify the credentials " +
-					"(default `true`). A create that fails verification deletes the integration again, so " +
-					"nothing is left behind; a failed update keeps the previous state. While the last " +
-					"verification failed (for example after the token was rotated to a bad one), each plan " +
-					"shows an update, and applying verifies again. With `false`, the result is only " +
-					"reported in `status`.",
-				Optional: true,
-				Computed: true,
-				Default:  booldefault.StaticBool(true),
-			},
-			"status": schema.SingleNestedAttribute{
-				MarkdownDescription: "The result of SuperPlane's last verification of the credentials. It is " +
-					"refreshed on every read, so a change of the token secret shows up here.",
-				Computed: true,
-				Attributes: map[string]schema.Attribute{
-					"state": schema.StringAttribute{
-						MarkdownDescription: "`ok`, `failed` or `unverified`.",
-						Computed:            true,
-					},
-					"reason": schema.StringAttribute{
-						MarkdownDescription: "`ok`, or why verification failed, quoting the tool where it " +
-							"said (GitHub's `Bad credentials`). It never contains the token.",
-						Computed: true,
-					},
-					"checked_at": schema.StringAttribute{
-						MarkdownDescription: "When the credentials were last verified (RFC 3339).",
-						Computed:            true,
-					},
-				},
-			},
-			"created_at": schema.StringAttribute{
-				MarkdownDescription: "When the integration was created (RFC 3339).",
-				Computed:            true,
-				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
-			},
-		},
-		Blocks: map[string]schema.Block{
-			"auth": schema.SingleNestedBlock{
-				MarkdownDescription: "How the integration authenticates with the tool. Required.",
-				Validators:          []validator.Object{objectvalidator.IsRequired()},
-				Blocks: map[string]schema.Block{
-					"token": schema.SingleNestedBlock{
-						MarkdownDescription: "An API token, taken from a key of a secret. Required.",
-						Validators:          []validator.Object{objectvalidator.IsRequired()},
-						Attributes: map[string]schema.Attribute{
-							"secret": schema.StringAttribute{
-								MarkdownDescription: "Name of the secret holding the token. Reference " +
-									"`superplane_secret.<name>.name` so Terraform creates the secret first and " +
-									"deletes it last.",
-								Required:   true,
-								Validators: nameValidators(),
-							},
-							"key": schema.StringAttribute{
-								MarkdownDescription: "The key of the secret whose value is the token.",
-								Required:            true,
-								Validators:          []validator.String{stringvalidator.LengthAtLeast(1)},
-							},
-							"scope": schema.StringAttribute{
-								MarkdownDescription: "Where the secret is: `organization` or `canvas` (the " +
-									"integration's canvas; only for canvas integrations). Defaults to the " +
-									"integration's own scope, so a canvas integration that uses an " +
-									"organization secret sets `organization`.",
-								Optional: true,
-								Computed: true,
-								Validators: []validator.String{
-									stringvalidator.OneOf(scopeOrganization, scopeCanvas),
-								},
-								PlanModifiers: []planmodifier.String{defaultScope{}},
-							},
-						},
-					},
-				},
-			},
-		},
-	}
 }
 
 // Configure takes the API client from the provider.
@@ -260,8 +67,7 @@ func (r *IntegrationResource) ValidateConfig(ctx context.Context, req resource.V
 		}
 	}
 
-	tok, diags := integrationToken(ctx, config.Auth)
-	resp.Diagnostics.Append(diags...)
+	tok := integrationToken(ctx, config.Auth, &resp.Diagnostics)
 	if tok != nil && tok.Scope.ValueString() == scopeCanvas && config.Canvas.IsNull() {
 		resp.Diagnostics.AddAttributeError(path.Root("auth").AtName("token").AtName("scope"),
 			"Canvas secret for an organization integration",
@@ -287,8 +93,7 @@ func (r *IntegrationResource) ModifyPlan(ctx context.Context, req resource.Modif
 		return
 	}
 
-	prior, diags := integrationStatus(ctx, state.Status)
-	resp.Diagnostics.Append(diags...)
+	prior := objectAs[integrationStatusModel](ctx, state.Status, &resp.Diagnostics)
 	reverify := !plan.Verify.Equal(types.BoolValue(false)) && prior != nil && prior.State.ValueString() != api.IntegrationStateOK
 	switch {
 	case integrationSettingsChanged(&plan, &state):
@@ -473,47 +278,8 @@ func (r *IntegrationResource) Delete(ctx context.Context, req resource.DeleteReq
 // Read fills in the rest; verify, which the server does not know, starts at
 // its default.
 func (r *IntegrationResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	canvas, name, err := parseScopedImportID("integration", req.ID)
-	if err != nil {
-		resp.Diagnostics.AddError("Invalid import ID", err.Error())
-		return
-	}
-	if canvas != "" {
-		resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("canvas"), canvas)...)
-	}
-	// Read looks the integration up by id or name and stores the real id.
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), name)...)
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("name"), name)...)
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("verify"), true)...)
-}
-
-// defaultScope plans auth.token.scope, when the configuration leaves it
-// out, as the integration's own scope: "canvas" when canvas is set (even if
-// not yet known), "organization" otherwise. The plan then never shows an
-// unknown scope, and a server answer naming another scope shows as drift.
-type defaultScope struct{}
-
-// Description says what the modifier does.
-func (m defaultScope) Description(context.Context) string {
-	return "Defaults to the integration's own scope."
-}
-
-// MarkdownDescription says what the modifier does.
-func (m defaultScope) MarkdownDescription(ctx context.Context) string {
-	return m.Description(ctx)
-}
-
-// PlanModifyString sets the default when the configuration has no value.
-func (m defaultScope) PlanModifyString(ctx context.Context, req planmodifier.StringRequest, resp *planmodifier.StringResponse) {
-	if !req.ConfigValue.IsNull() {
-		return
-	}
-	var canvas types.String
-	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("canvas"), &canvas)...)
-	if canvas.IsNull() {
-		resp.PlanValue = types.StringValue(scopeOrganization)
-	} else {
-		resp.PlanValue = types.StringValue(scopeCanvas)
+	if importScoped(ctx, "integration", req, resp) {
+		resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("verify"), true)...)
 	}
 }
 
@@ -522,70 +288,6 @@ func (m defaultScope) PlanModifyString(ctx context.Context, req planmodifier.Str
 func integrationSettingsChanged(plan, state *IntegrationResourceModel) bool {
 	return !plan.Name.Equal(state.Name) || !plan.Description.Equal(state.Description) ||
 		!plan.Type.Equal(state.Type) || !plan.URL.Equal(state.URL) || !plan.Auth.Equal(state.Auth)
-}
-
-// isKnown reports whether v has a value.
-func isKnown(v types.String) bool {
-	return !v.IsNull() && !v.IsUnknown()
-}
-
-// integrationToken returns the auth.token block, or nil when it (or auth)
-// is null or unknown.
-func integrationToken(ctx context.Context, auth types.Object) (*integrationTokenModel, diag.Diagnostics) {
-	if auth.IsNull() || auth.IsUnknown() {
-		return nil, nil
-	}
-	var a integrationAuthModel
-	diags := auth.As(ctx, &a, basetypes.ObjectAsOptions{})
-	if diags.HasError() || a.Token.IsNull() || a.Token.IsUnknown() {
-		return nil, diags
-	}
-	var tok integrationTokenModel
-	diags.Append(a.Token.As(ctx, &tok, basetypes.ObjectAsOptions{})...)
-	if diags.HasError() {
-		return nil, diags
-	}
-	return &tok, diags
-}
-
-// integrationStatus returns the status, or nil when it is null or unknown.
-func integrationStatus(ctx context.Context, status types.Object) (*integrationStatusModel, diag.Diagnostics) {
-	if status.IsNull() || status.IsUnknown() {
-		return nil, nil
-	}
-	var st integrationStatusModel
-	diags := status.As(ctx, &st, basetypes.ObjectAsOptions{})
-	if diags.HasError() {
-		return nil, diags
-	}
-	return &st, diags
-}
-
-// integrationParams builds the API settings from a plan.
-func integrationParams(ctx context.Context, plan *IntegrationResourceModel) (client.IntegrationParams, diag.Diagnostics) {
-	tok, diags := integrationToken(ctx, plan.Auth)
-	if diags.HasError() {
-		return client.IntegrationParams{}, diags
-	}
-	if tok == nil {
-		diags.AddAttributeError(path.Root("auth"), "Missing auth", "The auth block with its token block is required.")
-		return client.IntegrationParams{}, diags
-	}
-	p := client.IntegrationParams{
-		Name:        plan.Name.ValueString(),
-		Description: plan.Description.ValueString(),
-		Type:        plan.Type.ValueString(),
-		URL:         plan.URL.ValueString(),
-		SecretName:  tok.Secret.ValueString(),
-		SecretKey:   tok.Key.ValueString(),
-	}
-	switch tok.Scope.ValueString() {
-	case scopeOrganization:
-		p.SecretDomainType = api.DomainTypeOrganization
-	case scopeCanvas:
-		p.SecretDomainType = api.DomainTypeCanvas
-	}
-	return p, diags
 }
 
 // verificationFailed reports whether the server verified the credentials
@@ -605,81 +307,4 @@ func verificationFailure(p client.IntegrationParams, st *api.IntegrationStatus) 
 		"secret %q): %s\n\nFix the token in the secret or the url, or set verify = false to keep an integration "+
 		"whose credentials do not work yet (status then reports the failure).",
 		p.Type, p.Name, p.SecretKey, p.SecretName, reason)
-}
-
-// integrationModelFrom builds state from an API integration. What the
-// server does not return (the canvas argument as written, verify) comes from
-// prior, the plan or the previous state; so does a URL the server stored
-// without its trailing slash, and a token scope the server left out.
-func integrationModelFrom(ctx context.Context, in *api.Integration, prior *IntegrationResourceModel) (*IntegrationResourceModel, diag.Diagnostics) {
-	var diags diag.Diagnostics
-	m := in.Metadata
-	out := &IntegrationResourceModel{
-		ID:          types.StringValue(m.ID),
-		Canvas:      prior.Canvas,
-		Name:        types.StringValue(m.Name),
-		Description: types.StringValue(m.Description),
-		Type:        prior.Type,
-		URL:         prior.URL,
-		Auth:        prior.Auth,
-		Verify:      prior.Verify,
-		Status:      integrationStatusValue(in.Status),
-		CreatedAt:   timeValue(m.CreatedAt),
-	}
-	if out.Verify.IsNull() || out.Verify.IsUnknown() {
-		out.Verify = types.BoolValue(true)
-	}
-	if in.Spec != nil {
-		out.Type = types.StringValue(in.Spec.Type)
-		if !isKnown(prior.URL) || strings.TrimSuffix(prior.URL.ValueString(), "/") != in.Spec.URL {
-			out.URL = types.StringValue(in.Spec.URL)
-		}
-	}
-
-	ref := client.IntegrationSecret(in)
-	if ref.Name != "" {
-		var scope string
-		switch ref.DomainType {
-		case api.DomainTypeOrganization:
-			scope = scopeOrganization
-		case api.DomainTypeCanvas:
-			scope = scopeCanvas
-		default:
-			scope = scopeOrganization
-			if !prior.Canvas.IsNull() {
-				scope = scopeCanvas
-			}
-			tok, d := integrationToken(ctx, prior.Auth)
-			diags.Append(d...)
-			if tok != nil && isKnown(tok.Scope) {
-				scope = tok.Scope.ValueString()
-			}
-		}
-		token, d := types.ObjectValue(integrationTokenAttrTypes, map[string]attr.Value{
-			"secret": types.StringValue(ref.Name),
-			"key":    types.StringValue(ref.Key),
-			"scope":  types.StringValue(scope),
-		})
-		diags.Append(d...)
-		auth, d := types.ObjectValue(integrationAuthAttrTypes, map[string]attr.Value{"token": token})
-		diags.Append(d...)
-		out.Auth = auth
-	}
-	if out.Auth.IsUnknown() {
-		out.Auth = types.ObjectNull(integrationAuthAttrTypes)
-	}
-	return out, diags
-}
-
-// integrationStatusValue maps the API status; null when the server gave
-// none (a v1 server does not verify).
-func integrationStatusValue(st *api.IntegrationStatus) types.Object {
-	if st == nil {
-		return types.ObjectNull(integrationStatusAttrTypes)
-	}
-	return types.ObjectValueMust(integrationStatusAttrTypes, map[string]attr.Value{
-		"state":      types.StringValue(st.State),
-		"reason":     types.StringValue(st.Reason),
-		"checked_at": timeValue(st.CheckedAt),
-	})
 }

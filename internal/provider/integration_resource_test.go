@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
@@ -729,7 +730,7 @@ func TestIntegrationModelFrom(t *testing.T) {
 		t.Errorf("status = %s", m.Status)
 	}
 	// No secret domain from the server: the integration's own scope.
-	tok, _ := integrationToken(ctx, m.Auth)
+	tok := integrationToken(ctx, m.Auth, new(diag.Diagnostics))
 	if tok == nil || tok.Scope.ValueString() != scopeCanvas || tok.Secret.ValueString() != "gh" {
 		t.Errorf("auth = %s", m.Auth)
 	}
@@ -743,7 +744,7 @@ func TestIntegrationModelFrom(t *testing.T) {
 	if m.URL.ValueString() != "https://github.com/other" {
 		t.Errorf("a URL changed on the server must show: %s", m.URL)
 	}
-	if tok, _ := integrationToken(ctx, m.Auth); tok == nil || tok.Scope.ValueString() != scopeOrganization {
+	if tok := integrationToken(ctx, m.Auth, new(diag.Diagnostics)); tok == nil || tok.Scope.ValueString() != scopeOrganization {
 		t.Errorf("auth = %s, want the server's organization scope", m.Auth)
 	}
 }
@@ -760,7 +761,7 @@ func TestParseScopedImportID(t *testing.T) {
 	// Secrets import the same way.
 	for _, id := range []string{"organization/db", "canvas/prod/db", "canvas/prod", "db"} {
 		c1, n1, err1 := parseScopedImportID("secret", id)
-		c2, n2, err2 := parseSecretImportID(id)
+		c2, n2, err2 := parseScopedImportID("secret", id)
 		if c1 != c2 || n1 != n2 || fmt.Sprint(err1) != fmt.Sprint(err2) {
 			t.Errorf("%q: (%q, %q, %v) differs from the secret parser's (%q, %q, %v)", id, c1, n1, err1, c2, n2, err2)
 		}

@@ -3,8 +3,6 @@ package provider
 import (
 	"context"
 	"fmt"
-	"regexp"
-	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
@@ -12,26 +10,16 @@ import (
 	"github.com/superplane/terraform-provider-superplane/internal/api"
 )
 
-// namePattern is what canvas and secret names may contain. A '/' is never
-// allowed, which is what lets import IDs use it as a separator.
-var namePattern = regexp.MustCompile(`^[A-Za-z0-9._-]+$`)
-
-// Patterns shared by several resources, mirroring the server's checks.
-var (
-	// hhmmPattern is a time of day, "HH:MM" in 24-hour form.
-	hhmmPattern = regexp.MustCompile(`^([01][0-9]|2[0-3]):[0-5][0-9]$`)
-	// repoNamePattern is a GitHub repository or Semaphore project name.
-	repoNamePattern = regexp.MustCompile(`^[A-Za-z0-9._-]{1,100}$`)
-)
-
 // nameValidators check a name (of an object, or of the object a reference
 // names) at plan time, so a bad name fails `terraform plan` with the
 // attribute path instead of failing apply. They refuse what the server
-// refuses, with the same predicate for UUIDs.
+// refuses, by the same rules (api.NamePattern, api.MaxNameLength,
+// api.IsUUID); only "." and "..", which the server also refuses, pass
+// here.
 func nameValidators() []validator.String {
 	return []validator.String{
-		stringvalidator.LengthBetween(1, 128),
-		stringvalidator.RegexMatches(namePattern, "may contain only letters, digits, '.', '_' and '-'"),
+		stringvalidator.LengthBetween(1, api.MaxNameLength),
+		stringvalidator.RegexMatches(api.NamePattern, "may contain only letters, digits, '.', '_' and '-'"),
 		notUUIDValidator{},
 	}
 }
@@ -55,21 +43,4 @@ func (v notUUIDValidator) ValidateString(ctx context.Context, req validator.Stri
 		resp.Diagnostics.AddAttributeError(req.Path, "Invalid name",
 			fmt.Sprintf("%q %s.", name, v.Description(ctx)))
 	}
-}
-
-// parseScopedImportID splits the import ID of an object that belongs to the
-// organization or to a canvas: "organization/<name>" or
-// "canvas/<canvas id or name>/<name>". kind names the object in the error
-// ("secret", "integration"). Names never contain '/' (see namePattern), so
-// '/' separates unambiguously.
-func parseScopedImportID(kind, id string) (canvas, name string, err error) {
-	parts := strings.Split(id, "/")
-	switch {
-	case len(parts) == 2 && parts[0] == "organization" && parts[1] != "":
-		return "", parts[1], nil
-	case len(parts) == 3 && parts[0] == "canvas" && parts[1] != "" && parts[2] != "":
-		return parts[1], parts[2], nil
-	}
-	return "", "", fmt.Errorf("expected %q or %q, got %q",
-		"organization/<"+kind+" name>", "canvas/<canvas id or name>/<"+kind+" name>", id)
 }

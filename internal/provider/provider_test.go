@@ -203,7 +203,7 @@ func TestParseSecretImportID(t *testing.T) {
 		{"workspace/x/db", "", "", false},
 	}
 	for _, tc := range cases {
-		canvas, name, err := parseSecretImportID(tc.id)
+		canvas, name, err := parseScopedImportID("secret", tc.id)
 		if (err == nil) != tc.ok {
 			t.Errorf("%q: err = %v", tc.id, err)
 			continue

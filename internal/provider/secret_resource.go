@@ -2,7 +2,6 @@ package provider
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
@@ -28,12 +27,6 @@ var (
 	_ resource.ResourceWithModifyPlan  = &SecretResource{}
 	_ resource.ResourceWithImportState = &SecretResource{}
 )
-
-// privateWrittenVersion is the private-state key holding the server's data
-// version right after Terraform last wrote the values. When a refresh finds
-// another version, someone changed the values outside Terraform. Private
-// state holds only this number: nothing derived from a secret value.
-const privateWrittenVersion = "written_version"
 
 // NewSecretResource returns the superplane_secret resource.
 func NewSecretResource() resource.Resource {
@@ -208,12 +201,12 @@ func (r *SecretResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 // secretNeedsWrite reports whether applying plan must write the values, and
 // when the reason is a change made outside Terraform, a sentence saying so.
 func secretNeedsWrite(ctx context.Context, state, plan *SecretResourceModel,
-	getPrivate func(context.Context, string) ([]byte, diag.Diagnostics), diags *diag.Diagnostics) (bool, string) {
+	getPrivate privateGetter, diags *diag.Diagnostics) (bool, string) {
 	if state == nil {
 		return true, ""
 	}
 	drift := ""
-	written, d := privateVersion(ctx, getPrivate)
+	written, d := privateInt(ctx, getPrivate, privateWrittenVersion)
 	diags.Append(d...)
 	if written != nil && !state.Version.IsNull() && !state.Version.IsUnknown() && state.Version.ValueInt64() != *written {
 		drift = fmt.Sprintf("The server's version of the values is %d, but Terraform last wrote version %d: "+
@@ -264,7 +257,7 @@ func (r *SecretResource) Create(ctx context.Context, req resource.CreateRequest,
 	}
 
 	resp.Diagnostics.Append(resp.State.Set(ctx, secretModelFrom(s, &plan))...)
-	resp.Diagnostics.Append(setPrivateVersion(ctx, resp.Private.SetKey, s)...)
+	resp.Diagnostics.Append(setPrivateInt(ctx, resp.Private.SetKey, privateWrittenVersion, s.Metadata.Version)...)
 }
 
 // Read refreshes names, keys and the server's version; the values cannot be
@@ -323,7 +316,7 @@ func (r *SecretResource) Update(ctx context.Context, req resource.UpdateRequest,
 
 	resp.Diagnostics.Append(resp.State.Set(ctx, secretModelFrom(s, &plan))...)
 	if write {
-		resp.Diagnostics.Append(setPrivateVersion(ctx, resp.Private.SetKey, s)...)
+		resp.Diagnostics.Append(setPrivateInt(ctx, resp.Private.SetKey, privateWrittenVersion, s.Metadata.Version)...)
 	}
 }
 
@@ -346,24 +339,18 @@ func (r *SecretResource) Delete(ctx context.Context, req resource.DeleteRequest,
 // Values cannot be imported: the first apply afterwards writes the
 // configured ones.
 func (r *SecretResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	canvas, name, err := parseSecretImportID(req.ID)
-	if err != nil {
-		resp.Diagnostics.AddError("Invalid import ID", err.Error())
-		return
-	}
-	if canvas != "" {
-		resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("canvas"), canvas)...)
-	}
-	// Read looks the secret up by id or name and stores the real id.
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), name)...)
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("name"), name)...)
+	importScoped(ctx, "secret", req, resp)
 }
 
-// parseSecretImportID splits a secret import ID. Names never contain '/'
-// (see namePattern), so '/' separates unambiguously.
-func parseSecretImportID(id string) (canvas, name string, err error) {
-	return parseScopedImportID("secret", id)
-}
+// Values of a secret reference's scope (auth.token.scope of an
+// integration, secret.scope of a stage): where the secret lives.
+const (
+	scopeOrganization = "organization"
+	scopeCanvas       = "canvas"
+)
+
+// secretScopes maps a scope to the API's domain type.
+var secretScopes = map[string]string{scopeOrganization: api.DomainTypeOrganization, scopeCanvas: api.DomainTypeCanvas}
 
 // secretDomain maps the canvas argument of a secret or an integration to
 // the API's domain. An empty
@@ -424,27 +411,4 @@ func keySet(m types.Map) types.Set {
 		elems = append(elems, types.StringValue(k))
 	}
 	return types.SetValueMust(types.StringType, elems)
-}
-
-// privateVersion reads the version Terraform last wrote; nil when unknown
-// (an imported secret, or a server that reports no versions).
-func privateVersion(ctx context.Context, get func(context.Context, string) ([]byte, diag.Diagnostics)) (*int64, diag.Diagnostics) {
-	raw, diags := get(ctx, privateWrittenVersion)
-	if diags.HasError() || len(raw) == 0 {
-		return nil, diags
-	}
-	var v int64
-	if err := json.Unmarshal(raw, &v); err != nil {
-		return nil, diags
-	}
-	return &v, diags
-}
-
-// setPrivateVersion records the version the server reports after a write.
-func setPrivateVersion(ctx context.Context, set func(context.Context, string, []byte) diag.Diagnostics, s *api.Secret) diag.Diagnostics {
-	if s.Metadata.Version <= 0 {
-		return set(ctx, privateWrittenVersion, nil)
-	}
-	raw, _ := json.Marshal(s.Metadata.Version)
-	return set(ctx, privateWrittenVersion, raw)
 }

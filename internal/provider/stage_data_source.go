@@ -203,12 +203,12 @@ func (d *StageDataSource) Read(ctx context.Context, req datasource.ReadRequest, 
 	for _, in := range spec.Inputs {
 		inputs = append(inputs, in.Name)
 	}
-	out.Inputs = stageStringList(inputs, &resp.Diagnostics)
+	out.Inputs = stringListValue(inputs, &resp.Diagnostics)
 	outputs := make([]string, 0, len(spec.Outputs))
 	for _, o := range spec.Outputs {
 		outputs = append(outputs, o.Name)
 	}
-	out.Outputs = stageStringList(outputs, &resp.Diagnostics)
+	out.Outputs = stringListValue(outputs, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}

@@ -839,25 +839,6 @@ resource "superplane_stage" "test" {
 	})
 }
 
-func TestParseStageTemplates(t *testing.T) {
-	refs, err := parseStageTemplates("Bearer ${{ secrets.TOKEN }} for ${{inputs.COMMIT}}-${{ inputs.my-env }}")
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := []stageTemplateRef{{"secrets", "TOKEN"}, {"inputs", "COMMIT"}, {"inputs", "my-env"}}
-	if !reflect.DeepEqual(refs, want) {
-		t.Errorf("refs = %v, want %v", refs, want)
-	}
-	for _, bad := range []string{"${{ inputs.X }", "${{ env.X }}", "${{ inputs. }}", "${{ inputs.a b }}", "${{ secrets }}", "x ${{"} {
-		if _, err := parseStageTemplates(bad); err == nil {
-			t.Errorf("%q: want an error", bad)
-		}
-	}
-	if refs, err := parseStageTemplates("$ {{ plain }} and $5"); err != nil || len(refs) != 0 {
-		t.Errorf("text without templates: %v, %v", refs, err)
-	}
-}
-
 // stageFixture is a stage as the server returns it (after a JSON trip, so
 // numbers are floats), using every block; ex is its executor.
 func stageFixture(t *testing.T, ex *api.Executor) *api.Stage {

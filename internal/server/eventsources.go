@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"regexp"
 	"slices"
 	"strings"
 
@@ -19,10 +18,7 @@ import (
 )
 
 var (
-	repoNamePattern  = regexp.MustCompile(`^[A-Za-z0-9._-]{1,100}$`)
-	eventNamePattern = regexp.MustCompile(`^[A-Za-z0-9._:-]{1,128}$`)
-	hhmmPattern      = regexp.MustCompile(`^([01][0-9]|2[0-3]):[0-5][0-9]$`)
-	weekDays         = []string{"WEEK_DAY_MONDAY", "WEEK_DAY_TUESDAY", "WEEK_DAY_WEDNESDAY", "WEEK_DAY_THURSDAY", "WEEK_DAY_FRIDAY", "WEEK_DAY_SATURDAY", "WEEK_DAY_SUNDAY"}
+	weekDays = []string{"WEEK_DAY_MONDAY", "WEEK_DAY_TUESDAY", "WEEK_DAY_WEDNESDAY", "WEEK_DAY_THURSDAY", "WEEK_DAY_FRIDAY", "WEEK_DAY_SATURDAY", "WEEK_DAY_SUNDAY"}
 )
 
 // sourceSpec is a validated event source spec.
@@ -74,7 +70,7 @@ func (s *Server) validateSourceSpec(ctx context.Context, p store.Principal, c st
 		if spec.Resource.Type != "" && spec.Resource.Type != wantResource {
 			return out, invalid("eventSource.spec.resource.type %q is not %q", spec.Resource.Type, wantResource)
 		}
-		if !repoNamePattern.MatchString(spec.Resource.Name) {
+		if !api.RepositoryPattern.MatchString(spec.Resource.Name) {
 			return out, invalid("eventSource.spec.resource.name %q must be 1-100 letters, digits, '.', '_' or '-'", spec.Resource.Name)
 		}
 		out.resourceType, out.resourceName = wantResource, spec.Resource.Name
@@ -107,7 +103,7 @@ func (s *Server) validateSourceSpec(ctx context.Context, p store.Principal, c st
 	for i := range events {
 		ev := &events[i]
 		field := fmt.Sprintf("eventSource.spec.events[%d]", i)
-		if !eventNamePattern.MatchString(ev.Type) {
+		if !api.EventTypePattern.MatchString(ev.Type) {
 			return out, invalid("%s.type %q must be 1-128 letters, digits, '.', '_', ':' or '-'", field, ev.Type)
 		}
 		if seen[ev.Type] {
@@ -138,14 +134,14 @@ func validateSchedule(sc *api.EventSourceSchedule) error {
 			return invalid("eventSource.spec.schedule.hourly.minute must be 0-59")
 		}
 	case api.ScheduleTypeDaily:
-		if sc.Daily == nil || !hhmmPattern.MatchString(sc.Daily.Time) {
+		if sc.Daily == nil || !api.TimeOfDayPattern.MatchString(sc.Daily.Time) {
 			return invalid("eventSource.spec.schedule.daily.time must be HH:MM (UTC, 24-hour)")
 		}
 	case api.ScheduleTypeWeekly:
 		if sc.Weekly == nil || !slices.Contains(weekDays, sc.Weekly.WeekDay) {
 			return invalid("eventSource.spec.schedule.weekly.weekDay must be one of %s", strings.Join(weekDays, ", "))
 		}
-		if !hhmmPattern.MatchString(sc.Weekly.Time) {
+		if !api.TimeOfDayPattern.MatchString(sc.Weekly.Time) {
 			return invalid("eventSource.spec.schedule.weekly.time must be HH:MM (UTC, 24-hour)")
 		}
 	default:

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"regexp"
 	"slices"
 	"strconv"
 	"time"
@@ -16,11 +15,6 @@ import (
 	"github.com/superplane/terraform-provider-superplane/internal/filter"
 	"github.com/superplane/terraform-provider-superplane/internal/refs"
 	"github.com/superplane/terraform-provider-superplane/internal/store"
-)
-
-var (
-	identPattern   = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,127}$`)
-	windowWeekDays = []string{"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
 )
 
 // validateStage checks a stage spec in canvas c, self being the stage's own
@@ -79,7 +73,7 @@ func (s *Server) validateStage(ctx context.Context, p store.Principal, c store.C
 
 	inputs := map[string]bool{}
 	for i, in := range spec.Inputs {
-		if !identPattern.MatchString(in.Name) {
+		if !api.IdentifierPattern.MatchString(in.Name) {
 			return invalid("stage.spec.inputs[%d].name %q must be a letter or '_' followed by letters, digits or '_'", i, in.Name)
 		}
 		if inputs[in.Name] {
@@ -142,7 +136,7 @@ func (s *Server) validateStage(ctx context.Context, p store.Principal, c store.C
 
 	outputs := map[string]bool{}
 	for i, o := range spec.Outputs {
-		if !identPattern.MatchString(o.Name) {
+		if !api.IdentifierPattern.MatchString(o.Name) {
 			return invalid("stage.spec.outputs[%d].name %q must be a letter or '_' followed by letters, digits or '_'", i, o.Name)
 		}
 		if outputs[o.Name] {
@@ -160,14 +154,14 @@ func (s *Server) validateStage(ctx context.Context, p store.Principal, c store.C
 			}
 		case api.ConditionTypeTimeWindow:
 			tw := cond.TimeWindow
-			if tw == nil || !hhmmPattern.MatchString(tw.Start) {
+			if tw == nil || !api.TimeOfDayPattern.MatchString(tw.Start) {
 				return invalid("%s.timeWindow.start must be HH:MM", field)
 			}
-			if !hhmmPattern.MatchString(tw.End) {
+			if !api.TimeOfDayPattern.MatchString(tw.End) {
 				return invalid("%s.timeWindow.end must be HH:MM", field)
 			}
 			for j, d := range tw.WeekDays {
-				if !slices.Contains(windowWeekDays, d) {
+				if !slices.Contains(api.WeekDays, d) {
 					return invalid("%s.timeWindow.weekDays[%d] %q is not a week day (monday ... sunday)", field, j, d)
 				}
 			}
@@ -179,7 +173,7 @@ func (s *Server) validateStage(ctx context.Context, p store.Principal, c store.C
 	aliases := map[string]bool{}
 	for i, sec := range spec.Secrets {
 		field := fmt.Sprintf("stage.spec.secrets[%d]", i)
-		if !identPattern.MatchString(sec.Name) {
+		if !api.IdentifierPattern.MatchString(sec.Name) {
 			return invalid("%s.name %q must be a letter or '_' followed by letters, digits or '_'", field, sec.Name)
 		}
 		if aliases[sec.Name] {
@@ -217,7 +211,7 @@ func (s *Server) validateStage(ctx context.Context, p store.Principal, c store.C
 		if in.Type != ex.Type {
 			return invalid("stage.spec.executor.integration: integration %q is a %s integration, not %s", in.Name, in.Type, ex.Type)
 		}
-		if ex.Resource == nil || !repoNamePattern.MatchString(ex.Resource.Name) {
+		if ex.Resource == nil || !api.RepositoryPattern.MatchString(ex.Resource.Name) {
 			return invalid("stage.spec.executor.resource.name is required for %s executors: the repository or project", ex.Type)
 		}
 	case "":

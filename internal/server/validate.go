@@ -2,7 +2,6 @@ package server
 
 import (
 	"errors"
-	"regexp"
 
 	"github.com/superplane/terraform-provider-superplane/internal/api"
 	"github.com/superplane/terraform-provider-superplane/internal/store"
@@ -10,13 +9,11 @@ import (
 
 // Limits on user input, enforced at create and update.
 const (
-	maxNameLen        = 128
+	maxNameLen        = api.MaxNameLength
 	maxDescriptionLen = 4096
 	maxSecretKeys     = 100
 	maxSecretBytes    = 64 << 10
 )
-
-var namePattern = regexp.MustCompile(`^[A-Za-z0-9._-]{1,128}$`)
 
 // validateName checks a user-chosen name; field is the JSON path shown to
 // the user. A name that parses as a UUID in any form is refused (before the
@@ -31,7 +28,7 @@ func validateName(field, name string) error {
 		return invalid("%s %q must not be a UUID: ids and names are accepted in the same places", field, name)
 	case len(name) > maxNameLen:
 		return invalid("%s must be at most %d characters", field, maxNameLen)
-	case !namePattern.MatchString(name):
+	case !api.NamePattern.MatchString(name):
 		return invalid("%s %q may contain only letters, digits, '-', '_' and '.'", field, name)
 	case name == "." || name == "..":
 		// Names go into URL paths, where these are relative segments.
@@ -59,7 +56,7 @@ func validateSecretData(field string, data map[string]string) error {
 	}
 	size := 0
 	for k, v := range data {
-		if k == "" || len(k) > maxNameLen || !namePattern.MatchString(k) {
+		if k == "" || len(k) > maxNameLen || !api.NamePattern.MatchString(k) {
 			return invalid("%s key %q must be 1-%d letters, digits, '-', '_' or '.'", field, k, maxNameLen)
 		}
 		size += len(k) + len(v)
