@@ -4,8 +4,8 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/superplane/terraform-provider-superplane/internal/api"
+	"github.com/superplane/terraform-provider-superplane/internal/service"
 	"github.com/superplane/terraform-provider-superplane/internal/store"
 )
 
@@ -22,7 +22,7 @@ func canvasToAPI(c store.Canvas) api.Canvas {
 }
 
 func (s *Server) listCanvases(w http.ResponseWriter, r *http.Request, p store.Principal) error {
-	cs, err := s.store.ListCanvases(r.Context(), p.Organization.ID)
+	cs, err := s.canvases.List(r.Context(), p)
 	if err != nil {
 		return err
 	}
@@ -39,27 +39,8 @@ func (s *Server) createCanvas(w http.ResponseWriter, r *http.Request, p store.Pr
 	if err := decodeBody(r, &req); err != nil {
 		return err
 	}
-	if req.Canvas == nil || req.Canvas.Metadata == nil {
-		return invalid("canvas.metadata.name is required")
-	}
-	m := req.Canvas.Metadata
-	if err := validateName("canvas.metadata.name", m.Name); err != nil {
-		return err
-	}
-	if len(m.Description) > maxDescriptionLen {
-		return invalid("canvas.metadata.description must be at most %d characters", maxDescriptionLen)
-	}
-	now := s.timestamp()
-	c := store.Canvas{
-		ID:          uuid.NewString(),
-		OrgID:       p.Organization.ID,
-		Name:        m.Name,
-		Description: m.Description,
-		CreatedBy:   p.User.ID,
-		CreatedAt:   now,
-		UpdatedAt:   now,
-	}
-	if err := s.store.CreateCanvas(r.Context(), c); err != nil {
+	c, err := s.canvases.Create(r.Context(), p, req)
+	if err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusOK, api.CanvasResponse{Canvas: ptr(canvasToAPI(c))})
@@ -74,7 +55,7 @@ func (s *Server) describeCanvas(w http.ResponseWriter, r *http.Request, p store.
 	if name := r.URL.Query().Get("name"); name != "" {
 		key = name
 	}
-	c, err := s.store.FindCanvas(r.Context(), p.Organization.ID, key)
+	c, err := s.canvases.Find(r.Context(), p, key)
 	if err != nil {
 		return err
 	}
@@ -98,26 +79,11 @@ func (s *Server) updateCanvas(w http.ResponseWriter, r *http.Request, p store.Pr
 	if err := decodeBody(r, &req); err != nil {
 		return err
 	}
-	if req.Canvas == nil || req.Canvas.Metadata == nil {
-		return invalid("canvas.metadata is required")
+	var m *service.CanvasPatch
+	if req.Canvas != nil && req.Canvas.Metadata != nil {
+		m = &service.CanvasPatch{Name: req.Canvas.Metadata.Name, Description: req.Canvas.Metadata.Description}
 	}
-	m := req.Canvas.Metadata
-	if m.Description != nil && len(*m.Description) > maxDescriptionLen {
-		return invalid("canvas.metadata.description must be at most %d characters", maxDescriptionLen)
-	}
-	now := s.timestamp()
-	c, err := s.store.UpdateCanvas(r.Context(), p.Organization.ID, r.PathValue("idOrName"), func(c *store.Canvas) error {
-		// "" is an unpopulated field (clients built on the contract's types
-		// send every field), not a request to rename.
-		if m.Name != nil && *m.Name != "" && *m.Name != c.Name {
-			return invalid("canvas.metadata.name cannot be changed")
-		}
-		if m.Description != nil && *m.Description != c.Description {
-			c.Description = *m.Description
-			c.UpdatedAt = now
-		}
-		return nil
-	})
+	c, err := s.canvases.Update(r.Context(), p, r.PathValue("idOrName"), m)
 	if err != nil {
 		return err
 	}
@@ -125,27 +91,10 @@ func (s *Server) updateCanvas(w http.ResponseWriter, r *http.Request, p store.Pr
 	return nil
 }
 
-// deleteCanvas deletes the canvas with everything in it. The webhooks its
-// sources provisioned on external tools go first: if one cannot be removed,
-// the canvas stays, rather than leave hooks on the tool that nothing
-// removes, unless ?force=true.
+// deleteCanvas deletes the canvas with everything in it; ?force=true skips
+// removing its sources' webhooks from their tools (see service.Canvases).
 func (s *Server) deleteCanvas(w http.ResponseWriter, r *http.Request, p store.Principal) error {
-	c, err := s.store.FindCanvas(r.Context(), p.Organization.ID, r.PathValue("idOrName"))
-	if err != nil {
-		return err
-	}
-	if r.URL.Query().Get("force") != "true" {
-		sources, err := s.store.ListEventSources(r.Context(), p.Organization.ID, c.ID)
-		if err != nil {
-			return err
-		}
-		for _, es := range sources {
-			if err := s.deprovision(r.Context(), es); err != nil {
-				return err
-			}
-		}
-	}
-	if err := s.store.DeleteCanvas(r.Context(), p.Organization.ID, c.ID); err != nil {
+	if err := s.canvases.Delete(r.Context(), p, r.PathValue("idOrName"), r.URL.Query().Get("force") == "true"); err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusOK, api.Empty{})
@@ -154,8 +103,6 @@ func (s *Server) deleteCanvas(w http.ResponseWriter, r *http.Request, p store.Pr
 
 // timestamp is now at the precision both databases keep, so what a create
 // returns equals what a later read returns.
-func (s *Server) timestamp() time.Time {
-	return s.now().UTC().Truncate(time.Microsecond)
-}
+func (s *Server) timestamp() time.Time { return service.Timestamp(s.now) }
 
 func ptr[T any](v T) *T { return &v }

@@ -7,6 +7,7 @@ import (
 	"net/http"
 
 	"github.com/superplane/terraform-provider-superplane/internal/api"
+	"github.com/superplane/terraform-provider-superplane/internal/service"
 	"github.com/superplane/terraform-provider-superplane/internal/store"
 )
 
@@ -74,10 +75,14 @@ func statusOf(code int) int {
 // detail of the database or of a secret leaks.
 func (s *Server) classify(r *http.Request, err error) (int, string) {
 	var he *httpError
+	var sve *service.Error
 	var se *store.Error
 	switch {
 	case errors.As(err, &he):
 		return he.code, he.message
+	case errors.As(err, &sve):
+		// A service decided the class; the table below maps it.
+		return sve.Code, sve.Message
 	case errors.As(err, &se) && errors.Is(se, store.ErrNotFound):
 		return api.CodeNotFound, se.Message
 	case errors.As(err, &se) && errors.Is(se, store.ErrConflict):

@@ -1,6 +1,8 @@
-// Package server serves the SuperPlane v1 REST contract over the store. It
-// owns routing, authentication, authorization, validation and the encryption
-// of secret values (through the sealer) before they reach the store.
+// Package server serves the SuperPlane v1 REST API. It owns routing,
+// authentication, authorization and the one table from error classes to HTTP
+// statuses. For the domains moved to internal/service (canvases, secrets) a
+// handler only decodes, calls a service method for the principal and encodes;
+// the other domains still hold their rules here until they move.
 package server
 
 import (
@@ -21,6 +23,7 @@ import (
 	"github.com/superplane/terraform-provider-superplane/internal/hooks"
 	"github.com/superplane/terraform-provider-superplane/internal/integration"
 	"github.com/superplane/terraform-provider-superplane/internal/sealer"
+	"github.com/superplane/terraform-provider-superplane/internal/service"
 	"github.com/superplane/terraform-provider-superplane/internal/store"
 	"github.com/superplane/terraform-provider-superplane/internal/webhook"
 )
@@ -31,8 +34,12 @@ type Server struct {
 	seal  *sealer.Sealer
 	log   *slog.Logger
 	// tools verifies integrations; hooks provisions webhooks with them.
-	tools    *integration.Verifier
-	hooks    *hooks.Provisioner
+	tools *integration.Verifier
+	hooks *hooks.Provisioner
+	// canvases and secrets hold the rules of their domains; the handlers
+	// decode, call them and encode.
+	canvases *service.Canvases
+	secrets  *service.Secrets
 	baseURL  string
 	keyGrace time.Duration
 	maxBody  int64
@@ -99,6 +106,11 @@ func New(st store.Store, sl *sealer.Sealer, log *slog.Logger, opts ...Option) *S
 		o(s)
 	}
 	s.hooks = &hooks.Provisioner{Store: st, Sealer: sl, Tools: s.tools, BaseURL: s.baseURL, Now: s.now}
+	// The services are built here, from what cmd passed in, because they
+	// still call back into domains that live in the server (removing hooks
+	// of event sources, re-verifying integrations); see DECISIONS.md.
+	s.canvases = &service.Canvases{Store: st, Now: s.now, Deprovision: s.deprovision}
+	s.secrets = &service.Secrets{Store: st, Sealer: sl, Log: log, Now: s.now, DataChanged: s.reverifyUsers}
 	s.routes()
 	return s
 }

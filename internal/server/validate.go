@@ -4,38 +4,17 @@ import (
 	"errors"
 
 	"github.com/superplane/terraform-provider-superplane/internal/api"
+	"github.com/superplane/terraform-provider-superplane/internal/service"
 	"github.com/superplane/terraform-provider-superplane/internal/store"
 )
 
-// Limits on user input, enforced at create and update.
-const (
-	maxNameLen        = api.MaxNameLength
-	maxDescriptionLen = 4096
-	maxSecretKeys     = 100
-	maxSecretBytes    = 64 << 10
-)
+// maxDescriptionLen bounds every object's description; the domains not yet
+// in internal/service check it here.
+const maxDescriptionLen = service.MaxDescriptionLen
 
-// validateName checks a user-chosen name; field is the JSON path shown to
-// the user. A name that parses as a UUID in any form is refused (before the
-// pattern, so the message says why): it would be ambiguous wherever an id or
-// a name is accepted, and a 32-hex-digit name once made a delete act on
-// another object.
-func validateName(field, name string) error {
-	switch {
-	case name == "":
-		return invalid("%s is required", field)
-	case api.IsUUID(name):
-		return invalid("%s %q must not be a UUID: ids and names are accepted in the same places", field, name)
-	case len(name) > maxNameLen:
-		return invalid("%s must be at most %d characters", field, maxNameLen)
-	case !api.NamePattern.MatchString(name):
-		return invalid("%s %q may contain only letters, digits, '-', '_' and '.'", field, name)
-	case name == "." || name == "..":
-		// Names go into URL paths, where these are relative segments.
-		return invalid("%s must not be %q", field, name)
-	}
-	return nil
-}
+// validateName checks a user-chosen name (see service.ValidateName); the
+// domains not yet in internal/service call it here.
+func validateName(field, name string) error { return service.ValidateName(field, name) }
 
 // validateRef checks a reference to another object by name (a stage's
 // secret, an executor's or an event source's integration, an integration's
@@ -45,24 +24,6 @@ func validateName(field, name string) error {
 func validateRef(field, name string) error {
 	if api.IsUUID(name) {
 		return invalid("%s %q must be a name, not an id", field, name)
-	}
-	return nil
-}
-
-// validateSecretData checks a secret's data map against the limits.
-func validateSecretData(field string, data map[string]string) error {
-	if len(data) > maxSecretKeys {
-		return invalid("%s has %d keys; at most %d are allowed", field, len(data), maxSecretKeys)
-	}
-	size := 0
-	for k, v := range data {
-		if k == "" || len(k) > maxNameLen || !api.NamePattern.MatchString(k) {
-			return invalid("%s key %q must be 1-%d letters, digits, '-', '_' or '.'", field, k, maxNameLen)
-		}
-		size += len(k) + len(v)
-	}
-	if size > maxSecretBytes {
-		return invalid("%s is %d bytes; at most %d are allowed", field, size, maxSecretBytes)
 	}
 	return nil
 }
