@@ -97,8 +97,8 @@ func Events(es store.EventSource) []string {
 	for _, e := range events {
 		names = append(names, e.Type)
 	}
-	if len(names) == 0 && es.Type == api.EventSourceTypeGitHub {
-		names = []string{"push"}
+	if h, ok := types.Hooks(es.Type); ok && len(names) == 0 {
+		names = append(names, h.DefaultEvents()...)
 	}
 	return names
 }

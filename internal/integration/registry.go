@@ -28,6 +28,12 @@ type Type interface {
 // through a webhook that SuperPlane provisions on the tool. resource is the
 // source's repository or project.
 type Hooks interface {
+	// ResourceKind names what a source's resource is on the tool
+	// ("repository"): the value of its spec.resource.type.
+	ResourceKind() string
+	// DefaultEvents are the tool events a source subscribes to when its
+	// spec names none (nil: none).
+	DefaultEvents() []string
 	EnsureHook(ctx context.Context, v *Verifier, integrationURL, token, resource string, want Hook, knownID string, pushSecret bool) (HookResult, error)
 	CheckHook(ctx context.Context, v *Verifier, integrationURL, token, resource string, want Hook, knownID string) (HookCheck, error)
 	DeleteHook(ctx context.Context, v *Verifier, integrationURL, token, resource, callbackURL string) error

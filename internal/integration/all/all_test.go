@@ -33,6 +33,18 @@ func TestRegistryListsEveryAPIType(t *testing.T) {
 			t.Errorf("type %q provisions no webhooks; its event sources need them", name)
 		}
 	}
+	if h, _ := r.Hooks("github"); h == nil || !slices.Equal(h.DefaultEvents(), []string{"push"}) {
+		t.Error(`github: a source naming no events does not hear "push"`)
+	}
+	if h, _ := r.Hooks("semaphore"); h == nil || len(h.DefaultEvents()) != 0 {
+		t.Error("semaphore: a source naming no events gets events of its own")
+	}
+	// The resource kinds are part of the API: spec.resource.type of a source.
+	for name, kind := range map[string]string{"github": "repository", "semaphore": "project"} {
+		if h, _ := r.Hooks(name); h == nil || h.ResourceKind() != kind {
+			t.Errorf("%s: resource kind is not %q", name, kind)
+		}
+	}
 	if _, ok := r.Lookup("gitlab"); ok {
 		t.Error(`Lookup("gitlab") found a type`)
 	}

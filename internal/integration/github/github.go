@@ -36,6 +36,12 @@ func (Type) Authenticate(req *http.Request, token string) {
 	req.Header.Set("Authorization", "Bearer "+token)
 }
 
+// ResourceKind is "repository": a source watches a GitHub repository.
+func (Type) ResourceKind() string { return "repository" }
+
+// DefaultEvents is "push": a source that names no events hears pushes.
+func (Type) DefaultEvents() []string { return []string{"push"} }
+
 // EnsureHook makes the repository's webhook match want.
 func (Type) EnsureHook(ctx context.Context, v *integration.Verifier, integrationURL, token, repo string, want integration.Hook, knownID string, pushSecret bool) (integration.HookResult, error) {
 	return v.EnsureGitHubHook(ctx, integrationURL, token, repo, want, knownID, pushSecret)

@@ -37,6 +37,13 @@ func (Type) Authenticate(req *http.Request, token string) {
 	req.Header.Set("Authorization", "Token "+token)
 }
 
+// ResourceKind is "project": a source watches a Semaphore project.
+func (Type) ResourceKind() string { return "project" }
+
+// DefaultEvents is none: Semaphore notifies one event, a pipeline's end,
+// whatever a source names.
+func (Type) DefaultEvents() []string { return nil }
+
 // EnsureHook makes the project's notification and its secret match want.
 func (Type) EnsureHook(ctx context.Context, v *integration.Verifier, integrationURL, token, project string, want integration.Hook, knownID string, pushSecret bool) (integration.HookResult, error) {
 	return v.EnsureSemaphoreHook(ctx, integrationURL, token, project, want, knownID, pushSecret)
