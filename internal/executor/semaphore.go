@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/superplane/terraform-provider-superplane/internal/api"
+	semaphoretype "github.com/superplane/terraform-provider-superplane/internal/integration/semaphore"
 	"github.com/superplane/terraform-provider-superplane/internal/outbound"
 )
 
@@ -74,7 +75,7 @@ func (a semaphoreAPI) do(ctx context.Context, method, path string, in, out any) 
 	if err != nil {
 		return &semaphoreError{message: "invalid Semaphore API URL"}
 	}
-	req.Header.Set("Authorization", "Token "+a.token)
+	semaphoretype.Type{}.Authenticate(req, a.token)
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("User-Agent", "SuperPlane")
 	if in != nil {

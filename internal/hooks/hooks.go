@@ -18,6 +18,7 @@ import (
 
 	"github.com/superplane/terraform-provider-superplane/internal/api"
 	"github.com/superplane/terraform-provider-superplane/internal/integration"
+	"github.com/superplane/terraform-provider-superplane/internal/integration/all"
 	"github.com/superplane/terraform-provider-superplane/internal/sealer"
 	"github.com/superplane/terraform-provider-superplane/internal/store"
 )
@@ -34,9 +35,15 @@ const (
 // a request, or a reconciler slot, for long.
 const Timeout = 20 * time.Second
 
-// Needed reports whether a source of type typ has a hook on a tool.
+// types are the integration types. A source of an integration type has
+// the type's name, so the type's Hooks, when it has them, serve the source.
+var types = all.Registry()
+
+// Needed reports whether a source of type typ has a hook on a tool: whether
+// an integration type of that name provisions webhooks.
 func Needed(typ string) bool {
-	return typ == api.EventSourceTypeGitHub || typ == api.EventSourceTypeSemaphore
+	_, ok := types.Hooks(typ)
+	return ok
 }
 
 // Provisioner provisions, checks and removes event sources' hooks. The
@@ -90,8 +97,8 @@ func Events(es store.EventSource) []string {
 	for _, e := range events {
 		names = append(names, e.Type)
 	}
-	if len(names) == 0 && es.Type == api.EventSourceTypeGitHub {
-		names = []string{"push"}
+	if h, ok := types.Hooks(es.Type); ok && len(names) == 0 {
+		names = append(names, h.DefaultEvents()...)
 	}
 	return names
 }
@@ -149,11 +156,8 @@ func (p *Provisioner) ensure(ctx context.Context, es store.EventSource, pushSecr
 	}
 	want := integration.Hook{CallbackURL: p.URL(es), Secret: string(key), Events: Events(es)}
 	clear(key)
-	switch es.Type {
-	case api.EventSourceTypeGitHub:
-		return p.Tools.EnsureGitHubHook(ctx, in.URL, token, es.ResourceName, want, es.HookID, pushSecret)
-	case api.EventSourceTypeSemaphore:
-		return p.Tools.EnsureSemaphoreHook(ctx, in.URL, token, es.ResourceName, want, es.HookID, pushSecret)
+	if h, ok := types.Hooks(es.Type); ok {
+		return h.EnsureHook(ctx, p.Tools, in.URL, token, es.ResourceName, want, es.HookID, pushSecret)
 	}
 	return integration.HookResult{}, nil
 }
@@ -166,11 +170,8 @@ func (p *Provisioner) Check(ctx context.Context, es store.EventSource) (integrat
 		return integration.HookCheck{}, err
 	}
 	want := integration.Hook{CallbackURL: p.URL(es), Events: Events(es)}
-	switch es.Type {
-	case api.EventSourceTypeGitHub:
-		return p.Tools.CheckGitHubHook(ctx, in.URL, token, es.ResourceName, want, es.HookID)
-	case api.EventSourceTypeSemaphore:
-		return p.Tools.CheckSemaphoreHook(ctx, in.URL, token, es.ResourceName, want)
+	if h, ok := types.Hooks(es.Type); ok {
+		return h.CheckHook(ctx, p.Tools, in.URL, token, es.ResourceName, want, es.HookID)
 	}
 	return integration.HookCheck{State: integration.HookOK, Reason: "ok"}, nil
 }
@@ -184,11 +185,8 @@ func (p *Provisioner) Remove(ctx context.Context, es store.EventSource) error {
 	if err != nil {
 		return err
 	}
-	switch es.Type {
-	case api.EventSourceTypeGitHub:
-		return p.Tools.DeleteGitHubHook(ctx, in.URL, token, es.ResourceName, p.URL(es))
-	case api.EventSourceTypeSemaphore:
-		return p.Tools.DeleteSemaphoreHook(ctx, in.URL, token, es.ResourceName, p.URL(es))
+	if h, ok := types.Hooks(es.Type); ok {
+		return h.DeleteHook(ctx, p.Tools, in.URL, token, es.ResourceName, p.URL(es))
 	}
 	return nil
 }

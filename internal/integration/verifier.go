@@ -59,7 +59,22 @@ var defaultClient = outbound.New(outbound.Config{Timeout: 15 * time.Second})
 // URL of the wrong shape, an empty token) fails without any request. The
 // token is never stored or logged, and is masked as "***" in the Reason even
 // when a tool echoes it back.
-func (v *Verifier) Verify(ctx context.Context, typ, rawURL, token string) (res Result) {
+func (v *Verifier) Verify(ctx context.Context, typ, rawURL, token string) Result {
+	return verifyGuarded(typ, rawURL, token, func() Result {
+		switch typ {
+		case api.IntegrationTypeGitHub:
+			return v.verifyGitHub(ctx, rawURL, token)
+		default:
+			return v.verifySemaphore(ctx, rawURL, token)
+		}
+	})
+}
+
+// verifyGuarded is what every verification shares, whichever path calls
+// it (Verifier.Verify, Registry.Verify): malformed input fails without a
+// request, a panic costs one verification and not the server, and the token
+// is masked in the Reason. check makes the type's own requests.
+func verifyGuarded(typ, rawURL, token string, check func() Result) (res Result) {
 	defer func() {
 		// A bug in response handling must cost one verification, not the
 		// server: no input may take the process down.
@@ -77,12 +92,7 @@ func (v *Verifier) Verify(ctx context.Context, typ, rawURL, token string) (res R
 	if strings.TrimSpace(token) == "" {
 		return fail("token is empty")
 	}
-	switch typ {
-	case api.IntegrationTypeGitHub:
-		return v.verifyGitHub(ctx, rawURL, token)
-	default:
-		return v.verifySemaphore(ctx, rawURL, token)
-	}
+	return check()
 }
 
 // client returns v.Client, or the default guarded client.

@@ -51,7 +51,14 @@ func (s *Server) validateSourceSpec(ctx context.Context, p store.Principal, c st
 		if spec.Resource != nil && spec.Resource.Name != "" {
 			return out, invalid("eventSource.spec.resource is not used by %s sources", spec.Type)
 		}
-	case api.EventSourceTypeGitHub, api.EventSourceTypeSemaphore:
+	case "":
+		return out, invalid("eventSource.spec.type is required: webhook, github, semaphore, manual or scheduled")
+	default:
+		// A source of an integration type whose hooks SuperPlane provisions.
+		typ, ok := integrationTypes.Hooks(spec.Type)
+		if !ok {
+			return out, invalid("eventSource.spec.type %q is not one of webhook, github, semaphore, manual, scheduled", spec.Type)
+		}
 		if spec.Integration == nil || spec.Integration.Name == "" {
 			return out, invalid("eventSource.spec.integration.name is required for %s sources", spec.Type)
 		}
@@ -63,7 +70,7 @@ func (s *Server) validateSourceSpec(ctx context.Context, p store.Principal, c st
 			return out, invalid("eventSource.spec.integration: integration %q is a %s integration, not %s", in.Name, in.Type, spec.Type)
 		}
 		out.integration = &in
-		wantResource := map[string]string{api.EventSourceTypeGitHub: "repository", api.EventSourceTypeSemaphore: "project"}[spec.Type]
+		wantResource := typ.ResourceKind()
 		if spec.Resource == nil || spec.Resource.Name == "" {
 			return out, invalid("eventSource.spec.resource.name is required for %s sources: the %s", spec.Type, wantResource)
 		}
@@ -74,10 +81,6 @@ func (s *Server) validateSourceSpec(ctx context.Context, p store.Principal, c st
 			return out, invalid("eventSource.spec.resource.name %q must be 1-100 letters, digits, '.', '_' or '-'", spec.Resource.Name)
 		}
 		out.resourceType, out.resourceName = wantResource, spec.Resource.Name
-	case "":
-		return out, invalid("eventSource.spec.type is required: webhook, github, semaphore, manual or scheduled")
-	default:
-		return out, invalid("eventSource.spec.type %q is not one of webhook, github, semaphore, manual, scheduled", spec.Type)
 	}
 
 	var err error

@@ -10,6 +10,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/superplane/terraform-provider-superplane/internal/api"
+	"github.com/superplane/terraform-provider-superplane/internal/integration/all"
 	"github.com/superplane/terraform-provider-superplane/internal/store"
 )
 
@@ -46,6 +47,10 @@ func integrationToAPI(in store.Integration) api.Integration {
 	}
 }
 
+// integrationTypes are the integration types: validation and verification
+// go through them, so a new type needs no change here.
+var integrationTypes = all.Registry()
+
 // integrationSpec is a validated spec with its token secret resolved.
 type integrationSpec struct {
 	typ, url, authType string
@@ -64,7 +69,11 @@ func (s *Server) resolveIntegrationSpec(ctx context.Context, p store.Principal, 
 	if err := api.ValidateIntegrationType("integration.spec.type", spec.Type); err != nil {
 		return integrationSpec{}, invalid("%s", err.Error())
 	}
-	if err := api.ValidateIntegrationURL("integration.spec.url", spec.Type, spec.URL); err != nil {
+	typ, ok := integrationTypes.Lookup(spec.Type)
+	if !ok {
+		return integrationSpec{}, invalid("integration.spec.type: integration type %q is not supported by this server", spec.Type)
+	}
+	if err := typ.ValidateURL("integration.spec.url", spec.URL); err != nil {
 		return integrationSpec{}, invalid("%s", err.Error())
 	}
 	if spec.Auth == nil {
@@ -136,7 +145,7 @@ func (s *Server) verify(ctx context.Context, in *store.Integration) {
 		in.StatusReason = "key " + in.SecretKey + " is missing from secret " + sec.Name
 		return
 	}
-	res := s.tools.Verify(ctx, in.Type, in.URL, token)
+	res := integrationTypes.Verify(ctx, s.tools, in.Type, in.URL, token)
 	if res.OK {
 		in.StatusState, in.StatusReason = api.IntegrationStateOK, "ok"
 		return

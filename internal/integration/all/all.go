@@ -1,0 +1,20 @@
+// Package all lists the integration types the server knows. It is the one
+// place a new type is added (one line below). It cannot live in
+// internal/integration: the type packages import that package for its
+// shared helpers (Verifier, Result, Hook, redaction), so the parent listing
+// them would be an import cycle.
+package all
+
+import (
+	"github.com/superplane/terraform-provider-superplane/internal/integration"
+	"github.com/superplane/terraform-provider-superplane/internal/integration/github"
+	"github.com/superplane/terraform-provider-superplane/internal/integration/semaphore"
+)
+
+// Registry returns a registry of every integration type.
+func Registry() *integration.Registry {
+	return integration.NewRegistry(
+		github.Type{},
+		semaphore.Type{},
+	)
+}

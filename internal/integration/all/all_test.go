@@ -1,0 +1,120 @@
+package all_test
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"net/netip"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/superplane/terraform-provider-superplane/internal/api"
+	fakesemaphore "github.com/superplane/terraform-provider-superplane/internal/fake/semaphore"
+	"github.com/superplane/terraform-provider-superplane/internal/integration"
+	"github.com/superplane/terraform-provider-superplane/internal/integration/all"
+	"github.com/superplane/terraform-provider-superplane/internal/outbound"
+)
+
+// TestRegistryListsEveryAPIType: every integration type the API accepts has
+// a registered package, so no accepted spec reaches "not supported".
+func TestRegistryListsEveryAPIType(t *testing.T) {
+	r := all.Registry()
+	want := []string{api.IntegrationTypeGitHub, api.IntegrationTypeSemaphore}
+	if got := r.Names(); !slices.Equal(got, want) {
+		t.Fatalf("registered types = %v, want %v", got, want)
+	}
+	for _, name := range want {
+		typ, ok := r.Lookup(name)
+		if !ok || typ.Name() != name {
+			t.Errorf("Lookup(%q) = %v, %v", name, typ, ok)
+		}
+		if _, ok := r.Hooks(name); !ok {
+			t.Errorf("type %q provisions no webhooks; its event sources need them", name)
+		}
+	}
+	if h, _ := r.Hooks("github"); h == nil || !slices.Equal(h.DefaultEvents(), []string{"push"}) {
+		t.Error(`github: a source naming no events does not hear "push"`)
+	}
+	if h, _ := r.Hooks("semaphore"); h == nil || len(h.DefaultEvents()) != 0 {
+		t.Error("semaphore: a source naming no events gets events of its own")
+	}
+	// The resource kinds are part of the API: spec.resource.type of a source.
+	for name, kind := range map[string]string{"github": "repository", "semaphore": "project"} {
+		if h, _ := r.Hooks(name); h == nil || h.ResourceKind() != kind {
+			t.Errorf("%s: resource kind is not %q", name, kind)
+		}
+	}
+	if _, ok := r.Lookup("gitlab"); ok {
+		t.Error(`Lookup("gitlab") found a type`)
+	}
+}
+
+// TestRegistryValidatesURLsAsTheAPI: each type's URL check is the API's,
+// with the field named.
+func TestRegistryValidatesURLsAsTheAPI(t *testing.T) {
+	r := all.Registry()
+	for _, c := range []struct{ typ, url string }{
+		{api.IntegrationTypeGitHub, "https://github.com/acme"},
+		{api.IntegrationTypeGitHub, "https://github.com/"},
+		{api.IntegrationTypeSemaphore, "https://acme.semaphoreci.com"},
+		{api.IntegrationTypeSemaphore, "http://acme.semaphoreci.com"},
+	} {
+		typ, _ := r.Lookup(c.typ)
+		got, want := typ.ValidateURL("spec.url", c.url), api.ValidateIntegrationURL("spec.url", c.typ, c.url)
+		if (got == nil) != (want == nil) || (got != nil && got.Error() != want.Error()) {
+			t.Errorf("%s %q: ValidateURL = %v, want %v", c.typ, c.url, got, want)
+		}
+	}
+}
+
+// TestRegistryVerifyMatchesVerifier: verification through the registry
+// gives the same result as the Verifier, checks the input first and never
+// shows the token.
+func TestRegistryVerifyMatchesVerifier(t *testing.T) {
+	fake := fakesemaphore.New(t)
+	fake.AddToken("sem-token")
+	v := &integration.Verifier{SemaphoreAPIURL: fake.URL(), Client: outbound.New(outbound.Config{AllowedNetworks: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}})}
+	r := all.Registry()
+	ctx := context.Background()
+	for _, c := range []struct{ typ, url, token string }{
+		{"semaphore", "https://acme.semaphoreci.com", "sem-token"},
+		{"semaphore", "https://acme.semaphoreci.com", "wrong-token"},
+		{"semaphore", "https://acme.semaphoreci.com", " "},
+		{"semaphore", "https://github.com/acme", "sem-token"},
+		{"gitlab", "https://gitlab.com/acme", "sem-token"},
+	} {
+		got, want := r.Verify(ctx, v, c.typ, c.url, c.token), v.Verify(ctx, c.typ, c.url, c.token)
+		if got != want {
+			t.Errorf("%s %q %q: registry %+v, verifier %+v", c.typ, c.url, c.token, got, want)
+		}
+		if strings.Contains(got.Reason, c.token) && strings.TrimSpace(c.token) != "" {
+			t.Errorf("reason %q shows the token", got.Reason)
+		}
+	}
+	if res := r.Verify(ctx, v, "semaphore", "https://acme.semaphoreci.com", "sem-token"); !res.OK {
+		t.Errorf("a valid token: %+v", res)
+	}
+}
+
+// TestSemaphoreAuthenticate: the header the Semaphore API accepts.
+func TestSemaphoreAuthenticate(t *testing.T) {
+	typ, _ := all.Registry().Lookup("semaphore")
+	req := httptest.NewRequest(http.MethodGet, "https://acme.semaphoreci.com/api/v1alpha/projects", nil)
+	typ.Authenticate(req, "t0k")
+	if got := req.Header.Get("Authorization"); got != "Token t0k" {
+		t.Errorf("Authorization = %q", got)
+	}
+}
+
+// TestNewRegistryRefusesDuplicates: two packages claiming one name is a
+// wiring mistake caught at start.
+func TestNewRegistryRefusesDuplicates(t *testing.T) {
+	defer func() {
+		if recover() == nil {
+			t.Error("no panic for a type registered twice")
+		}
+	}()
+	typ, _ := all.Registry().Lookup("github")
+	integration.NewRegistry(typ, typ)
+}
