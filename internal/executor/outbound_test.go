@@ -1,47 +1,15 @@
 package executor_test
 
 import (
-	"net"
 	"net/http"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/superplane/terraform-provider-superplane/internal/api"
 	"github.com/superplane/terraform-provider-superplane/internal/executor"
+	"github.com/superplane/terraform-provider-superplane/internal/outbound/outboundtest"
 )
-
-// acceptCounter is a listener on loopback that counts connections and
-// answers nothing useful: a destination the guard must keep the executors
-// from reaching.
-type acceptCounter struct {
-	ln      net.Listener
-	accepts atomic.Int32
-}
-
-func newAcceptCounter(t *testing.T) *acceptCounter {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	a := &acceptCounter{ln: ln}
-	go func() {
-		for i := 0; i < 1000; i++ {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			a.accepts.Add(1)
-			_ = c.Close()
-		}
-	}()
-	t.Cleanup(func() { _ = ln.Close() })
-	return a
-}
-
-func (a *acceptCounter) url() string { return "http://" + a.ln.Addr().String() }
 
 // TestGitHubAndSemaphoreExecutorsAreGuarded checks that the API calls of
 // the github and semaphore executors go through the outbound guard, the
@@ -58,16 +26,16 @@ func TestGitHubAndSemaphoreExecutorsAreGuarded(t *testing.T) {
 		{"semaphore", func(u string) executor.Config { return executor.Config{SemaphoreAPIURL: u} }, semaphoreRequest("exec-1")},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			a := newAcceptCounter(t)
-			cfg := tt.cfg(a.url())
+			a := outboundtest.NewListener(t)
+			cfg := tt.cfg(a.URL())
 			cfg.PollInterval, cfg.Timeout = testPoll, 30*time.Second
 			out := run(t, executor.NewRunner(cfg), tt.req, nil)
 			wantOutcome(t, out, api.ResultFailed, api.ResultReasonError,
-				"connection to "+a.ln.Addr().String()+" refused: loopback addresses are blocked (allow with SUPERPLANE_ALLOWED_NETWORKS)")
+				"connection to "+a.Addr()+" refused: loopback addresses are blocked (allow with SUPERPLANE_ALLOWED_NETWORKS)")
 			if strings.Contains(out.Message, tt.req.Token) {
 				t.Errorf("message %q contains the token", out.Message)
 			}
-			if n := a.accepts.Load(); n != 0 {
+			if n := a.Accepts(); n != 0 {
 				t.Errorf("the API accepted %d connections, want none", n)
 			}
 		})

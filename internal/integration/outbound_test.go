@@ -12,42 +12,13 @@ import (
 
 	"github.com/superplane/terraform-provider-superplane/internal/integration"
 	"github.com/superplane/terraform-provider-superplane/internal/outbound"
+	"github.com/superplane/terraform-provider-superplane/internal/outbound/outboundtest"
 )
 
 // fakes is the client of the tests' Verifiers: the fakes run on loopback,
 // which the guard lets through only because it is allowed, as
 // SUPERPLANE_ALLOWED_NETWORKS=127.0.0.0/8 does for a server.
 var fakes = outbound.New(outbound.Config{AllowedNetworks: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}})
-
-// acceptCounter is a listener on loopback that counts the connections it
-// accepts: a tool on an address the guard blocks.
-type acceptCounter struct {
-	ln      net.Listener
-	accepts atomic.Int32
-}
-
-func newAcceptCounter(t *testing.T) *acceptCounter {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	a := &acceptCounter{ln: ln}
-	go func() {
-		for i := 0; i < 1000; i++ {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			a.accepts.Add(1)
-			_ = c.Close()
-		}
-	}()
-	t.Cleanup(func() { _ = ln.Close() })
-	return a
-}
-
-func (a *acceptCounter) addr() string { return a.ln.Addr().String() }
 
 // wantRefused checks that reason is the guard's refusal of addr, naming the
 // setting that allows it, and carries no token.
@@ -71,27 +42,27 @@ func TestVerifyRefusesBlockedIntegrationURLs(t *testing.T) {
 	ctx := context.Background()
 
 	t.Run("GitHub Enterprise URL on loopback", func(t *testing.T) {
-		a := newAcceptCounter(t)
+		a := outboundtest.NewListener(t)
 		var v integration.Verifier
-		res := v.Verify(ctx, "github", "https://"+a.addr()+"/acme", token)
+		res := v.Verify(ctx, "github", "https://"+a.Addr()+"/acme", token)
 		if res.OK {
 			t.Fatal("verification passed")
 		}
-		wantRefused(t, res.Reason, a.addr(), "loopback addresses", token)
-		if n := a.accepts.Load(); n != 0 {
+		wantRefused(t, res.Reason, a.Addr(), "loopback addresses", token)
+		if n := a.Accepts(); n != 0 {
 			t.Errorf("the listener accepted %d connections, want none", n)
 		}
 	})
 
 	t.Run("GitHub Enterprise host name resolving to loopback", func(t *testing.T) {
-		a := newAcceptCounter(t)
-		_, port, _ := net.SplitHostPort(a.addr())
+		a := outboundtest.NewListener(t)
+		_, port, _ := net.SplitHostPort(a.Addr())
 		var v integration.Verifier
 		res := v.Verify(ctx, "github", "https://localhost:"+port+"/acme", token)
 		if res.OK || !strings.Contains(res.Reason, "loopback addresses are blocked (allow with SUPERPLANE_ALLOWED_NETWORKS)") {
 			t.Errorf("reason = %q, want the guard's refusal", res.Reason)
 		}
-		if n := a.accepts.Load(); n != 0 {
+		if n := a.Accepts(); n != 0 {
 			t.Errorf("the listener accepted %d connections, want none", n)
 		}
 	})
@@ -104,21 +75,21 @@ func TestVerifyRefusesBlockedIntegrationURLs(t *testing.T) {
 	})
 
 	t.Run("Semaphore API on loopback", func(t *testing.T) {
-		a := newAcceptCounter(t)
-		v := integration.Verifier{SemaphoreAPIURL: "http://" + a.addr()}
+		a := outboundtest.NewListener(t)
+		v := integration.Verifier{SemaphoreAPIURL: "http://" + a.Addr()}
 		res := v.Verify(ctx, "semaphore", "https://acme.semaphoreci.com", token)
-		wantRefused(t, res.Reason, a.addr(), "loopback addresses", token)
-		if n := a.accepts.Load(); n != 0 {
+		wantRefused(t, res.Reason, a.Addr(), "loopback addresses", token)
+		if n := a.Accepts(); n != 0 {
 			t.Errorf("the listener accepted %d connections, want none", n)
 		}
 	})
 
 	t.Run("allowed through the setting", func(t *testing.T) {
-		a := newAcceptCounter(t)
+		a := outboundtest.NewListener(t)
 		v := integration.Verifier{Client: fakes}
-		res := v.Verify(ctx, "github", "https://"+a.addr()+"/acme", token)
-		if strings.Contains(res.Reason, "blocked") || a.accepts.Load() == 0 {
-			t.Errorf("reason = %q after %d connections, want a connection to the allowed address", res.Reason, a.accepts.Load())
+		res := v.Verify(ctx, "github", "https://"+a.Addr()+"/acme", token)
+		if strings.Contains(res.Reason, "blocked") || a.Accepts() == 0 {
+			t.Errorf("reason = %q after %d connections, want a connection to the allowed address", res.Reason, a.Accepts())
 		}
 	})
 }
@@ -130,22 +101,22 @@ func TestHookProvisioningRefusesBlockedAddresses(t *testing.T) {
 	ctx := context.Background()
 	want := integration.Hook{CallbackURL: "https://sp.example.com/api/v1/sources/x/github", Secret: "9f2c1e7a4b6d8f0e1c3a5b7d9f1e3c5a", Events: []string{"push"}}
 
-	a := newAcceptCounter(t)
+	a := outboundtest.NewListener(t)
 	var v integration.Verifier
-	_, err := v.EnsureGitHubHook(ctx, "https://"+a.addr()+"/acme", token, "app", want, "", true)
+	_, err := v.EnsureGitHubHook(ctx, "https://"+a.Addr()+"/acme", token, "app", want, "", true)
 	var he *integration.HookError
 	if !errors.As(err, &he) {
 		t.Fatalf("EnsureGitHubHook = %v, want a HookError", err)
 	}
-	wantRefused(t, he.Reason, a.addr(), "loopback addresses", token)
+	wantRefused(t, he.Reason, a.Addr(), "loopback addresses", token)
 
-	sv := integration.Verifier{SemaphoreAPIURL: "http://" + a.addr()}
+	sv := integration.Verifier{SemaphoreAPIURL: "http://" + a.Addr()}
 	_, err = sv.EnsureSemaphoreHook(ctx, "https://acme.semaphoreci.com", token, "app", want, "", true)
 	if !errors.As(err, &he) {
 		t.Fatalf("EnsureSemaphoreHook = %v, want a HookError", err)
 	}
-	wantRefused(t, he.Reason, a.addr(), "loopback addresses", token)
-	if n := a.accepts.Load(); n != 0 {
+	wantRefused(t, he.Reason, a.Addr(), "loopback addresses", token)
+	if n := a.Accepts(); n != 0 {
 		t.Errorf("the listener accepted %d connections, want none", n)
 	}
 }
