@@ -1,8 +1,9 @@
 // Package server serves the SuperPlane v1 REST API. It owns routing,
 // authentication, authorization and the one table from error classes to HTTP
-// statuses. For the domains moved to internal/service (canvases, secrets) a
-// handler only decodes, calls a service method for the principal and encodes;
-// the other domains still hold their rules here until they move.
+// statuses. For the domains moved to internal/service (canvases, secrets,
+// integrations) a handler only decodes, calls a service method for the
+// principal and encodes; the other domains still hold their rules here until
+// they move.
 package server
 
 import (
