@@ -2,7 +2,6 @@ package server
 
 import (
 	"bufio"
-	"context"
 	"encoding/json"
 	"net/http"
 
@@ -33,18 +32,6 @@ func secretToAPI(sec store.Secret) api.Secret {
 		},
 		Spec: &api.SecretSpec{Provider: provider, Local: &api.SecretLocal{Data: data}},
 	}
-}
-
-// resolveDomain is service.Secrets.ResolveDomain, for the domains not yet in
-// internal/service (integrations).
-func (s *Server) resolveDomain(ctx context.Context, p store.Principal, domainType, domainID string) (string, string, error) {
-	return s.secrets.ResolveDomain(ctx, p, domainType, domainID)
-}
-
-// openData is service.Secrets.Open, for the domains not yet in
-// internal/service (integrations).
-func (s *Server) openData(sec store.Secret) (map[string]string, error) {
-	return s.secrets.Open(sec)
 }
 
 // queryDomain reads domainType and domainId from the query string, in

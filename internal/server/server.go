@@ -1,8 +1,9 @@
 // Package server serves the SuperPlane v1 REST API. It owns routing,
 // authentication, authorization and the one table from error classes to HTTP
-// statuses. For the domains moved to internal/service (canvases, secrets) a
-// handler only decodes, calls a service method for the principal and encodes;
-// the other domains still hold their rules here until they move.
+// statuses. For the domains moved to internal/service (canvases, secrets,
+// integrations) a handler only decodes, calls a service method for the
+// principal and encodes; the other domains still hold their rules here until
+// they move.
 package server
 
 import (
@@ -22,6 +23,7 @@ import (
 	"github.com/superplane/terraform-provider-superplane/internal/api"
 	"github.com/superplane/terraform-provider-superplane/internal/hooks"
 	"github.com/superplane/terraform-provider-superplane/internal/integration"
+	"github.com/superplane/terraform-provider-superplane/internal/integration/all"
 	"github.com/superplane/terraform-provider-superplane/internal/sealer"
 	"github.com/superplane/terraform-provider-superplane/internal/service"
 	"github.com/superplane/terraform-provider-superplane/internal/store"
@@ -36,13 +38,14 @@ type Server struct {
 	// tools verifies integrations; hooks provisions webhooks with them.
 	tools *integration.Verifier
 	hooks *hooks.Provisioner
-	// canvases and secrets hold the rules of their domains; the handlers
-	// decode, call them and encode.
-	canvases *service.Canvases
-	secrets  *service.Secrets
-	baseURL  string
-	keyGrace time.Duration
-	maxBody  int64
+	// canvases, secrets and integrations hold the rules of their domains;
+	// the handlers decode, call them and encode.
+	canvases     *service.Canvases
+	secrets      *service.Secrets
+	integrations *service.Integrations
+	baseURL      string
+	keyGrace     time.Duration
+	maxBody      int64
 	// engine is woken when something it waits for happened.
 	engine Waker
 	now    func() time.Time
@@ -56,6 +59,10 @@ type Server struct {
 	// hookChecks rate-limits read-only webhook checks (hookcheck.go).
 	hookChecks hookChecks
 }
+
+// integrationTypes are the integration types: validation, verification and
+// event sources' hooks go through them, so a new type needs no change here.
+var integrationTypes = all.Registry()
 
 // Option configures a Server.
 type Option func(*Server)
@@ -107,10 +114,13 @@ func New(st store.Store, sl *sealer.Sealer, log *slog.Logger, opts ...Option) *S
 	}
 	s.hooks = &hooks.Provisioner{Store: st, Sealer: sl, Tools: s.tools, BaseURL: s.baseURL, Now: s.now}
 	// The services are built here, from what cmd passed in, because they
-	// still call back into domains that live in the server (removing hooks
-	// of event sources, re-verifying integrations); see DECISIONS.md.
+	// still call back into a domain that lives in the server (removing hooks
+	// of event sources); see DECISIONS.md. A secret's data change re-verifies
+	// its integrations service to service.
 	s.canvases = &service.Canvases{Store: st, Now: s.now, Deprovision: s.deprovision}
-	s.secrets = &service.Secrets{Store: st, Sealer: sl, Log: log, Now: s.now, DataChanged: s.reverifyUsers}
+	s.secrets = &service.Secrets{Store: st, Sealer: sl, Log: log, Now: s.now}
+	s.integrations = &service.Integrations{Store: st, Secrets: s.secrets, Types: integrationTypes, Tools: s.tools, Log: log, Now: s.now}
+	s.secrets.DataChanged = s.integrations.ReverifyUsers
 	s.routes()
 	return s
 }
