@@ -3,8 +3,6 @@ package integration
 import (
 	"context"
 	"fmt"
-	"net/http"
-	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -68,40 +66,6 @@ func (v *Verifier) CheckGitHubHook(ctx context.Context, integrationURL, token, r
 	}
 	if len(diffs) > 0 {
 		return HookCheck{State: HookDrifted, Reason: "the webhook of GitHub repository " + where + " was altered: " + strings.Join(diffs, "; ")}, nil
-	}
-	return HookCheck{State: HookOK, Reason: "ok"}, nil
-}
-
-// CheckSemaphoreHook compares the notification and the secret named after
-// want.CallbackURL with what EnsureSemaphoreHook would make, without
-// changing anything: it only reads them. The secret's value cannot be
-// compared (Semaphore never shows it), only that it still holds the
-// variable. An error is a HookError: the check could not be made.
-func (v *Verifier) CheckSemaphoreHook(ctx context.Context, integrationURL, token, project string, want Hook) (HookCheck, error) {
-	c, err := v.semaphoreAPI(integrationURL, token)
-	if err != nil {
-		return HookCheck{}, err
-	}
-	name := semaphoreHookName(want.CallbackURL)
-	have, found, err := c.getNotification(ctx, name)
-	if err != nil {
-		return HookCheck{}, err
-	}
-	if !found {
-		return HookCheck{State: HookMissing, Reason: fmt.Sprintf("Semaphore notification %s (webhook of project %s) is gone", name, project)}, nil
-	}
-	if !deliversOnlyTo(have, project, want.CallbackURL, name) {
-		return HookCheck{State: HookDrifted, Reason: fmt.Sprintf("Semaphore notification %s was altered: it no longer delivers exactly the pipelines of project %s to the source", name, project)}, nil
-	}
-	var sec semaphoreSecretJSON
-	status, err := c.call(ctx, http.MethodGet, "/api/v1beta/secrets/"+url.PathEscape(name), nil, &sec, "read secret "+name)
-	switch {
-	case status == http.StatusNotFound:
-		return HookCheck{State: HookDrifted, Reason: fmt.Sprintf("Semaphore secret %s, which signs the deliveries of project %s, is gone", name, project)}, nil
-	case err != nil:
-		return HookCheck{}, err
-	case !slices.ContainsFunc(sec.Data.EnvVars, func(e semaphoreEnvVarJSON) bool { return e.Name == semaphoreWebhookEnv }):
-		return HookCheck{State: HookDrifted, Reason: fmt.Sprintf("Semaphore secret %s lost its %s variable: deliveries of project %s are unsigned", name, semaphoreWebhookEnv, project)}, nil
 	}
 	return HookCheck{State: HookOK, Reason: "ok"}, nil
 }

@@ -17,5 +17,5 @@ func (v *Verifier) GitHubClient(integrationURL, token string) (*github.Client, s
 // GitHub's own message, unreachable hosts). owner is named when GitHub says
 // it does not exist. Every occurrence of token is masked as "***".
 func GitHubErrorReason(err error, owner, token string) string {
-	return redact(githubReason(err, owner), token)
+	return Redact(githubReason(err, owner), token)
 }

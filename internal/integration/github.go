@@ -52,29 +52,29 @@ const maxRepoPages = 10
 func (v *Verifier) verifyGitHub(ctx context.Context, rawURL, token string) Result {
 	client, owner, err := v.githubClient(rawURL, token)
 	if err != nil {
-		return fail(err.Error())
+		return Fail(err.Error())
 	}
 
 	user, resp, err := client.Users.Get(ctx, "")
 	if err != nil {
-		return fail(githubReason(err, owner))
+		return Fail(githubReason(err, owner))
 	}
 	if granted := resp.Header.Values("X-OAuth-Scopes"); len(granted) > 0 {
 		if reason := checkScopes(strings.Join(granted, ",")); reason != "" {
-			return fail(reason)
+			return Fail(reason)
 		}
 	}
 
 	found, err := findAdminRepo(ctx, client, owner, user.GetLogin())
 	switch {
 	case err != nil:
-		return fail(githubReason(err, owner))
+		return Fail(githubReason(err, owner))
 	case found:
-		return ok()
+		return OK()
 	case owner == "":
-		return fail("token cannot manage webhooks on any repository it can access (it needs admin permission on at least one)")
+		return Fail("token cannot manage webhooks on any repository it can access (it needs admin permission on at least one)")
 	default:
-		return failf("token cannot manage webhooks on any repository of %s (it needs admin permission on at least one)", owner)
+		return Failf("token cannot manage webhooks on any repository of %s (it needs admin permission on at least one)", owner)
 	}
 }
 
@@ -148,7 +148,7 @@ func checkScopes(header string) string {
 	if len(names) > 0 {
 		has = strings.Join(names, ", ")
 	}
-	return fmt.Sprintf("GitHub token is missing OAuth scopes: %s; it has: %s", strings.Join(parts, ", "), remoteText(has))
+	return fmt.Sprintf("GitHub token is missing OAuth scopes: %s; it has: %s", strings.Join(parts, ", "), RemoteText(has))
 }
 
 // errOwnerNotFound is returned by findAdminRepo when owner is neither an
@@ -238,17 +238,17 @@ func githubReason(err error, owner string) string {
 			reason += fmt.Sprintf("; retry after %s", abuseErr.RetryAfter.Round(time.Second))
 		}
 		if abuseErr.Message != "" {
-			reason += ": " + remoteText(abuseErr.Message)
+			reason += ": " + RemoteText(abuseErr.Message)
 		}
 		return reason
 	case errors.As(err, &twoFactorErr):
-		return "GitHub: " + messageOr(twoFactorErr.Message, "two-factor authentication code required")
+		return "GitHub: " + MessageOr(twoFactorErr.Message, "two-factor authentication code required")
 	case errors.As(err, &respErr):
 		status := 0
 		if respErr.Response != nil {
 			status = respErr.Response.StatusCode
 		}
-		msg := messageOr(respErr.Message, http.StatusText(status))
+		msg := MessageOr(respErr.Message, http.StatusText(status))
 		if status == http.StatusUnauthorized || status == http.StatusForbidden {
 			return "GitHub: " + msg
 		}
@@ -256,15 +256,7 @@ func githubReason(err error, owner string) string {
 	}
 	var urlErr *url.Error
 	if _, denied := outbound.Denied(err); denied || errors.As(err, &urlErr) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
-		return unreachable("GitHub", err)
+		return Unreachable("GitHub", err)
 	}
-	return "unexpected answer from GitHub: " + remoteText(err.Error())
-}
-
-// messageOr returns the cleaned message, or fallback when it is empty.
-func messageOr(message, fallback string) string {
-	if m := remoteText(message); m != "" {
-		return m
-	}
-	return fallback
+	return "unexpected answer from GitHub: " + RemoteText(err.Error())
 }

@@ -162,5 +162,5 @@ func hookError(err error, token, owner, repo string, also ...string) error {
 	if errors.As(err, &he) {
 		return he
 	}
-	return &HookError{Reason: redact(githubReason(err, owner), token, also...)}
+	return &HookError{Reason: Redact(githubReason(err, owner), token, also...)}
 }
