@@ -12,6 +12,7 @@ import (
 
 	"github.com/superplane/terraform-provider-superplane/internal/integration"
 	"github.com/superplane/terraform-provider-superplane/internal/integration/all"
+	"github.com/superplane/terraform-provider-superplane/internal/integration/github"
 	"github.com/superplane/terraform-provider-superplane/internal/integration/semaphore"
 	"github.com/superplane/terraform-provider-superplane/internal/outbound"
 	"github.com/superplane/terraform-provider-superplane/internal/outbound/outboundtest"
@@ -105,7 +106,7 @@ func TestHookProvisioningRefusesBlockedAddresses(t *testing.T) {
 
 	a := outboundtest.NewListener(t)
 	var v integration.Verifier
-	_, err := v.EnsureGitHubHook(ctx, "https://"+a.Addr()+"/acme", token, "app", want, "", true)
+	_, err := github.Type{}.EnsureHook(ctx, &v, "https://"+a.Addr()+"/acme", token, "app", want, "", true)
 	var he *integration.HookError
 	if !errors.As(err, &he) {
 		t.Fatalf("EnsureGitHubHook = %v, want a HookError", err)

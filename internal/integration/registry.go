@@ -100,9 +100,3 @@ func (r *Registry) Verify(ctx context.Context, v *Verifier, typ, rawURL, token s
 		return t.Verify(ctx, v, rawURL, token)
 	})
 }
-
-// VerifyGitHub is the GitHub type's verification, kept here until its code
-// moves to internal/integration/github.
-func (v *Verifier) VerifyGitHub(ctx context.Context, rawURL, token string) Result {
-	return v.verifyGitHub(ctx, rawURL, token)
-}

@@ -77,8 +77,9 @@ func verifyGuarded(typ, rawURL, token string, check func() Result) (res Result) 
 	return check()
 }
 
-// client returns v.Client, or the default guarded client.
-func (v *Verifier) client() *outbound.Client {
+// OutboundClient returns v.Client, or the default guarded client: the
+// guard every request of a type goes through.
+func (v *Verifier) OutboundClient() *outbound.Client {
 	if v.Client != nil {
 		return v.Client
 	}
@@ -87,7 +88,7 @@ func (v *Verifier) client() *outbound.Client {
 
 // HTTPClient returns a guarded *http.Client of its own, so that a caller (a
 // type's package) may change its CheckRedirect.
-func (v *Verifier) HTTPClient() *http.Client { return v.client().HTTPClient() }
+func (v *Verifier) HTTPClient() *http.Client { return v.OutboundClient().HTTPClient() }
 
 // Unreachable is the Reason of a request to tool that got no answer: the
 // guard's refusal as it is (it names the setting that allows the address),

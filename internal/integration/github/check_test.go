@@ -1,4 +1,4 @@
-package integration_test
+package github_test
 
 import (
 	"bytes"
@@ -31,7 +31,7 @@ func TestCheckGitHubHook(t *testing.T) {
 	check := func(knownID string) integration.HookCheck {
 		t.Helper()
 		before := len(f.fake.Requests())
-		got, err := f.verifier.CheckGitHubHook(ctx, owner, "ghp_admin", "app", want, knownID)
+		got, err := gt.CheckHook(ctx, f.verifier, owner, "ghp_admin", "app", want, knownID)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -42,7 +42,7 @@ func TestCheckGitHubHook(t *testing.T) {
 	if got := check(""); got.State != integration.HookMissing {
 		t.Fatalf("before provisioning: %+v", got)
 	}
-	res, err := f.verifier.EnsureGitHubHook(ctx, owner, "ghp_admin", "app", want, "", false)
+	res, err := gt.EnsureHook(ctx, f.verifier, owner, "ghp_admin", "app", want, "", false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -77,7 +77,7 @@ func TestCheckGitHubHook(t *testing.T) {
 		t.Fatalf("the check made %d hooks", n)
 	}
 	// A check that cannot be made is an error, not a state.
-	if _, err := f.verifier.CheckGitHubHook(ctx, owner, "ghp_unknown", "app", want, res.ID); err == nil {
+	if _, err := gt.CheckHook(ctx, f.verifier, owner, "ghp_unknown", "app", want, res.ID); err == nil {
 		t.Fatal("a bad token checked fine")
 	}
 }
