@@ -14,6 +14,7 @@ import (
 
 	"github.com/superplane/terraform-provider-superplane/internal/api"
 	"github.com/superplane/terraform-provider-superplane/internal/integration"
+	githubtype "github.com/superplane/terraform-provider-superplane/internal/integration/github"
 	"github.com/superplane/terraform-provider-superplane/internal/outbound"
 )
 
@@ -65,7 +66,7 @@ type githubRun struct {
 // (or name) contains the execution id.
 func (r *Runner) runGitHub(ctx context.Context, req Request, progress Progress) Outcome {
 	vf := integration.Verifier{GitHubAPIURL: r.cfg.GitHubAPIURL, Client: r.apiClient}
-	client, owner, err := vf.GitHubClient(req.IntegrationURL, req.Token)
+	client, owner, err := githubtype.Client(&vf, req.IntegrationURL, req.Token)
 	if err != nil {
 		return failed(api.ResultReasonError, Redact(err.Error(), []string{req.Token}))
 	}
@@ -136,7 +137,7 @@ func (g *githubRun) reason(err error) string {
 		return fmt.Sprintf("GitHub: not found (the repository %s/%s or the workflow %s does not exist, or the token cannot access it)",
 			printable(g.owner), printable(g.repo), printable(g.workflow))
 	}
-	return integration.GitHubErrorReason(err, g.owner, g.token)
+	return githubtype.ErrorReason(err, g.owner, g.token)
 }
 
 // report persists the resources with the run's latest state and returns

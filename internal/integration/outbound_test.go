@@ -11,6 +11,9 @@ import (
 	"testing"
 
 	"github.com/superplane/terraform-provider-superplane/internal/integration"
+	"github.com/superplane/terraform-provider-superplane/internal/integration/all"
+	"github.com/superplane/terraform-provider-superplane/internal/integration/github"
+	"github.com/superplane/terraform-provider-superplane/internal/integration/semaphore"
 	"github.com/superplane/terraform-provider-superplane/internal/outbound"
 	"github.com/superplane/terraform-provider-superplane/internal/outbound/outboundtest"
 )
@@ -44,7 +47,7 @@ func TestVerifyRefusesBlockedIntegrationURLs(t *testing.T) {
 	t.Run("GitHub Enterprise URL on loopback", func(t *testing.T) {
 		a := outboundtest.NewListener(t)
 		var v integration.Verifier
-		res := v.Verify(ctx, "github", "https://"+a.Addr()+"/acme", token)
+		res := types.Verify(ctx, &v, "github", "https://"+a.Addr()+"/acme", token)
 		if res.OK {
 			t.Fatal("verification passed")
 		}
@@ -58,7 +61,7 @@ func TestVerifyRefusesBlockedIntegrationURLs(t *testing.T) {
 		a := outboundtest.NewListener(t)
 		_, port, _ := net.SplitHostPort(a.Addr())
 		var v integration.Verifier
-		res := v.Verify(ctx, "github", "https://localhost:"+port+"/acme", token)
+		res := types.Verify(ctx, &v, "github", "https://localhost:"+port+"/acme", token)
 		if res.OK || !strings.Contains(res.Reason, "loopback addresses are blocked (allow with SUPERPLANE_ALLOWED_NETWORKS)") {
 			t.Errorf("reason = %q, want the guard's refusal", res.Reason)
 		}
@@ -70,14 +73,14 @@ func TestVerifyRefusesBlockedIntegrationURLs(t *testing.T) {
 	t.Run("GitHub Enterprise URL on a private address", func(t *testing.T) {
 		// Refused before connecting: no packet leaves the machine.
 		var v integration.Verifier
-		res := v.Verify(ctx, "github", "https://10.20.30.40/acme", token)
+		res := types.Verify(ctx, &v, "github", "https://10.20.30.40/acme", token)
 		wantRefused(t, res.Reason, "10.20.30.40:443", "private addresses", token)
 	})
 
 	t.Run("Semaphore API on loopback", func(t *testing.T) {
 		a := outboundtest.NewListener(t)
 		v := integration.Verifier{SemaphoreAPIURL: "http://" + a.Addr()}
-		res := v.Verify(ctx, "semaphore", "https://acme.semaphoreci.com", token)
+		res := types.Verify(ctx, &v, "semaphore", "https://acme.semaphoreci.com", token)
 		wantRefused(t, res.Reason, a.Addr(), "loopback addresses", token)
 		if n := a.Accepts(); n != 0 {
 			t.Errorf("the listener accepted %d connections, want none", n)
@@ -87,7 +90,7 @@ func TestVerifyRefusesBlockedIntegrationURLs(t *testing.T) {
 	t.Run("allowed through the setting", func(t *testing.T) {
 		a := outboundtest.NewListener(t)
 		v := integration.Verifier{Client: fakes}
-		res := v.Verify(ctx, "github", "https://"+a.Addr()+"/acme", token)
+		res := types.Verify(ctx, &v, "github", "https://"+a.Addr()+"/acme", token)
 		if strings.Contains(res.Reason, "blocked") || a.Accepts() == 0 {
 			t.Errorf("reason = %q after %d connections, want a connection to the allowed address", res.Reason, a.Accepts())
 		}
@@ -103,7 +106,7 @@ func TestHookProvisioningRefusesBlockedAddresses(t *testing.T) {
 
 	a := outboundtest.NewListener(t)
 	var v integration.Verifier
-	_, err := v.EnsureGitHubHook(ctx, "https://"+a.Addr()+"/acme", token, "app", want, "", true)
+	_, err := github.Type{}.EnsureHook(ctx, &v, "https://"+a.Addr()+"/acme", token, "app", want, "", true)
 	var he *integration.HookError
 	if !errors.As(err, &he) {
 		t.Fatalf("EnsureGitHubHook = %v, want a HookError", err)
@@ -111,7 +114,7 @@ func TestHookProvisioningRefusesBlockedAddresses(t *testing.T) {
 	wantRefused(t, he.Reason, a.Addr(), "loopback addresses", token)
 
 	sv := integration.Verifier{SemaphoreAPIURL: "http://" + a.Addr()}
-	_, err = sv.EnsureSemaphoreHook(ctx, "https://acme.semaphoreci.com", token, "app", want, "", true)
+	_, err = semaphore.Type{}.EnsureHook(ctx, &sv, "https://acme.semaphoreci.com", token, "app", want, "", true)
 	if !errors.As(err, &he) {
 		t.Fatalf("EnsureSemaphoreHook = %v, want a HookError", err)
 	}
@@ -133,7 +136,7 @@ func TestGitHubRedirectToAnotherHostDropsToken(t *testing.T) {
 		http.Redirect(w, r, other+r.URL.Path, http.StatusTemporaryRedirect)
 	})
 	v := integration.Verifier{GitHubAPIURL: first, Client: fakes}
-	res := v.Verify(context.Background(), "github", "https://github.com/acme", "ghp_s3cr3t")
+	res := types.Verify(context.Background(), &v, "github", "https://github.com/acme", "ghp_s3cr3t")
 	if res.OK {
 		t.Fatal("verification passed")
 	}
@@ -157,3 +160,6 @@ func newHTTPServer(t *testing.T, h http.HandlerFunc) string {
 	t.Cleanup(func() { _ = srv.Close() })
 	return "http://" + ln.Addr().String()
 }
+
+// types verifies as the server does, through the registry of every type.
+var types = all.Registry()

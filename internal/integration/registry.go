@@ -84,28 +84,19 @@ func (r *Registry) Names() []string {
 	return names
 }
 
-// Verify checks token against the integration of type typ at rawURL, as
-// Verifier.Verify does (the same checks of the input, recovery and masking
-// of the token), through the registered type's Verify. A type the API
-// accepts but no package registers fails without a request.
+// Verify checks token against the integration of type typ at rawURL,
+// through the registered type's Verify, and reports the outcome; it returns
+// no error, since every failure is a verification result to show the user.
+// Malformed input (an unknown type, a URL of the wrong shape, an empty
+// token) fails without any request; so does a type the API accepts but no
+// package registers. The token is never stored or logged, and is masked as
+// "***" in the Reason even when a tool echoes it back.
 func (r *Registry) Verify(ctx context.Context, v *Verifier, typ, rawURL, token string) Result {
 	return verifyGuarded(typ, rawURL, token, func() Result {
 		t, ok := r.Lookup(typ)
 		if !ok {
-			return failf("integration type %q is not supported by this server", typ)
+			return Failf("integration type %q is not supported by this server", typ)
 		}
 		return t.Verify(ctx, v, rawURL, token)
 	})
-}
-
-// VerifyGitHub is the GitHub type's verification, kept here until its code
-// moves to internal/integration/github.
-func (v *Verifier) VerifyGitHub(ctx context.Context, rawURL, token string) Result {
-	return v.verifyGitHub(ctx, rawURL, token)
-}
-
-// VerifySemaphore is the Semaphore type's verification, kept here until its
-// code moves to internal/integration/semaphore.
-func (v *Verifier) VerifySemaphore(ctx context.Context, rawURL, token string) Result {
-	return v.verifySemaphore(ctx, rawURL, token)
 }

@@ -4,7 +4,6 @@
 package integration
 
 import (
-	"context"
 	"fmt"
 	"net/http"
 	"strings"
@@ -53,25 +52,8 @@ const reasonOK = "ok"
 // defaultClient is the client of a Verifier without one.
 var defaultClient = outbound.New(outbound.Config{Timeout: 15 * time.Second})
 
-// Verify checks token against the integration of type typ at rawURL and
-// reports the outcome; it returns no error, since every failure is a
-// verification result to show the user. Malformed input (an unknown type, a
-// URL of the wrong shape, an empty token) fails without any request. The
-// token is never stored or logged, and is masked as "***" in the Reason even
-// when a tool echoes it back.
-func (v *Verifier) Verify(ctx context.Context, typ, rawURL, token string) Result {
-	return verifyGuarded(typ, rawURL, token, func() Result {
-		switch typ {
-		case api.IntegrationTypeGitHub:
-			return v.verifyGitHub(ctx, rawURL, token)
-		default:
-			return v.verifySemaphore(ctx, rawURL, token)
-		}
-	})
-}
-
 // verifyGuarded is what every verification shares, whichever path calls
-// it (Verifier.Verify, Registry.Verify): malformed input fails without a
+// it (Registry.Verify): malformed input fails without a
 // request, a panic costs one verification and not the server, and the token
 // is masked in the Reason. check makes the type's own requests.
 func verifyGuarded(typ, rawURL, token string, check func() Result) (res Result) {
@@ -79,62 +61,73 @@ func verifyGuarded(typ, rawURL, token string, check func() Result) (res Result) 
 		// A bug in response handling must cost one verification, not the
 		// server: no input may take the process down.
 		if p := recover(); p != nil {
-			res = fail("internal error while verifying the integration")
+			res = Fail("internal error while verifying the integration")
 		}
-		res.Reason = redact(res.Reason, token)
+		res.Reason = Redact(res.Reason, token)
 	}()
 	if err := api.ValidateIntegrationType("integration type", typ); err != nil {
-		return fail(err.Error())
+		return Fail(err.Error())
 	}
 	if err := api.ValidateIntegrationURL("integration URL", typ, rawURL); err != nil {
-		return fail(err.Error())
+		return Fail(err.Error())
 	}
 	if strings.TrimSpace(token) == "" {
-		return fail("token is empty")
+		return Fail("token is empty")
 	}
 	return check()
 }
 
-// client returns v.Client, or the default guarded client.
-func (v *Verifier) client() *outbound.Client {
+// OutboundClient returns v.Client, or the default guarded client: the
+// guard every request of a type goes through.
+func (v *Verifier) OutboundClient() *outbound.Client {
 	if v.Client != nil {
 		return v.Client
 	}
 	return defaultClient
 }
 
-// httpClient returns a guarded *http.Client of its own, so that a caller may
-// change its CheckRedirect.
-func (v *Verifier) httpClient() *http.Client { return v.client().HTTPClient() }
+// HTTPClient returns a guarded *http.Client of its own, so that a caller (a
+// type's package) may change its CheckRedirect.
+func (v *Verifier) HTTPClient() *http.Client { return v.OutboundClient().HTTPClient() }
 
-// unreachable is the Reason of a request to tool that got no answer: the
+// Unreachable is the Reason of a request to tool that got no answer: the
 // guard's refusal as it is (it names the setting that allows the address),
 // else err's text made fit for a Reason.
-func unreachable(tool string, err error) string {
+func Unreachable(tool string, err error) string {
 	if d, ok := outbound.Denied(err); ok {
 		return "cannot reach " + tool + ": " + d.Error()
 	}
-	return "cannot reach " + tool + ": " + remoteText(err.Error())
+	return "cannot reach " + tool + ": " + RemoteText(err.Error())
 }
 
-func ok() Result { return Result{OK: true, Reason: reasonOK} }
+// OK is the Result of a successful verification.
+func OK() Result { return Result{OK: true, Reason: reasonOK} }
 
-func fail(reason string) Result { return Result{Reason: reason} }
+// Fail is the Result of a failed verification, for reason.
+func Fail(reason string) Result { return Result{Reason: reason} }
 
 // maxReason bounds a Reason, in runes.
 const maxReason = 280
 
-// redact masks the token and any of also (a hook's signing key), in every
+// Redact masks the token and any of also (a hook's signing key), in every
 // form a tool may echo them back in (see redact.New), and only then clips s
 // to maxReason: a clip before the masking would show a secret's start.
-func redact(s, token string, also ...string) string {
+func Redact(s, token string, also ...string) string {
 	return redactpkg.New(append([]string{token}, also...)...).Clip(s, maxReason)
 }
 
-// remoteText makes text from a tool's response fit for a Reason: one line,
+// RemoteText makes text from a tool's response fit for a Reason: one line,
 // printable. It is not clipped here but, after the token is masked, with
-// the whole Reason (redact); the response size limits bound it meanwhile.
-func remoteText(s string) string { return redactpkg.OneLine(s) }
+// the whole Reason (Redact); the response size limits bound it meanwhile.
+func RemoteText(s string) string { return redactpkg.OneLine(s) }
 
-// failf is fail with formatting.
-func failf(format string, args ...any) Result { return fail(fmt.Sprintf(format, args...)) }
+// Failf is Fail with formatting.
+func Failf(format string, args ...any) Result { return Fail(fmt.Sprintf(format, args...)) }
+
+// MessageOr returns the cleaned message, or fallback when it is empty.
+func MessageOr(message, fallback string) string {
+	if m := RemoteText(message); m != "" {
+		return m
+	}
+	return fallback
+}

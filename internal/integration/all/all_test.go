@@ -68,32 +68,41 @@ func TestRegistryValidatesURLsAsTheAPI(t *testing.T) {
 	}
 }
 
-// TestRegistryVerifyMatchesVerifier: verification through the registry
-// gives the same result as the Verifier, checks the input first and never
-// shows the token.
-func TestRegistryVerifyMatchesVerifier(t *testing.T) {
+// TestRegistryVerify: verification through the registry checks the input
+// before any request (type, URL shape, token), reaches the type's own check,
+// and never shows the token.
+func TestRegistryVerify(t *testing.T) {
 	fake := fakesemaphore.New(t)
 	fake.AddToken("sem-token")
 	v := &integration.Verifier{SemaphoreAPIURL: fake.URL(), Client: outbound.New(outbound.Config{AllowedNetworks: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}})}
 	r := all.Registry()
 	ctx := context.Background()
-	for _, c := range []struct{ typ, url, token string }{
-		{"semaphore", "https://acme.semaphoreci.com", "sem-token"},
-		{"semaphore", "https://acme.semaphoreci.com", "wrong-token"},
-		{"semaphore", "https://acme.semaphoreci.com", " "},
-		{"semaphore", "https://github.com/acme", "sem-token"},
-		{"gitlab", "https://gitlab.com/acme", "sem-token"},
+	for _, c := range []struct {
+		typ, url, token string
+		ok              bool
+		reason          string
+		requests        int
+	}{
+		{"semaphore", "https://acme.semaphoreci.com", "sem-token", true, "ok", 1},
+		{"semaphore", "https://acme.semaphoreci.com", "wrong-token", false, "unauthorized (token is not valid for organization acme)", 1},
+		{"semaphore", "https://acme.semaphoreci.com", "", false, "token is empty", 0},
+		// A blank token fails without a request too (its spaces are masked
+		// in the Reason like any token, so the words are not checked here).
+		{"semaphore", "https://acme.semaphoreci.com", " ", false, "", 0},
+		{"semaphore", "https://github.com/acme", "sem-token", false, api.ValidateIntegrationURL("integration URL", "semaphore", "https://github.com/acme").Error(), 0},
+		{"gitlab", "https://gitlab.com/acme", "sem-token", false, api.ValidateIntegrationType("integration type", "gitlab").Error(), 0},
 	} {
-		got, want := r.Verify(ctx, v, c.typ, c.url, c.token), v.Verify(ctx, c.typ, c.url, c.token)
-		if got != want {
-			t.Errorf("%s %q %q: registry %+v, verifier %+v", c.typ, c.url, c.token, got, want)
+		before := len(fake.Requests())
+		got := r.Verify(ctx, v, c.typ, c.url, c.token)
+		if got.OK != c.ok || !strings.Contains(got.Reason, c.reason) {
+			t.Errorf("%s %q %q: %+v, want OK=%v with %q", c.typ, c.url, c.token, got, c.ok, c.reason)
+		}
+		if n := len(fake.Requests()) - before; n != c.requests {
+			t.Errorf("%s %q %q: %d requests, want %d", c.typ, c.url, c.token, n, c.requests)
 		}
 		if strings.Contains(got.Reason, c.token) && strings.TrimSpace(c.token) != "" {
 			t.Errorf("reason %q shows the token", got.Reason)
 		}
-	}
-	if res := r.Verify(ctx, v, "semaphore", "https://acme.semaphoreci.com", "sem-token"); !res.OK {
-		t.Errorf("a valid token: %+v", res)
 	}
 }
 

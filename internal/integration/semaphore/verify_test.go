@@ -1,4 +1,4 @@
-package integration_test
+package semaphore_test
 
 import (
 	"context"
@@ -20,7 +20,7 @@ const semaphoreURL = "https://acme.semaphoreci.com"
 func verifySemaphore(t *testing.T, apiURL, token string) integration.Result {
 	t.Helper()
 	v := &integration.Verifier{SemaphoreAPIURL: apiURL, Client: fakes}
-	res := v.Verify(context.Background(), "semaphore", semaphoreURL, token)
+	res := registry.Verify(context.Background(), v, "semaphore", semaphoreURL, token)
 	if strings.Contains(res.Reason, token) {
 		t.Errorf("reason %q contains the token", res.Reason)
 	}
@@ -103,7 +103,7 @@ func TestVerifySemaphore(t *testing.T) {
 	t.Run("URL of the wrong shape", func(t *testing.T) {
 		fake := fakesemaphore.New(t)
 		v := &integration.Verifier{SemaphoreAPIURL: fake.URL(), Client: fakes}
-		res := v.Verify(context.Background(), "semaphore", "https://Acme.semaphoreci.com", "sem-token")
+		res := registry.Verify(context.Background(), v, "semaphore", "https://Acme.semaphoreci.com", "sem-token")
 		wantFailure(t, res, "uppercase")
 		if got := fake.Requests(); len(got) != 0 {
 			t.Errorf("requests = %v, want none", got)

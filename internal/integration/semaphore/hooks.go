@@ -1,4 +1,4 @@
-package integration
+package semaphore
 
 import (
 	"bytes"
@@ -15,6 +15,7 @@ import (
 	"strings"
 
 	"github.com/superplane/terraform-provider-superplane/internal/api"
+	"github.com/superplane/terraform-provider-superplane/internal/integration"
 )
 
 // semaphoreWebhookEnv is the variable of a Semaphore secret that Semaphore
@@ -31,7 +32,7 @@ func semaphoreHookName(callbackURL string) string {
 	return "superplane-" + hex.EncodeToString(sum[:])[:12]
 }
 
-// EnsureSemaphoreHook makes the Semaphore organization of integrationURL
+// EnsureHook makes the Semaphore organization of integrationURL
 // deliver the pipeline-done notifications of project to want.CallbackURL,
 // signed with want.Secret. It keeps two objects, both named after the
 // callback URL: a secret whose WEBHOOK_SECRET holds the key, and a
@@ -46,18 +47,18 @@ func semaphoreHookName(callbackURL string) string {
 // notification's id (its name when Semaphore gives none). Semaphore never
 // shows a secret's value, so the key is written when the secret or the
 // notification is created and when pushSecret asks for it.
-func (v *Verifier) EnsureSemaphoreHook(ctx context.Context, integrationURL, token, project string, want Hook, knownID string, pushSecret bool) (HookResult, error) {
-	c, err := v.semaphoreAPI(integrationURL, token)
+func (Type) EnsureHook(ctx context.Context, v *integration.Verifier, integrationURL, token, project string, want integration.Hook, knownID string, pushSecret bool) (integration.HookResult, error) {
+	c, err := newClient(v, integrationURL, token)
 	if err != nil {
-		return HookResult{}, err
+		return integration.HookResult{}, err
 	}
 	switch {
 	case strings.TrimSpace(project) == "":
-		return HookResult{}, &HookError{Reason: "no Semaphore project given for the webhook"}
+		return integration.HookResult{}, &integration.HookError{Reason: "no Semaphore project given for the webhook"}
 	case want.CallbackURL == "":
-		return HookResult{}, &HookError{Reason: "no callback URL given for the Semaphore webhook"}
+		return integration.HookResult{}, &integration.HookError{Reason: "no callback URL given for the Semaphore webhook"}
 	case want.Secret == "":
-		return HookResult{}, &HookError{Reason: "no signing key given for the Semaphore webhook"}
+		return integration.HookResult{}, &integration.HookError{Reason: "no signing key given for the Semaphore webhook"}
 	}
 	c.hookSecret = want.Secret
 	name := semaphoreHookName(want.CallbackURL)
@@ -66,33 +67,33 @@ func (v *Verifier) EnsureSemaphoreHook(ctx context.Context, integrationURL, toke
 	// Semaphore and then never fires; say so now instead.
 	status, err := c.call(ctx, http.MethodGet, "/api/v1alpha/projects/"+url.PathEscape(project), nil, nil, "read project "+project)
 	if status == http.StatusNotFound {
-		return HookResult{}, c.hookError(fmt.Sprintf("Semaphore: project %s not found in organization %s, or the token cannot see it", project, c.org))
+		return integration.HookResult{}, c.hookError(fmt.Sprintf("Semaphore: project %s not found in organization %s, or the token cannot see it", project, c.org))
 	}
 	if err != nil {
-		return HookResult{}, err
+		return integration.HookResult{}, err
 	}
 
 	have, found, err := c.getNotification(ctx, name)
 	if err != nil {
-		return HookResult{}, err
+		return integration.HookResult{}, err
 	}
 	// A new notification gets a freshly written key: a secret left by an
 	// interrupted run may hold an older one.
 	secretFixed, err := c.ensureSecret(ctx, name, want.Secret, pushSecret || !found)
 	if err != nil {
-		return HookResult{}, err
+		return integration.HookResult{}, err
 	}
 
 	body := semaphoreNotification(name, project, want.CallbackURL)
 	if !found {
 		created, err := c.createNotification(ctx, body)
 		if err != nil {
-			return HookResult{}, err
+			return integration.HookResult{}, err
 		}
-		return HookResult{ID: created.ref(), Created: true, Repaired: knownID != ""}, nil
+		return integration.HookResult{ID: created.ref(), Created: true, Repaired: knownID != ""}, nil
 	}
 
-	res := HookResult{ID: have.ref(), Repaired: secretFixed}
+	res := integration.HookResult{ID: have.ref(), Repaired: secretFixed}
 	if !deliversOnlyTo(have, project, want.CallbackURL, name) {
 		body.Metadata.ID = have.Metadata.ID
 		if _, err := c.call(ctx, http.MethodPatch, "/api/v1alpha/notifications/"+url.PathEscape(name), body, nil, "update notification "+name); err != nil {
@@ -106,12 +107,12 @@ func (v *Verifier) EnsureSemaphoreHook(ctx context.Context, integrationURL, toke
 	return res, nil
 }
 
-// DeleteSemaphoreHook removes the notification and the secret that
-// EnsureSemaphoreHook made for callbackURL. Either already gone is not an
+// DeleteHook removes the notification and the secret that
+// EnsureHook made for callbackURL. Either already gone is not an
 // error. project only names the hook in a failure's Reason: the objects are
 // found by the name derived from callbackURL.
-func (v *Verifier) DeleteSemaphoreHook(ctx context.Context, integrationURL, token, project, callbackURL string) error {
-	c, err := v.semaphoreAPI(integrationURL, token)
+func (Type) DeleteHook(ctx context.Context, v *integration.Verifier, integrationURL, token, project, callbackURL string) error {
+	c, err := newClient(v, integrationURL, token)
 	if err != nil {
 		return err
 	}
@@ -306,22 +307,22 @@ type semaphoreClient struct {
 	hookSecret string
 }
 
-// semaphoreAPI returns a client for the organization of integrationURL, at
+// newClient returns a client for the organization of integrationURL, at
 // v.SemaphoreAPIURL when set.
-func (v *Verifier) semaphoreAPI(integrationURL, token string) (*semaphoreClient, error) {
+func newClient(v *integration.Verifier, integrationURL, token string) (*semaphoreClient, error) {
 	org, err := api.SemaphoreOrg(integrationURL)
 	if err != nil {
-		return nil, &HookError{Reason: redact(err.Error(), token)}
+		return nil, &integration.HookError{Reason: integration.Redact(err.Error(), token)}
 	}
 	if strings.TrimSpace(token) == "" {
-		return nil, &HookError{Reason: "token is empty"}
+		return nil, &integration.HookError{Reason: "token is empty"}
 	}
 	base := v.SemaphoreAPIURL
 	if base == "" {
 		base = integrationURL
 	}
-	// Redirects are answers, not detours (see verifySemaphore).
-	client := *v.httpClient()
+	// Redirects are answers, not detours (see Verify).
+	client := *v.HTTPClient()
 	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	return &semaphoreClient{http: &client, base: strings.TrimSuffix(base, "/"), org: org, token: token}, nil
 }
@@ -352,19 +353,19 @@ func (c *semaphoreClient) call(ctx context.Context, method, path string, in, out
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return 0, c.hookError(unreachable("Semaphore", err))
+		return 0, c.hookError(integration.Unreachable("Semaphore", err))
 	}
 	defer func() { _ = resp.Body.Close() }()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxSemaphoreBody))
 	if err != nil && !errors.Is(err, io.EOF) {
-		return resp.StatusCode, c.hookError("cannot reach Semaphore: " + remoteText(err.Error()))
+		return resp.StatusCode, c.hookError("cannot reach Semaphore: " + integration.RemoteText(err.Error()))
 	}
 
 	switch s := resp.StatusCode; {
 	case s >= 200 && s < 300:
 		if out != nil {
 			if err := json.Unmarshal(data, out); err != nil {
-				return s, c.hookError(fmt.Sprintf("unexpected answer from Semaphore to %s: %s", what, remoteText(string(data))))
+				return s, c.hookError(fmt.Sprintf("unexpected answer from Semaphore to %s: %s", what, integration.RemoteText(string(data))))
 			}
 		}
 		return s, nil
@@ -375,14 +376,49 @@ func (c *semaphoreClient) call(ctx context.Context, method, path string, in, out
 		}
 		return s, c.hookError(reason)
 	case s == http.StatusForbidden:
-		return s, c.hookError(fmt.Sprintf("Semaphore: the token may not %s in organization %s: %s", what, c.org, messageOr(semaphoreMessage(data), "forbidden")))
+		return s, c.hookError(fmt.Sprintf("Semaphore: the token may not %s in organization %s: %s", what, c.org, integration.MessageOr(semaphoreMessage(data), "forbidden")))
 	default:
-		return s, c.hookError(fmt.Sprintf("Semaphore: cannot %s: %s: %s", what, resp.Status, messageOr(semaphoreMessage(data), http.StatusText(s))))
+		return s, c.hookError(fmt.Sprintf("Semaphore: cannot %s: %s: %s", what, resp.Status, integration.MessageOr(semaphoreMessage(data), http.StatusText(s))))
 	}
 }
 
 // hookError is a HookError whose Reason cannot carry the token, even when
 // Semaphore echoes it back.
-func (c *semaphoreClient) hookError(reason string) *HookError {
-	return &HookError{Reason: redact(reason, c.token, c.hookSecret)}
+func (c *semaphoreClient) hookError(reason string) *integration.HookError {
+	return &integration.HookError{Reason: integration.Redact(reason, c.token, c.hookSecret)}
+}
+
+// CheckHook compares the notification and the secret named after
+// want.CallbackURL with what EnsureHook would make, without
+// changing anything: it only reads them. The secret's value cannot be
+// compared (Semaphore never shows it), only that it still holds the
+// variable. Semaphore names notifications after the callback URL, so
+// knownID is unused. An error is a HookError: the check could not be made.
+func (Type) CheckHook(ctx context.Context, v *integration.Verifier, integrationURL, token, project string, want integration.Hook, _ string) (integration.HookCheck, error) {
+	c, err := newClient(v, integrationURL, token)
+	if err != nil {
+		return integration.HookCheck{}, err
+	}
+	name := semaphoreHookName(want.CallbackURL)
+	have, found, err := c.getNotification(ctx, name)
+	if err != nil {
+		return integration.HookCheck{}, err
+	}
+	if !found {
+		return integration.HookCheck{State: integration.HookMissing, Reason: fmt.Sprintf("Semaphore notification %s (webhook of project %s) is gone", name, project)}, nil
+	}
+	if !deliversOnlyTo(have, project, want.CallbackURL, name) {
+		return integration.HookCheck{State: integration.HookDrifted, Reason: fmt.Sprintf("Semaphore notification %s was altered: it no longer delivers exactly the pipelines of project %s to the source", name, project)}, nil
+	}
+	var sec semaphoreSecretJSON
+	status, err := c.call(ctx, http.MethodGet, "/api/v1beta/secrets/"+url.PathEscape(name), nil, &sec, "read secret "+name)
+	switch {
+	case status == http.StatusNotFound:
+		return integration.HookCheck{State: integration.HookDrifted, Reason: fmt.Sprintf("Semaphore secret %s, which signs the deliveries of project %s, is gone", name, project)}, nil
+	case err != nil:
+		return integration.HookCheck{}, err
+	case !slices.ContainsFunc(sec.Data.EnvVars, func(e semaphoreEnvVarJSON) bool { return e.Name == semaphoreWebhookEnv }):
+		return integration.HookCheck{State: integration.HookDrifted, Reason: fmt.Sprintf("Semaphore secret %s lost its %s variable: deliveries of project %s are unsigned", name, semaphoreWebhookEnv, project)}, nil
+	}
+	return integration.HookCheck{State: integration.HookOK, Reason: "ok"}, nil
 }

@@ -1,4 +1,4 @@
-package integration_test
+package github_test
 
 import (
 	"context"
@@ -12,6 +12,7 @@ import (
 
 	fakegithub "github.com/superplane/terraform-provider-superplane/internal/fake/github"
 	"github.com/superplane/terraform-provider-superplane/internal/integration"
+	"github.com/superplane/terraform-provider-superplane/internal/integration/github"
 )
 
 // githubFixture is a fake GitHub with an organization acme, a user octocat,
@@ -32,7 +33,7 @@ func newGitHubFixture(t *testing.T) githubFixture {
 // token never appears in the reason.
 func (f githubFixture) verify(t *testing.T, rawURL, token string) integration.Result {
 	t.Helper()
-	res := f.verifier.Verify(context.Background(), "github", rawURL, token)
+	res := registry.Verify(context.Background(), f.verifier, "github", rawURL, token)
 	if strings.Contains(res.Reason, token) {
 		t.Errorf("reason %q contains the token", res.Reason)
 	}
@@ -189,7 +190,7 @@ func TestVerifyGitHub(t *testing.T) {
 
 	t.Run("empty token fails without a request", func(t *testing.T) {
 		f := newGitHubFixture(t)
-		res := f.verifier.Verify(context.Background(), "github", "https://github.com/acme", "")
+		res := registry.Verify(context.Background(), f.verifier, "github", "https://github.com/acme", "")
 		wantFailure(t, res, "token is empty")
 		if got := f.fake.Requests(); len(got) != 0 {
 			t.Errorf("requests = %v, want none", got)
@@ -200,7 +201,7 @@ func TestVerifyGitHub(t *testing.T) {
 		closed := httptest.NewServer(http.NotFoundHandler())
 		closed.Close()
 		v := &integration.Verifier{GitHubAPIURL: closed.URL, Client: fakes}
-		res := v.Verify(context.Background(), "github", "https://github.com/acme", "ghp_classic")
+		res := registry.Verify(context.Background(), v, "github", "https://github.com/acme", "ghp_classic")
 		wantFailure(t, res, "cannot reach GitHub")
 		if strings.Contains(res.Reason, "ghp_classic") {
 			t.Errorf("reason %q contains the token", res.Reason)
@@ -215,7 +216,7 @@ func TestVerifyGitHub(t *testing.T) {
 		}))
 		t.Cleanup(srv.Close)
 		v := &integration.Verifier{GitHubAPIURL: srv.URL, Client: fakes}
-		res := v.Verify(context.Background(), "github", "https://github.com/acme", "ghp_classic")
+		res := registry.Verify(context.Background(), v, "github", "https://github.com/acme", "ghp_classic")
 		wantFailure(t, res, "GitHub: Resource not accessible by personal access token")
 	})
 
@@ -229,7 +230,7 @@ func TestVerifyGitHub(t *testing.T) {
 		t.Cleanup(srv.Close)
 		v := &integration.Verifier{GitHubAPIURL: srv.URL, Client: fakes}
 		tok := "ghp_echo/me+please"
-		res := v.Verify(context.Background(), "github", "https://github.com/acme", tok)
+		res := registry.Verify(context.Background(), v, "github", "https://github.com/acme", tok)
 		wantFailure(t, res, "Bad credentials for *** (***)")
 		if strings.Contains(res.Reason, "ghp_echo") {
 			t.Errorf("reason %q leaks the token", res.Reason)
@@ -241,7 +242,7 @@ func TestVerifyGitHub(t *testing.T) {
 // API base comes from the Enterprise URL.
 func TestVerifyGitHubEnterprise(t *testing.T) {
 	var v integration.Verifier
-	client, owner, err := v.GitHubClient("https://ghe.example.com/acme", "ghp_classic")
+	client, owner, err := github.Client(&v, "https://ghe.example.com/acme", "ghp_classic")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -252,6 +253,6 @@ func TestVerifyGitHubEnterprise(t *testing.T) {
 
 func TestVerifyUnsupportedType(t *testing.T) {
 	var v integration.Verifier
-	res := v.Verify(context.Background(), "gitlab", "https://gitlab.com/acme", "tok")
+	res := registry.Verify(context.Background(), &v, "gitlab", "https://gitlab.com/acme", "tok")
 	wantFailure(t, res, `unsupported integration type "gitlab"`)
 }

@@ -1,4 +1,4 @@
-package integration_test
+package github_test
 
 import (
 	"bytes"
@@ -31,7 +31,7 @@ func TestCheckGitHubHook(t *testing.T) {
 	check := func(knownID string) integration.HookCheck {
 		t.Helper()
 		before := len(f.fake.Requests())
-		got, err := f.verifier.CheckGitHubHook(ctx, owner, "ghp_admin", "app", want, knownID)
+		got, err := gt.CheckHook(ctx, f.verifier, owner, "ghp_admin", "app", want, knownID)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -42,7 +42,7 @@ func TestCheckGitHubHook(t *testing.T) {
 	if got := check(""); got.State != integration.HookMissing {
 		t.Fatalf("before provisioning: %+v", got)
 	}
-	res, err := f.verifier.EnsureGitHubHook(ctx, owner, "ghp_admin", "app", want, "", false)
+	res, err := gt.EnsureHook(ctx, f.verifier, owner, "ghp_admin", "app", want, "", false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -77,44 +77,7 @@ func TestCheckGitHubHook(t *testing.T) {
 		t.Fatalf("the check made %d hooks", n)
 	}
 	// A check that cannot be made is an error, not a state.
-	if _, err := f.verifier.CheckGitHubHook(ctx, owner, "ghp_unknown", "app", want, res.ID); err == nil {
+	if _, err := gt.CheckHook(ctx, f.verifier, owner, "ghp_unknown", "app", want, res.ID); err == nil {
 		t.Fatal("a bad token checked fine")
-	}
-}
-
-func TestCheckSemaphoreHook(t *testing.T) {
-	fake, v := newSemaphoreHookFixture(t)
-	ctx := t.Context()
-	want := integration.Hook{CallbackURL: "https://sp.example.com/api/v1/sources/s1/semaphore", Secret: "k3y-one"}
-	check := func() integration.HookCheck {
-		t.Helper()
-		before := len(fake.Requests())
-		got, err := v.CheckSemaphoreHook(ctx, semaphoreURL, "sem-admin", "app", want)
-		if err != nil {
-			t.Fatal(err)
-		}
-		onlyReads(t, "a check", fake.Requests()[before:])
-		return got
-	}
-	if got := check(); got.State != integration.HookMissing {
-		t.Fatalf("before provisioning: %+v", got)
-	}
-	if _, err := v.EnsureSemaphoreHook(ctx, semaphoreURL, "sem-admin", "app", want, "", false); err != nil {
-		t.Fatal(err)
-	}
-	if got := check(); got.State != integration.HookOK {
-		t.Fatalf("as provisioned: %+v", got)
-	}
-	n := fake.Notifications()[0]
-	fake.RemoveSecret(n.SecretName)
-	if got := check(); got.State != integration.HookDrifted || !strings.Contains(got.Reason, n.SecretName) {
-		t.Fatalf("secret deleted on Semaphore: %+v", got)
-	}
-	fake.RemoveNotification(n.Name)
-	if got := check(); got.State != integration.HookMissing {
-		t.Fatalf("notification deleted on Semaphore: %+v", got)
-	}
-	if len(fake.Notifications())+len(fake.Secrets()) != 0 {
-		t.Fatal("the check made something on Semaphore")
 	}
 }

@@ -1,21 +1,24 @@
-package integration
+package github
 
-import "github.com/google/go-github/v62/github"
+import (
+	gh "github.com/google/go-github/v62/github"
+	"github.com/superplane/terraform-provider-superplane/internal/integration"
+)
 
-// GitHubClient returns a go-github client authenticated with token for the
+// Client returns a go-github client authenticated with token for the
 // GitHub integration at integrationURL, built exactly as verification builds
 // it (v.GitHubAPIURL, else the GitHub Enterprise API base of the URL, else
 // api.github.com; v.HTTPClient), and the owner the URL names. The owner is ""
 // only for a GitHub Enterprise URL that names none. The error, for a URL of
 // the wrong shape, never contains the token.
-func (v *Verifier) GitHubClient(integrationURL, token string) (*github.Client, string, error) {
-	return v.githubClient(integrationURL, token)
+func Client(v *integration.Verifier, integrationURL, token string) (*gh.Client, string, error) {
+	return newClient(v, integrationURL, token)
 }
 
-// GitHubErrorReason describes the error of a go-github call in words a user
+// ErrorReason describes the error of a go-github call in words a user
 // can act on, as verification does (rate limits with their reset time,
 // GitHub's own message, unreachable hosts). owner is named when GitHub says
 // it does not exist. Every occurrence of token is masked as "***".
-func GitHubErrorReason(err error, owner, token string) string {
-	return redact(githubReason(err, owner), token)
+func ErrorReason(err error, owner, token string) string {
+	return integration.Redact(githubReason(err, owner), token)
 }

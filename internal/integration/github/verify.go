@@ -1,4 +1,4 @@
-package integration
+package github
 
 import (
 	"context"
@@ -9,7 +9,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/google/go-github/v62/github"
+	gh "github.com/google/go-github/v62/github"
+	"github.com/superplane/terraform-provider-superplane/internal/integration"
 
 	"github.com/superplane/terraform-provider-superplane/internal/api"
 	"github.com/superplane/terraform-provider-superplane/internal/outbound"
@@ -44,46 +45,46 @@ var requiredScopes = []scopeRequirement{
 // verifying against a huge organization stays quick.
 const maxRepoPages = 10
 
-// verifyGitHub checks a GitHub token: it must authenticate, carry the
+// Verify checks a GitHub token: it must authenticate, carry the
 // required scopes if it is a classic token, and administer at least one
 // repository of the URL's owner, since managing webhooks needs admin
 // permission. Fine-grained tokens have no scopes to read, so the repository
 // permission is their only check.
-func (v *Verifier) verifyGitHub(ctx context.Context, rawURL, token string) Result {
-	client, owner, err := v.githubClient(rawURL, token)
+func (Type) Verify(ctx context.Context, v *integration.Verifier, rawURL, token string) integration.Result {
+	client, owner, err := newClient(v, rawURL, token)
 	if err != nil {
-		return fail(err.Error())
+		return integration.Fail(err.Error())
 	}
 
 	user, resp, err := client.Users.Get(ctx, "")
 	if err != nil {
-		return fail(githubReason(err, owner))
+		return integration.Fail(githubReason(err, owner))
 	}
 	if granted := resp.Header.Values("X-OAuth-Scopes"); len(granted) > 0 {
 		if reason := checkScopes(strings.Join(granted, ",")); reason != "" {
-			return fail(reason)
+			return integration.Fail(reason)
 		}
 	}
 
 	found, err := findAdminRepo(ctx, client, owner, user.GetLogin())
 	switch {
 	case err != nil:
-		return fail(githubReason(err, owner))
+		return integration.Fail(githubReason(err, owner))
 	case found:
-		return ok()
+		return integration.OK()
 	case owner == "":
-		return fail("token cannot manage webhooks on any repository it can access (it needs admin permission on at least one)")
+		return integration.Fail("token cannot manage webhooks on any repository it can access (it needs admin permission on at least one)")
 	default:
-		return failf("token cannot manage webhooks on any repository of %s (it needs admin permission on at least one)", owner)
+		return integration.Failf("token cannot manage webhooks on any repository of %s (it needs admin permission on at least one)", owner)
 	}
 }
 
 // defaultGitHubAPI is the API of github.com.
 const defaultGitHubAPI = "https://api.github.com/"
 
-// githubClient returns a go-github client authenticated with token for the
+// newClient returns a go-github client authenticated with token for the
 // integration at rawURL, and the URL's owner.
-func (v *Verifier) githubClient(rawURL, token string) (*github.Client, string, error) {
+func newClient(v *integration.Verifier, rawURL, token string) (*gh.Client, string, error) {
 	owner, enterpriseAPIBase, err := api.GitHubOwner(rawURL)
 	if err != nil {
 		return nil, "", err
@@ -104,7 +105,7 @@ func (v *Verifier) githubClient(rawURL, token string) (*github.Client, string, e
 	// The token goes to the API's origin only, not to a host GitHub (or
 	// whatever answers there) redirects to: WithAuthToken would add it to
 	// every hop.
-	client := github.NewClient(v.client().HTTPClientFor(u, "Authorization", "Bearer "+token))
+	client := gh.NewClient(v.OutboundClient().HTTPClientFor(u, "Authorization", "Bearer "+token))
 	client.UserAgent = "SuperPlane"
 	client.BaseURL = u
 	return client, owner, nil
@@ -148,7 +149,7 @@ func checkScopes(header string) string {
 	if len(names) > 0 {
 		has = strings.Join(names, ", ")
 	}
-	return fmt.Sprintf("GitHub token is missing OAuth scopes: %s; it has: %s", strings.Join(parts, ", "), remoteText(has))
+	return fmt.Sprintf("GitHub token is missing OAuth scopes: %s; it has: %s", strings.Join(parts, ", "), integration.RemoteText(has))
 }
 
 // errOwnerNotFound is returned by findAdminRepo when owner is neither an
@@ -160,30 +161,30 @@ var errOwnerNotFound = errors.New("owner not found")
 // organization is listed with ListByOrg; a 404 there means a user, listed
 // with /user/repos when it is the token's own user (to include private
 // repositories) and ListByUser otherwise.
-func findAdminRepo(ctx context.Context, client *github.Client, owner, login string) (bool, error) {
-	page := github.ListOptions{PerPage: 100}
+func findAdminRepo(ctx context.Context, client *gh.Client, owner, login string) (bool, error) {
+	page := gh.ListOptions{PerPage: 100}
 	if owner == "" {
-		return anyAdminRepo(func(p int) ([]*github.Repository, *github.Response, error) {
+		return anyAdminRepo(func(p int) ([]*gh.Repository, *gh.Response, error) {
 			page.Page = p
-			return client.Repositories.ListByAuthenticatedUser(ctx, &github.RepositoryListByAuthenticatedUserOptions{ListOptions: page})
+			return client.Repositories.ListByAuthenticatedUser(ctx, &gh.RepositoryListByAuthenticatedUserOptions{ListOptions: page})
 		})
 	}
-	found, err := anyAdminRepo(func(p int) ([]*github.Repository, *github.Response, error) {
+	found, err := anyAdminRepo(func(p int) ([]*gh.Repository, *gh.Response, error) {
 		page.Page = p
-		return client.Repositories.ListByOrg(ctx, owner, &github.RepositoryListByOrgOptions{ListOptions: page})
+		return client.Repositories.ListByOrg(ctx, owner, &gh.RepositoryListByOrgOptions{ListOptions: page})
 	})
 	if !isNotFound(err) {
 		return found, err
 	}
 	if strings.EqualFold(owner, login) {
-		return anyAdminRepo(func(p int) ([]*github.Repository, *github.Response, error) {
+		return anyAdminRepo(func(p int) ([]*gh.Repository, *gh.Response, error) {
 			page.Page = p
-			return client.Repositories.ListByAuthenticatedUser(ctx, &github.RepositoryListByAuthenticatedUserOptions{Affiliation: "owner", ListOptions: page})
+			return client.Repositories.ListByAuthenticatedUser(ctx, &gh.RepositoryListByAuthenticatedUserOptions{Affiliation: "owner", ListOptions: page})
 		})
 	}
-	found, err = anyAdminRepo(func(p int) ([]*github.Repository, *github.Response, error) {
+	found, err = anyAdminRepo(func(p int) ([]*gh.Repository, *gh.Response, error) {
 		page.Page = p
-		return client.Repositories.ListByUser(ctx, owner, &github.RepositoryListByUserOptions{Type: "owner", ListOptions: page})
+		return client.Repositories.ListByUser(ctx, owner, &gh.RepositoryListByUserOptions{Type: "owner", ListOptions: page})
 	})
 	if isNotFound(err) {
 		return false, errOwnerNotFound
@@ -193,7 +194,7 @@ func findAdminRepo(ctx context.Context, client *github.Client, owner, login stri
 
 // anyAdminRepo pages through list (at most maxRepoPages pages) until it
 // finds a repository with admin permission.
-func anyAdminRepo(list func(page int) ([]*github.Repository, *github.Response, error)) (bool, error) {
+func anyAdminRepo(list func(page int) ([]*gh.Repository, *gh.Response, error)) (bool, error) {
 	page := 1
 	for range maxRepoPages {
 		repos, resp, err := list(page)
@@ -214,17 +215,17 @@ func anyAdminRepo(list func(page int) ([]*github.Repository, *github.Response, e
 }
 
 func isNotFound(err error) bool {
-	var er *github.ErrorResponse
+	var er *gh.ErrorResponse
 	return errors.As(err, &er) && er.Response != nil && er.Response.StatusCode == http.StatusNotFound
 }
 
 // githubReason turns an error of a GitHub call into a Reason, keeping
 // GitHub's own message where there is one.
 func githubReason(err error, owner string) string {
-	var rateErr *github.RateLimitError
-	var abuseErr *github.AbuseRateLimitError
-	var twoFactorErr *github.TwoFactorAuthError
-	var respErr *github.ErrorResponse
+	var rateErr *gh.RateLimitError
+	var abuseErr *gh.AbuseRateLimitError
+	var twoFactorErr *gh.TwoFactorAuthError
+	var respErr *gh.ErrorResponse
 	switch {
 	case errors.Is(err, errOwnerNotFound):
 		return fmt.Sprintf("GitHub owner %s not found", owner)
@@ -238,17 +239,17 @@ func githubReason(err error, owner string) string {
 			reason += fmt.Sprintf("; retry after %s", abuseErr.RetryAfter.Round(time.Second))
 		}
 		if abuseErr.Message != "" {
-			reason += ": " + remoteText(abuseErr.Message)
+			reason += ": " + integration.RemoteText(abuseErr.Message)
 		}
 		return reason
 	case errors.As(err, &twoFactorErr):
-		return "GitHub: " + messageOr(twoFactorErr.Message, "two-factor authentication code required")
+		return "GitHub: " + integration.MessageOr(twoFactorErr.Message, "two-factor authentication code required")
 	case errors.As(err, &respErr):
 		status := 0
 		if respErr.Response != nil {
 			status = respErr.Response.StatusCode
 		}
-		msg := messageOr(respErr.Message, http.StatusText(status))
+		msg := integration.MessageOr(respErr.Message, http.StatusText(status))
 		if status == http.StatusUnauthorized || status == http.StatusForbidden {
 			return "GitHub: " + msg
 		}
@@ -256,15 +257,7 @@ func githubReason(err error, owner string) string {
 	}
 	var urlErr *url.Error
 	if _, denied := outbound.Denied(err); denied || errors.As(err, &urlErr) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
-		return unreachable("GitHub", err)
+		return integration.Unreachable("GitHub", err)
 	}
-	return "unexpected answer from GitHub: " + remoteText(err.Error())
-}
-
-// messageOr returns the cleaned message, or fallback when it is empty.
-func messageOr(message, fallback string) string {
-	if m := remoteText(message); m != "" {
-		return m
-	}
-	return fallback
+	return "unexpected answer from GitHub: " + integration.RemoteText(err.Error())
 }

@@ -1,4 +1,4 @@
-package integration_test
+package semaphore_test
 
 import (
 	"errors"
@@ -61,7 +61,7 @@ func TestEnsureSemaphoreHook(t *testing.T) {
 	ctx := t.Context()
 	want := integration.Hook{CallbackURL: "https://sp.example.com/api/v1/sources/s1/semaphore", Secret: "k3y-one"}
 
-	res, err := v.EnsureSemaphoreHook(ctx, semaphoreURL, "sem-admin", "app", want, "", false)
+	res, err := sem.EnsureHook(ctx, v, semaphoreURL, "sem-admin", "app", want, "", false)
 	if err != nil || !res.Created || res.Repaired || res.ID == "" {
 		t.Fatalf("first ensure: %+v %v", res, err)
 	}
@@ -72,7 +72,7 @@ func TestEnsureSemaphoreHook(t *testing.T) {
 
 	// Looking again changes nothing on Semaphore.
 	before := len(fake.Requests())
-	again, err := v.EnsureSemaphoreHook(ctx, semaphoreURL, "sem-admin", "app", want, res.ID, false)
+	again, err := sem.EnsureHook(ctx, v, semaphoreURL, "sem-admin", "app", want, res.ID, false)
 	if err != nil || again.Created || again.Repaired || again.ID != res.ID {
 		t.Fatalf("second ensure: %+v %v", again, err)
 	}
@@ -86,7 +86,7 @@ func TestEnsureSemaphoreHook(t *testing.T) {
 	if !fake.RemoveNotification(n.Name) {
 		t.Fatal("fake did not remove the notification")
 	}
-	repaired, err := v.EnsureSemaphoreHook(ctx, semaphoreURL, "sem-admin", "app", want, res.ID, false)
+	repaired, err := sem.EnsureHook(ctx, v, semaphoreURL, "sem-admin", "app", want, res.ID, false)
 	if err != nil || !repaired.Created || !repaired.Repaired || repaired.ID == res.ID {
 		t.Fatalf("after deletion on Semaphore: %+v %v", repaired, err)
 	}
@@ -99,7 +99,7 @@ func TestEnsureSemaphoreHook(t *testing.T) {
 	if status, body := semaphoreCall(t, fake, http.MethodPatch, "/api/v1alpha/notifications/"+n.Name, edited); status != http.StatusOK {
 		t.Fatalf("editing the notification on the fake: %d %s", status, body)
 	}
-	fixed, err := v.EnsureSemaphoreHook(ctx, semaphoreURL, "sem-admin", "app", want, repaired.ID, false)
+	fixed, err := sem.EnsureHook(ctx, v, semaphoreURL, "sem-admin", "app", want, repaired.ID, false)
 	if err != nil || fixed.Created || !fixed.Repaired || fixed.ID != repaired.ID {
 		t.Fatalf("after an edit on Semaphore: %+v %v", fixed, err)
 	}
@@ -109,7 +109,7 @@ func TestEnsureSemaphoreHook(t *testing.T) {
 	if !fake.RemoveSecret(n.SecretName) {
 		t.Fatal("fake did not remove the secret")
 	}
-	fixed, err = v.EnsureSemaphoreHook(ctx, semaphoreURL, "sem-admin", "app", want, repaired.ID, false)
+	fixed, err = sem.EnsureHook(ctx, v, semaphoreURL, "sem-admin", "app", want, repaired.ID, false)
 	if err != nil || fixed.Created || !fixed.Repaired || fixed.ID != repaired.ID {
 		t.Fatalf("after the secret's deletion on Semaphore: %+v %v", fixed, err)
 	}
@@ -118,26 +118,26 @@ func TestEnsureSemaphoreHook(t *testing.T) {
 	// A new key is written only when asked: Semaphore never shows the old
 	// one to compare with.
 	want.Secret = "k3y-two"
-	if _, err := v.EnsureSemaphoreHook(ctx, semaphoreURL, "sem-admin", "app", want, repaired.ID, false); err != nil {
+	if _, err := sem.EnsureHook(ctx, v, semaphoreURL, "sem-admin", "app", want, repaired.ID, false); err != nil {
 		t.Fatal(err)
 	}
 	if got, _ := fake.SecretValue(n.SecretName, "WEBHOOK_SECRET"); got != "k3y-one" {
 		t.Errorf("key written without pushSecret: %q", got)
 	}
-	pushed, err := v.EnsureSemaphoreHook(ctx, semaphoreURL, "sem-admin", "app", want, repaired.ID, true)
+	pushed, err := sem.EnsureHook(ctx, v, semaphoreURL, "sem-admin", "app", want, repaired.ID, true)
 	if err != nil || pushed.Created || pushed.Repaired || pushed.ID != repaired.ID {
 		t.Fatalf("push secret: %+v %v", pushed, err)
 	}
 	wantOneSemaphoreHook(t, fake, want, "k3y-two")
 
 	// Delete leaves nothing behind, and deleting again is fine.
-	if err := v.DeleteSemaphoreHook(ctx, semaphoreURL, "sem-admin", "app", want.CallbackURL); err != nil {
+	if err := sem.DeleteHook(ctx, v, semaphoreURL, "sem-admin", "app", want.CallbackURL); err != nil {
 		t.Fatal(err)
 	}
 	if ns, ss := fake.Notifications(), fake.Secrets(); len(ns) != 0 || len(ss) != 0 {
 		t.Fatalf("left after delete: notifications %+v, secrets %v", ns, ss)
 	}
-	if err := v.DeleteSemaphoreHook(ctx, semaphoreURL, "sem-admin", "app", want.CallbackURL); err != nil {
+	if err := sem.DeleteHook(ctx, v, semaphoreURL, "sem-admin", "app", want.CallbackURL); err != nil {
 		t.Fatalf("second delete: %v", err)
 	}
 }
@@ -146,7 +146,7 @@ func TestEnsureSemaphoreHookAfterInterruptedRun(t *testing.T) {
 	fake, v := newSemaphoreHookFixture(t)
 	ctx := t.Context()
 	want := integration.Hook{CallbackURL: "https://sp.example.com/api/v1/sources/s2/semaphore", Secret: "k3y-new"}
-	first, err := v.EnsureSemaphoreHook(ctx, semaphoreURL, "sem-admin", "app", want, "", false)
+	first, err := sem.EnsureHook(ctx, v, semaphoreURL, "sem-admin", "app", want, "", false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -159,7 +159,7 @@ func TestEnsureSemaphoreHookAfterInterruptedRun(t *testing.T) {
 		t.Fatalf("staging the secret: %d %s", status, body)
 	}
 
-	res, err := v.EnsureSemaphoreHook(ctx, semaphoreURL, "sem-admin", "app", want, "", false)
+	res, err := sem.EnsureHook(ctx, v, semaphoreURL, "sem-admin", "app", want, "", false)
 	if err != nil || !res.Created || res.Repaired || res.ID == first.ID {
 		t.Fatalf("ensure after an interrupted run: %+v %v", res, err)
 	}
@@ -173,33 +173,33 @@ func TestEnsureSemaphoreHookFailures(t *testing.T) {
 	t.Run("bad token", func(t *testing.T) {
 		ctx := t.Context()
 		fake, v := newSemaphoreHookFixture(t)
-		_, err := v.EnsureSemaphoreHook(ctx, semaphoreURL, "sem-wrong", "app", want, "", false)
+		_, err := sem.EnsureHook(ctx, v, semaphoreURL, "sem-wrong", "app", want, "", false)
 		wantHookError(t, err, "sem-wrong", "Semaphore: unauthorized (token is not valid for organization acme)")
 		if len(fake.Notifications())+len(fake.Secrets()) != 0 {
 			t.Errorf("something was made with a bad token")
 		}
-		err = v.DeleteSemaphoreHook(ctx, semaphoreURL, "sem-wrong", "app", want.CallbackURL)
+		err = sem.DeleteHook(ctx, v, semaphoreURL, "sem-wrong", "app", want.CallbackURL)
 		wantHookError(t, err, "sem-wrong", "Semaphore: unauthorized")
 	})
 
 	t.Run("Semaphore echoes the token", func(t *testing.T) {
 		ctx := t.Context()
 		v := &integration.Verifier{SemaphoreAPIURL: semaphoreStub(t, http.StatusUnauthorized, `{"message":"token $TOKEN revoked"}`), Client: fakes}
-		_, err := v.EnsureSemaphoreHook(ctx, semaphoreURL, "sem-revoked", "app", want, "", false)
+		_, err := sem.EnsureHook(ctx, v, semaphoreURL, "sem-revoked", "app", want, "", false)
 		wantHookError(t, err, "sem-revoked", "organization acme): token *** revoked")
 	})
 
 	t.Run("refused by Semaphore", func(t *testing.T) {
 		ctx := t.Context()
 		v := &integration.Verifier{SemaphoreAPIURL: semaphoreStub(t, http.StatusForbidden, `{"message":"Permission denied"}`), Client: fakes}
-		err := v.DeleteSemaphoreHook(ctx, semaphoreURL, "sem-admin", "app", want.CallbackURL)
+		err := sem.DeleteHook(ctx, v, semaphoreURL, "sem-admin", "app", want.CallbackURL)
 		wantHookError(t, err, "sem-admin", "may not delete notification", "Permission denied")
 	})
 
 	t.Run("unknown project", func(t *testing.T) {
 		ctx := t.Context()
 		fake, v := newSemaphoreHookFixture(t)
-		_, err := v.EnsureSemaphoreHook(ctx, semaphoreURL, "sem-admin", "nope", want, "", false)
+		_, err := sem.EnsureHook(ctx, v, semaphoreURL, "sem-admin", "nope", want, "", false)
 		wantHookError(t, err, "sem-admin", "project nope not found in organization acme")
 		if len(fake.Notifications())+len(fake.Secrets()) != 0 {
 			t.Errorf("something was made for an unknown project")
@@ -209,7 +209,7 @@ func TestEnsureSemaphoreHookFailures(t *testing.T) {
 	t.Run("URL of the wrong shape", func(t *testing.T) {
 		ctx := t.Context()
 		fake, v := newSemaphoreHookFixture(t)
-		_, err := v.EnsureSemaphoreHook(ctx, "https://github.com/acme", "sem-admin", "app", want, "", false)
+		_, err := sem.EnsureHook(ctx, v, "https://github.com/acme", "sem-admin", "app", want, "", false)
 		wantHookError(t, err, "sem-admin", "integration URL")
 		if got := fake.Requests(); len(got) != 0 {
 			t.Errorf("requests = %v, want none", got)

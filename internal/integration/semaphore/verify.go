@@ -1,4 +1,4 @@
-package integration
+package semaphore
 
 import (
 	"context"
@@ -10,19 +10,20 @@ import (
 	"strings"
 
 	"github.com/superplane/terraform-provider-superplane/internal/api"
+	"github.com/superplane/terraform-provider-superplane/internal/integration"
 )
 
 // maxSemaphoreBody bounds how much of a Semaphore response is read.
 const maxSemaphoreBody = 1 << 20
 
-// verifySemaphore checks a Semaphore token by listing the organization's
+// Verify checks a Semaphore token by listing the organization's
 // projects (GET /api/v1alpha/projects with "Authorization: Token <token>",
 // as Semaphore's API documents): the call every Semaphore executor depends
 // on.
-func (v *Verifier) verifySemaphore(ctx context.Context, rawURL, token string) Result {
+func (Type) Verify(ctx context.Context, v *integration.Verifier, rawURL, token string) integration.Result {
 	org, err := api.SemaphoreOrg(rawURL)
 	if err != nil {
-		return fail(err.Error())
+		return integration.Fail(err.Error())
 	}
 	base := v.SemaphoreAPIURL
 	if base == "" {
@@ -30,7 +31,7 @@ func (v *Verifier) verifySemaphore(ctx context.Context, rawURL, token string) Re
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimSuffix(base, "/")+"/api/v1alpha/projects", nil)
 	if err != nil {
-		return fail("invalid Semaphore API URL in the server configuration")
+		return integration.Fail("invalid Semaphore API URL in the server configuration")
 	}
 	req.Header.Set("Authorization", "Token "+token)
 	req.Header.Set("Accept", "application/json")
@@ -38,35 +39,35 @@ func (v *Verifier) verifySemaphore(ctx context.Context, rawURL, token string) Re
 
 	// Redirects are answers, not detours: Semaphore's API does not redirect,
 	// and following one to a login page would report HTML as success.
-	client := *v.httpClient()
+	client := *v.HTTPClient()
 	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	resp, err := client.Do(req)
 	if err != nil {
-		return fail(unreachable("Semaphore", err))
+		return integration.Fail(integration.Unreachable("Semaphore", err))
 	}
 	defer func() { _ = resp.Body.Close() }()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxSemaphoreBody))
 	if err != nil && !errors.Is(err, io.EOF) {
-		return fail("cannot reach Semaphore: " + remoteText(err.Error()))
+		return integration.Fail("cannot reach Semaphore: " + integration.RemoteText(err.Error()))
 	}
 
 	switch resp.StatusCode {
 	case http.StatusOK:
 		var projects []json.RawMessage
 		if err := json.Unmarshal(body, &projects); err != nil {
-			return failf("unexpected answer from Semaphore: the project list is not a JSON array: %s", remoteText(string(body)))
+			return integration.Failf("unexpected answer from Semaphore: the project list is not a JSON array: %s", integration.RemoteText(string(body)))
 		}
-		return ok()
+		return integration.OK()
 	case http.StatusUnauthorized:
 		reason := fmt.Sprintf("Semaphore: unauthorized (token is not valid for organization %s)", org)
 		if m := semaphoreMessage(body); m != "" && !strings.EqualFold(m, "unauthorized") {
 			reason += ": " + m
 		}
-		return fail(reason)
+		return integration.Fail(reason)
 	case http.StatusNotFound:
-		return failf("Semaphore organization %s not found", org)
+		return integration.Failf("Semaphore organization %s not found", org)
 	default:
-		return failf("Semaphore: unexpected status %s: %s", resp.Status, semaphoreMessage(body))
+		return integration.Failf("Semaphore: unexpected status %s: %s", resp.Status, semaphoreMessage(body))
 	}
 }
 
@@ -77,7 +78,7 @@ func semaphoreMessage(body []byte) string {
 		Message string `json:"message"`
 	}
 	if json.Unmarshal(body, &obj) == nil && obj.Message != "" {
-		return remoteText(obj.Message)
+		return integration.RemoteText(obj.Message)
 	}
-	return remoteText(string(body))
+	return integration.RemoteText(string(body))
 }

@@ -1,4 +1,4 @@
-package integration_test
+package github_test
 
 import (
 	"context"
@@ -17,7 +17,7 @@ func TestEnsureGitHubHook(t *testing.T) {
 	ctx := context.Background()
 	want := integration.Hook{CallbackURL: "https://sp.example.com/api/v1/sources/s1/github", Secret: "k3y-one", Events: []string{"push", "pull_request"}}
 
-	res, err := f.verifier.EnsureGitHubHook(ctx, "https://github.com/acme", "ghp_admin", "app", want, "", false)
+	res, err := gt.EnsureHook(ctx, f.verifier, "https://github.com/acme", "ghp_admin", "app", want, "", false)
 	if err != nil || !res.Created || res.ID == "" {
 		t.Fatalf("first ensure: %+v %v", res, err)
 	}
@@ -28,7 +28,7 @@ func TestEnsureGitHubHook(t *testing.T) {
 	}
 
 	// Looking again changes nothing: no duplicate, nothing repaired.
-	again, err := f.verifier.EnsureGitHubHook(ctx, "https://github.com/acme", "ghp_admin", "app", want, res.ID, false)
+	again, err := gt.EnsureHook(ctx, f.verifier, "https://github.com/acme", "ghp_admin", "app", want, res.ID, false)
 	if err != nil || again.Created || again.Repaired || again.ID != res.ID || len(f.fake.Hooks("acme", "app")) != 1 {
 		t.Fatalf("second ensure: %+v %v (%d hooks)", again, err, len(f.fake.Hooks("acme", "app")))
 	}
@@ -37,7 +37,7 @@ func TestEnsureGitHubHook(t *testing.T) {
 	if !f.fake.RemoveHook("acme", "app", hooks[0].ID) {
 		t.Fatal("fake did not remove the hook")
 	}
-	repaired, err := f.verifier.EnsureGitHubHook(ctx, "https://github.com/acme", "ghp_admin", "app", want, res.ID, false)
+	repaired, err := gt.EnsureHook(ctx, f.verifier, "https://github.com/acme", "ghp_admin", "app", want, res.ID, false)
 	if err != nil || !repaired.Repaired || !repaired.Created || len(f.fake.Hooks("acme", "app")) != 1 {
 		t.Fatalf("after deletion on GitHub: %+v %v", repaired, err)
 	}
@@ -45,27 +45,27 @@ func TestEnsureGitHubHook(t *testing.T) {
 	// Changed events are pushed; a new key is pushed when asked.
 	want.Events = []string{"push"}
 	want.Secret = "k3y-two"
-	upd, err := f.verifier.EnsureGitHubHook(ctx, "https://github.com/acme", "ghp_admin", "app", want, repaired.ID, true)
+	upd, err := gt.EnsureHook(ctx, f.verifier, "https://github.com/acme", "ghp_admin", "app", want, repaired.ID, true)
 	hooks = f.fake.Hooks("acme", "app")
 	if err != nil || !upd.Repaired || len(hooks) != 1 || strings.Join(hooks[0].Events, ",") != "push" || hooks[0].Secret != "k3y-two" {
 		t.Fatalf("update: %+v %v %+v", upd, err, hooks)
 	}
 
 	// A token without admin gets GitHub's answer as a reason, never the token.
-	_, err = f.verifier.EnsureGitHubHook(ctx, "https://github.com/acme", "ghp_reader", "app", want, "", false)
+	_, err = gt.EnsureHook(ctx, f.verifier, "https://github.com/acme", "ghp_reader", "app", want, "", false)
 	var he *integration.HookError
 	if !errors.As(err, &he) || strings.Contains(he.Reason, "ghp_reader") || !strings.Contains(he.Reason, "acme/app") {
 		t.Fatalf("without admin: %v", err)
 	}
 
 	// Delete leaves nothing behind, and deleting again is fine.
-	if err := f.verifier.DeleteGitHubHook(ctx, "https://github.com/acme", "ghp_admin", "app", want.CallbackURL); err != nil {
+	if err := gt.DeleteHook(ctx, f.verifier, "https://github.com/acme", "ghp_admin", "app", want.CallbackURL); err != nil {
 		t.Fatal(err)
 	}
 	if n := len(f.fake.Hooks("acme", "app")); n != 0 {
 		t.Fatalf("%d hooks left after delete", n)
 	}
-	if err := f.verifier.DeleteGitHubHook(ctx, "https://github.com/acme", "ghp_admin", "app", want.CallbackURL); err != nil {
+	if err := gt.DeleteHook(ctx, f.verifier, "https://github.com/acme", "ghp_admin", "app", want.CallbackURL); err != nil {
 		t.Fatalf("second delete: %v", err)
 	}
 }

@@ -1,4 +1,4 @@
-package integration_test
+package semaphore_test
 
 import (
 	"context"
@@ -27,7 +27,7 @@ func TestReasonsNeverShowASecretStart(t *testing.T) {
 			wantNoStart(t, "verify", res.Reason, token)
 
 			v := &integration.Verifier{SemaphoreAPIURL: semaphoreStub(t, http.StatusUnprocessableEntity, body)}
-			_, err := v.EnsureSemaphoreHook(context.Background(), semaphoreURL, token, "api",
+			_, err := sem.EnsureHook(context.Background(), v, semaphoreURL, token, "api",
 				integration.Hook{CallbackURL: "https://sp.example.com/api/v1/sources/x/semaphore", Secret: hookKey}, "", true)
 			if err == nil {
 				t.Fatal("EnsureSemaphoreHook succeeded against a failing Semaphore")
