@@ -1,11 +1,34 @@
 package store
 
 import (
+	"context"
 	"fmt"
 	"time"
 )
 
 type rowScanner interface{ Scan(dest ...any) error }
+
+// queryAll runs query (with ? placeholders) and scans every row with scan.
+// No rows is an empty slice, never nil, so an empty list encodes as [].
+func queryAll[T any](ctx context.Context, s *db, op, query string, scan func(rowScanner) (T, error), args ...any) ([]T, error) {
+	rows, err := s.sql.QueryContext(ctx, s.q(query), args...)
+	if err != nil {
+		return nil, wrap(op, err)
+	}
+	defer rows.Close()
+	out := []T{}
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, wrap(op, err)
+		}
+		out = append(out, v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, wrap(op, err)
+	}
+	return out, nil
+}
 
 // timeColumn scans a stored time: time.Time from PostgreSQL, text from
 // SQLite.

@@ -237,20 +237,7 @@ func (s *db) FindEventSourceByID(ctx context.Context, id string) (EventSource, e
 }
 
 func (s *db) queryEventSources(ctx context.Context, op, where string, args ...any) ([]EventSource, error) {
-	rows, err := s.sql.QueryContext(ctx, s.q(`SELECT `+eventSourceColumns+eventSourceFrom+where), args...)
-	if err != nil {
-		return nil, wrap(op, err)
-	}
-	defer rows.Close()
-	out := []EventSource{}
-	for rows.Next() {
-		es, err := scanEventSource(rows)
-		if err != nil {
-			return nil, wrap(op, err)
-		}
-		out = append(out, es)
-	}
-	return out, wrap(op, rows.Err())
+	return queryAll(ctx, s, op, `SELECT `+eventSourceColumns+eventSourceFrom+where, scanEventSource, args...)
 }
 
 // ListEventSources returns the canvas's sources ordered by name.

@@ -132,20 +132,7 @@ func (s *db) FindIntegration(ctx context.Context, orgID, domainType, domainID, i
 }
 
 func (s *db) queryIntegrations(ctx context.Context, op, where string, args ...any) ([]Integration, error) {
-	rows, err := s.sql.QueryContext(ctx, s.q(`SELECT `+integrationColumns+integrationFrom+where), args...)
-	if err != nil {
-		return nil, wrap(op, err)
-	}
-	defer rows.Close()
-	out := []Integration{}
-	for rows.Next() {
-		in, err := scanIntegration(rows)
-		if err != nil {
-			return nil, wrap(op, err)
-		}
-		out = append(out, in)
-	}
-	return out, wrap(op, rows.Err())
+	return queryAll(ctx, s, op, `SELECT `+integrationColumns+integrationFrom+where, scanIntegration, args...)
 }
 
 // ListIntegrations returns the domain's integrations ordered by name.

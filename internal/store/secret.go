@@ -184,23 +184,7 @@ func (s *db) ListSecretsPage(ctx context.Context, orgID, domainType, domainID st
 }
 
 func (s *db) querySecrets(ctx context.Context, op, query string, args ...any) ([]Secret, error) {
-	rows, err := s.sql.QueryContext(ctx, s.q(query), args...)
-	if err != nil {
-		return nil, wrap(op, err)
-	}
-	defer rows.Close()
-	secrets := []Secret{}
-	for rows.Next() {
-		sec, err := scanSecret(rows)
-		if err != nil {
-			return nil, wrap(op, err)
-		}
-		secrets = append(secrets, sec)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, wrap(op, err)
-	}
-	return secrets, nil
+	return queryAll(ctx, s, op, query, scanSecret, args...)
 }
 
 // UpdateSecret loads the secret, lets fn change it and writes it back in one
