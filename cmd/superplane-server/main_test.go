@@ -32,26 +32,20 @@ func (l *lockedBuffer) String() string {
 	return l.b.String()
 }
 
-func envFrom(m map[string]string) func(string) string {
-	return func(k string) string { return m[k] }
-}
-
-// TestServeTokenRotate runs the commands as a user would: serve on the
-// embedded database with no keys configured, create a token, use it, rotate.
-func TestServeTokenRotate(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), "data") // serve creates it
-	env := envFrom(map[string]string{"SUPERPLANE_DATA_DIR": dir, "SUPERPLANE_LISTEN": "127.0.0.1:0"})
+// startServe runs `serve` with env until the test ends and waits for it to
+// log the address it listens on; it answers that address and the log.
+func startServe(t *testing.T, env func(string) string) (string, *lockedBuffer) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	logs := &lockedBuffer{}
 	done := make(chan error, 1)
 	go func() { done <- run(ctx, []string{"serve"}, os.Stdout, logs, env) }()
-	defer func() {
+	t.Cleanup(func() {
 		cancel()
 		if err := <-done; err != nil {
 			t.Errorf("serve: %v", err)
 		}
-	}()
-
+	})
 	addrRe := regexp.MustCompile(`"addr":"([^"]+)"`)
 	var addr string
 	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline) && addr == ""; time.Sleep(20 * time.Millisecond) {
@@ -62,6 +56,19 @@ func TestServeTokenRotate(t *testing.T) {
 	if addr == "" {
 		t.Fatalf("server did not report its address: %s", logs.String())
 	}
+	return addr, logs
+}
+
+func envFrom(m map[string]string) func(string) string {
+	return func(k string) string { return m[k] }
+}
+
+// TestServeTokenRotate runs the commands as a user would: serve on the
+// embedded database with no keys configured, create a token, use it, rotate.
+func TestServeTokenRotate(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "data") // serve creates it
+	env := envFrom(map[string]string{"SUPERPLANE_DATA_DIR": dir, "SUPERPLANE_LISTEN": "127.0.0.1:0"})
+	addr, logs := startServe(t, env)
 	if !strings.Contains(logs.String(), "generated a key file") {
 		t.Error("no warning about the generated key file")
 	}

@@ -7,11 +7,9 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"regexp"
 	"strings"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	fakegithub "github.com/superplane/terraform-provider-superplane/internal/fake/github"
 )
@@ -52,26 +50,7 @@ func TestAllowedNetworksReachTheVerifier(t *testing.T) {
 		"SUPERPLANE_GITHUB_API_URL":    gh.URL(),
 		"SUPERPLANE_SEMAPHORE_API_URL": "http://" + ln.Addr().String(),
 	})
-	ctx, cancel := context.WithCancel(context.Background())
-	logs := &lockedBuffer{}
-	done := make(chan error, 1)
-	go func() { done <- run(ctx, []string{"serve"}, os.Stdout, logs, env) }()
-	defer func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("serve: %v", err)
-		}
-	}()
-	addrRe := regexp.MustCompile(`"addr":"([^"]+)"`)
-	var addr string
-	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline) && addr == ""; time.Sleep(20 * time.Millisecond) {
-		if m := addrRe.FindStringSubmatch(logs.String()); m != nil {
-			addr = m[1]
-		}
-	}
-	if addr == "" {
-		t.Fatalf("server did not report its address: %s", logs.String())
-	}
+	addr, _ := startServe(t, env)
 	var out bytes.Buffer
 	if err := run(context.Background(), []string{"token", "create", "--org", "acme", "--role", "owner"}, &out, os.Stderr, env); err != nil {
 		t.Fatal(err)
