@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"io/fs"
@@ -155,8 +154,7 @@ func warnOpenPermissions(log *slog.Logger, c *config) {
 // prints no value, and fails when any record does not open.
 func keysCheck(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
 	var c config
-	fs := flag.NewFlagSet("keys check", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("keys check", stderr)
 	c.bind(fs, getenv, false)
 	if err := fs.Parse(args); err != nil {
 		return err

@@ -72,6 +72,20 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		_, _ = fmt.Fprint(stderr, usage)
 		return errors.New("a command is required")
 	}
+	if helpFor(args, stdout) {
+		return nil
+	}
+	err := dispatch(ctx, args, stdout, stderr, getenv)
+	if errors.Is(err, flag.ErrHelp) {
+		// The command's flag set has printed its usage: asking for it is
+		// not a failure.
+		return nil
+	}
+	return err
+}
+
+// dispatch runs the command args name.
+func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
 	switch {
 	case args[0] == "serve":
 		return serve(ctx, args[1:], stderr, getenv)
@@ -83,9 +97,6 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		return keysCheck(ctx, args[2:], stdout, stderr, getenv)
 	case args[0] == "version":
 		_, _ = fmt.Fprintln(stdout, version)
-		return nil
-	case args[0] == "help" || args[0] == "-h" || args[0] == "--help":
-		_, _ = fmt.Fprint(stdout, usage)
 		return nil
 	}
 	_, _ = fmt.Fprint(stderr, usage)
@@ -272,8 +283,7 @@ func newLogger(w io.Writer) *slog.Logger {
 
 func serve(ctx context.Context, args []string, stderr io.Writer, getenv func(string) string) error {
 	var c config
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("serve", stderr)
 	c.bind(fs, getenv, true)
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -337,8 +347,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer, getenv func(str
 func keysRotate(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
 	var c config
 	var rewrapOnly bool
-	fs := flag.NewFlagSet("keys rotate", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("keys rotate", stderr)
 	c.bind(fs, getenv, false)
 	fs.BoolVar(&rewrapOnly, "rewrap-only", false, "do not add a key: rewrap everything under the current active key")
 	if err := fs.Parse(args); err != nil {

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"strings"
@@ -25,7 +24,10 @@ func tokenCommand(ctx context.Context, args []string, stdout, stderr io.Writer, 
 	case len(args) > 0 && args[0] == "revoke":
 		return tokenRevoke(ctx, args[1:], stdout, stderr, getenv)
 	}
-	_, _ = fmt.Fprint(stderr, usage)
+	_, _ = fmt.Fprint(stderr, "usage:\n"+commandUsage("token"))
+	if len(args) == 0 {
+		return errors.New("token needs a subcommand: create, list or revoke")
+	}
 	return fmt.Errorf("unknown command %q", strings.Join(append([]string{"token"}, args...), " "))
 }
 
@@ -39,8 +41,7 @@ func tokenCreate(ctx context.Context, args []string, stdout, stderr io.Writer, g
 	var org, role, email string
 	var ttl time.Duration
 	var initDB bool
-	fs := flag.NewFlagSet("token create", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("token create", stderr)
 	c.bind(fs, getenv, false)
 	fs.StringVar(&org, "org", "", "organization name (created when missing)")
 	fs.StringVar(&role, "role", "", "owner, admin or viewer")
@@ -105,8 +106,7 @@ func tokenCreate(ctx context.Context, args []string, stdout, stderr io.Writer, g
 func tokenList(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
 	var c config
 	var org string
-	fs := flag.NewFlagSet("token list", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("token list", stderr)
 	c.bind(fs, getenv, false)
 	fs.StringVar(&org, "org", "", "only the tokens of this organization")
 	if err := fs.Parse(args); err != nil {
@@ -152,8 +152,7 @@ func tokenList(ctx context.Context, args []string, stdout, stderr io.Writer, get
 // request on.
 func tokenRevoke(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
 	var c config
-	fs := flag.NewFlagSet("token revoke", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("token revoke", stderr)
 	c.bind(fs, getenv, false)
 	if err := fs.Parse(args); err != nil {
 		return err
