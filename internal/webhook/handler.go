@@ -87,6 +87,13 @@ var (
 	}
 )
 
+// missingSignature names the headers a delivery to this receiver is signed
+// in: the receiver's own, or Standard Webhooks' for a source that uses them.
+func (rcv *receiver) missingSignature() string {
+	return "missing signature: sign the body with the event source's key in the " + rcv.signatureHeader +
+		" header (or webhook-id, webhook-timestamp and webhook-signature for a standard-webhooks source)"
+}
+
 // maxLoggedLength bounds each sender-chosen value written to the log.
 const maxLoggedLength = 128
 
@@ -204,6 +211,12 @@ func (h *Handler) receive(w http.ResponseWriter, r *http.Request, rcv *receiver)
 	id := r.PathValue("id")
 	if rcv == nil || id == "" {
 		return decoy(refused, body)
+	}
+	// A delivery with no signature at all is a sender's set-up mistake, not
+	// a forgery: name the header it lacks. The answer is the same for every
+	// id, known or not, so it tells a prober nothing a refusal would not.
+	if len(r.Header.Values(rcv.signatureHeader)) == 0 && len(r.Header.Values("Webhook-Signature")) == 0 {
+		return failure(http.StatusUnauthorized, codeUnauthenticated, rcv.missingSignature())
 	}
 	src, err := h.sources.Lookup(r.Context(), id)
 	if errors.Is(err, ErrUnknownSource) {

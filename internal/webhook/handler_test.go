@@ -163,7 +163,13 @@ func TestReceive(t *testing.T) {
 
 		// Signatures that do not: all the same 401.
 		{name: "wrong key", post: custom(objectBody, webhook.Sign(strangerKey, []byte(objectBody))), wantStatus: 401, wantCode: 16, wantMessage: refusedMessage},
-		{name: "missing signature", post: post{path: customPath, body: objectBody, header: map[string]string{"Content-Type": "application/json"}}, wantStatus: 401, wantCode: 16, wantMessage: refusedMessage},
+		// A delivery with no signature header names the header, whether or not
+		// the source exists.
+		{name: "missing signature", post: post{path: customPath, body: objectBody, header: map[string]string{"Content-Type": "application/json"}}, wantStatus: 401, wantCode: 16,
+			wantMessage: "missing signature: sign the body with the event source's key in the X-Signature-256 header (or webhook-id, webhook-timestamp and webhook-signature for a standard-webhooks source)"},
+		{name: "missing signature, unknown source", post: post{path: "/api/v1/sources/nope", body: objectBody, header: map[string]string{"Content-Type": "application/json"}}, wantStatus: 401, wantCode: 16,
+			wantMessage: "missing signature: sign the body with the event source's key in the X-Signature-256 header (or webhook-id, webhook-timestamp and webhook-signature for a standard-webhooks source)"},
+		{name: "github empty signature header", post: github(objectBody, "", "push"), wantStatus: 401, wantCode: 16, wantMessage: refusedMessage},
 		{name: "empty signature", post: custom(objectBody, ""), wantStatus: 401, wantCode: 16, wantMessage: refusedMessage},
 		{name: "prefix only", post: custom(objectBody, "sha256="), wantStatus: 401, wantCode: 16, wantMessage: refusedMessage},
 		{name: "short signature", post: custom(objectBody, good[:len(good)-2]), wantStatus: 401, wantCode: 16, wantMessage: refusedMessage},
