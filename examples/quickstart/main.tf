@@ -3,7 +3,7 @@
 # custom webhook and a GitHub repository watched through the integration), and
 # a stage that runs for each push announced to the webhook.
 #
-#   export SUPERPLANE_API_URL=http://127.0.0.1:8080
+#   export SUPERPLANE_API_URL=http://127.0.0.1:8000 # where `superplane-server serve` listens by default
 #   export SUPERPLANE_API_TOKEN=...   # superplane-server token create ...
 #   terraform init && terraform apply
 terraform {

@@ -155,7 +155,7 @@ func (r *EventSourceResource) Schema(_ context.Context, _ resource.SchemaRequest
 					// ValidateConfig requires it in a present block.
 					"name": schema.StringAttribute{
 						MarkdownDescription: "The repository (of the integration's owner) or the Semaphore project. " +
-							"Required.",
+							requiredInBlock,
 						Optional: true,
 						Validators: []validator.String{stringvalidator.RegexMatches(api.RepositoryPattern,
 							"must be 1 to 100 letters, digits, '.', '_' or '-'")},
@@ -216,7 +216,7 @@ func (r *EventSourceResource) Schema(_ context.Context, _ resource.SchemaRequest
 				Attributes: map[string]schema.Attribute{
 					"type": schema.StringAttribute{
 						MarkdownDescription: "`hourly` (set `minute`), `daily` (set `time`) or `weekly` (set " +
-							"`week_day` and `time`). Required.",
+							"`week_day` and `time`). " + requiredInBlock,
 						Optional:   true, // required in a present block, see ValidateConfig
 						Validators: []validator.String{stringvalidator.OneOf("hourly", "daily", "weekly")},
 					},

@@ -14,6 +14,11 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 )
 
+// requiredBlock ends the description of a block that must be present.
+// Terraform's plugin framework cannot mark a block as required, so the docs
+// list it as optional; a validator refuses a configuration without it.
+const requiredBlock = "Required: a plan without it fails (listed as optional because Terraform cannot mark a block as required)."
+
 // Schema describes superplane_integration.
 func (r *IntegrationResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	resp.Schema = schema.Schema{
@@ -98,11 +103,11 @@ func (r *IntegrationResource) Schema(_ context.Context, _ resource.SchemaRequest
 		},
 		Blocks: map[string]schema.Block{
 			"auth": schema.SingleNestedBlock{
-				MarkdownDescription: "How the integration authenticates with the tool. Required.",
+				MarkdownDescription: "How the integration authenticates with the tool. " + requiredBlock,
 				Validators:          []validator.Object{objectvalidator.IsRequired()},
 				Blocks: map[string]schema.Block{
 					"token": schema.SingleNestedBlock{
-						MarkdownDescription: "An API token, taken from a key of a secret. Required.",
+						MarkdownDescription: "An API token, taken from a key of a secret. " + requiredBlock,
 						Validators:          []validator.Object{objectvalidator.IsRequired()},
 						Attributes: map[string]schema.Attribute{
 							"secret": schema.StringAttribute{

@@ -23,6 +23,12 @@ import (
 const templateNote = " May use `${{ inputs.NAME }}` (a declared `input`) and `${{ secrets.NAME }}` (the `name` " +
 	"of a `secret` block), written with `$${{` in HCL; Terraform checks both when it plans."
 
+// requiredInBlock ends the description of an attribute that a present block
+// must set. Terraform checks a required attribute even when its block is
+// absent, so such attributes are optional in the schema (and in the
+// generated docs) and ValidateConfig requires them; the docs say which.
+const requiredInBlock = "Required when the block is present (listed as optional because the block is)."
+
 // Schema describes superplane_stage.
 func (r *StageResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	resp.Schema = schema.Schema{
@@ -208,7 +214,7 @@ func stageBlocks() map[string]schema.Block {
 										// attribute of a block even when the block is absent;
 										// ValidateConfig requires it in a present block.
 										"expression": optionalString("An expr-lang expression on the event's "+
-											"JSON body (`$`) and its `headers`: `$.head_commit.id`. Required.", stringvalidator.LengthAtLeast(1)),
+											"JSON body (`$`) and its `headers`: `$.head_commit.id`. "+requiredInBlock, stringvalidator.LengthAtLeast(1)),
 									},
 								},
 								"from_last_execution": schema.SingleNestedBlock{
@@ -329,7 +335,7 @@ func stageBlocks() map[string]schema.Block {
 				"`url`. The execution passes on an accepted status; the response's `outputs` object gives the " +
 				"outputs. Set exactly one executor block: `http`, `github`, `semaphore` or `noop`.",
 			Attributes: map[string]schema.Attribute{
-				"url": optionalString("The http or https URL to call. Required." + templateNote),
+				"url": optionalString("The http or https URL to call. " + requiredInBlock + templateNote),
 				"headers": stringMap("Request headers." + templateNote +
 					" Put credentials here through a secret: `Authorization = \"Bearer $${{ secrets.TOKEN }}\"`."),
 				"payload": stringMap("The JSON object sent, with string values." + templateNote),
@@ -351,11 +357,11 @@ func stageBlocks() map[string]schema.Block {
 				"and wait for its run. Set exactly one executor block.",
 			Attributes: map[string]schema.Attribute{
 				"integration": optionalString("Name of the `github` integration (the canvas's own first, then "+
-					"the organization's). Required.", nameValidators()...),
-				"repository": optionalString("The repository of the integration's owner. Required.",
+					"the organization's). "+requiredInBlock, nameValidators()...),
+				"repository": optionalString("The repository of the integration's owner. "+requiredInBlock,
 					stringvalidator.RegexMatches(api.RepositoryPattern, "must be 1 to 100 letters, digits, '.', '_' or '-'")),
-				"workflow": optionalString("The workflow file name (`deploy.yml`) or id. Required." + templateNote),
-				"ref":      optionalString("The branch or tag to run on. Required." + templateNote),
+				"workflow": optionalString("The workflow file name (`deploy.yml`) or id. " + requiredInBlock + templateNote),
+				"ref":      optionalString("The branch or tag to run on. " + requiredInBlock + templateNote),
 				"inputs":   stringMap("The workflow's inputs." + templateNote),
 			},
 		},
@@ -364,11 +370,11 @@ func stageBlocks() map[string]schema.Block {
 				"for it. Set exactly one executor block.",
 			Attributes: map[string]schema.Attribute{
 				"integration": optionalString("Name of the `semaphore` integration (the canvas's own first, then "+
-					"the organization's). Required.", nameValidators()...),
-				"project": optionalString("The Semaphore project. Required.",
+					"the organization's). "+requiredInBlock, nameValidators()...),
+				"project": optionalString("The Semaphore project. "+requiredInBlock,
 					stringvalidator.RegexMatches(api.RepositoryPattern, "must be 1 to 100 letters, digits, '.', '_' or '-'")),
-				"pipeline_file": optionalString("The pipeline file, such as `.semaphore/deploy.yml`. Required." + templateNote),
-				"ref":           optionalString("The branch to run on. Required." + templateNote),
+				"pipeline_file": optionalString("The pipeline file, such as `.semaphore/deploy.yml`. " + requiredInBlock + templateNote),
+				"ref":           optionalString("The branch to run on. " + requiredInBlock + templateNote),
 				"parameters":    stringMap("The pipeline's parameters." + templateNote),
 			},
 		},
