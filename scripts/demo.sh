@@ -4,12 +4,17 @@
 # a signed event to the quickstart's webhook source and show the deploy stage's execution pass.
 #
 # Nothing is downloaded: a dev_overrides CLI config points Terraform at the built provider,
-# so no `terraform init` is needed. Everything lives in one temp dir, removed on exit
-# together with the server, so the repository stays clean.
+# so no `terraform init` is needed. GitHub and Semaphore are local stand-ins (the fakes the
+# tests use, served by internal/fake/cmd/superplane-fakes on loopback), so the GitHub
+# integration verifies and its repository webhook is provisioned without network or a real
+# token. Everything lives in one temp dir, removed on exit together with the processes, so
+# the repository stays clean.
 #
 # Environment:
 #   KEEP=1      leave the server running and the temp dir in place, and print how to use them
 #   EXAMPLE=dir the configuration to apply (default: examples/quickstart)
+#   FAKES=0     no local GitHub: the integration talks to github.com with the quickstart's
+#               placeholder token (or TF_VAR_github_token) and shows why it failed
 #   TERRAFORM   the terraform binary (default: terraform in PATH)
 set -euo pipefail
 
@@ -17,6 +22,7 @@ repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 example="${EXAMPLE:-$repo/examples/quickstart}"
 terraform="${TERRAFORM:-$(command -v terraform || true)}"
 keep="${KEEP:-0}"
+fakes="${FAKES:-1}"
 
 current_step="setup"
 step() { current_step="$*"; printf '\n==> %s\n' "$*"; }
@@ -28,11 +34,16 @@ command -v go >/dev/null || fail "go not found in PATH"
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/superplane-demo.XXXXXX")
 server_pid=""
+fakes_pid=""
 
 cleanup() {
 	local rc=$?
 	if [ "$keep" = 1 ] && [ "$rc" -eq 0 ]; then
 		return
+	fi
+	if [ -n "$fakes_pid" ]; then
+		kill -TERM "$fakes_pid" 2>/dev/null || true
+		wait "$fakes_pid" 2>/dev/null || true
 	fi
 	if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
 		kill -TERM "$server_pid" 2>/dev/null || true
@@ -91,16 +102,49 @@ http_ok() {
 	) 2>/dev/null
 }
 
-step "Building terraform-provider-superplane and superplane-server into $tmp/bin"
+step "Building terraform-provider-superplane, superplane-server and the local GitHub into $tmp/bin"
+echo "(the first build compiles every dependency and can take several minutes on a cold cache; later ones take seconds)"
 mkdir -p "$tmp/bin"
 (cd "$repo" && go build -o "$tmp/bin/terraform-provider-superplane" . \
-	&& go build -o "$tmp/bin/superplane-server" ./cmd/superplane-server)
+	&& go build -o "$tmp/bin/superplane-server" ./cmd/superplane-server \
+	&& go build -o "$tmp/bin/superplane-fakes" ./internal/fake/cmd/superplane-fakes) &
+build_pid=$!
+# A heartbeat, so that a cold build does not look like a hang. Bounded: the build either
+# ends or the loop gives up after an hour.
+waited=0
+while kill -0 "$build_pid" 2>/dev/null && [ "$waited" -lt 3600 ]; do
+	sleep 1
+	waited=$((waited + 1))
+	if [ $((waited % 20)) -eq 0 ]; then echo "  still building (${waited}s)..."; fi
+done
+wait "$build_pid" || fail "go build failed"
+echo "built in ${waited}s"
+
+server_env=()
+if [ "$fakes" = 1 ]; then
+	step "Starting a local stand-in for GitHub and Semaphore (test fakes on loopback; no network needed)"
+	"$tmp/bin/superplane-fakes" -out "$tmp/fakes.env" 2>"$tmp/fakes.log" &
+	fakes_pid=$!
+	for _ in $(seq 1 100); do
+		[ -s "$tmp/fakes.env" ] && break
+		kill -0 "$fakes_pid" 2>/dev/null || fail "superplane-fakes exited: $(cat "$tmp/fakes.log")"
+		sleep 0.1
+	done
+	[ -s "$tmp/fakes.env" ] || fail "superplane-fakes did not start within 10s"
+	fake_github=$(sed -n 's/^GITHUB_API_URL=//p' "$tmp/fakes.env")
+	fake_semaphore=$(sed -n 's/^SEMAPHORE_API_URL=//p' "$tmp/fakes.env")
+	echo "GitHub API: $fake_github (organization superplanehq, repository superplane, a token only it accepts)"
+	# The server calls nothing on loopback unless told to: the fakes live there.
+	server_env=(SUPERPLANE_GITHUB_API_URL="$fake_github" SUPERPLANE_SEMAPHORE_API_URL="$fake_semaphore"
+		SUPERPLANE_ALLOWED_NETWORKS=127.0.0.0/8)
+	echo "the server is told to use it: SUPERPLANE_GITHUB_API_URL, SUPERPLANE_ALLOWED_NETWORKS=127.0.0.0/8"
+fi
 
 port=$(free_port)
 api_url="http://127.0.0.1:$port"
 step "Starting superplane-server on $api_url (data dir $tmp/data, embedded SQLite)"
 # The demo always uses its own SQLite database, whatever the caller's environment says.
-env -u SUPERPLANE_DATABASE_URL -u SUPERPLANE_LISTEN -u SUPERPLANE_DATA_DIR \
+env -u SUPERPLANE_DATABASE_URL -u SUPERPLANE_LISTEN -u SUPERPLANE_DATA_DIR ${server_env[@]+"${server_env[@]}"} \
 	"$tmp/bin/superplane-server" serve --listen "127.0.0.1:$port" --data-dir "$tmp/data" \
 	2>"$tmp/server.log" &
 server_pid=$!
@@ -147,6 +191,15 @@ export SUPERPLANE_API_TOKEN="$token"
 echo "TF_CLI_CONFIG_FILE=$TF_CLI_CONFIG_FILE"
 echo "(Terraform warns about the development override below; that is expected here.)"
 
+if [ "$fakes" = 1 ]; then
+	# The fake's token reaches Terraform through the environment, never the command line,
+	# and as a write-only value it stays out of the state.
+	TF_VAR_github_token=$(sed -n 's/^TOKEN=//p' "$tmp/fakes.env")
+	export TF_VAR_github_token
+	export TF_VAR_verify_github=true
+	echo "TF_VAR_github_token=(the local GitHub's token, not shown) TF_VAR_verify_github=true"
+fi
+
 work="$tmp/work"
 mkdir -p "$work"
 cp -R "$example/." "$work/"
@@ -158,6 +211,32 @@ step "terraform apply ($(basename "$example"), copied to $work)"
 
 step "terraform output"
 "$terraform" output -no-color
+if [ "$(basename "$example")" = quickstart ]; then
+	if [ "$fakes" = 1 ]; then
+		cat <<'EOF'
+
+What the outputs say:
+  integration_status    the server checked the integration's token with GitHub (here the
+                        local stand-in) and stored the result; with a real token and
+                        api.github.com it is the same call.
+  github_webhook_state  the server created the repository's webhook on GitHub, pointing at
+                        its own receiver, and checks it from time to time.
+  webhook_url / _key    where CI posts events for the custom webhook source, and the key it
+                        signs them with (X-Signature-256); the next steps post one.
+  secret_keys           key names only: secret values are never returned by the API.
+EOF
+	else
+		cat <<'EOF'
+
+What the outputs say (FAKES=0, so the integration talks to the real github.com):
+  integration_status    "failed" with the placeholder token, or with no route to GitHub:
+                        its reason says which. Set TF_VAR_github_token to a real token and
+                        TF_VAR_verify_github=true to make the apply fail instead.
+  github_webhook_state  "failed" for the same reason: no hook could be created; the server
+                        keeps retrying, and destroy does not need GitHub (force_destroy).
+EOF
+	fi
+fi
 
 step "terraform plan -detailed-exitcode (a converged configuration plans no changes)"
 set +e
@@ -212,7 +291,7 @@ if [ "$keep" = 1 ]; then
   export SUPERPLANE_API_URL=$api_url
   export SUPERPLANE_API_TOKEN=\$(cat $tmp/token)
   cd $work && terraform plan
-  # when done: kill $server_pid && rm -rf $tmp
+  # when done: kill $server_pid${fakes_pid:+ $fakes_pid} && rm -rf $tmp
 EOF
 	exit 0
 fi

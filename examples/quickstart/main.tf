@@ -86,7 +86,9 @@ resource "superplane_secret" "github" {
 
 # SuperPlane verifies the token with GitHub on every change. With the
 # placeholder token that fails: verify = false keeps the integration and
-# reports why in its status (see the integration_status output).
+# reports why in its status (see the integration_status output). `make demo`
+# applies this file against a local stand-in for GitHub with a token it
+# accepts, so there the status is "ok" and the webhook below is "ready".
 resource "superplane_integration" "github" {
   name   = "quickstart-github"
   type   = "github"

@@ -19,14 +19,13 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"testing"
 	"time"
 )
 
 // Server is a fake GitHub API on a loopback httptest server. It is safe for
 // concurrent use; requests are served one at a time.
 type Server struct {
-	t   testing.TB
+	t   TB
 	srv *httptest.Server
 	mux *http.ServeMux
 
@@ -75,9 +74,19 @@ type owner struct {
 	isOrg bool
 }
 
+// TB is what a fake needs of its user: a *testing.T in tests, or a small
+// shim in a program that serves the fake on its own (cmd/superplane-fakes).
+// Misuse of the fake (an unknown owner, a duplicate repository) is reported
+// through Fatalf; Cleanup closes the listener.
+type TB interface {
+	Helper()
+	Fatalf(format string, args ...any)
+	Cleanup(func())
+}
+
 // New starts a fake GitHub whose rate limit is GitHub's authenticated 5000
 // requests an hour. It is closed when the test ends.
-func New(t testing.TB) *Server {
+func New(t TB) *Server {
 	t.Helper()
 	s := &Server{
 		t:             t,

@@ -13,7 +13,6 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
-	"testing"
 )
 
 // Server is a fake Semaphore organization on a loopback httptest server. It
@@ -36,8 +35,18 @@ type project struct {
 	id, name string
 }
 
+// TB is what a fake needs of its user: a *testing.T in tests, or a small
+// shim in a program that serves the fake on its own (cmd/superplane-fakes).
+// Misuse of the fake (an unknown owner, a duplicate repository) is reported
+// through Fatalf; Cleanup closes the listener.
+type TB interface {
+	Helper()
+	Fatalf(format string, args ...any)
+	Cleanup(func())
+}
+
 // New starts a fake Semaphore organization, closed when the test ends.
-func New(t testing.TB) *Server {
+func New(t TB) *Server {
 	t.Helper()
 	s := &Server{orgID: newID(), tokens: map[string]bool{}}
 	mux := http.NewServeMux()

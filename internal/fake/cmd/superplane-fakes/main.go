@@ -1,0 +1,86 @@
+// Command superplane-fakes serves the fakes of GitHub and Semaphore
+// (internal/fake) on loopback, outside a test, so that `make demo` shows a
+// GitHub integration verified and a repository webhook provisioned on a
+// machine with no route to github.com and no real token. It is a test double:
+// nothing ships it, and it accepts only the token it generates.
+//
+// It writes, to the file named by -out (mode 0600), one line per setting in
+// the form of shell variables:
+//
+//	GITHUB_API_URL=http://127.0.0.1:PORT/
+//	SEMAPHORE_API_URL=http://127.0.0.1:PORT
+//	TOKEN=<a random token both fakes accept>
+//
+// and serves until it is interrupted or terminated. The GitHub fake knows
+// the organization -owner with the repository -repo, administered by the
+// token's user, as the quickstart expects.
+package main
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/superplane/terraform-provider-superplane/internal/fake/github"
+	"github.com/superplane/terraform-provider-superplane/internal/fake/semaphore"
+)
+
+// programTB is what the fakes ask of a test: misuse stops the program, and
+// cleanups run when it is told to stop.
+type programTB struct{ cleanups []func() }
+
+func (*programTB) Helper() {}
+
+func (*programTB) Fatalf(format string, args ...any) {
+	fmt.Fprintf(os.Stderr, "superplane-fakes: "+format+"\n", args...)
+	os.Exit(1)
+}
+
+func (p *programTB) Cleanup(f func()) { p.cleanups = append(p.cleanups, f) }
+
+func main() {
+	out := flag.String("out", "", "file to write the fakes' URLs and token to (required)")
+	owner := flag.String("owner", "superplanehq", "the GitHub organization the fake knows")
+	repo := flag.String("repo", "superplane", "the repository of -owner the token's user administers")
+	user := flag.String("user", "demo", "the GitHub user the token belongs to")
+	flag.Parse()
+	if *out == "" {
+		fmt.Fprintln(os.Stderr, "superplane-fakes: -out is required")
+		os.Exit(2)
+	}
+
+	raw := make([]byte, 20)
+	if _, err := rand.Read(raw); err != nil {
+		fmt.Fprintln(os.Stderr, "superplane-fakes:", err)
+		os.Exit(1)
+	}
+	token := "ghp_" + hex.EncodeToString(raw)
+
+	tb := &programTB{}
+	gh := github.New(tb)
+	gh.AddOwner(*owner, true)
+	gh.AddOwner(*user, false)
+	gh.AddRepo(*owner, *repo, *user)
+	// The scopes SuperPlane needs for webhooks and workflow dispatch.
+	gh.AddToken(token, *user, []string{"repo", "admin:repo_hook", "workflow"})
+	sem := semaphore.New(tb)
+	sem.AddToken(token)
+
+	settings := fmt.Sprintf("GITHUB_API_URL=%s\nSEMAPHORE_API_URL=%s\nTOKEN=%s\n", gh.URL(), sem.URL(), token)
+	if err := os.WriteFile(*out, []byte(settings), 0o600); err != nil {
+		fmt.Fprintln(os.Stderr, "superplane-fakes:", err)
+		os.Exit(1)
+	}
+	fmt.Fprintf(os.Stderr, "superplane-fakes: GitHub at %s, Semaphore at %s (token in %s)\n", gh.URL(), sem.URL(), *out)
+
+	stop := make(chan os.Signal, 1)
+	signal.Notify(stop, os.Interrupt, syscall.SIGTERM)
+	<-stop
+	for i := len(tb.cleanups) - 1; i >= 0; i-- {
+		tb.cleanups[i]()
+	}
+}
