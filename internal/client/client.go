@@ -78,6 +78,10 @@ type Client struct {
 
 	// canvasIDs maps canvas names to ids (see canvasID).
 	canvasIDs sync.Map
+
+	// gone stops requests once the server has clearly stopped answering
+	// (breaker.go).
+	gone breaker
 }
 
 // New returns a Client for cfg. It fails when cfg.Endpoint is not an
@@ -126,6 +130,7 @@ func New(cfg Config) (*Client, error) {
 		backoffBase:   200 * time.Millisecond,
 		backoffCap:    5 * time.Second,
 		retryAfterCap: 60 * time.Second,
+		gone:          breaker{probeAfter: defaultProbeAfter, now: time.Now},
 	}, nil
 }
 
@@ -178,6 +183,18 @@ func (c *Client) do(ctx context.Context, r request, out any) (int, error) {
 		defer cancel()
 	}
 
+	// Once the server is clearly gone, calls are not sent at all; a probe
+	// (see breaker) makes one attempt.
+	probe, err := c.gone.admit(c.base.String())
+	if err != nil {
+		return 0, fmt.Errorf("%s: %w", r.op, err)
+	}
+	maxRetries := c.maxRetries
+	if probe {
+		maxRetries = 0
+	}
+	defer c.gone.settled(probe)
+
 	attempt := 0
 	for {
 		attempt++
@@ -186,13 +203,24 @@ func (c *Client) do(ctx context.Context, r request, out any) (int, error) {
 			if ctxErr := ctx.Err(); ctxErr != nil {
 				return attempt, fmt.Errorf("%s: %w", r.op, ctxErr)
 			}
-			if !retryableTransportError(err) || attempt > c.maxRetries {
+			giveUp := !retryableTransportError(err) || attempt > maxRetries
+			if !giveUp && !probe && c.gone.open() {
+				// Another call has used up its retries meanwhile: stop too.
+				giveUp = true
+			}
+			if giveUp {
+				if retryableTransportError(err) {
+					c.gone.failed(unwrapURLError(err).Error())
+				}
 				return attempt, fmt.Errorf("%s: %s %s: %w", r.op, r.method, c.base.String()+r.path, unwrapURLError(err))
 			}
 			if werr := c.wait(ctx, r, attempt, 0, err.Error()); werr != nil {
 				return attempt, werr
 			}
 			continue
+		}
+		if !serverGoneStatus(resp.StatusCode) {
+			c.gone.answered()
 		}
 
 		if resp.StatusCode >= 200 && resp.StatusCode < 300 {
@@ -204,12 +232,16 @@ func (c *Client) do(ctx context.Context, r request, out any) (int, error) {
 		}
 
 		apiErr := readAPIError(resp, r.op)
-		if retryableStatus(resp.StatusCode) && attempt <= c.maxRetries {
+		stopRetrying := serverGoneStatus(resp.StatusCode) && !probe && c.gone.open()
+		if retryableStatus(resp.StatusCode) && attempt <= maxRetries && !stopRetrying {
 			retryAfter := parseRetryAfter(resp.Header.Get("Retry-After"))
 			if werr := c.wait(ctx, r, attempt, retryAfter, fmt.Sprintf("status %d", resp.StatusCode)); werr != nil {
 				return attempt, werr
 			}
 			continue
+		}
+		if serverGoneStatus(resp.StatusCode) {
+			c.gone.failed(fmt.Sprintf("status %d from a proxy in front of it", resp.StatusCode))
 		}
 		return attempt, apiErr
 	}
