@@ -63,6 +63,7 @@ type Store interface {
 	StageStore
 	StageEventStore
 	ExecutionStore
+	StageStatusStore
 	SealedStore
 
 	// Close releases the database.

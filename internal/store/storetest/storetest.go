@@ -77,6 +77,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"RequestCancel", testRequestCancel},
 		{"ListExecutions", testListExecutions},
 		{"LastExecution", testLastExecution},
+		{"StageStatuses", testStageStatuses},
 		{"DeleteStagesWithHistory", testDeleteStagesWithHistory},
 	}
 	for _, tt := range tests {
