@@ -9,8 +9,6 @@ package server
 import (
 	"context"
 	"crypto/rand"
-	"crypto/sha256"
-	"encoding/base64"
 	"encoding/hex"
 	"fmt"
 	"log/slog"
@@ -43,6 +41,7 @@ type Server struct {
 	canvases     *service.Canvases
 	secrets      *service.Secrets
 	integrations *service.Integrations
+	tokens       *service.Tokens
 	baseURL      string
 	keyGrace     time.Duration
 	maxBody      int64
@@ -121,6 +120,7 @@ func New(st store.Store, sl *sealer.Sealer, log *slog.Logger, opts ...Option) *S
 	s.secrets = &service.Secrets{Store: st, Sealer: sl, Log: log, Now: s.now}
 	s.integrations = &service.Integrations{Store: st, Secrets: s.secrets, Types: integrationTypes, Tools: s.tools, Log: log, Now: s.now}
 	s.secrets.DataChanged = s.integrations.ReverifyUsers
+	s.tokens = &service.Tokens{Store: st, Log: log, Now: s.now}
 	s.routes()
 	return s
 }
@@ -213,26 +213,6 @@ func (s *Server) register(pattern string, h handlerFunc, write bool) {
 			s.writeError(w, r, err)
 		}
 	})
-}
-
-// TokenPrefix starts every API token, so a leaked one is easy to recognise.
-const TokenPrefix = "spt_"
-
-// NewToken returns a new random API token and the hash under which it is
-// stored. The token itself is never stored.
-func NewToken() (token string, hash []byte, err error) {
-	b := make([]byte, 32)
-	if _, err := rand.Read(b); err != nil {
-		return "", nil, err
-	}
-	token = TokenPrefix + base64.RawURLEncoding.EncodeToString(b)
-	return token, HashToken(token), nil
-}
-
-// HashToken is how tokens are stored and looked up.
-func HashToken(token string) []byte {
-	h := sha256.Sum256([]byte(token))
-	return h[:]
 }
 
 func (s *Server) health(w http.ResponseWriter, r *http.Request) {
