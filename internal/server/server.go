@@ -1,9 +1,9 @@
 // Package server serves the SuperPlane v1 REST API. It owns routing,
 // authentication, authorization and the one table from error classes to HTTP
 // statuses. For the domains moved to internal/service (canvases, secrets,
-// integrations) a handler only decodes, calls a service method for the
-// principal and encodes; the other domains still hold their rules here until
-// they move.
+// integrations, stages with their events and executions, tokens) a handler
+// only decodes, calls a service method for the principal and encodes; the
+// other domains still hold their rules here until they move.
 package server
 
 import (
@@ -36,11 +36,12 @@ type Server struct {
 	// tools verifies integrations; hooks provisions webhooks with them.
 	tools *integration.Verifier
 	hooks *hooks.Provisioner
-	// canvases, secrets and integrations hold the rules of their domains;
-	// the handlers decode, call them and encode.
+	// The services hold the rules of their domains; the handlers decode,
+	// call them and encode.
 	canvases     *service.Canvases
 	secrets      *service.Secrets
 	integrations *service.Integrations
+	stages       *service.Stages
 	tokens       *service.Tokens
 	baseURL      string
 	keyGrace     time.Duration
@@ -120,6 +121,7 @@ func New(st store.Store, sl *sealer.Sealer, log *slog.Logger, opts ...Option) *S
 	s.secrets = &service.Secrets{Store: st, Sealer: sl, Log: log, Now: s.now}
 	s.integrations = &service.Integrations{Store: st, Secrets: s.secrets, Types: integrationTypes, Tools: s.tools, Log: log, Now: s.now}
 	s.secrets.DataChanged = s.integrations.ReverifyUsers
+	s.stages = &service.Stages{Store: st, Now: s.now}
 	s.tokens = &service.Tokens{Store: st, Log: log, Now: s.now}
 	s.routes()
 	return s
