@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/superplane/terraform-provider-superplane/internal/api"
-	"github.com/superplane/terraform-provider-superplane/internal/server"
+	"github.com/superplane/terraform-provider-superplane/internal/service"
 	"github.com/superplane/terraform-provider-superplane/internal/store"
 )
 
@@ -78,7 +78,7 @@ func tokenCreate(ctx context.Context, args []string, stdout, stderr io.Writer, g
 	if err != nil {
 		return err
 	}
-	token, hash, err := server.NewToken()
+	token, hash, err := service.NewToken()
 	if err != nil {
 		return err
 	}

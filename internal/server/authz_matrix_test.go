@@ -16,7 +16,7 @@ import (
 	"github.com/superplane/terraform-provider-superplane/internal/engine"
 	"github.com/superplane/terraform-provider-superplane/internal/fake/github"
 	"github.com/superplane/terraform-provider-superplane/internal/fake/semaphore"
-	"github.com/superplane/terraform-provider-superplane/internal/server"
+	"github.com/superplane/terraform-provider-superplane/internal/service"
 	"github.com/superplane/terraform-provider-superplane/internal/store"
 	"github.com/superplane/terraform-provider-superplane/internal/webhook"
 )
@@ -452,7 +452,7 @@ func matrixOwnToken(t *testing.T, e *env, who string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tok, hash, err := server.NewToken()
+	tok, hash, err := service.NewToken()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/superplane/terraform-provider-superplane/internal/keyring"
 	"github.com/superplane/terraform-provider-superplane/internal/sealer"
 	"github.com/superplane/terraform-provider-superplane/internal/server"
+	"github.com/superplane/terraform-provider-superplane/internal/service"
 	"github.com/superplane/terraform-provider-superplane/internal/store"
 )
 
@@ -97,7 +98,7 @@ func newFuzzEnv(f *testing.F) *fuzzEnv {
 	if err != nil {
 		f.Fatal(err)
 	}
-	tok, hash, err := server.NewToken()
+	tok, hash, err := service.NewToken()
 	if err != nil {
 		f.Fatal(err)
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/superplane/terraform-provider-superplane/internal/keyring"
 	"github.com/superplane/terraform-provider-superplane/internal/sealer"
 	"github.com/superplane/terraform-provider-superplane/internal/server"
+	"github.com/superplane/terraform-provider-superplane/internal/service"
 	"github.com/superplane/terraform-provider-superplane/internal/store"
 )
 
@@ -54,7 +55,7 @@ func newWrappedEnv(t *testing.T, wrap func(store.Store) store.Store) *wrappedEnv
 	if err != nil {
 		t.Fatal(err)
 	}
-	tok, hash, err := server.NewToken()
+	tok, hash, err := service.NewToken()
 	if err != nil {
 		t.Fatal(err)
 	}

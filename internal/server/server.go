@@ -1,16 +1,14 @@
 // Package server serves the SuperPlane v1 REST API. It owns routing,
 // authentication, authorization and the one table from error classes to HTTP
 // statuses. For the domains moved to internal/service (canvases, secrets,
-// integrations) a handler only decodes, calls a service method for the
-// principal and encodes; the other domains still hold their rules here until
-// they move.
+// integrations, stages with their events and executions, tokens) a handler
+// only decodes, calls a service method for the principal and encodes; the
+// other domains still hold their rules here until they move.
 package server
 
 import (
 	"context"
 	"crypto/rand"
-	"crypto/sha256"
-	"encoding/base64"
 	"encoding/hex"
 	"fmt"
 	"log/slog"
@@ -38,11 +36,13 @@ type Server struct {
 	// tools verifies integrations; hooks provisions webhooks with them.
 	tools *integration.Verifier
 	hooks *hooks.Provisioner
-	// canvases, secrets and integrations hold the rules of their domains;
-	// the handlers decode, call them and encode.
+	// The services hold the rules of their domains; the handlers decode,
+	// call them and encode.
 	canvases     *service.Canvases
 	secrets      *service.Secrets
 	integrations *service.Integrations
+	stages       *service.Stages
+	tokens       *service.Tokens
 	baseURL      string
 	keyGrace     time.Duration
 	maxBody      int64
@@ -121,6 +121,8 @@ func New(st store.Store, sl *sealer.Sealer, log *slog.Logger, opts ...Option) *S
 	s.secrets = &service.Secrets{Store: st, Sealer: sl, Log: log, Now: s.now}
 	s.integrations = &service.Integrations{Store: st, Secrets: s.secrets, Types: integrationTypes, Tools: s.tools, Log: log, Now: s.now}
 	s.secrets.DataChanged = s.integrations.ReverifyUsers
+	s.stages = &service.Stages{Store: st, Now: s.now}
+	s.tokens = &service.Tokens{Store: st, Log: log, Now: s.now}
 	s.routes()
 	return s
 }
@@ -213,26 +215,6 @@ func (s *Server) register(pattern string, h handlerFunc, write bool) {
 			s.writeError(w, r, err)
 		}
 	})
-}
-
-// TokenPrefix starts every API token, so a leaked one is easy to recognise.
-const TokenPrefix = "spt_"
-
-// NewToken returns a new random API token and the hash under which it is
-// stored. The token itself is never stored.
-func NewToken() (token string, hash []byte, err error) {
-	b := make([]byte, 32)
-	if _, err := rand.Read(b); err != nil {
-		return "", nil, err
-	}
-	token = TokenPrefix + base64.RawURLEncoding.EncodeToString(b)
-	return token, HashToken(token), nil
-}
-
-// HashToken is how tokens are stored and looked up.
-func HashToken(token string) []byte {
-	h := sha256.Sum256([]byte(token))
-	return h[:]
 }
 
 func (s *Server) health(w http.ResponseWriter, r *http.Request) {

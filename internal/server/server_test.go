@@ -23,6 +23,7 @@ import (
 	"github.com/superplane/terraform-provider-superplane/internal/keyring"
 	"github.com/superplane/terraform-provider-superplane/internal/sealer"
 	"github.com/superplane/terraform-provider-superplane/internal/server"
+	"github.com/superplane/terraform-provider-superplane/internal/service"
 	"github.com/superplane/terraform-provider-superplane/internal/store"
 )
 
@@ -136,7 +137,7 @@ func newEnv(t *testing.T, opts ...envOption) *env {
 		if err != nil {
 			t.Fatal(err)
 		}
-		tok, hash, err := server.NewToken()
+		tok, hash, err := service.NewToken()
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -13,6 +13,7 @@ import (
 	"github.com/superplane/terraform-provider-superplane/internal/keyring"
 	"github.com/superplane/terraform-provider-superplane/internal/sealer"
 	"github.com/superplane/terraform-provider-superplane/internal/server"
+	"github.com/superplane/terraform-provider-superplane/internal/service"
 	"github.com/superplane/terraform-provider-superplane/internal/store"
 )
 
@@ -29,7 +30,7 @@ func addToken(t *testing.T, e *env, name, role string, expires time.Time) string
 	if err != nil {
 		t.Fatal(err)
 	}
-	tok, hash, err := server.NewToken()
+	tok, hash, err := service.NewToken()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -118,7 +119,7 @@ func TestRegenerateToken(t *testing.T) {
 	r := e.do("dev", "POST", "/api/v1/me/token", nil)
 	var out api.RegenerateTokenResponse
 	r.decode(t, &out)
-	if !strings.HasPrefix(out.Token, server.TokenPrefix) || out.Token == old {
+	if !strings.HasPrefix(out.Token, service.TokenPrefix) || out.Token == old {
 		t.Fatalf("regenerated token %q", out.Token)
 	}
 	expectError(t, e.do(old, "GET", "/api/v1/me", nil), http.StatusUnauthorized, api.CodeUnauthenticated, "invalid token")

@@ -52,3 +52,15 @@ func validateSecretData(field string, data map[string]string) error {
 	}
 	return nil
 }
+
+// validateRef checks a reference to another object by name (a stage's
+// secret, an executor's or an event source's integration, an integration's
+// secret). Names are never UUIDs, so a UUID there can only be an id; taking
+// it would store a reference that names no object, invisible to the in-use
+// checks that scan references by name.
+func validateRef(field, name string) error {
+	if api.IsUUID(name) {
+		return Invalid("%s %q must be a name, not an id", field, name)
+	}
+	return nil
+}

@@ -1,0 +1,472 @@
+package service
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/superplane/terraform-provider-superplane/internal/api"
+	"github.com/superplane/terraform-provider-superplane/internal/executor"
+	"github.com/superplane/terraform-provider-superplane/internal/filter"
+	"github.com/superplane/terraform-provider-superplane/internal/refs"
+	"github.com/superplane/terraform-provider-superplane/internal/store"
+)
+
+// Stages holds the rules for stages, their queues of stage events and their
+// executions.
+type Stages struct {
+	Store store.Store
+	// Now is the clock; Timestamp rounds it to what the databases keep.
+	Now func() time.Time
+}
+
+// Stage is a stage with what its status shows: the head of its queue and
+// its last execution (nil when it has none).
+type Stage struct {
+	store.Stage
+	Queue         []store.StageEvent
+	LastExecution *store.Execution
+}
+
+// queueShown is how many queued events a stage's status lists.
+const queueShown = 20
+
+// withStatus reads what st's status shows. A failed read leaves that part
+// empty rather than failing the answer: the stage itself was read.
+func (s *Stages) withStatus(ctx context.Context, st store.Stage) Stage {
+	out := Stage{Stage: st}
+	if queued, err := s.Store.ListStageEvents(ctx, st.OrgID, st.CanvasID, st.ID, []string{store.StageEventPending, store.StageEventWaiting}, store.Page{Limit: queueShown}); err == nil {
+		out.Queue = queued
+	}
+	if execs, err := s.Store.ListExecutions(ctx, st.OrgID, st.CanvasID, st.ID, store.Page{Limit: 1}); err == nil && len(execs) > 0 {
+		out.LastExecution = &execs[0]
+	}
+	return out
+}
+
+// List returns the stages of canvas (an id or a name).
+func (s *Stages) List(ctx context.Context, p store.Principal, canvas string) ([]Stage, error) {
+	c, err := s.Store.FindCanvas(ctx, p.Organization.ID, canvas)
+	if err != nil {
+		return nil, err
+	}
+	list, err := s.Store.ListStages(ctx, p.Organization.ID, c.ID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Stage, 0, len(list))
+	for _, st := range list {
+		out = append(out, s.withStatus(ctx, st))
+	}
+	return out, nil
+}
+
+// Find returns the stage idOrName of canvas.
+func (s *Stages) Find(ctx context.Context, p store.Principal, canvas, idOrName string) (Stage, error) {
+	c, err := s.Store.FindCanvas(ctx, p.Organization.ID, canvas)
+	if err != nil {
+		return Stage{}, err
+	}
+	st, err := s.Store.FindStage(ctx, p.Organization.ID, c.ID, idOrName)
+	if err != nil {
+		return Stage{}, err
+	}
+	return s.withStatus(ctx, st), nil
+}
+
+// Create creates a stage in canvas from a v1 request.
+func (s *Stages) Create(ctx context.Context, p store.Principal, canvas string, req api.StageRequest) (Stage, error) {
+	if req.Stage == nil || req.Stage.Metadata == nil {
+		return Stage{}, Invalid("stage.metadata.name is required")
+	}
+	m := req.Stage.Metadata
+	if err := ValidateName("stage.metadata.name", m.Name); err != nil {
+		return Stage{}, err
+	}
+	if len(m.Description) > MaxDescriptionLen {
+		return Stage{}, Invalid("stage.metadata.description must be at most %d characters", MaxDescriptionLen)
+	}
+	c, err := s.Store.FindCanvas(ctx, p.Organization.ID, canvas)
+	if err != nil {
+		return Stage{}, err
+	}
+	if err := s.validate(ctx, p, c, "", m.Name, req.Stage.Spec); err != nil {
+		return Stage{}, err
+	}
+	spec, err := json.Marshal(req.Stage.Spec)
+	if err != nil {
+		return Stage{}, err
+	}
+	now := Timestamp(s.Now)
+	st := store.Stage{ID: uuid.NewString(), OrgID: p.Organization.ID, CanvasID: c.ID, Name: m.Name, Description: m.Description,
+		Spec: spec, CreatedBy: p.User.ID, CreatedAt: now, UpdatedAt: now}
+	if err := s.Store.CreateStage(ctx, st); err != nil {
+		return Stage{}, err
+	}
+	return s.withStatus(ctx, st), nil
+}
+
+// Update replaces the spec (and the description, and the name when one is
+// given) of the stage idOrName of canvas.
+func (s *Stages) Update(ctx context.Context, p store.Principal, canvas, idOrName string, req api.StageRequest) (Stage, error) {
+	if req.Stage == nil {
+		return Stage{}, Invalid("stage is required")
+	}
+	m := req.Stage.Metadata
+	if m == nil {
+		m = &api.StageMetadata{}
+	}
+	if m.Name != "" {
+		if err := ValidateName("stage.metadata.name", m.Name); err != nil {
+			return Stage{}, err
+		}
+	}
+	if len(m.Description) > MaxDescriptionLen {
+		return Stage{}, Invalid("stage.metadata.description must be at most %d characters", MaxDescriptionLen)
+	}
+	c, err := s.Store.FindCanvas(ctx, p.Organization.ID, canvas)
+	if err != nil {
+		return Stage{}, err
+	}
+	current, err := s.Store.FindStage(ctx, p.Organization.ID, c.ID, idOrName)
+	if err != nil {
+		return Stage{}, err
+	}
+	name := current.Name
+	if m.Name != "" {
+		name = m.Name
+	}
+	if err := s.validate(ctx, p, c, current.ID, name, req.Stage.Spec); err != nil {
+		return Stage{}, err
+	}
+	spec, err := json.Marshal(req.Stage.Spec)
+	if err != nil {
+		return Stage{}, err
+	}
+	now := Timestamp(s.Now)
+	st, err := s.Store.UpdateStage(ctx, p.Organization.ID, c.ID, current.ID, func(st *store.Stage) error {
+		st.Name, st.Description, st.Spec, st.UpdatedAt = name, m.Description, spec, now
+		return nil
+	})
+	if err != nil {
+		return Stage{}, err
+	}
+	return s.withStatus(ctx, st), nil
+}
+
+// ListeningTo returns the quoted names of the canvas's stages with a
+// connection of type typ to name: what deleting that event source or stage
+// would break.
+func (s *Stages) ListeningTo(ctx context.Context, orgID, canvasID, typ, name string) ([]string, error) {
+	list, err := s.Store.ListStages(ctx, orgID, canvasID)
+	if err != nil {
+		return nil, err
+	}
+	var users []string
+	for _, st := range list {
+		var spec api.StageSpec
+		_ = json.Unmarshal(st.Spec, &spec)
+		for _, conn := range spec.Connections {
+			if conn.Type == typ && conn.Name == name {
+				users = append(users, strconv.Quote(st.Name))
+				break
+			}
+		}
+	}
+	return users, nil
+}
+
+// Delete deletes the stage idOrName of canvas, unless another stage listens
+// to it: that stage would silently stop running.
+func (s *Stages) Delete(ctx context.Context, p store.Principal, canvas, idOrName string) error {
+	c, err := s.Store.FindCanvas(ctx, p.Organization.ID, canvas)
+	if err != nil {
+		return err
+	}
+	st, err := s.Store.FindStage(ctx, p.Organization.ID, c.ID, idOrName)
+	if err != nil {
+		return err
+	}
+	users, err := s.ListeningTo(ctx, p.Organization.ID, c.ID, api.ConnectionTypeStage, st.Name)
+	if err != nil {
+		return err
+	}
+	if len(users) > 0 {
+		return inUse("stage %q is a connection of stage %s; change them first", st.Name, strings.Join(users, ", "))
+	}
+	return s.Store.DeleteStage(ctx, p.Organization.ID, c.ID, st.ID)
+}
+
+// validate checks a stage spec in canvas c, self being the stage's own
+// id on update ("" on create). Everything an event could trip over later is
+// checked here, so a mistake is a 400 when the stage is saved and not a
+// failure when an event arrives; every error names its field.
+func (s *Stages) validate(ctx context.Context, p store.Principal, c store.Canvas, self, name string, spec *api.StageSpec) error {
+	if spec == nil {
+		return Invalid("stage.spec is required")
+	}
+	if len(spec.Connections) == 0 {
+		return Invalid("stage.spec.connections: a stage needs at least one connection")
+	}
+	connections := map[string]bool{}
+	for i, conn := range spec.Connections {
+		field := fmt.Sprintf("stage.spec.connections[%d]", i)
+		if conn.Name == "" {
+			return Invalid("%s.name is required", field)
+		}
+		if err := validateRef(field+".name", conn.Name); err != nil {
+			return err
+		}
+		if connections[conn.Name] {
+			return Invalid("%s.name %q is listed twice", field, conn.Name)
+		}
+		connections[conn.Name] = true
+		switch conn.Type {
+		case api.ConnectionTypeEventSource:
+			if _, err := s.Store.FindEventSource(ctx, p.Organization.ID, c.ID, conn.Name); err != nil {
+				if isNotFound(err) {
+					return Invalid("%s.name: event source %q does not exist in canvas %q", field, conn.Name, c.Name)
+				}
+				return err
+			}
+		case api.ConnectionTypeStage:
+			if conn.Name == name {
+				return Invalid("%s.name: a stage cannot listen to itself", field)
+			}
+			up, err := s.Store.FindStage(ctx, p.Organization.ID, c.ID, conn.Name)
+			if err != nil {
+				if isNotFound(err) {
+					return Invalid("%s.name: stage %q does not exist in canvas %q", field, conn.Name, c.Name)
+				}
+				return err
+			}
+			if up.ID == self && self != "" {
+				return Invalid("%s.name: a stage cannot listen to itself", field)
+			}
+		default:
+			return Invalid("%s.type %q is not one of TYPE_EVENT_SOURCE, TYPE_STAGE", field, conn.Type)
+		}
+		if _, err := filter.CompileSet(field, conn.Filters, conn.FilterOperator); err != nil {
+			return Invalid("%s", err.Error())
+		}
+	}
+
+	inputs := map[string]bool{}
+	for i, in := range spec.Inputs {
+		if !api.IdentifierPattern.MatchString(in.Name) {
+			return Invalid("stage.spec.inputs[%d].name %q must be a letter or '_' followed by letters, digits or '_'", i, in.Name)
+		}
+		if inputs[in.Name] {
+			return Invalid("stage.spec.inputs[%d].name %q is declared twice", i, in.Name)
+		}
+		inputs[in.Name] = true
+	}
+	if len(spec.Inputs) > 0 && len(spec.InputMappings) == 0 {
+		return Invalid("stage.spec.inputMappings: inputs %s have no mapping", joinNames(inputs))
+	}
+	whens := map[string]bool{}
+	for i, m := range spec.InputMappings {
+		field := fmt.Sprintf("stage.spec.inputMappings[%d]", i)
+		when := ""
+		if m.When != nil && m.When.TriggeredBy != nil {
+			when = m.When.TriggeredBy.Connection
+			if !connections[when] {
+				return Invalid("%s.when.triggeredBy.connection %q is not a connection of the stage", field, when)
+			}
+		}
+		if whens[when] {
+			return Invalid("%s.when: another mapping already applies to the same trigger", field)
+		}
+		whens[when] = true
+		mapped := map[string]bool{}
+		for j, v := range m.Values {
+			vf := fmt.Sprintf("%s.values[%d]", field, j)
+			if !inputs[v.Name] {
+				return Invalid("%s.name %q is not a declared input", vf, v.Name)
+			}
+			mapped[v.Name] = true
+			if v.ValueFrom == nil {
+				continue
+			}
+			switch {
+			case v.ValueFrom.EventData != nil:
+				ed := v.ValueFrom.EventData
+				if ed.Connection != "" && !connections[ed.Connection] {
+					return Invalid("%s.valueFrom.eventData.connection %q is not a connection of the stage", vf, ed.Connection)
+				}
+				if _, err := filter.CompileValue(ed.Expression); err != nil {
+					return Invalid("%s.valueFrom.eventData.expression: %v", vf, err)
+				}
+			case v.ValueFrom.LastExecution != nil:
+				for k, r := range v.ValueFrom.LastExecution.Results {
+					if !slices.Contains([]string{api.ResultPassed, api.ResultFailed, api.ResultCancelled}, r) {
+						return Invalid("%s.valueFrom.lastExecution.results[%d] %q is not one of RESULT_PASSED, RESULT_FAILED, RESULT_CANCELLED", vf, k, r)
+					}
+				}
+			default:
+				return Invalid("%s.valueFrom needs eventData or lastExecution", vf)
+			}
+		}
+		for in := range inputs {
+			if !mapped[in] {
+				return Invalid("%s: input %q has no value in this mapping", field, in)
+			}
+		}
+	}
+
+	outputs := map[string]bool{}
+	for i, o := range spec.Outputs {
+		if !api.IdentifierPattern.MatchString(o.Name) {
+			return Invalid("stage.spec.outputs[%d].name %q must be a letter or '_' followed by letters, digits or '_'", i, o.Name)
+		}
+		if outputs[o.Name] {
+			return Invalid("stage.spec.outputs[%d].name %q is declared twice", i, o.Name)
+		}
+		outputs[o.Name] = true
+	}
+
+	for i, cond := range spec.Conditions {
+		field := fmt.Sprintf("stage.spec.conditions[%d]", i)
+		switch cond.Type {
+		case api.ConditionTypeApproval:
+			if cond.Approval == nil || cond.Approval.Count < 1 || cond.Approval.Count > 100 {
+				return Invalid("%s.approval.count must be 1-100", field)
+			}
+		case api.ConditionTypeTimeWindow:
+			tw := cond.TimeWindow
+			if tw == nil || !api.TimeOfDayPattern.MatchString(tw.Start) {
+				return Invalid("%s.timeWindow.start must be HH:MM", field)
+			}
+			if !api.TimeOfDayPattern.MatchString(tw.End) {
+				return Invalid("%s.timeWindow.end must be HH:MM", field)
+			}
+			for j, d := range tw.WeekDays {
+				if !slices.Contains(api.WeekDays, d) {
+					return Invalid("%s.timeWindow.weekDays[%d] %q is not a week day (monday ... sunday)", field, j, d)
+				}
+			}
+		default:
+			return Invalid("%s.type %q is not one of CONDITION_TYPE_APPROVAL, CONDITION_TYPE_TIME_WINDOW", field, cond.Type)
+		}
+	}
+
+	aliases := map[string]bool{}
+	for i, sec := range spec.Secrets {
+		field := fmt.Sprintf("stage.spec.secrets[%d]", i)
+		if !api.IdentifierPattern.MatchString(sec.Name) {
+			return Invalid("%s.name %q must be a letter or '_' followed by letters, digits or '_'", field, sec.Name)
+		}
+		if aliases[sec.Name] {
+			return Invalid("%s.name %q is declared twice", field, sec.Name)
+		}
+		aliases[sec.Name] = true
+		if sec.ValueFrom == nil || sec.ValueFrom.Secret == nil || sec.ValueFrom.Secret.Name == "" || sec.ValueFrom.Secret.Key == "" {
+			return Invalid("%s.valueFrom.secret needs name and key", field)
+		}
+		if err := validateRef(field+".valueFrom.secret.name", sec.ValueFrom.Secret.Name); err != nil {
+			return err
+		}
+		if _, err := refs.StageSecret(ctx, s.Store, c.OrgID, c.ID, sec.ValueFrom.Secret); err != nil {
+			return Invalid("%s.valueFrom.secret: %v", field, err)
+		}
+	}
+
+	ex := spec.Executor
+	if ex == nil {
+		return Invalid("stage.spec.executor is required")
+	}
+	switch ex.Type {
+	case api.ExecutorHTTP, api.ExecutorNoop:
+	case api.ExecutorGitHub, api.ExecutorSemaphore:
+		if ex.Integration == nil || ex.Integration.Name == "" {
+			return Invalid("stage.spec.executor.integration.name is required for %s executors", ex.Type)
+		}
+		if err := validateRef("stage.spec.executor.integration.name", ex.Integration.Name); err != nil {
+			return err
+		}
+		in, err := s.findIntegration(ctx, p, c, ex.Integration)
+		if err != nil {
+			return Invalid("stage.spec.executor.integration: %v", err)
+		}
+		if in.Type != ex.Type {
+			return Invalid("stage.spec.executor.integration: integration %q is a %s integration, not %s", in.Name, in.Type, ex.Type)
+		}
+		if ex.Resource == nil || !api.RepositoryPattern.MatchString(ex.Resource.Name) {
+			return Invalid("stage.spec.executor.resource.name is required for %s executors: the repository or project", ex.Type)
+		}
+	case "":
+		return Invalid("stage.spec.executor.type is required: http, github, semaphore or noop")
+	default:
+		return Invalid("stage.spec.executor.type %q is not one of http, github, semaphore, noop", ex.Type)
+	}
+	if ex.Spec == nil {
+		ex.Spec = map[string]any{}
+	}
+	if err := executor.ValidateSpec(ex.Type, ex.Spec); err != nil {
+		return Invalid("stage.spec.executor.%v", err)
+	}
+	usedInputs, usedSecrets, err := executor.References(ex.Spec)
+	if err != nil {
+		return Invalid("stage.spec.executor.spec: %v", err)
+	}
+	for _, n := range usedInputs {
+		if !inputs[n] {
+			return Invalid("stage.spec.executor.spec: ${{ inputs.%s }} names an input the stage does not declare", n)
+		}
+	}
+	for _, n := range usedSecrets {
+		if !aliases[n] {
+			return Invalid("stage.spec.executor.spec: ${{ secrets.%s }} names a secret the stage does not declare in spec.secrets", n)
+		}
+	}
+	return nil
+}
+
+func joinNames(set map[string]bool) string {
+	names := []string{}
+	for n := range set {
+		names = append(names, strconv.Quote(n))
+	}
+	slices.Sort(names)
+	out := ""
+	for i, n := range names {
+		if i > 0 {
+			out += ", "
+		}
+		out += n
+	}
+	return out
+}
+
+// findIntegration resolves an executor's integration reference as an event
+// source's is resolved (with the same messages): the canvas's own
+// integration first, then the organization's, unless the reference names
+// the domain.
+func (s *Stages) findIntegration(ctx context.Context, p store.Principal, c store.Canvas, ref *api.IntegrationRef) (store.Integration, error) {
+	var domains [][2]string
+	switch ref.DomainType {
+	case api.DomainTypeCanvas:
+		domains = [][2]string{{store.DomainCanvas, c.ID}}
+	case api.DomainTypeOrganization:
+		domains = [][2]string{{store.DomainOrganization, p.Organization.ID}}
+	case "", api.DomainTypeUnspecified:
+		domains = [][2]string{{store.DomainCanvas, c.ID}, {store.DomainOrganization, p.Organization.ID}}
+	default:
+		return store.Integration{}, Invalid("eventSource.spec.integration.domainType %q is not one of DOMAIN_TYPE_ORGANIZATION, DOMAIN_TYPE_CANVAS", ref.DomainType)
+	}
+	for _, d := range domains {
+		in, err := s.Store.FindIntegration(ctx, p.Organization.ID, d[0], d[1], ref.Name)
+		if err == nil {
+			return in, nil
+		}
+		if !isNotFound(err) {
+			return store.Integration{}, err
+		}
+	}
+	return store.Integration{}, NotFound("eventSource.spec.integration: integration %q not found", ref.Name)
+}
