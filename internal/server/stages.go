@@ -21,7 +21,7 @@ func stageToAPI(st service.Stage) api.Stage {
 	for _, ev := range st.Queue {
 		status.Queue.Items = append(status.Queue.Items, stageEventToAPI(ev))
 	}
-	status.Queue.Total = int64(len(st.Queue))
+	status.Queue.Total = int64(st.QueueTotal)
 	if st.LastExecution != nil {
 		status.LastExecution = ptr(executionToAPI(*st.LastExecution, nil))
 	}

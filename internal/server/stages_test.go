@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -410,5 +411,51 @@ func TestRestartDuringExecution(t *testing.T) {
 	}
 	if n := len(se.recv.received()); n != 1 {
 		t.Fatalf("the request was sent %d times", n)
+	}
+}
+
+// TestQueueTotalIsTheQueuesSize: a stage's status lists the newest 20 queued
+// events and counts all of them, in the list of stages and in the stage
+// alike.
+func TestQueueTotalIsTheQueuesSize(t *testing.T) {
+	se := newStageEnv(t)
+	start := time.Now().UTC().Add(time.Hour)
+	req := httpStage("night", se.recvURL)
+	req.Stage.Spec.Conditions = []api.Condition{{Type: api.ConditionTypeTimeWindow, TimeWindow: &api.ConditionTimeWindow{
+		Start: start.Format("15:04"), End: start.Add(time.Minute).Format("15:04"),
+	}}}
+	se.do("owner", "POST", "/api/v1/canvases/prod/stages", req).decode(t, &api.StageResponse{})
+	const queued = 23
+	for i := range queued {
+		se.post(t, fmt.Sprintf(`{"ref":"refs/heads/main","after":"c%d"}`, i))
+	}
+	var waiting api.ListStageEventsResponse // pending or waiting: nothing runs
+	deadline := time.Now().Add(15 * time.Second)
+	for time.Now().Before(deadline) {
+		se.do("viewer", "GET", "/api/v1/canvases/prod/stages/night/events?limit=100", nil).decode(t, &waiting)
+		if len(waiting.Events) == queued {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if len(waiting.Events) != queued {
+		t.Fatalf("%d queued events, want %d", len(waiting.Events), queued)
+	}
+
+	var list api.ListStagesResponse
+	se.do("viewer", "GET", "/api/v1/canvases/prod/stages", nil).decode(t, &list)
+	var one api.StageResponse
+	se.do("viewer", "GET", "/api/v1/canvases/prod/stages/night", nil).decode(t, &one)
+	if len(list.Stages) != 1 {
+		t.Fatalf("%d stages listed, want 1", len(list.Stages))
+	}
+	for label, st := range map[string]api.Stage{"list": list.Stages[0], "describe": *one.Stage} {
+		q := st.Status.Queue
+		if q.Total != queued || len(q.Items) != 20 {
+			t.Errorf("%s: queue shows %d items of total %d, want 20 of %d", label, len(q.Items), q.Total, queued)
+		}
+		if len(q.Items) > 0 && q.Items[0].ID != waiting.Events[0].ID {
+			t.Errorf("%s: first queue item %s, want the newest %s", label, q.Items[0].ID, waiting.Events[0].ID)
+		}
 	}
 }

@@ -29,24 +29,28 @@ type Stages struct {
 // its last execution (nil when it has none).
 type Stage struct {
 	store.Stage
+	// Queue is the head of the queue (queueShown events, newest first) and
+	// QueueTotal its whole size.
 	Queue         []store.StageEvent
+	QueueTotal    int
 	LastExecution *store.Execution
 }
 
 // queueShown is how many queued events a stage's status lists.
 const queueShown = 20
 
-// withStatus reads what st's status shows. A failed read leaves that part
+// withStatus reads what st's status shows. A failed read leaves the status
 // empty rather than failing the answer: the stage itself was read.
 func (s *Stages) withStatus(ctx context.Context, st store.Stage) Stage {
-	out := Stage{Stage: st}
-	if queued, err := s.Store.ListStageEvents(ctx, st.OrgID, st.CanvasID, st.ID, []string{store.StageEventPending, store.StageEventWaiting}, store.Page{Limit: queueShown}); err == nil {
-		out.Queue = queued
+	statuses, err := s.Store.StageStatuses(ctx, st.OrgID, st.CanvasID, st.ID, queueShown)
+	if err != nil {
+		return Stage{Stage: st}
 	}
-	if execs, err := s.Store.ListExecutions(ctx, st.OrgID, st.CanvasID, st.ID, store.Page{Limit: 1}); err == nil && len(execs) > 0 {
-		out.LastExecution = &execs[0]
-	}
-	return out
+	return withStatus(st, statuses[st.ID])
+}
+
+func withStatus(st store.Stage, status store.StageStatus) Stage {
+	return Stage{Stage: st, Queue: status.Queue, QueueTotal: status.QueueTotal, LastExecution: status.LastExecution}
 }
 
 // List returns the stages of canvas (an id or a name).
@@ -59,9 +63,15 @@ func (s *Stages) List(ctx context.Context, p store.Principal, canvas string) ([]
 	if err != nil {
 		return nil, err
 	}
+	// Every stage's status in one read, not two queries per stage: a list
+	// costs the same for 10 stages as for 1,000.
+	statuses, err := s.Store.StageStatuses(ctx, p.Organization.ID, c.ID, "", queueShown)
+	if err != nil {
+		statuses = nil // as withStatus: the stages were read
+	}
 	out := make([]Stage, 0, len(list))
 	for _, st := range list {
-		out = append(out, s.withStatus(ctx, st))
+		out = append(out, withStatus(st, statuses[st.ID]))
 	}
 	return out, nil
 }
