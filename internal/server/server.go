@@ -38,11 +38,13 @@ type Server struct {
 	// tools verifies integrations; hooks provisions webhooks with them.
 	tools *integration.Verifier
 	hooks *hooks.Provisioner
-	// canvases, secrets and integrations hold the rules of their domains;
-	// the handlers decode, call them and encode.
+	// The services hold the rules of their domains; the handlers decode,
+	// call them and encode.
 	canvases     *service.Canvases
 	secrets      *service.Secrets
 	integrations *service.Integrations
+	eventSources *service.EventSources
+	events       *service.Events
 	baseURL      string
 	keyGrace     time.Duration
 	maxBody      int64
@@ -56,8 +58,9 @@ type Server struct {
 	// publicPatterns lists the routes that take no API token (see
 	// PublicRoutes).
 	publicPatterns []string
-	// hookChecks rate-limits read-only webhook checks (hookcheck.go).
-	hookChecks hookChecks
+	// hookCheckEvery is how often, at most, a read-only webhook check asks
+	// the tool about one source (hookcheck.go).
+	hookCheckEvery time.Duration
 }
 
 // integrationTypes are the integration types: validation, verification and
@@ -107,7 +110,7 @@ func New(st store.Store, sl *sealer.Sealer, log *slog.Logger, opts ...Option) *S
 	s := &Server{
 		store: st, seal: sl, log: log, tools: &integration.Verifier{},
 		baseURL: "http://127.0.0.1:8000", keyGrace: time.Hour, maxBody: 5 << 20,
-		engine: noEngine{}, now: time.Now, mux: http.NewServeMux(), hookChecks: hookChecks{every: defaultHookCheckInterval},
+		engine: noEngine{}, now: time.Now, mux: http.NewServeMux(), hookCheckEvery: service.DefaultHookCheckInterval,
 	}
 	for _, o := range opts {
 		o(s)
@@ -117,7 +120,10 @@ func New(st store.Store, sl *sealer.Sealer, log *slog.Logger, opts ...Option) *S
 	// still call back into a domain that lives in the server (removing hooks
 	// of event sources); see DECISIONS.md. A secret's data change re-verifies
 	// its integrations service to service.
-	s.canvases = &service.Canvases{Store: st, Now: s.now, Deprovision: s.deprovision}
+	s.eventSources = &service.EventSources{Store: st, Sealer: sl, Hooks: s.hooks, Types: integrationTypes, Now: s.now,
+		KeyGrace: s.keyGrace, CheckEvery: s.hookCheckEvery}
+	s.events = &service.Events{Store: st, Sealer: sl, Now: s.now, Wake: s.engine.Wake}
+	s.canvases = &service.Canvases{Store: st, Now: s.now, Deprovision: s.eventSources.Deprovision}
 	s.secrets = &service.Secrets{Store: st, Sealer: sl, Log: log, Now: s.now}
 	s.integrations = &service.Integrations{Store: st, Secrets: s.secrets, Types: integrationTypes, Tools: s.tools, Log: log, Now: s.now}
 	s.secrets.DataChanged = s.integrations.ReverifyUsers
@@ -173,7 +179,7 @@ func (s *Server) routes() {
 	s.handle("POST /api/v1/canvases/{canvasIdOrName}/stages/{stageIdOrName}/executions/{executionId}/cancel", s.cancelExecution)
 
 	// Receivers authenticate deliveries by signature, not by token.
-	receiver := webhook.NewHandler(receiverSources{s}, receiverSink{s}, webhook.Config{MaxBodyBytes: s.maxBody, Logger: s.log, Now: s.now})
+	receiver := webhook.NewHandler(receiverSources{s.events}, receiverSink{s.events}, webhook.Config{MaxBodyBytes: s.maxBody, Logger: s.log, Now: s.now})
 	s.public("POST /api/v1/sources/{id}", receiver.ServeCustom)
 	s.public("POST /api/v1/sources/{id}/{integrationType}", receiver.ServeIntegration)
 

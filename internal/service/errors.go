@@ -38,3 +38,8 @@ func NotFound(format string, a ...any) error { return errorf(api.CodeNotFound, f
 // inUse refuses a change that would break another object silently (409, as
 // the v1 server answers a conflict).
 func inUse(format string, a ...any) error { return errorf(api.CodeAlreadyExists, format, a...) }
+
+// unavailable is a failure of another system that a retry may clear (503).
+func unavailable(format string, a ...any) error {
+	return errorf(api.CodeUnavailable, format, a...)
+}
