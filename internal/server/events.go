@@ -12,7 +12,9 @@ import (
 )
 
 // receiverSources adapts service.Events.Lookup to the webhook receivers,
-// which look sources up and verify with their keys.
+// which look sources up and verify with their keys. The stored scheme is
+// the receiver's (service.SchemeStandardWebhooks is
+// webhook.SchemeStandardWebhooks; TestStoredSchemeIsTheReceivers).
 type receiverSources struct{ events *service.Events }
 
 func (rs receiverSources) Lookup(ctx context.Context, id string) (webhook.Source, error) {
@@ -35,7 +37,8 @@ func (rs receiverSink) Store(ctx context.Context, d webhook.Delivery) (string, b
 }
 
 // WithClock sets the server's clock (tests move it to check time windows:
-// the Standard Webhooks tolerance, the body dedupe window).
+// the receivers' Standard Webhooks tolerance). The services have their own
+// (service.WithClock), for the key grace and the body dedupe window.
 func WithClock(now func() time.Time) Option { return func(s *Server) { s.now = now } }
 
 // listEvents serves GET /api/v1/canvases/{canvasIdOrName}/events, newest

@@ -79,7 +79,7 @@ func signatureSchemeToAPI(es store.EventSource) string {
 	switch {
 	case es.Type != api.EventSourceTypeWebhook:
 		return ""
-	case es.SignatureScheme == webhook.SchemeStandardWebhooks:
+	case es.SignatureScheme == service.SchemeStandardWebhooks:
 		return api.SignatureSchemeStandardWebhooks
 	default:
 		return api.SignatureSchemeHMAC
@@ -101,7 +101,7 @@ func sourceWithKey(src service.Source) api.EventSourceResponse {
 // for Standard Webhooks (whose libraries decode the base64 to get the HMAC
 // key, so both verify under the one stored key).
 func senderKey(es store.EventSource, key string) string {
-	if es.SignatureScheme == webhook.SchemeStandardWebhooks {
+	if es.SignatureScheme == service.SchemeStandardWebhooks {
 		return webhook.StandardSecret([]byte(key))
 	}
 	return key

@@ -18,6 +18,7 @@ import (
 	"github.com/superplane/terraform-provider-superplane/internal/keyring"
 	"github.com/superplane/terraform-provider-superplane/internal/sealer"
 	"github.com/superplane/terraform-provider-superplane/internal/server"
+	"github.com/superplane/terraform-provider-superplane/internal/service"
 	"github.com/superplane/terraform-provider-superplane/internal/store"
 )
 
@@ -87,8 +88,8 @@ func newFuzzEnv(f *testing.F) *fuzzEnv {
 	sem := semaphore.New(f)
 	sem.AddToken(goodSemToken)
 	logs := &tailBuffer{}
-	srv := server.New(st, sealer.New(ks), slog.New(slog.NewJSONHandler(logs, nil)),
-		server.WithTools(fakeTools(gh.URL(), sem.URL())))
+	log := slog.New(slog.NewJSONHandler(logs, nil))
+	srv := server.New(st, service.New(st, sealer.New(ks), log, service.WithTools(fakeTools(gh.URL(), sem.URL()))), log)
 	org, err := st.EnsureOrganization(ctx, "acme")
 	if err != nil {
 		f.Fatal(err)

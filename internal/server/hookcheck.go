@@ -2,7 +2,6 @@ package server
 
 import (
 	"net/http"
-	"time"
 
 	"github.com/superplane/terraform-provider-superplane/internal/api"
 	"github.com/superplane/terraform-provider-superplane/internal/store"
@@ -15,13 +14,6 @@ import (
 // call, because the check spends the organization's token. Repairing is
 // POST .../refresh. The checks and their rate limit are
 // service.EventSources.Observe; who may ask is decided here.
-
-// WithHookCheckInterval sets how often, at most, GET ?check=true asks the
-// tool about one source's hook (default 10 s); a request within the
-// interval answers the last observation. 0 checks on every request (tests).
-func WithHookCheckInterval(d time.Duration) Option {
-	return func(s *Server) { s.hookCheckEvery = d }
-}
 
 // checkRequested reports whether a GET asks for a read-only check.
 func checkRequested(r *http.Request) bool {
