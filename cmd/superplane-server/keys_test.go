@@ -39,7 +39,8 @@ func seedDataDir(t *testing.T, dir string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(server.New(st, sealer.New(ks), slog.New(slog.DiscardHandler)))
+	log := slog.New(slog.DiscardHandler)
+	srv := httptest.NewServer(server.New(st, service.New(st, sealer.New(ks), log), log))
 	defer srv.Close()
 	org, err := st.EnsureOrganization(ctx, "acme")
 	if err != nil {

@@ -29,6 +29,7 @@ import (
 	"github.com/superplane/terraform-provider-superplane/internal/outbound"
 	"github.com/superplane/terraform-provider-superplane/internal/sealer"
 	"github.com/superplane/terraform-provider-superplane/internal/server"
+	"github.com/superplane/terraform-provider-superplane/internal/service"
 	"github.com/superplane/terraform-provider-superplane/internal/store"
 )
 
@@ -123,46 +124,55 @@ type config struct {
 // outbound.Setting.
 const removedAllowSetting = "SUPERPLANE_HTTP_EXECUTOR_ALLOW"
 
-// serverOptions turns the serve settings into server and engine options,
-// which share one guarded client to the tools. The base URL defaults to the
-// listen address, which only local senders can reach.
-func (c *config) serverOptions(listenAddr string, getenv func(string) string) ([]server.Option, []engine.Option, error) {
+// serveOptions are the serve settings as options of the server, the
+// services and the engine, each with its share.
+type serveOptions struct {
+	srv []server.Option
+	svc []service.Option
+	eng []engine.Option
+}
+
+// serverOptions turns the serve settings into server, service and engine
+// options; the services and the engine share one guarded client to the
+// tools. The base URL defaults to the listen address, which only local
+// senders can reach.
+func (c *config) serverOptions(listenAddr string, getenv func(string) string) (serveOptions, error) {
 	base := c.baseURL
 	if base == "" {
 		base = "http://" + listenAddr
 	}
 	if u, err := url.Parse(base); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, nil, fmt.Errorf("--base-url %q must be an absolute http(s) URL", base)
+		return serveOptions{}, fmt.Errorf("--base-url %q must be an absolute http(s) URL", base)
 	}
 	if c.keyGrace < 0 || c.webhookBodyLimit <= 0 || c.reconcileInterval <= 0 {
-		return nil, nil, errors.New("--key-grace-period must be >= 0, --webhook-body-limit and --reconcile-interval > 0")
+		return serveOptions{}, errors.New("--key-grace-period must be >= 0, --webhook-body-limit and --reconcile-interval > 0")
 	}
 	if c.hookCheckInterval < 0 {
-		return nil, nil, errors.New("--hook-check-interval must be >= 0")
+		return serveOptions{}, errors.New("--hook-check-interval must be >= 0")
 	}
 	if c.maxRunning <= 0 || c.maxRunning > 10000 || c.maxRunningPerOrg < 0 || c.maxRunningPerOrg > 10000 {
-		return nil, nil, errors.New("--max-running must be between 1 and 10000, --max-running-per-org between 0 (no cap) and 10000")
+		return serveOptions{}, errors.New("--max-running must be between 1 and 10000, --max-running-per-org between 0 (no cap) and 10000")
 	}
 	if getenv(removedAllowSetting) != "" {
 		// It allowed less than its successor (the http executor only):
 		// starting without it would silently change what is reachable.
-		return nil, nil, fmt.Errorf("%s was replaced by %s, which applies to every outbound call (integrations, webhooks, executors): rename it", removedAllowSetting, outbound.Setting)
+		return serveOptions{}, fmt.Errorf("%s was replaced by %s, which applies to every outbound call (integrations, webhooks, executors): rename it", removedAllowSetting, outbound.Setting)
 	}
 	allow, err := outbound.ParseAllowedNetworks(c.allowedNetworks)
 	if err != nil {
-		return nil, nil, fmt.Errorf("--allowed-networks (%s): %w", outbound.Setting, err)
+		return serveOptions{}, fmt.Errorf("--allowed-networks (%s): %w", outbound.Setting, err)
 	}
 	tools := &integration.Verifier{
 		GitHubAPIURL:    getenv("SUPERPLANE_GITHUB_API_URL"),
 		SemaphoreAPIURL: getenv("SUPERPLANE_SEMAPHORE_API_URL"),
 		Client:          outbound.New(outbound.Config{AllowedNetworks: allow, Timeout: 15 * time.Second}),
 	}
-	srv := []server.Option{
-		server.WithBaseURL(base),
-		server.WithKeyGrace(c.keyGrace),
-		server.WithWebhookBodyLimit(c.webhookBodyLimit),
-		server.WithHookCheckInterval(c.hookCheckInterval),
-		server.WithTools(tools),
+	srv := []server.Option{server.WithWebhookBodyLimit(c.webhookBodyLimit)}
+	svc := []service.Option{
+		service.WithBaseURL(base),
+		service.WithKeyGrace(c.keyGrace),
+		service.WithHookCheckInterval(c.hookCheckInterval),
+		service.WithTools(tools),
 	}
 	eng := []engine.Option{
 		engine.WithExecutors(executor.Config{
@@ -174,7 +184,7 @@ func (c *config) serverOptions(listenAddr string, getenv func(string) string) ([
 		engine.WithBaseURL(base),
 		engine.WithTools(tools),
 	}
-	return srv, eng, nil
+	return serveOptions{srv: srv, svc: svc, eng: eng}, nil
 }
 
 // engineConfig is the engine's share of the serve settings; a per-org cap
@@ -304,14 +314,16 @@ func serve(ctx context.Context, args []string, stderr io.Writer, getenv func(str
 	if err != nil {
 		return err
 	}
-	srvOpts, engOpts, err := c.serverOptions(ln.Addr().String(), getenv)
+	opts, err := c.serverOptions(ln.Addr().String(), getenv)
 	if err != nil {
 		return err
 	}
-	// store → sealer → engine → server: the server only wakes the engine.
+	// store → sealer → engine → services → server: the services and the
+	// server only wake the engine.
 	sl := sealer.New(ks)
-	eng := engine.New(st, sl, log, engOpts...)
-	handler := server.New(st, sl, log, append(srvOpts, server.WithEngine(eng))...)
+	eng := engine.New(st, sl, log, opts.eng...)
+	svc := service.New(st, sl, log, append(opts.svc, service.WithEngine(eng))...)
+	handler := server.New(st, svc, log, append(opts.srv, server.WithEngine(eng))...)
 	go eng.RunReconciler(ctx, c.reconcileInterval)
 	engineDone := make(chan struct{})
 	go func() {

@@ -2,7 +2,6 @@ package server
 
 import (
 	"net/http"
-	"time"
 
 	"github.com/superplane/terraform-provider-superplane/internal/api"
 	"github.com/superplane/terraform-provider-superplane/internal/service"
@@ -100,9 +99,5 @@ func (s *Server) deleteCanvas(w http.ResponseWriter, r *http.Request, p store.Pr
 	writeJSON(w, http.StatusOK, api.Empty{})
 	return nil
 }
-
-// timestamp is now at the precision both databases keep, so what a create
-// returns equals what a later read returns.
-func (s *Server) timestamp() time.Time { return service.Timestamp(s.now) }
 
 func ptr[T any](v T) *T { return &v }

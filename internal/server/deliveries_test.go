@@ -12,8 +12,20 @@ import (
 
 	"github.com/superplane/terraform-provider-superplane/internal/api"
 	"github.com/superplane/terraform-provider-superplane/internal/fake/semaphore"
+	"github.com/superplane/terraform-provider-superplane/internal/service"
 	"github.com/superplane/terraform-provider-superplane/internal/webhook"
 )
+
+// TestStoredSchemeIsTheReceivers: the services store a Standard Webhooks
+// source's scheme as service.SchemeStandardWebhooks (they may not import the
+// receivers), and the receivers verify a source whose scheme is
+// webhook.SchemeStandardWebhooks the Standard Webhooks way: one value, or
+// such sources would be verified as HMAC sources and refuse every delivery.
+func TestStoredSchemeIsTheReceivers(t *testing.T) {
+	if service.SchemeStandardWebhooks != webhook.SchemeStandardWebhooks {
+		t.Fatalf("stored %q, receivers expect %q", service.SchemeStandardWebhooks, webhook.SchemeStandardWebhooks)
+	}
+}
 
 // testClock is a server clock a test moves by hand.
 type testClock struct {

@@ -88,8 +88,8 @@ func newFuzzEnv(f *testing.F) *fuzzEnv {
 	sem := semaphore.New(f)
 	sem.AddToken(goodSemToken)
 	logs := &tailBuffer{}
-	srv := server.New(st, sealer.New(ks), slog.New(slog.NewJSONHandler(logs, nil)),
-		server.WithTools(fakeTools(gh.URL(), sem.URL())))
+	log := slog.New(slog.NewJSONHandler(logs, nil))
+	srv := server.New(st, service.New(st, sealer.New(ks), log, service.WithTools(fakeTools(gh.URL(), sem.URL()))), log)
 	org, err := st.EnsureOrganization(ctx, "acme")
 	if err != nil {
 		f.Fatal(err)

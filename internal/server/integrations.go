@@ -4,13 +4,8 @@ import (
 	"net/http"
 
 	"github.com/superplane/terraform-provider-superplane/internal/api"
-	"github.com/superplane/terraform-provider-superplane/internal/service"
 	"github.com/superplane/terraform-provider-superplane/internal/store"
 )
-
-// verifyTimeout bounds one check against an external tool (see
-// service.VerifyTimeout).
-const verifyTimeout = service.VerifyTimeout
 
 func integrationToAPI(in store.Integration) api.Integration {
 	created, updated := in.CreatedAt, in.UpdatedAt

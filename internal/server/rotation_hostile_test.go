@@ -45,7 +45,8 @@ func newWrappedEnv(t *testing.T, wrap func(store.Store) store.Store) *wrappedEnv
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(server.New(wrap(st), sealer.New(ks), slog.New(slog.NewTextHandler(io.Discard, nil))))
+	hostile, log := wrap(st), slog.New(slog.NewTextHandler(io.Discard, nil))
+	srv := httptest.NewServer(server.New(hostile, service.New(hostile, sealer.New(ks), log), log))
 	t.Cleanup(srv.Close)
 	org, err := st.EnsureOrganization(ctx, "acme")
 	if err != nil {

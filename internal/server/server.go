@@ -1,9 +1,9 @@
 // Package server serves the SuperPlane v1 REST API. It owns routing,
 // authentication, authorization and the one table from error classes to HTTP
-// statuses. For the domains moved to internal/service (canvases, secrets,
-// integrations, stages with their events and executions, tokens) a handler
-// only decodes, calls a service method for the principal and encodes; the
-// other domains still hold their rules here until they move.
+// statuses. Every domain's rules live in internal/service: a handler only
+// decodes, calls a service method for the principal and encodes; the
+// webhook receivers (internal/webhook) reach service.Events through a thin
+// adapter. The services come built from cmd (service.New).
 package server
 
 import (
@@ -19,10 +19,6 @@ import (
 	"time"
 
 	"github.com/superplane/terraform-provider-superplane/internal/api"
-	"github.com/superplane/terraform-provider-superplane/internal/hooks"
-	"github.com/superplane/terraform-provider-superplane/internal/integration"
-	"github.com/superplane/terraform-provider-superplane/internal/integration/all"
-	"github.com/superplane/terraform-provider-superplane/internal/sealer"
 	"github.com/superplane/terraform-provider-superplane/internal/service"
 	"github.com/superplane/terraform-provider-superplane/internal/store"
 	"github.com/superplane/terraform-provider-superplane/internal/webhook"
@@ -31,20 +27,16 @@ import (
 // Server is the control plane's HTTP API.
 type Server struct {
 	store store.Store
-	seal  *sealer.Sealer
 	log   *slog.Logger
-	// tools verifies integrations; hooks provisions webhooks with them.
-	tools *integration.Verifier
-	hooks *hooks.Provisioner
 	// The services hold the rules of their domains; the handlers decode,
 	// call them and encode.
 	canvases     *service.Canvases
 	secrets      *service.Secrets
 	integrations *service.Integrations
+	eventSources *service.EventSources
+	events       *service.Events
 	stages       *service.Stages
 	tokens       *service.Tokens
-	baseURL      string
-	keyGrace     time.Duration
 	maxBody      int64
 	// engine is woken when something it waits for happened.
 	engine Waker
@@ -56,33 +48,16 @@ type Server struct {
 	// publicPatterns lists the routes that take no API token (see
 	// PublicRoutes).
 	publicPatterns []string
-	// hookChecks rate-limits read-only webhook checks (hookcheck.go).
-	hookChecks hookChecks
 }
-
-// integrationTypes are the integration types: validation, verification and
-// event sources' hooks go through them, so a new type needs no change here.
-var integrationTypes = all.Registry()
 
 // Option configures a Server.
 type Option func(*Server)
 
-// WithTools sets how the server talks to GitHub and Semaphore (base URLs
-// for GitHub Enterprise, or fakes in tests).
-func WithTools(v *integration.Verifier) Option { return func(s *Server) { s.tools = v } }
-
-// WithBaseURL sets the public URL the server is reached at; webhook URLs
-// given to senders and tools start with it.
-func WithBaseURL(u string) Option { return func(s *Server) { s.baseURL = strings.TrimSuffix(u, "/") } }
-
-// WithKeyGrace sets how long an event source's previous key still verifies
-// after reset-key (default 1 hour).
-func WithKeyGrace(d time.Duration) Option { return func(s *Server) { s.keyGrace = d } }
-
 // Waker is all the server asks of the engine (internal/engine): a pass now,
-// because an event arrived or a queue head was approved, rather than at its
-// next tick. The engine works from the database alone, so a server without
-// one (tests, or a replica that runs no engine) loses nothing but latency.
+// because a queue head was approved, rather than at its next tick (an
+// arrived event wakes it through service.WithEngine). The engine works
+// from the database alone, so a server without one (tests, or a replica
+// that runs no engine) loses nothing but latency.
 type Waker interface{ Wake() }
 
 type noEngine struct{}
@@ -102,27 +77,19 @@ func WithEngine(w Waker) Option {
 // (default 5 MiB).
 func WithWebhookBodyLimit(n int64) Option { return func(s *Server) { s.maxBody = n } }
 
-// New returns a server over st that seals secrets with sl and logs to log.
-func New(st store.Store, sl *sealer.Sealer, log *slog.Logger, opts ...Option) *Server {
+// New returns a server over st that serves the services svc (built by
+// service.New, which wires them to each other) and logs to log. The
+// services' settings (tools, base URL, key grace, check interval) are
+// service options; the server's own are its Options.
+func New(st store.Store, svc *service.Services, log *slog.Logger, opts ...Option) *Server {
 	s := &Server{
-		store: st, seal: sl, log: log, tools: &integration.Verifier{},
-		baseURL: "http://127.0.0.1:8000", keyGrace: time.Hour, maxBody: 5 << 20,
-		engine: noEngine{}, now: time.Now, mux: http.NewServeMux(), hookChecks: hookChecks{every: defaultHookCheckInterval},
+		store: st, log: log, maxBody: 5 << 20, engine: noEngine{}, now: time.Now, mux: http.NewServeMux(),
+		canvases: svc.Canvases, secrets: svc.Secrets, integrations: svc.Integrations,
+		eventSources: svc.EventSources, events: svc.Events, stages: svc.Stages, tokens: svc.Tokens,
 	}
 	for _, o := range opts {
 		o(s)
 	}
-	s.hooks = &hooks.Provisioner{Store: st, Sealer: sl, Tools: s.tools, BaseURL: s.baseURL, Now: s.now}
-	// The services are built here, from what cmd passed in, because they
-	// still call back into a domain that lives in the server (removing hooks
-	// of event sources); see DECISIONS.md. A secret's data change re-verifies
-	// its integrations service to service.
-	s.canvases = &service.Canvases{Store: st, Now: s.now, Deprovision: s.deprovision}
-	s.secrets = &service.Secrets{Store: st, Sealer: sl, Log: log, Now: s.now}
-	s.integrations = &service.Integrations{Store: st, Secrets: s.secrets, Types: integrationTypes, Tools: s.tools, Log: log, Now: s.now}
-	s.secrets.DataChanged = s.integrations.ReverifyUsers
-	s.stages = &service.Stages{Store: st, Now: s.now}
-	s.tokens = &service.Tokens{Store: st, Log: log, Now: s.now}
 	s.routes()
 	return s
 }
@@ -175,7 +142,7 @@ func (s *Server) routes() {
 	s.handle("POST /api/v1/canvases/{canvasIdOrName}/stages/{stageIdOrName}/executions/{executionId}/cancel", s.cancelExecution)
 
 	// Receivers authenticate deliveries by signature, not by token.
-	receiver := webhook.NewHandler(receiverSources{s}, receiverSink{s}, webhook.Config{MaxBodyBytes: s.maxBody, Logger: s.log, Now: s.now})
+	receiver := webhook.NewHandler(receiverSources{s.events}, receiverSink{s.events}, webhook.Config{MaxBodyBytes: s.maxBody, Logger: s.log, Now: s.now})
 	s.public("POST /api/v1/sources/{id}", receiver.ServeCustom)
 	s.public("POST /api/v1/sources/{id}/{integrationType}", receiver.ServeIntegration)
 

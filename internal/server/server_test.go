@@ -44,31 +44,32 @@ type env struct {
 	engine *engine.Engine
 }
 
-// envOption configures a test env's server and engine, each with its share
-// of a setting, as serve does.
+// envOption configures a test env's server, services and engine, each with
+// its share of a setting, as serve does.
 type envOption struct {
 	srv []server.Option
+	svc []service.Option
 	eng []engine.Option
 }
 
 func withTools(v *integration.Verifier) envOption {
-	return envOption{srv: []server.Option{server.WithTools(v)}, eng: []engine.Option{engine.WithTools(v)}}
+	return envOption{svc: []service.Option{service.WithTools(v)}, eng: []engine.Option{engine.WithTools(v)}}
 }
 
 func withBaseURL(u string) envOption {
-	return envOption{srv: []server.Option{server.WithBaseURL(u)}, eng: []engine.Option{engine.WithBaseURL(u)}}
+	return envOption{svc: []service.Option{service.WithBaseURL(u)}, eng: []engine.Option{engine.WithBaseURL(u)}}
 }
 
 func withClock(now func() time.Time) envOption {
-	return envOption{srv: []server.Option{server.WithClock(now)}, eng: []engine.Option{engine.WithClock(now)}}
+	return envOption{srv: []server.Option{server.WithClock(now)}, svc: []service.Option{service.WithClock(now)}, eng: []engine.Option{engine.WithClock(now)}}
 }
 
 func withKeyGrace(d time.Duration) envOption {
-	return envOption{srv: []server.Option{server.WithKeyGrace(d)}}
+	return envOption{svc: []service.Option{service.WithKeyGrace(d)}}
 }
 
 func withHookCheckInterval(d time.Duration) envOption {
-	return envOption{srv: []server.Option{server.WithHookCheckInterval(d)}}
+	return envOption{svc: []service.Option{service.WithHookCheckInterval(d)}}
 }
 
 func withExecutors(cfg executor.Config) envOption {
@@ -116,13 +117,16 @@ func newEnv(t *testing.T, opts ...envOption) *env {
 	logs := &syncBuffer{}
 	log := slog.New(slog.NewJSONHandler(logs, nil))
 	var srvOpts []server.Option
+	var svcOpts []service.Option
 	var engOpts []engine.Option
 	for _, o := range opts {
-		srvOpts, engOpts = append(srvOpts, o.srv...), append(engOpts, o.eng...)
+		srvOpts, svcOpts, engOpts = append(srvOpts, o.srv...), append(svcOpts, o.svc...), append(engOpts, o.eng...)
 	}
+	// store → sealer → engine → services → server, as serve wires them.
 	sl := sealer.New(ks)
 	eng := engine.New(st, sl, log, engOpts...)
-	handler := server.New(st, sl, log, append(srvOpts, server.WithEngine(eng))...)
+	svc := service.New(st, sl, log, append(svcOpts, service.WithEngine(eng))...)
+	handler := server.New(st, svc, log, append(srvOpts, server.WithEngine(eng))...)
 	srv := httptest.NewServer(handler)
 	t.Cleanup(srv.Close)
 	e := &env{t: t, url: srv.URL, dir: dir, store: st, keys: ks, keyFile: keyFile, logs: logs, tokens: map[string]string{}, server: handler, engine: eng}

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"context"
 	"encoding/json"
 	"net/http"
 	"time"
@@ -134,31 +133,12 @@ func (s *Server) updateStage(w http.ResponseWriter, r *http.Request, p store.Pri
 	return nil
 }
 
-// stagesListeningTo is the stages' in-use scan, for the event sources'
-// delete until that moves into internal/service.
-func (s *Server) stagesListeningTo(ctx context.Context, orgID, canvasID, typ, name string) ([]string, error) {
-	return s.stages.ListeningTo(ctx, orgID, canvasID, typ, name)
-}
-
 func (s *Server) deleteStage(w http.ResponseWriter, r *http.Request, p store.Principal) error {
 	if err := s.stages.Delete(r.Context(), p, r.PathValue("canvasIdOrName"), r.PathValue("idOrName")); err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusOK, api.Empty{})
 	return nil
-}
-
-// joinList joins the quoted names of an in-use message (the event sources'
-// delete, until it moves into internal/service).
-func joinList(items []string) string {
-	out := ""
-	for i, it := range items {
-		if i > 0 {
-			out += ", "
-		}
-		out += it
-	}
-	return out
 }
 
 // pageFrom reads a list's page from the query string; the service parses

@@ -51,7 +51,8 @@ func addToken(t *testing.T, e *env, name, role string, expires time.Time) string
 // same database (a replica): nothing caches a principal.
 func TestRevokedTokenRefusedAtOnce(t *testing.T) {
 	e := newEnv(t)
-	replica := httptest.NewServer(server.New(e.store, sealer.New(e.keys), slog.New(slog.DiscardHandler)))
+	log := slog.New(slog.DiscardHandler)
+	replica := httptest.NewServer(server.New(e.store, service.New(e.store, sealer.New(e.keys), log), log))
 	t.Cleanup(replica.Close)
 	id := addToken(t, e, "ci", "admin", time.Time{})
 	get := func(base string) int {

@@ -15,8 +15,8 @@ type Canvases struct {
 	// Now is the clock; Timestamp rounds it to what the databases keep.
 	Now func() time.Time
 	// Deprovision removes the webhook an event source provisioned on its
-	// tool; it fails when the tool cannot be told. It is the server's until
-	// event sources move into this package.
+	// tool; it fails when the tool cannot be told. New wires it to
+	// EventSources.Deprovision.
 	Deprovision func(ctx context.Context, es store.EventSource) error
 }
 

@@ -1,9 +1,17 @@
 // Package service holds the rules of the control plane's domains, apart from
 // HTTP: validation (with internal/api's rules), the store calls and their
-// transactions, sealing and opening secrets through internal/sealer, and the
-// in-use checks. internal/server decodes a request, calls a method here with
-// the principal it authenticated, and encodes the answer; the errors returned
-// here carry their class, which the server alone maps to an HTTP status.
+// transactions, sealing and opening secrets and event sources' keys through
+// internal/sealer, and the in-use checks. The domains here are canvases,
+// secrets, integrations, event sources (with their webhooks on the tools
+// and the rate-limited read-only checks of them), events (the listing,
+// manual events, and what the webhook receivers need: a source's keys and
+// storing a verified delivery, with its filters and body dedupe), stages
+// (with their queues, approvals and executions) and tokens.
+// internal/server decodes a request, calls a method here with the principal
+// it authenticated, and encodes the answer; the errors returned here carry
+// their class, which the server alone maps to an HTTP status. New builds
+// every service and wires them to each other (services.go); cmd calls it and
+// passes the result to server.New.
 package service
 
 import (
@@ -42,4 +50,9 @@ func inUse(format string, a ...any) error { return errorf(api.CodeAlreadyExists,
 // unauthenticated refuses a token (401).
 func unauthenticated(format string, a ...any) error {
 	return errorf(api.CodeUnauthenticated, format, a...)
+}
+
+// unavailable is a failure of another system that a retry may clear (503).
+func unavailable(format string, a ...any) error {
+	return errorf(api.CodeUnavailable, format, a...)
 }

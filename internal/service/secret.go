@@ -26,8 +26,8 @@ type Secrets struct {
 	Log    *slog.Logger
 	Now    func() time.Time
 	// DataChanged runs after a secret's data changed (a rotation), with its
-	// id: the server re-verifies the integrations whose token is in it. It
-	// is the server's until integrations move into this package.
+	// id, to re-verify the integrations whose token is in it. New wires it
+	// to Integrations.ReverifyUsers.
 	DataChanged func(ctx context.Context, secretID string)
 }
 

@@ -169,28 +169,6 @@ func (s *Stages) Update(ctx context.Context, p store.Principal, canvas, idOrName
 	return s.withStatus(ctx, st), nil
 }
 
-// ListeningTo returns the quoted names of the canvas's stages with a
-// connection of type typ to name: what deleting that event source or stage
-// would break.
-func (s *Stages) ListeningTo(ctx context.Context, orgID, canvasID, typ, name string) ([]string, error) {
-	list, err := s.Store.ListStages(ctx, orgID, canvasID)
-	if err != nil {
-		return nil, err
-	}
-	var users []string
-	for _, st := range list {
-		var spec api.StageSpec
-		_ = json.Unmarshal(st.Spec, &spec)
-		for _, conn := range spec.Connections {
-			if conn.Type == typ && conn.Name == name {
-				users = append(users, strconv.Quote(st.Name))
-				break
-			}
-		}
-	}
-	return users, nil
-}
-
 // Delete deletes the stage idOrName of canvas, unless another stage listens
 // to it: that stage would silently stop running.
 func (s *Stages) Delete(ctx context.Context, p store.Principal, canvas, idOrName string) error {
@@ -202,7 +180,7 @@ func (s *Stages) Delete(ctx context.Context, p store.Principal, canvas, idOrName
 	if err != nil {
 		return err
 	}
-	users, err := s.ListeningTo(ctx, p.Organization.ID, c.ID, api.ConnectionTypeStage, st.Name)
+	users, err := stagesConnectedTo(ctx, s.Store, p.Organization.ID, c.ID, api.ConnectionTypeStage, st.Name)
 	if err != nil {
 		return err
 	}
@@ -399,7 +377,7 @@ func (s *Stages) validate(ctx context.Context, p store.Principal, c store.Canvas
 		if err := validateRef("stage.spec.executor.integration.name", ex.Integration.Name); err != nil {
 			return err
 		}
-		in, err := s.findIntegration(ctx, p, c, ex.Integration)
+		in, err := findIntegration(ctx, s.Store, p, c, ex.Integration)
 		if err != nil {
 			return Invalid("stage.spec.executor.integration: %v", err)
 		}
@@ -451,32 +429,4 @@ func joinNames(set map[string]bool) string {
 		out += n
 	}
 	return out
-}
-
-// findIntegration resolves an executor's integration reference as an event
-// source's is resolved (with the same messages): the canvas's own
-// integration first, then the organization's, unless the reference names
-// the domain.
-func (s *Stages) findIntegration(ctx context.Context, p store.Principal, c store.Canvas, ref *api.IntegrationRef) (store.Integration, error) {
-	var domains [][2]string
-	switch ref.DomainType {
-	case api.DomainTypeCanvas:
-		domains = [][2]string{{store.DomainCanvas, c.ID}}
-	case api.DomainTypeOrganization:
-		domains = [][2]string{{store.DomainOrganization, p.Organization.ID}}
-	case "", api.DomainTypeUnspecified:
-		domains = [][2]string{{store.DomainCanvas, c.ID}, {store.DomainOrganization, p.Organization.ID}}
-	default:
-		return store.Integration{}, Invalid("eventSource.spec.integration.domainType %q is not one of DOMAIN_TYPE_ORGANIZATION, DOMAIN_TYPE_CANVAS", ref.DomainType)
-	}
-	for _, d := range domains {
-		in, err := s.Store.FindIntegration(ctx, p.Organization.ID, d[0], d[1], ref.Name)
-		if err == nil {
-			return in, nil
-		}
-		if !isNotFound(err) {
-			return store.Integration{}, err
-		}
-	}
-	return store.Integration{}, NotFound("eventSource.spec.integration: integration %q not found", ref.Name)
 }

@@ -1,0 +1,234 @@
+package service
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"strconv"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/superplane/terraform-provider-superplane/internal/api"
+	"github.com/superplane/terraform-provider-superplane/internal/sealer"
+	"github.com/superplane/terraform-provider-superplane/internal/store"
+)
+
+// Events holds the rules for events: the listing, events posted by hand to
+// manual sources, and what the webhook receivers need (a source's keys, and
+// storing a verified delivery as an event). The receivers themselves are
+// HTTP (internal/webhook); the server adapts them to Lookup and Receive.
+type Events struct {
+	Store  store.Store
+	Sealer *sealer.Sealer
+	Now    func() time.Time
+	// Wake tells the engine that a pending event arrived, so it routes it
+	// now rather than at its next tick; nil wakes nothing.
+	Wake func()
+}
+
+// MaxEventLimit is the largest ?limit= of the events listing, and the most
+// events the store returns at once.
+const MaxEventLimit = 500
+
+// EventReasonFiltered is the StateReason of an event the source's event
+// types or filters refused.
+const EventReasonFiltered = "STATE_REASON_FILTERED"
+
+// bodyDedupeWindow is how long a delivery without a delivery id (Semaphore
+// sends none) answers a second delivery of the same body to the same source
+// with the first event: a replay, or a sender's retry after a lost answer.
+const bodyDedupeWindow = 5 * time.Minute
+
+// ReceiverSource is what a receiver needs to know about an event source:
+// its type, its signature scheme and its keys (the current one, then the
+// previous one during its grace period).
+type ReceiverSource struct {
+	ID, Type, Scheme string
+	Keys             [][]byte
+}
+
+// Delivery is a verified, parsed delivery to store (see webhook.Delivery).
+type Delivery struct {
+	SourceID, Type, DeliveryID string
+	Body                       []byte
+	Headers                    map[string]string
+}
+
+// Lookup returns the source with this id for a receiver, across
+// organizations (a delivery carries no token), with its keys opened. An
+// unknown id is the store's not-found error.
+func (s *Events) Lookup(ctx context.Context, id string) (ReceiverSource, error) {
+	es, err := s.Store.FindEventSourceByID(ctx, id)
+	if err != nil {
+		return ReceiverSource{}, err
+	}
+	key, err := s.Sealer.OpenSourceKey(es.ID, es.KeyCiphertext)
+	if err != nil {
+		return ReceiverSource{}, err
+	}
+	src := ReceiverSource{ID: es.ID, Type: es.Type, Keys: [][]byte{key}, Scheme: es.SignatureScheme}
+	if len(es.PrevKeyCiphertext) > 0 && s.Now().Before(es.PrevKeyExpiresAt) {
+		if prev, err := s.Sealer.OpenSourceKey(es.ID, es.PrevKeyCiphertext); err == nil {
+			src.Keys = append(src.Keys, prev)
+		}
+	}
+	return src, nil
+}
+
+// bodyDeliveryID is the delivery id stored for a delivery without one: the
+// body's hash in the window numbered bucket. The unique index on
+// (source, delivery id) makes concurrent copies agree on one event; the
+// previous window is checked by time (see Receive).
+func bodyDeliveryID(sum [sha256.Size]byte, bucket int64) string {
+	return "body-sha256:" + hex.EncodeToString(sum[:]) + "@" + strconv.FormatInt(bucket, 10)
+}
+
+// Receive stores a verified delivery as an event, durably before it
+// returns. The source's filters decide the event's state. It returns the
+// event's id, and duplicate true when the delivery had been stored before
+// (the earlier event's id).
+func (s *Events) Receive(ctx context.Context, d Delivery) (string, bool, error) {
+	es, err := s.Store.FindEventSourceByID(ctx, d.SourceID)
+	if err != nil {
+		return "", false, err
+	}
+	now := Timestamp(s.Now)
+	if d.DeliveryID == "" && es.Type == api.EventSourceTypeSemaphore {
+		// Semaphore gives no delivery id, so a replayed or retried
+		// notification is recognised by its body within the window.
+		sum := sha256.Sum256(d.Body)
+		bucket := now.Unix() / int64(bodyDedupeWindow/time.Second)
+		prev, err := s.Store.FindEventByDeliveryID(ctx, es.ID, bodyDeliveryID(sum, bucket-1))
+		switch {
+		case err == nil && now.Sub(prev.ReceivedAt) < bodyDedupeWindow:
+			return prev.ID, true, nil
+		case err != nil && !isNotFound(err):
+			return "", false, err
+		}
+		d.DeliveryID = bodyDeliveryID(sum, bucket)
+	}
+	ev := store.Event{
+		ID: uuid.NewString(), OrgID: es.OrgID, CanvasID: es.CanvasID, SourceID: es.ID,
+		Type: d.Type, DeliveryID: d.DeliveryID, Raw: d.Body, ReceivedAt: now,
+	}
+	if ev.Headers, err = json.Marshal(d.Headers); err != nil {
+		return "", false, err
+	}
+	ev.State = api.EventStatePending
+	if ok, err := accepts(es, d); err != nil {
+		// An expression over its limits: the event is kept, rejected with
+		// the reason, and the sender answered as for any stored event.
+		ev.State, ev.StateReason, ev.StateMessage = api.EventStateRejected, store.StateReasonError, err.Error()
+	} else if !ok {
+		ev.State, ev.StateReason = api.EventStateRejected, EventReasonFiltered
+	}
+	stored, inserted, err := s.Store.InsertEvent(ctx, ev)
+	if err != nil {
+		return "", false, err
+	}
+	if inserted && ev.State == api.EventStatePending && s.Wake != nil {
+		s.Wake()
+	}
+	return stored.ID, !inserted, nil
+}
+
+// accepts applies the source's event types and filters to a delivery. No
+// event types configured accepts everything. The error says which filter
+// exceeded its limits (or no longer compiles: saved before the limits).
+func accepts(es store.EventSource, d Delivery) (bool, error) {
+	progs, ok := sourceProgramsOf(es)
+	if !ok {
+		return true, nil
+	}
+	c, ok := progs[d.Type]
+	if !ok {
+		return false, nil
+	}
+	if c.err != nil {
+		return false, c.err
+	}
+	var payload map[string]any
+	if err := json.Unmarshal(d.Body, &payload); err != nil {
+		return false, nil
+	}
+	return c.set.Match(payload, d.Headers)
+}
+
+// EventQuery is a page of the events listing: ?limit=, ?before= and
+// ?beforeId= (from the previous page's last event), and ?sourceId=.
+type EventQuery struct {
+	Limit, Before, BeforeID, SourceID string
+}
+
+// List returns a page of the canvas's events, newest first, and whether a
+// next page may follow. SourceID narrows it to one source.
+func (s *Events) List(ctx context.Context, p store.Principal, canvasIDOrName string, q EventQuery) ([]store.Event, bool, error) {
+	c, err := s.Store.FindCanvas(ctx, p.Organization.ID, canvasIDOrName)
+	if err != nil {
+		return nil, false, err
+	}
+	page, err := store.ParsePage(store.PageQuery{Limit: q.Limit, Before: q.Before, BeforeID: q.BeforeID},
+		store.PageRules{DefaultLimit: store.DefaultPageLimit, MaxLimit: MaxEventLimit, Item: "event"})
+	if err != nil {
+		return nil, false, Invalid("%s", err)
+	}
+	var sourceID string
+	if q.SourceID != "" {
+		es, err := s.Store.FindEventSource(ctx, p.Organization.ID, c.ID, q.SourceID)
+		if err != nil {
+			return nil, false, err
+		}
+		sourceID = es.ID
+	}
+	want := page.Limit
+	page.Limit++
+	events, err := s.Store.ListEvents(ctx, p.Organization.ID, c.ID, sourceID, page)
+	if err != nil {
+		return nil, false, err
+	}
+	switch {
+	case len(events) > want:
+		return events[:want], true, nil
+	case len(events) == want && want >= MaxEventLimit:
+		// The store returns at most MaxEventLimit events, so it could not
+		// add the one that tells; offer a next page (empty, maybe) rather
+		// than hide the rest.
+		return events, true, nil
+	}
+	return events, false, nil
+}
+
+// Create posts an event by hand to a manual source of the canvas
+// canvasIDOrName.
+func (s *Events) Create(ctx context.Context, p store.Principal, canvasIDOrName string, req api.CreateEventRequest) (store.Event, error) {
+	c, err := s.Store.FindCanvas(ctx, p.Organization.ID, canvasIDOrName)
+	if err != nil {
+		return store.Event{}, err
+	}
+	if req.SourceID == "" {
+		return store.Event{}, Invalid("sourceId is required")
+	}
+	es, err := s.Store.FindEventSource(ctx, p.Organization.ID, c.ID, req.SourceID)
+	if err != nil {
+		return store.Event{}, err
+	}
+	if es.Type != api.EventSourceTypeManual {
+		return store.Event{}, Invalid("sourceId: event source %q is a %s source; events are posted by hand only to manual sources", es.Name, es.Type)
+	}
+	if req.Raw == nil {
+		req.Raw = map[string]any{}
+	}
+	if req.Type == "" {
+		req.Type = "manual"
+	}
+	body, err := json.Marshal(req.Raw)
+	if err != nil {
+		return store.Event{}, Invalid("raw must be a JSON object")
+	}
+	id, _, err := s.Receive(ctx, Delivery{SourceID: es.ID, Type: req.Type, Body: body, Headers: map[string]string{}})
+	if err != nil {
+		return store.Event{}, err
+	}
+	return s.Store.FindEvent(ctx, p.Organization.ID, c.ID, id)
+}

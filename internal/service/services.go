@@ -1,0 +1,98 @@
+package service
+
+import (
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/superplane/terraform-provider-superplane/internal/hooks"
+	"github.com/superplane/terraform-provider-superplane/internal/integration"
+	"github.com/superplane/terraform-provider-superplane/internal/integration/all"
+	"github.com/superplane/terraform-provider-superplane/internal/sealer"
+	"github.com/superplane/terraform-provider-superplane/internal/store"
+)
+
+// Services are the control plane's services, wired to each other. cmd
+// builds them (store → sealer → engine → services → server) and passes them
+// to server.New; tests build them the same way, with New.
+type Services struct {
+	Canvases     *Canvases
+	Secrets      *Secrets
+	Integrations *Integrations
+	EventSources *EventSources
+	Events       *Events
+	Stages       *Stages
+	Tokens       *Tokens
+}
+
+// Waker is all the services ask of the engine: a pass now, because a
+// pending event arrived, rather than at its next tick.
+type Waker interface{ Wake() }
+
+// config is what the options set; New's defaults are a server's.
+type config struct {
+	tools      *integration.Verifier
+	baseURL    string
+	keyGrace   time.Duration
+	checkEvery time.Duration
+	now        func() time.Time
+	engine     Waker
+}
+
+// Option configures the services built by New.
+type Option func(*config)
+
+// WithTools sets how the services talk to GitHub and Semaphore (base URLs
+// for GitHub Enterprise, or fakes in tests).
+func WithTools(v *integration.Verifier) Option { return func(c *config) { c.tools = v } }
+
+// WithBaseURL sets the public URL the server is reached at; webhook URLs
+// given to senders and tools start with it.
+func WithBaseURL(u string) Option {
+	return func(c *config) { c.baseURL = strings.TrimSuffix(u, "/") }
+}
+
+// WithKeyGrace sets how long an event source's previous key still verifies
+// after reset-key (default 1 hour).
+func WithKeyGrace(d time.Duration) Option { return func(c *config) { c.keyGrace = d } }
+
+// WithHookCheckInterval sets how often, at most, a read-only check asks the
+// tool about one source's hook (default 10 s); a request within the
+// interval answers the last observation. 0 checks on every request (tests).
+func WithHookCheckInterval(d time.Duration) Option { return func(c *config) { c.checkEvery = d } }
+
+// WithClock sets the services' clock (tests move it to check time windows:
+// key grace, the body dedupe window).
+func WithClock(now func() time.Time) Option { return func(c *config) { c.now = now } }
+
+// WithEngine sets the engine woken when a pending event arrives (default,
+// or nil: none; the engine then finds the event at its next tick).
+func WithEngine(w Waker) Option { return func(c *config) { c.engine = w } }
+
+// New builds the services over st, sealing with sl and logging to log, and
+// wires them service to service: a canvas's deletion removes its sources'
+// hooks through EventSources, and a secret's rotation re-verifies its
+// integrations through Integrations.
+func New(st store.Store, sl *sealer.Sealer, log *slog.Logger, opts ...Option) *Services {
+	c := config{tools: &integration.Verifier{}, baseURL: "http://127.0.0.1:8000", keyGrace: time.Hour,
+		checkEvery: DefaultHookCheckInterval, now: time.Now}
+	for _, o := range opts {
+		o(&c)
+	}
+	types := all.Registry()
+	provisioner := &hooks.Provisioner{Store: st, Sealer: sl, Tools: c.tools, BaseURL: c.baseURL, Now: c.now}
+	s := &Services{
+		Secrets:      &Secrets{Store: st, Sealer: sl, Log: log, Now: c.now},
+		EventSources: &EventSources{Store: st, Sealer: sl, Hooks: provisioner, Types: types, Now: c.now, KeyGrace: c.keyGrace, CheckEvery: c.checkEvery},
+		Events:       &Events{Store: st, Sealer: sl, Now: c.now},
+		Stages:       &Stages{Store: st, Now: c.now},
+		Tokens:       &Tokens{Store: st, Log: log, Now: c.now},
+	}
+	if c.engine != nil {
+		s.Events.Wake = c.engine.Wake
+	}
+	s.Canvases = &Canvases{Store: st, Now: c.now, Deprovision: s.EventSources.Deprovision}
+	s.Integrations = &Integrations{Store: st, Secrets: s.Secrets, Types: types, Tools: c.tools, Log: log, Now: c.now}
+	s.Secrets.DataChanged = s.Integrations.ReverifyUsers
+	return s
+}
