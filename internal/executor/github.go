@@ -68,35 +68,35 @@ func (r *Runner) runGitHub(ctx context.Context, req Request, progress Progress) 
 	vf := integration.Verifier{GitHubAPIURL: r.cfg.GitHubAPIURL, Client: r.apiClient}
 	client, owner, err := githubtype.Client(&vf, req.IntegrationURL, req.Token)
 	if err != nil {
-		return failed(api.ResultReasonError, Redact(err.Error(), []string{req.Token}))
+		return integration.Failed(api.ResultReasonError, Redact(err.Error(), []string{req.Token}))
 	}
 	if owner == "" {
-		return failed(api.ResultReasonError, "the GitHub integration URL names no owner for repository "+printable(req.ResourceName))
+		return integration.Failed(api.ResultReasonError, "the GitHub integration URL names no owner for repository "+integration.Printable(req.ResourceName))
 	}
 	if strings.TrimSpace(req.ResourceName) == "" {
-		return failed(api.ResultReasonError, "the GitHub executor names no repository")
+		return integration.Failed(api.ResultReasonError, "the GitHub executor names no repository")
 	}
 	if req.ExecutionID == "" {
 		// Every run's title would contain "": the run could not be told
 		// apart from others.
-		return failed(api.ResultReasonError, "the execution has no id to find its workflow run by")
+		return integration.Failed(api.ResultReasonError, "the execution has no id to find its workflow run by")
 	}
 	g := &githubRun{
 		r: r, client: client, token: req.Token, progress: progress, execID: req.ExecutionID,
-		owner: owner, repo: req.ResourceName, workflow: specString(req.Spec, "workflow"),
+		owner: owner, repo: req.ResourceName, workflow: integration.SpecString(req.Spec, "workflow"),
 		resources: append([]Resource(nil), req.Resources...),
 	}
 	g.eOwner, g.eRepo, g.eWorkflow = url.PathEscape(g.owner), url.PathEscape(g.repo), url.PathEscape(g.workflow)
 
 	var since time.Time
-	if run, ok := findResource(req.Resources, ResourceGitHubWorkflowRun); ok {
+	if run, ok := integration.FindResource(req.Resources, ResourceGitHubWorkflowRun); ok {
 		// Resumed: the workflow was dispatched by an earlier attempt.
 		g.run = run
 	} else {
 		inputs := map[string]any{}
-		if in, ok := asObject(req.Spec["inputs"]); ok {
+		if in, ok := integration.AsObject(req.Spec["inputs"]); ok {
 			for k, v := range in {
-				if s, ok := scalarString(v); ok {
+				if s, ok := integration.ScalarString(v); ok {
 					inputs[k] = s
 				}
 			}
@@ -104,13 +104,13 @@ func (r *Runner) runGitHub(ctx context.Context, req Request, progress Progress) 
 		inputs[ExecutionIDInput] = req.ExecutionID
 		since = time.Now().Add(-runLookupSlack)
 		_, err := client.Actions.CreateWorkflowDispatchEventByFileName(ctx, g.eOwner, g.eRepo, g.eWorkflow, github.CreateWorkflowDispatchEventRequest{
-			Ref: specString(req.Spec, "ref"), Inputs: inputs,
+			Ref: integration.SpecString(req.Spec, "ref"), Inputs: inputs,
 		})
 		if err != nil {
 			if ctx.Err() != nil {
 				return g.outcome(r.ended(ctx, "dispatching the workflow"))
 			}
-			return g.outcome(failed(api.ResultReasonError, "dispatching workflow "+g.describeWorkflow()+" failed: "+g.reason(err)))
+			return g.outcome(integration.Failed(api.ResultReasonError, "dispatching workflow "+g.describeWorkflow()+" failed: "+g.reason(err)))
 		}
 		// Persist the dispatch before looking for the run, so that a
 		// restart in between does not dispatch a second time.
@@ -128,14 +128,14 @@ func (r *Runner) runGitHub(ctx context.Context, req Request, progress Progress) 
 }
 
 func (g *githubRun) describeWorkflow() string {
-	return fmt.Sprintf("%s in %s/%s", printable(g.workflow), printable(g.owner), printable(g.repo))
+	return fmt.Sprintf("%s in %s/%s", integration.Printable(g.workflow), integration.Printable(g.owner), integration.Printable(g.repo))
 }
 
 // reason describes a GitHub error, the token masked.
 func (g *githubRun) reason(err error) string {
 	if isStatus(err, http.StatusNotFound) {
 		return fmt.Sprintf("GitHub: not found (the repository %s/%s or the workflow %s does not exist, or the token cannot access it)",
-			printable(g.owner), printable(g.repo), printable(g.workflow))
+			integration.Printable(g.owner), integration.Printable(g.repo), integration.Printable(g.workflow))
 	}
 	return githubtype.ErrorReason(err, g.owner, g.token)
 }
@@ -143,14 +143,14 @@ func (g *githubRun) reason(err error) string {
 // report persists the resources with the run's latest state and returns
 // whether a cancel was requested.
 func (g *githubRun) report(ctx context.Context) bool {
-	g.resources = withResource(g.resources, g.run)
+	g.resources = integration.WithResource(g.resources, g.run)
 	return g.progress(ctx, g.resources)
 }
 
 // outcome attaches the resources to out.
 func (g *githubRun) outcome(out Outcome) Outcome {
 	if g.run.Type != "" {
-		g.resources = withResource(g.resources, g.run)
+		g.resources = integration.WithResource(g.resources, g.run)
 	}
 	out.Resources = g.resources
 	return out
@@ -173,8 +173,8 @@ func (g *githubRun) lookup(ctx context.Context, since time.Time) (out Outcome, d
 			}
 			return Outcome{}, false
 		case err != nil && lookupCtx.Err() == nil:
-			if failures++; failures >= maxTransientErrors || !transient(err) {
-				return g.outcome(failed(api.ResultReasonError, "looking for the run of workflow "+g.describeWorkflow()+" failed: "+g.reason(err))), true
+			if failures++; failures >= integration.MaxTransientErrors || !transient(err) {
+				return g.outcome(integration.Failed(api.ResultReasonError, "looking for the run of workflow "+g.describeWorkflow()+" failed: "+g.reason(err))), true
 			}
 		}
 		if lookupCtx.Err() == nil && g.report(ctx) {
@@ -184,7 +184,7 @@ func (g *githubRun) lookup(ctx context.Context, since time.Time) (out Outcome, d
 			if ctx.Err() != nil {
 				return g.outcome(g.r.ended(ctx, "waiting for the run of workflow "+g.describeWorkflow()+" to appear ("+runNameHint+")")), true
 			}
-			return g.outcome(failed(api.ResultReasonTimeout, fmt.Sprintf("no run of workflow %s for execution %s appeared within %s: %s",
+			return g.outcome(integration.Failed(api.ResultReasonTimeout, fmt.Sprintf("no run of workflow %s for execution %s appeared within %s: %s",
 				g.describeWorkflow(), g.execID, g.r.runLookupWindow, runNameHint))), true
 		}
 	}
@@ -224,7 +224,7 @@ func (g *githubRun) setRun(run *github.WorkflowRun) {
 func (g *githubRun) follow(ctx context.Context) Outcome {
 	id, err := strconv.ParseInt(g.run.ID, 10, 64)
 	if err != nil {
-		return g.outcome(failed(api.ResultReasonError, fmt.Sprintf("invalid workflow run id %q", printable(g.run.ID))))
+		return g.outcome(integration.Failed(api.ResultReasonError, fmt.Sprintf("invalid workflow run id %q", integration.Printable(g.run.ID))))
 	}
 	failures := 0
 	for {
@@ -238,18 +238,18 @@ func (g *githubRun) follow(ctx context.Context) Outcome {
 			}
 		case ctx.Err() != nil:
 		case isStatus(err, http.StatusNotFound):
-			return g.outcome(failed(api.ResultReasonError, fmt.Sprintf("workflow run %d of %s no longer exists", id, g.describeWorkflow())))
+			return g.outcome(integration.Failed(api.ResultReasonError, fmt.Sprintf("workflow run %d of %s no longer exists", id, g.describeWorkflow())))
 		default:
-			if failures++; failures >= maxTransientErrors || !transient(err) {
-				return g.outcome(failed(api.ResultReasonError, fmt.Sprintf("reading workflow run %d failed: %s", id, g.reason(err))))
+			if failures++; failures >= integration.MaxTransientErrors || !transient(err) {
+				return g.outcome(integration.Failed(api.ResultReasonError, fmt.Sprintf("reading workflow run %d failed: %s", id, g.reason(err))))
 			}
 		}
 		if ctx.Err() == nil && g.report(ctx) {
 			return g.cancel(ctx)
 		}
 		if !g.r.sleep(ctx) {
-			if timedOut(ctx) {
-				cctx, cancel := cleanupContext(ctx)
+			if integration.TimedOut(ctx) {
+				cctx, cancel := integration.CleanupContext(ctx)
 				defer cancel()
 				_ = g.cancelRun(cctx, id) // best effort: the execution fails with its timeout anyway
 			}
@@ -261,20 +261,20 @@ func (g *githubRun) follow(ctx context.Context) Outcome {
 // completed is the outcome of a completed run.
 func (g *githubRun) completed() Outcome {
 	if g.run.Result == "success" {
-		return g.outcome(passed(fmt.Sprintf("GitHub workflow run %s concluded %q", g.run.ID, g.run.Result), nil))
+		return g.outcome(integration.Passed(fmt.Sprintf("GitHub workflow run %s concluded %q", g.run.ID, g.run.Result), nil))
 	}
 	conclusion := g.run.Result
 	if conclusion == "" {
 		conclusion = "unknown"
 	}
-	return g.outcome(failed(api.ResultReasonError, fmt.Sprintf("GitHub workflow run %s concluded %q", g.run.ID, printable(conclusion))))
+	return g.outcome(integration.Failed(api.ResultReasonError, fmt.Sprintf("GitHub workflow run %s concluded %q", g.run.ID, integration.Printable(conclusion))))
 }
 
 // cancel cancels the followed run because the user asked to.
 func (g *githubRun) cancel(ctx context.Context) Outcome {
 	id, _ := strconv.ParseInt(g.run.ID, 10, 64)
 	if ctx.Err() != nil {
-		cctx, cancel := cleanupContext(ctx)
+		cctx, cancel := integration.CleanupContext(ctx)
 		defer cancel()
 		ctx = cctx
 	}
@@ -283,9 +283,9 @@ func (g *githubRun) cancel(ctx context.Context) Outcome {
 			// It completed before the cancel reached GitHub.
 			return g.completed()
 		}
-		return g.outcome(cancelled(fmt.Sprintf("cancelled; cancelling workflow run %d on GitHub failed: %s", id, g.reason(err))))
+		return g.outcome(integration.Cancelled(fmt.Sprintf("cancelled; cancelling workflow run %d on GitHub failed: %s", id, g.reason(err))))
 	}
-	return g.outcome(cancelled(fmt.Sprintf("cancelled; workflow run %d was cancelled on GitHub", id)))
+	return g.outcome(integration.Cancelled(fmt.Sprintf("cancelled; workflow run %d was cancelled on GitHub", id)))
 }
 
 // cancelRun asks GitHub to cancel the run and refreshes its state. GitHub
@@ -311,13 +311,13 @@ func (g *githubRun) cancelRun(ctx context.Context, id int64) error {
 // cancelBeforeFound handles a cancel requested between the dispatch and the
 // run showing up: one more look for the run, to cancel it if it is there.
 func (g *githubRun) cancelBeforeFound(ctx context.Context, since time.Time) Outcome {
-	cctx, cancel := cleanupContext(ctx)
+	cctx, cancel := integration.CleanupContext(ctx)
 	defer cancel()
 	if run, err := g.findRun(cctx, since); err == nil && run != nil {
 		g.setRun(run)
 		return g.cancel(cctx)
 	}
-	return g.outcome(cancelled("cancelled before the workflow run of " + g.describeWorkflow() + " appeared on GitHub; it may still run"))
+	return g.outcome(integration.Cancelled("cancelled before the workflow run of " + g.describeWorkflow() + " appeared on GitHub; it may still run"))
 }
 
 // isStatus reports whether err is a GitHub answer with the HTTP status.

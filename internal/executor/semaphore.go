@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/superplane/terraform-provider-superplane/internal/api"
+	"github.com/superplane/terraform-provider-superplane/internal/integration"
 	semaphoretype "github.com/superplane/terraform-provider-superplane/internal/integration/semaphore"
 	"github.com/superplane/terraform-provider-superplane/internal/outbound"
 )
@@ -91,19 +92,19 @@ func (a semaphoreAPI) do(ctx context.Context, method, path string, in, out any) 
 		if errors.As(err, &ue) {
 			msg = ue.Err.Error()
 		}
-		return &semaphoreError{message: remoteText(msg)}
+		return &semaphoreError{message: integration.RemoteText(msg)}
 	}
 	defer func() { _ = resp.Body.Close() }()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxSemaphoreResponse))
 	if err != nil {
-		return &semaphoreError{message: remoteText(err.Error())}
+		return &semaphoreError{message: integration.RemoteText(err.Error())}
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		return &semaphoreError{status: resp.StatusCode, message: semaphoreMessage(data)}
 	}
 	if out != nil {
 		if err := json.Unmarshal(data, out); err != nil {
-			return &semaphoreError{status: resp.StatusCode, message: "unexpected answer: " + remoteText(string(data))}
+			return &semaphoreError{status: resp.StatusCode, message: "unexpected answer: " + integration.RemoteText(string(data))}
 		}
 	}
 	return nil
@@ -115,9 +116,9 @@ func semaphoreMessage(data []byte) string {
 		Message string `json:"message"`
 	}
 	if json.Unmarshal(data, &obj) == nil && obj.Message != "" {
-		return remoteText(obj.Message)
+		return integration.RemoteText(obj.Message)
 	}
-	return remoteText(string(data))
+	return integration.RemoteText(string(data))
 }
 
 // semaphoreRun is a Semaphore execution in progress.
@@ -135,10 +136,10 @@ type semaphoreRun struct {
 // follows its initial pipeline until it is done.
 func (r *Runner) runSemaphore(ctx context.Context, req Request, progress Progress) Outcome {
 	if _, err := api.SemaphoreOrg(req.IntegrationURL); err != nil {
-		return failed(api.ResultReasonError, err.Error())
+		return integration.Failed(api.ResultReasonError, err.Error())
 	}
 	if strings.TrimSpace(req.ResourceName) == "" {
-		return failed(api.ResultReasonError, "the Semaphore executor names no project")
+		return integration.Failed(api.ResultReasonError, "the Semaphore executor names no project")
 	}
 	a := semaphoreAPI{client: r.apiClient, base: r.cfg.SemaphoreAPIURL, token: req.Token}
 	if a.base == "" {
@@ -147,7 +148,7 @@ func (r *Runner) runSemaphore(ctx context.Context, req Request, progress Progres
 	a.base = strings.TrimSuffix(a.base, "/")
 	s := &semaphoreRun{r: r, api: a, progress: progress, resources: append([]Resource(nil), req.Resources...)}
 
-	if p, ok := findResource(req.Resources, ResourceSemaphorePipeline); ok && p.ID != "" {
+	if p, ok := integration.FindResource(req.Resources, ResourceSemaphorePipeline); ok && p.ID != "" {
 		// Resumed: an earlier attempt started the pipeline.
 		s.pipeline = p
 		return s.follow(ctx)
@@ -176,24 +177,24 @@ func (s *semaphoreRun) start(ctx context.Context, req Request) (out Outcome, don
 		case ctx.Err() != nil:
 			return s.outcome(s.r.ended(ctx, "looking up the Semaphore project")), true
 		case errors.As(err, &se) && se.status == http.StatusNotFound:
-			return s.outcome(failed(api.ResultReasonError, fmt.Sprintf("Semaphore project %s not found", printable(project)))), true
+			return s.outcome(integration.Failed(api.ResultReasonError, fmt.Sprintf("Semaphore project %s not found", integration.Printable(project)))), true
 		}
-		return s.outcome(failed(api.ResultReasonError, fmt.Sprintf("looking up Semaphore project %s failed: %s", printable(project), err))), true
+		return s.outcome(integration.Failed(api.ResultReasonError, fmt.Sprintf("looking up Semaphore project %s failed: %s", integration.Printable(project), err))), true
 	}
 	if proj.Metadata.ID == "" {
-		return s.outcome(failed(api.ResultReasonError, fmt.Sprintf("Semaphore gave no id for project %s", printable(project)))), true
+		return s.outcome(integration.Failed(api.ResultReasonError, fmt.Sprintf("Semaphore gave no id for project %s", integration.Printable(project)))), true
 	}
 
-	ref := specString(req.Spec, "ref")
+	ref := integration.SpecString(req.Spec, "ref")
 	if !strings.HasPrefix(ref, "refs/") {
 		ref = "refs/heads/" + ref
 	}
 	body := map[string]any{
 		"project_id":    proj.Metadata.ID,
 		"reference":     ref,
-		"pipeline_file": specString(req.Spec, "pipelineFile"),
+		"pipeline_file": integration.SpecString(req.Spec, "pipelineFile"),
 	}
-	if params := stringValues(req.Spec["parameters"]); len(params) > 0 {
+	if params := integration.StringValues(req.Spec["parameters"]); len(params) > 0 {
 		body["parameters"] = params
 	}
 	var created struct {
@@ -204,10 +205,10 @@ func (s *semaphoreRun) start(ctx context.Context, req Request) (out Outcome, don
 		if ctx.Err() != nil {
 			return s.outcome(s.r.ended(ctx, "starting the Semaphore workflow")), true
 		}
-		return s.outcome(failed(api.ResultReasonError, fmt.Sprintf("starting a workflow of Semaphore project %s failed: %s", printable(project), err))), true
+		return s.outcome(integration.Failed(api.ResultReasonError, fmt.Sprintf("starting a workflow of Semaphore project %s failed: %s", integration.Printable(project), err))), true
 	}
 	if created.PipelineID == "" {
-		return s.outcome(failed(api.ResultReasonError, fmt.Sprintf("Semaphore started workflow %s but gave no pipeline id", printable(created.WorkflowID)))), true
+		return s.outcome(integration.Failed(api.ResultReasonError, fmt.Sprintf("Semaphore started workflow %s but gave no pipeline id", integration.Printable(created.WorkflowID)))), true
 	}
 	s.pipeline = Resource{ID: created.PipelineID, Type: ResourceSemaphorePipeline}
 	return Outcome{}, false
@@ -216,13 +217,13 @@ func (s *semaphoreRun) start(ctx context.Context, req Request) (out Outcome, don
 // report persists the resources with the pipeline's latest state and
 // returns whether a cancel was requested.
 func (s *semaphoreRun) report(ctx context.Context) bool {
-	s.resources = withResource(s.resources, s.pipeline)
+	s.resources = integration.WithResource(s.resources, s.pipeline)
 	return s.progress(ctx, s.resources)
 }
 
 func (s *semaphoreRun) outcome(out Outcome) Outcome {
 	if s.pipeline.Type != "" {
-		s.resources = withResource(s.resources, s.pipeline)
+		s.resources = integration.WithResource(s.resources, s.pipeline)
 	}
 	out.Resources = s.resources
 	return out
@@ -248,22 +249,22 @@ func (s *semaphoreRun) follow(ctx context.Context) Outcome {
 			}
 		case ctx.Err() != nil:
 		case errors.As(err, &se) && se.status == http.StatusNotFound:
-			return s.outcome(failed(api.ResultReasonError, fmt.Sprintf("Semaphore pipeline %s no longer exists", printable(s.pipeline.ID))))
+			return s.outcome(integration.Failed(api.ResultReasonError, fmt.Sprintf("Semaphore pipeline %s no longer exists", integration.Printable(s.pipeline.ID))))
 		default:
-			if failures++; failures >= maxTransientErrors || !errors.As(err, &se) || !se.transient() {
-				return s.outcome(failed(api.ResultReasonError, fmt.Sprintf("reading Semaphore pipeline %s failed: %s", printable(s.pipeline.ID), err)))
+			if failures++; failures >= integration.MaxTransientErrors || !errors.As(err, &se) || !se.transient() {
+				return s.outcome(integration.Failed(api.ResultReasonError, fmt.Sprintf("reading Semaphore pipeline %s failed: %s", integration.Printable(s.pipeline.ID), err)))
 			}
 		}
 		if ctx.Err() == nil && s.report(ctx) {
 			return s.cancel(ctx)
 		}
 		if !s.r.sleep(ctx) {
-			if timedOut(ctx) {
-				cctx, cancel := cleanupContext(ctx)
+			if integration.TimedOut(ctx) {
+				cctx, cancel := integration.CleanupContext(ctx)
 				defer cancel()
 				_ = s.terminate(cctx)
 			}
-			return s.outcome(s.r.ended(ctx, "waiting for Semaphore pipeline "+printable(s.pipeline.ID)))
+			return s.outcome(s.r.ended(ctx, "waiting for Semaphore pipeline "+integration.Printable(s.pipeline.ID)))
 		}
 	}
 }
@@ -271,27 +272,27 @@ func (s *semaphoreRun) follow(ctx context.Context) Outcome {
 // done is the outcome of a pipeline in state DONE.
 func (s *semaphoreRun) done() Outcome {
 	if strings.EqualFold(s.pipeline.Result, semaphoreResultPassed) {
-		return s.outcome(passed(fmt.Sprintf("Semaphore pipeline %s finished with result %s", s.pipeline.ID, s.pipeline.Result), nil))
+		return s.outcome(integration.Passed(fmt.Sprintf("Semaphore pipeline %s finished with result %s", s.pipeline.ID, s.pipeline.Result), nil))
 	}
 	result := s.pipeline.Result
 	if result == "" {
 		result = "unknown"
 	}
-	return s.outcome(failed(api.ResultReasonError, fmt.Sprintf("Semaphore pipeline %s finished with result %s", printable(s.pipeline.ID), printable(result))))
+	return s.outcome(integration.Failed(api.ResultReasonError, fmt.Sprintf("Semaphore pipeline %s finished with result %s", integration.Printable(s.pipeline.ID), integration.Printable(result))))
 }
 
 // cancel terminates the pipeline because the user asked to.
 func (s *semaphoreRun) cancel(ctx context.Context) Outcome {
 	if ctx.Err() != nil {
-		cctx, cancel := cleanupContext(ctx)
+		cctx, cancel := integration.CleanupContext(ctx)
 		defer cancel()
 		ctx = cctx
 	}
 	if err := s.terminate(ctx); err != nil {
-		return s.outcome(cancelled(fmt.Sprintf("cancelled; terminating Semaphore pipeline %s failed: %s", printable(s.pipeline.ID), err)))
+		return s.outcome(integration.Cancelled(fmt.Sprintf("cancelled; terminating Semaphore pipeline %s failed: %s", integration.Printable(s.pipeline.ID), err)))
 	}
 	_ = s.read(ctx) // best effort: show the pipeline stopping
-	return s.outcome(cancelled(fmt.Sprintf("cancelled; Semaphore pipeline %s was terminated", printable(s.pipeline.ID))))
+	return s.outcome(integration.Cancelled(fmt.Sprintf("cancelled; Semaphore pipeline %s was terminated", integration.Printable(s.pipeline.ID))))
 }
 
 // read reads the pipeline's state and result into s.pipeline.
