@@ -11,6 +11,14 @@ const (
 	EventSourceTypeScheduled = "scheduled"
 )
 
+// EventSourceTypes lists the event source types in the order messages and
+// docs name them; the integration types whose sources get a webhook sit
+// between webhook and manual. internal/integration/all checks them against
+// the registered types.
+func EventSourceTypes() []string {
+	return []string{EventSourceTypeWebhook, EventSourceTypeGitHub, EventSourceTypeSemaphore, EventSourceTypeManual, EventSourceTypeScheduled}
+}
+
 // Filter types and operators.
 const (
 	FilterTypeData     = "FILTER_TYPE_DATA"

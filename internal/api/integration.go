@@ -14,6 +14,12 @@ const (
 	IntegrationTypeSemaphore = "semaphore"
 )
 
+// IntegrationTypes lists the integration types in the order messages name
+// them. internal/integration/all checks it against the registered types.
+func IntegrationTypes() []string {
+	return []string{IntegrationTypeGitHub, IntegrationTypeSemaphore}
+}
+
 // AuthTypeToken is the IntegrationAuthType under which an integration
 // authenticates with an API token held in a secret.
 const AuthTypeToken = "AUTH_TYPE_TOKEN"

@@ -42,6 +42,14 @@ const (
 	ExecutorNoop      = "noop"
 )
 
+// ExecutorTypes lists the executor types in the order messages name them:
+// http, then the integration types that run work on their tool, then noop.
+// internal/integration/all checks it against the registered types, so a
+// new type's name is added here and there together.
+func ExecutorTypes() []string {
+	return []string{ExecutorHTTP, ExecutorGitHub, ExecutorSemaphore, ExecutorNoop}
+}
+
 // StageMetadata is SuperplaneStageMetadata (UpdatedAt is an extension).
 type StageMetadata struct {
 	ID          string     `json:"id"`

@@ -1,8 +1,12 @@
 // Package executor runs a stage's executor for one execution: it calls an
-// HTTP endpoint, dispatches a GitHub Actions workflow, starts a Semaphore
-// pipeline, or does nothing (noop), and reports the outcome. It also renders
-// the ${{ inputs.NAME }} and ${{ secrets.NAME }} templates of executor specs
-// and validates specs when a stage is created or updated.
+// HTTP endpoint, does nothing (noop), or hands the execution to the
+// integration type of the executor's name (integration.Runner: GitHub
+// dispatches a workflow, Semaphore starts a pipeline), found in the
+// registry of internal/integration/all; and it reports the outcome. What
+// every execution shares is here: dry runs, the timeout, panic recovery,
+// masking secrets in the message. It also renders the ${{ inputs.NAME }}
+// and ${{ secrets.NAME }} templates of executor specs and validates specs
+// when a stage is created or updated.
 //
 // The package holds no state between executions: whatever an executor
 // started on a tool is handed to the caller through Progress as Resources, so
@@ -18,30 +22,15 @@ import (
 
 	"github.com/superplane/terraform-provider-superplane/internal/api"
 	"github.com/superplane/terraform-provider-superplane/internal/integration"
+	"github.com/superplane/terraform-provider-superplane/internal/integration/all"
 	"github.com/superplane/terraform-provider-superplane/internal/outbound"
 	"github.com/superplane/terraform-provider-superplane/internal/redact"
 )
 
 // Resource is what an executor started on a tool: a workflow run, a
-// pipeline.
+// pipeline. Each integration type's package names the resources it
+// reports (github.ResourceWorkflowRun, semaphore.ResourcePipeline).
 type Resource = integration.Resource
-
-// Resource types an executor reports.
-const (
-	// ResourceGitHubWorkflowRun is a GitHub Actions workflow run: ID is the
-	// run id, State its status (queued, in_progress, completed), Result its
-	// conclusion. Right after the dispatch, before GitHub has shown the run,
-	// it is reported with an empty ID and State "dispatched", so that a
-	// resumed execution looks for the run instead of dispatching again.
-	ResourceGitHubWorkflowRun = "github_workflow_run"
-	// ResourceSemaphorePipeline is a Semaphore pipeline: ID is the pipeline
-	// id, State its state (RUNNING, DONE...), Result its result (PASSED...).
-	ResourceSemaphorePipeline = "semaphore_pipeline"
-)
-
-// stateDispatched is the State of a workflow run that was dispatched but not
-// yet found.
-const stateDispatched = "dispatched"
 
 // Request is one execution, with its spec already rendered; Outcome is how
 // it ended; Progress persists what it started. They are the integration
@@ -74,6 +63,9 @@ type Config struct {
 	AllowedNetworks []netip.Prefix
 }
 
+// types are the integration types; those with a Runner are executor types.
+var types = all.Registry()
+
 // Defaults of Config.
 const (
 	DefaultPollInterval = 5 * time.Second
@@ -84,12 +76,10 @@ const (
 type Runner struct {
 	cfg Config
 	// hookClient makes the http executor's requests, bounded by the spec's
-	// timeoutSeconds; apiClient calls GitHub and Semaphore. Both go through
+	// timeoutSeconds; apiClient calls the tools of the integration types
+	// (integration.Execution.Tools). Both go through
 	// the outbound guard, whatever the URL's origin.
 	hookClient, apiClient *outbound.Client
-	// runLookupWindow bounds the wait for a dispatched GitHub run to show
-	// up (tests shorten it).
-	runLookupWindow time.Duration
 }
 
 // NewRunner returns a Runner with cfg, defaults filled in.
@@ -105,9 +95,8 @@ func NewRunner(cfg Config) *Runner {
 		cfg: cfg,
 		// The context of each request applies the spec's timeoutSeconds;
 		// the client's own bound is the largest one a spec may ask.
-		hookClient:      apiClient.WithTimeout(maxHTTPTimeoutSeconds*time.Second + time.Minute),
-		apiClient:       apiClient,
-		runLookupWindow: defaultRunLookupWindow,
+		hookClient: apiClient.WithTimeout(maxHTTPTimeoutSeconds*time.Second + time.Minute),
+		apiClient:  apiClient,
 	}
 }
 
@@ -150,10 +139,9 @@ func (r *Runner) Run(ctx context.Context, req Request, progress Progress) (out O
 		return runNoop(req)
 	case api.ExecutorHTTP:
 		return r.runHTTP(ctx, req, progress)
-	case api.ExecutorGitHub:
-		return r.runGitHub(ctx, req, progress)
-	default: // api.ExecutorSemaphore; ValidateSpec refused the rest.
-		return r.runSemaphore(ctx, req, progress)
+	default: // an integration type's Runner; validateSpec refused the rest.
+		runner, _ := types.Runner(req.Type)
+		return runner.Run(ctx, r.execution(progress), req)
 	}
 }
 
@@ -170,6 +158,3 @@ func (r *Runner) execution(progress Progress) *integration.Execution {
 func (r *Runner) ended(ctx context.Context, what string) Outcome {
 	return r.execution(nil).Ended(ctx, what)
 }
-
-// sleep waits for the poll interval and reports whether ctx is still live.
-func (r *Runner) sleep(ctx context.Context) bool { return r.execution(nil).Sleep(ctx) }

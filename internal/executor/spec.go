@@ -21,11 +21,10 @@ const maxHTTPTimeoutSeconds = 3600
 //   - http: url (an http or https URL) is required; headers (an object of
 //     strings), payload (an object), responsePolicy.statusCodes (a list of
 //     HTTP statuses) and timeoutSeconds (above 0, at most 3600) are optional;
-//   - github: workflow (a file name such as deploy.yml, or an id) and ref
-//     are required; inputs (an object of strings) is optional;
-//   - semaphore: pipelineFile and ref (a branch) are required; parameters
-//     (an object of strings) is optional;
-//   - noop: nothing is required.
+//   - noop: nothing is required;
+//   - an integration type with a Runner (github, semaphore): what its
+//     CheckSpec requires (github: workflow and ref; semaphore: pipelineFile
+//     and ref).
 //
 // Every type may have outputs (an object of strings), which noop and dry
 // runs produce. A malformed template anywhere is an error, and so is an
@@ -51,26 +50,22 @@ func validateSpec(typ string, spec map[string]any, templated bool) error {
 		c.Object("payload")
 		checkStatusCodes(c)
 		checkPositiveNumber(c, "timeoutSeconds", maxHTTPTimeoutSeconds)
-	case api.ExecutorGitHub:
-		checkWorkflow(c)
-		c.RequiredString("ref")
-		c.StringMap("inputs")
-	case api.ExecutorSemaphore:
-		c.RequiredString("pipelineFile")
-		c.RequiredString("ref")
-		c.StringMap("parameters")
 	case api.ExecutorNoop:
 	case "":
 		return fmt.Errorf("type is required: expected one of %s", executorTypes)
 	default:
-		return fmt.Errorf("type: unsupported executor type %q: expected one of %s", integration.Printable(typ), executorTypes)
+		runner, ok := types.Runner(typ)
+		if !ok {
+			return fmt.Errorf("type: unsupported executor type %q: expected one of %s", integration.Printable(typ), executorTypes)
+		}
+		runner.CheckSpec(c)
 	}
 	c.StringMap("outputs")
 	return c.Err()
 }
 
 // executorTypes lists the supported types for messages.
-var executorTypes = strings.Join([]string{api.ExecutorHTTP, api.ExecutorGitHub, api.ExecutorSemaphore, api.ExecutorNoop}, ", ")
+var executorTypes = strings.Join(api.ExecutorTypes(), ", ")
 
 // checkURL checks the required http or https URL at key.
 func checkURL(c *integration.SpecCheck, key string) {
@@ -164,24 +159,5 @@ func checkPositiveNumber(c *integration.SpecCheck, key string, maxValue float64)
 	n, ok := integration.Number(raw)
 	if !ok || n <= 0 || n > maxValue {
 		c.Fail("spec.%s must be a number of seconds above 0 and at most %g", key, maxValue)
-	}
-}
-
-// checkWorkflow checks the workflow of a github executor.
-func checkWorkflow(c *integration.SpecCheck) {
-	// A workflow id may come as a JSON number.
-	if raw, ok := c.Spec["workflow"]; ok {
-		if _, isString := raw.(string); !isString {
-			if n, ok := integration.Number(raw); ok && n > 0 && n == math.Trunc(n) {
-				return
-			}
-		}
-	}
-	s, ok := c.RequiredString("workflow")
-	if !ok || (c.Templated && integration.HasTemplate(s)) {
-		return
-	}
-	if strings.ContainsAny(s, "/\\") {
-		c.Fail("spec.workflow must be a workflow file name (deploy.yml) or id, not a path")
 	}
 }

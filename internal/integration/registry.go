@@ -74,6 +74,16 @@ func (r *Registry) Hooks(typ string) (Hooks, bool) {
 	return h, ok
 }
 
+// Runner returns the executor part of the type named typ, when it has one.
+func (r *Registry) Runner(typ string) (Runner, bool) {
+	t, ok := r.types[typ]
+	if !ok {
+		return nil, false
+	}
+	rn, ok := t.(Runner)
+	return rn, ok
+}
+
 // Names lists the registered type names, sorted.
 func (r *Registry) Names() []string {
 	names := make([]string, 0, len(r.types))

@@ -1,4 +1,4 @@
-package executor
+package semaphore
 
 import (
 	"bytes"
@@ -13,9 +13,13 @@ import (
 
 	"github.com/superplane/terraform-provider-superplane/internal/api"
 	"github.com/superplane/terraform-provider-superplane/internal/integration"
-	semaphoretype "github.com/superplane/terraform-provider-superplane/internal/integration/semaphore"
 	"github.com/superplane/terraform-provider-superplane/internal/outbound"
 )
+
+// ResourcePipeline is the resource a semaphore executor reports: a
+// Semaphore pipeline, whose ID is the pipeline id, State its state
+// (RUNNING, DONE...), Result its result (PASSED...).
+const ResourcePipeline = "semaphore_pipeline"
 
 // Semaphore pipeline states and results, compared without case.
 const (
@@ -76,7 +80,7 @@ func (a semaphoreAPI) do(ctx context.Context, method, path string, in, out any) 
 	if err != nil {
 		return &semaphoreError{message: "invalid Semaphore API URL"}
 	}
-	semaphoretype.Type{}.Authenticate(req, a.token)
+	Type{}.Authenticate(req, a.token)
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("User-Agent", "SuperPlane")
 	if in != nil {
@@ -110,45 +114,41 @@ func (a semaphoreAPI) do(ctx context.Context, method, path string, in, out any) 
 	return nil
 }
 
-// semaphoreMessage returns the "message" of an error body, or its text.
-func semaphoreMessage(data []byte) string {
-	var obj struct {
-		Message string `json:"message"`
-	}
-	if json.Unmarshal(data, &obj) == nil && obj.Message != "" {
-		return integration.RemoteText(obj.Message)
-	}
-	return integration.RemoteText(string(data))
-}
-
 // semaphoreRun is a Semaphore execution in progress.
 type semaphoreRun struct {
-	r         *Runner
+	e         *integration.Execution
 	api       semaphoreAPI
-	progress  Progress
-	resources []Resource
-	pipeline  Resource
+	resources []integration.Resource
+	pipeline  integration.Resource
 }
 
-// runSemaphore starts a workflow of the project ResourceName on the branch
+// CheckSpec checks a semaphore executor's spec: pipelineFile and ref (a
+// branch) are required; parameters (an object of strings) is optional.
+func (Type) CheckSpec(c *integration.SpecCheck) {
+	c.RequiredString("pipelineFile")
+	c.RequiredString("ref")
+	c.StringMap("parameters")
+}
+
+// Run starts a workflow of the project ResourceName on the branch
 // spec.ref (refs/heads/<ref>; a ref that already starts with refs/, such as
 // a tag, is sent as it is) with spec.pipelineFile and spec.parameters, and
 // follows its initial pipeline until it is done.
-func (r *Runner) runSemaphore(ctx context.Context, req Request, progress Progress) Outcome {
+func (Type) Run(ctx context.Context, e *integration.Execution, req integration.RunRequest) integration.Outcome {
 	if _, err := api.SemaphoreOrg(req.IntegrationURL); err != nil {
 		return integration.Failed(api.ResultReasonError, err.Error())
 	}
 	if strings.TrimSpace(req.ResourceName) == "" {
 		return integration.Failed(api.ResultReasonError, "the Semaphore executor names no project")
 	}
-	a := semaphoreAPI{client: r.apiClient, base: r.cfg.SemaphoreAPIURL, token: req.Token}
+	a := semaphoreAPI{client: e.Tools.OutboundClient(), base: e.Tools.SemaphoreAPIURL, token: req.Token}
 	if a.base == "" {
 		a.base = req.IntegrationURL
 	}
 	a.base = strings.TrimSuffix(a.base, "/")
-	s := &semaphoreRun{r: r, api: a, progress: progress, resources: append([]Resource(nil), req.Resources...)}
+	s := &semaphoreRun{e: e, api: a, resources: append([]integration.Resource(nil), req.Resources...)}
 
-	if p, ok := integration.FindResource(req.Resources, ResourceSemaphorePipeline); ok && p.ID != "" {
+	if p, ok := integration.FindResource(req.Resources, ResourcePipeline); ok && p.ID != "" {
 		// Resumed: an earlier attempt started the pipeline.
 		s.pipeline = p
 		return s.follow(ctx)
@@ -164,7 +164,7 @@ func (r *Runner) runSemaphore(ctx context.Context, req Request, progress Progres
 
 // start creates the workflow and records its pipeline in s.pipeline; done
 // means out is the final outcome.
-func (s *semaphoreRun) start(ctx context.Context, req Request) (out Outcome, done bool) {
+func (s *semaphoreRun) start(ctx context.Context, req integration.RunRequest) (out integration.Outcome, done bool) {
 	project := req.ResourceName
 	var proj struct {
 		Metadata struct {
@@ -175,7 +175,7 @@ func (s *semaphoreRun) start(ctx context.Context, req Request) (out Outcome, don
 		var se *semaphoreError
 		switch {
 		case ctx.Err() != nil:
-			return s.outcome(s.r.ended(ctx, "looking up the Semaphore project")), true
+			return s.outcome(s.e.Ended(ctx, "looking up the Semaphore project")), true
 		case errors.As(err, &se) && se.status == http.StatusNotFound:
 			return s.outcome(integration.Failed(api.ResultReasonError, fmt.Sprintf("Semaphore project %s not found", integration.Printable(project)))), true
 		}
@@ -203,25 +203,25 @@ func (s *semaphoreRun) start(ctx context.Context, req Request) (out Outcome, don
 	}
 	if err := s.api.do(ctx, http.MethodPost, "/api/v1alpha/plumber-workflows", body, &created); err != nil {
 		if ctx.Err() != nil {
-			return s.outcome(s.r.ended(ctx, "starting the Semaphore workflow")), true
+			return s.outcome(s.e.Ended(ctx, "starting the Semaphore workflow")), true
 		}
 		return s.outcome(integration.Failed(api.ResultReasonError, fmt.Sprintf("starting a workflow of Semaphore project %s failed: %s", integration.Printable(project), err))), true
 	}
 	if created.PipelineID == "" {
 		return s.outcome(integration.Failed(api.ResultReasonError, fmt.Sprintf("Semaphore started workflow %s but gave no pipeline id", integration.Printable(created.WorkflowID)))), true
 	}
-	s.pipeline = Resource{ID: created.PipelineID, Type: ResourceSemaphorePipeline}
-	return Outcome{}, false
+	s.pipeline = integration.Resource{ID: created.PipelineID, Type: ResourcePipeline}
+	return integration.Outcome{}, false
 }
 
 // report persists the resources with the pipeline's latest state and
 // returns whether a cancel was requested.
 func (s *semaphoreRun) report(ctx context.Context) bool {
 	s.resources = integration.WithResource(s.resources, s.pipeline)
-	return s.progress(ctx, s.resources)
+	return s.e.Progress(ctx, s.resources)
 }
 
-func (s *semaphoreRun) outcome(out Outcome) Outcome {
+func (s *semaphoreRun) outcome(out integration.Outcome) integration.Outcome {
 	if s.pipeline.Type != "" {
 		s.resources = integration.WithResource(s.resources, s.pipeline)
 	}
@@ -236,7 +236,7 @@ func (s *semaphoreRun) pipelinePath() string {
 
 // follow polls the pipeline until it is done, is cancelled, or the
 // execution times out.
-func (s *semaphoreRun) follow(ctx context.Context) Outcome {
+func (s *semaphoreRun) follow(ctx context.Context) integration.Outcome {
 	failures := 0
 	for {
 		err := s.read(ctx)
@@ -258,19 +258,19 @@ func (s *semaphoreRun) follow(ctx context.Context) Outcome {
 		if ctx.Err() == nil && s.report(ctx) {
 			return s.cancel(ctx)
 		}
-		if !s.r.sleep(ctx) {
+		if !s.e.Sleep(ctx) {
 			if integration.TimedOut(ctx) {
 				cctx, cancel := integration.CleanupContext(ctx)
 				defer cancel()
 				_ = s.terminate(cctx)
 			}
-			return s.outcome(s.r.ended(ctx, "waiting for Semaphore pipeline "+integration.Printable(s.pipeline.ID)))
+			return s.outcome(s.e.Ended(ctx, "waiting for Semaphore pipeline "+integration.Printable(s.pipeline.ID)))
 		}
 	}
 }
 
 // done is the outcome of a pipeline in state DONE.
-func (s *semaphoreRun) done() Outcome {
+func (s *semaphoreRun) done() integration.Outcome {
 	if strings.EqualFold(s.pipeline.Result, semaphoreResultPassed) {
 		return s.outcome(integration.Passed(fmt.Sprintf("Semaphore pipeline %s finished with result %s", s.pipeline.ID, s.pipeline.Result), nil))
 	}
@@ -282,7 +282,7 @@ func (s *semaphoreRun) done() Outcome {
 }
 
 // cancel terminates the pipeline because the user asked to.
-func (s *semaphoreRun) cancel(ctx context.Context) Outcome {
+func (s *semaphoreRun) cancel(ctx context.Context) integration.Outcome {
 	if ctx.Err() != nil {
 		cctx, cancel := integration.CleanupContext(ctx)
 		defer cancel()
