@@ -34,6 +34,11 @@ type Hooks interface {
 	// DefaultEvents are the tool events a source subscribes to when its
 	// spec names none (nil: none).
 	DefaultEvents() []string
+	// DeliveryIDs reports whether the tool gives each delivery an id of
+	// its own (GitHub's X-GitHub-Delivery). When it does not (Semaphore), a
+	// delivery without one is recognised as a replay or a retry by its body
+	// within a window.
+	DeliveryIDs() bool
 	EnsureHook(ctx context.Context, v *Verifier, integrationURL, token, resource string, want Hook, knownID string, pushSecret bool) (HookResult, error)
 	CheckHook(ctx context.Context, v *Verifier, integrationURL, token, resource string, want Hook, knownID string) (HookCheck, error)
 	DeleteHook(ctx context.Context, v *Verifier, integrationURL, token, resource, callbackURL string) error

@@ -112,9 +112,9 @@ func (rs receiverSink) Store(ctx context.Context, d webhook.Delivery) (string, b
 		return "", false, err
 	}
 	now := rs.s.timestamp()
-	if d.DeliveryID == "" && es.Type == api.EventSourceTypeSemaphore {
-		// Semaphore gives no delivery id, so a replayed or retried
-		// notification is recognised by its body within the window.
+	if h, ok := integrationTypes.Hooks(es.Type); ok && d.DeliveryID == "" && !h.DeliveryIDs() {
+		// The tool (Semaphore) gives no delivery id, so a replayed or
+		// retried notification is recognised by its body within the window.
 		sum := sha256.Sum256(d.Body)
 		bucket := now.Unix() / int64(bodyDedupeWindow/time.Second)
 		prev, err := rs.s.store.FindEventByDeliveryID(ctx, es.ID, bodyDeliveryID(sum, bucket-1))

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -195,9 +196,12 @@ func (s *Server) validateStage(ctx context.Context, p store.Principal, c store.C
 	if ex == nil {
 		return invalid("stage.spec.executor is required")
 	}
-	switch ex.Type {
-	case api.ExecutorHTTP, api.ExecutorNoop:
-	case api.ExecutorGitHub, api.ExecutorSemaphore:
+	// An integration type with a Runner is an executor type that uses its
+	// integration.
+	_, usesIntegration := integrationTypes.Runner(ex.Type)
+	switch {
+	case ex.Type == api.ExecutorHTTP, ex.Type == api.ExecutorNoop:
+	case usesIntegration:
 		if ex.Integration == nil || ex.Integration.Name == "" {
 			return invalid("stage.spec.executor.integration.name is required for %s executors", ex.Type)
 		}
@@ -214,10 +218,10 @@ func (s *Server) validateStage(ctx context.Context, p store.Principal, c store.C
 		if ex.Resource == nil || !api.RepositoryPattern.MatchString(ex.Resource.Name) {
 			return invalid("stage.spec.executor.resource.name is required for %s executors: the repository or project", ex.Type)
 		}
-	case "":
-		return invalid("stage.spec.executor.type is required: http, github, semaphore or noop")
+	case ex.Type == "":
+		return invalid("stage.spec.executor.type is required: %s", executorTypesOr)
 	default:
-		return invalid("stage.spec.executor.type %q is not one of http, github, semaphore, noop", ex.Type)
+		return invalid("stage.spec.executor.type %q is not one of %s", ex.Type, strings.Join(api.ExecutorTypes(), ", "))
 	}
 	if ex.Spec == nil {
 		ex.Spec = map[string]any{}
@@ -241,6 +245,13 @@ func (s *Server) validateStage(ctx context.Context, p store.Principal, c store.C
 	}
 	return nil
 }
+
+// executorTypesOr names the executor types as "http, github, semaphore or
+// noop".
+var executorTypesOr = func() string {
+	types := api.ExecutorTypes()
+	return strings.Join(types[:len(types)-1], ", ") + " or " + types[len(types)-1]
+}()
 
 func joinNames(set map[string]bool) string {
 	names := []string{}

@@ -42,6 +42,12 @@ func TestRegistryListsEveryAPIType(t *testing.T) {
 	if h, _ := r.Hooks("semaphore"); h == nil || len(h.DefaultEvents()) != 0 {
 		t.Error("semaphore: a source naming no events gets events of its own")
 	}
+	// A tool without delivery ids has its deliveries deduplicated by body.
+	for name, ids := range map[string]bool{"github": true, "semaphore": false} {
+		if h, _ := r.Hooks(name); h == nil || h.DeliveryIDs() != ids {
+			t.Errorf("%s: DeliveryIDs is not %v", name, ids)
+		}
+	}
 	// The resource kinds are part of the API: spec.resource.type of a source.
 	for name, kind := range map[string]string{"github": "repository", "semaphore": "project"} {
 		if h, _ := r.Hooks(name); h == nil || h.ResourceKind() != kind {

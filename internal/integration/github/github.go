@@ -37,3 +37,6 @@ func (Type) ResourceKind() string { return "repository" }
 
 // DefaultEvents is "push": a source that names no events hears pushes.
 func (Type) DefaultEvents() []string { return []string{"push"} }
+
+// DeliveryIDs is true: GitHub names each delivery (X-GitHub-Delivery).
+func (Type) DeliveryIDs() bool { return true }

@@ -39,3 +39,7 @@ func (Type) ResourceKind() string { return "project" }
 // DefaultEvents is none: Semaphore notifies one event, a pipeline's end,
 // whatever a source names.
 func (Type) DefaultEvents() []string { return nil }
+
+// DeliveryIDs is false: Semaphore's notifications carry no delivery id, so
+// a replay is recognised by its body.
+func (Type) DeliveryIDs() bool { return false }
