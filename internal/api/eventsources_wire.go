@@ -19,6 +19,14 @@ func EventSourceTypes() []string {
 	return []string{EventSourceTypeWebhook, EventSourceTypeGitHub, EventSourceTypeSemaphore, EventSourceTypeManual, EventSourceTypeScheduled}
 }
 
+// EventSourceResourceKinds maps the source types that watch a resource on
+// their tool to its kind, the only value spec.resource.type may take: each
+// is the integration type's Hooks.ResourceKind, which
+// internal/integration/all checks.
+func EventSourceResourceKinds() map[string]string {
+	return map[string]string{EventSourceTypeGitHub: "repository", EventSourceTypeSemaphore: "project"}
+}
+
 // Filter types and operators.
 const (
 	FilterTypeData     = "FILTER_TYPE_DATA"

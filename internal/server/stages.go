@@ -219,7 +219,7 @@ func (s *Server) validateStage(ctx context.Context, p store.Principal, c store.C
 			return invalid("stage.spec.executor.resource.name is required for %s executors: the repository or project", ex.Type)
 		}
 	case ex.Type == "":
-		return invalid("stage.spec.executor.type is required: %s", executorTypesOr)
+		return invalid("stage.spec.executor.type is required: %s", api.JoinOr(api.ExecutorTypes()))
 	default:
 		return invalid("stage.spec.executor.type %q is not one of %s", ex.Type, strings.Join(api.ExecutorTypes(), ", "))
 	}
@@ -245,13 +245,6 @@ func (s *Server) validateStage(ctx context.Context, p store.Principal, c store.C
 	}
 	return nil
 }
-
-// executorTypesOr names the executor types as "http, github, semaphore or
-// noop".
-var executorTypesOr = func() string {
-	types := api.ExecutorTypes()
-	return strings.Join(types[:len(types)-1], ", ") + " or " + types[len(types)-1]
-}()
 
 func joinNames(set map[string]bool) string {
 	names := []string{}

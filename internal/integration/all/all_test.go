@@ -106,6 +106,17 @@ func TestAPIListsMatchTheRegistry(t *testing.T) {
 	if len(es) != len(builtin)+len(hooks) {
 		t.Errorf("api.EventSourceTypes = %v, want each type once", es)
 	}
+	// What a source of each such type watches: the provider validates
+	// resource.type with the API's map.
+	kinds := api.EventSourceResourceKinds()
+	if len(kinds) != len(hooks) {
+		t.Errorf("api.EventSourceResourceKinds = %v, want one kind for each of %v", kinds, hooks)
+	}
+	for _, name := range hooks {
+		if h, _ := r.Hooks(name); kinds[name] != h.ResourceKind() {
+			t.Errorf("api.EventSourceResourceKinds[%q] = %q, want the type's %q", name, kinds[name], h.ResourceKind())
+		}
+	}
 }
 
 // TestRegistryValidatesURLsAsTheAPI: each type's URL check is the API's,
