@@ -77,8 +77,8 @@ type Runner struct {
 	cfg Config
 	// hookClient makes the http executor's requests, bounded by the spec's
 	// timeoutSeconds; apiClient calls the tools of the integration types
-	// (integration.Execution.Tools). Both go through
-	// the outbound guard, whatever the URL's origin.
+	// (integration.Execution.Tools). Both go through the outbound guard,
+	// whatever the URL's origin.
 	hookClient, apiClient *outbound.Client
 }
 
