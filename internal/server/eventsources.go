@@ -52,12 +52,12 @@ func (s *Server) validateSourceSpec(ctx context.Context, p store.Principal, c st
 			return out, invalid("eventSource.spec.resource is not used by %s sources", spec.Type)
 		}
 	case "":
-		return out, invalid("eventSource.spec.type is required: webhook, github, semaphore, manual or scheduled")
+		return out, invalid("eventSource.spec.type is required: %s", api.JoinOr(api.EventSourceTypes()))
 	default:
 		// A source of an integration type whose hooks SuperPlane provisions.
 		typ, ok := integrationTypes.Hooks(spec.Type)
 		if !ok {
-			return out, invalid("eventSource.spec.type %q is not one of webhook, github, semaphore, manual, scheduled", spec.Type)
+			return out, invalid("eventSource.spec.type %q is not one of %s", spec.Type, strings.Join(api.EventSourceTypes(), ", "))
 		}
 		if spec.Integration == nil || spec.Integration.Name == "" {
 			return out, invalid("eventSource.spec.integration.name is required for %s sources", spec.Type)
