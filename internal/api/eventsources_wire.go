@@ -11,6 +11,22 @@ const (
 	EventSourceTypeScheduled = "scheduled"
 )
 
+// EventSourceTypes lists the event source types in the order messages and
+// docs name them; the integration types whose sources get a webhook sit
+// between webhook and manual. internal/integration/all checks them against
+// the registered types.
+func EventSourceTypes() []string {
+	return []string{EventSourceTypeWebhook, EventSourceTypeGitHub, EventSourceTypeSemaphore, EventSourceTypeManual, EventSourceTypeScheduled}
+}
+
+// EventSourceResourceKinds maps the source types that watch a resource on
+// their tool to its kind, the only value spec.resource.type may take: each
+// is the integration type's Hooks.ResourceKind, which
+// internal/integration/all checks.
+func EventSourceResourceKinds() map[string]string {
+	return map[string]string{EventSourceTypeGitHub: "repository", EventSourceTypeSemaphore: "project"}
+}
+
 // Filter types and operators.
 const (
 	FilterTypeData     = "FILTER_TYPE_DATA"

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -13,6 +15,12 @@ const (
 	IntegrationTypeGitHub    = "github"
 	IntegrationTypeSemaphore = "semaphore"
 )
+
+// IntegrationTypes lists the integration types in the order messages name
+// them. internal/integration/all checks it against the registered types.
+func IntegrationTypes() []string {
+	return []string{IntegrationTypeGitHub, IntegrationTypeSemaphore}
+}
 
 // AuthTypeToken is the IntegrationAuthType under which an integration
 // authenticates with an API token held in a secret.
@@ -27,15 +35,25 @@ const (
 // ValidateIntegrationType returns an error naming field unless typ is one of
 // the supported integration types. The message lists the supported types.
 func ValidateIntegrationType(field, typ string) error {
-	switch typ {
-	case IntegrationTypeGitHub, IntegrationTypeSemaphore:
+	types := IntegrationTypes()
+	switch {
+	case slices.Contains(types, typ):
 		return nil
-	case "":
-		return fmt.Errorf("%s is required: expected %q or %q", field, IntegrationTypeGitHub, IntegrationTypeSemaphore)
+	case typ == "":
+		return fmt.Errorf("%s is required: expected %s", field, quotedOr(types))
 	default:
-		return fmt.Errorf("%s: unsupported integration type %q: expected %q or %q",
-			field, clipInput(typ), IntegrationTypeGitHub, IntegrationTypeSemaphore)
+		return fmt.Errorf("%s: unsupported integration type %q: expected %s", field, clipInput(typ), quotedOr(types))
 	}
+}
+
+// quotedOr names a list of values in a message, each quoted:
+// `"github" or "semaphore"`.
+func quotedOr(names []string) string {
+	quoted := make([]string, len(names))
+	for i, n := range names {
+		quoted[i] = strconv.Quote(n)
+	}
+	return JoinOr(quoted)
 }
 
 // ValidateIntegrationURL returns an error naming field unless rawURL has the

@@ -24,6 +24,15 @@ func TestValidateIntegrationType(t *testing.T) {
 			t.Errorf("ValidateIntegrationType(%q) = %q, want the field and the supported types named", typ, msg)
 		}
 	}
+	// The messages, whole: they are built from IntegrationTypes.
+	for typ, want := range map[string]string{
+		"":       `spec.type is required: expected "github" or "semaphore"`,
+		"gitlab": `spec.type: unsupported integration type "gitlab": expected "github" or "semaphore"`,
+	} {
+		if err := api.ValidateIntegrationType("spec.type", typ); err == nil || err.Error() != want {
+			t.Errorf("ValidateIntegrationType(%q) = %v, want %q", typ, err, want)
+		}
+	}
 }
 
 func TestValidateIntegrationURL(t *testing.T) {

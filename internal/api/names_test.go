@@ -29,3 +29,21 @@ func TestIsUUIDAndIsCanonicalID(t *testing.T) {
 		}
 	}
 }
+
+// TestJoinOr: the lists of types in messages read as before they were
+// built from the lists.
+func TestJoinOr(t *testing.T) {
+	for _, tt := range []struct {
+		names []string
+		want  string
+	}{
+		{ExecutorTypes(), "http, github, semaphore or noop"},
+		{IntegrationTypes(), "github or semaphore"},
+		{[]string{"one"}, "one"},
+		{nil, ""},
+	} {
+		if got := JoinOr(tt.names); got != tt.want {
+			t.Errorf("JoinOr(%v) = %q, want %q", tt.names, got, tt.want)
+		}
+	}
+}

@@ -1,6 +1,9 @@
 package api
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // Connection types, condition types, stage event and execution states and
 // results, as the contract names them.
@@ -41,6 +44,22 @@ const (
 	ExecutorSemaphore = "semaphore"
 	ExecutorNoop      = "noop"
 )
+
+// ExecutorTypes lists the executor types in the order messages name them:
+// http, then the integration types that run work on their tool, then noop.
+// internal/integration/all checks it against the registered types, so a
+// new type's name is added here and there together.
+func ExecutorTypes() []string {
+	return []string{ExecutorHTTP, ExecutorGitHub, ExecutorSemaphore, ExecutorNoop}
+}
+
+// JoinOr names a list in a message: "http, github, semaphore or noop".
+func JoinOr(names []string) string {
+	if len(names) < 2 {
+		return strings.Join(names, "")
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
+}
 
 // StageMetadata is SuperplaneStageMetadata (UpdatedAt is an extension).
 type StageMetadata struct {

@@ -45,15 +45,6 @@ func (rec *recorder) snapshot() [][]executor.Resource {
 	return append([][]executor.Resource(nil), rec.calls...)
 }
 
-// last returns the resources of the last call.
-func (rec *recorder) last() []executor.Resource {
-	calls := rec.snapshot()
-	if len(calls) == 0 {
-		return nil
-	}
-	return calls[len(calls)-1]
-}
-
 // run runs req with a deadline that stops a hung test.
 func run(t *testing.T, r *executor.Runner, req executor.Request, progress executor.Progress) executor.Outcome {
 	t.Helper()

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/superplane/terraform-provider-superplane/internal/api"
+	"github.com/superplane/terraform-provider-superplane/internal/integration"
 	"github.com/superplane/terraform-provider-superplane/internal/outbound"
 )
 
@@ -37,17 +38,17 @@ type httpSpec struct {
 
 func parseHTTPSpec(spec map[string]any) httpSpec {
 	hs := httpSpec{
-		url:     specString(spec, "url"),
-		headers: stringValues(spec["headers"]),
+		url:     integration.SpecString(spec, "url"),
+		headers: integration.StringValues(spec["headers"]),
 		payload: map[string]any{},
 		timeout: defaultHTTPTimeout,
 	}
-	if p, ok := asObject(spec["payload"]); ok {
+	if p, ok := integration.AsObject(spec["payload"]); ok {
 		for k, v := range p {
 			hs.payload[k] = v
 		}
 	}
-	if policy, ok := asObject(spec["responsePolicy"]); ok {
+	if policy, ok := integration.AsObject(spec["responsePolicy"]); ok {
 		list, _ := policy["statusCodes"].([]any)
 		for _, x := range list {
 			if code, err := statusCode(x); err == nil {
@@ -55,7 +56,7 @@ func parseHTTPSpec(spec map[string]any) httpSpec {
 			}
 		}
 	}
-	if n, ok := number(spec["timeoutSeconds"]); ok && n > 0 {
+	if n, ok := integration.Number(spec["timeoutSeconds"]); ok && n > 0 {
 		hs.timeout = time.Duration(n * float64(time.Second))
 	}
 	return hs
@@ -92,7 +93,7 @@ func (r *Runner) runHTTP(ctx context.Context, req Request, progress Progress) Ou
 	hs.payload["executionId"] = req.ExecutionID
 	body, err := json.Marshal(hs.payload)
 	if err != nil {
-		return failed(api.ResultReasonError, "spec.payload cannot be sent as JSON: "+err.Error())
+		return integration.Failed(api.ResultReasonError, "spec.payload cannot be sent as JSON: "+err.Error())
 	}
 
 	reqCtx, cancelReq := context.WithTimeoutCause(ctx, hs.timeout, errHTTPTimeout)
@@ -110,7 +111,7 @@ func (r *Runner) runHTTP(ctx context.Context, req Request, progress Progress) Ou
 			if progress(ctx, nil) {
 				cancelReq()
 				<-done
-				return cancelled("cancelled while the HTTP request was running")
+				return integration.Cancelled("cancelled while the HTTP request was running")
 			}
 		}
 	}
@@ -151,13 +152,13 @@ func responseOutputs(data []byte) map[string]string {
 	if dec.Decode(&obj) != nil {
 		return nil
 	}
-	return stringValues(obj.Outputs)
+	return integration.StringValues(obj.Outputs)
 }
 
 // httpOutcome turns a finished request into the execution's outcome.
 func (r *Runner) httpOutcome(ctx, reqCtx context.Context, hs httpSpec, res httpResult) Outcome {
 	if res.err == nil {
-		out := passed(fmt.Sprintf("HTTP %d", res.status), res.outputs)
+		out := integration.Passed(fmt.Sprintf("HTTP %d", res.status), res.outputs)
 		if !hs.accepts(res.status) {
 			out.Result, out.Reason = api.ResultFailed, api.ResultReasonError
 		}
@@ -169,20 +170,20 @@ func (r *Runner) httpOutcome(ctx, reqCtx context.Context, hs httpSpec, res httpR
 		var ue *url.Error
 		if errors.As(res.err, &ue) {
 			if u, err := url.Parse(ue.URL); err == nil && u.Host != "" {
-				return failed(api.ResultReasonError, fmt.Sprintf("HTTP request to %s failed: %s", printable(u.Host), d))
+				return integration.Failed(api.ResultReasonError, fmt.Sprintf("HTTP request to %s failed: %s", integration.Printable(u.Host), d))
 			}
 		}
-		return failed(api.ResultReasonError, "HTTP request failed: "+d.Error())
+		return integration.Failed(api.ResultReasonError, "HTTP request failed: "+d.Error())
 	}
 	switch {
 	case ctx.Err() != nil:
 		return r.ended(ctx, "the HTTP request was running")
 	case errors.Is(context.Cause(reqCtx), errHTTPTimeout):
-		return failed(api.ResultReasonTimeout, fmt.Sprintf("HTTP request timed out after %s", hs.timeout))
+		return integration.Failed(api.ResultReasonTimeout, fmt.Sprintf("HTTP request timed out after %s", hs.timeout))
 	case outbound.IsTooManyRedirects(res.err):
-		return failed(api.ResultReasonError, fmt.Sprintf("HTTP request failed: stopped after %d redirects", outbound.MaxRedirects))
+		return integration.Failed(api.ResultReasonError, fmt.Sprintf("HTTP request failed: stopped after %d redirects", outbound.MaxRedirects))
 	case res.status != 0:
-		return failed(api.ResultReasonError, fmt.Sprintf("HTTP %d: reading the response failed: %s", res.status, remoteText(res.err.Error())))
+		return integration.Failed(api.ResultReasonError, fmt.Sprintf("HTTP %d: reading the response failed: %s", res.status, integration.RemoteText(res.err.Error())))
 	}
-	return failed(api.ResultReasonError, "HTTP request failed: "+remoteText(res.err.Error()))
+	return integration.Failed(api.ResultReasonError, "HTTP request failed: "+integration.RemoteText(res.err.Error()))
 }

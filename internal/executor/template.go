@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/superplane/terraform-provider-superplane/internal/api"
-	"github.com/superplane/terraform-provider-superplane/internal/redact"
 )
 
 // walkStrings calls fn for every string value in v (maps, lists, nested),
@@ -132,31 +131,3 @@ func References(spec map[string]any) (inputs, secrets []string, err error) {
 	}
 	return sortedKeys(seen[api.TemplateInputs]), sortedKeys(seen[api.TemplateSecrets]), nil
 }
-
-// hasTemplate reports whether s holds a template to be rendered later.
-func hasTemplate(s string) bool { return strings.Contains(s, "${{") }
-
-// maxQuoted bounds the text quoted in a message: a name or template the
-// user wrote.
-const maxQuoted = 60
-
-func clipTo(s string, n int) string {
-	if r := []rune(s); len(r) > n {
-		return string(r[:n]) + "..."
-	}
-	return s
-}
-
-// printable makes s fit for a message: one line of printable runes,
-// clipped.
-func printable(s string) string { return clipTo(oneLine(s), maxQuoted) }
-
-// remoteText makes the text of a tool's answer or a network error fit for
-// a message: one line of printable runes. It is not clipped here: it may
-// hold a secret (a URL with a token in its query), and a clip before the
-// masking would show the secret's start. Run masks secrets and then clips
-// the whole message to MaxMessage; the text is already bounded by the
-// response size limits.
-func remoteText(s string) string { return oneLine(s) }
-
-func oneLine(s string) string { return redact.OneLine(s) }

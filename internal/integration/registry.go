@@ -34,6 +34,11 @@ type Hooks interface {
 	// DefaultEvents are the tool events a source subscribes to when its
 	// spec names none (nil: none).
 	DefaultEvents() []string
+	// DeliveryIDs reports whether the tool gives each delivery an id of
+	// its own (GitHub's X-GitHub-Delivery). When it does not (Semaphore), a
+	// delivery without one is recognised as a replay or a retry by its body
+	// within a window.
+	DeliveryIDs() bool
 	EnsureHook(ctx context.Context, v *Verifier, integrationURL, token, resource string, want Hook, knownID string, pushSecret bool) (HookResult, error)
 	CheckHook(ctx context.Context, v *Verifier, integrationURL, token, resource string, want Hook, knownID string) (HookCheck, error)
 	DeleteHook(ctx context.Context, v *Verifier, integrationURL, token, resource, callbackURL string) error
@@ -72,6 +77,16 @@ func (r *Registry) Hooks(typ string) (Hooks, bool) {
 	}
 	h, ok := t.(Hooks)
 	return h, ok
+}
+
+// Runner returns the executor part of the type named typ, when it has one.
+func (r *Registry) Runner(typ string) (Runner, bool) {
+	t, ok := r.types[typ]
+	if !ok {
+		return nil, false
+	}
+	rn, ok := t.(Runner)
+	return rn, ok
 }
 
 // Names lists the registered type names, sorted.

@@ -1,6 +1,17 @@
-// Package integration checks that an integration's credentials work: that the
-// API token of a GitHub or Semaphore integration is accepted by that tool and
-// allows what SuperPlane does there.
+// Package integration is what every integration type shares: the Type
+// interface (URL shape, credential check, outbound auth) and its optional
+// parts, Hooks (webhooks on the tool for event sources) and Runner (the
+// executor of the type's name: check its spec, start a run, follow it to
+// its outcome); the Registry that finds them; the Verifier's plumbing (tool
+// API URLs, the guarded client); the execution's request, outcome and
+// frame (RunRequest, Outcome, Execution, SpecCheck), which
+// internal/executor shares with the types; and the reason helpers.
+//
+// Each type is a package under internal/integration/<type>, listed in
+// internal/integration/all: adding a type is one package plus one line
+// there, and its wire name in internal/api's lists (IntegrationTypes,
+// ExecutorTypes, EventSourceTypes), which a test of all keeps in step with
+// the registry.
 package integration
 
 import (

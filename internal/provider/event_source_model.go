@@ -16,9 +16,18 @@ var (
 
 // resourceTypeFor is the resource kind a source type watches: the only
 // value resource.type may take for it.
-var resourceTypeFor = map[string]string{
-	api.EventSourceTypeGitHub:    "repository",
-	api.EventSourceTypeSemaphore: "project",
+var resourceTypeFor = api.EventSourceResourceKinds()
+
+// resourceKinds lists the values of resource.type, in the order of the
+// source types that watch them.
+func resourceKinds() []string {
+	var kinds []string
+	for _, typ := range api.EventSourceTypes() {
+		if kind, ok := resourceTypeFor[typ]; ok {
+			kinds = append(kinds, kind)
+		}
+	}
+	return kinds
 }
 
 // Object types of the nested values, shared by the resource and the data

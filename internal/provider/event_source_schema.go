@@ -54,9 +54,8 @@ func (r *EventSourceResource) Schema(_ context.Context, _ resource.SchemaRequest
 				MarkdownDescription: "Where events come from: `webhook` (deliveries signed with the source's " +
 					"`key`), `github`, `semaphore` (through `integration`), `manual` or `scheduled`. Changing it " +
 					"replaces the source.",
-				Required: true,
-				Validators: []validator.String{stringvalidator.OneOf(api.EventSourceTypeWebhook, api.EventSourceTypeGitHub,
-					api.EventSourceTypeSemaphore, api.EventSourceTypeManual, api.EventSourceTypeScheduled)},
+				Required:      true,
+				Validators:    []validator.String{stringvalidator.OneOf(api.EventSourceTypes()...)},
 				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
 			},
 			"integration": schema.StringAttribute{
@@ -147,7 +146,7 @@ func (r *EventSourceResource) Schema(_ context.Context, _ resource.SchemaRequest
 							"one the source type watches.",
 						Optional:      true,
 						Computed:      true,
-						Validators:    []validator.String{stringvalidator.OneOf("repository", "project")},
+						Validators:    []validator.String{stringvalidator.OneOf(resourceKinds()...)},
 						PlanModifiers: []planmodifier.String{defaultResourceType()},
 					},
 					// Optional only because Terraform checks a required

@@ -188,7 +188,7 @@ func stageExecutor(ctx context.Context, plan *StageResourceModel) (*api.Executor
 		setMap(spec, "outputs", n.Outputs)
 		return &api.Executor{Type: api.ExecutorNoop, Spec: spec}, diags
 	}
-	diags.AddError("Missing executor", "A stage needs exactly one executor block: http, github, semaphore or noop.")
+	diags.AddError("Missing executor", "A stage needs exactly one executor block: "+api.JoinOr(stageExecutorBlocks)+".")
 	return nil, diags
 }
 

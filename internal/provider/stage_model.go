@@ -15,7 +15,7 @@ var (
 
 // stageExecutorBlocks are the executor block names, which are also the
 // executor types on the wire.
-var stageExecutorBlocks = []string{api.ExecutorHTTP, api.ExecutorGitHub, api.ExecutorSemaphore, api.ExecutorNoop}
+var stageExecutorBlocks = api.ExecutorTypes()
 
 // Object types of the nested values, shared by the resource and the data
 // source so both map the API the same way.

@@ -262,7 +262,7 @@ func (v *stageValidator) validateExecutor(config *StageResourceModel) {
 	switch {
 	case len(set) == 0:
 		v.diags.AddError("Missing executor",
-			"A stage needs exactly one executor block: http, github, semaphore or noop.")
+			"A stage needs exactly one executor block: "+api.JoinOr(stageExecutorBlocks)+".")
 		return
 	case len(set) > 1:
 		for _, name := range set[1:] {

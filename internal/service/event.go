@@ -10,6 +10,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/superplane/terraform-provider-superplane/internal/api"
+	"github.com/superplane/terraform-provider-superplane/internal/integration"
 	"github.com/superplane/terraform-provider-superplane/internal/sealer"
 	"github.com/superplane/terraform-provider-superplane/internal/store"
 )
@@ -21,7 +22,10 @@ import (
 type Events struct {
 	Store  store.Store
 	Sealer *sealer.Sealer
-	Now    func() time.Time
+	// Types are the integration types: one whose tool names no deliveries
+	// (Hooks.DeliveryIDs false) has its deliveries deduplicated by body.
+	Types *integration.Registry
+	Now   func() time.Time
 	// Wake tells the engine that a pending event arrived, so it routes it
 	// now rather than at its next tick; nil wakes nothing.
 	Wake func()
@@ -94,9 +98,9 @@ func (s *Events) Receive(ctx context.Context, d Delivery) (string, bool, error) 
 		return "", false, err
 	}
 	now := Timestamp(s.Now)
-	if d.DeliveryID == "" && es.Type == api.EventSourceTypeSemaphore {
-		// Semaphore gives no delivery id, so a replayed or retried
-		// notification is recognised by its body within the window.
+	if h, ok := s.Types.Hooks(es.Type); ok && d.DeliveryID == "" && !h.DeliveryIDs() {
+		// The tool (Semaphore) gives no delivery id, so a replayed or
+		// retried notification is recognised by its body within the window.
 		sum := sha256.Sum256(d.Body)
 		bucket := now.Unix() / int64(bodyDedupeWindow/time.Second)
 		prev, err := s.Store.FindEventByDeliveryID(ctx, es.ID, bodyDeliveryID(sum, bucket-1))

@@ -52,12 +52,12 @@ func (s *EventSources) validateSourceSpec(ctx context.Context, p store.Principal
 			return out, Invalid("eventSource.spec.resource is not used by %s sources", spec.Type)
 		}
 	case "":
-		return out, Invalid("eventSource.spec.type is required: webhook, github, semaphore, manual or scheduled")
+		return out, Invalid("eventSource.spec.type is required: %s", api.JoinOr(api.EventSourceTypes()))
 	default:
 		// A source of an integration type whose hooks SuperPlane provisions.
 		typ, ok := s.Types.Hooks(spec.Type)
 		if !ok {
-			return out, Invalid("eventSource.spec.type %q is not one of webhook, github, semaphore, manual, scheduled", spec.Type)
+			return out, Invalid("eventSource.spec.type %q is not one of %s", spec.Type, strings.Join(api.EventSourceTypes(), ", "))
 		}
 		if spec.Integration == nil || spec.Integration.Name == "" {
 			return out, Invalid("eventSource.spec.integration.name is required for %s sources", spec.Type)

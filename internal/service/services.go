@@ -84,8 +84,8 @@ func New(st store.Store, sl *sealer.Sealer, log *slog.Logger, opts ...Option) *S
 	s := &Services{
 		Secrets:      &Secrets{Store: st, Sealer: sl, Log: log, Now: c.now},
 		EventSources: &EventSources{Store: st, Sealer: sl, Hooks: provisioner, Types: types, Now: c.now, KeyGrace: c.keyGrace, CheckEvery: c.checkEvery},
-		Events:       &Events{Store: st, Sealer: sl, Now: c.now},
-		Stages:       &Stages{Store: st, Now: c.now},
+		Events:       &Events{Store: st, Sealer: sl, Types: types, Now: c.now},
+		Stages:       &Stages{Store: st, Types: types, Now: c.now},
 		Tokens:       &Tokens{Store: st, Log: log, Now: c.now},
 	}
 	if c.engine != nil {

@@ -13,6 +13,7 @@ import (
 	"github.com/superplane/terraform-provider-superplane/internal/api"
 	"github.com/superplane/terraform-provider-superplane/internal/executor"
 	"github.com/superplane/terraform-provider-superplane/internal/filter"
+	"github.com/superplane/terraform-provider-superplane/internal/integration"
 	"github.com/superplane/terraform-provider-superplane/internal/refs"
 	"github.com/superplane/terraform-provider-superplane/internal/store"
 )
@@ -21,6 +22,9 @@ import (
 // executions.
 type Stages struct {
 	Store store.Store
+	// Types are the integration types: one with a Runner is an executor
+	// type that runs through its integration.
+	Types *integration.Registry
 	// Now is the clock; Timestamp rounds it to what the databases keep.
 	Now func() time.Time
 }
@@ -368,9 +372,12 @@ func (s *Stages) validate(ctx context.Context, p store.Principal, c store.Canvas
 	if ex == nil {
 		return Invalid("stage.spec.executor is required")
 	}
-	switch ex.Type {
-	case api.ExecutorHTTP, api.ExecutorNoop:
-	case api.ExecutorGitHub, api.ExecutorSemaphore:
+	// An integration type with a Runner is an executor type that uses its
+	// integration.
+	_, usesIntegration := s.Types.Runner(ex.Type)
+	switch {
+	case ex.Type == api.ExecutorHTTP, ex.Type == api.ExecutorNoop:
+	case usesIntegration:
 		if ex.Integration == nil || ex.Integration.Name == "" {
 			return Invalid("stage.spec.executor.integration.name is required for %s executors", ex.Type)
 		}
@@ -387,10 +394,10 @@ func (s *Stages) validate(ctx context.Context, p store.Principal, c store.Canvas
 		if ex.Resource == nil || !api.RepositoryPattern.MatchString(ex.Resource.Name) {
 			return Invalid("stage.spec.executor.resource.name is required for %s executors: the repository or project", ex.Type)
 		}
-	case "":
-		return Invalid("stage.spec.executor.type is required: http, github, semaphore or noop")
+	case ex.Type == "":
+		return Invalid("stage.spec.executor.type is required: %s", api.JoinOr(api.ExecutorTypes()))
 	default:
-		return Invalid("stage.spec.executor.type %q is not one of http, github, semaphore, noop", ex.Type)
+		return Invalid("stage.spec.executor.type %q is not one of %s", ex.Type, strings.Join(api.ExecutorTypes(), ", "))
 	}
 	if ex.Spec == nil {
 		ex.Spec = map[string]any{}

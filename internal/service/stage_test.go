@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/superplane/terraform-provider-superplane/internal/api"
+	"github.com/superplane/terraform-provider-superplane/internal/integration/all"
 	"github.com/superplane/terraform-provider-superplane/internal/service"
 	"github.com/superplane/terraform-provider-superplane/internal/store"
 )
@@ -35,7 +36,7 @@ func TestStagesRulesWithoutTheServer(t *testing.T) {
 	ctx := t.Context()
 	now := time.Now().UTC().Truncate(time.Microsecond)
 	canvases := &service.Canvases{Store: f.st, Now: time.Now}
-	stages := &service.Stages{Store: f.st, Now: time.Now}
+	stages := &service.Stages{Store: f.st, Types: all.Registry(), Now: time.Now}
 	c, err := canvases.Create(ctx, f.p, api.CreateCanvasRequest{Canvas: &api.Canvas{Metadata: &api.CanvasMetadata{Name: "prod"}}})
 	if err != nil {
 		t.Fatal(err)

@@ -67,14 +67,20 @@ func refsTo(spec []byte, kind refKind) []objectRef {
 			}
 		}
 	case refIntegration:
-		// Only the tool executors use their integration; an http or noop
-		// executor ignores the field.
-		if ex := refs.Executor; ex != nil && ex.Integration != nil && (ex.Type == "github" || ex.Type == "semaphore") {
+		// An executor of an integration type uses its integration; the
+		// built-in executors (http, noop) ignore the field. Naming the
+		// built-in ones keeps the store free of the list of integration
+		// types, which grows.
+		if ex := refs.Executor; ex != nil && ex.Integration != nil && !builtinExecutor(ex.Type) {
 			out = append(out, *ex.Integration)
 		}
 	}
 	return out
 }
+
+// builtinExecutor reports whether typ is an executor type of the server's
+// own (api.ExecutorHTTP, api.ExecutorNoop), which uses no integration.
+func builtinExecutor(typ string) bool { return typ == "http" || typ == "noop" }
 
 // stagesUsing returns the stages whose spec resolves a reference to the
 // object of kind called name in domain dom, as the server resolves them at

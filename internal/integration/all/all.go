@@ -1,8 +1,9 @@
 // Package all lists the integration types the server knows. It is the one
-// place a new type is added (one line below). It cannot live in
-// internal/integration: the type packages import that package for its
-// shared helpers (Verifier, Result, Hook, redaction), so the parent listing
-// them would be an import cycle.
+// place a new type is added (one line below); the server, hooks and the
+// executor find a type's parts (Hooks, Runner) through this registry. It
+// cannot live in internal/integration: the type packages import that
+// package for its shared helpers (Verifier, Result, Hook, RunRequest,
+// redaction), so the parent listing them would be an import cycle.
 package all
 
 import (

@@ -32,12 +32,21 @@ func TestRegistryListsEveryAPIType(t *testing.T) {
 		if _, ok := r.Hooks(name); !ok {
 			t.Errorf("type %q provisions no webhooks; its event sources need them", name)
 		}
+		if _, ok := r.Runner(name); !ok {
+			t.Errorf("type %q runs no executor; its stages need one", name)
+		}
 	}
 	if h, _ := r.Hooks("github"); h == nil || !slices.Equal(h.DefaultEvents(), []string{"push"}) {
 		t.Error(`github: a source naming no events does not hear "push"`)
 	}
 	if h, _ := r.Hooks("semaphore"); h == nil || len(h.DefaultEvents()) != 0 {
 		t.Error("semaphore: a source naming no events gets events of its own")
+	}
+	// A tool without delivery ids has its deliveries deduplicated by body.
+	for name, ids := range map[string]bool{"github": true, "semaphore": false} {
+		if h, _ := r.Hooks(name); h == nil || h.DeliveryIDs() != ids {
+			t.Errorf("%s: DeliveryIDs is not %v", name, ids)
+		}
 	}
 	// The resource kinds are part of the API: spec.resource.type of a source.
 	for name, kind := range map[string]string{"github": "repository", "semaphore": "project"} {
@@ -47,6 +56,66 @@ func TestRegistryListsEveryAPIType(t *testing.T) {
 	}
 	if _, ok := r.Lookup("gitlab"); ok {
 		t.Error(`Lookup("gitlab") found a type`)
+	}
+	if _, ok := r.Runner("gitlab"); ok {
+		t.Error(`Runner("gitlab") found a type`)
+	}
+}
+
+// TestAPIListsMatchTheRegistry: the API's lists of type names, which the
+// server's messages and the provider's validators and docs use, name
+// exactly the registered types, in their places: a type registered but
+// missing from a list (or listed but not registered) fails here, so the
+// two cannot drift.
+func TestAPIListsMatchTheRegistry(t *testing.T) {
+	r := all.Registry()
+	if got, want := r.Names(), slices.Sorted(slices.Values(api.IntegrationTypes())); !slices.Equal(got, want) {
+		t.Errorf("registered types = %v, api.IntegrationTypes = %v", got, want)
+	}
+	var runners, hooks []string
+	for _, name := range r.Names() {
+		if _, ok := r.Runner(name); ok {
+			runners = append(runners, name)
+		}
+		if _, ok := r.Hooks(name); ok {
+			hooks = append(hooks, name)
+		}
+	}
+
+	// Executor types: http, the types with a Runner, noop.
+	ex := api.ExecutorTypes()
+	if len(ex) < 2 || ex[0] != api.ExecutorHTTP || ex[len(ex)-1] != api.ExecutorNoop {
+		t.Fatalf("api.ExecutorTypes = %v, want http first and noop last", ex)
+	}
+	if got := slices.Sorted(slices.Values(ex[1 : len(ex)-1])); !slices.Equal(got, runners) {
+		t.Errorf("api.ExecutorTypes names %v between http and noop, want the types with a Runner %v", got, runners)
+	}
+
+	// Event source types: webhook, the types with Hooks, manual, scheduled.
+	es := api.EventSourceTypes()
+	builtin := []string{api.EventSourceTypeWebhook, api.EventSourceTypeManual, api.EventSourceTypeScheduled}
+	var fromTypes []string
+	for _, typ := range es {
+		if !slices.Contains(builtin, typ) {
+			fromTypes = append(fromTypes, typ)
+		}
+	}
+	if got := slices.Sorted(slices.Values(fromTypes)); !slices.Equal(got, hooks) {
+		t.Errorf("api.EventSourceTypes names %v besides webhook, manual and scheduled, want the types with Hooks %v", got, hooks)
+	}
+	if len(es) != len(builtin)+len(hooks) {
+		t.Errorf("api.EventSourceTypes = %v, want each type once", es)
+	}
+	// What a source of each such type watches: the provider validates
+	// resource.type with the API's map.
+	kinds := api.EventSourceResourceKinds()
+	if len(kinds) != len(hooks) {
+		t.Errorf("api.EventSourceResourceKinds = %v, want one kind for each of %v", kinds, hooks)
+	}
+	for _, name := range hooks {
+		if h, _ := r.Hooks(name); kinds[name] != h.ResourceKind() {
+			t.Errorf("api.EventSourceResourceKinds[%q] = %q, want the type's %q", name, kinds[name], h.ResourceKind())
+		}
 	}
 }
 

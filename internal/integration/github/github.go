@@ -1,5 +1,6 @@
 // Package github is the GitHub integration type: an API token of a GitHub
-// or GitHub Enterprise owner, and repository webhooks for event sources.
+// or GitHub Enterprise owner, repository webhooks for event sources, and
+// the github executor, which dispatches a workflow and follows its run.
 package github
 
 import (
@@ -13,8 +14,9 @@ import (
 type Type struct{}
 
 var (
-	_ integration.Type  = Type{}
-	_ integration.Hooks = Type{}
+	_ integration.Type   = Type{}
+	_ integration.Hooks  = Type{}
+	_ integration.Runner = Type{}
 )
 
 // Name is "github".
@@ -35,3 +37,6 @@ func (Type) ResourceKind() string { return "repository" }
 
 // DefaultEvents is "push": a source that names no events hears pushes.
 func (Type) DefaultEvents() []string { return []string{"push"} }
+
+// DeliveryIDs is true: GitHub names each delivery (X-GitHub-Delivery).
+func (Type) DeliveryIDs() bool { return true }

@@ -1,6 +1,7 @@
 // Package semaphore is the Semaphore integration type: an API token of a
-// Semaphore organization, and notifications that deliver a project's
-// pipeline events to event sources.
+// Semaphore organization, notifications that deliver a project's pipeline
+// events to event sources, and the semaphore executor, which starts a
+// workflow and follows its pipeline.
 package semaphore
 
 import (
@@ -14,8 +15,9 @@ import (
 type Type struct{}
 
 var (
-	_ integration.Type  = Type{}
-	_ integration.Hooks = Type{}
+	_ integration.Type   = Type{}
+	_ integration.Hooks  = Type{}
+	_ integration.Runner = Type{}
 )
 
 // Name is "semaphore".
@@ -37,3 +39,7 @@ func (Type) ResourceKind() string { return "project" }
 // DefaultEvents is none: Semaphore notifies one event, a pipeline's end,
 // whatever a source names.
 func (Type) DefaultEvents() []string { return nil }
+
+// DeliveryIDs is false: Semaphore's notifications carry no delivery id, so
+// a replay is recognised by its body.
+func (Type) DeliveryIDs() bool { return false }

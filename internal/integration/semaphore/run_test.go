@@ -1,4 +1,4 @@
-package executor_test
+package semaphore_test
 
 import (
 	"context"
@@ -8,35 +8,39 @@ import (
 	"time"
 
 	"github.com/superplane/terraform-provider-superplane/internal/api"
-	"github.com/superplane/terraform-provider-superplane/internal/executor"
 	fakesemaphore "github.com/superplane/terraform-provider-superplane/internal/fake/semaphore"
+	"github.com/superplane/terraform-provider-superplane/internal/integration"
+	"github.com/superplane/terraform-provider-superplane/internal/integration/runtest"
+	"github.com/superplane/terraform-provider-superplane/internal/integration/semaphore"
 )
 
 const semToken = "sem-executor-test-token"
 
-// semaphoreFixture is a fake Semaphore organization with the project app,
-// whose pipelines pass after 3 reads, and a runner pointed at it.
-type semaphoreFixture struct {
-	fake   *fakesemaphore.Server
-	runner *executor.Runner
+// runFixture is a fake Semaphore organization with the project app, whose
+// pipelines pass after 3 reads, and the frame of runs pointed at it
+// (timeout 0: an hour).
+type runFixture struct {
+	fake *fakesemaphore.Server
+	exec integration.Execution
 }
 
-func newSemaphoreFixture(t *testing.T, cfg executor.Config) semaphoreFixture {
+func newRunFixture(t *testing.T, timeout time.Duration) runFixture {
 	t.Helper()
 	fake := fakesemaphore.New(t)
 	fake.AddToken(semToken)
 	fake.AddProject("app")
 	fake.SetPipelineResult("PASSED", 3)
-	cfg.SemaphoreAPIURL = fake.URL()
-	cfg.AllowedNetworks = loopback
-	if cfg.PollInterval == 0 {
-		cfg.PollInterval = testPoll
-	}
-	return semaphoreFixture{fake: fake, runner: executor.NewRunner(cfg)}
+	return runFixture{fake: fake, exec: runtest.Execution(integration.Verifier{SemaphoreAPIURL: fake.URL()}, timeout)}
 }
 
-func semaphoreRequest(execID string) executor.Request {
-	return executor.Request{
+// run runs req with the Semaphore type's Runner in the fixture's frame.
+func (f runFixture) run(t *testing.T, req integration.RunRequest, progress integration.Progress) integration.Outcome {
+	t.Helper()
+	return runtest.Run(t, sem, f.exec, req, progress)
+}
+
+func semaphoreRequest(execID string) integration.RunRequest {
+	return integration.RunRequest{
 		ExecutionID: execID, StageID: "stage-1", Type: "semaphore",
 		Spec: map[string]any{
 			"pipelineFile": ".semaphore/deploy.yml", "ref": "main",
@@ -55,11 +59,11 @@ func TestSemaphorePipelineFollowedToResult(t *testing.T) {
 		{"STOPPED", api.ResultFailed, api.ResultReasonError},
 	} {
 		t.Run(tt.result, func(t *testing.T) {
-			f := newSemaphoreFixture(t, executor.Config{})
+			f := newRunFixture(t, 0)
 			f.fake.SetPipelineResult(tt.result, 3)
-			rec := &recorder{}
-			out := run(t, f.runner, semaphoreRequest("exec-1"), rec.progress)
-			wantOutcome(t, out, tt.wantResult, tt.wantReason, tt.result)
+			rec := &runtest.Recorder{}
+			out := f.run(t, semaphoreRequest("exec-1"), rec.Progress)
+			runtest.WantOutcome(t, out, tt.wantResult, tt.wantReason, tt.result)
 
 			wfs := f.fake.Workflows()
 			if len(wfs) != 1 {
@@ -70,11 +74,11 @@ func TestSemaphorePipelineFollowedToResult(t *testing.T) {
 				!reflect.DeepEqual(wf.Parameters, map[string]string{"VERSION": "1.2.3", "REPLICAS": "2"}) {
 				t.Errorf("workflow = %+v, want main, .semaphore/deploy.yml and the spec's parameters", wf)
 			}
-			want := executor.Resource{ID: wf.PipelineID, Type: executor.ResourceSemaphorePipeline, State: "DONE", Result: tt.result}
+			want := integration.Resource{ID: wf.PipelineID, Type: semaphore.ResourcePipeline, State: "DONE", Result: tt.result}
 			if len(out.Resources) != 1 || out.Resources[0] != want {
 				t.Errorf("resources = %+v, want [%+v]", out.Resources, want)
 			}
-			if first := rec.snapshot()[0]; len(first) != 1 || first[0].ID != wf.PipelineID {
+			if first := rec.Snapshot()[0]; len(first) != 1 || first[0].ID != wf.PipelineID {
 				t.Errorf("first progress = %+v, want the pipeline right after it started", first)
 			}
 		})
@@ -82,17 +86,17 @@ func TestSemaphorePipelineFollowedToResult(t *testing.T) {
 }
 
 func TestSemaphoreResumeDoesNotStartAgain(t *testing.T) {
-	f := newSemaphoreFixture(t, executor.Config{})
+	f := newRunFixture(t, 0)
 	f.fake.SetPipelineResult("PASSED", 6)
 	ctx, stop := context.WithCancel(context.Background())
 	defer stop()
-	rec := &recorder{cancelWhen: func(calls int, _ []executor.Resource) bool {
+	rec := &runtest.Recorder{CancelWhen: func(calls int, _ []integration.Resource) bool {
 		if calls == 2 {
 			stop()
 		}
 		return false
 	}}
-	out := f.runner.Run(ctx, semaphoreRequest("exec-resume"), rec.progress)
+	out := runtest.Execute(ctx, sem, f.exec, semaphoreRequest("exec-resume"), rec.Progress)
 	if !strings.HasPrefix(out.Message, "interrupted") {
 		t.Fatalf("interrupted outcome = %+v, want a message starting with \"interrupted\"", out)
 	}
@@ -101,62 +105,62 @@ func TestSemaphoreResumeDoesNotStartAgain(t *testing.T) {
 	}
 
 	req := semaphoreRequest("exec-resume")
-	req.Resources = rec.last()
-	out = run(t, f.runner, req, nil)
-	wantOutcome(t, out, api.ResultPassed, api.ResultReasonOK)
+	req.Resources = rec.Last()
+	out = f.run(t, req, nil)
+	runtest.WantOutcome(t, out, api.ResultPassed, api.ResultReasonOK)
 	if n := len(f.fake.Workflows()); n != 1 {
 		t.Errorf("workflows = %d, want 1: the resumed execution started another", n)
 	}
 }
 
 func TestSemaphoreCancel(t *testing.T) {
-	f := newSemaphoreFixture(t, executor.Config{})
+	f := newRunFixture(t, 0)
 	f.fake.SetPipelineResult("PASSED", 1000)
-	rec := &recorder{cancelWhen: func(_ int, res []executor.Resource) bool {
+	rec := &runtest.Recorder{CancelWhen: func(_ int, res []integration.Resource) bool {
 		return len(res) == 1 && res[0].State == "RUNNING"
 	}}
-	out := run(t, f.runner, semaphoreRequest("exec-cancel"), rec.progress)
-	wantOutcome(t, out, api.ResultCancelled, api.ResultReasonUser, "terminated")
+	out := f.run(t, semaphoreRequest("exec-cancel"), rec.Progress)
+	runtest.WantOutcome(t, out, api.ResultCancelled, api.ResultReasonUser, "terminated")
 	if wfs := f.fake.Workflows(); len(wfs) != 1 || !wfs[0].Terminated {
 		t.Errorf("workflows = %+v, want the pipeline terminated", wfs)
 	}
 }
 
 func TestSemaphoreTimeoutTerminates(t *testing.T) {
-	f := newSemaphoreFixture(t, executor.Config{Timeout: 300 * time.Millisecond})
+	f := newRunFixture(t, 300*time.Millisecond)
 	f.fake.SetPipelineResult("PASSED", 1000)
-	out := run(t, f.runner, semaphoreRequest("exec-timeout"), nil)
-	wantOutcome(t, out, api.ResultFailed, api.ResultReasonTimeout, "timed out")
+	out := f.run(t, semaphoreRequest("exec-timeout"), nil)
+	runtest.WantOutcome(t, out, api.ResultFailed, api.ResultReasonTimeout, "timed out")
 	if wfs := f.fake.Workflows(); len(wfs) != 1 || !wfs[0].Terminated {
 		t.Errorf("workflows = %+v, want the pipeline terminated on timeout", wfs)
 	}
 }
 
 func TestSemaphoreErrors(t *testing.T) {
-	f := newSemaphoreFixture(t, executor.Config{})
+	f := newRunFixture(t, 0)
 
 	req := semaphoreRequest("exec-1")
 	req.ResourceName = "nope"
-	out := run(t, f.runner, req, nil)
-	wantOutcome(t, out, api.ResultFailed, api.ResultReasonError, "Semaphore project nope not found")
+	out := f.run(t, req, nil)
+	runtest.WantOutcome(t, out, api.ResultFailed, api.ResultReasonError, "Semaphore project nope not found")
 
 	req = semaphoreRequest("exec-2")
 	req.Token = "sem-wrong-token-value"
-	out = run(t, f.runner, req, nil)
-	wantOutcome(t, out, api.ResultFailed, api.ResultReasonError, "unauthorized")
+	out = f.run(t, req, nil)
+	runtest.WantOutcome(t, out, api.ResultFailed, api.ResultReasonError, "unauthorized")
 	if strings.Contains(out.Message, req.Token) {
 		t.Errorf("message %q contains the token", out.Message)
 	}
 
 	req = semaphoreRequest("exec-3")
 	req.IntegrationURL = "https://example.com"
-	out = run(t, f.runner, req, nil)
-	wantOutcome(t, out, api.ResultFailed, api.ResultReasonError, "integration URL")
+	out = f.run(t, req, nil)
+	runtest.WantOutcome(t, out, api.ResultFailed, api.ResultReasonError, "integration URL")
 
 	req = semaphoreRequest("exec-4")
 	delete(req.Spec, "pipelineFile")
-	out = run(t, f.runner, req, nil)
-	wantOutcome(t, out, api.ResultFailed, api.ResultReasonError, "spec.pipelineFile is required")
+	out = f.run(t, req, nil)
+	runtest.WantOutcome(t, out, api.ResultFailed, api.ResultReasonError, "spec.pipelineFile is required")
 
 	if n := len(f.fake.Workflows()); n != 0 {
 		t.Errorf("workflows = %d, want none", n)

@@ -1,32 +1,45 @@
-package executor
+package github
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 	"time"
 
-	"github.com/google/go-github/v62/github"
+	gh "github.com/google/go-github/v62/github"
 
 	"github.com/superplane/terraform-provider-superplane/internal/api"
 	"github.com/superplane/terraform-provider-superplane/internal/integration"
-	githubtype "github.com/superplane/terraform-provider-superplane/internal/integration/github"
 	"github.com/superplane/terraform-provider-superplane/internal/outbound"
+	"github.com/superplane/terraform-provider-superplane/internal/redact"
 )
 
 // ExecutionIDInput is the workflow_dispatch input that carries the
 // execution id to the workflow run.
 const ExecutionIDInput = "superplane_execution_id"
 
-// defaultRunLookupWindow bounds the wait for a dispatched run to show up. GitHub
+// ResourceWorkflowRun is the resource a github executor reports: a GitHub
+// Actions workflow run, whose ID is the run id, State its status (queued,
+// in_progress, completed), Result its conclusion. Right after the
+// dispatch, before GitHub has shown the run, it is reported with an empty
+// ID and State "dispatched", so that a resumed execution looks for the run
+// instead of dispatching again.
+const ResourceWorkflowRun = "github_workflow_run"
+
+// stateDispatched is the State of a workflow run that was dispatched but not
+// yet found.
+const stateDispatched = "dispatched"
+
+// runLookupWindow bounds the wait for a dispatched run to show up. GitHub
 // creates the run within seconds of the dispatch; a run that never shows up
 // means the workflow lacks the run-name that identifies it, and waiting the
 // whole execution timeout would not help.
-const defaultRunLookupWindow = 5 * time.Minute
+const runLookupWindow = 5 * time.Minute
 
 // runNameHint says what a workflow needs for its run to be found.
 const runNameHint = "the workflow must set `run-name: ${{ inputs." + ExecutionIDInput + " }}` " +
@@ -38,20 +51,47 @@ const runLookupSlack = time.Minute
 
 // githubRun is a GitHub execution in progress.
 type githubRun struct {
-	r      *Runner
-	client *github.Client
+	e      *integration.Execution
+	client *gh.Client
 	// owner, repo and workflow are as the user wrote them; the e* forms
 	// are escaped for the API's paths.
 	owner, repo, workflow    string
 	eOwner, eRepo, eWorkflow string
 	token                    string
 	execID                   string
-	progress                 Progress
-	resources                []Resource
-	run                      Resource
+	resources                []integration.Resource
+	run                      integration.Resource
 }
 
-// runGitHub dispatches spec.workflow on spec.ref of the repository
+// CheckSpec checks a github executor's spec: workflow (a file name such as
+// deploy.yml, or an id) and ref are required; inputs (an object of
+// strings) is optional.
+func (Type) CheckSpec(c *integration.SpecCheck) {
+	checkWorkflow(c)
+	c.RequiredString("ref")
+	c.StringMap("inputs")
+}
+
+// checkWorkflow checks spec.workflow: a file name or an id, not a path.
+func checkWorkflow(c *integration.SpecCheck) {
+	// A workflow id may come as a JSON number.
+	if raw, ok := c.Spec["workflow"]; ok {
+		if _, isString := raw.(string); !isString {
+			if n, ok := integration.Number(raw); ok && n > 0 && n == math.Trunc(n) {
+				return
+			}
+		}
+	}
+	s, ok := c.RequiredString("workflow")
+	if !ok || (c.Templated && integration.HasTemplate(s)) {
+		return
+	}
+	if strings.ContainsAny(s, "/\\") {
+		c.Fail("spec.workflow must be a workflow file name (deploy.yml) or id, not a path")
+	}
+}
+
+// Run dispatches spec.workflow on spec.ref of the repository
 // ResourceName, with spec.inputs plus superplane_execution_id, and follows
 // the run to its conclusion.
 //
@@ -64,57 +104,56 @@ type githubRun struct {
 // (and declare the input under on.workflow_dispatch.inputs). The run is then
 // the workflow_dispatch run, created since the dispatch, whose display title
 // (or name) contains the execution id.
-func (r *Runner) runGitHub(ctx context.Context, req Request, progress Progress) Outcome {
-	vf := integration.Verifier{GitHubAPIURL: r.cfg.GitHubAPIURL, Client: r.apiClient}
-	client, owner, err := githubtype.Client(&vf, req.IntegrationURL, req.Token)
+func (Type) Run(ctx context.Context, e *integration.Execution, req integration.RunRequest) integration.Outcome {
+	client, owner, err := newClient(e.Tools, req.IntegrationURL, req.Token)
 	if err != nil {
-		return failed(api.ResultReasonError, Redact(err.Error(), []string{req.Token}))
+		return integration.Failed(api.ResultReasonError, redact.New(req.Token).Redact(err.Error()))
 	}
 	if owner == "" {
-		return failed(api.ResultReasonError, "the GitHub integration URL names no owner for repository "+printable(req.ResourceName))
+		return integration.Failed(api.ResultReasonError, "the GitHub integration URL names no owner for repository "+integration.Printable(req.ResourceName))
 	}
 	if strings.TrimSpace(req.ResourceName) == "" {
-		return failed(api.ResultReasonError, "the GitHub executor names no repository")
+		return integration.Failed(api.ResultReasonError, "the GitHub executor names no repository")
 	}
 	if req.ExecutionID == "" {
 		// Every run's title would contain "": the run could not be told
 		// apart from others.
-		return failed(api.ResultReasonError, "the execution has no id to find its workflow run by")
+		return integration.Failed(api.ResultReasonError, "the execution has no id to find its workflow run by")
 	}
 	g := &githubRun{
-		r: r, client: client, token: req.Token, progress: progress, execID: req.ExecutionID,
-		owner: owner, repo: req.ResourceName, workflow: specString(req.Spec, "workflow"),
-		resources: append([]Resource(nil), req.Resources...),
+		e: e, client: client, token: req.Token, execID: req.ExecutionID,
+		owner: owner, repo: req.ResourceName, workflow: integration.SpecString(req.Spec, "workflow"),
+		resources: append([]integration.Resource(nil), req.Resources...),
 	}
 	g.eOwner, g.eRepo, g.eWorkflow = url.PathEscape(g.owner), url.PathEscape(g.repo), url.PathEscape(g.workflow)
 
 	var since time.Time
-	if run, ok := findResource(req.Resources, ResourceGitHubWorkflowRun); ok {
+	if run, ok := integration.FindResource(req.Resources, ResourceWorkflowRun); ok {
 		// Resumed: the workflow was dispatched by an earlier attempt.
 		g.run = run
 	} else {
 		inputs := map[string]any{}
-		if in, ok := asObject(req.Spec["inputs"]); ok {
+		if in, ok := integration.AsObject(req.Spec["inputs"]); ok {
 			for k, v := range in {
-				if s, ok := scalarString(v); ok {
+				if s, ok := integration.ScalarString(v); ok {
 					inputs[k] = s
 				}
 			}
 		}
 		inputs[ExecutionIDInput] = req.ExecutionID
 		since = time.Now().Add(-runLookupSlack)
-		_, err := client.Actions.CreateWorkflowDispatchEventByFileName(ctx, g.eOwner, g.eRepo, g.eWorkflow, github.CreateWorkflowDispatchEventRequest{
-			Ref: specString(req.Spec, "ref"), Inputs: inputs,
+		_, err := client.Actions.CreateWorkflowDispatchEventByFileName(ctx, g.eOwner, g.eRepo, g.eWorkflow, gh.CreateWorkflowDispatchEventRequest{
+			Ref: integration.SpecString(req.Spec, "ref"), Inputs: inputs,
 		})
 		if err != nil {
 			if ctx.Err() != nil {
-				return g.outcome(r.ended(ctx, "dispatching the workflow"))
+				return g.outcome(e.Ended(ctx, "dispatching the workflow"))
 			}
-			return g.outcome(failed(api.ResultReasonError, "dispatching workflow "+g.describeWorkflow()+" failed: "+g.reason(err)))
+			return g.outcome(integration.Failed(api.ResultReasonError, "dispatching workflow "+g.describeWorkflow()+" failed: "+g.reason(err)))
 		}
 		// Persist the dispatch before looking for the run, so that a
 		// restart in between does not dispatch a second time.
-		g.run = Resource{Type: ResourceGitHubWorkflowRun, State: stateDispatched}
+		g.run = integration.Resource{Type: ResourceWorkflowRun, State: stateDispatched}
 		if g.report(ctx) {
 			return g.cancelBeforeFound(ctx, since)
 		}
@@ -128,29 +167,29 @@ func (r *Runner) runGitHub(ctx context.Context, req Request, progress Progress) 
 }
 
 func (g *githubRun) describeWorkflow() string {
-	return fmt.Sprintf("%s in %s/%s", printable(g.workflow), printable(g.owner), printable(g.repo))
+	return fmt.Sprintf("%s in %s/%s", integration.Printable(g.workflow), integration.Printable(g.owner), integration.Printable(g.repo))
 }
 
 // reason describes a GitHub error, the token masked.
 func (g *githubRun) reason(err error) string {
 	if isStatus(err, http.StatusNotFound) {
 		return fmt.Sprintf("GitHub: not found (the repository %s/%s or the workflow %s does not exist, or the token cannot access it)",
-			printable(g.owner), printable(g.repo), printable(g.workflow))
+			integration.Printable(g.owner), integration.Printable(g.repo), integration.Printable(g.workflow))
 	}
-	return githubtype.ErrorReason(err, g.owner, g.token)
+	return ErrorReason(err, g.owner, g.token)
 }
 
 // report persists the resources with the run's latest state and returns
 // whether a cancel was requested.
 func (g *githubRun) report(ctx context.Context) bool {
-	g.resources = withResource(g.resources, g.run)
-	return g.progress(ctx, g.resources)
+	g.resources = integration.WithResource(g.resources, g.run)
+	return g.e.Progress(ctx, g.resources)
 }
 
 // outcome attaches the resources to out.
-func (g *githubRun) outcome(out Outcome) Outcome {
+func (g *githubRun) outcome(out integration.Outcome) integration.Outcome {
 	if g.run.Type != "" {
-		g.resources = withResource(g.resources, g.run)
+		g.resources = integration.WithResource(g.resources, g.run)
 	}
 	out.Resources = g.resources
 	return out
@@ -159,8 +198,8 @@ func (g *githubRun) outcome(out Outcome) Outcome {
 // lookup waits for the dispatched run to show up and records it in g.run.
 // since is the earliest creation time to consider (zero after a restart,
 // when the dispatch time is unknown). done means out is the final outcome.
-func (g *githubRun) lookup(ctx context.Context, since time.Time) (out Outcome, done bool) {
-	lookupCtx, cancel := context.WithTimeout(ctx, g.r.runLookupWindow)
+func (g *githubRun) lookup(ctx context.Context, since time.Time) (out integration.Outcome, done bool) {
+	lookupCtx, cancel := context.WithTimeout(ctx, runLookupWindow)
 	defer cancel()
 	failures := 0
 	for {
@@ -171,21 +210,21 @@ func (g *githubRun) lookup(ctx context.Context, since time.Time) (out Outcome, d
 			if g.report(ctx) {
 				return g.cancel(ctx), true
 			}
-			return Outcome{}, false
+			return integration.Outcome{}, false
 		case err != nil && lookupCtx.Err() == nil:
-			if failures++; failures >= maxTransientErrors || !transient(err) {
-				return g.outcome(failed(api.ResultReasonError, "looking for the run of workflow "+g.describeWorkflow()+" failed: "+g.reason(err))), true
+			if failures++; failures >= integration.MaxTransientErrors || !transient(err) {
+				return g.outcome(integration.Failed(api.ResultReasonError, "looking for the run of workflow "+g.describeWorkflow()+" failed: "+g.reason(err))), true
 			}
 		}
 		if lookupCtx.Err() == nil && g.report(ctx) {
 			return g.cancelBeforeFound(ctx, since), true
 		}
-		if !g.r.sleep(lookupCtx) {
+		if !g.e.Sleep(lookupCtx) {
 			if ctx.Err() != nil {
-				return g.outcome(g.r.ended(ctx, "waiting for the run of workflow "+g.describeWorkflow()+" to appear ("+runNameHint+")")), true
+				return g.outcome(g.e.Ended(ctx, "waiting for the run of workflow "+g.describeWorkflow()+" to appear ("+runNameHint+")")), true
 			}
-			return g.outcome(failed(api.ResultReasonTimeout, fmt.Sprintf("no run of workflow %s for execution %s appeared within %s: %s",
-				g.describeWorkflow(), g.execID, g.r.runLookupWindow, runNameHint))), true
+			return g.outcome(integration.Failed(api.ResultReasonTimeout, fmt.Sprintf("no run of workflow %s for execution %s appeared within %s: %s",
+				g.describeWorkflow(), g.execID, runLookupWindow, runNameHint))), true
 		}
 	}
 }
@@ -193,8 +232,8 @@ func (g *githubRun) lookup(ctx context.Context, since time.Time) (out Outcome, d
 // findRun returns the workflow_dispatch run of the workflow whose display
 // title or name contains the execution id, or nil when there is none yet.
 // Only the newest page is read: the run was created moments ago.
-func (g *githubRun) findRun(ctx context.Context, since time.Time) (*github.WorkflowRun, error) {
-	opts := &github.ListWorkflowRunsOptions{Event: "workflow_dispatch", ListOptions: github.ListOptions{PerPage: 100}}
+func (g *githubRun) findRun(ctx context.Context, since time.Time) (*gh.WorkflowRun, error) {
+	opts := &gh.ListWorkflowRunsOptions{Event: "workflow_dispatch", ListOptions: gh.ListOptions{PerPage: 100}}
 	if !since.IsZero() {
 		opts.Created = ">=" + since.UTC().Format(time.RFC3339)
 	}
@@ -210,10 +249,10 @@ func (g *githubRun) findRun(ctx context.Context, since time.Time) (*github.Workf
 	return nil, nil
 }
 
-func (g *githubRun) setRun(run *github.WorkflowRun) {
-	g.run = Resource{
+func (g *githubRun) setRun(run *gh.WorkflowRun) {
+	g.run = integration.Resource{
 		ID:     strconv.FormatInt(run.GetID(), 10),
-		Type:   ResourceGitHubWorkflowRun,
+		Type:   ResourceWorkflowRun,
 		State:  run.GetStatus(),
 		Result: run.GetConclusion(),
 	}
@@ -221,10 +260,10 @@ func (g *githubRun) setRun(run *github.WorkflowRun) {
 
 // follow polls the run until it completes, is cancelled, or the execution
 // times out.
-func (g *githubRun) follow(ctx context.Context) Outcome {
+func (g *githubRun) follow(ctx context.Context) integration.Outcome {
 	id, err := strconv.ParseInt(g.run.ID, 10, 64)
 	if err != nil {
-		return g.outcome(failed(api.ResultReasonError, fmt.Sprintf("invalid workflow run id %q", printable(g.run.ID))))
+		return g.outcome(integration.Failed(api.ResultReasonError, fmt.Sprintf("invalid workflow run id %q", integration.Printable(g.run.ID))))
 	}
 	failures := 0
 	for {
@@ -238,43 +277,43 @@ func (g *githubRun) follow(ctx context.Context) Outcome {
 			}
 		case ctx.Err() != nil:
 		case isStatus(err, http.StatusNotFound):
-			return g.outcome(failed(api.ResultReasonError, fmt.Sprintf("workflow run %d of %s no longer exists", id, g.describeWorkflow())))
+			return g.outcome(integration.Failed(api.ResultReasonError, fmt.Sprintf("workflow run %d of %s no longer exists", id, g.describeWorkflow())))
 		default:
-			if failures++; failures >= maxTransientErrors || !transient(err) {
-				return g.outcome(failed(api.ResultReasonError, fmt.Sprintf("reading workflow run %d failed: %s", id, g.reason(err))))
+			if failures++; failures >= integration.MaxTransientErrors || !transient(err) {
+				return g.outcome(integration.Failed(api.ResultReasonError, fmt.Sprintf("reading workflow run %d failed: %s", id, g.reason(err))))
 			}
 		}
 		if ctx.Err() == nil && g.report(ctx) {
 			return g.cancel(ctx)
 		}
-		if !g.r.sleep(ctx) {
-			if timedOut(ctx) {
-				cctx, cancel := cleanupContext(ctx)
+		if !g.e.Sleep(ctx) {
+			if integration.TimedOut(ctx) {
+				cctx, cancel := integration.CleanupContext(ctx)
 				defer cancel()
 				_ = g.cancelRun(cctx, id) // best effort: the execution fails with its timeout anyway
 			}
-			return g.outcome(g.r.ended(ctx, fmt.Sprintf("waiting for workflow run %d", id)))
+			return g.outcome(g.e.Ended(ctx, fmt.Sprintf("waiting for workflow run %d", id)))
 		}
 	}
 }
 
 // completed is the outcome of a completed run.
-func (g *githubRun) completed() Outcome {
+func (g *githubRun) completed() integration.Outcome {
 	if g.run.Result == "success" {
-		return g.outcome(passed(fmt.Sprintf("GitHub workflow run %s concluded %q", g.run.ID, g.run.Result), nil))
+		return g.outcome(integration.Passed(fmt.Sprintf("GitHub workflow run %s concluded %q", g.run.ID, g.run.Result), nil))
 	}
 	conclusion := g.run.Result
 	if conclusion == "" {
 		conclusion = "unknown"
 	}
-	return g.outcome(failed(api.ResultReasonError, fmt.Sprintf("GitHub workflow run %s concluded %q", g.run.ID, printable(conclusion))))
+	return g.outcome(integration.Failed(api.ResultReasonError, fmt.Sprintf("GitHub workflow run %s concluded %q", g.run.ID, integration.Printable(conclusion))))
 }
 
 // cancel cancels the followed run because the user asked to.
-func (g *githubRun) cancel(ctx context.Context) Outcome {
+func (g *githubRun) cancel(ctx context.Context) integration.Outcome {
 	id, _ := strconv.ParseInt(g.run.ID, 10, 64)
 	if ctx.Err() != nil {
-		cctx, cancel := cleanupContext(ctx)
+		cctx, cancel := integration.CleanupContext(ctx)
 		defer cancel()
 		ctx = cctx
 	}
@@ -283,16 +322,16 @@ func (g *githubRun) cancel(ctx context.Context) Outcome {
 			// It completed before the cancel reached GitHub.
 			return g.completed()
 		}
-		return g.outcome(cancelled(fmt.Sprintf("cancelled; cancelling workflow run %d on GitHub failed: %s", id, g.reason(err))))
+		return g.outcome(integration.Cancelled(fmt.Sprintf("cancelled; cancelling workflow run %d on GitHub failed: %s", id, g.reason(err))))
 	}
-	return g.outcome(cancelled(fmt.Sprintf("cancelled; workflow run %d was cancelled on GitHub", id)))
+	return g.outcome(integration.Cancelled(fmt.Sprintf("cancelled; workflow run %d was cancelled on GitHub", id)))
 }
 
 // cancelRun asks GitHub to cancel the run and refreshes its state. GitHub
 // answers 202 while the cancel proceeds.
 func (g *githubRun) cancelRun(ctx context.Context, id int64) error {
 	_, err := g.client.Actions.CancelWorkflowRunByID(ctx, g.eOwner, g.eRepo, id)
-	var accepted *github.AcceptedError
+	var accepted *gh.AcceptedError
 	if err != nil && !errors.As(err, &accepted) {
 		if isStatus(err, http.StatusConflict) {
 			// 409: the run is already completed; read how it ended.
@@ -310,19 +349,19 @@ func (g *githubRun) cancelRun(ctx context.Context, id int64) error {
 
 // cancelBeforeFound handles a cancel requested between the dispatch and the
 // run showing up: one more look for the run, to cancel it if it is there.
-func (g *githubRun) cancelBeforeFound(ctx context.Context, since time.Time) Outcome {
-	cctx, cancel := cleanupContext(ctx)
+func (g *githubRun) cancelBeforeFound(ctx context.Context, since time.Time) integration.Outcome {
+	cctx, cancel := integration.CleanupContext(ctx)
 	defer cancel()
 	if run, err := g.findRun(cctx, since); err == nil && run != nil {
 		g.setRun(run)
 		return g.cancel(cctx)
 	}
-	return g.outcome(cancelled("cancelled before the workflow run of " + g.describeWorkflow() + " appeared on GitHub; it may still run"))
+	return g.outcome(integration.Cancelled("cancelled before the workflow run of " + g.describeWorkflow() + " appeared on GitHub; it may still run"))
 }
 
 // isStatus reports whether err is a GitHub answer with the HTTP status.
 func isStatus(err error, status int) bool {
-	var er *github.ErrorResponse
+	var er *gh.ErrorResponse
 	return errors.As(err, &er) && er.Response != nil && er.Response.StatusCode == status
 }
 
@@ -333,7 +372,7 @@ func transient(err error) bool {
 		// Only the operator can change that (SUPERPLANE_ALLOWED_NETWORKS).
 		return false
 	}
-	var er *github.ErrorResponse
+	var er *gh.ErrorResponse
 	if errors.As(err, &er) && er.Response != nil {
 		return er.Response.StatusCode >= 500
 	}

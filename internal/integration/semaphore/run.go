@@ -1,4 +1,4 @@
-package executor
+package semaphore
 
 import (
 	"bytes"
@@ -12,9 +12,14 @@ import (
 	"strings"
 
 	"github.com/superplane/terraform-provider-superplane/internal/api"
-	semaphoretype "github.com/superplane/terraform-provider-superplane/internal/integration/semaphore"
+	"github.com/superplane/terraform-provider-superplane/internal/integration"
 	"github.com/superplane/terraform-provider-superplane/internal/outbound"
 )
+
+// ResourcePipeline is the resource a semaphore executor reports: a
+// Semaphore pipeline, whose ID is the pipeline id, State its state
+// (RUNNING, DONE...), Result its result (PASSED...).
+const ResourcePipeline = "semaphore_pipeline"
 
 // Semaphore pipeline states and results, compared without case.
 const (
@@ -75,7 +80,7 @@ func (a semaphoreAPI) do(ctx context.Context, method, path string, in, out any) 
 	if err != nil {
 		return &semaphoreError{message: "invalid Semaphore API URL"}
 	}
-	semaphoretype.Type{}.Authenticate(req, a.token)
+	Type{}.Authenticate(req, a.token)
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("User-Agent", "SuperPlane")
 	if in != nil {
@@ -91,63 +96,59 @@ func (a semaphoreAPI) do(ctx context.Context, method, path string, in, out any) 
 		if errors.As(err, &ue) {
 			msg = ue.Err.Error()
 		}
-		return &semaphoreError{message: remoteText(msg)}
+		return &semaphoreError{message: integration.RemoteText(msg)}
 	}
 	defer func() { _ = resp.Body.Close() }()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxSemaphoreResponse))
 	if err != nil {
-		return &semaphoreError{message: remoteText(err.Error())}
+		return &semaphoreError{message: integration.RemoteText(err.Error())}
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		return &semaphoreError{status: resp.StatusCode, message: semaphoreMessage(data)}
 	}
 	if out != nil {
 		if err := json.Unmarshal(data, out); err != nil {
-			return &semaphoreError{status: resp.StatusCode, message: "unexpected answer: " + remoteText(string(data))}
+			return &semaphoreError{status: resp.StatusCode, message: "unexpected answer: " + integration.RemoteText(string(data))}
 		}
 	}
 	return nil
 }
 
-// semaphoreMessage returns the "message" of an error body, or its text.
-func semaphoreMessage(data []byte) string {
-	var obj struct {
-		Message string `json:"message"`
-	}
-	if json.Unmarshal(data, &obj) == nil && obj.Message != "" {
-		return remoteText(obj.Message)
-	}
-	return remoteText(string(data))
-}
-
 // semaphoreRun is a Semaphore execution in progress.
 type semaphoreRun struct {
-	r         *Runner
+	e         *integration.Execution
 	api       semaphoreAPI
-	progress  Progress
-	resources []Resource
-	pipeline  Resource
+	resources []integration.Resource
+	pipeline  integration.Resource
 }
 
-// runSemaphore starts a workflow of the project ResourceName on the branch
+// CheckSpec checks a semaphore executor's spec: pipelineFile and ref (a
+// branch) are required; parameters (an object of strings) is optional.
+func (Type) CheckSpec(c *integration.SpecCheck) {
+	c.RequiredString("pipelineFile")
+	c.RequiredString("ref")
+	c.StringMap("parameters")
+}
+
+// Run starts a workflow of the project ResourceName on the branch
 // spec.ref (refs/heads/<ref>; a ref that already starts with refs/, such as
 // a tag, is sent as it is) with spec.pipelineFile and spec.parameters, and
 // follows its initial pipeline until it is done.
-func (r *Runner) runSemaphore(ctx context.Context, req Request, progress Progress) Outcome {
+func (Type) Run(ctx context.Context, e *integration.Execution, req integration.RunRequest) integration.Outcome {
 	if _, err := api.SemaphoreOrg(req.IntegrationURL); err != nil {
-		return failed(api.ResultReasonError, err.Error())
+		return integration.Failed(api.ResultReasonError, err.Error())
 	}
 	if strings.TrimSpace(req.ResourceName) == "" {
-		return failed(api.ResultReasonError, "the Semaphore executor names no project")
+		return integration.Failed(api.ResultReasonError, "the Semaphore executor names no project")
 	}
-	a := semaphoreAPI{client: r.apiClient, base: r.cfg.SemaphoreAPIURL, token: req.Token}
+	a := semaphoreAPI{client: e.Tools.OutboundClient(), base: e.Tools.SemaphoreAPIURL, token: req.Token}
 	if a.base == "" {
 		a.base = req.IntegrationURL
 	}
 	a.base = strings.TrimSuffix(a.base, "/")
-	s := &semaphoreRun{r: r, api: a, progress: progress, resources: append([]Resource(nil), req.Resources...)}
+	s := &semaphoreRun{e: e, api: a, resources: append([]integration.Resource(nil), req.Resources...)}
 
-	if p, ok := findResource(req.Resources, ResourceSemaphorePipeline); ok && p.ID != "" {
+	if p, ok := integration.FindResource(req.Resources, ResourcePipeline); ok && p.ID != "" {
 		// Resumed: an earlier attempt started the pipeline.
 		s.pipeline = p
 		return s.follow(ctx)
@@ -163,7 +164,7 @@ func (r *Runner) runSemaphore(ctx context.Context, req Request, progress Progres
 
 // start creates the workflow and records its pipeline in s.pipeline; done
 // means out is the final outcome.
-func (s *semaphoreRun) start(ctx context.Context, req Request) (out Outcome, done bool) {
+func (s *semaphoreRun) start(ctx context.Context, req integration.RunRequest) (out integration.Outcome, done bool) {
 	project := req.ResourceName
 	var proj struct {
 		Metadata struct {
@@ -174,26 +175,26 @@ func (s *semaphoreRun) start(ctx context.Context, req Request) (out Outcome, don
 		var se *semaphoreError
 		switch {
 		case ctx.Err() != nil:
-			return s.outcome(s.r.ended(ctx, "looking up the Semaphore project")), true
+			return s.outcome(s.e.Ended(ctx, "looking up the Semaphore project")), true
 		case errors.As(err, &se) && se.status == http.StatusNotFound:
-			return s.outcome(failed(api.ResultReasonError, fmt.Sprintf("Semaphore project %s not found", printable(project)))), true
+			return s.outcome(integration.Failed(api.ResultReasonError, fmt.Sprintf("Semaphore project %s not found", integration.Printable(project)))), true
 		}
-		return s.outcome(failed(api.ResultReasonError, fmt.Sprintf("looking up Semaphore project %s failed: %s", printable(project), err))), true
+		return s.outcome(integration.Failed(api.ResultReasonError, fmt.Sprintf("looking up Semaphore project %s failed: %s", integration.Printable(project), err))), true
 	}
 	if proj.Metadata.ID == "" {
-		return s.outcome(failed(api.ResultReasonError, fmt.Sprintf("Semaphore gave no id for project %s", printable(project)))), true
+		return s.outcome(integration.Failed(api.ResultReasonError, fmt.Sprintf("Semaphore gave no id for project %s", integration.Printable(project)))), true
 	}
 
-	ref := specString(req.Spec, "ref")
+	ref := integration.SpecString(req.Spec, "ref")
 	if !strings.HasPrefix(ref, "refs/") {
 		ref = "refs/heads/" + ref
 	}
 	body := map[string]any{
 		"project_id":    proj.Metadata.ID,
 		"reference":     ref,
-		"pipeline_file": specString(req.Spec, "pipelineFile"),
+		"pipeline_file": integration.SpecString(req.Spec, "pipelineFile"),
 	}
-	if params := stringValues(req.Spec["parameters"]); len(params) > 0 {
+	if params := integration.StringValues(req.Spec["parameters"]); len(params) > 0 {
 		body["parameters"] = params
 	}
 	var created struct {
@@ -202,27 +203,27 @@ func (s *semaphoreRun) start(ctx context.Context, req Request) (out Outcome, don
 	}
 	if err := s.api.do(ctx, http.MethodPost, "/api/v1alpha/plumber-workflows", body, &created); err != nil {
 		if ctx.Err() != nil {
-			return s.outcome(s.r.ended(ctx, "starting the Semaphore workflow")), true
+			return s.outcome(s.e.Ended(ctx, "starting the Semaphore workflow")), true
 		}
-		return s.outcome(failed(api.ResultReasonError, fmt.Sprintf("starting a workflow of Semaphore project %s failed: %s", printable(project), err))), true
+		return s.outcome(integration.Failed(api.ResultReasonError, fmt.Sprintf("starting a workflow of Semaphore project %s failed: %s", integration.Printable(project), err))), true
 	}
 	if created.PipelineID == "" {
-		return s.outcome(failed(api.ResultReasonError, fmt.Sprintf("Semaphore started workflow %s but gave no pipeline id", printable(created.WorkflowID)))), true
+		return s.outcome(integration.Failed(api.ResultReasonError, fmt.Sprintf("Semaphore started workflow %s but gave no pipeline id", integration.Printable(created.WorkflowID)))), true
 	}
-	s.pipeline = Resource{ID: created.PipelineID, Type: ResourceSemaphorePipeline}
-	return Outcome{}, false
+	s.pipeline = integration.Resource{ID: created.PipelineID, Type: ResourcePipeline}
+	return integration.Outcome{}, false
 }
 
 // report persists the resources with the pipeline's latest state and
 // returns whether a cancel was requested.
 func (s *semaphoreRun) report(ctx context.Context) bool {
-	s.resources = withResource(s.resources, s.pipeline)
-	return s.progress(ctx, s.resources)
+	s.resources = integration.WithResource(s.resources, s.pipeline)
+	return s.e.Progress(ctx, s.resources)
 }
 
-func (s *semaphoreRun) outcome(out Outcome) Outcome {
+func (s *semaphoreRun) outcome(out integration.Outcome) integration.Outcome {
 	if s.pipeline.Type != "" {
-		s.resources = withResource(s.resources, s.pipeline)
+		s.resources = integration.WithResource(s.resources, s.pipeline)
 	}
 	out.Resources = s.resources
 	return out
@@ -235,7 +236,7 @@ func (s *semaphoreRun) pipelinePath() string {
 
 // follow polls the pipeline until it is done, is cancelled, or the
 // execution times out.
-func (s *semaphoreRun) follow(ctx context.Context) Outcome {
+func (s *semaphoreRun) follow(ctx context.Context) integration.Outcome {
 	failures := 0
 	for {
 		err := s.read(ctx)
@@ -248,50 +249,50 @@ func (s *semaphoreRun) follow(ctx context.Context) Outcome {
 			}
 		case ctx.Err() != nil:
 		case errors.As(err, &se) && se.status == http.StatusNotFound:
-			return s.outcome(failed(api.ResultReasonError, fmt.Sprintf("Semaphore pipeline %s no longer exists", printable(s.pipeline.ID))))
+			return s.outcome(integration.Failed(api.ResultReasonError, fmt.Sprintf("Semaphore pipeline %s no longer exists", integration.Printable(s.pipeline.ID))))
 		default:
-			if failures++; failures >= maxTransientErrors || !errors.As(err, &se) || !se.transient() {
-				return s.outcome(failed(api.ResultReasonError, fmt.Sprintf("reading Semaphore pipeline %s failed: %s", printable(s.pipeline.ID), err)))
+			if failures++; failures >= integration.MaxTransientErrors || !errors.As(err, &se) || !se.transient() {
+				return s.outcome(integration.Failed(api.ResultReasonError, fmt.Sprintf("reading Semaphore pipeline %s failed: %s", integration.Printable(s.pipeline.ID), err)))
 			}
 		}
 		if ctx.Err() == nil && s.report(ctx) {
 			return s.cancel(ctx)
 		}
-		if !s.r.sleep(ctx) {
-			if timedOut(ctx) {
-				cctx, cancel := cleanupContext(ctx)
+		if !s.e.Sleep(ctx) {
+			if integration.TimedOut(ctx) {
+				cctx, cancel := integration.CleanupContext(ctx)
 				defer cancel()
 				_ = s.terminate(cctx)
 			}
-			return s.outcome(s.r.ended(ctx, "waiting for Semaphore pipeline "+printable(s.pipeline.ID)))
+			return s.outcome(s.e.Ended(ctx, "waiting for Semaphore pipeline "+integration.Printable(s.pipeline.ID)))
 		}
 	}
 }
 
 // done is the outcome of a pipeline in state DONE.
-func (s *semaphoreRun) done() Outcome {
+func (s *semaphoreRun) done() integration.Outcome {
 	if strings.EqualFold(s.pipeline.Result, semaphoreResultPassed) {
-		return s.outcome(passed(fmt.Sprintf("Semaphore pipeline %s finished with result %s", s.pipeline.ID, s.pipeline.Result), nil))
+		return s.outcome(integration.Passed(fmt.Sprintf("Semaphore pipeline %s finished with result %s", s.pipeline.ID, s.pipeline.Result), nil))
 	}
 	result := s.pipeline.Result
 	if result == "" {
 		result = "unknown"
 	}
-	return s.outcome(failed(api.ResultReasonError, fmt.Sprintf("Semaphore pipeline %s finished with result %s", printable(s.pipeline.ID), printable(result))))
+	return s.outcome(integration.Failed(api.ResultReasonError, fmt.Sprintf("Semaphore pipeline %s finished with result %s", integration.Printable(s.pipeline.ID), integration.Printable(result))))
 }
 
 // cancel terminates the pipeline because the user asked to.
-func (s *semaphoreRun) cancel(ctx context.Context) Outcome {
+func (s *semaphoreRun) cancel(ctx context.Context) integration.Outcome {
 	if ctx.Err() != nil {
-		cctx, cancel := cleanupContext(ctx)
+		cctx, cancel := integration.CleanupContext(ctx)
 		defer cancel()
 		ctx = cctx
 	}
 	if err := s.terminate(ctx); err != nil {
-		return s.outcome(cancelled(fmt.Sprintf("cancelled; terminating Semaphore pipeline %s failed: %s", printable(s.pipeline.ID), err)))
+		return s.outcome(integration.Cancelled(fmt.Sprintf("cancelled; terminating Semaphore pipeline %s failed: %s", integration.Printable(s.pipeline.ID), err)))
 	}
 	_ = s.read(ctx) // best effort: show the pipeline stopping
-	return s.outcome(cancelled(fmt.Sprintf("cancelled; Semaphore pipeline %s was terminated", printable(s.pipeline.ID))))
+	return s.outcome(integration.Cancelled(fmt.Sprintf("cancelled; Semaphore pipeline %s was terminated", integration.Printable(s.pipeline.ID))))
 }
 
 // read reads the pipeline's state and result into s.pipeline.

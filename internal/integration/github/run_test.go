@@ -1,4 +1,4 @@
-package executor_test
+package github_test
 
 import (
 	"context"
@@ -10,36 +10,40 @@ import (
 	"time"
 
 	"github.com/superplane/terraform-provider-superplane/internal/api"
-	"github.com/superplane/terraform-provider-superplane/internal/executor"
 	fakegithub "github.com/superplane/terraform-provider-superplane/internal/fake/github"
+	"github.com/superplane/terraform-provider-superplane/internal/integration"
+	"github.com/superplane/terraform-provider-superplane/internal/integration/github"
+	"github.com/superplane/terraform-provider-superplane/internal/integration/runtest"
 )
 
 const ghToken = "ghp_executorTestToken123"
 
-// githubFixture is a fake GitHub with the repository acme/app, whose
-// deploy.yml succeeds after 3 reads of a run, and a runner pointed at it.
-type githubFixture struct {
-	fake   *fakegithub.Server
-	runner *executor.Runner
+// runFixture is a fake GitHub with the repository acme/app, whose
+// deploy.yml succeeds after 3 reads of a run, and the frame of runs
+// pointed at it (timeout 0: an hour).
+type runFixture struct {
+	fake *fakegithub.Server
+	exec integration.Execution
 }
 
-func newGitHubFixture(t *testing.T, cfg executor.Config) githubFixture {
+func newRunFixture(t *testing.T, timeout time.Duration) runFixture {
 	t.Helper()
 	fake := fakegithub.New(t)
 	fake.AddOwner("acme", true)
 	fake.AddToken(ghToken, "octocat", []string{"repo"})
 	fake.AddRepo("acme", "app", "octocat")
 	fake.AddWorkflow("acme", "app", "deploy.yml", "success", 3)
-	cfg.GitHubAPIURL = fake.URL()
-	cfg.AllowedNetworks = loopback
-	if cfg.PollInterval == 0 {
-		cfg.PollInterval = testPoll
-	}
-	return githubFixture{fake: fake, runner: executor.NewRunner(cfg)}
+	return runFixture{fake: fake, exec: runtest.Execution(integration.Verifier{GitHubAPIURL: fake.URL()}, timeout)}
 }
 
-func githubRequest(execID string) executor.Request {
-	return executor.Request{
+// run runs req with the GitHub type's Runner in the fixture's frame.
+func (f runFixture) run(t *testing.T, req integration.RunRequest, progress integration.Progress) integration.Outcome {
+	t.Helper()
+	return runtest.Run(t, gt, f.exec, req, progress)
+}
+
+func githubRequest(execID string) integration.RunRequest {
+	return integration.RunRequest{
 		ExecutionID: execID, StageID: "stage-1", Type: "github",
 		Spec:           map[string]any{"workflow": "deploy.yml", "ref": "main", "inputs": map[string]any{"version": "1.2.3", "replicas": 2.0}},
 		IntegrationURL: "https://github.com/acme", Token: ghToken, ResourceName: "app",
@@ -55,11 +59,11 @@ func TestGitHubRunFollowedToConclusion(t *testing.T) {
 		{"timed_out", api.ResultFailed, api.ResultReasonError},
 	} {
 		t.Run(tt.conclusion, func(t *testing.T) {
-			f := newGitHubFixture(t, executor.Config{})
+			f := newRunFixture(t, 0)
 			f.fake.AddWorkflow("acme", "app", "deploy.yml", tt.conclusion, 3)
-			rec := &recorder{}
-			out := run(t, f.runner, githubRequest("exec-"+tt.conclusion), rec.progress)
-			wantOutcome(t, out, tt.wantResult, tt.wantReason, tt.conclusion)
+			rec := &runtest.Recorder{}
+			out := f.run(t, githubRequest("exec-"+tt.conclusion), rec.Progress)
+			runtest.WantOutcome(t, out, tt.wantResult, tt.wantReason, tt.conclusion)
 
 			dispatches := f.fake.Dispatches("acme", "app")
 			if len(dispatches) != 1 {
@@ -67,7 +71,7 @@ func TestGitHubRunFollowedToConclusion(t *testing.T) {
 			}
 			d := dispatches[0]
 			if d.Workflow != "deploy.yml" || d.Ref != "main" || d.Inputs["version"] != "1.2.3" || d.Inputs["replicas"] != "2" ||
-				d.Inputs[executor.ExecutionIDInput] != "exec-"+tt.conclusion {
+				d.Inputs[github.ExecutionIDInput] != "exec-"+tt.conclusion {
 				t.Errorf("dispatch = %+v, want deploy.yml on main with the spec's inputs and the execution id", d)
 			}
 
@@ -75,15 +79,15 @@ func TestGitHubRunFollowedToConclusion(t *testing.T) {
 			if len(runs) != 1 {
 				t.Fatalf("runs = %+v, want 1", runs)
 			}
-			wantRes := executor.Resource{ID: strconv.FormatInt(runs[0].ID, 10), Type: executor.ResourceGitHubWorkflowRun, State: "completed", Result: tt.conclusion}
+			wantRes := integration.Resource{ID: strconv.FormatInt(runs[0].ID, 10), Type: github.ResourceWorkflowRun, State: "completed", Result: tt.conclusion}
 			if len(out.Resources) != 1 || out.Resources[0] != wantRes {
 				t.Errorf("resources = %+v, want [%+v]", out.Resources, wantRes)
 			}
-			calls := rec.snapshot()
+			calls := rec.Snapshot()
 			if len(calls) < 2 {
 				t.Fatalf("progress called %d times, want the dispatch and the polls", len(calls))
 			}
-			if first := calls[0]; len(first) != 1 || first[0].Type != executor.ResourceGitHubWorkflowRun || first[0].ID != "" || first[0].State != "dispatched" {
+			if first := calls[0]; len(first) != 1 || first[0].Type != github.ResourceWorkflowRun || first[0].ID != "" || first[0].State != "dispatched" {
 				t.Errorf("first progress = %+v, want the dispatched run without id", first)
 			}
 			if second := calls[1]; len(second) != 1 || second[0].ID != wantRes.ID {
@@ -94,23 +98,23 @@ func TestGitHubRunFollowedToConclusion(t *testing.T) {
 }
 
 func TestGitHubResumeDoesNotDispatchAgain(t *testing.T) {
-	f := newGitHubFixture(t, executor.Config{})
+	f := newRunFixture(t, 0)
 	f.fake.AddWorkflow("acme", "app", "deploy.yml", "success", 6)
 
 	// The server stops while the run is in progress.
 	ctx, stop := context.WithCancel(context.Background())
 	defer stop()
-	rec := &recorder{cancelWhen: func(_ int, res []executor.Resource) bool {
+	rec := &runtest.Recorder{CancelWhen: func(_ int, res []integration.Resource) bool {
 		if len(res) == 1 && res[0].ID != "" {
 			stop()
 		}
 		return false
 	}}
-	out := f.runner.Run(ctx, githubRequest("exec-resume"), rec.progress)
+	out := runtest.Execute(ctx, gt, f.exec, githubRequest("exec-resume"), rec.Progress)
 	if !strings.HasPrefix(out.Message, "interrupted") {
 		t.Fatalf("interrupted outcome = %+v, want a message starting with \"interrupted\"", out)
 	}
-	persisted := rec.last()
+	persisted := rec.Last()
 	if len(persisted) != 1 || persisted[0].ID == "" {
 		t.Fatalf("persisted = %+v, want the run", persisted)
 	}
@@ -121,8 +125,8 @@ func TestGitHubResumeDoesNotDispatchAgain(t *testing.T) {
 	// After the restart: the same execution, with what was persisted.
 	req := githubRequest("exec-resume")
 	req.Resources = persisted
-	out = run(t, f.runner, req, (&recorder{}).progress)
-	wantOutcome(t, out, api.ResultPassed, api.ResultReasonOK)
+	out = f.run(t, req, (&runtest.Recorder{}).Progress)
+	runtest.WantOutcome(t, out, api.ResultPassed, api.ResultReasonOK)
 	if n := len(f.fake.Dispatches("acme", "app")); n != 1 {
 		t.Errorf("dispatches = %d, want 1: the resumed execution dispatched again", n)
 	}
@@ -134,41 +138,41 @@ func TestGitHubResumeDoesNotDispatchAgain(t *testing.T) {
 // TestGitHubResumeAfterDispatch covers a restart between the dispatch and
 // the run showing up: the run is looked for, not dispatched again.
 func TestGitHubResumeAfterDispatch(t *testing.T) {
-	f := newGitHubFixture(t, executor.Config{})
+	f := newRunFixture(t, 0)
 	ctx, stop := context.WithCancel(context.Background())
 	defer stop()
-	rec := &recorder{cancelWhen: func(calls int, _ []executor.Resource) bool {
+	rec := &runtest.Recorder{CancelWhen: func(calls int, _ []integration.Resource) bool {
 		if calls == 1 {
 			stop()
 		}
 		return false
 	}}
-	out := f.runner.Run(ctx, githubRequest("exec-early"), rec.progress)
+	out := runtest.Execute(ctx, gt, f.exec, githubRequest("exec-early"), rec.Progress)
 	if !strings.HasPrefix(out.Message, "interrupted") {
 		t.Fatalf("interrupted outcome = %+v, want a message starting with \"interrupted\"", out)
 	}
-	persisted := rec.last()
+	persisted := rec.Last()
 	if len(persisted) != 1 || persisted[0].ID != "" || persisted[0].State != "dispatched" {
 		t.Fatalf("persisted = %+v, want the dispatched marker", persisted)
 	}
 
 	req := githubRequest("exec-early")
 	req.Resources = persisted
-	out = run(t, f.runner, req, nil)
-	wantOutcome(t, out, api.ResultPassed, api.ResultReasonOK)
+	out = f.run(t, req, nil)
+	runtest.WantOutcome(t, out, api.ResultPassed, api.ResultReasonOK)
 	if n := len(f.fake.Dispatches("acme", "app")); n != 1 {
 		t.Errorf("dispatches = %d, want 1", n)
 	}
 }
 
 func TestGitHubCancel(t *testing.T) {
-	f := newGitHubFixture(t, executor.Config{})
+	f := newRunFixture(t, 0)
 	f.fake.AddWorkflow("acme", "app", "deploy.yml", "success", 1000)
-	rec := &recorder{cancelWhen: func(calls int, res []executor.Resource) bool {
+	rec := &runtest.Recorder{CancelWhen: func(calls int, res []integration.Resource) bool {
 		return len(res) == 1 && res[0].State == "in_progress"
 	}}
-	out := run(t, f.runner, githubRequest("exec-cancel"), rec.progress)
-	wantOutcome(t, out, api.ResultCancelled, api.ResultReasonUser)
+	out := f.run(t, githubRequest("exec-cancel"), rec.Progress)
+	runtest.WantOutcome(t, out, api.ResultCancelled, api.ResultReasonUser)
 	runs := f.fake.WorkflowRuns("acme", "app")
 	if len(runs) != 1 || runs[0].Status != "completed" || runs[0].Conclusion != "cancelled" {
 		t.Errorf("runs = %+v, want the run cancelled on GitHub", runs)
@@ -179,40 +183,40 @@ func TestGitHubCancel(t *testing.T) {
 }
 
 func TestGitHubTimeoutCancelsRun(t *testing.T) {
-	f := newGitHubFixture(t, executor.Config{Timeout: 300 * time.Millisecond})
+	f := newRunFixture(t, 300*time.Millisecond)
 	f.fake.AddWorkflow("acme", "app", "deploy.yml", "success", 1000)
-	out := run(t, f.runner, githubRequest("exec-timeout"), nil)
-	wantOutcome(t, out, api.ResultFailed, api.ResultReasonTimeout, "timed out")
+	out := f.run(t, githubRequest("exec-timeout"), nil)
+	runtest.WantOutcome(t, out, api.ResultFailed, api.ResultReasonTimeout, "timed out")
 	if runs := f.fake.WorkflowRuns("acme", "app"); len(runs) != 1 || runs[0].Conclusion != "cancelled" {
 		t.Errorf("runs = %+v, want the run cancelled when the execution timed out", runs)
 	}
 }
 
 func TestGitHubErrors(t *testing.T) {
-	f := newGitHubFixture(t, executor.Config{})
+	f := newRunFixture(t, 0)
 
 	req := githubRequest("exec-1")
 	req.Spec["workflow"] = "missing.yml"
-	out := run(t, f.runner, req, nil)
-	wantOutcome(t, out, api.ResultFailed, api.ResultReasonError, "missing.yml", "not found")
+	out := f.run(t, req, nil)
+	runtest.WantOutcome(t, out, api.ResultFailed, api.ResultReasonError, "missing.yml", "not found")
 
 	req = githubRequest("exec-2")
 	req.Token = "ghp_wrongTokenValue"
-	out = run(t, f.runner, req, nil)
-	wantOutcome(t, out, api.ResultFailed, api.ResultReasonError, "Bad credentials")
+	out = f.run(t, req, nil)
+	runtest.WantOutcome(t, out, api.ResultFailed, api.ResultReasonError, "Bad credentials")
 	if strings.Contains(out.Message, req.Token) {
 		t.Errorf("message %q contains the token", out.Message)
 	}
 
 	req = githubRequest("exec-3")
 	req.Spec["ref"] = "  "
-	out = run(t, f.runner, req, nil)
-	wantOutcome(t, out, api.ResultFailed, api.ResultReasonError, "spec.ref is required")
+	out = f.run(t, req, nil)
+	runtest.WantOutcome(t, out, api.ResultFailed, api.ResultReasonError, "spec.ref is required")
 
 	req = githubRequest("exec-4")
 	req.IntegrationURL = "https://ghe.example.com"
-	out = run(t, f.runner, req, nil)
-	wantOutcome(t, out, api.ResultFailed, api.ResultReasonError, "names no owner")
+	out = f.run(t, req, nil)
+	runtest.WantOutcome(t, out, api.ResultFailed, api.ResultReasonError, "names no owner")
 
 	if n := len(f.fake.Dispatches("acme", "app")); n != 0 {
 		t.Errorf("dispatches = %d, want none", n)
@@ -233,7 +237,7 @@ func TestGitHubRunNotFound(t *testing.T) {
 	})
 	srv := httptest.NewServer(mux)
 	defer srv.Close()
-	r := executor.NewRunner(executor.Config{GitHubAPIURL: srv.URL + "/", PollInterval: testPoll, Timeout: 300 * time.Millisecond, AllowedNetworks: loopback})
-	out := run(t, r, githubRequest("exec-lost"), nil)
-	wantOutcome(t, out, api.ResultFailed, api.ResultReasonTimeout, "run-name: ${{ inputs.superplane_execution_id }}")
+	e := runtest.Execution(integration.Verifier{GitHubAPIURL: srv.URL + "/"}, 300*time.Millisecond)
+	out := runtest.Run(t, gt, e, githubRequest("exec-lost"), nil)
+	runtest.WantOutcome(t, out, api.ResultFailed, api.ResultReasonTimeout, "run-name: ${{ inputs.superplane_execution_id }}")
 }
