@@ -45,9 +45,13 @@ func (r *EventSourceResource) Configure(_ context.Context, req resource.Configur
 
 // ModifyPlan decides what an apply does; Update acts on the decision. A
 // changed key_version resets the key, so the key is unknown in the plan.
-// When neither the settings nor the key change (for example only
-// force_destroy does), status keeps its state value, so the plan shows no
-// noise. On create, the key and webhook_url of types that have none are
+// Status keeps its state value, so the plan shows no noise, when neither
+// the settings nor the key change (for example only force_destroy does),
+// and on every update of a source without a hook (webhook, manual,
+// scheduled): there status holds only the last event, which no update
+// changes. A github or semaphore source's update provisions the hook
+// again, which sets webhook_state and checked_at anew, so there status is
+// unknown. On create, the key and webhook_url of types that have none are
 // planned as null.
 func (r *EventSourceResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
 	if req.Plan.Raw.IsNull() {
@@ -84,10 +88,17 @@ func (r *EventSourceResource) ModifyPlan(ctx context.Context, req resource.Modif
 		// Nothing else may differ, so say it: the apply repairs the hook
 		// and the status it answers is not known before.
 		plan.Status = types.ObjectUnknown(eventSourceStatusAttrTypes)
-	case !rotate && !eventSourceSettingsChanged(&plan, &state):
+	case !rotate && !eventSourceSettingsChanged(&plan, &state), withoutHook(state.Type.ValueString()):
 		plan.Status = state.Status
 	}
 	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
+}
+
+// withoutHook reports whether a source of type typ has no hook on a tool,
+// so that no update changes its status. A type this provider does not know
+// counts as having one: its status stays unknown in the plan, as before.
+func withoutHook(typ string) bool {
+	return typ == api.EventSourceTypeWebhook || typ == api.EventSourceTypeManual || typ == api.EventSourceTypeScheduled
 }
 
 // hookDrifted reports whether the last refresh found the hook missing or
@@ -282,6 +293,12 @@ func (r *EventSourceResource) Update(ctx context.Context, req resource.UpdateReq
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return
+	}
+	// As planned when the plan knew it (see ModifyPlan): an event that
+	// arrived meanwhile shows at the next refresh rather than failing the
+	// apply as an inconsistent result.
+	if !plan.Status.IsUnknown() {
+		m.Status = plan.Status
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, m)...)
 }

@@ -362,6 +362,16 @@ func TestAccEventSourceResource(t *testing.T) {
 							plancheck.ExpectResourceAction(sourceAddr, plancheck.ResourceActionUpdate),
 							plancheck.ExpectUnknownValue(sourceAddr, tfjsonpath.New("key")),
 							plancheck.ExpectKnownValue(sourceAddr, tfjsonpath.New("webhook_url"), knownvalue.StringRegexp(regexp.MustCompile(`^http`))),
+							// A key reset changes nothing in status: it is
+							// known in the plan, not "(known after apply)".
+							plancheck.ExpectKnownValue(sourceAddr, sourceStatus("last_event_id"), knownvalue.StringFunc(func(v string) error {
+								if v != lastEventID {
+									return fmt.Errorf("planned %q, want the refreshed %q", v, lastEventID)
+								}
+								return nil
+							})),
+							plancheck.ExpectKnownValue(sourceAddr, sourceStatus("webhook_state"), knownvalue.Null()),
+							plancheck.ExpectKnownValue(sourceAddr, sourceStatus("checked_at"), knownvalue.Null()),
 						},
 						PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
 					},
@@ -406,6 +416,12 @@ func TestAccEventSourceResource(t *testing.T) {
 						PreApply: []plancheck.PlanCheck{
 							plancheck.ExpectResourceAction(sourceAddr, plancheck.ResourceActionUpdate),
 							plancheck.ExpectKnownValue(sourceAddr, tfjsonpath.New("key_version"), knownvalue.Int64Exact(2)),
+							// Quiet plan: a webhook source's status (the
+							// GitHub-only fields are null) is known and
+							// unchanged, only the edited attributes change.
+							plancheck.ExpectKnownValue(sourceAddr, sourceStatus("webhook_state"), knownvalue.Null()),
+							plancheck.ExpectKnownValue(sourceAddr, sourceStatus("checked_at"), knownvalue.Null()),
+							plancheck.ExpectKnownValue(sourceAddr, sourceStatus("last_event_id"), knownvalue.NotNull()),
 						},
 						PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
 					},
@@ -1190,6 +1206,27 @@ func TestEventSourceModifyPlan(t *testing.T) {
 	plan.ForceDestroy, plan.Status = types.BoolValue(true), types.ObjectUnknown(eventSourceStatusAttrTypes)
 	if got := modify(plan, state); !got.Status.Equal(state.Status) || !got.Key.Equal(state.Key) {
 		t.Errorf("force_destroy only: status %s, key known %v", got.Status, !got.Key.IsUnknown())
+	}
+	// A description change of a source without a hook keeps status (only
+	// the last event, which an update does not change); of a github
+	// source, whose hook the update provisions again, status is unknown.
+	// The framework proposes computed values unknown on any change.
+	received := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	for typ, keep := range map[string]bool{"webhook": true, "manual": true, "scheduled": true, "github": false, "semaphore": false} {
+		st := state
+		st.Type = types.StringValue(typ)
+		st.Status = eventSourceStatusValue(&api.EventSource{Status: &api.EventSourceStatus{
+			LastEvent: &api.Event{ID: "ev-1", ReceivedAt: &received},
+		}})
+		plan = st
+		plan.Description, plan.Status = types.StringValue("edited"), types.ObjectUnknown(eventSourceStatusAttrTypes)
+		got := modify(plan, st)
+		if keep && !got.Status.Equal(st.Status) {
+			t.Errorf("%s description change: status planned %s, want the state's", typ, got.Status)
+		}
+		if !keep && !got.Status.IsUnknown() {
+			t.Errorf("%s description change: status planned %s, want unknown", typ, got.Status)
+		}
 	}
 	// A new key_version: the key is unknown until the reset.
 	plan = state
