@@ -185,19 +185,27 @@ func TestInstallLocalDevOverrides(t *testing.T) {
 	}
 
 	root := copyModulesExample(t, dir)
-	// Without terraform get, the module is not installed.
-	ctxV, cancelV := context.WithTimeout(context.Background(), time.Minute)
-	defer cancelV()
-	cmd := exec.CommandContext(ctxV, tf, "validate", "-no-color")
-	cmd.Dir = root
-	cmd.Env = append(os.Environ(), "TF_CLI_CONFIG_FILE="+rc, "CHECKPOINT_DISABLE=1", "HTTPS_PROXY=http://127.0.0.1:9")
-	if out, err := cmd.CombinedOutput(); err == nil || !strings.Contains(string(out), "terraform init") {
-		t.Errorf("validate before terraform get: err %v, want a failure asking for init:\n%s", err, out)
+	// The caveats the README states: without terraform get the module is
+	// not installed, and terraform init still looks the provider up on the
+	// registry, and fails (checked last: it installs the modules first).
+	failing := func(want string, args ...string) {
+		t.Helper()
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		cmd := exec.CommandContext(ctx, tf, args...)
+		cmd.Dir = root
+		cmd.Env = append(os.Environ(), "TF_CLI_CONFIG_FILE="+rc, "CHECKPOINT_DISABLE=1",
+			"HTTPS_PROXY=http://127.0.0.1:9", "https_proxy=http://127.0.0.1:9", "NO_PROXY=", "no_proxy=")
+		if out, err := cmd.CombinedOutput(); err == nil || !strings.Contains(string(out), want) {
+			t.Errorf("terraform %s with dev_overrides: err %v, want a failure saying %q:\n%s", strings.Join(args, " "), err, want, out)
+		}
 	}
+	failing("terraform init", "validate", "-no-color")
 
 	offlineTerraform(t, tf, root, rc, "get", "-no-color")
 	out := offlineTerraform(t, tf, root, rc, "validate", "-no-color")
 	if !strings.Contains(out, "Provider development overrides are in effect") {
 		t.Errorf("terraform validate did not use dev_overrides:\n%s", out)
 	}
+	failing("Failed to query available provider packages", "init", "-backend=false", "-input=false", "-no-color")
 }
