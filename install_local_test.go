@@ -152,6 +152,35 @@ func TestInstallLocalMirror(t *testing.T) {
 		t.Errorf("lock file does not record superplane 0.1.0 (%v):\n%s", err, lock)
 	}
 	offlineTerraform(t, tf, root, rc, "validate", "-no-color")
+
+	// A rebuild (here: a byte appended, which changes the package's
+	// checksum and still runs) is refused by terraform init while the lock
+	// file holds the old checksum, -upgrade or not; as the README says,
+	// deleting the lock file lets init take it.
+	f, err := os.OpenFile(bin, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.Write([]byte{0}); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	ctxU, cancelU := context.WithTimeout(context.Background(), time.Minute)
+	defer cancelU()
+	upgrade := exec.CommandContext(ctxU, tf, "init", "-upgrade", "-backend=false", "-input=false", "-no-color")
+	upgrade.Dir = root
+	upgrade.Env = append(os.Environ(), "TF_CLI_CONFIG_FILE="+rc, "CHECKPOINT_DISABLE=1",
+		"HTTPS_PROXY=http://127.0.0.1:9", "https_proxy=http://127.0.0.1:9", "NO_PROXY=", "no_proxy=")
+	if out, err := upgrade.CombinedOutput(); err == nil || !strings.Contains(string(out), "checksums previously recorded") {
+		t.Errorf("terraform init -upgrade after a rebuild: err %v, want the lock file's checksum refusal:\n%s", err, out)
+	}
+	if err := os.Remove(filepath.Join(root, ".terraform.lock.hcl")); err != nil {
+		t.Fatal(err)
+	}
+	offlineTerraform(t, tf, root, rc, "init", "-backend=false", "-input=false", "-no-color")
+	offlineTerraform(t, tf, root, rc, "validate", "-no-color")
 }
 
 // TestInstallLocalDevOverrides follows the dev_overrides steps: `make

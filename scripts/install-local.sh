@@ -41,8 +41,8 @@ printf 'install-local: building terraform-provider-superplane %s for %s_%s (a co
 mkdir -p "$target"
 (cd "$repo" && go build -trimpath -ldflags "-X main.version=$version -X main.commit=$commit" -o "$bin" .)
 printf 'install-local: installed %s\n' "$bin" >&2
-printf 'install-local: put the configuration below in ~/.terraformrc (or a file named by TF_CLI_CONFIG_FILE);\n' >&2
-printf 'install-local: after a rebuild, run `terraform init -upgrade` where a .terraform.lock.hcl exists.\n\n' >&2
+printf 'install-local: the CLI configuration is on stdout: put it in ~/.terraformrc (or a file named by TF_CLI_CONFIG_FILE);\n' >&2
+printf 'install-local: after a rebuild, delete .terraform.lock.hcl (it records the checksum of the previous build) and run terraform init again.\n\n' >&2
 
 cat <<EOF
 provider_installation {
