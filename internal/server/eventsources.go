@@ -424,28 +424,13 @@ func (s *Server) updateEventSource(w http.ResponseWriter, r *http.Request, p sto
 	if err != nil {
 		return err
 	}
-	if hooks.Needed(es.Type) && hookAffected(current, es, moved) {
+	if hooks.Needed(es.Type) && hooks.UpdateProvisions(current, es, moved) {
 		if es, err = s.hooks.Provision(r.Context(), es, moved); err != nil {
 			return err
 		}
 	}
 	writeJSON(w, http.StatusOK, api.EventSourceResponse{EventSource: ptr(s.sourceToAPI(r.Context(), es))})
 	return nil
-}
-
-// hookAffected reports whether an update from current to updated must
-// provision the hook again: it moved, its event types changed, or it is
-// not in place yet (pending or failed: the update retries at once). A
-// rename or a new description or filter changes nothing on the tool (the
-// hook's URL holds the id, and filters are applied here), so the hook and
-// its status, checked_at among it, stay as they are and a Terraform plan
-// can show them unchanged. Repairing a hook the tool lost is the refresh
-// endpoint's and the reconciler's job.
-func hookAffected(current, updated store.EventSource, moved bool) bool {
-	if moved || !slices.Equal(hooks.Events(current), hooks.Events(updated)) {
-		return true
-	}
-	return current.HookState != hooks.StateReady && current.HookState != hooks.StateRepaired
 }
 
 func (s *Server) deleteEventSource(w http.ResponseWriter, r *http.Request, p store.Principal) error {
