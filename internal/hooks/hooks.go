@@ -13,6 +13,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -101,6 +102,22 @@ func Events(es store.EventSource) []string {
 		names = append(names, h.DefaultEvents()...)
 	}
 	return names
+}
+
+// UpdateProvisions reports whether an update of a source from current to
+// updated must provision its hook again: the hook moved (another
+// integration or resource), its event types changed, or it is not in place
+// yet (pending or failed: the update retries at once). A rename or a new
+// description or filter changes nothing on the tool (the hook's URL holds
+// the id, and filters are applied by SuperPlane), so the hook and its
+// status, checked_at among it, stay as they are and a Terraform plan can
+// show them unchanged. Repairing a hook the tool lost is the refresh
+// endpoint's and the reconciler's job.
+func UpdateProvisions(current, updated store.EventSource, moved bool) bool {
+	if moved || !slices.Equal(Events(current), Events(updated)) {
+		return true
+	}
+	return current.HookState != StateReady && current.HookState != StateRepaired
 }
 
 // Provision makes the tool's hook match the source and records the outcome

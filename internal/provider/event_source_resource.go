@@ -3,7 +3,9 @@ package provider
 import (
 	"context"
 	"fmt"
+	"slices"
 
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/types"
@@ -45,9 +47,14 @@ func (r *EventSourceResource) Configure(_ context.Context, req resource.Configur
 
 // ModifyPlan decides what an apply does; Update acts on the decision. A
 // changed key_version resets the key, so the key is unknown in the plan.
-// When neither the settings nor the key change (for example only
-// force_destroy does), status keeps its state value, so the plan shows no
-// noise. On create, the key and webhook_url of types that have none are
+// Status keeps its state value, so the plan shows no noise, when neither
+// the settings nor the key change (for example only force_destroy does);
+// on every update of a source without a hook (webhook, manual,
+// scheduled), whose status holds only the last event, which no update
+// changes; and on an update of a github or semaphore source that leaves
+// its hook alone (see hookUntouched). Otherwise SuperPlane provisions the
+// hook again, which sets webhook_state and checked_at anew, so status is
+// unknown. On create, the key and webhook_url of types that have none are
 // planned as null.
 func (r *EventSourceResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
 	if req.Plan.Raw.IsNull() {
@@ -84,10 +91,57 @@ func (r *EventSourceResource) ModifyPlan(ctx context.Context, req resource.Modif
 		// Nothing else may differ, so say it: the apply repairs the hook
 		// and the status it answers is not known before.
 		plan.Status = types.ObjectUnknown(eventSourceStatusAttrTypes)
-	case !rotate && !eventSourceSettingsChanged(&plan, &state):
+	case !rotate && !eventSourceSettingsChanged(&plan, &state), withoutHook(state.Type.ValueString()),
+		!rotate && hookUntouched(ctx, &plan, &state):
 		plan.Status = state.Status
 	}
 	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
+}
+
+// hookUntouched reports whether applying plan leaves the hook of a github
+// or semaphore source, and so its status, as it is: the hook is in place
+// (ready or repaired) and neither the integration, the resource nor the
+// event types change. SuperPlane provisions the hook again on an update
+// only then (a rename, a new description or new filters change nothing on
+// the tool). A key reset is checked by the caller.
+func hookUntouched(ctx context.Context, plan, state *EventSourceResourceModel) bool {
+	if state.Status.IsNull() || state.Status.IsUnknown() {
+		return false
+	}
+	hookState, ok := state.Status.Attributes()["webhook_state"].(types.String)
+	if !ok || (hookState.ValueString() != "ready" && hookState.ValueString() != "repaired") {
+		return false
+	}
+	if !plan.Integration.Equal(state.Integration) || !plan.Resource.Equal(state.Resource) {
+		return false
+	}
+	planned, ok1 := eventTypes(ctx, plan.Events)
+	current, ok2 := eventTypes(ctx, state.Events)
+	return ok1 && ok2 && slices.Equal(planned, current)
+}
+
+// eventTypes lists the type of each events block; ok is false when one is
+// not known yet.
+func eventTypes(ctx context.Context, events types.List) (typs []string, ok bool) {
+	var diags diag.Diagnostics
+	items, ok := listAs[eventSourceEventModel](ctx, events, &diags)
+	if !ok {
+		return nil, false
+	}
+	for _, e := range items {
+		if e.Type.IsUnknown() {
+			return nil, false
+		}
+		typs = append(typs, e.Type.ValueString())
+	}
+	return typs, true
+}
+
+// withoutHook reports whether a source of type typ has no hook on a tool,
+// so that no update changes its status. A type this provider does not know
+// counts as having one: its status stays unknown in the plan, as before.
+func withoutHook(typ string) bool {
+	return typ == api.EventSourceTypeWebhook || typ == api.EventSourceTypeManual || typ == api.EventSourceTypeScheduled
 }
 
 // hookDrifted reports whether the last refresh found the hook missing or
@@ -282,6 +336,12 @@ func (r *EventSourceResource) Update(ctx context.Context, req resource.UpdateReq
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return
+	}
+	// As planned when the plan knew it (see ModifyPlan): an event that
+	// arrived meanwhile shows at the next refresh rather than failing the
+	// apply as an inconsistent result.
+	if !plan.Status.IsUnknown() {
+		m.Status = plan.Status
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, m)...)
 }

@@ -362,6 +362,16 @@ func TestAccEventSourceResource(t *testing.T) {
 							plancheck.ExpectResourceAction(sourceAddr, plancheck.ResourceActionUpdate),
 							plancheck.ExpectUnknownValue(sourceAddr, tfjsonpath.New("key")),
 							plancheck.ExpectKnownValue(sourceAddr, tfjsonpath.New("webhook_url"), knownvalue.StringRegexp(regexp.MustCompile(`^http`))),
+							// A key reset changes nothing in status: it is
+							// known in the plan, not "(known after apply)".
+							plancheck.ExpectKnownValue(sourceAddr, sourceStatus("last_event_id"), knownvalue.StringFunc(func(v string) error {
+								if v != lastEventID {
+									return fmt.Errorf("planned %q, want the refreshed %q", v, lastEventID)
+								}
+								return nil
+							})),
+							plancheck.ExpectKnownValue(sourceAddr, sourceStatus("webhook_state"), knownvalue.Null()),
+							plancheck.ExpectKnownValue(sourceAddr, sourceStatus("checked_at"), knownvalue.Null()),
 						},
 						PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
 					},
@@ -406,6 +416,12 @@ func TestAccEventSourceResource(t *testing.T) {
 						PreApply: []plancheck.PlanCheck{
 							plancheck.ExpectResourceAction(sourceAddr, plancheck.ResourceActionUpdate),
 							plancheck.ExpectKnownValue(sourceAddr, tfjsonpath.New("key_version"), knownvalue.Int64Exact(2)),
+							// Quiet plan: a webhook source's status (the
+							// GitHub-only fields are null) is known and
+							// unchanged, only the edited attributes change.
+							plancheck.ExpectKnownValue(sourceAddr, sourceStatus("webhook_state"), knownvalue.Null()),
+							plancheck.ExpectKnownValue(sourceAddr, sourceStatus("checked_at"), knownvalue.Null()),
+							plancheck.ExpectKnownValue(sourceAddr, sourceStatus("last_event_id"), knownvalue.NotNull()),
 						},
 						PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
 					},
@@ -476,6 +492,9 @@ func TestAccEventSourceResource(t *testing.T) {
 		pushOnly.events = cfg.events[:1]
 		rotated := pushOnly
 		rotated.keyVersion = 2
+		described := rotated
+		described.description = "pushes of the app"
+		var requestsBefore int
 
 		var hookID int64
 		var secrets []string
@@ -618,6 +637,33 @@ func TestAccEventSourceResource(t *testing.T) {
 						}),
 						func(*terraform.State) error {
 							return checkStateFilesLackValues(append(secrets, acc.github.Hooks(fakeGitHubOwner, repo)[0].Secret)...)
+						}),
+				},
+				// Quiet plan: a new description leaves the hook alone, so
+				// status (webhook_state, checked_at) is known in the plan
+				// and the apply makes no request to GitHub.
+				{
+					PreConfig: func() { requestsBefore = len(acc.github.Requests()) },
+					Config:    prereq + described.String(),
+					ConfigPlanChecks: tfresource.ConfigPlanChecks{
+						PreApply: []plancheck.PlanCheck{
+							plancheck.ExpectResourceAction(sourceAddr, plancheck.ResourceActionUpdate),
+							plancheck.ExpectKnownValue(sourceAddr, tfjsonpath.New("description"), knownvalue.StringExact("pushes of the app")),
+							plancheck.ExpectKnownValue(sourceAddr, sourceStatus("webhook_state"), knownvalue.StringRegexp(regexp.MustCompile(`^(ready|repaired)$`))),
+							plancheck.ExpectKnownValue(sourceAddr, sourceStatus("checked_at"), knownvalue.StringRegexp(rfc3339)),
+						},
+						PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+					},
+					Check: tfresource.ComposeTestCheckFunc(
+						oneHook(repo, sourceAddr, "push"),
+						func(*terraform.State) error {
+							// Other tests share the fake: only this repository's requests count.
+							for _, r := range acc.github.Requests()[requestsBefore:] {
+								if strings.Contains(r, "/"+repo+"/") && !strings.HasPrefix(r, "GET ") {
+									return fmt.Errorf("a description change made a request to GitHub that is not a read: %s", r)
+								}
+							}
+							return nil
 						}),
 				},
 			},
@@ -1190,6 +1236,67 @@ func TestEventSourceModifyPlan(t *testing.T) {
 	plan.ForceDestroy, plan.Status = types.BoolValue(true), types.ObjectUnknown(eventSourceStatusAttrTypes)
 	if got := modify(plan, state); !got.Status.Equal(state.Status) || !got.Key.Equal(state.Key) {
 		t.Errorf("force_destroy only: status %s, key known %v", got.Status, !got.Key.IsUnknown())
+	}
+	// A description change of a source without a hook keeps status (only
+	// the last event, which an update does not change); of a github
+	// source, whose hook the update provisions again, status is unknown.
+	// The framework proposes computed values unknown on any change.
+	received := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	for typ, keep := range map[string]bool{"webhook": true, "manual": true, "scheduled": true, "github": false, "semaphore": false} {
+		st := state
+		st.Type = types.StringValue(typ)
+		st.Status = eventSourceStatusValue(&api.EventSource{Status: &api.EventSourceStatus{
+			LastEvent: &api.Event{ID: "ev-1", ReceivedAt: &received},
+		}})
+		plan = st
+		plan.Description, plan.Status = types.StringValue("edited"), types.ObjectUnknown(eventSourceStatusAttrTypes)
+		got := modify(plan, st)
+		if keep && !got.Status.Equal(st.Status) {
+			t.Errorf("%s description change: status planned %s, want the state's", typ, got.Status)
+		}
+		if !keep && !got.Status.IsUnknown() {
+			t.Errorf("%s description change: status planned %s, want unknown", typ, got.Status)
+		}
+	}
+	// A github source whose hook is in place keeps status when only the
+	// description or filters change; new event types, a new key, or a
+	// hook not yet in place (SuperPlane provisions it again) make it
+	// unknown.
+	ghReady := state
+	ghReady.Type, ghReady.Key, ghReady.Integration = types.StringValue("github"), types.StringNull(), types.StringValue("gh")
+	withEvents := func(typ, filter string) types.List {
+		t.Helper()
+		l, diags := eventSourceEventsValue([]api.EventSourceEventType{{Type: typ,
+			Filters: []api.Filter{{Type: api.FilterTypeData, Data: &api.DataFilter{Expression: filter}}}}})
+		if diags.HasError() {
+			t.Fatal(diags)
+		}
+		return l
+	}
+	ghReady.Events = withEvents("push", "true")
+	for hookState, keep := range map[string]bool{"ready": true, "repaired": true, "failed": false, "pending": false} {
+		st := ghReady
+		st.Status = eventSourceStatusValue(&api.EventSource{Status: &api.EventSourceStatus{Webhook: &api.WebhookStatus{
+			URL: "https://sp/x", State: hookState, Reason: "ok", CheckedAt: &received, Observed: "ok",
+		}}})
+		for what, edit := range map[string]func(*EventSourceResourceModel) bool{
+			"description": func(m *EventSourceResourceModel) bool { m.Description = types.StringValue("edited"); return keep },
+			"filter":      func(m *EventSourceResourceModel) bool { m.Events = withEvents("push", "false"); return keep },
+			"event types": func(m *EventSourceResourceModel) bool { m.Events = withEvents("pull_request", "true"); return false },
+			"integration": func(m *EventSourceResourceModel) bool { m.Integration = types.StringValue("gh2"); return false },
+			"key_version": func(m *EventSourceResourceModel) bool { m.KeyVersion = types.Int64Value(2); return false },
+		} {
+			plan = st
+			plan.Status = types.ObjectUnknown(eventSourceStatusAttrTypes)
+			want := edit(&plan)
+			got := modify(plan, st)
+			if want && !got.Status.Equal(st.Status) {
+				t.Errorf("github hook %s, %s change: status planned %s, want the state's", hookState, what, got.Status)
+			}
+			if !want && !got.Status.IsUnknown() {
+				t.Errorf("github hook %s, %s change: status planned %s, want unknown", hookState, what, got.Status)
+			}
+		}
 	}
 	// A new key_version: the key is unknown until the reset.
 	plan = state

@@ -234,6 +234,25 @@ func TestGitHubSource(t *testing.T) {
 	// The integration cannot go while the source uses it.
 	expectError(t, e.do("owner", "DELETE", "/api/v1/integrations/github?domainType=DOMAIN_TYPE_ORGANIZATION", nil), 409, api.CodeAlreadyExists, "app")
 
+	// A new description or filter, with the hook in place, touches nothing
+	// on GitHub and leaves status as it was (checked_at included), so a
+	// Terraform plan can show it unchanged.
+	before := len(gh.Requests())
+	editedSpec := spec
+	editedSpec.Events = []api.EventSourceEventType{{Type: "push", Filters: []api.Filter{{Type: api.FilterTypeData,
+		Data: &api.DataFilter{Expression: "$.ref == 'refs/heads/main'"}}}}, {Type: "pull_request"}}
+	edited := api.EventSourceRequest{EventSource: &api.EventSource{
+		Metadata: &api.EventSourceMetadata{Description: "edited"}, Spec: &editedSpec}}
+	var desc api.EventSourceResponse
+	e.do("owner", "PATCH", "/api/v1/canvases/prod/event-sources/app", edited).decode(t, &desc)
+	if got, want := desc.EventSource.Status.Webhook, refreshed.EventSource.Status.Webhook; got.State != want.State ||
+		got.Reason != want.Reason || !got.CheckedAt.Equal(*want.CheckedAt) || desc.EventSource.Metadata.Description != "edited" {
+		t.Fatalf("after a description update: status %+v, want %+v", got, want)
+	}
+	if n := len(gh.Requests()) - before; n != 0 {
+		t.Fatalf("a description update made %d requests to GitHub: %v", n, gh.Requests()[before:])
+	}
+
 	// Update to one event edits the hook.
 	spec.Events = []api.EventSourceEventType{{Type: "push"}}
 	e.do("owner", "PATCH", "/api/v1/canvases/prod/event-sources/app", sourceBody("", spec)).decode(t, &api.EventSourceResponse{})

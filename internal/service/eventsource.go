@@ -238,7 +238,9 @@ func (s *EventSources) Update(ctx context.Context, p store.Principal, canvasIDOr
 	if err != nil {
 		return Source{}, err
 	}
-	if hooks.Needed(es.Type) {
+	// A rename, description or filter change leaves the tool alone (and
+	// the status unchanged, so plans stay quiet): see hooks.UpdateProvisions.
+	if hooks.Needed(es.Type) && hooks.UpdateProvisions(current, es, moved) {
 		if es, err = s.Hooks.Provision(ctx, es, moved); err != nil {
 			return Source{}, err
 		}
