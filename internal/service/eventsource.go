@@ -85,9 +85,24 @@ func (s *EventSources) List(ctx context.Context, p store.Principal, canvasIDOrNa
 	if err != nil {
 		return nil, err
 	}
+	// The sources' last events in one read, not one query per source.
+	var lastIDs []string
+	for _, es := range list {
+		if es.LastEventID != "" {
+			lastIDs = append(lastIDs, es.LastEventID)
+		}
+	}
+	last, err := s.Store.FindEventsByID(ctx, p.Organization.ID, c.ID, lastIDs)
+	if err != nil {
+		last = nil // as view: the sources were read
+	}
 	out := make([]Source, 0, len(list))
 	for _, es := range list {
-		out = append(out, s.view(ctx, es))
+		src := Source{EventSource: es, WebhookURL: s.Hooks.URL(es)}
+		if ev, ok := last[es.LastEventID]; ok {
+			src.LastEvent = &ev
+		}
+		out = append(out, src)
 	}
 	return out, nil
 }

@@ -117,10 +117,19 @@ func (s *Stages) Executions(ctx context.Context, p store.Principal, canvas, idOr
 	if err != nil {
 		return nil, false, err
 	}
+	// The executions' stage events in one read, not one query per row.
+	eventIDs := make([]string, 0, len(list))
+	for _, ex := range list {
+		eventIDs = append(eventIDs, ex.StageEventID)
+	}
+	events, err := s.Store.FindStageEventsByID(ctx, p.Organization.ID, c.ID, st.ID, eventIDs)
+	if err != nil {
+		events = nil // the executions were read; their events are extra
+	}
 	out := make([]Execution, 0, len(list))
 	for _, ex := range list {
 		var ev *store.StageEvent
-		if found, err := s.Store.FindStageEvent(ctx, p.Organization.ID, c.ID, st.ID, ex.StageEventID); err == nil {
+		if found, ok := events[ex.StageEventID]; ok {
 			ev = &found
 		}
 		out = append(out, Execution{Execution: ex, Event: ev})

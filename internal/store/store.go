@@ -64,6 +64,7 @@ type Store interface {
 	StageEventStore
 	ExecutionStore
 	StageStatusStore
+	BatchStore
 	SealedStore
 
 	// Close releases the database.

@@ -78,6 +78,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ListExecutions", testListExecutions},
 		{"LastExecution", testLastExecution},
 		{"StageStatuses", testStageStatuses},
+		{"BatchLookups", testBatchLookups},
 		{"DeleteStagesWithHistory", testDeleteStagesWithHistory},
 	}
 	for _, tt := range tests {
