@@ -48,21 +48,26 @@ func (s *db) StageStatuses(ctx context.Context, orgID, canvasID, stageID string,
 	// At least each stage's first event comes back: it carries the total.
 	rowsPerStage := max(queueLimit, 1)
 
-	// The queues: every pending or waiting event of the canvas is numbered
-	// within its stage, newest first, and counted; only the first
-	// queueLimit of each stage come back, each carrying its stage's total.
-	queueQuery := `SELECT ` + stageEventColumns + `, se.total FROM (
-		SELECT q.*,
-			ROW_NUMBER() OVER (PARTITION BY q.stage_id ORDER BY q.created_at DESC, q.id DESC) AS rn,
-			COUNT(*) OVER (PARTITION BY q.stage_id) AS total
-		FROM stage_events q
-		WHERE q.org_id = ? AND q.canvas_id = ? AND q.state IN (` + sqlStageEventPending + `, ` + sqlStageEventWaiting + `)`
+	// The queues: the canvas's stages are walked through the queue's
+	// partial index (stage_events_queue: the state test below is its
+	// predicate), so the history of processed events is never read; each
+	// queued event is numbered within its stage, newest first, and counted,
+	// on ids only, and the first rowsPerStage of each stage are then read
+	// whole, each carrying its stage's total.
+	scope := `st.org_id = ? AND st.canvas_id = ?`
 	args := []any{org, canvas}
 	if stage != "" {
-		queueQuery += ` AND q.stage_id = ?`
+		scope += ` AND st.id = ?`
 		args = append(args, stage)
 	}
-	queueQuery += `) se WHERE se.rn <= ? ORDER BY se.stage_id, se.created_at DESC, se.id DESC`
+	queueQuery := `WITH q AS (
+		SELECT se.id AS id,
+			ROW_NUMBER() OVER (PARTITION BY se.stage_id ORDER BY se.created_at DESC, se.id DESC) AS rn,
+			COUNT(*) OVER (PARTITION BY se.stage_id) AS total
+		FROM stages st JOIN stage_events se ON se.stage_id = st.id
+		WHERE ` + scope + ` AND se.state IN (` + sqlStageEventPending + `, ` + sqlStageEventWaiting + `))
+		SELECT ` + stageEventColumns + `, q.total FROM q JOIN stage_events se ON se.id = q.id
+		WHERE q.rn <= ? ORDER BY se.stage_id, se.created_at DESC, se.id DESC`
 	args = append(args, rowsPerStage)
 	rows, err := s.sql.QueryContext(ctx, s.q(queueQuery), args...)
 	if err != nil {
@@ -94,13 +99,8 @@ func (s *db) StageStatuses(ctx context.Context, orgID, canvasID, stageID string,
 	// row reads one entry of executions_stage_created.
 	execQuery := `SELECT ` + executionColumns + ` FROM executions ex WHERE ex.id IN (
 		SELECT (SELECT x.id FROM executions x WHERE x.stage_id = st.id ORDER BY x.created_at DESC, x.id DESC LIMIT 1)
-		FROM stages st WHERE st.org_id = ? AND st.canvas_id = ?`
-	args = []any{org, canvas}
-	if stage != "" {
-		execQuery += ` AND st.id = ?`
-		args = append(args, stage)
-	}
-	execQuery += `)`
+		FROM stages st WHERE ` + scope + `)`
+	args = args[:len(args)-1] // the scope's, without rowsPerStage
 	rows, err = s.sql.QueryContext(ctx, s.q(execQuery), args...)
 	if err != nil {
 		return nil, wrap("stage statuses", err)
