@@ -65,6 +65,7 @@ type Store interface {
 	ExecutionStore
 	StageStatusStore
 	SealedStore
+	AlertStore
 
 	// Close releases the database.
 	Close() error

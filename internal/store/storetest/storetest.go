@@ -79,6 +79,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"LastExecution", testLastExecution},
 		{"StageStatuses", testStageStatuses},
 		{"DeleteStagesWithHistory", testDeleteStagesWithHistory},
+		{"Alerts", testAlerts},
+		{"Rejections", testRejections},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
