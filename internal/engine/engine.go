@@ -231,9 +231,14 @@ func (e *Engine) enginePass(ctx context.Context) {
 			}()
 			return e.routeEvent(ctx, ev, stagesOf, f)
 		})
+		// One transaction for the batch's rejections: a busy source whose
+		// events most stages filter out costs one write per batch.
+		all := &findings{}
 		for _, f := range found {
-			e.write(ctx, f)
+			all.rejections = append(all.rejections, f.rejections...)
+			all.alerts = append(all.alerts, f.alerts...)
 		}
+		e.write(ctx, all)
 		if err != nil {
 			if ctx.Err() == nil {
 				e.log.ErrorContext(ctx, "engine: routing events", slog.String("error", err.Error()))

@@ -190,3 +190,27 @@ func TestMissingSecretAlert(t *testing.T) {
 		t.Errorf("includeAcked lists %d alerts, want 2", len(all))
 	}
 }
+
+// TestStageToStageRejection: a stage connected to another whose filter
+// refuses the other's result is told why, with the execution whose end was
+// the event.
+func TestStageToStageRejection(t *testing.T) {
+	se := newStageEnv(t)
+	se.recv.respond = func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusInternalServerError) }
+	se.do("owner", "POST", "/api/v1/canvases/prod/stages", httpStage("deploy", se.recvURL)).decode(t, &api.StageResponse{})
+	after := api.StageRequest{Stage: &api.Stage{Metadata: &api.StageMetadata{Name: "announce"}, Spec: &api.StageSpec{
+		Connections: []api.Connection{{Type: api.ConnectionTypeStage, Name: "deploy", Filters: dataFilter("$.result == 'RESULT_PASSED'")}},
+		Executor:    &api.Executor{Type: "noop", Spec: map[string]any{}},
+	}}}
+	se.do("owner", "POST", "/api/v1/canvases/prod/stages", after).decode(t, &api.StageResponse{})
+
+	se.post(t, `{"ref":"refs/heads/main","after":"a"}`)
+	ex := waitExecution(t, se.env, "deploy", 1)[0]
+	if ex.Result != api.ResultFailed {
+		t.Fatalf("deploy: %+v, want failed", ex)
+	}
+	r := waitRejections(t, se.env, "targetType=TYPE_STAGE&targetId=announce", 1).Rejections[0]
+	if r.Reason != api.RejectionReasonFiltered || r.EventID != ex.ID || r.Event != nil || !strings.Contains(r.Message, "from deploy") {
+		t.Errorf("announce's rejection of deploy's failed execution: %+v", r)
+	}
+}
