@@ -9,7 +9,12 @@ import (
 	"time"
 
 	"github.com/superplane/terraform-provider-superplane/internal/api"
+	"github.com/superplane/terraform-provider-superplane/internal/engine"
+	"github.com/superplane/terraform-provider-superplane/internal/executor"
+	"github.com/superplane/terraform-provider-superplane/internal/fake/github"
+	"github.com/superplane/terraform-provider-superplane/internal/sealer"
 	"github.com/superplane/terraform-provider-superplane/internal/store"
+	"github.com/superplane/terraform-provider-superplane/internal/webhook"
 )
 
 // waitRejections polls the rejections listing (query after the "?") until
@@ -212,5 +217,67 @@ func TestStageToStageRejection(t *testing.T) {
 	r := waitRejections(t, se.env, "targetType=TYPE_STAGE&targetId=announce", 1).Rejections[0]
 	if r.Reason != api.RejectionReasonFiltered || r.EventID != ex.ID || r.Event != nil || !strings.Contains(r.Message, "from deploy") {
 		t.Errorf("announce's rejection of deploy's failed execution: %+v", r)
+	}
+}
+
+// TestIntegrationUnusableAlert: a GitHub Actions stage whose integration's
+// token is gone from its secret when it runs fails before any call to
+// GitHub and raises an integration_unusable alert naming the integration.
+func TestIntegrationUnusableAlert(t *testing.T) {
+	gh := github.New(t)
+	gh.AddOwner("acme", true)
+	gh.AddToken(goodGitHubToken, "octocat", []string{"repo"})
+	gh.AddRepo("acme", "app", "octocat")
+	gh.AddWorkflow("acme", "app", "deploy.yml", "success", 1)
+	e := newEnv(t,
+		withTools(fakeTools(gh.URL(), gh.URL())),
+		withExecutors(executor.Config{GitHubAPIURL: gh.URL(), PollInterval: 20 * time.Millisecond, AllowedNetworks: fakesAllowed}))
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		e.engine.Run(ctx, engine.Config{Interval: 20 * time.Millisecond})
+	}()
+	t.Cleanup(func() { cancel(); <-done })
+
+	createCanvas(t, e, "prod")
+	var sec api.SecretResponse
+	e.do("owner", "POST", "/api/v1/secrets", secretBody(api.DomainTypeOrganization, "", "tokens", map[string]string{"github": goodGitHubToken})).decode(t, &sec)
+	e.do("owner", "POST", "/api/v1/integrations", integrationBody(api.DomainTypeOrganization, "", "gh", "github", "https://github.com/acme", "tokens", "github")).decode(t, &api.IntegrationResponse{})
+	var src api.EventSourceResponse
+	e.do("owner", "POST", "/api/v1/canvases/prod/event-sources", sourceBody("hook", api.EventSourceSpec{Type: "webhook"})).decode(t, &src)
+	e.do("owner", "POST", "/api/v1/canvases/prod/stages", api.StageRequest{Stage: &api.Stage{Metadata: &api.StageMetadata{Name: "actions"}, Spec: &api.StageSpec{
+		Connections: []api.Connection{{Type: api.ConnectionTypeEventSource, Name: "hook"}},
+		Executor: &api.Executor{Type: "github", Integration: &api.IntegrationRef{Name: "gh"}, Resource: &api.ResourceRef{Type: "repository", Name: "app"},
+			Spec: map[string]any{"workflow": "deploy.yml", "ref": "main"}},
+	}}}).decode(t, &api.StageResponse{})
+
+	// The token's key goes from the secret behind the API's back (the API
+	// refuses to drop a key an integration uses).
+	var me api.Me
+	e.do("owner", "GET", "/api/v1/me", nil).decode(t, &me)
+	blob, keyID, err := sealer.New(e.keys).SealSecret(sec.Secret.Metadata.ID, map[string]string{"other": "x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.store.UpdateSecret(ctx, me.OrganizationID, store.DomainOrganization, me.OrganizationID, "tokens", func(s *store.Secret) error {
+		s.Ciphertext, s.KeyID, s.Keys = blob, keyID, []string{"other"}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+
+	body := []byte(`{"version":"2.0.0"}`)
+	if status, resp := deliver(t, e, "/api/v1/sources/"+src.EventSource.Metadata.ID, body, map[string]string{"Content-Type": "application/json", "X-Signature-256": webhook.Sign([]byte(src.Key), body)}); status != 200 {
+		t.Fatalf("delivery: %d %s", status, resp)
+	}
+	ex := waitExecution(t, e, "actions", 1)[0]
+	if ex.Result != api.ResultFailed || !strings.Contains(ex.ResultMessage, "integration gh") {
+		t.Fatalf("execution: %+v, want failed naming the integration", ex)
+	}
+	alerts := listAlerts(t, e, "")
+	if len(alerts) != 1 || alerts[0].Kind != store.AlertKindIntegrationUnusable || alerts[0].SourceName != "actions" ||
+		!strings.Contains(alerts[0].Message, "integration gh") {
+		t.Fatalf("alerts: %+v, want one integration_unusable alert about actions", alerts)
 	}
 }
