@@ -47,6 +47,9 @@ type Engine struct {
 	reconcileOrgs   int
 	reconcileBudget time.Duration
 	now             func() time.Time
+	// prunedAt is when this engine last pruned rejections (alerts.go).
+	pruneMu  sync.Mutex
+	prunedAt time.Time
 }
 
 // Option configures an Engine.
@@ -207,16 +210,35 @@ func (e *Engine) enginePass(ctx context.Context) {
 	for range 100 {
 		// One listing of a canvas's stages serves all its events of a batch.
 		stagesOf := map[string][]store.Stage{}
+		// What each event's routing found, by event: the last call for an
+		// event wins (the store may route a batch twice), and an event left
+		// pending by an error records nothing until it is routed.
+		found := map[string]*findings{}
 		n, err := e.store.RouteEvents(ctx, e.timestamp(), 100, func(ev store.Event) (_ []store.StageEvent, err error) {
+			f := &findings{}
 			// A bug must cost one event, not the engine: a panic is this
 			// event's error, and after a few the store sets it aside.
 			defer func() {
 				if r := recover(); r != nil {
 					err = fmt.Errorf("routing failed: %v", r)
 				}
+				var rejected *store.RejectError
+				if err == nil || errors.As(err, &rejected) {
+					found[ev.ID] = f
+				} else {
+					delete(found, ev.ID)
+				}
 			}()
-			return e.routeEvent(ctx, ev, stagesOf)
+			return e.routeEvent(ctx, ev, stagesOf, f)
 		})
+		// One transaction for the batch's rejections: a busy source whose
+		// events most stages filter out costs one write per batch.
+		all := &findings{}
+		for _, f := range found {
+			all.rejections = append(all.rejections, f.rejections...)
+			all.alerts = append(all.alerts, f.alerts...)
+		}
+		e.write(ctx, all)
 		if err != nil {
 			if ctx.Err() == nil {
 				e.log.ErrorContext(ctx, "engine: routing events", slog.String("error", err.Error()))
@@ -227,6 +249,7 @@ func (e *Engine) enginePass(ctx context.Context) {
 			break
 		}
 	}
+	e.prune(ctx)
 	// Queues whose head waits for an approval or a time window are not in
 	// the batch (the store passes over them until their recheck time), and
 	// organizations take turns in it; a full batch is followed by another,
@@ -267,7 +290,7 @@ func parseSpec(st store.Stage) api.StageSpec {
 // stages by canvas for the batch being routed. An expression that exceeds
 // its limits (or no longer compiles) rejects the event with the reason: the
 // event goes everywhere it should or nowhere, visibly.
-func (e *Engine) routeEvent(ctx context.Context, ev store.Event, stagesOf map[string][]store.Stage) ([]store.StageEvent, error) {
+func (e *Engine) routeEvent(ctx context.Context, ev store.Event, stagesOf map[string][]store.Stage, f *findings) ([]store.StageEvent, error) {
 	key := ev.OrgID + "/" + ev.CanvasID
 	stages, ok := stagesOf[key]
 	if !ok {
@@ -285,8 +308,18 @@ func (e *Engine) routeEvent(ctx context.Context, ev store.Event, stagesOf map[st
 		TriggerSourceType: api.ConnectionTypeEventSource, TriggerSourceID: ev.SourceID, TriggerSourceName: ev.SourceName,
 		TriggerEventID: ev.ID, TriggerType: ev.Type, TriggerPayload: ev.Raw, TriggerHeaders: ev.Headers,
 	}
-	out, err := e.matchStages(ctx, stages, api.ConnectionTypeEventSource, ev.SourceName, trigger, payload, headers)
+	out, err := e.matchStages(ctx, stages, api.ConnectionTypeEventSource, ev.SourceName, trigger, payload, headers, f)
 	if err != nil {
+		// The event goes nowhere: the stages that would have taken it are
+		// told why too.
+		now := e.timestamp()
+		for _, se := range out {
+			for _, st := range stages {
+				if st.ID == se.StageID {
+					f.reject(st, trigger, api.RejectionReasonError, "the event was rejected: "+err.Error(), now)
+				}
+			}
+		}
 		return nil, store.Reject(store.StateReasonError, err.Error())
 	}
 	return out, nil
@@ -295,22 +328,29 @@ func (e *Engine) routeEvent(ctx context.Context, ev store.Event, stagesOf map[st
 // matchStages builds a stage event for every stage with a connection of
 // type typ to name whose filters pass. The error names the first stage and
 // expression that exceeded its limits or no longer compiles; the stage
-// events of the other stages are returned with it.
-func (e *Engine) matchStages(ctx context.Context, stages []store.Stage, typ, name string, trigger store.StageEvent, payload map[string]any, headers map[string]string) ([]store.StageEvent, error) {
+// events of the other stages are returned with it. f receives a rejection
+// for each connected stage that did not take the event (its filters, or an
+// error, which is also an alert).
+func (e *Engine) matchStages(ctx context.Context, stages []store.Stage, typ, name string, trigger store.StageEvent, payload map[string]any, headers map[string]string, f *findings) ([]store.StageEvent, error) {
 	var out []store.StageEvent
 	var firstErr error
-	fail := func(st store.Stage, err error) {
-		if firstErr == nil {
-			firstErr = fmt.Errorf("stage %s: %w", st.Name, err)
-		}
-	}
 	now := e.timestamp()
+	fail := func(st store.Stage, err error) {
+		err = fmt.Errorf("stage %s: %w", st.Name, err)
+		if firstErr == nil {
+			firstErr = err
+		}
+		f.reject(st, trigger, api.RejectionReasonError, err.Error(), now)
+		f.alert(st, store.AlertKindExpression, err.Error(), nil, now)
+	}
 	for _, st := range stages {
 		progs := stageProgramsOf(st)
+		filteredBy := ""
 		for i, conn := range progs.spec.Connections {
 			if conn.Type != typ || conn.Name != name {
 				continue
 			}
+			filteredBy = ""
 			c := progs.conns[i]
 			if c.err != nil {
 				fail(st, c.err)
@@ -322,6 +362,7 @@ func (e *Engine) matchStages(ctx context.Context, stages []store.Stage, typ, nam
 				break
 			}
 			if !ok {
+				filteredBy = conn.Name
 				continue
 			}
 			inputs, err := e.resolveInputs(ctx, st, progs, conn.Name, payload, headers)
@@ -336,6 +377,9 @@ func (e *Engine) matchStages(ctx context.Context, stages []store.Stage, typ, nam
 			se.Inputs, _ = json.Marshal(inputs)
 			out = append(out, se)
 			break
+		}
+		if filteredBy != "" {
+			f.reject(st, trigger, api.RejectionReasonFiltered, filteredMessage(trigger, filteredBy), now)
 		}
 	}
 	return out, firstErr

@@ -48,10 +48,19 @@ func (e *Engine) execute(ctx context.Context, cfg Config, owner string, ex store
 	if err != nil {
 		return
 	}
+	// fail ends the execution on an error on SuperPlane's side, before
+	// anything ran on a tool, and raises an alert of kind about the stage
+	// with the same masked message.
+	fail := func(kind, message string) {
+		finish(api.ResultFailed, api.ResultReasonError, message, nil, nil)
+		f := &findings{}
+		f.alert(st, kind, ex.ResultMessage, secretValues, ex.FinishedAt)
+		e.write(ctx, f)
+	}
 	spec := parseSpec(st)
 	ev, err := e.store.FindStageEvent(ctx, ex.OrgID, ex.CanvasID, ex.StageID, ex.StageEventID)
 	if err != nil {
-		finish(api.ResultFailed, api.ResultReasonError, "the stage event is gone", nil, nil)
+		fail(store.AlertKindRunError, "the stage event is gone")
 		return
 	}
 	if ex.CancelRequested {
@@ -80,12 +89,17 @@ func (e *Engine) execute(ctx context.Context, cfg Config, owner string, ex store
 		}
 		sec, err := refs.StageSecret(ctx, e.store, ex.OrgID, ex.CanvasID, def.ValueFrom.Secret)
 		if err != nil {
-			finish(api.ResultFailed, api.ResultReasonError, fmt.Sprintf("secret %s: %v", def.Name, err), nil, nil)
+			fail(store.AlertKindMissingSecret, fmt.Sprintf("secret %s: %v", def.Name, err))
+			// The stage's event did not run as asked: a rejection says so
+			// where a user looks for why a stage did not run.
+			f := &findings{}
+			f.reject(st, ev, api.RejectionReasonError, ex.ResultMessage, ex.FinishedAt)
+			e.write(ctx, f)
 			return
 		}
 		data, err := e.seal.OpenSecret(sec.ID, sec.Ciphertext)
 		if err != nil {
-			finish(api.ResultFailed, api.ResultReasonError, fmt.Sprintf("secret %s cannot be decrypted", def.Name), nil, nil)
+			fail(store.AlertKindMissingSecret, fmt.Sprintf("secret %s cannot be decrypted", def.Name))
 			return
 		}
 		secrets[def.Name] = data[def.ValueFrom.Secret.Key]
@@ -94,8 +108,14 @@ func (e *Engine) execute(ctx context.Context, cfg Config, owner string, ex store
 	}
 	rendered, err := executor.Render(spec.Executor.Spec, inputs, secrets)
 	if err != nil {
-		finish(api.ResultFailed, api.ResultReasonError, "rendering the executor spec: "+err.Error(), nil, nil)
+		fail(store.AlertKindExecutorSpec, "rendering the executor spec: "+err.Error())
 		return
+	}
+	if !spec.DryRun {
+		if err := executor.CheckRendered(spec.Executor.Type, rendered); err != nil {
+			fail(store.AlertKindExecutorSpec, "the rendered executor spec: "+err.Error())
+			return
+		}
 	}
 	req := executor.Request{
 		ExecutionID: ex.ID, StageID: ex.StageID, Type: spec.Executor.Type, Spec: rendered,
@@ -104,7 +124,7 @@ func (e *Engine) execute(ctx context.Context, cfg Config, owner string, ex store
 	if spec.Executor.Integration != nil && spec.Executor.Integration.Name != "" && !spec.DryRun {
 		in, token, err := e.integrationToken(ctx, ex.OrgID, ex.CanvasID, spec.Executor.Integration)
 		if err != nil {
-			finish(api.ResultFailed, api.ResultReasonError, err.Error(), nil, nil)
+			fail(store.AlertKindIntegrationUnusable, err.Error())
 			return
 		}
 		secretValues = append(secretValues, token)
@@ -222,7 +242,9 @@ func (e *Engine) downstream(ctx context.Context, ex store.Execution, outputs []a
 	}
 	var normalized map[string]any
 	_ = json.Unmarshal(raw, &normalized)
-	out, err := e.matchStages(ctx, stages, api.ConnectionTypeStage, st.Name, trigger, normalized, map[string]string{})
+	f := &findings{}
+	defer e.write(ctx, f)
+	out, err := e.matchStages(ctx, stages, api.ConnectionTypeStage, st.Name, trigger, normalized, map[string]string{}, f)
 	if err != nil {
 		// No source event to reject here: the stages whose expressions
 		// failed get nothing, the others their stage events.

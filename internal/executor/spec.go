@@ -37,6 +37,14 @@ func ValidateSpec(typ string, spec map[string]any) error {
 	return validateSpec(typ, spec, true)
 }
 
+// CheckRendered checks a spec after its templates were rendered, as Run
+// does before it starts: the engine calls it first so that a spec that
+// renders into something invalid is an alert about the stage, not only a
+// failed execution.
+func CheckRendered(typ string, spec map[string]any) error {
+	return validateSpec(typ, spec, false)
+}
+
 // validateSpec checks spec; templated says templates may still be in it
 // (false at run time, where a "${{" in a value is literal text that came
 // from an input or a secret).

@@ -167,6 +167,8 @@ func (p *SuperplaneProvider) DataSources(_ context.Context) []func() datasource.
 		NewIntegrationDataSource,
 		NewEventSourceDataSource,
 		NewStageDataSource,
+		NewAlertsDataSource,
+		NewRejectionsDataSource,
 	}
 }
 

@@ -63,6 +63,12 @@ var schemaShapes = map[string]map[string]objectShape{
 		"connections":    {attrTypes: stageSummaryConnectionAttrTypes},
 		"last_execution": {model: stageLastExecutionModel{}, attrTypes: stageLastExecutionAttrTypes},
 	}),
+	"data.superplane_alerts": withRoot(AlertsDataSourceModel{}, map[string]objectShape{
+		"alerts": {attrTypes: alertAttrTypes},
+	}),
+	"data.superplane_rejections": withRoot(RejectionsDataSourceModel{}, map[string]objectShape{
+		"rejections": {attrTypes: rejectionAttrTypes},
+	}),
 }
 
 // The nested objects the integration and event source resources share

@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/superplane/terraform-provider-superplane/internal/api"
 	"github.com/superplane/terraform-provider-superplane/internal/engine"
 	"github.com/superplane/terraform-provider-superplane/internal/fake/github"
@@ -34,6 +36,7 @@ type matrixFixture struct {
 	run         string // id of a noop stage that has run once
 	stageEvent  string // id of gate's waiting stage event
 	execution   string // id of run's finished execution
+	alert       string // id of an open alert about run
 }
 
 // q is the query naming the fixture canvas as the domain of a secret or
@@ -175,6 +178,16 @@ var matrixRoutes = map[string]matrixRoute{
 	"POST /api/v1/canvases/{canvasIdOrName}/stages/{stageIdOrName}/executions/{executionId}/cancel": {scoped: true, path: func(f matrixFixture) string {
 		return "/api/v1/canvases/" + f.canvas + "/stages/" + f.run + "/executions/" + f.execution + "/cancel"
 	}},
+
+	"GET /api/v1/canvases/{canvasIdOrName}/alerts": {scoped: true, path: func(f matrixFixture) string {
+		return "/api/v1/canvases/" + f.canvas + "/alerts?includeAcked=true"
+	}},
+	"PATCH /api/v1/canvases/{canvasIdOrName}/alerts/{alertId}/acknowledge": {scoped: true, path: func(f matrixFixture) string {
+		return "/api/v1/canvases/" + f.canvas + "/alerts/" + f.alert + "/acknowledge"
+	}},
+	"GET /api/v1/canvases/{canvasIdOrName}/rejections": {scoped: true, path: func(f matrixFixture) string {
+		return "/api/v1/canvases/" + f.canvas + "/rejections?targetType=TYPE_STAGE&targetId=run"
+	}},
 }
 
 // matrixStageBody is a noop stage listening to source "hook", waiting for
@@ -269,7 +282,40 @@ func newMatrixFixture(t *testing.T, e *env, name string) matrixFixture {
 			f.execution = execs.Executions[0].ID
 		}
 	}
+	addMatrixFindings(t, e, &f)
 	return f
+}
+
+// addMatrixFindings gives the fixture an open alert and a rejection of its
+// event, both about stage run, as the engine records them (the engine's
+// own tests show when it does).
+func addMatrixFindings(t *testing.T, e *env, f *matrixFixture) {
+	t.Helper()
+	ctx := context.Background()
+	org, err := e.store.EnsureOrganization(ctx, "acme")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var events api.ListEventsResponse
+	e.do("owner", "GET", "/api/v1/canvases/"+f.canvas+"/events", nil).decode(t, &events)
+	if len(events.Events) != 1 {
+		t.Fatalf("fixture: %d events, want 1", len(events.Events))
+	}
+	now := time.Now()
+	a, err := e.store.RaiseAlert(ctx, store.Alert{
+		ID: uuid.NewString(), OrgID: org.ID, CanvasID: f.canvas, SourceType: api.AlertSourceStage, SourceID: f.run,
+		SourceName: "run", Kind: store.AlertKindMissingSecret, Type: api.AlertTypeError, Message: "secret gone", CreatedAt: now,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.alert = a.ID
+	if err := e.store.InsertRejections(ctx, []store.Rejection{{
+		ID: uuid.NewString(), OrgID: org.ID, CanvasID: f.canvas, TargetType: api.ConnectionTypeStage, TargetID: f.run,
+		TargetName: "run", EventID: events.Events[0].ID, Reason: api.RejectionReasonFiltered, Message: "filtered", CreatedAt: now,
+	}}); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // canvasSnapshot is everything acme's owner can read about the fixture's
@@ -286,6 +332,7 @@ func fixturePaths(f matrixFixture) []string {
 		c, "/api/v1/secrets" + f.q(), "/api/v1/integrations" + f.q(),
 		c + "/event-sources", c + "/events", c + "/stages",
 		c + "/stages/" + f.gate + "/events", c + "/stages/" + f.run + "/executions",
+		c + "/alerts?includeAcked=true", c + "/rejections",
 	}
 }
 

@@ -104,6 +104,13 @@ var wireSchemas = map[string]any{
 	"ValueFromSecret":          api.ValueFromSecret{},
 	"WebhookStatus":            api.WebhookStatus{},
 	"WeeklySchedule":           api.WeeklySchedule{},
+
+	// Alerts and rejections.
+	"AcknowledgeAlertResponse":    api.AcknowledgeAlertResponse{},
+	"Alert":                       api.Alert{},
+	"EventRejection":              api.EventRejection{},
+	"ListAlertsResponse":          api.ListAlertsResponse{},
+	"ListEventRejectionsResponse": api.ListEventRejectionsResponse{},
 }
 
 // openAPIDoc decodes the embedded description into plain maps: a small

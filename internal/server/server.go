@@ -37,6 +37,7 @@ type Server struct {
 	events       *service.Events
 	stages       *service.Stages
 	tokens       *service.Tokens
+	alerts       *service.Alerts
 	maxBody      int64
 	// engine is woken when something it waits for happened.
 	engine Waker
@@ -86,6 +87,7 @@ func New(st store.Store, svc *service.Services, log *slog.Logger, opts ...Option
 		store: st, log: log, maxBody: 5 << 20, engine: noEngine{}, now: time.Now, mux: http.NewServeMux(),
 		canvases: svc.Canvases, secrets: svc.Secrets, integrations: svc.Integrations,
 		eventSources: svc.EventSources, events: svc.Events, stages: svc.Stages, tokens: svc.Tokens,
+		alerts: svc.Alerts,
 	}
 	for _, o := range opts {
 		o(s)
@@ -140,6 +142,10 @@ func (s *Server) routes() {
 	s.handle("POST /api/v1/canvases/{canvasIdOrName}/stages/{stageIdOrName}/events/{eventId}/discard", s.discardStageEvent)
 	s.handle("GET /api/v1/canvases/{canvasIdOrName}/stages/{stageIdOrName}/executions", s.listExecutions)
 	s.handle("POST /api/v1/canvases/{canvasIdOrName}/stages/{stageIdOrName}/executions/{executionId}/cancel", s.cancelExecution)
+
+	s.handle("GET /api/v1/canvases/{canvasIdOrName}/alerts", s.listAlerts)
+	s.handle("PATCH /api/v1/canvases/{canvasIdOrName}/alerts/{alertId}/acknowledge", s.acknowledgeAlert)
+	s.handle("GET /api/v1/canvases/{canvasIdOrName}/rejections", s.listRejections)
 
 	// Receivers authenticate deliveries by signature, not by token.
 	receiver := webhook.NewHandler(receiverSources{s.events}, receiverSink{s.events}, webhook.Config{MaxBodyBytes: s.maxBody, Logger: s.log, Now: s.now})

@@ -23,6 +23,7 @@ type Services struct {
 	Events       *Events
 	Stages       *Stages
 	Tokens       *Tokens
+	Alerts       *Alerts
 }
 
 // Waker is all the services ask of the engine: a pass now, because a
@@ -87,6 +88,7 @@ func New(st store.Store, sl *sealer.Sealer, log *slog.Logger, opts ...Option) *S
 		Events:       &Events{Store: st, Sealer: sl, Types: types, Now: c.now},
 		Stages:       &Stages{Store: st, Types: types, Now: c.now},
 		Tokens:       &Tokens{Store: st, Log: log, Now: c.now},
+		Alerts:       &Alerts{Store: st, Now: c.now},
 	}
 	if c.engine != nil {
 		s.Events.Wake = c.engine.Wake

@@ -66,6 +66,7 @@ type Store interface {
 	StageStatusStore
 	BatchStore
 	SealedStore
+	AlertStore
 
 	// Close releases the database.
 	Close() error

@@ -80,6 +80,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"StageStatuses", testStageStatuses},
 		{"BatchLookups", testBatchLookups},
 		{"DeleteStagesWithHistory", testDeleteStagesWithHistory},
+		{"Alerts", testAlerts},
+		{"Rejections", testRejections},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
