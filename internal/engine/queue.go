@@ -2,7 +2,6 @@ package engine
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -32,15 +31,26 @@ func (e *Engine) advance(ctx context.Context, head store.StageEvent, stages map[
 		}
 		stages[head.StageID] = st
 	}
-	spec := parseSpec(st)
+	spec, err := stageSpec(st)
+	if err != nil {
+		// An empty spec would have no conditions: the event would start
+		// without its approvals. It stays queued until the stage is saved
+		// again.
+		e.log.ErrorContext(ctx, "engine: a stage's spec does not decode; its queue waits", slog.String("stage", st.ID), slog.String("error", err.Error()))
+		return
+	}
 	now := e.now().UTC()
-	reason := blockedBy(spec, head, now)
+	reason, err := blockedBy(spec, head, now)
+	if err != nil {
+		e.log.ErrorContext(ctx, "engine: a queued event's approvals do not decode; it waits", slog.String("stage", st.ID), slog.String("error", err.Error()))
+		return
+	}
 	if reason != "" {
 		recheck := now.Add(recheckEvery)
 		if opens := nextWindowOpening(spec, now); reason == api.StageEventReasonTimeWindow && opens.Before(recheck) {
 			recheck = opens
 		}
-		err := e.store.WaitStageEvent(ctx, head, st.Spec, reason, recheck)
+		err = e.store.WaitStageEvent(ctx, head, st.Spec, reason, recheck)
 		if err != nil && !errors.Is(err, store.ErrConflict) && ctx.Err() == nil {
 			e.log.ErrorContext(ctx, "engine: recording a waiting stage event", slog.String("stage", st.ID), slog.String("error", err.Error()))
 		}
@@ -56,22 +66,26 @@ func (e *Engine) advance(ctx context.Context, head store.StageEvent, stages map[
 }
 
 // blockedBy returns the reason a stage event must wait at now (UTC), or "".
-func blockedBy(spec api.StageSpec, ev store.StageEvent, now time.Time) string {
+// Approvals that do not decode are an error: counted as none, the event
+// would wait silently for ever.
+func blockedBy(spec api.StageSpec, ev store.StageEvent, now time.Time) (string, error) {
 	for _, c := range spec.Conditions {
 		switch c.Type {
 		case api.ConditionTypeApproval:
-			var approvals []api.StageEventApproval
-			_ = json.Unmarshal(ev.Approvals, &approvals)
+			approvals, err := ev.DecodeApprovals()
+			if err != nil {
+				return "", err
+			}
 			if c.Approval != nil && int64(len(approvals)) < c.Approval.Count {
-				return api.StageEventReasonApproval
+				return api.StageEventReasonApproval, nil
 			}
 		case api.ConditionTypeTimeWindow:
 			if c.TimeWindow != nil && !inWindow(*c.TimeWindow, now) {
-				return api.StageEventReasonTimeWindow
+				return api.StageEventReasonTimeWindow, nil
 			}
 		}
 	}
-	return ""
+	return "", nil
 }
 
 // inWindow reports whether t (UTC) falls in the window; a window whose end
