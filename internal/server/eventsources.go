@@ -15,14 +15,14 @@ func (s *Server) sourceToAPI(src service.Source) api.EventSource {
 	es := src.EventSource
 	created, updated := es.CreatedAt, es.UpdatedAt
 	spec := &api.EventSourceSpec{Type: es.Type}
-	events, err := store.DecodeJSON[[]api.EventSourceEventType]("event source", es.ID, "events", es.Events)
+	spec.Events = listToAPI(s, es.Events, func() ([]api.EventSourceEventType, error) {
+		return store.DecodeJSON[[]api.EventSourceEventType]("event source", es.ID, "events", es.Events)
+	}, func(e api.EventSourceEventType) api.EventSourceEventType { return e })
+	schedule, err := store.DecodeJSON[*api.EventSourceSchedule]("event source", es.ID, "schedule", es.Schedule)
 	if err != nil {
 		s.corrupt(err)
 	}
-	spec.Events = listToAPI(es.Events, events, same)
-	if spec.Schedule, err = store.DecodeJSON[*api.EventSourceSchedule]("event source", es.ID, "schedule", es.Schedule); err != nil {
-		s.corrupt(err)
-	}
+	spec.Schedule = schedule
 	spec.SignatureScheme = signatureSchemeToAPI(es)
 	if es.IntegrationID != "" {
 		spec.Integration = &api.IntegrationRef{Name: es.IntegrationName}
@@ -58,16 +58,8 @@ func (s *Server) eventToAPI(ev store.Event) api.Event {
 	// Stored events are always JSON objects (the receiver refuses anything
 	// else), but a reader never fails because of one event: one bad row
 	// must not turn every listing of the canvas into a 500.
-	raw, err := ev.DecodeRaw()
-	if err != nil {
-		s.corrupt(err)
-	}
-	out.Raw = objectToAPI(ev.Raw, raw)
-	headers, err := ev.DecodeHeaders()
-	if err != nil {
-		s.corrupt(err)
-	}
-	out.Headers = objectToAPI(ev.Headers, headers)
+	out.Raw = objectToAPI(s, ev.Raw, ev.DecodeRaw)
+	out.Headers = objectToAPI(s, ev.Headers, ev.DecodeHeaders)
 	// Events stored before reasons were kept are rejected by filters.
 	if ev.State == api.EventStateRejected {
 		out.StateReason = service.EventReasonFiltered

@@ -45,16 +45,8 @@ func (s *Server) stageEventToAPI(ev store.StageEvent) api.StageEvent {
 	if out.StateReason == "" {
 		out.StateReason = "STATE_REASON_UNKNOWN"
 	}
-	approvals, err := ev.DecodeApprovals()
-	if err != nil {
-		s.corrupt(err)
-	}
-	out.Approvals = listToAPI(ev.Approvals, approvals, approvalToAPI)
-	inputs, err := ev.DecodeInputs()
-	if err != nil {
-		s.corrupt(err)
-	}
-	out.Inputs = listToAPI(ev.Inputs, inputs, keyValueToAPI)
+	out.Approvals = listToAPI(s, ev.Approvals, ev.DecodeApprovals, approvalToAPI)
+	out.Inputs = listToAPI(s, ev.Inputs, ev.DecodeInputs, keyValueToAPI)
 	trigger := api.Event{
 		ID: ev.TriggerEventID, SourceID: ev.TriggerSourceID, SourceName: ev.TriggerSourceName, Type: ev.TriggerType,
 		SourceType: "EVENT_SOURCE_TYPE_EVENT_SOURCE", State: api.EventStateProcessed, StateReason: "STATE_REASON_OK",
@@ -63,16 +55,8 @@ func (s *Server) stageEventToAPI(ev store.StageEvent) api.StageEvent {
 	if ev.TriggerSourceType == api.ConnectionTypeStage {
 		trigger.SourceType = "EVENT_SOURCE_TYPE_STAGE"
 	}
-	payload, err := ev.DecodeTriggerPayload()
-	if err != nil {
-		s.corrupt(err)
-	}
-	trigger.Raw = objectToAPI(ev.TriggerPayload, payload)
-	headers, err := ev.DecodeTriggerHeaders()
-	if err != nil {
-		s.corrupt(err)
-	}
-	trigger.Headers = objectToAPI(ev.TriggerHeaders, headers)
+	trigger.Raw = objectToAPI(s, ev.TriggerPayload, ev.DecodeTriggerPayload)
+	trigger.Headers = objectToAPI(s, ev.TriggerHeaders, ev.DecodeTriggerHeaders)
 	out.TriggerEvent = &trigger
 	return out
 }
@@ -89,16 +73,8 @@ func (s *Server) executionToAPI(ex store.Execution, ev *store.StageEvent) api.Ex
 	if out.ResultReason == "" {
 		out.ResultReason = api.ResultReasonOK
 	}
-	outputs, err := ex.DecodeOutputs()
-	if err != nil {
-		s.corrupt(err)
-	}
-	out.Outputs = listToAPI(ex.Outputs, outputs, outputToAPI)
-	resources, err := ex.DecodeResources()
-	if err != nil {
-		s.corrupt(err)
-	}
-	out.Resources = listToAPI(ex.Resources, resources, resourceToAPI)
+	out.Outputs = listToAPI(s, ex.Outputs, ex.DecodeOutputs, outputToAPI)
+	out.Resources = listToAPI(s, ex.Resources, ex.DecodeResources, resourceToAPI)
 	if ev != nil {
 		out.StageEvent = ptr(s.stageEventToAPI(*ev))
 	}

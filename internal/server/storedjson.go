@@ -18,11 +18,16 @@ func (s *Server) corrupt(err error) {
 	s.log.Error("stored data does not decode; answering with the field empty", slog.String("error", err.Error()))
 }
 
-// listToAPI is a decoded JSON list on the wire: [] for an empty column,
-// null for a column holding JSON null (as the answer always was), each
-// element converted otherwise.
-func listToAPI[S, A any](raw []byte, list []S, conv func(S) A) []A {
-	if len(raw) == 0 {
+// listToAPI is the JSON list column raw, decoded by decode, on the wire:
+// [] for an empty column or one that does not decode (logged), null for a
+// column holding JSON null (as the answer always was), each element
+// converted otherwise.
+func listToAPI[S, A any](s *Server, raw []byte, decode func() ([]S, error), conv func(S) A) []A {
+	list, err := decode()
+	if err != nil {
+		s.corrupt(err)
+	}
+	if len(raw) == 0 || err != nil {
 		return []A{}
 	}
 	if list == nil {
@@ -35,10 +40,15 @@ func listToAPI[S, A any](raw []byte, list []S, conv func(S) A) []A {
 	return out
 }
 
-// objectToAPI is a decoded JSON object on the wire: {} for an empty
-// column, null for a column holding JSON null.
-func objectToAPI[V any](raw []byte, m map[string]V) map[string]any {
-	if len(raw) == 0 {
+// objectToAPI is the JSON object column raw, decoded by decode, on the
+// wire: {} for an empty column or one that does not decode (logged), null
+// for a column holding JSON null.
+func objectToAPI[V any](s *Server, raw []byte, decode func() (map[string]V, error)) map[string]any {
+	m, err := decode()
+	if err != nil {
+		s.corrupt(err)
+	}
+	if len(raw) == 0 || err != nil {
 		return map[string]any{}
 	}
 	if m == nil {
@@ -50,8 +60,6 @@ func objectToAPI[V any](raw []byte, m map[string]V) map[string]any {
 	}
 	return out
 }
-
-func same[T any](v T) T { return v }
 
 func keyValueToAPI(kv store.KeyValue) api.KeyValuePair {
 	return api.KeyValuePair{Name: kv.Name, Value: kv.Value}

@@ -79,6 +79,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"LastExecution", testLastExecution},
 		{"StageStatuses", testStageStatuses},
 		{"DeleteStagesWithHistory", testDeleteStagesWithHistory},
+		{"JSONColumns", testJSONColumns},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
