@@ -2,6 +2,7 @@ package service_test
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"log/slog"
 	"strings"
@@ -59,14 +60,16 @@ func TestCorruptColumnsAreNotEmpty(t *testing.T) {
 		t.Fatalf("the approvals were rewritten to %s (%v)", stored.Approvals, err)
 	}
 
-	// A stage's spec.
+	// A stage's spec (the store refuses to write one that does not decode,
+	// so the damage is read through a store that returns it).
 	if _, err := f.st.UpdateStage(ctx, f.p.Organization.ID, c.ID, build.ID, func(st *store.Stage) error {
 		st.Spec = []byte(`{"connections":[`)
 		return nil
-	}); err != nil {
-		t.Fatal(err)
+	}); !errors.Is(err, store.ErrCorrupt) {
+		t.Fatalf("writing a spec that does not decode: %v; want ErrCorrupt", err)
 	}
-	err = svc.EventSources.Delete(ctx, f.p, "prod", "push", false)
+	damagedSvc := service.New(damagedSpecs{Store: f.st}, f.sl, slog.New(slog.DiscardHandler))
+	err = damagedSvc.EventSources.Delete(ctx, f.p, "prod", "push", false)
 	if !errors.Is(err, store.ErrCorrupt) || !strings.Contains(err.Error(), "stage "+build.ID+": spec") {
 		t.Fatalf("deleting a source a damaged stage may use: %v; want the store's error naming the spec", err)
 	}
@@ -93,4 +96,15 @@ func TestCorruptColumnsAreNotEmpty(t *testing.T) {
 		!strings.Contains(got.StateMessage, "event source "+src.ID+": events: corrupt column") {
 		t.Fatalf("a delivery to a source whose events do not decode: %s %s %q; want rejected naming the events", got.State, got.StateReason, got.StateMessage)
 	}
+}
+
+// damagedSpecs is a store whose stages' specs read back truncated.
+type damagedSpecs struct{ store.Store }
+
+func (d damagedSpecs) ListStages(ctx context.Context, orgID, canvasID string) ([]store.Stage, error) {
+	list, err := d.Store.ListStages(ctx, orgID, canvasID)
+	for i := range list {
+		list[i].Spec = list[i].Spec[:len(list[i].Spec)/2]
+	}
+	return list, err
 }

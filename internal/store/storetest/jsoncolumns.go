@@ -12,6 +12,7 @@ import (
 // as the server always wrote them decode into the store's typed values, and
 // a column that does not decode is an error naming its record and field,
 // while the row itself still reads (one damaged row never hides the others).
+// A stage spec that does not decode is not written.
 func testJSONColumns(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	org := mustOrg(t, s, "acme")
@@ -94,6 +95,17 @@ func testJSONColumns(t *testing.T, s store.Store) {
 	if err != nil || len(list) < 2 {
 		t.Fatalf("ListStageEvents with a damaged row = %d events, %v; want them all", len(list), err)
 	}
+	// A spec the store cannot read is a spec whose references to secrets
+	// and integrations it cannot check: it is not written.
+	badStage := newStage(org.ID, c.ID, "damaged")
+	badStage.Spec = []byte(`{"secrets":[`)
+	wantCorrupt(t, s.CreateStage(ctx, badStage), "stage", badStage.ID, "spec")
+	_, err = s.UpdateStage(ctx, org.ID, c.ID, st.ID, func(up *store.Stage) error {
+		up.Spec = []byte(`{"executor":`)
+		return nil
+	})
+	wantCorrupt(t, err, "stage", st.ID, "spec")
+
 	badSource := newEventSource(org.ID, c.ID, "bad", "github", store.Integration{})
 	badSource.Events = []byte(`[{"type":1}]`)
 	mustEventSource(t, s, badSource)
