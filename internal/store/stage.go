@@ -10,7 +10,9 @@ import (
 
 // Stage is a step of a canvas: it listens to event sources or other stages,
 // turns events into inputs, waits for its conditions and runs an executor.
-// Spec is the JSON of api.StageSpec, validated by the server.
+// Spec is the JSON of api.StageSpec, validated by the server; each layer
+// decodes it in one place with DecodeJSON, and the store refuses to write
+// one it cannot read (it checks the spec's references).
 type Stage struct {
 	ID          string
 	OrgID       string
