@@ -25,6 +25,7 @@ type corruptStore struct {
 	stages   []store.Stage
 	finished []store.Execution
 	started  int
+	waited   []string // the reasons WaitStageEvent recorded
 }
 
 func (s *corruptStore) FindStageByID(context.Context, string) (store.Stage, error) {
@@ -49,7 +50,8 @@ func (s *corruptStore) StartExecution(context.Context, string, store.Execution) 
 	return nil
 }
 
-func (s *corruptStore) WaitStageEvent(context.Context, store.StageEvent, []byte, string, time.Time) error {
+func (s *corruptStore) WaitStageEvent(_ context.Context, _ store.StageEvent, _ []byte, reason string, _ time.Time) error {
+	s.waited = append(s.waited, reason)
 	return nil
 }
 
@@ -105,8 +107,8 @@ func TestCorruptSpecFailsTheExecution(t *testing.T) {
 }
 
 // TestCorruptApprovalsKeepTheEventQueued: approvals that do not decode are
-// not a way past the condition: the event starts no execution, and the log
-// says why.
+// not a way past the condition: the event starts no execution, waits, and
+// the log says why.
 func TestCorruptApprovalsKeepTheEventQueued(t *testing.T) {
 	spec := api.StageSpec{Conditions: []api.Condition{{Type: api.ConditionTypeApproval, Approval: &api.ConditionApproval{Count: 1}}}}
 	st := &corruptStore{stage: store.Stage{ID: "st-1", Spec: specJSON(t, spec)}}
@@ -118,6 +120,11 @@ func TestCorruptApprovalsKeepTheEventQueued(t *testing.T) {
 	}
 	if !strings.Contains(logged.String(), "stage event se-1: approvals: corrupt column") {
 		t.Fatalf("the log does not name the event's approvals:\n%s", logged.String())
+	}
+	// It waits for approval, parked until the recheck, not looked at (and
+	// logged) every pass.
+	if len(st.waited) != 1 || st.waited[0] != api.StageEventReasonApproval {
+		t.Fatalf("waits recorded: %q; want one for approval", st.waited)
 	}
 	// The same event with the approval readable starts: the test above
 	// fails for the reason it names.
@@ -159,5 +166,17 @@ func TestCorruptSpecSkipsOnlyThatStage(t *testing.T) {
 	out, err := quietEngine(st).routeEvent(t.Context(), ev, map[string][]store.Stage{})
 	if err != nil || len(out) != 1 || out[0].StageID != "st-ok" {
 		t.Fatalf("routing: %+v, %v; want one stage event for st-ok", out, err)
+	}
+}
+
+// TestCorruptSpecKeepsTheQueueWaiting: a queue head whose stage's spec
+// does not decode starts nothing (an empty spec has no conditions); it is
+// parked until the recheck, with the reason it had.
+func TestCorruptSpecKeepsTheQueueWaiting(t *testing.T) {
+	st := &corruptStore{stage: store.Stage{ID: "st-1", Spec: []byte(`{"conditions":[`)}}
+	head := store.StageEvent{ID: "se-1", StageID: "st-1", StateReason: api.StageEventReasonApproval, Approvals: []byte(`[]`)}
+	quietEngine(st).advance(t.Context(), head, map[string]store.Stage{})
+	if st.started != 0 || len(st.waited) != 1 || st.waited[0] != api.StageEventReasonApproval {
+		t.Fatalf("started %d, waits %q; want none started and one wait for approval", st.started, st.waited)
 	}
 }

@@ -31,18 +31,27 @@ func (e *Engine) advance(ctx context.Context, head store.StageEvent, stages map[
 		}
 		stages[head.StageID] = st
 	}
+	now := e.now().UTC()
+	wait := func(reason string, recheck time.Time) {
+		err := e.store.WaitStageEvent(ctx, head, st.Spec, reason, recheck)
+		if err != nil && !errors.Is(err, store.ErrConflict) && ctx.Err() == nil {
+			e.log.ErrorContext(ctx, "engine: recording a waiting stage event", slog.String("stage", st.ID), slog.String("error", err.Error()))
+		}
+	}
+	// A spec or approvals that do not decode: read as empty, the event
+	// would start without its conditions. It waits, looked at again after
+	// recheckEvery (so logged once a period) or when the stage or the event
+	// is written.
 	spec, err := stageSpec(st)
 	if err != nil {
-		// An empty spec would have no conditions: the event would start
-		// without its approvals. It stays queued until the stage is saved
-		// again.
 		e.log.ErrorContext(ctx, "engine: a stage's spec does not decode; its queue waits", slog.String("stage", st.ID), slog.String("error", err.Error()))
+		wait(head.StateReason, now.Add(recheckEvery))
 		return
 	}
-	now := e.now().UTC()
 	reason, err := blockedBy(spec, head, now)
 	if err != nil {
 		e.log.ErrorContext(ctx, "engine: a queued event's approvals do not decode; it waits", slog.String("stage", st.ID), slog.String("error", err.Error()))
+		wait(api.StageEventReasonApproval, now.Add(recheckEvery))
 		return
 	}
 	if reason != "" {
@@ -50,10 +59,7 @@ func (e *Engine) advance(ctx context.Context, head store.StageEvent, stages map[
 		if opens := nextWindowOpening(spec, now); reason == api.StageEventReasonTimeWindow && opens.Before(recheck) {
 			recheck = opens
 		}
-		err = e.store.WaitStageEvent(ctx, head, st.Spec, reason, recheck)
-		if err != nil && !errors.Is(err, store.ErrConflict) && ctx.Err() == nil {
-			e.log.ErrorContext(ctx, "engine: recording a waiting stage event", slog.String("stage", st.ID), slog.String("error", err.Error()))
-		}
+		wait(reason, recheck)
 		return
 	}
 	ex := store.Execution{
