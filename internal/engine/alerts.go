@@ -67,6 +67,9 @@ func (e *Engine) write(ctx context.Context, f *findings) {
 	if f == nil {
 		return
 	}
+	if len(f.rejections) == 0 && len(f.alerts) == 0 {
+		return
+	}
 	if err := e.store.InsertRejections(ctx, f.rejections); err != nil && ctx.Err() == nil {
 		e.log.WarnContext(ctx, "engine: recording rejections", slog.String("error", err.Error()))
 	}

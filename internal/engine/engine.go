@@ -279,10 +279,11 @@ const (
 	maxHeadBatches = 10
 )
 
-func parseSpec(st store.Stage) api.StageSpec {
-	var spec api.StageSpec
-	_ = json.Unmarshal(st.Spec, &spec)
-	return spec
+// stageSpec is the one place the engine decodes a stage's spec. A spec
+// that does not decode is an error naming the stage, never an empty spec: an
+// empty one would have no conditions and no connections.
+func stageSpec(st store.Stage) (api.StageSpec, error) {
+	return store.DecodeJSON[api.StageSpec]("stage", st.ID, "spec", st.Spec)
 }
 
 // routeEvent turns an accepted source event into the stage events of every
@@ -300,10 +301,20 @@ func (e *Engine) routeEvent(ctx context.Context, ev store.Event, stagesOf map[st
 		}
 		stagesOf[key] = stages
 	}
-	var payload map[string]any
-	_ = json.Unmarshal(ev.Raw, &payload)
-	headers := map[string]string{}
-	_ = json.Unmarshal(ev.Headers, &headers)
+	// An event whose payload or headers do not decode is rejected with the
+	// store's error, which names the field: judged empty, it could match
+	// filters it does not pass.
+	payload, err := ev.DecodeRaw()
+	if err != nil {
+		return nil, store.Reject(store.StateReasonError, err.Error())
+	}
+	headers, err := ev.DecodeHeaders()
+	if err != nil {
+		return nil, store.Reject(store.StateReasonError, err.Error())
+	}
+	if headers == nil {
+		headers = map[string]string{}
+	}
 	trigger := store.StageEvent{
 		TriggerSourceType: api.ConnectionTypeEventSource, TriggerSourceID: ev.SourceID, TriggerSourceName: ev.SourceName,
 		TriggerEventID: ev.ID, TriggerType: ev.Type, TriggerPayload: ev.Raw, TriggerHeaders: ev.Headers,
@@ -345,6 +356,12 @@ func (e *Engine) matchStages(ctx context.Context, stages []store.Stage, typ, nam
 	}
 	for _, st := range stages {
 		progs := stageProgramsOf(st)
+		if progs.specErr != nil {
+			// Nothing can be said about a stage whose spec does not decode:
+			// it gets no stage event, and the others still do.
+			e.log.ErrorContext(ctx, "engine: a stage's spec does not decode; routing skips it", slog.String("stage", st.ID), slog.String("error", progs.specErr.Error()))
+			continue
+		}
 		filteredBy := ""
 		for i, conn := range progs.spec.Connections {
 			if conn.Type != typ || conn.Name != name {
@@ -424,8 +441,10 @@ func (e *Engine) resolveInputs(ctx context.Context, st store.Stage, progs *stage
 			}
 		case v.ValueFrom.LastExecution != nil:
 			if _, prev, err := e.store.LastExecution(ctx, st.ID, v.ValueFrom.LastExecution.Results); err == nil {
-				var inputs []api.KeyValuePair
-				_ = json.Unmarshal(prev.Inputs, &inputs)
+				inputs, err := prev.DecodeInputs()
+				if err != nil {
+					return nil, fmt.Errorf("stage.spec.inputMappings[%d].values[%d].valueFrom.lastExecution: %w", mapping, j, err)
+				}
 				for _, in := range inputs {
 					if in.Name == v.Name {
 						value = in.Value

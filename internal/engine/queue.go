@@ -2,7 +2,6 @@ package engine
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -32,18 +31,35 @@ func (e *Engine) advance(ctx context.Context, head store.StageEvent, stages map[
 		}
 		stages[head.StageID] = st
 	}
-	spec := parseSpec(st)
 	now := e.now().UTC()
-	reason := blockedBy(spec, head, now)
+	wait := func(reason string, recheck time.Time) {
+		err := e.store.WaitStageEvent(ctx, head, st.Spec, reason, recheck)
+		if err != nil && !errors.Is(err, store.ErrConflict) && ctx.Err() == nil {
+			e.log.ErrorContext(ctx, "engine: recording a waiting stage event", slog.String("stage", st.ID), slog.String("error", err.Error()))
+		}
+	}
+	// A spec or approvals that do not decode: read as empty, the event
+	// would start without its conditions. It waits, looked at again after
+	// recheckEvery (so logged once a period) or when the stage or the event
+	// is written.
+	spec, err := stageSpec(st)
+	if err != nil {
+		e.log.ErrorContext(ctx, "engine: a stage's spec does not decode; its queue waits", slog.String("stage", st.ID), slog.String("error", err.Error()))
+		wait(head.StateReason, now.Add(recheckEvery))
+		return
+	}
+	reason, err := blockedBy(spec, head, now)
+	if err != nil {
+		e.log.ErrorContext(ctx, "engine: a queued event's approvals do not decode; it waits", slog.String("stage", st.ID), slog.String("error", err.Error()))
+		wait(api.StageEventReasonApproval, now.Add(recheckEvery))
+		return
+	}
 	if reason != "" {
 		recheck := now.Add(recheckEvery)
 		if opens := nextWindowOpening(spec, now); reason == api.StageEventReasonTimeWindow && opens.Before(recheck) {
 			recheck = opens
 		}
-		err := e.store.WaitStageEvent(ctx, head, st.Spec, reason, recheck)
-		if err != nil && !errors.Is(err, store.ErrConflict) && ctx.Err() == nil {
-			e.log.ErrorContext(ctx, "engine: recording a waiting stage event", slog.String("stage", st.ID), slog.String("error", err.Error()))
-		}
+		wait(reason, recheck)
 		return
 	}
 	ex := store.Execution{
@@ -56,22 +72,26 @@ func (e *Engine) advance(ctx context.Context, head store.StageEvent, stages map[
 }
 
 // blockedBy returns the reason a stage event must wait at now (UTC), or "".
-func blockedBy(spec api.StageSpec, ev store.StageEvent, now time.Time) string {
+// Approvals that do not decode are an error: counted as none, the event
+// would wait silently for ever.
+func blockedBy(spec api.StageSpec, ev store.StageEvent, now time.Time) (string, error) {
 	for _, c := range spec.Conditions {
 		switch c.Type {
 		case api.ConditionTypeApproval:
-			var approvals []api.StageEventApproval
-			_ = json.Unmarshal(ev.Approvals, &approvals)
+			approvals, err := ev.DecodeApprovals()
+			if err != nil {
+				return "", err
+			}
 			if c.Approval != nil && int64(len(approvals)) < c.Approval.Count {
-				return api.StageEventReasonApproval
+				return api.StageEventReasonApproval, nil
 			}
 		case api.ConditionTypeTimeWindow:
 			if c.TimeWindow != nil && !inWindow(*c.TimeWindow, now) {
-				return api.StageEventReasonTimeWindow
+				return api.StageEventReasonTimeWindow, nil
 			}
 		}
 	}
-	return ""
+	return "", nil
 }
 
 // inWindow reports whether t (UTC) falls in the window; a window whose end

@@ -19,8 +19,11 @@ const maxCachedSpecs = 4096
 // saved before the current limits may hold an expression they refuse: its
 // compile error is kept, and routing rejects the events it would judge.
 type stagePrograms struct {
-	spec  api.StageSpec
-	conns []compiledSet
+	spec api.StageSpec
+	// specErr is why the stored spec does not decode (spec is then empty
+	// and must not be used).
+	specErr error
+	conns   []compiledSet
 	// values are the input mappings' programs by mapping and value index.
 	values map[[2]int]compiledValue
 }
@@ -37,7 +40,11 @@ type compiledValue struct {
 
 func stageProgramsOf(st store.Stage) *stagePrograms {
 	v := compiled.Get("stage", st.ID, st.Spec, func() any {
-		sp := &stagePrograms{spec: parseSpec(st), values: map[[2]int]compiledValue{}}
+		spec, err := stageSpec(st)
+		sp := &stagePrograms{spec: spec, specErr: err, values: map[[2]int]compiledValue{}}
+		if err != nil {
+			return sp
+		}
 		for i, conn := range sp.spec.Connections {
 			set, err := filter.CompileSet(fmt.Sprintf("stage.spec.connections[%d]", i), conn.Filters, conn.FilterOperator)
 			sp.conns = append(sp.conns, compiledSet{set, err})

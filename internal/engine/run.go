@@ -57,7 +57,11 @@ func (e *Engine) execute(ctx context.Context, cfg Config, owner string, ex store
 		f.alert(st, kind, ex.ResultMessage, secretValues, ex.FinishedAt)
 		e.write(ctx, f)
 	}
-	spec := parseSpec(st)
+	spec, err := stageSpec(st)
+	if err != nil {
+		fail(store.AlertKindExecutorSpec, err.Error())
+		return
+	}
 	ev, err := e.store.FindStageEvent(ctx, ex.OrgID, ex.CanvasID, ex.StageID, ex.StageEventID)
 	if err != nil {
 		fail(store.AlertKindRunError, "the stage event is gone")
@@ -67,8 +71,20 @@ func (e *Engine) execute(ctx context.Context, cfg Config, owner string, ex store
 		finish(api.ResultCancelled, api.ResultReasonUser, "cancelled", nil, nil)
 		return
 	}
-	var resources []executor.Resource
-	_ = json.Unmarshal(ex.Resources, &resources)
+	// What the executor started, or the inputs, not decoding fail the
+	// execution with the store's error naming the field: run without them,
+	// it could start a second workflow, or run with inputs missing.
+	stored, err := ex.DecodeResources()
+	if err != nil {
+		finish(api.ResultFailed, api.ResultReasonError, err.Error(), nil, nil)
+		return
+	}
+	pairs, err := ev.DecodeInputs()
+	if err != nil {
+		finish(api.ResultFailed, api.ResultReasonError, err.Error(), nil, nil)
+		return
+	}
+	resources := resourcesFromStore(stored)
 	if resumed && spec.Executor.Type == api.ExecutorHTTP && !spec.DryRun {
 		// The request may or may not have reached the receiver; sending it
 		// again could act twice. Fail it visibly instead.
@@ -77,8 +93,6 @@ func (e *Engine) execute(ctx context.Context, cfg Config, owner string, ex store
 	}
 
 	inputs := map[string]string{}
-	var pairs []api.KeyValuePair
-	_ = json.Unmarshal(ev.Inputs, &pairs)
 	for _, p := range pairs {
 		inputs[p.Name] = p.Value
 	}
@@ -235,13 +249,23 @@ func (e *Engine) downstream(ctx context.Context, ex store.Execution, outputs []a
 		"stageId": st.ID, "stageName": st.Name, "executionId": ex.ID,
 		"result": ex.Result, "resultReason": ex.ResultReason, "outputs": outs,
 	}
-	raw, _ := json.Marshal(payload)
+	raw, err := json.Marshal(payload)
+	if err != nil {
+		e.log.ErrorContext(ctx, "engine: encoding a finished execution's payload", slog.String("execution", ex.ID), slog.String("error", err.Error()))
+		return nil
+	}
 	trigger := store.StageEvent{
 		TriggerSourceType: api.ConnectionTypeStage, TriggerSourceID: st.ID, TriggerSourceName: st.Name,
 		TriggerEventID: ex.ID, TriggerType: "execution_finished", TriggerPayload: raw, TriggerHeaders: []byte("{}"),
 	}
-	var normalized map[string]any
-	_ = json.Unmarshal(raw, &normalized)
+	// The filters judge the payload as a receiver would read it: the JSON
+	// just encoded, decoded (numbers as float64). It decodes: it was
+	// encoded above.
+	normalized, err := store.DecodeJSON[map[string]any]("execution", ex.ID, "downstream payload", raw)
+	if err != nil {
+		e.log.ErrorContext(ctx, "engine: decoding a finished execution's payload", slog.String("execution", ex.ID), slog.String("error", err.Error()))
+		return nil
+	}
 	f := &findings{}
 	defer e.write(ctx, f)
 	out, err := e.matchStages(ctx, stages, api.ConnectionTypeStage, st.Name, trigger, normalized, map[string]string{}, f)
@@ -249,6 +273,19 @@ func (e *Engine) downstream(ctx context.Context, ex store.Execution, outputs []a
 		// No source event to reject here: the stages whose expressions
 		// failed get nothing, the others their stage events.
 		e.log.WarnContext(ctx, "engine: a downstream stage's expression failed", slog.String("execution", ex.ID), slog.String("error", err.Error()))
+	}
+	return out
+}
+
+// resourcesFromStore is what an execution started, as the executors take
+// it; nil when nothing was recorded, as before.
+func resourcesFromStore(list []store.Resource) []executor.Resource {
+	if list == nil {
+		return nil
+	}
+	out := make([]executor.Resource, 0, len(list))
+	for _, r := range list {
+		out = append(out, executor.Resource{ID: r.ID, Type: r.Type, State: r.State, Result: r.Result})
 	}
 	return out
 }

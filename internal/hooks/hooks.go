@@ -10,14 +10,12 @@ package hooks
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
 	"strings"
 	"time"
 
-	"github.com/superplane/terraform-provider-superplane/internal/api"
 	"github.com/superplane/terraform-provider-superplane/internal/integration"
 	"github.com/superplane/terraform-provider-superplane/internal/integration/all"
 	"github.com/superplane/terraform-provider-superplane/internal/sealer"
@@ -90,18 +88,28 @@ func (p *Provisioner) Token(ctx context.Context, orgID, integrationID string) (s
 	return in, token, nil
 }
 
-// Events are the tool events a source subscribes to.
-func Events(es store.EventSource) []string {
-	var events []api.EventSourceEventType
-	_ = json.Unmarshal(es.Events, &events)
-	names := []string{}
-	for _, e := range events {
-		names = append(names, e.Type)
+// Events are the tool events a source subscribes to. Stored events that do
+// not decode are an error (the store's, naming the field), never "the
+// defaults": a hook for the wrong events would look in place.
+func Events(es store.EventSource) ([]string, error) {
+	names, err := es.DecodeEventTypes()
+	if err != nil {
+		return nil, err
 	}
 	if h, ok := types.Hooks(es.Type); ok && len(names) == 0 {
 		names = append(names, h.DefaultEvents()...)
 	}
-	return names
+	return names, nil
+}
+
+// hookEvents is Events for a hook: an error is a HookError, shown in the
+// source's status like any other reason the hook cannot be in place.
+func hookEvents(es store.EventSource) ([]string, error) {
+	names, err := Events(es)
+	if err != nil {
+		return nil, &integration.HookError{Reason: "the source's events cannot be read: " + err.Error()}
+	}
+	return names, nil
 }
 
 // UpdateProvisions reports whether an update of a source from current to
@@ -113,8 +121,11 @@ func Events(es store.EventSource) []string {
 // status, checked_at among it, stay as they are and a Terraform plan can
 // show them unchanged. Repairing a hook the tool lost is the refresh
 // endpoint's and the reconciler's job.
+// Events that do not decode provision again, where the failure is shown.
 func UpdateProvisions(current, updated store.EventSource, moved bool) bool {
-	if moved || !slices.Equal(Events(current), Events(updated)) {
+	was, errWas := Events(current)
+	now, errNow := Events(updated)
+	if moved || errWas != nil || errNow != nil || !slices.Equal(was, now) {
 		return true
 	}
 	return current.HookState != StateReady && current.HookState != StateRepaired
@@ -171,7 +182,12 @@ func (p *Provisioner) ensure(ctx context.Context, es store.EventSource, pushSecr
 	if err != nil {
 		return integration.HookResult{}, &integration.HookError{Reason: "the source's signing key cannot be decrypted"}
 	}
-	want := integration.Hook{CallbackURL: p.URL(es), Secret: string(key), Events: Events(es)}
+	events, err := hookEvents(es)
+	if err != nil {
+		clear(key)
+		return integration.HookResult{}, err
+	}
+	want := integration.Hook{CallbackURL: p.URL(es), Secret: string(key), Events: events}
 	clear(key)
 	if h, ok := types.Hooks(es.Type); ok {
 		return h.EnsureHook(ctx, p.Tools, in.URL, token, es.ResourceName, want, es.HookID, pushSecret)
@@ -186,7 +202,11 @@ func (p *Provisioner) Check(ctx context.Context, es store.EventSource) (integrat
 	if err != nil {
 		return integration.HookCheck{}, err
 	}
-	want := integration.Hook{CallbackURL: p.URL(es), Events: Events(es)}
+	events, err := hookEvents(es)
+	if err != nil {
+		return integration.HookCheck{}, err
+	}
+	want := integration.Hook{CallbackURL: p.URL(es), Events: events}
 	if h, ok := types.Hooks(es.Type); ok {
 		return h.CheckHook(ctx, p.Tools, in.URL, token, es.ResourceName, want, es.HookID)
 	}

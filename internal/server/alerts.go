@@ -64,7 +64,7 @@ func (s *Server) listRejections(w http.ResponseWriter, r *http.Request, p store.
 			Reason: rj.Reason, Message: rj.Message, RejectedAt: &at, EventID: rj.EventID,
 		}
 		if rj.Event != nil {
-			ev := eventToAPI(*rj.Event)
+			ev := s.eventToAPI(*rj.Event)
 			wire.Event = &ev
 		}
 		out.Rejections = append(out.Rejections, wire)

@@ -54,7 +54,7 @@ func (s *Server) listEvents(w http.ResponseWriter, r *http.Request, p store.Prin
 	}
 	out := api.ListEventsResponse{Events: []api.Event{}, HasNextPage: more}
 	for _, ev := range events {
-		out.Events = append(out.Events, eventToAPI(ev))
+		out.Events = append(out.Events, s.eventToAPI(ev))
 	}
 	if n := len(events); n > 0 {
 		last := events[n-1].ReceivedAt
@@ -76,6 +76,6 @@ func (s *Server) createEvent(w http.ResponseWriter, r *http.Request, p store.Pri
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, api.EventResponse{Event: eventToAPI(ev)})
+	writeJSON(w, http.StatusOK, api.EventResponse{Event: s.eventToAPI(ev)})
 	return nil
 }

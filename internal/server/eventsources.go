@@ -1,7 +1,6 @@
 package server
 
 import (
-	"encoding/json"
 	"net/http"
 
 	"github.com/superplane/terraform-provider-superplane/internal/api"
@@ -12,16 +11,18 @@ import (
 
 // sourceToAPI is the answer for an event source; status.webhook carries an
 // observation only when a check was made.
-func sourceToAPI(src service.Source) api.EventSource {
+func (s *Server) sourceToAPI(src service.Source) api.EventSource {
 	es := src.EventSource
 	created, updated := es.CreatedAt, es.UpdatedAt
-	spec := &api.EventSourceSpec{Type: es.Type, Events: []api.EventSourceEventType{}}
-	if len(es.Events) > 0 {
-		_ = json.Unmarshal(es.Events, &spec.Events)
+	spec := &api.EventSourceSpec{Type: es.Type}
+	spec.Events = listToAPI(s, es.Events, func() ([]api.EventSourceEventType, error) {
+		return store.DecodeJSON[[]api.EventSourceEventType]("event source", es.ID, "events", es.Events)
+	}, func(e api.EventSourceEventType) api.EventSourceEventType { return e })
+	schedule, err := store.DecodeJSON[*api.EventSourceSchedule]("event source", es.ID, "schedule", es.Schedule)
+	if err != nil {
+		s.corrupt(err)
 	}
-	if len(es.Schedule) > 0 {
-		_ = json.Unmarshal(es.Schedule, &spec.Schedule)
-	}
+	spec.Schedule = schedule
 	spec.SignatureScheme = signatureSchemeToAPI(es)
 	if es.IntegrationID != "" {
 		spec.Integration = &api.IntegrationRef{Name: es.IntegrationName}
@@ -33,7 +34,7 @@ func sourceToAPI(src service.Source) api.EventSource {
 		status.Webhook.CheckedAt = &t
 	}
 	if src.LastEvent != nil {
-		status.LastEvent = ptr(eventToAPI(*src.LastEvent))
+		status.LastEvent = ptr(s.eventToAPI(*src.LastEvent))
 	}
 	obs := src.Observed
 	status.Webhook.Observed, status.Webhook.ObservedReason = obs.State, obs.Reason
@@ -48,18 +49,17 @@ func sourceToAPI(src service.Source) api.EventSource {
 	}
 }
 
-func eventToAPI(ev store.Event) api.Event {
+func (s *Server) eventToAPI(ev store.Event) api.Event {
 	received := ev.ReceivedAt
 	out := api.Event{
 		ID: ev.ID, SourceID: ev.SourceID, SourceName: ev.SourceName, SourceType: "EVENT_SOURCE_TYPE_EVENT_SOURCE",
 		Type: ev.Type, State: ev.State, StateReason: "STATE_REASON_UNKNOWN", ReceivedAt: &received,
-		Raw: map[string]any{}, Headers: map[string]any{},
 	}
 	// Stored events are always JSON objects (the receiver refuses anything
 	// else), but a reader never fails because of one event: one bad row
 	// must not turn every listing of the canvas into a 500.
-	_ = json.Unmarshal(ev.Raw, &out.Raw)
-	_ = json.Unmarshal(ev.Headers, &out.Headers)
+	out.Raw = objectToAPI(s, ev.Raw, ev.DecodeRaw)
+	out.Headers = objectToAPI(s, ev.Headers, ev.DecodeHeaders)
 	// Events stored before reasons were kept are rejected by filters.
 	if ev.State == api.EventStateRejected {
 		out.StateReason = service.EventReasonFiltered
@@ -87,8 +87,8 @@ func signatureSchemeToAPI(es store.EventSource) string {
 
 // sourceWithKey is the answer to a create or reset-key: a webhook source's
 // new key is shown once, as its sender is configured with it.
-func sourceWithKey(src service.Source) api.EventSourceResponse {
-	resp := api.EventSourceResponse{EventSource: ptr(sourceToAPI(src))}
+func (s *Server) sourceWithKey(src service.Source) api.EventSourceResponse {
+	resp := api.EventSourceResponse{EventSource: ptr(s.sourceToAPI(src))}
 	if src.Type == api.EventSourceTypeWebhook {
 		resp.Key = senderKey(src.EventSource, src.Key)
 	}
@@ -113,7 +113,7 @@ func (s *Server) listEventSources(w http.ResponseWriter, r *http.Request, p stor
 	}
 	out := api.ListEventSourcesResponse{EventSources: make([]api.EventSource, 0, len(list))}
 	for _, src := range list {
-		out.EventSources = append(out.EventSources, sourceToAPI(src))
+		out.EventSources = append(out.EventSources, s.sourceToAPI(src))
 	}
 	writeJSON(w, http.StatusOK, out)
 	return nil
@@ -133,7 +133,7 @@ func (s *Server) describeEventSource(w http.ResponseWriter, r *http.Request, p s
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, api.EventSourceResponse{EventSource: ptr(sourceToAPI(src))})
+	writeJSON(w, http.StatusOK, api.EventSourceResponse{EventSource: ptr(s.sourceToAPI(src))})
 	return nil
 }
 
@@ -146,7 +146,7 @@ func (s *Server) createEventSource(w http.ResponseWriter, r *http.Request, p sto
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, sourceWithKey(src))
+	writeJSON(w, http.StatusOK, s.sourceWithKey(src))
 	return nil
 }
 
@@ -161,7 +161,7 @@ func (s *Server) updateEventSource(w http.ResponseWriter, r *http.Request, p sto
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, api.EventSourceResponse{EventSource: ptr(sourceToAPI(src))})
+	writeJSON(w, http.StatusOK, api.EventSourceResponse{EventSource: ptr(s.sourceToAPI(src))})
 	return nil
 }
 
@@ -183,6 +183,6 @@ func (s *Server) resetEventSourceKey(w http.ResponseWriter, r *http.Request, p s
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, sourceWithKey(src))
+	writeJSON(w, http.StatusOK, s.sourceWithKey(src))
 	return nil
 }

@@ -42,6 +42,6 @@ func (s *Server) refreshEventSource(w http.ResponseWriter, r *http.Request, p st
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, api.EventSourceResponse{EventSource: ptr(sourceToAPI(src))})
+	writeJSON(w, http.StatusOK, api.EventSourceResponse{EventSource: ptr(s.sourceToAPI(src))})
 	return nil
 }

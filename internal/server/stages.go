@@ -1,7 +1,6 @@
 package server
 
 import (
-	"encoding/json"
 	"net/http"
 	"time"
 
@@ -12,17 +11,16 @@ import (
 
 // stageToAPI is st in v1's shape; its status shows the queue and last
 // execution the service read.
-func stageToAPI(st service.Stage) api.Stage {
+func (s *Server) stageToAPI(st service.Stage) api.Stage {
 	created, updated := st.CreatedAt, st.UpdatedAt
-	spec := &api.StageSpec{}
-	_ = json.Unmarshal(st.Spec, spec)
+	spec := s.stageSpec(st.Stage)
 	status := &api.StageStatus{Queue: &api.StatusQueue{Items: []api.StageEvent{}}}
 	for _, ev := range st.Queue {
-		status.Queue.Items = append(status.Queue.Items, stageEventToAPI(ev))
+		status.Queue.Items = append(status.Queue.Items, s.stageEventToAPI(ev))
 	}
 	status.Queue.Total = int64(st.QueueTotal)
 	if st.LastExecution != nil {
-		status.LastExecution = ptr(executionToAPI(*st.LastExecution, nil))
+		status.LastExecution = ptr(s.executionToAPI(*st.LastExecution, nil))
 	}
 	return api.Stage{
 		Metadata: &api.StageMetadata{ID: st.ID, Name: st.Name, Description: st.Description, CanvasID: st.CanvasID, CreatedAt: &created, UpdatedAt: &updated, CreatedBy: st.CreatedBy},
@@ -38,38 +36,36 @@ func optTime(t time.Time) *time.Time {
 	return &t
 }
 
-func stageEventToAPI(ev store.StageEvent) api.StageEvent {
+func (s *Server) stageEventToAPI(ev store.StageEvent) api.StageEvent {
 	created := ev.CreatedAt
 	out := api.StageEvent{
 		ID: ev.ID, State: ev.State, StateReason: ev.StateReason, CreatedAt: &created, Name: ev.Connection,
-		Approvals: []api.StageEventApproval{}, Inputs: []api.KeyValuePair{},
 		DiscardedBy: ev.DiscardedBy, DiscardedAt: optTime(ev.DiscardedAt),
 	}
 	if out.StateReason == "" {
 		out.StateReason = "STATE_REASON_UNKNOWN"
 	}
-	_ = json.Unmarshal(ev.Approvals, &out.Approvals)
-	_ = json.Unmarshal(ev.Inputs, &out.Inputs)
+	out.Approvals = listToAPI(s, ev.Approvals, ev.DecodeApprovals, approvalToAPI)
+	out.Inputs = listToAPI(s, ev.Inputs, ev.DecodeInputs, keyValueToAPI)
 	trigger := api.Event{
 		ID: ev.TriggerEventID, SourceID: ev.TriggerSourceID, SourceName: ev.TriggerSourceName, Type: ev.TriggerType,
 		SourceType: "EVENT_SOURCE_TYPE_EVENT_SOURCE", State: api.EventStateProcessed, StateReason: "STATE_REASON_OK",
-		ReceivedAt: &created, Raw: map[string]any{}, Headers: map[string]any{},
+		ReceivedAt: &created,
 	}
 	if ev.TriggerSourceType == api.ConnectionTypeStage {
 		trigger.SourceType = "EVENT_SOURCE_TYPE_STAGE"
 	}
-	_ = json.Unmarshal(ev.TriggerPayload, &trigger.Raw)
-	_ = json.Unmarshal(ev.TriggerHeaders, &trigger.Headers)
+	trigger.Raw = objectToAPI(s, ev.TriggerPayload, ev.DecodeTriggerPayload)
+	trigger.Headers = objectToAPI(s, ev.TriggerHeaders, ev.DecodeTriggerHeaders)
 	out.TriggerEvent = &trigger
 	return out
 }
 
-func executionToAPI(ex store.Execution, ev *store.StageEvent) api.Execution {
+func (s *Server) executionToAPI(ex store.Execution, ev *store.StageEvent) api.Execution {
 	created := ex.CreatedAt
 	out := api.Execution{
 		ID: ex.ID, State: ex.State, Result: ex.Result, ResultReason: ex.ResultReason, ResultMessage: ex.ResultMessage,
 		CreatedAt: &created, StartedAt: optTime(ex.StartedAt), FinishedAt: optTime(ex.FinishedAt), CancelledAt: optTime(ex.CancelledAt),
-		Outputs: []api.OutputValue{}, Resources: []api.ExecutionResource{},
 	}
 	if out.Result == "" {
 		out.Result = "RESULT_UNKNOWN"
@@ -77,10 +73,10 @@ func executionToAPI(ex store.Execution, ev *store.StageEvent) api.Execution {
 	if out.ResultReason == "" {
 		out.ResultReason = api.ResultReasonOK
 	}
-	_ = json.Unmarshal(ex.Outputs, &out.Outputs)
-	_ = json.Unmarshal(ex.Resources, &out.Resources)
+	out.Outputs = listToAPI(s, ex.Outputs, ex.DecodeOutputs, outputToAPI)
+	out.Resources = listToAPI(s, ex.Resources, ex.DecodeResources, resourceToAPI)
 	if ev != nil {
-		out.StageEvent = ptr(stageEventToAPI(*ev))
+		out.StageEvent = ptr(s.stageEventToAPI(*ev))
 	}
 	return out
 }
@@ -92,7 +88,7 @@ func (s *Server) listStages(w http.ResponseWriter, r *http.Request, p store.Prin
 	}
 	out := api.ListStagesResponse{Stages: make([]api.Stage, 0, len(list))}
 	for _, st := range list {
-		out.Stages = append(out.Stages, stageToAPI(st))
+		out.Stages = append(out.Stages, s.stageToAPI(st))
 	}
 	writeJSON(w, http.StatusOK, out)
 	return nil
@@ -103,7 +99,7 @@ func (s *Server) describeStage(w http.ResponseWriter, r *http.Request, p store.P
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, api.StageResponse{Stage: ptr(stageToAPI(st))})
+	writeJSON(w, http.StatusOK, api.StageResponse{Stage: ptr(s.stageToAPI(st))})
 	return nil
 }
 
@@ -116,7 +112,7 @@ func (s *Server) createStage(w http.ResponseWriter, r *http.Request, p store.Pri
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, api.StageResponse{Stage: ptr(stageToAPI(st))})
+	writeJSON(w, http.StatusOK, api.StageResponse{Stage: ptr(s.stageToAPI(st))})
 	return nil
 }
 
@@ -129,7 +125,7 @@ func (s *Server) updateStage(w http.ResponseWriter, r *http.Request, p store.Pri
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, api.StageResponse{Stage: ptr(stageToAPI(st))})
+	writeJSON(w, http.StatusOK, api.StageResponse{Stage: ptr(s.stageToAPI(st))})
 	return nil
 }
 
@@ -155,7 +151,7 @@ func (s *Server) listStageEvents(w http.ResponseWriter, r *http.Request, p store
 	}
 	out := api.ListStageEventsResponse{Events: []api.StageEvent{}}
 	for _, ev := range list {
-		out.Events = append(out.Events, stageEventToAPI(ev))
+		out.Events = append(out.Events, s.stageEventToAPI(ev))
 	}
 	out.TotalCount, out.HasNextPage = int64(len(list)), hasNext
 	if n := len(list); n > 0 {
@@ -173,7 +169,7 @@ func (s *Server) approveStageEvent(w http.ResponseWriter, r *http.Request, p sto
 		return err
 	}
 	s.engine.Wake()
-	writeJSON(w, http.StatusOK, api.StageEventResponse{Event: ptr(stageEventToAPI(ev))})
+	writeJSON(w, http.StatusOK, api.StageEventResponse{Event: ptr(s.stageEventToAPI(ev))})
 	return nil
 }
 
@@ -182,7 +178,7 @@ func (s *Server) discardStageEvent(w http.ResponseWriter, r *http.Request, p sto
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, api.StageEventResponse{Event: ptr(stageEventToAPI(ev))})
+	writeJSON(w, http.StatusOK, api.StageEventResponse{Event: ptr(s.stageEventToAPI(ev))})
 	return nil
 }
 
@@ -193,7 +189,7 @@ func (s *Server) listExecutions(w http.ResponseWriter, r *http.Request, p store.
 	}
 	out := api.ListExecutionsResponse{Executions: []api.Execution{}}
 	for _, ex := range list {
-		out.Executions = append(out.Executions, executionToAPI(ex.Execution, ex.Event))
+		out.Executions = append(out.Executions, s.executionToAPI(ex.Execution, ex.Event))
 	}
 	out.TotalCount, out.HasNextPage = int64(len(list)), hasNext
 	if n := len(list); n > 0 {
@@ -208,6 +204,6 @@ func (s *Server) cancelExecution(w http.ResponseWriter, r *http.Request, p store
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, api.ExecutionResponse{Execution: ptr(executionToAPI(ex, nil))})
+	writeJSON(w, http.StatusOK, api.ExecutionResponse{Execution: ptr(s.executionToAPI(ex, nil))})
 	return nil
 }

@@ -121,8 +121,9 @@ func (s *Events) Receive(ctx context.Context, d Delivery) (string, bool, error) 
 	}
 	ev.State = api.EventStatePending
 	if ok, err := accepts(es, d); err != nil {
-		// An expression over its limits: the event is kept, rejected with
-		// the reason, and the sender answered as for any stored event.
+		// An expression over its limits, or events that do not decode: the
+		// event is kept, rejected with the reason, and the sender answered
+		// as for any stored event.
 		ev.State, ev.StateReason, ev.StateMessage = api.EventStateRejected, store.StateReasonError, err.Error()
 	} else if !ok {
 		ev.State, ev.StateReason = api.EventStateRejected, EventReasonFiltered
@@ -139,9 +140,13 @@ func (s *Events) Receive(ctx context.Context, d Delivery) (string, bool, error) 
 
 // accepts applies the source's event types and filters to a delivery. No
 // event types configured accepts everything. The error says which filter
-// exceeded its limits (or no longer compiles: saved before the limits).
+// exceeded its limits (or no longer compiles: saved before the limits), or
+// that the source's stored events do not decode.
 func accepts(es store.EventSource, d Delivery) (bool, error) {
-	progs, ok := sourceProgramsOf(es)
+	progs, ok, err := sourceProgramsOf(es)
+	if err != nil {
+		return false, err
+	}
 	if !ok {
 		return true, nil
 	}

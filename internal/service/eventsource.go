@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"strconv"
 	"strings"
 	"time"
@@ -299,8 +298,12 @@ func stagesConnectedTo(ctx context.Context, st store.Store, orgID, canvasID, typ
 	}
 	var users []string
 	for _, stage := range list {
-		var spec api.StageSpec
-		_ = json.Unmarshal(stage.Spec, &spec)
+		// A spec that does not decode is an error, not "connected to
+		// nothing", which would let a source in use be deleted.
+		spec, err := stageSpec(stage)
+		if err != nil {
+			return nil, err
+		}
 		for _, conn := range spec.Connections {
 			if conn.Type == typ && conn.Name == name {
 				users = append(users, strconv.Quote(stage.Name))

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"slices"
 
-	"github.com/superplane/terraform-provider-superplane/internal/api"
 	"github.com/superplane/terraform-provider-superplane/internal/store"
 )
 
@@ -65,14 +64,18 @@ func (s *Stages) Approve(ctx context.Context, p store.Principal, canvas, stage, 
 		if ev.State != store.StageEventPending && ev.State != store.StageEventWaiting {
 			return Invalid("stage event %s is %s: only a queued event can be approved", ev.ID, ev.State)
 		}
-		var approvals []api.StageEventApproval
-		_ = json.Unmarshal(ev.Approvals, &approvals)
+		// Approvals that do not decode are the store's error: appended to
+		// as if empty, the others' approvals would be lost.
+		approvals, err := ev.DecodeApprovals()
+		if err != nil {
+			return err
+		}
 		for _, a := range approvals {
 			if a.ApprovedBy == p.User.ID {
 				return nil
 			}
 		}
-		approvals = append(approvals, api.StageEventApproval{ApprovedBy: p.User.ID, ApprovedAt: &now})
+		approvals = append(approvals, store.Approval{ApprovedBy: p.User.ID, ApprovedAt: &now})
 		b, err := json.Marshal(approvals)
 		ev.Approvals = b
 		return err

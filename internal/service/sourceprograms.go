@@ -1,7 +1,6 @@
 package service
 
 import (
-	"encoding/json"
 	"fmt"
 
 	"github.com/superplane/terraform-provider-superplane/internal/api"
@@ -21,10 +20,17 @@ type compiledSet struct {
 // sourcePrograms are an event source's filters compiled, by event type.
 type sourcePrograms map[string]compiledSet
 
-func sourceProgramsOf(es store.EventSource) (sourcePrograms, bool) {
+// sourceProgramsOf returns the source's compiled filters, and false when it
+// has no event types (it accepts everything). Stored events that do not
+// decode are the store's error naming the source and field: read as none,
+// the source would accept every delivery.
+func sourceProgramsOf(es store.EventSource) (sourcePrograms, bool, error) {
 	v := sourceCompiled.Get("source", es.ID, es.Events, func() any {
-		var types []api.EventSourceEventType
-		if err := json.Unmarshal(es.Events, &types); err != nil || len(types) == 0 {
+		types, err := store.DecodeJSON[[]api.EventSourceEventType]("event source", es.ID, "events", es.Events)
+		if err != nil {
+			return err
+		}
+		if len(types) == 0 {
 			return sourcePrograms(nil)
 		}
 		out := sourcePrograms{}
@@ -37,6 +43,9 @@ func sourceProgramsOf(es store.EventSource) (sourcePrograms, bool) {
 		}
 		return out
 	})
+	if err, ok := v.(error); ok {
+		return nil, false, err
+	}
 	sp, _ := v.(sourcePrograms)
-	return sp, sp != nil
+	return sp, sp != nil, nil
 }

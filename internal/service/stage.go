@@ -437,3 +437,9 @@ func joinNames(set map[string]bool) string {
 	}
 	return out
 }
+
+// stageSpec is the one place the service decodes a stage's spec: one that
+// does not decode is the store's error naming the stage.
+func stageSpec(st store.Stage) (api.StageSpec, error) {
+	return store.DecodeJSON[api.StageSpec]("stage", st.ID, "spec", st.Spec)
+}

@@ -20,8 +20,8 @@ type Event struct {
 	// DeliveryID is the sender's id for the delivery (X-GitHub-Delivery); a
 	// second delivery with the same id for the same source is not stored.
 	DeliveryID string
-	Raw        []byte // a JSON object
-	Headers    []byte // a JSON object of lower-cased header names to values
+	Raw        []byte // a JSON object, as received (DecodeRaw)
+	Headers    []byte // a JSON object of lower-cased header names to values (DecodeHeaders)
 	State      string // EventPending, EventProcessed or EventRejected
 	// StateReason and StateMessage say why an event was rejected: the
 	// source's filters (STATE_REASON_FILTERED), or an error

@@ -26,7 +26,8 @@ type EventSource struct {
 	ResourceType    string // e.g. "repository"
 	ResourceName    string // e.g. "app" (the owner comes from the integration)
 	// Events and Schedule are the spec's JSON (validated by the server):
-	// []api.EventSourceEventType and *api.EventSourceSchedule. Like every
+	// []api.EventSourceEventType and *api.EventSourceSchedule, decoded with
+	// DecodeJSON (DecodeEventTypes for the event names alone). Like every
 	// bytes field of EventSource and Event, empty reads back as nil.
 	Events   []byte
 	Schedule []byte

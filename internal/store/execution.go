@@ -19,8 +19,8 @@ type Execution struct {
 	Result        string // RESULT_PASSED, RESULT_FAILED, RESULT_CANCELLED, "" until finished
 	ResultReason  string
 	ResultMessage string
-	Outputs       []byte // JSON [{"name","value"}]
-	Resources     []byte // JSON [{"id","type","state","result"}]: what the executor started
+	Outputs       []byte // JSON []KeyValue (DecodeOutputs)
+	Resources     []byte // JSON []Resource: what the executor started (DecodeResources)
 	// The lease: the server running the execution and until when. A started
 	// execution whose lease expired belongs to a server that died; another
 	// claims it and resumes or fails it.

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strings"
 )
@@ -52,11 +51,13 @@ const (
 	refIntegration refKind = "integrations"
 )
 
-// refsTo returns the references of a spec to objects of kind.
-func refsTo(spec []byte, kind refKind) []objectRef {
-	var refs stageRefs
-	if json.Unmarshal(spec, &refs) != nil {
-		return nil
+// refsTo returns the references of the spec of stage id to objects of kind.
+// A spec that does not decode is a *CorruptError: read as naming nothing, it
+// would let what the stage uses be deleted.
+func refsTo(id string, spec []byte, kind refKind) ([]objectRef, error) {
+	refs, err := DecodeJSON[stageRefs]("stage", id, "spec", spec)
+	if err != nil {
+		return nil, err
 	}
 	var out []objectRef
 	switch kind {
@@ -75,7 +76,7 @@ func refsTo(spec []byte, kind refKind) []objectRef {
 			out = append(out, *ex.Integration)
 		}
 	}
-	return out
+	return out, nil
 }
 
 // builtinExecutor reports whether typ is an executor type of the server's
@@ -90,7 +91,7 @@ func builtinExecutor(typ string) bool { return typ == "http" || typ == "noop" }
 // used by that canvas's stages. Ordered by canvas, then stage name. Run in
 // the transaction that deletes or changes the object.
 func (s *db) stagesUsing(ctx context.Context, q querier, kind refKind, dom domain, name string) ([]StageUse, error) {
-	query := `SELECT st.name, st.canvas_id, c.name, st.spec FROM stages st JOIN canvases c ON c.id = st.canvas_id
+	query := `SELECT st.id, st.name, st.canvas_id, c.name, st.spec FROM stages st JOIN canvases c ON c.id = st.canvas_id
 		WHERE st.org_id = ?`
 	args := []any{dom.org}
 	if dom.typ == DomainCanvas {
@@ -110,13 +111,19 @@ func (s *db) stagesUsing(ctx context.Context, q querier, kind refKind, dom domai
 	for rows.Next() {
 		var (
 			c    candidate
+			id   string
 			spec []byte
 		)
-		if err := rows.Scan(&c.use.Stage, &c.canvasID, &c.use.Canvas, blobColumn{&spec}); err != nil {
+		if err := rows.Scan(&id, &c.use.Stage, &c.canvasID, &c.use.Canvas, blobColumn{&spec}); err != nil {
 			rows.Close()
 			return nil, err
 		}
-		for _, ref := range refsTo(spec, kind) {
+		refs, err := refsTo(id, spec, kind)
+		if err != nil {
+			rows.Close()
+			return nil, err
+		}
+		for _, ref := range refs {
 			if ref.Name == name {
 				c.refs = append(c.refs, ref)
 			}
@@ -202,13 +209,17 @@ func (s *db) StagesUsingSecret(ctx context.Context, sec Secret) ([]StageUse, err
 // delete holding them FOR UPDATE makes this wait and then find them gone,
 // and a delete that comes second waits for this commit and then sees the
 // stage. SQLite runs one write transaction at a time.
-func (s *db) checkStageRefs(ctx context.Context, q querier, org, canvas string, spec []byte) error {
+func (s *db) checkStageRefs(ctx context.Context, q querier, org, canvas, id string, spec []byte) error {
 	forShare := ""
 	if s.d.forUpdate != "" {
 		forShare = " FOR SHARE"
 	}
 	for _, kind := range []refKind{refSecret, refIntegration} {
-		for _, ref := range refsTo(spec, kind) {
+		refs, err := refsTo(id, spec, kind)
+		if err != nil {
+			return err
+		}
+		for _, ref := range refs {
 			var domains [][2]string
 			switch ref.DomainType {
 			case DomainCanvas:

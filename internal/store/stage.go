@@ -10,7 +10,9 @@ import (
 
 // Stage is a step of a canvas: it listens to event sources or other stages,
 // turns events into inputs, waits for its conditions and runs an executor.
-// Spec is the JSON of api.StageSpec, validated by the server.
+// Spec is the JSON of api.StageSpec, validated by the server; each layer
+// decodes it in one place with DecodeJSON, and the store refuses to write
+// one it cannot read (it checks the spec's references).
 type Stage struct {
 	ID          string
 	OrgID       string
@@ -78,7 +80,7 @@ func (s *db) CreateStage(ctx context.Context, st Stage) error {
 		return NotFound("canvas %q not found", st.CanvasID)
 	}
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		if err := s.checkStageRefs(ctx, tx, org, canvas, st.Spec); err != nil {
+		if err := s.checkStageRefs(ctx, tx, org, canvas, id, st.Spec); err != nil {
 			return err
 		}
 		_, err := tx.ExecContext(ctx, s.q(`INSERT INTO stages (id, org_id, canvas_id, name, description, spec,
@@ -185,7 +187,7 @@ func (s *db) UpdateStage(ctx context.Context, orgID, canvasID, idOrName string, 
 		}
 		st.ID, st.OrgID, st.CanvasID = stored.ID, stored.OrgID, stored.CanvasID
 		st.CreatedBy, st.CreatedAt = stored.CreatedBy, stored.CreatedAt
-		if err := s.checkStageRefs(ctx, tx, st.OrgID, st.CanvasID, st.Spec); err != nil {
+		if err := s.checkStageRefs(ctx, tx, st.OrgID, st.CanvasID, st.ID, st.Spec); err != nil {
 			return err
 		}
 		// The conditions may have changed: the engine looks at the queue

@@ -26,12 +26,12 @@ type StageEvent struct {
 	TriggerSourceName string
 	TriggerEventID    string
 	TriggerType       string
-	TriggerPayload    []byte // JSON object
-	TriggerHeaders    []byte // JSON object
+	TriggerPayload    []byte // JSON object (DecodeTriggerPayload)
+	TriggerHeaders    []byte // JSON object (DecodeTriggerHeaders)
 	State             string // StageEvent*
 	StateReason       string // STATE_REASON_APPROVAL, STATE_REASON_TIME_WINDOW or ""
-	Inputs            []byte // JSON [{"name","value"}], resolved when queued
-	Approvals         []byte // JSON [{"approvedBy","approvedAt"}]
+	Inputs            []byte // JSON []KeyValue, resolved when queued (DecodeInputs)
+	Approvals         []byte // JSON []Approval (DecodeApprovals)
 	DiscardedBy       string
 	DiscardedAt       time.Time
 	CreatedAt         time.Time

@@ -82,6 +82,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"DeleteStagesWithHistory", testDeleteStagesWithHistory},
 		{"Alerts", testAlerts},
 		{"Rejections", testRejections},
+		{"JSONColumns", testJSONColumns},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
