@@ -186,10 +186,23 @@ type EventSource struct {
 // EventSourceRequest is the body of create and update.
 type EventSourceRequest struct {
 	EventSource *EventSource `json:"eventSource"`
+	// Key is this project's extension, on create only: the signing key of
+	// a webhook source, supplied by the user instead of generated (see
+	// SourceKeyBytes). A supplied key is never answered back.
+	Key string `json:"key,omitempty"`
+}
+
+// ResetEventSourceKeyRequest is the body of reset-key, this project's
+// extension: an empty body (or no key) asks for a generated key, shown
+// once in the answer; Key sets the new key of a webhook source instead,
+// and is never answered back.
+type ResetEventSourceKeyRequest struct {
+	Key string `json:"key,omitempty"`
 }
 
 // EventSourceResponse is the body of create, describe, update and
-// reset-key; Key is set only by create and reset-key.
+// reset-key; Key is set only by create and reset-key, and only when the
+// server generated the key.
 type EventSourceResponse struct {
 	EventSource *EventSource `json:"eventSource"`
 	Key         string       `json:"key,omitempty"`
