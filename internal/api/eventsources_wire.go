@@ -228,12 +228,16 @@ type Event struct {
 	Headers      map[string]any `json:"headers"`
 }
 
-// ListEventsResponse is SuperplaneListEventsResponse.
+// ListEventsResponse is SuperplaneListEventsResponse. TotalCount is the
+// number of events the query matches on all pages (not the page's
+// length), counted up to a bound; TotalCountCapped, this project's
+// extension, tells the count stopped there.
 type ListEventsResponse struct {
-	Events        []Event    `json:"events"`
-	TotalCount    int64      `json:"totalCount"`
-	HasNextPage   bool       `json:"hasNextPage"`
-	LastTimestamp *time.Time `json:"lastTimestamp"`
+	Events           []Event    `json:"events"`
+	TotalCount       int64      `json:"totalCount"`
+	HasNextPage      bool       `json:"hasNextPage"`
+	LastTimestamp    *time.Time `json:"lastTimestamp"`
+	TotalCountCapped bool       `json:"totalCountCapped"`
 }
 
 // CreateEventRequest is SuperplaneCreateEventBody, the body of POST
