@@ -94,8 +94,8 @@ type HeaderFilter struct {
 // Filter is SuperplaneFilter.
 type Filter struct {
 	Type   string        `json:"type"`
-	Data   *DataFilter   `json:"data,omitempty"`
-	Header *HeaderFilter `json:"header,omitempty"`
+	Data   *DataFilter   `json:"data"`
+	Header *HeaderFilter `json:"header"`
 }
 
 // EventSourceEventType is EventSourceEventType: an event type the source
@@ -125,9 +125,9 @@ type WeeklySchedule struct {
 // EventSourceSchedule is SuperplaneEventSourceSchedule.
 type EventSourceSchedule struct {
 	Type   string          `json:"type"`
-	Hourly *HourlySchedule `json:"hourly,omitempty"`
-	Daily  *DailySchedule  `json:"daily,omitempty"`
-	Weekly *WeeklySchedule `json:"weekly,omitempty"`
+	Hourly *HourlySchedule `json:"hourly"`
+	Daily  *DailySchedule  `json:"daily"`
+	Weekly *WeeklySchedule `json:"weekly"`
 }
 
 // EventSourceSpec is SuperplaneEventSourceSpec.
@@ -168,12 +168,22 @@ const (
 	HookObservedFailed  = "failed"
 )
 
+// EventSourceStatusSchedule is EventSourceStatusSchedule: when a scheduled
+// source last emitted an event and will next.
+type EventSourceStatusSchedule struct {
+	LastTrigger *time.Time `json:"lastTrigger"`
+	NextTrigger *time.Time `json:"nextTrigger"`
+}
+
 // EventSourceStatus is SuperplaneEventSourceStatus plus the webhook and key
-// version extensions.
+// version extensions. Schedule is always answered, null: this server does
+// not run schedules yet, so it has no trigger times to tell, and a v1
+// client indexing status.schedule finds the field.
 type EventSourceStatus struct {
-	LastEvent  *Event         `json:"lastEvent"`
-	Webhook    *WebhookStatus `json:"webhook,omitempty"`
-	KeyVersion int64          `json:"keyVersion,omitempty"`
+	LastEvent  *Event                     `json:"lastEvent"`
+	Schedule   *EventSourceStatusSchedule `json:"schedule"`
+	Webhook    *WebhookStatus             `json:"webhook,omitempty"`
+	KeyVersion int64                      `json:"keyVersion,omitempty"`
 }
 
 // EventSource is SuperplaneEventSource.
@@ -201,11 +211,12 @@ type ResetEventSourceKeyRequest struct {
 }
 
 // EventSourceResponse is the body of create, describe, update and
-// reset-key; Key is set only by create and reset-key, and only when the
-// server generated the key.
+// reset-key; Key is set only by create and reset-key of a webhook source,
+// and only when the server generated the key: "" otherwise (answered, as
+// the contract's server answers every field).
 type EventSourceResponse struct {
 	EventSource *EventSource `json:"eventSource"`
-	Key         string       `json:"key,omitempty"`
+	Key         string       `json:"key"`
 }
 
 // ListEventSourcesResponse is the body of the list.

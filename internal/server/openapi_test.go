@@ -46,6 +46,7 @@ var wireSchemas = map[string]any{
 	"EventSourceSchedule":        api.EventSourceSchedule{},
 	"EventSourceSpec":            api.EventSourceSpec{},
 	"EventSourceStatus":          api.EventSourceStatus{},
+	"EventSourceStatusSchedule":  api.EventSourceStatusSchedule{},
 	"Execution":                  api.Execution{},
 	"ExecutionResource":          api.ExecutionResource{},
 	"ExecutionResponse":          api.ExecutionResponse{},
