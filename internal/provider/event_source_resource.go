@@ -223,6 +223,9 @@ func (r *EventSourceResource) Create(ctx context.Context, req resource.CreateReq
 	if key != "" {
 		prior.Key = types.StringValue(key)
 	}
+	if params.Key != "" && key != "" {
+		keyWOIgnored(&resp.Diagnostics, params.Name)
+	}
 	m, diags := eventSourceModelFrom(es, &prior)
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
@@ -356,6 +359,9 @@ func (r *EventSourceResource) Update(ctx context.Context, req resource.UpdateReq
 		if key != "" {
 			prior.Key = types.StringValue(key)
 		}
+		if supplied != "" && key != "" {
+			keyWOIgnored(&resp.Diagnostics, params.Name)
+		}
 		resp.Diagnostics.Append(setPrivateInt(ctx, resp.Private.SetKey, privateKeyVersion, serverKeyVersion(es))...)
 	}
 	m, diags := eventSourceModelFrom(es, &prior)
@@ -432,6 +438,17 @@ func keyResetOutside(es *api.EventSource, written *int64, writeOnly bool) string
 		"Terraform state is version %d: it was reset outside Terraform, and the key in the state stops verifying "+
 		"deliveries when the grace period ends. Change key_version to reset it again and store the new key.",
 		es.Metadata.Name, current, *written)
+}
+
+// keyWOIgnored warns that the server answered a generated key to a request
+// that supplied key_wo: a server without the extension (SuperPlane v1)
+// ignores the supplied key. The generated key is not stored (key_wo keeps
+// keys out of the state), so senders signing with key_wo are refused.
+func keyWOIgnored(diags *diag.Diagnostics, name string) {
+	diags.AddAttributeWarning(path.Root("key_wo"), "Server ignored key_wo",
+		fmt.Sprintf("The server generated a signing key for event source %q instead of taking key_wo: it does not "+
+			"support supplied keys (a SuperPlane v1 server does not). Deliveries signed with key_wo will be refused. "+
+			"Remove key_wo and key_wo_version and bump key_version to store a generated key in key instead.", name))
 }
 
 // serverKeyVersion is the server's key version, 0 when it reports none.
