@@ -171,9 +171,10 @@ type EventQuery struct {
 }
 
 // MaxEventCount bounds the count of a listing's matching events: counting
-// reads the index up to it, so a long history costs a bounded query, and a
-// larger count is answered as MaxEventCount, marked capped.
-const MaxEventCount = 10000
+// reads the index up to it, so a long history costs a bounded query (about
+// what reading a page costs; BenchmarkCountEvents), and a larger count is
+// answered as MaxEventCount, marked capped.
+const MaxEventCount = 1000
 
 // EventList is a page of a canvas's events and what the listing answers
 // about the rest.

@@ -15,27 +15,43 @@ type EventFilter struct {
 	States []string
 }
 
-// where returns the FROM and WHERE clauses (eventFrom included) of the
-// events f selects and their arguments; ok is false when no event can
-// match (an id that is not a UUID).
-func (f EventFilter) where() (clause string, args []any, ok bool) {
+// where returns the FROM and WHERE clauses of the events f selects and
+// their arguments; ok is false when no event can match (an id that is not
+// a UUID). With joined, the events are joined to their sources (eventFrom,
+// for eventColumns); without, only the events table is read, which is all
+// a count needs: the canvas's index then answers it without reading a row.
+func (f EventFilter) where(joined bool) (clause string, args []any, ok bool) {
 	org, okOrg := canonicalID(f.OrgID)
 	canvas, okCanvas := canonicalID(f.CanvasID)
 	if !okOrg || !okCanvas {
 		return "", nil, false
 	}
-	if f.SourceID == "" {
-		clause = eventFrom + `WHERE e.org_id = ? AND e.canvas_id = ?`
+	from := ` FROM events e `
+	if joined {
+		from = eventFrom
+	}
+	switch {
+	case f.SourceID == "":
+		clause = from + `WHERE e.org_id = ? AND e.canvas_id = ?`
 		args = append(args, org, canvas)
-	} else {
+	case joined:
 		source, ok := canonicalID(f.SourceID)
 		if !ok {
 			return "", nil, false
 		}
 		// The organization and canvas are checked on the source, so that
 		// the planner walks the per-source index, not the canvas's.
-		clause = eventFrom + `WHERE e.source_id = ? AND es.org_id = ? AND es.canvas_id = ?`
+		clause = from + `WHERE e.source_id = ? AND es.org_id = ? AND es.canvas_id = ?`
 		args = append(args, source, org, canvas)
+	default:
+		source, ok := canonicalID(f.SourceID)
+		if !ok {
+			return "", nil, false
+		}
+		// The source is checked once (the subquery does not depend on the
+		// row), so the per-source index alone answers the count.
+		clause = from + `WHERE e.source_id = ? AND EXISTS (SELECT 1 FROM event_sources es WHERE es.id = ? AND es.org_id = ? AND es.canvas_id = ?)`
+		args = append(args, source, source, org, canvas)
 	}
 	if len(f.States) > 0 {
 		clause += ` AND e.state IN (?` + strings.Repeat(`, ?`, len(f.States)-1) + `)`
@@ -58,7 +74,7 @@ func (f EventFilter) where() (clause string, args []any, ok bool) {
 // a page of a rare state reads past the others.
 func (s *db) ListEventsWhere(ctx context.Context, f EventFilter, page Page) ([]Event, error) {
 	events := []Event{}
-	where, args, ok := f.where()
+	where, args, ok := f.where(true)
 	if !ok {
 		return events, nil
 	}
@@ -90,7 +106,7 @@ func (s *db) ListEventsWhere(ctx context.Context, f EventFilter, page Page) ([]E
 // as 1.
 func (s *db) CountEvents(ctx context.Context, f EventFilter, limit int) (int64, bool, error) {
 	limit = max(limit, 1)
-	where, args, ok := f.where()
+	where, args, ok := f.where(false)
 	if !ok {
 		return 0, false, nil
 	}
