@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
 	"regexp"
 	"strings"
 	"testing"
@@ -212,4 +213,45 @@ resource "superplane_event_source" "test" {
 // errorText matches want in Terraform's output, which wraps long lines.
 func errorText(want string) *regexp.Regexp {
 	return regexp.MustCompile("(?s)" + strings.ReplaceAll(regexp.QuoteMeta(want), " ", `\s+`))
+}
+
+// TestAccEventSourceKeyWOTraceLog creates a webhook source with key_wo and
+// sends a new one with TF_LOG=TRACE written to a file, which the leak check
+// then scans for the keys (write-only values are checked everywhere). It
+// sets environment variables, so it does not run in parallel.
+func TestAccEventSourceKeyWOTraceLog(t *testing.T) {
+	if acc.root == "" {
+		t.Skip("needs TF_ACC=1")
+	}
+	logPath := fmt.Sprintf("%s/trace-event-source-wo-%s.log", acc.root, randomSuffix())
+	t.Setenv("TF_ACC_LOG_PATH", logPath)
+	t.Setenv("TF_ACC_LOG", "TRACE")
+	t.Setenv("TF_LOG", "TRACE")
+	// The test framework's own log lines quote each step's configuration,
+	// literal values included; a user's trace log has no such lines.
+	t.Setenv("TF_LOG_SDK_HELPER_RESOURCE", "OFF")
+	acc.mu.Lock()
+	acc.traceLogs = append(acc.traceLogs, logPath)
+	acc.mu.Unlock()
+
+	canvas, name := randName("acc-es-wo-trace"), randName("acc-es-wo-trace")
+	k1, k2 := writeOnlyValue(), writeOnlyValue()
+	resource.Test(t, resource.TestCase{
+		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_11_0)},
+		PreCheck:                 func() { accPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{Config: keyWOConfig(canvas, name, k1, 1), Check: checkKeyWO(canvas, 1, []string{k1, k2}, k1)},
+			{Config: keyWOConfig(canvas, name, k2, 2), Check: checkKeyWO(canvas, 2, []string{k1, k2}, k2, k1)},
+		},
+	})
+	b, err := os.ReadFile(logPath)
+	if err != nil {
+		t.Fatalf("trace log: %v", err)
+	}
+	for _, want := range []string{"[TRACE] sdk.framework:", "[TRACE] statemgr.Filesystem:", "configured SuperPlane client"} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("trace log %s has no %q lines", logPath, want)
+		}
+	}
 }
