@@ -255,3 +255,68 @@ func TestAccEventSourceKeyWOTraceLog(t *testing.T) {
 		}
 	}
 }
+
+// TestAccEventSourceKeyWOSwitch: a source with a generated key in state
+// takes key_wo (the key is reset to the user's, key becomes null, and the
+// generated key verifies through the grace period); removing key_wo later
+// leaves the user's key on the server and nothing in state.
+func TestAccEventSourceKeyWOSwitch(t *testing.T) {
+	canvas, name := randName("acc-es-wo-switch"), randName("acc-es-wo-switch")
+	userKey := writeOnlyValue()
+	generated := canvasConfig(canvas) + eventSourceCfg{canvas: "superplane_canvas.test.name", name: name, typ: "webhook"}.String()
+	var firstKey string
+	resource.Test(t, resource.TestCase{
+		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_11_0)},
+		PreCheck:                 func() { accPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             checkCanvasesGone(canvas),
+		Steps: []resource.TestStep{
+			{
+				Config: generated,
+				Check: func(s *terraform.State) error {
+					a, err := attrs(s, sourceAddr)
+					if err != nil {
+						return err
+					}
+					firstKey = a["key"]
+					if !keyPattern.MatchString(firstKey) {
+						return fmt.Errorf("generated key %q", firstKey)
+					}
+					recordSourceKey(firstKey)
+					return nil
+				},
+			},
+			{
+				Config: keyWOConfig(canvas, name, userKey, 1),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(sourceAddr, plancheck.ResourceActionUpdate),
+						plancheck.ExpectKnownValue(sourceAddr, tfjsonpath.New("key"), knownvalue.Null()),
+						planLacks{userKey},
+					},
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{stateValue(sourceAddr, "key", knownvalue.Null())},
+				Check: func(s *terraform.State) error {
+					return checkKeyWO(canvas, 2, []string{userKey}, userKey, firstKey)(s)
+				},
+			},
+			{
+				// Removing key_wo: no reset, the user's key stays in force.
+				Config: generated,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectKnownValue(sourceAddr, tfjsonpath.New("key"), knownvalue.Null()),
+						plancheck.ExpectKnownValue(sourceAddr, tfjsonpath.New("key_wo_version"), knownvalue.Null()),
+					},
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					stateValue(sourceAddr, "key", knownvalue.Null()),
+					stateValue(sourceAddr, "key_version", knownvalue.Int64Exact(1)),
+				},
+				Check: checkKeyWO(canvas, 2, []string{userKey}, userKey),
+			},
+		},
+	})
+}
