@@ -55,6 +55,10 @@ type EventQuery struct {
 	// page: its ReceivedAt and ID. A zero Before starts at the newest.
 	Before   time.Time
 	BeforeID string
+	// States narrows the list to events in these states (api.EventState*),
+	// sent as the contract's repeated ?states=. A real v1 server ignores
+	// it and lists every state.
+	States []string
 }
 
 // eventSourcesPath is the collection of a canvas's event sources.
@@ -329,6 +333,9 @@ func (c *Client) ListEvents(ctx context.Context, canvas string, q EventQuery) (*
 	}
 	if q.Limit > 0 {
 		query.Set("limit", strconv.Itoa(q.Limit))
+	}
+	for _, st := range q.States {
+		query.Add("states", st)
 	}
 	if !q.Before.IsZero() {
 		query.Set("before", q.Before.UTC().Format(time.RFC3339Nano))
