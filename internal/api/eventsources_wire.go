@@ -94,8 +94,8 @@ type HeaderFilter struct {
 // Filter is SuperplaneFilter.
 type Filter struct {
 	Type   string        `json:"type"`
-	Data   *DataFilter   `json:"data,omitempty"`
-	Header *HeaderFilter `json:"header,omitempty"`
+	Data   *DataFilter   `json:"data"`
+	Header *HeaderFilter `json:"header"`
 }
 
 // EventSourceEventType is EventSourceEventType: an event type the source
@@ -125,9 +125,9 @@ type WeeklySchedule struct {
 // EventSourceSchedule is SuperplaneEventSourceSchedule.
 type EventSourceSchedule struct {
 	Type   string          `json:"type"`
-	Hourly *HourlySchedule `json:"hourly,omitempty"`
-	Daily  *DailySchedule  `json:"daily,omitempty"`
-	Weekly *WeeklySchedule `json:"weekly,omitempty"`
+	Hourly *HourlySchedule `json:"hourly"`
+	Daily  *DailySchedule  `json:"daily"`
+	Weekly *WeeklySchedule `json:"weekly"`
 }
 
 // EventSourceSpec is SuperplaneEventSourceSpec.
@@ -168,12 +168,22 @@ const (
 	HookObservedFailed  = "failed"
 )
 
+// EventSourceStatusSchedule is EventSourceStatusSchedule: when a scheduled
+// source last emitted an event and will next.
+type EventSourceStatusSchedule struct {
+	LastTrigger *time.Time `json:"lastTrigger"`
+	NextTrigger *time.Time `json:"nextTrigger"`
+}
+
 // EventSourceStatus is SuperplaneEventSourceStatus plus the webhook and key
-// version extensions.
+// version extensions. Schedule is always answered, null: this server does
+// not run schedules yet, so it has no trigger times to tell, and a v1
+// client indexing status.schedule finds the field.
 type EventSourceStatus struct {
-	LastEvent  *Event         `json:"lastEvent"`
-	Webhook    *WebhookStatus `json:"webhook,omitempty"`
-	KeyVersion int64          `json:"keyVersion,omitempty"`
+	LastEvent  *Event                     `json:"lastEvent"`
+	Schedule   *EventSourceStatusSchedule `json:"schedule"`
+	Webhook    *WebhookStatus             `json:"webhook,omitempty"`
+	KeyVersion int64                      `json:"keyVersion,omitempty"`
 }
 
 // EventSource is SuperplaneEventSource.
@@ -186,13 +196,27 @@ type EventSource struct {
 // EventSourceRequest is the body of create and update.
 type EventSourceRequest struct {
 	EventSource *EventSource `json:"eventSource"`
+	// Key is this project's extension, on create only: the signing key of
+	// a webhook source, supplied by the user instead of generated (see
+	// SourceKeyBytes). A supplied key is never answered back.
+	Key string `json:"key,omitempty"`
+}
+
+// ResetEventSourceKeyRequest is the body of reset-key, this project's
+// extension: an empty body (or no key) asks for a generated key, shown
+// once in the answer; Key sets the new key of a webhook source instead,
+// and is never answered back.
+type ResetEventSourceKeyRequest struct {
+	Key string `json:"key,omitempty"`
 }
 
 // EventSourceResponse is the body of create, describe, update and
-// reset-key; Key is set only by create and reset-key.
+// reset-key; Key is set only by create and reset-key of a webhook source,
+// and only when the server generated the key: "" otherwise (answered, as
+// the contract's server answers every field).
 type EventSourceResponse struct {
 	EventSource *EventSource `json:"eventSource"`
-	Key         string       `json:"key,omitempty"`
+	Key         string       `json:"key"`
 }
 
 // ListEventSourcesResponse is the body of the list.
@@ -215,12 +239,16 @@ type Event struct {
 	Headers      map[string]any `json:"headers"`
 }
 
-// ListEventsResponse is SuperplaneListEventsResponse.
+// ListEventsResponse is SuperplaneListEventsResponse. TotalCount is the
+// number of events the query matches on all pages (not the page's
+// length), counted up to a bound; TotalCountCapped, this project's
+// extension, tells the count stopped there.
 type ListEventsResponse struct {
-	Events        []Event    `json:"events"`
-	TotalCount    int64      `json:"totalCount"`
-	HasNextPage   bool       `json:"hasNextPage"`
-	LastTimestamp *time.Time `json:"lastTimestamp"`
+	Events           []Event    `json:"events"`
+	TotalCount       int64      `json:"totalCount"`
+	HasNextPage      bool       `json:"hasNextPage"`
+	LastTimestamp    *time.Time `json:"lastTimestamp"`
+	TotalCountCapped bool       `json:"totalCountCapped"`
 }
 
 // CreateEventRequest is SuperplaneCreateEventBody, the body of POST

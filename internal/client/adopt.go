@@ -159,7 +159,7 @@ func (c *Client) AdoptEventSource(ctx context.Context, canvas string, p EventSou
 	if es.Spec == nil || es.Spec.Type != api.EventSourceTypeWebhook {
 		return es, "", nil
 	}
-	return c.ResetEventSourceKey(ctx, canvas, es.Metadata.ID)
+	return c.ResetEventSourceKeyTo(ctx, canvas, es.Metadata.ID, p.Key)
 }
 
 // AdoptStage takes over the stage called p.Name (see adopt.go) and

@@ -25,6 +25,11 @@ type EventSourceParams struct {
 	// Spec is the source's type, integration, resource, accepted event types
 	// with their filters, and schedule.
 	Spec api.EventSourceSpec
+	// Key, when set, is the signing key of a webhook source, supplied
+	// instead of generated (this project's extension): create sends it, and
+	// so does the key reset a lost create's retry or an adoption makes.
+	// The server never answers it back. Updates never send it.
+	Key string
 }
 
 // eventSource builds the wire object for p.
@@ -50,6 +55,10 @@ type EventQuery struct {
 	// page: its ReceivedAt and ID. A zero Before starts at the newest.
 	Before   time.Time
 	BeforeID string
+	// States narrows the list to events in these states (api.EventState*),
+	// sent as the contract's repeated ?states=. A real v1 server ignores
+	// it and lists every state.
+	States []string
 }
 
 // eventSourcesPath is the collection of a canvas's event sources.
@@ -92,7 +101,7 @@ func (c *Client) CreateEventSource(ctx context.Context, canvas string, p EventSo
 		return nil, "", errors.New("create event source: a canvas id or name and a source name are required")
 	}
 	started := time.Now()
-	body := api.EventSourceRequest{EventSource: p.eventSource()}
+	body := api.EventSourceRequest{EventSource: p.eventSource(), Key: p.Key}
 	var out api.EventSourceResponse
 	c.made.try(nameKey("event source", canvas, p.Name))
 	attempts, err := c.do(ctx, request{op: "create event source", method: http.MethodPost, path: eventSourcesPath(canvas), body: body}, &out)
@@ -103,7 +112,7 @@ func (c *Client) CreateEventSource(ctx context.Context, canvas string, p EventSo
 				if own.Spec.Type != api.EventSourceTypeWebhook {
 					return own, "", nil
 				}
-				return c.ResetEventSourceKey(ctx, canvas, own.Metadata.ID)
+				return c.ResetEventSourceKeyTo(ctx, canvas, own.Metadata.ID, p.Key)
 			}
 		}
 		return nil, "", err
@@ -268,11 +277,20 @@ func (c *Client) UpdateEventSource(ctx context.Context, canvas, idOrName string,
 // would reset the key twice, and the key the senders still use would leave
 // its grace period at once.
 func (c *Client) ResetEventSourceKey(ctx context.Context, canvas, idOrName string) (*api.EventSource, string, error) {
+	return c.ResetEventSourceKeyTo(ctx, canvas, idOrName, "")
+}
+
+// ResetEventSourceKeyTo is ResetEventSourceKey setting the new key of a
+// webhook source to key (this project's extension; the returned key is
+// then "", as the server never answers a supplied key back). An empty key
+// asks for a generated one, as ResetEventSourceKey does.
+func (c *Client) ResetEventSourceKeyTo(ctx context.Context, canvas, idOrName, key string) (*api.EventSource, string, error) {
 	if canvas == "" || idOrName == "" {
 		return nil, "", errors.New("reset event source key: a canvas id or name and a source id or name are required")
 	}
 	var out api.EventSourceResponse
-	r := request{op: "reset event source key", method: http.MethodPost, path: eventSourcePath(canvas, idOrName) + "/reset-key", body: struct{}{}}
+	r := request{op: "reset event source key", method: http.MethodPost, path: eventSourcePath(canvas, idOrName) + "/reset-key",
+		body: api.ResetEventSourceKeyRequest{Key: key}}
 	if err := c.doOnce(ctx, r, &out); err != nil {
 		return nil, "", err
 	}
@@ -315,6 +333,9 @@ func (c *Client) ListEvents(ctx context.Context, canvas string, q EventQuery) (*
 	}
 	if q.Limit > 0 {
 		query.Set("limit", strconv.Itoa(q.Limit))
+	}
+	for _, st := range q.States {
+		query.Add("states", st)
 	}
 	if !q.Before.IsZero() {
 		query.Set("before", q.Before.UTC().Format(time.RFC3339Nano))

@@ -96,7 +96,7 @@ func TestEventSourceRequestShapes(t *testing.T) {
 		t.Fatalf("list = %+v, %v", list, err)
 	}
 	before := time.Date(2026, 1, 2, 3, 4, 5, 6, time.UTC)
-	events, err := c.ListEvents(ctx, "prod", EventQuery{SourceID: "app", Limit: 2, Before: before, BeforeID: "e0"})
+	events, err := c.ListEvents(ctx, "prod", EventQuery{SourceID: "app", Limit: 2, Before: before, BeforeID: "e0", States: []string{api.EventStatePending, api.EventStateRejected}})
 	if err != nil || len(events.Events) != 1 || !events.HasNextPage {
 		t.Fatalf("events = %+v, %v", events, err)
 	}
@@ -170,7 +170,7 @@ func TestEventSourceRequestShapes(t *testing.T) {
 	if len(deletes) != 2 || deletes[0].RawQuery != "" || deletes[1].Path != "/api/v1/canvases/prod/event-sources/my app" || deletes[1].RawQuery != "force=true" {
 		t.Errorf("deletes = %+v", deletes)
 	}
-	if listEvents.RawQuery != "before=2026-01-02T03%3A04%3A05.000000006Z&beforeId=e0&limit=2&sourceId=app&sourceType=EVENT_SOURCE_TYPE_EVENT_SOURCE" {
+	if listEvents.RawQuery != "before=2026-01-02T03%3A04%3A05.000000006Z&beforeId=e0&limit=2&sourceId=app&sourceType=EVENT_SOURCE_TYPE_EVENT_SOURCE&states=STATE_PENDING&states=STATE_REJECTED" {
 		t.Errorf("list events query = %q", listEvents.RawQuery)
 	}
 	if post.Body["sourceId"] != "button" || post.Body["type"] != "deploy" || field(t, post.Body, "raw")["version"] != "1.2.3" {
@@ -359,5 +359,43 @@ func TestEventSourceAnswerWithoutMetadata(t *testing.T) {
 	_, err := c.GetEventSource(context.Background(), "prod", "app")
 	if err == nil || !strings.Contains(err.Error(), "no event source metadata") {
 		t.Fatalf("err = %v", err)
+	}
+}
+
+// TestSuppliedKeyRequests: a supplied key goes in create's and reset-key's
+// bodies as key (this project's extension) and never in an update's; a
+// reset without one sends {} as a v1 server expects.
+func TestSuppliedKeyRequests(t *testing.T) {
+	c, rec := newTestClient(t, func(w http.ResponseWriter, r *http.Request, _ int) {
+		writeJSON(w, 200, sourceBody(webhookParams, time.Now(), 1, ""))
+	})
+	ctx := context.Background()
+	const supplied = "user-supplied-key-0123456789abcdef"
+	p := webhookParams
+	p.Key = supplied
+	if _, key, err := c.CreateEventSource(ctx, "prod", p); err != nil || key != "" {
+		t.Fatalf("create: key %q, %v", key, err)
+	}
+	if _, err := c.UpdateEventSource(ctx, "prod", "hook", p); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := c.ResetEventSourceKeyTo(ctx, "prod", "hook", supplied); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := c.ResetEventSourceKey(ctx, "prod", "hook"); err != nil {
+		t.Fatal(err)
+	}
+	reqs := rec.requests()
+	if len(reqs) != 4 {
+		t.Fatalf("%d requests, want 4", len(reqs))
+	}
+	for i, want := range []any{supplied, nil, supplied, nil} {
+		got, present := reqs[i].Body["key"]
+		if want == nil && present || want != nil && got != want {
+			t.Errorf("%s %s: key = %v (present %v), want %v", reqs[i].Method, reqs[i].Path, got, present, want)
+		}
+	}
+	if reqs[3].Body == nil || len(reqs[3].Body) != 0 {
+		t.Errorf("reset-key without a key sent %v, want {}", reqs[3].Body)
 	}
 }

@@ -76,14 +76,20 @@ func eventSourceModelFrom(es *api.EventSource, prior *EventSourceResourceModel) 
 		WebhookURL:   types.StringNull(),
 		Key:          prior.Key,
 		KeyVersion:   prior.KeyVersion,
+		KeyWO:        types.StringNull(),
+		KeyWOVersion: prior.KeyWOVersion,
 		Status:       eventSourceStatusValue(es),
 		CreatedAt:    timeValue(m.CreatedAt),
 	}
 	if out.ForceDestroy.IsNull() || out.ForceDestroy.IsUnknown() {
 		out.ForceDestroy = types.BoolValue(false)
 	}
-	if out.Key.IsUnknown() {
+	if out.Key.IsUnknown() || !out.KeyWOVersion.IsNull() {
+		// With key_wo, the key is the user's and stays out of the state.
 		out.Key = types.StringNull()
+	}
+	if out.KeyWOVersion.IsUnknown() {
+		out.KeyWOVersion = types.Int64Null()
 	}
 	if out.KeyVersion.IsNull() || out.KeyVersion.IsUnknown() {
 		// Not configured: the server's version (a v1 server reports none,

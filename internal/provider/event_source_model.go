@@ -78,6 +78,10 @@ type EventSourceResourceModel struct {
 	WebhookURL   types.String `tfsdk:"webhook_url"`
 	Key          types.String `tfsdk:"key"`
 	KeyVersion   types.Int64  `tfsdk:"key_version"`
+	// KeyWO is the write-only key of a webhook source: always null in
+	// plan and state, read from the configuration when it is sent.
+	KeyWO        types.String `tfsdk:"key_wo"`
+	KeyWOVersion types.Int64  `tfsdk:"key_wo_version"`
 	// SignatureScheme is how a webhook source's deliveries are signed.
 	SignatureScheme types.String `tfsdk:"signature_scheme"`
 	Status          types.Object `tfsdk:"status"`

@@ -8,6 +8,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
@@ -67,7 +68,7 @@ func (r *EventSourceResource) ModifyPlan(ctx context.Context, req resource.Modif
 	}
 	typ := plan.Type.ValueString()
 	if req.State.Raw.IsNull() {
-		if isKnown(plan.Type) && typ != api.EventSourceTypeWebhook {
+		if isKnown(plan.Type) && typ != api.EventSourceTypeWebhook || !plan.KeyWOVersion.IsNull() {
 			plan.Key = types.StringNull()
 		}
 		if typ == api.EventSourceTypeManual || typ == api.EventSourceTypeScheduled {
@@ -83,7 +84,11 @@ func (r *EventSourceResource) ModifyPlan(ctx context.Context, req resource.Modif
 	}
 
 	rotate := keyResetPlanned(&plan, &state)
-	if rotate && typ == api.EventSourceTypeWebhook {
+	switch {
+	case !plan.KeyWOVersion.IsNull():
+		// The key is the user's, sent write-only: never in plan or state.
+		plan.Key = types.StringNull()
+	case rotate && typ == api.EventSourceTypeWebhook:
 		plan.Key = types.StringUnknown()
 	}
 	switch {
@@ -160,9 +165,19 @@ func hookDrifted(_ context.Context, status types.Object) bool {
 }
 
 // keyResetPlanned reports whether applying plan resets the signing key:
-// key_version changed, or is not known yet.
+// key_version changed, or is not known yet, or key_wo_version was set or
+// changed (removing it leaves the key as it is on the server).
 func keyResetPlanned(plan, state *EventSourceResourceModel) bool {
-	return plan.KeyVersion.IsUnknown() || !plan.KeyVersion.Equal(state.KeyVersion)
+	woSent := !plan.KeyWOVersion.IsNull() && !plan.KeyWOVersion.Equal(state.KeyWOVersion)
+	return plan.KeyVersion.IsUnknown() || !plan.KeyVersion.Equal(state.KeyVersion) || woSent
+}
+
+// writeOnlyKey returns the key_wo of the configuration, "" when it is not
+// set: write-only values are only in the configuration, never in the plan.
+func writeOnlyKey(ctx context.Context, config tfsdk.Config, diags *diag.Diagnostics) string {
+	var key types.String
+	diags.Append(config.GetAttribute(ctx, path.Root("key_wo"), &key)...)
+	return key.ValueString()
 }
 
 // Create creates the source; SuperPlane provisions the hook of a github or
@@ -176,6 +191,11 @@ func (r *EventSourceResource) Create(ctx context.Context, req resource.CreateReq
 	}
 	params, diags := eventSourceParams(ctx, &plan)
 	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+
+	params.Key = writeOnlyKey(ctx, req.Config, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -202,6 +222,9 @@ func (r *EventSourceResource) Create(ctx context.Context, req resource.CreateReq
 	prior.Key = types.StringNull()
 	if key != "" {
 		prior.Key = types.StringValue(key)
+	}
+	if params.Key != "" && key != "" {
+		keyWOIgnored(&resp.Diagnostics, params.Name)
 	}
 	m, diags := eventSourceModelFrom(es, &prior)
 	resp.Diagnostics.Append(diags...)
@@ -261,7 +284,7 @@ func (r *EventSourceResource) Read(ctx context.Context, req resource.ReadRequest
 	}
 	written, diags := privateInt(ctx, req.Private.GetKey, privateKeyVersion)
 	resp.Diagnostics.Append(diags...)
-	if msg := keyResetOutside(es, written); msg != "" {
+	if msg := keyResetOutside(es, written, !state.KeyWOVersion.IsNull()); msg != "" {
 		resp.Diagnostics.AddAttributeWarning(path.Root("key"), "Event source key reset outside Terraform", msg)
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, m)...)
@@ -318,7 +341,13 @@ func (r *EventSourceResource) Update(ctx context.Context, req resource.UpdateReq
 	}
 	if rotate {
 		var key string
-		if es, key, err = r.client.ResetEventSourceKey(ctx, canvas, id); err != nil {
+		supplied := ""
+		if !plan.KeyWOVersion.IsNull() {
+			if supplied = writeOnlyKey(ctx, req.Config, &resp.Diagnostics); resp.Diagnostics.HasError() {
+				return
+			}
+		}
+		if es, key, err = r.client.ResetEventSourceKeyTo(ctx, canvas, id, supplied); err != nil {
 			detail := err.Error()
 			if changed {
 				detail += "\n\nThe other changes were applied; the next apply tries the key reset again."
@@ -329,6 +358,9 @@ func (r *EventSourceResource) Update(ctx context.Context, req resource.UpdateReq
 		prior.Key = types.StringNull()
 		if key != "" {
 			prior.Key = types.StringValue(key)
+		}
+		if supplied != "" && key != "" {
+			keyWOIgnored(&resp.Diagnostics, params.Name)
 		}
 		resp.Diagnostics.Append(setPrivateInt(ctx, resp.Private.SetKey, privateKeyVersion, serverKeyVersion(es))...)
 	}
@@ -390,17 +422,33 @@ func eventSourceSettingsChanged(plan, state *EventSourceResourceModel) bool {
 
 // keyResetOutside says, when the server's key version of a webhook source
 // is not the one Terraform last stored the key of (written; nil when
-// unknown, as after an import), that the key in state is stale. Otherwise
-// "".
-func keyResetOutside(es *api.EventSource, written *int64) string {
+// unknown, as after an import), that the key in state (or the key_wo sent,
+// when writeOnly) is stale. Otherwise "".
+func keyResetOutside(es *api.EventSource, written *int64, writeOnly bool) string {
 	current := serverKeyVersion(es)
 	if written == nil || current <= 0 || current == *written || es.Spec.Type != api.EventSourceTypeWebhook {
 		return ""
+	}
+	if writeOnly {
+		return fmt.Sprintf("The signing key of event source %q is at version %d on the server, but Terraform last "+
+			"sent key_wo as version %d: it was reset outside Terraform, and your key stops verifying deliveries "+
+			"when the grace period ends. Bump key_wo_version to send key_wo again.", es.Metadata.Name, current, *written)
 	}
 	return fmt.Sprintf("The signing key of event source %q is at version %d on the server, but the key in the "+
 		"Terraform state is version %d: it was reset outside Terraform, and the key in the state stops verifying "+
 		"deliveries when the grace period ends. Change key_version to reset it again and store the new key.",
 		es.Metadata.Name, current, *written)
+}
+
+// keyWOIgnored warns that the server answered a generated key to a request
+// that supplied key_wo: a server without the extension (SuperPlane v1)
+// ignores the supplied key. The generated key is not stored (key_wo keeps
+// keys out of the state), so senders signing with key_wo are refused.
+func keyWOIgnored(diags *diag.Diagnostics, name string) {
+	diags.AddAttributeWarning(path.Root("key_wo"), "Server ignored key_wo",
+		fmt.Sprintf("The server generated a signing key for event source %q instead of taking key_wo: it does not "+
+			"support supplied keys (a SuperPlane v1 server does not). Deliveries signed with key_wo will be refused. "+
+			"Remove key_wo and key_wo_version and bump key_version to store a generated key in key instead.", name))
 }
 
 // serverKeyVersion is the server's key version, 0 when it reports none.

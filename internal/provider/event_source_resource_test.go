@@ -1418,8 +1418,12 @@ func TestKeyResetOutside(t *testing.T) {
 			Status: &api.EventSourceStatus{KeyVersion: version}}
 	}
 	two := int64(2)
-	if msg := keyResetOutside(es("webhook", 3), &two); !strings.Contains(msg, "version 3 on the server") || !strings.Contains(msg, "state is version 2") {
+	if msg := keyResetOutside(es("webhook", 3), &two, false); !strings.Contains(msg, "version 3 on the server") || !strings.Contains(msg, "state is version 2") {
 		t.Errorf("reset outside Terraform: %q", msg)
+	}
+	// With key_wo there is no key in state: the message says what to bump.
+	if msg := keyResetOutside(es("webhook", 3), &two, true); !strings.Contains(msg, "sent key_wo as version 2") || !strings.Contains(msg, "Bump key_wo_version") || strings.Contains(msg, "key in the Terraform state") {
+		t.Errorf("reset outside Terraform, key_wo: %q", msg)
 	}
 	for name, tc := range map[string]struct {
 		es      *api.EventSource
@@ -1430,7 +1434,7 @@ func TestKeyResetOutside(t *testing.T) {
 		"no version (v1 server)": {es("webhook", 0), &two},
 		"key not in state":       {es("github", 3), &two},
 	} {
-		if msg := keyResetOutside(tc.es, tc.written); msg != "" {
+		if msg := keyResetOutside(tc.es, tc.written, false); msg != "" {
 			t.Errorf("%s: %q, want no warning", name, msg)
 		}
 	}

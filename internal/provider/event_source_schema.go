@@ -5,6 +5,7 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
@@ -24,8 +25,9 @@ func (r *EventSourceResource) Schema(_ context.Context, _ resource.SchemaRequest
 			"receives deliveries signed with its own key at `webhook_url`; a `github` or `semaphore` source has " +
 			"SuperPlane create and maintain a webhook on the repository or project through an integration; a " +
 			"`manual` source takes events posted by hand; a `scheduled` source emits events on a schedule. " +
-			"`events` blocks narrow what is accepted. The `key` of a `webhook` source is kept in the Terraform " +
-			"state (marked sensitive): treat the state as sensitive.",
+			"`events` blocks narrow what is accepted. The `key` SuperPlane generates for a `webhook` source is " +
+			"kept in the Terraform state (marked sensitive); to keep it out of the state, supply the key " +
+			"yourself with the write-only `key_wo` (Terraform 1.11 or later).",
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{
 				MarkdownDescription: "The event source id. It stays the same across renames.",
@@ -89,7 +91,8 @@ func (r *EventSourceResource) Schema(_ context.Context, _ resource.SchemaRequest
 					"= \"standard_webhooks\"`, a `whsec_<base64>` secret for a Standard Webhooks library). SuperPlane returns it " +
 					"only when it is created or reset, so Terraform keeps it in the state (sensitive). Null for " +
 					"the other types (the key of a `github` or `semaphore` source goes straight to the tool's " +
-					"hook) and after an import, since the key cannot be read back: bump `key_version` to get one.",
+					"hook), after an import, since the key cannot be read back (bump `key_version` to get one), " +
+					"and with `key_wo`, whose key never enters the state.",
 				Computed:      true,
 				Sensitive:     true,
 				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
@@ -104,6 +107,32 @@ func (r *EventSourceResource) Schema(_ context.Context, _ resource.SchemaRequest
 				Computed:      true,
 				Validators:    []validator.Int64{int64validator.AtLeast(1)},
 				PlanModifiers: []planmodifier.Int64{int64planmodifier.UseStateForUnknown()},
+			},
+			"key_wo": schema.StringAttribute{
+				MarkdownDescription: "The signing key of a `webhook` source, supplied by you and write-only: it " +
+					"is sent to SuperPlane and never stored in the Terraform state or plan, and SuperPlane never " +
+					"answers it back, so `key` stays null. With `signature_scheme = \"hmac_sha256\"` (the default) " +
+					"32 to 256 printable ASCII characters without spaces; with `\"standard_webhooks\"` a " +
+					"`whsec_<base64>` secret of 24 to 64 bytes. Terraform cannot see when it changes: bump " +
+					"`key_wo_version` to send a new key (the previous one keeps verifying deliveries for the " +
+					"server's grace period). Refused for the other types. Requires Terraform 1.11 or later. " +
+					"Removing it leaves the key on SuperPlane as it is; bump `key_version` then to have " +
+					"SuperPlane generate one into `key`.",
+				Optional:  true,
+				Sensitive: true,
+				WriteOnly: true,
+				Validators: []validator.String{
+					stringvalidator.AlsoRequires(path.MatchRoot("key_wo_version")),
+				},
+			},
+			"key_wo_version": schema.Int64Attribute{
+				MarkdownDescription: "Required with `key_wo`. Set it, then change it (for example increment it) " +
+					"to send the current `key_wo` to SuperPlane as the source's new key.",
+				Optional: true,
+				Validators: []validator.Int64{
+					int64validator.AtLeast(1),
+					int64validator.AlsoRequires(path.MatchRoot("key_wo")),
+				},
 			},
 			"signature_scheme": schema.StringAttribute{
 				MarkdownDescription: "How a `webhook` source's deliveries are signed: `hmac_sha256` (the default) " +

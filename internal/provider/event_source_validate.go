@@ -57,6 +57,12 @@ func validateEventSource(ctx context.Context, config *EventSourceResourceModel, 
 			diags.AddAttributeError(path.Root("signature_scheme"), "Signature scheme not used",
 				fmt.Sprintf("A %s event source is not signed by a sender of yours: remove signature_scheme, or use type webhook.", typ))
 		}
+		if typ != api.EventSourceTypeWebhook && !config.KeyWO.IsNull() {
+			diags.AddAttributeError(path.Root("key_wo"), "Key not used",
+				fmt.Sprintf("Only a webhook event source takes a key of yours; SuperPlane generates the key of a %s "+
+					"source and gives it to the source's hook. Remove key_wo and key_wo_version.", typ))
+		}
+		validateKeyWO(config, diags)
 		if hooked && res != nil && isKnown(res.Type) && res.Type.ValueString() != resourceTypeFor[typ] {
 			diags.AddAttributeError(path.Root("resource").AtName("type"), "Wrong resource type",
 				fmt.Sprintf("A %s event source watches a %s, not a %s: set type = %q or leave it out.",
@@ -102,6 +108,23 @@ func validateEventSource(ctx context.Context, config *EventSourceResourceModel, 
 						"expression on the headers); write two filter blocks to test both.")
 			}
 		}
+	}
+}
+
+// validateKeyWO checks key_wo of a webhook source against the server's
+// rules for its signature scheme, so a bad key fails the plan, not the
+// apply. The message never quotes the key.
+func validateKeyWO(config *EventSourceResourceModel, diags *diag.Diagnostics) {
+	if !isKnown(config.KeyWO) || config.Type.ValueString() != api.EventSourceTypeWebhook || config.SignatureScheme.IsUnknown() {
+		return
+	}
+	scheme := signatureSchemes["hmac_sha256"]
+	if wire, ok := signatureSchemes[config.SignatureScheme.ValueString()]; ok {
+		scheme = wire
+	}
+	if _, err := api.SourceKeyBytes(scheme, config.KeyWO.ValueString()); err != nil {
+		diags.AddAttributeError(path.Root("key_wo"), "Invalid key",
+			fmt.Sprintf("key_wo %s.", err.Error()))
 	}
 }
 

@@ -17,6 +17,24 @@ import (
 // maxBodyBytes bounds every API request body.
 const maxBodyBytes = 1 << 20
 
+// decodeOptionalBody is decodeBody for routes whose body may be left out
+// (v1 clients send none): an empty body leaves v as it is.
+func decodeOptionalBody(r *http.Request, v any) error {
+	body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, maxBodyBytes))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return tooLarge("request body exceeds %d bytes", maxBodyBytes)
+		}
+		return invalid("cannot read request body")
+	}
+	if len(bytes.TrimSpace(body)) == 0 {
+		return nil
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	return decodeBody(r, v)
+}
+
 // decodeBody reads a JSON object into v. The contract accepts snake_case
 // field names as well as lowerCamelCase, and ignores unknown fields. Errors
 // name the field that is wrong.

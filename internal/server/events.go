@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/superplane/terraform-provider-superplane/internal/api"
@@ -43,24 +44,34 @@ func WithClock(now func() time.Time) Option { return func(s *Server) { s.now = n
 
 // listEvents serves GET /api/v1/canvases/{canvasIdOrName}/events, newest
 // first, a page at a time (?limit=, and ?before= with ?beforeId= from the
-// previous page's last event). sourceId narrows it to one source.
+// previous page's last event). sourceId narrows it to one source, states
+// (repeated, or comma-separated) to events in those states; totalCount is
+// the number of matching events on all pages, up to
+// service.MaxEventCount (totalCountCapped then says so).
 func (s *Server) listEvents(w http.ResponseWriter, r *http.Request, p store.Principal) error {
 	q := r.URL.Query()
-	events, more, err := s.events.List(r.Context(), p, r.PathValue("canvasIdOrName"), service.EventQuery{
-		Limit: q.Get("limit"), Before: q.Get("before"), BeforeID: q.Get("beforeId"), SourceID: q.Get("sourceId"),
+	var states []string
+	for _, v := range q["states"] {
+		for st := range strings.SplitSeq(v, ",") {
+			if st = strings.TrimSpace(st); st != "" {
+				states = append(states, st)
+			}
+		}
+	}
+	list, err := s.events.List(r.Context(), p, r.PathValue("canvasIdOrName"), service.EventQuery{
+		Limit: q.Get("limit"), Before: q.Get("before"), BeforeID: q.Get("beforeId"), SourceID: q.Get("sourceId"), States: states,
 	})
 	if err != nil {
 		return err
 	}
-	out := api.ListEventsResponse{Events: []api.Event{}, HasNextPage: more}
-	for _, ev := range events {
+	out := api.ListEventsResponse{Events: []api.Event{}, HasNextPage: list.More, TotalCount: list.Total, TotalCountCapped: list.TotalCapped}
+	for _, ev := range list.Events {
 		out.Events = append(out.Events, s.eventToAPI(ev))
 	}
-	if n := len(events); n > 0 {
-		last := events[n-1].ReceivedAt
+	if n := len(list.Events); n > 0 {
+		last := list.Events[n-1].ReceivedAt
 		out.LastTimestamp = &last
 	}
-	out.TotalCount = int64(len(out.Events))
 	writeJSON(w, http.StatusOK, out)
 	return nil
 }

@@ -89,7 +89,8 @@ func signatureSchemeToAPI(es store.EventSource) string {
 // new key is shown once, as its sender is configured with it.
 func (s *Server) sourceWithKey(src service.Source) api.EventSourceResponse {
 	resp := api.EventSourceResponse{EventSource: ptr(s.sourceToAPI(src))}
-	if src.Type == api.EventSourceTypeWebhook {
+	// A key the user supplied is never answered back: src.Key is "".
+	if src.Type == api.EventSourceTypeWebhook && src.Key != "" {
 		resp.Key = senderKey(src.EventSource, src.Key)
 	}
 	return resp
@@ -176,10 +177,16 @@ func (s *Server) deleteEventSource(w http.ResponseWriter, r *http.Request, p sto
 	return nil
 }
 
-// resetEventSourceKey gives the source a new signing key, shown once in the
-// answer (see service.EventSources.ResetKey).
+// resetEventSourceKey gives the source a new signing key: the body's key
+// (this project's extension, never answered back), or a generated one
+// shown once in the answer when the body is empty or names none (see
+// service.EventSources.ResetKey).
 func (s *Server) resetEventSourceKey(w http.ResponseWriter, r *http.Request, p store.Principal) error {
-	src, err := s.eventSources.ResetKey(r.Context(), p, r.PathValue("canvasIdOrName"), r.PathValue("idOrName"))
+	var req api.ResetEventSourceKeyRequest
+	if err := decodeOptionalBody(r, &req); err != nil {
+		return err
+	}
+	src, err := s.eventSources.ResetKey(r.Context(), p, r.PathValue("canvasIdOrName"), r.PathValue("idOrName"), req.Key)
 	if err != nil {
 		return err
 	}

@@ -401,7 +401,7 @@ func TestSecrets(t *testing.T) {
 			t.Fatal("canvas lookup found the organization secret")
 		}
 		expectError(t, e.do("owner", "GET", "/api/v1/secrets/"+out.Secret.Metadata.ID+"?domainType=DOMAIN_TYPE_ORGANIZATION", nil), 404, api.CodeNotFound, out.Secret.Metadata.ID)
-		expectError(t, e.do("owner", "POST", "/api/v1/secrets", secretBody(api.DomainTypeCanvas, "prod", "database", nil)), 409, api.CodeAlreadyExists, "database")
+		expectError(t, e.do("owner", "POST", "/api/v1/secrets", secretBody(api.DomainTypeCanvas, "prod", "database", map[string]string{"k": "v"})), 409, api.CodeAlreadyExists, "database")
 		expectError(t, e.do("owner", "POST", "/api/v1/secrets", secretBody(api.DomainTypeCanvas, "nope", "x", nil)), 404, api.CodeNotFound, "nope")
 		expectError(t, e.do("owner", "POST", "/api/v1/secrets", secretBody(api.DomainTypeCanvas, "", "x", nil)), 400, api.CodeInvalidArgument, "domainId")
 	})
@@ -491,7 +491,7 @@ func TestAuthorization(t *testing.T) {
 		{"GET", "/api/v1/canvases/" + c.Metadata.ID, nil, true},
 		{"PATCH", "/api/v1/canvases/" + c.Metadata.ID, `{"canvas":{"metadata":{"description":"x"}}}`, true},
 		{"GET", "/api/v1/secrets" + canvasQ, nil, true},
-		{"POST", "/api/v1/secrets", `{"domainType":"DOMAIN_TYPE_CANVAS","domainId":"` + c.Metadata.ID + `","secret":{"metadata":{"name":"NAME"}}}`, true},
+		{"POST", "/api/v1/secrets", `{"domainType":"DOMAIN_TYPE_CANVAS","domainId":"` + c.Metadata.ID + `","secret":{"metadata":{"name":"NAME"},"spec":{"local":{"data":{"k":"v"}}}}}`, true},
 		{"GET", "/api/v1/secrets/" + sid + canvasQ, nil, true},
 		{"PATCH", "/api/v1/secrets/" + sid + canvasQ, `{"secret":{"spec":{"local":{"data":{"k":"NAME"}}}}}`, true},
 		{"DELETE", "/api/v1/secrets/" + sid + canvasQ, nil, true},

@@ -5,7 +5,9 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -168,44 +170,81 @@ func accepts(es store.EventSource, d Delivery) (bool, error) {
 // ?beforeId= (from the previous page's last event), and ?sourceId=.
 type EventQuery struct {
 	Limit, Before, BeforeID, SourceID string
+	// States narrows the list to events in these states (the contract's
+	// ?states=, repeated); empty lists every state.
+	States []string
 }
 
-// List returns a page of the canvas's events, newest first, and whether a
-// next page may follow. SourceID narrows it to one source.
-func (s *Events) List(ctx context.Context, p store.Principal, canvasIDOrName string, q EventQuery) ([]store.Event, bool, error) {
+// MaxEventCount bounds the count of a listing's matching events: counting
+// reads the index up to it, so a long history costs a bounded query (about
+// what reading a page costs; BenchmarkCountEvents), and a larger count is
+// answered as MaxEventCount, marked capped.
+const MaxEventCount = 1000
+
+// EventList is a page of a canvas's events and what the listing answers
+// about the rest.
+type EventList struct {
+	Events []store.Event
+	// More tells whether a next page may follow.
+	More bool
+	// Total is the number of events the query matches, all pages
+	// together; TotalCapped tells it stopped at MaxEventCount.
+	Total       int64
+	TotalCapped bool
+}
+
+// eventStates are the states an event can be in, as ?states= names them.
+var eventStates = []string{api.EventStatePending, api.EventStateRejected, api.EventStateProcessed}
+
+// List returns a page of the canvas's events, newest first, whether a next
+// page may follow, and how many events match in all. SourceID narrows it
+// to one source, States to events in those states.
+func (s *Events) List(ctx context.Context, p store.Principal, canvasIDOrName string, q EventQuery) (EventList, error) {
+	for _, st := range q.States {
+		if !slices.Contains(eventStates, st) {
+			return EventList{}, Invalid("states %q is not one of %s", st, strings.Join(eventStates, ", "))
+		}
+	}
 	c, err := s.Store.FindCanvas(ctx, p.Organization.ID, canvasIDOrName)
 	if err != nil {
-		return nil, false, err
+		return EventList{}, err
 	}
 	page, err := store.ParsePage(store.PageQuery{Limit: q.Limit, Before: q.Before, BeforeID: q.BeforeID},
 		store.PageRules{DefaultLimit: store.DefaultPageLimit, MaxLimit: MaxEventLimit, Item: "event"})
 	if err != nil {
-		return nil, false, Invalid("%s", err)
+		return EventList{}, Invalid("%s", err)
 	}
-	var sourceID string
+	f := store.EventFilter{OrgID: p.Organization.ID, CanvasID: c.ID, States: q.States}
 	if q.SourceID != "" {
 		es, err := s.Store.FindEventSource(ctx, p.Organization.ID, c.ID, q.SourceID)
 		if err != nil {
-			return nil, false, err
+			return EventList{}, err
 		}
-		sourceID = es.ID
+		f.SourceID = es.ID
 	}
 	want := page.Limit
 	page.Limit++
-	events, err := s.Store.ListEvents(ctx, p.Organization.ID, c.ID, sourceID, page)
+	events, err := s.Store.ListEventsWhere(ctx, f, page)
 	if err != nil {
-		return nil, false, err
+		return EventList{}, err
 	}
+	out := EventList{Events: events}
 	switch {
 	case len(events) > want:
-		return events[:want], true, nil
+		out.Events, out.More = events[:want], true
 	case len(events) == want && want >= MaxEventLimit:
 		// The store returns at most MaxEventLimit events, so it could not
 		// add the one that tells; offer a next page (empty, maybe) rather
 		// than hide the rest.
-		return events, true, nil
+		out.More = true
 	}
-	return events, false, nil
+	// The count is of every matching event, not of this page: the
+	// contract's totalCount. Events arriving between the two queries may
+	// make it differ from the pages by a few.
+	if out.Total, out.TotalCapped, err = s.Store.CountEvents(ctx, f, MaxEventCount); err != nil {
+		return EventList{}, err
+	}
+	return out, nil
 }
 
 // Create posts an event by hand to a manual source of the canvas

@@ -128,7 +128,8 @@ func (s *EventSources) Find(ctx context.Context, p store.Principal, canvasIDOrNa
 }
 
 // Create creates an event source from a v1 request in the canvas
-// canvasIDOrName, with a new signing key (in the answer's Key only), and
+// canvasIDOrName, with the signing key the request supplies or a new one
+// (then in the answer's Key only), and
 // provisions its hook on the tool when it has one.
 func (s *EventSources) Create(ctx context.Context, p store.Principal, canvasIDOrName string, req api.EventSourceRequest) (Source, error) {
 	if req.EventSource == nil || req.EventSource.Metadata == nil {
@@ -149,7 +150,7 @@ func (s *EventSources) Create(ctx context.Context, p store.Principal, canvasIDOr
 	if err != nil {
 		return Source{}, err
 	}
-	key, err := newSourceKey()
+	key, shown, err := signingKey("key", req.Key, spec.typ, spec.scheme)
 	if err != nil {
 		return Source{}, err
 	}
@@ -164,7 +165,7 @@ func (s *EventSources) Create(ctx context.Context, p store.Principal, canvasIDOr
 		es.IntegrationID = spec.integration.ID
 		es.HookState = hooks.StatePending
 	}
-	if es.KeyCiphertext, es.KeyID, err = s.Sealer.SealSourceKey(es.ID, []byte(key)); err != nil {
+	if es.KeyCiphertext, es.KeyID, err = s.Sealer.SealSourceKey(es.ID, key); err != nil {
 		return Source{}, err
 	}
 	if err := s.Store.CreateEventSource(ctx, es); err != nil {
@@ -180,7 +181,7 @@ func (s *EventSources) Create(ctx context.Context, p store.Principal, canvasIDOr
 		return Source{}, err
 	}
 	out := s.view(ctx, es)
-	out.Key = key
+	out.Key = shown
 	return out, nil
 }
 
@@ -190,9 +191,14 @@ func (s *EventSources) Update(ctx context.Context, p store.Principal, canvasIDOr
 	if req.EventSource == nil {
 		return Source{}, Invalid("eventSource is required")
 	}
+	if req.Key != "" {
+		return Source{}, Invalid("key cannot be set by an update: reset the key (POST .../reset-key with a key)")
+	}
+	// The contract's update is a full replacement: metadata comes again,
+	// as a real v1 server requires (its name may be the current one).
 	m := req.EventSource.Metadata
 	if m == nil {
-		m = &api.EventSourceMetadata{}
+		return Source{}, Invalid("eventSource.metadata is required (an update replaces the whole source)")
 	}
 	if m.Name != "" {
 		if err := ValidateName("eventSource.metadata.name", m.Name); err != nil {
@@ -314,22 +320,29 @@ func stagesConnectedTo(ctx context.Context, st store.Store, orgID, canvasID, typ
 	return users, nil
 }
 
-// ResetKey gives the source a new signing key (in the answer's Key only).
-// The previous key keeps verifying deliveries for the grace period, so
+// ResetKey gives the source a new signing key: supplied (a webhook source
+// only, never answered back) or generated (in the answer's Key only). The
+// previous key keeps verifying deliveries for the grace period, so
 // senders can switch without losing any; a provisioned hook gets the new
 // key at once.
-func (s *EventSources) ResetKey(ctx context.Context, p store.Principal, canvasIDOrName, idOrName string) (Source, error) {
+func (s *EventSources) ResetKey(ctx context.Context, p store.Principal, canvasIDOrName, idOrName, supplied string) (Source, error) {
 	c, err := s.Store.FindCanvas(ctx, p.Organization.ID, canvasIDOrName)
 	if err != nil {
 		return Source{}, err
 	}
-	key, err := newSourceKey()
+	// Type and scheme never change, so the key checked against them here
+	// is still right inside the update.
+	current, err := s.Store.FindEventSource(ctx, p.Organization.ID, c.ID, idOrName)
+	if err != nil {
+		return Source{}, err
+	}
+	key, shown, err := signingKey("key", supplied, current.Type, current.SignatureScheme)
 	if err != nil {
 		return Source{}, err
 	}
 	now := Timestamp(s.Now)
-	es, err := s.Store.UpdateEventSource(ctx, p.Organization.ID, c.ID, idOrName, func(es *store.EventSource) error {
-		sealed, keyID, err := s.Sealer.SealSourceKey(es.ID, []byte(key))
+	es, err := s.Store.UpdateEventSource(ctx, p.Organization.ID, c.ID, current.ID, func(es *store.EventSource) error {
+		sealed, keyID, err := s.Sealer.SealSourceKey(es.ID, key)
 		if err != nil {
 			return err
 		}
@@ -348,7 +361,7 @@ func (s *EventSources) ResetKey(ctx context.Context, p store.Principal, canvasID
 		}
 	}
 	out := s.view(ctx, es)
-	out.Key = key
+	out.Key = shown
 	return out, nil
 }
 

@@ -136,7 +136,8 @@ func TestEventsReceiveFiltersAndRedeliveries(t *testing.T) {
 		t.Fatalf("redelivery: %s (first %s), duplicate %v, wakes %d", again, first, dup, wake.n.Load())
 	}
 	filtered, _ := receive("ping", "d-2")
-	events, more, err := svc.Events.List(ctx, f.p, "prod", service.EventQuery{SourceID: "hook"})
+	list, err := svc.Events.List(ctx, f.p, "prod", service.EventQuery{SourceID: "hook"})
+	events, more := list.Events, list.More
 	if err != nil || more || len(events) != 2 {
 		t.Fatalf("list: %d events, more %v, %v", len(events), more, err)
 	}
@@ -154,7 +155,7 @@ func TestEventsReceiveFiltersAndRedeliveries(t *testing.T) {
 		msg != `sourceId: event source "hook" is a webhook source; events are posted by hand only to manual sources` {
 		t.Fatalf("post to a webhook source: %d %q", code, msg)
 	}
-	_, _, err = svc.Events.List(ctx, f.p, "prod", service.EventQuery{Limit: "501"})
+	_, err = svc.Events.List(ctx, f.p, "prod", service.EventQuery{Limit: "501"})
 	if code, _ := classOf(t, err); code != api.CodeInvalidArgument {
 		t.Fatalf("limit over the maximum: code %d", code)
 	}

@@ -122,15 +122,23 @@ func (s *Secrets) Create(ctx context.Context, p store.Principal, req api.CreateS
 	if err := validateProvider(req.Secret.Spec); err != nil {
 		return store.Secret{}, err
 	}
-	data := map[string]string{}
-	if req.Secret.Spec != nil && req.Secret.Spec.Local != nil && req.Secret.Spec.Local.Data != nil {
-		data = req.Secret.Spec.Local.Data
-	}
-	if err := validateSecretData("secret.spec.local.data", data); err != nil {
-		return store.Secret{}, err
-	}
 	dt, did, err := s.ResolveDomain(ctx, p, req.DomainType, req.DomainID)
 	if err != nil {
+		return store.Secret{}, err
+	}
+	// A secret holds values: one created without any is a client's
+	// mistake (a misspelt field, a lost map), better said now than found
+	// as a missing key when a stage runs.
+	switch spec := req.Secret.Spec; {
+	case spec == nil:
+		return store.Secret{}, Invalid("secret.spec is required: {\"local\": {\"data\": {...}}}")
+	case spec.Local == nil:
+		return store.Secret{}, Invalid("secret.spec.local is required: {\"data\": {...}}")
+	case len(spec.Local.Data) == 0:
+		return store.Secret{}, Invalid("secret.spec.local.data is required: at least one key and value")
+	}
+	data := req.Secret.Spec.Local.Data
+	if err := validateSecretData("secret.spec.local.data", data); err != nil {
 		return store.Secret{}, err
 	}
 	now := Timestamp(s.Now)

@@ -72,6 +72,12 @@ type EventStore interface {
 	// query uses an index and a keyset cursor, so it does not slow down with
 	// history.
 	ListEvents(ctx context.Context, orgID, canvasID, sourceID string, page Page) ([]Event, error)
+	// ListEventsWhere is ListEvents for the events f selects (see
+	// eventlist.go).
+	ListEventsWhere(ctx context.Context, f EventFilter, page Page) ([]Event, error)
+	// CountEvents counts the events f selects, stopping at limit: with more
+	// than limit, it returns limit and capped true.
+	CountEvents(ctx context.Context, f EventFilter, limit int) (n int64, capped bool, err error)
 	// RouteEvents takes up to limit events in state STATE_PENDING, oldest
 	// first, that no other server is routing, and for each calls route, which
 	// returns the stage events it becomes (possibly none). Each event's stage
@@ -239,48 +245,5 @@ func (s *db) FindEvent(ctx context.Context, orgID, canvasID, id string) (Event, 
 // the cursor is a range bound on it, so a page costs the same however long
 // the history is.
 func (s *db) ListEvents(ctx context.Context, orgID, canvasID, sourceID string, page Page) ([]Event, error) {
-	events := []Event{}
-	org, okOrg := canonicalID(orgID)
-	canvas, okCanvas := canonicalID(canvasID)
-	if !okOrg || !okCanvas {
-		return events, nil
-	}
-	var (
-		query = `SELECT ` + eventColumns + eventFrom
-		args  []any
-	)
-	if sourceID == "" {
-		query += `WHERE e.org_id = ? AND e.canvas_id = ?`
-		args = append(args, org, canvas)
-	} else {
-		source, ok := canonicalID(sourceID)
-		if !ok {
-			return events, nil
-		}
-		// The organization and canvas are checked on the source, so that
-		// the planner walks the per-source index, not the canvas's.
-		query += `WHERE e.source_id = ? AND es.org_id = ? AND es.canvas_id = ?`
-		args = append(args, source, org, canvas)
-	}
-	query, args, err := s.keyset(query, args, "e.received_at", "e.id", page)
-	if err != nil {
-		return nil, err
-	}
-
-	rows, err := s.sql.QueryContext(ctx, s.q(query), args...)
-	if err != nil {
-		return nil, wrap("list events", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		ev, err := scanEvent(rows)
-		if err != nil {
-			return nil, wrap("list events", err)
-		}
-		events = append(events, ev)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, wrap("list events", err)
-	}
-	return events, nil
+	return s.ListEventsWhere(ctx, EventFilter{OrgID: orgID, CanvasID: canvasID, SourceID: sourceID}, page)
 }

@@ -96,3 +96,43 @@ func BenchmarkListEventsPage(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkCountEvents is the count an events listing answers as
+// totalCount, on a 20,000-event history: bounded (the server counts up to
+// 1,000), it reads no further, however long the history. A states filter
+// reads the rows, as no index holds the state with the canvas.
+func BenchmarkCountEvents(b *testing.B) {
+	const history = 20000
+	s, es := benchEventSource(b, "?_pragma=synchronous(OFF)")
+	ctx := b.Context()
+	base := time.Now().UTC().Truncate(time.Microsecond).Add(-history * time.Second)
+	for i := range history {
+		if _, _, err := s.InsertEvent(ctx, benchEvent(es, "", base.Add(time.Duration(i)*time.Second))); err != nil {
+			b.Fatal(err)
+		}
+	}
+	all := store.EventFilter{OrgID: es.OrgID, CanvasID: es.CanvasID}
+	bySource := all
+	bySource.SourceID = es.ID
+	pending := all
+	pending.States = []string{"STATE_PENDING"}
+	for _, bc := range []struct {
+		name  string
+		f     store.EventFilter
+		limit int
+	}{
+		{"canvas-1000", all, 1000},
+		{"canvas-10000", all, 10000},
+		{"source-1000", bySource, 1000},
+		{"pending-1000", pending, 1000},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			for range b.N {
+				n, capped, err := s.CountEvents(ctx, bc.f, bc.limit)
+				if err != nil || n != int64(bc.limit) || !capped {
+					b.Fatalf("CountEvents = %d, %v, %v; want %d, capped", n, capped, err, bc.limit)
+				}
+			}
+		})
+	}
+}

@@ -35,6 +35,25 @@ resource "superplane_event_source" "deploys" {
   }
 }
 
+# The key out of the Terraform state: supply it yourself, write-only
+# (Terraform 1.11 or later). key stays null, and an ephemeral variable keeps
+# the key out of the plan file too. Bump key_wo_version to send a new key;
+# the previous one keeps verifying deliveries for the grace period.
+variable "builds_key" {
+  description = "Signing key of the builds webhook: 32 to 256 printable ASCII characters, no spaces."
+  type        = string
+  sensitive   = true
+  ephemeral   = true
+}
+
+resource "superplane_event_source" "builds" {
+  canvas         = superplane_canvas.production.name
+  name           = "builds"
+  type           = "webhook"
+  key_wo         = var.builds_key
+  key_wo_version = 1
+}
+
 # A custom webhook signed the Standard Webhooks way (webhook-id,
 # webhook-timestamp, webhook-signature): key is a whsec_ secret for any
 # Standard Webhooks library, and a captured delivery cannot be replayed as a

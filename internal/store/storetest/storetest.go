@@ -58,6 +58,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"InsertEventConcurrently", testInsertEventConcurrently},
 		{"SignatureSchemeAndDeliveryLookup", testSignatureSchemeAndDeliveryLookup},
 		{"ListEvents", testListEvents},
+		{"FilterAndCountEvents", testFilterAndCountEvents},
 		{"EventSourcesWithHooks", testEventSourcesWithHooks},
 		{"Stages", testStages},
 		{"StageEvents", testStageEvents},
