@@ -42,6 +42,22 @@ func listAlerts(t *testing.T, e *env, query string) []api.Alert {
 	return out.Alerts
 }
 
+// waitAlerts polls the alerts until ok accepts them (or 10 s pass, when it
+// returns the last answer for the test to judge): the engine raises an
+// alert just after it finishes the execution or routes the event, so a test
+// that saw that may look a moment too early.
+func waitAlerts(t *testing.T, e *env, query string, ok func([]api.Alert) bool) []api.Alert {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		alerts := listAlerts(t, e, query)
+		if ok(alerts) || time.Now().After(deadline) {
+			return alerts
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
 // TestRejectionsAnswerWhyAStageDidNotRun: an event the connection's filters
 // refuse, and one whose input mapping fails at run time, each leave a
 // rejection that one call, filtered by the stage's name, returns with the
@@ -97,7 +113,7 @@ func TestRejectionsAnswerWhyAStageDidNotRun(t *testing.T) {
 		t.Errorf("after the first page: %d rejections (more %v), want the other 3", len(rest.Rejections), rest.HasNextPage)
 	}
 
-	alerts := listAlerts(t, se.env, "")
+	alerts := waitAlerts(t, se.env, "", func(a []api.Alert) bool { return len(a) > 0 })
 	if len(alerts) != 1 || alerts[0].Kind != store.AlertKindExpression || alerts[0].SourceName != "build" ||
 		alerts[0].SourceType != api.AlertSourceStage || alerts[0].Type != api.AlertTypeError || alerts[0].Acknowledged {
 		t.Errorf("alerts after a failed mapping: %+v, want one expression error about build", alerts)
@@ -146,7 +162,7 @@ func TestMissingSecretAlert(t *testing.T) {
 		t.Fatalf("execution with a missing secret: %+v", execs[0])
 	}
 
-	alerts := listAlerts(t, se.env, "")
+	alerts := waitAlerts(t, se.env, "", func(a []api.Alert) bool { return len(a) == 1 && a[0].Count >= 2 })
 	if len(alerts) != 1 {
 		t.Fatalf("alerts: %+v, want one", alerts)
 	}
@@ -187,7 +203,7 @@ func TestMissingSecretAlert(t *testing.T) {
 
 	se.post(t, `{"ref":"refs/heads/main","after":"c"}`)
 	waitExecution(t, se.env, "ship", 3)
-	open := listAlerts(t, se.env, "")
+	open := waitAlerts(t, se.env, "", func(o []api.Alert) bool { return len(o) > 0 })
 	if len(open) != 1 || open[0].ID == a.ID || open[0].Count != 1 {
 		t.Errorf("after the acknowledgement a new failure shows %+v, want a new alert with count 1", open)
 	}
@@ -275,7 +291,7 @@ func TestIntegrationUnusableAlert(t *testing.T) {
 	if ex.Result != api.ResultFailed || !strings.Contains(ex.ResultMessage, "integration gh") {
 		t.Fatalf("execution: %+v, want failed naming the integration", ex)
 	}
-	alerts := listAlerts(t, e, "")
+	alerts := waitAlerts(t, e, "", func(a []api.Alert) bool { return len(a) > 0 })
 	if len(alerts) != 1 || alerts[0].Kind != store.AlertKindIntegrationUnusable || alerts[0].SourceName != "actions" ||
 		!strings.Contains(alerts[0].Message, "integration gh") {
 		t.Fatalf("alerts: %+v, want one integration_unusable alert about actions", alerts)

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -91,6 +92,12 @@ func (s *Server) classify(r *http.Request, err error) (int, string) {
 		return api.CodeNotFound, "not found"
 	case errors.Is(err, store.ErrConflict):
 		return api.CodeAlreadyExists, "already exists"
+	case errors.Is(err, context.Canceled) && r.Context().Err() != nil:
+		// The client went away (it gave up or was interrupted) while the
+		// request waited, for example on a database that is restarting:
+		// nothing is wrong on our side, and nobody reads the answer.
+		s.log.InfoContext(r.Context(), "request cancelled by the client", slog.String("request_id", requestID(r.Context())))
+		return api.CodeUnavailable, "the request was cancelled"
 	case store.IsUnavailable(err):
 		// The database is down or restarting: nothing is wrong with the
 		// request, and a retry may succeed (503, not 500).
