@@ -462,13 +462,31 @@ func stageLastExecutionValue(ctx context.Context, ex *api.Execution, diags *diag
 		return types.ObjectNull(stageLastExecutionAttrTypes)
 	}
 	m := stageLastExecutionModel{
-		ID:         types.StringValue(ex.ID),
-		State:      types.StringValue(strings.ToLower(strings.TrimPrefix(ex.State, "STATE_"))),
-		Result:     types.StringNull(),
-		FinishedAt: timeValue(ex.FinishedAt),
+		ID:              types.StringValue(ex.ID),
+		State:           types.StringValue(strings.ToLower(strings.TrimPrefix(ex.State, "STATE_"))),
+		Result:          types.StringNull(),
+		ResultReason:    types.StringNull(),
+		ResultMessage:   types.StringNull(),
+		CreatedAt:       timeValue(ex.CreatedAt),
+		StartedAt:       timeValue(ex.StartedAt),
+		FinishedAt:      timeValue(ex.FinishedAt),
+		DurationSeconds: types.Float64Null(),
 	}
 	if ex.Result != "" && ex.Result != "RESULT_UNKNOWN" {
 		m.Result = types.StringValue(strings.ToLower(strings.TrimPrefix(ex.Result, "RESULT_")))
+		// The reason and message belong to the result: a server that
+		// fills them in early is not believed before it finishes.
+		if ex.ResultReason != "" && ex.ResultReason != "RESULT_REASON_UNKNOWN" {
+			m.ResultReason = types.StringValue(strings.ToLower(strings.TrimPrefix(ex.ResultReason, "RESULT_REASON_")))
+		}
+		if ex.ResultMessage != "" {
+			m.ResultMessage = types.StringValue(ex.ResultMessage)
+		}
+	}
+	if ex.StartedAt != nil && ex.FinishedAt != nil && !ex.StartedAt.IsZero() && !ex.FinishedAt.IsZero() {
+		// Milliseconds are enough for a run and keep the number short.
+		ms := max(ex.FinishedAt.Sub(*ex.StartedAt).Milliseconds(), 0)
+		m.DurationSeconds = types.Float64Value(float64(ms) / 1000)
 	}
 	outputs := make(map[string]string, len(ex.Outputs))
 	for _, o := range ex.Outputs {
