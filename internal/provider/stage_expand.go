@@ -56,7 +56,11 @@ func stageParams(ctx context.Context, plan *StageResourceModel) (client.StagePar
 		}
 		values, _ := listAs[stageValueModel](ctx, m.Values, &diags)
 		for _, val := range values {
-			im.Values = append(im.Values, stageValueDefinition(ctx, val, &diags))
+			def := stageValueDefinition(ctx, val, &diags)
+			if ev := def.ValueFrom; ev != nil && ev.EventData != nil && ev.EventData.Connection == "" {
+				ev.EventData.Connection, _ = fromEventConnection(m.TriggeredBy, conns)
+			}
+			im.Values = append(im.Values, def)
 		}
 		spec.InputMappings = append(spec.InputMappings, im)
 	}
@@ -89,6 +93,21 @@ func stageParams(ctx context.Context, plan *StageResourceModel) (client.StagePar
 	diags.Append(d...)
 	spec.Executor = ex
 	return client.StageParams{Name: plan.Name.ValueString(), Description: plan.Description.ValueString(), Spec: spec}, diags
+}
+
+// fromEventConnection is the connection a from_event block left without
+// one reads from: the mapping's triggered_by, else the stage's only
+// connection. SuperPlane v1 servers require it; this one reads any
+// triggering connection. ok is false when neither is known: several
+// connections and no triggered_by, or names not known yet.
+func fromEventConnection(triggeredBy types.String, conns []stageConnectionModel) (string, bool) {
+	if isKnown(triggeredBy) && triggeredBy.ValueString() != "" {
+		return triggeredBy.ValueString(), true
+	}
+	if len(conns) == 1 && isKnown(conns[0].Name) {
+		return conns[0].Name.ValueString(), true
+	}
+	return "", false
 }
 
 // stageValueDefinition maps a value block.

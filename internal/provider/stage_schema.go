@@ -232,8 +232,17 @@ func stageBlocks() map[string]schema.Block {
 								"from_event": schema.SingleNestedBlock{
 									MarkdownDescription: "Take the value from the triggering event.",
 									Attributes: map[string]schema.Attribute{
-										"connection": optionalString("Only for events from this connection (the `name` of a `connect` block). "+
-											"Optional.", stringvalidator.LengthAtLeast(1)),
+										"connection": schema.StringAttribute{
+											MarkdownDescription: "Read the event of this connection (the `name` of a `connect` " +
+												"block). When left out, the mapping's `triggered_by`, or the stage's only " +
+												"connection, is sent (SuperPlane v1 servers require one); with several " +
+												"connections and no `triggered_by`, the plan warns and this server reads " +
+												"whichever connection triggered the run.",
+											Optional:      true,
+											Computed:      true,
+											Validators:    []validator.String{stringvalidator.LengthAtLeast(1)},
+											PlanModifiers: []planmodifier.String{fromEventConnectionDefault{}},
+										},
 										// Optional only because Terraform checks a required
 										// attribute of a block even when the block is absent;
 										// ValidateConfig requires it in a present block.
@@ -348,9 +357,16 @@ func stageBlocks() map[string]schema.Block {
 						Required:            true,
 						Validators:          []validator.String{stringvalidator.LengthAtLeast(1)},
 					},
-					"scope": optionalString("Where the secret is: `canvas` (the stage's canvas) or `organization`. "+
-						"When left out, the canvas is searched first, then the organization.",
-						stringvalidator.OneOf(scopeCanvas, scopeOrganization)),
+					"scope": schema.StringAttribute{
+						MarkdownDescription: "Where the secret is: `canvas` (the stage's canvas) or `organization`. " +
+							"When left out, the server decides (this one searches the canvas first, then the " +
+							"organization; others answer the scope they chose, which is then kept while the " +
+							"block names the same secret).",
+						Optional:      true,
+						Computed:      true,
+						Validators:    []validator.String{stringvalidator.OneOf(scopeCanvas, scopeOrganization)},
+						PlanModifiers: []planmodifier.String{scopeFromStateForSameSecret{}},
+					},
 				},
 			},
 		},
