@@ -32,13 +32,11 @@ func newV1Proxy(t *testing.T) string {
 	if err != nil || target.Host == "" {
 		t.Fatalf("acceptance endpoint %q: %v", os.Getenv(EnvEndpoint), err)
 	}
-	rp := httputil.NewSingleHostReverseProxy(target)
-	director := rp.Director
-	rp.Director = func(r *http.Request) {
-		director(r)
+	rp := &httputil.ReverseProxy{Rewrite: func(r *httputil.ProxyRequest) {
+		r.SetURL(target)
 		// The answer is rewritten below: it must come as plain JSON.
-		r.Header.Del("Accept-Encoding")
-	}
+		r.Out.Header.Del("Accept-Encoding")
+	}}
 	rp.ModifyResponse = func(resp *http.Response) error {
 		if !strings.Contains(resp.Request.URL.Path, "/stages") || resp.StatusCode != http.StatusOK {
 			return nil
