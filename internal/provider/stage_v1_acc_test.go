@@ -135,7 +135,9 @@ func TestAccStageResourceV1Server(t *testing.T) {
 	proxy := newV1Proxy(t)
 	canvas, secret, stage := randName("acc-v1"), randName("acc-v1-secret"), randName("acc-v1-stage")
 	addr := "superplane_stage.test"
-	config := fmt.Sprintf(`
+	value := secretValue()
+	config := func(firstSecret string) string {
+		return fmt.Sprintf(`
 provider "superplane" {
   endpoint = %[1]q
 }
@@ -178,6 +180,7 @@ resource "superplane_stage" "test" {
     }
   }
 
+%[6]s
   secret {
     name   = "TOKEN"
     secret = superplane_secret.deploy.name
@@ -186,7 +189,19 @@ resource "superplane_stage" "test" {
 
   noop {}
 }
-`, proxy, canvas, secret, stage, secretValue())
+`, proxy, canvas, secret, stage, value, firstSecret)
+	}
+	// A secret block inserted before the other: at index 0 it names
+	// another alias, so it must not inherit the scope of the block that was
+	// there.
+	inserted := `
+  secret {
+    name   = "FIRST"
+    secret = superplane_secret.deploy.name
+    key    = "token"
+  }
+`
+	scope := func(i int) tfjsonpath.Path { return tfjsonpath.New("secret").AtSliceIndex(i).AtMapKey("scope") }
 
 	tfresource.Test(t, tfresource.TestCase{
 		PreCheck:                 func() { accPreCheck(t) },
@@ -194,7 +209,7 @@ resource "superplane_stage" "test" {
 		CheckDestroy:             checkStageGone(canvas, stage),
 		Steps: []tfresource.TestStep{
 			{
-				Config: config,
+				Config: config(""),
 				ConfigPlanChecks: tfresource.ConfigPlanChecks{
 					PreApply: []plancheck.PlanCheck{
 						// Known at plan time: the stage's only connection.
@@ -209,9 +224,41 @@ resource "superplane_stage" "test" {
 				},
 			},
 			{
-				Config: config,
+				Config: config(""),
 				ConfigPlanChecks: tfresource.ConfigPlanChecks{
 					PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+			},
+			{
+				Config: config(inserted),
+				ConfigPlanChecks: tfresource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate),
+						plancheck.ExpectUnknownValue(addr, scope(0)),
+						plancheck.ExpectUnknownValue(addr, scope(1)),
+					},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(addr, scope(0), knownvalue.StringExact("canvas")),
+					statecheck.ExpectKnownValue(addr, scope(1), knownvalue.StringExact("canvas")),
+				},
+			},
+			{
+				Config: config(inserted),
+				ConfigPlanChecks: tfresource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+			},
+			{
+				// Another change: blocks naming the same secrets keep the
+				// scope the server chose, known in the plan.
+				Config: config(inserted + "\n  description = \"changed\"\n"),
+				ConfigPlanChecks: tfresource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate),
+						plancheck.ExpectKnownValue(addr, scope(0), knownvalue.StringExact("canvas")),
+						plancheck.ExpectKnownValue(addr, scope(1), knownvalue.StringExact("canvas")),
+					},
 				},
 			},
 		},
