@@ -14,6 +14,7 @@ import (
 	"github.com/superplane/terraform-provider-superplane/internal/api"
 	"github.com/superplane/terraform-provider-superplane/internal/integration"
 	"github.com/superplane/terraform-provider-superplane/internal/outbound"
+	"github.com/superplane/terraform-provider-superplane/internal/redact"
 )
 
 // defaultHTTPTimeout bounds an http executor request without
@@ -22,6 +23,10 @@ const defaultHTTPTimeout = 30 * time.Second
 
 // maxResponseBody bounds how much of a response is read for its outputs.
 const maxResponseBody = 1 << 20
+
+// maxBodyExcerpt bounds, in runes, the excerpt of a refused response's body
+// quoted in the execution's message: enough for an error's first line.
+const maxBodyExcerpt = 200
 
 // errHTTPTimeout is the cause of a request that ran out of its
 // timeoutSeconds.
@@ -80,6 +85,7 @@ func (hs httpSpec) accepts(status int) bool {
 type httpResult struct {
 	status  int
 	outputs map[string]string
+	body    []byte
 	err     error
 }
 
@@ -106,7 +112,7 @@ func (r *Runner) runHTTP(ctx context.Context, req Request, progress Progress) Ou
 	for {
 		select {
 		case res := <-done:
-			return r.httpOutcome(ctx, reqCtx, hs, res)
+			return r.httpOutcome(ctx, reqCtx, hs, res, redact.New(append([]string{req.Token}, req.Secrets...)...))
 		case <-ticker.C:
 			if progress(ctx, nil) {
 				cancelReq()
@@ -138,7 +144,7 @@ func (r *Runner) doHTTP(ctx context.Context, hs httpSpec, body []byte) httpResul
 	if err != nil {
 		return httpResult{status: resp.StatusCode, err: err}
 	}
-	return httpResult{status: resp.StatusCode, outputs: responseOutputs(data)}
+	return httpResult{status: resp.StatusCode, outputs: responseOutputs(data), body: data}
 }
 
 // responseOutputs returns the "outputs" object of a JSON response, its
@@ -156,11 +162,15 @@ func responseOutputs(data []byte) map[string]string {
 }
 
 // httpOutcome turns a finished request into the execution's outcome.
-func (r *Runner) httpOutcome(ctx, reqCtx context.Context, hs httpSpec, res httpResult) Outcome {
+// A refused status quotes the start of the response body, masked by red.
+func (r *Runner) httpOutcome(ctx, reqCtx context.Context, hs httpSpec, res httpResult, red *redact.Redactor) Outcome {
 	if res.err == nil {
 		out := integration.Passed(fmt.Sprintf("HTTP %d", res.status), res.outputs)
 		if !hs.accepts(res.status) {
 			out.Result, out.Reason = api.ResultFailed, api.ResultReasonError
+			if excerpt := bodyExcerpt(res.body, red); excerpt != "" {
+				out.Message += ": " + excerpt
+			}
 		}
 		return out
 	}
@@ -186,4 +196,14 @@ func (r *Runner) httpOutcome(ctx, reqCtx context.Context, hs httpSpec, res httpR
 		return integration.Failed(api.ResultReasonError, fmt.Sprintf("HTTP %d: reading the response failed: %s", res.status, integration.RemoteText(res.err.Error())))
 	}
 	return integration.Failed(api.ResultReasonError, "HTTP request failed: "+integration.RemoteText(res.err.Error()))
+}
+
+// bodyExcerpt returns the start of a response body fit for the execution's
+// message: every secret masked first, in the raw body and again once it is
+// on one line (dropping unprintable runes may join a value split by them),
+// and only then clipped to maxBodyExcerpt runes, so a clip never leaves the
+// start of a secret unmasked.
+func bodyExcerpt(body []byte, red *redact.Redactor) string {
+	text := redact.OneLine(red.Redact(string(body)))
+	return redact.ClipRedacted(red.Redact(text), maxBodyExcerpt)
 }

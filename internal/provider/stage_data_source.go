@@ -132,9 +132,33 @@ func (d *StageDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, 
 						MarkdownDescription: "`passed`, `failed` or `cancelled`; null until it finishes.",
 						Computed:            true,
 					},
-					"finished_at": schema.StringAttribute{
-						MarkdownDescription: "When it finished (RFC 3339).",
+					"result_reason": schema.StringAttribute{
+						MarkdownDescription: "Why it ended so: `ok`, `error`, `missing_outputs`, `timeout` or `user` " +
+							"(cancelled by someone); null until it finishes.",
+						Computed: true,
+					},
+					"result_message": schema.StringAttribute{
+						MarkdownDescription: "What went wrong, or what the tool answered (for an `http` stage " +
+							"refused by its status, the start of the response body), secret values masked " +
+							"as `***`; null until it finishes or when there is nothing to say.",
+						Computed: true,
+					},
+					"created_at": schema.StringAttribute{
+						MarkdownDescription: "When it was queued (RFC 3339).",
 						Computed:            true,
+					},
+					"started_at": schema.StringAttribute{
+						MarkdownDescription: "When it started (RFC 3339), null until then.",
+						Computed:            true,
+					},
+					"finished_at": schema.StringAttribute{
+						MarkdownDescription: "When it finished (RFC 3339), null until then.",
+						Computed:            true,
+					},
+					"duration_seconds": schema.Float64Attribute{
+						MarkdownDescription: "How long it ran, from start to finish, in seconds (to the " +
+							"millisecond); null until it finishes, or when it never started.",
+						Computed: true,
 					},
 					"outputs": schema.MapAttribute{
 						MarkdownDescription: "The declared outputs it produced.",

@@ -105,6 +105,9 @@ data "superplane_stage" "test" {
 				Config: config,
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(ds, tfjsonpath.New("last_execution").AtMapKey("result"), knownvalue.StringExact("passed")),
+					statecheck.ExpectKnownValue(ds, tfjsonpath.New("last_execution").AtMapKey("result_reason"), knownvalue.StringExact("ok")),
+					statecheck.ExpectKnownValue(ds, tfjsonpath.New("last_execution").AtMapKey("started_at"), knownvalue.NotNull()),
+					statecheck.ExpectKnownValue(ds, tfjsonpath.New("last_execution").AtMapKey("duration_seconds"), knownvalue.NotNull()),
 					statecheck.ExpectKnownValue(ds, tfjsonpath.New("last_execution").AtMapKey("outputs"),
 						knownvalue.MapExact(map[string]knownvalue.Check{"greeting": knownvalue.StringExact("hello world")})),
 				},

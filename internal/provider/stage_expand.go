@@ -56,7 +56,11 @@ func stageParams(ctx context.Context, plan *StageResourceModel) (client.StagePar
 		}
 		values, _ := listAs[stageValueModel](ctx, m.Values, &diags)
 		for _, val := range values {
-			im.Values = append(im.Values, stageValueDefinition(ctx, val, &diags))
+			def := stageValueDefinition(ctx, val, &diags)
+			if ev := def.ValueFrom; ev != nil && ev.EventData != nil && ev.EventData.Connection == "" {
+				ev.EventData.Connection, _ = fromEventConnection(m.TriggeredBy, conns)
+			}
+			im.Values = append(im.Values, def)
 		}
 		spec.InputMappings = append(spec.InputMappings, im)
 	}
@@ -89,6 +93,21 @@ func stageParams(ctx context.Context, plan *StageResourceModel) (client.StagePar
 	diags.Append(d...)
 	spec.Executor = ex
 	return client.StageParams{Name: plan.Name.ValueString(), Description: plan.Description.ValueString(), Spec: spec}, diags
+}
+
+// fromEventConnection is the connection a from_event block left without
+// one reads from: the mapping's triggered_by, else the stage's only
+// connection. SuperPlane v1 servers require it; this one reads any
+// triggering connection. ok is false when neither is known: several
+// connections and no triggered_by, or names not known yet.
+func fromEventConnection(triggeredBy types.String, conns []stageConnectionModel) (string, bool) {
+	if isKnown(triggeredBy) && triggeredBy.ValueString() != "" {
+		return triggeredBy.ValueString(), true
+	}
+	if len(conns) == 1 && isKnown(conns[0].Name) {
+		return conns[0].Name.ValueString(), true
+	}
+	return "", false
 }
 
 // stageValueDefinition maps a value block.
@@ -462,13 +481,31 @@ func stageLastExecutionValue(ctx context.Context, ex *api.Execution, diags *diag
 		return types.ObjectNull(stageLastExecutionAttrTypes)
 	}
 	m := stageLastExecutionModel{
-		ID:         types.StringValue(ex.ID),
-		State:      types.StringValue(strings.ToLower(strings.TrimPrefix(ex.State, "STATE_"))),
-		Result:     types.StringNull(),
-		FinishedAt: timeValue(ex.FinishedAt),
+		ID:              types.StringValue(ex.ID),
+		State:           types.StringValue(strings.ToLower(strings.TrimPrefix(ex.State, "STATE_"))),
+		Result:          types.StringNull(),
+		ResultReason:    types.StringNull(),
+		ResultMessage:   types.StringNull(),
+		CreatedAt:       timeValue(ex.CreatedAt),
+		StartedAt:       timeValue(ex.StartedAt),
+		FinishedAt:      timeValue(ex.FinishedAt),
+		DurationSeconds: types.Float64Null(),
 	}
 	if ex.Result != "" && ex.Result != "RESULT_UNKNOWN" {
 		m.Result = types.StringValue(strings.ToLower(strings.TrimPrefix(ex.Result, "RESULT_")))
+		// The reason and message belong to the result: a server that
+		// fills them in early is not believed before it finishes.
+		if ex.ResultReason != "" && ex.ResultReason != "RESULT_REASON_UNKNOWN" {
+			m.ResultReason = types.StringValue(strings.ToLower(strings.TrimPrefix(ex.ResultReason, "RESULT_REASON_")))
+		}
+		if ex.ResultMessage != "" {
+			m.ResultMessage = types.StringValue(ex.ResultMessage)
+		}
+	}
+	if ex.StartedAt != nil && ex.FinishedAt != nil && !ex.StartedAt.IsZero() && !ex.FinishedAt.IsZero() {
+		// Milliseconds are enough for a run and keep the number short.
+		ms := max(ex.FinishedAt.Sub(*ex.StartedAt).Milliseconds(), 0)
+		m.DurationSeconds = types.Float64Value(float64(ms) / 1000)
 	}
 	outputs := make(map[string]string, len(ex.Outputs))
 	for _, o := range ex.Outputs {

@@ -42,7 +42,7 @@ func stageFixture(t *testing.T, ex *api.Executor) *api.Stage {
 				{When: &api.InputMappingWhen{TriggeredBy: &struct {
 					Connection string `json:"connection"`
 				}{Connection: "build"}}, Values: []api.ValueDefinition{
-					{Name: "A", ValueFrom: &api.StageValueFrom{EventData: &api.ValueFromEventData{Expression: "$.outputs.a"}}},
+					{Name: "A", ValueFrom: &api.StageValueFrom{EventData: &api.ValueFromEventData{Connection: "build", Expression: "$.outputs.a"}}},
 					{Name: "B", Value: ""},
 					{Name: "C", ValueFrom: &api.StageValueFrom{LastExecution: &api.ValueFromLastExecution{}}},
 				}},

@@ -66,11 +66,16 @@ var (
 	}
 	stageNoopAttrTypes          = map[string]attr.Type{"outputs": types.MapType{ElemType: types.StringType}}
 	stageLastExecutionAttrTypes = map[string]attr.Type{
-		"id":          types.StringType,
-		"state":       types.StringType,
-		"result":      types.StringType,
-		"finished_at": types.StringType,
-		"outputs":     types.MapType{ElemType: types.StringType},
+		"id":               types.StringType,
+		"state":            types.StringType,
+		"result":           types.StringType,
+		"result_reason":    types.StringType,
+		"result_message":   types.StringType,
+		"created_at":       types.StringType,
+		"started_at":       types.StringType,
+		"finished_at":      types.StringType,
+		"duration_seconds": types.Float64Type,
+		"outputs":          types.MapType{ElemType: types.StringType},
 	}
 )
 
@@ -197,9 +202,14 @@ type stageNoopModel struct {
 
 // stageLastExecutionModel is the last_execution attribute.
 type stageLastExecutionModel struct {
-	ID         types.String `tfsdk:"id"`
-	State      types.String `tfsdk:"state"`
-	Result     types.String `tfsdk:"result"`
-	FinishedAt types.String `tfsdk:"finished_at"`
-	Outputs    types.Map    `tfsdk:"outputs"`
+	ID              types.String  `tfsdk:"id"`
+	State           types.String  `tfsdk:"state"`
+	Result          types.String  `tfsdk:"result"`
+	ResultReason    types.String  `tfsdk:"result_reason"`
+	ResultMessage   types.String  `tfsdk:"result_message"`
+	CreatedAt       types.String  `tfsdk:"created_at"`
+	StartedAt       types.String  `tfsdk:"started_at"`
+	FinishedAt      types.String  `tfsdk:"finished_at"`
+	DurationSeconds types.Float64 `tfsdk:"duration_seconds"`
+	Outputs         types.Map     `tfsdk:"outputs"`
 }

@@ -84,7 +84,7 @@ func (r *StageResource) Create(ctx context.Context, req resource.CreateRequest, 
 		}
 	}
 	if err != nil {
-		resp.Diagnostics.AddError("Error creating stage", err.Error())
+		addStageAPIError(&resp.Diagnostics, "Error creating stage", err, &params.Spec)
 		return
 	}
 	m, diags := stageModelFrom(ctx, st, &plan)
@@ -140,7 +140,7 @@ func (r *StageResource) Update(ctx context.Context, req resource.UpdateRequest, 
 
 	st, err := r.client.UpdateStage(ctx, plan.Canvas.ValueString(), state.ID.ValueString(), params)
 	if err != nil {
-		resp.Diagnostics.AddError("Error updating stage", err.Error())
+		addStageAPIError(&resp.Diagnostics, "Error updating stage", err, &params.Spec)
 		return
 	}
 	m, diags := stageModelFrom(ctx, st, &plan)

@@ -314,6 +314,11 @@ func TestAccStageResourceHTTP(t *testing.T) {
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(addr, tfjsonpath.New("last_execution").AtMapKey("result"), knownvalue.StringExact("passed")),
 					statecheck.ExpectKnownValue(addr, tfjsonpath.New("last_execution").AtMapKey("state"), knownvalue.StringExact("finished")),
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("last_execution").AtMapKey("result_reason"), knownvalue.StringExact("ok")),
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("last_execution").AtMapKey("result_message"), knownvalue.StringExact("HTTP 200")),
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("last_execution").AtMapKey("created_at"), knownvalue.NotNull()),
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("last_execution").AtMapKey("started_at"), knownvalue.NotNull()),
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("last_execution").AtMapKey("duration_seconds"), knownvalue.NotNull()),
 					statecheck.ExpectKnownValue(addr, tfjsonpath.New("last_execution").AtMapKey("outputs"),
 						knownvalue.MapExact(map[string]knownvalue.Check{"version": knownvalue.StringExact("1.2.3")})),
 				},

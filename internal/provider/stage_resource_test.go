@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"fmt"
+	"regexp"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/compare"
@@ -146,6 +147,13 @@ func TestAccStageResource(t *testing.T) {
 					ConfigStateChecks: []statecheck.StateCheck{
 						sameID.AddStateValue(releaseAddr, tfjsonpath.New("id")),
 						stateValue(releaseAddr, "approval", knownvalue.ListSizeExact(0)),
+						// Left out, the connection a v1 server requires is
+						// the stage's only one (the release's comes from
+						// its mapping's triggered_by).
+						statecheck.ExpectKnownValue(buildAddr, tfjsonpath.New("input_mapping").AtSliceIndex(0).AtMapKey("value").AtSliceIndex(0).
+							AtMapKey("from_event").AtMapKey("connection"), knownvalue.StringExact("hook")),
+						statecheck.ExpectKnownValue(releaseAddr, tfjsonpath.New("input_mapping").AtSliceIndex(0).AtMapKey("value").AtSliceIndex(0).
+							AtMapKey("from_event").AtMapKey("connection"), knownvalue.StringExact(build)),
 					},
 					Check: func(s *terraform.State) error {
 						if err := postStageEvent(s, "superplane_event_source.hook", `{"version":"1.4"}`); err != nil {
@@ -169,6 +177,20 @@ func TestAccStageResource(t *testing.T) {
 					ImportState:       true,
 					ImportStateId:     canvas + "/" + release,
 					ImportStateVerify: true,
+				},
+				{
+					// Only the server compiles filter expressions: its 400
+					// names the HCL attribute, not the API field.
+					Config: stageChainConfig(canvas, build, release, "builds", `
+  connect {
+    type = "event_source"
+    name = superplane_event_source.hook.name
+    filter {
+      data = "$.version =="
+    }
+  }
+`),
+					ExpectError: regexp.MustCompile(`(?s)Error updating stage.*SuperPlane refused the stage:\s+connect\[1\]\.filter\[0\]\.data:`),
 				},
 				{
 					// Conditions round-trip; both stages change in place.

@@ -90,9 +90,33 @@ func (r *StageResource) Schema(_ context.Context, _ resource.SchemaRequest, resp
 						MarkdownDescription: "`passed`, `failed` or `cancelled`; null until it finishes.",
 						Computed:            true,
 					},
+					"result_reason": schema.StringAttribute{
+						MarkdownDescription: "Why it ended so: `ok`, `error`, `missing_outputs`, `timeout` or `user` " +
+							"(cancelled by someone); null until it finishes.",
+						Computed: true,
+					},
+					"result_message": schema.StringAttribute{
+						MarkdownDescription: "What went wrong, or what the tool answered (for an `http` stage " +
+							"refused by its status, the start of the response body), secret values masked " +
+							"as `***`; null until it finishes or when there is nothing to say.",
+						Computed: true,
+					},
+					"created_at": schema.StringAttribute{
+						MarkdownDescription: "When it was queued (RFC 3339).",
+						Computed:            true,
+					},
+					"started_at": schema.StringAttribute{
+						MarkdownDescription: "When it started (RFC 3339), null until then.",
+						Computed:            true,
+					},
 					"finished_at": schema.StringAttribute{
 						MarkdownDescription: "When it finished (RFC 3339), null until then.",
 						Computed:            true,
+					},
+					"duration_seconds": schema.Float64Attribute{
+						MarkdownDescription: "How long it ran, from start to finish, in seconds (to the " +
+							"millisecond); null until it finishes, or when it never started.",
+						Computed: true,
 					},
 					"outputs": schema.MapAttribute{
 						MarkdownDescription: "The declared outputs it produced (secret values redacted).",
@@ -208,8 +232,17 @@ func stageBlocks() map[string]schema.Block {
 								"from_event": schema.SingleNestedBlock{
 									MarkdownDescription: "Take the value from the triggering event.",
 									Attributes: map[string]schema.Attribute{
-										"connection": optionalString("Only for events from this connection (the `name` of a `connect` block). "+
-											"Optional.", stringvalidator.LengthAtLeast(1)),
+										"connection": schema.StringAttribute{
+											MarkdownDescription: "Read the event of this connection (the `name` of a `connect` " +
+												"block). When left out, the mapping's `triggered_by`, or the stage's only " +
+												"connection, is sent (SuperPlane v1 servers require one); with several " +
+												"connections and no `triggered_by`, the plan warns and this server reads " +
+												"whichever connection triggered the run.",
+											Optional:      true,
+											Computed:      true,
+											Validators:    []validator.String{stringvalidator.LengthAtLeast(1)},
+											PlanModifiers: []planmodifier.String{fromEventConnectionDefault{}},
+										},
 										// Optional only because Terraform checks a required
 										// attribute of a block even when the block is absent;
 										// ValidateConfig requires it in a present block.
@@ -324,9 +357,16 @@ func stageBlocks() map[string]schema.Block {
 						Required:            true,
 						Validators:          []validator.String{stringvalidator.LengthAtLeast(1)},
 					},
-					"scope": optionalString("Where the secret is: `canvas` (the stage's canvas) or `organization`. "+
-						"When left out, the canvas is searched first, then the organization.",
-						stringvalidator.OneOf(scopeCanvas, scopeOrganization)),
+					"scope": schema.StringAttribute{
+						MarkdownDescription: "Where the secret is: `canvas` (the stage's canvas) or `organization`. " +
+							"When left out, the server decides (this one searches the canvas first, then the " +
+							"organization; others answer the scope they chose, which is then kept while the " +
+							"block names the same secret).",
+						Optional:      true,
+						Computed:      true,
+						Validators:    []validator.String{stringvalidator.OneOf(scopeCanvas, scopeOrganization)},
+						PlanModifiers: []planmodifier.String{scopeFromStateForSameSecret{}},
+					},
 				},
 			},
 		},

@@ -60,6 +60,8 @@ type stageValidator struct {
 	inputs      stageNames
 	secrets     stageNames
 	connections stageNames
+	// connectBlocks counts the connect blocks, names known or not.
+	connectBlocks int
 }
 
 // validateStage adds a diagnostic for each problem of config.
@@ -96,6 +98,7 @@ func stageDeclared[T any](v *stageValidator, l types.List, block string, name fu
 func (v *stageValidator) validateConnections(config *StageResourceModel) {
 	conns, ok := listAs[stageConnectionModel](v.ctx, config.Connections, v.diags)
 	v.connections = stageNames{set: map[string]bool{}, known: ok}
+	v.connectBlocks = len(conns)
 	if ok && len(conns) == 0 {
 		v.diags.AddAttributeError(path.Root("connect"), "Missing connection",
 			"A stage needs at least one connect block: the event sources or stages whose events it runs on.")
@@ -200,7 +203,7 @@ func (v *stageValidator) validateMappings(config *StageResourceModel) {
 			} else {
 				ok = false
 			}
-			v.validateValue(vp, label, val)
+			v.validateValue(vp, label, val, m.TriggeredBy)
 		}
 		if !ok || !v.inputs.known {
 			continue
@@ -221,7 +224,7 @@ func (v *stageValidator) validateMappings(config *StageResourceModel) {
 
 // validateValue checks one value block: exactly one source, and the
 // connection of from_event.
-func (v *stageValidator) validateValue(p path.Path, label string, val stageValueModel) {
+func (v *stageValidator) validateValue(p path.Path, label string, val stageValueModel, triggeredBy types.String) {
 	if val.Value.IsUnknown() || val.FromEvent.IsUnknown() || val.FromLastExecution.IsUnknown() {
 		return
 	}
@@ -242,6 +245,12 @@ func (v *stageValidator) validateValue(p path.Path, label string, val stageValue
 	if ev.Expression.IsNull() {
 		v.diags.AddAttributeError(p.AtName("from_event").AtName("expression"), "Missing expression",
 			fmt.Sprintf("%s.from_event.expression is required: the expression that reads the value from the event.", label))
+	}
+	if ev.Connection.IsNull() && v.connectBlocks > 1 && triggeredBy.IsNull() {
+		v.diags.AddAttributeWarning(p.AtName("from_event").AtName("connection"), "Connection not named",
+			fmt.Sprintf("%s.from_event.connection is not set and the stage has several connections (%s): "+
+				"this server reads the event of whichever one triggered the run, but SuperPlane v1 servers "+
+				"require the connection. Set it, or triggered_by on the mapping.", label, v.connections.sorted()))
 	}
 	if isKnown(ev.Connection) && v.connections.lacks(ev.Connection.ValueString()) {
 		v.diags.AddAttributeError(p.AtName("from_event").AtName("connection"), "Unknown connection",
