@@ -353,6 +353,23 @@ func TestOperatingGuideExamples(t *testing.T) {
 	for name := range steps {
 		t.Errorf("the guide no longer has the command %q", name)
 	}
+
+	// The page says a viewer may read but not act: its approve is a 403
+	// (curl fails), its queue listing answers.
+	out.Reset()
+	if err := run(context.Background(), []string{"token", "create", "--org", "acme", "--role", "viewer", "--user", "watcher@example.com"}, &out, os.Stderr, env); err != nil {
+		t.Fatal(err)
+	}
+	viewer := ge
+	viewer.token = strings.TrimSpace(out.String())
+	runBlock(t, "List the events waiting in deploy's queue", blocks["List the events waiting in deploy's queue"], viewer)
+	refused := exec.Command("bash", "-c", blocks["Approve the event"])
+	refused.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir(),
+		"SUPERPLANE_API_URL=" + viewer.url, "SUPERPLANE_API_TOKEN=" + viewer.token, "EVENT_ID=" + viewer.eventID}
+	answer, err := refused.Output()
+	if err == nil || !strings.Contains(string(answer), "may not") {
+		t.Errorf("a viewer's approve: %v, %s; want curl to fail on the 403", err, answer)
+	}
 	if len(names) == 0 {
 		t.Fatal(errors.New("no sh blocks found: the test would prove nothing"))
 	}
