@@ -169,6 +169,10 @@ func (p *SuperplaneProvider) DataSources(_ context.Context) []func() datasource.
 		NewStageDataSource,
 		NewAlertsDataSource,
 		NewRejectionsDataSource,
+		NewCanvasesDataSource,
+		NewSecretsDataSource,
+		NewStagesDataSource,
+		NewExecutionsDataSource,
 	}
 }
 

@@ -69,6 +69,18 @@ var schemaShapes = map[string]map[string]objectShape{
 	"data.superplane_rejections": withRoot(RejectionsDataSourceModel{}, map[string]objectShape{
 		"rejections": {attrTypes: rejectionAttrTypes},
 	}),
+	"data.superplane_canvases": withRoot(CanvasesDataSourceModel{}, map[string]objectShape{
+		"canvases": {attrTypes: canvasSummaryAttrTypes},
+	}),
+	"data.superplane_secrets": withRoot(SecretsDataSourceModel{}, map[string]objectShape{
+		"secrets": {attrTypes: secretListAttrTypes},
+	}),
+	"data.superplane_stages": withRoot(StagesDataSourceModel{}, map[string]objectShape{
+		"stages": {attrTypes: stageListAttrTypes},
+	}),
+	"data.superplane_executions": withRoot(ExecutionsDataSourceModel{}, map[string]objectShape{
+		"executions": {attrTypes: executionAttrTypes},
+	}),
 }
 
 // The nested objects the integration and event source resources share
