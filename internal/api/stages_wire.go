@@ -269,12 +269,15 @@ type ListStagesResponse struct {
 	Stages []Stage `json:"stages"`
 }
 
-// ListStageEventsResponse is SuperplaneListStageEventsResponse.
+// ListStageEventsResponse is SuperplaneListStageEventsResponse. TotalCount
+// is the number of matching events on all pages, counted up to a bound;
+// TotalCountCapped, this project's extension, tells the count stopped there.
 type ListStageEventsResponse struct {
-	Events        []StageEvent `json:"events"`
-	TotalCount    int64        `json:"totalCount"`
-	HasNextPage   bool         `json:"hasNextPage"`
-	LastTimestamp *time.Time   `json:"lastTimestamp"`
+	Events           []StageEvent `json:"events"`
+	TotalCount       int64        `json:"totalCount"`
+	HasNextPage      bool         `json:"hasNextPage"`
+	LastTimestamp    *time.Time   `json:"lastTimestamp"`
+	TotalCountCapped bool         `json:"totalCountCapped"`
 }
 
 // StageEventResponse is the body of approve and discard.
@@ -282,12 +285,14 @@ type StageEventResponse struct {
 	Event *StageEvent `json:"event"`
 }
 
-// ListExecutionsResponse is SuperplaneListStageExecutionsResponse.
+// ListExecutionsResponse is SuperplaneListStageExecutionsResponse, counted
+// as ListStageEventsResponse is.
 type ListExecutionsResponse struct {
-	Executions    []Execution `json:"executions"`
-	TotalCount    int64       `json:"totalCount"`
-	HasNextPage   bool        `json:"hasNextPage"`
-	LastTimestamp *time.Time  `json:"lastTimestamp"`
+	Executions       []Execution `json:"executions"`
+	TotalCount       int64       `json:"totalCount"`
+	HasNextPage      bool        `json:"hasNextPage"`
+	LastTimestamp    *time.Time  `json:"lastTimestamp"`
+	TotalCountCapped bool        `json:"totalCountCapped"`
 }
 
 // ExecutionResponse is the body of cancel.

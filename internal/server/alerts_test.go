@@ -203,6 +203,12 @@ func TestMissingSecretAlert(t *testing.T) {
 
 	se.post(t, `{"ref":"refs/heads/main","after":"c"}`)
 	waitExecution(t, se.env, "ship", 3)
+	// The executions listing counts all of them, whatever the page.
+	var execPage api.ListExecutionsResponse
+	se.do("viewer", "GET", "/api/v1/canvases/prod/stages/ship/executions?limit=1", nil).decode(t, &execPage)
+	if len(execPage.Executions) != 1 || execPage.TotalCount != 3 || !execPage.HasNextPage {
+		t.Errorf("a page of 1: %d executions, totalCount %d, more %v; want 1 of 3", len(execPage.Executions), execPage.TotalCount, execPage.HasNextPage)
+	}
 	open := waitAlerts(t, se.env, "", func(o []api.Alert) bool { return len(o) > 0 })
 	if len(open) != 1 || open[0].ID == a.ID || open[0].Count != 1 {
 		t.Errorf("after the acknowledgement a new failure shows %+v, want a new alert with count 1", open)

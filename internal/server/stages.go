@@ -145,15 +145,15 @@ func pageFrom(r *http.Request) store.PageQuery {
 }
 
 func (s *Server) listStageEvents(w http.ResponseWriter, r *http.Request, p store.Principal) error {
-	list, hasNext, err := s.stages.Events(r.Context(), p, r.PathValue("canvasIdOrName"), r.PathValue("stageIdOrName"), r.URL.Query()["states"], pageFrom(r))
+	page, err := s.stages.Events(r.Context(), p, r.PathValue("canvasIdOrName"), r.PathValue("stageIdOrName"), r.URL.Query()["states"], pageFrom(r))
 	if err != nil {
 		return err
 	}
-	out := api.ListStageEventsResponse{Events: []api.StageEvent{}}
+	list := page.Events
+	out := api.ListStageEventsResponse{Events: []api.StageEvent{}, TotalCount: page.Total, TotalCountCapped: page.TotalCapped, HasNextPage: page.More}
 	for _, ev := range list {
 		out.Events = append(out.Events, s.stageEventToAPI(ev))
 	}
-	out.TotalCount, out.HasNextPage = int64(len(list)), hasNext
 	if n := len(list); n > 0 {
 		out.LastTimestamp = ptr(list[n-1].CreatedAt)
 	}
@@ -183,15 +183,15 @@ func (s *Server) discardStageEvent(w http.ResponseWriter, r *http.Request, p sto
 }
 
 func (s *Server) listExecutions(w http.ResponseWriter, r *http.Request, p store.Principal) error {
-	list, hasNext, err := s.stages.Executions(r.Context(), p, r.PathValue("canvasIdOrName"), r.PathValue("stageIdOrName"), pageFrom(r))
+	page, err := s.stages.Executions(r.Context(), p, r.PathValue("canvasIdOrName"), r.PathValue("stageIdOrName"), pageFrom(r))
 	if err != nil {
 		return err
 	}
-	out := api.ListExecutionsResponse{Executions: []api.Execution{}}
+	list := page.Executions
+	out := api.ListExecutionsResponse{Executions: []api.Execution{}, TotalCount: page.Total, TotalCountCapped: page.TotalCapped, HasNextPage: page.More}
 	for _, ex := range list {
 		out.Executions = append(out.Executions, s.executionToAPI(ex.Execution, ex.Event))
 	}
-	out.TotalCount, out.HasNextPage = int64(len(list)), hasNext
 	if n := len(list); n > 0 {
 		out.LastTimestamp = ptr(list[n-1].CreatedAt)
 	}

@@ -445,6 +445,17 @@ func TestQueueTotalIsTheQueuesSize(t *testing.T) {
 		t.Fatalf("%d queued events, want %d", len(waiting.Events), queued)
 	}
 
+	// The events listing counts all of them, whatever the page.
+	var page api.ListStageEventsResponse
+	se.do("viewer", "GET", "/api/v1/canvases/prod/stages/night/events?limit=5", nil).decode(t, &page)
+	if len(page.Events) != 5 || page.TotalCount != queued || !page.HasNextPage || page.TotalCountCapped {
+		t.Errorf("a page of 5: %d events, totalCount %d (capped %v), more %v; want 5 of %d", len(page.Events), page.TotalCount, page.TotalCountCapped, page.HasNextPage, queued)
+	}
+	se.do("viewer", "GET", "/api/v1/canvases/prod/stages/night/events?limit=5&states=STATE_PROCESSED", nil).decode(t, &page)
+	if len(page.Events) != 0 || page.TotalCount != 0 {
+		t.Errorf("processed events: %d, totalCount %d; want none", len(page.Events), page.TotalCount)
+	}
+
 	var list api.ListStagesResponse
 	se.do("viewer", "GET", "/api/v1/canvases/prod/stages", nil).decode(t, &list)
 	var one api.StageResponse

@@ -30,25 +30,48 @@ func parsePage(pq store.PageQuery) (store.Page, error) {
 // Events returns one page of the events of the stage idOrName of canvas,
 // only those in states when it is not empty, and whether a next page may
 // follow (the page is full).
-func (s *Stages) Events(ctx context.Context, p store.Principal, canvas, idOrName string, states []string, pq store.PageQuery) ([]store.StageEvent, bool, error) {
+func (s *Stages) Events(ctx context.Context, p store.Principal, canvas, idOrName string, states []string, pq store.PageQuery) (StageEventList, error) {
 	c, st, err := s.stageOf(ctx, p, canvas, idOrName)
 	if err != nil {
-		return nil, false, err
+		return StageEventList{}, err
 	}
 	page, err := parsePage(pq)
 	if err != nil {
-		return nil, false, err
+		return StageEventList{}, err
 	}
 	for _, st := range states {
 		if !slices.Contains([]string{store.StageEventPending, store.StageEventWaiting, store.StageEventProcessed, store.StageEventDiscarded}, st) {
-			return nil, false, Invalid("states %q is not one of STATE_PENDING, STATE_WAITING, STATE_PROCESSED, STATE_DISCARDED", st)
+			return StageEventList{}, Invalid("states %q is not one of STATE_PENDING, STATE_WAITING, STATE_PROCESSED, STATE_DISCARDED", st)
 		}
 	}
 	list, err := s.Store.ListStageEvents(ctx, p.Organization.ID, c.ID, st.ID, states, page)
 	if err != nil {
-		return nil, false, err
+		return StageEventList{}, err
 	}
-	return list, len(list) == page.Limit, nil
+	total, capped, err := s.Store.CountStageEvents(ctx, p.Organization.ID, c.ID, st.ID, states, MaxEventCount)
+	if err != nil {
+		return StageEventList{}, err
+	}
+	return StageEventList{Events: list, More: len(list) == page.Limit, Total: total, TotalCapped: capped}, nil
+}
+
+// StageEventList is a page of a stage's events and what the listing answers
+// about the rest: Total counts the matching events on all pages, up to
+// MaxEventCount (then TotalCapped).
+type StageEventList struct {
+	Events      []store.StageEvent
+	More        bool
+	Total       int64
+	TotalCapped bool
+}
+
+// ExecutionList is a page of a stage's executions, counted as
+// StageEventList is.
+type ExecutionList struct {
+	Executions  []Execution
+	More        bool
+	Total       int64
+	TotalCapped bool
 }
 
 // Approve records the principal's approval of a queued event. Approvals are
@@ -107,18 +130,18 @@ type Execution struct {
 
 // Executions returns one page of the executions of the stage idOrName of
 // canvas, each with its stage event, and whether a next page may follow.
-func (s *Stages) Executions(ctx context.Context, p store.Principal, canvas, idOrName string, pq store.PageQuery) ([]Execution, bool, error) {
+func (s *Stages) Executions(ctx context.Context, p store.Principal, canvas, idOrName string, pq store.PageQuery) (ExecutionList, error) {
 	c, st, err := s.stageOf(ctx, p, canvas, idOrName)
 	if err != nil {
-		return nil, false, err
+		return ExecutionList{}, err
 	}
 	page, err := parsePage(pq)
 	if err != nil {
-		return nil, false, err
+		return ExecutionList{}, err
 	}
 	list, err := s.Store.ListExecutions(ctx, p.Organization.ID, c.ID, st.ID, page)
 	if err != nil {
-		return nil, false, err
+		return ExecutionList{}, err
 	}
 	// The executions' stage events in one read, not one query per row.
 	eventIDs := make([]string, 0, len(list))
@@ -137,7 +160,11 @@ func (s *Stages) Executions(ctx context.Context, p store.Principal, canvas, idOr
 		}
 		out = append(out, Execution{Execution: ex, Event: ev})
 	}
-	return out, len(list) == page.Limit, nil
+	total, capped, err := s.Store.CountExecutions(ctx, p.Organization.ID, c.ID, st.ID, MaxEventCount)
+	if err != nil {
+		return ExecutionList{}, err
+	}
+	return ExecutionList{Executions: out, More: len(list) == page.Limit, Total: total, TotalCapped: capped}, nil
 }
 
 // Cancel cancels the execution executionID of the stage: a pending one is

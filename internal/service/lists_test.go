@@ -131,7 +131,8 @@ func TestListsReadNoRowByRow(t *testing.T) {
 			t.Errorf("stage %s: queue %d of %d, last execution %v; want 1 of 1 and one", st.Name, len(st.Queue), st.QueueTotal, st.LastExecution)
 		}
 	}
-	execs, _, err := svc.Stages.Executions(ctx, f.p, "prod", stages[0].Name, store.PageQuery{Limit: fmt.Sprint(n)})
+	page, err := svc.Stages.Executions(ctx, f.p, "prod", stages[0].Name, store.PageQuery{Limit: fmt.Sprint(n)})
+	execs := page.Executions
 	if err != nil || len(execs) != n {
 		t.Fatalf("executions: %d, %v", len(execs), err)
 	}

@@ -76,14 +76,14 @@ func TestStagesRulesWithoutTheServer(t *testing.T) {
 		t.Fatalf("the stage in use is gone: %v", err)
 	}
 
-	if _, _, err := stages.Events(ctx, f.p, "prod", "nope", nil, store.PageQuery{Limit: "many"}); !errors.Is(err, store.ErrNotFound) {
+	if _, err := stages.Events(ctx, f.p, "prod", "nope", nil, store.PageQuery{Limit: "many"}); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("events of a missing stage with a bad page: %v", err)
 	}
-	_, _, err = stages.Events(ctx, f.p, "prod", "build", nil, store.PageQuery{Limit: "many"})
+	_, err = stages.Events(ctx, f.p, "prod", "build", nil, store.PageQuery{Limit: "many"})
 	if code, _ := classOf(t, err); code != api.CodeInvalidArgument {
 		t.Fatalf("bad page: code %d", code)
 	}
-	_, _, err = stages.Events(ctx, f.p, "prod", "build", []string{"STATE_DONE"}, store.PageQuery{})
+	_, err = stages.Events(ctx, f.p, "prod", "build", []string{"STATE_DONE"}, store.PageQuery{})
 	if code, msg := classOf(t, err); code != api.CodeInvalidArgument ||
 		msg != `states "STATE_DONE" is not one of STATE_PENDING, STATE_WAITING, STATE_PROCESSED, STATE_DISCARDED` {
 		t.Fatalf("bad state: %d %q", code, msg)

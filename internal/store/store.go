@@ -65,6 +65,7 @@ type Store interface {
 	ExecutionStore
 	StageStatusStore
 	BatchStore
+	CountStore
 	SealedStore
 	AlertStore
 

@@ -80,6 +80,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"LastExecution", testLastExecution},
 		{"StageStatuses", testStageStatuses},
 		{"BatchLookups", testBatchLookups},
+		{"Counts", testCounts},
 		{"DeleteStagesWithHistory", testDeleteStagesWithHistory},
 		{"Alerts", testAlerts},
 		{"Rejections", testRejections},

@@ -1,0 +1,56 @@
+package store
+
+import "context"
+
+// CountStore counts the rows of a stage's lists, each in one bounded query.
+type CountStore interface {
+	// CountStageEvents counts the stage's events in the given states (all
+	// when empty), reading at most limit+1: a count past limit is answered
+	// as limit, capped.
+	CountStageEvents(ctx context.Context, orgID, canvasID, stageID string, states []string, limit int) (n int64, capped bool, err error)
+	// CountExecutions counts the stage's executions the same way.
+	CountExecutions(ctx context.Context, orgID, canvasID, stageID string, limit int) (n int64, capped bool, err error)
+}
+
+// countBounded runs "SELECT COUNT(*) FROM (SELECT 1 ... LIMIT limit+1)",
+// whose inner query is from: an index answers it, and a long history costs
+// no more than limit+1 entries.
+func (s *db) countBounded(ctx context.Context, op, from string, args []any, limit int) (int64, bool, error) {
+	limit = max(limit, 1)
+	var n int64
+	query := `SELECT COUNT(*) FROM (SELECT 1 ` + from + ` LIMIT ?) AS matching`
+	if err := s.sql.QueryRowContext(ctx, s.q(query), append(args, limit+1)...).Scan(&n); err != nil {
+		return 0, false, wrap(op, err)
+	}
+	if n > int64(limit) {
+		return int64(limit), true, nil
+	}
+	return n, false, nil
+}
+
+// CountStageEvents counts the stage's events in states.
+func (s *db) CountStageEvents(ctx context.Context, orgID, canvasID, stageID string, states []string, limit int) (int64, bool, error) {
+	org, canvas, stage, ok := stageScope(orgID, canvasID, stageID)
+	if !ok {
+		return 0, false, nil
+	}
+	from := `FROM stage_events se WHERE se.stage_id = ? AND se.org_id = ? AND se.canvas_id = ?`
+	args := []any{stage, org, canvas}
+	if len(states) > 0 {
+		from += ` AND se.state IN (` + placeholders(len(states)) + `)`
+		for _, state := range states {
+			args = append(args, state)
+		}
+	}
+	return s.countBounded(ctx, "count stage events", from, args, limit)
+}
+
+// CountExecutions counts the stage's executions.
+func (s *db) CountExecutions(ctx context.Context, orgID, canvasID, stageID string, limit int) (int64, bool, error) {
+	org, canvas, stage, ok := stageScope(orgID, canvasID, stageID)
+	if !ok {
+		return 0, false, nil
+	}
+	return s.countBounded(ctx, "count executions",
+		`FROM executions ex WHERE ex.stage_id = ? AND ex.org_id = ? AND ex.canvas_id = ?`, []any{stage, org, canvas}, limit)
+}
