@@ -59,6 +59,7 @@ type ExecutionsDataSourceModel struct {
 	Canvas     types.String `tfsdk:"canvas"`
 	Stage      types.String `tfsdk:"stage"`
 	Limit      types.Int64  `tfsdk:"limit"`
+	TotalCount types.Int64  `tfsdk:"total_count"`
 	Executions types.List   `tfsdk:"executions"`
 }
 
@@ -87,6 +88,10 @@ func (d *ExecutionsDataSource) Schema(_ context.Context, _ datasource.SchemaRequ
 				MarkdownDescription: "The most executions to return, 1-1000 (default 20): the newest.",
 				Optional:            true,
 				Validators:          []validator.Int64{int64validator.Between(1, maxExecutions)},
+			},
+			"total_count": schema.Int64Attribute{
+				MarkdownDescription: "How many executions the stage has in all, counted by the server up to 1000.",
+				Computed:            true,
 			},
 			"executions": schema.ListNestedAttribute{
 				MarkdownDescription: "The executions, newest first.",
@@ -132,6 +137,7 @@ func (d *ExecutionsDataSource) Read(ctx context.Context, req datasource.ReadRequ
 	}
 	q := client.ExecutionQuery{Limit: min(limit, executionsPage)}
 	var found []api.Execution
+	total := int64(0)
 	for page := 0; page <= maxExecutions/executionsPage && len(found) < limit; page++ {
 		out, err := d.client.ListExecutions(ctx, config.Canvas.ValueString(), config.Stage.ValueString(), q)
 		if err != nil {
@@ -139,6 +145,9 @@ func (d *ExecutionsDataSource) Read(ctx context.Context, req datasource.ReadRequ
 			return
 		}
 		found = append(found, out.Executions...)
+		if page == 0 {
+			total = out.TotalCount
+		}
 		if !out.HasNextPage || len(out.Executions) == 0 {
 			break
 		}
@@ -160,6 +169,7 @@ func (d *ExecutionsDataSource) Read(ctx context.Context, req datasource.ReadRequ
 		return
 	}
 	out := config
+	out.TotalCount = types.Int64Value(total)
 	out.Executions = types.ListValueMust(types.ObjectType{AttrTypes: executionAttrTypes}, items)
 	resp.Diagnostics.Append(resp.State.Set(ctx, out)...)
 }

@@ -56,10 +56,11 @@ func TestExecutionsDataSourcePagingIsBounded(t *testing.T) {
 		t.Fatal("the schema's type is not an object")
 	}
 	config := tftypes.NewValue(objType, map[string]tftypes.Value{
-		"canvas":     tftypes.NewValue(tftypes.String, "c"),
-		"stage":      tftypes.NewValue(tftypes.String, "s"),
-		"limit":      tftypes.NewValue(tftypes.Number, big.NewFloat(maxExecutions)),
-		"executions": tftypes.NewValue(objType.AttributeTypes["executions"], nil),
+		"canvas":      tftypes.NewValue(tftypes.String, "c"),
+		"stage":       tftypes.NewValue(tftypes.String, "s"),
+		"limit":       tftypes.NewValue(tftypes.Number, big.NewFloat(maxExecutions)),
+		"total_count": tftypes.NewValue(tftypes.Number, nil),
+		"executions":  tftypes.NewValue(objType.AttributeTypes["executions"], nil),
 	})
 	req := datasource.ReadRequest{Config: tfsdk.Config{Schema: sresp.Schema, Raw: config}}
 	resp := &datasource.ReadResponse{State: tfsdk.State{Schema: sresp.Schema, Raw: config}}

@@ -317,6 +317,7 @@ data "superplane_executions" "all" {
 					tfresource.TestCheckResourceAttrSet(ds, "executions.0.finished_at"),
 					tfresource.TestCheckResourceAttr(ds, "executions.1.outputs.version", "1.0.1"),
 					tfresource.TestCheckResourceAttr("data.superplane_executions.all", "executions.#", "3"),
+					tfresource.TestCheckResourceAttr(ds, "total_count", "3"),
 					tfresource.TestCheckResourceAttr("data.superplane_executions.all", "executions.2.outputs.version", "1.0.0"),
 				),
 			},
