@@ -67,6 +67,7 @@ type Store interface {
 	BatchStore
 	SealedStore
 	AlertStore
+	RetentionStore
 
 	// Close releases the database.
 	Close() error
