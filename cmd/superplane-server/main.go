@@ -65,7 +65,8 @@ serve also reads SUPERPLANE_BASE_URL, SUPERPLANE_KEY_GRACE_PERIOD (1h),
 SUPERPLANE_WEBHOOK_BODY_LIMIT (5 MiB), SUPERPLANE_RECONCILE_INTERVAL (5m),
 SUPERPLANE_ALLOWED_NETWORKS (CIDRs the server may call although they are blocked: loopback,
 private, link-local...), SUPERPLANE_POLL_INTERVAL (5s), SUPERPLANE_EXECUTION_LEASE (30s),
-SUPERPLANE_HOOK_CHECK_INTERVAL (10s), SUPERPLANE_MAX_RUNNING (64) and SUPERPLANE_MAX_RUNNING_PER_ORG (4; 0 = no cap).
+SUPERPLANE_HOOK_CHECK_INTERVAL (10s), SUPERPLANE_MAX_RUNNING (64), SUPERPLANE_MAX_RUNNING_PER_ORG (4; 0 = no cap)
+and SUPERPLANE_EVENT_RETENTION (2160h, 90 days; 0 = keep forever).
 `
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
@@ -118,6 +119,7 @@ type config struct {
 	maxRunning        int64
 	maxRunningPerOrg  int64
 	hookCheckInterval time.Duration
+	eventRetention    time.Duration
 }
 
 // removedAllowSetting is the http executor's former allow-list, replaced by
@@ -149,6 +151,11 @@ func (c *config) serverOptions(listenAddr string, getenv func(string) string) (s
 	}
 	if c.hookCheckInterval < 0 {
 		return serveOptions{}, errors.New("--hook-check-interval must be >= 0")
+	}
+	// A retention under an hour is a slip (30m meant as 30 days, say), and
+	// would delete history that was just made.
+	if c.eventRetention != 0 && c.eventRetention < time.Hour {
+		return serveOptions{}, errors.New("--event-retention must be 0 (keep events forever) or at least 1h")
 	}
 	if c.maxRunning <= 0 || c.maxRunning > 10000 || c.maxRunningPerOrg < 0 || c.maxRunningPerOrg > 10000 {
 		return serveOptions{}, errors.New("--max-running must be between 1 and 10000, --max-running-per-org between 0 (no cap) and 10000")
@@ -183,6 +190,7 @@ func (c *config) serverOptions(listenAddr string, getenv func(string) string) (s
 		}),
 		engine.WithBaseURL(base),
 		engine.WithTools(tools),
+		engine.WithEventRetention(c.eventRetention),
 	}
 	return serveOptions{srv: srv, svc: svc, eng: eng}, nil
 }
@@ -218,6 +226,7 @@ func (c *config) bind(fs *flag.FlagSet, getenv func(string) string, withListen b
 		fs.Int64Var(&c.maxRunning, "max-running", envInt(getenv, "SUPERPLANE_MAX_RUNNING", engine.DefaultMaxRunning), "executions this server runs at once")
 		fs.Int64Var(&c.maxRunningPerOrg, "max-running-per-org", envInt(getenv, "SUPERPLANE_MAX_RUNNING_PER_ORG", engine.DefaultMaxRunningPerOrg), "running executions per organization, across all servers (0: no cap)")
 		fs.DurationVar(&c.reconcileInterval, "reconcile-interval", envDuration(getenv, "SUPERPLANE_RECONCILE_INTERVAL", 5*time.Minute), "how often provisioned webhooks are checked and repaired")
+		fs.DurationVar(&c.eventRetention, "event-retention", envDuration(getenv, "SUPERPLANE_EVENT_RETENTION", engine.DefaultEventRetention), "how long events, and the stage events and finished executions older than them, are kept (0: forever)")
 		fs.DurationVar(&c.hookCheckInterval, "hook-check-interval", envDuration(getenv, "SUPERPLANE_HOOK_CHECK_INTERVAL", 10*time.Second), "how often, at most, GET ...?check=true asks the tool about one event source's webhook (0: every time)")
 	}
 	fs.StringVar(&c.dataDir, "data-dir", def("SUPERPLANE_DATA_DIR", ".superplane"), "directory for the embedded database and generated keys")

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"net/http"
 	"os"
@@ -162,6 +163,9 @@ func TestCommandErrors(t *testing.T) {
 		{[]string{"serve", "--listen", "127.0.0.1:0"}, map[string]string{"SUPERPLANE_DATA_DIR": dir, "SUPERPLANE_HTTP_EXECUTOR_ALLOW": "127.0.0.0/8"}, "SUPERPLANE_HTTP_EXECUTOR_ALLOW was replaced by SUPERPLANE_ALLOWED_NETWORKS"},
 		{[]string{"serve", "--listen", "127.0.0.1:0", "--max-running-per-org", "-1"}, nil, "--max-running-per-org"},
 		{[]string{"serve", "--listen", "127.0.0.1:0", "--max-running", "0"}, nil, "--max-running"},
+		{[]string{"serve", "--listen", "127.0.0.1:0", "--event-retention", "-1h"}, nil, "--event-retention must be 0 (keep events forever) or at least 1h"},
+		{[]string{"serve", "--listen", "127.0.0.1:0", "--event-retention", "30m"}, nil, "--event-retention"},
+		{[]string{"serve", "--listen", "127.0.0.1:0"}, map[string]string{"SUPERPLANE_DATA_DIR": dir, "SUPERPLANE_EVENT_RETENTION": "30s"}, "--event-retention"},
 	}
 	for i, tc := range cases {
 		t.Run(fmt.Sprint(i), func(t *testing.T) {
@@ -179,5 +183,35 @@ func TestCommandErrors(t *testing.T) {
 				t.Fatal("error repeats key material")
 			}
 		})
+	}
+}
+
+// TestEventRetentionSetting: serve keeps events 90 days unless told, the
+// environment variable sets it, the flag wins over the variable, and 0
+// (keep forever) is accepted.
+func TestEventRetentionSetting(t *testing.T) {
+	cases := []struct {
+		args []string
+		env  map[string]string
+		want time.Duration
+	}{
+		{nil, nil, 90 * 24 * time.Hour},
+		{nil, map[string]string{"SUPERPLANE_EVENT_RETENTION": "720h"}, 720 * time.Hour},
+		{[]string{"--event-retention", "48h"}, map[string]string{"SUPERPLANE_EVENT_RETENTION": "720h"}, 48 * time.Hour},
+		{[]string{"--event-retention", "0"}, nil, 0},
+	}
+	for _, tc := range cases {
+		var c config
+		fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+		c.bind(fs, envFrom(tc.env), true)
+		if err := fs.Parse(tc.args); err != nil {
+			t.Fatalf("%v: %v", tc.args, err)
+		}
+		if c.eventRetention != tc.want {
+			t.Errorf("args %v, env %v: event retention %s, want %s", tc.args, tc.env, c.eventRetention, tc.want)
+		}
+		if _, err := c.serverOptions("127.0.0.1:8000", envFrom(tc.env)); err != nil {
+			t.Errorf("args %v, env %v: %v", tc.args, tc.env, err)
+		}
 	}
 }

@@ -256,12 +256,27 @@ func (c *Client) getEventSource(ctx context.Context, canvas, idOrName string, ch
 // source this project's server then updates the hook on the tool, moving it
 // when the integration or resource changed.
 func (c *Client) UpdateEventSource(ctx context.Context, canvas, idOrName string, p EventSourceParams) (*api.EventSource, error) {
+	return c.updateEventSource(ctx, canvas, idOrName, p, false)
+}
+
+// UpdateEventSourceForced is UpdateEventSource with ?force=true: when the
+// hook moves (another integration or resource) and the old one cannot be
+// removed from the tool, this project's server moves the source anyway and
+// leaves the old hook behind, to be removed by hand (force_destroy).
+func (c *Client) UpdateEventSourceForced(ctx context.Context, canvas, idOrName string, p EventSourceParams) (*api.EventSource, error) {
+	return c.updateEventSource(ctx, canvas, idOrName, p, true)
+}
+
+func (c *Client) updateEventSource(ctx context.Context, canvas, idOrName string, p EventSourceParams, force bool) (*api.EventSource, error) {
 	if canvas == "" || idOrName == "" || p.Name == "" {
 		return nil, errors.New("update event source: a canvas id or name, the source's id or name and its new name are required")
 	}
 	body := api.EventSourceRequest{EventSource: p.eventSource()}
 	var out api.EventSourceResponse
 	r := request{op: "update event source", method: http.MethodPatch, path: eventSourcePath(canvas, idOrName), body: body}
+	if force {
+		r.query = url.Values{"force": {"true"}}
+	}
 	if _, err := c.do(ctx, r, &out); err != nil {
 		return nil, err
 	}

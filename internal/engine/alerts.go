@@ -80,8 +80,9 @@ func (e *Engine) write(ctx context.Context, f *findings) {
 	}
 }
 
-// prune removes old rejections and acknowledged alerts, at most every
-// pruneEvery per engine and a bounded amount per pass.
+// prune removes old rejections and acknowledged alerts, and events past the
+// event retention, at most every pruneEvery per engine and a bounded amount
+// per pass.
 func (e *Engine) prune(ctx context.Context) {
 	now := e.timestamp()
 	e.pruneMu.Lock()
@@ -93,6 +94,13 @@ func (e *Engine) prune(ctx context.Context) {
 	if !due {
 		return
 	}
+	e.pruneRejections(ctx, now)
+	e.pruneEvents(ctx, now)
+}
+
+// pruneRejections removes up to pruneBatches batches of old rejections and
+// acknowledged alerts.
+func (e *Engine) pruneRejections(ctx context.Context, now time.Time) {
 	for range pruneBatches {
 		n, err := e.store.PruneRejections(ctx, now.Add(-RejectionRetention), RejectionsPerCanvas, pruneBatch)
 		if err != nil {

@@ -47,9 +47,13 @@ type Engine struct {
 	reconcileOrgs   int
 	reconcileBudget time.Duration
 	now             func() time.Time
-	// prunedAt is when this engine last pruned rejections (alerts.go).
+	// prunedAt is when this engine last pruned rejections and events
+	// (alerts.go, retention.go).
 	pruneMu  sync.Mutex
 	prunedAt time.Time
+	// eventRetention is how long events and stage history are kept; 0
+	// keeps them forever.
+	eventRetention time.Duration
 }
 
 // Option configures an Engine.
@@ -66,6 +70,13 @@ func WithBaseURL(u string) Option { return func(e *Engine) { e.baseURL = strings
 // WithExecutors configures how stages run their executors.
 func WithExecutors(cfg executor.Config) Option {
 	return func(e *Engine) { e.runner = executor.NewRunner(cfg) }
+}
+
+// WithEventRetention sets how long events, and the processed stage events
+// and finished executions older than them, are kept (DefaultEventRetention
+// in serve); 0, the engine's default, keeps them forever.
+func WithEventRetention(d time.Duration) Option {
+	return func(e *Engine) { e.eventRetention = max(d, 0) }
 }
 
 // WithClock sets the engine's clock (tests).

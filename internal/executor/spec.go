@@ -24,7 +24,7 @@ const maxHTTPTimeoutSeconds = 3600
 //   - noop: nothing is required;
 //   - an integration type with a Runner (github, semaphore): what its
 //     CheckSpec requires (github: workflow and ref; semaphore: pipelineFile
-//     and ref).
+//     and ref, or a task and optionally ref).
 //
 // Every type may have outputs (an object of strings), which noop and dry
 // runs produce. A malformed template anywhere is an error, and so is an

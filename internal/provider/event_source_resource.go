@@ -334,8 +334,21 @@ func (r *EventSourceResource) Update(ctx context.Context, req resource.UpdateReq
 	var es *api.EventSource
 	var err error
 	if changed {
-		if es, err = r.client.UpdateEventSource(ctx, canvas, id, params); err != nil {
-			resp.Diagnostics.AddError("Error updating event source", err.Error())
+		// force_destroy covers the old hook of a move too (another
+		// repository, project or integration): as planned, so that it can
+		// be set in the same apply as the move.
+		update := r.client.UpdateEventSource
+		if plan.ForceDestroy.ValueBool() {
+			update = r.client.UpdateEventSourceForced
+		}
+		if es, err = update(ctx, canvas, id, params); err != nil {
+			detail := err.Error()
+			if _, hooked := resourceTypeFor[state.Type.ValueString()]; hooked && !plan.ForceDestroy.ValueBool() && hookMoves(&plan, &state) {
+				detail += "\n\nSuperPlane keeps the event source where it was while it cannot remove the old webhook " +
+					"from the tool, so no hook is left behind. Fix the integration and apply again, or set " +
+					"force_destroy = true with the change: the old hook then stays on the tool and must be removed by hand."
+			}
+			resp.Diagnostics.AddError("Error updating event source", detail)
 			return
 		}
 	}
@@ -409,6 +422,12 @@ func (r *EventSourceResource) ImportState(ctx context.Context, req resource.Impo
 	if importInCanvas(ctx, "event source", req, resp) {
 		resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("force_destroy"), false)...)
 	}
+}
+
+// hookMoves reports whether plan moves the source's hook: another
+// integration or resource.
+func hookMoves(plan, state *EventSourceResourceModel) bool {
+	return !plan.Integration.Equal(state.Integration) || !plan.Resource.Equal(state.Resource)
 }
 
 // eventSourceSettingsChanged reports whether plan changes anything the

@@ -73,7 +73,11 @@ func (r *EventSourceResource) Schema(_ context.Context, _ resource.SchemaRequest
 				MarkdownDescription: "When `true`, destroying a `github` or `semaphore` source does not remove its " +
 					"webhook from the tool (use it when the tool cannot be reached or the token no longer works; " +
 					"remove the hook by hand). By default (`false`) SuperPlane removes the hook first and the " +
-					"destroy fails, keeping the source, when it cannot. Set it, and apply, before destroying.",
+					"destroy fails, keeping the source, when it cannot. Set it, and apply, before destroying. It " +
+					"covers a move too: changing `resource` or `integration` removes the old hook first and, when " +
+					"the tool cannot be told, fails and keeps the source where it was, unless `force_destroy` is " +
+					"`true` (it may be set in the same apply as the move): the source then moves and the old " +
+					"hook stays on the tool.",
 				Optional: true,
 				Computed: true,
 				Default:  booldefault.StaticBool(false),

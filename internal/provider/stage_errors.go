@@ -101,7 +101,7 @@ var stageExecutorFields = map[string]stageFieldMap{
 	},
 	api.ExecutorSemaphore: {
 		"integration": {hcl: "integration"}, "resource": {hcl: "project"},
-		"spec": {next: stageFieldMap{"pipelineFile": {hcl: "pipeline_file"}, "ref": {hcl: "ref"}, "parameters": {hcl: "parameters"}}},
+		"spec": {next: stageFieldMap{"pipelineFile": {hcl: "pipeline_file"}, "task": {hcl: "task"}, "ref": {hcl: "ref"}, "parameters": {hcl: "parameters"}}},
 	},
 	api.ExecutorNoop: {"spec": {next: stageFieldMap{"outputs": {hcl: "outputs"}}}},
 }

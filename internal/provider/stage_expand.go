@@ -164,6 +164,11 @@ func stageExecutor(ctx context.Context, plan *StageResourceModel) (*api.Executor
 			spec[key] = v
 		}
 	}
+	setString := func(spec map[string]any, key string, v types.String) {
+		if !v.IsNull() && !v.IsUnknown() {
+			spec[key] = v.ValueString()
+		}
+	}
 	if h := objectAs[stageHTTPModel](ctx, plan.HTTP, &diags); h != nil {
 		spec := map[string]any{"url": h.URL.ValueString()}
 		setMap(spec, "headers", h.Headers)
@@ -193,7 +198,12 @@ func stageExecutor(ctx context.Context, plan *StageResourceModel) (*api.Executor
 		}, diags
 	}
 	if s := objectAs[stageSemaphoreModel](ctx, plan.Semaphore, &diags); s != nil {
-		spec := map[string]any{"pipelineFile": s.PipelineFile.ValueString(), "ref": s.Ref.ValueString()}
+		spec := map[string]any{}
+		// A task runs its own pipeline file, and its branch unless ref
+		// names one: the spec carries only what the block sets.
+		setString(spec, "pipelineFile", s.PipelineFile)
+		setString(spec, "task", s.Task)
+		setString(spec, "ref", s.Ref)
 		setMap(spec, "parameters", s.Parameters)
 		return &api.Executor{
 			Type:        api.ExecutorSemaphore,
@@ -397,7 +407,8 @@ func stageExecutorFrom(ctx context.Context, ex *api.Executor, out *StageResource
 	case api.ExecutorSemaphore:
 		obj, d = types.ObjectValueFrom(ctx, stageSemaphoreAttrTypes, stageSemaphoreModel{
 			Integration: integration, Project: resource,
-			PipelineFile: specStringValue(spec, "pipelineFile"), Ref: specStringValue(spec, "ref"),
+			PipelineFile: specStringValue(spec, "pipelineFile"), Task: specStringValue(spec, "task"),
+			Ref:        specStringValue(spec, "ref"),
 			Parameters: specMapValue(spec, "parameters", diags),
 		})
 		out.Semaphore = obj

@@ -101,6 +101,12 @@ func TestStageMappingRoundTrip(t *testing.T) {
 		"semaphore": {Type: api.ExecutorSemaphore, Integration: &api.IntegrationRef{Name: "sem"},
 			Resource: &api.ResourceRef{Type: "project", Name: "app"},
 			Spec:     map[string]any{"pipelineFile": ".semaphore/deploy.yml", "ref": "main"}},
+		"semaphore task": {Type: api.ExecutorSemaphore, Integration: &api.IntegrationRef{Name: "sem"},
+			Resource: &api.ResourceRef{Type: "project", Name: "app"},
+			Spec:     map[string]any{"task": "nightly-deploy", "parameters": map[string]any{"VERSION": "${{ inputs.A }}"}}},
+		"semaphore task on a branch": {Type: api.ExecutorSemaphore, Integration: &api.IntegrationRef{Name: "sem"},
+			Resource: &api.ResourceRef{Type: "project", Name: "app"},
+			Spec:     map[string]any{"task": "nightly-deploy", "ref": "release"}},
 		"noop":         {Type: api.ExecutorNoop, Spec: map[string]any{"outputs": map[string]any{"version": "${{ inputs.A }}"}}},
 		"noop no spec": {Type: api.ExecutorNoop, Spec: map[string]any{}},
 	}
@@ -265,5 +271,50 @@ func TestValidateStageWarnsUnproducibleOutputs(t *testing.T) {
 	validateStage(ctx, m, &diags)
 	if len(diags) != 0 {
 		t.Errorf("a noop producing its required output: %v", diags)
+	}
+}
+
+// TestValidateStageSemaphoreTask: a semaphore block sets exactly one of
+// pipeline_file and task; ref is required with pipeline_file only.
+func TestValidateStageSemaphoreTask(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		spec   map[string]any
+		path   path.Path // of the one error; empty: valid
+		detail string
+	}{
+		{"task alone", map[string]any{"task": "nightly"}, path.Empty(), ""},
+		{"task on a branch", map[string]any{"task": "nightly", "ref": "release"}, path.Empty(), ""},
+		{"both", map[string]any{"task": "nightly", "pipelineFile": ".semaphore/deploy.yml", "ref": "main"},
+			path.Root("semaphore").AtName("task"), "exactly one of semaphore.pipeline_file and semaphore.task"},
+		{"neither", map[string]any{"ref": "main"}, path.Root("semaphore").AtName("pipeline_file"), "or a task"},
+		{"pipeline file without ref", map[string]any{"pipelineFile": ".semaphore/deploy.yml"}, path.Root("semaphore").AtName("ref"), "semaphore.ref is required"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			st := stageFixture(t, &api.Executor{Type: api.ExecutorSemaphore, Integration: &api.IntegrationRef{Name: "sem"},
+				Resource: &api.ResourceRef{Type: "project", Name: "app"}, Spec: tc.spec})
+			m, diags := stageModelFrom(context.Background(), st, &StageResourceModel{Canvas: types.StringValue("prod")})
+			if diags.HasError() {
+				t.Fatal(diags)
+			}
+			var vd diag.Diagnostics
+			validateStage(context.Background(), m, &vd)
+			errs := vd.Errors()
+			if tc.detail == "" {
+				if len(errs) != 0 {
+					t.Fatalf("errors: %v", errs)
+				}
+				return
+			}
+			if len(errs) != 1 {
+				t.Fatalf("%d errors, want 1: %v", len(errs), errs)
+			}
+			if withPath, ok := errs[0].(diag.DiagnosticWithPath); !ok || !withPath.Path().Equal(tc.path) {
+				t.Errorf("error at %v, want %v", errs[0], tc.path)
+			}
+			if !strings.Contains(errs[0].Detail(), tc.detail) {
+				t.Errorf("detail %q does not mention %q", errs[0].Detail(), tc.detail)
+			}
+		})
 	}
 }

@@ -62,7 +62,7 @@ var (
 	}
 	stageSemaphoreAttrTypes = map[string]attr.Type{
 		"integration": types.StringType, "project": types.StringType, "pipeline_file": types.StringType,
-		"ref": types.StringType, "parameters": types.MapType{ElemType: types.StringType},
+		"task": types.StringType, "ref": types.StringType, "parameters": types.MapType{ElemType: types.StringType},
 	}
 	stageNoopAttrTypes          = map[string]attr.Type{"outputs": types.MapType{ElemType: types.StringType}}
 	stageLastExecutionAttrTypes = map[string]attr.Type{
@@ -191,6 +191,7 @@ type stageSemaphoreModel struct {
 	Integration  types.String `tfsdk:"integration"`
 	Project      types.String `tfsdk:"project"`
 	PipelineFile types.String `tfsdk:"pipeline_file"`
+	Task         types.String `tfsdk:"task"`
 	Ref          types.String `tfsdk:"ref"`
 	Parameters   types.Map    `tfsdk:"parameters"`
 }

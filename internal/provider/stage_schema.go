@@ -413,9 +413,13 @@ func stageBlocks() map[string]schema.Block {
 					"the organization's). "+requiredInBlock, nameValidators()...),
 				"project": optionalString("The Semaphore project. "+requiredInBlock,
 					stringvalidator.RegexMatches(api.RepositoryPattern, "must be 1 to 100 letters, digits, '.', '_' or '-'")),
-				"pipeline_file": optionalString("The pipeline file, such as `.semaphore/deploy.yml`. " + requiredInBlock + templateNote),
-				"ref":           optionalString("The branch to run on. " + requiredInBlock + templateNote),
-				"parameters":    stringMap("The pipeline's parameters." + templateNote),
+				"pipeline_file": optionalString("The pipeline file, such as `.semaphore/deploy.yml`. Set exactly one of " +
+					"`pipeline_file` and `task`." + templateNote),
+				"task": optionalString("A task of the project (its id or its name) to run instead of a pipeline file: " +
+					"the task runs its own pipeline file, on `ref` when set and on the task's branch otherwise. Set " +
+					"exactly one of `pipeline_file` and `task`." + templateNote),
+				"ref":        optionalString("The branch to run on; required with `pipeline_file`, optional with `task`." + templateNote),
+				"parameters": stringMap("The pipeline's parameters." + templateNote),
 			},
 		},
 		"noop": schema.SingleNestedBlock{

@@ -327,9 +327,15 @@ func (v *stageValidator) validateExecutor(config *StageResourceModel) {
 		p := path.Root("semaphore")
 		v.require(p.AtName("integration"), "semaphore.integration", s.Integration, "the semaphore integration to run the pipeline through")
 		v.require(p.AtName("project"), "semaphore.project", s.Project, "the Semaphore project")
-		v.require(p.AtName("pipeline_file"), "semaphore.pipeline_file", s.PipelineFile, "the pipeline file to run")
-		v.require(p.AtName("ref"), "semaphore.ref", s.Ref, "the branch to run on")
+		if s.Task.IsNull() {
+			v.require(p.AtName("pipeline_file"), "semaphore.pipeline_file", s.PipelineFile, "the pipeline file to run, or a task")
+			v.require(p.AtName("ref"), "semaphore.ref", s.Ref, "the branch to run on")
+		} else if !s.PipelineFile.IsNull() {
+			v.diags.AddAttributeError(p.AtName("task"), "Conflicting semaphore.task",
+				"Set exactly one of semaphore.pipeline_file and semaphore.task: a task runs its own pipeline file.")
+		}
 		v.checkTemplates(p.AtName("pipeline_file"), "semaphore.pipeline_file", s.PipelineFile)
+		v.checkTemplates(p.AtName("task"), "semaphore.task", s.Task)
 		v.checkTemplates(p.AtName("ref"), "semaphore.ref", s.Ref)
 		v.checkTemplateMap(p.AtName("parameters"), "semaphore.parameters", s.Parameters)
 	case api.ExecutorNoop:

@@ -152,13 +152,16 @@ func (s *Server) createEventSource(w http.ResponseWriter, r *http.Request, p sto
 }
 
 // updateEventSource replaces the source's description and spec (the
-// contract's full replacement) and its name when given.
+// contract's full replacement) and its name when given; ?force=true moves
+// a hook even when the old one cannot be removed from the tool (see
+// service.EventSources.Update).
 func (s *Server) updateEventSource(w http.ResponseWriter, r *http.Request, p store.Principal) error {
 	var req api.EventSourceRequest
 	if err := decodeBody(r, &req); err != nil {
 		return err
 	}
-	src, err := s.eventSources.Update(r.Context(), p, r.PathValue("canvasIdOrName"), r.PathValue("idOrName"), req)
+	force := r.URL.Query().Get("force") == "true"
+	src, err := s.eventSources.Update(r.Context(), p, r.PathValue("canvasIdOrName"), r.PathValue("idOrName"), req, force)
 	if err != nil {
 		return err
 	}

@@ -374,3 +374,48 @@ func TestKeyRotationCoversEventSources(t *testing.T) {
 		}
 	}
 }
+
+// TestGitHubSourceMoveWhenHookCannotBeRemoved: moving a source to another
+// repository removes the old hook first; when GitHub refuses, the source
+// stays where it was (503 naming GitHub's reason), unless ?force=true:
+// then it moves and the old hook is left on GitHub, as a forced delete
+// leaves it.
+func TestGitHubSourceMoveWhenHookCannotBeRemoved(t *testing.T) {
+	e, gh := githubSourceEnv(t)
+	gh.AddRepo("acme", "other", "octocat")
+	spec := api.EventSourceSpec{Type: "github", Integration: &api.IntegrationRef{Name: "github"},
+		Resource: &api.ResourceRef{Type: "repository", Name: "app"}}
+	e.do("owner", "POST", "/api/v1/canvases/prod/event-sources", sourceBody("app", spec)).decode(t, &api.EventSourceResponse{})
+	if n := len(gh.Hooks("acme", "app")); n != 1 {
+		t.Fatalf("%d hooks on app, want 1", n)
+	}
+	// The token goes bad: GitHub refuses to remove the hook.
+	e.do("owner", "PATCH", "/api/v1/secrets/gh?domainType=DOMAIN_TYPE_ORGANIZATION", `{"secret":{"spec":{"local":{"data":{"token":"ghp_revoked"}}}}}`).decode(t, &api.SecretResponse{})
+
+	moved := spec
+	moved.Resource = &api.ResourceRef{Type: "repository", Name: "other"}
+	expectError(t, e.do("owner", "PATCH", "/api/v1/canvases/prod/event-sources/app", sourceBody("", moved)), 503, api.CodeUnavailable, "Bad credentials")
+	var got api.EventSourceResponse
+	e.do("owner", "GET", "/api/v1/canvases/prod/event-sources/app", nil).decode(t, &got)
+	if got.EventSource.Spec.Resource.Name != "app" {
+		t.Fatalf("a refused move changed the source: resource %+v", got.EventSource.Spec.Resource)
+	}
+
+	e.do("owner", "PATCH", "/api/v1/canvases/prod/event-sources/app?force=true", sourceBody("", moved)).decode(t, &got)
+	if got.EventSource.Spec.Resource.Name != "other" {
+		t.Fatalf("a forced move: resource %+v, want other", got.EventSource.Spec.Resource)
+	}
+	if n := len(gh.Hooks("acme", "app")); n != 1 {
+		t.Errorf("%d hooks left on app, want the old one left behind", n)
+	}
+	// The new hook cannot be made with the bad token either: status says
+	// so, and the next refresh once the token works makes it.
+	if st := got.EventSource.Status.Webhook; st.State != "failed" {
+		t.Errorf("status after the forced move: %+v, want failed", st)
+	}
+	e.do("owner", "PATCH", "/api/v1/secrets/gh?domainType=DOMAIN_TYPE_ORGANIZATION", `{"secret":{"spec":{"local":{"data":{"token":"`+goodGitHubToken+`"}}}}}`).decode(t, &api.SecretResponse{})
+	e.do("owner", "POST", "/api/v1/canvases/prod/event-sources/app/refresh", nil).decode(t, &got)
+	if n := len(gh.Hooks("acme", "other")); n != 1 || got.EventSource.Status.Webhook.State == "failed" {
+		t.Errorf("after the token was fixed: %d hooks on other, status %+v", n, got.EventSource.Status.Webhook)
+	}
+}

@@ -186,8 +186,12 @@ func (s *EventSources) Create(ctx context.Context, p store.Principal, canvasIDOr
 }
 
 // Update replaces the source's description and spec (the contract's full
-// replacement) and its name when given. The type cannot change.
-func (s *EventSources) Update(ctx context.Context, p store.Principal, canvasIDOrName, idOrName string, req api.EventSourceRequest) (Source, error) {
+// replacement) and its name when given. The type cannot change. When the
+// hook moves (another integration or resource) the old one is removed from
+// the tool first and, when the tool cannot be told, the source stays as it
+// was, unless force: then the source moves and the old hook stays on the
+// tool, to be removed by hand, as a forced delete leaves it.
+func (s *EventSources) Update(ctx context.Context, p store.Principal, canvasIDOrName, idOrName string, req api.EventSourceRequest, force bool) (Source, error) {
 	if req.EventSource == nil {
 		return Source{}, Invalid("eventSource is required")
 	}
@@ -237,7 +241,7 @@ func (s *EventSources) Update(ctx context.Context, p store.Principal, canvasIDOr
 	if moved {
 		// The hook lives on another repository (or behind another token):
 		// remove the old one first, so nothing is left behind.
-		if err := s.Deprovision(ctx, current); err != nil {
+		if err := s.Deprovision(ctx, current); err != nil && !force {
 			return Source{}, err
 		}
 	}

@@ -55,6 +55,7 @@ const (
 	sqlStageEventPending   = "'" + StageEventPending + "'"
 	sqlStageEventWaiting   = "'" + StageEventWaiting + "'"
 	sqlStageEventProcessed = "'" + StageEventProcessed + "'"
+	sqlStageEventDiscarded = "'" + StageEventDiscarded + "'"
 )
 
 // StageEventStore is the part of Store that keeps the stage events queued

@@ -68,6 +68,7 @@ type Store interface {
 	CountStore
 	SealedStore
 	AlertStore
+	RetentionStore
 
 	// Close releases the database.
 	Close() error

@@ -16,6 +16,9 @@ type Workflow struct {
 	Reference    string // refs/heads/<branch>
 	PipelineFile string
 	Parameters   map[string]string
+	// TaskID is the task the workflow was run from ("" when it was run
+	// with plumber-workflows).
+	TaskID string
 	// Terminated says a terminate request reached the pipeline while it
 	// was running.
 	Terminated bool
@@ -87,6 +90,9 @@ func (s *Server) registerPipelines(mux *http.ServeMux) {
 	mux.HandleFunc("POST /api/v1alpha/plumber-workflows", s.authenticated(s.runWorkflow))
 	mux.HandleFunc("GET /api/v1alpha/pipelines/{id}", s.authenticated(s.describePipeline))
 	mux.HandleFunc("PATCH /api/v1alpha/pipelines/{id}", s.authenticated(s.terminatePipeline))
+	mux.HandleFunc("GET /api/v1alpha/plumber-workflows/{id}", s.authenticated(s.describeWorkflow))
+	mux.HandleFunc("GET /api/v1alpha/tasks", s.authenticated(s.listTasks))
+	mux.HandleFunc("POST /api/v1alpha/tasks/{id}/run_now", s.authenticated(s.runTask))
 }
 
 // runWorkflow serves POST /api/v1alpha/plumber-workflows, with a JSON or a
@@ -130,19 +136,22 @@ func (s *Server) runWorkflow(w http.ResponseWriter, r *http.Request) {
 		writeMessage(w, http.StatusNotFound, "project not found")
 		return
 	}
+	wf := s.startWorkflowLocked(Workflow{ProjectID: in.ProjectID, Reference: in.Reference,
+		PipelineFile: in.PipelineFile, Parameters: in.Parameters})
+	writeJSON(w, http.StatusOK, map[string]string{"workflow_id": wf.ID, "pipeline_id": wf.PipelineID, "hook_id": newID()})
+}
+
+// startWorkflowLocked records a workflow started as wf asks, with new ids
+// and the configured pipeline result.
+func (s *Server) startWorkflowLocked(wf Workflow) *workflowRecord {
 	result, polls := "PASSED", 1
 	if s.pipelines.configured {
 		result, polls = s.pipelines.result, s.pipelines.pollsToDone
 	}
-	wf := &workflowRecord{
-		Workflow: Workflow{
-			ID: newID(), PipelineID: newID(), ProjectID: in.ProjectID, Reference: in.Reference,
-			PipelineFile: in.PipelineFile, Parameters: in.Parameters,
-		},
-		result: result, pollsToDone: polls, created: time.Now().UTC(),
-	}
-	s.pipelines.workflows = append(s.pipelines.workflows, wf)
-	writeJSON(w, http.StatusOK, map[string]string{"workflow_id": wf.ID, "pipeline_id": wf.PipelineID, "hook_id": newID()})
+	wf.ID, wf.PipelineID = newID(), newID()
+	rec := &workflowRecord{Workflow: wf, result: result, pollsToDone: polls, created: time.Now().UTC()}
+	s.pipelines.workflows = append(s.pipelines.workflows, rec)
+	return rec
 }
 
 // pipelineLocked returns the workflow whose pipeline is named in the path,

@@ -28,6 +28,7 @@ type Server struct {
 	secrets       []*secret
 	requests      []string
 	pipelines     pipelines // pipelines.go
+	tasks         []task    // tasks.go
 }
 
 // project is a Semaphore project.

@@ -122,11 +122,24 @@ type semaphoreRun struct {
 	pipeline  integration.Resource
 }
 
-// CheckSpec checks a semaphore executor's spec: pipelineFile and ref (a
-// branch) are required; parameters (an object of strings) is optional.
+// CheckSpec checks a semaphore executor's spec: either pipelineFile and
+// ref (a branch) to run a workflow, or task (a task's id or name) to run
+// that task, on ref when given and on the task's branch otherwise; never
+// both, since a task runs its own pipeline file. parameters (an object of
+// strings) is optional.
 func (Type) CheckSpec(c *integration.SpecCheck) {
-	c.RequiredString("pipelineFile")
-	c.RequiredString("ref")
+	if c.Spec["task"] != nil {
+		c.RequiredString("task")
+		if c.Spec["pipelineFile"] != nil {
+			c.Fail("spec.task and spec.pipelineFile are exclusive: a task runs its own pipeline file")
+		}
+		if c.Spec["ref"] != nil {
+			c.RequiredString("ref")
+		}
+	} else {
+		c.RequiredString("pipelineFile")
+		c.RequiredString("ref")
+	}
 	c.StringMap("parameters")
 }
 
@@ -185,6 +198,9 @@ func (s *semaphoreRun) start(ctx context.Context, req integration.RunRequest) (o
 		return s.outcome(integration.Failed(api.ResultReasonError, fmt.Sprintf("Semaphore gave no id for project %s", integration.Printable(project)))), true
 	}
 
+	if task := integration.SpecString(req.Spec, "task"); task != "" {
+		return s.startTask(ctx, req, proj.Metadata.ID, task)
+	}
 	ref := integration.SpecString(req.Spec, "ref")
 	if !strings.HasPrefix(ref, "refs/") {
 		ref = "refs/heads/" + ref

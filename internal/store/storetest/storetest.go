@@ -84,6 +84,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"DeleteStagesWithHistory", testDeleteStagesWithHistory},
 		{"Alerts", testAlerts},
 		{"Rejections", testRejections},
+		{"PruneEvents", testPruneEvents},
 		{"JSONColumns", testJSONColumns},
 	}
 	for _, tt := range tests {
