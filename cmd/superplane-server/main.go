@@ -48,7 +48,7 @@ func main() {
 const usage = `usage:
   superplane-server serve [--listen ADDR] [--base-url URL] [--data-dir DIR] [--database-url URL] [--encryption-keys-file FILE]
                           [--key-grace-period 1h] [--webhook-body-limit BYTES] [--reconcile-interval 5m] [--hook-check-interval 10s]
-                          [--allowed-networks CIDR,...] [--max-running 64] [--max-running-per-org 4]
+                          [--allowed-networks CIDR,...] [--max-running 64] [--max-running-per-org 4] [--event-retention 2160h]
   superplane-server token create --org NAME --role owner|admin|viewer [--user EMAIL] [--ttl 720h] [--init] [--data-dir DIR] [--database-url URL]
   superplane-server token list [--org NAME] [--data-dir DIR] [--database-url URL]
   superplane-server token revoke ID [--data-dir DIR] [--database-url URL]
