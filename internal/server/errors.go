@@ -118,3 +118,5 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	}
 	writeJSON(w, status, api.Error{Code: code, Message: msg, Details: []any{}})
 }
+
+func isNotFound(err error) bool { return errors.Is(err, store.ErrNotFound) }

@@ -12,9 +12,10 @@ type CountStore interface {
 	CountExecutions(ctx context.Context, orgID, canvasID, stageID string, limit int) (n int64, capped bool, err error)
 }
 
-// countBounded runs "SELECT COUNT(*) FROM (SELECT 1 ... LIMIT limit+1)",
-// whose inner query is from: an index answers it, and a long history costs
-// no more than limit+1 entries.
+// countBounded runs "SELECT COUNT(*) FROM (SELECT 1 <from> LIMIT limit+1)",
+// where from is the FROM and WHERE of the rows to count: an index answers it,
+// and a long history costs no more than limit+1 entries. A count past limit
+// (at least 1) is answered as limit, capped.
 func (s *db) countBounded(ctx context.Context, op, from string, args []any, limit int) (int64, bool, error) {
 	limit = max(limit, 1)
 	var n int64

@@ -105,18 +105,9 @@ func (s *db) ListEventsWhere(ctx context.Context, f EventFilter, page Page) ([]E
 // a count past limit is reported as limit, capped. A limit below 1 counts
 // as 1.
 func (s *db) CountEvents(ctx context.Context, f EventFilter, limit int) (int64, bool, error) {
-	limit = max(limit, 1)
 	where, args, ok := f.where(false)
 	if !ok {
 		return 0, false, nil
 	}
-	var n int64
-	query := `SELECT COUNT(*) FROM (SELECT 1` + where + ` LIMIT ?) AS matching`
-	if err := s.sql.QueryRowContext(ctx, s.q(query), append(args, limit+1)...).Scan(&n); err != nil {
-		return 0, false, wrap("count events", err)
-	}
-	if n > int64(limit) {
-		return int64(limit), true, nil
-	}
-	return n, false, nil
+	return s.countBounded(ctx, "count events", where, args, limit)
 }

@@ -55,10 +55,10 @@ func (s *db) StageStatuses(ctx context.Context, orgID, canvasID, stageID string,
 	// on ids only, and the first rowsPerStage of each stage are then read
 	// whole, each carrying its stage's total.
 	scope := `st.org_id = ? AND st.canvas_id = ?`
-	args := []any{org, canvas}
+	scopeArgs := []any{org, canvas}
 	if stage != "" {
 		scope += ` AND st.id = ?`
-		args = append(args, stage)
+		scopeArgs = append(scopeArgs, stage)
 	}
 	queueQuery := `WITH q AS (
 		SELECT se.id AS id,
@@ -68,8 +68,7 @@ func (s *db) StageStatuses(ctx context.Context, orgID, canvasID, stageID string,
 		WHERE ` + scope + ` AND se.state IN (` + sqlStageEventPending + `, ` + sqlStageEventWaiting + `))
 		SELECT ` + stageEventColumns + `, q.total FROM q JOIN stage_events se ON se.id = q.id
 		WHERE q.rn <= ? ORDER BY se.stage_id, se.created_at DESC, se.id DESC`
-	args = append(args, rowsPerStage)
-	rows, err := s.sql.QueryContext(ctx, s.q(queueQuery), args...)
+	rows, err := s.sql.QueryContext(ctx, s.q(queueQuery), append(append([]any{}, scopeArgs...), rowsPerStage)...)
 	if err != nil {
 		return nil, wrap("stage statuses", err)
 	}
@@ -100,8 +99,7 @@ func (s *db) StageStatuses(ctx context.Context, orgID, canvasID, stageID string,
 	execQuery := `SELECT ` + executionColumns + ` FROM executions ex WHERE ex.id IN (
 		SELECT (SELECT x.id FROM executions x WHERE x.stage_id = st.id ORDER BY x.created_at DESC, x.id DESC LIMIT 1)
 		FROM stages st WHERE ` + scope + `)`
-	args = args[:len(args)-1] // the scope's, without rowsPerStage
-	rows, err = s.sql.QueryContext(ctx, s.q(execQuery), args...)
+	rows, err = s.sql.QueryContext(ctx, s.q(execQuery), scopeArgs...)
 	if err != nil {
 		return nil, wrap("stage statuses", err)
 	}
