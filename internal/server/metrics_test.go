@@ -13,6 +13,7 @@ import (
 
 	"github.com/superplane/terraform-provider-superplane/internal/api"
 	"github.com/superplane/terraform-provider-superplane/internal/engine"
+	"github.com/superplane/terraform-provider-superplane/internal/fake/github"
 	"github.com/superplane/terraform-provider-superplane/internal/metrics"
 	"github.com/superplane/terraform-provider-superplane/internal/server"
 	"github.com/superplane/terraform-provider-superplane/internal/store"
@@ -138,6 +139,49 @@ func TestMetricsRouteIsThePattern(t *testing.T) {
 	}
 	if before != 0 || !slices.Equal(got, want) {
 		t.Errorf("series after 40 requests for 40 different paths:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// TestMetricsReconcilerRepairs: each hook the reconciler checks is counted
+// by outcome, and a repair once, although the source's state stays
+// "repaired" at the next passes.
+func TestMetricsReconcilerRepairs(t *testing.T) {
+	gh := github.New(t)
+	gh.AddOwner("acme", true)
+	gh.AddToken(goodGitHubToken, "octocat", []string{"repo", "admin:repo_hook"})
+	gh.AddRepo("acme", "app", "octocat")
+	m := metrics.New(metrics.Config{Version: "test", ExecutorTypes: api.ExecutorTypes(), HookTypes: api.IntegrationTypes()})
+	e := newEnv(t, withTools(fakeTools(gh.URL(), "")), withBaseURL("https://sp.example.com"), withMetrics(m))
+	createCanvas(t, e, "prod")
+	e.do("owner", "POST", "/api/v1/secrets", secretBody(api.DomainTypeOrganization, "", "gh", map[string]string{"token": goodGitHubToken})).decode(t, &api.SecretResponse{})
+	e.do("owner", "POST", "/api/v1/integrations", integrationBody(api.DomainTypeOrganization, "", "github", "github", "https://github.com/acme", "gh", "token")).decode(t, &api.IntegrationResponse{})
+	e.do("owner", "POST", "/api/v1/canvases/prod/event-sources", sourceBody("app", api.EventSourceSpec{
+		Type: "github", Integration: &api.IntegrationRef{Name: "github"}, Resource: &api.ResourceRef{Type: "repository", Name: "app"},
+	})).decode(t, &api.EventSourceResponse{})
+	ctx := context.Background()
+	reconcile := func() []string {
+		e.engine.Reconcile(ctx)
+		return samples(scrapeMetrics(t, m), "superplane_webhook_reconcile_total")
+	}
+
+	if got := reconcile(); !slices.Equal(got, []string{`superplane_webhook_reconcile_total{outcome="ok",type="github"} 1`}) {
+		t.Fatalf("a hook in place: %q", got)
+	}
+	hooks := gh.Hooks("acme", "app")
+	if len(hooks) != 1 {
+		t.Fatalf("hooks: %+v", hooks)
+	}
+	gh.RemoveHook("acme", "app", hooks[0].ID)
+	want := []string{
+		`superplane_webhook_reconcile_total{outcome="ok",type="github"} 1`,
+		`superplane_webhook_reconcile_total{outcome="repaired",type="github"} 1`,
+	}
+	if got := reconcile(); !slices.Equal(got, want) || len(gh.Hooks("acme", "app")) != 1 {
+		t.Fatalf("a hook deleted on GitHub: %q, %d hooks", got, len(gh.Hooks("acme", "app")))
+	}
+	want[0] = `superplane_webhook_reconcile_total{outcome="ok",type="github"} 2`
+	if got := reconcile(); !slices.Equal(got, want) {
+		t.Fatalf("the repaired hook checked again: %q; want %q", got, want)
 	}
 }
 
