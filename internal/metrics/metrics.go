@@ -16,6 +16,7 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -37,6 +38,10 @@ type Metrics struct {
 	reconciles      *prometheus.CounterVec
 	dbDuration      *prometheus.HistogramVec
 	dbErrors        *prometheus.CounterVec
+
+	// routes caches the series of each route and status (routeKey ->
+	// routeSeries).
+	routes sync.Map
 
 	// executorTypes and hookTypes are the label values Execution and
 	// Reconcile accept; anything else is "other".
@@ -136,8 +141,31 @@ func (m *Metrics) Request(route string, status int, took time.Duration) {
 	if route == "" {
 		route = "unmatched"
 	}
-	m.requests.WithLabelValues(route, statusCode(status)).Inc()
-	m.requestDuration.WithLabelValues(route).Observe(took.Seconds())
+	key := routeKey{route, status}
+	v, ok := m.routes.Load(key)
+	if !ok {
+		// The first request of a route and status resolves its series;
+		// the set is bounded by the routes times the statuses.
+		v, _ = m.routes.LoadOrStore(key, routeSeries{
+			count:    m.requests.WithLabelValues(route, statusCode(status)),
+			duration: m.requestDuration.WithLabelValues(route),
+		})
+	}
+	rs, _ := v.(routeSeries)
+	rs.count.Inc()
+	rs.duration.Observe(took.Seconds())
+}
+
+// routeKey and routeSeries cache a route's series by status, so a request
+// pays a map lookup rather than hashing its label values twice.
+type routeKey struct {
+	route  string
+	status int
+}
+
+type routeSeries struct {
+	count    prometheus.Counter
+	duration prometheus.Observer
 }
 
 // statusCode is the status as a label value: the common ones without an
