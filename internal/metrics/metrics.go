@@ -203,10 +203,10 @@ func (m *Metrics) Execution(executor, result string, took time.Duration) {
 	}
 	executor = oneOf(executor, m.executorTypes)
 	result = oneOf(result, executionResults)
-	m.executions.WithLabelValues(executor, result).Inc()
 	if took > 0 {
 		m.execDuration.WithLabelValues(executor, result).Observe(took.Seconds())
 	}
+	m.executions.WithLabelValues(executor, result).Inc()
 }
 
 // executionResults are the results an execution ends with

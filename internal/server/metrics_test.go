@@ -95,7 +95,8 @@ func TestMetricsAfterTraffic(t *testing.T) {
 	var scraped string
 	waitFor(t, 10*time.Second, "the execution in the metrics", func() bool {
 		scraped = scrapeMetrics(t, m)
-		return hasSample(scraped, `superplane_executions_total{executor="noop",result="RESULT_PASSED"} 1`)
+		return hasSample(scraped, `superplane_executions_total{executor="noop",result="RESULT_PASSED"} 1`) &&
+			hasSample(scraped, `superplane_execution_duration_seconds_count{executor="noop",result="RESULT_PASSED"} 1`)
 	})
 	for _, line := range []string{
 		`superplane_http_requests_total{code="404",route="GET /api/v1/secrets/{idOrName}"} 2`,
