@@ -277,7 +277,7 @@ func TestDatabaseOutage(t *testing.T) {
 		t.Logf("errors the server logged as internal:\n%s", strings.Join(internalErrors(b.log), "\n"))
 	}
 	window.mu.Lock()
-	t.Logf("answers to the clients during the outage: %v; %d probes of health and API answered 503", window.answers, probes)
+	t.Logf("answers to the clients during the outage: %v; %d probes of readiness and API answered 503", window.answers, probes)
 	if window.answers[http.StatusServiceUnavailable] == 0 {
 		t.Error("no client got a 503 during the outage: was the database really down?")
 	}
