@@ -104,6 +104,8 @@ type Handler struct {
 	maxBody int64
 	logger  *slog.Logger
 	now     func() time.Time
+	// observer is Config.Observe (nil: none).
+	observer func(string, Outcome)
 }
 
 // NewHandler returns a Handler that looks sources up in sources and stores
@@ -120,7 +122,7 @@ func NewHandler(sources Sources, sink Sink, cfg Config) *Handler {
 	if h.logger == nil {
 		h.logger = slog.Default()
 	}
-	h.now = cfg.Now
+	h.now, h.observer = cfg.Now, cfg.Observe
 	if h.now == nil {
 		h.now = time.Now
 	}
@@ -183,12 +185,47 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, route string, rc
 			if !wrote {
 				writeReply(w, failure(http.StatusInternalServerError, codeInternal, msgInternal))
 			}
+			h.observe(rcv, reply{status: http.StatusInternalServerError})
 		}
 	}()
 	rep = h.receive(w, r, rcv)
 	wrote = true
 	writeReply(w, rep)
 	h.logReply(r, route, rep, time.Since(start))
+	h.observe(rcv, rep)
+}
+
+// observe tells Config.Observe how a delivery was answered. The source
+// type is the receiver's, never the URL's text: a route for an integration
+// type that does not exist is "unknown".
+func (h *Handler) observe(rcv *receiver, rep reply) {
+	if h.observer == nil {
+		return
+	}
+	sourceType := "unknown"
+	if rcv != nil {
+		sourceType = rcv.sourceType
+	}
+	h.observer(sourceType, outcomeOf(rep))
+}
+
+// outcomeOf classifies an answer.
+func outcomeOf(rep reply) Outcome {
+	switch {
+	case rep.status == http.StatusOK && rep.receipt.Duplicate:
+		return OutcomeDuplicate
+	case rep.status == http.StatusOK && rep.receipt.EventID == "":
+		return OutcomePing
+	case rep.status == http.StatusOK:
+		return OutcomeAccepted
+	case rep.status == http.StatusUnauthorized:
+		return OutcomeRefused
+	case rep.status == http.StatusServiceUnavailable:
+		return OutcomeUnavailable
+	case rep.status >= 500:
+		return OutcomeError
+	}
+	return OutcomeInvalid
 }
 
 // receive runs the checks in the order that tells a sender no more than it

@@ -97,7 +97,34 @@ type Config struct {
 	// Now is the clock Standard Webhooks timestamps are checked against;
 	// nil means time.Now.
 	Now func() time.Time
+	// Observe, when set, is told each delivery's source type (webhook,
+	// github, semaphore, or "unknown" for another integration type in the
+	// URL, so a prober cannot mint new values) and its Outcome, after the
+	// answer is written. It runs on the request's goroutine: keep it cheap.
+	Observe func(sourceType string, outcome Outcome)
 }
+
+// Outcome sums up how a delivery was answered, for metrics.
+type Outcome string
+
+// The outcomes of a delivery.
+const (
+	// OutcomeAccepted: stored, answered 200.
+	OutcomeAccepted Outcome = "accepted"
+	// OutcomeDuplicate: a redelivery of a stored delivery, answered 200.
+	OutcomeDuplicate Outcome = "duplicate"
+	// OutcomePing: GitHub's ping of a new hook, answered 200, nothing stored.
+	OutcomePing Outcome = "ping"
+	// OutcomeRefused: unknown source, bad or missing signature, stale
+	// timestamp (401).
+	OutcomeRefused Outcome = "refused"
+	// OutcomeInvalid: any other 4xx (body, content type, headers, size).
+	OutcomeInvalid Outcome = "invalid"
+	// OutcomeUnavailable: not stored, answered 503 so the sender retries.
+	OutcomeUnavailable Outcome = "unavailable"
+	// OutcomeError: a 500 (a bug or a panic).
+	OutcomeError Outcome = "error"
+)
 
 // DefaultMaxBodyBytes is the body limit when Config.MaxBodyBytes is unset.
 // GitHub caps its payloads at 25 MB but pushes with thousands of commits are
