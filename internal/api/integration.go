@@ -19,7 +19,7 @@ const (
 // IntegrationTypes lists the integration types in the order messages name
 // them. internal/integration/all checks it against the registered types.
 func IntegrationTypes() []string {
-	return []string{IntegrationTypeGitHub, IntegrationTypeSemaphore}
+	return []string{IntegrationTypeGitHub, IntegrationTypeSemaphore, IntegrationTypeGitLab}
 }
 
 // AuthTypeToken is the IntegrationAuthType under which an integration
@@ -61,7 +61,8 @@ func quotedOr(names []string) string {
 //
 //   - github: https://github.com/<owner>, or a GitHub Enterprise Server URL
 //     https://<host>[/<owner>] whose host is not github.com;
-//   - semaphore: https://<organization>.semaphoreci.com.
+//   - semaphore: https://<organization>.semaphoreci.com;
+//   - gitlab: https://gitlab.com, or a self-managed https://<host>[/<path>].
 //
 // Both allow one trailing slash and nothing else after the owner or host:
 // https only, no user credentials, no query, no fragment. An unsupported typ
@@ -75,6 +76,8 @@ func ValidateIntegrationURL(field, typ, rawURL string) error {
 		_, err = parseGitHubURL(rawURL)
 	case IntegrationTypeSemaphore:
 		_, err = parseSemaphoreURL(rawURL)
+	case IntegrationTypeGitLab:
+		err = parseGitLabURL(rawURL)
 	default:
 		return fmt.Errorf("%s: cannot check the URL of unsupported integration type %q", field, clipInput(typ))
 	}

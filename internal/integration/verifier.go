@@ -39,6 +39,10 @@ type Verifier struct {
 	// integration URL itself. Tests set it to a fake's URL (the server reads
 	// it from SUPERPLANE_SEMAPHORE_API_URL).
 	SemaphoreAPIURL string
+	// GitLabAPIURL is the base URL of the GitLab REST API (…/api/v4). ""
+	// means the integration URL followed by /api/v4. Tests set it to a
+	// fake's URL (the server reads it from SUPERPLANE_GITLAB_API_URL).
+	GitLabAPIURL string
 	// Client makes the requests, through the outbound guard whatever the
 	// URL (the configured API URLs included): a fake on loopback needs a
 	// client that allows 127.0.0.0/8. nil means the guarded client with

@@ -212,6 +212,9 @@ func stageExecutor(ctx context.Context, plan *StageResourceModel) (*api.Executor
 			Spec:        spec,
 		}, diags
 	}
+	if g := objectAs[stageGitLabModel](ctx, plan.GitLab, &diags); g != nil {
+		return stageGitLabExecutor(ctx, g, &diags), diags
+	}
 	if n := objectAs[stageNoopModel](ctx, plan.Noop, &diags); n != nil {
 		spec := map[string]any{}
 		setMap(spec, "outputs", n.Outputs)
@@ -356,6 +359,7 @@ func stageExecutorFrom(ctx context.Context, ex *api.Executor, out *StageResource
 	out.HTTP = types.ObjectNull(stageHTTPAttrTypes)
 	out.GitHub = types.ObjectNull(stageGitHubAttrTypes)
 	out.Semaphore = types.ObjectNull(stageSemaphoreAttrTypes)
+	out.GitLab = types.ObjectNull(stageGitLabAttrTypes)
 	out.Noop = types.ObjectNull(stageNoopAttrTypes)
 	if ex == nil {
 		return
@@ -412,6 +416,9 @@ func stageExecutorFrom(ctx context.Context, ex *api.Executor, out *StageResource
 			Parameters: specMapValue(spec, "parameters", diags),
 		})
 		out.Semaphore = obj
+	case api.ExecutorGitLab:
+		obj, d = stageGitLabFrom(ctx, integration, resource, spec, diags)
+		out.GitLab = obj
 	case api.ExecutorNoop:
 		obj, d = types.ObjectValueFrom(ctx, stageNoopAttrTypes, stageNoopModel{Outputs: specMapValue(spec, "outputs", diags)})
 		out.Noop = obj

@@ -97,6 +97,7 @@ type StageResourceModel struct {
 	HTTP          types.Object `tfsdk:"http"`
 	GitHub        types.Object `tfsdk:"github"`
 	Semaphore     types.Object `tfsdk:"semaphore"`
+	GitLab        types.Object `tfsdk:"gitlab"`
 	Noop          types.Object `tfsdk:"noop"`
 	LastExecution types.Object `tfsdk:"last_execution"`
 	CreatedAt     types.String `tfsdk:"created_at"`

@@ -81,7 +81,7 @@ type EventSourceStore interface {
 	// DeleteEventSource deletes the source and its events. ErrNotFound when missing.
 	DeleteEventSource(ctx context.Context, orgID, canvasID, idOrName string) error
 	// EventSourcesWithHooks returns up to limit sources of any organization
-	// whose type needs an external hook (github, semaphore), in id order after
+	// whose type needs an external hook (github, semaphore, gitlab), in id order after
 	// afterID ("" for the first page), for the reconciler.
 	EventSourcesWithHooks(ctx context.Context, afterID string, limit int) ([]EventSource, error)
 	// EventSourcesUsingIntegration returns the sources going through the
@@ -347,9 +347,9 @@ func (s *db) DeleteEventSource(ctx context.Context, orgID, canvasID, idOrName st
 // reconciler keeps, as the SQL list the event_sources_hooks partial index of
 // the migrations names: spelled out, not bound, so the planners can use the
 // index (see sqlStageEventPending).
-const sqlHookedSourceTypes = `('github', 'semaphore')`
+const sqlHookedSourceTypes = `('github', 'semaphore', 'gitlab')`
 
-// EventSourcesWithHooks returns up to limit github and semaphore sources of
+// EventSourcesWithHooks returns up to limit github, semaphore and gitlab sources of
 // any organization in id order after afterID ("" for the first page).
 func (s *db) EventSourcesWithHooks(ctx context.Context, afterID string, limit int) ([]EventSource, error) {
 	if limit <= 0 {

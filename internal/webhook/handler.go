@@ -44,6 +44,9 @@ type receiver struct {
 	sourceType      string
 	signatureHeader string
 	prefixRequired  bool
+	// plainToken says the header carries the source's key itself, not a
+	// signature of the body (GitLab's X-Gitlab-Token); see token.go.
+	plainToken bool
 	// eventType returns the event type of a delivery, "" when a header it
 	// needs is missing; missingType names that header for the 400 answer.
 	eventType   func(http.Header) string
@@ -84,12 +87,16 @@ var (
 			eventType:  func(http.Header) string { return "pipeline" },
 			deliveryID: func(http.Header) string { return "" },
 		},
+		TypeGitLab: gitlabReceiver, // token.go
 	}
 )
 
 // missingSignature names the headers a delivery to this receiver is signed
 // in: the receiver's own, or Standard Webhooks' for a source that uses them.
 func (rcv *receiver) missingSignature() string {
+	if rcv.plainToken {
+		return "missing " + rcv.signatureHeader + " header: the webhook's secret token must be the event source's key"
+	}
 	return "missing signature: sign the body with the event source's key in the " + rcv.signatureHeader +
 		" header (or webhook-id, webhook-timestamp and webhook-signature for a standard-webhooks source)"
 }
@@ -289,8 +296,14 @@ func (h *Handler) receive(w http.ResponseWriter, r *http.Request, rcv *receiver)
 		if len(values) != 1 {
 			return withDelivery(refused, deliveryID)
 		}
-		sig, ok := parseSignature(values[0], rcv.prefixRequired)
-		if !ok || !verifySignature(src.Keys, body, sig) {
+		if rcv.plainToken {
+			// The body's HMAC that a signature check would compute, so that
+			// a known source costs what the decoy of an unknown one does.
+			_ = mac(decoyKey, body)
+			if !verifyToken(src.Keys, values[0]) {
+				return withDelivery(refused, deliveryID)
+			}
+		} else if sig, ok := parseSignature(values[0], rcv.prefixRequired); !ok || !verifySignature(src.Keys, body, sig) {
 			return withDelivery(refused, deliveryID)
 		}
 	}

@@ -1,11 +1,12 @@
 // Package webhook receives the deliveries that external tools post to event
 // sources: custom webhooks at POST /api/v1/sources/{id} and integration-backed
-// sources (GitHub, Semaphore) at POST /api/v1/sources/{id}/{integrationType}.
+// sources (GitHub, Semaphore, GitLab) at POST /api/v1/sources/{id}/{integrationType}.
 //
 // A delivery is accepted only when its HMAC-SHA256 signature (over the raw
 // body, or under the Standard Webhooks scheme over its id, timestamp and
-// body) verifies under one of the source's keys and its body is a JSON
-// object; it is
+// body) verifies under one of the source's keys, or, for GitLab, which signs
+// nothing, when its X-Gitlab-Token is one of those keys (token.go), and its
+// body is a JSON object; it is
 // answered 2xx only after the Sink has stored it durably, so a sender that
 // gets an error retries and nothing is lost. The package imports nothing of
 // ours: the server wires it to the store and the keyring through Sources and
@@ -26,12 +27,13 @@ const (
 	TypeWebhook   = "webhook"
 	TypeGitHub    = "github"
 	TypeSemaphore = "semaphore"
+	TypeGitLab    = "gitlab"
 )
 
 // Source is what the receiver needs to know about an event source.
 type Source struct {
 	ID   string
-	Type string // "webhook" (custom), "github", "semaphore", "manual", "scheduled"
+	Type string // "webhook" (custom), "github", "semaphore", "gitlab", "manual", "scheduled"
 	// Keys are the signing keys that verify a delivery: the current one
 	// first, then a previous one still in its grace period after a key
 	// reset. An empty key is ignored (anyone could sign with it), so a

@@ -1,4 +1,4 @@
-// Command superplane-fakes serves the fakes of GitHub and Semaphore
+// Command superplane-fakes serves the fakes of GitHub, Semaphore and GitLab
 // (internal/fake) on loopback, outside a test, so that `make demo` shows a
 // GitHub integration verified and a repository webhook provisioned on a
 // machine with no route to github.com and no real token. It is a test double:
@@ -9,11 +9,13 @@
 //
 //	GITHUB_API_URL=http://127.0.0.1:PORT/
 //	SEMAPHORE_API_URL=http://127.0.0.1:PORT
-//	TOKEN=<a random token both fakes accept>
+//	GITLAB_API_URL=http://127.0.0.1:PORT/api/v4
+//	TOKEN=<a random token every fake accepts>
 //
 // and serves until it is interrupted or terminated. The GitHub fake knows
 // the organization -owner with the repository -repo, administered by the
-// token's user, as the quickstart expects.
+// token's user, as the quickstart expects; the GitLab fake knows the
+// project -owner/-repo, which the token's user maintains.
 package main
 
 import (
@@ -26,6 +28,7 @@ import (
 	"syscall"
 
 	"github.com/superplane/terraform-provider-superplane/internal/fake/github"
+	"github.com/superplane/terraform-provider-superplane/internal/fake/gitlab"
 	"github.com/superplane/terraform-provider-superplane/internal/fake/semaphore"
 )
 
@@ -69,13 +72,17 @@ func main() {
 	gh.AddToken(token, *user, []string{"repo", "admin:repo_hook", "workflow"})
 	sem := semaphore.New(tb)
 	sem.AddToken(token)
+	gl := gitlab.New(tb)
+	gl.AddToken(token, *user)
+	gl.AddProject(*owner + "/" + *repo)
+	gl.Grant(*owner+"/"+*repo, *user, gitlab.AccessMaintainer)
 
-	settings := fmt.Sprintf("GITHUB_API_URL=%s\nSEMAPHORE_API_URL=%s\nTOKEN=%s\n", gh.URL(), sem.URL(), token)
+	settings := fmt.Sprintf("GITHUB_API_URL=%s\nSEMAPHORE_API_URL=%s\nGITLAB_API_URL=%s\nTOKEN=%s\n", gh.URL(), sem.URL(), gl.APIURL(), token)
 	if err := os.WriteFile(*out, []byte(settings), 0o600); err != nil {
 		fmt.Fprintln(os.Stderr, "superplane-fakes:", err)
 		os.Exit(1)
 	}
-	fmt.Fprintf(os.Stderr, "superplane-fakes: GitHub at %s, Semaphore at %s (token in %s)\n", gh.URL(), sem.URL(), *out)
+	fmt.Fprintf(os.Stderr, "superplane-fakes: GitHub at %s, Semaphore at %s, GitLab at %s (token in %s)\n", gh.URL(), sem.URL(), gl.URL(), *out)
 
 	stop := make(chan os.Signal, 1)
 	signal.Notify(stop, os.Interrupt, syscall.SIGTERM)
