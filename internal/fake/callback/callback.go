@@ -20,8 +20,11 @@ type Outputs struct {
 	ServerURL string
 	Values    map[string]string
 	// OIDC makes the run post with an ID token signed by the fake issuer
-	// (the fake's IDToken), instead of the output token it was given.
-	OIDC bool
+	// (the fake's IDToken), instead of the output token it was given;
+	// Audience is that token's audience (GitHub: "" is ServerURL, the
+	// server's public URL; Semaphore's is always its issuer).
+	OIDC     bool
+	Audience string
 }
 
 // Post is one post a run made: SuperPlane's status and answer, or (Status

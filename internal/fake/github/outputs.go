@@ -105,8 +105,12 @@ func (s *Server) callBackLocked(rp *repo, run *workflowRun) {
 	if cb.OIDC {
 		now := time.Now()
 		is := s.issuerLocked()
+		aud := cb.Audience
+		if aud == "" {
+			aud = cb.ServerURL
+		}
 		bearer = is.Sign(map[string]any{
-			"iss": is.URL(), "aud": cb.ServerURL,
+			"iss": is.URL(), "aud": aud,
 			"sub":        "repo:" + rp.fullName() + ":ref:refs/heads/" + run.ref,
 			"repository": rp.fullName(), "repository_owner": rp.owner.login,
 			"run_id": strconv.FormatInt(run.id, 10), "run_number": strconv.Itoa(run.number), "run_attempt": "1",
