@@ -33,14 +33,15 @@ func (e *Engine) mintOutputToken(ctx context.Context, id, owner string) (string,
 	return token, nil
 }
 
-// pushedOutputs returns what the execution's run pushed, or nothing when it
-// cannot be read (the execution then finishes on the executor's outputs,
-// and a required one missing says so).
-func (e *Engine) pushedOutputs(ctx context.Context, id string) map[string]string {
-	out, err := e.store.FindExecutionOutputs(ctx, id)
+// pushedOutputs ends the pushes to owner's execution id (its run ended)
+// and returns what was pushed: a push either made it in or is refused with
+// 409, never accepted and lost. When that fails, the execution finishes on
+// the executor's outputs (a required one missing says so).
+func (e *Engine) pushedOutputs(ctx context.Context, id, owner string) map[string]string {
+	out, err := e.store.CloseOutputs(ctx, id, owner, e.timestamp())
 	if err != nil {
-		e.log.WarnContext(ctx, "engine: reading the outputs an execution's run pushed", slog.String("execution", id), slog.String("error", err.Error()))
+		e.log.WarnContext(ctx, "engine: taking the outputs an execution's run pushed", slog.String("execution", id), slog.String("error", err.Error()))
 		return nil
 	}
-	return out.Pushed
+	return out
 }

@@ -200,7 +200,7 @@ func (e *Engine) execute(ctx context.Context, cfg Config, owner string, ex store
 	}
 	// What the run pushed (POST /api/v1/outputs) joins what the executor
 	// produced; for a name in both, the pushed value is the run's own word.
-	pushed := e.pushedOutputs(ctx, ex.ID)
+	pushed := e.pushedOutputs(ctx, ex.ID, owner)
 	outputs := []api.OutputValue{}
 	var missing []string
 	for _, def := range spec.Outputs {

@@ -21,6 +21,9 @@ type ExecutionOutputs struct {
 	TokenExpiresAt time.Time
 	// Pushed are the outputs pushed so far, by name; never nil.
 	Pushed map[string]string
+	// ClosedAt is when the engine took the pushed outputs to finish the
+	// execution (CloseOutputs); zero while pushes are taken.
+	ClosedAt time.Time
 }
 
 // ExecutionOutputStore is the part of Store that keeps what a CI run pushes
@@ -37,10 +40,16 @@ type ExecutionOutputStore interface {
 	// PushOutputs merges values into the pushed outputs of the started
 	// execution id (a name pushed again takes the new value), in one
 	// transaction, and returns the names now pushed, sorted. ErrConflict
-	// when the execution is not running (pending or finished), or when the
-	// merge would hold more than maxCount names; ErrNotFound when it does
-	// not exist.
+	// when the execution is not running (pending or finished) or its
+	// outputs were closed (CloseOutputs), or when the merge would hold more
+	// than maxCount names; ErrNotFound when it does not exist.
 	PushOutputs(ctx context.Context, id string, values map[string]string, maxCount int) ([]string, error)
+	// CloseOutputs ends the pushes to owner's started execution id at at
+	// and returns what was pushed, in one statement: a push either
+	// committed before and is returned, or comes after and is refused.
+	// The engine calls it when the run ended, before it finishes the
+	// execution. ErrConflict when owner no longer holds it.
+	CloseOutputs(ctx context.Context, id, owner string, at time.Time) (map[string]string, error)
 }
 
 // SetExecutionToken stores the hash of owner's started execution's output
@@ -74,8 +83,8 @@ func (s *db) findExecutionOutputs(ctx context.Context, q querier, id string, for
 	if !ok {
 		return ExecutionOutputs{}, NotFound("execution %q not found", id)
 	}
-	query := `SELECT ` + executionColumns + `, ex.output_token_hash, ex.output_token_expires_at, ex.pushed_outputs
-		FROM executions ex WHERE ex.id = ?`
+	query := `SELECT ` + executionColumns + `, ex.output_token_hash, ex.output_token_expires_at, ex.pushed_outputs,
+		ex.outputs_closed_at FROM executions ex WHERE ex.id = ?`
 	if forUpdate {
 		query += s.d.forUpdate
 	}
@@ -83,7 +92,8 @@ func (s *db) findExecutionOutputs(ctx context.Context, q querier, id string, for
 		out    ExecutionOutputs
 		pushed []byte
 	)
-	dests := append(executionDests(&out.Execution), blobColumn{&out.TokenHash}, nullTimeColumn{&out.TokenExpiresAt}, blobColumn{&pushed})
+	dests := append(executionDests(&out.Execution), blobColumn{&out.TokenHash}, nullTimeColumn{&out.TokenExpiresAt}, blobColumn{&pushed},
+		nullTimeColumn{&out.ClosedAt})
 	err := q.QueryRowContext(ctx, s.q(query), canonical).Scan(dests...)
 	if errors.Is(err, sql.ErrNoRows) {
 		return ExecutionOutputs{}, NotFound("execution %q not found", id)
@@ -91,13 +101,41 @@ func (s *db) findExecutionOutputs(ctx context.Context, q querier, id string, for
 	if err != nil {
 		return ExecutionOutputs{}, err
 	}
-	out.Pushed = map[string]string{}
-	if len(pushed) > 0 {
-		if err := json.Unmarshal(pushed, &out.Pushed); err != nil {
-			return ExecutionOutputs{}, &CorruptError{Record: "execution", ID: out.Execution.ID, Field: "pushed outputs", Err: err}
+	if out.Pushed, err = decodePushed(out.Execution.ID, pushed); err != nil {
+		return ExecutionOutputs{}, err
+	}
+	return out, nil
+}
+
+// decodePushed reads the pushed_outputs column; never nil.
+func decodePushed(id string, b []byte) (map[string]string, error) {
+	out := map[string]string{}
+	if len(b) > 0 {
+		if err := json.Unmarshal(b, &out); err != nil {
+			return nil, &CorruptError{Record: "execution", ID: id, Field: "pushed outputs", Err: err}
 		}
 	}
 	return out, nil
+}
+
+// CloseOutputs ends the pushes to owner's started execution and returns
+// what was pushed.
+func (s *db) CloseOutputs(ctx context.Context, id, owner string, at time.Time) (map[string]string, error) {
+	canonical, ok := canonicalID(id)
+	if !ok {
+		return nil, Conflict("execution %q is not held by %q", id, owner)
+	}
+	var pushed []byte
+	err := s.sql.QueryRowContext(ctx, s.q(`UPDATE executions SET outputs_closed_at = COALESCE(outputs_closed_at, ?)
+		WHERE id = ? AND lease_owner = ? AND state = `+sqlExecutionStarted+` RETURNING pushed_outputs`),
+		s.time(at), canonical, owner).Scan(blobColumn{&pushed})
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, Conflict("execution %q is not held by %q", id, owner)
+	}
+	if err != nil {
+		return nil, wrap("close outputs", err)
+	}
+	return decodePushed(canonical, pushed)
 }
 
 // PushOutputs merges values into the started execution's pushed outputs.
@@ -110,6 +148,9 @@ func (s *db) PushOutputs(ctx context.Context, id string, values map[string]strin
 		}
 		if cur.Execution.State != ExecutionStarted {
 			return Conflict("execution %q is not running", id)
+		}
+		if !cur.ClosedAt.IsZero() {
+			return Conflict("execution %q is not running: its run ended", id)
 		}
 		for k, v := range values {
 			cur.Pushed[k] = v

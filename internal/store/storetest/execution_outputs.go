@@ -67,6 +67,21 @@ func testExecutionOutputs(t *testing.T, s store.Store) {
 	}
 	equal(t, "pushed outputs", got.Pushed, map[string]string{"VERSION": "1.2.4", "URL": "https://x"})
 
+	// The run ended: the engine closes the pushes and takes what was
+	// pushed; a push after that is refused, not lost.
+	_, err = s.CloseOutputs(ctx, ex.ID, "server-2", now())
+	wantErr(t, err, store.ErrConflict)
+	closed, err := s.CloseOutputs(ctx, ex.ID, owner, now())
+	if err != nil {
+		t.Fatalf("CloseOutputs: %v", err)
+	}
+	equal(t, "outputs taken at the close", closed, map[string]string{"VERSION": "1.2.4", "URL": "https://x"})
+	_, err = s.PushOutputs(ctx, ex.ID, map[string]string{"VERSION": "late"}, 10)
+	wantErr(t, err, store.ErrConflict, "run ended")
+	if again, err := s.CloseOutputs(ctx, ex.ID, owner, now()); err != nil || again["VERSION"] != "1.2.4" {
+		t.Fatalf("CloseOutputs again = %v, %v", again, err)
+	}
+
 	// Finished: the run is over, and so is its pushing.
 	finish(t, s, ex, owner, "RESULT_PASSED", now())
 	_, err = s.PushOutputs(ctx, ex.ID, map[string]string{"VERSION": "9"}, 10)
