@@ -64,13 +64,15 @@ type OIDCVerifier struct {
 	// Now is the clock (tests); nil is time.Now.
 	Now func() time.Time
 
-	mu    sync.Mutex
+	mu    sync.Mutex           // guards cache, not the entries
 	cache map[string]*oidcKeys // by issuer
 }
 
-// oidcKeys is an issuer's cached key set.
+// oidcKeys is an issuer's cached key set; mu guards the rest.
 type oidcKeys struct {
-	keys jose.JSONWebKeySet
+	mu      sync.Mutex
+	created time.Time // immutable: when the entry was made (eviction)
+	keys    jose.JSONWebKeySet
 	// fetched is when keys were fetched; tried when a fetch was last
 	// tried, successful or not (a bound on fetches an attacker can cause
 	// with unknown key ids).
@@ -130,34 +132,28 @@ func (v *OIDCVerifier) Verify(ctx context.Context, raw, issuer string, audiences
 // key returns the RSA key kid of issuer's key set, fetching the set when it
 // is not cached, stale, or lacks kid (at most once per oidcRefetchAfter).
 func (v *OIDCVerifier) key(ctx context.Context, issuer, kid string) (any, error) {
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	if v.cache == nil {
-		v.cache = map[string]*oidcKeys{}
-	}
+	entry := v.entry(issuer)
+	// One fetch per issuer at a time, and a burst of tokens does not
+	// become a burst of fetches; a slow issuer holds up only its own
+	// tokens.
+	entry.mu.Lock()
+	defer entry.mu.Unlock()
 	now := v.now()
-	entry := v.cache[issuer]
-	if entry != nil && now.Sub(entry.fetched) < oidcKeysTTL {
+	if !entry.fetched.IsZero() && now.Sub(entry.fetched) < oidcKeysTTL {
 		if k, ok := findRSAKey(entry.keys, kid); ok {
 			return k, nil
 		}
 	}
-	if entry != nil && now.Sub(entry.tried) < oidcRefetchAfter {
+	if !entry.tried.IsZero() && now.Sub(entry.tried) < oidcRefetchAfter {
 		if entry.fetched.IsZero() {
 			return nil, fmt.Errorf("%w: %s (fetching them failed moments ago)", ErrOIDCUnavailable, issuer)
 		}
+		if k, ok := findRSAKey(entry.keys, kid); ok {
+			return k, nil // stale, but the issuer was asked moments ago
+		}
 		return nil, errors.New("the ID token's key is not one of the issuer's keys")
 	}
-	if entry == nil {
-		if len(v.cache) >= oidcMaxIssuers {
-			v.evictOldestLocked()
-		}
-		entry = &oidcKeys{}
-		v.cache[issuer] = entry
-	}
 	entry.tried = now
-	// The lock is held across the fetch: one fetch per issuer at a time,
-	// and a burst of tokens does not become a burst of fetches.
 	keys, err := v.fetch(ctx, issuer)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %s: %v", ErrOIDCUnavailable, issuer, err)
@@ -169,12 +165,33 @@ func (v *OIDCVerifier) key(ctx context.Context, issuer, kid string) (any, error)
 	return nil, errors.New("the ID token's key is not one of the issuer's keys")
 }
 
+// entry returns issuer's cache entry, making room for a new one by
+// forgetting the issuer least recently fetched.
+func (v *OIDCVerifier) entry(issuer string) *oidcKeys {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.cache == nil {
+		v.cache = map[string]*oidcKeys{}
+	}
+	if e := v.cache[issuer]; e != nil {
+		return e
+	}
+	if len(v.cache) >= oidcMaxIssuers {
+		v.evictOldestLocked()
+	}
+	e := &oidcKeys{created: v.now()}
+	v.cache[issuer] = e
+	return e
+}
+
+// evictOldestLocked forgets the issuer whose entry is oldest. An entry in
+// use by another goroutine stays valid for it; it is only no longer shared.
 func (v *OIDCVerifier) evictOldestLocked() {
 	var oldest string
 	var at time.Time
 	for iss, e := range v.cache {
-		if oldest == "" || e.tried.Before(at) {
-			oldest, at = iss, e.tried
+		if oldest == "" || e.created.Before(at) {
+			oldest, at = iss, e.created
 		}
 	}
 	delete(v.cache, oldest)
