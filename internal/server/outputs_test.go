@@ -424,3 +424,16 @@ func TestUndeclaredTokenInputIsDropped(t *testing.T) {
 		t.Fatalf("%d runs, want 1", n)
 	}
 }
+
+// TestPushedOutputsAreData: a pushed value that looks like a template
+// reaches the next stage as written; nothing renders it.
+func TestPushedOutputsAreData(t *testing.T) {
+	ce := newChainEnv(t, "github", 2)
+	const value = "${{ inputs.VERSION }} ${{ secrets.TOKEN }}"
+	ce.gh.SetOutputsCallback("acme", "app", callback.Outputs{ServerURL: ce.url, Values: map[string]string{"VERSION": value}})
+	ce.push(t)
+	deploy := waitExecution(t, ce.env, "deploy", 1)[0]
+	if deploy.Result != api.ResultPassed || !hasOutput(deploy, "DEPLOYED", value) {
+		t.Fatalf("deploy: %+v, want DEPLOYED = %q as pushed", deploy, value)
+	}
+}
