@@ -271,9 +271,10 @@ func stageBlocks() map[string]schema.Block {
 			},
 		},
 		"output": schema.ListNestedBlock{
-			MarkdownDescription: "A named value an execution produces: from the HTTP response's `outputs` object " +
-				"or from `noop.outputs` (GitHub, Semaphore and GitLab executions produce none). Connected stages read " +
-				"them as `$.outputs.NAME`.",
+			MarkdownDescription: "A named value an execution produces: from the HTTP response's `outputs` object, " +
+				"from `noop.outputs`, or pushed by the GitHub Actions run or Semaphore pipeline of a `github` or " +
+				"`semaphore` execution to `POST /api/v1/outputs` while it runs (see the \"Outputs from CI runs\" " +
+				"guide; GitLab executions produce none yet). Connected stages read them as `$.outputs.NAME`.",
 			NestedObject: schema.NestedBlockObject{
 				Attributes: map[string]schema.Attribute{
 					"name": schema.StringAttribute{
@@ -288,8 +289,9 @@ func stageBlocks() map[string]schema.Block {
 						Default:             stringdefault.StaticString(""),
 					},
 					"required": schema.BoolAttribute{
-						MarkdownDescription: "When `true`, an execution that does not produce it fails. Defaults " +
-							"to `false`.",
+						MarkdownDescription: "When `true`, an execution that does not produce it fails (result " +
+							"`failed`, reason `missing_outputs`, the message naming it), also when its run on GitHub " +
+							"or Semaphore passed without pushing it. Defaults to `false`.",
 						Optional: true,
 						Computed: true,
 						Default:  booldefault.StaticBool(false),

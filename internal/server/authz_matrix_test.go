@@ -599,6 +599,7 @@ func TestUnauthenticatedRoutes(t *testing.T) {
 		"GET /api/v1/openapi.json",
 		"POST /api/v1/sources/{id}",
 		"POST /api/v1/sources/{id}/{integrationType}",
+		"POST /api/v1/outputs",
 	}
 	if got := e.server.PublicRoutes(); !slices.Equal(got, wantPublic) {
 		t.Fatalf("token-less routes: %q; want %q", got, wantPublic)
@@ -617,6 +618,14 @@ func TestUnauthenticatedRoutes(t *testing.T) {
 		r := e.do(who, "POST", "/api/v1/sources/"+f.spare, `{"a":1}`)
 		if r.status != http.StatusUnauthorized {
 			t.Errorf("unsigned delivery with token of %q: %d %s", who, r.status, r.body)
+		}
+	}
+	// A CI run's push takes its execution's output token or ID token; an
+	// API token, of any role or organization, is not one.
+	for _, who := range []string{"owner", "other", ""} {
+		r := e.do(who, "POST", "/api/v1/outputs", `{"executionId":"00000000-0000-4000-8000-000000000000","outputs":{"VERSION":"1"}}`)
+		if r.status != http.StatusUnauthorized {
+			t.Errorf("outputs pushed with token of %q: %d %s", who, r.status, r.body)
 		}
 	}
 	// Routes without a handler are 404 for everyone, token or not.

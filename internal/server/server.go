@@ -39,6 +39,7 @@ type Server struct {
 	stages       *service.Stages
 	tokens       *service.Tokens
 	alerts       *service.Alerts
+	outputs      *service.Outputs
 	maxBody      int64
 	// engine is woken when something it waits for happened.
 	engine Waker
@@ -90,7 +91,7 @@ func New(st store.Store, svc *service.Services, log *slog.Logger, opts ...Option
 		store: st, log: log, maxBody: 5 << 20, engine: noEngine{}, now: time.Now, mux: http.NewServeMux(),
 		canvases: svc.Canvases, secrets: svc.Secrets, integrations: svc.Integrations,
 		eventSources: svc.EventSources, events: svc.Events, stages: svc.Stages, tokens: svc.Tokens,
-		alerts: svc.Alerts,
+		alerts: svc.Alerts, outputs: svc.Outputs,
 	}
 	for _, o := range opts {
 		o(s)
@@ -155,6 +156,9 @@ func (s *Server) routes() {
 	receiver := webhook.NewHandler(receiverSources{s.events}, receiverSink{s.events}, webhook.Config{MaxBodyBytes: s.maxBody, Logger: s.log, Now: s.now, Observe: s.observeDelivery()})
 	s.public("POST /api/v1/sources/{id}", receiver.ServeCustom)
 	s.public("POST /api/v1/sources/{id}/{integrationType}", receiver.ServeIntegration)
+	// A CI run authenticates with its execution's output token or its
+	// OIDC ID token, not with an API token.
+	s.public("POST "+api.OutputsPath, s.pushOutputs)
 
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, notFound("no route for %s %s", r.Method, r.URL.Path))

@@ -63,6 +63,7 @@ type Store interface {
 	StageStore
 	StageEventStore
 	ExecutionStore
+	ExecutionOutputStore
 	StageStatusStore
 	BatchStore
 	CountStore
