@@ -86,6 +86,9 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Rejections", testRejections},
 		{"PruneEvents", testPruneEvents},
 		{"JSONColumns", testJSONColumns},
+		{"ConnectionGroups", testConnectionGroups},
+		{"ConnectionGroupRouting", testConnectionGroupRouting},
+		{"ConnectionGroupTimeouts", testConnectionGroupTimeouts},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
