@@ -33,7 +33,7 @@ func mustGroup(t *testing.T, s store.Store, g store.ConnectionGroup) store.Conne
 func arrival(g store.ConnectionGroup, key, conn string, ev store.Event, maxPending int) store.GroupArrival {
 	return store.GroupArrival{
 		GroupID: g.ID, Hash: "h-" + key, Fields: []byte(`[{"name":"version","value":"` + key + `"}]`),
-		Required: []string{store.ConnectionKey("TYPE_EVENT_SOURCE", "a"), store.ConnectionKey("TYPE_EVENT_SOURCE", "b")},
+		Required:   []string{store.ConnectionKey("TYPE_EVENT_SOURCE", "a"), store.ConnectionKey("TYPE_EVENT_SOURCE", "b")},
 		MaxPending: maxPending,
 		Event: store.FieldSetEvent{ID: uuid.NewString(), ConnectionType: "TYPE_EVENT_SOURCE", ConnectionName: conn,
 			SourceID: ev.SourceID, EventID: ev.ID, Payload: ev.Raw, Headers: ev.Headers, ReceivedAt: ev.ReceivedAt},
