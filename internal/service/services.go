@@ -24,6 +24,8 @@ type Services struct {
 	Stages       *Stages
 	Tokens       *Tokens
 	Alerts       *Alerts
+	// ConnectionGroups join several connections' events by key.
+	ConnectionGroups *ConnectionGroups
 }
 
 // Waker is all the services ask of the engine: a pass now, because a
@@ -90,6 +92,7 @@ func New(st store.Store, sl *sealer.Sealer, log *slog.Logger, opts ...Option) *S
 		Tokens:       &Tokens{Store: st, Log: log, Now: c.now},
 		Alerts:       &Alerts{Store: st, Now: c.now},
 	}
+	s.ConnectionGroups = &ConnectionGroups{Store: st, Now: c.now}
 	if c.engine != nil {
 		s.Events.Wake = c.engine.Wake
 	}
