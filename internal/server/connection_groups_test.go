@@ -274,3 +274,75 @@ func TestFieldSetStatesAreTheWire(t *testing.T) {
 		}
 	}
 }
+
+// TestConnectionGroupsJoinAStage: a group joins a stage's finished
+// execution (its outputs) with a source's event; the stage cannot be
+// deleted while the group gathers from it, and an event the group cannot
+// key is a rejection listed under the group's name.
+func TestConnectionGroupsJoinAStage(t *testing.T) {
+	e := newEnv(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		e.engine.Run(ctx, engine.Config{Interval: 10 * time.Millisecond, Lease: time.Second})
+	}()
+	t.Cleanup(func() { cancel(); <-done })
+
+	c, sources := groupCanvas(t, e, "prod")
+	e.do("owner", "POST", c+"/stages", `{"stage":{"metadata":{"name":"build"},"spec":{
+		"connections":[{"type":"TYPE_EVENT_SOURCE","name":"b"}],
+		"inputs":[{"name":"V"}],"inputMappings":[{"values":[{"name":"V","valueFrom":{"eventData":{"connection":"b","expression":"$.version"}}}]}],
+		"outputs":[{"name":"version"}],
+		"executor":{"type":"noop","spec":{"outputs":{"version":"${{ inputs.V }}"}}}}}}`).decode(t, &api.StageResponse{})
+	e.do("owner", "POST", c+"/connection-groups", groupBody("pair", `{"connections":[{"type":"TYPE_EVENT_SOURCE","name":"a"},{"type":"TYPE_STAGE","name":"build"}],
+		"groupBy":{"fields":[{"name":"version","expression":"$.outputs != nil ? $.outputs.version : $.version"}]}}`)).decode(t, &api.ConnectionGroupResponse{})
+	e.do("owner", "POST", c+"/stages", groupStageBody("deploy", "pair")).decode(t, &api.StageResponse{})
+	expectError(t, e.do("owner", "DELETE", c+"/stages/build", nil), http.StatusConflict, api.CodeAlreadyExists, `connection group "pair"`)
+
+	send := func(source, body string) {
+		t.Helper()
+		es := sources[source]
+		if status, resp := deliver(t, e, "/api/v1/sources/"+es.EventSource.Metadata.ID, []byte(body), map[string]string{
+			"Content-Type": "application/json", "X-Signature-256": webhook.Sign([]byte(es.Key), []byte(body)),
+		}); status != http.StatusOK {
+			t.Fatalf("delivery to %s: %d %s", source, status, resp)
+		}
+	}
+	send("a", `{"other":"no version"}`)
+	send("b", `{"version":"7.0"}`)
+	send("a", `{"version":"7.0"}`)
+
+	var execs api.ListExecutionsResponse
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		e.do("viewer", "GET", c+"/stages/deploy/executions", nil).decode(t, &execs)
+		if len(execs.Executions) == 1 && execs.Executions[0].State == api.ExecutionStateFinished {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the group of a stage and a source did not run deploy: %+v", execs)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	var sets api.ListConnectionGroupFieldSetsResponse
+	e.do("viewer", "GET", c+"/connection-groups/pair/field-sets?states=STATE_PROCESSED", nil).decode(t, &sets)
+	if len(sets.FieldSets) != 1 || len(sets.FieldSets[0].Events) != 2 {
+		t.Fatalf("processed field sets = %+v; want one with the source's event and the execution", sets)
+	}
+	var fromStage *api.ConnectionGroupEvent
+	for i, ev := range sets.FieldSets[0].Events {
+		if ev.SourceType == api.ConnectionTypeStage {
+			fromStage = &sets.FieldSets[0].Events[i]
+		}
+	}
+	if fromStage == nil || fromStage.SourceName != "build" || fromStage.ID == "" {
+		t.Errorf("the field set's events %+v; want one from stage build (its execution)", sets.FieldSets[0].Events)
+	}
+
+	var rejections api.ListEventRejectionsResponse
+	e.do("viewer", "GET", c+"/rejections?targetType=TYPE_CONNECTION_GROUP&targetId=pair", nil).decode(t, &rejections)
+	if len(rejections.Rejections) != 1 || !strings.Contains(rejections.Rejections[0].Message, "groupBy field version has no value") {
+		t.Errorf("the group's rejections = %+v; want the event without a version", rejections)
+	}
+}

@@ -114,7 +114,6 @@ func (s *db) addArrival(ctx context.Context, tx *sql.Tx, a GroupArrival, now tim
 	err = tx.QueryRowContext(ctx, s.q(`SELECT id FROM connection_group_field_sets
 		WHERE group_id = ? AND hash = ? AND state = `+sqlFieldSetPending+s.d.forUpdate), group, a.Hash).Scan(&fsID)
 	if errors.Is(err, sql.ErrNoRows) {
-		err = nil
 		var pending int
 		if a.MaxPending > 0 {
 			if err := tx.QueryRowContext(ctx, s.q(`SELECT COUNT(*) FROM (SELECT 1 FROM connection_group_field_sets
