@@ -346,3 +346,20 @@ func TestConnectionGroupsJoinAStage(t *testing.T) {
 		t.Errorf("the group's rejections = %+v; want the event without a version", rejections)
 	}
 }
+
+// TestConnectionGroupsRefuseLoops: a stage cannot both listen to a group
+// and be one of its connections, whichever is saved second.
+func TestConnectionGroupsRefuseLoops(t *testing.T) {
+	e := newEnv(t)
+	c, _ := groupCanvas(t, e, "prod")
+	e.do("owner", "POST", c+"/stages", `{"stage":{"metadata":{"name":"build"},"spec":{"connections":[{"type":"TYPE_EVENT_SOURCE","name":"b"}],"executor":{"type":"noop","spec":{}}}}}`).decode(t, &api.StageResponse{})
+	loop := `{"connections":[{"type":"TYPE_EVENT_SOURCE","name":"a"},{"type":"TYPE_STAGE","name":"build"}],"groupBy":{"fields":[{"name":"v","expression":"$.v"}]}}`
+	e.do("owner", "POST", c+"/connection-groups", groupBody("pair", loop)).decode(t, &api.ConnectionGroupResponse{})
+	expectError(t, e.do("owner", "PATCH", c+"/stages/build", groupStageBody("build", "pair")), http.StatusBadRequest, api.CodeInvalidArgument,
+		`stage.spec.connections[0].name: connection group "pair" gathers from stage "build"`)
+
+	e.do("owner", "PATCH", c+"/connection-groups/pair", groupBody("pair", pairSpec)).decode(t, &api.ConnectionGroupResponse{})
+	e.do("owner", "PATCH", c+"/stages/build", groupStageBody("build", "pair")).decode(t, &api.StageResponse{})
+	expectError(t, e.do("owner", "PATCH", c+"/connection-groups/pair", groupBody("pair", loop)), http.StatusBadRequest, api.CodeInvalidArgument,
+		`connectionGroup.spec.connections[1].name: stage "build" connects to this group`)
+}

@@ -109,6 +109,17 @@ func (s *ConnectionGroups) Update(ctx context.Context, p store.Principal, canvas
 	if err != nil {
 		return store.ConnectionGroup{}, err
 	}
+	// A stage that listens to the group cannot also be one of its
+	// connections: each run would feed the group that runs it again.
+	listeners, err := stagesConnectedTo(ctx, s.Store, p.Organization.ID, c.ID, api.ConnectionTypeConnectionGroup, current.Name)
+	if err != nil {
+		return store.ConnectionGroup{}, err
+	}
+	for i, conn := range spec.Connections {
+		if conn.Type == api.ConnectionTypeStage && slices.Contains(listeners, strconv.Quote(conn.Name)) {
+			return store.ConnectionGroup{}, Invalid("connectionGroup.spec.connections[%d].name: stage %q connects to this group, so it cannot be one of its connections", i, conn.Name)
+		}
+	}
 	name := current.Name
 	if m.Name != "" && m.Name != current.Name {
 		users, err := stagesConnectedTo(ctx, s.Store, p.Organization.ID, c.ID, api.ConnectionTypeConnectionGroup, current.Name)
@@ -277,6 +288,23 @@ func (s *ConnectionGroups) validate(ctx context.Context, p store.Principal, c st
 		out.TimeoutBehavior = api.TimeoutBehaviorDrop
 	}
 	return out, nil
+}
+
+// groupLoop refuses a stage called stage connecting to group g when g
+// gathers from that stage: each run of the stage would feed the group that
+// runs it again (with timeoutBehavior emit, for ever). field names the
+// stage's connection.
+func groupLoop(g store.ConnectionGroup, stage, field string) error {
+	spec, err := GroupSpec(g)
+	if err != nil {
+		return err
+	}
+	for _, conn := range spec.Connections {
+		if conn.Type == api.ConnectionTypeStage && conn.Name == stage {
+			return Invalid("%s.name: connection group %q gathers from stage %q, so the stage cannot listen to it", field, g.Name, stage)
+		}
+	}
+	return nil
 }
 
 // groupsConnectedTo returns the quoted names of the canvas's connection

@@ -248,10 +248,14 @@ func (s *Stages) validate(ctx context.Context, p store.Principal, c store.Canvas
 				return Invalid("%s.name: a stage cannot listen to itself", field)
 			}
 		case api.ConnectionTypeConnectionGroup:
-			if _, err := s.Store.FindConnectionGroup(ctx, p.Organization.ID, c.ID, conn.Name); err != nil {
+			g, err := s.Store.FindConnectionGroup(ctx, p.Organization.ID, c.ID, conn.Name)
+			if err != nil {
 				if isNotFound(err) {
 					return Invalid("%s.name: connection group %q does not exist in canvas %q", field, conn.Name, c.Name)
 				}
+				return err
+			}
+			if err := groupLoop(g, name, field); err != nil {
 				return err
 			}
 		default:
