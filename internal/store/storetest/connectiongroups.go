@@ -331,3 +331,72 @@ func testConnectionGroupTimeouts(t *testing.T, s store.Store) {
 		t.Errorf("the failed field set at the next call = %d, %v; want emitted", n, err)
 	}
 }
+
+// testConnectionGroupRoutingConcurrently: servers routing one key's events
+// at once never leave a field set pending that has heard from both
+// connections (each completion sees the other's arrival), keep one pending
+// field set per key, and gather every event exactly once.
+func testConnectionGroupRoutingConcurrently(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	org := mustOrg(t, s, "acme")
+	c := mustCanvas(t, s, org.ID, "prod")
+	a := mustEventSource(t, s, newEventSource(org.ID, c.ID, "a", "webhook", store.Integration{}))
+	b := mustEventSource(t, s, newEventSource(org.ID, c.ID, "b", "webhook", store.Integration{}))
+	g := mustGroup(t, s, newGroup(org.ID, c.ID, "join", time.Hour, false))
+	events := map[string]bool{}
+	for i := range 2 * Concurrency {
+		es := a
+		if i%2 == 1 {
+			es = b
+		}
+		events[mustInsertEvent(t, s, newEvent(es, "", now().Add(time.Duration(i)*time.Microsecond))).ID] = true
+	}
+	routeTo := func(ev store.Event) (store.Routed, error) {
+		conn := "a"
+		if ev.SourceID == b.ID {
+			conn = "b"
+		}
+		return store.Routed{Arrivals: []store.GroupArrival{arrival(g, "1.0", conn, ev, 100)}}, nil
+	}
+	for round := 0; round < 10; round++ {
+		for _, err := range concurrently(func(int) error {
+			_, err := s.RouteEventsTo(ctx, now(), 1, routeTo)
+			return err
+		}) {
+			if err != nil {
+				t.Fatalf("RouteEventsTo: %v", err)
+			}
+		}
+	}
+	sets, err := s.ListFieldSets(ctx, g.ID, nil, store.MaxPageLimit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gathered, pending := map[string]int{}, 0
+	for _, fs := range sets {
+		conns := map[string]bool{}
+		for _, ev := range fs.Events {
+			gathered[ev.EventID]++
+			conns[ev.ConnectionName] = true
+		}
+		switch fs.State {
+		case store.FieldSetPending:
+			pending++
+			if conns["a"] && conns["b"] {
+				t.Errorf("field set %s is pending with events of both connections: a completion was missed", fs.ID)
+			}
+		case store.FieldSetProcessed:
+			if !conns["a"] || !conns["b"] {
+				t.Errorf("field set %s was processed without both connections: %+v", fs.ID, fs.Events)
+			}
+		}
+	}
+	if pending > 1 {
+		t.Errorf("%d pending field sets for one key, want at most 1", pending)
+	}
+	for id := range events {
+		if gathered[id] != 1 {
+			t.Errorf("event %s was gathered %d times, want once", id, gathered[id])
+		}
+	}
+}

@@ -89,6 +89,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ConnectionGroups", testConnectionGroups},
 		{"ConnectionGroupRouting", testConnectionGroupRouting},
 		{"ConnectionGroupTimeouts", testConnectionGroupTimeouts},
+		{"ConnectionGroupRoutingConcurrently", testConnectionGroupRoutingConcurrently},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
