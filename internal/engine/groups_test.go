@@ -320,3 +320,25 @@ func TestConnectionGroupRejections(t *testing.T) {
 func (s *corruptStore) ListConnectionGroups(context.Context, string, string) ([]store.ConnectionGroup, error) {
 	return nil, nil
 }
+
+// TestConnectionGroupPrune: field sets that ended longer than the event
+// retention ago go with the engine's pruning pass; one that ended since
+// (here: timed out in the same pass) stays.
+func TestConnectionGroupPrune(t *testing.T) {
+	g := newGroupEnv(t, "")
+	ctx := t.Context()
+	e := New(g.st, nil, slog.New(slog.NewTextHandler(io.Discard, nil)), WithClock(g.now), WithEventRetention(24*time.Hour))
+	g.deliver(t, g.a, `{"version":"old"}`)
+	g.deliver(t, g.b, `{"version":"old"}`)
+	g.deliver(t, g.a, `{"version":"waiting"}`)
+	e.enginePass(ctx)
+	if sets := g.fieldSets(t); len(sets) != 2 {
+		t.Fatalf("field sets = %+v; want the complete one and the waiting one", sets)
+	}
+	g.advance(25 * time.Hour) // past the retention; the waiting one also timed out
+	e.enginePass(ctx)         // times out (drop) the waiting one now: it ended just now
+	sets := g.fieldSets(t)
+	if len(sets) != 1 || sets[0].State != store.FieldSetDiscarded || sets[0].StateReason != store.FieldSetReasonTimeout {
+		t.Fatalf("after the retention: %+v; want only the field set that ended just now", sets)
+	}
+}
