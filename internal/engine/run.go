@@ -41,7 +41,7 @@ func (e *Engine) execute(ctx context.Context, cfg Config, owner string, ex store
 			ex.CancelledAt = ex.FinishedAt
 		}
 		downstream := e.downstream(ctx, ex, outputs)
-		if err := e.store.FinishExecution(ctx, ex, owner, downstream); err != nil && ctx.Err() == nil {
+		if err := e.finishExecution(ctx, ex, owner, downstream, outputs); err != nil && ctx.Err() == nil {
 			log.ErrorContext(ctx, "engine: recording the end of an execution", slog.String("error", err.Error()))
 		}
 		log.InfoContext(ctx, "execution finished", slog.String("result", result), slog.String("reason", reason))

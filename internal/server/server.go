@@ -40,6 +40,7 @@ type Server struct {
 	tokens       *service.Tokens
 	alerts       *service.Alerts
 	outputs      *service.Outputs
+	groups       *service.ConnectionGroups
 	maxBody      int64
 	// engine is woken when something it waits for happened.
 	engine Waker
@@ -91,7 +92,7 @@ func New(st store.Store, svc *service.Services, log *slog.Logger, opts ...Option
 		store: st, log: log, maxBody: 5 << 20, engine: noEngine{}, now: time.Now, mux: http.NewServeMux(),
 		canvases: svc.Canvases, secrets: svc.Secrets, integrations: svc.Integrations,
 		eventSources: svc.EventSources, events: svc.Events, stages: svc.Stages, tokens: svc.Tokens,
-		alerts: svc.Alerts, outputs: svc.Outputs,
+		alerts: svc.Alerts, outputs: svc.Outputs, groups: svc.ConnectionGroups,
 	}
 	for _, o := range opts {
 		o(s)
@@ -151,6 +152,13 @@ func (s *Server) routes() {
 	s.handle("GET /api/v1/canvases/{canvasIdOrName}/alerts", s.listAlerts)
 	s.handle("PATCH /api/v1/canvases/{canvasIdOrName}/alerts/{alertId}/acknowledge", s.acknowledgeAlert)
 	s.handle("GET /api/v1/canvases/{canvasIdOrName}/rejections", s.listRejections)
+
+	s.handle("GET /api/v1/canvases/{canvasIdOrName}/connection-groups", s.listConnectionGroups)
+	s.handle("POST /api/v1/canvases/{canvasIdOrName}/connection-groups", s.createConnectionGroup)
+	s.handle("GET /api/v1/canvases/{canvasIdOrName}/connection-groups/{idOrName}", s.describeConnectionGroup)
+	s.handle("PATCH /api/v1/canvases/{canvasIdOrName}/connection-groups/{idOrName}", s.updateConnectionGroup)
+	s.handle("DELETE /api/v1/canvases/{canvasIdOrName}/connection-groups/{idOrName}", s.deleteConnectionGroup)
+	s.handle("GET /api/v1/canvases/{canvasIdOrName}/connection-groups/{idOrName}/field-sets", s.listFieldSets)
 
 	// Receivers authenticate deliveries by signature, not by token.
 	receiver := webhook.NewHandler(receiverSources{s.events}, receiverSink{s.events}, webhook.Config{MaxBodyBytes: s.maxBody, Logger: s.log, Now: s.now, Observe: s.observeDelivery()})

@@ -71,6 +71,7 @@ type Store interface {
 	SealedStore
 	AlertStore
 	RetentionStore
+	ConnectionGroupStore
 
 	// Close releases the database.
 	Close() error

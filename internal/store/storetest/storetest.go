@@ -88,6 +88,10 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"PruneEvents", testPruneEvents},
 		{"JSONColumns", testJSONColumns},
 		{"ExecutionOutputs", testExecutionOutputs},
+		{"ConnectionGroups", testConnectionGroups},
+		{"ConnectionGroupRouting", testConnectionGroupRouting},
+		{"ConnectionGroupTimeouts", testConnectionGroupTimeouts},
+		{"ConnectionGroupRoutingConcurrently", testConnectionGroupRoutingConcurrently},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
