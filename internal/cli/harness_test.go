@@ -111,11 +111,15 @@ func startServer(root string) (func(), error) {
 	go func() { exited <- cmd.Wait() }()
 	stop := func() {
 		_ = cmd.Process.Signal(syscall.SIGTERM)
+		var err error
 		select {
-		case <-exited:
+		case err = <-exited:
 		case <-time.After(10 * time.Second):
 			_ = cmd.Process.Kill()
-			<-exited
+			err = <-exited
+		}
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "superplane-server stopped: %v\n", err)
 		}
 		_ = logFile.Close()
 		srv.tool.Close()
