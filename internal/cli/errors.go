@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"strings"
 
 	"github.com/superplane/terraform-provider-superplane/internal/client"
 )
@@ -46,7 +45,7 @@ func (t target) listHint() string {
 // explain turns an error of the client into a sentence that says what
 // went wrong and what to do about it.
 func (s *session) explain(ctx context.Context, err error, t target) error {
-	if err == nil || ctx.Err() != nil {
+	if err == nil || ctx.Err() != nil || s.c == nil {
 		return err
 	}
 	switch {
@@ -69,7 +68,7 @@ func (s *session) explain(ctx context.Context, err error, t target) error {
 		return s.notFound(ctx, t)
 	}
 	var ne net.Error
-	if errors.As(err, &ne) || strings.Contains(err.Error(), "connection refused") || strings.Contains(err.Error(), "server is not answering") {
+	if errors.As(err, &ne) || errors.Is(err, client.ErrUnreachable) {
 		return fmt.Errorf("%w\ncannot reach the server at %s (from %s): is it running, and is the URL right? "+
 			`"superplane login --url URL" changes it`, err, s.cfg.url, s.cfg.urlFrom)
 	}
