@@ -102,6 +102,7 @@ func commands() []*command {
 		emitCommand(),
 		watchCommand(),
 		logsCommand(),
+		convertCommand(),
 		completionCommand(),
 		versionCommand(),
 	}

@@ -134,7 +134,7 @@ func TestSecretsShowNoValues(t *testing.T) {
 		t.Errorf("describe secret:\n%s", out)
 	}
 
-	// An integration on that secret, which the stand-in GitHub refuses.
+	// An integration on that secret, whose value the fake GitHub refuses.
 	in := randName("gh")
 	if _, err := srv.owner.CreateIntegration(ctx(t), api.DomainTypeOrganization, "", client.IntegrationParams{
 		Name: in, Type: api.IntegrationTypeGitHub, URL: "https://github.com/acme", SecretName: name, SecretKey: "token",

@@ -28,6 +28,7 @@ import (
 
 	"github.com/superplane/terraform-provider-superplane/internal/api"
 	"github.com/superplane/terraform-provider-superplane/internal/client"
+	"github.com/superplane/terraform-provider-superplane/internal/fake/github"
 )
 
 // srv is the server TestMain started.
@@ -36,7 +37,25 @@ var srv struct {
 	ownerToken  string
 	viewerToken string
 	owner       *client.Client // sets up what the tests operate
-	tool        *httptest.Server
+	fakes       *mainTB
+	github      *github.Server
+}
+
+// mainTB lets TestMain, which has no *testing.T, start the fake GitHub:
+// misuse of the fake panics, and its cleanups run when the server stops.
+type mainTB struct{ cleanups []func() }
+
+func (*mainTB) Helper() {}
+
+func (*mainTB) Fatalf(format string, args ...any) { panic(fmt.Sprintf(format, args...)) }
+
+func (m *mainTB) Cleanup(f func()) { m.cleanups = append(m.cleanups, f) }
+
+// runCleanups runs the cleanups, last first.
+func (m *mainTB) runCleanups() {
+	for i := len(m.cleanups) - 1; i >= 0; i-- {
+		m.cleanups[i]()
+	}
 }
 
 func TestMain(m *testing.M) {
@@ -69,14 +88,15 @@ func runWithServer(m *testing.M) int {
 
 // startServer builds and starts superplane-server and creates the tokens.
 func startServer(root string) (func(), error) {
-	// Integrations verify against this stand-in for GitHub's API, which
-	// refuses every token: the tests need an integration to list, not a
-	// working one, and nothing may leave the machine.
-	srv.tool = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(http.StatusUnauthorized)
-		_, _ = w.Write([]byte(`{"message":"Bad credentials"}`))
-	}))
+	// Integrations verify against the fake GitHub: the organization acme
+	// with a repository that octocat administers, and octocat's token in
+	// the manifests of the convert tests. Any other token is refused.
+	srv.fakes = &mainTB{}
+	srv.github = github.New(srv.fakes)
+	srv.github.AddOwner("acme", true)
+	srv.github.AddOwner("octocat", false)
+	srv.github.AddRepo("acme", "app", "octocat")
+	srv.github.AddToken("manifest-secret-value-3", "octocat", []string{"repo", "admin:repo_hook", "workflow"})
 	bin := os.Getenv("SUPERPLANE_ACC_SERVER_BIN")
 	if bin == "" {
 		bin = filepath.Join(root, "superplane-server")
@@ -100,7 +120,7 @@ func startServer(root string) (func(), error) {
 	env := append(withoutPrefix(os.Environ(), "SUPERPLANE_"),
 		"SUPERPLANE_ALLOWED_NETWORKS=127.0.0.0/8",
 		"SUPERPLANE_POLL_INTERVAL=50ms",
-		"SUPERPLANE_GITHUB_API_URL="+srv.tool.URL)
+		"SUPERPLANE_GITHUB_API_URL="+srv.github.URL())
 	cmd := exec.Command(bin, "serve", "--listen", addr, "--data-dir", dataDir)
 	cmd.Stdout, cmd.Stderr, cmd.Env = logFile, logFile, env
 	if err := cmd.Start(); err != nil {
@@ -122,7 +142,7 @@ func startServer(root string) (func(), error) {
 			fmt.Fprintf(os.Stderr, "superplane-server stopped: %v\n", err)
 		}
 		_ = logFile.Close()
-		srv.tool.Close()
+		srv.fakes.runCleanups()
 	}
 	srv.url = "http://" + addr
 	if err := waitHealthy(srv.url+"/health", exited); err != nil {

@@ -25,6 +25,7 @@ type options struct {
 	tokenStdin bool
 	follow     bool
 	acked      bool
+	importing  bool
 }
 
 // flagDef is a flag's help: the value it takes and what it does.
@@ -60,6 +61,7 @@ var flagDefs = map[string]flagDef{
 	"token-stdin": {"", "read the API token from standard input (for scripts: pipe it in)"},
 	"follow":      {"", "keep following until the execution finishes (default true; --follow=false prints it once)"},
 	"acked":       {"", "list acknowledged alerts too"},
+	"import":      {"", "ask the server which objects exist and write an import block for each (needs superplane login)"},
 }
 
 // register adds the named flags to fs.
@@ -101,6 +103,8 @@ func (o *options) register(fs *flag.FlagSet, names []string) {
 			fs.BoolVar(&o.follow, n, true, u)
 		case "acked":
 			fs.BoolVar(&o.acked, n, false, u)
+		case "import":
+			fs.BoolVar(&o.importing, n, false, u)
 		default:
 			panic("cli: no flag " + n)
 		}
