@@ -103,6 +103,7 @@ func commands() []*command {
 		watchCommand(),
 		logsCommand(),
 		convertCommand(),
+		exportCommand(),
 		completionCommand(),
 		versionCommand(),
 	}

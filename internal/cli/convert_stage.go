@@ -320,3 +320,131 @@ func runConvert(ctx context.Context, s *session, args []string) error {
 	}
 	return nil
 }
+
+func exportCommand() *command {
+	return &command{
+		name:    "export",
+		summary: "write a live canvas as Terraform configuration",
+		help: `Reads a canvas from the server (the canvas, its event sources, its stages, and the
+secrets and integrations that belong to it) and prints it as HCL for this provider, with an
+import block for each object, as "superplane convert --import" does for manifests: a
+"terraform plan" then imports everything and changes nothing but the secrets, whose values
+the API never returns (they become sensitive variables; the first apply writes them).
+Secrets and integrations of the organization are named, not exported.
+
+Example:
+  superplane export --canvas production > production.tf`,
+		flags: []string{"canvas"},
+		run:   runExport,
+	}
+}
+
+// specManifest is a manifest made from an object read from the server.
+func specManifest(kind, name, desc, canvas string, spec any) (manifest, error) {
+	raw, err := json.Marshal(spec)
+	if err != nil {
+		return manifest{}, err
+	}
+	return manifest{where: "the server", kind: kind, name: name, desc: desc, canvas: canvas, spec: raw}, nil
+}
+
+func runExport(ctx context.Context, s *session, args []string) error {
+	if len(args) > 0 {
+		return usagef("export", "takes no arguments: name the canvas with --canvas")
+	}
+	canvas, err := s.canvas()
+	if err != nil {
+		return err
+	}
+	cl, err := s.client()
+	if err != nil {
+		return err
+	}
+	cv, err := cl.GetCanvas(ctx, canvas)
+	if err != nil {
+		return s.explain(ctx, err, target{kind: "canvas", name: canvas})
+	}
+	name := cv.Metadata.Name
+	ms := []manifest{{where: "the server", kind: "Canvas", name: name, desc: cv.Metadata.Description, spec: json.RawMessage("{}")}}
+	add := func(kind, n, desc string, spec any) error {
+		m, err := specManifest(kind, n, desc, name, spec)
+		ms = append(ms, m)
+		return err
+	}
+	secrets, err := cl.ListSecrets(ctx, api.DomainTypeCanvas, name)
+	if err != nil {
+		return s.explain(ctx, err, target{kind: "secret", canvas: name})
+	}
+	for i := range secrets {
+		// Only the keys: every value reads back redacted, and the
+		// converter writes variables for them.
+		if err := add("Secret", secrets[i].Metadata.Name, "", secrets[i].Spec); err != nil {
+			return err
+		}
+	}
+	integrations, err := cl.ListIntegrations(ctx, api.DomainTypeCanvas, name)
+	if err != nil {
+		return s.explain(ctx, err, target{kind: "integration", canvas: name})
+	}
+	for i := range integrations {
+		in := &integrations[i]
+		if err := add("Integration", in.Metadata.Name, in.Metadata.Description, in.Spec); err != nil {
+			return err
+		}
+	}
+	sources, err := cl.ListEventSources(ctx, name)
+	if err != nil {
+		return s.explain(ctx, err, target{kind: "event-source", canvas: name})
+	}
+	for i := range sources {
+		es := &sources[i]
+		if err := add("EventSource", es.Metadata.Name, es.Metadata.Description, es.Spec); err != nil {
+			return err
+		}
+	}
+	stages, err := cl.ListStages(ctx, name)
+	if err != nil {
+		return s.explain(ctx, err, target{kind: "stage", canvas: name})
+	}
+	for i := range stages {
+		st := &stages[i]
+		if err := add("Stage", st.Metadata.Name, st.Metadata.Description, st.Spec); err != nil {
+			return err
+		}
+	}
+	c, err := newConverter(ms)
+	if err != nil {
+		return err
+	}
+	c.from = fmt.Sprintf("%q from the canvas %s at %s", "superplane export", name, s.cfg.url)
+	imports := map[string]string{}
+	for i := range c.ms {
+		m := &c.ms[i]
+		id := name + "/" + m.name
+		switch m.kind {
+		case "Canvas":
+			id = name
+		case "Secret", "Integration":
+			id = "canvas/" + name + "/" + m.name
+		}
+		imports[resourceTypes[m.kind]+"."+m.label] = id
+	}
+	out, err := c.convert(imports)
+	if err != nil {
+		return err
+	}
+	if _, err := fmt.Fprint(s.io.Stdout, out); err != nil {
+		return err
+	}
+	for _, w := range c.warnings {
+		_, _ = fmt.Fprintln(s.io.Stderr, "warning: "+w)
+	}
+	if len(c.vars) > 0 {
+		_, _ = fmt.Fprintf(s.io.Stderr, "The API never returns secret values: set these %d variable(s) to them before applying, "+
+			"for example as TF_VAR_<name>:\n", len(c.vars))
+		for _, v := range c.vars {
+			_, _ = fmt.Fprintln(s.io.Stderr, "  "+v)
+		}
+	}
+	return nil
+}

@@ -194,6 +194,31 @@ func TestConvertPlansNoChange(t *testing.T) {
 		}
 	}
 
+	tfp := newTerraformPlanner(t, tf)
+	tfp.expectImportNoChange(t, r.stdout, 9)
+
+	// export writes the live canvas the same way: its own objects (not the
+	// organization's integration and secret) import without a change.
+	out := c.ok("export", "--canvas", "conv-production")
+	for _, v := range manifestValues {
+		if strings.Contains(out, v) {
+			t.Errorf("export wrote the secret value %q", v)
+		}
+	}
+	if strings.Contains(out, `resource "superplane_integration"`) || !strings.Contains(out, `integration = "conv-github"`) {
+		t.Errorf("export should name the organization's integration, not export it:\n%s", out)
+	}
+	tfp.expectImportNoChange(t, out, 7)
+}
+
+// terraformPlanner plans configurations with the provider built from this
+// tree (through dev_overrides) against the test server.
+type terraformPlanner struct {
+	tf, rc string
+}
+
+func newTerraformPlanner(t *testing.T, tf string) *terraformPlanner {
+	t.Helper()
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "bin")
 	build := exec.Command("go", "build", "-o", filepath.Join(bin, "terraform-provider-superplane"), ".")
@@ -205,27 +230,31 @@ func TestConvertPlansNoChange(t *testing.T) {
 	if err := os.WriteFile(rc, []byte("provider_installation {\n  dev_overrides {\n    \"superplane/superplane\" = \""+bin+"\"\n  }\n  direct {}\n}\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	work := filepath.Join(dir, "work")
-	if err := os.MkdirAll(work, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(work, "main.tf"), []byte(r.stdout), 0o600); err != nil {
+	return &terraformPlanner{tf: tf, rc: rc}
+}
+
+// expectImportNoChange validates hcl, plans it and checks that the plan
+// imports want resources, each without a change but the secrets' values.
+func (p *terraformPlanner) expectImportNoChange(t *testing.T, hcl string, want int) {
+	t.Helper()
+	work := t.TempDir()
+	if err := os.WriteFile(filepath.Join(work, "main.tf"), []byte(hcl), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	env := append(withoutPrefix(os.Environ(), "SUPERPLANE_"),
-		"TF_CLI_CONFIG_FILE="+rc, "CHECKPOINT_DISABLE=1", "TF_IN_AUTOMATION=1",
+		"TF_CLI_CONFIG_FILE="+p.rc, "CHECKPOINT_DISABLE=1", "TF_IN_AUTOMATION=1",
 		"SUPERPLANE_API_URL="+srv.url, "SUPERPLANE_API_TOKEN="+srv.ownerToken,
 		"TF_VAR_secret_conv_deploy_token=a", "TF_VAR_secret_conv_deploy_user=b", "TF_VAR_secret_conv_github_token_token=c")
 	terraform := func(args ...string) string {
 		t.Helper()
 		c, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 		defer cancel()
-		cmd := exec.CommandContext(c, tf, args...)
+		cmd := exec.CommandContext(c, p.tf, args...)
 		cmd.Dir, cmd.Env = work, env
 		var stdout, stderr bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &stdout, &stderr
 		if err := cmd.Run(); err != nil {
-			t.Fatalf("terraform %s: %v\n%s\n%s", strings.Join(args, " "), err, stdout.String(), stderr.String())
+			t.Fatalf("terraform %s: %v\n%s\n%s\nthe configuration:\n%s", strings.Join(args, " "), err, stdout.String(), stderr.String(), hcl)
 		}
 		return stdout.String()
 	}
@@ -243,16 +272,16 @@ func TestConvertPlansNoChange(t *testing.T) {
 	if err := json.Unmarshal([]byte(terraform("show", "-json", "plan.tfplan")), &plan); err != nil {
 		t.Fatal(err)
 	}
-	if len(plan.ResourceChanges) != 9 {
-		t.Errorf("the plan has %d resources, want 9", len(plan.ResourceChanges))
+	if len(plan.ResourceChanges) != want {
+		t.Errorf("the plan has %d resources, want %d", len(plan.ResourceChanges), want)
 	}
 	for _, rc := range plan.ResourceChanges {
-		want := "no-op"
+		action := "no-op"
 		if strings.HasPrefix(rc.Address, "superplane_secret.") {
-			want = "update"
+			action = "update"
 		}
-		if len(rc.Change.Actions) != 1 || rc.Change.Actions[0] != want || len(rc.Change.Importing) == 0 {
-			t.Errorf("%s: actions %v (importing: %s), want %s while importing; the plan:\n%s", rc.Address, rc.Change.Actions, rc.Change.Importing, want, planText)
+		if len(rc.Change.Actions) != 1 || rc.Change.Actions[0] != action || len(rc.Change.Importing) == 0 {
+			t.Errorf("%s: actions %v (importing: %s), want %s while importing; the plan:\n%s", rc.Address, rc.Change.Actions, rc.Change.Importing, action, planText)
 		}
 	}
 }
