@@ -78,7 +78,7 @@ func TestCLIGuideExamples(t *testing.T) {
 		"Discard the waiting event": func() { waitingEvent(t, "production", "deploy") },
 	}
 	blocks := regexp.MustCompile("(?s)```sh\n(.*?)```").FindAllStringSubmatch(string(raw), -1)
-	if len(blocks) < 10 {
+	if len(blocks) < 12 {
 		t.Fatalf("%s has %d sh blocks; the test expects the whole walk-through", cliGuide, len(blocks))
 	}
 	outputs := map[string]string{}
@@ -113,6 +113,15 @@ func TestCLIGuideExamples(t *testing.T) {
 	}
 	if out := outputs["Follow the run until it finishes"]; !strings.Contains(out, "passed") {
 		t.Errorf("logs block:\n%s", out)
+	}
+	for file, want := range map[string]string{
+		"staging.tf":    `resource "superplane_stage" "deploy"`,
+		"production.tf": `id = "production/deploy"`,
+	} {
+		raw, err := os.ReadFile(filepath.Join(work, file))
+		if err != nil || !strings.Contains(string(raw), want) {
+			t.Errorf("%s (%v) lacks %s:\n%s", file, err, want, raw)
+		}
 	}
 	ex := executions(t, "production", "deploy")
 	if len(ex) != 1 || ex[0].Result != api.ResultPassed {
