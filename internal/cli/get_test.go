@@ -177,3 +177,60 @@ func TestNotFoundSaysWhatAndHow(t *testing.T) {
 		}
 	}
 }
+
+// TestRejectionsAndEventDetail: an event a stage's filter refuses shows as a
+// rejection of that stage, described with the event's data; an event and
+// a stage event are described by id; alerts list (none here) as a table
+// and as JSON.
+func TestRejectionsAndEventDetail(t *testing.T) {
+	c := newCLI(t)
+	canvas := canvasWithRelease(t)
+	if _, err := srv.owner.CreateStage(ctx(t), canvas, client.StageParams{Name: "stable-only", Spec: api.StageSpec{
+		Connections: []api.Connection{{Type: api.ConnectionTypeEventSource, Name: "release", Filters: []api.Filter{
+			{Type: api.FilterTypeData, Data: &api.DataFilter{Expression: "$.channel == 'stable'"}},
+		}}},
+		Executor: &api.Executor{Type: api.ExecutorNoop, Spec: map[string]any{}},
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	approvalStage(t, canvas, "deploy")
+	c.ok("emit", "--canvas", canvas, "--source", "release", "--data", "channel=beta", "--data", "version=9.9.9")
+	var rejections api.ListEventRejectionsResponse
+	waitFor(t, "the rejection", func() bool {
+		decode(t, c.ok("get", "rejections", "--canvas", canvas, "--stage", "stable-only", "-o", "json"), &rejections)
+		return len(rejections.Rejections) == 1
+	})
+	rej := rejections.Rejections[0]
+	if row := rowOf(t, c.ok("get", "rejections", "--canvas", canvas, "--stage", "stable-only"), rej.ID); row[1] != "stable-only" || row[2] != "filtered" {
+		t.Errorf("rejection row: %v", row)
+	}
+	out := c.ok("describe", "rejection", rej.ID, "--canvas", canvas)
+	if !strings.Contains(out, "filtered") || !strings.Contains(out, `"channel": "beta"`) {
+		t.Errorf("describe rejection:\n%s", out)
+	}
+	// The stage with no filter took it; the filtered one did not.
+	if len(stageEvents(t, canvas, "stable-only")) != 0 {
+		t.Error("a filtered event reached the stage")
+	}
+
+	out = c.ok("describe", "event", rej.EventID, "--canvas", canvas)
+	if !strings.Contains(out, "release") || !strings.Contains(out, `"version": "9.9.9"`) {
+		t.Errorf("describe event:\n%s", out)
+	}
+	ev := waitingEvent(t, canvas, "deploy")
+	out = c.ok("describe", "event", ev.ID, "--canvas", canvas, "--stage", "deploy")
+	if !strings.Contains(out, "waiting") || !strings.Contains(out, "version=9.9.9") || !strings.Contains(out, rej.EventID) {
+		t.Errorf("describe stage event:\n%s", out)
+	}
+	if out := c.ok("get", "alerts", "--canvas", canvas, "--acked"); !strings.HasPrefix(out, "ID ") {
+		t.Errorf("get alerts:\n%s", out)
+	}
+	var alerts api.ListAlertsResponse
+	decode(t, c.ok("get", "alerts", "--canvas", canvas, "-o", "json"), &alerts)
+	if len(alerts.Alerts) != 0 {
+		t.Errorf("alerts on a canvas with no error: %+v", alerts.Alerts)
+	}
+	if msg := c.fails(1, "describe", "alert", "00000000-0000-0000-0000-000000000002", "--canvas", canvas); !strings.Contains(msg, `alert "00000000-0000-0000-0000-000000000002" not found in canvas`) {
+		t.Errorf("describe a missing alert: %s", msg)
+	}
+}

@@ -70,6 +70,11 @@ func TestEmitApproveRuns(t *testing.T) {
 	if len(list.Executions) != 1 || list.Executions[0].ID != ex.ID {
 		t.Errorf("executions JSON: %+v", list)
 	}
+	var logged api.ExecutionResponse
+	decode(t, c.ok("logs", "--canvas", canvas, ex.ID, "-o", "json"), &logged)
+	if logged.Execution.ID != ex.ID || logged.Execution.Result != api.ResultPassed || len(logged.Execution.Outputs) != 1 {
+		t.Errorf("logs -o json: %+v", logged.Execution)
+	}
 	out = c.ok("logs", "--canvas", canvas, ex.ID)
 	for _, want := range []string{"Result:", "passed", "Output url:", "https://example.com/released", "Inputs:", "version=1.4.2"} {
 		if !strings.Contains(out, want) {
