@@ -97,7 +97,7 @@ func writeBash(w io.Writer, zsh bool) {
     fi
     return 0
 }
-complete -F _superplane superplane
+complete -o default -F _superplane superplane
 `)
 	_, _ = io.WriteString(w, b.String())
 }
@@ -114,6 +114,8 @@ func writeFish(w io.Writer) {
 	for _, c := range commands() {
 		fmt.Fprintf(&b, "complete -c superplane -n '__fish_use_subcommand' -a %s -d %s\n", c.name, fishQuote(c.summary))
 	}
+	// convert reads files.
+	b.WriteString("complete -c superplane -n '__fish_seen_subcommand_from convert' -F\n")
 	for _, c := range commands() {
 		cond := fishQuote("__fish_seen_subcommand_from " + c.name)
 		if len(c.complete) > 0 {
