@@ -256,7 +256,8 @@ func (c *converter) importIDs(ctx context.Context, s *session) (map[string]strin
 			ids[addr] = id
 		case client.IsNotFound(err):
 		default:
-			return nil, s.explain(ctx, err, target{kind: strings.ToLower(m.kind), name: m.name, canvas: m.canvas})
+			kinds := map[string]string{"Canvas": "canvas", "Secret": "secret", "Integration": "integration", "EventSource": "event-source", "Stage": "stage"}
+			return nil, s.explain(ctx, err, target{kind: kinds[m.kind], name: m.name, canvas: m.canvas})
 		}
 	}
 	return ids, nil

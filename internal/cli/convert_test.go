@@ -80,6 +80,11 @@ func TestConvertManifests(t *testing.T) {
 		t.Error("two conversions of the same manifests differ")
 	}
 
+	// --import asks the server, so it needs a login.
+	if msg := c.fails(1, append([]string{"convert", "--import"}, manifestFiles...)...); !strings.Contains(msg, "superplane login") {
+		t.Errorf("convert --import without a token: %s", msg)
+	}
+
 	// Standard input, and what cannot be converted.
 	for _, tc := range []struct{ doc, want string }{
 		{"kind: ConnectionGroup\nmetadata: {name: g, canvasName: c}\n", "no connection groups"},
