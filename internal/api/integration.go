@@ -19,7 +19,7 @@ const (
 // IntegrationTypes lists the integration types in the order messages name
 // them. internal/integration/all checks it against the registered types.
 func IntegrationTypes() []string {
-	return []string{IntegrationTypeGitHub, IntegrationTypeSemaphore}
+	return []string{IntegrationTypeGitHub, IntegrationTypeSemaphore, IntegrationTypeAWS}
 }
 
 // AuthTypeToken is the IntegrationAuthType under which an integration
@@ -75,6 +75,10 @@ func ValidateIntegrationURL(field, typ, rawURL string) error {
 		_, err = parseGitHubURL(rawURL)
 	case IntegrationTypeSemaphore:
 		_, err = parseSemaphoreURL(rawURL)
+	case IntegrationTypeAWS:
+		if rawURL != "" {
+			err = errors.New("must be empty for an aws integration: spec.aws.region says where AWS is")
+		}
 	default:
 		return fmt.Errorf("%s: cannot check the URL of unsupported integration type %q", field, clipInput(typ))
 	}

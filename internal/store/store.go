@@ -69,6 +69,7 @@ type Store interface {
 	SealedStore
 	AlertStore
 	RetentionStore
+	OIDCKeyStore
 
 	// Close releases the database.
 	Close() error
