@@ -60,7 +60,8 @@ Every flag has an environment variable: SUPERPLANE_LISTEN (default 127.0.0.1:800
 SUPERPLANE_DATA_DIR (default ./.superplane), SUPERPLANE_DATABASE_URL (default: SQLite in the
 data dir; postgres://... selects PostgreSQL), SUPERPLANE_ENCRYPTION_KEYS (id:base64,...; first
 is active) or SUPERPLANE_ENCRYPTION_KEYS_FILE. SUPERPLANE_GITHUB_API_URL (GitHub Enterprise or a
-test double) and SUPERPLANE_SEMAPHORE_API_URL override where integrations are verified.
+test double) and SUPERPLANE_SEMAPHORE_API_URL override where integrations are verified;
+SUPERPLANE_AWS_ENDPOINT_URL sends every AWS call of aws integrations there (a test double).
 serve also reads SUPERPLANE_BASE_URL, SUPERPLANE_KEY_GRACE_PERIOD (1h),
 SUPERPLANE_WEBHOOK_BODY_LIMIT (5 MiB), SUPERPLANE_RECONCILE_INTERVAL (5m),
 SUPERPLANE_ALLOWED_NETWORKS (CIDRs the server may call although they are blocked: loopback,
@@ -172,6 +173,7 @@ func (c *config) serverOptions(listenAddr string, getenv func(string) string) (s
 	tools := &integration.Verifier{
 		GitHubAPIURL:    getenv("SUPERPLANE_GITHUB_API_URL"),
 		SemaphoreAPIURL: getenv("SUPERPLANE_SEMAPHORE_API_URL"),
+		AWSEndpointURL:  getenv("SUPERPLANE_AWS_ENDPOINT_URL"),
 		Client:          outbound.New(outbound.Config{AllowedNetworks: allow, Timeout: 15 * time.Second}),
 	}
 	srv := []server.Option{server.WithWebhookBodyLimit(c.webhookBodyLimit)}

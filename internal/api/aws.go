@@ -75,7 +75,7 @@ type AWSAssumeRole struct {
 var (
 	awsRegionPattern     = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]{1,2}$`)
 	awsRoleARNPattern    = regexp.MustCompile(`^arn:aws(-[a-z]+)*:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]{1,512}$`)
-	awsExternalIDPattern = regexp.MustCompile(`^[A-Za-z0-9+=,.@:/_-]{2,1224}$`)
+	awsExternalIDPattern = regexp.MustCompile(`^[A-Za-z0-9+=,.@:/_-]+$`)
 )
 
 // ValidateAWSRegion returns an error naming field unless region looks like
@@ -130,7 +130,7 @@ func ValidateAWSIntegration(field string, a *AWSIntegration) error {
 		if err := ValidateAWSRoleARN(field+".assumeRole.roleArn", r.RoleARN); err != nil {
 			return err
 		}
-		if r.ExternalID != "" && !awsExternalIDPattern.MatchString(r.ExternalID) {
+		if r.ExternalID != "" && (len(r.ExternalID) < 2 || len(r.ExternalID) > 1224 || !awsExternalIDPattern.MatchString(r.ExternalID)) {
 			return fmt.Errorf("%s.assumeRole.externalId must be 2 to 1224 letters, digits or +=,.@:/_-", field)
 		}
 		if d := r.SessionDurationSeconds; d != 0 {

@@ -26,8 +26,8 @@ func TestValidateIntegrationType(t *testing.T) {
 	}
 	// The messages, whole: they are built from IntegrationTypes.
 	for typ, want := range map[string]string{
-		"":       `spec.type is required: expected "github" or "semaphore"`,
-		"gitlab": `spec.type: unsupported integration type "gitlab": expected "github" or "semaphore"`,
+		"":       `spec.type is required: expected "github", "semaphore" or "aws"`,
+		"gitlab": `spec.type: unsupported integration type "gitlab": expected "github", "semaphore" or "aws"`,
 	} {
 		if err := api.ValidateIntegrationType("spec.type", typ); err == nil || err.Error() != want {
 			t.Errorf("ValidateIntegrationType(%q) = %v, want %q", typ, err, want)

@@ -38,7 +38,7 @@ func TestJoinOr(t *testing.T) {
 		want  string
 	}{
 		{ExecutorTypes(), "http, github, semaphore or noop"},
-		{IntegrationTypes(), "github or semaphore"},
+		{IntegrationTypes(), "github, semaphore or aws"},
 		{[]string{"one"}, "one"},
 		{nil, ""},
 	} {

@@ -596,6 +596,10 @@ func TestUnauthenticatedRoutes(t *testing.T) {
 	wantPublic := []string{
 		"GET /health",
 		"GET /api/v1/openapi.json",
+		// The OIDC issuer's documents: public keys and where they are, for
+		// the clouds (TestOIDCDiscoveryServed).
+		"GET /.well-known/openid-configuration",
+		"GET /.well-known/jwks.json",
 		"POST /api/v1/sources/{id}",
 		"POST /api/v1/sources/{id}/{integrationType}",
 	}

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/superplane/terraform-provider-superplane/internal/api"
+	"github.com/superplane/terraform-provider-superplane/internal/oidc"
 	"github.com/superplane/terraform-provider-superplane/internal/service"
 	"github.com/superplane/terraform-provider-superplane/internal/store"
 	"github.com/superplane/terraform-provider-superplane/internal/webhook"
@@ -38,6 +39,7 @@ type Server struct {
 	stages       *service.Stages
 	tokens       *service.Tokens
 	alerts       *service.Alerts
+	issuer       *oidc.Issuer
 	maxBody      int64
 	// engine is woken when something it waits for happened.
 	engine Waker
@@ -87,7 +89,7 @@ func New(st store.Store, svc *service.Services, log *slog.Logger, opts ...Option
 		store: st, log: log, maxBody: 5 << 20, engine: noEngine{}, now: time.Now, mux: http.NewServeMux(),
 		canvases: svc.Canvases, secrets: svc.Secrets, integrations: svc.Integrations,
 		eventSources: svc.EventSources, events: svc.Events, stages: svc.Stages, tokens: svc.Tokens,
-		alerts: svc.Alerts,
+		alerts: svc.Alerts, issuer: svc.Issuer,
 	}
 	for _, o := range opts {
 		o(s)
@@ -99,6 +101,8 @@ func New(st store.Store, svc *service.Services, log *slog.Logger, opts ...Option
 func (s *Server) routes() {
 	s.public("GET /health", s.health)
 	s.public("GET /api/v1/openapi.json", s.openAPI)
+	s.public("GET "+oidc.DiscoveryPath, s.openIDConfiguration)
+	s.public("GET "+oidc.JWKSPath, s.jwks)
 
 	s.handle("GET /api/v1/me", s.me)
 	s.handleSelf("POST /api/v1/me/token", s.regenerateToken)

@@ -42,6 +42,8 @@ type env struct {
 	// engine is the env's engine, wired as serve wires it; tests that need
 	// it running call engine.Run.
 	engine *engine.Engine
+	// services are the env's services (tests reach the OIDC issuer).
+	services *service.Services
 }
 
 // envOption configures a test env's server, services and engine, each with
@@ -130,6 +132,7 @@ func newEnv(t *testing.T, opts ...envOption) *env {
 	srv := httptest.NewServer(handler)
 	t.Cleanup(srv.Close)
 	e := &env{t: t, url: srv.URL, dir: dir, store: st, keys: ks, keyFile: keyFile, logs: logs, tokens: map[string]string{}, server: handler, engine: eng}
+	e.services = svc
 	for name, spec := range map[string][2]string{
 		"owner": {"acme", "owner"}, "admin": {"acme", "admin"}, "viewer": {"acme", "viewer"}, "other": {"other", "owner"},
 	} {

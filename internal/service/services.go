@@ -8,6 +8,7 @@ import (
 	"github.com/superplane/terraform-provider-superplane/internal/hooks"
 	"github.com/superplane/terraform-provider-superplane/internal/integration"
 	"github.com/superplane/terraform-provider-superplane/internal/integration/all"
+	"github.com/superplane/terraform-provider-superplane/internal/oidc"
 	"github.com/superplane/terraform-provider-superplane/internal/sealer"
 	"github.com/superplane/terraform-provider-superplane/internal/store"
 )
@@ -24,6 +25,9 @@ type Services struct {
 	Stages       *Stages
 	Tokens       *Tokens
 	Alerts       *Alerts
+	// Issuer is this server as an OIDC identity provider: cloud
+	// integrations present its ID tokens instead of stored keys.
+	Issuer *oidc.Issuer
 }
 
 // Waker is all the services ask of the engine: a pass now, because a
@@ -93,8 +97,9 @@ func New(st store.Store, sl *sealer.Sealer, log *slog.Logger, opts ...Option) *S
 	if c.engine != nil {
 		s.Events.Wake = c.engine.Wake
 	}
+	s.Issuer = &oidc.Issuer{URL: c.baseURL, Store: st, Sealer: sl, Now: c.now}
 	s.Canvases = &Canvases{Store: st, Now: c.now, Deprovision: s.EventSources.Deprovision}
-	s.Integrations = &Integrations{Store: st, Secrets: s.Secrets, Types: types, Tools: c.tools, Log: log, Now: c.now}
+	s.Integrations = &Integrations{Store: st, Secrets: s.Secrets, Types: types, Tools: c.tools, Log: log, Now: c.now, Issuer: s.Issuer}
 	s.Secrets.DataChanged = s.Integrations.ReverifyUsers
 	return s
 }
