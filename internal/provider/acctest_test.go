@@ -33,6 +33,7 @@ import (
 	"time"
 
 	"github.com/superplane/terraform-provider-superplane/internal/client"
+	fakeaws "github.com/superplane/terraform-provider-superplane/internal/fake/aws"
 	"github.com/superplane/terraform-provider-superplane/internal/fake/github"
 	"github.com/superplane/terraform-provider-superplane/internal/fake/semaphore"
 )
@@ -59,6 +60,7 @@ var acc struct {
 	fakes     *harnessTB        // owns the fakes' cleanups
 	github    *github.Server    // the GitHub API the server verifies against
 	semaphore *semaphore.Server // the Semaphore API the server verifies against
+	aws       *fakeaws.Server   // AWS STS, where aws integrations are verified
 }
 
 // The fake tools' fixtures. Integration URLs in tests name these.
@@ -140,6 +142,7 @@ func startFakes() {
 	acc.github.AddOwner(fakeGitHubUser, false)
 	acc.github.AddRepo(fakeGitHubOwner, "app", fakeGitHubUser)
 	acc.semaphore = semaphore.New(acc.fakes)
+	acc.aws = fakeaws.New(acc.fakes)
 }
 
 // newToolToken returns a new random API token that both fakes accept
@@ -267,6 +270,7 @@ func startServer() (func(), error) {
 	srv.Env = append(filteredEnv("SUPERPLANE_"),
 		"SUPERPLANE_GITHUB_API_URL="+acc.github.URL(),
 		"SUPERPLANE_SEMAPHORE_API_URL="+acc.semaphore.URL(),
+		"SUPERPLANE_AWS_ENDPOINT_URL="+acc.aws.URL(),
 		// The fakes and the stage tests' receivers are on loopback, which
 		// the outbound guard lets through only when allowed. Stage tests
 		// should not wait long.
