@@ -23,8 +23,26 @@ type Cloud interface {
 // a stage's outbound HTTP requests (aws: SigV4).
 type CloudSigner interface {
 	// SignRequest authenticates req, whose body is body, with the
-	// credentials c describes.
-	SignRequest(ctx context.Context, v *Verifier, c CloudCredentials, req *http.Request, body []byte) error
+	// credentials c describes. Its error is fit for an execution's message
+	// and holds no credential.
+	SignRequest(ctx context.Context, v *Verifier, c CloudCredentials, req *http.Request, body []byte, opts SignOptions) error
+}
+
+// SignOptions are what an http executor spec says about signing (its aws
+// object): "" means what the request's host says, else the integration's.
+type SignOptions struct {
+	Service, Region string
+}
+
+// CloudSigner returns the signing part of the type named typ, when it has
+// one.
+func (r *Registry) CloudSigner(typ string) (CloudSigner, bool) {
+	t, ok := r.types[typ]
+	if !ok {
+		return nil, false
+	}
+	s, ok := t.(CloudSigner)
+	return s, ok
 }
 
 // CloudCredentials is what a Cloud type gets from its caller for one

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"time"
 
 	"github.com/superplane/terraform-provider-superplane/internal/api"
@@ -52,6 +53,9 @@ type RunRequest struct {
 	// Token) in the Message before it is clipped: a tool that echoes one
 	// back must not have its start shown by the clip.
 	Secrets []string
+	// Sign, when set, authenticates the http executor's request with the
+	// stage's cloud integration (aws: SigV4) just before it is sent.
+	Sign func(ctx context.Context, req *http.Request, body []byte) error
 	// ResourceName is the repository (github) or project (semaphore).
 	ResourceName string
 	// DryRun makes the execution pass without contacting anything.

@@ -308,7 +308,7 @@ func validateIntegrationAWS(ctx context.Context, config *IntegrationResourceMode
 			"An aws integration needs the aws block: region and access_key or web_identity.")
 		return
 	}
-	if config.AWS.IsUnknown() || !objectKnown(ctx, config.AWS, diags) {
+	if config.AWS.IsUnknown() || !objectKnown(config.AWS) {
 		return
 	}
 	spec := integrationAWSSpec(ctx, config.AWS, diags)
@@ -341,7 +341,7 @@ func tfNames(msg string) string {
 }
 
 // objectKnown reports whether o and everything in it is known.
-func objectKnown(ctx context.Context, o types.Object, diags *diag.Diagnostics) bool {
+func objectKnown(o types.Object) bool {
 	if o.IsUnknown() {
 		return false
 	}
@@ -351,7 +351,7 @@ func objectKnown(ctx context.Context, o types.Object, diags *diag.Diagnostics) b
 	for _, v := range o.Attributes() {
 		switch tv := v.(type) {
 		case types.Object:
-			if !objectKnown(ctx, tv, diags) {
+			if !objectKnown(tv) {
 				return false
 			}
 		default:

@@ -11,6 +11,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 	"github.com/hashicorp/terraform-plugin-testing/tfversion"
 
@@ -68,6 +69,37 @@ func awsWebIdentityConfig(name, role, chained string) string {
 `, name, role, chained)
 }
 
+// awsStageConfig is a canvas with a webhook source and an http stage whose
+// request (a Lambda invoke on the fake) the aws integration signs.
+func awsStageConfig(canvas, url string) string {
+	return fmt.Sprintf(`
+resource "superplane_canvas" "aws" {
+  name = %q
+}
+
+resource "superplane_event_source" "hook" {
+  canvas = superplane_canvas.aws.name
+  name   = "hook"
+  type   = "webhook"
+}
+
+resource "superplane_stage" "invoke" {
+  canvas = superplane_canvas.aws.name
+  name   = "invoke"
+  connect {
+    type = "event_source"
+    name = superplane_event_source.hook.name
+  }
+  http {
+    url         = %q
+    integration = superplane_integration.test.name
+    aws_service = "lambda"
+    payload     = { version = "1.2.3" }
+  }
+}
+`, canvas, url)
+}
+
 // TestAccIntegrationAWS: an aws integration from Terraform against the fake
 // STS. With a key pair kept write-only in a secret, it verifies
 // (GetCallerIdentity, SigV4 checked by the fake) and status names the
@@ -86,10 +118,15 @@ func TestAccIntegrationAWS(t *testing.T) {
 	chained := "arn:aws:iam::210987654321:role/deploy"
 	if acc.aws != nil {
 		acc.aws.AddUser(fakeaws.User{AccessKeyID: keyID, SecretAccessKey: secretKey, Account: "210987654321", Name: "acc"})
-		acc.aws.AddRole(fakeaws.Role{ARN: role, Issuer: os.Getenv(EnvEndpoint), Audience: api.AWSAudience, Subject: "org:*:integration:" + name})
+		acc.aws.AddRole(fakeaws.Role{ARN: role, Issuer: os.Getenv(EnvEndpoint), Audience: api.AWSAudience, Subject: "org:*"})
 		acc.aws.AddRole(fakeaws.Role{ARN: chained, ExternalID: "superplane-acc"})
 	}
 	org := api.DomainTypeOrganization
+	canvas := randName("acc-aws-canvas")
+	lambdaURL := ""
+	if acc.aws != nil {
+		lambdaURL = acc.aws.URL() + "/2015-03-31/functions/deploy/invocations"
+	}
 	sameID := statecheck.CompareValue(compare.ValuesSame())
 	tfresource.Test(t, tfresource.TestCase{
 		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_11_0)},
@@ -148,6 +185,44 @@ func TestAccIntegrationAWS(t *testing.T) {
 					PreApply:             []plancheck.PlanCheck{plancheck.ExpectResourceAction(integrationAddr, plancheck.ResourceActionUpdate)},
 					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
 				},
+			},
+			{
+				// A stage signs its Lambda call with the integration: the
+				// fake checks the SigV4 signature made with the session
+				// the stage's own ID token was exchanged for.
+				Config: awsSecretConfig(secretName, keyID, "wrong"+secretKey, 2) + awsWebIdentityConfig(name, role, chained) +
+					awsStageConfig(canvas, lambdaURL),
+				ConfigPlanChecks: tfresource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue("superplane_stage.invoke", tfjsonpath.New("http").AtMapKey("integration"), knownvalue.StringExact(name)),
+					statecheck.ExpectKnownValue("superplane_stage.invoke", tfjsonpath.New("http").AtMapKey("aws_service"), knownvalue.StringExact("lambda")),
+				},
+				Check: func(s *terraform.State) error {
+					if err := postStageEvent(s, "superplane_event_source.hook", `{"ref":"refs/heads/main"}`); err != nil {
+						return err
+					}
+					ex, _, err := waitStageExecution(canvas, "invoke")
+					if err != nil {
+						return err
+					}
+					if ex.Result != api.ResultPassed {
+						return fmt.Errorf("execution %s: %s", ex.Result, ex.ResultMessage)
+					}
+					for _, c := range acc.aws.Calls() {
+						if c.Action == "service" && c.Path == "/2015-03-31/functions/deploy/invocations" && c.Error == "" && c.Service == "lambda" {
+							return nil
+						}
+					}
+					return fmt.Errorf("the fake saw no signed Lambda call: %+v", acc.aws.Calls())
+				},
+			},
+			{
+				ResourceName:      "superplane_stage.invoke",
+				ImportState:       true,
+				ImportStateId:     canvas + "/invoke",
+				ImportStateVerify: true,
+				// The state was written before the execution ran.
+				ImportStateVerifyIgnore: []string{"last_execution"},
 			},
 		},
 	})

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -52,6 +53,8 @@ type envOption struct {
 	srv []server.Option
 	svc []service.Option
 	eng []engine.Option
+	// ln, when set, is the listener the server serves on.
+	ln net.Listener
 }
 
 func withTools(v *integration.Verifier) envOption {
@@ -129,7 +132,15 @@ func newEnv(t *testing.T, opts ...envOption) *env {
 	eng := engine.New(st, sl, log, engOpts...)
 	svc := service.New(st, sl, log, append(svcOpts, service.WithEngine(eng))...)
 	handler := server.New(st, svc, log, append(srvOpts, server.WithEngine(eng))...)
-	srv := httptest.NewServer(handler)
+	srv := httptest.NewUnstartedServer(handler)
+	for _, o := range opts {
+		if o.ln != nil {
+			// The test chose the address (its base URL is known up front).
+			_ = srv.Listener.Close()
+			srv.Listener = o.ln
+		}
+	}
+	srv.Start()
 	t.Cleanup(srv.Close)
 	e := &env{t: t, url: srv.URL, dir: dir, store: st, keys: ks, keyFile: keyFile, logs: logs, tokens: map[string]string{}, server: handler, engine: eng}
 	e.services = svc
