@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -297,5 +298,51 @@ func TestSubjects(t *testing.T) {
 		if got != want {
 			t.Errorf("subject %q, want %q", got, want)
 		}
+	}
+}
+
+// TestSigningKeyFollowsKeyRotation: `keys rotate` rewraps the issuer's
+// sealed signing key under the new key-encryption key, so a server holding
+// only the new key still signs with the same key (the JWKS the clouds
+// cached stays valid), and `keys check` opens it.
+func TestSigningKeyFollowsKeyRotation(t *testing.T) {
+	st := newStore(t)
+	ctx := t.Context()
+	old, err := keyring.Parse(testRing)
+	if err != nil {
+		t.Fatal(err)
+	}
+	iss := &oidc.Issuer{URL: "https://superplane.example.com", Store: st, Sealer: sealer.New(keyring.StaticKeys(old))}
+	tok, err := iss.Mint(ctx, "org:acme:integration:aws", "sts.amazonaws.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	both, err := keyring.Parse("k2:ICEiIyQlJicoKSorLC0uLzAxMjM0NTY3ODk6Ozw9Pj8=," + testRing)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sealer.RotateKeys(ctx, st, sealer.New(keyring.StaticKeys(both)), slog.New(slog.DiscardHandler)); err != nil {
+		t.Fatal(err)
+	}
+	keys, err := st.ListOIDCKeys(ctx, 10)
+	if err != nil || len(keys) != 1 || keys[0].KeyID != "k2" {
+		t.Fatalf("after rotation: %+v %v", keys, err)
+	}
+	onlyNew, err := keyring.Parse("k2:ICEiIyQlJicoKSorLC0uLzAxMjM0NTY3ODk6Ozw9Pj8=")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := sealer.CheckKeys(ctx, st, onlyNew)
+	if err != nil || len(rep.Failed) != 0 || rep.Opened["k2"] != 1 {
+		t.Fatalf("keys check with the new key only: %+v %v", rep, err)
+	}
+	iss2 := &oidc.Issuer{URL: iss.URL, Store: st, Sealer: sealer.New(keyring.StaticKeys(onlyNew))}
+	tok2, err := iss2.Mint(ctx, "org:acme:integration:aws", "sts.amazonaws.com")
+	if err != nil || kidOf(t, tok2.Raw) != kidOf(t, tok.Raw) {
+		t.Fatalf("after rotation the same key must sign: %v", err)
+	}
+	missing, err := sealer.MissingKeys(ctx, st, old)
+	if err != nil || missing["k2"] != 1 {
+		t.Fatalf("MissingKeys with the old ring = %v, %v: the signing key counts", missing, err)
 	}
 }

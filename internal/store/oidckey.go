@@ -27,6 +27,10 @@ type OIDCKeyStore interface {
 	// DeleteOIDCKeysBefore deletes the keys created before t, except the
 	// newest key, and returns how many went.
 	DeleteOIDCKeysBefore(ctx context.Context, t time.Time) (int, error)
+	// RewrapOIDCKey replaces the sealed private key of kid when it still
+	// equals oldBlob (compare-and-swap, for key rotation); it reports
+	// whether it did.
+	RewrapOIDCKey(ctx context.Context, kid string, oldBlob, newBlob []byte, newKeyID string) (bool, error)
 }
 
 const oidcKeyColumns = `id, algorithm, public_jwk, ciphertext, key_id, created_at`
@@ -66,4 +70,16 @@ func (s *db) DeleteOIDCKeysBefore(ctx context.Context, t time.Time) (int, error)
 	}
 	n, err := res.RowsAffected()
 	return int(n), wrap("delete signing keys", err)
+}
+
+// RewrapOIDCKey replaces the sealed private key of kid if it is still
+// oldBlob.
+func (s *db) RewrapOIDCKey(ctx context.Context, kid string, oldBlob, newBlob []byte, newKeyID string) (bool, error) {
+	res, err := s.sql.ExecContext(ctx, s.q(`UPDATE oidc_signing_keys SET ciphertext = ?, key_id = ? WHERE id = ? AND ciphertext = ?`),
+		blob(newBlob), newKeyID, kid, blob(oldBlob))
+	if err != nil {
+		return false, wrap("rewrap signing key", err)
+	}
+	n, err := res.RowsAffected()
+	return n == 1, wrap("rewrap signing key", err)
 }
