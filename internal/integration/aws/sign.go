@@ -40,11 +40,18 @@ func (Type) SignRequest(ctx context.Context, v *integration.Verifier, c integrat
 	if service == "" {
 		return &stsError{reason: "cannot tell the AWS service from host " + integration.Printable(req.URL.Hostname()) + ": set spec.aws.service"}
 	}
-	res, err := credentials(ctx, v, s, c)
-	if err != nil {
-		return err
+	now := time.Now()
+	key := sessionKey(c)
+	creds, ok := sessions.get(key, now)
+	if !ok {
+		res, err := credentials(ctx, v, s, c)
+		if err != nil {
+			return err
+		}
+		creds = res.creds
+		sessions.put(key, creds, now)
 	}
-	return signV4(ctx, res.creds, req, body, service, region, time.Now())
+	return signV4(ctx, creds, req, body, service, region, now)
 }
 
 // signV4 signs req as of t with the AWS SDK's signer.

@@ -2,6 +2,7 @@ package aws_test
 
 import (
 	"context"
+	"net/http"
 	"net/netip"
 	"strings"
 	"testing"
@@ -175,5 +176,57 @@ func TestVerifyWebIdentityForgedToken(t *testing.T) {
 	}
 	if minted == "" || strings.Contains(res.Reason, minted) {
 		t.Fatal("no token was minted, or the reason shows it")
+	}
+}
+
+// TestSignReusesSession: two requests a stage signs with web identity share
+// one STS exchange (the session is cached until shortly before it
+// expires), and both signatures check at the fake; a verification always
+// asks STS again.
+func TestSignReusesSession(t *testing.T) {
+	f, v := newFake(t)
+	iss := fakeaws.NewIssuer(t)
+	f.AddRole(fakeaws.Role{ARN: oidcARN, Issuer: iss.URL(), Audience: "sts.amazonaws.com", Subject: "*"})
+	c := webCreds(iss, `{"region":"eu-west-1","webIdentity":{"roleArn":"`+oidcARN+`"}}`, "org:acme:canvas:prod:stage:cache-"+t.Name())
+	for range 2 {
+		req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, f.URL()+"/2015-03-31/functions/f/invocations", strings.NewReader(`{}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := (aws.Type{}).SignRequest(t.Context(), v, c, req, []byte(`{}`), integration.SignOptions{Service: "lambda"}); err != nil {
+			t.Fatal(err)
+		}
+		resp, err := fakes.HTTPClient().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("signed request: %s", resp.Status)
+		}
+	}
+	exchanges := 0
+	for _, call := range f.Calls() {
+		if call.Action == "AssumeRoleWithWebIdentity" {
+			exchanges++
+		}
+		if call.Action == "service" && (call.Error != "" || call.Region != "eu-west-1" || call.Service != "lambda") {
+			t.Fatalf("service call %+v", call)
+		}
+	}
+	if exchanges != 1 {
+		t.Fatalf("%d STS exchanges for two signed requests, want 1", exchanges)
+	}
+	if res := registry.VerifyCloud(t.Context(), v, "aws", c); !res.OK {
+		t.Fatal(res.Reason)
+	}
+	exchanges = 0
+	for _, call := range f.Calls() {
+		if call.Action == "AssumeRoleWithWebIdentity" {
+			exchanges++
+		}
+	}
+	if exchanges != 2 {
+		t.Fatalf("verification did not ask STS: %d exchanges", exchanges)
 	}
 }
