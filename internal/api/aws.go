@@ -29,10 +29,10 @@ const AWSAudience = "sts.amazonaws.com"
 // credentials that themselves came from a role (role chaining: after web
 // identity) is capped at one hour by AWS.
 const (
-	AWSMinSessionSeconds      = 900
-	AWSMaxSessionSeconds      = 43200
-	AWSMaxChainedSessionSecs  = 3600
-	awsDefaultSessionDocument = "900 to 43200 seconds (3600 at most after web_identity: AWS caps role chaining at one hour)"
+	AWSMinSessionSeconds     = 900
+	AWSMaxSessionSeconds     = 43200
+	AWSMaxChainedSessionSecs = 3600
+	awsSessionRange          = "900 to 43200 seconds (3600 at most after webIdentity: AWS caps role chaining at one hour)"
 )
 
 // AWSIntegration is spec.aws (extension): where and as whom an AWS
@@ -139,7 +139,7 @@ func ValidateAWSIntegration(field string, a *AWSIntegration) error {
 				maxSecs = AWSMaxChainedSessionSecs
 			}
 			if d < AWSMinSessionSeconds || d > maxSecs {
-				return fmt.Errorf("%s.assumeRole.sessionDurationSeconds %d is out of range: %s", field, d, awsDefaultSessionDocument)
+				return fmt.Errorf("%s.assumeRole.sessionDurationSeconds %d is out of range: %s", field, d, awsSessionRange)
 			}
 		}
 	}

@@ -72,6 +72,14 @@ func TestAWSIntegrationAccessKey(t *testing.T) {
 		t.Fatalf("fake calls %+v", calls)
 	}
 
+	// Dropping either half of the key pair from the secret is refused,
+	// naming the integration.
+	r2 := e.do("owner", "PATCH", "/api/v1/secrets/aws-keys?domainType=DOMAIN_TYPE_ORGANIZATION",
+		`{"secret":{"spec":{"local":{"data":{"id":"`+awsKeyID+`"}}}}}`)
+	if r2.status != http.StatusConflict || !strings.Contains(r2.err.Message, `key "secret" is used by integration "aws"`) {
+		t.Fatalf("dropping the secret access key: %d %s", r2.status, r2.body)
+	}
+
 	// Verify on demand.
 	e.do("owner", "POST", "/api/v1/integrations/aws/verify?domainType=DOMAIN_TYPE_ORGANIZATION", nil).decode(t, &out)
 	if out.Integration.Status.State != api.IntegrationStateOK {

@@ -94,8 +94,6 @@ type Identity struct{ Account, ARN string }
 // resolved is the outcome of the credential chain.
 type resolved struct {
 	creds sdkaws.Credentials
-	// steps names the roles assumed, for the status ("via ...").
-	steps []string
 }
 
 // sessionNameChars are the characters AWS allows in a role session name.
@@ -153,7 +151,6 @@ func credentials(ctx context.Context, v *integration.Verifier, s api.AWSIntegrat
 			return out, describe("AssumeRoleWithWebIdentity", err)
 		}
 		out.creds = fromSTS(resp.Credentials)
-		out.steps = append(out.steps, s.WebIdentity.RoleARN)
 	default:
 		return out, &stsError{reason: "spec.aws has neither accessKey nor webIdentity"}
 	}
@@ -170,7 +167,6 @@ func credentials(ctx context.Context, v *integration.Verifier, s api.AWSIntegrat
 			return out, describe("AssumeRole", err)
 		}
 		out.creds = fromSTS(resp.Credentials)
-		out.steps = append(out.steps, r.RoleARN)
 	}
 	return out, nil
 }
