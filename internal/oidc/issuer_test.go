@@ -346,3 +346,31 @@ func TestSigningKeyFollowsKeyRotation(t *testing.T) {
 		t.Fatalf("MissingKeys with the old ring = %v, %v: the signing key counts", missing, err)
 	}
 }
+
+// TestFirstMintsMakeOneKey: a burst of first mints in one process makes
+// one signing key, not one each.
+func TestFirstMintsMakeOneKey(t *testing.T) {
+	st := newStore(t)
+	iss := newIssuer(t, st, "https://superplane.example.com", nil)
+	var wg sync.WaitGroup
+	errs := make(chan error, 8)
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := iss.Mint(t.Context(), "org:acme:integration:aws", "sts.amazonaws.com")
+			errs <- err
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	keys, err := st.ListOIDCKeys(t.Context(), 10)
+	if err != nil || len(keys) != 1 {
+		t.Fatalf("%d keys after a burst of first mints (%v), want 1", len(keys), err)
+	}
+}
