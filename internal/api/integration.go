@@ -19,7 +19,7 @@ const (
 // IntegrationTypes lists the integration types in the order messages name
 // them. internal/integration/all checks it against the registered types.
 func IntegrationTypes() []string {
-	return []string{IntegrationTypeGitHub, IntegrationTypeSemaphore, IntegrationTypeGitLab}
+	return []string{IntegrationTypeGitHub, IntegrationTypeSemaphore, IntegrationTypeGitLab, IntegrationTypeAWS}
 }
 
 // AuthTypeToken is the IntegrationAuthType under which an integration
@@ -78,6 +78,10 @@ func ValidateIntegrationURL(field, typ, rawURL string) error {
 		_, err = parseSemaphoreURL(rawURL)
 	case IntegrationTypeGitLab:
 		err = parseGitLabURL(rawURL)
+	case IntegrationTypeAWS:
+		if rawURL != "" {
+			err = errors.New("must be empty for an aws integration: spec.aws.region says where AWS is")
+		}
 	default:
 		return fmt.Errorf("%s: cannot check the URL of unsupported integration type %q", field, clipInput(typ))
 	}

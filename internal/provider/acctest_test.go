@@ -33,6 +33,7 @@ import (
 	"time"
 
 	"github.com/superplane/terraform-provider-superplane/internal/client"
+	fakeaws "github.com/superplane/terraform-provider-superplane/internal/fake/aws"
 	"github.com/superplane/terraform-provider-superplane/internal/fake/github"
 	"github.com/superplane/terraform-provider-superplane/internal/fake/gitlab"
 	"github.com/superplane/terraform-provider-superplane/internal/fake/semaphore"
@@ -61,6 +62,7 @@ var acc struct {
 	github    *github.Server    // the GitHub API the server verifies against
 	semaphore *semaphore.Server // the Semaphore API the server verifies against
 	gitlab    *gitlab.Server    // the GitLab API the server verifies against
+	aws       *fakeaws.Server   // AWS STS, where aws integrations are verified
 }
 
 // The fake tools' fixtures. Integration URLs in tests name these.
@@ -143,6 +145,7 @@ func startFakes() {
 	acc.github.AddRepo(fakeGitHubOwner, "app", fakeGitHubUser)
 	acc.semaphore = semaphore.New(acc.fakes)
 	acc.gitlab = gitlab.New(acc.fakes)
+	acc.aws = fakeaws.New(acc.fakes)
 }
 
 // newToolToken returns a new random API token that both fakes accept
@@ -272,6 +275,7 @@ func startServer() (func(), error) {
 		"SUPERPLANE_GITHUB_API_URL="+acc.github.URL(),
 		"SUPERPLANE_SEMAPHORE_API_URL="+acc.semaphore.URL(),
 		"SUPERPLANE_GITLAB_API_URL="+acc.gitlab.APIURL(),
+		"SUPERPLANE_AWS_ENDPOINT_URL="+acc.aws.URL(),
 		// The fakes and the stage tests' receivers are on loopback, which
 		// the outbound guard lets through only when allowed. Stage tests
 		// should not wait long.

@@ -631,6 +631,10 @@ func TestUnauthenticatedRoutes(t *testing.T) {
 		"GET /health",
 		"GET /ready",
 		"GET /api/v1/openapi.json",
+		// The OIDC issuer's documents: public keys and where they are, for
+		// the clouds (TestOIDCDiscoveryServed).
+		"GET /.well-known/openid-configuration",
+		"GET /.well-known/jwks.json",
 		"POST /api/v1/sources/{id}",
 		"POST /api/v1/sources/{id}/{integrationType}",
 		"POST /api/v1/outputs",

@@ -20,6 +20,7 @@ import (
 
 	"github.com/superplane/terraform-provider-superplane/internal/api"
 	"github.com/superplane/terraform-provider-superplane/internal/metrics"
+	"github.com/superplane/terraform-provider-superplane/internal/oidc"
 	"github.com/superplane/terraform-provider-superplane/internal/service"
 	"github.com/superplane/terraform-provider-superplane/internal/store"
 	"github.com/superplane/terraform-provider-superplane/internal/webhook"
@@ -41,6 +42,7 @@ type Server struct {
 	alerts       *service.Alerts
 	outputs      *service.Outputs
 	groups       *service.ConnectionGroups
+	issuer       *oidc.Issuer
 	maxBody      int64
 	// engine is woken when something it waits for happened.
 	engine Waker
@@ -92,7 +94,7 @@ func New(st store.Store, svc *service.Services, log *slog.Logger, opts ...Option
 		store: st, log: log, maxBody: 5 << 20, engine: noEngine{}, now: time.Now, mux: http.NewServeMux(),
 		canvases: svc.Canvases, secrets: svc.Secrets, integrations: svc.Integrations,
 		eventSources: svc.EventSources, events: svc.Events, stages: svc.Stages, tokens: svc.Tokens,
-		alerts: svc.Alerts, outputs: svc.Outputs, groups: svc.ConnectionGroups,
+		alerts: svc.Alerts, outputs: svc.Outputs, groups: svc.ConnectionGroups, issuer: svc.Issuer,
 	}
 	for _, o := range opts {
 		o(s)
@@ -105,6 +107,8 @@ func (s *Server) routes() {
 	s.public("GET /health", s.health)
 	s.public("GET /ready", s.ready)
 	s.public("GET /api/v1/openapi.json", s.openAPI)
+	s.public("GET "+oidc.DiscoveryPath, s.openIDConfiguration)
+	s.public("GET "+oidc.JWKSPath, s.jwks)
 
 	s.handle("GET /api/v1/me", s.me)
 	s.handleSelf("POST /api/v1/me/token", s.regenerateToken)

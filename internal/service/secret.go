@@ -309,7 +309,15 @@ func (s *Secrets) checkKeysStillUsed(ctx context.Context, p store.Principal, dt,
 		}
 	}
 	for _, in := range integrations {
-		use(in.SecretKey, fmt.Sprintf("integration %q", in.Name))
+		// A cloud integration may take more than one key (aws: both
+		// halves of the key pair).
+		keys := cloudSecretKeys(in)
+		if len(keys) == 0 {
+			keys = []string{in.SecretKey}
+		}
+		for _, k := range keys {
+			use(k, fmt.Sprintf("integration %q", in.Name))
+		}
 	}
 	if len(dropped) == 0 {
 		return nil

@@ -8,6 +8,7 @@ package all
 
 import (
 	"github.com/superplane/terraform-provider-superplane/internal/integration"
+	"github.com/superplane/terraform-provider-superplane/internal/integration/aws"
 	"github.com/superplane/terraform-provider-superplane/internal/integration/github"
 	"github.com/superplane/terraform-provider-superplane/internal/integration/gitlab"
 	"github.com/superplane/terraform-provider-superplane/internal/integration/semaphore"
@@ -19,5 +20,6 @@ func Registry() *integration.Registry {
 		github.Type{},
 		semaphore.Type{},
 		gitlab.Type{},
+		aws.Type{},
 	)
 }

@@ -46,6 +46,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Rewrap", testRewrap},
 		{"Timestamps", testTimestamps},
 		{"Integrations", testIntegrations},
+		{"CloudIntegrations", testCloudIntegrations},
+		{"OIDCKeys", testOIDCKeys},
 		{"EventSources", testEventSources},
 		{"UpdateEventSource", testUpdateEventSource},
 		{"DeleteEventSource", testDeleteEventSource},
