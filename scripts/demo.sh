@@ -23,6 +23,7 @@
 #   FAKES=0     no local GitHub: the integration talks to github.com with the quickstart's
 #               placeholder token (or TF_VAR_github_token) and shows why it failed
 #   TERRAFORM   the terraform binary (default: terraform in PATH)
+#   DEMO_WAIT=s how long each step of the deploy chain may take, in seconds (default 60)
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
