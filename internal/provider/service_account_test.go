@@ -25,7 +25,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 	"github.com/hashicorp/terraform-plugin-testing/tfversion"
 
-
 	"github.com/superplane/terraform-provider-superplane/internal/client"
 )
 
@@ -380,7 +379,13 @@ func TestAccServiceAccountTokenEphemeral(t *testing.T) {
 		PreCheck:                 func() { accPreCheck(t) },
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_10_0)},
-		CheckDestroy:             checkCanvasesGone(canvas),
+		CheckDestroy: tfresource.ComposeTestCheckFunc(checkCanvasesGone(canvas), func(*terraform.State) error {
+			// Deleting the account revoked whatever token of it was left.
+			if _, err := acc.client.GetServiceAccount(context.Background(), account); !client.IsNotFound(err) {
+				return fmt.Errorf("service account %s after destroy: %v", account, err)
+			}
+			return nil
+		}),
 		Steps: []tfresource.TestStep{
 			// The account first: a provider block needs its token when
 			// Terraform plans.

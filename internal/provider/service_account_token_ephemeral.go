@@ -91,12 +91,14 @@ func (e *ServiceAccountTokenEphemeral) Schema(_ context.Context, _ ephemeral.Sch
 			"name": schema.StringAttribute{
 				MarkdownDescription: "A name for the token, shown while it is listed. Defaults to `\"" + ephemeralTokenName + "\"`.",
 				Optional:            true,
+				Computed:            true,
 				Validators:          nameValidators(),
 			},
 			"expires_in": schema.StringAttribute{
 				MarkdownDescription: "How long the token works if it is not revoked first, as a duration. Defaults " +
 					"to `\"" + ephemeralTokenExpiresIn + "\"`; at most `\"8784h\"`.",
 				Optional:   true,
+				Computed:   true,
 				Validators: []validator.String{tokenLifetime()},
 			},
 			"id": schema.StringAttribute{
@@ -173,6 +175,16 @@ func (e *ServiceAccountTokenEphemeral) Close(ctx context.Context, req ephemeral.
 		return
 	}
 	err := e.client.RevokeServiceAccountToken(ctx, p.ServiceAccount, p.ID)
+	if client.IsUnauthorized(err) {
+		// The provider's own token stopped working during the run (for
+		// example it was this account's and the account was deleted, which
+		// revoked this token too). Nothing more can be done; failing the
+		// run after its changes were applied would not help.
+		resp.Diagnostics.AddWarning("Ephemeral service account token not revoked",
+			"The provider's token was refused when it revoked the ephemeral token "+p.ID+"; it stops working at its expiry "+
+				"unless its account is deleted first: "+err.Error())
+		return
+	}
 	if err != nil && !client.IsNotFound(err) {
 		resp.Diagnostics.AddError("Error revoking the ephemeral service account token",
 			"The token stays valid until its expiry unless it is revoked: "+err.Error())
