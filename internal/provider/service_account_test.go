@@ -357,7 +357,10 @@ resource "superplane_canvas" "by_runner" {
 // TestAccServiceAccountTokenEphemeral: an ephemeral token configures a
 // second provider that acts as the account (the canvas it creates is the
 // account's, not the owner's); no token is ever in the state, and every
-// token opened is revoked when Terraform closes it.
+// token opened is revoked when Terraform closes it. In these tests one
+// in-process provider serves both provider configurations, so the last
+// one configured is the client of all: at destroy, the account's deletion
+// revokes that client's token, and Close meets a 401 (a warning).
 func TestAccServiceAccountTokenEphemeral(t *testing.T) {
 	t.Parallel()
 	account, canvas := randName("acc-eph"), randName("acc-eph-canvas")
