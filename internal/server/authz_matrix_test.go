@@ -38,6 +38,8 @@ type matrixFixture struct {
 	execution   string // id of run's finished execution
 	alert       string // id of an open alert about run
 	group       string // id of a connection group of hook and button no stage connects to
+	account     string // id of an admin service account of its own, with one token
+	token       string // id of account's token
 }
 
 // q is the query naming the fixture canvas as the domain of a secret or
@@ -212,6 +214,12 @@ var matrixRoutes = map[string]matrixRoute{
 	}},
 }
 
+func init() {
+	for pattern, rt := range serviceAccountMatrixRoutes {
+		matrixRoutes[pattern] = rt
+	}
+}
+
 // matrixStageBody is a noop stage listening to source "hook", waiting for
 // approvals when approvals > 0. An empty name keeps the stage's name (update).
 func matrixStageBody(name string, approvals int) string {
@@ -316,6 +324,7 @@ func newMatrixFixture(t *testing.T, e *env, name string) matrixFixture {
 		}
 	}
 	addMatrixFindings(t, e, &f)
+	f.account, f.token = addMatrixAccount(t, e, name)
 	return f
 }
 
@@ -367,6 +376,7 @@ func fixturePaths(f matrixFixture) []string {
 		c + "/stages/" + f.gate + "/events", c + "/stages/" + f.run + "/executions",
 		c + "/alerts?includeAcked=true", c + "/rejections",
 		c + "/connection-groups",
+		"/api/v1/service-accounts/" + f.account, "/api/v1/service-accounts/" + f.account + "/tokens",
 	}
 }
 

@@ -43,6 +43,7 @@ type Server struct {
 	outputs      *service.Outputs
 	groups       *service.ConnectionGroups
 	issuer       *oidc.Issuer
+	accounts     *service.ServiceAccounts
 	maxBody      int64
 	// engine is woken when something it waits for happened.
 	engine Waker
@@ -95,6 +96,7 @@ func New(st store.Store, svc *service.Services, log *slog.Logger, opts ...Option
 		canvases: svc.Canvases, secrets: svc.Secrets, integrations: svc.Integrations,
 		eventSources: svc.EventSources, events: svc.Events, stages: svc.Stages, tokens: svc.Tokens,
 		alerts: svc.Alerts, outputs: svc.Outputs, groups: svc.ConnectionGroups, issuer: svc.Issuer,
+		accounts: svc.ServiceAccounts,
 	}
 	for _, o := range opts {
 		o(s)
@@ -163,6 +165,8 @@ func (s *Server) routes() {
 	s.handle("PATCH /api/v1/canvases/{canvasIdOrName}/connection-groups/{idOrName}", s.updateConnectionGroup)
 	s.handle("DELETE /api/v1/canvases/{canvasIdOrName}/connection-groups/{idOrName}", s.deleteConnectionGroup)
 	s.handle("GET /api/v1/canvases/{canvasIdOrName}/connection-groups/{idOrName}/field-sets", s.listFieldSets)
+
+	s.serviceAccountRoutes()
 
 	// Receivers authenticate deliveries by signature, not by token.
 	receiver := webhook.NewHandler(receiverSources{s.events}, receiverSink{s.events}, webhook.Config{MaxBodyBytes: s.maxBody, Logger: s.log, Now: s.now, Observe: s.observeDelivery()})

@@ -31,6 +31,8 @@ type Services struct {
 	// Issuer is this server as an OIDC identity provider: cloud
 	// integrations present its ID tokens instead of stored keys.
 	Issuer *oidc.Issuer
+	// ServiceAccounts are machine identities with tokens, managed as code.
+	ServiceAccounts *ServiceAccounts
 }
 
 // Waker is all the services ask of the engine: a pass now, because a
@@ -109,6 +111,7 @@ func New(st store.Store, sl *sealer.Sealer, log *slog.Logger, opts ...Option) *S
 	s.Outputs = &Outputs{Store: st, Types: types, Tools: c.tools, OIDC: &integration.OIDCVerifier{Tools: c.tools, Now: c.now},
 		Audiences: audiences, Now: c.now}
 	s.ConnectionGroups = &ConnectionGroups{Store: st, Now: c.now}
+	s.ServiceAccounts = &ServiceAccounts{Store: st, Now: c.now}
 	if c.engine != nil {
 		s.Events.Wake = c.engine.Wake
 	}

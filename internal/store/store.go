@@ -73,6 +73,7 @@ type Store interface {
 	RetentionStore
 	ConnectionGroupStore
 	OIDCKeyStore
+	ServiceAccountStore
 
 	// Close releases the database.
 	Close() error

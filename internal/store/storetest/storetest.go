@@ -94,6 +94,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ConnectionGroupRouting", testConnectionGroupRouting},
 		{"ConnectionGroupTimeouts", testConnectionGroupTimeouts},
 		{"ConnectionGroupRoutingConcurrently", testConnectionGroupRoutingConcurrently},
+		{"ServiceAccounts", testServiceAccounts},
+		{"ServiceAccountTokens", testServiceAccountTokens},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
