@@ -18,7 +18,7 @@ import (
 // The manifests of testdata/: one canvas with every kind, and the values
 // of its secrets, which must never be written out.
 var (
-	manifestFiles  = []string{"testdata/manifests.yaml", "testdata/stages.yaml"}
+	manifestFiles  = []string{"testdata/manifests.yaml", "testdata/stages.yaml", "testdata/groups.yaml"}
 	manifestValues = []string{"manifest-secret-value-1", "manifest-secret-value-2", "manifest-secret-value-3"}
 )
 
@@ -56,6 +56,14 @@ func TestConvertManifests(t *testing.T) {
 		`triggered_by = "ci"`,
 		`message = "released \"stable\" at 100%%{ok}"`,
 		`week_days = ["monday", "tuesday", "wednesday", "thursday", "friday"]`,
+		// The connection group, its connections by reference, and the
+		// stage behind it.
+		`resource "superplane_connection_group" "shipped" {`,
+		"  connect {\n    type = \"event_source\"\n    name = superplane_event_source.ci.name\n",
+		"  connect {\n    type = \"stage\"\n    name = superplane_stage.deploy.name\n  }\n",
+		"  group_by {\n    name       = \"version\"\n    expression = \"$.version\"\n  }\n",
+		"  timeout_seconds  = 3600\n  timeout_behavior = \"emit\"\n",
+		"  connect {\n    type = \"connection_group\"\n    name = superplane_connection_group.shipped.name\n  }\n",
 	} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("the HCL lacks %s", want)
@@ -63,7 +71,7 @@ func TestConvertManifests(t *testing.T) {
 	}
 	// Resources come in dependency order: canvas, secrets, integration,
 	// sources, stages.
-	order := []string{`"superplane_canvas"`, `"superplane_secret"`, `"superplane_integration"`, `"superplane_event_source"`, `"superplane_stage"`}
+	order := []string{`"superplane_canvas"`, `"superplane_secret"`, `"superplane_integration"`, `"superplane_event_source"`, `"superplane_connection_group"`, `"superplane_stage"`}
 	last := -1
 	for _, o := range order {
 		i := strings.Index(r.stdout, o)
@@ -87,7 +95,10 @@ func TestConvertManifests(t *testing.T) {
 
 	// Standard input, and what cannot be converted.
 	for _, tc := range []struct{ doc, want string }{
-		{"kind: ConnectionGroup\nmetadata: {name: g, canvasName: c}\n", "no connection groups"},
+		{"kind: ConnectionGroup\nmetadata: {name: g}\nspec: {}\n", "without metadata.canvasName"},
+		{"kind: ConnectionGroup\nmetadata: {name: g, canvasName: c}\nspec: {connections: [{type: TYPE_CONNECTION_GROUP, name: h}]}\n", "a group joins event sources"},
+		{"kind: ConnectionGroup\nmetadata: {name: g, canvasName: c}\nspec: {timeoutBehavior: TIMEOUT_BEHAVIOR_WAIT}\n", `timeoutBehavior "TIMEOUT_BEHAVIOR_WAIT"`},
+		{"kind: ConnectionGroup\nmetadata: {name: g, canvasName: c}\nspec: {timeout: soon}\n", "spec:"},
 		{"apiVersion: v2\nkind: Canvas\nmetadata: {name: c}\n", "only v1 manifests"},
 		{"kind: Stage\nmetadata: {name: s}\nspec: {executor: {type: noop}}\n", "without metadata.canvasName"},
 		{"kind: Widget\nmetadata: {name: w}\n", `kind "Widget"`},
@@ -153,6 +164,11 @@ func createFromManifests(t *testing.T) {
 			if err = decodeSpec(m, &spec); err == nil {
 				_, _, err = srv.owner.CreateEventSource(ctx(t), m.canvas, client.EventSourceParams{Name: m.name, Description: m.desc, Spec: spec})
 			}
+		case "ConnectionGroup":
+			var spec api.ConnectionGroupSpec
+			if err = decodeSpec(m, &spec); err == nil {
+				_, err = srv.owner.CreateConnectionGroup(ctx(t), m.canvas, client.ConnectionGroupParams{Name: m.name, Description: m.desc, Spec: spec})
+			}
 		case "Stage":
 			var spec api.StageSpec
 			if err = decodeSpec(m, &spec); err == nil {
@@ -190,17 +206,17 @@ func TestConvertPlansNoChange(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("convert --import: exit %d: %s", r.code, r.stderr)
 	}
-	if n := strings.Count(r.stdout, "\nimport {"); n != 9 {
-		t.Errorf("%d import blocks, want one per object (9)", n)
+	if n := strings.Count(r.stdout, "\nimport {"); n != 11 {
+		t.Errorf("%d import blocks, want one per object (11)", n)
 	}
-	for _, want := range []string{`id = "conv-production"`, `id = "canvas/conv-production/conv-deploy"`, `id = "organization/conv-github"`, `id = "conv-production/smoke-test"`} {
+	for _, want := range []string{`id = "conv-production"`, `id = "canvas/conv-production/conv-deploy"`, `id = "organization/conv-github"`, `id = "conv-production/smoke-test"`, `id = "conv-production/shipped"`} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("the import blocks lack %s", want)
 		}
 	}
 
 	tfp := newTerraformPlanner(t, tf)
-	tfp.expectImportNoChange(t, r.stdout, 9)
+	tfp.expectImportNoChange(t, r.stdout, 11)
 
 	// export writes the live canvas the same way: its own objects (not the
 	// organization's integration and secret) import without a change.
@@ -213,7 +229,10 @@ func TestConvertPlansNoChange(t *testing.T) {
 	if strings.Contains(out, `resource "superplane_integration"`) || !strings.Contains(out, `integration = "conv-github"`) {
 		t.Errorf("export should name the organization's integration, not export it:\n%s", out)
 	}
-	tfp.expectImportNoChange(t, out, 7)
+	if !strings.Contains(out, `resource "superplane_connection_group" "shipped" {`) || !strings.Contains(out, "name = superplane_connection_group.shipped.name") {
+		t.Errorf("export should write the canvas's connection group and the stage's reference to it:\n%s", out)
+	}
+	tfp.expectImportNoChange(t, out, 9)
 }
 
 // terraformPlanner plans configurations with the provider built from this
