@@ -334,6 +334,9 @@ func (c *converter) integration(m *manifest, r *hclBlock) error {
 	r.str("type", spec.Type)
 	r.str("url", spec.URL)
 	r.str("description", m.desc)
+	if spec.Type == api.IntegrationTypeAWS {
+		return c.awsIntegration(m, r, spec.AWS)
+	}
 	if spec.Auth == nil || spec.Auth.Token == nil || spec.Auth.Token.ValueFrom == nil || spec.Auth.Token.ValueFrom.Secret == nil {
 		c.warnf(m, "no spec.auth.token.valueFrom.secret: add the auth block")
 		return nil

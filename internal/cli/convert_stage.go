@@ -180,7 +180,16 @@ func (c *converter) executor(m *manifest, r *hclBlock, ex *api.Executor) error {
 		if t, ok := spec["timeoutSeconds"].(float64); ok {
 			b.num("timeout_seconds", int64(t))
 		}
-		take("url", "headers", "payload", "responsePolicy", "timeoutSeconds")
+		// A request signed with AWS SigV4 names an aws integration, and
+		// perhaps the service and region it is signed for.
+		if integration != "" {
+			b.expr("integration", c.integrationRef(m.canvas, integration))
+		}
+		if signing, ok := spec["aws"].(map[string]any); ok {
+			b.str("aws_service", specString(signing, "service"))
+			b.str("aws_region", specString(signing, "region"))
+		}
+		take("url", "headers", "payload", "responsePolicy", "timeoutSeconds", "aws")
 	case api.ExecutorGitHub:
 		b = r.child("github")
 		b.expr("integration", c.integrationRef(m.canvas, integration))
@@ -198,6 +207,13 @@ func (c *converter) executor(m *manifest, r *hclBlock, ex *api.Executor) error {
 		b.str("ref", specString(spec, "ref"))
 		b.strMap("parameters", c.stringMap(m, "spec.executor.spec.parameters", spec["parameters"]))
 		take("pipelineFile", "task", "ref", "parameters")
+	case api.ExecutorGitLab:
+		b = r.child("gitlab")
+		b.expr("integration", c.integrationRef(m.canvas, integration))
+		b.str("project", resource)
+		b.str("ref", specString(spec, "ref"))
+		b.strMap("variables", c.stringMap(m, "spec.executor.spec.variables", spec["variables"]))
+		take("ref", "variables")
 	case api.ExecutorNoop:
 		b = r.child("noop")
 		b.strMap("outputs", c.stringMap(m, "spec.executor.spec.outputs", spec["outputs"]))
