@@ -119,6 +119,20 @@ func TestConvertManifests(t *testing.T) {
 			t.Errorf("convert of %q: %s (want %q)", tc.doc, msg, tc.want)
 		}
 	}
+	// What the provider cannot say is written as near as it can, with a
+	// warning: a group without enough connections or a key, an AWS key
+	// pair from two secrets, an aws integration without spec.aws.
+	for doc, want := range map[string]string{
+		"kind: ConnectionGroup\nmetadata: {name: g, canvasName: c}\nspec: {connections: [{type: TYPE_EVENT_SOURCE, name: a}]}\n":                                                                                                    "1 connection(s): a group joins 2 to 20",
+		"kind: ConnectionGroup\nmetadata: {name: g, canvasName: c}\nspec: {}\n":                                                                                                                                                     "no spec.groupBy.fields",
+		"kind: Integration\nmetadata: {name: a}\nspec: {type: aws, aws: {region: eu-west-1, accessKey: {accessKeyId: {valueFrom: {secret: {name: one, key: id}}}, secretAccessKey: {valueFrom: {secret: {name: two, key: s}}}}}}\n": `two secrets ("one" and "two")`,
+		"kind: Integration\nmetadata: {name: a}\nspec: {type: aws}\n":                                                                                                                                                               "without spec.aws",
+	} {
+		c.stdin = doc
+		if r := c.run("convert", "-"); r.code != 0 || !strings.Contains(r.stderr, "warning: ") || !strings.Contains(r.stderr, want) {
+			t.Errorf("convert of %q: exit %d, want a warning %q:\n%s", doc, r.code, want, r.stderr)
+		}
+	}
 	c.stdin = "kind: Stage\nmetadata: {name: s, canvasName: c}\nspec: {executor: {type: http, spec: {url: 'https://x', retries: 3, payload: {n: 1}}}}\n"
 	r = c.run("convert", "-")
 	if r.code != 0 || !strings.Contains(r.stderr, "spec.executor.spec.retries has no http attribute") || !strings.Contains(r.stdout, `n = "1"`) {
