@@ -1,16 +1,23 @@
 package server_test
 
 import (
+	"context"
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
 	"fmt"
+	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/superplane/terraform-provider-superplane/internal/api"
+	"github.com/superplane/terraform-provider-superplane/internal/sealer"
+	"github.com/superplane/terraform-provider-superplane/internal/server"
+	"github.com/superplane/terraform-provider-superplane/internal/service"
 	"github.com/superplane/terraform-provider-superplane/internal/store"
 )
 
@@ -132,6 +139,83 @@ func TestStatementsPerRequest(t *testing.T) {
 				}
 			}
 			t.Logf("statements per request on %s: %v", db, got)
+		})
+	}
+}
+
+// TestSecretReadInOneStatementAnswersAsBefore: the read that finds token,
+// canvas and secret in one statement answers every case as the lookups one
+// at a time did: the secret by name or id, in the organization or a canvas
+// by name or id; 404 naming a missing canvas or secret, also another
+// organization's; 400 for a bad domain; 401 for no token, an unknown one,
+// an expired one, and one revoked a moment ago, on this server and on a
+// second one over the same database (nothing caches a principal).
+func TestSecretReadInOneStatementAnswersAsBefore(t *testing.T) {
+	for _, db := range []string{"sqlite", "postgres"} {
+		t.Run(db, func(t *testing.T) {
+			var opts []envOption
+			if db == "postgres" {
+				opts = append(opts, withDatabase(postgresSchemaURL(t)))
+			}
+			e := newEnv(t, opts...)
+			replica := httptest.NewServer(server.New(e.store, service.New(e.store, sealer.New(e.keys), slog.New(slog.DiscardHandler)), slog.New(slog.DiscardHandler)))
+			t.Cleanup(replica.Close)
+			canvas := createCanvas(t, e, "prod")
+			data := map[string]string{"k": "v"}
+			var orgSecret, canvasSecret api.SecretResponse
+			e.do("owner", "POST", "/api/v1/secrets", secretBody(api.DomainTypeOrganization, "", "db", data)).decode(t, &orgSecret)
+			e.do("owner", "POST", "/api/v1/secrets", secretBody(api.DomainTypeCanvas, "prod", "db", data)).decode(t, &canvasSecret)
+			org, canv := "?domainType="+api.DomainTypeOrganization, "?domainType="+api.DomainTypeCanvas+"&domainId="
+			for path, want := range map[string]string{
+				"/api/v1/secrets/db" + org:                                           orgSecret.Secret.Metadata.ID,
+				"/api/v1/secrets/" + orgSecret.Secret.Metadata.ID + org:              orgSecret.Secret.Metadata.ID,
+				"/api/v1/secrets/db" + org + "&domainId=acme":                        orgSecret.Secret.Metadata.ID,
+				"/api/v1/secrets/db" + canv + "prod":                                 canvasSecret.Secret.Metadata.ID,
+				"/api/v1/secrets/" + canvasSecret.Secret.Metadata.ID + canv + "prod": canvasSecret.Secret.Metadata.ID,
+				"/api/v1/secrets/db" + canv + canvas.Metadata.ID:                     canvasSecret.Secret.Metadata.ID,
+			} {
+				var got api.SecretResponse
+				e.do("viewer", "GET", path, nil).decode(t, &got)
+				if got.Secret.Metadata.ID != want || got.Secret.Metadata.Name != "db" || got.Secret.Spec.Local.Data["k"] != api.RedactedValue {
+					t.Fatalf("GET %s: %+v, want the secret %s", path, got.Secret.Metadata, want)
+				}
+			}
+			expectError(t, e.do("viewer", "GET", "/api/v1/secrets/nothing"+org, nil), http.StatusNotFound, 5, `secret "nothing" not found`)
+			expectError(t, e.do("viewer", "GET", "/api/v1/secrets/db"+canv+"staging", nil), http.StatusNotFound, 5, `canvas "staging" not found`)
+			expectError(t, e.do("viewer", "GET", "/api/v1/secrets/db"+org+"&domainId=other", nil), http.StatusNotFound, 5, `organization "other" not found`)
+			expectError(t, e.do("other", "GET", "/api/v1/secrets/"+orgSecret.Secret.Metadata.ID+org, nil), http.StatusNotFound, 5, "not found")
+			expectError(t, e.do("other", "GET", "/api/v1/secrets/db"+canv+canvas.Metadata.ID, nil), http.StatusNotFound, 5, "not found")
+			expectError(t, e.do("viewer", "GET", "/api/v1/secrets/db", nil), http.StatusBadRequest, 3, "domainType is required")
+			expectError(t, e.do("viewer", "GET", "/api/v1/secrets/db?domainType=DOMAIN_TYPE_CANVAS", nil), http.StatusBadRequest, 3, "domainId is required")
+			expectError(t, e.do("", "GET", "/api/v1/secrets/db"+org, nil), http.StatusUnauthorized, 16, "missing bearer token")
+			expectError(t, e.do("spt_unknown", "GET", "/api/v1/secrets/db"+org, nil), http.StatusUnauthorized, 16, "invalid token")
+			addToken(t, e, "expired", "viewer", time.Now().Add(-time.Minute))
+			expectError(t, e.do("expired", "GET", "/api/v1/secrets/db"+org, nil), http.StatusUnauthorized, 16, "expired")
+
+			id := addToken(t, e, "ci", "viewer", time.Time{})
+			get := func(base string) int {
+				req, _ := http.NewRequest("GET", base+"/api/v1/secrets/db"+org, nil)
+				req.Header.Set("Authorization", "Bearer "+e.tokens["ci"])
+				res, err := http.DefaultClient.Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				res.Body.Close()
+				return res.StatusCode
+			}
+			for _, base := range []string{e.url, replica.URL} {
+				if got := get(base); got != http.StatusOK {
+					t.Fatalf("before revocation: %d", got)
+				}
+			}
+			if err := e.store.RevokeToken(context.Background(), id); err != nil {
+				t.Fatal(err)
+			}
+			for _, base := range []string{e.url, replica.URL} {
+				if got := get(base); got != http.StatusUnauthorized {
+					t.Fatalf("the first read after revocation got %d, want 401", got)
+				}
+			}
 		})
 	}
 }
