@@ -31,6 +31,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"EnsureUser", testEnsureUser},
 		{"Tokens", testTokens},
 		{"TokenManagement", testTokenManagement},
+		{"Sessions", testSessions},
 		{"SealedRecords", testSealedRecords},
 		{"CreateCanvas", testCreateCanvas},
 		{"FindCanvas", testFindCanvas},
