@@ -73,7 +73,7 @@ func screenshotDir(t *testing.T) string {
 
 func screenshot(dir, name string) chromedp.Action[chromedp.Void] {
 	return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-		png, err := chromedp.FullScreenshot(90)(ctx, tg)
+		png, err := chromedp.FullScreenshot(100)(ctx, tg)
 		if err != nil {
 			return err
 		}
@@ -115,6 +115,9 @@ func TestConsoleInBrowser(t *testing.T) {
 	e := newEnv(t)
 	runEngine(t, e)
 	consoleCanvas(t, e)
+	// A second step after deploy, so the graph has three columns.
+	e.do("owner", "POST", "/api/v1/canvases/prod/stages", `{"stage":{"metadata":{"name":"smoke-test"},"spec":{
+		"connections":[{"type":"TYPE_STAGE","name":"deploy"}],"executor":{"type":"noop","spec":{}}}}}`).decode(t, &api.StageResponse{})
 	shots := screenshotDir(t)
 	t.Logf("screenshots in %s", shots)
 
