@@ -64,7 +64,8 @@ func screenshotDir(t *testing.T) string {
 		}
 		return d
 	}
-	d, err := os.MkdirTemp("", "superplane-console-screenshots-")
+	d, err := os.MkdirTemp("", "superplane-console-screenshots-") //nolint:usetesting // the screenshots outlive the test, to be looked at
+
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -198,7 +199,7 @@ func TestConsoleInBrowser(t *testing.T) {
 	target := fmt.Sprintf("%s/canvases/prod/stages/deploy/events/%s/approve", e.url, waiting.Events[0].ID)
 	evil := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/html")
-		fmt.Fprintf(w, `<!doctype html><form id="f" method="post" action="%s"><input name="csrf" value="guessed"></form>
+		_, _ = fmt.Fprintf(w, `<!doctype html><form id="f" method="post" action="%s"><input name="csrf" value="guessed"></form>
 <script>document.getElementById("f").submit()</script>`, target)
 	}))
 	t.Cleanup(evil.Close)

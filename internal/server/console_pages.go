@@ -3,9 +3,9 @@ package server
 import (
 	"encoding/json"
 	"errors"
-	"strconv"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
