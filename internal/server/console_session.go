@@ -57,6 +57,12 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request) {
 		s.render(w, r, statusOf(code), "signin", page)
 		return
 	}
+	// A browser signing in again leaves no second live session behind.
+	if old, err := r.Cookie(SessionCookie); err == nil {
+		if err := s.sessions.SignOut(r.Context(), old.Value); err != nil {
+			s.log.WarnContext(r.Context(), "console sign-in: revoking the previous session", slog.String("request_id", requestID(r.Context())), slog.String("error", err.Error()))
+		}
+	}
 	s.log.InfoContext(r.Context(), "console sign-in", slog.String("request_id", requestID(r.Context())),
 		slog.String("user_id", p.User.ID), slog.String("token_id", p.Token.ID))
 	http.SetCookie(w, s.sessionCookie(id, int(service.SessionMaxAge.Seconds())))

@@ -237,6 +237,15 @@ func TestConsoleSessionsEnd(t *testing.T) {
 		expectSignIn(t, c.send("GET", "/", nil), "the signed-out cookie replayed")
 	})
 
+	t.Run("signing in again", func(t *testing.T) {
+		c := signIn(t, e, "owner")
+		first := c.cookie
+		if a := c.send("POST", "/sign-in", url.Values{"token": {e.tokens["owner"]}}); a.status != http.StatusSeeOther {
+			t.Fatalf("signing in again: %d %s", a.status, a.body)
+		}
+		expectSignIn(t, (&consoleClient{t: t, e: e, cookie: first}).send("GET", "/", nil), "the session replaced by a new sign-in")
+	})
+
 	t.Run("idle and maximum age", func(t *testing.T) {
 		c := signIn(t, e, "owner")
 		clock.add(11 * time.Hour)
