@@ -13,6 +13,7 @@ import (
 
 	"github.com/superplane/terraform-provider-superplane/internal/api"
 	"github.com/superplane/terraform-provider-superplane/internal/engine"
+	"github.com/superplane/terraform-provider-superplane/internal/fake/github"
 	"github.com/superplane/terraform-provider-superplane/internal/server"
 	"github.com/superplane/terraform-provider-superplane/internal/service"
 )
@@ -478,5 +479,64 @@ func TestConsoleRoutesNeedASession(t *testing.T) {
 				t.Errorf("%s without a session: %d", route, a.status)
 			}
 		}
+	}
+}
+
+// TestConsoleAlertsAndRejections: a stage whose input mapping fails raises
+// an alert and a rejection; the canvas page shows both, the owner
+// acknowledges the alert with its button, and the viewer sees no button.
+func TestConsoleAlertsAndRejections(t *testing.T) {
+	se := newStageEnv(t)
+	mapping := httpStage("build", se.recvURL)
+	mapping.Stage.Spec.InputMappings[0].Values[0].ValueFrom.EventData.Expression = "replace($.s, 'a', $.s)"
+	se.do("owner", "POST", "/api/v1/canvases/prod/stages", mapping).decode(t, &api.StageResponse{})
+	se.post(t, `{"ref":"refs/heads/main","s":"`+strings.Repeat("a", 8000)+`"}`)
+	alerts := waitAlerts(t, se.env, "", func(a []api.Alert) bool { return len(a) > 0 })
+	if len(alerts) != 1 {
+		t.Fatalf("want one alert, got %+v", alerts)
+	}
+	waitRejections(t, se.env, "targetType=TYPE_STAGE&targetId=build", 1)
+
+	viewer := signIn(t, se.env, "viewer")
+	page := viewer.send("GET", "/canvases/prod", nil)
+	if !strings.Contains(page.body, "stage build") || !strings.Contains(page.body, "error by stage build") || strings.Contains(page.body, "Acknowledge</button>") {
+		t.Fatalf("the viewer's canvas page should show the alert and the rejection, without an Acknowledge button: %s", page.body)
+	}
+	owner := signIn(t, se.env, "owner")
+	page = owner.send("GET", "/canvases/prod", nil)
+	if !strings.Contains(page.body, `id="ack-`+alerts[0].ID+`"`) {
+		t.Fatalf("the owner's canvas page has no Acknowledge button for the alert: %s", page.body)
+	}
+	csrf := csrfField.FindStringSubmatch(page.body)[1]
+	if a := owner.send("POST", "/canvases/prod/alerts/"+alerts[0].ID+"/acknowledge", url.Values{"csrf": {csrf}}); a.status != http.StatusSeeOther {
+		t.Fatalf("acknowledge: %d %s", a.status, a.body)
+	}
+	if open := listAlerts(t, se.env, ""); len(open) != 0 {
+		t.Fatalf("the alert is still open after the console acknowledged it: %+v", open)
+	}
+	if page := owner.send("GET", "/canvases/prod?done=acknowledged", nil); !strings.Contains(page.body, "Alert acknowledged.") {
+		t.Fatalf("no notice after acknowledging: %s", page.body)
+	}
+}
+
+// TestConsoleIntegrations: the integrations page shows each integration's
+// type, URL and verification status.
+func TestConsoleIntegrations(t *testing.T) {
+	gh := github.New(t)
+	gh.AddOwner("acme", true)
+	gh.AddToken(goodGitHubToken, "octocat", []string{"repo"})
+	gh.AddRepo("acme", "app", "octocat")
+	e := newEnv(t, withTools(fakeTools(gh.URL(), gh.URL())))
+	e.do("owner", "POST", "/api/v1/secrets", secretBody(api.DomainTypeOrganization, "", "tokens", map[string]string{"github": goodGitHubToken, "bad": "ghp_wrong"})).decode(t, &api.SecretResponse{})
+	e.do("owner", "POST", "/api/v1/integrations", integrationBody(api.DomainTypeOrganization, "", "gh", "github", "https://github.com/acme", "tokens", "github")).decode(t, &api.IntegrationResponse{})
+	e.do("owner", "POST", "/api/v1/integrations", integrationBody(api.DomainTypeOrganization, "", "gh-broken", "github", "https://github.com/acme", "tokens", "bad")).decode(t, &api.IntegrationResponse{})
+	page := signIn(t, e, "viewer").send("GET", "/integrations", nil)
+	ok := regexp.MustCompile(`<td>gh</td><td>github</td><td>https://github.com/acme</td>\s*<td><span class="tone-ok">ok</span>`)
+	failed := regexp.MustCompile(`<td>gh-broken</td><td>github</td><td>https://github.com/acme</td>\s*<td><span class="tone-bad">failed</span>: [^<]+`)
+	if page.status != http.StatusOK || !ok.MatchString(page.body) || !failed.MatchString(page.body) {
+		t.Fatalf("the integrations page should show gh verified and gh-broken failed with its reason: %d %s", page.status, page.body)
+	}
+	if strings.Contains(page.body, goodGitHubToken) || strings.Contains(page.body, "ghp_wrong") {
+		t.Fatal("the integrations page shows a token")
 	}
 }
