@@ -133,6 +133,11 @@ func TestConsoleInBrowser(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`a[href="/canvases/prod"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`[data-node="deploy"]`)),
 	)
+	// The keyboard starts at the skip link, and it is visibly focused.
+	steps(t, owner, "tab", chromedp.KeyEvent("\t"))
+	if focus := read(t, owner, "focus", chromedp.Evaluate[string](`document.activeElement.className + ' ' + getComputedStyle(document.activeElement).outlineStyle`)); focus != "skip solid" {
+		t.Errorf("the first Tab focuses %q, want the skip link with a solid outline", focus)
+	}
 	// Every form control has a label.
 	if n := read(t, owner, "labels", chromedp.Evaluate[int](`[...document.querySelectorAll('input:not([type=hidden]),select,textarea')].filter(el => el.labels.length === 0).length`)); n != 0 {
 		t.Errorf("%d form controls on the canvas page have no label", n)
