@@ -17,11 +17,11 @@ import (
 	"github.com/superplane/terraform-provider-superplane/internal/api"
 )
 
-// findChromium returns the browser the console's browser test drives:
+// consoleChromium returns the browser the console's browser test drives:
 // $SUPERPLANE_TEST_CHROME, else Debian's chromium (or another Chrome on the
 // PATH). The test skips, saying so, when there is none: .ci/run installs
 // chromium, so CI always runs it.
-func findChromium(t *testing.T) string {
+func consoleChromium(t *testing.T) string {
 	t.Helper()
 	if p := os.Getenv("SUPERPLANE_TEST_CHROME"); p != "" {
 		return p
@@ -35,9 +35,9 @@ func findChromium(t *testing.T) string {
 	return ""
 }
 
-// browser is a fresh headless browser (its own profile, so its own
+// consoleBrowser is a fresh headless browser (its own profile, so its own
 // cookies), started here, with a bound on everything done with it.
-func browser(t *testing.T, chrome string) context.Context {
+func consoleBrowser(t *testing.T, chrome string) context.Context {
 	t.Helper()
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(chrome), chromedp.NoSandbox, chromedp.DisableGPU, chromedp.WindowSize(1280, 900))
@@ -53,10 +53,10 @@ func browser(t *testing.T, chrome string) context.Context {
 	return bounded
 }
 
-// screenshotDir is where the test saves its screenshots:
-// $SUPERPLANE_CONSOLE_SCREENSHOTS when set (docs/console.png was made so),
+// consoleScreenshotDir is where the test saves its screenshots:
+// $SUPERPLANE_CONSOLE_SCREENSHOTS when set (docs/images/console.png was made so),
 // else a temp dir the test names in its log.
-func screenshotDir(t *testing.T) string {
+func consoleScreenshotDir(t *testing.T) string {
 	t.Helper()
 	if d := os.Getenv("SUPERPLANE_CONSOLE_SCREENSHOTS"); d != "" {
 		if err := os.MkdirAll(d, 0o755); err != nil {
@@ -72,7 +72,7 @@ func screenshotDir(t *testing.T) string {
 	return d
 }
 
-func screenshot(dir, name string) chromedp.Action[chromedp.Void] {
+func consoleScreenshot(dir, name string) chromedp.Action[chromedp.Void] {
 	return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
 		png, err := chromedp.FullScreenshot(100)(ctx, tg)
 		if err != nil {
@@ -82,14 +82,14 @@ func screenshot(dir, name string) chromedp.Action[chromedp.Void] {
 	})
 }
 
-// until waits, polling in the page, for a JavaScript condition.
-func until(cond string) chromedp.Action[chromedp.Void] {
+// consoleUntil waits, polling in the page, for a JavaScript condition.
+func consoleUntil(cond string) chromedp.Action[chromedp.Void] {
 	return chromedp.Poll[chromedp.Void](cond, chromedp.WithPollingTimeout(30*time.Second), chromedp.WithPollingInterval(100*time.Millisecond))
 }
 
-// read runs a value-returning action in the page, failing the test on an
+// consoleRead runs a value-returning action in the page, failing the test on an
 // error.
-func read[T any](t *testing.T, ctx context.Context, what string, a chromedp.Action[T]) T {
+func consoleRead[T any](t *testing.T, ctx context.Context, what string, a chromedp.Action[T]) T {
 	t.Helper()
 	v, err := chromedp.Run(ctx, a)
 	if err != nil {
@@ -98,7 +98,8 @@ func read[T any](t *testing.T, ctx context.Context, what string, a chromedp.Acti
 	return v
 }
 
-func steps(t *testing.T, ctx context.Context, what string, a ...chromedp.Action[chromedp.Void]) {
+// consoleSteps runs actions in the page, failing the test on an error.
+func consoleSteps(t *testing.T, ctx context.Context, what string, a ...chromedp.Action[chromedp.Void]) {
 	t.Helper()
 	if err := chromedp.Do(ctx, a...); err != nil {
 		t.Fatalf("%s: %v", what, err)
@@ -112,21 +113,21 @@ func steps(t *testing.T, ctx context.Context, what string, a ...chromedp.Action[
 // Approve button, and a form posted to the console from another site's
 // page is refused.
 func TestConsoleInBrowser(t *testing.T) {
-	chrome := findChromium(t)
+	chrome := consoleChromium(t)
 	e := newEnv(t)
-	runEngine(t, e)
+	consoleRunEngine(t, e)
 	consoleCanvas(t, e)
 	// A second step after deploy, so the graph has three columns.
 	e.do("owner", "POST", "/api/v1/canvases/prod/stages", `{"stage":{"metadata":{"name":"smoke-test"},"spec":{
 		"connections":[{"type":"TYPE_STAGE","name":"deploy"}],"executor":{"type":"noop","spec":{}}}}}`).decode(t, &api.StageResponse{})
-	shots := screenshotDir(t)
+	shots := consoleScreenshotDir(t)
 	t.Logf("screenshots in %s", shots)
 
-	owner := browser(t, chrome)
-	steps(t, owner, "sign in",
+	owner := consoleBrowser(t, chrome)
+	consoleSteps(t, owner, "sign in",
 		chromedp.Navigate(e.url+"/"),
 		chromedp.WaitVisible(chromedp.ID("token")),
-		screenshot(shots, "1-sign-in"),
+		consoleScreenshot(shots, "1-sign-in"),
 		chromedp.SendKeys(chromedp.ID("token"), e.tokens["owner"]),
 		chromedp.Submit(chromedp.ID("token")),
 		chromedp.WaitVisible(chromedp.CSS(`a[href="/canvases/prod"]`)),
@@ -134,61 +135,61 @@ func TestConsoleInBrowser(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(`[data-node="deploy"]`)),
 	)
 	// The keyboard starts at the skip link, and it is visibly focused.
-	steps(t, owner, "tab", chromedp.KeyEvent("\t"))
-	if focus := read(t, owner, "focus", chromedp.Evaluate[string](`document.activeElement.className + ' ' + getComputedStyle(document.activeElement).outlineStyle`)); focus != "skip solid" {
+	consoleSteps(t, owner, "tab", chromedp.KeyEvent("\t"))
+	if focus := consoleRead(t, owner, "focus", chromedp.Evaluate[string](`document.activeElement.className + ' ' + getComputedStyle(document.activeElement).outlineStyle`)); focus != "skip solid" {
 		t.Errorf("the first Tab focuses %q, want the skip link with a solid outline", focus)
 	}
 	// Every form control has a label.
-	if n := read(t, owner, "labels", chromedp.Evaluate[int](`[...document.querySelectorAll('input:not([type=hidden]),select,textarea')].filter(el => el.labels.length === 0).length`)); n != 0 {
+	if n := consoleRead(t, owner, "labels", chromedp.Evaluate[int](`[...document.querySelectorAll('input:not([type=hidden]),select,textarea')].filter(el => el.labels.length === 0).length`)); n != 0 {
 		t.Errorf("%d form controls on the canvas page have no label", n)
 	}
-	steps(t, owner, "emit a manual event and watch the stage wait",
+	consoleSteps(t, owner, "emit a manual event and watch the stage wait",
 		chromedp.SetValue(chromedp.ID("emit-payload"), `{"version":"1.2.3"}`),
 		chromedp.Click(chromedp.ID("emit-submit")),
 		chromedp.WaitVisible(chromedp.CSS(`p.notice`)),
 		// From here the page is not reloaded: a marker on window survives
 		// only if the live updates, not a navigation, change the graph.
 		chromedp.Evaluate[chromedp.Void](`window.__sameConsolePage = true`),
-		until(`document.querySelector('[data-node="deploy"] [data-state]').textContent === 'waiting for approval'`),
-		screenshot(shots, "2-canvas-waiting-for-approval"),
+		consoleUntil(`document.querySelector('[data-node="deploy"] [data-state]').textContent === 'waiting for approval'`),
+		consoleScreenshot(shots, "2-canvas-waiting-for-approval"),
 	)
-	if same := read(t, owner, "marker", chromedp.Evaluate[bool](`window.__sameConsolePage === true`)); !same {
+	if same := consoleRead(t, owner, "marker", chromedp.Evaluate[bool](`window.__sameConsolePage === true`)); !same {
 		t.Fatal("the page was reloaded: the graph should update in place")
 	}
-	steps(t, owner, "approve",
+	consoleSteps(t, owner, "approve",
 		chromedp.Click(chromedp.CSS(`[data-node="deploy"] a`)),
 		chromedp.WaitVisible(chromedp.CSS(`button.approve`)),
-		screenshot(shots, "3-stage-queue"),
+		consoleScreenshot(shots, "3-stage-queue"),
 		chromedp.Click(chromedp.CSS(`button.approve`)),
 		chromedp.WaitVisible(chromedp.CSS(`p.notice`)),
-		until(`document.querySelector('[data-execution][data-result="RESULT_PASSED"]') !== null`),
-		screenshot(shots, "4-execution-passed"),
+		consoleUntil(`document.querySelector('[data-execution][data-result="RESULT_PASSED"]') !== null`),
+		consoleScreenshot(shots, "4-execution-passed"),
 	)
-	outputs := read(t, owner, "outputs", chromedp.Text(chromedp.CSS(`[data-execution] .outputs`)))
+	outputs := consoleRead(t, owner, "outputs", chromedp.Text(chromedp.CSS(`[data-execution] .outputs`)))
 	if !strings.Contains(outputs, "released") || !strings.Contains(outputs, "v1.2.3") {
 		t.Fatalf("the passed execution shows outputs %q, want released = v1.2.3", outputs)
 	}
-	steps(t, owner, "the canvas after the run",
+	consoleSteps(t, owner, "the canvas after the run",
 		chromedp.Navigate(e.url+"/canvases/prod"),
-		until(`document.querySelector('[data-node="deploy"] [data-state]').textContent === 'last run passed'`),
-		screenshot(shots, "5-canvas-after-run"),
+		consoleUntil(`document.querySelector('[data-node="deploy"] [data-state]').textContent === 'last run passed'`),
+		consoleScreenshot(shots, "5-canvas-after-run"),
 	)
 
 	// A second event waits for approval; the viewer sees it, and no
 	// button to approve or discard it.
 	e.do("owner", "POST", "/api/v1/canvases/prod/events", `{"sourceId":"button","raw":{"version":"2.0.0"}}`).decode(t, &api.EventResponse{})
-	viewer := browser(t, chrome)
-	steps(t, viewer, "the viewer signs in",
+	viewer := consoleBrowser(t, chrome)
+	consoleSteps(t, viewer, "the viewer signs in",
 		chromedp.Navigate(e.url+"/canvases/prod/stages/deploy"),
 		chromedp.WaitVisible(chromedp.ID("token")),
 		chromedp.SendKeys(chromedp.ID("token"), e.tokens["viewer"]),
 		chromedp.Submit(chromedp.ID("token")),
 		chromedp.WaitVisible(chromedp.ID("queue")),
-		until(`document.querySelector('[data-stage-event]') !== null`),
-		screenshot(shots, "6-viewer-stage"),
+		consoleUntil(`document.querySelector('[data-stage-event]') !== null`),
+		consoleScreenshot(shots, "6-viewer-stage"),
 	)
-	queued := read(t, viewer, "queue", chromedp.Evaluate[int](`document.querySelectorAll('[data-stage-event]').length`))
-	buttons := read(t, viewer, "buttons", chromedp.Evaluate[int](`document.querySelectorAll('button.approve, button.secondary').length`))
+	queued := consoleRead(t, viewer, "queue", chromedp.Evaluate[int](`document.querySelectorAll('[data-stage-event]').length`))
+	buttons := consoleRead(t, viewer, "buttons", chromedp.Evaluate[int](`document.querySelectorAll('button.approve, button.secondary').length`))
 	if queued != 1 || buttons != 0 {
 		t.Fatalf("the viewer sees %d queued events and %d approve/discard buttons; want 1 and 0", queued, buttons)
 	}
@@ -208,12 +209,12 @@ func TestConsoleInBrowser(t *testing.T) {
 <script>document.getElementById("f").submit()</script>`, target)
 	}))
 	t.Cleanup(evil.Close)
-	steps(t, owner, "the forged post",
+	consoleSteps(t, owner, "the forged post",
 		chromedp.Navigate(strings.Replace(evil.URL, "127.0.0.1", "localhost", 1)),
-		until(`location.href.startsWith("`+e.url+`") && document.querySelector('p.error') !== null`),
-		screenshot(shots, "7-forged-post-refused"),
+		consoleUntil(`location.href.startsWith("`+e.url+`") && document.querySelector('p.error') !== null`),
+		consoleScreenshot(shots, "7-forged-post-refused"),
 	)
-	if refusal := read(t, owner, "refusal", chromedp.Text(chromedp.CSS(`p.error`))); !strings.Contains(refusal, "refused") {
+	if refusal := consoleRead(t, owner, "refusal", chromedp.Text(chromedp.CSS(`p.error`))); !strings.Contains(refusal, "refused") {
 		t.Fatalf("the forged post's answer: %q, want a refusal", refusal)
 	}
 	e.do("owner", "GET", "/api/v1/canvases/prod/stages/deploy/events?states=STATE_WAITING", nil).decode(t, &waiting)

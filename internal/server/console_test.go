@@ -66,8 +66,8 @@ func (c *consoleClient) send(method, path string, form url.Values) consoleAnswer
 	return consoleAnswer{status: res.StatusCode, body: string(b), header: res.Header}
 }
 
-// signIn pastes who's token into the sign-in form and keeps the cookie.
-func signIn(t *testing.T, e *env, who string) *consoleClient {
+// consoleSignIn pastes who's token into the sign-in form and keeps the cookie.
+func consoleSignIn(t *testing.T, e *env, who string) *consoleClient {
 	t.Helper()
 	c := &consoleClient{t: t, e: e}
 	a := c.send("POST", "/sign-in", url.Values{"token": {e.tokens[who]}, "next": {"/"}})
@@ -85,21 +85,21 @@ func signIn(t *testing.T, e *env, who string) *consoleClient {
 	return c
 }
 
-var csrfField = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
+var consoleCSRFField = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
 
 // csrf reads the CSRF token from a page's form.
 func (c *consoleClient) csrf(path string) string {
 	c.t.Helper()
 	a := c.send("GET", path, nil)
-	m := csrfField.FindStringSubmatch(a.body)
+	m := consoleCSRFField.FindStringSubmatch(a.body)
 	if a.status != http.StatusOK || m == nil {
 		c.t.Fatalf("GET %s: %d, no CSRF field in %s", path, a.status, a.body)
 	}
 	return m[1]
 }
 
-// expectSignIn checks that the answer sends the browser to sign in.
-func expectSignIn(t *testing.T, a consoleAnswer, what string) {
+// expectConsoleSignIn checks that the answer sends the browser to sign in.
+func expectConsoleSignIn(t *testing.T, a consoleAnswer, what string) {
 	t.Helper()
 	if a.status != http.StatusSeeOther || !strings.HasPrefix(a.header.Get("Location"), "/sign-in") {
 		t.Fatalf("%s: want a redirect to /sign-in, got %d (location %q)", what, a.status, a.header.Get("Location"))
@@ -121,7 +121,7 @@ func consoleCanvas(t *testing.T, e *env) {
 		"executor":{"type":"noop","spec":{"outputs":{"released":"v${{ inputs.VERSION }}"}}}}}}`).decode(t, &api.StageResponse{})
 }
 
-func runEngine(t *testing.T, e *env) {
+func consoleRunEngine(t *testing.T, e *env) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
@@ -139,7 +139,7 @@ func runEngine(t *testing.T, e *env) {
 func TestConsoleSignInCookieAndHeaders(t *testing.T) {
 	e := newEnv(t)
 	anon := &consoleClient{t: t, e: e}
-	expectSignIn(t, anon.send("GET", "/", nil), "GET / without a session")
+	expectConsoleSignIn(t, anon.send("GET", "/", nil), "GET / without a session")
 	a := anon.send("GET", "/sign-in", nil)
 	if a.status != http.StatusOK || !strings.Contains(a.body, `<label for="token">API token</label>`) {
 		t.Fatalf("sign-in page: %d %s", a.status, a.body)
@@ -165,7 +165,7 @@ func TestConsoleSignInCookieAndHeaders(t *testing.T) {
 		t.Fatalf("an empty token: %d %s", empty.status, empty.body)
 	}
 
-	c := signIn(t, e, "owner")
+	c := consoleSignIn(t, e, "owner")
 	ck := c.cookie
 	if !ck.HttpOnly || ck.SameSite != http.SameSiteLaxMode || ck.Path != "/" || ck.Secure {
 		t.Fatalf("cookie flags: HttpOnly %v SameSite %v Path %q Secure %v; want HttpOnly, Lax, /, not Secure over http", ck.HttpOnly, ck.SameSite, ck.Path, ck.Secure)
@@ -180,7 +180,7 @@ func TestConsoleSignInCookieAndHeaders(t *testing.T) {
 
 	// Behind https (the base URL), the cookie is Secure.
 	es := newEnv(t, withBaseURL("https://superplane.example.com"))
-	if ck := signIn(t, es, "viewer").cookie; !ck.Secure {
+	if ck := consoleSignIn(t, es, "viewer").cookie; !ck.Secure {
 		t.Fatal("over https the session cookie must be Secure")
 	}
 
@@ -193,19 +193,19 @@ func TestConsoleSignInCookieAndHeaders(t *testing.T) {
 	}
 }
 
-// fakeClock is a clock the test moves.
-type fakeClock struct {
+// consoleClock is a clock the test moves.
+type consoleClock struct {
 	mu sync.Mutex
 	t  time.Time
 }
 
-func (c *fakeClock) now() time.Time {
+func (c *consoleClock) now() time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.t
 }
 
-func (c *fakeClock) add(d time.Duration) {
+func (c *consoleClock) add(d time.Duration) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.t = c.t.Add(d)
@@ -215,7 +215,7 @@ func (c *fakeClock) add(d time.Duration) {
 // the token's expiry, 12 hours idle and 7 days in all each end a session at
 // its next request.
 func TestConsoleSessionsEnd(t *testing.T) {
-	clock := &fakeClock{t: time.Now().UTC()}
+	clock := &consoleClock{t: time.Now().UTC()}
 	e := newEnv(t, withClock(clock.now))
 	stillIn := func(c *consoleClient, what string) {
 		t.Helper()
@@ -225,7 +225,7 @@ func TestConsoleSessionsEnd(t *testing.T) {
 	}
 
 	t.Run("sign out", func(t *testing.T) {
-		c := signIn(t, e, "owner")
+		c := consoleSignIn(t, e, "owner")
 		csrf := c.csrf("/")
 		if a := c.send("POST", "/sign-out", url.Values{"csrf": {"wrong"}}); a.status != http.StatusForbidden {
 			t.Fatalf("sign-out without the CSRF token: %d", a.status)
@@ -235,28 +235,28 @@ func TestConsoleSessionsEnd(t *testing.T) {
 		if a.status != http.StatusSeeOther || !strings.Contains(a.header.Get("Set-Cookie"), "Max-Age=0") {
 			t.Fatalf("sign-out: %d, Set-Cookie %q", a.status, a.header.Get("Set-Cookie"))
 		}
-		expectSignIn(t, c.send("GET", "/", nil), "the signed-out cookie replayed")
+		expectConsoleSignIn(t, c.send("GET", "/", nil), "the signed-out cookie replayed")
 	})
 
 	t.Run("signing in again", func(t *testing.T) {
-		c := signIn(t, e, "owner")
+		c := consoleSignIn(t, e, "owner")
 		first := c.cookie
 		if a := c.send("POST", "/sign-in", url.Values{"token": {e.tokens["owner"]}}); a.status != http.StatusSeeOther {
 			t.Fatalf("signing in again: %d %s", a.status, a.body)
 		}
-		expectSignIn(t, (&consoleClient{t: t, e: e, cookie: first}).send("GET", "/", nil), "the session replaced by a new sign-in")
+		expectConsoleSignIn(t, (&consoleClient{t: t, e: e, cookie: first}).send("GET", "/", nil), "the session replaced by a new sign-in")
 	})
 
 	t.Run("idle and maximum age", func(t *testing.T) {
-		c := signIn(t, e, "owner")
+		c := consoleSignIn(t, e, "owner")
 		clock.add(11 * time.Hour)
 		stillIn(c, "11 h idle")
 		clock.add(11 * time.Hour)
 		stillIn(c, "11 h idle again (used in between)")
 		clock.add(12*time.Hour + time.Minute)
-		expectSignIn(t, c.send("GET", "/", nil), "12 h idle")
+		expectConsoleSignIn(t, c.send("GET", "/", nil), "12 h idle")
 
-		c = signIn(t, e, "owner")
+		c = consoleSignIn(t, e, "owner")
 		signedIn := clock.now()
 		for range 20 {
 			clock.add(11 * time.Hour)
@@ -267,11 +267,11 @@ func TestConsoleSessionsEnd(t *testing.T) {
 		if lasted := clock.now().Sub(signedIn); lasted < 7*24*time.Hour || lasted > 7*24*time.Hour+11*time.Hour {
 			t.Fatalf("a session in use ended after %s, want 7 days", lasted)
 		}
-		expectSignIn(t, c.send("GET", "/", nil), "7 days after sign-in, in use all along")
+		expectConsoleSignIn(t, c.send("GET", "/", nil), "7 days after sign-in, in use all along")
 	})
 
 	t.Run("token revoked, regenerated or expired", func(t *testing.T) {
-		c := signIn(t, e, "admin")
+		c := consoleSignIn(t, e, "admin")
 		tokens, err := e.store.ListTokens(context.Background(), "acme")
 		if err != nil {
 			t.Fatal(err)
@@ -283,12 +283,12 @@ func TestConsoleSessionsEnd(t *testing.T) {
 				}
 			}
 		}
-		expectSignIn(t, c.send("GET", "/", nil), "after the token was revoked")
+		expectConsoleSignIn(t, c.send("GET", "/", nil), "after the token was revoked")
 
-		c = signIn(t, e, "viewer")
+		c = consoleSignIn(t, e, "viewer")
 		var regen api.RegenerateTokenResponse
 		e.do("viewer", "POST", "/api/v1/me/token", nil).decode(t, &regen)
-		expectSignIn(t, c.send("GET", "/", nil), "after the token was regenerated")
+		expectConsoleSignIn(t, c.send("GET", "/", nil), "after the token was regenerated")
 		e.tokens["viewer"] = regen.Token
 
 		// A token with an expiry: the session ends with it.
@@ -307,10 +307,10 @@ func TestConsoleSessionsEnd(t *testing.T) {
 				}
 			}
 		}
-		c = signIn(t, e, "viewer")
+		c = consoleSignIn(t, e, "viewer")
 		stillIn(c, "before the token expires")
 		clock.add(time.Hour)
-		expectSignIn(t, c.send("GET", "/", nil), "after the token expired")
+		expectConsoleSignIn(t, c.send("GET", "/", nil), "after the token expired")
 	})
 }
 
@@ -324,7 +324,7 @@ func TestConsoleFormsRefuseForgeries(t *testing.T) {
 	e.do("owner", "POST", "/api/v1/canvases/prod/events", `{"sourceId":"button","raw":{"version":"1.2.3"}}`).decode(t, &ev)
 	e.engine.Wake()
 	// The engine is not running: route the event by hand, once.
-	runEngine(t, e)
+	consoleRunEngine(t, e)
 	var queued api.ListStageEventsResponse
 	deadline := time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) {
@@ -340,7 +340,7 @@ func TestConsoleFormsRefuseForgeries(t *testing.T) {
 	stagePage := "/canvases/prod/stages/deploy"
 	approve := stagePage + "/events/" + queued.Events[0].ID + "/approve"
 
-	viewer := signIn(t, e, "viewer")
+	viewer := consoleSignIn(t, e, "viewer")
 	page := viewer.send("GET", stagePage, nil)
 	if page.status != http.StatusOK || !strings.Contains(page.body, "waiting") || strings.Contains(page.body, "Approve") || strings.Contains(page.body, "Discard") {
 		t.Fatalf("the viewer's stage page should show the queue without Approve or Discard: %d %s", page.status, page.body)
@@ -353,7 +353,7 @@ func TestConsoleFormsRefuseForgeries(t *testing.T) {
 		t.Fatalf("a viewer's approval with a valid CSRF token: %d %s", a.status, a.body)
 	}
 
-	owner := signIn(t, e, "owner")
+	owner := consoleSignIn(t, e, "owner")
 	csrf := owner.csrf(stagePage)
 	if !strings.Contains(owner.send("GET", stagePage, nil).body, `id="approve-`+queued.Events[0].ID+`"`) {
 		t.Fatal("the owner's stage page has no Approve button")
@@ -405,7 +405,7 @@ func TestConsoleEscapesHostileText(t *testing.T) {
 	hostile := `<script>alert(1)</script><img src=x onerror=alert(2)>`
 	e.do("owner", "POST", "/api/v1/canvases", api.CreateCanvasRequest{Canvas: &api.Canvas{Metadata: &api.CanvasMetadata{Name: "prod", Description: hostile}}}).decode(t, &api.CanvasResponse{})
 	e.do("owner", "POST", "/api/v1/canvases/prod/event-sources", sourceBody("button", api.EventSourceSpec{Type: "manual"})).decode(t, &api.EventSourceResponse{})
-	owner := signIn(t, e, "owner")
+	owner := consoleSignIn(t, e, "owner")
 	csrf := owner.csrf("/canvases/prod")
 	if a := owner.send("POST", "/canvases/prod/events", url.Values{"csrf": {csrf}, "source": {"button"}, "type": {hostile},
 		"payload": {`{"title":"` + strings.ReplaceAll(hostile, `"`, `\"`) + `"}`}}); a.status != http.StatusSeeOther {
@@ -436,7 +436,7 @@ func TestConsoleShowsNoSecretValue(t *testing.T) {
 	const value = "s3cr3t-value-never-shown"
 	e.do("owner", "POST", "/api/v1/secrets", secretBody(api.DomainTypeOrganization, "acme", "deploy-keys", map[string]string{"GITHUB_TOKEN": value})).decode(t, &api.SecretResponse{})
 	e.do("owner", "POST", "/api/v1/secrets", secretBody(api.DomainTypeCanvas, "prod", "canvas-keys", map[string]string{"API_KEY": value})).decode(t, &api.SecretResponse{})
-	viewer := signIn(t, e, "viewer")
+	viewer := consoleSignIn(t, e, "viewer")
 	org := viewer.send("GET", "/secrets", nil)
 	if org.status != http.StatusOK || !strings.Contains(org.body, "deploy-keys") || !strings.Contains(org.body, "GITHUB_TOKEN") || !strings.Contains(org.body, "<td>1</td>") {
 		t.Fatalf("the secrets page should list the name, keys and version: %d %s", org.status, org.body)
@@ -473,7 +473,7 @@ func TestConsoleRoutesNeedASession(t *testing.T) {
 			}
 		case pattern == "/sign-in", pattern == "/sign-out":
 		case method == "GET":
-			expectSignIn(t, anon.send(method, path, nil), route)
+			expectConsoleSignIn(t, anon.send(method, path, nil), route)
 		default:
 			if a := anon.send(method, path, url.Values{"csrf": {"x"}}); a.status != http.StatusSeeOther && a.status != http.StatusForbidden {
 				t.Errorf("%s without a session: %d", route, a.status)
@@ -497,17 +497,17 @@ func TestConsoleAlertsAndRejections(t *testing.T) {
 	}
 	waitRejections(t, se.env, "targetType=TYPE_STAGE&targetId=build", 1)
 
-	viewer := signIn(t, se.env, "viewer")
+	viewer := consoleSignIn(t, se.env, "viewer")
 	page := viewer.send("GET", "/canvases/prod", nil)
 	if !strings.Contains(page.body, "stage build") || !strings.Contains(page.body, "error by stage build") || strings.Contains(page.body, "Acknowledge</button>") {
 		t.Fatalf("the viewer's canvas page should show the alert and the rejection, without an Acknowledge button: %s", page.body)
 	}
-	owner := signIn(t, se.env, "owner")
+	owner := consoleSignIn(t, se.env, "owner")
 	page = owner.send("GET", "/canvases/prod", nil)
 	if !strings.Contains(page.body, `id="ack-`+alerts[0].ID+`"`) {
 		t.Fatalf("the owner's canvas page has no Acknowledge button for the alert: %s", page.body)
 	}
-	csrf := csrfField.FindStringSubmatch(page.body)[1]
+	csrf := consoleCSRFField.FindStringSubmatch(page.body)[1]
 	if a := owner.send("POST", "/canvases/prod/alerts/"+alerts[0].ID+"/acknowledge", url.Values{"csrf": {csrf}}); a.status != http.StatusSeeOther {
 		t.Fatalf("acknowledge: %d %s", a.status, a.body)
 	}
@@ -530,7 +530,7 @@ func TestConsoleIntegrations(t *testing.T) {
 	e.do("owner", "POST", "/api/v1/secrets", secretBody(api.DomainTypeOrganization, "", "tokens", map[string]string{"github": goodGitHubToken, "bad": "ghp_wrong"})).decode(t, &api.SecretResponse{})
 	e.do("owner", "POST", "/api/v1/integrations", integrationBody(api.DomainTypeOrganization, "", "gh", "github", "https://github.com/acme", "tokens", "github")).decode(t, &api.IntegrationResponse{})
 	e.do("owner", "POST", "/api/v1/integrations", integrationBody(api.DomainTypeOrganization, "", "gh-broken", "github", "https://github.com/acme", "tokens", "bad")).decode(t, &api.IntegrationResponse{})
-	page := signIn(t, e, "viewer").send("GET", "/integrations", nil)
+	page := consoleSignIn(t, e, "viewer").send("GET", "/integrations", nil)
 	ok := regexp.MustCompile(`<td>gh</td><td>github</td><td>https://github.com/acme</td>\s*<td><span class="tone-ok">ok</span>`)
 	failed := regexp.MustCompile(`<td>gh-broken</td><td>github</td><td>https://github.com/acme</td>\s*<td><span class="tone-bad">failed</span>: [^<]+`)
 	if page.status != http.StatusOK || !ok.MatchString(page.body) || !failed.MatchString(page.body) {
