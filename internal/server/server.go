@@ -57,6 +57,10 @@ type Server struct {
 	publicPatterns []string
 	// metrics records requests and deliveries (nil: nothing is recorded).
 	metrics *metrics.Metrics
+	// sessions are the console's; consolePatterns lists its routes (see
+	// ConsoleRoutes).
+	sessions        *service.Sessions
+	consolePatterns []string
 }
 
 // Option configures a Server.
@@ -97,6 +101,7 @@ func New(st store.Store, svc *service.Services, log *slog.Logger, opts ...Option
 		eventSources: svc.EventSources, events: svc.Events, stages: svc.Stages, tokens: svc.Tokens,
 		alerts: svc.Alerts, outputs: svc.Outputs, groups: svc.ConnectionGroups, issuer: svc.Issuer,
 		accounts: svc.ServiceAccounts,
+		sessions: svc.Sessions,
 	}
 	for _, o := range opts {
 		o(s)
@@ -175,6 +180,8 @@ func (s *Server) routes() {
 	// A CI run authenticates with its execution's output token or its
 	// OIDC ID token, not with an API token.
 	s.public("POST "+api.OutputsPath, s.pushOutputs)
+
+	s.consoleRoutes()
 
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, notFound("no route for %s %s", r.Method, r.URL.Path))

@@ -33,6 +33,8 @@ type Services struct {
 	Issuer *oidc.Issuer
 	// ServiceAccounts are machine identities with tokens, managed as code.
 	ServiceAccounts *ServiceAccounts
+	// Sessions are the console's signed-in browsers.
+	Sessions *Sessions
 }
 
 // Waker is all the services ask of the engine: a pass now, because a
@@ -112,6 +114,7 @@ func New(st store.Store, sl *sealer.Sealer, log *slog.Logger, opts ...Option) *S
 		Audiences: audiences, Now: c.now}
 	s.ConnectionGroups = &ConnectionGroups{Store: st, Now: c.now}
 	s.ServiceAccounts = &ServiceAccounts{Store: st, Now: c.now}
+	s.Sessions = &Sessions{Store: st, Tokens: s.Tokens, Log: log, Now: c.now, Secure: strings.HasPrefix(c.baseURL, "https://")}
 	if c.engine != nil {
 		s.Events.Wake = c.engine.Wake
 	}

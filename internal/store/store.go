@@ -74,6 +74,7 @@ type Store interface {
 	ConnectionGroupStore
 	OIDCKeyStore
 	ServiceAccountStore
+	SessionStore
 
 	// Close releases the database.
 	Close() error

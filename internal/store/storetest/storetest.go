@@ -32,6 +32,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Tokens", testTokens},
 		{"TokenManagement", testTokenManagement},
 		{"FindPrincipalScope", testFindPrincipalScope},
+		{"Sessions", testSessions},
 		{"SealedRecords", testSealedRecords},
 		{"CreateCanvas", testCreateCanvas},
 		{"FindCanvas", testFindCanvas},
