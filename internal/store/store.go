@@ -72,6 +72,7 @@ type Store interface {
 	AlertStore
 	RetentionStore
 	ConnectionGroupStore
+	AuditStore
 
 	// Close releases the database.
 	Close() error

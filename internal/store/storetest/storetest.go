@@ -92,6 +92,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ConnectionGroupRouting", testConnectionGroupRouting},
 		{"ConnectionGroupTimeouts", testConnectionGroupTimeouts},
 		{"ConnectionGroupRoutingConcurrently", testConnectionGroupRoutingConcurrently},
+		{"AuditEvents", testAuditEvents},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
