@@ -54,6 +54,8 @@ type Server struct {
 	publicPatterns []string
 	// metrics records requests and deliveries (nil: nothing is recorded).
 	metrics *metrics.Metrics
+	// audit records every change and lists the records (audit.go).
+	audit *service.Audit
 }
 
 // Option configures a Server.
@@ -93,6 +95,7 @@ func New(st store.Store, svc *service.Services, log *slog.Logger, opts ...Option
 		canvases: svc.Canvases, secrets: svc.Secrets, integrations: svc.Integrations,
 		eventSources: svc.EventSources, events: svc.Events, stages: svc.Stages, tokens: svc.Tokens,
 		alerts: svc.Alerts, outputs: svc.Outputs, groups: svc.ConnectionGroups,
+		audit: svc.Audit,
 	}
 	for _, o := range opts {
 		o(s)
@@ -160,13 +163,15 @@ func (s *Server) routes() {
 	s.handle("DELETE /api/v1/canvases/{canvasIdOrName}/connection-groups/{idOrName}", s.deleteConnectionGroup)
 	s.handle("GET /api/v1/canvases/{canvasIdOrName}/connection-groups/{idOrName}/field-sets", s.listFieldSets)
 
+	s.handle("GET "+api.AuditEventsPath, s.listAuditEvents)
+
 	// Receivers authenticate deliveries by signature, not by token.
 	receiver := webhook.NewHandler(receiverSources{s.events}, receiverSink{s.events}, webhook.Config{MaxBodyBytes: s.maxBody, Logger: s.log, Now: s.now, Observe: s.observeDelivery()})
 	s.public("POST /api/v1/sources/{id}", receiver.ServeCustom)
 	s.public("POST /api/v1/sources/{id}/{integrationType}", receiver.ServeIntegration)
 	// A CI run authenticates with its execution's output token or its
 	// OIDC ID token, not with an API token.
-	s.public("POST "+api.OutputsPath, s.pushOutputs)
+	s.public("POST "+api.OutputsPath, s.auditedPush(s.pushOutputs))
 
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, notFound("no route for %s %s", r.Method, r.URL.Path))
@@ -187,12 +192,13 @@ func (s *Server) handle(pattern string, h handlerFunc) {
 // or admin role.
 func (s *Server) register(pattern string, h handlerFunc, write bool) {
 	s.patterns = append(s.patterns, pattern)
-	s.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+	s.mux.HandleFunc(pattern, s.audited(pattern, func(w http.ResponseWriter, r *http.Request) {
 		p, err := s.authenticate(r)
 		if err != nil {
 			s.writeError(w, r, err)
 			return
 		}
+		s.auditPrincipal(w, r, p)
 		if lw, ok := w.(*logWriter); ok {
 			lw.userID = p.User.ID
 		}
@@ -203,7 +209,7 @@ func (s *Server) register(pattern string, h handlerFunc, write bool) {
 		if err := h(w, r, p); err != nil {
 			s.writeError(w, r, err)
 		}
-	})
+	}))
 }
 
 func (s *Server) me(w http.ResponseWriter, r *http.Request, p store.Principal) error {

@@ -27,6 +27,8 @@ type Services struct {
 	Outputs      *Outputs
 	// ConnectionGroups join several connections' events by key.
 	ConnectionGroups *ConnectionGroups
+	// Audit keeps the audit trail of every change.
+	Audit *Audit
 }
 
 // Waker is all the services ask of the engine: a pass now, because a
@@ -105,6 +107,7 @@ func New(st store.Store, sl *sealer.Sealer, log *slog.Logger, opts ...Option) *S
 	s.Outputs = &Outputs{Store: st, Types: types, Tools: c.tools, OIDC: &integration.OIDCVerifier{Tools: c.tools, Now: c.now},
 		Audiences: audiences, Now: c.now}
 	s.ConnectionGroups = &ConnectionGroups{Store: st, Now: c.now}
+	s.Audit = &Audit{Store: st, Now: c.now}
 	if c.engine != nil {
 		s.Events.Wake = c.engine.Wake
 	}
