@@ -105,6 +105,11 @@ func (s *Server) audited(pattern string, h http.HandlerFunc) http.HandlerFunc {
 		ev.Outcome = auditOutcome(e.status)
 		if ev.Outcome == store.AuditSucceeded {
 			e.readAnswer(&ev)
+			if ev.CanvasID != "" && ev.CanvasName == "" {
+				if c, err := s.store.FindCanvas(r.Context(), ev.OrgID, ev.CanvasID); err == nil {
+					ev.CanvasName = c.Name
+				}
+			}
 		}
 		s.recordAudit(w, r, e, func(ctx context.Context) error { return s.audit.Record(ctx, ev) })
 	}
@@ -170,9 +175,16 @@ func (s *Server) resolveAuditObject(r *http.Request, p store.Principal, e *audit
 		ev.ObjectID = p.Token.ID
 		return
 	}
-	if key := r.PathValue(e.route.canvasParam); e.route.canvasParam != "" && key != "" {
-		setIDOrName(&ev.CanvasID, &ev.CanvasName, key)
-		if c, err := s.store.FindCanvas(ctx, org, key); err == nil {
+	canvas := ""
+	if e.route.canvasParam != "" {
+		canvas = r.PathValue(e.route.canvasParam)
+	} else if qt, qid := queryDomain(r); qt == api.DomainTypeCanvas {
+		// A canvas's secret or integration: the canvas is the domain.
+		canvas = qid
+	}
+	if canvas != "" {
+		setIDOrName(&ev.CanvasID, &ev.CanvasName, canvas)
+		if c, err := s.store.FindCanvas(ctx, org, canvas); err == nil {
 			ev.CanvasID, ev.CanvasName = c.ID, c.Name
 		}
 	}
@@ -250,8 +262,10 @@ func (e *auditEntry) readAnswer(ev *store.AuditEvent) {
 			ID       string `json:"id"`
 			Name     string `json:"name"`
 			Metadata *struct {
-				ID   string `json:"id"`
-				Name string `json:"name"`
+				ID         string `json:"id"`
+				Name       string `json:"name"`
+				DomainType string `json:"domainType"`
+				DomainID   string `json:"domainId"`
 			} `json:"metadata"`
 		}
 		if json.Unmarshal(raw, &obj) != nil {
@@ -259,6 +273,9 @@ func (e *auditEntry) readAnswer(ev *store.AuditEvent) {
 		}
 		if obj.Metadata != nil {
 			obj.ID, obj.Name = obj.Metadata.ID, obj.Metadata.Name
+			if m := obj.Metadata; m.DomainType == api.DomainTypeCanvas && ev.CanvasID == "" {
+				ev.CanvasID = m.DomainID
+			}
 		}
 		if obj.ID == "" {
 			continue
