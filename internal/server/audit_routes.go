@@ -23,7 +23,8 @@ var auditObjectTypes = map[string]string{
 
 // deriveAuditRoute reads a route's pattern: ".../{coll}" with POST is
 // create, ".../{coll}/{param}" is update (PATCH, PUT) or delete (DELETE),
-// ".../{coll}/{param}/verb" is the verb on the object. So a route added
+// ".../{coll}/{param}/verb" is the verb on the object (a last segment in
+// the plural, ".../{canvas}/stages", is a collection, not a verb). So a route added
 // later is recorded sensibly without a table to keep; tests pin the
 // routes that exist.
 func deriveAuditRoute(pattern string) auditRoute {
@@ -46,7 +47,7 @@ func deriveAuditRoute(pattern string) auditRoute {
 	case isParam(last) && n >= 2:
 		rt.objectType, rt.objectParam = auditObjectType(segs, n-2), param(last)
 		rt.action = map[string]string{"PATCH": "update", "PUT": "update", "DELETE": "delete"}[method]
-	case n >= 3 && isParam(segs[n-2]):
+	case n >= 3 && isParam(segs[n-2]) && !strings.HasSuffix(last, "s"):
 		rt.objectType, rt.objectParam = auditObjectType(segs, n-3), param(segs[n-2])
 		rt.action = strings.ReplaceAll(last, "-", "_")
 	default:
