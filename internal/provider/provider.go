@@ -175,6 +175,7 @@ func (p *SuperplaneProvider) DataSources(_ context.Context) []func() datasource.
 		NewSecretsDataSource,
 		NewStagesDataSource,
 		NewExecutionsDataSource,
+		NewAuditEventsDataSource,
 	}
 }
 
