@@ -87,7 +87,8 @@ func (e *auditEntry) send(w http.ResponseWriter) {
 func (s *Server) audited(pattern string, h http.HandlerFunc) http.HandlerFunc {
 	route := deriveAuditRoute(pattern)
 	return func(w http.ResponseWriter, r *http.Request) {
-		if r.Method == http.MethodGet || s.audit == nil {
+		// GET routes answer HEAD too: neither changes anything.
+		if r.Method == http.MethodGet || r.Method == http.MethodHead || s.audit == nil {
 			h(w, r)
 			return
 		}

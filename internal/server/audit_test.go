@@ -334,6 +334,14 @@ func TestAuditRecordsRefusals(t *testing.T) {
 		t.Errorf("%d failed records, want 3", len(failed))
 	}
 
+	// Reads, HEAD included, are not changes.
+	e.do("admin", "GET", "/api/v1/canvases/prod", nil).decode(t, &api.CanvasResponse{})
+	if r := e.do("admin", "HEAD", "/api/v1/canvases/prod", nil); r.status != http.StatusOK {
+		t.Fatalf("HEAD: %d", r.status)
+	}
+	if all := auditList(t, e, "owner", nil).AuditEvents; len(all) != 5 {
+		t.Errorf("%d records after two reads, want the 5 changes", len(all))
+	}
 	expectError(t, e.do("viewer", "GET", api.AuditEventsPath, nil), http.StatusForbidden, api.CodePermissionDenied, "audit")
 	auditList(t, e, "admin", nil)
 	other := auditList(t, e, "other", nil)
