@@ -48,7 +48,6 @@ type auditKey struct{}
 
 // auditEntry is a request's record in the making, and its held-back answer.
 type auditEntry struct {
-	header http.Header
 	status int
 	body   bytes.Buffer
 	route  auditRoute
