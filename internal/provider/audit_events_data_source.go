@@ -51,7 +51,7 @@ var auditEventAttrTypes = map[string]attr.Type{
 // asks for (the API's largest).
 const (
 	maxAuditEvents  = 1000
-	auditEventsPage = 500
+	auditEventsPage = 200
 )
 
 // NewAuditEventsDataSource returns the superplane_audit_events data source.

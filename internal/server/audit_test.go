@@ -401,7 +401,7 @@ func TestAuditListFiltersAndPages(t *testing.T) {
 		q.Set("before", page.LastTimestamp.Format(time.RFC3339Nano))
 		q.Set("beforeId", last.ID)
 	}
-	all := auditList(t, e, "owner", url.Values{"limit": {"500"}}).AuditEvents
+	all := auditList(t, e, "owner", url.Values{"limit": {"200"}}).AuditEvents
 	if len(seen) != len(all) || len(all) != 8 {
 		t.Fatalf("pages met %d records of %d", len(seen), len(all))
 	}
@@ -412,7 +412,7 @@ func TestAuditListFiltersAndPages(t *testing.T) {
 	}
 
 	for param, value := range map[string]string{
-		"limit": "0", "since": "yesterday", "until": "soon", "before": "then", "beforeId": "x", "outcome": "maybe",
+		"limit": "201", "since": "yesterday", "until": "soon", "before": "then", "beforeId": "x", "outcome": "maybe",
 	} {
 		q := url.Values{param: {value}}
 		if param == "beforeId" {

@@ -20,8 +20,9 @@ type Audit struct {
 	Now   func() time.Time
 }
 
-// MaxAuditLimit is the largest ?limit= of the audit listing.
-const MaxAuditLimit = 500
+// MaxAuditLimit is the largest ?limit= of the audit listing: under the
+// store's MaxPageLimit, since the listing asks one more to tell a next page.
+const MaxAuditLimit = 200
 
 // AuditQuery is the audit listing's query string as sent.
 type AuditQuery struct {
