@@ -27,6 +27,7 @@ import (
 // applied, rather than acknowledging an unrecorded change. Refused requests
 // are recorded too (outcome failed or denied, with the status); requests
 // that did not authenticate are not (there is nobody to name), nor are
+// 503s (the database or a tool was unreachable: nothing was decided), nor
 // webhook deliveries (stored as events, and a sender is not a user).
 //
 // A record never holds a value: identifiers and names of the object and
@@ -96,7 +97,10 @@ func (s *Server) audited(pattern string, h http.HandlerFunc) http.HandlerFunc {
 		h(&auditWriter{ResponseWriter: w, entry: e}, r)
 		// A panic in h leaves this undone: ServeHTTP answers 500 and
 		// logs it, and no record is written.
-		if !e.authenticated {
+		// A 503 decided nothing (the database or a tool could not be
+		// reached): a record would be one more write to a database that
+		// is likely down.
+		if !e.authenticated || e.status == http.StatusServiceUnavailable {
 			e.send(w)
 			return
 		}

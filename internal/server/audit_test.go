@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -427,13 +428,24 @@ func TestAuditListFiltersAndPages(t *testing.T) {
 type failingAudit struct {
 	store.Store
 	fail atomic.Bool
+	// down makes canvas creation fail as an unreachable database does.
+	down    atomic.Bool
+	inserts atomic.Int64
 }
 
 func (f *failingAudit) InsertAuditEvent(ctx context.Context, e store.AuditEvent) error {
+	f.inserts.Add(1)
 	if f.fail.Load() {
 		return errors.New("disk full")
 	}
 	return f.Store.InsertAuditEvent(ctx, e)
+}
+
+func (f *failingAudit) CreateCanvas(ctx context.Context, c store.Canvas) error {
+	if f.down.Load() {
+		return fmt.Errorf("dial: %w", syscall.ECONNREFUSED)
+	}
+	return f.Store.CreateCanvas(ctx, c)
 }
 
 // TestAuditRecordBeforeTheAnswer is the crash rule: the answer waits for
@@ -459,6 +471,15 @@ func TestAuditRecordBeforeTheAnswer(t *testing.T) {
 	got := auditList(t, e, "owner", nil).AuditEvents
 	if len(got) != 1 || got[0].Action != "delete" || got[0].ObjectName != "unrecorded" {
 		t.Fatalf("records after the failure: %+v", got)
+	}
+
+	// A 503 decided nothing: no record is attempted (one more write to a
+	// database that is likely down).
+	fa.down.Store(true)
+	before := fa.inserts.Load()
+	expectError(t, e.do("admin", "POST", "/api/v1/canvases", `{"canvas":{"metadata":{"name":"down"}}}`), http.StatusServiceUnavailable, api.CodeUnavailable, "")
+	if n := fa.inserts.Load() - before; n != 0 {
+		t.Errorf("%d audit records attempted for a 503", n)
 	}
 }
 
