@@ -82,6 +82,9 @@ var schemaShapes = map[string]map[string]objectShape{
 	"data.superplane_executions": withRoot(ExecutionsDataSourceModel{}, map[string]objectShape{
 		"executions": {attrTypes: executionAttrTypes},
 	}),
+	"data.superplane_audit_events": withRoot(AuditEventsDataSourceModel{}, map[string]objectShape{
+		"audit_events": {attrTypes: auditEventAttrTypes},
+	}),
 
 	// Connection groups share the stage's connect blocks.
 	"superplane_connection_group":      withRoot(ConnectionGroupResourceModel{}, connectionGroupShapes),

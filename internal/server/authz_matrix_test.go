@@ -64,6 +64,8 @@ type matrixRoute struct {
 	// server act for the caller (a check with the tool, which spends the
 	// organization's token): a viewer is refused them as it is writes.
 	actingReads func(f matrixFixture) []string
+	// adminOnly reads are refused to a viewer (403) like writes.
+	adminOnly bool
 }
 
 func noBody(matrixFixture, int) string { return "" }
@@ -212,6 +214,8 @@ var matrixRoutes = map[string]matrixRoute{
 	"GET /api/v1/canvases/{canvasIdOrName}/connection-groups/{idOrName}/field-sets": {scoped: true, path: func(f matrixFixture) string {
 		return "/api/v1/canvases/" + f.canvas + "/connection-groups/" + f.group + "/field-sets"
 	}},
+
+	"GET /api/v1/audit-events": {adminOnly: true, path: func(f matrixFixture) string { return "/api/v1/audit-events?canvas=" + f.canvas }},
 }
 
 func init() {
@@ -475,7 +479,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 					switch {
 					case who == "" || strings.HasPrefix(who, "spt_") || strings.HasPrefix(who, "Basic "):
 						status, code = http.StatusUnauthorized, api.CodeUnauthenticated
-					case who == "viewer" && method != http.MethodGet && !rt.self:
+					case who == "viewer" && (method != http.MethodGet || rt.adminOnly) && !rt.self:
 						status, code = http.StatusForbidden, api.CodePermissionDenied
 					case who == "other" && rt.scoped:
 						status, code = http.StatusNotFound, api.CodeNotFound

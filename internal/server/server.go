@@ -61,6 +61,8 @@ type Server struct {
 	// ConsoleRoutes).
 	sessions        *service.Sessions
 	consolePatterns []string
+	// audit records every change and lists the records (audit.go).
+	audit *service.Audit
 }
 
 // Option configures a Server.
@@ -102,6 +104,7 @@ func New(st store.Store, svc *service.Services, log *slog.Logger, opts ...Option
 		alerts: svc.Alerts, outputs: svc.Outputs, groups: svc.ConnectionGroups, issuer: svc.Issuer,
 		accounts: svc.ServiceAccounts,
 		sessions: svc.Sessions,
+		audit:    svc.Audit,
 	}
 	for _, o := range opts {
 		o(s)
@@ -172,6 +175,7 @@ func (s *Server) routes() {
 	s.handle("GET /api/v1/canvases/{canvasIdOrName}/connection-groups/{idOrName}/field-sets", s.listFieldSets)
 
 	s.serviceAccountRoutes()
+	s.handle("GET "+api.AuditEventsPath, s.listAuditEvents)
 
 	// Receivers authenticate deliveries by signature, not by token.
 	receiver := webhook.NewHandler(receiverSources{s.events}, receiverSink{s.events}, webhook.Config{MaxBodyBytes: s.maxBody, Logger: s.log, Now: s.now, Observe: s.observeDelivery()})
@@ -179,7 +183,7 @@ func (s *Server) routes() {
 	s.public("POST /api/v1/sources/{id}/{integrationType}", receiver.ServeIntegration)
 	// A CI run authenticates with its execution's output token or its
 	// OIDC ID token, not with an API token.
-	s.public("POST "+api.OutputsPath, s.pushOutputs)
+	s.public("POST "+api.OutputsPath, s.auditedPush(s.pushOutputs))
 
 	s.consoleRoutes()
 
@@ -223,7 +227,7 @@ func (s *Server) handleScoped(pattern string, scope func(*http.Request) store.Sc
 // or admin role.
 func (s *Server) registerScoped(pattern string, scope func(*http.Request) store.Scope, h scopedHandlerFunc, write bool) {
 	s.patterns = append(s.patterns, pattern)
-	s.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+	s.mux.HandleFunc(pattern, s.audited(pattern, func(w http.ResponseWriter, r *http.Request) {
 		var (
 			p   store.Principal
 			pre service.Prefetched
@@ -238,6 +242,7 @@ func (s *Server) registerScoped(pattern string, scope func(*http.Request) store.
 			s.writeError(w, r, err)
 			return
 		}
+		s.auditPrincipal(w, r, p)
 		if lw, ok := w.(*logWriter); ok {
 			lw.userID = p.User.ID
 		}
@@ -248,7 +253,7 @@ func (s *Server) registerScoped(pattern string, scope func(*http.Request) store.
 		if err := h(w, r, p, pre); err != nil {
 			s.writeError(w, r, err)
 		}
-	})
+	}))
 }
 
 func (s *Server) me(w http.ResponseWriter, r *http.Request, p store.Principal) error {

@@ -35,6 +35,8 @@ type Services struct {
 	ServiceAccounts *ServiceAccounts
 	// Sessions are the console's signed-in browsers.
 	Sessions *Sessions
+	// Audit keeps the audit trail of every change.
+	Audit *Audit
 }
 
 // Waker is all the services ask of the engine: a pass now, because a
@@ -115,6 +117,7 @@ func New(st store.Store, sl *sealer.Sealer, log *slog.Logger, opts ...Option) *S
 	s.ConnectionGroups = &ConnectionGroups{Store: st, Now: c.now}
 	s.ServiceAccounts = &ServiceAccounts{Store: st, Now: c.now}
 	s.Sessions = &Sessions{Store: st, Tokens: s.Tokens, Log: log, Now: c.now, Secure: strings.HasPrefix(c.baseURL, "https://")}
+	s.Audit = &Audit{Store: st, Now: c.now}
 	if c.engine != nil {
 		s.Events.Wake = c.engine.Wake
 	}

@@ -75,6 +75,7 @@ type Store interface {
 	OIDCKeyStore
 	ServiceAccountStore
 	SessionStore
+	AuditStore
 
 	// Close releases the database.
 	Close() error

@@ -98,6 +98,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ConnectionGroupRoutingConcurrently", testConnectionGroupRoutingConcurrently},
 		{"ServiceAccounts", testServiceAccounts},
 		{"ServiceAccountTokens", testServiceAccountTokens},
+		{"AuditEvents", testAuditEvents},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
