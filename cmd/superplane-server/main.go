@@ -188,7 +188,7 @@ func (c *config) serverOptions(listenAddr string, getenv func(string) string) (s
 		// subscription (a test double in tests; the guard still applies).
 		AzureAuthorityHost: getenv("SUPERPLANE_AZURE_AUTHORITY_HOST"),
 		AzureEndpointURL:   getenv("SUPERPLANE_AZURE_ENDPOINT_URL"),
-		Client:          outbound.New(outbound.Config{AllowedNetworks: allow, Timeout: 15 * time.Second}),
+		Client:             outbound.New(outbound.Config{AllowedNetworks: allow, Timeout: 15 * time.Second}),
 		// Where CI runs' OIDC ID tokens come from (a fake in tests): the
 		// tokens' iss must name the same issuer.
 		GitHubOIDCIssuer:    getenv("SUPERPLANE_GITHUB_OIDC_ISSUER"),
