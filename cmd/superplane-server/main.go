@@ -184,15 +184,15 @@ func (c *config) serverOptions(listenAddr string, getenv func(string) string) (s
 		SemaphoreAPIURL: getenv("SUPERPLANE_SEMAPHORE_API_URL"),
 		GitLabAPIURL:    getenv("SUPERPLANE_GITLAB_API_URL"),
 		AWSEndpointURL:  getenv("SUPERPLANE_AWS_ENDPOINT_URL"),
-		// Where azure integrations ask Entra ID for tokens and read their
-		// subscription (a test double in tests; the guard still applies).
-		AzureAuthorityHost: getenv("SUPERPLANE_AZURE_AUTHORITY_HOST"),
-		AzureEndpointURL:   getenv("SUPERPLANE_AZURE_ENDPOINT_URL"),
-		Client:             outbound.New(outbound.Config{AllowedNetworks: allow, Timeout: 15 * time.Second}),
+		Client:          outbound.New(outbound.Config{AllowedNetworks: allow, Timeout: 15 * time.Second}),
 		// Where CI runs' OIDC ID tokens come from (a fake in tests): the
 		// tokens' iss must name the same issuer.
 		GitHubOIDCIssuer:    getenv("SUPERPLANE_GITHUB_OIDC_ISSUER"),
 		SemaphoreOIDCIssuer: getenv("SUPERPLANE_SEMAPHORE_OIDC_ISSUER"),
+		// Where azure integrations ask Entra ID for tokens and read their
+		// subscription (a test double in tests; the guard still applies).
+		AzureAuthorityHost: getenv("SUPERPLANE_AZURE_AUTHORITY_HOST"),
+		AzureEndpointURL:   getenv("SUPERPLANE_AZURE_ENDPOINT_URL"),
 	}
 	srv := []server.Option{server.WithWebhookBodyLimit(c.webhookBodyLimit)}
 	svc := []service.Option{
