@@ -46,7 +46,8 @@ type TB interface {
 }
 
 // Federated is a federated identity credential of an application: the
-// issuer, subject and audience a client assertion must carry.
+// issuer, subject and audience a client assertion must carry. A subject
+// ending in "*" matches by prefix (a flexible federated credential).
 type Federated struct {
 	Issuer, Subject, Audience string
 }

@@ -145,7 +145,7 @@ func (s *Server) checkAssertion(app App, raw string, call *Call) *entraError {
 	}
 	var bySubject []Federated
 	for _, f := range byIssuer {
-		if f.Subject == claims.Subject {
+		if subjectMatches(f.Subject, claims.Subject) {
 			bySubject = append(bySubject, f)
 		}
 	}
@@ -191,4 +191,15 @@ func getJSON(client *http.Client, u string, v any) error {
 		return fmt.Errorf("GET %s: %s", u, resp.Status)
 	}
 	return json.NewDecoder(resp.Body).Decode(v)
+}
+
+// subjectMatches compares a federated credential's subject with a token's:
+// exactly, as Entra does, or (pattern ending in "*") by prefix, as a
+// flexible federated identity credential's claims matching expression
+// (claims['sub'] matches 'org:acme:*') does.
+func subjectMatches(pattern, subject string) bool {
+	if prefix, ok := strings.CutSuffix(pattern, "*"); ok {
+		return strings.HasPrefix(subject, prefix)
+	}
+	return pattern == subject
 }
