@@ -88,7 +88,7 @@ func fetchToken(ctx context.Context, v *integration.Verifier, s api.AzureIntegra
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Accept", "application/json")
-	resp, err := v.HTTPClient().Do(req)
+	resp, err := noRedirects(v).Do(req)
 	if err != nil {
 		return token{}, &azureError{reason: integration.Unreachable("Microsoft Entra ID (token)", err)}
 	}
@@ -194,4 +194,13 @@ func (tc *tokenCache) put(key [32]byte, t token, now time.Time) {
 		}
 	}
 	tc.m[key] = t
+}
+
+// noRedirects is v's guarded client refusing redirects: a token request
+// carries the client secret or assertion, and a subscription read the
+// access token, which must go to the endpoint named and nowhere else.
+func noRedirects(v *integration.Verifier) *http.Client {
+	c := v.HTTPClient()
+	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	return c
 }

@@ -79,7 +79,7 @@ func ReadSubscription(ctx context.Context, v *integration.Verifier, c integratio
 	}
 	req.Header.Set("Authorization", "Bearer "+tok.value)
 	req.Header.Set("Accept", "application/json")
-	resp, err := v.HTTPClient().Do(req)
+	resp, err := noRedirects(v).Do(req)
 	if err != nil {
 		return Subscription{}, &azureError{reason: integration.Unreachable("Azure Resource Manager", err)}
 	}
