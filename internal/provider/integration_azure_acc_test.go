@@ -70,6 +70,10 @@ resource "superplane_integration" "test" {
   }
 }
 
+data "superplane_integration" "azure" {
+  name = superplane_integration.test.name
+}
+
 resource "superplane_canvas" "azure" {
   name = %q
 }
@@ -103,8 +107,9 @@ resource "superplane_stage" "restart" {
 // imports; a second plan is empty. Rotating the secret to a wrong value
 // makes the next plan re-verify and fail with Entra's own AADSTS7000215.
 // Then the integration moves to a federated credential (no Azure secret:
-// the fake checks the server's ID token against its JWKS), and an http
-// stage's ARM call carries a bearer token the fake accepts. The harness's
+// the fake checks the server's ID token against its JWKS), the data source
+// reads it, and an http stage's ARM call carries a bearer token the fake
+// accepts. The harness's
 // leak check keeps the client secret out of the state, the server log and
 // the data dir.
 func TestAccIntegrationAzure(t *testing.T) {
@@ -172,6 +177,8 @@ func TestAccIntegrationAzure(t *testing.T) {
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(integrationAddr, statusPath("state"), knownvalue.StringExact(api.IntegrationStateOK)),
 					statecheck.ExpectKnownValue(integrationAddr, tfjsonpath.New("azure").AtMapKey("client_secret"), knownvalue.Null()),
+					statecheck.ExpectKnownValue("data.superplane_integration.azure", tfjsonpath.New("azure").AtMapKey("client_id"), knownvalue.StringExact(accAzureFedApp)),
+					statecheck.ExpectKnownValue("data.superplane_integration.azure", tfjsonpath.New("azure").AtMapKey("federated"), knownvalue.NotNull()),
 					statecheck.ExpectKnownValue("superplane_stage.restart", tfjsonpath.New("http").AtMapKey("azure_scope"),
 						knownvalue.StringExact("https://management.azure.com/.default")),
 				},
