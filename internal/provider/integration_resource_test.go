@@ -572,8 +572,8 @@ func TestAccIntegrationResource(t *testing.T) {
 			PreCheck:                 func() { accPreCheck(t) },
 			ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 			Steps: []tfresource.TestStep{
-				step(with(func(c *integrationCfg) { c.typ = "bitbucket" }),
-					`Invalid integration type.*type = "bitbucket".*type: unsupported integration type "bitbucket": expected "github", "semaphore", "gitlab", "aws" or "azure"`),
+				step(with(func(c *integrationCfg) { c.typ = "nope" }),
+					`Invalid integration type.*type = "nope".*type: unsupported integration type "nope": expected "github", "semaphore", "gitlab", "aws" or "azure"`),
 				step(with(func(c *integrationCfg) { c.typ = "semaphore" }),
 					`Invalid integration URL.*url = "https://github.com/acme".*url has host "github.com", which is not a Semaphore organization`),
 				step(with(func(c *integrationCfg) { c.url = "https://github.com/acme/app" }),
