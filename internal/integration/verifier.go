@@ -58,6 +58,16 @@ type Verifier struct {
 	// (the server reads it from SUPERPLANE_AWS_ENDPOINT_URL); the guard
 	// still applies.
 	AWSEndpointURL string
+	// AzureAuthorityHost is where azure integrations ask Microsoft Entra
+	// ID for tokens (POST <host>/<tenant>/oauth2/v2.0/token). "" means
+	// https://login.microsoftonline.com. Tests set it to a fake's URL (the
+	// server reads it from SUPERPLANE_AZURE_AUTHORITY_HOST); the guard
+	// still applies.
+	AzureAuthorityHost string
+	// AzureEndpointURL is where azure integrations read their subscription
+	// (Azure Resource Manager). "" means https://management.azure.com.
+	// Tests set it to a fake's URL (SUPERPLANE_AZURE_ENDPOINT_URL).
+	AzureEndpointURL string
 	// Client makes the requests, through the outbound guard whatever the
 	// URL (the configured API URLs included): a fake on loopback needs a
 	// client that allows 127.0.0.0/8. nil means the guarded client with

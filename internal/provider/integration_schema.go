@@ -51,7 +51,7 @@ func (r *IntegrationResource) Schema(_ context.Context, _ resource.SchemaRequest
 				Default:             stringdefault.StaticString(""),
 			},
 			"type": schema.StringAttribute{
-				MarkdownDescription: "The tool: `github`, `semaphore`, `gitlab` or `aws`. Changing it replaces the integration.",
+				MarkdownDescription: "The tool: `github`, `semaphore`, `gitlab`, `aws` or `azure`. Changing it replaces the integration.",
 				Required:            true,
 				PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()},
 			},
@@ -103,7 +103,8 @@ func (r *IntegrationResource) Schema(_ context.Context, _ resource.SchemaRequest
 			},
 		},
 		Blocks: map[string]schema.Block{
-			"aws": integrationAWSBlock(),
+			"aws":   integrationAWSBlock(),
+			"azure": integrationAzureBlock(),
 			"auth": schema.SingleNestedBlock{
 				MarkdownDescription: "How the integration authenticates with the tool. Required for `github` and " +
 					"`semaphore` (a plan without it fails; listed as optional because Terraform cannot mark a " +

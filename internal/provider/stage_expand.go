@@ -191,6 +191,9 @@ func stageExecutor(ctx context.Context, plan *StageResourceModel) (*api.Executor
 		if len(signing) > 0 {
 			spec["aws"] = signing
 		}
+		if isKnown(h.AzureScope) {
+			spec["azure"] = map[string]any{"scope": h.AzureScope.ValueString()}
+		}
 		ex := &api.Executor{Type: api.ExecutorHTTP, Spec: spec}
 		if isKnown(h.Integration) {
 			ex.Integration = &api.IntegrationRef{Name: h.Integration.ValueString()}
@@ -395,6 +398,10 @@ func stageExecutorFrom(ctx context.Context, ex *api.Executor, out *StageResource
 			Integration:    integration,
 			AWSService:     types.StringNull(),
 			AWSRegion:      types.StringNull(),
+			AzureScope:     types.StringNull(),
+		}
+		if az, ok := spec["azure"].(map[string]any); ok {
+			h.AzureScope = specStringValue(az, "scope")
 		}
 		if signing, ok := spec["aws"].(map[string]any); ok {
 			h.AWSService, h.AWSRegion = specStringValue(signing, "service"), specStringValue(signing, "region")

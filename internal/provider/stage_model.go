@@ -58,6 +58,7 @@ var (
 		"integration":     types.StringType,
 		"aws_service":     types.StringType,
 		"aws_region":      types.StringType,
+		"azure_scope":     types.StringType,
 	}
 	stageGitHubAttrTypes = map[string]attr.Type{
 		"integration": types.StringType, "repository": types.StringType, "workflow": types.StringType,
@@ -184,6 +185,8 @@ type stageHTTPModel struct {
 	Integration types.String `tfsdk:"integration"`
 	AWSService  types.String `tfsdk:"aws_service"`
 	AWSRegion   types.String `tfsdk:"aws_region"`
+	// AzureScope is the scope of an azure integration's bearer token.
+	AzureScope types.String `tfsdk:"azure_scope"`
 }
 
 // stageGitHubModel is the github executor block.

@@ -394,14 +394,18 @@ func stageBlocks() map[string]schema.Block {
 					Optional:            true,
 					Validators:          []validator.Int64{int64validator.Between(1, 3600)},
 				},
-				"integration": optionalString("Name of an `aws` integration (the canvas's own first, then the "+
-					"organization's) whose credentials sign the request with AWS SigV4; with web identity the ID "+
+				"integration": optionalString("Name of an `aws` or `azure` integration (the canvas's own first, then the "+
+					"organization's) whose credentials sign the request with AWS SigV4 (`aws`) or give it a bearer token (`azure`); with web identity the ID "+
 					"token's subject is `org:<org>:canvas:<canvas>:stage:<stage>`. Deleting the integration is "+
 					"refused while the stage names it.", nameValidators()...),
 				"aws_service": optionalString("The AWS service the request is signed for (`lambda`), when the " +
 					"URL's host does not say (`lambda.eu-west-1.amazonaws.com` does)."),
 				"aws_region": optionalString("The AWS region the request is signed for; by default the host's, " +
 					"else the integration's."),
+				"azure_scope": optionalString("With an `azure` integration, the scope of the bearer token the request " +
+					"carries (`<resource>/.default`, such as `api://<function app id>/.default`); by default Azure Resource " +
+					"Manager's, `https://management.azure.com/.default`. With a federated credential the ID token's subject " +
+					"is `org:<org>:canvas:<canvas>:stage:<stage>`."),
 			},
 		},
 		"github": schema.SingleNestedBlock{
