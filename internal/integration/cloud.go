@@ -32,6 +32,9 @@ type CloudSigner interface {
 // object): "" means what the request's host says, else the integration's.
 type SignOptions struct {
 	Service, Region string
+	// Scopes are the OAuth scopes of a gcp stage's access token (its
+	// spec.gcp.scopes); nil means cloud-platform.
+	Scopes []string
 }
 
 // CloudSigner returns the signing part of the type named typ, when it has
