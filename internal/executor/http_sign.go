@@ -33,7 +33,8 @@ func checkAWSSigning(c *integration.SpecCheck) {
 // SignOptions reads an http executor spec's aws object.
 func SignOptions(spec map[string]any) integration.SignOptions {
 	m, _ := integration.AsObject(spec["aws"])
-	return integration.SignOptions{Service: integration.SpecString(m, "service"), Region: integration.SpecString(m, "region")}
+	return integration.SignOptions{Service: integration.SpecString(m, "service"), Region: integration.SpecString(m, "region"),
+		Scopes: gcpScopes(spec)}
 }
 
 // signError is a request that could not be signed: the execution fails
