@@ -84,6 +84,12 @@ type Call struct {
 	Error string
 }
 
+// accountKey is the public half of a service account's key.
+type accountKey struct {
+	email string
+	pub   *rsa.PublicKey
+}
+
 type grant struct {
 	identity string
 	scopes   []string
@@ -101,8 +107,8 @@ type Server struct {
 	srv *httptest.Server
 
 	mu        sync.Mutex
-	keys      map[string]*rsa.PublicKey // by private_key_id
-	accounts  map[string]string         // email → key id
+	keys      map[string]accountKey // by private_key_id
+	accounts  map[string]bool       // service account emails
 	providers map[string]Provider
 	// impersonators are the principals (or principal patterns) allowed
 	// to impersonate each service account.
@@ -117,7 +123,7 @@ type Server struct {
 func New(t TB) *Server {
 	t.Helper()
 	s := &Server{
-		keys: map[string]*rsa.PublicKey{}, accounts: map[string]string{}, providers: map[string]Provider{},
+		keys: map[string]accountKey{}, accounts: map[string]bool{}, providers: map[string]Provider{},
 		impersonators: map[string][]string{}, projects: map[string]project{}, tokens: map[string]grant{}, now: time.Now,
 	}
 	mux := http.NewServeMux()
@@ -134,7 +140,7 @@ func New(t TB) *Server {
 // URL is the fake's base URL (every Google endpoint at once).
 func (s *Server) URL() string { return s.srv.URL }
 
-// AddServiceAccount makes a service account with a new key and returns the
+// AddServiceAccount makes a service account (or adds a key to one) with a new key and returns the
 // key's JSON key file, as the console downloads it.
 func (s *Server) AddServiceAccount(t TB, email, projectID string) string {
 	t.Helper()
@@ -148,8 +154,8 @@ func (s *Server) AddServiceAccount(t TB, email, projectID string) string {
 	}
 	kid := randomHex(20)
 	s.mu.Lock()
-	s.keys[kid] = &key.PublicKey
-	s.accounts[email] = kid
+	s.keys[kid] = accountKey{email: email, pub: &key.PublicKey}
+	s.accounts[email] = true
 	s.mu.Unlock()
 	b, _ := json.MarshalIndent(map[string]string{
 		"type": "service_account", "project_id": projectID, "private_key_id": kid,

@@ -63,14 +63,14 @@ func (s *Server) serveOAuth(w http.ResponseWriter, r *http.Request) {
 	}
 	c.Identity, c.Scopes = unverified.Issuer, strings.Fields(unverified.Scope)
 	s.mu.Lock()
-	kid, known := s.accounts[unverified.Issuer]
-	pub := s.keys[tok.Headers[0].KeyID]
+	known := s.accounts[unverified.Issuer]
+	key, found := s.keys[tok.Headers[0].KeyID]
 	s.mu.Unlock()
 	if !known {
 		fail(http.StatusBadRequest, "invalid_grant", "Invalid grant: account not found")
 		return
 	}
-	if pub == nil || tok.Headers[0].KeyID != kid {
+	if !found || key.email != unverified.Issuer {
 		fail(http.StatusBadRequest, "invalid_grant", "Invalid JWT Signature.")
 		return
 	}
@@ -78,7 +78,7 @@ func (s *Server) serveOAuth(w http.ResponseWriter, r *http.Request) {
 		jwt.Claims
 		Scope string `json:"scope"`
 	}
-	if err := tok.Claims(pub, &claims); err != nil {
+	if err := tok.Claims(key.pub, &claims); err != nil {
 		fail(http.StatusBadRequest, "invalid_grant", "Invalid JWT Signature.")
 		return
 	}
@@ -208,7 +208,7 @@ func (s *Server) serveGenerateAccessToken(w http.ResponseWriter, r *http.Request
 	}
 	c.Scopes = body.Scope
 	s.mu.Lock()
-	_, exists := s.accounts[email]
+	exists := s.accounts[email]
 	allowed := member(s.impersonators[email], g.identity)
 	s.mu.Unlock()
 	if !exists || !allowed {
