@@ -35,10 +35,18 @@ type IntegrationParams struct {
 	// AWS holds an aws integration's settings; it has no URL and no
 	// token, and the secret names are in its references.
 	AWS *api.AWSIntegration
+	// GCP holds a gcp integration's settings, likewise.
+	GCP *api.GCPIntegration
 }
 
 // integration builds the wire object for p.
 func (p IntegrationParams) integration() *api.Integration {
+	if p.GCP != nil {
+		return &api.Integration{
+			Metadata: &api.IntegrationMetadata{Name: p.Name, Description: p.Description},
+			Spec:     &api.IntegrationSpec{Type: p.Type, GCP: p.GCP},
+		}
+	}
 	if p.AWS != nil {
 		return &api.Integration{
 			Metadata: &api.IntegrationMetadata{Name: p.Name, Description: p.Description},

@@ -36,6 +36,7 @@ type IntegrationDataSourceModel struct {
 	URL         types.String `tfsdk:"url"`
 	Auth        types.Object `tfsdk:"auth"`
 	AWS         types.Object `tfsdk:"aws"`
+	GCP         types.Object `tfsdk:"gcp"`
 	Status      types.Object `tfsdk:"status"`
 	CreatedAt   types.String `tfsdk:"created_at"`
 }
@@ -70,7 +71,7 @@ func (d *IntegrationDataSource) Schema(_ context.Context, _ datasource.SchemaReq
 				Computed:            true,
 			},
 			"type": schema.StringAttribute{
-				MarkdownDescription: "The tool: `github`, `semaphore`, `gitlab` or `aws`.",
+				MarkdownDescription: "The tool: `github`, `semaphore`, `gitlab`, `aws` or `gcp`.",
 				Computed:            true,
 			},
 			"url": schema.StringAttribute{
@@ -102,6 +103,7 @@ func (d *IntegrationDataSource) Schema(_ context.Context, _ datasource.SchemaReq
 				},
 			},
 			"aws": integrationAWSDataSourceAttribute(),
+			"gcp": integrationGCPDataSourceAttribute(),
 			"status": schema.SingleNestedAttribute{
 				MarkdownDescription: "The result of SuperPlane's last verification of the credentials.",
 				Computed:            true,
@@ -154,6 +156,7 @@ func (d *IntegrationDataSource) Read(ctx context.Context, req datasource.ReadReq
 		URL:    types.StringNull(),
 		Auth:   types.ObjectNull(integrationAuthAttrTypes),
 		AWS:    types.ObjectNull(integrationAWSAttrTypes),
+		GCP:    types.ObjectNull(integrationGCPAttrTypes),
 	})
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
@@ -168,6 +171,7 @@ func (d *IntegrationDataSource) Read(ctx context.Context, req datasource.ReadReq
 		URL:         m.URL,
 		Auth:        m.Auth,
 		AWS:         m.AWS,
+		GCP:         m.GCP,
 		Status:      m.Status,
 		CreatedAt:   m.CreatedAt,
 	})...)
