@@ -89,7 +89,7 @@ resource "superplane_stage" "build" {
   http {
     url         = %q
     integration = superplane_integration.test.name
-    gcp_scopes  = ["https://www.googleapis.com/auth/cloud-build"]
+    gcp_scopes  = ["https://www.googleapis.com/auth/cloud-platform.read-only"]
     payload     = { branchName = "main" }
   }
 }
@@ -213,7 +213,7 @@ func TestAccIntegrationGCP(t *testing.T) {
 				ConfigPlanChecks: tfresource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue("superplane_stage.build", tfjsonpath.New("http").AtMapKey("gcp_scopes"),
-						knownvalue.ListExact([]knownvalue.Check{knownvalue.StringExact("https://www.googleapis.com/auth/cloud-build")})),
+						knownvalue.ListExact([]knownvalue.Check{knownvalue.StringExact("https://www.googleapis.com/auth/cloud-platform.read-only")})),
 				},
 				Check: func(s *terraform.State) error {
 					if err := postStageEvent(s, "superplane_event_source.hook", `{"ref":"refs/heads/main"}`); err != nil {

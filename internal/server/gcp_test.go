@@ -180,7 +180,7 @@ func TestGCPWorkloadIdentityStage(t *testing.T) {
 	e.do("owner", "POST", "/api/v1/canvases/prod/event-sources", sourceBody("hook", api.EventSourceSpec{Type: "webhook"})).decode(t, &src)
 	se := &stageEnv{env: e, key: src.Key, sourceID: src.EventSource.Metadata.ID}
 
-	const buildScope = "https://www.googleapis.com/auth/cloud-build"
+	const buildScope = "https://www.googleapis.com/auth/cloud-platform.read-only"
 	stage := api.StageRequest{Stage: &api.Stage{Metadata: &api.StageMetadata{Name: "build"}, Spec: &api.StageSpec{
 		Connections: []api.Connection{{Type: api.ConnectionTypeEventSource, Name: "hook"}},
 		Executor: &api.Executor{Type: "http", Integration: &api.IntegrationRef{Name: "gcp-wif"}, Spec: map[string]any{

@@ -226,7 +226,7 @@ func TestSignRequestBearer(t *testing.T) {
 	f, v := newFake(t)
 	key := f.AddServiceAccount(t, deployer, project)
 	c := keyCreds(key)
-	opts := integration.SignOptions{Scopes: []string{"https://www.googleapis.com/auth/cloud-build"}}
+	opts := integration.SignOptions{Scopes: []string{"https://www.googleapis.com/auth/cloud-platform.read-only"}}
 	signer, _ := registry.CloudSigner("gcp")
 	for range 2 {
 		req, _ := http.NewRequestWithContext(t.Context(), http.MethodPost, f.URL()+"/v1/projects/"+project+"/triggers/deploy:run", strings.NewReader("{}"))
