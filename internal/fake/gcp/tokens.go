@@ -35,22 +35,23 @@ func readForm(r *http.Request) (url.Values, error) {
 func (s *Server) serveOAuth(w http.ResponseWriter, r *http.Request) {
 	c := Call{Service: "oauth2", Method: r.Method, Path: r.URL.Path}
 	defer func() { s.record(c) }()
-	fail := func(code int, errCode, desc string) {
+	// Google answers every refusal of a grant with 400.
+	fail := func(errCode, desc string) {
 		c.Error = errCode
-		oauthError(w, code, errCode, desc)
+		oauthError(w, http.StatusBadRequest, errCode, desc)
 	}
 	form, err := readForm(r)
 	if err != nil {
-		fail(http.StatusBadRequest, "invalid_request", "Invalid request body")
+		fail("invalid_request", "Invalid request body")
 		return
 	}
 	if gt := form.Get("grant_type"); gt != jwtBearerGrant {
-		fail(http.StatusBadRequest, "unsupported_grant_type", "Invalid grant_type: "+gt)
+		fail("unsupported_grant_type", "Invalid grant_type: "+gt)
 		return
 	}
 	tok, err := jwt.ParseSigned(form.Get("assertion"), []jose.SignatureAlgorithm{jose.RS256})
 	if err != nil || len(tok.Headers) != 1 {
-		fail(http.StatusBadRequest, "invalid_grant", "Invalid JWT: Token must be a JWT.")
+		fail("invalid_grant", "Invalid JWT: Token must be a JWT.")
 		return
 	}
 	var unverified struct {
@@ -58,7 +59,7 @@ func (s *Server) serveOAuth(w http.ResponseWriter, r *http.Request) {
 		Scope string `json:"scope"`
 	}
 	if err := tok.UnsafeClaimsWithoutVerification(&unverified); err != nil {
-		fail(http.StatusBadRequest, "invalid_grant", "Invalid JWT: Token must be a JWT.")
+		fail("invalid_grant", "Invalid JWT: Token must be a JWT.")
 		return
 	}
 	c.Identity, c.Scopes = unverified.Issuer, strings.Fields(unverified.Scope)
@@ -67,11 +68,11 @@ func (s *Server) serveOAuth(w http.ResponseWriter, r *http.Request) {
 	key, found := s.keys[tok.Headers[0].KeyID]
 	s.mu.Unlock()
 	if !known {
-		fail(http.StatusBadRequest, "invalid_grant", "Invalid grant: account not found")
+		fail("invalid_grant", "Invalid grant: account not found")
 		return
 	}
 	if !found || key.email != unverified.Issuer {
-		fail(http.StatusBadRequest, "invalid_grant", "Invalid JWT Signature.")
+		fail("invalid_grant", "Invalid JWT Signature.")
 		return
 	}
 	var claims struct {
@@ -79,21 +80,21 @@ func (s *Server) serveOAuth(w http.ResponseWriter, r *http.Request) {
 		Scope string `json:"scope"`
 	}
 	if err := tok.Claims(key.pub, &claims); err != nil {
-		fail(http.StatusBadRequest, "invalid_grant", "Invalid JWT Signature.")
+		fail("invalid_grant", "Invalid JWT Signature.")
 		return
 	}
 	now := s.now()
 	if claims.IssuedAt == nil || claims.Expiry == nil || claims.Expiry.Time().Sub(claims.IssuedAt.Time()) > time.Hour ||
 		!now.Before(claims.Expiry.Time()) || now.Add(5*time.Minute).Before(claims.IssuedAt.Time()) {
-		fail(http.StatusBadRequest, "invalid_grant", "Invalid JWT: Token must be a short-lived token (60 minutes) and in a reasonable timeframe. Check your iat and exp values in the JWT claim.")
+		fail("invalid_grant", "Invalid JWT: Token must be a short-lived token (60 minutes) and in a reasonable timeframe. Check your iat and exp values in the JWT claim.")
 		return
 	}
 	if !claims.Audience.Contains(TokenURI) {
-		fail(http.StatusBadRequest, "invalid_grant", "Invalid JWT: Failed audience check. The right audience is "+TokenURI)
+		fail("invalid_grant", "Invalid JWT: Failed audience check. The right audience is "+TokenURI)
 		return
 	}
 	if claims.Scope == "" {
-		fail(http.StatusBadRequest, "invalid_scope", "Empty or missing scope not allowed.")
+		fail("invalid_scope", "Empty or missing scope not allowed.")
 		return
 	}
 	access, _ := s.issue(claims.Issuer, strings.Fields(claims.Scope))
@@ -104,61 +105,62 @@ func (s *Server) serveOAuth(w http.ResponseWriter, r *http.Request) {
 func (s *Server) serveSTS(w http.ResponseWriter, r *http.Request) {
 	c := Call{Service: "sts", Method: r.Method, Path: r.URL.Path}
 	defer func() { s.record(c) }()
-	fail := func(code int, errCode, desc string) {
+	// Google answers every refusal of a grant with 400.
+	fail := func(errCode, desc string) {
 		c.Error = errCode
-		oauthError(w, code, errCode, desc)
+		oauthError(w, http.StatusBadRequest, errCode, desc)
 	}
 	form, err := readForm(r)
 	if err != nil {
-		fail(http.StatusBadRequest, "invalid_request", "Invalid request body")
+		fail("invalid_request", "Invalid request body")
 		return
 	}
 	c.Scopes = strings.Fields(form.Get("scope"))
 	switch {
 	case form.Get("grant_type") != tokenExchangeGrant:
-		fail(http.StatusBadRequest, "unsupported_grant_type", "Invalid value for \"grant_type\".")
+		fail("unsupported_grant_type", "Invalid value for \"grant_type\".")
 		return
 	case form.Get("subject_token_type") != jwtTokenType:
-		fail(http.StatusBadRequest, "invalid_request", "Invalid value for \"subject_token_type\". Supported values are [urn:ietf:params:oauth:token-type:jwt, urn:ietf:params:oauth:token-type:id_token, urn:ietf:params:aws:token-type:aws4_request, urn:ietf:params:oauth:token-type:saml2].")
+		fail("invalid_request", "Invalid value for \"subject_token_type\". Supported values are [urn:ietf:params:oauth:token-type:jwt, urn:ietf:params:oauth:token-type:id_token, urn:ietf:params:aws:token-type:aws4_request, urn:ietf:params:oauth:token-type:saml2].")
 		return
 	case form.Get("requested_token_type") != accessTokenType:
-		fail(http.StatusBadRequest, "invalid_request", "Invalid value for \"requested_token_type\".")
+		fail("invalid_request", "Invalid value for \"requested_token_type\".")
 		return
 	}
 	s.mu.Lock()
 	p, ok := s.providers[form.Get("audience")]
 	s.mu.Unlock()
 	if !ok {
-		fail(http.StatusBadRequest, "invalid_target", `The target service indicated by the "audience" parameters is invalid. This might either be because the pool or provider is disabled or deleted or because it doesn't exist.`)
+		fail("invalid_target", `The target service indicated by the "audience" parameters is invalid. This might either be because the pool or provider is disabled or deleted or because it doesn't exist.`)
 		return
 	}
 	tok, err := jwt.ParseSigned(form.Get("subject_token"), []jose.SignatureAlgorithm{jose.RS256, jose.ES256})
 	if err != nil {
-		fail(http.StatusBadRequest, "invalid_grant", "Invalid subject token: the token is not a JWT.")
+		fail("invalid_grant", "Invalid subject token: the token is not a JWT.")
 		return
 	}
 	var unverified jwt.Claims
 	if err := tok.UnsafeClaimsWithoutVerification(&unverified); err != nil {
-		fail(http.StatusBadRequest, "invalid_grant", "Invalid subject token: the token is not a JWT.")
+		fail("invalid_grant", "Invalid subject token: the token is not a JWT.")
 		return
 	}
 	c.Subject, c.Audience = unverified.Subject, strings.Join(unverified.Audience, ",")
 	if unverified.Issuer != p.Issuer {
-		fail(http.StatusBadRequest, "invalid_grant", fmt.Sprintf("The issuer in ID Token %s does not match the expected ones: %s.", unverified.Issuer, p.Issuer))
+		fail("invalid_grant", fmt.Sprintf("The issuer in ID Token %s does not match the expected ones: %s.", unverified.Issuer, p.Issuer))
 		return
 	}
 	keys, err := fetchJWKS(p.Issuer)
 	if err != nil {
-		fail(http.StatusBadRequest, "invalid_grant", "Failed to fetch public keys from the issuer's JWKS endpoint.")
+		fail("invalid_grant", "Failed to fetch public keys from the issuer's JWKS endpoint.")
 		return
 	}
 	var claims jwt.Claims
 	if err := tok.Claims(keys, &claims); err != nil {
-		fail(http.StatusBadRequest, "invalid_grant", "Invalid JWT signature.")
+		fail("invalid_grant", "Invalid JWT signature.")
 		return
 	}
 	if claims.Expiry == nil || !s.now().Before(claims.Expiry.Time()) {
-		fail(http.StatusBadRequest, "invalid_grant", "ID Token has expired.")
+		fail("invalid_grant", "ID Token has expired.")
 		return
 	}
 	audOK := false
@@ -166,11 +168,11 @@ func (s *Server) serveSTS(w http.ResponseWriter, r *http.Request) {
 		audOK = audOK || claims.Audience.Contains(a)
 	}
 	if !audOK {
-		fail(http.StatusBadRequest, "invalid_grant", fmt.Sprintf("The audience in ID Token [%s] does not match the expected audience %s.", strings.Join(claims.Audience, ","), strings.Join(p.AllowedAudiences, ",")))
+		fail("invalid_grant", fmt.Sprintf("The audience in ID Token [%s] does not match the expected audience %s.", strings.Join(claims.Audience, ","), strings.Join(p.AllowedAudiences, ",")))
 		return
 	}
 	if p.Subject != "" && !like(p.Subject, claims.Subject) {
-		fail(http.StatusBadRequest, "unauthorized_client", "The given credential is rejected by the attribute condition.")
+		fail("unauthorized_client", "The given credential is rejected by the attribute condition.")
 		return
 	}
 	pool, _, _ := strings.Cut(strings.TrimPrefix(p.Name, "//iam.googleapis.com/"), "/providers/")
