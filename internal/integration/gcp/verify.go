@@ -95,7 +95,7 @@ func ReadProject(ctx context.Context, v *integration.Verifier, c integration.Clo
 	if id == "" {
 		id = s.ProjectID
 	}
-	return Project{ID: integration.RemoteText(id), Name: integration.RemoteText(p.Name), DisplayName: integration.RemoteText(p.DisplayName), Identity: string(who)}, nil
+	return Project{ID: integration.RemoteText(id), Name: integration.RemoteText(p.Name), DisplayName: integration.RemoteText(p.DisplayName), Identity: integration.RemoteText(string(who))}, nil
 }
 
 // reason is err as a Reason.
