@@ -19,7 +19,7 @@ const (
 // IntegrationTypes lists the integration types in the order messages name
 // them. internal/integration/all checks it against the registered types.
 func IntegrationTypes() []string {
-	return []string{IntegrationTypeGitHub, IntegrationTypeSemaphore, IntegrationTypeGitLab, IntegrationTypeAWS, IntegrationTypeGCP}
+	return []string{IntegrationTypeGitHub, IntegrationTypeSemaphore, IntegrationTypeGitLab, IntegrationTypeAWS, IntegrationTypeAzure, IntegrationTypeGCP}
 }
 
 // AuthTypeToken is the IntegrationAuthType under which an integration
@@ -81,6 +81,10 @@ func ValidateIntegrationURL(field, typ, rawURL string) error {
 	case IntegrationTypeAWS:
 		if rawURL != "" {
 			err = errors.New("must be empty for an aws integration: spec.aws.region says where AWS is")
+		}
+	case IntegrationTypeAzure:
+		if rawURL != "" {
+			err = errors.New("must be empty for an azure integration: spec.azure says which tenant and subscription")
 		}
 	case IntegrationTypeGCP:
 		if rawURL != "" {

@@ -59,6 +59,7 @@ func validateSpec(typ string, spec map[string]any, templated bool) error {
 		checkStatusCodes(c)
 		checkPositiveNumber(c, "timeoutSeconds", maxHTTPTimeoutSeconds)
 		checkAWSSigning(c)
+		checkAzureSigning(c)
 		checkGCPSigning(c)
 	case api.ExecutorNoop:
 	case "":

@@ -34,6 +34,7 @@ import (
 
 	"github.com/superplane/terraform-provider-superplane/internal/client"
 	fakeaws "github.com/superplane/terraform-provider-superplane/internal/fake/aws"
+	fakeazure "github.com/superplane/terraform-provider-superplane/internal/fake/azure"
 	fakegcp "github.com/superplane/terraform-provider-superplane/internal/fake/gcp"
 	"github.com/superplane/terraform-provider-superplane/internal/fake/github"
 	"github.com/superplane/terraform-provider-superplane/internal/fake/gitlab"
@@ -64,6 +65,7 @@ var acc struct {
 	semaphore *semaphore.Server // the Semaphore API the server verifies against
 	gitlab    *gitlab.Server    // the GitLab API the server verifies against
 	aws       *fakeaws.Server   // AWS STS, where aws integrations are verified
+	azure     *fakeazure.Server // Entra ID and ARM, where azure integrations are verified
 	gcp       *fakegcp.Server   // Google's token endpoints and APIs, where gcp integrations are verified
 }
 
@@ -148,6 +150,7 @@ func startFakes() {
 	acc.semaphore = semaphore.New(acc.fakes)
 	acc.gitlab = gitlab.New(acc.fakes)
 	acc.aws = fakeaws.New(acc.fakes)
+	acc.azure = fakeazure.New(acc.fakes)
 	acc.gcp = fakegcp.New(acc.fakes)
 }
 
@@ -279,6 +282,8 @@ func startServer() (func(), error) {
 		"SUPERPLANE_SEMAPHORE_API_URL="+acc.semaphore.URL(),
 		"SUPERPLANE_GITLAB_API_URL="+acc.gitlab.APIURL(),
 		"SUPERPLANE_AWS_ENDPOINT_URL="+acc.aws.URL(),
+		"SUPERPLANE_AZURE_AUTHORITY_HOST="+acc.azure.URL(),
+		"SUPERPLANE_AZURE_ENDPOINT_URL="+acc.azure.URL(),
 		"SUPERPLANE_GCP_ENDPOINT_URL="+acc.gcp.URL(),
 		// The fakes and the stage tests' receivers are on loopback, which
 		// the outbound guard lets through only when allowed. Stage tests

@@ -60,12 +60,6 @@ type integrationGCPWorkloadIdentityModel struct {
 	ServiceAccount types.String `tfsdk:"service_account"`
 }
 
-// cloudIntegrationType reports whether typ is configured by a typed block
-// (aws, gcp) rather than url and auth.
-func cloudIntegrationType(typ string) bool {
-	return typ == api.IntegrationTypeAWS || typ == api.IntegrationTypeGCP
-}
-
 // integrationGCPBlock is the resource's gcp block.
 func integrationGCPBlock() schema.SingleNestedBlock {
 	return schema.SingleNestedBlock{

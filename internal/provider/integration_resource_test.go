@@ -572,8 +572,9 @@ func TestAccIntegrationResource(t *testing.T) {
 			PreCheck:                 func() { accPreCheck(t) },
 			ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 			Steps: []tfresource.TestStep{
-				step(with(func(c *integrationCfg) { c.typ = "jenkins" }),
-					`Invalid integration type.*type = "jenkins".*type: unsupported integration type "jenkins": expected "github", "semaphore", "gitlab", "aws"`),
+				step(with(func(c *integrationCfg) { c.typ = "nope" }),
+					// The whole list is pinned by internal/api's TestValidateIntegrationType.
+					`Invalid integration type.*type = "nope".*type: unsupported integration type "nope": expected "github", "semaphore", "gitlab", `),
 				step(with(func(c *integrationCfg) { c.typ = "semaphore" }),
 					`Invalid integration URL.*url = "https://github.com/acme".*url has host "github.com", which is not a Semaphore organization`),
 				step(with(func(c *integrationCfg) { c.url = "https://github.com/acme/app" }),
@@ -604,6 +605,12 @@ func TestAccIntegrationResource(t *testing.T) {
 					`Invalid aws settings.*aws.web_identity.role_arn "arn:aws:iam::123:user/x" is not an IAM role ARN`),
 				step(fmt.Sprintf("resource \"superplane_integration\" \"test\" {\n  name = %q\n  type = \"aws\"\n  aws {\n    region = \"eu-west-1\"\n    web_identity {\n      role_arn = \"arn:aws:iam::123456789012:role/x\"\n    }\n    assume_role {\n      role_arn = \"arn:aws:iam::123456789012:role/y\"\n      session_duration = 7200\n    }\n  }\n}\n", name),
 					`Invalid aws settings.*aws.assume_role.session_duration 7200 is out of range`),
+				step(fmt.Sprintf("resource \"superplane_integration\" \"test\" {\n  name = %q\n  type = \"azure\"\n}\n", name),
+					`Missing azure block.*An azure integration needs the azure block`),
+				step(fmt.Sprintf("resource \"superplane_integration\" \"test\" {\n  name = %q\n  type = \"azure\"\n  azure {\n    tenant_id = \"contoso.onmicrosoft.com\"\n    client_id = \"app\"\n    subscription_id = \"11111111-2222-3333-4444-555555555555\"\n    federated {}\n  }\n}\n", name),
+					`Invalid azure settings.*azure.client_id "app" is not a GUID`),
+				step(fmt.Sprintf("resource \"superplane_integration\" \"test\" {\n  name = %q\n  type = \"github\"\n  url = %q\n  auth {\n    token {\n      secret = \"gh\"\n      key = \"token\"\n    }\n  }\n  azure {\n    federated {}\n  }\n}\n", name, fakeGitHubURL),
+					`azure block on a non-azure integration`),
 			},
 		})
 	})

@@ -82,6 +82,9 @@ var schemaShapes = map[string]map[string]objectShape{
 	"data.superplane_executions": withRoot(ExecutionsDataSourceModel{}, map[string]objectShape{
 		"executions": {attrTypes: executionAttrTypes},
 	}),
+	"data.superplane_audit_events": withRoot(AuditEventsDataSourceModel{}, map[string]objectShape{
+		"audit_events": {attrTypes: auditEventAttrTypes},
+	}),
 
 	// Connection groups share the stage's connect blocks.
 	"superplane_connection_group":      withRoot(ConnectionGroupResourceModel{}, connectionGroupShapes),
@@ -99,6 +102,9 @@ var (
 		"aws.access_key":          {model: integrationAWSAccessKeyModel{}, attrTypes: integrationAWSAccessKeyAttrTypes},
 		"aws.web_identity":        {model: integrationAWSWebIdentityModel{}, attrTypes: integrationAWSWebIdentityAttrTypes},
 		"aws.assume_role":         {model: integrationAWSAssumeRoleModel{}, attrTypes: integrationAWSAssumeRoleAttrTypes},
+		"azure":                   {model: integrationAzureModel{}, attrTypes: integrationAzureAttrTypes},
+		"azure.client_secret":     {model: integrationAzureClientSecretModel{}, attrTypes: integrationAzureClientSecretAttrTypes},
+		"azure.federated":         {model: integrationAzureFederatedModel{}, attrTypes: integrationAzureFederatedAttrTypes},
 		"gcp":                     {model: integrationGCPModel{}, attrTypes: integrationGCPAttrTypes},
 		"gcp.service_account_key": {model: integrationGCPKeyModel{}, attrTypes: integrationGCPKeyAttrTypes},
 		"gcp.workload_identity":   {model: integrationGCPWorkloadIdentityModel{}, attrTypes: integrationGCPWorkloadIdentityAttrTypes},

@@ -191,6 +191,9 @@ func stageExecutor(ctx context.Context, plan *StageResourceModel) (*api.Executor
 		if len(signing) > 0 {
 			spec["aws"] = signing
 		}
+		if isKnown(h.AzureScope) {
+			spec["azure"] = map[string]any{"scope": h.AzureScope.ValueString()}
+		}
 		if !h.GCPScopes.IsNull() && !h.GCPScopes.IsUnknown() {
 			var scopes []string
 			diags.Append(h.GCPScopes.ElementsAs(ctx, &scopes, false)...)
@@ -404,6 +407,7 @@ func stageExecutorFrom(ctx context.Context, ex *api.Executor, out *StageResource
 			Integration:    integration,
 			AWSService:     types.StringNull(),
 			AWSRegion:      types.StringNull(),
+			AzureScope:     types.StringNull(),
 			GCPScopes:      types.ListNull(types.StringType),
 		}
 		if g, ok := spec["gcp"].(map[string]any); ok {
@@ -416,6 +420,9 @@ func stageExecutorFrom(ctx context.Context, ex *api.Executor, out *StageResource
 				}
 				h.GCPScopes = stringListValue(scopes, diags)
 			}
+		}
+		if az, ok := spec["azure"].(map[string]any); ok {
+			h.AzureScope = specStringValue(az, "scope")
 		}
 		if signing, ok := spec["aws"].(map[string]any); ok {
 			h.AWSService, h.AWSRegion = specStringValue(signing, "service"), specStringValue(signing, "region")

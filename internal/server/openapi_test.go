@@ -25,6 +25,8 @@ var wireSchemas = map[string]any{
 	"AWSAccessKey":                api.AWSAccessKey{},
 	"AWSWebIdentity":              api.AWSWebIdentity{},
 	"AWSAssumeRole":               api.AWSAssumeRole{},
+	"AzureIntegration":            api.AzureIntegration{},
+	"AzureFederated":              api.AzureFederated{},
 	"GCPIntegration":              api.GCPIntegration{},
 	"GCPWorkloadIdentity":         api.GCPWorkloadIdentity{},
 	"Canvas":                      api.Canvas{},

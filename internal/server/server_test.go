@@ -58,6 +58,10 @@ type envOption struct {
 	wrap func(store.Store) store.Store
 	// ln, when set, is the listener the server serves on.
 	ln net.Listener
+	// databaseURL, when set, replaces the temp dir's SQLite file; open
+	// adds options to the store's Open.
+	databaseURL string
+	open        []store.OpenOption
 }
 
 func withTools(v *integration.Verifier) envOption {
@@ -109,7 +113,15 @@ func newEnv(t *testing.T, opts ...envOption) *env {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
-	st, err := store.Open(ctx, filepath.Join(dir, "superplane.db"))
+	databaseURL := filepath.Join(dir, "superplane.db")
+	var openOpts []store.OpenOption
+	for _, o := range opts {
+		if o.databaseURL != "" {
+			databaseURL = o.databaseURL
+		}
+		openOpts = append(openOpts, o.open...)
+	}
+	st, err := store.Open(ctx, databaseURL, openOpts...)
 	if err != nil {
 		t.Fatal(err)
 	}

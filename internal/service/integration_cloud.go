@@ -41,6 +41,8 @@ func cloudSettings(spec *api.IntegrationSpec) (cloudSpec, error) {
 				keys: []string{id.Key, sk.Key}, authType: api.AuthTypeAccessKey}, nil
 		}
 		return cloudSpec{settings: stored, authType: api.AuthTypeWebIdentity}, nil
+	case api.IntegrationTypeAzure:
+		return azureCloudSpec(spec)
 	case api.IntegrationTypeGCP:
 		return gcpCloudSpec(spec)
 	}
@@ -55,6 +57,9 @@ func keyRef(key string) *api.AuthToken {
 // cloudSecretKeys are the keys of the integration's secret that its stored
 // settings name: the only values decrypted for a call.
 func cloudSecretKeys(in store.Integration) []string {
+	if in.Type == api.IntegrationTypeAzure {
+		return azureSecretKeys(in)
+	}
 	if in.Type == api.IntegrationTypeGCP {
 		return gcpSecretKeys(in)
 	}

@@ -31,6 +31,12 @@ type Services struct {
 	// Issuer is this server as an OIDC identity provider: cloud
 	// integrations present its ID tokens instead of stored keys.
 	Issuer *oidc.Issuer
+	// ServiceAccounts are machine identities with tokens, managed as code.
+	ServiceAccounts *ServiceAccounts
+	// Sessions are the console's signed-in browsers.
+	Sessions *Sessions
+	// Audit keeps the audit trail of every change.
+	Audit *Audit
 }
 
 // Waker is all the services ask of the engine: a pass now, because a
@@ -109,6 +115,9 @@ func New(st store.Store, sl *sealer.Sealer, log *slog.Logger, opts ...Option) *S
 	s.Outputs = &Outputs{Store: st, Types: types, Tools: c.tools, OIDC: &integration.OIDCVerifier{Tools: c.tools, Now: c.now},
 		Audiences: audiences, Now: c.now}
 	s.ConnectionGroups = &ConnectionGroups{Store: st, Now: c.now}
+	s.ServiceAccounts = &ServiceAccounts{Store: st, Now: c.now}
+	s.Sessions = &Sessions{Store: st, Tokens: s.Tokens, Log: log, Now: c.now, Secure: strings.HasPrefix(c.baseURL, "https://")}
+	s.Audit = &Audit{Store: st, Now: c.now}
 	if c.engine != nil {
 		s.Events.Wake = c.engine.Wake
 	}

@@ -73,6 +73,9 @@ type Store interface {
 	RetentionStore
 	ConnectionGroupStore
 	OIDCKeyStore
+	ServiceAccountStore
+	SessionStore
+	AuditStore
 
 	// Close releases the database.
 	Close() error

@@ -9,6 +9,7 @@ package all
 import (
 	"github.com/superplane/terraform-provider-superplane/internal/integration"
 	"github.com/superplane/terraform-provider-superplane/internal/integration/aws"
+	"github.com/superplane/terraform-provider-superplane/internal/integration/azure"
 	"github.com/superplane/terraform-provider-superplane/internal/integration/gcp"
 	"github.com/superplane/terraform-provider-superplane/internal/integration/github"
 	"github.com/superplane/terraform-provider-superplane/internal/integration/gitlab"
@@ -22,6 +23,7 @@ func Registry() *integration.Registry {
 		semaphore.Type{},
 		gitlab.Type{},
 		aws.Type{},
+		azure.Type{},
 		gcp.Type{},
 	)
 }
