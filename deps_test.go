@@ -24,6 +24,7 @@ func TestProviderLinksNoCloudSDK(t *testing.T) {
 	}
 	for _, p := range deps {
 		for _, banned := range []string{"github.com/aws/", "github.com/go-jose/", "github.com/coreos/go-oidc",
+			"golang.org/x/oauth2", "cloud.google.com/", "google.golang.org/api",
 			"github.com/superplane/terraform-provider-superplane/internal/oidc",
 			"github.com/superplane/terraform-provider-superplane/internal/integration",
 			// Azure: the SDK and its MSAL core (the server speaks Entra's

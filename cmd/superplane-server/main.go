@@ -65,7 +65,8 @@ is active) or SUPERPLANE_ENCRYPTION_KEYS_FILE. SUPERPLANE_GITHUB_API_URL (GitHub
 test double), SUPERPLANE_SEMAPHORE_API_URL and SUPERPLANE_GITLAB_API_URL (the .../api/v4 base)
 override where integrations are verified; SUPERPLANE_AWS_ENDPOINT_URL sends every AWS call of
 aws integrations there (a test double); SUPERPLANE_AZURE_AUTHORITY_HOST (Entra ID's token
-endpoint host) and SUPERPLANE_AZURE_ENDPOINT_URL (Azure Resource Manager) do the same for azure.
+endpoint host) and SUPERPLANE_AZURE_ENDPOINT_URL (Azure Resource Manager) do the same for azure;
+SUPERPLANE_GCP_ENDPOINT_URL likewise every Google call of gcp integrations.
 serve also reads SUPERPLANE_BASE_URL, SUPERPLANE_KEY_GRACE_PERIOD (1h),
 SUPERPLANE_WEBHOOK_BODY_LIMIT (5 MiB), SUPERPLANE_RECONCILE_INTERVAL (5m),
 SUPERPLANE_ALLOWED_NETWORKS (CIDRs the server may call although they are blocked: loopback,
@@ -189,6 +190,7 @@ func (c *config) serverOptions(listenAddr string, getenv func(string) string) (s
 		SemaphoreAPIURL: getenv("SUPERPLANE_SEMAPHORE_API_URL"),
 		GitLabAPIURL:    getenv("SUPERPLANE_GITLAB_API_URL"),
 		AWSEndpointURL:  getenv("SUPERPLANE_AWS_ENDPOINT_URL"),
+		GCPEndpointURL:  getenv("SUPERPLANE_GCP_ENDPOINT_URL"),
 		Client:          outbound.New(outbound.Config{AllowedNetworks: allow, Timeout: 15 * time.Second}),
 		// Where CI runs' OIDC ID tokens come from (a fake in tests): the
 		// tokens' iss must name the same issuer.

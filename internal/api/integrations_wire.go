@@ -47,6 +47,8 @@ type IntegrationSpec struct {
 	AWS *AWSIntegration `json:"aws,omitempty"`
 	// Azure holds an azure integration's settings (extension).
 	Azure *AzureIntegration `json:"azure,omitempty"`
+	// GCP holds a gcp integration's settings (extension).
+	GCP *GCPIntegration `json:"gcp,omitempty"`
 }
 
 // Integration verification states (extension).

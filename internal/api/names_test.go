@@ -38,7 +38,7 @@ func TestJoinOr(t *testing.T) {
 		want  string
 	}{
 		{ExecutorTypes(), "http, github, semaphore, gitlab or noop"},
-		{IntegrationTypes(), "github, semaphore, gitlab, aws or azure"},
+		{IntegrationTypes(), "github, semaphore, gitlab, aws, azure or gcp"},
 		{[]string{"one"}, "one"},
 		{nil, ""},
 	} {

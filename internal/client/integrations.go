@@ -37,6 +37,8 @@ type IntegrationParams struct {
 	AWS *api.AWSIntegration
 	// Azure holds an azure integration's settings, as AWS does.
 	Azure *api.AzureIntegration
+	// GCP holds a gcp integration's settings, likewise.
+	GCP *api.GCPIntegration
 }
 
 // integration builds the wire object for p.
@@ -45,6 +47,12 @@ func (p IntegrationParams) integration() *api.Integration {
 		return &api.Integration{
 			Metadata: &api.IntegrationMetadata{Name: p.Name, Description: p.Description},
 			Spec:     &api.IntegrationSpec{Type: p.Type, Azure: p.Azure},
+		}
+	}
+	if p.GCP != nil {
+		return &api.Integration{
+			Metadata: &api.IntegrationMetadata{Name: p.Name, Description: p.Description},
+			Spec:     &api.IntegrationSpec{Type: p.Type, GCP: p.GCP},
 		}
 	}
 	if p.AWS != nil {

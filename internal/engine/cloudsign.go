@@ -68,6 +68,9 @@ func cloudSecretKeys(in store.Integration) []string {
 	if in.Type == api.IntegrationTypeAzure {
 		return azureSecretKeys(in)
 	}
+	if in.Type == api.IntegrationTypeGCP {
+		return gcpSecretKeys(in)
+	}
 	if in.Type != api.IntegrationTypeAWS {
 		return nil
 	}

@@ -60,6 +60,7 @@ func validateSpec(typ string, spec map[string]any, templated bool) error {
 		checkPositiveNumber(c, "timeoutSeconds", maxHTTPTimeoutSeconds)
 		checkAWSSigning(c)
 		checkAzureSigning(c)
+		checkGCPSigning(c)
 	case api.ExecutorNoop:
 	case "":
 		return fmt.Errorf("type is required: expected one of %s", executorTypes)

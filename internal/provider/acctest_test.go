@@ -35,6 +35,7 @@ import (
 	"github.com/superplane/terraform-provider-superplane/internal/client"
 	fakeaws "github.com/superplane/terraform-provider-superplane/internal/fake/aws"
 	fakeazure "github.com/superplane/terraform-provider-superplane/internal/fake/azure"
+	fakegcp "github.com/superplane/terraform-provider-superplane/internal/fake/gcp"
 	"github.com/superplane/terraform-provider-superplane/internal/fake/github"
 	"github.com/superplane/terraform-provider-superplane/internal/fake/gitlab"
 	"github.com/superplane/terraform-provider-superplane/internal/fake/semaphore"
@@ -65,6 +66,7 @@ var acc struct {
 	gitlab    *gitlab.Server    // the GitLab API the server verifies against
 	aws       *fakeaws.Server   // AWS STS, where aws integrations are verified
 	azure     *fakeazure.Server // Entra ID and ARM, where azure integrations are verified
+	gcp       *fakegcp.Server   // Google's token endpoints and APIs, where gcp integrations are verified
 }
 
 // The fake tools' fixtures. Integration URLs in tests name these.
@@ -149,6 +151,7 @@ func startFakes() {
 	acc.gitlab = gitlab.New(acc.fakes)
 	acc.aws = fakeaws.New(acc.fakes)
 	acc.azure = fakeazure.New(acc.fakes)
+	acc.gcp = fakegcp.New(acc.fakes)
 }
 
 // newToolToken returns a new random API token that both fakes accept
@@ -281,6 +284,7 @@ func startServer() (func(), error) {
 		"SUPERPLANE_AWS_ENDPOINT_URL="+acc.aws.URL(),
 		"SUPERPLANE_AZURE_AUTHORITY_HOST="+acc.azure.URL(),
 		"SUPERPLANE_AZURE_ENDPOINT_URL="+acc.azure.URL(),
+		"SUPERPLANE_GCP_ENDPOINT_URL="+acc.gcp.URL(),
 		// The fakes and the stage tests' receivers are on loopback, which
 		// the outbound guard lets through only when allowed. Stage tests
 		// should not wait long.

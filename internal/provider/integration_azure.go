@@ -64,10 +64,10 @@ type integrationAzureFederatedModel struct {
 	Audience types.String `tfsdk:"audience"`
 }
 
-// isCloudType reports whether typ is configured by a typed block rather
-// than url and auth.
+// isCloudType reports whether typ is configured by a typed block (aws,
+// azure, gcp) rather than url and auth.
 func isCloudType(typ string) bool {
-	return typ == api.IntegrationTypeAWS || typ == api.IntegrationTypeAzure
+	return typ == api.IntegrationTypeAWS || typ == api.IntegrationTypeAzure || typ == api.IntegrationTypeGCP
 }
 
 // integrationAzureBlock is the resource's azure block.

@@ -37,6 +37,7 @@ type IntegrationDataSourceModel struct {
 	Auth        types.Object `tfsdk:"auth"`
 	AWS         types.Object `tfsdk:"aws"`
 	Azure       types.Object `tfsdk:"azure"`
+	GCP         types.Object `tfsdk:"gcp"`
 	Status      types.Object `tfsdk:"status"`
 	CreatedAt   types.String `tfsdk:"created_at"`
 }
@@ -71,7 +72,7 @@ func (d *IntegrationDataSource) Schema(_ context.Context, _ datasource.SchemaReq
 				Computed:            true,
 			},
 			"type": schema.StringAttribute{
-				MarkdownDescription: "The tool: `github`, `semaphore`, `gitlab`, `aws` or `azure`.",
+				MarkdownDescription: "The tool: `github`, `semaphore`, `gitlab`, `aws`, `azure` or `gcp`.",
 				Computed:            true,
 			},
 			"url": schema.StringAttribute{
@@ -104,6 +105,7 @@ func (d *IntegrationDataSource) Schema(_ context.Context, _ datasource.SchemaReq
 			},
 			"aws":   integrationAWSDataSourceAttribute(),
 			"azure": integrationAzureDataSourceAttribute(),
+			"gcp":   integrationGCPDataSourceAttribute(),
 			"status": schema.SingleNestedAttribute{
 				MarkdownDescription: "The result of SuperPlane's last verification of the credentials.",
 				Computed:            true,
@@ -157,6 +159,7 @@ func (d *IntegrationDataSource) Read(ctx context.Context, req datasource.ReadReq
 		Auth:   types.ObjectNull(integrationAuthAttrTypes),
 		AWS:    types.ObjectNull(integrationAWSAttrTypes),
 		Azure:  types.ObjectNull(integrationAzureAttrTypes),
+		GCP:    types.ObjectNull(integrationGCPAttrTypes),
 	})
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
@@ -172,6 +175,7 @@ func (d *IntegrationDataSource) Read(ctx context.Context, req datasource.ReadReq
 		Auth:        m.Auth,
 		AWS:         m.AWS,
 		Azure:       m.Azure,
+		GCP:         m.GCP,
 		Status:      m.Status,
 		CreatedAt:   m.CreatedAt,
 	})...)

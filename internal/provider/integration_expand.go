@@ -29,6 +29,16 @@ func integrationParams(ctx context.Context, plan *IntegrationResourceModel) (cli
 	if plan.Type.ValueString() == api.IntegrationTypeAzure {
 		return integrationAzureParams(ctx, plan)
 	}
+	if plan.Type.ValueString() == api.IntegrationTypeGCP {
+		p := client.IntegrationParams{
+			Name: plan.Name.ValueString(), Description: plan.Description.ValueString(), Type: plan.Type.ValueString(),
+			GCP: integrationGCPSpec(ctx, plan.GCP, &diags),
+		}
+		if p.GCP == nil && !diags.HasError() {
+			diags.AddAttributeError(path.Root("gcp"), "Missing gcp block", "A gcp integration needs the gcp block.")
+		}
+		return p, diags
+	}
 	if plan.Type.ValueString() == api.IntegrationTypeAWS {
 		p := client.IntegrationParams{
 			Name: plan.Name.ValueString(), Description: plan.Description.ValueString(), Type: plan.Type.ValueString(),
@@ -77,6 +87,7 @@ func integrationModelFrom(ctx context.Context, in *api.Integration, prior *Integ
 		Auth:        prior.Auth,
 		AWS:         types.ObjectNull(integrationAWSAttrTypes),
 		Azure:       types.ObjectNull(integrationAzureAttrTypes),
+		GCP:         types.ObjectNull(integrationGCPAttrTypes),
 		Verify:      prior.Verify,
 		Status:      integrationStatusValue(in.Status),
 		CreatedAt:   timeValue(m.CreatedAt),
@@ -95,6 +106,11 @@ func integrationModelFrom(ctx context.Context, in *api.Integration, prior *Integ
 		}
 		if in.Spec.Azure != nil {
 			out.Azure = integrationAzureValue(ctx, in.Spec.Azure, prior.Azure, prior.Canvas, &diags)
+			out.Auth = types.ObjectNull(integrationAuthAttrTypes)
+			return out, diags
+		}
+		if in.Spec.GCP != nil {
+			out.GCP = integrationGCPValue(ctx, in.Spec.GCP, prior.GCP, prior.Canvas, &diags)
 			out.Auth = types.ObjectNull(integrationAuthAttrTypes)
 			return out, diags
 		}

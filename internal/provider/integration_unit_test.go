@@ -55,6 +55,7 @@ func TestIntegrationDeleteUnsupported(t *testing.T) {
 		Auth:        types.ObjectNull(integrationAuthAttrTypes),
 		AWS:         types.ObjectNull(integrationAWSAttrTypes),
 		Azure:       types.ObjectNull(integrationAzureAttrTypes),
+		GCP:         types.ObjectNull(integrationGCPAttrTypes),
 		Verify:      types.BoolValue(true),
 		Status:      types.ObjectNull(integrationStatusAttrTypes),
 		CreatedAt:   types.StringNull(),

@@ -59,6 +59,7 @@ var (
 		"aws_service":     types.StringType,
 		"aws_region":      types.StringType,
 		"azure_scope":     types.StringType,
+		"gcp_scopes":      types.ListType{ElemType: types.StringType},
 	}
 	stageGitHubAttrTypes = map[string]attr.Type{
 		"integration": types.StringType, "repository": types.StringType, "workflow": types.StringType,
@@ -187,6 +188,8 @@ type stageHTTPModel struct {
 	AWSRegion   types.String `tfsdk:"aws_region"`
 	// AzureScope is the scope of an azure integration's bearer token.
 	AzureScope types.String `tfsdk:"azure_scope"`
+	// GCPScopes are the OAuth scopes of a gcp integration's access token.
+	GCPScopes types.List `tfsdk:"gcp_scopes"`
 }
 
 // stageGitHubModel is the github executor block.

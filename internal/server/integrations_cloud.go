@@ -17,6 +17,10 @@ func cloudSpecToAPI(in store.Integration, spec *api.IntegrationSpec) {
 		azureSpecToAPI(in, spec)
 		return
 	}
+	if in.Type == api.IntegrationTypeGCP {
+		gcpSpecToAPI(in, spec)
+		return
+	}
 	if in.Type != api.IntegrationTypeAWS {
 		return
 	}

@@ -27,6 +27,8 @@ var wireSchemas = map[string]any{
 	"AWSAssumeRole":               api.AWSAssumeRole{},
 	"AzureIntegration":            api.AzureIntegration{},
 	"AzureFederated":              api.AzureFederated{},
+	"GCPIntegration":              api.GCPIntegration{},
+	"GCPWorkloadIdentity":         api.GCPWorkloadIdentity{},
 	"Canvas":                      api.Canvas{},
 	"CanvasMetadata":              api.CanvasMetadata{},
 	"CanvasResponse":              api.CanvasResponse{},

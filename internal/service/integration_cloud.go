@@ -43,6 +43,8 @@ func cloudSettings(spec *api.IntegrationSpec) (cloudSpec, error) {
 		return cloudSpec{settings: stored, authType: api.AuthTypeWebIdentity}, nil
 	case api.IntegrationTypeAzure:
 		return azureCloudSpec(spec)
+	case api.IntegrationTypeGCP:
+		return gcpCloudSpec(spec)
 	}
 	return cloudSpec{}, Invalid("integration.spec.type: integration type %q has no settings this server knows", spec.Type)
 }
@@ -57,6 +59,9 @@ func keyRef(key string) *api.AuthToken {
 func cloudSecretKeys(in store.Integration) []string {
 	if in.Type == api.IntegrationTypeAzure {
 		return azureSecretKeys(in)
+	}
+	if in.Type == api.IntegrationTypeGCP {
+		return gcpSecretKeys(in)
 	}
 	if in.Type == api.IntegrationTypeAWS {
 		var a api.AWSIntegration

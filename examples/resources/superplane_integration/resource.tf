@@ -214,3 +214,47 @@ resource "superplane_integration" "azure_secret" {
     }
   }
 }
+
+# A Google Cloud integration with no Google secret at all: SuperPlane's ID
+# token is exchanged at Google STS through a workload identity pool whose
+# OIDC provider is SuperPlane, then for a service account's access token.
+# See "Google Cloud" below for the Google side.
+resource "superplane_integration" "gcp" {
+  name = "gcp"
+  type = "gcp"
+
+  gcp {
+    project_id = "acme-prod"
+    workload_identity {
+      audience        = "//iam.googleapis.com/projects/123456789/locations/global/workloadIdentityPools/superplane/providers/superplane-oidc"
+      service_account = "deployer@acme-prod.iam.gserviceaccount.com"
+    }
+  }
+}
+
+variable "gcp_service_account_key" {
+  type      = string
+  sensitive = true
+}
+
+# Or a service account's JSON key file, kept in a secret.
+resource "superplane_secret" "gcp_key" {
+  name = "gcp-key"
+  data_wo = {
+    "key.json" = var.gcp_service_account_key
+  }
+  data_wo_version = 1
+}
+
+resource "superplane_integration" "gcp_key" {
+  name = "gcp-key"
+  type = "gcp"
+
+  gcp {
+    project_id = "acme-prod"
+    service_account_key {
+      secret = superplane_secret.gcp_key.name
+      key    = "key.json"
+    }
+  }
+}

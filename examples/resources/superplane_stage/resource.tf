@@ -218,6 +218,33 @@ resource "superplane_stage" "restart_webapp" {
   }
 }
 
+# After one approval, run a Cloud Build trigger with a Google access token
+# of a gcp integration (see superplane_integration), for the scopes in
+# gcp_scopes (cloud-platform, Cloud Build's, when left out); with workload
+# identity the service account trusts the subject
+# org:<org>:canvas:production:stage:cloud-build.
+resource "superplane_stage" "cloud_build" {
+  canvas = superplane_canvas.production.name
+  name   = "cloud-build"
+
+  connect {
+    type = "event_source"
+    name = superplane_event_source.ci.name
+  }
+
+  approval {
+    count = 1
+  }
+
+  http {
+    url         = "https://cloudbuild.googleapis.com/v1/projects/acme-prod/locations/global/triggers/deploy:run"
+    integration = "gcp"
+    payload = {
+      branchName = "main"
+    }
+  }
+}
+
 output "last_deploy" {
   value = superplane_stage.deploy.last_execution
 }

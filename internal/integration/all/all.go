@@ -10,6 +10,7 @@ import (
 	"github.com/superplane/terraform-provider-superplane/internal/integration"
 	"github.com/superplane/terraform-provider-superplane/internal/integration/aws"
 	"github.com/superplane/terraform-provider-superplane/internal/integration/azure"
+	"github.com/superplane/terraform-provider-superplane/internal/integration/gcp"
 	"github.com/superplane/terraform-provider-superplane/internal/integration/github"
 	"github.com/superplane/terraform-provider-superplane/internal/integration/gitlab"
 	"github.com/superplane/terraform-provider-superplane/internal/integration/semaphore"
@@ -23,5 +24,6 @@ func Registry() *integration.Registry {
 		gitlab.Type{},
 		aws.Type{},
 		azure.Type{},
+		gcp.Type{},
 	)
 }
