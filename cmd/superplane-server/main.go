@@ -60,7 +60,8 @@ Every flag has an environment variable: SUPERPLANE_LISTEN (default 127.0.0.1:800
 SUPERPLANE_DATA_DIR (default ./.superplane), SUPERPLANE_DATABASE_URL (default: SQLite in the
 data dir; postgres://... selects PostgreSQL), SUPERPLANE_ENCRYPTION_KEYS (id:base64,...; first
 is active) or SUPERPLANE_ENCRYPTION_KEYS_FILE. SUPERPLANE_GITHUB_API_URL (GitHub Enterprise or a
-test double) and SUPERPLANE_SEMAPHORE_API_URL override where integrations are verified.
+test double), SUPERPLANE_SEMAPHORE_API_URL and SUPERPLANE_BITBUCKET_API_URL override where
+integrations are verified.
 serve also reads SUPERPLANE_BASE_URL, SUPERPLANE_KEY_GRACE_PERIOD (1h),
 SUPERPLANE_WEBHOOK_BODY_LIMIT (5 MiB), SUPERPLANE_RECONCILE_INTERVAL (5m),
 SUPERPLANE_ALLOWED_NETWORKS (CIDRs the server may call although they are blocked: loopback,
@@ -172,6 +173,7 @@ func (c *config) serverOptions(listenAddr string, getenv func(string) string) (s
 	tools := &integration.Verifier{
 		GitHubAPIURL:    getenv("SUPERPLANE_GITHUB_API_URL"),
 		SemaphoreAPIURL: getenv("SUPERPLANE_SEMAPHORE_API_URL"),
+		BitbucketAPIURL: getenv("SUPERPLANE_BITBUCKET_API_URL"),
 		Client:          outbound.New(outbound.Config{AllowedNetworks: allow, Timeout: 15 * time.Second}),
 	}
 	srv := []server.Option{server.WithWebhookBodyLimit(c.webhookBodyLimit)}
@@ -185,6 +187,7 @@ func (c *config) serverOptions(listenAddr string, getenv func(string) string) (s
 		engine.WithExecutors(executor.Config{
 			GitHubAPIURL:    getenv("SUPERPLANE_GITHUB_API_URL"),
 			SemaphoreAPIURL: getenv("SUPERPLANE_SEMAPHORE_API_URL"),
+			BitbucketAPIURL: getenv("SUPERPLANE_BITBUCKET_API_URL"),
 			PollInterval:    c.pollInterval,
 			AllowedNetworks: allow,
 		}),

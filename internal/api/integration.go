@@ -14,12 +14,13 @@ import (
 const (
 	IntegrationTypeGitHub    = "github"
 	IntegrationTypeSemaphore = "semaphore"
+	IntegrationTypeBitbucket = "bitbucket"
 )
 
 // IntegrationTypes lists the integration types in the order messages name
 // them. internal/integration/all checks it against the registered types.
 func IntegrationTypes() []string {
-	return []string{IntegrationTypeGitHub, IntegrationTypeSemaphore}
+	return []string{IntegrationTypeGitHub, IntegrationTypeSemaphore, IntegrationTypeBitbucket}
 }
 
 // AuthTypeToken is the IntegrationAuthType under which an integration
@@ -75,6 +76,8 @@ func ValidateIntegrationURL(field, typ, rawURL string) error {
 		_, err = parseGitHubURL(rawURL)
 	case IntegrationTypeSemaphore:
 		_, err = parseSemaphoreURL(rawURL)
+	case IntegrationTypeBitbucket:
+		_, err = parseBitbucketURL(rawURL)
 	default:
 		return fmt.Errorf("%s: cannot check the URL of unsupported integration type %q", field, clipInput(typ))
 	}
@@ -139,6 +142,8 @@ func parseGitHubURL(rawURL string) (githubURL, error) {
 		return githubURL{}, fmt.Errorf("has host %q, which is not a GitHub web address: expected %s", clipInput(host), githubURLShape)
 	case host == "semaphoreci.com" || strings.HasSuffix(host, ".semaphoreci.com"):
 		return githubURL{}, fmt.Errorf("is a Semaphore URL, not a GitHub one: expected %s", githubURLShape)
+	case host == "bitbucket.org" || strings.HasSuffix(host, ".bitbucket.org"):
+		return githubURL{}, fmt.Errorf("is a Bitbucket URL, not a GitHub one: expected %s", githubURLShape)
 	}
 	if err := checkHostname(host); err != nil {
 		return githubURL{}, fmt.Errorf("%w: expected %s", err, githubURLShape)

@@ -50,6 +50,9 @@ type Config struct {
 	// SemaphoreAPIURL is the Semaphore API base; "" means the integration
 	// URL (https://<organization>.semaphoreci.com).
 	SemaphoreAPIURL string
+	// BitbucketAPIURL is the Bitbucket Cloud API base (without /2.0); ""
+	// means https://api.bitbucket.org.
+	BitbucketAPIURL string
 	// PollInterval is how often a running execution is polled and checked
 	// for a cancel request; default 5s.
 	PollInterval time.Duration
@@ -148,7 +151,7 @@ func (r *Runner) Run(ctx context.Context, req Request, progress Progress) (out O
 // execution is what an integration type's Runner gets for one execution.
 func (r *Runner) execution(progress Progress) *integration.Execution {
 	return &integration.Execution{
-		Tools:        &integration.Verifier{GitHubAPIURL: r.cfg.GitHubAPIURL, SemaphoreAPIURL: r.cfg.SemaphoreAPIURL, Client: r.apiClient},
+		Tools:        &integration.Verifier{GitHubAPIURL: r.cfg.GitHubAPIURL, SemaphoreAPIURL: r.cfg.SemaphoreAPIURL, BitbucketAPIURL: r.cfg.BitbucketAPIURL, Client: r.apiClient},
 		PollInterval: r.cfg.PollInterval, Timeout: r.cfg.Timeout, Progress: progress,
 	}
 }

@@ -39,6 +39,11 @@ type Verifier struct {
 	// integration URL itself. Tests set it to a fake's URL (the server reads
 	// it from SUPERPLANE_SEMAPHORE_API_URL).
 	SemaphoreAPIURL string
+	// BitbucketAPIURL is the base URL of the Bitbucket Cloud REST API,
+	// without the /2.0 version. "" means https://api.bitbucket.org. Tests
+	// set it to a fake's URL (the server reads it from
+	// SUPERPLANE_BITBUCKET_API_URL).
+	BitbucketAPIURL string
 	// Client makes the requests, through the outbound guard whatever the
 	// URL (the configured API URLs included): a fake on loopback needs a
 	// client that allows 127.0.0.0/8. nil means the guarded client with

@@ -10,6 +10,8 @@ import "strings"
 //     x-github-hook-installation-target-id and -type: which GitHub event,
 //     delivery and hook (filters on headers['x-github-event'] are the usual
 //     ones);
+//   - x-event-key, x-hook-uuid, x-request-uuid, x-attempt-number: which
+//     Bitbucket event, hook, delivery and attempt;
 //   - webhook-id, webhook-timestamp: the Standard Webhooks delivery id and
 //     time (the signature, webhook-signature, is not kept);
 //   - idempotency-key, x-delivery-id: a custom sender's delivery id, by which
@@ -29,6 +31,10 @@ var storedHeaders = map[string]bool{
 	"x-github-hook-id":                       true,
 	"x-github-hook-installation-target-id":   true,
 	"x-github-hook-installation-target-type": true,
+	"x-event-key":                            true,
+	"x-hook-uuid":                            true,
+	"x-request-uuid":                         true,
+	"x-attempt-number":                       true,
 	"webhook-id":                             true,
 	"webhook-timestamp":                      true,
 	"idempotency-key":                        true,

@@ -26,6 +26,7 @@ const (
 	TypeWebhook   = "webhook"
 	TypeGitHub    = "github"
 	TypeSemaphore = "semaphore"
+	TypeBitbucket = "bitbucket"
 )
 
 // Source is what the receiver needs to know about an event source.

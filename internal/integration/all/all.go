@@ -8,6 +8,7 @@ package all
 
 import (
 	"github.com/superplane/terraform-provider-superplane/internal/integration"
+	"github.com/superplane/terraform-provider-superplane/internal/integration/bitbucket"
 	"github.com/superplane/terraform-provider-superplane/internal/integration/github"
 	"github.com/superplane/terraform-provider-superplane/internal/integration/semaphore"
 )
@@ -17,5 +18,6 @@ func Registry() *integration.Registry {
 	return integration.NewRegistry(
 		github.Type{},
 		semaphore.Type{},
+		bitbucket.Type{},
 	)
 }

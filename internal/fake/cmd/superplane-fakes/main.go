@@ -9,11 +9,15 @@
 //
 //	GITHUB_API_URL=http://127.0.0.1:PORT/
 //	SEMAPHORE_API_URL=http://127.0.0.1:PORT
+//	BITBUCKET_API_URL=http://127.0.0.1:PORT
+//	BITBUCKET_CREDENTIAL=<-user>:<a random API token the Bitbucket fake accepts>
 //	TOKEN=<a random token both fakes accept>
 //
 // and serves until it is interrupted or terminated. The GitHub fake knows
 // the organization -owner with the repository -repo, administered by the
-// token's user, as the quickstart expects.
+// token's user, as the quickstart expects. The Bitbucket fake knows the
+// workspace -owner with the repository -repo, administered by -user, whose
+// credential is BITBUCKET_CREDENTIAL.
 package main
 
 import (
@@ -25,6 +29,7 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/superplane/terraform-provider-superplane/internal/fake/bitbucket"
 	"github.com/superplane/terraform-provider-superplane/internal/fake/github"
 	"github.com/superplane/terraform-provider-superplane/internal/fake/semaphore"
 )
@@ -70,12 +75,18 @@ func main() {
 	sem := semaphore.New(tb)
 	sem.AddToken(token)
 
+	bb := bitbucket.New(tb)
+	bb.AddUser(*user, token)
+	bb.AddWorkspace(*owner, map[string]string{*user: "owner"})
+	bb.AddRepo(*owner, *repo, *user)
+
 	settings := fmt.Sprintf("GITHUB_API_URL=%s\nSEMAPHORE_API_URL=%s\nTOKEN=%s\n", gh.URL(), sem.URL(), token)
+	settings += fmt.Sprintf("BITBUCKET_API_URL=%s\nBITBUCKET_CREDENTIAL=%s:%s\n", bb.URL(), *user, token)
 	if err := os.WriteFile(*out, []byte(settings), 0o600); err != nil {
 		fmt.Fprintln(os.Stderr, "superplane-fakes:", err)
 		os.Exit(1)
 	}
-	fmt.Fprintf(os.Stderr, "superplane-fakes: GitHub at %s, Semaphore at %s (token in %s)\n", gh.URL(), sem.URL(), *out)
+	fmt.Fprintf(os.Stderr, "superplane-fakes: GitHub at %s, Semaphore at %s, Bitbucket at %s (token in %s)\n", gh.URL(), sem.URL(), bb.URL(), *out)
 
 	stop := make(chan os.Signal, 1)
 	signal.Notify(stop, os.Interrupt, syscall.SIGTERM)
