@@ -8,7 +8,7 @@ import (
 )
 
 func TestValidateIntegrationType(t *testing.T) {
-	for _, typ := range []string{api.IntegrationTypeGitHub, api.IntegrationTypeSemaphore} {
+	for _, typ := range []string{api.IntegrationTypeGitHub, api.IntegrationTypeSemaphore, api.IntegrationTypeBitbucket} {
 		if err := api.ValidateIntegrationType("spec.type", typ); err != nil {
 			t.Errorf("ValidateIntegrationType(%q) = %v, want nil", typ, err)
 		}
@@ -26,8 +26,8 @@ func TestValidateIntegrationType(t *testing.T) {
 	}
 	// The messages, whole: they are built from IntegrationTypes.
 	for typ, want := range map[string]string{
-		"":       `spec.type is required: expected "github" or "semaphore"`,
-		"gitlab": `spec.type: unsupported integration type "gitlab": expected "github" or "semaphore"`,
+		"":       `spec.type is required: expected "github", "semaphore" or "bitbucket"`,
+		"gitlab": `spec.type: unsupported integration type "gitlab": expected "github", "semaphore" or "bitbucket"`,
 	} {
 		if err := api.ValidateIntegrationType("spec.type", typ); err == nil || err.Error() != want {
 			t.Errorf("ValidateIntegrationType(%q) = %v, want %q", typ, err, want)
@@ -51,6 +51,9 @@ func TestValidateIntegrationURL(t *testing.T) {
 		{"enterprise with port", "github", "https://ghe.example.com:8443/acme/", ""},
 		{"semaphore org", "semaphore", "https://acme.semaphoreci.com", ""},
 		{"semaphore org trailing slash", "semaphore", "https://acme-2.semaphoreci.com/", ""},
+		{"bitbucket workspace", "bitbucket", "https://bitbucket.org/acme", ""},
+		{"bitbucket workspace trailing slash", "bitbucket", "https://bitbucket.org/acme_2-corp/", ""},
+		{"bitbucket www host", "bitbucket", "https://www.bitbucket.org/acme", ""},
 
 		{"empty", "github", "", "spec.url is required"},
 		{"blank", "semaphore", "   ", "spec.url is required"},
@@ -88,6 +91,16 @@ func TestValidateIntegrationURL(t *testing.T) {
 		{"semaphore empty org", "semaphore", "https://.semaphoreci.com", "invalid organization"},
 		{"semaphore dotted org", "semaphore", "https://a.b.semaphoreci.com", "invalid organization"},
 		{"semaphore port", "semaphore", "https://acme.semaphoreci.com:8443", "port"},
+		{"bitbucket no workspace", "bitbucket", "https://bitbucket.org/", "names no workspace"},
+		{"bitbucket repository path", "bitbucket", "https://bitbucket.org/acme/app", "path after the workspace"},
+		{"bitbucket uppercase workspace", "bitbucket", "https://bitbucket.org/Acme", "uppercase"},
+		{"bitbucket dotted workspace", "bitbucket", "https://bitbucket.org/ac.me", "invalid workspace"},
+		{"bitbucket api host", "bitbucket", "https://api.bitbucket.org/2.0", "not Bitbucket Cloud"},
+		{"bitbucket data center", "bitbucket", "https://bitbucket.example.com/acme", "not Bitbucket Cloud"},
+		{"bitbucket http", "bitbucket", "http://bitbucket.org/acme", "must use https"},
+		{"bitbucket userinfo", "bitbucket", "https://alice:ghp_secret@bitbucket.org/acme", "user credentials"},
+		{"bitbucket port", "bitbucket", "https://bitbucket.org:443/acme", "port"},
+		{"github given a bitbucket url", "github", "https://bitbucket.org/acme", "Bitbucket URL"},
 		{"unknown type", "gitlab", "https://gitlab.com/acme", `unsupported integration type "gitlab"`},
 	}
 	for _, tt := range tests {

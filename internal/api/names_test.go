@@ -37,8 +37,8 @@ func TestJoinOr(t *testing.T) {
 		names []string
 		want  string
 	}{
-		{ExecutorTypes(), "http, github, semaphore or noop"},
-		{IntegrationTypes(), "github or semaphore"},
+		{ExecutorTypes(), "http, github, semaphore, bitbucket or noop"},
+		{IntegrationTypes(), "github, semaphore or bitbucket"},
 		{[]string{"one"}, "one"},
 		{nil, ""},
 	} {

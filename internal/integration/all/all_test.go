@@ -20,7 +20,7 @@ import (
 // a registered package, so no accepted spec reaches "not supported".
 func TestRegistryListsEveryAPIType(t *testing.T) {
 	r := all.Registry()
-	want := []string{api.IntegrationTypeGitHub, api.IntegrationTypeSemaphore}
+	want := []string{api.IntegrationTypeBitbucket, api.IntegrationTypeGitHub, api.IntegrationTypeSemaphore}
 	if got := r.Names(); !slices.Equal(got, want) {
 		t.Fatalf("registered types = %v, want %v", got, want)
 	}
@@ -39,17 +39,20 @@ func TestRegistryListsEveryAPIType(t *testing.T) {
 	if h, _ := r.Hooks("github"); h == nil || !slices.Equal(h.DefaultEvents(), []string{"push"}) {
 		t.Error(`github: a source naming no events does not hear "push"`)
 	}
+	if h, _ := r.Hooks("bitbucket"); h == nil || !slices.Equal(h.DefaultEvents(), []string{"repo:push"}) {
+		t.Error(`bitbucket: a source naming no events does not hear "repo:push"`)
+	}
 	if h, _ := r.Hooks("semaphore"); h == nil || len(h.DefaultEvents()) != 0 {
 		t.Error("semaphore: a source naming no events gets events of its own")
 	}
 	// A tool without delivery ids has its deliveries deduplicated by body.
-	for name, ids := range map[string]bool{"github": true, "semaphore": false} {
+	for name, ids := range map[string]bool{"github": true, "semaphore": false, "bitbucket": true} {
 		if h, _ := r.Hooks(name); h == nil || h.DeliveryIDs() != ids {
 			t.Errorf("%s: DeliveryIDs is not %v", name, ids)
 		}
 	}
 	// The resource kinds are part of the API: spec.resource.type of a source.
-	for name, kind := range map[string]string{"github": "repository", "semaphore": "project"} {
+	for name, kind := range map[string]string{"github": "repository", "semaphore": "project", "bitbucket": "repository"} {
 		if h, _ := r.Hooks(name); h == nil || h.ResourceKind() != kind {
 			t.Errorf("%s: resource kind is not %q", name, kind)
 		}
@@ -128,6 +131,8 @@ func TestRegistryValidatesURLsAsTheAPI(t *testing.T) {
 		{api.IntegrationTypeGitHub, "https://github.com/"},
 		{api.IntegrationTypeSemaphore, "https://acme.semaphoreci.com"},
 		{api.IntegrationTypeSemaphore, "http://acme.semaphoreci.com"},
+		{api.IntegrationTypeBitbucket, "https://bitbucket.org/acme"},
+		{api.IntegrationTypeBitbucket, "https://bitbucket.org/acme/app"},
 	} {
 		typ, _ := r.Lookup(c.typ)
 		got, want := typ.ValidateURL("spec.url", c.url), api.ValidateIntegrationURL("spec.url", c.typ, c.url)
