@@ -42,6 +42,22 @@ func call(t *testing.T, fake *bitbucket.Server, method, path, user, secret strin
 	return resp.StatusCode, out
 }
 
+func str(x any) string {
+	s, _ := x.(string)
+	return s
+}
+
+func list(x any) []any {
+	l, _ := x.([]any)
+	return l
+}
+
+// stateName is a pipeline's state.name.
+func stateName(p map[string]any) string {
+	st, _ := p["state"].(map[string]any)
+	return str(st["name"])
+}
+
 func newFake(t *testing.T) *bitbucket.Server {
 	fake := bitbucket.New(t)
 	fake.AddUser("alice", "pw")
@@ -65,7 +81,7 @@ func TestFakeAnswersAsBitbucket(t *testing.T) {
 	status, body = call(t, fake, http.MethodPost, "/2.0/repositories/acme/app/hooks", "alice", "pw", map[string]any{
 		"url": "https://example.com/hook", "events": []string{"repo:push"}, "secret": "s3cret", "active": true,
 	})
-	if status != 201 || body["secret_set"] != true || body["secret"] != nil || !strings.HasPrefix(body["uuid"].(string), "{") {
+	if status != 201 || body["secret_set"] != true || body["secret"] != nil || !strings.HasPrefix(str(body["uuid"]), "{") {
 		t.Errorf("create hook: %d %v", status, body)
 	}
 	if status, _ = call(t, fake, http.MethodPost, "/2.0/repositories/acme/app/hooks", "alice", "pw", map[string]any{
@@ -77,19 +93,19 @@ func TestFakeAnswersAsBitbucket(t *testing.T) {
 		call(t, fake, http.MethodPost, "/2.0/repositories/acme/app/hooks", "alice", "pw", map[string]any{"url": "https://example.com/h", "events": []string{"repo:push"}})
 	}
 	status, body = call(t, fake, http.MethodGet, "/2.0/repositories/acme/app/hooks?pagelen=2", "alice", "pw", nil)
-	if status != 200 || body["size"] != 3.0 || len(body["values"].([]any)) != 2 || body["next"] == nil {
+	if status != 200 || body["size"] != 3.0 || len(list(body["values"])) != 2 || body["next"] == nil {
 		t.Errorf("page 1: %d %v", status, body)
 	}
 	fake.SetPipelineResult("SUCCESSFUL", 0)
 	status, body = call(t, fake, http.MethodPost, "/2.0/repositories/acme/app/pipelines/", "alice", "pw", map[string]any{
 		"target": map[string]any{"type": "pipeline_ref_target", "ref_type": "branch", "ref_name": "main"},
 	})
-	if status != 201 || body["state"].(map[string]any)["name"] != "PENDING" {
+	if status != 201 || stateName(body) != "PENDING" {
 		t.Fatalf("run: %d %v", status, body)
 	}
-	path := "/2.0/repositories/acme/app/pipelines/" + strings.NewReplacer("{", "%7B", "}", "%7D").Replace(body["uuid"].(string))
+	path := "/2.0/repositories/acme/app/pipelines/" + strings.NewReplacer("{", "%7B", "}", "%7D").Replace(str(body["uuid"]))
 	call(t, fake, http.MethodGet, path, "alice", "pw", nil)
-	if status, body = call(t, fake, http.MethodGet, path, "alice", "pw", nil); body["state"].(map[string]any)["name"] != "COMPLETED" {
+	if status, body = call(t, fake, http.MethodGet, path, "alice", "pw", nil); stateName(body) != "COMPLETED" {
 		t.Errorf("pipeline: %d %v", status, body)
 	}
 	if status, _ = call(t, fake, http.MethodPost, path+"/stopPipeline", "alice", "pw", nil); status != 400 {

@@ -91,10 +91,10 @@ func verifyReason(err error, ws string) string {
 	if !ok {
 		return "unexpected answer from Bitbucket: " + integration.RemoteText(err.Error())
 	}
-	switch {
-	case ae.status == http.StatusUnauthorized:
+	switch ae.status {
+	case http.StatusUnauthorized:
 		return "Bitbucket: unauthorized (the credential is not valid): " + integration.MessageOr(ae.message, "Unauthorized")
-	case ae.status == http.StatusForbidden:
+	case http.StatusForbidden:
 		return fmt.Sprintf("Bitbucket: forbidden for workspace %s: %s", ws, integration.MessageOr(ae.message, "Forbidden"))
 	}
 	return ae.Error()
