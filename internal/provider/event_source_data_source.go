@@ -74,9 +74,9 @@ func (d *EventSourceDataSource) Schema(_ context.Context, _ datasource.SchemaReq
 			"id":          computedString("The event source id."),
 			"description": computedString("The description."),
 			"type":        computedString("`webhook`, `github`, `semaphore`, `manual` or `scheduled`."),
-			"integration": computedString("The integration of a `github` or `semaphore` source."),
+			"integration": computedString("The integration of a `github`, `semaphore` or `bitbucket` source."),
 			"resource": schema.SingleNestedAttribute{
-				MarkdownDescription: "What a `github` or `semaphore` source watches.",
+				MarkdownDescription: "What a `github`, `semaphore` or `bitbucket` source watches.",
 				Computed:            true,
 				Attributes: map[string]schema.Attribute{
 					"type": computedString("`repository` or `project`."),
@@ -119,7 +119,7 @@ func (d *EventSourceDataSource) Schema(_ context.Context, _ datasource.SchemaReq
 				Computed:            true,
 			},
 			"status": schema.SingleNestedAttribute{
-				MarkdownDescription: "What SuperPlane last saw: the state of a `github` or `semaphore` source's " +
+				MarkdownDescription: "What SuperPlane last saw: the state of a `github`, `semaphore` or `bitbucket` source's " +
 					"hook as of its last check, and the newest event.",
 				Computed: true,
 				Attributes: map[string]schema.Attribute{

@@ -22,8 +22,8 @@ const requiredBlock = "Required: a plan without it fails (listed as optional bec
 // Schema describes superplane_integration.
 func (r *IntegrationResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	resp.Schema = schema.Schema{
-		MarkdownDescription: "A SuperPlane integration: the connection to a GitHub owner or a Semaphore " +
-			"organization that event sources and executors use. It authenticates with an API token kept in " +
+		MarkdownDescription: "A SuperPlane integration: the connection to a GitHub owner, a Semaphore " +
+			"organization or a Bitbucket Cloud workspace that event sources and executors use. It authenticates with an API token kept in " +
 			"a `superplane_secret`; Terraform only names the secret and key, never the token. SuperPlane " +
 			"verifies the credentials with the tool on every create and update, and again whenever the " +
 			"secret's values change; `status` shows the result. It belongs to the organization, or to one " +
@@ -53,7 +53,7 @@ func (r *IntegrationResource) Schema(_ context.Context, _ resource.SchemaRequest
 				Default:             stringdefault.StaticString(""),
 			},
 			"type": schema.StringAttribute{
-				MarkdownDescription: "The tool: `github` or `semaphore`. Changing it replaces the integration.",
+				MarkdownDescription: "The tool: `github`, `semaphore` or `bitbucket`. Changing it replaces the integration.",
 				Required:            true,
 				PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()},
 			},
@@ -61,6 +61,7 @@ func (r *IntegrationResource) Schema(_ context.Context, _ resource.SchemaRequest
 				MarkdownDescription: "Where the tool is, checked against `type` when Terraform plans. For " +
 					"`github`: `https://github.com/<owner>`, or a GitHub Enterprise Server URL " +
 					"`https://<host>[/<owner>]`. For `semaphore`: `https://<organization>.semaphoreci.com`. " +
+					"For `bitbucket`: `https://bitbucket.org/<workspace>` (Bitbucket Cloud). " +
 					"https only, without a path beyond the owner, a query or credentials.",
 				Required: true,
 			},
@@ -118,9 +119,12 @@ func (r *IntegrationResource) Schema(_ context.Context, _ resource.SchemaRequest
 								Validators: nameValidators(),
 							},
 							"key": schema.StringAttribute{
-								MarkdownDescription: "The key of the secret whose value is the token.",
-								Required:            true,
-								Validators:          []validator.String{stringvalidator.LengthAtLeast(1)},
+								MarkdownDescription: "The key of the secret whose value is the token. For `bitbucket` " +
+									"the value is `<user>:<API token or app password>` (sent with HTTP basic " +
+									"authentication; with an Atlassian API token the user is the account's email) or a " +
+									"workspace, project or repository access token alone (sent as a Bearer token).",
+								Required:   true,
+								Validators: []validator.String{stringvalidator.LengthAtLeast(1)},
 							},
 							"scope": schema.StringAttribute{
 								MarkdownDescription: "Where the secret is: `organization` or `canvas` (the " +

@@ -373,7 +373,7 @@ func stageBlocks() map[string]schema.Block {
 		"http": schema.SingleNestedBlock{
 			MarkdownDescription: "Executor: POST `payload` as JSON (with `stageId` and `executionId` added) to " +
 				"`url`. The execution passes on an accepted status; the response's `outputs` object gives the " +
-				"outputs. Set exactly one executor block: `http`, `github`, `semaphore` or `noop`.",
+				"outputs. Set exactly one executor block: `http`, `github`, `semaphore`, `bitbucket` or `noop`.",
 			Attributes: map[string]schema.Attribute{
 				"url": optionalString("The http or https URL to call. " + requiredInBlock + templateNote),
 				"headers": stringMap("Request headers." + templateNote +
@@ -420,6 +420,21 @@ func stageBlocks() map[string]schema.Block {
 					"exactly one of `pipeline_file` and `task`." + templateNote),
 				"ref":        optionalString("The branch to run on; required with `pipeline_file`, optional with `task`." + templateNote),
 				"parameters": stringMap("The pipeline's parameters." + templateNote),
+			},
+		},
+		"bitbucket": schema.SingleNestedBlock{
+			MarkdownDescription: "Executor: run a Bitbucket Pipelines pipeline through a `bitbucket` integration " +
+				"and wait for its result (SUCCESSFUL passes; FAILED, ERROR, STOPPED or EXPIRED fail). Cancelling " +
+				"the execution, or its timeout, stops the pipeline. Set exactly one executor block.",
+			Attributes: map[string]schema.Attribute{
+				"integration": optionalString("Name of the `bitbucket` integration (the canvas's own first, then "+
+					"the organization's). "+requiredInBlock, nameValidators()...),
+				"repository": optionalString("The repository (its slug) in the integration's workspace. "+requiredInBlock,
+					stringvalidator.RegexMatches(api.RepositoryPattern, "must be 1 to 100 letters, digits, '.', '_' or '-'")),
+				"ref": optionalString("The branch to run on. " + requiredInBlock + templateNote),
+				"pipeline": optionalString("A custom pipeline of `bitbucket-pipelines.yml` (`custom: <name>`) to run; " +
+					"when left out, the branch's own pipeline runs." + templateNote),
+				"variables": stringMap("The pipeline's variables, passed to its steps as environment variables." + templateNote),
 			},
 		},
 		"noop": schema.SingleNestedBlock{
