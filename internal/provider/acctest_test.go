@@ -33,6 +33,7 @@ import (
 	"time"
 
 	"github.com/superplane/terraform-provider-superplane/internal/client"
+	"github.com/superplane/terraform-provider-superplane/internal/fake/bitbucket"
 	"github.com/superplane/terraform-provider-superplane/internal/fake/github"
 	"github.com/superplane/terraform-provider-superplane/internal/fake/semaphore"
 )
@@ -59,6 +60,7 @@ var acc struct {
 	fakes     *harnessTB        // owns the fakes' cleanups
 	github    *github.Server    // the GitHub API the server verifies against
 	semaphore *semaphore.Server // the Semaphore API the server verifies against
+	bitbucket *bitbucket.Server // the Bitbucket Cloud API the server verifies against
 }
 
 // The fake tools' fixtures. Integration URLs in tests name these.
@@ -140,6 +142,8 @@ func startFakes() {
 	acc.github.AddOwner(fakeGitHubUser, false)
 	acc.github.AddRepo(fakeGitHubOwner, "app", fakeGitHubUser)
 	acc.semaphore = semaphore.New(acc.fakes)
+	acc.bitbucket = bitbucket.New(acc.fakes)
+	acc.bitbucket.AddWorkspace(fakeBitbucketWorkspace, map[string]string{fakeBitbucketUser: "collaborator"})
 }
 
 // newToolToken returns a new random API token that both fakes accept
@@ -267,6 +271,7 @@ func startServer() (func(), error) {
 	srv.Env = append(filteredEnv("SUPERPLANE_"),
 		"SUPERPLANE_GITHUB_API_URL="+acc.github.URL(),
 		"SUPERPLANE_SEMAPHORE_API_URL="+acc.semaphore.URL(),
+		"SUPERPLANE_BITBUCKET_API_URL="+acc.bitbucket.URL(),
 		// The fakes and the stage tests' receivers are on loopback, which
 		// the outbound guard lets through only when allowed. Stage tests
 		// should not wait long.
@@ -512,7 +517,7 @@ func leakCheck() []string {
 	}
 	// Tokens handed out but no request at a fake: the server verified
 	// against something else, and the tokens went who knows where.
-	if acc.tokens > 0 && len(acc.github.Requests())+len(acc.semaphore.Requests()) == 0 {
+	if acc.tokens > 0 && len(acc.github.Requests())+len(acc.semaphore.Requests())+len(acc.bitbucket.Requests()) == 0 {
 		leaks = append(leaks, fmt.Sprintf("%d integration tokens were used but neither fake tool received a request", acc.tokens))
 	}
 
