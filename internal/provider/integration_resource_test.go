@@ -573,7 +573,7 @@ func TestAccIntegrationResource(t *testing.T) {
 			ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 			Steps: []tfresource.TestStep{
 				step(with(func(c *integrationCfg) { c.typ = "gitlab" }),
-					`Invalid integration type.*type = "gitlab".*type: unsupported integration type "gitlab": expected "github" or "semaphore"`),
+					`Invalid integration type.*type = "gitlab".*type: unsupported integration type "gitlab": expected "github", "semaphore" or "bitbucket"`),
 				step(with(func(c *integrationCfg) { c.typ = "semaphore" }),
 					`Invalid integration URL.*url = "https://github.com/acme".*url has host "github.com", which is not a Semaphore organization`),
 				step(with(func(c *integrationCfg) { c.url = "https://github.com/acme/app" }),
