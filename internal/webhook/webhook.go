@@ -1,6 +1,6 @@
 // Package webhook receives the deliveries that external tools post to event
 // sources: custom webhooks at POST /api/v1/sources/{id} and integration-backed
-// sources (GitHub, Semaphore) at POST /api/v1/sources/{id}/{integrationType}.
+// sources (GitHub, Semaphore, Bitbucket) at POST /api/v1/sources/{id}/{integrationType}.
 //
 // A delivery is accepted only when its HMAC-SHA256 signature (over the raw
 // body, or under the Standard Webhooks scheme over its id, timestamp and
@@ -59,10 +59,12 @@ type Sources interface {
 type Delivery struct {
 	SourceID string
 	// Type is the event type: the X-GitHub-Event header for github,
-	// "pipeline" for semaphore, "webhook" for custom sources.
+	// "pipeline" for semaphore, the X-Event-Key header for bitbucket,
+	// "webhook" for custom sources.
 	Type string
 	// DeliveryID is the sender's id for this delivery, by which a redelivery
-	// is recognized: X-GitHub-Delivery for github; for custom sources
+	// is recognized: X-GitHub-Delivery for github, X-Request-UUID for
+	// bitbucket; for custom sources
 	// webhook-id under SchemeStandardWebhooks, else the Idempotency-Key
 	// header, or X-Delivery-Id when that is absent; "" when there is none
 	// (Semaphore sends none: the Sink may then recognise a redelivery by
