@@ -191,3 +191,32 @@ resource "superplane_stage" "deploy" {
 		},
 	})
 }
+
+// TestAccBitbucketCredentials: a credential Bitbucket refuses fails the
+// apply with Bitbucket's reason and leaves nothing behind; the same secret
+// with a working credential then verifies.
+func TestAccBitbucketCredentials(t *testing.T) {
+	name, secretName := randName("acc-bb-cred"), randName("acc-bb-secret")
+	bad := fakeBitbucketUser + ":" + unknownToolToken()
+	good := newBitbucketCredential()
+	org := api.DomainTypeOrganization
+	cfg := integrationCfg{name: name, typ: "bitbucket", url: fakeBitbucketURL, secret: "superplane_secret.token.name", key: "token"}
+	tfresource.Test(t, tfresource.TestCase{
+		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_11_0)},
+		PreCheck:                 func() { accPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             tfresource.ComposeTestCheckFunc(checkIntegrationGone(org, "", name), checkSecretGone(org, "", secretName)),
+		Steps: []tfresource.TestStep{
+			{
+				Config:      tokenSecretConfig("token", "", secretName, bad, 1) + cfg.String(),
+				ExpectError: wordsRegexp(`Integration credentials failed verification.*Bitbucket: unauthorized.*deleted again`),
+			},
+			{
+				Config: tokenSecretConfig("token", "", secretName, good, 2) + cfg.String(),
+				Check: tfresource.ComposeTestCheckFunc(
+					checkServerIntegration(org, "", name, serverStatus(api.IntegrationStateOK, "ok")),
+					checkNoWriteOnlyValues("superplane_secret.token", good, bad)),
+			},
+		},
+	})
+}
