@@ -434,7 +434,8 @@ func stageBlocks() map[string]schema.Block {
 				"ref": optionalString("The branch to run on. " + requiredInBlock + templateNote),
 				"pipeline": optionalString("A custom pipeline of `bitbucket-pipelines.yml` (`custom: <name>`) to run; " +
 					"when left out, the branch's own pipeline runs." + templateNote),
-				"variables": stringMap("The pipeline's variables, passed to its steps as environment variables." + templateNote),
+				"variables": stringMap("The pipeline's variables, passed to its steps as environment variables; one whose value holds " +
+					"a secret is sent secured, so Bitbucket masks it in the logs." + templateNote),
 			},
 		},
 		"noop": schema.SingleNestedBlock{

@@ -20,6 +20,8 @@ type Pipeline struct {
 	RefName     string
 	Custom      string // the custom pipeline's name, "" for the branch's pipeline
 	Variables   map[string]string
+	// Secured names the variables sent with "secured": true.
+	Secured []string
 	// Stopped says a stopPipeline request reached it while it ran.
 	Stopped bool
 }
@@ -85,6 +87,7 @@ func (s *Server) Pipelines() []Pipeline {
 	out := make([]Pipeline, 0, len(s.pipelines.runs))
 	for _, p := range s.pipelines.runs {
 		c := p.Pipeline
+		c.Secured = slices.Clone(p.Secured)
 		c.Variables = make(map[string]string, len(p.Variables))
 		for k, v := range p.Variables {
 			c.Variables[k] = v
@@ -171,6 +174,9 @@ func (s *Server) runPipeline(w http.ResponseWriter, r *http.Request, c caller) {
 			return
 		}
 		p.Variables[v.Key] = v.Value
+		if v.Secured {
+			p.Secured = append(p.Secured, v.Key)
+		}
 	}
 	if s.pipelines.builds == nil {
 		s.pipelines.builds = map[string]int{}

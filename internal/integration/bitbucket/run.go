@@ -82,7 +82,7 @@ func (Type) Run(ctx context.Context, e *integration.Execution, req integration.R
 		r.pipeline = p
 		return r.follow(ctx)
 	}
-	if out, done := r.start(ctx, req.Spec); done {
+	if out, done := r.start(ctx, req.Spec, req.Secrets); done {
 		return out
 	}
 	if r.report(ctx) {
@@ -92,8 +92,10 @@ func (Type) Run(ctx context.Context, e *integration.Execution, req integration.R
 }
 
 // start triggers the pipeline and records it in r.pipeline; done means out
-// is the final outcome.
-func (r *bitbucketRun) start(ctx context.Context, spec map[string]any) (out integration.Outcome, done bool) {
+// is the final outcome. A variable whose value holds one of secrets (a
+// secret rendered into the spec) is sent secured, so that Bitbucket masks
+// it in the pipeline's logs and never shows it again.
+func (r *bitbucketRun) start(ctx context.Context, spec map[string]any, secrets []string) (out integration.Outcome, done bool) {
 	target := map[string]any{
 		"type":     "pipeline_ref_target",
 		"ref_type": "branch",
@@ -106,7 +108,7 @@ func (r *bitbucketRun) start(ctx context.Context, spec map[string]any) (out inte
 	if vars := integration.StringValues(spec["variables"]); len(vars) > 0 {
 		list := make([]map[string]any, 0, len(vars))
 		for _, k := range slices.Sorted(maps.Keys(vars)) {
-			list = append(list, map[string]any{"key": k, "value": vars[k], "secured": false})
+			list = append(list, map[string]any{"key": k, "value": vars[k], "secured": holdsSecret(vars[k], secrets)})
 		}
 		body["variables"] = list
 	}
@@ -245,4 +247,14 @@ func (r *bitbucketRun) stop(ctx context.Context) error {
 		return nil
 	}
 	return err
+}
+
+// holdsSecret reports whether v contains one of secrets.
+func holdsSecret(v string, secrets []string) bool {
+	for _, s := range secrets {
+		if s != "" && strings.Contains(v, s) {
+			return true
+		}
+	}
+	return false
 }

@@ -3,6 +3,7 @@ package bitbucket_test
 import (
 	"context"
 	"maps"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -101,6 +102,19 @@ func TestPipelineOfTheBranch(t *testing.T) {
 	runtest.WantOutcome(t, out, api.ResultPassed, api.ResultReasonOK)
 	if p := onlyPipeline(t, f.fake); p.Custom != "" || p.RefName != "release" || len(p.Variables) != 0 {
 		t.Errorf("pipeline = %+v", p)
+	}
+}
+
+// TestPipelineSecretVariablesSecured: a variable that carries a secret
+// rendered into the spec is sent secured; the others are not.
+func TestPipelineSecretVariablesSecured(t *testing.T) {
+	f := newRunFixture(t, 0)
+	req := bitbucketRequest()
+	req.Spec["variables"] = map[string]any{"TOKEN": "Bearer s3cr3t-value", "VERSION": "1.2.3"}
+	req.Secrets = []string{"s3cr3t-value"}
+	runtest.WantOutcome(t, f.run(t, req, nil), api.ResultPassed, api.ResultReasonOK)
+	if p := onlyPipeline(t, f.fake); !slices.Equal(p.Secured, []string{"TOKEN"}) {
+		t.Errorf("secured variables = %v, want [TOKEN]", p.Secured)
 	}
 }
 
