@@ -26,6 +26,7 @@ import (
 	"github.com/superplane/terraform-provider-superplane/internal/executor"
 	"github.com/superplane/terraform-provider-superplane/internal/integration"
 	"github.com/superplane/terraform-provider-superplane/internal/keyring"
+	"github.com/superplane/terraform-provider-superplane/internal/metrics"
 	"github.com/superplane/terraform-provider-superplane/internal/outbound"
 	"github.com/superplane/terraform-provider-superplane/internal/sealer"
 	"github.com/superplane/terraform-provider-superplane/internal/server"
@@ -49,6 +50,7 @@ const usage = `usage:
   superplane-server serve [--listen ADDR] [--base-url URL] [--data-dir DIR] [--database-url URL] [--encryption-keys-file FILE]
                           [--key-grace-period 1h] [--webhook-body-limit BYTES] [--reconcile-interval 5m] [--hook-check-interval 10s]
                           [--allowed-networks CIDR,...] [--max-running 64] [--max-running-per-org 4] [--event-retention 2160h]
+                          [--metrics-listen ADDR]
   superplane-server token create --org NAME --role owner|admin|viewer [--user EMAIL] [--ttl 720h] [--init] [--data-dir DIR] [--database-url URL]
   superplane-server token list [--org NAME] [--data-dir DIR] [--database-url URL]
   superplane-server token revoke ID [--data-dir DIR] [--database-url URL]
@@ -60,14 +62,15 @@ Every flag has an environment variable: SUPERPLANE_LISTEN (default 127.0.0.1:800
 SUPERPLANE_DATA_DIR (default ./.superplane), SUPERPLANE_DATABASE_URL (default: SQLite in the
 data dir; postgres://... selects PostgreSQL), SUPERPLANE_ENCRYPTION_KEYS (id:base64,...; first
 is active) or SUPERPLANE_ENCRYPTION_KEYS_FILE. SUPERPLANE_GITHUB_API_URL (GitHub Enterprise or a
-test double), SUPERPLANE_SEMAPHORE_API_URL and SUPERPLANE_BITBUCKET_API_URL override where
-integrations are verified.
+test double), SUPERPLANE_SEMAPHORE_API_URL, SUPERPLANE_GITLAB_API_URL (the .../api/v4 base) and
+SUPERPLANE_BITBUCKET_API_URL (the base without /2.0) override where integrations are verified.
 serve also reads SUPERPLANE_BASE_URL, SUPERPLANE_KEY_GRACE_PERIOD (1h),
 SUPERPLANE_WEBHOOK_BODY_LIMIT (5 MiB), SUPERPLANE_RECONCILE_INTERVAL (5m),
 SUPERPLANE_ALLOWED_NETWORKS (CIDRs the server may call although they are blocked: loopback,
 private, link-local...), SUPERPLANE_POLL_INTERVAL (5s), SUPERPLANE_EXECUTION_LEASE (30s),
-SUPERPLANE_HOOK_CHECK_INTERVAL (10s), SUPERPLANE_MAX_RUNNING (64), SUPERPLANE_MAX_RUNNING_PER_ORG (4; 0 = no cap)
-and SUPERPLANE_EVENT_RETENTION (2160h, 90 days; 0 = keep forever).
+SUPERPLANE_HOOK_CHECK_INTERVAL (10s), SUPERPLANE_MAX_RUNNING (64), SUPERPLANE_MAX_RUNNING_PER_ORG (4; 0 = no cap),
+SUPERPLANE_EVENT_RETENTION (2160h, 90 days; 0 = keep forever) and SUPERPLANE_METRICS_LISTEN
+(default none: no metrics; an address serves GET /metrics there, apart from the API).
 `
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
@@ -121,6 +124,7 @@ type config struct {
 	maxRunningPerOrg  int64
 	hookCheckInterval time.Duration
 	eventRetention    time.Duration
+	metricsListen     string
 }
 
 // removedAllowSetting is the http executor's former allow-list, replaced by
@@ -173,6 +177,7 @@ func (c *config) serverOptions(listenAddr string, getenv func(string) string) (s
 	tools := &integration.Verifier{
 		GitHubAPIURL:    getenv("SUPERPLANE_GITHUB_API_URL"),
 		SemaphoreAPIURL: getenv("SUPERPLANE_SEMAPHORE_API_URL"),
+		GitLabAPIURL:    getenv("SUPERPLANE_GITLAB_API_URL"),
 		BitbucketAPIURL: getenv("SUPERPLANE_BITBUCKET_API_URL"),
 		Client:          outbound.New(outbound.Config{AllowedNetworks: allow, Timeout: 15 * time.Second}),
 	}
@@ -187,6 +192,7 @@ func (c *config) serverOptions(listenAddr string, getenv func(string) string) (s
 		engine.WithExecutors(executor.Config{
 			GitHubAPIURL:    getenv("SUPERPLANE_GITHUB_API_URL"),
 			SemaphoreAPIURL: getenv("SUPERPLANE_SEMAPHORE_API_URL"),
+			GitLabAPIURL:    getenv("SUPERPLANE_GITLAB_API_URL"),
 			BitbucketAPIURL: getenv("SUPERPLANE_BITBUCKET_API_URL"),
 			PollInterval:    c.pollInterval,
 			AllowedNetworks: allow,
@@ -230,6 +236,7 @@ func (c *config) bind(fs *flag.FlagSet, getenv func(string) string, withListen b
 		fs.Int64Var(&c.maxRunningPerOrg, "max-running-per-org", envInt(getenv, "SUPERPLANE_MAX_RUNNING_PER_ORG", engine.DefaultMaxRunningPerOrg), "running executions per organization, across all servers (0: no cap)")
 		fs.DurationVar(&c.reconcileInterval, "reconcile-interval", envDuration(getenv, "SUPERPLANE_RECONCILE_INTERVAL", 5*time.Minute), "how often provisioned webhooks are checked and repaired")
 		fs.DurationVar(&c.eventRetention, "event-retention", envDuration(getenv, "SUPERPLANE_EVENT_RETENTION", engine.DefaultEventRetention), "how long events, and the stage events and finished executions older than them, are kept (0: forever)")
+		fs.StringVar(&c.metricsListen, "metrics-listen", getenv("SUPERPLANE_METRICS_LISTEN"), "address of a second listener that serves GET /metrics (Prometheus) and nothing else; keep it off the public network (default: none, no metrics)")
 		fs.DurationVar(&c.hookCheckInterval, "hook-check-interval", envDuration(getenv, "SUPERPLANE_HOOK_CHECK_INTERVAL", 10*time.Second), "how often, at most, GET ...?check=true asks the tool about one event source's webhook (0: every time)")
 	}
 	fs.StringVar(&c.dataDir, "data-dir", def("SUPERPLANE_DATA_DIR", ".superplane"), "directory for the embedded database and generated keys")
@@ -330,12 +337,19 @@ func serve(ctx context.Context, args []string, stderr io.Writer, getenv func(str
 	if err != nil {
 		return err
 	}
+	m, stopMetrics, err := c.serveMetrics(st, log)
+	if err != nil {
+		return err
+	}
+	defer stopMetrics()
+	// Every database call is timed when there are metrics (none otherwise).
+	st = metrics.Store(st, m)
 	// store → sealer → engine → services → server: the services and the
 	// server only wake the engine.
 	sl := sealer.New(ks)
-	eng := engine.New(st, sl, log, opts.eng...)
+	eng := engine.New(st, sl, log, append(opts.eng, engine.WithMetrics(m))...)
 	svc := service.New(st, sl, log, append(opts.svc, service.WithEngine(eng))...)
-	handler := server.New(st, svc, log, append(opts.srv, server.WithEngine(eng))...)
+	handler := server.New(st, svc, log, append(opts.srv, server.WithEngine(eng), server.WithMetrics(m))...)
 	go eng.RunReconciler(ctx, c.reconcileInterval)
 	engineDone := make(chan struct{})
 	go func() {

@@ -20,7 +20,7 @@ const (
 // IntegrationTypes lists the integration types in the order messages name
 // them. internal/integration/all checks it against the registered types.
 func IntegrationTypes() []string {
-	return []string{IntegrationTypeGitHub, IntegrationTypeSemaphore, IntegrationTypeBitbucket}
+	return []string{IntegrationTypeGitHub, IntegrationTypeSemaphore, IntegrationTypeGitLab, IntegrationTypeBitbucket}
 }
 
 // AuthTypeToken is the IntegrationAuthType under which an integration
@@ -62,7 +62,9 @@ func quotedOr(names []string) string {
 //
 //   - github: https://github.com/<owner>, or a GitHub Enterprise Server URL
 //     https://<host>[/<owner>] whose host is not github.com;
-//   - semaphore: https://<organization>.semaphoreci.com.
+//   - semaphore: https://<organization>.semaphoreci.com;
+//   - gitlab: https://gitlab.com, or a self-managed https://<host>[/<path>];
+//   - bitbucket: https://bitbucket.org/<workspace> (Bitbucket Cloud).
 //
 // Both allow one trailing slash and nothing else after the owner or host:
 // https only, no user credentials, no query, no fragment. An unsupported typ
@@ -76,6 +78,8 @@ func ValidateIntegrationURL(field, typ, rawURL string) error {
 		_, err = parseGitHubURL(rawURL)
 	case IntegrationTypeSemaphore:
 		_, err = parseSemaphoreURL(rawURL)
+	case IntegrationTypeGitLab:
+		err = parseGitLabURL(rawURL)
 	case IntegrationTypeBitbucket:
 		_, err = parseBitbucketURL(rawURL)
 	default:

@@ -8,12 +8,12 @@ import (
 )
 
 func TestValidateIntegrationType(t *testing.T) {
-	for _, typ := range []string{api.IntegrationTypeGitHub, api.IntegrationTypeSemaphore, api.IntegrationTypeBitbucket} {
+	for _, typ := range []string{api.IntegrationTypeGitHub, api.IntegrationTypeSemaphore, api.IntegrationTypeGitLab, api.IntegrationTypeBitbucket} {
 		if err := api.ValidateIntegrationType("spec.type", typ); err != nil {
 			t.Errorf("ValidateIntegrationType(%q) = %v, want nil", typ, err)
 		}
 	}
-	for _, typ := range []string{"", "gitlab", "GitHub", " github"} {
+	for _, typ := range []string{"", "nope", "GitHub", " github"} {
 		err := api.ValidateIntegrationType("spec.type", typ)
 		if err == nil {
 			t.Errorf("ValidateIntegrationType(%q) = nil, want an error", typ)
@@ -26,8 +26,8 @@ func TestValidateIntegrationType(t *testing.T) {
 	}
 	// The messages, whole: they are built from IntegrationTypes.
 	for typ, want := range map[string]string{
-		"":       `spec.type is required: expected "github", "semaphore" or "bitbucket"`,
-		"gitlab": `spec.type: unsupported integration type "gitlab": expected "github", "semaphore" or "bitbucket"`,
+		"":     `spec.type is required: expected "github", "semaphore", "gitlab" or "bitbucket"`,
+		"nope": `spec.type: unsupported integration type "nope": expected "github", "semaphore", "gitlab" or "bitbucket"`,
 	} {
 		if err := api.ValidateIntegrationType("spec.type", typ); err == nil || err.Error() != want {
 			t.Errorf("ValidateIntegrationType(%q) = %v, want %q", typ, err, want)
@@ -91,6 +91,18 @@ func TestValidateIntegrationURL(t *testing.T) {
 		{"semaphore empty org", "semaphore", "https://.semaphoreci.com", "invalid organization"},
 		{"semaphore dotted org", "semaphore", "https://a.b.semaphoreci.com", "invalid organization"},
 		{"semaphore port", "semaphore", "https://acme.semaphoreci.com:8443", "port"},
+		{"unknown type", "nope", "https://gitlab.com/acme", `unsupported integration type "nope"`},
+		{"gitlab.com", "gitlab", "https://gitlab.com", ""},
+		{"gitlab.com with a slash", "gitlab", "https://gitlab.com/", ""},
+		{"self-managed", "gitlab", "https://git.example.com", ""},
+		{"self-managed with a port and a relative root", "gitlab", "https://git.example.com:8443/gitlab/", ""},
+		{"gitlab.com with a group", "gitlab", "https://gitlab.com/acme", "must not have a path on gitlab.com"},
+		{"gitlab over http", "gitlab", "http://git.example.com", "must use https"},
+		{"gitlab API URL", "gitlab", "https://git.example.com/api/v4", "not its API"},
+		{"gitlab path with a dot segment", "gitlab", "https://git.example.com/a/../b", "invalid path"},
+		{"gitlab with a query", "gitlab", "https://git.example.com/?x=1", "query"},
+		{"gitlab with credentials", "gitlab", "https://u:p@git.example.com", "user credentials"},
+		{"github URL as gitlab", "gitlab", "https://github.com/acme", "is a GitHub URL"},
 		{"bitbucket no workspace", "bitbucket", "https://bitbucket.org/", "names no workspace"},
 		{"bitbucket repository path", "bitbucket", "https://bitbucket.org/acme/app", "path after the workspace"},
 		{"bitbucket uppercase workspace", "bitbucket", "https://bitbucket.org/Acme", "uppercase"},
@@ -101,7 +113,7 @@ func TestValidateIntegrationURL(t *testing.T) {
 		{"bitbucket userinfo", "bitbucket", "https://alice:ghp_secret@bitbucket.org/acme", "user credentials"},
 		{"bitbucket port", "bitbucket", "https://bitbucket.org:443/acme", "port"},
 		{"github given a bitbucket url", "github", "https://bitbucket.org/acme", "Bitbucket URL"},
-		{"unknown type", "gitlab", "https://gitlab.com/acme", `unsupported integration type "gitlab"`},
+		{"gitlab given a bitbucket url", "gitlab", "https://bitbucket.org/acme", "is a Bitbucket URL"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -119,7 +131,7 @@ func TestValidateIntegrationURL(t *testing.T) {
 			if !strings.HasPrefix(msg, "spec.url") || !strings.Contains(msg, tt.wantErr) {
 				t.Errorf("error = %q, want it to start with the field and contain %q", msg, tt.wantErr)
 			}
-			if tt.typ != "gitlab" && !strings.Contains(msg, "expected") {
+			if tt.typ != "nope" && !strings.Contains(msg, "expected") {
 				t.Errorf("error = %q, want it to say what shape is expected", msg)
 			}
 			if strings.Contains(msg, "ghp_secret") {
@@ -180,4 +192,31 @@ func FuzzIntegrationURL(f *testing.F) {
 			t.Fatalf("ValidateIntegrationURL = %v but SemaphoreOrg = %q, %v", semErr, org, err)
 		}
 	})
+}
+
+// TestGitLabProjectsAndAPIBase: a GitLab project is an id or a full path
+// without dot segments; the API base is the instance URL plus /api/v4.
+func TestGitLabProjectsAndAPIBase(t *testing.T) {
+	for s, want := range map[string]bool{
+		"42": true, "acme/app": true, "acme/sub.group/my_app-2": true, "app": true,
+		"": false, "/app": false, "acme/": false, "acme//app": false, "acme/../app": false, "./app": false,
+		"acme/.hidden": false, "acme app": false, "acme/app?x": false, strings.Repeat("a", 256): false,
+	} {
+		if got := api.ValidGitLabProject(s); got != want {
+			t.Errorf("ValidGitLabProject(%q) = %v, want %v", s, got, want)
+		}
+	}
+	for in, want := range map[string]string{
+		"https://gitlab.com":               "https://gitlab.com/api/v4",
+		"https://gitlab.com/":              "https://gitlab.com/api/v4",
+		"https://git.example.com/gitlab/":  "https://git.example.com/gitlab/api/v4",
+		"https://git.example.com:8443/x/y": "https://git.example.com:8443/x/y/api/v4",
+	} {
+		if got, err := api.GitLabAPIBase(in); err != nil || got != want {
+			t.Errorf("GitLabAPIBase(%q) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+	if _, err := api.GitLabAPIBase("https://gitlab.com/acme"); err == nil || !strings.HasPrefix(err.Error(), "integration URL") {
+		t.Errorf("GitLabAPIBase of a group URL = %v, want an error naming the integration URL", err)
+	}
 }

@@ -37,8 +37,8 @@ func TestJoinOr(t *testing.T) {
 		names []string
 		want  string
 	}{
-		{ExecutorTypes(), "http, github, semaphore, bitbucket or noop"},
-		{IntegrationTypes(), "github, semaphore or bitbucket"},
+		{ExecutorTypes(), "http, github, semaphore, gitlab, bitbucket or noop"},
+		{IntegrationTypes(), "github, semaphore, gitlab or bitbucket"},
 		{[]string{"one"}, "one"},
 		{nil, ""},
 	} {

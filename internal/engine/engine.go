@@ -27,6 +27,7 @@ import (
 	"github.com/superplane/terraform-provider-superplane/internal/filter"
 	"github.com/superplane/terraform-provider-superplane/internal/hooks"
 	"github.com/superplane/terraform-provider-superplane/internal/integration"
+	"github.com/superplane/terraform-provider-superplane/internal/metrics"
 	"github.com/superplane/terraform-provider-superplane/internal/sealer"
 	"github.com/superplane/terraform-provider-superplane/internal/store"
 )
@@ -54,6 +55,8 @@ type Engine struct {
 	// eventRetention is how long events and stage history are kept; 0
 	// keeps them forever.
 	eventRetention time.Duration
+	// metrics records executions and the reconciler's checks (nil: nowhere).
+	metrics *metrics.Metrics
 }
 
 // Option configures an Engine.
@@ -78,6 +81,10 @@ func WithExecutors(cfg executor.Config) Option {
 func WithEventRetention(d time.Duration) Option {
 	return func(e *Engine) { e.eventRetention = max(d, 0) }
 }
+
+// WithMetrics sets where executions and the reconciler's checks are
+// recorded (default, or nil: nowhere).
+func WithMetrics(m *metrics.Metrics) Option { return func(e *Engine) { e.metrics = m } }
 
 // WithClock sets the engine's clock (tests).
 func WithClock(now func() time.Time) Option { return func(e *Engine) { e.now = now } }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/superplane/terraform-provider-superplane/internal/hooks"
+	"github.com/superplane/terraform-provider-superplane/internal/metrics"
 	"github.com/superplane/terraform-provider-superplane/internal/store"
 )
 
@@ -124,8 +125,10 @@ func (e *Engine) reconcileOrg(ctx context.Context, org string, sources []store.E
 		updated, err := e.hooks.Provision(ctx, es, false)
 		if err != nil {
 			e.log.ErrorContext(ctx, "reconcile: cannot record hook state", slog.String("source", es.ID), slog.String("error", err.Error()))
+			e.metrics.Reconcile(es.Type, metrics.ReconcileError)
 			continue
 		}
+		e.metrics.Reconcile(es.Type, reconcileOutcome(es, updated))
 		if updated.HookState != es.HookState || updated.HookReason != es.HookReason {
 			e.log.InfoContext(ctx, "reconcile: webhook state changed", slog.String("source", es.ID),
 				slog.String("state", updated.HookState), slog.String("reason", updated.HookReason))
@@ -145,4 +148,17 @@ func (e *Engine) RunReconciler(ctx context.Context, interval time.Duration) {
 			e.Reconcile(ctx)
 		}
 	}
+}
+
+// reconcileOutcome sums up one check for the metrics. A source stays
+// "repaired" until its hook is recreated, so only a new repair (its reason
+// names the time of the repair) counts as one.
+func reconcileOutcome(before, after store.EventSource) string {
+	switch {
+	case after.HookState == hooks.StateFailed:
+		return metrics.ReconcileFailed
+	case after.HookState == hooks.StateRepaired && after.HookReason != before.HookReason:
+		return metrics.ReconcileRepaired
+	}
+	return metrics.ReconcileOK
 }

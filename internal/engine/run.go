@@ -22,6 +22,9 @@ import (
 func (e *Engine) execute(ctx context.Context, cfg Config, owner string, ex store.Execution, resumed bool) {
 	log := e.log.With(slog.String("execution", ex.ID), slog.String("stage", ex.StageID))
 	var secretValues []string
+	// executorType is the stage's, once its spec is read: the label of the
+	// execution's metrics.
+	executorType := "unknown"
 	finish := func(result, reason, message string, outputs []api.OutputValue, resources []byte) {
 		ex.State, ex.Result, ex.ResultReason = store.ExecutionFinished, result, reason
 		// Masked first, then clipped: a clip never shows a secret's start.
@@ -42,6 +45,11 @@ func (e *Engine) execute(ctx context.Context, cfg Config, owner string, ex store
 			log.ErrorContext(ctx, "engine: recording the end of an execution", slog.String("error", err.Error()))
 		}
 		log.InfoContext(ctx, "execution finished", slog.String("result", result), slog.String("reason", reason))
+		var took time.Duration
+		if !ex.StartedAt.IsZero() {
+			took = ex.FinishedAt.Sub(ex.StartedAt)
+		}
+		e.metrics.Execution(executorType, result, took)
 	}
 
 	st, err := e.store.FindStageByID(ctx, ex.StageID)
@@ -62,6 +70,7 @@ func (e *Engine) execute(ctx context.Context, cfg Config, owner string, ex store
 		fail(store.AlertKindExecutorSpec, err.Error())
 		return
 	}
+	executorType = spec.Executor.Type
 	ev, err := e.store.FindStageEvent(ctx, ex.OrgID, ex.CanvasID, ex.StageID, ex.StageEventID)
 	if err != nil {
 		fail(store.AlertKindRunError, "the stage event is gone")

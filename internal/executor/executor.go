@@ -50,6 +50,9 @@ type Config struct {
 	// SemaphoreAPIURL is the Semaphore API base; "" means the integration
 	// URL (https://<organization>.semaphoreci.com).
 	SemaphoreAPIURL string
+	// GitLabAPIURL is the GitLab REST API base; "" means the integration
+	// URL followed by /api/v4.
+	GitLabAPIURL string
 	// BitbucketAPIURL is the Bitbucket Cloud API base (without /2.0); ""
 	// means https://api.bitbucket.org.
 	BitbucketAPIURL string
@@ -151,7 +154,7 @@ func (r *Runner) Run(ctx context.Context, req Request, progress Progress) (out O
 // execution is what an integration type's Runner gets for one execution.
 func (r *Runner) execution(progress Progress) *integration.Execution {
 	return &integration.Execution{
-		Tools:        &integration.Verifier{GitHubAPIURL: r.cfg.GitHubAPIURL, SemaphoreAPIURL: r.cfg.SemaphoreAPIURL, BitbucketAPIURL: r.cfg.BitbucketAPIURL, Client: r.apiClient},
+		Tools:        &integration.Verifier{GitHubAPIURL: r.cfg.GitHubAPIURL, SemaphoreAPIURL: r.cfg.SemaphoreAPIURL, GitLabAPIURL: r.cfg.GitLabAPIURL, BitbucketAPIURL: r.cfg.BitbucketAPIURL, Client: r.apiClient},
 		PollInterval: r.cfg.PollInterval, Timeout: r.cfg.Timeout, Progress: progress,
 	}
 }

@@ -39,6 +39,10 @@ type Verifier struct {
 	// integration URL itself. Tests set it to a fake's URL (the server reads
 	// it from SUPERPLANE_SEMAPHORE_API_URL).
 	SemaphoreAPIURL string
+	// GitLabAPIURL is the base URL of the GitLab REST API (…/api/v4). ""
+	// means the integration URL followed by /api/v4. Tests set it to a
+	// fake's URL (the server reads it from SUPERPLANE_GITLAB_API_URL).
+	GitLabAPIURL string
 	// BitbucketAPIURL is the base URL of the Bitbucket Cloud REST API,
 	// without the /2.0 version. "" means https://api.bitbucket.org. Tests
 	// set it to a fake's URL (the server reads it from

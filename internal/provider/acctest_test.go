@@ -35,6 +35,7 @@ import (
 	"github.com/superplane/terraform-provider-superplane/internal/client"
 	"github.com/superplane/terraform-provider-superplane/internal/fake/bitbucket"
 	"github.com/superplane/terraform-provider-superplane/internal/fake/github"
+	"github.com/superplane/terraform-provider-superplane/internal/fake/gitlab"
 	"github.com/superplane/terraform-provider-superplane/internal/fake/semaphore"
 )
 
@@ -60,6 +61,7 @@ var acc struct {
 	fakes     *harnessTB        // owns the fakes' cleanups
 	github    *github.Server    // the GitHub API the server verifies against
 	semaphore *semaphore.Server // the Semaphore API the server verifies against
+	gitlab    *gitlab.Server    // the GitLab API the server verifies against
 	bitbucket *bitbucket.Server // the Bitbucket Cloud API the server verifies against
 }
 
@@ -142,12 +144,14 @@ func startFakes() {
 	acc.github.AddOwner(fakeGitHubUser, false)
 	acc.github.AddRepo(fakeGitHubOwner, "app", fakeGitHubUser)
 	acc.semaphore = semaphore.New(acc.fakes)
+	acc.gitlab = gitlab.New(acc.fakes)
 	acc.bitbucket = bitbucket.New(acc.fakes)
 	acc.bitbucket.AddWorkspace(fakeBitbucketWorkspace, map[string]string{fakeBitbucketUser: "collaborator"})
 }
 
-// newToolToken returns a new random API token that both fakes accept
-// (for GitHub: fakeGitHubUser's, with githubTokenScopes). It is recorded as a
+// newToolToken returns a new random API token that the GitHub, Semaphore and
+// GitLab fakes accept (for GitHub: fakeGitHubUser's, with githubTokenScopes;
+// the Bitbucket tests give it to their user themselves). It is recorded as a
 // write-only value: tests pass it through data_wo, and the leak check makes
 // sure it is nowhere in the server log, data dir, trace logs or state files.
 // Without TF_ACC there are no fakes (and resource.Test skips the test).
@@ -156,6 +160,7 @@ func newToolToken() string {
 	if acc.github != nil {
 		acc.github.AddToken(tok, fakeGitHubUser, githubTokenScopes)
 		acc.semaphore.AddToken(tok)
+		acc.gitlab.AddToken(tok, fakeGitLabUser)
 	}
 	acc.mu.Lock()
 	acc.tokens++
@@ -271,6 +276,7 @@ func startServer() (func(), error) {
 	srv.Env = append(filteredEnv("SUPERPLANE_"),
 		"SUPERPLANE_GITHUB_API_URL="+acc.github.URL(),
 		"SUPERPLANE_SEMAPHORE_API_URL="+acc.semaphore.URL(),
+		"SUPERPLANE_GITLAB_API_URL="+acc.gitlab.APIURL(),
 		"SUPERPLANE_BITBUCKET_API_URL="+acc.bitbucket.URL(),
 		// The fakes and the stage tests' receivers are on loopback, which
 		// the outbound guard lets through only when allowed. Stage tests
@@ -517,8 +523,9 @@ func leakCheck() []string {
 	}
 	// Tokens handed out but no request at a fake: the server verified
 	// against something else, and the tokens went who knows where.
-	if acc.tokens > 0 && len(acc.github.Requests())+len(acc.semaphore.Requests())+len(acc.bitbucket.Requests()) == 0 {
-		leaks = append(leaks, fmt.Sprintf("%d integration tokens were used but neither fake tool received a request", acc.tokens))
+	if acc.tokens > 0 && len(acc.github.Requests())+len(acc.semaphore.Requests())+len(acc.gitlab.Requests())+
+		len(acc.bitbucket.Requests()) == 0 {
+		leaks = append(leaks, fmt.Sprintf("%d integration tokens were used but no fake tool received a request", acc.tokens))
 	}
 
 	stateFiles, err := stateFilesUnder(acc.tfTempDir)

@@ -69,7 +69,7 @@ func (d *IntegrationDataSource) Schema(_ context.Context, _ datasource.SchemaReq
 				Computed:            true,
 			},
 			"type": schema.StringAttribute{
-				MarkdownDescription: "The tool: `github`, `semaphore` or `bitbucket`.",
+				MarkdownDescription: "The tool: `github`, `semaphore`, `gitlab` or `bitbucket`.",
 				Computed:            true,
 			},
 			"url": schema.StringAttribute{

@@ -23,7 +23,7 @@ const requiredBlock = "Required: a plan without it fails (listed as optional bec
 func (r *IntegrationResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "A SuperPlane integration: the connection to a GitHub owner, a Semaphore " +
-			"organization or a Bitbucket Cloud workspace that event sources and executors use. It authenticates with an API token kept in " +
+			"organization, a GitLab instance or a Bitbucket Cloud workspace that event sources and executors use. It authenticates with an API token kept in " +
 			"a `superplane_secret`; Terraform only names the secret and key, never the token. SuperPlane " +
 			"verifies the credentials with the tool on every create and update, and again whenever the " +
 			"secret's values change; `status` shows the result. It belongs to the organization, or to one " +
@@ -53,7 +53,7 @@ func (r *IntegrationResource) Schema(_ context.Context, _ resource.SchemaRequest
 				Default:             stringdefault.StaticString(""),
 			},
 			"type": schema.StringAttribute{
-				MarkdownDescription: "The tool: `github`, `semaphore` or `bitbucket`. Changing it replaces the integration.",
+				MarkdownDescription: "The tool: `github`, `semaphore`, `gitlab` or `bitbucket`. Changing it replaces the integration.",
 				Required:            true,
 				PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()},
 			},
@@ -61,6 +61,8 @@ func (r *IntegrationResource) Schema(_ context.Context, _ resource.SchemaRequest
 				MarkdownDescription: "Where the tool is, checked against `type` when Terraform plans. For " +
 					"`github`: `https://github.com/<owner>`, or a GitHub Enterprise Server URL " +
 					"`https://<host>[/<owner>]`. For `semaphore`: `https://<organization>.semaphoreci.com`. " +
+					"For `gitlab`: `https://gitlab.com`, or a self-managed instance `https://<host>[/<path>]` (its web " +
+					"address, not `/api/v4`; the token, a personal, project or group access token, is sent as a Bearer token). " +
 					"For `bitbucket`: `https://bitbucket.org/<workspace>` (Bitbucket Cloud). " +
 					"https only, without a path beyond the owner, a query or credentials.",
 				Required: true,

@@ -103,6 +103,10 @@ var stageExecutorFields = map[string]stageFieldMap{
 		"integration": {hcl: "integration"}, "resource": {hcl: "project"},
 		"spec": {next: stageFieldMap{"pipelineFile": {hcl: "pipeline_file"}, "task": {hcl: "task"}, "ref": {hcl: "ref"}, "parameters": {hcl: "parameters"}}},
 	},
+	api.ExecutorGitLab: {
+		"integration": {hcl: "integration"}, "resource": {hcl: "project"},
+		"spec": {next: stageFieldMap{"ref": {hcl: "ref"}, "variables": {hcl: "variables"}}},
+	},
 	api.ExecutorBitbucket: {
 		"integration": {hcl: "integration"}, "resource": {hcl: "repository"},
 		"spec": {next: stageFieldMap{"ref": {hcl: "ref"}, "pipeline": {hcl: "pipeline"}, "variables": {hcl: "variables"}}},

@@ -212,6 +212,9 @@ func stageExecutor(ctx context.Context, plan *StageResourceModel) (*api.Executor
 			Spec:        spec,
 		}, diags
 	}
+	if g := objectAs[stageGitLabModel](ctx, plan.GitLab, &diags); g != nil {
+		return stageGitLabExecutor(ctx, g, &diags), diags
+	}
 	if b := objectAs[stageBitbucketModel](ctx, plan.Bitbucket, &diags); b != nil {
 		spec := map[string]any{"ref": b.Ref.ValueString()}
 		setString(spec, "pipeline", b.Pipeline)
@@ -367,6 +370,7 @@ func stageExecutorFrom(ctx context.Context, ex *api.Executor, out *StageResource
 	out.HTTP = types.ObjectNull(stageHTTPAttrTypes)
 	out.GitHub = types.ObjectNull(stageGitHubAttrTypes)
 	out.Semaphore = types.ObjectNull(stageSemaphoreAttrTypes)
+	out.GitLab = types.ObjectNull(stageGitLabAttrTypes)
 	out.Bitbucket = types.ObjectNull(stageBitbucketAttrTypes)
 	out.Noop = types.ObjectNull(stageNoopAttrTypes)
 	if ex == nil {
@@ -424,6 +428,9 @@ func stageExecutorFrom(ctx context.Context, ex *api.Executor, out *StageResource
 			Parameters: specMapValue(spec, "parameters", diags),
 		})
 		out.Semaphore = obj
+	case api.ExecutorGitLab:
+		obj, d = stageGitLabFrom(ctx, integration, resource, spec, diags)
+		out.GitLab = obj
 	case api.ExecutorBitbucket:
 		obj, d = types.ObjectValueFrom(ctx, stageBitbucketAttrTypes, stageBitbucketModel{
 			Integration: integration, Repository: resource,

@@ -107,6 +107,11 @@ func TestStageMappingRoundTrip(t *testing.T) {
 		"semaphore task on a branch": {Type: api.ExecutorSemaphore, Integration: &api.IntegrationRef{Name: "sem"},
 			Resource: &api.ResourceRef{Type: "project", Name: "app"},
 			Spec:     map[string]any{"task": "nightly-deploy", "ref": "release"}},
+		"gitlab": {Type: api.ExecutorGitLab, Integration: &api.IntegrationRef{Name: "gl"},
+			Resource: &api.ResourceRef{Type: "project", Name: "acme/platform/api"},
+			Spec:     map[string]any{"ref": "${{ inputs.B }}", "variables": map[string]any{"SHA": "${{ inputs.A }}"}}},
+		"gitlab without variables": {Type: api.ExecutorGitLab, Integration: &api.IntegrationRef{Name: "gl"},
+			Resource: &api.ResourceRef{Type: "project", Name: "42"}, Spec: map[string]any{"ref": "main"}},
 		"noop":         {Type: api.ExecutorNoop, Spec: map[string]any{"outputs": map[string]any{"version": "${{ inputs.A }}"}}},
 		"noop no spec": {Type: api.ExecutorNoop, Spec: map[string]any{}},
 	}

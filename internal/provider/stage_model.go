@@ -101,6 +101,7 @@ type StageResourceModel struct {
 	HTTP          types.Object `tfsdk:"http"`
 	GitHub        types.Object `tfsdk:"github"`
 	Semaphore     types.Object `tfsdk:"semaphore"`
+	GitLab        types.Object `tfsdk:"gitlab"`
 	Bitbucket     types.Object `tfsdk:"bitbucket"`
 	Noop          types.Object `tfsdk:"noop"`
 	LastExecution types.Object `tfsdk:"last_execution"`

@@ -272,7 +272,7 @@ func stageBlocks() map[string]schema.Block {
 		},
 		"output": schema.ListNestedBlock{
 			MarkdownDescription: "A named value an execution produces: from the HTTP response's `outputs` object " +
-				"or from `noop.outputs` (GitHub and Semaphore executions produce none). Connected stages read " +
+				"or from `noop.outputs` (GitHub, Semaphore, GitLab and Bitbucket executions produce none). Connected stages read " +
 				"them as `$.outputs.NAME`.",
 			NestedObject: schema.NestedBlockObject{
 				Attributes: map[string]schema.Attribute{
@@ -373,7 +373,7 @@ func stageBlocks() map[string]schema.Block {
 		"http": schema.SingleNestedBlock{
 			MarkdownDescription: "Executor: POST `payload` as JSON (with `stageId` and `executionId` added) to " +
 				"`url`. The execution passes on an accepted status; the response's `outputs` object gives the " +
-				"outputs. Set exactly one executor block: `http`, `github`, `semaphore`, `bitbucket` or `noop`.",
+				"outputs. Set exactly one executor block: `http`, `github`, `semaphore`, `gitlab`, `bitbucket` or `noop`.",
 			Attributes: map[string]schema.Attribute{
 				"url": optionalString("The http or https URL to call. " + requiredInBlock + templateNote),
 				"headers": stringMap("Request headers." + templateNote +
@@ -422,6 +422,7 @@ func stageBlocks() map[string]schema.Block {
 				"parameters": stringMap("The pipeline's parameters." + templateNote),
 			},
 		},
+		"gitlab": stageGitLabBlock(nameValidators()),
 		"bitbucket": schema.SingleNestedBlock{
 			MarkdownDescription: "Executor: run a Bitbucket Pipelines pipeline through a `bitbucket` integration " +
 				"and wait for its result (SUCCESSFUL passes; FAILED, ERROR, STOPPED or EXPIRED fail). Cancelling " +

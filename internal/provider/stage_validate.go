@@ -260,7 +260,7 @@ func (v *stageValidator) validateValue(p path.Path, label string, val stageValue
 
 func (v *stageValidator) validateExecutor(config *StageResourceModel) {
 	blocks := map[string]types.Object{
-		api.ExecutorHTTP: config.HTTP, api.ExecutorGitHub: config.GitHub, api.ExecutorSemaphore: config.Semaphore, api.ExecutorNoop: config.Noop,
+		api.ExecutorHTTP: config.HTTP, api.ExecutorGitHub: config.GitHub, api.ExecutorSemaphore: config.Semaphore, api.ExecutorGitLab: config.GitLab, api.ExecutorNoop: config.Noop,
 		api.ExecutorBitbucket: config.Bitbucket,
 	}
 	var set []string
@@ -339,6 +339,8 @@ func (v *stageValidator) validateExecutor(config *StageResourceModel) {
 		v.checkTemplates(p.AtName("task"), "semaphore.task", s.Task)
 		v.checkTemplates(p.AtName("ref"), "semaphore.ref", s.Ref)
 		v.checkTemplateMap(p.AtName("parameters"), "semaphore.parameters", s.Parameters)
+	case api.ExecutorGitLab:
+		v.validateGitLab(config)
 	case api.ExecutorBitbucket:
 		b := objectAs[stageBitbucketModel](v.ctx, config.Bitbucket, v.diags)
 		if b == nil {

@@ -184,7 +184,7 @@ func (o *outageWindow) policy(c call) (bool, bool) {
 
 // TestDatabaseOutage stops a private PostgreSQL cluster (immediate mode: a
 // crash of the database) while 16 clients write secrets and post webhook
-// deliveries, checks that the server answers 503 (the health check, API
+// deliveries, checks that the server answers 503 (the readiness check, API
 // calls and receivers alike; never 500, never slower than 5s) while it is
 // down, starts the database again, and checks that the same server process
 // recovers by itself and that everything it acknowledged is there.
@@ -218,12 +218,13 @@ func TestDatabaseOutage(t *testing.T) {
 	cluster.crash(t)
 	t.Logf("PostgreSQL stopped (immediate) in %s", time.Since(stopStart).Round(time.Millisecond))
 
-	// While it is down: the health check and plain API calls say 503 with
-	// the contract's error, quickly, for as long as it lasts.
+	// While it is down: the readiness check and plain API calls say 503
+	// with the contract's error, quickly, for as long as it lasts (/health,
+	// the liveness check, stays 200: the process is up).
 	hc := newHTTPClient()
 	probes := 0
 	for end := time.Now().Add(outage); time.Now().Before(end); time.Sleep(100 * time.Millisecond) {
-		for _, p := range []struct{ path, token string }{{"/health", ""}, {"/api/v1/me", token}, {"/api/v1/secrets?domainType=DOMAIN_TYPE_ORGANIZATION", token}} {
+		for _, p := range []struct{ path, token string }{{"/ready", ""}, {"/api/v1/me", token}, {"/api/v1/secrets?domainType=DOMAIN_TYPE_ORGANIZATION", token}} {
 			c := do(context.Background(), hc, "GET", srv.url+p.path, p.token, nil, nil)
 			probes++
 			if c.err != nil || c.status != http.StatusServiceUnavailable || c.elapsed > 5*time.Second {
@@ -242,10 +243,10 @@ func TestDatabaseOutage(t *testing.T) {
 	cluster.start(t)
 	started := time.Now()
 	t.Logf("PostgreSQL started again in %s", started.Sub(startStart).Round(time.Millisecond))
-	// Recovered: the health check is 200 and a write goes through.
+	// Recovered: the readiness check is 200 and a write goes through.
 	var recovered time.Time
 	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		h := do(context.Background(), hc, "GET", srv.url+"/health", "", nil, nil)
+		h := do(context.Background(), hc, "GET", srv.url+"/ready", "", nil, nil)
 		c := do(context.Background(), hc, "PATCH", srv.url+"/api/v1/canvases/prod", token, []byte(`{"canvas":{"metadata":{"description":"after the outage"}}}`), nil)
 		if h.status == http.StatusOK && c.ok() {
 			recovered = time.Now()
@@ -276,7 +277,7 @@ func TestDatabaseOutage(t *testing.T) {
 		t.Logf("errors the server logged as internal:\n%s", strings.Join(internalErrors(b.log), "\n"))
 	}
 	window.mu.Lock()
-	t.Logf("answers to the clients during the outage: %v; %d probes of health and API answered 503", window.answers, probes)
+	t.Logf("answers to the clients during the outage: %v; %d probes of readiness and API answered 503", window.answers, probes)
 	if window.answers[http.StatusServiceUnavailable] == 0 {
 		t.Error("no client got a 503 during the outage: was the database really down?")
 	}

@@ -587,14 +587,15 @@ func matrixCaller(who string) string {
 
 // TestUnauthenticatedRoutes covers the routes Routes leaves out (PublicRoutes,
 // which must be exactly these, so a new token-less route is a decision this
-// test records): the health check answers without a token and says nothing
-// more, the API description answers without a token, and the receivers
+// test records): the health and readiness checks answer without a token
+// and say nothing more, the API description answers without a token, and the receivers
 // ignore API tokens (only a signature counts).
 func TestUnauthenticatedRoutes(t *testing.T) {
 	e := newMatrixEnv(t)
 	f := newMatrixFixture(t, e, "open")
 	wantPublic := []string{
 		"GET /health",
+		"GET /ready",
 		"GET /api/v1/openapi.json",
 		"POST /api/v1/sources/{id}",
 		"POST /api/v1/sources/{id}/{integrationType}",
@@ -602,11 +603,13 @@ func TestUnauthenticatedRoutes(t *testing.T) {
 	if got := e.server.PublicRoutes(); !slices.Equal(got, wantPublic) {
 		t.Fatalf("token-less routes: %q; want %q", got, wantPublic)
 	}
-	r := e.do("", "GET", "/health", nil)
-	if r.status != http.StatusOK || !strings.Contains(string(r.body), `"ok"`) {
-		t.Fatalf("health: %d %s", r.status, r.body)
+	for _, path := range []string{"/health", "/ready"} {
+		r := e.do("", "GET", path, nil)
+		if r.status != http.StatusOK || string(r.body) != `{"status":"ok"}`+"\n" {
+			t.Fatalf("%s: %d %q", path, r.status, r.body)
+		}
 	}
-	r = e.do("", "GET", "/api/v1/openapi.json", nil)
+	r := e.do("", "GET", "/api/v1/openapi.json", nil)
 	if r.status != http.StatusOK || !json.Valid(r.body) || !bytes.Contains(r.body, []byte(`"openapi"`)) {
 		t.Fatalf("openapi.json without a token: %d, %d bytes", r.status, len(r.body))
 	}

@@ -91,8 +91,14 @@ func TestDatabaseErrorsAre503(t *testing.T) {
 			if status, e := get("/api/v1/me"); status != http.StatusServiceUnavailable || e.Code != api.CodeUnavailable || !strings.Contains(e.Message, "database") {
 				t.Errorf("GET /api/v1/me: %d %+v; want 503 code 14 naming the database", status, e)
 			}
-			if status, _ := get("/health"); status != http.StatusServiceUnavailable {
-				t.Errorf("GET /health: %d, want 503", status)
+			// Readiness follows the database; liveness does not (restarting
+			// the process would not bring the database back).
+			if status, body := getRaw(t, e.url+"/ready"); status != http.StatusServiceUnavailable ||
+				!strings.Contains(body, "the database does not answer") || strings.Contains(body, tc.err.Error()) {
+				t.Errorf("GET /ready: %d %s; want 503 with a reason that names nothing of the database", status, body)
+			}
+			if status, body := getRaw(t, e.url+"/health"); status != http.StatusOK {
+				t.Errorf("GET /health: %d %s; want 200 while the process is up", status, body)
 			}
 		})
 	}
@@ -109,4 +115,16 @@ func TestDatabaseErrorsAre503(t *testing.T) {
 	if status, _ := get("/api/v1/me"); status != http.StatusOK {
 		t.Errorf("after the database is back: %d", status)
 	}
+}
+
+// getRaw GETs url without a token and returns the status and body.
+func getRaw(t *testing.T, url string) (int, string) {
+	t.Helper()
+	res, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	body, _ := io.ReadAll(res.Body)
+	return res.StatusCode, string(body)
 }

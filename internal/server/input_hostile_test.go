@@ -183,7 +183,7 @@ func routeCases(rt hostileRoute, f matrixFixture) []hostileCase {
 		}
 	case "CreateIntegration", "UpdateIntegration":
 		cases = []hostileCase{
-			{"UnknownType", sub(`"type":"github"`, `"type":"gitlab"`), 400, "integration.spec.type"},
+			{"UnknownType", sub(`"type":"github"`, `"type":"nope"`), 400, "integration.spec.type"},
 			{"UnknownAuth", sub(`"AUTH_TYPE_TOKEN"`, `"AUTH_TYPE_OIDC"`), 400, "integration.spec.auth.use"},
 			{"UnknownSecretDomain", sub(`"secret":{"name"`, `"secret":{"domainType":"DOMAIN_TYPE_MOON","name"`), 400, "integration.spec.auth.token.valueFrom.secret.domainType"},
 			{"WrongTypeURL", sub(`"url":"https://github.com/acme"`, `"url":["https://github.com/acme"]`), 400, "integration.spec.url"},

@@ -156,7 +156,7 @@ func TestIntegrationBadInput(t *testing.T) {
 		status   int
 		contains string
 	}{
-		{"UnknownType", integrationBody(org, "", "x", "gitlab", "https://gitlab.com/acme", "gh", "token"), 400, "integration.spec.type"},
+		{"UnknownType", integrationBody(org, "", "x", "nope", "https://gitlab.com/acme", "gh", "token"), 400, "integration.spec.type"},
 		{"GitHubURLWithoutOwner", integrationBody(org, "", "x", "github", "https://github.com/", "gh", "token"), 400, "integration.spec.url"},
 		{"GitHubURLWithRepo", integrationBody(org, "", "x", "github", "https://github.com/acme/app", "gh", "token"), 400, "integration.spec.url"},
 		{"SemaphoreURLWrongHost", integrationBody(org, "", "x", "semaphore", "https://semaphore.example.com", "gh", "token"), 400, "integration.spec.url"},

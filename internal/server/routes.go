@@ -16,8 +16,8 @@ func (s *Server) Routes() []string {
 }
 
 // PublicRoutes returns the pattern of every route that takes no API token,
-// in registration order: GET /health and GET /api/v1/openapi.json, which
-// tell nothing of any organization, and the webhook receivers, which
+// in registration order: GET /health, GET /ready and GET
+// /api/v1/openapi.json, which tell nothing of any organization, and the webhook receivers, which
 // authenticate a delivery by its signature. Together with Routes it is every
 // route the server serves; the OpenAPI test checks the description against
 // both.

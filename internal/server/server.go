@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/superplane/terraform-provider-superplane/internal/api"
+	"github.com/superplane/terraform-provider-superplane/internal/metrics"
 	"github.com/superplane/terraform-provider-superplane/internal/service"
 	"github.com/superplane/terraform-provider-superplane/internal/store"
 	"github.com/superplane/terraform-provider-superplane/internal/webhook"
@@ -49,6 +50,8 @@ type Server struct {
 	// publicPatterns lists the routes that take no API token (see
 	// PublicRoutes).
 	publicPatterns []string
+	// metrics records requests and deliveries (nil: nothing is recorded).
+	metrics *metrics.Metrics
 }
 
 // Option configures a Server.
@@ -98,6 +101,7 @@ func New(st store.Store, svc *service.Services, log *slog.Logger, opts ...Option
 
 func (s *Server) routes() {
 	s.public("GET /health", s.health)
+	s.public("GET /ready", s.ready)
 	s.public("GET /api/v1/openapi.json", s.openAPI)
 
 	s.handle("GET /api/v1/me", s.me)
@@ -148,7 +152,7 @@ func (s *Server) routes() {
 	s.handle("GET /api/v1/canvases/{canvasIdOrName}/rejections", s.listRejections)
 
 	// Receivers authenticate deliveries by signature, not by token.
-	receiver := webhook.NewHandler(receiverSources{s.events}, receiverSink{s.events}, webhook.Config{MaxBodyBytes: s.maxBody, Logger: s.log, Now: s.now})
+	receiver := webhook.NewHandler(receiverSources{s.events}, receiverSink{s.events}, webhook.Config{MaxBodyBytes: s.maxBody, Logger: s.log, Now: s.now, Observe: s.observeDelivery()})
 	s.public("POST /api/v1/sources/{id}", receiver.ServeCustom)
 	s.public("POST /api/v1/sources/{id}/{integrationType}", receiver.ServeIntegration)
 
@@ -190,16 +194,6 @@ func (s *Server) register(pattern string, h handlerFunc, write bool) {
 	})
 }
 
-func (s *Server) health(w http.ResponseWriter, r *http.Request) {
-	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
-	defer cancel()
-	if err := s.store.Ping(ctx); err != nil {
-		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "database unavailable"})
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
-}
-
 func (s *Server) me(w http.ResponseWriter, r *http.Request, p store.Principal) error {
 	created := p.User.CreatedAt
 	me := api.Me{
@@ -238,13 +232,17 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				s.writeError(lw, r, fmt.Errorf("panic"))
 			}
 		}
+		took := time.Since(start)
 		s.log.InfoContext(r.Context(), "request",
 			slog.String("request_id", id),
 			slog.String("method", r.Method),
 			slog.String("path", r.URL.Path),
 			slog.Int("status", lw.status),
 			slog.String("user_id", lw.userID),
-			slog.Duration("duration", time.Since(start)))
+			slog.Duration("duration", took))
+		// The mux set r.Pattern when a route matched: the pattern, never
+		// the path, so ids in paths make no new series.
+		s.metrics.Request(r.Pattern, lw.status, took)
 	}()
 	s.mux.ServeHTTP(lw, r)
 }

@@ -50,6 +50,9 @@ type envOption struct {
 	srv []server.Option
 	svc []service.Option
 	eng []engine.Option
+	// wrap, when set, wraps the store everything is built on (the metrics'
+	// timed store).
+	wrap func(store.Store) store.Store
 }
 
 func withTools(v *integration.Verifier) envOption {
@@ -121,6 +124,9 @@ func newEnv(t *testing.T, opts ...envOption) *env {
 	var engOpts []engine.Option
 	for _, o := range opts {
 		srvOpts, svcOpts, engOpts = append(srvOpts, o.srv...), append(svcOpts, o.svc...), append(engOpts, o.eng...)
+		if o.wrap != nil {
+			st = o.wrap(st)
+		}
 	}
 	// store → sealer → engine → services → server, as serve wires them.
 	sl := sealer.New(ks)

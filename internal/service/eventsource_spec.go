@@ -77,8 +77,8 @@ func (s *EventSources) validateSourceSpec(ctx context.Context, p store.Principal
 		if spec.Resource.Type != "" && spec.Resource.Type != wantResource {
 			return out, Invalid("eventSource.spec.resource.type %q is not %q", spec.Resource.Type, wantResource)
 		}
-		if !api.RepositoryPattern.MatchString(spec.Resource.Name) {
-			return out, Invalid("eventSource.spec.resource.name %q must be 1-100 letters, digits, '.', '_' or '-'", spec.Resource.Name)
+		if err := validResourceName(spec.Type, spec.Resource.Name); err != nil {
+			return out, Invalid("eventSource.spec.resource.name %q must be %s", spec.Resource.Name, err.Error())
 		}
 		out.resourceType, out.resourceName = wantResource, spec.Resource.Name
 	}

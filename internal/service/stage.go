@@ -391,8 +391,11 @@ func (s *Stages) validate(ctx context.Context, p store.Principal, c store.Canvas
 		if in.Type != ex.Type {
 			return Invalid("stage.spec.executor.integration: integration %q is a %s integration, not %s", in.Name, in.Type, ex.Type)
 		}
-		if ex.Resource == nil || !api.RepositoryPattern.MatchString(ex.Resource.Name) {
+		if ex.Resource == nil || ex.Resource.Name == "" {
 			return Invalid("stage.spec.executor.resource.name is required for %s executors: the repository or project", ex.Type)
+		}
+		if err := validResourceName(ex.Type, ex.Resource.Name); err != nil {
+			return Invalid("stage.spec.executor.resource.name %q must be %s", ex.Resource.Name, err.Error())
 		}
 	case ex.Type == "":
 		return Invalid("stage.spec.executor.type is required: %s", api.JoinOr(api.ExecutorTypes()))

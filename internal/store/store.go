@@ -66,6 +66,7 @@ type Store interface {
 	StageStatusStore
 	BatchStore
 	CountStore
+	DepthStore
 	SealedStore
 	AlertStore
 	RetentionStore

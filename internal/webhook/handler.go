@@ -44,6 +44,9 @@ type receiver struct {
 	sourceType      string
 	signatureHeader string
 	prefixRequired  bool
+	// plainToken says the header carries the source's key itself, not a
+	// signature of the body (GitLab's X-Gitlab-Token); see token.go.
+	plainToken bool
 	// eventType returns the event type of a delivery, "" when a header it
 	// needs is missing; missingType names that header for the 400 answer.
 	eventType   func(http.Header) string
@@ -84,6 +87,7 @@ var (
 			eventType:  func(http.Header) string { return "pipeline" },
 			deliveryID: func(http.Header) string { return "" },
 		},
+		TypeGitLab: gitlabReceiver, // token.go
 		TypeBitbucket: {
 			sourceType: TypeBitbucket,
 			// Bitbucket signs with the source's key as the hook's secret,
@@ -101,6 +105,9 @@ var (
 // missingSignature names the headers a delivery to this receiver is signed
 // in: the receiver's own, or Standard Webhooks' for a source that uses them.
 func (rcv *receiver) missingSignature() string {
+	if rcv.plainToken {
+		return "missing " + rcv.signatureHeader + " header: the webhook's secret token must be the event source's key"
+	}
 	return "missing signature: sign the body with the event source's key in the " + rcv.signatureHeader +
 		" header (or webhook-id, webhook-timestamp and webhook-signature for a standard-webhooks source)"
 }
@@ -115,6 +122,8 @@ type Handler struct {
 	maxBody int64
 	logger  *slog.Logger
 	now     func() time.Time
+	// observer is Config.Observe (nil: none).
+	observer func(string, Outcome)
 }
 
 // NewHandler returns a Handler that looks sources up in sources and stores
@@ -131,7 +140,7 @@ func NewHandler(sources Sources, sink Sink, cfg Config) *Handler {
 	if h.logger == nil {
 		h.logger = slog.Default()
 	}
-	h.now = cfg.Now
+	h.now, h.observer = cfg.Now, cfg.Observe
 	if h.now == nil {
 		h.now = time.Now
 	}
@@ -194,12 +203,47 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, route string, rc
 			if !wrote {
 				writeReply(w, failure(http.StatusInternalServerError, codeInternal, msgInternal))
 			}
+			h.observe(rcv, reply{status: http.StatusInternalServerError})
 		}
 	}()
 	rep = h.receive(w, r, rcv)
 	wrote = true
 	writeReply(w, rep)
 	h.logReply(r, route, rep, time.Since(start))
+	h.observe(rcv, rep)
+}
+
+// observe tells Config.Observe how a delivery was answered. The source
+// type is the receiver's, never the URL's text: a route for an integration
+// type that does not exist is "unknown".
+func (h *Handler) observe(rcv *receiver, rep reply) {
+	if h.observer == nil {
+		return
+	}
+	sourceType := "unknown"
+	if rcv != nil {
+		sourceType = rcv.sourceType
+	}
+	h.observer(sourceType, outcomeOf(rep))
+}
+
+// outcomeOf classifies an answer.
+func outcomeOf(rep reply) Outcome {
+	switch {
+	case rep.status == http.StatusOK && rep.receipt.Duplicate:
+		return OutcomeDuplicate
+	case rep.status == http.StatusOK && rep.receipt.EventID == "":
+		return OutcomePing
+	case rep.status == http.StatusOK:
+		return OutcomeAccepted
+	case rep.status == http.StatusUnauthorized:
+		return OutcomeRefused
+	case rep.status == http.StatusServiceUnavailable:
+		return OutcomeUnavailable
+	case rep.status >= 500:
+		return OutcomeError
+	}
+	return OutcomeInvalid
 }
 
 // receive runs the checks in the order that tells a sender no more than it
@@ -263,8 +307,14 @@ func (h *Handler) receive(w http.ResponseWriter, r *http.Request, rcv *receiver)
 		if len(values) != 1 {
 			return withDelivery(refused, deliveryID)
 		}
-		sig, ok := parseSignature(values[0], rcv.prefixRequired)
-		if !ok || !verifySignature(src.Keys, body, sig) {
+		if rcv.plainToken {
+			// The body's HMAC that a signature check would compute, so that
+			// a known source costs what the decoy of an unknown one does.
+			_ = mac(decoyKey, body)
+			if !verifyToken(src.Keys, values[0]) {
+				return withDelivery(refused, deliveryID)
+			}
+		} else if sig, ok := parseSignature(values[0], rcv.prefixRequired); !ok || !verifySignature(src.Keys, body, sig) {
 			return withDelivery(refused, deliveryID)
 		}
 	}

@@ -199,7 +199,7 @@ func TestReceive(t *testing.T) {
 		{name: "custom source on github route", post: post{path: "/api/v1/sources/custom-1/github", body: objectBody, header: github(objectBody, good, "push").header}, wantStatus: 401, wantCode: 16, wantMessage: refusedMessage},
 		{name: "github source on semaphore route", post: post{path: "/api/v1/sources/gh-1/semaphore", body: objectBody, header: semaphore(objectBody, good).header}, wantStatus: 401, wantCode: 16, wantMessage: refusedMessage},
 		{name: "custom source on webhook integration route", post: post{path: "/api/v1/sources/custom-1/webhook", body: objectBody, header: custom(objectBody, good).header}, wantStatus: 401, wantCode: 16, wantMessage: refusedMessage},
-		{name: "unknown integration type", post: post{path: "/api/v1/sources/gh-1/gitlab", body: objectBody, header: github(objectBody, good, "push").header}, wantStatus: 401, wantCode: 16, wantMessage: refusedMessage},
+		{name: "unknown integration type", post: post{path: "/api/v1/sources/gh-1/nope", body: objectBody, header: github(objectBody, good, "push").header}, wantStatus: 401, wantCode: 16, wantMessage: refusedMessage},
 		{name: "manual source", post: post{path: "/api/v1/sources/manual-1", body: objectBody, header: custom(objectBody, good).header}, wantStatus: 401, wantCode: 16, wantMessage: refusedMessage},
 		{name: "scheduled source", post: post{path: "/api/v1/sources/scheduled-1", body: objectBody, header: custom(objectBody, good).header}, wantStatus: 401, wantCode: 16, wantMessage: refusedMessage},
 

@@ -10,6 +10,10 @@ import "strings"
 //     x-github-hook-installation-target-id and -type: which GitHub event,
 //     delivery and hook (filters on headers['x-github-event'] are the usual
 //     ones);
+//   - x-gitlab-event, x-gitlab-event-uuid, x-gitlab-webhook-uuid,
+//     x-gitlab-instance: which GitLab event, delivery, hook request and
+//     instance (headers['x-gitlab-event'] == 'Push Hook'); the token,
+//     X-Gitlab-Token, is not kept;
 //   - x-event-key, x-hook-uuid, x-request-uuid, x-attempt-number: which
 //     Bitbucket event, hook, delivery and attempt;
 //   - webhook-id, webhook-timestamp: the Standard Webhooks delivery id and
@@ -31,6 +35,10 @@ var storedHeaders = map[string]bool{
 	"x-github-hook-id":                       true,
 	"x-github-hook-installation-target-id":   true,
 	"x-github-hook-installation-target-type": true,
+	"x-gitlab-event":                         true,
+	"x-gitlab-event-uuid":                    true,
+	"x-gitlab-webhook-uuid":                  true,
+	"x-gitlab-instance":                      true,
 	"x-event-key":                            true,
 	"x-hook-uuid":                            true,
 	"x-request-uuid":                         true,

@@ -105,7 +105,7 @@ func TestUnknownSourceAndBadSignatureAnswerAlike(t *testing.T) {
 		"wrong route":              custom(objectBody, bad).at("/api/v1/sources/gh-1"),
 		"standard, bad signature":  standard(objectBody, "m", fixedNow.Unix(), webhook.SignStandard(strangerKey, "m", fixedNow.Unix(), []byte(objectBody))),
 		"github, bad signature":    github(objectBody, bad, "push"),
-		"unknown integration type": github(objectBody, bad, "push").at("/api/v1/sources/gh-1/gitlab"),
+		"unknown integration type": github(objectBody, bad, "push").at("/api/v1/sources/gh-1/nope"),
 	}
 	var want *struct {
 		status int

@@ -1,11 +1,13 @@
 // Package webhook receives the deliveries that external tools post to event
 // sources: custom webhooks at POST /api/v1/sources/{id} and integration-backed
-// sources (GitHub, Semaphore, Bitbucket) at POST /api/v1/sources/{id}/{integrationType}.
+// sources (GitHub, Semaphore, GitLab, Bitbucket) at POST
+// /api/v1/sources/{id}/{integrationType}.
 //
 // A delivery is accepted only when its HMAC-SHA256 signature (over the raw
 // body, or under the Standard Webhooks scheme over its id, timestamp and
-// body) verifies under one of the source's keys and its body is a JSON
-// object; it is
+// body) verifies under one of the source's keys, or, for GitLab, which signs
+// nothing, when its X-Gitlab-Token is one of those keys (token.go), and its
+// body is a JSON object; it is
 // answered 2xx only after the Sink has stored it durably, so a sender that
 // gets an error retries and nothing is lost. The package imports nothing of
 // ours: the server wires it to the store and the keyring through Sources and
@@ -26,13 +28,14 @@ const (
 	TypeWebhook   = "webhook"
 	TypeGitHub    = "github"
 	TypeSemaphore = "semaphore"
+	TypeGitLab    = "gitlab"
 	TypeBitbucket = "bitbucket"
 )
 
 // Source is what the receiver needs to know about an event source.
 type Source struct {
 	ID   string
-	Type string // "webhook" (custom), "github", "semaphore", "manual", "scheduled"
+	Type string // "webhook" (custom), "github", "semaphore", "gitlab", "bitbucket", "manual", "scheduled"
 	// Keys are the signing keys that verify a delivery: the current one
 	// first, then a previous one still in its grace period after a key
 	// reset. An empty key is ignored (anyone could sign with it), so a
@@ -100,7 +103,34 @@ type Config struct {
 	// Now is the clock Standard Webhooks timestamps are checked against;
 	// nil means time.Now.
 	Now func() time.Time
+	// Observe, when set, is told each delivery's source type (webhook,
+	// github, semaphore, or "unknown" for another integration type in the
+	// URL, so a prober cannot mint new values) and its Outcome, after the
+	// answer is written. It runs on the request's goroutine: keep it cheap.
+	Observe func(sourceType string, outcome Outcome)
 }
+
+// Outcome sums up how a delivery was answered, for metrics.
+type Outcome string
+
+// The outcomes of a delivery.
+const (
+	// OutcomeAccepted: stored, answered 200.
+	OutcomeAccepted Outcome = "accepted"
+	// OutcomeDuplicate: a redelivery of a stored delivery, answered 200.
+	OutcomeDuplicate Outcome = "duplicate"
+	// OutcomePing: GitHub's ping of a new hook, answered 200, nothing stored.
+	OutcomePing Outcome = "ping"
+	// OutcomeRefused: unknown source, bad or missing signature, stale
+	// timestamp (401).
+	OutcomeRefused Outcome = "refused"
+	// OutcomeInvalid: any other 4xx (body, content type, headers, size).
+	OutcomeInvalid Outcome = "invalid"
+	// OutcomeUnavailable: not stored, answered 503 so the sender retries.
+	OutcomeUnavailable Outcome = "unavailable"
+	// OutcomeError: a 500 (a bug or a panic).
+	OutcomeError Outcome = "error"
+)
 
 // DefaultMaxBodyBytes is the body limit when Config.MaxBodyBytes is unset.
 // GitHub caps its payloads at 25 MB but pushes with thousands of commits are

@@ -128,6 +128,62 @@ output "app_webhook" {
   value = superplane_event_source.app.status.webhook_state
 }
 
+variable "gitlab_token" {
+  type      = string
+  sensitive = true
+}
+
+resource "superplane_secret" "gitlab" {
+  name            = "gitlab"
+  data_wo         = { token = var.gitlab_token }
+  data_wo_version = 1
+}
+
+resource "superplane_integration" "gitlab" {
+  name = "gitlab"
+  type = "gitlab"
+  url  = "https://gitlab.com"
+
+  auth {
+    token {
+      secret = superplane_secret.gitlab.name
+      key    = "token"
+    }
+  }
+}
+
+# A GitLab project, by its full path (or its id): SuperPlane creates a project
+# hook whose secret token is the source's key (GitLab sends it back as
+# X-Gitlab-Token), subscribed to exactly these events, keeps it in shape and
+# removes it on destroy. Event names are GitLab's X-Gitlab-Event without
+# " Hook": push, tag_push, merge_request, pipeline, job, deployment, release...
+resource "superplane_event_source" "api" {
+  canvas      = superplane_canvas.production.name
+  name        = "api"
+  type        = "gitlab"
+  integration = superplane_integration.gitlab.name
+
+  resource {
+    name = "acme/platform/api"
+  }
+
+  events {
+    type = "push"
+
+    filter {
+      data = "$.ref == 'refs/heads/main'"
+    }
+  }
+
+  events {
+    type = "merge_request"
+
+    filter {
+      header = "headers['x-gitlab-event'] == 'Merge Request Hook'"
+    }
+  }
+}
+
 # A Bitbucket repository: SuperPlane creates a webhook on acme/app signed with
 # the source's key (X-Hub-Signature), keeps it in shape and removes it on
 # destroy. Event types are Bitbucket's event keys.

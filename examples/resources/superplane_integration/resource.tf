@@ -86,6 +86,36 @@ resource "superplane_integration" "github_production" {
   }
 }
 
+variable "gitlab_token" {
+  description = "A GitLab personal, project or group access token with the api scope."
+  type        = string
+  sensitive   = true
+}
+
+resource "superplane_secret" "gitlab" {
+  name            = "gitlab"
+  data_wo         = { token = var.gitlab_token }
+  data_wo_version = 1
+}
+
+# A GitLab integration: gitlab.com, or a self-managed instance by its web
+# address (https://git.example.com, or with its relative root,
+# https://example.com/gitlab). SuperPlane verifies the token by reading its
+# user; each source and stage then needs its role on its project (Maintainer
+# for a webhook, Developer for pipelines), checked when they run.
+resource "superplane_integration" "gitlab" {
+  name = "gitlab"
+  type = "gitlab"
+  url  = "https://gitlab.com"
+
+  auth {
+    token {
+      secret = superplane_secret.gitlab.name
+      key    = "token"
+    }
+  }
+}
+
 variable "bitbucket_credential" {
   description = "<user>:<API token or app password> (with an Atlassian API token, the user is the account's email), or a workspace, project or repository access token alone."
   type        = string

@@ -128,6 +128,45 @@ resource "superplane_stage" "smoke_test" {
   }
 }
 
+# Runs on each push to main of a GitLab project: a GitLab CI/CD pipeline on
+# main with the pushed commit as a variable, followed to its end. Cancelling
+# the execution cancels the pipeline.
+resource "superplane_stage" "gitlab_release" {
+  canvas = superplane_canvas.production.name
+  name   = "gitlab-release"
+
+  connect {
+    type = "event_source"
+    name = "api" # a gitlab event source
+
+    filter {
+      data = "$.ref == 'refs/heads/main'"
+    }
+  }
+
+  input {
+    name = "SHA"
+  }
+
+  input_mapping {
+    value {
+      name = "SHA"
+      from_event {
+        expression = "$.after"
+      }
+    }
+  }
+
+  gitlab {
+    integration = "gitlab"
+    project     = "acme/platform/api"
+    ref         = "main"
+    variables = {
+      RELEASE_SHA = "$${{ inputs.SHA }}"
+    }
+  }
+}
+
 # Runs a custom Bitbucket Pipelines pipeline (custom: deploy in
 # bitbucket-pipelines.yml) on main for each push the Bitbucket source hears,
 # with the pushed commit as a variable. Cancelling the execution stops the

@@ -10,6 +10,7 @@ import (
 	"github.com/superplane/terraform-provider-superplane/internal/integration"
 	"github.com/superplane/terraform-provider-superplane/internal/integration/bitbucket"
 	"github.com/superplane/terraform-provider-superplane/internal/integration/github"
+	"github.com/superplane/terraform-provider-superplane/internal/integration/gitlab"
 	"github.com/superplane/terraform-provider-superplane/internal/integration/semaphore"
 )
 
@@ -18,6 +19,7 @@ func Registry() *integration.Registry {
 	return integration.NewRegistry(
 		github.Type{},
 		semaphore.Type{},
+		gitlab.Type{},
 		bitbucket.Type{},
 	)
 }

@@ -20,7 +20,7 @@ import (
 // a registered package, so no accepted spec reaches "not supported".
 func TestRegistryListsEveryAPIType(t *testing.T) {
 	r := all.Registry()
-	want := []string{api.IntegrationTypeBitbucket, api.IntegrationTypeGitHub, api.IntegrationTypeSemaphore}
+	want := []string{api.IntegrationTypeBitbucket, api.IntegrationTypeGitHub, api.IntegrationTypeGitLab, api.IntegrationTypeSemaphore}
 	if got := r.Names(); !slices.Equal(got, want) {
 		t.Fatalf("registered types = %v, want %v", got, want)
 	}
@@ -39,6 +39,9 @@ func TestRegistryListsEveryAPIType(t *testing.T) {
 	if h, _ := r.Hooks("github"); h == nil || !slices.Equal(h.DefaultEvents(), []string{"push"}) {
 		t.Error(`github: a source naming no events does not hear "push"`)
 	}
+	if h, _ := r.Hooks("gitlab"); h == nil || !slices.Equal(h.DefaultEvents(), []string{"push"}) {
+		t.Error(`gitlab: a source naming no events does not hear "push"`)
+	}
 	if h, _ := r.Hooks("bitbucket"); h == nil || !slices.Equal(h.DefaultEvents(), []string{"repo:push"}) {
 		t.Error(`bitbucket: a source naming no events does not hear "repo:push"`)
 	}
@@ -46,22 +49,22 @@ func TestRegistryListsEveryAPIType(t *testing.T) {
 		t.Error("semaphore: a source naming no events gets events of its own")
 	}
 	// A tool without delivery ids has its deliveries deduplicated by body.
-	for name, ids := range map[string]bool{"github": true, "semaphore": false, "bitbucket": true} {
+	for name, ids := range map[string]bool{"github": true, "semaphore": false, "gitlab": false, "bitbucket": true} {
 		if h, _ := r.Hooks(name); h == nil || h.DeliveryIDs() != ids {
 			t.Errorf("%s: DeliveryIDs is not %v", name, ids)
 		}
 	}
 	// The resource kinds are part of the API: spec.resource.type of a source.
-	for name, kind := range map[string]string{"github": "repository", "semaphore": "project", "bitbucket": "repository"} {
+	for name, kind := range map[string]string{"github": "repository", "semaphore": "project", "gitlab": "project", "bitbucket": "repository"} {
 		if h, _ := r.Hooks(name); h == nil || h.ResourceKind() != kind {
 			t.Errorf("%s: resource kind is not %q", name, kind)
 		}
 	}
-	if _, ok := r.Lookup("gitlab"); ok {
-		t.Error(`Lookup("gitlab") found a type`)
+	if _, ok := r.Lookup("nope"); ok {
+		t.Error(`Lookup("nope") found a type`)
 	}
-	if _, ok := r.Runner("gitlab"); ok {
-		t.Error(`Runner("gitlab") found a type`)
+	if _, ok := r.Runner("nope"); ok {
+		t.Error(`Runner("nope") found a type`)
 	}
 }
 
@@ -131,6 +134,9 @@ func TestRegistryValidatesURLsAsTheAPI(t *testing.T) {
 		{api.IntegrationTypeGitHub, "https://github.com/"},
 		{api.IntegrationTypeSemaphore, "https://acme.semaphoreci.com"},
 		{api.IntegrationTypeSemaphore, "http://acme.semaphoreci.com"},
+		{api.IntegrationTypeGitLab, "https://gitlab.com"},
+		{api.IntegrationTypeGitLab, "https://gitlab.com/acme"},
+		{api.IntegrationTypeGitLab, "https://git.example.com/gitlab"},
 		{api.IntegrationTypeBitbucket, "https://bitbucket.org/acme"},
 		{api.IntegrationTypeBitbucket, "https://bitbucket.org/acme/app"},
 	} {
@@ -164,7 +170,7 @@ func TestRegistryVerify(t *testing.T) {
 		// in the Reason like any token, so the words are not checked here).
 		{"semaphore", "https://acme.semaphoreci.com", " ", false, "", 0},
 		{"semaphore", "https://github.com/acme", "sem-token", false, api.ValidateIntegrationURL("integration URL", "semaphore", "https://github.com/acme").Error(), 0},
-		{"gitlab", "https://gitlab.com/acme", "sem-token", false, api.ValidateIntegrationType("integration type", "gitlab").Error(), 0},
+		{"nope", "https://nope.example.com", "sem-token", false, api.ValidateIntegrationType("integration type", "nope").Error(), 0},
 	} {
 		before := len(fake.Requests())
 		got := r.Verify(ctx, v, c.typ, c.url, c.token)

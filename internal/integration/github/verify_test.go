@@ -253,6 +253,6 @@ func TestVerifyGitHubEnterprise(t *testing.T) {
 
 func TestVerifyUnsupportedType(t *testing.T) {
 	var v integration.Verifier
-	res := registry.Verify(context.Background(), &v, "gitlab", "https://gitlab.com/acme", "tok")
-	wantFailure(t, res, `unsupported integration type "gitlab"`)
+	res := registry.Verify(context.Background(), &v, "nope", "https://gitlab.com/acme", "tok")
+	wantFailure(t, res, `unsupported integration type "nope"`)
 }

@@ -81,6 +81,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"StageStatuses", testStageStatuses},
 		{"BatchLookups", testBatchLookups},
 		{"Counts", testCounts},
+		{"QueueDepths", testQueueDepths},
 		{"DeleteStagesWithHistory", testDeleteStagesWithHistory},
 		{"Alerts", testAlerts},
 		{"Rejections", testRejections},

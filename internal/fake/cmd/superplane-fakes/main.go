@@ -1,7 +1,7 @@
-// Command superplane-fakes serves the fakes of GitHub and Semaphore
-// (internal/fake) on loopback, outside a test, so that `make demo` shows a
-// GitHub integration verified and a repository webhook provisioned on a
-// machine with no route to github.com and no real token. It is a test double:
+// Command superplane-fakes serves the fakes of GitHub, Semaphore, GitLab and
+// Bitbucket (internal/fake) on loopback, outside a test, so that `make demo`
+// shows a GitHub integration verified and a repository webhook provisioned on
+// a machine with no route to github.com and no real token. It is a test double:
 // nothing ships it, and it accepts only the token it generates.
 //
 // It writes, to the file named by -out (mode 0600), one line per setting in
@@ -9,15 +9,17 @@
 //
 //	GITHUB_API_URL=http://127.0.0.1:PORT/
 //	SEMAPHORE_API_URL=http://127.0.0.1:PORT
+//	GITLAB_API_URL=http://127.0.0.1:PORT/api/v4
 //	BITBUCKET_API_URL=http://127.0.0.1:PORT
 //	BITBUCKET_CREDENTIAL=<-user>:<a random API token the Bitbucket fake accepts>
-//	TOKEN=<a random token both fakes accept>
+//	TOKEN=<a random token every fake accepts>
 //
 // and serves until it is interrupted or terminated. The GitHub fake knows
 // the organization -owner with the repository -repo, administered by the
-// token's user, as the quickstart expects. The Bitbucket fake knows the
-// workspace -owner with the repository -repo, administered by -user, whose
-// credential is BITBUCKET_CREDENTIAL.
+// token's user, as the quickstart expects; the GitLab fake knows the
+// project -owner/-repo, which the token's user maintains. The Bitbucket fake
+// knows the workspace -owner with the repository -repo, administered by
+// -user, whose credential is BITBUCKET_CREDENTIAL.
 package main
 
 import (
@@ -31,6 +33,7 @@ import (
 
 	"github.com/superplane/terraform-provider-superplane/internal/fake/bitbucket"
 	"github.com/superplane/terraform-provider-superplane/internal/fake/github"
+	"github.com/superplane/terraform-provider-superplane/internal/fake/gitlab"
 	"github.com/superplane/terraform-provider-superplane/internal/fake/semaphore"
 )
 
@@ -74,19 +77,24 @@ func main() {
 	gh.AddToken(token, *user, []string{"repo", "admin:repo_hook", "workflow"})
 	sem := semaphore.New(tb)
 	sem.AddToken(token)
+	gl := gitlab.New(tb)
+	gl.AddToken(token, *user)
+	gl.AddProject(*owner + "/" + *repo)
+	gl.Grant(*owner+"/"+*repo, *user, gitlab.AccessMaintainer)
 
 	bb := bitbucket.New(tb)
 	bb.AddUser(*user, token)
 	bb.AddWorkspace(*owner, map[string]string{*user: "owner"})
 	bb.AddRepo(*owner, *repo, *user)
 
-	settings := fmt.Sprintf("GITHUB_API_URL=%s\nSEMAPHORE_API_URL=%s\nTOKEN=%s\n", gh.URL(), sem.URL(), token)
+	settings := fmt.Sprintf("GITHUB_API_URL=%s\nSEMAPHORE_API_URL=%s\nGITLAB_API_URL=%s\nTOKEN=%s\n", gh.URL(), sem.URL(), gl.APIURL(), token)
 	settings += fmt.Sprintf("BITBUCKET_API_URL=%s\nBITBUCKET_CREDENTIAL=%s:%s\n", bb.URL(), *user, token)
 	if err := os.WriteFile(*out, []byte(settings), 0o600); err != nil {
 		fmt.Fprintln(os.Stderr, "superplane-fakes:", err)
 		os.Exit(1)
 	}
-	fmt.Fprintf(os.Stderr, "superplane-fakes: GitHub at %s, Semaphore at %s, Bitbucket at %s (token in %s)\n", gh.URL(), sem.URL(), bb.URL(), *out)
+	fmt.Fprintf(os.Stderr, "superplane-fakes: GitHub at %s, Semaphore at %s, GitLab at %s, Bitbucket at %s (token in %s)\n",
+		gh.URL(), sem.URL(), gl.URL(), bb.URL(), *out)
 
 	stop := make(chan os.Signal, 1)
 	signal.Notify(stop, os.Interrupt, syscall.SIGTERM)
