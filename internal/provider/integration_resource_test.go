@@ -572,8 +572,8 @@ func TestAccIntegrationResource(t *testing.T) {
 			PreCheck:                 func() { accPreCheck(t) },
 			ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 			Steps: []tfresource.TestStep{
-				step(with(func(c *integrationCfg) { c.typ = "gitlab" }),
-					`Invalid integration type.*type = "gitlab".*type: unsupported integration type "gitlab": expected "github", "semaphore" or "bitbucket"`),
+				step(with(func(c *integrationCfg) { c.typ = "gitea" }),
+					`Invalid integration type.*type = "gitea".*type: unsupported integration type "gitea": expected "github", "semaphore", "gitlab" or "bitbucket"`),
 				step(with(func(c *integrationCfg) { c.typ = "semaphore" }),
 					`Invalid integration URL.*url = "https://github.com/acme".*url has host "github.com", which is not a Semaphore organization`),
 				step(with(func(c *integrationCfg) { c.url = "https://github.com/acme/app" }),
