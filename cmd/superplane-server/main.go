@@ -70,7 +70,10 @@ SUPERPLANE_ALLOWED_NETWORKS (CIDRs the server may call although they are blocked
 private, link-local...), SUPERPLANE_POLL_INTERVAL (5s), SUPERPLANE_EXECUTION_LEASE (30s),
 SUPERPLANE_HOOK_CHECK_INTERVAL (10s), SUPERPLANE_MAX_RUNNING (64), SUPERPLANE_MAX_RUNNING_PER_ORG (4; 0 = no cap),
 SUPERPLANE_EVENT_RETENTION (2160h, 90 days; 0 = keep forever) and SUPERPLANE_METRICS_LISTEN
-(default none: no metrics; an address serves GET /metrics there, apart from the API).
+(default none: no metrics; an address serves GET /metrics there, apart from the API). CI runs push outputs
+(POST /api/v1/outputs) with an OIDC ID token whose audience is the base URL or one of
+SUPERPLANE_OIDC_AUDIENCE (comma-separated); SUPERPLANE_GITHUB_OIDC_ISSUER and
+SUPERPLANE_SEMAPHORE_OIDC_ISSUER override the issuers (test doubles).
 `
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
@@ -180,6 +183,10 @@ func (c *config) serverOptions(listenAddr string, getenv func(string) string) (s
 		GitLabAPIURL:    getenv("SUPERPLANE_GITLAB_API_URL"),
 		BitbucketAPIURL: getenv("SUPERPLANE_BITBUCKET_API_URL"),
 		Client:          outbound.New(outbound.Config{AllowedNetworks: allow, Timeout: 15 * time.Second}),
+		// Where CI runs' OIDC ID tokens come from (a fake in tests): the
+		// tokens' iss must name the same issuer.
+		GitHubOIDCIssuer:    getenv("SUPERPLANE_GITHUB_OIDC_ISSUER"),
+		SemaphoreOIDCIssuer: getenv("SUPERPLANE_SEMAPHORE_OIDC_ISSUER"),
 	}
 	srv := []server.Option{server.WithWebhookBodyLimit(c.webhookBodyLimit)}
 	svc := []service.Option{
@@ -187,6 +194,7 @@ func (c *config) serverOptions(listenAddr string, getenv func(string) string) (s
 		service.WithKeyGrace(c.keyGrace),
 		service.WithHookCheckInterval(c.hookCheckInterval),
 		service.WithTools(tools),
+		service.WithOIDCAudiences(splitList(getenv("SUPERPLANE_OIDC_AUDIENCE"))),
 	}
 	eng := []engine.Option{
 		engine.WithExecutors(executor.Config{
@@ -425,4 +433,15 @@ func keysRotate(ctx context.Context, args []string, stdout, stderr io.Writer, ge
 // api.IsUUID): an organization name is never a UUID either.
 func validName(s string) bool {
 	return s != "" && len(s) <= api.MaxNameLength && api.NamePattern.MatchString(s) && !api.IsUUID(s)
+}
+
+// splitList splits a comma-separated setting, dropping empty items.
+func splitList(v string) []string {
+	var out []string
+	for _, item := range strings.Split(v, ",") {
+		if item = strings.TrimSpace(item); item != "" {
+			out = append(out, item)
+		}
+	}
+	return out
 }

@@ -28,8 +28,9 @@ const (
 )
 
 // The contract's other connection types: TYPE_UNKNOWN is the rejections
-// listing's default target type (any target); connection groups are not
-// served yet, so no rejection names one.
+// listing's default target type (any target); TYPE_CONNECTION_GROUP is a
+// stage's connection to a connection group, and the target of a rejection
+// by a group.
 const (
 	ConnectionTypeUnknown         = "TYPE_UNKNOWN"
 	ConnectionTypeConnectionGroup = "TYPE_CONNECTION_GROUP"

@@ -232,7 +232,8 @@ func (e *Engine) enginePass(ctx context.Context) {
 		// event wins (the store may route a batch twice), and an event left
 		// pending by an error records nothing until it is routed.
 		found := map[string]*findings{}
-		n, err := e.store.RouteEvents(ctx, e.timestamp(), 100, func(ev store.Event) (_ []store.StageEvent, err error) {
+		groups := groupsOf{}
+		n, err := e.store.RouteEventsTo(ctx, e.timestamp(), 100, func(ev store.Event) (_ store.Routed, err error) {
 			f := &findings{}
 			// A bug must cost one event, not the engine: a panic is this
 			// event's error, and after a few the store sets it aside.
@@ -247,7 +248,17 @@ func (e *Engine) enginePass(ctx context.Context) {
 					delete(found, ev.ID)
 				}
 			}()
-			return e.routeEvent(ctx, ev, stagesOf, f)
+			evs, err := e.routeEvent(ctx, ev, stagesOf, f)
+			if err != nil {
+				return store.Routed{}, err
+			}
+			gs, err := e.canvasGroups(ctx, groups, ev.OrgID, ev.CanvasID)
+			if err != nil {
+				return store.Routed{}, err
+			}
+			arrivals := e.groupArrivals(ctx, gs, arrival{typ: api.ConnectionTypeEventSource, name: ev.SourceName,
+				sourceID: ev.SourceID, eventID: ev.ID, raw: ev.Raw, headers: ev.Headers, at: ev.ReceivedAt}, f)
+			return store.Routed{StageEvents: evs, Arrivals: arrivals}, nil
 		})
 		// One transaction for the batch's rejections: a busy source whose
 		// events most stages filter out costs one write per batch.
@@ -267,6 +278,7 @@ func (e *Engine) enginePass(ctx context.Context) {
 			break
 		}
 	}
+	e.groupPass(ctx)
 	e.prune(ctx)
 	// Queues whose head waits for an approval or a time window are not in
 	// the batch (the store passes over them until their recheck time), and

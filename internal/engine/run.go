@@ -41,7 +41,7 @@ func (e *Engine) execute(ctx context.Context, cfg Config, owner string, ex store
 			ex.CancelledAt = ex.FinishedAt
 		}
 		downstream := e.downstream(ctx, ex, outputs)
-		if err := e.store.FinishExecution(ctx, ex, owner, downstream); err != nil && ctx.Err() == nil {
+		if err := e.finishExecution(ctx, ex, owner, downstream, outputs); err != nil && ctx.Err() == nil {
 			log.ErrorContext(ctx, "engine: recording the end of an execution", slog.String("error", err.Error()))
 		}
 		log.InfoContext(ctx, "execution finished", slog.String("result", result), slog.String("reason", reason))
@@ -157,6 +157,20 @@ func (e *Engine) execute(ctx context.Context, cfg Config, owner string, ex store
 		}
 	}
 
+	if !spec.DryRun && spec.Executor.Integration != nil && len(spec.Outputs) > 0 && len(resources) == 0 {
+		// The run on the tool may push its outputs back with this token
+		// (POST /api/v1/outputs). Minted only before anything started: a
+		// resumed run already holds the token whose hash is stored.
+		token, err := e.mintOutputToken(ctx, ex.ID, owner)
+		if err != nil {
+			log.WarnContext(ctx, "engine: minting the execution's output token", slog.String("error", err.Error()))
+		} else {
+			req.OutputToken = token
+			req.Secrets = append(req.Secrets, token)
+			secretValues = append(secretValues, token)
+		}
+	}
+
 	runCtx, cancelRun := context.WithCancel(ctx)
 	defer cancelRun()
 	progress := func(pctx context.Context, rs []executor.Resource) bool {
@@ -193,10 +207,16 @@ func (e *Engine) execute(ctx context.Context, cfg Config, owner string, ex store
 	if ctx.Err() != nil {
 		return // shutting down: the lease expires and another start resumes it
 	}
+	// What the run pushed (POST /api/v1/outputs) joins what the executor
+	// produced; for a name in both, the pushed value is the run's own word.
+	pushed := e.pushedOutputs(ctx, ex.ID, owner)
 	outputs := []api.OutputValue{}
 	var missing []string
 	for _, def := range spec.Outputs {
-		v, ok := out.Outputs[def.Name]
+		v, ok := pushed[def.Name]
+		if !ok {
+			v, ok = out.Outputs[def.Name]
+		}
 		if ok {
 			outputs = append(outputs, api.OutputValue{Name: def.Name, Value: v})
 		} else if def.Required {

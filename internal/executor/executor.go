@@ -151,6 +151,10 @@ func (r *Runner) Run(ctx context.Context, req Request, progress Progress) (out O
 	}
 }
 
+// Timeout is how long an execution may run (Config.Timeout): the engine
+// bounds the life of an execution's output token with it.
+func (r *Runner) Timeout() time.Duration { return r.cfg.Timeout }
+
 // execution is what an integration type's Runner gets for one execution.
 func (r *Runner) execution(progress Progress) *integration.Execution {
 	return &integration.Execution{

@@ -89,6 +89,17 @@ func (r *Registry) Runner(typ string) (Runner, bool) {
 	return rn, ok
 }
 
+// RunIdentity returns the part of the type named typ that checks its runs'
+// OIDC ID tokens, when it has one.
+func (r *Registry) RunIdentity(typ string) (RunIdentity, bool) {
+	t, ok := r.types[typ]
+	if !ok {
+		return nil, false
+	}
+	ri, ok := t.(RunIdentity)
+	return ri, ok
+}
+
 // Names lists the registered type names, sorted.
 func (r *Registry) Names() []string {
 	names := make([]string, 0, len(r.types))

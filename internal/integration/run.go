@@ -52,6 +52,12 @@ type RunRequest struct {
 	// Token) in the Message before it is clipped: a tool that echoes one
 	// back must not have its start shown by the clip.
 	Secrets []string
+	// OutputToken is the token minted for this execution with which the
+	// run may push its outputs back (POST /api/v1/outputs); "" when none
+	// was minted (the stage declares no outputs, or the run was started
+	// before). A runner hands it to the run as a workflow input or a
+	// pipeline parameter only, never in an Outcome.
+	OutputToken string
 	// ResourceName is the repository (github) or project (semaphore).
 	ResourceName string
 	// DryRun makes the execution pass without contacting anything.

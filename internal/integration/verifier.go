@@ -48,6 +48,15 @@ type Verifier struct {
 	// set it to a fake's URL (the server reads it from
 	// SUPERPLANE_BITBUCKET_API_URL).
 	BitbucketAPIURL string
+	// GitHubOIDCIssuer is the issuer of GitHub Actions' ID tokens; ""
+	// means https://token.actions.githubusercontent.com. Tests point it at
+	// a fake (SUPERPLANE_GITHUB_OIDC_ISSUER); the token's iss must then
+	// name the fake, so no check is skipped.
+	GitHubOIDCIssuer string
+	// SemaphoreOIDCIssuer is the issuer of Semaphore's ID tokens; "" means
+	// the integration URL (https://<organization>.semaphoreci.com), as
+	// Semaphore issues them (SUPERPLANE_SEMAPHORE_OIDC_ISSUER).
+	SemaphoreOIDCIssuer string
 	// Client makes the requests, through the outbound guard whatever the
 	// URL (the configured API URLs included): a fake on loopback needs a
 	// client that allows 127.0.0.0/8. nil means the guarded client with

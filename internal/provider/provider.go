@@ -156,6 +156,7 @@ func (p *SuperplaneProvider) Resources(_ context.Context) []func() resource.Reso
 		NewIntegrationResource,
 		NewEventSourceResource,
 		NewStageResource,
+		NewConnectionGroupResource,
 	}
 }
 
@@ -167,6 +168,7 @@ func (p *SuperplaneProvider) DataSources(_ context.Context) []func() datasource.
 		NewIntegrationDataSource,
 		NewEventSourceDataSource,
 		NewStageDataSource,
+		NewConnectionGroupDataSource,
 		NewAlertsDataSource,
 		NewRejectionsDataSource,
 		NewCanvasesDataSource,

@@ -83,6 +83,10 @@ var schemaShapes = map[string]map[string]objectShape{
 	"data.superplane_executions": withRoot(ExecutionsDataSourceModel{}, map[string]objectShape{
 		"executions": {attrTypes: executionAttrTypes},
 	}),
+
+	// Connection groups share the stage's connect blocks.
+	"superplane_connection_group":      withRoot(ConnectionGroupResourceModel{}, connectionGroupShapes),
+	"data.superplane_connection_group": withRoot(ConnectionGroupDataSourceModel{}, connectionGroupShapes),
 }
 
 // The nested objects the integration and event source resources share

@@ -92,7 +92,7 @@ func (d *StageDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, 
 				NestedObject: schema.NestedAttributeObject{
 					Attributes: map[string]schema.Attribute{
 						"type": schema.StringAttribute{
-							MarkdownDescription: "`event_source` or `stage`.",
+							MarkdownDescription: "`event_source`, `stage` or `connection_group`.",
 							Computed:            true,
 						},
 						"name": schema.StringAttribute{

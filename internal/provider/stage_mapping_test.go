@@ -250,15 +250,21 @@ func TestValidateStage(t *testing.T) {
 func TestValidateStageWarnsUnproducibleOutputs(t *testing.T) {
 	ctx := context.Background()
 	// The fixture's output "version" is required.
-	for name, ex := range map[string]*api.Executor{
-		"noop without it": {Type: api.ExecutorNoop, Spec: map[string]any{"outputs": map[string]any{"url": "x"}}},
-		"github":          {Type: api.ExecutorGitHub, Integration: &api.IntegrationRef{Name: "gh"}, Resource: &api.ResourceRef{Name: "app"}, Spec: map[string]any{"workflow": "d.yml", "ref": "main"}},
+	githubEx := &api.Executor{Type: api.ExecutorGitHub, Integration: &api.IntegrationRef{Name: "gh"}, Resource: &api.ResourceRef{Name: "app"}, Spec: map[string]any{"workflow": "d.yml", "ref": "main"}}
+	for name, tc := range map[string]struct {
+		ex     *api.Executor
+		dryRun bool
+	}{
+		"noop without it": {ex: &api.Executor{Type: api.ExecutorNoop, Spec: map[string]any{"outputs": map[string]any{"url": "x"}}}},
+		// A dry run contacts nothing: no run is there to push the output.
+		"github dry run": {ex: githubEx, dryRun: true},
 	} {
 		t.Run(name, func(t *testing.T) {
-			m, diags := stageModelFrom(ctx, stageFixture(t, ex), &StageResourceModel{Canvas: types.StringValue("prod")})
+			m, diags := stageModelFrom(ctx, stageFixture(t, tc.ex), &StageResourceModel{Canvas: types.StringValue("prod")})
 			if diags.HasError() {
 				t.Fatal(diags)
 			}
+			m.DryRun = types.BoolValue(tc.dryRun)
 			validateStage(ctx, m, &diags)
 			warnings := diags.Warnings()
 			if diags.HasError() || len(warnings) != 1 || !strings.Contains(warnings[0].Detail(), `"version" is required`) {
@@ -276,6 +282,15 @@ func TestValidateStageWarnsUnproducibleOutputs(t *testing.T) {
 	validateStage(ctx, m, &diags)
 	if len(diags) != 0 {
 		t.Errorf("a noop producing its required output: %v", diags)
+	}
+	// A GitHub Actions run pushes its outputs (POST /api/v1/outputs): a
+	// required one is no mistake.
+	m, _ = stageModelFrom(ctx, stageFixture(t, githubEx), &StageResourceModel{Canvas: types.StringValue("prod")})
+	m.DryRun = types.BoolValue(false)
+	diags = nil
+	validateStage(ctx, m, &diags)
+	if len(diags) != 0 {
+		t.Errorf("a github stage with a required output: %v", diags)
 	}
 }
 

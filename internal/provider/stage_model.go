@@ -9,7 +9,7 @@ import (
 
 // Values of the stage's enumerations with their wire names.
 var (
-	stageConnectionTypes = map[string]string{"event_source": api.ConnectionTypeEventSource, "stage": api.ConnectionTypeStage}
+	stageConnectionTypes = map[string]string{"event_source": api.ConnectionTypeEventSource, "stage": api.ConnectionTypeStage, "connection_group": api.ConnectionTypeConnectionGroup}
 	stageResults         = map[string]string{"passed": api.ResultPassed, "failed": api.ResultFailed, "cancelled": api.ResultCancelled}
 )
 

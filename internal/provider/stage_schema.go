@@ -146,21 +146,23 @@ func stageBlocks() map[string]schema.Block {
 	identValidator := stringvalidator.RegexMatches(api.IdentifierPattern, "must be a letter or '_' followed by up to 127 letters, digits or '_'")
 	return map[string]schema.Block{
 		"connect": schema.ListNestedBlock{
-			MarkdownDescription: "A connection: an event source or stage whose events the stage runs on, with " +
-				"optional filters. At least one. (The block is not called `connection` because Terraform " +
+			MarkdownDescription: "A connection: an event source, stage or connection group whose events the stage " +
+				"runs on, with optional filters. At least one. (The block is not called `connection` because Terraform " +
 				"reserves that name.) An event from a stage is the end of one of its executions: `$.result` " +
-				"(`RESULT_PASSED`...), `$.outputs.NAME`, `$.executionId`, `$.stageName`.",
+				"(`RESULT_PASSED`...), `$.outputs.NAME`, `$.executionId`, `$.stageName`. An event from a connection " +
+				"group joins its connections' events: `$.fields.NAME` (the group_by values) and `$.events.CONNECTION` " +
+				"(the latest payload from each connection).",
 			NestedObject: schema.NestedBlockObject{
 				Attributes: map[string]schema.Attribute{
 					"type": schema.StringAttribute{
-						MarkdownDescription: "`event_source` or `stage`.",
+						MarkdownDescription: "`event_source`, `stage` or `connection_group`.",
 						Required:            true,
-						Validators:          []validator.String{stringvalidator.OneOf("event_source", "stage")},
+						Validators:          []validator.String{stringvalidator.OneOf("event_source", "stage", "connection_group")},
 					},
 					"name": schema.StringAttribute{
-						MarkdownDescription: "Name of the event source or stage, in the same canvas. Reference " +
-							"`superplane_event_source.<name>.name` or `superplane_stage.<name>.name` so Terraform " +
-							"creates it first and deletes it last.",
+						MarkdownDescription: "Name of the event source, stage or connection group, in the same canvas. " +
+							"Reference `superplane_event_source.<name>.name`, `superplane_stage.<name>.name` or " +
+							"`superplane_connection_group.<name>.name` so Terraform creates it first and deletes it last.",
 						Required:   true,
 						Validators: nameValidators(),
 					},
@@ -271,9 +273,10 @@ func stageBlocks() map[string]schema.Block {
 			},
 		},
 		"output": schema.ListNestedBlock{
-			MarkdownDescription: "A named value an execution produces: from the HTTP response's `outputs` object " +
-				"or from `noop.outputs` (GitHub, Semaphore, GitLab and Bitbucket executions produce none). Connected stages read " +
-				"them as `$.outputs.NAME`.",
+			MarkdownDescription: "A named value an execution produces: from the HTTP response's `outputs` object, " +
+				"from `noop.outputs`, or pushed by the GitHub Actions run or Semaphore pipeline of a `github` or " +
+				"`semaphore` execution to `POST /api/v1/outputs` while it runs (see the \"Outputs from CI runs\" " +
+				"guide; GitLab and Bitbucket executions produce none yet). Connected stages read them as `$.outputs.NAME`.",
 			NestedObject: schema.NestedBlockObject{
 				Attributes: map[string]schema.Attribute{
 					"name": schema.StringAttribute{
@@ -288,8 +291,9 @@ func stageBlocks() map[string]schema.Block {
 						Default:             stringdefault.StaticString(""),
 					},
 					"required": schema.BoolAttribute{
-						MarkdownDescription: "When `true`, an execution that does not produce it fails. Defaults " +
-							"to `false`.",
+						MarkdownDescription: "When `true`, an execution that does not produce it fails (result " +
+							"`failed`, reason `missing_outputs`, the message naming it), also when its run on GitHub " +
+							"or Semaphore passed without pushing it. Defaults to `false`.",
 						Optional: true,
 						Computed: true,
 						Default:  booldefault.StaticBool(false),

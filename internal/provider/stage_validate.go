@@ -364,11 +364,17 @@ func (v *stageValidator) validateExecutor(config *StageResourceModel) {
 }
 
 // warnUnproducibleOutputs warns about required outputs the executor can
-// never produce, so every execution would fail: any for github and
-// semaphore, which produce no outputs, and those missing from noop.outputs.
-// Only a warning: SuperPlane accepts the stage.
+// never produce, so every execution would fail: those missing from
+// noop.outputs, and any of a github or semaphore dry run (which contacts
+// nothing, so no run pushes them). Only a warning: SuperPlane accepts the
+// stage.
 func (v *stageValidator) warnUnproducibleOutputs(config *StageResourceModel, executor string) {
 	if executor == api.ExecutorHTTP || config.DryRun.IsUnknown() {
+		return
+	}
+	if executor != api.ExecutorNoop && !config.DryRun.ValueBool() {
+		// A GitHub Actions run or Semaphore pipeline pushes its outputs
+		// (POST /api/v1/outputs) while it runs.
 		return
 	}
 	produced := map[string]bool{}
@@ -386,7 +392,7 @@ func (v *stageValidator) warnUnproducibleOutputs(config *StageResourceModel, exe
 		if !isKnown(o.Name) || !o.Required.ValueBool() || produced[o.Name.ValueString()] {
 			continue
 		}
-		why := fmt.Sprintf("a %s executor produces no outputs", executor)
+		why := fmt.Sprintf("a dry run of a %s executor contacts nothing, so no run pushes it", executor)
 		if executor == api.ExecutorNoop {
 			why = "noop.outputs does not set it"
 		}

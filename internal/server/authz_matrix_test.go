@@ -37,6 +37,7 @@ type matrixFixture struct {
 	stageEvent  string // id of gate's waiting stage event
 	execution   string // id of run's finished execution
 	alert       string // id of an open alert about run
+	group       string // id of a connection group of hook and button no stage connects to
 }
 
 // q is the query naming the fixture canvas as the domain of a secret or
@@ -188,6 +189,27 @@ var matrixRoutes = map[string]matrixRoute{
 	"GET /api/v1/canvases/{canvasIdOrName}/rejections": {scoped: true, path: func(f matrixFixture) string {
 		return "/api/v1/canvases/" + f.canvas + "/rejections?targetType=TYPE_STAGE&targetId=run"
 	}},
+
+	"GET /api/v1/canvases/{canvasIdOrName}/connection-groups": {scoped: true, path: func(f matrixFixture) string {
+		return "/api/v1/canvases/" + f.canvas + "/connection-groups"
+	}},
+	"POST /api/v1/canvases/{canvasIdOrName}/connection-groups": {scoped: true,
+		path: func(f matrixFixture) string { return "/api/v1/canvases/" + f.canvas + "/connection-groups" },
+		body: func(_ matrixFixture, n int) string { return matrixGroupBody(fmt.Sprintf("new-%d", n)) },
+	},
+	"GET /api/v1/canvases/{canvasIdOrName}/connection-groups/{idOrName}": {scoped: true, path: func(f matrixFixture) string {
+		return "/api/v1/canvases/" + f.canvas + "/connection-groups/" + f.group
+	}},
+	"PATCH /api/v1/canvases/{canvasIdOrName}/connection-groups/{idOrName}": {scoped: true,
+		path: func(f matrixFixture) string { return "/api/v1/canvases/" + f.canvas + "/connection-groups/" + f.group },
+		body: func(matrixFixture, int) string { return matrixGroupBody("") },
+	},
+	"DELETE /api/v1/canvases/{canvasIdOrName}/connection-groups/{idOrName}": {scoped: true, path: func(f matrixFixture) string {
+		return "/api/v1/canvases/" + f.canvas + "/connection-groups/" + f.group
+	}},
+	"GET /api/v1/canvases/{canvasIdOrName}/connection-groups/{idOrName}/field-sets": {scoped: true, path: func(f matrixFixture) string {
+		return "/api/v1/canvases/" + f.canvas + "/connection-groups/" + f.group + "/field-sets"
+	}},
 }
 
 // matrixStageBody is a noop stage listening to source "hook", waiting for
@@ -198,6 +220,14 @@ func matrixStageBody(name string, approvals int) string {
 		conditions = fmt.Sprintf(`[{"type":"CONDITION_TYPE_APPROVAL","approval":{"count":%d}}]`, approvals)
 	}
 	return fmt.Sprintf(`{"stage":{"metadata":{"name":%q},"spec":{"connections":[{"type":"TYPE_EVENT_SOURCE","name":"hook"}],"conditions":%s,"executor":{"type":"noop","spec":{}}}}}`, name, conditions)
+}
+
+// matrixGroupBody is a connection group of sources hook and button; its
+// key is a constant, so that no event is ever rejected by it (a rejection
+// written while a snapshot is taken would look like a change). An empty
+// name keeps the group's name (update).
+func matrixGroupBody(name string) string {
+	return fmt.Sprintf(`{"connectionGroup":{"metadata":{"name":%q},"spec":{"connections":[{"type":"TYPE_EVENT_SOURCE","name":"hook"},{"type":"TYPE_EVENT_SOURCE","name":"button"}],"groupBy":{"fields":[{"name":"all","expression":"'all'"}]}}}}`, name)
 }
 
 // newMatrixEnv is a server with fake GitHub and Semaphore and its engine
@@ -258,6 +288,9 @@ func newMatrixFixture(t *testing.T, e *env, name string) matrixFixture {
 	e.do("owner", "POST", stages, matrixStageBody("gate", 2)).decode(t, &gate)
 	e.do("owner", "POST", stages, matrixStageBody("run", 0)).decode(t, &run)
 	f.gate, f.run = gate.Stage.Metadata.ID, run.Stage.Metadata.ID
+	var group api.ConnectionGroupResponse
+	e.do("owner", "POST", "/api/v1/canvases/"+f.canvas+"/connection-groups", matrixGroupBody("pair")).decode(t, &group)
+	f.group = group.ConnectionGroup.Metadata.ID
 
 	body := []byte(`{"ref":"refs/heads/main"}`)
 	if status, resp := deliver(t, e, "/api/v1/sources/"+hook.EventSource.Metadata.ID, body, map[string]string{
@@ -333,6 +366,7 @@ func fixturePaths(f matrixFixture) []string {
 		c + "/event-sources", c + "/events", c + "/stages",
 		c + "/stages/" + f.gate + "/events", c + "/stages/" + f.run + "/executions",
 		c + "/alerts?includeAcked=true", c + "/rejections",
+		c + "/connection-groups",
 	}
 }
 
@@ -599,6 +633,7 @@ func TestUnauthenticatedRoutes(t *testing.T) {
 		"GET /api/v1/openapi.json",
 		"POST /api/v1/sources/{id}",
 		"POST /api/v1/sources/{id}/{integrationType}",
+		"POST /api/v1/outputs",
 	}
 	if got := e.server.PublicRoutes(); !slices.Equal(got, wantPublic) {
 		t.Fatalf("token-less routes: %q; want %q", got, wantPublic)
@@ -617,6 +652,14 @@ func TestUnauthenticatedRoutes(t *testing.T) {
 		r := e.do(who, "POST", "/api/v1/sources/"+f.spare, `{"a":1}`)
 		if r.status != http.StatusUnauthorized {
 			t.Errorf("unsigned delivery with token of %q: %d %s", who, r.status, r.body)
+		}
+	}
+	// A CI run's push takes its execution's output token or ID token; an
+	// API token, of any role or organization, is not one.
+	for _, who := range []string{"owner", "other", ""} {
+		r := e.do(who, "POST", "/api/v1/outputs", `{"executionId":"00000000-0000-4000-8000-000000000000","outputs":{"VERSION":"1"}}`)
+		if r.status != http.StatusUnauthorized {
+			t.Errorf("outputs pushed with token of %q: %d %s", who, r.status, r.body)
 		}
 	}
 	// Routes without a handler are 404 for everyone, token or not.

@@ -77,6 +77,8 @@ var wireSchemas = map[string]any{
 	"OutputDefinition":            api.OutputDefinition{},
 	"OutputValue":                 api.OutputValue{},
 	"Receipt":                     webhook.Receipt{},
+	"PushOutputsRequest":          api.PushOutputsRequest{},
+	"PushOutputsResponse":         api.PushOutputsResponse{},
 	"RegenerateTokenResponse":     api.RegenerateTokenResponse{},
 	"ResetEventSourceKeyRequest":  api.ResetEventSourceKeyRequest{},
 	"ResourceRef":                 api.ResourceRef{},

@@ -39,6 +39,8 @@ type Server struct {
 	stages       *service.Stages
 	tokens       *service.Tokens
 	alerts       *service.Alerts
+	outputs      *service.Outputs
+	groups       *service.ConnectionGroups
 	maxBody      int64
 	// engine is woken when something it waits for happened.
 	engine Waker
@@ -90,7 +92,7 @@ func New(st store.Store, svc *service.Services, log *slog.Logger, opts ...Option
 		store: st, log: log, maxBody: 5 << 20, engine: noEngine{}, now: time.Now, mux: http.NewServeMux(),
 		canvases: svc.Canvases, secrets: svc.Secrets, integrations: svc.Integrations,
 		eventSources: svc.EventSources, events: svc.Events, stages: svc.Stages, tokens: svc.Tokens,
-		alerts: svc.Alerts,
+		alerts: svc.Alerts, outputs: svc.Outputs, groups: svc.ConnectionGroups,
 	}
 	for _, o := range opts {
 		o(s)
@@ -151,10 +153,20 @@ func (s *Server) routes() {
 	s.handle("PATCH /api/v1/canvases/{canvasIdOrName}/alerts/{alertId}/acknowledge", s.acknowledgeAlert)
 	s.handle("GET /api/v1/canvases/{canvasIdOrName}/rejections", s.listRejections)
 
+	s.handle("GET /api/v1/canvases/{canvasIdOrName}/connection-groups", s.listConnectionGroups)
+	s.handle("POST /api/v1/canvases/{canvasIdOrName}/connection-groups", s.createConnectionGroup)
+	s.handle("GET /api/v1/canvases/{canvasIdOrName}/connection-groups/{idOrName}", s.describeConnectionGroup)
+	s.handle("PATCH /api/v1/canvases/{canvasIdOrName}/connection-groups/{idOrName}", s.updateConnectionGroup)
+	s.handle("DELETE /api/v1/canvases/{canvasIdOrName}/connection-groups/{idOrName}", s.deleteConnectionGroup)
+	s.handle("GET /api/v1/canvases/{canvasIdOrName}/connection-groups/{idOrName}/field-sets", s.listFieldSets)
+
 	// Receivers authenticate deliveries by signature, not by token.
 	receiver := webhook.NewHandler(receiverSources{s.events}, receiverSink{s.events}, webhook.Config{MaxBodyBytes: s.maxBody, Logger: s.log, Now: s.now, Observe: s.observeDelivery()})
 	s.public("POST /api/v1/sources/{id}", receiver.ServeCustom)
 	s.public("POST /api/v1/sources/{id}/{integrationType}", receiver.ServeIntegration)
+	// A CI run authenticates with its execution's output token or its
+	// OIDC ID token, not with an API token.
+	s.public("POST "+api.OutputsPath, s.pushOutputs)
 
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, notFound("no route for %s %s", r.Method, r.URL.Path))

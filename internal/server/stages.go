@@ -52,8 +52,11 @@ func (s *Server) stageEventToAPI(ev store.StageEvent) api.StageEvent {
 		SourceType: "EVENT_SOURCE_TYPE_EVENT_SOURCE", State: api.EventStateProcessed, StateReason: "STATE_REASON_OK",
 		ReceivedAt: &created,
 	}
-	if ev.TriggerSourceType == api.ConnectionTypeStage {
+	switch ev.TriggerSourceType {
+	case api.ConnectionTypeStage:
 		trigger.SourceType = "EVENT_SOURCE_TYPE_STAGE"
+	case api.ConnectionTypeConnectionGroup:
+		trigger.SourceType = api.EventSourceTypeConnectionGroup
 	}
 	trigger.Raw = objectToAPI(s, ev.TriggerPayload, ev.DecodeTriggerPayload)
 	trigger.Headers = objectToAPI(s, ev.TriggerHeaders, ev.DecodeTriggerHeaders)

@@ -167,6 +167,12 @@ func (s *Alerts) target(ctx context.Context, p store.Principal, canvasID, typ, i
 			return "", err
 		}
 		return es.ID, nil
+	case api.ConnectionTypeConnectionGroup:
+		g, err := s.Store.FindConnectionGroup(ctx, p.Organization.ID, canvasID, idOrName)
+		if err != nil {
+			return "", err
+		}
+		return g.ID, nil
 	}
 	return idOrName, nil
 }

@@ -291,6 +291,13 @@ func (s *EventSources) Delete(ctx context.Context, p store.Principal, canvasIDOr
 	if len(users) > 0 {
 		return inUse("event source %q is a connection of stage %s; change them first", es.Name, strings.Join(users, ", "))
 	}
+	groups, err := groupsConnectedTo(ctx, s.Store, p.Organization.ID, c.ID, api.ConnectionTypeEventSource, es.Name)
+	if err != nil {
+		return err
+	}
+	if len(groups) > 0 {
+		return inUse("event source %q is a connection of connection group %s; change them first", es.Name, strings.Join(groups, ", "))
+	}
 	if !force {
 		if err := s.Deprovision(ctx, es); err != nil {
 			return err

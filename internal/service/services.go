@@ -24,6 +24,9 @@ type Services struct {
 	Stages       *Stages
 	Tokens       *Tokens
 	Alerts       *Alerts
+	Outputs      *Outputs
+	// ConnectionGroups join several connections' events by key.
+	ConnectionGroups *ConnectionGroups
 }
 
 // Waker is all the services ask of the engine: a pass now, because a
@@ -38,6 +41,7 @@ type config struct {
 	checkEvery time.Duration
 	now        func() time.Time
 	engine     Waker
+	audiences  []string
 }
 
 // Option configures the services built by New.
@@ -70,6 +74,10 @@ func WithClock(now func() time.Time) Option { return func(c *config) { c.now = n
 // or nil: none; the engine then finds the event at its next tick).
 func WithEngine(w Waker) Option { return func(c *config) { c.engine = w } }
 
+// WithOIDCAudiences sets the audiences a CI run's OIDC ID token may carry
+// when it pushes outputs (default: the base URL).
+func WithOIDCAudiences(a []string) Option { return func(c *config) { c.audiences = a } }
+
 // New builds the services over st, sealing with sl and logging to log, and
 // wires them service to service: a canvas's deletion removes its sources'
 // hooks through EventSources, and a secret's rotation re-verifies its
@@ -90,6 +98,13 @@ func New(st store.Store, sl *sealer.Sealer, log *slog.Logger, opts ...Option) *S
 		Tokens:       &Tokens{Store: st, Log: log, Now: c.now},
 		Alerts:       &Alerts{Store: st, Now: c.now},
 	}
+	audiences := c.audiences
+	if len(audiences) == 0 {
+		audiences = []string{c.baseURL}
+	}
+	s.Outputs = &Outputs{Store: st, Types: types, Tools: c.tools, OIDC: &integration.OIDCVerifier{Tools: c.tools, Now: c.now},
+		Audiences: audiences, Now: c.now}
+	s.ConnectionGroups = &ConnectionGroups{Store: st, Now: c.now}
 	if c.engine != nil {
 		s.Events.Wake = c.engine.Wake
 	}

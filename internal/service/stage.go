@@ -191,6 +191,13 @@ func (s *Stages) Delete(ctx context.Context, p store.Principal, canvas, idOrName
 	if len(users) > 0 {
 		return inUse("stage %q is a connection of stage %s; change them first", st.Name, strings.Join(users, ", "))
 	}
+	groups, err := groupsConnectedTo(ctx, s.Store, p.Organization.ID, c.ID, api.ConnectionTypeStage, st.Name)
+	if err != nil {
+		return err
+	}
+	if len(groups) > 0 {
+		return inUse("stage %q is a connection of connection group %s; change them first", st.Name, strings.Join(groups, ", "))
+	}
 	return s.Store.DeleteStage(ctx, p.Organization.ID, c.ID, st.ID)
 }
 
@@ -240,8 +247,19 @@ func (s *Stages) validate(ctx context.Context, p store.Principal, c store.Canvas
 			if up.ID == self && self != "" {
 				return Invalid("%s.name: a stage cannot listen to itself", field)
 			}
+		case api.ConnectionTypeConnectionGroup:
+			g, err := s.Store.FindConnectionGroup(ctx, p.Organization.ID, c.ID, conn.Name)
+			if err != nil {
+				if isNotFound(err) {
+					return Invalid("%s.name: connection group %q does not exist in canvas %q", field, conn.Name, c.Name)
+				}
+				return err
+			}
+			if err := groupLoop(g, name, field); err != nil {
+				return err
+			}
 		default:
-			return Invalid("%s.type %q is not one of TYPE_EVENT_SOURCE, TYPE_STAGE", field, conn.Type)
+			return Invalid("%s.type %q is not one of TYPE_EVENT_SOURCE, TYPE_STAGE, TYPE_CONNECTION_GROUP", field, conn.Type)
 		}
 		if _, err := filter.CompileSet(field, conn.Filters, conn.FilterOperator); err != nil {
 			return Invalid("%s", err.Error())

@@ -38,13 +38,13 @@ func (e *RejectError) Error() string { return e.Message }
 // Reject returns a *RejectError.
 func Reject(reason, message string) error { return &RejectError{Reason: reason, Message: message} }
 
-// RouteEvents routes up to limit pending events, oldest first. See
-// StageStore.RouteEvents: a claim transaction counts the attempt and leases
+// RouteEventsTo routes up to limit pending events, oldest first. See
+// EventStore.RouteEvents: a claim transaction counts the attempt and leases
 // the events (or rejects those out of attempts), then a routing transaction
-// routes them; when the store refuses an event's stage events, that
-// transaction is run again with each event in a savepoint, so that one
-// refusal does not undo the others.
-func (s *db) RouteEvents(ctx context.Context, now time.Time, limit int, route func(ev Event) ([]StageEvent, error)) (int, error) {
+// routes them; when the store refuses an event's stage events or group
+// arrivals, that transaction is run again with each event in a savepoint,
+// so that one refusal does not undo the others.
+func (s *db) RouteEventsTo(ctx context.Context, now time.Time, limit int, route func(ev Event) (Routed, error)) (int, error) {
 	if limit <= 0 {
 		return 0, nil
 	}
@@ -55,9 +55,9 @@ func (s *db) RouteEvents(ctx context.Context, now time.Time, limit int, route fu
 	if len(claimed) == 0 {
 		return done, nil
 	}
-	routed, err := s.routeClaimed(ctx, claimed, route, false)
+	routed, err := s.routeClaimed(ctx, now, claimed, route, false)
 	if errors.Is(err, errRetryInSavepoints) {
-		routed, err = s.routeClaimed(ctx, claimed, route, true)
+		routed, err = s.routeClaimed(ctx, now, claimed, route, true)
 	}
 	if err != nil {
 		return done, wrap("route events", err)
@@ -73,7 +73,7 @@ func (s *db) RouteEvents(ctx context.Context, now time.Time, limit int, route fu
 var errRetryInSavepoints = errors.New("store: retry routing in savepoints")
 
 // routeClaimed routes the claimed events still pending in one transaction.
-func (s *db) routeClaimed(ctx context.Context, claimed []string, route func(ev Event) ([]StageEvent, error), inSavepoints bool) (int, error) {
+func (s *db) routeClaimed(ctx context.Context, now time.Time, claimed []string, route func(ev Event) (Routed, error), inSavepoints bool) (int, error) {
 	var routed int
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		routed = 0
@@ -107,7 +107,7 @@ func (s *db) routeClaimed(ctx context.Context, claimed []string, route func(ev E
 		defer inserter.close()
 		var processed []any
 		for _, ev := range events {
-			stageEvents, err := route(ev)
+			routedEv, err := route(ev)
 			var reject *RejectError
 			if errors.As(err, &reject) {
 				if err := s.setEventState(ctx, tx, ev.ID, EventRejected, reject.Reason, reject.Message); err != nil {
@@ -118,13 +118,13 @@ func (s *db) routeClaimed(ctx context.Context, claimed []string, route func(ev E
 			}
 			if err == nil {
 				if !inSavepoints {
-					if err := inserter.insert(ctx, ev.OrgID, ev.CanvasID, stageEvents); err != nil {
+					if err := s.insertRouted(ctx, tx, inserter, ev.OrgID, ev.CanvasID, routedEv, now); err != nil {
 						return errRetryInSavepoints
 					}
 					processed = append(processed, ev.ID)
 					continue
 				}
-				err = s.insertInSavepoint(ctx, tx, inserter, ev, stageEvents)
+				err = s.insertInSavepoint(ctx, tx, inserter, ev, routedEv, now)
 			}
 			if err != nil {
 				if ctx.Err() != nil {
@@ -220,17 +220,17 @@ func (s *db) claimEvents(ctx context.Context, now time.Time, limit int) (claimed
 	return claimed, done, err
 }
 
-// insertInSavepoint inserts an event's stage events so that a refusal
-// undoes only them: PostgreSQL aborts a transaction at its first error
-// unless a savepoint is rolled back to.
-func (s *db) insertInSavepoint(ctx context.Context, tx *sql.Tx, in *stageEventInserter, ev Event, evs []StageEvent) error {
-	if len(evs) == 0 {
+// insertInSavepoint inserts an event's stage events and group arrivals so
+// that a refusal undoes only them: PostgreSQL aborts a transaction at its
+// first error unless a savepoint is rolled back to.
+func (s *db) insertInSavepoint(ctx context.Context, tx *sql.Tx, in *stageEventInserter, ev Event, r Routed, now time.Time) error {
+	if len(r.StageEvents) == 0 && len(r.Arrivals) == 0 {
 		return nil
 	}
 	if _, err := tx.ExecContext(ctx, `SAVEPOINT route_event`); err != nil {
 		return err
 	}
-	if err := in.insert(ctx, ev.OrgID, ev.CanvasID, evs); err != nil {
+	if err := s.insertRouted(ctx, tx, in, ev.OrgID, ev.CanvasID, r, now); err != nil {
 		if _, rbErr := tx.ExecContext(ctx, `ROLLBACK TO SAVEPOINT route_event`); rbErr != nil {
 			return rbErr
 		}

@@ -164,6 +164,12 @@ func (s *db) RenewLease(ctx context.Context, id, owner string, leaseUntil time.T
 // no longer holds the execution; ErrNotFound when a downstream stage does
 // not exist in its canvas (nothing is written).
 func (s *db) FinishExecution(ctx context.Context, ex Execution, owner string, downstream []StageEvent) error {
+	return s.finishExecution(ctx, ex, owner, Routed{StageEvents: downstream}, ex.FinishedAt)
+}
+
+// finishExecution is FinishExecution with group arrivals (see
+// FinishExecutionRouted).
+func (s *db) finishExecution(ctx context.Context, ex Execution, owner string, downstream Routed, now time.Time) error {
 	id, ok := canonicalID(ex.ID)
 	if !ok {
 		return Conflict("execution %q is not held by %q", ex.ID, owner)
@@ -185,7 +191,9 @@ func (s *db) FinishExecution(ctx context.Context, ex Execution, owner string, do
 		if err != nil {
 			return err
 		}
-		return s.insertStageEvents(ctx, tx, org, canvas, downstream)
+		in := &stageEventInserter{s: s, tx: tx}
+		defer in.close()
+		return s.insertRouted(ctx, tx, in, org, canvas, downstream, now)
 	})
 	return wrap("finish execution", err)
 }

@@ -63,6 +63,7 @@ type Store interface {
 	StageStore
 	StageEventStore
 	ExecutionStore
+	ExecutionOutputStore
 	StageStatusStore
 	BatchStore
 	CountStore
@@ -70,6 +71,7 @@ type Store interface {
 	SealedStore
 	AlertStore
 	RetentionStore
+	ConnectionGroupStore
 
 	// Close releases the database.
 	Close() error

@@ -41,6 +41,9 @@ type workflow struct {
 	file            string
 	conclusion      string
 	pollsToComplete int
+	// inputs are the workflow_dispatch inputs it declares; nil takes any
+	// (SetWorkflowInputs).
+	inputs []string
 }
 
 // name is the workflow's name: GitHub takes it from the file's name: key;
@@ -62,6 +65,10 @@ type workflowRun struct {
 	gets            int
 	cancelled       bool
 	created         time.Time
+	// inputs are the dispatch's inputs; posted says the run called
+	// SuperPlane back (outputs.go).
+	inputs map[string]any
+	posted bool
 }
 
 func (run *workflowRun) status() (status, conclusion string) {
@@ -207,6 +214,10 @@ func (s *Server) dispatchWorkflow(w http.ResponseWriter, r *http.Request, caller
 		writeError(w, http.StatusUnprocessableEntity, "Invalid request.\n\n\"ref\" wasn't supplied.", actionsDocURL+"/workflows#create-a-workflow-dispatch-event")
 		return
 	}
+	if msg := checkDispatchInputs(wf, body.Inputs); msg != "" {
+		writeError(w, http.StatusUnprocessableEntity, msg, actionsDocURL+"/workflows#create-a-workflow-dispatch-event")
+		return
+	}
 	key := strings.ToLower(rp.fullName())
 	if s.actions.dispatches == nil {
 		s.actions.dispatches = map[string][]Dispatch{}
@@ -227,7 +238,7 @@ func (s *Server) dispatchWorkflow(w http.ResponseWriter, r *http.Request, caller
 	s.actions.runs = append(s.actions.runs, &workflowRun{
 		id: s.nextID, repoKey: key, number: number, wf: wf, ref: strings.TrimPrefix(*body.Ref, "refs/heads/"),
 		displayTitle: title, conclusion: wf.conclusion, pollsToComplete: wf.pollsToComplete,
-		created: time.Now().UTC().Truncate(time.Second),
+		created: time.Now().UTC().Truncate(time.Second), inputs: body.Inputs,
 	})
 	w.WriteHeader(http.StatusNoContent)
 }
@@ -351,6 +362,10 @@ func (s *Server) getWorkflowRun(w http.ResponseWriter, r *http.Request, caller *
 	}
 	if run := s.runLocked(w, r, rp); run != nil {
 		run.gets++
+		if status, _ := run.status(); status == "completed" {
+			// Its last step posts the outputs before the run completes.
+			s.callBackLocked(rp, run)
+		}
 		writeJSON(w, http.StatusOK, s.runJSON(rp, run))
 	}
 }

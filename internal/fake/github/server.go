@@ -20,6 +20,9 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/superplane/terraform-provider-superplane/internal/fake/callback"
+	"github.com/superplane/terraform-provider-superplane/internal/fake/oidc"
 )
 
 // Server is a fake GitHub API on a loopback httptest server. It is safe for
@@ -39,6 +42,11 @@ type Server struct {
 	rateReset     time.Time
 	requests      []string
 	actions       actions // actions.go
+	// callbacks, posts and issuer are the runs' calls back to SuperPlane
+	// (outputs.go).
+	callbacks map[string]callback.Outputs
+	posts     map[string][]callback.Post
+	issuer    *oidc.Issuer
 }
 
 // token is what the fake knows about an API token.

@@ -41,6 +41,7 @@ type workflowRecord struct {
 	pollsToDone int
 	gets        int
 	created     time.Time
+	posted      bool // the pipeline called SuperPlane back (outputs.go)
 }
 
 func (wf *workflowRecord) state() (state, result, reason string) {
@@ -177,6 +178,10 @@ func (s *Server) describePipeline(w http.ResponseWriter, r *http.Request) {
 	}
 	wf.gets++
 	state, result, reason := wf.state()
+	if state == "DONE" {
+		// Its last job posts the outputs before the pipeline is done.
+		s.callBackLocked(wf)
+	}
 	terminate := ""
 	if wf.Terminated {
 		terminate = "stop"

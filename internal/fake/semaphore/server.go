@@ -13,6 +13,9 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+
+	"github.com/superplane/terraform-provider-superplane/internal/fake/callback"
+	"github.com/superplane/terraform-provider-superplane/internal/fake/oidc"
 )
 
 // Server is a fake Semaphore organization on a loopback httptest server. It
@@ -29,6 +32,11 @@ type Server struct {
 	requests      []string
 	pipelines     pipelines // pipelines.go
 	tasks         []task    // tasks.go
+	// callbacks (by project id), posts and issuer are the pipelines' calls
+	// back to SuperPlane (outputs.go).
+	callbacks map[string]callback.Outputs
+	posts     []callback.Post
+	issuer    *oidc.Issuer
 }
 
 // project is a Semaphore project.

@@ -21,7 +21,16 @@ import (
 
 // ExecutionIDInput is the workflow_dispatch input that carries the
 // execution id to the workflow run.
-const ExecutionIDInput = "superplane_execution_id"
+const ExecutionIDInput = api.GitHubExecutionIDInput
+
+// OutputTokenInput is the workflow_dispatch input that carries the
+// execution's output token, sent only when the stage declares outputs and
+// SuperPlane minted one.
+const OutputTokenInput = api.GitHubOutputTokenInput
+
+// maxDispatchInputs is GitHub's limit on the inputs of one
+// workflow_dispatch event ("The maximum number of properties is 10").
+const maxDispatchInputs = 10
 
 // ResourceWorkflowRun is the resource a github executor reports: a GitHub
 // Actions workflow run, whose ID is the run id, State its status (queued,
@@ -142,9 +151,7 @@ func (Type) Run(ctx context.Context, e *integration.Execution, req integration.R
 		}
 		inputs[ExecutionIDInput] = req.ExecutionID
 		since = time.Now().Add(-runLookupSlack)
-		_, err := client.Actions.CreateWorkflowDispatchEventByFileName(ctx, g.eOwner, g.eRepo, g.eWorkflow, gh.CreateWorkflowDispatchEventRequest{
-			Ref: integration.SpecString(req.Spec, "ref"), Inputs: inputs,
-		})
+		err := g.dispatch(ctx, integration.SpecString(req.Spec, "ref"), inputs, req.OutputToken)
 		if err != nil {
 			if ctx.Err() != nil {
 				return g.outcome(e.Ended(ctx, "dispatching the workflow"))
@@ -164,6 +171,36 @@ func (Type) Run(ctx context.Context, e *integration.Execution, req integration.R
 		}
 	}
 	return g.follow(ctx)
+}
+
+// dispatch creates the workflow_dispatch event with inputs, plus the output
+// token when there is one and it fits GitHub's input limit. GitHub refuses
+// inputs a workflow does not declare (422 "Unexpected inputs provided");
+// when the refused one is the token, the event is sent again without it:
+// the workflow did not ask for a token, and may push its outputs with its
+// OIDC ID token instead. A 422 creates no run, so sending again cannot run
+// the workflow twice.
+func (g *githubRun) dispatch(ctx context.Context, ref string, inputs map[string]any, token string) error {
+	send := func(in map[string]any) error {
+		_, err := g.client.Actions.CreateWorkflowDispatchEventByFileName(ctx, g.eOwner, g.eRepo, g.eWorkflow,
+			gh.CreateWorkflowDispatchEventRequest{Ref: ref, Inputs: in})
+		return err
+	}
+	if token == "" || len(inputs) >= maxDispatchInputs {
+		return send(inputs)
+	}
+	withToken := make(map[string]any, len(inputs)+1)
+	for k, v := range inputs {
+		withToken[k] = v
+	}
+	withToken[OutputTokenInput] = token
+	err := send(withToken)
+	var er *gh.ErrorResponse
+	if err != nil && isStatus(err, http.StatusUnprocessableEntity) && errors.As(err, &er) &&
+		strings.Contains(er.Message, "Unexpected inputs") && strings.Contains(er.Message, OutputTokenInput) {
+		return send(inputs)
+	}
+	return err
 }
 
 func (g *githubRun) describeWorkflow() string {

@@ -210,7 +210,7 @@ func (s *semaphoreRun) start(ctx context.Context, req integration.RunRequest) (o
 		"reference":     ref,
 		"pipeline_file": integration.SpecString(req.Spec, "pipelineFile"),
 	}
-	if params := integration.StringValues(req.Spec["parameters"]); len(params) > 0 {
+	if params := runParameters(req); len(params) > 0 {
 		body["parameters"] = params
 	}
 	var created struct {
@@ -329,4 +329,22 @@ func (s *semaphoreRun) read(ctx context.Context) error {
 // terminate asks Semaphore to stop the pipeline.
 func (s *semaphoreRun) terminate(ctx context.Context) error {
 	return s.api.do(ctx, http.MethodPatch, s.pipelinePath(), map[string]any{"terminate_request": true}, nil)
+}
+
+// runParameters are spec.parameters plus, when SuperPlane minted an output
+// token for the execution, the execution's id and that token
+// (SUPERPLANE_EXECUTION_ID, SUPERPLANE_TOKEN), with which the pipeline
+// pushes its outputs back. Semaphore hands parameters to the pipeline as
+// environment variables; a user's parameter of the same name gives way.
+func runParameters(req integration.RunRequest) map[string]string {
+	params := integration.StringValues(req.Spec["parameters"])
+	if req.OutputToken == "" {
+		return params
+	}
+	if params == nil {
+		params = map[string]string{}
+	}
+	params[api.SemaphoreExecutionIDParameter] = req.ExecutionID
+	params[api.SemaphoreOutputTokenParameter] = req.OutputToken
+	return params
 }

@@ -26,7 +26,7 @@ func (s *semaphoreRun) startTask(ctx context.Context, req integration.RunRequest
 	if ref := integration.SpecString(req.Spec, "ref"); ref != "" {
 		body["branch"] = strings.TrimPrefix(ref, "refs/heads/")
 	}
-	if params := integration.StringValues(req.Spec["parameters"]); len(params) > 0 {
+	if params := runParameters(req); len(params) > 0 {
 		body["parameters"] = params
 	}
 	var started struct {

@@ -87,6 +87,11 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Rejections", testRejections},
 		{"PruneEvents", testPruneEvents},
 		{"JSONColumns", testJSONColumns},
+		{"ExecutionOutputs", testExecutionOutputs},
+		{"ConnectionGroups", testConnectionGroups},
+		{"ConnectionGroupRouting", testConnectionGroupRouting},
+		{"ConnectionGroupTimeouts", testConnectionGroupTimeouts},
+		{"ConnectionGroupRoutingConcurrently", testConnectionGroupRoutingConcurrently},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

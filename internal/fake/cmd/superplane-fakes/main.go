@@ -13,6 +13,12 @@
 //	BITBUCKET_API_URL=http://127.0.0.1:PORT
 //	BITBUCKET_CREDENTIAL=<-user>:<a random API token the Bitbucket fake accepts>
 //	TOKEN=<a random token every fake accepts>
+//	GITHUB_OIDC_ISSUER=http://127.0.0.1:PORT
+//	SEMAPHORE_OIDC_ISSUER=http://127.0.0.1:PORT
+//
+// With -superplane-url, the runs of -repo post -outputs to that SuperPlane
+// before they complete (POST /api/v1/outputs with the output token they
+// were dispatched with), as a workflow's last step would.
 //
 // and serves until it is interrupted or terminated. The GitHub fake knows
 // the organization -owner with the repository -repo, administered by the
@@ -29,9 +35,11 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/superplane/terraform-provider-superplane/internal/fake/bitbucket"
+	"github.com/superplane/terraform-provider-superplane/internal/fake/callback"
 	"github.com/superplane/terraform-provider-superplane/internal/fake/github"
 	"github.com/superplane/terraform-provider-superplane/internal/fake/gitlab"
 	"github.com/superplane/terraform-provider-superplane/internal/fake/semaphore"
@@ -55,6 +63,8 @@ func main() {
 	owner := flag.String("owner", "superplanehq", "the GitHub organization the fake knows")
 	repo := flag.String("repo", "superplane", "the repository of -owner the token's user administers")
 	user := flag.String("user", "demo", "the GitHub user the token belongs to")
+	superplaneURL := flag.String("superplane-url", "", "SuperPlane's URL, to which runs of -repo post -outputs (none when empty)")
+	outputs := flag.String("outputs", "VERSION=1.2.3", "the outputs runs post, as NAME=VALUE,NAME=VALUE")
 	flag.Parse()
 	if *out == "" {
 		fmt.Fprintln(os.Stderr, "superplane-fakes: -out is required")
@@ -87,7 +97,12 @@ func main() {
 	bb.AddWorkspace(*owner, map[string]string{*user: "owner"})
 	bb.AddRepo(*owner, *repo, *user)
 
-	settings := fmt.Sprintf("GITHUB_API_URL=%s\nSEMAPHORE_API_URL=%s\nGITLAB_API_URL=%s\nTOKEN=%s\n", gh.URL(), sem.URL(), gl.APIURL(), token)
+	if *superplaneURL != "" {
+		gh.SetOutputsCallback(*owner, *repo, callback.Outputs{ServerURL: *superplaneURL, Values: parseOutputs(*outputs)})
+	}
+
+	settings := fmt.Sprintf("GITHUB_API_URL=%s\nSEMAPHORE_API_URL=%s\nGITLAB_API_URL=%s\nTOKEN=%s\nGITHUB_OIDC_ISSUER=%s\nSEMAPHORE_OIDC_ISSUER=%s\n",
+		gh.URL(), sem.URL(), gl.APIURL(), token, gh.Issuer().URL(), sem.Issuer(tb).URL())
 	settings += fmt.Sprintf("BITBUCKET_API_URL=%s\nBITBUCKET_CREDENTIAL=%s:%s\n", bb.URL(), *user, token)
 	if err := os.WriteFile(*out, []byte(settings), 0o600); err != nil {
 		fmt.Fprintln(os.Stderr, "superplane-fakes:", err)
@@ -102,4 +117,15 @@ func main() {
 	for i := len(tb.cleanups) - 1; i >= 0; i-- {
 		tb.cleanups[i]()
 	}
+}
+
+// parseOutputs reads NAME=VALUE,NAME=VALUE.
+func parseOutputs(s string) map[string]string {
+	out := map[string]string{}
+	for _, pair := range strings.Split(s, ",") {
+		if name, value, ok := strings.Cut(strings.TrimSpace(pair), "="); ok && name != "" {
+			out[name] = value
+		}
+	}
+	return out
 }

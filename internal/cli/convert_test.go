@@ -1,0 +1,292 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/superplane/terraform-provider-superplane/internal/api"
+	"github.com/superplane/terraform-provider-superplane/internal/client"
+)
+
+// The manifests of testdata/: one canvas with every kind, and the values
+// of its secrets, which must never be written out.
+var (
+	manifestFiles  = []string{"testdata/manifests.yaml", "testdata/stages.yaml"}
+	manifestValues = []string{"manifest-secret-value-1", "manifest-secret-value-2", "manifest-secret-value-3"}
+)
+
+// TestConvertManifests: every kind becomes its resource, references point
+// at the converted resources, templates are escaped for HCL, and secret
+// values become sensitive variables instead of being written out.
+func TestConvertManifests(t *testing.T) {
+	c := loggedOut(t)
+	r := c.run(append([]string{"convert"}, manifestFiles...)...)
+	if r.code != 0 {
+		t.Fatalf("convert: exit %d: %s", r.code, r.stderr)
+	}
+	for _, v := range manifestValues {
+		if strings.Contains(r.stdout+r.stderr, v) {
+			t.Errorf("convert wrote the secret value %q", v)
+		}
+	}
+	for _, want := range []string{
+		`source = "superplane/superplane"`,
+		`resource "superplane_canvas" "conv_production" {`,
+		`resource "superplane_secret" "conv_deploy" {`,
+		`canvas = superplane_canvas.conv_production.name`,
+		`token = var.secret_conv_deploy_token`,
+		`sensitive   = true`,
+		`secret = superplane_secret.conv_github_token.name`,
+		`name = superplane_event_source.ci.name`,
+		`name = superplane_stage.deploy.name`,
+		`integration = superplane_integration.conv_github.name`,
+		`filter_operator = "or"`,
+		`header = "headers['x-event'] == \"push\""`,
+		`Authorization = "Bearer $${{ secrets.TOKEN }}"`,
+		`Content-Type  = "application/json"`,
+		`status_codes    = [200, 202]`,
+		`results = ["passed"]`,
+		`triggered_by = "ci"`,
+		`message = "released \"stable\" at 100%%{ok}"`,
+		`week_days = ["monday", "tuesday", "wednesday", "thursday", "friday"]`,
+	} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("the HCL lacks %s", want)
+		}
+	}
+	// Resources come in dependency order: canvas, secrets, integration,
+	// sources, stages.
+	order := []string{`"superplane_canvas"`, `"superplane_secret"`, `"superplane_integration"`, `"superplane_event_source"`, `"superplane_stage"`}
+	last := -1
+	for _, o := range order {
+		i := strings.Index(r.stdout, o)
+		if i < last {
+			t.Errorf("%s comes before what it may refer to", o)
+		}
+		last = i
+	}
+	if !strings.Contains(r.stderr, "secret_conv_github_token_token") || !strings.Contains(r.stderr, "TF_VAR_") {
+		t.Errorf("convert should list the variables to set: %s", r.stderr)
+	}
+	// The same input gives the same output.
+	if again := c.ok(append([]string{"convert"}, manifestFiles...)...); again != r.stdout {
+		t.Error("two conversions of the same manifests differ")
+	}
+
+	// --import asks the server, so it needs a login.
+	if msg := c.fails(1, append([]string{"convert", "--import"}, manifestFiles...)...); !strings.Contains(msg, "superplane login") {
+		t.Errorf("convert --import without a token: %s", msg)
+	}
+
+	// Standard input, and what cannot be converted.
+	for _, tc := range []struct{ doc, want string }{
+		{"kind: ConnectionGroup\nmetadata: {name: g, canvasName: c}\n", "no connection groups"},
+		{"apiVersion: v2\nkind: Canvas\nmetadata: {name: c}\n", "only v1 manifests"},
+		{"kind: Stage\nmetadata: {name: s}\nspec: {executor: {type: noop}}\n", "without metadata.canvasName"},
+		{"kind: Widget\nmetadata: {name: w}\n", `kind "Widget"`},
+		{"kind: Stage\nmetadata: {name: s, canvasName: c}\nspec: {executor: {type: shell}}\n", `executor type "shell"`},
+		{"kind: Stage\nmetadata: {name: s, canvasName: c}\nspec: {inputs: oops, executor: {type: noop}}\n", "spec:"},
+		{"kind: Canvas\nmetadata: {name: c}\n---\nkind: Canvas\nmetadata: {name: c}\n", "is also in"},
+		{"kind: [\n", "not YAML"},
+	} {
+		c.stdin = tc.doc
+		if msg := c.fails(1, "convert", "-"); !strings.Contains(msg, tc.want) {
+			t.Errorf("convert of %q: %s (want %q)", tc.doc, msg, tc.want)
+		}
+	}
+	c.stdin = "kind: Stage\nmetadata: {name: s, canvasName: c}\nspec: {executor: {type: http, spec: {url: 'https://x', retries: 3, payload: {n: 1}}}}\n"
+	r = c.run("convert", "-")
+	if r.code != 0 || !strings.Contains(r.stderr, "spec.executor.spec.retries has no http attribute") || !strings.Contains(r.stdout, `n = "1"`) {
+		t.Errorf("convert warns about what it leaves out: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+}
+
+// createFromManifests creates the manifests' objects through the API, as
+// a SuperPlane user who kept them did with "superplane create -f".
+func createFromManifests(t *testing.T) {
+	t.Helper()
+	var ms []manifest
+	for _, f := range manifestFiles {
+		file, err := os.Open(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := readManifests(f, file)
+		_ = file.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		ms = append(ms, got...)
+	}
+	for i := range ms {
+		m := &ms[i]
+		dt, did := api.DomainTypeOrganization, ""
+		if m.canvas != "" {
+			dt, did = api.DomainTypeCanvas, m.canvas
+		}
+		var err error
+		switch m.kind {
+		case "Canvas":
+			_, err = srv.owner.CreateCanvas(ctx(t), m.name, m.desc)
+		case "Secret":
+			var spec api.SecretSpec
+			if err = decodeSpec(m, &spec); err == nil {
+				_, err = srv.owner.CreateSecret(ctx(t), dt, did, m.name, spec.Local.Data)
+			}
+		case "Integration":
+			var spec api.IntegrationSpec
+			if err = decodeSpec(m, &spec); err == nil {
+				sec := spec.Auth.Token.ValueFrom.Secret
+				_, err = srv.owner.CreateIntegration(ctx(t), dt, did, client.IntegrationParams{
+					Name: m.name, Description: m.desc, Type: spec.Type, URL: spec.URL, SecretName: sec.Name, SecretKey: sec.Key,
+				})
+			}
+		case "EventSource":
+			var spec api.EventSourceSpec
+			if err = decodeSpec(m, &spec); err == nil {
+				_, _, err = srv.owner.CreateEventSource(ctx(t), m.canvas, client.EventSourceParams{Name: m.name, Description: m.desc, Spec: spec})
+			}
+		case "Stage":
+			var spec api.StageSpec
+			if err = decodeSpec(m, &spec); err == nil {
+				_, err = srv.owner.CreateStage(ctx(t), m.canvas, client.StageParams{Name: m.name, Description: m.desc, Spec: spec})
+			}
+		}
+		if err != nil {
+			t.Fatalf("creating %s %q: %v", m.kind, m.name, err)
+		}
+	}
+}
+
+// terraformPath finds terraform as the acceptance tests do.
+func terraformPath() string {
+	if p := os.Getenv("TF_ACC_TERRAFORM_PATH"); p != "" {
+		return p
+	}
+	p, _ := exec.LookPath("terraform")
+	return p
+}
+
+// TestConvertPlansNoChange: the manifests' objects exist on the server;
+// "convert --import" writes HCL with an import block for each, which
+// passes terraform validate, and terraform plan imports every object
+// without a change, except the secrets, whose values the API never returns
+// and which the first apply therefore writes.
+func TestConvertPlansNoChange(t *testing.T) {
+	tf := terraformPath()
+	if tf == "" {
+		t.Skip("terraform is not installed (or TF_ACC_TERRAFORM_PATH not set): skipping the validate and plan of converted manifests")
+	}
+	createFromManifests(t)
+	c := newCLI(t)
+	r := c.run(append([]string{"convert", "--import"}, manifestFiles...)...)
+	if r.code != 0 {
+		t.Fatalf("convert --import: exit %d: %s", r.code, r.stderr)
+	}
+	if n := strings.Count(r.stdout, "\nimport {"); n != 9 {
+		t.Errorf("%d import blocks, want one per object (9)", n)
+	}
+	for _, want := range []string{`id = "conv-production"`, `id = "canvas/conv-production/conv-deploy"`, `id = "organization/conv-github"`, `id = "conv-production/smoke-test"`} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("the import blocks lack %s", want)
+		}
+	}
+
+	tfp := newTerraformPlanner(t, tf)
+	tfp.expectImportNoChange(t, r.stdout, 9)
+
+	// export writes the live canvas the same way: its own objects (not the
+	// organization's integration and secret) import without a change.
+	out := c.ok("export", "--canvas", "conv-production")
+	for _, v := range manifestValues {
+		if strings.Contains(out, v) {
+			t.Errorf("export wrote the secret value %q", v)
+		}
+	}
+	if strings.Contains(out, `resource "superplane_integration"`) || !strings.Contains(out, `integration = "conv-github"`) {
+		t.Errorf("export should name the organization's integration, not export it:\n%s", out)
+	}
+	tfp.expectImportNoChange(t, out, 7)
+}
+
+// terraformPlanner plans configurations with the provider built from this
+// tree (through dev_overrides) against the test server.
+type terraformPlanner struct {
+	tf, rc string
+}
+
+func newTerraformPlanner(t *testing.T, tf string) *terraformPlanner {
+	t.Helper()
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "bin")
+	build := exec.Command("go", "build", "-o", filepath.Join(bin, "terraform-provider-superplane"), ".")
+	build.Dir = filepath.Join("..", "..")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("building the provider: %v\n%s", err, out)
+	}
+	rc := filepath.Join(dir, "terraformrc")
+	if err := os.WriteFile(rc, []byte("provider_installation {\n  dev_overrides {\n    \"superplane/superplane\" = \""+bin+"\"\n  }\n  direct {}\n}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return &terraformPlanner{tf: tf, rc: rc}
+}
+
+// expectImportNoChange validates hcl, plans it and checks that the plan
+// imports want resources, each without a change but the secrets' values.
+func (p *terraformPlanner) expectImportNoChange(t *testing.T, hcl string, want int) {
+	t.Helper()
+	work := t.TempDir()
+	if err := os.WriteFile(filepath.Join(work, "main.tf"), []byte(hcl), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := append(withoutPrefix(os.Environ(), "SUPERPLANE_"),
+		"TF_CLI_CONFIG_FILE="+p.rc, "CHECKPOINT_DISABLE=1", "TF_IN_AUTOMATION=1",
+		"SUPERPLANE_API_URL="+srv.url, "SUPERPLANE_API_TOKEN="+srv.ownerToken,
+		"TF_VAR_secret_conv_deploy_token=a", "TF_VAR_secret_conv_deploy_user=b", "TF_VAR_secret_conv_github_token_token=c")
+	terraform := func(args ...string) string {
+		t.Helper()
+		c, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+		defer cancel()
+		cmd := exec.CommandContext(c, p.tf, args...)
+		cmd.Dir, cmd.Env = work, env
+		var stdout, stderr bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		if err := cmd.Run(); err != nil {
+			t.Fatalf("terraform %s: %v\n%s\n%s\nthe configuration:\n%s", strings.Join(args, " "), err, stdout.String(), stderr.String(), hcl)
+		}
+		return stdout.String()
+	}
+	terraform("validate", "-no-color")
+	planText := terraform("plan", "-no-color", "-input=false", "-out=plan.tfplan")
+	var plan struct {
+		ResourceChanges []struct {
+			Address string `json:"address"`
+			Change  struct {
+				Actions   []string        `json:"actions"`
+				Importing json.RawMessage `json:"importing"`
+			} `json:"change"`
+		} `json:"resource_changes"`
+	}
+	if err := json.Unmarshal([]byte(terraform("show", "-json", "plan.tfplan")), &plan); err != nil {
+		t.Fatal(err)
+	}
+	if len(plan.ResourceChanges) != want {
+		t.Errorf("the plan has %d resources, want %d", len(plan.ResourceChanges), want)
+	}
+	for _, rc := range plan.ResourceChanges {
+		action := "no-op"
+		if strings.HasPrefix(rc.Address, "superplane_secret.") {
+			action = "update"
+		}
+		if len(rc.Change.Actions) != 1 || rc.Change.Actions[0] != action || len(rc.Change.Importing) == 0 {
+			t.Errorf("%s: actions %v (importing: %s), want %s while importing; the plan:\n%s", rc.Address, rc.Change.Actions, rc.Change.Importing, action, planText)
+		}
+	}
+}

@@ -1,0 +1,175 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/superplane/terraform-provider-superplane/internal/client"
+)
+
+// maxTokenInput bounds what login reads from standard input: a token is
+// short, and a mistaken pipe of a large file must not be read whole.
+const maxTokenInput = 64 << 10
+
+func loginCommand() *command {
+	return &command{
+		name:    "login",
+		summary: "save the server's URL and your API token, after checking them",
+		help: `Checks an API token against the server (GET /api/v1/me) and saves the URL and the
+token in $XDG_CONFIG_HOME/superplane/config.json (~/.config/superplane/config.json
+when XDG_CONFIG_HOME is unset), readable by you alone (mode 0600). The token is
+never printed.
+
+The token comes from standard input with --token-stdin, or from a prompt that does
+not echo when standard input is a terminal. "superplane-server token create" prints
+one. Browser sign-in is not available yet: the server has no sign-in page, so log in
+with an API token.
+
+SUPERPLANE_API_URL and SUPERPLANE_API_TOKEN (the provider's variables; SUPERPLANE_URL
+and SUPERPLANE_TOKEN work too) override the saved values for every command.
+
+Examples:
+  superplane-server token create --org acme --role admin --user me@example.com \
+    | superplane login --url https://superplane.example.com --token-stdin
+  superplane login --url http://127.0.0.1:8000`,
+		flags: []string{"url", "token-stdin"},
+		run:   runLogin,
+	}
+}
+
+// readToken reads the token from standard input or the terminal prompt.
+func (s *session) readToken() (string, error) {
+	if s.opts.tokenStdin {
+		raw, err := io.ReadAll(io.LimitReader(s.io.Stdin, maxTokenInput))
+		if err != nil {
+			return "", fmt.Errorf("reading the token from standard input: %w", err)
+		}
+		tok := strings.TrimSpace(string(raw))
+		if tok == "" || strings.ContainsAny(tok, " \t\r\n") {
+			return "", errors.New("standard input must hold the API token alone (one line)")
+		}
+		return tok, nil
+	}
+	if s.io.ReadSecret == nil {
+		return "", usagef("login", "standard input is not a terminal: pass the token with --token-stdin")
+	}
+	tok, err := s.io.ReadSecret("API token (not shown): ")
+	if err != nil {
+		return "", fmt.Errorf("reading the token: %w", err)
+	}
+	tok = strings.TrimSpace(tok)
+	if tok == "" {
+		return "", errors.New("no token given")
+	}
+	return tok, nil
+}
+
+func runLogin(ctx context.Context, s *session, args []string) error {
+	if len(args) > 0 {
+		return usagef("login", "takes no arguments (the token is read from standard input, never from the command line)")
+	}
+	path, err := configPath(s.io.Getenv)
+	if err != nil {
+		return err
+	}
+	cfg, err := loadConfig(path)
+	if err != nil {
+		return err
+	}
+	url := strings.TrimSpace(s.opts.url)
+	if url == "" {
+		url, _ = firstEnv(s.io.Getenv, envURL, envURLShort)
+	}
+	if url == "" {
+		url = cfg.URL
+	}
+	if url == "" {
+		return usagef("login", "--url is required: the server's URL, for example http://127.0.0.1:8000")
+	}
+	url = strings.TrimRight(url, "/")
+	token, err := s.readToken()
+	if err != nil {
+		return err
+	}
+	c, err := s.newClient(url, token)
+	if err != nil {
+		return err
+	}
+	s.c = c
+	s.cfg = resolved{url: url, token: token, urlFrom: "--url", tokFrom: "standard input"}
+	me, err := c.Me(ctx)
+	if err != nil {
+		if client.IsUnauthorized(err) {
+			return errors.New(`the server refused this token (unknown, revoked or expired): ` +
+				`create one with "superplane-server token create" and log in again; nothing was saved`)
+		}
+		return fmt.Errorf("%w; nothing was saved", s.explain(ctx, err, target{}))
+	}
+	if err := saveConfig(path, config{URL: url, Token: token}); err != nil {
+		return err
+	}
+	org := me.OrganizationName
+	if org == "" {
+		org = me.OrganizationID
+	}
+	_, _ = fmt.Fprintf(s.io.Stdout, "Logged in to %s as %s (role %s in organization %s).\nSaved to %s (readable by you alone).\n",
+		url, me.Email, me.Role, org, path)
+	if me.TokenExpiresAt != nil {
+		_, _ = fmt.Fprintf(s.io.Stdout, "The token expires at %s.\n", when(me.TokenExpiresAt))
+	}
+	if v, name := firstEnv(s.io.Getenv, envToken, envTokenShort); v != "" {
+		_, _ = fmt.Fprintf(s.io.Stderr, "note: %s is set and overrides the saved token.\n", name)
+	}
+	return nil
+}
+
+func logoutCommand() *command {
+	return &command{
+		name:    "logout",
+		summary: "forget the saved token",
+		help: `Removes the token from the configuration file (the URL stays, for the next login).
+The token itself keeps working until it is revoked: "superplane-server token revoke ID".`,
+		run: func(_ context.Context, s *session, args []string) error {
+			if len(args) > 0 {
+				return usagef("logout", "takes no arguments")
+			}
+			path, err := configPath(s.io.Getenv)
+			if err != nil {
+				return err
+			}
+			cfg, err := loadConfig(path)
+			if err != nil {
+				return err
+			}
+			if cfg.Token == "" {
+				_, _ = fmt.Fprintln(s.io.Stdout, "Not logged in.")
+				return nil
+			}
+			cfg.Token = ""
+			if err := saveConfig(path, cfg); err != nil {
+				return err
+			}
+			_, _ = fmt.Fprintf(s.io.Stdout, "Removed the token from %s.\n", path)
+			return nil
+		},
+	}
+}
+
+func versionCommand() *command {
+	return &command{
+		name:    "version",
+		summary: "print the version",
+		help:    "Prints the version of this superplane binary.",
+		run: func(_ context.Context, s *session, _ []string) error {
+			v := s.io.Version
+			if v == "" {
+				v = "dev"
+			}
+			_, _ = fmt.Fprintf(s.io.Stdout, "superplane %s\n", v)
+			return nil
+		},
+	}
+}

@@ -1,0 +1,45 @@
+package server
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/superplane/terraform-provider-superplane/internal/api"
+)
+
+// pushOutputs serves POST /api/v1/outputs (an extension of v1): a CI run
+// pushes outputs to the execution that started it. It takes no API token:
+// the bearer is the execution's output token or the run's OIDC ID token,
+// which service.Outputs checks against that one execution. Neither is
+// logged (the request line never carries a header) nor echoed.
+func (s *Server) pushOutputs(w http.ResponseWriter, r *http.Request) {
+	body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, api.MaxPushOutputsRequest))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			s.writeError(w, r, tooLarge("request body exceeds %d bytes", api.MaxPushOutputsRequest))
+			return
+		}
+		s.writeError(w, r, invalid("cannot read request body"))
+		return
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	var req api.PushOutputsRequest
+	if err := decodeBody(r, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	credential := ""
+	if scheme, value, ok := strings.Cut(r.Header.Get("Authorization"), " "); ok && strings.EqualFold(scheme, "Bearer") {
+		credential = strings.TrimSpace(value)
+	}
+	out, err := s.outputs.Push(r.Context(), credential, req)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, out)
+}
