@@ -101,6 +101,24 @@ func TestConvertManifests(t *testing.T) {
 			t.Errorf("convert of %q: %s (want %q)", tc.doc, msg, tc.want)
 		}
 	}
+	// The executors of this project's own types (a live canvas exports
+	// them) become their blocks, every spec field included.
+	c.stdin = "kind: Stage\nmetadata: {name: gl, canvasName: c}\nspec: {executor: {type: gitlab, integration: {name: lab}, " +
+		"resource: {type: project, name: acme/api}, spec: {ref: main, variables: {SHA: '${{ inputs.SHA }}'}}}}\n---\n" +
+		"kind: Stage\nmetadata: {name: bb, canvasName: c}\nspec: {executor: {type: bitbucket, integration: {name: bucket}, " +
+		"resource: {type: repository, name: app}, spec: {ref: main, pipeline: deploy, variables: {COMMIT: abc}}}}\n"
+	r = c.run("convert", "-")
+	if r.code != 0 || strings.Contains(r.stderr, "has no") {
+		t.Fatalf("convert of gitlab and bitbucket stages: exit %d\n%s", r.code, r.stderr)
+	}
+	for _, want := range []string{
+		"gitlab {", `project     = "acme/api"`, `SHA = "$${{ inputs.SHA }}"`,
+		"bitbucket {", `repository  = "app"`, `pipeline    = "deploy"`, `COMMIT = "abc"`,
+	} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("the HCL of the gitlab and bitbucket stages lacks %s:\n%s", want, r.stdout)
+		}
+	}
 	c.stdin = "kind: Stage\nmetadata: {name: s, canvasName: c}\nspec: {executor: {type: http, spec: {url: 'https://x', retries: 3, payload: {n: 1}}}}\n"
 	r = c.run("convert", "-")
 	if r.code != 0 || !strings.Contains(r.stderr, "spec.executor.spec.retries has no http attribute") || !strings.Contains(r.stdout, `n = "1"`) {
