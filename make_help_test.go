@@ -20,7 +20,7 @@ func TestMakeHelpNamesTheKnobs(t *testing.T) {
 	if err != nil {
 		t.Fatalf("make help: %v\n%s", err, out)
 	}
-	for _, want := range []string{"demo:", "test:", "bench:", "fuzz:", "KEEP=1", "FAKES=0", "EXAMPLE=", "SUPERPLANE_TEST_POSTGRES_URL", "T=TestAcc", "FUZZTIME="} {
+	for _, want := range []string{"demo:", "demo-chain:", "test:", "bench:", "fuzz:", "KEEP=1", "FAKES=0", "EXAMPLE=", "SUPERPLANE_TEST_POSTGRES_URL", "T=TestAcc", "FUZZTIME="} {
 		if !strings.Contains(string(out), want) {
 			t.Errorf("make help does not mention %q:\n%s", want, out)
 		}

@@ -10,12 +10,20 @@
 # token. Everything lives in one temp dir, removed on exit together with the processes, so
 # the repository stays clean.
 #
+# With EXAMPLE=examples/chain (make demo-chain) it runs the deploy chain end to end after the
+# apply (scripts/demo-chain.py): a push to the local GitHub builds with its GitHub Actions,
+# whose run posts VERSION back, a security scan joins the build in a connection group, the
+# deploy is approved with the superplane CLI and the local Semaphore deploys that version;
+# then it prints the chain's Terraform outputs.
+#
 # Environment:
 #   KEEP=1      leave the server running and the temp dir in place, and print how to use them
-#   EXAMPLE=dir the configuration to apply (default: examples/quickstart)
+#   EXAMPLE=dir the configuration to apply (default: examples/quickstart; examples/chain runs
+#               the deploy chain, which needs the local stand-ins: FAKES=1)
 #   FAKES=0     no local GitHub: the integration talks to github.com with the quickstart's
 #               placeholder token (or TF_VAR_github_token) and shows why it failed
 #   TERRAFORM   the terraform binary (default: terraform in PATH)
+#   DEMO_WAIT=s how long each step of the deploy chain may take, in seconds (default 60)
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -23,6 +31,8 @@ example="${EXAMPLE:-$repo/examples/quickstart}"
 terraform="${TERRAFORM:-$(command -v terraform || true)}"
 keep="${KEEP:-0}"
 fakes="${FAKES:-1}"
+chain=0
+if [ "$(basename "$example")" = chain ]; then chain=1; fi
 
 current_step="setup"
 step() { current_step="$*"; printf '\n==> %s\n' "$*"; }
@@ -30,6 +40,10 @@ fail() { printf '\ndemo: %s\n' "$*" >&2; exit 1; }
 
 [ -n "$terraform" ] || fail "terraform not found in PATH (set TERRAFORM=/path/to/terraform)"
 [ -d "$example" ] || fail "no example configuration at $example"
+if [ "$chain" = 1 ]; then
+	[ "$fakes" = 1 ] || fail "the deploy chain runs against the local GitHub and Semaphore only (FAKES=1)"
+	command -v python3 >/dev/null || fail "python3 not found in PATH (the deploy chain's steps are a python script)"
+fi
 command -v go >/dev/null || fail "go not found in PATH"
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/superplane-demo.XXXXXX")
@@ -107,7 +121,8 @@ echo "(the first build compiles every dependency and can take several minutes on
 mkdir -p "$tmp/bin"
 (cd "$repo" && go build -o "$tmp/bin/terraform-provider-superplane" . \
 	&& go build -o "$tmp/bin/superplane-server" ./cmd/superplane-server \
-	&& go build -o "$tmp/bin/superplane-fakes" ./internal/fake/cmd/superplane-fakes) &
+	&& go build -o "$tmp/bin/superplane-fakes" ./internal/fake/cmd/superplane-fakes \
+	&& if [ "$chain" = 1 ]; then go build -o "$tmp/bin/superplane" ./cmd/superplane; fi) &
 build_pid=$!
 # A heartbeat, so that a cold build does not look like a hang. Bounded: the build either
 # ends or the loop gives up after an hour.
@@ -120,10 +135,21 @@ done
 wait "$build_pid" || fail "go build failed"
 echo "built in ${waited}s"
 
+# The server's port is chosen first: in the chain, the local GitHub's runs call the server
+# back with their outputs, so the fakes must know its URL when they start.
+port=$(free_port)
+api_url="http://127.0.0.1:$port"
+
 server_env=()
+fakes_args=()
+if [ "$chain" = 1 ]; then
+	fakes_args=(-superplane-url "$api_url")
+	# Executions are polled every second rather than every 5: the chain takes seconds.
+	server_env=(SUPERPLANE_POLL_INTERVAL=1s)
+fi
 if [ "$fakes" = 1 ]; then
 	step "Starting a local stand-in for GitHub and Semaphore (test fakes on loopback; no network needed)"
-	"$tmp/bin/superplane-fakes" -out "$tmp/fakes.env" 2>"$tmp/fakes.log" &
+	"$tmp/bin/superplane-fakes" -out "$tmp/fakes.env" ${fakes_args[@]+"${fakes_args[@]}"} 2>"$tmp/fakes.log" &
 	fakes_pid=$!
 	for _ in $(seq 1 100); do
 		[ -s "$tmp/fakes.env" ] && break
@@ -135,13 +161,14 @@ if [ "$fakes" = 1 ]; then
 	fake_semaphore=$(sed -n 's/^SEMAPHORE_API_URL=//p' "$tmp/fakes.env")
 	echo "GitHub API: $fake_github (organization superplanehq, repository superplane, a token only it accepts)"
 	# The server calls nothing on loopback unless told to: the fakes live there.
-	server_env=(SUPERPLANE_GITHUB_API_URL="$fake_github" SUPERPLANE_SEMAPHORE_API_URL="$fake_semaphore"
+	server_env+=(SUPERPLANE_GITHUB_API_URL="$fake_github" SUPERPLANE_SEMAPHORE_API_URL="$fake_semaphore"
 		SUPERPLANE_ALLOWED_NETWORKS=127.0.0.0/8)
 	echo "the server is told to use it: SUPERPLANE_GITHUB_API_URL, SUPERPLANE_ALLOWED_NETWORKS=127.0.0.0/8"
+	if [ "$chain" = 1 ]; then
+		echo "GitHub Actions: workflow build.yml of superplanehq/superplane passes and posts VERSION=1.2.3 to $api_url"
+		echo "Semaphore API: $fake_semaphore (project app, whose pipelines pass)"
+	fi
 fi
-
-port=$(free_port)
-api_url="http://127.0.0.1:$port"
 step "Starting superplane-server on $api_url (data dir $tmp/data, embedded SQLite)"
 # The demo always uses its own SQLite database, whatever the caller's environment says.
 env -u SUPERPLANE_DATABASE_URL -u SUPERPLANE_LISTEN -u SUPERPLANE_DATA_DIR ${server_env[@]+"${server_env[@]}"} \
@@ -196,8 +223,15 @@ if [ "$fakes" = 1 ]; then
 	# and as a write-only value it stays out of the state.
 	TF_VAR_github_token=$(sed -n 's/^TOKEN=//p' "$tmp/fakes.env")
 	export TF_VAR_github_token
-	export TF_VAR_verify_github=true
-	echo "TF_VAR_github_token=(the local GitHub's token, not shown) TF_VAR_verify_github=true"
+	if [ "$chain" = 1 ]; then
+		# The local Semaphore accepts the same token.
+		export TF_VAR_semaphore_token="$TF_VAR_github_token"
+		export TF_VAR_verify=true
+		echo "TF_VAR_github_token, TF_VAR_semaphore_token=(the local stand-ins' token, not shown) TF_VAR_verify=true"
+	else
+		export TF_VAR_verify_github=true
+		echo "TF_VAR_github_token=(the local GitHub's token, not shown) TF_VAR_verify_github=true"
+	fi
 fi
 
 work="$tmp/work"
@@ -237,6 +271,18 @@ What the outputs say (FAKES=0, so the integration talks to the real github.com):
 EOF
 	fi
 fi
+if [ "$chain" = 1 ]; then
+	cat <<'EOF'
+
+What the outputs say:
+  integration_status    the server checked both tokens with the local GitHub and Semaphore.
+  github_webhook_state  the server created the repository's webhook on GitHub, pointing at
+                        its own receiver: the next step pushes through it.
+  security_scan_*       where the scanner posts its results, and the key it signs them with.
+  chain                 each stage's newest run: nothing has run yet; the next steps push
+                        and this output is printed again at the end.
+EOF
+fi
 
 step "terraform plan -detailed-exitcode (a converged configuration plans no changes)"
 set +e
@@ -248,6 +294,21 @@ case "$plan_rc" in
 2) fail "the second plan wants changes right after apply: the provider does not converge" ;;
 *) fail "terraform plan failed (exit $plan_rc)" ;;
 esac
+
+if [ "$chain" = 1 ]; then
+	step "Running the deploy chain: push, build, security scan, release notes, approval, deploy"
+	# The keys and tokens reach python through the environment, not the command line.
+	DEMO_CONTROL_URL=$(sed -n 's/^CONTROL_URL=//p' "$tmp/fakes.env") \
+	DEMO_FAKES_TOKEN=$TF_VAR_github_token \
+	DEMO_SCAN_URL=$("$terraform" output -raw security_scan_webhook_url) \
+	DEMO_SCAN_KEY=$("$terraform" output -raw security_scan_webhook_key) \
+	DEMO_CLI="$tmp/bin/superplane" \
+		python3 "$repo/scripts/demo-chain.py" || fail "the deploy chain did not pass"
+
+	step "terraform apply -refresh-only, then terraform output chain (each stage's newest run)"
+	"$terraform" apply -refresh-only -auto-approve -input=false -no-color >/dev/null
+	"$terraform" output -no-color chain
+fi
 
 if "$terraform" output -raw deploy_stage_id >/dev/null 2>&1; then
 	step "Posting a signed push event to the webhook source; the deploy stage runs"
@@ -291,6 +352,15 @@ if [ "$keep" = 1 ]; then
   export SUPERPLANE_API_URL=$api_url
   export SUPERPLANE_API_TOKEN=\$(cat $tmp/token)
   cd $work && terraform plan
+EOF
+	if [ "$chain" = 1 ]; then
+		cat <<EOF
+  # push again, then watch the build and approve the deploy:
+  curl -X POST -H "Authorization: Bearer \$(sed -n 's/^TOKEN=//p' $tmp/fakes.env)" $(sed -n 's/^CONTROL_URL=//p' "$tmp/fakes.env")/push
+  $tmp/bin/superplane watch --canvas chain --stage deploy
+EOF
+	fi
+	cat <<EOF
   # when done: kill $server_pid${fakes_pid:+ $fakes_pid} && rm -rf $tmp
 EOF
 	exit 0

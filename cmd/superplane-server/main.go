@@ -63,13 +63,15 @@ SUPERPLANE_DATA_DIR (default ./.superplane), SUPERPLANE_DATABASE_URL (default: S
 data dir; postgres://... selects PostgreSQL), SUPERPLANE_ENCRYPTION_KEYS (id:base64,...; first
 is active) or SUPERPLANE_ENCRYPTION_KEYS_FILE. SUPERPLANE_GITHUB_API_URL (GitHub Enterprise or a
 test double), SUPERPLANE_SEMAPHORE_API_URL, SUPERPLANE_GITLAB_API_URL (the .../api/v4 base) and
-SUPERPLANE_BITBUCKET_API_URL (the base without /2.0) override where integrations are verified.
+SUPERPLANE_BITBUCKET_API_URL (the base without /2.0) override where integrations are verified;
+SUPERPLANE_AWS_ENDPOINT_URL sends every AWS call of aws integrations there (a test double).
 serve also reads SUPERPLANE_BASE_URL, SUPERPLANE_KEY_GRACE_PERIOD (1h),
 SUPERPLANE_WEBHOOK_BODY_LIMIT (5 MiB), SUPERPLANE_RECONCILE_INTERVAL (5m),
 SUPERPLANE_ALLOWED_NETWORKS (CIDRs the server may call although they are blocked: loopback,
 private, link-local...), SUPERPLANE_POLL_INTERVAL (5s), SUPERPLANE_EXECUTION_LEASE (30s),
 SUPERPLANE_HOOK_CHECK_INTERVAL (10s), SUPERPLANE_MAX_RUNNING (64), SUPERPLANE_MAX_RUNNING_PER_ORG (4; 0 = no cap),
-SUPERPLANE_EVENT_RETENTION (2160h, 90 days; 0 = keep forever) and SUPERPLANE_METRICS_LISTEN
+SUPERPLANE_EVENT_RETENTION (2160h, 90 days; 0 = keep forever), SUPERPLANE_AUDIT_RETENTION
+(8760h, 365 days; 0 = keep forever) and SUPERPLANE_METRICS_LISTEN
 (default none: no metrics; an address serves GET /metrics there, apart from the API). CI runs push outputs
 (POST /api/v1/outputs) with an OIDC ID token whose audience is the base URL or one of
 SUPERPLANE_OIDC_AUDIENCE (comma-separated); SUPERPLANE_GITHUB_OIDC_ISSUER and
@@ -128,6 +130,7 @@ type config struct {
 	hookCheckInterval time.Duration
 	eventRetention    time.Duration
 	metricsListen     string
+	auditRetention    time.Duration
 }
 
 // removedAllowSetting is the http executor's former allow-list, replaced by
@@ -165,6 +168,9 @@ func (c *config) serverOptions(listenAddr string, getenv func(string) string) (s
 	if c.eventRetention != 0 && c.eventRetention < time.Hour {
 		return serveOptions{}, errors.New("--event-retention must be 0 (keep events forever) or at least 1h")
 	}
+	if c.auditRetention != 0 && c.auditRetention < time.Hour {
+		return serveOptions{}, errors.New("--audit-retention must be 0 (keep the audit trail forever) or at least 1h")
+	}
 	if c.maxRunning <= 0 || c.maxRunning > 10000 || c.maxRunningPerOrg < 0 || c.maxRunningPerOrg > 10000 {
 		return serveOptions{}, errors.New("--max-running must be between 1 and 10000, --max-running-per-org between 0 (no cap) and 10000")
 	}
@@ -182,6 +188,7 @@ func (c *config) serverOptions(listenAddr string, getenv func(string) string) (s
 		SemaphoreAPIURL: getenv("SUPERPLANE_SEMAPHORE_API_URL"),
 		GitLabAPIURL:    getenv("SUPERPLANE_GITLAB_API_URL"),
 		BitbucketAPIURL: getenv("SUPERPLANE_BITBUCKET_API_URL"),
+		AWSEndpointURL:  getenv("SUPERPLANE_AWS_ENDPOINT_URL"),
 		Client:          outbound.New(outbound.Config{AllowedNetworks: allow, Timeout: 15 * time.Second}),
 		// Where CI runs' OIDC ID tokens come from (a fake in tests): the
 		// tokens' iss must name the same issuer.
@@ -208,6 +215,7 @@ func (c *config) serverOptions(listenAddr string, getenv func(string) string) (s
 		engine.WithBaseURL(base),
 		engine.WithTools(tools),
 		engine.WithEventRetention(c.eventRetention),
+		engine.WithAuditRetention(c.auditRetention),
 	}
 	return serveOptions{srv: srv, svc: svc, eng: eng}, nil
 }
@@ -245,6 +253,7 @@ func (c *config) bind(fs *flag.FlagSet, getenv func(string) string, withListen b
 		fs.DurationVar(&c.reconcileInterval, "reconcile-interval", envDuration(getenv, "SUPERPLANE_RECONCILE_INTERVAL", 5*time.Minute), "how often provisioned webhooks are checked and repaired")
 		fs.DurationVar(&c.eventRetention, "event-retention", envDuration(getenv, "SUPERPLANE_EVENT_RETENTION", engine.DefaultEventRetention), "how long events, and the stage events and finished executions older than them, are kept (0: forever)")
 		fs.StringVar(&c.metricsListen, "metrics-listen", getenv("SUPERPLANE_METRICS_LISTEN"), "address of a second listener that serves GET /metrics (Prometheus) and nothing else; keep it off the public network (default: none, no metrics)")
+		fs.DurationVar(&c.auditRetention, "audit-retention", envDuration(getenv, "SUPERPLANE_AUDIT_RETENTION", engine.DefaultAuditRetention), "how long the audit trail's records are kept (0: forever)")
 		fs.DurationVar(&c.hookCheckInterval, "hook-check-interval", envDuration(getenv, "SUPERPLANE_HOOK_CHECK_INTERVAL", 10*time.Second), "how often, at most, GET ...?check=true asks the tool about one event source's webhook (0: every time)")
 	}
 	fs.StringVar(&c.dataDir, "data-dir", def("SUPERPLANE_DATA_DIR", ".superplane"), "directory for the embedded database and generated keys")

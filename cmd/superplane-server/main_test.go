@@ -165,6 +165,7 @@ func TestCommandErrors(t *testing.T) {
 		{[]string{"serve", "--listen", "127.0.0.1:0", "--max-running", "0"}, nil, "--max-running"},
 		{[]string{"serve", "--listen", "127.0.0.1:0", "--event-retention", "-1h"}, nil, "--event-retention must be 0 (keep events forever) or at least 1h"},
 		{[]string{"serve", "--listen", "127.0.0.1:0", "--event-retention", "30m"}, nil, "--event-retention"},
+		{[]string{"serve", "--listen", "127.0.0.1:0", "--audit-retention", "30m"}, nil, "--audit-retention must be 0 (keep the audit trail forever) or at least 1h"},
 		{[]string{"serve", "--listen", "127.0.0.1:0"}, map[string]string{"SUPERPLANE_DATA_DIR": dir, "SUPERPLANE_EVENT_RETENTION": "30s"}, "--event-retention"},
 	}
 	for i, tc := range cases {
@@ -209,6 +210,9 @@ func TestEventRetentionSetting(t *testing.T) {
 		}
 		if c.eventRetention != tc.want {
 			t.Errorf("args %v, env %v: event retention %s, want %s", tc.args, tc.env, c.eventRetention, tc.want)
+		}
+		if len(tc.args) == 0 && c.auditRetention != 365*24*time.Hour {
+			t.Errorf("env %v: audit retention %s, want 365 days", tc.env, c.auditRetention)
 		}
 		if _, err := c.serverOptions("127.0.0.1:8000", envFrom(tc.env)); err != nil {
 			t.Errorf("args %v, env %v: %v", tc.args, tc.env, err)

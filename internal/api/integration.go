@@ -20,7 +20,7 @@ const (
 // IntegrationTypes lists the integration types in the order messages name
 // them. internal/integration/all checks it against the registered types.
 func IntegrationTypes() []string {
-	return []string{IntegrationTypeGitHub, IntegrationTypeSemaphore, IntegrationTypeGitLab, IntegrationTypeBitbucket}
+	return []string{IntegrationTypeGitHub, IntegrationTypeSemaphore, IntegrationTypeGitLab, IntegrationTypeBitbucket, IntegrationTypeAWS}
 }
 
 // AuthTypeToken is the IntegrationAuthType under which an integration
@@ -82,6 +82,10 @@ func ValidateIntegrationURL(field, typ, rawURL string) error {
 		err = parseGitLabURL(rawURL)
 	case IntegrationTypeBitbucket:
 		_, err = parseBitbucketURL(rawURL)
+	case IntegrationTypeAWS:
+		if rawURL != "" {
+			err = errors.New("must be empty for an aws integration: spec.aws.region says where AWS is")
+		}
 	default:
 		return fmt.Errorf("%s: cannot check the URL of unsupported integration type %q", field, clipInput(typ))
 	}

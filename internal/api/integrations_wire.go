@@ -43,6 +43,8 @@ type IntegrationSpec struct {
 	Type string           `json:"type"`
 	URL  string           `json:"url"`
 	Auth *IntegrationAuth `json:"auth"`
+	// AWS holds an aws integration's settings (extension).
+	AWS *AWSIntegration `json:"aws,omitempty"`
 }
 
 // Integration verification states (extension).

@@ -43,6 +43,7 @@ func TestCompletion(t *testing.T) {
 		"superplane ap":                    "approve",
 		"superplane get ev":                "event-sources events",
 		"superplane describe st":           "stages",
+		"superplane get con":               "connection-groups",
 		"superplane get stages --can":      "--canvas",
 		"superplane watch --st":            "--stage",
 		"superplane get canvases -o ":      "table json",

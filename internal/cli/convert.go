@@ -24,15 +24,15 @@ func convertCommand() *command {
 		args:    "FILE...",
 		summary: "turn SuperPlane v1 YAML manifests into Terraform configuration",
 		help: `Reads SuperPlane v1 manifests (YAML documents with kind Canvas, Secret, Integration,
-EventSource or Stage, apiVersion v1, metadata and spec as the v1 API names them; several
-documents per file separated by ---) and prints the same objects as HCL for this
-provider, references between them included (a stage's canvas, connections, integration
-and secrets point at the resources that create them). Save it as a .tf file and run
-"terraform validate".
+EventSource, ConnectionGroup or Stage, apiVersion v1, metadata and spec as the v1 API
+names them; several documents per file separated by ---) and prints the same objects as
+HCL for this provider, references between them included (a stage's canvas, connections,
+integration and secrets, a connection group's sources and stages, point at the resources
+that create them). Save it as a .tf file and run "terraform validate".
 
 Secret values are never written out: each becomes a sensitive variable that the secret's
 data_wo reads (set it with TF_VAR_<name>); the variables are listed on standard error.
-ConnectionGroup manifests have no resource in this provider and are refused.
+What the provider cannot say is left out with a warning on standard error.
 
 With --import (after "superplane login") the server is asked which of the objects exist
 already, and an import block is written for each, so that "terraform plan" adopts them
@@ -64,10 +64,13 @@ var resourceTypes = map[string]string{
 	"Integration": "superplane_integration",
 	"EventSource": "superplane_event_source",
 	"Stage":       "superplane_stage",
+	// ConnectionGroup: a group joins sources and stages, and stages connect
+	// to it.
+	"ConnectionGroup": "superplane_connection_group",
 }
 
 // kindOrder is the order resources are written in: what others refer to first.
-var kindOrder = []string{"Canvas", "Secret", "Integration", "EventSource", "Stage"}
+var kindOrder = []string{"Canvas", "Secret", "Integration", "EventSource", "ConnectionGroup", "Stage"}
 
 // readManifests parses every YAML document of a file.
 func readManifests(path string, r io.Reader) ([]manifest, error) {
@@ -110,11 +113,8 @@ func parseManifest(where string, doc map[string]any) (manifest, error) {
 		return m, fmt.Errorf("%s: apiVersion %v: only v1 manifests are converted", where, v)
 	}
 	m.kind, _ = doc["kind"].(string)
-	if m.kind == "ConnectionGroup" {
-		return m, fmt.Errorf("%s: kind ConnectionGroup: this provider has no connection groups; connect the stage to each source or stage instead", where)
-	}
 	if _, ok := resourceTypes[m.kind]; !ok {
-		return m, fmt.Errorf("%s: kind %q: want Canvas, Secret, Integration, EventSource or Stage", where, m.kind)
+		return m, fmt.Errorf("%s: kind %q: want Canvas, Secret, Integration, EventSource, ConnectionGroup or Stage", where, m.kind)
 	}
 	meta, _ := doc["metadata"].(map[string]any)
 	text := func(k string) string {
@@ -135,7 +135,7 @@ func parseManifest(where string, doc map[string]any) (manifest, error) {
 		m.canvas = text("domainId")
 	}
 	switch m.kind {
-	case "EventSource", "Stage":
+	case "EventSource", "ConnectionGroup", "Stage":
 		if m.canvas == "" {
 			return m, fmt.Errorf("%s: %s %q without metadata.canvasName (or canvasId)", where, m.kind, m.name)
 		}
@@ -279,6 +279,8 @@ func (c *converter) render(m *manifest) ([]*hclBlock, error) {
 		return []*hclBlock{r}, c.integration(m, r)
 	case "EventSource":
 		return []*hclBlock{r}, c.eventSource(m, r)
+	case "ConnectionGroup":
+		return []*hclBlock{r}, c.connectionGroup(m, r)
 	case "Stage":
 		return []*hclBlock{r}, c.stage(m, r)
 	}
@@ -332,6 +334,9 @@ func (c *converter) integration(m *manifest, r *hclBlock) error {
 	r.str("type", spec.Type)
 	r.str("url", spec.URL)
 	r.str("description", m.desc)
+	if spec.Type == api.IntegrationTypeAWS {
+		return c.awsIntegration(m, r, spec.AWS)
+	}
 	if spec.Auth == nil || spec.Auth.Token == nil || spec.Auth.Token.ValueFrom == nil || spec.Auth.Token.ValueFrom.Secret == nil {
 		c.warnf(m, "no spec.auth.token.valueFrom.secret: add the auth block")
 		return nil

@@ -54,7 +54,8 @@ func (c *converter) stage(m *manifest, r *hclBlock) error {
 			b.str("type", "stage")
 			b.expr("name", c.ref("Stage", m.canvas, cn.Name))
 		case "connection_group":
-			return fmt.Errorf("%s: stage %q connects to the connection group %q: this provider has no connection groups", m.where, m.name, cn.Name)
+			b.str("type", "connection_group")
+			b.expr("name", c.ref("ConnectionGroup", m.canvas, cn.Name))
 		default:
 			b.str("type", "event_source")
 			b.expr("name", c.ref("EventSource", m.canvas, cn.Name))
@@ -179,7 +180,16 @@ func (c *converter) executor(m *manifest, r *hclBlock, ex *api.Executor) error {
 		if t, ok := spec["timeoutSeconds"].(float64); ok {
 			b.num("timeout_seconds", int64(t))
 		}
-		take("url", "headers", "payload", "responsePolicy", "timeoutSeconds")
+		// A request signed with AWS SigV4 names an aws integration, and
+		// perhaps the service and region it is signed for.
+		if integration != "" {
+			b.expr("integration", c.integrationRef(m.canvas, integration))
+		}
+		if signing, ok := spec["aws"].(map[string]any); ok {
+			b.str("aws_service", specString(signing, "service"))
+			b.str("aws_region", specString(signing, "region"))
+		}
+		take("url", "headers", "payload", "responsePolicy", "timeoutSeconds", "aws")
 	case api.ExecutorGitHub:
 		b = r.child("github")
 		b.expr("integration", c.integrationRef(m.canvas, integration))
@@ -262,6 +272,9 @@ func (c *converter) importIDs(ctx context.Context, s *session) (map[string]strin
 		case "EventSource":
 			_, err = cl.GetEventSource(ctx, m.canvas, m.name)
 			id = m.canvas + "/" + m.name
+		case "ConnectionGroup":
+			_, err = cl.GetConnectionGroup(ctx, m.canvas, m.name)
+			id = m.canvas + "/" + m.name
 		case "Stage":
 			_, err = cl.GetStage(ctx, m.canvas, m.name)
 			id = m.canvas + "/" + m.name
@@ -271,7 +284,7 @@ func (c *converter) importIDs(ctx context.Context, s *session) (map[string]strin
 			ids[addr] = id
 		case client.IsNotFound(err):
 		default:
-			kinds := map[string]string{"Canvas": "canvas", "Secret": "secret", "Integration": "integration", "EventSource": "event-source", "Stage": "stage"}
+			kinds := map[string]string{"Canvas": "canvas", "Secret": "secret", "Integration": "integration", "EventSource": "event-source", "ConnectionGroup": "connection-group", "Stage": "stage"}
 			return nil, s.explain(ctx, err, target{kind: kinds[m.kind], name: m.name, canvas: m.canvas})
 		}
 	}
@@ -341,8 +354,8 @@ func exportCommand() *command {
 	return &command{
 		name:    "export",
 		summary: "write a live canvas as Terraform configuration",
-		help: `Reads a canvas from the server (the canvas, its event sources, its stages, and the
-secrets and integrations that belong to it) and prints it as HCL for this provider, with an
+		help: `Reads a canvas from the server (the canvas, its event sources, its connection groups, its
+stages, and the secrets and integrations that belong to it) and prints it as HCL for this provider, with an
 import block for each object, as "superplane convert --import" does for manifests: a
 "terraform plan" then imports everything and changes nothing but the secrets, whose values
 the API never returns (they become sensitive variables; the first apply writes them).
@@ -415,6 +428,16 @@ func runExport(ctx context.Context, s *session, args []string) error {
 	for i := range sources {
 		es := &sources[i]
 		if err := add("EventSource", es.Metadata.Name, es.Metadata.Description, es.Spec); err != nil {
+			return err
+		}
+	}
+	groups, err := cl.ListConnectionGroups(ctx, name)
+	if err != nil {
+		return s.explain(ctx, err, target{kind: "connection-group", canvas: name})
+	}
+	for i := range groups {
+		g := &groups[i]
+		if err := add("ConnectionGroup", g.Metadata.Name, g.Metadata.Description, g.Spec); err != nil {
 			return err
 		}
 	}

@@ -18,8 +18,8 @@ import (
 // The manifests of testdata/: one canvas with every kind, and the values
 // of its secrets, which must never be written out.
 var (
-	manifestFiles  = []string{"testdata/manifests.yaml", "testdata/stages.yaml"}
-	manifestValues = []string{"manifest-secret-value-1", "manifest-secret-value-2", "manifest-secret-value-3"}
+	manifestFiles  = []string{"testdata/manifests.yaml", "testdata/stages.yaml", "testdata/groups.yaml", "testdata/typed.yaml"}
+	manifestValues = []string{"manifest-secret-value-1", "manifest-secret-value-2", "manifest-secret-value-3", "manifest-secret-value-4", "manifest-secret-value-5", "manifest-secret-value-6"}
 )
 
 // TestConvertManifests: every kind becomes its resource, references point
@@ -56,6 +56,21 @@ func TestConvertManifests(t *testing.T) {
 		`triggered_by = "ci"`,
 		`message = "released \"stable\" at 100%%{ok}"`,
 		`week_days = ["monday", "tuesday", "wednesday", "thursday", "friday"]`,
+		// The connection group, its connections by reference, and the
+		// stage behind it.
+		`resource "superplane_connection_group" "shipped" {`,
+		"  connect {\n    type = \"event_source\"\n    name = superplane_event_source.ci.name\n",
+		"  connect {\n    type = \"stage\"\n    name = superplane_stage.deploy.name\n  }\n",
+		"  group_by {\n    name       = \"version\"\n    expression = \"$.version\"\n  }\n",
+		"  timeout_seconds  = 3600\n  timeout_behavior = \"emit\"\n",
+		"  connect {\n    type = \"connection_group\"\n    name = superplane_connection_group.shipped.name\n  }\n",
+		// GitLab and AWS: their integrations and executors as typed blocks.
+		"  type   = \"gitlab\"\n  url    = \"https://gitlab.com\"\n",
+		"  gitlab {\n    integration = superplane_integration.conv_gitlab.name\n    project     = \"acme/app\"\n    ref         = \"main\"\n",
+		"CHANNEL = \"stable\"",
+		"  aws {\n    region = \"eu-west-1\"\n\n    access_key {\n      secret                = superplane_secret.conv_cloud.name\n      access_key_id_key     = \"key-id\"\n      secret_access_key_key = \"key-secret\"\n    }\n",
+		"      role_arn         = \"arn:aws:iam::123456789012:role/deployer\"\n      external_id      = \"conv\"\n      session_duration = 1800\n",
+		"    integration = superplane_integration.conv_aws.name\n    aws_service = \"lambda\"\n    aws_region  = \"eu-west-1\"\n",
 	} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("the HCL lacks %s", want)
@@ -63,7 +78,7 @@ func TestConvertManifests(t *testing.T) {
 	}
 	// Resources come in dependency order: canvas, secrets, integration,
 	// sources, stages.
-	order := []string{`"superplane_canvas"`, `"superplane_secret"`, `"superplane_integration"`, `"superplane_event_source"`, `"superplane_stage"`}
+	order := []string{`"superplane_canvas"`, `"superplane_secret"`, `"superplane_integration"`, `"superplane_event_source"`, `"superplane_connection_group"`, `"superplane_stage"`}
 	last := -1
 	for _, o := range order {
 		i := strings.Index(r.stdout, o)
@@ -87,7 +102,10 @@ func TestConvertManifests(t *testing.T) {
 
 	// Standard input, and what cannot be converted.
 	for _, tc := range []struct{ doc, want string }{
-		{"kind: ConnectionGroup\nmetadata: {name: g, canvasName: c}\n", "no connection groups"},
+		{"kind: ConnectionGroup\nmetadata: {name: g}\nspec: {}\n", "without metadata.canvasName"},
+		{"kind: ConnectionGroup\nmetadata: {name: g, canvasName: c}\nspec: {connections: [{type: TYPE_CONNECTION_GROUP, name: h}]}\n", "a group joins event sources"},
+		{"kind: ConnectionGroup\nmetadata: {name: g, canvasName: c}\nspec: {timeoutBehavior: TIMEOUT_BEHAVIOR_WAIT}\n", `timeoutBehavior "TIMEOUT_BEHAVIOR_WAIT"`},
+		{"kind: ConnectionGroup\nmetadata: {name: g, canvasName: c}\nspec: {timeout: soon}\n", "spec:"},
 		{"apiVersion: v2\nkind: Canvas\nmetadata: {name: c}\n", "only v1 manifests"},
 		{"kind: Stage\nmetadata: {name: s}\nspec: {executor: {type: noop}}\n", "without metadata.canvasName"},
 		{"kind: Widget\nmetadata: {name: w}\n", `kind "Widget"`},
@@ -101,22 +119,31 @@ func TestConvertManifests(t *testing.T) {
 			t.Errorf("convert of %q: %s (want %q)", tc.doc, msg, tc.want)
 		}
 	}
-	// The executors of this project's own types (a live canvas exports
-	// them) become their blocks, every spec field included.
-	c.stdin = "kind: Stage\nmetadata: {name: gl, canvasName: c}\nspec: {executor: {type: gitlab, integration: {name: lab}, " +
-		"resource: {type: project, name: acme/api}, spec: {ref: main, variables: {SHA: '${{ inputs.SHA }}'}}}}\n---\n" +
-		"kind: Stage\nmetadata: {name: bb, canvasName: c}\nspec: {executor: {type: bitbucket, integration: {name: bucket}, " +
+	// A bitbucket executor (a live canvas exports it) becomes its block,
+	// every spec field included; typed.yaml covers gitlab.
+	c.stdin = "kind: Stage\nmetadata: {name: bb, canvasName: c}\nspec: {executor: {type: bitbucket, integration: {name: bucket}, " +
 		"resource: {type: repository, name: app}, spec: {ref: main, pipeline: deploy, variables: {COMMIT: abc}}}}\n"
 	r = c.run("convert", "-")
 	if r.code != 0 || strings.Contains(r.stderr, "has no") {
-		t.Fatalf("convert of gitlab and bitbucket stages: exit %d\n%s", r.code, r.stderr)
+		t.Fatalf("convert of a bitbucket stage: exit %d\n%s", r.code, r.stderr)
 	}
-	for _, want := range []string{
-		"gitlab {", `project     = "acme/api"`, `SHA = "$${{ inputs.SHA }}"`,
-		"bitbucket {", `repository  = "app"`, `pipeline    = "deploy"`, `COMMIT = "abc"`,
-	} {
+	for _, want := range []string{"bitbucket {", `repository  = "app"`, `pipeline    = "deploy"`, `COMMIT = "abc"`} {
 		if !strings.Contains(r.stdout, want) {
-			t.Errorf("the HCL of the gitlab and bitbucket stages lacks %s:\n%s", want, r.stdout)
+			t.Errorf("the HCL of the bitbucket stage lacks %s:\n%s", want, r.stdout)
+		}
+	}
+	// What the provider cannot say is written as near as it can, with a
+	// warning: a group without enough connections or a key, an AWS key
+	// pair from two secrets, an aws integration without spec.aws.
+	for doc, want := range map[string]string{
+		"kind: ConnectionGroup\nmetadata: {name: g, canvasName: c}\nspec: {connections: [{type: TYPE_EVENT_SOURCE, name: a}]}\n":                                                                                                    "1 connection(s): a group joins 2 to 20",
+		"kind: ConnectionGroup\nmetadata: {name: g, canvasName: c}\nspec: {}\n":                                                                                                                                                     "no spec.groupBy.fields",
+		"kind: Integration\nmetadata: {name: a}\nspec: {type: aws, aws: {region: eu-west-1, accessKey: {accessKeyId: {valueFrom: {secret: {name: one, key: id}}}, secretAccessKey: {valueFrom: {secret: {name: two, key: s}}}}}}\n": `two secrets ("one" and "two")`,
+		"kind: Integration\nmetadata: {name: a}\nspec: {type: aws}\n":                                                                                                                                                               "without spec.aws",
+	} {
+		c.stdin = doc
+		if r := c.run("convert", "-"); r.code != 0 || !strings.Contains(r.stderr, "warning: ") || !strings.Contains(r.stderr, want) {
+			t.Errorf("convert of %q: exit %d, want a warning %q:\n%s", doc, r.code, want, r.stderr)
 		}
 	}
 	c.stdin = "kind: Stage\nmetadata: {name: s, canvasName: c}\nspec: {executor: {type: http, spec: {url: 'https://x', retries: 3, payload: {n: 1}}}}\n"
@@ -161,15 +188,22 @@ func createFromManifests(t *testing.T) {
 		case "Integration":
 			var spec api.IntegrationSpec
 			if err = decodeSpec(m, &spec); err == nil {
-				sec := spec.Auth.Token.ValueFrom.Secret
-				_, err = srv.owner.CreateIntegration(ctx(t), dt, did, client.IntegrationParams{
-					Name: m.name, Description: m.desc, Type: spec.Type, URL: spec.URL, SecretName: sec.Name, SecretKey: sec.Key,
-				})
+				p := client.IntegrationParams{Name: m.name, Description: m.desc, Type: spec.Type, URL: spec.URL, AWS: spec.AWS}
+				if spec.Auth != nil {
+					sec := spec.Auth.Token.ValueFrom.Secret
+					p.SecretName, p.SecretKey = sec.Name, sec.Key
+				}
+				_, err = srv.owner.CreateIntegration(ctx(t), dt, did, p)
 			}
 		case "EventSource":
 			var spec api.EventSourceSpec
 			if err = decodeSpec(m, &spec); err == nil {
 				_, _, err = srv.owner.CreateEventSource(ctx(t), m.canvas, client.EventSourceParams{Name: m.name, Description: m.desc, Spec: spec})
+			}
+		case "ConnectionGroup":
+			var spec api.ConnectionGroupSpec
+			if err = decodeSpec(m, &spec); err == nil {
+				_, err = srv.owner.CreateConnectionGroup(ctx(t), m.canvas, client.ConnectionGroupParams{Name: m.name, Description: m.desc, Spec: spec})
 			}
 		case "Stage":
 			var spec api.StageSpec
@@ -208,17 +242,17 @@ func TestConvertPlansNoChange(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("convert --import: exit %d: %s", r.code, r.stderr)
 	}
-	if n := strings.Count(r.stdout, "\nimport {"); n != 9 {
-		t.Errorf("%d import blocks, want one per object (9)", n)
+	if n := strings.Count(r.stdout, "\nimport {"); n != 16 {
+		t.Errorf("%d import blocks, want one per object (16)", n)
 	}
-	for _, want := range []string{`id = "conv-production"`, `id = "canvas/conv-production/conv-deploy"`, `id = "organization/conv-github"`, `id = "conv-production/smoke-test"`} {
+	for _, want := range []string{`id = "conv-production"`, `id = "canvas/conv-production/conv-deploy"`, `id = "organization/conv-github"`, `id = "conv-production/smoke-test"`, `id = "conv-production/shipped"`, `id = "canvas/conv-production/conv-aws"`, `id = "conv-production/pipeline"`} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("the import blocks lack %s", want)
 		}
 	}
 
 	tfp := newTerraformPlanner(t, tf)
-	tfp.expectImportNoChange(t, r.stdout, 9)
+	tfp.expectImportNoChange(t, r.stdout, 16)
 
 	// export writes the live canvas the same way: its own objects (not the
 	// organization's integration and secret) import without a change.
@@ -228,10 +262,13 @@ func TestConvertPlansNoChange(t *testing.T) {
 			t.Errorf("export wrote the secret value %q", v)
 		}
 	}
-	if strings.Contains(out, `resource "superplane_integration"`) || !strings.Contains(out, `integration = "conv-github"`) {
+	if strings.Contains(out, `resource "superplane_integration" "conv_github"`) || !strings.Contains(out, `integration = "conv-github"`) {
 		t.Errorf("export should name the organization's integration, not export it:\n%s", out)
 	}
-	tfp.expectImportNoChange(t, out, 7)
+	if !strings.Contains(out, `resource "superplane_connection_group" "shipped" {`) || !strings.Contains(out, "name = superplane_connection_group.shipped.name") {
+		t.Errorf("export should write the canvas's connection group and the stage's reference to it:\n%s", out)
+	}
+	tfp.expectImportNoChange(t, out, 14)
 }
 
 // terraformPlanner plans configurations with the provider built from this
@@ -267,7 +304,8 @@ func (p *terraformPlanner) expectImportNoChange(t *testing.T, hcl string, want i
 	env := append(withoutPrefix(os.Environ(), "SUPERPLANE_"),
 		"TF_CLI_CONFIG_FILE="+p.rc, "CHECKPOINT_DISABLE=1", "TF_IN_AUTOMATION=1",
 		"SUPERPLANE_API_URL="+srv.url, "SUPERPLANE_API_TOKEN="+srv.ownerToken,
-		"TF_VAR_secret_conv_deploy_token=a", "TF_VAR_secret_conv_deploy_user=b", "TF_VAR_secret_conv_github_token_token=c")
+		"TF_VAR_secret_conv_deploy_token=a", "TF_VAR_secret_conv_deploy_user=b", "TF_VAR_secret_conv_github_token_token=c",
+		"TF_VAR_secret_conv_cloud_gitlab=d", "TF_VAR_secret_conv_cloud_key_id=e", "TF_VAR_secret_conv_cloud_key_secret=f")
 	terraform := func(args ...string) string {
 		t.Helper()
 		c, cancel := context.WithTimeout(context.Background(), 3*time.Minute)

@@ -11,7 +11,8 @@ import (
 )
 
 // describeCanvas shows the canvas and, in one screen, what it is made of:
-// its sources and its stages with what each listens to.
+// its sources, its connection groups (when it has any) and its stages with
+// what each listens to.
 func describeCanvas(ctx context.Context, s *session, _ query, name string) error {
 	c, err := s.c.GetCanvas(ctx, name)
 	if err != nil {
@@ -29,6 +30,10 @@ func describeCanvas(ctx context.Context, s *session, _ query, name string) error
 	if err != nil {
 		return s.explain(ctx, err, target{kind: "event-source", canvas: name})
 	}
+	groups, err := s.c.ListConnectionGroups(ctx, m.ID)
+	if err != nil {
+		return s.explain(ctx, err, target{kind: "connection-group", canvas: name})
+	}
 	stages, err := s.c.ListStages(ctx, m.ID)
 	if err != nil {
 		return s.explain(ctx, err, target{kind: "stage", canvas: name})
@@ -38,6 +43,14 @@ func describeCanvas(ctx context.Context, s *session, _ query, name string) error
 		t := newTable(s.io.Stdout, "NAME", "TYPE", "RESOURCE", "LAST EVENT", "WEBHOOK")
 		for i := range sources {
 			sourceRow(t, &sources[i])
+		}
+		_ = t.flush()
+	}
+	if len(groups) > 0 {
+		_, _ = fmt.Fprintf(s.io.Stdout, "\nConnection groups (%d):\n", len(groups))
+		t := newTable(s.io.Stdout, groupColumns...)
+		for i := range groups {
+			groupRow(t, &groups[i])
 		}
 		_ = t.flush()
 	}

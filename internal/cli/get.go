@@ -25,6 +25,8 @@ type kind struct {
 	// describe prints it in full.
 	one      func(ctx context.Context, s *session, q query, name string) error
 	describe func(ctx context.Context, s *session, q query, name string) error
+	// describeJSON: describe prints its own JSON (more than one's).
+	describeJSON bool
 }
 
 // query is the scope a kind's call runs in.
@@ -40,6 +42,7 @@ func kinds() []kind {
 		{name: "secrets", single: "secret", aliases: []string{"secret"}, scope: "domain", list: listSecrets, one: oneSecret, describe: describeSecret},
 		{name: "integrations", single: "integration", aliases: []string{"integration"}, scope: "domain", list: listIntegrations, one: oneIntegration, describe: describeIntegration},
 		{name: "event-sources", single: "event source", aliases: []string{"event-source", "sources", "source"}, scope: "canvas", list: listEventSources, one: oneEventSource, describe: describeEventSource},
+		{name: "connection-groups", single: "connection group", aliases: []string{"connection-group", "groups", "group"}, scope: "canvas", list: listConnectionGroups, one: oneConnectionGroup, describe: describeConnectionGroup, describeJSON: true},
 		{name: "stages", single: "stage", aliases: []string{"stage"}, scope: "canvas", list: listStages, one: oneStage, describe: describeStage},
 		{name: "events", single: "event", aliases: []string{"event"}, scope: "canvas", list: listEvents, one: oneEvent, describe: describeEvent},
 		{name: "executions", single: "execution", aliases: []string{"execution"}, scope: "stage", list: listExecutions, one: oneExecution, describe: describeExecution},
@@ -68,9 +71,10 @@ func findKind(name string) (kind, bool) {
 }
 
 var kindsHelp = `Kinds: canvases, secrets and integrations (of the organization, or of a canvas with
---canvas), and with --canvas: event-sources, stages, events (with --stage: the stage's
-queue), executions (with --stage), alerts and rejections (with --stage: the stage's).
-Singular names work too (get stage deploy).`
+--canvas), and with --canvas: event-sources, connection-groups, stages, events (with
+--stage: the stage's queue), executions (with --stage), alerts and rejections (with
+--stage: the stage's). Singular names work too (get stage deploy); describe
+connection-group shows the keys still waiting for a connection.`
 
 func getCommand() *command {
 	return &command{
@@ -175,7 +179,7 @@ func runDescribe(ctx context.Context, s *session, args []string) error {
 	if _, err := s.client(); err != nil {
 		return err
 	}
-	if s.opts.json() {
+	if s.opts.json() && !k.describeJSON {
 		return k.one(ctx, s, q, args[1])
 	}
 	return k.describe(ctx, s, q, args[1])
@@ -407,13 +411,17 @@ func oneEventSource(ctx context.Context, s *session, q query, name string) error
 	return t.flush()
 }
 
-// connectionNames lists a stage's connections: "release", "build (stage)".
+// connectionNames lists a stage's (or group's) connections: "release",
+// "build (stage)", "ready (group)".
 func connectionNames(cs []api.Connection) string {
 	var out []string
 	for _, c := range cs {
 		n := c.Name
-		if c.Type == api.ConnectionTypeStage {
+		switch c.Type {
+		case api.ConnectionTypeStage:
 			n += " (stage)"
+		case api.ConnectionTypeConnectionGroup:
+			n += " (group)"
 		}
 		out = append(out, n)
 	}

@@ -115,7 +115,7 @@ func TestCLIGuideExamples(t *testing.T) {
 		t.Errorf("logs block:\n%s", out)
 	}
 	for file, want := range map[string]string{
-		"staging.tf":    `resource "superplane_stage" "deploy"`,
+		"staging.tf":    "  connect {\n    type = \"connection_group\"\n    name = superplane_connection_group.tested_release.name\n  }\n",
 		"production.tf": `id = "production/deploy"`,
 	} {
 		raw, err := os.ReadFile(filepath.Join(work, file))

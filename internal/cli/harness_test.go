@@ -28,7 +28,9 @@ import (
 
 	"github.com/superplane/terraform-provider-superplane/internal/api"
 	"github.com/superplane/terraform-provider-superplane/internal/client"
+	"github.com/superplane/terraform-provider-superplane/internal/fake/aws"
 	"github.com/superplane/terraform-provider-superplane/internal/fake/github"
+	"github.com/superplane/terraform-provider-superplane/internal/fake/gitlab"
 )
 
 // srv is the server TestMain started.
@@ -97,6 +99,14 @@ func startServer(root string) (func(), error) {
 	srv.github.AddOwner("octocat", false)
 	srv.github.AddRepo("acme", "app", "octocat")
 	srv.github.AddToken("manifest-secret-value-3", "octocat", []string{"repo", "admin:repo_hook", "workflow"})
+	// GitLab and AWS integrations (of the convert tests) verify against
+	// fakes on loopback too, which know the manifests' credentials: an
+	// integration that failed verification would plan a new one.
+	gl := gitlab.New(srv.fakes)
+	gl.AddToken("manifest-secret-value-4", "octocat")
+	fakeAWS := aws.New(srv.fakes)
+	fakeAWS.AddUser(aws.User{AccessKeyID: "manifest-secret-value-5", SecretAccessKey: "manifest-secret-value-6", Account: "123456789012", Name: "deployer"})
+	fakeAWS.AddRole(aws.Role{ARN: "arn:aws:iam::123456789012:role/deployer", Principals: []string{"manifest-secret-value-5"}, ExternalID: "conv"})
 	bin := os.Getenv("SUPERPLANE_ACC_SERVER_BIN")
 	if bin == "" {
 		bin = filepath.Join(root, "superplane-server")
@@ -120,7 +130,9 @@ func startServer(root string) (func(), error) {
 	env := append(withoutPrefix(os.Environ(), "SUPERPLANE_"),
 		"SUPERPLANE_ALLOWED_NETWORKS=127.0.0.0/8",
 		"SUPERPLANE_POLL_INTERVAL=50ms",
-		"SUPERPLANE_GITHUB_API_URL="+srv.github.URL())
+		"SUPERPLANE_GITHUB_API_URL="+srv.github.URL(),
+		"SUPERPLANE_GITLAB_API_URL="+gl.APIURL(),
+		"SUPERPLANE_AWS_ENDPOINT_URL="+fakeAWS.URL())
 	cmd := exec.Command(bin, "serve", "--listen", addr, "--data-dir", dataDir)
 	cmd.Stdout, cmd.Stderr, cmd.Env = logFile, logFile, env
 	if err := cmd.Start(); err != nil {

@@ -32,10 +32,19 @@ type IntegrationParams struct {
 	// integration's own domain, api.DomainTypeOrganization, or
 	// api.DomainTypeCanvas (canvas integrations only).
 	SecretDomainType string
+	// AWS holds an aws integration's settings; it has no URL and no
+	// token, and the secret names are in its references.
+	AWS *api.AWSIntegration
 }
 
 // integration builds the wire object for p.
 func (p IntegrationParams) integration() *api.Integration {
+	if p.AWS != nil {
+		return &api.Integration{
+			Metadata: &api.IntegrationMetadata{Name: p.Name, Description: p.Description},
+			Spec:     &api.IntegrationSpec{Type: p.Type, AWS: p.AWS},
+		}
+	}
 	return &api.Integration{
 		Metadata: &api.IntegrationMetadata{Name: p.Name, Description: p.Description},
 		Spec: &api.IntegrationSpec{

@@ -97,6 +97,7 @@ func (e *Engine) prune(ctx context.Context) {
 	e.pruneRejections(ctx, now)
 	e.pruneEvents(ctx, now)
 	e.pruneFieldSets(ctx, now)
+	e.pruneAudit(ctx, now)
 }
 
 // pruneRejections removes up to pruneBatches batches of old rejections and

@@ -55,6 +55,9 @@ type Engine struct {
 	// eventRetention is how long events and stage history are kept; 0
 	// keeps them forever.
 	eventRetention time.Duration
+	// auditRetention is how long audit records are kept; 0 keeps them
+	// forever (audit.go).
+	auditRetention time.Duration
 	// metrics records executions and the reconciler's checks (nil: nowhere).
 	metrics *metrics.Metrics
 }

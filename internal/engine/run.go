@@ -144,7 +144,26 @@ func (e *Engine) execute(ctx context.Context, cfg Config, owner string, ex store
 		ExecutionID: ex.ID, StageID: ex.StageID, Type: spec.Executor.Type, Spec: rendered,
 		DryRun: spec.DryRun, Resources: resources, Secrets: secretValues,
 	}
-	if spec.Executor.Integration != nil && spec.Executor.Integration.Name != "" && !spec.DryRun {
+	signed := false
+	if spec.Executor.Integration != nil && spec.Executor.Integration.Name != "" && !spec.DryRun && spec.Executor.Type == api.ExecutorHTTP {
+		// An http stage naming a cloud integration has its request signed
+		// (cloudsign.go); other integrations an http stage names are only
+		// masked, as before.
+		if in, err := e.stageIntegration(ctx, ex.OrgID, ex.CanvasID, spec.Executor.Integration); err == nil {
+			if _, ok := cloudTypes.CloudSigner(in.Type); ok {
+				signed = true
+				var values []string
+				req.Sign, values, err = e.cloudSigner(ctx, in, st, ex.CanvasID, rendered)
+				secretValues = append(secretValues, values...)
+				req.Secrets = append(req.Secrets, values...)
+				if err != nil {
+					fail(store.AlertKindIntegrationUnusable, err.Error())
+					return
+				}
+			}
+		}
+	}
+	if !signed && spec.Executor.Integration != nil && spec.Executor.Integration.Name != "" && !spec.DryRun {
 		in, token, err := e.integrationToken(ctx, ex.OrgID, ex.CanvasID, spec.Executor.Integration)
 		if err != nil {
 			fail(store.AlertKindIntegrationUnusable, err.Error())

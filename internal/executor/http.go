@@ -105,7 +105,7 @@ func (r *Runner) runHTTP(ctx context.Context, req Request, progress Progress) Ou
 	reqCtx, cancelReq := context.WithTimeoutCause(ctx, hs.timeout, errHTTPTimeout)
 	defer cancelReq()
 	done := make(chan httpResult, 1)
-	go func() { done <- r.doHTTP(reqCtx, hs, body) }()
+	go func() { done <- r.doHTTP(reqCtx, hs, body, req.Sign) }()
 
 	ticker := time.NewTicker(r.cfg.PollInterval)
 	defer ticker.Stop()
@@ -123,8 +123,9 @@ func (r *Runner) runHTTP(ctx context.Context, req Request, progress Progress) Ou
 	}
 }
 
-// doHTTP sends the request and reads the response's outputs.
-func (r *Runner) doHTTP(ctx context.Context, hs httpSpec, body []byte) httpResult {
+// doHTTP sends the request and reads the response's outputs. sign, when
+// set, authenticates it last, over the headers it is sent with.
+func (r *Runner) doHTTP(ctx context.Context, hs httpSpec, body []byte, sign func(context.Context, *http.Request, []byte) error) httpResult {
 	httpReq, err := http.NewRequestWithContext(ctx, http.MethodPost, hs.url, bytes.NewReader(body))
 	if err != nil {
 		return httpResult{err: err}
@@ -134,6 +135,11 @@ func (r *Runner) doHTTP(ctx context.Context, hs httpSpec, body []byte) httpResul
 	httpReq.Header.Set("User-Agent", "SuperPlane")
 	for k, v := range hs.headers {
 		httpReq.Header.Set(k, v)
+	}
+	if sign != nil {
+		if err := sign(ctx, httpReq, body); err != nil {
+			return httpResult{err: &signError{err}}
+		}
 	}
 	resp, err := r.hookClient.Do(httpReq)
 	if err != nil {

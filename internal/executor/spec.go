@@ -58,6 +58,7 @@ func validateSpec(typ string, spec map[string]any, templated bool) error {
 		c.Object("payload")
 		checkStatusCodes(c)
 		checkPositiveNumber(c, "timeoutSeconds", maxHTTPTimeoutSeconds)
+		checkAWSSigning(c)
 	case api.ExecutorNoop:
 	case "":
 		return fmt.Errorf("type is required: expected one of %s", executorTypes)

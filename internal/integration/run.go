@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"time"
 
 	"github.com/superplane/terraform-provider-superplane/internal/api"
@@ -58,6 +59,9 @@ type RunRequest struct {
 	// before). A runner hands it to the run as a workflow input or a
 	// pipeline parameter only, never in an Outcome.
 	OutputToken string
+	// Sign, when set, authenticates the http executor's request with the
+	// stage's cloud integration (aws: SigV4) just before it is sent.
+	Sign func(ctx context.Context, req *http.Request, body []byte) error
 	// ResourceName is the repository (github) or project (semaphore).
 	ResourceName string
 	// DryRun makes the execution pass without contacting anything.

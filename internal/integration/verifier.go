@@ -57,6 +57,12 @@ type Verifier struct {
 	// the integration URL (https://<organization>.semaphoreci.com), as
 	// Semaphore issues them (SUPERPLANE_SEMAPHORE_OIDC_ISSUER).
 	SemaphoreOIDCIssuer string
+	// AWSEndpointURL is where aws integrations send every AWS call (STS,
+	// and the requests their stages sign). "" means AWS itself (STS at
+	// https://sts.<region>.amazonaws.com). Tests set it to a fake's URL
+	// (the server reads it from SUPERPLANE_AWS_ENDPOINT_URL); the guard
+	// still applies.
+	AWSEndpointURL string
 	// Client makes the requests, through the outbound guard whatever the
 	// URL (the configured API URLs included): a fake on loopback needs a
 	// client that allows 127.0.0.0/8. nil means the guarded client with

@@ -33,6 +33,7 @@ import (
 	"time"
 
 	"github.com/superplane/terraform-provider-superplane/internal/client"
+	fakeaws "github.com/superplane/terraform-provider-superplane/internal/fake/aws"
 	"github.com/superplane/terraform-provider-superplane/internal/fake/bitbucket"
 	"github.com/superplane/terraform-provider-superplane/internal/fake/github"
 	"github.com/superplane/terraform-provider-superplane/internal/fake/gitlab"
@@ -63,6 +64,7 @@ var acc struct {
 	semaphore *semaphore.Server // the Semaphore API the server verifies against
 	gitlab    *gitlab.Server    // the GitLab API the server verifies against
 	bitbucket *bitbucket.Server // the Bitbucket Cloud API the server verifies against
+	aws       *fakeaws.Server   // AWS STS, where aws integrations are verified
 }
 
 // The fake tools' fixtures. Integration URLs in tests name these.
@@ -147,6 +149,7 @@ func startFakes() {
 	acc.gitlab = gitlab.New(acc.fakes)
 	acc.bitbucket = bitbucket.New(acc.fakes)
 	acc.bitbucket.AddWorkspace(fakeBitbucketWorkspace, map[string]string{fakeBitbucketUser: "collaborator"})
+	acc.aws = fakeaws.New(acc.fakes)
 }
 
 // newToolToken returns a new random API token that the GitHub, Semaphore and
@@ -278,6 +281,7 @@ func startServer() (func(), error) {
 		"SUPERPLANE_SEMAPHORE_API_URL="+acc.semaphore.URL(),
 		"SUPERPLANE_GITLAB_API_URL="+acc.gitlab.APIURL(),
 		"SUPERPLANE_BITBUCKET_API_URL="+acc.bitbucket.URL(),
+		"SUPERPLANE_AWS_ENDPOINT_URL="+acc.aws.URL(),
 		// The fakes and the stage tests' receivers are on loopback, which
 		// the outbound guard lets through only when allowed. Stage tests
 		// should not wait long.

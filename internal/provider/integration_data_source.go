@@ -35,6 +35,7 @@ type IntegrationDataSourceModel struct {
 	Type        types.String `tfsdk:"type"`
 	URL         types.String `tfsdk:"url"`
 	Auth        types.Object `tfsdk:"auth"`
+	AWS         types.Object `tfsdk:"aws"`
 	Status      types.Object `tfsdk:"status"`
 	CreatedAt   types.String `tfsdk:"created_at"`
 }
@@ -69,7 +70,7 @@ func (d *IntegrationDataSource) Schema(_ context.Context, _ datasource.SchemaReq
 				Computed:            true,
 			},
 			"type": schema.StringAttribute{
-				MarkdownDescription: "The tool: `github`, `semaphore`, `gitlab` or `bitbucket`.",
+				MarkdownDescription: "The tool: `github`, `semaphore`, `gitlab`, `bitbucket` or `aws`.",
 				Computed:            true,
 			},
 			"url": schema.StringAttribute{
@@ -100,6 +101,7 @@ func (d *IntegrationDataSource) Schema(_ context.Context, _ datasource.SchemaReq
 					},
 				},
 			},
+			"aws": integrationAWSDataSourceAttribute(),
 			"status": schema.SingleNestedAttribute{
 				MarkdownDescription: "The result of SuperPlane's last verification of the credentials.",
 				Computed:            true,
@@ -151,6 +153,7 @@ func (d *IntegrationDataSource) Read(ctx context.Context, req datasource.ReadReq
 		Type:   types.StringNull(),
 		URL:    types.StringNull(),
 		Auth:   types.ObjectNull(integrationAuthAttrTypes),
+		AWS:    types.ObjectNull(integrationAWSAttrTypes),
 	})
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
@@ -164,6 +167,7 @@ func (d *IntegrationDataSource) Read(ctx context.Context, req datasource.ReadReq
 		Type:        m.Type,
 		URL:         m.URL,
 		Auth:        m.Auth,
+		AWS:         m.AWS,
 		Status:      m.Status,
 		CreatedAt:   m.CreatedAt,
 	})...)

@@ -26,6 +26,16 @@ func integrationToken(ctx context.Context, auth types.Object, diags *diag.Diagno
 // integrationParams builds the API settings from a plan.
 func integrationParams(ctx context.Context, plan *IntegrationResourceModel) (client.IntegrationParams, diag.Diagnostics) {
 	var diags diag.Diagnostics
+	if plan.Type.ValueString() == api.IntegrationTypeAWS {
+		p := client.IntegrationParams{
+			Name: plan.Name.ValueString(), Description: plan.Description.ValueString(), Type: plan.Type.ValueString(),
+			AWS: integrationAWSSpec(ctx, plan.AWS, &diags),
+		}
+		if p.AWS == nil && !diags.HasError() {
+			diags.AddAttributeError(path.Root("aws"), "Missing aws block", "An aws integration needs the aws block.")
+		}
+		return p, diags
+	}
 	tok := integrationToken(ctx, plan.Auth, &diags)
 	if diags.HasError() {
 		return client.IntegrationParams{}, diags
@@ -62,6 +72,7 @@ func integrationModelFrom(ctx context.Context, in *api.Integration, prior *Integ
 		Type:        prior.Type,
 		URL:         prior.URL,
 		Auth:        prior.Auth,
+		AWS:         types.ObjectNull(integrationAWSAttrTypes),
 		Verify:      prior.Verify,
 		Status:      integrationStatusValue(in.Status),
 		CreatedAt:   timeValue(m.CreatedAt),
@@ -71,8 +82,17 @@ func integrationModelFrom(ctx context.Context, in *api.Integration, prior *Integ
 	}
 	if in.Spec != nil {
 		out.Type = types.StringValue(in.Spec.Type)
-		if !isKnown(prior.URL) || strings.TrimSuffix(prior.URL.ValueString(), "/") != in.Spec.URL {
+		switch {
+		case in.Spec.URL == "" && !isKnown(prior.URL):
+			// An aws integration has no URL: left out, it stays null.
+			out.URL = types.StringNull()
+		case !isKnown(prior.URL) || strings.TrimSuffix(prior.URL.ValueString(), "/") != in.Spec.URL:
 			out.URL = types.StringValue(in.Spec.URL)
+		}
+		if in.Spec.AWS != nil {
+			out.AWS = integrationAWSValue(ctx, in.Spec.AWS, prior.AWS, prior.Canvas, &diags)
+			out.Auth = types.ObjectNull(integrationAuthAttrTypes)
+			return out, diags
 		}
 	}
 

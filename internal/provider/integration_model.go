@@ -33,6 +33,7 @@ type IntegrationResourceModel struct {
 	Type        types.String `tfsdk:"type"`
 	URL         types.String `tfsdk:"url"`
 	Auth        types.Object `tfsdk:"auth"`
+	AWS         types.Object `tfsdk:"aws"`
 	Verify      types.Bool   `tfsdk:"verify"`
 	Status      types.Object `tfsdk:"status"`
 	CreatedAt   types.String `tfsdk:"created_at"`

@@ -67,7 +67,21 @@ func (r *IntegrationResource) ValidateConfig(ctx context.Context, req resource.V
 		}
 	}
 
+	validateIntegrationAWS(ctx, &config, &resp.Diagnostics)
+	if typeOK && config.Type.ValueString() != api.IntegrationTypeAWS {
+		if config.URL.IsNull() {
+			resp.Diagnostics.AddAttributeError(path.Root("url"), "Missing url",
+				fmt.Sprintf("A %s integration needs url.", config.Type.ValueString()))
+		}
+		if config.Auth.IsNull() {
+			resp.Diagnostics.AddAttributeError(path.Root("auth"), "Missing auth",
+				"The auth block with its token block is required.")
+		}
+	}
 	tok := integrationToken(ctx, config.Auth, &resp.Diagnostics)
+	if !config.Auth.IsNull() && !config.Auth.IsUnknown() && tok == nil && typeOK && config.Type.ValueString() != api.IntegrationTypeAWS {
+		resp.Diagnostics.AddAttributeError(path.Root("auth").AtName("token"), "Missing token", "The auth block needs its token block.")
+	}
 	if tok != nil && tok.Scope.ValueString() == scopeCanvas && config.Canvas.IsNull() {
 		resp.Diagnostics.AddAttributeError(path.Root("auth").AtName("token").AtName("scope"),
 			"Canvas secret for an organization integration",
@@ -287,7 +301,8 @@ func (r *IntegrationResource) ImportState(ctx context.Context, req resource.Impo
 // server holds (canvas and type changes replace the integration instead).
 func integrationSettingsChanged(plan, state *IntegrationResourceModel) bool {
 	return !plan.Name.Equal(state.Name) || !plan.Description.Equal(state.Description) ||
-		!plan.Type.Equal(state.Type) || !plan.URL.Equal(state.URL) || !plan.Auth.Equal(state.Auth)
+		!plan.Type.Equal(state.Type) || !plan.URL.Equal(state.URL) || !plan.Auth.Equal(state.Auth) ||
+		!plan.AWS.Equal(state.AWS)
 }
 
 // verificationFailed reports whether the server verified the credentials
@@ -302,6 +317,11 @@ func verificationFailure(p client.IntegrationParams, st *api.IntegrationStatus) 
 	reason := st.Reason
 	if reason == "" {
 		reason = "state " + st.State
+	}
+	if p.AWS != nil {
+		return fmt.Sprintf("SuperPlane could not verify the credentials of aws integration %q: %s\n\nFix the aws block, "+
+			"the key pair in its secret or the role's trust policy, or set verify = false to keep an integration whose "+
+			"credentials do not work yet (status then reports the failure).", p.Name, reason)
 	}
 	return fmt.Sprintf("SuperPlane could not verify the credentials of %s integration %q (token from key %q of "+
 		"secret %q): %s\n\nFix the token in the secret or the url, or set verify = false to keep an integration "+

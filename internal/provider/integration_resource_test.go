@@ -573,7 +573,7 @@ func TestAccIntegrationResource(t *testing.T) {
 			ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 			Steps: []tfresource.TestStep{
 				step(with(func(c *integrationCfg) { c.typ = "gitea" }),
-					`Invalid integration type.*type = "gitea".*type: unsupported integration type "gitea": expected "github", "semaphore", "gitlab" or "bitbucket"`),
+					`Invalid integration type.*type = "gitea".*type: unsupported integration type "gitea": expected "github", "semaphore", "gitlab", "bitbucket" or "aws"`),
 				step(with(func(c *integrationCfg) { c.typ = "semaphore" }),
 					`Invalid integration URL.*url = "https://github.com/acme".*url has host "github.com", which is not a Semaphore organization`),
 				step(with(func(c *integrationCfg) { c.url = "https://github.com/acme/app" }),
@@ -589,7 +589,15 @@ func TestAccIntegrationResource(t *testing.T) {
 				step(with(func(c *integrationCfg) { c.name = "bad/name" }),
 					`Attribute name may contain only letters, digits`),
 				step(fmt.Sprintf("resource \"superplane_integration\" \"test\" {\n  name = %q\n  type = \"github\"\n  url = %q\n}\n", name, fakeGitHubURL),
-					`Block auth must have a configuration value`),
+					`Missing auth.*The auth block with its token block is required`),
+				step(fmt.Sprintf("resource \"superplane_integration\" \"test\" {\n  name = %q\n  type = \"aws\"\n}\n", name),
+					`Missing aws block.*An aws integration needs the aws block`),
+				step(fmt.Sprintf("resource \"superplane_integration\" \"test\" {\n  name = %q\n  type = \"aws\"\n  url = %q\n  aws {\n    region = \"eu-west-1\"\n    web_identity {\n      role_arn = \"arn:aws:iam::123456789012:role/x\"\n    }\n  }\n}\n", name, fakeGitHubURL),
+					`Invalid integration URL.*url must be empty for an aws integration`),
+				step(fmt.Sprintf("resource \"superplane_integration\" \"test\" {\n  name = %q\n  type = \"aws\"\n  aws {\n    region = \"eu-west-1\"\n    web_identity {\n      role_arn = \"arn:aws:iam::123:user/x\"\n    }\n  }\n}\n", name),
+					`Invalid aws settings.*aws.web_identity.role_arn "arn:aws:iam::123:user/x" is not an IAM role ARN`),
+				step(fmt.Sprintf("resource \"superplane_integration\" \"test\" {\n  name = %q\n  type = \"aws\"\n  aws {\n    region = \"eu-west-1\"\n    web_identity {\n      role_arn = \"arn:aws:iam::123456789012:role/x\"\n    }\n    assume_role {\n      role_arn = \"arn:aws:iam::123456789012:role/y\"\n      session_duration = 7200\n    }\n  }\n}\n", name),
+					`Invalid aws settings.*aws.assume_role.session_duration 7200 is out of range`),
 			},
 		})
 	})

@@ -5,6 +5,7 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/objectvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
@@ -14,17 +15,15 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 )
 
-// requiredBlock ends the description of a block that must be present.
-// Terraform's plugin framework cannot mark a block as required, so the docs
-// list it as optional; a validator refuses a configuration without it.
-const requiredBlock = "Required: a plan without it fails (listed as optional because Terraform cannot mark a block as required)."
-
 // Schema describes superplane_integration.
 func (r *IntegrationResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "A SuperPlane integration: the connection to a GitHub owner, a Semaphore " +
-			"organization, a GitLab instance or a Bitbucket Cloud workspace that event sources and executors use. It authenticates with an API token kept in " +
-			"a `superplane_secret`; Terraform only names the secret and key, never the token. SuperPlane " +
+			"organization, a GitLab instance, a Bitbucket Cloud workspace or an AWS account that event sources " +
+			"and executors use. It authenticates with an API token kept in a `superplane_secret`, or (`aws`) " +
+			"with a key pair kept in one or with SuperPlane's own " +
+			"ID token (web identity, no AWS secret at all); Terraform only names the secret and key, never the " +
+			"credentials. SuperPlane " +
 			"verifies the credentials with the tool on every create and update, and again whenever the " +
 			"secret's values change; `status` shows the result. It belongs to the organization, or to one " +
 			"canvas when `canvas` is set.",
@@ -53,7 +52,7 @@ func (r *IntegrationResource) Schema(_ context.Context, _ resource.SchemaRequest
 				Default:             stringdefault.StaticString(""),
 			},
 			"type": schema.StringAttribute{
-				MarkdownDescription: "The tool: `github`, `semaphore`, `gitlab` or `bitbucket`. Changing it replaces the integration.",
+				MarkdownDescription: "The tool: `github`, `semaphore`, `gitlab`, `bitbucket` or `aws`. Changing it replaces the integration.",
 				Required:            true,
 				PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()},
 			},
@@ -64,8 +63,9 @@ func (r *IntegrationResource) Schema(_ context.Context, _ resource.SchemaRequest
 					"For `gitlab`: `https://gitlab.com`, or a self-managed instance `https://<host>[/<path>]` (its web " +
 					"address, not `/api/v4`; the token, a personal, project or group access token, is sent as a Bearer token). " +
 					"For `bitbucket`: `https://bitbucket.org/<workspace>` (Bitbucket Cloud). " +
-					"https only, without a path beyond the owner, a query or credentials.",
-				Required: true,
+					"https only, without a path beyond the owner, a query or credentials. Required for `github`, " +
+					"`semaphore`, `gitlab` and `bitbucket`; leave it out for `aws` (the `aws` block's region says where AWS is).",
+				Optional: true,
 			},
 			"verify": schema.BoolAttribute{
 				MarkdownDescription: "Whether an apply must fail when SuperPlane cannot verify the credentials " +
@@ -105,19 +105,22 @@ func (r *IntegrationResource) Schema(_ context.Context, _ resource.SchemaRequest
 			},
 		},
 		Blocks: map[string]schema.Block{
+			"aws": integrationAWSBlock(),
 			"auth": schema.SingleNestedBlock{
-				MarkdownDescription: "How the integration authenticates with the tool. " + requiredBlock,
-				Validators:          []validator.Object{objectvalidator.IsRequired()},
+				MarkdownDescription: "How the integration authenticates with the tool. Required for `github`, " +
+					"`semaphore`, `gitlab` and `bitbucket` (a plan without it fails; listed as optional because Terraform cannot mark a " +
+					"block as required); an `aws` integration uses its `aws` block instead.",
 				Blocks: map[string]schema.Block{
 					"token": schema.SingleNestedBlock{
-						MarkdownDescription: "An API token, taken from a key of a secret. " + requiredBlock,
-						Validators:          []validator.Object{objectvalidator.IsRequired()},
+						MarkdownDescription: "An API token, taken from a key of a secret. Required in `auth`.",
+						Validators: []validator.Object{objectvalidator.AlsoRequires(
+							path.MatchRelative().AtName("secret"), path.MatchRelative().AtName("key"))},
 						Attributes: map[string]schema.Attribute{
 							"secret": schema.StringAttribute{
 								MarkdownDescription: "Name of the secret holding the token. Reference " +
 									"`superplane_secret.<name>.name` so Terraform creates the secret first and " +
 									"deletes it last.",
-								Required:   true,
+								Optional:   true,
 								Validators: nameValidators(),
 							},
 							"key": schema.StringAttribute{
@@ -125,7 +128,7 @@ func (r *IntegrationResource) Schema(_ context.Context, _ resource.SchemaRequest
 									"the value is `<user>:<API token or app password>` (sent with HTTP basic " +
 									"authentication; with an Atlassian API token the user is the account's email) or a " +
 									"workspace, project or repository access token alone (sent as a Bearer token).",
-								Required:   true,
+								Optional:   true,
 								Validators: []validator.String{stringvalidator.LengthAtLeast(1)},
 							},
 							"scope": schema.StringAttribute{

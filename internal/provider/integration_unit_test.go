@@ -53,6 +53,7 @@ func TestIntegrationDeleteUnsupported(t *testing.T) {
 		Type:        types.StringValue("github"),
 		URL:         types.StringValue("https://github.com/acme"),
 		Auth:        types.ObjectNull(integrationAuthAttrTypes),
+		AWS:         types.ObjectNull(integrationAWSAttrTypes),
 		Verify:      types.BoolValue(true),
 		Status:      types.ObjectNull(integrationStatusAttrTypes),
 		CreatedAt:   types.StringNull(),

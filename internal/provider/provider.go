@@ -124,6 +124,7 @@ func (p *SuperplaneProvider) Configure(ctx context.Context, req provider.Configu
 
 	resp.ResourceData = c
 	resp.DataSourceData = c
+	resp.EphemeralResourceData = c
 }
 
 // configOrEnv returns the configured value of an argument or, when it is
@@ -157,6 +158,8 @@ func (p *SuperplaneProvider) Resources(_ context.Context) []func() resource.Reso
 		NewEventSourceResource,
 		NewStageResource,
 		NewConnectionGroupResource,
+		NewServiceAccountResource,
+		NewServiceAccountTokenResource,
 	}
 }
 
@@ -175,6 +178,8 @@ func (p *SuperplaneProvider) DataSources(_ context.Context) []func() datasource.
 		NewSecretsDataSource,
 		NewStagesDataSource,
 		NewExecutionsDataSource,
+		NewServiceAccountDataSource,
+		NewAuditEventsDataSource,
 	}
 }
 

@@ -83,6 +83,9 @@ var schemaShapes = map[string]map[string]objectShape{
 	"data.superplane_executions": withRoot(ExecutionsDataSourceModel{}, map[string]objectShape{
 		"executions": {attrTypes: executionAttrTypes},
 	}),
+	"data.superplane_audit_events": withRoot(AuditEventsDataSourceModel{}, map[string]objectShape{
+		"audit_events": {attrTypes: auditEventAttrTypes},
+	}),
 
 	// Connection groups share the stage's connect blocks.
 	"superplane_connection_group":      withRoot(ConnectionGroupResourceModel{}, connectionGroupShapes),
@@ -93,9 +96,13 @@ var schemaShapes = map[string]map[string]objectShape{
 // with their data sources.
 var (
 	integrationShapes = map[string]objectShape{
-		"auth":       {model: integrationAuthModel{}, attrTypes: integrationAuthAttrTypes},
-		"auth.token": {model: integrationTokenModel{}, attrTypes: integrationTokenAttrTypes},
-		"status":     {model: integrationStatusModel{}, attrTypes: integrationStatusAttrTypes},
+		"auth":             {model: integrationAuthModel{}, attrTypes: integrationAuthAttrTypes},
+		"auth.token":       {model: integrationTokenModel{}, attrTypes: integrationTokenAttrTypes},
+		"status":           {model: integrationStatusModel{}, attrTypes: integrationStatusAttrTypes},
+		"aws":              {model: integrationAWSModel{}, attrTypes: integrationAWSAttrTypes},
+		"aws.access_key":   {model: integrationAWSAccessKeyModel{}, attrTypes: integrationAWSAccessKeyAttrTypes},
+		"aws.web_identity": {model: integrationAWSWebIdentityModel{}, attrTypes: integrationAWSWebIdentityAttrTypes},
+		"aws.assume_role":  {model: integrationAWSAssumeRoleModel{}, attrTypes: integrationAWSAssumeRoleAttrTypes},
 	}
 	eventSourceShapes = map[string]objectShape{
 		"resource":      {model: eventSourceResourceModel{}, attrTypes: eventSourceResourceAttrTypes},

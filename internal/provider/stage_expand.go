@@ -185,7 +185,17 @@ func stageExecutor(ctx context.Context, plan *StageResourceModel) (*api.Executor
 		if !h.TimeoutSeconds.IsNull() {
 			spec["timeoutSeconds"] = h.TimeoutSeconds.ValueInt64()
 		}
-		return &api.Executor{Type: api.ExecutorHTTP, Spec: spec}, diags
+		signing := map[string]any{}
+		setString(signing, "service", h.AWSService)
+		setString(signing, "region", h.AWSRegion)
+		if len(signing) > 0 {
+			spec["aws"] = signing
+		}
+		ex := &api.Executor{Type: api.ExecutorHTTP, Spec: spec}
+		if isKnown(h.Integration) {
+			ex.Integration = &api.IntegrationRef{Name: h.Integration.ValueString()}
+		}
+		return ex, diags
 	}
 	if g := objectAs[stageGitHubModel](ctx, plan.GitHub, &diags); g != nil {
 		spec := map[string]any{"workflow": g.Workflow.ValueString(), "ref": g.Ref.ValueString()}
@@ -394,6 +404,12 @@ func stageExecutorFrom(ctx context.Context, ex *api.Executor, out *StageResource
 			Payload:        specMapValue(spec, "payload", diags),
 			StatusCodes:    types.ListNull(types.Int64Type),
 			TimeoutSeconds: types.Int64Null(),
+			Integration:    integration,
+			AWSService:     types.StringNull(),
+			AWSRegion:      types.StringNull(),
+		}
+		if signing, ok := spec["aws"].(map[string]any); ok {
+			h.AWSService, h.AWSRegion = specStringValue(signing, "service"), specStringValue(signing, "region")
 		}
 		if policy, ok := spec["responsePolicy"].(map[string]any); ok {
 			if list, ok := policy["statusCodes"].([]any); ok {

@@ -55,6 +55,9 @@ var (
 		"payload":         types.MapType{ElemType: types.StringType},
 		"status_codes":    types.ListType{ElemType: types.Int64Type},
 		"timeout_seconds": types.Int64Type,
+		"integration":     types.StringType,
+		"aws_service":     types.StringType,
+		"aws_region":      types.StringType,
 	}
 	stageGitHubAttrTypes = map[string]attr.Type{
 		"integration": types.StringType, "repository": types.StringType, "workflow": types.StringType,
@@ -181,6 +184,11 @@ type stageHTTPModel struct {
 	Payload        types.Map    `tfsdk:"payload"`
 	StatusCodes    types.List   `tfsdk:"status_codes"`
 	TimeoutSeconds types.Int64  `tfsdk:"timeout_seconds"`
+	// Integration names a cloud integration (aws) that signs the request;
+	// AWSService and AWSRegion say what for when the URL's host does not.
+	Integration types.String `tfsdk:"integration"`
+	AWSService  types.String `tfsdk:"aws_service"`
+	AWSRegion   types.String `tfsdk:"aws_region"`
 }
 
 // stageGitHubModel is the github executor block.

@@ -394,6 +394,14 @@ func stageBlocks() map[string]schema.Block {
 					Optional:            true,
 					Validators:          []validator.Int64{int64validator.Between(1, 3600)},
 				},
+				"integration": optionalString("Name of an `aws` integration (the canvas's own first, then the "+
+					"organization's) whose credentials sign the request with AWS SigV4; with web identity the ID "+
+					"token's subject is `org:<org>:canvas:<canvas>:stage:<stage>`. Deleting the integration is "+
+					"refused while the stage names it.", nameValidators()...),
+				"aws_service": optionalString("The AWS service the request is signed for (`lambda`), when the " +
+					"URL's host does not say (`lambda.eu-west-1.amazonaws.com` does)."),
+				"aws_region": optionalString("The AWS region the request is signed for; by default the host's, " +
+					"else the integration's."),
 			},
 		},
 		"github": schema.SingleNestedBlock{

@@ -62,6 +62,7 @@ func crashTest(t *testing.T, b *backend) {
 		restarts = append(restarts, time.Since(start))
 		tg.setURL(srv.url)
 		st := w.verify(t, tg, b)
+		w.verifyAudit(t, tg)
 		t.Logf("%s iteration %d: killed %s into the load, %d acknowledged operations since the last crash; restart %s; %s",
 			b.name, it, load, w.ackedWrites+w.ackedDeliveries-before, restarts[len(restarts)-1].Round(time.Millisecond), st)
 		if t.Failed() {

@@ -81,6 +81,9 @@ type secretModel struct {
 	pending []map[string]string
 	// busy is set while a client has a write to it in flight.
 	busy bool
+	// acked counts the acknowledged writes, each of which must have its
+	// audit record (verifyAudit).
+	acked int
 }
 
 // deliveryModel is one webhook delivery, by its idempotency key.
@@ -248,6 +251,7 @@ func (w *workload) secretAnswer(name string, data map[string]string, c call, jud
 			return false
 		}
 		s.created, s.data, s.version, s.pending = true, data, out.Secret.Metadata.Version, nil
+		s.acked++
 		w.ackedWrites++
 		return false
 	}

@@ -28,7 +28,11 @@ func RotateKeys(ctx context.Context, st store.Store, sl *Sealer, log *slog.Logge
 		}
 		if len(secs) == 0 {
 			n, err := rotateSourceKeys(ctx, st, ks, log)
-			return rewrapped + n, err
+			if err != nil {
+				return rewrapped + n, err
+			}
+			m, err := rotateOIDCKeys(ctx, st, ks)
+			return rewrapped + n + m, err
 		}
 		progress := 0
 		for _, sec := range secs {
@@ -141,7 +145,7 @@ type KeyFailure struct {
 func CheckKeys(ctx context.Context, st store.SealedStore, ring *keyring.Keyring) (KeyReport, error) {
 	rep := KeyReport{Opened: map[string]int{}}
 	const page = 500
-	for _, kind := range []string{store.SealedSecret, store.SealedSourceKey} {
+	for _, kind := range []string{store.SealedSecret, store.SealedSourceKey, store.SealedOIDCKey} {
 		after := ""
 		for pass := 0; ; pass++ {
 			if pass > 10_000_000/page {
@@ -156,8 +160,11 @@ func CheckKeys(ctx context.Context, st store.SealedStore, ring *keyring.Keyring)
 			}
 			for _, b := range blobs {
 				ad := secretAD(b.ID)
-				if b.Kind != store.SealedSecret {
+				switch b.Kind {
+				case store.SealedSourceKey, store.SealedSourcePrevKey:
 					ad = sourceKeyAD(b.ID)
+				case store.SealedOIDCKey:
+					ad = oidcKeyAD(b.ID)
 				}
 				keyID, _ := keyring.KeyID(b.Blob)
 				plain, err := ring.Open(b.Blob, ad)
@@ -191,4 +198,33 @@ func MissingKeys(ctx context.Context, st store.SealedStore, ring *keyring.Keyrin
 		}
 	}
 	return missing, nil
+}
+
+// rotateOIDCKeys rewraps the OIDC issuer's signing keys under the active
+// key (a handful of rows: the live keys only), compare-and-swap per key. A
+// key that does not open stops the rotation, naming it, as a secret does.
+func rotateOIDCKeys(ctx context.Context, st store.Store, ks *keyring.KeySource) (int, error) {
+	ring := ks.Keyring()
+	keys, err := st.ListOIDCKeys(ctx, 100)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, k := range keys {
+		if k.KeyID == ring.ActiveID() {
+			continue
+		}
+		blob, err := ring.Rewrap(k.Ciphertext, oidcKeyAD(k.Kid))
+		if err != nil {
+			return n, fmt.Errorf("OIDC signing key %s (key %s): %w", k.Kid, k.KeyID, err)
+		}
+		ok, err := st.RewrapOIDCKey(ctx, k.Kid, k.Ciphertext, blob, ring.ActiveID())
+		if err != nil {
+			return n, err
+		}
+		if ok {
+			n++
+		}
+	}
+	return n, nil
 }

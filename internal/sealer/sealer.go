@@ -1,6 +1,7 @@
 // Package sealer seals and opens every kind of data the server keeps
-// encrypted at rest: secret data and event sources' signing keys (the
-// current one and a previous one still in its grace period).
+// encrypted at rest: secret data, event sources' signing keys (the
+// current one and a previous one still in its grace period) and the OIDC
+// issuer's private signing keys.
 //
 // It is the only place that knows the associated data each kind is bound
 // to, after HashiCorp Vault's barrier: callers name the record, never the
@@ -90,4 +91,21 @@ func (s *Sealer) SealSourceKey(id string, key []byte) ([]byte, string, error) {
 // clears the returned key when done.
 func (s *Sealer) OpenSourceKey(id string, blob []byte) ([]byte, error) {
 	return s.keys.Open(blob, sourceKeyAD(id))
+}
+
+// oidcKeyAD is the associated data of a private signing key of the
+// server's OIDC issuer, bound to its kid.
+func oidcKeyAD(kid string) []byte { return []byte("superplane/oidc-signing-key/" + kid) }
+
+// SealOIDCKey seals the private signing key (PKCS #8) of the OIDC issuer
+// with key id kid and returns the blob and the id of the key that wraps its
+// data key.
+func (s *Sealer) SealOIDCKey(kid string, der []byte) ([]byte, string, error) {
+	return s.keys.Seal(der, oidcKeyAD(kid))
+}
+
+// OpenOIDCKey opens the private signing key with key id kid. The caller
+// clears the returned bytes when done.
+func (s *Sealer) OpenOIDCKey(kid string, blob []byte) ([]byte, error) {
+	return s.keys.Open(blob, oidcKeyAD(kid))
 }

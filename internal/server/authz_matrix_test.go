@@ -38,6 +38,8 @@ type matrixFixture struct {
 	execution   string // id of run's finished execution
 	alert       string // id of an open alert about run
 	group       string // id of a connection group of hook and button no stage connects to
+	account     string // id of an admin service account of its own, with one token
+	token       string // id of account's token
 }
 
 // q is the query naming the fixture canvas as the domain of a secret or
@@ -62,6 +64,8 @@ type matrixRoute struct {
 	// server act for the caller (a check with the tool, which spends the
 	// organization's token): a viewer is refused them as it is writes.
 	actingReads func(f matrixFixture) []string
+	// adminOnly reads are refused to a viewer (403) like writes.
+	adminOnly bool
 }
 
 func noBody(matrixFixture, int) string { return "" }
@@ -210,6 +214,14 @@ var matrixRoutes = map[string]matrixRoute{
 	"GET /api/v1/canvases/{canvasIdOrName}/connection-groups/{idOrName}/field-sets": {scoped: true, path: func(f matrixFixture) string {
 		return "/api/v1/canvases/" + f.canvas + "/connection-groups/" + f.group + "/field-sets"
 	}},
+
+	"GET /api/v1/audit-events": {adminOnly: true, path: func(f matrixFixture) string { return "/api/v1/audit-events?canvas=" + f.canvas }},
+}
+
+func init() {
+	for pattern, rt := range serviceAccountMatrixRoutes {
+		matrixRoutes[pattern] = rt
+	}
 }
 
 // matrixStageBody is a noop stage listening to source "hook", waiting for
@@ -316,6 +328,7 @@ func newMatrixFixture(t *testing.T, e *env, name string) matrixFixture {
 		}
 	}
 	addMatrixFindings(t, e, &f)
+	f.account, f.token = addMatrixAccount(t, e, name)
 	return f
 }
 
@@ -367,6 +380,7 @@ func fixturePaths(f matrixFixture) []string {
 		c + "/stages/" + f.gate + "/events", c + "/stages/" + f.run + "/executions",
 		c + "/alerts?includeAcked=true", c + "/rejections",
 		c + "/connection-groups",
+		"/api/v1/service-accounts/" + f.account, "/api/v1/service-accounts/" + f.account + "/tokens",
 	}
 }
 
@@ -465,7 +479,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 					switch {
 					case who == "" || strings.HasPrefix(who, "spt_") || strings.HasPrefix(who, "Basic "):
 						status, code = http.StatusUnauthorized, api.CodeUnauthenticated
-					case who == "viewer" && method != http.MethodGet && !rt.self:
+					case who == "viewer" && (method != http.MethodGet || rt.adminOnly) && !rt.self:
 						status, code = http.StatusForbidden, api.CodePermissionDenied
 					case who == "other" && rt.scoped:
 						status, code = http.StatusNotFound, api.CodeNotFound
@@ -631,6 +645,10 @@ func TestUnauthenticatedRoutes(t *testing.T) {
 		"GET /health",
 		"GET /ready",
 		"GET /api/v1/openapi.json",
+		// The OIDC issuer's documents: public keys and where they are, for
+		// the clouds (TestOIDCDiscoveryServed).
+		"GET /.well-known/openid-configuration",
+		"GET /.well-known/jwks.json",
 		"POST /api/v1/sources/{id}",
 		"POST /api/v1/sources/{id}/{integrationType}",
 		"POST /api/v1/outputs",

@@ -45,6 +45,13 @@ func (b *brokenStore) FindPrincipal(ctx context.Context, hash []byte) (store.Pri
 	return b.Store.FindPrincipal(ctx, hash)
 }
 
+func (b *brokenStore) FindPrincipalScope(ctx context.Context, hash []byte, scope store.Scope) (store.Scoped, error) {
+	if err := b.current(); err != nil {
+		return store.Scoped{}, err
+	}
+	return b.Store.FindPrincipalScope(ctx, hash, scope)
+}
+
 func (b *brokenStore) Ping(ctx context.Context) error {
 	if err := b.current(); err != nil {
 		return err
@@ -90,6 +97,11 @@ func TestDatabaseErrorsAre503(t *testing.T) {
 			defer broken.fail(nil)
 			if status, e := get("/api/v1/me"); status != http.StatusServiceUnavailable || e.Code != api.CodeUnavailable || !strings.Contains(e.Message, "database") {
 				t.Errorf("GET /api/v1/me: %d %+v; want 503 code 14 naming the database", status, e)
+			}
+			// The read that looks token and secret up in one statement
+			// answers the same.
+			if status, e := get("/api/v1/secrets/db?domainType=" + api.DomainTypeOrganization); status != http.StatusServiceUnavailable || e.Code != api.CodeUnavailable {
+				t.Errorf("GET /api/v1/secrets/db: %d %+v; want 503 code 14", status, e)
 			}
 			// Readiness follows the database; liveness does not (restarting
 			// the process would not bring the database back).

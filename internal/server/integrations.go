@@ -17,21 +17,25 @@ func integrationToAPI(in store.Integration) api.Integration {
 		checked := in.StatusCheckedAt
 		status.CheckedAt = &checked
 	}
+	spec := &api.IntegrationSpec{
+		Type: in.Type,
+		URL:  in.URL,
+		Auth: &api.IntegrationAuth{
+			Use: in.AuthType,
+			Token: &api.AuthToken{ValueFrom: &api.ValueFrom{Secret: &api.ValueFromSecret{
+				DomainType: in.SecretDomainType, Name: in.SecretName, Key: in.SecretKey,
+			}}},
+		},
+	}
+	if len(in.Settings) > 0 {
+		cloudSpecToAPI(in, spec)
+	}
 	return api.Integration{
 		Metadata: &api.IntegrationMetadata{
 			ID: in.ID, Name: in.Name, CreatedBy: in.CreatedBy, CreatedAt: &created,
 			DomainType: in.DomainType, DomainID: in.DomainID, Description: in.Description, UpdatedAt: &updated,
 		},
-		Spec: &api.IntegrationSpec{
-			Type: in.Type,
-			URL:  in.URL,
-			Auth: &api.IntegrationAuth{
-				Use: in.AuthType,
-				Token: &api.AuthToken{ValueFrom: &api.ValueFrom{Secret: &api.ValueFromSecret{
-					DomainType: in.SecretDomainType, Name: in.SecretName, Key: in.SecretKey,
-				}}},
-			},
-		},
+		Spec:   spec,
 		Status: status,
 	}
 }

@@ -21,6 +21,10 @@ import (
 // a row with no schema, fails TestOpenAPIMatchesWireTypes.
 var wireSchemas = map[string]any{
 	"AuthToken":                   api.AuthToken{},
+	"AWSIntegration":              api.AWSIntegration{},
+	"AWSAccessKey":                api.AWSAccessKey{},
+	"AWSWebIdentity":              api.AWSWebIdentity{},
+	"AWSAssumeRole":               api.AWSAssumeRole{},
 	"Canvas":                      api.Canvas{},
 	"CanvasMetadata":              api.CanvasMetadata{},
 	"CanvasResponse":              api.CanvasResponse{},

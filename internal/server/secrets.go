@@ -6,6 +6,7 @@ import (
 	"net/http"
 
 	"github.com/superplane/terraform-provider-superplane/internal/api"
+	"github.com/superplane/terraform-provider-superplane/internal/service"
 	"github.com/superplane/terraform-provider-superplane/internal/store"
 )
 
@@ -89,9 +90,16 @@ func (s *Server) listSecrets(w http.ResponseWriter, r *http.Request, p store.Pri
 	return nil
 }
 
-func (s *Server) describeSecret(w http.ResponseWriter, r *http.Request, p store.Principal) error {
+// secretScope is what GET /api/v1/secrets/{idOrName} reads, looked up with
+// its token.
+func secretScope(r *http.Request) store.Scope {
 	qt, qid := queryDomain(r)
-	sec, err := s.secrets.Find(r.Context(), p, qt, qid, r.PathValue("idOrName"))
+	return service.SecretScope(qt, qid, r.PathValue("idOrName"))
+}
+
+func (s *Server) describeSecret(w http.ResponseWriter, r *http.Request, p store.Principal, pre service.Prefetched) error {
+	qt, qid := queryDomain(r)
+	sec, err := s.secrets.FindWith(r.Context(), p, pre, qt, qid, r.PathValue("idOrName"))
 	if err != nil {
 		return err
 	}

@@ -20,6 +20,7 @@ import (
 
 	"github.com/superplane/terraform-provider-superplane/internal/api"
 	"github.com/superplane/terraform-provider-superplane/internal/metrics"
+	"github.com/superplane/terraform-provider-superplane/internal/oidc"
 	"github.com/superplane/terraform-provider-superplane/internal/service"
 	"github.com/superplane/terraform-provider-superplane/internal/store"
 	"github.com/superplane/terraform-provider-superplane/internal/webhook"
@@ -41,6 +42,8 @@ type Server struct {
 	alerts       *service.Alerts
 	outputs      *service.Outputs
 	groups       *service.ConnectionGroups
+	issuer       *oidc.Issuer
+	accounts     *service.ServiceAccounts
 	maxBody      int64
 	// engine is woken when something it waits for happened.
 	engine Waker
@@ -54,6 +57,12 @@ type Server struct {
 	publicPatterns []string
 	// metrics records requests and deliveries (nil: nothing is recorded).
 	metrics *metrics.Metrics
+	// sessions are the console's; consolePatterns lists its routes (see
+	// ConsoleRoutes).
+	sessions        *service.Sessions
+	consolePatterns []string
+	// audit records every change and lists the records (audit.go).
+	audit *service.Audit
 }
 
 // Option configures a Server.
@@ -92,7 +101,10 @@ func New(st store.Store, svc *service.Services, log *slog.Logger, opts ...Option
 		store: st, log: log, maxBody: 5 << 20, engine: noEngine{}, now: time.Now, mux: http.NewServeMux(),
 		canvases: svc.Canvases, secrets: svc.Secrets, integrations: svc.Integrations,
 		eventSources: svc.EventSources, events: svc.Events, stages: svc.Stages, tokens: svc.Tokens,
-		alerts: svc.Alerts, outputs: svc.Outputs, groups: svc.ConnectionGroups,
+		alerts: svc.Alerts, outputs: svc.Outputs, groups: svc.ConnectionGroups, issuer: svc.Issuer,
+		accounts: svc.ServiceAccounts,
+		sessions: svc.Sessions,
+		audit:    svc.Audit,
 	}
 	for _, o := range opts {
 		o(s)
@@ -105,6 +117,8 @@ func (s *Server) routes() {
 	s.public("GET /health", s.health)
 	s.public("GET /ready", s.ready)
 	s.public("GET /api/v1/openapi.json", s.openAPI)
+	s.public("GET "+oidc.DiscoveryPath, s.openIDConfiguration)
+	s.public("GET "+oidc.JWKSPath, s.jwks)
 
 	s.handle("GET /api/v1/me", s.me)
 	s.handleSelf("POST /api/v1/me/token", s.regenerateToken)
@@ -117,7 +131,7 @@ func (s *Server) routes() {
 
 	s.handle("GET /api/v1/secrets", s.listSecrets)
 	s.handle("POST /api/v1/secrets", s.createSecret)
-	s.handle("GET /api/v1/secrets/{idOrName}", s.describeSecret)
+	s.handleScoped("GET /api/v1/secrets/{idOrName}", secretScope, s.describeSecret)
 	s.handle("PATCH /api/v1/secrets/{idOrName}", s.updateSecret)
 	s.handle("DELETE /api/v1/secrets/{idOrName}", s.deleteSecret)
 
@@ -160,13 +174,18 @@ func (s *Server) routes() {
 	s.handle("DELETE /api/v1/canvases/{canvasIdOrName}/connection-groups/{idOrName}", s.deleteConnectionGroup)
 	s.handle("GET /api/v1/canvases/{canvasIdOrName}/connection-groups/{idOrName}/field-sets", s.listFieldSets)
 
+	s.serviceAccountRoutes()
+	s.handle("GET "+api.AuditEventsPath, s.listAuditEvents)
+
 	// Receivers authenticate deliveries by signature, not by token.
 	receiver := webhook.NewHandler(receiverSources{s.events}, receiverSink{s.events}, webhook.Config{MaxBodyBytes: s.maxBody, Logger: s.log, Now: s.now, Observe: s.observeDelivery()})
 	s.public("POST /api/v1/sources/{id}", receiver.ServeCustom)
 	s.public("POST /api/v1/sources/{id}/{integrationType}", receiver.ServeIntegration)
 	// A CI run authenticates with its execution's output token or its
 	// OIDC ID token, not with an API token.
-	s.public("POST "+api.OutputsPath, s.pushOutputs)
+	s.public("POST "+api.OutputsPath, s.auditedPush(s.pushOutputs))
+
+	s.consoleRoutes()
 
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, notFound("no route for %s %s", r.Method, r.URL.Path))
@@ -186,13 +205,44 @@ func (s *Server) handle(pattern string, h handlerFunc) {
 // register registers an authenticated route; when write, it needs the owner
 // or admin role.
 func (s *Server) register(pattern string, h handlerFunc, write bool) {
+	s.registerScoped(pattern, nil, func(w http.ResponseWriter, r *http.Request, p store.Principal, _ service.Prefetched) error {
+		return h(w, r, p)
+	}, write)
+}
+
+// scopedHandlerFunc is an authenticated API handler that also gets what its
+// route's scope lookup found (see handleScoped).
+type scopedHandlerFunc func(w http.ResponseWriter, r *http.Request, p store.Principal, pre service.Prefetched) error
+
+// handleScoped registers an authenticated GET route whose token is looked
+// up with the records scope names in the request, in one statement
+// (service.Tokens.AuthenticateIn), so that reading one record costs one
+// round trip.
+func (s *Server) handleScoped(pattern string, scope func(*http.Request) store.Scope, h scopedHandlerFunc) {
+	s.registerScoped(pattern, scope, h, !strings.HasPrefix(pattern, "GET "))
+}
+
+// registerScoped registers an authenticated route, its token looked up with
+// the records scope names when scope is set; when write, it needs the owner
+// or admin role.
+func (s *Server) registerScoped(pattern string, scope func(*http.Request) store.Scope, h scopedHandlerFunc, write bool) {
 	s.patterns = append(s.patterns, pattern)
-	s.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
-		p, err := s.authenticate(r)
+	s.mux.HandleFunc(pattern, s.audited(pattern, func(w http.ResponseWriter, r *http.Request) {
+		var (
+			p   store.Principal
+			pre service.Prefetched
+			err error
+		)
+		if scope == nil {
+			p, err = s.authenticate(r)
+		} else {
+			p, pre, err = s.authenticateIn(r, scope(r))
+		}
 		if err != nil {
 			s.writeError(w, r, err)
 			return
 		}
+		s.auditPrincipal(w, r, p)
 		if lw, ok := w.(*logWriter); ok {
 			lw.userID = p.User.ID
 		}
@@ -200,10 +250,10 @@ func (s *Server) register(pattern string, h handlerFunc, write bool) {
 			s.writeError(w, r, forbidden("role %s may not %s %s", p.Role, r.Method, r.URL.Path))
 			return
 		}
-		if err := h(w, r, p); err != nil {
+		if err := h(w, r, p, pre); err != nil {
 			s.writeError(w, r, err)
 		}
-	})
+	}))
 }
 
 func (s *Server) me(w http.ResponseWriter, r *http.Request, p store.Principal) error {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -42,6 +43,8 @@ type env struct {
 	// engine is the env's engine, wired as serve wires it; tests that need
 	// it running call engine.Run.
 	engine *engine.Engine
+	// services are the env's services (tests reach the OIDC issuer).
+	services *service.Services
 }
 
 // envOption configures a test env's server, services and engine, each with
@@ -53,6 +56,12 @@ type envOption struct {
 	// wrap, when set, wraps the store everything is built on (the metrics'
 	// timed store).
 	wrap func(store.Store) store.Store
+	// ln, when set, is the listener the server serves on.
+	ln net.Listener
+	// databaseURL, when set, replaces the temp dir's SQLite file; open
+	// adds options to the store's Open.
+	databaseURL string
+	open        []store.OpenOption
 }
 
 func withTools(v *integration.Verifier) envOption {
@@ -104,7 +113,15 @@ func newEnv(t *testing.T, opts ...envOption) *env {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
-	st, err := store.Open(ctx, filepath.Join(dir, "superplane.db"))
+	databaseURL := filepath.Join(dir, "superplane.db")
+	var openOpts []store.OpenOption
+	for _, o := range opts {
+		if o.databaseURL != "" {
+			databaseURL = o.databaseURL
+		}
+		openOpts = append(openOpts, o.open...)
+	}
+	st, err := store.Open(ctx, databaseURL, openOpts...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -133,9 +150,18 @@ func newEnv(t *testing.T, opts ...envOption) *env {
 	eng := engine.New(st, sl, log, engOpts...)
 	svc := service.New(st, sl, log, append(svcOpts, service.WithEngine(eng))...)
 	handler := server.New(st, svc, log, append(srvOpts, server.WithEngine(eng))...)
-	srv := httptest.NewServer(handler)
+	srv := httptest.NewUnstartedServer(handler)
+	for _, o := range opts {
+		if o.ln != nil {
+			// The test chose the address (its base URL is known up front).
+			_ = srv.Listener.Close()
+			srv.Listener = o.ln
+		}
+	}
+	srv.Start()
 	t.Cleanup(srv.Close)
 	e := &env{t: t, url: srv.URL, dir: dir, store: st, keys: ks, keyFile: keyFile, logs: logs, tokens: map[string]string{}, server: handler, engine: eng}
+	e.services = svc
 	for name, spec := range map[string][2]string{
 		"owner": {"acme", "owner"}, "admin": {"acme", "admin"}, "viewer": {"acme", "viewer"}, "other": {"other", "owner"},
 	} {

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/superplane/terraform-provider-superplane/internal/api"
+	"github.com/superplane/terraform-provider-superplane/internal/service"
 	"github.com/superplane/terraform-provider-superplane/internal/store"
 )
 
@@ -18,12 +19,30 @@ func (s *Server) handleSelf(pattern string, h handlerFunc) {
 // authenticate finds the principal of the request's bearer token (see
 // service.Tokens.Authenticate: every request asks the database).
 func (s *Server) authenticate(r *http.Request) (store.Principal, error) {
-	h := r.Header.Get("Authorization")
-	scheme, token, ok := strings.Cut(h, " ")
-	if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "" {
-		return store.Principal{}, unauthenticated("missing bearer token")
+	token, err := bearerToken(r)
+	if err != nil {
+		return store.Principal{}, err
 	}
-	return s.tokens.Authenticate(r.Context(), strings.TrimSpace(token))
+	return s.tokens.Authenticate(r.Context(), token)
+}
+
+// authenticateIn is authenticate that also finds the records scope names
+// (see service.Tokens.AuthenticateIn: every request asks the database too).
+func (s *Server) authenticateIn(r *http.Request, scope store.Scope) (store.Principal, service.Prefetched, error) {
+	token, err := bearerToken(r)
+	if err != nil {
+		return store.Principal{}, service.Prefetched{}, err
+	}
+	return s.tokens.AuthenticateIn(r.Context(), token, scope)
+}
+
+// bearerToken is the request's bearer token.
+func bearerToken(r *http.Request) (string, error) {
+	scheme, token, ok := strings.Cut(r.Header.Get("Authorization"), " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "" {
+		return "", unauthenticated("missing bearer token")
+	}
+	return strings.TrimSpace(token), nil
 }
 
 // regenerateToken is POST /api/v1/me/token: the caller's token is replaced

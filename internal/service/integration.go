@@ -11,6 +11,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/superplane/terraform-provider-superplane/internal/api"
 	"github.com/superplane/terraform-provider-superplane/internal/integration"
+	"github.com/superplane/terraform-provider-superplane/internal/oidc"
 	"github.com/superplane/terraform-provider-superplane/internal/store"
 )
 
@@ -32,6 +33,9 @@ type Integrations struct {
 	Tools *integration.Verifier
 	Log   *slog.Logger
 	Now   func() time.Time
+	// Issuer mints the ID tokens cloud integrations present (web
+	// identity); nil: they cannot.
+	Issuer *oidc.Issuer
 }
 
 // integrationSpec is a validated spec with its token secret resolved.
@@ -39,6 +43,8 @@ type integrationSpec struct {
 	typ, url, authType string
 	secret             store.Secret
 	key                string
+	// settings are a cloud type's settings (integration_cloud.go).
+	settings []byte
 }
 
 func isNotFound(err error) bool { return errors.Is(err, store.ErrNotFound) }
@@ -57,6 +63,9 @@ func (s *Integrations) resolveSpec(ctx context.Context, p store.Principal, dt, d
 	typ, ok := s.Types.Lookup(spec.Type)
 	if !ok {
 		return integrationSpec{}, Invalid("integration.spec.type: integration type %q is not supported by this server", spec.Type)
+	}
+	if _, cloud := s.Types.Cloud(spec.Type); cloud {
+		return s.resolveCloudSpec(ctx, p, dt, did, spec)
 	}
 	if err := typ.ValidateURL("integration.spec.url", spec.URL); err != nil {
 		return integrationSpec{}, Invalid("%s", err.Error())
@@ -113,6 +122,10 @@ func (s *Integrations) verify(ctx context.Context, in *store.Integration) {
 	defer cancel()
 	in.StatusCheckedAt = Timestamp(s.Now)
 	in.StatusState, in.StatusReason = api.IntegrationStateFailed, ""
+	if _, cloud := s.Types.Cloud(in.Type); cloud {
+		s.verifyCloud(ctx, in)
+		return
+	}
 	sec, err := s.Store.FindSecretByID(ctx, in.OrgID, in.SecretID)
 	if err != nil {
 		in.StatusReason = "the token secret is gone"
@@ -204,9 +217,9 @@ func (s *Integrations) Create(ctx context.Context, p store.Principal, req api.Cr
 	}
 	now := Timestamp(s.Now)
 	in := store.Integration{
-		ID: uuid.NewString(), OrgID: p.Organization.ID, DomainType: dt, DomainID: did,
+		ID: uuid.NewString(), OrgID: p.Organization.ID, OrgName: p.Organization.Name, DomainType: dt, DomainID: did,
 		Name: m.Name, Description: m.Description, Type: spec.typ, URL: spec.url, AuthType: spec.authType,
-		SecretID: spec.secret.ID, SecretKey: spec.key,
+		SecretID: spec.secret.ID, SecretKey: spec.key, Settings: spec.settings,
 		CreatedBy: p.User.ID, CreatedAt: now, UpdatedAt: now,
 	}
 	s.verify(ctx, &in)
@@ -251,6 +264,7 @@ func (s *Integrations) Update(ctx context.Context, p store.Principal, domainType
 	next := current
 	if spec != nil {
 		next.Type, next.URL, next.AuthType, next.SecretID, next.SecretKey = spec.typ, spec.url, spec.authType, spec.secret.ID, spec.key
+		next.Settings = spec.settings
 	}
 	s.verify(ctx, &next)
 	now := Timestamp(s.Now)
@@ -262,6 +276,7 @@ func (s *Integrations) Update(ctx context.Context, p store.Principal, domainType
 			in.Description = m.Description
 		}
 		in.Type, in.URL, in.AuthType, in.SecretID, in.SecretKey = next.Type, next.URL, next.AuthType, next.SecretID, next.SecretKey
+		in.Settings = next.Settings
 		in.StatusState, in.StatusReason, in.StatusCheckedAt = next.StatusState, next.StatusReason, next.StatusCheckedAt
 		in.UpdatedAt = now
 		return nil

@@ -34,6 +34,12 @@ type Secrets struct {
 // ResolveDomain turns a request's domainType and domainId (an id or a name)
 // into the stored domain type and id, within the principal's organization.
 func (s *Secrets) ResolveDomain(ctx context.Context, p store.Principal, domainType, domainID string) (string, string, error) {
+	return s.resolveDomain(ctx, p, Prefetched{}, domainType, domainID)
+}
+
+// resolveDomain is ResolveDomain that takes the canvas from pre when its
+// authentication found the one named domainID.
+func (s *Secrets) resolveDomain(ctx context.Context, p store.Principal, pre Prefetched, domainType, domainID string) (string, string, error) {
 	switch domainType {
 	case api.DomainTypeOrganization:
 		if domainID != "" && domainID != p.Organization.ID && domainID != p.Organization.Name {
@@ -43,6 +49,9 @@ func (s *Secrets) ResolveDomain(ctx context.Context, p store.Principal, domainTy
 	case api.DomainTypeCanvas:
 		if domainID == "" {
 			return "", "", Invalid("domainId is required with DOMAIN_TYPE_CANVAS: a canvas id or name")
+		}
+		if pre.Found && pre.Scope.Canvas == domainID && pre.Canvas.ID != "" {
+			return store.DomainCanvas, pre.Canvas.ID, nil
 		}
 		c, err := s.Store.FindCanvas(ctx, p.Organization.ID, domainID)
 		if err != nil {
@@ -88,11 +97,37 @@ func (s *Secrets) List(ctx context.Context, p store.Principal, domainType, domai
 
 // Find returns the secret idOrName of a domain.
 func (s *Secrets) Find(ctx context.Context, p store.Principal, domainType, domainID, idOrName string) (store.Secret, error) {
-	dt, did, err := s.ResolveDomain(ctx, p, domainType, domainID)
+	return s.FindWith(ctx, p, Prefetched{}, domainType, domainID, idOrName)
+}
+
+// FindWith is Find that answers from pre, what the request's
+// authentication found (SecretScope), when it found this very secret; the
+// domain's rules run as for Find either way.
+func (s *Secrets) FindWith(ctx context.Context, p store.Principal, pre Prefetched, domainType, domainID, idOrName string) (store.Secret, error) {
+	dt, did, err := s.resolveDomain(ctx, p, pre, domainType, domainID)
 	if err != nil {
 		return store.Secret{}, err
 	}
+	if sec := pre.Secret; pre.Found && pre.Scope.Secret == idOrName && sec.ID != "" &&
+		sec.OrgID == p.Organization.ID && sec.DomainType == dt && sec.DomainID == did {
+		return sec, nil
+	}
 	return s.Store.FindSecret(ctx, p.Organization.ID, dt, did, idOrName)
+}
+
+// SecretScope is the scope of a request for the secret idOrName of a
+// domain (as the query string gives it), for Tokens.AuthenticateIn; an
+// invalid domain names nothing, and FindWith then says what is wrong.
+func SecretScope(domainType, domainID, idOrName string) store.Scope {
+	switch domainType {
+	case api.DomainTypeOrganization:
+		return store.Scope{SecretDomain: store.DomainOrganization, Secret: idOrName}
+	case api.DomainTypeCanvas:
+		if domainID != "" {
+			return store.Scope{Canvas: domainID, SecretDomain: store.DomainCanvas, Secret: idOrName}
+		}
+	}
+	return store.Scope{}
 }
 
 // Delete deletes the secret idOrName of a domain.
@@ -309,7 +344,15 @@ func (s *Secrets) checkKeysStillUsed(ctx context.Context, p store.Principal, dt,
 		}
 	}
 	for _, in := range integrations {
-		use(in.SecretKey, fmt.Sprintf("integration %q", in.Name))
+		// A cloud integration may take more than one key (aws: both
+		// halves of the key pair).
+		keys := cloudSecretKeys(in)
+		if len(keys) == 0 {
+			keys = []string{in.SecretKey}
+		}
+		for _, k := range keys {
+			use(k, fmt.Sprintf("integration %q", in.Name))
+		}
 	}
 	if len(dropped) == 0 {
 		return nil

@@ -8,6 +8,7 @@ import (
 	"github.com/superplane/terraform-provider-superplane/internal/hooks"
 	"github.com/superplane/terraform-provider-superplane/internal/integration"
 	"github.com/superplane/terraform-provider-superplane/internal/integration/all"
+	"github.com/superplane/terraform-provider-superplane/internal/oidc"
 	"github.com/superplane/terraform-provider-superplane/internal/sealer"
 	"github.com/superplane/terraform-provider-superplane/internal/store"
 )
@@ -27,6 +28,15 @@ type Services struct {
 	Outputs      *Outputs
 	// ConnectionGroups join several connections' events by key.
 	ConnectionGroups *ConnectionGroups
+	// Issuer is this server as an OIDC identity provider: cloud
+	// integrations present its ID tokens instead of stored keys.
+	Issuer *oidc.Issuer
+	// ServiceAccounts are machine identities with tokens, managed as code.
+	ServiceAccounts *ServiceAccounts
+	// Sessions are the console's signed-in browsers.
+	Sessions *Sessions
+	// Audit keeps the audit trail of every change.
+	Audit *Audit
 }
 
 // Waker is all the services ask of the engine: a pass now, because a
@@ -105,11 +115,15 @@ func New(st store.Store, sl *sealer.Sealer, log *slog.Logger, opts ...Option) *S
 	s.Outputs = &Outputs{Store: st, Types: types, Tools: c.tools, OIDC: &integration.OIDCVerifier{Tools: c.tools, Now: c.now},
 		Audiences: audiences, Now: c.now}
 	s.ConnectionGroups = &ConnectionGroups{Store: st, Now: c.now}
+	s.ServiceAccounts = &ServiceAccounts{Store: st, Now: c.now}
+	s.Sessions = &Sessions{Store: st, Tokens: s.Tokens, Log: log, Now: c.now, Secure: strings.HasPrefix(c.baseURL, "https://")}
+	s.Audit = &Audit{Store: st, Now: c.now}
 	if c.engine != nil {
 		s.Events.Wake = c.engine.Wake
 	}
+	s.Issuer = &oidc.Issuer{URL: c.baseURL, Store: st, Sealer: sl, Now: c.now}
 	s.Canvases = &Canvases{Store: st, Now: c.now, Deprovision: s.EventSources.Deprovision}
-	s.Integrations = &Integrations{Store: st, Secrets: s.Secrets, Types: types, Tools: c.tools, Log: log, Now: c.now}
+	s.Integrations = &Integrations{Store: st, Secrets: s.Secrets, Types: types, Tools: c.tools, Log: log, Now: c.now, Issuer: s.Issuer}
 	s.Secrets.DataChanged = s.Integrations.ReverifyUsers
 	return s
 }

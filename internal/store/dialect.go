@@ -30,6 +30,10 @@ type dialect struct {
 	encodeTime func(time.Time) any
 	// classify tells which constraint, if any, an error reports.
 	classify func(error) violation
+	// oneWriter: the database takes one writer at a time (SQLite), so
+	// independent writes share a transaction and its commit
+	// (writeBatcher).
+	oneWriter bool
 }
 
 // violation is a constraint failure the store turns into a user-facing error.

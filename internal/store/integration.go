@@ -24,6 +24,14 @@ type Integration struct {
 	AuthType    string // AUTH_TYPE_TOKEN
 	SecretID    string // the secret holding the token
 	SecretKey   string // the key of the token in that secret
+	// Settings are a cloud integration's typed settings (JSON the service
+	// wrote; nil for github and semaphore). They hold no credential.
+	Settings []byte
+	// OrgName and CanvasName (the canvas of a canvas integration, else "")
+	// are read from their rows, for the subject of the ID tokens the
+	// integration presents.
+	OrgName    string
+	CanvasName string
 	// SecretName and SecretDomainType are read from the secret (not stored
 	// here), so a renamed secret shows its new name.
 	SecretName       string
@@ -65,16 +73,19 @@ type IntegrationStore interface {
 
 const integrationColumns = `i.id, i.org_id, i.domain_type, i.domain_id, i.name, i.description, i.type, i.url,
 	i.auth_type, COALESCE(CAST(i.secret_id AS TEXT), ''), i.secret_key, COALESCE(s.name, ''), COALESCE(s.domain_type, ''),
-	i.status_state, i.status_reason, i.status_checked_at, i.created_by, i.created_at, i.updated_at`
+	i.status_state, i.status_reason, i.status_checked_at, i.created_by, i.created_at, i.updated_at,
+	i.settings, o.name, COALESCE(c.name, '')`
 
-const integrationFrom = ` FROM integrations i LEFT JOIN secrets s ON s.id = i.secret_id `
+const integrationFrom = ` FROM integrations i LEFT JOIN secrets s ON s.id = i.secret_id
+	JOIN organizations o ON o.id = i.org_id LEFT JOIN canvases c ON c.org_id = i.org_id AND c.id = i.canvas_id `
 
 func scanIntegration(row rowScanner) (Integration, error) {
 	var in Integration
 	err := row.Scan(&in.ID, &in.OrgID, &in.DomainType, &in.DomainID, &in.Name, &in.Description, &in.Type, &in.URL,
 		&in.AuthType, &in.SecretID, &in.SecretKey, &in.SecretName, &in.SecretDomainType,
 		&in.StatusState, &in.StatusReason, nullTimeColumn{&in.StatusCheckedAt}, &in.CreatedBy,
-		timeColumn{&in.CreatedAt}, timeColumn{&in.UpdatedAt})
+		timeColumn{&in.CreatedAt}, timeColumn{&in.UpdatedAt},
+		blobColumn{&in.Settings}, &in.OrgName, &in.CanvasName)
 	return in, err
 }
 
@@ -91,10 +102,10 @@ func (s *db) CreateIntegration(ctx context.Context, in Integration) error {
 	}
 	_, err := s.sql.ExecContext(ctx, s.q(`INSERT INTO integrations (id, org_id, domain_type, domain_id, canvas_id, name,
 		description, type, url, auth_type, secret_id, secret_key, status_state, status_reason, status_checked_at,
-		created_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+		created_by, created_at, updated_at, settings) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
 		id, dom.org, dom.typ, dom.id, dom.canvasID(), in.Name, in.Description, in.Type, in.URL, in.AuthType,
 		nullID(in.SecretID), in.SecretKey, in.StatusState, in.StatusReason, s.nullTime(in.StatusCheckedAt),
-		in.CreatedBy, s.time(in.CreatedAt), s.time(in.UpdatedAt))
+		in.CreatedBy, s.time(in.CreatedAt), s.time(in.UpdatedAt), blob(in.Settings))
 	switch s.d.classify(err) {
 	case uniqueViolation:
 		return Conflict("integration name %q is already taken", in.Name)
@@ -173,9 +184,9 @@ func (s *db) UpdateIntegration(ctx context.Context, orgID, domainType, domainID,
 		in.CreatedBy, in.CreatedAt = stored.CreatedBy, stored.CreatedAt
 		_, err = tx.ExecContext(ctx, s.q(`UPDATE integrations SET name = ?, description = ?, type = ?, url = ?,
 			auth_type = ?, secret_id = ?, secret_key = ?, status_state = ?, status_reason = ?, status_checked_at = ?,
-			updated_at = ? WHERE id = ?`),
+			updated_at = ?, settings = ? WHERE id = ?`),
 			in.Name, in.Description, in.Type, in.URL, in.AuthType, nullID(in.SecretID), in.SecretKey,
-			in.StatusState, in.StatusReason, s.nullTime(in.StatusCheckedAt), s.time(in.UpdatedAt), in.ID)
+			in.StatusState, in.StatusReason, s.nullTime(in.StatusCheckedAt), s.time(in.UpdatedAt), blob(in.Settings), in.ID)
 		switch s.d.classify(err) {
 		case uniqueViolation:
 			return Conflict("integration name %q is already taken", in.Name)

@@ -21,7 +21,11 @@ var ErrFreshDatabase = errors.New("no database there yet")
 // OpenOption changes what Open does.
 type OpenOption func(*openOptions)
 
-type openOptions struct{ existingOnly bool }
+type openOptions struct {
+	existingOnly bool
+	// counter, when set, counts the statements (CountStatements).
+	counter *StatementCounter
+}
 
 // ExistingOnly makes Open refuse (ErrFreshDatabase) a database that does
 // not exist yet (SQLite: no file, or an empty one) or whose schema has no
@@ -150,6 +154,11 @@ func Open(ctx context.Context, databaseURL string, opts ...OpenOption) (Store, e
 	pool, err := sql.Open(d.driver, dsn)
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", d.name, err)
+	}
+	if o.counter != nil {
+		drv := pool.Driver()
+		_ = pool.Close() // opened no connection yet
+		pool = sql.OpenDB(countingConnector{drv: drv, dsn: dsn, n: o.counter})
 	}
 	// database/sql keeps only two idle connections by default, so bursts
 	// would reopen connections (and rerun SQLite's pragmas) over and over. The

@@ -68,11 +68,12 @@ func refsTo(id string, spec []byte, kind refKind) ([]objectRef, error) {
 			}
 		}
 	case refIntegration:
-		// An executor of an integration type uses its integration; the
-		// built-in executors (http, noop) ignore the field. Naming the
-		// built-in ones keeps the store free of the list of integration
-		// types, which grows.
-		if ex := refs.Executor; ex != nil && ex.Integration != nil && !builtinExecutor(ex.Type) {
+		// An executor of an integration type uses its integration, and so
+		// does an http executor that names one (a cloud integration signs
+		// its request; the engine opens any other for masking); noop
+		// ignores the field. Naming the built-in ones keeps the store free
+		// of the list of integration types, which grows.
+		if ex := refs.Executor; ex != nil && ex.Integration != nil && ex.Integration.Name != "" && (ex.Type == "http" || !builtinExecutor(ex.Type)) {
 			out = append(out, *ex.Integration)
 		}
 	}

@@ -97,9 +97,10 @@ func (s *db) CreateSecret(ctx context.Context, sec Secret) error {
 	if err != nil {
 		return wrap("create secret", err)
 	}
-	// Concurrent creates share a transaction and its commit (writeBatcher).
-	err = s.writes.do(ctx, s, func(ctx context.Context, tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, s.q(`INSERT INTO secrets (`+secretColumns+`, canvas_id)
+	// Concurrent creates share a transaction and its commit on SQLite
+	// (writeBatcher).
+	err = s.writes.do(ctx, s, func(ctx context.Context, q querier) error {
+		_, err := q.ExecContext(ctx, s.q(`INSERT INTO secrets (`+secretColumns+`, canvas_id)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
 			id, dom.org, dom.typ, dom.id, sec.Name, sec.Provider, keys, sec.KeyID, sec.Ciphertext, sec.Version,
 			sec.CreatedBy, s.time(sec.CreatedAt), s.time(sec.UpdatedAt), dom.canvasID())

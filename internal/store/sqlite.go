@@ -53,6 +53,7 @@ func newSQLiteDialect() dialect {
 		migrationsTable: `CREATE TABLE IF NOT EXISTS schema_migrations (version TEXT NOT NULL PRIMARY KEY, applied_at TEXT NOT NULL) STRICT`,
 		encodeTime:      func(t time.Time) any { return t.Format(sqliteTimeLayout) },
 		classify:        classifySQLite,
+		oneWriter:       true,
 	}
 }
 

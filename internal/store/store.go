@@ -72,6 +72,10 @@ type Store interface {
 	AlertStore
 	RetentionStore
 	ConnectionGroupStore
+	OIDCKeyStore
+	ServiceAccountStore
+	SessionStore
+	AuditStore
 
 	// Close releases the database.
 	Close() error

@@ -45,6 +45,10 @@ type TokenStore interface {
 	// FindPrincipal returns who the token with this hash belongs to, or
 	// ErrNotFound.
 	FindPrincipal(ctx context.Context, tokenHash []byte) (Principal, error)
+	// FindPrincipalScope returns, in one statement, the principal of the
+	// token with this hash and the canvas and secret scope names in its
+	// organization; ErrNotFound when any is missing, without saying which.
+	FindPrincipalScope(ctx context.Context, tokenHash []byte, scope Scope) (Scoped, error)
 	// ListTokens returns the tokens of the organization named org (every
 	// organization's when org is empty), ordered by organization name,
 	// creation time and id. Expired tokens are listed too.
@@ -108,15 +112,8 @@ func (s *db) insertToken(ctx context.Context, q querier, t Token) error {
 // shows the hash.
 func (s *db) FindPrincipal(ctx context.Context, tokenHash []byte) (Principal, error) {
 	var p Principal
-	err := s.sql.QueryRowContext(ctx, s.q(`SELECT u.id, u.org_id, u.email, u.created_at, o.id, o.name, o.created_at, t.role,
-			t.id, t.created_at, t.expires_at, t.last_used_at
-		FROM tokens t
-		JOIN users u ON u.id = t.user_id AND u.org_id = t.org_id
-		JOIN organizations o ON o.id = t.org_id
-		WHERE t.hash = ?`), tokenHash).
-		Scan(&p.User.ID, &p.User.OrgID, &p.User.Email, timeColumn{&p.User.CreatedAt},
-			&p.Organization.ID, &p.Organization.Name, timeColumn{&p.Organization.CreatedAt}, &p.Role,
-			&p.Token.ID, timeColumn{&p.Token.CreatedAt}, nullTimeColumn{&p.Token.ExpiresAt}, nullTimeColumn{&p.Token.LastUsedAt})
+	err := s.sql.QueryRowContext(ctx, s.q(`SELECT `+principalColumns+principalFrom+` WHERE t.hash = ?`), tokenHash).
+		Scan(principalDest(&p)...)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Principal{}, NotFound("token not found")
 	}

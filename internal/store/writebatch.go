@@ -17,14 +17,22 @@ const maxWriteBatch = 64
 // Each write runs inside a savepoint of its own: a write that fails (a name
 // taken) is rolled back to its savepoint and reports its error, and the
 // others commit as if each had its own transaction. A failed commit fails
-// every write of the batch: none of them took effect.
+// every write of the batch: none of them took effect. A batch of one is a
+// statement of its own, committed by itself: the same effect without the
+// begin and commit.
+//
+// PostgreSQL needs none of this: it takes writers in parallel and already
+// shares one WAL flush among the commits that wait for it, so there each
+// write is one statement, one round trip, on a connection of its own.
+// Batching them made every create wait for one connection's begin,
+// savepoints and commit, three or more round trips each (issue 17).
 type writeBatcher struct {
 	q batchQueue[*pendingWrite]
 }
 
 // pendingWrite is one write waiting for its transaction.
 type pendingWrite struct {
-	fn   func(ctx context.Context, tx *sql.Tx) error
+	fn   func(ctx context.Context, q querier) error
 	err  error
 	done chan struct{}
 }
@@ -32,7 +40,10 @@ type pendingWrite struct {
 // do runs fn in a shared transaction and returns its error, or the
 // commit's. When ctx ends first, do returns ctx's error and the write may
 // still be made, as with a client that hangs up before the answer.
-func (b *writeBatcher) do(ctx context.Context, s *db, fn func(ctx context.Context, tx *sql.Tx) error) error {
+func (b *writeBatcher) do(ctx context.Context, s *db, fn func(ctx context.Context, q querier) error) error {
+	if !s.d.oneWriter {
+		return fn(ctx, s.sql)
+	}
 	p := &pendingWrite{fn: fn, done: make(chan struct{})}
 	b.q.add(p, maxWriteBatch, s.writeBatch)
 	select {
@@ -55,7 +66,7 @@ func (s *db) writeBatch(batch []*pendingWrite) {
 	}()
 	if len(batch) == 1 {
 		p := batch[0]
-		p.err = s.inTx(ctx, func(tx *sql.Tx) error { return p.fn(ctx, tx) })
+		p.err = p.fn(ctx, s.sql)
 		return
 	}
 	err := s.inTx(ctx, func(tx *sql.Tx) error {

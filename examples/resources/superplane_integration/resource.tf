@@ -147,3 +147,53 @@ resource "superplane_integration" "bitbucket" {
 output "semaphore_status" {
   value = superplane_integration.semaphore.status
 }
+
+# An AWS integration with no AWS secret at all: SuperPlane signs a short-lived
+# ID token (it is an OIDC identity provider at its base URL) and AWS STS
+# exchanges it for the role's credentials. See "AWS" below for the IAM side.
+resource "superplane_integration" "aws" {
+  name = "aws"
+  type = "aws"
+
+  aws {
+    region = "eu-west-1"
+    web_identity {
+      role_arn = "arn:aws:iam::123456789012:role/superplane"
+    }
+    # Optional: chain to a role in another account.
+    assume_role {
+      role_arn         = "arn:aws:iam::210987654321:role/deploy"
+      external_id      = "superplane"
+      session_duration = 900
+    }
+  }
+}
+
+variable "aws_secret_access_key" {
+  type      = string
+  sensitive = true
+}
+
+# Or an IAM user's access key pair, both halves in one secret.
+resource "superplane_secret" "aws_keys" {
+  name = "aws-keys"
+  data_wo = {
+    access_key_id     = "AKIAIOSFODNN7EXAMPLE"
+    secret_access_key = var.aws_secret_access_key
+  }
+  data_wo_version = 1
+}
+
+resource "superplane_integration" "aws_keys" {
+  name = "aws-keys"
+  type = "aws"
+
+  aws {
+    region = "us-east-1"
+    access_key {
+      secret                = superplane_secret.aws_keys.name
+      access_key_id_key     = "access_key_id"
+      secret_access_key_key = "secret_access_key"
+    }
+  }
+}

@@ -204,6 +204,32 @@ resource "superplane_stage" "bitbucket_deploy" {
   }
 }
 
+# After one approval, invoke a Lambda function, the request signed with AWS
+# SigV4 by an aws integration (see superplane_integration): with web identity
+# no AWS key is stored anywhere; the role's trust policy allows the subject
+# org:<org>:canvas:production:stage:invoke-lambda.
+resource "superplane_stage" "invoke_lambda" {
+  canvas = superplane_canvas.production.name
+  name   = "invoke-lambda"
+
+  connect {
+    type = "event_source"
+    name = superplane_event_source.ci.name
+  }
+
+  approval {
+    count = 1
+  }
+
+  http {
+    url         = "https://lambda.eu-west-1.amazonaws.com/2015-03-31/functions/deploy/invocations"
+    integration = "aws"
+    payload = {
+      environment = "production"
+    }
+  }
+}
+
 output "last_deploy" {
   value = superplane_stage.deploy.last_execution
 }

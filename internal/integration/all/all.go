@@ -8,6 +8,7 @@ package all
 
 import (
 	"github.com/superplane/terraform-provider-superplane/internal/integration"
+	"github.com/superplane/terraform-provider-superplane/internal/integration/aws"
 	"github.com/superplane/terraform-provider-superplane/internal/integration/bitbucket"
 	"github.com/superplane/terraform-provider-superplane/internal/integration/github"
 	"github.com/superplane/terraform-provider-superplane/internal/integration/gitlab"
@@ -21,5 +22,6 @@ func Registry() *integration.Registry {
 		semaphore.Type{},
 		gitlab.Type{},
 		bitbucket.Type{},
+		aws.Type{},
 	)
 }

@@ -20,11 +20,16 @@ import (
 // a registered package, so no accepted spec reaches "not supported".
 func TestRegistryListsEveryAPIType(t *testing.T) {
 	r := all.Registry()
-	want := []string{api.IntegrationTypeBitbucket, api.IntegrationTypeGitHub, api.IntegrationTypeGitLab, api.IntegrationTypeSemaphore}
+	want := []string{api.IntegrationTypeAWS, api.IntegrationTypeBitbucket, api.IntegrationTypeGitHub, api.IntegrationTypeGitLab, api.IntegrationTypeSemaphore}
 	if got := r.Names(); !slices.Equal(got, want) {
 		t.Fatalf("registered types = %v, want %v", got, want)
 	}
-	for _, name := range want {
+	// aws is a cloud: typed settings and credentials, no webhooks and no
+	// executor of its own (its credentials sign http requests).
+	if _, ok := r.Cloud(api.IntegrationTypeAWS); !ok {
+		t.Error("aws is not a cloud type")
+	}
+	for _, name := range []string{api.IntegrationTypeGitHub, api.IntegrationTypeSemaphore} {
 		typ, ok := r.Lookup(name)
 		if !ok || typ.Name() != name {
 			t.Errorf("Lookup(%q) = %v, %v", name, typ, ok)

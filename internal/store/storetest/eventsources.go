@@ -336,7 +336,7 @@ func testDeleteIntegrationInUse(t *testing.T, s store.Store) {
 	if err != nil {
 		t.Fatalf("the refused delete removed the integration: %v", err)
 	}
-	in.SecretName, in.SecretDomainType = token.Name, store.DomainOrganization
+	in.SecretName, in.SecretDomainType, in.OrgName = token.Name, store.DomainOrganization, org.Name
 	equal(t, "FindIntegrationByID", found, in)
 	equal(t, "source after a refused integration delete", findEventSource(t, s, push), push)
 

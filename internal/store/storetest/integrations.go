@@ -45,7 +45,7 @@ func testIntegrations(t *testing.T, s store.Store) {
 		t.Fatal(err)
 	}
 	want := orgInt
-	want.SecretName, want.SecretDomainType = "gh-token", store.DomainOrganization
+	want.SecretName, want.SecretDomainType, want.OrgName = "gh-token", store.DomainOrganization, "acme"
 	equal(t, "found integration", got, want)
 	if _, err := s.FindIntegration(ctx, other.ID, store.DomainOrganization, other.ID, orgInt.ID); err == nil {
 		t.Fatal("another organization finds the integration")

@@ -31,6 +31,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"EnsureUser", testEnsureUser},
 		{"Tokens", testTokens},
 		{"TokenManagement", testTokenManagement},
+		{"FindPrincipalScope", testFindPrincipalScope},
+		{"Sessions", testSessions},
 		{"SealedRecords", testSealedRecords},
 		{"CreateCanvas", testCreateCanvas},
 		{"FindCanvas", testFindCanvas},
@@ -46,6 +48,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Rewrap", testRewrap},
 		{"Timestamps", testTimestamps},
 		{"Integrations", testIntegrations},
+		{"CloudIntegrations", testCloudIntegrations},
+		{"OIDCKeys", testOIDCKeys},
 		{"EventSources", testEventSources},
 		{"UpdateEventSource", testUpdateEventSource},
 		{"DeleteEventSource", testDeleteEventSource},
@@ -92,6 +96,9 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ConnectionGroupRouting", testConnectionGroupRouting},
 		{"ConnectionGroupTimeouts", testConnectionGroupTimeouts},
 		{"ConnectionGroupRoutingConcurrently", testConnectionGroupRoutingConcurrently},
+		{"ServiceAccounts", testServiceAccounts},
+		{"ServiceAccountTokens", testServiceAccountTokens},
+		{"AuditEvents", testAuditEvents},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -15,12 +15,22 @@
 //	TOKEN=<a random token every fake accepts>
 //	GITHUB_OIDC_ISSUER=http://127.0.0.1:PORT
 //	SEMAPHORE_OIDC_ISSUER=http://127.0.0.1:PORT
+//	CONTROL_URL=http://127.0.0.1:PORT
 //
 // With -superplane-url, the runs of -repo post -outputs to that SuperPlane
 // before they complete (POST /api/v1/outputs with the output token they
-// were dispatched with), as a workflow's last step would.
+// were dispatched with), as a workflow's last step would. SuperPlane's port
+// must be known before it starts: scripts/demo.sh picks a free one first.
+// -workflow adds a workflow to -repo whose runs pass, and
+// -semaphore-project a Semaphore project whose pipelines pass, each after
+// two reads, as the deploy chain (examples/chain) expects.
 //
-// and serves until it is interrupted or terminated. The GitHub fake knows
+// CONTROL_URL is the fakes' own endpoint (control.go), which takes the
+// token as a bearer token: POST /push makes GitHub deliver a signed push of
+// -repo to its webhooks, and GET /runs shows the workflows dispatched and
+// the Semaphore pipelines run, with their inputs and parameters.
+//
+// It serves until it is interrupted or terminated. The GitHub fake knows
 // the organization -owner with the repository -repo, administered by the
 // token's user, as the quickstart expects; the GitLab fake knows the
 // project -owner/-repo, which the token's user maintains. The Bitbucket fake
@@ -65,6 +75,8 @@ func main() {
 	user := flag.String("user", "demo", "the GitHub user the token belongs to")
 	superplaneURL := flag.String("superplane-url", "", "SuperPlane's URL, to which runs of -repo post -outputs (none when empty)")
 	outputs := flag.String("outputs", "VERSION=1.2.3", "the outputs runs post, as NAME=VALUE,NAME=VALUE")
+	workflow := flag.String("workflow", "build.yml", "a workflow file of -repo whose runs pass (none when empty)")
+	semProject := flag.String("semaphore-project", "app", "a project of the Semaphore organization whose pipelines pass (none when empty)")
 	flag.Parse()
 	if *out == "" {
 		fmt.Fprintln(os.Stderr, "superplane-fakes: -out is required")
@@ -97,12 +109,28 @@ func main() {
 	bb.AddWorkspace(*owner, map[string]string{*user: "owner"})
 	bb.AddRepo(*owner, *repo, *user)
 
+	if *workflow != "" {
+		// Two reads of the run: SuperPlane sees it running before it passes.
+		gh.AddWorkflow(*owner, *repo, *workflow, "success", 2)
+	}
+	if *semProject != "" {
+		sem.AddProject(*semProject)
+		sem.SetPipelineResult("PASSED", 2)
+	}
+
 	if *superplaneURL != "" {
 		gh.SetOutputsCallback(*owner, *repo, callback.Outputs{ServerURL: *superplaneURL, Values: parseOutputs(*outputs)})
 	}
 
-	settings := fmt.Sprintf("GITHUB_API_URL=%s\nSEMAPHORE_API_URL=%s\nGITLAB_API_URL=%s\nTOKEN=%s\nGITHUB_OIDC_ISSUER=%s\nSEMAPHORE_OIDC_ISSUER=%s\n",
-		gh.URL(), sem.URL(), gl.APIURL(), token, gh.Issuer().URL(), sem.Issuer(tb).URL())
+	controlURL, stopControl, err := serveControl(&control{token: token, gh: gh, sem: sem, owner: *owner, repo: *repo})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "superplane-fakes:", err)
+		os.Exit(1)
+	}
+	tb.Cleanup(stopControl)
+
+	settings := fmt.Sprintf("GITHUB_API_URL=%s\nSEMAPHORE_API_URL=%s\nGITLAB_API_URL=%s\nTOKEN=%s\nGITHUB_OIDC_ISSUER=%s\nSEMAPHORE_OIDC_ISSUER=%s\nCONTROL_URL=%s\n",
+		gh.URL(), sem.URL(), gl.APIURL(), token, gh.Issuer().URL(), sem.Issuer(tb).URL(), controlURL)
 	settings += fmt.Sprintf("BITBUCKET_API_URL=%s\nBITBUCKET_CREDENTIAL=%s:%s\n", bb.URL(), *user, token)
 	if err := os.WriteFile(*out, []byte(settings), 0o600); err != nil {
 		fmt.Fprintln(os.Stderr, "superplane-fakes:", err)

@@ -1,0 +1,117 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"strings"
+)
+
+// Scope names the records a request is about, for FindPrincipalScope: a
+// canvas of the token's organization, a secret, or both.
+type Scope struct {
+	// Canvas is a canvas's id or name; "" for none.
+	Canvas string
+	// SecretDomain is DomainOrganization (the token's organization) or
+	// DomainCanvas (the canvas of Canvas); "" for no secret.
+	SecretDomain string
+	// Secret is the secret's id or name in that domain.
+	Secret string
+}
+
+// Scoped is what FindPrincipalScope found: the principal, and the canvas
+// and the secret when the scope named them.
+type Scoped struct {
+	Principal Principal
+	Canvas    Canvas
+	Secret    Secret
+}
+
+// principalColumns and principalFrom are the one way a token's hash becomes
+// its principal (FindPrincipal, FindPrincipalScope); scanPrincipal's
+// destinations follow principalColumns.
+const (
+	principalColumns = `u.id, u.org_id, u.email, u.created_at, o.id, o.name, o.created_at, t.role,
+			t.id, t.created_at, t.expires_at, t.last_used_at`
+	principalFrom = ` FROM tokens t
+		JOIN users u ON u.id = t.user_id AND u.org_id = t.org_id
+		JOIN organizations o ON o.id = t.org_id`
+)
+
+func principalDest(p *Principal) []any {
+	return []any{&p.User.ID, &p.User.OrgID, &p.User.Email, timeColumn{&p.User.CreatedAt},
+		&p.Organization.ID, &p.Organization.Name, timeColumn{&p.Organization.CreatedAt}, &p.Role,
+		&p.Token.ID, timeColumn{&p.Token.CreatedAt}, nullTimeColumn{&p.Token.ExpiresAt}, nullTimeColumn{&p.Token.LastUsedAt}}
+}
+
+// scopedCanvasColumns and scopedSecretColumns are canvasColumns and
+// secretColumns of the joined rows c and s.
+var (
+	scopedCanvasColumns = qualify("c.", canvasColumns)
+	scopedSecretColumns = qualify("s.", secretColumns)
+)
+
+func qualify(alias, columns string) string {
+	return alias + strings.ReplaceAll(columns, ", ", ", "+alias)
+}
+
+// FindPrincipalScope returns, in one statement, the principal of the token
+// with this hash and the records scope names in the token's organization.
+// ErrNotFound when the token or any record is missing, without saying
+// which: the caller then asks again one lookup at a time (FindPrincipal,
+// FindCanvas, FindSecret), so an unknown token stays a 401 and a missing
+// record a 404 naming it, at the cost of a statement or two on that path
+// only. Like FindPrincipal it reads the database on every call, so a
+// revoked token fails at once on every replica; an expired token is
+// returned.
+func (s *db) FindPrincipalScope(ctx context.Context, tokenHash []byte, scope Scope) (Scoped, error) {
+	var (
+		out   Scoped
+		joins string
+		args  []any
+	)
+	columns := principalColumns
+	dest := principalDest(&out.Principal)
+	if scope.Canvas != "" || scope.SecretDomain == DomainCanvas {
+		if scope.Canvas == "" {
+			return Scoped{}, NotFound("canvas %q not found", scope.Canvas)
+		}
+		column, value := lookup(scope.Canvas)
+		columns += ", " + scopedCanvasColumns
+		joins += ` JOIN canvases c ON c.org_id = t.org_id AND c.` + column + ` = ?`
+		args = append(args, value)
+		c := &out.Canvas
+		dest = append(dest, &c.ID, &c.OrgID, &c.Name, &c.Description, &c.CreatedBy,
+			timeColumn{&c.CreatedAt}, timeColumn{&c.UpdatedAt})
+	}
+	switch scope.SecretDomain {
+	case "":
+	case DomainOrganization, DomainCanvas:
+		domainID := "t.org_id"
+		if scope.SecretDomain == DomainCanvas {
+			domainID = "c.id"
+		}
+		column, value := lookup(scope.Secret)
+		columns += ", " + scopedSecretColumns
+		joins += ` JOIN secrets s ON s.org_id = t.org_id AND s.domain_type = ? AND s.domain_id = ` + domainID +
+			` AND s.` + column + ` = ?`
+		args = append(args, scope.SecretDomain, value)
+		sec := &out.Secret
+		dest = append(dest, &sec.ID, &sec.OrgID, &sec.DomainType, &sec.DomainID, &sec.Name, &sec.Provider,
+			keysColumn{&sec.Keys}, &sec.KeyID, &sec.Ciphertext, &sec.Version, &sec.CreatedBy,
+			timeColumn{&sec.CreatedAt}, timeColumn{&sec.UpdatedAt})
+	default:
+		return Scoped{}, NotFound("secret %q not found", scope.Secret)
+	}
+	args = append(args, tokenHash)
+	err := s.sql.QueryRowContext(ctx, s.q(`SELECT `+columns+principalFrom+joins+` WHERE t.hash = ?`), args...).Scan(dest...)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Scoped{}, NotFound("token or scope not found")
+	}
+	if err != nil {
+		return Scoped{}, wrap("find principal", err)
+	}
+	p := &out.Principal
+	p.Token.UserID, p.Token.OrgID, p.Token.Role = p.User.ID, p.Organization.ID, p.Role
+	return out, nil
+}
