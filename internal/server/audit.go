@@ -237,6 +237,17 @@ func (s *Server) findAuditObject(ctx context.Context, r *http.Request, p store.P
 		if g, err := s.store.FindConnectionGroup(ctx, org, canvasID, key); err == nil {
 			return g.ID, g.Name
 		}
+	case "service_account":
+		if a, err := s.store.FindServiceAccount(ctx, org, key); err == nil {
+			return a.ID, a.Name
+		}
+	case "token":
+		// A service account's token: revoking it names the token.
+		if a, err := s.store.FindServiceAccount(ctx, org, r.PathValue("idOrName")); err == nil {
+			if t, err := s.store.FindServiceAccountToken(ctx, org, a.ID, key); err == nil {
+				return t.ID, t.Name
+			}
+		}
 	}
 	return "", ""
 }
