@@ -24,8 +24,13 @@ func TestProviderLinksNoCloudSDK(t *testing.T) {
 	}
 	for _, p := range deps {
 		for _, banned := range []string{"github.com/aws/", "github.com/go-jose/", "github.com/coreos/go-oidc",
+			"golang.org/x/oauth2", "cloud.google.com/", "google.golang.org/api",
 			"github.com/superplane/terraform-provider-superplane/internal/oidc",
-			"github.com/superplane/terraform-provider-superplane/internal/integration"} {
+			"github.com/superplane/terraform-provider-superplane/internal/integration",
+			// Azure: the SDK and its MSAL core (the server speaks Entra's
+			// token endpoint itself), and the azure fake.
+			"github.com/Azure/", "github.com/AzureAD/",
+			"github.com/superplane/terraform-provider-superplane/internal/fake/azure"} {
 			if strings.HasPrefix(p, banned) {
 				t.Errorf("the provider links %s", p)
 			}

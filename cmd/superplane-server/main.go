@@ -64,7 +64,10 @@ data dir; postgres://... selects PostgreSQL), SUPERPLANE_ENCRYPTION_KEYS (id:bas
 is active) or SUPERPLANE_ENCRYPTION_KEYS_FILE. SUPERPLANE_GITHUB_API_URL (GitHub Enterprise or a
 test double), SUPERPLANE_SEMAPHORE_API_URL, SUPERPLANE_GITLAB_API_URL (the .../api/v4 base) and
 SUPERPLANE_BITBUCKET_API_URL (the base without /2.0) override where integrations are verified;
-SUPERPLANE_AWS_ENDPOINT_URL sends every AWS call of aws integrations there (a test double).
+SUPERPLANE_AWS_ENDPOINT_URL sends every AWS call of aws integrations there (a test double);
+SUPERPLANE_AZURE_AUTHORITY_HOST (Entra ID's token endpoint host) and SUPERPLANE_AZURE_ENDPOINT_URL
+(Azure Resource Manager) do the same for azure; SUPERPLANE_GCP_ENDPOINT_URL likewise every Google
+call of gcp integrations.
 serve also reads SUPERPLANE_BASE_URL, SUPERPLANE_KEY_GRACE_PERIOD (1h),
 SUPERPLANE_WEBHOOK_BODY_LIMIT (5 MiB), SUPERPLANE_RECONCILE_INTERVAL (5m),
 SUPERPLANE_ALLOWED_NETWORKS (CIDRs the server may call although they are blocked: loopback,
@@ -189,11 +192,16 @@ func (c *config) serverOptions(listenAddr string, getenv func(string) string) (s
 		GitLabAPIURL:    getenv("SUPERPLANE_GITLAB_API_URL"),
 		BitbucketAPIURL: getenv("SUPERPLANE_BITBUCKET_API_URL"),
 		AWSEndpointURL:  getenv("SUPERPLANE_AWS_ENDPOINT_URL"),
+		GCPEndpointURL:  getenv("SUPERPLANE_GCP_ENDPOINT_URL"),
 		Client:          outbound.New(outbound.Config{AllowedNetworks: allow, Timeout: 15 * time.Second}),
 		// Where CI runs' OIDC ID tokens come from (a fake in tests): the
 		// tokens' iss must name the same issuer.
 		GitHubOIDCIssuer:    getenv("SUPERPLANE_GITHUB_OIDC_ISSUER"),
 		SemaphoreOIDCIssuer: getenv("SUPERPLANE_SEMAPHORE_OIDC_ISSUER"),
+		// Where azure integrations ask Entra ID for tokens and read their
+		// subscription (a test double in tests; the guard still applies).
+		AzureAuthorityHost: getenv("SUPERPLANE_AZURE_AUTHORITY_HOST"),
+		AzureEndpointURL:   getenv("SUPERPLANE_AZURE_ENDPOINT_URL"),
 	}
 	srv := []server.Option{server.WithWebhookBodyLimit(c.webhookBodyLimit)}
 	svc := []service.Option{

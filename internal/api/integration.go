@@ -20,7 +20,7 @@ const (
 // IntegrationTypes lists the integration types in the order messages name
 // them. internal/integration/all checks it against the registered types.
 func IntegrationTypes() []string {
-	return []string{IntegrationTypeGitHub, IntegrationTypeSemaphore, IntegrationTypeGitLab, IntegrationTypeBitbucket, IntegrationTypeAWS}
+	return []string{IntegrationTypeGitHub, IntegrationTypeSemaphore, IntegrationTypeGitLab, IntegrationTypeBitbucket, IntegrationTypeAWS, IntegrationTypeAzure, IntegrationTypeGCP}
 }
 
 // AuthTypeToken is the IntegrationAuthType under which an integration
@@ -85,6 +85,14 @@ func ValidateIntegrationURL(field, typ, rawURL string) error {
 	case IntegrationTypeAWS:
 		if rawURL != "" {
 			err = errors.New("must be empty for an aws integration: spec.aws.region says where AWS is")
+		}
+	case IntegrationTypeAzure:
+		if rawURL != "" {
+			err = errors.New("must be empty for an azure integration: spec.azure says which tenant and subscription")
+		}
+	case IntegrationTypeGCP:
+		if rawURL != "" {
+			err = errors.New("must be empty for a gcp integration: spec.gcp says which project")
 		}
 	default:
 		return fmt.Errorf("%s: cannot check the URL of unsupported integration type %q", field, clipInput(typ))

@@ -45,6 +45,10 @@ type IntegrationSpec struct {
 	Auth *IntegrationAuth `json:"auth"`
 	// AWS holds an aws integration's settings (extension).
 	AWS *AWSIntegration `json:"aws,omitempty"`
+	// Azure holds an azure integration's settings (extension).
+	Azure *AzureIntegration `json:"azure,omitempty"`
+	// GCP holds a gcp integration's settings (extension).
+	GCP *GCPIntegration `json:"gcp,omitempty"`
 }
 
 // Integration verification states (extension).

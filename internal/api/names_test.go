@@ -38,7 +38,7 @@ func TestJoinOr(t *testing.T) {
 		want  string
 	}{
 		{ExecutorTypes(), "http, github, semaphore, gitlab, bitbucket or noop"},
-		{IntegrationTypes(), "github, semaphore, gitlab, bitbucket or aws"},
+		{IntegrationTypes(), "github, semaphore, gitlab, bitbucket, aws, azure or gcp"},
 		{[]string{"one"}, "one"},
 		{nil, ""},
 	} {

@@ -35,10 +35,26 @@ type IntegrationParams struct {
 	// AWS holds an aws integration's settings; it has no URL and no
 	// token, and the secret names are in its references.
 	AWS *api.AWSIntegration
+	// Azure holds an azure integration's settings, as AWS does.
+	Azure *api.AzureIntegration
+	// GCP holds a gcp integration's settings, likewise.
+	GCP *api.GCPIntegration
 }
 
 // integration builds the wire object for p.
 func (p IntegrationParams) integration() *api.Integration {
+	if p.Azure != nil {
+		return &api.Integration{
+			Metadata: &api.IntegrationMetadata{Name: p.Name, Description: p.Description},
+			Spec:     &api.IntegrationSpec{Type: p.Type, Azure: p.Azure},
+		}
+	}
+	if p.GCP != nil {
+		return &api.Integration{
+			Metadata: &api.IntegrationMetadata{Name: p.Name, Description: p.Description},
+			Spec:     &api.IntegrationSpec{Type: p.Type, GCP: p.GCP},
+		}
+	}
 	if p.AWS != nil {
 		return &api.Integration{
 			Metadata: &api.IntegrationMetadata{Name: p.Name, Description: p.Description},

@@ -65,6 +65,12 @@ func (e *Engine) cloudSigner(ctx context.Context, in store.Integration, stage st
 // cloudSecretKeys are the keys of an integration's secret its settings
 // name (aws: the two halves of the key pair).
 func cloudSecretKeys(in store.Integration) []string {
+	if in.Type == api.IntegrationTypeAzure {
+		return azureSecretKeys(in)
+	}
+	if in.Type == api.IntegrationTypeGCP {
+		return gcpSecretKeys(in)
+	}
 	if in.Type != api.IntegrationTypeAWS {
 		return nil
 	}

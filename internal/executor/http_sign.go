@@ -30,10 +30,12 @@ func checkAWSSigning(c *integration.SpecCheck) {
 	}
 }
 
-// SignOptions reads an http executor spec's aws object.
+// SignOptions reads an http executor spec's aws, azure and gcp objects.
 func SignOptions(spec map[string]any) integration.SignOptions {
 	m, _ := integration.AsObject(spec["aws"])
-	return integration.SignOptions{Service: integration.SpecString(m, "service"), Region: integration.SpecString(m, "region")}
+	az, _ := integration.AsObject(spec["azure"])
+	return integration.SignOptions{Service: integration.SpecString(m, "service"), Region: integration.SpecString(m, "region"),
+		Scope: integration.SpecString(az, "scope"), Scopes: gcpScopes(spec)}
 }
 
 // signError is a request that could not be signed: the execution fails

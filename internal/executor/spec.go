@@ -59,6 +59,8 @@ func validateSpec(typ string, spec map[string]any, templated bool) error {
 		checkStatusCodes(c)
 		checkPositiveNumber(c, "timeoutSeconds", maxHTTPTimeoutSeconds)
 		checkAWSSigning(c)
+		checkAzureSigning(c)
+		checkGCPSigning(c)
 	case api.ExecutorNoop:
 	case "":
 		return fmt.Errorf("type is required: expected one of %s", executorTypes)

@@ -32,6 +32,12 @@ type CloudSigner interface {
 // object): "" means what the request's host says, else the integration's.
 type SignOptions struct {
 	Service, Region string
+	// Scope is the scope of a bearer token (azure: its spec.azure.scope);
+	// "" means the type's default.
+	Scope string
+	// Scopes are the OAuth scopes of a gcp stage's access token (its
+	// spec.gcp.scopes); nil means cloud-platform.
+	Scopes []string
 }
 
 // CloudSigner returns the signing part of the type named typ, when it has

@@ -63,6 +63,23 @@ type Verifier struct {
 	// (the server reads it from SUPERPLANE_AWS_ENDPOINT_URL); the guard
 	// still applies.
 	AWSEndpointURL string
+	// AzureAuthorityHost is where azure integrations ask Microsoft Entra
+	// ID for tokens (POST <host>/<tenant>/oauth2/v2.0/token). "" means
+	// https://login.microsoftonline.com. Tests set it to a fake's URL (the
+	// server reads it from SUPERPLANE_AZURE_AUTHORITY_HOST); the guard
+	// still applies.
+	AzureAuthorityHost string
+	// AzureEndpointURL is where azure integrations read their subscription
+	// (Azure Resource Manager). "" means https://management.azure.com.
+	// Tests set it to a fake's URL (SUPERPLANE_AZURE_ENDPOINT_URL).
+	AzureEndpointURL string
+	// GCPEndpointURL is where gcp integrations send every Google call (the
+	// OAuth token endpoint, STS, IAM Credentials, Cloud Resource Manager),
+	// each at its path on this base, and the one host besides
+	// *.googleapis.com a stage's access token may be sent to. "" means
+	// Google itself. Tests set it to a fake's URL (the server reads it from
+	// SUPERPLANE_GCP_ENDPOINT_URL); the guard still applies.
+	GCPEndpointURL string
 	// Client makes the requests, through the outbound guard whatever the
 	// URL (the configured API URLs included): a fake on loopback needs a
 	// client that allows 127.0.0.0/8. nil means the guarded client with

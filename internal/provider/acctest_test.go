@@ -34,7 +34,9 @@ import (
 
 	"github.com/superplane/terraform-provider-superplane/internal/client"
 	fakeaws "github.com/superplane/terraform-provider-superplane/internal/fake/aws"
+	fakeazure "github.com/superplane/terraform-provider-superplane/internal/fake/azure"
 	"github.com/superplane/terraform-provider-superplane/internal/fake/bitbucket"
+	fakegcp "github.com/superplane/terraform-provider-superplane/internal/fake/gcp"
 	"github.com/superplane/terraform-provider-superplane/internal/fake/github"
 	"github.com/superplane/terraform-provider-superplane/internal/fake/gitlab"
 	"github.com/superplane/terraform-provider-superplane/internal/fake/semaphore"
@@ -65,6 +67,8 @@ var acc struct {
 	gitlab    *gitlab.Server    // the GitLab API the server verifies against
 	bitbucket *bitbucket.Server // the Bitbucket Cloud API the server verifies against
 	aws       *fakeaws.Server   // AWS STS, where aws integrations are verified
+	azure     *fakeazure.Server // Entra ID and ARM, where azure integrations are verified
+	gcp       *fakegcp.Server   // Google's token endpoints and APIs, where gcp integrations are verified
 }
 
 // The fake tools' fixtures. Integration URLs in tests name these.
@@ -150,6 +154,8 @@ func startFakes() {
 	acc.bitbucket = bitbucket.New(acc.fakes)
 	acc.bitbucket.AddWorkspace(fakeBitbucketWorkspace, map[string]string{fakeBitbucketUser: "collaborator"})
 	acc.aws = fakeaws.New(acc.fakes)
+	acc.azure = fakeazure.New(acc.fakes)
+	acc.gcp = fakegcp.New(acc.fakes)
 }
 
 // newToolToken returns a new random API token that the GitHub, Semaphore and
@@ -282,6 +288,9 @@ func startServer() (func(), error) {
 		"SUPERPLANE_GITLAB_API_URL="+acc.gitlab.APIURL(),
 		"SUPERPLANE_BITBUCKET_API_URL="+acc.bitbucket.URL(),
 		"SUPERPLANE_AWS_ENDPOINT_URL="+acc.aws.URL(),
+		"SUPERPLANE_AZURE_AUTHORITY_HOST="+acc.azure.URL(),
+		"SUPERPLANE_AZURE_ENDPOINT_URL="+acc.azure.URL(),
+		"SUPERPLANE_GCP_ENDPOINT_URL="+acc.gcp.URL(),
 		// The fakes and the stage tests' receivers are on loopback, which
 		// the outbound guard lets through only when allowed. Stage tests
 		// should not wait long.

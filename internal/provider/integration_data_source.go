@@ -36,6 +36,8 @@ type IntegrationDataSourceModel struct {
 	URL         types.String `tfsdk:"url"`
 	Auth        types.Object `tfsdk:"auth"`
 	AWS         types.Object `tfsdk:"aws"`
+	Azure       types.Object `tfsdk:"azure"`
+	GCP         types.Object `tfsdk:"gcp"`
 	Status      types.Object `tfsdk:"status"`
 	CreatedAt   types.String `tfsdk:"created_at"`
 }
@@ -70,7 +72,7 @@ func (d *IntegrationDataSource) Schema(_ context.Context, _ datasource.SchemaReq
 				Computed:            true,
 			},
 			"type": schema.StringAttribute{
-				MarkdownDescription: "The tool: `github`, `semaphore`, `gitlab`, `bitbucket` or `aws`.",
+				MarkdownDescription: "The tool: `github`, `semaphore`, `gitlab`, `bitbucket`, `aws`, `azure` or `gcp`.",
 				Computed:            true,
 			},
 			"url": schema.StringAttribute{
@@ -101,7 +103,9 @@ func (d *IntegrationDataSource) Schema(_ context.Context, _ datasource.SchemaReq
 					},
 				},
 			},
-			"aws": integrationAWSDataSourceAttribute(),
+			"aws":   integrationAWSDataSourceAttribute(),
+			"azure": integrationAzureDataSourceAttribute(),
+			"gcp":   integrationGCPDataSourceAttribute(),
 			"status": schema.SingleNestedAttribute{
 				MarkdownDescription: "The result of SuperPlane's last verification of the credentials.",
 				Computed:            true,
@@ -154,6 +158,8 @@ func (d *IntegrationDataSource) Read(ctx context.Context, req datasource.ReadReq
 		URL:    types.StringNull(),
 		Auth:   types.ObjectNull(integrationAuthAttrTypes),
 		AWS:    types.ObjectNull(integrationAWSAttrTypes),
+		Azure:  types.ObjectNull(integrationAzureAttrTypes),
+		GCP:    types.ObjectNull(integrationGCPAttrTypes),
 	})
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
@@ -168,6 +174,8 @@ func (d *IntegrationDataSource) Read(ctx context.Context, req datasource.ReadReq
 		URL:         m.URL,
 		Auth:        m.Auth,
 		AWS:         m.AWS,
+		Azure:       m.Azure,
+		GCP:         m.GCP,
 		Status:      m.Status,
 		CreatedAt:   m.CreatedAt,
 	})...)

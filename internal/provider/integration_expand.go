@@ -26,6 +26,19 @@ func integrationToken(ctx context.Context, auth types.Object, diags *diag.Diagno
 // integrationParams builds the API settings from a plan.
 func integrationParams(ctx context.Context, plan *IntegrationResourceModel) (client.IntegrationParams, diag.Diagnostics) {
 	var diags diag.Diagnostics
+	if plan.Type.ValueString() == api.IntegrationTypeAzure {
+		return integrationAzureParams(ctx, plan)
+	}
+	if plan.Type.ValueString() == api.IntegrationTypeGCP {
+		p := client.IntegrationParams{
+			Name: plan.Name.ValueString(), Description: plan.Description.ValueString(), Type: plan.Type.ValueString(),
+			GCP: integrationGCPSpec(ctx, plan.GCP, &diags),
+		}
+		if p.GCP == nil && !diags.HasError() {
+			diags.AddAttributeError(path.Root("gcp"), "Missing gcp block", "A gcp integration needs the gcp block.")
+		}
+		return p, diags
+	}
 	if plan.Type.ValueString() == api.IntegrationTypeAWS {
 		p := client.IntegrationParams{
 			Name: plan.Name.ValueString(), Description: plan.Description.ValueString(), Type: plan.Type.ValueString(),
@@ -73,6 +86,8 @@ func integrationModelFrom(ctx context.Context, in *api.Integration, prior *Integ
 		URL:         prior.URL,
 		Auth:        prior.Auth,
 		AWS:         types.ObjectNull(integrationAWSAttrTypes),
+		Azure:       types.ObjectNull(integrationAzureAttrTypes),
+		GCP:         types.ObjectNull(integrationGCPAttrTypes),
 		Verify:      prior.Verify,
 		Status:      integrationStatusValue(in.Status),
 		CreatedAt:   timeValue(m.CreatedAt),
@@ -88,6 +103,16 @@ func integrationModelFrom(ctx context.Context, in *api.Integration, prior *Integ
 			out.URL = types.StringNull()
 		case !isKnown(prior.URL) || strings.TrimSuffix(prior.URL.ValueString(), "/") != in.Spec.URL:
 			out.URL = types.StringValue(in.Spec.URL)
+		}
+		if in.Spec.Azure != nil {
+			out.Azure = integrationAzureValue(ctx, in.Spec.Azure, prior.Azure, prior.Canvas, &diags)
+			out.Auth = types.ObjectNull(integrationAuthAttrTypes)
+			return out, diags
+		}
+		if in.Spec.GCP != nil {
+			out.GCP = integrationGCPValue(ctx, in.Spec.GCP, prior.GCP, prior.Canvas, &diags)
+			out.Auth = types.ObjectNull(integrationAuthAttrTypes)
+			return out, diags
 		}
 		if in.Spec.AWS != nil {
 			out.AWS = integrationAWSValue(ctx, in.Spec.AWS, prior.AWS, prior.Canvas, &diags)

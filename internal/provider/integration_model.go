@@ -34,6 +34,8 @@ type IntegrationResourceModel struct {
 	URL         types.String `tfsdk:"url"`
 	Auth        types.Object `tfsdk:"auth"`
 	AWS         types.Object `tfsdk:"aws"`
+	Azure       types.Object `tfsdk:"azure"`
+	GCP         types.Object `tfsdk:"gcp"`
 	Verify      types.Bool   `tfsdk:"verify"`
 	Status      types.Object `tfsdk:"status"`
 	CreatedAt   types.String `tfsdk:"created_at"`

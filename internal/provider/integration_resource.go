@@ -68,7 +68,9 @@ func (r *IntegrationResource) ValidateConfig(ctx context.Context, req resource.V
 	}
 
 	validateIntegrationAWS(ctx, &config, &resp.Diagnostics)
-	if typeOK && config.Type.ValueString() != api.IntegrationTypeAWS {
+	validateIntegrationAzure(ctx, &config, &resp.Diagnostics)
+	validateIntegrationGCP(ctx, &config, &resp.Diagnostics)
+	if typeOK && !isCloudType(config.Type.ValueString()) {
 		if config.URL.IsNull() {
 			resp.Diagnostics.AddAttributeError(path.Root("url"), "Missing url",
 				fmt.Sprintf("A %s integration needs url.", config.Type.ValueString()))
@@ -79,7 +81,7 @@ func (r *IntegrationResource) ValidateConfig(ctx context.Context, req resource.V
 		}
 	}
 	tok := integrationToken(ctx, config.Auth, &resp.Diagnostics)
-	if !config.Auth.IsNull() && !config.Auth.IsUnknown() && tok == nil && typeOK && config.Type.ValueString() != api.IntegrationTypeAWS {
+	if !config.Auth.IsNull() && !config.Auth.IsUnknown() && tok == nil && typeOK && !isCloudType(config.Type.ValueString()) {
 		resp.Diagnostics.AddAttributeError(path.Root("auth").AtName("token"), "Missing token", "The auth block needs its token block.")
 	}
 	if tok != nil && tok.Scope.ValueString() == scopeCanvas && config.Canvas.IsNull() {
@@ -302,7 +304,7 @@ func (r *IntegrationResource) ImportState(ctx context.Context, req resource.Impo
 func integrationSettingsChanged(plan, state *IntegrationResourceModel) bool {
 	return !plan.Name.Equal(state.Name) || !plan.Description.Equal(state.Description) ||
 		!plan.Type.Equal(state.Type) || !plan.URL.Equal(state.URL) || !plan.Auth.Equal(state.Auth) ||
-		!plan.AWS.Equal(state.AWS)
+		!plan.AWS.Equal(state.AWS) || !plan.Azure.Equal(state.Azure) || !plan.GCP.Equal(state.GCP)
 }
 
 // verificationFailed reports whether the server verified the credentials
@@ -317,6 +319,16 @@ func verificationFailure(p client.IntegrationParams, st *api.IntegrationStatus) 
 	reason := st.Reason
 	if reason == "" {
 		reason = "state " + st.State
+	}
+	if p.Azure != nil {
+		return fmt.Sprintf("SuperPlane could not verify the credentials of azure integration %q: %s\n\nFix the azure block, "+
+			"the client secret in its secret or the application's federated credential, or set verify = false to keep an "+
+			"integration whose credentials do not work yet (status then reports the failure).", p.Name, reason)
+	}
+	if p.GCP != nil {
+		return fmt.Sprintf("SuperPlane could not verify the credentials of gcp integration %q: %s\n\nFix the gcp block, "+
+			"the key file in its secret or the workload identity provider and its service account bindings, or set "+
+			"verify = false to keep an integration whose credentials do not work yet (status then reports the failure).", p.Name, reason)
 	}
 	if p.AWS != nil {
 		return fmt.Sprintf("SuperPlane could not verify the credentials of aws integration %q: %s\n\nFix the aws block, "+

@@ -19,10 +19,11 @@ import (
 func (r *IntegrationResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "A SuperPlane integration: the connection to a GitHub owner, a Semaphore " +
-			"organization, a GitLab instance, a Bitbucket Cloud workspace or an AWS account that event sources " +
-			"and executors use. It authenticates with an API token kept in a `superplane_secret`, or (`aws`) " +
-			"with a key pair kept in one or with SuperPlane's own " +
-			"ID token (web identity, no AWS secret at all); Terraform only names the secret and key, never the " +
+			"organization, a GitLab instance, a Bitbucket Cloud workspace, an AWS account, an Azure subscription or a Google Cloud project that event sources and executors use. It authenticates with an API " +
+			"token kept in a `superplane_secret`, or (`aws`) with a key pair kept in one or with SuperPlane's own " +
+			"ID token (web identity, no AWS secret at all), or (`azure`) with a client secret kept in one or with a federated " +
+			"credential and SuperPlane's ID token, or (`gcp`) with a service account key kept in one or with " +
+			"Workload Identity Federation and SuperPlane's ID token; Terraform only names the secret and key, never the " +
 			"credentials. SuperPlane " +
 			"verifies the credentials with the tool on every create and update, and again whenever the " +
 			"secret's values change; `status` shows the result. It belongs to the organization, or to one " +
@@ -52,7 +53,7 @@ func (r *IntegrationResource) Schema(_ context.Context, _ resource.SchemaRequest
 				Default:             stringdefault.StaticString(""),
 			},
 			"type": schema.StringAttribute{
-				MarkdownDescription: "The tool: `github`, `semaphore`, `gitlab`, `bitbucket` or `aws`. Changing it replaces the integration.",
+				MarkdownDescription: "The tool: `github`, `semaphore`, `gitlab`, `bitbucket`, `aws`, `azure` or `gcp`. Changing it replaces the integration.",
 				Required:            true,
 				PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()},
 			},
@@ -64,7 +65,7 @@ func (r *IntegrationResource) Schema(_ context.Context, _ resource.SchemaRequest
 					"address, not `/api/v4`; the token, a personal, project or group access token, is sent as a Bearer token). " +
 					"For `bitbucket`: `https://bitbucket.org/<workspace>` (Bitbucket Cloud). " +
 					"https only, without a path beyond the owner, a query or credentials. Required for `github`, " +
-					"`semaphore`, `gitlab` and `bitbucket`; leave it out for `aws` (the `aws` block's region says where AWS is).",
+					"`semaphore`, `gitlab` and `bitbucket`; leave it out for `aws` (the `aws` block's region says where AWS is), `azure` and `gcp`.",
 				Optional: true,
 			},
 			"verify": schema.BoolAttribute{
@@ -105,11 +106,13 @@ func (r *IntegrationResource) Schema(_ context.Context, _ resource.SchemaRequest
 			},
 		},
 		Blocks: map[string]schema.Block{
-			"aws": integrationAWSBlock(),
+			"aws":   integrationAWSBlock(),
+			"azure": integrationAzureBlock(),
+			"gcp":   integrationGCPBlock(),
 			"auth": schema.SingleNestedBlock{
 				MarkdownDescription: "How the integration authenticates with the tool. Required for `github`, " +
 					"`semaphore`, `gitlab` and `bitbucket` (a plan without it fails; listed as optional because Terraform cannot mark a " +
-					"block as required); an `aws` integration uses its `aws` block instead.",
+					"block as required); an `aws`, `azure` or `gcp` integration uses its own block of that name instead.",
 				Blocks: map[string]schema.Block{
 					"token": schema.SingleNestedBlock{
 						MarkdownDescription: "An API token, taken from a key of a secret. Required in `auth`.",

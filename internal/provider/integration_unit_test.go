@@ -54,6 +54,8 @@ func TestIntegrationDeleteUnsupported(t *testing.T) {
 		URL:         types.StringValue("https://github.com/acme"),
 		Auth:        types.ObjectNull(integrationAuthAttrTypes),
 		AWS:         types.ObjectNull(integrationAWSAttrTypes),
+		Azure:       types.ObjectNull(integrationAzureAttrTypes),
+		GCP:         types.ObjectNull(integrationGCPAttrTypes),
 		Verify:      types.BoolValue(true),
 		Status:      types.ObjectNull(integrationStatusAttrTypes),
 		CreatedAt:   types.StringNull(),

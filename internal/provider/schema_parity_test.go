@@ -96,13 +96,19 @@ var schemaShapes = map[string]map[string]objectShape{
 // with their data sources.
 var (
 	integrationShapes = map[string]objectShape{
-		"auth":             {model: integrationAuthModel{}, attrTypes: integrationAuthAttrTypes},
-		"auth.token":       {model: integrationTokenModel{}, attrTypes: integrationTokenAttrTypes},
-		"status":           {model: integrationStatusModel{}, attrTypes: integrationStatusAttrTypes},
-		"aws":              {model: integrationAWSModel{}, attrTypes: integrationAWSAttrTypes},
-		"aws.access_key":   {model: integrationAWSAccessKeyModel{}, attrTypes: integrationAWSAccessKeyAttrTypes},
-		"aws.web_identity": {model: integrationAWSWebIdentityModel{}, attrTypes: integrationAWSWebIdentityAttrTypes},
-		"aws.assume_role":  {model: integrationAWSAssumeRoleModel{}, attrTypes: integrationAWSAssumeRoleAttrTypes},
+		"auth":                    {model: integrationAuthModel{}, attrTypes: integrationAuthAttrTypes},
+		"auth.token":              {model: integrationTokenModel{}, attrTypes: integrationTokenAttrTypes},
+		"status":                  {model: integrationStatusModel{}, attrTypes: integrationStatusAttrTypes},
+		"aws":                     {model: integrationAWSModel{}, attrTypes: integrationAWSAttrTypes},
+		"aws.access_key":          {model: integrationAWSAccessKeyModel{}, attrTypes: integrationAWSAccessKeyAttrTypes},
+		"aws.web_identity":        {model: integrationAWSWebIdentityModel{}, attrTypes: integrationAWSWebIdentityAttrTypes},
+		"aws.assume_role":         {model: integrationAWSAssumeRoleModel{}, attrTypes: integrationAWSAssumeRoleAttrTypes},
+		"azure":                   {model: integrationAzureModel{}, attrTypes: integrationAzureAttrTypes},
+		"azure.client_secret":     {model: integrationAzureClientSecretModel{}, attrTypes: integrationAzureClientSecretAttrTypes},
+		"azure.federated":         {model: integrationAzureFederatedModel{}, attrTypes: integrationAzureFederatedAttrTypes},
+		"gcp":                     {model: integrationGCPModel{}, attrTypes: integrationGCPAttrTypes},
+		"gcp.service_account_key": {model: integrationGCPKeyModel{}, attrTypes: integrationGCPKeyAttrTypes},
+		"gcp.workload_identity":   {model: integrationGCPWorkloadIdentityModel{}, attrTypes: integrationGCPWorkloadIdentityAttrTypes},
 	}
 	eventSourceShapes = map[string]objectShape{
 		"resource":      {model: eventSourceResourceModel{}, attrTypes: eventSourceResourceAttrTypes},

@@ -191,6 +191,18 @@ func stageExecutor(ctx context.Context, plan *StageResourceModel) (*api.Executor
 		if len(signing) > 0 {
 			spec["aws"] = signing
 		}
+		if isKnown(h.AzureScope) {
+			spec["azure"] = map[string]any{"scope": h.AzureScope.ValueString()}
+		}
+		if !h.GCPScopes.IsNull() && !h.GCPScopes.IsUnknown() {
+			var scopes []string
+			diags.Append(h.GCPScopes.ElementsAs(ctx, &scopes, false)...)
+			list := make([]any, 0, len(scopes))
+			for _, s := range scopes {
+				list = append(list, s)
+			}
+			spec["gcp"] = map[string]any{"scopes": list}
+		}
 		ex := &api.Executor{Type: api.ExecutorHTTP, Spec: spec}
 		if isKnown(h.Integration) {
 			ex.Integration = &api.IntegrationRef{Name: h.Integration.ValueString()}
@@ -407,6 +419,22 @@ func stageExecutorFrom(ctx context.Context, ex *api.Executor, out *StageResource
 			Integration:    integration,
 			AWSService:     types.StringNull(),
 			AWSRegion:      types.StringNull(),
+			AzureScope:     types.StringNull(),
+			GCPScopes:      types.ListNull(types.StringType),
+		}
+		if g, ok := spec["gcp"].(map[string]any); ok {
+			if list, ok := g["scopes"].([]any); ok {
+				scopes := make([]string, 0, len(list))
+				for _, x := range list {
+					if s, ok := x.(string); ok {
+						scopes = append(scopes, s)
+					}
+				}
+				h.GCPScopes = stringListValue(scopes, diags)
+			}
+		}
+		if az, ok := spec["azure"].(map[string]any); ok {
+			h.AzureScope = specStringValue(az, "scope")
 		}
 		if signing, ok := spec["aws"].(map[string]any); ok {
 			h.AWSService, h.AWSRegion = specStringValue(signing, "service"), specStringValue(signing, "region")

@@ -58,6 +58,8 @@ var (
 		"integration":     types.StringType,
 		"aws_service":     types.StringType,
 		"aws_region":      types.StringType,
+		"azure_scope":     types.StringType,
+		"gcp_scopes":      types.ListType{ElemType: types.StringType},
 	}
 	stageGitHubAttrTypes = map[string]attr.Type{
 		"integration": types.StringType, "repository": types.StringType, "workflow": types.StringType,
@@ -189,6 +191,10 @@ type stageHTTPModel struct {
 	Integration types.String `tfsdk:"integration"`
 	AWSService  types.String `tfsdk:"aws_service"`
 	AWSRegion   types.String `tfsdk:"aws_region"`
+	// AzureScope is the scope of an azure integration's bearer token.
+	AzureScope types.String `tfsdk:"azure_scope"`
+	// GCPScopes are the OAuth scopes of a gcp integration's access token.
+	GCPScopes types.List `tfsdk:"gcp_scopes"`
 }
 
 // stageGitHubModel is the github executor block.

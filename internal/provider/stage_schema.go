@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"regexp"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/listvalidator"
@@ -394,14 +395,29 @@ func stageBlocks() map[string]schema.Block {
 					Optional:            true,
 					Validators:          []validator.Int64{int64validator.Between(1, 3600)},
 				},
-				"integration": optionalString("Name of an `aws` integration (the canvas's own first, then the "+
-					"organization's) whose credentials sign the request with AWS SigV4; with web identity the ID "+
+				"integration": optionalString("Name of an `aws`, `azure` or `gcp` integration (the canvas's own first, then the "+
+					"organization's) whose credentials sign the request with AWS SigV4 (`aws`) or give it a bearer token "+
+					"(`azure`; for `gcp` a Google access token); with web identity or a federated credential the ID "+
 					"token's subject is `org:<org>:canvas:<canvas>:stage:<stage>`. Deleting the integration is "+
 					"refused while the stage names it.", nameValidators()...),
 				"aws_service": optionalString("The AWS service the request is signed for (`lambda`), when the " +
 					"URL's host does not say (`lambda.eu-west-1.amazonaws.com` does)."),
 				"aws_region": optionalString("The AWS region the request is signed for; by default the host's, " +
 					"else the integration's."),
+				"azure_scope": optionalString("With an `azure` integration, the scope of the bearer token the request " +
+					"carries (`<resource>/.default`, such as `api://<function app id>/.default`); by default Azure Resource " +
+					"Manager's, `https://management.azure.com/.default`. With a federated credential the ID token's subject " +
+					"is `org:<org>:canvas:<canvas>:stage:<stage>`."),
+				"gcp_scopes": schema.ListAttribute{
+					MarkdownDescription: "With a `gcp` integration: the OAuth scopes of the access token sent as " +
+						"`Authorization: Bearer` (`https://www.googleapis.com/auth/cloud-platform` when left out). The " +
+						"token goes only to `https://*.googleapis.com`.",
+					Optional:    true,
+					ElementType: types.StringType,
+					Validators: []validator.List{listvalidator.SizeBetween(1, 20),
+						listvalidator.ValueStringsAre(stringvalidator.RegexMatches(regexp.MustCompile(`^https://www\.googleapis\.com/auth/\S+$`),
+							"must be an OAuth scope such as https://www.googleapis.com/auth/cloud-platform"))},
+				},
 			},
 		},
 		"github": schema.SingleNestedBlock{

@@ -13,6 +13,14 @@ import (
 // (a cloud integration has no token).
 func cloudSpecToAPI(in store.Integration, spec *api.IntegrationSpec) {
 	spec.Auth = &api.IntegrationAuth{Use: in.AuthType}
+	if in.Type == api.IntegrationTypeAzure {
+		azureSpecToAPI(in, spec)
+		return
+	}
+	if in.Type == api.IntegrationTypeGCP {
+		gcpSpecToAPI(in, spec)
+		return
+	}
 	if in.Type != api.IntegrationTypeAWS {
 		return
 	}

@@ -41,6 +41,10 @@ func cloudSettings(spec *api.IntegrationSpec) (cloudSpec, error) {
 				keys: []string{id.Key, sk.Key}, authType: api.AuthTypeAccessKey}, nil
 		}
 		return cloudSpec{settings: stored, authType: api.AuthTypeWebIdentity}, nil
+	case api.IntegrationTypeAzure:
+		return azureCloudSpec(spec)
+	case api.IntegrationTypeGCP:
+		return gcpCloudSpec(spec)
 	}
 	return cloudSpec{}, Invalid("integration.spec.type: integration type %q has no settings this server knows", spec.Type)
 }
@@ -53,6 +57,12 @@ func keyRef(key string) *api.AuthToken {
 // cloudSecretKeys are the keys of the integration's secret that its stored
 // settings name: the only values decrypted for a call.
 func cloudSecretKeys(in store.Integration) []string {
+	if in.Type == api.IntegrationTypeAzure {
+		return azureSecretKeys(in)
+	}
+	if in.Type == api.IntegrationTypeGCP {
+		return gcpSecretKeys(in)
+	}
 	if in.Type == api.IntegrationTypeAWS {
 		var a api.AWSIntegration
 		if json.Unmarshal(in.Settings, &a) == nil && a.AccessKey != nil {

@@ -22,11 +22,15 @@ func TestTokenMigrationKeepsTokens(t *testing.T) {
 		name, driver string
 		rollback     []string
 	}{
+		// console_sessions (0016) references tokens.id: it goes first, and
+		// 0016 runs again after 0008 (see below).
 		{"sqlite", "sqlite", []string{
+			`DROP TABLE console_sessions`,
 			`DROP INDEX tokens_id`, `DROP INDEX tokens_org`,
 			`ALTER TABLE tokens DROP COLUMN id`, `ALTER TABLE tokens DROP COLUMN expires_at`, `ALTER TABLE tokens DROP COLUMN last_used_at`,
 		}},
 		{"postgres", "pgx", []string{
+			`DROP TABLE console_sessions`,
 			`DROP INDEX tokens_org`,
 			`ALTER TABLE tokens DROP COLUMN id`, `ALTER TABLE tokens DROP COLUMN expires_at`, `ALTER TABLE tokens DROP COLUMN last_used_at`,
 		}},
@@ -56,7 +60,7 @@ func TestTokenMigrationKeepsTokens(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			for _, q := range append(tc.rollback, `DELETE FROM schema_migrations WHERE version = '0008_token_management'`) {
+			for _, q := range append(tc.rollback, `DELETE FROM schema_migrations WHERE version IN ('0008_token_management', '0016_console_sessions')`) {
 				if _, err := raw.Exec(q); err != nil {
 					raw.Close()
 					t.Fatalf("%s: %v", q, err)

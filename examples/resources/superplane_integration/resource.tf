@@ -197,3 +197,92 @@ resource "superplane_integration" "aws_keys" {
     }
   }
 }
+
+# An Azure integration with no Azure secret at all: SuperPlane's own ID token
+# (audience api://AzureADTokenExchange) is the client assertion of a
+# federated credential on the application. See "Azure" below for the Entra
+# side.
+resource "superplane_integration" "azure" {
+  name = "azure"
+  type = "azure"
+
+  azure {
+    tenant_id       = "72f988bf-86f1-41af-91ab-2d7cd011db47"
+    client_id       = "11111111-2222-3333-4444-555555555555"
+    subscription_id = "00000000-0000-0000-0000-000000000000"
+    federated {}
+  }
+}
+
+variable "azure_client_secret" {
+  type      = string
+  sensitive = true
+}
+
+# Or the application's client secret, kept in a secret.
+resource "superplane_secret" "azure_app" {
+  name = "azure-app"
+  data_wo = {
+    client_secret = var.azure_client_secret
+  }
+  data_wo_version = 1
+}
+
+resource "superplane_integration" "azure_secret" {
+  name = "azure-secret"
+  type = "azure"
+
+  azure {
+    tenant_id       = "72f988bf-86f1-41af-91ab-2d7cd011db47"
+    client_id       = "11111111-2222-3333-4444-555555555555"
+    subscription_id = "00000000-0000-0000-0000-000000000000"
+    client_secret {
+      secret = superplane_secret.azure_app.name
+      key    = "client_secret"
+    }
+  }
+}
+
+# A Google Cloud integration with no Google secret at all: SuperPlane's ID
+# token is exchanged at Google STS through a workload identity pool whose
+# OIDC provider is SuperPlane, then for a service account's access token.
+# See "Google Cloud" below for the Google side.
+resource "superplane_integration" "gcp" {
+  name = "gcp"
+  type = "gcp"
+
+  gcp {
+    project_id = "acme-prod"
+    workload_identity {
+      audience        = "//iam.googleapis.com/projects/123456789/locations/global/workloadIdentityPools/superplane/providers/superplane-oidc"
+      service_account = "deployer@acme-prod.iam.gserviceaccount.com"
+    }
+  }
+}
+
+variable "gcp_service_account_key" {
+  type      = string
+  sensitive = true
+}
+
+# Or a service account's JSON key file, kept in a secret.
+resource "superplane_secret" "gcp_key" {
+  name = "gcp-key"
+  data_wo = {
+    "key.json" = var.gcp_service_account_key
+  }
+  data_wo_version = 1
+}
+
+resource "superplane_integration" "gcp_key" {
+  name = "gcp-key"
+  type = "gcp"
+
+  gcp {
+    project_id = "acme-prod"
+    service_account_key {
+      secret = superplane_secret.gcp_key.name
+      key    = "key.json"
+    }
+  }
+}

@@ -230,6 +230,58 @@ resource "superplane_stage" "invoke_lambda" {
   }
 }
 
+# After one approval, restart an Azure web app through Azure Resource Manager,
+# the request carrying a bearer token of an azure integration (see
+# superplane_integration): with a federated credential no Azure secret is
+# stored anywhere; the application trusts the subject
+# org:<org>:canvas:production:stage:restart-webapp.
+resource "superplane_stage" "restart_webapp" {
+  canvas = superplane_canvas.production.name
+  name   = "restart-webapp"
+
+  connect {
+    type = "event_source"
+    name = superplane_event_source.ci.name
+  }
+
+  approval {
+    count = 1
+  }
+
+  http {
+    url         = "https://management.azure.com/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/web/providers/Microsoft.Web/sites/api/restart?api-version=2022-03-01"
+    integration = "azure"
+    azure_scope = "https://management.azure.com/.default"
+  }
+}
+
+# After one approval, run a Cloud Build trigger with a Google access token
+# of a gcp integration (see superplane_integration), for the scopes in
+# gcp_scopes (cloud-platform, Cloud Build's, when left out); with workload
+# identity the service account trusts the subject
+# org:<org>:canvas:production:stage:cloud-build.
+resource "superplane_stage" "cloud_build" {
+  canvas = superplane_canvas.production.name
+  name   = "cloud-build"
+
+  connect {
+    type = "event_source"
+    name = superplane_event_source.ci.name
+  }
+
+  approval {
+    count = 1
+  }
+
+  http {
+    url         = "https://cloudbuild.googleapis.com/v1/projects/acme-prod/locations/global/triggers/deploy:run"
+    integration = "gcp"
+    payload = {
+      branchName = "main"
+    }
+  }
+}
+
 output "last_deploy" {
   value = superplane_stage.deploy.last_execution
 }

@@ -9,7 +9,9 @@ package all
 import (
 	"github.com/superplane/terraform-provider-superplane/internal/integration"
 	"github.com/superplane/terraform-provider-superplane/internal/integration/aws"
+	"github.com/superplane/terraform-provider-superplane/internal/integration/azure"
 	"github.com/superplane/terraform-provider-superplane/internal/integration/bitbucket"
+	"github.com/superplane/terraform-provider-superplane/internal/integration/gcp"
 	"github.com/superplane/terraform-provider-superplane/internal/integration/github"
 	"github.com/superplane/terraform-provider-superplane/internal/integration/gitlab"
 	"github.com/superplane/terraform-provider-superplane/internal/integration/semaphore"
@@ -23,5 +25,7 @@ func Registry() *integration.Registry {
 		gitlab.Type{},
 		bitbucket.Type{},
 		aws.Type{},
+		azure.Type{},
+		gcp.Type{},
 	)
 }

@@ -20,7 +20,7 @@ import (
 // a registered package, so no accepted spec reaches "not supported".
 func TestRegistryListsEveryAPIType(t *testing.T) {
 	r := all.Registry()
-	want := []string{api.IntegrationTypeAWS, api.IntegrationTypeBitbucket, api.IntegrationTypeGitHub, api.IntegrationTypeGitLab, api.IntegrationTypeSemaphore}
+	want := []string{api.IntegrationTypeAWS, api.IntegrationTypeAzure, api.IntegrationTypeBitbucket, api.IntegrationTypeGCP, api.IntegrationTypeGitHub, api.IntegrationTypeGitLab, api.IntegrationTypeSemaphore}
 	if got := r.Names(); !slices.Equal(got, want) {
 		t.Fatalf("registered types = %v, want %v", got, want)
 	}
@@ -28,6 +28,9 @@ func TestRegistryListsEveryAPIType(t *testing.T) {
 	// executor of its own (its credentials sign http requests).
 	if _, ok := r.Cloud(api.IntegrationTypeAWS); !ok {
 		t.Error("aws is not a cloud type")
+	}
+	if _, ok := r.CloudSigner(api.IntegrationTypeGCP); !ok {
+		t.Error("gcp is not a cloud type whose credentials authenticate http requests")
 	}
 	for _, name := range []string{api.IntegrationTypeGitHub, api.IntegrationTypeSemaphore} {
 		typ, ok := r.Lookup(name)
