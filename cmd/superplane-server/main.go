@@ -62,11 +62,12 @@ Every flag has an environment variable: SUPERPLANE_LISTEN (default 127.0.0.1:800
 SUPERPLANE_DATA_DIR (default ./.superplane), SUPERPLANE_DATABASE_URL (default: SQLite in the
 data dir; postgres://... selects PostgreSQL), SUPERPLANE_ENCRYPTION_KEYS (id:base64,...; first
 is active) or SUPERPLANE_ENCRYPTION_KEYS_FILE. SUPERPLANE_GITHUB_API_URL (GitHub Enterprise or a
-test double), SUPERPLANE_SEMAPHORE_API_URL and SUPERPLANE_GITLAB_API_URL (the .../api/v4 base)
-override where integrations are verified; SUPERPLANE_AWS_ENDPOINT_URL sends every AWS call of
-aws integrations there (a test double); SUPERPLANE_AZURE_AUTHORITY_HOST (Entra ID's token
-endpoint host) and SUPERPLANE_AZURE_ENDPOINT_URL (Azure Resource Manager) do the same for azure;
-SUPERPLANE_GCP_ENDPOINT_URL likewise every Google call of gcp integrations.
+test double), SUPERPLANE_SEMAPHORE_API_URL, SUPERPLANE_GITLAB_API_URL (the .../api/v4 base) and
+SUPERPLANE_BITBUCKET_API_URL (the base without /2.0) override where integrations are verified;
+SUPERPLANE_AWS_ENDPOINT_URL sends every AWS call of aws integrations there (a test double);
+SUPERPLANE_AZURE_AUTHORITY_HOST (Entra ID's token endpoint host) and SUPERPLANE_AZURE_ENDPOINT_URL
+(Azure Resource Manager) do the same for azure; SUPERPLANE_GCP_ENDPOINT_URL likewise every Google
+call of gcp integrations.
 serve also reads SUPERPLANE_BASE_URL, SUPERPLANE_KEY_GRACE_PERIOD (1h),
 SUPERPLANE_WEBHOOK_BODY_LIMIT (5 MiB), SUPERPLANE_RECONCILE_INTERVAL (5m),
 SUPERPLANE_ALLOWED_NETWORKS (CIDRs the server may call although they are blocked: loopback,
@@ -189,6 +190,7 @@ func (c *config) serverOptions(listenAddr string, getenv func(string) string) (s
 		GitHubAPIURL:    getenv("SUPERPLANE_GITHUB_API_URL"),
 		SemaphoreAPIURL: getenv("SUPERPLANE_SEMAPHORE_API_URL"),
 		GitLabAPIURL:    getenv("SUPERPLANE_GITLAB_API_URL"),
+		BitbucketAPIURL: getenv("SUPERPLANE_BITBUCKET_API_URL"),
 		AWSEndpointURL:  getenv("SUPERPLANE_AWS_ENDPOINT_URL"),
 		GCPEndpointURL:  getenv("SUPERPLANE_GCP_ENDPOINT_URL"),
 		Client:          outbound.New(outbound.Config{AllowedNetworks: allow, Timeout: 15 * time.Second}),
@@ -214,6 +216,7 @@ func (c *config) serverOptions(listenAddr string, getenv func(string) string) (s
 			GitHubAPIURL:    getenv("SUPERPLANE_GITHUB_API_URL"),
 			SemaphoreAPIURL: getenv("SUPERPLANE_SEMAPHORE_API_URL"),
 			GitLabAPIURL:    getenv("SUPERPLANE_GITLAB_API_URL"),
+			BitbucketAPIURL: getenv("SUPERPLANE_BITBUCKET_API_URL"),
 			PollInterval:    c.pollInterval,
 			AllowedNetworks: allow,
 		}),

@@ -8,6 +8,7 @@ const (
 	EventSourceTypeGitHub    = "github"
 	EventSourceTypeSemaphore = "semaphore"
 	EventSourceTypeGitLab    = "gitlab"
+	EventSourceTypeBitbucket = "bitbucket"
 	EventSourceTypeManual    = "manual"
 	EventSourceTypeScheduled = "scheduled"
 )
@@ -17,7 +18,7 @@ const (
 // between webhook and manual. internal/integration/all checks them against
 // the registered types.
 func EventSourceTypes() []string {
-	return []string{EventSourceTypeWebhook, EventSourceTypeGitHub, EventSourceTypeSemaphore, EventSourceTypeGitLab, EventSourceTypeManual, EventSourceTypeScheduled}
+	return []string{EventSourceTypeWebhook, EventSourceTypeGitHub, EventSourceTypeSemaphore, EventSourceTypeGitLab, EventSourceTypeBitbucket, EventSourceTypeManual, EventSourceTypeScheduled}
 }
 
 // EventSourceResourceKinds maps the source types that watch a resource on
@@ -25,7 +26,7 @@ func EventSourceTypes() []string {
 // is the integration type's Hooks.ResourceKind, which
 // internal/integration/all checks.
 func EventSourceResourceKinds() map[string]string {
-	return map[string]string{EventSourceTypeGitHub: "repository", EventSourceTypeSemaphore: "project", EventSourceTypeGitLab: "project"}
+	return map[string]string{EventSourceTypeGitHub: "repository", EventSourceTypeSemaphore: "project", EventSourceTypeGitLab: "project", EventSourceTypeBitbucket: "repository"}
 }
 
 // Filter types and operators.

@@ -68,6 +68,8 @@ func parseGitLabURL(rawURL string) error {
 		return fmt.Errorf("is a GitHub URL, not a GitLab one: expected %s", gitlabURLShape)
 	case host == "semaphoreci.com" || strings.HasSuffix(host, ".semaphoreci.com"):
 		return fmt.Errorf("is a Semaphore URL, not a GitLab one: expected %s", gitlabURLShape)
+	case host == "bitbucket.org" || strings.HasSuffix(host, ".bitbucket.org"):
+		return fmt.Errorf("is a Bitbucket URL, not a GitLab one: expected %s", gitlabURLShape)
 	}
 	if err := checkHostname(host); err != nil {
 		return fmt.Errorf("%w: expected %s", err, gitlabURLShape)

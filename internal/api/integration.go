@@ -14,12 +14,13 @@ import (
 const (
 	IntegrationTypeGitHub    = "github"
 	IntegrationTypeSemaphore = "semaphore"
+	IntegrationTypeBitbucket = "bitbucket"
 )
 
 // IntegrationTypes lists the integration types in the order messages name
 // them. internal/integration/all checks it against the registered types.
 func IntegrationTypes() []string {
-	return []string{IntegrationTypeGitHub, IntegrationTypeSemaphore, IntegrationTypeGitLab, IntegrationTypeAWS, IntegrationTypeAzure, IntegrationTypeGCP}
+	return []string{IntegrationTypeGitHub, IntegrationTypeSemaphore, IntegrationTypeGitLab, IntegrationTypeBitbucket, IntegrationTypeAWS, IntegrationTypeAzure, IntegrationTypeGCP}
 }
 
 // AuthTypeToken is the IntegrationAuthType under which an integration
@@ -62,7 +63,8 @@ func quotedOr(names []string) string {
 //   - github: https://github.com/<owner>, or a GitHub Enterprise Server URL
 //     https://<host>[/<owner>] whose host is not github.com;
 //   - semaphore: https://<organization>.semaphoreci.com;
-//   - gitlab: https://gitlab.com, or a self-managed https://<host>[/<path>].
+//   - gitlab: https://gitlab.com, or a self-managed https://<host>[/<path>];
+//   - bitbucket: https://bitbucket.org/<workspace> (Bitbucket Cloud).
 //
 // Both allow one trailing slash and nothing else after the owner or host:
 // https only, no user credentials, no query, no fragment. An unsupported typ
@@ -78,6 +80,8 @@ func ValidateIntegrationURL(field, typ, rawURL string) error {
 		_, err = parseSemaphoreURL(rawURL)
 	case IntegrationTypeGitLab:
 		err = parseGitLabURL(rawURL)
+	case IntegrationTypeBitbucket:
+		_, err = parseBitbucketURL(rawURL)
 	case IntegrationTypeAWS:
 		if rawURL != "" {
 			err = errors.New("must be empty for an aws integration: spec.aws.region says where AWS is")
@@ -154,6 +158,8 @@ func parseGitHubURL(rawURL string) (githubURL, error) {
 		return githubURL{}, fmt.Errorf("has host %q, which is not a GitHub web address: expected %s", clipInput(host), githubURLShape)
 	case host == "semaphoreci.com" || strings.HasSuffix(host, ".semaphoreci.com"):
 		return githubURL{}, fmt.Errorf("is a Semaphore URL, not a GitHub one: expected %s", githubURLShape)
+	case host == "bitbucket.org" || strings.HasSuffix(host, ".bitbucket.org"):
+		return githubURL{}, fmt.Errorf("is a Bitbucket URL, not a GitHub one: expected %s", githubURLShape)
 	}
 	if err := checkHostname(host); err != nil {
 		return githubURL{}, fmt.Errorf("%w: expected %s", err, githubURLShape)

@@ -8,7 +8,7 @@ import (
 )
 
 func TestValidateIntegrationType(t *testing.T) {
-	for _, typ := range []string{api.IntegrationTypeGitHub, api.IntegrationTypeSemaphore, api.IntegrationTypeGitLab} {
+	for _, typ := range []string{api.IntegrationTypeGitHub, api.IntegrationTypeSemaphore, api.IntegrationTypeGitLab, api.IntegrationTypeBitbucket} {
 		if err := api.ValidateIntegrationType("spec.type", typ); err != nil {
 			t.Errorf("ValidateIntegrationType(%q) = %v, want nil", typ, err)
 		}
@@ -26,8 +26,8 @@ func TestValidateIntegrationType(t *testing.T) {
 	}
 	// The messages, whole: they are built from IntegrationTypes.
 	for typ, want := range map[string]string{
-		"":     `spec.type is required: expected "github", "semaphore", "gitlab", "aws", "azure" or "gcp"`,
-		"nope": `spec.type: unsupported integration type "nope": expected "github", "semaphore", "gitlab", "aws", "azure" or "gcp"`,
+		"":     `spec.type is required: expected "github", "semaphore", "gitlab", "bitbucket", "aws", "azure" or "gcp"`,
+		"nope": `spec.type: unsupported integration type "nope": expected "github", "semaphore", "gitlab", "bitbucket", "aws", "azure" or "gcp"`,
 	} {
 		if err := api.ValidateIntegrationType("spec.type", typ); err == nil || err.Error() != want {
 			t.Errorf("ValidateIntegrationType(%q) = %v, want %q", typ, err, want)
@@ -51,6 +51,9 @@ func TestValidateIntegrationURL(t *testing.T) {
 		{"enterprise with port", "github", "https://ghe.example.com:8443/acme/", ""},
 		{"semaphore org", "semaphore", "https://acme.semaphoreci.com", ""},
 		{"semaphore org trailing slash", "semaphore", "https://acme-2.semaphoreci.com/", ""},
+		{"bitbucket workspace", "bitbucket", "https://bitbucket.org/acme", ""},
+		{"bitbucket workspace trailing slash", "bitbucket", "https://bitbucket.org/acme_2-corp/", ""},
+		{"bitbucket www host", "bitbucket", "https://www.bitbucket.org/acme", ""},
 
 		{"empty", "github", "", "spec.url is required"},
 		{"blank", "semaphore", "   ", "spec.url is required"},
@@ -100,6 +103,17 @@ func TestValidateIntegrationURL(t *testing.T) {
 		{"gitlab with a query", "gitlab", "https://git.example.com/?x=1", "query"},
 		{"gitlab with credentials", "gitlab", "https://u:p@git.example.com", "user credentials"},
 		{"github URL as gitlab", "gitlab", "https://github.com/acme", "is a GitHub URL"},
+		{"bitbucket no workspace", "bitbucket", "https://bitbucket.org/", "names no workspace"},
+		{"bitbucket repository path", "bitbucket", "https://bitbucket.org/acme/app", "path after the workspace"},
+		{"bitbucket uppercase workspace", "bitbucket", "https://bitbucket.org/Acme", "uppercase"},
+		{"bitbucket dotted workspace", "bitbucket", "https://bitbucket.org/ac.me", "invalid workspace"},
+		{"bitbucket api host", "bitbucket", "https://api.bitbucket.org/2.0", "not Bitbucket Cloud"},
+		{"bitbucket data center", "bitbucket", "https://bitbucket.example.com/acme", "not Bitbucket Cloud"},
+		{"bitbucket http", "bitbucket", "http://bitbucket.org/acme", "must use https"},
+		{"bitbucket userinfo", "bitbucket", "https://alice:ghp_secret@bitbucket.org/acme", "user credentials"},
+		{"bitbucket port", "bitbucket", "https://bitbucket.org:443/acme", "port"},
+		{"github given a bitbucket url", "github", "https://bitbucket.org/acme", "Bitbucket URL"},
+		{"gitlab given a bitbucket url", "gitlab", "https://bitbucket.org/acme", "is a Bitbucket URL"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

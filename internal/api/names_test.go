@@ -37,8 +37,8 @@ func TestJoinOr(t *testing.T) {
 		names []string
 		want  string
 	}{
-		{ExecutorTypes(), "http, github, semaphore, gitlab or noop"},
-		{IntegrationTypes(), "github, semaphore, gitlab, aws, azure or gcp"},
+		{ExecutorTypes(), "http, github, semaphore, gitlab, bitbucket or noop"},
+		{IntegrationTypes(), "github, semaphore, gitlab, bitbucket, aws, azure or gcp"},
 		{[]string{"one"}, "one"},
 		{nil, ""},
 	} {

@@ -214,6 +214,14 @@ func (c *converter) executor(m *manifest, r *hclBlock, ex *api.Executor) error {
 		b.str("ref", specString(spec, "ref"))
 		b.strMap("variables", c.stringMap(m, "spec.executor.spec.variables", spec["variables"]))
 		take("ref", "variables")
+	case api.ExecutorBitbucket:
+		b = r.child("bitbucket")
+		b.expr("integration", c.integrationRef(m.canvas, integration))
+		b.str("repository", resource)
+		b.str("ref", specString(spec, "ref"))
+		b.str("pipeline", specString(spec, "pipeline"))
+		b.strMap("variables", c.stringMap(m, "spec.executor.spec.variables", spec["variables"]))
+		take("ref", "pipeline", "variables")
 	case api.ExecutorNoop:
 		b = r.child("noop")
 		b.strMap("outputs", c.stringMap(m, "spec.executor.spec.outputs", spec["outputs"]))

@@ -119,6 +119,19 @@ func TestConvertManifests(t *testing.T) {
 			t.Errorf("convert of %q: %s (want %q)", tc.doc, msg, tc.want)
 		}
 	}
+	// A bitbucket executor (a live canvas exports it) becomes its block,
+	// every spec field included; typed.yaml covers gitlab.
+	c.stdin = "kind: Stage\nmetadata: {name: bb, canvasName: c}\nspec: {executor: {type: bitbucket, integration: {name: bucket}, " +
+		"resource: {type: repository, name: app}, spec: {ref: main, pipeline: deploy, variables: {COMMIT: abc}}}}\n"
+	r = c.run("convert", "-")
+	if r.code != 0 || strings.Contains(r.stderr, "has no") {
+		t.Fatalf("convert of a bitbucket stage: exit %d\n%s", r.code, r.stderr)
+	}
+	for _, want := range []string{"bitbucket {", `repository  = "app"`, `pipeline    = "deploy"`, `COMMIT = "abc"`} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("the HCL of the bitbucket stage lacks %s:\n%s", want, r.stdout)
+		}
+	}
 	// What the provider cannot say is written as near as it can, with a
 	// warning: a group without enough connections or a key, an AWS key
 	// pair from two secrets, an aws integration without spec.aws.

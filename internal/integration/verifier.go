@@ -43,6 +43,11 @@ type Verifier struct {
 	// means the integration URL followed by /api/v4. Tests set it to a
 	// fake's URL (the server reads it from SUPERPLANE_GITLAB_API_URL).
 	GitLabAPIURL string
+	// BitbucketAPIURL is the base URL of the Bitbucket Cloud REST API,
+	// without the /2.0 version. "" means https://api.bitbucket.org. Tests
+	// set it to a fake's URL (the server reads it from
+	// SUPERPLANE_BITBUCKET_API_URL).
+	BitbucketAPIURL string
 	// GitHubOIDCIssuer is the issuer of GitHub Actions' ID tokens; ""
 	// means https://token.actions.githubusercontent.com. Tests point it at
 	// a fake (SUPERPLANE_GITHUB_OIDC_ISSUER); the token's iss must then

@@ -35,6 +35,7 @@ import (
 	"github.com/superplane/terraform-provider-superplane/internal/client"
 	fakeaws "github.com/superplane/terraform-provider-superplane/internal/fake/aws"
 	fakeazure "github.com/superplane/terraform-provider-superplane/internal/fake/azure"
+	"github.com/superplane/terraform-provider-superplane/internal/fake/bitbucket"
 	fakegcp "github.com/superplane/terraform-provider-superplane/internal/fake/gcp"
 	"github.com/superplane/terraform-provider-superplane/internal/fake/github"
 	"github.com/superplane/terraform-provider-superplane/internal/fake/gitlab"
@@ -64,6 +65,7 @@ var acc struct {
 	github    *github.Server    // the GitHub API the server verifies against
 	semaphore *semaphore.Server // the Semaphore API the server verifies against
 	gitlab    *gitlab.Server    // the GitLab API the server verifies against
+	bitbucket *bitbucket.Server // the Bitbucket Cloud API the server verifies against
 	aws       *fakeaws.Server   // AWS STS, where aws integrations are verified
 	azure     *fakeazure.Server // Entra ID and ARM, where azure integrations are verified
 	gcp       *fakegcp.Server   // Google's token endpoints and APIs, where gcp integrations are verified
@@ -149,13 +151,16 @@ func startFakes() {
 	acc.github.AddRepo(fakeGitHubOwner, "app", fakeGitHubUser)
 	acc.semaphore = semaphore.New(acc.fakes)
 	acc.gitlab = gitlab.New(acc.fakes)
+	acc.bitbucket = bitbucket.New(acc.fakes)
+	acc.bitbucket.AddWorkspace(fakeBitbucketWorkspace, map[string]string{fakeBitbucketUser: "collaborator"})
 	acc.aws = fakeaws.New(acc.fakes)
 	acc.azure = fakeazure.New(acc.fakes)
 	acc.gcp = fakegcp.New(acc.fakes)
 }
 
-// newToolToken returns a new random API token that both fakes accept
-// (for GitHub: fakeGitHubUser's, with githubTokenScopes). It is recorded as a
+// newToolToken returns a new random API token that the GitHub, Semaphore and
+// GitLab fakes accept (for GitHub: fakeGitHubUser's, with githubTokenScopes;
+// the Bitbucket tests give it to their user themselves). It is recorded as a
 // write-only value: tests pass it through data_wo, and the leak check makes
 // sure it is nowhere in the server log, data dir, trace logs or state files.
 // Without TF_ACC there are no fakes (and resource.Test skips the test).
@@ -281,6 +286,7 @@ func startServer() (func(), error) {
 		"SUPERPLANE_GITHUB_API_URL="+acc.github.URL(),
 		"SUPERPLANE_SEMAPHORE_API_URL="+acc.semaphore.URL(),
 		"SUPERPLANE_GITLAB_API_URL="+acc.gitlab.APIURL(),
+		"SUPERPLANE_BITBUCKET_API_URL="+acc.bitbucket.URL(),
 		"SUPERPLANE_AWS_ENDPOINT_URL="+acc.aws.URL(),
 		"SUPERPLANE_AZURE_AUTHORITY_HOST="+acc.azure.URL(),
 		"SUPERPLANE_AZURE_ENDPOINT_URL="+acc.azure.URL(),
@@ -530,7 +536,8 @@ func leakCheck() []string {
 	}
 	// Tokens handed out but no request at a fake: the server verified
 	// against something else, and the tokens went who knows where.
-	if acc.tokens > 0 && len(acc.github.Requests())+len(acc.semaphore.Requests())+len(acc.gitlab.Requests()) == 0 {
+	if acc.tokens > 0 && len(acc.github.Requests())+len(acc.semaphore.Requests())+len(acc.gitlab.Requests())+
+		len(acc.bitbucket.Requests()) == 0 {
 		leaks = append(leaks, fmt.Sprintf("%d integration tokens were used but no fake tool received a request", acc.tokens))
 	}
 

@@ -107,6 +107,10 @@ var stageExecutorFields = map[string]stageFieldMap{
 		"integration": {hcl: "integration"}, "resource": {hcl: "project"},
 		"spec": {next: stageFieldMap{"ref": {hcl: "ref"}, "variables": {hcl: "variables"}}},
 	},
+	api.ExecutorBitbucket: {
+		"integration": {hcl: "integration"}, "resource": {hcl: "repository"},
+		"spec": {next: stageFieldMap{"ref": {hcl: "ref"}, "pipeline": {hcl: "pipeline"}, "variables": {hcl: "variables"}}},
+	},
 	api.ExecutorNoop: {"spec": {next: stageFieldMap{"outputs": {hcl: "outputs"}}}},
 }
 

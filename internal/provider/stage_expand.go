@@ -237,6 +237,17 @@ func stageExecutor(ctx context.Context, plan *StageResourceModel) (*api.Executor
 	if g := objectAs[stageGitLabModel](ctx, plan.GitLab, &diags); g != nil {
 		return stageGitLabExecutor(ctx, g, &diags), diags
 	}
+	if b := objectAs[stageBitbucketModel](ctx, plan.Bitbucket, &diags); b != nil {
+		spec := map[string]any{"ref": b.Ref.ValueString()}
+		setString(spec, "pipeline", b.Pipeline)
+		setMap(spec, "variables", b.Variables)
+		return &api.Executor{
+			Type:        api.ExecutorBitbucket,
+			Integration: &api.IntegrationRef{Name: b.Integration.ValueString()},
+			Resource:    &api.ResourceRef{Type: "repository", Name: b.Repository.ValueString()},
+			Spec:        spec,
+		}, diags
+	}
 	if n := objectAs[stageNoopModel](ctx, plan.Noop, &diags); n != nil {
 		spec := map[string]any{}
 		setMap(spec, "outputs", n.Outputs)
@@ -382,6 +393,7 @@ func stageExecutorFrom(ctx context.Context, ex *api.Executor, out *StageResource
 	out.GitHub = types.ObjectNull(stageGitHubAttrTypes)
 	out.Semaphore = types.ObjectNull(stageSemaphoreAttrTypes)
 	out.GitLab = types.ObjectNull(stageGitLabAttrTypes)
+	out.Bitbucket = types.ObjectNull(stageBitbucketAttrTypes)
 	out.Noop = types.ObjectNull(stageNoopAttrTypes)
 	if ex == nil {
 		return
@@ -463,6 +475,13 @@ func stageExecutorFrom(ctx context.Context, ex *api.Executor, out *StageResource
 	case api.ExecutorGitLab:
 		obj, d = stageGitLabFrom(ctx, integration, resource, spec, diags)
 		out.GitLab = obj
+	case api.ExecutorBitbucket:
+		obj, d = types.ObjectValueFrom(ctx, stageBitbucketAttrTypes, stageBitbucketModel{
+			Integration: integration, Repository: resource,
+			Ref: specStringValue(spec, "ref"), Pipeline: specStringValue(spec, "pipeline"),
+			Variables: specMapValue(spec, "variables", diags),
+		})
+		out.Bitbucket = obj
 	case api.ExecutorNoop:
 		obj, d = types.ObjectValueFrom(ctx, stageNoopAttrTypes, stageNoopModel{Outputs: specMapValue(spec, "outputs", diags)})
 		out.Noop = obj

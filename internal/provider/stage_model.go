@@ -69,6 +69,10 @@ var (
 		"integration": types.StringType, "project": types.StringType, "pipeline_file": types.StringType,
 		"task": types.StringType, "ref": types.StringType, "parameters": types.MapType{ElemType: types.StringType},
 	}
+	stageBitbucketAttrTypes = map[string]attr.Type{
+		"integration": types.StringType, "repository": types.StringType, "ref": types.StringType,
+		"pipeline": types.StringType, "variables": types.MapType{ElemType: types.StringType},
+	}
 	stageNoopAttrTypes          = map[string]attr.Type{"outputs": types.MapType{ElemType: types.StringType}}
 	stageLastExecutionAttrTypes = map[string]attr.Type{
 		"id":               types.StringType,
@@ -103,6 +107,7 @@ type StageResourceModel struct {
 	GitHub        types.Object `tfsdk:"github"`
 	Semaphore     types.Object `tfsdk:"semaphore"`
 	GitLab        types.Object `tfsdk:"gitlab"`
+	Bitbucket     types.Object `tfsdk:"bitbucket"`
 	Noop          types.Object `tfsdk:"noop"`
 	LastExecution types.Object `tfsdk:"last_execution"`
 	CreatedAt     types.String `tfsdk:"created_at"`
@@ -209,6 +214,15 @@ type stageSemaphoreModel struct {
 	Task         types.String `tfsdk:"task"`
 	Ref          types.String `tfsdk:"ref"`
 	Parameters   types.Map    `tfsdk:"parameters"`
+}
+
+// stageBitbucketModel is the bitbucket executor block.
+type stageBitbucketModel struct {
+	Integration types.String `tfsdk:"integration"`
+	Repository  types.String `tfsdk:"repository"`
+	Ref         types.String `tfsdk:"ref"`
+	Pipeline    types.String `tfsdk:"pipeline"`
+	Variables   types.Map    `tfsdk:"variables"`
 }
 
 // stageNoopModel is the noop executor block.

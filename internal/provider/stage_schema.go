@@ -277,7 +277,7 @@ func stageBlocks() map[string]schema.Block {
 			MarkdownDescription: "A named value an execution produces: from the HTTP response's `outputs` object, " +
 				"from `noop.outputs`, or pushed by the GitHub Actions run or Semaphore pipeline of a `github` or " +
 				"`semaphore` execution to `POST /api/v1/outputs` while it runs (see the \"Outputs from CI runs\" " +
-				"guide; GitLab executions produce none yet). Connected stages read them as `$.outputs.NAME`.",
+				"guide; GitLab and Bitbucket executions produce none yet). Connected stages read them as `$.outputs.NAME`.",
 			NestedObject: schema.NestedBlockObject{
 				Attributes: map[string]schema.Attribute{
 					"name": schema.StringAttribute{
@@ -378,7 +378,7 @@ func stageBlocks() map[string]schema.Block {
 		"http": schema.SingleNestedBlock{
 			MarkdownDescription: "Executor: POST `payload` as JSON (with `stageId` and `executionId` added) to " +
 				"`url`. The execution passes on an accepted status; the response's `outputs` object gives the " +
-				"outputs. Set exactly one executor block: `http`, `github`, `semaphore`, `gitlab` or `noop`.",
+				"outputs. Set exactly one executor block: `http`, `github`, `semaphore`, `gitlab`, `bitbucket` or `noop`.",
 			Attributes: map[string]schema.Attribute{
 				"url": optionalString("The http or https URL to call. " + requiredInBlock + templateNote),
 				"headers": stringMap("Request headers." + templateNote +
@@ -451,6 +451,22 @@ func stageBlocks() map[string]schema.Block {
 			},
 		},
 		"gitlab": stageGitLabBlock(nameValidators()),
+		"bitbucket": schema.SingleNestedBlock{
+			MarkdownDescription: "Executor: run a Bitbucket Pipelines pipeline through a `bitbucket` integration " +
+				"and wait for its result (SUCCESSFUL passes; FAILED, ERROR, STOPPED or EXPIRED fail). Cancelling " +
+				"the execution, or its timeout, stops the pipeline. Set exactly one executor block.",
+			Attributes: map[string]schema.Attribute{
+				"integration": optionalString("Name of the `bitbucket` integration (the canvas's own first, then "+
+					"the organization's). "+requiredInBlock, nameValidators()...),
+				"repository": optionalString("The repository (its slug) in the integration's workspace. "+requiredInBlock,
+					stringvalidator.RegexMatches(api.RepositoryPattern, "must be 1 to 100 letters, digits, '.', '_' or '-'")),
+				"ref": optionalString("The branch to run on. " + requiredInBlock + templateNote),
+				"pipeline": optionalString("A custom pipeline of `bitbucket-pipelines.yml` (`custom: <name>`) to run; " +
+					"when left out, the branch's own pipeline runs." + templateNote),
+				"variables": stringMap("The pipeline's variables, passed to its steps as environment variables; one whose value holds " +
+					"a secret is sent secured, so Bitbucket masks it in the logs." + templateNote),
+			},
+		},
 		"noop": schema.SingleNestedBlock{
 			MarkdownDescription: "Executor: nothing; the execution passes at once with `outputs`. Useful to " +
 				"gather approvals or to pass values along a chain. Set exactly one executor block.",

@@ -261,6 +261,7 @@ func (v *stageValidator) validateValue(p path.Path, label string, val stageValue
 func (v *stageValidator) validateExecutor(config *StageResourceModel) {
 	blocks := map[string]types.Object{
 		api.ExecutorHTTP: config.HTTP, api.ExecutorGitHub: config.GitHub, api.ExecutorSemaphore: config.Semaphore, api.ExecutorGitLab: config.GitLab, api.ExecutorNoop: config.Noop,
+		api.ExecutorBitbucket: config.Bitbucket,
 	}
 	var set []string
 	for _, name := range stageExecutorBlocks {
@@ -340,6 +341,18 @@ func (v *stageValidator) validateExecutor(config *StageResourceModel) {
 		v.checkTemplateMap(p.AtName("parameters"), "semaphore.parameters", s.Parameters)
 	case api.ExecutorGitLab:
 		v.validateGitLab(config)
+	case api.ExecutorBitbucket:
+		b := objectAs[stageBitbucketModel](v.ctx, config.Bitbucket, v.diags)
+		if b == nil {
+			return
+		}
+		p := path.Root("bitbucket")
+		v.require(p.AtName("integration"), "bitbucket.integration", b.Integration, "the bitbucket integration to run the pipeline through")
+		v.require(p.AtName("repository"), "bitbucket.repository", b.Repository, "the repository whose pipeline runs")
+		v.require(p.AtName("ref"), "bitbucket.ref", b.Ref, "the branch to run on")
+		v.checkTemplates(p.AtName("ref"), "bitbucket.ref", b.Ref)
+		v.checkTemplates(p.AtName("pipeline"), "bitbucket.pipeline", b.Pipeline)
+		v.checkTemplateMap(p.AtName("variables"), "bitbucket.variables", b.Variables)
 	case api.ExecutorNoop:
 		n := objectAs[stageNoopModel](v.ctx, config.Noop, v.diags)
 		if n == nil {

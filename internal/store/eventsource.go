@@ -81,8 +81,8 @@ type EventSourceStore interface {
 	// DeleteEventSource deletes the source and its events. ErrNotFound when missing.
 	DeleteEventSource(ctx context.Context, orgID, canvasID, idOrName string) error
 	// EventSourcesWithHooks returns up to limit sources of any organization
-	// whose type needs an external hook (github, semaphore, gitlab), in id order after
-	// afterID ("" for the first page), for the reconciler.
+	// whose type needs an external hook (github, semaphore, gitlab, bitbucket), in id order
+	// after afterID ("" for the first page), for the reconciler.
 	EventSourcesWithHooks(ctx context.Context, afterID string, limit int) ([]EventSource, error)
 	// EventSourcesUsingIntegration returns the sources going through the
 	// integration with this id.
@@ -347,10 +347,11 @@ func (s *db) DeleteEventSource(ctx context.Context, orgID, canvasID, idOrName st
 // reconciler keeps, as the SQL list the event_sources_hooks partial index of
 // the migrations names: spelled out, not bound, so the planners can use the
 // index (see sqlStageEventPending).
-const sqlHookedSourceTypes = `('github', 'semaphore', 'gitlab')`
+const sqlHookedSourceTypes = `('github', 'semaphore', 'gitlab', 'bitbucket')`
 
-// EventSourcesWithHooks returns up to limit github, semaphore and gitlab sources of
-// any organization in id order after afterID ("" for the first page).
+// EventSourcesWithHooks returns up to limit github, semaphore, gitlab and
+// bitbucket sources of any organization in id order after afterID ("" for the
+// first page).
 func (s *db) EventSourcesWithHooks(ctx context.Context, afterID string, limit int) ([]EventSource, error) {
 	if limit <= 0 {
 		return []EventSource{}, nil

@@ -88,6 +88,17 @@ var (
 			deliveryID: func(http.Header) string { return "" },
 		},
 		TypeGitLab: gitlabReceiver, // token.go
+		TypeBitbucket: {
+			sourceType: TypeBitbucket,
+			// Bitbucket signs with the source's key as the hook's secret,
+			// always writing the prefix, in the header GitHub uses for
+			// SHA-1 (here it is SHA-256).
+			signatureHeader: "X-Hub-Signature",
+			prefixRequired:  true,
+			eventType:       func(h http.Header) string { return h.Get("X-Event-Key") },
+			missingType:     "missing X-Event-Key header",
+			deliveryID:      func(h http.Header) string { return h.Get("X-Request-UUID") },
+		},
 	}
 )
 

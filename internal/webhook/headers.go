@@ -14,6 +14,8 @@ import "strings"
 //     x-gitlab-instance: which GitLab event, delivery, hook request and
 //     instance (headers['x-gitlab-event'] == 'Push Hook'); the token,
 //     X-Gitlab-Token, is not kept;
+//   - x-event-key, x-hook-uuid, x-request-uuid, x-attempt-number: which
+//     Bitbucket event, hook, delivery and attempt;
 //   - webhook-id, webhook-timestamp: the Standard Webhooks delivery id and
 //     time (the signature, webhook-signature, is not kept);
 //   - idempotency-key, x-delivery-id: a custom sender's delivery id, by which
@@ -37,6 +39,10 @@ var storedHeaders = map[string]bool{
 	"x-gitlab-event-uuid":                    true,
 	"x-gitlab-webhook-uuid":                  true,
 	"x-gitlab-instance":                      true,
+	"x-event-key":                            true,
+	"x-hook-uuid":                            true,
+	"x-request-uuid":                         true,
+	"x-attempt-number":                       true,
 	"webhook-id":                             true,
 	"webhook-timestamp":                      true,
 	"idempotency-key":                        true,

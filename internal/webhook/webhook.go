@@ -1,6 +1,7 @@
 // Package webhook receives the deliveries that external tools post to event
 // sources: custom webhooks at POST /api/v1/sources/{id} and integration-backed
-// sources (GitHub, Semaphore, GitLab) at POST /api/v1/sources/{id}/{integrationType}.
+// sources (GitHub, Semaphore, GitLab, Bitbucket) at POST
+// /api/v1/sources/{id}/{integrationType}.
 //
 // A delivery is accepted only when its HMAC-SHA256 signature (over the raw
 // body, or under the Standard Webhooks scheme over its id, timestamp and
@@ -28,12 +29,13 @@ const (
 	TypeGitHub    = "github"
 	TypeSemaphore = "semaphore"
 	TypeGitLab    = "gitlab"
+	TypeBitbucket = "bitbucket"
 )
 
 // Source is what the receiver needs to know about an event source.
 type Source struct {
 	ID   string
-	Type string // "webhook" (custom), "github", "semaphore", "gitlab", "manual", "scheduled"
+	Type string // "webhook" (custom), "github", "semaphore", "gitlab", "bitbucket", "manual", "scheduled"
 	// Keys are the signing keys that verify a delivery: the current one
 	// first, then a previous one still in its grace period after a key
 	// reset. An empty key is ignored (anyone could sign with it), so a
@@ -60,10 +62,12 @@ type Sources interface {
 type Delivery struct {
 	SourceID string
 	// Type is the event type: the X-GitHub-Event header for github,
-	// "pipeline" for semaphore, "webhook" for custom sources.
+	// "pipeline" for semaphore, the X-Event-Key header for bitbucket,
+	// "webhook" for custom sources.
 	Type string
 	// DeliveryID is the sender's id for this delivery, by which a redelivery
-	// is recognized: X-GitHub-Delivery for github; for custom sources
+	// is recognized: X-GitHub-Delivery for github, X-Request-UUID for
+	// bitbucket; for custom sources
 	// webhook-id under SchemeStandardWebhooks, else the Idempotency-Key
 	// header, or X-Delivery-Id when that is absent; "" when there is none
 	// (Semaphore sends none: the Sink may then recognise a redelivery by

@@ -184,6 +184,28 @@ resource "superplane_event_source" "api" {
   }
 }
 
+# A Bitbucket repository: SuperPlane creates a webhook on acme/app signed with
+# the source's key (X-Hub-Signature), keeps it in shape and removes it on
+# destroy. Event types are Bitbucket's event keys.
+resource "superplane_event_source" "bitbucket_app" {
+  canvas      = superplane_canvas.production.name
+  name        = "bitbucket-app"
+  type        = "bitbucket"
+  integration = "bitbucket" # a superplane_integration of type bitbucket
+
+  resource {
+    name = "app"
+  }
+
+  events {
+    type = "repo:push"
+
+    filter {
+      data = "$.push.changes[0].new.name == 'main'"
+    }
+  }
+}
+
 # Every night at 02:30 UTC.
 resource "superplane_event_source" "nightly" {
   canvas = superplane_canvas.production.name

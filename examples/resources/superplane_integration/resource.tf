@@ -116,6 +116,34 @@ resource "superplane_integration" "gitlab" {
   }
 }
 
+variable "bitbucket_credential" {
+  description = "<user>:<API token or app password> (with an Atlassian API token, the user is the account's email), or a workspace, project or repository access token alone."
+  type        = string
+  sensitive   = true
+}
+
+resource "superplane_secret" "bitbucket" {
+  name            = "bitbucket"
+  data_wo         = { credential = var.bitbucket_credential }
+  data_wo_version = 1
+}
+
+# An organization integration with the Bitbucket Cloud workspace acme.
+# SuperPlane checks the user and its permission in the workspace (or, for an
+# access token, that it reaches a repository of the workspace).
+resource "superplane_integration" "bitbucket" {
+  name = "bitbucket"
+  type = "bitbucket"
+  url  = "https://bitbucket.org/acme"
+
+  auth {
+    token {
+      secret = superplane_secret.bitbucket.name
+      key    = "credential"
+    }
+  }
+}
+
 output "semaphore_status" {
   value = superplane_integration.semaphore.status
 }

@@ -167,6 +167,43 @@ resource "superplane_stage" "gitlab_release" {
   }
 }
 
+# Runs a custom Bitbucket Pipelines pipeline (custom: deploy in
+# bitbucket-pipelines.yml) on main for each push the Bitbucket source hears,
+# with the pushed commit as a variable. Cancelling the execution stops the
+# pipeline.
+resource "superplane_stage" "bitbucket_deploy" {
+  canvas = superplane_canvas.production.name
+  name   = "bitbucket-deploy"
+
+  connect {
+    type = "event_source"
+    name = "bitbucket-app"
+  }
+
+  input {
+    name = "COMMIT"
+  }
+
+  input_mapping {
+    value {
+      name = "COMMIT"
+      from_event {
+        expression = "$.push.changes[0].new.target.hash"
+      }
+    }
+  }
+
+  bitbucket {
+    integration = "bitbucket"
+    repository  = "app"
+    ref         = "main"
+    pipeline    = "deploy"
+    variables = {
+      COMMIT = "$${{ inputs.COMMIT }}"
+    }
+  }
+}
+
 # After one approval, invoke a Lambda function, the request signed with AWS
 # SigV4 by an aws integration (see superplane_integration): with web identity
 # no AWS key is stored anywhere; the role's trust policy allows the subject

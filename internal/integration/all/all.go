@@ -10,6 +10,7 @@ import (
 	"github.com/superplane/terraform-provider-superplane/internal/integration"
 	"github.com/superplane/terraform-provider-superplane/internal/integration/aws"
 	"github.com/superplane/terraform-provider-superplane/internal/integration/azure"
+	"github.com/superplane/terraform-provider-superplane/internal/integration/bitbucket"
 	"github.com/superplane/terraform-provider-superplane/internal/integration/gcp"
 	"github.com/superplane/terraform-provider-superplane/internal/integration/github"
 	"github.com/superplane/terraform-provider-superplane/internal/integration/gitlab"
@@ -22,6 +23,7 @@ func Registry() *integration.Registry {
 		github.Type{},
 		semaphore.Type{},
 		gitlab.Type{},
+		bitbucket.Type{},
 		aws.Type{},
 		azure.Type{},
 		gcp.Type{},

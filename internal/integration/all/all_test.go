@@ -20,7 +20,7 @@ import (
 // a registered package, so no accepted spec reaches "not supported".
 func TestRegistryListsEveryAPIType(t *testing.T) {
 	r := all.Registry()
-	want := []string{api.IntegrationTypeAWS, api.IntegrationTypeAzure, api.IntegrationTypeGCP, api.IntegrationTypeGitHub, api.IntegrationTypeGitLab, api.IntegrationTypeSemaphore}
+	want := []string{api.IntegrationTypeAWS, api.IntegrationTypeAzure, api.IntegrationTypeBitbucket, api.IntegrationTypeGCP, api.IntegrationTypeGitHub, api.IntegrationTypeGitLab, api.IntegrationTypeSemaphore}
 	if got := r.Names(); !slices.Equal(got, want) {
 		t.Fatalf("registered types = %v, want %v", got, want)
 	}
@@ -50,17 +50,20 @@ func TestRegistryListsEveryAPIType(t *testing.T) {
 	if h, _ := r.Hooks("gitlab"); h == nil || !slices.Equal(h.DefaultEvents(), []string{"push"}) {
 		t.Error(`gitlab: a source naming no events does not hear "push"`)
 	}
+	if h, _ := r.Hooks("bitbucket"); h == nil || !slices.Equal(h.DefaultEvents(), []string{"repo:push"}) {
+		t.Error(`bitbucket: a source naming no events does not hear "repo:push"`)
+	}
 	if h, _ := r.Hooks("semaphore"); h == nil || len(h.DefaultEvents()) != 0 {
 		t.Error("semaphore: a source naming no events gets events of its own")
 	}
 	// A tool without delivery ids has its deliveries deduplicated by body.
-	for name, ids := range map[string]bool{"github": true, "semaphore": false, "gitlab": false} {
+	for name, ids := range map[string]bool{"github": true, "semaphore": false, "gitlab": false, "bitbucket": true} {
 		if h, _ := r.Hooks(name); h == nil || h.DeliveryIDs() != ids {
 			t.Errorf("%s: DeliveryIDs is not %v", name, ids)
 		}
 	}
 	// The resource kinds are part of the API: spec.resource.type of a source.
-	for name, kind := range map[string]string{"github": "repository", "semaphore": "project", "gitlab": "project"} {
+	for name, kind := range map[string]string{"github": "repository", "semaphore": "project", "gitlab": "project", "bitbucket": "repository"} {
 		if h, _ := r.Hooks(name); h == nil || h.ResourceKind() != kind {
 			t.Errorf("%s: resource kind is not %q", name, kind)
 		}
@@ -142,6 +145,8 @@ func TestRegistryValidatesURLsAsTheAPI(t *testing.T) {
 		{api.IntegrationTypeGitLab, "https://gitlab.com"},
 		{api.IntegrationTypeGitLab, "https://gitlab.com/acme"},
 		{api.IntegrationTypeGitLab, "https://git.example.com/gitlab"},
+		{api.IntegrationTypeBitbucket, "https://bitbucket.org/acme"},
+		{api.IntegrationTypeBitbucket, "https://bitbucket.org/acme/app"},
 	} {
 		typ, _ := r.Lookup(c.typ)
 		got, want := typ.ValidateURL("spec.url", c.url), api.ValidateIntegrationURL("spec.url", c.typ, c.url)

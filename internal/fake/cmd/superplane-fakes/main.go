@@ -1,7 +1,7 @@
-// Command superplane-fakes serves the fakes of GitHub, Semaphore and GitLab
-// (internal/fake) on loopback, outside a test, so that `make demo` shows a
-// GitHub integration verified and a repository webhook provisioned on a
-// machine with no route to github.com and no real token. It is a test double:
+// Command superplane-fakes serves the fakes of GitHub, Semaphore, GitLab and
+// Bitbucket (internal/fake) on loopback, outside a test, so that `make demo`
+// shows a GitHub integration verified and a repository webhook provisioned on
+// a machine with no route to github.com and no real token. It is a test double:
 // nothing ships it, and it accepts only the token it generates.
 //
 // It writes, to the file named by -out (mode 0600), one line per setting in
@@ -10,6 +10,8 @@
 //	GITHUB_API_URL=http://127.0.0.1:PORT/
 //	SEMAPHORE_API_URL=http://127.0.0.1:PORT
 //	GITLAB_API_URL=http://127.0.0.1:PORT/api/v4
+//	BITBUCKET_API_URL=http://127.0.0.1:PORT
+//	BITBUCKET_CREDENTIAL=<-user>:<a random API token the Bitbucket fake accepts>
 //	TOKEN=<a random token every fake accepts>
 //	GITHUB_OIDC_ISSUER=http://127.0.0.1:PORT
 //	SEMAPHORE_OIDC_ISSUER=http://127.0.0.1:PORT
@@ -31,7 +33,9 @@
 // It serves until it is interrupted or terminated. The GitHub fake knows
 // the organization -owner with the repository -repo, administered by the
 // token's user, as the quickstart expects; the GitLab fake knows the
-// project -owner/-repo, which the token's user maintains.
+// project -owner/-repo, which the token's user maintains. The Bitbucket fake
+// knows the workspace -owner with the repository -repo, administered by
+// -user, whose credential is BITBUCKET_CREDENTIAL.
 package main
 
 import (
@@ -44,8 +48,8 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/superplane/terraform-provider-superplane/internal/fake/bitbucket"
 	"github.com/superplane/terraform-provider-superplane/internal/fake/callback"
-
 	"github.com/superplane/terraform-provider-superplane/internal/fake/github"
 	"github.com/superplane/terraform-provider-superplane/internal/fake/gitlab"
 	"github.com/superplane/terraform-provider-superplane/internal/fake/semaphore"
@@ -100,6 +104,11 @@ func main() {
 	gl.AddProject(*owner + "/" + *repo)
 	gl.Grant(*owner+"/"+*repo, *user, gitlab.AccessMaintainer)
 
+	bb := bitbucket.New(tb)
+	bb.AddUser(*user, token)
+	bb.AddWorkspace(*owner, map[string]string{*user: "owner"})
+	bb.AddRepo(*owner, *repo, *user)
+
 	if *workflow != "" {
 		// Two reads of the run: SuperPlane sees it running before it passes.
 		gh.AddWorkflow(*owner, *repo, *workflow, "success", 2)
@@ -122,11 +131,13 @@ func main() {
 
 	settings := fmt.Sprintf("GITHUB_API_URL=%s\nSEMAPHORE_API_URL=%s\nGITLAB_API_URL=%s\nTOKEN=%s\nGITHUB_OIDC_ISSUER=%s\nSEMAPHORE_OIDC_ISSUER=%s\nCONTROL_URL=%s\n",
 		gh.URL(), sem.URL(), gl.APIURL(), token, gh.Issuer().URL(), sem.Issuer(tb).URL(), controlURL)
+	settings += fmt.Sprintf("BITBUCKET_API_URL=%s\nBITBUCKET_CREDENTIAL=%s:%s\n", bb.URL(), *user, token)
 	if err := os.WriteFile(*out, []byte(settings), 0o600); err != nil {
 		fmt.Fprintln(os.Stderr, "superplane-fakes:", err)
 		os.Exit(1)
 	}
-	fmt.Fprintf(os.Stderr, "superplane-fakes: GitHub at %s, Semaphore at %s, GitLab at %s (token in %s)\n", gh.URL(), sem.URL(), gl.URL(), *out)
+	fmt.Fprintf(os.Stderr, "superplane-fakes: GitHub at %s, Semaphore at %s, GitLab at %s, Bitbucket at %s (token in %s)\n",
+		gh.URL(), sem.URL(), gl.URL(), bb.URL(), *out)
 
 	stop := make(chan os.Signal, 1)
 	signal.Notify(stop, os.Interrupt, syscall.SIGTERM)
