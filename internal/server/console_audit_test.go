@@ -133,7 +133,8 @@ func TestConsoleCancelExecution(t *testing.T) {
 // TestConsoleAuditPage: the owner's audit page lists the trail newest
 // first, with what the console itself did (an event posted with the form,
 // via the console) and what the API did, and its filters narrow it (action,
-// object type, canvas, actor, time); a bad time is a 400 naming the field.
+// object type, canvas, actor, time) and page it; a bad time is a 400 naming
+// the field.
 // A viewer has no link to it and is refused it, as by the API.
 func TestConsoleAuditPage(t *testing.T) {
 	e := newEnv(t)
@@ -180,6 +181,21 @@ func TestConsoleAuditPage(t *testing.T) {
 	}
 	if a := owner.send("GET", "/audit?since=yesterday", nil); a.status != http.StatusBadRequest || !strings.Contains(a.body, "since:") {
 		t.Errorf("a bad since: %d %s", a.status, a.body)
+	}
+
+	// More records than a page: the newest 20, then the rest by the older
+	// link, filters kept.
+	for i := range 20 {
+		e.do("owner", "POST", "/api/v1/canvases/prod/event-sources", sourceBody(fmt.Sprintf("s%02d", i), api.EventSourceSpec{Type: "manual"})).decode(t, &api.EventSourceResponse{})
+	}
+	first := owner.send("GET", "/audit?canvas=prod", nil)
+	older := regexp.MustCompile(`href="([^"]+)" rel="next" id="audit-older"`).FindStringSubmatch(first.body)
+	if n := strings.Count(first.body, "<tr data-audit="); n != 20 || older == nil {
+		t.Fatalf("the first page of prod's 23 records shows %d rows, older link %v", n, older)
+	}
+	rest := owner.send("GET", strings.ReplaceAll(older[1], "&amp;", "&"), nil)
+	if n := strings.Count(rest.body, "<tr data-audit="); rest.status != http.StatusOK || n != 3 || !strings.Contains(rest.body, `id="audit-newer"`) || !strings.Contains(rest.body, ">canvas</a> prod") {
+		t.Fatalf("the older page should hold prod's 3 oldest records (the canvas's creation last) and a newer link: %d, %d rows\n%s", rest.status, n, rest.body)
 	}
 
 	viewer := consoleSignIn(t, e, "viewer")
