@@ -37,6 +37,15 @@ func (s *Server) consoleAuditPrincipal(w http.ResponseWriter, r *http.Request, c
 	}
 }
 
+// consoleAuditCreated names the object a console form created in its
+// record: the API's record reads it from the answer, which here is a
+// redirect.
+func consoleAuditCreated(r *http.Request, id string) {
+	if e, ok := r.Context().Value(auditKey{}).(*auditEntry); ok {
+		e.event.ObjectID = id
+	}
+}
+
 // auditFilterView is the audit page's filter form as the user typed it.
 type auditFilterView struct {
 	Actor, ObjectType, Action, Canvas, Outcome, Since, Until string

@@ -159,9 +159,11 @@ func TestConsoleAuditPage(t *testing.T) {
 	if strings.Join(got, ",") != strings.Join(want, ",") {
 		t.Fatalf("the audit page lists %v, want %v (newest first)", got, want)
 	}
+	var events api.ListEventsResponse
+	e.do("owner", "GET", "/api/v1/canvases/prod/events", nil).decode(t, &events)
 	emitted := regexp.MustCompile(`(?s)data-action="create" data-object-type="event">.*?</tr>`).FindString(page.body)
-	if !strings.Contains(emitted, "owner@example.com") || !strings.Contains(emitted, ">prod</a>") || !strings.Contains(emitted, "console") {
-		t.Fatalf("the console's event post should be listed by owner@example.com on prod via the console: %s", emitted)
+	if len(events.Events) != 1 || !strings.Contains(emitted, "owner@example.com") || !strings.Contains(emitted, ">prod</a>") || !strings.Contains(emitted, "console") || !strings.Contains(emitted, events.Events[0].ID) {
+		t.Fatalf("the console's event post should be listed by owner@example.com on prod via the console, naming the event: %s", emitted)
 	}
 
 	filtered := map[string]int{

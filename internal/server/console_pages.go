@@ -282,12 +282,13 @@ func (s *Server) consoleEmit(w http.ResponseWriter, r *http.Request, c *consoleC
 			return invalid("payload: must be a JSON object (%s)", jsonProblem(err))
 		}
 	}
-	_, err := s.events.Create(r.Context(), c.p, r.PathValue("canvas"), api.CreateEventRequest{
+	ev, err := s.events.Create(r.Context(), c.p, r.PathValue("canvas"), api.CreateEventRequest{
 		SourceType: "EVENT_SOURCE_TYPE_EVENT_SOURCE", SourceID: r.PostFormValue("source"), Type: r.PostFormValue("type"), Raw: raw,
 	})
 	if err != nil {
 		return err
 	}
+	consoleAuditCreated(r, ev.ID)
 	s.consoleDone(w, r, "/canvases/"+url.PathEscape(r.PathValue("canvas")), "posted")
 	return nil
 }
