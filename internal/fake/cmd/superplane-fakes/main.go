@@ -73,7 +73,7 @@ func main() {
 	owner := flag.String("owner", "superplanehq", "the GitHub organization the fake knows")
 	repo := flag.String("repo", "superplane", "the repository of -owner the token's user administers")
 	user := flag.String("user", "demo", "the GitHub user the token belongs to")
-	superplaneURL := flag.String("superplane-url", "", "SuperPlane's URL, to which runs of -repo post -outputs (none when empty)")
+	superplaneURL := flag.String("superplane-url", "", "SuperPlane's URL, to which runs of -repo (GitHub, GitLab, Bitbucket) post -outputs (none when empty)")
 	outputs := flag.String("outputs", "VERSION=1.2.3", "the outputs runs post, as NAME=VALUE,NAME=VALUE")
 	workflow := flag.String("workflow", "build.yml", "a workflow file of -repo whose runs pass (none when empty)")
 	semProject := flag.String("semaphore-project", "app", "a project of the Semaphore organization whose pipelines pass (none when empty)")
@@ -120,6 +120,8 @@ func main() {
 
 	if *superplaneURL != "" {
 		gh.SetOutputsCallback(*owner, *repo, callback.Outputs{ServerURL: *superplaneURL, Values: parseOutputs(*outputs)})
+		gl.SetOutputsCallback(*owner+"/"+*repo, callback.Outputs{ServerURL: *superplaneURL, Values: parseOutputs(*outputs)})
+		bb.SetOutputsCallback(*owner, *repo, callback.Outputs{ServerURL: *superplaneURL, Values: parseOutputs(*outputs)})
 	}
 
 	controlURL, stopControl, err := serveControl(&control{token: token, gh: gh, sem: sem, owner: *owner, repo: *repo})
