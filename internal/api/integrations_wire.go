@@ -49,6 +49,9 @@ type IntegrationSpec struct {
 	Azure *AzureIntegration `json:"azure,omitempty"`
 	// GCP holds a gcp integration's settings (extension).
 	GCP *GCPIntegration `json:"gcp,omitempty"`
+	// MongoDBAtlas holds a mongodb_atlas integration's settings
+	// (extension).
+	MongoDBAtlas *MongoDBAtlasIntegration `json:"mongodbAtlas,omitempty"`
 }
 
 // Integration verification states (extension).

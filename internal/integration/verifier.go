@@ -80,6 +80,13 @@ type Verifier struct {
 	// Google itself. Tests set it to a fake's URL (the server reads it from
 	// SUPERPLANE_GCP_ENDPOINT_URL); the guard still applies.
 	GCPEndpointURL string
+	// MongoDBAtlasEndpointURL is where mongodb_atlas integrations send
+	// every Atlas call (the OAuth token endpoint and the Admin API), and the
+	// one origin a stage's Atlas credentials may be sent to instead of
+	// https://cloud.mongodb.com. "" means Atlas itself. Tests set it to a
+	// fake's URL (SUPERPLANE_MONGODB_ATLAS_ENDPOINT_URL); the guard still
+	// applies.
+	MongoDBAtlasEndpointURL string
 	// Client makes the requests, through the outbound guard whatever the
 	// URL (the configured API URLs included): a fake on loopback needs a
 	// client that allows 127.0.0.0/8. nil means the guarded client with

@@ -39,6 +39,7 @@ import (
 	fakegcp "github.com/superplane/terraform-provider-superplane/internal/fake/gcp"
 	"github.com/superplane/terraform-provider-superplane/internal/fake/github"
 	"github.com/superplane/terraform-provider-superplane/internal/fake/gitlab"
+	fakeatlas "github.com/superplane/terraform-provider-superplane/internal/fake/mongodbatlas"
 	"github.com/superplane/terraform-provider-superplane/internal/fake/semaphore"
 )
 
@@ -69,6 +70,8 @@ var acc struct {
 	aws       *fakeaws.Server   // AWS STS, where aws integrations are verified
 	azure     *fakeazure.Server // Entra ID and ARM, where azure integrations are verified
 	gcp       *fakegcp.Server   // Google's token endpoints and APIs, where gcp integrations are verified
+
+	atlas *fakeatlas.Server // MongoDB Atlas's token endpoint and Admin API, where mongodb_atlas integrations are verified
 }
 
 // The fake tools' fixtures. Integration URLs in tests name these.
@@ -156,6 +159,7 @@ func startFakes() {
 	acc.aws = fakeaws.New(acc.fakes)
 	acc.azure = fakeazure.New(acc.fakes)
 	acc.gcp = fakegcp.New(acc.fakes)
+	acc.atlas = fakeatlas.New(acc.fakes)
 }
 
 // newToolToken returns a new random API token that the GitHub, Semaphore and
@@ -291,6 +295,7 @@ func startServer() (func(), error) {
 		"SUPERPLANE_AZURE_AUTHORITY_HOST="+acc.azure.URL(),
 		"SUPERPLANE_AZURE_ENDPOINT_URL="+acc.azure.URL(),
 		"SUPERPLANE_GCP_ENDPOINT_URL="+acc.gcp.URL(),
+		"SUPERPLANE_MONGODB_ATLAS_ENDPOINT_URL="+acc.atlas.URL(),
 		// The fakes and the stage tests' receivers are on loopback, which
 		// the outbound guard lets through only when allowed. Stage tests
 		// should not wait long.

@@ -29,6 +29,9 @@ func integrationParams(ctx context.Context, plan *IntegrationResourceModel) (cli
 	if plan.Type.ValueString() == api.IntegrationTypeAzure {
 		return integrationAzureParams(ctx, plan)
 	}
+	if plan.Type.ValueString() == api.IntegrationTypeMongoDBAtlas {
+		return integrationAtlasParams(ctx, plan)
+	}
 	if plan.Type.ValueString() == api.IntegrationTypeGCP {
 		p := client.IntegrationParams{
 			Name: plan.Name.ValueString(), Description: plan.Description.ValueString(), Type: plan.Type.ValueString(),
@@ -78,19 +81,20 @@ func integrationModelFrom(ctx context.Context, in *api.Integration, prior *Integ
 	var diags diag.Diagnostics
 	m := in.Metadata
 	out := &IntegrationResourceModel{
-		ID:          types.StringValue(m.ID),
-		Canvas:      prior.Canvas,
-		Name:        types.StringValue(m.Name),
-		Description: types.StringValue(m.Description),
-		Type:        prior.Type,
-		URL:         prior.URL,
-		Auth:        prior.Auth,
-		AWS:         types.ObjectNull(integrationAWSAttrTypes),
-		Azure:       types.ObjectNull(integrationAzureAttrTypes),
-		GCP:         types.ObjectNull(integrationGCPAttrTypes),
-		Verify:      prior.Verify,
-		Status:      integrationStatusValue(in.Status),
-		CreatedAt:   timeValue(m.CreatedAt),
+		ID:           types.StringValue(m.ID),
+		Canvas:       prior.Canvas,
+		Name:         types.StringValue(m.Name),
+		Description:  types.StringValue(m.Description),
+		Type:         prior.Type,
+		URL:          prior.URL,
+		Auth:         prior.Auth,
+		AWS:          types.ObjectNull(integrationAWSAttrTypes),
+		Azure:        types.ObjectNull(integrationAzureAttrTypes),
+		GCP:          types.ObjectNull(integrationGCPAttrTypes),
+		MongoDBAtlas: types.ObjectNull(integrationAtlasAttrTypes),
+		Verify:       prior.Verify,
+		Status:       integrationStatusValue(in.Status),
+		CreatedAt:    timeValue(m.CreatedAt),
 	}
 	if out.Verify.IsNull() || out.Verify.IsUnknown() {
 		out.Verify = types.BoolValue(true)
@@ -106,6 +110,11 @@ func integrationModelFrom(ctx context.Context, in *api.Integration, prior *Integ
 		}
 		if in.Spec.Azure != nil {
 			out.Azure = integrationAzureValue(ctx, in.Spec.Azure, prior.Azure, prior.Canvas, &diags)
+			out.Auth = types.ObjectNull(integrationAuthAttrTypes)
+			return out, diags
+		}
+		if in.Spec.MongoDBAtlas != nil {
+			out.MongoDBAtlas = integrationAtlasValue(ctx, in.Spec.MongoDBAtlas, prior.MongoDBAtlas, prior.Canvas, &diags)
 			out.Auth = types.ObjectNull(integrationAuthAttrTypes)
 			return out, diags
 		}

@@ -53,7 +53,7 @@ func (r *IntegrationResource) Schema(_ context.Context, _ resource.SchemaRequest
 				Default:             stringdefault.StaticString(""),
 			},
 			"type": schema.StringAttribute{
-				MarkdownDescription: "The tool: `github`, `semaphore`, `gitlab`, `bitbucket`, `aws`, `azure` or `gcp`. Changing it replaces the integration.",
+				MarkdownDescription: "The tool: `github`, `semaphore`, `gitlab`, `bitbucket`, `aws`, `azure`, `gcp` or `mongodb_atlas`. Changing it replaces the integration.",
 				Required:            true,
 				PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()},
 			},
@@ -65,7 +65,7 @@ func (r *IntegrationResource) Schema(_ context.Context, _ resource.SchemaRequest
 					"address, not `/api/v4`; the token, a personal, project or group access token, is sent as a Bearer token). " +
 					"For `bitbucket`: `https://bitbucket.org/<workspace>` (Bitbucket Cloud). " +
 					"https only, without a path beyond the owner, a query or credentials. Required for `github`, " +
-					"`semaphore`, `gitlab` and `bitbucket`; leave it out for `aws` (the `aws` block's region says where AWS is), `azure` and `gcp`.",
+					"`semaphore`, `gitlab` and `bitbucket`; leave it out for `aws` (the `aws` block's region says where AWS is), `azure`, `gcp` and `mongodb_atlas`.",
 				Optional: true,
 			},
 			"verify": schema.BoolAttribute{
@@ -106,13 +106,14 @@ func (r *IntegrationResource) Schema(_ context.Context, _ resource.SchemaRequest
 			},
 		},
 		Blocks: map[string]schema.Block{
-			"aws":   integrationAWSBlock(),
-			"azure": integrationAzureBlock(),
-			"gcp":   integrationGCPBlock(),
+			"aws":           integrationAWSBlock(),
+			"azure":         integrationAzureBlock(),
+			"gcp":           integrationGCPBlock(),
+			"mongodb_atlas": integrationAtlasBlock(),
 			"auth": schema.SingleNestedBlock{
 				MarkdownDescription: "How the integration authenticates with the tool. Required for `github`, " +
 					"`semaphore`, `gitlab` and `bitbucket` (a plan without it fails; listed as optional because Terraform cannot mark a " +
-					"block as required); an `aws`, `azure` or `gcp` integration uses its own block of that name instead.",
+					"block as required); an `aws`, `azure`, `gcp` or `mongodb_atlas` integration uses its own block of that name instead.",
 				Blocks: map[string]schema.Block{
 					"token": schema.SingleNestedBlock{
 						MarkdownDescription: "An API token, taken from a key of a secret. Required in `auth`.",

@@ -94,6 +94,7 @@ var stageExecutorFields = map[string]stageFieldMap{
 	api.ExecutorHTTP: {"spec": {next: stageFieldMap{
 		"url": {hcl: "url"}, "headers": {hcl: "headers"}, "payload": {hcl: "payload"},
 		"responsePolicy": {hcl: "status_codes"}, "timeoutSeconds": {hcl: "timeout_seconds"},
+		"method": {hcl: "method"},
 	}}},
 	api.ExecutorGitHub: {
 		"integration": {hcl: "integration"}, "resource": {hcl: "repository"},

@@ -203,6 +203,7 @@ func stageExecutor(ctx context.Context, plan *StageResourceModel) (*api.Executor
 			}
 			spec["gcp"] = map[string]any{"scopes": list}
 		}
+		expandHTTPMethod(h, spec, &diags)
 		ex := &api.Executor{Type: api.ExecutorHTTP, Spec: spec}
 		if isKnown(h.Integration) {
 			ex.Integration = &api.IntegrationRef{Name: h.Integration.ValueString()}
@@ -422,6 +423,7 @@ func stageExecutorFrom(ctx context.Context, ex *api.Executor, out *StageResource
 			AzureScope:     types.StringNull(),
 			GCPScopes:      types.ListNull(types.StringType),
 		}
+		readHTTPMethod(spec, &h, diags)
 		if g, ok := spec["gcp"].(map[string]any); ok {
 			if list, ok := g["scopes"].([]any); ok {
 				scopes := make([]string, 0, len(list))

@@ -286,3 +286,33 @@ resource "superplane_integration" "gcp_key" {
     }
   }
 }
+
+variable "atlas_private_key" {
+  type      = string
+  sensitive = true
+}
+
+# A MongoDB Atlas organization, with a programmatic API key: its public key
+# here, its private key kept in a secret (sent with HTTP Digest
+# authentication, never in state). See "MongoDB Atlas" below.
+resource "superplane_secret" "atlas" {
+  name = "atlas"
+  data_wo = {
+    private_key = var.atlas_private_key
+  }
+  data_wo_version = 1
+}
+
+resource "superplane_integration" "atlas" {
+  name = "atlas"
+  type = "mongodb_atlas"
+
+  mongodb_atlas {
+    organization_id = "5f0a1b2c3d4e5f6a7b8c9d0e"
+    api_key {
+      public_key = "qwertyui"
+      secret     = superplane_secret.atlas.name
+      key        = "private_key"
+    }
+  }
+}

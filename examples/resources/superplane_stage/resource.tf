@@ -282,6 +282,34 @@ resource "superplane_stage" "cloud_build" {
   }
 }
 
+# After one approval, pause a MongoDB Atlas cluster through the Atlas Admin
+# API, authenticated by a mongodb_atlas integration (see
+# superplane_integration). With method, the request goes as written:
+# payload_json is the whole body (Atlas refuses attributes it does not know).
+resource "superplane_stage" "pause_staging_cluster" {
+  canvas = superplane_canvas.production.name
+  name   = "pause-staging-cluster"
+
+  connect {
+    type = "event_source"
+    name = superplane_event_source.ci.name
+  }
+
+  approval {
+    count = 1
+  }
+
+  http {
+    url          = "https://cloud.mongodb.com/api/atlas/v2/groups/6123456789abcdef01234567/clusters/staging"
+    integration  = "atlas"
+    method       = "PATCH"
+    payload_json = jsonencode({ paused = true })
+    headers = {
+      Accept = "application/vnd.atlas.2024-08-05+json"
+    }
+  }
+}
+
 output "last_deploy" {
   value = superplane_stage.deploy.last_execution
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/superplane/terraform-provider-superplane/internal/integration/gcp"
 	"github.com/superplane/terraform-provider-superplane/internal/integration/github"
 	"github.com/superplane/terraform-provider-superplane/internal/integration/gitlab"
+	"github.com/superplane/terraform-provider-superplane/internal/integration/mongodbatlas"
 	"github.com/superplane/terraform-provider-superplane/internal/integration/semaphore"
 )
 
@@ -27,5 +28,6 @@ func Registry() *integration.Registry {
 		aws.Type{},
 		azure.Type{},
 		gcp.Type{},
+		mongodbatlas.Type{},
 	)
 }

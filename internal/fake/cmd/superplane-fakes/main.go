@@ -52,6 +52,7 @@ import (
 	"github.com/superplane/terraform-provider-superplane/internal/fake/callback"
 	"github.com/superplane/terraform-provider-superplane/internal/fake/github"
 	"github.com/superplane/terraform-provider-superplane/internal/fake/gitlab"
+	fakeatlas "github.com/superplane/terraform-provider-superplane/internal/fake/mongodbatlas"
 	"github.com/superplane/terraform-provider-superplane/internal/fake/semaphore"
 )
 
@@ -73,7 +74,7 @@ func main() {
 	owner := flag.String("owner", "superplanehq", "the GitHub organization the fake knows")
 	repo := flag.String("repo", "superplane", "the repository of -owner the token's user administers")
 	user := flag.String("user", "demo", "the GitHub user the token belongs to")
-	superplaneURL := flag.String("superplane-url", "", "SuperPlane's URL, to which runs of -repo post -outputs (none when empty)")
+	superplaneURL := flag.String("superplane-url", "", "SuperPlane's URL, to which runs of -repo (GitHub, GitLab, Bitbucket) post -outputs (none when empty)")
 	outputs := flag.String("outputs", "VERSION=1.2.3", "the outputs runs post, as NAME=VALUE,NAME=VALUE")
 	workflow := flag.String("workflow", "build.yml", "a workflow file of -repo whose runs pass (none when empty)")
 	semProject := flag.String("semaphore-project", "app", "a project of the Semaphore organization whose pipelines pass (none when empty)")
@@ -109,6 +110,15 @@ func main() {
 	bb.AddWorkspace(*owner, map[string]string{*user: "owner"})
 	bb.AddRepo(*owner, *repo, *user)
 
+	// MongoDB Atlas: organization atlasOrg with cluster prod in project
+	// atlasGroup; the fakes' token is the API key's private key and the
+	// service account's secret.
+	atlas := fakeatlas.New(tb)
+	atlas.AddOrganization(atlasOrg, *owner)
+	atlas.AddAPIKey(atlasPublicKey, token, atlasOrg)
+	atlas.AddServiceAccount(atlasClientID, token, atlasOrg)
+	atlas.AddCluster(atlasOrg, atlasGroup, "prod")
+
 	if *workflow != "" {
 		// Two reads of the run: SuperPlane sees it running before it passes.
 		gh.AddWorkflow(*owner, *repo, *workflow, "success", 2)
@@ -120,6 +130,8 @@ func main() {
 
 	if *superplaneURL != "" {
 		gh.SetOutputsCallback(*owner, *repo, callback.Outputs{ServerURL: *superplaneURL, Values: parseOutputs(*outputs)})
+		gl.SetOutputsCallback(*owner+"/"+*repo, callback.Outputs{ServerURL: *superplaneURL, Values: parseOutputs(*outputs)})
+		bb.SetOutputsCallback(*owner, *repo, callback.Outputs{ServerURL: *superplaneURL, Values: parseOutputs(*outputs)})
 	}
 
 	controlURL, stopControl, err := serveControl(&control{token: token, gh: gh, sem: sem, owner: *owner, repo: *repo})
@@ -132,12 +144,14 @@ func main() {
 	settings := fmt.Sprintf("GITHUB_API_URL=%s\nSEMAPHORE_API_URL=%s\nGITLAB_API_URL=%s\nTOKEN=%s\nGITHUB_OIDC_ISSUER=%s\nSEMAPHORE_OIDC_ISSUER=%s\nCONTROL_URL=%s\n",
 		gh.URL(), sem.URL(), gl.APIURL(), token, gh.Issuer().URL(), sem.Issuer(tb).URL(), controlURL)
 	settings += fmt.Sprintf("BITBUCKET_API_URL=%s\nBITBUCKET_CREDENTIAL=%s:%s\n", bb.URL(), *user, token)
+	settings += fmt.Sprintf("MONGODB_ATLAS_URL=%s\nMONGODB_ATLAS_ORG=%s\nMONGODB_ATLAS_GROUP=%s\nMONGODB_ATLAS_PUBLIC_KEY=%s\nMONGODB_ATLAS_CLIENT_ID=%s\n",
+		atlas.URL(), atlasOrg, atlasGroup, atlasPublicKey, atlasClientID)
 	if err := os.WriteFile(*out, []byte(settings), 0o600); err != nil {
 		fmt.Fprintln(os.Stderr, "superplane-fakes:", err)
 		os.Exit(1)
 	}
-	fmt.Fprintf(os.Stderr, "superplane-fakes: GitHub at %s, Semaphore at %s, GitLab at %s, Bitbucket at %s (token in %s)\n",
-		gh.URL(), sem.URL(), gl.URL(), bb.URL(), *out)
+	fmt.Fprintf(os.Stderr, "superplane-fakes: GitHub at %s, Semaphore at %s, GitLab at %s, Bitbucket at %s, MongoDB Atlas at %s (token in %s)\n",
+		gh.URL(), sem.URL(), gl.URL(), bb.URL(), atlas.URL(), *out)
 
 	stop := make(chan os.Signal, 1)
 	signal.Notify(stop, os.Interrupt, syscall.SIGTERM)
@@ -146,6 +160,14 @@ func main() {
 		tb.cleanups[i]()
 	}
 }
+
+// The fake Atlas's fixtures (ids in Atlas's shapes).
+const (
+	atlasOrg       = "5f0a1b2c3d4e5f6a7b8c9d0e"
+	atlasGroup     = "6123456789abcdef01234567"
+	atlasPublicKey = "superplane"
+	atlasClientID  = "mdb_sa_id_5f0a1b2c3d4e5f6a7b8c9d0f"
+)
 
 // parseOutputs reads NAME=VALUE,NAME=VALUE.
 func parseOutputs(s string) map[string]string {
