@@ -37,8 +37,8 @@ func TestJoinOr(t *testing.T) {
 		names []string
 		want  string
 	}{
-		{ExecutorTypes(), "http, github, semaphore, gitlab, bitbucket or noop"},
-		{IntegrationTypes(), "github, semaphore, gitlab, bitbucket, aws, azure or gcp"},
+		{ExecutorTypes(), "http, github, semaphore, gitlab, bitbucket, azure_devops or noop"},
+		{IntegrationTypes(), "github, semaphore, gitlab, bitbucket, aws, azure, gcp or azure_devops"},
 		{[]string{"one"}, "one"},
 		{nil, ""},
 	} {
