@@ -41,7 +41,7 @@ type runJSON struct {
 // pipeline's repository to run on), parameters (the pipeline's runtime
 // parameters) and variables (queue-time variables) are optional.
 func (Type) CheckSpec(c *integration.SpecCheck) {
-	if p, ok := c.RequiredString("pipeline"); ok && !(c.Templated && integration.HasTemplate(p)) {
+	if p, ok := c.RequiredString("pipeline"); ok && (!c.Templated || !integration.HasTemplate(p)) {
 		if n, err := strconv.ParseInt(strings.TrimSpace(p), 10, 32); err != nil || n <= 0 {
 			c.Fail("spec.pipeline must be the pipeline's numeric id, got %q", integration.Printable(p))
 		}
