@@ -121,9 +121,9 @@ func (s *EventSources) Observe(ctx context.Context, es store.EventSource) HookOb
 
 // Refresh provisions the hook of a github, semaphore, gitlab, bitbucket or
 // azure_devops source now, repairing what was deleted or altered on the tool
-// and writing the key to it again, and records the outcome in status, as the reconciler does. It
-// ignores the reconciler's backoff: someone asked. The answer carries the
-// outcome as an observation.
+// and writing the key to it again, and records the outcome in status, as
+// the reconciler does. It ignores the reconciler's backoff: someone asked.
+// The answer carries the outcome as an observation.
 func (s *EventSources) Refresh(ctx context.Context, p store.Principal, canvasIDOrName, idOrName string) (Source, error) {
 	c, err := s.Store.FindCanvas(ctx, p.Organization.ID, canvasIDOrName)
 	if err != nil {
