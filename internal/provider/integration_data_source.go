@@ -72,7 +72,7 @@ func (d *IntegrationDataSource) Schema(_ context.Context, _ datasource.SchemaReq
 				Computed:            true,
 			},
 			"type": schema.StringAttribute{
-				MarkdownDescription: "The tool: `github`, `semaphore`, `gitlab`, `bitbucket`, `aws`, `azure` or `gcp`.",
+				MarkdownDescription: "The tool: `github`, `semaphore`, `gitlab`, `bitbucket`, `aws`, `azure`, `gcp` or `azure_devops`.",
 				Computed:            true,
 			},
 			"url": schema.StringAttribute{
