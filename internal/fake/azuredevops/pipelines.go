@@ -62,6 +62,18 @@ func (s *Server) SetRunResult(result string, pollsToDone int) {
 	s.runs.result, s.runs.pollsToDone = result, pollsToDone
 }
 
+// FinishRuns makes every run still in progress complete with result on
+// its next read, as when its jobs end.
+func (s *Server) FinishRuns(result string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, r := range s.runs.runs {
+		if state, _ := r.state(); state != "completed" {
+			r.result, r.pollsToDone = result, r.gets
+		}
+	}
+}
+
 // Runs returns the runs started through the API, oldest first.
 func (s *Server) Runs() []Run {
 	s.mu.Lock()
