@@ -212,3 +212,55 @@ resource "superplane_stage" "deploy" {
 		},
 	})
 }
+
+// TestAccAzureDevOpsCredentials: a PAT Azure DevOps refuses (answered with
+// its sign-in page) fails the apply with that reason and leaves nothing;
+// the same secret with a working PAT then verifies. A stage naming its
+// pipeline by name, not id, fails at plan time.
+func TestAccAzureDevOpsCredentials(t *testing.T) {
+	name, secretName := randName("acc-ado-cred"), randName("acc-ado-secret")
+	bad := unknownToolToken()
+	good := newAzureDevOpsPAT()
+	if acc.azuredevops != nil {
+		// Verification wants a project the PAT sees.
+		acc.azuredevops.AddProject(fakeAzureDevOpsOrg, "Cred "+randomSuffix())
+	}
+	org := api.DomainTypeOrganization
+	cfg := integrationCfg{name: name, typ: "azure_devops", url: fakeAzureDevOpsURL, secret: "superplane_secret.token.name", key: "token"}
+	badStage := fmt.Sprintf(`
+resource "superplane_stage" "bad" {
+  canvas = %q
+  name   = "bad"
+  azure_devops {
+    integration = "ado"
+    project     = "Fabrikam"
+    pipeline    = "deploy"
+  }
+}
+`, randName("acc-ado-canvas"))
+	tfresource.Test(t, tfresource.TestCase{
+		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_11_0)},
+		PreCheck:                 func() { accPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             tfresource.ComposeTestCheckFunc(checkIntegrationGone(org, "", name), checkSecretGone(org, "", secretName)),
+		Steps: []tfresource.TestStep{
+			{
+				Config:      badStage,
+				PlanOnly:    true,
+				ExpectError: wordsRegexp(`azure_devops.pipeline "deploy" must be the pipeline's numeric id`),
+			},
+			{
+				PreConfig:   func() { acc.azuredevops.SetSignInPage(true) },
+				Config:      tokenSecretConfig("token", "", secretName, bad, 1) + cfg.String(),
+				ExpectError: wordsRegexp(`Integration credentials failed verification.*sign-in page.*deleted again`),
+			},
+			{
+				PreConfig: func() { acc.azuredevops.SetSignInPage(false) },
+				Config:    tokenSecretConfig("token", "", secretName, good, 2) + cfg.String(),
+				Check: tfresource.ComposeTestCheckFunc(
+					checkServerIntegration(org, "", name, serverStatus(api.IntegrationStateOK, "ok")),
+					checkNoWriteOnlyValues("superplane_secret.token", good, bad)),
+			},
+		},
+	})
+}
