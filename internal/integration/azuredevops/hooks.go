@@ -243,8 +243,13 @@ func subscriptionDiffs(s subscriptionJSON, projectID string) []string {
 	return diffs
 }
 
-// wantedEvents returns events sorted, without duplicates.
+// wantedEvents returns events sorted, without duplicates; none means the
+// default events (a subscription hears exactly one event type, so a hook
+// of no events would be no hook at all).
 func wantedEvents(events []string) []string {
+	if len(events) == 0 {
+		events = Type{}.DefaultEvents()
+	}
 	out := slices.Sorted(slices.Values(events))
 	return slices.Compact(out)
 }
