@@ -238,6 +238,15 @@ func (c *converter) executor(m *manifest, r *hclBlock, ex *api.Executor) error {
 		b.str("pipeline", specString(spec, "pipeline"))
 		b.strMap("variables", c.stringMap(m, "spec.executor.spec.variables", spec["variables"]))
 		take("ref", "pipeline", "variables")
+	case api.ExecutorAzureDevOps:
+		b = r.child("azure_devops")
+		b.expr("integration", c.integrationRef(m.canvas, integration))
+		b.str("project", resource)
+		b.str("pipeline", specString(spec, "pipeline"))
+		b.str("ref", specString(spec, "ref"))
+		b.strMap("parameters", c.stringMap(m, "spec.executor.spec.parameters", spec["parameters"]))
+		b.strMap("variables", c.stringMap(m, "spec.executor.spec.variables", spec["variables"]))
+		take("pipeline", "ref", "parameters", "variables")
 	case api.ExecutorNoop:
 		b = r.child("noop")
 		b.strMap("outputs", c.stringMap(m, "spec.executor.spec.outputs", spec["outputs"]))

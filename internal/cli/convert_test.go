@@ -150,6 +150,17 @@ func TestConvertManifests(t *testing.T) {
 			t.Errorf("convert of %q: exit %d, want a warning %q:\n%s", doc, r.code, want, r.stderr)
 		}
 	}
+	c.stdin = "kind: Stage\nmetadata: {name: ado, canvasName: c}\nspec: {executor: {type: azure_devops, integration: {name: devops}, " +
+		"resource: {type: project, name: 'Fabrikam Fiber'}, spec: {pipeline: '12', ref: main, parameters: {env: prod}, variables: {SHA: abc}}}}\n"
+	r = c.run("convert", "-")
+	if r.code != 0 || strings.Contains(r.stderr, "has no") {
+		t.Fatalf("convert of an azure_devops stage: exit %d\n%s", r.code, r.stderr)
+	}
+	for _, want := range []string{"azure_devops {", `project     = "Fabrikam Fiber"`, `pipeline    = "12"`, `env = "prod"`, `SHA = "abc"`} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("the HCL of the azure_devops stage lacks %s:\n%s", want, r.stdout)
+		}
+	}
 	c.stdin = "kind: Stage\nmetadata: {name: s, canvasName: c}\nspec: {executor: {type: http, spec: {url: 'https://x', retries: 3, payload: {n: 1}}}}\n"
 	r = c.run("convert", "-")
 	if r.code != 0 || !strings.Contains(r.stderr, "spec.executor.spec.retries has no http attribute") || !strings.Contains(r.stdout, `n = "1"`) {

@@ -48,6 +48,13 @@ type Verifier struct {
 	// set it to a fake's URL (the server reads it from
 	// SUPERPLANE_BITBUCKET_API_URL).
 	BitbucketAPIURL string
+	// AzureDevOpsAPIURL replaces the scheme and host (and port) of an
+	// azure_devops integration URL, keeping its path: with
+	// http://127.0.0.1:8080, https://dev.azure.com/acme is reached at
+	// http://127.0.0.1:8080/acme. "" means the integration URL itself (the
+	// organization or collection is the API's base). Tests set it to a
+	// fake's URL (the server reads it from SUPERPLANE_AZURE_DEVOPS_API_URL).
+	AzureDevOpsAPIURL string
 	// GitHubOIDCIssuer is the issuer of GitHub Actions' ID tokens; ""
 	// means https://token.actions.githubusercontent.com. Tests point it at
 	// a fake (SUPERPLANE_GITHUB_OIDC_ISSUER); the token's iss must then

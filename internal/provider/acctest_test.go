@@ -35,6 +35,7 @@ import (
 	"github.com/superplane/terraform-provider-superplane/internal/client"
 	fakeaws "github.com/superplane/terraform-provider-superplane/internal/fake/aws"
 	fakeazure "github.com/superplane/terraform-provider-superplane/internal/fake/azure"
+	fakeado "github.com/superplane/terraform-provider-superplane/internal/fake/azuredevops"
 	"github.com/superplane/terraform-provider-superplane/internal/fake/bitbucket"
 	fakegcp "github.com/superplane/terraform-provider-superplane/internal/fake/gcp"
 	"github.com/superplane/terraform-provider-superplane/internal/fake/github"
@@ -70,6 +71,9 @@ var acc struct {
 	aws       *fakeaws.Server   // AWS STS, where aws integrations are verified
 	azure     *fakeazure.Server // Entra ID and ARM, where azure integrations are verified
 	gcp       *fakegcp.Server   // Google's token endpoints and APIs, where gcp integrations are verified
+	// azuredevops is the Azure DevOps organization fakeAzureDevOpsOrg,
+	// where azure_devops integrations are verified.
+	azuredevops *fakeado.Server
 
 	atlas *fakeatlas.Server // MongoDB Atlas's token endpoint and Admin API, where mongodb_atlas integrations are verified
 }
@@ -159,6 +163,8 @@ func startFakes() {
 	acc.aws = fakeaws.New(acc.fakes)
 	acc.azure = fakeazure.New(acc.fakes)
 	acc.gcp = fakegcp.New(acc.fakes)
+	acc.azuredevops = fakeado.New(acc.fakes)
+	acc.azuredevops.AddOrganization(fakeAzureDevOpsOrg)
 	acc.atlas = fakeatlas.New(acc.fakes)
 }
 
@@ -295,6 +301,7 @@ func startServer() (func(), error) {
 		"SUPERPLANE_AZURE_AUTHORITY_HOST="+acc.azure.URL(),
 		"SUPERPLANE_AZURE_ENDPOINT_URL="+acc.azure.URL(),
 		"SUPERPLANE_GCP_ENDPOINT_URL="+acc.gcp.URL(),
+		"SUPERPLANE_AZURE_DEVOPS_API_URL="+acc.azuredevops.URL(),
 		"SUPERPLANE_MONGODB_ATLAS_ENDPOINT_URL="+acc.atlas.URL(),
 		// The fakes and the stage tests' receivers are on loopback, which
 		// the outbound guard lets through only when allowed. Stage tests
@@ -542,7 +549,8 @@ func leakCheck() []string {
 	// Tokens handed out but no request at a fake: the server verified
 	// against something else, and the tokens went who knows where.
 	if acc.tokens > 0 && len(acc.github.Requests())+len(acc.semaphore.Requests())+len(acc.gitlab.Requests())+
-		len(acc.bitbucket.Requests()) == 0 {
+		len(acc.bitbucket.Requests())+
+		len(acc.azuredevops.Requests()) == 0 {
 		leaks = append(leaks, fmt.Sprintf("%d integration tokens were used but no fake tool received a request", acc.tokens))
 	}
 

@@ -51,6 +51,7 @@ var schemaShapes = map[string]map[string]objectShape{
 		"github":         {model: stageGitHubModel{}, attrTypes: stageGitHubAttrTypes},
 		"semaphore":      {model: stageSemaphoreModel{}, attrTypes: stageSemaphoreAttrTypes},
 		"gitlab":         {model: stageGitLabModel{}, attrTypes: stageGitLabAttrTypes},
+		"azure_devops":   {model: stageAzureDevOpsModel{}, attrTypes: stageAzureDevOpsAttrTypes},
 		"bitbucket":      {model: stageBitbucketModel{}, attrTypes: stageBitbucketAttrTypes},
 		"noop":           {model: stageNoopModel{}, attrTypes: stageNoopAttrTypes},
 		"last_execution": {model: stageLastExecutionModel{}, attrTypes: stageLastExecutionAttrTypes},

@@ -112,6 +112,10 @@ var stageExecutorFields = map[string]stageFieldMap{
 		"integration": {hcl: "integration"}, "resource": {hcl: "repository"},
 		"spec": {next: stageFieldMap{"ref": {hcl: "ref"}, "pipeline": {hcl: "pipeline"}, "variables": {hcl: "variables"}}},
 	},
+	api.ExecutorAzureDevOps: {
+		"integration": {hcl: "integration"}, "resource": {hcl: "project"},
+		"spec": {next: stageFieldMap{"pipeline": {hcl: "pipeline"}, "ref": {hcl: "ref"}, "parameters": {hcl: "parameters"}, "variables": {hcl: "variables"}}},
+	},
 	api.ExecutorNoop: {"spec": {next: stageFieldMap{"outputs": {hcl: "outputs"}}}},
 }
 

@@ -249,6 +249,9 @@ func stageExecutor(ctx context.Context, plan *StageResourceModel) (*api.Executor
 			Spec:        spec,
 		}, diags
 	}
+	if a := objectAs[stageAzureDevOpsModel](ctx, plan.AzureDevOps, &diags); a != nil {
+		return stageAzureDevOpsExecutor(ctx, a, &diags), diags
+	}
 	if n := objectAs[stageNoopModel](ctx, plan.Noop, &diags); n != nil {
 		spec := map[string]any{}
 		setMap(spec, "outputs", n.Outputs)
@@ -395,6 +398,7 @@ func stageExecutorFrom(ctx context.Context, ex *api.Executor, out *StageResource
 	out.Semaphore = types.ObjectNull(stageSemaphoreAttrTypes)
 	out.GitLab = types.ObjectNull(stageGitLabAttrTypes)
 	out.Bitbucket = types.ObjectNull(stageBitbucketAttrTypes)
+	out.AzureDevOps = types.ObjectNull(stageAzureDevOpsAttrTypes)
 	out.Noop = types.ObjectNull(stageNoopAttrTypes)
 	if ex == nil {
 		return
@@ -484,6 +488,9 @@ func stageExecutorFrom(ctx context.Context, ex *api.Executor, out *StageResource
 			Variables: specMapValue(spec, "variables", diags),
 		})
 		out.Bitbucket = obj
+	case api.ExecutorAzureDevOps:
+		obj, d = stageAzureDevOpsFrom(ctx, integration, resource, spec, diags)
+		out.AzureDevOps = obj
 	case api.ExecutorNoop:
 		obj, d = types.ObjectValueFrom(ctx, stageNoopAttrTypes, stageNoopModel{Outputs: specMapValue(spec, "outputs", diags)})
 		out.Noop = obj

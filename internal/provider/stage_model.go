@@ -110,6 +110,7 @@ type StageResourceModel struct {
 	Semaphore     types.Object `tfsdk:"semaphore"`
 	GitLab        types.Object `tfsdk:"gitlab"`
 	Bitbucket     types.Object `tfsdk:"bitbucket"`
+	AzureDevOps   types.Object `tfsdk:"azure_devops"`
 	Noop          types.Object `tfsdk:"noop"`
 	LastExecution types.Object `tfsdk:"last_execution"`
 	CreatedAt     types.String `tfsdk:"created_at"`

@@ -378,7 +378,7 @@ func stageBlocks() map[string]schema.Block {
 		"http": schema.SingleNestedBlock{
 			MarkdownDescription: "Executor: POST `payload` as JSON (with `stageId` and `executionId` added) to " +
 				"`url`. The execution passes on an accepted status; the response's `outputs` object gives the " +
-				"outputs. Set exactly one executor block: `http`, `github`, `semaphore`, `gitlab`, `bitbucket` or `noop`. " +
+				"outputs. Set exactly one executor block: `http`, `github`, `semaphore`, `gitlab`, `bitbucket`, `azure_devops` or `noop`. " +
 				"With `method`, the request is sent as written instead: that method, `payload_json` as its body.",
 			Attributes: withAttributes(stageHTTPMethodAttributes(), map[string]schema.Attribute{
 				"url": optionalString("The http or https URL to call. " + requiredInBlock + templateNote),
@@ -469,6 +469,7 @@ func stageBlocks() map[string]schema.Block {
 					"a secret is sent secured, so Bitbucket masks it in the logs." + templateNote),
 			},
 		},
+		"azure_devops": stageAzureDevOpsBlock(nameValidators()),
 		"noop": schema.SingleNestedBlock{
 			MarkdownDescription: "Executor: nothing; the execution passes at once with `outputs`. Useful to " +
 				"gather approvals or to pass values along a chain. Set exactly one executor block.",

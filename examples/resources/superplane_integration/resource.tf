@@ -287,6 +287,35 @@ resource "superplane_integration" "gcp_key" {
   }
 }
 
+variable "azure_devops_pat" {
+  description = "An Azure DevOps personal access token with the scopes Project and Team (read), Build (read & execute) and Service Hooks (read & write)."
+  type        = string
+  sensitive   = true
+}
+
+resource "superplane_secret" "azure_devops" {
+  name            = "azure-devops"
+  data_wo         = { pat = var.azure_devops_pat }
+  data_wo_version = 1
+}
+
+# An organization integration with the Azure DevOps organization acme
+# (an Azure DevOps Server collection works too:
+# https://tfs.example.com/tfs/DefaultCollection). SuperPlane checks who the
+# PAT authenticates (connectionData) and that it sees a project.
+resource "superplane_integration" "azure_devops" {
+  name = "azure-devops"
+  type = "azure_devops"
+  url  = "https://dev.azure.com/acme"
+
+  auth {
+    token {
+      secret = superplane_secret.azure_devops.name
+      key    = "pat"
+    }
+  }
+}
+
 variable "atlas_private_key" {
   type      = string
   sensitive = true

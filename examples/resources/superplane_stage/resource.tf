@@ -204,6 +204,45 @@ resource "superplane_stage" "bitbucket_deploy" {
   }
 }
 
+# Runs Azure Pipelines pipeline 12 of the project on the pushed ref for each
+# push the Azure DevOps source hears, with a runtime parameter and a
+# queue-time variable. Cancelling the execution cancels the run.
+resource "superplane_stage" "azure_devops_deploy" {
+  canvas = superplane_canvas.production.name
+  name   = "azure-devops-deploy"
+
+  connect {
+    type = "event_source"
+    name = "azure-devops-app"
+  }
+
+  input {
+    name = "COMMIT"
+  }
+
+  input_mapping {
+    value {
+      name = "COMMIT"
+      from_event {
+        expression = "$.resource.refUpdates[0].newObjectId"
+      }
+    }
+  }
+
+  azure_devops {
+    integration = "azure-devops"
+    project     = "Fabrikam Fiber"
+    pipeline    = "12"
+    ref         = "main"
+    parameters = {
+      environment = "production"
+    }
+    variables = {
+      COMMIT = "$${{ inputs.COMMIT }}"
+    }
+  }
+}
+
 # After one approval, invoke a Lambda function, the request signed with AWS
 # SigV4 by an aws integration (see superplane_integration): with web identity
 # no AWS key is stored anywhere; the role's trust policy allows the subject

@@ -10,6 +10,7 @@ import (
 	"github.com/superplane/terraform-provider-superplane/internal/integration"
 	"github.com/superplane/terraform-provider-superplane/internal/integration/aws"
 	"github.com/superplane/terraform-provider-superplane/internal/integration/azure"
+	"github.com/superplane/terraform-provider-superplane/internal/integration/azuredevops"
 	"github.com/superplane/terraform-provider-superplane/internal/integration/bitbucket"
 	"github.com/superplane/terraform-provider-superplane/internal/integration/gcp"
 	"github.com/superplane/terraform-provider-superplane/internal/integration/github"
@@ -28,6 +29,7 @@ func Registry() *integration.Registry {
 		aws.Type{},
 		azure.Type{},
 		gcp.Type{},
+		azuredevops.Type{},
 		mongodbatlas.Type{},
 	)
 }

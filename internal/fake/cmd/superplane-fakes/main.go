@@ -1,5 +1,5 @@
-// Command superplane-fakes serves the fakes of GitHub, Semaphore, GitLab and
-// Bitbucket (internal/fake) on loopback, outside a test, so that `make demo`
+// Command superplane-fakes serves the fakes of GitHub, Semaphore, GitLab,
+// Bitbucket and Azure DevOps (internal/fake) on loopback, outside a test, so that `make demo`
 // shows a GitHub integration verified and a repository webhook provisioned on
 // a machine with no route to github.com and no real token. It is a test double:
 // nothing ships it, and it accepts only the token it generates.
@@ -12,6 +12,7 @@
 //	GITLAB_API_URL=http://127.0.0.1:PORT/api/v4
 //	BITBUCKET_API_URL=http://127.0.0.1:PORT
 //	BITBUCKET_CREDENTIAL=<-user>:<a random API token the Bitbucket fake accepts>
+//	AZURE_DEVOPS_API_URL=http://127.0.0.1:PORT (for https://dev.azure.com/<-owner>)
 //	TOKEN=<a random token every fake accepts>
 //	GITHUB_OIDC_ISSUER=http://127.0.0.1:PORT
 //	SEMAPHORE_OIDC_ISSUER=http://127.0.0.1:PORT
@@ -35,7 +36,9 @@
 // token's user, as the quickstart expects; the GitLab fake knows the
 // project -owner/-repo, which the token's user maintains. The Bitbucket fake
 // knows the workspace -owner with the repository -repo, administered by
-// -user, whose credential is BITBUCKET_CREDENTIAL.
+// -user, whose credential is BITBUCKET_CREDENTIAL. The Azure DevOps fake
+// knows the organization -owner with the project -repo, whose pipeline 1
+// passes after two reads, and takes TOKEN as a personal access token.
 package main
 
 import (
@@ -48,6 +51,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/superplane/terraform-provider-superplane/internal/fake/azuredevops"
 	"github.com/superplane/terraform-provider-superplane/internal/fake/bitbucket"
 	"github.com/superplane/terraform-provider-superplane/internal/fake/callback"
 	"github.com/superplane/terraform-provider-superplane/internal/fake/github"
@@ -110,6 +114,12 @@ func main() {
 	bb.AddWorkspace(*owner, map[string]string{*user: "owner"})
 	bb.AddRepo(*owner, *repo, *user)
 
+	ado := azuredevops.New(tb)
+	ado.AddOrganization(*owner)
+	ado.AddProject(*owner, *repo)
+	ado.AddPipeline(*owner, *repo, "1", "deploy")
+	ado.AddPAT(*owner, token, azuredevops.PAT{User: *user})
+	ado.SetRunResult("succeeded", 2)
 	// MongoDB Atlas: organization atlasOrg with cluster prod in project
 	// atlasGroup; the fakes' token is the API key's private key and the
 	// service account's secret.
@@ -144,6 +154,7 @@ func main() {
 	settings := fmt.Sprintf("GITHUB_API_URL=%s\nSEMAPHORE_API_URL=%s\nGITLAB_API_URL=%s\nTOKEN=%s\nGITHUB_OIDC_ISSUER=%s\nSEMAPHORE_OIDC_ISSUER=%s\nCONTROL_URL=%s\n",
 		gh.URL(), sem.URL(), gl.APIURL(), token, gh.Issuer().URL(), sem.Issuer(tb).URL(), controlURL)
 	settings += fmt.Sprintf("BITBUCKET_API_URL=%s\nBITBUCKET_CREDENTIAL=%s:%s\n", bb.URL(), *user, token)
+	settings += fmt.Sprintf("AZURE_DEVOPS_API_URL=%s\n", ado.URL())
 	settings += fmt.Sprintf("MONGODB_ATLAS_URL=%s\nMONGODB_ATLAS_ORG=%s\nMONGODB_ATLAS_GROUP=%s\nMONGODB_ATLAS_PUBLIC_KEY=%s\nMONGODB_ATLAS_CLIENT_ID=%s\n",
 		atlas.URL(), atlasOrg, atlasGroup, atlasPublicKey, atlasClientID)
 	if err := os.WriteFile(*out, []byte(settings), 0o600); err != nil {
