@@ -40,7 +40,8 @@ type SealedBlob struct {
 func (s *db) SealedKeyIDs(ctx context.Context) (map[string]int, error) {
 	rows, err := s.sql.QueryContext(ctx, `SELECT key_id, COUNT(*) FROM secrets GROUP BY key_id
 		UNION ALL SELECT key_id, COUNT(*) FROM event_sources WHERE key_id <> '' GROUP BY key_id
-		UNION ALL SELECT key_id, COUNT(*) FROM oidc_signing_keys GROUP BY key_id`)
+		UNION ALL SELECT key_id, COUNT(*) FROM oidc_signing_keys GROUP BY key_id
+		UNION ALL SELECT key_id, COUNT(*) FROM auth_providers WHERE key_id <> '' GROUP BY key_id`)
 	if err != nil {
 		return nil, wrap("count sealed records", err)
 	}
