@@ -63,6 +63,9 @@ type Server struct {
 	consolePatterns []string
 	// audit records every change and lists the records (audit.go).
 	audit *service.Audit
+	// signIns signs people in through the organizations' auth providers
+	// (signin.go) and keeps the providers (auth_providers.go).
+	signIns *service.SignIns
 }
 
 // Option configures a Server.
@@ -105,6 +108,7 @@ func New(st store.Store, svc *service.Services, log *slog.Logger, opts ...Option
 		accounts: svc.ServiceAccounts,
 		sessions: svc.Sessions,
 		audit:    svc.Audit,
+		signIns:  svc.SignIns,
 	}
 	for _, o := range opts {
 		o(s)
@@ -175,6 +179,7 @@ func (s *Server) routes() {
 	s.handle("GET /api/v1/canvases/{canvasIdOrName}/connection-groups/{idOrName}/field-sets", s.listFieldSets)
 
 	s.serviceAccountRoutes()
+	s.authProviderRoutes()
 	s.handle("GET "+api.AuditEventsPath, s.listAuditEvents)
 
 	// Receivers authenticate deliveries by signature, not by token.

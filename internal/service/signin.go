@@ -359,7 +359,7 @@ func idTokenReason(err error) string {
 	switch {
 	case errors.As(err, &exp):
 		return "it has expired"
-	case strings.Contains(msg, "issuer"):
+	case strings.Contains(msg, "issuer"), strings.Contains(msg, "different provider"):
 		return "wrong issuer"
 	case strings.Contains(msg, "audience"):
 		return "wrong audience"

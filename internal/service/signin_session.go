@@ -99,8 +99,7 @@ func (s *SignIns) RedeemCLICode(ctx context.Context, req api.CLISignInTokenReque
 	if !s.Now().Before(c.ExpiresAt) {
 		return "", time.Time{}, unauthenticated("the sign-in code expired: run superplane login --browser again")
 	}
-	sum := sha256.Sum256([]byte(req.Verifier))
-	if subtle.ConstantTimeCompare([]byte(base64.RawURLEncoding.EncodeToString(sum[:])), []byte(c.Challenge)) != 1 {
+	if subtle.ConstantTimeCompare([]byte(S256Challenge(req.Verifier)), []byte(c.Challenge)) != 1 {
 		return "", time.Time{}, unauthenticated("the PKCE verifier does not match the sign-in's challenge")
 	}
 	token, hash, err := NewToken()
@@ -113,4 +112,10 @@ func (s *SignIns) RedeemCLICode(ctx context.Context, req api.CLISignInTokenReque
 		return "", time.Time{}, err
 	}
 	return token, exp, nil
+}
+
+// S256Challenge is the PKCE S256 challenge of verifier.
+func S256Challenge(verifier string) string {
+	sum := sha256.Sum256([]byte(verifier))
+	return base64.RawURLEncoding.EncodeToString(sum[:])
 }
