@@ -19,9 +19,6 @@ func (s *Server) authProviderRoutes() {
 	s.handle("GET "+api.AuthProvidersPath+"/{idOrName}", s.describeAuthProvider)
 	s.handle("PATCH "+api.AuthProvidersPath+"/{idOrName}", s.updateAuthProvider)
 	s.handle("DELETE "+api.AuthProvidersPath+"/{idOrName}", s.deleteAuthProvider)
-	// The CLI trades a browser sign-in's one-time code for a token: it
-	// has no token yet, so the code and its PKCE verifier authenticate.
-	s.public("POST "+api.CLISignInTokenPath, s.cliSignInToken)
 }
 
 // authProviderToAPI is ap in the wire's shape: the client secret's

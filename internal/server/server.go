@@ -189,6 +189,9 @@ func (s *Server) routes() {
 	// A CI run authenticates with its execution's output token or its
 	// OIDC ID token, not with an API token.
 	s.public("POST "+api.OutputsPath, s.auditedPush(s.pushOutputs))
+	// The CLI trades a browser sign-in's one-time code for a token: it has
+	// no token yet, so the code and its PKCE verifier authenticate.
+	s.public("POST "+api.CLISignInTokenPath, s.cliSignInToken)
 
 	s.consoleRoutes()
 
