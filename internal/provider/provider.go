@@ -160,6 +160,7 @@ func (p *SuperplaneProvider) Resources(_ context.Context) []func() resource.Reso
 		NewConnectionGroupResource,
 		NewServiceAccountResource,
 		NewServiceAccountTokenResource,
+		NewAuthProviderResource,
 	}
 }
 
@@ -180,6 +181,7 @@ func (p *SuperplaneProvider) DataSources(_ context.Context) []func() datasource.
 		NewExecutionsDataSource,
 		NewServiceAccountDataSource,
 		NewAuditEventsDataSource,
+		NewAuthProviderDataSource,
 	}
 }
 
