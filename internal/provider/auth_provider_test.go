@@ -16,6 +16,11 @@ import (
 	"github.com/superplane/terraform-provider-superplane/internal/client"
 )
 
+func init() {
+	schemaShapes["superplane_auth_provider"] = map[string]objectShape{"": {model: AuthProviderResourceModel{}}}
+	schemaShapes["data.superplane_auth_provider"] = map[string]objectShape{"": {model: AuthProviderDataSourceModel{}}}
+}
+
 func testAccAuthProviderConfig(name, secret, role, display string, version int) string {
 	return fmt.Sprintf(`
 resource "superplane_auth_provider" "test" {
