@@ -34,7 +34,7 @@ func (s *session) browserToken(ctx context.Context, server string) (string, erro
 	if err != nil {
 		return "", fmt.Errorf("listening on 127.0.0.1 for the browser's answer: %w", err)
 	}
-	defer ln.Close()
+	defer func() { _ = ln.Close() }()
 	addr, ok := ln.Addr().(*net.TCPAddr)
 	if !ok {
 		return "", fmt.Errorf("listening on 127.0.0.1: unexpected address %s", ln.Addr())

@@ -233,7 +233,7 @@ func storedSecretRef(ap store.AuthProvider) *api.AuthProviderSecret {
 // clientSecret opens the provider's client secret: its sealed value or the
 // referenced organization secret's key. It is used for one token request
 // and dropped.
-func (s *AuthProviders) clientSecret(ctx context.Context, ap store.AuthProvider, spec api.AuthProviderSpec) (string, error) {
+func (s *AuthProviders) clientSecret(ctx context.Context, ap store.AuthProvider) (string, error) {
 	if len(ap.Ciphertext) > 0 {
 		data, err := s.Sealer.OpenSecret(authProviderAD(ap.ID), ap.Ciphertext)
 		if err != nil {

@@ -190,7 +190,7 @@ func (s *SignIns) oauthConfig(ctx context.Context, ap store.AuthProvider, spec a
 		return nil, nil, Invalid("auth provider %q (%s) does not sign in through the browser's redirect", ap.Name, ap.Type)
 	}
 	if withSecret {
-		secret, err := s.Providers.clientSecret(ctx, ap, spec)
+		secret, err := s.Providers.clientSecret(ctx, ap)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -455,21 +455,12 @@ func (s *SignIns) githubIdentity(ctx context.Context, spec api.AuthProviderSpec,
 	if spec.URL != "" && spec.URL != githubWeb {
 		apiBase = spec.URL + "/api/v3"
 	}
-	base, err := url.Parse(apiBase)
-	if err != nil {
-		return identity{}, err
-	}
-	hc := s.Tools.OutboundClient().HTTPClientFor(base, "Authorization", "Bearer "+tok.AccessToken)
 	get := func(path string, v any) (int, error) {
-		res, err := hc.Get(apiBase + path)
+		code, err := s.Tools.GetJSONWithToken(ctx, apiBase, path, tok.AccessToken, v)
 		if err != nil {
-			return 0, unavailable("GitHub cannot be reached: %v", err)
+			return code, unavailable("GitHub cannot be reached: %v", err)
 		}
-		defer res.Body.Close()
-		if res.StatusCode != 200 {
-			return res.StatusCode, nil
-		}
-		return 200, json.NewDecoder(ioLimit(res.Body)).Decode(v)
+		return code, nil
 	}
 	var user struct {
 		ID    int64  `json:"id"`

@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
-	"io"
 	"regexp"
 	"time"
 
@@ -22,9 +21,6 @@ const CLISignInCodeLifetime = 2 * time.Minute
 // CLITokenLifetime is the lifetime of the API token a CLI's browser
 // sign-in gets.
 const CLITokenLifetime = api.DefaultTokenLifetime
-
-// ioLimit bounds what is read of a provider's answer.
-func ioLimit(r io.Reader) io.Reader { return io.LimitReader(r, 1<<20) }
 
 // Open opens a console session for a user signed in through an auth
 // provider: a token row is minted for the user with the role and the
