@@ -27,9 +27,9 @@ type AuthProviders struct {
 	Now    func() time.Time
 }
 
-// authProviderAD is the associated data a provider's sealed secret is
-// bound to: its id, under a prefix no secret's id has.
-func authProviderAD(id string) string { return "auth-provider/" + id }
+// authProviderAD is the id a provider's sealed secret is bound to (see
+// sealer.AuthProviderSecretID).
+func authProviderAD(id string) string { return sealer.AuthProviderSecretID(id) }
 
 // List returns the organization's auth providers.
 func (s *AuthProviders) List(ctx context.Context, p store.Principal) ([]store.AuthProvider, error) {

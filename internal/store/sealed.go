@@ -8,6 +8,8 @@ const (
 	SealedSourceKey     = "event source signing key"
 	SealedSourcePrevKey = "event source previous signing key"
 	SealedOIDCKey       = "OIDC signing key"
+	// SealedAuthProvider is an auth provider's write-only client secret.
+	SealedAuthProvider = "auth provider client secret"
 )
 
 // SealedStore reads every record the keyring sealed, so that an operator
@@ -82,6 +84,9 @@ func (s *db) ListSealed(ctx context.Context, kind, afterID string, limit int) ([
 		// The issuer's keys belong to no organization; kid is a UUID.
 		query = `SELECT id, '', 'signing key', key_id, ciphertext, NULL FROM oidc_signing_keys
 			WHERE id > ? ORDER BY id LIMIT ?`
+	case SealedAuthProvider:
+		query = `SELECT id, org_id, name, key_id, ciphertext, NULL FROM auth_providers
+			WHERE key_id <> '' AND id > ? ORDER BY id LIMIT ?`
 	default:
 		return nil, NotFound("no sealed records of kind %q", kind)
 	}
