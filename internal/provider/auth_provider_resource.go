@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"regexp"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/listvalidator"
@@ -60,6 +61,18 @@ type AuthProviderResourceModel struct {
 // Metadata names the resource superplane_auth_provider.
 func (r *AuthProviderResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + "_auth_provider"
+}
+
+// emailDomainPattern is a lower-case domain, as the server stores it.
+var emailDomainPattern = regexp.MustCompile(`^[a-z0-9-]+(\.[a-z0-9-]+)+$`)
+
+// urlText is an http(s) URL without a trailing slash, as the server
+// stores it.
+func urlText(desc string) schema.StringAttribute {
+	a := optionalText(desc)
+	a.Validators = append(a.Validators, stringvalidator.RegexMatches(regexp.MustCompile(`^https?://[^?#]*[^/?#]$`),
+		"must be an http(s) URL without a trailing slash, query or fragment"))
+	return a
 }
 
 func optionalText(desc string) schema.StringAttribute {
@@ -140,14 +153,15 @@ func (r *AuthProviderResource) Schema(_ context.Context, _ resource.SchemaReques
 				MarkdownDescription: "When set, only people whose email is of one of these domains sign in.",
 				ElementType:         types.StringType,
 				Optional:            true,
-				Validators:          []validator.List{listvalidator.SizeAtLeast(1)},
+				Validators: []validator.List{listvalidator.SizeAtLeast(1), listvalidator.ValueStringsAre(
+					stringvalidator.RegexMatches(emailDomainPattern, "must be a lower-case domain such as example.com"))},
 			},
 			"tenant": optionalText("`entra`: the tenant id (a UUID); accounts of other tenants are refused " +
 				"(the issuer and the `tid` claim must name it)."),
 			"hosted_domain": optionalText("`google`: the Google Workspace domain accounts must belong to (the `hd` claim)."),
 			"allowed_organization": optionalText("`github`: only active members of this GitHub organization sign in " +
 				"(the app asks for `read:org`)."),
-			"url": optionalText("`backstage`: the Backstage base URL (tokens: issuer `<url>/api/auth`, audience " +
+			"url": urlText("`backstage`: the Backstage base URL (tokens: issuer `<url>/api/auth`, audience " +
 				"`backstage`, keys at `<url>/api/auth/.well-known/jwks.json`). For the others an override of the " +
 				"provider's address: GitHub Enterprise's URL, a sovereign Entra authority."),
 			"created_at": schema.StringAttribute{
