@@ -136,6 +136,9 @@ type config struct {
 	eventRetention    time.Duration
 	metricsListen     string
 	auditRetention    time.Duration
+	// allowGuestSignIn lets organizations' guest auth providers open
+	// read-only sessions.
+	allowGuestSignIn bool
 }
 
 // removedAllowSetting is the http executor's former allow-list, replaced by
@@ -217,6 +220,7 @@ func (c *config) serverOptions(listenAddr string, getenv func(string) string) (s
 		service.WithHookCheckInterval(c.hookCheckInterval),
 		service.WithTools(tools),
 		service.WithOIDCAudiences(splitList(getenv("SUPERPLANE_OIDC_AUDIENCE"))),
+		service.WithGuestSignIn(c.allowGuestSignIn),
 	}
 	eng := []engine.Option{
 		engine.WithExecutors(executor.Config{
@@ -272,6 +276,7 @@ func (c *config) bind(fs *flag.FlagSet, getenv func(string) string, withListen b
 		fs.DurationVar(&c.eventRetention, "event-retention", envDuration(getenv, "SUPERPLANE_EVENT_RETENTION", engine.DefaultEventRetention), "how long events, and the stage events and finished executions older than them, are kept (0: forever)")
 		fs.StringVar(&c.metricsListen, "metrics-listen", getenv("SUPERPLANE_METRICS_LISTEN"), "address of a second listener that serves GET /metrics (Prometheus) and nothing else; keep it off the public network (default: none, no metrics)")
 		fs.DurationVar(&c.auditRetention, "audit-retention", envDuration(getenv, "SUPERPLANE_AUDIT_RETENTION", engine.DefaultAuditRetention), "how long the audit trail's records are kept (0: forever)")
+		fs.BoolVar(&c.allowGuestSignIn, "allow-guest-sign-in", getenv("SUPERPLANE_ALLOW_GUEST_SIGN_IN") == "true", "let organizations that configure a guest auth provider offer read-only guest sessions (default off)")
 		fs.DurationVar(&c.hookCheckInterval, "hook-check-interval", envDuration(getenv, "SUPERPLANE_HOOK_CHECK_INTERVAL", 10*time.Second), "how often, at most, GET ...?check=true asks the tool about one event source's webhook (0: every time)")
 	}
 	fs.StringVar(&c.dataDir, "data-dir", def("SUPERPLANE_DATA_DIR", ".superplane"), "directory for the embedded database and generated keys")

@@ -7,7 +7,9 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"os/exec"
 	"os/signal"
+	"runtime"
 	"strings"
 	"syscall"
 
@@ -28,6 +30,7 @@ func main() {
 		Getenv:     os.Getenv,
 		ReadSecret: readSecret(),
 		Version:    version,
+		OpenURL:    openURL,
 	})
 	stop()
 	os.Exit(code)
@@ -49,4 +52,23 @@ func readSecret() func(string) (string, error) {
 		}
 		return strings.TrimSpace(string(b)), nil
 	}
+}
+
+// openURL asks the desktop to open url in the browser (login --browser),
+// without waiting for it; the CLI prints the URL as well.
+func openURL(url string) error {
+	var cmd *exec.Cmd
+	switch runtime.GOOS {
+	case "darwin":
+		cmd = exec.Command("open", url)
+	case "windows":
+		cmd = exec.Command("rundll32", "url.dll,FileProtocolHandler", url)
+	default:
+		cmd = exec.Command("xdg-open", url)
+	}
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	go func() { _ = cmd.Wait() }()
+	return nil
 }

@@ -43,6 +43,9 @@ type IO struct {
 	HTTPClient *http.Client
 	// Version is the tool's version, sent in the User-Agent.
 	Version string
+	// OpenURL, when set, opens a URL in the user's browser (login
+	// --browser); the URL is printed either way.
+	OpenURL func(url string) error
 }
 
 // usageError is a mistake on the command line: exit code 2 and a pointer

@@ -25,8 +25,14 @@ never printed.
 
 The token comes from standard input with --token-stdin, or from a prompt that does
 not echo when standard input is a terminal. "superplane-server token create" prints
-one. Browser sign-in is not available yet: the server has no sign-in page, so log in
-with an API token.
+one.
+
+With --browser the CLI prints (and opens) the server's sign-in URL and waits on a
+listener at 127.0.0.1 on a random port: you sign in to the console as usual (an auth
+provider such as GitHub, or a pasted token) and confirm, and the browser brings a
+one-time code back to the listener. The CLI checks the state it sent, trades the
+code with its PKCE verifier for an API token of your role (valid 30 days) and saves
+it like --token-stdin does.
 
 SUPERPLANE_API_URL and SUPERPLANE_API_TOKEN (the provider's variables; SUPERPLANE_URL
 and SUPERPLANE_TOKEN work too) override the saved values for every command.
@@ -34,8 +40,9 @@ and SUPERPLANE_TOKEN work too) override the saved values for every command.
 Examples:
   superplane-server token create --org acme --role admin --user me@example.com \
     | superplane login --url https://superplane.example.com --token-stdin
-  superplane login --url http://127.0.0.1:8000`,
-		flags: []string{"url", "token-stdin"},
+  superplane login --url http://127.0.0.1:8000
+  superplane login --url https://superplane.example.com --browser`,
+		flags: []string{"url", "token-stdin", "browser"},
 		run:   runLogin,
 	}
 }
@@ -90,7 +97,17 @@ func runLogin(ctx context.Context, s *session, args []string) error {
 		return usagef("login", "--url is required: the server's URL, for example http://127.0.0.1:8000")
 	}
 	url = strings.TrimRight(url, "/")
-	token, err := s.readToken()
+	var token, from string
+	if s.opts.browser {
+		if s.opts.tokenStdin {
+			return usagef("login", "--browser and --token-stdin exclude each other: the browser sign-in brings its own token")
+		}
+		token, err = s.browserToken(ctx, url)
+		from = "the browser sign-in"
+	} else {
+		token, err = s.readToken()
+		from = "standard input"
+	}
 	if err != nil {
 		return err
 	}
@@ -99,7 +116,7 @@ func runLogin(ctx context.Context, s *session, args []string) error {
 		return err
 	}
 	s.c = c
-	s.cfg = resolved{url: url, token: token, urlFrom: "--url", tokFrom: "standard input"}
+	s.cfg = resolved{url: url, token: token, urlFrom: "--url", tokFrom: from}
 	me, err := c.Me(ctx)
 	if err != nil {
 		if client.IsUnauthorized(err) {

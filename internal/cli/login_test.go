@@ -124,8 +124,8 @@ func TestNotLoggedIn(t *testing.T) {
 	}
 }
 
-// TestHelp: every command has --help; login's says browser sign-in is not
-// there yet; a wrong command line exits 2 and points at the help.
+// TestHelp: every command has --help; login's explains the browser
+// sign-in; a wrong command line exits 2 and points at the help.
 func TestHelp(t *testing.T) {
 	c := loggedOut(t)
 	for _, cmd := range commands() {
@@ -134,8 +134,8 @@ func TestHelp(t *testing.T) {
 			t.Errorf("%s --help:\n%s", cmd.name, out)
 		}
 	}
-	if out := c.ok("help", "login"); !strings.Contains(out, "Browser sign-in is not available yet") {
-		t.Errorf("login's help should say browser sign-in is not available:\n%s", out)
+	if out := c.ok("help", "login"); !strings.Contains(out, "--browser") || !strings.Contains(out, "PKCE verifier") {
+		t.Errorf("login's help should explain the browser sign-in:\n%s", out)
 	}
 	if out := c.ok("--help"); !strings.Contains(out, "approve") || !strings.Contains(out, "completion") {
 		t.Errorf("--help lists the commands:\n%s", out)

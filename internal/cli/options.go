@@ -23,6 +23,7 @@ type options struct {
 	interval   time.Duration
 	timeout    time.Duration
 	tokenStdin bool
+	browser    bool
 	follow     bool
 	acked      bool
 	importing  bool
@@ -61,6 +62,7 @@ var flagDefs = map[string]flagDef{
 	"interval":    {" DURATION", fmt.Sprintf("how often to ask the server (default %s, between %s and %s)", defaultInterval, minInterval, maxInterval)},
 	"timeout":     {" DURATION", fmt.Sprintf("give up after this long (default %s)", defaultTimeout)},
 	"token-stdin": {"", "read the API token from standard input (for scripts: pipe it in)"},
+	"browser":     {"", "sign in through the browser (the console's sign-in: GitHub, Microsoft, Google... or a pasted token); the CLI gets a token of your role, valid 30 days"},
 	"follow":      {"", "keep following until the execution finishes (default true; --follow=false prints it once)"},
 	"acked":       {"", "list acknowledged alerts too"},
 	"import":      {"", "ask the server which objects exist and write an import block for each (needs superplane login)"},
@@ -105,6 +107,8 @@ func (o *options) register(fs *flag.FlagSet, names []string) {
 			fs.DurationVar(&o.timeout, n, defaultTimeout, u)
 		case "token-stdin":
 			fs.BoolVar(&o.tokenStdin, n, false, u)
+		case "browser":
+			fs.BoolVar(&o.browser, n, false, u)
 		case "follow":
 			fs.BoolVar(&o.follow, n, true, u)
 		case "acked":

@@ -160,6 +160,7 @@ func (p *SuperplaneProvider) Resources(_ context.Context) []func() resource.Reso
 		NewConnectionGroupResource,
 		NewServiceAccountResource,
 		NewServiceAccountTokenResource,
+		NewAuthProviderResource,
 	}
 }
 
@@ -181,6 +182,7 @@ func (p *SuperplaneProvider) DataSources(_ context.Context) []func() datasource.
 		NewServiceAccountDataSource,
 		NewServiceAccountsDataSource,
 		NewAuditEventsDataSource,
+		NewAuthProviderDataSource,
 	}
 }
 

@@ -32,7 +32,11 @@ func RotateKeys(ctx context.Context, st store.Store, sl *Sealer, log *slog.Logge
 				return rewrapped + n, err
 			}
 			m, err := rotateOIDCKeys(ctx, st, ks)
-			return rewrapped + n + m, err
+			if err != nil {
+				return rewrapped + n + m, err
+			}
+			a, err := rotateAuthProviderSecrets(ctx, st, ks)
+			return rewrapped + n + m + a, err
 		}
 		progress := 0
 		for _, sec := range secs {
@@ -145,7 +149,7 @@ type KeyFailure struct {
 func CheckKeys(ctx context.Context, st store.SealedStore, ring *keyring.Keyring) (KeyReport, error) {
 	rep := KeyReport{Opened: map[string]int{}}
 	const page = 500
-	for _, kind := range []string{store.SealedSecret, store.SealedSourceKey, store.SealedOIDCKey} {
+	for _, kind := range []string{store.SealedSecret, store.SealedSourceKey, store.SealedOIDCKey, store.SealedAuthProvider} {
 		after := ""
 		for pass := 0; ; pass++ {
 			if pass > 10_000_000/page {
@@ -165,6 +169,8 @@ func CheckKeys(ctx context.Context, st store.SealedStore, ring *keyring.Keyring)
 					ad = sourceKeyAD(b.ID)
 				case store.SealedOIDCKey:
 					ad = oidcKeyAD(b.ID)
+				case store.SealedAuthProvider:
+					ad = secretAD(AuthProviderSecretID(b.ID))
 				}
 				keyID, _ := keyring.KeyID(b.Blob)
 				plain, err := ring.Open(b.Blob, ad)

@@ -246,6 +246,10 @@ func (s *Server) findAuditObject(ctx context.Context, r *http.Request, p store.P
 		if a, err := s.store.FindServiceAccount(ctx, org, key); err == nil {
 			return a.ID, a.Name
 		}
+	case "auth_provider":
+		if ap, err := s.store.FindAuthProvider(ctx, org, key); err == nil {
+			return ap.ID, ap.Name
+		}
 	case "token":
 		// A service account's token: revoking it names the token.
 		if a, err := s.store.FindServiceAccount(ctx, org, r.PathValue("idOrName")); err == nil {

@@ -40,6 +40,7 @@ type matrixFixture struct {
 	group       string // id of a connection group of hook and button no stage connects to
 	account     string // id of an admin service account of its own, with one token
 	token       string // id of account's token
+	provider    string // id of a github auth provider of its own
 }
 
 // q is the query naming the fixture canvas as the domain of a secret or
@@ -329,6 +330,7 @@ func newMatrixFixture(t *testing.T, e *env, name string) matrixFixture {
 	}
 	addMatrixFindings(t, e, &f)
 	f.account, f.token = addMatrixAccount(t, e, name)
+	f.provider = addMatrixAuthProvider(t, e, name)
 	return f
 }
 
@@ -652,6 +654,9 @@ func TestUnauthenticatedRoutes(t *testing.T) {
 		"POST /api/v1/sources/{id}",
 		"POST /api/v1/sources/{id}/{integrationType}",
 		"POST /api/v1/outputs",
+		// The CLI's browser sign-in: the one-time code and its PKCE
+		// verifier authenticate (TestCLIBrowserSignIn).
+		"POST /api/v1/cli-sign-in/token",
 	}
 	if got := e.server.PublicRoutes(); !slices.Equal(got, wantPublic) {
 		t.Fatalf("token-less routes: %q; want %q", got, wantPublic)

@@ -108,6 +108,7 @@ func (s *Server) consoleRoutes() {
 	s.consoleRaw("GET /sign-in", s.signInPage)
 	s.consoleRaw("POST /sign-in", s.signIn)
 	s.consoleRaw("POST /sign-out", s.signOut)
+	s.signInRoutes()
 
 	s.consoleGet("GET /{$}", s.consoleCanvases)
 	s.consoleGet("GET /canvases/{canvas}", s.consoleCanvas)

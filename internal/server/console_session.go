@@ -12,6 +12,8 @@ import (
 // signInData is the sign-in page's form state.
 type signInData struct {
 	Next string
+	// Providers are the auth providers' buttons (signin.go).
+	Providers []service.SignInOption
 }
 
 // safeNext keeps a post-sign-in destination on this server: a path, never
@@ -24,7 +26,9 @@ func safeNext(next string) string {
 }
 
 func (s *Server) signInPage(w http.ResponseWriter, r *http.Request) {
-	page := consolePage{Title: "Sign in", Data: signInData{Next: safeNext(r.URL.Query().Get("next"))}}
+	data := signInData{Next: safeNext(r.URL.Query().Get("next"))}
+	data.Providers = s.signInOptions(r)
+	page := consolePage{Title: "Sign in", Data: data}
 	// The query only picks a message: a link cannot put words of its own
 	// on the sign-in page.
 	switch {
@@ -53,7 +57,7 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request) {
 	id, p, err := s.sessions.SignIn(r.Context(), r.PostFormValue("token"))
 	if err != nil {
 		code, msg := s.classify(r, err)
-		page := consolePage{Title: "Sign in", Data: signInData{Next: next}, Error: msg}
+		page := consolePage{Title: "Sign in", Data: signInData{Next: next, Providers: s.signInOptions(r)}, Error: msg}
 		s.render(w, r, statusOf(code), "signin", page)
 		return
 	}

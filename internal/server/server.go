@@ -63,6 +63,9 @@ type Server struct {
 	consolePatterns []string
 	// audit records every change and lists the records (audit.go).
 	audit *service.Audit
+	// signIns signs people in through the organizations' auth providers
+	// (signin.go) and keeps the providers (auth_providers.go).
+	signIns *service.SignIns
 }
 
 // Option configures a Server.
@@ -105,6 +108,7 @@ func New(st store.Store, svc *service.Services, log *slog.Logger, opts ...Option
 		accounts: svc.ServiceAccounts,
 		sessions: svc.Sessions,
 		audit:    svc.Audit,
+		signIns:  svc.SignIns,
 	}
 	for _, o := range opts {
 		o(s)
@@ -175,6 +179,7 @@ func (s *Server) routes() {
 	s.handle("GET /api/v1/canvases/{canvasIdOrName}/connection-groups/{idOrName}/field-sets", s.listFieldSets)
 
 	s.serviceAccountRoutes()
+	s.authProviderRoutes()
 	s.handle("GET "+api.AuditEventsPath, s.listAuditEvents)
 
 	// Receivers authenticate deliveries by signature, not by token.
@@ -184,6 +189,9 @@ func (s *Server) routes() {
 	// A CI run authenticates with its execution's output token or its
 	// OIDC ID token, not with an API token.
 	s.public("POST "+api.OutputsPath, s.auditedPush(s.pushOutputs))
+	// The CLI trades a browser sign-in's one-time code for a token: it has
+	// no token yet, so the code and its PKCE verifier authenticate.
+	s.public("POST "+api.CLISignInTokenPath, s.cliSignInToken)
 
 	s.consoleRoutes()
 

@@ -37,6 +37,10 @@ type Services struct {
 	Sessions *Sessions
 	// Audit keeps the audit trail of every change.
 	Audit *Audit
+	// AuthProviders are the organizations' ways to sign in; SignIns runs
+	// the sign-in flows through them.
+	AuthProviders *AuthProviders
+	SignIns       *SignIns
 }
 
 // Waker is all the services ask of the engine: a pass now, because a
@@ -52,6 +56,7 @@ type config struct {
 	now        func() time.Time
 	engine     Waker
 	audiences  []string
+	allowGuest bool
 }
 
 // Option configures the services built by New.
@@ -87,6 +92,10 @@ func WithEngine(w Waker) Option { return func(c *config) { c.engine = w } }
 // WithOIDCAudiences sets the audiences a CI run's OIDC ID token may carry
 // when it pushes outputs (default: the base URL).
 func WithOIDCAudiences(a []string) Option { return func(c *config) { c.audiences = a } }
+
+// WithGuestSignIn lets organizations' guest auth providers open read-only
+// sessions (default off: the operator's --allow-guest-sign-in).
+func WithGuestSignIn(on bool) Option { return func(c *config) { c.allowGuest = on } }
 
 // New builds the services over st, sealing with sl and logging to log, and
 // wires them service to service: a canvas's deletion removes its sources'
@@ -125,5 +134,8 @@ func New(st store.Store, sl *sealer.Sealer, log *slog.Logger, opts ...Option) *S
 	s.Canvases = &Canvases{Store: st, Now: c.now, Deprovision: s.EventSources.Deprovision}
 	s.Integrations = &Integrations{Store: st, Secrets: s.Secrets, Types: types, Tools: c.tools, Log: log, Now: c.now, Issuer: s.Issuer}
 	s.Secrets.DataChanged = s.Integrations.ReverifyUsers
+	s.AuthProviders = &AuthProviders{Store: st, Sealer: sl, Now: c.now}
+	s.SignIns = &SignIns{Store: st, Providers: s.AuthProviders, Sessions: s.Sessions, Tools: c.tools, BaseURL: c.baseURL,
+		Log: log, Now: c.now, AllowGuest: c.allowGuest}
 	return s
 }

@@ -8,6 +8,8 @@ const (
 	SealedSourceKey     = "event source signing key"
 	SealedSourcePrevKey = "event source previous signing key"
 	SealedOIDCKey       = "OIDC signing key"
+	// SealedAuthProvider is an auth provider's write-only client secret.
+	SealedAuthProvider = "auth provider client secret"
 )
 
 // SealedStore reads every record the keyring sealed, so that an operator
@@ -40,7 +42,8 @@ type SealedBlob struct {
 func (s *db) SealedKeyIDs(ctx context.Context) (map[string]int, error) {
 	rows, err := s.sql.QueryContext(ctx, `SELECT key_id, COUNT(*) FROM secrets GROUP BY key_id
 		UNION ALL SELECT key_id, COUNT(*) FROM event_sources WHERE key_id <> '' GROUP BY key_id
-		UNION ALL SELECT key_id, COUNT(*) FROM oidc_signing_keys GROUP BY key_id`)
+		UNION ALL SELECT key_id, COUNT(*) FROM oidc_signing_keys GROUP BY key_id
+		UNION ALL SELECT key_id, COUNT(*) FROM auth_providers WHERE key_id <> '' GROUP BY key_id`)
 	if err != nil {
 		return nil, wrap("count sealed records", err)
 	}
@@ -81,6 +84,9 @@ func (s *db) ListSealed(ctx context.Context, kind, afterID string, limit int) ([
 		// The issuer's keys belong to no organization; kid is a UUID.
 		query = `SELECT id, '', 'signing key', key_id, ciphertext, NULL FROM oidc_signing_keys
 			WHERE id > ? ORDER BY id LIMIT ?`
+	case SealedAuthProvider:
+		query = `SELECT id, org_id, name, key_id, ciphertext, NULL FROM auth_providers
+			WHERE key_id <> '' AND id > ? ORDER BY id LIMIT ?`
 	default:
 		return nil, NotFound("no sealed records of kind %q", kind)
 	}
