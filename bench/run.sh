@@ -7,7 +7,9 @@
 #   control-postgres.json  the same on PostgreSQL, when SUPERPLANE_TEST_POSTGRES_URL is set
 #                          (a fresh database is created there and dropped afterwards)
 #   terraform.json         provider overhead: apply, refresh-only plan and destroy of N
-#                          resources next to N terraform_data resources
+#                          resources next to the same N resources of the plugin floor
+#                          (bench/floorprovider: same schemas, no work) and N
+#                          terraform_data resources
 #   summary.md             the JSON files above as Markdown tables
 #
 # usage: bench/run.sh [full|quick] [control|terraform|all]
@@ -41,7 +43,8 @@ mkdir -p "$results"
 echo "==> building superplane-server, terraform-provider-superplane and superplane-bench into $tmp/bin"
 (cd "$repo" && go build -o "$tmp/bin/superplane-server" ./cmd/superplane-server &&
 	go build -o "$tmp/bin/terraform-provider-superplane" . &&
-	go build -o "$tmp/bin/superplane-bench" ./cmd/superplane-bench)
+	go build -o "$tmp/bin/superplane-bench" ./cmd/superplane-bench &&
+	go build -o "$tmp/bin/floorprovider" ./bench/floorprovider)
 bench="$tmp/bin/superplane-bench"
 
 echo "==> machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'); load $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -66,7 +69,8 @@ if [ "$what" = terraform ] || [ "$what" = all ]; then
 	else
 		echo "==> provider overhead against terraform_data ($(TF_CLI_CONFIG_FILE=/dev/null "$terraform" version 2>/dev/null | head -n1))"
 		"$bench" terraform --server-bin "$tmp/bin/superplane-server" \
-			--provider-bin "$tmp/bin/terraform-provider-superplane" --terraform "$terraform" \
+			--provider-bin "$tmp/bin/terraform-provider-superplane" --floor-provider-bin "$tmp/bin/floorprovider" \
+			--terraform "$terraform" \
 			--sizes "$sizes" --parallelism 10,50 --out "$results/terraform.json"
 	fi
 fi

@@ -44,7 +44,7 @@ func main() {
 const usage = `usage:
   superplane-bench control   --server-bin PATH [--database-url postgres://...] [--duration 10s]
                              [--levels 1000,10000,100000] [--out FILE.json]
-  superplane-bench terraform --server-bin PATH --provider-bin PATH [--sizes 100,500,1000]
+  superplane-bench terraform --server-bin PATH --provider-bin PATH [--floor-provider-bin PATH] [--sizes 100,500,1000]
                              [--parallelism 10,50] [--repeats 1] [--terraform terraform] [--out FILE.json]
   superplane-bench summary   RESULTS.json...   (Markdown tables of results files)
 `
