@@ -87,6 +87,9 @@ func writeSummary(w io.Writer, path string, r report) {
 			}
 			other = append(other, fmt.Sprintf("%s %v", k, res.Extra[k]))
 		}
+		if res.MaxMs > 0 {
+			other = append(other, fmt.Sprintf("max %.2f ms", res.MaxMs))
+		}
 		if res.Errors > 0 {
 			other = append(other, fmt.Sprintf("errors %d", res.Errors))
 		}
