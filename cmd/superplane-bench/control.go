@@ -366,9 +366,9 @@ type probeSet struct {
 	// canvas, sourceName and stage locate the probes' events and
 	// executions; empty: the fixture's probe canvas.
 	canvas, sourceName, stage string
-	mu  sync.Mutex
-	seq int
-	ids map[string]string // event id -> label
+	mu                        sync.Mutex
+	seq                       int
+	ids                       map[string]string // event id -> label
 }
 
 func (ps *probeSet) send(ctx context.Context, label string) error {
