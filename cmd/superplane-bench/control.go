@@ -29,6 +29,8 @@ type controlConfig struct {
 	// phases limits the throughput run to some of deliveries, busy,
 	// secrets, lists (for profiling one path); empty runs all.
 	phases string
+	// listSizes are the sizes of the lists phase.
+	listSizes intList
 }
 
 // runs reports whether the throughput phase named p is selected.
@@ -37,7 +39,7 @@ func (c controlConfig) runs(p string) bool {
 }
 
 func runControl(ctx context.Context, command string, args []string, stdout, stderr io.Writer) error {
-	cfg := controlConfig{levels: intList{1000, 10000, 100000}}
+	cfg := controlConfig{levels: intList{1000, 10000, 100000}, listSizes: intList{10, 300, 1000}}
 	fs := newFlags("control", stderr)
 	fs.StringVar(&cfg.serverBin, "server-bin", "", "superplane-server binary to start")
 	fs.StringVar(&cfg.databaseURL, "database-url", "", "PostgreSQL server to create a fresh database on (default: SQLite in a temp dir)")
@@ -45,12 +47,16 @@ func runControl(ctx context.Context, command string, args []string, stdout, stde
 	fs.Var(&cfg.levels, "levels", "stored events and secrets at which reads are measured")
 	fs.BoolVar(&cfg.skipGrowth, "skip-growth", false, "measure throughput only")
 	fs.StringVar(&cfg.phases, "phases", "", "throughput phases to run: deliveries, busy, secrets, lists (default: all)")
+	fs.Var(&cfg.listSizes, "list-sizes", "sizes of the stage, event source and execution lists read")
 	fs.StringVar(&cfg.out, "out", "", "JSON results file")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if cfg.serverBin == "" {
 		return errors.New("--server-bin is required")
+	}
+	if !slices.IsSorted(cfg.listSizes) || len(cfg.listSizes) == 0 || cfg.listSizes[len(cfg.listSizes)-1] > 10_000 {
+		return errors.New("--list-sizes must be ascending, at most 10,000")
 	}
 	rep := newReport("control", command)
 	rep.Database = "sqlite"
@@ -206,6 +212,12 @@ func throughput(ctx context.Context, cfg controlConfig, rep *report, w io.Writer
 				return secretPair(ctx, c, prefix+strconv.Itoa(i))
 			})
 			rep.add(w, fromPhase(fmt.Sprintf("secret create+get pairs c%d", conc), conc, p, srv.cpuSeconds()-cpu0))
+		}
+	}
+
+	if cfg.runs("lists") {
+		if err := lists(ctx, cfg, rep, w, srv, c); err != nil {
+			return err
 		}
 	}
 
