@@ -89,8 +89,10 @@ func lists(ctx context.Context, cfg controlConfig, rep *report, w io.Writer, srv
 			}
 			time.Sleep(50 * time.Millisecond)
 		}
-		rep.add(w, timeList(ctx, srv, c, fmt.Sprintf("list %d executions (limit=%d)", n, n), n,
-			fmt.Sprintf("/api/v1/canvases/list-executions/stages/exec/executions?limit=%d", n)))
+		// A page holds at most 500 executions (the store's MaxPageLimit).
+		limit := min(n, 500)
+		rep.add(w, timeList(ctx, srv, c, fmt.Sprintf("list %d executions (a page of %d)", n, limit), n,
+			fmt.Sprintf("/api/v1/canvases/list-executions/stages/exec/executions?limit=%d", limit)))
 	}
 	return nil
 }
