@@ -140,7 +140,7 @@ func fillEvents(ctx context.Context, srv *serverProc, n int) error {
 	id := `printf('%08x-0000-4000-8000-%012x', i, i)`
 	delivery := `'fill-' || i`
 	if srv.postgres {
-		id = `lpad(to_hex(i), 8, '0') || '-0000-4000-8000-' || lpad(to_hex(i), 12, '0')`
+		id = `(lpad(to_hex(i), 8, '0') || '-0000-4000-8000-' || lpad(to_hex(i), 12, '0'))::uuid`
 		delivery = `'fill-' || i::text`
 	}
 	sel := make([]string, len(cols))
