@@ -4,10 +4,16 @@
 #   go-bench.txt           Go benchmarks of the hot paths (make bench-go)
 #   control-sqlite.json    the control plane on SQLite: deliveries, secrets, latency to an
 #                          execution, memory, and reads at 1k/10k/100k stored events and secrets
+#                          (and a busy canvas of 100 filtered stages, and lists of
+#                          10/300/1,000 stages, sources and executions)
 #   control-postgres.json  the same on PostgreSQL, when SUPERPLANE_TEST_POSTGRES_URL is set
 #                          (a fresh database is created there and dropped afterwards)
+#   engine-<db>.json       noop executions per second, with and without the per-org cap
+#   coldstart-<db>.json    serve to /ready 200 on a database of 100k events, and memory
 #   terraform.json         provider overhead: apply, refresh-only plan and destroy of N
-#                          resources next to N terraform_data resources
+#                          resources next to the same N resources of the plugin floor
+#                          (bench/floorprovider: same schemas, no work) and N
+#                          terraform_data resources
 #   summary.md             the JSON files above as Markdown tables
 #
 # usage: bench/run.sh [full|quick] [control|terraform|all]
@@ -32,16 +38,19 @@ trap 'rm -rf "$tmp"' EXIT
 if [ "$mode" = full ]; then
 	results="$repo/bench/results"
 	duration=10s levels=1000,10000,100000 sizes=100,500,1000
+	lists=10,300,1000 executions=2000 repeats=2 coldevents=100000 starts=5
 else
 	results="$tmp/results"
 	duration=3s levels=1000,10000 sizes=100
+	lists=10,300 executions=500 repeats=1 coldevents=10000 starts=3
 fi
 mkdir -p "$results"
 
 echo "==> building superplane-server, terraform-provider-superplane and superplane-bench into $tmp/bin"
 (cd "$repo" && go build -o "$tmp/bin/superplane-server" ./cmd/superplane-server &&
 	go build -o "$tmp/bin/terraform-provider-superplane" . &&
-	go build -o "$tmp/bin/superplane-bench" ./cmd/superplane-bench)
+	go build -o "$tmp/bin/superplane-bench" ./cmd/superplane-bench &&
+	go build -o "$tmp/bin/floorprovider" ./bench/floorprovider)
 bench="$tmp/bin/superplane-bench"
 
 echo "==> machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'); load $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -49,11 +58,19 @@ echo "==> machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d
 if [ "$what" = control ] || [ "$what" = all ]; then
 	echo "==> control plane on SQLite"
 	"$bench" control --server-bin "$tmp/bin/superplane-server" --duration "$duration" --levels "$levels" \
-		--out "$results/control-sqlite.json"
+		--list-sizes "$lists" --out "$results/control-sqlite.json"
+	"$bench" engine --server-bin "$tmp/bin/superplane-server" --executions "$executions" --repeats "$repeats" \
+		--out "$results/engine-sqlite.json"
+	"$bench" coldstart --server-bin "$tmp/bin/superplane-server" --events "$coldevents" --starts "$starts" \
+		--out "$results/coldstart-sqlite.json"
 	if [ -n "${SUPERPLANE_TEST_POSTGRES_URL:-}" ]; then
 		echo "==> control plane on PostgreSQL"
 		"$bench" control --server-bin "$tmp/bin/superplane-server" --database-url "$SUPERPLANE_TEST_POSTGRES_URL" \
-			--duration "$duration" --levels "$levels" --out "$results/control-postgres.json"
+			--duration "$duration" --levels "$levels" --list-sizes "$lists" --out "$results/control-postgres.json"
+		"$bench" engine --server-bin "$tmp/bin/superplane-server" --database-url "$SUPERPLANE_TEST_POSTGRES_URL" \
+			--executions "$executions" --repeats "$repeats" --out "$results/engine-postgres.json"
+		"$bench" coldstart --server-bin "$tmp/bin/superplane-server" --database-url "$SUPERPLANE_TEST_POSTGRES_URL" \
+			--events "$coldevents" --starts "$starts" --out "$results/coldstart-postgres.json"
 	else
 		echo "==> PostgreSQL skipped: set SUPERPLANE_TEST_POSTGRES_URL (scripts/start-postgres.sh starts one)"
 	fi
@@ -66,12 +83,13 @@ if [ "$what" = terraform ] || [ "$what" = all ]; then
 	else
 		echo "==> provider overhead against terraform_data ($(TF_CLI_CONFIG_FILE=/dev/null "$terraform" version 2>/dev/null | head -n1))"
 		"$bench" terraform --server-bin "$tmp/bin/superplane-server" \
-			--provider-bin "$tmp/bin/terraform-provider-superplane" --terraform "$terraform" \
+			--provider-bin "$tmp/bin/terraform-provider-superplane" --floor-provider-bin "$tmp/bin/floorprovider" \
+			--terraform "$terraform" \
 			--sizes "$sizes" --parallelism 10,50 --out "$results/terraform.json"
 	fi
 fi
 summary=()
-for f in control-sqlite control-postgres terraform; do
+for f in control-sqlite control-postgres engine-sqlite engine-postgres coldstart-sqlite coldstart-postgres terraform; do
 	[ -f "$results/$f.json" ] && summary+=("$results/$f.json")
 done
 if [ "${#summary[@]}" -gt 0 ]; then

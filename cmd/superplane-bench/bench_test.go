@@ -86,7 +86,7 @@ func TestMixCounts(t *testing.T) {
 // TestConfigsHaveTheSameShape: the floor has as many resources as the
 // provider's configuration, and every stage points at a source that exists.
 func TestConfigsHaveTheSameShape(t *testing.T) {
-	sp, floor := superplaneConfig("bench", 100, mixFull), floorConfig(100, mixFull)
+	sp, floor := superplaneConfig("bench", 100, mixFull, spSource), floorConfig(100, mixFull)
 	count := func(s, re string) int { return len(regexp.MustCompile(re).FindAllString(s, -1)) }
 	if got := count(sp, `(?m)^resource "superplane_`); got != 101 {
 		t.Errorf("provider configuration has %d resources, want 100 and the canvas", got)

@@ -26,9 +26,11 @@ type controlConfig struct {
 	levels      intList
 	out         string
 	skipGrowth  bool
-	// phases limits the throughput run to some of deliveries, secrets
-	// (for profiling one path); empty runs all.
+	// phases limits the throughput run to some of deliveries, busy,
+	// secrets, lists (for profiling one path); empty runs all.
 	phases string
+	// listSizes are the sizes of the lists phase.
+	listSizes intList
 }
 
 // runs reports whether the throughput phase named p is selected.
@@ -37,20 +39,24 @@ func (c controlConfig) runs(p string) bool {
 }
 
 func runControl(ctx context.Context, command string, args []string, stdout, stderr io.Writer) error {
-	cfg := controlConfig{levels: intList{1000, 10000, 100000}}
+	cfg := controlConfig{levels: intList{1000, 10000, 100000}, listSizes: intList{10, 300, 1000}}
 	fs := newFlags("control", stderr)
 	fs.StringVar(&cfg.serverBin, "server-bin", "", "superplane-server binary to start")
 	fs.StringVar(&cfg.databaseURL, "database-url", "", "PostgreSQL server to create a fresh database on (default: SQLite in a temp dir)")
 	fs.DurationVar(&cfg.duration, "duration", 10*time.Second, "length of each throughput phase")
 	fs.Var(&cfg.levels, "levels", "stored events and secrets at which reads are measured")
 	fs.BoolVar(&cfg.skipGrowth, "skip-growth", false, "measure throughput only")
-	fs.StringVar(&cfg.phases, "phases", "", "throughput phases to run: deliveries, secrets (default: all)")
+	fs.StringVar(&cfg.phases, "phases", "", "throughput phases to run: deliveries, busy, secrets, lists (default: all)")
+	fs.Var(&cfg.listSizes, "list-sizes", "sizes of the stage, event source and execution lists read")
 	fs.StringVar(&cfg.out, "out", "", "JSON results file")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if cfg.serverBin == "" {
 		return errors.New("--server-bin is required")
+	}
+	if !slices.IsSorted(cfg.listSizes) || len(cfg.listSizes) == 0 || cfg.listSizes[len(cfg.listSizes)-1] > 10_000 {
+		return errors.New("--list-sizes must be ascending, at most 10,000")
 	}
 	rep := newReport("control", command)
 	rep.Database = "sqlite"
@@ -93,6 +99,15 @@ type source struct {
 	target  string
 	header  http.Header
 	prefix  string // delivery ids are prefix + a sequence number
+	body    []byte // nil: pushBody
+}
+
+// withBody is the source sending body instead (signed once), with delivery
+// ids from prefix.
+func (s *source) withBody(body []byte, prefix string) *source {
+	h := s.header.Clone()
+	h.Set("X-Signature-256", webhook.Sign([]byte(s.key), body))
+	return &source{id: s.id, key: s.key, target: s.target, header: h, prefix: prefix, body: body}
 }
 
 func newSource(base string, created api.EventSourceResponse, prefix string) *source {
@@ -108,7 +123,11 @@ func newSource(base string, created api.EventSourceResponse, prefix string) *sou
 func (s *source) deliver(ctx context.Context, i int) ([]byte, error) {
 	h := s.header.Clone()
 	h.Set("X-Delivery-Id", s.prefix+strconv.Itoa(i))
-	return post(ctx, s.target, pushBody, h)
+	body := s.body
+	if body == nil {
+		body = pushBody
+	}
+	return post(ctx, s.target, body, h)
 }
 
 // fixture is what the throughput run creates: a canvas whose source feeds
@@ -179,6 +198,11 @@ func throughput(ctx context.Context, cfg controlConfig, rep *report, w io.Writer
 			return err
 		}
 	}
+	if cfg.runs("busy") {
+		if err := busyCanvas(ctx, cfg, rep, w, srv, c); err != nil {
+			return err
+		}
+	}
 	if cfg.runs("secrets") {
 		// Secrets: create (5 keys) then get, as pairs.
 		for _, conc := range []int{1, 16} {
@@ -188,6 +212,12 @@ func throughput(ctx context.Context, cfg controlConfig, rep *report, w io.Writer
 				return secretPair(ctx, c, prefix+strconv.Itoa(i))
 			})
 			rep.add(w, fromPhase(fmt.Sprintf("secret create+get pairs c%d", conc), conc, p, srv.cpuSeconds()-cpu0))
+		}
+	}
+
+	if cfg.runs("lists") {
+		if err := lists(ctx, cfg, rep, w, srv, c); err != nil {
+			return err
 		}
 	}
 
@@ -345,9 +375,12 @@ func countRows(ctx context.Context, srv *serverProc, query string, args ...any) 
 // remembers their event ids by label (idle, under load).
 type probeSet struct {
 	src *source
-	mu  sync.Mutex
-	seq int
-	ids map[string]string // event id -> label
+	// canvas, sourceName and stage locate the probes' events and
+	// executions; empty: the fixture's probe canvas.
+	canvas, sourceName, stage string
+	mu                        sync.Mutex
+	seq                       int
+	ids                       map[string]string // event id -> label
 }
 
 func (ps *probeSet) send(ctx context.Context, label string) error {
@@ -400,10 +433,14 @@ func (ps *probeSet) latencies(ctx context.Context, c *apiClient, timeout time.Du
 	ps.mu.Lock()
 	want := len(ps.ids)
 	ps.mu.Unlock()
+	canvas, sourceName, stage := ps.canvas, ps.sourceName, ps.stage
+	if canvas == "" {
+		canvas, sourceName, stage = "probe", "probe-hook", "probe-noop"
+	}
 	deadline := time.Now().Add(timeout)
 	for {
 		received := map[string]time.Time{}
-		err := pages(ctx, c, "/api/v1/canvases/probe/events?sourceId=probe-hook", func(raw json.RawMessage) (time.Time, string, error) {
+		err := pages(ctx, c, "/api/v1/canvases/"+canvas+"/events?sourceId="+sourceName, func(raw json.RawMessage) (time.Time, string, error) {
 			var page api.ListEventsResponse
 			if err := json.Unmarshal(raw, &page); err != nil {
 				return time.Time{}, "", err
@@ -422,7 +459,7 @@ func (ps *probeSet) latencies(ctx context.Context, c *apiClient, timeout time.Du
 		}
 		out := map[string][]time.Duration{}
 		started := 0
-		err = pages(ctx, c, "/api/v1/canvases/probe/stages/probe-noop/executions", func(raw json.RawMessage) (time.Time, string, error) {
+		err = pages(ctx, c, "/api/v1/canvases/"+canvas+"/stages/"+stage+"/executions", func(raw json.RawMessage) (time.Time, string, error) {
 			var page api.ListExecutionsResponse
 			if err := json.Unmarshal(raw, &page); err != nil {
 				return time.Time{}, "", err

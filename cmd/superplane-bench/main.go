@@ -44,8 +44,10 @@ func main() {
 const usage = `usage:
   superplane-bench control   --server-bin PATH [--database-url postgres://...] [--duration 10s]
                              [--levels 1000,10000,100000] [--out FILE.json]
-  superplane-bench terraform --server-bin PATH --provider-bin PATH [--sizes 100,500,1000]
+  superplane-bench terraform --server-bin PATH --provider-bin PATH [--floor-provider-bin PATH] [--sizes 100,500,1000]
                              [--parallelism 10,50] [--repeats 1] [--terraform terraform] [--out FILE.json]
+  superplane-bench engine    --server-bin PATH [--database-url postgres://...] [--executions 2000] [--stages 10] [--repeats 2] [--out FILE.json]
+  superplane-bench coldstart --server-bin PATH [--database-url postgres://...] [--events 100000] [--starts 5] [--out FILE.json]
   superplane-bench summary   RESULTS.json...   (Markdown tables of results files)
 `
 
@@ -60,6 +62,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runControl(ctx, command, args[1:], stdout, stderr)
 	case "terraform":
 		return runTerraform(ctx, command, args[1:], stdout, stderr)
+	case "engine":
+		return runEngine(ctx, command, args[1:], stdout, stderr)
+	case "coldstart":
+		return runColdStart(ctx, command, args[1:], stdout, stderr)
 	case "summary":
 		return runSummary(args[1:], stdout)
 	case "help", "-h", "--help":

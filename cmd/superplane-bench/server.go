@@ -29,12 +29,16 @@ import (
 // serverProc is a superplane-server started for one benchmark, with its
 // database. Its log goes to a file in its temp dir.
 type serverProc struct {
-	url      string
-	token    string
-	cmd      *exec.Cmd
-	dir      string
-	logPath  string
-	done     chan struct{}
+	url     string
+	token   string
+	cmd     *exec.Cmd
+	dir     string
+	logPath string
+	done    chan struct{}
+	// bin, env and dataDir start the server again on the same database.
+	bin      string
+	env      []string
+	dataDir  string
 	postgres bool
 	// db reads the server's database directly (counts, drain checks).
 	db *sql.DB
@@ -59,7 +63,7 @@ func startServer(ctx context.Context, o serverOptions) (*serverProc, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &serverProc{dir: dir, logPath: filepath.Join(dir, "server.log"), done: make(chan struct{})}
+	p := &serverProc{dir: dir, logPath: filepath.Join(dir, "server.log")}
 	env := append(os.Environ(), "SUPERPLANE_LISTEN=", "SUPERPLANE_BASE_URL=", "SUPERPLANE_DATABASE_URL=",
 		"SUPERPLANE_ENCRYPTION_KEYS=", "SUPERPLANE_ENCRYPTION_KEYS_FILE=")
 	env = append(env, o.env...)
@@ -81,54 +85,9 @@ func startServer(ctx context.Context, o serverOptions) (*serverProc, error) {
 		}
 	}
 
-	logFile, err := os.Create(p.logPath)
-	if err != nil {
-		p.cleanup()
+	p.bin, p.env, p.dataDir = o.bin, env, dataDir
+	if err := p.launch(); err != nil {
 		return nil, err
-	}
-	p.cmd = exec.Command(o.bin, "serve", "--listen", "127.0.0.1:0", "--data-dir", dataDir)
-	p.cmd.Env = env
-	stderr, err := p.cmd.StderrPipe()
-	if err != nil {
-		_ = logFile.Close()
-		p.cleanup()
-		return nil, err
-	}
-	if err := p.cmd.Start(); err != nil {
-		_ = logFile.Close()
-		p.cleanup()
-		return nil, fmt.Errorf("start %s: %w", o.bin, err)
-	}
-	addr := make(chan string, 1)
-	go func() {
-		defer close(p.done)
-		defer func() { _ = logFile.Close() }()
-		// The log is copied to the file; only the listening line is parsed.
-		sc := bufio.NewScanner(stderr)
-		sc.Buffer(make([]byte, 64<<10), 1<<20)
-		found := false
-		for sc.Scan() {
-			line := sc.Bytes()
-			_, _ = logFile.Write(append(line, '\n'))
-			if !found && bytes.Contains(line, []byte("superplane-server listening")) {
-				var v struct{ Addr string }
-				if json.Unmarshal(line, &v) == nil && v.Addr != "" {
-					found = true
-					addr <- v.Addr
-				}
-			}
-		}
-		_ = p.cmd.Wait()
-	}()
-	select {
-	case a := <-addr:
-		p.url = "http://" + a
-	case <-p.done:
-		p.cleanup()
-		return nil, fmt.Errorf("superplane-server exited during startup; log: %s", tail(p.logPath))
-	case <-time.After(60 * time.Second):
-		p.stop()
-		return nil, errors.New("superplane-server did not listen within 60s")
 	}
 	if err := waitHealthy(ctx, p.url, 30*time.Second); err != nil {
 		p.stop()
@@ -153,21 +112,86 @@ func startServer(ctx context.Context, o serverOptions) (*serverProc, error) {
 	return p, nil
 }
 
-// stop ends the server (SIGTERM, SIGKILL after 20s) and removes its data.
-func (p *serverProc) stop() {
-	if p.cmd != nil && p.cmd.Process != nil {
-		select {
-		case <-p.done:
-		default:
-			_ = p.cmd.Process.Signal(syscall.SIGTERM)
-			select {
-			case <-p.done:
-			case <-time.After(20 * time.Second):
-				_ = p.cmd.Process.Kill()
-				<-p.done
+// launch starts `superplane-server serve` on p's data dir and waits until it
+// logs the address it listens on (p.url). On failure the run's data is
+// removed.
+func (p *serverProc) launch() error {
+	p.done = make(chan struct{})
+	logFile, err := os.OpenFile(p.logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		p.cleanup()
+		return err
+	}
+	p.cmd = exec.Command(p.bin, "serve", "--listen", "127.0.0.1:0", "--data-dir", p.dataDir)
+	p.cmd.Env = p.env
+	stderr, err := p.cmd.StderrPipe()
+	if err != nil {
+		_ = logFile.Close()
+		p.cleanup()
+		return err
+	}
+	if err := p.cmd.Start(); err != nil {
+		_ = logFile.Close()
+		p.cleanup()
+		return fmt.Errorf("start %s: %w", p.bin, err)
+	}
+	done := p.done
+	addr := make(chan string, 1)
+	go func() {
+		defer close(done)
+		defer func() { _ = logFile.Close() }()
+		// The log is copied to the file; only the listening line is parsed.
+		sc := bufio.NewScanner(stderr)
+		sc.Buffer(make([]byte, 64<<10), 1<<20)
+		found := false
+		for sc.Scan() {
+			line := sc.Bytes()
+			_, _ = logFile.Write(append(line, '\n'))
+			if !found && bytes.Contains(line, []byte("superplane-server listening")) {
+				var v struct{ Addr string }
+				if json.Unmarshal(line, &v) == nil && v.Addr != "" {
+					found = true
+					addr <- v.Addr
+				}
 			}
 		}
+		_ = p.cmd.Wait()
+	}()
+	select {
+	case a := <-addr:
+		p.url = "http://" + a
+		return nil
+	case <-done:
+		p.cleanup()
+		return fmt.Errorf("superplane-server exited during startup; log: %s", tail(p.logPath))
+	case <-time.After(60 * time.Second):
+		p.stop()
+		return errors.New("superplane-server did not listen within 60s")
 	}
+}
+
+// halt ends the server process (SIGTERM, SIGKILL after 20s) and keeps its
+// data, so launch can start it again on the same database.
+func (p *serverProc) halt() {
+	if p.cmd == nil || p.cmd.Process == nil {
+		return
+	}
+	select {
+	case <-p.done:
+	default:
+		_ = p.cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-p.done:
+		case <-time.After(20 * time.Second):
+			_ = p.cmd.Process.Kill()
+			<-p.done
+		}
+	}
+}
+
+// stop ends the server (SIGTERM, SIGKILL after 20s) and removes its data.
+func (p *serverProc) stop() {
+	p.halt()
 	p.cleanup()
 }
 

@@ -46,16 +46,23 @@ func writeSummary(w io.Writer, path string, r report) {
 		p("\n")
 	}
 	if r.Kind == "terraform" {
-		p("| operation | N | parallelism | superplane s | terraform_data s | ratio | CPU s (sp / floor / server) | load |\n")
-		p("|---|---:|---:|---:|---:|---:|---|---|\n")
+		p("| operation | N | parallelism | superplane s | plugin floor s | terraform_data s | ratio to plugin floor (CPU) | ratio to terraform_data | CPU s (sp / plugin floor / terraform_data / server) | load |\n")
+		p("|---|---:|---:|---:|---:|---:|---:|---:|---|---|\n")
+		dash := func(v any) any {
+			if v == nil {
+				return "—"
+			}
+			return v
+		}
 		for _, res := range r.Results {
 			if res.Extra["ratio"] == nil {
 				continue
 			}
 			op, _, _ := strings.Cut(res.Name, " N=")
-			p("| %s | %d | %d | %v | %v | **%v** | %v / %v / %v | %s |\n", op, res.Count, res.Concurrency,
-				res.Extra["superplaneSeconds"], res.Extra["floorSeconds"], res.Extra["ratio"],
-				res.Extra["superplaneCPU"], res.Extra["floorCPU"], res.Extra["serverCPU"], res.Load)
+			p("| %s | %d | %d | %v | %v | %v | **%v** (%v) | %v | %v / %v / %v / %v | %s |\n", op, res.Count, res.Concurrency,
+				res.Extra["superplaneSeconds"], dash(res.Extra["pluginFloorSeconds"]), res.Extra["floorSeconds"],
+				dash(res.Extra["pluginRatio"]), dash(res.Extra["pluginCPURatio"]), res.Extra["ratio"],
+				res.Extra["superplaneCPU"], dash(res.Extra["pluginFloorCPU"]), res.Extra["floorCPU"], res.Extra["serverCPU"], res.Load)
 		}
 		p("\n")
 		return
@@ -79,6 +86,9 @@ func writeSummary(w io.Writer, path string, r report) {
 				continue
 			}
 			other = append(other, fmt.Sprintf("%s %v", k, res.Extra[k]))
+		}
+		if res.MaxMs > 0 {
+			other = append(other, fmt.Sprintf("max %.2f ms", res.MaxMs))
 		}
 		if res.Errors > 0 {
 			other = append(other, fmt.Sprintf("errors %d", res.Errors))

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 )
@@ -15,11 +16,14 @@ import (
 // terraformConfig holds the terraform command's flags.
 type terraformConfig struct {
 	serverBin, providerBin, terraform string
-	databaseURL                       string
-	sizes, parallelism                intList
-	repeats                           int
-	mix                               string
-	out                               string
+	// floorProviderBin is bench/floorprovider: the plugin floor, measured
+	// beside terraform_data when set.
+	floorProviderBin   string
+	databaseURL        string
+	sizes, parallelism intList
+	repeats            int
+	mix                string
+	out                string
 }
 
 // The mix of resources: 60% secrets, 20% event sources, 20% stages, each
@@ -34,6 +38,7 @@ func runTerraform(ctx context.Context, command string, args []string, stdout, st
 	fs := newFlags("terraform", stderr)
 	fs.StringVar(&cfg.serverBin, "server-bin", "", "superplane-server binary to start")
 	fs.StringVar(&cfg.providerBin, "provider-bin", "", "terraform-provider-superplane binary (used through dev_overrides)")
+	fs.StringVar(&cfg.floorProviderBin, "floor-provider-bin", "", "bench/floorprovider binary: a do-nothing plugin provider with the same schemas, measured too")
 	fs.StringVar(&cfg.terraform, "terraform", "terraform", "terraform binary")
 	fs.StringVar(&cfg.databaseURL, "database-url", "", "PostgreSQL server for the control plane (default: SQLite)")
 	fs.Var(&cfg.sizes, "sizes", "numbers of resources")
@@ -86,14 +91,23 @@ func runTerraform(ctx context.Context, command string, args []string, stdout, st
 	if err := copyFile(cfg.providerBin, filepath.Join(plugins, "terraform-provider-superplane")); err != nil {
 		return err
 	}
+	overrides := fmt.Sprintf("    %q = %q\n", "registry.terraform.io/superplane/superplane", plugins)
+	if cfg.floorProviderBin != "" {
+		// The floor answers to another address with the same type name,
+		// so the same resource blocks resolve to it.
+		floorPlugins := filepath.Join(work, "floor-plugins")
+		if err := os.MkdirAll(floorPlugins, 0o755); err != nil {
+			return err
+		}
+		if err := copyFile(cfg.floorProviderBin, filepath.Join(floorPlugins, "terraform-provider-superplane")); err != nil {
+			return err
+		}
+		overrides += fmt.Sprintf("    %q = %q\n", "registry.terraform.io/"+floorSource, floorPlugins)
+		rep.Notes = append(rep.Notes, "plugin floor: bench/floorprovider (the provider's schemas, no work)")
+	}
 	rc := filepath.Join(work, "terraformrc")
-	if err := os.WriteFile(rc, fmt.Appendf(nil, `provider_installation {
-  dev_overrides {
-    "registry.terraform.io/superplane/superplane" = %q
-  }
-  direct {}
-}
-`, plugins), 0o644); err != nil {
+	if err := os.WriteFile(rc, fmt.Appendf(nil, "provider_installation {\n  dev_overrides {\n%s  }\n  direct {}\n}\n",
+		overrides), 0o644); err != nil {
 		return err
 	}
 	env := append(os.Environ(), "TF_CLI_CONFIG_FILE="+rc, "TF_IN_AUTOMATION=1", "CHECKPOINT_DISABLE=1",
@@ -127,11 +141,18 @@ func runTerraform(ctx context.Context, command string, args []string, stdout, st
 func measureSize(ctx context.Context, cfg terraformConfig, rep *report, w io.Writer, srv *serverProc, tf string, env []string, work string, n, par, r int) error {
 	name := fmt.Sprintf("n%d-p%d-r%d", n, par, r)
 	spDir, floorDir := filepath.Join(work, "sp-"+name), filepath.Join(work, "floor-"+name)
-	if err := writeConfig(spDir, superplaneConfig("bench-"+name, n, cfg.mix)); err != nil {
+	if err := writeConfig(spDir, superplaneConfig("bench-"+name, n, cfg.mix, spSource)); err != nil {
 		return err
 	}
 	if err := writeConfig(floorDir, floorConfig(n, cfg.mix)); err != nil {
 		return err
+	}
+	pluginDir := ""
+	if cfg.floorProviderBin != "" {
+		pluginDir = filepath.Join(work, "plugin-floor-"+name)
+		if err := writeConfig(pluginDir, superplaneConfig("bench-"+name, n, cfg.mix, floorSource)); err != nil {
+			return err
+		}
 	}
 	parallelism := fmt.Sprintf("-parallelism=%d", par)
 	ops := []struct {
@@ -147,8 +168,11 @@ func measureSize(ctx context.Context, cfg terraformConfig, rep *report, w io.Wri
 		// The floor runs first on even repeats and second on odd ones, so
 		// that neither side always gets the warmer machine.
 		order := []string{floorDir, spDir}
+		if pluginDir != "" {
+			order = []string{floorDir, pluginDir, spDir}
+		}
 		if r%2 == 1 {
-			order = []string{spDir, floorDir}
+			slices.Reverse(order)
 		}
 		took := map[string]time.Duration{}
 		cpu := map[string]float64{}
@@ -170,13 +194,22 @@ func measureSize(ctx context.Context, cfg terraformConfig, rep *report, w io.Wri
 			took[dir] = d
 		}
 		sp, floor := took[spDir].Seconds(), took[floorDir].Seconds()
+		extra := map[string]any{"superplaneSeconds": round(sp, 2), "floorSeconds": round(floor, 2),
+			"ratio": round(sp/floor, 2), "repeat": r, "serverRequests": calls,
+			// CPU seconds of terraform with its provider processes, and
+			// of the server: with 2 cores, CPU is what the time is made of.
+			"superplaneCPU": round(cpu[spDir], 2), "floorCPU": round(cpu[floorDir], 2), "serverCPU": round(serverCPU, 2)}
+		if pluginDir != "" {
+			pf := took[pluginDir].Seconds()
+			extra["pluginFloorSeconds"], extra["pluginFloorCPU"] = round(pf, 2), round(cpu[pluginDir], 2)
+			extra["pluginRatio"] = round(sp/pf, 2)
+			// The CPU ratio counts the server's CPU with the provider's:
+			// the floor has no server to pay.
+			extra["pluginCPURatio"] = round((cpu[spDir]+serverCPU)/cpu[pluginDir], 2)
+		}
 		rep.add(w, result{
 			Name: fmt.Sprintf("%s N=%d parallelism=%d", op.name, n, par), Count: n, Concurrency: par, Load: load,
-			Extra: map[string]any{"superplaneSeconds": round(sp, 2), "floorSeconds": round(floor, 2),
-				"ratio": round(sp/floor, 2), "repeat": r, "serverRequests": calls,
-				// CPU seconds of terraform with its provider processes, and
-				// of the server: with 2 cores, CPU is what the time is made of.
-				"superplaneCPU": round(cpu[spDir], 2), "floorCPU": round(cpu[floorDir], 2), "serverCPU": round(serverCPU, 2)},
+			Extra: extra,
 		})
 	}
 	return nil
@@ -215,13 +248,21 @@ func mixCounts(n int, mix string) (secrets, sources, stages int) {
 	return n - sources - stages, sources, stages
 }
 
-// superplaneConfig is a canvas with n resources of the mix in it.
-func superplaneConfig(canvas string, n int, mix string) string {
+// The provider addresses of the configurations: the real provider and the
+// plugin floor (bench/floorprovider).
+const (
+	spSource    = "superplane/superplane"
+	floorSource = "bench/superplane"
+)
+
+// superplaneConfig is a canvas with n resources of the mix in it, for the
+// provider at source.
+func superplaneConfig(canvas string, n int, mix, source string) string {
 	secrets, sources, stages := mixCounts(n, mix)
 	var b strings.Builder
 	fmt.Fprintf(&b, `terraform {
   required_providers {
-    superplane = { source = "superplane/superplane" }
+    superplane = { source = %q }
   }
 }
 
@@ -230,7 +271,7 @@ provider "superplane" {}
 resource "superplane_canvas" "bench" {
   name = %q
 }
-`, canvas)
+`, source, canvas)
 	for i := range secrets {
 		fmt.Fprintf(&b, `
 resource "superplane_secret" "s%[1]d" {

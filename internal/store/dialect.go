@@ -26,6 +26,10 @@ type dialect struct {
 	numbered bool
 	// forUpdate ends a SELECT whose row the same transaction then updates.
 	forUpdate string
+	// forKeyShare ends a SELECT of a row that rows inserted by the same
+	// transaction will reference: it keeps the row from being deleted until
+	// the commit, without blocking other writers that only reference it.
+	forKeyShare string
 	// encodeTime turns a UTC, microsecond time into a query argument.
 	encodeTime func(time.Time) any
 	// classify tells which constraint, if any, an error reports.

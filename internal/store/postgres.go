@@ -32,6 +32,7 @@ func newPostgresDialect() dialect {
 		migrationLock:   postgresMigrationLock,
 		numbered:        true,
 		forUpdate:       " FOR UPDATE",
+		forKeyShare:     " FOR KEY SHARE",
 		encodeTime:      func(t time.Time) any { return t },
 		classify:        classifyPostgres,
 	}

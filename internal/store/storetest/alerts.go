@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -221,4 +222,40 @@ func testRejections(t *testing.T, s store.Store) {
 	if len(got) != 1 || got[0].ID != open.ID {
 		t.Errorf("after pruning the alerts are %+v, want only the open one", got)
 	}
+}
+
+// testRejectionsInBulk: a batch as a busy canvas makes it (hundreds of
+// rejections, more than one INSERT holds on PostgreSQL, with some of a
+// canvas deleted meanwhile among them) stores every row of the existing
+// canvases and none of the other.
+func testRejectionsInBulk(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	org := mustOrg(t, s, "acme")
+	c := mustCanvas(t, s, org.ID, "busy")
+	gone := uuid.NewString()
+	t0 := now().Add(-time.Minute)
+	var rs []store.Rejection
+	for i := range 250 {
+		canvas := c.ID
+		if i%100 == 7 {
+			canvas = gone
+		}
+		rs = append(rs, store.Rejection{
+			ID: uuid.NewString(), OrgID: org.ID, CanvasID: canvas, TargetType: "TYPE_STAGE", TargetID: uuid.NewString(),
+			TargetName: fmt.Sprintf("stage-%d", i), EventID: uuid.NewString(), Reason: "REJECTION_REASON_FILTERED",
+			Message: "filtered", CreatedAt: t0.Add(time.Duration(i) * time.Millisecond),
+		})
+	}
+	if err := s.InsertRejections(ctx, rs); err != nil {
+		t.Fatalf("InsertRejections: %v", err)
+	}
+	got, total, err := s.ListRejections(ctx, org.ID, c.ID, store.RejectionFilter{}, store.Page{Limit: 500})
+	if err != nil {
+		t.Fatalf("ListRejections: %v", err)
+	}
+	if total != 247 || len(got) != 247 {
+		t.Fatalf("ListRejections = %d (total %d), want the 247 of the existing canvas", len(got), total)
+	}
+	equal(t, "the newest rejection", got[0], rs[249])
+	equal(t, "the oldest rejection", got[246], rs[0])
 }

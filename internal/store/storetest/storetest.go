@@ -90,6 +90,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"DeleteStagesWithHistory", testDeleteStagesWithHistory},
 		{"Alerts", testAlerts},
 		{"Rejections", testRejections},
+		{"RejectionsInBulk", testRejectionsInBulk},
 		{"PruneEvents", testPruneEvents},
 		{"JSONColumns", testJSONColumns},
 		{"ExecutionOutputs", testExecutionOutputs},

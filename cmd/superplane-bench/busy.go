@@ -1,0 +1,104 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"slices"
+	"time"
+
+	"github.com/superplane/terraform-provider-superplane/internal/api"
+)
+
+// busyStages is how many stages issue 17's goal 3 connects to one source.
+const busyStages = 100
+
+// createBusyCanvas creates canvas "busy": one webhook source and
+// busyStages noop stages connected to it, stage i with the data filter
+// $.environment == 'env-i'. It returns the source sending pushBody (whose
+// environment, production, matches no stage: every delivery is routed
+// through 100 filters and starts nothing) and the source sending probes that
+// match stage busy-0 only.
+func createBusyCanvas(ctx context.Context, c *apiClient) (load, probe *source, err error) {
+	load, err = createCanvasWithSource(ctx, c, "busy", "busy-hook", "busy-")
+	if err != nil {
+		return nil, nil, err
+	}
+	for i := range busyStages {
+		if err := c.call(ctx, "POST", "/api/v1/canvases/busy/stages", api.StageRequest{Stage: &api.Stage{
+			Metadata: &api.StageMetadata{Name: fmt.Sprintf("busy-%d", i)},
+			Spec: &api.StageSpec{
+				Connections: []api.Connection{{Type: api.ConnectionTypeEventSource, Name: "busy-hook",
+					Filters: []api.Filter{{Type: api.FilterTypeData, Data: &api.DataFilter{
+						Expression: fmt.Sprintf("$.environment == 'env-%d'", i)}}}}},
+				Executor: &api.Executor{Type: api.ExecutorNoop, Spec: map[string]any{}},
+			},
+		}}, nil); err != nil {
+			return nil, nil, err
+		}
+	}
+	probeBody := bytes.Replace(pushBody, []byte(`"environment":"production"`), []byte(`"environment":"env-0"`), 1)
+	return load, load.withBody(probeBody, "busy-probe-"), nil
+}
+
+// busyCanvas measures deliveries into the busy canvas at concurrency 1 and
+// 16 (rate, latency, the slowest delivery, server CPU), and delivery →
+// execution start of the probes, idle and during the c16 deliveries.
+func busyCanvas(ctx context.Context, cfg controlConfig, rep *report, w io.Writer, srv *serverProc, c *apiClient) error {
+	load, probe, err := createBusyCanvas(ctx, c)
+	if err != nil {
+		return err
+	}
+	probes := &probeSet{src: probe, canvas: "busy", sourceName: "busy-hook", stage: "busy-0"}
+	for i := range 20 {
+		if err := probes.send(ctx, "idle"); err != nil {
+			return fmt.Errorf("busy probe %d: %w", i, err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	runLoad(ctx, 16, 2000, 2*time.Second, func(ctx context.Context, i int) error { // warm-up
+		_, err := load.deliver(ctx, 1_000_000+i)
+		return err
+	})
+	next := 0
+	for _, conc := range []int{1, 16} {
+		stopProbes := func() {}
+		if conc == 16 {
+			stopProbes = probes.every(ctx, 100*time.Millisecond, cfg.duration, "under load")
+		}
+		cpu0 := srv.cpuSeconds()
+		start := next
+		p := runLoad(ctx, conc, 1_000_000, cfg.duration, func(ctx context.Context, i int) error {
+			_, err := load.deliver(ctx, start+i)
+			return err
+		})
+		stopProbes()
+		next += p.Count
+		res := fromPhase(fmt.Sprintf("busy canvas (%d stages) deliveries c%d", busyStages, conc), conc, p, srv.cpuSeconds()-cpu0)
+		if conc == 16 {
+			loadEnd := time.Now()
+			drained, err := waitDrained(ctx, srv, 3*time.Minute)
+			if err != nil {
+				return err
+			}
+			res.Extra = map[string]any{"drainSeconds": round(drained.Sub(loadEnd).Seconds(), 2)}
+		}
+		rep.add(w, res)
+	}
+	lat, err := probes.latencies(ctx, c, 2*time.Minute)
+	if err != nil {
+		return err
+	}
+	for _, label := range []string{"idle", "under load"} {
+		d := lat[label]
+		slices.Sort(d)
+		r := result{Name: fmt.Sprintf("busy canvas: delivery to execution start, %s", label), Count: len(d), Load: loadAvg(),
+			P50ms: ms(percentile(d, 0.5)), P99ms: ms(percentile(d, 0.99))}
+		if len(d) > 0 {
+			r.MaxMs = ms(d[len(d)-1])
+		}
+		rep.add(w, r)
+	}
+	return nil
+}
