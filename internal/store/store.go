@@ -76,6 +76,7 @@ type Store interface {
 	ServiceAccountStore
 	SessionStore
 	AuditStore
+	RoleStore
 
 	// Close releases the database.
 	Close() error
