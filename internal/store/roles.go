@@ -48,8 +48,10 @@ type RoleBinding struct {
 // custom one (Custom true). Built-in roles' permissions are the caller's
 // business (package api), so the store needs none of ours.
 type Grant struct {
-	DomainType  string
-	DomainID    string
+	DomainType string
+	DomainID   string
+	// CanvasName is the name of the canvas of a canvas grant.
+	CanvasName  string
 	Role        string
 	Group       string
 	Custom      bool
@@ -351,14 +353,15 @@ func (s *db) SetOrganizationRole(ctx context.Context, orgID, userID, role string
 
 // grantsQuery selects every role a user holds (bindings, then groups) with
 // the custom role's row when there is one; ? are org, user, org, user.
-const grantsQuery = `SELECT b.domain_type, b.domain_id, b.role, b.grp, b.created_at,
+const grantsQuery = `SELECT b.domain_type, b.domain_id, COALESCE(c.name, ''), b.role, b.grp, b.created_at,
 		r.id, r.display_name, r.description, r.permissions
 	FROM (
-		SELECT domain_type, domain_id, role, '' AS grp, created_at FROM role_bindings WHERE org_id = ? AND user_id = ?
+		SELECT domain_type, domain_id, canvas_id, role, '' AS grp, created_at FROM role_bindings WHERE org_id = ? AND user_id = ?
 		UNION ALL
-		SELECT g.domain_type, g.domain_id, g.role, g.name AS grp, m.created_at FROM user_groups g
+		SELECT g.domain_type, g.domain_id, g.canvas_id, g.role, g.name AS grp, m.created_at FROM user_groups g
 			JOIN user_group_members m ON m.group_id = g.id WHERE g.org_id = ? AND m.user_id = ?
 	) b
+	LEFT JOIN canvases c ON c.id = b.canvas_id
 	LEFT JOIN roles r ON r.org_id = ? AND r.domain_type = b.domain_type AND r.domain_id = b.domain_id AND r.name = b.role
 	ORDER BY b.domain_type DESC, b.domain_id, b.grp, b.role`
 
@@ -367,7 +370,7 @@ func scanGrant(rows *sql.Rows) (Grant, error) {
 		g                  Grant
 		id, dn, desc, perm sql.NullString
 	)
-	if err := rows.Scan(&g.DomainType, &g.DomainID, &g.Role, &g.Group, timeColumn{&g.CreatedAt}, &id, &dn, &desc, &perm); err != nil {
+	if err := rows.Scan(&g.DomainType, &g.DomainID, &g.CanvasName, &g.Role, &g.Group, timeColumn{&g.CreatedAt}, &id, &dn, &desc, &perm); err != nil {
 		return Grant{}, err
 	}
 	if id.Valid {
