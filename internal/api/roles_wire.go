@@ -175,8 +175,10 @@ type Role struct {
 	Spec     *RoleSpec     `json:"spec"`
 }
 
-// RoleMetadata is RolesRoleMetadata.
+// RoleMetadata is RolesRoleMetadata. ID is our extension: a custom
+// role's id ("" for a built-in one).
 type RoleMetadata struct {
+	ID         string     `json:"id"`
 	Name       string     `json:"name"`
 	DomainType string     `json:"domainType"`
 	DomainID   string     `json:"domainId"`
@@ -230,8 +232,9 @@ type Group struct {
 	Status   *GroupStatus   `json:"status"`
 }
 
-// GroupMetadata is GroupsGroupMetadata.
+// GroupMetadata is GroupsGroupMetadata. ID is our extension.
 type GroupMetadata struct {
+	ID         string     `json:"id"`
 	Name       string     `json:"name"`
 	DomainType string     `json:"domainType"`
 	DomainID   string     `json:"domainId"`

@@ -189,29 +189,52 @@ func (s *Server) authorize(r *http.Request, pattern string, p store.Principal, w
 	return withAccess(r, a), nil
 }
 
-// bodyDomain peeks at a JSON body's domainType and domainId (either
-// spelling) and puts the body back for the handler.
-func bodyDomain(r *http.Request) (string, string) {
+// bodyFields is what the authorization and the audit peek at in a body:
+// the domain and the user, in either spelling.
+type bodyFields struct {
+	DomainType  string `json:"domainType"`
+	DomainID    string `json:"domainId"`
+	DomainTypeS string `json:"domain_type"`
+	DomainIDS   string `json:"domain_id"`
+	UserID      string `json:"userId"`
+	UserIDS     string `json:"user_id"`
+	UserEmail   string `json:"userEmail"`
+	UserEmailS  string `json:"user_email"`
+}
+
+// peekBody decodes a JSON body's bodyFields and puts the body back for
+// the handler, which reads and checks it whole.
+func peekBody(r *http.Request) bodyFields {
+	var d bodyFields
 	if r.Body == nil {
-		return "", ""
+		return d
 	}
 	head, err := io.ReadAll(io.LimitReader(r.Body, maxBodyBytes))
 	r.Body = struct {
 		io.Reader
 		io.Closer
 	}{io.MultiReader(bytes.NewReader(head), r.Body), r.Body}
-	if err != nil {
-		return "", ""
+	if err != nil || json.Unmarshal(head, &d) != nil {
+		return bodyFields{}
 	}
-	var d struct {
-		DomainType  string `json:"domainType"`
-		DomainID    string `json:"domainId"`
-		DomainTypeS string `json:"domain_type"`
-		DomainIDS   string `json:"domain_id"`
+	return d
+}
+
+// bodyUser is a body's userId and userEmail.
+func bodyUser(r *http.Request) (string, string) {
+	d := peekBody(r)
+	if d.UserID == "" {
+		d.UserID = d.UserIDS
 	}
-	if json.Unmarshal(head, &d) != nil {
-		return "", ""
+	if d.UserEmail == "" {
+		d.UserEmail = d.UserEmailS
 	}
+	return d.UserID, d.UserEmail
+}
+
+// bodyDomain is a body's domainType and domainId.
+func bodyDomain(r *http.Request) (string, string) {
+	d := peekBody(r)
 	if d.DomainType == "" {
 		d.DomainType = d.DomainTypeS
 	}

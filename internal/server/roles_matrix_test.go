@@ -20,6 +20,15 @@ func init() {
 	for pattern, rt := range roleMatrixRoutes {
 		matrixRoutes[pattern] = rt
 	}
+	// Assignments and memberships are recorded against the user they
+	// give or take a role.
+	user := func(f matrixFixture) string { return f.user }
+	member := func(f matrixFixture) string { return f.member }
+	auditWants["POST /api/v1/roles/{roleName}/users"] = auditWant{"create", "user", user}
+	auditWants["POST /api/v1/groups/{groupName}/users"] = auditWant{"create", "user", user}
+	auditWants["PATCH /api/v1/groups/{groupName}/users/remove"] = auditWant{"remove", "user", member}
+	auditWants["POST /api/v1/canvases/{canvasIdOrName}/users"] = auditWant{"create", "user", user}
+	auditWants["DELETE /api/v1/canvases/{canvasIdOrName}/users/{userId}"] = auditWant{"delete", "user", member}
 	for name, v := range map[string]any{
 		"Permission": api.Permission{}, "Role": api.Role{}, "RoleMetadata": api.RoleMetadata{}, "RoleSpec": api.RoleSpec{},
 		"RoleRequest": api.RoleRequest{}, "RoleResponse": api.RoleResponse{}, "ListRolesResponse": api.ListRolesResponse{},
@@ -65,8 +74,8 @@ var roleMatrixRoutes = map[string]matrixRoute{
 		body: func(f matrixFixture, _ int) string {
 			return fmt.Sprintf(`{"domainType":"DOMAIN_TYPE_CANVAS","domainId":%q,"group":{"spec":{"role":"canvas_viewer","description":"changed"}}}`, f.canvas)
 		}},
-	"DELETE /api/v1/groups/{groupName}":      {scoped: true, path: func(f matrixFixture) string { return "/api/v1/groups/team" + f.q() }},
-	"GET /api/v1/groups/{groupName}/users":   {scoped: true, path: func(f matrixFixture) string { return "/api/v1/groups/team/users" + f.q() }},
+	"DELETE /api/v1/groups/{groupName}":    {scoped: true, path: func(f matrixFixture) string { return "/api/v1/groups/team" + f.q() }},
+	"GET /api/v1/groups/{groupName}/users": {scoped: true, path: func(f matrixFixture) string { return "/api/v1/groups/team/users" + f.q() }},
 	"POST /api/v1/groups/{groupName}/users": {scoped: true, path: func(matrixFixture) string { return "/api/v1/groups/team/users" },
 		body: func(f matrixFixture, _ int) string {
 			return fmt.Sprintf(`{"domainType":"DOMAIN_TYPE_CANVAS","domainId":%q,"userId":%q}`, f.canvas, f.user)
@@ -85,7 +94,9 @@ var roleMatrixRoutes = map[string]matrixRoute{
 	}},
 	"GET /api/v1/canvases/{canvasIdOrName}/users": {scoped: true, path: func(f matrixFixture) string { return "/api/v1/canvases/" + f.canvas + "/users" }},
 	"POST /api/v1/canvases/{canvasIdOrName}/users": {scoped: true, path: func(f matrixFixture) string { return "/api/v1/canvases/" + f.canvas + "/users" },
-		body: func(f matrixFixture, _ int) string { return fmt.Sprintf(`{"userId":%q,"role":"canvas_viewer"}`, f.user) }},
+		body: func(f matrixFixture, _ int) string {
+			return fmt.Sprintf(`{"userId":%q,"role":"canvas_viewer"}`, f.user)
+		}},
 	"DELETE /api/v1/canvases/{canvasIdOrName}/users/{userId}": {scoped: true, path: func(f matrixFixture) string {
 		return "/api/v1/canvases/" + f.canvas + "/users/" + f.member
 	}},

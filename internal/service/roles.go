@@ -113,7 +113,7 @@ func customRoleToAPI(c store.CustomRole) api.Role {
 		ps = append(ps, api.Permission{Resource: p.Resource, Action: p.Action, DomainType: c.DomainType})
 	}
 	return api.Role{
-		Metadata: &api.RoleMetadata{Name: c.Name, DomainType: c.DomainType, DomainID: c.DomainID, CreatedAt: &created, UpdatedAt: &updated},
+		Metadata: &api.RoleMetadata{ID: c.ID, Name: c.Name, DomainType: c.DomainType, DomainID: c.DomainID, CreatedAt: &created, UpdatedAt: &updated},
 		Spec:     &api.RoleSpec{DisplayName: c.DisplayName, Description: c.Description, Permissions: ps},
 	}
 }

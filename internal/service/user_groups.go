@@ -14,7 +14,7 @@ import (
 func GroupToAPI(g store.UserGroup) api.Group {
 	created, updated := g.CreatedAt, g.UpdatedAt
 	return api.Group{
-		Metadata: &api.GroupMetadata{Name: g.Name, DomainType: g.DomainType, DomainID: g.DomainID, CreatedAt: &created, UpdatedAt: &updated},
+		Metadata: &api.GroupMetadata{ID: g.ID, Name: g.Name, DomainType: g.DomainType, DomainID: g.DomainID, CreatedAt: &created, UpdatedAt: &updated},
 		Spec:     &api.GroupSpec{Role: g.Role, DisplayName: g.DisplayName, Description: g.Description},
 		Status:   &api.GroupStatus{MembersCount: g.MembersCount},
 	}
