@@ -160,6 +160,9 @@ func (p *SuperplaneProvider) Resources(_ context.Context) []func() resource.Reso
 		NewConnectionGroupResource,
 		NewServiceAccountResource,
 		NewServiceAccountTokenResource,
+		NewRoleResource,
+		NewUserGroupResource,
+		NewCanvasMemberResource,
 	}
 }
 
@@ -180,6 +183,7 @@ func (p *SuperplaneProvider) DataSources(_ context.Context) []func() datasource.
 		NewExecutionsDataSource,
 		NewServiceAccountDataSource,
 		NewAuditEventsDataSource,
+		NewUsersDataSource,
 	}
 }
 
