@@ -167,6 +167,10 @@ func (s *Server) authorize(r *http.Request, pattern string, p store.Principal, w
 		canvas = r.PathValue("canvasIdOrName")
 	case fromIDPath:
 		canvas = r.PathValue("idOrName")
+		// As describeCanvas: a v1 client names the canvas in ?name=.
+		if name := r.URL.Query().Get("name"); name != "" && r.Method == http.MethodGet {
+			canvas = name
+		}
 	case fromDomain:
 		dt, did := queryDomain(r)
 		if dt == "" && r.Method != http.MethodGet && !service.TokenAllows(p, resource, n.action) {

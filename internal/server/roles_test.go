@@ -91,6 +91,9 @@ func TestCanvasViewerSeesOnlyItsCanvas(t *testing.T) {
 		r := e.do("ann", "GET", path, nil)
 		expectError(t, r, http.StatusNotFound, api.CodeNotFound, `canvas "b" not found`)
 	}
+	// A v1 client names the canvas in ?name= with the nil UUID in the path.
+	e.do("ann", "GET", "/api/v1/canvases/00000000-0000-0000-0000-000000000000?name=a", nil).decode(t, &api.CanvasResponse{})
+	expectError(t, e.do("ann", "GET", "/api/v1/canvases/00000000-0000-0000-0000-000000000000?name=b", nil), http.StatusNotFound, api.CodeNotFound, `canvas "b" not found`)
 	expectError(t, e.do("ann", "GET", "/api/v1/secrets?domainType=DOMAIN_TYPE_ORGANIZATION", nil), http.StatusForbidden, api.CodePermissionDenied, "read secret")
 	// Its own roles it may always read.
 	var roles api.ListUserRolesResponse
