@@ -33,7 +33,7 @@ func (d Domain) bodyType() string {
 	return d.Type
 }
 
-func rolePath(name string) string  { return "/api/v1/roles/" + url.PathEscape(name) }
+func rolePath(name string) string      { return "/api/v1/roles/" + url.PathEscape(name) }
 func userGroupPath(name string) string { return "/api/v1/groups/" + url.PathEscape(name) }
 
 // RoleParams is what a caller sets on a custom role.

@@ -22,12 +22,6 @@ func (s permSet) addAPI(ps []api.Permission) {
 	}
 }
 
-func (s permSet) addStore(ps []store.RolePermission) {
-	for _, p := range ps {
-		s.add(p.Resource, p.Action)
-	}
-}
-
 // Access is what a caller may do: Org holds on the organization and every
 // canvas (its organization role and organization-wide grants), Canvas on
 // the one canvas it was computed for.

@@ -172,9 +172,9 @@ type UserView struct {
 	Permissions []api.Permission
 }
 
-// assignments are a user's roles on d (the organization role always counts
+// view is a user's roles on d (the organization role always counts
 // on a canvas too, since it acts on every canvas).
-func (r *Roles) view(ctx context.Context, p store.Principal, d Domain, u store.UserRoles) (UserView, bool, error) {
+func view(p store.Principal, d Domain, u store.UserRoles) (UserView, bool) {
 	v := UserView{User: u.User, Assignments: []api.RoleAssignment{}, Roles: []api.Role{}}
 	org := Domain{Type: store.DomainOrganization, ID: p.Organization.ID}
 	onDomain := false
@@ -207,7 +207,7 @@ func (r *Roles) view(ctx context.Context, p store.Principal, d Domain, u store.U
 		onDomain = onDomain || g.DomainType == d.Type
 	}
 	v.Permissions = permissionList(accessOf(u.OrgRole, u.Grants, d.canvas()), d.Type)
-	return v, onDomain, nil
+	return v, onDomain
 }
 
 // Users lists the users of d: on the organization every user, on a canvas
@@ -219,10 +219,7 @@ func (r *Roles) Users(ctx context.Context, p store.Principal, d Domain) ([]UserV
 	}
 	out := []UserView{}
 	for _, u := range users {
-		v, on, err := r.view(ctx, p, d, u)
-		if err != nil {
-			return nil, err
-		}
+		v, on := view(p, d, u)
 		if d.Type == store.DomainOrganization || on {
 			out = append(out, v)
 		}
@@ -242,8 +239,8 @@ func (r *Roles) User(ctx context.Context, p store.Principal, d Domain, userID st
 	}
 	for _, ur := range users {
 		if ur.User.ID == u.ID {
-			v, _, err := r.view(ctx, p, d, ur)
-			return v, err
+			v, _ := view(p, d, ur)
+			return v, nil
 		}
 	}
 	return UserView{}, NotFound("user %q not found", userID)
