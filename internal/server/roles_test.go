@@ -256,3 +256,59 @@ func TestOrganizationRolesAssignment(t *testing.T) {
 		t.Fatalf("organization roles: %v", got)
 	}
 }
+
+// TestOrganizationScope: the organization's own objects (its secrets,
+// integrations, roles, groups, users, service accounts, audit trail, new
+// canvases) are organization-role business: a canvas admin and a member
+// are refused (403) every one, an organization viewer reads all but the
+// audit trail and changes nothing, an admin does all.
+func TestOrganizationScope(t *testing.T) {
+	e := newEnv(t)
+	createCanvas(t, e, "a")
+	canvasAdmin := addMember(t, e, "cadmin")
+	addMember(t, e, "plain")
+	addCanvasMember(t, e, "owner", "a", canvasAdmin, api.RoleCanvasAdmin).decode(t, &api.Empty{})
+	org := "?domainType=DOMAIN_TYPE_ORGANIZATION"
+	type call struct {
+		method, path string
+		body         func(n int) any
+	}
+	calls := []call{
+		{"GET", "/api/v1/secrets" + org, nil},
+		{"POST", "/api/v1/secrets", func(n int) any {
+			return secretBody(api.DomainTypeOrganization, "", fmt.Sprintf("s%d", n), map[string]string{"k": "v"})
+		}},
+		{"GET", "/api/v1/integrations" + org, nil},
+		{"GET", "/api/v1/roles" + org, nil},
+		{"POST", "/api/v1/roles", func(n int) any {
+			return fmt.Sprintf(`{"role":{"metadata":{"name":"r%d"},"spec":{"permissions":[{"resource":"secret","action":"read"}]}}}`, n)
+		}},
+		{"GET", "/api/v1/groups" + org, nil},
+		{"POST", "/api/v1/groups", func(n int) any {
+			return fmt.Sprintf(`{"group":{"metadata":{"name":"g%d"},"spec":{"role":"org_viewer"}}}`, n)
+		}},
+		{"GET", "/api/v1/users" + org, nil},
+		{"POST", "/api/v1/roles/org_viewer/users", func(n int) any { return api.UserRef{UserEmail: fmt.Sprintf("new%d@example.com", n)} }},
+		{"GET", "/api/v1/service-accounts", nil},
+		{"GET", api.AuditEventsPath, nil},
+		{"POST", "/api/v1/canvases", func(n int) any { return fmt.Sprintf(`{"canvas":{"metadata":{"name":"c%d"}}}`, n) }},
+	}
+	for i, c := range calls {
+		for j, who := range []string{"cadmin", "plain", "viewer", "admin"} {
+			var body any
+			if c.body != nil {
+				body = c.body(i*10 + j)
+			}
+			want := http.StatusForbidden
+			switch {
+			case who == "admin":
+				want = http.StatusOK
+			case who == "viewer" && c.method == "GET" && c.path != api.AuditEventsPath:
+				want = http.StatusOK
+			}
+			if r := e.do(who, c.method, c.path, body); r.status != want {
+				t.Errorf("%s %s as %s: %d %s; want %d", c.method, c.path, who, r.status, r.body, want)
+			}
+		}
+	}
+}
