@@ -143,7 +143,7 @@ func (z *Authorizer) Authorize(ctx context.Context, p store.Principal, resource,
 	if canvas != "" {
 		where = "canvas " + canvas
 	}
-	return Access{}, denied("role %s and the caller's roles on %s do not allow %s %s", api.OrgRoleName(p.Role), where, action, resource)
+	return Access{}, denied("role %s may not %s %s on %s, and no canvas role or group of the caller allows it", api.OrgRoleName(p.Role), action, resource, where)
 }
 
 // VisibleCanvases filters cs to the canvases the caller may see: all of
