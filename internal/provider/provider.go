@@ -184,6 +184,7 @@ func (p *SuperplaneProvider) DataSources(_ context.Context) []func() datasource.
 		NewServiceAccountDataSource,
 		NewAuditEventsDataSource,
 		NewUsersDataSource,
+		NewRolesDataSource,
 	}
 }
 

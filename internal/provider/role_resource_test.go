@@ -27,6 +27,10 @@ func init() {
 	})
 	schemaShapes["superplane_group"] = map[string]objectShape{"": {model: UserGroupResourceModel{}}}
 	schemaShapes["superplane_canvas_member"] = map[string]objectShape{"": {model: CanvasMemberResourceModel{}}}
+	schemaShapes["data.superplane_roles"] = withRoot(RolesDataSourceModel{}, map[string]objectShape{
+		"roles":             {model: listedRoleModel{}, attrTypes: listedRoleAttrTypes},
+		"roles.permissions": {model: rolePermissionModel{}, attrTypes: rolePermissionAttrTypes},
+	})
 	schemaShapes["data.superplane_users"] = withRoot(UsersDataSourceModel{}, map[string]objectShape{
 		"users":       {model: userModel{}, attrTypes: userAttrTypes},
 		"users.roles": {model: userRoleModel{}, attrTypes: userRoleAttrTypes},
@@ -68,6 +72,11 @@ resource "superplane_canvas_member" "viewer" {
   canvas_id  = superplane_canvas.a.id
   user_email = "viewer-%[3]s@example.com"
   role       = %[5]q
+  depends_on = [superplane_role.deployer]
+}
+
+data "superplane_roles" "a" {
+  canvas_id  = superplane_canvas.a.id
   depends_on = [superplane_role.deployer]
 }
 
@@ -133,6 +142,9 @@ func TestAccCanvasRoles(t *testing.T) {
 					statecheck.ExpectKnownValue("superplane_group.ops", tfjsonpath.New("members"), knownvalue.SetExact([]knownvalue.Check{knownvalue.StringExact(ops1)})),
 					statecheck.ExpectKnownValue("superplane_canvas_member.viewer", tfjsonpath.New("user_id"), knownvalue.StringRegexp(uuidPattern)),
 					statecheck.ExpectKnownValue("data.superplane_users.a", tfjsonpath.New("users"), knownvalue.ListSizeExact(2)),
+					// Three built-in canvas roles, then deployer.
+					statecheck.ExpectKnownValue("data.superplane_roles.a", tfjsonpath.New("roles").AtSliceIndex(3).AtMapKey("name"), knownvalue.StringExact("deployer")),
+					statecheck.ExpectKnownValue("data.superplane_roles.a", tfjsonpath.New("roles").AtSliceIndex(2).AtMapKey("builtin"), knownvalue.Bool(true)),
 				},
 				Check: func(*terraform.State) error {
 					ctx := context.Background()
