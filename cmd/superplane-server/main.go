@@ -51,7 +51,7 @@ const usage = `usage:
                           [--key-grace-period 1h] [--webhook-body-limit BYTES] [--reconcile-interval 5m] [--hook-check-interval 10s]
                           [--allowed-networks CIDR,...] [--max-running 64] [--max-running-per-org 4] [--event-retention 2160h]
                           [--metrics-listen ADDR]
-  superplane-server token create --org NAME --role owner|admin|viewer [--user EMAIL] [--ttl 720h] [--init] [--data-dir DIR] [--database-url URL]
+  superplane-server token create --org NAME --role owner|admin|viewer|member [--canvas C [--canvas-role canvas_viewer]] [--user EMAIL] [--ttl 720h] [--init] [--data-dir DIR] [--database-url URL]
   superplane-server token list [--org NAME] [--data-dir DIR] [--database-url URL]
   superplane-server token revoke ID [--data-dir DIR] [--database-url URL]
   superplane-server keys rotate [--rewrap-only] [--data-dir DIR] [--database-url URL] [--encryption-keys-file FILE]

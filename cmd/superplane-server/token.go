@@ -38,13 +38,15 @@ func tokenCommand(ctx context.Context, args []string, stdout, stderr io.Writer, 
 // create an empty database of its own and print a token no server knew.
 func tokenCreate(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
 	var c config
-	var org, role, email string
+	var org, role, email, canvas, canvasRole string
 	var ttl time.Duration
 	var initDB bool
 	fs := newFlagSet("token create", stderr)
 	c.bind(fs, getenv, false)
 	fs.StringVar(&org, "org", "", "organization name (created when missing)")
-	fs.StringVar(&role, "role", "", "owner, admin or viewer")
+	fs.StringVar(&role, "role", "", "owner, admin, viewer, or member (nothing on any canvas but what --canvas-role and the roles API give)")
+	fs.StringVar(&canvas, "canvas", "", "a canvas (id or name) on which to give the user --canvas-role")
+	fs.StringVar(&canvasRole, "canvas-role", "", "canvas_owner, canvas_admin or canvas_viewer on --canvas (default canvas_viewer)")
 	fs.StringVar(&email, "user", "", "user email (created when missing; default admin@<org>)")
 	fs.DurationVar(&ttl, "ttl", 0, "how long the token works, like 720h (default: until revoked)")
 	fs.BoolVar(&initDB, "init", false, "create the database when it does not exist yet (default: refuse, so a wrong --data-dir is noticed)")
@@ -55,9 +57,20 @@ func tokenCreate(ctx context.Context, args []string, stdout, stderr io.Writer, g
 		return errors.New("--org is required: 1-128 letters, digits, '-', '_' or '.', not a UUID")
 	}
 	switch role {
-	case api.RoleOwner, api.RoleAdmin, api.RoleViewer:
+	case api.RoleOwner, api.RoleAdmin, api.RoleViewer, api.RoleMember:
 	default:
-		return errors.New("--role must be owner, admin or viewer")
+		return errors.New("--role must be owner, admin, viewer or member")
+	}
+	switch {
+	case canvas == "" && canvasRole != "":
+		return errors.New("--canvas-role needs --canvas")
+	case canvas != "" && canvasRole == "":
+		canvasRole = api.RoleCanvasViewer
+	}
+	switch canvasRole {
+	case "", api.RoleCanvasOwner, api.RoleCanvasAdmin, api.RoleCanvasViewer:
+	default:
+		return errors.New("--canvas-role must be canvas_owner, canvas_admin or canvas_viewer")
 	}
 	if ttl < 0 || (ttl > 0 && ttl < time.Minute) {
 		return errors.New("--ttl must be at least 1m (or 0: until revoked)")
@@ -78,11 +91,22 @@ func tokenCreate(ctx context.Context, args []string, stdout, stderr io.Writer, g
 	if err != nil {
 		return err
 	}
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	if canvas != "" {
+		cv, err := st.FindCanvas(ctx, o.ID, canvas)
+		if err != nil {
+			return fmt.Errorf("--canvas: %w", err)
+		}
+		if err := st.SetRoleBinding(ctx, store.RoleBinding{OrgID: o.ID, UserID: u.ID, DomainType: store.DomainCanvas,
+			DomainID: cv.ID, Role: canvasRole, CreatedAt: now}); err != nil {
+			return err
+		}
+		_, _ = fmt.Fprintf(stderr, "superplane-server: %s is %s of canvas %s\n", email, canvasRole, cv.Name)
+	}
 	token, hash, err := service.NewToken()
 	if err != nil {
 		return err
 	}
-	now := time.Now().UTC().Truncate(time.Microsecond)
 	t := store.Token{Hash: hash, UserID: u.ID, OrgID: o.ID, Role: role, CreatedAt: now}
 	if ttl > 0 {
 		t.ExpiresAt = now.Add(ttl)

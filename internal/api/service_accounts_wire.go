@@ -12,14 +12,17 @@ const (
 
 // RoleRank orders the roles: a caller may act on a service account (and
 // create its tokens) only when the account's role ranks no higher than the
-// caller's. Unknown roles rank 0.
+// caller's. A member (nothing on any canvas until it is given canvas
+// roles) ranks lowest. Unknown roles rank 0.
 func RoleRank(role string) int {
 	switch role {
 	case RoleOwner:
-		return 3
+		return 4
 	case RoleAdmin:
-		return 2
+		return 3
 	case RoleViewer:
+		return 2
+	case RoleMember:
 		return 1
 	}
 	return 0
@@ -43,7 +46,7 @@ type ServiceAccountMetadata struct {
 }
 
 // ServiceAccountSpec is what a service account may do: its role, one of
-// owner, admin or viewer, which every token of the account carries.
+// owner, admin, viewer or member, which every token of the account carries.
 type ServiceAccountSpec struct {
 	Role string `json:"role,omitempty"`
 }

@@ -141,9 +141,10 @@ func (r *AuthProviderResource) Schema(_ context.Context, _ resource.SchemaReques
 					int64validator.AlsoRequires(path.MatchRoot("client_secret_wo"))},
 			},
 			"default_role": schema.StringAttribute{
-				MarkdownDescription: "The role of people first seen through this provider: `owner`, `admin` or " +
-					"`viewer` (read only). Defaults to `viewer`; `guest` providers are always `viewer`. People " +
-					"keep the role they were given when it changes later.",
+				MarkdownDescription: "The organization role of people first seen through this provider: `owner`, " +
+					"`admin`, `viewer` (read only) or `member` (nothing until given canvas roles, directly with " +
+					"`superplane_canvas_member` or through a `superplane_group`). Defaults to `viewer`; `guest` " +
+					"providers are always `viewer`. People keep the role they were given when it changes later.",
 				Optional:   true,
 				Computed:   true,
 				Default:    stringdefault.StaticString(api.RoleViewer),

@@ -161,6 +161,9 @@ func (p *SuperplaneProvider) Resources(_ context.Context) []func() resource.Reso
 		NewServiceAccountResource,
 		NewServiceAccountTokenResource,
 		NewAuthProviderResource,
+		NewRoleResource,
+		NewUserGroupResource,
+		NewCanvasMemberResource,
 	}
 }
 
@@ -183,6 +186,8 @@ func (p *SuperplaneProvider) DataSources(_ context.Context) []func() datasource.
 		NewServiceAccountsDataSource,
 		NewAuditEventsDataSource,
 		NewAuthProviderDataSource,
+		NewUsersDataSource,
+		NewRolesDataSource,
 	}
 }
 

@@ -79,7 +79,7 @@ func (d *ServiceAccountDataSource) Schema(_ context.Context, _ datasource.Schema
 				Computed:            true,
 			},
 			"description": computed("The account's description."),
-			"role":        computed("The account's role: `owner`, `admin` or `viewer`."),
+			"role":        computed("The account's role: `owner`, `admin`, `viewer` or `member`."),
 			"created_at":  computed("When the account was created (RFC 3339)."),
 			"tokens": schema.ListNestedAttribute{
 				MarkdownDescription: "The account's tokens, oldest first, expired ones included; never their values.",

@@ -46,7 +46,7 @@ type ServiceAccountResourceModel struct {
 
 // roleValidators accept the three roles.
 func roleValidators() []validator.String {
-	return []validator.String{stringvalidator.OneOf(api.RoleOwner, api.RoleAdmin, api.RoleViewer)}
+	return []validator.String{stringvalidator.OneOf(api.RoleOwner, api.RoleAdmin, api.RoleViewer, api.RoleMember)}
 }
 
 // Metadata names the resource superplane_service_account.
@@ -82,7 +82,8 @@ func (r *ServiceAccountResource) Schema(_ context.Context, _ resource.SchemaRequ
 				Default:             stringdefault.StaticString(""),
 			},
 			"role": schema.StringAttribute{
-				MarkdownDescription: "What the account's tokens may do: `owner`, `admin` or `viewer` (reads only). " +
+				MarkdownDescription: "What the account's tokens may do: `owner`, `admin`, `viewer` (reads only) or `member` " +
+					"(only what canvas roles given to the account's user allow). " +
 					"Changed in place; the account's existing tokens carry the new role from their next request on.",
 				Required:   true,
 				Validators: roleValidators(),

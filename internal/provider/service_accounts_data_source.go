@@ -74,7 +74,7 @@ func (d *ServiceAccountsDataSource) Schema(_ context.Context, _ datasource.Schem
 						"id":          str("The service account id."),
 						"name":        str("The service account name."),
 						"description": str("The description."),
-						"role":        str("The role every token of the account carries: `owner`, `admin` or `viewer`."),
+						"role":        str("The role every token of the account carries: `owner`, `admin`, `viewer` or `member`."),
 						"created_at":  str("When it was created (RFC 3339)."),
 						"tokens": schema.ListNestedAttribute{
 							MarkdownDescription: "The account's tokens, oldest first, expired ones included; empty unless `include_tokens` is true.",

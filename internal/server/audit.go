@@ -190,6 +190,9 @@ func (s *Server) resolveAuditObject(r *http.Request, p store.Principal, e *audit
 	} else if qt, qid := queryDomain(r); qt == api.DomainTypeCanvas {
 		// A canvas's secret or integration: the canvas is the domain.
 		canvas = qid
+	} else {
+		// A canvas's role or group: the domain may be in the body.
+		canvas = roleAuditCanvas(r)
 	}
 	if canvas != "" {
 		setIDOrName(&ev.CanvasID, &ev.CanvasName, canvas)
@@ -198,6 +201,11 @@ func (s *Server) resolveAuditObject(r *http.Request, p store.Principal, e *audit
 		}
 	}
 	key := r.PathValue(e.route.objectParam)
+	if e.route.objectType == "user" && e.route.objectParam == "" {
+		// Membership and assignment: the object is the body's user.
+		s.roleAuditUser(ctx, r, p, ev)
+		return
+	}
 	if e.route.objectParam == "" || key == "" {
 		return
 	}
@@ -242,6 +250,8 @@ func (s *Server) findAuditObject(ctx context.Context, r *http.Request, p store.P
 		if g, err := s.store.FindConnectionGroup(ctx, org, canvasID, key); err == nil {
 			return g.ID, g.Name
 		}
+	case "role", "group", "user":
+		return s.findRoleAuditObject(ctx, p, objectType, canvasID, key)
 	case "service_account":
 		if a, err := s.store.FindServiceAccount(ctx, org, key); err == nil {
 			return a.ID, a.Name

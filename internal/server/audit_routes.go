@@ -32,6 +32,10 @@ func deriveAuditRoute(pattern string) auditRoute {
 	if path == "/api/v1/me/token" {
 		return auditRoute{action: "regenerate", objectType: "token", tokenSelf: true}
 	}
+	if strings.HasSuffix(path, "/users/remove") {
+		// A group's member removed: the object is the body's user.
+		return auditRoute{action: "remove", objectType: "user"}
+	}
 	segs := strings.Split(strings.TrimPrefix(strings.TrimPrefix(path, "/api/v1"), "/"), "/")
 	var rt auditRoute
 	for _, seg := range segs {

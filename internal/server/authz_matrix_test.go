@@ -41,6 +41,8 @@ type matrixFixture struct {
 	account     string // id of an admin service account of its own, with one token
 	token       string // id of account's token
 	provider    string // id of a github auth provider of its own
+	user        string // id of a user of acme with no role (roles_matrix_test.go)
+	member      string // id of a canvas viewer, also in group team
 }
 
 // q is the query naming the fixture canvas as the domain of a secret or
@@ -331,6 +333,7 @@ func newMatrixFixture(t *testing.T, e *env, name string) matrixFixture {
 	addMatrixFindings(t, e, &f)
 	f.account, f.token = addMatrixAccount(t, e, name)
 	f.provider = addMatrixAuthProvider(t, e, name)
+	addMatrixRoles(t, e, &f, name)
 	return f
 }
 
@@ -376,7 +379,7 @@ func canvasSnapshot(t *testing.T, e *env, f matrixFixture) []byte {
 // fixturePaths are the reads that show everything in a fixture's canvas.
 func fixturePaths(f matrixFixture) []string {
 	c := "/api/v1/canvases/" + f.canvas
-	return []string{
+	paths := []string{
 		c, "/api/v1/secrets" + f.q(), "/api/v1/integrations" + f.q(),
 		c + "/event-sources", c + "/events", c + "/stages",
 		c + "/stages/" + f.gate + "/events", c + "/stages/" + f.run + "/executions",
@@ -384,6 +387,7 @@ func fixturePaths(f matrixFixture) []string {
 		c + "/connection-groups",
 		"/api/v1/service-accounts/" + f.account, "/api/v1/service-accounts/" + f.account + "/tokens",
 	}
+	return append(paths, roleFixturePaths(f)...)
 }
 
 // snapshotDiff shows the lines of two snapshots that differ.
@@ -448,6 +452,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 
 	// Reads share one fixture; every write gets its own, since it may
 	// delete or change it. The routes run in parallel.
+	addRoleCallerTokens(t, e)
 	reads := newMatrixFixture(t, e, "reads")
 	var calls atomic.Int64
 	t.Run("routes", func(t *testing.T) {
@@ -475,10 +480,16 @@ func TestAuthorizationMatrix(t *testing.T) {
 				if rt.actingReads != nil {
 					checkActingReads(t, e, rt.actingReads(f), f)
 				}
-				for j, who := range []string{"", "spt_not-a-real-token", "Basic " + e.tokens["owner"], "viewer", "other", "admin"} {
+				callers, winner := matrixCallers(pattern, rt, i, write)
+				for j, who := range callers {
+					if who == "Basic " {
+						who += e.tokens["owner"]
+					}
 					calls.Add(1)
 					status, code := 200, 0
 					switch {
+					case slices.Contains(roleCallers, who):
+						status, code = roleCallerWant(who, pattern, rt)
 					case who == "" || strings.HasPrefix(who, "spt_") || strings.HasPrefix(who, "Basic "):
 						status, code = http.StatusUnauthorized, api.CodeUnauthenticated
 					case who == "viewer" && (method != http.MethodGet || rt.adminOnly) && !rt.self:
@@ -486,15 +497,15 @@ func TestAuthorizationMatrix(t *testing.T) {
 					case who == "other" && rt.scoped:
 						status, code = http.StatusNotFound, api.CodeNotFound
 					}
-					if who == "admin" && write {
+					if who == winner && write {
 						// Everything refused so far left acme as it was.
 						if after := canvasSnapshot(t, e, f); !bytes.Equal(before, after) {
 							t.Errorf("refused calls changed what acme's owner reads:\n%s", snapshotDiff(before, after))
 						}
 						if pattern == "POST /api/v1/canvases" {
 							for k := 0; k < j; k++ {
-								if r := e.do("owner", "GET", fmt.Sprintf("/api/v1/canvases/new-%d", i*10+k), nil); r.status != http.StatusNotFound {
-									t.Errorf("a refused create made canvas new-%d: %d", i*10+k, r.status)
+								if r := e.do("owner", "GET", fmt.Sprintf("/api/v1/canvases/new-%d", i*100+k), nil); r.status != http.StatusNotFound {
+									t.Errorf("a refused create made canvas new-%d: %d", i*100+k, r.status)
 								}
 							}
 						}
@@ -502,17 +513,17 @@ func TestAuthorizationMatrix(t *testing.T) {
 					var r response
 					switch {
 					case strings.HasPrefix(who, "Basic "):
-						r = matrixDo(t, e, method, path, body(f, i*10+j), who)
+						r = matrixDo(t, e, method, path, body(f, i*100+j), who)
 					case rt.self && who != "" && !strings.HasPrefix(who, "spt_"):
 						own := matrixOwnToken(t, e, who)
-						r = matrixDo(t, e, method, path, body(f, i*10+j), "Bearer "+own)
+						r = matrixDo(t, e, method, path, body(f, i*100+j), "Bearer "+own)
 						if r.status == http.StatusOK && method != http.MethodGet {
 							if again := matrixDo(t, e, "GET", "/api/v1/me", "", "Bearer "+own); again.status != http.StatusUnauthorized {
 								t.Errorf("as %q: the replaced token still answers %d", matrixCaller(who), again.status)
 							}
 						}
 					default:
-						r = e.do(who, method, path, body(f, i*10+j))
+						r = e.do(who, method, path, body(f, i*100+j))
 					}
 					if r.status != status || (code != 0 && r.err.Code != code) {
 						t.Errorf("as %q: got %d %s; want %d (code %d)", matrixCaller(who), r.status, r.body, status, code)
@@ -529,7 +540,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 			})
 		}
 	})
-	t.Logf("%d routes x 6 callers = %d calls checked", len(routes), calls.Load())
+	t.Logf("%d routes x up to %d callers = %d calls checked", len(routes), 6+len(roleCallers), calls.Load())
 }
 
 // matrixOwnToken is a new token for the user and role of caller who, for
@@ -540,6 +551,9 @@ func matrixOwnToken(t *testing.T, e *env, who string) string {
 	orgName, role := "acme", who
 	if who == "other" {
 		orgName, role = "other", "owner"
+	}
+	if slices.Contains(roleCallers, who) {
+		role = api.RoleMember
 	}
 	org, err := e.store.EnsureOrganization(ctx, orgName)
 	if err != nil {
@@ -567,12 +581,14 @@ func checkActingReads(t *testing.T, e *env, paths []string, f matrixFixture) {
 	t.Helper()
 	for _, path := range paths {
 		before := canvasSnapshot(t, e, f)
-		for _, who := range []string{"", "spt_not-a-real-token", "viewer", "other", "admin", "owner"} {
+		for _, who := range []string{"", "spt_not-a-real-token", "viewer", "other", "member", "canvasViewer", "custom", "admin", "owner", "canvasAdmin"} {
 			status, code := 200, 0
 			switch who {
 			case "", "spt_not-a-real-token":
 				status, code = http.StatusUnauthorized, api.CodeUnauthenticated
-			case "viewer":
+			case "member":
+				status, code = http.StatusNotFound, api.CodeNotFound
+			case "viewer", "canvasViewer", "custom":
 				status, code = http.StatusForbidden, api.CodePermissionDenied
 			case "other":
 				status, code = http.StatusNotFound, api.CodeNotFound
@@ -585,7 +601,7 @@ func checkActingReads(t *testing.T, e *env, paths []string, f matrixFixture) {
 			if r.status != status || (code != 0 && r.err.Code != code) {
 				t.Errorf("GET %s as %q: got %d %s; want %d (code %d)", path, matrixCaller(who), r.status, r.body, status, code)
 			}
-			if who == "viewer" && !strings.Contains(r.err.Message, "/refresh") {
+			if (who == "viewer" || who == "canvasViewer") && !strings.Contains(r.err.Message, "/refresh") {
 				t.Errorf("GET %s as viewer: the refusal does not name the POST .../refresh route: %s", path, r.body)
 			}
 		}

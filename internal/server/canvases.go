@@ -25,6 +25,10 @@ func (s *Server) listCanvases(w http.ResponseWriter, r *http.Request, p store.Pr
 	if err != nil {
 		return err
 	}
+	// A member sees the canvases it holds a role on, no others.
+	if cs, err = s.authz.VisibleCanvases(r.Context(), p, cs); err != nil {
+		return err
+	}
 	out := api.ListCanvasesResponse{Canvases: make([]api.Canvas, 0, len(cs))}
 	for _, c := range cs {
 		out.Canvases = append(out.Canvases, canvasToAPI(c))

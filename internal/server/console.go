@@ -142,6 +142,10 @@ func (s *Server) consoleGet(pattern string, h consoleHandler) {
 			s.consoleAuthFailed(w, r, err)
 			return
 		}
+		if err := s.consoleAuthorize(r, c); err != nil {
+			s.consoleError(w, r, c, err)
+			return
+		}
 		if err := h(w, r, c); err != nil {
 			s.consoleError(w, r, c, err)
 		}

@@ -20,6 +20,10 @@ import (
 
 func (s *Server) consoleCanvases(w http.ResponseWriter, r *http.Request, c *consoleCtx) error {
 	list, err := s.canvases.List(r.Context(), c.p)
+	if err == nil {
+		// A member sees the canvases it holds a role on, no others.
+		list, err = s.authz.VisibleCanvases(r.Context(), c.p, list)
+	}
 	if err != nil {
 		return err
 	}

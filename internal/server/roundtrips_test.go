@@ -89,6 +89,9 @@ var statementsPerRequest = map[string]int64{
 	"GET /api/v1/secrets/{name} (missing secret)": 3,
 	"GET /api/v1/secrets/{name} (missing canvas)": 3,
 	"GET /api/v1/secrets/{name} (unknown token)":  2,
+	// A member whose canvas role allows the read: its grants are the one
+	// statement more (a token whose organization role allows costs none).
+	"GET /api/v1/secrets/{name} (canvas viewer)": 2,
 }
 
 // TestStatementsPerRequest pins how many statements the requests of a
@@ -133,6 +136,11 @@ func TestStatementsPerRequest(t *testing.T) {
 				"/api/v1/secrets/nothing?domainType="+api.DomainTypeOrganization, nil, http.StatusNotFound)
 			count("GET /api/v1/secrets/{name} (missing canvas)", "viewer", "GET",
 				fmt.Sprintf("/api/v1/secrets/canvas-secret?domainType=%s&domainId=nowhere", api.DomainTypeCanvas), nil, http.StatusNotFound)
+			member := addMember(t, e, "member")
+			addCanvasMember(t, e, "owner", canvas.Metadata.Name, member, api.RoleCanvasViewer).decode(t, &api.Empty{})
+			e.do("member", "GET", "/api/v1/me", nil).decode(t, &api.Me{})
+			count("GET /api/v1/secrets/{name} (canvas viewer)", "member", "GET",
+				fmt.Sprintf("/api/v1/secrets/canvas-secret?domainType=%s&domainId=%s", api.DomainTypeCanvas, canvas.Metadata.Name), nil, http.StatusOK)
 			count("GET /api/v1/secrets/{name} (unknown token)", "spt_unknown", "GET",
 				"/api/v1/secrets/org-secret?domainType="+api.DomainTypeOrganization, nil, http.StatusUnauthorized)
 

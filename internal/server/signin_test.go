@@ -489,3 +489,35 @@ func TestCLIBrowserSignIn(t *testing.T) {
 		t.Fatalf("the code survived a wrong verifier: %d", r.status)
 	}
 }
+
+// TestSignInMemberSeesWhatCanvasRolesGive: a provider whose default role
+// is member signs people in with nothing on any canvas; once an owner makes
+// the user a viewer of one canvas, the same session sees that canvas, and
+// still no other, and cannot post to it.
+func TestSignInMemberSeesWhatCanvasRolesGive(t *testing.T) {
+	se := newSignInEnv(t)
+	consoleCanvas(t, se.env)
+	se.do("owner", "POST", "/api/v1/canvases", `{"canvas":{"metadata":{"name":"other"}}}`).decode(t, &api.CanvasResponse{})
+	se.addProvider(t, "gh", se.githubSpec(`,"defaultRole":"member"`))
+	se.fake.SignInAs(authprovider.User{GitHubID: 77, Login: "mem", Email: "mem@example.com", EmailVerified: true})
+
+	b := newBrowser(t)
+	signedIn(t, b.get(se.url+"/sign-in/acme/gh"), "mem@example.com", "member")
+	ck := &http.Cookie{Name: server.SessionCookie, Value: b.session(se.url)}
+	c := &consoleClient{t: t, e: se.env, cookie: ck}
+	if a := c.send("GET", "/canvases/prod", nil); a.status != http.StatusNotFound {
+		t.Fatalf("a member with no canvas role opened canvas prod: %d", a.status)
+	}
+
+	se.do("owner", "POST", "/api/v1/canvases/prod/users", `{"userEmail":"mem@example.com","role":"canvas_viewer"}`).decode(t, &map[string]any{})
+	if a := c.send("GET", "/canvases/prod", nil); a.status != http.StatusOK {
+		t.Fatalf("a canvas viewer of prod could not open it: %d %s", a.status, a.body)
+	}
+	if a := c.send("GET", "/canvases/other", nil); a.status != http.StatusNotFound {
+		t.Fatalf("a canvas viewer of prod opened canvas other: %d", a.status)
+	}
+	csrf := c.csrf("/canvases/prod")
+	if a := c.send("POST", "/canvases/prod/events", url.Values{"csrf": {csrf}, "source": {"button"}, "payload": {`{"version":"1"}`}}); a.status != http.StatusForbidden {
+		t.Fatalf("a canvas viewer posted an event: %d %s", a.status, a.body)
+	}
+}

@@ -27,7 +27,7 @@ func denied(format string, a ...any) error { return errorf(api.CodePermissionDen
 // caller's.
 func checkRole(p store.Principal, field, role string) error {
 	if api.RoleRank(role) == 0 {
-		return Invalid("%s %q is not one of %s, %s, %s", field, role, api.RoleOwner, api.RoleAdmin, api.RoleViewer)
+		return Invalid("%s %q is not one of %s, %s, %s, %s", field, role, api.RoleOwner, api.RoleAdmin, api.RoleViewer, api.RoleMember)
 	}
 	if api.RoleRank(role) > api.RoleRank(p.Role) {
 		return denied("%s %q ranks above the caller's role %s", field, role, p.Role)

@@ -41,6 +41,10 @@ type Services struct {
 	// the sign-in flows through them.
 	AuthProviders *AuthProviders
 	SignIns       *SignIns
+	// Authz decides what a caller may do; Roles manages roles, groups of
+	// users and canvas membership (authz.go, roles.go).
+	Authz *Authorizer
+	Roles *Roles
 }
 
 // Waker is all the services ask of the engine: a pass now, because a
@@ -127,6 +131,8 @@ func New(st store.Store, sl *sealer.Sealer, log *slog.Logger, opts ...Option) *S
 	s.ServiceAccounts = &ServiceAccounts{Store: st, Now: c.now}
 	s.Sessions = &Sessions{Store: st, Tokens: s.Tokens, Log: log, Now: c.now, Secure: strings.HasPrefix(c.baseURL, "https://")}
 	s.Audit = &Audit{Store: st, Now: c.now}
+	s.Authz = &Authorizer{Store: st}
+	s.Roles = &Roles{Store: st, Authz: s.Authz, Now: c.now}
 	if c.engine != nil {
 		s.Events.Wake = c.engine.Wake
 	}

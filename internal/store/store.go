@@ -77,6 +77,7 @@ type Store interface {
 	SessionStore
 	AuditStore
 	AuthProviderStore
+	RoleStore
 
 	// Close releases the database.
 	Close() error
