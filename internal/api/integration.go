@@ -20,7 +20,7 @@ const (
 // IntegrationTypes lists the integration types in the order messages name
 // them. internal/integration/all checks it against the registered types.
 func IntegrationTypes() []string {
-	return []string{IntegrationTypeGitHub, IntegrationTypeSemaphore, IntegrationTypeGitLab, IntegrationTypeBitbucket, IntegrationTypeAWS, IntegrationTypeAzure, IntegrationTypeGCP}
+	return []string{IntegrationTypeGitHub, IntegrationTypeSemaphore, IntegrationTypeGitLab, IntegrationTypeBitbucket, IntegrationTypeAWS, IntegrationTypeAzure, IntegrationTypeGCP, IntegrationTypeDatadog}
 }
 
 // AuthTypeToken is the IntegrationAuthType under which an integration
@@ -93,6 +93,10 @@ func ValidateIntegrationURL(field, typ, rawURL string) error {
 	case IntegrationTypeGCP:
 		if rawURL != "" {
 			err = errors.New("must be empty for a gcp integration: spec.gcp says which project")
+		}
+	case IntegrationTypeDatadog:
+		if rawURL != "" {
+			err = errors.New("must be empty for a datadog integration: spec.datadog.site says where Datadog is")
 		}
 	default:
 		return fmt.Errorf("%s: cannot check the URL of unsupported integration type %q", field, clipInput(typ))

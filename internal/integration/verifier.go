@@ -80,6 +80,12 @@ type Verifier struct {
 	// Google itself. Tests set it to a fake's URL (the server reads it from
 	// SUPERPLANE_GCP_ENDPOINT_URL); the guard still applies.
 	GCPEndpointURL string
+	// DatadogAPIURL is where datadog integrations send every Datadog call,
+	// whatever their site, and the one origin besides the site's own hosts
+	// a stage's Datadog keys may be sent to. "" means https://api.<site>.
+	// Tests set it to a fake's URL (the server reads it from
+	// SUPERPLANE_DATADOG_API_URL); the guard still applies.
+	DatadogAPIURL string
 	// Client makes the requests, through the outbound guard whatever the
 	// URL (the configured API URLs included): a fake on loopback needs a
 	// client that allows 127.0.0.0/8. nil means the guarded client with
