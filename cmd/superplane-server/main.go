@@ -67,7 +67,8 @@ SUPERPLANE_BITBUCKET_API_URL (the base without /2.0) override where integrations
 SUPERPLANE_AWS_ENDPOINT_URL sends every AWS call of aws integrations there (a test double);
 SUPERPLANE_AZURE_AUTHORITY_HOST (Entra ID's token endpoint host) and SUPERPLANE_AZURE_ENDPOINT_URL
 (Azure Resource Manager) do the same for azure; SUPERPLANE_GCP_ENDPOINT_URL likewise every Google
-call of gcp integrations.
+call of gcp integrations; SUPERPLANE_DATADOG_API_URL every Datadog call of datadog integrations,
+whatever their site.
 serve also reads SUPERPLANE_BASE_URL, SUPERPLANE_KEY_GRACE_PERIOD (1h),
 SUPERPLANE_WEBHOOK_BODY_LIMIT (5 MiB), SUPERPLANE_RECONCILE_INTERVAL (5m),
 SUPERPLANE_ALLOWED_NETWORKS (CIDRs the server may call although they are blocked: loopback,
@@ -193,6 +194,7 @@ func (c *config) serverOptions(listenAddr string, getenv func(string) string) (s
 		BitbucketAPIURL: getenv("SUPERPLANE_BITBUCKET_API_URL"),
 		AWSEndpointURL:  getenv("SUPERPLANE_AWS_ENDPOINT_URL"),
 		GCPEndpointURL:  getenv("SUPERPLANE_GCP_ENDPOINT_URL"),
+		DatadogAPIURL:   getenv("SUPERPLANE_DATADOG_API_URL"),
 		Client:          outbound.New(outbound.Config{AllowedNetworks: allow, Timeout: 15 * time.Second}),
 		// Where CI runs' OIDC ID tokens come from (a fake in tests): the
 		// tokens' iss must name the same issuer.

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"encoding/json"
 	"fmt"
 	"regexp"
 	"slices"
@@ -87,4 +88,21 @@ func ValidateDatadogIntegration(field string, d *DatadogIntegration) error {
 		return fmt.Errorf("%s.applicationKey.valueFrom.secret.key must differ from apiKey's key %q", field, clipInput(api.Key))
 	}
 	return nil
+}
+
+// DatadogSecretKeys are the keys of the integration's secret that stored
+// datadog settings name (the API key's, then the application key's): the
+// only values decrypted for a call.
+func DatadogSecretKeys(settings []byte) []string {
+	var d DatadogIntegration
+	if json.Unmarshal(settings, &d) != nil {
+		return nil
+	}
+	var keys []string
+	for _, ref := range []*AuthToken{d.APIKey, d.ApplicationKey} {
+		if ref != nil && ref.ValueFrom != nil && ref.ValueFrom.Secret != nil {
+			keys = append(keys, ref.ValueFrom.Secret.Key)
+		}
+	}
+	return keys
 }

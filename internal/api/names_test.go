@@ -38,7 +38,7 @@ func TestJoinOr(t *testing.T) {
 		want  string
 	}{
 		{ExecutorTypes(), "http, github, semaphore, gitlab, bitbucket or noop"},
-		{IntegrationTypes(), "github, semaphore, gitlab, bitbucket, aws, azure or gcp"},
+		{IntegrationTypes(), "github, semaphore, gitlab, bitbucket, aws, azure, gcp or datadog"},
 		{[]string{"one"}, "one"},
 		{nil, ""},
 	} {

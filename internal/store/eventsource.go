@@ -347,7 +347,7 @@ func (s *db) DeleteEventSource(ctx context.Context, orgID, canvasID, idOrName st
 // reconciler keeps, as the SQL list the event_sources_hooks partial index of
 // the migrations names: spelled out, not bound, so the planners can use the
 // index (see sqlStageEventPending).
-const sqlHookedSourceTypes = `('github', 'semaphore', 'gitlab', 'bitbucket')`
+const sqlHookedSourceTypes = `('github', 'semaphore', 'gitlab', 'bitbucket', 'azure_devops', 'datadog')`
 
 // EventSourcesWithHooks returns up to limit github, semaphore, gitlab and
 // bitbucket sources of any organization in id order after afterID ("" for the

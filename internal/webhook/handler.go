@@ -87,7 +87,8 @@ var (
 			eventType:  func(http.Header) string { return "pipeline" },
 			deliveryID: func(http.Header) string { return "" },
 		},
-		TypeGitLab: gitlabReceiver, // token.go
+		TypeGitLab:  gitlabReceiver,  // token.go
+		TypeDatadog: datadogReceiver, // datadog.go
 		TypeBitbucket: {
 			sourceType: TypeBitbucket,
 			// Bitbucket signs with the source's key as the hook's secret,

@@ -30,6 +30,7 @@ const (
 	TypeSemaphore = "semaphore"
 	TypeGitLab    = "gitlab"
 	TypeBitbucket = "bitbucket"
+	TypeDatadog   = "datadog"
 )
 
 // Source is what the receiver needs to know about an event source.

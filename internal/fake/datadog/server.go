@@ -34,12 +34,12 @@ type TB interface {
 // Request is a request the fake received: its method and path, and which
 // keys it carried (never their values).
 type Request struct {
-	Method, Path     string
-	APIKey, AppKey   bool
-	Body             []byte
-	ValidAPIKey      bool
-	ValidAppKey      bool
-	ContentTypeJSON  bool
+	Method, Path    string
+	APIKey, AppKey  bool
+	Body            []byte
+	ValidAPIKey     bool
+	ValidAppKey     bool
+	ContentTypeJSON bool
 }
 
 // Server is a fake Datadog site on a loopback httptest server. It is safe

@@ -11,6 +11,7 @@ import (
 	"github.com/superplane/terraform-provider-superplane/internal/integration/aws"
 	"github.com/superplane/terraform-provider-superplane/internal/integration/azure"
 	"github.com/superplane/terraform-provider-superplane/internal/integration/bitbucket"
+	"github.com/superplane/terraform-provider-superplane/internal/integration/datadog"
 	"github.com/superplane/terraform-provider-superplane/internal/integration/gcp"
 	"github.com/superplane/terraform-provider-superplane/internal/integration/github"
 	"github.com/superplane/terraform-provider-superplane/internal/integration/gitlab"
@@ -27,5 +28,6 @@ func Registry() *integration.Registry {
 		aws.Type{},
 		azure.Type{},
 		gcp.Type{},
+		datadog.Type{},
 	)
 }
