@@ -1,5 +1,5 @@
-// Command superplane-fakes serves the fakes of GitHub, Semaphore, GitLab and
-// Bitbucket (internal/fake) on loopback, outside a test, so that `make demo`
+// Command superplane-fakes serves the fakes of GitHub, Semaphore, GitLab,
+// Bitbucket and Datadog (internal/fake) on loopback, outside a test, so that `make demo`
 // shows a GitHub integration verified and a repository webhook provisioned on
 // a machine with no route to github.com and no real token. It is a test double:
 // nothing ships it, and it accepts only the token it generates.
@@ -12,6 +12,9 @@
 //	GITLAB_API_URL=http://127.0.0.1:PORT/api/v4
 //	BITBUCKET_API_URL=http://127.0.0.1:PORT
 //	BITBUCKET_CREDENTIAL=<-user>:<a random API token the Bitbucket fake accepts>
+//	DATADOG_API_URL=http://127.0.0.1:PORT (for SUPERPLANE_DATADOG_API_URL)
+//	DATADOG_API_KEY=<an API key the Datadog fake accepts>
+//	DATADOG_APP_KEY=<an application key the Datadog fake accepts>
 //	TOKEN=<a random token every fake accepts>
 //	GITHUB_OIDC_ISSUER=http://127.0.0.1:PORT
 //	SEMAPHORE_OIDC_ISSUER=http://127.0.0.1:PORT
@@ -35,7 +38,9 @@
 // token's user, as the quickstart expects; the GitLab fake knows the
 // project -owner/-repo, which the token's user maintains. The Bitbucket fake
 // knows the workspace -owner with the repository -repo, administered by
-// -user, whose credential is BITBUCKET_CREDENTIAL.
+// -user, whose credential is BITBUCKET_CREDENTIAL. The Datadog fake takes
+// DATADOG_API_KEY and DATADOG_APP_KEY and holds the webhooks datadog sources
+// provision.
 package main
 
 import (
@@ -50,6 +55,7 @@ import (
 
 	"github.com/superplane/terraform-provider-superplane/internal/fake/bitbucket"
 	"github.com/superplane/terraform-provider-superplane/internal/fake/callback"
+	"github.com/superplane/terraform-provider-superplane/internal/fake/datadog"
 	"github.com/superplane/terraform-provider-superplane/internal/fake/github"
 	"github.com/superplane/terraform-provider-superplane/internal/fake/gitlab"
 	"github.com/superplane/terraform-provider-superplane/internal/fake/semaphore"
@@ -109,6 +115,12 @@ func main() {
 	bb.AddWorkspace(*owner, map[string]string{*user: "owner"})
 	bb.AddRepo(*owner, *repo, *user)
 
+	// Datadog's keys are hexadecimal: the API key the first 32 digits of
+	// the token's random part, the application key all 40.
+	dd := datadog.New(tb)
+	ddAPIKey, ddAppKey := hex.EncodeToString(raw[:16]), hex.EncodeToString(raw)
+	dd.AddKeys(ddAPIKey, ddAppKey)
+
 	if *workflow != "" {
 		// Two reads of the run: SuperPlane sees it running before it passes.
 		gh.AddWorkflow(*owner, *repo, *workflow, "success", 2)
@@ -132,12 +144,13 @@ func main() {
 	settings := fmt.Sprintf("GITHUB_API_URL=%s\nSEMAPHORE_API_URL=%s\nGITLAB_API_URL=%s\nTOKEN=%s\nGITHUB_OIDC_ISSUER=%s\nSEMAPHORE_OIDC_ISSUER=%s\nCONTROL_URL=%s\n",
 		gh.URL(), sem.URL(), gl.APIURL(), token, gh.Issuer().URL(), sem.Issuer(tb).URL(), controlURL)
 	settings += fmt.Sprintf("BITBUCKET_API_URL=%s\nBITBUCKET_CREDENTIAL=%s:%s\n", bb.URL(), *user, token)
+	settings += fmt.Sprintf("DATADOG_API_URL=%s\nDATADOG_API_KEY=%s\nDATADOG_APP_KEY=%s\n", dd.URL(), ddAPIKey, ddAppKey)
 	if err := os.WriteFile(*out, []byte(settings), 0o600); err != nil {
 		fmt.Fprintln(os.Stderr, "superplane-fakes:", err)
 		os.Exit(1)
 	}
-	fmt.Fprintf(os.Stderr, "superplane-fakes: GitHub at %s, Semaphore at %s, GitLab at %s, Bitbucket at %s (token in %s)\n",
-		gh.URL(), sem.URL(), gl.URL(), bb.URL(), *out)
+	fmt.Fprintf(os.Stderr, "superplane-fakes: GitHub at %s, Semaphore at %s, GitLab at %s, Bitbucket at %s, Datadog at %s (token in %s)\n",
+		gh.URL(), sem.URL(), gl.URL(), bb.URL(), dd.URL(), *out)
 
 	stop := make(chan os.Signal, 1)
 	signal.Notify(stop, os.Interrupt, syscall.SIGTERM)
