@@ -225,7 +225,9 @@ func TestDatadogBadInput(t *testing.T) {
 	body := func(datadog string) string {
 		return `{"domainType":"DOMAIN_TYPE_ORGANIZATION","integration":{"metadata":{"name":"bad"},"spec":{"type":"datadog","datadog":` + datadog + `}}}`
 	}
-	ref := func(secret, key string) string { return `{"valueFrom":{"secret":{"name":"` + secret + `","key":"` + key + `"}}}` }
+	ref := func(secret, key string) string {
+		return `{"valueFrom":{"secret":{"name":"` + secret + `","key":"` + key + `"}}}`
+	}
 	for name, c := range map[string]struct {
 		body   string
 		status int
