@@ -36,6 +36,7 @@ import (
 	fakeaws "github.com/superplane/terraform-provider-superplane/internal/fake/aws"
 	fakeazure "github.com/superplane/terraform-provider-superplane/internal/fake/azure"
 	"github.com/superplane/terraform-provider-superplane/internal/fake/bitbucket"
+	fakedatadog "github.com/superplane/terraform-provider-superplane/internal/fake/datadog"
 	fakegcp "github.com/superplane/terraform-provider-superplane/internal/fake/gcp"
 	"github.com/superplane/terraform-provider-superplane/internal/fake/github"
 	"github.com/superplane/terraform-provider-superplane/internal/fake/gitlab"
@@ -61,14 +62,15 @@ var acc struct {
 	tokens     int      // integration tokens handed out (all of them also in woValues)
 	sourceKeys []string // signing keys of webhook event sources: in state by design, nowhere else
 
-	fakes     *harnessTB        // owns the fakes' cleanups
-	github    *github.Server    // the GitHub API the server verifies against
-	semaphore *semaphore.Server // the Semaphore API the server verifies against
-	gitlab    *gitlab.Server    // the GitLab API the server verifies against
-	bitbucket *bitbucket.Server // the Bitbucket Cloud API the server verifies against
-	aws       *fakeaws.Server   // AWS STS, where aws integrations are verified
-	azure     *fakeazure.Server // Entra ID and ARM, where azure integrations are verified
-	gcp       *fakegcp.Server   // Google's token endpoints and APIs, where gcp integrations are verified
+	fakes     *harnessTB          // owns the fakes' cleanups
+	github    *github.Server      // the GitHub API the server verifies against
+	semaphore *semaphore.Server   // the Semaphore API the server verifies against
+	gitlab    *gitlab.Server      // the GitLab API the server verifies against
+	bitbucket *bitbucket.Server   // the Bitbucket Cloud API the server verifies against
+	aws       *fakeaws.Server     // AWS STS, where aws integrations are verified
+	azure     *fakeazure.Server   // Entra ID and ARM, where azure integrations are verified
+	gcp       *fakegcp.Server     // Google's token endpoints and APIs, where gcp integrations are verified
+	datadog   *fakedatadog.Server // the Datadog API, where datadog integrations are verified and sources' webhooks kept
 }
 
 // The fake tools' fixtures. Integration URLs in tests name these.
@@ -156,6 +158,7 @@ func startFakes() {
 	acc.aws = fakeaws.New(acc.fakes)
 	acc.azure = fakeazure.New(acc.fakes)
 	acc.gcp = fakegcp.New(acc.fakes)
+	acc.datadog = fakedatadog.New(acc.fakes)
 }
 
 // newToolToken returns a new random API token that the GitHub, Semaphore and
@@ -291,6 +294,7 @@ func startServer() (func(), error) {
 		"SUPERPLANE_AZURE_AUTHORITY_HOST="+acc.azure.URL(),
 		"SUPERPLANE_AZURE_ENDPOINT_URL="+acc.azure.URL(),
 		"SUPERPLANE_GCP_ENDPOINT_URL="+acc.gcp.URL(),
+		"SUPERPLANE_DATADOG_API_URL="+acc.datadog.URL(),
 		// The fakes and the stage tests' receivers are on loopback, which
 		// the outbound guard lets through only when allowed. Stage tests
 		// should not wait long.

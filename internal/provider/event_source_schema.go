@@ -54,7 +54,7 @@ func (r *EventSourceResource) Schema(_ context.Context, _ resource.SchemaRequest
 			},
 			"type": schema.StringAttribute{
 				MarkdownDescription: "Where events come from: `webhook` (deliveries signed with the source's " +
-					"`key`), `github`, `semaphore`, `gitlab`, `bitbucket` (through `integration`), `manual` or `scheduled`. Changing it " +
+					"`key`), `github`, `semaphore`, `gitlab`, `bitbucket`, `datadog` (through `integration`), `manual` or `scheduled`. Changing it " +
 					"replaces the source.",
 				Required:      true,
 				Validators:    []validator.String{stringvalidator.OneOf(api.EventSourceTypes()...)},
@@ -171,11 +171,13 @@ func (r *EventSourceResource) Schema(_ context.Context, _ resource.SchemaRequest
 		},
 		Blocks: map[string]schema.Block{
 			"resource": schema.SingleNestedBlock{
-				MarkdownDescription: "What a `github`, `semaphore`, `gitlab` or `bitbucket` source watches: required for " +
+				MarkdownDescription: "What a `github`, `semaphore`, `gitlab`, `bitbucket` or `datadog` source watches: required for " +
 					"those types, refused for the others. Changing it moves the webhook in place.",
 				Attributes: map[string]schema.Attribute{
 					"type": schema.StringAttribute{
-						MarkdownDescription: "`repository` for `github` and `bitbucket`, `project` for `semaphore` and `gitlab`; " +
+						MarkdownDescription: "`repository` for `github` and `bitbucket`, `project` for `semaphore` and `gitlab`, `webhook` for " +
+							"`datadog` (the name of the webhook in Datadog's Webhooks integration, which monitors notify " +
+							"as `@webhook-<name>`); " +
 							"defaults to the " +
 							"one the source type watches.",
 						Optional:      true,

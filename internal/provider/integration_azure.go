@@ -67,7 +67,8 @@ type integrationAzureFederatedModel struct {
 // isCloudType reports whether typ is configured by a typed block (aws,
 // azure, gcp) rather than url and auth.
 func isCloudType(typ string) bool {
-	return typ == api.IntegrationTypeAWS || typ == api.IntegrationTypeAzure || typ == api.IntegrationTypeGCP
+	return typ == api.IntegrationTypeAWS || typ == api.IntegrationTypeAzure || typ == api.IntegrationTypeGCP ||
+		typ == api.IntegrationTypeDatadog
 }
 
 // integrationAzureBlock is the resource's azure block.

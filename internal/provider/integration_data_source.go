@@ -38,6 +38,7 @@ type IntegrationDataSourceModel struct {
 	AWS         types.Object `tfsdk:"aws"`
 	Azure       types.Object `tfsdk:"azure"`
 	GCP         types.Object `tfsdk:"gcp"`
+	Datadog     types.Object `tfsdk:"datadog"`
 	Status      types.Object `tfsdk:"status"`
 	CreatedAt   types.String `tfsdk:"created_at"`
 }
@@ -72,7 +73,7 @@ func (d *IntegrationDataSource) Schema(_ context.Context, _ datasource.SchemaReq
 				Computed:            true,
 			},
 			"type": schema.StringAttribute{
-				MarkdownDescription: "The tool: `github`, `semaphore`, `gitlab`, `bitbucket`, `aws`, `azure` or `gcp`.",
+				MarkdownDescription: "The tool: `github`, `semaphore`, `gitlab`, `bitbucket`, `aws`, `azure`, `gcp` or `datadog`.",
 				Computed:            true,
 			},
 			"url": schema.StringAttribute{
@@ -103,9 +104,10 @@ func (d *IntegrationDataSource) Schema(_ context.Context, _ datasource.SchemaReq
 					},
 				},
 			},
-			"aws":   integrationAWSDataSourceAttribute(),
-			"azure": integrationAzureDataSourceAttribute(),
-			"gcp":   integrationGCPDataSourceAttribute(),
+			"aws":     integrationAWSDataSourceAttribute(),
+			"azure":   integrationAzureDataSourceAttribute(),
+			"gcp":     integrationGCPDataSourceAttribute(),
+			"datadog": integrationDatadogDataSourceAttribute(),
 			"status": schema.SingleNestedAttribute{
 				MarkdownDescription: "The result of SuperPlane's last verification of the credentials.",
 				Computed:            true,
@@ -153,13 +155,14 @@ func (d *IntegrationDataSource) Read(ctx context.Context, req datasource.ReadReq
 	}
 
 	m, diags := integrationModelFrom(ctx, in, &IntegrationResourceModel{
-		Canvas: config.Canvas,
-		Type:   types.StringNull(),
-		URL:    types.StringNull(),
-		Auth:   types.ObjectNull(integrationAuthAttrTypes),
-		AWS:    types.ObjectNull(integrationAWSAttrTypes),
-		Azure:  types.ObjectNull(integrationAzureAttrTypes),
-		GCP:    types.ObjectNull(integrationGCPAttrTypes),
+		Canvas:  config.Canvas,
+		Type:    types.StringNull(),
+		URL:     types.StringNull(),
+		Auth:    types.ObjectNull(integrationAuthAttrTypes),
+		AWS:     types.ObjectNull(integrationAWSAttrTypes),
+		Azure:   types.ObjectNull(integrationAzureAttrTypes),
+		GCP:     types.ObjectNull(integrationGCPAttrTypes),
+		Datadog: types.ObjectNull(integrationDatadogAttrTypes),
 	})
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
@@ -176,6 +179,7 @@ func (d *IntegrationDataSource) Read(ctx context.Context, req datasource.ReadReq
 		AWS:         m.AWS,
 		Azure:       m.Azure,
 		GCP:         m.GCP,
+		Datadog:     m.Datadog,
 		Status:      m.Status,
 		CreatedAt:   m.CreatedAt,
 	})...)

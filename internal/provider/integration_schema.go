@@ -53,7 +53,7 @@ func (r *IntegrationResource) Schema(_ context.Context, _ resource.SchemaRequest
 				Default:             stringdefault.StaticString(""),
 			},
 			"type": schema.StringAttribute{
-				MarkdownDescription: "The tool: `github`, `semaphore`, `gitlab`, `bitbucket`, `aws`, `azure` or `gcp`. Changing it replaces the integration.",
+				MarkdownDescription: "The tool: `github`, `semaphore`, `gitlab`, `bitbucket`, `aws`, `azure`, `gcp` or `datadog`. Changing it replaces the integration.",
 				Required:            true,
 				PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()},
 			},
@@ -106,9 +106,10 @@ func (r *IntegrationResource) Schema(_ context.Context, _ resource.SchemaRequest
 			},
 		},
 		Blocks: map[string]schema.Block{
-			"aws":   integrationAWSBlock(),
-			"azure": integrationAzureBlock(),
-			"gcp":   integrationGCPBlock(),
+			"aws":     integrationAWSBlock(),
+			"azure":   integrationAzureBlock(),
+			"gcp":     integrationGCPBlock(),
+			"datadog": integrationDatadogBlock(),
 			"auth": schema.SingleNestedBlock{
 				MarkdownDescription: "How the integration authenticates with the tool. Required for `github`, " +
 					"`semaphore`, `gitlab` and `bitbucket` (a plan without it fails; listed as optional because Terraform cannot mark a " +
