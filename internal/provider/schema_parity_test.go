@@ -109,6 +109,7 @@ var (
 		"gcp":                     {model: integrationGCPModel{}, attrTypes: integrationGCPAttrTypes},
 		"gcp.service_account_key": {model: integrationGCPKeyModel{}, attrTypes: integrationGCPKeyAttrTypes},
 		"gcp.workload_identity":   {model: integrationGCPWorkloadIdentityModel{}, attrTypes: integrationGCPWorkloadIdentityAttrTypes},
+		"datadog":                 {model: integrationDatadogModel{}, attrTypes: integrationDatadogAttrTypes},
 	}
 	eventSourceShapes = map[string]objectShape{
 		"resource":      {model: eventSourceResourceModel{}, attrTypes: eventSourceResourceAttrTypes},
