@@ -349,8 +349,9 @@ func (s *db) DeleteEventSource(ctx context.Context, orgID, canvasID, idOrName st
 // index (see sqlStageEventPending).
 const sqlHookedSourceTypes = `('github', 'semaphore', 'gitlab', 'bitbucket', 'azure_devops', 'datadog')`
 
-// EventSourcesWithHooks returns up to limit github, semaphore, gitlab and
-// bitbucket sources of any organization in id order after afterID ("" for the
+// EventSourcesWithHooks returns up to limit sources of the hooked types
+// (sqlHookedSourceTypes: github, semaphore, gitlab, bitbucket, azure_devops
+// and datadog) of any organization in id order after afterID ("" for the
 // first page).
 func (s *db) EventSourcesWithHooks(ctx context.Context, afterID string, limit int) ([]EventSource, error) {
 	if limit <= 0 {
