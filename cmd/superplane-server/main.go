@@ -67,8 +67,10 @@ SUPERPLANE_BITBUCKET_API_URL (the base without /2.0) override where integrations
 SUPERPLANE_AWS_ENDPOINT_URL sends every AWS call of aws integrations there (a test double);
 SUPERPLANE_AZURE_AUTHORITY_HOST (Entra ID's token endpoint host) and SUPERPLANE_AZURE_ENDPOINT_URL
 (Azure Resource Manager) do the same for azure; SUPERPLANE_GCP_ENDPOINT_URL likewise every Google
-call of gcp integrations; SUPERPLANE_DATADOG_API_URL every Datadog call of datadog integrations,
-whatever their site.
+call of gcp integrations; SUPERPLANE_AZURE_DEVOPS_API_URL replaces the scheme and host of
+azure_devops integration URLs (a test double); SUPERPLANE_DATADOG_API_URL every Datadog call of
+datadog integrations, whatever their site; SUPERPLANE_MONGODB_ATLAS_ENDPOINT_URL receives every
+Atlas call of mongodb_atlas integrations.
 serve also reads SUPERPLANE_BASE_URL, SUPERPLANE_KEY_GRACE_PERIOD (1h),
 SUPERPLANE_WEBHOOK_BODY_LIMIT (5 MiB), SUPERPLANE_RECONCILE_INTERVAL (5m),
 SUPERPLANE_ALLOWED_NETWORKS (CIDRs the server may call although they are blocked: loopback,
@@ -204,6 +206,11 @@ func (c *config) serverOptions(listenAddr string, getenv func(string) string) (s
 		// subscription (a test double in tests; the guard still applies).
 		AzureAuthorityHost: getenv("SUPERPLANE_AZURE_AUTHORITY_HOST"),
 		AzureEndpointURL:   getenv("SUPERPLANE_AZURE_ENDPOINT_URL"),
+		// Where azure_devops integrations are reached (a test double).
+		AzureDevOpsAPIURL: getenv("SUPERPLANE_AZURE_DEVOPS_API_URL"),
+
+		// Where mongodb_atlas integrations call Atlas (a test double).
+		MongoDBAtlasEndpointURL: getenv("SUPERPLANE_MONGODB_ATLAS_ENDPOINT_URL"),
 	}
 	srv := []server.Option{server.WithWebhookBodyLimit(c.webhookBodyLimit)}
 	svc := []service.Option{
@@ -221,6 +228,9 @@ func (c *config) serverOptions(listenAddr string, getenv func(string) string) (s
 			BitbucketAPIURL: getenv("SUPERPLANE_BITBUCKET_API_URL"),
 			PollInterval:    c.pollInterval,
 			AllowedNetworks: allow,
+
+			// Where azure_devops pipelines run (a test double).
+			AzureDevOpsAPIURL: getenv("SUPERPLANE_AZURE_DEVOPS_API_URL"),
 		}),
 		engine.WithBaseURL(base),
 		engine.WithTools(tools),

@@ -20,7 +20,7 @@ const (
 // IntegrationTypes lists the integration types in the order messages name
 // them. internal/integration/all checks it against the registered types.
 func IntegrationTypes() []string {
-	return []string{IntegrationTypeGitHub, IntegrationTypeSemaphore, IntegrationTypeGitLab, IntegrationTypeBitbucket, IntegrationTypeAWS, IntegrationTypeAzure, IntegrationTypeGCP, IntegrationTypeDatadog}
+	return []string{IntegrationTypeGitHub, IntegrationTypeSemaphore, IntegrationTypeGitLab, IntegrationTypeBitbucket, IntegrationTypeAWS, IntegrationTypeAzure, IntegrationTypeGCP, IntegrationTypeAzureDevOps, IntegrationTypeDatadog, IntegrationTypeMongoDBAtlas}
 }
 
 // AuthTypeToken is the IntegrationAuthType under which an integration
@@ -64,7 +64,9 @@ func quotedOr(names []string) string {
 //     https://<host>[/<owner>] whose host is not github.com;
 //   - semaphore: https://<organization>.semaphoreci.com;
 //   - gitlab: https://gitlab.com, or a self-managed https://<host>[/<path>];
-//   - bitbucket: https://bitbucket.org/<workspace> (Bitbucket Cloud).
+//   - bitbucket: https://bitbucket.org/<workspace> (Bitbucket Cloud);
+//   - azure_devops: https://dev.azure.com/<organization>, or an Azure
+//     DevOps Server collection https://<host>[/<path>]/<collection>.
 //
 // Both allow one trailing slash and nothing else after the owner or host:
 // https only, no user credentials, no query, no fragment. An unsupported typ
@@ -94,9 +96,15 @@ func ValidateIntegrationURL(field, typ, rawURL string) error {
 		if rawURL != "" {
 			err = errors.New("must be empty for a gcp integration: spec.gcp says which project")
 		}
+	case IntegrationTypeAzureDevOps:
+		_, err = parseAzureDevOpsURL(rawURL)
 	case IntegrationTypeDatadog:
 		if rawURL != "" {
 			err = errors.New("must be empty for a datadog integration: spec.datadog.site says where Datadog is")
+		}
+	case IntegrationTypeMongoDBAtlas:
+		if rawURL != "" {
+			err = errors.New("must be empty for a mongodb_atlas integration: spec.mongodbAtlas says which organization")
 		}
 	default:
 		return fmt.Errorf("%s: cannot check the URL of unsupported integration type %q", field, clipInput(typ))

@@ -51,6 +51,9 @@ type IntegrationSpec struct {
 	GCP *GCPIntegration `json:"gcp,omitempty"`
 	// Datadog holds a datadog integration's settings (extension).
 	Datadog *DatadogIntegration `json:"datadog,omitempty"`
+	// MongoDBAtlas holds a mongodb_atlas integration's settings
+	// (extension).
+	MongoDBAtlas *MongoDBAtlasIntegration `json:"mongodbAtlas,omitempty"`
 }
 
 // Integration verification states (extension).

@@ -37,8 +37,8 @@ func TestJoinOr(t *testing.T) {
 		names []string
 		want  string
 	}{
-		{ExecutorTypes(), "http, github, semaphore, gitlab, bitbucket or noop"},
-		{IntegrationTypes(), "github, semaphore, gitlab, bitbucket, aws, azure, gcp or datadog"},
+		{ExecutorTypes(), "http, github, semaphore, gitlab, bitbucket, azure_devops or noop"},
+		{IntegrationTypes(), "github, semaphore, gitlab, bitbucket, aws, azure, gcp, azure_devops, datadog or mongodb_atlas"},
 		{[]string{"one"}, "one"},
 		{nil, ""},
 	} {

@@ -52,7 +52,7 @@ const (
 // internal/integration/all checks it against the registered types, so a
 // new type's name is added here and there together.
 func ExecutorTypes() []string {
-	return []string{ExecutorHTTP, ExecutorGitHub, ExecutorSemaphore, ExecutorGitLab, ExecutorBitbucket, ExecutorNoop}
+	return []string{ExecutorHTTP, ExecutorGitHub, ExecutorSemaphore, ExecutorGitLab, ExecutorBitbucket, ExecutorAzureDevOps, ExecutorNoop}
 }
 
 // JoinOr names a list in a message: "http, github, semaphore or noop".

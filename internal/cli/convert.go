@@ -337,6 +337,14 @@ func (c *converter) integration(m *manifest, r *hclBlock) error {
 	if spec.Type == api.IntegrationTypeAWS {
 		return c.awsIntegration(m, r, spec.AWS)
 	}
+	switch spec.Type {
+	case api.IntegrationTypeAzure:
+		c.azureIntegration(m, r, spec.Azure)
+		return nil
+	case api.IntegrationTypeGCP:
+		c.gcpIntegration(m, r, spec.GCP)
+		return nil
+	}
 	if spec.Auth == nil || spec.Auth.Token == nil || spec.Auth.Token.ValueFrom == nil || spec.Auth.Token.ValueFrom.Secret == nil {
 		c.warnf(m, "no spec.auth.token.valueFrom.secret: add the auth block")
 		return nil

@@ -189,7 +189,23 @@ func (c *converter) executor(m *manifest, r *hclBlock, ex *api.Executor) error {
 			b.str("aws_service", specString(signing, "service"))
 			b.str("aws_region", specString(signing, "region"))
 		}
-		take("url", "headers", "payload", "responsePolicy", "timeoutSeconds", "aws")
+		// A request with an azure or gcp integration's bearer token names
+		// the scope(s) the token is for.
+		if az, ok := spec["azure"].(map[string]any); ok {
+			b.str("azure_scope", specString(az, "scope"))
+		}
+		if g, ok := spec["gcp"].(map[string]any); ok {
+			var scopes []string
+			if list, ok := g["scopes"].([]any); ok {
+				for _, x := range list {
+					if sc, ok := x.(string); ok {
+						scopes = append(scopes, sc)
+					}
+				}
+			}
+			b.strList("gcp_scopes", scopes)
+		}
+		take("url", "headers", "payload", "responsePolicy", "timeoutSeconds", "aws", "azure", "gcp")
 	case api.ExecutorGitHub:
 		b = r.child("github")
 		b.expr("integration", c.integrationRef(m.canvas, integration))
@@ -222,6 +238,15 @@ func (c *converter) executor(m *manifest, r *hclBlock, ex *api.Executor) error {
 		b.str("pipeline", specString(spec, "pipeline"))
 		b.strMap("variables", c.stringMap(m, "spec.executor.spec.variables", spec["variables"]))
 		take("ref", "pipeline", "variables")
+	case api.ExecutorAzureDevOps:
+		b = r.child("azure_devops")
+		b.expr("integration", c.integrationRef(m.canvas, integration))
+		b.str("project", resource)
+		b.str("pipeline", specString(spec, "pipeline"))
+		b.str("ref", specString(spec, "ref"))
+		b.strMap("parameters", c.stringMap(m, "spec.executor.spec.parameters", spec["parameters"]))
+		b.strMap("variables", c.stringMap(m, "spec.executor.spec.variables", spec["variables"]))
+		take("pipeline", "ref", "parameters", "variables")
 	case api.ExecutorNoop:
 		b = r.child("noop")
 		b.strMap("outputs", c.stringMap(m, "spec.executor.spec.outputs", spec["outputs"]))

@@ -19,7 +19,7 @@ import (
 // of its secrets, which must never be written out.
 var (
 	manifestFiles  = []string{"testdata/manifests.yaml", "testdata/stages.yaml", "testdata/groups.yaml", "testdata/typed.yaml"}
-	manifestValues = []string{"manifest-secret-value-1", "manifest-secret-value-2", "manifest-secret-value-3", "manifest-secret-value-4", "manifest-secret-value-5", "manifest-secret-value-6"}
+	manifestValues = []string{"manifest-secret-value-1", "manifest-secret-value-2", "manifest-secret-value-3", "manifest-secret-value-4", "manifest-secret-value-5", "manifest-secret-value-6", "manifest-secret-value-7", "manifest-secret-value-8"}
 )
 
 // TestConvertManifests: every kind becomes its resource, references point
@@ -71,6 +71,10 @@ func TestConvertManifests(t *testing.T) {
 		"  aws {\n    region = \"eu-west-1\"\n\n    access_key {\n      secret                = superplane_secret.conv_cloud.name\n      access_key_id_key     = \"key-id\"\n      secret_access_key_key = \"key-secret\"\n    }\n",
 		"      role_arn         = \"arn:aws:iam::123456789012:role/deployer\"\n      external_id      = \"conv\"\n      session_duration = 1800\n",
 		"    integration = superplane_integration.conv_aws.name\n    aws_service = \"lambda\"\n    aws_region  = \"eu-west-1\"\n",
+		// Azure and GCP: their typed blocks, the stored credential named
+		// by secret and key.
+		"  azure {\n    tenant_id       = \"0f0e0d0c-0b0a-4909-8807-060504030201\"\n    client_id       = \"1a2b3c4d-0000-4000-8000-00000000c0a1\"\n    subscription_id = \"5a5a5a5a-6b6b-4c4c-8d8d-7e7e7e7e7e7e\"\n\n    client_secret {\n      secret = superplane_secret.conv_cloud.name\n      key    = \"azure\"\n    }\n  }\n",
+		"  gcp {\n    project_id = \"conv-project-123\"\n\n    service_account_key {\n      secret = superplane_secret.conv_cloud.name\n      key    = \"gcp-key\"\n    }\n  }\n",
 	} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("the HCL lacks %s", want)
@@ -146,6 +150,17 @@ func TestConvertManifests(t *testing.T) {
 			t.Errorf("convert of %q: exit %d, want a warning %q:\n%s", doc, r.code, want, r.stderr)
 		}
 	}
+	c.stdin = "kind: Stage\nmetadata: {name: ado, canvasName: c}\nspec: {executor: {type: azure_devops, integration: {name: devops}, " +
+		"resource: {type: project, name: 'Fabrikam Fiber'}, spec: {pipeline: '12', ref: main, parameters: {env: prod}, variables: {SHA: abc}}}}\n"
+	r = c.run("convert", "-")
+	if r.code != 0 || strings.Contains(r.stderr, "has no") {
+		t.Fatalf("convert of an azure_devops stage: exit %d\n%s", r.code, r.stderr)
+	}
+	for _, want := range []string{"azure_devops {", `project     = "Fabrikam Fiber"`, `pipeline    = "12"`, `env = "prod"`, `SHA = "abc"`} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("the HCL of the azure_devops stage lacks %s:\n%s", want, r.stdout)
+		}
+	}
 	c.stdin = "kind: Stage\nmetadata: {name: s, canvasName: c}\nspec: {executor: {type: http, spec: {url: 'https://x', retries: 3, payload: {n: 1}}}}\n"
 	r = c.run("convert", "-")
 	if r.code != 0 || !strings.Contains(r.stderr, "spec.executor.spec.retries has no http attribute") || !strings.Contains(r.stdout, `n = "1"`) {
@@ -183,12 +198,17 @@ func createFromManifests(t *testing.T) {
 		case "Secret":
 			var spec api.SecretSpec
 			if err = decodeSpec(m, &spec); err == nil {
+				if _, ok := spec.Local.Data["gcp-key"]; ok {
+					// A key file the fake Google Cloud knows, for the gcp
+					// integration's verification.
+					spec.Local.Data["gcp-key"] = srv.gcpKey
+				}
 				_, err = srv.owner.CreateSecret(ctx(t), dt, did, m.name, spec.Local.Data)
 			}
 		case "Integration":
 			var spec api.IntegrationSpec
 			if err = decodeSpec(m, &spec); err == nil {
-				p := client.IntegrationParams{Name: m.name, Description: m.desc, Type: spec.Type, URL: spec.URL, AWS: spec.AWS}
+				p := client.IntegrationParams{Name: m.name, Description: m.desc, Type: spec.Type, URL: spec.URL, AWS: spec.AWS, Azure: spec.Azure, GCP: spec.GCP}
 				if spec.Auth != nil {
 					sec := spec.Auth.Token.ValueFrom.Secret
 					p.SecretName, p.SecretKey = sec.Name, sec.Key
@@ -242,17 +262,17 @@ func TestConvertPlansNoChange(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("convert --import: exit %d: %s", r.code, r.stderr)
 	}
-	if n := strings.Count(r.stdout, "\nimport {"); n != 16 {
-		t.Errorf("%d import blocks, want one per object (16)", n)
+	if n := strings.Count(r.stdout, "\nimport {"); n != 18 {
+		t.Errorf("%d import blocks, want one per object (18)", n)
 	}
-	for _, want := range []string{`id = "conv-production"`, `id = "canvas/conv-production/conv-deploy"`, `id = "organization/conv-github"`, `id = "conv-production/smoke-test"`, `id = "conv-production/shipped"`, `id = "canvas/conv-production/conv-aws"`, `id = "conv-production/pipeline"`} {
+	for _, want := range []string{`id = "conv-production"`, `id = "canvas/conv-production/conv-deploy"`, `id = "organization/conv-github"`, `id = "conv-production/smoke-test"`, `id = "conv-production/shipped"`, `id = "canvas/conv-production/conv-aws"`, `id = "canvas/conv-production/conv-azure"`, `id = "canvas/conv-production/conv-gcp"`, `id = "conv-production/pipeline"`} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("the import blocks lack %s", want)
 		}
 	}
 
 	tfp := newTerraformPlanner(t, tf)
-	tfp.expectImportNoChange(t, r.stdout, 16)
+	tfp.expectImportNoChange(t, r.stdout, 18)
 
 	// export writes the live canvas the same way: its own objects (not the
 	// organization's integration and secret) import without a change.
@@ -268,7 +288,10 @@ func TestConvertPlansNoChange(t *testing.T) {
 	if !strings.Contains(out, `resource "superplane_connection_group" "shipped" {`) || !strings.Contains(out, "name = superplane_connection_group.shipped.name") {
 		t.Errorf("export should write the canvas's connection group and the stage's reference to it:\n%s", out)
 	}
-	tfp.expectImportNoChange(t, out, 14)
+	if !strings.Contains(out, "  azure {\n") || !strings.Contains(out, "  gcp {\n") || !strings.Contains(out, "service_account_key {") {
+		t.Errorf("export should write the canvas's azure and gcp integrations with their typed blocks:\n%s", out)
+	}
+	tfp.expectImportNoChange(t, out, 16)
 }
 
 // terraformPlanner plans configurations with the provider built from this
@@ -305,7 +328,8 @@ func (p *terraformPlanner) expectImportNoChange(t *testing.T, hcl string, want i
 		"TF_CLI_CONFIG_FILE="+p.rc, "CHECKPOINT_DISABLE=1", "TF_IN_AUTOMATION=1",
 		"SUPERPLANE_API_URL="+srv.url, "SUPERPLANE_API_TOKEN="+srv.ownerToken,
 		"TF_VAR_secret_conv_deploy_token=a", "TF_VAR_secret_conv_deploy_user=b", "TF_VAR_secret_conv_github_token_token=c",
-		"TF_VAR_secret_conv_cloud_gitlab=d", "TF_VAR_secret_conv_cloud_key_id=e", "TF_VAR_secret_conv_cloud_key_secret=f")
+		"TF_VAR_secret_conv_cloud_gitlab=d", "TF_VAR_secret_conv_cloud_key_id=e", "TF_VAR_secret_conv_cloud_key_secret=f",
+		"TF_VAR_secret_conv_cloud_azure=g", "TF_VAR_secret_conv_cloud_gcp_key=h")
 	terraform := func(args ...string) string {
 		t.Helper()
 		c, cancel := context.WithTimeout(context.Background(), 3*time.Minute)

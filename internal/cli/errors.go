@@ -38,6 +38,10 @@ func (t target) listHint() string {
 		return fmt.Sprintf("superplane executions --canvas %s --stage %s", t.canvas, t.stage)
 	case "event":
 		return fmt.Sprintf("superplane events --canvas %s", t.canvas)
+	case "service account":
+		return "superplane get service-accounts"
+	case "audit event":
+		return "superplane get audit-events"
 	}
 	return fmt.Sprintf("superplane get %ss --canvas %s", t.kind, t.canvas)
 }

@@ -48,6 +48,8 @@ func kinds() []kind {
 		{name: "executions", single: "execution", aliases: []string{"execution"}, scope: "stage", list: listExecutions, one: oneExecution, describe: describeExecution},
 		{name: "alerts", single: "alert", aliases: []string{"alert"}, scope: "canvas", list: listAlerts, one: oneAlert, describe: describeAlert},
 		{name: "rejections", single: "rejection", aliases: []string{"rejection"}, scope: "canvas", list: listRejections, one: oneRejection, describe: describeRejection},
+		{name: "service-accounts", single: "service account", aliases: []string{"service-account", "serviceaccounts", "sa"}, list: listServiceAccounts, one: oneServiceAccount, describe: describeServiceAccount, describeJSON: true},
+		{name: "audit-events", single: "audit event", aliases: []string{"audit-event", "audit"}, scope: "domain", list: listAuditEvents, one: oneAuditEvent, describe: describeAuditEvent},
 	}
 }
 
@@ -74,7 +76,10 @@ var kindsHelp = `Kinds: canvases, secrets and integrations (of the organization,
 --canvas), and with --canvas: event-sources, connection-groups, stages, events (with
 --stage: the stage's queue), executions (with --stage), alerts and rejections (with
 --stage: the stage's). Singular names work too (get stage deploy); describe
-connection-group shows the keys still waiting for a connection.`
+connection-group shows the keys still waiting for a connection. The organization's
+service-accounts (describe lists their tokens, never a token's value) and, for owners
+and admins, audit-events: the audit trail, narrowed by --canvas, --actor, --action,
+--object-type and --since (24h, or an RFC 3339 time).`
 
 func getCommand() *command {
 	return &command{
@@ -92,8 +97,9 @@ Examples:
   superplane get canvases
   superplane get stages --canvas production
   superplane get events --canvas production --stage deploy --state waiting
-  superplane get stage deploy --canvas production -o json`,
-		flags:    []string{"canvas", "stage", "source", "state", "limit", "acked", "output"},
+  superplane get stage deploy --canvas production -o json
+  superplane get audit-events --canvas production --action approve --since 24h`,
+		flags:    []string{"canvas", "stage", "source", "state", "limit", "acked", "actor", "action", "object-type", "since", "output"},
 		complete: kindNames(),
 		run:      runGet,
 	}
@@ -113,7 +119,7 @@ Examples:
   superplane describe canvas production
   superplane describe stage deploy --canvas production
   superplane describe execution 0b9c... --canvas production --stage deploy`,
-		flags:    []string{"canvas", "stage", "acked", "output"},
+		flags:    []string{"canvas", "stage", "acked", "actor", "action", "object-type", "since", "output"},
 		complete: kindNames(),
 		run:      runDescribe,
 	}

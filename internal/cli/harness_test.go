@@ -29,6 +29,8 @@ import (
 	"github.com/superplane/terraform-provider-superplane/internal/api"
 	"github.com/superplane/terraform-provider-superplane/internal/client"
 	"github.com/superplane/terraform-provider-superplane/internal/fake/aws"
+	"github.com/superplane/terraform-provider-superplane/internal/fake/azure"
+	"github.com/superplane/terraform-provider-superplane/internal/fake/gcp"
 	"github.com/superplane/terraform-provider-superplane/internal/fake/github"
 	"github.com/superplane/terraform-provider-superplane/internal/fake/gitlab"
 )
@@ -41,6 +43,9 @@ var srv struct {
 	owner       *client.Client // sets up what the tests operate
 	fakes       *mainTB
 	github      *github.Server
+	// gcpKey is the JSON key file the fake Google Cloud knows, which the
+	// convert tests store in place of the manifests' placeholder.
+	gcpKey string
 }
 
 // mainTB lets TestMain, which has no *testing.T, start the fake GitHub:
@@ -107,6 +112,14 @@ func startServer(root string) (func(), error) {
 	fakeAWS := aws.New(srv.fakes)
 	fakeAWS.AddUser(aws.User{AccessKeyID: "manifest-secret-value-5", SecretAccessKey: "manifest-secret-value-6", Account: "123456789012", Name: "deployer"})
 	fakeAWS.AddRole(aws.Role{ARN: "arn:aws:iam::123456789012:role/deployer", Principals: []string{"manifest-secret-value-5"}, ExternalID: "conv"})
+	// Azure and GCP likewise (testdata/typed.yaml's ids).
+	fakeAzure := azure.New(srv.fakes)
+	fakeAzure.AddApp(azure.App{TenantID: "0f0e0d0c-0b0a-4909-8807-060504030201", ClientID: "1a2b3c4d-0000-4000-8000-00000000c0a1",
+		Secret: "manifest-secret-value-7", Subscriptions: []string{"5a5a5a5a-6b6b-4c4c-8d8d-7e7e7e7e7e7e"}})
+	fakeAzure.AddSubscription(azure.Subscription{ID: "5a5a5a5a-6b6b-4c4c-8d8d-7e7e7e7e7e7e", TenantID: "0f0e0d0c-0b0a-4909-8807-060504030201", DisplayName: "conv"})
+	fakeGCP := gcp.New(srv.fakes)
+	srv.gcpKey = fakeGCP.AddServiceAccount(srv.fakes, "deployer@conv-project-123.iam.gserviceaccount.com", "conv-project-123")
+	fakeGCP.AddProject("conv-project-123", "123", "conv", "deployer@conv-project-123.iam.gserviceaccount.com")
 	bin := os.Getenv("SUPERPLANE_ACC_SERVER_BIN")
 	if bin == "" {
 		bin = filepath.Join(root, "superplane-server")
@@ -132,7 +145,9 @@ func startServer(root string) (func(), error) {
 		"SUPERPLANE_POLL_INTERVAL=50ms",
 		"SUPERPLANE_GITHUB_API_URL="+srv.github.URL(),
 		"SUPERPLANE_GITLAB_API_URL="+gl.APIURL(),
-		"SUPERPLANE_AWS_ENDPOINT_URL="+fakeAWS.URL())
+		"SUPERPLANE_AWS_ENDPOINT_URL="+fakeAWS.URL(),
+		"SUPERPLANE_AZURE_AUTHORITY_HOST="+fakeAzure.URL(), "SUPERPLANE_AZURE_ENDPOINT_URL="+fakeAzure.URL(),
+		"SUPERPLANE_GCP_ENDPOINT_URL="+fakeGCP.URL())
 	cmd := exec.Command(bin, "serve", "--listen", addr, "--data-dir", dataDir)
 	cmd.Stdout, cmd.Stderr, cmd.Env = logFile, logFile, env
 	if err := cmd.Start(); err != nil {

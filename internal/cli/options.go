@@ -26,6 +26,8 @@ type options struct {
 	follow     bool
 	acked      bool
 	importing  bool
+	// The audit trail's filters.
+	actor, action, objectType, since string
 }
 
 // flagDef is a flag's help: the value it takes and what it does.
@@ -62,6 +64,10 @@ var flagDefs = map[string]flagDef{
 	"follow":      {"", "keep following until the execution finishes (default true; --follow=false prints it once)"},
 	"acked":       {"", "list acknowledged alerts too"},
 	"import":      {"", "ask the server which objects exist and write an import block for each (needs superplane login)"},
+	"actor":       {" EMAIL", "audit events by this user (email or id)"},
+	"action":      {" ACTION", "audit events of this action: create, update, delete, approve, cancel..."},
+	"object-type": {" TYPE", "audit events about this type of object: canvas, secret, stage, stage_event, execution..."},
+	"since":       {" WHEN", "audit events since then: a duration back from now (24h) or an RFC 3339 time"},
 }
 
 // register adds the named flags to fs.
@@ -105,6 +111,14 @@ func (o *options) register(fs *flag.FlagSet, names []string) {
 			fs.BoolVar(&o.acked, n, false, u)
 		case "import":
 			fs.BoolVar(&o.importing, n, false, u)
+		case "actor":
+			fs.StringVar(&o.actor, n, "", u)
+		case "action":
+			fs.StringVar(&o.action, n, "", u)
+		case "object-type":
+			fs.StringVar(&o.objectType, n, "", u)
+		case "since":
+			fs.StringVar(&o.since, n, "", u)
 		default:
 			panic("cli: no flag " + n)
 		}

@@ -41,6 +41,8 @@ type IntegrationParams struct {
 	GCP *api.GCPIntegration
 	// Datadog holds a datadog integration's settings, likewise.
 	Datadog *api.DatadogIntegration
+	// MongoDBAtlas holds a mongodb_atlas integration's settings, likewise.
+	MongoDBAtlas *api.MongoDBAtlasIntegration
 }
 
 // integration builds the wire object for p.
@@ -55,6 +57,12 @@ func (p IntegrationParams) integration() *api.Integration {
 		return &api.Integration{
 			Metadata: &api.IntegrationMetadata{Name: p.Name, Description: p.Description},
 			Spec:     &api.IntegrationSpec{Type: p.Type, Datadog: p.Datadog},
+		}
+	}
+	if p.MongoDBAtlas != nil {
+		return &api.Integration{
+			Metadata: &api.IntegrationMetadata{Name: p.Name, Description: p.Description},
+			Spec:     &api.IntegrationSpec{Type: p.Type, MongoDBAtlas: p.MongoDBAtlas},
 		}
 	}
 	if p.GCP != nil {

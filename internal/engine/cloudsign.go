@@ -74,6 +74,9 @@ func cloudSecretKeys(in store.Integration) []string {
 	if in.Type == api.IntegrationTypeDatadog {
 		return api.DatadogSecretKeys(in.Settings)
 	}
+	if in.Type == api.IntegrationTypeMongoDBAtlas {
+		return mongoDBAtlasSecretKeys(in)
+	}
 	if in.Type != api.IntegrationTypeAWS {
 		return nil
 	}

@@ -56,6 +56,9 @@ type Config struct {
 	// BitbucketAPIURL is the Bitbucket Cloud API base (without /2.0); ""
 	// means https://api.bitbucket.org.
 	BitbucketAPIURL string
+	// AzureDevOpsAPIURL replaces the scheme and host of azure_devops
+	// integration URLs; "" means the integration URL itself.
+	AzureDevOpsAPIURL string
 	// PollInterval is how often a running execution is polled and checked
 	// for a cancel request; default 5s.
 	PollInterval time.Duration
@@ -158,7 +161,7 @@ func (r *Runner) Timeout() time.Duration { return r.cfg.Timeout }
 // execution is what an integration type's Runner gets for one execution.
 func (r *Runner) execution(progress Progress) *integration.Execution {
 	return &integration.Execution{
-		Tools:        &integration.Verifier{GitHubAPIURL: r.cfg.GitHubAPIURL, SemaphoreAPIURL: r.cfg.SemaphoreAPIURL, GitLabAPIURL: r.cfg.GitLabAPIURL, BitbucketAPIURL: r.cfg.BitbucketAPIURL, Client: r.apiClient},
+		Tools:        &integration.Verifier{GitHubAPIURL: r.cfg.GitHubAPIURL, SemaphoreAPIURL: r.cfg.SemaphoreAPIURL, GitLabAPIURL: r.cfg.GitLabAPIURL, BitbucketAPIURL: r.cfg.BitbucketAPIURL, AzureDevOpsAPIURL: r.cfg.AzureDevOpsAPIURL, Client: r.apiClient},
 		PollInterval: r.cfg.PollInterval, Timeout: r.cfg.Timeout, Progress: progress,
 	}
 }

@@ -35,6 +35,8 @@ var errHTTPTimeout = errors.New("HTTP request timed out")
 // httpSpec is a rendered, validated http executor spec.
 type httpSpec struct {
 	url         string
+	method      string
+	explicit    bool // spec.method named the method: the payload goes as written
 	headers     map[string]string
 	payload     map[string]any
 	statusCodes []int
@@ -48,6 +50,7 @@ func parseHTTPSpec(spec map[string]any) httpSpec {
 		payload: map[string]any{},
 		timeout: defaultHTTPTimeout,
 	}
+	hs.method, hs.explicit = methodOf(spec)
 	if p, ok := integration.AsObject(spec["payload"]); ok {
 		for k, v := range p {
 			hs.payload[k] = v
@@ -89,17 +92,23 @@ type httpResult struct {
 	err     error
 }
 
-// runHTTP POSTs the payload, with stageId and executionId added, to the
+// runHTTP sends the payload (POST, with stageId and executionId added, unless
+// spec.method names the method: see http_method.go) to the
 // spec's URL through the network guard, and passes when the status is
 // accepted. The request runs in a goroutine while progress is polled, so a
 // cancel aborts it.
 func (r *Runner) runHTTP(ctx context.Context, req Request, progress Progress) Outcome {
 	hs := parseHTTPSpec(req.Spec)
-	hs.payload["stageId"] = req.StageID
-	hs.payload["executionId"] = req.ExecutionID
-	body, err := json.Marshal(hs.payload)
-	if err != nil {
-		return integration.Failed(api.ResultReasonError, "spec.payload cannot be sent as JSON: "+err.Error())
+	if !hs.explicit {
+		hs.payload["stageId"] = req.StageID
+		hs.payload["executionId"] = req.ExecutionID
+	}
+	var body []byte
+	if hasBody(hs.method) {
+		var err error
+		if body, err = json.Marshal(hs.payload); err != nil {
+			return integration.Failed(api.ResultReasonError, "spec.payload cannot be sent as JSON: "+err.Error())
+		}
 	}
 
 	reqCtx, cancelReq := context.WithTimeoutCause(ctx, hs.timeout, errHTTPTimeout)
@@ -126,11 +135,17 @@ func (r *Runner) runHTTP(ctx context.Context, req Request, progress Progress) Ou
 // doHTTP sends the request and reads the response's outputs. sign, when
 // set, authenticates it last, over the headers it is sent with.
 func (r *Runner) doHTTP(ctx context.Context, hs httpSpec, body []byte, sign func(context.Context, *http.Request, []byte) error) httpResult {
-	httpReq, err := http.NewRequestWithContext(ctx, http.MethodPost, hs.url, bytes.NewReader(body))
+	var reader io.Reader
+	if body != nil {
+		reader = bytes.NewReader(body)
+	}
+	httpReq, err := http.NewRequestWithContext(ctx, hs.method, hs.url, reader)
 	if err != nil {
 		return httpResult{err: err}
 	}
-	httpReq.Header.Set("Content-Type", "application/json")
+	if body != nil {
+		httpReq.Header.Set("Content-Type", "application/json")
+	}
 	httpReq.Header.Set("Accept", "application/json")
 	httpReq.Header.Set("User-Agent", "SuperPlane")
 	for k, v := range hs.headers {

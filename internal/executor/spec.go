@@ -20,7 +20,8 @@ const maxHTTPTimeoutSeconds = 3600
 //
 //   - http: url (an http or https URL) is required; headers (an object of
 //     strings), payload (an object), responsePolicy.statusCodes (a list of
-//     HTTP statuses) and timeoutSeconds (above 0, at most 3600) are optional;
+//     HTTP statuses), timeoutSeconds (above 0, at most 3600) and method
+//     (GET, POST, PUT, PATCH or DELETE) are optional;
 //   - noop: nothing is required;
 //   - an integration type with a Runner (github, semaphore): what its
 //     CheckSpec requires (github: workflow and ref; semaphore: pipelineFile
@@ -61,6 +62,7 @@ func validateSpec(typ string, spec map[string]any, templated bool) error {
 		checkAWSSigning(c)
 		checkAzureSigning(c)
 		checkGCPSigning(c)
+		checkHTTPMethod(c)
 	case api.ExecutorNoop:
 	case "":
 		return fmt.Errorf("type is required: expected one of %s", executorTypes)

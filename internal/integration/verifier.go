@@ -48,6 +48,13 @@ type Verifier struct {
 	// set it to a fake's URL (the server reads it from
 	// SUPERPLANE_BITBUCKET_API_URL).
 	BitbucketAPIURL string
+	// AzureDevOpsAPIURL replaces the scheme and host (and port) of an
+	// azure_devops integration URL, keeping its path: with
+	// http://127.0.0.1:8080, https://dev.azure.com/acme is reached at
+	// http://127.0.0.1:8080/acme. "" means the integration URL itself (the
+	// organization or collection is the API's base). Tests set it to a
+	// fake's URL (the server reads it from SUPERPLANE_AZURE_DEVOPS_API_URL).
+	AzureDevOpsAPIURL string
 	// GitHubOIDCIssuer is the issuer of GitHub Actions' ID tokens; ""
 	// means https://token.actions.githubusercontent.com. Tests point it at
 	// a fake (SUPERPLANE_GITHUB_OIDC_ISSUER); the token's iss must then
@@ -86,6 +93,13 @@ type Verifier struct {
 	// Tests set it to a fake's URL (the server reads it from
 	// SUPERPLANE_DATADOG_API_URL); the guard still applies.
 	DatadogAPIURL string
+	// MongoDBAtlasEndpointURL is where mongodb_atlas integrations send
+	// every Atlas call (the OAuth token endpoint and the Admin API), and the
+	// one origin a stage's Atlas credentials may be sent to instead of
+	// https://cloud.mongodb.com. "" means Atlas itself. Tests set it to a
+	// fake's URL (SUPERPLANE_MONGODB_ATLAS_ENDPOINT_URL); the guard still
+	// applies.
+	MongoDBAtlasEndpointURL string
 	// Client makes the requests, through the outbound guard whatever the
 	// URL (the configured API URLs included): a fake on loopback needs a
 	// client that allows 127.0.0.0/8. nil means the guarded client with

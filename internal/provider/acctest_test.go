@@ -35,11 +35,13 @@ import (
 	"github.com/superplane/terraform-provider-superplane/internal/client"
 	fakeaws "github.com/superplane/terraform-provider-superplane/internal/fake/aws"
 	fakeazure "github.com/superplane/terraform-provider-superplane/internal/fake/azure"
+	fakeado "github.com/superplane/terraform-provider-superplane/internal/fake/azuredevops"
 	"github.com/superplane/terraform-provider-superplane/internal/fake/bitbucket"
 	fakedatadog "github.com/superplane/terraform-provider-superplane/internal/fake/datadog"
 	fakegcp "github.com/superplane/terraform-provider-superplane/internal/fake/gcp"
 	"github.com/superplane/terraform-provider-superplane/internal/fake/github"
 	"github.com/superplane/terraform-provider-superplane/internal/fake/gitlab"
+	fakeatlas "github.com/superplane/terraform-provider-superplane/internal/fake/mongodbatlas"
 	"github.com/superplane/terraform-provider-superplane/internal/fake/semaphore"
 )
 
@@ -62,15 +64,20 @@ var acc struct {
 	tokens     int      // integration tokens handed out (all of them also in woValues)
 	sourceKeys []string // signing keys of webhook event sources: in state by design, nowhere else
 
-	fakes     *harnessTB          // owns the fakes' cleanups
-	github    *github.Server      // the GitHub API the server verifies against
-	semaphore *semaphore.Server   // the Semaphore API the server verifies against
-	gitlab    *gitlab.Server      // the GitLab API the server verifies against
-	bitbucket *bitbucket.Server   // the Bitbucket Cloud API the server verifies against
-	aws       *fakeaws.Server     // AWS STS, where aws integrations are verified
-	azure     *fakeazure.Server   // Entra ID and ARM, where azure integrations are verified
-	gcp       *fakegcp.Server     // Google's token endpoints and APIs, where gcp integrations are verified
-	datadog   *fakedatadog.Server // the Datadog API, where datadog integrations are verified and sources' webhooks kept
+	fakes     *harnessTB        // owns the fakes' cleanups
+	github    *github.Server    // the GitHub API the server verifies against
+	semaphore *semaphore.Server // the Semaphore API the server verifies against
+	gitlab    *gitlab.Server    // the GitLab API the server verifies against
+	bitbucket *bitbucket.Server // the Bitbucket Cloud API the server verifies against
+	aws       *fakeaws.Server   // AWS STS, where aws integrations are verified
+	azure     *fakeazure.Server // Entra ID and ARM, where azure integrations are verified
+	gcp       *fakegcp.Server   // Google's token endpoints and APIs, where gcp integrations are verified
+	// azuredevops is the Azure DevOps organization fakeAzureDevOpsOrg,
+	// where azure_devops integrations are verified.
+	azuredevops *fakeado.Server
+
+	datadog *fakedatadog.Server // the Datadog API, where datadog integrations are verified and sources' webhooks kept
+	atlas   *fakeatlas.Server   // MongoDB Atlas's token endpoint and Admin API, where mongodb_atlas integrations are verified
 }
 
 // The fake tools' fixtures. Integration URLs in tests name these.
@@ -158,7 +165,10 @@ func startFakes() {
 	acc.aws = fakeaws.New(acc.fakes)
 	acc.azure = fakeazure.New(acc.fakes)
 	acc.gcp = fakegcp.New(acc.fakes)
+	acc.azuredevops = fakeado.New(acc.fakes)
+	acc.azuredevops.AddOrganization(fakeAzureDevOpsOrg)
 	acc.datadog = fakedatadog.New(acc.fakes)
+	acc.atlas = fakeatlas.New(acc.fakes)
 }
 
 // newToolToken returns a new random API token that the GitHub, Semaphore and
@@ -294,7 +304,9 @@ func startServer() (func(), error) {
 		"SUPERPLANE_AZURE_AUTHORITY_HOST="+acc.azure.URL(),
 		"SUPERPLANE_AZURE_ENDPOINT_URL="+acc.azure.URL(),
 		"SUPERPLANE_GCP_ENDPOINT_URL="+acc.gcp.URL(),
+		"SUPERPLANE_AZURE_DEVOPS_API_URL="+acc.azuredevops.URL(),
 		"SUPERPLANE_DATADOG_API_URL="+acc.datadog.URL(),
+		"SUPERPLANE_MONGODB_ATLAS_ENDPOINT_URL="+acc.atlas.URL(),
 		// The fakes and the stage tests' receivers are on loopback, which
 		// the outbound guard lets through only when allowed. Stage tests
 		// should not wait long.
@@ -541,7 +553,8 @@ func leakCheck() []string {
 	// Tokens handed out but no request at a fake: the server verified
 	// against something else, and the tokens went who knows where.
 	if acc.tokens > 0 && len(acc.github.Requests())+len(acc.semaphore.Requests())+len(acc.gitlab.Requests())+
-		len(acc.bitbucket.Requests()) == 0 {
+		len(acc.bitbucket.Requests())+
+		len(acc.azuredevops.Requests()) == 0 {
 		leaks = append(leaks, fmt.Sprintf("%d integration tokens were used but no fake tool received a request", acc.tokens))
 	}
 

@@ -20,7 +20,7 @@ import (
 // single name, and the stage's gitlab executor block.
 
 // resourceNameText says what a resource name may be, for messages.
-const resourceNameText = "1 to 100 letters, digits, '.', '_' or '-' (a GitLab project may also be its full path, group/app)"
+const resourceNameText = "1 to 100 letters, digits, '.', '_' or '-' (a GitLab project may also be its full path, group/app; an Azure DevOps project name may hold spaces)"
 
 // resourceNameValidator accepts what some source or executor type takes as
 // its repository or project: a plain name, or a GitLab project path.
@@ -40,7 +40,7 @@ func (v resourceNameValidator) ValidateString(ctx context.Context, req validator
 		return
 	}
 	s := req.ConfigValue.ValueString()
-	if !api.RepositoryPattern.MatchString(s) && !api.ValidGitLabProject(s) {
+	if !api.RepositoryPattern.MatchString(s) && !api.ValidGitLabProject(s) && !api.ValidAzureDevOpsProject(s) {
 		resp.Diagnostics.AddAttributeError(req.Path, "Invalid resource name",
 			fmt.Sprintf("%q must be %s.", s, resourceNameText))
 	}
@@ -51,6 +51,9 @@ func (v resourceNameValidator) ValidateString(ctx context.Context, req validator
 func validResourceName(typ, name string) (bool, string) {
 	if typ == api.IntegrationTypeGitLab {
 		return api.ValidGitLabProject(name), api.GitLabProjectText
+	}
+	if typ == api.IntegrationTypeAzureDevOps {
+		return api.ValidAzureDevOpsProject(name), api.AzureDevOpsProjectText
 	}
 	return api.RepositoryPattern.MatchString(name), "1 to 100 letters, digits, '.', '_' or '-'"
 }

@@ -28,19 +28,20 @@ type IntegrationDataSource struct {
 
 // IntegrationDataSourceModel is the superplane_integration data source.
 type IntegrationDataSourceModel struct {
-	Canvas      types.String `tfsdk:"canvas"`
-	Name        types.String `tfsdk:"name"`
-	ID          types.String `tfsdk:"id"`
-	Description types.String `tfsdk:"description"`
-	Type        types.String `tfsdk:"type"`
-	URL         types.String `tfsdk:"url"`
-	Auth        types.Object `tfsdk:"auth"`
-	AWS         types.Object `tfsdk:"aws"`
-	Azure       types.Object `tfsdk:"azure"`
-	GCP         types.Object `tfsdk:"gcp"`
-	Datadog     types.Object `tfsdk:"datadog"`
-	Status      types.Object `tfsdk:"status"`
-	CreatedAt   types.String `tfsdk:"created_at"`
+	Canvas       types.String `tfsdk:"canvas"`
+	Name         types.String `tfsdk:"name"`
+	ID           types.String `tfsdk:"id"`
+	Description  types.String `tfsdk:"description"`
+	Type         types.String `tfsdk:"type"`
+	URL          types.String `tfsdk:"url"`
+	Auth         types.Object `tfsdk:"auth"`
+	AWS          types.Object `tfsdk:"aws"`
+	Azure        types.Object `tfsdk:"azure"`
+	GCP          types.Object `tfsdk:"gcp"`
+	Datadog      types.Object `tfsdk:"datadog"`
+	MongoDBAtlas types.Object `tfsdk:"mongodb_atlas"`
+	Status       types.Object `tfsdk:"status"`
+	CreatedAt    types.String `tfsdk:"created_at"`
 }
 
 // Metadata names the data source superplane_integration.
@@ -73,7 +74,7 @@ func (d *IntegrationDataSource) Schema(_ context.Context, _ datasource.SchemaReq
 				Computed:            true,
 			},
 			"type": schema.StringAttribute{
-				MarkdownDescription: "The tool: `github`, `semaphore`, `gitlab`, `bitbucket`, `aws`, `azure`, `gcp` or `datadog`.",
+				MarkdownDescription: "The tool: `github`, `semaphore`, `gitlab`, `bitbucket`, `aws`, `azure`, `gcp`, `azure_devops`, `datadog` or `mongodb_atlas`.",
 				Computed:            true,
 			},
 			"url": schema.StringAttribute{
@@ -104,10 +105,11 @@ func (d *IntegrationDataSource) Schema(_ context.Context, _ datasource.SchemaReq
 					},
 				},
 			},
-			"aws":     integrationAWSDataSourceAttribute(),
-			"azure":   integrationAzureDataSourceAttribute(),
-			"gcp":     integrationGCPDataSourceAttribute(),
-			"datadog": integrationDatadogDataSourceAttribute(),
+			"aws":           integrationAWSDataSourceAttribute(),
+			"azure":         integrationAzureDataSourceAttribute(),
+			"gcp":           integrationGCPDataSourceAttribute(),
+			"datadog":       integrationDatadogDataSourceAttribute(),
+			"mongodb_atlas": integrationAtlasDataSourceAttribute(),
 			"status": schema.SingleNestedAttribute{
 				MarkdownDescription: "The result of SuperPlane's last verification of the credentials.",
 				Computed:            true,
@@ -155,32 +157,34 @@ func (d *IntegrationDataSource) Read(ctx context.Context, req datasource.ReadReq
 	}
 
 	m, diags := integrationModelFrom(ctx, in, &IntegrationResourceModel{
-		Canvas:  config.Canvas,
-		Type:    types.StringNull(),
-		URL:     types.StringNull(),
-		Auth:    types.ObjectNull(integrationAuthAttrTypes),
-		AWS:     types.ObjectNull(integrationAWSAttrTypes),
-		Azure:   types.ObjectNull(integrationAzureAttrTypes),
-		GCP:     types.ObjectNull(integrationGCPAttrTypes),
-		Datadog: types.ObjectNull(integrationDatadogAttrTypes),
+		Canvas:       config.Canvas,
+		Type:         types.StringNull(),
+		URL:          types.StringNull(),
+		Auth:         types.ObjectNull(integrationAuthAttrTypes),
+		AWS:          types.ObjectNull(integrationAWSAttrTypes),
+		Azure:        types.ObjectNull(integrationAzureAttrTypes),
+		GCP:          types.ObjectNull(integrationGCPAttrTypes),
+		Datadog:      types.ObjectNull(integrationDatadogAttrTypes),
+		MongoDBAtlas: types.ObjectNull(integrationAtlasAttrTypes),
 	})
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, IntegrationDataSourceModel{
-		Canvas:      config.Canvas,
-		Name:        m.Name,
-		ID:          m.ID,
-		Description: m.Description,
-		Type:        m.Type,
-		URL:         m.URL,
-		Auth:        m.Auth,
-		AWS:         m.AWS,
-		Azure:       m.Azure,
-		GCP:         m.GCP,
-		Datadog:     m.Datadog,
-		Status:      m.Status,
-		CreatedAt:   m.CreatedAt,
+		Canvas:       config.Canvas,
+		Name:         m.Name,
+		ID:           m.ID,
+		Description:  m.Description,
+		Type:         m.Type,
+		URL:          m.URL,
+		Auth:         m.Auth,
+		AWS:          m.AWS,
+		Azure:        m.Azure,
+		GCP:          m.GCP,
+		Datadog:      m.Datadog,
+		MongoDBAtlas: m.MongoDBAtlas,
+		Status:       m.Status,
+		CreatedAt:    m.CreatedAt,
 	})...)
 }

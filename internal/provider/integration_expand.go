@@ -39,6 +39,9 @@ func integrationParams(ctx context.Context, plan *IntegrationResourceModel) (cli
 		}
 		return p, diags
 	}
+	if plan.Type.ValueString() == api.IntegrationTypeMongoDBAtlas {
+		return integrationAtlasParams(ctx, plan)
+	}
 	if plan.Type.ValueString() == api.IntegrationTypeGCP {
 		p := client.IntegrationParams{
 			Name: plan.Name.ValueString(), Description: plan.Description.ValueString(), Type: plan.Type.ValueString(),
@@ -88,20 +91,21 @@ func integrationModelFrom(ctx context.Context, in *api.Integration, prior *Integ
 	var diags diag.Diagnostics
 	m := in.Metadata
 	out := &IntegrationResourceModel{
-		ID:          types.StringValue(m.ID),
-		Canvas:      prior.Canvas,
-		Name:        types.StringValue(m.Name),
-		Description: types.StringValue(m.Description),
-		Type:        prior.Type,
-		URL:         prior.URL,
-		Auth:        prior.Auth,
-		AWS:         types.ObjectNull(integrationAWSAttrTypes),
-		Azure:       types.ObjectNull(integrationAzureAttrTypes),
-		GCP:         types.ObjectNull(integrationGCPAttrTypes),
-		Datadog:     types.ObjectNull(integrationDatadogAttrTypes),
-		Verify:      prior.Verify,
-		Status:      integrationStatusValue(in.Status),
-		CreatedAt:   timeValue(m.CreatedAt),
+		ID:           types.StringValue(m.ID),
+		Canvas:       prior.Canvas,
+		Name:         types.StringValue(m.Name),
+		Description:  types.StringValue(m.Description),
+		Type:         prior.Type,
+		URL:          prior.URL,
+		Auth:         prior.Auth,
+		AWS:          types.ObjectNull(integrationAWSAttrTypes),
+		Azure:        types.ObjectNull(integrationAzureAttrTypes),
+		GCP:          types.ObjectNull(integrationGCPAttrTypes),
+		Datadog:      types.ObjectNull(integrationDatadogAttrTypes),
+		MongoDBAtlas: types.ObjectNull(integrationAtlasAttrTypes),
+		Verify:       prior.Verify,
+		Status:       integrationStatusValue(in.Status),
+		CreatedAt:    timeValue(m.CreatedAt),
 	}
 	if out.Verify.IsNull() || out.Verify.IsUnknown() {
 		out.Verify = types.BoolValue(true)
@@ -122,6 +126,11 @@ func integrationModelFrom(ctx context.Context, in *api.Integration, prior *Integ
 		}
 		if in.Spec.Datadog != nil {
 			out.Datadog = integrationDatadogValue(ctx, in.Spec.Datadog, prior.Datadog, prior.Canvas, &diags)
+			out.Auth = types.ObjectNull(integrationAuthAttrTypes)
+			return out, diags
+		}
+		if in.Spec.MongoDBAtlas != nil {
+			out.MongoDBAtlas = integrationAtlasValue(ctx, in.Spec.MongoDBAtlas, prior.MongoDBAtlas, prior.Canvas, &diags)
 			out.Auth = types.ObjectNull(integrationAuthAttrTypes)
 			return out, diags
 		}

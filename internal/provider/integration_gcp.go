@@ -262,9 +262,12 @@ func validateIntegrationGCP(ctx context.Context, config *IntegrationResourceMode
 }
 
 // gcpTFNames rewrites the API's field names in a rule's message as the gcp
-// block spells them.
+// block spells them. The pool path in an example audience
+// (".../workloadIdentityPools/...") is Google's, not a field: it is listed
+// first so that the replacer, which tries its pairs in order, leaves it be.
 func gcpTFNames(msg string) string {
 	return strings.NewReplacer(
+		"workloadIdentityPools", "workloadIdentityPools",
 		"serviceAccountKey.valueFrom.secret.name", "service_account_key.secret",
 		"serviceAccountKey.valueFrom.secret.key", "service_account_key.key",
 		"workloadIdentity.serviceAccount", "workload_identity.service_account",

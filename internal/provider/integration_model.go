@@ -26,20 +26,21 @@ var (
 // IntegrationResourceModel is the state of a superplane_integration. Auth
 // holds an integrationAuthModel, Status an integrationStatusModel.
 type IntegrationResourceModel struct {
-	ID          types.String `tfsdk:"id"`
-	Canvas      types.String `tfsdk:"canvas"`
-	Name        types.String `tfsdk:"name"`
-	Description types.String `tfsdk:"description"`
-	Type        types.String `tfsdk:"type"`
-	URL         types.String `tfsdk:"url"`
-	Auth        types.Object `tfsdk:"auth"`
-	AWS         types.Object `tfsdk:"aws"`
-	Azure       types.Object `tfsdk:"azure"`
-	GCP         types.Object `tfsdk:"gcp"`
-	Datadog     types.Object `tfsdk:"datadog"`
-	Verify      types.Bool   `tfsdk:"verify"`
-	Status      types.Object `tfsdk:"status"`
-	CreatedAt   types.String `tfsdk:"created_at"`
+	ID           types.String `tfsdk:"id"`
+	Canvas       types.String `tfsdk:"canvas"`
+	Name         types.String `tfsdk:"name"`
+	Description  types.String `tfsdk:"description"`
+	Type         types.String `tfsdk:"type"`
+	URL          types.String `tfsdk:"url"`
+	Auth         types.Object `tfsdk:"auth"`
+	AWS          types.Object `tfsdk:"aws"`
+	Azure        types.Object `tfsdk:"azure"`
+	GCP          types.Object `tfsdk:"gcp"`
+	Datadog      types.Object `tfsdk:"datadog"`
+	MongoDBAtlas types.Object `tfsdk:"mongodb_atlas"`
+	Verify       types.Bool   `tfsdk:"verify"`
+	Status       types.Object `tfsdk:"status"`
+	CreatedAt    types.String `tfsdk:"created_at"`
 }
 
 // integrationAuthModel is the auth block.

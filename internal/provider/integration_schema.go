@@ -19,7 +19,7 @@ import (
 func (r *IntegrationResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "A SuperPlane integration: the connection to a GitHub owner, a Semaphore " +
-			"organization, a GitLab instance, a Bitbucket Cloud workspace, an AWS account, an Azure subscription or a Google Cloud project that event sources and executors use. It authenticates with an API " +
+			"organization, a GitLab instance, a Bitbucket Cloud workspace, an AWS account, an Azure subscription, a Google Cloud project or an Azure DevOps organization that event sources and executors use. It authenticates with an API " +
 			"token kept in a `superplane_secret`, or (`aws`) with a key pair kept in one or with SuperPlane's own " +
 			"ID token (web identity, no AWS secret at all), or (`azure`) with a client secret kept in one or with a federated " +
 			"credential and SuperPlane's ID token, or (`gcp`) with a service account key kept in one or with " +
@@ -53,7 +53,7 @@ func (r *IntegrationResource) Schema(_ context.Context, _ resource.SchemaRequest
 				Default:             stringdefault.StaticString(""),
 			},
 			"type": schema.StringAttribute{
-				MarkdownDescription: "The tool: `github`, `semaphore`, `gitlab`, `bitbucket`, `aws`, `azure`, `gcp` or `datadog`. Changing it replaces the integration.",
+				MarkdownDescription: "The tool: `github`, `semaphore`, `gitlab`, `bitbucket`, `aws`, `azure`, `gcp`, `azure_devops`, `datadog` or `mongodb_atlas`. Changing it replaces the integration.",
 				Required:            true,
 				PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()},
 			},
@@ -64,8 +64,10 @@ func (r *IntegrationResource) Schema(_ context.Context, _ resource.SchemaRequest
 					"For `gitlab`: `https://gitlab.com`, or a self-managed instance `https://<host>[/<path>]` (its web " +
 					"address, not `/api/v4`; the token, a personal, project or group access token, is sent as a Bearer token). " +
 					"For `bitbucket`: `https://bitbucket.org/<workspace>` (Bitbucket Cloud). " +
+					"For `azure_devops`: `https://dev.azure.com/<organization>`, or an Azure DevOps Server collection " +
+					"`https://<host>[/<path>]/<collection>`. " +
 					"https only, without a path beyond the owner, a query or credentials. Required for `github`, " +
-					"`semaphore`, `gitlab` and `bitbucket`; leave it out for `aws` (the `aws` block's region says where AWS is), `azure` and `gcp`.",
+					"`semaphore`, `gitlab`, `bitbucket` and `azure_devops`; leave it out for `aws` (the `aws` block's region says where AWS is), `azure`, `gcp`, `datadog` and `mongodb_atlas`.",
 				Optional: true,
 			},
 			"verify": schema.BoolAttribute{
@@ -106,14 +108,15 @@ func (r *IntegrationResource) Schema(_ context.Context, _ resource.SchemaRequest
 			},
 		},
 		Blocks: map[string]schema.Block{
-			"aws":     integrationAWSBlock(),
-			"azure":   integrationAzureBlock(),
-			"gcp":     integrationGCPBlock(),
-			"datadog": integrationDatadogBlock(),
+			"aws":           integrationAWSBlock(),
+			"azure":         integrationAzureBlock(),
+			"gcp":           integrationGCPBlock(),
+			"datadog":       integrationDatadogBlock(),
+			"mongodb_atlas": integrationAtlasBlock(),
 			"auth": schema.SingleNestedBlock{
 				MarkdownDescription: "How the integration authenticates with the tool. Required for `github`, " +
-					"`semaphore`, `gitlab` and `bitbucket` (a plan without it fails; listed as optional because Terraform cannot mark a " +
-					"block as required); an `aws`, `azure` or `gcp` integration uses its own block of that name instead.",
+					"`semaphore`, `gitlab`, `bitbucket` and `azure_devops` (a plan without it fails; listed as optional because Terraform cannot mark a " +
+					"block as required); an `aws`, `azure`, `gcp`, `datadog` or `mongodb_atlas` integration uses its own block of that name instead.",
 				Blocks: map[string]schema.Block{
 					"token": schema.SingleNestedBlock{
 						MarkdownDescription: "An API token, taken from a key of a secret. Required in `auth`.",
@@ -131,7 +134,10 @@ func (r *IntegrationResource) Schema(_ context.Context, _ resource.SchemaRequest
 								MarkdownDescription: "The key of the secret whose value is the token. For `bitbucket` " +
 									"the value is `<user>:<API token or app password>` (sent with HTTP basic " +
 									"authentication; with an Atlassian API token the user is the account's email) or a " +
-									"workspace, project or repository access token alone (sent as a Bearer token).",
+									"workspace, project or repository access token alone (sent as a Bearer token). For " +
+									"`azure_devops` it is a personal access token (sent with HTTP basic authentication, " +
+									"empty user) with the scopes Project and Team (read), Build (read & execute) and " +
+									"Service Hooks (read & write).",
 								Optional:   true,
 								Validators: []validator.String{stringvalidator.LengthAtLeast(1)},
 							},

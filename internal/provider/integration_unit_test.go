@@ -46,20 +46,21 @@ func TestIntegrationDeleteUnsupported(t *testing.T) {
 	}
 	r := &IntegrationResource{client: c}
 	m := IntegrationResourceModel{
-		ID:          types.StringValue("55555555-5555-5555-5555-555555555555"),
-		Canvas:      types.StringValue("33333333-3333-3333-3333-333333333333"),
-		Name:        types.StringValue("github"),
-		Description: types.StringValue(""),
-		Type:        types.StringValue("github"),
-		URL:         types.StringValue("https://github.com/acme"),
-		Auth:        types.ObjectNull(integrationAuthAttrTypes),
-		AWS:         types.ObjectNull(integrationAWSAttrTypes),
-		Azure:       types.ObjectNull(integrationAzureAttrTypes),
-		GCP:         types.ObjectNull(integrationGCPAttrTypes),
-		Datadog:     types.ObjectNull(integrationDatadogAttrTypes),
-		Verify:      types.BoolValue(true),
-		Status:      types.ObjectNull(integrationStatusAttrTypes),
-		CreatedAt:   types.StringNull(),
+		ID:           types.StringValue("55555555-5555-5555-5555-555555555555"),
+		Canvas:       types.StringValue("33333333-3333-3333-3333-333333333333"),
+		Name:         types.StringValue("github"),
+		Description:  types.StringValue(""),
+		Type:         types.StringValue("github"),
+		URL:          types.StringValue("https://github.com/acme"),
+		Auth:         types.ObjectNull(integrationAuthAttrTypes),
+		AWS:          types.ObjectNull(integrationAWSAttrTypes),
+		Azure:        types.ObjectNull(integrationAzureAttrTypes),
+		GCP:          types.ObjectNull(integrationGCPAttrTypes),
+		Datadog:      types.ObjectNull(integrationDatadogAttrTypes),
+		MongoDBAtlas: types.ObjectNull(integrationAtlasAttrTypes),
+		Verify:       types.BoolValue(true),
+		Status:       types.ObjectNull(integrationStatusAttrTypes),
+		CreatedAt:    types.StringNull(),
 	}
 	resp := &resource.DeleteResponse{State: integrationState(t, r, m)}
 	r.Delete(context.Background(), resource.DeleteRequest{State: integrationState(t, r, m)}, resp)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -331,5 +332,97 @@ data "superplane_executions" "missing" {
 				ExpectError: regexp.MustCompile(`(?s)Error listing executions.*404`),
 			},
 		},
+	})
+}
+
+// TestAccServiceAccountsDataSource: two accounts appear in the list with
+// their roles; their tokens are listed only when asked, by name and role,
+// and nothing of a token's value reaches the data source.
+func TestAccServiceAccountsDataSource(t *testing.T) {
+	a, b := randName("acc-sas-a"), randName("acc-sas-b")
+	config := fmt.Sprintf(`
+resource "superplane_service_account" "a" {
+  name        = %[1]q
+  role        = "viewer"
+  description = "reads"
+}
+
+resource "superplane_service_account" "b" {
+  name = %[2]q
+  role = "admin"
+}
+
+resource "superplane_service_account_token" "a" {
+  service_account = superplane_service_account.a.id
+  name            = "ci"
+  expires_in      = "24h"
+}
+
+data "superplane_service_accounts" "plain" {
+  depends_on = [superplane_service_account_token.a, superplane_service_account.b]
+}
+
+data "superplane_service_accounts" "with_tokens" {
+  include_tokens = true
+  depends_on     = [superplane_service_account_token.a, superplane_service_account.b]
+}
+
+locals {
+  plain = { for s in data.superplane_service_accounts.plain.service_accounts : s.name => s }
+  full  = { for s in data.superplane_service_accounts.with_tokens.service_accounts : s.name => s }
+}
+
+output "a_role" {
+  value = local.plain[superplane_service_account.a.name].role
+}
+
+output "b_role" {
+  value = local.plain[superplane_service_account.b.name].role
+}
+
+output "a_id_matches" {
+  value = local.full[superplane_service_account.a.name].id == superplane_service_account.a.id
+}
+
+output "plain_tokens" {
+  value = length(local.plain[superplane_service_account.a.name].tokens)
+}
+
+output "a_tokens" {
+  value = join(",", [for t in local.full[superplane_service_account.a.name].tokens : "${t.name}:${t.role}:${t.id == superplane_service_account_token.a.id}"])
+}
+
+output "b_tokens" {
+  value = length(local.full[superplane_service_account.b.name].tokens)
+}
+`, a, b)
+	tfresource.Test(t, tfresource.TestCase{
+		PreCheck:                 func() { accPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []tfresource.TestStep{{
+			Config: config,
+			Check: tfresource.ComposeAggregateTestCheckFunc(
+				tfresource.TestCheckOutput("a_role", "viewer"),
+				tfresource.TestCheckOutput("b_role", "admin"),
+				tfresource.TestCheckOutput("a_id_matches", "true"),
+				tfresource.TestCheckOutput("plain_tokens", "0"),
+				tfresource.TestCheckOutput("a_tokens", "ci:viewer:true"),
+				tfresource.TestCheckOutput("b_tokens", "0"),
+				func(s *terraform.State) error {
+					value := s.RootModule().Resources["superplane_service_account_token.a"].Primary.Attributes["value"]
+					if value == "" {
+						return fmt.Errorf("the token resource holds no value to look for")
+					}
+					for name, r := range s.RootModule().Resources {
+						for k, v := range r.Primary.Attributes {
+							if name != "superplane_service_account_token.a" && strings.Contains(v, value) {
+								return fmt.Errorf("%s.%s holds the token's value", name, k)
+							}
+						}
+					}
+					return nil
+				},
+			),
+		}},
 	})
 }

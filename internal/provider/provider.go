@@ -179,6 +179,7 @@ func (p *SuperplaneProvider) DataSources(_ context.Context) []func() datasource.
 		NewStagesDataSource,
 		NewExecutionsDataSource,
 		NewServiceAccountDataSource,
+		NewServiceAccountsDataSource,
 		NewAuditEventsDataSource,
 	}
 }

@@ -125,14 +125,7 @@ func (d *ServiceAccountDataSource) Read(ctx context.Context, req datasource.Read
 	}
 	items := make([]attr.Value, 0, len(tokens))
 	for _, t := range tokens {
-		items = append(items, types.ObjectValueMust(accountTokenAttrTypes, map[string]attr.Value{
-			"id":           types.StringValue(t.ID),
-			"name":         types.StringValue(t.Name),
-			"role":         types.StringValue(t.Role),
-			"created_at":   timeValue(t.CreatedAt),
-			"expires_at":   timeValue(t.ExpiresAt),
-			"last_used_at": timeValue(t.LastUsedAt),
-		}))
+		items = append(items, accountTokenValue(t))
 	}
 	m := serviceAccountModelFrom(a)
 	resp.Diagnostics.Append(resp.State.Set(ctx, ServiceAccountDataSourceModel{

@@ -34,6 +34,10 @@ func init() {
 	schemaShapes["data.superplane_service_account"] = withRoot(ServiceAccountDataSourceModel{}, map[string]objectShape{
 		"tokens": {attrTypes: accountTokenAttrTypes},
 	})
+	schemaShapes["data.superplane_service_accounts"] = withRoot(ServiceAccountsDataSourceModel{}, map[string]objectShape{
+		"service_accounts":        {attrTypes: accountSummaryAttrTypes},
+		"service_accounts.tokens": {attrTypes: accountTokenAttrTypes},
+	})
 }
 
 // TestServiceAccountTokenEphemeralSchema holds the ephemeral token's schema

@@ -83,7 +83,7 @@ func (d *StageDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, 
 				Computed:            true,
 			},
 			"executor_type": schema.StringAttribute{
-				MarkdownDescription: "`http`, `github`, `semaphore`, `gitlab`, `bitbucket` or `noop`.",
+				MarkdownDescription: "`http`, `github`, `semaphore`, `gitlab`, `bitbucket`, `azure_devops` or `noop`.",
 				Computed:            true,
 			},
 			"connections": schema.ListNestedAttribute{

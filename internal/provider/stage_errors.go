@@ -94,6 +94,7 @@ var stageExecutorFields = map[string]stageFieldMap{
 	api.ExecutorHTTP: {"spec": {next: stageFieldMap{
 		"url": {hcl: "url"}, "headers": {hcl: "headers"}, "payload": {hcl: "payload"},
 		"responsePolicy": {hcl: "status_codes"}, "timeoutSeconds": {hcl: "timeout_seconds"},
+		"method": {hcl: "method"},
 	}}},
 	api.ExecutorGitHub: {
 		"integration": {hcl: "integration"}, "resource": {hcl: "repository"},
@@ -110,6 +111,10 @@ var stageExecutorFields = map[string]stageFieldMap{
 	api.ExecutorBitbucket: {
 		"integration": {hcl: "integration"}, "resource": {hcl: "repository"},
 		"spec": {next: stageFieldMap{"ref": {hcl: "ref"}, "pipeline": {hcl: "pipeline"}, "variables": {hcl: "variables"}}},
+	},
+	api.ExecutorAzureDevOps: {
+		"integration": {hcl: "integration"}, "resource": {hcl: "project"},
+		"spec": {next: stageFieldMap{"pipeline": {hcl: "pipeline"}, "ref": {hcl: "ref"}, "parameters": {hcl: "parameters"}, "variables": {hcl: "variables"}}},
 	},
 	api.ExecutorNoop: {"spec": {next: stageFieldMap{"outputs": {hcl: "outputs"}}}},
 }

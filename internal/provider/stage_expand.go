@@ -203,6 +203,7 @@ func stageExecutor(ctx context.Context, plan *StageResourceModel) (*api.Executor
 			}
 			spec["gcp"] = map[string]any{"scopes": list}
 		}
+		expandHTTPMethod(h, spec, &diags)
 		ex := &api.Executor{Type: api.ExecutorHTTP, Spec: spec}
 		if isKnown(h.Integration) {
 			ex.Integration = &api.IntegrationRef{Name: h.Integration.ValueString()}
@@ -247,6 +248,9 @@ func stageExecutor(ctx context.Context, plan *StageResourceModel) (*api.Executor
 			Resource:    &api.ResourceRef{Type: "repository", Name: b.Repository.ValueString()},
 			Spec:        spec,
 		}, diags
+	}
+	if a := objectAs[stageAzureDevOpsModel](ctx, plan.AzureDevOps, &diags); a != nil {
+		return stageAzureDevOpsExecutor(ctx, a, &diags), diags
 	}
 	if n := objectAs[stageNoopModel](ctx, plan.Noop, &diags); n != nil {
 		spec := map[string]any{}
@@ -394,6 +398,7 @@ func stageExecutorFrom(ctx context.Context, ex *api.Executor, out *StageResource
 	out.Semaphore = types.ObjectNull(stageSemaphoreAttrTypes)
 	out.GitLab = types.ObjectNull(stageGitLabAttrTypes)
 	out.Bitbucket = types.ObjectNull(stageBitbucketAttrTypes)
+	out.AzureDevOps = types.ObjectNull(stageAzureDevOpsAttrTypes)
 	out.Noop = types.ObjectNull(stageNoopAttrTypes)
 	if ex == nil {
 		return
@@ -422,6 +427,7 @@ func stageExecutorFrom(ctx context.Context, ex *api.Executor, out *StageResource
 			AzureScope:     types.StringNull(),
 			GCPScopes:      types.ListNull(types.StringType),
 		}
+		readHTTPMethod(spec, &h, diags)
 		if g, ok := spec["gcp"].(map[string]any); ok {
 			if list, ok := g["scopes"].([]any); ok {
 				scopes := make([]string, 0, len(list))
@@ -482,6 +488,9 @@ func stageExecutorFrom(ctx context.Context, ex *api.Executor, out *StageResource
 			Variables: specMapValue(spec, "variables", diags),
 		})
 		out.Bitbucket = obj
+	case api.ExecutorAzureDevOps:
+		obj, d = stageAzureDevOpsFrom(ctx, integration, resource, spec, diags)
+		out.AzureDevOps = obj
 	case api.ExecutorNoop:
 		obj, d = types.ObjectValueFrom(ctx, stageNoopAttrTypes, stageNoopModel{Outputs: specMapValue(spec, "outputs", diags)})
 		out.Noop = obj

@@ -60,6 +60,8 @@ var (
 		"aws_region":      types.StringType,
 		"azure_scope":     types.StringType,
 		"gcp_scopes":      types.ListType{ElemType: types.StringType},
+		"method":          types.StringType,
+		"payload_json":    types.StringType,
 	}
 	stageGitHubAttrTypes = map[string]attr.Type{
 		"integration": types.StringType, "repository": types.StringType, "workflow": types.StringType,
@@ -108,6 +110,7 @@ type StageResourceModel struct {
 	Semaphore     types.Object `tfsdk:"semaphore"`
 	GitLab        types.Object `tfsdk:"gitlab"`
 	Bitbucket     types.Object `tfsdk:"bitbucket"`
+	AzureDevOps   types.Object `tfsdk:"azure_devops"`
 	Noop          types.Object `tfsdk:"noop"`
 	LastExecution types.Object `tfsdk:"last_execution"`
 	CreatedAt     types.String `tfsdk:"created_at"`
@@ -195,6 +198,10 @@ type stageHTTPModel struct {
 	AzureScope types.String `tfsdk:"azure_scope"`
 	// GCPScopes are the OAuth scopes of a gcp integration's access token.
 	GCPScopes types.List `tfsdk:"gcp_scopes"`
+	// Method and PayloadJSON send the request as written
+	// (stage_http_method.go).
+	Method      types.String `tfsdk:"method"`
+	PayloadJSON types.String `tfsdk:"payload_json"`
 }
 
 // stageGitHubModel is the github executor block.

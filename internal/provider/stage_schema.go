@@ -378,8 +378,9 @@ func stageBlocks() map[string]schema.Block {
 		"http": schema.SingleNestedBlock{
 			MarkdownDescription: "Executor: POST `payload` as JSON (with `stageId` and `executionId` added) to " +
 				"`url`. The execution passes on an accepted status; the response's `outputs` object gives the " +
-				"outputs. Set exactly one executor block: `http`, `github`, `semaphore`, `gitlab`, `bitbucket` or `noop`.",
-			Attributes: map[string]schema.Attribute{
+				"outputs. Set exactly one executor block: `http`, `github`, `semaphore`, `gitlab`, `bitbucket`, `azure_devops` or `noop`. " +
+				"With `method`, the request is sent as written instead: that method, `payload_json` as its body.",
+			Attributes: withAttributes(stageHTTPMethodAttributes(), map[string]schema.Attribute{
 				"url": optionalString("The http or https URL to call. " + requiredInBlock + templateNote),
 				"headers": stringMap("Request headers." + templateNote +
 					" Put credentials here through a secret: `Authorization = \"Bearer $${{ secrets.TOKEN }}\"`."),
@@ -395,9 +396,11 @@ func stageBlocks() map[string]schema.Block {
 					Optional:            true,
 					Validators:          []validator.Int64{int64validator.Between(1, 3600)},
 				},
-				"integration": optionalString("Name of an `aws`, `azure` or `gcp` integration (the canvas's own first, then the "+
+				"integration": optionalString("Name of an `aws`, `azure`, `gcp`, `datadog` or `mongodb_atlas` integration (the canvas's own first, then the "+
 					"organization's) whose credentials sign the request with AWS SigV4 (`aws`) or give it a bearer token "+
-					"(`azure`; for `gcp` a Google access token); with web identity or a federated credential the ID "+
+					"(`azure`; for `gcp` a Google access token; for `mongodb_atlas` HTTP Digest with an API key, or a service "+
+					"account's bearer token, sent only to `https://cloud.mongodb.com`; for `datadog` the `DD-API-KEY` and "+
+					"`DD-APPLICATION-KEY` headers, sent only to the site's own hosts); with web identity or a federated credential the ID "+
 					"token's subject is `org:<org>:canvas:<canvas>:stage:<stage>`. Deleting the integration is "+
 					"refused while the stage names it.", nameValidators()...),
 				"aws_service": optionalString("The AWS service the request is signed for (`lambda`), when the " +
@@ -418,7 +421,7 @@ func stageBlocks() map[string]schema.Block {
 						listvalidator.ValueStringsAre(stringvalidator.RegexMatches(regexp.MustCompile(`^https://www\.googleapis\.com/auth/\S+$`),
 							"must be an OAuth scope such as https://www.googleapis.com/auth/cloud-platform"))},
 				},
-			},
+			}),
 		},
 		"github": schema.SingleNestedBlock{
 			MarkdownDescription: "Executor: dispatch a GitHub Actions workflow through a `github` integration " +
@@ -467,6 +470,7 @@ func stageBlocks() map[string]schema.Block {
 					"a secret is sent secured, so Bitbucket masks it in the logs." + templateNote),
 			},
 		},
+		"azure_devops": stageAzureDevOpsBlock(nameValidators()),
 		"noop": schema.SingleNestedBlock{
 			MarkdownDescription: "Executor: nothing; the execution passes at once with `outputs`. Useful to " +
 				"gather approvals or to pass values along a chain. Set exactly one executor block.",

@@ -263,6 +263,7 @@ func (v *stageValidator) validateExecutor(config *StageResourceModel) {
 		api.ExecutorHTTP: config.HTTP, api.ExecutorGitHub: config.GitHub, api.ExecutorSemaphore: config.Semaphore, api.ExecutorGitLab: config.GitLab, api.ExecutorNoop: config.Noop,
 		api.ExecutorBitbucket: config.Bitbucket,
 	}
+	blocks[api.ExecutorAzureDevOps] = config.AzureDevOps
 	var set []string
 	for _, name := range stageExecutorBlocks {
 		if !blocks[name].IsNull() {
@@ -341,6 +342,8 @@ func (v *stageValidator) validateExecutor(config *StageResourceModel) {
 		v.checkTemplateMap(p.AtName("parameters"), "semaphore.parameters", s.Parameters)
 	case api.ExecutorGitLab:
 		v.validateGitLab(config)
+	case api.ExecutorAzureDevOps:
+		v.validateAzureDevOps(config)
 	case api.ExecutorBitbucket:
 		b := objectAs[stageBitbucketModel](v.ctx, config.Bitbucket, v.diags)
 		if b == nil {

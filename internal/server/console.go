@@ -58,6 +58,8 @@ type consoleHandler func(w http.ResponseWriter, r *http.Request, c *consoleCtx) 
 type consoleCtx struct {
 	p   store.Principal
 	sid string
+	// sessionID names the session in audit records (sid is the secret).
+	sessionID string
 }
 
 func (c *consoleCtx) page(title, nav string, data any) consolePage {
@@ -112,10 +114,12 @@ func (s *Server) consoleRoutes() {
 	s.consoleGet("GET /canvases/{canvas}/stages/{stage}", s.consoleStage)
 	s.consoleGet("GET /integrations", s.consoleIntegrations)
 	s.consoleGet("GET /secrets", s.consoleSecrets)
+	s.consoleGet("GET /audit", s.consoleAudit)
 	s.consolePost("POST /canvases/{canvas}/events", s.consoleEmit)
 	s.consolePost("POST /canvases/{canvas}/stages/{stage}/events/{event}/approve", s.consoleApprove)
 	s.consolePost("POST /canvases/{canvas}/stages/{stage}/events/{event}/discard", s.consoleDiscard)
 	s.consolePost("POST /canvases/{canvas}/alerts/{alert}/acknowledge", s.consoleAcknowledge)
+	s.consolePost("POST /canvases/{canvas}/stages/{stage}/executions/{execution}/cancel", s.consoleCancel)
 }
 
 // consoleRaw registers a console route with the security headers and
@@ -144,9 +148,11 @@ func (s *Server) consoleGet(pattern string, h consoleHandler) {
 }
 
 // consolePost registers a form action: same-origin only, with a session,
-// the session's CSRF token, and a role that may write.
+// the session's CSRF token, and a role that may write. Once the session is
+// known the post is recorded in the audit trail, as the API's changes are
+// (refusals too), before its answer is sent.
 func (s *Server) consolePost(pattern string, h consoleHandler) {
-	s.consoleRaw(pattern, func(w http.ResponseWriter, r *http.Request) {
+	s.consoleRaw(pattern, s.auditedAs(consoleAuditRoute(pattern), func(w http.ResponseWriter, r *http.Request) {
 		if err := sameOrigin(r); err != nil {
 			s.consoleError(w, r, nil, err)
 			return
@@ -156,6 +162,7 @@ func (s *Server) consolePost(pattern string, h consoleHandler) {
 			s.consoleAuthFailed(w, r, err)
 			return
 		}
+		s.consoleAuditPrincipal(w, r, c)
 		r.Body = http.MaxBytesReader(w, r.Body, 1<<20)
 		if err := r.ParseForm(); err != nil {
 			s.consoleError(w, r, c, invalid("the form could not be read"))
@@ -174,7 +181,7 @@ func (s *Server) consolePost(pattern string, h consoleHandler) {
 		if err := h(w, r, c); err != nil {
 			s.consoleError(w, r, c, err)
 		}
-	})
+	}))
 }
 
 // securityHeaders are on every console answer.
@@ -211,14 +218,14 @@ func (s *Server) consoleSession(w http.ResponseWriter, r *http.Request) (*consol
 	if err != nil || ck.Value == "" {
 		return nil, unauthenticated("not signed in")
 	}
-	_, p, err := s.sessions.Authenticate(r.Context(), ck.Value)
+	ss, p, err := s.sessions.Authenticate(r.Context(), ck.Value)
 	if err != nil {
 		return nil, err
 	}
 	if lw, ok := w.(*logWriter); ok {
 		lw.userID = p.User.ID
 	}
-	return &consoleCtx{p: p, sid: ck.Value}, nil
+	return &consoleCtx{p: p, sid: ck.Value, sessionID: ss.ID}, nil
 }
 
 // consoleAuthFailed sends a browser without a valid session to the

@@ -15,6 +15,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/superplane/terraform-provider-superplane/internal/api"
+	"github.com/superplane/terraform-provider-superplane/internal/executor"
 )
 
 // consoleChromium returns the browser the console's browser test drives:
@@ -111,10 +112,12 @@ func consoleSteps(t *testing.T, ctx context.Context, what string, a ...chromedp.
 // watch (without reloading) the stage wait for approval, approve it, and
 // see the execution pass with its outputs. A viewer sees the queue but no
 // Approve button, and a form posted to the console from another site's
-// page is refused.
+// page is refused. The owner cancels a long-running execution and sees it
+// cancelled, and the audit trail page shows the approval and the
+// cancellation, made through the console.
 func TestConsoleInBrowser(t *testing.T) {
 	chrome := consoleChromium(t)
-	e := newEnv(t)
+	e := newEnv(t, withExecutors(executor.Config{PollInterval: 20 * time.Millisecond, AllowedNetworks: fakesAllowed}))
 	consoleRunEngine(t, e)
 	consoleCanvas(t, e)
 	// A second step after deploy, so the graph has three columns.
@@ -220,5 +223,41 @@ func TestConsoleInBrowser(t *testing.T) {
 	e.do("owner", "GET", "/api/v1/canvases/prod/stages/deploy/events?states=STATE_WAITING", nil).decode(t, &waiting)
 	if len(waiting.Events) != 1 || len(waiting.Events[0].Approvals) != 0 {
 		t.Fatalf("the forged post approved the event: %+v", waiting.Events)
+	}
+
+	// A stage whose executor waits runs until the owner cancels it, behind
+	// a confirmation; the page then shows it cancelled.
+	consoleSlowStage(t, e)
+	e.do("owner", "POST", "/api/v1/canvases/prod/events", `{"sourceId":"button","raw":{"version":"3.0.0"}}`).decode(t, &api.EventResponse{})
+	running := consoleWaitExecution(t, e, "slow", func(ex api.Execution) bool { return ex.State == api.ExecutionStateStarted })
+	consoleSteps(t, owner, "cancel the running execution",
+		chromedp.Navigate(e.url+"/canvases/prod/stages/slow"),
+		chromedp.WaitVisible(chromedp.ID("cancel-"+running.ID)),
+		chromedp.Click(chromedp.ID("cancel-"+running.ID)),
+		chromedp.WaitVisible(chromedp.ID("confirm-cancel-"+running.ID)),
+		consoleScreenshot(shots, "8-cancel-confirmation"),
+		chromedp.Click(chromedp.ID("confirm-cancel-"+running.ID)),
+		chromedp.WaitVisible(chromedp.CSS(`p.notice`)),
+		consoleUntil(`document.querySelector('[data-execution="`+running.ID+`"][data-result="RESULT_CANCELLED"]') !== null`),
+		consoleScreenshot(shots, "9-execution-cancelled"),
+	)
+
+	// The audit trail shows both, by the owner through the console.
+	consoleSteps(t, owner, "the audit trail",
+		chromedp.Navigate(e.url+"/"),
+		chromedp.WaitVisible(chromedp.ID("nav-audit")),
+		chromedp.Click(chromedp.ID("nav-audit")),
+		chromedp.WaitVisible(chromedp.ID("audit-filters")),
+		consoleUntil(`document.querySelector('tr[data-action="approve"][data-object-type="stage_event"]') !== null`),
+		consoleScreenshot(shots, "10-audit-trail"),
+	)
+	for _, action := range []string{"approve", "cancel"} {
+		row := consoleRead(t, owner, action+" row", chromedp.Text(chromedp.CSS(`tr[data-action="`+action+`"]`)))
+		if !strings.Contains(row, "owner@example.com") || !strings.Contains(row, "console") || !strings.Contains(row, "succeeded") || !strings.Contains(row, "prod") {
+			t.Errorf("the audit trail's %s row: %q, want the owner's success on prod through the console", action, row)
+		}
+	}
+	if n := consoleRead(t, viewer, "viewer nav", chromedp.Evaluate[int](`document.querySelectorAll('a[href="/audit"]').length`)); n != 0 {
+		t.Error("the viewer's page links to the audit trail")
 	}
 }

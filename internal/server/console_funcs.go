@@ -20,6 +20,8 @@ func consoleFuncs() template.FuncMap {
 		},
 		"join": strings.Join,
 		"path": url.PathEscape,
+		// auditLink is the audit page narrowed to one field's value.
+		"auditLink": auditQueryLink,
 	}
 }
 

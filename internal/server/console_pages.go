@@ -48,6 +48,8 @@ type canvasData struct {
 	EventTotal    int64
 	Alerts        []api.Alert
 	Rejections    []rejectionView
+	// The lists' pages: ?events=, ?alerts=, ?rejections=.
+	EventPages, AlertPages, RejectionPages *pager
 }
 
 func (s *Server) consoleCanvas(w http.ResponseWriter, r *http.Request, c *consoleCtx) error {
@@ -68,19 +70,39 @@ func (s *Server) consoleCanvas(w http.ResponseWriter, r *http.Request, c *consol
 	if err != nil {
 		return err
 	}
-	events, err := s.events.List(ctx, c.p, cv.ID, service.EventQuery{Limit: "20"})
+	evPages, alPages, rjPages := newPager(r, "events"), newPager(r, "alerts"), newPager(r, "rejections")
+	evq, alq, rjq := evPages.page(), alPages.page(), rjPages.page()
+	events, err := s.events.List(ctx, c.p, cv.ID, service.EventQuery{Limit: evq.Limit, Before: evq.Before, BeforeID: evq.BeforeID})
 	if err != nil {
 		return err
 	}
-	alerts, _, err := s.alerts.List(ctx, c.p, cv.ID, service.AlertQuery{Limit: "20"})
+	alerts, alertsMore, err := s.alerts.List(ctx, c.p, cv.ID, service.AlertQuery{Limit: alq.Limit, Before: alq.Before, BeforeID: alq.BeforeID})
 	if err != nil {
 		return err
 	}
-	rejections, err := s.alerts.Rejections(ctx, c.p, cv.ID, service.RejectionQuery{Limit: "20"})
+	rejections, err := s.alerts.Rejections(ctx, c.p, cv.ID, service.RejectionQuery{Limit: rjq.Limit, Before: rjq.Before, BeforeID: rjq.BeforeID})
 	if err != nil {
 		return err
 	}
-	data := canvasData{Canvas: cv, EventTotal: events.Total}
+	data := canvasData{Canvas: cv, EventTotal: events.Total, EventPages: evPages, AlertPages: alPages, RejectionPages: rjPages}
+	evPages.count(events.Total, events.TotalCapped)
+	rjPages.count(int64(rejections.Total), false)
+	if n := len(events.Events); n > 0 {
+		evPages.done(n, events.More, events.Events[n-1].ReceivedAt, events.Events[n-1].ID)
+	} else {
+		evPages.done(0, false, time.Time{}, "")
+	}
+	if n := len(alerts); n > 0 {
+		alPages.done(n, alertsMore, alerts[n-1].CreatedAt, alerts[n-1].ID)
+	} else {
+		alPages.done(0, false, time.Time{}, "")
+	}
+	if n := len(rejections.Rejections); n > 0 {
+		last := rejections.Rejections[n-1]
+		rjPages.done(n, rejections.More, last.CreatedAt, last.ID)
+	} else {
+		rjPages.done(0, false, time.Time{}, "")
+	}
 	data.Graph = s.layoutGraph(cv, sources, groups, stages)
 	for _, src := range sources {
 		if src.Type == api.EventSourceTypeManual {
@@ -127,6 +149,8 @@ type stageData struct {
 	Queue      []queueItem
 	QueueTotal int64
 	Executions []executionView
+	// The lists' pages: ?queue= and ?executions=.
+	QueuePages, ExecutionPages *pager
 }
 
 func (s *Server) consoleStage(w http.ResponseWriter, r *http.Request, c *consoleCtx) error {
@@ -139,15 +163,28 @@ func (s *Server) consoleStage(w http.ResponseWriter, r *http.Request, c *console
 	if err != nil {
 		return err
 	}
-	queue, err := s.stages.Events(ctx, c.p, cv.ID, st.ID, []string{store.StageEventPending, store.StageEventWaiting}, store.PageQuery{Limit: "50"})
+	qPages, exPages := newPager(r, "queue"), newPager(r, "executions")
+	queue, err := s.stages.Events(ctx, c.p, cv.ID, st.ID, []string{store.StageEventPending, store.StageEventWaiting}, qPages.page())
 	if err != nil {
 		return err
 	}
-	execs, err := s.stages.Executions(ctx, c.p, cv.ID, st.ID, store.PageQuery{Limit: "20"})
+	execs, err := s.stages.Executions(ctx, c.p, cv.ID, st.ID, exPages.page())
 	if err != nil {
 		return err
 	}
-	data := stageData{Canvas: cv, Stage: st, Node: stageNode(cv, st), QueueTotal: queue.Total}
+	data := stageData{Canvas: cv, Stage: st, Node: stageNode(cv, st), QueueTotal: queue.Total, QueuePages: qPages, ExecutionPages: exPages}
+	qPages.count(queue.Total, queue.TotalCapped)
+	exPages.count(execs.Total, execs.TotalCapped)
+	if n := len(queue.Events); n > 0 {
+		qPages.done(n, queue.More, queue.Events[n-1].CreatedAt, queue.Events[n-1].ID)
+	} else {
+		qPages.done(0, false, time.Time{}, "")
+	}
+	if n := len(execs.Executions); n > 0 {
+		exPages.done(n, execs.More, execs.Executions[n-1].CreatedAt, execs.Executions[n-1].ID)
+	} else {
+		exPages.done(0, false, time.Time{}, "")
+	}
 	for _, ev := range queue.Events {
 		wire := s.stageEventToAPI(ev)
 		item := queueItem{StageEvent: wire}
@@ -245,12 +282,13 @@ func (s *Server) consoleEmit(w http.ResponseWriter, r *http.Request, c *consoleC
 			return invalid("payload: must be a JSON object (%s)", jsonProblem(err))
 		}
 	}
-	_, err := s.events.Create(r.Context(), c.p, r.PathValue("canvas"), api.CreateEventRequest{
+	ev, err := s.events.Create(r.Context(), c.p, r.PathValue("canvas"), api.CreateEventRequest{
 		SourceType: "EVENT_SOURCE_TYPE_EVENT_SOURCE", SourceID: r.PostFormValue("source"), Type: r.PostFormValue("type"), Raw: raw,
 	})
 	if err != nil {
 		return err
 	}
+	consoleAuditCreated(r, ev.ID)
 	s.consoleDone(w, r, "/canvases/"+url.PathEscape(r.PathValue("canvas")), "posted")
 	return nil
 }
@@ -292,6 +330,7 @@ var doneNotices = map[string]string{
 	"approved":     "Approved.",
 	"discarded":    "Discarded.",
 	"acknowledged": "Alert acknowledged.",
+	"cancelled":    "Cancellation requested: the execution stops shortly.",
 }
 
 // consoleDone sends the browser back to the page after an action (post,

@@ -462,7 +462,7 @@ func TestConsoleRoutesNeedASession(t *testing.T) {
 	consoleCanvas(t, e)
 	anon := &consoleClient{t: t, e: e}
 	fill := strings.NewReplacer("{canvas}", "prod", "{stage}", "deploy", "{event}", "00000000-0000-4000-8000-000000000000",
-		"{alert}", "00000000-0000-4000-8000-000000000000", "{file}", "console.css", "{$}", "")
+		"{alert}", "00000000-0000-4000-8000-000000000000", "{execution}", "00000000-0000-4000-8000-000000000000", "{file}", "console.css", "{$}", "")
 	for _, route := range e.server.ConsoleRoutes() {
 		method, pattern, _ := strings.Cut(route, " ")
 		path := fill.Replace(pattern)

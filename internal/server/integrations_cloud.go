@@ -25,6 +25,10 @@ func cloudSpecToAPI(in store.Integration, spec *api.IntegrationSpec) {
 		datadogSpecToAPI(in, spec)
 		return
 	}
+	if in.Type == api.IntegrationTypeMongoDBAtlas {
+		mongoDBAtlasSpecToAPI(in, spec)
+		return
+	}
 	if in.Type != api.IntegrationTypeAWS {
 		return
 	}

@@ -356,9 +356,9 @@ func TestStageBadInput(t *testing.T) {
 		{"MissingSecret", mutate(func(s *api.StageSpec) { s.Secrets[0].ValueFrom.Secret.Name = "ghost" }), "stage.spec.secrets[0].valueFrom.secret"},
 		{"MissingSecretKey", mutate(func(s *api.StageSpec) { s.Secrets[0].ValueFrom.Secret.Key = "nokey" }), "nokey"},
 		{"UnknownExecutor", mutate(func(s *api.StageSpec) { s.Executor.Type = "teleport" }),
-			`stage.spec.executor.type "teleport" is not one of http, github, semaphore, gitlab, bitbucket, noop`},
+			`stage.spec.executor.type "teleport" is not one of http, github, semaphore, gitlab, bitbucket, azure_devops, noop`},
 		{"NoExecutorType", mutate(func(s *api.StageSpec) { s.Executor.Type = "" }),
-			"stage.spec.executor.type is required: http, github, semaphore, gitlab, bitbucket or noop"},
+			"stage.spec.executor.type is required: http, github, semaphore, gitlab, bitbucket, azure_devops or noop"},
 		{"HTTPWithoutURL", mutate(func(s *api.StageSpec) { delete(s.Executor.Spec, "url") }), "stage.spec.executor.spec.url"},
 		{"GitHubWithoutIntegration", mutate(func(s *api.StageSpec) { s.Executor.Type = "github" }), "stage.spec.executor.integration"},
 		{"ZeroApprovals", mutate(func(s *api.StageSpec) {

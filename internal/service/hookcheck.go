@@ -119,11 +119,11 @@ func (s *EventSources) Observe(ctx context.Context, es store.EventSource) HookOb
 	return obs
 }
 
-// Refresh provisions the hook of a github, semaphore, gitlab or bitbucket source now,
-// repairing what was deleted or altered on the tool and writing the key to
-// it again, and records the outcome in status, as the reconciler does. It
-// ignores the reconciler's backoff: someone asked. The answer carries the
-// outcome as an observation.
+// Refresh provisions the hook of a github, semaphore, gitlab, bitbucket or
+// azure_devops source now, repairing what was deleted or altered on the tool
+// and writing the key to it again, and records the outcome in status, as
+// the reconciler does. It ignores the reconciler's backoff: someone asked.
+// The answer carries the outcome as an observation.
 func (s *EventSources) Refresh(ctx context.Context, p store.Principal, canvasIDOrName, idOrName string) (Source, error) {
 	c, err := s.Store.FindCanvas(ctx, p.Organization.ID, canvasIDOrName)
 	if err != nil {
@@ -134,7 +134,7 @@ func (s *EventSources) Refresh(ctx context.Context, p store.Principal, canvasIDO
 		return Source{}, err
 	}
 	if !hooks.Needed(es.Type) {
-		return Source{}, Invalid("event source %q is a %s source: only github, semaphore, gitlab and bitbucket sources have a webhook to refresh", es.Name, es.Type)
+		return Source{}, Invalid("event source %q is a %s source: only github, semaphore, gitlab, bitbucket, azure_devops and datadog sources have a webhook to refresh", es.Name, es.Type)
 	}
 	if es, err = s.Hooks.Provision(ctx, es, true); err != nil {
 		return Source{}, err

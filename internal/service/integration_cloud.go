@@ -47,6 +47,8 @@ func cloudSettings(spec *api.IntegrationSpec) (cloudSpec, error) {
 		return gcpCloudSpec(spec)
 	case api.IntegrationTypeDatadog:
 		return datadogCloudSpec(spec)
+	case api.IntegrationTypeMongoDBAtlas:
+		return mongoDBAtlasCloudSpec(spec)
 	}
 	return cloudSpec{}, Invalid("integration.spec.type: integration type %q has no settings this server knows", spec.Type)
 }
@@ -67,6 +69,9 @@ func cloudSecretKeys(in store.Integration) []string {
 	}
 	if in.Type == api.IntegrationTypeDatadog {
 		return api.DatadogSecretKeys(in.Settings)
+	}
+	if in.Type == api.IntegrationTypeMongoDBAtlas {
+		return mongoDBAtlasSecretKeys(in)
 	}
 	if in.Type == api.IntegrationTypeAWS {
 		var a api.AWSIntegration

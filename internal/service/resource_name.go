@@ -18,6 +18,14 @@ func validResourceName(typ, name string) error {
 		}
 		return nil
 	}
+	if typ == api.IntegrationTypeAzureDevOps {
+		// An Azure DevOps project name may hold spaces; it is escaped in
+		// the API's paths.
+		if !api.ValidAzureDevOpsProject(name) {
+			return errors.New(api.AzureDevOpsProjectText)
+		}
+		return nil
+	}
 	if typ == api.IntegrationTypeDatadog {
 		if api.ValidateDatadogWebhookName("", name) != nil {
 			return errors.New("a Datadog webhook name: 1-100 letters, digits, '_' or '-' (monitors notify it as @webhook-<name>)")

@@ -14,7 +14,7 @@ import (
 // use the event_sources_hooks partial index, and the planners use it only
 // when the query's list implies the index's predicate. Each new hooked type
 // rebuilds the index in its own migration (gitlab in 0013, bitbucket in
-// 0015), so the last migration of each dialect to create it must name the
+// 0015, azure_devops in 0019), so the last migration of each dialect to create it must name the
 // query's list exactly: a type left out of either is a source whose hook
 // the reconciler never checks, or a scan of every source.
 func TestHookedSourcesIndexMatchesQuery(t *testing.T) {

@@ -41,6 +41,7 @@ func testSources() *memSources {
 		"gh-1":        {ID: "gh-1", Type: "github", Keys: [][]byte{currentKey}},
 		"sem-1":       {ID: "sem-1", Type: "semaphore", Keys: [][]byte{currentKey}},
 		"bb-1":        {ID: "bb-1", Type: "bitbucket", Keys: [][]byte{currentKey, previousKey}},
+		"ado-1":       {ID: "ado-1", Type: "azure_devops", Keys: [][]byte{currentKey, previousKey}},
 		"manual-1":    {ID: "manual-1", Type: "manual", Keys: [][]byte{currentKey}},
 		"scheduled-1": {ID: "scheduled-1", Type: "scheduled", Keys: [][]byte{currentKey}},
 		// A source whose key was never set must accept nothing, not

@@ -52,6 +52,10 @@ type receiver struct {
 	eventType   func(http.Header) string
 	missingType string
 	deliveryID  func(http.Header) string
+	// fromBody, when set, reads the event type and the delivery id from the
+	// body instead (Azure DevOps); it is called only once the delivery has
+	// verified and its body is a JSON object.
+	fromBody func(body []byte) (eventType, deliveryID string)
 }
 
 var (
@@ -87,8 +91,10 @@ var (
 			eventType:  func(http.Header) string { return "pipeline" },
 			deliveryID: func(http.Header) string { return "" },
 		},
-		TypeGitLab:  gitlabReceiver,  // token.go
-		TypeDatadog: datadogReceiver, // datadog.go
+		TypeGitLab: gitlabReceiver, // token.go
+		// azuredevops.go
+		TypeAzureDevOps: azureDevOpsReceiver,
+		TypeDatadog:     datadogReceiver, // datadog.go
 		TypeBitbucket: {
 			sourceType: TypeBitbucket,
 			// Bitbucket signs with the source's key as the hook's secret,
@@ -338,6 +344,9 @@ func (h *Handler) receive(w http.ResponseWriter, r *http.Request, rcv *receiver)
 	}
 
 	eventType := rcv.eventType(r.Header)
+	if rcv.fromBody != nil {
+		eventType, deliveryID = rcv.fromBody(body)
+	}
 	switch {
 	case eventType == "":
 		return withDelivery(failure(http.StatusBadRequest, codeInvalidArgument, rcv.missingType), deliveryID)

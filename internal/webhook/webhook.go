@@ -1,12 +1,14 @@
 // Package webhook receives the deliveries that external tools post to event
 // sources: custom webhooks at POST /api/v1/sources/{id} and integration-backed
-// sources (GitHub, Semaphore, GitLab, Bitbucket) at POST
+// sources (GitHub, Semaphore, GitLab, Bitbucket, Azure DevOps, Datadog) at POST
 // /api/v1/sources/{id}/{integrationType}.
 //
 // A delivery is accepted only when its HMAC-SHA256 signature (over the raw
 // body, or under the Standard Webhooks scheme over its id, timestamp and
 // body) verifies under one of the source's keys, or, for GitLab, which signs
-// nothing, when its X-Gitlab-Token is one of those keys (token.go), and its
+// nothing, when its X-Gitlab-Token is one of those keys (token.go), or for
+// Azure DevOps, which signs nothing either, when its X-Superplane-Token is
+// (azuredevops.go), and its
 // body is a JSON object; it is
 // answered 2xx only after the Sink has stored it durably, so a sender that
 // gets an error retries and nothing is lost. The package imports nothing of

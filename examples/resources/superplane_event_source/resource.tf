@@ -206,6 +206,31 @@ resource "superplane_event_source" "bitbucket_app" {
   }
 }
 
+# An Azure DevOps project: SuperPlane creates one service hook subscription
+# per event type (webHooks consumer), sending the source's key in the
+# X-Superplane-Token header since Azure DevOps does not sign deliveries,
+# keeps them enabled and removes them on destroy. Event types are Azure
+# DevOps' (git.push, git.pullrequest.created, build.complete,
+# ms.vss-pipelines.run-state-changed-event).
+resource "superplane_event_source" "azure_devops_app" {
+  canvas      = superplane_canvas.production.name
+  name        = "azure-devops-app"
+  type        = "azure_devops"
+  integration = "azure-devops" # a superplane_integration of type azure_devops
+
+  resource {
+    name = "Fabrikam Fiber"
+  }
+
+  events {
+    type = "git.push"
+
+    filter {
+      data = "$.resource.refUpdates[0].name == 'refs/heads/main'"
+    }
+  }
+}
+
 # Every night at 02:30 UTC.
 resource "superplane_event_source" "nightly" {
   canvas = superplane_canvas.production.name

@@ -286,3 +286,62 @@ resource "superplane_integration" "gcp_key" {
     }
   }
 }
+
+variable "azure_devops_pat" {
+  description = "An Azure DevOps personal access token with the scopes Project and Team (read), Build (read & execute) and Service Hooks (read & write)."
+  type        = string
+  sensitive   = true
+}
+
+resource "superplane_secret" "azure_devops" {
+  name            = "azure-devops"
+  data_wo         = { pat = var.azure_devops_pat }
+  data_wo_version = 1
+}
+
+# An organization integration with the Azure DevOps organization acme
+# (an Azure DevOps Server collection works too:
+# https://tfs.example.com/tfs/DefaultCollection). SuperPlane checks who the
+# PAT authenticates (connectionData) and that it sees a project.
+resource "superplane_integration" "azure_devops" {
+  name = "azure-devops"
+  type = "azure_devops"
+  url  = "https://dev.azure.com/acme"
+
+  auth {
+    token {
+      secret = superplane_secret.azure_devops.name
+      key    = "pat"
+    }
+  }
+}
+
+variable "atlas_private_key" {
+  type      = string
+  sensitive = true
+}
+
+# A MongoDB Atlas organization, with a programmatic API key: its public key
+# here, its private key kept in a secret (sent with HTTP Digest
+# authentication, never in state). See "MongoDB Atlas" below.
+resource "superplane_secret" "atlas" {
+  name = "atlas"
+  data_wo = {
+    private_key = var.atlas_private_key
+  }
+  data_wo_version = 1
+}
+
+resource "superplane_integration" "atlas" {
+  name = "atlas"
+  type = "mongodb_atlas"
+
+  mongodb_atlas {
+    organization_id = "5f0a1b2c3d4e5f6a7b8c9d0e"
+    api_key {
+      public_key = "qwertyui"
+      secret     = superplane_secret.atlas.name
+      key        = "private_key"
+    }
+  }
+}

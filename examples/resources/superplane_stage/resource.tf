@@ -204,6 +204,45 @@ resource "superplane_stage" "bitbucket_deploy" {
   }
 }
 
+# Runs Azure Pipelines pipeline 12 of the project on the pushed ref for each
+# push the Azure DevOps source hears, with a runtime parameter and a
+# queue-time variable. Cancelling the execution cancels the run.
+resource "superplane_stage" "azure_devops_deploy" {
+  canvas = superplane_canvas.production.name
+  name   = "azure-devops-deploy"
+
+  connect {
+    type = "event_source"
+    name = "azure-devops-app"
+  }
+
+  input {
+    name = "COMMIT"
+  }
+
+  input_mapping {
+    value {
+      name = "COMMIT"
+      from_event {
+        expression = "$.resource.refUpdates[0].newObjectId"
+      }
+    }
+  }
+
+  azure_devops {
+    integration = "azure-devops"
+    project     = "Fabrikam Fiber"
+    pipeline    = "12"
+    ref         = "main"
+    parameters = {
+      environment = "production"
+    }
+    variables = {
+      COMMIT = "$${{ inputs.COMMIT }}"
+    }
+  }
+}
+
 # After one approval, invoke a Lambda function, the request signed with AWS
 # SigV4 by an aws integration (see superplane_integration): with web identity
 # no AWS key is stored anywhere; the role's trust policy allows the subject
@@ -278,6 +317,34 @@ resource "superplane_stage" "cloud_build" {
     integration = "gcp"
     payload = {
       branchName = "main"
+    }
+  }
+}
+
+# After one approval, pause a MongoDB Atlas cluster through the Atlas Admin
+# API, authenticated by a mongodb_atlas integration (see
+# superplane_integration). With method, the request goes as written:
+# payload_json is the whole body (Atlas refuses attributes it does not know).
+resource "superplane_stage" "pause_staging_cluster" {
+  canvas = superplane_canvas.production.name
+  name   = "pause-staging-cluster"
+
+  connect {
+    type = "event_source"
+    name = superplane_event_source.ci.name
+  }
+
+  approval {
+    count = 1
+  }
+
+  http {
+    url          = "https://cloud.mongodb.com/api/atlas/v2/groups/6123456789abcdef01234567/clusters/staging"
+    integration  = "atlas"
+    method       = "PATCH"
+    payload_json = jsonencode({ paused = true })
+    headers = {
+      Accept = "application/vnd.atlas.2024-08-05+json"
     }
   }
 }

@@ -33,7 +33,8 @@ type pipelines struct {
 	pollsToDone int
 	custom      map[string][]string // "workspace/repo" -> custom pipeline names
 	runs        []*pipelineRecord
-	builds      map[string]int // "workspace/repo" -> last build number
+	builds      map[string]int  // "workspace/repo" -> last build number
+	outputs     outputCallbacks // outputs.go
 }
 
 // pipelineRecord is a pipeline and its progress: PENDING until read, then
@@ -211,6 +212,9 @@ func (s *Server) getPipeline(w http.ResponseWriter, r *http.Request, c caller) {
 	}
 	if name, _ := p.state(); name != "COMPLETED" {
 		p.gets++
+		if name, _ := p.state(); name == "COMPLETED" {
+			s.callBackLocked(p)
+		}
 	}
 	writeJSON(w, http.StatusOK, s.pipelineJSON(rp, p))
 }

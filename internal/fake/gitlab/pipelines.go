@@ -29,6 +29,7 @@ type pipelineState struct {
 	configured  bool
 	list        []*pipelineRec
 	refs        map[int][]string // extra refs by project id; main always exists
+	outputs     outputCallbacks  // outputs.go
 }
 
 type pipelineRec struct {
@@ -187,7 +188,11 @@ func (s *Server) getPipeline(w http.ResponseWriter, r *http.Request, c caller) {
 		return
 	}
 	if x := s.pipelineFor(w, r, p); x != nil {
+		before := x.status()
 		x.gets++
+		if after := x.status(); after != before && !x.Cancelled && (after == x.final) {
+			s.callBackLocked(p.path, x)
+		}
 		writeJSON(w, http.StatusOK, x.json(s.srv.URL, p.path))
 	}
 }

@@ -10,11 +10,13 @@ import (
 	"github.com/superplane/terraform-provider-superplane/internal/integration"
 	"github.com/superplane/terraform-provider-superplane/internal/integration/aws"
 	"github.com/superplane/terraform-provider-superplane/internal/integration/azure"
+	"github.com/superplane/terraform-provider-superplane/internal/integration/azuredevops"
 	"github.com/superplane/terraform-provider-superplane/internal/integration/bitbucket"
 	"github.com/superplane/terraform-provider-superplane/internal/integration/datadog"
 	"github.com/superplane/terraform-provider-superplane/internal/integration/gcp"
 	"github.com/superplane/terraform-provider-superplane/internal/integration/github"
 	"github.com/superplane/terraform-provider-superplane/internal/integration/gitlab"
+	"github.com/superplane/terraform-provider-superplane/internal/integration/mongodbatlas"
 	"github.com/superplane/terraform-provider-superplane/internal/integration/semaphore"
 )
 
@@ -28,6 +30,8 @@ func Registry() *integration.Registry {
 		aws.Type{},
 		azure.Type{},
 		gcp.Type{},
+		azuredevops.Type{},
 		datadog.Type{},
+		mongodbatlas.Type{},
 	)
 }

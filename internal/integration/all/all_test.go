@@ -20,7 +20,7 @@ import (
 // a registered package, so no accepted spec reaches "not supported".
 func TestRegistryListsEveryAPIType(t *testing.T) {
 	r := all.Registry()
-	want := []string{api.IntegrationTypeAWS, api.IntegrationTypeAzure, api.IntegrationTypeBitbucket, api.IntegrationTypeDatadog, api.IntegrationTypeGCP, api.IntegrationTypeGitHub, api.IntegrationTypeGitLab, api.IntegrationTypeSemaphore}
+	want := []string{api.IntegrationTypeAWS, api.IntegrationTypeAzure, api.IntegrationTypeAzureDevOps, api.IntegrationTypeBitbucket, api.IntegrationTypeDatadog, api.IntegrationTypeGCP, api.IntegrationTypeGitHub, api.IntegrationTypeGitLab, api.IntegrationTypeMongoDBAtlas, api.IntegrationTypeSemaphore}
 	if got := r.Names(); !slices.Equal(got, want) {
 		t.Fatalf("registered types = %v, want %v", got, want)
 	}
@@ -61,17 +61,20 @@ func TestRegistryListsEveryAPIType(t *testing.T) {
 	if h, _ := r.Hooks("bitbucket"); h == nil || !slices.Equal(h.DefaultEvents(), []string{"repo:push"}) {
 		t.Error(`bitbucket: a source naming no events does not hear "repo:push"`)
 	}
+	if h, _ := r.Hooks("azure_devops"); h == nil || !slices.Equal(h.DefaultEvents(), []string{"git.push"}) {
+		t.Error(`azure_devops: a source naming no events does not hear "git.push"`)
+	}
 	if h, _ := r.Hooks("semaphore"); h == nil || len(h.DefaultEvents()) != 0 {
 		t.Error("semaphore: a source naming no events gets events of its own")
 	}
 	// A tool without delivery ids has its deliveries deduplicated by body.
-	for name, ids := range map[string]bool{"github": true, "semaphore": false, "gitlab": false, "bitbucket": true, "datadog": false} {
+	for name, ids := range map[string]bool{"github": true, "semaphore": false, "gitlab": false, "bitbucket": true, "azure_devops": true, "datadog": false} {
 		if h, _ := r.Hooks(name); h == nil || h.DeliveryIDs() != ids {
 			t.Errorf("%s: DeliveryIDs is not %v", name, ids)
 		}
 	}
 	// The resource kinds are part of the API: spec.resource.type of a source.
-	for name, kind := range map[string]string{"github": "repository", "semaphore": "project", "gitlab": "project", "bitbucket": "repository", "datadog": "webhook"} {
+	for name, kind := range map[string]string{"github": "repository", "semaphore": "project", "gitlab": "project", "bitbucket": "repository", "azure_devops": "project", "datadog": "webhook"} {
 		if h, _ := r.Hooks(name); h == nil || h.ResourceKind() != kind {
 			t.Errorf("%s: resource kind is not %q", name, kind)
 		}

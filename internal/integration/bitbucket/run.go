@@ -82,7 +82,7 @@ func (Type) Run(ctx context.Context, e *integration.Execution, req integration.R
 		r.pipeline = p
 		return r.follow(ctx)
 	}
-	if out, done := r.start(ctx, req.Spec, req.Secrets); done {
+	if out, done := r.start(ctx, req); done {
 		return out
 	}
 	if r.report(ctx) {
@@ -95,7 +95,8 @@ func (Type) Run(ctx context.Context, e *integration.Execution, req integration.R
 // is the final outcome. A variable whose value holds one of secrets (a
 // secret rendered into the spec) is sent secured, so that Bitbucket masks
 // it in the pipeline's logs and never shows it again.
-func (r *bitbucketRun) start(ctx context.Context, spec map[string]any, secrets []string) (out integration.Outcome, done bool) {
+func (r *bitbucketRun) start(ctx context.Context, req integration.RunRequest) (out integration.Outcome, done bool) {
+	spec, secrets := req.Spec, req.Secrets
 	target := map[string]any{
 		"type":     "pipeline_ref_target",
 		"ref_type": "branch",
@@ -105,12 +106,15 @@ func (r *bitbucketRun) start(ctx context.Context, spec map[string]any, secrets [
 		target["selector"] = map[string]any{"type": "custom", "pattern": name}
 	}
 	body := map[string]any{"target": target}
-	if vars := integration.StringValues(spec["variables"]); len(vars) > 0 {
-		list := make([]map[string]any, 0, len(vars))
+	if vars := integration.StringValues(spec["variables"]); len(vars) > 0 || req.OutputToken != "" {
+		list := make([]map[string]any, 0, len(vars)+2)
 		for _, k := range slices.Sorted(maps.Keys(vars)) {
+			if req.OutputToken != "" && (k == api.RunExecutionIDVariable || k == api.RunOutputTokenVariable) {
+				continue // SuperPlane's own give way to nothing: see outputVariables
+			}
 			list = append(list, map[string]any{"key": k, "value": vars[k], "secured": holdsSecret(vars[k], secrets)})
 		}
-		body["variables"] = list
+		body["variables"] = append(list, outputVariables(req)...)
 	}
 	var created pipelineJSON
 	if err := r.c.do(ctx, http.MethodPost, repoPath(r.ws, r.repo, "/pipelines/"), body, &created); err != nil {
@@ -257,4 +261,20 @@ func holdsSecret(v string, secrets []string) bool {
 		}
 	}
 	return false
+}
+
+// outputVariables are, when SuperPlane minted an output token for the
+// execution, the execution's id and that token (SUPERPLANE_EXECUTION_ID,
+// SUPERPLANE_TOKEN), with which the pipeline pushes its outputs back. The
+// token is a secured variable: Bitbucket masks it in the pipeline's logs
+// and never shows it again. They replace a user's variable of the same
+// name, so that the push cannot be pointed at another execution.
+func outputVariables(req integration.RunRequest) []map[string]any {
+	if req.OutputToken == "" {
+		return nil
+	}
+	return []map[string]any{
+		{"key": api.RunExecutionIDVariable, "value": req.ExecutionID, "secured": false},
+		{"key": api.RunOutputTokenVariable, "value": req.OutputToken, "secured": true},
+	}
 }

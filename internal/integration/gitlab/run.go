@@ -101,7 +101,7 @@ func (g *glRun) start(ctx context.Context, req integration.RunRequest) (out inte
 		return g.outcome(integration.Failed(api.ResultReasonError, err.Error())), true
 	}
 	ref := integration.SpecString(req.Spec, "ref")
-	vars := integration.StringValues(req.Spec["variables"])
+	vars := runVariables(req)
 	list := make([]map[string]string, 0, len(vars))
 	for _, k := range slices.Sorted(maps.Keys(vars)) {
 		list = append(list, map[string]string{"key": k, "value": vars[k], "variable_type": "env_var"})
@@ -236,4 +236,25 @@ func (g *glRun) cancelPipeline(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// runVariables are spec.variables plus, when SuperPlane minted an output
+// token for the execution, the execution's id and that token
+// (SUPERPLANE_EXECUTION_ID, SUPERPLANE_TOKEN), with which the pipeline
+// pushes its outputs back; as Semaphore's parameters, they replace a
+// user's variable of the same name. GitLab's pipeline API has no masked
+// variables: the token is visible to the project's maintainers in the
+// pipeline's variables, which is why it is good for this execution only,
+// while it runs, and for nothing but pushing outputs.
+func runVariables(req integration.RunRequest) map[string]string {
+	vars := integration.StringValues(req.Spec["variables"])
+	if req.OutputToken == "" {
+		return vars
+	}
+	if vars == nil {
+		vars = map[string]string{}
+	}
+	vars[api.RunExecutionIDVariable] = req.ExecutionID
+	vars[api.RunOutputTokenVariable] = req.OutputToken
+	return vars
 }

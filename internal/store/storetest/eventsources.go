@@ -439,9 +439,9 @@ func testEventSourcesWithHooks(t *testing.T, s store.Store) {
 		c := mustCanvas(t, s, org.ID, "prod")
 		token := mustSecret(t, s, newSecret(org.ID, store.DomainOrganization, org.ID, "token"))
 		in := mustIntegration(t, s, newIntegration(org.ID, store.DomainOrganization, org.ID, "github", token))
-		for i, typ := range []string{"github", "semaphore", "webhook", "manual", "github", "scheduled", "gitlab", "bitbucket"} {
+		for i, typ := range []string{"github", "semaphore", "webhook", "manual", "github", "scheduled", "gitlab", "bitbucket", "azure_devops"} {
 			integration := store.Integration{}
-			if typ == "github" || typ == "semaphore" || typ == "gitlab" || typ == "bitbucket" {
+			if typ == "github" || typ == "semaphore" || typ == "gitlab" || typ == "bitbucket" || typ == "azure_devops" {
 				integration = in
 			}
 			es := mustEventSource(t, s, newEventSource(org.ID, c.ID, fmt.Sprint(typ, "-", i), typ, integration))

@@ -27,11 +27,11 @@
       // <details> the user opened stay open across a swap.
       var open = {};
       old.querySelectorAll("details[open]").forEach(function (d, i) {
-        open[d.dataset.event || d.dataset.stageEvent || i] = true;
+        open[d.dataset.event || d.dataset.stageEvent || d.dataset.confirm || i] = true;
       });
       old.innerHTML = fresh.innerHTML;
       old.querySelectorAll("details").forEach(function (d, i) {
-        if (open[d.dataset.event || d.dataset.stageEvent || i]) {
+        if (open[d.dataset.event || d.dataset.stageEvent || d.dataset.confirm || i]) {
           d.open = true;
         }
       });
