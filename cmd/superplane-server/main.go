@@ -68,7 +68,8 @@ SUPERPLANE_AWS_ENDPOINT_URL sends every AWS call of aws integrations there (a te
 SUPERPLANE_AZURE_AUTHORITY_HOST (Entra ID's token endpoint host) and SUPERPLANE_AZURE_ENDPOINT_URL
 (Azure Resource Manager) do the same for azure; SUPERPLANE_GCP_ENDPOINT_URL likewise every Google
 call of gcp integrations; SUPERPLANE_AZURE_DEVOPS_API_URL replaces the scheme and host of
-azure_devops integration URLs (a test double); SUPERPLANE_MONGODB_ATLAS_ENDPOINT_URL receives every
+azure_devops integration URLs (a test double); SUPERPLANE_DATADOG_API_URL every Datadog call of
+datadog integrations, whatever their site; SUPERPLANE_MONGODB_ATLAS_ENDPOINT_URL receives every
 Atlas call of mongodb_atlas integrations.
 serve also reads SUPERPLANE_BASE_URL, SUPERPLANE_KEY_GRACE_PERIOD (1h),
 SUPERPLANE_WEBHOOK_BODY_LIMIT (5 MiB), SUPERPLANE_RECONCILE_INTERVAL (5m),
@@ -198,6 +199,7 @@ func (c *config) serverOptions(listenAddr string, getenv func(string) string) (s
 		BitbucketAPIURL: getenv("SUPERPLANE_BITBUCKET_API_URL"),
 		AWSEndpointURL:  getenv("SUPERPLANE_AWS_ENDPOINT_URL"),
 		GCPEndpointURL:  getenv("SUPERPLANE_GCP_ENDPOINT_URL"),
+		DatadogAPIURL:   getenv("SUPERPLANE_DATADOG_API_URL"),
 		Client:          outbound.New(outbound.Config{AllowedNetworks: allow, Timeout: 15 * time.Second}),
 		// Where CI runs' OIDC ID tokens come from (a fake in tests): the
 		// tokens' iss must name the same issuer.

@@ -18,7 +18,7 @@ const (
 // between webhook and manual. internal/integration/all checks them against
 // the registered types.
 func EventSourceTypes() []string {
-	return []string{EventSourceTypeWebhook, EventSourceTypeGitHub, EventSourceTypeSemaphore, EventSourceTypeGitLab, EventSourceTypeBitbucket, EventSourceTypeAzureDevOps, EventSourceTypeManual, EventSourceTypeScheduled}
+	return []string{EventSourceTypeWebhook, EventSourceTypeGitHub, EventSourceTypeSemaphore, EventSourceTypeGitLab, EventSourceTypeBitbucket, EventSourceTypeAzureDevOps, EventSourceTypeDatadog, EventSourceTypeManual, EventSourceTypeScheduled}
 }
 
 // EventSourceResourceKinds maps the source types that watch a resource on
@@ -26,7 +26,7 @@ func EventSourceTypes() []string {
 // is the integration type's Hooks.ResourceKind, which
 // internal/integration/all checks.
 func EventSourceResourceKinds() map[string]string {
-	return map[string]string{EventSourceTypeGitHub: "repository", EventSourceTypeSemaphore: "project", EventSourceTypeGitLab: "project", EventSourceTypeBitbucket: "repository", EventSourceTypeAzureDevOps: "project"}
+	return map[string]string{EventSourceTypeGitHub: "repository", EventSourceTypeSemaphore: "project", EventSourceTypeGitLab: "project", EventSourceTypeBitbucket: "repository", EventSourceTypeAzureDevOps: "project", EventSourceTypeDatadog: DatadogResourceKind}
 }
 
 // Filter types and operators.

@@ -20,7 +20,7 @@ const (
 // IntegrationTypes lists the integration types in the order messages name
 // them. internal/integration/all checks it against the registered types.
 func IntegrationTypes() []string {
-	return []string{IntegrationTypeGitHub, IntegrationTypeSemaphore, IntegrationTypeGitLab, IntegrationTypeBitbucket, IntegrationTypeAWS, IntegrationTypeAzure, IntegrationTypeGCP, IntegrationTypeAzureDevOps, IntegrationTypeMongoDBAtlas}
+	return []string{IntegrationTypeGitHub, IntegrationTypeSemaphore, IntegrationTypeGitLab, IntegrationTypeBitbucket, IntegrationTypeAWS, IntegrationTypeAzure, IntegrationTypeGCP, IntegrationTypeAzureDevOps, IntegrationTypeDatadog, IntegrationTypeMongoDBAtlas}
 }
 
 // AuthTypeToken is the IntegrationAuthType under which an integration
@@ -98,6 +98,10 @@ func ValidateIntegrationURL(field, typ, rawURL string) error {
 		}
 	case IntegrationTypeAzureDevOps:
 		_, err = parseAzureDevOpsURL(rawURL)
+	case IntegrationTypeDatadog:
+		if rawURL != "" {
+			err = errors.New("must be empty for a datadog integration: spec.datadog.site says where Datadog is")
+		}
 	case IntegrationTypeMongoDBAtlas:
 		if rawURL != "" {
 			err = errors.New("must be empty for a mongodb_atlas integration: spec.mongodbAtlas says which organization")

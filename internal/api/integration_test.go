@@ -26,8 +26,8 @@ func TestValidateIntegrationType(t *testing.T) {
 	}
 	// The messages, whole: they are built from IntegrationTypes.
 	for typ, want := range map[string]string{
-		"":     `spec.type is required: expected "github", "semaphore", "gitlab", "bitbucket", "aws", "azure", "gcp", "azure_devops" or "mongodb_atlas"`,
-		"nope": `spec.type: unsupported integration type "nope": expected "github", "semaphore", "gitlab", "bitbucket", "aws", "azure", "gcp", "azure_devops" or "mongodb_atlas"`,
+		"":     `spec.type is required: expected "github", "semaphore", "gitlab", "bitbucket", "aws", "azure", "gcp", "azure_devops", "datadog" or "mongodb_atlas"`,
+		"nope": `spec.type: unsupported integration type "nope": expected "github", "semaphore", "gitlab", "bitbucket", "aws", "azure", "gcp", "azure_devops", "datadog" or "mongodb_atlas"`,
 	} {
 		if err := api.ValidateIntegrationType("spec.type", typ); err == nil || err.Error() != want {
 			t.Errorf("ValidateIntegrationType(%q) = %v, want %q", typ, err, want)

@@ -49,6 +49,8 @@ type IntegrationSpec struct {
 	Azure *AzureIntegration `json:"azure,omitempty"`
 	// GCP holds a gcp integration's settings (extension).
 	GCP *GCPIntegration `json:"gcp,omitempty"`
+	// Datadog holds a datadog integration's settings (extension).
+	Datadog *DatadogIntegration `json:"datadog,omitempty"`
 	// MongoDBAtlas holds a mongodb_atlas integration's settings
 	// (extension).
 	MongoDBAtlas *MongoDBAtlasIntegration `json:"mongodbAtlas,omitempty"`

@@ -38,7 +38,7 @@ func TestJoinOr(t *testing.T) {
 		want  string
 	}{
 		{ExecutorTypes(), "http, github, semaphore, gitlab, bitbucket, azure_devops or noop"},
-		{IntegrationTypes(), "github, semaphore, gitlab, bitbucket, aws, azure, gcp, azure_devops or mongodb_atlas"},
+		{IntegrationTypes(), "github, semaphore, gitlab, bitbucket, aws, azure, gcp, azure_devops, datadog or mongodb_atlas"},
 		{[]string{"one"}, "one"},
 		{nil, ""},
 	} {

@@ -344,6 +344,9 @@ func (c *converter) integration(m *manifest, r *hclBlock) error {
 	case api.IntegrationTypeGCP:
 		c.gcpIntegration(m, r, spec.GCP)
 		return nil
+	case api.IntegrationTypeDatadog:
+		c.datadogIntegration(m, r, spec.Datadog)
+		return nil
 	}
 	if spec.Auth == nil || spec.Auth.Token == nil || spec.Auth.Token.ValueFrom == nil || spec.Auth.Token.ValueFrom.Secret == nil {
 		c.warnf(m, "no spec.auth.token.valueFrom.secret: add the auth block")

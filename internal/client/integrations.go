@@ -39,6 +39,8 @@ type IntegrationParams struct {
 	Azure *api.AzureIntegration
 	// GCP holds a gcp integration's settings, likewise.
 	GCP *api.GCPIntegration
+	// Datadog holds a datadog integration's settings, likewise.
+	Datadog *api.DatadogIntegration
 	// MongoDBAtlas holds a mongodb_atlas integration's settings, likewise.
 	MongoDBAtlas *api.MongoDBAtlasIntegration
 }
@@ -49,6 +51,12 @@ func (p IntegrationParams) integration() *api.Integration {
 		return &api.Integration{
 			Metadata: &api.IntegrationMetadata{Name: p.Name, Description: p.Description},
 			Spec:     &api.IntegrationSpec{Type: p.Type, Azure: p.Azure},
+		}
+	}
+	if p.Datadog != nil {
+		return &api.Integration{
+			Metadata: &api.IntegrationMetadata{Name: p.Name, Description: p.Description},
+			Spec:     &api.IntegrationSpec{Type: p.Type, Datadog: p.Datadog},
 		}
 	}
 	if p.MongoDBAtlas != nil {

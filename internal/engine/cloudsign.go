@@ -71,6 +71,9 @@ func cloudSecretKeys(in store.Integration) []string {
 	if in.Type == api.IntegrationTypeGCP {
 		return gcpSecretKeys(in)
 	}
+	if in.Type == api.IntegrationTypeDatadog {
+		return api.DatadogSecretKeys(in.Settings)
+	}
 	if in.Type == api.IntegrationTypeMongoDBAtlas {
 		return mongoDBAtlasSecretKeys(in)
 	}

@@ -80,6 +80,19 @@ func (p *Provisioner) Token(ctx context.Context, orgID, integrationID string) (s
 	if err != nil {
 		return in, "", &integration.HookError{Reason: fmt.Sprintf("the token secret of integration %s cannot be decrypted", in.Name)}
 	}
+	if hc, ok := types.Lookup(in.Type); ok {
+		if creds, ok := hc.(integration.HookCredentials); ok {
+			// A type of typed settings and several keys (datadog) gives
+			// its hooks a URL and a token made of them, for this call.
+			url, token, err := creds.HookCredentials(p.Tools, in.Settings, data)
+			clear(data)
+			if err != nil {
+				return in, "", &integration.HookError{Reason: fmt.Sprintf("integration %s: %s", in.Name, err.Error())}
+			}
+			in.URL = url
+			return in, token, nil
+		}
+	}
 	token, ok := data[in.SecretKey]
 	clear(data)
 	if !ok {

@@ -37,3 +37,15 @@ type HookCheck struct {
 	State  string
 	Reason string
 }
+
+// HookCredentials is the optional part of a Hooks type whose integrations
+// have typed settings and several secret values (datadog: a site, an API
+// key and an application key) rather than a URL and one token: it gives the
+// Hooks methods their integrationURL and token from the settings and the
+// secret's values, for one call.
+type HookCredentials interface {
+	// HookCredentials returns the integrationURL and the token the type's
+	// EnsureHook, CheckHook and DeleteHook take. Its error is fit for a
+	// source's status and holds no secret value.
+	HookCredentials(v *Verifier, settings []byte, secret map[string]string) (integrationURL, token string, err error)
+}

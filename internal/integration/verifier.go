@@ -87,6 +87,12 @@ type Verifier struct {
 	// Google itself. Tests set it to a fake's URL (the server reads it from
 	// SUPERPLANE_GCP_ENDPOINT_URL); the guard still applies.
 	GCPEndpointURL string
+	// DatadogAPIURL is where datadog integrations send every Datadog call,
+	// whatever their site, and the one origin besides the site's own hosts
+	// a stage's Datadog keys may be sent to. "" means https://api.<site>.
+	// Tests set it to a fake's URL (the server reads it from
+	// SUPERPLANE_DATADOG_API_URL); the guard still applies.
+	DatadogAPIURL string
 	// MongoDBAtlasEndpointURL is where mongodb_atlas integrations send
 	// every Atlas call (the OAuth token endpoint and the Admin API), and the
 	// one origin a stage's Atlas credentials may be sent to instead of

@@ -37,6 +37,7 @@ import (
 	fakeazure "github.com/superplane/terraform-provider-superplane/internal/fake/azure"
 	fakeado "github.com/superplane/terraform-provider-superplane/internal/fake/azuredevops"
 	"github.com/superplane/terraform-provider-superplane/internal/fake/bitbucket"
+	fakedatadog "github.com/superplane/terraform-provider-superplane/internal/fake/datadog"
 	fakegcp "github.com/superplane/terraform-provider-superplane/internal/fake/gcp"
 	"github.com/superplane/terraform-provider-superplane/internal/fake/github"
 	"github.com/superplane/terraform-provider-superplane/internal/fake/gitlab"
@@ -75,7 +76,8 @@ var acc struct {
 	// where azure_devops integrations are verified.
 	azuredevops *fakeado.Server
 
-	atlas *fakeatlas.Server // MongoDB Atlas's token endpoint and Admin API, where mongodb_atlas integrations are verified
+	datadog *fakedatadog.Server // the Datadog API, where datadog integrations are verified and sources' webhooks kept
+	atlas   *fakeatlas.Server   // MongoDB Atlas's token endpoint and Admin API, where mongodb_atlas integrations are verified
 }
 
 // The fake tools' fixtures. Integration URLs in tests name these.
@@ -165,6 +167,7 @@ func startFakes() {
 	acc.gcp = fakegcp.New(acc.fakes)
 	acc.azuredevops = fakeado.New(acc.fakes)
 	acc.azuredevops.AddOrganization(fakeAzureDevOpsOrg)
+	acc.datadog = fakedatadog.New(acc.fakes)
 	acc.atlas = fakeatlas.New(acc.fakes)
 }
 
@@ -302,6 +305,7 @@ func startServer() (func(), error) {
 		"SUPERPLANE_AZURE_ENDPOINT_URL="+acc.azure.URL(),
 		"SUPERPLANE_GCP_ENDPOINT_URL="+acc.gcp.URL(),
 		"SUPERPLANE_AZURE_DEVOPS_API_URL="+acc.azuredevops.URL(),
+		"SUPERPLANE_DATADOG_API_URL="+acc.datadog.URL(),
 		"SUPERPLANE_MONGODB_ATLAS_ENDPOINT_URL="+acc.atlas.URL(),
 		// The fakes and the stage tests' receivers are on loopback, which
 		// the outbound guard lets through only when allowed. Stage tests

@@ -73,10 +73,10 @@ func (d *EventSourceDataSource) Schema(_ context.Context, _ datasource.SchemaReq
 			},
 			"id":          computedString("The event source id."),
 			"description": computedString("The description."),
-			"type":        computedString("`webhook`, `github`, `semaphore`, `gitlab`, `bitbucket`, `azure_devops`, `manual` or `scheduled`."),
-			"integration": computedString("The integration of a `github`, `semaphore`, `gitlab`, `bitbucket` or `azure_devops` source."),
+			"type":        computedString("`webhook`, `github`, `semaphore`, `gitlab`, `bitbucket`, `azure_devops`, `datadog`, `manual` or `scheduled`."),
+			"integration": computedString("The integration of a `github`, `semaphore`, `gitlab`, `bitbucket`, `azure_devops` or `datadog` source."),
 			"resource": schema.SingleNestedAttribute{
-				MarkdownDescription: "What a `github`, `semaphore`, `gitlab`, `bitbucket` or `azure_devops` source watches.",
+				MarkdownDescription: "What a `github`, `semaphore`, `gitlab`, `bitbucket`, `azure_devops` or `datadog` source watches.",
 				Computed:            true,
 				Attributes: map[string]schema.Attribute{
 					"type": computedString("`repository` or `project`."),
@@ -119,7 +119,7 @@ func (d *EventSourceDataSource) Schema(_ context.Context, _ datasource.SchemaReq
 				Computed:            true,
 			},
 			"status": schema.SingleNestedAttribute{
-				MarkdownDescription: "What SuperPlane last saw: the state of a `github`, `semaphore`, `gitlab`, `bitbucket` or `azure_devops` source's " +
+				MarkdownDescription: "What SuperPlane last saw: the state of a `github`, `semaphore`, `gitlab`, `bitbucket`, `azure_devops` or `datadog` source's " +
 					"hook as of its last check, and the newest event.",
 				Computed: true,
 				Attributes: map[string]schema.Attribute{

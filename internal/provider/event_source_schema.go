@@ -22,8 +22,9 @@ import (
 func (r *EventSourceResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "A SuperPlane event source: where a canvas's events come from. A `webhook` source " +
-			"receives deliveries signed with its own key at `webhook_url`; a `github`, `semaphore`, `gitlab`, `bitbucket` or `azure_devops` source has " +
-			"SuperPlane create and maintain a webhook on the repository or project through an integration; a " +
+			"receives deliveries signed with its own key at `webhook_url`; a `github`, `semaphore`, `gitlab`, `bitbucket`, `azure_devops` " +
+			"or `datadog` source has SuperPlane create and maintain a webhook on the repository or project (for `datadog`, in " +
+			"Datadog's Webhooks integration) through an integration; a " +
 			"`manual` source takes events posted by hand; a `scheduled` source emits events on a schedule. " +
 			"`events` blocks narrow what is accepted. The `key` SuperPlane generates for a `webhook` source is " +
 			"kept in the Terraform state (marked sensitive); to keep it out of the state, supply the key " +
@@ -54,7 +55,7 @@ func (r *EventSourceResource) Schema(_ context.Context, _ resource.SchemaRequest
 			},
 			"type": schema.StringAttribute{
 				MarkdownDescription: "Where events come from: `webhook` (deliveries signed with the source's " +
-					"`key`), `github`, `semaphore`, `gitlab`, `bitbucket`, `azure_devops` (through `integration`), `manual` or `scheduled`. Changing it " +
+					"`key`), `github`, `semaphore`, `gitlab`, `bitbucket`, `azure_devops`, `datadog` (through `integration`), `manual` or `scheduled`. Changing it " +
 					"replaces the source.",
 				Required:      true,
 				Validators:    []validator.String{stringvalidator.OneOf(api.EventSourceTypes()...)},
@@ -62,7 +63,7 @@ func (r *EventSourceResource) Schema(_ context.Context, _ resource.SchemaRequest
 			},
 			"integration": schema.StringAttribute{
 				MarkdownDescription: "Name of the integration SuperPlane uses to create the webhook: required for " +
-					"`github`, `semaphore`, `gitlab`, `bitbucket` and `azure_devops` sources, refused for the others. An integration of the source's " +
+					"`github`, `semaphore`, `gitlab`, `bitbucket`, `azure_devops` and `datadog` sources, refused for the others. An integration of the source's " +
 					"canvas is found first, then one of the organization; its type must match `type`. Reference " +
 					"`superplane_integration.<name>.name` so the integration outlives the source. Changing it " +
 					"moves the webhook in place.",
@@ -70,7 +71,7 @@ func (r *EventSourceResource) Schema(_ context.Context, _ resource.SchemaRequest
 				Validators: nameValidators(),
 			},
 			"force_destroy": schema.BoolAttribute{
-				MarkdownDescription: "When `true`, destroying a `github`, `semaphore`, `gitlab`, `bitbucket` or `azure_devops` source does not remove its " +
+				MarkdownDescription: "When `true`, destroying a `github`, `semaphore`, `gitlab`, `bitbucket`, `azure_devops` or `datadog` source does not remove its " +
 					"webhook from the tool (use it when the tool cannot be reached or the token no longer works; " +
 					"remove the hook by hand). By default (`false`) SuperPlane removes the hook first and the " +
 					"destroy fails, keeping the source, when it cannot. Set it, and apply, before destroying. It " +
@@ -84,7 +85,7 @@ func (r *EventSourceResource) Schema(_ context.Context, _ resource.SchemaRequest
 			},
 			"webhook_url": schema.StringAttribute{
 				MarkdownDescription: "Where deliveries go: for a `webhook` source, the URL your sender posts to; " +
-					"for `github`, `semaphore`, `gitlab`, `bitbucket` and `azure_devops`, the URL of the hook SuperPlane maintains. Null for `manual` " +
+					"for `github`, `semaphore`, `gitlab`, `bitbucket`, `azure_devops` and `datadog`, the URL of the hook SuperPlane maintains. Null for `manual` " +
 					"and `scheduled` sources.",
 				Computed:      true,
 				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
@@ -94,7 +95,7 @@ func (r *EventSourceResource) Schema(_ context.Context, _ resource.SchemaRequest
 					"HMAC-SHA256 under it and send `X-Signature-256: sha256=<hex digest>` (with `signature_scheme " +
 					"= \"standard_webhooks\"`, a `whsec_<base64>` secret for a Standard Webhooks library). SuperPlane returns it " +
 					"only when it is created or reset, so Terraform keeps it in the state (sensitive). Null for " +
-					"the other types (the key of a `github`, `semaphore`, `gitlab`, `bitbucket` or `azure_devops` source goes straight to the tool's " +
+					"the other types (the key of a `github`, `semaphore`, `gitlab`, `bitbucket`, `azure_devops` or `datadog` source goes straight to the tool's " +
 					"hook), after an import, since the key cannot be read back (bump `key_version` to get one), " +
 					"and with `key_wo`, whose key never enters the state.",
 				Computed:      true,
@@ -103,7 +104,7 @@ func (r *EventSourceResource) Schema(_ context.Context, _ resource.SchemaRequest
 			},
 			"key_version": schema.Int64Attribute{
 				MarkdownDescription: "Change it (for example increment it) to reset the signing key: the apply " +
-					"asks SuperPlane for a new key, stores it in `key` (for `github`, `semaphore`, `gitlab`, `bitbucket` and `azure_devops` sources " +
+					"asks SuperPlane for a new key, stores it in `key` (for `github`, `semaphore`, `gitlab`, `bitbucket`, `azure_devops` and `datadog` sources " +
 					"SuperPlane updates the hook's secret), and the previous key keeps verifying deliveries for " +
 					"the server's grace period (one hour by default), so senders can switch without losing any. " +
 					"Left out, it is the server's key version when the source was created or imported.",
@@ -155,7 +156,7 @@ func (r *EventSourceResource) Schema(_ context.Context, _ resource.SchemaRequest
 					stringplanmodifier.RequiresReplaceIfConfigured()},
 			},
 			"status": schema.SingleNestedAttribute{
-				MarkdownDescription: "What SuperPlane last saw. For `github`, `semaphore`, `gitlab`, `bitbucket` and `azure_devops` sources every refresh " +
+				MarkdownDescription: "What SuperPlane last saw. For `github`, `semaphore`, `gitlab`, `bitbucket`, `azure_devops` and `datadog` sources every refresh " +
 					"asks SuperPlane to check the hook on the tool, read-only, and reports what it found in " +
 					"`webhook_observed`; a hook found `missing` or `drifted` makes the plan show an update, and " +
 					"the apply repairs it. Checking needs an owner or admin token: with a viewer token the hook is " +
@@ -171,11 +172,13 @@ func (r *EventSourceResource) Schema(_ context.Context, _ resource.SchemaRequest
 		},
 		Blocks: map[string]schema.Block{
 			"resource": schema.SingleNestedBlock{
-				MarkdownDescription: "What a `github`, `semaphore`, `gitlab`, `bitbucket` or `azure_devops` source watches: required for " +
+				MarkdownDescription: "What a `github`, `semaphore`, `gitlab`, `bitbucket`, `azure_devops` or `datadog` source watches: required for " +
 					"those types, refused for the others. Changing it moves the webhook in place.",
 				Attributes: map[string]schema.Attribute{
 					"type": schema.StringAttribute{
-						MarkdownDescription: "`repository` for `github` and `bitbucket`, `project` for `semaphore`, `gitlab` and `azure_devops`; " +
+						MarkdownDescription: "`repository` for `github` and `bitbucket`, `project` for `semaphore`, `gitlab` and `azure_devops`, " +
+							"`webhook` for `datadog` (the name of the webhook in Datadog's Webhooks integration, which monitors " +
+							"notify as `@webhook-<name>`); " +
 							"defaults to the " +
 							"one the source type watches.",
 						Optional:      true,
@@ -206,7 +209,7 @@ func (r *EventSourceResource) Schema(_ context.Context, _ resource.SchemaRequest
 					"lower-cased without ` Hook`) and sets the hook's events to exactly these; an `azure_devops` " +
 					"source uses Azure DevOps' event types (`git.push`, `git.pullrequest.created`, `build.complete`, " +
 					"`ms.vss-pipelines.run-state-changed-event`), one service hook subscription each, and hears " +
-					"`git.push` without `events`.",
+					"`git.push` without `events`; a `datadog` source's deliveries have the event type `alert`.",
 				NestedObject: schema.NestedBlockObject{
 					Attributes: map[string]schema.Attribute{
 						"type": schema.StringAttribute{
@@ -286,7 +289,7 @@ func (r *EventSourceResource) Schema(_ context.Context, _ resource.SchemaRequest
 func eventSourceStatusSchema() map[string]schema.Attribute {
 	return map[string]schema.Attribute{
 		"webhook_state": schema.StringAttribute{
-			MarkdownDescription: "For `github`, `semaphore`, `gitlab`, `bitbucket` and `azure_devops` sources, the state of the hook on the tool: " +
+			MarkdownDescription: "For `github`, `semaphore`, `gitlab`, `bitbucket`, `azure_devops` and `datadog` sources, the state of the hook on the tool: " +
 				"`pending`, `ready`, `failed` (see `webhook_reason`; SuperPlane retries with backoff) or " +
 				"`repaired` (it was missing or altered and SuperPlane put it back). Null for the other types.",
 			Computed: true,
@@ -296,7 +299,7 @@ func eventSourceStatusSchema() map[string]schema.Attribute {
 			Computed:            true,
 		},
 		"webhook_observed": schema.StringAttribute{
-			MarkdownDescription: "For `github`, `semaphore`, `gitlab`, `bitbucket` and `azure_devops` sources, what the last refresh found on the tool: " +
+			MarkdownDescription: "For `github`, `semaphore`, `gitlab`, `bitbucket`, `azure_devops` and `datadog` sources, what the last refresh found on the tool: " +
 				"`ok`, `missing` (deleted on the tool), `drifted` (altered or duplicated on the tool) or `failed` " +
 				"(the check could not be made, see `webhook_observed_reason`). `missing` and `drifted` plan an " +
 				"update whose apply repairs the hook. Null when the hook was not checked: other types, a viewer " +

@@ -43,7 +43,7 @@ func validateEventSource(ctx context.Context, config *EventSourceResourceModel, 
 					"to create its webhook.", typ, typ))
 		case !hooked && !config.Integration.IsNull():
 			diags.AddAttributeError(path.Root("integration"), "Integration not used",
-				fmt.Sprintf("A %s event source has no integration: remove integration, or use type github, semaphore, gitlab, bitbucket or azure_devops.", typ))
+				fmt.Sprintf("A %s event source has no integration: remove integration, or use type github, semaphore, gitlab, bitbucket, azure_devops or datadog.", typ))
 		}
 		switch {
 		case hooked && config.Resource.IsNull():

@@ -68,7 +68,7 @@ type integrationAzureFederatedModel struct {
 // azure, gcp) rather than url and auth.
 func isCloudType(typ string) bool {
 	return typ == api.IntegrationTypeAWS || typ == api.IntegrationTypeAzure || typ == api.IntegrationTypeGCP ||
-		typ == api.IntegrationTypeMongoDBAtlas
+		typ == api.IntegrationTypeDatadog || typ == api.IntegrationTypeMongoDBAtlas
 }
 
 // integrationAzureBlock is the resource's azure block.

@@ -38,6 +38,7 @@ type IntegrationDataSourceModel struct {
 	AWS          types.Object `tfsdk:"aws"`
 	Azure        types.Object `tfsdk:"azure"`
 	GCP          types.Object `tfsdk:"gcp"`
+	Datadog      types.Object `tfsdk:"datadog"`
 	MongoDBAtlas types.Object `tfsdk:"mongodb_atlas"`
 	Status       types.Object `tfsdk:"status"`
 	CreatedAt    types.String `tfsdk:"created_at"`
@@ -73,7 +74,7 @@ func (d *IntegrationDataSource) Schema(_ context.Context, _ datasource.SchemaReq
 				Computed:            true,
 			},
 			"type": schema.StringAttribute{
-				MarkdownDescription: "The tool: `github`, `semaphore`, `gitlab`, `bitbucket`, `aws`, `azure`, `gcp`, `azure_devops` or `mongodb_atlas`.",
+				MarkdownDescription: "The tool: `github`, `semaphore`, `gitlab`, `bitbucket`, `aws`, `azure`, `gcp`, `azure_devops`, `datadog` or `mongodb_atlas`.",
 				Computed:            true,
 			},
 			"url": schema.StringAttribute{
@@ -107,6 +108,7 @@ func (d *IntegrationDataSource) Schema(_ context.Context, _ datasource.SchemaReq
 			"aws":           integrationAWSDataSourceAttribute(),
 			"azure":         integrationAzureDataSourceAttribute(),
 			"gcp":           integrationGCPDataSourceAttribute(),
+			"datadog":       integrationDatadogDataSourceAttribute(),
 			"mongodb_atlas": integrationAtlasDataSourceAttribute(),
 			"status": schema.SingleNestedAttribute{
 				MarkdownDescription: "The result of SuperPlane's last verification of the credentials.",
@@ -162,6 +164,7 @@ func (d *IntegrationDataSource) Read(ctx context.Context, req datasource.ReadReq
 		AWS:          types.ObjectNull(integrationAWSAttrTypes),
 		Azure:        types.ObjectNull(integrationAzureAttrTypes),
 		GCP:          types.ObjectNull(integrationGCPAttrTypes),
+		Datadog:      types.ObjectNull(integrationDatadogAttrTypes),
 		MongoDBAtlas: types.ObjectNull(integrationAtlasAttrTypes),
 	})
 	resp.Diagnostics.Append(diags...)
@@ -179,6 +182,7 @@ func (d *IntegrationDataSource) Read(ctx context.Context, req datasource.ReadReq
 		AWS:          m.AWS,
 		Azure:        m.Azure,
 		GCP:          m.GCP,
+		Datadog:      m.Datadog,
 		MongoDBAtlas: m.MongoDBAtlas,
 		Status:       m.Status,
 		CreatedAt:    m.CreatedAt,

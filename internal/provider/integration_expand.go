@@ -29,6 +29,16 @@ func integrationParams(ctx context.Context, plan *IntegrationResourceModel) (cli
 	if plan.Type.ValueString() == api.IntegrationTypeAzure {
 		return integrationAzureParams(ctx, plan)
 	}
+	if plan.Type.ValueString() == api.IntegrationTypeDatadog {
+		p := client.IntegrationParams{
+			Name: plan.Name.ValueString(), Description: plan.Description.ValueString(), Type: plan.Type.ValueString(),
+			Datadog: integrationDatadogSpec(ctx, plan.Datadog, &diags),
+		}
+		if p.Datadog == nil && !diags.HasError() {
+			diags.AddAttributeError(path.Root("datadog"), "Missing datadog block", "A datadog integration needs the datadog block.")
+		}
+		return p, diags
+	}
 	if plan.Type.ValueString() == api.IntegrationTypeMongoDBAtlas {
 		return integrationAtlasParams(ctx, plan)
 	}
@@ -91,6 +101,7 @@ func integrationModelFrom(ctx context.Context, in *api.Integration, prior *Integ
 		AWS:          types.ObjectNull(integrationAWSAttrTypes),
 		Azure:        types.ObjectNull(integrationAzureAttrTypes),
 		GCP:          types.ObjectNull(integrationGCPAttrTypes),
+		Datadog:      types.ObjectNull(integrationDatadogAttrTypes),
 		MongoDBAtlas: types.ObjectNull(integrationAtlasAttrTypes),
 		Verify:       prior.Verify,
 		Status:       integrationStatusValue(in.Status),
@@ -110,6 +121,11 @@ func integrationModelFrom(ctx context.Context, in *api.Integration, prior *Integ
 		}
 		if in.Spec.Azure != nil {
 			out.Azure = integrationAzureValue(ctx, in.Spec.Azure, prior.Azure, prior.Canvas, &diags)
+			out.Auth = types.ObjectNull(integrationAuthAttrTypes)
+			return out, diags
+		}
+		if in.Spec.Datadog != nil {
+			out.Datadog = integrationDatadogValue(ctx, in.Spec.Datadog, prior.Datadog, prior.Canvas, &diags)
 			out.Auth = types.ObjectNull(integrationAuthAttrTypes)
 			return out, diags
 		}

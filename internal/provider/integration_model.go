@@ -36,6 +36,7 @@ type IntegrationResourceModel struct {
 	AWS          types.Object `tfsdk:"aws"`
 	Azure        types.Object `tfsdk:"azure"`
 	GCP          types.Object `tfsdk:"gcp"`
+	Datadog      types.Object `tfsdk:"datadog"`
 	MongoDBAtlas types.Object `tfsdk:"mongodb_atlas"`
 	Verify       types.Bool   `tfsdk:"verify"`
 	Status       types.Object `tfsdk:"status"`

@@ -70,6 +70,7 @@ func (r *IntegrationResource) ValidateConfig(ctx context.Context, req resource.V
 	validateIntegrationAWS(ctx, &config, &resp.Diagnostics)
 	validateIntegrationAzure(ctx, &config, &resp.Diagnostics)
 	validateIntegrationGCP(ctx, &config, &resp.Diagnostics)
+	validateIntegrationDatadog(ctx, &config, &resp.Diagnostics)
 	validateIntegrationAtlas(ctx, &config, &resp.Diagnostics)
 	if typeOK && !isCloudType(config.Type.ValueString()) {
 		if config.URL.IsNull() {
@@ -306,7 +307,7 @@ func integrationSettingsChanged(plan, state *IntegrationResourceModel) bool {
 	return !plan.Name.Equal(state.Name) || !plan.Description.Equal(state.Description) ||
 		!plan.Type.Equal(state.Type) || !plan.URL.Equal(state.URL) || !plan.Auth.Equal(state.Auth) ||
 		!plan.AWS.Equal(state.AWS) || !plan.Azure.Equal(state.Azure) || !plan.GCP.Equal(state.GCP) ||
-		!plan.MongoDBAtlas.Equal(state.MongoDBAtlas)
+		!plan.Datadog.Equal(state.Datadog) || !plan.MongoDBAtlas.Equal(state.MongoDBAtlas)
 }
 
 // verificationFailed reports whether the server verified the credentials
@@ -326,6 +327,11 @@ func verificationFailure(p client.IntegrationParams, st *api.IntegrationStatus) 
 		return fmt.Sprintf("SuperPlane could not verify the credentials of azure integration %q: %s\n\nFix the azure block, "+
 			"the client secret in its secret or the application's federated credential, or set verify = false to keep an "+
 			"integration whose credentials do not work yet (status then reports the failure).", p.Name, reason)
+	}
+	if p.Datadog != nil {
+		return fmt.Sprintf("SuperPlane could not verify the keys of datadog integration %q: %s\n\nFix the datadog block "+
+			"or the API and application keys in its secret, or set verify = false to keep an integration whose keys do "+
+			"not work yet (status then reports the failure).", p.Name, reason)
 	}
 	if p.MongoDBAtlas != nil {
 		return fmt.Sprintf("SuperPlane could not verify the credentials of mongodb_atlas integration %q: %s\n\nFix the mongodb_atlas block, "+

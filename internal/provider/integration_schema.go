@@ -53,7 +53,7 @@ func (r *IntegrationResource) Schema(_ context.Context, _ resource.SchemaRequest
 				Default:             stringdefault.StaticString(""),
 			},
 			"type": schema.StringAttribute{
-				MarkdownDescription: "The tool: `github`, `semaphore`, `gitlab`, `bitbucket`, `aws`, `azure`, `gcp`, `azure_devops` or `mongodb_atlas`. Changing it replaces the integration.",
+				MarkdownDescription: "The tool: `github`, `semaphore`, `gitlab`, `bitbucket`, `aws`, `azure`, `gcp`, `azure_devops`, `datadog` or `mongodb_atlas`. Changing it replaces the integration.",
 				Required:            true,
 				PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()},
 			},
@@ -67,7 +67,7 @@ func (r *IntegrationResource) Schema(_ context.Context, _ resource.SchemaRequest
 					"For `azure_devops`: `https://dev.azure.com/<organization>`, or an Azure DevOps Server collection " +
 					"`https://<host>[/<path>]/<collection>`. " +
 					"https only, without a path beyond the owner, a query or credentials. Required for `github`, " +
-					"`semaphore`, `gitlab`, `bitbucket` and `azure_devops`; leave it out for `aws` (the `aws` block's region says where AWS is), `azure`, `gcp` and `mongodb_atlas`.",
+					"`semaphore`, `gitlab`, `bitbucket` and `azure_devops`; leave it out for `aws` (the `aws` block's region says where AWS is), `azure`, `gcp`, `datadog` and `mongodb_atlas`.",
 				Optional: true,
 			},
 			"verify": schema.BoolAttribute{
@@ -111,11 +111,12 @@ func (r *IntegrationResource) Schema(_ context.Context, _ resource.SchemaRequest
 			"aws":           integrationAWSBlock(),
 			"azure":         integrationAzureBlock(),
 			"gcp":           integrationGCPBlock(),
+			"datadog":       integrationDatadogBlock(),
 			"mongodb_atlas": integrationAtlasBlock(),
 			"auth": schema.SingleNestedBlock{
 				MarkdownDescription: "How the integration authenticates with the tool. Required for `github`, " +
 					"`semaphore`, `gitlab`, `bitbucket` and `azure_devops` (a plan without it fails; listed as optional because Terraform cannot mark a " +
-					"block as required); an `aws`, `azure`, `gcp` or `mongodb_atlas` integration uses its own block of that name instead.",
+					"block as required); an `aws`, `azure`, `gcp`, `datadog` or `mongodb_atlas` integration uses its own block of that name instead.",
 				Blocks: map[string]schema.Block{
 					"token": schema.SingleNestedBlock{
 						MarkdownDescription: "An API token, taken from a key of a secret. Required in `auth`.",

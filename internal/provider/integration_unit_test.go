@@ -56,6 +56,7 @@ func TestIntegrationDeleteUnsupported(t *testing.T) {
 		AWS:          types.ObjectNull(integrationAWSAttrTypes),
 		Azure:        types.ObjectNull(integrationAzureAttrTypes),
 		GCP:          types.ObjectNull(integrationGCPAttrTypes),
+		Datadog:      types.ObjectNull(integrationDatadogAttrTypes),
 		MongoDBAtlas: types.ObjectNull(integrationAtlasAttrTypes),
 		Verify:       types.BoolValue(true),
 		Status:       types.ObjectNull(integrationStatusAttrTypes),

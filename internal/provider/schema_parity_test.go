@@ -110,6 +110,7 @@ var (
 		"gcp":                           {model: integrationGCPModel{}, attrTypes: integrationGCPAttrTypes},
 		"gcp.service_account_key":       {model: integrationGCPKeyModel{}, attrTypes: integrationGCPKeyAttrTypes},
 		"gcp.workload_identity":         {model: integrationGCPWorkloadIdentityModel{}, attrTypes: integrationGCPWorkloadIdentityAttrTypes},
+		"datadog":                       {model: integrationDatadogModel{}, attrTypes: integrationDatadogAttrTypes},
 		"mongodb_atlas":                 {model: integrationAtlasModel{}, attrTypes: integrationAtlasAttrTypes},
 		"mongodb_atlas.api_key":         {model: integrationAtlasAPIKeyModel{}, attrTypes: integrationAtlasAPIKeyAttrTypes},
 		"mongodb_atlas.service_account": {model: integrationAtlasServiceAccountModel{}, attrTypes: integrationAtlasServiceAccountAttrTypes},

@@ -396,10 +396,11 @@ func stageBlocks() map[string]schema.Block {
 					Optional:            true,
 					Validators:          []validator.Int64{int64validator.Between(1, 3600)},
 				},
-				"integration": optionalString("Name of an `aws`, `azure`, `gcp` or `mongodb_atlas` integration (the canvas's own first, then the "+
+				"integration": optionalString("Name of an `aws`, `azure`, `gcp`, `datadog` or `mongodb_atlas` integration (the canvas's own first, then the "+
 					"organization's) whose credentials sign the request with AWS SigV4 (`aws`) or give it a bearer token "+
 					"(`azure`; for `gcp` a Google access token; for `mongodb_atlas` HTTP Digest with an API key, or a service "+
-					"account's bearer token, sent only to `https://cloud.mongodb.com`); with web identity or a federated credential the ID "+
+					"account's bearer token, sent only to `https://cloud.mongodb.com`; for `datadog` the `DD-API-KEY` and "+
+					"`DD-APPLICATION-KEY` headers, sent only to the site's own hosts); with web identity or a federated credential the ID "+
 					"token's subject is `org:<org>:canvas:<canvas>:stage:<stage>`. Deleting the integration is "+
 					"refused while the stage names it.", nameValidators()...),
 				"aws_service": optionalString("The AWS service the request is signed for (`lambda`), when the " +

@@ -296,9 +296,9 @@ func TestEventSourceBadInput(t *testing.T) {
 		status   int
 		contains string
 	}{
-		{"NoType", sourceBody("x", api.EventSourceSpec{}), 400, "eventSource.spec.type is required: webhook, github, semaphore, gitlab, bitbucket, azure_devops, manual or scheduled"},
+		{"NoType", sourceBody("x", api.EventSourceSpec{}), 400, "eventSource.spec.type is required: webhook, github, semaphore, gitlab, bitbucket, azure_devops, datadog, manual or scheduled"},
 		{"UnknownType", sourceBody("x", api.EventSourceSpec{Type: "carrier-pigeon"}), 400,
-			`eventSource.spec.type "carrier-pigeon" is not one of webhook, github, semaphore, gitlab, bitbucket, azure_devops, manual, scheduled`},
+			`eventSource.spec.type "carrier-pigeon" is not one of webhook, github, semaphore, gitlab, bitbucket, azure_devops, datadog, manual, scheduled`},
 		{"GitHubWithoutIntegration", sourceBody("x", api.EventSourceSpec{Type: "github", Resource: &api.ResourceRef{Name: "app"}}), 400, "eventSource.spec.integration"},
 		{"GitHubWithoutResource", sourceBody("x", api.EventSourceSpec{Type: "github", Integration: &api.IntegrationRef{Name: "github"}}), 400, "eventSource.spec.resource"},
 		{"MissingIntegration", sourceBody("x", api.EventSourceSpec{Type: "github", Integration: &api.IntegrationRef{Name: "nope"}, Resource: &api.ResourceRef{Name: "app"}}), 404, "nope"},

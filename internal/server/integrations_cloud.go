@@ -21,6 +21,10 @@ func cloudSpecToAPI(in store.Integration, spec *api.IntegrationSpec) {
 		gcpSpecToAPI(in, spec)
 		return
 	}
+	if in.Type == api.IntegrationTypeDatadog {
+		datadogSpecToAPI(in, spec)
+		return
+	}
 	if in.Type == api.IntegrationTypeMongoDBAtlas {
 		mongoDBAtlasSpecToAPI(in, spec)
 		return

@@ -29,6 +29,7 @@ var wireSchemas = map[string]any{
 	"AzureFederated":              api.AzureFederated{},
 	"GCPIntegration":              api.GCPIntegration{},
 	"GCPWorkloadIdentity":         api.GCPWorkloadIdentity{},
+	"DatadogIntegration":          api.DatadogIntegration{},
 	"MongoDBAtlasIntegration":     api.MongoDBAtlasIntegration{},
 	"MongoDBAtlasAPIKey":          api.MongoDBAtlasAPIKey{},
 	"MongoDBAtlasServiceAccount":  api.MongoDBAtlasServiceAccount{},

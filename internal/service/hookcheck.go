@@ -134,7 +134,7 @@ func (s *EventSources) Refresh(ctx context.Context, p store.Principal, canvasIDO
 		return Source{}, err
 	}
 	if !hooks.Needed(es.Type) {
-		return Source{}, Invalid("event source %q is a %s source: only github, semaphore, gitlab, bitbucket and azure_devops sources have a webhook to refresh", es.Name, es.Type)
+		return Source{}, Invalid("event source %q is a %s source: only github, semaphore, gitlab, bitbucket, azure_devops and datadog sources have a webhook to refresh", es.Name, es.Type)
 	}
 	if es, err = s.Hooks.Provision(ctx, es, true); err != nil {
 		return Source{}, err

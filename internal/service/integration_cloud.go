@@ -45,6 +45,8 @@ func cloudSettings(spec *api.IntegrationSpec) (cloudSpec, error) {
 		return azureCloudSpec(spec)
 	case api.IntegrationTypeGCP:
 		return gcpCloudSpec(spec)
+	case api.IntegrationTypeDatadog:
+		return datadogCloudSpec(spec)
 	case api.IntegrationTypeMongoDBAtlas:
 		return mongoDBAtlasCloudSpec(spec)
 	}
@@ -64,6 +66,9 @@ func cloudSecretKeys(in store.Integration) []string {
 	}
 	if in.Type == api.IntegrationTypeGCP {
 		return gcpSecretKeys(in)
+	}
+	if in.Type == api.IntegrationTypeDatadog {
+		return api.DatadogSecretKeys(in.Settings)
 	}
 	if in.Type == api.IntegrationTypeMongoDBAtlas {
 		return mongoDBAtlasSecretKeys(in)

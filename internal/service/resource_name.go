@@ -26,6 +26,12 @@ func validResourceName(typ, name string) error {
 		}
 		return nil
 	}
+	if typ == api.IntegrationTypeDatadog {
+		if api.ValidateDatadogWebhookName("", name) != nil {
+			return errors.New("a Datadog webhook name: 1-100 letters, digits, '_' or '-' (monitors notify it as @webhook-<name>)")
+		}
+		return nil
+	}
 	if !api.RepositoryPattern.MatchString(name) {
 		return errors.New("1-100 letters, digits, '.', '_' or '-'")
 	}

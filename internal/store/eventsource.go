@@ -347,11 +347,12 @@ func (s *db) DeleteEventSource(ctx context.Context, orgID, canvasID, idOrName st
 // reconciler keeps, as the SQL list the event_sources_hooks partial index of
 // the migrations names: spelled out, not bound, so the planners can use the
 // index (see sqlStageEventPending).
-const sqlHookedSourceTypes = `('github', 'semaphore', 'gitlab', 'bitbucket', 'azure_devops')`
+const sqlHookedSourceTypes = `('github', 'semaphore', 'gitlab', 'bitbucket', 'azure_devops', 'datadog')`
 
-// EventSourcesWithHooks returns up to limit github, semaphore, gitlab,
-// bitbucket and azure_devops sources of any organization in id order after
-// afterID ("" for the first page).
+// EventSourcesWithHooks returns up to limit sources of the hooked types
+// (sqlHookedSourceTypes: github, semaphore, gitlab, bitbucket, azure_devops
+// and datadog) of any organization in id order after afterID ("" for the
+// first page).
 func (s *db) EventSourcesWithHooks(ctx context.Context, afterID string, limit int) ([]EventSource, error) {
 	if limit <= 0 {
 		return []EventSource{}, nil

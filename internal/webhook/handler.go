@@ -94,6 +94,7 @@ var (
 		TypeGitLab: gitlabReceiver, // token.go
 		// azuredevops.go
 		TypeAzureDevOps: azureDevOpsReceiver,
+		TypeDatadog:     datadogReceiver, // datadog.go
 		TypeBitbucket: {
 			sourceType: TypeBitbucket,
 			// Bitbucket signs with the source's key as the hook's secret,

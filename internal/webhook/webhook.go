@@ -1,6 +1,6 @@
 // Package webhook receives the deliveries that external tools post to event
 // sources: custom webhooks at POST /api/v1/sources/{id} and integration-backed
-// sources (GitHub, Semaphore, GitLab, Bitbucket, Azure DevOps) at POST
+// sources (GitHub, Semaphore, GitLab, Bitbucket, Azure DevOps, Datadog) at POST
 // /api/v1/sources/{id}/{integrationType}.
 //
 // A delivery is accepted only when its HMAC-SHA256 signature (over the raw
@@ -32,6 +32,7 @@ const (
 	TypeSemaphore = "semaphore"
 	TypeGitLab    = "gitlab"
 	TypeBitbucket = "bitbucket"
+	TypeDatadog   = "datadog"
 )
 
 // Source is what the receiver needs to know about an event source.

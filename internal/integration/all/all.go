@@ -12,6 +12,7 @@ import (
 	"github.com/superplane/terraform-provider-superplane/internal/integration/azure"
 	"github.com/superplane/terraform-provider-superplane/internal/integration/azuredevops"
 	"github.com/superplane/terraform-provider-superplane/internal/integration/bitbucket"
+	"github.com/superplane/terraform-provider-superplane/internal/integration/datadog"
 	"github.com/superplane/terraform-provider-superplane/internal/integration/gcp"
 	"github.com/superplane/terraform-provider-superplane/internal/integration/github"
 	"github.com/superplane/terraform-provider-superplane/internal/integration/gitlab"
@@ -30,6 +31,7 @@ func Registry() *integration.Registry {
 		azure.Type{},
 		gcp.Type{},
 		azuredevops.Type{},
+		datadog.Type{},
 		mongodbatlas.Type{},
 	)
 }

@@ -20,7 +20,7 @@ import (
 // a registered package, so no accepted spec reaches "not supported".
 func TestRegistryListsEveryAPIType(t *testing.T) {
 	r := all.Registry()
-	want := []string{api.IntegrationTypeAWS, api.IntegrationTypeAzure, api.IntegrationTypeAzureDevOps, api.IntegrationTypeBitbucket, api.IntegrationTypeGCP, api.IntegrationTypeGitHub, api.IntegrationTypeGitLab, api.IntegrationTypeMongoDBAtlas, api.IntegrationTypeSemaphore}
+	want := []string{api.IntegrationTypeAWS, api.IntegrationTypeAzure, api.IntegrationTypeAzureDevOps, api.IntegrationTypeBitbucket, api.IntegrationTypeDatadog, api.IntegrationTypeGCP, api.IntegrationTypeGitHub, api.IntegrationTypeGitLab, api.IntegrationTypeMongoDBAtlas, api.IntegrationTypeSemaphore}
 	if got := r.Names(); !slices.Equal(got, want) {
 		t.Fatalf("registered types = %v, want %v", got, want)
 	}
@@ -28,6 +28,14 @@ func TestRegistryListsEveryAPIType(t *testing.T) {
 	// executor of its own (its credentials sign http requests).
 	if _, ok := r.Cloud(api.IntegrationTypeAWS); !ok {
 		t.Error("aws is not a cloud type")
+	}
+	// datadog is a cloud type too (a site and two keys), whose keys go on
+	// http requests to its site, and whose sources get a webhook.
+	if _, ok := r.CloudSigner(api.IntegrationTypeDatadog); !ok {
+		t.Error("datadog is not a cloud type whose keys authenticate http requests")
+	}
+	if h, ok := r.Hooks(api.IntegrationTypeDatadog); !ok || len(h.DefaultEvents()) != 0 {
+		t.Error("datadog: its sources get no webhook, or events of their own")
 	}
 	if _, ok := r.CloudSigner(api.IntegrationTypeGCP); !ok {
 		t.Error("gcp is not a cloud type whose credentials authenticate http requests")
@@ -60,13 +68,13 @@ func TestRegistryListsEveryAPIType(t *testing.T) {
 		t.Error("semaphore: a source naming no events gets events of its own")
 	}
 	// A tool without delivery ids has its deliveries deduplicated by body.
-	for name, ids := range map[string]bool{"github": true, "semaphore": false, "gitlab": false, "bitbucket": true, "azure_devops": true} {
+	for name, ids := range map[string]bool{"github": true, "semaphore": false, "gitlab": false, "bitbucket": true, "azure_devops": true, "datadog": false} {
 		if h, _ := r.Hooks(name); h == nil || h.DeliveryIDs() != ids {
 			t.Errorf("%s: DeliveryIDs is not %v", name, ids)
 		}
 	}
 	// The resource kinds are part of the API: spec.resource.type of a source.
-	for name, kind := range map[string]string{"github": "repository", "semaphore": "project", "gitlab": "project", "bitbucket": "repository", "azure_devops": "project"} {
+	for name, kind := range map[string]string{"github": "repository", "semaphore": "project", "gitlab": "project", "bitbucket": "repository", "azure_devops": "project", "datadog": "webhook"} {
 		if h, _ := r.Hooks(name); h == nil || h.ResourceKind() != kind {
 			t.Errorf("%s: resource kind is not %q", name, kind)
 		}

@@ -1,8 +1,9 @@
 // Command superplane-fakes serves the fakes of GitHub, Semaphore, GitLab,
-// Bitbucket and Azure DevOps (internal/fake) on loopback, outside a test, so that `make demo`
-// shows a GitHub integration verified and a repository webhook provisioned on
-// a machine with no route to github.com and no real token. It is a test double:
-// nothing ships it, and it accepts only the token it generates.
+// Bitbucket, Azure DevOps, Datadog and MongoDB Atlas (internal/fake) on
+// loopback, outside a test, so that `make demo` shows a GitHub integration
+// verified and a repository webhook provisioned on a machine with no route to
+// github.com and no real token. It is a test double: nothing ships it, and it
+// accepts only the token it generates.
 //
 // It writes, to the file named by -out (mode 0600), one line per setting in
 // the form of shell variables:
@@ -13,6 +14,9 @@
 //	BITBUCKET_API_URL=http://127.0.0.1:PORT
 //	BITBUCKET_CREDENTIAL=<-user>:<a random API token the Bitbucket fake accepts>
 //	AZURE_DEVOPS_API_URL=http://127.0.0.1:PORT (for https://dev.azure.com/<-owner>)
+//	DATADOG_API_URL=http://127.0.0.1:PORT (for SUPERPLANE_DATADOG_API_URL)
+//	DATADOG_API_KEY=<an API key the Datadog fake accepts>
+//	DATADOG_APP_KEY=<an application key the Datadog fake accepts>
 //	TOKEN=<a random token every fake accepts>
 //	GITHUB_OIDC_ISSUER=http://127.0.0.1:PORT
 //	SEMAPHORE_OIDC_ISSUER=http://127.0.0.1:PORT
@@ -38,7 +42,9 @@
 // knows the workspace -owner with the repository -repo, administered by
 // -user, whose credential is BITBUCKET_CREDENTIAL. The Azure DevOps fake
 // knows the organization -owner with the project -repo, whose pipeline 1
-// passes after two reads, and takes TOKEN as a personal access token.
+// passes after two reads, and takes TOKEN as a personal access token. The
+// Datadog fake takes DATADOG_API_KEY and DATADOG_APP_KEY and holds the
+// webhooks datadog sources provision.
 package main
 
 import (
@@ -54,6 +60,7 @@ import (
 	"github.com/superplane/terraform-provider-superplane/internal/fake/azuredevops"
 	"github.com/superplane/terraform-provider-superplane/internal/fake/bitbucket"
 	"github.com/superplane/terraform-provider-superplane/internal/fake/callback"
+	"github.com/superplane/terraform-provider-superplane/internal/fake/datadog"
 	"github.com/superplane/terraform-provider-superplane/internal/fake/github"
 	"github.com/superplane/terraform-provider-superplane/internal/fake/gitlab"
 	fakeatlas "github.com/superplane/terraform-provider-superplane/internal/fake/mongodbatlas"
@@ -120,6 +127,11 @@ func main() {
 	ado.AddPipeline(*owner, *repo, "1", "deploy")
 	ado.AddPAT(*owner, token, azuredevops.PAT{User: *user})
 	ado.SetRunResult("succeeded", 2)
+	// Datadog's keys are hexadecimal: the API key the first 32 digits of
+	// the token's random part, the application key all 40.
+	dd := datadog.New(tb)
+	ddAPIKey, ddAppKey := hex.EncodeToString(raw[:16]), hex.EncodeToString(raw)
+	dd.AddKeys(ddAPIKey, ddAppKey)
 	// MongoDB Atlas: organization atlasOrg with cluster prod in project
 	// atlasGroup; the fakes' token is the API key's private key and the
 	// service account's secret.
@@ -155,14 +167,15 @@ func main() {
 		gh.URL(), sem.URL(), gl.APIURL(), token, gh.Issuer().URL(), sem.Issuer(tb).URL(), controlURL)
 	settings += fmt.Sprintf("BITBUCKET_API_URL=%s\nBITBUCKET_CREDENTIAL=%s:%s\n", bb.URL(), *user, token)
 	settings += fmt.Sprintf("AZURE_DEVOPS_API_URL=%s\n", ado.URL())
+	settings += fmt.Sprintf("DATADOG_API_URL=%s\nDATADOG_API_KEY=%s\nDATADOG_APP_KEY=%s\n", dd.URL(), ddAPIKey, ddAppKey)
 	settings += fmt.Sprintf("MONGODB_ATLAS_URL=%s\nMONGODB_ATLAS_ORG=%s\nMONGODB_ATLAS_GROUP=%s\nMONGODB_ATLAS_PUBLIC_KEY=%s\nMONGODB_ATLAS_CLIENT_ID=%s\n",
 		atlas.URL(), atlasOrg, atlasGroup, atlasPublicKey, atlasClientID)
 	if err := os.WriteFile(*out, []byte(settings), 0o600); err != nil {
 		fmt.Fprintln(os.Stderr, "superplane-fakes:", err)
 		os.Exit(1)
 	}
-	fmt.Fprintf(os.Stderr, "superplane-fakes: GitHub at %s, Semaphore at %s, GitLab at %s, Bitbucket at %s, MongoDB Atlas at %s (token in %s)\n",
-		gh.URL(), sem.URL(), gl.URL(), bb.URL(), atlas.URL(), *out)
+	fmt.Fprintf(os.Stderr, "superplane-fakes: GitHub at %s, Semaphore at %s, GitLab at %s, Bitbucket at %s, Azure DevOps at %s, Datadog at %s, MongoDB Atlas at %s (token in %s)\n",
+		gh.URL(), sem.URL(), gl.URL(), bb.URL(), ado.URL(), dd.URL(), atlas.URL(), *out)
 
 	stop := make(chan os.Signal, 1)
 	signal.Notify(stop, os.Interrupt, syscall.SIGTERM)

@@ -1,0 +1,150 @@
+package datadog
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/superplane/terraform-provider-superplane/internal/integration"
+	"github.com/superplane/terraform-provider-superplane/internal/outbound"
+)
+
+// maxResponse bounds how much of a Datadog answer is read.
+const maxResponse = 1 << 20
+
+// client calls the Datadog API of one site with one integration's keys.
+type client struct {
+	hc   *http.Client
+	base string
+	k    keys
+}
+
+// newClient returns a client for base with v's guarded client. Redirects
+// are answers, not detours: they would carry the keys elsewhere.
+func newClient(v *integration.Verifier, base string, k keys) client {
+	hc := v.HTTPClient()
+	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	return client{hc: hc, base: strings.TrimSuffix(base, "/"), k: k}
+}
+
+// apiError is a Datadog answer other than 2xx, or (status 0) a failure to
+// get one. message is Datadog's own words (its "errors" list), fit for a
+// Reason once redacted.
+type apiError struct {
+	status  int
+	message string
+}
+
+func (e *apiError) Error() string {
+	switch {
+	case e.status == 0:
+		return "cannot reach Datadog: " + e.message
+	case e.message == "":
+		return fmt.Sprintf("Datadog: %d %s", e.status, http.StatusText(e.status))
+	}
+	return fmt.Sprintf("Datadog: %d %s: %s", e.status, http.StatusText(e.status), e.message)
+}
+
+// statusOf returns the HTTP status of a failed call (0 when there was no
+// answer or err is not an apiError).
+func statusOf(err error) int {
+	if ae, ok := errors.AsType[*apiError](err); ok {
+		return ae.status
+	}
+	return 0
+}
+
+// do sends in (when not nil) as JSON to path and decodes a 2xx answer into
+// out (when not nil). apiKeyOnly leaves the application key out, as the
+// key validation endpoint documents.
+func (c client) do(ctx context.Context, method, path string, in, out any, apiKeyOnly bool) error {
+	var body io.Reader
+	if in != nil {
+		b, err := json.Marshal(in)
+		if err != nil {
+			return err
+		}
+		body = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, c.base+path, body)
+	if err != nil {
+		return &apiError{message: "invalid Datadog API URL in the server configuration"}
+	}
+	req.Header.Set(HeaderAPIKey, c.k.api)
+	if !apiKeyOnly {
+		req.Header.Set(HeaderAppKey, c.k.app)
+	}
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", "SuperPlane")
+	if in != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := c.hc.Do(req)
+	if d, ok := outbound.Denied(err); ok {
+		return &apiError{message: d.Error()}
+	}
+	if err != nil {
+		msg := err.Error()
+		if ue, ok := errors.AsType[*url.Error](err); ok {
+			msg = ue.Err.Error()
+		}
+		return &apiError{message: integration.RemoteText(msg)}
+	}
+	defer func() { _ = resp.Body.Close() }()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponse))
+	if err != nil {
+		return &apiError{message: integration.RemoteText(err.Error())}
+	}
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return &apiError{status: resp.StatusCode, message: errorMessage(data)}
+	}
+	if out != nil {
+		if err := json.Unmarshal(data, out); err != nil {
+			return &apiError{status: resp.StatusCode, message: "unexpected answer: " + integration.RemoteText(string(data))}
+		}
+	}
+	return nil
+}
+
+// errorMessage returns the words of a Datadog error body: v1 answers
+// {"errors": ["Forbidden"]}, v2 {"errors": [{"title": ..., "detail": ...}]}.
+// They are joined on one line; a body of another shape is quoted as it is.
+func errorMessage(body []byte) string {
+	var e struct {
+		Errors []json.RawMessage `json:"errors"`
+	}
+	if json.Unmarshal(body, &e) == nil && len(e.Errors) > 0 {
+		var parts []string
+		for _, raw := range e.Errors {
+			var s string
+			if json.Unmarshal(raw, &s) == nil {
+				parts = append(parts, s)
+				continue
+			}
+			var o struct {
+				Title  string `json:"title"`
+				Detail string `json:"detail"`
+			}
+			if json.Unmarshal(raw, &o) == nil {
+				switch {
+				case o.Title != "" && o.Detail != "":
+					parts = append(parts, o.Title+": "+o.Detail)
+				case o.Detail != "":
+					parts = append(parts, o.Detail)
+				case o.Title != "":
+					parts = append(parts, o.Title)
+				}
+			}
+		}
+		if len(parts) > 0 {
+			return integration.RemoteText(strings.Join(parts, "; "))
+		}
+	}
+	return integration.RemoteText(string(body))
+}
