@@ -347,6 +347,9 @@ func (c *converter) integration(m *manifest, r *hclBlock) error {
 	case api.IntegrationTypeDatadog:
 		c.datadogIntegration(m, r, spec.Datadog)
 		return nil
+	case api.IntegrationTypeMongoDBAtlas:
+		c.mongoDBAtlasIntegration(m, r, spec.MongoDBAtlas)
+		return nil
 	}
 	if spec.Auth == nil || spec.Auth.Token == nil || spec.Auth.Token.ValueFrom == nil || spec.Auth.Token.ValueFrom.Secret == nil {
 		c.warnf(m, "no spec.auth.token.valueFrom.secret: add the auth block")

@@ -17,6 +17,10 @@
 //	DATADOG_API_URL=http://127.0.0.1:PORT (for SUPERPLANE_DATADOG_API_URL)
 //	DATADOG_API_KEY=<an API key the Datadog fake accepts>
 //	DATADOG_APP_KEY=<an application key the Datadog fake accepts>
+//	MONGODB_ATLAS_URL=http://127.0.0.1:PORT (for SUPERPLANE_MONGODB_ATLAS_ENDPOINT_URL)
+//	MONGODB_ATLAS_ORG, MONGODB_ATLAS_GROUP=<the organization and project ids of cluster prod>
+//	MONGODB_ATLAS_PUBLIC_KEY, MONGODB_ATLAS_CLIENT_ID=<an API key's public key and a service
+//	account's client id; TOKEN is the private key and the client secret>
 //	TOKEN=<a random token every fake accepts>
 //	GITHUB_OIDC_ISSUER=http://127.0.0.1:PORT
 //	SEMAPHORE_OIDC_ISSUER=http://127.0.0.1:PORT
