@@ -35,12 +35,15 @@ const consoleCSP = "default-src 'self'; script-src 'self'; style-src 'self'; img
 // consolePage is what every page's template receives.
 type consolePage struct {
 	Title string
-	// Signed-in pages: who, the CSRF token for their forms, and whether
-	// the role may act (owner, admin) or only read (viewer).
+	// Signed-in pages: who, the CSRF token for their forms, whether the
+	// caller may act on the page's canvas (an organization owner or admin,
+	// or a canvas role that allows it) or only read, and whether it may
+	// read the organization's audit trail.
 	User     string
 	Org      string
 	Role     string
 	CanWrite bool
+	CanAudit bool
 	CSRF     string
 	// Nav marks the current section in the navigation.
 	Nav string
@@ -60,12 +63,16 @@ type consoleCtx struct {
 	sid string
 	// sessionID names the session in audit records (sid is the secret).
 	sessionID string
+	// canOperate says a canvas role lets the caller act on the page's
+	// canvas (consoleAuthorize sets it; the organization role is checked
+	// apart, by canWrite).
+	canOperate bool
 }
 
 func (c *consoleCtx) page(title, nav string, data any) consolePage {
 	return consolePage{
 		Title: title, User: c.p.User.Email, Org: c.p.Organization.Name, Role: c.p.Role,
-		CanWrite: canWrite(c.p), CSRF: service.CSRFToken(c.sid), Nav: nav, Data: data,
+		CanWrite: canWrite(c.p) || c.canOperate, CanAudit: canWrite(c.p), CSRF: service.CSRFToken(c.sid), Nav: nav, Data: data,
 	}
 }
 
@@ -179,8 +186,8 @@ func (s *Server) consolePost(pattern string, h consoleHandler) {
 			s.consoleError(w, r, c, forbidden("the form's security token does not match your session: reload the page and try again"))
 			return
 		}
-		if !canWrite(c.p) {
-			s.consoleError(w, r, c, forbidden("role %s may only read: ask an owner or admin", c.p.Role))
+		if err := s.consolePostAllowed(r, pattern, c); err != nil {
+			s.consoleError(w, r, c, err)
 			return
 		}
 		if err := h(w, r, c); err != nil {
