@@ -88,19 +88,27 @@ func scanAuditEvent(row rowScanner) (AuditEvent, error) {
 	return e, err
 }
 
-// InsertAuditEvent is one INSERT, its own transaction (SQLite's writer
-// queue, synchronous=FULL; a PostgreSQL commit).
+// InsertAuditEvent is one INSERT, durable on return (synchronous=FULL on
+// SQLite; a PostgreSQL commit). On SQLite, records written at the same
+// time share a transaction and its commit (writeBatcher), with each other
+// and with secret creates: every change through the API writes one, after
+// its own commit, so at concurrency this halves the commits (and the WAL
+// appends, and the page-cache invalidations every commit causes the other
+// connections) that the changes cost.
 func (s *db) InsertAuditEvent(ctx context.Context, e AuditEvent) error {
 	id, okID := canonicalID(e.ID)
 	org, okOrg := canonicalID(e.OrgID)
 	if !okID || !okOrg {
 		return NotFound("organization %q not found", e.OrgID)
 	}
-	_, err := s.sql.ExecContext(ctx, s.q(`INSERT INTO audit_events (`+auditColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-		id, org, s.time(e.At), e.ActorType, e.ActorID, e.ActorEmail, e.TokenID, e.SessionID, e.Action,
-		e.ObjectType, e.ObjectID, e.ObjectName, e.CanvasID, e.CanvasName, e.Method, e.Route, e.Status,
-		e.Outcome, e.ClientIP, e.UserAgent, e.RequestID)
+	err := s.writes.do(ctx, s, func(ctx context.Context, q querier) error {
+		_, err := q.ExecContext(ctx, s.q(`INSERT INTO audit_events (`+auditColumns+`)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+			id, org, s.time(e.At), e.ActorType, e.ActorID, e.ActorEmail, e.TokenID, e.SessionID, e.Action,
+			e.ObjectType, e.ObjectID, e.ObjectName, e.CanvasID, e.CanvasName, e.Method, e.Route, e.Status,
+			e.Outcome, e.ClientIP, e.UserAgent, e.RequestID)
+		return err
+	})
 	return wrap("insert audit event", err)
 }
 

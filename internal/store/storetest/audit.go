@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"sync"
 	"testing"
 	"time"
 
@@ -126,4 +127,55 @@ func testAuditEvents(t *testing.T, s store.Store) {
 	}
 	equal(t, "records pruned", total, 6)
 	equal(t, "records kept", count(store.AuditFilter{}), 6)
+}
+
+// testAuditEventsConcurrently writes records from many goroutines at once
+// (on SQLite they share transactions: writeBatcher), among them records of
+// one whose id is taken: each of those fails alone, and every other record
+// is stored, once.
+func testAuditEventsConcurrently(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	org := mustOrg(t, s, "acme")
+	taken := newAuditEvent(org.ID, now(), "create", "canvas", uuid.NewString(), "c")
+	if err := s.InsertAuditEvent(ctx, taken); err != nil {
+		t.Fatal(err)
+	}
+	const writers, each = 16, 10
+	var (
+		wg   sync.WaitGroup
+		mu   sync.Mutex
+		errs = map[bool]int{}
+	)
+	for w := range writers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range each {
+				e := newAuditEvent(org.ID, now(), "create", "secret", uuid.NewString(), "s")
+				bad := (w*each+i)%7 == 0
+				if bad {
+					e.ID = taken.ID // the primary key refuses it
+				}
+				err := s.InsertAuditEvent(ctx, e)
+				mu.Lock()
+				errs[bad == (err != nil)]++
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	if errs[false] != 0 {
+		t.Fatalf("%d writes failed when they should have succeeded, or succeeded when they should have failed", errs[false])
+	}
+	got, err := s.ListAuditEvents(ctx, org.ID, store.AuditFilter{}, store.Page{Limit: 200})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := 1 // taken
+	for n := range writers * each {
+		if n%7 != 0 {
+			want++
+		}
+	}
+	equal(t, "records stored", len(got), want)
 }

@@ -101,6 +101,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ServiceAccounts", testServiceAccounts},
 		{"ServiceAccountTokens", testServiceAccountTokens},
 		{"AuditEvents", testAuditEvents},
+		{"AuditEventsConcurrently", testAuditEventsConcurrently},
 		{"Roles", testRoles},
 	}
 	for _, tt := range tests {
