@@ -12,7 +12,11 @@ import (
 // signInData is the sign-in page's form state.
 type signInData struct {
 	Next string
-	// Providers are the auth providers' buttons (signin.go).
+	// Org is the organization whose sign-in options the page shows
+	// (?org=, or the one of the provider whose flow just failed); "" asks
+	// for it.
+	Org string
+	// Providers are Org's auth providers' buttons (signin.go).
 	Providers []service.SignInOption
 }
 
@@ -26,8 +30,8 @@ func safeNext(next string) string {
 }
 
 func (s *Server) signInPage(w http.ResponseWriter, r *http.Request) {
-	data := signInData{Next: safeNext(r.URL.Query().Get("next"))}
-	data.Providers = s.signInOptions(r)
+	data := signInData{Next: safeNext(r.URL.Query().Get("next")), Org: r.URL.Query().Get("org")}
+	data.Providers = s.signInOptions(r, data.Org)
 	page := consolePage{Title: "Sign in", Data: data}
 	// The query only picks a message: a link cannot put words of its own
 	// on the sign-in page.
@@ -57,7 +61,7 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request) {
 	id, p, err := s.sessions.SignIn(r.Context(), r.PostFormValue("token"))
 	if err != nil {
 		code, msg := s.classify(r, err)
-		page := consolePage{Title: "Sign in", Data: signInData{Next: next, Providers: s.signInOptions(r)}, Error: msg}
+		page := consolePage{Title: "Sign in", Data: signInData{Next: next}, Error: msg}
 		s.render(w, r, statusOf(code), "signin", page)
 		return
 	}

@@ -28,10 +28,17 @@ func (s *Server) signInRoutes() {
 	s.consoleRaw("POST /cli-sign-in", s.cliSignIn)
 }
 
-// signInPageWith renders the sign-in page with the providers' buttons and,
-// when err is set, why the last attempt failed.
+// signInPageWith renders the sign-in page with the buttons of the
+// organization's providers and, when err is set, why the last attempt
+// failed. The page names no organization the visitor did not name: it asks
+// for one (?org=, which an organization's sign-in link carries), so an
+// anonymous visitor cannot list the server's tenants.
 func (s *Server) signInPageWith(w http.ResponseWriter, r *http.Request, next string, err error) {
-	page := consolePage{Title: "Sign in", Data: signInData{Next: next, Providers: s.signInOptions(r)}}
+	org := r.URL.Query().Get("org")
+	if org == "" {
+		org = r.PathValue("org")
+	}
+	page := consolePage{Title: "Sign in", Data: signInData{Next: next, Org: org, Providers: s.signInOptions(r, org)}}
 	status := http.StatusOK
 	if err != nil {
 		code, msg := s.classify(r, err)
@@ -40,14 +47,23 @@ func (s *Server) signInPageWith(w http.ResponseWriter, r *http.Request, next str
 	s.render(w, r, status, "signin", page)
 }
 
-// signInOptions are the providers' buttons; a failure to list them leaves
-// the token form alone on the page.
-func (s *Server) signInOptions(r *http.Request) []service.SignInOption {
+// signInOptions are the buttons of org's providers; a failure to list them
+// leaves the token form alone on the page.
+func (s *Server) signInOptions(r *http.Request, org string) []service.SignInOption {
+	if org == "" {
+		return nil
+	}
 	opts, err := s.signIns.Options(r.Context())
 	if err != nil {
 		s.log.WarnContext(r.Context(), "sign-in page: listing the auth providers", slog.String("request_id", requestID(r.Context())), slog.String("error", err.Error()))
 	}
-	return opts
+	mine := opts[:0]
+	for _, o := range opts {
+		if o.Org == org {
+			mine = append(mine, o)
+		}
+	}
+	return mine
 }
 
 func (s *Server) flowCookie(value string, maxAge int) *http.Cookie {

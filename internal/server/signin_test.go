@@ -166,9 +166,16 @@ func TestSignInGitHub(t *testing.T) {
 	se.fake.SignInAs(octo)
 
 	b := newBrowser(t)
-	signInPage := b.get(se.url + "/sign-in")
+	// The page names no organization until the visitor names one.
+	if anon := b.get(se.url + "/sign-in"); strings.Contains(anon.body, "acme") || !strings.Contains(anon.body, `name="org"`) {
+		t.Fatalf("the sign-in page without ?org= lists an organization or asks for none: %s", anon.body)
+	}
+	signInPage := b.get(se.url + "/sign-in?org=acme")
 	if !strings.Contains(signInPage.body, `href="/sign-in/acme/gh?next=%2f"`) || !strings.Contains(signInPage.body, "Sign in to acme with GitHub") {
 		t.Fatalf("the sign-in page has no GitHub button: %s", signInPage.body)
+	}
+	if other := b.get(se.url + "/sign-in?org=globex"); strings.Contains(other.body, "/sign-in/acme/") {
+		t.Fatalf("another organization's sign-in page shows acme's buttons: %s", other.body)
 	}
 	signedIn(t, b.get(se.url+"/sign-in/acme/gh"), "octo@example.com", "viewer")
 
@@ -373,7 +380,7 @@ func TestSignInGuest(t *testing.T) {
 	off := newSignInEnv(t)
 	off.addProvider(t, "visitors", `{"type":"guest"}`)
 	b := newBrowser(t)
-	if p := b.get(off.url + "/sign-in"); strings.Contains(p.body, "/sign-in/acme/visitors") {
+	if p := b.get(off.url + "/sign-in?org=acme"); strings.Contains(p.body, "/sign-in/acme/visitors") {
 		t.Fatal("the sign-in page offers guest sign-in on a server that does not allow it")
 	}
 	if p := b.post(off.url, "/sign-in/acme/visitors", url.Values{}); p.status != http.StatusForbidden || b.session(off.url) != "" {
@@ -386,7 +393,7 @@ func TestSignInGuest(t *testing.T) {
 		t.Fatalf("a guest provider with role admin: %d %s", r.status, r.body)
 	}
 	b = newBrowser(t)
-	if p := b.get(on.url + "/sign-in"); strings.Contains(p.body, "/sign-in/acme/visitors") {
+	if p := b.get(on.url + "/sign-in?org=acme"); strings.Contains(p.body, "/sign-in/acme/visitors") {
 		t.Fatal("the sign-in page offers a guest provider the organization does not have")
 	}
 	if p := b.post(on.url, "/sign-in/acme/visitors", url.Values{}); p.status != http.StatusNotFound {
