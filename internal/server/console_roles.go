@@ -41,6 +41,8 @@ func (s *Server) consoleAuthorize(r *http.Request, c *consoleCtx) error {
 		resource = api.ResourceSecret
 	case strings.HasPrefix(r.URL.Path, "/integrations"):
 		resource = api.ResourceIntegration
+	case strings.HasPrefix(r.URL.Path, "/audit"):
+		resource = api.ResourceAuditEvent
 	}
 	a, err := s.authz.Authorize(r.Context(), c.p, resource, api.ActionRead, canvas)
 	if err != nil {

@@ -312,3 +312,30 @@ func TestOrganizationScope(t *testing.T) {
 		}
 	}
 }
+
+// TestCustomOrganizationRoleReadsTheAuditTrail: a member holding a custom
+// organization role with auditevent read reads the audit trail, through the
+// API and the console, as an admin does; without it, it is refused.
+func TestCustomOrganizationRoleReadsTheAuditTrail(t *testing.T) {
+	e := newEnv(t)
+	createCanvas(t, e, "a")
+	u := addMember(t, e, "aud")
+	expectError(t, e.do("aud", "GET", api.AuditEventsPath, nil), http.StatusForbidden, api.CodePermissionDenied, "")
+	e.do("owner", "POST", "/api/v1/roles", `{"role":{"metadata":{"name":"auditor"},"spec":{"displayName":"Auditor","permissions":[{"resource":"auditevent","action":"read"}]}}}`).decode(t, &api.RoleResponse{})
+	e.do("owner", "POST", "/api/v1/roles/auditor/users", api.UserRef{UserID: u}).decode(t, &api.Empty{})
+	var page api.ListAuditEventsResponse
+	e.do("aud", "GET", api.AuditEventsPath, nil).decode(t, &page)
+	found := false
+	for _, ev := range page.AuditEvents {
+		if ev.ObjectName == "a" && ev.Action == "create" {
+			found = true
+		}
+	}
+	if !found {
+		t.Fatalf("the auditor's page lacks the canvas's creation: %+v", page.AuditEvents)
+	}
+	c := consoleSignIn(t, e, "aud")
+	if a := c.send("GET", "/audit", nil); a.status != http.StatusOK {
+		t.Fatalf("the auditor's console audit page: %d %s", a.status, a.body)
+	}
+}

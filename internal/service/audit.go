@@ -60,11 +60,19 @@ func (a *Audit) RecordPush(ctx context.Context, executionID string, e store.Audi
 }
 
 // List returns a page of the organization's audit records matching q,
-// newest first; more says a next page exists. Owners and admins only: the
-// trail tells who did what across the organization.
+// newest first; more says a next page exists. Owners and admins, or a
+// custom organization role holding auditevent read: the trail tells who
+// did what across the organization. The organization role decides without
+// a statement; the caller's grants are read only when it does not.
 func (a *Audit) List(ctx context.Context, p store.Principal, q AuditQuery) (_ []store.AuditEvent, more bool, _ error) {
-	if p.Role != api.RoleOwner && p.Role != api.RoleAdmin {
-		return nil, false, errorf(api.CodePermissionDenied, "role %s may not read the audit trail", p.Role)
+	if !TokenAllows(p, api.ResourceAuditEvent, api.ActionRead) {
+		access, err := (&Authorizer{Store: a.Store}).Access(ctx, p, "")
+		if err != nil {
+			return nil, false, err
+		}
+		if !access.Allows(api.ResourceAuditEvent, api.ActionRead) {
+			return nil, false, errorf(api.CodePermissionDenied, "role %s may not read the audit trail", p.Role)
+		}
 	}
 	f := store.AuditFilter{
 		Actor: q.Actor, ObjectType: q.ObjectType, Object: q.Object, Canvas: q.Canvas,
