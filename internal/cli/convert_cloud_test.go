@@ -81,13 +81,20 @@ spec:
 		}
 	}
 
+	validateConverted(t, r.stdout)
+}
+
+// validateConverted runs terraform validate on the HCL convert wrote, with
+// the provider of this tree; it skips, saying so, without terraform.
+func validateConverted(t *testing.T, hcl string) {
+	t.Helper()
 	tf := terraformPath()
 	if tf == "" {
 		t.Skip("terraform is not installed (or TF_ACC_TERRAFORM_PATH not set): skipping terraform validate of the converted HCL")
 	}
 	tfp := newTerraformPlanner(t, tf)
 	work := t.TempDir()
-	if err := os.WriteFile(filepath.Join(work, "main.tf"), []byte(r.stdout), 0o600); err != nil {
+	if err := os.WriteFile(filepath.Join(work, "main.tf"), []byte(hcl), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
@@ -96,6 +103,6 @@ spec:
 	cmd.Dir = work
 	cmd.Env = append(withoutPrefix(os.Environ(), "SUPERPLANE_"), "TF_CLI_CONFIG_FILE="+tfp.rc, "CHECKPOINT_DISABLE=1", "TF_IN_AUTOMATION=1")
 	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("terraform validate: %v\n%s\nthe configuration:\n%s", err, out, r.stdout)
+		t.Fatalf("terraform validate: %v\n%s\nthe configuration:\n%s", err, out, hcl)
 	}
 }

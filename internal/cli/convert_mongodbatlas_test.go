@@ -1,13 +1,8 @@
 package cli
 
 import (
-	"context"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 )
 
 // TestConvertMongoDBAtlasIntegration: a mongodb_atlas integration becomes
@@ -73,21 +68,5 @@ spec:
 		}
 	}
 
-	tf := terraformPath()
-	if tf == "" {
-		t.Skip("terraform is not installed (or TF_ACC_TERRAFORM_PATH not set): skipping terraform validate of the converted HCL")
-	}
-	tfp := newTerraformPlanner(t, tf)
-	work := t.TempDir()
-	if err := os.WriteFile(filepath.Join(work, "main.tf"), []byte(r.stdout), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, tf, "validate", "-no-color")
-	cmd.Dir = work
-	cmd.Env = append(withoutPrefix(os.Environ(), "SUPERPLANE_"), "TF_CLI_CONFIG_FILE="+tfp.rc, "CHECKPOINT_DISABLE=1", "TF_IN_AUTOMATION=1")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("terraform validate: %v\n%s\nthe configuration:\n%s", err, out, r.stdout)
-	}
+	validateConverted(t, r.stdout)
 }
