@@ -283,49 +283,6 @@ func integrationAWSValue(ctx context.Context, a *api.AWSIntegration, prior types
 	return v
 }
 
-// validateIntegrationAWS checks, at plan time, what the server would
-// refuse of an aws integration, with the API's own rules; and that the
-// other types do not set the aws block. Unknown values are checked once
-// known.
-func validateIntegrationAWS(ctx context.Context, config *IntegrationResourceModel, diags *diag.Diagnostics) {
-	typ := config.Type.ValueString()
-	if !isKnown(config.Type) {
-		return
-	}
-	if typ != api.IntegrationTypeAWS {
-		if !config.AWS.IsNull() {
-			diags.AddAttributeError(path.Root("aws"), "aws block on a non-aws integration",
-				"The aws block is for type = \"aws\" only.")
-		}
-		return
-	}
-	if !config.Auth.IsNull() {
-		diags.AddAttributeError(path.Root("auth"), "auth block on an aws integration",
-			"An aws integration takes its credentials from its aws block: remove the auth block.")
-	}
-	if config.AWS.IsNull() {
-		diags.AddAttributeError(path.Root("aws"), "Missing aws block",
-			"An aws integration needs the aws block: region and access_key or web_identity.")
-		return
-	}
-	if config.AWS.IsUnknown() || !objectKnown(config.AWS) {
-		return
-	}
-	spec := integrationAWSSpec(ctx, config.AWS, diags)
-	if spec == nil {
-		return
-	}
-	// The API's rule wants a secret name on each half; the block names one
-	// secret for both, which the rule then accepts.
-	if err := api.ValidateAWSIntegration("aws", spec); err != nil {
-		diags.AddAttributeError(path.Root("aws"), "Invalid aws settings", tfNames(err.Error()))
-	}
-	if k := spec.AccessKey; k != nil && k.AccessKeyID.ValueFrom.Secret.DomainType == api.DomainTypeCanvas && config.Canvas.IsNull() {
-		diags.AddAttributeError(path.Root("aws").AtName("access_key").AtName("scope"), "Canvas secret for an organization integration",
-			`An organization integration can only use an organization secret: set scope = "organization" (or leave it out).`)
-	}
-}
-
 // tfNames rewrites the API's field names in a rule's message as the aws
 // block spells them.
 func tfNames(msg string) string {

@@ -251,46 +251,6 @@ func integrationAzureValue(ctx context.Context, a *api.AzureIntegration, prior t
 	return v
 }
 
-// validateIntegrationAzure checks, at plan time, what the server would
-// refuse of an azure integration, with the API's own rules; and that the
-// other types do not set the azure block. Unknown values are checked once
-// known.
-func validateIntegrationAzure(ctx context.Context, config *IntegrationResourceModel, diags *diag.Diagnostics) {
-	if !isKnown(config.Type) {
-		return
-	}
-	if config.Type.ValueString() != api.IntegrationTypeAzure {
-		if !config.Azure.IsNull() {
-			diags.AddAttributeError(path.Root("azure"), "azure block on a non-azure integration",
-				"The azure block is for type = \"azure\" only.")
-		}
-		return
-	}
-	if !config.Auth.IsNull() {
-		diags.AddAttributeError(path.Root("auth"), "auth block on an azure integration",
-			"An azure integration takes its credentials from its azure block: remove the auth block.")
-	}
-	if config.Azure.IsNull() {
-		diags.AddAttributeError(path.Root("azure"), "Missing azure block",
-			"An azure integration needs the azure block: tenant_id, client_id, subscription_id and client_secret or federated.")
-		return
-	}
-	if config.Azure.IsUnknown() || !objectKnown(config.Azure) {
-		return
-	}
-	spec := integrationAzureSpec(ctx, config.Azure, diags)
-	if spec == nil {
-		return
-	}
-	if err := api.ValidateAzureIntegration("azure", spec); err != nil {
-		diags.AddAttributeError(path.Root("azure"), "Invalid azure settings", tfAzureNames(err.Error()))
-	}
-	if k := spec.ClientSecret; k != nil && k.ValueFrom.Secret.DomainType == api.DomainTypeCanvas && config.Canvas.IsNull() {
-		diags.AddAttributeError(path.Root("azure").AtName("client_secret").AtName("scope"), "Canvas secret for an organization integration",
-			`An organization integration can only use an organization secret: set scope = "organization" (or leave it out).`)
-	}
-}
-
 // tfAzureNames rewrites the API's field names in a rule's message as the
 // azure block spells them.
 func tfAzureNames(msg string) string {

@@ -8,7 +8,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	dsschema "github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
-	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
@@ -145,45 +144,6 @@ func integrationDatadogValue(ctx context.Context, d *api.DatadogIntegration, pri
 	})
 	diags.Append(dg...)
 	return v
-}
-
-// validateIntegrationDatadog checks, at plan time, what the server would
-// refuse of a datadog integration, with the API's own rules; and that the
-// other types do not set the datadog block. Unknown values are checked
-// once known.
-func validateIntegrationDatadog(ctx context.Context, config *IntegrationResourceModel, diags *diag.Diagnostics) {
-	if !isKnown(config.Type) {
-		return
-	}
-	if config.Type.ValueString() != api.IntegrationTypeDatadog {
-		if !config.Datadog.IsNull() {
-			diags.AddAttributeError(path.Root("datadog"), "datadog block on a non-datadog integration", "The datadog block is for type = \"datadog\" only.")
-		}
-		return
-	}
-	if !config.Auth.IsNull() {
-		diags.AddAttributeError(path.Root("auth"), "auth block on a datadog integration",
-			"A datadog integration takes its keys from its datadog block: remove the auth block.")
-	}
-	if config.Datadog.IsNull() {
-		diags.AddAttributeError(path.Root("datadog"), "Missing datadog block",
-			"A datadog integration needs the datadog block: site, secret, api_key_key and application_key_key.")
-		return
-	}
-	if config.Datadog.IsUnknown() || !objectKnown(config.Datadog) {
-		return
-	}
-	spec := integrationDatadogSpec(ctx, config.Datadog, diags)
-	if spec == nil {
-		return
-	}
-	if err := api.ValidateDatadogIntegration("datadog", spec); err != nil {
-		diags.AddAttributeError(path.Root("datadog"), "Invalid datadog settings", datadogTFNames(err.Error()))
-	}
-	if spec.APIKey.ValueFrom.Secret.DomainType == api.DomainTypeCanvas && config.Canvas.IsNull() {
-		diags.AddAttributeError(path.Root("datadog").AtName("scope"), "Canvas secret for an organization integration",
-			`An organization integration can only use an organization secret: set scope = "organization" (or leave it out).`)
-	}
 }
 
 // datadogTFNames rewrites the API's field names in a rule's message as the

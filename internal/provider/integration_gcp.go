@@ -222,45 +222,6 @@ func integrationGCPValue(ctx context.Context, g *api.GCPIntegration, prior types
 	return v
 }
 
-// validateIntegrationGCP checks, at plan time, what the server would
-// refuse of a gcp integration, with the API's own rules; and that the
-// other types do not set the gcp block. Unknown values are checked once
-// known.
-func validateIntegrationGCP(ctx context.Context, config *IntegrationResourceModel, diags *diag.Diagnostics) {
-	if !isKnown(config.Type) {
-		return
-	}
-	if config.Type.ValueString() != api.IntegrationTypeGCP {
-		if !config.GCP.IsNull() {
-			diags.AddAttributeError(path.Root("gcp"), "gcp block on a non-gcp integration", "The gcp block is for type = \"gcp\" only.")
-		}
-		return
-	}
-	if !config.Auth.IsNull() {
-		diags.AddAttributeError(path.Root("auth"), "auth block on a gcp integration",
-			"A gcp integration takes its credentials from its gcp block: remove the auth block.")
-	}
-	if config.GCP.IsNull() {
-		diags.AddAttributeError(path.Root("gcp"), "Missing gcp block",
-			"A gcp integration needs the gcp block: project_id and service_account_key or workload_identity.")
-		return
-	}
-	if config.GCP.IsUnknown() || !objectKnown(config.GCP) {
-		return
-	}
-	spec := integrationGCPSpec(ctx, config.GCP, diags)
-	if spec == nil {
-		return
-	}
-	if err := api.ValidateGCPIntegration("gcp", spec); err != nil {
-		diags.AddAttributeError(path.Root("gcp"), "Invalid gcp settings", gcpTFNames(err.Error()))
-	}
-	if k := spec.ServiceAccountKey; k != nil && k.ValueFrom.Secret.DomainType == api.DomainTypeCanvas && config.Canvas.IsNull() {
-		diags.AddAttributeError(path.Root("gcp").AtName("service_account_key").AtName("scope"), "Canvas secret for an organization integration",
-			`An organization integration can only use an organization secret: set scope = "organization" (or leave it out).`)
-	}
-}
-
 // gcpTFNames rewrites the API's field names in a rule's message as the gcp
 // block spells them. The pool path in an example audience
 // (".../workloadIdentityPools/...") is Google's, not a field: it is listed

@@ -273,46 +273,6 @@ func integrationAtlasValue(ctx context.Context, a *api.MongoDBAtlasIntegration, 
 	return v
 }
 
-// validateIntegrationAtlas checks, at plan time, what the server would
-// refuse of a mongodb_atlas integration, with the API's own rules; and
-// that the other types do not set the block. Unknown values are checked
-// once known.
-func validateIntegrationAtlas(ctx context.Context, config *IntegrationResourceModel, diags *diag.Diagnostics) {
-	if !isKnown(config.Type) {
-		return
-	}
-	if config.Type.ValueString() != api.IntegrationTypeMongoDBAtlas {
-		if !config.MongoDBAtlas.IsNull() {
-			diags.AddAttributeError(path.Root("mongodb_atlas"), "mongodb_atlas block on another type of integration",
-				"The mongodb_atlas block is for type = \"mongodb_atlas\" only.")
-		}
-		return
-	}
-	if !config.Auth.IsNull() {
-		diags.AddAttributeError(path.Root("auth"), "auth block on a mongodb_atlas integration",
-			"A mongodb_atlas integration takes its credentials from its mongodb_atlas block: remove the auth block.")
-	}
-	if config.MongoDBAtlas.IsNull() {
-		diags.AddAttributeError(path.Root("mongodb_atlas"), "Missing mongodb_atlas block",
-			"A mongodb_atlas integration needs the mongodb_atlas block: organization_id and api_key or service_account.")
-		return
-	}
-	if config.MongoDBAtlas.IsUnknown() || !objectKnown(config.MongoDBAtlas) {
-		return
-	}
-	spec := integrationAtlasSpec(ctx, config.MongoDBAtlas, diags)
-	if spec == nil {
-		return
-	}
-	if err := api.ValidateMongoDBAtlasIntegration("mongodb_atlas", spec); err != nil {
-		diags.AddAttributeError(path.Root("mongodb_atlas"), "Invalid mongodb_atlas settings", atlasTFNames(err.Error()))
-	}
-	if ref := api.MongoDBAtlasSecretRef(spec); ref != nil && ref.ValueFrom != nil && ref.ValueFrom.Secret.DomainType == api.DomainTypeCanvas && config.Canvas.IsNull() {
-		diags.AddAttributeError(path.Root("mongodb_atlas"), "Canvas secret for an organization integration",
-			`An organization integration can only use an organization secret: set scope = "organization" (or leave it out).`)
-	}
-}
-
 // atlasTFNames rewrites the API's field names in a rule's message as the
 // block spells them.
 func atlasTFNames(msg string) string {

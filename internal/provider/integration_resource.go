@@ -67,11 +67,7 @@ func (r *IntegrationResource) ValidateConfig(ctx context.Context, req resource.V
 		}
 	}
 
-	validateIntegrationAWS(ctx, &config, &resp.Diagnostics)
-	validateIntegrationAzure(ctx, &config, &resp.Diagnostics)
-	validateIntegrationGCP(ctx, &config, &resp.Diagnostics)
-	validateIntegrationDatadog(ctx, &config, &resp.Diagnostics)
-	validateIntegrationAtlas(ctx, &config, &resp.Diagnostics)
+	validateTypedBlocks(ctx, &config, &resp.Diagnostics)
 	if typeOK && !isCloudType(config.Type.ValueString()) {
 		if config.URL.IsNull() {
 			resp.Diagnostics.AddAttributeError(path.Root("url"), "Missing url",
