@@ -183,35 +183,17 @@ func (r *adoRun) outcome(out integration.Outcome) integration.Outcome {
 // follow polls the run until it completes, is cancelled, or the execution
 // times out.
 func (r *adoRun) follow(ctx context.Context) integration.Outcome {
-	failures := 0
-	for {
-		err := r.read(ctx)
-		switch {
-		case err == nil:
-			failures = 0
-			if strings.EqualFold(r.res.State, stateCompleted) {
-				return r.completed()
-			}
-		case ctx.Err() != nil:
-		case statusOf(err) == http.StatusNotFound:
-			return r.outcome(integration.Failed(api.ResultReasonError, fmt.Sprintf("Azure Pipelines %s no longer exists", r.what())))
-		default:
-			if failures++; failures >= integration.MaxTransientErrors || !isTransient(err) {
-				return r.outcome(integration.Failed(api.ResultReasonError, fmt.Sprintf("reading Azure Pipelines %s failed: %s", r.what(), err)))
-			}
-		}
-		if ctx.Err() == nil && r.report(ctx) {
-			return r.cancel(ctx)
-		}
-		if !r.e.Sleep(ctx) {
-			if integration.TimedOut(ctx) {
-				cctx, cancel := integration.CleanupContext(ctx)
-				defer cancel()
-				_ = r.stop(cctx)
-			}
-			return r.outcome(r.e.Ended(ctx, "waiting for Azure Pipelines "+r.what()))
-		}
-	}
+	return r.e.Follow(ctx, integration.Remote{
+		What: func() string { return "Azure Pipelines " + r.what() },
+		Read: func(ctx context.Context) (bool, error) {
+			err := r.read(ctx)
+			return err == nil && strings.EqualFold(r.res.State, stateCompleted), err
+		},
+		Finished:  r.completed,
+		Gone:      func(err error) bool { return statusOf(err) == http.StatusNotFound },
+		Transient: isTransient,
+		Report:    r.report, Cancel: r.cancel, Stop: r.stop, Outcome: r.outcome,
+	})
 }
 
 // completed is the outcome of a completed run.

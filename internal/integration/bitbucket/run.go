@@ -176,35 +176,17 @@ func (r *bitbucketRun) pipelinePath(rest string) string {
 // follow polls the pipeline until it is completed, is cancelled, or the
 // execution times out.
 func (r *bitbucketRun) follow(ctx context.Context) integration.Outcome {
-	failures := 0
-	for {
-		err := r.read(ctx)
-		switch {
-		case err == nil:
-			failures = 0
-			if strings.EqualFold(r.pipeline.State, stateCompleted) {
-				return r.completed()
-			}
-		case ctx.Err() != nil:
-		case statusOf(err) == http.StatusNotFound:
-			return r.outcome(integration.Failed(api.ResultReasonError, fmt.Sprintf("Bitbucket pipeline %s no longer exists", r.name())))
-		default:
-			if failures++; failures >= integration.MaxTransientErrors || !isTransient(err) {
-				return r.outcome(integration.Failed(api.ResultReasonError, fmt.Sprintf("reading Bitbucket pipeline %s failed: %s", r.name(), err)))
-			}
-		}
-		if ctx.Err() == nil && r.report(ctx) {
-			return r.cancel(ctx)
-		}
-		if !r.e.Sleep(ctx) {
-			if integration.TimedOut(ctx) {
-				cctx, cancel := integration.CleanupContext(ctx)
-				defer cancel()
-				_ = r.stop(cctx)
-			}
-			return r.outcome(r.e.Ended(ctx, "waiting for Bitbucket pipeline "+r.name()))
-		}
-	}
+	return r.e.Follow(ctx, integration.Remote{
+		What: func() string { return "Bitbucket pipeline " + r.name() },
+		Read: func(ctx context.Context) (bool, error) {
+			err := r.read(ctx)
+			return err == nil && strings.EqualFold(r.pipeline.State, stateCompleted), err
+		},
+		Finished:  r.completed,
+		Gone:      func(err error) bool { return statusOf(err) == http.StatusNotFound },
+		Transient: isTransient,
+		Report:    r.report, Cancel: r.cancel, Stop: r.stop, Outcome: r.outcome,
+	})
 }
 
 // completed is the outcome of a pipeline in state COMPLETED.

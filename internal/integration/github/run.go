@@ -302,36 +302,25 @@ func (g *githubRun) follow(ctx context.Context) integration.Outcome {
 	if err != nil {
 		return g.outcome(integration.Failed(api.ResultReasonError, fmt.Sprintf("invalid workflow run id %q", integration.Printable(g.run.ID))))
 	}
-	failures := 0
-	for {
-		run, _, err := g.client.Actions.GetWorkflowRunByID(ctx, g.eOwner, g.eRepo, id)
-		switch {
-		case err == nil:
-			failures = 0
+	return g.e.Follow(ctx, integration.Remote{
+		What: func() string { return fmt.Sprintf("workflow run %d of %s", id, g.describeWorkflow()) },
+		Read: func(ctx context.Context) (bool, error) {
+			run, _, err := g.client.Actions.GetWorkflowRunByID(ctx, g.eOwner, g.eRepo, id)
+			if err != nil {
+				return false, err
+			}
 			g.setRun(run)
-			if run.GetStatus() == "completed" {
-				return g.completed()
-			}
-		case ctx.Err() != nil:
-		case isStatus(err, http.StatusNotFound):
-			return g.outcome(integration.Failed(api.ResultReasonError, fmt.Sprintf("workflow run %d of %s no longer exists", id, g.describeWorkflow())))
-		default:
-			if failures++; failures >= integration.MaxTransientErrors || !transient(err) {
-				return g.outcome(integration.Failed(api.ResultReasonError, fmt.Sprintf("reading workflow run %d failed: %s", id, g.reason(err))))
-			}
-		}
-		if ctx.Err() == nil && g.report(ctx) {
-			return g.cancel(ctx)
-		}
-		if !g.e.Sleep(ctx) {
-			if integration.TimedOut(ctx) {
-				cctx, cancel := integration.CleanupContext(ctx)
-				defer cancel()
-				_ = g.cancelRun(cctx, id) // best effort: the execution fails with its timeout anyway
-			}
-			return g.outcome(g.e.Ended(ctx, fmt.Sprintf("waiting for workflow run %d", id)))
-		}
-	}
+			return run.GetStatus() == "completed", nil
+		},
+		Finished:  g.completed,
+		Gone:      func(err error) bool { return isStatus(err, http.StatusNotFound) },
+		Transient: transient,
+		Reason:    g.reason,
+		Report:    g.report,
+		Cancel:    g.cancel,
+		Stop:      func(ctx context.Context) error { return g.cancelRun(ctx, id) },
+		Outcome:   g.outcome,
+	})
 }
 
 // completed is the outcome of a completed run.

@@ -150,36 +150,20 @@ func (g *glRun) describe() string {
 // follow polls the pipeline until it ends, is cancelled, or the execution
 // times out.
 func (g *glRun) follow(ctx context.Context) integration.Outcome {
-	failures := 0
-	for {
-		err := g.read(ctx)
-		var ae *apiError
-		switch {
-		case err == nil:
-			failures = 0
-			if finished(g.pipeline.State) {
-				return g.ended()
-			}
-		case ctx.Err() != nil:
-		case statusOf(err) == http.StatusNotFound:
-			return g.outcome(integration.Failed(api.ResultReasonError, g.describe()+" no longer exists"))
-		default:
-			if failures++; failures >= integration.MaxTransientErrors || !errors.As(err, &ae) || !ae.transient() {
-				return g.outcome(integration.Failed(api.ResultReasonError, fmt.Sprintf("reading %s failed: %s", g.describe(), err)))
-			}
-		}
-		if ctx.Err() == nil && g.report(ctx) {
-			return g.cancel(ctx)
-		}
-		if !g.e.Sleep(ctx) {
-			if integration.TimedOut(ctx) {
-				cctx, cancel := integration.CleanupContext(ctx)
-				defer cancel()
-				_ = g.cancelPipeline(cctx) // best effort: the execution fails with its timeout anyway
-			}
-			return g.outcome(g.e.Ended(ctx, "waiting for "+g.describe()))
-		}
-	}
+	return g.e.Follow(ctx, integration.Remote{
+		What: g.describe,
+		Read: func(ctx context.Context) (bool, error) {
+			err := g.read(ctx)
+			return err == nil && finished(g.pipeline.State), err
+		},
+		Finished: g.ended,
+		Gone:     func(err error) bool { return statusOf(err) == http.StatusNotFound },
+		Transient: func(err error) bool {
+			var ae *apiError
+			return errors.As(err, &ae) && ae.transient()
+		},
+		Report: g.report, Cancel: g.cancel, Stop: g.cancelPipeline, Outcome: g.outcome,
+	})
 }
 
 // ended is the outcome of a pipeline in a final status.

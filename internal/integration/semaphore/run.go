@@ -253,36 +253,23 @@ func (s *semaphoreRun) pipelinePath() string {
 // follow polls the pipeline until it is done, is cancelled, or the
 // execution times out.
 func (s *semaphoreRun) follow(ctx context.Context) integration.Outcome {
-	failures := 0
-	for {
-		err := s.read(ctx)
-		var se *semaphoreError
-		switch {
-		case err == nil:
-			failures = 0
-			if strings.EqualFold(s.pipeline.State, semaphoreStateDone) {
-				return s.done()
-			}
-		case ctx.Err() != nil:
-		case errors.As(err, &se) && se.status == http.StatusNotFound:
-			return s.outcome(integration.Failed(api.ResultReasonError, fmt.Sprintf("Semaphore pipeline %s no longer exists", integration.Printable(s.pipeline.ID))))
-		default:
-			if failures++; failures >= integration.MaxTransientErrors || !errors.As(err, &se) || !se.transient() {
-				return s.outcome(integration.Failed(api.ResultReasonError, fmt.Sprintf("reading Semaphore pipeline %s failed: %s", integration.Printable(s.pipeline.ID), err)))
-			}
-		}
-		if ctx.Err() == nil && s.report(ctx) {
-			return s.cancel(ctx)
-		}
-		if !s.e.Sleep(ctx) {
-			if integration.TimedOut(ctx) {
-				cctx, cancel := integration.CleanupContext(ctx)
-				defer cancel()
-				_ = s.terminate(cctx)
-			}
-			return s.outcome(s.e.Ended(ctx, "waiting for Semaphore pipeline "+integration.Printable(s.pipeline.ID)))
-		}
-	}
+	return s.e.Follow(ctx, integration.Remote{
+		What: func() string { return "Semaphore pipeline " + integration.Printable(s.pipeline.ID) },
+		Read: func(ctx context.Context) (bool, error) {
+			err := s.read(ctx)
+			return err == nil && strings.EqualFold(s.pipeline.State, semaphoreStateDone), err
+		},
+		Finished: s.done,
+		Gone: func(err error) bool {
+			var se *semaphoreError
+			return errors.As(err, &se) && se.status == http.StatusNotFound
+		},
+		Transient: func(err error) bool {
+			var se *semaphoreError
+			return errors.As(err, &se) && se.transient()
+		},
+		Report: s.report, Cancel: s.cancel, Stop: s.terminate, Outcome: s.outcome,
+	})
 }
 
 // done is the outcome of a pipeline in state DONE.
