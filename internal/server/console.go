@@ -67,12 +67,15 @@ type consoleCtx struct {
 	// canvas (consoleAuthorize sets it; the organization role is checked
 	// apart, by canWrite).
 	canOperate bool
+	// canAudit says the caller may read the audit trail (consoleAuthorize
+	// sets it).
+	canAudit bool
 }
 
 func (c *consoleCtx) page(title, nav string, data any) consolePage {
 	return consolePage{
 		Title: title, User: c.p.User.Email, Org: c.p.Organization.Name, Role: c.p.Role,
-		CanWrite: canWrite(c.p) || c.canOperate, CanAudit: canWrite(c.p), CSRF: service.CSRFToken(c.sid), Nav: nav, Data: data,
+		CanWrite: canWrite(c.p) || c.canOperate, CanAudit: c.canAudit, CSRF: service.CSRFToken(c.sid), Nav: nav, Data: data,
 	}
 }
 

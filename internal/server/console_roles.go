@@ -16,6 +16,9 @@ import (
 // itself (consoleCanvases). A canvas role that may act on the canvas shows
 // the page's forms (canOperate); consolePostAllowed decides each post.
 func (s *Server) consoleAuthorize(r *http.Request, c *consoleCtx) error {
+	if err := s.consoleMayAudit(r, c); err != nil {
+		return err
+	}
 	if r.URL.Path == "/" {
 		return nil
 	}
@@ -49,6 +52,22 @@ func (s *Server) consoleAuthorize(r *http.Request, c *consoleCtx) error {
 		return err
 	}
 	c.canOperate = canvas != "" && mayOperate(a)
+	return nil
+}
+
+// consoleMayAudit decides whether the navigation links the audit trail: as
+// the audit route decides, by the organization role, else (one statement)
+// by a custom organization role that grants auditevent read.
+func (s *Server) consoleMayAudit(r *http.Request, c *consoleCtx) error {
+	if canWrite(c.p) || service.TokenAllows(c.p, api.ResourceAuditEvent, api.ActionRead) {
+		c.canAudit = true
+		return nil
+	}
+	a, err := s.authz.Access(r.Context(), c.p, "")
+	if err != nil {
+		return err
+	}
+	c.canAudit = a.Allows(api.ResourceAuditEvent, api.ActionRead)
 	return nil
 }
 

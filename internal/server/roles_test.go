@@ -338,4 +338,13 @@ func TestCustomOrganizationRoleReadsTheAuditTrail(t *testing.T) {
 	if a := c.send("GET", "/audit", nil); a.status != http.StatusOK {
 		t.Fatalf("the auditor's console audit page: %d %s", a.status, a.body)
 	}
+	// The navigation links it for the auditor, as it does for an admin,
+	// and not for a member without the role.
+	if home := c.send("GET", "/", nil); !strings.Contains(home.body, `id="nav-audit"`) {
+		t.Errorf("the auditor's console home has no audit trail link")
+	}
+	addMember(t, e, "plain")
+	if home := consoleSignIn(t, e, "plain").send("GET", "/", nil); home.status != http.StatusOK || strings.Contains(home.body, `id="nav-audit"`) {
+		t.Errorf("a member without the role: %d, audit link shown %v", home.status, strings.Contains(home.body, `id="nav-audit"`))
+	}
 }
