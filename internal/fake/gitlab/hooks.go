@@ -39,17 +39,61 @@ type Hook struct {
 	Events                map[string]bool // by field name (push_events...)
 	EnableSSLVerification bool
 	CreatedAt             time.Time
+	// AlertStatus is "executable", "temporarily_disabled" (until
+	// DisabledUntil) or "disabled", as GitLab's auto-disabling sets it
+	// (Deliver does it the same way); "" reads as executable.
+	AlertStatus   string
+	DisabledUntil time.Time
+	// failures counts the deliveries in a row that failed.
+	failures int
 }
 
 type hookRec struct{ Hook }
+
+// The auto-disabling of failing webhooks, as GitLab's webhook docs
+// describe it: four failures in a row disable a hook; a 4xx for good until
+// someone re-enables it, a 5xx (or no answer) for a while that grows.
+const (
+	hookFailuresToDisable = 4
+	hookFirstBackoff      = time.Minute
+)
+
+func (h *Hook) alertStatus(now time.Time) string {
+	switch {
+	case h.AlertStatus == "", h.AlertStatus == "temporarily_disabled" && !now.Before(h.DisabledUntil):
+		return "executable"
+	}
+	return h.AlertStatus
+}
+
+// recordDelivery counts a delivery's answer toward auto-disabling.
+func (h *Hook) recordDelivery(status int, now time.Time) {
+	if status >= 200 && status < 300 {
+		h.failures, h.AlertStatus = 0, "executable"
+		return
+	}
+	h.failures++
+	if h.failures < hookFailuresToDisable {
+		return
+	}
+	if status >= 500 || status == 0 {
+		h.AlertStatus = "temporarily_disabled"
+		h.DisabledUntil = now.Add(hookFirstBackoff << min(h.failures-hookFailuresToDisable, 10))
+		return
+	}
+	h.AlertStatus = "disabled"
+}
 
 func (h *hookRec) json(projectID int) map[string]any {
 	out := map[string]any{
 		"id": h.ID, "url": h.URL, "project_id": projectID, "name": nil, "description": nil,
 		"enable_ssl_verification": h.EnableSSLVerification, "created_at": timestamp(h.CreatedAt),
 		"push_events_branch_filter": "", "branch_filter_strategy": "wildcard",
-		"alert_status": "executable", "disabled_until": nil, "custom_webhook_template": "",
+		"alert_status": h.alertStatus(time.Now()), "disabled_until": nil, "custom_webhook_template": "",
 		"repository_update_events": false,
+	}
+	if out["alert_status"] == "temporarily_disabled" {
+		out["disabled_until"] = timestamp(h.DisabledUntil)
 	}
 	for _, field := range HookEventFields {
 		out[field] = h.Events[field]
@@ -304,8 +348,9 @@ func (s *Server) Deliver(path, eventHeader string, body []byte, retryOf string) 
 	p := s.projectByPath(path)
 	var targets []Hook
 	if p != nil {
+		now := time.Now()
 		for _, h := range s.hooks[p.id] {
-			if h.Events[HookEventFields[eventHeader]] {
+			if h.Events[HookEventFields[eventHeader]] && h.alertStatus(now) == "executable" {
 				targets = append(targets, h.Hook)
 			}
 		}
@@ -340,6 +385,18 @@ func (s *Server) Deliver(path, eventHeader string, body []byte, retryOf string) 
 			}
 		}
 		out = append(out, d)
+		s.recordDelivery(p, h.ID, d.Status)
 	}
 	return out
+}
+
+// recordDelivery counts a delivery's answer on the hook it went to.
+func (s *Server) recordDelivery(p *project, id, status int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, h := range s.hooks[p.id] {
+		if h.ID == id {
+			h.recordDelivery(status, time.Now())
+		}
+	}
 }

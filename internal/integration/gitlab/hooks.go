@@ -48,6 +48,26 @@ type hookJSON struct {
 	EnableSSLVerification  *bool           `json:"enable_ssl_verification"`
 	PushEventsBranchFilter string          `json:"push_events_branch_filter"`
 	Flags                  map[string]bool `json:"-"`
+	// AlertStatus is GitLab's verdict on a hook whose deliveries failed
+	// ("executable", "temporarily_disabled" until DisabledUntil, or
+	// "disabled"); GitLab sends nothing through a disabled hook.
+	AlertStatus   string
+	DisabledUntil string
+}
+
+// disabled says in words why GitLab no longer delivers through h, or "".
+func (h hookJSON) disabled() string {
+	switch h.AlertStatus {
+	case "disabled":
+		return "GitLab disabled it after its deliveries failed"
+	case "temporarily_disabled":
+		until := ""
+		if h.DisabledUntil != "" {
+			until = " until " + integration.Printable(h.DisabledUntil)
+		}
+		return "GitLab disabled it" + until + " after its deliveries failed"
+	}
+	return ""
 }
 
 // hooksPage decodes a page of hooks with their event flags.
@@ -63,6 +83,8 @@ func decodeHooks(raw []map[string]any) []hookJSON {
 			h.EnableSSLVerification = &b
 		}
 		h.PushEventsBranchFilter, _ = m["push_events_branch_filter"].(string)
+		h.AlertStatus, _ = m["alert_status"].(string)
+		h.DisabledUntil, _ = m["disabled_until"].(string)
 		for _, field := range hookEventFields {
 			if b, ok := m[field].(bool); ok {
 				h.Flags[field] = b
@@ -123,6 +145,9 @@ func differences(h hookJSON, events []string) []string {
 	if h.PushEventsBranchFilter != "" {
 		diffs = append(diffs, fmt.Sprintf("pushes are filtered to branches %q", integration.Printable(h.PushEventsBranchFilter)))
 	}
+	if why := h.disabled(); why != "" {
+		diffs = append(diffs, why)
+	}
 	return diffs
 }
 
@@ -165,7 +190,8 @@ func hookError(err error, token string, also ...string) error {
 // verification on and want.Secret as its token. It first reads the project
 // (the token's user must be a Maintainer to manage hooks), then looks
 // before it creates, so a retried or interrupted provisioning never leaves
-// a duplicate; extra hooks for the same URL are deleted. GitLab never shows
+// a duplicate; extra hooks for the same URL are deleted, and so is one GitLab
+// disabled after failed deliveries (a new one replaces it). GitLab never shows
 // a hook's token, so it is written on create, on a repair and when
 // pushSecret asks for it (a changed key).
 func (Type) EnsureHook(ctx context.Context, v *integration.Verifier, integrationURL, token, name string, want integration.Hook, knownID string, pushSecret bool) (integration.HookResult, error) {
@@ -192,43 +218,53 @@ func (Type) EnsureHook(ctx context.Context, v *integration.Verifier, integration
 		return integration.HookResult{}, hookError(err, token, want.Secret)
 	}
 	body := hookBody(want.CallbackURL, want.Secret, want.Events)
-	if len(ours) == 0 {
-		var created hookJSON
-		if _, err := c.do(ctx, http.MethodPost, "/projects/"+project(name)+"/hooks", body, &created); err != nil {
-			return integration.HookResult{}, hookError(err, token, want.Secret)
+	res := integration.HookResult{}
+	if len(ours) > 0 {
+		// Keep the hook we know (or the oldest); delete the rest.
+		keep := ours[0]
+		for _, h := range ours {
+			if strconv.FormatInt(h.ID, 10) == knownID {
+				keep = h
+			}
 		}
-		return integration.HookResult{ID: strconv.FormatInt(created.ID, 10), Created: true, Repaired: knownID != ""}, nil
+		for _, h := range ours {
+			if h.ID == keep.ID && keep.disabled() == "" {
+				continue
+			}
+			// A hook GitLab disabled goes too: its API has no call that
+			// enables one again (only a test delivery, which would start
+			// the source's stages), and a new hook starts enabled. Should
+			// the cause remain, the next failures disable the new one and
+			// the check says so again.
+			if _, err := c.do(ctx, http.MethodDelete, hookPath(name, h.ID), nil, nil); err != nil && statusOf(err) != http.StatusNotFound {
+				return res, hookError(err, token, want.Secret)
+			}
+			res.Removed++
+		}
+		if keep.disabled() == "" {
+			return c.updateHook(ctx, name, token, keep, knownID, want, body, pushSecret, res)
+		}
 	}
-	// Keep the hook we know (or the oldest); delete the rest.
-	keep := ours[0]
-	for _, h := range ours {
-		if strconv.FormatInt(h.ID, 10) == knownID {
-			keep = h
-		}
+	var created hookJSON
+	if _, err := c.do(ctx, http.MethodPost, "/projects/"+project(name)+"/hooks", body, &created); err != nil {
+		return res, hookError(err, token, want.Secret)
 	}
-	res := integration.HookResult{ID: strconv.FormatInt(keep.ID, 10)}
-	for _, h := range ours {
-		if h.ID == keep.ID {
-			continue
-		}
-		if _, err := c.do(ctx, http.MethodDelete, hookPath(name, h.ID), nil, nil); err != nil && statusOf(err) != http.StatusNotFound {
-			return res, hookError(err, token, want.Secret)
-		}
-		res.Removed++
-	}
-	// A hook other than the one SuperPlane made holds a token nobody
-	// knows: write the source's.
+	res.ID, res.Created, res.Repaired = strconv.FormatInt(created.ID, 10), true, knownID != "" || len(ours) > 0
+	return res, nil
+}
+
+// updateHook writes body to keep when it drifted, when pushSecret asks for
+// it, or when it is not the hook SuperPlane made (its token is nobody's).
+func (c *client) updateHook(ctx context.Context, name, token string, keep hookJSON, knownID string, want integration.Hook, body map[string]any, pushSecret bool, res integration.HookResult) (integration.HookResult, error) {
+	res.ID = strconv.FormatInt(keep.ID, 10)
 	foreign := knownID != "" && res.ID != knownID
 	drifted := len(differences(keep, want.Events)) > 0
 	if drifted || pushSecret || foreign {
 		if _, err := c.do(ctx, http.MethodPut, hookPath(name, keep.ID), body, nil); err != nil {
 			return res, hookError(err, token, want.Secret)
 		}
-		res.Repaired = drifted
 	}
-	if foreign {
-		res.Repaired = true
-	}
+	res.Repaired = drifted || foreign
 	return res, nil
 }
 

@@ -2,8 +2,11 @@ package gitlab_test
 
 import (
 	"context"
+	"net/http"
+	"net/http/httptest"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	fakegitlab "github.com/superplane/terraform-provider-superplane/internal/fake/gitlab"
@@ -184,5 +187,78 @@ func TestHookSecretPushed(t *testing.T) {
 	}
 	if h := f.fake.Hooks(projectPath); len(h) != 1 || h[0].Token != want.Secret {
 		t.Errorf("hooks = %+v, want one with the new token", h)
+	}
+}
+
+// TestHookDisabledByGitLabReplaced: GitLab disables a hook whose deliveries
+// fail four times in a row (here the receiver answered 401); nothing
+// arrives through it any more. The check says so in words, and ensure
+// replaces it with a new, enabled hook carrying the source's token, through
+// which deliveries arrive again.
+func TestHookDisabledByGitLabReplaced(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	var answer atomic.Int32
+	answer.Store(http.StatusUnauthorized)
+	var got atomic.Int32
+	receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got.Add(1)
+		w.WriteHeader(int(answer.Load()))
+	}))
+	t.Cleanup(receiver.Close)
+	want := integration.Hook{CallbackURL: receiver.URL + "/api/v1/sources/src-1/gitlab", Secret: "source-secret-0123456789abcdef", Events: []string{"push"}}
+	first, err := gl.EnsureHook(ctx, f.v, instanceURL, maintainerToken, projectPath, want, "", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 4 {
+		f.fake.Deliver(projectPath, "Push Hook", []byte(`{"object_kind":"push"}`), "")
+	}
+	if d := f.fake.Deliver(projectPath, "Push Hook", []byte(`{"object_kind":"push"}`), ""); len(d) != 0 || got.Load() != 4 {
+		t.Fatalf("after four failures GitLab should stop delivering: %d more deliveries, %d received", len(d), got.Load())
+	}
+
+	c, err := gl.CheckHook(ctx, f.v, instanceURL, maintainerToken, projectPath, want, first.ID)
+	if err != nil || c.State != integration.HookDrifted || !strings.Contains(c.Reason, "GitLab disabled it after its deliveries failed") {
+		t.Fatalf("check of a disabled hook = %+v, %v", c, err)
+	}
+
+	answer.Store(http.StatusOK)
+	res, err := gl.EnsureHook(ctx, f.v, instanceURL, maintainerToken, projectPath, want, first.ID, false)
+	if err != nil || !res.Created || !res.Repaired || res.Removed != 1 || res.ID == first.ID {
+		t.Fatalf("ensure of a disabled hook = %+v, %v: want it replaced", res, err)
+	}
+	hooks := f.fake.Hooks(projectPath)
+	if len(hooks) != 1 || strconv.Itoa(hooks[0].ID) != res.ID || hooks[0].Token != want.Secret {
+		t.Fatalf("hooks = %+v, want only the new one with the source's token", hooks)
+	}
+	if d := f.fake.Deliver(projectPath, "Push Hook", []byte(`{"object_kind":"push"}`), ""); len(d) != 1 || d[0].Status != http.StatusOK {
+		t.Fatalf("a delivery through the new hook: %+v", d)
+	}
+	if c, err := gl.CheckHook(ctx, f.v, instanceURL, maintainerToken, projectPath, want, res.ID); err != nil || c.State != integration.HookOK {
+		t.Errorf("check of the new hook = %+v, %v", c, err)
+	}
+}
+
+// TestHookTemporarilyDisabled: a receiver answering 5xx gets the hook
+// disabled for a while; the check names until when.
+func TestHookTemporarilyDisabled(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusBadGateway)
+	}))
+	t.Cleanup(receiver.Close)
+	want := integration.Hook{CallbackURL: receiver.URL + "/hook", Secret: "source-secret-0123456789abcdef", Events: []string{"push"}}
+	first, err := gl.EnsureHook(ctx, f.v, instanceURL, maintainerToken, projectPath, want, "", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 4 {
+		f.fake.Deliver(projectPath, "Push Hook", []byte(`{}`), "")
+	}
+	c, err := gl.CheckHook(ctx, f.v, instanceURL, maintainerToken, projectPath, want, first.ID)
+	if err != nil || c.State != integration.HookDrifted || !strings.Contains(c.Reason, "GitLab disabled it until ") {
+		t.Fatalf("check of a temporarily disabled hook = %+v, %v", c, err)
 	}
 }
