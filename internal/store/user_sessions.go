@@ -8,7 +8,7 @@ import (
 )
 
 // noID stands for "no session" where a statement compares ids: PostgreSQL
-// refuses '' as a uuid.
+// refuses an empty string as a uuid.
 const noID = "00000000-0000-0000-0000-000000000000"
 
 // ListUserSessions returns the user's live console sessions and CLI
