@@ -73,6 +73,7 @@ var routeNeeds = func() map[string]routeNeed {
 		"GET " + api.MeSessionsPath:                     {self: true},
 		"DELETE " + api.MeSessionsPath:                  {self: true},
 		"DELETE " + api.MeSessionsPath + "/{sessionId}": {self: true},
+		"DELETE " + api.UserSessionsPath:                need(api.ResourceUser, api.ActionUpdate, onOrganization),
 
 		"GET /api/v1/canvases/{idOrName}":    need(api.ResourceCanvas, api.ActionRead, fromIDPath),
 		"PATCH /api/v1/canvases/{idOrName}":  need(api.ResourceCanvas, api.ActionUpdate, fromIDPath),

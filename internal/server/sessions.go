@@ -16,6 +16,23 @@ func (s *Server) sessionRoutes() {
 	s.handleSelf("GET "+api.MeSessionsPath, s.listMySessions)
 	s.handleSelf("DELETE "+api.MeSessionsPath, s.revokeOtherSessions)
 	s.handleSelf("DELETE "+api.MeSessionsPath+"/{sessionId}", s.revokeMySession)
+	s.handle("DELETE "+api.UserSessionsPath, s.revokeUserSessions)
+}
+
+// revokeUserSessions is DELETE /api/v1/users/{userId}/sessions: an owner
+// or admin signs a user of the organization out everywhere (a lost laptop,
+// someone who left); the user's API tokens that are not sessions stay, to
+// be revoked as tokens.
+func (s *Server) revokeUserSessions(w http.ResponseWriter, r *http.Request, p store.Principal) error {
+	user := r.PathValue("userId")
+	n, err := s.sessions.RevokeUser(r.Context(), p, user)
+	if err != nil {
+		return err
+	}
+	s.log.InfoContext(r.Context(), "user's sessions revoked", slog.String("request_id", requestID(r.Context())),
+		slog.String("user_id", p.User.ID), slog.String("target_user_id", user), slog.Int("revoked", n))
+	writeJSON(w, http.StatusOK, api.RevokeSessionsResponse{Revoked: n})
+	return nil
 }
 
 // listMySessions is GET /api/v1/me/sessions: the caller's console

@@ -25,6 +25,10 @@ func init() {
 	// A session id that is nobody's of the callers': 404 for all.
 	matrixRoutes["DELETE "+api.MeSessionsPath+"/{sessionId}"] = matrixRoute{self: true, keeps: true, notMine: true,
 		path: func(matrixFixture) string { return api.MeSessionsPath + "/00000000-0000-4000-8000-000000000000" }}
+	// An owner or admin signs a user of acme out everywhere.
+	matrixRoutes["DELETE "+api.UserSessionsPath] = matrixRoute{scoped: true,
+		path: func(f matrixFixture) string { return "/api/v1/users/" + f.user + "/sessions" }}
+	auditWants["DELETE "+api.UserSessionsPath] = auditWant{"revoke_sessions", "user", func(f matrixFixture) string { return f.user }}
 	selfRoutes = append(selfRoutes, "DELETE "+api.MeSessionsPath, "DELETE "+api.MeSessionsPath+"/{sessionId}")
 	for name, v := range map[string]any{
 		"Session": api.Session{}, "ListSessionsResponse": api.ListSessionsResponse{}, "RevokeSessionsResponse": api.RevokeSessionsResponse{},
@@ -307,5 +311,54 @@ func TestSessionsAreTheirUsersOwn(t *testing.T) {
 	}
 	if r := e.do("viewer", "GET", "/api/v1/me", nil); r.status != http.StatusOK {
 		t.Fatalf("revoking the viewer's sessions stopped its pasted token: %d", r.status)
+	}
+}
+
+// TestSigningAUserOutEverywhere: an owner or admin ends every session of a
+// user of the organization (the browser lands on the sign-in page) while
+// the user's pasted API token keeps working; an admin may not sign an
+// owner out; another organization's user is not found; a viewer may not.
+func TestSigningAUserOutEverywhere(t *testing.T) {
+	e := newEnv(t)
+	v1, v2 := consoleSignIn(t, e, "viewer"), consoleSignIn(t, e, "viewer")
+	viewer := principalOf(t, e, "viewer")
+	ownerP := principalOf(t, e, "owner")
+	owner := consoleSignIn(t, e, "owner")
+
+	if r := e.do("viewer", "DELETE", "/api/v1/users/"+ownerP.User.ID+"/sessions", nil); r.status != http.StatusForbidden {
+		t.Fatalf("a viewer signing the owner out: %d %s; want 403", r.status, r.body)
+	}
+	if r := e.do("admin", "DELETE", "/api/v1/users/"+ownerP.User.ID+"/sessions", nil); r.status != http.StatusForbidden || !strings.Contains(r.err.Message, "owner") {
+		t.Fatalf("an admin signing the owner out: %d %s; want 403", r.status, r.body)
+	}
+	if r := e.do("other", "DELETE", "/api/v1/users/"+viewer.User.ID+"/sessions", nil); r.status != http.StatusNotFound {
+		t.Fatalf("another organization's owner signing acme's viewer out: %d %s; want 404", r.status, r.body)
+	}
+	if a := owner.send("GET", "/", nil); a.status != http.StatusOK {
+		t.Fatalf("the owner's session after refused sign-outs: %d", a.status)
+	}
+
+	var out api.RevokeSessionsResponse
+	e.do("admin", "DELETE", "/api/v1/users/"+viewer.User.ID+"/sessions", nil).decode(t, &out)
+	if out.Revoked != 2 {
+		t.Fatalf("the admin signed the viewer out of %d sessions, want 2", out.Revoked)
+	}
+	expectConsoleSignIn(t, v1.send("GET", "/", nil), "the viewer's first browser")
+	expectConsoleSignIn(t, v2.send("GET", "/", nil), "the viewer's second browser")
+	if r := e.do("viewer", "GET", "/api/v1/me", nil); r.status != http.StatusOK {
+		t.Fatalf("the viewer's pasted token after being signed out everywhere: %d", r.status)
+	}
+	// The refusals are recorded too (denied), the other organization's
+	// in its own trail.
+	recs := auditList(t, e, "owner", url.Values{"action": {"revoke_sessions"}}).AuditEvents
+	outcomes := map[string]int{}
+	for _, ev := range recs {
+		outcomes[ev.Outcome]++
+		if ev.Outcome == "succeeded" && (ev.ObjectID != viewer.User.ID || ev.ObjectName != "viewer@example.com" || ev.ActorEmail != "admin@example.com") {
+			t.Errorf("the record of signing the viewer out: %+v; want the admin naming the viewer", ev)
+		}
+	}
+	if outcomes["succeeded"] != 1 || outcomes["denied"] != 2 || len(recs) != 3 {
+		t.Fatalf("the audit records of signing users out: %v; want 1 succeeded and 2 denied", outcomes)
 	}
 }

@@ -79,15 +79,22 @@ func (s *Sessions) RevokeOthers(ctx context.Context, p store.Principal, current 
 }
 
 // RevokeUser ends every session of a user of the caller's organization
-// (an id or an email); the route is owners' and admins'. Tokens that are
-// not sessions are left alone: they are revoked as tokens.
-func (s *Sessions) RevokeUser(ctx context.Context, p store.Principal, idOrEmail string) (int, error) {
-	u, err := s.Store.FindUser(ctx, p.Organization.ID, idOrEmail)
+// (by id); the route is owners' and admins'. An admin may not sign an
+// owner out (only an owner changes an owner's role, likewise). Tokens that
+// are not sessions are left alone: they are revoked as tokens.
+func (s *Sessions) RevokeUser(ctx context.Context, p store.Principal, userID string) (int, error) {
+	users, err := s.Store.ListUserRoles(ctx, p.Organization.ID)
 	if err != nil {
-		if isNotFound(err) {
-			return 0, NotFound("user %q not found", idOrEmail)
-		}
 		return 0, err
 	}
-	return s.Store.RevokeUserSessions(ctx, p.Organization.ID, u.ID, "", Timestamp(s.Now))
+	for _, u := range users {
+		if u.User.ID != userID {
+			continue
+		}
+		if u.OrgRole == api.RoleOwner && !TokenAllows(p, api.ResourceOrganization, api.ActionUpdate) {
+			return 0, denied("user %q is an owner: only an owner signs an owner out", u.User.Email)
+		}
+		return s.Store.RevokeUserSessions(ctx, p.Organization.ID, u.User.ID, "", Timestamp(s.Now))
+	}
+	return 0, NotFound("user %q not found", userID)
 }
