@@ -108,8 +108,12 @@ func (s *db) RevokeUserSessions(ctx context.Context, orgID, userID, keep string,
 			AND id NOT IN (SELECT token_id FROM console_sessions WHERE id = ?)`), org, user, SessionConsole, keep); err != nil {
 			return err
 		}
-		res, err = tx.ExecContext(ctx, s.q(`DELETE FROM tokens WHERE org_id = ? AND user_id = ? AND session_kind = ? AND id <> ?`),
-			org, user, SessionCLI, keep)
+		// keep is a CLI sign-in's token id, or a console session's id
+		// whose token may be a CLI sign-in's pasted into the console:
+		// either stays.
+		res, err = tx.ExecContext(ctx, s.q(`DELETE FROM tokens WHERE org_id = ? AND user_id = ? AND session_kind = ? AND id <> ?
+			AND id NOT IN (SELECT token_id FROM console_sessions WHERE id = ?)`),
+			org, user, SessionCLI, keep, keep)
 		if err != nil {
 			return err
 		}

@@ -135,4 +135,15 @@ func testUserSessions(t *testing.T, s store.Store) {
 	if n, err := s.RevokeUserSessions(ctx, acme.ID, ada.ID, "", created.Add(time.Hour)); err != nil || n != 1 {
 		t.Fatalf("RevokeUserSessions of all = %d, %v; want 1", n, err)
 	}
+
+	// A CLI sign-in's token pasted into the console: revoking the others
+	// from that console session keeps the token it stands on.
+	cli3 := token(ada, store.SessionCLI)
+	onCLI := session(cli3, "", 20*time.Minute)
+	if _, err := s.RevokeUserSessions(ctx, acme.ID, ada.ID, onCLI.ID, created.Add(time.Hour)); err != nil {
+		t.Fatalf("RevokeUserSessions: %v", err)
+	}
+	if got, _, err := s.FindSession(ctx, onCLI.Hash); err != nil || !got.RevokedAt.IsZero() || !tokenLive(cli3) {
+		t.Fatalf("the kept session on a CLI token: %+v, %v, token live %v; want it alive", got, err, tokenLive(cli3))
+	}
 }
