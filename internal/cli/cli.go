@@ -95,6 +95,7 @@ func commands() []*command {
 	return []*command{
 		loginCommand(),
 		logoutCommand(),
+		sessionsCommand(),
 		getCommand(),
 		describeCommand(),
 		eventsCommand(),

@@ -146,32 +146,13 @@ func runLogin(ctx context.Context, s *session, args []string) error {
 func logoutCommand() *command {
 	return &command{
 		name:    "logout",
-		summary: "forget the saved token",
+		summary: "revoke this CLI's browser sign-in and forget the saved token",
 		help: `Removes the token from the configuration file (the URL stays, for the next login).
-The token itself keeps working until it is revoked: "superplane-server token revoke ID".`,
-		run: func(_ context.Context, s *session, args []string) error {
-			if len(args) > 0 {
-				return usagef("logout", "takes no arguments")
-			}
-			path, err := configPath(s.io.Getenv)
-			if err != nil {
-				return err
-			}
-			cfg, err := loadConfig(path)
-			if err != nil {
-				return err
-			}
-			if cfg.Token == "" {
-				_, _ = fmt.Fprintln(s.io.Stdout, "Not logged in.")
-				return nil
-			}
-			cfg.Token = ""
-			if err := saveConfig(path, cfg); err != nil {
-				return err
-			}
-			_, _ = fmt.Fprintf(s.io.Stdout, "Removed the token from %s.\n", path)
-			return nil
-		},
+When "superplane login --browser" made the token, it is a session: logout revokes it
+on the server first, so it stops working at once. A token an operator made
+("superplane-server token create") keeps working until it is revoked:
+"superplane-server token revoke ID".`,
+		run: runLogout,
 	}
 }
 

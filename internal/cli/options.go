@@ -27,6 +27,7 @@ type options struct {
 	follow     bool
 	acked      bool
 	importing  bool
+	others     bool
 	// The audit trail's filters.
 	actor, action, objectType, since string
 }
@@ -66,6 +67,7 @@ var flagDefs = map[string]flagDef{
 	"follow":      {"", "keep following until the execution finishes (default true; --follow=false prints it once)"},
 	"acked":       {"", "list acknowledged alerts too"},
 	"import":      {"", "ask the server which objects exist and write an import block for each (needs superplane login)"},
+	"others":      {"", "revoke every session but the one this CLI is signed in with"},
 	"actor":       {" EMAIL", "audit events by this user (email or id)"},
 	"action":      {" ACTION", "audit events of this action: create, update, delete, approve, cancel..."},
 	"object-type": {" TYPE", "audit events about this type of object: canvas, secret, stage, stage_event, execution..."},
@@ -115,6 +117,8 @@ func (o *options) register(fs *flag.FlagSet, names []string) {
 			fs.BoolVar(&o.acked, n, false, u)
 		case "import":
 			fs.BoolVar(&o.importing, n, false, u)
+		case "others":
+			fs.BoolVar(&o.others, n, false, u)
 		case "actor":
 			fs.StringVar(&o.actor, n, "", u)
 		case "action":

@@ -32,6 +32,10 @@ func deriveAuditRoute(pattern string) auditRoute {
 	if path == "/api/v1/me/token" {
 		return auditRoute{action: "regenerate", objectType: "token", tokenSelf: true}
 	}
+	if path == "/api/v1/users/{userId}/sessions" {
+		// A user signed out everywhere: the object is the user.
+		return auditRoute{action: "revoke_sessions", objectType: "user", objectParam: "userId"}
+	}
 	if strings.HasSuffix(path, "/users/remove") {
 		// A group's member removed: the object is the body's user.
 		return auditRoute{action: "remove", objectType: "user"}

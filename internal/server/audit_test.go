@@ -158,7 +158,7 @@ func TestAuditRecordsEveryChange(t *testing.T) {
 			if pattern == "POST /api/v1/canvases" {
 				q = url.Values{"actor": {admin.User.ID}, "objectType": {"canvas"}, "action": {"create"}}
 			}
-			if _, path, _ := strings.Cut(pattern, " "); strings.HasPrefix(path, "/api/v1/service-accounts") || strings.HasPrefix(path, "/api/v1/auth-providers") {
+			if _, path, _ := strings.Cut(pattern, " "); strings.HasPrefix(path, "/api/v1/service-accounts") || strings.HasPrefix(path, "/api/v1/auth-providers") || path == api.UserSessionsPath {
 				// Service accounts belong to the organization, not a canvas.
 				q = url.Values{"actor": {"admin@example.com"}}
 			}
@@ -217,7 +217,7 @@ func TestAuditRecordsEveryChange(t *testing.T) {
 				t.Errorf("the record names no object: %+v", ev)
 			}
 			_, path, _ := strings.Cut(pattern, " ")
-			orgLevel := strings.HasPrefix(path, "/api/v1/service-accounts") || strings.HasPrefix(path, "/api/v1/auth-providers")
+			orgLevel := strings.HasPrefix(path, "/api/v1/service-accounts") || strings.HasPrefix(path, "/api/v1/auth-providers") || path == api.UserSessionsPath
 			if strings.HasPrefix(pattern, "POST ") && auditWants[pattern].object == nil && named && !strings.HasSuffix(ev.ObjectName, fmt.Sprintf("-%d", i*10)) {
 				t.Errorf("a creation names %q, not what it created (...-%d)", ev.ObjectName, i*10)
 			}

@@ -70,6 +70,11 @@ var routeNeeds = func() map[string]routeNeed {
 		"POST /api/v1/canvases":      need(api.ResourceCanvas, api.ActionCreate, onOrganization),
 		"GET " + api.AuditEventsPath: need(api.ResourceAuditEvent, api.ActionRead, onOrganization),
 
+		"GET " + api.MeSessionsPath:                     {self: true},
+		"DELETE " + api.MeSessionsPath:                  {self: true},
+		"DELETE " + api.MeSessionsPath + "/{sessionId}": {self: true},
+		"DELETE " + api.UserSessionsPath:                need(api.ResourceUser, api.ActionUpdate, onOrganization),
+
 		"GET /api/v1/canvases/{idOrName}":    need(api.ResourceCanvas, api.ActionRead, fromIDPath),
 		"PATCH /api/v1/canvases/{idOrName}":  need(api.ResourceCanvas, api.ActionUpdate, fromIDPath),
 		"DELETE /api/v1/canvases/{idOrName}": need(api.ResourceCanvas, api.ActionDelete, fromIDPath),

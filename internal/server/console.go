@@ -131,6 +131,7 @@ func (s *Server) consoleRoutes() {
 	s.consolePost("POST /canvases/{canvas}/stages/{stage}/events/{event}/discard", s.consoleDiscard)
 	s.consolePost("POST /canvases/{canvas}/alerts/{alert}/acknowledge", s.consoleAcknowledge)
 	s.consolePost("POST /canvases/{canvas}/stages/{stage}/executions/{execution}/cancel", s.consoleCancel)
+	s.consoleSessionRoutes()
 }
 
 // consoleRaw registers a console route with the security headers and

@@ -21,6 +21,9 @@ import (
 // stage_event, cancel an execution, create an event, acknowledge an
 // alert), the canvas named by the form's {canvas}.
 func consoleAuditRoute(pattern string) auditRoute {
+	if rt, ok := consoleSessionPosts[pattern]; ok {
+		return rt
+	}
 	rt := deriveAuditRoute(pattern)
 	if strings.Contains(pattern, "{canvas}") && rt.objectType != "canvas" {
 		rt.canvasParam = "canvas"

@@ -201,7 +201,7 @@ func roleFixturePaths(f matrixFixture) []string {
 func orgOnlyRoute(pattern string) bool {
 	_, path, _ := strings.Cut(pattern, " ")
 	return strings.HasPrefix(path, "/api/v1/service-accounts") || strings.HasPrefix(path, "/api/v1/auth-providers") ||
-		path == api.AuditEventsPath || pattern == "POST /api/v1/canvases"
+		path == api.AuditEventsPath || pattern == "POST /api/v1/canvases" || path == api.UserSessionsPath
 }
 
 // roleCallerWant is what a role caller gets from a route on its canvas:

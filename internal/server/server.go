@@ -132,6 +132,7 @@ func (s *Server) routes() {
 
 	s.handle("GET /api/v1/me", s.me)
 	s.handleSelf("POST /api/v1/me/token", s.regenerateToken)
+	s.sessionRoutes()
 
 	s.handle("GET /api/v1/canvases", s.listCanvases)
 	s.handle("POST /api/v1/canvases", s.createCanvas)

@@ -394,7 +394,7 @@ func (s *SignIns) open(ctx context.Context, ap store.AuthProvider, spec api.Auth
 	if ap.Type == api.AuthProviderGuest {
 		role = api.RoleViewer
 	}
-	return s.Sessions.Open(ctx, u, role)
+	return s.Sessions.Open(ctx, u, role, ap.Name)
 }
 
 // Backstage signs in with a Backstage user identity token: signed by a key

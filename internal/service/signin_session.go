@@ -26,14 +26,17 @@ const CLITokenLifetime = api.DefaultTokenLifetime
 // provider: a token row is minted for the user with the role and the
 // session's lifetime (its value is never shown, nor kept), and the session
 // is bound to it, so everything that ends a pasted token's sessions ends
-// this one too: revoking the token, its expiry, signing out.
-func (s *Sessions) Open(ctx context.Context, u store.User, role string) (string, store.Principal, error) {
+// this one too: revoking the token, its expiry; and signing the session
+// out deletes the token (it is marked store.SessionConsole). provider is
+// the auth provider's name, which the user's list of sessions shows.
+func (s *Sessions) Open(ctx context.Context, u store.User, role, provider string) (string, store.Principal, error) {
 	_, hash, err := NewToken()
 	if err != nil {
 		return "", store.Principal{}, err
 	}
 	now := Timestamp(s.Now)
-	t := store.Token{Hash: hash, UserID: u.ID, OrgID: u.OrgID, Role: role, CreatedAt: now, ExpiresAt: now.Add(SessionMaxAge)}
+	t := store.Token{Hash: hash, UserID: u.ID, OrgID: u.OrgID, Role: role, CreatedAt: now, ExpiresAt: now.Add(SessionMaxAge),
+		SessionKind: store.SessionConsole}
 	tokenID := uuid.NewString()
 	t.ID = tokenID
 	if err := s.Store.CreateToken(ctx, t); err != nil {
@@ -41,7 +44,7 @@ func (s *Sessions) Open(ctx context.Context, u store.User, role string) (string,
 	}
 	id := SessionPrefix + randomString()
 	if err := s.Store.CreateSession(ctx, store.Session{
-		Hash: hashSession(id), TokenID: tokenID, CreatedAt: now, LastSeenAt: now, ExpiresAt: t.ExpiresAt,
+		Hash: hashSession(id), TokenID: tokenID, CreatedAt: now, LastSeenAt: now, ExpiresAt: t.ExpiresAt, AuthProvider: provider,
 	}); err != nil {
 		return "", store.Principal{}, err
 	}
@@ -79,7 +82,8 @@ func (s *SignIns) CLICode(ctx context.Context, p store.Principal, challenge stri
 }
 
 // RedeemCLICode trades a one-time code and its PKCE verifier for a new API
-// token of the code's user and role. A code is taken by the first attempt,
+// token of the code's user and role, marked store.SessionCLI: it is one of
+// the user's sessions, listed and revoked as one. A code is taken by the first attempt,
 // right or wrong: a guessed verifier gets no second try.
 func (s *SignIns) RedeemCLICode(ctx context.Context, req api.CLISignInTokenRequest) (string, time.Time, error) {
 	if req.Code == "" || req.Verifier == "" {
@@ -104,7 +108,8 @@ func (s *SignIns) RedeemCLICode(ctx context.Context, req api.CLISignInTokenReque
 	}
 	now := Timestamp(s.Now)
 	exp := now.Add(CLITokenLifetime)
-	if err := s.Store.CreateToken(ctx, store.Token{Hash: hash, UserID: c.UserID, OrgID: c.OrgID, Role: c.Role, CreatedAt: now, ExpiresAt: exp}); err != nil {
+	if err := s.Store.CreateToken(ctx, store.Token{Hash: hash, UserID: c.UserID, OrgID: c.OrgID, Role: c.Role, CreatedAt: now, ExpiresAt: exp,
+		SessionKind: store.SessionCLI}); err != nil {
 		return "", time.Time{}, err
 	}
 	return token, exp, nil

@@ -32,7 +32,7 @@ type Scoped struct {
 // destinations follow principalColumns.
 const (
 	principalColumns = `u.id, u.org_id, u.email, u.created_at, o.id, o.name, o.created_at, t.role,
-			t.id, t.created_at, t.expires_at, t.last_used_at`
+			t.id, t.created_at, t.expires_at, t.last_used_at, t.session_kind`
 	principalFrom = ` FROM tokens t
 		JOIN users u ON u.id = t.user_id AND u.org_id = t.org_id
 		JOIN organizations o ON o.id = t.org_id`
@@ -41,7 +41,7 @@ const (
 func principalDest(p *Principal) []any {
 	return []any{&p.User.ID, &p.User.OrgID, &p.User.Email, timeColumn{&p.User.CreatedAt},
 		&p.Organization.ID, &p.Organization.Name, timeColumn{&p.Organization.CreatedAt}, &p.Role,
-		&p.Token.ID, timeColumn{&p.Token.CreatedAt}, nullTimeColumn{&p.Token.ExpiresAt}, nullTimeColumn{&p.Token.LastUsedAt}}
+		&p.Token.ID, timeColumn{&p.Token.CreatedAt}, nullTimeColumn{&p.Token.ExpiresAt}, nullTimeColumn{&p.Token.LastUsedAt}, &p.Token.SessionKind}
 }
 
 // scopedCanvasColumns and scopedSecretColumns are canvasColumns and

@@ -25,7 +25,21 @@ type Token struct {
 	// LastUsedAt is when the token last authenticated a request, recorded
 	// at most about hourly (TouchToken); zero: never.
 	LastUsedAt time.Time
+	// SessionKind says what the token was minted for: SessionConsole or
+	// SessionCLI, whose sessions end it, or "" for a token an operator or
+	// a service account made, which ending a session never deletes.
+	SessionKind string
 }
+
+// The kinds of tokens minted for a sign-in (Token.SessionKind).
+const (
+	// SessionConsole: minted for one console session (an auth provider's
+	// sign-in); signing that session out deletes it.
+	SessionConsole = "console"
+	// SessionCLI: minted by a CLI's browser sign-in; it is a session of
+	// its own, listed and revoked as one.
+	SessionCLI = "cli"
+)
 
 // Principal is who a token authenticates: the user, the organization and the
 // token's role. Token is the token itself, without its hash.
@@ -93,9 +107,9 @@ func (s *db) insertToken(ctx context.Context, q querier, t Token) error {
 			return NotFound("token id %q is not a UUID", t.ID)
 		}
 	}
-	_, err := q.ExecContext(ctx, s.q(`INSERT INTO tokens (id, hash, user_id, org_id, role, created_at, expires_at, last_used_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
-		id, t.Hash, user, org, t.Role, s.time(t.CreatedAt), s.nullTime(t.ExpiresAt), s.nullTime(t.LastUsedAt))
+	_, err := q.ExecContext(ctx, s.q(`INSERT INTO tokens (id, hash, user_id, org_id, role, created_at, expires_at, last_used_at, session_kind)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+		id, t.Hash, user, org, t.Role, s.time(t.CreatedAt), s.nullTime(t.ExpiresAt), s.nullTime(t.LastUsedAt), t.SessionKind)
 	switch s.d.classify(err) {
 	case primaryKeyViolation, uniqueViolation:
 		return Conflict("token already exists")

@@ -33,6 +33,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"TokenManagement", testTokenManagement},
 		{"FindPrincipalScope", testFindPrincipalScope},
 		{"Sessions", testSessions},
+		{"UserSessions", testUserSessions},
 		{"AuthProviders", testAuthProviders},
 		{"SealedRecords", testSealedRecords},
 		{"CreateCanvas", testCreateCanvas},

@@ -1,0 +1,113 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/superplane/terraform-provider-superplane/internal/api"
+	"github.com/superplane/terraform-provider-superplane/internal/client"
+)
+
+// TestSessionsAndLogout: a browser sign-in's token is a session: "superplane
+// sessions" lists it (current) with the console session the browser
+// signed in with, "revoke --others" ends the console session, an unknown
+// id is not found, and logout revokes the token on the server (401
+// afterwards). A pasted token survives logout. No token is printed. The
+// user is a service account of its own, so that other tests' sessions do
+// not show.
+func TestSessionsAndLogout(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	name := "sessions-cli-" + strings.ToLower(strings.ReplaceAll(t.Name(), "/", "-"))
+	if _, err := srv.owner.CreateServiceAccount(ctx, client.ServiceAccountParams{Name: name, Role: api.RoleViewer}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = srv.owner.DeleteServiceAccount(context.Background(), name) })
+	_, pasted, err := srv.owner.CreateServiceAccountToken(ctx, name, "console", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	env := map[string]string{"XDG_CONFIG_HOME": t.TempDir(), "HOME": t.TempDir()}
+	var stdout, stderr strings.Builder
+	if code := Run(ctx, []string{"login", "--url", srv.url, "--browser"}, IO{
+		Stdin: strings.NewReader(""), Stdout: &stdout, Stderr: &stderr,
+		Getenv: func(k string) string { return env[k] }, Version: "test",
+		OpenURL: consoleBrowser(pasted),
+	}); code != 0 {
+		t.Fatalf("login --browser: exit %d\n%s\n%s", code, stdout.String(), stderr.String())
+	}
+	raw, err := os.ReadFile(filepath.Join(env["XDG_CONFIG_HOME"], "superplane", "config.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cfg config
+	if err := json.Unmarshal(raw, &cfg); err != nil {
+		t.Fatal(err)
+	}
+	c := &cli{t: t, env: env}
+	table := c.ok("sessions")
+	for _, secret := range []string{pasted, cfg.Token} {
+		if strings.Contains(table+stdout.String()+stderr.String(), secret) {
+			t.Fatal("a token was printed")
+		}
+	}
+	lines := strings.Split(strings.TrimSpace(table), "\n")
+	if len(lines) != 3 || !strings.Contains(table, "SIGNED IN WITH") {
+		t.Fatalf("want a header and two sessions (the CLI's and the browser's):\n%s", table)
+	}
+	var list api.ListSessionsResponse
+	if err := json.Unmarshal([]byte(c.ok("sessions", "list", "-o", "json")), &list); err != nil {
+		t.Fatal(err)
+	}
+	kinds := map[string]bool{}
+	for _, ss := range list.Sessions {
+		kinds[ss.Kind+" "+ss.SignedInWith+" "+map[bool]string{true: "current"}[ss.Current]] = true
+	}
+	if !kinds["cli browser current"] || !kinds["console token "] {
+		t.Fatalf("sessions: %+v; want the current CLI sign-in and the console session opened with the pasted token", list.Sessions)
+	}
+
+	if out := c.ok("sessions", "revoke", "--others"); !strings.Contains(out, "Revoked 1 other session") {
+		t.Fatalf("revoke --others: %s", out)
+	}
+	if lines := strings.Split(strings.TrimSpace(c.ok("sessions")), "\n"); len(lines) != 2 {
+		t.Fatalf("after revoke --others, want the current session alone: %q", lines)
+	}
+	if msg := c.fails(1, "sessions", "revoke", "00000000-0000-4000-8000-000000000000"); !strings.Contains(msg, "not found among yours") {
+		t.Fatalf("revoking an unknown session: %s", msg)
+	}
+	if msg := c.fails(2, "sessions", "revoke"); !strings.Contains(msg, "session id") {
+		t.Fatalf("revoke without an id: %s", msg)
+	}
+
+	if out := c.ok("logout"); !strings.Contains(out, "Revoked it on the server") {
+		t.Fatalf("logout of a browser sign-in: %s", out)
+	}
+	gone, err := client.New(client.Config{Endpoint: srv.url, Token: cfg.Token})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := gone.Me(ctx); !client.IsUnauthorized(err) {
+		t.Fatalf("the logged-out browser sign-in's token: %v; want 401", err)
+	}
+
+	// A pasted token is no session: logout forgets it and it keeps working.
+	c.stdin = pasted
+	c.ok("login", "--url", srv.url, "--token-stdin")
+	if out := c.ok("logout"); !strings.Contains(out, "keeps working") {
+		t.Fatalf("logout of a pasted token: %s", out)
+	}
+	kept, err := client.New(client.Config{Endpoint: srv.url, Token: pasted})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := kept.Me(ctx); err != nil {
+		t.Fatalf("the pasted token after logout: %v", err)
+	}
+}
