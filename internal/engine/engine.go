@@ -267,8 +267,7 @@ func (e *Engine) enginePass(ctx context.Context) {
 		// events most stages filter out costs one write per batch.
 		all := &findings{}
 		for _, f := range found {
-			all.rejections = append(all.rejections, f.rejections...)
-			all.alerts = append(all.alerts, f.alerts...)
+			all.add(f)
 		}
 		e.write(ctx, all)
 		if err != nil {
