@@ -2,7 +2,9 @@ package store
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -51,13 +53,18 @@ const (
 	filteredIDPrefix = uuidLen - 4
 )
 
-// filteredScanRows is the most filter_rejections rows one stage's listing
-// or count reads: a stage that rarely fails its filters must not make one
-// request scan a busy canvas's whole history. The retention keeps
-// RejectionsPerCanvas (engine) rejections of a canvas, so in steady state
-// the window holds them all; only a backlog between two prune passes can
-// reach past it, and its older rows are then not listed for the stage.
-const filteredScanRows = 10000
+// filteredScanRows is the most filter_rejections index entries one
+// stage's listing or count reads: a stage that rarely fails its filters
+// must not make one request scan a busy canvas's whole history. The
+// retention keeps RejectionsPerCanvas (engine) rejections of a canvas, so
+// in steady state the window holds them all; only a backlog between two
+// prune passes can reach past it, and its older rows are then not listed
+// for the stage. filteredMaxSets is the most stage sets of a canvas one
+// stage's listing looks at.
+const (
+	filteredScanRows = 10000
+	filteredMaxSets  = 500
+)
 
 // FilteredRejectionID is the id of the rejection of the i-th of n stages of
 // the FilteredRejection with id rowID: the row id with its last four hex
@@ -69,14 +76,37 @@ func FilteredRejectionID(rowID string, i, n int) string {
 	return fmt.Sprintf("%s%04x", rowID[:filteredIDPrefix], n-1-i)
 }
 
-// InsertFilteredRejections stores fs in one transaction, a row each. A
-// canvas deleted since is skipped, as by InsertRejections.
+// stageSet is a set of stages as stored once per canvas.
+type stageSet struct {
+	n          int
+	ids, names string
+}
+
+// setHash names a set of stages within its canvas: a hash of its ids and
+// names (128 bits of SHA-256, in hex).
+func setHash(ids, names string) string {
+	sum := sha256.Sum256([]byte(ids + "\x00" + names))
+	return hex.EncodeToString(sum[:16])
+}
+
+// InsertFilteredRejections stores fs in one transaction, a row each naming
+// its set of stages, each set once per canvas (written, or its
+// last_used_at moved on). A canvas deleted since is skipped, as by
+// InsertRejections.
 func (s *db) InsertFilteredRejections(ctx context.Context, fs []FilteredRejection) error {
 	if len(fs) == 0 {
 		return nil
 	}
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		exists := map[[2]string]bool{}
+		type setKey struct{ org, canvas, hash string }
+		type pendingSet struct {
+			setKey
+			stageSet
+			at time.Time
+		}
+		sets := map[setKey]int{} // index into pending
+		var pending []pendingSet
 		rows := make([]any, 0, len(fs)*filteredFields)
 		var ids strings.Builder
 		for _, f := range fs {
@@ -110,8 +140,27 @@ func (s *db) InsertFilteredRejections(ctx context.Context, fs []FilteredRejectio
 			if !ok {
 				continue
 			}
-			rows = append(rows, id[:filteredIDPrefix]+"0000", org, canvas, f.EventID, f.Message, n, ids.String(),
-				string(names), s.time(f.CreatedAt))
+			hash := setHash(ids.String(), string(names))
+			at := s.time(f.CreatedAt)
+			key := setKey{org, canvas, hash}
+			if i, seen := sets[key]; !seen {
+				sets[key] = len(pending)
+				pending = append(pending, pendingSet{key, stageSet{n, ids.String(), string(names)}, f.CreatedAt})
+			} else if f.CreatedAt.After(pending[i].at) {
+				pending[i].at = f.CreatedAt
+			}
+			rows = append(rows, id[:filteredIDPrefix]+"0000", org, canvas, f.EventID, f.Message, n, hash, at)
+		}
+		// A set is written once; later uses move its last_used_at on (never
+		// back), so that pruning by age keeps a set as long as a row of it.
+		for _, set := range pending {
+			if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO filter_rejection_sets
+				(org_id, canvas_id, set_hash, n, target_ids, target_names, last_used_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+				ON CONFLICT (org_id, canvas_id, set_hash) DO UPDATE SET last_used_at = excluded.last_used_at
+				WHERE filter_rejection_sets.last_used_at < excluded.last_used_at`),
+				set.org, set.canvas, set.hash, set.n, set.ids, set.names, s.time(set.at)); err != nil {
+				return err
+			}
 		}
 		per := rejectionsPerInsert
 		if s.d.oneWriter {
@@ -120,7 +169,7 @@ func (s *db) InsertFilteredRejections(ctx context.Context, fs []FilteredRejectio
 		for len(rows) > 0 {
 			n := min(per, len(rows)/filteredFields)
 			query := `INSERT INTO filter_rejections (` + filteredColumns + `) VALUES ` +
-				strings.TrimSuffix(strings.Repeat(`(?, ?, ?, ?, ?, ?, ?, ?, ?), `, n), ", ")
+				strings.TrimSuffix(strings.Repeat(`(?, ?, ?, ?, ?, ?, ?, ?), `, n), ", ")
 			if _, err := tx.ExecContext(ctx, s.q(query), rows[:n*filteredFields]...); err != nil {
 				return err
 			}
@@ -131,10 +180,10 @@ func (s *db) InsertFilteredRejections(ctx context.Context, fs []FilteredRejectio
 	return wrap("insert filtered rejections", err)
 }
 
-const filteredColumns = `id, org_id, canvas_id, event_id, message, n, target_ids, target_names, created_at`
+const filteredColumns = `id, org_id, canvas_id, event_id, message, n, set_hash, created_at`
 
 // filteredFields is the number of filteredColumns.
-const filteredFields = 9
+const filteredFields = 8
 
 // canvasExists tells whether the canvas exists, once per canvas of a
 // transaction (exists remembers), keeping its row from deletion until the
@@ -163,10 +212,12 @@ func (s *db) canvasExists(ctx context.Context, tx *sql.Tx, exists map[[2]string]
 // filter_rejections rows that page (its cursor and limit) selects, for the
 // stage targetID when it is set, expanded one per stage and newest first,
 // and how many such rejections there are in all. Without a stage that is
-// bounded by the page (each row read gives at least one rejection) and the
-// count is a sum over the canvas's rows; for a stage, the rows read and
-// counted are at most the newest filteredScanRows (from the cursor for the
-// page, from the newest for the count).
+// bounded by the page (each row read gives at least one rejection), and the
+// count is a sum over the canvas's index entries. For a stage, its sets
+// are found first (at most filteredMaxSets), then its rows among at most
+// the newest filteredScanRows index entries (from the cursor for the page,
+// from the newest for the count), reading the index alone until the page's
+// rows.
 func (s *db) listFiltered(ctx context.Context, org, canvas, targetID string, page Page) ([]Rejection, int, error) {
 	limit := pageLimit(page.Limit)
 	cursor, cursorArgs, err := s.cursor(page)
@@ -177,53 +228,112 @@ func (s *db) listFiltered(ctx context.Context, org, canvas, targetID string, pag
 	args := []any{org, canvas}
 	var total int
 	var query string
+	var sets map[string]stageSet
 	if targetID == "" {
-		err = s.sql.QueryRowContext(ctx, s.q(`SELECT COALESCE(SUM(n), 0)`+base), args...).Scan(&total)
+		if err := s.sql.QueryRowContext(ctx, s.q(`SELECT COALESCE(SUM(n), 0)`+base), args...).Scan(&total); err != nil {
+			return nil, 0, wrap("count filtered rejections", err)
+		}
 		query = `SELECT ` + filteredColumns + base + cursor + ` ORDER BY created_at DESC, id DESC LIMIT ?`
 		args = append(append(args, cursorArgs...), limit+1)
 	} else {
-		// The window is a subquery in the same order, so both databases read
-		// the list index newest first and stop after filteredScanRows rows.
-		window := func(cursor string) string {
-			return `(SELECT ` + filteredColumns + base + cursor + ` ORDER BY created_at DESC, id DESC LIMIT ?) w
-				WHERE ` + s.d.position + `(w.target_ids, ?) > 0`
+		if sets, err = s.stageSets(ctx, org, canvas, `AND `+s.d.position+`(target_ids, ?) > 0 LIMIT ?`, targetID, filteredMaxSets); err != nil {
+			return nil, 0, err
 		}
-		err = s.sql.QueryRowContext(ctx, s.q(`SELECT COUNT(*) FROM `+window("")), org, canvas, filteredScanRows,
-			targetID).Scan(&total)
-		query = `SELECT ` + filteredColumns + ` FROM ` + window(cursor) + ` ORDER BY created_at DESC, id DESC LIMIT ?`
-		args = append(append(args, cursorArgs...), filteredScanRows, targetID, limit+1)
+		if len(sets) == 0 {
+			return nil, 0, nil
+		}
+		in := make([]any, 0, len(sets))
+		for h := range sets {
+			in = append(in, h)
+		}
+		inList := strings.TrimSuffix(strings.Repeat("?, ", len(in)), ", ")
+		// The window is a subquery in the list index's order over its own
+		// columns, so both databases read the index newest first, stop after
+		// filteredScanRows entries, and fetch only the page's rows.
+		window := func(cursor string) string {
+			return `(SELECT id, created_at, set_hash` + base + cursor + ` ORDER BY created_at DESC, id DESC LIMIT ?) w
+				WHERE w.set_hash IN (` + inList + `)`
+		}
+		countArgs := append(append([]any{org, canvas}, filteredScanRows), in...)
+		if err := s.sql.QueryRowContext(ctx, s.q(`SELECT COUNT(*) FROM `+window("")), countArgs...).Scan(&total); err != nil {
+			return nil, 0, wrap("count filtered rejections", err)
+		}
+		// The page's ids first, from the index alone; then their rows. (One
+		// statement with the window as an IN subquery made PostgreSQL run the
+		// window once per row of the canvas.)
+		var ids []any
+		err := s.query(ctx, `SELECT w.id FROM `+window(cursor)+` ORDER BY w.created_at DESC, w.id DESC LIMIT ?`,
+			append(append(append(append([]any{org, canvas}, cursorArgs...), filteredScanRows), in...), limit+1),
+			func(rs *sql.Rows) error {
+				var id string
+				if err := rs.Scan(&id); err != nil {
+					return err
+				}
+				ids = append(ids, id)
+				return nil
+			})
+		if err != nil {
+			return nil, 0, wrap("list filtered rejections", err)
+		}
+		if len(ids) == 0 {
+			return nil, total, nil
+		}
+		query = `SELECT ` + filteredColumns + base + ` AND id IN (` + strings.TrimSuffix(strings.Repeat("?, ", len(ids)), ", ") +
+			`) ORDER BY created_at DESC, id DESC`
+		args = append(args, ids...)
 	}
-	if err != nil {
-		return nil, 0, wrap("count filtered rejections", err)
+	type row struct {
+		FilteredRejection
+		n    int
+		hash string
 	}
-	rows, err := s.sql.QueryContext(ctx, s.q(query), args...)
+	var found []row
+	err = s.query(ctx, query, args, func(rs *sql.Rows) error {
+		var r row
+		if err := rs.Scan(&r.ID, &r.OrgID, &r.CanvasID, &r.EventID, &r.Message, &r.n, &r.hash,
+			timeColumn{&r.CreatedAt}); err != nil {
+			return err
+		}
+		found = append(found, r)
+		return nil
+	})
 	if err != nil {
 		return nil, 0, wrap("list filtered rejections", err)
 	}
-	defer rows.Close()
-	var out []Rejection
-	for rows.Next() && len(out) < limit {
-		var r FilteredRejection
-		var n int
-		var ids, names string
-		if err := rows.Scan(&r.ID, &r.OrgID, &r.CanvasID, &r.EventID, &r.Message, &n, &ids, &names,
-			timeColumn{&r.CreatedAt}); err != nil {
-			return nil, 0, wrap("list filtered rejections", err)
+	if sets == nil {
+		hashes := map[string]bool{}
+		var in []any
+		for _, r := range found {
+			if !hashes[r.hash] {
+				hashes[r.hash] = true
+				in = append(in, r.hash)
+			}
 		}
-		if len(ids) != n*uuidLen || len(r.ID) != uuidLen {
-			return nil, 0, fmt.Errorf("store: filtered rejection %s holds %d bytes of ids for %d stages", r.ID, len(ids), n)
+		if len(in) > 0 {
+			cond := `AND set_hash IN (` + strings.TrimSuffix(strings.Repeat("?, ", len(in)), ", ") + `)`
+			if sets, err = s.stageSets(ctx, org, canvas, cond, in...); err != nil {
+				return nil, 0, err
+			}
+		}
+	}
+	var out []Rejection
+	for _, r := range found {
+		set, ok := sets[r.hash]
+		if !ok || len(r.ID) != uuidLen {
+			// The set of a row past the retention, pruned before the row.
+			continue
 		}
 		var stageNames []string
-		if err := json.Unmarshal([]byte(names), &stageNames); err != nil || len(stageNames) != n {
-			return nil, 0, fmt.Errorf("store: filtered rejection %s: the stage names do not decode", r.ID)
+		if err := json.Unmarshal([]byte(set.names), &stageNames); err != nil || len(stageNames) != set.n || len(set.ids) != set.n*uuidLen {
+			return nil, 0, fmt.Errorf("store: the stage set %s of canvas %s does not decode", r.hash, canvas)
 		}
-		for i := range n {
-			id := ids[i*uuidLen : (i+1)*uuidLen]
+		for i := range set.n {
+			id := set.ids[i*uuidLen : (i+1)*uuidLen]
 			if targetID != "" && id != targetID {
 				continue
 			}
 			rj := Rejection{
-				ID: FilteredRejectionID(r.ID, i, n), OrgID: r.OrgID, CanvasID: r.CanvasID, TargetType: filteredTargetType,
+				ID: FilteredRejectionID(r.ID, i, set.n), OrgID: r.OrgID, CanvasID: r.CanvasID, TargetType: filteredTargetType,
 				TargetID: id, TargetName: stageNames[i], EventID: r.EventID, Reason: filteredReason, Message: r.Message,
 				CreatedAt: r.CreatedAt,
 			}
@@ -233,9 +343,44 @@ func (s *db) listFiltered(ctx context.Context, org, canvas, targetID string, pag
 				continue
 			}
 			out = append(out, rj)
+			if len(out) == limit {
+				return out, total, nil
+			}
 		}
 	}
-	return out, total, wrap("list filtered rejections", rows.Err())
+	return out, total, nil
+}
+
+// stageSets returns the canvas's stage sets matching cond (SQL after the
+// canvas condition) with args, by hash.
+func (s *db) stageSets(ctx context.Context, org, canvas, cond string, args ...any) (map[string]stageSet, error) {
+	sets := map[string]stageSet{}
+	err := s.query(ctx, `SELECT set_hash, n, target_ids, target_names FROM filter_rejection_sets
+		WHERE org_id = ? AND canvas_id = ? `+cond, append([]any{org, canvas}, args...), func(rs *sql.Rows) error {
+		var h string
+		var set stageSet
+		if err := rs.Scan(&h, &set.n, &set.ids, &set.names); err != nil {
+			return err
+		}
+		sets[h] = set
+		return nil
+	})
+	return sets, wrap("list stage sets", err)
+}
+
+// query runs query with args and calls each for every row.
+func (s *db) query(ctx context.Context, query string, args []any, each func(*sql.Rows) error) error {
+	rows, err := s.sql.QueryContext(ctx, s.q(query), args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := each(rows); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
 }
 
 // cursor is the condition keyset adds for page's cursor, alone.
@@ -277,7 +422,8 @@ func newerRejection(a, b Rejection) bool {
 // pruneFiltered deletes at most limit filter_rejections rows older than
 // before, or whose rejections all lie beyond the newest keep rejections of
 // their canvas (counted in rejections, as for the rejections table, each
-// table on its own). The window reads the list index once.
+// table on its own), and at most limit stage sets last used before before.
+// The window reads the list index alone.
 func (s *db) pruneFiltered(ctx context.Context, before time.Time, keep, limit int) (int, error) {
 	res, err := s.sql.ExecContext(ctx, s.q(`DELETE FROM filter_rejections WHERE id IN (
 		SELECT id FROM (SELECT id, created_at,
@@ -287,5 +433,11 @@ func (s *db) pruneFiltered(ctx context.Context, before time.Time, keep, limit in
 		return 0, wrap("prune filtered rejections", err)
 	}
 	n, _ := res.RowsAffected()
-	return int(n), nil
+	res, err = s.sql.ExecContext(ctx, s.q(`DELETE FROM filter_rejection_sets WHERE (org_id, canvas_id, set_hash) IN (
+		SELECT org_id, canvas_id, set_hash FROM filter_rejection_sets WHERE last_used_at < ? LIMIT ?)`), s.time(before), limit)
+	if err != nil {
+		return int(n), wrap("prune stage sets", err)
+	}
+	m, _ := res.RowsAffected()
+	return int(n + m), nil
 }

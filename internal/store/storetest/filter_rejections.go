@@ -207,6 +207,44 @@ func testFilteredRejections(t *testing.T, s store.Store) {
 		t.Errorf("after pruning by age stage 3 lists %+v, want event 3's rejection alone", left)
 	}
 
+	// A set of stages is stored once: events 4 and 5 reuse the sets of
+	// events 1 (pruned with it, so written again) and 3; event 6 names stage
+	// 3 renamed. Pruning event 3 by age keeps its set, which event 5 uses.
+	reuse := func(e int, set []int, renamed string) store.FilteredRejection {
+		f := store.FilteredRejection{ID: uuid.NewString(), OrgID: org.ID, CanvasID: c.ID, EventID: uuid.NewString(),
+			Message: fmt.Sprintf("event %d did not pass the filters", e), CreatedAt: t0.Add(time.Duration(e) * time.Second)}
+		for _, i := range set {
+			name := names[i]
+			if renamed != "" {
+				name = renamed
+			}
+			f.StageIDs, f.StageNames = append(f.StageIDs, stages[i]), append(f.StageNames, name)
+		}
+		return f
+	}
+	later := []store.FilteredRejection{reuse(4, sets[1], ""), reuse(5, sets[3], ""), reuse(6, sets[3], "stage-3-renamed")}
+	if err := s.InsertFilteredRejections(ctx, later); err != nil {
+		t.Fatalf("InsertFilteredRejections: %v", err)
+	}
+	if _, err := s.PruneRejections(ctx, t0.Add(3500*time.Millisecond), 100, 10); err != nil {
+		t.Fatalf("PruneRejections: %v", err)
+	}
+	three, total, _ := s.ListRejections(ctx, org.ID, c.ID, store.RejectionFilter{TargetID: stages[3]}, store.Page{})
+	if len(three) != 2 || total != 2 || three[0].EventID != later[2].EventID || three[0].TargetName != "stage-3-renamed" ||
+		three[1].EventID != later[1].EventID || three[1].TargetName != "stage-3" {
+		t.Errorf("stage 3 after pruning event 3 lists %+v (total %d), want events 6 (renamed) and 5", three, total)
+	}
+	var wantLater []store.Rejection
+	for _, f := range later {
+		wantLater = append(wantLater, expandFiltered(f)...)
+	}
+	newestFirst(wantLater)
+	got, total, _ := s.ListRejections(ctx, org.ID, c.ID, store.RejectionFilter{TargetType: "TYPE_STAGE"}, store.Page{})
+	if total != len(wantLater) {
+		t.Errorf("total after pruning by age = %d, want %d", total, len(wantLater))
+	}
+	equal(t, "the rejections of events 4 to 6", got, wantLater)
+
 	// Deleting the canvas deletes its rows.
 	if err := s.DeleteCanvas(ctx, org.ID, c.ID); err != nil {
 		t.Fatalf("DeleteCanvas: %v", err)
