@@ -73,6 +73,9 @@ const (
 // the stored row id (the prefix and 0000), so the keyset cursor of the
 // rejections list applies to the rows as it does to single rejections.
 func FilteredRejectionID(rowID string, i, n int) string {
+	if len(rowID) < filteredIDPrefix {
+		return rowID
+	}
 	return fmt.Sprintf("%s%04x", rowID[:filteredIDPrefix], n-1-i)
 }
 
