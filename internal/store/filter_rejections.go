@@ -60,7 +60,8 @@ const (
 // in steady state the window holds them all; only a backlog between two
 // prune passes can reach past it, and its older rows are then not listed
 // for the stage. filteredMaxSets is the most stage sets of a canvas one
-// stage's listing looks at.
+// stage's listing looks at, the most recently used (a canvas whose events
+// fail ever different sets of stages is the case it bounds).
 const (
 	filteredScanRows = 10000
 	filteredMaxSets  = 500
@@ -239,7 +240,8 @@ func (s *db) listFiltered(ctx context.Context, org, canvas, targetID string, pag
 		query = `SELECT ` + filteredColumns + base + cursor + ` ORDER BY created_at DESC, id DESC LIMIT ?`
 		args = append(append(args, cursorArgs...), limit+1)
 	} else {
-		if sets, err = s.stageSets(ctx, org, canvas, `AND `+s.d.position+`(target_ids, ?) > 0 LIMIT ?`, targetID, filteredMaxSets); err != nil {
+		if sets, err = s.stageSets(ctx, org, canvas, `AND `+s.d.position+`(target_ids, ?) > 0 ORDER BY last_used_at DESC LIMIT ?`,
+			targetID, filteredMaxSets); err != nil {
 			return nil, 0, err
 		}
 		if len(sets) == 0 {
