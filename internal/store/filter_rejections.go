@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -157,6 +158,9 @@ func (s *db) InsertFilteredRejections(ctx context.Context, fs []FilteredRejectio
 		}
 		// A set is written once; later uses move its last_used_at on (never
 		// back), so that pruning by age keeps a set as long as a row of it.
+		// In hash order: two replicas' batches lock the sets they share in
+		// the same order, so they wait for each other rather than deadlock.
+		slices.SortFunc(pending, func(a, b pendingSet) int { return strings.Compare(a.hash, b.hash) })
 		for _, set := range pending {
 			if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO filter_rejection_sets
 				(org_id, canvas_id, set_hash, n, target_ids, target_names, last_used_at) VALUES (?, ?, ?, ?, ?, ?, ?)
