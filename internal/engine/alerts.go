@@ -30,9 +30,22 @@ const (
 // findings are the rejections and alerts one routing or one execution
 // leaves. They are written after the work they describe, never inside the
 // store's routing transaction (whose callback must not write).
+//
+// The stages whose filters an event did not pass are gathered in one
+// FilteredRejection per event (the lead's decision: one row an event, not
+// one a stage; a busy canvas of 100 filtered stages made 99 rows a
+// delivery); every other rejection is a row of its own.
 type findings struct {
 	rejections []store.Rejection
+	filtered   []store.FilteredRejection
 	alerts     []store.Alert
+}
+
+// add appends o's findings to f's.
+func (f *findings) add(o *findings) {
+	f.rejections = append(f.rejections, o.rejections...)
+	f.filtered = append(f.filtered, o.filtered...)
+	f.alerts = append(f.alerts, o.alerts...)
 }
 
 // reject records that the stage did not take the event of trigger, and why.
@@ -41,10 +54,34 @@ func (f *findings) reject(st store.Stage, trigger store.StageEvent, reason, mess
 	if f == nil {
 		return
 	}
+	message = redact.New().Clip(message, executor.MaxMessage)
+	if reason == api.RejectionReasonFiltered {
+		f.filter(st, trigger.TriggerEventID, message, at)
+		return
+	}
 	f.rejections = append(f.rejections, store.Rejection{
 		ID: uuid.NewString(), OrgID: st.OrgID, CanvasID: st.CanvasID, TargetType: api.ConnectionTypeStage,
 		TargetID: st.ID, TargetName: st.Name, EventID: trigger.TriggerEventID, Reason: reason,
-		Message: redact.New().Clip(message, executor.MaxMessage), CreatedAt: at,
+		Message: message, CreatedAt: at,
+	})
+}
+
+// filter adds the stage to the FilteredRejection of the event, the last one
+// when it is the same event with the same message and time (routing
+// rejects an event's stages one after the other), a new one otherwise.
+func (f *findings) filter(st store.Stage, eventID, message string, at time.Time) {
+	if n := len(f.filtered); n > 0 {
+		last := &f.filtered[n-1]
+		if last.EventID == eventID && last.CanvasID == st.CanvasID && last.OrgID == st.OrgID && last.Message == message &&
+			last.CreatedAt.Equal(at) && len(last.StageIDs) < store.MaxFilteredStages {
+			last.StageIDs = append(last.StageIDs, st.ID)
+			last.StageNames = append(last.StageNames, st.Name)
+			return
+		}
+	}
+	f.filtered = append(f.filtered, store.FilteredRejection{
+		ID: uuid.NewString(), OrgID: st.OrgID, CanvasID: st.CanvasID, EventID: eventID, Message: message, CreatedAt: at,
+		StageIDs: []string{st.ID}, StageNames: []string{st.Name},
 	})
 }
 
@@ -67,11 +104,16 @@ func (e *Engine) write(ctx context.Context, f *findings) {
 	if f == nil {
 		return
 	}
-	if len(f.rejections) == 0 && len(f.alerts) == 0 {
+	if len(f.rejections) == 0 && len(f.filtered) == 0 && len(f.alerts) == 0 {
 		return
 	}
 	if err := e.store.InsertRejections(ctx, f.rejections); err != nil && ctx.Err() == nil {
 		e.log.WarnContext(ctx, "engine: recording rejections", slog.String("error", err.Error()))
+	}
+	if len(f.filtered) > 0 {
+		if err := e.store.InsertFilteredRejections(ctx, f.filtered); err != nil && ctx.Err() == nil {
+			e.log.WarnContext(ctx, "engine: recording filtered rejections", slog.String("error", err.Error()))
+		}
 	}
 	for _, a := range f.alerts {
 		if _, err := e.store.RaiseAlert(ctx, a); err != nil && ctx.Err() == nil {

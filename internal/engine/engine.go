@@ -267,8 +267,7 @@ func (e *Engine) enginePass(ctx context.Context) {
 		// events most stages filter out costs one write per batch.
 		all := &findings{}
 		for _, f := range found {
-			all.rejections = append(all.rejections, f.rejections...)
-			all.alerts = append(all.alerts, f.alerts...)
+			all.add(f)
 		}
 		e.write(ctx, all)
 		if err != nil {
@@ -378,6 +377,7 @@ func (e *Engine) routeEvent(ctx context.Context, ev store.Event, stagesOf map[st
 func (e *Engine) matchStages(ctx context.Context, stages []store.Stage, typ, name string, trigger store.StageEvent, payload map[string]any, headers map[string]string, f *findings) ([]store.StageEvent, error) {
 	var out []store.StageEvent
 	var firstErr error
+	var filteredMsg, filteredMsgFor string
 	now := e.timestamp()
 	fail := func(st store.Stage, err error) {
 		err = fmt.Errorf("stage %s: %w", st.Name, err)
@@ -429,7 +429,12 @@ func (e *Engine) matchStages(ctx context.Context, stages []store.Stage, typ, nam
 			break
 		}
 		if filteredBy != "" {
-			f.reject(st, trigger, api.RejectionReasonFiltered, filteredMessage(trigger, filteredBy), now)
+			// Every stage an event does not pass gets the same message (the
+			// connection is the source's name): made once per event.
+			if filteredBy != filteredMsgFor {
+				filteredMsg, filteredMsgFor = filteredMessage(trigger, filteredBy), filteredBy
+			}
+			f.reject(st, trigger, api.RejectionReasonFiltered, filteredMsg, now)
 		}
 	}
 	return out, firstErr

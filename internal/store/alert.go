@@ -78,11 +78,20 @@ type AlertStore interface {
 	// InsertRejections stores rs in one transaction; a rejection whose
 	// canvas is gone is skipped.
 	InsertRejections(ctx context.Context, rs []Rejection) error
+	// InsertFilteredRejections stores fs in one transaction, one row per
+	// event however many stages it names; a canvas that is gone is
+	// skipped.
+	InsertFilteredRejections(ctx context.Context, fs []FilteredRejection) error
 	// ListRejections returns a page of the canvas's rejections matching f,
-	// newest first, and how many match f in all.
+	// newest first, and how many match f in all: the rejections stored one
+	// by one and those of FilteredRejections, one per stage. A stage's
+	// filtered rejections are looked for in at most the newest
+	// filteredScanRows filtered events from the cursor.
 	ListRejections(ctx context.Context, orgID, canvasID string, f RejectionFilter, page Page) ([]Rejection, int, error)
 	// PruneRejections deletes at most limit rejections that are older than
-	// before or beyond the newest keep of their canvas, and at most limit
+	// before or beyond the newest keep of their canvas, at most limit
+	// FilteredRejections that are older than before or whose rejections are
+	// all beyond the newest keep of their canvas, and at most limit
 	// acknowledged alerts acknowledged before before. Returns how many rows
 	// went; a caller repeats while it is limit or more.
 	PruneRejections(ctx context.Context, before time.Time, keep, limit int) (int, error)
@@ -230,20 +239,9 @@ func (s *db) InsertRejections(ctx context.Context, rs []Rejection) error {
 			if !okID || !okOrg || !okCanvas {
 				continue
 			}
-			key := [2]string{org, canvas}
-			ok, seen := exists[key]
-			if !seen {
-				var one int
-				err := tx.QueryRowContext(ctx, s.q(`SELECT 1 FROM canvases WHERE org_id = ? AND id = ?`+s.d.forKeyShare),
-					org, canvas).Scan(&one)
-				switch {
-				case errors.Is(err, sql.ErrNoRows):
-				case err != nil:
-					return err
-				default:
-					ok = true
-				}
-				exists[key] = ok
+			ok, err := s.canvasExists(ctx, tx, exists, org, canvas)
+			if err != nil {
+				return err
 			}
 			if !ok {
 				continue
@@ -318,7 +316,25 @@ func (s *db) ListRejections(ctx context.Context, orgID, canvasID string, f Rejec
 		}
 		out = append(out, r)
 	}
-	return out, total, wrap("list rejections", rows.Err())
+	if err := rows.Err(); err != nil {
+		return nil, 0, wrap("list rejections", err)
+	}
+	if f.TargetType != "" && f.TargetType != filteredTargetType {
+		return out, total, nil
+	}
+	targetID := f.TargetID
+	if targetID != "" {
+		var ok bool
+		if targetID, ok = canonicalID(targetID); !ok {
+			// Only stages, whose ids are UUIDs, are named in filtered rows.
+			return out, total, nil
+		}
+	}
+	filtered, n, err := s.listFiltered(ctx, org, canvas, targetID, page)
+	if err != nil {
+		return nil, 0, err
+	}
+	return mergeRejections(out, filtered, pageLimit(page.Limit)), total + n, nil
 }
 
 // PruneRejections deletes one bounded batch of old rejections (older than
@@ -336,6 +352,11 @@ func (s *db) PruneRejections(ctx context.Context, before time.Time, keep, limit 
 		return 0, wrap("prune rejections", err)
 	}
 	n, _ := res.RowsAffected()
+	filtered, err := s.pruneFiltered(ctx, before, keep, limit)
+	n += int64(filtered)
+	if err != nil {
+		return int(n), err
+	}
 	res, err = s.sql.ExecContext(ctx, s.q(`DELETE FROM alerts WHERE id IN (
 		SELECT id FROM alerts WHERE acknowledged_at IS NOT NULL AND acknowledged_at < ? LIMIT ?)`), s.time(before), limit)
 	if err != nil {

@@ -38,6 +38,9 @@ type dialect struct {
 	// independent writes share a transaction and its commit
 	// (writeBatcher).
 	oneWriter bool
+	// position is the function that returns where a string first occurs
+	// in another, 1-based, 0 when it does not: position(haystack, needle).
+	position string
 }
 
 // violation is a constraint failure the store turns into a user-facing error.

@@ -35,6 +35,7 @@ func newPostgresDialect() dialect {
 		forKeyShare:     " FOR KEY SHARE",
 		encodeTime:      func(t time.Time) any { return t },
 		classify:        classifyPostgres,
+		position:        "strpos",
 	}
 }
 

@@ -54,6 +54,7 @@ func newSQLiteDialect() dialect {
 		encodeTime:      func(t time.Time) any { return t.Format(sqliteTimeLayout) },
 		classify:        classifySQLite,
 		oneWriter:       true,
+		position:        "instr",
 	}
 }
 

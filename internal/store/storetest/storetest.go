@@ -92,6 +92,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Alerts", testAlerts},
 		{"Rejections", testRejections},
 		{"RejectionsInBulk", testRejectionsInBulk},
+		{"FilteredRejections", testFilteredRejections},
 		{"PruneEvents", testPruneEvents},
 		{"JSONColumns", testJSONColumns},
 		{"ExecutionOutputs", testExecutionOutputs},
