@@ -58,7 +58,7 @@ func (s *Server) stageEventToAPI(ev store.StageEvent) api.StageEvent {
 	case api.ConnectionTypeConnectionGroup:
 		trigger.SourceType = api.EventSourceTypeConnectionGroup
 	}
-	trigger.Raw = objectToAPI(s, ev.TriggerPayload, ev.DecodeTriggerPayload)
+	trigger.Raw = rawObjectToAPI(s, ev.TriggerPayload, ev.DecodeTriggerPayload)
 	trigger.Headers = objectToAPI(s, ev.TriggerHeaders, ev.DecodeTriggerHeaders)
 	out.TriggerEvent = &trigger
 	return out

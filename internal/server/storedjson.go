@@ -1,7 +1,10 @@
 package server
 
 import (
+	"bytes"
+	"encoding/json"
 	"log/slog"
+	"unicode/utf8"
 
 	"github.com/superplane/terraform-provider-superplane/internal/api"
 	"github.com/superplane/terraform-provider-superplane/internal/store"
@@ -59,6 +62,43 @@ func objectToAPI[V any](s *Server, raw []byte, decode func() (map[string]V, erro
 		out[k] = v
 	}
 	return out
+}
+
+// rawObjectToAPI is the JSON object column raw (an event's payload) on the
+// wire as it is stored, without decoding it: a list of executions spent
+// half its time decoding each trigger payload into a map and encoding the
+// map again. The answer is the same JSON value as that round trip gave
+// (encoding/json compacts the bytes and escapes <, > and & as it did): {}
+// for an empty column, null for JSON null, the stored object otherwise;
+// only its keys keep the sender's order and its numbers their digits. What
+// is not valid UTF-8 JSON takes the old path through decode, so the answer
+// stays what it was: a column that is not an object is {} (and logged),
+// invalid UTF-8 is replaced by U+FFFD.
+func rawObjectToAPI(s *Server, raw []byte, decode func() (map[string]any, error)) json.RawMessage {
+	if len(raw) == 0 {
+		return json.RawMessage(`{}`)
+	}
+	if utf8.Valid(raw) && json.Valid(raw) {
+		// Valid JSON starting with { is an object, with n is null.
+		if t := bytes.TrimLeft(raw, " \t\r\n"); t[0] == '{' || t[0] == 'n' {
+			return raw
+		}
+	}
+	m, err := decode()
+	if err != nil {
+		s.corrupt(err)
+		return json.RawMessage(`{}`)
+	}
+	if m == nil {
+		return json.RawMessage(`null`)
+	}
+	b, err := json.Marshal(m)
+	if err != nil {
+		// Unreachable: a map decoded from JSON encodes.
+		s.corrupt(err)
+		return json.RawMessage(`{}`)
+	}
+	return b
 }
 
 func keyValueToAPI(kv store.KeyValue) api.KeyValuePair {
