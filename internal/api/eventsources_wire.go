@@ -234,7 +234,8 @@ type ListEventSourcesResponse struct {
 // decoding them into a map and encoding that again, so keys come in the
 // sender's order and numbers as sent (a map would sort the keys and round
 // integers beyond 2^53 to float64). RawObject decodes it as the clients
-// used to see it.
+// used to see it. Headers, a JSON object of strings, is passed through the
+// same way; HeaderMap decodes it.
 type Event struct {
 	ID           string          `json:"id"`
 	SourceID     string          `json:"sourceId"`
@@ -246,7 +247,7 @@ type Event struct {
 	StateMessage string          `json:"stateMessage"`
 	ReceivedAt   *time.Time      `json:"receivedAt"`
 	Raw          json.RawMessage `json:"raw"`
-	Headers      map[string]any  `json:"headers"`
+	Headers      json.RawMessage `json:"headers"`
 }
 
 // RawObject is Raw decoded into a map, numbers as float64: nil for JSON
@@ -255,6 +256,18 @@ func (e Event) RawObject() (map[string]any, error) {
 	var m map[string]any
 	if len(e.Raw) > 0 {
 		if err := json.Unmarshal(e.Raw, &m); err != nil {
+			return nil, err
+		}
+	}
+	return m, nil
+}
+
+// HeaderMap is Headers decoded: nil for JSON null or no headers, an error
+// for anything that is not a JSON object of strings.
+func (e Event) HeaderMap() (map[string]string, error) {
+	var m map[string]string
+	if len(e.Headers) > 0 {
+		if err := json.Unmarshal(e.Headers, &m); err != nil {
 			return nil, err
 		}
 	}

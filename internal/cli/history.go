@@ -245,8 +245,8 @@ func describeEvent(ctx context.Context, s *session, q query, id string) error {
 	f.add("Received", when(e.ReceivedAt))
 	_ = f.flush()
 	writeJSONBlock(s.io.Stdout, "Data", payloadOf(e))
-	if len(e.Headers) > 0 {
-		writeJSONBlock(s.io.Stdout, "Headers", e.Headers)
+	if h, _ := e.HeaderMap(); len(h) > 0 {
+		writeJSONBlock(s.io.Stdout, "Headers", h)
 	}
 	return nil
 }

@@ -14,6 +14,27 @@ import (
 	"github.com/superplane/terraform-provider-superplane/internal/store"
 )
 
+// oldObjectToAPI is how a JSON object column was answered before it was
+// passed through as stored: decoded into a map, {} for an empty column or
+// one that does not decode (logged), null for JSON null.
+func oldObjectToAPI[V any](s *Server, raw []byte, decode func() (map[string]V, error)) map[string]any {
+	m, err := decode()
+	if err != nil {
+		s.corrupt(err)
+	}
+	if len(raw) == 0 || err != nil {
+		return map[string]any{}
+	}
+	if m == nil {
+		return nil
+	}
+	out := make(map[string]any, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}
+
 // sameValue: got, the payload as now answered, is the JSON value want (the
 // map the answer was encoded from before) as a client decodes it.
 func sameValue(t *testing.T, what string, got json.RawMessage, want map[string]any) {
@@ -53,23 +74,76 @@ func decodeAny(t *testing.T, what string, b []byte, useNumber bool) any {
 	return v
 }
 
+// rawCase is a stored JSON object column and what the map round trip made
+// of it.
+type rawCase struct {
+	name, stored string
+	sameBytes    bool // the encoder's own form: byte for byte as before
+	corrupt      bool // refused before, and logged
+}
+
+// checkRawAnswers: for each case, every pair (the answer from a map before,
+// the answer now) that pairs gives is valid UTF-8 JSON; decoded as the
+// provider, the CLI and a browser decode it (numbers as float64) it is the
+// value the map round trip answered; in the encoder's own form it is the
+// very same bytes; what the round trip accepted is answered with the
+// stored value (every digit); and what it refused is logged as before,
+// naming the record and field, never the stored bytes.
+func checkRawAnswers(t *testing.T, cases []rawCase, field string, pairs func(before, now *Server, stored []byte) map[string][2]any) {
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var oldLog, newLog bytes.Buffer
+			before := &Server{log: slog.New(slog.NewTextHandler(&oldLog, nil))}
+			now := &Server{log: slog.New(slog.NewTextHandler(&newLog, nil))}
+			stored := []byte(c.stored)
+			for what, p := range pairs(before, now, stored) {
+				oldAnswer := answer(t, struct {
+					V any `json:"v"`
+				}{p[0]})
+				newAnswer := answer(t, struct {
+					V any `json:"v"`
+				}{p[1]})
+				if !json.Valid(newAnswer) || !utf8.Valid(newAnswer) {
+					t.Fatalf("%s: the answer is not valid UTF-8 JSON: %q", what, newAnswer)
+				}
+				if c.sameBytes && !bytes.Equal(newAnswer, oldAnswer) {
+					t.Errorf("%s: answered\n%s\nwas\n%s", what, newAnswer, oldAnswer)
+				}
+				if got, want := decodeAny(t, what, newAnswer, false), decodeAny(t, what, oldAnswer, false); !reflect.DeepEqual(got, want) {
+					t.Errorf("%s: decoded, the answer is\n%#v\nwas\n%#v", what, got, want)
+				}
+				if !c.corrupt && utf8.Valid(stored) && len(stored) > 0 && !c.sameBytes {
+					// Every digit as stored: json.Number keeps the spelling.
+					top, _ := decodeAny(t, what, newAnswer, true).(map[string]any)
+					if want := decodeAny(t, "stored", stored, true); !reflect.DeepEqual(top["v"], want) {
+						t.Errorf("%s: the answer's value is\n%#v\nstored\n%#v", what, top["v"], want)
+					}
+				}
+			}
+			if logged := newLog.Len() > 0; logged != c.corrupt || (oldLog.Len() > 0) != c.corrupt {
+				t.Errorf("logged %v (before: %v), want %v:\n%s", logged, oldLog.Len() > 0, c.corrupt, newLog.String())
+			}
+			if c.corrupt && !strings.Contains(newLog.String(), ": "+field+": corrupt column") {
+				t.Errorf("the log does not name the field %s:\n%s", field, newLog.String())
+			}
+			if len(c.stored) > 6 && strings.Contains(newLog.String(), c.stored) {
+				t.Errorf("the log carries the stored bytes:\n%s", newLog.String())
+			}
+		})
+	}
+}
+
+var rawAt = time.Date(2026, 12, 6, 6, 0, 0, 0, time.UTC)
+
 // TestRawPayloadsAnswerTheSameValue: an event's payload (an event's raw,
 // a stage event's trigger payload) is answered from the stored bytes
-// instead of through a map. For every form a stored payload can take, the
-// answer is valid UTF-8 JSON; decoded as the provider, the CLI and a
-// browser decode it (numbers as float64), it is the value the map round
-// trip answered; a payload already in the encoder's form (sorted keys,
-// compact, Go's spelling of numbers and strings) is answered with the very
-// same bytes; digits the round trip lost (integers beyond 2^53) are now
-// answered as stored; and what the round trip refused (not an object, not
-// JSON, invalid UTF-8) is answered exactly as before, and logged as before.
+// instead of through a map, with the same JSON value for every form a
+// stored payload can take (checkRawAnswers); digits the round trip lost
+// (integers beyond 2^53) are now answered as stored, keys in the stored
+// order.
 func TestRawPayloadsAnswerTheSameValue(t *testing.T) {
 	deep := strings.Repeat(`[`, 300) + strings.Repeat(`]`, 300)
-	cases := []struct {
-		name, stored string
-		sameBytes    bool // the encoder's own form: byte for byte as before
-		corrupt      bool // refused before, and logged
-	}{
+	cases := []rawCase{
 		{name: "nothing", stored: ``, sameBytes: true},
 		{name: "null", stored: `null`, sameBytes: true},
 		{name: "empty", stored: `{}`, sameBytes: true},
@@ -90,62 +164,22 @@ func TestRawPayloadsAnswerTheSameValue(t *testing.T) {
 		{name: "two objects", stored: `{"a":1}{}`, sameBytes: true, corrupt: true},
 		{name: "trailing NUL", stored: "{\"n\": 1.50 }\x00", sameBytes: true, corrupt: true},
 	}
-	at := time.Date(2026, 12, 6, 6, 0, 0, 0, time.UTC)
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			var oldLog, newLog bytes.Buffer
-			before := &Server{log: slog.New(slog.NewTextHandler(&oldLog, nil))}
-			now := &Server{log: slog.New(slog.NewTextHandler(&newLog, nil))}
-			stored := []byte(c.stored)
-			ev := store.Event{ID: "ev-1", ReceivedAt: at, Raw: stored}
-			se := store.StageEvent{ID: "se-1", CreatedAt: at, TriggerPayload: stored}
-			for _, p := range []struct {
-				what string
-				old  map[string]any
-				new  json.RawMessage
-			}{
-				{"event raw", objectToAPI(before, ev.Raw, ev.DecodeRaw), now.eventToAPI(ev).Raw},
-				{"trigger payload", objectToAPI(before, se.TriggerPayload, se.DecodeTriggerPayload), now.stageEventToAPI(se).TriggerEvent.Raw},
-			} {
-				oldAnswer := answer(t, struct {
-					Raw map[string]any `json:"raw"`
-				}{p.old})
-				newAnswer := answer(t, struct {
-					Raw json.RawMessage `json:"raw"`
-				}{p.new})
-				if !json.Valid(newAnswer) || !utf8.Valid(newAnswer) {
-					t.Fatalf("%s: the answer is not valid UTF-8 JSON: %q", p.what, newAnswer)
-				}
-				if c.sameBytes && !bytes.Equal(newAnswer, oldAnswer) {
-					t.Errorf("%s: answered\n%s\nwas\n%s", p.what, newAnswer, oldAnswer)
-				}
-				if got, want := decodeAny(t, p.what, newAnswer, false), decodeAny(t, p.what, oldAnswer, false); !reflect.DeepEqual(got, want) {
-					t.Errorf("%s: decoded, the answer is\n%#v\nwas\n%#v", p.what, got, want)
-				}
-				if !c.corrupt && utf8.Valid(stored) && len(stored) > 0 {
-					// Every digit as stored: json.Number keeps the spelling.
-					top, _ := decodeAny(t, p.what, newAnswer, true).(map[string]any)
-					got := top["raw"]
-					if want := decodeAny(t, "stored", stored, true); !reflect.DeepEqual(got, want) {
-						t.Errorf("%s: the answer's payload is\n%#v\nstored\n%#v", p.what, got, want)
-					}
-				}
-			}
-			if logged := newLog.Len() > 0; logged != c.corrupt || (oldLog.Len() > 0) != c.corrupt {
-				t.Errorf("logged %v (before: %v), want %v:\n%s", logged, oldLog.Len() > 0, c.corrupt, newLog.String())
-			}
-			if c.corrupt && !strings.Contains(newLog.String(), "event ev-1: raw: corrupt column") {
-				t.Errorf("the log does not name the event and field:\n%s", newLog.String())
-			}
-			if len(c.stored) > 6 && strings.Contains(newLog.String(), c.stored) {
-				t.Errorf("the log carries the stored payload:\n%s", newLog.String())
-			}
+	t.Run("event raw", func(t *testing.T) {
+		checkRawAnswers(t, cases, "raw", func(before, now *Server, stored []byte) map[string][2]any {
+			ev := store.Event{ID: "ev-1", ReceivedAt: rawAt, Raw: stored}
+			return map[string][2]any{"event raw": {oldObjectToAPI(before, ev.Raw, ev.DecodeRaw), now.eventToAPI(ev).Raw}}
 		})
-	}
+	})
+	t.Run("trigger payload", func(t *testing.T) {
+		checkRawAnswers(t, cases, "trigger payload", func(before, now *Server, stored []byte) map[string][2]any {
+			se := store.StageEvent{ID: "se-1", CreatedAt: rawAt, TriggerPayload: stored}
+			return map[string][2]any{"trigger payload": {oldObjectToAPI(before, se.TriggerPayload, se.DecodeTriggerPayload), now.stageEventToAPI(se).TriggerEvent.Raw}}
+		})
+	})
 
 	// The digits the map round trip lost.
 	s := &Server{log: slog.New(slog.DiscardHandler)}
-	got := answer(t, s.eventToAPI(store.Event{ID: "ev-2", ReceivedAt: at, Raw: []byte(`{"id":12345678901234567890}`)}))
+	got := answer(t, s.eventToAPI(store.Event{ID: "ev-2", ReceivedAt: rawAt, Raw: []byte(`{"id":12345678901234567890}`)}))
 	if !bytes.Contains(got, []byte(`"raw":{"id":12345678901234567890}`)) {
 		t.Errorf("the answer lost the payload's digits: %s", got)
 	}
@@ -161,6 +195,114 @@ func TestRawPayloadsAnswerTheSameValue(t *testing.T) {
 		t.Errorf("RawObject of null = %v, %v; want nil", m, err)
 	}
 }
+
+// headerCases are the forms stored headers can take.
+var headerCases = []rawCase{
+	{name: "nothing", stored: ``, sameBytes: true},
+	{name: "null", stored: `null`, sameBytes: true},
+	{name: "empty", stored: `{}`, sameBytes: true},
+	{name: "as the receiver stores them", stored: string(benchHeadersSorted), sameBytes: true},
+	{name: "unicode and html", stored: `{"user-agent":"a<b>&c ` + "\u2028" + `","x-name":"café ☃"}`, sameBytes: true},
+	{name: "unsorted", stored: `{"x-b":"1","x-a":"2"}`},
+	{name: "whitespace", stored: " {\n \"a\" :\t\"1\" , \"b\":\"\" }\r\n"},
+	{name: "escapes", stored: `{"e":"caf\u00e9\n\"q\" \\ \/ \b\f\r\t","s":"\uD83D\uDE00","lone":"\udc00"}`},
+	{name: "duplicate keys", stored: `{"a":"1","a":"2"}`},
+	{name: "a null value", stored: `{"b":"x","a":null}`, sameBytes: true},
+	{name: "invalid UTF-8", stored: "{\"a\":\"caf\xc3\xa9 \xff\"}", sameBytes: true},
+	{name: "a number value", stored: `{"a":1}`, sameBytes: true, corrupt: true},
+	{name: "an object value", stored: `{"a":{"b":"c"}}`, sameBytes: true, corrupt: true},
+	{name: "a list", stored: `["a"]`, sameBytes: true, corrupt: true},
+	{name: "truncated", stored: `{"a":"b"`, sameBytes: true, corrupt: true},
+	{name: "trailing bytes", stored: `{"a":"b"}x`, sameBytes: true, corrupt: true},
+	{name: "a control character", stored: "{\"a\":\"b\x01\"}", sameBytes: true, corrupt: true},
+	{name: "a bad escape", stored: `{"a":"\q"}`, sameBytes: true, corrupt: true},
+	{name: "a short unicode escape", stored: `{"a":"\u12"}`, sameBytes: true, corrupt: true},
+	{name: "a trailing comma", stored: `{"a":"b",}`, sameBytes: true, corrupt: true},
+}
+
+// TestRawHeadersAnswerTheSameValue: an event's headers (an event's, a
+// stage event's trigger headers) are answered from the stored bytes, with
+// the same JSON value for every form stored headers can take
+// (checkRawAnswers); headers as the receiver stores them (encoded from a
+// map, so sorted) are answered with the same bytes as before.
+func TestRawHeadersAnswerTheSameValue(t *testing.T) {
+	t.Run("event headers", func(t *testing.T) {
+		checkRawAnswers(t, headerCases, "headers", func(before, now *Server, stored []byte) map[string][2]any {
+			ev := store.Event{ID: "ev-1", ReceivedAt: rawAt, Headers: stored}
+			return map[string][2]any{"event headers": {oldObjectToAPI(before, ev.Headers, ev.DecodeHeaders), now.eventToAPI(ev).Headers}}
+		})
+	})
+	t.Run("trigger headers", func(t *testing.T) {
+		checkRawAnswers(t, headerCases, "trigger headers", func(before, now *Server, stored []byte) map[string][2]any {
+			se := store.StageEvent{ID: "se-1", CreatedAt: rawAt, TriggerHeaders: stored}
+			return map[string][2]any{"trigger headers": {oldObjectToAPI(before, se.TriggerHeaders, se.DecodeTriggerHeaders), now.stageEventToAPI(se).TriggerEvent.Headers}}
+		})
+	})
+	var back api.Event
+	if err := json.Unmarshal(answer(t, api.Event{Headers: benchHeadersSorted}), &back); err != nil {
+		t.Fatal(err)
+	}
+	if h, err := back.HeaderMap(); err != nil || h["x-github-event"] != "push" {
+		t.Errorf("HeaderMap = %v, %v", h, err)
+	}
+}
+
+// stringObjectReference is what isStringObject must say: the bytes are
+// JSON that decodes into a map[string]string from an object holding only
+// strings.
+func stringObjectReference(b []byte) bool {
+	var generic map[string]any
+	if !json.Valid(b) || json.Unmarshal(b, &generic) != nil || generic == nil {
+		return false
+	}
+	for _, v := range generic {
+		if _, ok := v.(string); !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// TestIsStringObject: the one-pass check of the headers' shape agrees with
+// encoding/json on every header case and on the fuzz corpus's seeds.
+func TestIsStringObject(t *testing.T) {
+	for _, c := range headerCases {
+		if b := []byte(c.stored); isStringObject(b) != stringObjectReference(b) {
+			t.Errorf("%s: isStringObject(%q) = %v", c.name, c.stored, isStringObject(b))
+		}
+	}
+	for _, seed := range stringObjectSeeds {
+		if b := []byte(seed); isStringObject(b) != stringObjectReference(b) {
+			t.Errorf("isStringObject(%q) = %v", seed, isStringObject(b))
+		}
+	}
+}
+
+var stringObjectSeeds = []string{``, ` `, `{`, `}`, `{}`, ` { } `, `{"":""}`, `{"a":"b","c":"d"}`, `{"a" "b"}`, `{"a":"b" "c":"d"}`,
+	`{"a":"b",,"c":"d"}`, `{,}`, `{"a"}`, `{"a":}`, `{:"b"}`, `{"a":"b"}}`, `{{}}`, `{"a":"\u00e9"}`, `{"a":"\u00G9"}`,
+	`{"a":"\u"}`, `{"a":"\"}`, `{"a":"\\"}`, `{"\"":"\""}`, `{'a':'b'}`, `{"a":true}`, `{"a":[]}`, `null`, `"a"`,
+	"{\"a\":\"\t\"}", "{\"a\":\"\x7f\"}", `{"a":"b"} `, `{"a":"b"}` + "\x00"}
+
+// FuzzIsStringObject: go test -fuzz FuzzIsStringObject ./internal/server/
+// looks for bytes on which the one-pass check and encoding/json disagree.
+func FuzzIsStringObject(f *testing.F) {
+	for _, c := range headerCases {
+		f.Add([]byte(c.stored))
+	}
+	for _, seed := range stringObjectSeeds {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if got, want := isStringObject(b), stringObjectReference(b); got != want {
+			t.Errorf("isStringObject(%q) = %v, encoding/json says %v", b, got, want)
+		}
+	})
+}
+
+// benchHeadersSorted are a GitHub delivery's headers as the receiver stores
+// them: encoded from a map, so sorted.
+var benchHeadersSorted = []byte(`{"content-type":"application/json","user-agent":"GitHub-Hookshot/5f1c2a0",` +
+	`"x-github-delivery":"72d3162e-cc78-11e3-81ab-4c9367dc0958","x-github-event":"push","x-github-hook-id":"292430182"}`)
 
 // benchPushPayloadSorted is a GitHub push as the map round trip answered
 // it: keys sorted.

@@ -108,7 +108,7 @@ func TestStoredColumnsAnswerAsBefore(t *testing.T) {
 		sameWire(t, "inputs "+string(ev.Inputs), got.Inputs, want.Inputs)
 		sameWire(t, "approvals "+string(ev.Approvals), got.Approvals, want.Approvals)
 		sameValue(t, "trigger payload "+string(ev.TriggerPayload), got.TriggerEvent.Raw, trigger.Raw)
-		sameWire(t, "trigger headers "+string(ev.TriggerHeaders), got.TriggerEvent.Headers, trigger.Headers)
+		sameValue(t, "trigger headers "+string(ev.TriggerHeaders), got.TriggerEvent.Headers, trigger.Headers)
 
 		ex := store.Execution{ID: "ex-1", CreatedAt: at, Outputs: pick("outputs"), Resources: pick("resources")}
 		gotEx, wantEx := s.executionToAPI(ex, nil), oldExecutionLists(ex)
@@ -118,7 +118,7 @@ func TestStoredColumnsAnswerAsBefore(t *testing.T) {
 		event := store.Event{ID: "ev-1", ReceivedAt: at, Raw: pick("objects"), Headers: pick("headers")}
 		gotEv, wantEv := s.eventToAPI(event), oldEventObjects(event)
 		sameValue(t, "raw "+string(event.Raw), gotEv.Raw, wantEv.Raw)
-		sameWire(t, "headers "+string(event.Headers), gotEv.Headers, wantEv.Headers)
+		sameValue(t, "headers "+string(event.Headers), gotEv.Headers, wantEv.Headers)
 
 		es := store.EventSource{ID: "es-1", Type: "github", Events: pick("events"), Schedule: pick("schedule")}
 		gotSpec := s.sourceToAPI(service.Source{EventSource: es}).Spec
