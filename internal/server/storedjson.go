@@ -161,7 +161,7 @@ func skipString(b []byte, i int) (int, bool) {
 					return i, false
 				}
 				for _, h := range b[i+1 : i+5] {
-					if !('0' <= h && h <= '9' || 'a' <= h && h <= 'f' || 'A' <= h && h <= 'F') {
+					if !isHex(h) {
 						return i, false
 					}
 				}
@@ -197,4 +197,8 @@ func (s *Server) stageSpec(st store.Stage) *api.StageSpec {
 		s.corrupt(err)
 	}
 	return &spec
+}
+
+func isHex(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
 }
