@@ -1,6 +1,9 @@
 package api
 
-import "time"
+import (
+	"encoding/json"
+	"time"
+)
 
 // Event source types (spec.type).
 const (
@@ -226,19 +229,49 @@ type ListEventSourcesResponse struct {
 	EventSources []EventSource `json:"eventSources"`
 }
 
-// Event is SuperplaneEvent.
+// Event is SuperplaneEvent. Raw is the payload, a JSON object (or null),
+// as the server stored it: the server answers the stored bytes rather than
+// decoding them into a map and encoding that again, so keys come in the
+// sender's order and numbers as sent (a map would sort the keys and round
+// integers beyond 2^53 to float64). RawObject decodes it as the clients
+// used to see it. Headers, a JSON object of strings, is passed through the
+// same way; HeaderMap decodes it.
 type Event struct {
-	ID           string         `json:"id"`
-	SourceID     string         `json:"sourceId"`
-	SourceName   string         `json:"sourceName"`
-	SourceType   string         `json:"sourceType"`
-	Type         string         `json:"type"`
-	State        string         `json:"state"`
-	StateReason  string         `json:"stateReason"`
-	StateMessage string         `json:"stateMessage"`
-	ReceivedAt   *time.Time     `json:"receivedAt"`
-	Raw          map[string]any `json:"raw"`
-	Headers      map[string]any `json:"headers"`
+	ID           string          `json:"id"`
+	SourceID     string          `json:"sourceId"`
+	SourceName   string          `json:"sourceName"`
+	SourceType   string          `json:"sourceType"`
+	Type         string          `json:"type"`
+	State        string          `json:"state"`
+	StateReason  string          `json:"stateReason"`
+	StateMessage string          `json:"stateMessage"`
+	ReceivedAt   *time.Time      `json:"receivedAt"`
+	Raw          json.RawMessage `json:"raw"`
+	Headers      json.RawMessage `json:"headers"`
+}
+
+// RawObject is Raw decoded into a map, numbers as float64: nil for JSON
+// null or no payload, an error for anything that is not a JSON object.
+func (e Event) RawObject() (map[string]any, error) {
+	var m map[string]any
+	if len(e.Raw) > 0 {
+		if err := json.Unmarshal(e.Raw, &m); err != nil {
+			return nil, err
+		}
+	}
+	return m, nil
+}
+
+// HeaderMap is Headers decoded: nil for JSON null or no headers, an error
+// for anything that is not a JSON object of strings.
+func (e Event) HeaderMap() (map[string]string, error) {
+	var m map[string]string
+	if len(e.Headers) > 0 {
+		if err := json.Unmarshal(e.Headers, &m); err != nil {
+			return nil, err
+		}
+	}
+	return m, nil
 }
 
 // ListEventsResponse is SuperplaneListEventsResponse. TotalCount is the

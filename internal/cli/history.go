@@ -244,11 +244,21 @@ func describeEvent(ctx context.Context, s *session, q query, id string) error {
 	f.add("Message", e.StateMessage)
 	f.add("Received", when(e.ReceivedAt))
 	_ = f.flush()
-	writeJSONBlock(s.io.Stdout, "Data", e.Raw)
-	if len(e.Headers) > 0 {
-		writeJSONBlock(s.io.Stdout, "Headers", e.Headers)
+	writeJSONBlock(s.io.Stdout, "Data", payloadOf(e))
+	if h, _ := e.HeaderMap(); len(h) > 0 {
+		writeJSONBlock(s.io.Stdout, "Headers", h)
 	}
 	return nil
+}
+
+// payloadOf is e's payload as the CLI shows it: decoded, so its keys sorted
+// as they always were (the raw bytes if they do not decode).
+func payloadOf(e *api.Event) any {
+	m, err := e.RawObject()
+	if err != nil {
+		return e.Raw
+	}
+	return m
 }
 
 // writeStageEvent describes a stage event.
@@ -542,7 +552,7 @@ func describeRejection(ctx context.Context, s *session, q query, id string) erro
 	f.add("Event", r.EventID)
 	_ = f.flush()
 	if r.Event != nil {
-		writeJSONBlock(s.io.Stdout, "Event data", r.Event.Raw)
+		writeJSONBlock(s.io.Stdout, "Event data", payloadOf(r.Event))
 	}
 	return nil
 }

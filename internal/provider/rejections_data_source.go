@@ -145,7 +145,7 @@ func (d *RejectionsDataSource) Read(ctx context.Context, req datasource.ReadRequ
 		eventType, eventData := types.StringNull(), types.StringNull()
 		if r.Event != nil {
 			eventType = types.StringValue(r.Event.Type)
-			eventData = jsonStringValue(r.Event.Raw)
+			eventData = jsonStringValue(r.Event)
 		}
 		items = append(items, types.ObjectValueMust(rejectionAttrTypes, map[string]attr.Value{
 			"id":          types.StringValue(r.ID),
@@ -165,9 +165,11 @@ func (d *RejectionsDataSource) Read(ctx context.Context, req datasource.ReadRequ
 	resp.Diagnostics.Append(resp.State.Set(ctx, out)...)
 }
 
-// jsonStringValue is v as JSON text, null when v is nil.
-func jsonStringValue(v map[string]any) types.String {
-	if v == nil {
+// jsonStringValue is ev's payload as JSON text, as the attribute always
+// read: decoded and encoded again (keys sorted), null when it is JSON null.
+func jsonStringValue(ev *api.Event) types.String {
+	v, err := ev.RawObject()
+	if err != nil || v == nil {
 		return types.StringNull()
 	}
 	b, err := json.Marshal(v)

@@ -83,8 +83,8 @@ func TestAzureDevOpsIntegrationAndSource(t *testing.T) {
 	if len(events.Events) != 1 || events.Events[0].Type != "git.push" {
 		t.Fatalf("events: %+v", events.Events)
 	}
-	for k, v := range events.Events[0].Headers {
-		if s, _ := v.(string); strings.Contains(s, key) {
+	for k, v := range headersOf(events.Events[0]) {
+		if strings.Contains(v, key) {
 			t.Fatalf("the event kept the key in %s", k)
 		}
 	}

@@ -115,7 +115,7 @@ func (s *Server) consoleCanvas(w http.ResponseWriter, r *http.Request, c *consol
 	}
 	for _, ev := range events.Events {
 		wire := s.eventToAPI(ev)
-		data.Events = append(data.Events, eventView{Event: wire, Payload: prettyJSON(wire.Raw)})
+		data.Events = append(data.Events, eventView{Event: wire, Payload: prettyPayload(wire)})
 	}
 	for _, a := range alerts {
 		data.Alerts = append(data.Alerts, alertToAPI(a))
@@ -123,7 +123,7 @@ func (s *Server) consoleCanvas(w http.ResponseWriter, r *http.Request, c *consol
 	for _, rj := range rejections.Rejections {
 		v := rejectionView{Rejection: rj.Rejection}
 		if rj.Event != nil {
-			v.Payload = prettyJSON(s.eventToAPI(*rj.Event).Raw)
+			v.Payload = prettyPayload(s.eventToAPI(*rj.Event))
 		}
 		data.Rejections = append(data.Rejections, v)
 	}
@@ -193,7 +193,7 @@ func (s *Server) consoleStage(w http.ResponseWriter, r *http.Request, c *console
 		wire := s.stageEventToAPI(ev)
 		item := queueItem{StageEvent: wire}
 		if wire.TriggerEvent != nil {
-			item.Payload = prettyJSON(wire.TriggerEvent.Raw)
+			item.Payload = prettyPayload(*wire.TriggerEvent)
 		}
 		data.Queue = append(data.Queue, item)
 	}
@@ -353,6 +353,16 @@ func prettyJSON(v any) string {
 		return "(not JSON)"
 	}
 	return string(b)
+}
+
+// prettyPayload is an event's payload as the console always showed it:
+// decoded into a map, so its keys sorted, and indented.
+func prettyPayload(ev api.Event) string {
+	m, err := ev.RawObject()
+	if err != nil {
+		return "(not JSON)"
+	}
+	return prettyJSON(m)
 }
 
 // jsonProblem says what is wrong with a JSON text, without echoing it.

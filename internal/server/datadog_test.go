@@ -152,7 +152,7 @@ func TestDatadogEndToEnd(t *testing.T) {
 		t.Fatalf("events: %+v", events.Events)
 	}
 	for _, ev := range events.Events {
-		if _, kept := ev.Headers["x-superplane-token"]; kept {
+		if _, kept := headersOf(ev)["x-superplane-token"]; kept {
 			t.Fatal("an event kept X-Superplane-Token")
 		}
 	}

@@ -58,8 +58,8 @@ func (s *Server) eventToAPI(ev store.Event) api.Event {
 	// Stored events are always JSON objects (the receiver refuses anything
 	// else), but a reader never fails because of one event: one bad row
 	// must not turn every listing of the canvas into a 500.
-	out.Raw = objectToAPI(s, ev.Raw, ev.DecodeRaw)
-	out.Headers = objectToAPI(s, ev.Headers, ev.DecodeHeaders)
+	out.Raw = rawObjectToAPI(s, ev.Raw, isObject, ev.DecodeRaw)
+	out.Headers = rawObjectToAPI(s, ev.Headers, isStringObject, ev.DecodeHeaders)
 	// Events stored before reasons were kept are rejected by filters.
 	if ev.State == api.EventStateRejected {
 		out.StateReason = service.EventReasonFiltered

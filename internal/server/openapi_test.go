@@ -277,6 +277,10 @@ func TestOpenAPIMatchesWireTypes(t *testing.T) {
 
 var timeType = reflect.TypeOf(time.Time{})
 
+// rawMessageType is a JSON value passed through as stored; the API uses it
+// for event payloads, which are objects.
+var rawMessageType = reflect.TypeOf(json.RawMessage{})
+
 // matchType reports where schema s does not describe Go type typ as
 // encoding/json writes and reads it.
 func matchType(t *testing.T, where string, typ reflect.Type, s map[string]any, byType map[reflect.Type]string, top bool) {
@@ -301,6 +305,10 @@ func matchType(t *testing.T, where string, typ reflect.Type, s map[string]any, b
 	case typ == timeType:
 		if wantType("string") && s["format"] != "date-time" {
 			t.Errorf("%s: a time is format date-time; the schema says %v", where, s["format"])
+		}
+	case typ == rawMessageType:
+		if wantType("object") && s["additionalProperties"] != true {
+			t.Errorf("%s: Go %s is a stored JSON object; the schema says additionalProperties %v", where, typ, s["additionalProperties"])
 		}
 	case typ.Kind() == reflect.String:
 		wantType("string")

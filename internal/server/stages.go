@@ -58,8 +58,8 @@ func (s *Server) stageEventToAPI(ev store.StageEvent) api.StageEvent {
 	case api.ConnectionTypeConnectionGroup:
 		trigger.SourceType = api.EventSourceTypeConnectionGroup
 	}
-	trigger.Raw = objectToAPI(s, ev.TriggerPayload, ev.DecodeTriggerPayload)
-	trigger.Headers = objectToAPI(s, ev.TriggerHeaders, ev.DecodeTriggerHeaders)
+	trigger.Raw = rawObjectToAPI(s, ev.TriggerPayload, isObject, ev.DecodeTriggerPayload)
+	trigger.Headers = rawObjectToAPI(s, ev.TriggerHeaders, isStringObject, ev.DecodeTriggerHeaders)
 	out.TriggerEvent = &trigger
 	return out
 }

@@ -1,7 +1,10 @@
 package server
 
 import (
+	"bytes"
+	"encoding/json"
 	"log/slog"
+	"unicode/utf8"
 
 	"github.com/superplane/terraform-provider-superplane/internal/api"
 	"github.com/superplane/terraform-provider-superplane/internal/store"
@@ -40,25 +43,135 @@ func listToAPI[S, A any](s *Server, raw []byte, decode func() ([]S, error), conv
 	return out
 }
 
-// objectToAPI is the JSON object column raw, decoded by decode, on the
-// wire: {} for an empty column or one that does not decode (logged), null
-// for a column holding JSON null.
-func objectToAPI[V any](s *Server, raw []byte, decode func() (map[string]V, error)) map[string]any {
+// rawObjectToAPI is the JSON object column raw (an event's payload or
+// headers) on the wire as it is stored, without decoding it: a list of
+// executions spent half its time decoding each trigger payload and its
+// headers into maps and encoding the maps again. The answer is the same
+// JSON value as that round trip gave (encoding/json compacts the bytes and
+// escapes <, > and & as it did): {} for an empty column, null for JSON
+// null, the stored object otherwise; only its keys keep the stored order
+// and its numbers their digits. valid says the stored bytes have decode's
+// shape; what is not valid UTF-8 or not of that shape takes the old path
+// through decode, so the answer stays what it was: a column that does not
+// decode is {} (and logged), invalid UTF-8 is replaced by U+FFFD.
+func rawObjectToAPI[V any](s *Server, raw []byte, valid func([]byte) bool, decode func() (map[string]V, error)) json.RawMessage {
+	if len(raw) == 0 {
+		return json.RawMessage(`{}`)
+	}
+	if utf8.Valid(raw) && (valid(raw) || isNull(raw)) {
+		return raw
+	}
 	m, err := decode()
 	if err != nil {
 		s.corrupt(err)
-	}
-	if len(raw) == 0 || err != nil {
-		return map[string]any{}
+		return json.RawMessage(`{}`)
 	}
 	if m == nil {
-		return nil
+		return json.RawMessage(`null`)
 	}
-	out := make(map[string]any, len(m))
-	for k, v := range m {
-		out[k] = v
+	b, err := json.Marshal(m)
+	if err != nil {
+		// Unreachable: a map decoded from JSON encodes.
+		s.corrupt(err)
+		return json.RawMessage(`{}`)
 	}
-	return out
+	return b
+}
+
+// isObject reports whether b is one JSON object: the shape a payload
+// (map[string]any) decodes from.
+func isObject(b []byte) bool {
+	i := skipSpace(b, 0)
+	return i < len(b) && b[i] == '{' && json.Valid(b)
+}
+
+// isNull reports whether b is JSON null.
+func isNull(b []byte) bool {
+	return string(bytes.TrimSpace(b)) == "null"
+}
+
+// isStringObject reports whether b is one JSON object whose values are all
+// strings, the shape headers (map[string]string) decode from. It checks
+// the JSON grammar of that shape itself, in one pass: json.Valid and a
+// second look at the values would take two.
+func isStringObject(b []byte) bool {
+	i := skipSpace(b, 0)
+	if i == len(b) || b[i] != '{' {
+		return false
+	}
+	i = skipSpace(b, i+1)
+	if i < len(b) && b[i] == '}' {
+		return skipSpace(b, i+1) == len(b)
+	}
+	for range len(b) { // each round consumes at least one byte
+		var ok bool
+		if i, ok = skipString(b, i); !ok { // the key
+			return false
+		}
+		if i = skipSpace(b, i); i == len(b) || b[i] != ':' {
+			return false
+		}
+		if i, ok = skipString(b, skipSpace(b, i+1)); !ok { // the value
+			return false
+		}
+		if i = skipSpace(b, i); i == len(b) {
+			return false
+		}
+		switch b[i] {
+		case ',':
+			i = skipSpace(b, i+1)
+		case '}':
+			return skipSpace(b, i+1) == len(b)
+		default:
+			return false
+		}
+	}
+	return false
+}
+
+// skipSpace is the index of the first byte from i on that is not JSON
+// whitespace.
+func skipSpace(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// skipString is the index after the JSON string that starts at b[i], and
+// whether one does: no control characters, only JSON's escapes.
+func skipString(b []byte, i int) (int, bool) {
+	if i >= len(b) || b[i] != '"' {
+		return i, false
+	}
+	for i++; i < len(b); i++ {
+		switch c := b[i]; {
+		case c == '"':
+			return i + 1, true
+		case c < 0x20:
+			return i, false
+		case c == '\\':
+			if i++; i == len(b) {
+				return i, false
+			}
+			switch b[i] {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+			case 'u':
+				if i+4 >= len(b) {
+					return i, false
+				}
+				for _, h := range b[i+1 : i+5] {
+					if !isHex(h) {
+						return i, false
+					}
+				}
+				i += 4
+			default:
+				return i, false
+			}
+		}
+	}
+	return i, false
 }
 
 func keyValueToAPI(kv store.KeyValue) api.KeyValuePair {
@@ -84,4 +197,8 @@ func (s *Server) stageSpec(st store.Stage) *api.StageSpec {
 		s.corrupt(err)
 	}
 	return &spec
+}
+
+func isHex(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
 }

@@ -62,4 +62,11 @@ func testCounts(t *testing.T, s store.Store) {
 	if n, _, err := s.CountStageEvents(ctx, other.ID, c.ID, st.ID, nil, 100); err != nil || n != 0 {
 		t.Errorf("another organization counts %d stage events, %v; want 0", n, err)
 	}
+	// The executions' scope is checked on their stage.
+	if n, _, err := s.CountExecutions(ctx, other.ID, c.ID, neighbour.ID, 100); err != nil || n != 0 {
+		t.Errorf("another organization counts %d executions, %v; want 0", n, err)
+	}
+	if n, _, err := s.CountExecutions(ctx, org.ID, st.ID, neighbour.ID, 100); err != nil || n != 0 {
+		t.Errorf("another canvas counts %d executions, %v; want 0", n, err)
+	}
 }
