@@ -37,6 +37,11 @@ import (
 // query or the body), the status, the client's address as the server sees
 // it (no proxy header is trusted: the server has no trusted-proxy setting)
 // and the user agent, clipped.
+//
+// A write that can record the request in its own transaction does so
+// (armAudit, store.PendingAudit: today a secret's create, update and
+// delete): change and record then commit together, in one commit, and the
+// wrapper writes no record of its own for that answer.
 
 // maxAuditUserAgent is the most bytes of a user agent a record keeps.
 const maxAuditUserAgent = 256
