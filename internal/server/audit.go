@@ -37,6 +37,11 @@ import (
 // query or the body), the status, the client's address as the server sees
 // it (no proxy header is trusted: the server has no trusted-proxy setting)
 // and the user agent, clipped.
+//
+// A write that can record the request in its own transaction does so
+// (armAudit, store.PendingAudit: today a secret's create, update and
+// delete): change and record then commit together, in one commit, and the
+// wrapper writes no record of its own for that answer.
 
 // maxAuditUserAgent is the most bytes of a user agent a record keeps.
 const maxAuditUserAgent = 256
@@ -55,6 +60,9 @@ type auditEntry struct {
 	event  store.AuditEvent
 	// authenticated is set once the principal is known (auditPrincipal).
 	authenticated bool
+	// pending is the record a write may insert in its own transaction
+	// (armAudit); when one did, the wrapper writes none.
+	pending *store.PendingAudit
 }
 
 // auditWriter holds back a handler's answer until the record is written.
@@ -97,9 +105,15 @@ func (s *Server) auditedAs(route auditRoute, h http.HandlerFunc) http.HandlerFun
 			h(w, r)
 			return
 		}
-		e := &auditEntry{status: http.StatusOK, route: route}
-		r = r.WithContext(context.WithValue(r.Context(), auditKey{}, e))
+		e := &auditEntry{status: http.StatusOK, route: route, pending: &store.PendingAudit{Now: s.audit.Now}}
+		r = r.WithContext(store.WithPendingAudit(context.WithValue(r.Context(), auditKey{}, e), e.pending))
 		h(&auditWriter{ResponseWriter: w, entry: e}, r)
+		if e.pending.Written() && e.status == e.pending.Event.Status {
+			// The change's transaction committed its record: the
+			// answer may go.
+			e.send(w)
+			return
+		}
 		// A panic in h leaves this undone: ServeHTTP answers 500 and
 		// logs it, and no record is written.
 		// A 503 decided nothing (the database or a tool could not be

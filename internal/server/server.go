@@ -269,6 +269,7 @@ func (s *Server) registerScoped(pattern string, scope func(*http.Request) store.
 			s.writeError(w, r, err)
 			return
 		}
+		armAudit(r)
 		if err := h(w, r, p, pre); err != nil {
 			s.writeError(w, r, err)
 		}

@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"maps"
 	"sort"
 
 	"github.com/superplane/terraform-provider-superplane/internal/api"
@@ -53,9 +54,32 @@ func (a Access) covers(ps []permKey) (permKey, bool) {
 	return permKey{}, true
 }
 
-// tokenAccess is the access of an organization role alone.
+// roleSets are the permission sets of the built-in organization roles,
+// built once: every request asks its role's (tokenAccess), and building
+// the set each time was a tenth of a secret pair's CPU (issue 17). They
+// are shared, so never changed: accessOf copies before adding grants.
+var roleSets = func() map[string]permSet {
+	m := map[string]permSet{}
+	for _, role := range []string{api.RoleOrgOwner, api.RoleOwner, api.RoleOrgAdmin, api.RoleAdmin,
+		api.RoleOrgViewer, api.RoleViewer, api.RoleOrgMember, api.RoleMember} {
+		ps, _ := api.BuiltinPermissions(role)
+		set := permSet{}
+		set.addAPI(ps)
+		m[role] = set
+	}
+	return m
+}()
+
+// emptySet is the shared empty permission set; never changed.
+var emptySet = permSet{}
+
+// tokenAccess is the access of an organization role alone. Its sets are
+// shared: read them, never add to them.
 func tokenAccess(role string) Access {
-	a := Access{Org: permSet{}, Canvas: permSet{}}
+	if set, ok := roleSets[role]; ok {
+		return Access{Org: set, Canvas: emptySet}
+	}
+	a := Access{Org: permSet{}, Canvas: emptySet}
 	if ps, ok := api.BuiltinPermissions(role); ok {
 		a.Org.addAPI(ps)
 	}
@@ -83,6 +107,8 @@ func grantPermissions(g store.Grant) []permKey {
 // grants on canvas (an id or a name; "" for none): the most of all.
 func accessOf(orgRole string, grants []store.Grant, canvas string) Access {
 	a := tokenAccess(orgRole)
+	// Copies of the role's shared sets, which the grants add to.
+	a.Org, a.Canvas = maps.Clone(a.Org), permSet{}
 	for _, g := range grants {
 		target := a.Org
 		if g.DomainType == store.DomainCanvas {

@@ -91,10 +91,11 @@ func scanAuditEvent(row rowScanner) (AuditEvent, error) {
 // InsertAuditEvent is one INSERT, durable on return (synchronous=FULL on
 // SQLite; a PostgreSQL commit). On SQLite, records written at the same
 // time share a transaction and its commit (writeBatcher), with each other
-// and with secret creates: every change through the API writes one, after
-// its own commit, so at concurrency this halves the commits (and the WAL
-// appends, and the page-cache invalidations every commit causes the other
-// connections) that the changes cost.
+// and with secret creates: a change through the API whose write does not
+// take its record (PendingAudit) writes one after its own commit, so at
+// concurrency this halves the commits (and the WAL appends, and the
+// page-cache invalidations every commit causes the other connections) that
+// the changes cost.
 func (s *db) InsertAuditEvent(ctx context.Context, e AuditEvent) error {
 	id, okID := canonicalID(e.ID)
 	org, okOrg := canonicalID(e.OrgID)

@@ -97,15 +97,37 @@ func (s *db) CreateSecret(ctx context.Context, sec Secret) error {
 	if err != nil {
 		return wrap("create secret", err)
 	}
+	insert := `INSERT INTO secrets (` + secretColumns + `, canvas_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	args := []any{id, dom.org, dom.typ, dom.id, sec.Name, sec.Provider, keys, sec.KeyID, sec.Ciphertext, sec.Version,
+		sec.CreatedBy, s.time(sec.CreatedAt), s.time(sec.UpdatedAt), dom.canvasID()}
 	// Concurrent creates share a transaction and its commit on SQLite
-	// (writeBatcher).
-	err = s.writes.do(ctx, s, func(ctx context.Context, q querier) error {
-		_, err := q.ExecContext(ctx, s.q(`INSERT INTO secrets (`+secretColumns+`, canvas_id)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-			id, dom.org, dom.typ, dom.id, sec.Name, sec.Provider, keys, sec.KeyID, sec.Ciphertext, sec.Version,
-			sec.CreatedBy, s.time(sec.CreatedAt), s.time(sec.UpdatedAt), dom.canvasID())
-		return err
-	})
+	// (writeBatcher); the request's audit record, when it has one, goes
+	// into the same transaction (PendingAudit).
+	pa := takePendingAudit(ctx)
+	switch {
+	case pa == nil:
+		err = s.writes.do(ctx, s, func(ctx context.Context, q querier) error {
+			_, err := q.ExecContext(ctx, s.q(insert), args...)
+			return err
+		})
+	case s.d.oneWriter:
+		err = s.writes.doTx(ctx, s, func(ctx context.Context, q querier) error {
+			if _, err := q.ExecContext(ctx, s.q(insert), args...); err != nil {
+				return err
+			}
+			return s.recordInTx(ctx, q, pa, id, sec.Name, domainCanvasID(dom))
+		})
+	default:
+		// PostgreSQL: the record is a WITH clause of the INSERT, one
+		// statement (one round trip, no begin and commit) that commits
+		// both or neither.
+		var audit string
+		var auditArgs []any
+		if audit, auditArgs, err = s.auditInsert(pa.event(id, sec.Name, domainCanvasID(dom))); err == nil {
+			_, err = s.sql.ExecContext(ctx, s.q(`WITH audit AS (`+audit+`) `+insert), append(auditArgs, args...)...)
+		}
+	}
+	pa.done(err)
 	switch s.d.classify(err) {
 	case uniqueViolation:
 		return Conflict("secret name %q is already taken", sec.Name)
@@ -199,6 +221,7 @@ func (s *db) UpdateSecret(ctx context.Context, orgID, domainType, domainID, idOr
 		out   Secret
 		fnErr error
 	)
+	pa := takePendingAudit(ctx)
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		stored, err := s.findSecret(ctx, tx, orgID, domainType, domainID, idOrName, true)
 		if err != nil {
@@ -226,9 +249,13 @@ func (s *db) UpdateSecret(ctx context.Context, orgID, domainType, domainID, idOr
 		if s.d.classify(err) == uniqueViolation {
 			return Conflict("secret name %q is already taken", sec.Name)
 		}
+		if err != nil {
+			return err
+		}
 		out = sec
-		return err
+		return s.recordInTx(ctx, tx, pa, sec.ID, sec.Name, secretCanvasID(sec))
 	})
+	pa.done(err)
 	if fnErr != nil {
 		return Secret{}, fnErr
 	}
@@ -243,6 +270,7 @@ func (s *db) UpdateSecret(ctx context.Context, orgID, domainType, domainID, idOr
 // found in the same transaction as the delete, with the secret's row
 // locked, and the integrations' foreign key is a backstop.
 func (s *db) DeleteSecret(ctx context.Context, orgID, domainType, domainID, idOrName string) error {
+	pa := takePendingAudit(ctx)
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		sec, err := s.findSecret(ctx, tx, orgID, domainType, domainID, idOrName, true)
 		if err != nil {
@@ -259,8 +287,12 @@ func (s *db) DeleteSecret(ctx context.Context, orgID, domainType, domainID, idOr
 		if s.d.classify(err) == foreignKeyViolation {
 			return Conflict("secret %q is in use", sec.Name)
 		}
-		return err
+		if err != nil {
+			return err
+		}
+		return s.recordInTx(ctx, tx, pa, sec.ID, sec.Name, secretCanvasID(sec))
 	})
+	pa.done(err)
 	return wrap("delete secret", err)
 }
 
@@ -356,4 +388,21 @@ func encodeKeys(keys []string) (string, error) {
 	}
 	b, err := json.Marshal(keys)
 	return string(b), err
+}
+
+// domainCanvasID is the canvas of a domain, "" for the organization's.
+func domainCanvasID(d domain) string {
+	if d.typ == DomainCanvas {
+		return d.id
+	}
+	return ""
+}
+
+// secretCanvasID is the canvas a secret belongs to, "" for the
+// organization's.
+func secretCanvasID(sec Secret) string {
+	if sec.DomainType == DomainCanvas {
+		return sec.DomainID
+	}
+	return ""
 }

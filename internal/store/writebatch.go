@@ -32,8 +32,11 @@ type writeBatcher struct {
 
 // pendingWrite is one write waiting for its transaction.
 type pendingWrite struct {
-	fn   func(ctx context.Context, q querier) error
-	err  error
+	fn  func(ctx context.Context, q querier) error
+	err error
+	// tx: fn makes more than one statement (a change and its audit
+	// record), so a batch of one runs it in a transaction too.
+	tx   bool
 	done chan struct{}
 }
 
@@ -41,10 +44,24 @@ type pendingWrite struct {
 // commit's. When ctx ends first, do returns ctx's error and the write may
 // still be made, as with a client that hangs up before the answer.
 func (b *writeBatcher) do(ctx context.Context, s *db, fn func(ctx context.Context, q querier) error) error {
+	return b.run(ctx, s, fn, false)
+}
+
+// doTx is do for an fn of several statements that must commit together:
+// on SQLite it shares a batch like any write (its savepoint keeps its
+// statements together); alone, or on PostgreSQL, it is a transaction.
+func (b *writeBatcher) doTx(ctx context.Context, s *db, fn func(ctx context.Context, q querier) error) error {
+	return b.run(ctx, s, fn, true)
+}
+
+func (b *writeBatcher) run(ctx context.Context, s *db, fn func(ctx context.Context, q querier) error, tx bool) error {
 	if !s.d.oneWriter {
+		if tx {
+			return s.inTx(ctx, func(t *sql.Tx) error { return fn(ctx, t) })
+		}
 		return fn(ctx, s.sql)
 	}
-	p := &pendingWrite{fn: fn, done: make(chan struct{})}
+	p := &pendingWrite{fn: fn, tx: tx, done: make(chan struct{})}
 	b.q.add(p, maxWriteBatch, s.writeBatch)
 	select {
 	case <-p.done:
@@ -64,12 +81,19 @@ func (s *db) writeBatch(batch []*pendingWrite) {
 			close(p.done)
 		}
 	}()
-	if len(batch) == 1 {
+	if len(batch) == 1 && !batch[0].tx {
 		p := batch[0]
 		p.err = p.fn(ctx, s.sql)
 		return
 	}
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		if len(batch) == 1 {
+			// A lone write of several statements (doTx): its
+			// transaction is its savepoint.
+			p := batch[0]
+			p.err = p.fn(ctx, tx)
+			return p.err
+		}
 		for _, p := range batch {
 			if _, err := tx.ExecContext(ctx, "SAVEPOINT w"); err != nil {
 				return err
