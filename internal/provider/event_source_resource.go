@@ -287,7 +287,7 @@ func (r *EventSourceResource) Read(ctx context.Context, req resource.ReadRequest
 	if msg := keyResetOutside(es, written, !state.KeyWOVersion.IsNull()); msg != "" {
 		resp.Diagnostics.AddAttributeWarning(path.Root("key"), "Event source key reset outside Terraform", msg)
 	}
-	resp.Diagnostics.Append(resp.State.Set(ctx, m)...)
+	resp.Diagnostics.Append(setRefreshed(ctx, &resp.State, m, &state)...)
 }
 
 // Update sends the settings when they changed, then resets the key when

@@ -282,7 +282,7 @@ func (r *SecretResource) Read(ctx context.Context, req resource.ReadRequest, res
 		return
 	}
 
-	resp.Diagnostics.Append(resp.State.Set(ctx, secretModelFrom(s, &state))...)
+	resp.Diagnostics.Append(setRefreshed(ctx, &resp.State, secretModelFrom(s, &state), &state)...)
 }
 
 // Update renames the secret and, when ModifyPlan decided so (the planned

@@ -120,7 +120,7 @@ func (r *StageResource) Read(ctx context.Context, req resource.ReadRequest, resp
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	resp.Diagnostics.Append(resp.State.Set(ctx, m)...)
+	resp.Diagnostics.Append(setRefreshed(ctx, &resp.State, m, &state)...)
 }
 
 // Update sends the whole stage again: the contract's update replaces the
