@@ -50,6 +50,10 @@ type Config struct {
 	// Logf, when set, receives one line per retry. It never receives a body,
 	// the token or a secret value.
 	Logf func(ctx context.Context, msg string, fields map[string]any)
+	// NoSharedLists makes ReadSecret, ReadEventSource and ReadStage each
+	// send their own GET instead of sharing one list per type and scope
+	// (listreads.go).
+	NoSharedLists bool
 }
 
 // Client calls the SuperPlane v1 API. It is safe for concurrent use.
@@ -82,6 +86,9 @@ type Client struct {
 	// gone stops requests once the server has clearly stopped answering
 	// (breaker.go).
 	gone breaker
+
+	// lists are the lists the reads of one walk share (listreads.go).
+	lists listReads
 }
 
 // New returns a Client for cfg. It fails when cfg.Endpoint is not an
@@ -131,6 +138,7 @@ func New(cfg Config) (*Client, error) {
 		backoffCap:    5 * time.Second,
 		retryAfterCap: 60 * time.Second,
 		gone:          breaker{probeAfter: defaultProbeAfter, now: time.Now},
+		lists:         listReads{off: cfg.NoSharedLists},
 	}, nil
 }
 
@@ -267,6 +275,9 @@ func (c *Client) attempt(ctx context.Context, r request, target string, payload 
 	if c.token != "" {
 		req.Header.Set("Authorization", "Bearer "+c.token)
 	}
+	// Once a write is answered (or lost), the lists read before it are
+	// out of date.
+	defer c.forgetAfter(r.method)
 	return c.http.Do(req)
 }
 

@@ -265,7 +265,7 @@ func (r *EventSourceResource) Read(ctx context.Context, req resource.ReadRequest
 			es, err = r.client.GetEventSource(ctx, canvas, id)
 		}
 	} else {
-		es, err = r.client.GetEventSource(ctx, canvas, id)
+		es, err = r.client.ReadEventSource(ctx, canvas, id)
 	}
 	if client.IsNotFound(err) {
 		tflog.Warn(ctx, "event source not found, removing from state", map[string]any{"canvas": canvas, "id": id})
@@ -287,7 +287,7 @@ func (r *EventSourceResource) Read(ctx context.Context, req resource.ReadRequest
 	if msg := keyResetOutside(es, written, !state.KeyWOVersion.IsNull()); msg != "" {
 		resp.Diagnostics.AddAttributeWarning(path.Root("key"), "Event source key reset outside Terraform", msg)
 	}
-	resp.Diagnostics.Append(resp.State.Set(ctx, m)...)
+	resp.Diagnostics.Append(setRefreshed(ctx, &resp.State, m, &state)...)
 }
 
 // Update sends the settings when they changed, then resets the key when
@@ -419,6 +419,7 @@ func (r *EventSourceResource) Delete(ctx context.Context, req resource.DeleteReq
 // the rest; the key cannot be read back, so it stays null until key_version
 // changes.
 func (r *EventSourceResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	forgetLists(r.client)
 	if importInCanvas(ctx, "event source", req, resp) {
 		resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("force_destroy"), false)...)
 	}

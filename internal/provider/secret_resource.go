@@ -271,7 +271,7 @@ func (r *SecretResource) Read(ctx context.Context, req resource.ReadRequest, res
 	}
 
 	domainType, domainID := secretDomain(state.Canvas)
-	s, err := r.client.GetSecret(ctx, domainType, domainID, state.ID.ValueString())
+	s, err := r.client.ReadSecret(ctx, domainType, domainID, state.ID.ValueString())
 	if client.IsNotFound(err) {
 		tflog.Warn(ctx, "secret not found, removing from state", map[string]any{"id": state.ID.ValueString()})
 		resp.State.RemoveResource(ctx)
@@ -282,7 +282,7 @@ func (r *SecretResource) Read(ctx context.Context, req resource.ReadRequest, res
 		return
 	}
 
-	resp.Diagnostics.Append(resp.State.Set(ctx, secretModelFrom(s, &state))...)
+	resp.Diagnostics.Append(setRefreshed(ctx, &resp.State, secretModelFrom(s, &state), &state)...)
 }
 
 // Update renames the secret and, when ModifyPlan decided so (the planned
@@ -339,6 +339,7 @@ func (r *SecretResource) Delete(ctx context.Context, req resource.DeleteRequest,
 // Values cannot be imported: the first apply afterwards writes the
 // configured ones.
 func (r *SecretResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	forgetLists(r.client)
 	importScoped(ctx, "secret", req, resp)
 }
 

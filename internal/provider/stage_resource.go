@@ -105,7 +105,7 @@ func (r *StageResource) Read(ctx context.Context, req resource.ReadRequest, resp
 		return
 	}
 
-	st, err := r.client.GetStage(ctx, state.Canvas.ValueString(), state.ID.ValueString())
+	st, err := r.client.ReadStage(ctx, state.Canvas.ValueString(), state.ID.ValueString())
 	if client.IsNotFound(err) {
 		tflog.Warn(ctx, "stage not found, removing from state", map[string]any{"id": state.ID.ValueString()})
 		resp.State.RemoveResource(ctx)
@@ -120,7 +120,7 @@ func (r *StageResource) Read(ctx context.Context, req resource.ReadRequest, resp
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	resp.Diagnostics.Append(resp.State.Set(ctx, m)...)
+	resp.Diagnostics.Append(setRefreshed(ctx, &resp.State, m, &state)...)
 }
 
 // Update sends the whole stage again: the contract's update replaces the
@@ -179,5 +179,6 @@ func (r *StageResource) Delete(ctx context.Context, req resource.DeleteRequest, 
 // ImportState accepts "<canvas id or name>/<stage name or id>". Read fills
 // in the rest.
 func (r *StageResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	forgetLists(r.client)
 	importInCanvas(ctx, "stage", req, resp)
 }

@@ -1,0 +1,34 @@
+package provider
+
+import (
+	"os"
+	"strings"
+
+	"github.com/superplane/terraform-provider-superplane/internal/client"
+)
+
+// EnvSharedLists, set to "false", "0" or "off", makes every refresh of a
+// secret, event source or stage send its own GET instead of sharing one
+// list per type and scope among the reads of a plan (internal/client's
+// listreads.go explains why the shared lists stay correct). It is there
+// for a server whose lists answer less than its GETs do.
+const EnvSharedLists = "SUPERPLANE_SHARED_LISTS"
+
+// sharedListsOff tells whether EnvSharedLists turns the shared lists off.
+func sharedListsOff() bool {
+	switch strings.ToLower(strings.TrimSpace(os.Getenv(EnvSharedLists))) {
+	case "false", "0", "off", "no":
+		return true
+	}
+	return false
+}
+
+// forgetLists drops the lists the refreshes share when a resource is
+// imported: the import's Read then looks the object up afresh, as it
+// would after a write (the object may have been made a moment ago,
+// outside Terraform, for this very import).
+func forgetLists(c *client.Client) {
+	if c != nil {
+		c.ForgetLists()
+	}
+}
