@@ -54,7 +54,17 @@ type Config struct {
 	// send their own GET instead of sharing one list per type and scope
 	// (listreads.go).
 	NoSharedLists bool
+	// SharedListAfter is how many reads of one type and scope send their
+	// own GET before the shared list is fetched, so a configuration that
+	// manages a few objects of a large scope never lists all of it: 0 means
+	// DefaultSharedListAfter, a negative value lists at the first read.
+	SharedListAfter int
 }
+
+// DefaultSharedListAfter is SharedListAfter's default: a scope's list costs
+// as much as the scope is large, eight GETs about as much as a list of a
+// few hundred objects.
+const DefaultSharedListAfter = 8
 
 // Client calls the SuperPlane v1 API. It is safe for concurrent use.
 type Client struct {
@@ -138,7 +148,7 @@ func New(cfg Config) (*Client, error) {
 		backoffCap:    5 * time.Second,
 		retryAfterCap: 60 * time.Second,
 		gone:          breaker{probeAfter: defaultProbeAfter, now: time.Now},
-		lists:         listReads{off: cfg.NoSharedLists},
+		lists:         listReads{off: cfg.NoSharedLists, after: sharedListAfter(cfg.SharedListAfter)},
 	}, nil
 }
 

@@ -33,6 +33,11 @@ import (
 //     list by the server) is read with its own GET, and so is each object a
 //     second time: a list entry is handed out once, so no two readers share
 //     a decoded object.
+//   - The first reads of a type and scope (Config.SharedListAfter, eight by
+//     default) send their own GET: a list costs as much as its scope is
+//     large, so a configuration managing three secrets of an organization
+//     of 100,000 never lists them all; a large configuration pays eight
+//     GETs and then one list.
 //   - A list that fails (403 for a token that may read objects but not
 //     list them, 5xx, a lost connection) is not kept: the reads fall back to
 //     their own GETs, and the list is not asked for again until a write has
@@ -68,8 +73,20 @@ type listEntry struct {
 // listReads holds the lists of one Client.
 type listReads struct {
 	off     bool
+	after   int // reads of a key sent as their own GET before its list
 	mu      sync.Mutex
 	entries map[listKey]*listEntry
+	seen    map[listKey]int // reads of a key sent as their own GET so far
+}
+
+func sharedListAfter(n int) int {
+	switch {
+	case n == 0:
+		return DefaultSharedListAfter
+	case n < 0:
+		return 0
+	}
+	return n
 }
 
 // forget drops every list. A fetch in flight still answers the reads
@@ -77,7 +94,7 @@ type listReads struct {
 // read: its entry is gone from the map.
 func (l *listReads) forget() {
 	l.mu.Lock()
-	l.entries = nil
+	l.entries, l.seen = nil, nil
 	l.mu.Unlock()
 }
 
@@ -102,6 +119,14 @@ func (l *listReads) take(ctx context.Context, key listKey, id string, fetch func
 	}
 	l.mu.Lock()
 	e, ok := l.entries[key]
+	if !ok && l.seen[key] < l.after {
+		if l.seen == nil {
+			l.seen = map[listKey]int{}
+		}
+		l.seen[key]++
+		l.mu.Unlock()
+		return nil, false
+	}
 	if !ok {
 		e = &listEntry{done: make(chan struct{})}
 		if l.entries == nil {

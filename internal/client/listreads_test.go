@@ -86,6 +86,7 @@ func objID(i int) string { return fmt.Sprintf("00000000-0000-0000-0000-%012d", i
 func TestReadStageSharesOneList(t *testing.T) {
 	f := newStageFixture(5)
 	c, rec := newTestClient(t, func(w http.ResponseWriter, r *http.Request, _ int) { f.serve(w, r) })
+	c.lists.after = 0 // these tests list at the first read
 	ctx := context.Background()
 	for i := 1; i <= 5; i++ {
 		st, err := c.ReadStage(ctx, canvasID, objID(i))
@@ -140,6 +141,7 @@ func TestReadStageSharesOneList(t *testing.T) {
 func TestWriteForgetsLists(t *testing.T) {
 	f := newStageFixture(3)
 	c, rec := newTestClient(t, func(w http.ResponseWriter, r *http.Request, _ int) { f.serve(w, r) })
+	c.lists.after = 0 // these tests list at the first read
 	ctx := context.Background()
 	if _, err := c.ReadStage(ctx, canvasID, objID(1)); err != nil {
 		t.Fatal(err)
@@ -205,6 +207,7 @@ func TestListInFlightDuringWrite(t *testing.T) {
 		}
 		f.serve(w, r)
 	})
+	c.lists.after = 0 // these tests list at the first read
 	ctx := context.Background()
 	first := make(chan *api.Stage, 1)
 	go func() {
@@ -242,6 +245,7 @@ func TestListInFlightDuringWrite(t *testing.T) {
 func TestConcurrentReadsShareOneList(t *testing.T) {
 	f := newStageFixture(50)
 	c, rec := newTestClient(t, func(w http.ResponseWriter, r *http.Request, _ int) { f.serve(w, r) })
+	c.lists.after = 0 // these tests list at the first read
 	var wg sync.WaitGroup
 	for i := 1; i <= 50; i++ {
 		wg.Add(1)
@@ -274,6 +278,7 @@ func TestFailedListFallsBackToGets(t *testing.T) {
 				}
 				f.serve(w, r)
 			})
+			c.lists.after = 0 // these tests list at the first read
 			ctx := context.Background()
 			for i := 1; i <= 3; i++ {
 				st, err := c.ReadStage(ctx, canvasID, objID(i))
@@ -362,6 +367,7 @@ func TestReadSecretListsEachDomainOnce(t *testing.T) {
 			writeError(w, 400, api.CodeInvalidArgument, "unexpected "+r.URL.String())
 		}
 	})
+	c.lists.after = 0 // these tests list at the first read
 	ctx := context.Background()
 	for _, tc := range []struct{ dt, did, id string }{
 		{api.DomainTypeOrganization, "", objID(1)},
@@ -408,6 +414,7 @@ func TestReadEventSourceFromList(t *testing.T) {
 			writeError(w, 404, api.CodeNotFound, "no route")
 		}
 	})
+	c.lists.after = 0 // these tests list at the first read
 	for i := 1; i <= 3; i++ {
 		es, err := c.ReadEventSource(context.Background(), canvasID, objID(i))
 		if err != nil || es.Metadata.ID != objID(i) || es.Spec.Type != api.EventSourceTypeWebhook {
@@ -419,5 +426,39 @@ func TestReadEventSourceFromList(t *testing.T) {
 	}
 	if n := len(rec.requests()); n != 2 {
 		t.Errorf("%d requests, want the list and one GET", n)
+	}
+}
+
+// TestFirstReadsGetBeforeAList: by default the first eight reads of a
+// type and scope send their own GET, so a configuration managing a few
+// objects of a large scope never lists all of it; the ninth fetches the
+// list, which answers the reads after it.
+func TestFirstReadsGetBeforeAList(t *testing.T) {
+	f := newStageFixture(12)
+	c, rec := newTestClient(t, func(w http.ResponseWriter, r *http.Request, _ int) { f.serve(w, r) })
+	ctx := context.Background()
+	for i := range 3 {
+		if _, err := c.ReadStage(ctx, canvasID, objID(i+1)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n, l := len(rec.requests()), rec.count(http.MethodGet, stagesPath(canvasID)); n != 3 || l != 0 {
+		t.Fatalf("three reads made %d requests (%d lists), want three GETs", n, l)
+	}
+	for i := 3; i < 12; i++ {
+		if _, err := c.ReadStage(ctx, canvasID, objID(i+1)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	lists, gets := 0, 0
+	for _, r := range rec.requests() {
+		if r.Path == stagesPath(canvasID) {
+			lists++
+		} else {
+			gets++
+		}
+	}
+	if lists != 1 || gets != DefaultSharedListAfter {
+		t.Errorf("twelve reads: %d lists and %d GETs, want 1 and %d", lists, gets, DefaultSharedListAfter)
 	}
 }

@@ -97,7 +97,8 @@ func (p *SuperplaneProvider) Configure(ctx context.Context, req provider.Configu
 		Token:     token,
 		UserAgent: "terraform-provider-superplane/" + p.version,
 		// One list per type and scope for the refreshes of a walk.
-		NoSharedLists: sharedListsOff(),
+		NoSharedLists:   sharedListsOff(),
+		SharedListAfter: sharedListAfter(),
 		Logf: func(ctx context.Context, msg string, fields map[string]any) {
 			tflog.Debug(ctx, msg, fields)
 		},

@@ -2,6 +2,7 @@ package provider
 
 import (
 	"os"
+	"strconv"
 	"strings"
 
 	"github.com/superplane/terraform-provider-superplane/internal/client"
@@ -13,6 +14,24 @@ import (
 // listreads.go explains why the shared lists stay correct). It is there
 // for a server whose lists answer less than its GETs do.
 const EnvSharedLists = "SUPERPLANE_SHARED_LISTS"
+
+// EnvSharedListsAfter is how many refreshes of one type and scope send their
+// own GET before the shared list is fetched (client.DefaultSharedListAfter
+// when unset; 0 lists at the first read).
+const EnvSharedListsAfter = "SUPERPLANE_SHARED_LISTS_AFTER"
+
+// sharedListAfter reads EnvSharedListsAfter for client.Config; anything
+// that is not a whole number keeps the default.
+func sharedListAfter() int {
+	n, err := strconv.Atoi(strings.TrimSpace(os.Getenv(EnvSharedListsAfter)))
+	switch {
+	case err != nil || n < 0:
+		return 0
+	case n == 0:
+		return -1
+	}
+	return n
+}
 
 // sharedListsOff tells whether EnvSharedLists turns the shared lists off.
 func sharedListsOff() bool {

@@ -106,7 +106,10 @@ func TestPlanReadsOneListPerScope(t *testing.T) {
 	_, srv, token, w, _ := tfSetup(t, shape)
 	counter, proxyURL := newRequestCounter(t, srv.url)
 	// The last value of a variable in a process's environment wins.
-	w.env = append(w.env, "SUPERPLANE_API_URL="+proxyURL)
+	// A few objects a scope here: list at the first read (the default is
+	// eight GETs first, for configurations that manage a few objects of a
+	// large scope).
+	w.env = append(w.env, "SUPERPLANE_API_URL="+proxyURL, "SUPERPLANE_SHARED_LISTS_AFTER=0")
 	canvas := "tfplan-" + randomHex(4)
 	w.writeConfig(tfConfig(canvas, shape, 1))
 	if code, out, _ := w.run(5*time.Minute, "apply", "-auto-approve", "-parallelism=10"); code != 0 {
