@@ -2,11 +2,8 @@ package server_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -14,11 +11,6 @@ import (
 	"testing"
 
 	"github.com/superplane/terraform-provider-superplane/internal/api"
-	"github.com/superplane/terraform-provider-superplane/internal/keyring"
-	"github.com/superplane/terraform-provider-superplane/internal/sealer"
-	"github.com/superplane/terraform-provider-superplane/internal/server"
-	"github.com/superplane/terraform-provider-superplane/internal/service"
-	"github.com/superplane/terraform-provider-superplane/internal/store"
 )
 
 // BenchmarkSecretPair is make bench's secret pair inside one process: an
@@ -67,37 +59,6 @@ func BenchmarkSecretPair(b *testing.B) {
 // benchSecretServer is a server over databaseURL, wired as serve wires it
 // (no engine), and an owner's token.
 func benchSecretServer(b *testing.B, databaseURL string) (http.Handler, string) {
-	b.Helper()
-	ctx := context.Background()
-	st, err := store.Open(ctx, databaseURL)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { st.Close() })
-	keyFile := filepath.Join(b.TempDir(), "keys")
-	if _, err := keyring.EnsureFile(keyFile); err != nil {
-		b.Fatal(err)
-	}
-	ks, err := keyring.FileKeys(keyFile)
-	if err != nil {
-		b.Fatal(err)
-	}
-	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
-	h := server.New(st, service.New(st, sealer.New(ks), log), log)
-	org, err := st.EnsureOrganization(ctx, "acme")
-	if err != nil {
-		b.Fatal(err)
-	}
-	u, err := st.EnsureUser(ctx, org.ID, "owner@example.com")
-	if err != nil {
-		b.Fatal(err)
-	}
-	tok, hash, err := service.NewToken()
-	if err != nil {
-		b.Fatal(err)
-	}
-	if err := st.CreateToken(ctx, store.Token{Hash: hash, UserID: u.ID, OrgID: org.ID, Role: api.RoleOwner}); err != nil {
-		b.Fatal(err)
-	}
-	return h, tok
+	e := newListsBench(b, databaseURL)
+	return e.h, e.tok
 }
