@@ -195,21 +195,8 @@ func (s *db) ListCustomRoles(ctx context.Context, orgID, domainType, domainID st
 	if !ok {
 		return []CustomRole{}, nil
 	}
-	rows, err := s.sql.QueryContext(ctx, s.q(`SELECT `+customRoleColumns+` FROM roles
-		WHERE org_id = ? AND domain_type = ? AND domain_id = ? ORDER BY name`), dom.org, dom.typ, dom.id)
-	if err != nil {
-		return nil, wrap("list roles", err)
-	}
-	defer rows.Close()
-	out := []CustomRole{}
-	for rows.Next() {
-		r, err := scanCustomRole(rows)
-		if err != nil {
-			return nil, wrap("list roles", err)
-		}
-		out = append(out, r)
-	}
-	return out, wrap("list roles", rows.Err())
+	return queryAll(ctx, s, "list roles", `SELECT `+customRoleColumns+` FROM roles
+		WHERE org_id = ? AND domain_type = ? AND domain_id = ? ORDER BY name`, scanCustomRole, dom.org, dom.typ, dom.id)
 }
 
 // UpdateCustomRole replaces the role's display name, description and

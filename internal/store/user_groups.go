@@ -99,21 +99,8 @@ func (s *db) ListUserGroups(ctx context.Context, orgID, domainType, domainID str
 	if !ok {
 		return []UserGroup{}, nil
 	}
-	rows, err := s.sql.QueryContext(ctx, s.q(`SELECT `+userGroupColumns+` FROM user_groups g
-		WHERE g.org_id = ? AND g.domain_type = ? AND g.domain_id = ? ORDER BY g.name`), dom.org, dom.typ, dom.id)
-	if err != nil {
-		return nil, wrap("list groups", err)
-	}
-	defer rows.Close()
-	out := []UserGroup{}
-	for rows.Next() {
-		g, err := scanUserGroup(rows)
-		if err != nil {
-			return nil, wrap("list groups", err)
-		}
-		out = append(out, g)
-	}
-	return out, wrap("list groups", rows.Err())
+	return queryAll(ctx, s, "list groups", `SELECT `+userGroupColumns+` FROM user_groups g
+		WHERE g.org_id = ? AND g.domain_type = ? AND g.domain_id = ? ORDER BY g.name`, scanUserGroup, dom.org, dom.typ, dom.id)
 }
 
 // UpdateUserGroup replaces the group's display name, description and role.
@@ -193,19 +180,11 @@ func (s *db) ListUserGroupMembers(ctx context.Context, orgID, groupID string) ([
 	if !okOrg || !okGroup {
 		return []User{}, nil
 	}
-	rows, err := s.sql.QueryContext(ctx, s.q(`SELECT u.id, u.org_id, u.email, u.created_at FROM user_group_members m
-		JOIN users u ON u.id = m.user_id AND u.org_id = m.org_id WHERE m.group_id = ? AND m.org_id = ? ORDER BY u.email`), grp, org)
-	if err != nil {
-		return nil, wrap("list group members", err)
-	}
-	defer rows.Close()
-	out := []User{}
-	for rows.Next() {
-		var u User
-		if err := rows.Scan(&u.ID, &u.OrgID, &u.Email, timeColumn{&u.CreatedAt}); err != nil {
-			return nil, wrap("list group members", err)
-		}
-		out = append(out, u)
-	}
-	return out, wrap("list group members", rows.Err())
+	return queryAll(ctx, s, "list group members", `SELECT u.id, u.org_id, u.email, u.created_at FROM user_group_members m
+		JOIN users u ON u.id = m.user_id AND u.org_id = m.org_id WHERE m.group_id = ? AND m.org_id = ? ORDER BY u.email`,
+		func(row rowScanner) (User, error) {
+			var u User
+			err := row.Scan(&u.ID, &u.OrgID, &u.Email, timeColumn{&u.CreatedAt})
+			return u, err
+		}, grp, org)
 }
