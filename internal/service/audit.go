@@ -5,8 +5,6 @@ import (
 	"errors"
 	"time"
 
-	"github.com/google/uuid"
-
 	"github.com/superplane/terraform-provider-superplane/internal/api"
 	"github.com/superplane/terraform-provider-superplane/internal/store"
 )
@@ -33,7 +31,7 @@ type AuditQuery struct {
 // Record stores e with a new id and the current time. Its caller answers
 // only after Record returns, so an acknowledged change has its record.
 func (a *Audit) Record(ctx context.Context, e store.AuditEvent) error {
-	e.ID = uuid.NewString()
+	e.ID = store.NewTimeOrderedID()
 	e.At = a.Now().UTC().Truncate(time.Microsecond)
 	return a.Store.InsertAuditEvent(ctx, e)
 }

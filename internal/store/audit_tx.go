@@ -72,7 +72,7 @@ func (p *PendingAudit) done(err error) {
 // canvas canvasID ("" for an object of the organization).
 func (p *PendingAudit) event(objectID, objectName, canvasID string) AuditEvent {
 	ev := p.Event
-	ev.ID = uuid.NewString()
+	ev.ID = NewTimeOrderedID()
 	now := time.Now
 	if p.Now != nil {
 		now = p.Now
@@ -121,4 +121,12 @@ func (s *db) recordInTx(ctx context.Context, q querier, p *PendingAudit, objectI
 	}
 	_, err = q.ExecContext(ctx, s.q(query), args...)
 	return err
+}
+
+// NewTimeOrderedID is an audit record's id: a UUIDv7, whose leading bits
+// are the time, so the trail's primary-key index grows at its end instead
+// of taking inserts all over (a random UUID touches a random page of it per
+// record; ~5% of a secret pair's time in process, more as the trail grows).
+func NewTimeOrderedID() string {
+	return uuid.Must(uuid.NewV7()).String()
 }
