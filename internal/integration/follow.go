@@ -8,10 +8,10 @@ import (
 )
 
 // Remote is a run in a tool, as Follow polls it: each runner fills in how
-// to read its run and what its tool's answers mean, and Follow keeps the
-// rules every runner shares (transient errors counted, the user's cancel
-// honoured between polls, the remote run stopped when the execution times
-// out).
+// to read and stop its run and what its tool's answers mean, and Follow
+// keeps the rules every runner shares (transient errors counted, the user's
+// cancel honoured between polls and worded alike, the remote run stopped
+// when the execution times out).
 type Remote struct {
 	// What names the run in messages, as in "Bitbucket pipeline 7".
 	What func() string
@@ -28,10 +28,18 @@ type Remote struct {
 	// Report records the run's progress and reports whether the user asked
 	// to cancel the execution.
 	Report func(ctx context.Context) bool
-	// Cancel cancels the run because the user asked to.
-	Cancel func(ctx context.Context) Outcome
-	// Stop cancels the run, best effort, when the execution timed out.
+	// Stop asks the tool to stop the run: when the user cancels the
+	// execution, and best effort when the execution times out. A run that
+	// had already ended is no failure to stop.
 	Stop func(ctx context.Context) error
+	// Stopping and Stopped word the user's cancel in the tool's own terms:
+	// "cancelled; <Stopping> <What> failed: <reason>" when Stop failed,
+	// "cancelled; <What> <Stopped>" when it did not.
+	Stopping, Stopped string
+	// EndedFirst, if set, reports after a stop whether the run had ended
+	// on its own before the stop reached the tool; its outcome is then
+	// Finished's, not a cancel.
+	EndedFirst func() bool
 	// Outcome completes an outcome with the run's resources.
 	Outcome func(Outcome) Outcome
 }
@@ -61,7 +69,7 @@ func (e *Execution) Follow(ctx context.Context, r Remote) Outcome {
 			}
 		}
 		if ctx.Err() == nil && r.Report(ctx) {
-			return r.Cancel(ctx)
+			return e.Cancel(ctx, r)
 		}
 		if !e.Sleep(ctx) {
 			if TimedOut(ctx) {
@@ -72,4 +80,28 @@ func (e *Execution) Follow(ctx context.Context, r Remote) Outcome {
 			return r.Outcome(e.Ended(ctx, "waiting for "+r.What()))
 		}
 	}
+}
+
+// Cancel stops r because the user asked to: between Follow's polls, or
+// right after a runner started the run. It runs in a cleanup context when
+// the execution's own has ended meanwhile, so the stop still reaches the
+// tool.
+func (e *Execution) Cancel(ctx context.Context, r Remote) Outcome {
+	if ctx.Err() != nil {
+		cctx, cancel := CleanupContext(ctx)
+		defer cancel()
+		ctx = cctx
+	}
+	err := r.Stop(ctx)
+	if r.EndedFirst != nil && r.EndedFirst() {
+		return r.Finished()
+	}
+	if err != nil {
+		reason := err.Error()
+		if r.Reason != nil {
+			reason = r.Reason(err)
+		}
+		return r.Outcome(Cancelled(fmt.Sprintf("cancelled; %s %s failed: %s", r.Stopping, r.What(), reason)))
+	}
+	return r.Outcome(Cancelled("cancelled; " + r.What() + " " + r.Stopped))
 }

@@ -19,10 +19,12 @@ var (
 // scripted is a Remote whose reads answer from a script, one entry a poll
 // ("ok", "done", "flaky", "gone", "bad"), staying on the last entry.
 type scripted struct {
-	script          []string
-	reads           int
-	cancelAt        int // the poll at which the user asks to cancel; 0 never
-	stopped, cancel bool
+	script     []string
+	reads      int
+	cancelAt   int   // the poll at which the user asks to cancel; 0 never
+	stopErr    error // what Stop answers
+	endedFirst bool  // the run ended on its own before a stop reached it
+	stopped    bool
 }
 
 func (s *scripted) remote() Remote {
@@ -43,16 +45,15 @@ func (s *scripted) remote() Remote {
 			}
 			return false, nil
 		},
-		Finished:  func() Outcome { return Passed("pipeline 7 passed", nil) },
-		Gone:      func(err error) bool { return errors.Is(err, errGone) },
-		Transient: func(err error) bool { return errors.Is(err, errFlaky) },
-		Report:    func(context.Context) bool { return s.cancelAt > 0 && s.reads >= s.cancelAt },
-		Cancel: func(context.Context) Outcome {
-			s.cancel = true
-			return Cancelled("cancelled by the user")
-		},
-		Stop:    func(context.Context) error { s.stopped = true; return nil },
-		Outcome: func(o Outcome) Outcome { return o },
+		Finished:   func() Outcome { return Passed("pipeline 7 passed", nil) },
+		Gone:       func(err error) bool { return errors.Is(err, errGone) },
+		Transient:  func(err error) bool { return errors.Is(err, errFlaky) },
+		Report:     func(context.Context) bool { return s.cancelAt > 0 && s.reads >= s.cancelAt },
+		Stop:       func(context.Context) error { s.stopped = true; return s.stopErr },
+		Stopping:   "stopping",
+		Stopped:    "was stopped",
+		EndedFirst: func() bool { return s.endedFirst },
+		Outcome:    func(o Outcome) Outcome { return o },
 	}
 }
 
@@ -61,12 +62,14 @@ func TestFollow(t *testing.T) {
 	e := &Execution{PollInterval: time.Millisecond, Timeout: time.Minute}
 	flaky4 := []string{"flaky", "flaky", "flaky", "flaky"}
 	cases := []struct {
-		name     string
-		script   []string
-		cancelAt int
-		result   string
-		message  string
-		reads    int
+		name       string
+		script     []string
+		cancelAt   int
+		stopErr    error
+		endedFirst bool
+		result     string
+		message    string
+		reads      int
 	}{
 		{name: "done after polls", script: []string{"ok", "ok", "done"}, result: api.ResultPassed, message: "pipeline 7 passed", reads: 3},
 		// Four failures in a row are tolerated, and a good read starts the count again.
@@ -77,11 +80,16 @@ func TestFollow(t *testing.T) {
 		{name: "an error that is not transient", script: []string{"ok", "bad"}, result: api.ResultFailed,
 			message: "reading pipeline 7 failed: 401 from the tool", reads: 2},
 		{name: "gone", script: []string{"ok", "gone"}, result: api.ResultFailed, message: "pipeline 7 no longer exists", reads: 2},
-		{name: "the user cancels", script: []string{"ok"}, cancelAt: 3, result: api.ResultCancelled, message: "cancelled by the user", reads: 3},
+		{name: "the user cancels", script: []string{"ok"}, cancelAt: 3, result: api.ResultCancelled,
+			message: "cancelled; pipeline 7 was stopped", reads: 3},
+		{name: "the user cancels and the stop fails", script: []string{"ok"}, cancelAt: 2, stopErr: errFlaky,
+			result: api.ResultCancelled, message: "cancelled; stopping pipeline 7 failed: 503 from the tool", reads: 2},
+		{name: "the run ended before the stop reached it", script: []string{"ok"}, cancelAt: 1, stopErr: errBad, endedFirst: true,
+			result: api.ResultPassed, message: "pipeline 7 passed", reads: 1},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			s := &scripted{script: c.script, cancelAt: c.cancelAt}
+			s := &scripted{script: c.script, cancelAt: c.cancelAt, stopErr: c.stopErr, endedFirst: c.endedFirst}
 			out := e.Follow(t.Context(), s.remote())
 			if out.Result != c.result || (c.message != "" && out.Message != c.message) {
 				t.Errorf("outcome %s %q, want %s %q", out.Result, out.Message, c.result, c.message)
@@ -89,8 +97,8 @@ func TestFollow(t *testing.T) {
 			if s.reads != c.reads {
 				t.Errorf("%d reads, want %d", s.reads, c.reads)
 			}
-			if s.cancel != (c.cancelAt > 0) || s.stopped {
-				t.Errorf("cancelled %v, stopped %v", s.cancel, s.stopped)
+			if s.stopped != (c.cancelAt > 0) {
+				t.Errorf("stopped %v, want %v: only the user's cancel stops the run here", s.stopped, c.cancelAt > 0)
 			}
 		})
 	}

@@ -95,7 +95,7 @@ func (Type) Run(ctx context.Context, e *integration.Execution, req integration.R
 		return out
 	}
 	if r.report(ctx) {
-		return r.cancel(ctx)
+		return r.e.Cancel(ctx, r.remote())
 	}
 	return r.follow(ctx)
 }
@@ -183,7 +183,12 @@ func (r *adoRun) outcome(out integration.Outcome) integration.Outcome {
 // follow polls the run until it completes, is cancelled, or the execution
 // times out.
 func (r *adoRun) follow(ctx context.Context) integration.Outcome {
-	return r.e.Follow(ctx, integration.Remote{
+	return r.e.Follow(ctx, r.remote())
+}
+
+// remote is the run as integration.Follow and Cancel see it.
+func (r *adoRun) remote() integration.Remote {
+	return integration.Remote{
 		What: func() string { return "Azure Pipelines " + r.what() },
 		Read: func(ctx context.Context) (bool, error) {
 			err := r.read(ctx)
@@ -192,8 +197,9 @@ func (r *adoRun) follow(ctx context.Context) integration.Outcome {
 		Finished:  r.completed,
 		Gone:      func(err error) bool { return statusOf(err) == http.StatusNotFound },
 		Transient: isTransient,
-		Report:    r.report, Cancel: r.cancel, Stop: r.stop, Outcome: r.outcome,
-	})
+		Report:    r.report, Stop: r.stop, Outcome: r.outcome,
+		Stopping: "cancelling", Stopped: "is being canceled",
+	}
 }
 
 // completed is the outcome of a completed run.
@@ -210,20 +216,6 @@ func (r *adoRun) completed() integration.Outcome {
 	return r.outcome(integration.Failed(api.ResultReasonError, fmt.Sprintf("Azure Pipelines %s finished with result %s", r.what(), integration.Printable(result))))
 }
 
-// cancel cancels the run because the user asked to.
-func (r *adoRun) cancel(ctx context.Context) integration.Outcome {
-	if ctx.Err() != nil {
-		cctx, cancel := integration.CleanupContext(ctx)
-		defer cancel()
-		ctx = cctx
-	}
-	if err := r.stop(ctx); err != nil {
-		return r.outcome(integration.Cancelled(fmt.Sprintf("cancelled; cancelling Azure Pipelines %s failed: %s", r.what(), err)))
-	}
-	_ = r.read(ctx) // best effort: show the run canceling
-	return r.outcome(integration.Cancelled(fmt.Sprintf("cancelled; Azure Pipelines %s is being canceled", r.what())))
-}
-
 // read reads the run's state and result.
 func (r *adoRun) read(ctx context.Context) error {
 	var got runJSON
@@ -237,12 +229,16 @@ func (r *adoRun) read(ctx context.Context) error {
 
 // stop asks Azure DevOps to cancel the run: a run is a build, cancelled by
 // setting its status to cancelling. A run already completed is no failure.
+// The run is read again after it, best effort, to show it canceling.
 func (r *adoRun) stop(ctx context.Context) error {
 	path := projectPath(r.project, "/_apis/build/builds/"+strconv.FormatInt(r.runID, 10))
 	err := r.c.do(ctx, http.MethodPatch, path, map[string]string{"status": "cancelling"}, nil)
 	if err != nil && statusOf(err) == http.StatusBadRequest && r.read(ctx) == nil &&
 		(strings.EqualFold(r.res.State, stateCompleted) || strings.EqualFold(r.res.State, stateCanceling)) {
 		return nil
+	}
+	if err == nil {
+		_ = r.read(ctx)
 	}
 	return err
 }

@@ -86,7 +86,7 @@ func (Type) Run(ctx context.Context, e *integration.Execution, req integration.R
 		return out
 	}
 	if r.report(ctx) {
-		return r.cancel(ctx)
+		return r.e.Cancel(ctx, r.remote())
 	}
 	return r.follow(ctx)
 }
@@ -176,7 +176,12 @@ func (r *bitbucketRun) pipelinePath(rest string) string {
 // follow polls the pipeline until it is completed, is cancelled, or the
 // execution times out.
 func (r *bitbucketRun) follow(ctx context.Context) integration.Outcome {
-	return r.e.Follow(ctx, integration.Remote{
+	return r.e.Follow(ctx, r.remote())
+}
+
+// remote is the pipeline as integration.Follow and Cancel see it.
+func (r *bitbucketRun) remote() integration.Remote {
+	return integration.Remote{
 		What: func() string { return "Bitbucket pipeline " + r.name() },
 		Read: func(ctx context.Context) (bool, error) {
 			err := r.read(ctx)
@@ -185,8 +190,9 @@ func (r *bitbucketRun) follow(ctx context.Context) integration.Outcome {
 		Finished:  r.completed,
 		Gone:      func(err error) bool { return statusOf(err) == http.StatusNotFound },
 		Transient: isTransient,
-		Report:    r.report, Cancel: r.cancel, Stop: r.stop, Outcome: r.outcome,
-	})
+		Report:    r.report, Stop: r.stop, Outcome: r.outcome,
+		Stopping: "stopping", Stopped: "was stopped",
+	}
 }
 
 // completed is the outcome of a pipeline in state COMPLETED.
@@ -201,20 +207,6 @@ func (r *bitbucketRun) completed() integration.Outcome {
 	return r.outcome(integration.Failed(api.ResultReasonError, fmt.Sprintf("Bitbucket pipeline %s finished with result %s", r.name(), integration.Printable(result))))
 }
 
-// cancel stops the pipeline because the user asked to.
-func (r *bitbucketRun) cancel(ctx context.Context) integration.Outcome {
-	if ctx.Err() != nil {
-		cctx, cancel := integration.CleanupContext(ctx)
-		defer cancel()
-		ctx = cctx
-	}
-	if err := r.stop(ctx); err != nil {
-		return r.outcome(integration.Cancelled(fmt.Sprintf("cancelled; stopping Bitbucket pipeline %s failed: %s", r.name(), err)))
-	}
-	_ = r.read(ctx) // best effort: show the pipeline stopping
-	return r.outcome(integration.Cancelled(fmt.Sprintf("cancelled; Bitbucket pipeline %s was stopped", r.name())))
-}
-
 // read reads the pipeline's state and result into r.pipeline.
 func (r *bitbucketRun) read(ctx context.Context) error {
 	var got pipelineJSON
@@ -226,11 +218,15 @@ func (r *bitbucketRun) read(ctx context.Context) error {
 }
 
 // stop asks Bitbucket to stop the pipeline (204). A pipeline that has
-// already completed cannot be stopped, and is no failure to stop.
+// already completed cannot be stopped, and is no failure to stop. The
+// pipeline is read again after it, best effort, to show it stopping.
 func (r *bitbucketRun) stop(ctx context.Context) error {
 	err := r.c.do(ctx, http.MethodPost, r.pipelinePath("/stopPipeline"), nil, nil)
 	if err != nil && statusOf(err) == http.StatusBadRequest && r.read(ctx) == nil && strings.EqualFold(r.pipeline.State, stateCompleted) {
 		return nil
+	}
+	if err == nil {
+		_ = r.read(ctx)
 	}
 	return err
 }

@@ -302,7 +302,12 @@ func (g *githubRun) follow(ctx context.Context) integration.Outcome {
 	if err != nil {
 		return g.outcome(integration.Failed(api.ResultReasonError, fmt.Sprintf("invalid workflow run id %q", integration.Printable(g.run.ID))))
 	}
-	return g.e.Follow(ctx, integration.Remote{
+	return g.e.Follow(ctx, g.remote(id))
+}
+
+// remote is run id as integration.Follow and Cancel see it.
+func (g *githubRun) remote(id int64) integration.Remote {
+	return integration.Remote{
 		What: func() string { return fmt.Sprintf("workflow run %d of %s", id, g.describeWorkflow()) },
 		Read: func(ctx context.Context) (bool, error) {
 			run, _, err := g.client.Actions.GetWorkflowRunByID(ctx, g.eOwner, g.eRepo, id)
@@ -317,10 +322,13 @@ func (g *githubRun) follow(ctx context.Context) integration.Outcome {
 		Transient: transient,
 		Reason:    g.reason,
 		Report:    g.report,
-		Cancel:    g.cancel,
 		Stop:      func(ctx context.Context) error { return g.cancelRun(ctx, id) },
-		Outcome:   g.outcome,
-	})
+		Stopping:  "cancelling",
+		Stopped:   "was cancelled on GitHub",
+		// A 409 to the cancel: it completed before the cancel reached GitHub.
+		EndedFirst: func() bool { return g.run.State == "completed" && g.run.Result != "cancelled" },
+		Outcome:    g.outcome,
+	}
 }
 
 // completed is the outcome of a completed run.
@@ -335,22 +343,10 @@ func (g *githubRun) completed() integration.Outcome {
 	return g.outcome(integration.Failed(api.ResultReasonError, fmt.Sprintf("GitHub workflow run %s concluded %q", g.run.ID, integration.Printable(conclusion))))
 }
 
-// cancel cancels the followed run because the user asked to.
+// cancel cancels the found run because the user asked to.
 func (g *githubRun) cancel(ctx context.Context) integration.Outcome {
 	id, _ := strconv.ParseInt(g.run.ID, 10, 64)
-	if ctx.Err() != nil {
-		cctx, cancel := integration.CleanupContext(ctx)
-		defer cancel()
-		ctx = cctx
-	}
-	if err := g.cancelRun(ctx, id); err != nil {
-		if isStatus(err, http.StatusConflict) && g.run.State == "completed" {
-			// It completed before the cancel reached GitHub.
-			return g.completed()
-		}
-		return g.outcome(integration.Cancelled(fmt.Sprintf("cancelled; cancelling workflow run %d on GitHub failed: %s", id, g.reason(err))))
-	}
-	return g.outcome(integration.Cancelled(fmt.Sprintf("cancelled; workflow run %d was cancelled on GitHub", id)))
+	return g.e.Cancel(ctx, g.remote(id))
 }
 
 // cancelRun asks GitHub to cancel the run and refreshes its state. GitHub

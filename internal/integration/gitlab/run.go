@@ -85,7 +85,7 @@ func (Type) Run(ctx context.Context, e *integration.Execution, req integration.R
 		return out
 	}
 	if g.report(ctx) {
-		return g.cancel(ctx)
+		return g.e.Cancel(ctx, g.remote())
 	}
 	return g.follow(ctx)
 }
@@ -150,7 +150,12 @@ func (g *glRun) describe() string {
 // follow polls the pipeline until it ends, is cancelled, or the execution
 // times out.
 func (g *glRun) follow(ctx context.Context) integration.Outcome {
-	return g.e.Follow(ctx, integration.Remote{
+	return g.e.Follow(ctx, g.remote())
+}
+
+// remote is the pipeline as integration.Follow and Cancel see it.
+func (g *glRun) remote() integration.Remote {
+	return integration.Remote{
 		What: g.describe,
 		Read: func(ctx context.Context) (bool, error) {
 			err := g.read(ctx)
@@ -162,8 +167,11 @@ func (g *glRun) follow(ctx context.Context) integration.Outcome {
 			var ae *apiError
 			return errors.As(err, &ae) && ae.transient()
 		},
-		Report: g.report, Cancel: g.cancel, Stop: g.cancelPipeline, Outcome: g.outcome,
-	})
+		Report: g.report, Stop: g.cancelPipeline, Outcome: g.outcome,
+		Stopping: "cancelling", Stopped: "was cancelled on GitLab",
+		// It ended before the cancel reached GitLab.
+		EndedFirst: func() bool { return finished(g.pipeline.State) && g.pipeline.State != statusCanceled },
+	}
 }
 
 // ended is the outcome of a pipeline in a final status.
@@ -174,23 +182,6 @@ func (g *glRun) ended() integration.Outcome {
 		return g.outcome(integration.Passed(msg, nil))
 	}
 	return g.outcome(integration.Failed(api.ResultReasonError, msg))
-}
-
-// cancel cancels the pipeline because the user asked to.
-func (g *glRun) cancel(ctx context.Context) integration.Outcome {
-	if ctx.Err() != nil {
-		cctx, cancel := integration.CleanupContext(ctx)
-		defer cancel()
-		ctx = cctx
-	}
-	if err := g.cancelPipeline(ctx); err != nil {
-		return g.outcome(integration.Cancelled(fmt.Sprintf("cancelled; cancelling %s failed: %s", g.describe(), err)))
-	}
-	if finished(g.pipeline.State) && g.pipeline.State != statusCanceled {
-		// It ended before the cancel reached GitLab.
-		return g.ended()
-	}
-	return g.outcome(integration.Cancelled("cancelled; " + g.describe() + " was cancelled on GitLab"))
 }
 
 // read reads the pipeline's status into g.pipeline.

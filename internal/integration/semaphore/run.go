@@ -170,7 +170,7 @@ func (Type) Run(ctx context.Context, e *integration.Execution, req integration.R
 		return out
 	}
 	if s.report(ctx) {
-		return s.cancel(ctx)
+		return s.e.Cancel(ctx, s.remote())
 	}
 	return s.follow(ctx)
 }
@@ -253,7 +253,12 @@ func (s *semaphoreRun) pipelinePath() string {
 // follow polls the pipeline until it is done, is cancelled, or the
 // execution times out.
 func (s *semaphoreRun) follow(ctx context.Context) integration.Outcome {
-	return s.e.Follow(ctx, integration.Remote{
+	return s.e.Follow(ctx, s.remote())
+}
+
+// remote is the pipeline as integration.Follow and Cancel see it.
+func (s *semaphoreRun) remote() integration.Remote {
+	return integration.Remote{
 		What: func() string { return "Semaphore pipeline " + integration.Printable(s.pipeline.ID) },
 		Read: func(ctx context.Context) (bool, error) {
 			err := s.read(ctx)
@@ -268,8 +273,9 @@ func (s *semaphoreRun) follow(ctx context.Context) integration.Outcome {
 			var se *semaphoreError
 			return errors.As(err, &se) && se.transient()
 		},
-		Report: s.report, Cancel: s.cancel, Stop: s.terminate, Outcome: s.outcome,
-	})
+		Report: s.report, Stop: s.terminate, Outcome: s.outcome,
+		Stopping: "terminating", Stopped: "was terminated",
+	}
 }
 
 // done is the outcome of a pipeline in state DONE.
@@ -282,20 +288,6 @@ func (s *semaphoreRun) done() integration.Outcome {
 		result = "unknown"
 	}
 	return s.outcome(integration.Failed(api.ResultReasonError, fmt.Sprintf("Semaphore pipeline %s finished with result %s", integration.Printable(s.pipeline.ID), integration.Printable(result))))
-}
-
-// cancel terminates the pipeline because the user asked to.
-func (s *semaphoreRun) cancel(ctx context.Context) integration.Outcome {
-	if ctx.Err() != nil {
-		cctx, cancel := integration.CleanupContext(ctx)
-		defer cancel()
-		ctx = cctx
-	}
-	if err := s.terminate(ctx); err != nil {
-		return s.outcome(integration.Cancelled(fmt.Sprintf("cancelled; terminating Semaphore pipeline %s failed: %s", integration.Printable(s.pipeline.ID), err)))
-	}
-	_ = s.read(ctx) // best effort: show the pipeline stopping
-	return s.outcome(integration.Cancelled(fmt.Sprintf("cancelled; Semaphore pipeline %s was terminated", integration.Printable(s.pipeline.ID))))
 }
 
 // read reads the pipeline's state and result into s.pipeline.
@@ -313,9 +305,14 @@ func (s *semaphoreRun) read(ctx context.Context) error {
 	return nil
 }
 
-// terminate asks Semaphore to stop the pipeline.
+// terminate asks Semaphore to stop the pipeline, then reads it again, best
+// effort, to show it stopping.
 func (s *semaphoreRun) terminate(ctx context.Context) error {
-	return s.api.do(ctx, http.MethodPatch, s.pipelinePath(), map[string]any{"terminate_request": true}, nil)
+	if err := s.api.do(ctx, http.MethodPatch, s.pipelinePath(), map[string]any{"terminate_request": true}, nil); err != nil {
+		return err
+	}
+	_ = s.read(ctx)
+	return nil
 }
 
 // runParameters are spec.parameters plus, when SuperPlane minted an output
