@@ -93,6 +93,9 @@ func scanAuthProvider(row rowScanner) (AuthProvider, error) {
 	return p, err
 }
 
+// authProviders are found by id or name in their scope.
+var authProviders = named[AuthProvider]{what: "auth provider", table: "auth_providers", alias: "p", sel: `SELECT ` + authProviderColumns + ` FROM auth_providers p`, scan: scanAuthProvider}
+
 // CreateAuthProvider inserts the provider.
 func (s *db) CreateAuthProvider(ctx context.Context, p AuthProvider) (AuthProvider, error) {
 	id, ok := canonicalID(p.ID)
@@ -121,20 +124,7 @@ func (s *db) CreateAuthProvider(ctx context.Context, p AuthProvider) (AuthProvid
 }
 
 func (s *db) findAuthProvider(ctx context.Context, q querier, orgID, idOrName string, forUpdate bool) (AuthProvider, error) {
-	org, ok := canonicalID(orgID)
-	if !ok {
-		return AuthProvider{}, NotFound("auth provider %q not found", idOrName)
-	}
-	column, value := lookup(idOrName)
-	query := `SELECT ` + authProviderColumns + ` FROM auth_providers p WHERE p.org_id = ? AND p.` + column + ` = ?`
-	if forUpdate {
-		query += s.d.forUpdate
-	}
-	p, err := scanAuthProvider(q.QueryRowContext(ctx, s.q(query), org, value))
-	if errors.Is(err, sql.ErrNoRows) {
-		return AuthProvider{}, NotFound("auth provider %q not found", idOrName)
-	}
-	return p, err
+	return authProviders.find(ctx, s, q, orgScope(orgID), idOrName, forUpdate)
 }
 
 // FindAuthProvider returns the provider by id or name, or ErrNotFound.
@@ -194,21 +184,7 @@ func (s *db) UpdateAuthProvider(ctx context.Context, orgID, idOrName string, fn 
 
 // DeleteAuthProvider deletes the provider; its identities go with it.
 func (s *db) DeleteAuthProvider(ctx context.Context, orgID, idOrName string) error {
-	org, ok := canonicalID(orgID)
-	if !ok {
-		return NotFound("auth provider %q not found", idOrName)
-	}
-	column, value := lookup(idOrName)
-	res, err := s.sql.ExecContext(ctx, s.q(`DELETE FROM auth_providers WHERE org_id = ? AND `+column+` = ?`), org, value)
-	if err != nil {
-		return wrap("delete auth provider", err)
-	}
-	if n, err := res.RowsAffected(); err != nil {
-		return wrap("delete auth provider", err)
-	} else if n == 0 {
-		return NotFound("auth provider %q not found", idOrName)
-	}
-	return nil
+	return authProviders.delete(ctx, s, orgScope(orgID), idOrName)
 }
 
 // SignInUser matches or provisions the user of an identity.

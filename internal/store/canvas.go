@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"time"
 )
@@ -40,6 +39,9 @@ type CanvasStore interface {
 
 const canvasColumns = `id, org_id, name, description, created_by, created_at, updated_at`
 
+// canvases are found by id or name in their scope.
+var canvases = named[Canvas]{what: "canvas", table: "canvases", sel: `SELECT ` + canvasColumns + ` FROM canvases`, scan: scanCanvas}
+
 func scanCanvas(row rowScanner) (Canvas, error) {
 	var c Canvas
 	err := row.Scan(&c.ID, &c.OrgID, &c.Name, &c.Description, &c.CreatedBy,
@@ -74,20 +76,7 @@ func (s *db) CreateCanvas(ctx context.Context, c Canvas) error {
 // findCanvas looks the canvas up in q; forUpdate locks its row until q's
 // transaction ends.
 func (s *db) findCanvas(ctx context.Context, q querier, orgID, idOrName string, forUpdate bool) (Canvas, error) {
-	org, ok := canonicalID(orgID)
-	if !ok {
-		return Canvas{}, NotFound("canvas %q not found", idOrName)
-	}
-	column, value := lookup(idOrName)
-	query := `SELECT ` + canvasColumns + ` FROM canvases WHERE org_id = ? AND ` + column + ` = ?`
-	if forUpdate {
-		query += s.d.forUpdate
-	}
-	c, err := scanCanvas(q.QueryRowContext(ctx, s.q(query), org, value))
-	if errors.Is(err, sql.ErrNoRows) {
-		return Canvas{}, NotFound("canvas %q not found", idOrName)
-	}
-	return c, err
+	return canvases.find(ctx, s, q, orgScope(orgID), idOrName, forUpdate)
 }
 
 // FindCanvas returns the canvas by id or name, or ErrNotFound.
@@ -164,19 +153,5 @@ func (s *db) UpdateCanvas(ctx context.Context, orgID, idOrName string, fn func(*
 // DeleteCanvas deletes the canvas; the foreign key from secrets deletes its
 // secrets in the same statement. ErrNotFound when missing.
 func (s *db) DeleteCanvas(ctx context.Context, orgID, idOrName string) error {
-	org, ok := canonicalID(orgID)
-	if !ok {
-		return NotFound("canvas %q not found", idOrName)
-	}
-	column, value := lookup(idOrName)
-	res, err := s.sql.ExecContext(ctx, s.q(`DELETE FROM canvases WHERE org_id = ? AND `+column+` = ?`), org, value)
-	if err != nil {
-		return wrap("delete canvas", err)
-	}
-	if n, err := res.RowsAffected(); err != nil {
-		return wrap("delete canvas", err)
-	} else if n == 0 {
-		return NotFound("canvas %q not found", idOrName)
-	}
-	return nil
+	return canvases.delete(ctx, s, orgScope(orgID), idOrName)
 }

@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"time"
 )
@@ -134,6 +133,9 @@ func scanGroup(row rowScanner) (ConnectionGroup, error) {
 	return g, err
 }
 
+// connectionGroups are found by id or name in their scope.
+var connectionGroups = named[ConnectionGroup]{what: "connection group", table: "connection_groups", alias: "g", sel: `SELECT ` + groupColumns + ` FROM connection_groups g`, scan: scanGroup}
+
 // groupTimeout is g's timeout as stored: whole seconds, at least one.
 func groupTimeout(g ConnectionGroup) (seconds, emit int64) {
 	seconds = int64(g.Timeout / time.Second)
@@ -179,21 +181,7 @@ func (s *db) CreateConnectionGroup(ctx context.Context, g ConnectionGroup) error
 // findGroup looks the canvas's group up in q; forUpdate locks its row until
 // q's transaction ends.
 func (s *db) findGroup(ctx context.Context, q querier, orgID, canvasID, idOrName string, forUpdate bool) (ConnectionGroup, error) {
-	org, okOrg := canonicalID(orgID)
-	canvas, okCanvas := canonicalID(canvasID)
-	if !okOrg || !okCanvas {
-		return ConnectionGroup{}, NotFound("connection group %q not found", idOrName)
-	}
-	column, value := lookup(idOrName)
-	query := `SELECT ` + groupColumns + ` FROM connection_groups g WHERE g.org_id = ? AND g.canvas_id = ? AND g.` + column + ` = ?`
-	if forUpdate {
-		query += s.d.forUpdate
-	}
-	g, err := scanGroup(q.QueryRowContext(ctx, s.q(query), org, canvas, value))
-	if errors.Is(err, sql.ErrNoRows) {
-		return ConnectionGroup{}, NotFound("connection group %q not found", idOrName)
-	}
-	return g, err
+	return connectionGroups.find(ctx, s, q, canvasScope(orgID, canvasID), idOrName, forUpdate)
 }
 
 // FindConnectionGroup returns the canvas's group by id or name, or
@@ -262,23 +250,7 @@ func (s *db) UpdateConnectionGroup(ctx context.Context, orgID, canvasID, idOrNam
 // field sets and their events in the same statement. ErrNotFound when
 // missing.
 func (s *db) DeleteConnectionGroup(ctx context.Context, orgID, canvasID, idOrName string) error {
-	org, okOrg := canonicalID(orgID)
-	canvas, okCanvas := canonicalID(canvasID)
-	if !okOrg || !okCanvas {
-		return NotFound("connection group %q not found", idOrName)
-	}
-	column, value := lookup(idOrName)
-	res, err := s.sql.ExecContext(ctx, s.q(`DELETE FROM connection_groups WHERE org_id = ? AND canvas_id = ? AND `+column+` = ?`),
-		org, canvas, value)
-	if err != nil {
-		return wrap("delete connection group", err)
-	}
-	if n, err := res.RowsAffected(); err != nil {
-		return wrap("delete connection group", err)
-	} else if n == 0 {
-		return NotFound("connection group %q not found", idOrName)
-	}
-	return nil
+	return connectionGroups.delete(ctx, s, canvasScope(orgID, canvasID), idOrName)
 }
 
 const fieldSetColumns = `fs.id, fs.group_id, g.org_id, g.canvas_id, g.name, fs.hash, fs.fields, fs.state, fs.state_reason,

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 )
 
@@ -89,6 +88,9 @@ func scanIntegration(row rowScanner) (Integration, error) {
 	return in, err
 }
 
+// integrations are found by id or name in their scope.
+var integrations = named[Integration]{what: "integration", table: "integrations", alias: "i", sel: `SELECT ` + integrationColumns + integrationFrom, joined: true, scan: scanIntegration}
+
 // CreateIntegration inserts in. ErrConflict when the name is taken in the
 // domain; ErrNotFound when its canvas or secret does not exist.
 func (s *db) CreateIntegration(ctx context.Context, in Integration) error {
@@ -118,22 +120,7 @@ func (s *db) CreateIntegration(ctx context.Context, in Integration) error {
 }
 
 func (s *db) findIntegration(ctx context.Context, q querier, orgID, domainType, domainID, idOrName string, forUpdate bool) (Integration, error) {
-	dom, ok := parseDomain(orgID, domainType, domainID)
-	if !ok {
-		return Integration{}, NotFound("integration %q not found", idOrName)
-	}
-	column, value := lookup(idOrName)
-	query := `SELECT ` + integrationColumns + integrationFrom +
-		`WHERE i.org_id = ? AND i.domain_type = ? AND i.domain_id = ? AND i.` + column + ` = ?`
-	if forUpdate {
-		// PostgreSQL cannot lock the nullable side of an outer join.
-		query += strings.Replace(s.d.forUpdate, "FOR UPDATE", "FOR UPDATE OF i", 1)
-	}
-	in, err := scanIntegration(q.QueryRowContext(ctx, s.q(query), dom.org, dom.typ, dom.id, value))
-	if errors.Is(err, sql.ErrNoRows) {
-		return Integration{}, NotFound("integration %q not found", idOrName)
-	}
-	return in, err
+	return integrations.find(ctx, s, q, domainScope(orgID, domainType, domainID), idOrName, forUpdate)
 }
 
 // FindIntegration returns the integration by id or name in the domain.

@@ -93,6 +93,9 @@ func scanAccount(row rowScanner) (ServiceAccount, error) {
 	return a, err
 }
 
+// serviceAccounts are found by id or name in their scope.
+var serviceAccounts = named[ServiceAccount]{what: "service account", table: "service_accounts", alias: "a", sel: `SELECT ` + accountColumns + ` FROM service_accounts a`, scan: scanAccount}
+
 // CreateServiceAccount inserts the account and its user in one
 // transaction.
 func (s *db) CreateServiceAccount(ctx context.Context, a ServiceAccount) (ServiceAccount, error) {
@@ -139,20 +142,7 @@ func (s *db) CreateServiceAccount(ctx context.Context, a ServiceAccount) (Servic
 // findAccount looks the organization's account up in q; forUpdate locks
 // its row until q's transaction ends.
 func (s *db) findAccount(ctx context.Context, q querier, orgID, idOrName string, forUpdate bool) (ServiceAccount, error) {
-	org, ok := canonicalID(orgID)
-	if !ok {
-		return ServiceAccount{}, NotFound("service account %q not found", idOrName)
-	}
-	column, value := lookup(idOrName)
-	query := `SELECT ` + accountColumns + ` FROM service_accounts a WHERE a.org_id = ? AND a.` + column + ` = ?`
-	if forUpdate {
-		query += s.d.forUpdate
-	}
-	a, err := scanAccount(q.QueryRowContext(ctx, s.q(query), org, value))
-	if errors.Is(err, sql.ErrNoRows) {
-		return ServiceAccount{}, NotFound("service account %q not found", idOrName)
-	}
-	return a, err
+	return serviceAccounts.find(ctx, s, q, orgScope(orgID), idOrName, forUpdate)
 }
 
 // FindServiceAccount returns the account by id or name, or ErrNotFound.
