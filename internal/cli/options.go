@@ -28,6 +28,7 @@ type options struct {
 	acked      bool
 	importing  bool
 	others     bool
+	user       string
 	// The audit trail's filters.
 	actor, action, objectType, since string
 }
@@ -68,6 +69,7 @@ var flagDefs = map[string]flagDef{
 	"acked":       {"", "list acknowledged alerts too"},
 	"import":      {"", "ask the server which objects exist and write an import block for each (needs superplane login)"},
 	"others":      {"", "revoke every session but the one this CLI is signed in with"},
+	"user":        {" EMAIL", "sign this user of the organization (email or id) out of every session (owners and admins)"},
 	"actor":       {" EMAIL", "audit events by this user (email or id)"},
 	"action":      {" ACTION", "audit events of this action: create, update, delete, approve, cancel..."},
 	"object-type": {" TYPE", "audit events about this type of object: canvas, secret, stage, stage_event, execution..."},
@@ -119,6 +121,8 @@ func (o *options) register(fs *flag.FlagSet, names []string) {
 			fs.BoolVar(&o.importing, n, false, u)
 		case "others":
 			fs.BoolVar(&o.others, n, false, u)
+		case "user":
+			fs.StringVar(&o.user, n, "", u)
 		case "actor":
 			fs.StringVar(&o.actor, n, "", u)
 		case "action":

@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
+
+	"github.com/google/uuid"
 
 	"github.com/superplane/terraform-provider-superplane/internal/api"
 	"github.com/superplane/terraform-provider-superplane/internal/client"
@@ -12,7 +15,7 @@ import (
 func sessionsCommand() *command {
 	return &command{
 		name:     "sessions",
-		args:     "[list | revoke ID | revoke --others]",
+		args:     "[list | revoke ID | revoke --others | revoke --user EMAIL]",
 		summary:  "list your sessions (browsers and CLI sign-ins) and revoke them",
 		complete: []string{"list", "revoke"},
 		help: `Lists where you are signed in (GET /api/v1/me/sessions): console sessions in a
@@ -24,13 +27,16 @@ never shown. API tokens an operator or a service account made are not sessions.
 "revoke ID" signs a session out from its next request on, on every replica: a
 browser lands on the sign-in page, a CLI sign-in's token gets 401. "revoke --others"
 revokes every session but the current one. You see and revoke only your own
-sessions.
+sessions, except that owners and admins sign another user of the organization out
+of every session with "revoke --user EMAIL" (or the user's id; an admin cannot sign
+an owner out). A user signed out keeps their API tokens: revoke those separately.
 
 Examples:
   superplane sessions
   superplane sessions revoke 3f0c5a2e-7d1b-4e8a-9c6f-2b4d8e1a0c37
-  superplane sessions revoke --others`,
-		flags: []string{"output", "others"},
+  superplane sessions revoke --others
+  superplane sessions revoke --user octo@example.com`,
+		flags: []string{"output", "others", "user"},
 		run:   runSessions,
 	}
 }
@@ -40,12 +46,13 @@ func runSessions(ctx context.Context, s *session, args []string) error {
 	if len(args) > 0 {
 		verb, args = args[0], args[1:]
 	}
+	others, user := s.opts.others, s.opts.user != ""
 	switch {
-	case verb == "list" && len(args) == 0 && !s.opts.others:
-	case verb == "revoke" && s.opts.others && len(args) == 0:
-	case verb == "revoke" && !s.opts.others && len(args) == 1:
+	case verb == "list" && len(args) == 0 && !others && !user:
+	case verb == "revoke" && others != user && len(args) == 0:
+	case verb == "revoke" && !others && !user && len(args) == 1:
 	case verb == "revoke":
-		return usagef("sessions", "revoke takes one session id (from superplane sessions) or --others")
+		return usagef("sessions", "revoke takes one session id (from superplane sessions), --others or --user EMAIL")
 	case verb == "list":
 		return usagef("sessions", "list takes no arguments")
 	default:
@@ -75,6 +82,8 @@ func runSessions(ctx context.Context, s *session, args []string) error {
 			tw.row(ss.ID, ss.Kind, ss.SignedInWith, when(&ss.CreatedAt), when(ss.LastUsedAt), when(&ss.ExpiresAt), current)
 		}
 		return tw.flush()
+	case user:
+		return s.signOutUser(ctx, c, s.opts.user)
 	case s.opts.others:
 		n, err := c.RevokeOtherSessions(ctx)
 		if err != nil {
@@ -91,6 +100,37 @@ func runSessions(ctx context.Context, s *session, args []string) error {
 		return s.explain(ctx, err, t)
 	}
 	_, _ = fmt.Fprintf(s.io.Stdout, "Revoked session %s.\n", id)
+	return nil
+}
+
+// signOutUser ends every session of the organization's user named by email
+// or id.
+func (s *session) signOutUser(ctx context.Context, c *client.Client, who string) error {
+	t := target{kind: "user", name: who, op: "sign a user out"}
+	id := who
+	if _, err := uuid.Parse(who); err != nil {
+		users, err := c.ListUsers(ctx, client.Domain{})
+		if err != nil {
+			return s.explain(ctx, err, t)
+		}
+		id = ""
+		for _, u := range users {
+			if u.Metadata != nil && strings.EqualFold(u.Metadata.Email, who) {
+				id = u.Metadata.ID
+			}
+		}
+		if id == "" {
+			return fmt.Errorf("no user %q in the organization", who)
+		}
+	}
+	n, err := c.SignOutUser(ctx, id)
+	if err != nil {
+		if client.IsNotFound(err) {
+			return fmt.Errorf("no user %q in the organization", who)
+		}
+		return s.explain(ctx, err, t)
+	}
+	_, _ = fmt.Fprintf(s.io.Stdout, "Signed %s out of %d session(s); their API tokens keep working.\n", who, n)
 	return nil
 }
 

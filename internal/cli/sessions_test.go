@@ -111,3 +111,63 @@ func TestSessionsAndLogout(t *testing.T) {
 		t.Fatalf("the pasted token after logout: %v", err)
 	}
 }
+
+// TestSigningAUserOutFromTheCLI: an owner signs another user out of every
+// session with "sessions revoke --user EMAIL": the user's CLI browser
+// sign-in gets 401 at once, while the API token pasted into the console
+// keeps working. A viewer may not, an unknown user is named, and --user
+// goes with no session id.
+func TestSigningAUserOutFromTheCLI(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	name := "signout-cli-" + strings.ToLower(strings.ReplaceAll(t.Name(), "/", "-"))
+	if _, err := srv.owner.CreateServiceAccount(ctx, client.ServiceAccountParams{Name: name, Role: api.RoleViewer}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = srv.owner.DeleteServiceAccount(context.Background(), name) })
+	_, pasted, err := srv.owner.CreateServiceAccountToken(ctx, name, "console", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	user := &cli{t: t, env: map[string]string{"XDG_CONFIG_HOME": t.TempDir(), "HOME": t.TempDir()}}
+	var stdout, stderr strings.Builder
+	if code := Run(ctx, []string{"login", "--url", srv.url, "--browser"}, IO{
+		Stdin: strings.NewReader(""), Stdout: &stdout, Stderr: &stderr,
+		Getenv: func(k string) string { return user.env[k] }, Version: "test",
+		OpenURL: consoleBrowser(pasted),
+	}); code != 0 {
+		t.Fatalf("login --browser: exit %d\n%s\n%s", code, stdout.String(), stderr.String())
+	}
+	var list api.ListSessionsResponse
+	if err := json.Unmarshal([]byte(user.ok("sessions", "-o", "json")), &list); err != nil || len(list.Sessions) != 2 {
+		t.Fatalf("the user's sessions before: %+v (%v); want the CLI's and the browser's", list.Sessions, err)
+	}
+	pastedClient, err := client.New(client.Config{Endpoint: srv.url, Token: pasted})
+	if err != nil {
+		t.Fatal(err)
+	}
+	me, err := pastedClient.Me(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	owner := newCLI(t)
+	if msg := owner.fails(2, "sessions", "revoke", "--user", me.Email, list.Sessions[0].ID); !strings.Contains(msg, "--user EMAIL") {
+		t.Fatalf("--user with a session id: %s", msg)
+	}
+	if msg := owner.fails(1, "sessions", "revoke", "--user", "nobody@example.com"); !strings.Contains(msg, `no user "nobody@example.com"`) {
+		t.Fatalf("signing out an unknown user: %s", msg)
+	}
+	if msg := owner.as(srv.viewerToken).fails(1, "sessions", "revoke", "--user", me.Email); !strings.Contains(msg, "sign a user out") {
+		t.Fatalf("a viewer signing a user out: %s", msg)
+	}
+	if out := owner.ok("sessions", "revoke", "--user", strings.ToUpper(me.Email)); !strings.Contains(out, "out of 2 session(s)") {
+		t.Fatalf("the owner signing the user out: %s", out)
+	}
+	if msg := user.fails(1, "sessions"); !strings.Contains(strings.ToLower(msg), "log") {
+		t.Fatalf("the signed-out CLI listing its sessions: %s; want a 401 that says to log in again", msg)
+	}
+	if _, err := pastedClient.Me(ctx); err != nil {
+		t.Fatalf("the user's pasted API token after being signed out everywhere: %v", err)
+	}
+}

@@ -35,3 +35,15 @@ func (c *Client) RevokeOtherSessions(ctx context.Context) (int, error) {
 	}
 	return out.Revoked, nil
 }
+
+// SignOutUser ends every session of a user of the organization (DELETE
+// /api/v1/users/{userId}/sessions; owners and admins, an admin not an
+// owner) and returns how many it ended. The user's API tokens keep working.
+func (c *Client) SignOutUser(ctx context.Context, userID string) (int, error) {
+	var out api.RevokeSessionsResponse
+	path := "/api/v1/users/" + url.PathEscape(userID) + "/sessions"
+	if _, err := c.do(ctx, request{op: "sign a user out", method: http.MethodDelete, path: path}, &out); err != nil {
+		return 0, err
+	}
+	return out.Revoked, nil
+}
