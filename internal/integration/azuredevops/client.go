@@ -1,12 +1,10 @@
 package azuredevops
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"mime"
 	"net/http"
 	"net/url"
@@ -14,7 +12,6 @@ import (
 
 	"github.com/superplane/terraform-provider-superplane/internal/api"
 	"github.com/superplane/terraform-provider-superplane/internal/integration"
-	"github.com/superplane/terraform-provider-superplane/internal/outbound"
 )
 
 // apiVersion is the REST API version every call asks for.
@@ -108,14 +105,6 @@ func isTransient(err error) bool {
 // URL, starting with /, without api-version, which do adds) and decodes a
 // JSON 2xx answer into out (when not nil).
 func (c client) do(ctx context.Context, method, path string, in, out any) error {
-	var body io.Reader
-	if in != nil {
-		b, err := json.Marshal(in)
-		if err != nil {
-			return err
-		}
-		body = bytes.NewReader(b)
-	}
 	target := c.base + path
 	if !strings.HasPrefix(path, connectionDataPath) {
 		// connectionData is unversioned; every other route wants one.
@@ -125,59 +114,37 @@ func (c client) do(ctx context.Context, method, path string, in, out any) error 
 		}
 		target += sep + "api-version=" + apiVersion
 	}
-	req, err := http.NewRequestWithContext(ctx, method, target, body)
-	if err != nil {
-		return &apiError{message: "invalid Azure DevOps URL"}
+	ans, no := integration.JSONCall{Tool: "Azure DevOps", Client: c.hc, Limit: maxResponse, Prepare: func(req *http.Request) {
+		Type{}.Authenticate(req, c.token)
+		// Without it, Azure DevOps may answer a refused PAT with a redirect
+		// to its sign-in page rather than a status.
+		req.Header.Set("X-TFS-FedAuthRedirect", "Suppress")
+	}}.Send(ctx, method, target, in)
+	if no != nil {
+		return &apiError{message: no.Message, denied: no.Denied}
 	}
-	Type{}.Authenticate(req, c.token)
-	req.Header.Set("Accept", "application/json")
-	req.Header.Set("User-Agent", "SuperPlane")
-	// Without it, Azure DevOps may answer a refused PAT with a redirect to
-	// its sign-in page rather than a status.
-	req.Header.Set("X-TFS-FedAuthRedirect", "Suppress")
-	if in != nil {
-		req.Header.Set("Content-Type", "application/json")
+	if signInPage(ans) {
+		return &apiError{status: ans.Status, signIn: true}
 	}
-	resp, err := c.hc.Do(req)
-	if d, ok := outbound.Denied(err); ok {
-		return &apiError{message: d.Error(), denied: true}
+	if !ans.OK() {
+		return &apiError{status: ans.Status, message: errorMessage(ans.Body)}
 	}
-	if err != nil {
-		msg := err.Error()
-		if ue, ok := errors.AsType[*url.Error](err); ok {
-			msg = ue.Err.Error()
-		}
-		return &apiError{message: integration.RemoteText(msg)}
-	}
-	defer func() { _ = resp.Body.Close() }()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponse))
-	if err != nil {
-		return &apiError{message: integration.RemoteText(err.Error())}
-	}
-	if signInPage(resp) {
-		return &apiError{status: resp.StatusCode, signIn: true}
-	}
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return &apiError{status: resp.StatusCode, message: errorMessage(data)}
-	}
-	if out != nil && resp.StatusCode != http.StatusNoContent {
-		if err := json.Unmarshal(data, out); err != nil {
-			return &apiError{status: resp.StatusCode, message: "unexpected answer: " + integration.RemoteText(string(data))}
-		}
+	if err := ans.Decode(out); err != nil {
+		return &apiError{status: ans.Status, message: err.Error()}
 	}
 	return nil
 }
 
-// signInPage reports whether resp is Azure DevOps' sign-in page rather
+// signInPage reports whether ans is Azure DevOps' sign-in page rather
 // than an API answer: 203 Non-Authoritative Information (what it answers
 // a PAT it does not accept), a redirect (to the sign-in page), or a 2xx
 // HTML page.
-func signInPage(resp *http.Response) bool {
-	if resp.StatusCode == http.StatusNonAuthoritativeInfo || (resp.StatusCode >= 300 && resp.StatusCode < 400) {
+func signInPage(ans integration.Answer) bool {
+	if ans.Status == http.StatusNonAuthoritativeInfo || (ans.Status >= 300 && ans.Status < 400) {
 		return true
 	}
-	mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type"))
-	return resp.StatusCode >= 200 && resp.StatusCode < 300 && mt == "text/html"
+	mt, _, _ := mime.ParseMediaType(ans.Header.Get("Content-Type"))
+	return ans.OK() && mt == "text/html"
 }
 
 // errorMessage returns the words of an Azure DevOps error body, documented

@@ -1,18 +1,15 @@
 package bitbucket
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
 
 	"github.com/superplane/terraform-provider-superplane/internal/integration"
-	"github.com/superplane/terraform-provider-superplane/internal/outbound"
 )
 
 // defaultAPI is Bitbucket Cloud's REST API, without its /2.0 version.
@@ -89,47 +86,16 @@ func isTransient(err error) bool {
 // do sends in (when not nil) as JSON to path (under the API base, starting
 // with /2.0/) and decodes a 2xx answer into out (when not nil).
 func (c client) do(ctx context.Context, method, path string, in, out any) error {
-	var body io.Reader
-	if in != nil {
-		b, err := json.Marshal(in)
-		if err != nil {
-			return err
-		}
-		body = bytes.NewReader(b)
+	ans, no := integration.JSONCall{Tool: "Bitbucket API", Client: c.hc, Limit: maxResponse,
+		Prepare: func(req *http.Request) { Type{}.Authenticate(req, c.token) }}.Send(ctx, method, c.base+path, in)
+	if no != nil {
+		return &apiError{message: no.Message, denied: no.Denied}
 	}
-	req, err := http.NewRequestWithContext(ctx, method, c.base+path, body)
-	if err != nil {
-		return &apiError{message: "invalid Bitbucket API URL in the server configuration"}
+	if !ans.OK() {
+		return &apiError{status: ans.Status, message: errorMessage(ans.Body)}
 	}
-	Type{}.Authenticate(req, c.token)
-	req.Header.Set("Accept", "application/json")
-	req.Header.Set("User-Agent", "SuperPlane")
-	if in != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	resp, err := c.hc.Do(req)
-	if d, ok := outbound.Denied(err); ok {
-		return &apiError{message: d.Error(), denied: true}
-	}
-	if err != nil {
-		msg := err.Error()
-		if ue, ok := errors.AsType[*url.Error](err); ok {
-			msg = ue.Err.Error()
-		}
-		return &apiError{message: integration.RemoteText(msg)}
-	}
-	defer func() { _ = resp.Body.Close() }()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponse))
-	if err != nil {
-		return &apiError{message: integration.RemoteText(err.Error())}
-	}
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return &apiError{status: resp.StatusCode, message: errorMessage(data)}
-	}
-	if out != nil {
-		if err := json.Unmarshal(data, out); err != nil {
-			return &apiError{status: resp.StatusCode, message: "unexpected answer: " + integration.RemoteText(string(data))}
-		}
+	if err := ans.Decode(out); err != nil {
+		return &apiError{status: ans.Status, message: err.Error()}
 	}
 	return nil
 }

@@ -1,18 +1,14 @@
 package datadog
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
-	"net/url"
 	"strings"
 
 	"github.com/superplane/terraform-provider-superplane/internal/integration"
-	"github.com/superplane/terraform-provider-superplane/internal/outbound"
 )
 
 // maxResponse bounds how much of a Datadog answer is read.
@@ -64,50 +60,20 @@ func statusOf(err error) int {
 // out (when not nil). apiKeyOnly leaves the application key out, as the
 // key validation endpoint documents.
 func (c client) do(ctx context.Context, method, path string, in, out any, apiKeyOnly bool) error {
-	var body io.Reader
-	if in != nil {
-		b, err := json.Marshal(in)
-		if err != nil {
-			return err
+	ans, no := integration.JSONCall{Tool: "Datadog API", Client: c.hc, Limit: maxResponse, Prepare: func(req *http.Request) {
+		req.Header.Set(HeaderAPIKey, c.k.api)
+		if !apiKeyOnly {
+			req.Header.Set(HeaderAppKey, c.k.app)
 		}
-		body = bytes.NewReader(b)
+	}}.Send(ctx, method, c.base+path, in)
+	if no != nil {
+		return &apiError{message: no.Message}
 	}
-	req, err := http.NewRequestWithContext(ctx, method, c.base+path, body)
-	if err != nil {
-		return &apiError{message: "invalid Datadog API URL in the server configuration"}
+	if !ans.OK() {
+		return &apiError{status: ans.Status, message: errorMessage(ans.Body)}
 	}
-	req.Header.Set(HeaderAPIKey, c.k.api)
-	if !apiKeyOnly {
-		req.Header.Set(HeaderAppKey, c.k.app)
-	}
-	req.Header.Set("Accept", "application/json")
-	req.Header.Set("User-Agent", "SuperPlane")
-	if in != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	resp, err := c.hc.Do(req)
-	if d, ok := outbound.Denied(err); ok {
-		return &apiError{message: d.Error()}
-	}
-	if err != nil {
-		msg := err.Error()
-		if ue, ok := errors.AsType[*url.Error](err); ok {
-			msg = ue.Err.Error()
-		}
-		return &apiError{message: integration.RemoteText(msg)}
-	}
-	defer func() { _ = resp.Body.Close() }()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponse))
-	if err != nil {
-		return &apiError{message: integration.RemoteText(err.Error())}
-	}
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return &apiError{status: resp.StatusCode, message: errorMessage(data)}
-	}
-	if out != nil {
-		if err := json.Unmarshal(data, out); err != nil {
-			return &apiError{status: resp.StatusCode, message: "unexpected answer: " + integration.RemoteText(string(data))}
-		}
+	if err := ans.Decode(out); err != nil {
+		return &apiError{status: ans.Status, message: err.Error()}
 	}
 	return nil
 }

@@ -1,12 +1,10 @@
 package gitlab
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"slices"
@@ -14,7 +12,6 @@ import (
 
 	"github.com/superplane/terraform-provider-superplane/internal/api"
 	"github.com/superplane/terraform-provider-superplane/internal/integration"
-	"github.com/superplane/terraform-provider-superplane/internal/outbound"
 )
 
 // maxResponse bounds how much of a GitLab answer is read.
@@ -86,50 +83,18 @@ func project(p string) string { return url.PathEscape(p) }
 // do sends in (when not nil) as JSON and decodes a 2xx answer into out
 // (when not nil). The answer's headers are returned for pagination.
 func (c *client) do(ctx context.Context, method, path string, in, out any) (http.Header, error) {
-	var body io.Reader
-	if in != nil {
-		b, err := json.Marshal(in)
-		if err != nil {
-			return nil, err
-		}
-		body = bytes.NewReader(b)
+	ans, no := integration.JSONCall{Tool: "GitLab API", Client: c.http, Limit: maxResponse,
+		Prepare: func(req *http.Request) { Type{}.Authenticate(req, c.token) }}.Send(ctx, method, c.base+path, in)
+	if no != nil {
+		return ans.Header, &apiError{message: integration.Redact(no.Message, c.token), denied: no.Denied}
 	}
-	req, err := http.NewRequestWithContext(ctx, method, c.base+path, body)
-	if err != nil {
-		return nil, &apiError{message: "invalid GitLab API URL"}
+	if !ans.OK() {
+		return ans.Header, &apiError{status: ans.Status, message: integration.Redact(message(ans.Status, ans.Body), c.token)}
 	}
-	Type{}.Authenticate(req, c.token)
-	req.Header.Set("Accept", "application/json")
-	req.Header.Set("User-Agent", "SuperPlane")
-	if in != nil {
-		req.Header.Set("Content-Type", "application/json")
+	if err := ans.Decode(out); err != nil {
+		return ans.Header, &apiError{status: ans.Status, message: err.Error()}
 	}
-	resp, err := c.http.Do(req)
-	if d, ok := outbound.Denied(err); ok {
-		return nil, &apiError{message: d.Error(), denied: true}
-	}
-	if err != nil {
-		msg := err.Error()
-		var ue *url.Error
-		if errors.As(err, &ue) {
-			msg = ue.Err.Error()
-		}
-		return nil, &apiError{message: integration.Redact(integration.RemoteText(msg), c.token)}
-	}
-	defer func() { _ = resp.Body.Close() }()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponse))
-	if err != nil {
-		return resp.Header, &apiError{message: integration.RemoteText(err.Error())}
-	}
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return resp.Header, &apiError{status: resp.StatusCode, message: integration.Redact(message(resp.StatusCode, data), c.token)}
-	}
-	if out != nil && resp.StatusCode != http.StatusNoContent {
-		if err := json.Unmarshal(data, out); err != nil {
-			return resp.Header, &apiError{status: resp.StatusCode, message: "unexpected answer: " + integration.RemoteText(string(data))}
-		}
-	}
-	return resp.Header, nil
+	return ans.Header, nil
 }
 
 // message returns GitLab's reason from an error body. GitLab answers

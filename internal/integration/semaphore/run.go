@@ -1,12 +1,9 @@
 package semaphore
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -68,48 +65,16 @@ func (e *semaphoreError) transient() bool { return !e.denied && (e.status == 0 |
 // do sends in (when not nil) as JSON and decodes a 2xx answer into out
 // (when not nil).
 func (a semaphoreAPI) do(ctx context.Context, method, path string, in, out any) error {
-	var body io.Reader
-	if in != nil {
-		b, err := json.Marshal(in)
-		if err != nil {
-			return err
-		}
-		body = bytes.NewReader(b)
+	ans, no := integration.JSONCall{Tool: "Semaphore API", Client: a.client, Limit: maxSemaphoreResponse,
+		Prepare: func(req *http.Request) { Type{}.Authenticate(req, a.token) }}.Send(ctx, method, a.base+path, in)
+	if no != nil {
+		return &semaphoreError{message: no.Message, denied: no.Denied}
 	}
-	req, err := http.NewRequestWithContext(ctx, method, a.base+path, body)
-	if err != nil {
-		return &semaphoreError{message: "invalid Semaphore API URL"}
+	if !ans.OK() {
+		return &semaphoreError{status: ans.Status, message: semaphoreMessage(ans.Body)}
 	}
-	Type{}.Authenticate(req, a.token)
-	req.Header.Set("Accept", "application/json")
-	req.Header.Set("User-Agent", "SuperPlane")
-	if in != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	resp, err := a.client.Do(req)
-	if d, ok := outbound.Denied(err); ok {
-		return &semaphoreError{message: d.Error(), denied: true}
-	}
-	if err != nil {
-		msg := err.Error()
-		var ue *url.Error
-		if errors.As(err, &ue) {
-			msg = ue.Err.Error()
-		}
-		return &semaphoreError{message: integration.RemoteText(msg)}
-	}
-	defer func() { _ = resp.Body.Close() }()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, maxSemaphoreResponse))
-	if err != nil {
-		return &semaphoreError{message: integration.RemoteText(err.Error())}
-	}
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return &semaphoreError{status: resp.StatusCode, message: semaphoreMessage(data)}
-	}
-	if out != nil {
-		if err := json.Unmarshal(data, out); err != nil {
-			return &semaphoreError{status: resp.StatusCode, message: "unexpected answer: " + integration.RemoteText(string(data))}
-		}
+	if err := ans.Decode(out); err != nil {
+		return &semaphoreError{status: ans.Status, message: err.Error()}
 	}
 	return nil
 }
