@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 )
 
@@ -119,6 +118,9 @@ func scanEventSource(row rowScanner) (EventSource, error) {
 	return es, err
 }
 
+// eventSources are found by id or name in their scope.
+var eventSources = named[EventSource]{what: "event source", table: "event_sources", alias: "es", sel: `SELECT ` + eventSourceColumns + eventSourceFrom, joined: true, scan: scanEventSource}
+
 // checkEventSourceRefs tells whether the source's canvas is in its
 // organization and its integration (when it has one) is one the canvas may
 // use: the organization's or the canvas's own. The foreign keys are the
@@ -198,23 +200,7 @@ func (s *db) CreateEventSource(ctx context.Context, es EventSource) error {
 // findEventSource looks the canvas's source up in q; forUpdate locks its row
 // until q's transaction ends.
 func (s *db) findEventSource(ctx context.Context, q querier, orgID, canvasID, idOrName string, forUpdate bool) (EventSource, error) {
-	org, okOrg := canonicalID(orgID)
-	canvas, okCanvas := canonicalID(canvasID)
-	if !okOrg || !okCanvas {
-		return EventSource{}, NotFound("event source %q not found", idOrName)
-	}
-	column, value := lookup(idOrName)
-	query := `SELECT ` + eventSourceColumns + eventSourceFrom +
-		`WHERE es.org_id = ? AND es.canvas_id = ? AND es.` + column + ` = ?`
-	if forUpdate {
-		// PostgreSQL cannot lock the nullable side of an outer join.
-		query += strings.Replace(s.d.forUpdate, "FOR UPDATE", "FOR UPDATE OF es", 1)
-	}
-	es, err := scanEventSource(q.QueryRowContext(ctx, s.q(query), org, canvas, value))
-	if errors.Is(err, sql.ErrNoRows) {
-		return EventSource{}, NotFound("event source %q not found", idOrName)
-	}
-	return es, err
+	return eventSources.find(ctx, s, q, canvasScope(orgID, canvasID), idOrName, forUpdate)
 }
 
 // FindEventSource returns the canvas's source by id or name, or ErrNotFound.
@@ -324,23 +310,7 @@ func (s *db) UpdateEventSource(ctx context.Context, orgID, canvasID, idOrName st
 // DeleteEventSource deletes the source; the foreign key from events deletes
 // its events in the same statement. ErrNotFound when missing.
 func (s *db) DeleteEventSource(ctx context.Context, orgID, canvasID, idOrName string) error {
-	org, okOrg := canonicalID(orgID)
-	canvas, okCanvas := canonicalID(canvasID)
-	if !okOrg || !okCanvas {
-		return NotFound("event source %q not found", idOrName)
-	}
-	column, value := lookup(idOrName)
-	res, err := s.sql.ExecContext(ctx, s.q(`DELETE FROM event_sources WHERE org_id = ? AND canvas_id = ? AND `+column+` = ?`),
-		org, canvas, value)
-	if err != nil {
-		return wrap("delete event source", err)
-	}
-	if n, err := res.RowsAffected(); err != nil {
-		return wrap("delete event source", err)
-	} else if n == 0 {
-		return NotFound("event source %q not found", idOrName)
-	}
-	return nil
+	return eventSources.delete(ctx, s, canvasScope(orgID, canvasID), idOrName)
 }
 
 // sqlHookedSourceTypes are the event source types whose external hook the

@@ -82,6 +82,9 @@ func scanSecret(row rowScanner) (Secret, error) {
 	return sec, err
 }
 
+// secrets are found by id or name in their scope.
+var secrets = named[Secret]{what: "secret", table: "secrets", sel: `SELECT ` + secretColumns + ` FROM secrets`, scan: scanSecret}
+
 // CreateSecret inserts s. ErrConflict when the name is taken in the domain;
 // ErrNotFound when the domain's canvas does not exist in the organization.
 func (s *db) CreateSecret(ctx context.Context, sec Secret) error {
@@ -145,20 +148,7 @@ func (s *db) CreateSecret(ctx context.Context, sec Secret) error {
 // findSecret looks the secret up in q; forUpdate locks its row until q's
 // transaction ends.
 func (s *db) findSecret(ctx context.Context, q querier, orgID, domainType, domainID, idOrName string, forUpdate bool) (Secret, error) {
-	dom, ok := parseDomain(orgID, domainType, domainID)
-	if !ok {
-		return Secret{}, NotFound("secret %q not found", idOrName)
-	}
-	column, value := lookup(idOrName)
-	query := `SELECT ` + secretColumns + ` FROM secrets WHERE org_id = ? AND domain_type = ? AND domain_id = ? AND ` + column + ` = ?`
-	if forUpdate {
-		query += s.d.forUpdate
-	}
-	sec, err := scanSecret(q.QueryRowContext(ctx, s.q(query), dom.org, dom.typ, dom.id, value))
-	if errors.Is(err, sql.ErrNoRows) {
-		return Secret{}, NotFound("secret %q not found", idOrName)
-	}
-	return sec, err
+	return secrets.find(ctx, s, q, domainScope(orgID, domainType, domainID), idOrName, forUpdate)
 }
 
 // FindSecret returns the secret by id or name in the domain, or ErrNotFound.

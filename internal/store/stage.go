@@ -57,6 +57,9 @@ func scanStage(row rowScanner) (Stage, error) {
 	return st, err
 }
 
+// stages are found by id or name in their scope.
+var stages = named[Stage]{what: "stage", table: "stages", alias: "st", sel: `SELECT ` + stageColumns + ` FROM stages st`, scan: scanStage}
+
 // stageScope validates the organization, canvas and stage ids a stage's
 // queue and executions are looked up by.
 func stageScope(orgID, canvasID, stageID string) (org, canvas, stage string, ok bool) {
@@ -104,21 +107,7 @@ func (s *db) CreateStage(ctx context.Context, st Stage) error {
 // findStage looks the canvas's stage up in q; forUpdate locks its row until
 // q's transaction ends.
 func (s *db) findStage(ctx context.Context, q querier, orgID, canvasID, idOrName string, forUpdate bool) (Stage, error) {
-	org, okOrg := canonicalID(orgID)
-	canvas, okCanvas := canonicalID(canvasID)
-	if !okOrg || !okCanvas {
-		return Stage{}, NotFound("stage %q not found", idOrName)
-	}
-	column, value := lookup(idOrName)
-	query := `SELECT ` + stageColumns + ` FROM stages st WHERE st.org_id = ? AND st.canvas_id = ? AND st.` + column + ` = ?`
-	if forUpdate {
-		query += s.d.forUpdate
-	}
-	st, err := scanStage(q.QueryRowContext(ctx, s.q(query), org, canvas, value))
-	if errors.Is(err, sql.ErrNoRows) {
-		return Stage{}, NotFound("stage %q not found", idOrName)
-	}
-	return st, err
+	return stages.find(ctx, s, q, canvasScope(orgID, canvasID), idOrName, forUpdate)
 }
 
 // FindStage returns the canvas's stage by id or name, or ErrNotFound.
@@ -215,21 +204,5 @@ func (s *db) UpdateStage(ctx context.Context, orgID, canvasID, idOrName string, 
 // DeleteStage deletes the stage; the foreign keys delete its stage events and
 // executions in the same statement. ErrNotFound when missing.
 func (s *db) DeleteStage(ctx context.Context, orgID, canvasID, idOrName string) error {
-	org, okOrg := canonicalID(orgID)
-	canvas, okCanvas := canonicalID(canvasID)
-	if !okOrg || !okCanvas {
-		return NotFound("stage %q not found", idOrName)
-	}
-	column, value := lookup(idOrName)
-	res, err := s.sql.ExecContext(ctx, s.q(`DELETE FROM stages WHERE org_id = ? AND canvas_id = ? AND `+column+` = ?`),
-		org, canvas, value)
-	if err != nil {
-		return wrap("delete stage", err)
-	}
-	if n, err := res.RowsAffected(); err != nil {
-		return wrap("delete stage", err)
-	} else if n == 0 {
-		return NotFound("stage %q not found", idOrName)
-	}
-	return nil
+	return stages.delete(ctx, s, canvasScope(orgID, canvasID), idOrName)
 }
