@@ -24,6 +24,9 @@ type dialect struct {
 	// migrationLock, when set, runs first in every migration transaction so
 	// that replicas starting at once apply each migration exactly once.
 	migrationLock string
+	// migrationSession and migrationRestore, when set, run on the
+	// connection that applies migrations, before and after them.
+	migrationSession, migrationRestore string
 	// numbered placeholders: $1, $2, ... instead of ?.
 	numbered bool
 	// forUpdate ends a SELECT whose row the same transaction then updates.

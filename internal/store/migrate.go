@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"fmt"
 	"io/fs"
 	"sort"
@@ -29,22 +30,58 @@ func (s *db) migrate(ctx context.Context) error {
 	}
 	sort.Strings(names)
 	applied := s.appliedMigrations(ctx)
+	var pending []string
 	for _, name := range names {
-		version := strings.TrimSuffix(name, ".sql")
-		if applied[version] {
-			continue
+		if !applied[strings.TrimSuffix(name, ".sql")] {
+			pending = append(pending, name)
 		}
+	}
+	if len(pending) == 0 {
+		return nil
+	}
+	// One connection applies them all, so that its session settings hold
+	// for each.
+	conn, err := s.sql.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("store: migrate (%s): %w", s.d.name, err)
+	}
+	defer func() { _ = conn.Close() }()
+	if s.d.migrationSession != "" {
+		if _, err := conn.ExecContext(ctx, s.d.migrationSession); err != nil {
+			return fmt.Errorf("store: migrate (%s): %w", s.d.name, err)
+		}
+		// The connection goes back to the pool: restore what every pooled
+		// connection has, or close it when that fails.
+		defer func() {
+			if _, err := conn.ExecContext(context.WithoutCancel(ctx), s.d.migrationRestore); err != nil {
+				_ = conn.Raw(func(any) error { return driver.ErrBadConn })
+			}
+		}()
+	}
+	for _, name := range pending {
+		version := strings.TrimSuffix(name, ".sql")
 		body, err := fs.ReadFile(s.d.migrations, name)
 		if err != nil {
 			return fmt.Errorf("store: read migration %s: %w", name, err)
 		}
-		if err := s.inTx(ctx, func(tx *sql.Tx) error {
-			return s.applyMigration(ctx, tx, version, string(body))
-		}); err != nil {
+		if err := s.migrateOne(ctx, conn, version, string(body)); err != nil {
 			return fmt.Errorf("store: migration %s (%s): %w", version, s.d.name, err)
 		}
 	}
 	return nil
+}
+
+// migrateOne applies one migration in its own transaction on conn.
+func (s *db) migrateOne(ctx context.Context, conn *sql.Conn, version, body string) error {
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = tx.Rollback() }() // after a commit, a no-op
+	if err := s.applyMigration(ctx, tx, version, body); err != nil {
+		return err
+	}
+	return tx.Commit()
 }
 
 // appliedMigrations returns the versions schema_migrations records; none

@@ -56,10 +56,15 @@ func newSQLiteDialect() dialect {
 		driver:          sqliteDriverName,
 		migrations:      migrations,
 		migrationsTable: `CREATE TABLE IF NOT EXISTS schema_migrations (version TEXT NOT NULL PRIMARY KEY, applied_at TEXT NOT NULL) STRICT`,
-		encodeTime:      func(t time.Time) any { return t.Format(sqliteTimeLayout) },
-		classify:        classifySQLite,
-		oneWriter:       true,
-		position:        "instr",
+		// temp_store MEMORY (sqliteParams) would also keep in memory the
+		// sort of a migration that indexes a large table (the events of a
+		// busy server): migrations spill to files, as SQLite's default does.
+		migrationSession: `PRAGMA temp_store = FILE`,
+		migrationRestore: `PRAGMA temp_store = MEMORY`,
+		encodeTime:       func(t time.Time) any { return t.Format(sqliteTimeLayout) },
+		classify:         classifySQLite,
+		oneWriter:        true,
+		position:         "instr",
 	}
 }
 
