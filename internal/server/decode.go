@@ -50,6 +50,75 @@ func decodeBody(r *http.Request, v any) error {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return invalid("request body is required")
 	}
+	return decodeJSON(body, v)
+}
+
+// decodeJSON is decodeBody's work on the body read. A body whose keys are
+// all free of "_" (and of escapes, which could spell one) needs no
+// renaming, so it is decoded once, straight into v; any other body, and any
+// body that fails that decode, takes the general path, whose answers (and
+// error messages) are therefore the only ones a client sees.
+func decodeJSON(body []byte, v any) error {
+	if decodeDirect(body, v) {
+		return nil
+	}
+	return decodeNormalized(body, v)
+}
+
+// decodeDirect decodes body into v in one pass and reports whether it did,
+// when that gives what decodeNormalized would: a JSON object in valid UTF-8
+// with no key that camelize could rename. On false, v may be partly written;
+// decodeNormalized then fails as well (the same keys, values and syntax), so
+// its error is the answer.
+func decodeDirect(body []byte, v any) bool {
+	if b := bytes.TrimLeft(body, " \t\r\n"); len(b) == 0 || b[0] != '{' {
+		return false
+	}
+	if mayHaveSnakeKey(body) || !utf8.Valid(body) {
+		return false
+	}
+	return json.Unmarshal(body, v) == nil
+}
+
+// mayHaveSnakeKey reports whether a key of the JSON text body, at any depth,
+// holds "_" or a backslash escape. It reads strings only: a string followed
+// by ":" is a key. On text that is not JSON it may answer either way; the
+// decode that follows rejects such text.
+func mayHaveSnakeKey(body []byte) bool {
+	for i := 0; i < len(body); i++ {
+		if body[i] != '"' {
+			continue
+		}
+		suspect := false
+		j := i + 1
+		for ; j < len(body) && body[j] != '"'; j++ {
+			switch body[j] {
+			case '_':
+				suspect = true
+			case '\\':
+				suspect = true
+				j++ // the escaped byte cannot end the string
+			}
+		}
+		i = j // the closing quote
+		if !suspect {
+			continue
+		}
+		k := j + 1
+		for k < len(body) && (body[k] == ' ' || body[k] == '\t' || body[k] == '\r' || body[k] == '\n') {
+			k++
+		}
+		if k < len(body) && body[k] == ':' {
+			return true
+		}
+	}
+	return false
+}
+
+// decodeNormalized decodes body generically, renames snake_case keys to the
+// lowerCamelCase names of v's type (camelize), and decodes the result into
+// v: three passes, for bodies decodeDirect does not take.
+func decodeNormalized(body []byte, v any) error {
 	var raw any
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
