@@ -37,6 +37,8 @@ var decodeSeeds = []string{
 	`{"a\"_b":"x","domainId":"y"}`,
 	`{"x":"\\","domainId":"_:"}`,
 	`{"domainId":"a\":b_c"}`,
+	`{"secret":{"spec":{"local":{"data":{"domain_id":"x","DB_URL":"y"}}}}}`,
+	`{"secret":{"meta_data":{"name":"x"}}}`,
 }
 
 // TestDecodeOnePassAgreesWithNormalized: the one-pass decode of bodies
@@ -58,7 +60,8 @@ func TestDecodeOnePassAgreesWithNormalized(t *testing.T) {
 	for body, want := range map[string]bool{
 		decodeSeeds[0]: true,
 		decodeSeeds[1]: false, // snake_case keys to rename
-		decodeSeeds[2]: false, // a key with "_" in the data: the general path, which keeps it
+		decodeSeeds[2]: true,  // "_" in the data's keys, which name no field
+		`{"secret":{"spec":{"local":{"data":{"domain_id":"x"}}}}}`: false, // a data key that spells a field: the general path, which keeps it
 		decodeSeeds[3]: false, // an escape that spells "_"
 		`{"domainId":"a_b","secret":{"metadata":{"name":"x_y"}}}`: true, // "_" in values only
 	} {
