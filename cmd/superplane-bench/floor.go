@@ -111,6 +111,9 @@ type floorServer struct {
 	pg     bool
 	gcm    cipher.AEAD
 	writes chan floorWrite
+	// insert (PostgreSQL) and read are prepared once per connection, as
+	// our store's statements are: parsing is not part of the floor.
+	insert, read *sql.Stmt
 }
 
 type floorWrite struct {
@@ -161,9 +164,28 @@ func runFloorServer(ctx context.Context, args []string) error {
 	if s.gcm, err = cipher.NewGCM(block); err != nil {
 		return err
 	}
+	query := `SELECT id, name, domain_type, domain_id, keys, created_by, created_at FROM secrets
+		WHERE org_id = ? AND domain_type = ? AND domain_id = ? AND name = ?`
+	if s.pg {
+		query = rebindDollar(query)
+		if s.insert, err = s.db.PrepareContext(ctx, rebindDollar(floorInsert)); err != nil {
+			return err
+		}
+	}
+	if s.read, err = s.db.PrepareContext(ctx, query); err != nil {
+		return err
+	}
 	if !s.pg {
+		conn, err := s.db.Conn(ctx)
+		if err != nil {
+			return err
+		}
+		insert, err := conn.PrepareContext(ctx, floorInsert)
+		if err != nil {
+			return err
+		}
 		s.writes = make(chan floorWrite, 256)
-		go s.groupCommit(ctx)
+		go s.groupCommit(ctx, conn, insert)
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /health", func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusOK) })
@@ -175,11 +197,7 @@ func runFloorServer(ctx context.Context, args []string) error {
 
 // groupCommit is SQLite's one writer: the writes waiting when it is free
 // share a transaction and its commit (as internal/store's writeBatcher).
-func (s *floorServer) groupCommit(ctx context.Context) {
-	conn, err := s.db.Conn(ctx)
-	if err != nil {
-		panic(err)
-	}
+func (s *floorServer) groupCommit(ctx context.Context, conn *sql.Conn, insert *sql.Stmt) {
 	for first := range s.writes {
 		batch := []floorWrite{first}
 	more:
@@ -197,7 +215,7 @@ func (s *floorServer) groupCommit(ctx context.Context) {
 				return err
 			}
 			for _, w := range batch {
-				if _, err := tx.ExecContext(ctx, floorInsert, w.args...); err != nil {
+				if _, err := tx.StmtContext(ctx, insert).ExecContext(ctx, w.args...); err != nil {
 					_ = tx.Rollback()
 					return err
 				}
@@ -247,7 +265,7 @@ func (s *floorServer) create(w http.ResponseWriter, r *http.Request) {
 		sealed, "user", at, at}
 	var err error
 	if s.pg {
-		_, err = s.db.ExecContext(r.Context(), rebindDollar(floorInsert), args...)
+		_, err = s.insert.ExecContext(r.Context(), args...)
 	} else {
 		done := make(chan error, 1)
 		s.writes <- floorWrite{args: args, done: done}
@@ -267,13 +285,8 @@ func (s *floorServer) get(w http.ResponseWriter, r *http.Request) {
 	if !floorAuthorized(w, r) {
 		return
 	}
-	query := `SELECT id, name, domain_type, domain_id, keys, created_by, created_at FROM secrets
-		WHERE org_id = ? AND domain_type = ? AND domain_id = ? AND name = ?`
-	if s.pg {
-		query = rebindDollar(query)
-	}
 	var id, name, domainType, domainID, keysJSON, createdBy, at string
-	err := s.db.QueryRowContext(r.Context(), query, "org", r.URL.Query().Get("domainType"), "org", r.PathValue("name")).
+	err := s.read.QueryRowContext(r.Context(), "org", r.URL.Query().Get("domainType"), "org", r.PathValue("name")).
 		Scan(&id, &name, &domainType, &domainID, &keysJSON, &createdBy, &at)
 	if err != nil {
 		http.Error(w, `{"message":"not found"}`, http.StatusNotFound)
