@@ -49,7 +49,7 @@ const usage = `usage:
   superplane-bench engine    --server-bin PATH [--database-url postgres://...] [--executions 2000] [--stages 10] [--repeats 2] [--out FILE.json]
   superplane-bench coldstart --server-bin PATH [--database-url postgres://...] [--events 100000] [--starts 5] [--out FILE.json]
   superplane-bench summary   RESULTS.json...   (Markdown tables of results files)
-`
+` + floorUsage
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
@@ -68,6 +68,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runColdStart(ctx, command, args[1:], stdout, stderr)
 	case "summary":
 		return runSummary(args[1:], stdout)
+	case "floor-secrets":
+		return runFloorSecrets(ctx, command, args[1:], stdout, stderr)
+	case "floor-secrets-server":
+		return runFloorServer(ctx, args[1:])
 	case "help", "-h", "--help":
 		_, _ = fmt.Fprint(stdout, usage)
 		return nil

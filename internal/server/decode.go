@@ -10,6 +10,7 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 )
@@ -50,6 +51,117 @@ func decodeBody(r *http.Request, v any) error {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return invalid("request body is required")
 	}
+	return decodeJSON(body, v)
+}
+
+// decodeJSON is decodeBody's work on the body read. A body with no key
+// that camelize could rename is decoded once, straight into v; any other
+// body, and any body that fails that decode, takes the general path, whose
+// answers (and error messages) are therefore the only ones a client sees.
+func decodeJSON(body []byte, v any) error {
+	if decodeDirect(body, v) {
+		return nil
+	}
+	return decodeNormalized(body, v)
+}
+
+// decodeDirect decodes body into v in one pass and reports whether it did,
+// when that gives what decodeNormalized would: a JSON object in valid UTF-8
+// with no key that camelize could rename. On false, v may be partly written;
+// decodeNormalized then fails as well (the same keys, values and syntax), so
+// its error is the answer.
+func decodeDirect(body []byte, v any) bool {
+	if b := bytes.TrimLeft(body, " \t\r\n"); len(b) == 0 || b[0] != '{' {
+		return false
+	}
+	if mayRenameKey(body, camelFields(reflect.TypeOf(v))) || !utf8.Valid(body) {
+		return false
+	}
+	return json.Unmarshal(body, v) == nil
+}
+
+// camelFieldsOf caches camelFields by type.
+var camelFieldsOf sync.Map // reflect.Type -> map[string]bool
+
+// camelFields is the JSON name of every field of t and of the struct types
+// its fields hold (through pointers, slices, arrays and maps): every name
+// camelize could rename a key to, wherever the key is.
+func camelFields(t reflect.Type) map[string]bool {
+	if f, ok := camelFieldsOf.Load(t); ok {
+		if m, ok := f.(map[string]bool); ok {
+			return m
+		}
+	}
+	names := map[string]bool{}
+	seen := map[reflect.Type]bool{}
+	var walk func(t reflect.Type)
+	walk = func(t reflect.Type) {
+		for t.Kind() == reflect.Pointer || t.Kind() == reflect.Slice || t.Kind() == reflect.Array || t.Kind() == reflect.Map {
+			t = t.Elem()
+		}
+		if t.Kind() != reflect.Struct || seen[t] {
+			return
+		}
+		seen[t] = true
+		for i := 0; i < t.NumField(); i++ {
+			f := t.Field(i)
+			if name := strings.Split(f.Tag.Get("json"), ",")[0]; name != "" && name != "-" {
+				names[name] = true
+			}
+			walk(f.Type)
+		}
+	}
+	walk(t)
+	camelFieldsOf.Store(t, names)
+	return names
+}
+
+// mayRenameKey reports whether a key of the JSON text body, at any depth,
+// is one camelize could rename: a key holding "_" whose lowerCamelCase
+// form is in fields, or a key holding a backslash escape (which could
+// spell anything). It reads strings only: a string followed by ":" is a
+// key. So a secret's data keys (DB_URL) leave the one-pass decode open.
+// On text that is not JSON it may answer either way; the decode that
+// follows rejects such text.
+func mayRenameKey(body []byte, fields map[string]bool) bool {
+	for i := 0; i < len(body); i++ {
+		if body[i] != '"' {
+			continue
+		}
+		snake, escaped := false, false
+		j := i + 1
+		for ; j < len(body) && body[j] != '"'; j++ {
+			switch body[j] {
+			case '_':
+				snake = true
+			case '\\':
+				escaped = true
+				j++ // the escaped byte cannot end the string
+			}
+		}
+		start := i + 1
+		i = j // the closing quote
+		if !snake && !escaped {
+			continue
+		}
+		k := j + 1
+		for k < len(body) && (body[k] == ' ' || body[k] == '\t' || body[k] == '\r' || body[k] == '\n') {
+			k++
+		}
+		if k >= len(body) || body[k] != ':' {
+			continue
+		}
+		if escaped || fields[snakeToCamel(string(body[start:min(j, len(body))]))] {
+			return true
+		}
+	}
+	return false
+}
+
+// decodeNormalized decodes body generically, renames snake_case keys to the
+// lowerCamelCase names of v's type (camelize), and decodes the result into
+// v: three passes, for bodies decodeDirect does not take.
+func decodeNormalized(body []byte, v any) error {
 	var raw any
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()

@@ -114,14 +114,38 @@ func (s *db) InsertAuditEvent(ctx context.Context, e AuditEvent) error {
 }
 
 // ListAuditEvents reads newest first on the (org_id, at, id) index; the
-// filters narrow it (actor, object and canvas have indexes of their own
-// for when they are given by id).
+// filters narrow it as it reads, up to the page's limit. The actor, object
+// and canvas filters match an id or a name, an OR neither planner can serve
+// from an index on one column, so they have no index of their own
+// (migration 0026, TestAuditListQueryPlans).
 func (s *db) ListAuditEvents(ctx context.Context, orgID string, f AuditFilter, page Page) ([]AuditEvent, error) {
 	out := []AuditEvent{}
 	org, ok := canonicalID(orgID)
 	if !ok {
 		return out, nil
 	}
+	query, args, err := s.auditListQuery(org, f, page)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.sql.QueryContext(ctx, s.q(query), args...)
+	if err != nil {
+		return nil, wrap("list audit events", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		e, err := scanAuditEvent(rows)
+		if err != nil {
+			return nil, wrap("list audit events", err)
+		}
+		out = append(out, e)
+	}
+	return out, wrap("list audit events", rows.Err())
+}
+
+// auditListQuery is ListAuditEvents' statement ("?" placeholders) for the
+// canonical organization id org.
+func (s *db) auditListQuery(org string, f AuditFilter, page Page) (string, []any, error) {
 	query := `SELECT ` + auditColumns + ` FROM audit_events WHERE org_id = ?`
 	args := []any{org}
 	either := func(a, b, v string) {
@@ -150,23 +174,7 @@ func (s *db) ListAuditEvents(ctx context.Context, orgID string, f AuditFilter, p
 		query += ` AND at < ?`
 		args = append(args, s.time(f.Until))
 	}
-	query, args, err := s.keyset(query, args, "at", "id", page)
-	if err != nil {
-		return nil, err
-	}
-	rows, err := s.sql.QueryContext(ctx, s.q(query), args...)
-	if err != nil {
-		return nil, wrap("list audit events", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		e, err := scanAuditEvent(rows)
-		if err != nil {
-			return nil, wrap("list audit events", err)
-		}
-		out = append(out, e)
-	}
-	return out, wrap("list audit events", rows.Err())
+	return s.keyset(query, args, "at", "id", page)
 }
 
 // PruneAuditEvents deletes one batch on the at index.
