@@ -60,6 +60,9 @@ type Engine struct {
 	auditRetention time.Duration
 	// metrics records executions and the reconciler's checks (nil: nowhere).
 	metrics *metrics.Metrics
+	// stageSets keeps canvases' stages between routing batches while
+	// their version holds (stagesets.go).
+	stageSets stageSets
 }
 
 // Option configures an Engine.
@@ -328,8 +331,8 @@ func (e *Engine) routeEvent(ctx context.Context, ev store.Event, stagesOf map[st
 	stages, ok := stagesOf[key]
 	if !ok {
 		var err error
-		if stages, err = e.store.ListStages(ctx, ev.OrgID, ev.CanvasID); err != nil {
-			return nil, fmt.Errorf("listing the canvas's stages: %w", err)
+		if stages, err = e.stageSets.stages(ctx, e.store, ev.OrgID, ev.CanvasID); err != nil {
+			return nil, err
 		}
 		stagesOf[key] = stages
 	}

@@ -37,6 +37,12 @@ type StageStore interface {
 	FindStageByID(ctx context.Context, id string) (Stage, error)
 	// ListStages returns the canvas's stages ordered by name.
 	ListStages(ctx context.Context, orgID, canvasID string) ([]Stage, error)
+	// StagesVersion returns a value that changes, in the same transaction,
+	// whenever one of the canvas's stages is created, deleted or has its
+	// name, description or spec changed (migration 0027's triggers): read
+	// before ListStages, it says whether a list read earlier still holds.
+	// ErrNotFound when the canvas does not exist.
+	StagesVersion(ctx context.Context, orgID, canvasID string) (int64, error)
 	// UpdateStage loads, lets fn change and writes back the stage in one
 	// transaction. fn must not call the store, and cannot change ID, OrgID,
 	// CanvasID, CreatedBy or CreatedAt. ErrNotFound, ErrConflict on a taken
@@ -142,6 +148,20 @@ func (s *db) FindStageByID(ctx context.Context, id string) (Stage, error) {
 }
 
 // ListStages returns the canvas's stages ordered by name (byte order).
+func (s *db) StagesVersion(ctx context.Context, orgID, canvasID string) (int64, error) {
+	org, okOrg := canonicalID(orgID)
+	canvas, okCanvas := canonicalID(canvasID)
+	if !okOrg || !okCanvas {
+		return 0, NotFound("canvas %q not found", canvasID)
+	}
+	var v int64
+	err := s.sql.QueryRowContext(ctx, s.q(`SELECT stages_version FROM canvases WHERE org_id = ? AND id = ?`), org, canvas).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, NotFound("canvas %q not found", canvasID)
+	}
+	return v, wrap("stages version", err)
+}
+
 func (s *db) ListStages(ctx context.Context, orgID, canvasID string) ([]Stage, error) {
 	stages := []Stage{}
 	org, okOrg := canonicalID(orgID)
