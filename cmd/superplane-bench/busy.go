@@ -15,24 +15,17 @@ import (
 // busyStages is how many stages issue 17's goal 3 connects to one source.
 const busyStages = 100
 
-// createBusyCanvas creates canvas "busy": one webhook source and
-// busyStages noop stages connected to it, stage i with the data filter
-// $.environment == 'env-i'. It returns the source sending pushBody (whose
-// environment, production, matches no stage: every delivery is routed
-// through 100 filters and starts nothing) and the source sending probes that
-// match stage busy-0 only.
-func createBusyCanvas(ctx context.Context, c *apiClient) (load, probe *source, err error) {
-	load, probe, _, err = createBusyCanvasRotating(ctx, c)
-	return load, probe, err
-}
-
 // freeProbeStages is how many stages (busy-1 onwards) the probes that
 // find their stage free go to in turn.
 const freeProbeStages = 10
 
-// createBusyCanvasRotating is createBusyCanvas, and also returns the
-// stages busy-1 to busy-freeProbeStages with a source each whose body only
-// that stage's filter passes.
+// createBusyCanvasRotating creates canvas "busy": one webhook source and
+// busyStages noop stages connected to it, stage i with the data filter
+// $.environment == 'env-i'. It returns the source sending pushBody (whose
+// environment, production, matches no stage: every delivery is routed
+// through 100 filters and starts nothing) and the source sending probes that
+// match stage busy-0 only, and the stages busy-1 to busy-freeProbeStages
+// with a source each whose body only that stage's filter passes.
 func createBusyCanvasRotating(ctx context.Context, c *apiClient) (load, probe *source, rotate []rotatedStage, err error) {
 	load, err = createCanvasWithSource(ctx, c, "busy", "busy-hook", "busy-")
 	if err != nil {
