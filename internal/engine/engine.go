@@ -395,6 +395,9 @@ func (e *Engine) matchStages(ctx context.Context, stages []store.Stage, typ, nam
 	var firstErr error
 	var filteredMsg, filteredMsgFor string
 	now := e.timestamp()
+	if f != nil {
+		f.stages = len(stages)
+	}
 	fail := func(st store.Stage, err error) {
 		err = fmt.Errorf("stage %s: %w", st.Name, err)
 		if firstErr == nil {
