@@ -8,8 +8,9 @@ import (
 	"github.com/superplane/terraform-provider-superplane/internal/store"
 )
 
-// stageSets keeps each canvas's stages between routing batches, with the
-// canvas's stages version they were read at. A batch reads the version (one
+// stageSets keeps each canvas's stages between routing batches (and for
+// the stage events of finished executions and of connection groups), with
+// the canvas's stages version they were read at. A batch reads the version (one
 // row) and lists the stages again only when it changed: a stage created,
 // updated or deleted is seen by the next batch routed, as when every batch
 // listed them, on every replica (the version is in the database).
