@@ -22,6 +22,11 @@ func (s *sourceReads) FindEventSourceByID(ctx context.Context, id string) (store
 	return s.Store.FindEventSourceByID(ctx, id)
 }
 
+func (s *sourceReads) FindEventSourceForDelivery(ctx context.Context, id string) (store.EventSource, error) {
+	s.n.Add(1)
+	return s.Store.FindEventSourceForDelivery(ctx, id)
+}
+
 // TestDeliveryReadsItsSourceOnce: a delivery reads its source once (the
 // receiver's lookup; storing the event uses what it read), and, the source
 // being read for every delivery, a filter change applies to the very next

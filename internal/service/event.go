@@ -52,8 +52,9 @@ const bodyDedupeWindow = 5 * time.Minute
 type ReceiverSource struct {
 	ID, Type, Scheme string
 	Keys             [][]byte
-	// Source is the stored source the keys were opened from: ReceiveFrom
-	// stores a delivery the keys verified with it, without reading it again.
+	// Source is the stored source the keys were opened from (the fields
+	// store.FindEventSourceForDelivery reads): ReceiveFrom stores a delivery
+	// the keys verified with it, without reading it again.
 	Source store.EventSource
 }
 
@@ -68,7 +69,7 @@ type Delivery struct {
 // organizations (a delivery carries no token), with its keys opened. An
 // unknown id is the store's not-found error.
 func (s *Events) Lookup(ctx context.Context, id string) (ReceiverSource, error) {
-	es, err := s.Store.FindEventSourceByID(ctx, id)
+	es, err := s.Store.FindEventSourceForDelivery(ctx, id)
 	if err != nil {
 		return ReceiverSource{}, err
 	}

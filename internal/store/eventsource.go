@@ -70,6 +70,12 @@ type EventSourceStore interface {
 	// FindEventSourceByID returns the source with this id in any
 	// organization (for receivers, which have no token), or ErrNotFound.
 	FindEventSourceByID(ctx context.Context, id string) (EventSource, error)
+	// FindEventSourceForDelivery is FindEventSourceByID for a webhook
+	// receiver, in one statement on the source's row alone: only ID, OrgID,
+	// CanvasID, Type, Events, KeyCiphertext, PrevKeyCiphertext,
+	// PrevKeyExpiresAt and SignatureScheme are set, what verifying and
+	// storing a delivery read.
+	FindEventSourceForDelivery(ctx context.Context, id string) (EventSource, error)
 	// ListEventSources returns the canvas's sources ordered by name.
 	ListEventSources(ctx context.Context, orgID, canvasID string) ([]EventSource, error)
 	// UpdateEventSource loads the source, lets fn change it and writes it back
@@ -231,6 +237,22 @@ func (s *db) FindEventSourceByID(ctx context.Context, id string) (EventSource, e
 		return EventSource{}, NotFound("event source %q not found", id)
 	}
 	es, err := scanEventSource(s.sql.QueryRowContext(ctx, s.q(`SELECT `+eventSourceColumns+eventSourceFrom+`WHERE es.id = ?`), canonical))
+	if errors.Is(err, sql.ErrNoRows) {
+		return EventSource{}, NotFound("event source %q not found", id)
+	}
+	return es, wrap("find event source", err)
+}
+
+func (s *db) FindEventSourceForDelivery(ctx context.Context, id string) (EventSource, error) {
+	canonical, ok := canonicalID(id)
+	if !ok {
+		return EventSource{}, NotFound("event source %q not found", id)
+	}
+	var es EventSource
+	err := s.sql.QueryRowContext(ctx, s.q(`SELECT id, org_id, canvas_id, type, events, key_ciphertext,
+		prev_key_ciphertext, prev_key_expires_at, signature_scheme FROM event_sources WHERE id = ?`), canonical).
+		Scan(&es.ID, &es.OrgID, &es.CanvasID, &es.Type, blobColumn{&es.Events}, blobColumn{&es.KeyCiphertext},
+			blobColumn{&es.PrevKeyCiphertext}, nullTimeColumn{&es.PrevKeyExpiresAt}, &es.SignatureScheme)
 	if errors.Is(err, sql.ErrNoRows) {
 		return EventSource{}, NotFound("event source %q not found", id)
 	}
