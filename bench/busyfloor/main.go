@@ -20,8 +20,8 @@
 // rejection sets' bookkeeping. `superplane-bench floor` drives it with the
 // busy phase's load generator.
 //
-// It is built by hand or by bench/run.sh only and never shipped; it imports
-// nothing of the project's.
+// It is built by hand (go build -o bin/busyfloor ./bench/busyfloor) and
+// never shipped; it imports nothing of the project's.
 package main
 
 import (
