@@ -86,6 +86,9 @@ func (s *db) CreateStage(ctx context.Context, st Stage) error {
 		return NotFound("canvas %q not found", st.CanvasID)
 	}
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		if err := s.lockCanvasForStages(ctx, tx, org, canvas); err != nil {
+			return err
+		}
 		if err := s.checkStageRefs(ctx, tx, org, canvas, id, st.Spec); err != nil {
 			return err
 		}
@@ -148,6 +151,23 @@ func (s *db) FindStageByID(ctx context.Context, id string) (Stage, error) {
 }
 
 // ListStages returns the canvas's stages ordered by name (byte order).
+// lockCanvasForStages takes the canvas's row (FOR NO KEY UPDATE, which
+// deliveries' inserts referencing the canvas do not wait for) before a
+// transaction changes one of its stages on PostgreSQL. Migration 0027's
+// triggers update that row after the stage's; without this, a stage
+// changed while its canvas is deleted (the canvas's row, then its stages by
+// cascade) would take the two rows in the opposite order and deadlock.
+// SQLite has one writer at a time.
+func (s *db) lockCanvasForStages(ctx context.Context, tx *sql.Tx, orgID, canvasID string) error {
+	org, okOrg := canonicalID(orgID)
+	canvas, okCanvas := canonicalID(canvasID)
+	if s.d.forUpdate == "" || !okOrg || !okCanvas {
+		return nil
+	}
+	_, err := tx.ExecContext(ctx, s.q(`SELECT 1 FROM canvases WHERE org_id = ? AND id = ? FOR NO KEY UPDATE`), org, canvas)
+	return err
+}
+
 func (s *db) StagesVersion(ctx context.Context, orgID, canvasID string) (int64, error) {
 	org, okOrg := canonicalID(orgID)
 	canvas, okCanvas := canonicalID(canvasID)
@@ -196,6 +216,9 @@ func (s *db) UpdateStage(ctx context.Context, orgID, canvasID, idOrName string, 
 		fnErr error
 	)
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		if err := s.lockCanvasForStages(ctx, tx, orgID, canvasID); err != nil {
+			return err
+		}
 		stored, err := s.findStage(ctx, tx, orgID, canvasID, idOrName, true)
 		if err != nil {
 			return err
@@ -241,8 +264,16 @@ func (s *db) DeleteStage(ctx context.Context, orgID, canvasID, idOrName string) 
 		return NotFound("stage %q not found", idOrName)
 	}
 	column, value := lookup(idOrName)
-	res, err := s.sql.ExecContext(ctx, s.q(`DELETE FROM stages WHERE org_id = ? AND canvas_id = ? AND `+column+` = ?`),
-		org, canvas, value)
+	var res sql.Result
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		if err := s.lockCanvasForStages(ctx, tx, org, canvas); err != nil {
+			return err
+		}
+		var err error
+		res, err = tx.ExecContext(ctx, s.q(`DELETE FROM stages WHERE org_id = ? AND canvas_id = ? AND `+column+` = ?`),
+			org, canvas, value)
+		return err
+	})
 	if err != nil {
 		return wrap("delete stage", err)
 	}
