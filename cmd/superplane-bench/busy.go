@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"time"
 
@@ -14,16 +15,21 @@ import (
 // busyStages is how many stages issue 17's goal 3 connects to one source.
 const busyStages = 100
 
-// createBusyCanvas creates canvas "busy": one webhook source and
+// freeProbeStages is how many stages (busy-1 onwards) the probes that
+// find their stage free go to in turn.
+const freeProbeStages = 10
+
+// createBusyCanvasRotating creates canvas "busy": one webhook source and
 // busyStages noop stages connected to it, stage i with the data filter
 // $.environment == 'env-i'. It returns the source sending pushBody (whose
 // environment, production, matches no stage: every delivery is routed
 // through 100 filters and starts nothing) and the source sending probes that
-// match stage busy-0 only.
-func createBusyCanvas(ctx context.Context, c *apiClient) (load, probe *source, err error) {
+// match stage busy-0 only, and the stages busy-1 to busy-freeProbeStages
+// with a source each whose body only that stage's filter passes.
+func createBusyCanvasRotating(ctx context.Context, c *apiClient) (load, probe *source, rotate []rotatedStage, err error) {
 	load, err = createCanvasWithSource(ctx, c, "busy", "busy-hook", "busy-")
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	for i := range busyStages {
 		if err := c.call(ctx, "POST", "/api/v1/canvases/busy/stages", api.StageRequest{Stage: &api.Stage{
@@ -35,22 +41,31 @@ func createBusyCanvas(ctx context.Context, c *apiClient) (load, probe *source, e
 				Executor: &api.Executor{Type: api.ExecutorNoop, Spec: map[string]any{}},
 			},
 		}}, nil); err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 	}
-	probeBody := bytes.Replace(pushBody, []byte(`"environment":"production"`), []byte(`"environment":"env-0"`), 1)
-	return load, load.withBody(probeBody, "busy-probe-"), nil
+	bodyFor := func(i int) []byte {
+		return bytes.Replace(pushBody, []byte(`"environment":"production"`), fmt.Appendf(nil, `"environment":"env-%d"`, i), 1)
+	}
+	for i := 1; i <= freeProbeStages; i++ {
+		rotate = append(rotate, rotatedStage{stage: fmt.Sprintf("busy-%d", i), src: load.withBody(bodyFor(i), fmt.Sprintf("busy-free-%d-", i))})
+	}
+	return load, load.withBody(bodyFor(0), "busy-probe-"), rotate, nil
 }
 
 // busyCanvas measures deliveries into the busy canvas at concurrency 1 and
 // 16 (rate, latency, the slowest delivery, server CPU), and delivery →
 // execution start of the probes, idle and during the c16 deliveries.
 func busyCanvas(ctx context.Context, cfg controlConfig, rep *report, w io.Writer, srv *serverProc, c *apiClient) error {
-	load, probe, err := createBusyCanvas(ctx, c)
+	load, probe, rotate, err := createBusyCanvasRotating(ctx, c)
 	if err != nil {
 		return err
 	}
 	probes := &probeSet{src: probe, canvas: "busy", sourceName: "busy-hook", stage: "busy-0"}
+	// The same rate of probes, each to the next of freeProbeStages stages:
+	// what an event waits when its stage is free, which the goal means
+	// (one stage runs one execution at a time, ARCHITECTURE.md "Advance").
+	free := &probeSet{canvas: "busy", sourceName: "busy-hook", rotate: rotate}
 	for i := range 20 {
 		if err := probes.send(ctx, "idle"); err != nil {
 			return fmt.Errorf("busy probe %d: %w", i, err)
@@ -65,7 +80,9 @@ func busyCanvas(ctx context.Context, cfg controlConfig, rep *report, w io.Writer
 	for _, conc := range []int{1, 16} {
 		stopProbes := func() {}
 		if conc == 16 {
-			stopProbes = probes.every(ctx, 100*time.Millisecond, cfg.duration, "under load")
+			stop1 := probes.every(ctx, 100*time.Millisecond, cfg.duration, "under load")
+			stop2 := free.every(ctx, 100*time.Millisecond, cfg.duration, "under load, stage free")
+			stopProbes = func() { stop1(); stop2() }
 		}
 		cpu0 := srv.cpuSeconds()
 		start := next
@@ -90,7 +107,22 @@ func busyCanvas(ctx context.Context, cfg controlConfig, rep *report, w io.Writer
 	if err != nil {
 		return err
 	}
-	for _, label := range []string{"idle", "under load"} {
+	freeLat, err := free.latencies(ctx, c, 2*time.Minute)
+	if err != nil {
+		return err
+	}
+	maps.Copy(lat, freeLat)
+	for _, label := range []string{"idle", "under load", "under load, stage free"} {
+		steps := probes.steps[label]
+		if label == "under load, stage free" {
+			steps = free.steps[label]
+		}
+		for _, step := range []string{stepRouted, stepBehind, stepAdvanced, stepClaimed} {
+			d := steps[step]
+			slices.Sort(d)
+			rep.add(w, result{Name: fmt.Sprintf("busy canvas probe %s: %s", label, step), Count: len(d), Load: loadAvg(),
+				P50ms: ms(percentile(d, 0.5)), P99ms: ms(percentile(d, 0.99))})
+		}
 		d := lat[label]
 		slices.Sort(d)
 		r := result{Name: fmt.Sprintf("busy canvas: delivery to execution start, %s", label), Count: len(d), Load: loadAvg(),

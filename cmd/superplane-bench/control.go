@@ -378,17 +378,41 @@ type probeSet struct {
 	// canvas, sourceName and stage locate the probes' events and
 	// executions; empty: the fixture's probe canvas.
 	canvas, sourceName, stage string
-	mu                        sync.Mutex
-	seq                       int
-	ids                       map[string]string // event id -> label
+	// rotate, when set, are the stages probes go to in turn (each with its
+	// source, whose body only that stage's filter passes) instead of stage:
+	// a probe then finds its stage free unless the stage's previous probe
+	// is still running, and measures the wait of an event, not of a queue.
+	rotate []rotatedStage
+	mu     sync.Mutex
+	seq    int
+	ids    map[string]string // event id -> label
+	steps  map[string]map[string][]time.Duration
 }
+
+// rotatedStage is a stage a rotating probeSet sends to, and its source.
+type rotatedStage struct {
+	stage string
+	src   *source
+}
+
+// Probe timeline steps, all stamped by the server (probeSet.latencies).
+const (
+	stepRouted   = "accepted to routed (stage event created)"
+	stepBehind   = "routed to the stage's previous execution finished (0: stage free)"
+	stepAdvanced = "routed to execution created (queue advanced)"
+	stepClaimed  = "execution created to started (claimed)"
+)
 
 func (ps *probeSet) send(ctx context.Context, label string) error {
 	ps.mu.Lock()
 	ps.seq++
 	i := ps.seq
 	ps.mu.Unlock()
-	b, err := ps.src.deliver(ctx, i)
+	src := ps.src
+	if len(ps.rotate) > 0 {
+		src = ps.rotate[i%len(ps.rotate)].src
+	}
+	b, err := src.deliver(ctx, i)
 	if err != nil {
 		return err
 	}
@@ -428,7 +452,8 @@ func (ps *probeSet) every(ctx context.Context, interval, d time.Duration, label 
 
 // latencies waits until every probe's execution started and returns, per
 // label, the time from the event's receipt to its execution's start, both
-// stamped by the server.
+// stamped by the server. It also keeps each probe's timeline by step
+// (ps.steps: label -> step -> durations).
 func (ps *probeSet) latencies(ctx context.Context, c *apiClient, timeout time.Duration) (map[string][]time.Duration, error) {
 	ps.mu.Lock()
 	want := len(ps.ids)
@@ -436,6 +461,13 @@ func (ps *probeSet) latencies(ctx context.Context, c *apiClient, timeout time.Du
 	canvas, sourceName, stage := ps.canvas, ps.sourceName, ps.stage
 	if canvas == "" {
 		canvas, sourceName, stage = "probe", "probe-hook", "probe-noop"
+	}
+	stages := []string{stage}
+	if len(ps.rotate) > 0 {
+		stages = nil
+		for _, r := range ps.rotate {
+			stages = append(stages, r.stage)
+		}
 	}
 	deadline := time.Now().Add(timeout)
 	for {
@@ -458,13 +490,28 @@ func (ps *probeSet) latencies(ctx context.Context, c *apiClient, timeout time.Du
 			return nil, err
 		}
 		out := map[string][]time.Duration{}
+		steps := map[string]map[string][]time.Duration{}
 		started := 0
-		err = pages(ctx, c, "/api/v1/canvases/"+canvas+"/stages/"+stage+"/executions", func(raw json.RawMessage) (time.Time, string, error) {
-			var page api.ListExecutionsResponse
-			if err := json.Unmarshal(raw, &page); err != nil {
-				return time.Time{}, "", err
+		for _, stage := range stages {
+			var execs []api.Execution
+			err = pages(ctx, c, "/api/v1/canvases/"+canvas+"/stages/"+stage+"/executions", func(raw json.RawMessage) (time.Time, string, error) {
+				var page api.ListExecutionsResponse
+				if err := json.Unmarshal(raw, &page); err != nil {
+					return time.Time{}, "", err
+				}
+				execs = append(execs, page.Executions...)
+				if !page.HasNextPage || len(page.Executions) == 0 {
+					return time.Time{}, "", nil
+				}
+				last := page.Executions[len(page.Executions)-1]
+				return *last.CreatedAt, last.ID, nil
+			})
+			if err != nil {
+				return nil, err
 			}
-			for _, ex := range page.Executions {
+			// Oldest first: each execution's predecessor is the one before.
+			slices.SortFunc(execs, func(a, b api.Execution) int { return a.CreatedAt.Compare(*b.CreatedAt) })
+			for k, ex := range execs {
 				if ex.StartedAt == nil || ex.StageEvent == nil || ex.StageEvent.TriggerEvent == nil {
 					continue
 				}
@@ -472,21 +519,34 @@ func (ps *probeSet) latencies(ctx context.Context, c *apiClient, timeout time.Du
 				ps.mu.Lock()
 				label, ok := ps.ids[id]
 				ps.mu.Unlock()
-				if at, seen := received[id]; ok && seen {
-					out[label] = append(out[label], ex.StartedAt.Sub(at))
-					started++
+				at, seen := received[id]
+				if !ok || !seen {
+					continue
 				}
+				out[label] = append(out[label], ex.StartedAt.Sub(at))
+				started++
+				if ex.StageEvent.CreatedAt == nil || ex.CreatedAt == nil {
+					continue
+				}
+				routed := *ex.StageEvent.CreatedAt
+				if steps[label] == nil {
+					steps[label] = map[string][]time.Duration{}
+				}
+				st := steps[label]
+				st[stepRouted] = append(st[stepRouted], routed.Sub(at))
+				behind := time.Duration(0)
+				if k > 0 && execs[k-1].FinishedAt != nil && execs[k-1].FinishedAt.After(routed) {
+					behind = execs[k-1].FinishedAt.Sub(routed)
+				}
+				st[stepBehind] = append(st[stepBehind], behind)
+				st[stepAdvanced] = append(st[stepAdvanced], ex.CreatedAt.Sub(routed))
+				st[stepClaimed] = append(st[stepClaimed], ex.StartedAt.Sub(*ex.CreatedAt))
 			}
-			if !page.HasNextPage || len(page.Executions) == 0 {
-				return time.Time{}, "", nil
-			}
-			last := page.Executions[len(page.Executions)-1]
-			return *last.CreatedAt, last.ID, nil
-		})
-		if err != nil {
-			return nil, err
 		}
 		if started >= want {
+			ps.mu.Lock()
+			ps.steps = steps
+			ps.mu.Unlock()
 			return out, nil
 		}
 		if time.Now().After(deadline) {

@@ -48,6 +48,7 @@ const usage = `usage:
                              [--parallelism 10,50] [--repeats 1] [--terraform terraform] [--out FILE.json]
   superplane-bench engine    --server-bin PATH [--database-url postgres://...] [--executions 2000] [--stages 10] [--repeats 2] [--out FILE.json]
   superplane-bench coldstart --server-bin PATH [--database-url postgres://...] [--events 100000] [--starts 5] [--out FILE.json]
+  superplane-bench floor     --floor-bin PATH [--database-url postgres://...] [--duration 10s] [--out FILE.json]
   superplane-bench summary   RESULTS.json...   (Markdown tables of results files)
 ` + floorUsage
 
@@ -66,6 +67,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runEngine(ctx, command, args[1:], stdout, stderr)
 	case "coldstart":
 		return runColdStart(ctx, command, args[1:], stdout, stderr)
+	case "floor":
+		return runFloor(ctx, command, args[1:], stdout, stderr)
 	case "summary":
 		return runSummary(args[1:], stdout)
 	case "floor-secrets":

@@ -39,6 +39,12 @@ type findings struct {
 	rejections []store.Rejection
 	filtered   []store.FilteredRejection
 	alerts     []store.Alert
+	// stages is how many stages the event being routed may name (the
+	// capacity of a new FilteredRejection's lists); clippedFrom and clipped
+	// are the last message clipped and its clipped form: an event's
+	// filtered stages share one message, clipped once.
+	stages               int
+	clippedFrom, clipped string
 }
 
 // add appends o's findings to f's.
@@ -54,7 +60,10 @@ func (f *findings) reject(st store.Stage, trigger store.StageEvent, reason, mess
 	if f == nil {
 		return
 	}
-	message = redact.New().Clip(message, executor.MaxMessage)
+	if message != f.clippedFrom || f.clipped == "" {
+		f.clippedFrom, f.clipped = message, redact.New().Clip(message, executor.MaxMessage)
+	}
+	message = f.clipped
 	if reason == api.RejectionReasonFiltered {
 		f.filter(st, trigger.TriggerEventID, message, at)
 		return
@@ -79,9 +88,10 @@ func (f *findings) filter(st store.Stage, eventID, message string, at time.Time)
 			return
 		}
 	}
+	n := min(max(f.stages, 1), store.MaxFilteredStages)
 	f.filtered = append(f.filtered, store.FilteredRejection{
 		ID: uuid.NewString(), OrgID: st.OrgID, CanvasID: st.CanvasID, EventID: eventID, Message: message, CreatedAt: at,
-		StageIDs: []string{st.ID}, StageNames: []string{st.Name},
+		StageIDs: append(make([]string, 0, n), st.ID), StageNames: append(make([]string, 0, n), st.Name),
 	})
 }
 

@@ -52,6 +52,11 @@ func (s *corruptStore) ListStages(context.Context, string, string) ([]store.Stag
 	return s.stages, nil
 }
 
+// StagesVersion has no canvas to read: routing lists the stages each time.
+func (s *corruptStore) StagesVersion(context.Context, string, string) (int64, error) {
+	return 0, store.NotFound("no canvases here")
+}
+
 func (s *corruptStore) FinishExecution(_ context.Context, ex store.Execution, _ string, _ []store.StageEvent) error {
 	s.finished = append(s.finished, ex)
 	return nil

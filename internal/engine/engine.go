@@ -60,6 +60,9 @@ type Engine struct {
 	auditRetention time.Duration
 	// metrics records executions and the reconciler's checks (nil: nowhere).
 	metrics *metrics.Metrics
+	// stageSets keeps canvases' stages between routing batches while
+	// their version holds (stagesets.go).
+	stageSets stageSets
 }
 
 // Option configures an Engine.
@@ -236,6 +239,7 @@ func (e *Engine) enginePass(ctx context.Context) {
 		// pending by an error records nothing until it is routed.
 		found := map[string]*findings{}
 		groups := groupsOf{}
+		queued := false
 		n, err := e.store.RouteEventsTo(ctx, e.timestamp(), 100, func(ev store.Event) (_ store.Routed, err error) {
 			f := &findings{}
 			// A bug must cost one event, not the engine: a panic is this
@@ -261,6 +265,7 @@ func (e *Engine) enginePass(ctx context.Context) {
 			}
 			arrivals := e.groupArrivals(ctx, gs, arrival{typ: api.ConnectionTypeEventSource, name: ev.SourceName,
 				sourceID: ev.SourceID, eventID: ev.ID, raw: ev.Raw, headers: ev.Headers, at: ev.ReceivedAt}, f)
+			queued = queued || len(evs) > 0 || len(arrivals) > 0
 			return store.Routed{StageEvents: evs, Arrivals: arrivals}, nil
 		})
 		// One transaction for the batch's rejections: a busy source whose
@@ -277,6 +282,17 @@ func (e *Engine) enginePass(ctx context.Context) {
 			break
 		}
 		if n < 100 {
+			break
+		}
+		if queued {
+			// More events wait, but this batch put some in stage queues:
+			// advance the queues and claim the executions now, and route
+			// the rest in the next pass, at once. Under a steady stream
+			// the routing loop would otherwise run its 100 batches before
+			// any queue moved: an event whose stage was free waited for
+			// up to 10,000 others to be routed (BENCHMARKS.md, the busy
+			// canvas, round four).
+			e.Wake()
 			break
 		}
 	}
@@ -328,8 +344,8 @@ func (e *Engine) routeEvent(ctx context.Context, ev store.Event, stagesOf map[st
 	stages, ok := stagesOf[key]
 	if !ok {
 		var err error
-		if stages, err = e.store.ListStages(ctx, ev.OrgID, ev.CanvasID); err != nil {
-			return nil, fmt.Errorf("listing the canvas's stages: %w", err)
+		if stages, err = e.stageSets.stages(ctx, e.store, ev.OrgID, ev.CanvasID); err != nil {
+			return nil, err
 		}
 		stagesOf[key] = stages
 	}
@@ -379,6 +395,9 @@ func (e *Engine) matchStages(ctx context.Context, stages []store.Stage, typ, nam
 	var firstErr error
 	var filteredMsg, filteredMsgFor string
 	now := e.timestamp()
+	if f != nil {
+		f.stages = len(stages)
+	}
 	fail := func(st store.Stage, err error) {
 		err = fmt.Errorf("stage %s: %w", st.Name, err)
 		if firstErr == nil {

@@ -283,9 +283,9 @@ func (e *Engine) groupPass(ctx context.Context) {
 // from it}}, judged by the filters and mappings of every stage connected to
 // the group.
 func (e *Engine) emitFieldSet(ctx context.Context, fs store.FieldSet, f *findings) ([]store.StageEvent, error) {
-	stages, err := e.store.ListStages(ctx, fs.OrgID, fs.CanvasID)
+	stages, err := e.stageSets.stages(ctx, e.store, fs.OrgID, fs.CanvasID)
 	if err != nil {
-		return nil, fmt.Errorf("listing the canvas's stages: %w", err)
+		return nil, err
 	}
 	kv, err := fs.DecodeFields()
 	if err != nil {

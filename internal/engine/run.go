@@ -285,7 +285,9 @@ func (e *Engine) downstream(ctx context.Context, ex store.Execution, outputs []a
 	if err != nil {
 		return nil
 	}
-	stages, err := e.store.ListStages(ctx, ex.OrgID, ex.CanvasID)
+	// The canvas's stages as routing keeps them (stagesets.go): read again
+	// only when a stage changed.
+	stages, err := e.stageSets.stages(ctx, e.store, ex.OrgID, ex.CanvasID)
 	if err != nil {
 		return nil
 	}

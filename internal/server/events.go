@@ -26,7 +26,7 @@ func (rs receiverSources) Lookup(ctx context.Context, id string) (webhook.Source
 		}
 		return webhook.Source{}, err
 	}
-	return webhook.Source{ID: src.ID, Type: src.Type, Keys: src.Keys, Scheme: src.Scheme}, nil
+	return webhook.Source{ID: src.ID, Type: src.Type, Keys: src.Keys, Scheme: src.Scheme, Found: src.Source}, nil
 }
 
 // receiverSink adapts service.Events.Receive to the webhook receivers: the
@@ -34,7 +34,13 @@ func (rs receiverSources) Lookup(ctx context.Context, id string) (webhook.Source
 type receiverSink struct{ events *service.Events }
 
 func (rs receiverSink) Store(ctx context.Context, d webhook.Delivery) (string, bool, error) {
-	return rs.events.Receive(ctx, service.Delivery{SourceID: d.SourceID, Type: d.Type, DeliveryID: d.DeliveryID, Body: d.Body, Headers: d.Headers})
+	del := service.Delivery{SourceID: d.SourceID, Type: d.Type, DeliveryID: d.DeliveryID, Body: d.Body, Headers: d.Headers}
+	// The source receiverSources.Lookup read to verify the delivery: one
+	// read of it a delivery, not two (issue 17, goal 3).
+	if es, ok := d.Found.(store.EventSource); ok && es.ID == d.SourceID {
+		return rs.events.ReceiveFrom(ctx, es, del)
+	}
+	return rs.events.Receive(ctx, del)
 }
 
 // WithClock sets the server's clock (tests move it to check time windows:

@@ -52,6 +52,10 @@ const bodyDedupeWindow = 5 * time.Minute
 type ReceiverSource struct {
 	ID, Type, Scheme string
 	Keys             [][]byte
+	// Source is the stored source the keys were opened from (the fields
+	// store.FindEventSourceForDelivery reads): ReceiveFrom stores a delivery
+	// the keys verified with it, without reading it again.
+	Source store.EventSource
 }
 
 // Delivery is a verified, parsed delivery to store (see webhook.Delivery).
@@ -65,7 +69,7 @@ type Delivery struct {
 // organizations (a delivery carries no token), with its keys opened. An
 // unknown id is the store's not-found error.
 func (s *Events) Lookup(ctx context.Context, id string) (ReceiverSource, error) {
-	es, err := s.Store.FindEventSourceByID(ctx, id)
+	es, err := s.Store.FindEventSourceForDelivery(ctx, id)
 	if err != nil {
 		return ReceiverSource{}, err
 	}
@@ -73,7 +77,7 @@ func (s *Events) Lookup(ctx context.Context, id string) (ReceiverSource, error) 
 	if err != nil {
 		return ReceiverSource{}, err
 	}
-	src := ReceiverSource{ID: es.ID, Type: es.Type, Keys: [][]byte{key}, Scheme: es.SignatureScheme}
+	src := ReceiverSource{ID: es.ID, Type: es.Type, Keys: [][]byte{key}, Scheme: es.SignatureScheme, Source: es}
 	if len(es.PrevKeyCiphertext) > 0 && s.Now().Before(es.PrevKeyExpiresAt) {
 		if prev, err := s.Sealer.OpenSourceKey(es.ID, es.PrevKeyCiphertext); err == nil {
 			src.Keys = append(src.Keys, prev)
@@ -99,6 +103,15 @@ func (s *Events) Receive(ctx context.Context, d Delivery) (string, bool, error) 
 	if err != nil {
 		return "", false, err
 	}
+	return s.ReceiveFrom(ctx, es, d)
+}
+
+// ReceiveFrom is Receive for a delivery verified with the keys of es, the
+// source as Lookup read it moments before (ReceiverSource.Source): the
+// source is not read again. Its filters and event types are then the ones
+// the delivery's signature was checked against, not a later version's.
+func (s *Events) ReceiveFrom(ctx context.Context, es store.EventSource, d Delivery) (string, bool, error) {
+	var err error
 	now := Timestamp(s.Now)
 	if h, ok := s.Types.Hooks(es.Type); ok && d.DeliveryID == "" && !h.DeliveryIDs() {
 		// The tool (Semaphore) gives no delivery id, so a replayed or

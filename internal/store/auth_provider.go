@@ -184,7 +184,7 @@ func (s *db) UpdateAuthProvider(ctx context.Context, orgID, idOrName string, fn 
 
 // DeleteAuthProvider deletes the provider; its identities go with it.
 func (s *db) DeleteAuthProvider(ctx context.Context, orgID, idOrName string) error {
-	return authProviders.delete(ctx, s, orgScope(orgID), idOrName)
+	return authProviders.delete(ctx, s, s.sql, orgScope(orgID), idOrName)
 }
 
 // SignInUser matches or provisions the user of an identity.

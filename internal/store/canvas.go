@@ -153,5 +153,5 @@ func (s *db) UpdateCanvas(ctx context.Context, orgID, idOrName string, fn func(*
 // DeleteCanvas deletes the canvas; the foreign key from secrets deletes its
 // secrets in the same statement. ErrNotFound when missing.
 func (s *db) DeleteCanvas(ctx context.Context, orgID, idOrName string) error {
-	return canvases.delete(ctx, s, orgScope(orgID), idOrName)
+	return canvases.delete(ctx, s, s.sql, orgScope(orgID), idOrName)
 }

@@ -250,7 +250,7 @@ func (s *db) UpdateConnectionGroup(ctx context.Context, orgID, canvasID, idOrNam
 // field sets and their events in the same statement. ErrNotFound when
 // missing.
 func (s *db) DeleteConnectionGroup(ctx context.Context, orgID, canvasID, idOrName string) error {
-	return connectionGroups.delete(ctx, s, canvasScope(orgID, canvasID), idOrName)
+	return connectionGroups.delete(ctx, s, s.sql, canvasScope(orgID, canvasID), idOrName)
 }
 
 const fieldSetColumns = `fs.id, fs.group_id, g.org_id, g.canvas_id, g.name, fs.hash, fs.fields, fs.state, fs.state_reason,

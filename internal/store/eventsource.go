@@ -69,6 +69,12 @@ type EventSourceStore interface {
 	// FindEventSourceByID returns the source with this id in any
 	// organization (for receivers, which have no token), or ErrNotFound.
 	FindEventSourceByID(ctx context.Context, id string) (EventSource, error)
+	// FindEventSourceForDelivery is FindEventSourceByID for a webhook
+	// receiver, in one statement on the source's row alone: only ID, OrgID,
+	// CanvasID, Type, Events, KeyCiphertext, PrevKeyCiphertext,
+	// PrevKeyExpiresAt and SignatureScheme are set, what verifying and
+	// storing a delivery read.
+	FindEventSourceForDelivery(ctx context.Context, id string) (EventSource, error)
 	// ListEventSources returns the canvas's sources ordered by name.
 	ListEventSources(ctx context.Context, orgID, canvasID string) ([]EventSource, error)
 	// UpdateEventSource loads the source, lets fn change it and writes it back
@@ -223,6 +229,22 @@ func (s *db) FindEventSourceByID(ctx context.Context, id string) (EventSource, e
 	return es, wrap("find event source", err)
 }
 
+func (s *db) FindEventSourceForDelivery(ctx context.Context, id string) (EventSource, error) {
+	canonical, ok := canonicalID(id)
+	if !ok {
+		return EventSource{}, NotFound("event source %q not found", id)
+	}
+	var es EventSource
+	err := s.sql.QueryRowContext(ctx, s.q(`SELECT id, org_id, canvas_id, type, events, key_ciphertext,
+		prev_key_ciphertext, prev_key_expires_at, signature_scheme FROM event_sources WHERE id = ?`), canonical).
+		Scan(&es.ID, &es.OrgID, &es.CanvasID, &es.Type, blobColumn{&es.Events}, blobColumn{&es.KeyCiphertext},
+			blobColumn{&es.PrevKeyCiphertext}, nullTimeColumn{&es.PrevKeyExpiresAt}, &es.SignatureScheme)
+	if errors.Is(err, sql.ErrNoRows) {
+		return EventSource{}, NotFound("event source %q not found", id)
+	}
+	return es, wrap("find event source", err)
+}
+
 func (s *db) queryEventSources(ctx context.Context, op, where string, args ...any) ([]EventSource, error) {
 	return queryAll(ctx, s, op, `SELECT `+eventSourceColumns+eventSourceFrom+where, scanEventSource, args...)
 }
@@ -310,7 +332,7 @@ func (s *db) UpdateEventSource(ctx context.Context, orgID, canvasID, idOrName st
 // DeleteEventSource deletes the source; the foreign key from events deletes
 // its events in the same statement. ErrNotFound when missing.
 func (s *db) DeleteEventSource(ctx context.Context, orgID, canvasID, idOrName string) error {
-	return eventSources.delete(ctx, s, canvasScope(orgID, canvasID), idOrName)
+	return eventSources.delete(ctx, s, s.sql, canvasScope(orgID, canvasID), idOrName)
 }
 
 // sqlHookedSourceTypes are the event source types whose external hook the

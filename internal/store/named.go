@@ -91,15 +91,15 @@ func (n named[T]) find(ctx context.Context, s *db, q querier, sc scope, idOrName
 	return row, err
 }
 
-// delete deletes the row named by id or name; the schema's foreign keys
+// delete deletes in q the row named by id or name; the schema's foreign keys
 // delete what belongs to it in the same statement. ErrNotFound when there
 // is none.
-func (n named[T]) delete(ctx context.Context, s *db, sc scope, idOrName string) error {
+func (n named[T]) delete(ctx context.Context, s *db, q querier, sc scope, idOrName string) error {
 	if !sc.ok {
 		return NotFound("%s %q not found", n.what, idOrName)
 	}
 	column, value := lookup(idOrName)
-	res, err := s.sql.ExecContext(ctx, s.q(`DELETE FROM `+n.table+where("", sc, column)), append(sc.vals[:len(sc.vals):len(sc.vals)], value)...)
+	res, err := q.ExecContext(ctx, s.q(`DELETE FROM `+n.table+where("", sc, column)), append(sc.vals[:len(sc.vals):len(sc.vals)], value)...)
 	if err != nil {
 		return wrap("delete "+n.what, err)
 	}

@@ -37,6 +37,12 @@ type StageStore interface {
 	FindStageByID(ctx context.Context, id string) (Stage, error)
 	// ListStages returns the canvas's stages ordered by name.
 	ListStages(ctx context.Context, orgID, canvasID string) ([]Stage, error)
+	// StagesVersion returns a value that changes, in the same transaction,
+	// whenever one of the canvas's stages is created, deleted or has its
+	// name, description or spec changed (migration 0027's triggers): read
+	// before ListStages, it says whether a list read earlier still holds.
+	// ErrNotFound when the canvas does not exist.
+	StagesVersion(ctx context.Context, orgID, canvasID string) (int64, error)
 	// UpdateStage loads, lets fn change and writes back the stage in one
 	// transaction. fn must not call the store, and cannot change ID, OrgID,
 	// CanvasID, CreatedBy or CreatedAt. ErrNotFound, ErrConflict on a taken
@@ -83,6 +89,9 @@ func (s *db) CreateStage(ctx context.Context, st Stage) error {
 		return NotFound("canvas %q not found", st.CanvasID)
 	}
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		if err := s.lockCanvasForStages(ctx, tx, org, canvas); err != nil {
+			return err
+		}
 		if err := s.checkStageRefs(ctx, tx, org, canvas, id, st.Spec); err != nil {
 			return err
 		}
@@ -131,6 +140,37 @@ func (s *db) FindStageByID(ctx context.Context, id string) (Stage, error) {
 }
 
 // ListStages returns the canvas's stages ordered by name (byte order).
+// lockCanvasForStages takes the canvas's row (FOR NO KEY UPDATE, which
+// deliveries' inserts referencing the canvas do not wait for) before a
+// transaction changes one of its stages on PostgreSQL. Migration 0027's
+// triggers update that row after the stage's; without this, a stage
+// changed while its canvas is deleted (the canvas's row, then its stages by
+// cascade) would take the two rows in the opposite order and deadlock.
+// SQLite has one writer at a time.
+func (s *db) lockCanvasForStages(ctx context.Context, tx *sql.Tx, orgID, canvasID string) error {
+	org, okOrg := canonicalID(orgID)
+	canvas, okCanvas := canonicalID(canvasID)
+	if s.d.forUpdate == "" || !okOrg || !okCanvas {
+		return nil
+	}
+	_, err := tx.ExecContext(ctx, s.q(`SELECT 1 FROM canvases WHERE org_id = ? AND id = ? FOR NO KEY UPDATE`), org, canvas)
+	return err
+}
+
+func (s *db) StagesVersion(ctx context.Context, orgID, canvasID string) (int64, error) {
+	org, okOrg := canonicalID(orgID)
+	canvas, okCanvas := canonicalID(canvasID)
+	if !okOrg || !okCanvas {
+		return 0, NotFound("canvas %q not found", canvasID)
+	}
+	var v int64
+	err := s.sql.QueryRowContext(ctx, s.q(`SELECT stages_version FROM canvases WHERE org_id = ? AND id = ?`), org, canvas).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, NotFound("canvas %q not found", canvasID)
+	}
+	return v, wrap("stages version", err)
+}
+
 func (s *db) ListStages(ctx context.Context, orgID, canvasID string) ([]Stage, error) {
 	stages := []Stage{}
 	org, okOrg := canonicalID(orgID)
@@ -165,6 +205,9 @@ func (s *db) UpdateStage(ctx context.Context, orgID, canvasID, idOrName string, 
 		fnErr error
 	)
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		if err := s.lockCanvasForStages(ctx, tx, orgID, canvasID); err != nil {
+			return err
+		}
 		stored, err := s.findStage(ctx, tx, orgID, canvasID, idOrName, true)
 		if err != nil {
 			return err
@@ -204,5 +247,13 @@ func (s *db) UpdateStage(ctx context.Context, orgID, canvasID, idOrName string, 
 // DeleteStage deletes the stage; the foreign keys delete its stage events and
 // executions in the same statement. ErrNotFound when missing.
 func (s *db) DeleteStage(ctx context.Context, orgID, canvasID, idOrName string) error {
-	return stages.delete(ctx, s, canvasScope(orgID, canvasID), idOrName)
+	// On PostgreSQL the canvas's row first, as every stage write takes it:
+	// migration 0027's trigger updates it.
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		if err := s.lockCanvasForStages(ctx, tx, orgID, canvasID); err != nil {
+			return err
+		}
+		return stages.delete(ctx, s, tx, canvasScope(orgID, canvasID), idOrName)
+	})
+	return wrap("delete stage", err)
 }

@@ -370,6 +370,7 @@ func (h *Handler) receive(w http.ResponseWriter, r *http.Request, rcv *receiver)
 		DeliveryID: deliveryID,
 		Body:       body,
 		Headers:    deliveryHeaders(r.Header),
+		Found:      src.Found,
 	})
 	if err != nil {
 		// Never 2xx before the event is durable: the sender retries, and

@@ -47,6 +47,10 @@ type Source struct {
 	// Scheme is how a custom webhook source's deliveries are signed:
 	// SchemeHMAC (the default) or SchemeStandardWebhooks.
 	Scheme string
+	// Found is whatever the Sources implementation read to answer the
+	// lookup; the receiver hands it back to the Sink in Delivery.Found, so
+	// that storing the delivery need not read the source a second time.
+	Found any
 }
 
 // ErrUnknownSource is returned by Sources.Lookup when no event source has the id.
@@ -82,6 +86,9 @@ type Delivery struct {
 	// joined with ", "): only the headers StoredHeader allows, so never a
 	// signature, Authorization, Cookie, X-Api-Key or any other credential.
 	Headers map[string]string
+	// Found is Source.Found of the lookup that verified the delivery (nil
+	// when the Sources implementation set none).
+	Found any
 }
 
 // Sink stores deliveries.

@@ -1,0 +1,240 @@
+// Command busyfloor is the floor of BENCHMARKS.md's busy canvas (issue 17,
+// goal 3): a server doing only the work a signed delivery into a canvas of
+// 100 filtered stages cannot avoid on this stack, and nothing else.
+//
+// Per delivery: net/http reads the body, the HMAC-SHA256 signature
+// (X-Signature-256, as a custom webhook source's) is checked against one
+// key held in memory, the body is decoded once, 100 compiled expr-lang
+// programs ($.environment == 'env-i', the bench's stage filters) are run on
+// it, and the event row and one rejection row (naming the set of stages
+// that refused it by a hash) are inserted in a transaction shared with the
+// deliveries arriving at the same time (group commit), durable
+// (synchronous=FULL on SQLite) before the answer. The event's delivery id
+// is unique per source, so a redelivery stores nothing, as in the real
+// server.
+//
+// What it leaves out is what the real server does on top: tokens,
+// organizations and the source's row (read per delivery), key sealing, the
+// header allow-list, routing in a second transaction (the event is inserted
+// pending and routed by the engine, which marks it), queues, alerts and the
+// rejection sets' bookkeeping. `superplane-bench floor` drives it with the
+// busy phase's load generator.
+//
+// It is built by hand (go build -o bin/busyfloor ./bench/busyfloor) and
+// never shipped; it imports nothing of the project's.
+package main
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/expr-lang/expr"
+	"github.com/expr-lang/expr/vm"
+	"github.com/google/uuid"
+	_ "github.com/jackc/pgx/v5/stdlib" // "pgx"
+	_ "modernc.org/sqlite"             // "sqlite"
+)
+
+// stages is how many filters a delivery is judged by (the bench's busyStages).
+const stages = 100
+
+// maxBatch bounds the deliveries sharing one commit.
+const maxBatch = 128
+
+func main() {
+	addr := flag.String("listen", "127.0.0.1:0", "loopback address to listen on")
+	dbURL := flag.String("database-url", "", "postgres:// URL of a fresh database, or a SQLite file path")
+	key := flag.String("key", "", "the source's signing key")
+	flag.Parse()
+	if *key == "" || *dbURL == "" {
+		log.Fatal("busyfloor: --key and --database-url are required")
+	}
+	db, postgres, err := open(*dbURL)
+	if err != nil {
+		log.Fatal("busyfloor: ", err)
+	}
+	progs := make([]*vm.Program, stages)
+	for i := range progs {
+		// The bench's filter is $.environment == 'env-i': the payload's
+		// field, looked up in the map the program runs on.
+		if progs[i], err = expr.Compile(fmt.Sprintf("environment == 'env-%d'", i), expr.AsBool()); err != nil {
+			log.Fatal("busyfloor: ", err)
+		}
+	}
+	w := &writer{db: db, postgres: postgres, in: make(chan *write, 1024)}
+	go w.run()
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		log.Fatal("busyfloor: ", err)
+	}
+	if !strings.HasPrefix(ln.Addr().String(), "127.0.0.1:") {
+		log.Fatal("busyfloor: loopback only")
+	}
+	// The bench reads the address from this line.
+	fmt.Printf("listening on http://%s\n", ln.Addr())
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /health", func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, "ok") })
+	mux.Handle("POST /api/v1/sources/{id}", &handler{key: []byte(*key), progs: progs, w: w})
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	log.Fatal(srv.Serve(ln))
+}
+
+func open(dbURL string) (*sql.DB, bool, error) {
+	if strings.HasPrefix(dbURL, "postgres://") {
+		db, err := sql.Open("pgx", dbURL)
+		if err != nil {
+			return nil, false, err
+		}
+		_, err = db.Exec(`CREATE TABLE IF NOT EXISTS events (id uuid PRIMARY KEY, source_id uuid NOT NULL,
+			delivery_id text NOT NULL, type text NOT NULL, raw bytea NOT NULL, headers bytea NOT NULL,
+			state text NOT NULL, received_at timestamptz NOT NULL, UNIQUE (source_id, delivery_id));
+			CREATE TABLE IF NOT EXISTS rejections (event_id uuid PRIMARY KEY, set_hash text NOT NULL,
+			created_at timestamptz NOT NULL)`)
+		return db, true, err
+	}
+	// The real store's settings (internal/store/sqlite.go): WAL, durable
+	// commits, one writer.
+	db, err := sql.Open("sqlite", "file:"+dbURL+"?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)"+
+		"&_pragma=synchronous(FULL)&_txlock=immediate")
+	if err != nil {
+		return nil, false, err
+	}
+	db.SetMaxOpenConns(1)
+	_, err = db.Exec(`CREATE TABLE IF NOT EXISTS events (id TEXT PRIMARY KEY, source_id TEXT NOT NULL,
+		delivery_id TEXT NOT NULL, type TEXT NOT NULL, raw BLOB NOT NULL, headers BLOB NOT NULL,
+		state TEXT NOT NULL, received_at TEXT NOT NULL, UNIQUE (source_id, delivery_id)) STRICT;
+		CREATE TABLE IF NOT EXISTS rejections (event_id TEXT PRIMARY KEY, set_hash TEXT NOT NULL,
+		created_at TEXT NOT NULL) STRICT`)
+	return db, false, err
+}
+
+type handler struct {
+	key   []byte
+	progs []*vm.Program
+	w     *writer
+}
+
+func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 1<<20))
+	if err != nil {
+		http.Error(w, "body", http.StatusRequestEntityTooLarge)
+		return
+	}
+	sig, ok := strings.CutPrefix(r.Header.Get("X-Signature-256"), "sha256=")
+	got, err := hex.DecodeString(sig)
+	m := hmac.New(sha256.New, h.key)
+	m.Write(body)
+	if !ok || err != nil || !hmac.Equal(got, m.Sum(nil)) {
+		http.Error(w, "refused", http.StatusUnauthorized)
+		return
+	}
+	var payload map[string]any
+	if err := json.Unmarshal(body, &payload); err != nil {
+		http.Error(w, "not a JSON object", http.StatusBadRequest)
+		return
+	}
+	// The stages whose filters refuse the event, named by a hash of their
+	// indexes as the real server names a set of stages.
+	refused := sha256.New()
+	var idx [2]byte
+	for i, p := range h.progs {
+		out, err := expr.Run(p, payload)
+		if pass, _ := out.(bool); err != nil || !pass {
+			idx[0], idx[1] = byte(i>>8), byte(i)
+			refused.Write(idx[:])
+		}
+	}
+	headers, _ := json.Marshal(map[string]string{"content-type": r.Header.Get("Content-Type")})
+	wr := &write{id: uuid.NewString(), source: r.PathValue("id"), delivery: r.Header.Get("X-Delivery-Id"), body: body,
+		headers: headers, set: hex.EncodeToString(refused.Sum(nil)), done: make(chan error, 1)}
+	h.w.in <- wr
+	if err := <-wr.done; err != nil {
+		log.Print("busyfloor: ", err)
+		http.Error(w, "unavailable", http.StatusServiceUnavailable)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_, _ = fmt.Fprintf(w, `{"eventId":%q}`, wr.id)
+}
+
+// write is one delivery's rows, answered on done once committed.
+type write struct {
+	id, source, delivery, set string
+	body, headers             []byte
+	done                      chan error
+}
+
+// writer commits the deliveries waiting when it is free in one
+// transaction: group commit, as the real store's event batcher.
+type writer struct {
+	db       *sql.DB
+	postgres bool
+	in       chan *write
+}
+
+func (w *writer) run() {
+	for first := range w.in {
+		batch := []*write{first}
+	more:
+		for len(batch) < maxBatch {
+			select {
+			case wr := <-w.in:
+				batch = append(batch, wr)
+			default:
+				break more
+			}
+		}
+		err := w.commit(batch)
+		for _, wr := range batch {
+			wr.done <- err
+		}
+	}
+}
+
+func (w *writer) commit(batch []*write) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	tx, err := w.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = tx.Rollback() }()
+	insEvent := `INSERT INTO events (id, source_id, delivery_id, type, raw, headers, state, received_at)
+		VALUES (?, ?, ?, 'webhook', ?, ?, 'processed', ?) ON CONFLICT (source_id, delivery_id) DO NOTHING`
+	insRejection := `INSERT INTO rejections (event_id, set_hash, created_at) VALUES (?, ?, ?)`
+	if w.postgres {
+		insEvent = `INSERT INTO events (id, source_id, delivery_id, type, raw, headers, state, received_at)
+		VALUES ($1, $2, $3, 'webhook', $4, $5, 'processed', $6) ON CONFLICT (source_id, delivery_id) DO NOTHING`
+		insRejection = `INSERT INTO rejections (event_id, set_hash, created_at) VALUES ($1, $2, $3)`
+	}
+	now := time.Now().UTC()
+	var at any = now
+	if !w.postgres {
+		at = now.Format(time.RFC3339Nano)
+	}
+	for _, wr := range batch {
+		res, err := tx.ExecContext(ctx, insEvent, wr.id, wr.source, wr.delivery, wr.body, wr.headers, at)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			continue // a redelivery: nothing more to store
+		}
+		if _, err := tx.ExecContext(ctx, insRejection, wr.id, wr.set, at); err != nil {
+			return err
+		}
+	}
+	return tx.Commit()
+}

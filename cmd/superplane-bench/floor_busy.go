@@ -1,0 +1,124 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/superplane/terraform-provider-superplane/internal/webhook"
+)
+
+// runFloor measures the busy canvas's floor (bench/busyfloor: HTTP, the
+// signature, 100 filters and a group-committed event and rejection row, no
+// more) with the busy phase's load generator: deliveries per second and
+// the floor's CPU per delivery at concurrency 1 and 16, so that the busy
+// phase's figures can be read against what this stack cannot avoid.
+func runFloor(ctx context.Context, command string, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("floor", stderr)
+	floorBin := fs.String("floor-bin", "", "bench/busyfloor binary to start")
+	databaseURL := fs.String("database-url", "", "PostgreSQL server to create a fresh database on (default: SQLite in a temp dir)")
+	duration := fs.Duration("duration", 10*time.Second, "length of each throughput phase")
+	out := fs.String("out", "", "JSON results file")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *floorBin == "" {
+		return errors.New("--floor-bin is required")
+	}
+	if *duration <= 0 || *duration > 10*time.Minute {
+		return errors.New("--duration must be between 0 and 10m")
+	}
+	rep := newReport("control", command)
+	rep.Database = "sqlite"
+	dir, err := os.MkdirTemp("", "superplane-busyfloor-")
+	if err != nil {
+		return err
+	}
+	defer func() { _ = os.RemoveAll(dir) }()
+	dbURL := filepath.Join(dir, "floor.db")
+	if *databaseURL != "" {
+		rep.Database = "postgres"
+		u, drop, err := createDatabase(ctx, *databaseURL)
+		if err != nil {
+			return err
+		}
+		defer func() { _ = drop() }()
+		dbURL = u
+	}
+	key := make([]byte, 24)
+	_, _ = rand.Read(key)
+	cmd := exec.CommandContext(ctx, *floorBin, "--database-url", dbURL, "--key", hex.EncodeToString(key))
+	cmd.Stderr = stderr
+	pipe, err := cmd.StdoutPipe()
+	if err != nil {
+		return err
+	}
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
+	base, err := floorURL(pipe, 30*time.Second)
+	if err != nil {
+		return err
+	}
+	logf(stdout, "busy canvas floor on %s, %s, load %s", rep.Database, base, rep.LoadBefore)
+	h := http.Header{}
+	h.Set("Content-Type", "application/json")
+	h.Set("X-Signature-256", webhook.Sign([]byte(hex.EncodeToString(key)), pushBody))
+	src := &source{target: base + "/api/v1/sources/" + uuid.NewString(), header: h, prefix: "floor-"}
+	runLoad(ctx, 16, 2000, 2*time.Second, func(ctx context.Context, i int) error { // warm-up
+		_, err := src.deliver(ctx, 1_000_000+i)
+		return err
+	})
+	next := 0
+	for _, conc := range []int{1, 16} {
+		cpu0 := processCPUSeconds(cmd.Process.Pid)
+		start := next
+		p := runLoad(ctx, conc, 1_000_000, *duration, func(ctx context.Context, i int) error {
+			_, err := src.deliver(ctx, start+i)
+			return err
+		})
+		next += p.Count
+		rep.add(stdout, fromPhase(fmt.Sprintf("busy canvas floor deliveries c%d", conc), conc, p, processCPUSeconds(cmd.Process.Pid)-cpu0))
+	}
+	if err := rep.write(*out); err != nil {
+		return err
+	}
+	if *out != "" {
+		logf(stdout, "written to %s", *out)
+	}
+	return nil
+}
+
+// floorURL reads the floor's "listening on URL" line.
+func floorURL(r io.Reader, timeout time.Duration) (string, error) {
+	found := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(r)
+		for sc.Scan() {
+			if u, ok := strings.CutPrefix(sc.Text(), "listening on "); ok {
+				found <- u
+				break
+			}
+		}
+		_, _ = io.Copy(io.Discard, r)
+	}()
+	select {
+	case u := <-found:
+		return u, nil
+	case <-time.After(timeout):
+		return "", errors.New("the floor did not say where it listens")
+	}
+}

@@ -1,0 +1,122 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/superplane/terraform-provider-superplane/internal/api"
+	"github.com/superplane/terraform-provider-superplane/internal/store"
+)
+
+// orderStore records how many routing batches ran before the first read of
+// the queue heads.
+type orderStore struct {
+	store.Store
+	batches, batchesBeforeHeads int
+	headsRead                   bool
+}
+
+func (s *orderStore) RouteEventsTo(ctx context.Context, now time.Time, limit int, route func(ev store.Event) (store.Routed, error)) (int, error) {
+	s.batches++
+	return s.Store.RouteEventsTo(ctx, now, limit, route)
+}
+
+func (s *orderStore) QueueHeads(ctx context.Context, now time.Time, limit int) ([]store.StageEvent, error) {
+	if !s.headsRead {
+		s.headsRead, s.batchesBeforeHeads = true, s.batches
+	}
+	return s.Store.QueueHeads(ctx, now, limit)
+}
+
+// TestBacklogDoesNotHoldQueues: with more events pending than one routing
+// batch, an event that a free stage takes gets its execution in the same
+// pass, not after the whole backlog is routed, and the engine asks for
+// another pass at once for the rest (which the next pass routes).
+func TestBacklogDoesNotHoldQueues(t *testing.T) {
+	ctx := t.Context()
+	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "superplane.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	org, err := st.EnsureOrganization(ctx, "acme")
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	canvas := store.Canvas{ID: uuid.NewString(), OrgID: org.ID, Name: "prod", CreatedAt: now, UpdatedAt: now}
+	if err := st.CreateCanvas(ctx, canvas); err != nil {
+		t.Fatal(err)
+	}
+	hook := store.EventSource{ID: uuid.NewString(), OrgID: org.ID, CanvasID: canvas.ID, Name: "hook", Type: "webhook",
+		Events: []byte(`[]`), KeyID: "k", KeyCiphertext: []byte("sealed"), KeyVersion: 1, CreatedAt: now, UpdatedAt: now}
+	if err := st.CreateEventSource(ctx, hook); err != nil {
+		t.Fatal(err)
+	}
+	spec, _ := json.Marshal(api.StageSpec{
+		Connections: []api.Connection{{Type: api.ConnectionTypeEventSource, Name: "hook",
+			Filters: []api.Filter{{Type: api.FilterTypeData, Data: &api.DataFilter{Expression: "$.n == 0"}}}}},
+		Executor: &api.Executor{Type: api.ExecutorNoop, Spec: map[string]any{}},
+	})
+	stage := store.Stage{ID: uuid.NewString(), OrgID: org.ID, CanvasID: canvas.ID, Name: "take", Spec: spec, CreatedAt: now, UpdatedAt: now}
+	if err := st.CreateStage(ctx, stage); err != nil {
+		t.Fatal(err)
+	}
+	// The event the stage takes first, then 250 that no stage takes.
+	const backlog = 250
+	for i := range backlog + 1 {
+		n := 1
+		if i == 0 {
+			n = 0
+		}
+		if _, _, err := st.InsertEvent(ctx, store.Event{ID: uuid.NewString(), SourceID: hook.ID, Type: "webhook",
+			Raw: fmt.Appendf(nil, `{"n":%d}`, n), Headers: []byte(`{}`), State: store.EventPending,
+			ReceivedAt: now.Add(time.Duration(i) * time.Microsecond)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	order := &orderStore{Store: st}
+	e := New(order, nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	pending := func() int {
+		t.Helper()
+		n, _, err := st.CountEvents(ctx, store.EventFilter{OrgID: org.ID, CanvasID: canvas.ID, States: []string{store.EventPending}}, 1000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return int(n)
+	}
+
+	e.enginePass(ctx)
+	execs, err := st.ListExecutions(ctx, org.ID, canvas.ID, stage.ID, store.Page{Limit: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(execs) != 1 {
+		t.Fatalf("after one pass the stage has %d executions, want 1", len(execs))
+	}
+	if order.batchesBeforeHeads != 1 {
+		t.Errorf("%d routing batches ran before the queues advanced, want 1: the stage's event waited for the backlog", order.batchesBeforeHeads)
+	}
+	for range 10 { // bounded: each pass routes at least a batch
+		if pending() == 0 {
+			break
+		}
+		select {
+		case <-e.wake:
+		default:
+			t.Fatalf("%d events still pending and no pass asked for", pending())
+		}
+		e.enginePass(ctx)
+	}
+	if p := pending(); p != 0 {
+		t.Fatalf("%d events still pending after 10 passes", p)
+	}
+}

@@ -1,0 +1,64 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	"github.com/superplane/terraform-provider-superplane/internal/store"
+)
+
+// stageSets keeps each canvas's stages between routing batches (and for
+// the stage events of finished executions and of connection groups), with
+// the canvas's stages version they were read at. A batch reads the version (one
+// row) and lists the stages again only when it changed: a stage created,
+// updated or deleted is seen by the next batch routed, as when every batch
+// listed them, on every replica (the version is in the database).
+type stageSets struct {
+	mu   sync.Mutex
+	sets map[string]stageSet
+}
+
+type stageSet struct {
+	version int64
+	stages  []store.Stage
+}
+
+// maxStageSets bounds the canvases whose stages are kept; past it the kept
+// sets are dropped and read again as batches need them.
+const maxStageSets = 1024
+
+// stages returns the canvas's stages as ListStages would now. The version
+// is read before the list, so a list kept under a version is never older
+// than it: a write in between makes the next batch read the list again.
+// The returned slice is shared and must not be changed.
+func (c *stageSets) stages(ctx context.Context, st store.Store, orgID, canvasID string) ([]store.Stage, error) {
+	key := orgID + "/" + canvasID
+	v, err := st.StagesVersion(ctx, orgID, canvasID)
+	if err != nil {
+		// A canvas that is gone has no stages to keep; any other error is
+		// left to the list, as before the version existed.
+		stages, err := st.ListStages(ctx, orgID, canvasID)
+		if err != nil {
+			return nil, fmt.Errorf("listing the canvas's stages: %w", err)
+		}
+		return stages, nil
+	}
+	c.mu.Lock()
+	set, ok := c.sets[key]
+	c.mu.Unlock()
+	if ok && set.version == v {
+		return set.stages, nil
+	}
+	stages, err := st.ListStages(ctx, orgID, canvasID)
+	if err != nil {
+		return nil, fmt.Errorf("listing the canvas's stages: %w", err)
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.sets == nil || len(c.sets) >= maxStageSets {
+		c.sets = map[string]stageSet{}
+	}
+	c.sets[key] = stageSet{version: v, stages: stages}
+	return stages, nil
+}

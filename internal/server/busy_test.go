@@ -1,0 +1,70 @@
+package server_test
+
+import (
+	"context"
+	"fmt"
+	"sync/atomic"
+	"testing"
+
+	"github.com/superplane/terraform-provider-superplane/internal/api"
+	"github.com/superplane/terraform-provider-superplane/internal/store"
+	"github.com/superplane/terraform-provider-superplane/internal/webhook"
+)
+
+// sourceReads counts the reads of event sources by id: a delivery's lookup.
+type sourceReads struct {
+	store.Store
+	n atomic.Int64
+}
+
+func (s *sourceReads) FindEventSourceByID(ctx context.Context, id string) (store.EventSource, error) {
+	s.n.Add(1)
+	return s.Store.FindEventSourceByID(ctx, id)
+}
+
+func (s *sourceReads) FindEventSourceForDelivery(ctx context.Context, id string) (store.EventSource, error) {
+	s.n.Add(1)
+	return s.Store.FindEventSourceForDelivery(ctx, id)
+}
+
+// TestDeliveryReadsItsSourceOnce: a delivery reads its source once (the
+// receiver's lookup; storing the event uses what it read), and, the source
+// being read for every delivery, a filter change applies to the very next
+// delivery.
+func TestDeliveryReadsItsSourceOnce(t *testing.T) {
+	reads := &sourceReads{}
+	e := newEnv(t, envOption{wrap: func(st store.Store) store.Store { reads.Store = st; return reads }})
+	createCanvas(t, e, "prod")
+	var created api.EventSourceResponse
+	e.do("owner", "POST", "/api/v1/canvases/prod/event-sources", sourceBody("hook", api.EventSourceSpec{Type: "webhook"})).decode(t, &created)
+	path := "/api/v1/sources/" + created.EventSource.Metadata.ID
+	send := func(key string, n int) int {
+		body := []byte(fmt.Sprintf(`{"n":%d}`, n))
+		status, _ := deliver(t, e, path, body, map[string]string{"Content-Type": "application/json",
+			"X-Signature-256": webhook.Sign([]byte(key), body), "X-Delivery-Id": fmt.Sprint("d-", n)})
+		return status
+	}
+	before := reads.n.Load()
+	for i := range 3 {
+		if status := send(created.Key, i); status != 200 {
+			t.Fatalf("delivery %d: %d", i, status)
+		}
+	}
+	if got := reads.n.Load() - before; got != 3 {
+		t.Errorf("3 deliveries read their source %d times, want 3", got)
+	}
+
+	// A filter change: the next delivery is judged by it.
+	var updated api.EventSourceResponse
+	e.do("owner", "PATCH", "/api/v1/canvases/prod/event-sources/hook", sourceBody("hook", api.EventSourceSpec{Type: "webhook",
+		Events: []api.EventSourceEventType{{Type: "webhook", Filters: []api.Filter{{Type: api.FilterTypeData,
+			Data: &api.DataFilter{Expression: "$.n == 100"}}}}}})).decode(t, &updated)
+	if status := send(created.Key, 4); status != 200 {
+		t.Fatalf("delivery after the filter change: %d", status)
+	}
+	var events api.ListEventsResponse
+	e.do("owner", "GET", "/api/v1/canvases/prod/events?limit=1", nil).decode(t, &events)
+	if len(events.Events) != 1 || events.Events[0].State != api.EventStateRejected {
+		t.Fatalf("the delivery after the filter change: %+v, want rejected by the new filter", events.Events)
+	}
+}
