@@ -94,6 +94,10 @@ func (s *db) writeBatch(batch []*pendingWrite) {
 			p.err = p.fn(ctx, tx)
 			return p.err
 		}
+		// The savepoints are not released: each write's SAVEPOINT w nests
+		// in the one before, ROLLBACK TO names the innermost w (this
+		// write's), and the commit ends them all. A RELEASE per write was
+		// one statement more a create for nothing (issue 17).
 		for _, p := range batch {
 			if _, err := tx.ExecContext(ctx, "SAVEPOINT w"); err != nil {
 				return err
@@ -102,9 +106,6 @@ func (s *db) writeBatch(batch []*pendingWrite) {
 				if _, err := tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT w"); err != nil {
 					return err
 				}
-			}
-			if _, err := tx.ExecContext(ctx, "RELEASE SAVEPOINT w"); err != nil {
-				return err
 			}
 		}
 		return nil
