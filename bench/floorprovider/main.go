@@ -41,7 +41,10 @@ func main() {
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(400)
 	}
-	if err := providerserver.Serve(context.Background(), newFloor, providerserver.ServeOpts{Address: Address}); err != nil {
+	stopProfile := cpuProfile()
+	err := providerserver.Serve(context.Background(), newFloor, providerserver.ServeOpts{Address: Address})
+	stopProfile()
+	if err != nil {
 		log.Fatal(err.Error())
 	}
 }
