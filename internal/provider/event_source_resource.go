@@ -61,22 +61,16 @@ func (r *EventSourceResource) ModifyPlan(ctx context.Context, req resource.Modif
 	if req.Plan.Raw.IsNull() {
 		return // destroy
 	}
+	if req.State.Raw.IsNull() {
+		planEventSourceCreate(ctx, req, resp)
+		return
+	}
 	var plan EventSourceResourceModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
 	typ := plan.Type.ValueString()
-	if req.State.Raw.IsNull() {
-		if isKnown(plan.Type) && typ != api.EventSourceTypeWebhook || !plan.KeyWOVersion.IsNull() {
-			plan.Key = types.StringNull()
-		}
-		if typ == api.EventSourceTypeManual || typ == api.EventSourceTypeScheduled {
-			plan.WebhookURL = types.StringNull()
-		}
-		resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
-		return
-	}
 	var state EventSourceResourceModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 	if resp.Diagnostics.HasError() {
@@ -101,6 +95,26 @@ func (r *EventSourceResource) ModifyPlan(ctx context.Context, req resource.Modif
 		plan.Status = state.Status
 	}
 	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
+}
+
+// planEventSourceCreate is ModifyPlan for a new event source: the key and
+// webhook_url of types that have none are null. It reads and sets those
+// attributes alone rather than the whole model, which the framework
+// converts by reflection (BENCHMARKS.md, issue 17 round four).
+func planEventSourceCreate(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	var typ types.String
+	var keyWOVersion types.Int64
+	resp.Diagnostics.Append(req.Plan.GetAttribute(ctx, path.Root("type"), &typ)...)
+	resp.Diagnostics.Append(req.Plan.GetAttribute(ctx, path.Root("key_wo_version"), &keyWOVersion)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	if isKnown(typ) && typ.ValueString() != api.EventSourceTypeWebhook || !keyWOVersion.IsNull() {
+		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("key"), types.StringNull())...)
+	}
+	if t := typ.ValueString(); t == api.EventSourceTypeManual || t == api.EventSourceTypeScheduled {
+		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("webhook_url"), types.StringNull())...)
+	}
 }
 
 // hookUntouched reports whether applying plan leaves the hook of a github

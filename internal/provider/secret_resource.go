@@ -153,6 +153,10 @@ func (r *SecretResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 	if req.Plan.Raw.IsNull() {
 		return // destroy
 	}
+	if req.State.Raw.IsNull() {
+		planSecretCreate(ctx, req, resp)
+		return
+	}
 	var plan, config SecretResourceModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	resp.Diagnostics.Append(req.Config.Get(ctx, &config)...)
@@ -196,6 +200,26 @@ func (r *SecretResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 		plan.Version = state.Version
 	}
 	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
+}
+
+// planSecretCreate is ModifyPlan for a new secret: its keys are the
+// configured ones and its values are written (version unknown). It reads
+// and sets those attributes alone rather than whole models, which the
+// framework converts by reflection: an apply of 600 secrets plans each
+// (BENCHMARKS.md, issue 17 round four).
+func planSecretCreate(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	var data, dataWO types.Map
+	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("data"), &data)...)
+	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("data_wo"), &dataWO)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	source := data
+	if !dataWO.IsNull() {
+		source = dataWO
+	}
+	resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("keys"), keySet(source))...)
+	resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("version"), types.Int64Unknown())...)
 }
 
 // secretNeedsWrite reports whether applying plan must write the values, and
