@@ -66,13 +66,13 @@ func (r *EventSourceResource) ModifyPlan(ctx context.Context, req resource.Modif
 		return
 	}
 	var plan EventSourceResourceModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(getModel(ctx, req.Plan, &plan)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
 	typ := plan.Type.ValueString()
 	var state EventSourceResourceModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	resp.Diagnostics.Append(getModel(ctx, req.State, &state)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -199,7 +199,7 @@ func writeOnlyKey(ctx context.Context, config tfsdk.Config, diags *diag.Diagnost
 // there is not an error: SuperPlane retries, and status says why).
 func (r *EventSourceResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	var plan EventSourceResourceModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(getModel(ctx, req.Plan, &plan)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -245,7 +245,7 @@ func (r *EventSourceResource) Create(ctx context.Context, req resource.CreateReq
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	resp.Diagnostics.Append(resp.State.Set(ctx, m)...)
+	resp.Diagnostics.Append(setStateModel(ctx, &resp.State, m)...)
 	resp.Diagnostics.Append(setPrivateInt(ctx, resp.Private.SetKey, privateKeyVersion, serverKeyVersion(es))...)
 }
 
@@ -260,7 +260,7 @@ func (r *EventSourceResource) Create(ctx context.Context, req resource.CreateReq
 // creates it again.
 func (r *EventSourceResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
 	var state EventSourceResourceModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	resp.Diagnostics.Append(getModel(ctx, req.State, &state)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -311,8 +311,8 @@ func (r *EventSourceResource) Read(ctx context.Context, req resource.ReadRequest
 // nothing on the server.
 func (r *EventSourceResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
 	var plan, state EventSourceResourceModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	resp.Diagnostics.Append(getModel(ctx, req.Plan, &plan)...)
+	resp.Diagnostics.Append(getModel(ctx, req.State, &state)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -326,7 +326,7 @@ func (r *EventSourceResource) Update(ctx context.Context, req resource.UpdateReq
 	changed, rotate := eventSourceSettingsChanged(&plan, &state), keyResetPlanned(&plan, &state)
 	if !changed && !rotate {
 		if !hookDrifted(ctx, state.Status) {
-			resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+			resp.Diagnostics.Append(setStateModel(ctx, &resp.State, &plan)...)
 			return
 		}
 		es, err := r.client.RefreshEventSource(ctx, canvas, id)
@@ -339,7 +339,7 @@ func (r *EventSourceResource) Update(ctx context.Context, req resource.UpdateReq
 		m, diags := eventSourceModelFrom(es, &prior)
 		resp.Diagnostics.Append(diags...)
 		if !resp.Diagnostics.HasError() {
-			resp.Diagnostics.Append(resp.State.Set(ctx, m)...)
+			resp.Diagnostics.Append(setStateModel(ctx, &resp.State, m)...)
 		}
 		return
 	}
@@ -402,7 +402,7 @@ func (r *EventSourceResource) Update(ctx context.Context, req resource.UpdateReq
 	if !plan.Status.IsUnknown() {
 		m.Status = plan.Status
 	}
-	resp.Diagnostics.Append(resp.State.Set(ctx, m)...)
+	resp.Diagnostics.Append(setStateModel(ctx, &resp.State, m)...)
 }
 
 // Delete deletes the source; one already gone counts as deleted.
@@ -411,7 +411,7 @@ func (r *EventSourceResource) Update(ctx context.Context, req resource.UpdateReq
 // it cannot.
 func (r *EventSourceResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
 	var state EventSourceResourceModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	resp.Diagnostics.Append(getModel(ctx, req.State, &state)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}

@@ -19,7 +19,7 @@ func setRefreshed[T any](ctx context.Context, st *tfsdk.State, refreshed, prior 
 	if sameModel(refreshed, prior) {
 		return nil
 	}
-	return st.Set(ctx, refreshed)
+	return setStateModel(ctx, st, refreshed)
 }
 
 // sameModel reports whether two models hold equal values in every field.
