@@ -16,7 +16,7 @@ import (
 // the CPU of a refresh of 1,000 unchanged objects (BENCHMARKS.md, issue 17
 // round three).
 func setRefreshed[T any](ctx context.Context, st *tfsdk.State, refreshed, prior *T) diag.Diagnostics {
-	if sameModel(refreshed, prior) {
+	if sameRefreshed(refreshed, prior, schemaBlocks(reflect.TypeFor[T](), st.Schema)) {
 		return nil
 	}
 	return setStateModel(ctx, st, refreshed)
