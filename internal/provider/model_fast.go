@@ -71,25 +71,54 @@ func getModel[T any](ctx context.Context, src modelSource, out *T) diag.Diagnost
 	if d := src.Get(ctx, &obj); d.HasError() || obj.IsNull() || obj.IsUnknown() {
 		return src.Get(ctx, out)
 	}
+	if !objectInto(f, obj, out) {
+		return src.Get(ctx, out)
+	}
+	return nil
+}
+
+// objectInto copies the attributes of a known, non-null object into the
+// fields of out by tfsdk tag; false (out untouched) when they do not fit.
+func objectInto[T any](f *modelFields, obj types.Object, out *T) bool {
+	if !f.ok || obj.IsNull() || obj.IsUnknown() {
+		return false
+	}
 	attrs := obj.Attributes()
 	if len(attrs) != len(f.index) {
-		return src.Get(ctx, out)
+		return false
 	}
 	var m T
 	v := reflect.ValueOf(&m).Elem()
 	for name, a := range attrs {
 		i, ok := f.index[name]
 		if !ok || a == nil {
-			return src.Get(ctx, out)
+			return false
 		}
 		av, fv := reflect.ValueOf(a), v.Field(i)
 		if av.Type() != fv.Type() {
-			return src.Get(ctx, out)
+			return false
 		}
 		fv.Set(av)
 	}
 	*out = m
-	return nil
+	return true
+}
+
+// objectsInto is objectInto for every element of a list of objects; nil
+// and false when one does not fit.
+func objectsInto[T any](elems []attr.Value) ([]T, bool) {
+	f := fieldsOf(reflect.TypeFor[T]())
+	if !f.ok {
+		return nil, false
+	}
+	items := make([]T, len(elems))
+	for i, e := range elems {
+		obj, ok := e.(types.Object)
+		if !ok || !objectInto(f, obj, &items[i]) {
+			return nil, false
+		}
+	}
+	return items, true
 }
 
 // setStateModel is st.Set(ctx, m) for a model of attr.Value fields: each

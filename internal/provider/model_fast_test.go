@@ -86,3 +86,29 @@ func TestFastModelFallsBack(t *testing.T) {
 		t.Fatal("a model that does not fit the schema was stored")
 	}
 }
+
+// TestFastBlocksMatchTheFramework: listAs and objectAs read blocks (here a
+// stage's connect blocks with their filters) exactly as the framework's
+// ElementsAs and As do.
+func TestFastBlocksMatchTheFramework(t *testing.T) {
+	ctx := context.Background()
+	stage, d := stageModelFrom(ctx, stageFixture(t, &api.Executor{Type: api.ExecutorNoop}), &StageResourceModel{})
+	if d.HasError() {
+		t.Fatal(d)
+	}
+	fast, ok := listAs[stageConnectionModel](ctx, stage.Connections, &d)
+	var slow []stageConnectionModel
+	d.Append(stage.Connections.ElementsAs(ctx, &slow, false)...)
+	if !ok || d.HasError() || len(fast) != 2 || len(slow) != 2 {
+		t.Fatalf("listAs: %d blocks (ok %v), ElementsAs: %d, %v", len(fast), ok, len(slow), d)
+	}
+	for i := range slow {
+		if !sameModel(&fast[i], &slow[i]) {
+			t.Errorf("connect block %d: listAs %+v, ElementsAs %+v", i, fast[i], slow[i])
+		}
+	}
+	one := objectAs[stageConnectionModel](ctx, stage.Connections.Elements()[0].(types.Object), &d) //nolint:forcetypeassert // A connect block.
+	if one == nil || !sameModel(one, &slow[0]) {
+		t.Errorf("objectAs: %+v, want %+v", one, slow[0])
+	}
+}
