@@ -7,7 +7,7 @@
 # cfg100, fcfg100: N=100). Prints the CPU seconds of terraform with its plugins, and the server's.
 v=$1; shift
 cd $SBS/$CFG
-spid=$(pgrep -f "superplane-server serve --listen 127.0.0.1:0 --data-dir $SBS/data")
+spid=$(pgrep -f "superplane-server serve --listen 127.0.0.1:[0-9]* --data-dir $SBS/data")
 s0=$(awk '{print $14+$15}' /proc/$spid/stat)
 TIMEFORMAT="%U %S %R"
 { time TF_CLI_CONFIG_FILE=$SBS/rc-$v CHECKPOINT_DISABLE=1 TF_IN_AUTOMATION=1 SUPERPLANE_API_URL=http://127.0.0.1:36509 SUPERPLANE_API_TOKEN=$(cat $SBS/token) terraform "$@" -no-color -input=false -parallelism=10 > $SBS/last-$v.log 2>&1 ; } 2> $SBS/time.txt
