@@ -36,10 +36,12 @@ func main() {
 
 	quietSDKLogs()
 	lessGC()
+	stopProfile := cpuProfile()
 	err := providerserver.Serve(context.Background(), provider.New(version), providerserver.ServeOpts{
 		Address: "registry.terraform.io/superplane/superplane",
 		Debug:   debugMode,
 	})
+	stopProfile()
 	if err != nil {
 		log.Fatal(err.Error())
 	}

@@ -63,3 +63,34 @@ func TestSameResourcesAsTheProvider(t *testing.T) {
 		}
 	}
 }
+
+// TestKnownFillsComputedValues: with FLOOR_COMPUTED=values an unknown
+// string gets a value of an id's size, and an unknown collection stays
+// null; configured values are kept.
+func TestKnownFillsComputedValues(t *testing.T) {
+	t.Setenv("FLOOR_COMPUTED", "values")
+	typ := tftypes.Object{AttributeTypes: map[string]tftypes.Type{
+		"name": tftypes.String, "id": tftypes.String, "keys": tftypes.Set{ElementType: tftypes.String}}}
+	out, err := known(tftypes.NewValue(typ, map[string]tftypes.Value{
+		"name": tftypes.NewValue(tftypes.String, "s1"),
+		"id":   tftypes.NewValue(tftypes.String, tftypes.UnknownValue),
+		"keys": tftypes.NewValue(tftypes.Set{ElementType: tftypes.String}, tftypes.UnknownValue),
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var attrs map[string]tftypes.Value
+	if err := out.As(&attrs); err != nil {
+		t.Fatal(err)
+	}
+	var name, id string
+	if err := attrs["name"].As(&name); err != nil || name != "s1" {
+		t.Errorf("name = %q, %v; want s1 kept", name, err)
+	}
+	if err := attrs["id"].As(&id); err != nil || len(id) != 36 {
+		t.Errorf("id = %q, %v; want 36 characters", id, err)
+	}
+	if !attrs["keys"].IsNull() {
+		t.Errorf("keys = %v, want null", attrs["keys"])
+	}
+}

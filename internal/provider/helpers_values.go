@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"reflect"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/attr"
@@ -20,6 +21,10 @@ func listAs[T any](ctx context.Context, l types.List, diags *diag.Diagnostics) (
 	if l.IsNull() {
 		return nil, true
 	}
+	// Without the framework's reflection when the blocks fit (model_fast.go).
+	if items, ok := objectsInto[T](l.Elements()); ok {
+		return items, true
+	}
 	d := l.ElementsAs(ctx, &items, false)
 	diags.Append(d...)
 	if d.HasError() {
@@ -35,6 +40,9 @@ func objectAs[T any](ctx context.Context, o types.Object, diags *diag.Diagnostic
 		return nil
 	}
 	var out T
+	if objectInto(fieldsOf(reflect.TypeFor[T]()), o, &out) {
+		return &out
+	}
 	d := o.As(ctx, &out, basetypes.ObjectAsOptions{})
 	diags.Append(d...)
 	if d.HasError() {

@@ -16,10 +16,10 @@ import (
 // the CPU of a refresh of 1,000 unchanged objects (BENCHMARKS.md, issue 17
 // round three).
 func setRefreshed[T any](ctx context.Context, st *tfsdk.State, refreshed, prior *T) diag.Diagnostics {
-	if sameModel(refreshed, prior) {
+	if sameRefreshed(refreshed, prior, schemaBlocks(reflect.TypeFor[T](), st.Schema)) {
 		return nil
 	}
-	return st.Set(ctx, refreshed)
+	return setStateModel(ctx, st, refreshed)
 }
 
 // sameModel reports whether two models hold equal values in every field.

@@ -66,7 +66,7 @@ func (r *StageResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanR
 // and the apply fails with its message naming the field.
 func (r *StageResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	var plan StageResourceModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(getModel(ctx, req.Plan, &plan)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -92,7 +92,7 @@ func (r *StageResource) Create(ctx context.Context, req resource.CreateRequest, 
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	resp.Diagnostics.Append(resp.State.Set(ctx, m)...)
+	resp.Diagnostics.Append(setStateModel(ctx, &resp.State, m)...)
 }
 
 // Read refreshes the stage, its last execution included. A stage deleted
@@ -100,7 +100,7 @@ func (r *StageResource) Create(ctx context.Context, req resource.CreateRequest, 
 // next plan creates it again.
 func (r *StageResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
 	var state StageResourceModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	resp.Diagnostics.Append(getModel(ctx, req.State, &state)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -127,8 +127,8 @@ func (r *StageResource) Read(ctx context.Context, req resource.ReadRequest, resp
 // description and the spec. The queue and past executions stay.
 func (r *StageResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
 	var plan, state StageResourceModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	resp.Diagnostics.Append(getModel(ctx, req.Plan, &plan)...)
+	resp.Diagnostics.Append(getModel(ctx, req.State, &state)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -151,14 +151,14 @@ func (r *StageResource) Update(ctx context.Context, req resource.UpdateRequest, 
 	// As planned (see ModifyPlan): an execution that ended meanwhile shows
 	// at the next refresh.
 	m.LastExecution = plan.LastExecution
-	resp.Diagnostics.Append(resp.State.Set(ctx, m)...)
+	resp.Diagnostics.Append(setStateModel(ctx, &resp.State, m)...)
 }
 
 // Delete deletes the stage with its queue and executions; one already gone
 // counts as deleted. SuperPlane refuses while another stage connects to it.
 func (r *StageResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
 	var state StageResourceModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	resp.Diagnostics.Append(getModel(ctx, req.State, &state)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}

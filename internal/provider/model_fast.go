@@ -1,0 +1,151 @@
+package provider
+
+import (
+	"context"
+	"reflect"
+	"sync"
+
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
+)
+
+// Models without the framework's struct reflection.
+//
+// tfsdk's Get and Set of a model struct walk its fields by reflection and,
+// for every field of every call, compile a regular expression to check the
+// field's tfsdk tag (terraform-plugin-framework v1.19,
+// internal/reflect.isValidFieldName): 7% of the provider's CPU in an apply
+// of 1,000 resources, and the same again in ValidateConfig, ModifyPlan,
+// Read (BENCHMARKS.md, issue 17 round four). getModel and setStateModel do
+// the same for a model whose fields are all attr.Values with a tfsdk tag,
+// reading each type's tags once. Anything else (a field that is not an
+// attr.Value, a type that does not match the schema's) falls back to the
+// framework, which also reports the errors.
+
+// modelFields maps a model type's tfsdk tags to its field indexes; ok is
+// false when the type is not a struct of tagged attr.Value fields.
+type modelFields struct {
+	ok    bool
+	index map[string]int
+}
+
+var modelFieldsCache sync.Map // reflect.Type -> *modelFields
+
+var attrValueType = reflect.TypeFor[attr.Value]()
+
+func fieldsOf(t reflect.Type) *modelFields {
+	if f, ok := modelFieldsCache.Load(t); ok {
+		return f.(*modelFields) //nolint:forcetypeassert // Only *modelFields are stored.
+	}
+	f := &modelFields{ok: t.Kind() == reflect.Struct, index: map[string]int{}}
+	for i := 0; f.ok && i < t.NumField(); i++ {
+		sf := t.Field(i)
+		tag := sf.Tag.Get("tfsdk")
+		if !sf.IsExported() || tag == "" || tag == "-" || !sf.Type.Implements(attrValueType) {
+			f.ok = false
+			break
+		}
+		f.index[tag] = i
+	}
+	modelFieldsCache.Store(t, f)
+	return f
+}
+
+// modelSource is a tfsdk.Plan, State or Config.
+type modelSource interface {
+	Get(ctx context.Context, target any) diag.Diagnostics
+}
+
+// getModel is src.Get(ctx, out) for a model of attr.Value fields: the
+// framework builds the object's value, and the fields are copied from its
+// attributes by name.
+func getModel[T any](ctx context.Context, src modelSource, out *T) diag.Diagnostics {
+	f := fieldsOf(reflect.TypeFor[T]())
+	if !f.ok {
+		return src.Get(ctx, out)
+	}
+	var obj types.Object
+	if d := src.Get(ctx, &obj); d.HasError() || obj.IsNull() || obj.IsUnknown() {
+		return src.Get(ctx, out)
+	}
+	if !objectInto(f, obj, out) {
+		return src.Get(ctx, out)
+	}
+	return nil
+}
+
+// objectInto copies the attributes of a known, non-null object into the
+// fields of out by tfsdk tag; false (out untouched) when they do not fit.
+func objectInto[T any](f *modelFields, obj types.Object, out *T) bool {
+	if !f.ok || obj.IsNull() || obj.IsUnknown() {
+		return false
+	}
+	attrs := obj.Attributes()
+	if len(attrs) != len(f.index) {
+		return false
+	}
+	var m T
+	v := reflect.ValueOf(&m).Elem()
+	for name, a := range attrs {
+		i, ok := f.index[name]
+		if !ok || a == nil {
+			return false
+		}
+		av, fv := reflect.ValueOf(a), v.Field(i)
+		if av.Type() != fv.Type() {
+			return false
+		}
+		fv.Set(av)
+	}
+	*out = m
+	return true
+}
+
+// objectsInto is objectInto for every element of a list of objects; nil
+// and false when one does not fit.
+func objectsInto[T any](elems []attr.Value) ([]T, bool) {
+	f := fieldsOf(reflect.TypeFor[T]())
+	if !f.ok {
+		return nil, false
+	}
+	items := make([]T, len(elems))
+	for i, e := range elems {
+		obj, ok := e.(types.Object)
+		if !ok || !objectInto(f, obj, &items[i]) {
+			return nil, false
+		}
+	}
+	return items, true
+}
+
+// setStateModel is st.Set(ctx, m) for a model of attr.Value fields: each
+// field becomes its Terraform value and the object is checked against the
+// state's type, as the framework's Set does.
+func setStateModel[T any](ctx context.Context, st *tfsdk.State, m *T) diag.Diagnostics {
+	f := fieldsOf(reflect.TypeFor[T]())
+	typ, isObject := st.Raw.Type().(tftypes.Object)
+	if !f.ok || !isObject || len(typ.AttributeTypes) != len(f.index) {
+		return st.Set(ctx, m)
+	}
+	v := reflect.ValueOf(m).Elem()
+	vals := make(map[string]tftypes.Value, len(f.index))
+	for name, i := range f.index {
+		a, ok := v.Field(i).Interface().(attr.Value)
+		if !ok {
+			return st.Set(ctx, m)
+		}
+		tv, err := a.ToTerraformValue(ctx)
+		if err != nil {
+			return st.Set(ctx, m)
+		}
+		vals[name] = tv
+	}
+	if err := tftypes.ValidateValue(typ, vals); err != nil {
+		return st.Set(ctx, m)
+	}
+	st.Raw = tftypes.NewValue(typ, vals)
+	return nil
+}
