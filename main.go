@@ -13,6 +13,7 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 
+	"github.com/superplane/terraform-provider-superplane/internal/cpuprofile"
 	"github.com/superplane/terraform-provider-superplane/internal/provider"
 )
 
@@ -36,7 +37,7 @@ func main() {
 
 	quietSDKLogs()
 	lessGC()
-	stopProfile := cpuProfile()
+	stopProfile := cpuprofile.Start("provider")
 	err := providerserver.Serve(context.Background(), provider.New(version), providerserver.ServeOpts{
 		Address: "registry.terraform.io/superplane/superplane",
 		Debug:   debugMode,

@@ -20,6 +20,13 @@
 // rejection sets' bookkeeping. `superplane-bench floor` drives it with the
 // busy phase's load generator.
 //
+// With --staged it is the floor of our design instead: the receiver stores
+// the event pending (durable before the answer) and judges nothing; a
+// router claims up to 100 pending events in a transaction of their own (the
+// lease that counts an attempt), runs the filters, and marks them processed
+// with their rejection rows in a second one. GET /pending answers how many
+// events wait, so the bench can time the drain.
+//
 // It is built by hand (go build -o bin/busyfloor ./bench/busyfloor) and
 // never shipped; it imports nothing of the project's.
 package main
@@ -57,6 +64,7 @@ func main() {
 	addr := flag.String("listen", "127.0.0.1:0", "loopback address to listen on")
 	dbURL := flag.String("database-url", "", "postgres:// URL of a fresh database, or a SQLite file path")
 	key := flag.String("key", "", "the source's signing key")
+	staged := flag.Bool("staged", false, "store events pending and route them in separate transactions, as the real server does")
 	flag.Parse()
 	if *key == "" || *dbURL == "" {
 		log.Fatal("busyfloor: --key and --database-url are required")
@@ -73,8 +81,11 @@ func main() {
 			log.Fatal("busyfloor: ", err)
 		}
 	}
-	w := &writer{db: db, postgres: postgres, in: make(chan *write, 1024)}
+	w := &writer{db: db, postgres: postgres, in: make(chan *write, 1024), staged: *staged, wake: make(chan struct{}, 1)}
 	go w.run()
+	if *staged {
+		go (&router{w: w, progs: progs}).run()
+	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		log.Fatal("busyfloor: ", err)
@@ -86,7 +97,15 @@ func main() {
 	fmt.Printf("listening on http://%s\n", ln.Addr())
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /health", func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, "ok") })
-	mux.Handle("POST /api/v1/sources/{id}", &handler{key: []byte(*key), progs: progs, w: w})
+	mux.HandleFunc("GET /pending", func(rw http.ResponseWriter, r *http.Request) {
+		var n int
+		if err := db.QueryRowContext(r.Context(), `SELECT COUNT(*) FROM events WHERE state <> 'processed'`).Scan(&n); err != nil {
+			http.Error(rw, err.Error(), http.StatusServiceUnavailable)
+			return
+		}
+		_, _ = fmt.Fprint(rw, n)
+	})
+	mux.Handle("POST /api/v1/sources/{id}", &handler{key: []byte(*key), progs: progs, w: w, staged: *staged})
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	log.Fatal(srv.Serve(ln))
 }
@@ -101,7 +120,8 @@ func open(dbURL string) (*sql.DB, bool, error) {
 			delivery_id text NOT NULL, type text NOT NULL, raw bytea NOT NULL, headers bytea NOT NULL,
 			state text NOT NULL, received_at timestamptz NOT NULL, UNIQUE (source_id, delivery_id));
 			CREATE TABLE IF NOT EXISTS rejections (event_id uuid PRIMARY KEY, set_hash text NOT NULL,
-			created_at timestamptz NOT NULL)`)
+			created_at timestamptz NOT NULL);
+			CREATE INDEX IF NOT EXISTS events_pending ON events (received_at) WHERE state = 'pending'`)
 		return db, true, err
 	}
 	// The real store's settings (internal/store/sqlite.go): WAL, durable
@@ -116,14 +136,16 @@ func open(dbURL string) (*sql.DB, bool, error) {
 		delivery_id TEXT NOT NULL, type TEXT NOT NULL, raw BLOB NOT NULL, headers BLOB NOT NULL,
 		state TEXT NOT NULL, received_at TEXT NOT NULL, UNIQUE (source_id, delivery_id)) STRICT;
 		CREATE TABLE IF NOT EXISTS rejections (event_id TEXT PRIMARY KEY, set_hash TEXT NOT NULL,
-		created_at TEXT NOT NULL) STRICT`)
+		created_at TEXT NOT NULL) STRICT;
+		CREATE INDEX IF NOT EXISTS events_pending ON events (received_at) WHERE state = 'pending'`)
 	return db, false, err
 }
 
 type handler struct {
-	key   []byte
-	progs []*vm.Program
-	w     *writer
+	key    []byte
+	progs  []*vm.Program
+	w      *writer
+	staged bool // judge nothing here: the router does
 }
 
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -145,20 +167,13 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "not a JSON object", http.StatusBadRequest)
 		return
 	}
-	// The stages whose filters refuse the event, named by a hash of their
-	// indexes as the real server names a set of stages.
-	refused := sha256.New()
-	var idx [2]byte
-	for i, p := range h.progs {
-		out, err := expr.Run(p, payload)
-		if pass, _ := out.(bool); err != nil || !pass {
-			idx[0], idx[1] = byte(i>>8), byte(i)
-			refused.Write(idx[:])
-		}
+	set := ""
+	if !h.staged {
+		set = judge(h.progs, payload)
 	}
 	headers, _ := json.Marshal(map[string]string{"content-type": r.Header.Get("Content-Type")})
 	wr := &write{id: uuid.NewString(), source: r.PathValue("id"), delivery: r.Header.Get("X-Delivery-Id"), body: body,
-		headers: headers, set: hex.EncodeToString(refused.Sum(nil)), done: make(chan error, 1)}
+		headers: headers, set: set, done: make(chan error, 1)}
 	h.w.in <- wr
 	if err := <-wr.done; err != nil {
 		log.Print("busyfloor: ", err)
@@ -167,6 +182,22 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "application/json")
 	_, _ = fmt.Fprintf(w, `{"eventId":%q}`, wr.id)
+}
+
+// judge runs the filters on payload and names the stages whose filters
+// refuse it by a hash of their indexes, as the real server names a set of
+// stages.
+func judge(progs []*vm.Program, payload map[string]any) string {
+	refused := sha256.New()
+	var idx [2]byte
+	for i, p := range progs {
+		out, err := expr.Run(p, payload)
+		if pass, _ := out.(bool); err != nil || !pass {
+			idx[0], idx[1] = byte(i>>8), byte(i)
+			refused.Write(idx[:])
+		}
+	}
+	return hex.EncodeToString(refused.Sum(nil))
 }
 
 // write is one delivery's rows, answered on done once committed.
@@ -182,6 +213,8 @@ type writer struct {
 	db       *sql.DB
 	postgres bool
 	in       chan *write
+	staged   bool          // store events pending, without their rejection
+	wake     chan struct{} // tells the router a commit stored events
 }
 
 func (w *writer) run() {
@@ -200,6 +233,10 @@ func (w *writer) run() {
 		for _, wr := range batch {
 			wr.done <- err
 		}
+		select {
+		case w.wake <- struct{}{}:
+		default:
+		}
 	}
 }
 
@@ -211,12 +248,16 @@ func (w *writer) commit(batch []*write) error {
 		return err
 	}
 	defer func() { _ = tx.Rollback() }()
+	state := "processed"
+	if w.staged {
+		state = "pending"
+	}
 	insEvent := `INSERT INTO events (id, source_id, delivery_id, type, raw, headers, state, received_at)
-		VALUES (?, ?, ?, 'webhook', ?, ?, 'processed', ?) ON CONFLICT (source_id, delivery_id) DO NOTHING`
+		VALUES (?, ?, ?, 'webhook', ?, ?, '` + state + `', ?) ON CONFLICT (source_id, delivery_id) DO NOTHING`
 	insRejection := `INSERT INTO rejections (event_id, set_hash, created_at) VALUES (?, ?, ?)`
 	if w.postgres {
 		insEvent = `INSERT INTO events (id, source_id, delivery_id, type, raw, headers, state, received_at)
-		VALUES ($1, $2, $3, 'webhook', $4, $5, 'processed', $6) ON CONFLICT (source_id, delivery_id) DO NOTHING`
+		VALUES ($1, $2, $3, 'webhook', $4, $5, '` + state + `', $6) ON CONFLICT (source_id, delivery_id) DO NOTHING`
 		insRejection = `INSERT INTO rejections (event_id, set_hash, created_at) VALUES ($1, $2, $3)`
 	}
 	now := time.Now().UTC()
@@ -229,12 +270,112 @@ func (w *writer) commit(batch []*write) error {
 		if err != nil {
 			return err
 		}
-		if n, err := res.RowsAffected(); err != nil || n == 0 {
-			continue // a redelivery: nothing more to store
+		if n, err := res.RowsAffected(); err != nil || n == 0 || w.staged {
+			continue // a redelivery, or staged: nothing more to store now
 		}
 		if _, err := tx.ExecContext(ctx, insRejection, wr.id, wr.set, at); err != nil {
 			return err
 		}
 	}
 	return tx.Commit()
+}
+
+// router routes pending events as the real engine does, in two
+// transactions a batch: the claim (the lease that counts an attempt, so a
+// crash while judging is one), then the batch marked processed with its
+// rejection rows.
+type router struct {
+	w     *writer
+	progs []*vm.Program
+}
+
+// run routes until the process ends, waking on each commit of new events
+// and at least every 50 ms.
+func (r *router) run() {
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case <-r.w.wake:
+		case <-tick.C:
+		}
+		for range 1000 { // bounded: 100,000 events, then wait for the next wake
+			n, err := r.batch()
+			if err != nil {
+				log.Print("busyfloor: route: ", err)
+			}
+			if err != nil || n == 0 {
+				break
+			}
+		}
+	}
+}
+
+// batch claims up to 100 pending events and routes them; it returns how
+// many it routed.
+func (r *router) batch() (int, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	claim := `UPDATE events SET state = 'routing' WHERE id IN
+		(SELECT id FROM events WHERE state = 'pending' ORDER BY received_at LIMIT 100) RETURNING id, raw`
+	done := `UPDATE events SET state = 'processed' WHERE id = ?`
+	insRejection := `INSERT INTO rejections (event_id, set_hash, created_at) VALUES (?, ?, ?)`
+	if r.w.postgres {
+		claim = `UPDATE events SET state = 'routing' WHERE id IN
+		(SELECT id FROM events WHERE state = 'pending' ORDER BY received_at LIMIT 100 FOR UPDATE SKIP LOCKED) RETURNING id, raw`
+		done = `UPDATE events SET state = 'processed' WHERE id = $1`
+		insRejection = `INSERT INTO rejections (event_id, set_hash, created_at) VALUES ($1, $2, $3)`
+	}
+	type claimed struct {
+		id  string
+		raw []byte
+	}
+	var got []claimed
+	tx, err := r.w.db.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, err
+	}
+	rows, err := tx.QueryContext(ctx, claim)
+	if err != nil {
+		_ = tx.Rollback()
+		return 0, err
+	}
+	for rows.Next() {
+		var c claimed
+		if err := rows.Scan(&c.id, &c.raw); err != nil {
+			_ = rows.Close()
+			_ = tx.Rollback()
+			return 0, err
+		}
+		got = append(got, c)
+	}
+	_ = rows.Close()
+	if err := tx.Commit(); err != nil || len(got) == 0 {
+		return 0, err
+	}
+	sets := make([]string, len(got))
+	for i, c := range got {
+		var payload map[string]any
+		_ = json.Unmarshal(c.raw, &payload)
+		sets[i] = judge(r.progs, payload)
+	}
+	now := time.Now().UTC()
+	var at any = now
+	if !r.w.postgres {
+		at = now.Format(time.RFC3339Nano)
+	}
+	tx, err = r.w.db.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, err
+	}
+	defer func() { _ = tx.Rollback() }()
+	for i, c := range got {
+		if _, err := tx.ExecContext(ctx, done, c.id); err != nil {
+			return 0, err
+		}
+		if _, err := tx.ExecContext(ctx, insRejection, c.id, sets[i], at); err != nil {
+			return 0, err
+		}
+	}
+	return len(got), tx.Commit()
 }

@@ -26,6 +26,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 
+	"github.com/superplane/terraform-provider-superplane/internal/cpuprofile"
 	sp "github.com/superplane/terraform-provider-superplane/internal/provider"
 )
 
@@ -41,7 +42,7 @@ func main() {
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(400)
 	}
-	stopProfile := cpuProfile()
+	stopProfile := cpuprofile.Start("floor")
 	err := providerserver.Serve(context.Background(), newFloor, providerserver.ServeOpts{Address: Address})
 	stopProfile()
 	if err != nil {

@@ -43,6 +43,24 @@ const floorUsage = `  superplane-bench floor-secrets [--database-url postgres://
                              (the secret pair's floor: net/http, JSON, one seal, one durable INSERT, one SELECT)
 `
 
+// floorDatabase is a floor server's database: a fresh PostgreSQL database
+// on the server databaseURL names, or else a SQLite file in a temp dir. The
+// cleanup drops or removes it.
+func floorDatabase(ctx context.Context, databaseURL, prefix string) (dsn, database string, cleanup func(), err error) {
+	if databaseURL != "" {
+		u, drop, err := createDatabase(ctx, databaseURL)
+		if err != nil {
+			return "", "", nil, err
+		}
+		return u, "postgres", func() { _ = drop() }, nil
+	}
+	dir, err := os.MkdirTemp("", prefix)
+	if err != nil {
+		return "", "", nil, err
+	}
+	return filepath.Join(dir, "floor.db"), "sqlite", func() { _ = os.RemoveAll(dir) }, nil
+}
+
 // runFloorSecrets starts this binary as the floor server (a child process,
 // so its CPU is its own) and measures secret pairs against it.
 func runFloorSecrets(ctx context.Context, command string, args []string, stdout, stderr io.Writer) error {
@@ -54,22 +72,12 @@ func runFloorSecrets(ctx context.Context, command string, args []string, stdout,
 		return err
 	}
 	rep := newReport("floor-secrets", command)
-	rep.Database = "sqlite"
-	dir, err := os.MkdirTemp("", "floor-secrets-")
+	dsn, database, cleanup, err := floorDatabase(ctx, *databaseURL, "floor-secrets-")
 	if err != nil {
 		return err
 	}
-	defer func() { _ = os.RemoveAll(dir) }()
-	dsn := filepath.Join(dir, "floor.db")
-	if *databaseURL != "" {
-		rep.Database = "postgres"
-		u, drop, err := createDatabase(ctx, *databaseURL)
-		if err != nil {
-			return err
-		}
-		defer func() { _ = drop() }()
-		dsn = u
-	}
+	defer cleanup()
+	rep.Database = database
 	logf(stdout, "secret pair floor on %s, %d CPUs (%s), load %s", rep.Database, rep.Machine.NProc, rep.Machine.CPUModel, rep.LoadBefore)
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

@@ -9,9 +9,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -31,6 +29,7 @@ func runFloor(ctx context.Context, command string, args []string, stdout, stderr
 	databaseURL := fs.String("database-url", "", "PostgreSQL server to create a fresh database on (default: SQLite in a temp dir)")
 	duration := fs.Duration("duration", 10*time.Second, "length of each throughput phase")
 	out := fs.String("out", "", "JSON results file")
+	staged := fs.Bool("staged", false, "the floor of our design: events stored pending, routed in separate transactions (busyfloor --staged)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -41,25 +40,21 @@ func runFloor(ctx context.Context, command string, args []string, stdout, stderr
 		return errors.New("--duration must be between 0 and 10m")
 	}
 	rep := newReport("control", command)
-	rep.Database = "sqlite"
-	dir, err := os.MkdirTemp("", "superplane-busyfloor-")
+	dbURL, database, cleanup, err := floorDatabase(ctx, *databaseURL, "superplane-busyfloor-")
 	if err != nil {
 		return err
 	}
-	defer func() { _ = os.RemoveAll(dir) }()
-	dbURL := filepath.Join(dir, "floor.db")
-	if *databaseURL != "" {
-		rep.Database = "postgres"
-		u, drop, err := createDatabase(ctx, *databaseURL)
-		if err != nil {
-			return err
-		}
-		defer func() { _ = drop() }()
-		dbURL = u
-	}
+	defer cleanup()
+	rep.Database = database
 	key := make([]byte, 24)
 	_, _ = rand.Read(key)
-	cmd := exec.CommandContext(ctx, *floorBin, "--database-url", dbURL, "--key", hex.EncodeToString(key))
+	floorArgs := []string{"--database-url", dbURL, "--key", hex.EncodeToString(key)}
+	name := "busy canvas floor"
+	if *staged {
+		floorArgs = append(floorArgs, "--staged")
+		name = "busy canvas floor, staged"
+	}
+	cmd := exec.CommandContext(ctx, *floorBin, floorArgs...)
 	cmd.Stderr = stderr
 	pipe, err := cmd.StdoutPipe()
 	if err != nil {
@@ -91,7 +86,15 @@ func runFloor(ctx context.Context, command string, args []string, stdout, stderr
 			return err
 		})
 		next += p.Count
-		rep.add(stdout, fromPhase(fmt.Sprintf("busy canvas floor deliveries c%d", conc), conc, p, processCPUSeconds(cmd.Process.Pid)-cpu0))
+		// Staged, the routing may end after the phase: its CPU counts, and
+		// how long it took is said.
+		drain := floorDrain(ctx, base)
+		r := fromPhase(fmt.Sprintf("%s deliveries c%d", name, conc), conc, p, processCPUSeconds(cmd.Process.Pid)-cpu0)
+		if *staged {
+			r.Extra = map[string]any{"drainSeconds": round(drain.Seconds(), 2),
+				"routedPerSecond": round(float64(p.Count)/(duration.Seconds()+drain.Seconds()), 1)}
+		}
+		rep.add(stdout, r)
 	}
 	if err := rep.write(*out); err != nil {
 		return err
@@ -100,6 +103,29 @@ func runFloor(ctx context.Context, command string, args []string, stdout, stderr
 		logf(stdout, "written to %s", *out)
 	}
 	return nil
+}
+
+// floorDrain waits, for at most a minute, until the floor has no event
+// left to route, and returns how long that took.
+func floorDrain(ctx context.Context, base string) time.Duration {
+	start := time.Now()
+	for time.Since(start) < time.Minute {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/pending", nil)
+		if err != nil {
+			break
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			break
+		}
+		b, _ := io.ReadAll(io.LimitReader(resp.Body, 64))
+		_ = resp.Body.Close()
+		if resp.StatusCode != http.StatusOK || strings.TrimSpace(string(b)) == "0" {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return time.Since(start)
 }
 
 // floorURL reads the floor's "listening on URL" line.

@@ -1,0 +1,44 @@
+// Package cpuprofile writes a CPU profile of a plugin process when asked
+// to by an environment variable. Terraform starts a provider several times
+// per command (schemas, validation, plan, apply) and no test harness can
+// reach it there, so this is how BENCHMARKS.md's provider profiles are
+// taken (issue 17, goal 5), for the provider and the bench's plugin floor
+// alike.
+package cpuprofile
+
+import (
+	"fmt"
+	"log"
+	"os"
+	"path/filepath"
+	"runtime/pprof"
+	"time"
+)
+
+// Env names the directory the profiles are written to; unset means none.
+const Env = "SUPERPLANE_PROVIDER_CPUPROFILE"
+
+// Start starts a CPU profile of this process when Env names a directory,
+// and returns what stops it. Each process writes its own file, named by
+// prefix, its start time and its process id; `go tool pprof` merges them.
+func Start(prefix string) (stop func()) {
+	dir := os.Getenv(Env)
+	if dir == "" {
+		return func() {}
+	}
+	name := filepath.Join(dir, fmt.Sprintf("%s-%d-%d.pprof", prefix, time.Now().UnixNano(), os.Getpid()))
+	f, err := os.Create(name) //nolint:gosec // A path the person profiling chose.
+	if err != nil {
+		log.Printf("CPU profile not taken: %v", err)
+		return func() {}
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		log.Printf("CPU profile not taken: %v", err)
+		_ = f.Close()
+		return func() {}
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		_ = f.Close()
+	}
+}
