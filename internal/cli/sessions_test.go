@@ -23,25 +23,7 @@ import (
 func TestSessionsAndLogout(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	name := "sessions-cli-" + strings.ToLower(strings.ReplaceAll(t.Name(), "/", "-"))
-	if _, err := srv.owner.CreateServiceAccount(ctx, client.ServiceAccountParams{Name: name, Role: api.RoleViewer}); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = srv.owner.DeleteServiceAccount(context.Background(), name) })
-	_, pasted, err := srv.owner.CreateServiceAccountToken(ctx, name, "console", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-
-	env := map[string]string{"XDG_CONFIG_HOME": t.TempDir(), "HOME": t.TempDir()}
-	var stdout, stderr strings.Builder
-	if code := Run(ctx, []string{"login", "--url", srv.url, "--browser"}, IO{
-		Stdin: strings.NewReader(""), Stdout: &stdout, Stderr: &stderr,
-		Getenv: func(k string) string { return env[k] }, Version: "test",
-		OpenURL: consoleBrowser(pasted),
-	}); code != 0 {
-		t.Fatalf("login --browser: exit %d\n%s\n%s", code, stdout.String(), stderr.String())
-	}
+	env, pasted, stdout, stderr := browserSignIn(ctx, t, "sessions-cli-")
 	raw, err := os.ReadFile(filepath.Join(env["XDG_CONFIG_HOME"], "superplane", "config.json"))
 	if err != nil {
 		t.Fatal(err)
@@ -120,24 +102,8 @@ func TestSessionsAndLogout(t *testing.T) {
 func TestSigningAUserOutFromTheCLI(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	name := "signout-cli-" + strings.ToLower(strings.ReplaceAll(t.Name(), "/", "-"))
-	if _, err := srv.owner.CreateServiceAccount(ctx, client.ServiceAccountParams{Name: name, Role: api.RoleViewer}); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = srv.owner.DeleteServiceAccount(context.Background(), name) })
-	_, pasted, err := srv.owner.CreateServiceAccountToken(ctx, name, "console", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	user := &cli{t: t, env: map[string]string{"XDG_CONFIG_HOME": t.TempDir(), "HOME": t.TempDir()}}
-	var stdout, stderr strings.Builder
-	if code := Run(ctx, []string{"login", "--url", srv.url, "--browser"}, IO{
-		Stdin: strings.NewReader(""), Stdout: &stdout, Stderr: &stderr,
-		Getenv: func(k string) string { return user.env[k] }, Version: "test",
-		OpenURL: consoleBrowser(pasted),
-	}); code != 0 {
-		t.Fatalf("login --browser: exit %d\n%s\n%s", code, stdout.String(), stderr.String())
-	}
+	env, pasted, _, _ := browserSignIn(ctx, t, "signout-cli-")
+	user := &cli{t: t, env: env}
 	var list api.ListSessionsResponse
 	if err := json.Unmarshal([]byte(user.ok("sessions", "-o", "json")), &list); err != nil || len(list.Sessions) != 2 {
 		t.Fatalf("the user's sessions before: %+v (%v); want the CLI's and the browser's", list.Sessions, err)
@@ -170,4 +136,31 @@ func TestSigningAUserOutFromTheCLI(t *testing.T) {
 	if _, err := pastedClient.Me(ctx); err != nil {
 		t.Fatalf("the user's pasted API token after being signed out everywhere: %v", err)
 	}
+}
+
+// browserSignIn makes a viewer service account of its own (so that other
+// tests' sessions do not show), opens a console session with a token of it
+// and signs the CLI in through that browser ("login --browser"). It returns
+// the CLI's environment, the pasted token and what the login printed.
+func browserSignIn(ctx context.Context, t *testing.T, prefix string) (env map[string]string, pasted string, stdout, stderr *strings.Builder) {
+	t.Helper()
+	name := prefix + strings.ToLower(strings.ReplaceAll(t.Name(), "/", "-"))
+	if _, err := srv.owner.CreateServiceAccount(ctx, client.ServiceAccountParams{Name: name, Role: api.RoleViewer}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = srv.owner.DeleteServiceAccount(context.Background(), name) })
+	_, pasted, err := srv.owner.CreateServiceAccountToken(ctx, name, "console", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	env = map[string]string{"XDG_CONFIG_HOME": t.TempDir(), "HOME": t.TempDir()}
+	stdout, stderr = &strings.Builder{}, &strings.Builder{}
+	if code := Run(ctx, []string{"login", "--url", srv.url, "--browser"}, IO{
+		Stdin: strings.NewReader(""), Stdout: stdout, Stderr: stderr,
+		Getenv: func(k string) string { return env[k] }, Version: "test",
+		OpenURL: consoleBrowser(pasted),
+	}); code != 0 {
+		t.Fatalf("login --browser: exit %d\n%s\n%s", code, stdout.String(), stderr.String())
+	}
+	return env, pasted, stdout, stderr
 }
