@@ -266,10 +266,13 @@ func (e *Engine) enginePass(ctx context.Context) {
 			arrivals := e.groupArrivals(ctx, gs, arrival{typ: api.ConnectionTypeEventSource, name: ev.SourceName,
 				sourceID: ev.SourceID, eventID: ev.ID, raw: ev.Raw, headers: ev.Headers, at: ev.ReceivedAt}, f)
 			queued = queued || len(evs) > 0 || len(arrivals) > 0
-			return store.Routed{StageEvents: evs, Arrivals: arrivals}, nil
+			// The filtered rejections of an event routed are written with
+			// it, in the routing transaction; the rest (rare) after it.
+			filtered := f.filtered
+			f.filtered = nil
+			return store.Routed{StageEvents: evs, Arrivals: arrivals, Filtered: filtered}, nil
 		})
-		// One transaction for the batch's rejections: a busy source whose
-		// events most stages filter out costs one write per batch.
+		// One transaction for the batch's other rejections and alerts.
 		all := &findings{}
 		for _, f := range found {
 			all.add(f)

@@ -18,11 +18,23 @@ import (
 )
 
 // countingStore counts the rejections the engine writes, one by one and in
-// FilteredRejections.
+// FilteredRejections: in transactions of their own (separate) or handed to
+// the routing transaction with their event (filtered).
 type countingStore struct {
 	store.Store
 	single   int
+	separate int
 	filtered []store.FilteredRejection
+}
+
+func (s *countingStore) RouteEventsTo(ctx context.Context, now time.Time, limit int,
+	route func(ev store.Event) (store.Routed, error),
+) (int, error) {
+	return s.Store.RouteEventsTo(ctx, now, limit, func(ev store.Event) (store.Routed, error) {
+		r, err := route(ev)
+		s.filtered = append(s.filtered, r.Filtered...)
+		return r, err
+	})
 }
 
 func (s *countingStore) InsertRejections(ctx context.Context, rs []store.Rejection) error {
@@ -31,15 +43,16 @@ func (s *countingStore) InsertRejections(ctx context.Context, rs []store.Rejecti
 }
 
 func (s *countingStore) InsertFilteredRejections(ctx context.Context, fs []store.FilteredRejection) error {
-	s.filtered = append(s.filtered, fs...)
+	s.separate += len(fs)
 	return s.Store.InsertFilteredRejections(ctx, fs)
 }
 
 // TestBusyCanvasFilteredRejections: in a canvas of 20 stages on one source,
 // each filtering for its own value, an event that one stage takes is one
 // FilteredRejection naming the 19 others (not 19 rows), an event no stage
-// takes one naming all 20; the list answers them as one rejection per
-// stage, with the stage's name, by stage too.
+// takes one naming all 20, each written by the transaction that routes its
+// event (not one more); the list answers them as one rejection per stage,
+// with the stage's name, by stage too.
 func TestBusyCanvasFilteredRejections(t *testing.T) {
 	ctx := t.Context()
 	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "superplane.db"))
@@ -91,6 +104,9 @@ func TestBusyCanvasFilteredRejections(t *testing.T) {
 
 	if counted.single != 0 {
 		t.Errorf("%d rejections were written one by one, want none: every stage only filtered", counted.single)
+	}
+	if counted.separate != 0 {
+		t.Errorf("%d FilteredRejections written in a transaction of their own, want none: the routing writes them", counted.separate)
 	}
 	if len(counted.filtered) != 3 {
 		t.Fatalf("%d FilteredRejections written, want one per event (3)", len(counted.filtered))

@@ -18,6 +18,11 @@ import (
 type Routed struct {
 	StageEvents []StageEvent
 	Arrivals    []GroupArrival
+	// Filtered are the event's filtered rejections. RouteEventsTo writes
+	// them in its routing transaction, with the event marked processed
+	// (a batch of a busy canvas then commits once, not twice); an event
+	// left pending writes none. FinishExecutionRouted ignores them.
+	Filtered []FilteredRejection
 }
 
 // GroupArrival is an event arriving in the field set of GroupID whose key

@@ -106,6 +106,7 @@ func (s *db) routeClaimed(ctx context.Context, now time.Time, claimed []string, 
 		inserter := &stageEventInserter{s: s, tx: tx}
 		defer inserter.close()
 		var processed []any
+		var filtered []FilteredRejection
 		for _, ev := range events {
 			routedEv, err := route(ev)
 			var reject *RejectError
@@ -122,6 +123,7 @@ func (s *db) routeClaimed(ctx context.Context, now time.Time, claimed []string, 
 						return errRetryInSavepoints
 					}
 					processed = append(processed, ev.ID)
+					filtered = append(filtered, routedEv.Filtered...)
 					continue
 				}
 				err = s.insertInSavepoint(ctx, tx, inserter, ev, routedEv, now)
@@ -138,6 +140,15 @@ func (s *db) routeClaimed(ctx context.Context, now time.Time, claimed []string, 
 				continue
 			}
 			processed = append(processed, ev.ID)
+			filtered = append(filtered, routedEv.Filtered...)
+		}
+		// With the events they describe: a third transaction a batch was
+		// 11% of the server's CPU in a busy canvas (BENCHMARKS.md, round
+		// five). A failure here fails the routing, which is retried.
+		if len(filtered) > 0 {
+			if err := s.insertFilteredRejections(ctx, tx, filtered); err != nil {
+				return err
+			}
 		}
 		if len(processed) > 0 {
 			if _, err := tx.ExecContext(ctx, s.q(`UPDATE events SET state = `+sqlEventProcessed+`, state_reason = '', state_message = '',

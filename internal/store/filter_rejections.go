@@ -102,90 +102,94 @@ func (s *db) InsertFilteredRejections(ctx context.Context, fs []FilteredRejectio
 	if len(fs) == 0 {
 		return nil
 	}
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		exists := map[[2]string]bool{}
-		type setKey struct{ org, canvas, hash string }
-		type pendingSet struct {
-			setKey
-			stageSet
-			at time.Time
-		}
-		sets := map[setKey]int{} // index into pending
-		var pending []pendingSet
-		rows := make([]any, 0, len(fs)*filteredFields)
-		var ids strings.Builder
-		for _, f := range fs {
-			id, okID := canonicalID(f.ID)
-			org, okOrg := canonicalID(f.OrgID)
-			canvas, okCanvas := canonicalID(f.CanvasID)
-			n := len(f.StageIDs)
-			if !okID || !okOrg || !okCanvas || n == 0 {
-				continue
-			}
-			if n != len(f.StageNames) || n > MaxFilteredStages {
-				return fmt.Errorf("filtered rejection %s: %d stage ids, %d names (at most %d)", id, n, len(f.StageNames), MaxFilteredStages)
-			}
-			ids.Reset()
-			ids.Grow(n * uuidLen)
-			for _, st := range f.StageIDs {
-				c, ok := canonicalID(st)
-				if !ok {
-					return fmt.Errorf("filtered rejection %s: stage id %q is not a UUID", id, st)
-				}
-				ids.WriteString(c)
-			}
-			names, err := json.Marshal(f.StageNames)
-			if err != nil {
-				return err
-			}
-			ok, err := s.canvasExists(ctx, tx, exists, org, canvas)
-			if err != nil {
-				return err
-			}
-			if !ok {
-				continue
-			}
-			hash := setHash(ids.String(), string(names))
-			at := s.time(f.CreatedAt)
-			key := setKey{org, canvas, hash}
-			if i, seen := sets[key]; !seen {
-				sets[key] = len(pending)
-				pending = append(pending, pendingSet{key, stageSet{n, ids.String(), string(names)}, f.CreatedAt})
-			} else if f.CreatedAt.After(pending[i].at) {
-				pending[i].at = f.CreatedAt
-			}
-			rows = append(rows, id[:filteredIDPrefix]+"0000", org, canvas, f.EventID, f.Message, n, hash, at)
-		}
-		// A set is written once; later uses move its last_used_at on (never
-		// back), so that pruning by age keeps a set as long as a row of it.
-		// In hash order: two replicas' batches lock the sets they share in
-		// the same order, so they wait for each other rather than deadlock.
-		slices.SortFunc(pending, func(a, b pendingSet) int { return strings.Compare(a.hash, b.hash) })
-		for _, set := range pending {
-			if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO filter_rejection_sets
-				(org_id, canvas_id, set_hash, n, target_ids, target_names, last_used_at) VALUES (?, ?, ?, ?, ?, ?, ?)
-				ON CONFLICT (org_id, canvas_id, set_hash) DO UPDATE SET last_used_at = excluded.last_used_at
-				WHERE filter_rejection_sets.last_used_at < excluded.last_used_at`),
-				set.org, set.canvas, set.hash, set.n, set.ids, set.names, s.time(set.at)); err != nil {
-				return err
-			}
-		}
-		per := rejectionsPerInsert
-		if s.d.oneWriter {
-			per = 1
-		}
-		for len(rows) > 0 {
-			n := min(per, len(rows)/filteredFields)
-			query := `INSERT INTO filter_rejections (` + filteredColumns + `) VALUES ` +
-				strings.TrimSuffix(strings.Repeat(`(?, ?, ?, ?, ?, ?, ?, ?), `, n), ", ")
-			if _, err := tx.ExecContext(ctx, s.q(query), rows[:n*filteredFields]...); err != nil {
-				return err
-			}
-			rows = rows[n*filteredFields:]
-		}
-		return nil
-	})
+	err := s.inTx(ctx, func(tx *sql.Tx) error { return s.insertFilteredRejections(ctx, tx, fs) })
 	return wrap("insert filtered rejections", err)
+}
+
+// insertFilteredRejections is InsertFilteredRejections within tx: its own
+// transaction, or the routing transaction of the events rejected.
+func (s *db) insertFilteredRejections(ctx context.Context, tx *sql.Tx, fs []FilteredRejection) error {
+	exists := map[[2]string]bool{}
+	type setKey struct{ org, canvas, hash string }
+	type pendingSet struct {
+		setKey
+		stageSet
+		at time.Time
+	}
+	sets := map[setKey]int{} // index into pending
+	var pending []pendingSet
+	rows := make([]any, 0, len(fs)*filteredFields)
+	var ids strings.Builder
+	for _, f := range fs {
+		id, okID := canonicalID(f.ID)
+		org, okOrg := canonicalID(f.OrgID)
+		canvas, okCanvas := canonicalID(f.CanvasID)
+		n := len(f.StageIDs)
+		if !okID || !okOrg || !okCanvas || n == 0 {
+			continue
+		}
+		if n != len(f.StageNames) || n > MaxFilteredStages {
+			return fmt.Errorf("filtered rejection %s: %d stage ids, %d names (at most %d)", id, n, len(f.StageNames), MaxFilteredStages)
+		}
+		ids.Reset()
+		ids.Grow(n * uuidLen)
+		for _, st := range f.StageIDs {
+			c, ok := canonicalID(st)
+			if !ok {
+				return fmt.Errorf("filtered rejection %s: stage id %q is not a UUID", id, st)
+			}
+			ids.WriteString(c)
+		}
+		names, err := json.Marshal(f.StageNames)
+		if err != nil {
+			return err
+		}
+		ok, err := s.canvasExists(ctx, tx, exists, org, canvas)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			continue
+		}
+		hash := setHash(ids.String(), string(names))
+		at := s.time(f.CreatedAt)
+		key := setKey{org, canvas, hash}
+		if i, seen := sets[key]; !seen {
+			sets[key] = len(pending)
+			pending = append(pending, pendingSet{key, stageSet{n, ids.String(), string(names)}, f.CreatedAt})
+		} else if f.CreatedAt.After(pending[i].at) {
+			pending[i].at = f.CreatedAt
+		}
+		rows = append(rows, id[:filteredIDPrefix]+"0000", org, canvas, f.EventID, f.Message, n, hash, at)
+	}
+	// A set is written once; later uses move its last_used_at on (never
+	// back), so that pruning by age keeps a set as long as a row of it.
+	// In hash order: two replicas' batches lock the sets they share in
+	// the same order, so they wait for each other rather than deadlock.
+	slices.SortFunc(pending, func(a, b pendingSet) int { return strings.Compare(a.hash, b.hash) })
+	for _, set := range pending {
+		if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO filter_rejection_sets
+			(org_id, canvas_id, set_hash, n, target_ids, target_names, last_used_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (org_id, canvas_id, set_hash) DO UPDATE SET last_used_at = excluded.last_used_at
+			WHERE filter_rejection_sets.last_used_at < excluded.last_used_at`),
+			set.org, set.canvas, set.hash, set.n, set.ids, set.names, s.time(set.at)); err != nil {
+			return err
+		}
+	}
+	per := rejectionsPerInsert
+	if s.d.oneWriter {
+		per = 1
+	}
+	for len(rows) > 0 {
+		n := min(per, len(rows)/filteredFields)
+		query := `INSERT INTO filter_rejections (` + filteredColumns + `) VALUES ` +
+			strings.TrimSuffix(strings.Repeat(`(?, ?, ?, ?, ?, ?, ?, ?), `, n), ", ")
+		if _, err := tx.ExecContext(ctx, s.q(query), rows[:n*filteredFields]...); err != nil {
+			return err
+		}
+		rows = rows[n*filteredFields:]
+	}
+	return nil
 }
 
 const filteredColumns = `id, org_id, canvas_id, event_id, message, n, set_hash, created_at`

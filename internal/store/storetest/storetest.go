@@ -93,6 +93,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Rejections", testRejections},
 		{"RejectionsInBulk", testRejectionsInBulk},
 		{"FilteredRejections", testFilteredRejections},
+		{"RoutedFilteredRejections", testRoutedFilteredRejections},
 		{"PruneEvents", testPruneEvents},
 		{"JSONColumns", testJSONColumns},
 		{"ExecutionOutputs", testExecutionOutputs},
