@@ -3,7 +3,6 @@ package engine
 import (
 	"io"
 	"log/slog"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -17,20 +16,8 @@ import (
 // bounded batches, at most every pruneEvery, and keeps the recent ones.
 func TestPruneRejections(t *testing.T) {
 	ctx := t.Context()
-	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "superplane.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	org, err := st.EnsureOrganization(ctx, "acme")
-	if err != nil {
-		t.Fatal(err)
-	}
 	now := time.Date(2026, 12, 6, 7, 0, 0, 0, time.UTC)
-	canvas := store.Canvas{ID: uuid.NewString(), OrgID: org.ID, Name: "prod", CreatedAt: now, UpdatedAt: now}
-	if err := st.CreateCanvas(ctx, canvas); err != nil {
-		t.Fatal(err)
-	}
+	st, org, canvas := newCanvas(t, now)
 	insert := func(n int, at time.Time) {
 		t.Helper()
 		rs := make([]store.Rejection, n)

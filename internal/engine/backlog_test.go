@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -42,25 +41,9 @@ func (s *orderStore) QueueHeads(ctx context.Context, now time.Time, limit int) (
 // another pass at once for the rest (which the next pass routes).
 func TestBacklogDoesNotHoldQueues(t *testing.T) {
 	ctx := t.Context()
-	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "superplane.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	org, err := st.EnsureOrganization(ctx, "acme")
-	if err != nil {
-		t.Fatal(err)
-	}
 	now := time.Now().UTC().Truncate(time.Microsecond)
-	canvas := store.Canvas{ID: uuid.NewString(), OrgID: org.ID, Name: "prod", CreatedAt: now, UpdatedAt: now}
-	if err := st.CreateCanvas(ctx, canvas); err != nil {
-		t.Fatal(err)
-	}
-	hook := store.EventSource{ID: uuid.NewString(), OrgID: org.ID, CanvasID: canvas.ID, Name: "hook", Type: "webhook",
-		Events: []byte(`[]`), KeyID: "k", KeyCiphertext: []byte("sealed"), KeyVersion: 1, CreatedAt: now, UpdatedAt: now}
-	if err := st.CreateEventSource(ctx, hook); err != nil {
-		t.Fatal(err)
-	}
+	st, org, canvas := newCanvas(t, now)
+	hook := webhookSource(t, st, canvas, now)
 	spec, _ := json.Marshal(api.StageSpec{
 		Connections: []api.Connection{{Type: api.ConnectionTypeEventSource, Name: "hook",
 			Filters: []api.Filter{{Type: api.FilterTypeData, Data: &api.DataFilter{Expression: "$.n == 0"}}}}},

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -55,25 +54,9 @@ func (s *countingStore) InsertFilteredRejections(ctx context.Context, fs []store
 // with the stage's name, by stage too.
 func TestBusyCanvasFilteredRejections(t *testing.T) {
 	ctx := t.Context()
-	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "superplane.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	org, err := st.EnsureOrganization(ctx, "acme")
-	if err != nil {
-		t.Fatal(err)
-	}
 	now := time.Date(2026, 12, 6, 14, 0, 0, 0, time.UTC)
-	canvas := store.Canvas{ID: uuid.NewString(), OrgID: org.ID, Name: "prod", CreatedAt: now, UpdatedAt: now}
-	if err := st.CreateCanvas(ctx, canvas); err != nil {
-		t.Fatal(err)
-	}
-	hook := store.EventSource{ID: uuid.NewString(), OrgID: org.ID, CanvasID: canvas.ID, Name: "hook", Type: "webhook",
-		Events: []byte(`[]`), KeyID: "k", KeyCiphertext: []byte("sealed"), KeyVersion: 1, CreatedAt: now, UpdatedAt: now}
-	if err := st.CreateEventSource(ctx, hook); err != nil {
-		t.Fatal(err)
-	}
+	st, org, canvas := newCanvas(t, now)
+	hook := webhookSource(t, st, canvas, now)
 	const n = 20
 	stages := make([]store.Stage, n)
 	for i := range stages {

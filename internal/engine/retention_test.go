@@ -3,7 +3,6 @@ package engine
 import (
 	"io"
 	"log/slog"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -18,20 +17,8 @@ import (
 // none (0) it keeps everything.
 func TestPruneEvents(t *testing.T) {
 	ctx := t.Context()
-	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "superplane.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	org, err := st.EnsureOrganization(ctx, "acme")
-	if err != nil {
-		t.Fatal(err)
-	}
 	now := time.Date(2026, 12, 6, 7, 0, 0, 0, time.UTC)
-	canvas := store.Canvas{ID: uuid.NewString(), OrgID: org.ID, Name: "prod", CreatedAt: now, UpdatedAt: now}
-	if err := st.CreateCanvas(ctx, canvas); err != nil {
-		t.Fatal(err)
-	}
+	st, org, canvas := newCanvas(t, now)
 	src := store.EventSource{ID: uuid.NewString(), OrgID: org.ID, CanvasID: canvas.ID, Name: "hook", Type: "webhook",
 		KeyID: "k", KeyCiphertext: []byte("sealed"), KeyVersion: 1, CreatedAt: now, UpdatedAt: now}
 	if err := st.CreateEventSource(ctx, src); err != nil {
