@@ -19,11 +19,7 @@ func TestFindEventSourceForDelivery(t *testing.T) {
 	for name, url := range dialectURLs(t) {
 		t.Run(name, func(t *testing.T) {
 			ctx := t.Context()
-			st := mustOpen(t, url(t))
-			org, err := st.EnsureOrganization(ctx, "acme")
-			if err != nil {
-				t.Fatal(err)
-			}
+			st, org := openAcme(t, url(t))
 			now := time.Now().UTC().Truncate(time.Microsecond)
 			c := store.Canvas{ID: uuid.NewString(), OrgID: org.ID, Name: "prod", CreatedAt: now, UpdatedAt: now}
 			if err := st.CreateCanvas(ctx, c); err != nil {

@@ -21,11 +21,7 @@ func TestStagesVersion(t *testing.T) {
 	for name, url := range dialectURLs(t) {
 		t.Run(name, func(t *testing.T) {
 			ctx := t.Context()
-			st := mustOpen(t, url(t))
-			org, err := st.EnsureOrganization(ctx, "acme")
-			if err != nil {
-				t.Fatal(err)
-			}
+			st, org := openAcme(t, url(t))
 			now := time.Now().UTC().Truncate(time.Microsecond)
 			newCanvas := func(name string) store.Canvas {
 				c := store.Canvas{ID: uuid.NewString(), OrgID: org.ID, Name: name, CreatedAt: now, UpdatedAt: now}
@@ -95,11 +91,7 @@ func TestStageChangesRaceCanvasDeletion(t *testing.T) {
 	for name, url := range dialectURLs(t) {
 		t.Run(name, func(t *testing.T) {
 			ctx := t.Context()
-			st := mustOpen(t, url(t))
-			org, err := st.EnsureOrganization(ctx, "acme")
-			if err != nil {
-				t.Fatal(err)
-			}
+			st, org := openAcme(t, url(t))
 			now := time.Now().UTC().Truncate(time.Microsecond)
 			spec := []byte(`{"executor":{"type":"noop"}}`)
 			for round := range 10 {

@@ -88,6 +88,17 @@ func mustOpen(t testing.TB, databaseURL string) store.Store {
 	return s
 }
 
+// openAcme is mustOpen with the organization acme in it.
+func openAcme(t testing.TB, databaseURL string) (store.Store, store.Organization) {
+	t.Helper()
+	st := mustOpen(t, databaseURL)
+	org, err := st.EnsureOrganization(context.Background(), "acme")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st, org
+}
+
 // TestOpenTwice: a second start finds its migrations applied and the data
 // in place.
 func TestOpenTwice(t *testing.T) {
