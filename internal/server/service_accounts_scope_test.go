@@ -3,6 +3,7 @@ package server_test
 import (
 	"fmt"
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/superplane/terraform-provider-superplane/internal/api"
@@ -22,7 +23,8 @@ func bindAccount(t *testing.T, e *env, id, role, canvas string) {
 // count as much as its organization role. A member who may manage service
 // accounts (a custom organization role) and is canvas admin of dev cannot
 // mint a token of, change, revoke or delete an account that owns prod or
-// dev (it would act as their owner), with 403 naming the canvas; it may
+// dev (it would act as their owner), directly or through a group: 403 naming dev, but not prod, which
+// the keeper cannot see (a canvas's name never leaks); it may
 // for an account that is canvas admin of dev, whose token then does no
 // more than that. An organization admin, who holds every canvas
 // permission, still manages them all.
@@ -37,35 +39,49 @@ func TestServiceAccountCanvasRolesRankToo(t *testing.T) {
 	e.do("owner", "POST", "/api/v1/roles/account-keeper/users", api.UserRef{UserID: keeper}).decode(t, &api.Empty{})
 	addCanvasMember(t, e, "owner", "dev", keeper, api.RoleCanvasAdmin).decode(t, &api.Empty{})
 
-	prodOwner := createAccount(t, e, "owner", "prod-owner", api.RoleMember)
-	bindAccount(t, e, prodOwner, api.RoleCanvasOwner, "prod")
+	release := createAccount(t, e, "owner", "release", api.RoleMember)
+	bindAccount(t, e, release, api.RoleCanvasOwner, "prod")
 	devOwner := createAccount(t, e, "owner", "dev-owner", api.RoleMember)
 	bindAccount(t, e, devOwner, api.RoleCanvasOwner, "dev")
 	devAdmin := createAccount(t, e, "owner", "dev-admin", api.RoleMember)
 	bindAccount(t, e, devAdmin, api.RoleCanvasAdmin, "dev")
-	ownersToken, _ := createAccountToken(t, e, "owner", prodOwner, "owners", nil)
+	ownersToken, _ := createAccountToken(t, e, "owner", release, "owners", nil)
+	// Through a group: dev's owners.
+	grouped := createAccount(t, e, "owner", "grouped", api.RoleMember)
+	e.do("owner", "POST", "/api/v1/groups", `{"domainType":"DOMAIN_TYPE_CANVAS","domainId":"dev","group":{"metadata":{"name":"owners"},"spec":{"role":"canvas_owner","displayName":"Owners"}}}`).decode(t, &api.GroupResponse{})
+	e.do("owner", "POST", "/api/v1/groups/owners/users",
+		api.UserRef{DomainType: api.DomainTypeCanvas, DomainID: "dev", UserEmail: grouped + store.ServiceAccountEmailDomain}).decode(t, &api.Empty{})
 
 	for _, c := range []struct{ method, path, body, canvas string }{
-		{"POST", "/api/v1/service-accounts/prod-owner/tokens", `{"name":"steal"}`, "prod"},
-		{"PATCH", "/api/v1/service-accounts/prod-owner", `{"serviceAccount":{"metadata":{"description":"mine"}}}`, "prod"},
-		{"DELETE", "/api/v1/service-accounts/prod-owner/tokens/" + ownersToken.ID, "", "prod"},
-		{"DELETE", "/api/v1/service-accounts/prod-owner", "", "prod"},
+		{"POST", "/api/v1/service-accounts/release/tokens", `{"name":"steal"}`, ""},
+		{"PATCH", "/api/v1/service-accounts/release", `{"serviceAccount":{"metadata":{"description":"mine"}}}`, ""},
+		{"DELETE", "/api/v1/service-accounts/release/tokens/" + ownersToken.ID, "", ""},
+		{"DELETE", "/api/v1/service-accounts/release", "", ""},
 		// Canvas admin of dev is not enough for dev's owner: it lacks
 		// delete canvas there.
 		{"POST", "/api/v1/service-accounts/dev-owner/tokens", `{"name":"steal"}`, "dev"},
 		{"PATCH", "/api/v1/service-accounts/" + devOwner, `{"serviceAccount":{"metadata":{"description":"mine"}}}`, "dev"},
+		{"POST", "/api/v1/service-accounts/grouped/tokens", `{"name":"steal"}`, "dev"},
 	} {
-		expectError(t, e.do("keeper", c.method, c.path, c.body), http.StatusForbidden, api.CodePermissionDenied, "canvas "+c.canvas)
+		r := e.do("keeper", c.method, c.path, c.body)
+		want := "canvas " + c.canvas
+		if c.canvas == "" {
+			want = "a canvas the caller cannot see"
+			if strings.Contains(string(r.body), "prod") {
+				t.Errorf("%s %s names prod to a caller who cannot see it: %s", c.method, c.path, r.body)
+			}
+		}
+		expectError(t, r, http.StatusForbidden, api.CodePermissionDenied, want)
 	}
 	var tokens api.ListServiceAccountTokensResponse
-	e.do("owner", "GET", "/api/v1/service-accounts/prod-owner/tokens", nil).decode(t, &tokens)
+	e.do("owner", "GET", "/api/v1/service-accounts/release/tokens", nil).decode(t, &tokens)
 	if len(tokens.Tokens) != 1 || tokens.Tokens[0].ID != ownersToken.ID {
-		t.Fatalf("after the refusals prod-owner's tokens are %+v; want only the owner's", tokens.Tokens)
+		t.Fatalf("after the refusals release's tokens are %+v; want only the owner's", tokens.Tokens)
 	}
 	var got api.ServiceAccountResponse
-	e.do("owner", "GET", "/api/v1/service-accounts/prod-owner", nil).decode(t, &got)
-	if got.ServiceAccount.Metadata.Description != "about prod-owner" {
-		t.Fatalf("a refused update changed prod-owner: %+v", got.ServiceAccount.Metadata)
+	e.do("owner", "GET", "/api/v1/service-accounts/release", nil).decode(t, &got)
+	if got.ServiceAccount.Metadata.Description != "about release" {
+		t.Fatalf("a refused update changed release: %+v", got.ServiceAccount.Metadata)
 	}
 
 	// As much as the keeper holds: allowed, and the token does no more.
@@ -76,7 +92,7 @@ func TestServiceAccountCanvasRolesRankToo(t *testing.T) {
 	expectError(t, e.do(value, "GET", "/api/v1/canvases/prod", nil), http.StatusNotFound, api.CodeNotFound, "")
 
 	// The organization admin holds every canvas permission.
-	for i, a := range []string{"prod-owner", "dev-owner"} {
+	for i, a := range []string{"release", "dev-owner"} {
 		createAccountToken(t, e, "admin", a, fmt.Sprintf("admin-%d", i), nil)
 	}
 	e.do("admin", "DELETE", "/api/v1/service-accounts/dev-owner", nil).decode(t, &api.Empty{})

@@ -75,7 +75,12 @@ func (s *ServiceAccounts) holdsAtLeast(ctx context.Context, p store.Principal, a
 		if g.DomainType == store.DomainCanvas {
 			canvas, where = g.DomainID, "canvas "+g.CanvasName
 		}
-		if k, ok := accessOf(p.Role, mine, canvas).covers(grantPermissions(g)); !ok {
+		access := accessOf(p.Role, mine, canvas)
+		if k, ok := access.covers(grantPermissions(g)); !ok {
+			if canvas != "" && !access.SeesCanvas() {
+				// As everywhere, a canvas the caller cannot see is not named.
+				return denied("service account %q holds a role on a canvas the caller cannot see", a.Name)
+			}
 			return denied("service account %q holds role %s on %s, which needs %s %s, which the caller does not hold there", a.Name, g.Role, where, k.action, k.resource)
 		}
 	}
