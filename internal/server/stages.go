@@ -21,7 +21,7 @@ func (s *Server) stageToAPI(st service.Stage) api.Stage {
 	}
 	status.Queue.Total = int64(st.QueueTotal)
 	if st.LastExecution != nil {
-		status.LastExecution = ptr(s.executionToAPI(*st.LastExecution, nil))
+		status.LastExecution = ptr(s.executionToAPI(*st.LastExecution, st.LastExecutionEvent))
 	}
 	return api.Stage{
 		Metadata: &api.StageMetadata{ID: st.ID, Name: st.Name, Description: st.Description, CanvasID: st.CanvasID, CreatedAt: &created, UpdatedAt: &updated, CreatedBy: st.CreatedBy},

@@ -192,9 +192,40 @@ func TestStageAnswersCarryEveryV1Field(t *testing.T) {
 		t.Errorf("secret domainType left out reads back %q, want %s", dt, api.DomainTypeUnspecified)
 	}
 
-	// With an execution and a queued event, status is whole too.
+	// With an execution and a queued event, status is whole too, and the
+	// last execution carries the stage event it ran, as in the list of
+	// executions.
 	se.post(t, `{"ref":"refs/heads/main","after":"abc"}`)
-	waitExecution(t, e, "deploy", 1)
-	expectAllFields(t, f, "list after a run", "SuperplaneListStagesResponse", e.do("viewer", "GET", "/api/v1/canvases/prod/stages", nil))
-	expectAllFields(t, f, "describe after a run", "SuperplaneDescribeStageResponse", e.do("viewer", "GET", "/api/v1/canvases/prod/stages/deploy", nil))
+	ran := waitExecution(t, e, "deploy", 1)[0]
+	list := e.do("viewer", "GET", "/api/v1/canvases/prod/stages", nil)
+	expectAllFields(t, f, "list after a run", "SuperplaneListStagesResponse", list)
+	describe := e.do("viewer", "GET", "/api/v1/canvases/prod/stages/deploy", nil)
+	expectAllFields(t, f, "describe after a run", "SuperplaneDescribeStageResponse", describe)
+	var listed api.ListStagesResponse
+	list.decode(t, &listed)
+	var described api.StageResponse
+	describe.decode(t, &described)
+	for what, st := range map[string]*api.Stage{"list": findStage(listed.Stages, "deploy"), "describe": described.Stage} {
+		last := st.Status.LastExecution
+		if last == nil || last.ID != ran.ID || last.StageEvent == nil || ran.StageEvent == nil {
+			t.Fatalf("%s: last execution %+v, want %s with its stage event", what, last, ran.ID)
+		}
+		ev := last.StageEvent
+		var raw map[string]any
+		if ev.TriggerEvent != nil {
+			raw, _ = ev.TriggerEvent.RawObject()
+		}
+		if ev.ID != ran.StageEvent.ID || raw["after"] != "abc" || len(ev.Inputs) != 1 {
+			t.Errorf("%s: last execution's stage event %+v, want %s triggered by the push", what, ev, ran.StageEvent.ID)
+		}
+	}
+}
+
+func findStage(list []api.Stage, name string) *api.Stage {
+	for i := range list {
+		if list[i].Metadata.Name == name {
+			return &list[i]
+		}
+	}
+	return &api.Stage{Status: &api.StageStatus{}}
 }
