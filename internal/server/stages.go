@@ -14,7 +14,7 @@ import (
 func (s *Server) stageToAPI(st service.Stage) api.Stage {
 	created, updated := st.CreatedAt, st.UpdatedAt
 	spec := s.stageSpec(st.Stage)
-	v1Enums(spec)
+	v1Spec(spec)
 	status := &api.StageStatus{Queue: &api.StatusQueue{Items: []api.StageEvent{}}}
 	for _, ev := range st.Queue {
 		status.Queue.Items = append(status.Queue.Items, s.stageEventToAPI(ev))

@@ -150,7 +150,8 @@ func TestOtherAnswersCarryEveryV1Field(t *testing.T) {
 // TestStageAnswersCarryEveryV1Field: create, describe, update and list of
 // stages carry every field of the contract's stage schema, null or "" where
 // unset (a condition's unused branch, an executor without integration, a
-// value without valueFrom, a mapping without when), and enums the caller
+// value without valueFrom, a mapping without when; lists of objects as []),
+// and enums the caller
 // left out read back as what the server applies: a connection's
 // filterOperator as FILTER_OPERATOR_AND, a secret reference without a
 // domain as DOMAIN_TYPE_UNSPECIFIED (looked up in the canvas, then the
@@ -190,6 +191,30 @@ func TestStageAnswersCarryEveryV1Field(t *testing.T) {
 	}
 	if dt := got.Stage.Spec.Secrets[0].ValueFrom.Secret.DomainType; dt != api.DomainTypeUnspecified {
 		t.Errorf("secret domainType left out reads back %q, want %s", dt, api.DomainTypeUnspecified)
+	}
+
+	// A spec written with nothing but a connection and an executor answers
+	// its lists as [], as the contract's server does, never null.
+	bare := `{"stage":{"metadata":{"name":"bare"},"spec":{"connections":[{"type":"TYPE_EVENT_SOURCE","name":"hook"}],"executor":{"type":"noop"}}}}`
+	for what, r := range map[string]response{
+		"create bare":   e.do("owner", "POST", "/api/v1/canvases/prod/stages", bare),
+		"describe bare": e.do("viewer", "GET", "/api/v1/canvases/prod/stages/bare", nil),
+	} {
+		var body struct {
+			Stage struct {
+				Spec map[string]any `json:"spec"`
+			} `json:"stage"`
+		}
+		r.decode(t, &body)
+		for _, field := range []string{"connections", "conditions", "inputs", "inputMappings", "outputs", "secrets"} {
+			if list, ok := body.Stage.Spec[field].([]any); !ok {
+				t.Errorf("%s: spec.%s is %v, want a list", what, field, body.Stage.Spec[field])
+			} else if field == "connections" {
+				if filters, ok := list[0].(map[string]any)["filters"].([]any); !ok || len(filters) != 0 {
+					t.Errorf("%s: spec.connections[0].filters is %v, want []", what, list[0].(map[string]any)["filters"])
+				}
+			}
+		}
 	}
 
 	// With an execution and a queued event, status is whole too, and the
