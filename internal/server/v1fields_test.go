@@ -210,8 +210,9 @@ func TestStageAnswersCarryEveryV1Field(t *testing.T) {
 			if list, ok := body.Stage.Spec[field].([]any); !ok {
 				t.Errorf("%s: spec.%s is %v, want a list", what, field, body.Stage.Spec[field])
 			} else if field == "connections" {
-				if filters, ok := list[0].(map[string]any)["filters"].([]any); !ok || len(filters) != 0 {
-					t.Errorf("%s: spec.connections[0].filters is %v, want []", what, list[0].(map[string]any)["filters"])
+				conn, _ := list[0].(map[string]any)
+				if filters, ok := conn["filters"].([]any); !ok || len(filters) != 0 {
+					t.Errorf("%s: spec.connections[0].filters is %v, want []", what, conn["filters"])
 				}
 			}
 		}
