@@ -81,7 +81,7 @@ func (s *ServiceAccounts) holdsAtLeast(ctx context.Context, p store.Principal, a
 				// As everywhere, a canvas the caller cannot see is not named.
 				return denied("service account %q holds a role on a canvas the caller cannot see", a.Name)
 			}
-			return denied("service account %q holds role %s on %s, which needs %s %s, which the caller does not hold there", a.Name, g.Role, where, k.action, k.resource)
+			return denied("service account %q holds role %s on %s, which gives %s %s there; the caller does not hold it", a.Name, g.Role, where, k.action, k.resource)
 		}
 	}
 	return nil
