@@ -97,18 +97,20 @@ type ConditionTimeWindow struct {
 	WeekDays []string `json:"weekDays"`
 }
 
-// Condition is SuperplaneCondition.
+// Condition is SuperplaneCondition. Like every stage type here it leaves
+// no field out of an answer: the contract's server emits unpopulated
+// fields as null or "", and v1 clients index them.
 type Condition struct {
 	Type       string               `json:"type"`
-	Approval   *ConditionApproval   `json:"approval,omitempty"`
-	TimeWindow *ConditionTimeWindow `json:"timeWindow,omitempty"`
+	Approval   *ConditionApproval   `json:"approval"`
+	TimeWindow *ConditionTimeWindow `json:"timeWindow"`
 }
 
 // Executor is SuperplaneExecutor; Spec depends on Type.
 type Executor struct {
 	Type        string          `json:"type"`
-	Integration *IntegrationRef `json:"integration,omitempty"`
-	Resource    *ResourceRef    `json:"resource,omitempty"`
+	Integration *IntegrationRef `json:"integration"`
+	Resource    *ResourceRef    `json:"resource"`
 	Spec        map[string]any  `json:"spec"`
 	Name        string          `json:"name"`
 }
@@ -141,30 +143,30 @@ type ValueFromLastExecution struct {
 
 // StageValueFrom is SuperplaneValueFrom (the integrations have their own, narrower one).
 type StageValueFrom struct {
-	EventData     *ValueFromEventData     `json:"eventData,omitempty"`
-	LastExecution *ValueFromLastExecution `json:"lastExecution,omitempty"`
-	Secret        *ValueFromSecret        `json:"secret,omitempty"`
+	EventData     *ValueFromEventData     `json:"eventData"`
+	LastExecution *ValueFromLastExecution `json:"lastExecution"`
+	Secret        *ValueFromSecret        `json:"secret"`
 }
 
 // ValueDefinition is SuperplaneValueDefinition: a named static value or one
 // taken from somewhere.
 type ValueDefinition struct {
 	Name      string          `json:"name"`
-	Value     string          `json:"value,omitempty"`
-	ValueFrom *StageValueFrom `json:"valueFrom,omitempty"`
+	Value     string          `json:"value"`
+	ValueFrom *StageValueFrom `json:"valueFrom"`
 }
 
 // InputMappingWhen picks the mapping by the connection that triggered.
 type InputMappingWhen struct {
 	TriggeredBy *struct {
 		Connection string `json:"connection"`
-	} `json:"triggeredBy,omitempty"`
+	} `json:"triggeredBy"`
 }
 
 // InputMapping is SuperplaneInputMapping.
 type InputMapping struct {
 	Values []ValueDefinition `json:"values"`
-	When   *InputMappingWhen `json:"when,omitempty"`
+	When   *InputMappingWhen `json:"when"`
 }
 
 // StageSpec is SuperplaneStageSpec.

@@ -14,13 +14,14 @@ import (
 func (s *Server) stageToAPI(st service.Stage) api.Stage {
 	created, updated := st.CreatedAt, st.UpdatedAt
 	spec := s.stageSpec(st.Stage)
+	v1Spec(spec)
 	status := &api.StageStatus{Queue: &api.StatusQueue{Items: []api.StageEvent{}}}
 	for _, ev := range st.Queue {
 		status.Queue.Items = append(status.Queue.Items, s.stageEventToAPI(ev))
 	}
 	status.Queue.Total = int64(st.QueueTotal)
 	if st.LastExecution != nil {
-		status.LastExecution = ptr(s.executionToAPI(*st.LastExecution, nil))
+		status.LastExecution = ptr(s.executionToAPI(*st.LastExecution, st.LastExecutionEvent))
 	}
 	return api.Stage{
 		Metadata: &api.StageMetadata{ID: st.ID, Name: st.Name, Description: st.Description, CanvasID: st.CanvasID, CreatedAt: &created, UpdatedAt: &updated, CreatedBy: st.CreatedBy},

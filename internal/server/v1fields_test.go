@@ -126,10 +126,8 @@ func TestEventSourceAnswersCarryEveryV1Field(t *testing.T) {
 
 // TestOtherAnswersCarryEveryV1Field keeps the answers that already carry
 // every field of the contract's schema that way: canvases, secrets,
-// integrations, me, stage events and executions. Stage answers do not yet
-// (spec.executor.integration and resource, a value definition's value and
-// valueFrom's unused branches, inputMappings[].when are left out when
-// unset), so they are not checked here.
+// integrations, me, stage events and executions (stages have their own
+// test below).
 func TestOtherAnswersCarryEveryV1Field(t *testing.T) {
 	f := loadV1Fields(t)
 	se := newStageEnv(t)
@@ -147,4 +145,113 @@ func TestOtherAnswersCarryEveryV1Field(t *testing.T) {
 	waitExecution(t, e, "deploy", 1)
 	expectAllFields(t, f, "stage events", "SuperplaneListStageEventsResponse", e.do("viewer", "GET", "/api/v1/canvases/prod/stages/deploy/events", nil))
 	expectAllFields(t, f, "executions", "SuperplaneListStageExecutionsResponse", e.do("viewer", "GET", "/api/v1/canvases/prod/stages/deploy/executions", nil))
+}
+
+// TestStageAnswersCarryEveryV1Field: create, describe, update and list of
+// stages carry every field of the contract's stage schema, null or "" where
+// unset (a condition's unused branch, an executor without integration, a
+// value without valueFrom, a mapping without when; lists of objects as []),
+// and enums the caller
+// left out read back as what the server applies: a connection's
+// filterOperator as FILTER_OPERATOR_AND, a secret reference without a
+// domain as DOMAIN_TYPE_UNSPECIFIED (looked up in the canvas, then the
+// organization).
+func TestStageAnswersCarryEveryV1Field(t *testing.T) {
+	f := loadV1Fields(t)
+	se := newStageEnv(t)
+	e := se.env
+	gated := httpStage("gated", se.recvURL)
+	spec := gated.Stage.Spec
+	spec.Conditions = []api.Condition{
+		{Type: api.ConditionTypeApproval, Approval: &api.ConditionApproval{Count: 1}},
+		{Type: api.ConditionTypeTimeWindow, TimeWindow: &api.ConditionTimeWindow{Start: "08:00", End: "17:00", WeekDays: []string{"monday"}}},
+	}
+	spec.Inputs = append(spec.Inputs, api.InputDefinition{Name: "ENV"})
+	spec.InputMappings[0].Values = append(spec.InputMappings[0].Values, api.ValueDefinition{Name: "ENV", Value: "prod"})
+	spec.InputMappings[0].When = &api.InputMappingWhen{TriggeredBy: &struct {
+		Connection string `json:"connection"`
+	}{Connection: "hook"}}
+	for _, r := range []struct {
+		what, def string
+		resp      response
+	}{
+		{"create", "SuperplaneCreateStageResponse", e.do("owner", "POST", "/api/v1/canvases/prod/stages", gated)},
+		{"create plain", "SuperplaneCreateStageResponse", e.do("owner", "POST", "/api/v1/canvases/prod/stages", httpStage("deploy", se.recvURL))},
+		{"describe", "SuperplaneDescribeStageResponse", e.do("viewer", "GET", "/api/v1/canvases/prod/stages/gated", nil)},
+		{"update", "SuperplaneUpdateStageResponse", e.do("owner", "PATCH", "/api/v1/canvases/prod/stages/gated", gated)},
+		{"list", "SuperplaneListStagesResponse", e.do("viewer", "GET", "/api/v1/canvases/prod/stages", nil)},
+	} {
+		expectAllFields(t, f, r.what, r.def, r.resp)
+	}
+
+	var got api.StageResponse
+	e.do("viewer", "GET", "/api/v1/canvases/prod/stages/gated", nil).decode(t, &got)
+	if op := got.Stage.Spec.Connections[0].FilterOperator; op != api.FilterOperatorAnd {
+		t.Errorf("connection filterOperator left out reads back %q, want %s", op, api.FilterOperatorAnd)
+	}
+	if dt := got.Stage.Spec.Secrets[0].ValueFrom.Secret.DomainType; dt != api.DomainTypeUnspecified {
+		t.Errorf("secret domainType left out reads back %q, want %s", dt, api.DomainTypeUnspecified)
+	}
+
+	// A spec written with nothing but a connection and an executor answers
+	// its lists as [], as the contract's server does, never null.
+	bare := `{"stage":{"metadata":{"name":"bare"},"spec":{"connections":[{"type":"TYPE_EVENT_SOURCE","name":"hook"}],"executor":{"type":"noop"}}}}`
+	for what, r := range map[string]response{
+		"create bare":   e.do("owner", "POST", "/api/v1/canvases/prod/stages", bare),
+		"describe bare": e.do("viewer", "GET", "/api/v1/canvases/prod/stages/bare", nil),
+	} {
+		var body struct {
+			Stage struct {
+				Spec map[string]any `json:"spec"`
+			} `json:"stage"`
+		}
+		r.decode(t, &body)
+		for _, field := range []string{"connections", "conditions", "inputs", "inputMappings", "outputs", "secrets"} {
+			if list, ok := body.Stage.Spec[field].([]any); !ok {
+				t.Errorf("%s: spec.%s is %v, want a list", what, field, body.Stage.Spec[field])
+			} else if field == "connections" {
+				conn, _ := list[0].(map[string]any)
+				if filters, ok := conn["filters"].([]any); !ok || len(filters) != 0 {
+					t.Errorf("%s: spec.connections[0].filters is %v, want []", what, conn["filters"])
+				}
+			}
+		}
+	}
+
+	// With an execution and a queued event, status is whole too, and the
+	// last execution carries the stage event it ran, as in the list of
+	// executions.
+	se.post(t, `{"ref":"refs/heads/main","after":"abc"}`)
+	ran := waitExecution(t, e, "deploy", 1)[0]
+	list := e.do("viewer", "GET", "/api/v1/canvases/prod/stages", nil)
+	expectAllFields(t, f, "list after a run", "SuperplaneListStagesResponse", list)
+	describe := e.do("viewer", "GET", "/api/v1/canvases/prod/stages/deploy", nil)
+	expectAllFields(t, f, "describe after a run", "SuperplaneDescribeStageResponse", describe)
+	var listed api.ListStagesResponse
+	list.decode(t, &listed)
+	var described api.StageResponse
+	describe.decode(t, &described)
+	for what, st := range map[string]*api.Stage{"list": findStage(listed.Stages, "deploy"), "describe": described.Stage} {
+		last := st.Status.LastExecution
+		if last == nil || last.ID != ran.ID || last.StageEvent == nil || ran.StageEvent == nil {
+			t.Fatalf("%s: last execution %+v, want %s with its stage event", what, last, ran.ID)
+		}
+		ev := last.StageEvent
+		var raw map[string]any
+		if ev.TriggerEvent != nil {
+			raw, _ = ev.TriggerEvent.RawObject()
+		}
+		if ev.ID != ran.StageEvent.ID || raw["after"] != "abc" || len(ev.Inputs) != 1 {
+			t.Errorf("%s: last execution's stage event %+v, want %s triggered by the push", what, ev, ran.StageEvent.ID)
+		}
+	}
+}
+
+func findStage(list []api.Stage, name string) *api.Stage {
+	for i := range list {
+		if list[i].Metadata.Name == name {
+			return &list[i]
+		}
+	}
+	return &api.Stage{Status: &api.StageStatus{}}
 }

@@ -13,8 +13,10 @@ import (
 // ServiceAccounts holds the rules for service accounts and their tokens:
 // machine identities of an organization, managed through the API (and so
 // as code), each with one role that its tokens carry. No caller may act on
-// an account whose role ranks above its own, nor give one such a role: an
-// admin cannot mint an owner's token.
+// an account that holds more than it in any scope, nor give one such a
+// role: an admin cannot mint an owner's token, and a member allowed to
+// manage accounts cannot mint the token of one that owns a canvas it does
+// not (see holdsAtLeast).
 type ServiceAccounts struct {
 	Store store.Store
 	Now   func() time.Time
@@ -35,11 +37,52 @@ func checkRole(p store.Principal, field, role string) error {
 	return nil
 }
 
-// mayManage refuses acting on an account whose role ranks above the
-// caller's.
+// mayManage refuses acting on an account whose organization role ranks
+// above the caller's. It reads nothing, so it also runs under the
+// account's row lock; holdsAtLeast adds the account's role bindings.
 func mayManage(p store.Principal, a store.ServiceAccount) error {
 	if api.RoleRank(a.Role) > api.RoleRank(p.Role) {
 		return denied("service account %q has role %s, which ranks above the caller's role %s", a.Name, a.Role, p.Role)
+	}
+	return nil
+}
+
+// holdsAtLeast refuses (403) acting on account a unless the caller holds
+// every permission that a's role bindings give it, each where it applies:
+// a canvas role's on that canvas, an organization one's everywhere,
+// directly or through a group. The token of an account that owns canvas
+// prod acts as that owner whatever its organization role, so changing it,
+// minting its token or taking it away is for those who hold as much on
+// prod: "nobody grants more than they hold", as for roles. The owner holds
+// everything and reads nothing.
+func (s *ServiceAccounts) holdsAtLeast(ctx context.Context, p store.Principal, a store.ServiceAccount) error {
+	if err := mayManage(p, a); err != nil {
+		return err
+	}
+	if p.Role == api.RoleOwner {
+		return nil
+	}
+	held, err := s.Store.UserGrants(ctx, p.Organization.ID, a.UserID)
+	if err != nil || len(held) == 0 {
+		return err
+	}
+	mine, err := s.Store.UserGrants(ctx, p.Organization.ID, p.User.ID)
+	if err != nil {
+		return err
+	}
+	for _, g := range held {
+		canvas, where := "", "the organization"
+		if g.DomainType == store.DomainCanvas {
+			canvas, where = g.DomainID, "canvas "+g.CanvasName
+		}
+		access := accessOf(p.Role, mine, canvas)
+		if k, ok := access.covers(grantPermissions(g)); !ok {
+			if canvas != "" && !access.SeesCanvas() {
+				// As everywhere, a canvas the caller cannot see is not named.
+				return denied("service account %q holds a role on a canvas the caller cannot see", a.Name)
+			}
+			return denied("service account %q holds role %s on %s, which gives %s %s there; the caller does not hold it", a.Name, g.Role, where, k.action, k.resource)
+		}
 	}
 	return nil
 }
@@ -107,8 +150,17 @@ func (s *ServiceAccounts) Update(ctx context.Context, p store.Principal, idOrNam
 			return store.ServiceAccount{}, err
 		}
 	}
+	a, err := s.Store.FindServiceAccount(ctx, p.Organization.ID, idOrName)
+	if err != nil {
+		return store.ServiceAccount{}, err
+	}
+	// The bindings are read before the row's lock (fn may not read); one
+	// added in between was added by someone holding it.
+	if err := s.holdsAtLeast(ctx, p, a); err != nil {
+		return store.ServiceAccount{}, err
+	}
 	now := Timestamp(s.Now)
-	return s.Store.UpdateServiceAccount(ctx, p.Organization.ID, idOrName, func(a *store.ServiceAccount) error {
+	return s.Store.UpdateServiceAccount(ctx, p.Organization.ID, a.ID, func(a *store.ServiceAccount) error {
 		// Checked under the row's lock, against the role it has now.
 		if err := mayManage(p, *a); err != nil {
 			return err
@@ -131,7 +183,7 @@ func (s *ServiceAccounts) Delete(ctx context.Context, p store.Principal, idOrNam
 	if err != nil {
 		return err
 	}
-	if err := mayManage(p, a); err != nil {
+	if err := s.holdsAtLeast(ctx, p, a); err != nil {
 		return err
 	}
 	return s.Store.DeleteServiceAccount(ctx, p.Organization.ID, a.ID)
@@ -178,7 +230,7 @@ func (s *ServiceAccounts) CreateToken(ctx context.Context, p store.Principal, id
 	if err != nil {
 		return store.ServiceAccountToken{}, "", err
 	}
-	if err := mayManage(p, a); err != nil {
+	if err := s.holdsAtLeast(ctx, p, a); err != nil {
 		return store.ServiceAccountToken{}, "", err
 	}
 	value, hash, err := NewToken()
@@ -191,14 +243,16 @@ func (s *ServiceAccounts) CreateToken(ctx context.Context, p store.Principal, id
 	if err != nil {
 		return store.ServiceAccountToken{}, "", err
 	}
-	// The account's role may have risen between the check and the insert
-	// (only a caller of that rank could raise it); the token must not
-	// carry more than the caller's role.
-	if api.RoleRank(t.Role) > api.RoleRank(p.Role) {
+	// The account's role or bindings may have risen between the check and
+	// the insert (only a caller holding as much could raise them); the
+	// token must not carry more than the caller holds.
+	// A failed read refuses too: the token is never left unchecked.
+	a.Role = t.Role
+	if refused := s.holdsAtLeast(ctx, p, a); refused != nil {
 		if err := s.Store.DeleteServiceAccountToken(context.WithoutCancel(ctx), p.Organization.ID, a.ID, t.ID); err != nil {
 			return store.ServiceAccountToken{}, "", err
 		}
-		return store.ServiceAccountToken{}, "", denied("service account %q has role %s, which ranks above the caller's role %s", a.Name, t.Role, p.Role)
+		return store.ServiceAccountToken{}, "", refused
 	}
 	return t, value, nil
 }
@@ -210,7 +264,7 @@ func (s *ServiceAccounts) RevokeToken(ctx context.Context, p store.Principal, id
 	if err != nil {
 		return err
 	}
-	if err := mayManage(p, a); err != nil {
+	if err := s.holdsAtLeast(ctx, p, a); err != nil {
 		return err
 	}
 	return s.Store.DeleteServiceAccountToken(ctx, p.Organization.ID, a.ID, tokenID)

@@ -38,6 +38,8 @@ type Stage struct {
 	Queue         []store.StageEvent
 	QueueTotal    int
 	LastExecution *store.Execution
+	// LastExecutionEvent is the stage event LastExecution ran.
+	LastExecutionEvent *store.StageEvent
 }
 
 // queueShown is how many queued events a stage's status lists.
@@ -54,7 +56,8 @@ func (s *Stages) withStatus(ctx context.Context, st store.Stage) Stage {
 }
 
 func withStatus(st store.Stage, status store.StageStatus) Stage {
-	return Stage{Stage: st, Queue: status.Queue, QueueTotal: status.QueueTotal, LastExecution: status.LastExecution}
+	return Stage{Stage: st, Queue: status.Queue, QueueTotal: status.QueueTotal, LastExecution: status.LastExecution,
+		LastExecutionEvent: status.LastExecutionEvent}
 }
 
 // List returns the stages of canvas (an id or a name).

@@ -77,12 +77,8 @@ func TestAuditRecordInTheChangesTransaction(t *testing.T) {
 	for dialect, url := range dialectURLs(t) {
 		t.Run(dialect, func(t *testing.T) {
 			u := url(t)
-			s := mustOpen(t, u)
+			s, org := openAcme(t, u)
 			ctx := t.Context()
-			org, err := s.EnsureOrganization(ctx, "acme")
-			if err != nil {
-				t.Fatal(err)
-			}
 			now := time.Now().UTC().Truncate(time.Microsecond)
 			canvas := store.Canvas{ID: uuid.NewString(), OrgID: org.ID, Name: "prod", CreatedAt: now, UpdatedAt: now}
 			if err := s.CreateCanvas(ctx, canvas); err != nil {
@@ -187,12 +183,8 @@ func TestAuditRecordRefusedInASharedBatch(t *testing.T) {
 	for dialect, url := range dialectURLs(t) {
 		t.Run(dialect, func(t *testing.T) {
 			u := url(t)
-			s := mustOpen(t, u)
+			s, org := openAcme(t, u)
 			ctx := t.Context()
-			org, err := s.EnsureOrganization(ctx, "acme")
-			if err != nil {
-				t.Fatal(err)
-			}
 			refuseAudit(t, dialect, u)
 			const n = 60
 			var (

@@ -15,12 +15,8 @@ import (
 // write whose context ends first gives up with the context's error, and one
 // without a deadline waits and then succeeds; the database stays usable.
 func TestSQLiteWritersWait(t *testing.T) {
-	s := mustOpen(t, sqliteURL(t))
+	s, org := openAcme(t, sqliteURL(t))
 	ctx := t.Context()
-	org, err := s.EnsureOrganization(ctx, "acme")
-	if err != nil {
-		t.Fatal(err)
-	}
 	now := time.Now().UTC().Truncate(time.Microsecond)
 	canvas := func(name string) store.Canvas {
 		return store.Canvas{ID: uuid.NewString(), OrgID: org.ID, Name: name, CreatedAt: now, UpdatedAt: now}
@@ -43,7 +39,7 @@ func TestSQLiteWritersWait(t *testing.T) {
 	<-started
 
 	short, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
-	err = s.CreateCanvas(short, canvas("impatient"))
+	err := s.CreateCanvas(short, canvas("impatient"))
 	cancel()
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("a write whose deadline passes while the writer is busy: %v, want the deadline's error", err)

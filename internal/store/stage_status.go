@@ -14,6 +14,10 @@ type StageStatus struct {
 	// LastExecution is the newest execution by CreatedAt (then id), nil
 	// when the stage has run none.
 	LastExecution *Execution
+	// LastExecutionEvent is the stage event LastExecution ran (nil with
+	// it): an execution's event is deleted only with it (the foreign key
+	// cascades), so it is read in the same statement.
+	LastExecutionEvent *StageEvent
 }
 
 // StageStatusStore reads the status of many stages at once.
@@ -28,9 +32,9 @@ type StageStatusStore interface {
 
 // StageStatuses returns the status of the canvas's stages (or of stageID's)
 // in two queries: the queues' heads with their totals from one window over
-// the pending and waiting events, and each stage's newest execution through
-// the executions_stage_created index, one index probe per stage inside one
-// statement.
+// the pending and waiting events, and each stage's newest execution (with
+// its stage event) through the executions_stage_created index, one index
+// probe per stage inside one statement.
 func (s *db) StageStatuses(ctx context.Context, orgID, canvasID, stageID string, queueLimit int) (map[string]StageStatus, error) {
 	out := map[string]StageStatus{}
 	org, okOrg := canonicalID(orgID)
@@ -95,8 +99,10 @@ func (s *db) StageStatuses(ctx context.Context, orgID, canvasID, stageID string,
 	}
 
 	// The newest execution of each stage: a correlated subquery per stage
-	// row reads one entry of executions_stage_created.
-	execQuery := `SELECT ` + executionColumns + ` FROM executions ex WHERE ex.id IN (
+	// row reads one entry of executions_stage_created; its stage event
+	// comes with it, one primary-key probe.
+	execQuery := `SELECT ` + executionColumns + `, ` + stageEventColumns + ` FROM executions ex
+		JOIN stage_events se ON se.id = ex.stage_event_id WHERE ex.id IN (
 		SELECT (SELECT x.id FROM executions x WHERE x.stage_id = st.id ORDER BY x.created_at DESC, x.id DESC LIMIT 1)
 		FROM stages st WHERE ` + scope + `)`
 	rows, err = s.sql.QueryContext(ctx, s.q(execQuery), scopeArgs...)
@@ -105,12 +111,15 @@ func (s *db) StageStatuses(ctx context.Context, orgID, canvasID, stageID string,
 	}
 	defer rows.Close()
 	for rows.Next() {
-		ex, err := scanExecution(rows)
-		if err != nil {
+		var (
+			ex Execution
+			ev StageEvent
+		)
+		if err := rows.Scan(append(executionDests(&ex), stageEventDests(&ev)...)...); err != nil {
 			return nil, wrap("stage statuses", err)
 		}
 		st := out[ex.StageID]
-		st.LastExecution = &ex
+		st.LastExecution, st.LastExecutionEvent = &ex, &ev
 		out[ex.StageID] = st
 	}
 	if err := rows.Err(); err != nil {

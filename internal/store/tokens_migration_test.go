@@ -41,11 +41,7 @@ func TestTokenMigrationKeepsTokens(t *testing.T) {
 			if tc.name == "postgres" {
 				url = postgresURL(t)
 			}
-			s := mustOpen(t, url)
-			org, err := s.EnsureOrganization(ctx, "acme")
-			if err != nil {
-				t.Fatal(err)
-			}
+			s, org := openAcme(t, url)
 			u, err := s.EnsureUser(ctx, org.ID, "ada@example.com")
 			if err != nil {
 				t.Fatal(err)

@@ -20,12 +20,8 @@ import (
 func TestCreateSecretConcurrently(t *testing.T) {
 	for name, url := range dialectURLs(t) {
 		t.Run(name, func(t *testing.T) {
-			s := mustOpen(t, url(t))
+			s, org := openAcme(t, url(t))
 			ctx := t.Context()
-			org, err := s.EnsureOrganization(ctx, "batch")
-			if err != nil {
-				t.Fatal(err)
-			}
 			const names, racers = 30, 3
 			var (
 				wg   sync.WaitGroup

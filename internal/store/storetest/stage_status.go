@@ -96,6 +96,10 @@ func testStageStatuses(t *testing.T, s store.Store) {
 				t.Errorf("%s: stage %s last execution %v, want %v", label, st.Name, g.LastExecution, w.LastExecution)
 			case g.LastExecution != nil && g.LastExecution.ID != w.LastExecution.ID:
 				t.Errorf("%s: stage %s last execution %s, want %s", label, st.Name, g.LastExecution.ID, w.LastExecution.ID)
+			case (g.LastExecutionEvent == nil) != (g.LastExecution == nil):
+				t.Errorf("%s: stage %s last execution's event %v with execution %v", label, st.Name, g.LastExecutionEvent, g.LastExecution)
+			case g.LastExecution != nil && (g.LastExecutionEvent.ID != g.LastExecution.StageEventID || g.LastExecutionEvent.StageID != st.ID):
+				t.Errorf("%s: stage %s last execution's event %s (stage %s), want %s", label, st.Name, g.LastExecutionEvent.ID, g.LastExecutionEvent.StageID, g.LastExecution.StageEventID)
 			}
 		}
 		if len(got) != expected {
