@@ -73,7 +73,13 @@ func (s *db) RouteEventsBatch(ctx context.Context, now time.Time, limit int, rou
 	matched := make([]matchedEvent, len(claimed))
 	for i, ev := range claimed {
 		r, err := route(ev)
-		matched[i] = matchedEvent{ev: ev, routed: r, err: err}
+		m := matchedEvent{ev: ev, routed: r, err: err}
+		if err == nil && len(r.Filtered) > 0 {
+			// Checked and hashed here, not with the writer held; one that
+			// does not check out fails its event only.
+			m.filtered, m.err = s.prepareFiltered(r.Filtered)
+		}
+		matched[i] = m
 	}
 	ended, err := s.routeClaimed(ctx, now, lease, matched, false)
 	if errors.Is(err, errRetryInSavepoints) {
@@ -87,9 +93,10 @@ func (s *db) RouteEventsBatch(ctx context.Context, now time.Time, limit int, rou
 
 // matchedEvent is a claimed event with what route gave for it.
 type matchedEvent struct {
-	ev     Event
-	routed Routed
-	err    error
+	ev       Event
+	routed   Routed
+	filtered []preparedFiltered // routed.Filtered, prepared
+	err      error
 }
 
 // errRetryInSavepoints asks for the routing transaction again, each event
@@ -120,7 +127,7 @@ func (s *db) routeClaimed(ctx context.Context, now, lease time.Time, matched []m
 		inserter := &stageEventInserter{s: s, tx: tx}
 		defer inserter.close()
 		var processed, released []any
-		var filtered []FilteredRejection
+		var filtered []preparedFiltered
 		for _, m := range matched {
 			ev, r := m.ev, m.routed
 			if !ours[ev.ID] {
@@ -149,7 +156,7 @@ func (s *db) routeClaimed(ctx context.Context, now, lease time.Time, matched []m
 					}
 					processed = append(processed, ev.ID)
 					ended = append(ended, ev.ID)
-					filtered = append(filtered, r.Filtered...)
+					filtered = append(filtered, m.filtered...)
 					continue
 				}
 				err = s.insertInSavepoint(ctx, tx, inserter, ev, r, now)
@@ -167,7 +174,7 @@ func (s *db) routeClaimed(ctx context.Context, now, lease time.Time, matched []m
 			}
 			processed = append(processed, ev.ID)
 			ended = append(ended, ev.ID)
-			filtered = append(filtered, r.Filtered...)
+			filtered = append(filtered, m.filtered...)
 		}
 		if len(released) > 0 {
 			// Matched against stages that changed since: matched again by
@@ -181,7 +188,7 @@ func (s *db) routeClaimed(ctx context.Context, now, lease time.Time, matched []m
 		// 11% of the server's CPU in a busy canvas (BENCHMARKS.md, round
 		// five). A failure here fails the routing, which is retried.
 		if len(filtered) > 0 {
-			if err := s.insertFilteredRejections(ctx, tx, filtered); err != nil {
+			if err := s.writeFiltered(ctx, tx, filtered); err != nil {
 				return err
 			}
 		}
