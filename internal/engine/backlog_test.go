@@ -23,9 +23,9 @@ type orderStore struct {
 	headsRead                   bool
 }
 
-func (s *orderStore) RouteEventsTo(ctx context.Context, now time.Time, limit int, route func(ev store.Event) (store.Routed, error)) (int, error) {
+func (s *orderStore) RouteEventsBatch(ctx context.Context, now time.Time, limit int, route func(ev store.Event) (store.Routed, error)) (store.RoutedBatch, error) {
 	s.batches++
-	return s.Store.RouteEventsTo(ctx, now, limit, route)
+	return s.Store.RouteEventsBatch(ctx, now, limit, route)
 }
 
 func (s *orderStore) QueueHeads(ctx context.Context, now time.Time, limit int) ([]store.StageEvent, error) {

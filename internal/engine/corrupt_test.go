@@ -160,13 +160,13 @@ func TestCorruptEventPayloadRejectsTheEvent(t *testing.T) {
 	st := &corruptStore{stages: []store.Stage{{ID: "st-1", Name: "deploy", Spec: specJSON(t, api.StageSpec{Connections: []api.Connection{conn}})}}}
 	e := quietEngine(st)
 	ev := store.Event{ID: "ev-1", SourceName: "hook", Raw: []byte(`{"ref":`), Headers: []byte(`{}`)}
-	out, err := e.routeEvent(t.Context(), ev, map[string][]store.Stage{}, &findings{})
+	out, _, err := e.routeEvent(t.Context(), ev, map[string]versionedStages{}, &findings{})
 	var rej *store.RejectError
 	if !errors.As(err, &rej) || rej.Reason != store.StateReasonError || !strings.Contains(rej.Message, "event ev-1: raw: corrupt column") {
 		t.Fatalf("routing a corrupt payload: %v, %v; want a rejection naming the raw payload", out, err)
 	}
 	ev.Raw = []byte(`{"ref":"main"}`)
-	if out, err := e.routeEvent(t.Context(), ev, map[string][]store.Stage{}, &findings{}); err != nil || len(out) != 1 {
+	if out, _, err := e.routeEvent(t.Context(), ev, map[string]versionedStages{}, &findings{}); err != nil || len(out) != 1 {
 		t.Fatalf("routing a readable payload: %d stage events, %v; want 1", len(out), err)
 	}
 }
@@ -180,7 +180,7 @@ func TestCorruptSpecSkipsOnlyThatStage(t *testing.T) {
 		{ID: "st-ok", Name: "ok", Spec: specJSON(t, api.StageSpec{Connections: []api.Connection{conn}})},
 	}}
 	ev := store.Event{ID: "ev-1", SourceName: "hook", Raw: []byte(`{}`), Headers: []byte(`{}`)}
-	out, err := quietEngine(st).routeEvent(t.Context(), ev, map[string][]store.Stage{}, &findings{})
+	out, _, err := quietEngine(st).routeEvent(t.Context(), ev, map[string]versionedStages{}, &findings{})
 	if err != nil || len(out) != 1 || out[0].StageID != "st-ok" {
 		t.Fatalf("routing: %+v, %v; want one stage event for st-ok", out, err)
 	}

@@ -233,29 +233,26 @@ func engineOwner() string {
 func (e *Engine) enginePass(ctx context.Context) {
 	for range 100 {
 		// One listing of a canvas's stages serves all its events of a batch.
-		stagesOf := map[string][]store.Stage{}
-		// What each event's routing found, by event: the last call for an
-		// event wins (the store may route a batch twice), and an event left
-		// pending by an error records nothing until it is routed.
+		stagesOf := map[string]versionedStages{}
+		// What each event's routing found, by event. The store calls route
+		// once an event, before its routing transaction; only the findings
+		// of the events whose routing it then wrote (Ended) are kept: an
+		// event left pending (an error, its stages changed meanwhile, its
+		// lease taken over) is judged again when it is routed.
 		found := map[string]*findings{}
 		groups := groupsOf{}
 		queued := false
-		n, err := e.store.RouteEventsTo(ctx, e.timestamp(), 100, func(ev store.Event) (_ store.Routed, err error) {
+		b, err := e.store.RouteEventsBatch(ctx, e.timestamp(), 100, func(ev store.Event) (_ store.Routed, err error) {
 			f := &findings{}
+			found[ev.ID] = f
 			// A bug must cost one event, not the engine: a panic is this
 			// event's error, and after a few the store sets it aside.
 			defer func() {
 				if r := recover(); r != nil {
 					err = fmt.Errorf("routing failed: %v", r)
 				}
-				var rejected *store.RejectError
-				if err == nil || errors.As(err, &rejected) {
-					found[ev.ID] = f
-				} else {
-					delete(found, ev.ID)
-				}
 			}()
-			evs, err := e.routeEvent(ctx, ev, stagesOf, f)
+			evs, set, err := e.routeEvent(ctx, ev, stagesOf, f)
 			if err != nil {
 				return store.Routed{}, err
 			}
@@ -270,12 +267,16 @@ func (e *Engine) enginePass(ctx context.Context) {
 			// it, in the routing transaction; the rest (rare) after it.
 			filtered := f.filtered
 			f.filtered = nil
-			return store.Routed{StageEvents: evs, Arrivals: arrivals, Filtered: filtered}, nil
+			return store.Routed{StageEvents: evs, Arrivals: arrivals, Filtered: filtered,
+				StagesVersion: set.version, StagesVersionKnown: set.known}, nil
 		})
+		n := b.Done
 		// One transaction for the batch's other rejections and alerts.
 		all := &findings{}
-		for _, f := range found {
-			all.add(f)
+		for _, id := range b.Ended {
+			if f := found[id]; f != nil {
+				all.add(f)
+			}
 		}
 		e.write(ctx, all)
 		if err != nil {
@@ -342,26 +343,30 @@ func stageSpec(st store.Stage) (api.StageSpec, error) {
 // stages by canvas for the batch being routed. An expression that exceeds
 // its limits (or no longer compiles) rejects the event with the reason: the
 // event goes everywhere it should or nowhere, visibly.
-func (e *Engine) routeEvent(ctx context.Context, ev store.Event, stagesOf map[string][]store.Stage, f *findings) ([]store.StageEvent, error) {
+//
+// It runs before the routing transaction (store.RouteEventsBatch), which
+// writes its stage events only while the stages version it returns holds.
+func (e *Engine) routeEvent(ctx context.Context, ev store.Event, stagesOf map[string]versionedStages, f *findings) ([]store.StageEvent, versionedStages, error) {
 	key := ev.OrgID + "/" + ev.CanvasID
-	stages, ok := stagesOf[key]
+	set, ok := stagesOf[key]
 	if !ok {
 		var err error
-		if stages, err = e.stageSets.stages(ctx, e.store, ev.OrgID, ev.CanvasID); err != nil {
-			return nil, err
+		if set, err = e.stageSets.stagesAt(ctx, e.store, ev.OrgID, ev.CanvasID); err != nil {
+			return nil, set, err
 		}
-		stagesOf[key] = stages
+		stagesOf[key] = set
 	}
+	stages := set.stages
 	// An event whose payload or headers do not decode is rejected with the
 	// store's error, which names the field: judged empty, it could match
 	// filters it does not pass.
 	payload, err := ev.DecodeRaw()
 	if err != nil {
-		return nil, store.Reject(store.StateReasonError, err.Error())
+		return nil, set, store.Reject(store.StateReasonError, err.Error())
 	}
 	headers, err := ev.DecodeHeaders()
 	if err != nil {
-		return nil, store.Reject(store.StateReasonError, err.Error())
+		return nil, set, store.Reject(store.StateReasonError, err.Error())
 	}
 	if headers == nil {
 		headers = map[string]string{}
@@ -382,9 +387,9 @@ func (e *Engine) routeEvent(ctx context.Context, ev store.Event, stagesOf map[st
 				}
 			}
 		}
-		return nil, store.Reject(store.StateReasonError, err.Error())
+		return nil, set, store.Reject(store.StateReasonError, err.Error())
 	}
-	return out, nil
+	return out, set, nil
 }
 
 // matchStages builds a stage event for every stage with a connection of
@@ -500,6 +505,10 @@ func (e *Engine) resolveInputs(ctx context.Context, st store.Stage, progs *stage
 				return nil, fmt.Errorf("stage.spec.inputMappings[%d].values[%d].valueFrom.eventData.expression: %w", mapping, j, err)
 			}
 		case v.ValueFrom.LastExecution != nil:
+			// Read now, at match time, through the store (routing runs
+			// before its transaction): an execution finishing between the
+			// match and the write is seen by the next event, as one
+			// finishing just after the routing would be.
 			if _, prev, err := e.store.LastExecution(ctx, st.ID, v.ValueFrom.LastExecution.Results); err == nil {
 				inputs, err := prev.DecodeInputs()
 				if err != nil {

@@ -26,10 +26,10 @@ type countingStore struct {
 	filtered []store.FilteredRejection
 }
 
-func (s *countingStore) RouteEventsTo(ctx context.Context, now time.Time, limit int,
+func (s *countingStore) RouteEventsBatch(ctx context.Context, now time.Time, limit int,
 	route func(ev store.Event) (store.Routed, error),
-) (int, error) {
-	return s.Store.RouteEventsTo(ctx, now, limit, func(ev store.Event) (store.Routed, error) {
+) (store.RoutedBatch, error) {
+	return s.Store.RouteEventsBatch(ctx, now, limit, func(ev store.Event) (store.Routed, error) {
 		r, err := route(ev)
 		s.filtered = append(s.filtered, r.Filtered...)
 		return r, err

@@ -33,6 +33,22 @@ const maxStageSets = 1024
 // than it: a write in between makes the next batch read the list again.
 // The returned slice is shared and must not be changed.
 func (c *stageSets) stages(ctx context.Context, st store.Store, orgID, canvasID string) ([]store.Stage, error) {
+	set, err := c.stagesAt(ctx, st, orgID, canvasID)
+	return set.stages, err
+}
+
+// versionedStages is a canvas's stages with the version they are no
+// older than, when known (the canvas may be gone).
+type versionedStages struct {
+	stages  []store.Stage
+	version int64
+	known   bool
+}
+
+// stagesAt is stages with the version: routing hands it to the store
+// (store.Routed.StagesVersion), which writes an event's stage events only
+// while it holds.
+func (c *stageSets) stagesAt(ctx context.Context, st store.Store, orgID, canvasID string) (versionedStages, error) {
 	key := orgID + "/" + canvasID
 	v, err := st.StagesVersion(ctx, orgID, canvasID)
 	if err != nil {
@@ -40,19 +56,19 @@ func (c *stageSets) stages(ctx context.Context, st store.Store, orgID, canvasID 
 		// left to the list, as before the version existed.
 		stages, err := st.ListStages(ctx, orgID, canvasID)
 		if err != nil {
-			return nil, fmt.Errorf("listing the canvas's stages: %w", err)
+			return versionedStages{}, fmt.Errorf("listing the canvas's stages: %w", err)
 		}
-		return stages, nil
+		return versionedStages{stages: stages}, nil
 	}
 	c.mu.Lock()
 	set, ok := c.sets[key]
 	c.mu.Unlock()
 	if ok && set.version == v {
-		return set.stages, nil
+		return versionedStages{stages: set.stages, version: v, known: true}, nil
 	}
 	stages, err := st.ListStages(ctx, orgID, canvasID)
 	if err != nil {
-		return nil, fmt.Errorf("listing the canvas's stages: %w", err)
+		return versionedStages{}, fmt.Errorf("listing the canvas's stages: %w", err)
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -60,5 +76,5 @@ func (c *stageSets) stages(ctx context.Context, st store.Store, orgID, canvasID 
 		c.sets = map[string]stageSet{}
 	}
 	c.sets[key] = stageSet{version: v, stages: stages}
-	return stages, nil
+	return versionedStages{stages: stages, version: v, known: true}, nil
 }

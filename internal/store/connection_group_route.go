@@ -23,6 +23,28 @@ type Routed struct {
 	// (a batch of a busy canvas then commits once, not twice); an event
 	// left pending writes none. FinishExecutionRouted ignores them.
 	Filtered []FilteredRejection
+	// StagesVersion is the canvas's stages version (Store.StagesVersion)
+	// the event was matched at, when StagesVersionKnown. route runs before
+	// the routing transaction, so a stage may change in between: that
+	// transaction reads the version again (on PostgreSQL FOR SHARE, so that
+	// a stage write waits for its commit) and, when it moved, writes
+	// nothing for the event and releases it, without counting an attempt,
+	// to be matched again by the next call. FinishExecutionRouted ignores
+	// it.
+	StagesVersion      int64
+	StagesVersionKnown bool
+}
+
+// RoutedBatch is what RouteEventsBatch did.
+type RoutedBatch struct {
+	// Done counts the events routed or rejected, as RouteEventsTo does.
+	Done int
+	// Ended are the events route was called for whose routing was
+	// written: routed, or rejected by route's *RejectError. An event left
+	// pending (route's error, a refused stage event, its stages changed
+	// since route, or its lease run out and another server routing it) is
+	// not in it, so what route found about it can be dropped.
+	Ended []string
 }
 
 // GroupArrival is an event arriving in the field set of GroupID whose key
@@ -49,6 +71,9 @@ type GroupRouting interface {
 	// RouteEventsTo is RouteEvents (see EventStore) whose route also
 	// returns group arrivals, written with the stage events.
 	RouteEventsTo(ctx context.Context, now time.Time, limit int, route func(ev Event) (Routed, error)) (int, error)
+	// RouteEventsBatch is RouteEventsTo that also says which events'
+	// routing ended.
+	RouteEventsBatch(ctx context.Context, now time.Time, limit int, route func(ev Event) (Routed, error)) (RoutedBatch, error)
 	// FinishExecutionRouted is FinishExecution (see ExecutionStore) with
 	// group arrivals written in the same transaction; now stamps the field
 	// sets it creates or completes.

@@ -84,7 +84,10 @@ type EventStore interface {
 	// events are inserted and the event is marked STATE_PROCESSED in the same
 	// transaction, so an event is routed exactly once even with several
 	// servers. A stage event's empty OrgID or CanvasID is the event's. route
-	// must not call the store.
+	// is called once for each event taken, with no transaction open (it
+	// may read the store), before the transaction that writes what it
+	// gave; an event whose lease ran out meanwhile, and another server
+	// took, gets nothing written.
 	//
 	// One event never holds up the others, nor the engine: before route is
 	// called, the attempt is counted (and the event leased for RouteLease
@@ -94,8 +97,7 @@ type EventStore interface {
 	// the next call; an event already tried MaxRouteAttempts times is marked
 	// STATE_REJECTED (STATE_REASON_ERROR, the last error in StateMessage)
 	// instead. A *RejectError from route rejects the event at once with its
-	// reason. When the store refuses some stage events, route may be called
-	// a second time for the events of that batch. Returns how many events were routed or rejected; limit <= 0
+	// reason. Returns how many events were routed or rejected; limit <= 0
 	// routes none.
 	RouteEvents(ctx context.Context, now time.Time, limit int, route func(ev Event) ([]StageEvent, error)) (int, error)
 }

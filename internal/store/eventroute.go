@@ -1,10 +1,12 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -39,30 +41,62 @@ func (e *RejectError) Error() string { return e.Message }
 func Reject(reason, message string) error { return &RejectError{Reason: reason, Message: message} }
 
 // RouteEventsTo routes up to limit pending events, oldest first. See
-// EventStore.RouteEvents: a claim transaction counts the attempt and leases
-// the events (or rejects those out of attempts), then a routing transaction
-// routes them; when the store refuses an event's stage events or group
-// arrivals, that transaction is run again with each event in a savepoint,
-// so that one refusal does not undo the others.
+// EventStore.RouteEvents and RouteEventsBatch.
 func (s *db) RouteEventsTo(ctx context.Context, now time.Time, limit int, route func(ev Event) (Routed, error)) (int, error) {
+	b, err := s.RouteEventsBatch(ctx, now, limit, route)
+	return b.Done, err
+}
+
+// RouteEventsBatch routes up to limit pending events, oldest first, in
+// three steps: a claim transaction counts the attempt and leases the events
+// (or rejects those out of attempts) and reads them; route is called for
+// each with no transaction open; then a routing transaction writes what it
+// gave for the events still pending and leased to this call whose stages
+// have not changed since (Routed.StagesVersion). Matching 100 filters an
+// event inside that transaction held SQLite's only writer, and the
+// receivers' inserts waited for it (BENCHMARKS.md, round five). When the
+// store refuses an event's stage events or group arrivals, the routing
+// transaction is run again with each event in a savepoint, so that one
+// refusal does not undo the others; route is not called again.
+func (s *db) RouteEventsBatch(ctx context.Context, now time.Time, limit int, route func(ev Event) (Routed, error)) (RoutedBatch, error) {
 	if limit <= 0 {
-		return 0, nil
+		return RoutedBatch{}, nil
 	}
-	claimed, done, err := s.claimEvents(ctx, now, limit)
+	lease := now.Add(RouteLease)
+	claimed, done, err := s.claimEvents(ctx, now, lease, limit)
 	if err != nil {
-		return 0, wrap("route events", err)
+		return RoutedBatch{}, wrap("route events", err)
 	}
 	if len(claimed) == 0 {
-		return done, nil
+		return RoutedBatch{Done: done}, nil
 	}
-	routed, err := s.routeClaimed(ctx, now, claimed, route, false)
+	matched := make([]matchedEvent, len(claimed))
+	for i, ev := range claimed {
+		r, err := route(ev)
+		m := matchedEvent{ev: ev, routed: r, err: err}
+		if err == nil && len(r.Filtered) > 0 {
+			// Checked and hashed here, not with the writer held; one that
+			// does not check out fails its event only.
+			m.filtered, m.err = s.prepareFiltered(r.Filtered)
+		}
+		matched[i] = m
+	}
+	ended, err := s.routeClaimed(ctx, now, lease, matched, false)
 	if errors.Is(err, errRetryInSavepoints) {
-		routed, err = s.routeClaimed(ctx, now, claimed, route, true)
+		ended, err = s.routeClaimed(ctx, now, lease, matched, true)
 	}
 	if err != nil {
-		return done, wrap("route events", err)
+		return RoutedBatch{Done: done}, wrap("route events", err)
 	}
-	return done + routed, nil
+	return RoutedBatch{Done: done + len(ended), Ended: ended}, nil
+}
+
+// matchedEvent is a claimed event with what route gave for it.
+type matchedEvent struct {
+	ev       Event
+	routed   Routed
+	filtered []preparedFiltered // routed.Filtered, prepared
+	err      error
 }
 
 // errRetryInSavepoints asks for the routing transaction again, each event
@@ -72,61 +106,60 @@ func (s *db) RouteEventsTo(ctx context.Context, now time.Time, limit int, route 
 // only when needed.
 var errRetryInSavepoints = errors.New("store: retry routing in savepoints")
 
-// routeClaimed routes the claimed events still pending in one transaction.
-func (s *db) routeClaimed(ctx context.Context, now time.Time, claimed []string, route func(ev Event) (Routed, error), inSavepoints bool) (int, error) {
-	var routed int
+// routeClaimed writes, in one transaction, what route gave for the claimed
+// events still pending and leased to this call (lease), and returns the
+// events it routed or rejected.
+func (s *db) routeClaimed(ctx context.Context, now, lease time.Time, matched []matchedEvent, inSavepoints bool) ([]string, error) {
+	var ended []string
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		routed = 0
-		ids := make([]any, len(claimed))
-		for i, id := range claimed {
-			ids[i] = id
-		}
-		// Still pending: after a lease ran out, another server may have
-		// routed it meanwhile. The lock waits rather than skips: the events
-		// are leased to this call, and the only other transactions that can
-		// hold them are claims passing over them, which end at once.
-		rows, err := tx.QueryContext(ctx, s.q(`SELECT `+eventColumns+eventFrom+`WHERE e.id IN (`+placeholders(len(ids))+
-			`) AND e.state = `+sqlEventPending+` ORDER BY e.received_at, e.id`+s.lockOf("e")), ids...)
+		ended = nil
+		// The canvases first, then the events: a canvas's deletion takes
+		// its row, then its events by cascade, and a stage's write takes
+		// the canvas's row first too (lockCanvasForStages).
+		versions, err := s.stagesVersionsIn(ctx, tx, matched)
 		if err != nil {
 			return err
 		}
-		var events []Event
-		for rows.Next() {
-			ev, err := scanEvent(rows)
-			if err != nil {
-				rows.Close()
-				return err
-			}
-			events = append(events, ev)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
+		ours, err := s.stillLeased(ctx, tx, matched, lease)
+		if err != nil {
 			return err
 		}
 		inserter := &stageEventInserter{s: s, tx: tx}
 		defer inserter.close()
-		var processed []any
-		var filtered []FilteredRejection
-		for _, ev := range events {
-			routedEv, err := route(ev)
+		var processed, released []any
+		var filtered []preparedFiltered
+		for _, m := range matched {
+			ev, r := m.ev, m.routed
+			if !ours[ev.ID] {
+				// Its lease ran out meanwhile and another server took it.
+				continue
+			}
 			var reject *RejectError
-			if errors.As(err, &reject) {
+			if errors.As(m.err, &reject) {
 				if err := s.setEventState(ctx, tx, ev.ID, EventRejected, reject.Reason, reject.Message); err != nil {
 					return err
 				}
-				routed++
+				ended = append(ended, ev.ID)
 				continue
+			}
+			err := m.err
+			if err == nil && r.StagesVersionKnown {
+				if v, ok := versions[ev.OrgID+"/"+ev.CanvasID]; !ok || v != r.StagesVersion {
+					released = append(released, ev.ID)
+					continue
+				}
 			}
 			if err == nil {
 				if !inSavepoints {
-					if err := s.insertRouted(ctx, tx, inserter, ev.OrgID, ev.CanvasID, routedEv, now); err != nil {
+					if err := s.insertRouted(ctx, tx, inserter, ev.OrgID, ev.CanvasID, r, now); err != nil {
 						return errRetryInSavepoints
 					}
 					processed = append(processed, ev.ID)
-					filtered = append(filtered, routedEv.Filtered...)
+					ended = append(ended, ev.ID)
+					filtered = append(filtered, m.filtered...)
 					continue
 				}
-				err = s.insertInSavepoint(ctx, tx, inserter, ev, routedEv, now)
+				err = s.insertInSavepoint(ctx, tx, inserter, ev, r, now)
 			}
 			if err != nil {
 				if ctx.Err() != nil {
@@ -140,13 +173,22 @@ func (s *db) routeClaimed(ctx context.Context, now time.Time, claimed []string, 
 				continue
 			}
 			processed = append(processed, ev.ID)
-			filtered = append(filtered, routedEv.Filtered...)
+			ended = append(ended, ev.ID)
+			filtered = append(filtered, m.filtered...)
+		}
+		if len(released) > 0 {
+			// Matched against stages that changed since: matched again by
+			// the next call, and this attempt was not the event's fault.
+			if _, err := tx.ExecContext(ctx, s.q(`UPDATE events SET route_attempts = route_attempts - 1, route_lease_until = NULL
+				WHERE id IN (`+placeholders(len(released))+`)`), released...); err != nil {
+				return err
+			}
 		}
 		// With the events they describe: a third transaction a batch was
 		// 11% of the server's CPU in a busy canvas (BENCHMARKS.md, round
 		// five). A failure here fails the routing, which is retried.
 		if len(filtered) > 0 {
-			if err := s.insertFilteredRejections(ctx, tx, filtered); err != nil {
+			if err := s.writeFiltered(ctx, tx, filtered); err != nil {
 				return err
 			}
 		}
@@ -156,67 +198,136 @@ func (s *db) routeClaimed(ctx context.Context, now time.Time, claimed []string, 
 				return err
 			}
 		}
-		routed += len(processed)
 		return nil
 	})
-	return routed, err
+	return ended, err
 }
 
-// claimEvents counts an attempt for, and leases, up to limit pending events
-// no one holds, in a transaction committed before routing starts. Events
-// already tried MaxRouteAttempts times are rejected instead (done counts
-// them).
-func (s *db) claimEvents(ctx context.Context, now time.Time, limit int) (claimed []string, done int, err error) {
+// stagesVersionsIn reads, in tx, the stages version of every canvas whose
+// events were matched at a known version, keyed "org/canvas"; a canvas
+// gone has none. On PostgreSQL the rows are read FOR SHARE, in id order: a
+// stage's write (which takes its canvas's row first) then waits for this
+// transaction's commit, so no stage changes between the check and the
+// writes. SQLite's immediate transactions already exclude other writers.
+func (s *db) stagesVersionsIn(ctx context.Context, tx *sql.Tx, matched []matchedEvent) (map[string]int64, error) {
+	type canvasKey struct{ org, canvas string }
+	var keys []canvasKey
+	seen := map[canvasKey]bool{}
+	for _, m := range matched {
+		k := canvasKey{m.ev.OrgID, m.ev.CanvasID}
+		if m.err != nil || !m.routed.StagesVersionKnown || seen[k] {
+			continue
+		}
+		seen[k] = true
+		keys = append(keys, k)
+	}
+	slices.SortFunc(keys, func(a, b canvasKey) int { return cmp.Compare(a.canvas, b.canvas) })
+	forShare := ""
+	if s.d.forUpdate != "" {
+		forShare = " FOR SHARE"
+	}
+	versions := make(map[string]int64, len(keys))
+	for _, k := range keys {
+		var v int64
+		err := tx.QueryRowContext(ctx, s.q(`SELECT stages_version FROM canvases WHERE org_id = ? AND id = ?`+forShare), k.org, k.canvas).Scan(&v)
+		if errors.Is(err, sql.ErrNoRows) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		versions[k.org+"/"+k.canvas] = v
+	}
+	return versions, nil
+}
+
+// stillLeased returns which matched events are still pending and leased to
+// this call: after a lease ran out, another server may have claimed or
+// routed the event meanwhile. The lock waits rather than skips: the events
+// are leased to this call, and the only other transactions that can hold
+// them are claims passing over them, which end at once.
+func (s *db) stillLeased(ctx context.Context, tx *sql.Tx, matched []matchedEvent, lease time.Time) (map[string]bool, error) {
+	args := make([]any, 0, len(matched)+1)
+	args = append(args, s.time(lease))
+	for _, m := range matched {
+		args = append(args, m.ev.ID)
+	}
+	// The state is compared here, not in the statement, so that the
+	// statement is a primary-key lookup: with it there, PostgreSQL's
+	// planner also scanned the partial index of pending events (a
+	// BitmapAnd, 7 of its 10 ms under the busy canvas's load), a scan
+	// that grows with the backlog and the index's dead entries.
+	rows, err := tx.QueryContext(ctx, s.q(`SELECT e.id, e.state FROM events e WHERE e.route_lease_until = ? AND e.id IN (`+
+		placeholders(len(matched))+`)`+s.lockOf("e")), args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	ours := make(map[string]bool, len(matched))
+	for rows.Next() {
+		var id, state string
+		if err := rows.Scan(&id, &state); err != nil {
+			return nil, err
+		}
+		ours[id] = state == EventPending
+	}
+	return ours, rows.Err()
+}
+
+// claimEvents counts an attempt for, leases until lease, and reads up to
+// limit pending events no one holds, in a transaction committed before
+// routing starts. Events already tried MaxRouteAttempts times are rejected
+// instead (done counts them).
+func (s *db) claimEvents(ctx context.Context, now, lease time.Time, limit int) (claimed []Event, done int, err error) {
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
 		claimed, done = nil, 0
-		// The partial index on pending events gives them oldest first.
-		rows, err := tx.QueryContext(ctx, s.q(`SELECT e.id, e.route_attempts, e.state_message FROM events e
+		// The partial index on pending events gives them oldest first. The
+		// events are read here, with their source's name, rather than by a
+		// statement of their own.
+		rows, err := tx.QueryContext(ctx, s.q(`SELECT `+eventColumns+eventFrom+`
 			WHERE e.state = `+sqlEventPending+` AND (e.route_lease_until IS NULL OR e.route_lease_until <= ?)
 			ORDER BY e.received_at, e.id LIMIT ?`+s.skipLockedOf("e")), s.time(now), limit)
 		if err != nil {
 			return err
 		}
-		type row struct {
-			id       string
-			attempts int
-			message  string
-		}
-		var found []row
+		var found []Event
 		for rows.Next() {
-			var r row
-			if err := rows.Scan(&r.id, &r.attempts, &r.message); err != nil {
+			ev, err := scanEvent(rows)
+			if err != nil {
 				rows.Close()
 				return err
 			}
-			found = append(found, r)
+			found = append(found, ev)
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
 			return err
 		}
 		var ids []any
-		for _, r := range found {
-			if r.attempts > 0 && r.attempts < MaxRouteAttempts {
+		for _, ev := range found {
+			if ev.RouteAttempts > 0 && ev.RouteAttempts < MaxRouteAttempts {
 				// A previous attempt did not finish: it may be this event
 				// that crashed it, so it is tried alone, and the events of
 				// its batch do not pay for it.
 				if len(ids) == 0 {
-					ids = append(ids, r.id)
-					claimed = append(claimed, r.id)
+					ids = append(ids, ev.ID)
+					ev.RouteAttempts++
+					claimed = append(claimed, ev)
 				}
 				break
 			}
-			if r.attempts < MaxRouteAttempts {
-				ids = append(ids, r.id)
-				claimed = append(claimed, r.id)
+			if ev.RouteAttempts < MaxRouteAttempts {
+				ids = append(ids, ev.ID)
+				ev.RouteAttempts++ // as the update below leaves it
+				claimed = append(claimed, ev)
 				continue
 			}
-			last := r.message
+			last := ev.StateMessage
 			if last == "" {
 				last = "the server stopped while routing it"
 			}
-			msg := fmt.Sprintf("routing failed %d times; last: %s", r.attempts, last)
-			if err := s.setEventState(ctx, tx, r.id, EventRejected, StateReasonError, msg); err != nil {
+			msg := fmt.Sprintf("routing failed %d times; last: %s", ev.RouteAttempts, last)
+			if err := s.setEventState(ctx, tx, ev.ID, EventRejected, StateReasonError, msg); err != nil {
 				return err
 			}
 			done++
@@ -225,7 +336,7 @@ func (s *db) claimEvents(ctx context.Context, now time.Time, limit int) (claimed
 			return nil
 		}
 		_, err = tx.ExecContext(ctx, s.q(`UPDATE events SET route_attempts = route_attempts + 1, route_lease_until = ?
-			WHERE id IN (`+placeholders(len(ids))+`)`), append([]any{s.time(now.Add(RouteLease))}, ids...)...)
+			WHERE id IN (`+placeholders(len(ids))+`)`), append([]any{s.time(lease)}, ids...)...)
 		return err
 	})
 	return claimed, done, err

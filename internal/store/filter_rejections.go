@@ -109,16 +109,32 @@ func (s *db) InsertFilteredRejections(ctx context.Context, fs []FilteredRejectio
 // insertFilteredRejections is InsertFilteredRejections within tx: its own
 // transaction, or the routing transaction of the events rejected.
 func (s *db) insertFilteredRejections(ctx context.Context, tx *sql.Tx, fs []FilteredRejection) error {
-	exists := map[[2]string]bool{}
-	type setKey struct{ org, canvas, hash string }
-	type pendingSet struct {
-		setKey
-		stageSet
-		at time.Time
+	ps, err := s.prepareFiltered(fs)
+	if err != nil {
+		return err
 	}
-	sets := map[setKey]int{} // index into pending
-	var pending []pendingSet
-	rows := make([]any, 0, len(fs)*filteredFields)
+	return s.writeFiltered(ctx, tx, ps)
+}
+
+// preparedFiltered is a FilteredRejection checked, with its set of stages
+// encoded and hashed and its row's values: what can be done before the
+// transaction that writes it. Routing prepares an event's before its
+// routing transaction, so that SQLite's writer is not held for it (the
+// hash, the names' JSON and the ids' checks were a fifth of that
+// transaction's CPU in a busy canvas, BENCHMARKS.md round six).
+type preparedFiltered struct {
+	org, canvas string
+	set         stageSet
+	hash        string
+	at          time.Time
+	row         [filteredFields]any
+}
+
+// prepareFiltered prepares fs; one with an id, organization or canvas that
+// is not a UUID, or no stages, is left out, as the store finds nothing by
+// such ids.
+func (s *db) prepareFiltered(fs []FilteredRejection) ([]preparedFiltered, error) {
+	out := make([]preparedFiltered, 0, len(fs))
 	var ids strings.Builder
 	for _, f := range fs {
 		id, okID := canonicalID(f.ID)
@@ -129,38 +145,58 @@ func (s *db) insertFilteredRejections(ctx context.Context, tx *sql.Tx, fs []Filt
 			continue
 		}
 		if n != len(f.StageNames) || n > MaxFilteredStages {
-			return fmt.Errorf("filtered rejection %s: %d stage ids, %d names (at most %d)", id, n, len(f.StageNames), MaxFilteredStages)
+			return nil, fmt.Errorf("filtered rejection %s: %d stage ids, %d names (at most %d)", id, n, len(f.StageNames), MaxFilteredStages)
 		}
 		ids.Reset()
 		ids.Grow(n * uuidLen)
 		for _, st := range f.StageIDs {
 			c, ok := canonicalID(st)
 			if !ok {
-				return fmt.Errorf("filtered rejection %s: stage id %q is not a UUID", id, st)
+				return nil, fmt.Errorf("filtered rejection %s: stage id %q is not a UUID", id, st)
 			}
 			ids.WriteString(c)
 		}
 		names, err := json.Marshal(f.StageNames)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		ok, err := s.canvasExists(ctx, tx, exists, org, canvas)
+		hash := setHash(ids.String(), string(names))
+		out = append(out, preparedFiltered{org: org, canvas: canvas, set: stageSet{n, ids.String(), string(names)},
+			hash: hash, at: f.CreatedAt,
+			row: [filteredFields]any{id[:filteredIDPrefix] + "0000", org, canvas, f.EventID, f.Message, n, hash, s.time(f.CreatedAt)}})
+	}
+	return out, nil
+}
+
+// writeFiltered writes prepared filtered rejections in tx, skipping those
+// of a canvas deleted since.
+func (s *db) writeFiltered(ctx context.Context, tx *sql.Tx, ps []preparedFiltered) error {
+	exists := map[[2]string]bool{}
+	type setKey struct{ org, canvas, hash string }
+	type pendingSet struct {
+		setKey
+		stageSet
+		at time.Time
+	}
+	sets := map[setKey]int{} // index into pending
+	var pending []pendingSet
+	rows := make([]any, 0, len(ps)*filteredFields)
+	for _, p := range ps {
+		ok, err := s.canvasExists(ctx, tx, exists, p.org, p.canvas)
 		if err != nil {
 			return err
 		}
 		if !ok {
 			continue
 		}
-		hash := setHash(ids.String(), string(names))
-		at := s.time(f.CreatedAt)
-		key := setKey{org, canvas, hash}
+		key := setKey{p.org, p.canvas, p.hash}
 		if i, seen := sets[key]; !seen {
 			sets[key] = len(pending)
-			pending = append(pending, pendingSet{key, stageSet{n, ids.String(), string(names)}, f.CreatedAt})
-		} else if f.CreatedAt.After(pending[i].at) {
-			pending[i].at = f.CreatedAt
+			pending = append(pending, pendingSet{key, p.set, p.at})
+		} else if p.at.After(pending[i].at) {
+			pending[i].at = p.at
 		}
-		rows = append(rows, id[:filteredIDPrefix]+"0000", org, canvas, f.EventID, f.Message, n, hash, at)
+		rows = append(rows, p.row[:]...)
 	}
 	// A set is written once; later uses move its last_used_at on (never
 	// back), so that pruning by age keeps a set as long as a row of it.

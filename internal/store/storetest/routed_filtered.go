@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -46,5 +47,40 @@ func testRoutedFilteredRejections(t *testing.T, s store.Store) {
 	ev, err := s.FindEvent(ctx, org.ID, c.ID, failed.ID)
 	if err != nil || ev.State != store.EventPending {
 		t.Fatalf("the event whose routing failed: %+v, %v; want it pending", ev, err)
+	}
+}
+
+// testRoutedFilteredRejectionInvalid: a filtered rejection that does not
+// check out (more names than stages) fails its own event, which stays
+// pending with the reason, not the batch's other events.
+func testRoutedFilteredRejectionInvalid(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	org := mustOrg(t, s, "acme")
+	c := mustCanvas(t, s, org.ID, "busy")
+	es := mustEventSource(t, s, newEventSource(org.ID, c.ID, "push", "webhook", store.Integration{}))
+	base := now().Add(-time.Hour)
+	bad := mustInsertEvent(t, s, newEvent(es, "", base))
+	fine := mustInsertEvent(t, s, newEvent(es, "", base.Add(time.Second)))
+	stage := uuid.NewString()
+
+	b, err := s.RouteEventsBatch(ctx, now(), 10, func(ev store.Event) (store.Routed, error) {
+		f := store.FilteredRejection{ID: uuid.NewString(), OrgID: ev.OrgID, CanvasID: ev.CanvasID, EventID: ev.ID,
+			Message: "did not pass the filters", CreatedAt: ev.ReceivedAt, StageIDs: []string{stage}, StageNames: []string{"deploy"}}
+		if ev.ID == bad.ID {
+			f.StageNames = append(f.StageNames, "extra")
+		}
+		return store.Routed{Filtered: []store.FilteredRejection{f}}, nil
+	})
+	if err != nil || b.Done != 1 {
+		t.Fatalf("RouteEventsBatch = %+v, %v; want 1 done", b, err)
+	}
+	equal(t, "routing ended for", b.Ended, []string{fine.ID})
+	got, err := s.FindEvent(ctx, org.ID, c.ID, bad.ID)
+	if err != nil || got.State != store.EventPending || !strings.Contains(got.StateMessage, "1 stage ids, 2 names") {
+		t.Fatalf("the event with the bad rejection: %+v, %v; want it pending with the reason", got, err)
+	}
+	list, total, err := s.ListRejections(ctx, org.ID, c.ID, store.RejectionFilter{}, store.Page{Limit: 10})
+	if err != nil || total != 1 || len(list) != 1 || list[0].EventID != fine.ID {
+		t.Fatalf("rejections = %+v (total %d), %v; want the routed event's only", list, total, err)
 	}
 }
