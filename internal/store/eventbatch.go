@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"maps"
 	"slices"
 	"time"
@@ -64,8 +65,9 @@ type eventTx struct {
 	last    map[string]string         // source id -> event id
 }
 
-// eventSourceRow is what an event copies from its source.
-type eventSourceRow struct{ org, canvas, name string }
+// eventSourceRow is what an event copies from its source (org, canvas and
+// name) and what Event.Verified is checked against.
+type eventSourceRow struct{ es EventSource }
 
 // storeEvents runs store in a transaction and records each source's last
 // event before the commit. Sources are updated in id order, so that two
@@ -104,7 +106,10 @@ func (s *db) insertEventBatch(batch []*pendingEvent) {
 	if len(batch) > 1 {
 		beforeCommit, err := s.storeEvents(ctx, func(et *eventTx) error {
 			for _, p := range batch {
-				if p.out, p.inserted, p.err = s.insertEvent(ctx, et, p.ev); p.err != nil {
+				p.out, p.inserted, p.err = s.insertEvent(ctx, et, p.ev)
+				// A source changed since its delivery was verified stores
+				// nothing and fails no statement: the others go on.
+				if p.err != nil && !errors.Is(p.err, ErrSourceChanged) {
 					return p.err
 				}
 			}
