@@ -10,7 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/superplane/terraform-provider-superplane/internal/api"
 	"github.com/superplane/terraform-provider-superplane/internal/integration"
 	"github.com/superplane/terraform-provider-superplane/internal/sealer"
@@ -121,8 +120,12 @@ func (s *Events) receive(ctx context.Context, es store.EventSource, d Delivery, 
 		}
 		d.DeliveryID = bodyDeliveryID(sum, bucket)
 	}
+	// A time-ordered id (UUIDv7): the events' primary-key index takes a
+	// group commit's events at its end, a page or two a batch, where random
+	// ids wrote (and first read) one page of it an event, and the routing
+	// that marks them finds them on the same few pages.
 	ev := store.Event{
-		ID: uuid.NewString(), OrgID: es.OrgID, CanvasID: es.CanvasID, SourceID: es.ID,
+		ID: store.NewTimeOrderedID(), OrgID: es.OrgID, CanvasID: es.CanvasID, SourceID: es.ID,
 		Type: d.Type, DeliveryID: d.DeliveryID, Raw: d.Body, ReceivedAt: now,
 	}
 	if verified {
