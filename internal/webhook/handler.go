@@ -480,33 +480,36 @@ func writeReply(w http.ResponseWriter, rep reply) {
 }
 
 // logReply writes one line per delivery. It never logs the body, a signature,
-// a key, or header values other than the delivery id.
+// a key, or header values other than the delivery id. The attributes are
+// slog.Attr values on the stack, not ...any: boxing each one cost about
+// ten allocations a delivery (issue 17, goal 3).
 func (h *Handler) logReply(r *http.Request, route string, rep reply, took time.Duration) {
-	attrs := []any{
-		"source_id", clip(r.PathValue("id")),
-		"source_type", clip(route),
-		"status", rep.status,
-		"delivery_id", clip(rep.deliveryID),
-		"duration", took,
-	}
+	var buf [10]slog.Attr
+	attrs := append(buf[:0],
+		slog.String("source_id", clip(r.PathValue("id"))),
+		slog.String("source_type", clip(route)),
+		slog.Int("status", rep.status),
+		slog.String("delivery_id", clip(rep.deliveryID)),
+		slog.Duration("duration", took),
+	)
 	if rep.eventType != "" {
-		attrs = append(attrs, "event_type", clip(rep.eventType))
+		attrs = append(attrs, slog.String("event_type", clip(rep.eventType)))
 	}
 	level := slog.LevelInfo
 	switch {
 	case rep.status >= 500:
 		level = slog.LevelError
-		attrs = append(attrs, "reason", rep.reason)
+		attrs = append(attrs, slog.String("reason", rep.reason))
 		if rep.err != nil {
-			attrs = append(attrs, "error", rep.err.Error())
+			attrs = append(attrs, slog.String("error", rep.err.Error()))
 		}
 	case rep.status >= 400:
 		level = slog.LevelWarn
-		attrs = append(attrs, "reason", rep.reason)
+		attrs = append(attrs, slog.String("reason", rep.reason))
 	default:
-		attrs = append(attrs, "event_id", rep.receipt.EventID, "duplicate", rep.receipt.Duplicate)
+		attrs = append(attrs, slog.String("event_id", rep.receipt.EventID), slog.Bool("duplicate", rep.receipt.Duplicate))
 	}
-	h.logger.Log(r.Context(), level, "webhook delivery", attrs...)
+	h.logger.LogAttrs(r.Context(), level, "webhook delivery", attrs...)
 }
 
 // clip bounds a sender-chosen value before it is logged.
