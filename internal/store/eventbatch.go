@@ -47,7 +47,7 @@ type pendingEvent struct {
 // before the answer).
 func (b *eventBatcher) insert(ctx context.Context, s *db, ev Event) (Event, bool, error) {
 	p := &pendingEvent{ev: ev, done: make(chan struct{})}
-	b.q.add(p, maxEventBatch, s.insertEventBatch)
+	b.q.addLate(p, maxEventBatch, s.insertEventBatch)
 	select {
 	case <-p.done:
 		return p.out, p.inserted, p.err
@@ -92,40 +92,50 @@ func (s *db) storeEvents(ctx context.Context, store func(et *eventTx) error) (be
 	return beforeCommit, err
 }
 
-// insertEventBatch stores the batch in one transaction, or each event in
+// insertEventBatch stores a batch in one transaction, or each event in
 // its own when the shared one fails before its commit, and wakes the
-// callers.
-func (s *db) insertEventBatch(batch []*pendingEvent) {
+// callers. The batch is taken once the transaction has begun (on SQLite,
+// once it holds the one writer, often after routing's transaction): the
+// deliveries that arrived meanwhile share this commit rather than wait for
+// another (batchQueue.addLate).
+func (s *db) insertEventBatch(take func() []*pendingEvent) {
 	ctx, cancel := context.WithTimeout(context.Background(), eventBatchTimeout)
 	defer cancel()
+	var batch []*pendingEvent
+	taken := false
+	get := func() []*pendingEvent {
+		if !taken {
+			batch, taken = take(), true
+		}
+		return batch
+	}
 	defer func() {
-		for _, p := range batch {
+		for _, p := range get() {
 			close(p.done)
 		}
 	}()
-	if len(batch) > 1 {
-		beforeCommit, err := s.storeEvents(ctx, func(et *eventTx) error {
-			for _, p := range batch {
-				p.out, p.inserted, p.err = s.insertEvent(ctx, et, p.ev)
-				// A source changed since its delivery was verified stores
-				// nothing and fails no statement: the others go on.
-				if p.err != nil && !errors.Is(p.err, ErrSourceChanged) {
-					return p.err
-				}
+	beforeCommit, err := s.storeEvents(ctx, func(et *eventTx) error {
+		for _, p := range get() {
+			p.out, p.inserted, p.err = s.insertEvent(ctx, et, p.ev)
+			// A source changed since its delivery was verified stores
+			// nothing and fails no statement: the others go on.
+			if p.err != nil && !errors.Is(p.err, ErrSourceChanged) {
+				return p.err
 			}
-			return nil
-		})
-		if err == nil {
-			return
 		}
-		if !beforeCommit {
-			// The commit failed: whether it took effect is unknown, so
-			// nothing is tried again; the senders retry.
-			for _, p := range batch {
-				p.out, p.inserted, p.err = Event{}, false, err
-			}
-			return
+		return nil
+	})
+	if err == nil {
+		return
+	}
+	if !beforeCommit || len(get()) == 1 {
+		// The commit failed, and whether it took effect is unknown, so
+		// nothing is tried again (the senders retry); or the transaction
+		// could not begin; or the event was alone in it.
+		for _, p := range get() {
+			p.out, p.inserted, p.err = Event{}, false, err
 		}
+		return
 	}
 	for _, p := range batch {
 		_, err := s.storeEvents(ctx, func(et *eventTx) error {
