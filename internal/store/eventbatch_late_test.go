@@ -77,8 +77,11 @@ func TestEventBatchTakenOnceWriterHeld(t *testing.T) {
 	if got != deliveries {
 		t.Errorf("%d of %d deliveries waiting while the writer was held, want all: one was taken before the writer", got, deliveries)
 	}
-	// Begin, one source read, ten inserts, one last-event update, commit.
-	if n := counter.Count() - before; n != deliveries+4 {
-		t.Errorf("%d deliveries stored with %d statements, want %d (one transaction)", deliveries, n, deliveries+4)
+	// One source read, ten inserts, one last-event update and the commit,
+	// and the begin unless it was counted while it waited for the writer:
+	// a second transaction would add a begin, a read, an update and a
+	// commit.
+	if n := counter.Count() - before; n > deliveries+4 {
+		t.Errorf("%d deliveries stored with %d statements, want at most %d (one transaction)", deliveries, n, deliveries+4)
 	}
 }
