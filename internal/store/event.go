@@ -154,20 +154,9 @@ func (s *db) insertEvent(ctx context.Context, et *eventTx, ev Event) (Event, boo
 	source, _ := canonicalID(ev.SourceID)
 	out := ev
 	out.ID, out.SourceID = id, source
-	src, ok := et.sources[source]
-	if !ok {
-		// The source's row is read once a transaction, with the fields a
-		// delivery was verified and judged with (Event.Verified): the
-		// check costs no statement of its own.
-		err := et.tx.QueryRowContext(ctx, s.q(`SELECT `+deliverySourceColumns+`, name FROM event_sources WHERE id = ?`), source).
-			Scan(append(deliverySourceDest(&src.es), &src.es.Name)...)
-		if errors.Is(err, sql.ErrNoRows) {
-			return Event{}, false, NotFound("event source %q not found", ev.SourceID)
-		}
-		if err != nil {
-			return Event{}, false, err
-		}
-		et.sources[source] = src
+	src, err := s.eventSourceOf(ctx, et, source)
+	if err != nil {
+		return Event{}, false, err
 	}
 	if ev.Verified != nil && !SameForDelivery(*ev.Verified, src.es) {
 		return Event{}, false, ErrSourceChanged

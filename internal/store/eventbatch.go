@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"maps"
 	"slices"
 	"time"
@@ -115,28 +114,23 @@ func (s *db) insertEventBatch(take func() []*pendingEvent) {
 		}
 	}()
 	beforeCommit, err := s.storeEvents(ctx, func(et *eventTx) error {
-		for _, p := range get() {
-			p.out, p.inserted, p.err = s.insertEvent(ctx, et, p.ev)
-			// A source changed since its delivery was verified stores
-			// nothing and fails no statement: the others go on.
-			if p.err != nil && !errors.Is(p.err, ErrSourceChanged) {
-				return p.err
-			}
-		}
-		return nil
+		return s.insertEventRows(ctx, et, get())
 	})
 	if err == nil {
 		return
 	}
-	if !beforeCommit || len(get()) == 1 {
+	if !beforeCommit {
 		// The commit failed, and whether it took effect is unknown, so
 		// nothing is tried again (the senders retry); or the transaction
-		// could not begin; or the event was alone in it.
+		// could not begin.
 		for _, p := range get() {
 			p.out, p.inserted, p.err = Event{}, false, err
 		}
 		return
 	}
+	// A statement failed: each event alone, so that one bad event (a
+	// missing source, a taken id) cannot fail the others, and with the
+	// error insertEvent names.
 	for _, p := range batch {
 		_, err := s.storeEvents(ctx, func(et *eventTx) error {
 			p.out, p.inserted, p.err = s.insertEvent(ctx, et, p.ev)
