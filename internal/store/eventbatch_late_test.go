@@ -15,8 +15,9 @@ import (
 // receivers' transaction waits for SQLite's one writer (held here as
 // routing holds it) join that transaction, and are stored by multi-row
 // inserts: ten deliveries, one transaction of six statements at most (one
-// read of their source, two inserts, one last-event update), not a first
-// transaction for the first delivery alone, nor an insert a delivery.
+// read of their source, inserts of 8 and 2 rows, one last-event update),
+// not a first transaction for the first delivery alone, nor an insert a
+// delivery.
 func TestEventBatchTakenOnceWriterHeld(t *testing.T) {
 	ctx := t.Context()
 	var counter StatementCounter

@@ -10,9 +10,10 @@ import (
 )
 
 // eventRowChunks are the row counts of the multi-row event inserts, largest
-// first: a batch is stored in as few statements of these sizes as fit, so
-// there are four statement texts to prepare, not one per batch size.
-var eventRowChunks = []int{32, 8, 2, 1}
+// first: a batch is stored in as few statements of these sizes as fit (one
+// per bit of its size below 32, then one per 32 events), so there are six
+// statement texts to prepare, not one per batch size.
+var eventRowChunks = []int{32, 16, 8, 4, 2, 1}
 
 // eventInsertColumns are the columns an event insert writes, in order.
 const eventInsertColumns = `id, org_id, canvas_id, source_id, type, delivery_id, raw, headers, state, state_reason,
@@ -44,7 +45,7 @@ func eventInsert(n int) string {
 // insertEventRows is insertEvent for a batch of the group commit, in
 // multi-row statements: on PostgreSQL a round trip for up to 32 events
 // instead of one an event (a busy canvas's receivers spent ~50 µs of the
-// server's CPU a delivery on those round trips), on SQLite one statement's
+// server's CPU a delivery on those round trips, BENCHMARKS.md round six), on SQLite one statement's
 // overhead. Each pending event gets what insertEvent would give it; an
 // error it returns (a statement that failed, a missing source) aborts the
 // transaction, and insertEventBatch stores each event alone instead.
