@@ -100,6 +100,13 @@ func busyCanvas(ctx context.Context, cfg controlConfig, rep *report, w io.Writer
 				return err
 			}
 			res.Extra = map[string]any{"drainSeconds": round(drained.Sub(loadEnd).Seconds(), 2)}
+			// Routing the backlog left at the phase's end is work these
+			// deliveries caused: the server's CPU a delivery with it, and
+			// the rate they were routed at, beside the rate accepted.
+			if ok := p.Count - p.Errors; ok > 0 {
+				res.Extra["cpuUsWithDrain"] = round((srv.cpuSeconds()-cpu0)*1e6/float64(ok), 1)
+				res.Extra["routedPerSecond"] = round(float64(ok)/(p.Elapsed+drained.Sub(loadEnd)).Seconds(), 1)
+			}
 		}
 		rep.add(w, res)
 	}

@@ -2,6 +2,8 @@ package server
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"time"
@@ -12,21 +14,32 @@ import (
 	"github.com/superplane/terraform-provider-superplane/internal/webhook"
 )
 
-// receiverSources adapts service.Events.Lookup to the webhook receivers,
-// which look sources up and verify with their keys. The stored scheme is
-// the receiver's (service.SchemeStandardWebhooks is
-// webhook.SchemeStandardWebhooks; TestStoredSchemeIsTheReceivers).
+// receiverSources adapts service.Events.LookupKept and Lookup to the webhook
+// receivers, which look sources up and verify with their keys: Lookup
+// answers from the sources kept in memory (Source.Cached), LookupStored
+// reads the stored source. The stored scheme is the receiver's
+// (service.SchemeStandardWebhooks is webhook.SchemeStandardWebhooks;
+// TestStoredSchemeIsTheReceivers).
 type receiverSources struct{ events *service.Events }
 
 func (rs receiverSources) Lookup(ctx context.Context, id string) (webhook.Source, error) {
+	src, err := rs.events.LookupKept(ctx, id)
+	return receiverSource(src, err)
+}
+
+func (rs receiverSources) LookupStored(ctx context.Context, id string) (webhook.Source, error) {
 	src, err := rs.events.Lookup(ctx, id)
+	return receiverSource(src, err)
+}
+
+func receiverSource(src service.ReceiverSource, err error) (webhook.Source, error) {
 	if err != nil {
 		if isNotFound(err) {
 			return webhook.Source{}, webhook.ErrUnknownSource
 		}
 		return webhook.Source{}, err
 	}
-	return webhook.Source{ID: src.ID, Type: src.Type, Keys: src.Keys, Scheme: src.Scheme, Found: src.Source}, nil
+	return webhook.Source{ID: src.ID, Type: src.Type, Keys: src.Keys, Scheme: src.Scheme, Found: src.Source, Cached: src.Kept}, nil
 }
 
 // receiverSink adapts service.Events.Receive to the webhook receivers: the
@@ -35,10 +48,16 @@ type receiverSink struct{ events *service.Events }
 
 func (rs receiverSink) Store(ctx context.Context, d webhook.Delivery) (string, bool, error) {
 	del := service.Delivery{SourceID: d.SourceID, Type: d.Type, DeliveryID: d.DeliveryID, Body: d.Body, Headers: d.Headers}
-	// The source receiverSources.Lookup read to verify the delivery: one
-	// read of it a delivery, not two (issue 17, goal 3).
+	// The source receiverSources read to verify the delivery: one read of
+	// it a delivery at most, none while it is kept (issue 17, goal 3).
 	if es, ok := d.Found.(store.EventSource); ok && es.ID == d.SourceID {
-		return rs.events.ReceiveFrom(ctx, es, del)
+		id, duplicate, err := rs.events.ReceiveFrom(ctx, es, del)
+		if errors.Is(err, store.ErrSourceChanged) || isNotFound(err) {
+			// The source changed or went since it verified the delivery:
+			// the receiver decides again on the stored one.
+			return "", false, fmt.Errorf("%w: %w", webhook.ErrSourceChanged, err)
+		}
+		return id, duplicate, err
 	}
 	return rs.events.Receive(ctx, del)
 }

@@ -10,7 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/superplane/terraform-provider-superplane/internal/api"
 	"github.com/superplane/terraform-provider-superplane/internal/integration"
 	"github.com/superplane/terraform-provider-superplane/internal/sealer"
@@ -31,6 +30,9 @@ type Events struct {
 	// Wake tells the engine that a pending event arrived, so it routes it
 	// now rather than at its next tick; nil wakes nothing.
 	Wake func()
+
+	// kept are the sources the receivers read, kept for LookupKept.
+	kept keptSources
 }
 
 // MaxEventLimit is the largest ?limit= of the events listing, and the most
@@ -56,6 +58,9 @@ type ReceiverSource struct {
 	// store.FindEventSourceForDelivery reads): ReceiveFrom stores a delivery
 	// the keys verified with it, without reading it again.
 	Source store.EventSource
+	// Kept tells that LookupKept answered from memory: ReceiveFrom then
+	// stores the delivery only if the stored source is still this one.
+	Kept bool
 }
 
 // Delivery is a verified, parsed delivery to store (see webhook.Delivery).
@@ -63,27 +68,6 @@ type Delivery struct {
 	SourceID, Type, DeliveryID string
 	Body                       []byte
 	Headers                    map[string]string
-}
-
-// Lookup returns the source with this id for a receiver, across
-// organizations (a delivery carries no token), with its keys opened. An
-// unknown id is the store's not-found error.
-func (s *Events) Lookup(ctx context.Context, id string) (ReceiverSource, error) {
-	es, err := s.Store.FindEventSourceForDelivery(ctx, id)
-	if err != nil {
-		return ReceiverSource{}, err
-	}
-	key, err := s.Sealer.OpenSourceKey(es.ID, es.KeyCiphertext)
-	if err != nil {
-		return ReceiverSource{}, err
-	}
-	src := ReceiverSource{ID: es.ID, Type: es.Type, Keys: [][]byte{key}, Scheme: es.SignatureScheme, Source: es}
-	if len(es.PrevKeyCiphertext) > 0 && s.Now().Before(es.PrevKeyExpiresAt) {
-		if prev, err := s.Sealer.OpenSourceKey(es.ID, es.PrevKeyCiphertext); err == nil {
-			src.Keys = append(src.Keys, prev)
-		}
-	}
-	return src, nil
 }
 
 // bodyDeliveryID is the delivery id stored for a delivery without one: the
@@ -103,14 +87,23 @@ func (s *Events) Receive(ctx context.Context, d Delivery) (string, bool, error) 
 	if err != nil {
 		return "", false, err
 	}
-	return s.ReceiveFrom(ctx, es, d)
+	return s.receive(ctx, es, d, false)
 }
 
 // ReceiveFrom is Receive for a delivery verified with the keys of es, the
-// source as Lookup read it moments before (ReceiverSource.Source): the
-// source is not read again. Its filters and event types are then the ones
-// the delivery's signature was checked against, not a later version's.
+// source as Lookup or LookupKept gave it (ReceiverSource.Source): the
+// source is not read again. The event is stored only if the stored source
+// still is es (store.Event.Verified), so its filters and event types are
+// the ones the delivery's signature was checked against and still the
+// source's: otherwise nothing is stored and the error is
+// store.ErrSourceChanged, or not found when the source is gone.
 func (s *Events) ReceiveFrom(ctx context.Context, es store.EventSource, d Delivery) (string, bool, error) {
+	return s.receive(ctx, es, d, true)
+}
+
+// receive stores d as an event of es; verified tells that es is what
+// verified d, to be checked against the stored source.
+func (s *Events) receive(ctx context.Context, es store.EventSource, d Delivery, verified bool) (string, bool, error) {
 	var err error
 	now := Timestamp(s.Now)
 	if h, ok := s.Types.Hooks(es.Type); ok && d.DeliveryID == "" && !h.DeliveryIDs() {
@@ -127,9 +120,16 @@ func (s *Events) ReceiveFrom(ctx context.Context, es store.EventSource, d Delive
 		}
 		d.DeliveryID = bodyDeliveryID(sum, bucket)
 	}
+	// A time-ordered id (UUIDv7): the events' primary-key index takes a
+	// group commit's events at its end, a page or two a batch, where random
+	// ids wrote (and first read) one page of it an event, and the routing
+	// that marks them finds them on the same few pages.
 	ev := store.Event{
-		ID: uuid.NewString(), OrgID: es.OrgID, CanvasID: es.CanvasID, SourceID: es.ID,
+		ID: store.NewTimeOrderedID(), OrgID: es.OrgID, CanvasID: es.CanvasID, SourceID: es.ID,
 		Type: d.Type, DeliveryID: d.DeliveryID, Raw: d.Body, ReceivedAt: now,
+	}
+	if verified {
+		ev.Verified = &es
 	}
 	if ev.Headers, err = json.Marshal(d.Headers); err != nil {
 		return "", false, err

@@ -33,6 +33,13 @@ type Event struct {
 	// only; RouteEvents counts it).
 	RouteAttempts int
 	ReceivedAt    time.Time
+	// Verified, when set, is the source as the receiver had it when it
+	// verified and judged this delivery (FindEventSourceForDelivery's
+	// fields), possibly kept in memory since: InsertEvent stores the event
+	// only if the source still has exactly those fields, in the
+	// transaction that stores it, and answers ErrSourceChanged otherwise.
+	// Written to no column; reads leave it nil.
+	Verified *EventSource
 }
 
 // Event states: the wire's values (the server's TestStoreStatesAreTheWire
@@ -60,7 +67,8 @@ type EventStore interface {
 	// the source already has an event with it, nothing is stored and the
 	// earlier event is returned with inserted false (concurrent redeliveries
 	// included). ErrNotFound when the source does not exist; ErrConflict when
-	// ev.ID is taken.
+	// ev.ID is taken; ErrSourceChanged when ev.Verified is set and the
+	// source's delivery fields differ from it (nothing stored).
 	InsertEvent(ctx context.Context, ev Event) (stored Event, inserted bool, err error)
 	// FindEvent returns the event with this id in the canvas, or ErrNotFound.
 	FindEvent(ctx context.Context, orgID, canvasID, id string) (Event, error)
@@ -148,19 +156,15 @@ func (s *db) insertEvent(ctx context.Context, et *eventTx, ev Event) (Event, boo
 	source, _ := canonicalID(ev.SourceID)
 	out := ev
 	out.ID, out.SourceID = id, source
-	src, ok := et.sources[source]
-	if !ok {
-		err := et.tx.QueryRowContext(ctx, s.q(`SELECT org_id, canvas_id, name FROM event_sources WHERE id = ?`), source).
-			Scan(&src.org, &src.canvas, &src.name)
-		if errors.Is(err, sql.ErrNoRows) {
-			return Event{}, false, NotFound("event source %q not found", ev.SourceID)
-		}
-		if err != nil {
-			return Event{}, false, err
-		}
-		et.sources[source] = src
+	src, err := s.eventSourceOf(ctx, et, source)
+	if err != nil {
+		return Event{}, false, err
 	}
-	out.OrgID, out.CanvasID, out.SourceName = src.org, src.canvas, src.name
+	if ev.Verified != nil && !SameForDelivery(*ev.Verified, src.es) {
+		return Event{}, false, ErrSourceChanged
+	}
+	out.OrgID, out.CanvasID, out.SourceName = src.es.OrgID, src.es.CanvasID, src.es.Name
+	out.Verified = nil
 	// The conflict target names the partial unique index, so only a
 	// repeated delivery id is skipped; a repeated event id still fails.
 	res, err := et.tx.ExecContext(ctx, s.q(`INSERT INTO events (id, org_id, canvas_id, source_id, type, delivery_id,

@@ -46,7 +46,7 @@ type pendingEvent struct {
 // before the answer).
 func (b *eventBatcher) insert(ctx context.Context, s *db, ev Event) (Event, bool, error) {
 	p := &pendingEvent{ev: ev, done: make(chan struct{})}
-	b.q.add(p, maxEventBatch, s.insertEventBatch)
+	b.q.addLate(p, maxEventBatch, s.insertEventBatch)
 	select {
 	case <-p.done:
 		return p.out, p.inserted, p.err
@@ -64,8 +64,9 @@ type eventTx struct {
 	last    map[string]string         // source id -> event id
 }
 
-// eventSourceRow is what an event copies from its source.
-type eventSourceRow struct{ org, canvas, name string }
+// eventSourceRow is what an event copies from its source (org, canvas and
+// name) and what Event.Verified is checked against.
+type eventSourceRow struct{ es EventSource }
 
 // storeEvents runs store in a transaction and records each source's last
 // event before the commit. Sources are updated in id order, so that two
@@ -90,38 +91,46 @@ func (s *db) storeEvents(ctx context.Context, store func(et *eventTx) error) (be
 	return beforeCommit, err
 }
 
-// insertEventBatch stores the batch in one transaction, or each event in
+// insertEventBatch stores a batch in one transaction, or each event in
 // its own when the shared one fails before its commit, and wakes the
-// callers.
-func (s *db) insertEventBatch(batch []*pendingEvent) {
+// callers. The batch is taken once the transaction has begun (on SQLite,
+// once it holds the one writer, often after routing's transaction): the
+// deliveries that arrived meanwhile share this commit rather than wait for
+// another (batchQueue.addLate).
+func (s *db) insertEventBatch(take func() []*pendingEvent) {
 	ctx, cancel := context.WithTimeout(context.Background(), eventBatchTimeout)
 	defer cancel()
+	var batch []*pendingEvent
+	taken := false
+	get := func() []*pendingEvent {
+		if !taken {
+			batch, taken = take(), true
+		}
+		return batch
+	}
 	defer func() {
-		for _, p := range batch {
+		for _, p := range get() {
 			close(p.done)
 		}
 	}()
-	if len(batch) > 1 {
-		beforeCommit, err := s.storeEvents(ctx, func(et *eventTx) error {
-			for _, p := range batch {
-				if p.out, p.inserted, p.err = s.insertEvent(ctx, et, p.ev); p.err != nil {
-					return p.err
-				}
-			}
-			return nil
-		})
-		if err == nil {
-			return
-		}
-		if !beforeCommit {
-			// The commit failed: whether it took effect is unknown, so
-			// nothing is tried again; the senders retry.
-			for _, p := range batch {
-				p.out, p.inserted, p.err = Event{}, false, err
-			}
-			return
-		}
+	beforeCommit, err := s.storeEvents(ctx, func(et *eventTx) error {
+		return s.insertEventRows(ctx, et, get())
+	})
+	if err == nil {
+		return
 	}
+	if !beforeCommit {
+		// The commit failed, and whether it took effect is unknown, so
+		// nothing is tried again (the senders retry); or the transaction
+		// could not begin.
+		for _, p := range get() {
+			p.out, p.inserted, p.err = Event{}, false, err
+		}
+		return
+	}
+	// A statement failed: each event alone, so that one bad event (a
+	// missing source, a taken id) cannot fail the others, and with the
+	// error insertEvent names.
 	for _, p := range batch {
 		_, err := s.storeEvents(ctx, func(et *eventTx) error {
 			p.out, p.inserted, p.err = s.insertEvent(ctx, et, p.ev)

@@ -235,10 +235,8 @@ func (s *db) FindEventSourceForDelivery(ctx context.Context, id string) (EventSo
 		return EventSource{}, NotFound("event source %q not found", id)
 	}
 	var es EventSource
-	err := s.sql.QueryRowContext(ctx, s.q(`SELECT id, org_id, canvas_id, type, events, key_ciphertext,
-		prev_key_ciphertext, prev_key_expires_at, signature_scheme FROM event_sources WHERE id = ?`), canonical).
-		Scan(&es.ID, &es.OrgID, &es.CanvasID, &es.Type, blobColumn{&es.Events}, blobColumn{&es.KeyCiphertext},
-			blobColumn{&es.PrevKeyCiphertext}, nullTimeColumn{&es.PrevKeyExpiresAt}, &es.SignatureScheme)
+	err := s.sql.QueryRowContext(ctx, s.q(`SELECT `+deliverySourceColumns+` FROM event_sources WHERE id = ?`), canonical).
+		Scan(deliverySourceDest(&es)...)
 	if errors.Is(err, sql.ErrNoRows) {
 		return EventSource{}, NotFound("event source %q not found", id)
 	}

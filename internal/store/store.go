@@ -20,6 +20,11 @@ var (
 	ErrNotFound = errors.New("not found")
 	// ErrConflict: a unique name is already taken, or a concurrent change won.
 	ErrConflict = errors.New("already exists")
+	// ErrSourceChanged: InsertEvent was given the source a delivery was
+	// verified with (Event.Verified), and the stored source differs now (a
+	// key reset, a filter change, a deletion): nothing was stored, and the
+	// receiver reads the source again.
+	ErrSourceChanged = errors.New("event source changed since the delivery was verified")
 )
 
 // NotFound returns an error wrapping ErrNotFound with a message.

@@ -51,10 +51,20 @@ type Source struct {
 	// lookup; the receiver hands it back to the Sink in Delivery.Found, so
 	// that storing the delivery need not read the source a second time.
 	Found any
+	// Cached tells that Lookup answered from memory rather than from where
+	// sources are stored (see StoredSources): the receiver then decides
+	// again on the stored source before refusing the delivery, and when
+	// the Sink answers ErrSourceChanged.
+	Cached bool
 }
 
 // ErrUnknownSource is returned by Sources.Lookup when no event source has the id.
 var ErrUnknownSource = errors.New("unknown event source")
+
+// ErrSourceChanged is returned (possibly wrapped) by Sink.Store when the
+// source that verified the delivery (Delivery.Found) is no longer the
+// stored one, or no longer exists: nothing was stored.
+var ErrSourceChanged = errors.New("event source changed since the delivery was verified")
 
 // Sources finds event sources for the receiver, which has no API token and
 // so looks sources up across organizations.
@@ -63,6 +73,15 @@ type Sources interface {
 	// wrapped) when there is none, or another error when the lookup itself
 	// failed (the sender is then answered 503 and retries).
 	Lookup(ctx context.Context, id string) (Source, error)
+}
+
+// StoredSources is a Sources whose Lookup may answer from memory (setting
+// Source.Cached): a source changed or deleted elsewhere, on another
+// replica say, may then be out of date there. LookupStored answers as
+// Lookup does, but from where the sources are stored, never from memory.
+type StoredSources interface {
+	Sources
+	LookupStored(ctx context.Context, id string) (Source, error)
 }
 
 // Delivery is a verified, parsed delivery to store.
@@ -97,7 +116,9 @@ type Sink interface {
 	// the source already has an event with that delivery id, nothing is
 	// stored and Store returns the earlier event's id with duplicate true.
 	// Any error makes the receiver answer 503 so that the sender retries;
-	// the error is logged, so it must not quote the body.
+	// the error is logged, so it must not quote the body. ErrSourceChanged
+	// for a delivery verified with a Source.Cached makes the receiver look
+	// the source up again (StoredSources) and decide again, once.
 	Store(ctx context.Context, d Delivery) (eventID string, duplicate bool, err error)
 }
 
