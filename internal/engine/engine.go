@@ -43,7 +43,10 @@ type Engine struct {
 	hooks   *hooks.Provisioner
 	baseURL string
 	runner  *executor.Runner
-	wake    chan struct{}
+	// wake starts Run's next pass of queues and claims, routeWake the
+	// routing loop's next pass (Wake sends both).
+	wake      chan struct{}
+	routeWake chan struct{}
 	// reconcileOrgs and reconcileBudget bound the reconciler (reconcile.go).
 	reconcileOrgs   int
 	reconcileBudget time.Duration
@@ -100,7 +103,7 @@ func New(st store.Store, sl *sealer.Sealer, log *slog.Logger, opts ...Option) *E
 	e := &Engine{
 		store: st, seal: sl, log: log, tools: &integration.Verifier{},
 		baseURL: "http://127.0.0.1:8000", runner: executor.NewRunner(executor.Config{}),
-		wake: make(chan struct{}, 1), now: time.Now,
+		wake: make(chan struct{}, 1), routeWake: make(chan struct{}, 1), now: time.Now,
 	}
 	for _, o := range opts {
 		o(e)
@@ -158,8 +161,18 @@ func (c Config) withDefaults() Config {
 }
 
 // Wake asks the engine for a pass now (a new event, an approval) instead of
-// at the next tick.
+// at the next tick: of its routing and of its queues.
 func (e *Engine) Wake() {
+	select {
+	case e.routeWake <- struct{}{}:
+	default:
+	}
+	e.wakeAdvance()
+}
+
+// wakeAdvance asks for a pass of the queues and claims now: routing put
+// events in stage queues, or an execution finished.
+func (e *Engine) wakeAdvance() {
 	select {
 	case e.wake <- struct{}{}:
 	default:
@@ -168,7 +181,8 @@ func (e *Engine) Wake() {
 
 // Run routes events into stage queues, starts executions whose
 // conditions hold and runs them, until ctx ends. Everything it coordinates
-// on lives in the database, so several servers can run it side by side.
+// on lives in the database, so several servers can run it side by side;
+// routing runs in a loop of its own (routeLoop) for the same reason.
 //
 // Each claimed execution runs in its own goroutine, at most cfg.MaxRunning
 // at once; the store's per-organization cap decides whose executions are
@@ -179,14 +193,20 @@ func (e *Engine) Run(ctx context.Context, cfg Config) {
 	owner := engineOwner()
 	var running sync.WaitGroup
 	slots := make(chan struct{}, cfg.MaxRunning)
+	routing := make(chan struct{})
+	go func() {
+		defer close(routing)
+		e.routeLoop(ctx, cfg.Interval)
+	}()
 	t := time.NewTicker(cfg.Interval)
 	defer t.Stop()
 	for {
-		e.enginePass(ctx)
+		e.advancePass(ctx)
 		e.claimExecutions(ctx, cfg, owner, slots, &running)
 		select {
 		case <-ctx.Done():
 			running.Wait()
+			<-routing
 			return
 		case <-t.C:
 		case <-e.wake:
@@ -217,7 +237,7 @@ func (e *Engine) claimExecutions(ctx context.Context, cfg Config, owner string, 
 			defer running.Done()
 			e.execute(ctx, cfg, owner, ex, ex.StartedAt.Before(now))
 			<-slots
-			e.Wake()
+			e.wakeAdvance()
 		}()
 	}
 }
@@ -229,77 +249,19 @@ func engineOwner() string {
 	return fmt.Sprintf("%s/%d/%s", host, os.Getpid(), hex.EncodeToString(b))
 }
 
-// enginePass routes pending events and advances every queue once.
+// enginePass routes pending events and advances every queue once, one
+// after the other (Run runs the two in their own loops; tests drive them
+// step by step with this).
 func (e *Engine) enginePass(ctx context.Context) {
-	for range 100 {
-		// One listing of a canvas's stages serves all its events of a batch.
-		stagesOf := map[string]versionedStages{}
-		// What each event's routing found, by event. The store calls route
-		// once an event, before its routing transaction; only the findings
-		// of the events whose routing it then wrote (Ended) are kept: an
-		// event left pending (an error, its stages changed meanwhile, its
-		// lease taken over) is judged again when it is routed.
-		found := map[string]*findings{}
-		groups := groupsOf{}
-		queued := false
-		b, err := e.store.RouteEventsBatch(ctx, e.timestamp(), 100, func(ev store.Event) (_ store.Routed, err error) {
-			f := &findings{}
-			found[ev.ID] = f
-			// A bug must cost one event, not the engine: a panic is this
-			// event's error, and after a few the store sets it aside.
-			defer func() {
-				if r := recover(); r != nil {
-					err = fmt.Errorf("routing failed: %v", r)
-				}
-			}()
-			evs, set, err := e.routeEvent(ctx, ev, stagesOf, f)
-			if err != nil {
-				return store.Routed{}, err
-			}
-			gs, err := e.canvasGroups(ctx, groups, ev.OrgID, ev.CanvasID)
-			if err != nil {
-				return store.Routed{}, err
-			}
-			arrivals := e.groupArrivals(ctx, gs, arrival{typ: api.ConnectionTypeEventSource, name: ev.SourceName,
-				sourceID: ev.SourceID, eventID: ev.ID, raw: ev.Raw, headers: ev.Headers, at: ev.ReceivedAt}, f)
-			queued = queued || len(evs) > 0 || len(arrivals) > 0
-			// The filtered rejections of an event routed are written with
-			// it, in the routing transaction; the rest (rare) after it.
-			filtered := f.filtered
-			f.filtered = nil
-			return store.Routed{StageEvents: evs, Arrivals: arrivals, Filtered: filtered,
-				StagesVersion: set.version, StagesVersionKnown: set.known}, nil
-		})
-		n := b.Done
-		// One transaction for the batch's other rejections and alerts.
-		all := &findings{}
-		for _, id := range b.Ended {
-			if f := found[id]; f != nil {
-				all.add(f)
-			}
-		}
-		e.write(ctx, all)
-		if err != nil {
-			if ctx.Err() == nil {
-				e.log.ErrorContext(ctx, "engine: routing events", slog.String("error", err.Error()))
-			}
-			break
-		}
-		if n < 100 {
-			break
-		}
-		if queued {
-			// More events wait, but this batch put some in stage queues:
-			// advance the queues and claim the executions now, and route
-			// the rest in the next pass, at once. Under a steady stream
-			// the routing loop would otherwise run its 100 batches before
-			// any queue moved: an event whose stage was free waited for
-			// up to 10,000 others to be routed (BENCHMARKS.md, the busy
-			// canvas, round four).
-			e.Wake()
-			break
-		}
+	if e.routePass(ctx, true) {
+		e.Wake()
 	}
+	e.advancePass(ctx)
+}
+
+// advancePass checks connection groups, prunes, and advances every queue
+// once.
+func (e *Engine) advancePass(ctx context.Context) {
 	e.groupPass(ctx)
 	e.prune(ctx)
 	// Queues whose head waits for an approval or a time window are not in

@@ -1,0 +1,124 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/superplane/terraform-provider-superplane/internal/api"
+	"github.com/superplane/terraform-provider-superplane/internal/store"
+)
+
+// routeBatch is how many events a routing batch claims, and
+// maxRouteBatches how many batches a routing pass runs at most.
+const (
+	routeBatch      = 100
+	maxRouteBatches = 100
+)
+
+// routeLoop routes pending events in its own loop, beside Run's loop that
+// advances queues and claims executions, until ctx ends. Under a steady
+// stream of deliveries one loop did both in turn: each routing batch that
+// queued something ended the pass, and the next batch waited for the
+// queue advance, the claims and the pruning (BENCHMARKS.md, the busy
+// canvas, round six). Both loops coordinate only through the database, as
+// two servers do, so running them side by side is what several replicas
+// already do.
+func (e *Engine) routeLoop(ctx context.Context, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		// A pass cut short by its batch bound with events left goes on
+		// at once; a quiet one waits for a delivery's Wake or the tick.
+		if e.routePass(ctx, false) && ctx.Err() == nil {
+			continue
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		case <-e.routeWake:
+		}
+	}
+}
+
+// routePass routes pending events, up to maxRouteBatches batches, and
+// tells whether events may be left. A batch that put events in stage
+// queues wakes the queue advance. With untilQueued, such a batch also ends
+// the pass (enginePass: one loop advances the queues after it, and an
+// event whose stage was free must not wait for thousands of others to be
+// routed first: BENCHMARKS.md, the busy canvas, round four).
+func (e *Engine) routePass(ctx context.Context, untilQueued bool) (more bool) {
+	for range maxRouteBatches {
+		n, queued, err := e.routeOneBatch(ctx)
+		if queued {
+			e.wakeAdvance()
+		}
+		if err != nil {
+			if ctx.Err() == nil {
+				e.log.ErrorContext(ctx, "engine: routing events", slog.String("error", err.Error()))
+			}
+			return false
+		}
+		if n < routeBatch {
+			return false
+		}
+		if queued && untilQueued {
+			return true
+		}
+	}
+	return true
+}
+
+// routeOneBatch routes one batch of pending events: n is how many were
+// routed or rejected, queued whether any went into a stage queue or a
+// connection group.
+func (e *Engine) routeOneBatch(ctx context.Context) (n int, queued bool, err error) {
+	// One listing of a canvas's stages serves all its events of a batch.
+	stagesOf := map[string]versionedStages{}
+	// What each event's routing found, by event. The store calls route
+	// once an event, before its routing transaction; only the findings
+	// of the events whose routing it then wrote (Ended) are kept: an
+	// event left pending (an error, its stages changed meanwhile, its
+	// lease taken over) is judged again when it is routed.
+	found := map[string]*findings{}
+	groups := groupsOf{}
+	b, err := e.store.RouteEventsBatch(ctx, e.timestamp(), routeBatch, func(ev store.Event) (_ store.Routed, err error) {
+		f := &findings{}
+		found[ev.ID] = f
+		// A bug must cost one event, not the engine: a panic is this
+		// event's error, and after a few the store sets it aside.
+		defer func() {
+			if r := recover(); r != nil {
+				err = fmt.Errorf("routing failed: %v", r)
+			}
+		}()
+		evs, set, err := e.routeEvent(ctx, ev, stagesOf, f)
+		if err != nil {
+			return store.Routed{}, err
+		}
+		gs, err := e.canvasGroups(ctx, groups, ev.OrgID, ev.CanvasID)
+		if err != nil {
+			return store.Routed{}, err
+		}
+		arrivals := e.groupArrivals(ctx, gs, arrival{typ: api.ConnectionTypeEventSource, name: ev.SourceName,
+			sourceID: ev.SourceID, eventID: ev.ID, raw: ev.Raw, headers: ev.Headers, at: ev.ReceivedAt}, f)
+		queued = queued || len(evs) > 0 || len(arrivals) > 0
+		// The filtered rejections of an event routed are written with
+		// it, in the routing transaction; the rest (rare) after it.
+		filtered := f.filtered
+		f.filtered = nil
+		return store.Routed{StageEvents: evs, Arrivals: arrivals, Filtered: filtered,
+			StagesVersion: set.version, StagesVersionKnown: set.known}, nil
+	})
+	// One transaction for the batch's other rejections and alerts.
+	all := &findings{}
+	for _, id := range b.Ended {
+		if f := found[id]; f != nil {
+			all.add(f)
+		}
+	}
+	e.write(ctx, all)
+	return b.Done, queued, err
+}
