@@ -12,7 +12,9 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
 
 	"github.com/superplane/terraform-provider-superplane/internal/api"
 )
@@ -277,4 +279,69 @@ func TestFastBuildersMatchTheFramework(t *testing.T) {
 	if d.HasError() || d2.HasError() || !fast.Equal(slow) {
 		t.Fatalf("objectValueOf built\n%v\nObjectValueFrom\n%v (%v %v)", fast, slow, d, d2)
 	}
+}
+
+// BenchmarkReadUnchanged is the provider's own work in the Read of an
+// unchanged object: "model" as before (getModel of the prior state, the
+// refreshed model, sameRefreshed), "raw" now (readPrior, the refreshed
+// model, sameAsRaw). The bench's shapes: a secret, a webhook source, a
+// stage with one connection and a noop executor.
+func BenchmarkReadUnchanged(b *testing.B) {
+	ctx := context.Background()
+	created := time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC)
+	stage := &api.Stage{Metadata: &api.StageMetadata{ID: "t1", Name: "t", CreatedAt: &created},
+		Spec: &api.StageSpec{Connections: []api.Connection{{Type: api.ConnectionTypeEventSource, Name: "e", FilterOperator: api.FilterOperatorAnd}},
+			Executor: &api.Executor{Type: api.ExecutorNoop}}}
+	source := &api.EventSource{Metadata: &api.EventSourceMetadata{ID: "e1", Name: "e", CreatedAt: &created},
+		Spec:   &api.EventSourceSpec{Type: api.EventSourceTypeWebhook, SignatureScheme: api.SignatureSchemeHMAC},
+		Status: &api.EventSourceStatus{KeyVersion: 1, Webhook: &api.WebhookStatus{URL: "http://sp/api/v1/sources/e1"}}}
+	secret := &api.Secret{Metadata: &api.SecretMetadata{ID: "s1", Name: "s", Version: 1, CreatedAt: &created},
+		Spec: &api.SecretSpec{Local: &api.SecretLocal{Data: map[string]string{"A": "", "B": "", "C": "", "D": "", "E": ""}}}}
+	b.Run("stage", func(b *testing.B) {
+		benchRead(b, &StageResource{}, stage, &StageResourceModel{Canvas: types.StringValue("c")},
+			func(a *api.Stage, p *StageResourceModel) (*StageResourceModel, diag.Diagnostics) { return stageModelFrom(ctx, a, p) })
+	})
+	b.Run("event source", func(b *testing.B) {
+		benchRead(b, &EventSourceResource{}, source, &EventSourceResourceModel{Canvas: types.StringValue("c"),
+			ForceDestroy: types.BoolValue(false), Key: types.StringValue("k"), KeyVersion: types.Int64Null(), KeyWOVersion: types.Int64Null()},
+			eventSourceModelFrom)
+	})
+	b.Run("secret", func(b *testing.B) {
+		benchRead(b, &SecretResource{}, secret, &SecretResourceModel{Canvas: types.StringValue("c"), Data: types.MapNull(types.StringType),
+			DataWOVersion: types.Int64Value(1)},
+			func(a *api.Secret, p *SecretResourceModel) (*SecretResourceModel, diag.Diagnostics) { return secretModelFrom(a, p), nil })
+	})
+}
+
+func benchRead[A, T any](b *testing.B, r resource.Resource, obj *A, prior *T, build func(*A, *T) (*T, diag.Diagnostics)) {
+	ctx := context.Background()
+	var sr resource.SchemaResponse
+	r.Schema(ctx, resource.SchemaRequest{}, &sr)
+	blocks := schemaBlocks(reflect.TypeFor[T](), sr.Schema)
+	stored, _ := build(obj, prior)
+	state := tfsdk.State{Schema: sr.Schema, Raw: tftypes.NewValue(sr.Schema.Type().TerraformType(ctx), nil)}
+	if d := setStateModel(ctx, &state, nullEmptyBlocks(stored, blocks)); d.HasError() {
+		b.Fatal(d)
+	}
+	b.Run("model", func(b *testing.B) {
+		b.ReportAllocs()
+		for range b.N {
+			var st T
+			_ = getModel(ctx, state, &st)
+			m, _ := build(obj, &st)
+			if !sameRefreshed(m, &st, blocks) {
+				b.Fatal("changed")
+			}
+		}
+	})
+	b.Run("raw", func(b *testing.B) {
+		b.ReportAllocs()
+		for range b.N {
+			p, raw, _ := readPrior[T](ctx, state)
+			m, _ := build(obj, p)
+			if !sameAsRaw(m, raw, blocks) {
+				b.Fatal("changed")
+			}
+		}
+	})
 }
