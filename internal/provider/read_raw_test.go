@@ -299,7 +299,9 @@ func BenchmarkReadUnchanged(b *testing.B) {
 		Spec: &api.SecretSpec{Local: &api.SecretLocal{Data: map[string]string{"A": "", "B": "", "C": "", "D": "", "E": ""}}}}
 	b.Run("stage", func(b *testing.B) {
 		benchRead(b, &StageResource{}, stage, &StageResourceModel{Canvas: types.StringValue("c")},
-			func(a *api.Stage, p *StageResourceModel) (*StageResourceModel, diag.Diagnostics) { return stageModelFrom(ctx, a, p) })
+			func(a *api.Stage, p *StageResourceModel) (*StageResourceModel, diag.Diagnostics) {
+				return stageModelFrom(ctx, a, p)
+			})
 	})
 	b.Run("event source", func(b *testing.B) {
 		benchRead(b, &EventSourceResource{}, source, &EventSourceResourceModel{Canvas: types.StringValue("c"),
@@ -309,7 +311,9 @@ func BenchmarkReadUnchanged(b *testing.B) {
 	b.Run("secret", func(b *testing.B) {
 		benchRead(b, &SecretResource{}, secret, &SecretResourceModel{Canvas: types.StringValue("c"), Data: types.MapNull(types.StringType),
 			DataWOVersion: types.Int64Value(1)},
-			func(a *api.Secret, p *SecretResourceModel) (*SecretResourceModel, diag.Diagnostics) { return secretModelFrom(a, p), nil })
+			func(a *api.Secret, p *SecretResourceModel) (*SecretResourceModel, diag.Diagnostics) {
+				return secretModelFrom(a, p), nil
+			})
 	})
 }
 
