@@ -68,7 +68,19 @@ func getModel[T any](ctx context.Context, src modelSource, out *T) diag.Diagnost
 		return src.Get(ctx, out)
 	}
 	var obj types.Object
-	if d := src.Get(ctx, &obj); d.HasError() || obj.IsNull() || obj.IsUnknown() {
+	converted := false
+	if raw, typ, ok := rawObject(ctx, reflect.TypeFor[T](), src); ok {
+		// Without the framework's type checks at every level (raw_values.go).
+		v, err := valueFromRaw(ctx, typ, raw)
+		obj, converted = v.(types.Object)
+		converted = converted && err == nil
+	}
+	if !converted {
+		if d := src.Get(ctx, &obj); d.HasError() {
+			return src.Get(ctx, out)
+		}
+	}
+	if obj.IsNull() || obj.IsUnknown() {
 		return src.Get(ctx, out)
 	}
 	if !objectInto(f, obj, out) {
