@@ -12,8 +12,8 @@ import (
 	"github.com/superplane/terraform-provider-superplane/internal/client"
 )
 
-// sharedGroupsConfig is two canvases, each with a webhook source, and two
-// connection groups on the first's source.
+// sharedGroupsConfig is two canvases and, in the first, two webhook
+// sources and two connection groups joining them.
 func sharedGroupsConfig(canvas string) string {
 	return fmt.Sprintf(`
 resource "superplane_canvas" "c" {
@@ -22,8 +22,9 @@ resource "superplane_canvas" "c" {
 }
 
 resource "superplane_event_source" "src" {
+  count  = 2
   canvas = superplane_canvas.c[0].name
-  name   = "src"
+  name   = "src-${count.index}"
   type   = "webhook"
 }
 
@@ -34,7 +35,12 @@ resource "superplane_connection_group" "g" {
 
   connect {
     type = "event_source"
-    name = superplane_event_source.src.name
+    name = superplane_event_source.src[0].name
+  }
+
+  connect {
+    type = "event_source"
+    name = superplane_event_source.src[1].name
   }
 
   group_by {
