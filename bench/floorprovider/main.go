@@ -19,7 +19,6 @@ import (
 	"log"
 	"os"
 	"runtime/debug"
-	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
@@ -113,7 +112,6 @@ func (r *floorResource) Schema(ctx context.Context, req resource.SchemaRequest, 
 }
 
 func (r *floorResource) Create(_ context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
-	latency()
 	raw, err := known(req.Plan.Raw)
 	if err != nil {
 		resp.Diagnostics.AddError("floor", err.Error())
@@ -133,20 +131,7 @@ func (r *floorResource) Update(_ context.Context, req resource.UpdateRequest, re
 	resp.State.Raw = raw
 }
 
-func (r *floorResource) Delete(context.Context, resource.DeleteRequest, *resource.DeleteResponse) {
-	latency()
-}
-
-// latency waits FLOOR_LATENCY (a duration, e.g. 5ms) in each Create and
-// Delete, as long as a server's round trip takes, so that the floor's
-// apply lasts as long as the real provider's without doing its work: what
-// Terraform core spends on a longer run shows as the difference
-// (BENCHMARKS.md, issue 17 round six).
-func latency() {
-	if d, err := time.ParseDuration(os.Getenv("FLOOR_LATENCY")); err == nil && d > 0 && d <= time.Minute {
-		time.Sleep(d)
-	}
-}
+func (r *floorResource) Delete(context.Context, resource.DeleteRequest, *resource.DeleteResponse) {}
 
 // floorDataSource has the real data source's schema; its read returns the
 // configuration.
