@@ -114,7 +114,7 @@ func (r *CanvasResource) Read(ctx context.Context, req resource.ReadRequest, res
 		return
 	}
 
-	cv, err := r.client.GetCanvas(ctx, state.ID.ValueString())
+	cv, err := r.client.ReadCanvas(ctx, state.ID.ValueString())
 	if client.IsNotFound(err) {
 		tflog.Warn(ctx, "canvas not found, removing from state", map[string]any{"id": state.ID.ValueString()})
 		resp.State.RemoveResource(ctx)
@@ -163,6 +163,7 @@ func (r *CanvasResource) Delete(ctx context.Context, req resource.DeleteRequest,
 
 // ImportState accepts a canvas id or name; Read resolves a name to the id.
 func (r *CanvasResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	forgetLists(r.client)
 	resource.ImportStatePassthroughID(ctx, path.Root("id"), req, resp)
 }
 

@@ -148,7 +148,7 @@ func (r *ConnectionGroupResource) Read(ctx context.Context, req resource.ReadReq
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	g, err := r.client.GetConnectionGroup(ctx, state.Canvas.ValueString(), state.ID.ValueString())
+	g, err := r.client.ReadConnectionGroup(ctx, state.Canvas.ValueString(), state.ID.ValueString())
 	if client.IsNotFound(err) {
 		tflog.Warn(ctx, "connection group not found, removing from state", map[string]any{"id": state.ID.ValueString()})
 		resp.State.RemoveResource(ctx)
@@ -213,6 +213,7 @@ func (r *ConnectionGroupResource) Delete(ctx context.Context, req resource.Delet
 // ImportState accepts "<canvas id or name>/<group name or id>". Read fills
 // in the rest.
 func (r *ConnectionGroupResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	forgetLists(r.client)
 	importInCanvas(ctx, "connection group", req, resp)
 }
 

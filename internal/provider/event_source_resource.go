@@ -259,11 +259,17 @@ func (r *EventSourceResource) Create(ctx context.Context, req resource.CreateReq
 // source deleted outside Terraform is removed from state so the next plan
 // creates it again.
 func (r *EventSourceResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
-	var state EventSourceResourceModel
-	resp.Diagnostics.Append(getModel(ctx, req.State, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
+	// The prior state's attributes only; the refreshed model is compared
+	// with the raw state and stored when it differs (read_raw.go).
+	prior, raw, fast := readPrior[EventSourceResourceModel](ctx, req.State)
+	if !fast {
+		prior = &EventSourceResourceModel{}
+		resp.Diagnostics.Append(getModel(ctx, req.State, prior)...)
+		if resp.Diagnostics.HasError() {
+			return
+		}
 	}
+	state := *prior
 
 	canvas, id := state.Canvas.ValueString(), state.ID.ValueString()
 	var es *api.EventSource
@@ -301,7 +307,7 @@ func (r *EventSourceResource) Read(ctx context.Context, req resource.ReadRequest
 	if msg := keyResetOutside(es, written, !state.KeyWOVersion.IsNull()); msg != "" {
 		resp.Diagnostics.AddAttributeWarning(path.Root("key"), "Event source key reset outside Terraform", msg)
 	}
-	resp.Diagnostics.Append(setRefreshed(ctx, &resp.State, m, &state)...)
+	resp.Diagnostics.Append(storeRefreshed(ctx, &resp.State, m, &state, raw)...)
 }
 
 // Update sends the settings when they changed, then resets the key when

@@ -57,6 +57,10 @@ func blockListValue[T any](ctx context.Context, attrTypes map[string]attr.Type, 
 	if items == nil {
 		items = []T{}
 	}
+	// Without the framework's reflection when the blocks fit (model_fast.go).
+	if l, ok := blockListFast(attrTypes, items); ok {
+		return l
+	}
 	l, d := types.ListValueFrom(ctx, types.ObjectType{AttrTypes: attrTypes}, items)
 	diags.Append(d...)
 	return l

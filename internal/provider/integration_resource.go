@@ -195,7 +195,7 @@ func (r *IntegrationResource) Read(ctx context.Context, req resource.ReadRequest
 	}
 
 	domainType, domainID := secretDomain(state.Canvas)
-	in, err := r.client.GetIntegration(ctx, domainType, domainID, state.ID.ValueString())
+	in, err := r.client.ReadIntegration(ctx, domainType, domainID, state.ID.ValueString())
 	if client.IsNotFound(err) {
 		tflog.Warn(ctx, "integration not found, removing from state", map[string]any{"id": state.ID.ValueString()})
 		resp.State.RemoveResource(ctx)
@@ -292,6 +292,7 @@ func (r *IntegrationResource) Delete(ctx context.Context, req resource.DeleteReq
 // Read fills in the rest; verify, which the server does not know, starts at
 // its default.
 func (r *IntegrationResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	forgetLists(r.client)
 	if importScoped(ctx, "integration", req, resp) {
 		resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("verify"), true)...)
 	}

@@ -68,7 +68,19 @@ func getModel[T any](ctx context.Context, src modelSource, out *T) diag.Diagnost
 		return src.Get(ctx, out)
 	}
 	var obj types.Object
-	if d := src.Get(ctx, &obj); d.HasError() || obj.IsNull() || obj.IsUnknown() {
+	converted := false
+	if raw, typ, ok := rawObject(ctx, reflect.TypeFor[T](), src); ok {
+		// Without the framework's type checks at every level (raw_values.go).
+		v, err := valueFromRaw(ctx, typ, raw)
+		obj, converted = v.(types.Object)
+		converted = converted && err == nil
+	}
+	if !converted {
+		if d := src.Get(ctx, &obj); d.HasError() {
+			return src.Get(ctx, out)
+		}
+	}
+	if obj.IsNull() || obj.IsUnknown() {
 		return src.Get(ctx, out)
 	}
 	if !objectInto(f, obj, out) {
@@ -148,4 +160,50 @@ func setStateModel[T any](ctx context.Context, st *tfsdk.State, m *T) diag.Diagn
 	}
 	st.Raw = tftypes.NewValue(typ, vals)
 	return nil
+}
+
+// blockListFast is types.ListValueFrom for blocks whose model is made of
+// attr.Value fields: each item's fields by tfsdk tag, checked against
+// attrTypes as the framework checks them; false when they do not fit.
+func blockListFast[T any](attrTypes map[string]attr.Type, items []T) (types.List, bool) {
+	f := fieldsOf(reflect.TypeFor[T]())
+	if !f.ok || len(f.index) != len(attrTypes) {
+		return types.List{}, false
+	}
+	elems := make([]attr.Value, len(items))
+	for i := range items {
+		obj, ok := objectFast(f, attrTypes, reflect.ValueOf(&items[i]).Elem())
+		if !ok {
+			return types.List{}, false
+		}
+		elems[i] = obj
+	}
+	l, d := types.ListValue(types.ObjectType{AttrTypes: attrTypes}, elems)
+	return l, !d.HasError()
+}
+
+// objectValueOf is types.ObjectValueFrom without the framework's
+// reflection when v's fields are attr.Values (blockListFast's rules).
+func objectValueOf[T any](ctx context.Context, attrTypes map[string]attr.Type, v T) (types.Object, diag.Diagnostics) {
+	if obj, ok := objectFast(fieldsOf(reflect.TypeFor[T]()), attrTypes, reflect.ValueOf(&v).Elem()); ok {
+		return obj, nil
+	}
+	return types.ObjectValueFrom(ctx, attrTypes, v)
+}
+
+// objectFast builds the object of a model value v (a struct of f's shape).
+func objectFast(f *modelFields, attrTypes map[string]attr.Type, v reflect.Value) (types.Object, bool) {
+	if !f.ok || len(f.index) != len(attrTypes) {
+		return types.Object{}, false
+	}
+	vals := make(map[string]attr.Value, len(f.index))
+	for name, fi := range f.index {
+		a, ok := v.Field(fi).Interface().(attr.Value)
+		if !ok || a == nil {
+			return types.Object{}, false
+		}
+		vals[name] = a
+	}
+	obj, d := types.ObjectValue(attrTypes, vals)
+	return obj, !d.HasError()
 }

@@ -288,11 +288,17 @@ func (r *SecretResource) Create(ctx context.Context, req resource.CreateRequest,
 // read and stay as they are in state. A secret deleted outside Terraform is
 // removed from state so the next plan creates it again.
 func (r *SecretResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
-	var state SecretResourceModel
-	resp.Diagnostics.Append(getModel(ctx, req.State, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
+	// The prior state's attributes only; the refreshed model is compared
+	// with the raw state and stored when it differs (read_raw.go).
+	prior, raw, fast := readPrior[SecretResourceModel](ctx, req.State)
+	if !fast {
+		prior = &SecretResourceModel{}
+		resp.Diagnostics.Append(getModel(ctx, req.State, prior)...)
+		if resp.Diagnostics.HasError() {
+			return
+		}
 	}
+	state := *prior
 
 	domainType, domainID := secretDomain(state.Canvas)
 	s, err := r.client.ReadSecret(ctx, domainType, domainID, state.ID.ValueString())
@@ -306,7 +312,7 @@ func (r *SecretResource) Read(ctx context.Context, req resource.ReadRequest, res
 		return
 	}
 
-	resp.Diagnostics.Append(setRefreshed(ctx, &resp.State, secretModelFrom(s, &state), &state)...)
+	resp.Diagnostics.Append(storeRefreshed(ctx, &resp.State, secretModelFrom(s, &state), &state, raw)...)
 }
 
 // Update renames the secret and, when ModifyPlan decided so (the planned

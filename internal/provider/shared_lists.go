@@ -9,7 +9,8 @@ import (
 )
 
 // EnvSharedLists, set to "false", "0" or "off", makes every refresh of a
-// secret, event source or stage send its own GET instead of sharing one
+// secret, event source, stage, integration, connection group or canvas
+// send its own GET instead of sharing one
 // list per type and scope among the reads of a plan (internal/client's
 // listreads.go explains why the shared lists stay correct). It is there
 // for a server whose lists answer less than its GETs do.

@@ -372,7 +372,7 @@ func stageValueModelFrom(ctx context.Context, v api.ValueDefinition, diags *diag
 		if v.ValueFrom.EventData.Connection != "" {
 			ev.Connection = types.StringValue(v.ValueFrom.EventData.Connection)
 		}
-		obj, d := types.ObjectValueFrom(ctx, stageFromEventAttrTypes, ev)
+		obj, d := objectValueOf(ctx, stageFromEventAttrTypes, ev)
 		diags.Append(d...)
 		vm.FromEvent = obj
 	case v.ValueFrom.LastExecution != nil:
@@ -383,7 +383,7 @@ func stageValueModelFrom(ctx context.Context, v api.ValueDefinition, diags *diag
 				results = append(results, reverseLookup(stageResults, r))
 			}
 		}
-		obj, d := types.ObjectValueFrom(ctx, stageFromLastAttrTypes, stageFromLastExecutionModel{Results: stringListValue(results, diags)})
+		obj, d := objectValueOf(ctx, stageFromLastAttrTypes, stageFromLastExecutionModel{Results: stringListValue(results, diags)})
 		diags.Append(d...)
 		vm.FromLastExecution = obj
 	}
@@ -461,17 +461,17 @@ func stageExecutorFrom(ctx context.Context, ex *api.Executor, out *StageResource
 		if n, ok := specNumber(spec["timeoutSeconds"]); ok {
 			h.TimeoutSeconds = types.Int64Value(n)
 		}
-		obj, d = types.ObjectValueFrom(ctx, stageHTTPAttrTypes, h)
+		obj, d = objectValueOf(ctx, stageHTTPAttrTypes, h)
 		out.HTTP = obj
 	case api.ExecutorGitHub:
-		obj, d = types.ObjectValueFrom(ctx, stageGitHubAttrTypes, stageGitHubModel{
+		obj, d = objectValueOf(ctx, stageGitHubAttrTypes, stageGitHubModel{
 			Integration: integration, Repository: resource,
 			Workflow: specStringValue(spec, "workflow"), Ref: specStringValue(spec, "ref"),
 			Inputs: specMapValue(spec, "inputs", diags),
 		})
 		out.GitHub = obj
 	case api.ExecutorSemaphore:
-		obj, d = types.ObjectValueFrom(ctx, stageSemaphoreAttrTypes, stageSemaphoreModel{
+		obj, d = objectValueOf(ctx, stageSemaphoreAttrTypes, stageSemaphoreModel{
 			Integration: integration, Project: resource,
 			PipelineFile: specStringValue(spec, "pipelineFile"), Task: specStringValue(spec, "task"),
 			Ref:        specStringValue(spec, "ref"),
@@ -482,7 +482,7 @@ func stageExecutorFrom(ctx context.Context, ex *api.Executor, out *StageResource
 		obj, d = stageGitLabFrom(ctx, integration, resource, spec, diags)
 		out.GitLab = obj
 	case api.ExecutorBitbucket:
-		obj, d = types.ObjectValueFrom(ctx, stageBitbucketAttrTypes, stageBitbucketModel{
+		obj, d = objectValueOf(ctx, stageBitbucketAttrTypes, stageBitbucketModel{
 			Integration: integration, Repository: resource,
 			Ref: specStringValue(spec, "ref"), Pipeline: specStringValue(spec, "pipeline"),
 			Variables: specMapValue(spec, "variables", diags),
@@ -492,7 +492,7 @@ func stageExecutorFrom(ctx context.Context, ex *api.Executor, out *StageResource
 		obj, d = stageAzureDevOpsFrom(ctx, integration, resource, spec, diags)
 		out.AzureDevOps = obj
 	case api.ExecutorNoop:
-		obj, d = types.ObjectValueFrom(ctx, stageNoopAttrTypes, stageNoopModel{Outputs: specMapValue(spec, "outputs", diags)})
+		obj, d = objectValueOf(ctx, stageNoopAttrTypes, stageNoopModel{Outputs: specMapValue(spec, "outputs", diags)})
 		out.Noop = obj
 	}
 	diags.Append(d...)
@@ -604,7 +604,7 @@ func stageLastExecutionValue(ctx context.Context, ex *api.Execution, diags *diag
 	om, d := types.MapValueFrom(ctx, types.StringType, outputs)
 	diags.Append(d...)
 	m.Outputs = om
-	obj, d := types.ObjectValueFrom(ctx, stageLastExecutionAttrTypes, m)
+	obj, d := objectValueOf(ctx, stageLastExecutionAttrTypes, m)
 	diags.Append(d...)
 	return obj
 }

@@ -99,11 +99,17 @@ func (r *StageResource) Create(ctx context.Context, req resource.CreateRequest, 
 // outside Terraform (or whose canvas is gone) is removed from state so the
 // next plan creates it again.
 func (r *StageResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
-	var state StageResourceModel
-	resp.Diagnostics.Append(getModel(ctx, req.State, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
+	// The prior state's attributes only; the refreshed model is compared
+	// with the raw state and stored when it differs (read_raw.go).
+	prior, raw, fast := readPrior[StageResourceModel](ctx, req.State)
+	if !fast {
+		prior = &StageResourceModel{}
+		resp.Diagnostics.Append(getModel(ctx, req.State, prior)...)
+		if resp.Diagnostics.HasError() {
+			return
+		}
 	}
+	state := *prior
 
 	st, err := r.client.ReadStage(ctx, state.Canvas.ValueString(), state.ID.ValueString())
 	if client.IsNotFound(err) {
@@ -120,7 +126,7 @@ func (r *StageResource) Read(ctx context.Context, req resource.ReadRequest, resp
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	resp.Diagnostics.Append(setRefreshed(ctx, &resp.State, m, &state)...)
+	resp.Diagnostics.Append(storeRefreshed(ctx, &resp.State, m, &state, raw)...)
 }
 
 // Update sends the whole stage again: the contract's update replaces the

@@ -125,7 +125,10 @@ func (s *Stages) Create(ctx context.Context, p store.Principal, canvas string, r
 	if err := s.Store.CreateStage(ctx, st); err != nil {
 		return Stage{}, err
 	}
-	return s.withStatus(ctx, st), nil
+	// A stage just created has nothing queued and no execution: its status
+	// is empty without the two status queries (an apply creating 200
+	// stages paid 400 of them; BENCHMARKS.md, issue 17 round six).
+	return withStatus(st, store.StageStatus{}), nil
 }
 
 // Update replaces the spec (and the description, and the name when one is
