@@ -1,0 +1,85 @@
+package engine
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/superplane/terraform-provider-superplane/internal/store"
+)
+
+// stuckHeadsStore holds every read of the queue heads until release is
+// closed: the queue advance is busy for as long as a test wants.
+type stuckHeadsStore struct {
+	store.Store
+	entered     chan struct{}
+	enteredOnce sync.Once
+	release     chan struct{}
+}
+
+func (s *stuckHeadsStore) QueueHeads(ctx context.Context, now time.Time, limit int) ([]store.StageEvent, error) {
+	s.enteredOnce.Do(func() { close(s.entered) })
+	select {
+	case <-s.release:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	return s.Store.QueueHeads(ctx, now, limit)
+}
+
+// TestRoutingDoesNotWaitForTheQueues: events delivered while the queue
+// advance is busy are routed meanwhile. With one loop doing both in turn,
+// they waited for the advance to finish (BENCHMARKS.md, the busy canvas,
+// round six).
+func TestRoutingDoesNotWaitForTheQueues(t *testing.T) {
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	st, org, canvas := newCanvas(t, now)
+	hook := webhookSource(t, st, canvas, now)
+	stuck := &stuckHeadsStore{Store: st, entered: make(chan struct{}), release: make(chan struct{})}
+	e := New(stuck, nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		e.Run(ctx, Config{Interval: 10 * time.Millisecond})
+	}()
+	defer func() {
+		cancel()
+		<-done
+	}()
+	select {
+	case <-stuck.entered:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the engine never read its queue heads")
+	}
+	// The advance is now held; deliveries arrive.
+	for i := range 3 {
+		if _, _, err := st.InsertEvent(ctx, store.Event{ID: uuid.NewString(), SourceID: hook.ID, Type: "webhook",
+			Raw: []byte(`{}`), Headers: []byte(`{}`), State: store.EventPending,
+			ReceivedAt: now.Add(time.Duration(i) * time.Microsecond)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e.Wake()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		n, _, err := st.CountEvents(ctx, store.EventFilter{OrgID: org.ID, CanvasID: canvas.ID, States: []string{store.EventPending}}, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d events still pending while the queue advance is busy", n)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	close(stuck.release)
+}
