@@ -80,13 +80,14 @@ func newV1Proxy(t *testing.T) string {
 	return srv.URL
 }
 
-// fillSecretScopes sets domainType on every secret reference without one,
-// as a server that chose the canvas would answer.
+// fillSecretScopes sets domainType on every secret reference without one
+// (absent, or DOMAIN_TYPE_UNSPECIFIED as this server answers it), as a
+// server that chose the canvas would answer.
 func fillSecretScopes(v any) {
 	switch x := v.(type) {
 	case map[string]any:
 		if ref, ok := x["secret"].(map[string]any); ok && ref["key"] != nil {
-			if dt, _ := ref["domainType"].(string); dt == "" {
+			if dt, _ := ref["domainType"].(string); dt == "" || dt == "DOMAIN_TYPE_UNSPECIFIED" {
 				ref["domainType"] = "DOMAIN_TYPE_CANVAS"
 			}
 		}

@@ -16,14 +16,20 @@ type batchQueue[T any] struct {
 
 // add queues item and, when no batch is running, starts draining.
 func (q *batchQueue[T]) add(item T, maxBatch int, flush func([]T)) {
-	q.mu.Lock()
-	q.queue = append(q.queue, item)
-	start := !q.running
-	q.running = true
-	q.mu.Unlock()
-	if start {
+	if q.enqueue(item) {
 		go q.drain(maxBatch, flush)
 	}
+}
+
+// enqueue queues item and tells whether the caller must start draining:
+// no drain was running.
+func (q *batchQueue[T]) enqueue(item T) (start bool) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.queue = append(q.queue, item)
+	start = !q.running
+	q.running = true
+	return start
 }
 
 // drain flushes the queue a batch at a time until it is empty.
@@ -60,12 +66,7 @@ func (q *batchQueue[T]) take(maxBatch int) []T {
 // holds for milliseconds at a time) join the batch instead of waiting for
 // the next commit. take returns at least one item.
 func (q *batchQueue[T]) addLate(item T, maxBatch int, run func(take func() []T)) {
-	q.mu.Lock()
-	q.queue = append(q.queue, item)
-	start := !q.running
-	q.running = true
-	q.mu.Unlock()
-	if start {
+	if q.enqueue(item) {
 		go q.drainLate(maxBatch, run)
 	}
 }
