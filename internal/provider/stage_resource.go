@@ -92,6 +92,7 @@ func (r *StageResource) Create(ctx context.Context, req resource.CreateRequest, 
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	stageEmptyListsLike(ctx, m, rawAttributes(req.Plan.Raw))
 	resp.Diagnostics.Append(setStateModel(ctx, &resp.State, m)...)
 }
 
@@ -126,6 +127,11 @@ func (r *StageResource) Read(ctx context.Context, req resource.ReadRequest, resp
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	if raw != nil {
+		stageEmptyListsLike(ctx, m, raw)
+	} else {
+		stageEmptyListsLike(ctx, m, rawAttributes(req.State.Raw))
+	}
 	resp.Diagnostics.Append(storeRefreshed(ctx, &resp.State, m, &state, raw)...)
 }
 
@@ -157,6 +163,7 @@ func (r *StageResource) Update(ctx context.Context, req resource.UpdateRequest, 
 	// As planned (see ModifyPlan): an execution that ended meanwhile shows
 	// at the next refresh.
 	m.LastExecution = plan.LastExecution
+	stageEmptyListsLike(ctx, m, rawAttributes(req.Plan.Raw))
 	resp.Diagnostics.Append(setStateModel(ctx, &resp.State, m)...)
 }
 
