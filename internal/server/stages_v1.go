@@ -11,9 +11,9 @@ import "github.com/superplane/terraform-provider-superplane/internal/api"
 // a secret or integration reference without a domain is looked up in the
 // canvas, then the organization (DOMAIN_TYPE_UNSPECIFIED). The stored spec
 // is left as written. Lists of strings (a time window's weekDays, a
-// lastExecution's results) read back as written, null when left out: the
-// provider keeps an attribute left out of the configuration null, and an
-// answer of [] would be a change it did not plan.
+// lastExecution's results) are [] when left out too, as the contract's
+// server answers them; both mean "every day" and "any result", and the
+// provider reads [] and null alike (stage_empty_lists.go there).
 func v1Spec(spec *api.StageSpec) {
 	if spec == nil {
 		return
@@ -27,6 +27,11 @@ func v1Spec(spec *api.StageSpec) {
 		}
 	}
 	spec.Conditions = orEmpty(spec.Conditions)
+	for i := range spec.Conditions {
+		if tw := spec.Conditions[i].TimeWindow; tw != nil {
+			tw.WeekDays = orEmpty(tw.WeekDays)
+		}
+	}
 	if ex := spec.Executor; ex != nil && ex.Integration != nil && ex.Integration.DomainType == "" {
 		ex.Integration.DomainType = api.DomainTypeUnspecified
 	}
@@ -44,6 +49,9 @@ func v1Spec(spec *api.StageSpec) {
 		from := v.ValueFrom
 		if from == nil {
 			continue
+		}
+		if from.LastExecution != nil {
+			from.LastExecution.Results = orEmpty(from.LastExecution.Results)
 		}
 		if from.Secret != nil && from.Secret.DomainType == "" {
 			from.Secret.DomainType = api.DomainTypeUnspecified
