@@ -306,6 +306,9 @@ func textOrNull(s string) types.String {
 
 // authProviderModelFrom maps an API auth provider to state; the write-only
 // secret's version is the configuration's (the server knows nothing of it).
+// No allowed_email_domains reads as null, [] included: the attribute cannot
+// be [] (at least one domain), so a server answering [] for "any domain"
+// must not make the apply inconsistent.
 func authProviderModelFrom(a *api.AuthProvider, woVersion types.Int64, diags *diag.Diagnostics) AuthProviderResourceModel {
 	s := a.Spec
 	m := AuthProviderResourceModel{
@@ -313,7 +316,7 @@ func authProviderModelFrom(a *api.AuthProvider, woVersion types.Int64, diags *di
 		DisplayName: textOrNull(s.DisplayName), ClientID: textOrNull(s.ClientID),
 		ClientSecretName: types.StringNull(), ClientSecretKey: types.StringNull(), ClientSecretWO: types.StringNull(),
 		ClientSecretWOVersion: woVersion, DefaultRole: types.StringValue(orDefault(s.DefaultRole, api.RoleViewer)),
-		AllowedEmailDomains: stringListValue(s.AllowedEmailDomains, diags), Tenant: textOrNull(s.Tenant),
+		AllowedEmailDomains: stringListValue(nilIfEmpty(s.AllowedEmailDomains), diags), Tenant: textOrNull(s.Tenant),
 		HostedDomain: textOrNull(s.HostedDomain), AllowedOrganization: textOrNull(s.AllowedOrganization), URL: textOrNull(s.URL),
 		CreatedAt: timeValue(a.Metadata.CreatedAt),
 	}
@@ -321,4 +324,12 @@ func authProviderModelFrom(a *api.AuthProvider, woVersion types.Int64, diags *di
 		m.ClientSecretName, m.ClientSecretKey = types.StringValue(c.SecretName), types.StringValue(c.Key)
 	}
 	return m
+}
+
+// nilIfEmpty is list, nil when it holds nothing.
+func nilIfEmpty[T any](list []T) []T {
+	if len(list) == 0 {
+		return nil
+	}
+	return list
 }
