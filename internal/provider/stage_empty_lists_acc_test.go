@@ -171,7 +171,9 @@ resource "superplane_stage" "test" {
 }
 `, endpoint, canvas, stage, description, windows.String(), values.String())
 	}
-	days := func(i int) tfjsonpath.Path { return tfjsonpath.New("time_window").AtSliceIndex(i).AtMapKey("week_days") }
+	days := func(i int) tfjsonpath.Path {
+		return tfjsonpath.New("time_window").AtSliceIndex(i).AtMapKey("week_days")
+	}
 	results := func(i int) tfjsonpath.Path {
 		return tfjsonpath.New("input_mapping").AtSliceIndex(0).AtMapKey("value").AtSliceIndex(i).
 			AtMapKey("from_last_execution").AtMapKey("results")
