@@ -67,7 +67,8 @@ type listKey struct {
 type listEntry struct {
 	done   chan struct{}
 	failed bool
-	items  map[string]any // object id -> *api.Secret, *api.EventSource or *api.Stage, removed once handed out
+	items  map[string]any    // object id -> *api.Secret, *api.EventSource or *api.Stage, removed once handed out
+	names  map[string]string // object name -> id, built at the first lookup by name (listreads_names.go)
 }
 
 // listReads holds the lists of one Client.
@@ -77,6 +78,10 @@ type listReads struct {
 	mu      sync.Mutex
 	entries map[listKey]*listEntry
 	seen    map[listKey]int // reads of a key sent as their own GET so far
+	// refreshed is set by the first refresh of a resource (take): the walk
+	// is a plan's (or an import's), in which Terraform writes nothing, so
+	// data sources may look objects up in the lists too (takeName).
+	refreshed bool
 }
 
 func sharedListAfter(n int) int {
@@ -112,11 +117,28 @@ func (c *Client) forgetAfter(method string) {
 
 // take returns the object id of the list key, fetching the list first
 // when no read of this walk has; ok is false when the caller must GET the
-// object itself (the list failed, or the object is not in it).
+// object itself (the list failed, or the object is not in it). Only the
+// refreshes of resources call it.
 func (l *listReads) take(ctx context.Context, key listKey, id string, fetch func(context.Context) (map[string]any, error)) (any, bool) {
 	if l.off || id == "" {
 		return nil, false
 	}
+	l.mu.Lock()
+	l.refreshed = true
+	l.mu.Unlock()
+	e, ok := l.entry(ctx, key, fetch)
+	if !ok {
+		return nil, false
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return e.hand(id)
+}
+
+// entry returns the fetched list of key, fetching it when no read of this
+// walk has; ok is false when the read must send its own GET (one of the
+// first reads of the key, a failed list, a cancelled wait).
+func (l *listReads) entry(ctx context.Context, key listKey, fetch func(context.Context) (map[string]any, error)) (*listEntry, bool) {
 	l.mu.Lock()
 	e, ok := l.entries[key]
 	if !ok && l.seen[key] < l.after {
@@ -146,11 +168,12 @@ func (l *listReads) take(ctx context.Context, key listKey, id string, fetch func
 	case <-ctx.Done():
 		return nil, false
 	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if e.failed {
-		return nil, false
-	}
+	return e, !e.failed
+}
+
+// hand returns the object id of a fetched list and removes it: no two
+// readers share a decoded object. The caller holds listReads.mu.
+func (e *listEntry) hand(id string) (any, bool) {
 	obj, ok := e.items[id]
 	if ok {
 		delete(e.items, id)
@@ -221,7 +244,16 @@ func (c *Client) ReadEventSource(ctx context.Context, canvas, id string) (*api.E
 		return c.GetEventSource(ctx, canvas, id)
 	}
 	key := listKey{kind: listEventSources, scope: canvas}
-	obj, ok := c.lists.take(ctx, key, id, func(ctx context.Context) (map[string]any, error) {
+	obj, ok := c.lists.take(ctx, key, id, c.fetchEventSources(canvas))
+	if es, isSource := obj.(*api.EventSource); ok && isSource {
+		return es, nil
+	}
+	return c.GetEventSource(ctx, canvas, id)
+}
+
+// fetchEventSources lists the sources of a canvas by id.
+func (c *Client) fetchEventSources(canvas string) func(context.Context) (map[string]any, error) {
+	return func(ctx context.Context) (map[string]any, error) {
 		var out api.ListEventSourcesResponse
 		if _, err := c.do(ctx, request{op: "list event sources", method: http.MethodGet, path: eventSourcesPath(canvas)}, &out); err != nil {
 			return nil, err
@@ -233,11 +265,7 @@ func (c *Client) ReadEventSource(ctx context.Context, canvas, id string) (*api.E
 			}
 		}
 		return items, nil
-	})
-	if es, isSource := obj.(*api.EventSource); ok && isSource {
-		return es, nil
 	}
-	return c.GetEventSource(ctx, canvas, id)
 }
 
 // ReadStage is GetStage for a resource's refresh, answered from the list
@@ -248,7 +276,16 @@ func (c *Client) ReadStage(ctx context.Context, canvas, id string) (*api.Stage, 
 		return c.GetStage(ctx, canvas, id)
 	}
 	key := listKey{kind: listStages, scope: canvas}
-	obj, ok := c.lists.take(ctx, key, id, func(ctx context.Context) (map[string]any, error) {
+	obj, ok := c.lists.take(ctx, key, id, c.fetchStages(canvas))
+	if st, isStage := obj.(*api.Stage); ok && isStage {
+		return st, nil
+	}
+	return c.GetStage(ctx, canvas, id)
+}
+
+// fetchStages lists the stages of a canvas (status included) by id.
+func (c *Client) fetchStages(canvas string) func(context.Context) (map[string]any, error) {
+	return func(ctx context.Context) (map[string]any, error) {
 		var out api.ListStagesResponse
 		if _, err := c.do(ctx, request{op: "list stages", method: http.MethodGet, path: stagesPath(canvas)}, &out); err != nil {
 			return nil, err
@@ -260,9 +297,5 @@ func (c *Client) ReadStage(ctx context.Context, canvas, id string) (*api.Stage, 
 			}
 		}
 		return items, nil
-	})
-	if st, isStage := obj.(*api.Stage); ok && isStage {
-		return st, nil
 	}
-	return c.GetStage(ctx, canvas, id)
 }

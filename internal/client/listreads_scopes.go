@@ -31,7 +31,16 @@ func (c *Client) ReadIntegration(ctx context.Context, domainType, domainID, id s
 		return nil, err
 	}
 	key := listKey{kind: listIntegrations, scope: dt + "/" + did}
-	obj, ok := c.lists.take(ctx, key, id, func(ctx context.Context) (map[string]any, error) {
+	obj, ok := c.lists.take(ctx, key, id, c.fetchIntegrations(dt, did))
+	if in, isIntegration := obj.(*api.Integration); ok && isIntegration {
+		return in, nil
+	}
+	return c.GetIntegration(ctx, dt, did, id)
+}
+
+// fetchIntegrations lists the integrations of a resolved domain by id.
+func (c *Client) fetchIntegrations(dt, did string) func(context.Context) (map[string]any, error) {
+	return func(ctx context.Context) (map[string]any, error) {
 		var out api.ListIntegrationsResponse
 		r := request{op: "list integrations", method: http.MethodGet, path: "/api/v1/integrations", query: domainQuery(dt, did)}
 		if _, err := c.do(ctx, r, &out); err != nil {
@@ -44,11 +53,7 @@ func (c *Client) ReadIntegration(ctx context.Context, domainType, domainID, id s
 			}
 		}
 		return items, nil
-	})
-	if in, isIntegration := obj.(*api.Integration); ok && isIntegration {
-		return in, nil
 	}
-	return c.GetIntegration(ctx, dt, did, id)
 }
 
 // ReadConnectionGroup is GetConnectionGroup for a resource's refresh,
@@ -58,7 +63,16 @@ func (c *Client) ReadConnectionGroup(ctx context.Context, canvas, id string) (*a
 		return c.GetConnectionGroup(ctx, canvas, id)
 	}
 	key := listKey{kind: listConnectionGroups, scope: canvas}
-	obj, ok := c.lists.take(ctx, key, id, func(ctx context.Context) (map[string]any, error) {
+	obj, ok := c.lists.take(ctx, key, id, c.fetchConnectionGroups(canvas))
+	if g, isGroup := obj.(*api.ConnectionGroup); ok && isGroup {
+		return g, nil
+	}
+	return c.GetConnectionGroup(ctx, canvas, id)
+}
+
+// fetchConnectionGroups lists the groups of a canvas by id.
+func (c *Client) fetchConnectionGroups(canvas string) func(context.Context) (map[string]any, error) {
+	return func(ctx context.Context) (map[string]any, error) {
 		var out api.ListConnectionGroupsResponse
 		if _, err := c.do(ctx, request{op: "list connection groups", method: http.MethodGet, path: groupsPath(canvas)}, &out); err != nil {
 			return nil, err
@@ -70,11 +84,7 @@ func (c *Client) ReadConnectionGroup(ctx context.Context, canvas, id string) (*a
 			}
 		}
 		return items, nil
-	})
-	if g, isGroup := obj.(*api.ConnectionGroup); ok && isGroup {
-		return g, nil
 	}
-	return c.GetConnectionGroup(ctx, canvas, id)
 }
 
 // ReadCanvas is GetCanvas by id for a resource's refresh, answered from the
@@ -85,22 +95,25 @@ func (c *Client) ReadCanvas(ctx context.Context, id string) (*api.Canvas, error)
 		return c.GetCanvas(ctx, id)
 	}
 	key := listKey{kind: listCanvases}
-	obj, ok := c.lists.take(ctx, key, id, func(ctx context.Context) (map[string]any, error) {
-		var out api.ListCanvasesResponse
-		if _, err := c.do(ctx, request{op: "list canvases", method: http.MethodGet, path: "/api/v1/canvases"}, &out); err != nil {
-			return nil, err
-		}
-		items := make(map[string]any, len(out.Canvases))
-		for i := range out.Canvases {
-			if cv, err := checkCanvas(&api.CanvasResponse{Canvas: &out.Canvases[i]}, "list canvases"); err == nil {
-				items[cv.Metadata.ID] = cv
-			}
-		}
-		return items, nil
-	})
+	obj, ok := c.lists.take(ctx, key, id, c.fetchCanvases)
 	if cv, isCanvas := obj.(*api.Canvas); ok && isCanvas {
 		c.canvasIDs.Store(cv.Metadata.Name, cv.Metadata.ID)
 		return cv, nil
 	}
 	return c.GetCanvas(ctx, id)
+}
+
+// fetchCanvases lists the canvases the token sees by id.
+func (c *Client) fetchCanvases(ctx context.Context) (map[string]any, error) {
+	var out api.ListCanvasesResponse
+	if _, err := c.do(ctx, request{op: "list canvases", method: http.MethodGet, path: "/api/v1/canvases"}, &out); err != nil {
+		return nil, err
+	}
+	items := make(map[string]any, len(out.Canvases))
+	for i := range out.Canvases {
+		if cv, err := checkCanvas(&api.CanvasResponse{Canvas: &out.Canvases[i]}, "list canvases"); err == nil {
+			items[cv.Metadata.ID] = cv
+		}
+	}
+	return items, nil
 }

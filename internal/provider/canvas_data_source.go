@@ -88,7 +88,7 @@ func (d *CanvasDataSource) Read(ctx context.Context, req datasource.ReadRequest,
 	if key == "" {
 		key = config.Name.ValueString()
 	}
-	cv, err := d.client.GetCanvas(ctx, key)
+	cv, err := d.client.LookupCanvas(ctx, key)
 	if err != nil {
 		resp.Diagnostics.AddError("Error reading canvas", err.Error())
 		return

@@ -120,7 +120,7 @@ func (d *ConnectionGroupDataSource) Read(ctx context.Context, req datasource.Rea
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	g, err := d.client.GetConnectionGroup(ctx, config.Canvas.ValueString(), config.Name.ValueString())
+	g, err := d.client.LookupConnectionGroup(ctx, config.Canvas.ValueString(), config.Name.ValueString())
 	if err != nil {
 		resp.Diagnostics.AddError("Error reading connection group", err.Error())
 		return

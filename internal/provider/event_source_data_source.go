@@ -152,7 +152,7 @@ func (d *EventSourceDataSource) Read(ctx context.Context, req datasource.ReadReq
 		return
 	}
 
-	es, err := d.client.GetEventSource(ctx, config.Canvas.ValueString(), config.Name.ValueString())
+	es, err := d.client.LookupEventSource(ctx, config.Canvas.ValueString(), config.Name.ValueString())
 	if err != nil {
 		resp.Diagnostics.AddError("Error reading event source", err.Error())
 		return

@@ -150,7 +150,7 @@ func (d *IntegrationDataSource) Read(ctx context.Context, req datasource.ReadReq
 	}
 
 	domainType, domainID := secretDomain(config.Canvas)
-	in, err := d.client.GetIntegration(ctx, domainType, domainID, config.Name.ValueString())
+	in, err := d.client.LookupIntegration(ctx, domainType, domainID, config.Name.ValueString())
 	if err != nil {
 		resp.Diagnostics.AddError("Error reading integration", err.Error())
 		return

@@ -92,7 +92,7 @@ func (d *SecretDataSource) Read(ctx context.Context, req datasource.ReadRequest,
 	}
 
 	domainType, domainID := secretDomain(config.Canvas)
-	s, err := d.client.GetSecret(ctx, domainType, domainID, config.Name.ValueString())
+	s, err := d.client.LookupSecret(ctx, domainType, domainID, config.Name.ValueString())
 	if err != nil {
 		resp.Diagnostics.AddError("Error reading secret", err.Error())
 		return

@@ -188,7 +188,7 @@ func (d *StageDataSource) Read(ctx context.Context, req datasource.ReadRequest, 
 		return
 	}
 
-	st, err := d.client.GetStage(ctx, config.Canvas.ValueString(), config.Name.ValueString())
+	st, err := d.client.LookupStage(ctx, config.Canvas.ValueString(), config.Name.ValueString())
 	if err != nil {
 		resp.Diagnostics.AddError("Error reading stage", err.Error())
 		return
