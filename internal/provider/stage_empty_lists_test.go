@@ -130,7 +130,7 @@ func TestStageEmptyListsReadAsPlanned(t *testing.T) {
 			}
 			t.Run(fmt.Sprintf("create/answer %s/plan %s", answer, prior), func(t *testing.T) {
 				st := stageState(ctx, t, blank, prior)
-				plan := tfsdk.Plan{Schema: st.Schema, Raw: st.Raw}
+				plan := tfsdk.Plan(st)
 				resp := &resource.CreateResponse{State: tfsdk.State{Schema: st.Schema, Raw: tftypes.NewValue(st.Raw.Type(), nil)}}
 				r.Create(ctx, resource.CreateRequest{Plan: plan}, resp)
 				if resp.Diagnostics.HasError() {
