@@ -9,11 +9,12 @@ import (
 )
 
 // EnvSharedLists, set to "false", "0" or "off", makes every refresh of a
-// secret, event source, stage, integration, connection group or canvas
-// send its own GET instead of sharing one
-// list per type and scope among the reads of a plan (internal/client's
-// listreads.go explains why the shared lists stay correct). It is there
-// for a server whose lists answer less than its GETs do.
+// secret, event source, stage, integration, connection group or canvas,
+// and every lookup of a data source of these types by name, send its own
+// GET instead of sharing one list per type and scope among the reads of a
+// plan (internal/client's listreads.go and listreads_names.go explain why
+// the shared lists stay correct). It is there for a server whose lists
+// answer less than its GETs do.
 const EnvSharedLists = "SUPERPLANE_SHARED_LISTS"
 
 // EnvSharedListsAfter is how many refreshes of one type and scope send their
