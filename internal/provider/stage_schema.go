@@ -259,7 +259,7 @@ func stageBlocks() map[string]schema.Block {
 									Attributes: map[string]schema.Attribute{
 										"results": schema.ListAttribute{
 											MarkdownDescription: "`passed`, `failed` and/or `cancelled`; any result " +
-												"when left out.",
+												"when left out or `[]`.",
 											Optional:    true,
 											ElementType: types.StringType,
 											Validators: []validator.List{listvalidator.ValueStringsAre(
@@ -332,7 +332,7 @@ func stageBlocks() map[string]schema.Block {
 						Validators:          []validator.String{stringvalidator.RegexMatches(api.TimeOfDayPattern, "must be HH:MM (24-hour)")},
 					},
 					"week_days": schema.ListAttribute{
-						MarkdownDescription: "The days the window is open: `monday` ... `sunday`; every day when left out.",
+						MarkdownDescription: "The days the window is open: `monday` ... `sunday`; every day when left out or `[]`.",
 						Optional:            true,
 						ElementType:         types.StringType,
 						Validators:          []validator.List{listvalidator.ValueStringsAre(stringvalidator.OneOf(api.WeekDays...))},
