@@ -87,7 +87,8 @@ func emptyListsToNull(v any) {
 // null (newNullListsProxy): the apply is consistent, the state holds each
 // list as written, the next plan is empty, an update that swaps the forms
 // is too, and an import reads the lists left out as null (one set to []
-// imports as null as well: nothing in the answer tells them apart).
+// imports as null as well: nothing in the answer tells them apart). A
+// first plan with a window ending at its start fails at that attribute.
 func TestAccStageEmptyLists(t *testing.T) {
 	if os.Getenv("TF_ACC") == "" {
 		t.Skip("needs TF_ACC=1")
@@ -203,6 +204,13 @@ resource "superplane_stage" "test" {
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		CheckDestroy:             checkStageGone(canvas, stage),
 		Steps: []tfresource.TestStep{
+			{
+				// A window ending at its start (the first one's 00:00)
+				// fails the plan at its end, before anything is made.
+				Config:      strings.Replace(config(first, "one"), `end   = "23:00"`, `end   = "00:00"`, 1),
+				PlanOnly:    true,
+				ExpectError: regexp.MustCompile(`(?s)Empty time window.*end\s+= "00:00".*never\s+open`),
+			},
 			{Config: config(first, "one"), ConfigStateChecks: formChecks(first)},
 			{Config: config(first, "one"), ConfigPlanChecks: empty},
 			{

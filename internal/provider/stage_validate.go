@@ -21,7 +21,9 @@ import (
 // undeclared input or secret alias (or malformed), input mappings for
 // connections the stage does not have, inputs without a value, not exactly
 // one executor block, missing executor fields, a URL that is not http(s),
-// and repeated names. Unknown values are checked when they become known.
+// repeated names, and a time window ending at its start (which SuperPlane
+// accepts but never opens). Unknown values are checked when they become
+// known.
 func (r *StageResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
 	var config StageResourceModel
 	resp.Diagnostics.Append(getModel(ctx, req.Config, &config)...)
@@ -73,6 +75,7 @@ func validateStage(ctx context.Context, config *StageResourceModel, diags *diag.
 	stageDeclared(v, config.Outputs, "output", func(o stageOutputModel) types.String { return o.Name })
 	v.validateSecrets(config)
 	v.validateExecutor(config)
+	v.validateTimeWindows(config)
 }
 
 // stageDeclared reports repeated names in a list of blocks and returns the

@@ -1,0 +1,23 @@
+package provider
+
+import (
+	"fmt"
+
+	"github.com/hashicorp/terraform-plugin-framework/path"
+)
+
+// validateTimeWindows refuses a time window whose end is its start: the
+// window holds the minutes from start up to end, so it never opens and
+// every event would wait for it forever. SuperPlane accepts it; the plan
+// is the place to say so.
+func (v *stageValidator) validateTimeWindows(config *StageResourceModel) {
+	windows, _ := listAs[stageTimeWindowModel](v.ctx, config.TimeWindows, v.diags)
+	for i, w := range windows {
+		if !isKnown(w.Start) || !isKnown(w.End) || w.Start.ValueString() != w.End.ValueString() {
+			continue
+		}
+		v.diags.AddAttributeError(path.Root("time_window").AtListIndex(i).AtName("end"), "Empty time window",
+			fmt.Sprintf("time_window end %q is its start: the window runs from start up to end, so it would never "+
+				"open and every event would wait forever. Leave the block out to run at any time of day.", w.End.ValueString()))
+	}
+}
