@@ -75,11 +75,14 @@ func emptyListsLike(ctx context.Context, v attr.Value, prior tftypes.Value, name
 	}
 	switch x := v.(type) {
 	case types.List:
+		elems := x.Elements()
+		if len(elems) == 0 {
+			return v, false
+		}
 		var raw []tftypes.Value
 		if prior.Type() != nil && prior.IsKnown() && !prior.IsNull() && prior.As(&raw) != nil {
 			raw = nil
 		}
-		elems := x.Elements()
 		var out []attr.Value
 		for i, e := range elems {
 			var p tftypes.Value
