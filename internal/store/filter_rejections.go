@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -212,20 +213,48 @@ func (s *db) writeFiltered(ctx context.Context, tx *sql.Tx, ps []preparedFiltere
 			return err
 		}
 	}
-	per := rejectionsPerInsert
-	if s.d.oneWriter {
-		per = 1
-	}
 	for len(rows) > 0 {
-		n := min(per, len(rows)/filteredFields)
-		query := `INSERT INTO filter_rejections (` + filteredColumns + `) VALUES ` +
-			strings.TrimSuffix(strings.Repeat(`(?, ?, ?, ?, ?, ?, ?, ?), `, n), ", ")
-		if _, err := tx.ExecContext(ctx, s.q(query), rows[:n*filteredFields]...); err != nil {
+		n := s.filteredChunk(len(rows) / filteredFields)
+		if _, err := tx.ExecContext(ctx, s.q(filteredInsert(n)), rows[:n*filteredFields]...); err != nil {
 			return err
 		}
 		rows = rows[n*filteredFields:]
 	}
 	return nil
+}
+
+// filteredChunk is how many of left rows the next filter_rejections insert
+// carries. On PostgreSQL up to rejectionsPerInsert (one round trip). On
+// SQLite the largest of eventRowChunks that fits, so that there are six
+// statement texts to prepare: a routing batch of a busy canvas writes a row
+// for nearly every event, and one statement each was half of the routing
+// transaction's CPU with the one writer held (BENCHMARKS.md, round seven).
+// The statement journal such a statement needs is in memory (temp_store,
+// sqliteParams).
+func (s *db) filteredChunk(left int) int {
+	if !s.d.oneWriter {
+		return min(rejectionsPerInsert, left)
+	}
+	for _, c := range eventRowChunks {
+		if c <= left {
+			return c
+		}
+	}
+	return 1
+}
+
+// filteredInsertSQL caches the multi-row insert of n filter_rejections
+// rows (by n).
+var filteredInsertSQL sync.Map
+
+// filteredInsert is the insert of n filter_rejections rows.
+func filteredInsert(n int) string {
+	if q, ok := filteredInsertSQL.Load(n); ok {
+		return q.(string) //nolint:forcetypeassert // only strings are stored
+	}
+	q, _ := filteredInsertSQL.LoadOrStore(n, `INSERT INTO filter_rejections (`+filteredColumns+`) VALUES `+
+		strings.TrimSuffix(strings.Repeat(`(?, ?, ?, ?, ?, ?, ?, ?), `, n), ", "))
+	return q.(string) //nolint:forcetypeassert // only strings are stored
 }
 
 const filteredColumns = `id, org_id, canvas_id, event_id, message, n, set_hash, created_at`
