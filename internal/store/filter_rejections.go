@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -148,25 +149,58 @@ func (s *db) prepareFiltered(fs []FilteredRejection) ([]preparedFiltered, error)
 		if n != len(f.StageNames) || n > MaxFilteredStages {
 			return nil, fmt.Errorf("filtered rejection %s: %d stage ids, %d names (at most %d)", id, n, len(f.StageNames), MaxFilteredStages)
 		}
-		ids.Reset()
-		ids.Grow(n * uuidLen)
-		for _, st := range f.StageIDs {
-			c, ok := canonicalID(st)
-			if !ok {
-				return nil, fmt.Errorf("filtered rejection %s: stage id %q is not a UUID", id, st)
-			}
-			ids.WriteString(c)
-		}
-		names, err := json.Marshal(f.StageNames)
+		set, hash, err := encodeStageSet(&ids, f.StageIDs, f.StageNames)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("filtered rejection %s: %w", id, err)
 		}
-		hash := setHash(ids.String(), string(names))
-		out = append(out, preparedFiltered{org: org, canvas: canvas, set: stageSet{n, ids.String(), string(names)},
-			hash: hash, at: f.CreatedAt,
+		out = append(out, preparedFiltered{org: org, canvas: canvas, set: set, hash: hash, at: f.CreatedAt,
 			row: [filteredFields]any{id[:filteredIDPrefix] + "0000", org, canvas, f.EventID, f.Message, n, hash, s.time(f.CreatedAt)}})
 	}
 	return out, nil
+}
+
+// lastStageSet is the stage set encodeStageSet encoded last. The events of
+// a busy source mostly fail the same stages, so most events' sets equal the
+// one before, and comparing two sets' ids and names (the same strings, from
+// the engine's stages) costs far less than encoding and hashing one again:
+// 36 of the ~100 µs of a busy canvas's routing CPU an event (BENCHMARKS.md,
+// round seven).
+var lastStageSet atomic.Pointer[encodedStageSet]
+
+// encodedStageSet is a set of stages with its encoding and hash; ids and
+// names are copies of the slices it was encoded from.
+type encodedStageSet struct {
+	ids, names []string
+	set        stageSet
+	hash       string
+}
+
+// encodeStageSet checks and encodes the stages ids and names (as many of
+// each) and hashes them, or takes the last set encoded when it is the same;
+// ids is a builder to reuse.
+func encodeStageSet(ids *strings.Builder, stageIDs, stageNames []string) (stageSet, string, error) {
+	if last := lastStageSet.Load(); last != nil && slices.Equal(last.ids, stageIDs) && slices.Equal(last.names, stageNames) {
+		return last.set, last.hash, nil
+	}
+	n := len(stageIDs)
+	ids.Reset()
+	ids.Grow(n * uuidLen)
+	for _, st := range stageIDs {
+		c, ok := canonicalID(st)
+		if !ok {
+			return stageSet{}, "", fmt.Errorf("stage id %q is not a UUID", st)
+		}
+		ids.WriteString(c)
+	}
+	names, err := json.Marshal(stageNames)
+	if err != nil {
+		return stageSet{}, "", err
+	}
+	e := &encodedStageSet{ids: slices.Clone(stageIDs), names: slices.Clone(stageNames),
+		set: stageSet{n, ids.String(), string(names)}}
+	e.hash = setHash(e.set.ids, e.set.names)
+	lastStageSet.Store(e)
+	return e.set, e.hash, nil
 }
 
 // writeFiltered writes prepared filtered rejections in tx, skipping those
