@@ -10,6 +10,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -147,25 +149,58 @@ func (s *db) prepareFiltered(fs []FilteredRejection) ([]preparedFiltered, error)
 		if n != len(f.StageNames) || n > MaxFilteredStages {
 			return nil, fmt.Errorf("filtered rejection %s: %d stage ids, %d names (at most %d)", id, n, len(f.StageNames), MaxFilteredStages)
 		}
-		ids.Reset()
-		ids.Grow(n * uuidLen)
-		for _, st := range f.StageIDs {
-			c, ok := canonicalID(st)
-			if !ok {
-				return nil, fmt.Errorf("filtered rejection %s: stage id %q is not a UUID", id, st)
-			}
-			ids.WriteString(c)
-		}
-		names, err := json.Marshal(f.StageNames)
+		set, hash, err := encodeStageSet(&ids, f.StageIDs, f.StageNames)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("filtered rejection %s: %w", id, err)
 		}
-		hash := setHash(ids.String(), string(names))
-		out = append(out, preparedFiltered{org: org, canvas: canvas, set: stageSet{n, ids.String(), string(names)},
-			hash: hash, at: f.CreatedAt,
+		out = append(out, preparedFiltered{org: org, canvas: canvas, set: set, hash: hash, at: f.CreatedAt,
 			row: [filteredFields]any{id[:filteredIDPrefix] + "0000", org, canvas, f.EventID, f.Message, n, hash, s.time(f.CreatedAt)}})
 	}
 	return out, nil
+}
+
+// lastStageSet is the stage set encodeStageSet encoded last. The events of
+// a busy source mostly fail the same stages, so most events' sets equal the
+// one before, and comparing two sets' ids and names (the same strings, from
+// the engine's stages) costs far less than encoding and hashing one again:
+// 36 of the ~100 µs of a busy canvas's routing CPU an event (BENCHMARKS.md,
+// round seven).
+var lastStageSet atomic.Pointer[encodedStageSet]
+
+// encodedStageSet is a set of stages with its encoding and hash; ids and
+// names are copies of the slices it was encoded from.
+type encodedStageSet struct {
+	ids, names []string
+	set        stageSet
+	hash       string
+}
+
+// encodeStageSet checks and encodes the stages ids and names (as many of
+// each) and hashes them, or takes the last set encoded when it is the same;
+// ids is a builder to reuse.
+func encodeStageSet(ids *strings.Builder, stageIDs, stageNames []string) (stageSet, string, error) {
+	if last := lastStageSet.Load(); last != nil && slices.Equal(last.ids, stageIDs) && slices.Equal(last.names, stageNames) {
+		return last.set, last.hash, nil
+	}
+	n := len(stageIDs)
+	ids.Reset()
+	ids.Grow(n * uuidLen)
+	for _, st := range stageIDs {
+		c, ok := canonicalID(st)
+		if !ok {
+			return stageSet{}, "", fmt.Errorf("stage id %q is not a UUID", st)
+		}
+		ids.WriteString(c)
+	}
+	names, err := json.Marshal(stageNames)
+	if err != nil {
+		return stageSet{}, "", err
+	}
+	e := &encodedStageSet{ids: slices.Clone(stageIDs), names: slices.Clone(stageNames),
+		set: stageSet{n, ids.String(), string(names)}}
+	e.hash = setHash(e.set.ids, e.set.names)
+	lastStageSet.Store(e)
+	return e.set, e.hash, nil
 }
 
 // writeFiltered writes prepared filtered rejections in tx, skipping those
@@ -212,20 +247,48 @@ func (s *db) writeFiltered(ctx context.Context, tx *sql.Tx, ps []preparedFiltere
 			return err
 		}
 	}
-	per := rejectionsPerInsert
-	if s.d.oneWriter {
-		per = 1
-	}
 	for len(rows) > 0 {
-		n := min(per, len(rows)/filteredFields)
-		query := `INSERT INTO filter_rejections (` + filteredColumns + `) VALUES ` +
-			strings.TrimSuffix(strings.Repeat(`(?, ?, ?, ?, ?, ?, ?, ?), `, n), ", ")
-		if _, err := tx.ExecContext(ctx, s.q(query), rows[:n*filteredFields]...); err != nil {
+		n := s.filteredChunk(len(rows) / filteredFields)
+		if _, err := tx.ExecContext(ctx, s.q(filteredInsert(n)), rows[:n*filteredFields]...); err != nil {
 			return err
 		}
 		rows = rows[n*filteredFields:]
 	}
 	return nil
+}
+
+// filteredChunk is how many of left rows the next filter_rejections insert
+// carries. On PostgreSQL up to rejectionsPerInsert (one round trip). On
+// SQLite the largest of eventRowChunks that fits, so that there are six
+// statement texts to prepare: a routing batch of a busy canvas writes a row
+// for nearly every event, and one statement each was half of the routing
+// transaction's CPU with the one writer held (BENCHMARKS.md, round seven).
+// The statement journal such a statement needs is in memory (temp_store,
+// sqliteParams).
+func (s *db) filteredChunk(left int) int {
+	if !s.d.oneWriter {
+		return min(rejectionsPerInsert, left)
+	}
+	for _, c := range eventRowChunks {
+		if c <= left {
+			return c
+		}
+	}
+	return 1
+}
+
+// filteredInsertSQL caches the multi-row insert of n filter_rejections
+// rows (by n).
+var filteredInsertSQL sync.Map
+
+// filteredInsert is the insert of n filter_rejections rows.
+func filteredInsert(n int) string {
+	if q, ok := filteredInsertSQL.Load(n); ok {
+		return q.(string) //nolint:forcetypeassert // only strings are stored
+	}
+	q, _ := filteredInsertSQL.LoadOrStore(n, `INSERT INTO filter_rejections (`+filteredColumns+`) VALUES `+
+		strings.TrimSuffix(strings.Repeat(`(?, ?, ?, ?, ?, ?, ?, ?), `, n), ", "))
+	return q.(string) //nolint:forcetypeassert // only strings are stored
 }
 
 const filteredColumns = `id, org_id, canvas_id, event_id, message, n, set_hash, created_at`

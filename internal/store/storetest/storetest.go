@@ -97,6 +97,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"RejectionsInBulk", testRejectionsInBulk},
 		{"FilteredRejections", testFilteredRejections},
 		{"RoutedFilteredRejections", testRoutedFilteredRejections},
+		{"FilteredRejectionsInBulk", testFilteredRejectionsInBulk},
 		{"RoutedFilteredRejectionInvalid", testRoutedFilteredRejectionInvalid},
 		{"PruneEvents", testPruneEvents},
 		{"JSONColumns", testJSONColumns},
