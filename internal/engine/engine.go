@@ -47,6 +47,9 @@ type Engine struct {
 	// routing loop's next pass (Wake sends both).
 	wake      chan struct{}
 	routeWake chan struct{}
+	// claimWake asks Run for claims before (without) a queue advance:
+	// routing started executions (store.StageEvent.StartIfFree).
+	claimWake chan struct{}
 	// reconcileOrgs and reconcileBudget bound the reconciler (reconcile.go).
 	reconcileOrgs   int
 	reconcileBudget time.Duration
@@ -103,7 +106,7 @@ func New(st store.Store, sl *sealer.Sealer, log *slog.Logger, opts ...Option) *E
 	e := &Engine{
 		store: st, seal: sl, log: log, tools: &integration.Verifier{},
 		baseURL: "http://127.0.0.1:8000", runner: executor.NewRunner(executor.Config{}),
-		wake: make(chan struct{}, 1), routeWake: make(chan struct{}, 1), now: time.Now,
+		wake: make(chan struct{}, 1), routeWake: make(chan struct{}, 1), claimWake: make(chan struct{}, 1), now: time.Now,
 	}
 	for _, o := range opts {
 		o(e)
@@ -170,11 +173,29 @@ func (e *Engine) Wake() {
 	e.wakeAdvance()
 }
 
+// WakeRouting asks for a routing pass now (a new event), not for a pass of
+// the queues: routing wakes those when it queued something.
+func (e *Engine) WakeRouting() {
+	select {
+	case e.routeWake <- struct{}{}:
+	default:
+	}
+}
+
 // wakeAdvance asks for a pass of the queues and claims now: routing put
 // events in stage queues, or an execution finished.
 func (e *Engine) wakeAdvance() {
 	select {
 	case e.wake <- struct{}{}:
+	default:
+	}
+}
+
+// wakeClaim asks Run to claim executions now, before any queue advance:
+// routing started them.
+func (e *Engine) wakeClaim() {
+	select {
+	case e.claimWake <- struct{}{}:
 	default:
 	}
 }
@@ -200,16 +221,33 @@ func (e *Engine) Run(ctx context.Context, cfg Config) {
 	}()
 	t := time.NewTicker(cfg.Interval)
 	defer t.Stop()
+	advance := true
 	for {
-		e.advancePass(ctx)
+		if advance {
+			e.advancePass(ctx)
+		}
 		e.claimExecutions(ctx, cfg, owner, slots, &running)
+		// A claim wake is served with no advance before it: an execution
+		// routing started waits for one claim transaction, not for a walk
+		// of every stage's queue (advancePass). One that came during this
+		// pass claims at once; the select below then takes any wake, so a
+		// stream of claim wakes cannot hold the queues' back.
+		select {
+		case <-e.claimWake:
+			e.claimExecutions(ctx, cfg, owner, slots, &running)
+		default:
+		}
 		select {
 		case <-ctx.Done():
 			running.Wait()
 			<-routing
 			return
+		case <-e.claimWake:
+			advance = false
 		case <-t.C:
+			advance = true
 		case <-e.wake:
+			advance = true
 		}
 	}
 }
@@ -413,6 +451,9 @@ func (e *Engine) matchStages(ctx context.Context, stages []store.Stage, typ, nam
 			se.ID, se.OrgID, se.CanvasID, se.StageID = uuid.NewString(), st.OrgID, st.CanvasID, st.ID
 			se.Connection, se.State, se.CreatedAt = conn.Name, store.StageEventPending, now
 			se.Approvals = []byte("[]")
+			// A stage without conditions starts its execution in the
+			// routing transaction when it is free (store.StartIfFree).
+			se.StartIfFree = len(progs.spec.Conditions) == 0
 			se.Inputs, _ = json.Marshal(inputs)
 			out = append(out, se)
 			break

@@ -155,13 +155,10 @@ func (s *db) StartExecution(ctx context.Context, stageEventID string, ex Executi
 		if !errors.Is(err, sql.ErrNoRows) {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, s.q(`UPDATE stage_events SET state = `+sqlStageEventProcessed+`, state_reason = ''
-			WHERE id = ?`), eventID); err != nil {
+		if _, err := tx.ExecContext(ctx, s.q(markStageEventStarted), eventID); err != nil {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, s.q(`INSERT INTO executions (id, org_id, canvas_id, stage_id, stage_event_id,
-			state, result, result_reason, result_message, outputs, resources, lease_owner, created_at)
-			VALUES (?, ?, ?, ?, ?, `+sqlExecutionPending+`, '', '', '', ?, ?, '', ?)`),
+		_, err = tx.ExecContext(ctx, s.q(insertPendingExecution),
 			id, org, canvas, stage, eventID, blob(ex.Outputs), blob(ex.Resources), s.time(ex.CreatedAt))
 		switch s.d.classify(err) {
 		case uniqueViolation:

@@ -75,6 +75,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"RouteEventsStagesChanged", testRouteEventsStagesChanged},
 		{"RouteEventsOnce", testRouteEventsOnce},
 		{"RouteEventsLeaseTakenOver", testRouteEventsLeaseTakenOver},
+		{"RouteEventsStartIfFree", testRouteEventsStartIfFree},
 		{"QueueHeads", testQueueHeads},
 		{"StartExecution", testStartExecution},
 		{"StartExecutionConcurrently", testStartExecutionConcurrently},
