@@ -62,6 +62,9 @@ func (s *db) RouteEventsBatch(ctx context.Context, now time.Time, limit int, rou
 	if limit <= 0 {
 		return RoutedBatch{}, nil
 	}
+	// The claim and the routing transaction are the engine's: they go
+	// before the receivers' group commit on SQLite (withWritePriority).
+	ctx = withWritePriority(ctx)
 	lease := now.Add(RouteLease)
 	claimed, done, err := s.claimEvents(ctx, now, lease, limit)
 	if err != nil {

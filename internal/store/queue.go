@@ -132,6 +132,7 @@ func (s *db) StartExecution(ctx context.Context, stageEventID string, ex Executi
 	if !ok {
 		return fmt.Errorf("store: execution id %q is not a UUID", ex.ID)
 	}
+	ctx = withWritePriority(ctx)
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		var org, canvas, stage, state, stageName string
 		err := tx.QueryRowContext(ctx, s.q(`SELECT se.org_id, se.canvas_id, se.stage_id, se.state, st.name
@@ -195,6 +196,7 @@ var errOrgAtCap = errors.New("store: the organization reached its cap of running
 // a claimer that reaches a row another just claimed sees its new lease and
 // passes over it. ok is false when there is none.
 func (s *db) ClaimExecution(ctx context.Context, owner string, now, leaseUntil time.Time, maxPerOrg int) (Execution, bool, error) {
+	ctx = withWritePriority(ctx)
 	for range 3 { // bounded: each retry follows a claim another server made
 		ex, ok, err := s.claimExecution(ctx, owner, now, leaseUntil, maxPerOrg)
 		if !errors.Is(err, errOrgAtCap) {
