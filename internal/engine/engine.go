@@ -47,8 +47,7 @@ type Engine struct {
 	// routing loop's next pass (Wake sends both).
 	wake      chan struct{}
 	routeWake chan struct{}
-	// claimWake asks Run for claims before (without) a queue advance:
-	// routing started executions (store.StageEvent.StartIfFree).
+	// claimWake starts Run's claim loop's next round (claimLoop).
 	claimWake chan struct{}
 	// reconcileOrgs and reconcileBudget bound the reconciler (reconcile.go).
 	reconcileOrgs   int
@@ -191,8 +190,7 @@ func (e *Engine) wakeAdvance() {
 	}
 }
 
-// wakeClaim asks Run to claim executions now, before any queue advance:
-// routing started them.
+// wakeClaim asks Run's claim loop to claim executions now.
 func (e *Engine) wakeClaim() {
 	select {
 	case e.claimWake <- struct{}{}:
@@ -203,7 +201,8 @@ func (e *Engine) wakeClaim() {
 // Run routes events into stage queues, starts executions whose
 // conditions hold and runs them, until ctx ends. Everything it coordinates
 // on lives in the database, so several servers can run it side by side;
-// routing runs in a loop of its own (routeLoop) for the same reason.
+// routing runs in a loop of its own (routeLoop) for the same reason, and so
+// do the claims (claimLoop).
 //
 // Each claimed execution runs in its own goroutine, at most cfg.MaxRunning
 // at once; the store's per-organization cap decides whose executions are
@@ -219,35 +218,46 @@ func (e *Engine) Run(ctx context.Context, cfg Config) {
 		defer close(routing)
 		e.routeLoop(ctx, cfg.Interval)
 	}()
+	claiming := make(chan struct{})
+	go func() {
+		defer close(claiming)
+		e.claimLoop(ctx, cfg, owner, slots, &running)
+	}()
 	t := time.NewTicker(cfg.Interval)
 	defer t.Stop()
-	advance := true
 	for {
-		if advance {
-			e.advancePass(ctx)
-		}
-		e.claimExecutions(ctx, cfg, owner, slots, &running)
-		// A claim wake is served with no advance before it: an execution
-		// routing started waits for one claim transaction, not for a walk
-		// of every stage's queue (advancePass). One that came during this
-		// pass claims at once; the select below then takes any wake, so a
-		// stream of claim wakes cannot hold the queues' back.
-		select {
-		case <-e.claimWake:
-			e.claimExecutions(ctx, cfg, owner, slots, &running)
-		default:
-		}
+		e.advancePass(ctx)
+		// Claims follow every pass, as when this loop made them itself.
+		e.wakeClaim()
 		select {
 		case <-ctx.Done():
+			<-claiming // no execution starts after this
 			running.Wait()
 			<-routing
 			return
-		case <-e.claimWake:
-			advance = false
 		case <-t.C:
-			advance = true
 		case <-e.wake:
-			advance = true
+		}
+	}
+}
+
+// claimLoop claims executions in a loop of its own, until ctx ends: an
+// execution started by routing (store.StageEvent.StartIfFree) waits for
+// one claim transaction, not for the queue advance's walk of every stage
+// that Run's loop may be in (under load, woken by every finish). It claims
+// when woken (wakeClaim: routing started executions, a pass advanced
+// queues, an execution finished and freed its slot) and at each tick (a
+// lease that ran out).
+func (e *Engine) claimLoop(ctx context.Context, cfg Config, owner string, slots chan struct{}, running *sync.WaitGroup) {
+	t := time.NewTicker(cfg.Interval)
+	defer t.Stop()
+	for {
+		e.claimExecutions(ctx, cfg, owner, slots, running)
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		case <-e.claimWake:
 		}
 	}
 }
@@ -276,6 +286,7 @@ func (e *Engine) claimExecutions(ctx context.Context, cfg Config, owner string, 
 			e.execute(ctx, cfg, owner, ex, ex.StartedAt.Before(now))
 			<-slots
 			e.wakeAdvance()
+			e.wakeClaim()
 		}()
 	}
 }

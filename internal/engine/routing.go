@@ -51,12 +51,8 @@ func (e *Engine) routeLoop(ctx context.Context, interval time.Duration) {
 // routed first: BENCHMARKS.md, the busy canvas, round four).
 func (e *Engine) routePass(ctx context.Context, untilQueued bool) (more bool) {
 	for range maxRouteBatches {
+		// A batch that started executions woke the claims itself.
 		n, queued, started, err := e.routeOneBatch(ctx)
-		if started {
-			// Executions the routing transaction started wait only for a
-			// claim, not for the queue advance's walk of every stage.
-			e.wakeClaim()
-		}
 		if queued {
 			e.wakeAdvance()
 		}
@@ -120,6 +116,10 @@ func (e *Engine) routeOneBatch(ctx context.Context) (n int, queued, started bool
 		return store.Routed{StageEvents: evs, Arrivals: arrivals, Filtered: filtered,
 			StagesVersion: set.version, StagesVersionKnown: set.known}, nil
 	})
+	if b.Started > 0 {
+		// Before the findings' write: the executions wait for a claim only.
+		e.wakeClaim()
+	}
 	// One transaction for the batch's other rejections and alerts.
 	all := &findings{}
 	for _, id := range b.Ended {

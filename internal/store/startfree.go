@@ -63,8 +63,14 @@ func (s *db) startIfFree(ctx context.Context, tx *sql.Tx, evs []StageEvent, org,
 		if other > 0 {
 			continue
 		}
+		// Created with its stage event, in the same transaction: never
+		// before it (the router stamps its events after the batch's now).
+		created := now
+		if ev.CreatedAt.After(created) {
+			created = ev.CreatedAt
+		}
 		res, err := tx.ExecContext(ctx, s.q(insertPendingExecution+` ON CONFLICT DO NOTHING`),
-			uuid.NewString(), evOrg, evCanvas, stage, id, blob(nil), blob(nil), s.time(now))
+			uuid.NewString(), evOrg, evCanvas, stage, id, blob(nil), blob(nil), s.time(created))
 		if err != nil {
 			return started, err
 		}
