@@ -196,6 +196,20 @@ var errOrgAtCap = errors.New("store: the organization reached its cap of running
 // a claimer that reaches a row another just claimed sees its new lease and
 // passes over it. ok is false when there is none.
 func (s *db) ClaimExecution(ctx context.Context, owner string, now, leaseUntil time.Time, maxPerOrg int) (Execution, bool, error) {
+	// A read first, with no transaction: every round of claims ends with
+	// one that finds nothing, and the engine claims after each pass, each
+	// finish and each routing batch that started executions. Found empty,
+	// it costs no write transaction (on SQLite, no turn of the one writer
+	// the receivers wait for). An execution committed after this read
+	// wakes the claims again (whoever writes it wakes them).
+	err := s.sql.QueryRowContext(ctx, s.q(`SELECT 1 WHERE EXISTS (SELECT 1 FROM executions WHERE state = `+sqlExecutionPending+`)
+		OR EXISTS (SELECT 1 FROM executions WHERE state = `+sqlExecutionStarted+` AND lease_expires_at < ?)`), s.time(now)).Scan(new(int))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Execution{}, false, nil
+	}
+	if err != nil {
+		return Execution{}, false, wrap("claim execution", err)
+	}
 	ctx = withWritePriority(ctx)
 	for range 3 { // bounded: each retry follows a claim another server made
 		ex, ok, err := s.claimExecution(ctx, owner, now, leaseUntil, maxPerOrg)

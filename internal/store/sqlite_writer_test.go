@@ -181,3 +181,33 @@ func TestWriterPriorityBounded(t *testing.T) {
 	}
 	w.release()
 }
+
+// TestEmptyClaimTakesNoWriter: a claim that finds nothing to claim answers
+// without waiting for SQLite's one writer, held here by another
+// transaction: the engine claims after every pass, finish and routing
+// batch, and each empty claim was a turn of the writer the receivers'
+// commits waited behind.
+func TestEmptyClaimTakesNoWriter(t *testing.T) {
+	ctx := t.Context()
+	st, err := Open(ctx, "sqlite://"+filepath.Join(t.TempDir(), "superplane.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = st.Close() })
+	s, ok := st.(*db)
+	if !ok {
+		t.Fatalf("Open returned a %T", st)
+	}
+	held, err := s.sql.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = held.Rollback() }()
+	short, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	now := time.Now().UTC()
+	_, claimed, err := s.ClaimExecution(short, "server-1", now, now.Add(time.Minute), 4)
+	if err != nil || claimed {
+		t.Fatalf("ClaimExecution with nothing to claim, the writer held = claimed %v, %v; want nothing, at once", claimed, err)
+	}
+}
