@@ -240,6 +240,13 @@ func (s *db) ExpireFieldSets(ctx context.Context, now time.Time, limit int) (int
 	if limit <= 0 {
 		return 0, nil
 	}
+	// The engine calls this every pass, mostly with nothing due: a read
+	// (the partial index of pending field sets) then spares a write
+	// transaction, on SQLite a turn of the one writer.
+	if due, err := s.exists(ctx, `SELECT 1 WHERE EXISTS (SELECT 1 FROM connection_group_field_sets
+		WHERE state = `+sqlFieldSetPending+` AND timeout_at <= ?)`, s.time(now)); err != nil || !due {
+		return 0, wrap("expire field sets", err)
+	}
 	var n int
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		n = 0
@@ -304,6 +311,11 @@ func (s *db) EmitFieldSets(ctx context.Context, limit int, build func(fs FieldSe
 		firstErr error
 		failed   []any
 	)
+	// As ExpireFieldSets: a read decides whether a write transaction is
+	// needed at all.
+	if due, err := s.exists(ctx, `SELECT 1 WHERE EXISTS (SELECT 1 FROM connection_group_field_sets WHERE emit_pending = 1)`); err != nil || !due {
+		return 0, wrap("emit field sets", err)
+	}
 	for range max(limit, 0) {
 		var (
 			found bool

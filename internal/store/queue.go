@@ -202,12 +202,8 @@ func (s *db) ClaimExecution(ctx context.Context, owner string, now, leaseUntil t
 	// it costs no write transaction (on SQLite, no turn of the one writer
 	// the receivers wait for). An execution committed after this read
 	// wakes the claims again (whoever writes it wakes them).
-	err := s.sql.QueryRowContext(ctx, s.q(`SELECT 1 WHERE EXISTS (SELECT 1 FROM executions WHERE state = `+sqlExecutionPending+`)
-		OR EXISTS (SELECT 1 FROM executions WHERE state = `+sqlExecutionStarted+` AND lease_expires_at < ?)`), s.time(now)).Scan(new(int))
-	if errors.Is(err, sql.ErrNoRows) {
-		return Execution{}, false, nil
-	}
-	if err != nil {
+	if found, err := s.exists(ctx, `SELECT 1 WHERE EXISTS (SELECT 1 FROM executions WHERE state = `+sqlExecutionPending+`)
+		OR EXISTS (SELECT 1 FROM executions WHERE state = `+sqlExecutionStarted+` AND lease_expires_at < ?)`, s.time(now)); err != nil || !found {
 		return Execution{}, false, wrap("claim execution", err)
 	}
 	ctx = withWritePriority(ctx)
@@ -277,4 +273,14 @@ func (s *db) claimExecution(ctx context.Context, owner string, now, leaseUntil t
 		return Execution{}, false, wrap("claim execution", err)
 	}
 	return out, claimed, nil
+}
+
+// exists runs query, a SELECT of one row or none, outside any transaction,
+// and tells whether it found the row.
+func (s *db) exists(ctx context.Context, query string, args ...any) (bool, error) {
+	err := s.sql.QueryRowContext(ctx, s.q(query), args...).Scan(new(int))
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	return err == nil, err
 }

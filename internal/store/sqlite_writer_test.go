@@ -182,12 +182,13 @@ func TestWriterPriorityBounded(t *testing.T) {
 	w.release()
 }
 
-// TestEmptyClaimTakesNoWriter: a claim that finds nothing to claim answers
-// without waiting for SQLite's one writer, held here by another
-// transaction: the engine claims after every pass, finish and routing
-// batch, and each empty claim was a turn of the writer the receivers'
-// commits waited behind.
-func TestEmptyClaimTakesNoWriter(t *testing.T) {
+// TestEmptyEngineRoundsTakeNoWriter: a claim that finds nothing to claim,
+// and the connection groups' rounds with no field set due, answer without
+// waiting for SQLite's one writer, held here by another transaction: the
+// engine claims after every pass, finish and routing batch and runs the
+// group rounds every pass, and each empty one was a turn of the writer the
+// receivers' commits waited behind.
+func TestEmptyEngineRoundsTakeNoWriter(t *testing.T) {
 	ctx := t.Context()
 	st, err := Open(ctx, "sqlite://"+filepath.Join(t.TempDir(), "superplane.db"))
 	if err != nil {
@@ -209,5 +210,15 @@ func TestEmptyClaimTakesNoWriter(t *testing.T) {
 	_, claimed, err := s.ClaimExecution(short, "server-1", now, now.Add(time.Minute), 4)
 	if err != nil || claimed {
 		t.Fatalf("ClaimExecution with nothing to claim, the writer held = claimed %v, %v; want nothing, at once", claimed, err)
+	}
+	if n, err := s.ExpireFieldSets(short, now, 100); n != 0 || err != nil {
+		t.Fatalf("ExpireFieldSets with none due, the writer held = %d, %v; want 0, at once", n, err)
+	}
+	n, err := s.EmitFieldSets(short, 100, func(FieldSet) ([]StageEvent, error) {
+		t.Error("EmitFieldSets built a field set where there is none")
+		return nil, nil
+	})
+	if n != 0 || err != nil {
+		t.Fatalf("EmitFieldSets with none to emit, the writer held = %d, %v; want 0, at once", n, err)
 	}
 }
