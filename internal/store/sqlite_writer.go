@@ -12,11 +12,13 @@ import (
 type writePriorityKey struct{}
 
 // withWritePriority marks ctx's writes as the engine's short transactions
-// (routing, an execution's start, claim and finish): on SQLite they take
+// of one execution each (its start, claim and finish): on SQLite they take
 // the writer before waiting writes without the mark, the receivers' group
 // commit above all, which only gains a larger batch by waiting
-// (batchQueue.addLate). A delivery is answered once stored; the engine's
-// writes are what the delivery → execution start latency waits for.
+// (batchQueue.addLate). A delivery is answered once stored; these writes
+// are what the delivery → execution start latency waits for. Routing is
+// not marked: it batches too, and jumping the receivers made its batches
+// small (RouteEventsBatch).
 func withWritePriority(ctx context.Context) context.Context {
 	return context.WithValue(ctx, writePriorityKey{}, true)
 }
