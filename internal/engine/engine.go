@@ -43,8 +43,8 @@ type Engine struct {
 	hooks   *hooks.Provisioner
 	baseURL string
 	runner  *executor.Runner
-	// wake starts Run's next pass of queues and claims, routeWake the
-	// routing loop's next pass (Wake sends both).
+	// wake starts Run's next pass of the queues (claims follow it),
+	// routeWake the routing loop's next pass (Wake sends both).
 	wake      chan struct{}
 	routeWake chan struct{}
 	// claimWake starts Run's claim loop's next round (claimLoop).

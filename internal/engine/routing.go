@@ -46,9 +46,10 @@ func (e *Engine) routeLoop(ctx context.Context, interval time.Duration) {
 // routePass routes pending events, up to maxRouteBatches batches, and
 // tells whether events may be left. A batch that put events in stage
 // queues wakes the queue advance, one that started executions the claims.
-// With untilQueued, such a batch also ends the pass (enginePass: one loop advances the queues after it, and an
-// event whose stage was free must not wait for thousands of others to be
-// routed first: BENCHMARKS.md, the busy canvas, round four).
+// With untilQueued, either batch also ends the pass (enginePass: one loop
+// advances the queues after it, and an event whose stage was free must not
+// wait for thousands of others to be routed first: BENCHMARKS.md, the busy
+// canvas, round four).
 func (e *Engine) routePass(ctx context.Context, untilQueued bool) (more bool) {
 	for range maxRouteBatches {
 		// A batch that started executions woke the claims itself.
