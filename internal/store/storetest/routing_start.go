@@ -149,4 +149,29 @@ func testRouteEventsStartIfFree(t *testing.T, s store.Store) {
 		headStages = append(headStages, h.StageID)
 	}
 	equal(t, "queue heads after the starts", sorted(headStages...), sorted(behind.ID, gated.ID, elsewhere.ID))
+
+	// The savepoint retry (a stage event the store refuses, here another
+	// canvas's stage) still starts the other events' executions.
+	late := mustStage(t, s, org.ID, c.ID, "late")
+	refused := mustInsertEvent(t, s, newEvent(es, "", base.Add(3*time.Second)))
+	fine := mustInsertEvent(t, s, newEvent(es, "", base.Add(4*time.Second)))
+	b, err = s.RouteEventsBatch(ctx, now(), 10, func(ev store.Event) (store.Routed, error) {
+		v, err := s.StagesVersion(ctx, ev.OrgID, ev.CanvasID)
+		if err != nil {
+			return store.Routed{}, err
+		}
+		target := late
+		if ev.ID == refused.ID {
+			target = elsewhere
+		}
+		evs := routeTo(ev, target)
+		evs[0].StartIfFree = true
+		return store.Routed{StageEvents: evs, StagesVersion: v, StagesVersionKnown: true}, nil
+	})
+	if err != nil || b.Done != 1 || b.Started != 1 {
+		t.Fatalf("RouteEventsBatch with a refused stage event = %+v, %v; want 1 done, 1 started", b, err)
+	}
+	if state, exs := stageState(late, fine); state != store.StageEventProcessed || len(exs) != 1 {
+		t.Errorf("after a savepoint retry: late's stage event %s with %d executions, want processed with one", state, len(exs))
+	}
 }
