@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"errors"
 	"testing"
 	"time"
 
@@ -173,5 +174,75 @@ func testRouteEventsStartIfFree(t *testing.T, s store.Store) {
 	}
 	if state, exs := stageState(late, fine); state != store.StageEventProcessed || len(exs) != 1 {
 		t.Errorf("after a savepoint retry: late's stage event %s with %d executions, want processed with one", state, len(exs))
+	}
+}
+
+// testRouteEventsStartIfFreeConcurrently: routers racing to start events
+// of one free stage (each its own batch, as several servers) start exactly
+// one execution, and every event is routed at its first attempt: the
+// losers' stage events stay queued, no routing transaction fails (on
+// PostgreSQL a failed insert would abort it).
+func testRouteEventsStartIfFreeConcurrently(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	org := mustOrg(t, s, "acme")
+	c := mustCanvas(t, s, org.ID, "prod")
+	st := mustStage(t, s, org.ID, c.ID, "deploy")
+	es := mustEventSource(t, s, newEventSource(org.ID, c.ID, "push", "webhook", store.Integration{}))
+	base := now().Add(-time.Hour)
+	events := 2 * Concurrency
+	for i := range events {
+		mustInsertEvent(t, s, newEvent(es, "", base.Add(time.Duration(i)*time.Millisecond)))
+	}
+	route := func(ev store.Event) (store.Routed, error) {
+		v, err := s.StagesVersion(ctx, ev.OrgID, ev.CanvasID)
+		if err != nil {
+			return store.Routed{}, err
+		}
+		evs := routeTo(ev, st)
+		evs[0].StartIfFree = true
+		return store.Routed{StageEvents: evs, StagesVersion: v, StagesVersionKnown: true}, nil
+	}
+	started := make([]int, Concurrency)
+	errs := concurrently(func(i int) error {
+		for range events + 1 { // bounded: each round routes one event or stops
+			b, err := s.RouteEventsBatch(ctx, now(), 1, route)
+			if err != nil {
+				return err
+			}
+			started[i] += b.Started
+			if b.Done == 0 {
+				return nil
+			}
+		}
+		return errors.New("routing does not end")
+	})
+	total := 0
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("router %d: %v", i, err)
+		}
+		total += started[i]
+	}
+	if total != 1 {
+		t.Errorf("routers started %d executions of one stage, want 1", total)
+	}
+	exs, err := s.ListExecutions(ctx, org.ID, c.ID, st.ID, store.Page{Limit: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(exs) != 1 {
+		t.Errorf("the stage has %d executions, want 1", len(exs))
+	}
+	evs, err := s.ListEvents(ctx, org.ID, c.ID, "", store.Page{Limit: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ev := range evs {
+		if ev.State != store.EventProcessed || ev.RouteAttempts != 1 {
+			t.Errorf("event %s: %s after %d attempts (%q), want processed at its first", ev.ID, ev.State, ev.RouteAttempts, ev.StateMessage)
+		}
+	}
+	if len(evs) != events {
+		t.Errorf("%d events listed, want %d", len(evs), events)
 	}
 }

@@ -76,6 +76,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"RouteEventsOnce", testRouteEventsOnce},
 		{"RouteEventsLeaseTakenOver", testRouteEventsLeaseTakenOver},
 		{"RouteEventsStartIfFree", testRouteEventsStartIfFree},
+		{"RouteEventsStartIfFreeConcurrently", testRouteEventsStartIfFreeConcurrently},
 		{"QueueHeads", testQueueHeads},
 		{"StartExecution", testStartExecution},
 		{"StartExecutionConcurrently", testStartExecutionConcurrently},
