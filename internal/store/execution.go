@@ -177,7 +177,6 @@ func (s *db) finishExecution(ctx context.Context, ex Execution, owner string, do
 	if ex.FinishedAt.IsZero() {
 		return fmt.Errorf("store: finishing execution %q without a finish time", ex.ID)
 	}
-	ctx = withWritePriority(ctx)
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		var org, canvas string
 		err := tx.QueryRowContext(ctx, s.q(`UPDATE executions SET state = `+sqlExecutionFinished+`, result = ?,

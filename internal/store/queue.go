@@ -132,7 +132,6 @@ func (s *db) StartExecution(ctx context.Context, stageEventID string, ex Executi
 	if !ok {
 		return fmt.Errorf("store: execution id %q is not a UUID", ex.ID)
 	}
-	ctx = withWritePriority(ctx)
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		var org, canvas, stage, state, stageName string
 		err := tx.QueryRowContext(ctx, s.q(`SELECT se.org_id, se.canvas_id, se.stage_id, se.state, st.name
@@ -206,6 +205,7 @@ func (s *db) ClaimExecution(ctx context.Context, owner string, now, leaseUntil t
 		OR EXISTS (SELECT 1 FROM executions WHERE state = `+sqlExecutionStarted+` AND lease_expires_at < ?)`, s.time(now)); err != nil || !found {
 		return Execution{}, false, wrap("claim execution", err)
 	}
+	// The claim goes before the receivers' group commit (withWritePriority).
 	ctx = withWritePriority(ctx)
 	for range 3 { // bounded: each retry follows a claim another server made
 		ex, ok, err := s.claimExecution(ctx, owner, now, leaseUntil, maxPerOrg)

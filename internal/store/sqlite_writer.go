@@ -11,14 +11,16 @@ import (
 // while SQLite's one writer is busy (withWritePriority).
 type writePriorityKey struct{}
 
-// withWritePriority marks ctx's writes as the engine's short transactions
-// of one execution each (its start, claim and finish): on SQLite they take
-// the writer before waiting writes without the mark, the receivers' group
-// commit above all, which only gains a larger batch by waiting
-// (batchQueue.addLate). A delivery is answered once stored; these writes
-// are what the delivery → execution start latency waits for. Routing is
-// not marked: it batches too, and jumping the receivers made its batches
-// small (RouteEventsBatch).
+// withWritePriority marks ctx's writes as the engine's claim of an
+// execution (ClaimExecution): on SQLite it takes the writer before waiting
+// writes without the mark, the receivers' group commit above all, which
+// only gains a larger batch by waiting (batchQueue.addLate). A delivery is
+// answered once stored; the claim is the last write its execution's start
+// waits for once routing started it. Nothing else is marked: routing
+// batches too, and jumping the receivers made its batches small
+// (RouteEventsBatch); marking starts and finishes as well made the
+// stage-free start no faster, side by side, and delays more group commits
+// (BENCHMARKS.md, execution start under load, round seven).
 func withWritePriority(ctx context.Context) context.Context {
 	return context.WithValue(ctx, writePriorityKey{}, true)
 }

@@ -35,9 +35,9 @@ func waitFor(t *testing.T, w *writerLock, high, low int) {
 }
 
 // TestEngineWriteGoesBeforeGroupCommit: with SQLite's one writer held, an
-// execution's start (the engine's) that arrives after a delivery's group
-// commit began waiting still takes the writer first, so the engine's
-// writes do not queue behind the receivers' batches.
+// execution's claim (the engine's) that arrives after a delivery's group
+// commit began waiting still takes the writer first, so an execution that
+// routing started does not wait behind the receivers' batches.
 func TestEngineWriteGoesBeforeGroupCommit(t *testing.T) {
 	ctx := t.Context()
 	st, err := Open(ctx, "sqlite://"+filepath.Join(t.TempDir(), "superplane.db"))
@@ -74,9 +74,12 @@ func TestEngineWriteGoesBeforeGroupCommit(t *testing.T) {
 	if err := s.InsertStageEvents(ctx, []StageEvent{se}); err != nil {
 		t.Fatal(err)
 	}
+	if err := s.StartExecution(ctx, se.ID, Execution{ID: uuid.NewString(), CreatedAt: now}); err != nil {
+		t.Fatal(err)
+	}
 	// The order the writes take the writer in, as SQLite sees it.
 	if _, err := s.sql.ExecContext(ctx, `CREATE TABLE write_order (n INTEGER PRIMARY KEY AUTOINCREMENT, who TEXT NOT NULL);
-		CREATE TRIGGER engine_wrote AFTER INSERT ON executions BEGIN INSERT INTO write_order (who) VALUES ('engine'); END;
+		CREATE TRIGGER engine_wrote AFTER UPDATE ON executions BEGIN INSERT INTO write_order (who) VALUES ('engine'); END;
 		CREATE TRIGGER receiver_wrote AFTER INSERT ON events BEGIN INSERT INTO write_order (who) VALUES ('receiver'); END;`); err != nil {
 		t.Fatal(err)
 	}
@@ -102,20 +105,21 @@ func TestEngineWriteGoesBeforeGroupCommit(t *testing.T) {
 		t.Fatal(err)
 	}
 	var wg sync.WaitGroup
-	var deliveryErr, startErr error
+	var deliveryErr, claimErr error
+	var claimed bool
 	wg.Go(func() {
 		_, _, deliveryErr = s.InsertEvent(context.Background(), Event{ID: NewTimeOrderedID(), SourceID: es.ID, Type: "webhook",
 			DeliveryID: "d-1", Raw: []byte(`{}`), Headers: []byte(`{}`), State: EventPending, ReceivedAt: now})
 	})
 	waitFor(t, w, 0, 1)
 	wg.Go(func() {
-		startErr = s.StartExecution(context.Background(), se.ID, Execution{ID: uuid.NewString(), CreatedAt: now})
+		_, claimed, claimErr = s.ClaimExecution(context.Background(), "server-1", now, now.Add(time.Minute), 4)
 	})
 	waitFor(t, w, 1, 1)
 	_ = held.Rollback()
 	wg.Wait()
-	if deliveryErr != nil || startErr != nil {
-		t.Fatalf("delivery: %v; start: %v", deliveryErr, startErr)
+	if deliveryErr != nil || claimErr != nil || !claimed {
+		t.Fatalf("delivery: %v; claim: claimed %v, %v", deliveryErr, claimed, claimErr)
 	}
 	rows, err := s.sql.QueryContext(ctx, `SELECT who FROM write_order ORDER BY n`)
 	if err != nil {
@@ -134,7 +138,7 @@ func TestEngineWriteGoesBeforeGroupCommit(t *testing.T) {
 		t.Fatal(err)
 	}
 	if fmt.Sprint(order) != "[engine receiver]" {
-		t.Errorf("writes in the order %v, want [engine receiver]: the engine's start goes first", order)
+		t.Errorf("writes in the order %v, want [engine receiver]: the engine's claim goes first", order)
 	}
 }
 
