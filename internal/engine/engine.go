@@ -43,10 +43,12 @@ type Engine struct {
 	hooks   *hooks.Provisioner
 	baseURL string
 	runner  *executor.Runner
-	// wake starts Run's next pass of queues and claims, routeWake the
-	// routing loop's next pass (Wake sends both).
+	// wake starts Run's next pass of the queues (claims follow it),
+	// routeWake the routing loop's next pass (Wake sends both).
 	wake      chan struct{}
 	routeWake chan struct{}
+	// claimWake starts Run's claim loop's next round (claimLoop).
+	claimWake chan struct{}
 	// reconcileOrgs and reconcileBudget bound the reconciler (reconcile.go).
 	reconcileOrgs   int
 	reconcileBudget time.Duration
@@ -103,7 +105,7 @@ func New(st store.Store, sl *sealer.Sealer, log *slog.Logger, opts ...Option) *E
 	e := &Engine{
 		store: st, seal: sl, log: log, tools: &integration.Verifier{},
 		baseURL: "http://127.0.0.1:8000", runner: executor.NewRunner(executor.Config{}),
-		wake: make(chan struct{}, 1), routeWake: make(chan struct{}, 1), now: time.Now,
+		wake: make(chan struct{}, 1), routeWake: make(chan struct{}, 1), claimWake: make(chan struct{}, 1), now: time.Now,
 	}
 	for _, o := range opts {
 		o(e)
@@ -170,6 +172,15 @@ func (e *Engine) Wake() {
 	e.wakeAdvance()
 }
 
+// WakeRouting asks for a routing pass now (a new event), not for a pass of
+// the queues: routing wakes those when it queued something.
+func (e *Engine) WakeRouting() {
+	select {
+	case e.routeWake <- struct{}{}:
+	default:
+	}
+}
+
 // wakeAdvance asks for a pass of the queues and claims now: routing put
 // events in stage queues, or an execution finished.
 func (e *Engine) wakeAdvance() {
@@ -179,10 +190,19 @@ func (e *Engine) wakeAdvance() {
 	}
 }
 
+// wakeClaim asks Run's claim loop to claim executions now.
+func (e *Engine) wakeClaim() {
+	select {
+	case e.claimWake <- struct{}{}:
+	default:
+	}
+}
+
 // Run routes events into stage queues, starts executions whose
 // conditions hold and runs them, until ctx ends. Everything it coordinates
 // on lives in the database, so several servers can run it side by side;
-// routing runs in a loop of its own (routeLoop) for the same reason.
+// routing runs in a loop of its own (routeLoop) for the same reason, and so
+// do the claims (claimLoop).
 //
 // Each claimed execution runs in its own goroutine, at most cfg.MaxRunning
 // at once; the store's per-organization cap decides whose executions are
@@ -198,18 +218,46 @@ func (e *Engine) Run(ctx context.Context, cfg Config) {
 		defer close(routing)
 		e.routeLoop(ctx, cfg.Interval)
 	}()
+	claiming := make(chan struct{})
+	go func() {
+		defer close(claiming)
+		e.claimLoop(ctx, cfg, owner, slots, &running)
+	}()
 	t := time.NewTicker(cfg.Interval)
 	defer t.Stop()
 	for {
 		e.advancePass(ctx)
-		e.claimExecutions(ctx, cfg, owner, slots, &running)
+		// Claims follow every pass, as when this loop made them itself.
+		e.wakeClaim()
 		select {
 		case <-ctx.Done():
+			<-claiming // no execution starts after this
 			running.Wait()
 			<-routing
 			return
 		case <-t.C:
 		case <-e.wake:
+		}
+	}
+}
+
+// claimLoop claims executions in a loop of its own, until ctx ends: an
+// execution started by routing (store.StageEvent.StartIfFree) waits for
+// one claim transaction, not for the queue advance's walk of every stage
+// that Run's loop may be in (under load, woken by every finish). It claims
+// when woken (wakeClaim: routing started executions, a pass advanced
+// queues, an execution finished and freed its slot) and at each tick (a
+// lease that ran out).
+func (e *Engine) claimLoop(ctx context.Context, cfg Config, owner string, slots chan struct{}, running *sync.WaitGroup) {
+	t := time.NewTicker(cfg.Interval)
+	defer t.Stop()
+	for {
+		e.claimExecutions(ctx, cfg, owner, slots, running)
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		case <-e.claimWake:
 		}
 	}
 }
@@ -238,6 +286,7 @@ func (e *Engine) claimExecutions(ctx context.Context, cfg Config, owner string, 
 			e.execute(ctx, cfg, owner, ex, ex.StartedAt.Before(now))
 			<-slots
 			e.wakeAdvance()
+			e.wakeClaim()
 		}()
 	}
 }
@@ -413,6 +462,9 @@ func (e *Engine) matchStages(ctx context.Context, stages []store.Stage, typ, nam
 			se.ID, se.OrgID, se.CanvasID, se.StageID = uuid.NewString(), st.OrgID, st.CanvasID, st.ID
 			se.Connection, se.State, se.CreatedAt = conn.Name, store.StageEventPending, now
 			se.Approvals = []byte("[]")
+			// A stage without conditions starts its execution in the
+			// routing transaction when it is free (store.StartIfFree).
+			se.StartIfFree = len(progs.spec.Conditions) == 0
 			se.Inputs, _ = json.Marshal(inputs)
 			out = append(out, se)
 			break

@@ -45,13 +45,15 @@ func (e *Engine) routeLoop(ctx context.Context, interval time.Duration) {
 
 // routePass routes pending events, up to maxRouteBatches batches, and
 // tells whether events may be left. A batch that put events in stage
-// queues wakes the queue advance. With untilQueued, such a batch also ends
-// the pass (enginePass: one loop advances the queues after it, and an
-// event whose stage was free must not wait for thousands of others to be
-// routed first: BENCHMARKS.md, the busy canvas, round four).
+// queues wakes the queue advance, one that started executions the claims.
+// With untilQueued, either batch also ends the pass (enginePass: one loop
+// advances the queues after it, and an event whose stage was free must not
+// wait for thousands of others to be routed first: BENCHMARKS.md, the busy
+// canvas, round four).
 func (e *Engine) routePass(ctx context.Context, untilQueued bool) (more bool) {
 	for range maxRouteBatches {
-		n, queued, err := e.routeOneBatch(ctx)
+		// A batch that started executions woke the claims itself.
+		n, queued, started, err := e.routeOneBatch(ctx)
 		if queued {
 			e.wakeAdvance()
 		}
@@ -64,7 +66,7 @@ func (e *Engine) routePass(ctx context.Context, untilQueued bool) (more bool) {
 		if n < routeBatch {
 			return false
 		}
-		if queued && untilQueued {
+		if (queued || started) && untilQueued {
 			return true
 		}
 	}
@@ -73,8 +75,9 @@ func (e *Engine) routePass(ctx context.Context, untilQueued bool) (more bool) {
 
 // routeOneBatch routes one batch of pending events: n is how many were
 // routed or rejected, queued whether any went into a stage queue or a
-// connection group.
-func (e *Engine) routeOneBatch(ctx context.Context) (n int, queued bool, err error) {
+// connection group and was not started at once, started whether the
+// routing transaction started executions (store.StageEvent.StartIfFree).
+func (e *Engine) routeOneBatch(ctx context.Context) (n int, queued, started bool, err error) {
 	// One listing of a canvas's stages serves all its events of a batch.
 	stagesOf := map[string]versionedStages{}
 	// What each event's routing found, by event. The store calls route
@@ -84,6 +87,7 @@ func (e *Engine) routeOneBatch(ctx context.Context) (n int, queued bool, err err
 	// lease taken over) is judged again when it is routed.
 	found := map[string]*findings{}
 	groups := groupsOf{}
+	stageEvents := 0
 	b, err := e.store.RouteEventsBatch(ctx, e.timestamp(), routeBatch, func(ev store.Event) (_ store.Routed, err error) {
 		f := &findings{}
 		found[ev.ID] = f
@@ -104,7 +108,8 @@ func (e *Engine) routeOneBatch(ctx context.Context) (n int, queued bool, err err
 		}
 		arrivals := e.groupArrivals(ctx, gs, arrival{typ: api.ConnectionTypeEventSource, name: ev.SourceName,
 			sourceID: ev.SourceID, eventID: ev.ID, raw: ev.Raw, headers: ev.Headers, at: ev.ReceivedAt}, f)
-		queued = queued || len(evs) > 0 || len(arrivals) > 0
+		stageEvents += len(evs)
+		queued = queued || len(arrivals) > 0
 		// The filtered rejections of an event routed are written with
 		// it, in the routing transaction; the rest (rare) after it.
 		filtered := f.filtered
@@ -112,6 +117,10 @@ func (e *Engine) routeOneBatch(ctx context.Context) (n int, queued bool, err err
 		return store.Routed{StageEvents: evs, Arrivals: arrivals, Filtered: filtered,
 			StagesVersion: set.version, StagesVersionKnown: set.known}, nil
 	})
+	if b.Started > 0 {
+		// Before the findings' write: the executions wait for a claim only.
+		e.wakeClaim()
+	}
 	// One transaction for the batch's other rejections and alerts.
 	all := &findings{}
 	for _, id := range b.Ended {
@@ -120,5 +129,8 @@ func (e *Engine) routeOneBatch(ctx context.Context) (n int, queued bool, err err
 		}
 	}
 	e.write(ctx, all)
-	return b.Done, queued, err
+	// Stage events not started (their stage busy, or with conditions)
+	// wait for the queue advance; counted over the whole batch, an event
+	// left pending may wake it for nothing, which costs one pass.
+	return b.Done, queued || stageEvents > b.Started, b.Started > 0, err
 }

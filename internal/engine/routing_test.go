@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"log/slog"
 	"sync"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/superplane/terraform-provider-superplane/internal/api"
 	"github.com/superplane/terraform-provider-superplane/internal/store"
 )
 
@@ -82,4 +84,92 @@ func TestRoutingDoesNotWaitForTheQueues(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	close(stuck.release)
+}
+
+// afterFirstHeadsStore lets the first read of the queue heads through and
+// holds every later one until the test ends: after its first pass, the
+// queue advance never finishes another.
+type afterFirstHeadsStore struct {
+	store.Store
+	mu    sync.Mutex
+	reads int
+}
+
+func (s *afterFirstHeadsStore) QueueHeads(ctx context.Context, now time.Time, limit int) ([]store.StageEvent, error) {
+	s.mu.Lock()
+	s.reads++
+	first := s.reads == 1
+	s.mu.Unlock()
+	if !first {
+		<-ctx.Done()
+		return nil, ctx.Err()
+	}
+	return s.Store.QueueHeads(ctx, now, limit)
+}
+
+// TestFreeStageStartsWithoutTheQueueAdvance: an event routed to a free
+// stage without conditions gets its execution started and run with no
+// queue advance after its delivery (none finishes here) and no tick (an
+// hour apart): the routing transaction starts it and wakes the claims.
+// Before, it waited in the queue for the advance's read of every stage's
+// head and a transaction of its own.
+func TestFreeStageStartsWithoutTheQueueAdvance(t *testing.T) {
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	st, org, canvas := newCanvas(t, now)
+	hook := webhookSource(t, st, canvas, now)
+	spec, _ := json.Marshal(api.StageSpec{
+		Connections: []api.Connection{{Type: api.ConnectionTypeEventSource, Name: "hook"}},
+		Executor:    &api.Executor{Type: api.ExecutorNoop, Spec: map[string]any{}},
+	})
+	stage := store.Stage{ID: uuid.NewString(), OrgID: org.ID, CanvasID: canvas.ID, Name: "free", Spec: spec, CreatedAt: now, UpdatedAt: now}
+	if err := st.CreateStage(ctx, stage); err != nil {
+		t.Fatal(err)
+	}
+	heads := &afterFirstHeadsStore{Store: st}
+	e := New(heads, nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		e.Run(ctx, Config{Interval: time.Hour})
+	}()
+	defer func() {
+		cancel()
+		<-done
+	}()
+	// The first pass (routing nothing, advancing nothing) reads the heads
+	// once; deliveries come after it.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		heads.mu.Lock()
+		reads := heads.reads
+		heads.mu.Unlock()
+		if reads > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the engine never read its queue heads")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if _, _, err := st.InsertEvent(ctx, store.Event{ID: uuid.NewString(), SourceID: hook.ID, Type: "webhook",
+		Raw: []byte(`{}`), Headers: []byte(`{}`), State: store.EventPending, ReceivedAt: now}); err != nil {
+		t.Fatal(err)
+	}
+	e.WakeRouting()
+	deadline = time.Now().Add(10 * time.Second)
+	for {
+		exs, err := st.ListExecutions(ctx, org.ID, canvas.ID, stage.ID, store.Page{Limit: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(exs) == 1 && exs[0].State == store.ExecutionFinished && exs[0].Result == api.ResultPassed {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("executions %+v 10 s after the delivery, want one finished and passed", exs)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }

@@ -51,6 +51,15 @@ type Services struct {
 // pending event arrived, rather than at its next tick.
 type Waker interface{ Wake() }
 
+// RoutingWaker is a Waker that can wake its routing alone: a delivery
+// then does not also start a pass of every stage's queue, which under a
+// stream of deliveries ran back to back beside routing (BENCHMARKS.md,
+// execution start under load, round seven).
+type RoutingWaker interface {
+	Waker
+	WakeRouting()
+}
+
 // config is what the options set; New's defaults are a server's.
 type config struct {
 	tools      *integration.Verifier
@@ -135,6 +144,11 @@ func New(st store.Store, sl *sealer.Sealer, log *slog.Logger, opts ...Option) *S
 	s.Roles = &Roles{Store: st, Authz: s.Authz, Now: c.now}
 	if c.engine != nil {
 		s.Events.Wake = c.engine.Wake
+		// A new event needs routing only: routing wakes the queues when it
+		// queued something (an engine that can tell the two apart).
+		if r, ok := c.engine.(RoutingWaker); ok {
+			s.Events.Wake = r.WakeRouting
+		}
 	}
 	s.Issuer = &oidc.Issuer{URL: c.baseURL, Store: st, Sealer: sl, Now: c.now}
 	s.Canvases = &Canvases{Store: st, Now: c.now, Deprovision: s.EventSources.Deprovision}

@@ -45,6 +45,9 @@ type RoutedBatch struct {
 	// since route, or its lease run out and another server routing it) is
 	// not in it, so what route found about it can be dropped.
 	Ended []string
+	// Started counts the executions the routing transaction started
+	// (StageEvent.StartIfFree): pending, for the engine to claim.
+	Started int
 }
 
 // GroupArrival is an event arriving in the field set of GroupID whose key
@@ -106,17 +109,24 @@ func (s *db) RouteEvents(ctx context.Context, now time.Time, limit int, route fu
 	})
 }
 
-// insertRouted writes what routing ev gave, in tx.
-func (s *db) insertRouted(ctx context.Context, tx *sql.Tx, in *stageEventInserter, org, canvas string, r Routed, now time.Time) error {
+// insertRouted writes what routing ev gave, in tx. With start, the stage
+// events marked StartIfFree whose stage is free start their execution
+// (startIfFree); started counts them.
+func (s *db) insertRouted(ctx context.Context, tx *sql.Tx, in *stageEventInserter, org, canvas string, r Routed, now time.Time, start bool) (started int, err error) {
 	if err := in.insert(ctx, org, canvas, r.StageEvents); err != nil {
-		return err
+		return 0, err
+	}
+	if start {
+		if started, err = s.startIfFree(ctx, tx, r.StageEvents, org, canvas, now); err != nil {
+			return 0, err
+		}
 	}
 	for _, a := range r.Arrivals {
 		if err := s.addArrival(ctx, tx, a, now); err != nil {
-			return err
+			return 0, err
 		}
 	}
-	return nil
+	return started, nil
 }
 
 // addArrival adds a.Event to the pending field set of its group and key,
@@ -230,6 +240,13 @@ func (s *db) ExpireFieldSets(ctx context.Context, now time.Time, limit int) (int
 	if limit <= 0 {
 		return 0, nil
 	}
+	// The engine calls this every pass, mostly with nothing due: a read
+	// (the partial index of pending field sets) then spares a write
+	// transaction, on SQLite a turn of the one writer.
+	if due, err := s.exists(ctx, `SELECT 1 WHERE EXISTS (SELECT 1 FROM connection_group_field_sets
+		WHERE state = `+sqlFieldSetPending+` AND timeout_at <= ?)`, s.time(now)); err != nil || !due {
+		return 0, wrap("expire field sets", err)
+	}
 	var n int
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		n = 0
@@ -294,6 +311,11 @@ func (s *db) EmitFieldSets(ctx context.Context, limit int, build func(fs FieldSe
 		firstErr error
 		failed   []any
 	)
+	// As ExpireFieldSets: a read decides whether a write transaction is
+	// needed at all.
+	if due, err := s.exists(ctx, `SELECT 1 WHERE EXISTS (SELECT 1 FROM connection_group_field_sets WHERE emit_pending = 1)`); err != nil || !due {
+		return 0, wrap("emit field sets", err)
+	}
 	for range max(limit, 0) {
 		var (
 			found bool

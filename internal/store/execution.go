@@ -193,7 +193,11 @@ func (s *db) finishExecution(ctx context.Context, ex Execution, owner string, do
 		}
 		in := &stageEventInserter{s: s, tx: tx}
 		defer in.close()
-		return s.insertRouted(ctx, tx, in, org, canvas, downstream, now)
+		// No start at finish: the downstream stages were matched without
+		// the stages version a routing transaction checks, so a condition
+		// added meanwhile would be missed; the queue advance starts them.
+		_, err = s.insertRouted(ctx, tx, in, org, canvas, downstream, now, false)
+		return err
 	})
 	return wrap("finish execution", err)
 }

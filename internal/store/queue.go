@@ -155,13 +155,10 @@ func (s *db) StartExecution(ctx context.Context, stageEventID string, ex Executi
 		if !errors.Is(err, sql.ErrNoRows) {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, s.q(`UPDATE stage_events SET state = `+sqlStageEventProcessed+`, state_reason = ''
-			WHERE id = ?`), eventID); err != nil {
+		if _, err := tx.ExecContext(ctx, s.q(markStageEventStarted), eventID); err != nil {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, s.q(`INSERT INTO executions (id, org_id, canvas_id, stage_id, stage_event_id,
-			state, result, result_reason, result_message, outputs, resources, lease_owner, created_at)
-			VALUES (?, ?, ?, ?, ?, `+sqlExecutionPending+`, '', '', '', ?, ?, '', ?)`),
+		_, err = tx.ExecContext(ctx, s.q(insertPendingExecution),
 			id, org, canvas, stage, eventID, blob(ex.Outputs), blob(ex.Resources), s.time(ex.CreatedAt))
 		switch s.d.classify(err) {
 		case uniqueViolation:
@@ -198,6 +195,18 @@ var errOrgAtCap = errors.New("store: the organization reached its cap of running
 // a claimer that reaches a row another just claimed sees its new lease and
 // passes over it. ok is false when there is none.
 func (s *db) ClaimExecution(ctx context.Context, owner string, now, leaseUntil time.Time, maxPerOrg int) (Execution, bool, error) {
+	// A read first, with no transaction: every round of claims ends with
+	// one that finds nothing, and the engine claims after each pass, each
+	// finish and each routing batch that started executions. Found empty,
+	// it costs no write transaction (on SQLite, no turn of the one writer
+	// the receivers wait for). An execution committed after this read
+	// wakes the claims again (whoever writes it wakes them).
+	if found, err := s.exists(ctx, `SELECT 1 WHERE EXISTS (SELECT 1 FROM executions WHERE state = `+sqlExecutionPending+`)
+		OR EXISTS (SELECT 1 FROM executions WHERE state = `+sqlExecutionStarted+` AND lease_expires_at < ?)`, s.time(now)); err != nil || !found {
+		return Execution{}, false, wrap("claim execution", err)
+	}
+	// The claim goes before the receivers' group commit (withWritePriority).
+	ctx = withWritePriority(ctx)
 	for range 3 { // bounded: each retry follows a claim another server made
 		ex, ok, err := s.claimExecution(ctx, owner, now, leaseUntil, maxPerOrg)
 		if !errors.Is(err, errOrgAtCap) {
@@ -264,4 +273,14 @@ func (s *db) claimExecution(ctx context.Context, owner string, now, leaseUntil t
 		return Execution{}, false, wrap("claim execution", err)
 	}
 	return out, claimed, nil
+}
+
+// exists runs query, a SELECT of one row or none, outside any transaction,
+// and tells whether it found the row.
+func (s *db) exists(ctx context.Context, query string, args ...any) (bool, error) {
+	err := s.sql.QueryRowContext(ctx, s.q(query), args...).Scan(new(int))
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	return err == nil, err
 }

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"errors"
-	"fmt"
 	"sync"
 	"time"
 
@@ -38,25 +37,26 @@ const sqliteStmtCacheSize = 256
 //     store begins them IMMEDIATE) or a statement outside one that finds the
 //     write lock taken otherwise sleeps in SQLite's busy handler, up to
 //     100 ms at a time, which made the tail latency of concurrent writes
-//     hundreds of milliseconds. Waiting on a channel instead hands the lock
-//     over as soon as it is free, in about the order of arrival.
+//     hundreds of milliseconds. Waiting in writerLock's queues instead
+//     hands the lock over as soon as it is free, in order of arrival, the
+//     engine's short transactions first (withWritePriority).
 type sqliteDriver struct {
 	inner driver.Driver
 
 	mu     sync.Mutex
-	queues map[string]chan struct{} // by DSN: one writer per database file
+	queues map[string]*writerLock // by DSN: one writer per database file
 }
 
-// writeQueue is the writer token of the database opened with dsn.
-func (d *sqliteDriver) writeQueue(dsn string) chan struct{} {
+// writeQueue is the writer of the database opened with dsn.
+func (d *sqliteDriver) writeQueue(dsn string) *writerLock {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.queues == nil {
-		d.queues = map[string]chan struct{}{}
+		d.queues = map[string]*writerLock{}
 	}
 	q, ok := d.queues[dsn]
 	if !ok {
-		q = make(chan struct{}, 1)
+		q = &writerLock{}
 		d.queues[dsn] = q
 	}
 	return q
@@ -87,7 +87,7 @@ type innerConn interface {
 // goroutines at once, so its fields need no lock.
 type sqliteConn struct {
 	inner  driver.Conn
-	writer chan struct{}
+	writer *writerLock
 	// inTx is set while a transaction of this connection holds the writer.
 	inTx  bool
 	stmts map[string]*cachedStmt
@@ -108,26 +108,13 @@ func (c *sqliteConn) conn() (innerConn, error) {
 	return ic, nil
 }
 
-// acquire waits for the writer token, at most sqliteWriteWait.
+// acquire waits for the writer token, at most sqliteWriteWait; a context
+// withWritePriority goes before the other waiters (writerLock).
 func (c *sqliteConn) acquire(ctx context.Context) error {
-	select {
-	case c.writer <- struct{}{}:
-		return nil
-	default:
-	}
-	t := time.NewTimer(sqliteWriteWait)
-	defer t.Stop()
-	select {
-	case c.writer <- struct{}{}:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return fmt.Errorf("database is locked: no write slot within %s", sqliteWriteWait)
-	}
+	return c.writer.acquire(ctx, hasWritePriority(ctx))
 }
 
-func (c *sqliteConn) release() { <-c.writer }
+func (c *sqliteConn) release() { c.writer.release() }
 
 // Prepare prepares a statement the caller owns (not cached).
 func (c *sqliteConn) Prepare(query string) (driver.Stmt, error) {

@@ -35,6 +35,13 @@ type StageEvent struct {
 	DiscardedBy       string
 	DiscardedAt       time.Time
 	CreatedAt         time.Time
+	// StartIfFree is not stored: on a stage event RouteEventsBatch writes,
+	// the router says its stage has no conditions (no approval, no time
+	// window) in the spec it matched with, so that when the stage has no
+	// unfinished execution and no other queued event the execution starts
+	// in the routing transaction (startIfFree) rather than after the queue
+	// advance's read and a transaction of its own.
+	StartIfFree bool
 }
 
 // Stage event states: the wire's values (the server's

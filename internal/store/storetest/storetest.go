@@ -75,6 +75,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"RouteEventsStagesChanged", testRouteEventsStagesChanged},
 		{"RouteEventsOnce", testRouteEventsOnce},
 		{"RouteEventsLeaseTakenOver", testRouteEventsLeaseTakenOver},
+		{"RouteEventsStartIfFree", testRouteEventsStartIfFree},
+		{"RouteEventsStartIfFreeConcurrently", testRouteEventsStartIfFreeConcurrently},
 		{"QueueHeads", testQueueHeads},
 		{"StartExecution", testStartExecution},
 		{"StartExecutionConcurrently", testStartExecutionConcurrently},

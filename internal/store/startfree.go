@@ -1,0 +1,88 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// The statements StartExecution and startIfFree share: one place for what
+// starting a queued stage event writes.
+const (
+	// markStageEventStarted takes a queued stage event out of its queue.
+	markStageEventStarted = `UPDATE stage_events SET state = ` + sqlStageEventProcessed + `, state_reason = '' WHERE id = ?`
+	// insertPendingExecution inserts a stage event's execution, pending
+	// (id, org, canvas, stage, stage event, outputs, resources, created).
+	insertPendingExecution = `INSERT INTO executions (id, org_id, canvas_id, stage_id, stage_event_id,
+			state, result, result_reason, result_message, outputs, resources, lease_owner, created_at)
+			VALUES (?, ?, ?, ?, ?, ` + sqlExecutionPending + `, '', '', '', ?, ?, '', ?)`
+)
+
+// startIfFree starts, in tx, the execution of each stage event of evs (just
+// inserted by the routing transaction) whose router set StartIfFree, when
+// its stage has no other queued event and no unfinished execution: what
+// the queue advance would do next (QueueHeads, then StartExecution), in
+// the transaction that queued it, so that a free stage's event does not
+// wait for two more transactions on SQLite's one writer. It returns how
+// many it started.
+//
+// The rules stay the queue's: an older queued event goes first (the event
+// then stays queued, for the advance), and the unique index of unfinished
+// executions decides a race with another server's start, the insert doing
+// nothing rather than failing (PostgreSQL would abort the whole routing
+// transaction). Events are written in routing order, so of two events of
+// one batch for a free stage the older starts and the newer waits.
+func (s *db) startIfFree(ctx context.Context, tx *sql.Tx, evs []StageEvent, org, canvas string, now time.Time) (int, error) {
+	started := 0
+	for _, ev := range evs {
+		if !ev.StartIfFree {
+			continue
+		}
+		id, okID := canonicalID(ev.ID)
+		stage, okStage := canonicalID(ev.StageID)
+		if ev.OrgID == "" {
+			ev.OrgID = org
+		}
+		if ev.CanvasID == "" {
+			ev.CanvasID = canvas
+		}
+		evOrg, okOrg := canonicalID(ev.OrgID)
+		evCanvas, okCanvas := canonicalID(ev.CanvasID)
+		if !okID || !okStage || !okOrg || !okCanvas {
+			continue // the insert before refused it already
+		}
+		var other int
+		err := tx.QueryRowContext(ctx, s.q(`SELECT COUNT(*) FROM (SELECT 1 FROM stage_events q
+			WHERE q.stage_id = ? AND q.state IN (`+sqlStageEventPending+`, `+sqlStageEventWaiting+`) AND q.id <> ? LIMIT 1) o`),
+			stage, id).Scan(&other)
+		if err != nil {
+			return started, err
+		}
+		if other > 0 {
+			continue
+		}
+		// Created with its stage event, in the same transaction: never
+		// before it (the router stamps its events after the batch's now).
+		created := now
+		if ev.CreatedAt.After(created) {
+			created = ev.CreatedAt
+		}
+		res, err := tx.ExecContext(ctx, s.q(insertPendingExecution+` ON CONFLICT DO NOTHING`),
+			uuid.NewString(), evOrg, evCanvas, stage, id, blob(nil), blob(nil), s.time(created))
+		if err != nil {
+			return started, err
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return started, err
+		} else if n == 0 {
+			continue // the stage runs an execution
+		}
+		if _, err := tx.ExecContext(ctx, s.q(markStageEventStarted), id); err != nil {
+			return started, err
+		}
+		started++
+	}
+	return started, nil
+}
