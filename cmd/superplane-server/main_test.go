@@ -163,6 +163,8 @@ func TestCommandErrors(t *testing.T) {
 		{[]string{"serve", "--listen", "127.0.0.1:0"}, map[string]string{"SUPERPLANE_DATA_DIR": dir, "SUPERPLANE_HTTP_EXECUTOR_ALLOW": "127.0.0.0/8"}, "SUPERPLANE_HTTP_EXECUTOR_ALLOW was replaced by SUPERPLANE_ALLOWED_NETWORKS"},
 		{[]string{"serve", "--listen", "127.0.0.1:0", "--max-running-per-org", "-1"}, nil, "--max-running-per-org"},
 		{[]string{"serve", "--listen", "127.0.0.1:0", "--max-running", "0"}, nil, "--max-running"},
+		{[]string{"serve", "--listen", "127.0.0.1:0", "--route-workers", "0"}, nil, "--route-workers must be between 1 and 8"},
+		{[]string{"serve", "--listen", "127.0.0.1:0"}, map[string]string{"SUPERPLANE_DATA_DIR": dir, "SUPERPLANE_ROUTE_WORKERS": "9"}, "--route-workers"},
 		{[]string{"serve", "--listen", "127.0.0.1:0", "--event-retention", "-1h"}, nil, "--event-retention must be 0 (keep events forever) or at least 1h"},
 		{[]string{"serve", "--listen", "127.0.0.1:0", "--event-retention", "30m"}, nil, "--event-retention"},
 		{[]string{"serve", "--listen", "127.0.0.1:0", "--audit-retention", "30m"}, nil, "--audit-retention must be 0 (keep the audit trail forever) or at least 1h"},

@@ -66,6 +66,11 @@ type Engine struct {
 	// stageSets keeps canvases' stages between routing batches while
 	// their version holds (stagesets.go).
 	stageSets stageSets
+	// routeTurns orders the routing workers' batches (routing.go), and
+	// routeBatch is how many events a batch claims (routeBatch; tests
+	// make it smaller).
+	routeTurns routeTurns
+	routeBatch int
 }
 
 // Option configures an Engine.
@@ -104,6 +109,7 @@ func New(st store.Store, sl *sealer.Sealer, log *slog.Logger, opts ...Option) *E
 		store: st, seal: sl, log: log, tools: &integration.Verifier{},
 		baseURL: "http://127.0.0.1:8000", runner: executor.NewRunner(executor.Config{}),
 		wake: make(chan struct{}, 1), routeWake: make(chan struct{}, 1), now: time.Now,
+		routeBatch: routeBatch,
 	}
 	for _, o := range opts {
 		o(e)
@@ -133,12 +139,19 @@ type Config struct {
 	// renewal; after a crash another server resumes it once it expires
 	// (default 30s).
 	Lease time.Duration
+	// RouteWorkers is how many routing loops this server runs (default
+	// 2). Their batches are matched and committed in the order they were
+	// claimed (routeTurns), so a second one overlaps a batch's claim and
+	// matching with the previous batch's routing transaction; more than
+	// two only wait for their turns. 1 routes one batch at a time.
+	RouteWorkers int
 }
 
 // Engine defaults; see Config.
 const (
 	DefaultMaxRunning       = 64
 	DefaultMaxRunningPerOrg = 4
+	DefaultRouteWorkers     = 2
 )
 
 func (c Config) withDefaults() Config {
@@ -156,6 +169,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Lease <= 0 {
 		c.Lease = 30 * time.Second
+	}
+	if c.RouteWorkers <= 0 {
+		c.RouteWorkers = DefaultRouteWorkers
 	}
 	return c
 }
@@ -193,11 +209,10 @@ func (e *Engine) Run(ctx context.Context, cfg Config) {
 	owner := engineOwner()
 	var running sync.WaitGroup
 	slots := make(chan struct{}, cfg.MaxRunning)
-	routing := make(chan struct{})
-	go func() {
-		defer close(routing)
-		e.routeLoop(ctx, cfg.Interval)
-	}()
+	var routing sync.WaitGroup
+	for range cfg.RouteWorkers {
+		routing.Go(func() { e.routeLoop(ctx, cfg.Interval) })
+	}
 	t := time.NewTicker(cfg.Interval)
 	defer t.Stop()
 	for {
@@ -206,7 +221,7 @@ func (e *Engine) Run(ctx context.Context, cfg Config) {
 		select {
 		case <-ctx.Done():
 			running.Wait()
-			<-routing
+			routing.Wait()
 			return
 		case <-t.C:
 		case <-e.wake:

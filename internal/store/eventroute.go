@@ -81,6 +81,7 @@ func (s *db) RouteEventsBatch(ctx context.Context, now time.Time, limit int, rou
 		}
 		matched[i] = m
 	}
+	routeMatched(ctx)
 	ended, err := s.routeClaimed(ctx, now, lease, matched, false)
 	if errors.Is(err, errRetryInSavepoints) {
 		ended, err = s.routeClaimed(ctx, now, lease, matched, true)
