@@ -280,6 +280,12 @@ func (s *db) stillLeased(ctx context.Context, tx *sql.Tx, matched []matchedEvent
 // routing starts. Events already tried MaxRouteAttempts times are rejected
 // instead (done counts them).
 func (s *db) claimEvents(ctx context.Context, now, lease time.Time, limit int) (claimed []Event, done int, err error) {
+	if !s.d.oneWriter {
+		// One round trip, unless an event tried before comes first.
+		if claimed, ok, err := s.claimFreshEvents(ctx, now, lease, limit); err != nil || ok {
+			return claimed, 0, err
+		}
+	}
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
 		claimed, done = nil, 0
 		// The partial index on pending events gives them oldest first. The
