@@ -121,7 +121,7 @@ func (s *db) routeClaimed(ctx context.Context, now, lease time.Time, matched []m
 		if err != nil {
 			return err
 		}
-		ours, err := s.stillLeased(ctx, tx, matched, lease)
+		ours, marked, err := s.leasedMarkingRouted(ctx, tx, matched, versions, lease, inSavepoints)
 		if err != nil {
 			return err
 		}
@@ -155,7 +155,9 @@ func (s *db) routeClaimed(ctx context.Context, now, lease time.Time, matched []m
 					if err := s.insertRouted(ctx, tx, inserter, ev.OrgID, ev.CanvasID, r, now); err != nil {
 						return errRetryInSavepoints
 					}
-					processed = append(processed, ev.ID)
+					if !marked[ev.ID] {
+						processed = append(processed, ev.ID)
+					}
 					ended = append(ended, ev.ID)
 					filtered = append(filtered, m.filtered...)
 					continue
@@ -189,7 +191,7 @@ func (s *db) routeClaimed(ctx context.Context, now, lease time.Time, matched []m
 		// 11% of the server's CPU in a busy canvas (BENCHMARKS.md, round
 		// five). A failure here fails the routing, which is retried.
 		if len(filtered) > 0 {
-			if err := s.writeFiltered(ctx, tx, filtered); err != nil {
+			if err := s.writeFilteredKnown(ctx, tx, filtered, canvasesFound(versions)); err != nil {
 				return err
 			}
 		}
