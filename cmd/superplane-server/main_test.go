@@ -221,3 +221,30 @@ func TestEventRetentionSetting(t *testing.T) {
 		}
 	}
 }
+
+// TestRouteWorkersSetting: serve routes with two loops unless told
+// otherwise, by flag or environment, on either database.
+func TestRouteWorkersSetting(t *testing.T) {
+	cases := []struct {
+		args []string
+		env  map[string]string
+		want int
+	}{
+		{nil, nil, 2},
+		{[]string{"--database-url", "postgres://u@127.0.0.1:1/db"}, nil, 2},
+		{[]string{"--route-workers", "1"}, nil, 1},
+		{[]string{"--route-workers", "1"}, map[string]string{"SUPERPLANE_ROUTE_WORKERS": "3"}, 1},
+		{nil, map[string]string{"SUPERPLANE_ROUTE_WORKERS": "3"}, 3},
+	}
+	for _, tc := range cases {
+		var c config
+		fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+		c.bind(fs, envFrom(tc.env), true)
+		if err := fs.Parse(tc.args); err != nil {
+			t.Fatalf("%v: %v", tc.args, err)
+		}
+		if got := c.engineConfig().RouteWorkers; got != tc.want {
+			t.Errorf("args %v, env %v: %d routing loops, want %d", tc.args, tc.env, got, tc.want)
+		}
+	}
+}
