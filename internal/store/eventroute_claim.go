@@ -20,8 +20,12 @@ import (
 // of attempts is rejected, by claimEvents' transaction. When such an event
 // comes first, nothing is claimed and ok is false: the caller runs that
 // transaction instead.
+//
+// c, the events locked, is named three times, so PostgreSQL computes it
+// once (any version: no MATERIALIZED, which needs 12), and claimed, a
+// data-modifying WITH, runs exactly once whether or not it is read.
 func (s *db) claimFreshEvents(ctx context.Context, now, lease time.Time, limit int) (claimed []Event, ok bool, err error) {
-	rows, err := s.sql.QueryContext(ctx, s.q(`WITH c AS MATERIALIZED (
+	rows, err := s.sql.QueryContext(ctx, s.q(`WITH c AS (
 			SELECT e.id, e.received_at, e.route_attempts FROM events e
 			WHERE e.state = `+sqlEventPending+` AND (e.route_lease_until IS NULL OR e.route_lease_until <= ?)
 			ORDER BY e.received_at, e.id LIMIT ?`+s.skipLockedOf("e")+`
