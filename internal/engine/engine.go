@@ -328,7 +328,13 @@ func (e *Engine) routeEvent(ctx context.Context, ev store.Event, stagesOf map[st
 	set, ok := stagesOf[key]
 	if !ok {
 		var err error
-		if set, err = e.stageSets.stagesAt(ctx, e.store, ev.OrgID, ev.CanvasID); err != nil {
+		if ev.StagesVersionKnown {
+			// Read by the claim, in the statement that leased the event.
+			set, err = e.stageSets.stagesAtVersion(ctx, e.store, ev.OrgID, ev.CanvasID, ev.StagesVersion)
+		} else {
+			set, err = e.stageSets.stagesAt(ctx, e.store, ev.OrgID, ev.CanvasID)
+		}
+		if err != nil {
 			return nil, set, err
 		}
 		stagesOf[key] = set

@@ -28,7 +28,7 @@ const postgresEnv = "SUPERPLANE_TEST_POSTGRES_URL"
 // openTestStore opens an empty store on SQLite, or on PostgreSQL in a
 // schema of its own (dropped at the end; the test is skipped when no
 // server is configured).
-func openTestStore(t *testing.T, postgres bool) store.Store {
+func openTestStore(t *testing.T, postgres bool, opts ...store.OpenOption) store.Store {
 	t.Helper()
 	url := filepath.Join(t.TempDir(), "superplane.db")
 	if postgres {
@@ -59,7 +59,7 @@ func openTestStore(t *testing.T, postgres bool) store.Store {
 		}
 		url = base + sep + "search_path=" + schema
 	}
-	st, err := store.Open(t.Context(), url)
+	st, err := store.Open(t.Context(), url, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}

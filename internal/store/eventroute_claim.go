@@ -21,6 +21,10 @@ import (
 // comes first, nothing is claimed and ok is false: the caller runs that
 // transaction instead.
 //
+// Each event comes with its canvas's stages version, read in the same
+// statement (Event.StagesVersion): routing would otherwise read it again,
+// one more round trip a batch.
+//
 // c, the events locked, is named three times, so PostgreSQL computes it
 // once (any version: no MATERIALIZED, which needs 12), and claimed, a
 // data-modifying WITH, runs exactly once whether or not it is read.
@@ -36,9 +40,10 @@ func (s *db) claimFreshEvents(ctx context.Context, now, lease time.Time, limit i
 			UPDATE events u SET route_attempts = 1, route_lease_until = ?
 			FROM fresh WHERE u.id = fresh.id RETURNING u.*
 		)
-		SELECT `+eventColumns+`, TRUE FROM claimed e JOIN event_sources es ON es.id = e.source_id
+		SELECT `+eventColumns+`, cv.stages_version, TRUE FROM claimed e JOIN event_sources es ON es.id = e.source_id
+			JOIN canvases cv ON cv.org_id = e.org_id AND cv.id = e.canvas_id
 		UNION ALL
-		SELECT `+eventColumns+`, FALSE`+eventFrom+`JOIN c ON c.id = e.id WHERE c.route_attempts > 0`),
+		SELECT `+eventColumns+`, 0, FALSE`+eventFrom+`JOIN c ON c.id = e.id WHERE c.route_attempts > 0`),
 		s.time(now), limit, s.time(lease))
 	if err != nil {
 		return nil, false, err
@@ -50,13 +55,14 @@ func (s *db) claimFreshEvents(ctx context.Context, now, lease time.Time, limit i
 		var isClaimed bool
 		if err := rows.Scan(&ev.ID, &ev.OrgID, &ev.CanvasID, &ev.SourceID, &ev.SourceName, &ev.Type, &ev.DeliveryID,
 			blobColumn{&ev.Raw}, blobColumn{&ev.Headers}, &ev.State, &ev.StateReason, &ev.StateMessage, &ev.RouteAttempts,
-			timeColumn{&ev.ReceivedAt}, &isClaimed); err != nil {
+			timeColumn{&ev.ReceivedAt}, &ev.StagesVersion, &isClaimed); err != nil {
 			return nil, false, err
 		}
 		if !isClaimed {
 			triedFound = true
 			continue
 		}
+		ev.StagesVersionKnown = true
 		claimed = append(claimed, ev)
 	}
 	if err := rows.Err(); err != nil {
