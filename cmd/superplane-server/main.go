@@ -133,6 +133,7 @@ type config struct {
 	engineLease       time.Duration
 	maxRunning        int64
 	maxRunningPerOrg  int64
+	routeWorkers      int64
 	hookCheckInterval time.Duration
 	eventRetention    time.Duration
 	metricsListen     string
@@ -182,6 +183,9 @@ func (c *config) serverOptions(listenAddr string, getenv func(string) string) (s
 	}
 	if c.maxRunning <= 0 || c.maxRunning > 10000 || c.maxRunningPerOrg < 0 || c.maxRunningPerOrg > 10000 {
 		return serveOptions{}, errors.New("--max-running must be between 1 and 10000, --max-running-per-org between 0 (no cap) and 10000")
+	}
+	if c.routeWorkers < 1 || c.routeWorkers > 8 {
+		return serveOptions{}, errors.New("--route-workers must be between 1 and 8")
 	}
 	if getenv(removedAllowSetting) != "" {
 		// It allowed less than its successor (the http executor only):
@@ -250,6 +254,7 @@ func (c *config) engineConfig() engine.Config {
 	cfg := engine.Config{
 		Interval: min(time.Second, c.pollInterval), Lease: c.engineLease,
 		MaxRunning: int(c.maxRunning), MaxRunningPerOrg: int(c.maxRunningPerOrg),
+		RouteWorkers: int(c.routeWorkers),
 	}
 	if cfg.MaxRunningPerOrg == 0 {
 		cfg.MaxRunningPerOrg = -1
@@ -274,6 +279,7 @@ func (c *config) bind(fs *flag.FlagSet, getenv func(string) string, withListen b
 		fs.DurationVar(&c.engineLease, "execution-lease", envDuration(getenv, "SUPERPLANE_EXECUTION_LEASE", 30*time.Second), "how long a running execution stays with this server without renewal; after a crash another start resumes it")
 		fs.Int64Var(&c.maxRunning, "max-running", envInt(getenv, "SUPERPLANE_MAX_RUNNING", engine.DefaultMaxRunning), "executions this server runs at once")
 		fs.Int64Var(&c.maxRunningPerOrg, "max-running-per-org", envInt(getenv, "SUPERPLANE_MAX_RUNNING_PER_ORG", engine.DefaultMaxRunningPerOrg), "running executions per organization, across all servers (0: no cap)")
+		fs.Int64Var(&c.routeWorkers, "route-workers", envInt(getenv, "SUPERPLANE_ROUTE_WORKERS", engine.DefaultRouteWorkers), "routing loops this server runs; a second overlaps one batch's claim and matching with the previous batch's routing transaction (1: one batch at a time)")
 		fs.DurationVar(&c.reconcileInterval, "reconcile-interval", envDuration(getenv, "SUPERPLANE_RECONCILE_INTERVAL", 5*time.Minute), "how often provisioned webhooks are checked and repaired")
 		fs.DurationVar(&c.eventRetention, "event-retention", envDuration(getenv, "SUPERPLANE_EVENT_RETENTION", engine.DefaultEventRetention), "how long events, and the stage events and finished executions older than them, are kept (0: forever)")
 		fs.StringVar(&c.metricsListen, "metrics-listen", getenv("SUPERPLANE_METRICS_LISTEN"), "address of a second listener that serves GET /metrics (Prometheus) and nothing else; keep it off the public network (default: none, no metrics)")

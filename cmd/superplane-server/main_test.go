@@ -163,6 +163,8 @@ func TestCommandErrors(t *testing.T) {
 		{[]string{"serve", "--listen", "127.0.0.1:0"}, map[string]string{"SUPERPLANE_DATA_DIR": dir, "SUPERPLANE_HTTP_EXECUTOR_ALLOW": "127.0.0.0/8"}, "SUPERPLANE_HTTP_EXECUTOR_ALLOW was replaced by SUPERPLANE_ALLOWED_NETWORKS"},
 		{[]string{"serve", "--listen", "127.0.0.1:0", "--max-running-per-org", "-1"}, nil, "--max-running-per-org"},
 		{[]string{"serve", "--listen", "127.0.0.1:0", "--max-running", "0"}, nil, "--max-running"},
+		{[]string{"serve", "--listen", "127.0.0.1:0", "--route-workers", "0"}, nil, "--route-workers must be between 1 and 8"},
+		{[]string{"serve", "--listen", "127.0.0.1:0"}, map[string]string{"SUPERPLANE_DATA_DIR": dir, "SUPERPLANE_ROUTE_WORKERS": "9"}, "--route-workers"},
 		{[]string{"serve", "--listen", "127.0.0.1:0", "--event-retention", "-1h"}, nil, "--event-retention must be 0 (keep events forever) or at least 1h"},
 		{[]string{"serve", "--listen", "127.0.0.1:0", "--event-retention", "30m"}, nil, "--event-retention"},
 		{[]string{"serve", "--listen", "127.0.0.1:0", "--audit-retention", "30m"}, nil, "--audit-retention must be 0 (keep the audit trail forever) or at least 1h"},
@@ -216,6 +218,33 @@ func TestEventRetentionSetting(t *testing.T) {
 		}
 		if _, err := c.serverOptions("127.0.0.1:8000", envFrom(tc.env)); err != nil {
 			t.Errorf("args %v, env %v: %v", tc.args, tc.env, err)
+		}
+	}
+}
+
+// TestRouteWorkersSetting: serve routes with two loops unless told
+// otherwise, by flag or environment, on either database.
+func TestRouteWorkersSetting(t *testing.T) {
+	cases := []struct {
+		args []string
+		env  map[string]string
+		want int
+	}{
+		{nil, nil, 2},
+		{[]string{"--database-url", "postgres://u@127.0.0.1:1/db"}, nil, 2},
+		{[]string{"--route-workers", "1"}, nil, 1},
+		{[]string{"--route-workers", "1"}, map[string]string{"SUPERPLANE_ROUTE_WORKERS": "3"}, 1},
+		{nil, map[string]string{"SUPERPLANE_ROUTE_WORKERS": "3"}, 3},
+	}
+	for _, tc := range cases {
+		var c config
+		fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+		c.bind(fs, envFrom(tc.env), true)
+		if err := fs.Parse(tc.args); err != nil {
+			t.Fatalf("%v: %v", tc.args, err)
+		}
+		if got := c.engineConfig().RouteWorkers; got != tc.want {
+			t.Errorf("args %v, env %v: %d routing loops, want %d", tc.args, tc.env, got, tc.want)
 		}
 	}
 }

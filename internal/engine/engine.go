@@ -68,6 +68,11 @@ type Engine struct {
 	// stageSets keeps canvases' stages between routing batches while
 	// their version holds (stagesets.go).
 	stageSets stageSets
+	// routeTurns orders the routing workers' batches (routing.go), and
+	// routeBatch is how many events a batch claims (routeBatch; tests
+	// make it smaller).
+	routeTurns routeTurns
+	routeBatch int
 }
 
 // Option configures an Engine.
@@ -106,6 +111,7 @@ func New(st store.Store, sl *sealer.Sealer, log *slog.Logger, opts ...Option) *E
 		store: st, seal: sl, log: log, tools: &integration.Verifier{},
 		baseURL: "http://127.0.0.1:8000", runner: executor.NewRunner(executor.Config{}),
 		wake: make(chan struct{}, 1), routeWake: make(chan struct{}, 1), claimWake: make(chan struct{}, 1), now: time.Now,
+		routeBatch: routeBatch,
 	}
 	for _, o := range opts {
 		o(e)
@@ -135,12 +141,19 @@ type Config struct {
 	// renewal; after a crash another server resumes it once it expires
 	// (default 30s).
 	Lease time.Duration
+	// RouteWorkers is how many routing loops this server runs (default
+	// 2). Their batches are matched and committed in the order they were
+	// claimed (routeTurns), so a second one overlaps a batch's claim and
+	// matching with the previous batch's routing transaction; more than
+	// two only wait for their turns. 1 routes one batch at a time.
+	RouteWorkers int
 }
 
 // Engine defaults; see Config.
 const (
 	DefaultMaxRunning       = 64
 	DefaultMaxRunningPerOrg = 4
+	DefaultRouteWorkers     = 2
 )
 
 func (c Config) withDefaults() Config {
@@ -158,6 +171,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Lease <= 0 {
 		c.Lease = 30 * time.Second
+	}
+	if c.RouteWorkers <= 0 {
+		c.RouteWorkers = DefaultRouteWorkers
 	}
 	return c
 }
@@ -213,11 +229,10 @@ func (e *Engine) Run(ctx context.Context, cfg Config) {
 	owner := engineOwner()
 	var running sync.WaitGroup
 	slots := make(chan struct{}, cfg.MaxRunning)
-	routing := make(chan struct{})
-	go func() {
-		defer close(routing)
-		e.routeLoop(ctx, cfg.Interval)
-	}()
+	var routing sync.WaitGroup
+	for range cfg.RouteWorkers {
+		routing.Go(func() { e.routeLoop(ctx, cfg.Interval) })
+	}
 	claiming := make(chan struct{})
 	go func() {
 		defer close(claiming)
@@ -233,7 +248,7 @@ func (e *Engine) Run(ctx context.Context, cfg Config) {
 		case <-ctx.Done():
 			<-claiming // no execution starts after this
 			running.Wait()
-			<-routing
+			routing.Wait()
 			return
 		case <-t.C:
 		case <-e.wake:
@@ -362,7 +377,13 @@ func (e *Engine) routeEvent(ctx context.Context, ev store.Event, stagesOf map[st
 	set, ok := stagesOf[key]
 	if !ok {
 		var err error
-		if set, err = e.stageSets.stagesAt(ctx, e.store, ev.OrgID, ev.CanvasID); err != nil {
+		if ev.StagesVersionKnown {
+			// Read by the claim, in the statement that leased the event.
+			set, err = e.stageSets.stagesAtVersion(ctx, e.store, ev.OrgID, ev.CanvasID, ev.StagesVersion)
+		} else {
+			set, err = e.stageSets.stagesAt(ctx, e.store, ev.OrgID, ev.CanvasID)
+		}
+		if err != nil {
 			return nil, set, err
 		}
 		stagesOf[key] = set

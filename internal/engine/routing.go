@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/superplane/terraform-provider-superplane/internal/api"
@@ -16,6 +17,22 @@ const (
 	routeBatch      = 100
 	maxRouteBatches = 100
 )
+
+// routeTurns orders one server's routing workers. Batches are claimed and
+// matched one at a time (match), and their routing transactions run one at
+// a time (write) in the same order: a worker takes the write turn before
+// it gives up the match turn. So a batch's claim and matching overlap the
+// previous batch's transaction, whose round trips are most of a batch's
+// time on PostgreSQL under load (BENCHMARKS.md, PostgreSQL routing, round
+// seven), while a server still matches and commits its batches in the
+// order it claimed them: stage events are created (and so queued) in the
+// order their events were received, and one is never committed before an
+// older one of the same server, which a free stage could otherwise start
+// first.
+type routeTurns struct {
+	match sync.Mutex
+	write sync.Mutex
+}
 
 // routeLoop routes pending events in its own loop, beside Run's loop that
 // advances queues and claims executions, until ctx ends. Under a steady
@@ -63,7 +80,7 @@ func (e *Engine) routePass(ctx context.Context, untilQueued bool) (more bool) {
 			}
 			return false
 		}
-		if n < routeBatch {
+		if n < e.routeBatch {
 			return false
 		}
 		if (queued || started) && untilQueued {
@@ -88,7 +105,28 @@ func (e *Engine) routeOneBatch(ctx context.Context) (n int, queued, started bool
 	found := map[string]*findings{}
 	groups := groupsOf{}
 	stageEvents := 0
-	b, err := e.store.RouteEventsBatch(ctx, e.timestamp(), routeBatch, func(ev store.Event) (_ store.Routed, err error) {
+	// The match turn first; once the batch is matched, the write turn,
+	// then the match turn goes to the next worker (routeTurns).
+	e.routeTurns.match.Lock()
+	matching, writing := true, false
+	endTurns := func() {
+		if matching {
+			e.routeTurns.match.Unlock()
+			matching = false
+		}
+		if writing {
+			e.routeTurns.write.Unlock()
+			writing = false
+		}
+	}
+	defer endTurns()
+	routeCtx := store.WithRouteMatched(ctx, func() {
+		e.routeTurns.write.Lock()
+		writing = true
+		e.routeTurns.match.Unlock()
+		matching = false
+	})
+	b, err := e.store.RouteEventsBatch(routeCtx, e.timestamp(), e.routeBatch, func(ev store.Event) (_ store.Routed, err error) {
 		f := &findings{}
 		found[ev.ID] = f
 		// A bug must cost one event, not the engine: a panic is this
@@ -117,6 +155,7 @@ func (e *Engine) routeOneBatch(ctx context.Context) (n int, queued, started bool
 		return store.Routed{StageEvents: evs, Arrivals: arrivals, Filtered: filtered,
 			StagesVersion: set.version, StagesVersionKnown: set.known}, nil
 	})
+	endTurns()
 	if b.Started > 0 {
 		// Before the findings' write: the executions wait for a claim only.
 		e.wakeClaim()

@@ -49,7 +49,6 @@ type versionedStages struct {
 // (store.Routed.StagesVersion), which writes an event's stage events only
 // while it holds.
 func (c *stageSets) stagesAt(ctx context.Context, st store.Store, orgID, canvasID string) (versionedStages, error) {
-	key := orgID + "/" + canvasID
 	v, err := st.StagesVersion(ctx, orgID, canvasID)
 	if err != nil {
 		// A canvas that is gone has no stages to keep; any other error is
@@ -60,6 +59,14 @@ func (c *stageSets) stagesAt(ctx context.Context, st store.Store, orgID, canvasI
 		}
 		return versionedStages{stages: stages}, nil
 	}
+	return c.stagesAtVersion(ctx, st, orgID, canvasID, v)
+}
+
+// stagesAtVersion is stagesAt with the version already read (by the
+// routing claim, store.Event.StagesVersion): the kept list if it was read
+// at v, or the list read now, which is no older than v.
+func (c *stageSets) stagesAtVersion(ctx context.Context, st store.Store, orgID, canvasID string, v int64) (versionedStages, error) {
+	key := orgID + "/" + canvasID
 	c.mu.Lock()
 	set, ok := c.sets[key]
 	c.mu.Unlock()

@@ -40,6 +40,13 @@ type Event struct {
 	// transaction that stores it, and answers ErrSourceChanged otherwise.
 	// Written to no column; reads leave it nil.
 	Verified *EventSource
+	// StagesVersion, when StagesVersionKnown, is the event's canvas's
+	// stages version (Store.StagesVersion) read by the routing claim that
+	// handed the event to route, so that routing need not read it again
+	// (PostgreSQL's one-statement claim sets it). Other reads leave it
+	// unknown.
+	StagesVersion      int64
+	StagesVersionKnown bool
 }
 
 // Event states: the wire's values (the server's TestStoreStatesAreTheWire

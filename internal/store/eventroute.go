@@ -86,6 +86,7 @@ func (s *db) RouteEventsBatch(ctx context.Context, now time.Time, limit int, rou
 		}
 		matched[i] = m
 	}
+	routeMatched(ctx)
 	ended, started, err := s.routeClaimed(ctx, now, lease, matched, false)
 	if errors.Is(err, errRetryInSavepoints) {
 		ended, started, err = s.routeClaimed(ctx, now, lease, matched, true)
@@ -127,7 +128,7 @@ func (s *db) routeClaimed(ctx context.Context, now, lease time.Time, matched []m
 		if err != nil {
 			return err
 		}
-		ours, err := s.stillLeased(ctx, tx, matched, lease)
+		ours, marked, err := s.leasedMarkingRouted(ctx, tx, matched, versions, lease, inSavepoints)
 		if err != nil {
 			return err
 		}
@@ -163,7 +164,9 @@ func (s *db) routeClaimed(ctx context.Context, now, lease time.Time, matched []m
 						return errRetryInSavepoints
 					}
 					started += n
-					processed = append(processed, ev.ID)
+					if !marked[ev.ID] {
+						processed = append(processed, ev.ID)
+					}
 					ended = append(ended, ev.ID)
 					filtered = append(filtered, m.filtered...)
 					continue
@@ -199,7 +202,7 @@ func (s *db) routeClaimed(ctx context.Context, now, lease time.Time, matched []m
 		// 11% of the server's CPU in a busy canvas (BENCHMARKS.md, round
 		// five). A failure here fails the routing, which is retried.
 		if len(filtered) > 0 {
-			if err := s.writeFiltered(ctx, tx, filtered); err != nil {
+			if err := s.writeFilteredKnown(ctx, tx, filtered, canvasesFound(versions)); err != nil {
 				return err
 			}
 		}
@@ -290,6 +293,12 @@ func (s *db) stillLeased(ctx context.Context, tx *sql.Tx, matched []matchedEvent
 // routing starts. Events already tried MaxRouteAttempts times are rejected
 // instead (done counts them).
 func (s *db) claimEvents(ctx context.Context, now, lease time.Time, limit int) (claimed []Event, done int, err error) {
+	if !s.d.oneWriter {
+		// One round trip, unless an event tried before comes first.
+		if claimed, ok, err := s.claimFreshEvents(ctx, now, lease, limit); err != nil || ok {
+			return claimed, 0, err
+		}
+	}
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
 		claimed, done = nil, 0
 		// The partial index on pending events gives them oldest first. The

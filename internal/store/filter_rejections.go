@@ -206,7 +206,13 @@ func encodeStageSet(ids *strings.Builder, stageIDs, stageNames []string) (stageS
 // writeFiltered writes prepared filtered rejections in tx, skipping those
 // of a canvas deleted since.
 func (s *db) writeFiltered(ctx context.Context, tx *sql.Tx, ps []preparedFiltered) error {
-	exists := map[[2]string]bool{}
+	return s.writeFilteredKnown(ctx, tx, ps, map[[2]string]bool{})
+}
+
+// writeFilteredKnown is writeFiltered with exists telling, by org and
+// canvas, which canvases tx has already found (and locked) or found gone:
+// those are not read again.
+func (s *db) writeFilteredKnown(ctx context.Context, tx *sql.Tx, ps []preparedFiltered, exists map[[2]string]bool) error {
 	type setKey struct{ org, canvas, hash string }
 	type pendingSet struct {
 		setKey

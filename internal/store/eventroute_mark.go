@@ -1,0 +1,91 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"strings"
+	"time"
+)
+
+// leasedMarkingRouted returns which matched events are still pending and
+// leased to this call (stillLeased), and, on PostgreSQL outside the
+// savepoint retry, marks processed in the same statement the events this
+// transaction will route (no error, stages unchanged): marked holds them,
+// and routeClaimed does not mark them again. The lease re-check and the
+// processed mark were two round trips a batch, each a wait for a CPU under
+// load (BENCHMARKS.md, PostgreSQL routing, round seven). If writing an
+// event's stage events then fails, the transaction is rolled back with
+// its mark. The other events (errors, rejections, stages changed: rare)
+// are re-checked by stillLeased as before.
+func (s *db) leasedMarkingRouted(ctx context.Context, tx *sql.Tx, matched []matchedEvent, versions map[string]int64,
+	lease time.Time, inSavepoints bool) (ours, marked map[string]bool, err error) {
+	if s.d.oneWriter || inSavepoints {
+		ours, err := s.stillLeased(ctx, tx, matched, lease)
+		return ours, nil, err
+	}
+	var toMark []any
+	var others []matchedEvent
+	for _, m := range matched {
+		if m.err == nil && (!m.routed.StagesVersionKnown || stagesVersionHolds(versions, m)) {
+			toMark = append(toMark, m.ev.ID)
+			continue
+		}
+		others = append(others, m)
+	}
+	ours = make(map[string]bool, len(matched))
+	marked = make(map[string]bool, len(toMark))
+	if len(toMark) > 0 {
+		// The lease alone tells the event is still this call's: routing
+		// and rejecting clear it, and another claim sets its own; no
+		// state in the statement, so that it stays a primary-key lookup
+		// (stillLeased).
+		rows, err := tx.QueryContext(ctx, s.q(`UPDATE events SET state = `+sqlEventProcessed+`, state_reason = '', state_message = '',
+			route_lease_until = NULL WHERE route_lease_until = ? AND id IN (`+placeholders(len(toMark))+`) RETURNING id`),
+			append([]any{s.time(lease)}, toMark...)...)
+		if err != nil {
+			return nil, nil, err
+		}
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return nil, nil, err
+			}
+			id = strings.ToLower(id)
+			ours[id], marked[id] = true, true
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, nil, err
+		}
+	}
+	if len(others) > 0 {
+		still, err := s.stillLeased(ctx, tx, others, lease)
+		if err != nil {
+			return nil, nil, err
+		}
+		for id, ok := range still {
+			ours[id] = ok
+		}
+	}
+	return ours, marked, nil
+}
+
+// stagesVersionHolds tells whether the event was matched at its canvas's
+// stages version read in this transaction.
+func stagesVersionHolds(versions map[string]int64, m matchedEvent) bool {
+	v, ok := versions[m.ev.OrgID+"/"+m.ev.CanvasID]
+	return ok && v == m.routed.StagesVersion
+}
+
+// canvasesFound is the canvases whose stages version the routing
+// transaction read (and, on PostgreSQL, locked), in writeFilteredKnown's
+// terms: they exist until its commit.
+func canvasesFound(versions map[string]int64) map[[2]string]bool {
+	exists := make(map[[2]string]bool, len(versions))
+	for key := range versions {
+		org, canvas, _ := strings.Cut(key, "/")
+		exists[[2]string{org, canvas}] = true
+	}
+	return exists
+}
