@@ -46,8 +46,13 @@ type RoutedBatch struct {
 	// not in it, so what route found about it can be dropped.
 	Ended []string
 	// Started counts the executions the routing transaction started
-	// (StageEvent.StartIfFree): pending, for the engine to claim.
+	// (StageEvent.StartIfFree): pending, for the engine to claim, except
+	// those in Claimed.
 	Started int
+	// Claimed are the executions of Started the routing transaction
+	// claimed for the RouteClaim the context carried (WithRouteClaim):
+	// started, leased to its owner, for the caller to run.
+	Claimed []Execution
 }
 
 // GroupArrival is an event arriving in the field set of GroupID whose key
@@ -112,12 +117,13 @@ func (s *db) RouteEvents(ctx context.Context, now time.Time, limit int, route fu
 // insertRouted writes what routing ev gave, in tx. With start, the stage
 // events marked StartIfFree whose stage is free start their execution
 // (startIfFree); started counts them.
-func (s *db) insertRouted(ctx context.Context, tx *sql.Tx, in *stageEventInserter, org, canvas string, r Routed, now time.Time, start bool) (started int, err error) {
+// claims, when not nil, claims what it starts (RouteClaim).
+func (s *db) insertRouted(ctx context.Context, tx *sql.Tx, in *stageEventInserter, claims *routeClaims, org, canvas string, r Routed, now time.Time, start bool) (started int, err error) {
 	if err := in.insert(ctx, org, canvas, r.StageEvents); err != nil {
 		return 0, err
 	}
 	if start {
-		if started, err = s.startIfFree(ctx, tx, r.StageEvents, org, canvas, now); err != nil {
+		if started, err = s.startIfFree(ctx, tx, claims, r.StageEvents, org, canvas, now); err != nil {
 			return 0, err
 		}
 	}

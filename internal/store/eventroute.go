@@ -87,14 +87,15 @@ func (s *db) RouteEventsBatch(ctx context.Context, now time.Time, limit int, rou
 		matched[i] = m
 	}
 	routeMatched(ctx)
-	ended, started, err := s.routeClaimed(ctx, now, lease, matched, false)
+	claims := s.routeClaimsOf(ctx)
+	ended, started, err := s.routeClaimed(ctx, now, lease, claims, matched, false)
 	if errors.Is(err, errRetryInSavepoints) {
-		ended, started, err = s.routeClaimed(ctx, now, lease, matched, true)
+		ended, started, err = s.routeClaimed(ctx, now, lease, claims, matched, true)
 	}
 	if err != nil {
 		return RoutedBatch{Done: done}, wrap("route events", err)
 	}
-	return RoutedBatch{Done: done + len(ended), Ended: ended, Started: started}, nil
+	return RoutedBatch{Done: done + len(ended), Ended: ended, Started: started, Claimed: claims.result()}, nil
 }
 
 // matchedEvent is a claimed event with what route gave for it.
@@ -115,12 +116,13 @@ var errRetryInSavepoints = errors.New("store: retry routing in savepoints")
 // routeClaimed writes, in one transaction, what route gave for the claimed
 // events still pending and leased to this call (lease), and returns the
 // events it routed or rejected and how many executions it started
-// (startIfFree).
-func (s *db) routeClaimed(ctx context.Context, now, lease time.Time, matched []matchedEvent, inSavepoints bool) ([]string, int, error) {
+// (startIfFree), claiming them for claims while its budget lasts.
+func (s *db) routeClaimed(ctx context.Context, now, lease time.Time, claims *routeClaims, matched []matchedEvent, inSavepoints bool) ([]string, int, error) {
 	var ended []string
 	started := 0
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		ended, started = nil, 0
+		claims.reset()
 		// The canvases first, then the events: a canvas's deletion takes
 		// its row, then its events by cascade, and a stage's write takes
 		// the canvas's row first too (lockCanvasForStages).
@@ -159,7 +161,7 @@ func (s *db) routeClaimed(ctx context.Context, now, lease time.Time, matched []m
 			}
 			if err == nil {
 				if !inSavepoints {
-					n, err := s.insertRouted(ctx, tx, inserter, ev.OrgID, ev.CanvasID, r, now, r.StagesVersionKnown)
+					n, err := s.insertRouted(ctx, tx, inserter, claims, ev.OrgID, ev.CanvasID, r, now, r.StagesVersionKnown)
 					if err != nil {
 						return errRetryInSavepoints
 					}
@@ -172,7 +174,7 @@ func (s *db) routeClaimed(ctx context.Context, now, lease time.Time, matched []m
 					continue
 				}
 				var n int
-				n, err = s.insertInSavepoint(ctx, tx, inserter, ev, r, now)
+				n, err = s.insertInSavepoint(ctx, tx, inserter, claims, ev, r, now)
 				started += n
 			}
 			if err != nil {
@@ -365,7 +367,7 @@ func (s *db) claimEvents(ctx context.Context, now, lease time.Time, limit int) (
 // insertInSavepoint inserts an event's stage events and group arrivals so
 // that a refusal undoes only them: PostgreSQL aborts a transaction at its
 // first error unless a savepoint is rolled back to.
-func (s *db) insertInSavepoint(ctx context.Context, tx *sql.Tx, in *stageEventInserter, ev Event, r Routed, now time.Time) (started int, err error) {
+func (s *db) insertInSavepoint(ctx context.Context, tx *sql.Tx, in *stageEventInserter, claims *routeClaims, ev Event, r Routed, now time.Time) (started int, err error) {
 	if len(r.StageEvents) == 0 && len(r.Arrivals) == 0 {
 		return 0, nil
 	}
@@ -374,8 +376,10 @@ func (s *db) insertInSavepoint(ctx context.Context, tx *sql.Tx, in *stageEventIn
 	}
 	// Only at a known stages version, checked by the caller: the
 	// conditions StartIfFree was judged on are then still the stage's.
-	started, err = s.insertRouted(ctx, tx, in, ev.OrgID, ev.CanvasID, r, now, r.StagesVersionKnown)
+	mark := claims.mark()
+	started, err = s.insertRouted(ctx, tx, in, claims, ev.OrgID, ev.CanvasID, r, now, r.StagesVersionKnown)
 	if err != nil {
+		claims.undo(mark) // rolled back with the savepoint
 		if _, rbErr := tx.ExecContext(ctx, `ROLLBACK TO SAVEPOINT route_event`); rbErr != nil {
 			return 0, rbErr
 		}

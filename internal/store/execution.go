@@ -196,7 +196,7 @@ func (s *db) finishExecution(ctx context.Context, ex Execution, owner string, do
 		// No start at finish: the downstream stages were matched without
 		// the stages version a routing transaction checks, so a condition
 		// added meanwhile would be missed; the queue advance starts them.
-		_, err = s.insertRouted(ctx, tx, in, org, canvas, downstream, now, false)
+		_, err = s.insertRouted(ctx, tx, in, nil, org, canvas, downstream, now, false)
 		return err
 	})
 	return wrap("finish execution", err)

@@ -4,8 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"time"
-
-	"github.com/google/uuid"
 )
 
 // The statements StartExecution and startIfFree share: one place for what
@@ -34,7 +32,10 @@ const (
 // nothing rather than failing (PostgreSQL would abort the whole routing
 // transaction). Events are written in routing order, so of two events of
 // one batch for a free stage the older starts and the newer waits.
-func (s *db) startIfFree(ctx context.Context, tx *sql.Tx, evs []StageEvent, org, canvas string, now time.Time) (int, error) {
+//
+// With claims (RouteClaim), the executions it starts are claimed while the
+// budget lasts (insertExecution).
+func (s *db) startIfFree(ctx context.Context, tx *sql.Tx, claims *routeClaims, evs []StageEvent, org, canvas string, now time.Time) (int, error) {
 	started := 0
 	for _, ev := range evs {
 		if !ev.StartIfFree {
@@ -69,14 +70,11 @@ func (s *db) startIfFree(ctx context.Context, tx *sql.Tx, evs []StageEvent, org,
 		if ev.CreatedAt.After(created) {
 			created = ev.CreatedAt
 		}
-		res, err := tx.ExecContext(ctx, s.q(insertPendingExecution+` ON CONFLICT DO NOTHING`),
-			uuid.NewString(), evOrg, evCanvas, stage, id, blob(nil), blob(nil), s.time(created))
+		inserted, err := s.insertExecution(ctx, tx, claims, evOrg, evCanvas, stage, id, created, now)
 		if err != nil {
 			return started, err
 		}
-		if n, err := res.RowsAffected(); err != nil {
-			return started, err
-		} else if n == 0 {
+		if !inserted {
 			continue // the stage runs an execution
 		}
 		if _, err := tx.ExecContext(ctx, s.q(markStageEventStarted), id); err != nil {

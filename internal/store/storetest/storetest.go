@@ -77,6 +77,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"RouteEventsLeaseTakenOver", testRouteEventsLeaseTakenOver},
 		{"RouteEventsStartIfFree", testRouteEventsStartIfFree},
 		{"RouteEventsStartIfFreeConcurrently", testRouteEventsStartIfFreeConcurrently},
+		{"RouteEventsClaimAtRouting", testRouteEventsClaimAtRouting},
 		{"QueueHeads", testQueueHeads},
 		{"StartExecution", testStartExecution},
 		{"StartExecutionConcurrently", testStartExecutionConcurrently},

@@ -1,0 +1,144 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// RouteClaim asks RouteEventsBatch (WithRouteClaim) to claim, for Owner
+// until LeaseUntil, up to Max of the executions its routing transaction
+// starts (StageEvent.StartIfFree): they are inserted started and leased,
+// as ClaimExecution would leave them, and answered in RoutedBatch.Claimed.
+// The engine reserves Max free run slots first. A free stage's execution
+// then waits for no claim transaction of its own: on SQLite's one writer,
+// that transaction queued behind the receivers' inserts (BENCHMARKS.md,
+// claim at routing, round seven).
+//
+// With MaxPerOrg > 0, an organization with MaxPerOrg started executions
+// under a live lease (on any server, those claimed here included) gets
+// its executions pending, as ClaimExecution would pass it over.
+//
+// Only SQLite claims at routing, where the one writer serialises it with
+// every claim. On PostgreSQL the cap needs the organization's row locked,
+// and the routing transaction would take it after inserting an execution
+// whose unique index entry another server's routing transaction may wait
+// on while holding that row: a deadlock. There the executions stay pending
+// for ClaimExecution, as without a RouteClaim.
+type RouteClaim struct {
+	Owner      string
+	LeaseUntil time.Time
+	Max        int
+	MaxPerOrg  int
+}
+
+type routeClaimKey struct{}
+
+// WithRouteClaim returns ctx asking RouteEventsBatch to claim what its
+// routing transaction starts (RouteClaim).
+func WithRouteClaim(ctx context.Context, c RouteClaim) context.Context {
+	return context.WithValue(ctx, routeClaimKey{}, c)
+}
+
+// ClaimsAtRouting tells whether s claims executions in the routing
+// transaction when asked (RouteClaim): SQLite does, PostgreSQL does not.
+func ClaimsAtRouting(s Store) bool {
+	d, ok := s.(*db)
+	return ok && d.d.forUpdate == ""
+}
+
+// routeClaims is a routing transaction's claim budget and what it claimed.
+type routeClaims struct {
+	RouteClaim
+	claimed []Execution
+}
+
+// routeClaimsOf returns the claim budget ctx carries, nil when there is
+// none or this store does not claim at routing (RouteClaim).
+func (s *db) routeClaimsOf(ctx context.Context) *routeClaims {
+	c, ok := ctx.Value(routeClaimKey{}).(RouteClaim)
+	if !ok || c.Max <= 0 || c.Owner == "" || s.d.forUpdate != "" {
+		return nil
+	}
+	return &routeClaims{RouteClaim: c}
+}
+
+// reset forgets what a transaction claimed (it is run again).
+func (c *routeClaims) reset() {
+	if c != nil {
+		c.claimed = c.claimed[:0]
+	}
+}
+
+// mark and undo bound what a savepoint rolled back.
+func (c *routeClaims) mark() int {
+	if c == nil {
+		return 0
+	}
+	return len(c.claimed)
+}
+
+func (c *routeClaims) undo(mark int) {
+	if c != nil && mark < len(c.claimed) {
+		c.claimed = c.claimed[:mark]
+	}
+}
+
+// result is what was claimed, for RoutedBatch.Claimed.
+func (c *routeClaims) result() []Execution {
+	if c == nil || len(c.claimed) == 0 {
+		return nil
+	}
+	return append([]Execution(nil), c.claimed...)
+}
+
+// insertClaimedExecution inserts a stage event's execution started and
+// leased (id, org, canvas, stage, stage event, outputs, resources, lease
+// owner, lease expiry, created, started).
+const insertClaimedExecution = `INSERT INTO executions (id, org_id, canvas_id, stage_id, stage_event_id,
+			state, result, result_reason, result_message, outputs, resources, lease_owner, lease_expires_at, created_at, started_at)
+			VALUES (?, ?, ?, ?, ?, ` + sqlExecutionStarted + `, '', '', '', ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`
+
+// insertExecution inserts, in tx, the execution startIfFree starts:
+// claimed for claims when it has budget left and the organization is
+// under its cap, pending otherwise. inserted is false when the stage runs
+// an execution already (the unique index of unfinished executions).
+func (s *db) insertExecution(ctx context.Context, tx *sql.Tx, claims *routeClaims, org, canvas, stage, event string, created, now time.Time) (inserted bool, err error) {
+	id := uuid.NewString()
+	claim := false
+	if claims != nil && len(claims.claimed) < claims.Max {
+		claim = true
+		if claims.MaxPerOrg > 0 {
+			var running int
+			if err := tx.QueryRowContext(ctx, s.q(`SELECT COUNT(*) FROM executions
+				WHERE org_id = ? AND state = `+sqlExecutionStarted+` AND lease_expires_at >= ?`), org, s.time(now)).Scan(&running); err != nil {
+				return false, err
+			}
+			claim = running < claims.MaxPerOrg
+		}
+	}
+	var res sql.Result
+	if claim {
+		res, err = tx.ExecContext(ctx, s.q(insertClaimedExecution), id, org, canvas, stage, event, blob(nil), blob(nil),
+			claims.Owner, s.time(claims.LeaseUntil), s.time(created), s.time(created))
+	} else {
+		res, err = tx.ExecContext(ctx, s.q(insertPendingExecution+` ON CONFLICT DO NOTHING`),
+			id, org, canvas, stage, event, blob(nil), blob(nil), s.time(created))
+	}
+	if err != nil {
+		return false, err
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		return false, err
+	}
+	if claim {
+		ex, err := s.findExecutionByID(ctx, tx, id)
+		if err != nil {
+			return false, err
+		}
+		claims.claimed = append(claims.claimed, ex)
+	}
+	return true, nil
+}
