@@ -19,6 +19,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -49,6 +50,11 @@ type Engine struct {
 	routeWake chan struct{}
 	// claimWake starts Run's claim loop's next round (claimLoop).
 	claimWake chan struct{}
+	// run is Run's slots, for the routing workers' claims (routeclaim.go;
+	// nil outside Run), and claimStarved whether the claim loop last
+	// found every slot busy.
+	run          atomic.Pointer[runSlots]
+	claimStarved atomic.Bool
 	// reconcileOrgs and reconcileBudget bound the reconciler (reconcile.go).
 	reconcileOrgs   int
 	reconcileBudget time.Duration
@@ -229,6 +235,8 @@ func (e *Engine) Run(ctx context.Context, cfg Config) {
 	owner := engineOwner()
 	var running sync.WaitGroup
 	slots := make(chan struct{}, cfg.MaxRunning)
+	run := &runSlots{cfg: cfg, owner: owner, slots: slots, running: &running}
+	e.run.Store(run)
 	var routing sync.WaitGroup
 	for range cfg.RouteWorkers {
 		routing.Go(func() { e.routeLoop(ctx, cfg.Interval) })
@@ -246,9 +254,12 @@ func (e *Engine) Run(ctx context.Context, cfg Config) {
 		e.wakeClaim()
 		select {
 		case <-ctx.Done():
-			<-claiming // no execution starts after this
-			running.Wait()
+			// No execution starts after these (routing starts those it
+			// claimed), so running is waited for last.
+			<-claiming
 			routing.Wait()
+			e.run.CompareAndSwap(run, nil)
+			running.Wait()
 			return
 		case <-t.C:
 		case <-e.wake:
@@ -284,7 +295,10 @@ func (e *Engine) claimExecutions(ctx context.Context, cfg Config, owner string, 
 		select {
 		case slots <- struct{}{}:
 		default:
-			return // every slot is busy; a finishing execution wakes the engine
+			// Every slot is busy; a finishing execution, or a routing
+			// batch handing back slots it reserved, wakes the claims.
+			e.claimStarved.Store(true)
+			return
 		}
 		now := e.timestamp()
 		ex, ok, err := e.store.ClaimExecution(ctx, owner, now, now.Add(cfg.Lease), cfg.MaxRunningPerOrg)
@@ -295,14 +309,7 @@ func (e *Engine) claimExecutions(ctx context.Context, cfg Config, owner string, 
 			<-slots
 			return
 		}
-		running.Add(1)
-		go func() {
-			defer running.Done()
-			e.execute(ctx, cfg, owner, ex, ex.StartedAt.Before(now))
-			<-slots
-			e.wakeAdvance()
-			e.wakeClaim()
-		}()
+		e.runClaimed(ctx, cfg, owner, slots, running, ex, ex.StartedAt.Before(now))
 	}
 }
 

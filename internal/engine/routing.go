@@ -126,7 +126,14 @@ func (e *Engine) routeOneBatch(ctx context.Context) (n int, queued, started bool
 		e.routeTurns.match.Unlock()
 		matching = false
 	})
-	b, err := e.store.RouteEventsBatch(routeCtx, e.timestamp(), e.routeBatch, func(ev store.Event) (_ store.Routed, err error) {
+	// Run slots for what the routing transaction starts: claimed in it
+	// (store.RouteClaim), they run without a claim transaction of their own.
+	now := e.timestamp()
+	claim, reserved := e.reserveRunSlots(now)
+	if reserved > 0 {
+		routeCtx = store.WithRouteClaim(routeCtx, claim)
+	}
+	b, err := e.store.RouteEventsBatch(routeCtx, now, e.routeBatch, func(ev store.Event) (_ store.Routed, err error) {
 		f := &findings{}
 		found[ev.ID] = f
 		// A bug must cost one event, not the engine: a panic is this
@@ -156,7 +163,8 @@ func (e *Engine) routeOneBatch(ctx context.Context) (n int, queued, started bool
 			StagesVersion: set.version, StagesVersionKnown: set.known}, nil
 	})
 	endTurns()
-	if b.Started > 0 {
+	e.runRouteClaimed(ctx, b.Claimed, reserved)
+	if b.Started > len(b.Claimed) {
 		// Before the findings' write: the executions wait for a claim only.
 		e.wakeClaim()
 	}

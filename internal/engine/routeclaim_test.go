@@ -1,0 +1,88 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/superplane/terraform-provider-superplane/internal/api"
+	"github.com/superplane/terraform-provider-superplane/internal/store"
+)
+
+// noClaimStore never claims an execution (ClaimExecution finds none) and
+// counts the claims asked: only the routing transaction's claim can run
+// anything.
+type noClaimStore struct {
+	store.Store
+	claims atomic.Int64
+}
+
+func (s *noClaimStore) ClaimExecution(context.Context, string, time.Time, time.Time, int) (store.Execution, bool, error) {
+	s.claims.Add(1)
+	return store.Execution{}, false, nil
+}
+
+// TestRoutingClaimsWhatItStarts: an event routed to a free stage without
+// conditions runs to its end with the claim loop never claiming anything:
+// the routing transaction claims the execution it starts for this server,
+// in a run slot the routing worker reserved, and the worker runs it.
+// Before, it waited for a ClaimExecution transaction of its own, queued on
+// SQLite's one writer (BENCHMARKS.md, claim at routing, round seven).
+func TestRoutingClaimsWhatItStarts(t *testing.T) {
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	st, org, canvas := newCanvas(t, now)
+	hook := webhookSource(t, st, canvas, now)
+	spec, _ := json.Marshal(api.StageSpec{
+		Connections: []api.Connection{{Type: api.ConnectionTypeEventSource, Name: "hook"}},
+		Executor:    &api.Executor{Type: api.ExecutorNoop, Spec: map[string]any{}},
+	})
+	stage := store.Stage{ID: uuid.NewString(), OrgID: org.ID, CanvasID: canvas.ID, Name: "free", Spec: spec, CreatedAt: now, UpdatedAt: now}
+	if err := st.CreateStage(ctx, stage); err != nil {
+		t.Fatal(err)
+	}
+	if !store.ClaimsAtRouting(st) {
+		t.Fatal("the test's store does not claim at routing")
+	}
+	held := &noClaimStore{Store: st}
+	e := New(held, nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		e.Run(ctx, Config{Interval: 10 * time.Millisecond})
+	}()
+	defer func() {
+		cancel()
+		<-done
+	}()
+	if _, _, err := st.InsertEvent(ctx, store.Event{ID: uuid.NewString(), SourceID: hook.ID, Type: "webhook",
+		Raw: []byte(`{}`), Headers: []byte(`{}`), State: store.EventPending, ReceivedAt: now}); err != nil {
+		t.Fatal(err)
+	}
+	e.WakeRouting()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		exs, err := st.ListExecutions(ctx, org.ID, canvas.ID, stage.ID, store.Page{Limit: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(exs) == 1 && exs[0].State == store.ExecutionFinished && exs[0].Result == api.ResultPassed {
+			if exs[0].StartedAt.IsZero() {
+				t.Errorf("execution %+v finished without a start time", exs[0])
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("executions %+v 10 s after the delivery (claims asked %d), want one finished and passed",
+				exs, held.claims.Load())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
