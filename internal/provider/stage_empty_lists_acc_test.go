@@ -1,17 +1,10 @@
 package provider
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
-	"io"
-	"net/http"
 	"net/http/httptest"
-	"net/http/httputil"
-	"net/url"
 	"os"
 	"regexp"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -30,34 +23,7 @@ import (
 // out or sent as [].
 func newNullListsProxy(t *testing.T) string {
 	t.Helper()
-	target, err := url.Parse(os.Getenv(EnvEndpoint))
-	if err != nil || target.Host == "" {
-		t.Fatalf("acceptance endpoint %q: %v", os.Getenv(EnvEndpoint), err)
-	}
-	rp := &httputil.ReverseProxy{Rewrite: func(r *httputil.ProxyRequest) {
-		r.SetURL(target)
-		r.Out.Header.Del("Accept-Encoding")
-	}}
-	rp.ModifyResponse = func(resp *http.Response) error {
-		if !strings.Contains(resp.Request.URL.Path, "/stages") || resp.StatusCode != http.StatusOK {
-			return nil
-		}
-		body, err := io.ReadAll(resp.Body)
-		_ = resp.Body.Close()
-		if err != nil {
-			return err
-		}
-		var doc any
-		if json.Unmarshal(body, &doc) == nil {
-			emptyListsToNull(doc)
-			body, _ = json.Marshal(doc)
-		}
-		resp.Body = io.NopCloser(bytes.NewReader(body))
-		resp.ContentLength = int64(len(body))
-		resp.Header.Set("Content-Length", strconv.Itoa(len(body)))
-		return nil
-	}
-	srv := httptest.NewServer(rp)
+	srv := httptest.NewServer(stageAnswerProxy(t, emptyListsToNull))
 	t.Cleanup(srv.Close)
 	return srv.URL
 }

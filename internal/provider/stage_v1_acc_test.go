@@ -28,34 +28,7 @@ import (
 // update whose from_event value has no connection is refused with 400.
 func newV1Proxy(t *testing.T) string {
 	t.Helper()
-	target, err := url.Parse(os.Getenv(EnvEndpoint))
-	if err != nil || target.Host == "" {
-		t.Fatalf("acceptance endpoint %q: %v", os.Getenv(EnvEndpoint), err)
-	}
-	rp := &httputil.ReverseProxy{Rewrite: func(r *httputil.ProxyRequest) {
-		r.SetURL(target)
-		// The answer is rewritten below: it must come as plain JSON.
-		r.Out.Header.Del("Accept-Encoding")
-	}}
-	rp.ModifyResponse = func(resp *http.Response) error {
-		if !strings.Contains(resp.Request.URL.Path, "/stages") || resp.StatusCode != http.StatusOK {
-			return nil
-		}
-		body, err := io.ReadAll(resp.Body)
-		_ = resp.Body.Close()
-		if err != nil {
-			return err
-		}
-		var doc any
-		if json.Unmarshal(body, &doc) == nil {
-			fillSecretScopes(doc)
-			body, _ = json.Marshal(doc)
-		}
-		resp.Body = io.NopCloser(bytes.NewReader(body))
-		resp.ContentLength = int64(len(body))
-		resp.Header.Set("Content-Length", strconv.Itoa(len(body)))
-		return nil
-	}
+	rp := stageAnswerProxy(t, fillSecretScopes)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if strings.Contains(r.URL.Path, "/stages") && (r.Method == http.MethodPost || r.Method == http.MethodPut || r.Method == http.MethodPatch) {
 			body, err := io.ReadAll(r.Body)
@@ -264,4 +237,40 @@ resource "superplane_stage" "test" {
 			},
 		},
 	})
+}
+
+// stageAnswerProxy is a reverse proxy to the acceptance server that
+// rewrites the JSON of every successful stage answer with rewrite: how the
+// tests stand in for another server's answers.
+func stageAnswerProxy(t *testing.T, rewrite func(doc any)) *httputil.ReverseProxy {
+	t.Helper()
+	target, err := url.Parse(os.Getenv(EnvEndpoint))
+	if err != nil || target.Host == "" {
+		t.Fatalf("acceptance endpoint %q: %v", os.Getenv(EnvEndpoint), err)
+	}
+	rp := &httputil.ReverseProxy{Rewrite: func(r *httputil.ProxyRequest) {
+		r.SetURL(target)
+		// The answer is rewritten below: it must come as plain JSON.
+		r.Out.Header.Del("Accept-Encoding")
+	}}
+	rp.ModifyResponse = func(resp *http.Response) error {
+		if !strings.Contains(resp.Request.URL.Path, "/stages") || resp.StatusCode != http.StatusOK {
+			return nil
+		}
+		body, err := io.ReadAll(resp.Body)
+		_ = resp.Body.Close()
+		if err != nil {
+			return err
+		}
+		var doc any
+		if json.Unmarshal(body, &doc) == nil {
+			rewrite(doc)
+			body, _ = json.Marshal(doc)
+		}
+		resp.Body = io.NopCloser(bytes.NewReader(body))
+		resp.ContentLength = int64(len(body))
+		resp.Header.Set("Content-Length", strconv.Itoa(len(body)))
+		return nil
+	}
+	return rp
 }
