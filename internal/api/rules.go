@@ -25,6 +25,11 @@ var IdentifierPattern = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,127}$`)
 // schedules and time windows take it.
 var TimeOfDayPattern = regexp.MustCompile(`^([01][0-9]|2[0-3]):[0-5][0-9]$`)
 
+// TimeWindowEndPattern is a time window's end: a time of day, or "24:00",
+// the end of the day (as ISO 8601 writes it), so that a window can hold a
+// chosen day up to its last second ("00:00" to "24:00" on monday).
+var TimeWindowEndPattern = regexp.MustCompile(`^(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$`)
+
 // RepositoryPattern is a GitHub repository or a Semaphore project name, as
 // event sources watch them and executors run in them: it goes into the
 // tool's URL paths, so nothing there may be a separator.

@@ -95,7 +95,8 @@ func blockedBy(spec api.StageSpec, ev store.StageEvent, now time.Time) (string, 
 }
 
 // inWindow reports whether t (UTC) falls in the window; a window whose end
-// is before its start spans midnight.
+// is before its start spans midnight. An end of "24:00" is minute 1440,
+// past every minute of the day, so "00:00" to "24:00" holds a whole day.
 func inWindow(w api.ConditionTimeWindow, t time.Time) bool {
 	if len(w.WeekDays) > 0 && !slices.Contains(w.WeekDays, strings.ToLower(t.Weekday().String())) {
 		return false

@@ -34,3 +34,30 @@ func TestNextWindowOpening(t *testing.T) {
 		})
 	}
 }
+
+// TestAllDayWindow: a window from 00:00 to 24:00 on chosen days holds a
+// chosen day up to its last second and no minute of the next, unchosen,
+// day; a queue head waiting on that day is looked at again at the next
+// chosen day's midnight.
+func TestAllDayWindow(t *testing.T) {
+	allDay := api.ConditionTimeWindow{Start: "00:00", End: "24:00", WeekDays: []string{"monday", "wednesday"}}
+	monday := time.Date(2026, time.December, 7, 0, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		name string
+		at   time.Time
+		want bool
+	}{
+		{"a chosen day's first second", monday, true},
+		{"a chosen day's last half minute", monday.Add(23*time.Hour + 59*time.Minute + 30*time.Second), true},
+		{"the next, unchosen, day at midnight", monday.AddDate(0, 0, 1), false},
+		{"the next chosen day", monday.AddDate(0, 0, 2).Add(12 * time.Hour), true},
+	} {
+		if got := inWindow(allDay, tc.at); got != tc.want {
+			t.Errorf("%s (%v): inWindow = %v, want %v", tc.name, tc.at, got, tc.want)
+		}
+	}
+	spec := api.StageSpec{Conditions: []api.Condition{{Type: api.ConditionTypeTimeWindow, TimeWindow: &allDay}}}
+	if got, want := nextWindowOpening(spec, monday.AddDate(0, 0, 1).Add(time.Hour)), monday.AddDate(0, 0, 2); !got.Equal(want) {
+		t.Errorf("waiting on tuesday: next opening %v, want %v", got, want)
+	}
+}

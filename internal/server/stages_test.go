@@ -367,6 +367,16 @@ func TestStageBadInput(t *testing.T) {
 		{"BadWindow", mutate(func(s *api.StageSpec) {
 			s.Conditions = []api.Condition{{Type: api.ConditionTypeTimeWindow, TimeWindow: &api.ConditionTimeWindow{Start: "9", End: "17:00"}}}
 		}), "stage.spec.conditions[0].timeWindow.start"},
+		{"WindowEndIsStart", mutate(func(s *api.StageSpec) {
+			s.Conditions = []api.Condition{{Type: api.ConditionTypeApproval, Approval: &api.ConditionApproval{Count: 1}},
+				{Type: api.ConditionTypeTimeWindow, TimeWindow: &api.ConditionTimeWindow{Start: "08:00", End: "08:00"}}}
+		}), `stage.spec.conditions[1].timeWindow.end "08:00" is its start: the window would never open`},
+		{"WindowStartsAt24", mutate(func(s *api.StageSpec) {
+			s.Conditions = []api.Condition{{Type: api.ConditionTypeTimeWindow, TimeWindow: &api.ConditionTimeWindow{Start: "24:00", End: "08:00"}}}
+		}), "stage.spec.conditions[0].timeWindow.start must be HH:MM"},
+		{"WindowEndsPast24", mutate(func(s *api.StageSpec) {
+			s.Conditions = []api.Condition{{Type: api.ConditionTypeTimeWindow, TimeWindow: &api.ConditionTimeWindow{Start: "08:00", End: "24:01"}}}
+		}), "stage.spec.conditions[0].timeWindow.end must be HH:MM, or 24:00"},
 		{"NoExecutor", mutate(func(s *api.StageSpec) { s.Executor = nil }), "stage.spec.executor"},
 	}
 	for _, tc := range cases {

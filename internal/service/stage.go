@@ -358,8 +358,15 @@ func (s *Stages) validate(ctx context.Context, p store.Principal, c store.Canvas
 			if tw == nil || !api.TimeOfDayPattern.MatchString(tw.Start) {
 				return Invalid("%s.timeWindow.start must be HH:MM", field)
 			}
-			if !api.TimeOfDayPattern.MatchString(tw.End) {
-				return Invalid("%s.timeWindow.end must be HH:MM", field)
+			if !api.TimeWindowEndPattern.MatchString(tw.End) {
+				return Invalid("%s.timeWindow.end must be HH:MM, or 24:00 for the end of the day", field)
+			}
+			// The window holds the minutes from start up to end, so one
+			// ending at its start never opens: every event would wait
+			// for it forever. (A window spanning midnight ends before
+			// its start; a whole day is 00:00 to 24:00.)
+			if tw.End == tw.Start {
+				return Invalid("%s.timeWindow.end %q is its start: the window would never open (for the whole day write start 00:00, end 24:00, or leave the condition out)", field, tw.End)
 			}
 			for j, d := range tw.WeekDays {
 				if !slices.Contains(api.WeekDays, d) {
