@@ -464,6 +464,15 @@ func randName(prefix string) string {
 	return n
 }
 
+// unsavedName is a unique object name for a test whose plans all fail
+// before anything reaches the server. It is not recorded: the data dir
+// scan looks for the recorded names to prove it reads the server's
+// database, and a name that was never sent would fail a run of that test
+// alone.
+func unsavedName(prefix string) string {
+	return prefix + "-" + randomSuffix()
+}
+
 // secretValue returns a unique random plaintext and records it for the
 // leak check. Values given through `data` are expected in state files.
 func secretValue() string {

@@ -186,7 +186,7 @@ resource "superplane_stage" "note" {
 // TestAccDatadogPlanChecks: the datadog block's mistakes are refused at
 // plan time with the API's rules, in the block's names.
 func TestAccDatadogPlanChecks(t *testing.T) {
-	name := randName("acc-dd-bad")
+	name := unsavedName("acc-dd-bad")
 	cfg := func(block string) string {
 		return fmt.Sprintf(`
 resource "superplane_integration" "bad" {

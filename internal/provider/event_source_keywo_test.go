@@ -170,7 +170,7 @@ func TestAccEventSourceKeyWO(t *testing.T) {
 // TestAccEventSourceKeyWOBadInput: a key_wo the server would refuse, or on
 // a source type that takes none, fails the plan, without quoting the key.
 func TestAccEventSourceKeyWOBadInput(t *testing.T) {
-	canvas := randName("acc-es-wo-bad")
+	canvas := unsavedName("acc-es-wo-bad")
 	resource.Test(t, resource.TestCase{
 		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_11_0)},
 		PreCheck:                 func() { accPreCheck(t) },
