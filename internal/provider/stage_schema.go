@@ -327,9 +327,11 @@ func stageBlocks() map[string]schema.Block {
 						Validators:          []validator.String{stringvalidator.RegexMatches(api.TimeOfDayPattern, "must be HH:MM (24-hour)")},
 					},
 					"end": schema.StringAttribute{
-						MarkdownDescription: "End of the window, `HH:MM`; before `start`, the window spans midnight.",
-						Required:            true,
-						Validators:          []validator.String{stringvalidator.RegexMatches(api.TimeOfDayPattern, "must be HH:MM (24-hour)")},
+						MarkdownDescription: "End of the window, `HH:MM`, or `24:00` for the end of the day (`start = \"00:00\"`, " +
+							"`end = \"24:00\"` with `week_days` holds those days whole); before `start`, the window spans midnight. " +
+							"It may not be `start`: that window would never open.",
+						Required:   true,
+						Validators: []validator.String{stringvalidator.RegexMatches(api.TimeWindowEndPattern, "must be HH:MM (24-hour), or 24:00 for the end of the day")},
 					},
 					"week_days": schema.ListAttribute{
 						MarkdownDescription: "The days the window is open: `monday` ... `sunday`; every day when left out or `[]`.",

@@ -8,8 +8,8 @@ import (
 
 // validateTimeWindows refuses a time window whose end is its start: the
 // window holds the minutes from start up to end, so it never opens and
-// every event would wait for it forever. SuperPlane accepts it; the plan
-// is the place to say so.
+// every event would wait for it forever. SuperPlane refuses it on apply
+// (and servers before it accepted it); the plan is the place to say so.
 func (v *stageValidator) validateTimeWindows(config *StageResourceModel) {
 	windows, _ := listAs[stageTimeWindowModel](v.ctx, config.TimeWindows, v.diags)
 	for i, w := range windows {
@@ -18,6 +18,7 @@ func (v *stageValidator) validateTimeWindows(config *StageResourceModel) {
 		}
 		v.diags.AddAttributeError(path.Root("time_window").AtListIndex(i).AtName("end"), "Empty time window",
 			fmt.Sprintf("time_window end %q is its start: the window runs from start up to end, so it would never "+
-				"open and every event would wait forever. Leave the block out to run at any time of day.", w.End.ValueString()))
+				"open and every event would wait forever. For whole days write start = \"00:00\", end = \"24:00\"; "+
+				"leave the block out to run at any time of day.", w.End.ValueString()))
 	}
 }
