@@ -25,88 +25,68 @@ type namedKind struct {
 	lookup   func(c *Client, name string) (string, error) // a data source's read: the description
 }
 
+// kindOf is the namedKind of objects of type T: obj makes one of a
+// namedObj, list and get wrap them as their list's and GET's answers, read
+// and lookup are the client's calls by id and by name, and desc finds the
+// description where obj put it.
+func kindOf[T any](name, listPath string, obj func(namedObj) *T, list func([]T) any, get func(*T) any,
+	read, lookup func(c *Client, key string) (*T, error), desc func(*T) string) namedKind {
+	described := func(call func(c *Client, key string) (*T, error)) func(c *Client, key string) (string, error) {
+		return func(c *Client, key string) (string, error) {
+			v, err := call(c, key)
+			if err != nil {
+				return "", err
+			}
+			return desc(v), nil
+		}
+	}
+	return namedKind{
+		name: name, listPath: listPath,
+		list: func(objs []namedObj) any {
+			out := []T{}
+			for _, o := range objs {
+				out = append(out, *obj(o))
+			}
+			return list(out)
+		},
+		get:  func(o namedObj) any { return get(obj(o)) },
+		read: described(read), lookup: described(lookup),
+	}
+}
+
 func namedKinds() []namedKind {
 	ctx := context.Background()
 	return []namedKind{
-		{
-			name: "secrets", listPath: "/api/v1/secrets",
-			list: func(objs []namedObj) any {
-				out := api.ListSecretsResponse{Secrets: []api.Secret{}}
-				for _, o := range objs {
-					out.Secrets = append(out.Secrets, *namedSecret(o))
-				}
-				return out
+		kindOf("secrets", "/api/v1/secrets", namedSecret,
+			func(s []api.Secret) any { return api.ListSecretsResponse{Secrets: s} },
+			func(s *api.Secret) any { return api.SecretResponse{Secret: s} },
+			func(c *Client, id string) (*api.Secret, error) {
+				return c.ReadSecret(ctx, api.DomainTypeOrganization, testOrgID, id)
 			},
-			get: func(o namedObj) any { return api.SecretResponse{Secret: namedSecret(o)} },
-			read: func(c *Client, id string) (string, error) {
-				s, err := c.ReadSecret(ctx, api.DomainTypeOrganization, testOrgID, id)
-				if err != nil {
-					return "", err
-				}
-				return s.Metadata.DomainID, nil
+			func(c *Client, name string) (*api.Secret, error) {
+				return c.LookupSecret(ctx, api.DomainTypeOrganization, testOrgID, name)
 			},
-			lookup: func(c *Client, name string) (string, error) {
-				s, err := c.LookupSecret(ctx, api.DomainTypeOrganization, testOrgID, name)
-				if err != nil {
-					return "", err
-				}
-				return s.Metadata.DomainID, nil
+			func(s *api.Secret) string { return s.Metadata.DomainID }),
+		kindOf("event sources", eventSourcesPath(canvasID),
+			func(o namedObj) *api.EventSource {
+				return &api.EventSource{Metadata: &api.EventSourceMetadata{ID: o.id, Name: o.name, Description: o.desc}}
 			},
-		},
-		{
-			name: "event sources", listPath: eventSourcesPath(canvasID),
-			list: func(objs []namedObj) any {
-				out := api.ListEventSourcesResponse{EventSources: []api.EventSource{}}
-				for _, o := range objs {
-					out.EventSources = append(out.EventSources, api.EventSource{Metadata: &api.EventSourceMetadata{ID: o.id, Name: o.name, Description: o.desc}})
-				}
-				return out
+			func(es []api.EventSource) any { return api.ListEventSourcesResponse{EventSources: es} },
+			func(es *api.EventSource) any { return api.EventSourceResponse{EventSource: es} },
+			func(c *Client, id string) (*api.EventSource, error) { return c.ReadEventSource(ctx, canvasID, id) },
+			func(c *Client, name string) (*api.EventSource, error) {
+				return c.LookupEventSource(ctx, canvasID, name)
 			},
-			get: func(o namedObj) any {
-				return api.EventSourceResponse{EventSource: &api.EventSource{Metadata: &api.EventSourceMetadata{ID: o.id, Name: o.name, Description: o.desc}}}
+			func(es *api.EventSource) string { return es.Metadata.Description }),
+		kindOf("stages", stagesPath(canvasID),
+			func(o namedObj) *api.Stage {
+				return &api.Stage{Metadata: &api.StageMetadata{ID: o.id, Name: o.name, Description: o.desc}}
 			},
-			read: func(c *Client, id string) (string, error) {
-				es, err := c.ReadEventSource(ctx, canvasID, id)
-				if err != nil {
-					return "", err
-				}
-				return es.Metadata.Description, nil
-			},
-			lookup: func(c *Client, name string) (string, error) {
-				es, err := c.LookupEventSource(ctx, canvasID, name)
-				if err != nil {
-					return "", err
-				}
-				return es.Metadata.Description, nil
-			},
-		},
-		{
-			name: "stages", listPath: stagesPath(canvasID),
-			list: func(objs []namedObj) any {
-				out := api.ListStagesResponse{Stages: []api.Stage{}}
-				for _, o := range objs {
-					out.Stages = append(out.Stages, api.Stage{Metadata: &api.StageMetadata{ID: o.id, Name: o.name, Description: o.desc}})
-				}
-				return out
-			},
-			get: func(o namedObj) any {
-				return api.StageResponse{Stage: &api.Stage{Metadata: &api.StageMetadata{ID: o.id, Name: o.name, Description: o.desc}}}
-			},
-			read: func(c *Client, id string) (string, error) {
-				st, err := c.ReadStage(ctx, canvasID, id)
-				if err != nil {
-					return "", err
-				}
-				return st.Metadata.Description, nil
-			},
-			lookup: func(c *Client, name string) (string, error) {
-				st, err := c.LookupStage(ctx, canvasID, name)
-				if err != nil {
-					return "", err
-				}
-				return st.Metadata.Description, nil
-			},
-		},
+			func(st []api.Stage) any { return api.ListStagesResponse{Stages: st} },
+			func(st *api.Stage) any { return api.StageResponse{Stage: st} },
+			func(c *Client, id string) (*api.Stage, error) { return c.ReadStage(ctx, canvasID, id) },
+			func(c *Client, name string) (*api.Stage, error) { return c.LookupStage(ctx, canvasID, name) },
+			func(st *api.Stage) string { return st.Metadata.Description }),
 	}
 }
 
@@ -121,87 +101,41 @@ func namedSecret(o namedObj) *api.Secret {
 func namedKindsOfOtherScopes() []namedKind {
 	ctx := context.Background()
 	return []namedKind{
-		{
-			name: "integrations", listPath: "/api/v1/integrations",
-			list: func(objs []namedObj) any {
-				out := api.ListIntegrationsResponse{Integrations: []api.Integration{}}
-				for _, o := range objs {
-					out.Integrations = append(out.Integrations, api.Integration{Metadata: &api.IntegrationMetadata{ID: o.id, Name: o.name, Description: o.desc}})
-				}
-				return out
+		kindOf("integrations", "/api/v1/integrations",
+			func(o namedObj) *api.Integration {
+				return &api.Integration{Metadata: &api.IntegrationMetadata{ID: o.id, Name: o.name, Description: o.desc}}
 			},
-			get: func(o namedObj) any {
-				return api.IntegrationResponse{Integration: &api.Integration{Metadata: &api.IntegrationMetadata{ID: o.id, Name: o.name, Description: o.desc}}}
+			func(in []api.Integration) any { return api.ListIntegrationsResponse{Integrations: in} },
+			func(in *api.Integration) any { return api.IntegrationResponse{Integration: in} },
+			func(c *Client, id string) (*api.Integration, error) {
+				return c.ReadIntegration(ctx, api.DomainTypeOrganization, testOrgID, id)
 			},
-			read: func(c *Client, id string) (string, error) {
-				in, err := c.ReadIntegration(ctx, api.DomainTypeOrganization, testOrgID, id)
-				if err != nil {
-					return "", err
-				}
-				return in.Metadata.Description, nil
+			func(c *Client, name string) (*api.Integration, error) {
+				return c.LookupIntegration(ctx, api.DomainTypeOrganization, testOrgID, name)
 			},
-			lookup: func(c *Client, name string) (string, error) {
-				in, err := c.LookupIntegration(ctx, api.DomainTypeOrganization, testOrgID, name)
-				if err != nil {
-					return "", err
-				}
-				return in.Metadata.Description, nil
+			func(in *api.Integration) string { return in.Metadata.Description }),
+		kindOf("connection groups", groupsPath(canvasID),
+			func(o namedObj) *api.ConnectionGroup {
+				return &api.ConnectionGroup{Metadata: &api.ConnectionGroupMetadata{ID: o.id, Name: o.name, Description: o.desc}}
 			},
-		},
-		{
-			name: "connection groups", listPath: groupsPath(canvasID),
-			list: func(objs []namedObj) any {
-				out := api.ListConnectionGroupsResponse{ConnectionGroups: []api.ConnectionGroup{}}
-				for _, o := range objs {
-					out.ConnectionGroups = append(out.ConnectionGroups, api.ConnectionGroup{Metadata: &api.ConnectionGroupMetadata{ID: o.id, Name: o.name, Description: o.desc}})
-				}
-				return out
+			func(g []api.ConnectionGroup) any { return api.ListConnectionGroupsResponse{ConnectionGroups: g} },
+			func(g *api.ConnectionGroup) any { return api.ConnectionGroupResponse{ConnectionGroup: g} },
+			func(c *Client, id string) (*api.ConnectionGroup, error) {
+				return c.ReadConnectionGroup(ctx, canvasID, id)
 			},
-			get: func(o namedObj) any {
-				return api.ConnectionGroupResponse{ConnectionGroup: &api.ConnectionGroup{Metadata: &api.ConnectionGroupMetadata{ID: o.id, Name: o.name, Description: o.desc}}}
+			func(c *Client, name string) (*api.ConnectionGroup, error) {
+				return c.LookupConnectionGroup(ctx, canvasID, name)
 			},
-			read: func(c *Client, id string) (string, error) {
-				g, err := c.ReadConnectionGroup(ctx, canvasID, id)
-				if err != nil {
-					return "", err
-				}
-				return g.Metadata.Description, nil
+			func(g *api.ConnectionGroup) string { return g.Metadata.Description }),
+		kindOf("canvases", "/api/v1/canvases",
+			func(o namedObj) *api.Canvas {
+				return &api.Canvas{Metadata: &api.CanvasMetadata{ID: o.id, Name: o.name, Description: o.desc}}
 			},
-			lookup: func(c *Client, name string) (string, error) {
-				g, err := c.LookupConnectionGroup(ctx, canvasID, name)
-				if err != nil {
-					return "", err
-				}
-				return g.Metadata.Description, nil
-			},
-		},
-		{
-			name: "canvases", listPath: "/api/v1/canvases",
-			list: func(objs []namedObj) any {
-				out := api.ListCanvasesResponse{Canvases: []api.Canvas{}}
-				for _, o := range objs {
-					out.Canvases = append(out.Canvases, api.Canvas{Metadata: &api.CanvasMetadata{ID: o.id, Name: o.name, Description: o.desc}})
-				}
-				return out
-			},
-			get: func(o namedObj) any {
-				return api.CanvasResponse{Canvas: &api.Canvas{Metadata: &api.CanvasMetadata{ID: o.id, Name: o.name, Description: o.desc}}}
-			},
-			read: func(c *Client, id string) (string, error) {
-				cv, err := c.ReadCanvas(ctx, id)
-				if err != nil {
-					return "", err
-				}
-				return cv.Metadata.Description, nil
-			},
-			lookup: func(c *Client, name string) (string, error) {
-				cv, err := c.LookupCanvas(ctx, name)
-				if err != nil {
-					return "", err
-				}
-				return cv.Metadata.Description, nil
-			},
-		},
+			func(cv []api.Canvas) any { return api.ListCanvasesResponse{Canvases: cv} },
+			func(cv *api.Canvas) any { return api.CanvasResponse{Canvas: cv} },
+			func(c *Client, id string) (*api.Canvas, error) { return c.ReadCanvas(ctx, id) },
+			func(c *Client, name string) (*api.Canvas, error) { return c.LookupCanvas(ctx, name) },
+			func(cv *api.Canvas) string { return cv.Metadata.Description }),
 	}
 }
 
