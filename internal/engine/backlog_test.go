@@ -2,7 +2,6 @@ package engine
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -11,7 +10,6 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/superplane/terraform-provider-superplane/internal/api"
 	"github.com/superplane/terraform-provider-superplane/internal/store"
 )
 
@@ -44,12 +42,7 @@ func TestBacklogDoesNotHoldQueues(t *testing.T) {
 	now := time.Now().UTC().Truncate(time.Microsecond)
 	st, org, canvas := newCanvas(t, now)
 	hook := webhookSource(t, st, canvas, now)
-	spec, _ := json.Marshal(api.StageSpec{
-		Connections: []api.Connection{{Type: api.ConnectionTypeEventSource, Name: "hook",
-			Filters: []api.Filter{{Type: api.FilterTypeData, Data: &api.DataFilter{Expression: "$.n == 0"}}}}},
-		Executor: &api.Executor{Type: api.ExecutorNoop, Spec: map[string]any{}},
-	})
-	stage := store.Stage{ID: uuid.NewString(), OrgID: org.ID, CanvasID: canvas.ID, Name: "take", Spec: spec, CreatedAt: now, UpdatedAt: now}
+	stage := freeNoopStage(canvas, "take", "$.n == 0", now)
 	if err := st.CreateStage(ctx, stage); err != nil {
 		t.Fatal(err)
 	}

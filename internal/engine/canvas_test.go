@@ -1,12 +1,14 @@
 package engine
 
 import (
+	"encoding/json"
 	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
 
+	"github.com/superplane/terraform-provider-superplane/internal/api"
 	"github.com/superplane/terraform-provider-superplane/internal/store"
 )
 
@@ -41,4 +43,21 @@ func webhookSource(t *testing.T, st store.Store, canvas store.Canvas, now time.T
 		t.Fatal(err)
 	}
 	return hook
+}
+
+// freeNoopStage is a stage of canvas called name, not yet stored: it
+// listens to the source hook, through the data filter filter unless that
+// is "", has no condition (nothing holds its queue) and runs the noop
+// executor, which passes at once.
+func freeNoopStage(canvas store.Canvas, name, filter string, now time.Time) store.Stage {
+	conn := api.Connection{Type: api.ConnectionTypeEventSource, Name: "hook"}
+	if filter != "" {
+		conn.Filters = []api.Filter{{Type: api.FilterTypeData, Data: &api.DataFilter{Expression: filter}}}
+	}
+	// Nothing in this spec can fail to marshal.
+	spec, _ := json.Marshal(api.StageSpec{
+		Connections: []api.Connection{conn},
+		Executor:    &api.Executor{Type: api.ExecutorNoop, Spec: map[string]any{}},
+	})
+	return store.Stage{ID: uuid.NewString(), OrgID: canvas.OrgID, CanvasID: canvas.ID, Name: name, Spec: spec, CreatedAt: now, UpdatedAt: now}
 }

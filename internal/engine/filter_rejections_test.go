@@ -2,7 +2,6 @@ package engine
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -60,13 +59,7 @@ func TestBusyCanvasFilteredRejections(t *testing.T) {
 	const n = 20
 	stages := make([]store.Stage, n)
 	for i := range stages {
-		spec, _ := json.Marshal(api.StageSpec{
-			Connections: []api.Connection{{Type: api.ConnectionTypeEventSource, Name: "hook",
-				Filters: []api.Filter{{Type: api.FilterTypeData, Data: &api.DataFilter{Expression: fmt.Sprintf("$.n == %d", i)}}}}},
-			Executor: &api.Executor{Type: api.ExecutorNoop, Spec: map[string]any{}},
-		})
-		stages[i] = store.Stage{ID: uuid.NewString(), OrgID: org.ID, CanvasID: canvas.ID, Name: fmt.Sprintf("stage-%02d", i),
-			Spec: spec, CreatedAt: now, UpdatedAt: now}
+		stages[i] = freeNoopStage(canvas, fmt.Sprintf("stage-%02d", i), fmt.Sprintf("$.n == %d", i), now)
 		if err := st.CreateStage(ctx, stages[i]); err != nil {
 			t.Fatal(err)
 		}

@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -10,7 +9,6 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/superplane/terraform-provider-superplane/internal/api"
 	"github.com/superplane/terraform-provider-superplane/internal/store"
 )
 
@@ -38,13 +36,7 @@ func TestRoutingBatchStatements(t *testing.T) {
 	}
 	hook := webhookSource(t, st, canvas, now)
 	for i := range 5 {
-		spec, _ := json.Marshal(api.StageSpec{
-			Connections: []api.Connection{{Type: api.ConnectionTypeEventSource, Name: "hook",
-				Filters: []api.Filter{{Type: api.FilterTypeData, Data: &api.DataFilter{Expression: fmt.Sprintf("$.environment == 'env-%d'", i)}}}}},
-			Executor: &api.Executor{Type: api.ExecutorNoop, Spec: map[string]any{}},
-		})
-		if err := st.CreateStage(ctx, store.Stage{ID: uuid.NewString(), OrgID: org.ID, CanvasID: canvas.ID,
-			Name: fmt.Sprintf("busy-%d", i), Spec: spec, CreatedAt: now, UpdatedAt: now}); err != nil {
+		if err := st.CreateStage(ctx, freeNoopStage(canvas, fmt.Sprintf("busy-%d", i), fmt.Sprintf("$.environment == 'env-%d'", i), now)); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -2,7 +2,6 @@ package engine
 
 import (
 	"context"
-	"encoding/json"
 	"io"
 	"log/slog"
 	"sync"
@@ -119,11 +118,7 @@ func TestFreeStageStartsWithoutTheQueueAdvance(t *testing.T) {
 	now := time.Now().UTC().Truncate(time.Microsecond)
 	st, org, canvas := newCanvas(t, now)
 	hook := webhookSource(t, st, canvas, now)
-	spec, _ := json.Marshal(api.StageSpec{
-		Connections: []api.Connection{{Type: api.ConnectionTypeEventSource, Name: "hook"}},
-		Executor:    &api.Executor{Type: api.ExecutorNoop, Spec: map[string]any{}},
-	})
-	stage := store.Stage{ID: uuid.NewString(), OrgID: org.ID, CanvasID: canvas.ID, Name: "free", Spec: spec, CreatedAt: now, UpdatedAt: now}
+	stage := freeNoopStage(canvas, "free", "", now)
 	if err := st.CreateStage(ctx, stage); err != nil {
 		t.Fatal(err)
 	}

@@ -2,7 +2,6 @@ package engine
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -12,7 +11,6 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/superplane/terraform-provider-superplane/internal/api"
 	"github.com/superplane/terraform-provider-superplane/internal/store"
 )
 
@@ -36,14 +34,7 @@ func TestRoutingSeesStageChanges(t *testing.T) {
 	now := time.Now().UTC().Truncate(time.Microsecond)
 	st, org, canvas := newCanvas(t, now)
 	hook := webhookSource(t, st, canvas, now)
-	spec := func(n int) []byte {
-		b, _ := json.Marshal(api.StageSpec{
-			Connections: []api.Connection{{Type: api.ConnectionTypeEventSource, Name: "hook",
-				Filters: []api.Filter{{Type: api.FilterTypeData, Data: &api.DataFilter{Expression: fmt.Sprintf("$.n == %d", n)}}}}},
-			Executor: &api.Executor{Type: api.ExecutorNoop, Spec: map[string]any{}},
-		})
-		return b
-	}
+	spec := func(n int) []byte { return freeNoopStage(canvas, "", fmt.Sprintf("$.n == %d", n), now).Spec }
 	ids := map[string]string{}
 	create := func(name string, n int) {
 		ids[name] = uuid.NewString()
