@@ -3,12 +3,9 @@ package store
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/google/uuid"
 )
 
 // TestEventBatchTakenOnceWriterHeld: deliveries that arrive while the
@@ -19,36 +16,10 @@ import (
 // not a first transaction for the first delivery alone, nor an insert a
 // delivery.
 func TestEventBatchTakenOnceWriterHeld(t *testing.T) {
-	ctx := t.Context()
 	var counter StatementCounter
-	st, err := Open(ctx, "sqlite://"+filepath.Join(t.TempDir(), "superplane.db"), CountStatements(&counter))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = st.Close() })
-	s, ok := st.(*db)
-	if !ok {
-		t.Fatalf("Open returned a %T", st)
-	}
-	org, err := s.EnsureOrganization(ctx, "acme")
-	if err != nil {
-		t.Fatal(err)
-	}
-	now := time.Now().UTC().Truncate(time.Microsecond)
-	c := Canvas{ID: uuid.NewString(), OrgID: org.ID, Name: "prod", CreatedAt: now, UpdatedAt: now}
-	if err := s.CreateCanvas(ctx, c); err != nil {
-		t.Fatal(err)
-	}
-	es := EventSource{ID: uuid.NewString(), OrgID: org.ID, CanvasID: c.ID, Name: "hook", Type: "webhook",
-		KeyID: "k", KeyCiphertext: []byte("sealed"), CreatedAt: now, UpdatedAt: now}
-	if err := s.CreateEventSource(ctx, es); err != nil {
-		t.Fatal(err)
-	}
-
-	held, err := s.sql.BeginTx(ctx, nil) // the writer, as a routing transaction holds it
-	if err != nil {
-		t.Fatal(err)
-	}
+	f := newHeldWriterFixture(t, CountStatements(&counter))
+	s, es, now := f.s, f.source, f.now
+	release := f.holdWriter(t) // the writer, as a routing transaction holds it
 	const deliveries = 10
 	var wg sync.WaitGroup
 	errs := make([]error, deliveries)
@@ -68,7 +39,7 @@ func TestEventBatchTakenOnceWriterHeld(t *testing.T) {
 		time.Sleep(time.Millisecond)
 	}
 	got := queued()
-	_ = held.Rollback()
+	release()
 	before := counter.Count()
 	wg.Wait()
 	for i, err := range errs {

@@ -34,13 +34,22 @@ func waitFor(t *testing.T, w *writerLock, high, low int) {
 	}
 }
 
-// TestEngineWriteGoesBeforeGroupCommit: with SQLite's one writer held, an
-// execution's claim (the engine's) that arrives after a delivery's group
-// commit began waiting still takes the writer first, so an execution that
-// routing started does not wait behind the receivers' batches.
-func TestEngineWriteGoesBeforeGroupCommit(t *testing.T) {
+// heldWriterFixture is a SQLite store on a temporary file, closed when the
+// test ends, with the organization acme, its canvas prod and the webhook
+// source hook: what the tests of SQLite's one writer deliver to while
+// they hold it.
+type heldWriterFixture struct {
+	s      *db
+	org    Organization
+	canvas Canvas
+	source EventSource
+	now    time.Time
+}
+
+func newHeldWriterFixture(t *testing.T, opts ...OpenOption) *heldWriterFixture {
+	t.Helper()
 	ctx := t.Context()
-	st, err := Open(ctx, "sqlite://"+filepath.Join(t.TempDir(), "superplane.db"))
+	st, err := Open(ctx, "sqlite://"+filepath.Join(t.TempDir(), "superplane.db"), opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -63,6 +72,32 @@ func TestEngineWriteGoesBeforeGroupCommit(t *testing.T) {
 	if err := s.CreateEventSource(ctx, es); err != nil {
 		t.Fatal(err)
 	}
+	return &heldWriterFixture{s: s, org: org, canvas: c, source: es, now: now}
+}
+
+// holdWriter takes SQLite's one writer with a transaction, as another
+// (routing's) holds it, until release is called; the test's end releases
+// it too.
+func (f *heldWriterFixture) holdWriter(t *testing.T) (release func()) {
+	t.Helper()
+	held, err := f.s.sql.BeginTx(t.Context(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var once sync.Once
+	release = func() { once.Do(func() { _ = held.Rollback() }) }
+	t.Cleanup(release)
+	return release
+}
+
+// TestEngineWriteGoesBeforeGroupCommit: with SQLite's one writer held, an
+// execution's claim (the engine's) that arrives after a delivery's group
+// commit began waiting still takes the writer first, so an execution that
+// routing started does not wait behind the receivers' batches.
+func TestEngineWriteGoesBeforeGroupCommit(t *testing.T) {
+	ctx := t.Context()
+	f := newHeldWriterFixture(t)
+	s, org, c, es, now := f.s, f.org, f.canvas, f.source, f.now
 	stage := Stage{ID: uuid.NewString(), OrgID: org.ID, CanvasID: c.ID, Name: "deploy", Spec: []byte(`{}`), CreatedAt: now, UpdatedAt: now}
 	if err := s.CreateStage(ctx, stage); err != nil {
 		t.Fatal(err)
@@ -100,10 +135,7 @@ func TestEngineWriteGoesBeforeGroupCommit(t *testing.T) {
 	}
 	_ = conn.Close()
 
-	held, err := s.sql.BeginTx(ctx, nil) // the writer, as another transaction holds it
-	if err != nil {
-		t.Fatal(err)
-	}
+	release := f.holdWriter(t)
 	var wg sync.WaitGroup
 	var deliveryErr, claimErr error
 	var claimed bool
@@ -116,7 +148,7 @@ func TestEngineWriteGoesBeforeGroupCommit(t *testing.T) {
 		_, claimed, claimErr = s.ClaimExecution(context.Background(), "server-1", now, now.Add(time.Minute), 4)
 	})
 	waitFor(t, w, 1, 1)
-	_ = held.Rollback()
+	release()
 	wg.Wait()
 	if deliveryErr != nil || claimErr != nil || !claimed {
 		t.Fatalf("delivery: %v; claim: claimed %v, %v", deliveryErr, claimed, claimErr)
@@ -193,22 +225,10 @@ func TestWriterPriorityBounded(t *testing.T) {
 // group rounds every pass, and each empty one was a turn of the writer the
 // receivers' commits waited behind.
 func TestEmptyEngineRoundsTakeNoWriter(t *testing.T) {
-	ctx := t.Context()
-	st, err := Open(ctx, "sqlite://"+filepath.Join(t.TempDir(), "superplane.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = st.Close() })
-	s, ok := st.(*db)
-	if !ok {
-		t.Fatalf("Open returned a %T", st)
-	}
-	held, err := s.sql.BeginTx(ctx, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = held.Rollback() }()
-	short, cancel := context.WithTimeout(ctx, 5*time.Second)
+	f := newHeldWriterFixture(t)
+	s := f.s
+	f.holdWriter(t)
+	short, cancel := context.WithTimeout(t.Context(), 5*time.Second)
 	defer cancel()
 	now := time.Now().UTC()
 	_, claimed, err := s.ClaimExecution(short, "server-1", now, now.Add(time.Minute), 4)
