@@ -15,6 +15,15 @@ import (
 // allDayWindowConfig is a canvas, a webhook source and a noop stage whose
 // one time window runs from start to end on saturday and sunday.
 func allDayWindowConfig(canvas, stage, start, end string) string {
+	return windowStageConfig(canvas, stage, start, end, `["saturday", "sunday"]`)
+}
+
+// windowStageConfig is allDayWindowConfig with the window's week_days
+// (HCL), left out when days is "".
+func windowStageConfig(canvas, stage, start, end, days string) string {
+	if days != "" {
+		days = "week_days = " + days
+	}
 	return canvasConfig(canvas) + fmt.Sprintf(`
 resource "superplane_event_source" "hook" {
   canvas = superplane_canvas.test.name
@@ -32,14 +41,14 @@ resource "superplane_stage" "test" {
   }
 
   time_window {
-    start     = %q
-    end       = %q
-    week_days = ["saturday", "sunday"]
+    start = %q
+    end   = %q
+    %s
   }
 
   noop {}
 }
-`, stage, start, end)
+`, stage, start, end, days)
 }
 
 // TestAccStageAllDayWindow: a window from 00:00 to 24:00 on chosen days (the
