@@ -45,6 +45,7 @@ type Server struct {
 	issuer       *oidc.Issuer
 	accounts     *service.ServiceAccounts
 	maxBody      int64
+	maxInflight  int64 // admission.go; 0 is the receivers' default
 	// engine is woken when something it waits for happened.
 	engine Waker
 	now    func() time.Time
@@ -191,7 +192,7 @@ func (s *Server) routes() {
 	s.roleRoutes()
 
 	// Receivers authenticate deliveries by signature, not by token.
-	receiver := webhook.NewHandler(receiverSources{s.events}, receiverSink{s.events}, webhook.Config{MaxBodyBytes: s.maxBody, Logger: s.log, Now: s.now, Observe: s.observeDelivery()})
+	receiver := webhook.NewHandler(receiverSources{s.events}, receiverSink{s.events}, webhook.Config{MaxBodyBytes: s.maxBody, MaxInflightBytes: s.maxInflight, Logger: s.log, Now: s.now, Observe: s.observeDelivery()})
 	s.public("POST /api/v1/sources/{id}", receiver.ServeCustom)
 	s.public("POST /api/v1/sources/{id}/{integrationType}", receiver.ServeIntegration)
 	// A CI run authenticates with its execution's output token or its
