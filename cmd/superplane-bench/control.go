@@ -46,7 +46,7 @@ func runControl(ctx context.Context, command string, args []string, stdout, stde
 	fs.DurationVar(&cfg.duration, "duration", 10*time.Second, "length of each throughput phase")
 	fs.Var(&cfg.levels, "levels", "stored events and secrets at which reads are measured")
 	fs.BoolVar(&cfg.skipGrowth, "skip-growth", false, "measure throughput only")
-	fs.StringVar(&cfg.phases, "phases", "", "throughput phases to run: deliveries, busy, secrets, lists (default: all)")
+	fs.StringVar(&cfg.phases, "phases", "", "throughput phases to run: deliveries, busy, secrets, lists (default: all); tenants only when named")
 	fs.Var(&cfg.listSizes, "list-sizes", "sizes of the stage, event source and execution lists read")
 	fs.StringVar(&cfg.out, "out", "", "JSON results file")
 	if err := fs.Parse(args); err != nil {
@@ -215,6 +215,11 @@ func throughput(ctx context.Context, cfg controlConfig, rep *report, w io.Writer
 		}
 	}
 
+	if cfg.runsExplicitly("tenants") { // tenants.go
+		if err := tenants(ctx, cfg, rep, w, srv, c); err != nil {
+			return err
+		}
+	}
 	if cfg.runs("lists") {
 		if err := lists(ctx, cfg, rep, w, srv, c); err != nil {
 			return err
