@@ -31,6 +31,9 @@ type controlConfig struct {
 	phases string
 	// listSizes are the sizes of the lists phase.
 	listSizes intList
+	// tenantInterval is how often organization B delivers in the tenants
+	// phase (tenants.go).
+	tenantInterval time.Duration
 }
 
 // runs reports whether the throughput phase named p is selected.
@@ -48,6 +51,7 @@ func runControl(ctx context.Context, command string, args []string, stdout, stde
 	fs.BoolVar(&cfg.skipGrowth, "skip-growth", false, "measure throughput only")
 	fs.StringVar(&cfg.phases, "phases", "", "throughput phases to run: deliveries, busy, secrets, lists (default: all); tenants only when named")
 	fs.Var(&cfg.listSizes, "list-sizes", "sizes of the stage, event source and execution lists read")
+	fs.DurationVar(&cfg.tenantInterval, "tenant-interval", 100*time.Millisecond, "tenants phase: how often the quiet organization delivers")
 	fs.StringVar(&cfg.out, "out", "", "JSON results file")
 	if err := fs.Parse(args); err != nil {
 		return err

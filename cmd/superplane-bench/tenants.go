@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os/exec"
@@ -43,10 +44,13 @@ func tenantToken(ctx context.Context, srv *serverProc) (string, error) {
 // tenants measures one organization's flood against another's latency:
 // organization A (the bench organization) sends c16 into its busy canvas
 // (100 filtered stages) while organization B sends one delivery every
-// 100 ms to a noop stage of its own. B's delivery → execution start is
+// --tenant-interval (100 ms) to a noop stage of its own. B's delivery → execution start is
 // reported alone, during A's flood and while A's backlog drains, with
 // the step it spends waiting for routing.
 func tenants(ctx context.Context, cfg controlConfig, rep *report, w io.Writer, srv *serverProc, c *apiClient) error {
+	if cfg.tenantInterval <= 0 {
+		return errors.New("--tenant-interval must be > 0")
+	}
 	load, _, _, err := createBusyCanvasRotating(ctx, c)
 	if err != nil {
 		return err
@@ -70,9 +74,13 @@ func tenants(ctx context.Context, cfg controlConfig, rep *report, w io.Writer, s
 		return err
 	}
 	probes := &probeSet{src: quiet, canvas: "quiet", sourceName: "quiet-hook", stage: "quiet-noop"}
+	// B sends one delivery every --tenant-interval, for at most d.
+	probeB := func(d time.Duration, label string) (stop func()) {
+		return probes.every(ctx, cfg.tenantInterval, d, label)
+	}
 
 	// B alone, at the rate it keeps during A's flood.
-	probes.every(ctx, 100*time.Millisecond, cfg.duration, tenantAlone)()
+	probeB(cfg.duration, tenantAlone)()
 	runLoad(ctx, 16, 2000, 2*time.Second, func(ctx context.Context, i int) error { // A's warm-up
 		_, err := load.deliver(ctx, 1_000_000+i)
 		return err
@@ -81,7 +89,7 @@ func tenants(ctx context.Context, cfg controlConfig, rep *report, w io.Writer, s
 		return err
 	}
 
-	stop := probes.every(ctx, 100*time.Millisecond, cfg.duration, tenantFlood)
+	stop := probeB(cfg.duration, tenantFlood)
 	cpu0 := srv.cpuSeconds()
 	p := runLoad(ctx, 16, 1_000_000, cfg.duration, func(ctx context.Context, i int) error {
 		_, err := load.deliver(ctx, i)
@@ -91,7 +99,7 @@ func tenants(ctx context.Context, cfg controlConfig, rep *report, w io.Writer, s
 	res := fromPhase("tenants: A's busy canvas deliveries c16", 16, p, srv.cpuSeconds()-cpu0)
 	// B keeps sending while A's backlog is routed.
 	loadEnd := time.Now()
-	stop = probes.every(ctx, 100*time.Millisecond, 3*time.Minute, tenantBacklog)
+	stop = probeB(3*time.Minute, tenantBacklog)
 	drained, err := waitDrained(ctx, srv, 3*time.Minute)
 	stop()
 	if err != nil {
