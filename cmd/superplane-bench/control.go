@@ -34,6 +34,8 @@ type controlConfig struct {
 	// tenantInterval is how often organization B delivers in the tenants
 	// phase (tenants.go).
 	tenantInterval time.Duration
+	// tenantStages is how many noop stages B's deliveries go to in turn.
+	tenantStages int
 }
 
 // runs reports whether the throughput phase named p is selected.
@@ -51,6 +53,7 @@ func runControl(ctx context.Context, command string, args []string, stdout, stde
 	fs.BoolVar(&cfg.skipGrowth, "skip-growth", false, "measure throughput only")
 	fs.StringVar(&cfg.phases, "phases", "", "throughput phases to run: deliveries, busy, secrets, lists (default: all); tenants only when named")
 	fs.Var(&cfg.listSizes, "list-sizes", "sizes of the stage, event source and execution lists read")
+	fs.IntVar(&cfg.tenantStages, "tenant-stages", 1, "tenants phase: noop stages the quiet organization's deliveries go to in turn (1: all to one stage, which runs one execution at a time)")
 	fs.DurationVar(&cfg.tenantInterval, "tenant-interval", 100*time.Millisecond, "tenants phase: how often the quiet organization delivers")
 	fs.StringVar(&cfg.out, "out", "", "JSON results file")
 	if err := fs.Parse(args); err != nil {

@@ -64,23 +64,40 @@ func tenants(ctx context.Context, cfg controlConfig, rep *report, w io.Writer, s
 	if err != nil {
 		return err
 	}
-	if err := cB.call(ctx, "POST", "/api/v1/canvases/quiet/stages", api.StageRequest{Stage: &api.Stage{
-		Metadata: &api.StageMetadata{Name: "quiet-noop"},
-		Spec: &api.StageSpec{
-			Connections: []api.Connection{{Type: api.ConnectionTypeEventSource, Name: "quiet-hook"}},
-			Executor:    &api.Executor{Type: api.ExecutorNoop, Spec: map[string]any{}},
-		},
-	}}, nil); err != nil {
-		return err
+	// B's noop stages: with more than one, each passes only its own
+	// environment and B's deliveries go to each in turn, so that none waits
+	// for its stage's previous execution (B's own queue), only for what
+	// the server does for A.
+	stages := max(cfg.tenantStages, 1)
+	probes := &probeSet{canvas: "quiet", sourceName: "quiet-hook", src: quiet, stage: "quiet-0"}
+	for i := range stages {
+		conn := api.Connection{Type: api.ConnectionTypeEventSource, Name: "quiet-hook"}
+		name := fmt.Sprintf("quiet-%d", i)
+		if stages > 1 {
+			env := fmt.Sprintf("env-%d", i)
+			conn.Filters = []api.Filter{{Type: api.FilterTypeData, Data: &api.DataFilter{Expression: "$.environment == '" + env + "'"}}}
+			body := bytes.Replace(pushBody, []byte(`"environment":"production"`), []byte(`"environment":"`+env+`"`), 1)
+			probes.rotate = append(probes.rotate, rotatedStage{stage: name, src: quiet.withBody(body, name+"-")})
+		}
+		if err := cB.call(ctx, "POST", "/api/v1/canvases/quiet/stages", api.StageRequest{Stage: &api.Stage{
+			Metadata: &api.StageMetadata{Name: name},
+			Spec: &api.StageSpec{
+				Connections: []api.Connection{conn},
+				Executor:    &api.Executor{Type: api.ExecutorNoop, Spec: map[string]any{}},
+			},
+		}}, nil); err != nil {
+			return err
+		}
 	}
-	probes := &probeSet{src: quiet, canvas: "quiet", sourceName: "quiet-hook", stage: "quiet-noop"}
 	// B sends one delivery every --tenant-interval, for at most d.
 	probeB := func(d time.Duration, label string) (stop func()) {
 		return probes.every(ctx, cfg.tenantInterval, d, label)
 	}
 
 	// B alone, at the rate it keeps during A's flood.
-	probeB(cfg.duration, tenantAlone)()
+	stop := probeB(cfg.duration, tenantAlone)
+	time.Sleep(cfg.duration)
+	stop()
 	runLoad(ctx, 16, 2000, 2*time.Second, func(ctx context.Context, i int) error { // A's warm-up
 		_, err := load.deliver(ctx, 1_000_000+i)
 		return err
@@ -89,7 +106,7 @@ func tenants(ctx context.Context, cfg controlConfig, rep *report, w io.Writer, s
 		return err
 	}
 
-	stop := probeB(cfg.duration, tenantFlood)
+	stop = probeB(cfg.duration, tenantFlood)
 	cpu0 := srv.cpuSeconds()
 	p := runLoad(ctx, 16, 1_000_000, cfg.duration, func(ctx context.Context, i int) error {
 		_, err := load.deliver(ctx, i)
@@ -113,15 +130,15 @@ func tenants(ctx context.Context, cfg controlConfig, rep *report, w io.Writer, s
 		return err
 	}
 	for _, label := range []string{tenantAlone, tenantFlood, tenantBacklog} {
-		for _, step := range []string{stepRouted, stepAdvanced, stepClaimed} {
+		for _, step := range []string{stepRouted, stepBehind, stepAdvanced, stepClaimed} {
 			d := probes.steps[label][step]
 			slices.Sort(d)
-			rep.add(w, result{Name: fmt.Sprintf("tenants probe %s: %s", label, step), Count: len(d), Load: loadAvg(),
+			rep.add(w, result{Name: fmt.Sprintf("tenants probe (%d stage(s)) %s: %s", stages, label, step), Count: len(d), Load: loadAvg(),
 				P50ms: ms(percentile(d, 0.5)), P99ms: ms(percentile(d, 0.99))})
 		}
 		d := lat[label]
 		slices.Sort(d)
-		r := result{Name: "tenants: B's delivery to execution start, " + label, Count: len(d), Load: loadAvg(),
+		r := result{Name: fmt.Sprintf("tenants: B's delivery to execution start (%d stage(s)), %s", stages, label), Count: len(d), Load: loadAvg(),
 			P50ms: ms(percentile(d, 0.5)), P99ms: ms(percentile(d, 0.99))}
 		if len(d) > 0 {
 			r.MaxMs = ms(d[len(d)-1])
