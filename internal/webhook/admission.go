@@ -19,19 +19,21 @@ const DefaultMaxInflightBytes int64 = 256 << 20
 // thousands of ordinary deliveries, for the one tenant.
 const shareDivisor = 4
 
-// retryAfterSeconds is the Retry-After of an answer refused for want of
+// RetryAfterSeconds is the Retry-After of an answer refused for want of
 // budget: long enough for slow bodies to finish, short enough that a
 // sender that honours it loses little time.
-const retryAfterSeconds = 5
+const RetryAfterSeconds = 5
 
 // msgOverloaded answers a delivery refused for want of budget.
 const msgOverloaded = "too many deliveries are being received; try again later"
 
-// budget bounds the request-body bytes held across deliveries, in all and
+// Budget bounds the request-body bytes held across requests, in all and
 // per tenant. It never blocks: a reservation that does not fit fails at
 // once, so that no handler goroutine waits (and holds its connection) on
-// others' bodies.
-type budget struct {
+// others' bodies. The receivers draw on one (Config.Budget); the server
+// may share it with other routes that read bodies. It is safe for
+// concurrent use.
+type Budget struct {
 	mu    sync.Mutex
 	total int64 // the whole budget
 	share int64 // the most one tenant may hold
@@ -41,17 +43,18 @@ type budget struct {
 	held map[string]int64
 }
 
-// newBudget returns a budget of total bytes, of which one tenant may hold a
-// quarter, but never less than one body at the limit (maxBody), so that any
-// delivery the size limit allows can be received when the server is idle.
-func newBudget(total, maxBody int64) *budget {
+// NewBudget returns a budget of total bytes, of which one tenant may hold a
+// quarter, but never less than maxBody, the largest body a request may
+// have, so that any body the size limits allow can be read when the server
+// is idle.
+func NewBudget(total, maxBody int64) *Budget {
 	total = max(total, maxBody)
-	return &budget{total: total, share: max(total/shareDivisor, maxBody), held: map[string]int64{}}
+	return &Budget{total: total, share: max(total/shareDivisor, maxBody), held: map[string]int64{}}
 }
 
-// reserve takes n bytes for tenant if both the whole budget and the
+// Reserve takes n bytes for tenant if both the whole budget and the
 // tenant's share have room, and reports whether it did.
-func (b *budget) reserve(tenant string, n int64) bool {
+func (b *Budget) Reserve(tenant string, n int64) bool {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	held := b.held[tenant]
@@ -63,8 +66,8 @@ func (b *budget) reserve(tenant string, n int64) bool {
 	return true
 }
 
-// release gives back n bytes that tenant reserved.
-func (b *budget) release(tenant string, n int64) {
+// Release gives back n bytes that tenant reserved.
+func (b *Budget) Release(tenant string, n int64) {
 	if n <= 0 {
 		return
 	}
@@ -80,7 +83,7 @@ func (b *budget) release(tenant string, n int64) {
 
 // inUse returns the bytes reserved in all and the number of tenants
 // holding some, for tests.
-func (b *budget) inUse() (used int64, tenants int) {
+func (b *Budget) inUse() (used int64, tenants int) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.used, len(b.held)
@@ -89,7 +92,7 @@ func (b *budget) inUse() (used int64, tenants int) {
 // reservation is one delivery's claim on the budget. Its zero value holds
 // nothing, so releasing it is always safe.
 type reservation struct {
-	b      *budget
+	b      *Budget
 	tenant string
 	n      int64
 }
@@ -105,7 +108,7 @@ func (h *Handler) admit(r *http.Request, tenant string) (res reservation, ok boo
 	if r.Body == nil || r.Body == http.NoBody || n == 0 {
 		return reservation{}, true
 	}
-	if !h.budget.reserve(tenant, n) {
+	if !h.budget.Reserve(tenant, n) {
 		return reservation{}, false
 	}
 	return reservation{b: h.budget, tenant: tenant, n: n}, true
@@ -117,7 +120,7 @@ func (res *reservation) trim(held int64) {
 	if res.b == nil || held >= res.n {
 		return
 	}
-	res.b.release(res.tenant, res.n-held)
+	res.b.Release(res.tenant, res.n-held)
 	res.n = held
 }
 
@@ -126,14 +129,14 @@ func (res *reservation) done() {
 	if res.b == nil {
 		return
 	}
-	res.b.release(res.tenant, res.n)
+	res.b.Release(res.tenant, res.n)
 	res.b, res.n = nil, 0
 }
 
 // overloaded is the answer to a delivery refused for want of budget: 503,
 // which senders retry, with a Retry-After for those that honour it.
 func overloaded(w http.ResponseWriter) reply {
-	w.Header().Set("Retry-After", strconv.Itoa(retryAfterSeconds))
+	w.Header().Set("Retry-After", strconv.Itoa(RetryAfterSeconds))
 	rep := failure(http.StatusServiceUnavailable, codeUnavailable, msgOverloaded)
 	rep.overloaded = true
 	return rep

@@ -127,7 +127,7 @@ type Handler struct {
 	sources Sources
 	sink    Sink
 	maxBody int64
-	budget  *budget // admission.go
+	budget  *Budget // admission.go
 	logger  *slog.Logger
 	now     func() time.Time
 	// observer is Config.Observe (nil: none).
@@ -145,11 +145,14 @@ func NewHandler(sources Sources, sink Sink, cfg Config) *Handler {
 	if h.maxBody <= 0 {
 		h.maxBody = DefaultMaxBodyBytes
 	}
-	inflight := cfg.MaxInflightBytes
-	if inflight <= 0 {
-		inflight = DefaultMaxInflightBytes
+	h.budget = cfg.Budget
+	if h.budget == nil {
+		inflight := cfg.MaxInflightBytes
+		if inflight <= 0 {
+			inflight = DefaultMaxInflightBytes
+		}
+		h.budget = NewBudget(inflight, h.maxBody)
 	}
-	h.budget = newBudget(inflight, h.maxBody)
 	if h.logger == nil {
 		h.logger = slog.Default()
 	}

@@ -137,6 +137,10 @@ type Config struct {
 	// once. Zero or less means DefaultMaxInflightBytes; less than
 	// MaxBodyBytes counts as MaxBodyBytes (the server refuses to start so).
 	MaxInflightBytes int64
+	// Budget, when set, is the in-flight budget to draw on instead of one
+	// of MaxInflightBytes: the server shares one with the API's routes.
+	// Its maxBody must be at least MaxBodyBytes.
+	Budget *Budget
 	// Logger receives one line per delivery (source id, type, status,
 	// delivery id; never the body, a signature or a key). Nil means
 	// slog.Default().
