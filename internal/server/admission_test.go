@@ -147,6 +147,19 @@ func TestAPIBodiesShareTheOrganizationsBudget(t *testing.T) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+	req, err := http.NewRequestWithContext(t.Context(), "POST", e.url+"/api/v1/secrets", strings.NewReader(`{}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+e.tokens["owner"])
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = res.Body.Close()
+	if res.StatusCode != 503 || res.Header.Get("Retry-After") != "5" {
+		t.Errorf("acme's write while its share is full: %d, Retry-After %q; want 503, 5", res.StatusCode, res.Header.Get("Retry-After"))
+	}
 	small := []byte(`{"n":1}`)
 	if got := deliverRequest(t, e, hookPath, small, created.Key); got.status != 503 || got.retryAfter != "5" {
 		t.Errorf("a delivery to acme's source while acme's share is full: %d, Retry-After %q; want 503, 5", got.status, got.retryAfter)

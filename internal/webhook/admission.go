@@ -147,7 +147,10 @@ func overloaded(w http.ResponseWriter) reply {
 // none), or "" for the one pool shared by every delivery whose source is
 // not known before its body is read (an unknown id, a failed lookup, a
 // request without a signature), so that spraying made-up ids takes no more
-// than one share.
+// than one share. The price: while that pool is full, a delivery to an id
+// that exists is read and one to an id that does not is refused, so
+// someone who holds a quarter of the budget can tell whether an id they
+// already have exists (ids are UUIDs: this finds none).
 func tenantOf(src Source, err error) string {
 	switch {
 	case err != nil:
