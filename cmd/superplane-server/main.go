@@ -130,7 +130,7 @@ type config struct {
 	baseURL           string
 	keyGrace          time.Duration
 	webhookBodyLimit  int64
-	webhookInflight   int64 // body bytes all deliveries hold at once
+	webhookInflight   int64 // request-body bytes held at once: receivers and API
 	reconcileInterval time.Duration
 	allowedNetworks   string
 	pollInterval      time.Duration
