@@ -31,6 +31,11 @@ type controlConfig struct {
 	phases string
 	// listSizes are the sizes of the lists phase.
 	listSizes intList
+	// tenantInterval is how often organization B delivers in the tenants
+	// phase (tenants.go).
+	tenantInterval time.Duration
+	// tenantStages is how many noop stages B's deliveries go to in turn.
+	tenantStages int
 }
 
 // runs reports whether the throughput phase named p is selected.
@@ -46,8 +51,10 @@ func runControl(ctx context.Context, command string, args []string, stdout, stde
 	fs.DurationVar(&cfg.duration, "duration", 10*time.Second, "length of each throughput phase")
 	fs.Var(&cfg.levels, "levels", "stored events and secrets at which reads are measured")
 	fs.BoolVar(&cfg.skipGrowth, "skip-growth", false, "measure throughput only")
-	fs.StringVar(&cfg.phases, "phases", "", "throughput phases to run: deliveries, busy, secrets, lists (default: all)")
+	fs.StringVar(&cfg.phases, "phases", "", "throughput phases to run: deliveries, busy, secrets, lists (default: all); tenants only when named")
 	fs.Var(&cfg.listSizes, "list-sizes", "sizes of the stage, event source and execution lists read")
+	fs.IntVar(&cfg.tenantStages, "tenant-stages", 1, "tenants phase: noop stages the quiet organization's deliveries go to in turn (1: all to one stage, which runs one execution at a time)")
+	fs.DurationVar(&cfg.tenantInterval, "tenant-interval", 100*time.Millisecond, "tenants phase: how often the quiet organization delivers")
 	fs.StringVar(&cfg.out, "out", "", "JSON results file")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -215,6 +222,11 @@ func throughput(ctx context.Context, cfg controlConfig, rep *report, w io.Writer
 		}
 	}
 
+	if cfg.runsExplicitly("tenants") { // tenants.go
+		if err := tenants(ctx, cfg, rep, w, srv, c); err != nil {
+			return err
+		}
+	}
 	if cfg.runs("lists") {
 		if err := lists(ctx, cfg, rep, w, srv, c); err != nil {
 			return err

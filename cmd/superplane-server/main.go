@@ -32,6 +32,7 @@ import (
 	"github.com/superplane/terraform-provider-superplane/internal/server"
 	"github.com/superplane/terraform-provider-superplane/internal/service"
 	"github.com/superplane/terraform-provider-superplane/internal/store"
+	"github.com/superplane/terraform-provider-superplane/internal/webhook"
 )
 
 // version is set by the release build.
@@ -49,6 +50,7 @@ func main() {
 const usage = `usage:
   superplane-server serve [--listen ADDR] [--base-url URL] [--data-dir DIR] [--database-url URL] [--encryption-keys-file FILE]
                           [--key-grace-period 1h] [--webhook-body-limit BYTES] [--reconcile-interval 5m] [--hook-check-interval 10s]
+                          [--webhook-inflight-limit BYTES]
                           [--allowed-networks CIDR,...] [--max-running 64] [--max-running-per-org 4] [--event-retention 2160h]
                           [--metrics-listen ADDR]
   superplane-server token create --org NAME --role owner|admin|viewer|member [--canvas C [--canvas-role canvas_viewer]] [--user EMAIL] [--ttl 720h] [--init] [--data-dir DIR] [--database-url URL]
@@ -72,7 +74,8 @@ azure_devops integration URLs (a test double); SUPERPLANE_DATADOG_API_URL every 
 datadog integrations, whatever their site; SUPERPLANE_MONGODB_ATLAS_ENDPOINT_URL receives every
 Atlas call of mongodb_atlas integrations.
 serve also reads SUPERPLANE_BASE_URL, SUPERPLANE_KEY_GRACE_PERIOD (1h),
-SUPERPLANE_WEBHOOK_BODY_LIMIT (5 MiB), SUPERPLANE_RECONCILE_INTERVAL (5m),
+SUPERPLANE_WEBHOOK_BODY_LIMIT (5 MiB), SUPERPLANE_WEBHOOK_INFLIGHT_LIMIT (256 MiB),
+SUPERPLANE_RECONCILE_INTERVAL (5m),
 SUPERPLANE_ALLOWED_NETWORKS (CIDRs the server may call although they are blocked: loopback,
 private, link-local...), SUPERPLANE_POLL_INTERVAL (5s), SUPERPLANE_EXECUTION_LEASE (30s),
 SUPERPLANE_HOOK_CHECK_INTERVAL (10s), SUPERPLANE_MAX_RUNNING (64), SUPERPLANE_MAX_RUNNING_PER_ORG (4; 0 = no cap),
@@ -127,6 +130,7 @@ type config struct {
 	baseURL           string
 	keyGrace          time.Duration
 	webhookBodyLimit  int64
+	webhookInflight   int64 // request-body bytes held at once: receivers and API
 	reconcileInterval time.Duration
 	allowedNetworks   string
 	pollInterval      time.Duration
@@ -169,6 +173,11 @@ func (c *config) serverOptions(listenAddr string, getenv func(string) string) (s
 	}
 	if c.keyGrace < 0 || c.webhookBodyLimit <= 0 || c.reconcileInterval <= 0 {
 		return serveOptions{}, errors.New("--key-grace-period must be >= 0, --webhook-body-limit and --reconcile-interval > 0")
+	}
+	// Below the body limit, a delivery at the limit could never be
+	// received: that is a slip, not a setting.
+	if c.webhookInflight < c.webhookBodyLimit {
+		return serveOptions{}, fmt.Errorf("--webhook-inflight-limit (%d) must be at least --webhook-body-limit (%d)", c.webhookInflight, c.webhookBodyLimit)
 	}
 	if c.hookCheckInterval < 0 {
 		return serveOptions{}, errors.New("--hook-check-interval must be >= 0")
@@ -219,7 +228,7 @@ func (c *config) serverOptions(listenAddr string, getenv func(string) string) (s
 		// Where mongodb_atlas integrations call Atlas (a test double).
 		MongoDBAtlasEndpointURL: getenv("SUPERPLANE_MONGODB_ATLAS_ENDPOINT_URL"),
 	}
-	srv := []server.Option{server.WithWebhookBodyLimit(c.webhookBodyLimit)}
+	srv := []server.Option{server.WithWebhookBodyLimit(c.webhookBodyLimit), server.WithWebhookInflightLimit(c.webhookInflight)}
 	svc := []service.Option{
 		service.WithBaseURL(base),
 		service.WithKeyGrace(c.keyGrace),
@@ -274,6 +283,7 @@ func (c *config) bind(fs *flag.FlagSet, getenv func(string) string, withListen b
 		fs.StringVar(&c.baseURL, "base-url", getenv("SUPERPLANE_BASE_URL"), "public URL of this server, the start of webhook URLs (default http://<listen address>)")
 		fs.DurationVar(&c.keyGrace, "key-grace-period", envDuration(getenv, "SUPERPLANE_KEY_GRACE_PERIOD", time.Hour), "how long an event source's previous key still verifies after reset-key")
 		fs.Int64Var(&c.webhookBodyLimit, "webhook-body-limit", envInt(getenv, "SUPERPLANE_WEBHOOK_BODY_LIMIT", 5<<20), "largest webhook delivery accepted, in bytes")
+		fs.Int64Var(&c.webhookInflight, "webhook-inflight-limit", envInt(getenv, "SUPERPLANE_WEBHOOK_INFLIGHT_LIMIT", webhook.DefaultMaxInflightBytes), "request-body bytes held at once across all webhook deliveries and API requests, one organization a quarter of them; a request that does not fit is answered 503 with Retry-After (at least --webhook-body-limit)")
 		fs.StringVar(&c.allowedNetworks, "allowed-networks", getenv(outbound.Setting), "CIDR prefixes, comma separated, that integrations, webhook provisioning and executors may reach although they are blocked by default (loopback, private, CGNAT, link-local, metadata...); default none")
 		fs.DurationVar(&c.pollInterval, "poll-interval", envDuration(getenv, "SUPERPLANE_POLL_INTERVAL", 5*time.Second), "how often running executions are polled")
 		fs.DurationVar(&c.engineLease, "execution-lease", envDuration(getenv, "SUPERPLANE_EXECUTION_LEASE", 30*time.Second), "how long a running execution stays with this server without renewal; after a crash another start resumes it")

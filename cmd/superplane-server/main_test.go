@@ -169,6 +169,10 @@ func TestCommandErrors(t *testing.T) {
 		{[]string{"serve", "--listen", "127.0.0.1:0", "--event-retention", "30m"}, nil, "--event-retention"},
 		{[]string{"serve", "--listen", "127.0.0.1:0", "--audit-retention", "30m"}, nil, "--audit-retention must be 0 (keep the audit trail forever) or at least 1h"},
 		{[]string{"serve", "--listen", "127.0.0.1:0"}, map[string]string{"SUPERPLANE_DATA_DIR": dir, "SUPERPLANE_EVENT_RETENTION": "30s"}, "--event-retention"},
+		// An in-flight budget below the body limit could never receive a
+		// delivery at the limit: refused, naming both.
+		{[]string{"serve", "--listen", "127.0.0.1:0", "--webhook-inflight-limit", "1000", "--webhook-body-limit", "2000"}, nil, "--webhook-inflight-limit (1000) must be at least --webhook-body-limit (2000)"},
+		{[]string{"serve", "--listen", "127.0.0.1:0"}, map[string]string{"SUPERPLANE_DATA_DIR": dir, "SUPERPLANE_WEBHOOK_BODY_LIMIT": "300000000"}, "--webhook-inflight-limit (268435456) must be at least --webhook-body-limit (300000000)"},
 	}
 	for i, tc := range cases {
 		t.Run(fmt.Sprint(i), func(t *testing.T) {

@@ -75,7 +75,7 @@ func New(cfg Config) *Metrics {
 		}, []string{"route"}),
 		deliveries: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "superplane_webhook_deliveries_total",
-			Help: "Webhook deliveries received, by source type and outcome (accepted, duplicate, ping, refused, invalid, unavailable, error).",
+			Help: "Webhook deliveries received, by source type and outcome (accepted, duplicate, ping, refused, invalid, unavailable, overloaded, error).",
 		}, []string{"type", "outcome"}),
 		executions: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "superplane_executions_total",

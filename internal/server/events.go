@@ -39,7 +39,8 @@ func receiverSource(src service.ReceiverSource, err error) (webhook.Source, erro
 		}
 		return webhook.Source{}, err
 	}
-	return webhook.Source{ID: src.ID, Type: src.Type, Keys: src.Keys, Scheme: src.Scheme, Found: src.Source, Cached: src.Kept}, nil
+	return webhook.Source{ID: src.ID, Type: src.Type, Keys: src.Keys, Scheme: src.Scheme, Found: src.Source, Cached: src.Kept,
+		Tenant: src.Source.OrgID}, nil
 }
 
 // receiverSink adapts service.Events.Receive to the webhook receivers: the

@@ -45,6 +45,10 @@ type Server struct {
 	issuer       *oidc.Issuer
 	accounts     *service.ServiceAccounts
 	maxBody      int64
+	maxInflight  int64 // admission.go; 0 is the receivers' default
+	// bodies is the request-body budget the receivers and the API's routes
+	// share (admission.go).
+	bodies *webhook.Budget
 	// engine is woken when something it waits for happened.
 	engine Waker
 	now    func() time.Time
@@ -191,7 +195,7 @@ func (s *Server) routes() {
 	s.roleRoutes()
 
 	// Receivers authenticate deliveries by signature, not by token.
-	receiver := webhook.NewHandler(receiverSources{s.events}, receiverSink{s.events}, webhook.Config{MaxBodyBytes: s.maxBody, Logger: s.log, Now: s.now, Observe: s.observeDelivery()})
+	receiver := webhook.NewHandler(receiverSources{s.events}, receiverSink{s.events}, webhook.Config{MaxBodyBytes: s.maxBody, Budget: s.bodyBudget(), Logger: s.log, Now: s.now, Observe: s.observeDelivery()})
 	s.public("POST /api/v1/sources/{id}", receiver.ServeCustom)
 	s.public("POST /api/v1/sources/{id}/{integrationType}", receiver.ServeIntegration)
 	// A CI run authenticates with its execution's output token or its
@@ -262,6 +266,13 @@ func (s *Server) registerScoped(pattern string, scope func(*http.Request) store.
 		if lw, ok := w.(*logWriter); ok {
 			lw.userID = p.User.ID
 		}
+		// Before anything reads the body (authorize may peek at it).
+		held, admitted := s.admitBody(r, p.Organization.ID)
+		if !admitted {
+			s.writeOverloaded(w, r)
+			return
+		}
+		defer s.bodies.Release(p.Organization.ID, held)
 		// Who may call what is the permission table's (authz.go); write
 		// is what a route without a row there counts as.
 		r, err = s.authorize(r, pattern, p, write)

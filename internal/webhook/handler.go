@@ -127,6 +127,7 @@ type Handler struct {
 	sources Sources
 	sink    Sink
 	maxBody int64
+	budget  *Budget // admission.go
 	logger  *slog.Logger
 	now     func() time.Time
 	// observer is Config.Observe (nil: none).
@@ -143,6 +144,14 @@ func NewHandler(sources Sources, sink Sink, cfg Config) *Handler {
 	h := &Handler{sources: sources, sink: sink, maxBody: cfg.MaxBodyBytes, logger: cfg.Logger}
 	if h.maxBody <= 0 {
 		h.maxBody = DefaultMaxBodyBytes
+	}
+	h.budget = cfg.Budget
+	if h.budget == nil {
+		inflight := cfg.MaxInflightBytes
+		if inflight <= 0 {
+			inflight = DefaultMaxInflightBytes
+		}
+		h.budget = NewBudget(inflight, h.maxBody)
 	}
 	if h.logger == nil {
 		h.logger = slog.Default()
@@ -182,6 +191,8 @@ type reply struct {
 	deliveryID string
 	eventType  string
 	receipt    Receipt
+	// overloaded tells a 503 given for want of in-flight budget.
+	overloaded bool
 }
 
 // errorBody is the contract's error shape.
@@ -243,6 +254,8 @@ func outcomeOf(rep reply) Outcome {
 		return OutcomePing
 	case rep.status == http.StatusOK:
 		return OutcomeAccepted
+	case rep.overloaded:
+		return OutcomeOverloaded
 	case rep.status == http.StatusUnauthorized:
 		return OutcomeRefused
 	case rep.status == http.StatusServiceUnavailable:
@@ -263,24 +276,40 @@ func (h *Handler) receive(w http.ResponseWriter, r *http.Request, rcv *receiver)
 		return failure(http.StatusMethodNotAllowed, codeInvalidArgument, "method not allowed; use POST")
 	}
 
-	// The body is read before the source is looked up, so that an unknown
-	// source and a known one answer a large body alike (413).
+	if r.ContentLength > h.maxBody {
+		return h.tooLarge()
+	}
+	// The source is looked up before the body is read only to know whose
+	// share of the in-flight budget the body draws on (admission.go); the
+	// answers still come in the order below, so an unknown source and a
+	// known one answer a large body alike (413).
+	id := r.PathValue("id")
+	signed := rcv != nil && (len(r.Header.Values(rcv.signatureHeader)) != 0 || len(r.Header.Values("Webhook-Signature")) != 0)
+	src, err := Source{}, error(ErrUnknownSource)
+	if signed && id != "" {
+		src, err = h.sources.Lookup(r.Context(), id)
+	}
+	res, admitted := h.admit(r, tenantOf(src, err))
+	if !admitted {
+		return overloaded(w)
+	}
+	// Every way out of here, a panic's too, gives the reservation back.
+	defer res.done()
 	body, rep, ok := h.readBody(w, r)
 	if !ok {
 		return rep
 	}
+	res.trim(int64(cap(body)))
 	refused := failure(http.StatusUnauthorized, codeUnauthenticated, msgRefused)
-	id := r.PathValue("id")
 	if rcv == nil || id == "" {
 		return decoy(refused, body)
 	}
 	// A delivery with no signature at all is a sender's set-up mistake, not
 	// a forgery: name the header it lacks. The answer is the same for every
 	// id, known or not, so it tells a prober nothing a refusal would not.
-	if len(r.Header.Values(rcv.signatureHeader)) == 0 && len(r.Header.Values("Webhook-Signature")) == 0 {
+	if !signed {
 		return failure(http.StatusUnauthorized, codeUnauthenticated, rcv.missingSignature())
 	}
-	src, err := h.sources.Lookup(r.Context(), id)
 	rep, stale := h.deliver(r, rcv, body, src, err)
 	if !stale {
 		return rep
@@ -411,23 +440,38 @@ func (h *Handler) deliver(r *http.Request, rcv *receiver, body []byte, src Sourc
 
 // readBody reads the whole body, refusing more than the limit without
 // buffering it. It returns the failure to answer when ok is false.
+//
+// A body of known length is read into a buffer of exactly that size, the
+// bytes admit reserved for it, rather than grown as io.ReadAll grows one
+// (which holds about twice the body while it copies); net/http ends the
+// body at its Content-Length, and a shorter one is an unexpected EOF.
 func (h *Handler) readBody(w http.ResponseWriter, r *http.Request) (body []byte, rep reply, ok bool) {
-	tooLarge := failure(http.StatusRequestEntityTooLarge, codeInvalidArgument,
-		fmt.Sprintf("body is larger than %d bytes", h.maxBody))
 	if r.ContentLength > h.maxBody {
-		return nil, tooLarge, false
+		return nil, h.tooLarge(), false
 	}
 	if r.Body == nil {
 		return []byte{}, reply{}, true
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, h.maxBody))
+	var err error
+	if r.ContentLength >= 0 {
+		body = make([]byte, r.ContentLength)
+		_, err = io.ReadFull(r.Body, body)
+	} else {
+		body, err = io.ReadAll(http.MaxBytesReader(w, r.Body, h.maxBody))
+	}
 	if err != nil {
 		if _, isTooLarge := errors.AsType[*http.MaxBytesError](err); isTooLarge {
-			return nil, tooLarge, false
+			return nil, h.tooLarge(), false
 		}
 		return nil, failure(http.StatusBadRequest, codeInvalidArgument, "could not read the body"), false
 	}
 	return body, reply{}, true
+}
+
+// tooLarge is the answer to a body over the limit.
+func (h *Handler) tooLarge() reply {
+	return failure(http.StatusRequestEntityTooLarge, codeInvalidArgument,
+		fmt.Sprintf("body is larger than %d bytes", h.maxBody))
 }
 
 // decoyKey signs nothing: decoy computes an HMAC under it.
@@ -497,7 +541,7 @@ func (h *Handler) logReply(r *http.Request, route string, rep reply, took time.D
 	}
 	level := slog.LevelInfo
 	switch {
-	case rep.status >= 500:
+	case rep.status >= 500 && !rep.overloaded:
 		level = slog.LevelError
 		attrs = append(attrs, slog.String("reason", rep.reason))
 		if rep.err != nil {

@@ -51,6 +51,10 @@ type Source struct {
 	// lookup; the receiver hands it back to the Sink in Delivery.Found, so
 	// that storing the delivery need not read the source a second time.
 	Found any
+	// Tenant is the organization the source belongs to: deliveries to one
+	// tenant's sources share a quarter of the in-flight budget
+	// (Config.MaxInflightBytes). "" means the source's own id.
+	Tenant string
 	// Cached tells that Lookup answered from memory rather than from where
 	// sources are stored (see StoredSources): the receiver then decides
 	// again on the stored source before refusing the delivery, and when
@@ -127,6 +131,16 @@ type Config struct {
 	// MaxBodyBytes is the largest body accepted; larger ones get 413.
 	// Zero or less means DefaultMaxBodyBytes.
 	MaxBodyBytes int64
+	// MaxInflightBytes bounds the body bytes all deliveries in progress
+	// hold together; one tenant (Source.Tenant) may hold a quarter of it.
+	// A delivery that does not fit is answered 503 with Retry-After at
+	// once. Zero or less means DefaultMaxInflightBytes; less than
+	// MaxBodyBytes counts as MaxBodyBytes (the server refuses to start so).
+	MaxInflightBytes int64
+	// Budget, when set, is the in-flight budget to draw on instead of one
+	// of MaxInflightBytes: the server shares one with the API's routes.
+	// Its maxBody must be at least MaxBodyBytes.
+	Budget *Budget
 	// Logger receives one line per delivery (source id, type, status,
 	// delivery id; never the body, a signature or a key). Nil means
 	// slog.Default().
@@ -159,6 +173,10 @@ const (
 	OutcomeInvalid Outcome = "invalid"
 	// OutcomeUnavailable: not stored, answered 503 so the sender retries.
 	OutcomeUnavailable Outcome = "unavailable"
+	// OutcomeOverloaded: refused before its body was read because the
+	// bodies in flight filled the budget or the tenant's share of it
+	// (Config.MaxInflightBytes), answered 503 with Retry-After.
+	OutcomeOverloaded Outcome = "overloaded"
 	// OutcomeError: a 500 (a bug or a panic).
 	OutcomeError Outcome = "error"
 )
