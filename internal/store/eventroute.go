@@ -123,9 +123,14 @@ func (s *db) routeClaimed(ctx context.Context, now, lease time.Time, claims *rou
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		ended, started = nil, 0
 		claims.reset()
-		// The canvases first, then the events: a canvas's deletion takes
-		// its row, then its events by cascade, and a stage's write takes
-		// the canvas's row first too (lockCanvasForStages).
+		// The organizations of the executions it may start first, then
+		// the canvases, then the events (lockOrgsForStarts).
+		if err := s.lockOrgsForStarts(ctx, tx, matched); err != nil {
+			return err
+		}
+		// The canvases before the events: a canvas's deletion takes its
+		// row, then its events by cascade, and a stage's write takes the
+		// canvas's row first too (lockCanvasForStages).
 		versions, err := s.stagesVersionsIn(ctx, tx, matched)
 		if err != nil {
 			return err

@@ -21,12 +21,10 @@ import (
 // under a live lease (on any server, those claimed here included) gets
 // its executions pending, as ClaimExecution would pass it over.
 //
-// Only SQLite claims at routing, where the one writer serialises it with
-// every claim. On PostgreSQL the cap needs the organization's row locked,
-// and the routing transaction would take it after inserting an execution
-// whose unique index entry another server's routing transaction may wait
-// on while holding that row: a deadlock. There the executions stay pending
-// for ClaimExecution, as without a RouteClaim.
+// Both dialects claim at routing. SQLite's one writer serialises the
+// routing transaction with every claim; on PostgreSQL the routing
+// transaction takes its organizations' rows first (lockOrgsForStarts),
+// which makes the cap exact across servers without a deadlock.
 type RouteClaim struct {
 	Owner      string
 	LeaseUntil time.Time
@@ -42,24 +40,23 @@ func WithRouteClaim(ctx context.Context, c RouteClaim) context.Context {
 	return context.WithValue(ctx, routeClaimKey{}, c)
 }
 
-// ClaimsAtRouting tells whether s claims executions in the routing
-// transaction when asked (RouteClaim): SQLite does, PostgreSQL does not.
-func ClaimsAtRouting(s Store) bool {
-	d, ok := s.(*db)
-	return ok && d.d.forUpdate == ""
-}
-
 // routeClaims is a routing transaction's claim budget and what it claimed.
 type routeClaims struct {
 	RouteClaim
 	claimed []Execution
+	// running is each organization's started executions under a live
+	// lease, counted once a transaction before it claims any of that
+	// organization's (runningIn adds those claimed since). The count
+	// cannot rise meanwhile: SQLite has one writer, and on PostgreSQL
+	// every claim of the organization waits for its row, held here.
+	running map[string]int
 }
 
 // routeClaimsOf returns the claim budget ctx carries, nil when there is
 // none or this store does not claim at routing (RouteClaim).
 func (s *db) routeClaimsOf(ctx context.Context) *routeClaims {
 	c, ok := ctx.Value(routeClaimKey{}).(RouteClaim)
-	if !ok || c.Max <= 0 || c.Owner == "" || s.d.forUpdate != "" {
+	if !ok || c.Max <= 0 || c.Owner == "" {
 		return nil
 	}
 	return &routeClaims{RouteClaim: c}
@@ -69,6 +66,7 @@ func (s *db) routeClaimsOf(ctx context.Context) *routeClaims {
 func (c *routeClaims) reset() {
 	if c != nil {
 		c.claimed = c.claimed[:0]
+		clear(c.running)
 	}
 }
 
@@ -111,9 +109,8 @@ func (s *db) insertExecution(ctx context.Context, tx *sql.Tx, claims *routeClaim
 	if claims != nil && len(claims.claimed) < claims.Max {
 		claim = true
 		if claims.MaxPerOrg > 0 {
-			var running int
-			if err := tx.QueryRowContext(ctx, s.q(`SELECT COUNT(*) FROM executions
-				WHERE org_id = ? AND state = `+sqlExecutionStarted+` AND lease_expires_at >= ?`), org, s.time(now)).Scan(&running); err != nil {
+			running, err := s.runningIn(ctx, tx, claims, org, now)
+			if err != nil {
 				return false, err
 			}
 			claim = running < claims.MaxPerOrg
@@ -141,4 +138,35 @@ func (s *db) insertExecution(ctx context.Context, tx *sql.Tx, claims *routeClaim
 		claims.claimed = append(claims.claimed, ex)
 	}
 	return true, nil
+}
+
+// runningIn returns org's started executions under a live lease at now,
+// those claims claimed in tx included: counted at the organization's first
+// claim of the transaction, then what it claimed since is added. A
+// savepoint rolled back takes its claims out of claims.claimed, and so
+// out of the sum.
+func (s *db) runningIn(ctx context.Context, tx *sql.Tx, claims *routeClaims, org string, now time.Time) (int, error) {
+	base, ok := claims.running[org]
+	if !ok {
+		if err := tx.QueryRowContext(ctx, s.q(`SELECT COUNT(*) FROM executions
+			WHERE org_id = ? AND state = `+sqlExecutionStarted+` AND lease_expires_at >= ?`), org, s.time(now)).Scan(&base); err != nil {
+			return 0, err
+		}
+		for _, ex := range claims.claimed {
+			if ex.OrgID == org {
+				base-- // counted in the sum below, not twice
+			}
+		}
+		if claims.running == nil {
+			claims.running = map[string]int{}
+		}
+		claims.running[org] = base
+	}
+	n := base
+	for _, ex := range claims.claimed {
+		if ex.OrgID == org {
+			n++
+		}
+	}
+	return n, nil
 }

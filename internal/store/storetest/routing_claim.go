@@ -8,14 +8,12 @@ import (
 )
 
 // testRouteEventsClaimAtRouting: with a claim budget (store.WithRouteClaim)
-// the executions a routing transaction starts are claimed in it, where the
-// store claims at routing (SQLite): started, leased to the owner, with
-// started_at set, answered in RoutedBatch.Claimed. The budget and the
-// per-organization cap hold: beyond either, and wherever the store does
-// not claim at routing (PostgreSQL), they are pending for ClaimExecution.
+// the executions a routing transaction starts are claimed in it, on both
+// databases: started, leased to the owner, with started_at set, answered
+// in RoutedBatch.Claimed. The budget and the per-organization cap hold:
+// beyond either, they are pending for ClaimExecution.
 func testRouteEventsClaimAtRouting(t *testing.T, s store.Store) {
 	ctx := t.Context()
-	claims := store.ClaimsAtRouting(s)
 	capped := mustOrg(t, s, "capped")
 	other := mustOrg(t, s, "other")
 	cc := mustCanvas(t, s, capped.ID, "prod")
@@ -60,10 +58,7 @@ func testRouteEventsClaimAtRouting(t *testing.T, s store.Store) {
 	if err != nil || b.Done != 2 || b.Started != 5 {
 		t.Fatalf("RouteEventsBatch = %+v, %v; want 2 done, 5 started", b, err)
 	}
-	want := map[string]bool{}
-	if claims {
-		want = map[string]bool{c1.ID: true, o1.ID: true, o2.ID: true}
-	}
+	want := map[string]bool{c1.ID: true, o1.ID: true, o2.ID: true}
 	got := map[string]bool{}
 	for _, ex := range b.Claimed {
 		got[ex.StageID] = true
@@ -86,8 +81,7 @@ func testRouteEventsClaimAtRouting(t *testing.T, s store.Store) {
 		}
 	}
 
-	// What routing left pending is the claim loop's: c2 and o3 (all five
-	// where routing does not claim).
+	// What routing left pending is the claim loop's: c2 and o3.
 	left := map[string]bool{}
 	for range 6 {
 		ex, ok, err := s.ClaimExecution(ctx, "server-1", now(), now().Add(time.Hour), 0)
@@ -99,11 +93,7 @@ func testRouteEventsClaimAtRouting(t *testing.T, s store.Store) {
 		}
 		left[ex.StageID] = true
 	}
-	wantLeft := []string{c1.ID, c2.ID, o1.ID, o2.ID, o3.ID}
-	if claims {
-		wantLeft = []string{c2.ID, o3.ID}
-	}
-	equal(t, "stages claimed after routing", sorted(keys(left)...), sorted(wantLeft...))
+	equal(t, "stages claimed after routing", sorted(keys(left)...), sorted(c2.ID, o3.ID))
 }
 
 func keys(m map[string]bool) []string {
