@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -99,6 +101,10 @@ const insertClaimedExecution = `INSERT INTO executions (id, org_id, canvas_id, s
 			state, result, result_reason, result_message, outputs, resources, lease_owner, lease_expires_at, created_at, started_at)
 			VALUES (?, ?, ?, ?, ?, ` + sqlExecutionStarted + `, '', '', '', ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`
 
+// claimedColumns are executionColumns as an INSERT's RETURNING names them
+// (no table alias).
+var claimedColumns = strings.ReplaceAll(executionColumns, "ex.", "")
+
 // insertExecution inserts, in tx, the execution startIfFree starts:
 // claimed for claims when it has budget left and the organization is
 // under its cap, pending otherwise. inserted is false when the stage runs
@@ -116,26 +122,29 @@ func (s *db) insertExecution(ctx context.Context, tx *sql.Tx, claims *routeClaim
 			claim = running < claims.MaxPerOrg
 		}
 	}
-	var res sql.Result
 	if claim {
-		res, err = tx.ExecContext(ctx, s.q(insertClaimedExecution), id, org, canvas, stage, event, blob(nil), blob(nil),
-			claims.Owner, s.time(claims.LeaseUntil), s.time(created), s.time(created))
-	} else {
-		res, err = tx.ExecContext(ctx, s.q(insertPendingExecution+` ON CONFLICT DO NOTHING`),
-			id, org, canvas, stage, event, blob(nil), blob(nil), s.time(created))
+		// Read back in the same statement: one round trip less a claim,
+		// in the routing transaction's write turn. No row: the stage runs
+		// an execution.
+		ex, err := scanExecution(tx.QueryRowContext(ctx, s.q(insertClaimedExecution+` RETURNING `+claimedColumns),
+			id, org, canvas, stage, event, blob(nil), blob(nil),
+			claims.Owner, s.time(claims.LeaseUntil), s.time(created), s.time(created)))
+		if errors.Is(err, sql.ErrNoRows) {
+			return false, nil
+		}
+		if err != nil {
+			return false, err
+		}
+		claims.claimed = append(claims.claimed, ex)
+		return true, nil
 	}
+	res, err := tx.ExecContext(ctx, s.q(insertPendingExecution+` ON CONFLICT DO NOTHING`),
+		id, org, canvas, stage, event, blob(nil), blob(nil), s.time(created))
 	if err != nil {
 		return false, err
 	}
 	if n, err := res.RowsAffected(); err != nil || n == 0 {
 		return false, err
-	}
-	if claim {
-		ex, err := s.findExecutionByID(ctx, tx, id)
-		if err != nil {
-			return false, err
-		}
-		claims.claimed = append(claims.claimed, ex)
 	}
 	return true, nil
 }
