@@ -18,7 +18,11 @@ import (
 // them, and ClaimExecution holds that row for the same count. And two
 // routing transactions that each insert an execution into one stage of
 // the other's (ON CONFLICT waits for the other's uncommitted entry in the
-// unique index of unfinished executions) deadlocked whatever the claims.
+// unique index of unfinished executions) deadlocked whatever the claims:
+// one was aborted after PostgreSQL's deadlock_timeout (a second) and ran
+// again in savepoints. storetest RouteStartCrossedStages and
+// RouteClaimRace fail without this lock (the deadlock; a cap of 2 with 3
+// running).
 //
 // Why no deadlock: these rows are locked FOR NO KEY UPDATE only here and
 // by claimExecution, which takes one organization's row while holding

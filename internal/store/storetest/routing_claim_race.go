@@ -143,6 +143,9 @@ func testRouteClaimRace(t *testing.T, s store.Store) {
 					failures.add(owner+" routing", err)
 					return
 				}
+				if b.RetriedAfter != nil {
+					failures.add(owner+" routing ran again", b.RetriedAfter)
+				}
 				routedRun[i] += len(b.Claimed)
 				for _, ex := range b.Claimed {
 					held(ex)
@@ -241,6 +244,17 @@ func testRouteClaimRace(t *testing.T, s store.Store) {
 	close(stop)
 	others.Wait()
 
+	// A failed insert (a deadlock) leaves its event pending with the
+	// error, for its next attempt, rather than failing the batch.
+	evs, err := s.ListEvents(t.Context(), org.ID, c.ID, "", store.Page{Limit: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ev := range evs {
+		if ev.StateMessage != "" {
+			failures.add("event "+ev.ID, errors.New(ev.StateMessage))
+		}
+	}
 	for _, err := range failures.errs {
 		if strings.Contains(err.Error(), "40P01") || strings.Contains(err.Error(), "deadlock") {
 			t.Errorf("deadlock: %v", err)
@@ -259,4 +273,117 @@ func testRouteClaimRace(t *testing.T, s store.Store) {
 		t.Errorf("claimed at routing %v, by the claim loops %v: want some of each", routedRun, claimRun)
 	}
 	t.Logf("claimed at routing %v, by the claim loops %v; most running at once %d", routedRun, claimRun, tracker.most)
+}
+
+// testRouteStartCrossedStages: two routing transactions at once, each
+// starting the executions of two free stages in the other's order (event
+// a to s1 then s2, event b to s2 then s1), 40 rounds. Each waits for the
+// other's uncommitted execution of the stage it reaches second, which
+// deadlocked on PostgreSQL (SQLSTATE 40P01) before the routing
+// transaction took its organization's row first (lockOrgsForStarts): one
+// was aborted after deadlock_timeout and ran again in savepoints
+// (RoutedBatch.RetriedAfter). Every round both events are routed, at the
+// first run of their transactions, and each stage starts one execution.
+func testRouteStartCrossedStages(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	org := mustOrg(t, s, "acme")
+	c := mustCanvas(t, s, org.ID, "prod")
+	s1 := mustStage(t, s, org.ID, c.ID, "s1")
+	s2 := mustStage(t, s, org.ID, c.ID, "s2")
+	es := mustEventSource(t, s, newEventSource(org.ID, c.ID, "push", "webhook", store.Integration{}))
+	var crossed sync.Map // event id -> routed s2 first
+	route := func(ev store.Event) (store.Routed, error) {
+		v, err := s.StagesVersion(ctx, ev.OrgID, ev.CanvasID)
+		if err != nil {
+			return store.Routed{}, err
+		}
+		evs := routeTo(ev, s1, s2)
+		if _, ok := crossed.Load(ev.ID); ok {
+			evs = routeTo(ev, s2, s1)
+		}
+		for i := range evs {
+			evs[i].StartIfFree = true
+		}
+		return store.Routed{StageEvents: evs, StagesVersion: v, StagesVersionKnown: true}, nil
+	}
+	for round := range 40 {
+		base := time.Now()
+		a := mustInsertEvent(t, s, newEvent(es, "", base))
+		b := mustInsertEvent(t, s, newEvent(es, "", base.Add(time.Microsecond)))
+		crossed.Store(b.ID, true)
+		var wg sync.WaitGroup
+		var errs [2]error
+		var claimed [2][]store.Execution
+		start := make(chan struct{})
+		for i := range 2 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				rc := store.RouteClaim{Owner: fmt.Sprint("server-", i), LeaseUntil: time.Now().Add(time.Hour), Max: 4}
+				var batch store.RoutedBatch
+				batch, errs[i] = s.RouteEventsBatch(store.WithRouteClaim(ctx, rc), time.Now(), 1, route)
+				if errs[i] == nil && batch.RetriedAfter != nil {
+					// A deadlock aborts the first transaction; the retry
+					// in savepoints then gets through.
+					errs[i] = fmt.Errorf("routing ran again after: %w", batch.RetriedAfter)
+				}
+				claimed[i] = batch.Claimed
+			}()
+		}
+		close(start)
+		wg.Wait()
+		for i, err := range errs {
+			if err != nil {
+				t.Fatalf("round %d, router %d: %v", round, i, err)
+			}
+		}
+		// Both events routed, one execution a stage, each leased to the
+		// router that claimed it; finished for the next round.
+		n := 0
+		for i := range claimed {
+			for _, ex := range claimed[i] {
+				n++
+				ex.Result, ex.FinishedAt = "RESULT_PASSED", time.Now()
+				if err := s.FinishExecution(ctx, ex, fmt.Sprint("server-", i), nil); err != nil {
+					t.Fatalf("round %d: FinishExecution: %v", round, err)
+				}
+			}
+		}
+		if n != 2 {
+			t.Fatalf("round %d: routing claimed %d executions of two free stages, want 2", round, n)
+		}
+		for _, ev := range []store.Event{a, b} {
+			got, err := s.FindEvent(ctx, org.ID, c.ID, ev.ID)
+			// A deadlock fails the insert, and the event is left pending
+			// with the error for its next attempt.
+			if err != nil || got.State != store.EventProcessed {
+				t.Fatalf("round %d: event %s is %s (%q, %v), want processed", round, ev.ID, got.State, got.StateMessage, err)
+			}
+		}
+		// The queued stage events (the second of each stage) leave the
+		// queues, so both stages are free again.
+		for range 4 {
+			heads, err := s.QueueHeads(ctx, time.Now(), 10)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(heads) == 0 {
+				break
+			}
+			for _, h := range heads {
+				if err := s.StartExecution(ctx, h.ID, store.Execution{ID: uuid.NewString(), CreatedAt: time.Now()}); err != nil {
+					t.Fatalf("round %d: StartExecution: %v", round, err)
+				}
+				ex, ok, err := s.ClaimExecution(ctx, "drain", time.Now(), time.Now().Add(time.Hour), 0)
+				if err != nil || !ok {
+					t.Fatalf("round %d: ClaimExecution = %v, %v", round, ok, err)
+				}
+				ex.Result, ex.FinishedAt = "RESULT_PASSED", time.Now()
+				if err := s.FinishExecution(ctx, ex, "drain", nil); err != nil {
+					t.Fatalf("round %d: FinishExecution: %v", round, err)
+				}
+			}
+		}
+	}
 }

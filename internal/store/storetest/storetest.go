@@ -79,6 +79,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"RouteEventsStartIfFreeConcurrently", testRouteEventsStartIfFreeConcurrently},
 		{"RouteEventsClaimAtRouting", testRouteEventsClaimAtRouting},
 		{"RouteClaimRace", testRouteClaimRace},
+		{"RouteStartCrossedStages", testRouteStartCrossedStages},
 		{"QueueHeads", testQueueHeads},
 		{"StartExecution", testStartExecution},
 		{"StartExecutionConcurrently", testStartExecutionConcurrently},
