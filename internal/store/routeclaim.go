@@ -32,6 +32,13 @@ type RouteClaim struct {
 	LeaseUntil time.Time
 	Max        int
 	MaxPerOrg  int
+	// Clock, when set, stamps a claimed execution's StartedAt at its
+	// insert, in the routing transaction. Without it StartedAt is its
+	// CreatedAt, the match: before the rest of the batch was matched and
+	// its transaction ran, so delivery → start left those out (on
+	// PostgreSQL under load, p50 87–131 ms: BENCHMARKS.md, claim at
+	// routing on PostgreSQL, round eight).
+	Clock func() time.Time
 }
 
 type routeClaimKey struct{}
@@ -123,12 +130,18 @@ func (s *db) insertExecution(ctx context.Context, tx *sql.Tx, claims *routeClaim
 		}
 	}
 	if claim {
+		started := created
+		if claims.Clock != nil {
+			if t := claims.Clock(); t.After(started) {
+				started = t
+			}
+		}
 		// Read back in the same statement: one round trip less a claim,
 		// in the routing transaction's write turn. No row: the stage runs
 		// an execution.
 		ex, err := scanExecution(tx.QueryRowContext(ctx, s.q(insertClaimedExecution+` RETURNING `+claimedColumns),
 			id, org, canvas, stage, event, blob(nil), blob(nil),
-			claims.Owner, s.time(claims.LeaseUntil), s.time(created), s.time(created)))
+			claims.Owner, s.time(claims.LeaseUntil), s.time(created), s.time(started)))
 		if errors.Is(err, sql.ErrNoRows) {
 			return false, nil
 		}
