@@ -187,9 +187,10 @@ var errOrgAtCap = errors.New("store: the organization reached its cap of running
 // organization's executions, however many and however slow, cannot take
 // every server's capacity. Among the rest, the organization with the fewest
 // running executions goes first, then the oldest execution. On PostgreSQL
-// the claim locks the organization's row and counts again before taking the
-// execution, so concurrent claimers never exceed the cap; SQLite runs one
-// writer at a time.
+// the claim locks the organization's row, then counts again and locks the
+// organization's oldest claimable execution, so concurrent claimers (and
+// routing transactions that claim, which hold the same row) never exceed
+// the cap; SQLite runs one writer at a time.
 //
 // PostgreSQL's SKIP LOCKED lets claimers take different executions at once;
 // a claimer that reaches a row another just claimed sees its new lease and

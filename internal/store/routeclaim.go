@@ -62,7 +62,7 @@ type routeClaims struct {
 }
 
 // routeClaimsOf returns the claim budget ctx carries, nil when there is
-// none or this store does not claim at routing (RouteClaim).
+// none (RouteClaim).
 func (s *db) routeClaimsOf(ctx context.Context) *routeClaims {
 	c, ok := ctx.Value(routeClaimKey{}).(RouteClaim)
 	if !ok || c.Max <= 0 || c.Owner == "" {
