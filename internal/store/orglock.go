@@ -31,9 +31,11 @@ import (
 // organization → (canvas FOR SHARE → events → rows it inserts) here and
 // organization → its execution's row in claimExecution, and:
 //
-//   - two routing transactions, or one and a claim, wait for each other
-//     only on organizations' rows, which each takes before anything else
-//     and in one order;
+//   - two routing transactions that may start executions, or one and a
+//     claim, wait for each other only on organizations' rows (but for
+//     connection groups, below), which each takes before anything else
+//     and in one order; a routing transaction that starts nothing inserts
+//     no execution, so none waits on it for one;
 //   - once it holds its organizations, a routing transaction waits on an
 //     execution's index entry only for a transaction that inserts, updates
 //     or deletes an unfinished execution of one of those organizations'
