@@ -124,7 +124,7 @@ func busyCanvas(ctx context.Context, cfg controlConfig, rep *report, w io.Writer
 		if label == "under load, stage free" {
 			steps = free.steps[label]
 		}
-		for _, step := range []string{stepRouted, stepBehind, stepAdvanced, stepClaimed} {
+		for _, step := range []string{stepRouted, stepBehind, stepAdvanced, stepClaimed, stepRan} {
 			d := steps[step]
 			slices.Sort(d)
 			rep.add(w, result{Name: fmt.Sprintf("busy canvas probe %s: %s", label, step), Count: len(d), Load: loadAvg(),

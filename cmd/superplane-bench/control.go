@@ -413,6 +413,10 @@ const (
 	stepBehind   = "routed to the stage's previous execution finished (0: stage free)"
 	stepAdvanced = "routed to execution created (queue advanced)"
 	stepClaimed  = "execution created to started (claimed)"
+	// stepRan is a noop execution's started → finished: its run, and, for
+	// one claimed at routing (started_at = its stage event's creation, at
+	// the match), the rest of its batch's routing transaction and commit.
+	stepRan = "execution started to finished (noop; at routing: its transaction's commit too)"
 )
 
 func (ps *probeSet) send(ctx context.Context, label string) error {
@@ -553,6 +557,9 @@ func (ps *probeSet) latencies(ctx context.Context, c *apiClient, timeout time.Du
 				st[stepBehind] = append(st[stepBehind], behind)
 				st[stepAdvanced] = append(st[stepAdvanced], ex.CreatedAt.Sub(routed))
 				st[stepClaimed] = append(st[stepClaimed], ex.StartedAt.Sub(*ex.CreatedAt))
+				if ex.FinishedAt != nil {
+					st[stepRan] = append(st[stepRan], ex.FinishedAt.Sub(*ex.StartedAt))
+				}
 			}
 		}
 		if started >= want {

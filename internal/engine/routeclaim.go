@@ -43,7 +43,8 @@ reserve:
 			break reserve
 		}
 	}
-	return store.RouteClaim{Owner: r.owner, LeaseUntil: now.Add(r.cfg.Lease), Max: n, MaxPerOrg: r.cfg.MaxRunningPerOrg}, n
+	return store.RouteClaim{Owner: r.owner, LeaseUntil: now.Add(r.cfg.Lease), Max: n, MaxPerOrg: r.cfg.MaxRunningPerOrg,
+		Clock: e.timestamp}, n
 }
 
 // runRouteClaimed runs the executions a routing batch claimed, each in one

@@ -43,9 +43,6 @@ func TestRoutingClaimsWhatItStarts(t *testing.T) {
 	if err := st.CreateStage(ctx, stage); err != nil {
 		t.Fatal(err)
 	}
-	if !store.ClaimsAtRouting(st) {
-		t.Fatal("the test's store does not claim at routing")
-	}
 	held := &noClaimStore{Store: st}
 	e := New(held, nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	done := make(chan struct{})

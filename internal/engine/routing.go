@@ -163,6 +163,11 @@ func (e *Engine) routeOneBatch(ctx context.Context) (n int, queued, started bool
 			StagesVersion: set.version, StagesVersionKnown: set.known}, nil
 	})
 	endTurns()
+	if b.RetriedAfter != nil {
+		// A refused stage event or a deadlock: the batch went through
+		// event by event, but it should not recur.
+		e.log.WarnContext(ctx, "engine: routing ran again in savepoints", slog.String("error", b.RetriedAfter.Error()))
+	}
 	e.runRouteClaimed(ctx, b.Claimed, reserved)
 	if b.Started > len(b.Claimed) {
 		// Before the findings' write: the executions wait for a claim only.

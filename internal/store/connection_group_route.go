@@ -53,6 +53,10 @@ type RoutedBatch struct {
 	// claimed for the RouteClaim the context carried (WithRouteClaim):
 	// started, leased to its owner, for the caller to run.
 	Claimed []Execution
+	// RetriedAfter is why the routing transaction was run again with each
+	// event in a savepoint (a refused stage event or group arrival, or a
+	// deadlock); nil when it ran once.
+	RetriedAfter error
 }
 
 // GroupArrival is an event arriving in the field set of GroupID whose key

@@ -89,13 +89,18 @@ func (s *db) RouteEventsBatch(ctx context.Context, now time.Time, limit int, rou
 	routeMatched(ctx)
 	claims := s.routeClaimsOf(ctx)
 	ended, started, err := s.routeClaimed(ctx, now, lease, claims, matched, false)
-	if errors.Is(err, errRetryInSavepoints) {
+	var retry *retryInSavepoints
+	if errors.As(err, &retry) {
 		ended, started, err = s.routeClaimed(ctx, now, lease, claims, matched, true)
 	}
 	if err != nil {
 		return RoutedBatch{Done: done}, wrap("route events", err)
 	}
-	return RoutedBatch{Done: done + len(ended), Ended: ended, Started: started, Claimed: claims.result()}, nil
+	b := RoutedBatch{Done: done + len(ended), Ended: ended, Started: started, Claimed: claims.result()}
+	if retry != nil {
+		b.RetriedAfter = retry.cause
+	}
+	return b, nil
 }
 
 // matchedEvent is a claimed event with what route gave for it.
@@ -106,12 +111,16 @@ type matchedEvent struct {
 	err      error
 }
 
-// errRetryInSavepoints asks for the routing transaction again, each event
+// retryInSavepoints asks for the routing transaction again, each event
 // in a savepoint: the store refused an event's stage events, and only a
 // savepoint undoes them alone (PostgreSQL aborts the whole transaction at
 // its first error). Savepoints cost a statement each, so they are used
 // only when needed.
-var errRetryInSavepoints = errors.New("store: retry routing in savepoints")
+type retryInSavepoints struct{ cause error }
+
+func (e *retryInSavepoints) Error() string {
+	return "store: retry routing in savepoints after: " + e.cause.Error()
+}
 
 // routeClaimed writes, in one transaction, what route gave for the claimed
 // events still pending and leased to this call (lease), and returns the
@@ -123,9 +132,14 @@ func (s *db) routeClaimed(ctx context.Context, now, lease time.Time, claims *rou
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		ended, started = nil, 0
 		claims.reset()
-		// The canvases first, then the events: a canvas's deletion takes
-		// its row, then its events by cascade, and a stage's write takes
-		// the canvas's row first too (lockCanvasForStages).
+		// The organizations of the executions it may start first, then
+		// the canvases, then the events (lockOrgsForStarts).
+		if err := s.lockOrgsForStarts(ctx, tx, matched); err != nil {
+			return err
+		}
+		// The canvases before the events: a canvas's deletion takes its
+		// row, then its events by cascade, and a stage's write takes the
+		// canvas's row first too (lockCanvasForStages).
 		versions, err := s.stagesVersionsIn(ctx, tx, matched)
 		if err != nil {
 			return err
@@ -163,7 +177,7 @@ func (s *db) routeClaimed(ctx context.Context, now, lease time.Time, claims *rou
 				if !inSavepoints {
 					n, err := s.insertRouted(ctx, tx, inserter, claims, ev.OrgID, ev.CanvasID, r, now, r.StagesVersionKnown)
 					if err != nil {
-						return errRetryInSavepoints
+						return &retryInSavepoints{cause: err}
 					}
 					started += n
 					if !marked[ev.ID] {

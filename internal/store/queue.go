@@ -187,9 +187,10 @@ var errOrgAtCap = errors.New("store: the organization reached its cap of running
 // organization's executions, however many and however slow, cannot take
 // every server's capacity. Among the rest, the organization with the fewest
 // running executions goes first, then the oldest execution. On PostgreSQL
-// the claim locks the organization's row and counts again before taking the
-// execution, so concurrent claimers never exceed the cap; SQLite runs one
-// writer at a time.
+// the claim locks the organization's row, then counts again and locks the
+// organization's oldest claimable execution, so concurrent claimers (and
+// routing transactions that claim, which hold the same row) never exceed
+// the cap; SQLite runs one writer at a time.
 //
 // PostgreSQL's SKIP LOCKED lets claimers take different executions at once;
 // a claimer that reaches a row another just claimed sees its new lease and
@@ -231,7 +232,14 @@ func (s *db) claimExecution(ctx context.Context, owner string, now, leaseUntil t
 		query += ` AND COALESCE(running.n, 0) < ?`
 		args = append(args, maxPerOrg)
 	}
-	query += ` ORDER BY COALESCE(running.n, 0), ex.created_at, ex.id LIMIT 1` + s.skipLockedOf("ex")
+	query += ` ORDER BY COALESCE(running.n, 0), ex.created_at, ex.id LIMIT 1`
+	// On PostgreSQL with a cap, the organization's row is taken before any
+	// execution's (lockOrgsForStarts: every holder of that row takes it
+	// first), so the candidate is read unlocked and locked after.
+	orgFirst := maxPerOrg > 0 && s.d.forUpdate != ""
+	if !orgFirst {
+		query += s.skipLockedOf("ex")
+	}
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		var id, org string
 		err := tx.QueryRowContext(ctx, s.q(query), args...).Scan(&id, &org)
@@ -241,20 +249,27 @@ func (s *db) claimExecution(ctx context.Context, owner string, now, leaseUntil t
 		if err != nil {
 			return err
 		}
-		if maxPerOrg > 0 && s.d.forUpdate != "" {
+		if orgFirst {
 			// Claimers of one organization queue here; each counts what
 			// the ones before it committed. NO KEY: rows that merely
 			// reference the organization are not held up.
 			if _, err := tx.ExecContext(ctx, s.q(`SELECT id FROM organizations WHERE id = ? FOR NO KEY UPDATE`), org); err != nil {
 				return err
 			}
+			// A statement after the lock, so its snapshot holds what the
+			// claims before it committed: the organization's oldest
+			// claimable execution no one holds, and its running count.
 			var running int
-			if err := tx.QueryRowContext(ctx, s.q(`SELECT COUNT(*) FROM executions
-				WHERE org_id = ? AND state = `+sqlExecutionStarted+` AND lease_expires_at >= ?`), org, s.time(now)).Scan(&running); err != nil {
-				return err
+			err = tx.QueryRowContext(ctx, s.q(`SELECT ex.id, (SELECT COUNT(*) FROM executions r
+				WHERE r.org_id = ex.org_id AND r.state = `+sqlExecutionStarted+` AND r.lease_expires_at >= ?)
+				FROM executions ex WHERE ex.org_id = ?
+				AND (ex.state = `+sqlExecutionPending+` OR (ex.state = `+sqlExecutionStarted+` AND ex.lease_expires_at < ?))
+				ORDER BY ex.created_at, ex.id LIMIT 1`+s.skipLockedOf("ex")), s.time(now), org, s.time(now)).Scan(&id, &running)
+			if errors.Is(err, sql.ErrNoRows) || (err == nil && running >= maxPerOrg) {
+				return errOrgAtCap // or claimed meanwhile: look again
 			}
-			if running >= maxPerOrg {
-				return errOrgAtCap
+			if err != nil {
+				return err
 			}
 		}
 		if _, err := tx.ExecContext(ctx, s.q(`UPDATE executions SET state = `+sqlExecutionStarted+`, lease_owner = ?,

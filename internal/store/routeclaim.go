@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -21,17 +23,22 @@ import (
 // under a live lease (on any server, those claimed here included) gets
 // its executions pending, as ClaimExecution would pass it over.
 //
-// Only SQLite claims at routing, where the one writer serialises it with
-// every claim. On PostgreSQL the cap needs the organization's row locked,
-// and the routing transaction would take it after inserting an execution
-// whose unique index entry another server's routing transaction may wait
-// on while holding that row: a deadlock. There the executions stay pending
-// for ClaimExecution, as without a RouteClaim.
+// Both dialects claim at routing. SQLite's one writer serialises the
+// routing transaction with every claim; on PostgreSQL the routing
+// transaction takes its organizations' rows first (lockOrgsForStarts),
+// which makes the cap exact across servers without a deadlock.
 type RouteClaim struct {
 	Owner      string
 	LeaseUntil time.Time
 	Max        int
 	MaxPerOrg  int
+	// Clock, when set, stamps a claimed execution's StartedAt at its
+	// insert, in the routing transaction. Without it StartedAt is its
+	// CreatedAt, the match: before the rest of the batch was matched and
+	// its transaction ran, so delivery → start left those out (on
+	// PostgreSQL under load, p50 87–131 ms: BENCHMARKS.md, claim at
+	// routing on PostgreSQL, round eight).
+	Clock func() time.Time
 }
 
 type routeClaimKey struct{}
@@ -42,24 +49,23 @@ func WithRouteClaim(ctx context.Context, c RouteClaim) context.Context {
 	return context.WithValue(ctx, routeClaimKey{}, c)
 }
 
-// ClaimsAtRouting tells whether s claims executions in the routing
-// transaction when asked (RouteClaim): SQLite does, PostgreSQL does not.
-func ClaimsAtRouting(s Store) bool {
-	d, ok := s.(*db)
-	return ok && d.d.forUpdate == ""
-}
-
 // routeClaims is a routing transaction's claim budget and what it claimed.
 type routeClaims struct {
 	RouteClaim
 	claimed []Execution
+	// running is each organization's started executions under a live
+	// lease, counted once a transaction before it claims any of that
+	// organization's (runningIn adds those claimed since). The count
+	// cannot rise meanwhile: SQLite has one writer, and on PostgreSQL
+	// every claim of the organization waits for its row, held here.
+	running map[string]int
 }
 
 // routeClaimsOf returns the claim budget ctx carries, nil when there is
-// none or this store does not claim at routing (RouteClaim).
+// none (RouteClaim).
 func (s *db) routeClaimsOf(ctx context.Context) *routeClaims {
 	c, ok := ctx.Value(routeClaimKey{}).(RouteClaim)
-	if !ok || c.Max <= 0 || c.Owner == "" || s.d.forUpdate != "" {
+	if !ok || c.Max <= 0 || c.Owner == "" {
 		return nil
 	}
 	return &routeClaims{RouteClaim: c}
@@ -69,6 +75,7 @@ func (s *db) routeClaimsOf(ctx context.Context) *routeClaims {
 func (c *routeClaims) reset() {
 	if c != nil {
 		c.claimed = c.claimed[:0]
+		clear(c.running)
 	}
 }
 
@@ -101,6 +108,10 @@ const insertClaimedExecution = `INSERT INTO executions (id, org_id, canvas_id, s
 			state, result, result_reason, result_message, outputs, resources, lease_owner, lease_expires_at, created_at, started_at)
 			VALUES (?, ?, ?, ?, ?, ` + sqlExecutionStarted + `, '', '', '', ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`
 
+// claimedColumns are executionColumns as an INSERT's RETURNING names them
+// (no table alias).
+var claimedColumns = strings.ReplaceAll(executionColumns, "ex.", "")
+
 // insertExecution inserts, in tx, the execution startIfFree starts:
 // claimed for claims when it has budget left and the organization is
 // under its cap, pending otherwise. inserted is false when the stage runs
@@ -111,34 +122,73 @@ func (s *db) insertExecution(ctx context.Context, tx *sql.Tx, claims *routeClaim
 	if claims != nil && len(claims.claimed) < claims.Max {
 		claim = true
 		if claims.MaxPerOrg > 0 {
-			var running int
-			if err := tx.QueryRowContext(ctx, s.q(`SELECT COUNT(*) FROM executions
-				WHERE org_id = ? AND state = `+sqlExecutionStarted+` AND lease_expires_at >= ?`), org, s.time(now)).Scan(&running); err != nil {
+			running, err := s.runningIn(ctx, tx, claims, org, now)
+			if err != nil {
 				return false, err
 			}
 			claim = running < claims.MaxPerOrg
 		}
 	}
-	var res sql.Result
 	if claim {
-		res, err = tx.ExecContext(ctx, s.q(insertClaimedExecution), id, org, canvas, stage, event, blob(nil), blob(nil),
-			claims.Owner, s.time(claims.LeaseUntil), s.time(created), s.time(created))
-	} else {
-		res, err = tx.ExecContext(ctx, s.q(insertPendingExecution+` ON CONFLICT DO NOTHING`),
-			id, org, canvas, stage, event, blob(nil), blob(nil), s.time(created))
+		started := created
+		if claims.Clock != nil {
+			if t := claims.Clock(); t.After(started) {
+				started = t
+			}
+		}
+		// Read back in the same statement: one round trip less a claim,
+		// in the routing transaction's write turn. No row: the stage runs
+		// an execution.
+		ex, err := scanExecution(tx.QueryRowContext(ctx, s.q(insertClaimedExecution+` RETURNING `+claimedColumns),
+			id, org, canvas, stage, event, blob(nil), blob(nil),
+			claims.Owner, s.time(claims.LeaseUntil), s.time(created), s.time(started)))
+		if errors.Is(err, sql.ErrNoRows) {
+			return false, nil
+		}
+		if err != nil {
+			return false, err
+		}
+		claims.claimed = append(claims.claimed, ex)
+		return true, nil
 	}
+	res, err := tx.ExecContext(ctx, s.q(insertPendingExecution+` ON CONFLICT DO NOTHING`),
+		id, org, canvas, stage, event, blob(nil), blob(nil), s.time(created))
 	if err != nil {
 		return false, err
 	}
 	if n, err := res.RowsAffected(); err != nil || n == 0 {
 		return false, err
 	}
-	if claim {
-		ex, err := s.findExecutionByID(ctx, tx, id)
-		if err != nil {
-			return false, err
-		}
-		claims.claimed = append(claims.claimed, ex)
-	}
 	return true, nil
+}
+
+// runningIn returns org's started executions under a live lease at now,
+// those claims claimed in tx included: counted at the organization's first
+// claim of the transaction, then what it claimed since is added. A
+// savepoint rolled back takes its claims out of claims.claimed, and so
+// out of the sum.
+func (s *db) runningIn(ctx context.Context, tx *sql.Tx, claims *routeClaims, org string, now time.Time) (int, error) {
+	base, ok := claims.running[org]
+	if !ok {
+		if err := tx.QueryRowContext(ctx, s.q(`SELECT COUNT(*) FROM executions
+			WHERE org_id = ? AND state = `+sqlExecutionStarted+` AND lease_expires_at >= ?`), org, s.time(now)).Scan(&base); err != nil {
+			return 0, err
+		}
+		for _, ex := range claims.claimed {
+			if ex.OrgID == org {
+				base-- // counted in the sum below, not twice
+			}
+		}
+		if claims.running == nil {
+			claims.running = map[string]int{}
+		}
+		claims.running[org] = base
+	}
+	n := base
+	for _, ex := range claims.claimed {
+		if ex.OrgID == org {
+			n++
+		}
+	}
+	return n, nil
 }

@@ -291,11 +291,3 @@ func BenchmarkFindSecret(b *testing.B) {
 		}
 	}
 }
-
-// TestSQLiteClaimsAtRouting: the SQLite store the suite runs claims at
-// routing, so RouteEventsClaimAtRouting tests the claims there.
-func TestSQLiteClaimsAtRouting(t *testing.T) {
-	if !store.ClaimsAtRouting(mustOpen(t, sqliteURL(t))) {
-		t.Error("the SQLite store does not claim at routing")
-	}
-}

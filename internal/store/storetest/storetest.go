@@ -78,6 +78,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"RouteEventsStartIfFree", testRouteEventsStartIfFree},
 		{"RouteEventsStartIfFreeConcurrently", testRouteEventsStartIfFreeConcurrently},
 		{"RouteEventsClaimAtRouting", testRouteEventsClaimAtRouting},
+		{"RouteClaimRace", testRouteClaimRace},
+		{"RouteStartCrossedStages", testRouteStartCrossedStages},
 		{"QueueHeads", testQueueHeads},
 		{"StartExecution", testStartExecution},
 		{"StartExecutionConcurrently", testStartExecutionConcurrently},
