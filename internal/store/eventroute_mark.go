@@ -19,6 +19,10 @@ import (
 // are re-checked by stillLeased as before.
 func (s *db) leasedMarkingRouted(ctx context.Context, tx *sql.Tx, matched []matchedEvent, versions map[string]int64,
 	lease time.Time, inSavepoints bool) (ours, marked map[string]bool, err error) {
+	if lease.IsZero() {
+		ours, err := s.stillPending(ctx, tx, matched)
+		return ours, nil, err
+	}
 	if s.d.oneWriter || inSavepoints {
 		ours, err := s.stillLeased(ctx, tx, matched, lease)
 		return ours, nil, err
