@@ -185,8 +185,12 @@ func (s *db) readEvents(ctx context.Context, now, lease time.Time, limit int) (c
 	r := s.sole
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	// The events in flight are left out by the statement, not skipped
+	// after it: a skipped row is read whole, payload included, and the
+	// other worker's batch is usually the oldest pending.
+	args, notIn := r.notInFlight(limit)
 	rows, err := s.sql.QueryContext(ctx, s.q(`SELECT `+eventColumns+eventFrom+`
-		WHERE e.state = `+sqlEventPending+` ORDER BY e.received_at, e.id LIMIT ?`), limit+len(r.inFlight))
+		WHERE e.state = `+sqlEventPending+notIn+` ORDER BY e.received_at, e.id LIMIT ?`), args...)
 	if err != nil {
 		return nil, 0, false, err
 	}
@@ -292,4 +296,27 @@ func soleOf(databaseURL string) (*soleRouter, error) {
 		return nil, err
 	}
 	return openSole(path)
+}
+
+// notInFlight is readEvents' condition leaving out the events in flight
+// and its arguments, limit last. The list is padded (with its first id) to
+// a power of two, so that a few statement texts serve every size; r.mu is
+// held.
+func (r *soleRouter) notInFlight(limit int) (args []any, cond string) {
+	n := len(r.inFlight)
+	if n == 0 {
+		return []any{limit}, ""
+	}
+	size := 1
+	for size < n {
+		size *= 2
+	}
+	args = make([]any, 0, size+1)
+	for id := range r.inFlight {
+		args = append(args, id)
+	}
+	for len(args) < size {
+		args = append(args, args[0])
+	}
+	return append(args, limit), ` AND e.id NOT IN (` + placeholders(size) + `)`
 }
