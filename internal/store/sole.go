@@ -98,8 +98,11 @@ func (r *soleRouter) recover(ctx context.Context, s *db) error {
 		return fmt.Errorf("store: read %s: %w", r.path, err)
 	}
 	var ids []any
-	for id := range strings.FieldsSeq(string(content[:n])) {
-		if canonical, ok := canonicalID(id); ok {
+	for line := range strings.SplitSeq(string(content[:n]), "\n") {
+		if line == "" {
+			break // the list's end (take)
+		}
+		if canonical, ok := canonicalID(line); ok {
 			ids = append(ids, canonical)
 		}
 	}
@@ -145,10 +148,11 @@ func (r *soleRouter) take(ids []string, journal bool) error {
 			r.buf = append(r.buf, '\n')
 		}
 	}
+	// An empty line ends the list: what an earlier, longer list left
+	// after it is not read, and the file needs no truncating (one system
+	// call a batch, not two).
+	r.buf = append(r.buf, '\n')
 	if _, err := r.lock.WriteAt(r.buf, 0); err != nil {
-		return fmt.Errorf("store: write the routing journal %s: %w", r.path, err)
-	}
-	if err := r.lock.Truncate(int64(len(r.buf))); err != nil {
 		return fmt.Errorf("store: write the routing journal %s: %w", r.path, err)
 	}
 	return nil
