@@ -2,6 +2,7 @@ package filter_test
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -58,4 +59,41 @@ func TestEvaluatorMatchesAsSetMatch(t *testing.T) {
 	if ok, err := e.Match(cases[len(cases)-1].set); !ok || err != nil {
 		t.Errorf("after a limit: %v, %v; want a match", ok, err)
 	}
+}
+
+// BenchmarkBusyCanvasMatch is routing's matching of one event against the
+// busy canvas's 100 stages ($.environment == 'env-i', none matching): each
+// set's Match, which sets the environment up for every filter, against one
+// Evaluator for the event (BENCHMARKS.md, round eight).
+func BenchmarkBusyCanvasMatch(b *testing.B) {
+	sets := make([]*filter.Set, 100)
+	for i := range sets {
+		s, err := filter.CompileSet("f", []api.Filter{data(fmt.Sprintf("$.environment == 'env-%d'", i))}, "")
+		if err != nil {
+			b.Fatal(err)
+		}
+		sets[i] = s
+	}
+	payload := map[string]any{"environment": "production", "ref": "refs/heads/main", "repository": map[string]any{"name": "app"}}
+	headers := map[string]string{"x-github-event": "push"}
+	b.Run("each-set", func(b *testing.B) {
+		for b.Loop() {
+			for _, s := range sets {
+				if ok, err := s.Match(payload, headers); ok || err != nil {
+					b.Fatal("matched")
+				}
+			}
+		}
+	})
+	b.Run("one-evaluator", func(b *testing.B) {
+		for b.Loop() {
+			e := filter.NewEvaluator(payload, headers)
+			for _, s := range sets {
+				if ok, err := e.Match(s); ok || err != nil {
+					b.Fatal("matched")
+				}
+			}
+			e.Close()
+		}
+	})
 }

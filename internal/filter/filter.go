@@ -114,7 +114,7 @@ func run(prog *vm.Program, payload map[string]any, headers map[string]string) (a
 // runIn evaluates prog in ev, whose environment is set, with a fresh
 // budget.
 func runIn(ev *evaluation, prog *vm.Program) (any, error) {
-	ev.budget = *newBudget()
+	ev.budget = freshBudget()
 	ev.machine.MemoryBudget = vmBudget
 	out, err := ev.machine.Run(prog, ev.env)
 	if err != nil {
