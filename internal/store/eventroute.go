@@ -109,6 +109,11 @@ func (s *db) RouteEventsBatch(ctx context.Context, now time.Time, limit int, rou
 		ended, started, err = s.routeClaimed(ctx, now, lease, claims, matched, true)
 	}
 	if err != nil {
+		if s.sole != nil {
+			// A routing transaction that fails every time must still set
+			// its events aside (soleRouter.countFailed).
+			s.sole.countFailed(ctx, s, claimed, lease, err)
+		}
 		return RoutedBatch{Done: done}, wrap("route events", err)
 	}
 	return RoutedBatch{Done: done + len(ended), Ended: ended, Started: started, Claimed: claims.result()}, nil

@@ -324,3 +324,25 @@ func (r *soleRouter) notInFlight(limit int) (args []any, cond string) {
 	}
 	return append(args, limit), ` AND e.id NOT IN (` + placeholders(size) + `)`
 }
+
+// countFailed records the error of a routing transaction that failed
+// (rolled back) for the events of its batch. One read with no claim counts
+// its attempt here, no claim did; one claimed (leased) ends its lease, so
+// that it is tried again at the next pass rather than when the lease runs
+// out (no other server routes this database). Either way the next read
+// finds the oldest of them tried, it goes through the leased claim, alone,
+// and is rejected after MaxRouteAttempts, as a claimed event whose routing
+// fails every time is. A failure here (the database gone) leaves them as
+// they were, to be tried again.
+func (r *soleRouter) countFailed(ctx context.Context, s *db, evs []Event, lease time.Time, cause error) {
+	if ctx.Err() != nil || len(evs) == 0 {
+		return
+	}
+	args := make([]any, 0, len(evs)+2)
+	args = append(args, attemptOf(lease), clipMessage(cause.Error()))
+	for _, ev := range evs {
+		args = append(args, ev.ID)
+	}
+	_, _ = s.sql.ExecContext(ctx, s.q(`UPDATE events SET route_attempts = route_attempts + ?, state_message = ?, route_lease_until = NULL
+		WHERE state = `+sqlEventPending+` AND id IN (`+placeholders(len(evs))+`)`), args...)
+}

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"path/filepath"
 	"strings"
@@ -197,5 +198,71 @@ func TestSoleServerQuarantine(t *testing.T) {
 	if f := find(failing.ID); tries != store.MaxRouteAttempts || f.State != store.EventRejected || !strings.Contains(f.StateMessage, "no stages today") {
 		t.Errorf("the failing event was tried %d times and is %s %q; want %d tries, rejected with the last error",
 			tries, f.State, f.StateMessage, store.MaxRouteAttempts)
+	}
+}
+
+// TestSoleServerFailingTransactionQuarantined: a routing transaction that
+// fails as a whole every time (here a trigger refuses the batch's
+// filtered-rejection rows) still counts its events' attempts with no claim
+// transaction, so the event is set aside after MaxRouteAttempts tries with
+// the error, not retried at every pass for ever.
+func TestSoleServerFailingTransactionQuarantined(t *testing.T) {
+	ctx := t.Context()
+	path := filepath.Join(t.TempDir(), "superplane.db")
+	s := mustOpenSole(t, path)
+	org, err := s.EnsureOrganization(ctx, "acme")
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Now().UTC().Truncate(time.Microsecond)
+	c := store.Canvas{ID: uuid.NewString(), OrgID: org.ID, Name: "prod", CreatedAt: at, UpdatedAt: at}
+	if err := s.CreateCanvas(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	st := store.Stage{ID: uuid.NewString(), OrgID: org.ID, CanvasID: c.ID, Name: "deploy",
+		Spec: []byte(`{"executor":{"type":"noop"}}`), CreatedAt: at, UpdatedAt: at}
+	if err := s.CreateStage(ctx, st); err != nil {
+		t.Fatal(err)
+	}
+	es := store.EventSource{ID: uuid.NewString(), OrgID: org.ID, CanvasID: c.ID, Name: "hook", Type: "webhook",
+		KeyID: "k", KeyCiphertext: []byte("sealed"), KeyVersion: 1, CreatedAt: at, UpdatedAt: at}
+	if err := s.CreateEventSource(ctx, es); err != nil {
+		t.Fatal(err)
+	}
+	ev, inserted, err := s.InsertEvent(ctx, benchEvent(es, "", at))
+	if err != nil || !inserted {
+		t.Fatal(err)
+	}
+	raw, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	if _, err := raw.Exec(`CREATE TRIGGER refuse_filtered BEFORE INSERT ON filter_rejections BEGIN SELECT RAISE(ABORT, 'no rejections today'); END`); err != nil {
+		t.Fatal(err)
+	}
+
+	tries := 0
+	route := func(e store.Event) (store.Routed, error) {
+		tries++
+		return store.Routed{Filtered: []store.FilteredRejection{{ID: store.NewTimeOrderedID(), OrgID: e.OrgID, CanvasID: e.CanvasID,
+			EventID: e.ID, CreatedAt: time.Now(), StageIDs: []string{st.ID}, StageNames: []string{st.Name},
+			Message: "push event from hook did not pass the filters of connection hook"}}}, nil
+	}
+	for i := range store.MaxRouteAttempts + 1 {
+		b, err := s.RouteEventsBatch(ctx, time.Now(), 10, route)
+		if i < store.MaxRouteAttempts && (err == nil || !strings.Contains(err.Error(), "no rejections today")) {
+			t.Fatalf("attempt %d: %+v, %v; want the trigger's error", i+1, b, err)
+		}
+		if i == store.MaxRouteAttempts && (err != nil || b.Done != 1) {
+			t.Fatalf("after %d failures: %+v, %v; want the event rejected", store.MaxRouteAttempts, b, err)
+		}
+	}
+	got, err := s.FindEvent(ctx, org.ID, c.ID, ev.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tries != store.MaxRouteAttempts || got.State != store.EventRejected || !strings.Contains(got.StateMessage, "no rejections today") {
+		t.Errorf("tried %d times, the event is %s %q; want %d tries, rejected with the error", tries, got.State, got.StateMessage, store.MaxRouteAttempts)
 	}
 }
