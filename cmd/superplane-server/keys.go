@@ -55,7 +55,10 @@ func (c *config) openForServe(ctx context.Context, getenv func(string) string, l
 			return nil, nil, fmt.Errorf("SUPERPLANE_ENCRYPTION_KEYS: %w", err)
 		}
 	}
-	st, err := c.openStore(ctx)
+	// Only serve holds the database (SQLite): a second serve on it is
+	// refused, and routing then needs no claim (store.SoleServer). The
+	// token and keys commands open it beside a running serve.
+	st, err := c.openStore(ctx, store.SoleServer())
 	if err != nil {
 		return nil, nil, err
 	}

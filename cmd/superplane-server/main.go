@@ -322,7 +322,7 @@ func (c *config) isPostgres() bool {
 	return strings.HasPrefix(c.databaseURL, "postgres://") || strings.HasPrefix(c.databaseURL, "postgresql://")
 }
 
-func (c *config) openStore(ctx context.Context) (store.Store, error) {
+func (c *config) openStore(ctx context.Context, opts ...store.OpenOption) (store.Store, error) {
 	url := c.databaseURL
 	if url == "" {
 		if err := os.MkdirAll(c.dataDir, 0o700); err != nil {
@@ -330,7 +330,7 @@ func (c *config) openStore(ctx context.Context) (store.Store, error) {
 		}
 		url = filepath.Join(c.dataDir, "superplane.db")
 	}
-	return store.Open(ctx, url)
+	return store.Open(ctx, url, opts...)
 }
 
 // keys loads the keyring: from SUPERPLANE_ENCRYPTION_KEYS, from a key file,

@@ -441,6 +441,10 @@ func (e *Engine) matchStages(ctx context.Context, stages []store.Stage, typ, nam
 	var out []store.StageEvent
 	var firstErr error
 	var filteredMsg, filteredMsgFor string
+	// One evaluation environment for the event's filters on every stage
+	// (filter.Evaluator), made at the first filter.
+	var eval *filter.Evaluator
+	defer func() { eval.Close() }()
 	now := e.timestamp()
 	if f != nil {
 		f.stages = len(stages)
@@ -472,7 +476,10 @@ func (e *Engine) matchStages(ctx context.Context, stages []store.Stage, typ, nam
 				fail(st, c.err)
 				break
 			}
-			ok, err := c.set.Match(payload, headers)
+			if eval == nil {
+				eval = filter.NewEvaluator(payload, headers)
+			}
+			ok, err := eval.Match(c.set)
 			if err != nil {
 				fail(st, err)
 				break

@@ -96,12 +96,14 @@ func TestRouteWorkersRouteOnceInOrder(t *testing.T) {
 	for _, db := range []string{"sqlite", "postgres"} {
 		t.Run(db, func(t *testing.T) { testRouteWorkersRouteOnceInOrder(t, db == "postgres") })
 	}
+	// As serve opens SQLite: the batches read their events, no claim.
+	t.Run("sqlite-sole-server", func(t *testing.T) { testRouteWorkersRouteOnceInOrder(t, false, store.SoleServer()) })
 }
 
-func testRouteWorkersRouteOnceInOrder(t *testing.T, postgres bool) {
+func testRouteWorkersRouteOnceInOrder(t *testing.T, postgres bool, opts ...store.OpenOption) {
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
-	st := openTestStore(t, postgres)
+	st := openTestStore(t, postgres, opts...)
 	now := time.Now().UTC().Truncate(time.Microsecond)
 	org, err := st.EnsureOrganization(ctx, "acme")
 	if err != nil {

@@ -101,15 +101,22 @@ func run(prog *vm.Program, payload map[string]any, headers map[string]string) (a
 	if ev == nil {
 		ev = &evaluation{env: make(map[string]any, 3)}
 	}
-	ev.budget = *newBudget()
 	ev.env[payloadVar], ev.env["headers"], ev.env[budgetVar] = payload, headers, &ev.budget
-	ev.machine.MemoryBudget = vmBudget
-	out, err := ev.machine.Run(prog, ev.env)
+	out, err := runIn(ev, prog)
 	// The environment lets go of the event (the machine may hold some of
 	// its values until its next run, or until a collection empties the
 	// pool).
 	ev.env[payloadVar], ev.env["headers"] = nil, nil
 	evaluations.Put(ev)
+	return out, err
+}
+
+// runIn evaluates prog in ev, whose environment is set, with a fresh
+// budget.
+func runIn(ev *evaluation, prog *vm.Program) (any, error) {
+	ev.budget = freshBudget()
+	ev.machine.MemoryBudget = vmBudget
+	out, err := ev.machine.Run(prog, ev.env)
 	if err != nil {
 		if errors.Is(err, ErrLimit) || strings.Contains(err.Error(), "memory budget exceeded") {
 			return nil, fmt.Errorf("%w: %s", ErrLimit, cleanError(err))
@@ -211,20 +218,9 @@ func (s *Set) Match(payload map[string]any, headers map[string]string) (bool, er
 	if len(s.progs) == 0 {
 		return true, nil
 	}
-	for i, p := range s.progs {
-		out, err := run(p, payload, headers)
-		if errors.Is(err, ErrLimit) {
-			return false, fmt.Errorf("%s: %w", s.fields[i], err)
-		}
-		ok := err == nil && out == true
-		if s.or && ok {
-			return true, nil
-		}
-		if !s.or && !ok {
-			return false, nil
-		}
-	}
-	return !s.or, nil
+	e := NewEvaluator(payload, headers)
+	defer e.Close()
+	return e.Match(s)
 }
 
 // CompileValue compiles an expression that yields any value (input

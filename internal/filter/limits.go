@@ -110,8 +110,10 @@ type budget struct {
 	deadline time.Time
 }
 
-func newBudget() *budget {
-	return &budget{bytes: memoryBudget, steps: maxSteps, work: maxMatchWork, deadline: time.Now().Add(Timeout)}
+// freshBudget is one run's budget, a value: a pointer escaped to the heap,
+// one allocation a filter.
+func freshBudget() budget {
+	return budget{bytes: memoryBudget, steps: maxSteps, work: maxMatchWork, deadline: time.Now().Add(Timeout)}
 }
 
 // step takes one step and checks the deadline.

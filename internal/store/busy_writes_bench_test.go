@@ -26,10 +26,16 @@ func BenchmarkBusyCanvasWrites(b *testing.B) {
 			b.Run(fmt.Sprintf("%s/batch %d", db, batch), func(b *testing.B) { busyCanvasWrites(b, url(b), batch) })
 		}
 	}
+	// As serve opens SQLite: routing reads its events, no claim (round eight).
+	for _, batch := range []int{100, 10} {
+		b.Run(fmt.Sprintf("sqlite-sole-server/batch %d", batch), func(b *testing.B) {
+			busyCanvasWrites(b, sqliteURL(b), batch, store.SoleServer())
+		})
+	}
 }
 
-func busyCanvasWrites(b *testing.B, url string, batch int) {
-	s, c, ids, names := busyRejectionCanvas(b, url, 100)
+func busyCanvasWrites(b *testing.B, url string, batch int, opts ...store.OpenOption) {
+	s, c, ids, names := busyRejectionCanvas(b, url, 100, opts...)
 	ctx := b.Context()
 	now := time.Now().UTC().Truncate(time.Microsecond)
 	es := store.EventSource{ID: uuid.NewString(), OrgID: c.OrgID, CanvasID: c.ID, Name: "hook", Type: "webhook",

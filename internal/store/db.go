@@ -21,6 +21,9 @@ type db struct {
 	writes writeBatcher
 	// locks are TryLock's locks on SQLite (name -> *sync.Mutex).
 	locks sync.Map
+	// sole, with SoleServer on SQLite, is the database's lock held by
+	// this process, and routing reads its events with no claim.
+	sole *soleRouter
 }
 
 var _ Store = (*db)(nil)
@@ -108,7 +111,7 @@ func wrap(op string, err error) error {
 }
 
 // Close releases the database.
-func (s *db) Close() error { return s.sql.Close() }
+func (s *db) Close() error { return errors.Join(s.sql.Close(), s.sole.close()) }
 
 // Ping checks the database answers.
 func (s *db) Ping(ctx context.Context) error { return wrap("ping", s.sql.PingContext(ctx)) }

@@ -68,12 +68,28 @@ func (s *db) RouteEventsBatch(ctx context.Context, now time.Time, limit int, rou
 	// by side on SQLite that cost a third of the deliveries a second
 	// (BENCHMARKS.md, execution start under load, round seven).
 	lease := now.Add(RouteLease)
-	claimed, done, err := s.claimEvents(ctx, now, lease, limit)
+	var (
+		claimed []Event
+		done    int
+		err     error
+		leased  = true
+	)
+	if s.sole != nil {
+		// One process routes this database (SoleServer): no claim
+		// transaction, the events are read (readEvents).
+		claimed, done, leased, err = s.readEvents(ctx, now, lease, limit)
+		defer s.sole.releaseEvents(claimed)
+	} else {
+		claimed, done, err = s.claimEvents(ctx, now, lease, limit)
+	}
 	if err != nil {
 		return RoutedBatch{}, wrap("route events", err)
 	}
 	if len(claimed) == 0 {
 		return RoutedBatch{Done: done}, nil
+	}
+	if !leased {
+		lease = time.Time{}
 	}
 	matched := make([]matchedEvent, len(claimed))
 	for i, ev := range claimed {
@@ -94,6 +110,11 @@ func (s *db) RouteEventsBatch(ctx context.Context, now time.Time, limit int, rou
 		ended, started, err = s.routeClaimed(ctx, now, lease, claims, matched, true)
 	}
 	if err != nil {
+		if s.sole != nil {
+			// A routing transaction that fails every time must still set
+			// its events aside (soleRouter.countFailed).
+			s.sole.countFailed(ctx, s, claimed, lease, err)
+		}
 		return RoutedBatch{Done: done}, wrap("route events", err)
 	}
 	b := RoutedBatch{Done: done + len(ended), Ended: ended, Started: started, Claimed: claims.result()}
@@ -125,7 +146,10 @@ func (e *retryInSavepoints) Error() string {
 // routeClaimed writes, in one transaction, what route gave for the claimed
 // events still pending and leased to this call (lease), and returns the
 // events it routed or rejected and how many executions it started
-// (startIfFree), claiming them for claims while its budget lasts.
+// (startIfFree), claiming them for claims while its budget lasts. A zero
+// lease is a batch read with no claim (SoleServer): its events count an
+// attempt only when their routing fails, and are this call's while
+// pending.
 func (s *db) routeClaimed(ctx context.Context, now, lease time.Time, claims *routeClaims, matched []matchedEvent, inSavepoints bool) ([]string, int, error) {
 	var ended []string
 	started := 0
@@ -163,6 +187,11 @@ func (s *db) routeClaimed(ctx context.Context, now, lease time.Time, claims *rou
 				if err := s.setEventState(ctx, tx, ev.ID, EventRejected, reject.Reason, reject.Message); err != nil {
 					return err
 				}
+				if lease.IsZero() {
+					if _, err := tx.ExecContext(ctx, s.q(`UPDATE events SET route_attempts = route_attempts + 1 WHERE id = ?`), ev.ID); err != nil {
+						return err
+					}
+				}
 				ended = append(ended, ev.ID)
 				continue
 			}
@@ -195,9 +224,11 @@ func (s *db) routeClaimed(ctx context.Context, now, lease time.Time, claims *rou
 				if ctx.Err() != nil {
 					return ctx.Err()
 				}
-				// Tried again at the next call, without waiting for the lease.
-				if _, err := tx.ExecContext(ctx, s.q(`UPDATE events SET state_message = ?, route_lease_until = NULL WHERE id = ?`),
-					clipMessage(err.Error()), ev.ID); err != nil {
+				// Tried again at the next call, without waiting for the
+				// lease; with no claim, the attempt is counted here.
+				if _, err := tx.ExecContext(ctx, s.q(`UPDATE events SET state_message = ?, route_lease_until = NULL,
+					route_attempts = route_attempts + ? WHERE id = ?`),
+					clipMessage(err.Error()), attemptOf(lease), ev.ID); err != nil {
 					return err
 				}
 				continue
@@ -206,7 +237,7 @@ func (s *db) routeClaimed(ctx context.Context, now, lease time.Time, claims *rou
 			ended = append(ended, ev.ID)
 			filtered = append(filtered, m.filtered...)
 		}
-		if len(released) > 0 {
+		if len(released) > 0 && !lease.IsZero() {
 			// Matched against stages that changed since: matched again by
 			// the next call, and this attempt was not the event's fault.
 			if _, err := tx.ExecContext(ctx, s.q(`UPDATE events SET route_attempts = route_attempts - 1, route_lease_until = NULL
@@ -223,8 +254,11 @@ func (s *db) routeClaimed(ctx context.Context, now, lease time.Time, claims *rou
 			}
 		}
 		if len(processed) > 0 {
+			// With no claim, the attempt that routed the event is counted
+			// here (Event.RouteAttempts).
 			if _, err := tx.ExecContext(ctx, s.q(`UPDATE events SET state = `+sqlEventProcessed+`, state_reason = '', state_message = '',
-				route_lease_until = NULL WHERE id IN (`+placeholders(len(processed))+`)`), processed...); err != nil {
+				route_lease_until = NULL, route_attempts = route_attempts + ? WHERE id IN (`+placeholders(len(processed))+`)`),
+				append([]any{attemptOf(lease)}, processed...)...); err != nil {
 				return err
 			}
 		}
@@ -309,6 +343,13 @@ func (s *db) stillLeased(ctx context.Context, tx *sql.Tx, matched []matchedEvent
 // routing starts. Events already tried MaxRouteAttempts times are rejected
 // instead (done counts them).
 func (s *db) claimEvents(ctx context.Context, now, lease time.Time, limit int) (claimed []Event, done int, err error) {
+	return s.claimEventsSkipping(ctx, now, lease, limit, nil, 0)
+}
+
+// claimEventsSkipping is claimEvents passing over the events skip names
+// (at most skipped of them): those another batch of this server routes
+// with no lease (SoleServer).
+func (s *db) claimEventsSkipping(ctx context.Context, now, lease time.Time, limit int, skip func(id string) bool, skipped int) (claimed []Event, done int, err error) {
 	if !s.d.oneWriter {
 		// One round trip, unless an event tried before comes first.
 		if claimed, ok, err := s.claimFreshEvents(ctx, now, lease, limit); err != nil || ok {
@@ -322,7 +363,7 @@ func (s *db) claimEvents(ctx context.Context, now, lease time.Time, limit int) (
 		// statement of their own.
 		rows, err := tx.QueryContext(ctx, s.q(`SELECT `+eventColumns+eventFrom+`
 			WHERE e.state = `+sqlEventPending+` AND (e.route_lease_until IS NULL OR e.route_lease_until <= ?)
-			ORDER BY e.received_at, e.id LIMIT ?`+s.skipLockedOf("e")), s.time(now), limit)
+			ORDER BY e.received_at, e.id LIMIT ?`+s.skipLockedOf("e")), s.time(now), limit+skipped)
 		if err != nil {
 			return err
 		}
@@ -333,7 +374,12 @@ func (s *db) claimEvents(ctx context.Context, now, lease time.Time, limit int) (
 				rows.Close()
 				return err
 			}
-			found = append(found, ev)
+			if skip != nil && skip(ev.ID) {
+				continue
+			}
+			if len(found) < limit {
+				found = append(found, ev)
+			}
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {

@@ -8,8 +8,9 @@ import (
 )
 
 // leasedMarkingRouted returns which matched events are still pending and
-// leased to this call (stillLeased), and, on PostgreSQL outside the
-// savepoint retry, marks processed in the same statement the events this
+// leased to this call (stillLeased), and, on PostgreSQL and for a batch
+// read with no claim (SoleServer) outside the savepoint retry, marks
+// processed in the same statement the events this
 // transaction will route (no error, stages unchanged): marked holds them,
 // and routeClaimed does not mark them again. The lease re-check and the
 // processed mark were two round trips a batch, each a wait for a CPU under
@@ -19,7 +20,11 @@ import (
 // are re-checked by stillLeased as before.
 func (s *db) leasedMarkingRouted(ctx context.Context, tx *sql.Tx, matched []matchedEvent, versions map[string]int64,
 	lease time.Time, inSavepoints bool) (ours, marked map[string]bool, err error) {
-	if s.d.oneWriter || inSavepoints {
+	if lease.IsZero() && inSavepoints {
+		ours, err := s.stillPending(ctx, tx, matched)
+		return ours, nil, err
+	}
+	if (s.d.oneWriter && !lease.IsZero()) || inSavepoints {
 		ours, err := s.stillLeased(ctx, tx, matched, lease)
 		return ours, nil, err
 	}
@@ -38,10 +43,18 @@ func (s *db) leasedMarkingRouted(ctx context.Context, tx *sql.Tx, matched []matc
 		// The lease alone tells the event is still this call's: routing
 		// and rejecting clear it, and another claim sets its own; no
 		// state in the statement, so that it stays a primary-key lookup
-		// (stillLeased).
-		rows, err := tx.QueryContext(ctx, s.q(`UPDATE events SET state = `+sqlEventProcessed+`, state_reason = '', state_message = '',
-			route_lease_until = NULL WHERE route_lease_until = ? AND id IN (`+placeholders(len(toMark))+`) RETURNING id`),
-			append([]any{s.time(lease)}, toMark...)...)
+		// (stillLeased). A batch read with no claim (zero lease,
+		// SoleServer) is this call's while pending, and counts its
+		// attempt here.
+		mark := `UPDATE events SET state = ` + sqlEventProcessed + `, state_reason = '', state_message = '',
+			route_lease_until = NULL WHERE route_lease_until = ? AND id IN (` + placeholders(len(toMark)) + `) RETURNING id`
+		first := s.time(lease)
+		if lease.IsZero() {
+			mark = `UPDATE events SET state = ` + sqlEventProcessed + `, state_reason = '', state_message = '',
+				route_attempts = route_attempts + 1 WHERE state = ? AND id IN (` + placeholders(len(toMark)) + `) RETURNING id`
+			first = EventPending
+		}
+		rows, err := tx.QueryContext(ctx, s.q(mark), append([]any{first}, toMark...)...)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -60,7 +73,13 @@ func (s *db) leasedMarkingRouted(ctx context.Context, tx *sql.Tx, matched []matc
 		}
 	}
 	if len(others) > 0 {
-		still, err := s.stillLeased(ctx, tx, others, lease)
+		check := s.stillLeased
+		if lease.IsZero() {
+			check = func(ctx context.Context, tx *sql.Tx, ms []matchedEvent, _ time.Time) (map[string]bool, error) {
+				return s.stillPending(ctx, tx, ms)
+			}
+		}
+		still, err := check(ctx, tx, others, lease)
 		if err != nil {
 			return nil, nil, err
 		}

@@ -21,11 +21,15 @@ func benchDatabases(b *testing.B) map[string]func(b *testing.B) string {
 	return dbs
 }
 
-// busyRejectionCanvas opens a store with one canvas and busyStages stage
-// ids and names.
-func busyRejectionCanvas(b *testing.B, url string, stages int) (store.Store, store.Canvas, []string, []string) {
+// busyRejectionCanvas opens a store (with opts) with one canvas and
+// busyStages stage ids and names.
+func busyRejectionCanvas(b *testing.B, url string, stages int, opts ...store.OpenOption) (store.Store, store.Canvas, []string, []string) {
 	b.Helper()
 	s := mustOpen(b, url)
+	if len(opts) > 0 {
+		_ = s.Close()
+		s = mustOpenSole(b, url)
+	}
 	org, err := s.EnsureOrganization(b.Context(), "bench")
 	if err != nil {
 		b.Fatal(err)

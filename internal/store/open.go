@@ -25,6 +25,8 @@ type openOptions struct {
 	existingOnly bool
 	// counter, when set, counts the statements (CountStatements).
 	counter *StatementCounter
+	// soleServer: SoleServer.
+	soleServer bool
 }
 
 // ExistingOnly makes Open refuse (ErrFreshDatabase) a database that does
@@ -132,8 +134,9 @@ func Open(ctx context.Context, databaseURL string, opts ...OpenOption) (Store, e
 		opt(&o)
 	}
 	var (
-		d   dialect
-		dsn string
+		d    dialect
+		dsn  string
+		sole *soleRouter
 	)
 	if isPostgresURL(databaseURL) {
 		d, dsn = newPostgresDialect(), databaseURL
@@ -148,11 +151,19 @@ func Open(ctx context.Context, databaseURL string, opts ...OpenOption) (Store, e
 			return nil, err
 		}
 		d = newSQLiteDialect()
+		if o.soleServer {
+			// Before the first connection: a second server is refused
+			// before it migrates or reads anything.
+			if sole, err = soleOf(databaseURL); err != nil {
+				return nil, err
+			}
+		}
 	}
 
 	// Errors name the dialect, never the URL: it may hold a password.
 	pool, err := sql.Open(d.driver, dsn)
 	if err != nil {
+		_ = sole.close()
 		return nil, fmt.Errorf("store: open %s: %w", d.name, err)
 	}
 	if o.counter != nil {
@@ -167,20 +178,27 @@ func Open(ctx context.Context, databaseURL string, opts ...OpenOption) (Store, e
 	pool.SetMaxOpenConns(maxConns)
 	pool.SetMaxIdleConns(maxConns)
 	pool.SetConnMaxIdleTime(5 * time.Minute)
-	s := &db{sql: pool, d: d}
+	s := &db{sql: pool, d: d, sole: sole}
+	closeAll := func() { _ = pool.Close(); _ = sole.close() }
 	if err := retryBusy(ctx, func() error { return pool.PingContext(ctx) }); err != nil {
-		_ = pool.Close()
+		closeAll()
 		return nil, fmt.Errorf("store: connect to %s: %w", d.name, err)
 	}
 	if o.existingOnly {
 		if err := s.requireMigrated(ctx); err != nil {
-			_ = pool.Close()
+			closeAll()
 			return nil, err
 		}
 	}
 	if err := retryBusy(ctx, func() error { return s.migrate(ctx) }); err != nil {
-		_ = pool.Close()
+		closeAll()
 		return nil, err
+	}
+	if sole != nil {
+		if err := sole.recover(ctx, s); err != nil {
+			closeAll()
+			return nil, err
+		}
 	}
 	return s, nil
 }
