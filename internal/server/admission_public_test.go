@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"bufio"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/superplane/terraform-provider-superplane/internal/api"
 	"github.com/superplane/terraform-provider-superplane/internal/server"
+	"github.com/superplane/terraform-provider-superplane/internal/service"
 	"github.com/superplane/terraform-provider-superplane/internal/webhook"
 )
 
@@ -96,6 +98,7 @@ type publicAnswer struct {
 	status     int
 	retryAfter string
 	mediaType  string
+	location   string
 	body       string
 }
 
@@ -121,7 +124,7 @@ func postPublic(t *testing.T, e *env, path string, header map[string]string, bod
 	}
 	defer res.Body.Close()
 	b, _ := io.ReadAll(res.Body)
-	return publicAnswer{status: res.StatusCode, retryAfter: res.Header.Get("Retry-After"), mediaType: res.Header.Get("Content-Type"), body: string(b)}
+	return publicAnswer{status: res.StatusCode, retryAfter: res.Header.Get("Retry-After"), mediaType: res.Header.Get("Content-Type"), location: res.Header.Get("Location"), body: string(b)}
 }
 
 var (
@@ -270,7 +273,9 @@ func TestPublicBodiesShareTheAnonymousQuarter(t *testing.T) {
 // TestPublicBodiesReleasedOnEveryPath: whatever the token-less routes and
 // the console's forms answer (success, 400, 401, 403, 404, 413, a chunked
 // body over the limit), the share the body drew on is whole again
-// afterwards: a 1 MiB body fits the anonymous share and acme's.
+// afterwards: a 1 MiB body fits the anonymous share and acme's. Success
+// covers an output push, both sign-in forms, a console form and the CLI's
+// browser sign-in (its form, then its code exchange).
 func TestPublicBodiesReleasedOnEveryPath(t *testing.T) {
 	ce := newChainEnv(t, "github", 1_000_000, budgetOptions())
 	e := ce.env
@@ -304,13 +309,13 @@ func TestPublicBodiesReleasedOnEveryPath(t *testing.T) {
 		{"an output push that is not JSON", api.OutputsPath, `{`, jsonHeader, false, http.StatusBadRequest},
 		{"an output push over its limit", api.OutputsPath, strings.Repeat("x", api.MaxPushOutputsRequest+1), jsonHeader, false, http.StatusRequestEntityTooLarge},
 		{"a chunked output push over its limit", api.OutputsPath, strings.Repeat("x", api.MaxPushOutputsRequest+1), jsonHeader, true, http.StatusRequestEntityTooLarge},
-		{"a CLI code exchange with an unknown code", api.CLISignInTokenPath, `{"code":"x","codeVerifier":"` + strings.Repeat("v", 43) + `"}`, jsonHeader, false, 0},
+		{"a CLI code exchange with an unknown code", api.CLISignInTokenPath, `{"code":"x","codeVerifier":"` + strings.Repeat("v", 43) + `"}`, jsonHeader, false, http.StatusBadRequest},
 		{"a chunked CLI code exchange over its limit", api.CLISignInTokenPath, strings.Repeat("x", 1<<20+1), jsonHeader, true, http.StatusRequestEntityTooLarge},
 		{"the sign-in form", "/sign-in", url.Values{"token": {e.tokens["viewer"]}, "next": {"/"}}.Encode(), formHeader, false, http.StatusSeeOther},
 		{"the sign-in form with a wrong token", "/sign-in", url.Values{"token": {"spt_wrong"}}.Encode(), formHeader, false, http.StatusUnauthorized},
 		{"the sign-in form over its limit", "/sign-in", overForm, formHeader, false, http.StatusBadRequest},
 		{"a chunked sign-in form over its limit", "/sign-in", overForm, formHeader, true, http.StatusBadRequest},
-		{"an unknown provider's sign-in form", "/sign-in/acme/nobody", url.Values{"token": {"x"}}.Encode(), formHeader, false, 0},
+		{"an unknown provider's sign-in form", "/sign-in/acme/nobody", url.Values{"token": {"x"}}.Encode(), formHeader, false, http.StatusNotFound},
 		{"the sign-out form without its CSRF token", "/sign-out", url.Values{"csrf": {"x"}}.Encode(), session(nil), false, http.StatusForbidden},
 		{"the CLI sign-in form without its CSRF token", "/cli-sign-in", url.Values{"csrf": {"x"}}.Encode(), session(nil), false, http.StatusForbidden},
 		{"a console form without its CSRF token", "/sessions/revoke-others", url.Values{"csrf": {"x"}}.Encode(), session(nil), false, http.StatusForbidden},
@@ -319,9 +324,32 @@ func TestPublicBodiesReleasedOnEveryPath(t *testing.T) {
 		{"a console form", "/sessions/revoke-others", url.Values{"csrf": {csrf}}.Encode(), session(nil), false, http.StatusSeeOther},
 	} {
 		a := postPublic(t, e, r.path, r.header, r.body, r.chunked)
-		if r.want != 0 && a.status != r.want || r.want == 0 && (a.status < 400 || a.status == http.StatusServiceUnavailable) {
+		if a.status != r.want {
 			t.Errorf("%s: %d %s, want %d", r.what, a.status, a.body, r.want)
 		}
 		waitWhole(t, e, r.what, e.tokens["owner"])
 	}
+
+	// The CLI's browser sign-in that succeeds: the form (acme's share),
+	// then the code exchange (the anonymous one).
+	verifier := strings.Repeat("s", 50)
+	form := url.Values{"port": {"45679"}, "state": {"cli-state-admission-01"}, "challenge": {service.S256Challenge(verifier)}}
+	form.Set("csrf", c.csrf("/cli-sign-in?"+form.Encode()))
+	a := postPublic(t, e, "/cli-sign-in", session(nil), form.Encode(), false)
+	if a.status != http.StatusSeeOther {
+		t.Fatalf("the CLI sign-in form: %d %s, want 303", a.status, a.body)
+	}
+	waitWhole(t, e, "the CLI sign-in form", e.tokens["owner"])
+	loc, err := url.Parse(a.location)
+	if err != nil || loc.Query().Get("code") == "" {
+		t.Fatalf("the CLI sign-in form sends the browser to %q: no code", a.location)
+	}
+	exchange, err := json.Marshal(api.CLISignInTokenRequest{Code: loc.Query().Get("code"), Verifier: verifier})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a := postPublic(t, e, api.CLISignInTokenPath, jsonHeader, string(exchange), false); a.status != http.StatusOK {
+		t.Errorf("the CLI code exchange: %d %s, want 200", a.status, a.body)
+	}
+	waitWhole(t, e, "the CLI code exchange", e.tokens["owner"])
 }
