@@ -8,16 +8,19 @@ import (
 	"github.com/superplane/terraform-provider-superplane/internal/webhook"
 )
 
-// WithWebhookInflightLimit bounds the request-body bytes the receivers and
-// the API's routes hold at once, across all requests (default
-// webhook.DefaultMaxInflightBytes, 256 MiB); one organization may hold a
-// quarter of it. A request that does not fit is answered 503 with
-// Retry-After before its body is read.
+// WithWebhookInflightLimit bounds the request-body bytes the receivers,
+// the API's routes and the other routes that read a body (the output push,
+// the CLI's code exchange, the console's forms) hold at once, across all
+// requests (default webhook.DefaultMaxInflightBytes, 256 MiB); one
+// organization may hold a quarter of it, and so may all senders not known
+// before their body is read, together. A request that does not fit is
+// answered 503 with Retry-After before its body is read.
 func WithWebhookInflightLimit(n int64) Option { return func(s *Server) { s.maxInflight = n } }
 
-// bodyBudget creates the budget the receivers and the API's routes share
-// (s.bodies): one organization's slow bodies, to its receivers or its API
-// routes alike, take its quarter and no more.
+// bodyBudget creates the budget every route that reads a body shares
+// (s.bodies): one organization's slow bodies, to its receivers, its API
+// routes or its console forms alike, take its quarter and no more; the
+// anonymous ones (admission_public.go) take one other quarter.
 func (s *Server) bodyBudget() *webhook.Budget {
 	total := s.maxInflight
 	if total <= 0 {
@@ -33,17 +36,7 @@ func (s *Server) bodyBudget() *webhook.Budget {
 // is answered; ok is false when the organization's share, or the whole
 // budget, has no room.
 func (s *Server) admitBody(r *http.Request, org string) (n int64, ok bool) {
-	if s.bodies == nil || r.Body == nil || r.Body == http.NoBody || r.ContentLength == 0 {
-		return 0, true
-	}
-	n = maxBodyBytes
-	if r.ContentLength > 0 && r.ContentLength < n {
-		n = r.ContentLength
-	}
-	if !s.bodies.Reserve(org, n) {
-		return 0, false
-	}
-	return n, true
+	return s.admitBodyUpTo(r, org, maxBodyBytes)
 }
 
 // errBodiesInFlight answers a request refused by admitBody; writeOverloaded

@@ -116,8 +116,8 @@ func (s *Server) consoleRoutes() {
 		files.ServeHTTP(w, r)
 	})
 	s.consoleRaw("GET /sign-in", s.signInPage)
-	s.consoleRaw("POST /sign-in", s.signIn)
-	s.consoleRaw("POST /sign-out", s.signOut)
+	s.consoleRaw("POST /sign-in", s.anonymousForm(maxSignInForm, s.signIn))
+	s.consoleRaw("POST /sign-out", s.anonymousForm(maxSignInForm, s.signOut))
 	s.signInRoutes()
 
 	s.consoleGet("GET /{$}", s.consoleCanvases)
@@ -179,7 +179,13 @@ func (s *Server) consolePost(pattern string, h consoleHandler) {
 			return
 		}
 		s.consoleAuditPrincipal(w, r, c)
-		r.Body = http.MaxBytesReader(w, r.Body, 1<<20)
+		held, admitted := s.admitBodyUpTo(r, c.p.Organization.ID, maxConsoleForm)
+		if !admitted {
+			s.consoleOverloaded(w, r, c)
+			return
+		}
+		defer s.bodies.Release(c.p.Organization.ID, held)
+		r.Body = http.MaxBytesReader(w, r.Body, maxConsoleForm)
 		if err := r.ParseForm(); err != nil {
 			s.consoleError(w, r, c, invalid("the form could not be read"))
 			return

@@ -52,7 +52,7 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request) {
 		s.consoleError(w, r, nil, err)
 		return
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+	r.Body = http.MaxBytesReader(w, r.Body, maxSignInForm)
 	if err := r.ParseForm(); err != nil {
 		s.consoleError(w, r, nil, invalid("the form could not be read"))
 		return
@@ -89,7 +89,7 @@ func (s *Server) signOut(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/sign-in", http.StatusSeeOther)
 		return
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+	r.Body = http.MaxBytesReader(w, r.Body, maxSignInForm)
 	if err := r.ParseForm(); err != nil || !service.CheckCSRF(ck.Value, r.PostFormValue("csrf")) {
 		s.consoleError(w, r, nil, forbidden("the form's security token does not match your session: reload the page and try again"))
 		return

@@ -42,8 +42,9 @@ type chainEnv struct {
 }
 
 // newChainEnv starts the fakes and the engine; polls is how many reads of
-// a run complete it (a large number keeps the execution running).
-func newChainEnv(t *testing.T, executorType string, polls int) *chainEnv {
+// a run complete it (a large number keeps the execution running); opts are
+// the env's further options.
+func newChainEnv(t *testing.T, executorType string, polls int, opts ...envOption) *chainEnv {
 	t.Helper()
 	gh := github.New(t)
 	gh.AddOwner("acme", true)
@@ -58,8 +59,8 @@ func newChainEnv(t *testing.T, executorType string, polls int) *chainEnv {
 	tools := fakeTools(gh.URL(), sem.URL())
 	tools.GitHubOIDCIssuer = gh.Issuer().URL()
 	tools.SemaphoreOIDCIssuer = sem.Issuer(t).URL()
-	e := newEnv(t, withTools(tools),
-		withExecutors(executor.Config{GitHubAPIURL: gh.URL(), SemaphoreAPIURL: sem.URL(), PollInterval: 20 * time.Millisecond, AllowedNetworks: fakesAllowed}))
+	e := newEnv(t, append([]envOption{withTools(tools),
+		withExecutors(executor.Config{GitHubAPIURL: gh.URL(), SemaphoreAPIURL: sem.URL(), PollInterval: 20 * time.Millisecond, AllowedNetworks: fakesAllowed})}, opts...)...)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() {

@@ -200,10 +200,10 @@ func (s *Server) routes() {
 	s.public("POST /api/v1/sources/{id}/{integrationType}", receiver.ServeIntegration)
 	// A CI run authenticates with its execution's output token or its
 	// OIDC ID token, not with an API token.
-	s.public("POST "+api.OutputsPath, s.auditedPush(s.pushOutputs))
+	s.public("POST "+api.OutputsPath, s.anonymousBody(api.MaxPushOutputsRequest, s.auditedPush(s.pushOutputs)))
 	// The CLI trades a browser sign-in's one-time code for a token: it has
 	// no token yet, so the code and its PKCE verifier authenticate.
-	s.public("POST "+api.CLISignInTokenPath, s.cliSignInToken)
+	s.public("POST "+api.CLISignInTokenPath, s.anonymousBody(maxBodyBytes, s.cliSignInToken))
 
 	s.consoleRoutes()
 

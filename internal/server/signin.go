@@ -23,7 +23,7 @@ const SignInFlowCookie = "superplane_signin"
 func (s *Server) signInRoutes() {
 	s.consoleRaw("GET "+service.SignInCallbackPath, s.signInCallback)
 	s.consoleRaw("GET /sign-in/{org}/{provider}", s.signInStart)
-	s.consoleRaw("POST /sign-in/{org}/{provider}", s.signInPost)
+	s.consoleRaw("POST /sign-in/{org}/{provider}", s.anonymousForm(maxSignInForm, s.signInPost))
 	s.consoleRaw("GET /cli-sign-in", s.cliSignInPage)
 	s.consoleRaw("POST /cli-sign-in", s.cliSignIn)
 }
@@ -128,7 +128,7 @@ func (s *Server) signInPost(w http.ResponseWriter, r *http.Request) {
 		s.consoleError(w, r, nil, err)
 		return
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+	r.Body = http.MaxBytesReader(w, r.Body, maxSignInForm)
 	if err := r.ParseForm(); err != nil {
 		s.consoleError(w, r, nil, invalid("the form could not be read"))
 		return
@@ -219,7 +219,13 @@ func (s *Server) cliSignIn(w http.ResponseWriter, r *http.Request) {
 		s.consoleAuthFailed(w, r, err)
 		return
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+	held, admitted := s.admitBodyUpTo(r, c.p.Organization.ID, maxSignInForm)
+	if !admitted {
+		s.consoleOverloaded(w, r, c)
+		return
+	}
+	defer s.bodies.Release(c.p.Organization.ID, held)
+	r.Body = http.MaxBytesReader(w, r.Body, maxSignInForm)
 	if err := r.ParseForm(); err != nil || !service.CheckCSRF(c.sid, r.PostFormValue("csrf")) {
 		s.consoleError(w, r, c, forbidden("the form's security token does not match your session: reload the page and try again"))
 		return
