@@ -11,11 +11,13 @@ import (
 // anonymousShare is the budget share of every body whose sender is not
 // known before it is read: the CI output push (its execution is named in
 // the body), the CLI's code exchange, the sign-in forms and the sign-out
-// form (its cookie is checked only with the form's CSRF token). It is the
-// share the receivers give deliveries to ids that name no source, so that
-// someone with no credential holds at most one quarter of the budget
-// however they spread their bodies over these routes.
-const anonymousShare = ""
+// form (its cookie is checked only with the form's CSRF token). Someone
+// with no credential holds at most this quarter however they spread their
+// bodies over these routes. It is not the share of deliveries to ids that
+// name no source (the webhook package's, ""): those take bodies of up to
+// 5 MiB, so a dozen slow ones fill a quarter, and sign-ins and output
+// pushes should not be refused because someone sprays made-up ids.
+const anonymousShare = "anonymous routes"
 
 // The console's form limits: the sign-in and sign-out forms carry a token
 // at most, the other forms a few fields and an event's payload.
