@@ -303,12 +303,15 @@ func (s *db) claimEvents(ctx context.Context, now, lease time.Time, limit int) (
 	}
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
 		claimed, done = nil, 0
-		// The partial index on pending events gives them oldest first. The
-		// events are read here, with their source's name, rather than by a
-		// statement of their own.
-		rows, err := tx.QueryContext(ctx, s.q(`SELECT `+eventColumns+eventFrom+`
-			WHERE e.state = `+sqlEventPending+` AND (e.route_lease_until IS NULL OR e.route_lease_until <= ?)
-			ORDER BY e.received_at, e.id LIMIT ?`+s.skipLockedOf("e")), s.time(now), limit)
+		// Taken fairly across organizations, oldest first within each
+		// (fairPicked), and put in that order below. The events are read
+		// here, with their source's name, rather than by a statement of
+		// their own.
+		rows, err := tx.QueryContext(ctx, s.q(`WITH RECURSIVE `+fairPicked+`
+			SELECT `+eventColumns+eventFrom+`
+			WHERE e.id IN (SELECT picked.id FROM picked)
+				AND e.state = `+sqlEventPending+` AND (e.route_lease_until IS NULL OR e.route_lease_until <= ?)`+
+			s.skipLockedOf("e")), append(s.fairPickedArgs(now, limit), s.time(now))...)
 		if err != nil {
 			return err
 		}
@@ -325,6 +328,7 @@ func (s *db) claimEvents(ctx context.Context, now, lease time.Time, limit int) (
 		if err := rows.Err(); err != nil {
 			return err
 		}
+		fairOrder(found)
 		var ids []any
 		for _, ev := range found {
 			if ev.RouteAttempts > 0 && ev.RouteAttempts < MaxRouteAttempts {

@@ -78,6 +78,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"RouteEventsStartIfFree", testRouteEventsStartIfFree},
 		{"RouteEventsStartIfFreeConcurrently", testRouteEventsStartIfFreeConcurrently},
 		{"RouteEventsClaimAtRouting", testRouteEventsClaimAtRouting},
+		{"RouteEventsFairAcrossOrgs", testRouteEventsFairAcrossOrgs},
 		{"QueueHeads", testQueueHeads},
 		{"StartExecution", testStartExecution},
 		{"StartExecutionConcurrently", testStartExecutionConcurrently},
