@@ -307,10 +307,10 @@ func (s *db) claimEvents(ctx context.Context, now, lease time.Time, limit int) (
 		// (fairPicked), and put in that order below. The events are read
 		// here, with their source's name, rather than by a statement of
 		// their own.
-		rows, err := tx.QueryContext(ctx, s.q(`WITH RECURSIVE `+fairPicked+`
+		rows, err := tx.QueryContext(ctx, s.q(`WITH RECURSIVE `+s.fairPicked()+`
 			SELECT `+eventColumns+eventFrom+`
-			WHERE e.id IN (SELECT picked.id FROM picked)
-				AND e.state = `+sqlEventPending+` AND (e.route_lease_until IS NULL OR e.route_lease_until <= ?)`+
+			WHERE `+s.pickedPending("e")+`
+				AND (e.route_lease_until IS NULL OR e.route_lease_until <= ?)`+
 			s.skipLockedOf("e")), append(s.fairPickedArgs(now, limit), s.time(now))...)
 		if err != nil {
 			return err

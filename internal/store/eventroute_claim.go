@@ -29,10 +29,10 @@ import (
 // once (any version: no MATERIALIZED, which needs 12), and claimed, a
 // data-modifying WITH, runs exactly once whether or not it is read.
 func (s *db) claimFreshEvents(ctx context.Context, now, lease time.Time, limit int) (claimed []Event, ok bool, err error) {
-	rows, err := s.sql.QueryContext(ctx, s.q(`WITH RECURSIVE `+fairPicked+`, c AS (
+	rows, err := s.sql.QueryContext(ctx, s.q(`WITH RECURSIVE `+s.fairPicked()+`, c AS (
 			SELECT e.id, e.received_at, e.route_attempts FROM events e
-			WHERE e.id IN (SELECT picked.id FROM picked)
-				AND e.state = `+sqlEventPending+` AND (e.route_lease_until IS NULL OR e.route_lease_until <= ?)`+s.skipLockedOf("e")+`
+			WHERE `+s.pickedPending("e")+`
+				AND (e.route_lease_until IS NULL OR e.route_lease_until <= ?)`+s.skipLockedOf("e")+`
 		), fresh AS (
 			SELECT c.id FROM c WHERE c.route_attempts = 0 AND NOT EXISTS (
 				SELECT 1 FROM c tried WHERE tried.route_attempts > 0 AND (tried.received_at, tried.id) < (c.received_at, c.id))
