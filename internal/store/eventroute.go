@@ -309,7 +309,7 @@ func (s *db) claimEvents(ctx context.Context, now, lease time.Time, limit int) (
 		// their own.
 		rows, err := tx.QueryContext(ctx, s.q(`WITH RECURSIVE `+s.fairPicked()+`
 			SELECT `+eventColumns+eventFrom+`
-			WHERE `+s.pickedPending("e")+`
+			WHERE `+s.pickedPending()+`
 				AND (e.route_lease_until IS NULL OR e.route_lease_until <= ?)`+
 			s.skipLockedOf("e")), append(s.fairPickedArgs(now, limit), s.time(now))...)
 		if err != nil {

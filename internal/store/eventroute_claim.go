@@ -31,7 +31,7 @@ import (
 func (s *db) claimFreshEvents(ctx context.Context, now, lease time.Time, limit int) (claimed []Event, ok bool, err error) {
 	rows, err := s.sql.QueryContext(ctx, s.q(`WITH RECURSIVE `+s.fairPicked()+`, c AS (
 			SELECT e.id, e.received_at, e.route_attempts FROM events e
-			WHERE `+s.pickedPending("e")+`
+			WHERE `+s.pickedPending()+`
 				AND (e.route_lease_until IS NULL OR e.route_lease_until <= ?)`+s.skipLockedOf("e")+`
 		), fresh AS (
 			SELECT c.id FROM c WHERE c.route_attempts = 0 AND NOT EXISTS (

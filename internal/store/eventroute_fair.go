@@ -6,11 +6,11 @@ import (
 	"time"
 )
 
-// fairPicked is the WITH list (without the WITH) that ends in picked, the
-// ids of up to limit pending events no one holds, taken fairly across
-// organizations: each organization's are ranked by age, and the batch
-// takes them by rank, then age. So one organization's backlog does not
-// delay another's deliveries: an organization's oldest event is in the
+// fairPickedHeads begins fairPicked, the WITH list (without the WITH) that
+// ends in picked, the ids of up to limit pending events no one holds, taken
+// fairly across organizations: each organization's are ranked by age, and
+// the batch takes them by rank, then age. So one organization's backlog does
+// not delay another's deliveries: an organization's oldest event is in the
 // next batch however many events older ones have pending (up to limit
 // organizations, those whose oldest event is oldest), while within an
 // organization, so within a canvas and a stage, events are still taken
@@ -20,10 +20,10 @@ import (
 // probes each on events_pending_org: orgs, a skip scan, and heads) and by
 // the batch, never by the backlog: each chosen organization reads at most
 // its share of the batch, limit less one event for each other chosen
-// organization (each of which has one at least), ending at that share's
-// last event (bounds.last), in order on the index. At most limit²/4
-// events are ranked, 2,550 for a batch of 100, and sorted; 198 when two
-// organizations have events.
+// organization (each of which has one at least), in order on the index
+// (fairPickedLateral, fairPickedBounds). At most limit²/4 events are ranked,
+// 2,550 for a batch of 100, and sorted; 198 when two organizations have
+// events.
 //
 // Every read of events orders by events_pending_org's columns, the
 // organization's included although it is fixed, so that no planner finds
@@ -33,7 +33,7 @@ import (
 // organization's oldest event, passing over another's backlog (7 s a
 // claim with 100,000 events pending).
 //
-// Its arguments are fairPickedArgs'.
+// fairPicked's arguments are fairPickedArgs'.
 const fairPickedHeads = `orgs(org_id) AS (
 		SELECT * FROM (SELECT p.org_id FROM events p WHERE p.state = ` + sqlEventPending + `
 			ORDER BY p.org_id, p.received_at, p.id LIMIT 1) first
@@ -101,18 +101,18 @@ func (s *db) fairPicked() string {
 	` + fairPickedLateral
 }
 
-// pickedPending is the condition that an events row of alias is one of
+// pickedPending is the condition that an events row of alias e is one of
 // fairPicked's picked and still pending. On PostgreSQL the ids are an
 // array and the state an expression, so the rows are read by their
 // primary key alone: with no statistics the planner read every pending
 // event on events_pending_org, to hash-join them to the 100 picked (IN)
 // or to AND their bitmap with the picked ids' (50 and 12 ms a claim with
 // 100,000 pending).
-func (s *db) pickedPending(alias string) string {
+func (s *db) pickedPending() string {
 	if s.d.oneWriter {
-		return alias + `.id IN (SELECT picked.id FROM picked) AND ` + alias + `.state = ` + sqlEventPending
+		return `e.id IN (SELECT picked.id FROM picked) AND e.state = ` + sqlEventPending
 	}
-	return alias + `.id = ANY (ARRAY(SELECT picked.id FROM picked)) AND ` + alias + `.state || '' = ` + sqlEventPending
+	return `e.id = ANY (ARRAY(SELECT picked.id FROM picked)) AND e.state || '' = ` + sqlEventPending
 }
 
 // fairPickedArgs are fairPicked's arguments, in order.

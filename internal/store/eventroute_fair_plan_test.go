@@ -41,13 +41,13 @@ func TestFairClaimPlans(t *testing.T) {
 		lease := now.Add(RouteLease)
 		fast := `EXPLAIN (ANALYZE, FORMAT JSON) WITH RECURSIVE ` + s.fairPicked() + `, c AS (
 			SELECT e.id, e.received_at, e.route_attempts FROM events e
-			WHERE ` + s.pickedPending("e") + `
+			WHERE ` + s.pickedPending() + `
 				AND (e.route_lease_until IS NULL OR e.route_lease_until <= ?)` + s.skipLockedOf("e") + `
 		), claimed AS (UPDATE events u SET route_attempts = 1, route_lease_until = ? FROM c WHERE u.id = c.id RETURNING u.id)
 		SELECT count(*) FROM claimed`
 		generic := `EXPLAIN (ANALYZE, FORMAT JSON) WITH RECURSIVE ` + s.fairPicked() + `
 			SELECT ` + eventColumns + eventFrom + `
-			WHERE ` + s.pickedPending("e") + `
+			WHERE ` + s.pickedPending() + `
 				AND (e.route_lease_until IS NULL OR e.route_lease_until <= ?)` +
 			s.skipLockedOf("e")
 		// On a fresh database, before autovacuum has analysed the table,
@@ -76,7 +76,7 @@ func TestFairClaimPlans(t *testing.T) {
 		busy, others := fairPlanData(t, s)
 		query := `EXPLAIN QUERY PLAN WITH RECURSIVE ` + s.fairPicked() + `
 			SELECT ` + eventColumns + eventFrom + `
-			WHERE ` + s.pickedPending("e") + `
+			WHERE ` + s.pickedPending() + `
 				AND (e.route_lease_until IS NULL OR e.route_lease_until <= ?)`
 		rows, err := s.sql.QueryContext(t.Context(), query, append(s.fairPickedArgs(time.Now(), 100), s.time(time.Now()))...)
 		if err != nil {
