@@ -24,7 +24,7 @@ type QueueDepths struct {
 }
 
 // QueueDepths counts each kind of waiting work with one bounded query
-// answered by a partial or leading-state index (events_pending,
+// answered by a partial or leading-state index (events_pending_org,
 // stage_events_queued_trigger, executions_claim).
 func (s *db) QueueDepths(ctx context.Context, limit int) (QueueDepths, error) {
 	var d QueueDepths

@@ -58,7 +58,7 @@ const (
 )
 
 // The event states as SQL literals, for the routing queries that must match
-// the events_pending partial index or share a statement with those that do;
+// the events_pending_org partial index or share a statement with those that do;
 // see sqlStageEventPending.
 const (
 	sqlEventPending   = "'" + EventPending + "'"

@@ -358,12 +358,15 @@ func (s *db) claimEventsSkipping(ctx context.Context, now, lease time.Time, limi
 	}
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
 		claimed, done = nil, 0
-		// The partial index on pending events gives them oldest first. The
-		// events are read here, with their source's name, rather than by a
-		// statement of their own.
-		rows, err := tx.QueryContext(ctx, s.q(`SELECT `+eventColumns+eventFrom+`
-			WHERE e.state = `+sqlEventPending+` AND (e.route_lease_until IS NULL OR e.route_lease_until <= ?)
-			ORDER BY e.received_at, e.id LIMIT ?`+s.skipLockedOf("e")), s.time(now), limit+skipped)
+		// Taken fairly across organizations, oldest first within each
+		// (fairPicked), and put in that order below. The events are read
+		// here, with their source's name, rather than by a statement of
+		// their own.
+		rows, err := tx.QueryContext(ctx, s.q(`WITH RECURSIVE `+s.fairPicked()+`
+			SELECT `+eventColumns+eventFrom+`
+			WHERE `+s.pickedPending()+`
+				AND (e.route_lease_until IS NULL OR e.route_lease_until <= ?)`+
+			s.skipLockedOf("e")), append(s.fairPickedArgs(now, limit+skipped), s.time(now))...)
 		if err != nil {
 			return err
 		}
@@ -377,13 +380,17 @@ func (s *db) claimEventsSkipping(ctx context.Context, now, lease time.Time, limi
 			if skip != nil && skip(ev.ID) {
 				continue
 			}
-			if len(found) < limit {
-				found = append(found, ev)
-			}
+			found = append(found, ev)
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
 			return err
+		}
+		// The rows come in no order: put them in the claim's before the
+		// batch is cut to limit, so what is left out is the latest rank.
+		fairOrder(found)
+		if len(found) > limit {
+			found = found[:limit]
 		}
 		var ids []any
 		for _, ev := range found {

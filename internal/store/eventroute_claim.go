@@ -1,21 +1,21 @@
 package store
 
 import (
-	"cmp"
 	"context"
-	"slices"
 	"time"
 )
 
 // claimFreshEvents is claimEvents in one round trip, for PostgreSQL: one
 // statement with no transaction around it locks up to limit pending
-// events no one holds (passing over those another claim has locked),
+// events no one holds, taken fairly across organizations (fairPicked;
+// passing over those another claim has locked),
 // counts the attempt, leases and reads them. claimEvents' transaction took
 // four round trips (begin, the read, the update, commit), and under the
 // busy canvas's load each one waits for a CPU: a claim took 8–128 ms
 // (BENCHMARKS.md, PostgreSQL routing, round seven).
 //
-// It claims only events never tried before the first one that was: an
+// It claims only events never tried older than the oldest one that was
+// (so, within an organization, only those before it): an
 // event whose previous attempt did not finish is tried alone, and one out
 // of attempts is rejected, by claimEvents' transaction. When such an event
 // comes first, nothing is claimed and ok is false: the caller runs that
@@ -29,10 +29,10 @@ import (
 // once (any version: no MATERIALIZED, which needs 12), and claimed, a
 // data-modifying WITH, runs exactly once whether or not it is read.
 func (s *db) claimFreshEvents(ctx context.Context, now, lease time.Time, limit int) (claimed []Event, ok bool, err error) {
-	rows, err := s.sql.QueryContext(ctx, s.q(`WITH c AS (
+	rows, err := s.sql.QueryContext(ctx, s.q(`WITH RECURSIVE `+s.fairPicked()+`, c AS (
 			SELECT e.id, e.received_at, e.route_attempts FROM events e
-			WHERE e.state = `+sqlEventPending+` AND (e.route_lease_until IS NULL OR e.route_lease_until <= ?)
-			ORDER BY e.received_at, e.id LIMIT ?`+s.skipLockedOf("e")+`
+			WHERE `+s.pickedPending()+`
+				AND (e.route_lease_until IS NULL OR e.route_lease_until <= ?)`+s.skipLockedOf("e")+`
 		), fresh AS (
 			SELECT c.id FROM c WHERE c.route_attempts = 0 AND NOT EXISTS (
 				SELECT 1 FROM c tried WHERE tried.route_attempts > 0 AND (tried.received_at, tried.id) < (c.received_at, c.id))
@@ -44,7 +44,7 @@ func (s *db) claimFreshEvents(ctx context.Context, now, lease time.Time, limit i
 			JOIN canvases cv ON cv.org_id = e.org_id AND cv.id = e.canvas_id
 		UNION ALL
 		SELECT `+eventColumns+`, 0, FALSE`+eventFrom+`JOIN c ON c.id = e.id WHERE c.route_attempts > 0`),
-		s.time(now), limit, s.time(lease))
+		append(s.fairPickedArgs(now, limit), s.time(now), s.time(lease))...)
 	if err != nil {
 		return nil, false, err
 	}
@@ -71,12 +71,7 @@ func (s *db) claimFreshEvents(ctx context.Context, now, lease time.Time, limit i
 	if len(claimed) == 0 && triedFound {
 		return nil, false, nil
 	}
-	// RETURNING has no order: the claim's is oldest first.
-	slices.SortFunc(claimed, func(a, b Event) int {
-		if c := a.ReceivedAt.Compare(b.ReceivedAt); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.ID, b.ID)
-	})
+	// RETURNING has no order: the claim's is fairPicked's.
+	fairOrder(claimed)
 	return claimed, true, nil
 }

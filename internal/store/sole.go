@@ -192,22 +192,35 @@ func (s *db) readEvents(ctx context.Context, now, lease time.Time, limit int) (c
 	// The events in flight are left out by the statement, not skipped
 	// after it: a skipped row is read whole, payload included, and the
 	// other worker's batch is usually the oldest pending.
-	args, notIn := r.notInFlight(limit)
-	rows, err := s.sql.QueryContext(ctx, s.q(`SELECT `+eventColumns+eventFrom+`
-		WHERE e.state = `+sqlEventPending+notIn+` ORDER BY e.received_at, e.id LIMIT ?`), args...)
+	// Taken fairly across organizations as the claim takes them
+	// (fairPicked: each organization's oldest first, by rank, then age),
+	// picking as many more as are in flight, since those are picked too.
+	inFlight, notIn := r.notInFlight()
+	args := append(s.fairPickedArgs(now, limit+len(r.inFlight)), inFlight...)
+	rows, err := s.sql.QueryContext(ctx, s.q(`WITH RECURSIVE `+s.fairPicked()+`
+		SELECT `+eventColumns+eventFrom+`
+		WHERE `+s.pickedPending()+notIn), args...)
 	if err != nil {
 		return nil, 0, false, err
 	}
-	tried := false
+	var found []Event
 	for rows.Next() {
 		ev, err := scanEvent(rows)
 		if err != nil {
 			rows.Close()
 			return nil, 0, false, err
 		}
-		if r.busy(ev.ID) {
-			continue
+		if !r.busy(ev.ID) {
+			found = append(found, ev)
 		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, 0, false, err
+	}
+	fairOrder(found)
+	tried := false
+	for _, ev := range found {
 		if ev.RouteAttempts > 0 {
 			tried = true
 			break
@@ -216,10 +229,6 @@ func (s *db) readEvents(ctx context.Context, now, lease time.Time, limit int) (c
 		if len(claimed) == limit {
 			break
 		}
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, 0, false, err
 	}
 	if tried && len(claimed) == 0 {
 		claimed, done, err = s.claimEventsSkipping(ctx, now, lease, limit, r.busy, len(r.inFlight))
@@ -303,26 +312,26 @@ func soleOf(databaseURL string) (*soleRouter, error) {
 }
 
 // notInFlight is readEvents' condition leaving out the events in flight
-// and its arguments, limit last. The list is padded (with its first id) to
+// and its arguments. The list is padded (with its first id) to
 // a power of two, so that a few statement texts serve every size; r.mu is
 // held.
-func (r *soleRouter) notInFlight(limit int) (args []any, cond string) {
+func (r *soleRouter) notInFlight() (args []any, cond string) {
 	n := len(r.inFlight)
 	if n == 0 {
-		return []any{limit}, ""
+		return nil, ""
 	}
 	size := 1
 	for size < n {
 		size *= 2
 	}
-	args = make([]any, 0, size+1)
+	args = make([]any, 0, size)
 	for id := range r.inFlight {
 		args = append(args, id)
 	}
 	for len(args) < size {
 		args = append(args, args[0])
 	}
-	return append(args, limit), ` AND e.id NOT IN (` + placeholders(size) + `)`
+	return args, ` AND e.id NOT IN (` + placeholders(size) + `)`
 }
 
 // countFailed records the error of a routing transaction that failed
