@@ -97,13 +97,8 @@ func (s *Server) listStages(w http.ResponseWriter, r *http.Request, p store.Prin
 	}
 	// The answer is api.ListStagesResponse of stageToAPI's stages, byte for
 	// byte, with the specs encoded once per stored spec rather than on
-	// every list (stagespec_json.go).
-	specs := s.stageSpecsJSON(list)
-	out := stageListWire{Stages: make([]stageWire, len(list))}
-	for i, st := range list {
-		out.Stages[i] = stageWire{Metadata: stageMetadataToAPI(st), Spec: specs[i], Status: s.stageStatusToAPI(st)}
-	}
-	writeJSON(w, http.StatusOK, out)
+	// every list (stagespec_json.go, stagelist_encode.go).
+	s.writeStageList(w, list, s.stageSpecsJSON(list))
 	return nil
 }
 

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"sync"
 
-	"github.com/superplane/terraform-provider-superplane/internal/api"
 	"github.com/superplane/terraform-provider-superplane/internal/service"
 )
 
@@ -92,18 +91,4 @@ func (s *Server) stageSpecsJSON(list []service.Stage) []json.RawMessage {
 		s.specJSON.store(list, answers, missed)
 	}
 	return answers
-}
-
-// stageListWire is api.ListStagesResponse with each spec already encoded.
-type stageListWire struct {
-	Stages []stageWire `json:"stages"`
-}
-
-// stageWire is api.Stage with its spec already encoded; the field names and
-// order are api.Stage's, so the answer is byte for byte the same
-// (TestStageListAnswersTheSameBytes).
-type stageWire struct {
-	Metadata *api.StageMetadata `json:"metadata"`
-	Spec     json.RawMessage    `json:"spec"`
-	Status   *api.StageStatus   `json:"status"`
 }
