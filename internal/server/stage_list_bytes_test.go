@@ -9,6 +9,7 @@ import (
 
 	"github.com/superplane/terraform-provider-superplane/internal/api"
 	"github.com/superplane/terraform-provider-superplane/internal/engine"
+	"github.com/superplane/terraform-provider-superplane/internal/store"
 )
 
 // TestStageListAnswersTheSameBytes: the stage list, which answers each
@@ -17,7 +18,8 @@ import (
 // every read) says of each stage, on a canvas with queued events carrying
 // inputs, last executions with their events and outputs, conditions, input
 // mappings, a spec left minimal and text the encoder escapes; and once a
-// spec is changed, the list answers the new spec, not the cached one.
+// stage is changed (through the API or by another server on the database),
+// created or deleted, the list answers that, not what it cached.
 func TestStageListAnswersTheSameBytes(t *testing.T) {
 	for _, db := range []string{"sqlite", "postgres"} {
 		t.Run(db, func(t *testing.T) {
@@ -86,6 +88,32 @@ func TestStageListAnswersTheSameBytes(t *testing.T) {
 			if !bytes.Contains(list, []byte(`"filterOperator":"FILTER_OPERATOR_OR"`)) || !bytes.Contains(list, []byte(`"x":1`)) {
 				t.Fatalf("the list answers plain's old spec: %s", list)
 			}
+			// A change written by another server on the same database (here
+			// straight to the store) is listed at once too.
+			org, err := e.store.EnsureOrganization(context.Background(), "acme")
+			if err != nil {
+				t.Fatal(err)
+			}
+			c, err := e.store.FindCanvas(context.Background(), org.ID, "prod")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := e.store.UpdateStage(context.Background(), c.OrgID, c.ID, "run", func(st *store.Stage) error {
+				st.Description = "changed elsewhere"
+				return nil
+			}); err != nil {
+				t.Fatal(err)
+			}
+			if list := sameAsSingles(t, e, "gate", "plain", "run"); !bytes.Contains(list, []byte("changed elsewhere")) {
+				t.Fatalf("the list answers run's old description: %s", list)
+			}
+			// Created and deleted stages are listed, and no longer listed.
+			e.do("owner", "POST", "/api/v1/canvases/prod/stages", `{"stage":{"metadata":{"name":"zeta"},"spec":{"connections":[{"type":"TYPE_EVENT_SOURCE","name":"button"}],"executor":{"type":"noop","spec":{}}}}}`).decode(t, &api.StageResponse{})
+			sameAsSingles(t, e, "gate", "plain", "run", "zeta")
+			if r := e.do("owner", "DELETE", "/api/v1/canvases/prod/stages/plain", nil); r.status != 200 {
+				t.Fatalf("delete: %d %s", r.status, r.body)
+			}
+			sameAsSingles(t, e, "gate", "run", "zeta")
 		})
 	}
 }

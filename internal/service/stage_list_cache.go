@@ -1,0 +1,83 @@
+package service
+
+import (
+	"context"
+	"sync"
+
+	"github.com/superplane/terraform-provider-superplane/internal/store"
+)
+
+// stageListBudget bounds the stages the list cache holds, all canvases
+// together; past it the cache starts again empty.
+const stageListBudget = 20000
+
+// stageListCache keeps each canvas's stages as ListStages read them, with
+// the canvas's stages version (migration 0027) read before them. The
+// version changes in the transaction that creates, deletes, renames or
+// respecifies a stage, so while a list's version is the canvas's current
+// one, its stages are the stored ones; one small statement then replaces
+// reading every stage again, which was half of a 1,000-stage list's CPU in
+// the server once its encoding was cut (BENCHMARKS.md, issue 17 round
+// eight). The version is read first, so a list kept under a version is
+// never older than it. The zero value is ready to use.
+type stageListCache struct {
+	mu       sync.Mutex
+	byCanvas map[string]stageListEntry
+	held     int
+}
+
+type stageListEntry struct {
+	version int64
+	stages  []store.Stage
+}
+
+// get returns the canvas's stages kept at version. They are shared: the
+// caller must not change them.
+func (c *stageListCache) get(canvasID string, version int64) ([]store.Stage, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.byCanvas[canvasID]
+	if !ok || e.version != version {
+		return nil, false
+	}
+	return e.stages, true
+}
+
+func (c *stageListCache) put(canvasID string, version int64, stages []store.Stage) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(stages) > stageListBudget {
+		return
+	}
+	if old, ok := c.byCanvas[canvasID]; ok {
+		if old.version > version {
+			return // a newer list is kept already
+		}
+		c.held -= len(old.stages)
+		delete(c.byCanvas, canvasID)
+	}
+	if c.byCanvas == nil || c.held+len(stages) > stageListBudget {
+		c.byCanvas, c.held = map[string]stageListEntry{}, 0
+	}
+	c.byCanvas[canvasID] = stageListEntry{version: version, stages: stages}
+	c.held += len(stages)
+}
+
+// listStages returns the canvas's stages, from the cache when its stages
+// version has not changed since they were read. A failed version read
+// falls back to reading the stages.
+func (s *Stages) listStages(ctx context.Context, orgID, canvasID string) ([]store.Stage, error) {
+	version, err := s.Store.StagesVersion(ctx, orgID, canvasID)
+	if err != nil {
+		return s.Store.ListStages(ctx, orgID, canvasID)
+	}
+	if stages, ok := s.lists.get(canvasID, version); ok {
+		return stages, nil
+	}
+	stages, err := s.Store.ListStages(ctx, orgID, canvasID)
+	if err != nil {
+		return nil, err
+	}
+	s.lists.put(canvasID, version, stages)
+	return stages, nil
+}
