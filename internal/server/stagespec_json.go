@@ -82,8 +82,12 @@ func (s *Server) stageSpecsJSON(list []service.Stage) []json.RawMessage {
 		// impossible, and the stage would answer null rather than fail
 		// the whole list.
 		answer, err := json.Marshal(spec)
+		if err != nil {
+			answers[i] = json.RawMessage("null")
+			continue
+		}
 		answers[i] = answer
-		if ok && err == nil {
+		if ok {
 			missed = append(missed, i)
 		}
 	}
