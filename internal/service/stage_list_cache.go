@@ -31,35 +31,36 @@ type stageListEntry struct {
 	stages  []store.Stage
 }
 
-// get returns the canvas's stages kept at version. They are shared: the
+// get returns the stages kept at version for key (organization and
+// canvas). They are shared: the
 // caller must not change them.
-func (c *stageListCache) get(canvasID string, version int64) ([]store.Stage, bool) {
+func (c *stageListCache) get(key string, version int64) ([]store.Stage, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	e, ok := c.byCanvas[canvasID]
+	e, ok := c.byCanvas[key]
 	if !ok || e.version != version {
 		return nil, false
 	}
 	return e.stages, true
 }
 
-func (c *stageListCache) put(canvasID string, version int64, stages []store.Stage) {
+func (c *stageListCache) put(key string, version int64, stages []store.Stage) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if len(stages) > stageListBudget {
 		return
 	}
-	if old, ok := c.byCanvas[canvasID]; ok {
+	if old, ok := c.byCanvas[key]; ok {
 		if old.version > version {
 			return // a newer list is kept already
 		}
 		c.held -= len(old.stages)
-		delete(c.byCanvas, canvasID)
+		delete(c.byCanvas, key)
 	}
 	if c.byCanvas == nil || c.held+len(stages) > stageListBudget {
 		c.byCanvas, c.held = map[string]stageListEntry{}, 0
 	}
-	c.byCanvas[canvasID] = stageListEntry{version: version, stages: stages}
+	c.byCanvas[key] = stageListEntry{version: version, stages: stages}
 	c.held += len(stages)
 }
 
@@ -71,13 +72,16 @@ func (s *Stages) listStages(ctx context.Context, orgID, canvasID string) ([]stor
 	if err != nil {
 		return s.Store.ListStages(ctx, orgID, canvasID)
 	}
-	if stages, ok := s.lists.get(canvasID, version); ok {
+	// Keyed by the organization too: a canvas id is only ever looked up
+	// in the organization it was found in, and a list never crosses one.
+	key := orgID + "/" + canvasID
+	if stages, ok := s.lists.get(key, version); ok {
 		return stages, nil
 	}
 	stages, err := s.Store.ListStages(ctx, orgID, canvasID)
 	if err != nil {
 		return nil, err
 	}
-	s.lists.put(canvasID, version, stages)
+	s.lists.put(key, version, stages)
 	return stages, nil
 }
