@@ -7,9 +7,23 @@ import (
 	"github.com/superplane/terraform-provider-superplane/internal/store"
 )
 
-// stageListBudget bounds the stages the list cache holds, all canvases
-// together; past it the cache starts again empty.
-const stageListBudget = 20000
+// stageListBudget bounds the bytes of the stages the list cache holds
+// (listSize), all canvases together; past it the cache starts again empty.
+const stageListBudget = 16 << 20
+
+// stageOverhead is what a kept stage costs besides its text and spec: the
+// struct, its strings' headers and the slice's share.
+const stageOverhead = 256
+
+// listSize is about the memory stages hold.
+func listSize(stages []store.Stage) int {
+	n := 0
+	for _, st := range stages {
+		n += stageOverhead + len(st.ID) + len(st.OrgID) + len(st.CanvasID) + len(st.Name) + len(st.Description) +
+			len(st.Spec) + len(st.CreatedBy)
+	}
+	return n
+}
 
 // stageListCache keeps each canvas's stages as ListStages read them, with
 // the canvas's stages version (migration 0027) read before them. The
@@ -29,11 +43,11 @@ type stageListCache struct {
 type stageListEntry struct {
 	version int64
 	stages  []store.Stage
+	size    int
 }
 
 // get returns the stages kept at version for key (organization and
-// canvas). They are shared: the
-// caller must not change them.
+// canvas). They are shared: the caller must not change them.
 func (c *stageListCache) get(key string, version int64) ([]store.Stage, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -45,23 +59,24 @@ func (c *stageListCache) get(key string, version int64) ([]store.Stage, bool) {
 }
 
 func (c *stageListCache) put(key string, version int64, stages []store.Stage) {
+	size := listSize(stages)
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if len(stages) > stageListBudget {
+	if size > stageListBudget {
 		return
 	}
 	if old, ok := c.byCanvas[key]; ok {
 		if old.version > version {
 			return // a newer list is kept already
 		}
-		c.held -= len(old.stages)
+		c.held -= old.size
 		delete(c.byCanvas, key)
 	}
-	if c.byCanvas == nil || c.held+len(stages) > stageListBudget {
+	if c.byCanvas == nil || c.held+size > stageListBudget {
 		c.byCanvas, c.held = map[string]stageListEntry{}, 0
 	}
-	c.byCanvas[key] = stageListEntry{version: version, stages: stages}
-	c.held += len(stages)
+	c.byCanvas[key] = stageListEntry{version: version, stages: stages, size: size}
+	c.held += size
 }
 
 // listStages returns the canvas's stages, from the cache when its stages

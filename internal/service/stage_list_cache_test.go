@@ -10,7 +10,7 @@ import (
 // TestStageListCacheKeepsTheNewestWithinItsBudget: a list is answered only
 // at the version it was read at, a list read at an older version does not
 // replace a newer one (two reads racing a change), and the cache never
-// holds more than stageListBudget stages.
+// holds more than stageListBudget bytes of stages.
 func TestStageListCacheKeepsTheNewestWithinItsBudget(t *testing.T) {
 	var c stageListCache
 	c.put("c", 2, []store.Stage{{Name: "new"}})
@@ -24,18 +24,27 @@ func TestStageListCacheKeepsTheNewestWithinItsBudget(t *testing.T) {
 	if _, ok := c.get("c", 3); ok {
 		t.Fatal("version 3 answered from the cache")
 	}
-	c.put("c", 3, []store.Stage{{Name: "a"}, {Name: "b"}})
-	if c.held != 2 {
-		t.Fatalf("holds %d stages after a canvas's list was replaced, want 2", c.held)
+	two := []store.Stage{{Name: "a"}, {Name: "b"}}
+	c.put("c", 3, two)
+	if c.held != listSize(two) {
+		t.Fatalf("holds %d bytes after a canvas's list was replaced, want %d", c.held, listSize(two))
 	}
-	many := make([]store.Stage, 1500)
-	for i := range 100 { // 150,000 stages listed
+	// 1,000 stages of 4 KiB specs a canvas, 100 canvases: 400 MiB listed.
+	many := make([]store.Stage, 1000)
+	for i := range many {
+		many[i].Spec = make([]byte, 4<<10)
+	}
+	for i := range 100 {
 		c.put(fmt.Sprint("canvas-", i), 1, many)
 		if c.held > stageListBudget {
-			t.Fatalf("after %d canvases the cache holds %d stages", i+1, c.held)
+			t.Fatalf("after %d canvases the cache holds %d bytes", i+1, c.held)
 		}
 	}
-	c.put("huge", 1, make([]store.Stage, stageListBudget+1))
+	if _, ok := c.get("canvas-99", 1); !ok {
+		t.Fatal("the last list read was not kept")
+	}
+	huge := []store.Stage{{Spec: make([]byte, stageListBudget)}}
+	c.put("huge", 1, huge)
 	if _, ok := c.get("huge", 1); ok {
 		t.Fatal("a list past the budget was kept")
 	}
