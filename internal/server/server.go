@@ -52,7 +52,10 @@ type Server struct {
 	// engine is woken when something it waits for happened.
 	engine Waker
 	now    func() time.Time
-	mux    *http.ServeMux
+	// specJSON holds the stages' specs as lists answer them
+	// (stagespec_json.go).
+	specJSON specJSONCache
+	mux      *http.ServeMux
 	// patterns lists the authenticated routes in registration order (see
 	// Routes).
 	patterns []string

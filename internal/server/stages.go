@@ -12,9 +12,18 @@ import (
 // stageToAPI is st in v1's shape; its status shows the queue and last
 // execution the service read.
 func (s *Server) stageToAPI(st service.Stage) api.Stage {
-	created, updated := st.CreatedAt, st.UpdatedAt
 	spec := s.stageSpec(st.Stage)
 	v1Spec(spec)
+	return api.Stage{Metadata: stageMetadataToAPI(st), Spec: spec, Status: s.stageStatusToAPI(st)}
+}
+
+func stageMetadataToAPI(st service.Stage) *api.StageMetadata {
+	created, updated := st.CreatedAt, st.UpdatedAt
+	return &api.StageMetadata{ID: st.ID, Name: st.Name, Description: st.Description, CanvasID: st.CanvasID,
+		CreatedAt: &created, UpdatedAt: &updated, CreatedBy: st.CreatedBy}
+}
+
+func (s *Server) stageStatusToAPI(st service.Stage) *api.StageStatus {
 	status := &api.StageStatus{Queue: &api.StatusQueue{Items: []api.StageEvent{}}}
 	for _, ev := range st.Queue {
 		status.Queue.Items = append(status.Queue.Items, s.stageEventToAPI(ev))
@@ -23,11 +32,7 @@ func (s *Server) stageToAPI(st service.Stage) api.Stage {
 	if st.LastExecution != nil {
 		status.LastExecution = ptr(s.executionToAPI(*st.LastExecution, st.LastExecutionEvent))
 	}
-	return api.Stage{
-		Metadata: &api.StageMetadata{ID: st.ID, Name: st.Name, Description: st.Description, CanvasID: st.CanvasID, CreatedAt: &created, UpdatedAt: &updated, CreatedBy: st.CreatedBy},
-		Spec:     spec,
-		Status:   status,
-	}
+	return status
 }
 
 func optTime(t time.Time) *time.Time {
@@ -90,11 +95,10 @@ func (s *Server) listStages(w http.ResponseWriter, r *http.Request, p store.Prin
 	if err != nil {
 		return err
 	}
-	out := api.ListStagesResponse{Stages: make([]api.Stage, 0, len(list))}
-	for _, st := range list {
-		out.Stages = append(out.Stages, s.stageToAPI(st))
-	}
-	writeJSON(w, http.StatusOK, out)
+	// The answer is api.ListStagesResponse of stageToAPI's stages, byte for
+	// byte, with the specs encoded once per stored spec rather than on
+	// every list (stagespec_json.go, stagelist_encode.go).
+	s.writeStageList(w, list, s.stageSpecsJSON(list))
 	return nil
 }
 

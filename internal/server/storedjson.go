@@ -192,11 +192,19 @@ func resourceToAPI(r store.Resource) api.ExecutionResource {
 
 // stageSpec is the one place the server decodes a stage's spec.
 func (s *Server) stageSpec(st store.Stage) *api.StageSpec {
+	spec, _ := s.decodeStageSpec(st)
+	return spec
+}
+
+// decodeStageSpec is st's spec decoded, and whether it decoded: a spec that
+// does not is logged and answered empty.
+func (s *Server) decodeStageSpec(st store.Stage) (*api.StageSpec, bool) {
 	spec, err := store.DecodeJSON[api.StageSpec]("stage", st.ID, "spec", st.Spec)
 	if err != nil {
 		s.corrupt(err)
+		return &spec, false
 	}
-	return &spec
+	return &spec, true
 }
 
 func isHex(c byte) bool {

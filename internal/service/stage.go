@@ -27,6 +27,9 @@ type Stages struct {
 	Types *integration.Registry
 	// Now is the clock; Timestamp rounds it to what the databases keep.
 	Now func() time.Time
+	// lists keeps the canvases' stages while their stages version holds
+	// (stage_list_cache.go).
+	lists stageListCache
 }
 
 // Stage is a stage with what its status shows: the head of its queue and
@@ -66,7 +69,7 @@ func (s *Stages) List(ctx context.Context, p store.Principal, canvas string) ([]
 	if err != nil {
 		return nil, err
 	}
-	list, err := s.Store.ListStages(ctx, p.Organization.ID, c.ID)
+	list, err := s.listStages(ctx, p.Organization.ID, c.ID)
 	if err != nil {
 		return nil, err
 	}
