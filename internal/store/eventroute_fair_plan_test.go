@@ -78,22 +78,7 @@ func TestFairClaimPlans(t *testing.T) {
 			SELECT ` + eventColumns + eventFrom + `
 			WHERE ` + s.pickedPending() + `
 				AND (e.route_lease_until IS NULL OR e.route_lease_until <= ?)`
-		rows, err := s.sql.QueryContext(t.Context(), query, append(s.fairPickedArgs(time.Now(), 100), s.time(time.Now()))...)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var plan []string
-		for rows.Next() {
-			var id, parent, unused int
-			var detail string
-			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-				t.Fatal(err)
-			}
-			plan = append(plan, detail)
-		}
-		if err := rows.Close(); err != nil {
-			t.Fatal(err)
-		}
+		plan := sqlitePlan(t, s, query, append(s.fairPickedArgs(time.Now(), 100), s.time(time.Now()))...)
 		t.Logf("plan:\n%s", strings.Join(plan, "\n"))
 		for _, step := range plan {
 			// A SCAN of events other than events_pending_org's first
@@ -105,7 +90,50 @@ func TestFairClaimPlans(t *testing.T) {
 			}
 		}
 		checkFairBatch(t, s, busy, others)
+
+		// The sole server's read when one organization has pending
+		// events: the span's two probes and the organization's oldest,
+		// each a search of events_pending_org in its order (no sort).
+		for what, q := range map[string]string{
+			"span": `SELECT
+				(SELECT p.org_id FROM events p WHERE p.state = ` + sqlEventPending + ` ORDER BY p.org_id, p.received_at, p.id LIMIT 1),
+				(SELECT p.org_id FROM events p WHERE p.state = ` + sqlEventPending + ` ORDER BY p.org_id DESC, p.received_at DESC, p.id DESC LIMIT 1)`,
+			"one organization": `SELECT ` + eventColumns + eventFrom + `
+				WHERE e.state = ` + sqlEventPending + ` AND e.org_id = '` + busy + `'
+					AND (e.route_lease_until IS NULL OR e.route_lease_until <= 0)
+				ORDER BY e.org_id, e.received_at, e.id LIMIT 100`,
+		} {
+			plan := sqlitePlan(t, s, `EXPLAIN QUERY PLAN `+q)
+			t.Logf("%s plan:\n%s", what, strings.Join(plan, "\n"))
+			for _, step := range plan {
+				if strings.Contains(step, "TEMP B-TREE") || (strings.HasPrefix(step, "SCAN") && step != "SCAN CONSTANT ROW" && !strings.Contains(step, "events_pending_org")) {
+					t.Errorf("%s: plan step %q sorts or reads all the events", what, step)
+				}
+			}
+		}
 	})
+}
+
+// sqlitePlan answers the detail of each step of an EXPLAIN QUERY PLAN.
+func sqlitePlan(t *testing.T, s *db, query string, args ...any) []string {
+	t.Helper()
+	rows, err := s.sql.QueryContext(t.Context(), query, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var plan []string
+	for rows.Next() {
+		var id, parent, unused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+			t.Fatal(err)
+		}
+		plan = append(plan, detail)
+	}
+	if err := rows.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return plan
 }
 
 // openFairPlanPostgres opens a store on a schema of its own, dropped when
