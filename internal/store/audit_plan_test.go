@@ -55,22 +55,7 @@ func TestAuditListQueryPlans(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			rows, err := s.sql.QueryContext(t.Context(), `EXPLAIN QUERY PLAN `+s.q(query), args...)
-			if err != nil {
-				t.Fatalf("%s, %s: %v", fname, pname, err)
-			}
-			var plan []string
-			for rows.Next() {
-				var id, parent, unused int
-				var detail string
-				if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-					t.Fatal(err)
-				}
-				plan = append(plan, detail)
-			}
-			if err := rows.Close(); err != nil {
-				t.Fatal(err)
-			}
+			plan := sqlitePlan(t, s, `EXPLAIN QUERY PLAN `+s.q(query), args...)
 			joined := strings.Join(plan, "; ")
 			if len(plan) != 1 || !strings.HasPrefix(plan[0], "SEARCH audit_events USING INDEX audit_events_list (org_id=?") {
 				t.Errorf("%s, %s: plan %q, want one search of audit_events_list by org_id (newest first, no sort)", fname, pname, joined)
