@@ -75,7 +75,12 @@ const fairPickedBounds = `bounds AS (
 
 // fairPickedLateral is fairPicked's end on PostgreSQL: each chosen
 // organization's share is read by a LATERAL subquery under its LIMIT, a
-// nested loop whatever the statistics. Joined to a CTE of the share's
+// nested loop whatever the statistics. The share passes over rows another
+// claim has locked (SKIP LOCKED), so two servers claiming at once take
+// different events rather than the second finding its whole pick locked
+// (storetest RouteStartCrossedStages: two routers, a batch of one each);
+// the rows of a share not picked are unlocked at the statement's end, the
+// picked ones keep their lease. Joined to a CTE of the share's
 // bounds instead, on a fresh database (no statistics yet) the planner
 // inlined the CTE, sorted every pending event and ran the bound's
 // subquery once for each: 1 s a claim with 100,000 events pending.
@@ -86,6 +91,7 @@ const fairPickedLateral = `ranked AS (
 			WHERE p.state = ` + sqlEventPending + ` AND p.org_id = heads.org_id AND p.received_at >= heads.head
 				AND (p.route_lease_until IS NULL OR p.route_lease_until <= ?)
 			ORDER BY p.org_id, p.received_at, p.id LIMIT (SELECT ? - count(*) + 1 FROM heads)
+			FOR NO KEY UPDATE OF p SKIP LOCKED
 		) e
 	), picked AS (
 		SELECT ranked.id FROM ranked ORDER BY ranked.rn, ranked.received_at, ranked.id LIMIT ?
