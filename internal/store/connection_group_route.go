@@ -29,8 +29,10 @@ type Routed struct {
 	// transaction reads the version again (on PostgreSQL FOR SHARE, so that
 	// a stage write waits for its commit) and, when it moved, writes
 	// nothing for the event and releases it, without counting an attempt,
-	// to be matched again by the next call. FinishExecutionRouted ignores
-	// it.
+	// to be matched again by the next call. FinishExecutionRouted reads it
+	// again the same way, and starts a free stage's execution (StartIfFree)
+	// only while it holds; otherwise the stage event waits for the queue
+	// advance.
 	StagesVersion      int64
 	StagesVersionKnown bool
 }
@@ -88,7 +90,11 @@ type GroupRouting interface {
 	RouteEventsBatch(ctx context.Context, now time.Time, limit int, route func(ev Event) (Routed, error)) (RoutedBatch, error)
 	// FinishExecutionRouted is FinishExecution (see ExecutionStore) with
 	// group arrivals written in the same transaction; now stamps the field
-	// sets it creates or completes.
+	// sets it creates or completes, and the executions it starts: a
+	// downstream stage event marked StartIfFree, matched at the canvas's
+	// stages version (downstream.StagesVersionKnown) that still holds,
+	// starts its execution (pending, for a claim) when its stage has no
+	// unfinished execution and no other queued event, as routing does.
 	FinishExecutionRouted(ctx context.Context, ex Execution, owner string, downstream Routed, now time.Time) error
 	// ExpireFieldSets ends up to limit pending field sets whose timeout
 	// passed, soonest first, in one transaction: a group that emits on
@@ -238,8 +244,8 @@ func (s *db) insertArrival(ctx context.Context, tx *sql.Tx, fsID string, ev Fiel
 }
 
 // FinishExecutionRouted records the end of owner's execution and what it
-// triggers, stage events and group arrivals, in one transaction; see
-// FinishExecution.
+// triggers, stage events (starting those of free stages) and group
+// arrivals, in one transaction; see FinishExecution and finishExecution.
 func (s *db) FinishExecutionRouted(ctx context.Context, ex Execution, owner string, downstream Routed, now time.Time) error {
 	return s.finishExecution(ctx, ex, owner, downstream, now)
 }

@@ -167,8 +167,11 @@ func (s *db) FinishExecution(ctx context.Context, ex Execution, owner string, do
 	return s.finishExecution(ctx, ex, owner, Routed{StageEvents: downstream}, ex.FinishedAt)
 }
 
-// finishExecution is FinishExecution with group arrivals (see
-// FinishExecutionRouted).
+// finishExecution is FinishExecution with group arrivals and starts (see
+// FinishExecutionRouted). A free downstream stage's execution is started
+// here rather than by the queue advance, which on the chain stage → stage
+// cost a read of every queue head and a transaction of its own before the
+// claim (BENCHMARKS.md, chains start at finish, round nine).
 func (s *db) finishExecution(ctx context.Context, ex Execution, owner string, downstream Routed, now time.Time) error {
 	id, ok := canonicalID(ex.ID)
 	if !ok {
@@ -178,8 +181,23 @@ func (s *db) finishExecution(ctx context.Context, ex Execution, owner string, do
 		return fmt.Errorf("store: finishing execution %q without a finish time", ex.ID)
 	}
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		// What routing takes first, in its order, before the execution's
+		// row (orglock.go): the organization and the canvas when it may
+		// start downstream executions, then the field sets of its
+		// arrivals. A routing transaction that holds a field set and
+		// waits on this execution's update (its insert into the stage)
+		// would otherwise wait for a finish that waits for that field set.
+		start, err := s.lockForFinish(ctx, tx, ex, downstream)
+		if err != nil {
+			return err
+		}
+		for _, a := range downstream.Arrivals {
+			if err := s.addArrival(ctx, tx, a, now); err != nil {
+				return err
+			}
+		}
 		var org, canvas string
-		err := tx.QueryRowContext(ctx, s.q(`UPDATE executions SET state = `+sqlExecutionFinished+`, result = ?,
+		err = tx.QueryRowContext(ctx, s.q(`UPDATE executions SET state = `+sqlExecutionFinished+`, result = ?,
 			result_reason = ?, result_message = ?, outputs = ?, resources = COALESCE(?, resources), finished_at = ?,
 			cancelled_at = ?
 			WHERE id = ? AND lease_owner = ? AND state = `+sqlExecutionStarted+` RETURNING org_id, canvas_id`),
@@ -193,10 +211,16 @@ func (s *db) finishExecution(ctx context.Context, ex Execution, owner string, do
 		}
 		in := &stageEventInserter{s: s, tx: tx}
 		defer in.close()
-		// No start at finish: the downstream stages were matched without
-		// the stages version a routing transaction checks, so a condition
-		// added meanwhile would be missed; the queue advance starts them.
-		_, err = s.insertRouted(ctx, tx, in, nil, org, canvas, downstream, now, false)
+		if err := in.insert(ctx, org, canvas, downstream.StageEvents); err != nil {
+			return err
+		}
+		// A free downstream stage starts its execution here, as routing
+		// would (startIfFree), when the stages it was matched against are
+		// still the canvas's: a condition added meanwhile is then not
+		// missed. Otherwise the queue advance starts it.
+		if start && org == ex.OrgID && canvas == ex.CanvasID {
+			_, err = s.startIfFree(ctx, tx, nil, downstream.StageEvents, org, canvas, now)
+		}
 		return err
 	})
 	return wrap("finish execution", err)

@@ -85,6 +85,7 @@ func RunSkipping(t *testing.T, open func(t *testing.T) store.Store, skip map[str
 		{"RouteEventsClaimAtRouting", testRouteEventsClaimAtRouting},
 		{"RouteClaimRace", testRouteClaimRace},
 		{"RouteStartCrossedStages", testRouteStartCrossedStages},
+		{"FinishStartsDownstream", testFinishStartsDownstream},
 		{"RouteEventsFairAcrossOrgs", testRouteEventsFairAcrossOrgs},
 		{"QueueHeads", testQueueHeads},
 		{"StartExecution", testStartExecution},
