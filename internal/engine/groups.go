@@ -230,14 +230,26 @@ func (e *Engine) executionArrivals(ctx context.Context, ex store.Execution, outp
 }
 
 // finishExecution records the end of ex with what it triggers: the stage
-// events of downstream and, when a connection group listens to its stage,
-// its arrivals in the group, in one transaction.
-func (e *Engine) finishExecution(ctx context.Context, ex store.Execution, owner string, downstream []store.StageEvent, outputs []api.OutputValue) error {
-	arrivals := e.executionArrivals(ctx, ex, outputs)
-	if len(arrivals) == 0 {
-		return e.store.FinishExecution(ctx, ex, owner, downstream)
+// events of downstream (a free stage's execution started at once) and,
+// when a connection group listens to its stage, its arrivals in the
+// group, in one transaction.
+func (e *Engine) finishExecution(ctx context.Context, ex store.Execution, owner string, downstream store.Routed, outputs []api.OutputValue) error {
+	downstream.Arrivals = e.executionArrivals(ctx, ex, outputs)
+	if len(downstream.Arrivals) == 0 && !startable(downstream.StageEvents) {
+		return e.store.FinishExecution(ctx, ex, owner, downstream.StageEvents)
 	}
-	return e.store.FinishExecutionRouted(ctx, ex, owner, store.Routed{StageEvents: downstream, Arrivals: arrivals}, e.timestamp())
+	return e.store.FinishExecutionRouted(ctx, ex, owner, downstream, e.timestamp())
+}
+
+// startable tells whether a stage event of evs may start its execution
+// where it is written (store.StageEvent.StartIfFree).
+func startable(evs []store.StageEvent) bool {
+	for _, se := range evs {
+		if se.StartIfFree {
+			return true
+		}
+	}
+	return false
 }
 
 // groupPass times out the field sets past their timeout and emits the

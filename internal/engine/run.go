@@ -279,18 +279,21 @@ func (e *Engine) integrationToken(ctx context.Context, orgID, canvasID string, r
 }
 
 // downstream builds the stage events a finished execution triggers in the
-// stages connected to its stage.
-func (e *Engine) downstream(ctx context.Context, ex store.Execution, outputs []api.OutputValue) []store.StageEvent {
+// stages connected to its stage, with the canvas's stages version they
+// were matched at: the finish starts a free stage's execution only while
+// it holds (store.Routed.StagesVersion).
+func (e *Engine) downstream(ctx context.Context, ex store.Execution, outputs []api.OutputValue) store.Routed {
 	st, err := e.store.FindStageByID(ctx, ex.StageID)
 	if err != nil {
-		return nil
+		return store.Routed{}
 	}
 	// The canvas's stages as routing keeps them (stagesets.go): read again
 	// only when a stage changed.
-	stages, err := e.stageSets.stages(ctx, e.store, ex.OrgID, ex.CanvasID)
+	set, err := e.stageSets.stagesAt(ctx, e.store, ex.OrgID, ex.CanvasID)
 	if err != nil {
-		return nil
+		return store.Routed{}
 	}
+	stages := set.stages
 	outs := map[string]any{}
 	for _, o := range outputs {
 		outs[o.Name] = o.Value
@@ -302,7 +305,7 @@ func (e *Engine) downstream(ctx context.Context, ex store.Execution, outputs []a
 	raw, err := json.Marshal(payload)
 	if err != nil {
 		e.log.ErrorContext(ctx, "engine: encoding a finished execution's payload", slog.String("execution", ex.ID), slog.String("error", err.Error()))
-		return nil
+		return store.Routed{}
 	}
 	trigger := store.StageEvent{
 		TriggerSourceType: api.ConnectionTypeStage, TriggerSourceID: st.ID, TriggerSourceName: st.Name,
@@ -314,7 +317,7 @@ func (e *Engine) downstream(ctx context.Context, ex store.Execution, outputs []a
 	normalized, err := store.DecodeJSON[map[string]any]("execution", ex.ID, "downstream payload", raw)
 	if err != nil {
 		e.log.ErrorContext(ctx, "engine: decoding a finished execution's payload", slog.String("execution", ex.ID), slog.String("error", err.Error()))
-		return nil
+		return store.Routed{}
 	}
 	f := &findings{}
 	defer e.write(ctx, f)
@@ -324,7 +327,7 @@ func (e *Engine) downstream(ctx context.Context, ex store.Execution, outputs []a
 		// failed get nothing, the others their stage events.
 		e.log.WarnContext(ctx, "engine: a downstream stage's expression failed", slog.String("execution", ex.ID), slog.String("error", err.Error()))
 	}
-	return out
+	return store.Routed{StageEvents: out, StagesVersion: set.version, StagesVersionKnown: set.known}
 }
 
 // resourcesFromStore is what an execution started, as the executors take
