@@ -91,19 +91,23 @@ func TestFairClaimPlans(t *testing.T) {
 		}
 		checkFairBatch(t, s, busy, others)
 
-		// The sole server's read when one organization has pending
-		// events: the span's two probes and the organization's oldest,
-		// each a search of events_pending_org in its order (no sort).
-		for what, q := range map[string]string{
-			"span": `SELECT
+		// The sole server's read: the organizations' two probes and the
+		// lowest organization's oldest (with and without events in
+		// flight), and the span's probes alone, each a search of
+		// events_pending_org in its order (no sort).
+		type read struct {
+			query string
+			args  []any
+		}
+		for what, q := range map[string]read{
+			"span": {`SELECT
 				(SELECT p.org_id FROM events p WHERE p.state = ` + sqlEventPending + ` ORDER BY p.org_id, p.received_at, p.id LIMIT 1),
-				(SELECT p.org_id FROM events p WHERE p.state = ` + sqlEventPending + ` ORDER BY p.org_id DESC, p.received_at DESC, p.id DESC LIMIT 1)`,
-			"one organization": `SELECT ` + eventColumns + eventFrom + `
-				WHERE e.state = ` + sqlEventPending + ` AND e.org_id = '` + busy + `'
-					AND (e.route_lease_until IS NULL OR e.route_lease_until <= 0)
-				ORDER BY e.org_id, e.received_at, e.id LIMIT 100`,
+				(SELECT p.org_id FROM events p WHERE p.state = ` + sqlEventPending + ` ORDER BY p.org_id DESC, p.received_at DESC, p.id DESC LIMIT 1)`, nil},
+			"one organization": {soleOneOrgRead(""), []any{s.time(time.Now()), 100}},
+			"one organization, events in flight": {soleOneOrgRead(` AND e.id NOT IN (?, ?)`),
+				[]any{s.time(time.Now()), uuid.NewString(), uuid.NewString(), 100}},
 		} {
-			plan := sqlitePlan(t, s, `EXPLAIN QUERY PLAN `+q)
+			plan := sqlitePlan(t, s, `EXPLAIN QUERY PLAN `+q.query, q.args...)
 			t.Logf("%s plan:\n%s", what, strings.Join(plan, "\n"))
 			for _, step := range plan {
 				if strings.Contains(step, "TEMP B-TREE") || (strings.HasPrefix(step, "SCAN") && step != "SCAN CONSTANT ROW" && !strings.Contains(step, "events_pending_org")) {

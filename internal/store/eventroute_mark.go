@@ -45,16 +45,20 @@ func (s *db) leasedMarkingRouted(ctx context.Context, tx *sql.Tx, matched []matc
 		// state in the statement, so that it stays a primary-key lookup
 		// (stillLeased). A batch read with no claim (zero lease,
 		// SoleServer) is this call's while pending, and counts its
-		// attempt here.
+		// attempt here. Its state is written in the statement, not
+		// bound: SQLite prepares again, at every run, a statement whose
+		// parameter it compared with a partial index's condition (state
+		// = ? against events_pending_org's), ~15 µs an event at batches
+		// of 10 (BENCHMARKS.md, round nine).
 		mark := `UPDATE events SET state = ` + sqlEventProcessed + `, state_reason = '', state_message = '',
 			route_lease_until = NULL WHERE route_lease_until = ? AND id IN (` + placeholders(len(toMark)) + `) RETURNING id`
-		first := s.time(lease)
+		args := append([]any{s.time(lease)}, toMark...)
 		if lease.IsZero() {
 			mark = `UPDATE events SET state = ` + sqlEventProcessed + `, state_reason = '', state_message = '',
-				route_attempts = route_attempts + 1 WHERE state = ? AND id IN (` + placeholders(len(toMark)) + `) RETURNING id`
-			first = EventPending
+				route_attempts = route_attempts + 1 WHERE state = ` + sqlEventPending + ` AND id IN (` + placeholders(len(toMark)) + `) RETURNING id`
+			args = toMark
 		}
-		rows, err := tx.QueryContext(ctx, s.q(mark), append([]any{first}, toMark...)...)
+		rows, err := tx.QueryContext(ctx, s.q(mark), args...)
 		if err != nil {
 			return nil, nil, err
 		}

@@ -189,52 +189,8 @@ func (s *db) readEvents(ctx context.Context, now, lease time.Time, limit int) (c
 	r := s.sole
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	// The events in flight are left out by the statement, not skipped
-	// after it: a skipped row is read whole, payload included, and the
-	// other worker's batch is usually the oldest pending.
-	// Taken fairly across organizations as the claim takes them
-	// (fairPicked: each organization's oldest first, by rank, then age),
-	// picking as many more as are in flight, since those are picked too.
-	inFlight, notIn := r.notInFlight()
-	lo, hi, err := s.pendingOrgSpan(ctx)
-	if err != nil || lo == "" {
-		return nil, 0, false, err
-	}
-	var rows *sql.Rows
-	if lo == hi {
-		// One organization has pending events (the common case, and every
-		// batch of one organization's flood): its oldest, in order on
-		// events_pending_org, with no ranking across organizations, which
-		// cost ~15 µs an event at batches of 10 (BENCHMARKS.md, round
-		// eight). Another organization's event arriving after the probe
-		// is in the next batch.
-		args := append([]any{lo, s.time(now)}, inFlight...)
-		rows, err = s.sql.QueryContext(ctx, s.q(`SELECT `+eventColumns+eventFrom+`
-			WHERE e.state = `+sqlEventPending+` AND e.org_id = ?
-				AND (e.route_lease_until IS NULL OR e.route_lease_until <= ?)`+notIn+`
-			ORDER BY e.org_id, e.received_at, e.id LIMIT ?`), append(args, limit+len(r.inFlight))...)
-	} else {
-		args := append(s.fairPickedArgs(now, limit+len(r.inFlight)), inFlight...)
-		rows, err = s.sql.QueryContext(ctx, s.q(`WITH RECURSIVE `+s.fairPicked()+`
-			SELECT `+eventColumns+eventFrom+`
-			WHERE `+s.pickedPending()+notIn), args...)
-	}
+	found, err := s.readPending(ctx, now, limit)
 	if err != nil {
-		return nil, 0, false, err
-	}
-	var found []Event
-	for rows.Next() {
-		ev, err := scanEvent(rows)
-		if err != nil {
-			rows.Close()
-			return nil, 0, false, err
-		}
-		if !r.busy(ev.ID) {
-			found = append(found, ev)
-		}
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return nil, 0, false, err
 	}
 	fairOrder(found)
@@ -330,29 +286,6 @@ func soleOf(databaseURL string) (*soleRouter, error) {
 	return openSole(path)
 }
 
-// notInFlight is readEvents' condition leaving out the events in flight
-// and its arguments. The list is padded (with its first id) to
-// a power of two, so that a few statement texts serve every size; r.mu is
-// held.
-func (r *soleRouter) notInFlight() (args []any, cond string) {
-	n := len(r.inFlight)
-	if n == 0 {
-		return nil, ""
-	}
-	size := 1
-	for size < n {
-		size *= 2
-	}
-	args = make([]any, 0, size)
-	for id := range r.inFlight {
-		args = append(args, id)
-	}
-	for len(args) < size {
-		args = append(args, args[0])
-	}
-	return args, ` AND e.id NOT IN (` + placeholders(size) + `)`
-}
-
 // countFailed records the error of a routing transaction that failed
 // (rolled back) for the events of its batch. One read with no claim counts
 // its attempt here, no claim did; one claimed (leased) ends its lease, so
@@ -373,15 +306,4 @@ func (r *soleRouter) countFailed(ctx context.Context, s *db, evs []Event, lease 
 	}
 	_, _ = s.sql.ExecContext(ctx, s.q(`UPDATE events SET route_attempts = route_attempts + ?, state_message = ?, route_lease_until = NULL
 		WHERE state = `+sqlEventPending+` AND id IN (`+placeholders(len(evs))+`)`), args...)
-}
-
-// pendingOrgSpan reads the lowest and the highest organization with
-// pending events, one probe of events_pending_org each: "" when none is
-// pending, lo == hi when one organization has them all.
-func (s *db) pendingOrgSpan(ctx context.Context) (lo, hi string, err error) {
-	var l, h sql.NullString
-	err = s.sql.QueryRowContext(ctx, `SELECT
-		(SELECT p.org_id FROM events p WHERE p.state = `+sqlEventPending+` ORDER BY p.org_id, p.received_at, p.id LIMIT 1),
-		(SELECT p.org_id FROM events p WHERE p.state = `+sqlEventPending+` ORDER BY p.org_id DESC, p.received_at DESC, p.id DESC LIMIT 1)`).Scan(&l, &h)
-	return l.String, h.String, err
 }

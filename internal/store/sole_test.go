@@ -99,20 +99,8 @@ func TestSoleServerQuarantine(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer func() { _ = s.Close() }()
-	org, err := s.EnsureOrganization(ctx, "acme")
-	if err != nil {
-		t.Fatal(err)
-	}
-	at := time.Now().UTC().Truncate(time.Microsecond)
-	c := store.Canvas{ID: uuid.NewString(), OrgID: org.ID, Name: "prod", CreatedAt: at, UpdatedAt: at}
-	if err := s.CreateCanvas(ctx, c); err != nil {
-		t.Fatal(err)
-	}
-	es := store.EventSource{ID: uuid.NewString(), OrgID: org.ID, CanvasID: c.ID, Name: "hook", Type: "webhook",
-		KeyID: "k", KeyCiphertext: []byte("sealed"), KeyVersion: 1, CreatedAt: at, UpdatedAt: at}
-	if err := s.CreateEventSource(ctx, es); err != nil {
-		t.Fatal(err)
-	}
+	c, es := soleSource(t, s)
+	at := c.CreatedAt
 	insert := func(ev store.Event) store.Event {
 		t.Helper()
 		got, inserted, err := s.InsertEvent(ctx, ev)
@@ -154,7 +142,7 @@ func TestSoleServerQuarantine(t *testing.T) {
 	}
 	find := func(id string) store.Event {
 		t.Helper()
-		ev, err := s.FindEvent(ctx, org.ID, c.ID, id)
+		ev, err := s.FindEvent(ctx, c.OrgID, c.ID, id)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -210,23 +198,11 @@ func TestSoleServerFailingTransactionQuarantined(t *testing.T) {
 	ctx := t.Context()
 	path := filepath.Join(t.TempDir(), "superplane.db")
 	s := mustOpenSole(t, path)
-	org, err := s.EnsureOrganization(ctx, "acme")
-	if err != nil {
-		t.Fatal(err)
-	}
-	at := time.Now().UTC().Truncate(time.Microsecond)
-	c := store.Canvas{ID: uuid.NewString(), OrgID: org.ID, Name: "prod", CreatedAt: at, UpdatedAt: at}
-	if err := s.CreateCanvas(ctx, c); err != nil {
-		t.Fatal(err)
-	}
-	st := store.Stage{ID: uuid.NewString(), OrgID: org.ID, CanvasID: c.ID, Name: "deploy",
+	c, es := soleSource(t, s)
+	at := c.CreatedAt
+	st := store.Stage{ID: uuid.NewString(), OrgID: c.OrgID, CanvasID: c.ID, Name: "deploy",
 		Spec: []byte(`{"executor":{"type":"noop"}}`), CreatedAt: at, UpdatedAt: at}
 	if err := s.CreateStage(ctx, st); err != nil {
-		t.Fatal(err)
-	}
-	es := store.EventSource{ID: uuid.NewString(), OrgID: org.ID, CanvasID: c.ID, Name: "hook", Type: "webhook",
-		KeyID: "k", KeyCiphertext: []byte("sealed"), KeyVersion: 1, CreatedAt: at, UpdatedAt: at}
-	if err := s.CreateEventSource(ctx, es); err != nil {
 		t.Fatal(err)
 	}
 	ev, inserted, err := s.InsertEvent(ctx, benchEvent(es, "", at))
@@ -258,11 +234,33 @@ func TestSoleServerFailingTransactionQuarantined(t *testing.T) {
 			t.Fatalf("after %d failures: %+v, %v; want the event rejected", store.MaxRouteAttempts, b, err)
 		}
 	}
-	got, err := s.FindEvent(ctx, org.ID, c.ID, ev.ID)
+	got, err := s.FindEvent(ctx, c.OrgID, c.ID, ev.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if tries != store.MaxRouteAttempts || got.State != store.EventRejected || !strings.Contains(got.StateMessage, "no rejections today") {
 		t.Errorf("tried %d times, the event is %s %q; want %d tries, rejected with the error", tries, got.State, got.StateMessage, store.MaxRouteAttempts)
 	}
+}
+
+// soleSource creates, in s, the quarantine tests' organization "acme", a
+// canvas and a webhook source on it.
+func soleSource(t *testing.T, s store.Store) (store.Canvas, store.EventSource) {
+	t.Helper()
+	ctx := t.Context()
+	org, err := s.EnsureOrganization(ctx, "acme")
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Now().UTC().Truncate(time.Microsecond)
+	c := store.Canvas{ID: uuid.NewString(), OrgID: org.ID, Name: "prod", CreatedAt: at, UpdatedAt: at}
+	if err := s.CreateCanvas(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	es := store.EventSource{ID: uuid.NewString(), OrgID: org.ID, CanvasID: c.ID, Name: "hook", Type: "webhook",
+		KeyID: "k", KeyCiphertext: []byte("sealed"), KeyVersion: 1, CreatedAt: at, UpdatedAt: at}
+	if err := s.CreateEventSource(ctx, es); err != nil {
+		t.Fatal(err)
+	}
+	return c, es
 }
