@@ -238,9 +238,10 @@ func compactJSON(raw []byte) bool {
 		case c == 0xE2 && i+2 < len(raw) && raw[i+1] == 0x80 && raw[i+2]&^1 == 0xA8: // U+2028, U+2029
 			return false
 		case inString:
-			if c == '\\' {
+			switch c {
+			case '\\':
 				i++ // the escaped byte is never the string's end
-			} else if c == '"' {
+			case '"':
 				inString = false
 			}
 		case c == '"':

@@ -3,6 +3,7 @@ package server
 import (
 	"bytes"
 	"encoding/json"
+	"io"
 	"strings"
 	"testing"
 	"time"
@@ -158,5 +159,59 @@ func TestCompactJSONSaysWhenTheEncoderChangesNothing(t *testing.T) {
 	}
 	if !compactJSON([]byte(`{"a":"` + strings.Repeat(`\"`, 3) + ` x"}`)) {
 		t.Error("escaped quotes end a string")
+	}
+}
+
+// BenchmarkListEncode: a page of 300 executions (each triggered by a 700-byte
+// push with its headers) and a list of 300 webhook sources, written by
+// encoding/json's Encoder (writeJSON) and field by field, in one process
+// one after the other: the encoding step alone, without the database.
+func BenchmarkListEncode(b *testing.B) {
+	payload := json.RawMessage(`{"ref":"refs/heads/main","before":"6113728f27ae82c7b1a177c8d03f9e96e0adf246",` +
+		`"after":"59b20b8d5c6ff8d09518454d4dd8b7a30f095ab5","repository":{"id":1296269,"name":"app",` +
+		`"full_name":"acme/app","private":true,"default_branch":"main","html_url":"https://github.com/acme/app"},` +
+		`"pusher":{"name":"octocat","email":"octocat@example.com"},"head_commit":{"id":` +
+		`"59b20b8d5c6ff8d09518454d4dd8b7a30f095ab5","message":"Release 1.2.3: faster queue heads and smaller` +
+		` pages","timestamp":"2026-11-23T10:00:00Z","author":{"name":"Octo Cat","email":"octocat@example.com"},` +
+		`"added":[],"removed":[],"modified":["internal/server/engine.go","internal/store/stagestore.go"]},` +
+		`"environment":"production","version":"1.2.3","labels":["release","backend"]}`)
+	headers := json.RawMessage(`{"content-type":"application/json","user-agent":"GitHub-Hookshot/5f1c2a0",` +
+		`"x-github-delivery":"72d3162e-cc78-11e3-81ab-4c9367dc0958","x-github-event":"push","x-github-hook-id":"292430182"}`)
+	now := time.Date(2026, 12, 7, 3, 4, 5, 123456000, time.UTC)
+	id := "6113728f-27ae-42c7-b1a1-77c8d03f9e96"
+	var executions api.ListExecutionsResponse
+	var sources api.ListEventSourcesResponse
+	for range 300 {
+		executions.Executions = append(executions.Executions, api.Execution{ID: id, State: api.ExecutionStateFinished, Result: "RESULT_PASSED",
+			ResultReason: api.ResultReasonOK, CreatedAt: &now, StartedAt: &now, FinishedAt: &now, Outputs: []api.OutputValue{}, Resources: []api.ExecutionResource{},
+			StageEvent: &api.StageEvent{ID: id, State: "STATE_PROCESSED", StateReason: "STATE_REASON_UNKNOWN", CreatedAt: &now, Approvals: []api.StageEventApproval{},
+				Inputs: []api.KeyValuePair{}, Name: "exec-hook", TriggerEvent: &api.Event{ID: id, SourceID: id, SourceName: "exec-hook",
+					SourceType: "EVENT_SOURCE_TYPE_EVENT_SOURCE", Type: "push", State: api.EventStateProcessed, StateReason: "STATE_REASON_OK",
+					ReceivedAt: &now, Raw: payload, Headers: headers}}})
+		sources.EventSources = append(sources.EventSources, api.EventSource{
+			Metadata: &api.EventSourceMetadata{ID: id, Name: "hook-12", CanvasID: id, CreatedAt: &now, UpdatedAt: &now, CreatedBy: id},
+			Spec:     &api.EventSourceSpec{Type: api.EventSourceTypeWebhook, Events: []api.EventSourceEventType{}, SignatureScheme: api.SignatureSchemeHMAC},
+			Status:   &api.EventSourceStatus{KeyVersion: 1, Webhook: &api.WebhookStatus{URL: "http://127.0.0.1:8000/api/v1/sources/" + id}},
+		})
+	}
+	for _, l := range []struct {
+		name   string
+		v      any
+		size   int // as the handler sizes its buffer
+		direct func([]byte) []byte
+	}{
+		{"executions-300", executions, 200 + 300*(1200+len(payload)+len(headers)), func(b []byte) []byte { return appendExecutionList(b, executions) }},
+		{"sources-300", sources, 50 + 300*900, func(b []byte) []byte { return appendEventSourceList(b, sources) }},
+	} {
+		b.Run(l.name+"/encoding-json", func(b *testing.B) {
+			for b.Loop() {
+				_ = json.NewEncoder(io.Discard).Encode(l.v)
+			}
+		})
+		b.Run(l.name+"/direct", func(b *testing.B) {
+			for b.Loop() {
+				_ = l.direct(make([]byte, 0, l.size))
+			}
+		})
 	}
 }
