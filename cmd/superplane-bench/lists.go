@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"slices"
@@ -13,12 +14,14 @@ import (
 // listReads is how many times each list is read, one after another.
 const listReads = 50
 
-// lists measures issue 17's goal 1: listing a canvas's stages and event
-// sources, and a stage's executions, at each size (10, 300 and 1,000 by
-// default), p50 and p99 of listReads reads in a row, with the server's CPU
-// per read. Stages are noop stages connected to one of the canvas's
-// sources; executions come from deliveries to a one-stage canvas, read when
-// that many have finished.
+// lists measures issue 17's goal 1: listing a canvas's stages, event
+// sources and connection groups, and a stage's executions, at each size
+// (10, 300 and 1,000 by default), p50 and p99 of listReads reads in a row,
+// with the server's CPU per read. Stages are noop stages connected to one
+// of the canvas's sources, connection groups join its first two sources;
+// executions come from deliveries to a one-stage canvas, read when that
+// many have finished. Integrations are not listed: creating one verifies
+// its credentials with the tool, which is not on loopback.
 func lists(ctx context.Context, cfg controlConfig, rep *report, w io.Writer, srv *serverProc, c *apiClient) error {
 	for _, n := range cfg.listSizes {
 		canvas := fmt.Sprintf("list-%d", n)
@@ -43,9 +46,20 @@ func lists(ctx context.Context, cfg controlConfig, rep *report, w io.Writer, srv
 		}); err != nil {
 			return err
 		}
+		// Connection groups joining the first two sources by a field (a
+		// size of 1 has one source: none).
+		if err := create(ctx, n*min(n-1, 1), func(ctx context.Context, i int) error {
+			body := fmt.Sprintf(`{"connectionGroup":{"metadata":{"name":"group-%d"},"spec":{"connections":[`+
+				`{"type":"TYPE_EVENT_SOURCE","name":"hook-0"},{"type":"TYPE_EVENT_SOURCE","name":"hook-1"}],`+
+				`"groupBy":{"fields":[{"name":"version","expression":"$.version"}]}}}}`, i)
+			return c.call(ctx, "POST", "/api/v1/canvases/"+canvas+"/connection-groups", json.RawMessage(body), nil)
+		}); err != nil {
+			return err
+		}
 		for _, l := range []struct{ name, path string }{
 			{"stages", "/api/v1/canvases/" + canvas + "/stages"},
 			{"event sources", "/api/v1/canvases/" + canvas + "/event-sources"},
+			{"connection groups", "/api/v1/canvases/" + canvas + "/connection-groups"},
 		} {
 			rep.add(w, timeList(ctx, srv, c, fmt.Sprintf("list %d %s", n, l.name), n, l.path))
 		}

@@ -1,0 +1,371 @@
+package server
+
+import (
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/superplane/terraform-provider-superplane/internal/api"
+)
+
+// The execution and event source lists are written here field by field, as
+// encoding/json's Encoder writes their api values (writeJSON), byte for
+// byte (TestListEncodersWriteWhatEncodingJSONWrites). A page of 300
+// executions spent 57% of its handler's CPU in the Encoder: reflection, the
+// compaction of every json.RawMessage (each trigger payload and its
+// headers) and every time.Time, and growing its buffer. Here a value the
+// direct path cannot write exactly (a string the encoder escapes, a time it
+// refuses, a raw payload with spaces or HTML characters to compact or
+// escape) goes through encoding/json alone, so the answer never changes.
+
+// writeListJSON writes b, the answer of a list, as writeJSON does.
+func writeListJSON(w http.ResponseWriter, b []byte) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(b)
+}
+
+// appendExecutionList appends out as writeJSON writes it, newline included.
+func appendExecutionList(b []byte, out api.ListExecutionsResponse) []byte {
+	b = append(b, `{"executions":`...)
+	if out.Executions == nil {
+		b = append(b, "null"...)
+	} else {
+		b = append(b, '[')
+		for i := range out.Executions {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendExecution(b, &out.Executions[i])
+		}
+		b = append(b, ']')
+	}
+	b = append(b, `,"totalCount":`...)
+	b = strconv.AppendInt(b, out.TotalCount, 10)
+	b = append(b, `,"hasNextPage":`...)
+	b = strconv.AppendBool(b, out.HasNextPage)
+	b = append(b, `,"lastTimestamp":`...)
+	b = appendTime(b, out.LastTimestamp)
+	b = append(b, `,"totalCountCapped":`...)
+	b = strconv.AppendBool(b, out.TotalCountCapped)
+	return append(b, "}\n"...)
+}
+
+func appendExecution(b []byte, ex *api.Execution) []byte {
+	b = appendField(b, `{"id":`, ex.ID)
+	b = appendField(b, `,"state":`, ex.State)
+	b = appendField(b, `,"result":`, ex.Result)
+	b = appendField(b, `,"resultReason":`, ex.ResultReason)
+	b = appendField(b, `,"resultMessage":`, ex.ResultMessage)
+	b = append(b, `,"createdAt":`...)
+	b = appendTime(b, ex.CreatedAt)
+	b = append(b, `,"startedAt":`...)
+	b = appendTime(b, ex.StartedAt)
+	b = append(b, `,"cancelledAt":`...)
+	b = appendTime(b, ex.CancelledAt)
+	b = append(b, `,"finishedAt":`...)
+	b = appendTime(b, ex.FinishedAt)
+	b = append(b, `,"outputs":`...)
+	if ex.Outputs == nil {
+		b = append(b, "null"...)
+	} else {
+		b = append(b, '[')
+		for i, o := range ex.Outputs {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendField(b, `{"name":`, o.Name)
+			b = appendField(b, `,"value":`, o.Value)
+			b = append(b, '}')
+		}
+		b = append(b, ']')
+	}
+	b = append(b, `,"resources":`...)
+	if ex.Resources == nil {
+		b = append(b, "null"...)
+	} else {
+		b = append(b, '[')
+		for i, r := range ex.Resources {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendField(b, `{"id":`, r.ID)
+			b = appendField(b, `,"type":`, r.Type)
+			b = appendField(b, `,"state":`, r.State)
+			b = appendField(b, `,"result":`, r.Result)
+			b = append(b, '}')
+		}
+		b = append(b, ']')
+	}
+	b = append(b, `,"stageEvent":`...)
+	if ex.StageEvent == nil {
+		b = append(b, "null"...)
+	} else {
+		b = appendStageEvent(b, ex.StageEvent)
+	}
+	return append(b, '}')
+}
+
+func appendStageEvent(b []byte, ev *api.StageEvent) []byte {
+	b = appendField(b, `{"id":`, ev.ID)
+	b = appendField(b, `,"state":`, ev.State)
+	b = appendField(b, `,"stateReason":`, ev.StateReason)
+	b = append(b, `,"createdAt":`...)
+	b = appendTime(b, ev.CreatedAt)
+	b = append(b, `,"approvals":`...)
+	if ev.Approvals == nil {
+		b = append(b, "null"...)
+	} else {
+		b = append(b, '[')
+		for i, a := range ev.Approvals {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendField(b, `{"approvedBy":`, a.ApprovedBy)
+			b = append(b, `,"approvedAt":`...)
+			b = appendTime(b, a.ApprovedAt)
+			b = append(b, '}')
+		}
+		b = append(b, ']')
+	}
+	b = append(b, `,"inputs":`...)
+	if ev.Inputs == nil {
+		b = append(b, "null"...)
+	} else {
+		b = append(b, '[')
+		for i, kv := range ev.Inputs {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendField(b, `{"name":`, kv.Name)
+			b = appendField(b, `,"value":`, kv.Value)
+			b = append(b, '}')
+		}
+		b = append(b, ']')
+	}
+	b = appendField(b, `,"name":`, ev.Name)
+	b = append(b, `,"triggerEvent":`...)
+	b = appendEvent(b, ev.TriggerEvent)
+	b = appendField(b, `,"discardedBy":`, ev.DiscardedBy)
+	b = append(b, `,"discardedAt":`...)
+	b = appendTime(b, ev.DiscardedAt)
+	return append(b, '}')
+}
+
+// appendEvent appends an event (a stage event's trigger, a source's last
+// event), null for nil.
+func appendEvent(b []byte, ev *api.Event) []byte {
+	if ev == nil {
+		return append(b, "null"...)
+	}
+	b = appendField(b, `{"id":`, ev.ID)
+	b = appendField(b, `,"sourceId":`, ev.SourceID)
+	b = appendField(b, `,"sourceName":`, ev.SourceName)
+	b = appendField(b, `,"sourceType":`, ev.SourceType)
+	b = appendField(b, `,"type":`, ev.Type)
+	b = appendField(b, `,"state":`, ev.State)
+	b = appendField(b, `,"stateReason":`, ev.StateReason)
+	b = appendField(b, `,"stateMessage":`, ev.StateMessage)
+	b = append(b, `,"receivedAt":`...)
+	b = appendTime(b, ev.ReceivedAt)
+	b = append(b, `,"raw":`...)
+	b = appendRaw(b, ev.Raw)
+	b = append(b, `,"headers":`...)
+	b = appendRaw(b, ev.Headers)
+	return append(b, '}')
+}
+
+// appendField appends name (the comma, the quoted key and the colon) and s.
+func appendField(b []byte, name, s string) []byte {
+	return appendString(append(b, name...), s)
+}
+
+// appendString appends s as encoding/json writes a string.
+func appendString(b []byte, s string) []byte {
+	if plainJSONString(s) {
+		b = append(b, '"')
+		b = append(b, s...)
+		return append(b, '"')
+	}
+	enc, _ := json.Marshal(s) // a string always encodes
+	return append(b, enc...)
+}
+
+// appendTime appends t as encoding/json writes a *time.Time. A time it
+// refuses (plainJSONTime) is sent through it as well; its error, which made
+// the whole answer fail, then writes nothing, which is no answer either:
+// the times listed are the server's own stamps.
+func appendTime(b []byte, t *time.Time) []byte {
+	if t == nil {
+		return append(b, "null"...)
+	}
+	if plainJSONTime(*t) {
+		b = append(b, '"')
+		b = t.AppendFormat(b, time.RFC3339Nano)
+		return append(b, '"')
+	}
+	enc, _ := json.Marshal(t)
+	return append(b, enc...)
+}
+
+// appendRaw appends raw as encoding/json writes a json.RawMessage: null for
+// nil, else compacted with <, >, &, U+2028 and U+2029 escaped. Stored
+// payloads are mostly compact already (compactJSON says so without the
+// encoder's state machine) and are then copied as they are. The raw values
+// listed were checked to be valid JSON (rawObjectToAPI).
+func appendRaw(b []byte, raw json.RawMessage) []byte {
+	if raw == nil {
+		return append(b, "null"...)
+	}
+	if compactJSON(raw) {
+		return append(b, raw...)
+	}
+	enc, _ := json.Marshal(raw)
+	return append(b, enc...)
+}
+
+// compactJSON says whether encoding/json's compaction leaves the valid JSON
+// text raw as it is: no space outside its strings, and no character it
+// escapes for HTML anywhere.
+func compactJSON(raw []byte) bool {
+	inString := false
+	for i := 0; i < len(raw); i++ {
+		c := raw[i]
+		switch {
+		case c == '<' || c == '>' || c == '&':
+			return false
+		case c == 0xE2 && i+2 < len(raw) && raw[i+1] == 0x80 && raw[i+2]&^1 == 0xA8: // U+2028, U+2029
+			return false
+		case inString:
+			switch c {
+			case '\\':
+				i++ // the escaped byte is never the string's end
+			case '"':
+				inString = false
+			}
+		case c == '"':
+			inString = true
+		case c == ' ' || c == '\t' || c == '\n' || c == '\r':
+			return false
+		}
+	}
+	return len(raw) > 0
+}
+
+// appendEventSourceList appends out as writeJSON writes it, newline
+// included.
+func appendEventSourceList(b []byte, out api.ListEventSourcesResponse) []byte {
+	b = append(b, `{"eventSources":`...)
+	if out.EventSources == nil {
+		b = append(b, "null"...)
+	} else {
+		b = append(b, '[')
+		for i := range out.EventSources {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendEventSource(b, &out.EventSources[i])
+		}
+		b = append(b, ']')
+	}
+	return append(b, "}\n"...)
+}
+
+// appendEventSource appends es; the parts sources rarely have (event types
+// with their filters, a schedule) go through encoding/json.
+func appendEventSource(b []byte, es *api.EventSource) []byte {
+	b = append(b, `{"metadata":`...)
+	if m := es.Metadata; m == nil {
+		b = append(b, "null"...)
+	} else {
+		b = appendField(b, `{"id":`, m.ID)
+		b = appendField(b, `,"name":`, m.Name)
+		b = appendField(b, `,"description":`, m.Description)
+		b = appendField(b, `,"canvasId":`, m.CanvasID)
+		b = append(b, `,"createdAt":`...)
+		b = appendTime(b, m.CreatedAt)
+		b = append(b, `,"updatedAt":`...)
+		b = appendTime(b, m.UpdatedAt)
+		if m.CreatedBy != "" {
+			b = appendField(b, `,"createdBy":`, m.CreatedBy)
+		}
+		b = append(b, '}')
+	}
+	b = append(b, `,"spec":`...)
+	if sp := es.Spec; sp == nil {
+		b = append(b, "null"...)
+	} else {
+		b = appendField(b, `{"type":`, sp.Type)
+		b = append(b, `,"integration":`...)
+		if sp.Integration == nil {
+			b = append(b, "null"...)
+		} else {
+			b = appendField(b, `{"domainType":`, sp.Integration.DomainType)
+			b = appendField(b, `,"name":`, sp.Integration.Name)
+			b = append(b, '}')
+		}
+		b = append(b, `,"resource":`...)
+		if sp.Resource == nil {
+			b = append(b, "null"...)
+		} else {
+			b = appendField(b, `{"type":`, sp.Resource.Type)
+			b = appendField(b, `,"name":`, sp.Resource.Name)
+			b = append(b, '}')
+		}
+		b = append(b, `,"events":`...)
+		b = appendMarshaled(b, sp.Events == nil, sp.Events)
+		b = append(b, `,"schedule":`...)
+		b = appendMarshaled(b, sp.Schedule == nil, sp.Schedule)
+		if sp.SignatureScheme != "" {
+			b = appendField(b, `,"signatureScheme":`, sp.SignatureScheme)
+		}
+		b = append(b, '}')
+	}
+	b = append(b, `,"status":`...)
+	if st := es.Status; st == nil {
+		b = append(b, "null"...)
+	} else {
+		b = append(b, `{"lastEvent":`...)
+		b = appendEvent(b, st.LastEvent)
+		b = append(b, `,"schedule":`...)
+		b = appendMarshaled(b, st.Schedule == nil, st.Schedule)
+		if wh := st.Webhook; wh != nil {
+			b = appendField(b, `,"webhook":{"url":`, wh.URL)
+			b = appendField(b, `,"state":`, wh.State)
+			b = appendField(b, `,"reason":`, wh.Reason)
+			b = append(b, `,"checkedAt":`...)
+			b = appendTime(b, wh.CheckedAt)
+			if wh.Observed != "" {
+				b = appendField(b, `,"observed":`, wh.Observed)
+			}
+			if wh.ObservedReason != "" {
+				b = appendField(b, `,"observedReason":`, wh.ObservedReason)
+			}
+			if wh.ObservedAt != nil {
+				b = append(b, `,"observedAt":`...)
+				b = appendTime(b, wh.ObservedAt)
+			}
+			b = append(b, '}')
+		}
+		if st.KeyVersion != 0 {
+			b = append(b, `,"keyVersion":`...)
+			b = strconv.AppendInt(b, st.KeyVersion, 10)
+		}
+		b = append(b, '}')
+	}
+	return append(b, '}')
+}
+
+// appendMarshaled appends null when isNil, else v through encoding/json
+// (an empty list as [] directly: every source without event types).
+func appendMarshaled[T any](b []byte, isNil bool, v T) []byte {
+	if isNil {
+		return append(b, "null"...)
+	}
+	if l, ok := any(v).([]api.EventSourceEventType); ok && len(l) == 0 {
+		return append(b, "[]"...)
+	}
+	enc, _ := json.Marshal(v) // the api's event types and schedules always encode
+	return append(b, enc...)
+}
