@@ -104,10 +104,21 @@ func (s *db) RouteEventsBatch(ctx context.Context, now time.Time, limit int, rou
 	}
 	routeMatched(ctx)
 	claims := s.routeClaimsOf(ctx)
-	ended, started, err := s.routeClaimed(ctx, now, lease, claims, matched, false)
+	writeCtx := ctx
+	if claims != nil && mayStart(matched) {
+		// This transaction is the claim of the executions it starts, and a
+		// claim takes SQLite's writer before the receivers' group commit
+		// (withWritePriority): since claims moved into routing, a free
+		// stage's execution waited for the writer as a load batch does
+		// (BENCHMARKS.md, delivery → start under load, round nine). Only
+		// batches that may start one: marking every batch made them small
+		// and cost a third of the deliveries a second (round seven).
+		writeCtx = withWritePriority(ctx)
+	}
+	ended, started, err := s.routeClaimed(writeCtx, now, lease, claims, matched, false)
 	var retry *retryInSavepoints
 	if errors.As(err, &retry) {
-		ended, started, err = s.routeClaimed(ctx, now, lease, claims, matched, true)
+		ended, started, err = s.routeClaimed(writeCtx, now, lease, claims, matched, true)
 	}
 	if err != nil {
 		if s.sole != nil {
@@ -122,6 +133,23 @@ func (s *db) RouteEventsBatch(ctx context.Context, now time.Time, limit int, rou
 		b.RetriedAfter = retry.cause
 	}
 	return b, nil
+}
+
+// mayStart tells whether the routing transaction of matched may start an
+// execution: an event matched at a known stages version gave a stage event
+// to start if its stage is free (insertRouted).
+func mayStart(matched []matchedEvent) bool {
+	for _, m := range matched {
+		if m.err != nil || !m.routed.StagesVersionKnown {
+			continue
+		}
+		for _, se := range m.routed.StageEvents {
+			if se.StartIfFree {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // matchedEvent is a claimed event with what route gave for it.
