@@ -17,9 +17,6 @@ import (
 	"github.com/superplane/terraform-provider-superplane/internal/store/pgtest"
 )
 
-// postgresEnv names the PostgreSQL server the PostgreSQL variants use.
-const postgresEnv = pgtest.Env
-
 // withDatabase runs the env's server on databaseURL instead of SQLite.
 func withDatabase(databaseURL string) envOption { return envOption{databaseURL: databaseURL} }
 

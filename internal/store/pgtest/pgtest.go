@@ -42,7 +42,7 @@ func SchemaURL(t testing.TB, prefix string) string {
 		t.Fatalf("create schema: %v", err)
 	}
 	t.Cleanup(func() {
-		defer admin.Close()
+		defer func() { _ = admin.Close() }()
 		if _, err := admin.Exec(`DROP SCHEMA ` + schema + ` CASCADE`); err != nil {
 			t.Errorf("drop schema %s: %v", schema, err)
 		}
