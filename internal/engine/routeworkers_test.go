@@ -2,16 +2,11 @@ package engine
 
 import (
 	"context"
-	"crypto/rand"
-	"database/sql"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -20,10 +15,8 @@ import (
 
 	"github.com/superplane/terraform-provider-superplane/internal/api"
 	"github.com/superplane/terraform-provider-superplane/internal/store"
+	"github.com/superplane/terraform-provider-superplane/internal/store/pgtest"
 )
-
-// postgresEnv names the PostgreSQL server the PostgreSQL variants use.
-const postgresEnv = "SUPERPLANE_TEST_POSTGRES_URL"
 
 // openTestStore opens an empty store on SQLite, or on PostgreSQL in a
 // schema of its own (dropped at the end; the test is skipped when no
@@ -32,32 +25,7 @@ func openTestStore(t *testing.T, postgres bool, opts ...store.OpenOption) store.
 	t.Helper()
 	url := filepath.Join(t.TempDir(), "superplane.db")
 	if postgres {
-		base := os.Getenv(postgresEnv)
-		if base == "" {
-			t.Skip(postgresEnv + " is not set")
-		}
-		admin, err := sql.Open("pgx", base)
-		if err != nil {
-			t.Fatal(err)
-		}
-		b := make([]byte, 8)
-		_, _ = rand.Read(b)
-		schema := "enginetest_" + hex.EncodeToString(b)
-		if _, err := admin.Exec(`CREATE SCHEMA ` + schema); err != nil {
-			admin.Close()
-			t.Fatal(err)
-		}
-		t.Cleanup(func() {
-			defer admin.Close()
-			if _, err := admin.Exec(`DROP SCHEMA ` + schema + ` CASCADE`); err != nil {
-				t.Errorf("drop schema %s: %v", schema, err)
-			}
-		})
-		sep := "?"
-		if strings.Contains(base, "?") {
-			sep = "&"
-		}
-		url = base + sep + "search_path=" + schema
+		url = pgtest.SchemaURL(t, "enginetest")
 	}
 	st, err := store.Open(t.Context(), url, opts...)
 	if err != nil {

@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
-	"database/sql"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -20,15 +19,12 @@ import (
 	"testing"
 	"time"
 
-	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" driver, to create and drop test schemas
+	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" driver, to read a PostgreSQL backend's rows
 
 	"github.com/superplane/terraform-provider-superplane/internal/api"
 	"github.com/superplane/terraform-provider-superplane/internal/keyring"
+	"github.com/superplane/terraform-provider-superplane/internal/store/pgtest"
 )
-
-// postgresEnv names the shared test PostgreSQL server; each test gets a
-// schema of its own there.
-const postgresEnv = "SUPERPLANE_TEST_POSTGRES_URL"
 
 // long reports whether the long form runs (`make reliability`).
 func long() bool { return os.Getenv("SUPERPLANE_RELIABILITY") == "long" }
@@ -108,30 +104,7 @@ func sqliteBackend(t *testing.T) *backend {
 // can change) when given, else from SUPERPLANE_ENCRYPTION_KEYS.
 func postgresBackend(t *testing.T, keysFile string) *backend {
 	t.Helper()
-	base := os.Getenv(postgresEnv)
-	if base == "" {
-		t.Skip(postgresEnv + " is not set")
-	}
-	admin, err := sql.Open("pgx", base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	schema := "reliability_" + randomHex(6)
-	if _, err := admin.Exec(`CREATE SCHEMA ` + schema); err != nil {
-		admin.Close()
-		t.Fatalf("create schema: %v", err)
-	}
-	t.Cleanup(func() {
-		defer admin.Close()
-		if _, err := admin.Exec(`DROP SCHEMA ` + schema + ` CASCADE`); err != nil {
-			t.Errorf("drop schema %s: %v", schema, err)
-		}
-	})
-	sep := "?"
-	if strings.Contains(base, "?") {
-		sep = "&"
-	}
-	return pgBackend(t, base+sep+"search_path="+schema, keysFile)
+	return pgBackend(t, pgtest.SchemaURL(t, "reliability"), keysFile)
 }
 
 // pgBackend is a backend on the PostgreSQL database at url.

@@ -27,26 +27,12 @@ func TestReceiverShareIsTheOrganizations(t *testing.T) {
 	e := newEnv(t, envOption{srv: []server.Option{server.WithWebhookBodyLimit(limit), server.WithWebhookInflightLimit(4 * limit)}})
 	createCanvas(t, e, "prod")
 	e.do("other", "POST", "/api/v1/canvases", api.CreateCanvasRequest{Canvas: &api.Canvas{Metadata: &api.CanvasMetadata{Name: "prod"}}}).decode(t, &api.CanvasResponse{})
-	source := func(who, name string) (path, key string) {
-		var created api.EventSourceResponse
-		e.do(who, "POST", "/api/v1/canvases/prod/event-sources", sourceBody(name, api.EventSourceSpec{Type: "webhook"})).decode(t, &created)
-		return "/api/v1/sources/" + created.EventSource.Metadata.ID, created.Key
-	}
-	slowPath, slowKey := source("owner", "slow")
-	acmePath, acmeKey := source("owner", "hook")
-	otherPath, otherKey := source("other", "hook")
+	slowPath, slowKey := customSource(t, e, "owner", "slow")
+	acmePath, acmeKey := customSource(t, e, "owner", "hook")
+	otherPath, otherKey := customSource(t, e, "other", "hook")
 
-	body := `{"pad":"` + strings.Repeat("x", limit-len(`{"pad":""}`)) + `"}`
-	conn, err := net.DialTimeout("tcp", strings.TrimPrefix(e.url, "http://"), 5*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
+	conn := slowDelivery(t, e, slowPath, slowKey, limit)
 	defer conn.Close()
-	_ = conn.SetDeadline(time.Now().Add(20 * time.Second))
-	if _, err := io.WriteString(conn, fmt.Sprintf("POST %s HTTP/1.1\r\nHost: receiver\r\nContent-Type: application/json\r\nX-Signature-256: %s\r\nContent-Length: %d\r\n\r\n%s",
-		slowPath, webhook.Sign([]byte(slowKey), []byte(body)), len(body), body[:limit/2])); err != nil {
-		t.Fatal(err)
-	}
 
 	small := []byte(`{"n":1}`)
 	post := func(path, key string) (int, string) {
@@ -78,6 +64,34 @@ func TestReceiverShareIsTheOrganizations(t *testing.T) {
 	}
 	_ = conn.Close()
 	waitFor("acme once the slow sender hung up", acmePath, acmeKey, 200)
+}
+
+// customSource creates a custom webhook source in who's canvas prod and
+// returns its receiver path and key.
+func customSource(t *testing.T, e *env, who, name string) (path, key string) {
+	t.Helper()
+	var created api.EventSourceResponse
+	e.do(who, "POST", "/api/v1/canvases/prod/event-sources", sourceBody(name, api.EventSourceSpec{Type: "webhook"})).decode(t, &created)
+	return "/api/v1/sources/" + created.EventSource.Metadata.ID, created.Key
+}
+
+// slowDelivery starts a signed delivery of a body of limit bytes to path
+// and sends half of it: the receiver holds the body's share of the
+// in-flight budget until the returned connection closes.
+func slowDelivery(t *testing.T, e *env, path, key string, limit int) net.Conn {
+	t.Helper()
+	body := `{"pad":"` + strings.Repeat("x", limit-len(`{"pad":""}`)) + `"}`
+	conn, err := net.DialTimeout("tcp", strings.TrimPrefix(e.url, "http://"), 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = conn.SetDeadline(time.Now().Add(20 * time.Second))
+	if _, err := io.WriteString(conn, fmt.Sprintf("POST %s HTTP/1.1\r\nHost: receiver\r\nContent-Type: application/json\r\nX-Signature-256: %s\r\nContent-Length: %d\r\n\r\n%s",
+		path, webhook.Sign([]byte(key), []byte(body)), len(body), body[:limit/2])); err != nil {
+		_ = conn.Close()
+		t.Fatal(err)
+	}
+	return conn
 }
 
 // deliveryAnswer is a receiver's status and Retry-After.

@@ -2,15 +2,10 @@ package server_test
 
 import (
 	"context"
-	"crypto/rand"
-	"database/sql"
-	"encoding/hex"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"strings"
 	"testing"
 	"time"
 
@@ -19,10 +14,8 @@ import (
 	"github.com/superplane/terraform-provider-superplane/internal/server"
 	"github.com/superplane/terraform-provider-superplane/internal/service"
 	"github.com/superplane/terraform-provider-superplane/internal/store"
+	"github.com/superplane/terraform-provider-superplane/internal/store/pgtest"
 )
-
-// postgresEnv names the PostgreSQL server the PostgreSQL variants use.
-const postgresEnv = "SUPERPLANE_TEST_POSTGRES_URL"
 
 // withDatabase runs the env's server on databaseURL instead of SQLite.
 func withDatabase(databaseURL string) envOption { return envOption{databaseURL: databaseURL} }
@@ -37,33 +30,7 @@ func withStatementCounter(n *store.StatementCounter) envOption {
 // it (dropped at the end), or skips the test when none is configured.
 func postgresSchemaURL(t testing.TB) string {
 	t.Helper()
-	base := os.Getenv(postgresEnv)
-	if base == "" {
-		t.Skip(postgresEnv + " is not set")
-	}
-	admin, err := sql.Open("pgx", base)
-	if err != nil {
-		t.Fatalf("connect to %s: %v", postgresEnv, err)
-	}
-	suffix := make([]byte, 8)
-	_, _ = rand.Read(suffix)
-	schema := "servertest_" + hex.EncodeToString(suffix)
-	if _, err := admin.Exec(`CREATE SCHEMA ` + schema); err != nil {
-		admin.Close()
-		t.Fatalf("create schema: %v", err)
-	}
-	// Registered before the env opens its store, so it runs after that closes.
-	t.Cleanup(func() {
-		defer admin.Close()
-		if _, err := admin.Exec(`DROP SCHEMA ` + schema + ` CASCADE`); err != nil {
-			t.Errorf("drop schema %s: %v", schema, err)
-		}
-	})
-	sep := "?"
-	if strings.Contains(base, "?") {
-		sep = "&"
-	}
-	return base + sep + "search_path=" + schema
+	return pgtest.SchemaURL(t, "servertest")
 }
 
 // statementsPerRequest is what each request kind may send the database:

@@ -310,7 +310,9 @@ func (s *Server) me(w http.ResponseWriter, r *http.Request, p store.Principal) e
 
 // ServeHTTP adds a request id, recovers from panics (no input may take the
 // process down) and logs one line per request: never a body, header value
-// or query string, so neither secret values nor tokens reach the log.
+// or query string, so neither secret values nor tokens reach the log. A
+// webhook delivery's line is the receiver's (webhook.RequestLine), which
+// carries this one's fields and the delivery's.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	id := r.Header.Get("X-Request-Id")
@@ -318,7 +320,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		id = newRequestID()
 	}
 	r = r.WithContext(context.WithValue(r.Context(), requestIDKey{}, id))
-	lw := &logWriter{ResponseWriter: w, status: http.StatusOK}
+	lw := &logWriter{ResponseWriter: w, status: http.StatusOK, requestID: id}
 	lw.Header().Set("X-Request-Id", id)
 	defer func() {
 		if v := recover(); v != nil {
@@ -331,13 +333,15 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		took := time.Since(start)
 		// LogAttrs, not InfoContext: InfoContext's ...any boxes each
 		// Attr, six allocations on every request (issue 17).
-		s.log.LogAttrs(r.Context(), slog.LevelInfo, "request",
-			slog.String("request_id", id),
-			slog.String("method", r.Method),
-			slog.String("path", r.URL.Path),
-			slog.Int("status", lw.status),
-			slog.String("user_id", lw.userID),
-			slog.Duration("duration", took))
+		if !lw.logged {
+			s.log.LogAttrs(r.Context(), slog.LevelInfo, "request",
+				slog.String("request_id", id),
+				slog.String("method", r.Method),
+				slog.String("path", r.URL.Path),
+				slog.Int("status", lw.status),
+				slog.String("user_id", lw.userID),
+				slog.Duration("duration", took))
+		}
 		// The mux set r.Pattern when a route matched: the pattern, never
 		// the path, so ids in paths make no new series.
 		s.metrics.Request(r.Pattern, lw.status, took)
@@ -365,7 +369,19 @@ type logWriter struct {
 	status int
 	wrote  bool
 	userID string
+	// requestID is the request's; logged tells that the handler wrote the
+	// request's line (webhook.RequestLine), so ServeHTTP writes none.
+	requestID string
+	logged    bool
 }
+
+// RequestID is the request's id, for the receiver's line (webhook.RequestLine).
+func (w *logWriter) RequestID() string { return w.requestID }
+
+// Logged records that the receiver wrote the request's line.
+func (w *logWriter) Logged() { w.logged = true }
+
+var _ webhook.RequestLine = (*logWriter)(nil)
 
 func (w *logWriter) WriteHeader(status int) {
 	if !w.wrote {

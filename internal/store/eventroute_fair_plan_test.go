@@ -1,18 +1,16 @@
 package store
 
 import (
-	"crypto/rand"
-	"database/sql"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
+
+	"github.com/superplane/terraform-provider-superplane/internal/store/pgtest"
 )
 
 // fairPlanBacklog is the busy organization's backlog in
@@ -31,11 +29,7 @@ const (
 // and the busy organization's 50 oldest.
 func TestFairClaimPlans(t *testing.T) {
 	t.Run("postgres", func(t *testing.T) {
-		base := os.Getenv("SUPERPLANE_TEST_POSTGRES_URL")
-		if base == "" {
-			t.Skip("SUPERPLANE_TEST_POSTGRES_URL is not set")
-		}
-		s := openFairPlanPostgres(t, base)
+		s := openFairPlanPostgres(t)
 		busy, others := fairPlanData(t, s)
 		now := time.Now()
 		lease := now.Add(RouteLease)
@@ -141,31 +135,10 @@ func sqlitePlan(t *testing.T, s *db, query string, args ...any) []string {
 }
 
 // openFairPlanPostgres opens a store on a schema of its own, dropped when
-// the test ends.
-func openFairPlanPostgres(t *testing.T, base string) *db {
+// the test ends (pgtest), or skips the test when no server is configured.
+func openFairPlanPostgres(t *testing.T) *db {
 	t.Helper()
-	admin, err := sql.Open("pgx", base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	suffix := make([]byte, 8)
-	_, _ = rand.Read(suffix)
-	schema := "fairplan_" + hex.EncodeToString(suffix)
-	if _, err := admin.Exec(`CREATE SCHEMA ` + schema); err != nil {
-		admin.Close()
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		defer admin.Close()
-		if _, err := admin.Exec(`DROP SCHEMA ` + schema + ` CASCADE`); err != nil {
-			t.Errorf("drop schema %s: %v", schema, err)
-		}
-	})
-	sep := "?"
-	if strings.Contains(base, "?") {
-		sep = "&"
-	}
-	st, err := Open(t.Context(), base+sep+"search_path="+schema)
+	st, err := Open(t.Context(), pgtest.SchemaURL(t, "fairplan"))
 	if err != nil {
 		t.Fatal(err)
 	}

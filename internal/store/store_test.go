@@ -2,9 +2,7 @@ package store_test
 
 import (
 	"context"
-	"crypto/rand"
 	"database/sql"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
@@ -17,13 +15,14 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/superplane/terraform-provider-superplane/internal/store"
+	"github.com/superplane/terraform-provider-superplane/internal/store/pgtest"
 	"github.com/superplane/terraform-provider-superplane/internal/store/storetest"
 )
 
 // postgresEnv names a PostgreSQL server to test against, e.g.
 // postgres://postgres@127.0.0.1:55432/postgres?sslmode=disable. Each test
 // gets its own schema there, dropped at the end.
-const postgresEnv = "SUPERPLANE_TEST_POSTGRES_URL"
+const postgresEnv = pgtest.Env
 
 func TestSQLite(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) store.Store { return mustOpen(t, sqliteURL(t)) })
@@ -45,33 +44,7 @@ func sqliteURL(t testing.TB) string {
 // search_path selects it, or skips the test when no server is configured.
 func postgresURL(t testing.TB) string {
 	t.Helper()
-	base := os.Getenv(postgresEnv)
-	if base == "" {
-		t.Skip(postgresEnv + " is not set")
-	}
-	admin, err := sql.Open("pgx", base)
-	if err != nil {
-		t.Fatalf("connect to %s: %v", postgresEnv, err)
-	}
-	suffix := make([]byte, 8)
-	_, _ = rand.Read(suffix)
-	schema := "storetest_" + hex.EncodeToString(suffix)
-	if _, err := admin.Exec(`CREATE SCHEMA ` + schema); err != nil {
-		admin.Close()
-		t.Fatalf("create schema: %v", err)
-	}
-	// Registered before the test opens stores, so it runs after they close.
-	t.Cleanup(func() {
-		defer admin.Close()
-		if _, err := admin.Exec(`DROP SCHEMA ` + schema + ` CASCADE`); err != nil {
-			t.Errorf("drop schema %s: %v", schema, err)
-		}
-	})
-	sep := "?"
-	if strings.Contains(base, "?") {
-		sep = "&"
-	}
-	return base + sep + "search_path=" + schema
+	return pgtest.SchemaURL(t, "storetest")
 }
 
 func mustOpen(t testing.TB, databaseURL string) store.Store {

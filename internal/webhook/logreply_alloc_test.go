@@ -19,7 +19,7 @@ func TestLogReplyAllocations(t *testing.T) {
 	r.SetPathValue("id", "0b5ee1a2-4b8f-4f0c-9a51-3c2f1f6f1e01")
 	rep := reply{status: 200, deliveryID: "d-1", eventType: "webhook",
 		receipt: Receipt{EventID: "0193a1c2-7f00-7000-8000-000000000001"}}
-	allocs := testing.AllocsPerRun(200, func() { h.logReply(r, TypeWebhook, rep, 3*time.Millisecond) })
+	allocs := testing.AllocsPerRun(200, func() { h.logReply(nil, r, TypeWebhook, rep, 3*time.Millisecond) })
 	bound := 1.0
 	if raceEnabled {
 		bound = 5
