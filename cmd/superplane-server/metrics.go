@@ -48,7 +48,7 @@ func (c *config) serveMetrics(st store.Store, log *slog.Logger) (*metrics.Metric
 		// Without it an idle keep-alive connection would be kept forever
 		// (IdleTimeout falls back to ReadTimeout, and before this had none).
 		IdleTimeout: 2 * time.Minute,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		ErrorLog:    slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	go func() {
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {

@@ -152,7 +152,7 @@ func TestTotalCap(t *testing.T) {
 	addr, l := server(t, connlimit.Config{PerClient: 1, Total: 3, TrustedProxies: []netip.Prefix{proxy}}, http.HandlerFunc(ok), 0)
 	dial(t, addr, 2)
 	dial(t, addr, 9)
-	dial(t, addr, 9) // over PerClient, but a trusted proxy
+	dial(t, addr, 9)        // over PerClient, but a trusted proxy
 	waitOpen(t, l, 9, 3, 0) // the proxy's are counted in all only
 	for _, n := range []byte{3, 9} {
 		if status, _ := get(t, dial(t, addr, n)); status != "503 Service Unavailable" {
