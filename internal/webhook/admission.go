@@ -109,8 +109,8 @@ var ErrNoRoom = errors.New("no room in the request-body budget")
 // when it gives one, else limit. A body of known length is read into a
 // buffer of exactly that size. One of unknown length is read into a first
 // step of readStep bytes and, when it fills that, into one buffer of limit
-// bytes, the step's copy being reserved (reserveStep) for as long as both
-// are held; so it never holds more than it reserved plus one step, where
+// bytes, the step being reserved besides (reserveStep) until the read ends;
+// so it never holds more than it reserved plus one step, where
 // io.ReadAll holds its chunks and their copy, about twice the body.
 //
 // A body over limit is refused with *http.MaxBytesError (its length before
