@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/superplane/terraform-provider-superplane/internal/api"
+	"github.com/superplane/terraform-provider-superplane/internal/connlimit"
 	"github.com/superplane/terraform-provider-superplane/internal/engine"
 	"github.com/superplane/terraform-provider-superplane/internal/executor"
 	"github.com/superplane/terraform-provider-superplane/internal/integration"
@@ -50,7 +51,8 @@ func main() {
 const usage = `usage:
   superplane-server serve [--listen ADDR] [--base-url URL] [--data-dir DIR] [--database-url URL] [--encryption-keys-file FILE]
                           [--key-grace-period 1h] [--webhook-body-limit BYTES] [--reconcile-interval 5m] [--hook-check-interval 10s]
-                          [--webhook-inflight-limit BYTES]
+                          [--webhook-inflight-limit BYTES] [--max-connections 4096] [--max-connections-per-client 64]
+                          [--trusted-proxies CIDR,...]
                           [--allowed-networks CIDR,...] [--max-running 64] [--max-running-per-org 4] [--event-retention 2160h]
                           [--metrics-listen ADDR]
   superplane-server token create --org NAME --role owner|admin|viewer|member [--canvas C [--canvas-role canvas_viewer]] [--user EMAIL] [--ttl 720h] [--init] [--data-dir DIR] [--database-url URL]
@@ -75,6 +77,8 @@ datadog integrations, whatever their site; SUPERPLANE_MONGODB_ATLAS_ENDPOINT_URL
 Atlas call of mongodb_atlas integrations.
 serve also reads SUPERPLANE_BASE_URL, SUPERPLANE_KEY_GRACE_PERIOD (1h),
 SUPERPLANE_WEBHOOK_BODY_LIMIT (5 MiB), SUPERPLANE_WEBHOOK_INFLIGHT_LIMIT (256 MiB),
+SUPERPLANE_MAX_CONNECTIONS (4096), SUPERPLANE_MAX_CONNECTIONS_PER_CLIENT (64; 0 = no cap),
+SUPERPLANE_TRUSTED_PROXIES (addresses held to the total cap only),
 SUPERPLANE_RECONCILE_INTERVAL (5m),
 SUPERPLANE_ALLOWED_NETWORKS (CIDRs the server may call although they are blocked: loopback,
 private, link-local...), SUPERPLANE_POLL_INTERVAL (5s), SUPERPLANE_EXECUTION_LEASE (30s),
@@ -142,6 +146,10 @@ type config struct {
 	eventRetention    time.Duration
 	metricsListen     string
 	auditRetention    time.Duration
+	// maxConns and maxConnsPerClient cap the API listener's open
+	// connections (0: no cap); trustedProxies are held to the total only.
+	maxConns, maxConnsPerClient int64
+	trustedProxies              string
 	// allowGuestSignIn lets organizations' guest auth providers open
 	// read-only sessions.
 	allowGuestSignIn bool
@@ -295,6 +303,9 @@ func (c *config) bind(fs *flag.FlagSet, getenv func(string) string, withListen b
 		fs.StringVar(&c.metricsListen, "metrics-listen", getenv("SUPERPLANE_METRICS_LISTEN"), "address of a second listener that serves GET /metrics (Prometheus) and nothing else; keep it off the public network (default: none, no metrics)")
 		fs.DurationVar(&c.auditRetention, "audit-retention", envDuration(getenv, "SUPERPLANE_AUDIT_RETENTION", engine.DefaultAuditRetention), "how long the audit trail's records are kept (0: forever)")
 		fs.BoolVar(&c.allowGuestSignIn, "allow-guest-sign-in", getenv("SUPERPLANE_ALLOW_GUEST_SIGN_IN") == "true", "let organizations that configure a guest auth provider offer read-only guest sessions (default off)")
+		fs.Int64Var(&c.maxConns, "max-connections", envInt(getenv, "SUPERPLANE_MAX_CONNECTIONS", connlimit.DefaultTotal), "connections all clients may hold open at once, loopback's aside; more are answered 503 with Retry-After and closed (0: no cap)")
+		fs.Int64Var(&c.maxConnsPerClient, "max-connections-per-client", envInt(getenv, "SUPERPLANE_MAX_CONNECTIONS_PER_CLIENT", connlimit.DefaultPerClient), "connections one client address (an IPv6 /64) may hold open at once; loopback and --trusted-proxies are not held to it (0: no cap)")
+		fs.StringVar(&c.trustedProxies, "trusted-proxies", getenv("SUPERPLANE_TRUSTED_PROXIES"), "CIDR prefixes or addresses, comma separated, of reverse proxies or load balancers in front of the server: they carry many clients' connections, so only --max-connections applies to them (default none)")
 		fs.DurationVar(&c.hookCheckInterval, "hook-check-interval", envDuration(getenv, "SUPERPLANE_HOOK_CHECK_INTERVAL", 10*time.Second), "how often, at most, GET ...?check=true asks the tool about one event source's webhook (0: every time)")
 	}
 	fs.StringVar(&c.dataDir, "data-dir", def("SUPERPLANE_DATA_DIR", ".superplane"), "directory for the embedded database and generated keys")
@@ -387,10 +398,15 @@ func serve(ctx context.Context, args []string, stderr io.Writer, getenv func(str
 	}
 	defer func() { _ = st.Close() }()
 
-	ln, err := net.Listen("tcp", c.listen)
+	lnConfig, err := c.connLimits(log)
 	if err != nil {
 		return err
 	}
+	tcp, err := net.Listen("tcp", c.listen)
+	if err != nil {
+		return err
+	}
+	ln := connlimit.New(tcp, lnConfig)
 	opts, err := c.serverOptions(ln.Addr().String(), getenv)
 	if err != nil {
 		return err
@@ -438,6 +454,18 @@ func serve(ctx context.Context, args []string, stderr io.Writer, getenv func(str
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
 	return srv.Shutdown(shutdownCtx)
+}
+
+// connLimits is the API listener's connection caps (connlimit).
+func (c *config) connLimits(log *slog.Logger) (connlimit.Config, error) {
+	if c.maxConns < 0 || c.maxConnsPerClient < 0 || c.maxConns > 1<<20 || c.maxConnsPerClient > 1<<20 {
+		return connlimit.Config{}, errors.New("--max-connections and --max-connections-per-client must be between 0 (no cap) and 1048576")
+	}
+	proxies, err := connlimit.ParsePrefixes(c.trustedProxies)
+	if err != nil {
+		return connlimit.Config{}, fmt.Errorf("--trusted-proxies: %w", err)
+	}
+	return connlimit.Config{PerClient: int(c.maxConnsPerClient), Total: int(c.maxConns), TrustedProxies: proxies, Log: log, Name: "api"}, nil
 }
 
 func keysRotate(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {

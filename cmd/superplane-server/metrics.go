@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/superplane/terraform-provider-superplane/internal/api"
+	"github.com/superplane/terraform-provider-superplane/internal/connlimit"
 	"github.com/superplane/terraform-provider-superplane/internal/metrics"
 	"github.com/superplane/terraform-provider-superplane/internal/store"
 )
@@ -27,10 +28,11 @@ func (c *config) serveMetrics(st store.Store, log *slog.Logger) (*metrics.Metric
 	if c.metricsListen == "" {
 		return nil, func() {}, nil
 	}
-	ln, err := net.Listen("tcp", c.metricsListen)
+	tcp, err := net.Listen("tcp", c.metricsListen)
 	if err != nil {
 		return nil, nil, fmt.Errorf("--metrics-listen: %w", err)
 	}
+	ln := connlimit.New(tcp, metricsConnLimits(log))
 	m := metrics.New(metrics.Config{Version: version, ExecutorTypes: api.ExecutorTypes(), HookTypes: api.IntegrationTypes()})
 	if err := m.Register(metrics.Depths(st)); err != nil {
 		_ = ln.Close()
@@ -41,8 +43,12 @@ func (c *config) serveMetrics(st store.Store, log *slog.Logger) (*metrics.Metric
 	srv := &http.Server{
 		Handler:           mux,
 		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       10 * time.Second,
 		WriteTimeout:      30 * time.Second,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		// Without it an idle keep-alive connection would be kept forever
+		// (IdleTimeout falls back to ReadTimeout, and before this had none).
+		IdleTimeout: 2 * time.Minute,
+		ErrorLog:    slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	go func() {
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
@@ -56,4 +62,13 @@ func (c *config) serveMetrics(st store.Store, log *slog.Logger) (*metrics.Metric
 		_ = srv.Shutdown(ctx)
 	}
 	return m, stop, nil
+}
+
+// metricsConnLimits caps the metrics listener, whose only clients are a
+// scraper or two (one keep-alive connection each): a few connections per
+// address, a few dozen in all, so that the listener, when it is reachable
+// from more than the scrapers, holds no more than that. They are not
+// settings: nothing legitimate comes near them.
+func metricsConnLimits(log *slog.Logger) connlimit.Config {
+	return connlimit.Config{PerClient: 8, Total: 64, Log: log, Name: "metrics"}
 }

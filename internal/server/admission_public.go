@@ -32,8 +32,8 @@ var errAnonymousBodiesInFlight = &httpError{code: api.CodeUnavailable, message: 
 
 // admitBodyUpTo is admitBody for a route whose own limit is limit: it
 // reserves the body's Content-Length, or limit when it gives none or more
-// (the route refuses a larger body after reading limit bytes), from
-// tenant's share.
+// (the route refuses a larger declared length before reading, a larger
+// chunked body after reading limit bytes), from tenant's share.
 func (s *Server) admitBodyUpTo(r *http.Request, tenant string, limit int64) (n int64, ok bool) {
 	if s.bodies == nil || r.Body == nil || r.Body == http.NoBody || r.ContentLength == 0 {
 		return 0, true
@@ -62,7 +62,7 @@ func (s *Server) anonymousBody(limit int64, h http.HandlerFunc) http.HandlerFunc
 			return
 		}
 		defer s.bodies.Release(anonymousShare, held)
-		h(w, r)
+		h(w, s.admitted(r, anonymousShare, held))
 	}
 }
 

@@ -170,8 +170,7 @@ func waitWhole(t *testing.T, e *env, what, token string) {
 
 // TestPublicBodiesShareTheAnonymousQuarter: the routes that read a body
 // before they know who sends it draw on one anonymous share. With a budget
-// of four 1 MiB bodies, slow CLI code exchanges and slow output pushes
-// hold that share; then every token-less route that reads a body (the
+// of four 1 MiB bodies, slow CLI code exchanges hold that share; then every token-less route that reads a body (the
 // output push, the code exchange, the sign-in, provider sign-in and
 // sign-out forms) answers 503 with Retry-After (the forms with the
 // console's page), while the organization's API writes and its signed-in
@@ -185,19 +184,17 @@ func TestPublicBodiesShareTheAnonymousQuarter(t *testing.T) {
 	c := consoleSignIn(t, e, "owner")
 	csrf := c.csrf("/sessions")
 
-	// Two code exchanges of 320 KiB (each reserves its length) and six
-	// output pushes declaring 300 KiB (each reserves the route's 64 KiB
-	// limit) fill the 1 MiB share exactly. Every one leaves 256 KiB or more
-	// unsent, so a holder refused because a probe held a few bytes at that
-	// moment is answered at once and replaced.
+	// Three code exchanges of 320, 320 and 384 KiB (each reserves its
+	// length) fill the 1 MiB share exactly. Every one leaves 256 KiB or
+	// more unsent, so a holder refused because a probe held a few bytes at
+	// that moment is answered at once and replaced. (An output push can no
+	// longer hold its share this way: one declaring more than its 64 KiB is
+	// refused 413 before its body is read.)
 	type holder struct {
 		path string
 		size int
 	}
-	kinds := []holder{{api.CLISignInTokenPath, 320 << 10}, {api.CLISignInTokenPath, 320 << 10}}
-	for range 6 {
-		kinds = append(kinds, holder{api.OutputsPath, 300 << 10})
-	}
+	kinds := []holder{{api.CLISignInTokenPath, 320 << 10}, {api.CLISignInTokenPath, 320 << 10}, {api.CLISignInTokenPath, 384 << 10}}
 	open := func(k holder) *slowBody {
 		return sendSlow(t, e, k.path, jsonHeader, `{"pad":"`+strings.Repeat("x", k.size-len(`{"pad":""}`))+`"}`)
 	}

@@ -1,10 +1,8 @@
 package server
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"io"
 	"net/http"
 
 	"github.com/superplane/terraform-provider-superplane/internal/api"
@@ -219,11 +217,10 @@ func peekBody(r *http.Request) bodyFields {
 	if r.Body == nil {
 		return d
 	}
-	head, err := io.ReadAll(io.LimitReader(r.Body, maxBodyBytes))
-	r.Body = struct {
-		io.Reader
-		io.Closer
-	}{io.MultiReader(bytes.NewReader(head), r.Body), r.Body}
+	// Read once, within the body's reservation; the handler's decode
+	// takes these bytes (or the error) rather than a second copy.
+	head, err := readRequestBody(r, maxBodyBytes)
+	r.Body = newReadBody(head, err)
 	if err != nil || json.Unmarshal(head, &d) != nil {
 		return bodyFields{}
 	}

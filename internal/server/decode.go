@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"reflect"
 	"strconv"
@@ -21,32 +20,28 @@ const maxBodyBytes = 1 << 20
 // decodeOptionalBody is decodeBody for routes whose body may be left out
 // (v1 clients send none): an empty body leaves v as it is.
 func decodeOptionalBody(r *http.Request, v any) error {
-	body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, maxBodyBytes))
+	body, err := readRequestBody(r, maxBodyBytes)
 	if err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return tooLarge("request body exceeds %d bytes", maxBodyBytes)
-		}
-		return invalid("cannot read request body")
+		return err
 	}
 	if len(bytes.TrimSpace(body)) == 0 {
 		return nil
 	}
-	r.Body = io.NopCloser(bytes.NewReader(body))
-	return decodeBody(r, v)
+	return decodeJSON(body, v)
 }
 
 // decodeBody reads a JSON object into v. The contract accepts snake_case
 // field names as well as lowerCamelCase, and ignores unknown fields. Errors
 // name the field that is wrong.
 func decodeBody(r *http.Request, v any) error {
-	body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, maxBodyBytes))
+	return decodeBodyUpTo(r, maxBodyBytes, v)
+}
+
+// decodeBodyUpTo is decodeBody for a route whose own limit is limit.
+func decodeBodyUpTo(r *http.Request, limit int64, v any) error {
+	body, err := readRequestBody(r, limit)
 	if err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return tooLarge("request body exceeds %d bytes", maxBodyBytes)
-		}
-		return invalid("cannot read request body")
+		return err
 	}
 	if len(bytes.TrimSpace(body)) == 0 {
 		return invalid("request body is required")

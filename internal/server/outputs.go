@@ -1,9 +1,6 @@
 package server
 
 import (
-	"bytes"
-	"errors"
-	"io"
 	"net/http"
 	"strings"
 
@@ -16,19 +13,8 @@ import (
 // which service.Outputs checks against that one execution. Neither is
 // logged (the request line never carries a header) nor echoed.
 func (s *Server) pushOutputs(w http.ResponseWriter, r *http.Request) {
-	body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, api.MaxPushOutputsRequest))
-	if err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			s.writeError(w, r, tooLarge("request body exceeds %d bytes", api.MaxPushOutputsRequest))
-			return
-		}
-		s.writeError(w, r, invalid("cannot read request body"))
-		return
-	}
-	r.Body = io.NopCloser(bytes.NewReader(body))
 	var req api.PushOutputsRequest
-	if err := decodeBody(r, &req); err != nil {
+	if err := decodeBodyUpTo(r, api.MaxPushOutputsRequest, &req); err != nil {
 		s.writeError(w, r, err)
 		return
 	}

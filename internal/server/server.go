@@ -276,6 +276,7 @@ func (s *Server) registerScoped(pattern string, scope func(*http.Request) store.
 			return
 		}
 		defer s.bodies.Release(p.Organization.ID, held)
+		r = s.admitted(r, p.Organization.ID, held)
 		// Who may call what is the permission table's (authz.go); write
 		// is what a route without a row there counts as.
 		r, err = s.authorize(r, pattern, p, write)

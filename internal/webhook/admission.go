@@ -1,6 +1,8 @@
 package webhook
 
 import (
+	"errors"
+	"io"
 	"net/http"
 	"strconv"
 	"sync"
@@ -38,6 +40,7 @@ type Budget struct {
 	total int64 // the whole budget
 	share int64 // the most one tenant may hold
 	used  int64
+	peak  int64 // the most used has been
 	// held is the bytes each tenant holds; a tenant holding none has no
 	// entry, so the map never grows past the deliveries in flight.
 	held map[string]int64
@@ -46,9 +49,10 @@ type Budget struct {
 // NewBudget returns a budget of total bytes, of which one tenant may hold a
 // quarter, but never less than maxBody, the largest body a request may
 // have, so that any body the size limits allow can be read when the server
-// is idle.
+// is idle. The whole budget is never less than maxBody and one read step
+// (ReadBody), which a body of unknown length holds besides.
 func NewBudget(total, maxBody int64) *Budget {
-	total = max(total, maxBody)
+	total = max(total, maxBody+readStep)
 	return &Budget{total: total, share: max(total/shareDivisor, maxBody), held: map[string]int64{}}
 }
 
@@ -62,8 +66,130 @@ func (b *Budget) Reserve(tenant string, n int64) bool {
 		return false
 	}
 	b.used += n
+	b.peak = max(b.peak, b.used)
 	b.held[tenant] = held + n
 	return true
+}
+
+// reserveStep is Reserve for ReadBody's step: it is checked against the
+// whole budget only, not the tenant's share. The step is held for one copy
+// (at most readStep bytes) by a body that already holds the limit in the
+// share, so it cannot tip one tenant's bodies past the others' room; a
+// share of exactly one body at the limit still reads that body.
+func (b *Budget) reserveStep(tenant string, n int64) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.used+n > b.total {
+		return false
+	}
+	b.used += n
+	b.peak = max(b.peak, b.used)
+	b.held[tenant] += n
+	return true
+}
+
+// Peak returns the most bytes b has held reserved at once since it was
+// made: what tests check the accounting against.
+func (b *Budget) Peak() int64 {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.peak
+}
+
+// readStep is the first buffer of a body of unknown length (chunked): a
+// body that ends within it costs no more; a longer one is copied from it
+// into one buffer of the limit, and the step is reserved for that copy.
+const readStep = 32 << 10
+
+// ErrNoRoom is ReadBody's answer when the budget has no room for a step.
+var ErrNoRoom = errors.New("no room in the request-body budget")
+
+// ReadBody reads body, whose length is length bytes (-1: unknown), whole,
+// holding no more than what tenant reserved for it, admit's way: its length
+// when it gives one, else limit. A body of known length is read into a
+// buffer of exactly that size. One of unknown length is read into a first
+// step of readStep bytes and, when it fills that, into one buffer of limit
+// bytes, the step being reserved besides (reserveStep) until the read ends;
+// so it never holds more than it reserved plus one step, where
+// io.ReadAll holds its chunks and their copy, about twice the body.
+//
+// A body over limit is refused with *http.MaxBytesError (its length before
+// anything is read, an unknown one after limit bytes); a step the budget
+// has no room for with ErrNoRoom. b may be nil: nothing is reserved.
+func (b *Budget) ReadBody(body io.Reader, length, limit int64, tenant string) ([]byte, error) {
+	if length > limit {
+		return nil, &http.MaxBytesError{Limit: limit}
+	}
+	if body == nil || body == http.NoBody || length == 0 {
+		return []byte{}, nil
+	}
+	if length > 0 {
+		buf := make([]byte, length)
+		// net/http ends the body at its Content-Length; a shorter one
+		// is an unexpected EOF.
+		if _, err := io.ReadFull(body, buf); err != nil {
+			return nil, err
+		}
+		return buf, nil
+	}
+	first := make([]byte, min(limit, readStep))
+	n, err := fill(body, first)
+	if err != nil {
+		return first[:n], eofIsEnd(err)
+	}
+	if int64(n) == limit {
+		return first, overflow(body, limit)
+	}
+	if b != nil {
+		if !b.reserveStep(tenant, int64(len(first))) {
+			return nil, ErrNoRoom
+		}
+		defer b.Release(tenant, int64(len(first)))
+	}
+	whole := make([]byte, limit)
+	// first is dead from here (the compiler's liveness): the step is
+	// garbage while the rest is read.
+	copy(whole, first)
+	m, err := fill(body, whole[n:])
+	if err != nil {
+		return whole[:n+m], eofIsEnd(err)
+	}
+	return whole, overflow(body, limit)
+}
+
+// fill reads into buf until it is full or the body ends; unlike
+// io.ReadFull it tells a body that ends (io.EOF) from one that breaks
+// (io.ErrUnexpectedEOF and the like, as net/http reports a cut chunked
+// body).
+func fill(body io.Reader, buf []byte) (int, error) {
+	n := 0
+	for n < len(buf) {
+		m, err := body.Read(buf[n:])
+		n += m
+		if err != nil {
+			return n, err
+		}
+	}
+	return n, nil
+}
+
+// eofIsEnd is nil for io.EOF, the end of a whole body, and err otherwise.
+func eofIsEnd(err error) error {
+	if err == io.EOF {
+		return nil
+	}
+	return err
+}
+
+// overflow reports whether body, of which limit bytes were read, has more:
+// then it is over the limit.
+func overflow(body io.Reader, limit int64) error {
+	var one [1]byte
+	n, err := fill(body, one[:])
+	if n > 0 {
+		return &http.MaxBytesError{Limit: limit}
+	}
+	return eofIsEnd(err)
 }
 
 // Release gives back n bytes that tenant reserved.

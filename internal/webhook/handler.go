@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"maps"
 	"mime"
@@ -306,7 +305,7 @@ func (h *Handler) receive(w http.ResponseWriter, r *http.Request, rcv *receiver)
 	}
 	// Every way out of here, a panic's too, gives the reservation back.
 	defer res.done()
-	body, rep, ok := h.readBody(w, r)
+	body, rep, ok := h.readBody(w, r, &res)
 	if !ok {
 		return rep
 	}
@@ -449,30 +448,17 @@ func (h *Handler) deliver(r *http.Request, rcv *receiver, body []byte, src Sourc
 	return reply{status: http.StatusOK, body: receipt, receipt: receipt, deliveryID: deliveryID, eventType: eventType}, false
 }
 
-// readBody reads the whole body, refusing more than the limit without
-// buffering it. It returns the failure to answer when ok is false.
-//
-// A body of known length is read into a buffer of exactly that size, the
-// bytes admit reserved for it, rather than grown as io.ReadAll grows one
-// (which holds about twice the body while it copies); net/http ends the
-// body at its Content-Length, and a shorter one is an unexpected EOF.
-func (h *Handler) readBody(w http.ResponseWriter, r *http.Request) (body []byte, rep reply, ok bool) {
-	if r.ContentLength > h.maxBody {
-		return nil, h.tooLarge(), false
-	}
-	if r.Body == nil {
-		return []byte{}, reply{}, true
-	}
-	var err error
-	if r.ContentLength >= 0 {
-		body = make([]byte, r.ContentLength)
-		_, err = io.ReadFull(r.Body, body)
-	} else {
-		body, err = io.ReadAll(http.MaxBytesReader(w, r.Body, h.maxBody))
-	}
+// readBody reads the whole body within what res reserved for it
+// (Budget.ReadBody), refusing more than the limit without buffering it. It
+// returns the failure to answer when ok is false.
+func (h *Handler) readBody(w http.ResponseWriter, r *http.Request, res *reservation) (body []byte, rep reply, ok bool) {
+	body, err := h.budget.ReadBody(r.Body, r.ContentLength, h.maxBody, res.tenant)
 	if err != nil {
 		if _, isTooLarge := errors.AsType[*http.MaxBytesError](err); isTooLarge {
 			return nil, h.tooLarge(), false
+		}
+		if errors.Is(err, ErrNoRoom) {
+			return nil, overloaded(w), false
 		}
 		return nil, failure(http.StatusBadRequest, codeInvalidArgument, "could not read the body"), false
 	}
