@@ -3,8 +3,7 @@ package engine
 import (
 	"context"
 	"encoding/json"
-	"io"
-	"log/slog"
+	"fmt"
 	"testing"
 	"time"
 
@@ -36,48 +35,14 @@ func TestChainStartsAtFinish(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	heads := &afterFirstHeadsStore{Store: st}
-	e := New(heads, nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		e.Run(ctx, Config{Interval: time.Hour})
-	}()
-	defer func() {
-		cancel()
-		<-done
-	}()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		heads.mu.Lock()
-		reads := heads.reads
-		heads.mu.Unlock()
-		if reads > 0 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the engine never read its queue heads")
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	e := runAfterFirstHeads(t, st)
 	if _, _, err := st.InsertEvent(ctx, store.Event{ID: uuid.NewString(), SourceID: hook.ID, Type: "webhook",
 		Raw: []byte(`{}`), Headers: []byte(`{}`), State: store.EventPending, ReceivedAt: now}); err != nil {
 		t.Fatal(err)
 	}
 	e.WakeRouting()
-	deadline = time.Now().Add(10 * time.Second)
-	for {
-		exs, err := st.ListExecutions(ctx, org.ID, canvas.ID, b.ID, store.Page{Limit: 10})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(exs) == 1 && exs[0].State == store.ExecutionFinished && exs[0].Result == api.ResultPassed {
-			break
-		}
-		if time.Now().After(deadline) {
-			queue, _ := st.ListStageEvents(ctx, org.ID, canvas.ID, b.ID, nil, store.Page{Limit: 10})
-			t.Fatalf("b's executions %+v, its events %+v, 10 s after the delivery; want one finished and passed", exs, queue)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	waitOnePassed(t, st, org.ID, canvas.ID, b.ID, func() string {
+		queue, _ := st.ListStageEvents(ctx, org.ID, canvas.ID, b.ID, nil, store.Page{Limit: 10})
+		return fmt.Sprintf(" (b's events %+v)", queue)
+	})
 }

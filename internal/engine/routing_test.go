@@ -122,6 +122,23 @@ func TestFreeStageStartsWithoutTheQueueAdvance(t *testing.T) {
 	if err := st.CreateStage(ctx, stage); err != nil {
 		t.Fatal(err)
 	}
+	e := runAfterFirstHeads(t, st)
+	if _, _, err := st.InsertEvent(ctx, store.Event{ID: uuid.NewString(), SourceID: hook.ID, Type: "webhook",
+		Raw: []byte(`{}`), Headers: []byte(`{}`), State: store.EventPending, ReceivedAt: now}); err != nil {
+		t.Fatal(err)
+	}
+	e.WakeRouting()
+	waitOnePassed(t, st, org.ID, canvas.ID, stage.ID, func() string { return "" })
+}
+
+// runAfterFirstHeads runs an engine over st whose queue advance sees no
+// head after its first read (afterFirstHeadsStore), with no tick, and
+// returns once that first read happened, so what a test delivers next
+// can start only where it is routed or finished. The test's cleanup stops
+// it and waits for it.
+func runAfterFirstHeads(t *testing.T, st store.Store) *Engine {
+	t.Helper()
+	ctx, cancel := context.WithCancel(t.Context())
 	heads := &afterFirstHeadsStore{Store: st}
 	e := New(heads, nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	done := make(chan struct{})
@@ -129,41 +146,40 @@ func TestFreeStageStartsWithoutTheQueueAdvance(t *testing.T) {
 		defer close(done)
 		e.Run(ctx, Config{Interval: time.Hour})
 	}()
-	defer func() {
+	t.Cleanup(func() {
 		cancel()
 		<-done
-	}()
-	// The first pass (routing nothing, advancing nothing) reads the heads
-	// once; deliveries come after it.
+	})
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		heads.mu.Lock()
 		reads := heads.reads
 		heads.mu.Unlock()
 		if reads > 0 {
-			break
+			return e
 		}
 		if time.Now().After(deadline) {
 			t.Fatal("the engine never read its queue heads")
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
-	if _, _, err := st.InsertEvent(ctx, store.Event{ID: uuid.NewString(), SourceID: hook.ID, Type: "webhook",
-		Raw: []byte(`{}`), Headers: []byte(`{}`), State: store.EventPending, ReceivedAt: now}); err != nil {
-		t.Fatal(err)
-	}
-	e.WakeRouting()
-	deadline = time.Now().Add(10 * time.Second)
+}
+
+// waitOnePassed waits up to 10 s for stage's one execution to finish
+// passed; more says what else to report if it does not.
+func waitOnePassed(t *testing.T, st store.Store, org, canvas, stage string, more func() string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
 	for {
-		exs, err := st.ListExecutions(ctx, org.ID, canvas.ID, stage.ID, store.Page{Limit: 10})
+		exs, err := st.ListExecutions(t.Context(), org, canvas, stage, store.Page{Limit: 10})
 		if err != nil {
 			t.Fatal(err)
 		}
 		if len(exs) == 1 && exs[0].State == store.ExecutionFinished && exs[0].Result == api.ResultPassed {
-			break
+			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("executions %+v 10 s after the delivery, want one finished and passed", exs)
+			t.Fatalf("executions %+v 10 s after the delivery%s; want one finished and passed", exs, more())
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
