@@ -22,11 +22,7 @@ import (
 func TestKeptSourceFollowsChangesOnEveryReplica(t *testing.T) {
 	for _, db := range []string{"sqlite", "postgres"} {
 		t.Run(db, func(t *testing.T) {
-			var opts []envOption
-			if db == "postgres" {
-				opts = append(opts, withDatabase(postgresSchemaURL(t)))
-			}
-			e := newEnv(t, opts...)
+			e := newEnv(t, onDatabase(t, db)...)
 			reads := &sourceReads{Store: e.store}
 			log := slog.New(slog.DiscardHandler)
 			replica := httptest.NewServer(server.New(reads, service.New(reads, sealer.New(e.keys), log), log))

@@ -23,11 +23,7 @@ import (
 func TestEventSourceAndExecutionListsAnswerTheSameBytes(t *testing.T) {
 	for _, db := range []string{"sqlite", "postgres"} {
 		t.Run(db, func(t *testing.T) {
-			var opts []envOption
-			if db == "postgres" {
-				opts = append(opts, withDatabase(postgresSchemaURL(t)))
-			}
-			e := newEnv(t, opts...)
+			e := newEnv(t, onDatabase(t, db)...)
 			createCanvas(t, e, "prod")
 			e.do("owner", "POST", "/api/v1/canvases/prod/event-sources", sourceBody("button", api.EventSourceSpec{Type: "manual"})).decode(t, &api.EventSourceResponse{})
 			e.do("owner", "POST", "/api/v1/canvases/prod/event-sources", `{"eventSource":{"metadata":{"name":"hook","description":"from <a> & b \u2028 é"},"spec":{"type":"webhook"}}}`).decode(t, &api.EventSourceResponse{})

@@ -19,10 +19,7 @@ func TestSourceAndExecutionListStatementsDoNotGrow(t *testing.T) {
 	for _, db := range []string{"sqlite", "postgres"} {
 		t.Run(db, func(t *testing.T) {
 			var n store.StatementCounter
-			opts := []envOption{withStatementCounter(&n)}
-			if db == "postgres" {
-				opts = append(opts, withDatabase(postgresSchemaURL(t)))
-			}
+			opts := onDatabase(t, db, withStatementCounter(&n))
 			e := newEnv(t, opts...)
 			createCanvas(t, e, "prod")
 			// The engine runs only while the events run: its statements

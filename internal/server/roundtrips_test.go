@@ -20,6 +20,17 @@ import (
 // withDatabase runs the env's server on databaseURL instead of SQLite.
 func withDatabase(databaseURL string) envOption { return envOption{databaseURL: databaseURL} }
 
+// onDatabase is opts for an env on db: "postgres" adds a schema of the
+// test's own on SUPERPLANE_TEST_POSTGRES_URL (skipping the test without
+// one); any other name is the default SQLite.
+func onDatabase(t testing.TB, db string, opts ...envOption) []envOption {
+	t.Helper()
+	if db == "postgres" {
+		opts = append(opts, withDatabase(postgresSchemaURL(t)))
+	}
+	return opts
+}
+
 // withStatementCounter counts the env's store statements into n.
 func withStatementCounter(n *store.StatementCounter) envOption {
 	return envOption{open: []store.OpenOption{store.CountStatements(n)}}
@@ -79,10 +90,7 @@ func TestStatementsPerRequest(t *testing.T) {
 	for _, db := range []string{"sqlite", "postgres"} {
 		t.Run(db, func(t *testing.T) {
 			var n store.StatementCounter
-			opts := []envOption{withStatementCounter(&n)}
-			if db == "postgres" {
-				opts = append(opts, withDatabase(postgresSchemaURL(t)))
-			}
+			opts := onDatabase(t, db, withStatementCounter(&n))
 			e := newEnv(t, opts...)
 			canvas := createCanvas(t, e, "roundtrips")
 			// A token's first use records it (at most hourly after), which
@@ -145,11 +153,7 @@ func TestStatementsPerRequest(t *testing.T) {
 func TestSecretReadInOneStatementAnswersAsBefore(t *testing.T) {
 	for _, db := range []string{"sqlite", "postgres"} {
 		t.Run(db, func(t *testing.T) {
-			var opts []envOption
-			if db == "postgres" {
-				opts = append(opts, withDatabase(postgresSchemaURL(t)))
-			}
-			e := newEnv(t, opts...)
+			e := newEnv(t, onDatabase(t, db)...)
 			replica := httptest.NewServer(server.New(e.store, service.New(e.store, sealer.New(e.keys), slog.New(slog.DiscardHandler)), slog.New(slog.DiscardHandler)))
 			t.Cleanup(replica.Close)
 			canvas := createCanvas(t, e, "prod")
