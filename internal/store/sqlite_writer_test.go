@@ -153,23 +153,8 @@ func TestEngineWriteGoesBeforeGroupCommit(t *testing.T) {
 	if deliveryErr != nil || claimErr != nil || !claimed {
 		t.Fatalf("delivery: %v; claim: claimed %v, %v", deliveryErr, claimed, claimErr)
 	}
-	rows, err := s.sql.QueryContext(ctx, `SELECT who FROM write_order ORDER BY n`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	var order []string
-	for rows.Next() {
-		var who string
-		if err := rows.Scan(&who); err != nil {
-			t.Fatal(err)
-		}
-		order = append(order, who)
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
-	}
-	if fmt.Sprint(order) != "[engine receiver]" {
+	order := writeOrder(t, s)
+	if order != "[engine receiver]" {
 		t.Errorf("writes in the order %v, want [engine receiver]: the engine's claim goes first", order)
 	}
 }
