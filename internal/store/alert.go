@@ -295,10 +295,7 @@ func (s *db) ListRejections(ctx context.Context, orgID, canvasID string, f Rejec
 		where += ` AND target_id = ?`
 		args = append(args, f.TargetID)
 	}
-	var total int
-	if err := s.sql.QueryRowContext(ctx, s.q(`SELECT COUNT(*)`+where), args...).Scan(&total); err != nil {
-		return nil, 0, wrap("count rejections", err)
-	}
+	countArgs := args
 	query, args, err := s.keyset(`SELECT `+rejectionColumns+where, args, "created_at", "id", page)
 	if err != nil {
 		return nil, 0, err
@@ -318,6 +315,16 @@ func (s *db) ListRejections(ctx context.Context, orgID, canvasID string, f Rejec
 	}
 	if err := rows.Err(); err != nil {
 		return nil, 0, wrap("list rejections", err)
+	}
+	rows.Close()
+	// Counted after the page is read: no snapshot spans the two
+	// statements (a SQLite transaction would take the writer), and a
+	// rejection written between them must not be on the page but missing
+	// from the count (CI: "2 of 1"). Only a prune in between can make the
+	// count smaller than what was read, never a new rejection.
+	var total int
+	if err := s.sql.QueryRowContext(ctx, s.q(`SELECT COUNT(*)`+where), countArgs...).Scan(&total); err != nil {
+		return nil, 0, wrap("count rejections", err)
 	}
 	if f.TargetType != "" && f.TargetType != filteredTargetType {
 		return out, total, nil
