@@ -343,13 +343,22 @@ func (s *db) listFiltered(ctx context.Context, org, canvas, targetID string, pag
 	}
 	base := ` FROM filter_rejections WHERE org_id = ? AND canvas_id = ?`
 	args := []any{org, canvas}
-	var total int
+	// The count is read after the page (counted), as ListRejections does:
+	// a rejection written in between is then never on the page and
+	// missing from the count.
+	var countQuery string
+	var countArgs []any
+	counted := func(out []Rejection) ([]Rejection, int, error) {
+		var total int
+		if err := s.sql.QueryRowContext(ctx, s.q(countQuery), countArgs...).Scan(&total); err != nil {
+			return nil, 0, wrap("count filtered rejections", err)
+		}
+		return out, total, nil
+	}
 	var query string
 	var sets map[string]stageSet
 	if targetID == "" {
-		if err := s.sql.QueryRowContext(ctx, s.q(`SELECT COALESCE(SUM(n), 0)`+base), args...).Scan(&total); err != nil {
-			return nil, 0, wrap("count filtered rejections", err)
-		}
+		countQuery, countArgs = `SELECT COALESCE(SUM(n), 0)`+base, []any{org, canvas}
 		query = `SELECT ` + filteredColumns + base + cursor + ` ORDER BY created_at DESC, id DESC LIMIT ?`
 		args = append(append(args, cursorArgs...), limit+1)
 	} else {
@@ -372,10 +381,7 @@ func (s *db) listFiltered(ctx context.Context, org, canvas, targetID string, pag
 			return `(SELECT id, created_at, set_hash` + base + cursor + ` ORDER BY created_at DESC, id DESC LIMIT ?) w
 				WHERE w.set_hash IN (` + inList + `)`
 		}
-		countArgs := append(append([]any{org, canvas}, filteredScanRows), in...)
-		if err := s.sql.QueryRowContext(ctx, s.q(`SELECT COUNT(*) FROM `+window("")), countArgs...).Scan(&total); err != nil {
-			return nil, 0, wrap("count filtered rejections", err)
-		}
+		countQuery, countArgs = `SELECT COUNT(*) FROM `+window(""), append(append([]any{org, canvas}, filteredScanRows), in...)
 		// The page's ids first, from the index alone; then their rows. (One
 		// statement with the window as an IN subquery made PostgreSQL run the
 		// window once per row of the canvas.)
@@ -394,7 +400,7 @@ func (s *db) listFiltered(ctx context.Context, org, canvas, targetID string, pag
 			return nil, 0, wrap("list filtered rejections", err)
 		}
 		if len(ids) == 0 {
-			return nil, total, nil
+			return counted(nil)
 		}
 		query = `SELECT ` + filteredColumns + base + ` AND id IN (` + strings.TrimSuffix(strings.Repeat("?, ", len(ids)), ", ") +
 			`) ORDER BY created_at DESC, id DESC`
@@ -462,11 +468,11 @@ func (s *db) listFiltered(ctx context.Context, org, canvas, targetID string, pag
 			}
 			out = append(out, rj)
 			if len(out) == limit {
-				return out, total, nil
+				return counted(out)
 			}
 		}
 	}
-	return out, total, nil
+	return counted(out)
 }
 
 // stageSets returns the canvas's stage sets matching cond (SQL after the
