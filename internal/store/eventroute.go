@@ -349,13 +349,21 @@ func (s *db) stillLeased(ctx context.Context, tx *sql.Tx, matched []matchedEvent
 	// planner also scanned the partial index of pending events (a
 	// BitmapAnd, 7 of its 10 ms under the busy canvas's load), a scan
 	// that grows with the backlog and the index's dead entries.
-	rows, err := tx.QueryContext(ctx, s.q(`SELECT e.id, e.state FROM events e WHERE e.route_lease_until = ? AND e.id IN (`+
-		placeholders(len(matched))+`)`+s.lockOf("e")), args...)
+	return pendingByID(ctx, tx, s.q(`SELECT e.id, e.state FROM events e WHERE e.route_lease_until = ? AND e.id IN (`+
+		placeholders(len(matched))+`)`+s.lockOf("e")), args)
+}
+
+// pendingByID runs query, which reads events' id and state, and tells for
+// each event it found whether it is still pending (the re-check before a
+// routing transaction writes a batch: leased or, on SQLite's sole server,
+// read).
+func pendingByID(ctx context.Context, tx *sql.Tx, query string, args []any) (map[string]bool, error) {
+	rows, err := tx.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	ours := make(map[string]bool, len(matched))
+	ours := make(map[string]bool, len(args))
 	for rows.Next() {
 		var id, state string
 		if err := rows.Scan(&id, &state); err != nil {

@@ -259,20 +259,7 @@ func (s *db) stillPending(ctx context.Context, tx *sql.Tx, matched []matchedEven
 	for _, m := range matched {
 		args = append(args, m.ev.ID)
 	}
-	rows, err := tx.QueryContext(ctx, s.q(`SELECT e.id, e.state FROM events e WHERE e.id IN (`+placeholders(len(matched))+`)`), args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	ours := make(map[string]bool, len(matched))
-	for rows.Next() {
-		var id, state string
-		if err := rows.Scan(&id, &state); err != nil {
-			return nil, err
-		}
-		ours[id] = state == EventPending
-	}
-	return ours, rows.Err()
+	return pendingByID(ctx, tx, s.q(`SELECT e.id, e.state FROM events e WHERE e.id IN (`+placeholders(len(matched))+`)`), args)
 }
 
 // soleOf takes the lock of the SQLite database databaseURL names, for
