@@ -21,6 +21,15 @@ import (
 // written down.
 func (e *Engine) execute(ctx context.Context, cfg Config, owner string, ex store.Execution, resumed bool) {
 	log := e.log.With(slog.String("execution", ex.ID), slog.String("stage", ex.StageID))
+	// The lease is kept from the claim on, not only while the executor
+	// runs: what comes first (the stage and its secrets read, a cloud
+	// token exchange of up to outbound.DefaultTimeout) can outlast it, and
+	// a claim would then take the execution as resumed and fail an http
+	// stage ("the server stopped during the HTTP request") while this run
+	// went on to send it.
+	runCtx, cancelRun := context.WithCancel(ctx)
+	defer cancelRun()
+	go e.keepLease(runCtx, cancelRun, cfg, ex, owner)
 	var secretValues []string
 	// executorType is the stage's, once its spec is read: the label of the
 	// execution's metrics.
@@ -190,8 +199,6 @@ func (e *Engine) execute(ctx context.Context, cfg Config, owner string, ex store
 		}
 	}
 
-	runCtx, cancelRun := context.WithCancel(ctx)
-	defer cancelRun()
 	progress := func(pctx context.Context, rs []executor.Resource) bool {
 		b, _ := json.Marshal(rs)
 		cancel, err := e.store.RenewLease(pctx, ex.ID, owner, e.timestamp().Add(cfg.Lease), []byte(executor.Redact(string(b), secretValues)))
@@ -202,22 +209,9 @@ func (e *Engine) execute(ctx context.Context, cfg Config, owner string, ex store
 		}
 		return cancel
 	}
-	// Keep the lease alive even when an executor is quiet for a while.
-	go func() {
-		t := time.NewTicker(cfg.Lease / 3)
-		defer t.Stop()
-		for {
-			select {
-			case <-runCtx.Done():
-				return
-			case <-t.C:
-				if _, err := e.store.RenewLease(runCtx, ex.ID, owner, e.timestamp().Add(cfg.Lease), nil); errors.Is(err, store.ErrConflict) {
-					cancelRun()
-					return
-				}
-			}
-		}
-	}()
+	if runCtx.Err() != nil && ctx.Err() == nil {
+		return // the lease was lost before the run: the new owner finishes it
+	}
 	out := e.runner.Run(runCtx, req, progress)
 	clear(secrets)
 	if runCtx.Err() != nil && ctx.Err() == nil && out.Result == "" {
@@ -252,6 +246,33 @@ func (e *Engine) execute(ctx context.Context, cfg Config, owner string, ex store
 		reason = api.ResultReasonOK
 	}
 	finish(out.Result, reason, out.Message, outputs, resBytes)
+}
+
+// keepLease renews owner's lease of ex every third of cfg.Lease until ctx
+// ends, even when an executor is quiet for a while, and calls lost when
+// another server holds it. A lease already a third spent when the run
+// begins is renewed at once: a routing batch's claim is leased from before
+// its transaction, which under load can take most of a short lease.
+func (e *Engine) keepLease(ctx context.Context, lost context.CancelFunc, cfg Config, ex store.Execution, owner string) {
+	every := cfg.Lease / 3
+	first := every
+	if !ex.LeaseExpiresAt.IsZero() && ex.LeaseExpiresAt.Sub(e.timestamp()) < cfg.Lease-every {
+		first = 0
+	}
+	t := time.NewTimer(first)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if _, err := e.store.RenewLease(ctx, ex.ID, owner, e.timestamp().Add(cfg.Lease), nil); errors.Is(err, store.ErrConflict) {
+				lost()
+				return
+			}
+			t.Reset(every)
+		}
+	}
 }
 
 // integrationToken finds a stage executor's integration (the canvas's own

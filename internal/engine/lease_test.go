@@ -1,0 +1,123 @@
+package engine
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/superplane/terraform-provider-superplane/internal/api"
+	"github.com/superplane/terraform-provider-superplane/internal/store"
+)
+
+// slowPrepStore holds every execution's preparation (its stage event's
+// read, before the executor runs) until its lease was renewed, or 10 s
+// passed, and counts the renewals and the claims (the routing
+// transaction's and the claim loop's).
+type slowPrepStore struct {
+	store.Store
+	mu       sync.Mutex
+	renewals map[string]int
+	renewed  chan struct{} // closed at the first renewal
+	claimed  map[string]int
+}
+
+func (s *slowPrepStore) RenewLease(ctx context.Context, id, owner string, until time.Time, resources []byte) (bool, error) {
+	cancel, err := s.Store.RenewLease(ctx, id, owner, until, resources)
+	if err == nil {
+		s.mu.Lock()
+		s.renewals[id]++
+		if s.renewals[id] == 1 {
+			close(s.renewed)
+		}
+		s.mu.Unlock()
+	}
+	return cancel, err
+}
+
+func (s *slowPrepStore) FindStageEvent(ctx context.Context, org, canvas, stage, id string) (store.StageEvent, error) {
+	select {
+	case <-s.renewed:
+	case <-time.After(10 * time.Second):
+	case <-ctx.Done():
+	}
+	return s.Store.FindStageEvent(ctx, org, canvas, stage, id)
+}
+
+func (s *slowPrepStore) RouteEventsBatch(ctx context.Context, now time.Time, limit int, route func(ev store.Event) (store.Routed, error)) (store.RoutedBatch, error) {
+	b, err := s.Store.RouteEventsBatch(ctx, now, limit, route)
+	s.mu.Lock()
+	for _, ex := range b.Claimed {
+		s.claimed[ex.ID]++
+	}
+	s.mu.Unlock()
+	return b, err
+}
+
+func (s *slowPrepStore) ClaimExecution(ctx context.Context, owner string, now, until time.Time, maxPerOrg int) (store.Execution, bool, error) {
+	ex, ok, err := s.Store.ClaimExecution(ctx, owner, now, until, maxPerOrg)
+	if ok {
+		s.mu.Lock()
+		s.claimed[ex.ID]++
+		s.mu.Unlock()
+	}
+	return ex, ok, err
+}
+
+// TestLeaseKeptWhileAnExecutionPrepares: an execution whose preparation
+// (the stage event, secrets, a cloud token exchange) takes longer than its
+// lease keeps the lease. Before, it was renewed only once the executor
+// ran, so the claim loop took the execution again as resumed, which fails
+// an http stage with "the server stopped during the HTTP request" while
+// the first run went on to send it (CI, under load, with the tests' 1 s
+// lease: TestAWSSignedHTTPStage, TestAzureBearerHTTPStage).
+func TestLeaseKeptWhileAnExecutionPrepares(t *testing.T) {
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	st, org, canvas := newCanvas(t, now)
+	hook := webhookSource(t, st, canvas, now)
+	stage := freeNoopStage(canvas, "free", "", now)
+	if err := st.CreateStage(ctx, stage); err != nil {
+		t.Fatal(err)
+	}
+	slow := &slowPrepStore{Store: st, renewals: map[string]int{}, renewed: make(chan struct{}), claimed: map[string]int{}}
+	e := quietEngine(slow)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		e.Run(ctx, Config{Interval: 10 * time.Millisecond, Lease: 600 * time.Millisecond})
+	}()
+	defer func() {
+		cancel()
+		<-done
+	}()
+	if _, _, err := st.InsertEvent(ctx, store.Event{ID: uuid.NewString(), SourceID: hook.ID, Type: "webhook",
+		Raw: []byte(`{}`), Headers: []byte(`{}`), State: store.EventPending, ReceivedAt: now}); err != nil {
+		t.Fatal(err)
+	}
+	e.WakeRouting()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		exs, err := st.ListExecutions(ctx, org.ID, canvas.ID, stage.ID, store.Page{Limit: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(exs) == 1 && exs[0].State == store.ExecutionFinished {
+			slow.mu.Lock()
+			renewals, claims := slow.renewals[exs[0].ID], slow.claimed[exs[0].ID]
+			slow.mu.Unlock()
+			if renewals == 0 || claims != 1 || exs[0].Result != api.ResultPassed {
+				t.Fatalf("execution %+v: lease renewed %d times while it prepared, claimed %d times; want renewed, claimed once, passed",
+					exs[0], renewals, claims)
+			}
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("executions %+v 30 s after the delivery, want one finished", exs)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
