@@ -275,6 +275,12 @@ const (
 	rejectionsPerInsert = 100
 )
 
+// rejectionsPageRead, set only by tests, runs between a rejections list's
+// page and its count (ListRejections, listFiltered): where a rejection
+// written by another server lands in the race the order of the two
+// statements settles (TestRejectionWrittenBetweenPageAndCount).
+var rejectionsPageRead func()
+
 // ListRejections returns a page of the canvas's rejections matching f,
 // newest first, with the count of all that match. Rejections are capped per
 // canvas (PruneRejections), so the count is bounded work.
@@ -317,6 +323,9 @@ func (s *db) ListRejections(ctx context.Context, orgID, canvasID string, f Rejec
 		return nil, 0, wrap("list rejections", err)
 	}
 	rows.Close()
+	if rejectionsPageRead != nil {
+		rejectionsPageRead()
+	}
 	// Counted after the page is read: no snapshot spans the two
 	// statements (a SQLite transaction would take the writer), and a
 	// rejection written between them must not be on the page but missing

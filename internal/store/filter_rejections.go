@@ -349,6 +349,9 @@ func (s *db) listFiltered(ctx context.Context, org, canvas, targetID string, pag
 	var countQuery string
 	var countArgs []any
 	counted := func(out []Rejection) ([]Rejection, int, error) {
+		if rejectionsPageRead != nil {
+			rejectionsPageRead()
+		}
 		var total int
 		if err := s.sql.QueryRowContext(ctx, s.q(countQuery), countArgs...).Scan(&total); err != nil {
 			return nil, 0, wrap("count filtered rejections", err)
