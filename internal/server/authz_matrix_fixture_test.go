@@ -54,7 +54,7 @@ func newMatrixEnv(t *testing.T) *env {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		e.engine.Run(ctx, engine.Config{Interval: 10 * time.Millisecond, Lease: time.Second})
+		e.engine.Run(ctx, engine.Config{Interval: 10 * time.Millisecond, Lease: testLease})
 	}()
 	t.Cleanup(func() { cancel(); <-done })
 	return e

@@ -189,7 +189,7 @@ func TestConnectionGroupsEndToEnd(t *testing.T) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		e.engine.Run(ctx, engine.Config{Interval: 10 * time.Millisecond, Lease: time.Second})
+		e.engine.Run(ctx, engine.Config{Interval: 10 * time.Millisecond, Lease: testLease})
 	}()
 	t.Cleanup(func() { cancel(); <-done })
 
@@ -285,7 +285,7 @@ func TestConnectionGroupsJoinAStage(t *testing.T) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		e.engine.Run(ctx, engine.Config{Interval: 10 * time.Millisecond, Lease: time.Second})
+		e.engine.Run(ctx, engine.Config{Interval: 10 * time.Millisecond, Lease: testLease})
 	}()
 	t.Cleanup(func() { cancel(); <-done })
 

@@ -127,7 +127,7 @@ func consoleRunEngine(t *testing.T, e *env) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		e.engine.Run(ctx, engine.Config{Interval: 20 * time.Millisecond, Lease: time.Second})
+		e.engine.Run(ctx, engine.Config{Interval: 20 * time.Millisecond, Lease: testLease})
 	}()
 	t.Cleanup(func() { cancel(); <-done })
 }

@@ -105,7 +105,7 @@ func TestEngineFairAcrossOrganizations(t *testing.T) {
 	engineDone.Add(1)
 	go func() {
 		defer engineDone.Done()
-		e.engine.Run(engineCtx, engine.Config{Interval: 20 * time.Millisecond, Lease: 2 * time.Second})
+		e.engine.Run(engineCtx, engine.Config{Interval: 20 * time.Millisecond, Lease: testLease})
 	}()
 	t.Cleanup(func() { stop(); engineDone.Wait() })
 

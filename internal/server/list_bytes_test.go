@@ -41,7 +41,7 @@ func TestEventSourceAndExecutionListsAnswerTheSameBytes(t *testing.T) {
 			done := make(chan struct{})
 			go func() {
 				defer close(done)
-				e.engine.Run(ctx, engine.Config{Interval: 10 * time.Millisecond, Lease: time.Second})
+				e.engine.Run(ctx, engine.Config{Interval: 10 * time.Millisecond, Lease: testLease})
 			}()
 			defer func() { cancel(); <-done }()
 			for i, raw := range []string{

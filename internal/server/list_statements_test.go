@@ -29,7 +29,7 @@ func TestSourceAndExecutionListStatementsDoNotGrow(t *testing.T) {
 				done := make(chan struct{})
 				go func() {
 					defer close(done)
-					e.engine.Run(ctx, engine.Config{Interval: 10 * time.Millisecond, Lease: time.Second})
+					e.engine.Run(ctx, engine.Config{Interval: 10 * time.Millisecond, Lease: testLease})
 				}()
 				defer func() { cancel(); <-done }()
 				for _, s := range sources {

@@ -51,7 +51,7 @@ func TestStageListAnswersTheSameBytes(t *testing.T) {
 			done := make(chan struct{})
 			go func() {
 				defer close(done)
-				e.engine.Run(ctx, engine.Config{Interval: 10 * time.Millisecond, Lease: time.Second})
+				e.engine.Run(ctx, engine.Config{Interval: 10 * time.Millisecond, Lease: testLease})
 			}()
 			for _, raw := range []string{`{"sourceId":"button","raw":{"v":1}}`, `{"sourceId":"button","raw":{"v":2}}`} {
 				e.do("owner", "POST", "/api/v1/canvases/prod/events", raw).decode(t, &api.EventResponse{})

@@ -34,7 +34,7 @@ func TestStageListStatementsDoNotGrow(t *testing.T) {
 				done := make(chan struct{})
 				go func() {
 					defer close(done)
-					e.engine.Run(ctx, engine.Config{Interval: 10 * time.Millisecond, Lease: time.Second})
+					e.engine.Run(ctx, engine.Config{Interval: 10 * time.Millisecond, Lease: testLease})
 				}()
 				defer func() { cancel(); <-done }()
 				e.do("owner", "POST", "/api/v1/canvases/prod/events", `{"sourceId":"button","raw":{"v":1}}`).decode(t, &api.EventResponse{})

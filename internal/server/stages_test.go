@@ -75,12 +75,25 @@ func newStageEnv(t *testing.T) *stageEnv {
 
 // startEngine runs an engine until the test ends or the returned stop is
 // called (a server going away).
+// testLease is these tests' engine lease: longer than any stall a loaded
+// CI machine under -race puts between a claim and its renewals. When one
+// lapsed, the engine claimed its own execution again as resumed, which
+// fails an http stage ("the server stopped during the HTTP request": CI,
+// TestAWSSignedHTTPStage at load 20-35); TestRestartDuringExecution, which
+// waits for one to lapse, starts its engine with a short one.
+const testLease = 30 * time.Second
+
 func (se *stageEnv) startEngine(t *testing.T) (stop func()) {
+	return se.startEngineLease(t, testLease)
+}
+
+// startEngineLease starts the engine with lease (startEngine).
+func (se *stageEnv) startEngineLease(t *testing.T, lease time.Duration) (stop func()) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		se.engine.Run(ctx, engine.Config{Interval: 20 * time.Millisecond, Lease: time.Second})
+		se.engine.Run(ctx, engine.Config{Interval: 20 * time.Millisecond, Lease: lease})
 	}()
 	var once sync.Once
 	stop = func() { once.Do(func() { cancel(); <-done }) }
@@ -403,7 +416,10 @@ func TestStageBadInput(t *testing.T) {
 // and not silently repeated, it fails with a reason.
 func TestRestartDuringExecution(t *testing.T) {
 	se := newStageEnvStopped(t)
-	stop := se.startEngine(t)
+	// A short lease: the second engine resumes the execution once it
+	// lapses. Under load the first engine may take it again itself, which
+	// ends the same way.
+	stop := se.startEngineLease(t, time.Second)
 	se.recv.respond = func(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() }
 	se.do("owner", "POST", "/api/v1/canvases/prod/stages", httpStage("deploy", se.recvURL)).decode(t, &api.StageResponse{})
 	se.post(t, `{"ref":"refs/heads/main","after":"abc"}`)

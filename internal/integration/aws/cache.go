@@ -32,9 +32,12 @@ type sessionCache struct {
 
 var sessions = &sessionCache{m: map[[32]byte]sdkaws.Credentials{}}
 
-// sessionKey identifies what credentials c leads to: its settings, subject
-// and secret values, hashed (the key holds no credential).
-func sessionKey(c integration.CloudCredentials) [32]byte {
+// sessionKey identifies what credentials c leads to at endpoint (the
+// server's AWS endpoint, "" for AWS's own): its settings, subject and
+// secret values, hashed (the key holds no credential). With the endpoint,
+// servers of one process that call different endpoints (tests, each with
+// its own fake STS) never sign with another's session.
+func sessionKey(endpoint string, c integration.CloudCredentials) [32]byte {
 	h := sha256.New()
 	write := func(s string) {
 		var n [8]byte
@@ -42,6 +45,7 @@ func sessionKey(c integration.CloudCredentials) [32]byte {
 		h.Write(n[:])
 		h.Write([]byte(s))
 	}
+	write(endpoint)
 	write(string(c.Settings))
 	write(c.Subject)
 	keys := make([]string, 0, len(c.Secret))

@@ -41,7 +41,7 @@ func (Type) SignRequest(ctx context.Context, v *integration.Verifier, c integrat
 		return &stsError{reason: "cannot tell the AWS service from host " + integration.Printable(req.URL.Hostname()) + ": set spec.aws.service"}
 	}
 	now := time.Now()
-	key := sessionKey(c)
+	key := sessionKey(v.AWSEndpointURL, c)
 	creds, ok := sessions.get(key, now)
 	if !ok {
 		res, err := credentials(ctx, v, s, c)

@@ -140,9 +140,11 @@ type tokenCache struct {
 
 var tokens = &tokenCache{m: map[[32]byte]token{}}
 
-// tokenKey identifies what token c and scope lead to, hashed (the key
-// holds no credential).
-func tokenKey(c integration.CloudCredentials, scope string) [32]byte {
+// tokenKey identifies what token c and scope lead to at authority (the
+// server's Entra host, "" for Microsoft's own), hashed (the key holds no
+// credential): servers of one process that ask different authorities
+// (tests, each with its own fake Entra) never send another's token.
+func tokenKey(authority string, c integration.CloudCredentials, scope string) [32]byte {
 	h := sha256.New()
 	write := func(s string) {
 		var n [8]byte
@@ -150,6 +152,7 @@ func tokenKey(c integration.CloudCredentials, scope string) [32]byte {
 		h.Write(n[:])
 		h.Write([]byte(s))
 	}
+	write(authority)
 	write(string(c.Settings))
 	write(c.Subject)
 	write(scope)

@@ -113,7 +113,7 @@ func (Type) SignRequest(ctx context.Context, v *integration.Verifier, c integrat
 		scope = api.AzureManagementScope
 	}
 	now := time.Now()
-	key := tokenKey(c, scope)
+	key := tokenKey(v.AzureAuthorityHost, c, scope)
 	tok, ok := tokens.get(key, now)
 	if !ok {
 		tok, err = fetchToken(ctx, v, s, c, scope)

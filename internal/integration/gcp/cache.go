@@ -35,9 +35,11 @@ type tokenCache struct {
 
 var tokens = &tokenCache{m: map[[32]byte]cachedToken{}}
 
-// cacheKey identifies what credentials c and scopes lead to, hashed (the
-// key holds no credential).
-func cacheKey(c integration.CloudCredentials, scopes []string) [32]byte {
+// cacheKey identifies what credentials c and scopes lead to at endpoint
+// (the server's Google endpoint, "" for Google's own), hashed (the key
+// holds no credential): servers of one process that call different
+// endpoints (tests, each with its own fake) never send another's token.
+func cacheKey(endpoint string, c integration.CloudCredentials, scopes []string) [32]byte {
 	h := sha256.New()
 	write := func(s string) {
 		var n [8]byte
@@ -45,6 +47,7 @@ func cacheKey(c integration.CloudCredentials, scopes []string) [32]byte {
 		h.Write(n[:])
 		h.Write([]byte(s))
 	}
+	write(endpoint)
 	write(string(c.Settings))
 	write(c.Subject)
 	keys := make([]string, 0, len(c.Secret))

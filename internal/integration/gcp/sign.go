@@ -25,7 +25,7 @@ func (Type) SignRequest(ctx context.Context, v *integration.Verifier, c integrat
 		return failed("a gcp integration's access token is only sent to Google APIs (https://*.googleapis.com), not to " + integration.Printable(req.URL.Host))
 	}
 	now := time.Now()
-	key := cacheKey(c, opts.Scopes)
+	key := cacheKey(v.GCPEndpointURL, c, opts.Scopes)
 	tok, ok := tokens.get(key, now)
 	if !ok {
 		t, _, err := accessToken(ctx, v, s, c, opts.Scopes)
