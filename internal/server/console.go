@@ -185,9 +185,7 @@ func (s *Server) consolePost(pattern string, h consoleHandler) {
 			return
 		}
 		defer s.bodies.Release(c.p.Organization.ID, held)
-		r.Body = http.MaxBytesReader(w, r.Body, maxConsoleForm)
-		if err := r.ParseForm(); err != nil {
-			s.consoleError(w, r, c, invalid("the form could not be read"))
+		if !s.consoleForm(w, r, c, c.p.Organization.ID, maxConsoleForm) {
 			return
 		}
 		if !service.CheckCSRF(c.sid, r.PostFormValue("csrf")) {

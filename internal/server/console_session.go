@@ -1,12 +1,14 @@
 package server
 
 import (
+	"errors"
 	"log/slog"
 	"net/http"
 	"strings"
 
 	"github.com/superplane/terraform-provider-superplane/internal/api"
 	"github.com/superplane/terraform-provider-superplane/internal/service"
+	"github.com/superplane/terraform-provider-superplane/internal/webhook"
 )
 
 // signInData is the sign-in page's form state.
@@ -52,9 +54,7 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request) {
 		s.consoleError(w, r, nil, err)
 		return
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, maxSignInForm)
-	if err := r.ParseForm(); err != nil {
-		s.consoleError(w, r, nil, invalid("the form could not be read"))
+	if !s.consoleForm(w, r, nil, anonymousShare, maxSignInForm) {
 		return
 	}
 	next := safeNext(r.PostFormValue("next"))
@@ -89,8 +89,12 @@ func (s *Server) signOut(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/sign-in", http.StatusSeeOther)
 		return
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, maxSignInForm)
-	if err := r.ParseForm(); err != nil || !service.CheckCSRF(ck.Value, r.PostFormValue("csrf")) {
+	err = readForm(s.bodies, r, anonymousShare, maxSignInForm)
+	if errors.Is(err, webhook.ErrNoRoom) {
+		s.consoleOverloaded(w, r, nil)
+		return
+	}
+	if err != nil || !service.CheckCSRF(ck.Value, r.PostFormValue("csrf")) {
 		s.consoleError(w, r, nil, forbidden("the form's security token does not match your session: reload the page and try again"))
 		return
 	}

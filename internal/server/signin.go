@@ -1,6 +1,7 @@
 package server
 
 import (
+	"errors"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/superplane/terraform-provider-superplane/internal/service"
 	"github.com/superplane/terraform-provider-superplane/internal/store"
+	"github.com/superplane/terraform-provider-superplane/internal/webhook"
 )
 
 // SignInFlowCookie carries a browser's sign-in through an auth provider
@@ -128,9 +130,7 @@ func (s *Server) signInPost(w http.ResponseWriter, r *http.Request) {
 		s.consoleError(w, r, nil, err)
 		return
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, maxSignInForm)
-	if err := r.ParseForm(); err != nil {
-		s.consoleError(w, r, nil, invalid("the form could not be read"))
+	if !s.consoleForm(w, r, nil, anonymousShare, maxSignInForm) {
 		return
 	}
 	next := safeNext(r.PostFormValue("next"))
@@ -225,8 +225,12 @@ func (s *Server) cliSignIn(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer s.bodies.Release(c.p.Organization.ID, held)
-	r.Body = http.MaxBytesReader(w, r.Body, maxSignInForm)
-	if err := r.ParseForm(); err != nil || !service.CheckCSRF(c.sid, r.PostFormValue("csrf")) {
+	err = readForm(s.bodies, r, c.p.Organization.ID, maxSignInForm)
+	if errors.Is(err, webhook.ErrNoRoom) {
+		s.consoleOverloaded(w, r, c)
+		return
+	}
+	if err != nil || !service.CheckCSRF(c.sid, r.PostFormValue("csrf")) {
 		s.consoleError(w, r, c, forbidden("the form's security token does not match your session: reload the page and try again"))
 		return
 	}
