@@ -115,7 +115,7 @@ func TestBriefOutageIsRiddenOut(t *testing.T) {
 	tr.down.Store(true)
 	go func() {
 		// Bounded: the server comes back after two refused attempts.
-		deadline := time.Now().Add(5 * time.Second)
+		deadline := time.Now().Add(30 * time.Second)
 		for tr.sent.Load() < 2 && time.Now().Before(deadline) {
 			time.Sleep(time.Millisecond)
 		}

@@ -108,7 +108,7 @@ func get(t *testing.T, c net.Conn) (status, retryAfter string) {
 // connections in all and client for client n.
 func waitOpen(t *testing.T, l *connlimit.Listener, n byte, total, client int) {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(30 * time.Second)
 	for {
 		gotTotal, gotClient := l.Open(clientAddr(n))
 		if gotTotal == total && gotClient == client {

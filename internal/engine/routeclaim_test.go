@@ -59,7 +59,7 @@ func TestRoutingClaimsWhatItStarts(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.WakeRouting()
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(60 * time.Second)
 	for {
 		exs, err := st.ListExecutions(ctx, org.ID, canvas.ID, stage.ID, store.Page{Limit: 10})
 		if err != nil {
@@ -72,7 +72,7 @@ func TestRoutingClaimsWhatItStarts(t *testing.T) {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("executions %+v 10 s after the delivery (claims asked %d), want one finished and passed",
+			t.Fatalf("executions %+v 60 s after the delivery (claims asked %d), want one finished and passed",
 				exs, held.claims.Load())
 		}
 		time.Sleep(10 * time.Millisecond)

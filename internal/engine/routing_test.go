@@ -68,7 +68,7 @@ func TestRoutingDoesNotWaitForTheQueues(t *testing.T) {
 		}
 	}
 	e.Wake()
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(60 * time.Second)
 	for {
 		n, _, err := st.CountEvents(ctx, store.EventFilter{OrgID: org.ID, CanvasID: canvas.ID, States: []string{store.EventPending}}, 10)
 		if err != nil {
@@ -150,7 +150,7 @@ func runAfterFirstHeads(t *testing.T, st store.Store) *Engine {
 		cancel()
 		<-done
 	})
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(60 * time.Second)
 	for {
 		heads.mu.Lock()
 		reads := heads.reads
@@ -165,11 +165,11 @@ func runAfterFirstHeads(t *testing.T, st store.Store) *Engine {
 	}
 }
 
-// waitOnePassed waits up to 10 s for stage's one execution to finish
+// waitOnePassed waits up to 60 s for stage's one execution to finish
 // passed; more says what else to report if it does not.
 func waitOnePassed(t *testing.T, st store.Store, org, canvas, stage string, more func() string) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(60 * time.Second)
 	for {
 		exs, err := st.ListExecutions(t.Context(), org, canvas, stage, store.Page{Limit: 10})
 		if err != nil {
@@ -179,7 +179,7 @@ func waitOnePassed(t *testing.T, st store.Store, org, canvas, stage string, more
 			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("executions %+v 10 s after the delivery%s; want one finished and passed", exs, more())
+			t.Fatalf("executions %+v 60 s after the delivery%s; want one finished and passed", exs, more())
 		}
 		time.Sleep(10 * time.Millisecond)
 	}

@@ -151,7 +151,7 @@ func waitWhole(t *testing.T, e *env, what, token string) {
 		}{"the organization's share", "/api/v1/secrets", map[string]string{"Content-Type": "application/json", "Authorization": "Bearer " + token}})
 	}
 	for _, p := range probes {
-		deadline := time.Now().Add(5 * time.Second)
+		deadline := time.Now().Add(30 * time.Second)
 		for {
 			a := postPublic(t, e, p.path, p.header, big, false)
 			if a.status == http.StatusBadRequest {
@@ -161,7 +161,7 @@ func waitWhole(t *testing.T, e *env, what, token string) {
 				t.Fatalf("after %s: probing %s: %d %s, want 400 (admitted) or 503", what, p.name, a.status, a.body)
 			}
 			if time.Now().After(deadline) {
-				t.Fatalf("after %s: %s is still not whole after 5 s: a reservation was not released", what, p.name)
+				t.Fatalf("after %s: %s is still not whole after 30 s: a reservation was not released", what, p.name)
 			}
 			time.Sleep(10 * time.Millisecond)
 		}
@@ -203,7 +203,8 @@ func TestPublicBodiesShareTheAnonymousQuarter(t *testing.T) {
 		holders[i] = open(k)
 	}
 	replaced := 0
-	deadline := time.Now().Add(10 * time.Second)
+	// Within the holders' 30 s connection deadline.
+	deadline := time.Now().Add(20 * time.Second)
 	for {
 		for i, h := range holders {
 			if h.refused() {
@@ -220,7 +221,7 @@ func TestPublicBodiesShareTheAnonymousQuarter(t *testing.T) {
 			t.Fatalf("an output push before the share filled: %d %s, want 400", a.status, a.body)
 		}
 		if time.Now().After(deadline) {
-			t.Fatal("output pushes still read after 10 s of slow bodies filling the anonymous share: nothing bounds them")
+			t.Fatal("output pushes still read after 20 s of slow bodies filling the anonymous share: nothing bounds them")
 		}
 		time.Sleep(10 * time.Millisecond)
 	}

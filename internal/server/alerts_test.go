@@ -21,7 +21,7 @@ import (
 // it has at least n.
 func waitRejections(t *testing.T, e *env, query string, n int) api.ListEventRejectionsResponse {
 	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
+	deadline := time.Now().Add(60 * time.Second)
 	for {
 		var out api.ListEventRejectionsResponse
 		e.do("viewer", "GET", "/api/v1/canvases/prod/rejections?"+query, nil).decode(t, &out)
@@ -42,13 +42,13 @@ func listAlerts(t *testing.T, e *env, query string) []api.Alert {
 	return out.Alerts
 }
 
-// waitAlerts polls the alerts until ok accepts them (or 10 s pass, when it
+// waitAlerts polls the alerts until ok accepts them (or 60 s pass, when it
 // returns the last answer for the test to judge): the engine raises an
 // alert just after it finishes the execution or routes the event, so a test
 // that saw that may look a moment too early.
 func waitAlerts(t *testing.T, e *env, query string, ok func([]api.Alert) bool) []api.Alert {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(60 * time.Second)
 	for {
 		alerts := listAlerts(t, e, query)
 		if ok(alerts) || time.Now().After(deadline) {

@@ -108,7 +108,7 @@ func newMatrixFixture(t *testing.T, e *env, name string) matrixFixture {
 	}); status != http.StatusOK {
 		t.Fatalf("delivery: %d %s", status, resp)
 	}
-	deadline := time.Now().Add(15 * time.Second)
+	deadline := time.Now().Add(60 * time.Second)
 	for f.stageEvent == "" || f.execution == "" {
 		if time.Now().After(deadline) {
 			t.Fatalf("fixture %s did not settle: stage event %q, execution %q", name, f.stageEvent, f.execution)

@@ -59,7 +59,7 @@ func TestAzureDevOpsRunPushesOutputs(t *testing.T) {
 	}
 	// The run is in progress on Azure DevOps with the token.
 	var run fakeado.Run
-	deadline := time.Now().Add(15 * time.Second)
+	deadline := time.Now().Add(60 * time.Second)
 	for time.Now().Before(deadline) {
 		if runs := fake.Runs(); len(runs) == 1 {
 			run = runs[0]

@@ -210,7 +210,7 @@ func TestConnectionGroupsEndToEnd(t *testing.T) {
 	send("b", `{"version":"1.0"}`)
 
 	var execs api.ListExecutionsResponse
-	deadline := time.Now().Add(15 * time.Second)
+	deadline := time.Now().Add(60 * time.Second)
 	for {
 		e.do("viewer", "GET", c+"/stages/deploy/executions", nil).decode(t, &execs)
 		if len(execs.Executions) == 1 && execs.Executions[0].State == api.ExecutionStateFinished {
@@ -314,7 +314,7 @@ func TestConnectionGroupsJoinAStage(t *testing.T) {
 	send("a", `{"version":"7.0"}`)
 
 	var execs api.ListExecutionsResponse
-	deadline := time.Now().Add(15 * time.Second)
+	deadline := time.Now().Add(60 * time.Second)
 	for {
 		e.do("viewer", "GET", c+"/stages/deploy/executions", nil).decode(t, &execs)
 		if len(execs.Executions) == 1 && execs.Executions[0].State == api.ExecutionStateFinished {

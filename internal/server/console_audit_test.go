@@ -36,7 +36,7 @@ func consoleSlowStage(t *testing.T, e *env) {
 // consoleWaitExecution polls the stage's executions until one satisfies ok.
 func consoleWaitExecution(t *testing.T, e *env, stage string, ok func(api.Execution) bool) api.Execution {
 	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
+	deadline := time.Now().Add(60 * time.Second)
 	for {
 		var out api.ListExecutionsResponse
 		e.do("owner", "GET", "/api/v1/canvases/prod/stages/"+stage+"/executions", nil).decode(t, &out)

@@ -326,7 +326,7 @@ func TestConsoleFormsRefuseForgeries(t *testing.T) {
 	// The engine is not running: route the event by hand, once.
 	consoleRunEngine(t, e)
 	var queued api.ListStageEventsResponse
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(60 * time.Second)
 	for time.Now().Before(deadline) {
 		e.do("owner", "GET", "/api/v1/canvases/prod/stages/deploy/events?states=STATE_WAITING", nil).decode(t, &queued)
 		if len(queued.Events) == 1 {
@@ -383,7 +383,7 @@ func TestConsoleFormsRefuseForgeries(t *testing.T) {
 	if a := owner.send("POST", approve, url.Values{"csrf": {csrf}}); a.status != http.StatusSeeOther || a.header.Get("Location") != stagePage+"?done=approved" {
 		t.Fatalf("the owner's approval: %d (location %q) %s", a.status, a.header.Get("Location"), a.body)
 	}
-	deadline = time.Now().Add(10 * time.Second)
+	deadline = time.Now().Add(60 * time.Second)
 	var execs api.ListExecutionsResponse
 	for time.Now().Before(deadline) {
 		e.do("owner", "GET", "/api/v1/canvases/prod/stages/deploy/executions", nil).decode(t, &execs)

@@ -41,7 +41,7 @@ func TestDeliveryLogsOneLine(t *testing.T) {
 		// The line is written as the handler returns, which may be just
 		// after the client has the answer: poll, bounded.
 		var lines []map[string]any
-		for deadline := time.Now().Add(5 * time.Second); len(lines) == 0 && time.Now().Before(deadline); {
+		for deadline := time.Now().Add(30 * time.Second); len(lines) == 0 && time.Now().Before(deadline); {
 			if lines = logLinesOf(t, e.logs.String(), id); len(lines) == 0 {
 				time.Sleep(10 * time.Millisecond)
 			}

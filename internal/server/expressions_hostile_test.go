@@ -70,7 +70,7 @@ func TestHostileExpressionsRefused(t *testing.T) {
 // STATE_PENDING.
 func waitEvent(t *testing.T, se *stageEnv, id string) api.Event {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(60 * time.Second)
 	for {
 		for _, ev := range listEvents(t, se.env, "").Events {
 			if ev.ID == id && ev.State != api.EventStatePending {

@@ -112,7 +112,7 @@ func (ce *chainEnv) push(t *testing.T) {
 // known (a resource with an id), and returns it.
 func (ce *chainEnv) runningBuild(t *testing.T) api.Execution {
 	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
+	deadline := time.Now().Add(60 * time.Second)
 	for time.Now().Before(deadline) {
 		var out api.ListExecutionsResponse
 		ce.do("viewer", "GET", "/api/v1/canvases/prod/stages/build/executions", nil).decode(t, &out)
@@ -366,7 +366,7 @@ func TestPushOutputsAuthentication(t *testing.T) {
 	}}}).decode(t, &other)
 	ce.push(t)
 	var otherToken, otherID string
-	deadline := time.Now().Add(15 * time.Second)
+	deadline := time.Now().Add(60 * time.Second)
 	for otherToken == "" && time.Now().Before(deadline) {
 		for _, d := range ce.gh.Dispatches("acme", "app") {
 			if id, _ := d.Inputs[api.GitHubExecutionIDInput].(string); id != build.ID {
@@ -385,7 +385,7 @@ func TestPushOutputsAuthentication(t *testing.T) {
 	// Cancelled, the execution finishes: its token and its run's ID token
 	// are refused from then on.
 	ce.do("owner", "POST", "/api/v1/canvases/prod/stages/build/executions/"+build.ID+"/cancel", nil)
-	deadline = time.Now().Add(15 * time.Second)
+	deadline = time.Now().Add(60 * time.Second)
 	for {
 		r := ce.pushOutputs(t, token, outputsBody(build.ID, map[string]string{"VERSION": "late"}))
 		if r.status == http.StatusConflict {

@@ -37,7 +37,7 @@ func TestRequestLogLine(t *testing.T) {
 		// The line is written as the handler returns, which may be just
 		// after the client has the answer: poll, bounded.
 		var line map[string]any
-		for deadline := time.Now().Add(5 * time.Second); line == nil && time.Now().Before(deadline); {
+		for deadline := time.Now().Add(30 * time.Second); line == nil && time.Now().Before(deadline); {
 			line = findLogLine(t, e.logs.String(), id)
 			if line == nil {
 				time.Sleep(10 * time.Millisecond)

@@ -60,7 +60,7 @@ func TestStageListAnswersTheSameBytes(t *testing.T) {
 			waitExecution(t, e, "plain", 2)
 			// The gate's two events are queued once the engine routed them:
 			// the older waits for its approval, the newer behind it.
-			deadline := time.Now().Add(15 * time.Second)
+			deadline := time.Now().Add(60 * time.Second)
 			for {
 				var gate api.StageResponse
 				e.do("viewer", "GET", "/api/v1/canvases/prod/stages/gate", nil).decode(t, &gate)

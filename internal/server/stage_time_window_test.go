@@ -17,7 +17,7 @@ import (
 func waitingEvents(t *testing.T, se *stageEnv, stage string, n int) []api.StageEvent {
 	t.Helper()
 	var queued api.ListStageEventsResponse
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(60 * time.Second)
 	for time.Now().Before(deadline) {
 		se.do("viewer", "GET", "/api/v1/canvases/prod/stages/"+stage+"/events?states=STATE_WAITING", nil).decode(t, &queued)
 		if len(queued.Events) == n {

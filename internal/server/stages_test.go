@@ -146,7 +146,7 @@ func httpStage(name, url string) api.StageRequest {
 // waitExecution polls the stage's executions until one is finished.
 func waitExecution(t *testing.T, e *env, stage string, n int) []api.Execution {
 	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
+	deadline := time.Now().Add(60 * time.Second)
 	for time.Now().Before(deadline) {
 		var out api.ListExecutionsResponse
 		e.do("viewer", "GET", "/api/v1/canvases/prod/stages/"+stage+"/executions", nil).decode(t, &out)
@@ -245,7 +245,7 @@ func TestApprovalAndChain(t *testing.T) {
 	se.post(t, `{"ref":"refs/heads/main","after":"abc"}`)
 	// The event waits for two approvals by distinct users.
 	var queued api.ListStageEventsResponse
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(60 * time.Second)
 	for time.Now().Before(deadline) {
 		se.do("viewer", "GET", "/api/v1/canvases/prod/stages/build/events?states=STATE_WAITING", nil).decode(t, &queued)
 		if len(queued.Events) == 1 {
@@ -291,7 +291,7 @@ func TestTimeWindowAndDiscard(t *testing.T) {
 	se.do("owner", "POST", "/api/v1/canvases/prod/stages", req).decode(t, &api.StageResponse{})
 	se.post(t, `{"ref":"refs/heads/main","after":"abc"}`)
 	var queued api.ListStageEventsResponse
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(60 * time.Second)
 	for time.Now().Before(deadline) {
 		se.do("viewer", "GET", "/api/v1/canvases/prod/stages/night/events?states=STATE_WAITING", nil).decode(t, &queued)
 		if len(queued.Events) == 1 {
@@ -325,7 +325,7 @@ func TestCancelExecution(t *testing.T) {
 	se.do("owner", "POST", "/api/v1/canvases/prod/stages", httpStage("slow", se.recvURL)).decode(t, &api.StageResponse{})
 	se.post(t, `{"ref":"refs/heads/main","after":"abc"}`)
 	var list api.ListExecutionsResponse
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(60 * time.Second)
 	for time.Now().Before(deadline) && len(se.recv.received()) == 0 {
 		time.Sleep(20 * time.Millisecond)
 	}
@@ -423,7 +423,7 @@ func TestRestartDuringExecution(t *testing.T) {
 	se.recv.respond = func(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() }
 	se.do("owner", "POST", "/api/v1/canvases/prod/stages", httpStage("deploy", se.recvURL)).decode(t, &api.StageResponse{})
 	se.post(t, `{"ref":"refs/heads/main","after":"abc"}`)
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(60 * time.Second)
 	for time.Now().Before(deadline) && len(se.recv.received()) == 0 {
 		time.Sleep(20 * time.Millisecond)
 	}
@@ -459,7 +459,7 @@ func TestQueueTotalIsTheQueuesSize(t *testing.T) {
 		se.post(t, fmt.Sprintf(`{"ref":"refs/heads/main","after":"c%d"}`, i))
 	}
 	var waiting api.ListStageEventsResponse // pending or waiting: nothing runs
-	deadline := time.Now().Add(15 * time.Second)
+	deadline := time.Now().Add(60 * time.Second)
 	for time.Now().Before(deadline) {
 		se.do("viewer", "GET", "/api/v1/canvases/prod/stages/night/events?limit=100", nil).decode(t, &waiting)
 		if len(waiting.Events) == queued {

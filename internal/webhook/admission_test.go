@@ -107,7 +107,7 @@ func (s *slowSender) finish(t *testing.T) int {
 // own goroutines.
 func waitInFlight(t *testing.T, h *webhook.Handler, bytes int64, tenants int) {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(30 * time.Second)
 	for {
 		gotBytes, gotTenants := webhook.InFlight(h)
 		if gotBytes == bytes && gotTenants == tenants {
