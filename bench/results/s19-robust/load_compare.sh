@@ -20,5 +20,3 @@ for pair in 1 2; do
 	run "server-base-$pair" /tmp/s19-robust-server-base.test /work/wt/s19-robust/internal/server "$SERVER" 2
 	run "server-after-$pair" /tmp/s19-robust-server-after.test /work/wt/s19-robust/internal/server "$SERVER" 2
 done
-run engine-base /tmp/s19-robust-engine-base.test /work/wt/s19-robust/internal/engine '.' 1
-run engine-after /tmp/s19-robust-engine-after.test /work/wt/s19-robust/internal/engine '.' 1
