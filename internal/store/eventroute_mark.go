@@ -53,6 +53,15 @@ func (s *db) leasedMarkingRouted(ctx context.Context, tx *sql.Tx, matched []matc
 		mark := `UPDATE events SET state = ` + sqlEventProcessed + `, state_reason = '', state_message = '',
 			route_lease_until = NULL WHERE route_lease_until = ? AND id IN (` + placeholders(len(toMark)) + `) RETURNING id`
 		args := append([]any{s.time(lease)}, toMark...)
+		if !s.d.oneWriter && !lease.IsZero() {
+			// One text whatever the batch's size: pgx prepares each new
+			// text on a connection in a round trip of its own, and an IN
+			// list of each size is another (BENCHMARKS.md, PostgreSQL's
+			// routing round trips, round ten).
+			mark = `UPDATE events SET state = ` + sqlEventProcessed + `, state_reason = '', state_message = '',
+				route_lease_until = NULL WHERE route_lease_until = ? AND id = ANY(?) RETURNING id`
+			args = []any{s.time(lease), anyStrings(toMark)}
+		}
 		if lease.IsZero() {
 			mark = `UPDATE events SET state = ` + sqlEventProcessed + `, state_reason = '', state_message = '',
 				route_attempts = route_attempts + 1 WHERE state = ` + sqlEventPending + ` AND id IN (` + placeholders(len(toMark)) + `) RETURNING id`
@@ -111,4 +120,14 @@ func canvasesFound(versions map[string]int64) map[[2]string]bool {
 		exists[[2]string{org, canvas}] = true
 	}
 	return exists
+}
+
+// anyStrings is ids, strings held in anys, as one PostgreSQL array
+// parameter (= ANY(?)).
+func anyStrings(ids []any) []string {
+	out := make([]string, len(ids))
+	for i, id := range ids {
+		out[i], _ = id.(string)
+	}
+	return out
 }

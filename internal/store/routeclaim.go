@@ -115,7 +115,10 @@ var claimedColumns = strings.ReplaceAll(executionColumns, "ex.", "")
 // insertExecution inserts, in tx, the execution startIfFree starts:
 // claimed for claims when it has budget left and the organization is
 // under its cap, pending otherwise. inserted is false when the stage runs
-// an execution already (the unique index of unfinished executions).
+// an execution already (the unique index of unfinished executions). On
+// PostgreSQL the same statement checks the stage's queue and marks the
+// stage event started (startIfFreePG): inserted is false too when the
+// queue holds another event.
 func (s *db) insertExecution(ctx context.Context, tx *sql.Tx, claims *routeClaims, org, canvas, stage, event string, created, now time.Time) (inserted bool, err error) {
 	id := uuid.NewString()
 	claim := false
@@ -139,9 +142,12 @@ func (s *db) insertExecution(ctx context.Context, tx *sql.Tx, claims *routeClaim
 		// Read back in the same statement: one round trip less a claim,
 		// in the routing transaction's write turn. No row: the stage runs
 		// an execution.
-		ex, err := scanExecution(tx.QueryRowContext(ctx, s.q(insertClaimedExecution+` RETURNING `+claimedColumns),
-			id, org, canvas, stage, event, blob(nil), blob(nil),
-			claims.Owner, s.time(claims.LeaseUntil), s.time(created), s.time(started)))
+		query, args := insertClaimedExecution+` RETURNING `+claimedColumns, []any{id, org, canvas, stage, event, blob(nil), blob(nil),
+			claims.Owner, s.time(claims.LeaseUntil), s.time(created), s.time(started)}
+		if !s.d.oneWriter {
+			query, args = startIfFreePG(true), append(args, stage, event)
+		}
+		ex, err := scanExecution(tx.QueryRowContext(ctx, s.q(query), args...))
 		if errors.Is(err, sql.ErrNoRows) {
 			return false, nil
 		}
@@ -150,6 +156,15 @@ func (s *db) insertExecution(ctx context.Context, tx *sql.Tx, claims *routeClaim
 		}
 		claims.claimed = append(claims.claimed, ex)
 		return true, nil
+	}
+	if !s.d.oneWriter {
+		var got string
+		err := tx.QueryRowContext(ctx, s.q(startIfFreePG(false)),
+			id, org, canvas, stage, event, blob(nil), blob(nil), s.time(created), stage, event).Scan(&got)
+		if errors.Is(err, sql.ErrNoRows) {
+			return false, nil
+		}
+		return err == nil, err
 	}
 	res, err := tx.ExecContext(ctx, s.q(insertPendingExecution+` ON CONFLICT DO NOTHING`),
 		id, org, canvas, stage, event, blob(nil), blob(nil), s.time(created))
