@@ -196,7 +196,7 @@ func (s *db) routeClaimed(ctx context.Context, now, lease time.Time, claims *rou
 		if err != nil {
 			return err
 		}
-		ours, marked, err := s.leasedMarkingRouted(ctx, tx, matched, versions, lease, inSavepoints)
+		ours, marked, wroteFiltered, err := s.leasedMarkingRouted(ctx, tx, matched, versions, lease, inSavepoints)
 		if err != nil {
 			return err
 		}
@@ -241,7 +241,9 @@ func (s *db) routeClaimed(ctx context.Context, now, lease time.Time, claims *rou
 						processed = append(processed, ev.ID)
 					}
 					ended = append(ended, ev.ID)
-					filtered = append(filtered, m.filtered...)
+					if !wroteFiltered[ev.ID] {
+						filtered = append(filtered, m.filtered...)
+					}
 					continue
 				}
 				var n int

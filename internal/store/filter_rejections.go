@@ -222,12 +222,17 @@ func (s *db) writeFilteredKnown(ctx context.Context, tx *sql.Tx, ps []preparedFi
 	sets := map[setKey]int{} // index into pending
 	var pending []pendingSet
 	rows := make([]any, 0, len(ps)*filteredFields)
+	var found []preparedFiltered // PostgreSQL's (pgFilteredWrite)
 	for _, p := range ps {
 		ok, err := s.canvasExists(ctx, tx, exists, p.org, p.canvas)
 		if err != nil {
 			return err
 		}
 		if !ok {
+			continue
+		}
+		if !s.d.oneWriter {
+			found = append(found, p)
 			continue
 		}
 		key := setKey{p.org, p.canvas, p.hash}
@@ -239,41 +244,18 @@ func (s *db) writeFilteredKnown(ctx context.Context, tx *sql.Tx, ps []preparedFi
 		}
 		rows = append(rows, p.row[:]...)
 	}
+	if !s.d.oneWriter {
+		if len(found) == 0 {
+			return nil
+		}
+		_, err := tx.ExecContext(ctx, s.q(pgFilteredWrite), s.pgFilteredArgs(found, nil)...)
+		return err
+	}
 	// A set is written once; later uses move its last_used_at on (never
 	// back), so that pruning by age keeps a set as long as a row of it.
 	// In hash order: two replicas' batches lock the sets they share in
 	// the same order, so they wait for each other rather than deadlock.
 	slices.SortFunc(pending, func(a, b pendingSet) int { return strings.Compare(a.hash, b.hash) })
-	if !s.d.oneWriter {
-		if len(rows) == 0 {
-			return nil
-		}
-		// The sets and the rows in one statement, each text one whatever
-		// their number: the sets apart were a round trip, and pgx
-		// prepares each new text on a connection in a round trip of its
-		// own, a row list of each length another (BENCHMARKS.md,
-		// PostgreSQL's routing round trips, round ten). The sets are
-		// upserted in hash order, as below. The rows need not wait for
-		// them: no key ties a row to its set.
-		var org, canvas, hash, ids, names []string
-		var n []int64
-		var at []time.Time
-		for _, set := range pending {
-			org, canvas, hash = append(org, set.org), append(canvas, set.canvas), append(hash, set.hash)
-			n, ids, names = append(n, int64(set.n)), append(ids, set.ids), append(names, set.names)
-			t, _ := s.time(set.at).(time.Time) // s.time's on PostgreSQL
-			at = append(at, t)
-		}
-		_, err := tx.ExecContext(ctx, s.q(`WITH sets AS (INSERT INTO filter_rejection_sets
-				(org_id, canvas_id, set_hash, n, target_ids, target_names, last_used_at)
-			SELECT * FROM unnest(?::uuid[], ?::uuid[], ?::text[], ?::int[], ?::text[], ?::text[], ?::timestamptz[]) ORDER BY 3, 1, 2
-			ON CONFLICT (org_id, canvas_id, set_hash) DO UPDATE SET last_used_at = excluded.last_used_at
-			WHERE filter_rejection_sets.last_used_at < excluded.last_used_at)
-			INSERT INTO filter_rejections (`+filteredColumns+`)
-			SELECT * FROM unnest(?::uuid[], ?::uuid[], ?::uuid[], ?::text[], ?::text[], ?::int[], ?::text[], ?::timestamptz[])`),
-			append([]any{org, canvas, hash, n, ids, names, at}, filteredColumnsOf(rows)...)...)
-		return err
-	}
 	for _, set := range pending {
 		if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO filter_rejection_sets
 			(org_id, canvas_id, set_hash, n, target_ids, target_names, last_used_at) VALUES (?, ?, ?, ?, ?, ?, ?)
@@ -291,28 +273,6 @@ func (s *db) writeFilteredKnown(ctx context.Context, tx *sql.Tx, ps []preparedFi
 		rows = rows[n*filteredFields:]
 	}
 	return nil
-}
-
-// filteredColumnsOf turns rows, filteredFields values a row, into one
-// array a column, for PostgreSQL's unnest.
-func filteredColumnsOf(rows []any) []any {
-	k := len(rows) / filteredFields
-	ids, orgs, canvases, events, messages, hashes := make([]string, k), make([]string, k), make([]string, k),
-		make([]string, k), make([]string, k), make([]string, k)
-	ns, at := make([]int64, k), make([]time.Time, k)
-	for i := range k {
-		r := rows[i*filteredFields : (i+1)*filteredFields]
-		ids[i], _ = r[0].(string)
-		orgs[i], _ = r[1].(string)
-		canvases[i], _ = r[2].(string)
-		events[i], _ = r[3].(string)
-		messages[i], _ = r[4].(string)
-		n, _ := r[5].(int)
-		ns[i] = int64(n)
-		hashes[i], _ = r[6].(string)
-		at[i], _ = r[7].(time.Time) // s.time's on PostgreSQL
-	}
-	return []any{ids, orgs, canvases, events, messages, ns, hashes, at}
 }
 
 // filteredChunk is how many of left rows the next filter_rejections insert
