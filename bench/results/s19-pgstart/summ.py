@@ -28,7 +28,7 @@ f2 = lambda p: f"{p[0]:.1f} / {p[1]:.1f}" if p[0] is not None else "—"
 for r in rows:
     print(f"| {r['name']} | {r['load']:.1f} | {r['recv']:,.0f} / {r['routed']:,.0f} | {r['cpu']:.0f} µs | {r['drain']:.2f} s | {f2(r['free'])} | {f2(r['acc'])} | {f2(r['cs'])} | {f2(r['idle'])} |")
 print()
-for b in ("base", "after"):
+for b in ("base", "after", "final"):
     rs = [r for r in rows if r["build"] == b]
     if not rs: continue
     med = lambda k, i=None: statistics.median([(r[k][i] if i is not None else r[k]) for r in rs if (r[k][i] if i is not None else r[k]) is not None])
@@ -38,8 +38,8 @@ for b in ("base", "after"):
 names = {r["name"]: r for r in rows}
 pairs = []
 for r in rows:
-    if r["build"] == "after":
-        b = names.get(r["name"][:-5] + "base")
+    if r["build"] != "base":
+        b = names.get(r["name"].rsplit("-", 1)[0] + "-base")
         if b: pairs.append((b, r))
 if pairs:
     lower = sum(1 for b, a in pairs if a["free"][1] is not None and b["free"][1] is not None and a["free"][1] < b["free"][1])
