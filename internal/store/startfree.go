@@ -125,3 +125,26 @@ func startIfFreePG(claimed bool) string {
 	)
 	SELECT ` + returning + ` FROM ins`
 }
+
+// startIfFreeCappedPG is startIfFreePG(true) that claims only while the
+// organization has fewer started executions under a live lease than a
+// cap, and inserts the execution pending otherwise (insertCappedPG).
+// Arguments: the organization, now and the cap, then startIfFreePG(true)'s.
+var startIfFreeCappedPG = `WITH d AS (
+		SELECT (SELECT COUNT(*) FROM executions WHERE org_id = ?::uuid AND state = ` + sqlExecutionStarted + `
+			AND lease_expires_at >= ?::timestamptz) < ?::int AS ok
+	), ins AS (
+		INSERT INTO executions (id, org_id, canvas_id, stage_id, stage_event_id, state, result, result_reason,
+			result_message, outputs, resources, lease_owner, lease_expires_at, created_at, started_at)
+		SELECT ?::uuid, ?::uuid, ?::uuid, ?::uuid, ?::uuid,
+			CASE WHEN d.ok THEN ` + sqlExecutionStarted + ` ELSE ` + sqlExecutionPending + ` END, '', '', '', ?::bytea, ?::bytea,
+			CASE WHEN d.ok THEN ?::text ELSE '' END, CASE WHEN d.ok THEN ?::timestamptz END, ?::timestamptz,
+			CASE WHEN d.ok THEN ?::timestamptz END
+		FROM d
+		WHERE NOT EXISTS (SELECT 1 FROM stage_events q
+			WHERE q.stage_id = ?::uuid AND q.state IN (` + sqlStageEventPending + `, ` + sqlStageEventWaiting + `) AND q.id <> ?::uuid)
+		ON CONFLICT DO NOTHING RETURNING *
+	), queued AS (
+		UPDATE stage_events SET state = ` + sqlStageEventProcessed + `, state_reason = '' WHERE id = (SELECT stage_event_id FROM ins)
+	)
+	SELECT ` + claimedColumns + ` FROM ins`
