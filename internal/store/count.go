@@ -23,13 +23,22 @@ func CountStatements(c *StatementCounter) OpenOption {
 }
 
 // countingConnector opens the driver's connections wrapped in countingConn.
+// inner, when set, opens them instead of drv (CountRoundTrips).
 type countingConnector struct {
-	drv driver.Driver
-	dsn string
-	n   *StatementCounter
+	drv   driver.Driver
+	dsn   string
+	inner driver.Connector
+	n     *StatementCounter
 }
 
-func (c countingConnector) Connect(context.Context) (driver.Conn, error) {
+func (c countingConnector) Connect(ctx context.Context) (driver.Conn, error) {
+	if c.inner != nil {
+		conn, err := c.inner.Connect(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return &countingConn{inner: conn, n: c.n}, nil
+	}
 	conn, err := c.drv.Open(c.dsn)
 	if err != nil {
 		return nil, err

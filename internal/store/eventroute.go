@@ -185,18 +185,16 @@ func (s *db) routeClaimed(ctx context.Context, now, lease time.Time, claims *rou
 		ended, started = nil, 0
 		claims.reset()
 		// The organizations of the executions it may start first, then
-		// the canvases, then the events (lockOrgsForStarts).
-		if err := s.lockOrgsForStarts(ctx, tx, matched); err != nil {
-			return err
-		}
-		// The canvases before the events: a canvas's deletion takes its
-		// row, then its events by cascade, and a stage's write takes the
-		// canvas's row first too (lockCanvasForStages).
-		versions, err := s.stagesVersionsIn(ctx, tx, matched)
+		// the canvases, then the events (lockOrgsForStarts). The canvases
+		// before the events: a canvas's deletion takes its row, then its
+		// events by cascade, and a stage's write takes the canvas's row
+		// first too (lockCanvasForStages). On PostgreSQL both in one
+		// statement (lockedVersionsPG).
+		versions, err := s.lockedVersions(ctx, tx, matched)
 		if err != nil {
 			return err
 		}
-		ours, marked, err := s.leasedMarkingRouted(ctx, tx, matched, versions, lease, inSavepoints)
+		ours, marked, wroteFiltered, err := s.leasedMarkingRouted(ctx, tx, matched, versions, lease, inSavepoints)
 		if err != nil {
 			return err
 		}
@@ -241,7 +239,9 @@ func (s *db) routeClaimed(ctx context.Context, now, lease time.Time, claims *rou
 						processed = append(processed, ev.ID)
 					}
 					ended = append(ended, ev.ID)
-					filtered = append(filtered, m.filtered...)
+					if !wroteFiltered[ev.ID] {
+						filtered = append(filtered, m.filtered...)
+					}
 					continue
 				}
 				var n int
@@ -302,18 +302,7 @@ func (s *db) routeClaimed(ctx context.Context, now, lease time.Time, claims *rou
 // transaction's commit, so no stage changes between the check and the
 // writes. SQLite's immediate transactions already exclude other writers.
 func (s *db) stagesVersionsIn(ctx context.Context, tx *sql.Tx, matched []matchedEvent) (map[string]int64, error) {
-	type canvasKey struct{ org, canvas string }
-	var keys []canvasKey
-	seen := map[canvasKey]bool{}
-	for _, m := range matched {
-		k := canvasKey{m.ev.OrgID, m.ev.CanvasID}
-		if m.err != nil || !m.routed.StagesVersionKnown || seen[k] {
-			continue
-		}
-		seen[k] = true
-		keys = append(keys, k)
-	}
-	slices.SortFunc(keys, func(a, b canvasKey) int { return cmp.Compare(a.canvas, b.canvas) })
+	keys := versionKeys(matched)
 	forShare := ""
 	if s.d.forUpdate != "" {
 		forShare = " FOR SHARE"
@@ -331,6 +320,26 @@ func (s *db) stagesVersionsIn(ctx context.Context, tx *sql.Tx, matched []matched
 		versions[k.org+"/"+k.canvas] = v
 	}
 	return versions, nil
+}
+
+// canvasKey is a canvas by organization and id.
+type canvasKey struct{ org, canvas string }
+
+// versionKeys is the canvases of the events matched at a known stages
+// version, each once, in id order.
+func versionKeys(matched []matchedEvent) []canvasKey {
+	var keys []canvasKey
+	seen := map[canvasKey]bool{}
+	for _, m := range matched {
+		k := canvasKey{m.ev.OrgID, m.ev.CanvasID}
+		if m.err != nil || !m.routed.StagesVersionKnown || seen[k] {
+			continue
+		}
+		seen[k] = true
+		keys = append(keys, k)
+	}
+	slices.SortFunc(keys, func(a, b canvasKey) int { return cmp.Compare(a.canvas, b.canvas) })
+	return keys
 }
 
 // stillLeased returns which matched events are still pending and leased to

@@ -222,12 +222,17 @@ func (s *db) writeFilteredKnown(ctx context.Context, tx *sql.Tx, ps []preparedFi
 	sets := map[setKey]int{} // index into pending
 	var pending []pendingSet
 	rows := make([]any, 0, len(ps)*filteredFields)
+	var found []preparedFiltered // PostgreSQL's (pgFilteredWrite)
 	for _, p := range ps {
 		ok, err := s.canvasExists(ctx, tx, exists, p.org, p.canvas)
 		if err != nil {
 			return err
 		}
 		if !ok {
+			continue
+		}
+		if !s.d.oneWriter {
+			found = append(found, p)
 			continue
 		}
 		key := setKey{p.org, p.canvas, p.hash}
@@ -238,6 +243,13 @@ func (s *db) writeFilteredKnown(ctx context.Context, tx *sql.Tx, ps []preparedFi
 			pending[i].at = p.at
 		}
 		rows = append(rows, p.row[:]...)
+	}
+	if !s.d.oneWriter {
+		if len(found) == 0 {
+			return nil
+		}
+		_, err := tx.ExecContext(ctx, s.q(pgFilteredWrite), s.pgFilteredArgs(found, nil)...)
+		return err
 	}
 	// A set is written once; later uses move its last_used_at on (never
 	// back), so that pruning by age keeps a set as long as a row of it.

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -25,6 +26,9 @@ type openOptions struct {
 	existingOnly bool
 	// counter, when set, counts the statements (CountStatements).
 	counter *StatementCounter
+	// roundTrips, when set, counts PostgreSQL's round trips
+	// (CountRoundTrips).
+	roundTrips *StatementCounter
 	// soleServer: SoleServer.
 	soleServer bool
 }
@@ -166,10 +170,21 @@ func Open(ctx context.Context, databaseURL string, opts ...OpenOption) (Store, e
 		_ = sole.close()
 		return nil, fmt.Errorf("store: open %s: %w", d.name, err)
 	}
-	if o.counter != nil {
+	if o.counter != nil || (o.roundTrips != nil && d.numbered) {
 		drv := pool.Driver()
 		_ = pool.Close() // opened no connection yet
-		pool = sql.OpenDB(countingConnector{drv: drv, dsn: dsn, n: o.counter})
+		var inner driver.Connector
+		if o.roundTrips != nil && d.numbered {
+			if inner, err = roundTripConnector(dsn, o.roundTrips); err != nil {
+				_ = sole.close()
+				return nil, err
+			}
+		}
+		if o.counter == nil {
+			pool = sql.OpenDB(inner)
+		} else {
+			pool = sql.OpenDB(countingConnector{drv: drv, dsn: dsn, inner: inner, n: o.counter})
+		}
 	}
 	// database/sql keeps only two idle connections by default, so bursts
 	// would reopen connections (and rerun SQLite's pragmas) over and over. The

@@ -72,6 +72,20 @@ func (s *db) lockOrgsForStarts(ctx context.Context, tx *sql.Tx, matched []matche
 	if s.d.forUpdate == "" {
 		return nil
 	}
+	orgs := orgsForStarts(matched)
+	if len(orgs) == 0 {
+		return nil
+	}
+	// ORDER BY before the lock: PostgreSQL locks the rows as the sort
+	// returns them, so every transaction takes them in one order.
+	_, err := tx.ExecContext(ctx, s.q(`SELECT id FROM organizations WHERE id IN (`+placeholders(len(orgs))+`)
+		ORDER BY id FOR NO KEY UPDATE`), orgs...)
+	return err
+}
+
+// orgsForStarts is the organizations whose executions the routing
+// transaction of matched may start (lockOrgsForStarts).
+func orgsForStarts(matched []matchedEvent) []any {
 	var orgs []any
 	for _, m := range matched {
 		if m.err != nil || !m.routed.StagesVersionKnown {
@@ -90,14 +104,7 @@ func (s *db) lockOrgsForStarts(ctx context.Context, tx *sql.Tx, matched []matche
 			}
 		}
 	}
-	if len(orgs) == 0 {
-		return nil
-	}
-	// ORDER BY before the lock: PostgreSQL locks the rows as the sort
-	// returns them, so every transaction takes them in one order.
-	_, err := tx.ExecContext(ctx, s.q(`SELECT id FROM organizations WHERE id IN (`+placeholders(len(orgs))+`)
-		ORDER BY id FOR NO KEY UPDATE`), orgs...)
-	return err
+	return orgs
 }
 
 // lockForFinish takes, first in a finish's transaction, what a routing

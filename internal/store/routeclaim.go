@@ -115,12 +115,18 @@ var claimedColumns = strings.ReplaceAll(executionColumns, "ex.", "")
 // insertExecution inserts, in tx, the execution startIfFree starts:
 // claimed for claims when it has budget left and the organization is
 // under its cap, pending otherwise. inserted is false when the stage runs
-// an execution already (the unique index of unfinished executions).
+// an execution already (the unique index of unfinished executions). On
+// PostgreSQL the same statement checks the stage's queue and marks the
+// stage event started (startIfFreePG): inserted is false too when the
+// queue holds another event.
 func (s *db) insertExecution(ctx context.Context, tx *sql.Tx, claims *routeClaims, org, canvas, stage, event string, created, now time.Time) (inserted bool, err error) {
 	id := uuid.NewString()
 	claim := false
 	if claims != nil && len(claims.claimed) < claims.Max {
 		claim = true
+		if claims.MaxPerOrg > 0 && !s.d.oneWriter {
+			return s.insertCappedPG(ctx, tx, claims, id, org, canvas, stage, event, created, now)
+		}
 		if claims.MaxPerOrg > 0 {
 			running, err := s.runningIn(ctx, tx, claims, org, now)
 			if err != nil {
@@ -139,9 +145,12 @@ func (s *db) insertExecution(ctx context.Context, tx *sql.Tx, claims *routeClaim
 		// Read back in the same statement: one round trip less a claim,
 		// in the routing transaction's write turn. No row: the stage runs
 		// an execution.
-		ex, err := scanExecution(tx.QueryRowContext(ctx, s.q(insertClaimedExecution+` RETURNING `+claimedColumns),
-			id, org, canvas, stage, event, blob(nil), blob(nil),
-			claims.Owner, s.time(claims.LeaseUntil), s.time(created), s.time(started)))
+		query, args := insertClaimedExecution+` RETURNING `+claimedColumns, []any{id, org, canvas, stage, event, blob(nil), blob(nil),
+			claims.Owner, s.time(claims.LeaseUntil), s.time(created), s.time(started)}
+		if !s.d.oneWriter {
+			query, args = startIfFreePG(true), append(args, stage, event)
+		}
+		ex, err := scanExecution(tx.QueryRowContext(ctx, s.q(query), args...))
 		if errors.Is(err, sql.ErrNoRows) {
 			return false, nil
 		}
@@ -151,6 +160,15 @@ func (s *db) insertExecution(ctx context.Context, tx *sql.Tx, claims *routeClaim
 		claims.claimed = append(claims.claimed, ex)
 		return true, nil
 	}
+	if !s.d.oneWriter {
+		var got string
+		err := tx.QueryRowContext(ctx, s.q(startIfFreePG(false)),
+			id, org, canvas, stage, event, blob(nil), blob(nil), s.time(created), stage, event).Scan(&got)
+		if errors.Is(err, sql.ErrNoRows) {
+			return false, nil
+		}
+		return err == nil, err
+	}
 	res, err := tx.ExecContext(ctx, s.q(insertPendingExecution+` ON CONFLICT DO NOTHING`),
 		id, org, canvas, stage, event, blob(nil), blob(nil), s.time(created))
 	if err != nil {
@@ -158,6 +176,36 @@ func (s *db) insertExecution(ctx context.Context, tx *sql.Tx, claims *routeClaim
 	}
 	if n, err := res.RowsAffected(); err != nil || n == 0 {
 		return false, err
+	}
+	return true, nil
+}
+
+// insertCappedPG is insertExecution's claim under the organization's cap
+// on PostgreSQL, in one statement (startIfFreeCappedPG): the running
+// count, the claimed or pending insert, the queue's check and mark. The
+// count was a round trip of its own before the insert (BENCHMARKS.md,
+// PostgreSQL's routing round trips, round ten). It is exact as runningIn's
+// is: the transaction holds the organization's row (lockedVersionsPG), so
+// no other claim of the organization commits meanwhile, and the statement
+// sees this transaction's own claims.
+func (s *db) insertCappedPG(ctx context.Context, tx *sql.Tx, claims *routeClaims, id, org, canvas, stage, event string, created, now time.Time) (bool, error) {
+	started := created
+	if claims.Clock != nil {
+		if t := claims.Clock(); t.After(started) {
+			started = t
+		}
+	}
+	ex, err := scanExecution(tx.QueryRowContext(ctx, s.q(startIfFreeCappedPG), org, s.time(now), claims.MaxPerOrg,
+		id, org, canvas, stage, event, blob(nil), blob(nil),
+		claims.Owner, s.time(claims.LeaseUntil), s.time(created), s.time(started), stage, event))
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	if ex.State == ExecutionStarted {
+		claims.claimed = append(claims.claimed, ex)
 	}
 	return true, nil
 }

@@ -119,9 +119,16 @@ func stageEventDests(ev *StageEvent) []any {
 		timeColumn{&ev.CreatedAt}}
 }
 
+// insertStageEvent inserts a stage event (stageEventInserter.insert).
+const insertStageEvent = `INSERT INTO stage_events (id, org_id, canvas_id, stage_id,
+	connection, trigger_source_type, trigger_source_id, trigger_source_name, trigger_event_id,
+	trigger_type, trigger_payload, trigger_headers, state, state_reason, inputs, approvals,
+	discarded_by, discarded_at, created_at)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+
 // stageEventInserter inserts stage events in one transaction, preparing its
-// statement once: a routing batch inserts hundreds, and SQLite would
-// otherwise parse the INSERT again for each.
+// statement once on SQLite: a routing batch inserts hundreds, and SQLite
+// would otherwise parse the INSERT again for each.
 type stageEventInserter struct {
 	s    *db
 	tx   *sql.Tx
@@ -156,21 +163,25 @@ func (in *stageEventInserter) insert(ctx context.Context, org, canvas string, ev
 		if !okOrg || !okCanvas || !okStage {
 			return NotFound("stage %q not found in canvas %q", ev.StageID, ev.CanvasID)
 		}
-		if in.stmt == nil {
-			var err error
-			in.stmt, err = in.tx.PrepareContext(ctx, s.q(`INSERT INTO stage_events (id, org_id, canvas_id, stage_id,
-				connection, trigger_source_type, trigger_source_id, trigger_source_name, trigger_event_id,
-				trigger_type, trigger_payload, trigger_headers, state, state_reason, inputs, approvals,
-				discarded_by, discarded_at, created_at)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`))
-			if err != nil {
-				return err
-			}
-		}
-		_, err := in.stmt.ExecContext(ctx, id, evOrg, evCanvas, stage, ev.Connection, ev.TriggerSourceType,
+		args := []any{id, evOrg, evCanvas, stage, ev.Connection, ev.TriggerSourceType,
 			ev.TriggerSourceID, ev.TriggerSourceName, ev.TriggerEventID, ev.TriggerType, blob(ev.TriggerPayload),
 			blob(ev.TriggerHeaders), ev.State, ev.StateReason, blob(ev.Inputs), blob(ev.Approvals), ev.DiscardedBy,
-			s.nullTime(ev.DiscardedAt), s.time(ev.CreatedAt))
+			s.nullTime(ev.DiscardedAt), s.time(ev.CreatedAt)}
+		var err error
+		if !s.d.oneWriter {
+			// pgx keeps the statement prepared on its connection (its
+			// statement cache); a statement of ours was prepared and
+			// deallocated again, two round trips, every batch
+			// (BENCHMARKS.md, PostgreSQL's routing round trips, round ten).
+			_, err = in.tx.ExecContext(ctx, s.q(insertStageEvent), args...)
+		} else {
+			if in.stmt == nil {
+				if in.stmt, err = in.tx.PrepareContext(ctx, s.q(insertStageEvent)); err != nil {
+					return err
+				}
+			}
+			_, err = in.stmt.ExecContext(ctx, args...)
+		}
 		switch s.d.classify(err) {
 		case primaryKeyViolation:
 			return Conflict("stage event id %q already exists", ev.ID)

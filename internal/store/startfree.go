@@ -54,15 +54,19 @@ func (s *db) startIfFree(ctx context.Context, tx *sql.Tx, claims *routeClaims, e
 		if !okID || !okStage || !okOrg || !okCanvas {
 			continue // the insert before refused it already
 		}
-		var other int
-		err := tx.QueryRowContext(ctx, s.q(`SELECT COUNT(*) FROM (SELECT 1 FROM stage_events q
-			WHERE q.stage_id = ? AND q.state IN (`+sqlStageEventPending+`, `+sqlStageEventWaiting+`) AND q.id <> ? LIMIT 1) o`),
-			stage, id).Scan(&other)
-		if err != nil {
-			return started, err
-		}
-		if other > 0 {
-			continue
+		if s.d.oneWriter {
+			// On PostgreSQL the execution's insert checks the queue and
+			// marks its stage event (startIfFreePG).
+			var other int
+			err := tx.QueryRowContext(ctx, s.q(`SELECT COUNT(*) FROM (SELECT 1 FROM stage_events q
+				WHERE q.stage_id = ? AND q.state IN (`+sqlStageEventPending+`, `+sqlStageEventWaiting+`) AND q.id <> ? LIMIT 1) o`),
+				stage, id).Scan(&other)
+			if err != nil {
+				return started, err
+			}
+			if other > 0 {
+				continue
+			}
 		}
 		// Created with its stage event, in the same transaction: never
 		// before it (the router stamps its events after the batch's now).
@@ -75,12 +79,72 @@ func (s *db) startIfFree(ctx context.Context, tx *sql.Tx, claims *routeClaims, e
 			return started, err
 		}
 		if !inserted {
-			continue // the stage runs an execution
+			continue // the stage runs an execution (or, on PostgreSQL, has a queue)
 		}
-		if _, err := tx.ExecContext(ctx, s.q(markStageEventStarted), id); err != nil {
-			return started, err
+		if s.d.oneWriter {
+			if _, err := tx.ExecContext(ctx, s.q(markStageEventStarted), id); err != nil {
+				return started, err
+			}
 		}
 		started++
 	}
 	return started, nil
 }
+
+// startIfFreePG is, for PostgreSQL, an execution's insert (claimed: the
+// claimed columns are returned; pending: its id) guarded by startIfFree's
+// queue check and followed by its stage event's mark, in one statement:
+// the check, the insert and the mark were three round trips a start, each
+// a wait for a CPU under load (BENCHMARKS.md, PostgreSQL's routing round
+// trips, round ten). The check and the insert see the same snapshot as
+// the statements did one after the other (READ COMMITTED: a queued event
+// committed meanwhile by another transaction is missed either way; the
+// unique index of unfinished executions is what decides a race). No row:
+// the stage has a queue or runs an execution, and nothing was written.
+// Arguments: the execution's id, org, canvas, stage, stage event,
+// outputs, resources, then (claimed) lease owner, lease expiry, created,
+// started or (pending) created, then the stage and stage event again.
+func startIfFreePG(claimed bool) string {
+	insert := `INSERT INTO executions (id, org_id, canvas_id, stage_id, stage_event_id, state, result, result_reason,
+			result_message, outputs, resources, lease_owner, created_at)
+		SELECT ?::uuid, ?::uuid, ?::uuid, ?::uuid, ?::uuid, ` + sqlExecutionPending + `, '', '', '', ?::bytea, ?::bytea, '', ?::timestamptz`
+	returning := `id`
+	if claimed {
+		insert = `INSERT INTO executions (id, org_id, canvas_id, stage_id, stage_event_id, state, result, result_reason,
+			result_message, outputs, resources, lease_owner, lease_expires_at, created_at, started_at)
+		SELECT ?::uuid, ?::uuid, ?::uuid, ?::uuid, ?::uuid, ` + sqlExecutionStarted + `, '', '', '', ?::bytea, ?::bytea,
+			?::text, ?::timestamptz, ?::timestamptz, ?::timestamptz`
+		returning = claimedColumns
+	}
+	return `WITH ins AS (` + insert + `
+		WHERE NOT EXISTS (SELECT 1 FROM stage_events q
+			WHERE q.stage_id = ?::uuid AND q.state IN (` + sqlStageEventPending + `, ` + sqlStageEventWaiting + `) AND q.id <> ?::uuid)
+		ON CONFLICT DO NOTHING RETURNING *
+	), queued AS (
+		UPDATE stage_events SET state = ` + sqlStageEventProcessed + `, state_reason = '' WHERE id = (SELECT stage_event_id FROM ins)
+	)
+	SELECT ` + returning + ` FROM ins`
+}
+
+// startIfFreeCappedPG is startIfFreePG(true) that claims only while the
+// organization has fewer started executions under a live lease than a
+// cap, and inserts the execution pending otherwise (insertCappedPG).
+// Arguments: the organization, now and the cap, then startIfFreePG(true)'s.
+var startIfFreeCappedPG = `WITH d AS (
+		SELECT (SELECT COUNT(*) FROM executions WHERE org_id = ?::uuid AND state = ` + sqlExecutionStarted + `
+			AND lease_expires_at >= ?::timestamptz) < ?::int AS ok
+	), ins AS (
+		INSERT INTO executions (id, org_id, canvas_id, stage_id, stage_event_id, state, result, result_reason,
+			result_message, outputs, resources, lease_owner, lease_expires_at, created_at, started_at)
+		SELECT ?::uuid, ?::uuid, ?::uuid, ?::uuid, ?::uuid,
+			CASE WHEN d.ok THEN ` + sqlExecutionStarted + ` ELSE ` + sqlExecutionPending + ` END, '', '', '', ?::bytea, ?::bytea,
+			CASE WHEN d.ok THEN ?::text ELSE '' END, CASE WHEN d.ok THEN ?::timestamptz END, ?::timestamptz,
+			CASE WHEN d.ok THEN ?::timestamptz END
+		FROM d
+		WHERE NOT EXISTS (SELECT 1 FROM stage_events q
+			WHERE q.stage_id = ?::uuid AND q.state IN (` + sqlStageEventPending + `, ` + sqlStageEventWaiting + `) AND q.id <> ?::uuid)
+		ON CONFLICT DO NOTHING RETURNING *
+	), queued AS (
+		UPDATE stage_events SET state = ` + sqlStageEventProcessed + `, state_reason = '' WHERE id = (SELECT stage_event_id FROM ins)
+	)
+	SELECT ` + claimedColumns + ` FROM ins`
