@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"strconv"
 	"time"
 )
 
@@ -19,20 +20,23 @@ import (
 // correlated), and read in the same snapshot as the events: a separate
 // statement for them (pendingOrgSpan) was one more read transaction a
 // batch. notIn is notInFlight's condition; the arguments are now (for the
-// leases), notInFlight's and the limit, which is the batch's own: the
-// events in flight are left out before the LIMIT, so none need be read
-// in their place. (It was the batch plus the events in flight, a number
-// that changed from read to read, and SQLite plans a LIMIT with the
-// parameter's value, so a new value compiled the statement again: 30-45%
-// of the reads under the busy canvas, BENCHMARKS.md, round ten.)
-func soleOneOrgRead(notIn string) string {
+// leases) and notInFlight's. The LIMIT is the batch's own, written into
+// the text: the events in flight are left out before it, so none need be
+// read in their place, and a bound LIMIT is planned with its value, so
+// SQLite compiles the statement again whenever the value differs from
+// the last run's (it was the batch plus the events in flight: 30-45% of
+// the busy canvas's reads compiled again, every one past 31 parameters,
+// where SQLite tracks the parameters as one; BENCHMARKS.md, round ten).
+// The engine's batch is a constant, so this is still one text per size
+// of the in-flight list.
+func soleOneOrgRead(notIn string, limit int) string {
 	return `SELECT ` + eventColumns + `,
 			(SELECT p.org_id FROM events p WHERE p.state = ` + sqlEventPending + `
 				ORDER BY p.org_id DESC, p.received_at DESC, p.id DESC LIMIT 1)` + eventFrom + `
 		WHERE e.state = ` + sqlEventPending + ` AND e.org_id = (SELECT p.org_id FROM events p WHERE p.state = ` + sqlEventPending + `
 				ORDER BY p.org_id, p.received_at, p.id LIMIT 1)
 			AND (e.route_lease_until IS NULL OR e.route_lease_until <= ?)` + notIn + `
-		ORDER BY e.org_id, e.received_at, e.id LIMIT ?`
+		ORDER BY e.org_id, e.received_at, e.id LIMIT ` + strconv.Itoa(limit)
 }
 
 // readPending reads the pending events not in flight that the next batch
@@ -45,8 +49,8 @@ func soleOneOrgRead(notIn string) string {
 func (s *db) readPending(ctx context.Context, now time.Time, limit int) ([]Event, error) {
 	r := s.sole
 	inFlight, notIn := r.notInFlight()
-	args := append(append([]any{s.time(now)}, inFlight...), limit)
-	rows, err := s.sql.QueryContext(ctx, s.q(soleOneOrgRead(notIn)), args...)
+	args := append([]any{s.time(now)}, inFlight...)
+	rows, err := s.sql.QueryContext(ctx, s.q(soleOneOrgRead(notIn, limit)), args...)
 	if err != nil {
 		return nil, err
 	}

@@ -156,8 +156,8 @@ func TestBusyRoutingCompilesNothingOnceWarm(t *testing.T) {
 	}
 	// round: a batch of first events is in flight (matching) while the
 	// other worker's batch reads and routes the next; first alternates
-	// between 3 and 4, so the second read's text (4 ids left out) is the
-	// same and its LIMIT was not.
+	// between 3 and 4 (and 33 and 34), so the second read's text (4 ids
+	// left out, or 64) is the same and its LIMIT was not.
 	round := func(first int) {
 		t.Helper()
 		deliver(first)
@@ -199,11 +199,16 @@ func TestBusyRoutingCompilesNothingOnceWarm(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	round(3) // warm: every text seen once
-	round(4)
+	// 33 and 34 in flight: a list of 64, past the 31 parameters SQLite
+	// tracks one by one (any bound value it planned with beyond those
+	// expires the statement at every new binding of any of them).
+	firsts := []int{3, 4, 33, 34}
+	for _, first := range firsts { // warm: every text seen once
+		round(first)
+	}
 	compiles0, reprepares0, which0 := compilations(t, s)
-	for i := range 4 {
-		round(3 + i%2)
+	for i := range 8 {
+		round(firsts[i%len(firsts)])
 	}
 	compiles, reprepares, which := compilations(t, s)
 	if compiles != compiles0 {
