@@ -21,7 +21,10 @@ func BenchmarkSoleReadWithEventsInFlight(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer st.Close()
-	s := st.(*db)
+	s, ok := st.(*db)
+	if !ok {
+		b.Fatalf("Open returned a %T", st)
+	}
 	org, err := s.EnsureOrganization(ctx, "acme")
 	if err != nil {
 		b.Fatal(err)

@@ -324,19 +324,21 @@ func cacheable(query string) bool {
 // until it closes it; busy meanwhile, so that no other use shares it.
 type ownedStmt struct {
 	cs     *cachedStmt
+	exec   driver.StmtExecContext
+	query  driver.StmtQueryContext
 	closed bool
 }
 
 // newOwnedStmt lends cs when it can run both statements and queries with
 // a context (modernc's do); ok is false otherwise.
 func newOwnedStmt(cs *cachedStmt) (*ownedStmt, bool) {
-	_, exec := cs.stmt.(driver.StmtExecContext)
-	_, query := cs.stmt.(driver.StmtQueryContext)
-	if !exec || !query {
+	exec, okExec := cs.stmt.(driver.StmtExecContext)
+	query, okQuery := cs.stmt.(driver.StmtQueryContext)
+	if !okExec || !okQuery {
 		return nil, false
 	}
 	cs.busy = true
-	return &ownedStmt{cs: cs}, true
+	return &ownedStmt{cs: cs, exec: exec, query: query}, true
 }
 
 // Close gives the statement back to the connection's cache (it stays
@@ -362,11 +364,11 @@ func (o *ownedStmt) Query(args []driver.Value) (driver.Rows, error) {
 }
 
 func (o *ownedStmt) ExecContext(ctx context.Context, args []driver.NamedValue) (driver.Result, error) {
-	return o.cs.stmt.(driver.StmtExecContext).ExecContext(ctx, args)
+	return o.exec.ExecContext(ctx, args)
 }
 
 func (o *ownedStmt) QueryContext(ctx context.Context, args []driver.NamedValue) (driver.Rows, error) {
-	return o.cs.stmt.(driver.StmtQueryContext).QueryContext(ctx, args)
+	return o.query.QueryContext(ctx, args)
 }
 
 // Ping checks the connection.

@@ -106,7 +106,11 @@ func compilations(t *testing.T, s *db) (compiles, reprepares int, which map[stri
 		}
 		conns = append(conns, c)
 		if err := c.Raw(func(dc any) error {
-			compiles += dc.(*sqliteConn).compiles
+			sc, ok := dc.(*sqliteConn)
+			if !ok {
+				return fmt.Errorf("a connection is a %T", dc)
+			}
+			compiles += sc.compiles
 			return nil
 		}); err != nil {
 			t.Fatal(err)
