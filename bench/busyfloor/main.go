@@ -44,7 +44,11 @@ import (
 	"log"
 	"net"
 	"net/http"
+	"os"
+	"os/signal"
+	"runtime/pprof"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/expr-lang/expr"
@@ -65,9 +69,13 @@ func main() {
 	dbURL := flag.String("database-url", "", "postgres:// URL of a fresh database, or a SQLite file path")
 	key := flag.String("key", "", "the source's signing key")
 	staged := flag.Bool("staged", false, "store events pending and route them in separate transactions, as the real server does")
+	profile := flag.String("cpuprofile", "", "file to write a CPU profile to, ended by SIGTERM or SIGINT")
 	flag.Parse()
 	if *key == "" || *dbURL == "" {
 		log.Fatal("busyfloor: --key and --database-url are required")
+	}
+	if *profile != "" {
+		startProfile(*profile)
 	}
 	db, postgres, err := open(*dbURL)
 	if err != nil {
@@ -108,6 +116,26 @@ func main() {
 	mux.Handle("POST /api/v1/sources/{id}", &handler{key: []byte(*key), progs: progs, w: w, staged: *staged})
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	log.Fatal(srv.Serve(ln))
+}
+
+// startProfile profiles the process until SIGTERM or SIGINT, then exits:
+// the floor has nothing to shut down that a profile would miss.
+func startProfile(name string) {
+	f, err := os.Create(name) //nolint:gosec // A path the person profiling chose.
+	if err != nil {
+		log.Fatal("busyfloor: ", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		log.Fatal("busyfloor: ", err)
+	}
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGTERM, os.Interrupt)
+	go func() {
+		<-sig
+		pprof.StopCPUProfile()
+		_ = f.Close()
+		os.Exit(0)
+	}()
 }
 
 func open(dbURL string) (*sql.DB, bool, error) {

@@ -126,3 +126,19 @@ func TestRequests(t *testing.T) {
 		t.Errorf("requests since = %v, want 2 GET /api/v1/secrets/{id} only", got)
 	}
 }
+
+// TestRunLoadAtOffersNoMoreThanItsRate: a paced phase starts no call
+// before its slot, so over its length it starts at most rate × length
+// calls, however many workers are free (unpaced, 16 workers of a no-op
+// start thousands). A slow machine only starts fewer.
+func TestRunLoadAtOffersNoMoreThanItsRate(t *testing.T) {
+	const rate, length = 200.0, 300 * time.Millisecond
+	var started atomic.Int64
+	p := runLoadAt(t.Context(), 16, 1_000_000, length, rate, func(context.Context, int) error {
+		started.Add(1)
+		return nil
+	})
+	if most := int64(rate * length.Seconds()); started.Load() > most || int64(p.Count) != started.Load() {
+		t.Errorf("a phase of %v at %v/s started %d calls (counted %d); want at most %d", length, rate, started.Load(), p.Count, most)
+	}
+}

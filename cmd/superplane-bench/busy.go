@@ -77,7 +77,7 @@ func busyCanvas(ctx context.Context, cfg controlConfig, rep *report, w io.Writer
 		return err
 	})
 	next := 0
-	for _, conc := range []int{1, 16} {
+	for _, conc := range cfg.busyConcurrency {
 		stopProbes := func() {}
 		if conc == 16 {
 			stop1 := probes.every(ctx, 100*time.Millisecond, cfg.duration, "under load")
@@ -86,7 +86,7 @@ func busyCanvas(ctx context.Context, cfg controlConfig, rep *report, w io.Writer
 		}
 		cpu0 := srv.cpuSeconds()
 		start := next
-		p := runLoad(ctx, conc, 1_000_000, cfg.duration, func(ctx context.Context, i int) error {
+		p := runLoadAt(ctx, conc, 1_000_000, cfg.duration, cfg.rate, func(ctx context.Context, i int) error {
 			_, err := load.deliver(ctx, start+i)
 			return err
 		})

@@ -36,6 +36,12 @@ type controlConfig struct {
 	tenantInterval time.Duration
 	// tenantStages is how many noop stages B's deliveries go to in turn.
 	tenantStages int
+	// rate caps the busy phase's offered deliveries a second (0: none),
+	// and busyConcurrency lists its load phases' concurrencies: a fixed
+	// rate both the server and the floor sustain compares their CPU a
+	// delivery, and their profiles, like for like.
+	rate            float64
+	busyConcurrency intList
 }
 
 // runs reports whether the throughput phase named p is selected.
@@ -44,7 +50,7 @@ func (c controlConfig) runs(p string) bool {
 }
 
 func runControl(ctx context.Context, command string, args []string, stdout, stderr io.Writer) error {
-	cfg := controlConfig{levels: intList{1000, 10000, 100000}, listSizes: intList{10, 300, 1000}}
+	cfg := controlConfig{levels: intList{1000, 10000, 100000}, listSizes: intList{10, 300, 1000}, busyConcurrency: intList{1, 16}}
 	fs := newFlags("control", stderr)
 	fs.StringVar(&cfg.serverBin, "server-bin", "", "superplane-server binary to start")
 	fs.StringVar(&cfg.databaseURL, "database-url", "", "PostgreSQL server to create a fresh database on (default: SQLite in a temp dir)")
@@ -55,9 +61,14 @@ func runControl(ctx context.Context, command string, args []string, stdout, stde
 	fs.Var(&cfg.listSizes, "list-sizes", "sizes of the stage, event source and execution lists read")
 	fs.IntVar(&cfg.tenantStages, "tenant-stages", 1, "tenants phase: noop stages the quiet organization's deliveries go to in turn (1: all to one stage, which runs one execution at a time)")
 	fs.DurationVar(&cfg.tenantInterval, "tenant-interval", 100*time.Millisecond, "tenants phase: how often the quiet organization delivers")
+	fs.Float64Var(&cfg.rate, "rate", 0, "busy phase: offered deliveries a second at most (0: as fast as the workers go)")
+	fs.Var(&cfg.busyConcurrency, "busy-concurrency", "busy phase: the load phases' concurrencies (the probes run during 16)")
 	fs.StringVar(&cfg.out, "out", "", "JSON results file")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if cfg.rate < 0 || len(cfg.busyConcurrency) == 0 {
+		return errors.New("--rate must be positive or 0, --busy-concurrency not empty")
 	}
 	if cfg.serverBin == "" {
 		return errors.New("--server-bin is required")

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os/exec"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/google/uuid"
@@ -30,8 +31,15 @@ func runFloor(ctx context.Context, command string, args []string, stdout, stderr
 	duration := fs.Duration("duration", 10*time.Second, "length of each throughput phase")
 	out := fs.String("out", "", "JSON results file")
 	staged := fs.Bool("staged", false, "the floor of our design: events stored pending, routed in separate transactions (busyfloor --staged)")
+	rate := fs.Float64("rate", 0, "offered deliveries a second at most (0: as fast as the workers go)")
+	concurrency := intList{1, 16}
+	fs.Var(&concurrency, "concurrency", "the load phases' concurrencies")
+	profile := fs.String("cpuprofile", "", "file the floor writes its CPU profile to (busyfloor --cpuprofile)")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *rate < 0 || len(concurrency) == 0 {
+		return errors.New("--rate must be positive or 0, --concurrency not empty")
 	}
 	if *floorBin == "" {
 		return errors.New("--floor-bin is required")
@@ -54,6 +62,9 @@ func runFloor(ctx context.Context, command string, args []string, stdout, stderr
 		floorArgs = append(floorArgs, "--staged")
 		name = "busy canvas floor, staged"
 	}
+	if *profile != "" {
+		floorArgs = append(floorArgs, "--cpuprofile", *profile)
+	}
 	cmd := exec.CommandContext(ctx, *floorBin, floorArgs...)
 	cmd.Stderr = stderr
 	pipe, err := cmd.StdoutPipe()
@@ -63,7 +74,19 @@ func runFloor(ctx context.Context, command string, args []string, stdout, stderr
 	if err := cmd.Start(); err != nil {
 		return err
 	}
-	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
+	// Asked to stop first, so that a profile is written; killed if it
+	// has not within ten seconds.
+	defer func() {
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		done := make(chan struct{})
+		go func() { _ = cmd.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			_ = cmd.Process.Kill()
+			<-done
+		}
+	}()
 	base, err := floorURL(pipe, 30*time.Second)
 	if err != nil {
 		return err
@@ -78,10 +101,10 @@ func runFloor(ctx context.Context, command string, args []string, stdout, stderr
 		return err
 	})
 	next := 0
-	for _, conc := range []int{1, 16} {
+	for _, conc := range concurrency {
 		cpu0 := processCPUSeconds(cmd.Process.Pid)
 		start := next
-		p := runLoad(ctx, conc, 1_000_000, *duration, func(ctx context.Context, i int) error {
+		p := runLoadAt(ctx, conc, 1_000_000, *duration, *rate, func(ctx context.Context, i int) error {
 			_, err := src.deliver(ctx, start+i)
 			return err
 		})

@@ -64,6 +64,15 @@ func percentile(sorted []time.Duration, q float64) time.Duration {
 // runLoad calls op from concurrency workers until maxCount calls started or
 // maxTime passed, whichever comes first, and measures each call.
 func runLoad(ctx context.Context, concurrency, maxCount int, maxTime time.Duration, op func(ctx context.Context, i int) error) phase {
+	return runLoadAt(ctx, concurrency, maxCount, maxTime, 0, op)
+}
+
+// runLoadAt is runLoad offering at most rate calls a second (0: as fast as
+// the workers go): call i starts no earlier than i/rate seconds into the
+// phase, so two servers that both keep up do the same work a second and
+// their CPU a call compares like for like. A call's latency is measured
+// from its own start, not from its slot.
+func runLoadAt(ctx context.Context, concurrency, maxCount int, maxTime time.Duration, rate float64, op func(ctx context.Context, i int) error) phase {
 	var (
 		next     atomic.Int64
 		mu       sync.Mutex
@@ -82,6 +91,18 @@ func runLoad(ctx context.Context, concurrency, maxCount int, maxTime time.Durati
 				i := int(next.Add(1) - 1)
 				if i >= maxCount {
 					break
+				}
+				if rate > 0 {
+					slot := start.Add(time.Duration(float64(i) / rate * float64(time.Second)))
+					if !slot.Before(deadline) {
+						break
+					}
+					if wait := time.Until(slot); wait > 0 {
+						select {
+						case <-ctx.Done():
+						case <-time.After(wait):
+						}
+					}
 				}
 				t0 := time.Now()
 				if err := op(ctx, i); err != nil {

@@ -23,6 +23,7 @@ import (
 
 	"github.com/superplane/terraform-provider-superplane/internal/api"
 	"github.com/superplane/terraform-provider-superplane/internal/connlimit"
+	"github.com/superplane/terraform-provider-superplane/internal/cpuprofile"
 	"github.com/superplane/terraform-provider-superplane/internal/engine"
 	"github.com/superplane/terraform-provider-superplane/internal/executor"
 	"github.com/superplane/terraform-provider-superplane/internal/integration"
@@ -392,6 +393,8 @@ func serve(ctx context.Context, args []string, stderr io.Writer, getenv func(str
 			return err
 		}
 	}
+	// Until shutdown ends; the bench stops the server with SIGTERM.
+	defer cpuprofile.StartIn(getenv(cpuprofile.ServerEnv), "server")()
 	st, ks, err := c.openForServe(ctx, getenv, log)
 	if err != nil {
 		return err

@@ -18,11 +18,20 @@ import (
 // Env names the directory the profiles are written to; unset means none.
 const Env = "SUPERPLANE_PROVIDER_CPUPROFILE"
 
+// ServerEnv is Env for `superplane-server serve`: the bench starts the
+// server as a process of its own too, and the whole server's profile is
+// set against the busy canvas's floor (BENCHMARKS.md, round ten).
+const ServerEnv = "SUPERPLANE_CPUPROFILE"
+
 // Start starts a CPU profile of this process when Env names a directory,
 // and returns what stops it. Each process writes its own file, named by
 // prefix, its start time and its process id; `go tool pprof` merges them.
 func Start(prefix string) (stop func()) {
-	dir := os.Getenv(Env)
+	return StartIn(os.Getenv(Env), prefix)
+}
+
+// StartIn is Start writing to dir ("": no profile).
+func StartIn(dir, prefix string) (stop func()) {
 	if dir == "" {
 		return func() {}
 	}

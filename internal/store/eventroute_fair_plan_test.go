@@ -97,9 +97,9 @@ func TestFairClaimPlans(t *testing.T) {
 			"span": {`SELECT
 				(SELECT p.org_id FROM events p WHERE p.state = ` + sqlEventPending + ` ORDER BY p.org_id, p.received_at, p.id LIMIT 1),
 				(SELECT p.org_id FROM events p WHERE p.state = ` + sqlEventPending + ` ORDER BY p.org_id DESC, p.received_at DESC, p.id DESC LIMIT 1)`, nil},
-			"one organization": {soleOneOrgRead(""), []any{s.time(time.Now()), 100}},
-			"one organization, events in flight": {soleOneOrgRead(` AND e.id NOT IN (?, ?)`),
-				[]any{s.time(time.Now()), uuid.NewString(), uuid.NewString(), 100}},
+			"one organization": {soleOneOrgRead("", 100), []any{s.time(time.Now())}},
+			"one organization, events in flight": {soleOneOrgRead(` AND e.id NOT IN (?, ?)`, 100),
+				[]any{s.time(time.Now()), uuid.NewString(), uuid.NewString()}},
 		} {
 			plan := sqlitePlan(t, s, `EXPLAIN QUERY PLAN `+q.query, q.args...)
 			t.Logf("%s plan:\n%s", what, strings.Join(plan, "\n"))

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"strconv"
 	"time"
 )
 
@@ -19,15 +20,23 @@ import (
 // correlated), and read in the same snapshot as the events: a separate
 // statement for them (pendingOrgSpan) was one more read transaction a
 // batch. notIn is notInFlight's condition; the arguments are now (for the
-// leases), notInFlight's and the limit.
-func soleOneOrgRead(notIn string) string {
+// leases) and notInFlight's. The LIMIT is the batch's own, written into
+// the text: the events in flight are left out before it, so none need be
+// read in their place, and a bound LIMIT is planned with its value, so
+// SQLite compiles the statement again whenever the value differs from
+// the last run's (it was the batch plus the events in flight: 30-45% of
+// the busy canvas's reads compiled again, every one past 31 parameters,
+// where SQLite tracks the parameters as one; BENCHMARKS.md, round ten).
+// The engine's batch is a constant, so this is still one text per size
+// of the in-flight list.
+func soleOneOrgRead(notIn string, limit int) string {
 	return `SELECT ` + eventColumns + `,
 			(SELECT p.org_id FROM events p WHERE p.state = ` + sqlEventPending + `
 				ORDER BY p.org_id DESC, p.received_at DESC, p.id DESC LIMIT 1)` + eventFrom + `
 		WHERE e.state = ` + sqlEventPending + ` AND e.org_id = (SELECT p.org_id FROM events p WHERE p.state = ` + sqlEventPending + `
 				ORDER BY p.org_id, p.received_at, p.id LIMIT 1)
 			AND (e.route_lease_until IS NULL OR e.route_lease_until <= ?)` + notIn + `
-		ORDER BY e.org_id, e.received_at, e.id LIMIT ?`
+		ORDER BY e.org_id, e.received_at, e.id LIMIT ` + strconv.Itoa(limit)
 }
 
 // readPending reads the pending events not in flight that the next batch
@@ -35,14 +44,13 @@ func soleOneOrgRead(notIn string) string {
 // soleOneOrgRead when one organization has pending events. The events in
 // flight are left out by the statement, not skipped after it: a skipped
 // row is read whole, payload included, and the other worker's batch is
-// usually the oldest pending. As many more are picked as are in flight,
-// since those are picked too. r.mu is held.
+// usually the oldest pending. The fair pick leaves them out after its
+// LIMIT, so it picks as many more. r.mu is held.
 func (s *db) readPending(ctx context.Context, now time.Time, limit int) ([]Event, error) {
 	r := s.sole
 	inFlight, notIn := r.notInFlight()
-	pick := limit + len(r.inFlight)
-	args := append(append([]any{s.time(now)}, inFlight...), pick)
-	rows, err := s.sql.QueryContext(ctx, s.q(soleOneOrgRead(notIn)), args...)
+	args := append([]any{s.time(now)}, inFlight...)
+	rows, err := s.sql.QueryContext(ctx, s.q(soleOneOrgRead(notIn, limit)), args...)
 	if err != nil {
 		return nil, err
 	}
@@ -74,7 +82,11 @@ func (s *db) readPending(ctx context.Context, now time.Time, limit int) ([]Event
 	}
 	// Several organizations have pending events: taken fairly as the
 	// claim takes them (fairPicked: each organization's oldest first, by
-	// rank, then age).
+	// rank, then age). Its LIMIT comes before the events in flight are
+	// left out, so as many more are picked as the in-flight list holds
+	// (padded, as the list is: one value a statement text, so that
+	// SQLite does not compile it again for a new LIMIT).
+	pick := limit + len(inFlight)
 	rows, err = s.sql.QueryContext(ctx, s.q(`WITH RECURSIVE `+s.fairPicked()+`
 		SELECT `+eventColumns+eventFrom+`
 		WHERE `+s.pickedPending()+notIn), append(s.fairPickedArgs(now, pick), inFlight...)...)

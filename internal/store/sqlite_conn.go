@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"errors"
+	"strings"
 	"sync"
 	"time"
 
@@ -91,6 +92,10 @@ type sqliteConn struct {
 	// inTx is set while a transaction of this connection holds the writer.
 	inTx  bool
 	stmts map[string]*cachedStmt
+	// compiles counts the SQL texts this connection gave SQLite to
+	// compile: cache misses, scripts, statements not cached. The tests
+	// read it to pin a routing batch at no compilation once warm.
+	compiles int
 }
 
 // cachedStmt is a prepared statement; busy while its rows are open, when a
@@ -121,12 +126,27 @@ func (c *sqliteConn) Prepare(query string) (driver.Stmt, error) {
 	return c.inner.Prepare(query)
 }
 
-// PrepareContext prepares a statement the caller owns (not cached).
+// PrepareContext prepares a statement the caller owns: the connection's
+// cached one while no one else uses it (routing prepares its stage
+// events' INSERT once a transaction, a compilation a batch otherwise),
+// a statement of its own when the cached one is busy.
 func (c *sqliteConn) PrepareContext(ctx context.Context, query string) (driver.Stmt, error) {
 	ic, err := c.conn()
 	if err != nil {
 		return nil, err
 	}
+	if cacheable(query) {
+		cs, err := c.cached(ctx, ic, query)
+		if err != nil {
+			return nil, err
+		}
+		if cs != nil {
+			if owned, ok := newOwnedStmt(cs); ok {
+				return owned, nil
+			}
+		}
+	}
+	c.compiles++
 	return ic.PrepareContext(ctx, query)
 }
 
@@ -212,6 +232,7 @@ func (c *sqliteConn) cached(ctx context.Context, ic innerConn, query string) (*c
 	if len(c.stmts) >= sqliteStmtCacheSize {
 		return nil, nil
 	}
+	c.compiles++
 	st, err := ic.PrepareContext(ctx, query)
 	if err != nil {
 		return nil, err
@@ -234,9 +255,8 @@ func (c *sqliteConn) ExecContext(ctx context.Context, query string, args []drive
 		}
 		defer c.release()
 	}
-	// Statements without arguments include multi-statement scripts (the
-	// migrations), which a prepared statement does not hold whole.
-	if len(args) == 0 {
+	if !cacheable(query) {
+		c.compiles++
 		return ic.ExecContext(ctx, query, args)
 	}
 	cs, err := c.cached(ctx, ic, query)
@@ -244,6 +264,7 @@ func (c *sqliteConn) ExecContext(ctx context.Context, query string, args []drive
 		return nil, err
 	}
 	if cs == nil {
+		c.compiles++
 		return ic.ExecContext(ctx, query, args)
 	}
 	ex, ok := cs.stmt.(driver.StmtExecContext)
@@ -262,7 +283,8 @@ func (c *sqliteConn) QueryContext(ctx context.Context, query string, args []driv
 	if err != nil {
 		return nil, err
 	}
-	if len(args) == 0 {
+	if !cacheable(query) {
+		c.compiles++
 		return ic.QueryContext(ctx, query, args)
 	}
 	cs, err := c.cached(ctx, ic, query)
@@ -270,6 +292,7 @@ func (c *sqliteConn) QueryContext(ctx context.Context, query string, args []driv
 		return nil, err
 	}
 	if cs == nil {
+		c.compiles++
 		return ic.QueryContext(ctx, query, args)
 	}
 	qc, ok := cs.stmt.(driver.StmtQueryContext)
@@ -282,6 +305,70 @@ func (c *sqliteConn) QueryContext(ctx context.Context, query string, args []driv
 	}
 	cs.busy = true
 	return &sqliteRows{Rows: rows, cs: cs}, nil
+}
+
+// cacheable reports whether query is one statement, which a prepared
+// statement holds whole: a script (the migrations', several statements)
+// is compiled statement by statement at every run anyway, so caching it
+// would only keep its text. A semicolon inside a string literal makes a
+// statement look like a script: it is then compiled at each run, as
+// before, which is correct, only slower. Whether the statement has
+// arguments does not matter: one without (the engine's "is anything due"
+// probes, every pass) was compiled at every run when only statements with
+// arguments were cached.
+func cacheable(query string) bool {
+	return !strings.Contains(strings.TrimRight(query, "; \t\r\n"), ";")
+}
+
+// ownedStmt is a cached statement lent to the caller of PrepareContext
+// until it closes it; busy meanwhile, so that no other use shares it.
+type ownedStmt struct {
+	cs     *cachedStmt
+	exec   driver.StmtExecContext
+	query  driver.StmtQueryContext
+	closed bool
+}
+
+// newOwnedStmt lends cs when it can run both statements and queries with
+// a context (modernc's do); ok is false otherwise.
+func newOwnedStmt(cs *cachedStmt) (*ownedStmt, bool) {
+	exec, okExec := cs.stmt.(driver.StmtExecContext)
+	query, okQuery := cs.stmt.(driver.StmtQueryContext)
+	if !okExec || !okQuery {
+		return nil, false
+	}
+	cs.busy = true
+	return &ownedStmt{cs: cs, exec: exec, query: query}, true
+}
+
+// Close gives the statement back to the connection's cache (it stays
+// prepared; modernc resets it after each run).
+func (o *ownedStmt) Close() error {
+	if !o.closed {
+		o.closed = true
+		o.cs.busy = false
+	}
+	return nil
+}
+
+func (o *ownedStmt) NumInput() int { return o.cs.stmt.NumInput() }
+
+// Exec is the context-free form database/sql does not call.
+func (o *ownedStmt) Exec(args []driver.Value) (driver.Result, error) {
+	return o.cs.stmt.Exec(args) //nolint:staticcheck // driver.Stmt requires it.
+}
+
+// Query is the context-free form database/sql does not call.
+func (o *ownedStmt) Query(args []driver.Value) (driver.Rows, error) {
+	return o.cs.stmt.Query(args) //nolint:staticcheck // driver.Stmt requires it.
+}
+
+func (o *ownedStmt) ExecContext(ctx context.Context, args []driver.NamedValue) (driver.Result, error) {
+	return o.exec.ExecContext(ctx, args)
+}
+
+func (o *ownedStmt) QueryContext(ctx context.Context, args []driver.NamedValue) (driver.Rows, error) {
+	return o.query.QueryContext(ctx, args)
 }
 
 // Ping checks the connection.
