@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/superplane/terraform-provider-superplane/internal/api"
@@ -27,6 +28,33 @@ func writeListJSON(w http.ResponseWriter, b []byte) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(b)
+}
+
+// listBuffers keeps the buffers of the execution list's answers between
+// requests: a page of 300 is about 600 KB, which each request allocated
+// and zeroed, and which made the collector run every few requests on a
+// small heap. A Write never keeps the bytes it is given, so a buffer is
+// reused once its answer is written; one past maxListBuffer is left to the
+// collector, so the pool never holds more than a few answers' worth.
+var listBuffers = sync.Pool{New: func() any { return new([]byte) }}
+
+const maxListBuffer = 4 << 20
+
+// listBuffer is an empty buffer of at least size bytes from listBuffers;
+// putListBuffer gives it back.
+func listBuffer(size int) *[]byte {
+	b := listBuffers.Get().(*[]byte)
+	if cap(*b) < size {
+		*b = make([]byte, 0, size)
+	}
+	*b = (*b)[:0]
+	return b
+}
+
+func putListBuffer(b *[]byte) {
+	if cap(*b) <= maxListBuffer {
+		listBuffers.Put(b)
+	}
 }
 
 // appendExecutionList appends the answer of a page of executions, newline
@@ -126,11 +154,11 @@ func (s *Server) appendStageEvent(b []byte, ev *store.StageEvent) []byte {
 }
 
 // appendStoredList appends what writeJSON writes for listToAPI(s, raw,
-// decode, ...): [] when raw is [] (most lists: no decoding), else raw
-// decoded, each element appended by elem.
+// decode, ...): raw itself when it is [] or null (most lists: no
+// decoding), else raw decoded, each element appended by elem.
 func appendStoredList[S any](b []byte, s *Server, raw []byte, decode func() ([]S, error), elem func([]byte, *S) []byte) []byte {
-	if string(raw) == "[]" {
-		return append(b, "[]"...)
+	if string(raw) == "[]" || string(raw) == "null" {
+		return append(b, raw...)
 	}
 	list, err := decode()
 	if err != nil {

@@ -201,7 +201,8 @@ func (s *Server) listExecutions(w http.ResponseWriter, r *http.Request, p store.
 		return err
 	}
 	// writeJSON's answer, written without reflection from the stored
-	// values (list_encode.go), into a buffer sized for it once.
+	// values (list_encode.go), into a buffer sized for it once and kept for
+	// the next list.
 	size := 200
 	for i := range page.Executions {
 		size += 1200
@@ -209,7 +210,10 @@ func (s *Server) listExecutions(w http.ResponseWriter, r *http.Request, p store.
 			size += len(ev.TriggerPayload) + len(ev.TriggerHeaders)
 		}
 	}
-	writeListJSON(w, s.appendExecutionList(make([]byte, 0, size), page))
+	buf := listBuffer(size)
+	*buf = s.appendExecutionList(*buf, page)
+	writeListJSON(w, *buf)
+	putListBuffer(buf)
 	return nil
 }
 
