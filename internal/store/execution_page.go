@@ -55,8 +55,13 @@ const executionPageColumns = `ex.id, ex.stage_event_id, ex.state, ex.result, ex.
 // executionPageCount counts the stage's executions as CountExecutions does,
 // without its check of the stage's scope: the page's rows, read in that
 // scope, are that check. Both databases run the uncorrelated subquery once
-// a statement, not once a row.
-const executionPageCount = `(SELECT COUNT(*) FROM (SELECT 1 FROM executions cnt WHERE cnt.stage_id = ? LIMIT ?) AS matching)`
+// a statement, not once a row. The ORDER BY is the stage's index's: without
+// it, the generic plan PostgreSQL may choose for the cached statement, which
+// does not know the stage, scanned the whole table for a stage with few
+// executions (110,000 rows, 25-240 ms); with it, the index is the cheaper
+// path in every plan, and at most countLimit+1 of its entries are read.
+const executionPageCount = `(SELECT COUNT(*) FROM (SELECT 1 FROM executions cnt WHERE cnt.stage_id = ?
+	ORDER BY cnt.created_at DESC, cnt.id DESC LIMIT ?) AS matching)`
 
 // ListExecutionPage returns a page of the stage's executions with their
 // stage events and the stage's executions counted.
