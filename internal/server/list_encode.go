@@ -43,7 +43,10 @@ const maxListBuffer = 4 << 20
 // listBuffer is an empty buffer of at least size bytes from listBuffers;
 // putListBuffer gives it back.
 func listBuffer(size int) *[]byte {
-	b := listBuffers.Get().(*[]byte)
+	b, ok := listBuffers.Get().(*[]byte)
+	if !ok { // the pool holds nothing else
+		b = new([]byte)
+	}
 	if cap(*b) < size {
 		*b = make([]byte, 0, size)
 	}
