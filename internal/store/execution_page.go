@@ -79,7 +79,7 @@ func (s *db) ListExecutionPage(ctx context.Context, orgID, canvasID, stageID str
 	// The page first, then its stage events: with the join inside the
 	// page, PostgreSQL's plans grew with the stage's history (a hash join
 	// over all its stage events at 1,000; a parallel scan in the generic
-	// plan of the cached statement at 100,000, 130-200 ms); the page's
+	// plan of the cached statement at 100,000, 104-200 ms); the page's
 	// keyset bounds the join's rows whatever the plan.
 	pageQuery, pageArgs, err := s.keyset(`SELECT ex.id, ex.stage_event_id, ex.state, ex.result, ex.result_reason,
 		ex.result_message, ex.outputs, ex.resources, ex.created_at, ex.started_at, ex.finished_at, ex.cancelled_at,
