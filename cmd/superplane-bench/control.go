@@ -27,7 +27,8 @@ type controlConfig struct {
 	out         string
 	skipGrowth  bool
 	// phases limits the throughput run to some of deliveries, busy,
-	// secrets, lists (for profiling one path); empty runs all.
+	// secrets, lists (for profiling one path); empty runs all. tenants and
+	// execution-lists run only when named.
 	phases string
 	// listSizes are the sizes of the lists phase.
 	listSizes intList
@@ -57,7 +58,7 @@ func runControl(ctx context.Context, command string, args []string, stdout, stde
 	fs.DurationVar(&cfg.duration, "duration", 10*time.Second, "length of each throughput phase")
 	fs.Var(&cfg.levels, "levels", "stored events and secrets at which reads are measured")
 	fs.BoolVar(&cfg.skipGrowth, "skip-growth", false, "measure throughput only")
-	fs.StringVar(&cfg.phases, "phases", "", "throughput phases to run: deliveries, busy, secrets, lists (default: all); tenants only when named")
+	fs.StringVar(&cfg.phases, "phases", "", "throughput phases to run: deliveries, busy, secrets, lists (default: all); tenants and execution-lists (the lists phase's executions alone) only when named")
 	fs.Var(&cfg.listSizes, "list-sizes", "sizes of the stage, event source and execution lists read")
 	fs.IntVar(&cfg.tenantStages, "tenant-stages", 1, "tenants phase: noop stages the quiet organization's deliveries go to in turn (1: all to one stage, which runs one execution at a time)")
 	fs.DurationVar(&cfg.tenantInterval, "tenant-interval", 100*time.Millisecond, "tenants phase: how often the quiet organization delivers")
@@ -240,6 +241,11 @@ func throughput(ctx context.Context, cfg controlConfig, rep *report, w io.Writer
 	}
 	if cfg.runs("lists") {
 		if err := lists(ctx, cfg, rep, w, srv, c); err != nil {
+			return err
+		}
+	}
+	if cfg.runs("lists") || cfg.runsExplicitly("execution-lists") {
+		if err := executionLists(ctx, cfg, rep, w, srv, c); err != nil {
 			return err
 		}
 	}

@@ -19,9 +19,8 @@ const listReads = 50
 // (10, 300 and 1,000 by default), p50 and p99 of listReads reads in a row,
 // with the server's CPU per read. Stages are noop stages connected to one
 // of the canvas's sources, connection groups join its first two sources;
-// executions come from deliveries to a one-stage canvas, read when that
-// many have finished. Integrations are not listed: creating one verifies
-// its credentials with the tool, which is not on loopback.
+// executions are executionLists'. Integrations are not listed: creating
+// one verifies its credentials with the tool, which is not on loopback.
 func lists(ctx context.Context, cfg controlConfig, rep *report, w io.Writer, srv *serverProc, c *apiClient) error {
 	for _, n := range cfg.listSizes {
 		canvas := fmt.Sprintf("list-%d", n)
@@ -64,8 +63,16 @@ func lists(ctx context.Context, cfg controlConfig, rep *report, w io.Writer, srv
 			rep.add(w, timeList(ctx, srv, c, fmt.Sprintf("list %d %s", n, l.name), n, l.path))
 		}
 	}
+	return nil
+}
 
-	// Executions: one canvas, one stage, history grown to each size.
+// executionLists measures the execution list of one stage whose history
+// grows to each size (executions from deliveries to a one-stage canvas,
+// read when that many have finished): a page of the size (at most 500, the
+// store's MaxPageLimit), and a page of 10 at that history, whose cost must
+// not grow with it (the count is bounded, the page a keyset). It runs with
+// the lists phase, or alone as the execution-lists phase.
+func executionLists(ctx context.Context, cfg controlConfig, rep *report, w io.Writer, srv *serverProc, c *apiClient) error {
 	src, err := createCanvasWithSource(ctx, c, "list-executions", "exec-hook", "list-exec-")
 	if err != nil {
 		return err
@@ -107,6 +114,10 @@ func lists(ctx context.Context, cfg controlConfig, rep *report, w io.Writer, srv
 		limit := min(n, 500)
 		rep.add(w, timeList(ctx, srv, c, fmt.Sprintf("list %d executions (a page of %d)", n, limit), n,
 			fmt.Sprintf("/api/v1/canvases/list-executions/stages/exec/executions?limit=%d", limit)))
+		if n > 10 {
+			rep.add(w, timeList(ctx, srv, c, fmt.Sprintf("list %d executions (a page of 10)", n), n,
+				"/api/v1/canvases/list-executions/stages/exec/executions?limit=10"))
+		}
 	}
 	return nil
 }

@@ -1,12 +1,16 @@
 package server
 
 import (
+	"cmp"
 	"encoding/json"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/superplane/terraform-provider-superplane/internal/api"
+	"github.com/superplane/terraform-provider-superplane/internal/service"
+	"github.com/superplane/terraform-provider-superplane/internal/store"
 )
 
 // The execution and event source lists are written here field by field, as
@@ -26,131 +30,189 @@ func writeListJSON(w http.ResponseWriter, b []byte) {
 	_, _ = w.Write(b)
 }
 
-// appendExecutionList appends out as writeJSON writes it, newline included.
-func appendExecutionList(b []byte, out api.ListExecutionsResponse) []byte {
-	b = append(b, `{"executions":`...)
-	if out.Executions == nil {
-		b = append(b, "null"...)
-	} else {
-		b = append(b, '[')
-		for i := range out.Executions {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = appendExecution(b, &out.Executions[i])
-		}
-		b = append(b, ']')
+// listBuffers keeps the buffers of the execution list's answers between
+// requests: a page of 300 is about 600 KB, which each request allocated
+// and zeroed, and which made the collector run every few requests on a
+// small heap. A Write never keeps the bytes it is given, so a buffer is
+// reused once its answer is written; one past maxListBuffer is left to the
+// collector, so the pool never holds more than a few answers' worth.
+var listBuffers = sync.Pool{New: func() any { return new([]byte) }}
+
+const maxListBuffer = 4 << 20
+
+// listBuffer is an empty buffer of at least size bytes from listBuffers;
+// putListBuffer gives it back.
+func listBuffer(size int) *[]byte {
+	b, ok := listBuffers.Get().(*[]byte)
+	if !ok { // the pool holds nothing else
+		b = new([]byte)
 	}
-	b = append(b, `,"totalCount":`...)
-	b = strconv.AppendInt(b, out.TotalCount, 10)
+	if cap(*b) < size {
+		*b = make([]byte, 0, size)
+	}
+	*b = (*b)[:0]
+	return b
+}
+
+func putListBuffer(b *[]byte) {
+	if cap(*b) <= maxListBuffer {
+		listBuffers.Put(b)
+	}
+}
+
+// appendExecutionList appends the answer of a page of executions, newline
+// included: what writeJSON writes for api.ListExecutionsResponse of
+// executionToAPI's executions (TestExecutionListWritesWhatEncodingJSONWrites),
+// written from the stored values without building them. A stored list
+// column holding [] is written without decoding it; a trigger payload or
+// headers that the API answers as stored (wireObject) are copied after one
+// pass over them, not three (json.Valid, utf8.Valid, compactJSON).
+func (s *Server) appendExecutionList(b []byte, page service.ExecutionList) []byte {
+	b = append(b, `{"executions":[`...)
+	for i := range page.Executions {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = s.appendExecution(b, &page.Executions[i].Execution, page.Executions[i].Event)
+	}
+	b = append(b, `],"totalCount":`...)
+	b = strconv.AppendInt(b, page.Total, 10)
 	b = append(b, `,"hasNextPage":`...)
-	b = strconv.AppendBool(b, out.HasNextPage)
+	b = strconv.AppendBool(b, page.More)
 	b = append(b, `,"lastTimestamp":`...)
-	b = appendTime(b, out.LastTimestamp)
+	if n := len(page.Executions); n > 0 {
+		b = appendTime(b, &page.Executions[n-1].CreatedAt)
+	} else {
+		b = append(b, "null"...)
+	}
 	b = append(b, `,"totalCountCapped":`...)
-	b = strconv.AppendBool(b, out.TotalCountCapped)
+	b = strconv.AppendBool(b, page.TotalCapped)
 	return append(b, "}\n"...)
 }
 
-func appendExecution(b []byte, ex *api.Execution) []byte {
+// appendExecution appends what writeJSON writes for executionToAPI(*ex, ev).
+func (s *Server) appendExecution(b []byte, ex *store.Execution, ev *store.StageEvent) []byte {
 	b = appendField(b, `{"id":`, ex.ID)
 	b = appendField(b, `,"state":`, ex.State)
-	b = appendField(b, `,"result":`, ex.Result)
-	b = appendField(b, `,"resultReason":`, ex.ResultReason)
+	b = appendField(b, `,"result":`, cmp.Or(ex.Result, "RESULT_UNKNOWN"))
+	b = appendField(b, `,"resultReason":`, cmp.Or(ex.ResultReason, api.ResultReasonOK))
 	b = appendField(b, `,"resultMessage":`, ex.ResultMessage)
 	b = append(b, `,"createdAt":`...)
-	b = appendTime(b, ex.CreatedAt)
+	b = appendTime(b, &ex.CreatedAt)
 	b = append(b, `,"startedAt":`...)
-	b = appendTime(b, ex.StartedAt)
+	b = appendOptTime(b, &ex.StartedAt)
 	b = append(b, `,"cancelledAt":`...)
-	b = appendTime(b, ex.CancelledAt)
+	b = appendOptTime(b, &ex.CancelledAt)
 	b = append(b, `,"finishedAt":`...)
-	b = appendTime(b, ex.FinishedAt)
+	b = appendOptTime(b, &ex.FinishedAt)
 	b = append(b, `,"outputs":`...)
-	if ex.Outputs == nil {
-		b = append(b, "null"...)
-	} else {
-		b = append(b, '[')
-		for i, o := range ex.Outputs {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = appendField(b, `{"name":`, o.Name)
-			b = appendField(b, `,"value":`, o.Value)
-			b = append(b, '}')
-		}
-		b = append(b, ']')
-	}
+	b = appendStoredList(b, s, ex.Outputs, ex.DecodeOutputs, appendKeyValue)
 	b = append(b, `,"resources":`...)
-	if ex.Resources == nil {
-		b = append(b, "null"...)
-	} else {
-		b = append(b, '[')
-		for i, r := range ex.Resources {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = appendField(b, `{"id":`, r.ID)
-			b = appendField(b, `,"type":`, r.Type)
-			b = appendField(b, `,"state":`, r.State)
-			b = appendField(b, `,"result":`, r.Result)
-			b = append(b, '}')
-		}
-		b = append(b, ']')
-	}
+	b = appendStoredList(b, s, ex.Resources, ex.DecodeResources, appendResource)
 	b = append(b, `,"stageEvent":`...)
-	if ex.StageEvent == nil {
+	if ev == nil {
 		b = append(b, "null"...)
 	} else {
-		b = appendStageEvent(b, ex.StageEvent)
+		b = s.appendStageEvent(b, ev)
 	}
 	return append(b, '}')
 }
 
-func appendStageEvent(b []byte, ev *api.StageEvent) []byte {
+// appendStageEvent appends what writeJSON writes for stageEventToAPI(*ev).
+func (s *Server) appendStageEvent(b []byte, ev *store.StageEvent) []byte {
 	b = appendField(b, `{"id":`, ev.ID)
 	b = appendField(b, `,"state":`, ev.State)
-	b = appendField(b, `,"stateReason":`, ev.StateReason)
+	b = appendField(b, `,"stateReason":`, cmp.Or(ev.StateReason, "STATE_REASON_UNKNOWN"))
 	b = append(b, `,"createdAt":`...)
-	b = appendTime(b, ev.CreatedAt)
+	b = appendTime(b, &ev.CreatedAt)
 	b = append(b, `,"approvals":`...)
-	if ev.Approvals == nil {
-		b = append(b, "null"...)
-	} else {
-		b = append(b, '[')
-		for i, a := range ev.Approvals {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = appendField(b, `{"approvedBy":`, a.ApprovedBy)
-			b = append(b, `,"approvedAt":`...)
-			b = appendTime(b, a.ApprovedAt)
-			b = append(b, '}')
-		}
-		b = append(b, ']')
-	}
+	b = appendStoredList(b, s, ev.Approvals, ev.DecodeApprovals, appendApproval)
 	b = append(b, `,"inputs":`...)
-	if ev.Inputs == nil {
-		b = append(b, "null"...)
+	b = appendStoredList(b, s, ev.Inputs, ev.DecodeInputs, appendKeyValue)
+	b = appendField(b, `,"name":`, ev.Connection)
+	// The trigger event, as stageEventToAPI makes it.
+	b = appendField(b, `,"triggerEvent":{"id":`, ev.TriggerEventID)
+	b = appendField(b, `,"sourceId":`, ev.TriggerSourceID)
+	b = appendField(b, `,"sourceName":`, ev.TriggerSourceName)
+	b = appendField(b, `,"sourceType":`, triggerSourceType(ev.TriggerSourceType))
+	b = appendField(b, `,"type":`, ev.TriggerType)
+	b = append(b, `,"state":"`+api.EventStateProcessed+`","stateReason":"STATE_REASON_OK","stateMessage":"","receivedAt":`...)
+	b = appendTime(b, &ev.CreatedAt)
+	b = append(b, `,"raw":`...)
+	if wireObject(ev.TriggerPayload, false) {
+		b = append(b, ev.TriggerPayload...)
 	} else {
-		b = append(b, '[')
-		for i, kv := range ev.Inputs {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = appendField(b, `{"name":`, kv.Name)
-			b = appendField(b, `,"value":`, kv.Value)
-			b = append(b, '}')
-		}
-		b = append(b, ']')
+		b = appendRaw(b, rawObjectToAPI(s, ev.TriggerPayload, isObject, ev.DecodeTriggerPayload))
 	}
-	b = appendField(b, `,"name":`, ev.Name)
-	b = append(b, `,"triggerEvent":`...)
-	b = appendEvent(b, ev.TriggerEvent)
-	b = appendField(b, `,"discardedBy":`, ev.DiscardedBy)
+	b = append(b, `,"headers":`...)
+	if wireObject(ev.TriggerHeaders, true) {
+		b = append(b, ev.TriggerHeaders...)
+	} else {
+		b = appendRaw(b, rawObjectToAPI(s, ev.TriggerHeaders, isStringObject, ev.DecodeTriggerHeaders))
+	}
+	b = appendField(b, `},"discardedBy":`, ev.DiscardedBy)
 	b = append(b, `,"discardedAt":`...)
-	b = appendTime(b, ev.DiscardedAt)
+	b = appendOptTime(b, &ev.DiscardedAt)
 	return append(b, '}')
+}
+
+// appendStoredList appends what writeJSON writes for listToAPI(s, raw,
+// decode, ...): raw itself when it is [] or null (most lists: no
+// decoding), else raw decoded, each element appended by elem.
+func appendStoredList[S any](b []byte, s *Server, raw []byte, decode func() ([]S, error), elem func([]byte, *S) []byte) []byte {
+	if string(raw) == "[]" || string(raw) == "null" {
+		return append(b, raw...)
+	}
+	list, err := decode()
+	if err != nil {
+		s.corrupt(err)
+	}
+	switch {
+	case len(raw) == 0 || err != nil:
+		return append(b, "[]"...)
+	case list == nil:
+		return append(b, "null"...)
+	}
+	b = append(b, '[')
+	for i := range list {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = elem(b, &list[i])
+	}
+	return append(b, ']')
+}
+
+// appendKeyValue appends an input (api.KeyValuePair) or an output
+// (api.OutputValue): the same two fields.
+func appendKeyValue(b []byte, kv *store.KeyValue) []byte {
+	b = appendField(b, `{"name":`, kv.Name)
+	b = appendField(b, `,"value":`, kv.Value)
+	return append(b, '}')
+}
+
+func appendResource(b []byte, r *store.Resource) []byte {
+	b = appendField(b, `{"id":`, r.ID)
+	b = appendField(b, `,"type":`, r.Type)
+	b = appendField(b, `,"state":`, r.State)
+	b = appendField(b, `,"result":`, r.Result)
+	return append(b, '}')
+}
+
+func appendApproval(b []byte, a *store.Approval) []byte {
+	b = appendField(b, `{"approvedBy":`, a.ApprovedBy)
+	b = append(b, `,"approvedAt":`...)
+	b = appendTime(b, a.ApprovedAt)
+	return append(b, '}')
+}
+
+// appendOptTime appends *t as writeJSON writes optTime(*t): null for the
+// zero time.
+func appendOptTime(b []byte, t *time.Time) []byte {
+	if t.IsZero() {
+		return append(b, "null"...)
+	}
+	return appendTime(b, t)
 }
 
 // appendEvent appends an event (a stage event's trigger, a source's last

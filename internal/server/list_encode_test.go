@@ -4,11 +4,14 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/superplane/terraform-provider-superplane/internal/api"
+	"github.com/superplane/terraform-provider-superplane/internal/service"
+	"github.com/superplane/terraform-provider-superplane/internal/store"
 )
 
 // encodedByWriteJSON is what writeJSON writes for v.
@@ -59,46 +62,28 @@ var (
 func pick[T any](values []T, i int) T { return values[i%len(values)] }
 
 // TestListEncodersWriteWhatEncodingJSONWrites: the execution and event
-// source lists, written field by field (issue 17, round nine), are byte for
-// byte what writeJSON writes for the same answer, over strings the encoder
-// escapes, times in zones and fractions, payloads it compacts and escapes,
-// and every field present, empty and absent.
+// source lists, written field by field (issue 17, rounds nine and ten), are
+// byte for byte what writeJSON writes for the same answer, over strings the
+// encoder escapes, times in zones and fractions, payloads it compacts and
+// escapes, and every field present, empty and absent; the executions from
+// their stored values (storedExecutions: stored lists empty, null, corrupt
+// and full, payloads the API answers as stored and those it does not).
 func TestListEncodersWriteWhatEncodingJSONWrites(t *testing.T) {
-	var executions []api.Execution
-	for i := range 60 {
-		s := func(k int) string { return pick(listStrings, i+k) }
-		ev := &api.StageEvent{ID: s(0), State: s(1), StateReason: s(2), CreatedAt: pick(listTimes, i), Name: s(3),
-			DiscardedBy: s(4), DiscardedAt: pick(listTimes, i+1)}
-		switch i % 3 {
-		case 0:
-			ev.Approvals, ev.Inputs = []api.StageEventApproval{{ApprovedBy: s(5), ApprovedAt: pick(listTimes, i+2)}, {}}, []api.KeyValuePair{{Name: s(6), Value: s(7)}}
-		case 1:
-			ev.Approvals, ev.Inputs = []api.StageEventApproval{}, []api.KeyValuePair{}
-		}
-		if i%5 != 4 {
-			ev.TriggerEvent = &api.Event{ID: s(1), SourceID: s(2), SourceName: s(3), SourceType: s(4), Type: s(5), State: s(6),
-				StateReason: s(7), StateMessage: s(0), ReceivedAt: pick(listTimes, i+3), Raw: pick(listRaws, i), Headers: pick(listRaws, i+7)}
-		}
-		ex := api.Execution{ID: s(0), State: s(1), Result: s(2), ResultReason: s(3), ResultMessage: s(4),
-			CreatedAt: pick(listTimes, i), StartedAt: pick(listTimes, i+1), CancelledAt: pick(listTimes, i+2), FinishedAt: pick(listTimes, i+3)}
-		switch i % 4 {
-		case 0:
-			ex.Outputs, ex.Resources = []api.OutputValue{{Name: s(5), Value: s(6)}, {}}, []api.ExecutionResource{{ID: s(1), Type: s(2), State: s(3), Result: s(4)}}
-		case 1:
-			ex.Outputs, ex.Resources = []api.OutputValue{}, []api.ExecutionResource{}
-		}
-		if i%7 != 6 {
-			ex.StageEvent = ev
-		}
-		executions = append(executions, ex)
-	}
-	for _, out := range []api.ListExecutionsResponse{
-		{Executions: executions, TotalCount: 1234, HasNextPage: true, LastTimestamp: listTimes[2], TotalCountCapped: true},
-		{Executions: []api.Execution{}},
+	srv := &Server{log: slog.New(slog.DiscardHandler)}
+	for _, page := range []service.ExecutionList{
+		{Executions: storedExecutions(), Total: 1234, More: true, TotalCapped: true},
+		{Executions: []service.Execution{}},
 		{},
 	} {
+		out := api.ListExecutionsResponse{Executions: []api.Execution{}, TotalCount: page.Total, TotalCountCapped: page.TotalCapped, HasNextPage: page.More}
+		for _, ex := range page.Executions {
+			out.Executions = append(out.Executions, srv.executionToAPI(ex.Execution, ex.Event))
+		}
+		if n := len(page.Executions); n > 0 {
+			out.LastTimestamp = ptr(page.Executions[n-1].CreatedAt)
+		}
 		want := encodedByWriteJSON(t, out)
-		if got := appendExecutionList(nil, out); !bytes.Equal(got, want) {
+		if got := srv.appendExecutionList(nil, page); !bytes.Equal(got, want) {
 			t.Fatalf("executions:\n%s\nencoding/json:\n%s", got, want)
 		}
 	}
@@ -179,33 +164,43 @@ func BenchmarkListEncode(b *testing.B) {
 		`"x-github-delivery":"72d3162e-cc78-11e3-81ab-4c9367dc0958","x-github-event":"push","x-github-hook-id":"292430182"}`)
 	now := time.Date(2026, 12, 7, 3, 4, 5, 123456000, time.UTC)
 	id := "6113728f-27ae-42c7-b1a1-77c8d03f9e96"
-	var executions api.ListExecutionsResponse
+	srv := &Server{log: slog.New(slog.DiscardHandler)}
+	var executions service.ExecutionList
 	var sources api.ListEventSourcesResponse
 	for range 300 {
-		executions.Executions = append(executions.Executions, api.Execution{ID: id, State: api.ExecutionStateFinished, Result: "RESULT_PASSED",
-			ResultReason: api.ResultReasonOK, CreatedAt: &now, StartedAt: &now, FinishedAt: &now, Outputs: []api.OutputValue{}, Resources: []api.ExecutionResource{},
-			StageEvent: &api.StageEvent{ID: id, State: "STATE_PROCESSED", StateReason: "STATE_REASON_UNKNOWN", CreatedAt: &now, Approvals: []api.StageEventApproval{},
-				Inputs: []api.KeyValuePair{}, Name: "exec-hook", TriggerEvent: &api.Event{ID: id, SourceID: id, SourceName: "exec-hook",
-					SourceType: "EVENT_SOURCE_TYPE_EVENT_SOURCE", Type: "push", State: api.EventStateProcessed, StateReason: "STATE_REASON_OK",
-					ReceivedAt: &now, Raw: payload, Headers: headers}}})
+		ev := &store.StageEvent{ID: id, Connection: "exec-hook", TriggerSourceType: api.ConnectionTypeEventSource, TriggerSourceID: id,
+			TriggerSourceName: "exec-hook", TriggerEventID: id, TriggerType: "push", TriggerPayload: payload, TriggerHeaders: headers,
+			State: "STATE_PROCESSED", Inputs: []byte(`[]`), Approvals: []byte(`[]`), CreatedAt: now}
+		executions.Executions = append(executions.Executions, service.Execution{Execution: store.Execution{ID: id, State: api.ExecutionStateFinished,
+			Result: "RESULT_PASSED", ResultReason: api.ResultReasonOK, CreatedAt: now, StartedAt: now, FinishedAt: now,
+			Outputs: []byte(`[]`), Resources: []byte(`[]`)}, Event: ev})
 		sources.EventSources = append(sources.EventSources, api.EventSource{
 			Metadata: &api.EventSourceMetadata{ID: id, Name: "hook-12", CanvasID: id, CreatedAt: &now, UpdatedAt: &now, CreatedBy: id},
 			Spec:     &api.EventSourceSpec{Type: api.EventSourceTypeWebhook, Events: []api.EventSourceEventType{}, SignatureScheme: api.SignatureSchemeHMAC},
 			Status:   &api.EventSourceStatus{KeyVersion: 1, Webhook: &api.WebhookStatus{URL: "http://127.0.0.1:8000/api/v1/sources/" + id}},
 		})
 	}
+	// What the handler encoded before round nine: the api values, through
+	// encoding/json.
+	executionsAPI := func() any {
+		out := api.ListExecutionsResponse{Executions: []api.Execution{}}
+		for _, ex := range executions.Executions {
+			out.Executions = append(out.Executions, srv.executionToAPI(ex.Execution, ex.Event))
+		}
+		return out
+	}
 	for _, l := range []struct {
 		name   string
-		v      any
+		v      func() any
 		size   int // as the handler sizes its buffer
 		direct func([]byte) []byte
 	}{
-		{"executions-300", executions, 200 + 300*(1200+len(payload)+len(headers)), func(b []byte) []byte { return appendExecutionList(b, executions) }},
-		{"sources-300", sources, 50 + 300*900, func(b []byte) []byte { return appendEventSourceList(b, sources) }},
+		{"executions-300", executionsAPI, 200 + 300*(1200+len(payload)+len(headers)), func(b []byte) []byte { return srv.appendExecutionList(b, executions) }},
+		{"sources-300", func() any { return sources }, 50 + 300*900, func(b []byte) []byte { return appendEventSourceList(b, sources) }},
 	} {
 		b.Run(l.name+"/encoding-json", func(b *testing.B) {
 			for b.Loop() {
-				_ = json.NewEncoder(io.Discard).Encode(l.v)
+				_ = json.NewEncoder(io.Discard).Encode(l.v())
 			}
 		})
 		b.Run(l.name+"/direct", func(b *testing.B) {

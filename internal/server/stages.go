@@ -55,19 +55,24 @@ func (s *Server) stageEventToAPI(ev store.StageEvent) api.StageEvent {
 	out.Inputs = listToAPI(s, ev.Inputs, ev.DecodeInputs, keyValueToAPI)
 	trigger := api.Event{
 		ID: ev.TriggerEventID, SourceID: ev.TriggerSourceID, SourceName: ev.TriggerSourceName, Type: ev.TriggerType,
-		SourceType: "EVENT_SOURCE_TYPE_EVENT_SOURCE", State: api.EventStateProcessed, StateReason: "STATE_REASON_OK",
+		SourceType: triggerSourceType(ev.TriggerSourceType), State: api.EventStateProcessed, StateReason: "STATE_REASON_OK",
 		ReceivedAt: &created,
-	}
-	switch ev.TriggerSourceType {
-	case api.ConnectionTypeStage:
-		trigger.SourceType = "EVENT_SOURCE_TYPE_STAGE"
-	case api.ConnectionTypeConnectionGroup:
-		trigger.SourceType = api.EventSourceTypeConnectionGroup
 	}
 	trigger.Raw = rawObjectToAPI(s, ev.TriggerPayload, isObject, ev.DecodeTriggerPayload)
 	trigger.Headers = rawObjectToAPI(s, ev.TriggerHeaders, isStringObject, ev.DecodeTriggerHeaders)
 	out.TriggerEvent = &trigger
 	return out
+}
+
+// triggerSourceType is the wire's source type of a stage event's trigger.
+func triggerSourceType(connectionType string) string {
+	switch connectionType {
+	case api.ConnectionTypeStage:
+		return "EVENT_SOURCE_TYPE_STAGE"
+	case api.ConnectionTypeConnectionGroup:
+		return api.EventSourceTypeConnectionGroup
+	}
+	return "EVENT_SOURCE_TYPE_EVENT_SOURCE"
 }
 
 func (s *Server) executionToAPI(ex store.Execution, ev *store.StageEvent) api.Execution {
@@ -195,24 +200,20 @@ func (s *Server) listExecutions(w http.ResponseWriter, r *http.Request, p store.
 	if err != nil {
 		return err
 	}
-	list := page.Executions
-	out := api.ListExecutionsResponse{Executions: []api.Execution{}, TotalCount: page.Total, TotalCountCapped: page.TotalCapped, HasNextPage: page.More}
-	for _, ex := range list {
-		out.Executions = append(out.Executions, s.executionToAPI(ex.Execution, ex.Event))
-	}
-	if n := len(list); n > 0 {
-		out.LastTimestamp = ptr(list[n-1].CreatedAt)
-	}
-	// writeJSON's answer, written without reflection (list_encode.go), into
-	// a buffer sized for it once.
+	// writeJSON's answer, written without reflection from the stored
+	// values (list_encode.go), into a buffer sized for it once and kept for
+	// the next list.
 	size := 200
-	for i := range out.Executions {
+	for i := range page.Executions {
 		size += 1200
-		if ev := out.Executions[i].StageEvent; ev != nil && ev.TriggerEvent != nil {
-			size += len(ev.TriggerEvent.Raw) + len(ev.TriggerEvent.Headers)
+		if ev := page.Executions[i].Event; ev != nil {
+			size += len(ev.TriggerPayload) + len(ev.TriggerHeaders)
 		}
 	}
-	writeListJSON(w, appendExecutionList(make([]byte, 0, size), out))
+	buf := listBuffer(size)
+	*buf = s.appendExecutionList(*buf, page)
+	writeListJSON(w, *buf)
+	putListBuffer(buf)
 	return nil
 }
 

@@ -85,6 +85,202 @@ func isObject(b []byte) bool {
 	return i < len(b) && b[i] == '{' && json.Valid(b)
 }
 
+// wireObject says whether raw is what the answer carries exactly as
+// stored: one JSON object, valid UTF-8, with no whitespace outside its
+// strings and no character encoding/json escapes in a json.RawMessage (<,
+// >, &, U+2028, U+2029), nested at most wireDepth deep; with stringValues,
+// every value a string (headers' shape). Then rawObjectToAPI returns raw
+// and appendRaw copies it: the answer is raw (TestWireObjectIsTheLongWay).
+// It decides in one pass what json.Valid, utf8.Valid and compactJSON took
+// three for; false is also its answer for what it does not check exactly
+// (deeper nesting), which then takes that long way.
+func wireObject(raw []byte, stringValues bool) bool {
+	const (
+		wantValue = iota
+		wantKey
+		wantColon
+		wantNext // a comma or the closing bracket
+	)
+	if len(raw) == 0 || raw[0] != '{' {
+		return false
+	}
+	var closing [wireDepth]byte // of the open objects and arrays
+	depth, state := 0, wantValue
+	for i := 0; i < len(raw); {
+		c := raw[i]
+		switch state {
+		case wantValue:
+			switch {
+			case c == '{' || c == '[':
+				if depth == len(closing) || stringValues && depth > 0 {
+					return false
+				}
+				closing[depth] = c + 2 // } and ] follow { and [ two apart
+				depth++
+				i++
+				switch {
+				case i < len(raw) && raw[i] == c+2: // empty
+					depth--
+					i++
+					state = wantNext
+				case c == '{':
+					state = wantKey
+				}
+				continue
+			case c == '"':
+				var ok bool
+				if i, ok = wireString(raw, i); !ok {
+					return false
+				}
+			case stringValues:
+				return false
+			case c == '-' || '0' <= c && c <= '9':
+				var ok bool
+				if i, ok = wireNumber(raw, i); !ok {
+					return false
+				}
+			case bytes.HasPrefix(raw[i:], []byte("true")), bytes.HasPrefix(raw[i:], []byte("null")):
+				i += 4
+			case bytes.HasPrefix(raw[i:], []byte("false")):
+				i += 5
+			default:
+				return false
+			}
+			state = wantNext
+		case wantKey:
+			var ok bool
+			if c != '"' {
+				return false
+			}
+			if i, ok = wireString(raw, i); !ok {
+				return false
+			}
+			state = wantColon
+		case wantColon:
+			if c != ':' {
+				return false
+			}
+			i++
+			state = wantValue
+		case wantNext:
+			switch {
+			case depth == 0: // bytes after the object
+				return false
+			case c == ',':
+				i++
+				state = wantValue
+				if closing[depth-1] == '}' {
+					state = wantKey
+				}
+			case c == closing[depth-1]:
+				depth--
+				i++
+			default:
+				return false
+			}
+		}
+	}
+	return depth == 0 && state == wantNext
+}
+
+// wireDepth bounds wireObject's nesting; payloads nested deeper take the
+// long way.
+const wireDepth = 32
+
+// wireString is the index after the JSON string that starts at raw[i], and
+// whether it is one that a json.RawMessage's encoding leaves as it is:
+// valid UTF-8, JSON's escapes only, no control character, no <, >, &,
+// U+2028 or U+2029.
+func wireString(raw []byte, i int) (int, bool) {
+	for i++; i < len(raw); {
+		switch c := raw[i]; {
+		case c == '"':
+			return i + 1, true
+		case c < 0x20, c == '<', c == '>', c == '&':
+			return i, false
+		case c == '\\':
+			j, ok := skipEscape(raw, i)
+			if !ok {
+				return i, false
+			}
+			i = j
+		case c < utf8.RuneSelf:
+			i++
+		default:
+			r, size := utf8.DecodeRune(raw[i:])
+			if r == utf8.RuneError && size == 1 || r == '\u2028' || r == '\u2029' {
+				return i, false
+			}
+			i += size
+		}
+	}
+	return i, false
+}
+
+// skipEscape is the index after the escape that starts at raw[i] (a
+// backslash), and whether it is one of JSON's.
+func skipEscape(raw []byte, i int) (int, bool) {
+	if i+1 >= len(raw) {
+		return i, false
+	}
+	switch raw[i+1] {
+	case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+		return i + 2, true
+	case 'u':
+		if i+6 > len(raw) {
+			return i, false
+		}
+		for _, h := range raw[i+2 : i+6] {
+			if !isHex(h) {
+				return i, false
+			}
+		}
+		return i + 6, true
+	}
+	return i, false
+}
+
+// wireNumber is the index after the JSON number that starts at raw[i], and
+// whether one does: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?.
+func wireNumber(raw []byte, i int) (int, bool) {
+	digits := func(i int) (int, bool) {
+		start := i
+		for i < len(raw) && '0' <= raw[i] && raw[i] <= '9' {
+			i++
+		}
+		return i, i > start
+	}
+	if raw[i] == '-' {
+		i++
+	}
+	switch {
+	case i < len(raw) && raw[i] == '0':
+		i++
+	default:
+		var ok bool
+		if i, ok = digits(i); !ok {
+			return i, false
+		}
+	}
+	if i < len(raw) && raw[i] == '.' {
+		var ok bool
+		if i, ok = digits(i + 1); !ok {
+			return i, false
+		}
+	}
+	if i < len(raw) && (raw[i] == 'e' || raw[i] == 'E') {
+		i++
+		if i < len(raw) && (raw[i] == '+' || raw[i] == '-') {
+			i++
+		}
+		var ok bool
+		if i, ok = digits(i); !ok {
+			return i, false
+		}
+	}
+	return i, true
+}
+
 // isNull reports whether b is JSON null.
 func isNull(b []byte) bool {
 	return string(bytes.TrimSpace(b)) == "null"

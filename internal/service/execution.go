@@ -123,13 +123,11 @@ func (s *Stages) Discard(ctx context.Context, p store.Principal, canvas, stage, 
 
 // Execution is an execution with the stage event it ran (nil when that
 // event cannot be read).
-type Execution struct {
-	store.Execution
-	Event *store.StageEvent
-}
+type Execution = store.ListedExecution
 
 // Executions returns one page of the executions of the stage idOrName of
-// canvas, each with its stage event, and whether a next page may follow.
+// canvas, each with its stage event, and whether a next page may follow:
+// after finding the stage, one statement (store.ListExecutionPage).
 func (s *Stages) Executions(ctx context.Context, p store.Principal, canvas, idOrName string, pq store.PageQuery) (ExecutionList, error) {
 	c, st, err := s.stageOf(ctx, p, canvas, idOrName)
 	if err != nil {
@@ -139,32 +137,11 @@ func (s *Stages) Executions(ctx context.Context, p store.Principal, canvas, idOr
 	if err != nil {
 		return ExecutionList{}, err
 	}
-	list, err := s.Store.ListExecutions(ctx, p.Organization.ID, c.ID, st.ID, page)
+	list, err := s.Store.ListExecutionPage(ctx, p.Organization.ID, c.ID, st.ID, page, MaxEventCount)
 	if err != nil {
 		return ExecutionList{}, err
 	}
-	// The executions' stage events in one read, not one query per row.
-	eventIDs := make([]string, 0, len(list))
-	for _, ex := range list {
-		eventIDs = append(eventIDs, ex.StageEventID)
-	}
-	events, err := s.Store.FindStageEventsByID(ctx, p.Organization.ID, c.ID, st.ID, eventIDs)
-	if err != nil {
-		events = nil // the executions were read; their events are extra
-	}
-	out := make([]Execution, 0, len(list))
-	for _, ex := range list {
-		var ev *store.StageEvent
-		if found, ok := events[ex.StageEventID]; ok {
-			ev = &found
-		}
-		out = append(out, Execution{Execution: ex, Event: ev})
-	}
-	total, capped, err := s.Store.CountExecutions(ctx, p.Organization.ID, c.ID, st.ID, MaxEventCount)
-	if err != nil {
-		return ExecutionList{}, err
-	}
-	return ExecutionList{Executions: out, More: len(list) == page.Limit, Total: total, TotalCapped: capped}, nil
+	return ExecutionList{Executions: list.Executions, More: len(list.Executions) == page.Limit, Total: list.Total, TotalCapped: list.Capped}, nil
 }
 
 // Cancel cancels the execution executionID of the stage: a pending one is

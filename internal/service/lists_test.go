@@ -41,6 +41,13 @@ func (c *countingStore) ListExecutions(ctx context.Context, orgID, canvasID, sta
 	return c.Store.ListExecutions(ctx, orgID, canvasID, stageID, page)
 }
 
+// ListExecutionPage is the executions page itself, with its stage events
+// and count.
+func (c *countingStore) ListExecutionPage(ctx context.Context, orgID, canvasID, stageID string, page store.Page, countLimit int) (store.ExecutionPage, error) {
+	c.perRow.Add(1)
+	return c.Store.ListExecutionPage(ctx, orgID, canvasID, stageID, page, countLimit)
+}
+
 // TestListsReadNoRowByRow: listing 30 event sources (each with a last
 // event), 30 stages (each with a queue and an execution) and 30 executions
 // (each with its stage event) reads what every row shows in a fixed number

@@ -68,6 +68,7 @@ type Store interface {
 	StageStore
 	StageEventStore
 	ExecutionStore
+	ExecutionPageStore
 	ExecutionOutputStore
 	StageStatusStore
 	BatchStore

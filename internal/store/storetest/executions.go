@@ -396,3 +396,70 @@ func testLastExecution(t *testing.T, s store.Store) {
 	_, _, err = s.LastExecution(ctx, st.ID, []string{"RESULT_CANCELLED"})
 	wantErr(t, err, store.ErrNotFound)
 }
+
+// testListExecutionPage: the page a stage's execution list shows is, in one
+// statement, the page ListExecutions reads (but the lease, which it does
+// not read), each execution with the stage event FindStageEvent finds, and
+// the count CountExecutions gives, capped the same way; an empty page past
+// the last still counts the stage's executions, and nothing of another
+// stage or organization is listed or counted.
+func testListExecutionPage(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	org := mustOrg(t, s, "acme")
+	c := mustCanvas(t, s, org.ID, "prod")
+	st := mustStage(t, s, org.ID, c.ID, "deploy")
+	neighbour := mustStage(t, s, org.ID, c.ID, "build")
+	startExecution(t, s, neighbour, now())
+	owner := "server-1"
+	const total = 7
+	base := now().Add(-time.Hour)
+	for i := range total {
+		ex := startExecution(t, s, st, base.Add(time.Duration(i/2)*time.Second))
+		if i < total-1 { // the last stays pending
+			finish(t, s, claimUntil(t, s, owner, ex.ID), owner, "RESULT_PASSED", now())
+		}
+	}
+	page := store.Page{Limit: 3}
+	seen := 0
+	for range total {
+		got, err := s.ListExecutionPage(ctx, org.ID, c.ID, st.ID, page, 100)
+		if err != nil {
+			t.Fatalf("ListExecutionPage(%+v): %v", page, err)
+		}
+		want, err := s.ListExecutions(ctx, org.ID, c.ID, st.ID, page)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Total != total || got.Capped {
+			t.Errorf("page %+v counts %d, capped %v; want %d", page, got.Total, got.Capped, total)
+		}
+		if len(got.Executions) != len(want) {
+			t.Fatalf("page %+v lists %d executions, ListExecutions %d", page, len(got.Executions), len(want))
+		}
+		for i, ex := range got.Executions {
+			w := want[i]
+			w.LeaseOwner, w.LeaseExpiresAt, w.CancelRequested = "", time.Time{}, false
+			equal(t, "listed execution", ex.Execution, w)
+			if ex.Event == nil {
+				t.Fatalf("execution %s lists no stage event", ex.ID)
+			}
+			equal(t, "listed stage event", *ex.Event, findStageEvent(t, s, store.StageEvent{ID: w.StageEventID, OrgID: org.ID, CanvasID: c.ID, StageID: st.ID}))
+		}
+		seen += len(got.Executions)
+		if len(got.Executions) == 0 {
+			break
+		}
+		last := got.Executions[len(got.Executions)-1]
+		page.BeforeTime, page.BeforeID = last.CreatedAt, last.ID
+	}
+	if seen != total {
+		t.Errorf("the pages listed %d executions, want %d", seen, total)
+	}
+	if got, err := s.ListExecutionPage(ctx, org.ID, c.ID, st.ID, store.Page{}, 4); err != nil || got.Total != 4 || !got.Capped || len(got.Executions) != total {
+		t.Errorf("a count bound of 4 = %d, capped %v, %d listed, %v; want 4, capped, %d listed", got.Total, got.Capped, len(got.Executions), err, total)
+	}
+	other := mustOrg(t, s, "globex")
+	if got, err := s.ListExecutionPage(ctx, other.ID, c.ID, st.ID, store.Page{}, 100); err != nil || len(got.Executions) != 0 || got.Total != 0 {
+		t.Errorf("another organization lists %d executions, counts %d, %v; want none", len(got.Executions), got.Total, err)
+	}
+}

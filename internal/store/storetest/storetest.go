@@ -98,6 +98,7 @@ func RunSkipping(t *testing.T, open func(t *testing.T) store.Store, skip map[str
 		{"Lease", testLease},
 		{"RequestCancel", testRequestCancel},
 		{"ListExecutions", testListExecutions},
+		{"ListExecutionPage", testListExecutionPage},
 		{"LastExecution", testLastExecution},
 		{"StageStatuses", testStageStatuses},
 		{"BatchLookups", testBatchLookups},
