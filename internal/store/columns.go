@@ -85,20 +85,22 @@ func nullID(id string) any {
 // what is read.
 type blobColumn struct{ b *[]byte }
 
-func (c blobColumn) Scan(src any) error {
+func (c blobColumn) Scan(src any) error { return scanBlob(src, c.b, nil) }
+
+// scanBlob scans src into *dst as blobColumn describes, copying a value
+// (the driver may reuse its buffer after Scan returns) from a's blocks, or
+// alone when a is nil.
+func scanBlob(src any, dst *[]byte, a *byteArena) error {
+	*dst = nil
 	switch v := src.(type) {
 	case nil:
-		*c.b = nil
 	case []byte:
-		*c.b = nil
 		if len(v) > 0 {
-			// The driver may reuse its buffer after Scan returns.
-			*c.b = append([]byte(nil), v...)
+			*dst = arenaCopy(a, v)
 		}
 	case string:
-		*c.b = nil
 		if v != "" {
-			*c.b = []byte(v)
+			*dst = arenaCopy(a, v)
 		}
 	default:
 		return fmt.Errorf("cannot scan %T into bytes", src)

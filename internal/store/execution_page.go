@@ -200,8 +200,11 @@ type byteArena struct{ block []byte }
 // payloads with their headers.
 const arenaBlock = 64 << 10
 
-// arenaCopy is a copy of v from a's blocks.
+// arenaCopy is a copy of v from a's blocks; a nil a copies v alone.
 func arenaCopy[T string | []byte](a *byteArena, v T) []byte {
+	if a == nil {
+		return append([]byte(nil), v...)
+	}
 	if len(v) > cap(a.block)-len(a.block) {
 		if len(v) > arenaBlock/4 {
 			return append([]byte(nil), v...) // a large value alone
@@ -220,22 +223,4 @@ type arenaBlob struct {
 	b *[]byte
 }
 
-func (c arenaBlob) Scan(src any) error {
-	switch v := src.(type) {
-	case nil:
-		*c.b = nil
-	case []byte:
-		*c.b = nil
-		if len(v) > 0 {
-			*c.b = arenaCopy(c.a, v) // the driver may reuse its buffer after Scan returns
-		}
-	case string:
-		*c.b = nil
-		if v != "" {
-			*c.b = arenaCopy(c.a, v)
-		}
-	default:
-		return fmt.Errorf("cannot scan %T into bytes", src)
-	}
-	return nil
-}
+func (c arenaBlob) Scan(src any) error { return scanBlob(src, c.b, c.a) }

@@ -43,29 +43,17 @@ func TestStartingBatchRoundTrips(t *testing.T) {
 	}
 	defer s.Close()
 	now := time.Now().UTC().Truncate(time.Microsecond)
-	org, err := s.EnsureOrganization(ctx, "acme")
-	if err != nil {
-		t.Fatal(err)
-	}
-	canvas := store.Canvas{ID: uuid.NewString(), OrgID: org.ID, Name: "busy", CreatedAt: now, UpdatedAt: now}
-	if err := s.CreateCanvas(ctx, canvas); err != nil {
-		t.Fatal(err)
-	}
-	hook := store.EventSource{ID: uuid.NewString(), OrgID: org.ID, CanvasID: canvas.ID, Name: "hook", Type: "webhook",
-		Events: []byte(`[]`), KeyID: "k", KeyCiphertext: []byte("sealed"), KeyVersion: 1, CreatedAt: now, UpdatedAt: now}
-	if err := s.CreateEventSource(ctx, hook); err != nil {
-		t.Fatal(err)
-	}
+	canvas, hook := soleSource(t, s)
 	var ids, names []string
 	for i := range 20 {
-		st := store.Stage{ID: uuid.NewString(), OrgID: org.ID, CanvasID: canvas.ID, Name: fmt.Sprintf("busy-%d", i),
+		st := store.Stage{ID: uuid.NewString(), OrgID: canvas.OrgID, CanvasID: canvas.ID, Name: fmt.Sprintf("busy-%d", i),
 			Spec: []byte(`{}`), CreatedAt: now, UpdatedAt: now}
 		if err := s.CreateStage(ctx, st); err != nil {
 			t.Fatal(err)
 		}
 		ids, names = append(ids, st.ID), append(names, st.Name)
 	}
-	version, err := s.StagesVersion(ctx, org.ID, canvas.ID)
+	version, err := s.StagesVersion(ctx, canvas.OrgID, canvas.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -98,7 +86,7 @@ func TestStartingBatchRoundTrips(t *testing.T) {
 					StartIfFree: true}}
 				return r, nil
 			}
-			r.Filtered = []store.FilteredRejection{{ID: uuid.NewString(), OrgID: org.ID, CanvasID: canvas.ID, EventID: ev.ID,
+			r.Filtered = []store.FilteredRejection{{ID: uuid.NewString(), OrgID: canvas.OrgID, CanvasID: canvas.ID, EventID: ev.ID,
 				Message: "filtered out", CreatedAt: received, StageIDs: ids[1:], StageNames: names[1:]}}
 			return r, nil
 		})
@@ -113,13 +101,13 @@ func TestStartingBatchRoundTrips(t *testing.T) {
 	if ex := b.Claimed[0]; ex.StageID != ids[2] || ex.State != store.ExecutionStarted || ex.LeaseOwner != "router" {
 		t.Errorf("claimed %+v; want the free stage's execution started and leased to router", ex)
 	}
-	queue, err := s.ListStageEvents(ctx, org.ID, canvas.ID, ids[2], []string{store.StageEventPending}, store.Page{Limit: 10})
+	queue, err := s.ListStageEvents(ctx, canvas.OrgID, canvas.ID, ids[2], []string{store.StageEventPending}, store.Page{Limit: 10})
 	if err != nil || len(queue) != 0 {
 		t.Errorf("the free stage's queue holds %d, %v; want its event out of it (started)", len(queue), err)
 	}
 	// Every busy event's rejection by a stage is there once, written by
 	// the statement that marked it processed.
-	rejected, total, err := s.ListRejections(ctx, org.ID, canvas.ID, store.RejectionFilter{TargetID: ids[3]}, store.Page{Limit: 100})
+	rejected, total, err := s.ListRejections(ctx, canvas.OrgID, canvas.ID, store.RejectionFilter{TargetID: ids[3]}, store.Page{Limit: 100})
 	if err != nil || total != 11 || len(rejected) != 11 {
 		t.Errorf("stage busy-3 has %d rejections (%d listed), %v; want 11, one a busy event", total, len(rejected), err)
 	}

@@ -30,19 +30,7 @@ func TestRoutingBatchRoundTrips(t *testing.T) {
 			}
 			defer s.Close()
 			now := time.Now().UTC().Truncate(time.Microsecond)
-			org, err := s.EnsureOrganization(ctx, "acme")
-			if err != nil {
-				t.Fatal(err)
-			}
-			canvas := store.Canvas{ID: uuid.NewString(), OrgID: org.ID, Name: "prod", CreatedAt: now, UpdatedAt: now}
-			if err := s.CreateCanvas(ctx, canvas); err != nil {
-				t.Fatal(err)
-			}
-			hook := store.EventSource{ID: uuid.NewString(), OrgID: org.ID, CanvasID: canvas.ID, Name: "hook", Type: "webhook",
-				Events: []byte(`[]`), KeyID: "k", KeyCiphertext: []byte("sealed"), KeyVersion: 1, CreatedAt: now, UpdatedAt: now}
-			if err := s.CreateEventSource(ctx, hook); err != nil {
-				t.Fatal(err)
-			}
+			canvas, hook := soleSource(t, s)
 			const events = 10
 			for i := range events {
 				if _, _, err := s.InsertEvent(ctx, store.Event{ID: uuid.NewString(), SourceID: hook.ID, Type: "webhook",
@@ -51,7 +39,7 @@ func TestRoutingBatchRoundTrips(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			version, err := s.StagesVersion(ctx, org.ID, canvas.ID)
+			version, err := s.StagesVersion(ctx, canvas.OrgID, canvas.ID)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -63,7 +51,7 @@ func TestRoutingBatchRoundTrips(t *testing.T) {
 			if err != nil || b.Done != events || len(b.Ended) != events {
 				t.Fatalf("RouteEventsBatch = %d done, %d ended, %v; want %d", b.Done, len(b.Ended), err, events)
 			}
-			pending, _, err := s.CountEvents(ctx, store.EventFilter{OrgID: org.ID, CanvasID: canvas.ID, States: []string{store.EventPending}}, 100)
+			pending, _, err := s.CountEvents(ctx, store.EventFilter{OrgID: canvas.OrgID, CanvasID: canvas.ID, States: []string{store.EventPending}}, 100)
 			if err != nil || pending != 0 {
 				t.Fatalf("%d events still pending, %v; want none", pending, err)
 			}
