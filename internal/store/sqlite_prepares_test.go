@@ -22,6 +22,21 @@ import (
 func stmtStatuses(t *testing.T, s *db) (reprepares, runs map[string]int) {
 	t.Helper()
 	reprepares, runs = map[string]int{}, map[string]int{}
+	eachIdleConn(t, s, func(sc *sqliteConn) {
+		for q, cs := range sc.stmts {
+			rp, rn := stmtStatus(t, cs.stmt)
+			reprepares[q] += rp
+			runs[q] += rn
+		}
+	})
+	return reprepares, runs
+}
+
+// eachIdleConn calls f with each connection open in s's pool, holding
+// them all at once so that every one is visited exactly once (a pool
+// hands back the connection just returned otherwise).
+func eachIdleConn(t *testing.T, s *db, f func(*sqliteConn)) {
+	t.Helper()
 	n := s.sql.Stats().OpenConnections
 	conns := make([]*sql.Conn, 0, n)
 	defer func() {
@@ -40,17 +55,12 @@ func stmtStatuses(t *testing.T, s *db) (reprepares, runs map[string]int) {
 			if !ok {
 				return fmt.Errorf("a connection is a %T", dc)
 			}
-			for q, cs := range sc.stmts {
-				rp, rn := stmtStatus(t, cs.stmt)
-				reprepares[q] += rp
-				runs[q] += rn
-			}
+			f(sc)
 			return nil
 		}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	return reprepares, runs
 }
 
 // stmtStatus is one modernc statement's reprepare and run counts.
@@ -92,30 +102,7 @@ func compilations(t *testing.T, s *db) (compiles, reprepares int, which map[stri
 	for _, n := range which {
 		reprepares += n
 	}
-	n := s.sql.Stats().OpenConnections
-	conns := make([]*sql.Conn, 0, n)
-	defer func() {
-		for _, c := range conns {
-			_ = c.Close()
-		}
-	}()
-	for range n {
-		c, err := s.sql.Conn(t.Context())
-		if err != nil {
-			t.Fatal(err)
-		}
-		conns = append(conns, c)
-		if err := c.Raw(func(dc any) error {
-			sc, ok := dc.(*sqliteConn)
-			if !ok {
-				return fmt.Errorf("a connection is a %T", dc)
-			}
-			compiles += sc.compiles
-			return nil
-		}); err != nil {
-			t.Fatal(err)
-		}
-	}
+	eachIdleConn(t, s, func(sc *sqliteConn) { compiles += sc.compiles })
 	return compiles, reprepares, which
 }
 
