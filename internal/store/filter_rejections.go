@@ -203,6 +203,45 @@ func encodeStageSet(ids *strings.Builder, stageIDs, stageNames []string) (stageS
 	return e.set, e.hash, nil
 }
 
+// pendingSet is a stage set a batch of rejections writes, with the
+// latest time a rejection of the batch used it.
+type pendingSet struct {
+	org, canvas, hash string
+	stageSet
+	at time.Time
+}
+
+// pendingSets gathers the distinct sets (by organization, canvas and
+// hash) of a batch's rejections, on SQLite and on PostgreSQL alike.
+type pendingSets struct {
+	index map[[3]string]int // into list
+	list  []pendingSet
+}
+
+// add counts p's set, moving its time on if p is later.
+func (ps *pendingSets) add(p preparedFiltered) {
+	key := [3]string{p.org, p.canvas, p.hash}
+	if i, seen := ps.index[key]; seen {
+		if p.at.After(ps.list[i].at) {
+			ps.list[i].at = p.at
+		}
+		return
+	}
+	if ps.index == nil {
+		ps.index = map[[3]string]int{}
+	}
+	ps.index[key] = len(ps.list)
+	ps.list = append(ps.list, pendingSet{p.org, p.canvas, p.hash, p.set, p.at})
+}
+
+// byHash is the sets in hash order: two replicas' batches lock the sets
+// they share in the same order, so they wait for each other rather than
+// deadlock.
+func (ps *pendingSets) byHash() []pendingSet {
+	slices.SortFunc(ps.list, func(a, b pendingSet) int { return strings.Compare(a.hash, b.hash) })
+	return ps.list
+}
+
 // writeFiltered writes prepared filtered rejections in tx, skipping those
 // of a canvas deleted since.
 func (s *db) writeFiltered(ctx context.Context, tx *sql.Tx, ps []preparedFiltered) error {
@@ -213,14 +252,7 @@ func (s *db) writeFiltered(ctx context.Context, tx *sql.Tx, ps []preparedFiltere
 // canvas, which canvases tx has already found (and locked) or found gone:
 // those are not read again.
 func (s *db) writeFilteredKnown(ctx context.Context, tx *sql.Tx, ps []preparedFiltered, exists map[[2]string]bool) error {
-	type setKey struct{ org, canvas, hash string }
-	type pendingSet struct {
-		setKey
-		stageSet
-		at time.Time
-	}
-	sets := map[setKey]int{} // index into pending
-	var pending []pendingSet
+	var sets pendingSets
 	rows := make([]any, 0, len(ps)*filteredFields)
 	var found []preparedFiltered // PostgreSQL's (pgFilteredWrite)
 	for _, p := range ps {
@@ -235,13 +267,7 @@ func (s *db) writeFilteredKnown(ctx context.Context, tx *sql.Tx, ps []preparedFi
 			found = append(found, p)
 			continue
 		}
-		key := setKey{p.org, p.canvas, p.hash}
-		if i, seen := sets[key]; !seen {
-			sets[key] = len(pending)
-			pending = append(pending, pendingSet{key, p.set, p.at})
-		} else if p.at.After(pending[i].at) {
-			pending[i].at = p.at
-		}
+		sets.add(p)
 		rows = append(rows, p.row[:]...)
 	}
 	if !s.d.oneWriter {
@@ -253,10 +279,7 @@ func (s *db) writeFilteredKnown(ctx context.Context, tx *sql.Tx, ps []preparedFi
 	}
 	// A set is written once; later uses move its last_used_at on (never
 	// back), so that pruning by age keeps a set as long as a row of it.
-	// In hash order: two replicas' batches lock the sets they share in
-	// the same order, so they wait for each other rather than deadlock.
-	slices.SortFunc(pending, func(a, b pendingSet) int { return strings.Compare(a.hash, b.hash) })
-	for _, set := range pending {
+	for _, set := range sets.byHash() {
 		if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO filter_rejection_sets
 			(org_id, canvas_id, set_hash, n, target_ids, target_names, last_used_at) VALUES (?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (org_id, canvas_id, set_hash) DO UPDATE SET last_used_at = excluded.last_used_at

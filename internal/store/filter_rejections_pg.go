@@ -1,10 +1,6 @@
 package store
 
-import (
-	"slices"
-	"strings"
-	"time"
-)
+import "time"
 
 // PostgreSQL writes a routing batch's filtered rejections, their sets and
 // their rows, in one statement (or in the statement of the routing
@@ -39,26 +35,13 @@ const (
 // a column, in that order; with routed (one event id a row of ps), the
 // ninth array of pgFilteredOwnedRows.
 func (s *db) pgFilteredArgs(ps []preparedFiltered, routed []string) []any {
-	type setKey struct{ org, canvas, hash string }
-	type pendingSet struct {
-		setKey
-		stageSet
-		at time.Time
-	}
-	sets := map[setKey]int{} // index into pending
-	var pending []pendingSet
+	var sets pendingSets
 	k := len(ps)
 	ids, orgs, canvases, events, messages, hashes := make([]string, k), make([]string, k), make([]string, k),
 		make([]string, k), make([]string, k), make([]string, k)
 	ns, at := make([]int64, k), make([]time.Time, k)
 	for i, p := range ps {
-		key := setKey{p.org, p.canvas, p.hash}
-		if j, seen := sets[key]; !seen {
-			sets[key] = len(pending)
-			pending = append(pending, pendingSet{key, p.set, p.at})
-		} else if p.at.After(pending[j].at) {
-			pending[j].at = p.at
-		}
+		sets.add(p)
 		r := p.row
 		ids[i], _ = r[0].(string)
 		orgs[i], _ = r[1].(string)
@@ -70,11 +53,10 @@ func (s *db) pgFilteredArgs(ps []preparedFiltered, routed []string) []any {
 		hashes[i], _ = r[6].(string)
 		at[i], _ = r[7].(time.Time) // s.time's on PostgreSQL
 	}
-	slices.SortFunc(pending, func(a, b pendingSet) int { return strings.Compare(a.hash, b.hash) })
 	var setOrg, setCanvas, setHash, setIDs, setNames []string
 	var setN []int64
 	var setAt []time.Time
-	for _, set := range pending {
+	for _, set := range sets.byHash() {
 		setOrg, setCanvas, setHash = append(setOrg, set.org), append(setCanvas, set.canvas), append(setHash, set.hash)
 		setN, setIDs, setNames = append(setN, int64(set.n)), append(setIDs, set.ids), append(setNames, set.names)
 		t, _ := s.time(set.at).(time.Time)
