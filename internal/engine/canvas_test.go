@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"context"
 	"encoding/json"
 	"path/filepath"
 	"testing"
@@ -60,4 +61,55 @@ func freeNoopStage(canvas store.Canvas, name, filter string, now time.Time) stor
 		Executor:    &api.Executor{Type: api.ExecutorNoop, Spec: map[string]any{}},
 	})
 	return store.Stage{ID: uuid.NewString(), OrgID: canvas.OrgID, CanvasID: canvas.ID, Name: name, Spec: spec, CreatedAt: now, UpdatedAt: now}
+}
+
+// freeStageCanvas is newCanvas with the webhook source hook and the stored
+// stage free (freeNoopStage), which the tests of an event that starts and
+// finishes one execution deliver to.
+type freeStageCanvas struct {
+	st     store.Store
+	org    store.Organization
+	canvas store.Canvas
+	hook   store.EventSource
+	stage  store.Stage
+	now    time.Time
+}
+
+func newFreeStageCanvas(t *testing.T) freeStageCanvas {
+	t.Helper()
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	st, org, canvas := newCanvas(t, now)
+	hook := webhookSource(t, st, canvas, now)
+	stage := freeNoopStage(canvas, "free", "", now)
+	if err := st.CreateStage(t.Context(), stage); err != nil {
+		t.Fatal(err)
+	}
+	return freeStageCanvas{st: st, org: org, canvas: canvas, hook: hook, stage: stage, now: now}
+}
+
+// deliver stores one pending webhook delivery of hook received at at, as
+// the receiver would.
+func deliver(t *testing.T, st store.Store, hook store.EventSource, at time.Time) {
+	t.Helper()
+	if _, _, err := st.InsertEvent(t.Context(), store.Event{ID: uuid.NewString(), SourceID: hook.ID, Type: "webhook",
+		Raw: []byte(`{}`), Headers: []byte(`{}`), State: store.EventPending, ReceivedAt: at}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// startEngine runs e with cfg until the test ends: its cleanup stops the
+// engine and waits for Run to return, before the store's cleanup (which
+// newCanvas registered earlier) closes the store under it.
+func startEngine(t *testing.T, e *Engine, cfg Config) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		e.Run(ctx, cfg)
+	}()
+	t.Cleanup(func() {
+		cancel()
+		<-done
+	})
 }

@@ -7,8 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/uuid"
-
 	"github.com/superplane/terraform-provider-superplane/internal/store"
 )
 
@@ -74,30 +72,12 @@ func (s *slowPrepStore) ClaimExecution(ctx context.Context, owner string, now, u
 // the first run went on to send it (CI, under load, with the tests' 1 s
 // lease: TestAWSSignedHTTPStage, TestAzureBearerHTTPStage).
 func TestLeaseKeptWhileAnExecutionPrepares(t *testing.T) {
-	ctx, cancel := context.WithCancel(t.Context())
-	defer cancel()
-	now := time.Now().UTC().Truncate(time.Microsecond)
-	st, org, canvas := newCanvas(t, now)
-	hook := webhookSource(t, st, canvas, now)
-	stage := freeNoopStage(canvas, "free", "", now)
-	if err := st.CreateStage(ctx, stage); err != nil {
-		t.Fatal(err)
-	}
+	f := newFreeStageCanvas(t)
+	st := f.st
 	slow := &slowPrepStore{Store: st, renewals: map[string]int{}, renewed: make(chan struct{}), claimed: map[string]int{}}
 	e := quietEngine(slow)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		e.Run(ctx, Config{Interval: 10 * time.Millisecond, Lease: 3 * time.Second})
-	}()
-	defer func() {
-		cancel()
-		<-done
-	}()
-	if _, _, err := st.InsertEvent(ctx, store.Event{ID: uuid.NewString(), SourceID: hook.ID, Type: "webhook",
-		Raw: []byte(`{}`), Headers: []byte(`{}`), State: store.EventPending, ReceivedAt: now}); err != nil {
-		t.Fatal(err)
-	}
+	startEngine(t, e, Config{Interval: 10 * time.Millisecond, Lease: 3 * time.Second})
+	deliver(t, st, f.hook, f.now)
 	e.WakeRouting()
 	counts := func() (renewals, claims int) {
 		slow.mu.Lock()
@@ -110,7 +90,7 @@ func TestLeaseKeptWhileAnExecutionPrepares(t *testing.T) {
 		}
 		return renewals, claims
 	}
-	waitOnePassed(t, st, org.ID, canvas.ID, stage.ID, func() string {
+	waitOnePassed(t, st, f.org.ID, f.canvas.ID, f.stage.ID, func() string {
 		renewals, claims := counts()
 		return fmt.Sprintf(" (lease renewed %d times, claimed %d times)", renewals, claims)
 	})

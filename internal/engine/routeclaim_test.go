@@ -8,8 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/uuid"
-
 	"github.com/superplane/terraform-provider-superplane/internal/api"
 	"github.com/superplane/terraform-provider-superplane/internal/store"
 )
@@ -34,34 +32,16 @@ func (s *noClaimStore) ClaimExecution(context.Context, string, time.Time, time.T
 // Before, it waited for a ClaimExecution transaction of its own, queued on
 // SQLite's one writer (BENCHMARKS.md, claim at routing, round seven).
 func TestRoutingClaimsWhatItStarts(t *testing.T) {
-	ctx, cancel := context.WithCancel(t.Context())
-	defer cancel()
-	now := time.Now().UTC().Truncate(time.Microsecond)
-	st, org, canvas := newCanvas(t, now)
-	hook := webhookSource(t, st, canvas, now)
-	stage := freeNoopStage(canvas, "free", "", now)
-	if err := st.CreateStage(ctx, stage); err != nil {
-		t.Fatal(err)
-	}
+	f := newFreeStageCanvas(t)
+	st := f.st
 	held := &noClaimStore{Store: st}
 	e := New(held, nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		e.Run(ctx, Config{Interval: 10 * time.Millisecond})
-	}()
-	defer func() {
-		cancel()
-		<-done
-	}()
-	if _, _, err := st.InsertEvent(ctx, store.Event{ID: uuid.NewString(), SourceID: hook.ID, Type: "webhook",
-		Raw: []byte(`{}`), Headers: []byte(`{}`), State: store.EventPending, ReceivedAt: now}); err != nil {
-		t.Fatal(err)
-	}
+	startEngine(t, e, Config{Interval: 10 * time.Millisecond})
+	deliver(t, st, f.hook, f.now)
 	e.WakeRouting()
 	deadline := time.Now().Add(60 * time.Second)
 	for {
-		exs, err := st.ListExecutions(ctx, org.ID, canvas.ID, stage.ID, store.Page{Limit: 10})
+		exs, err := st.ListExecutions(t.Context(), f.org.ID, f.canvas.ID, f.stage.ID, store.Page{Limit: 10})
 		if err != nil {
 			t.Fatal(err)
 		}

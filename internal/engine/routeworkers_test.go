@@ -69,8 +69,7 @@ func TestRouteWorkersRouteOnceInOrder(t *testing.T) {
 }
 
 func testRouteWorkersRouteOnceInOrder(t *testing.T, postgres bool, opts ...store.OpenOption) {
-	ctx, cancel := context.WithCancel(t.Context())
-	defer cancel()
+	ctx := t.Context()
 	st := openTestStore(t, postgres, opts...)
 	now := time.Now().UTC().Truncate(time.Microsecond)
 	org, err := st.EnsureOrganization(ctx, "acme")
@@ -120,15 +119,7 @@ func testRouteWorkersRouteOnceInOrder(t *testing.T, postgres bool, opts ...store
 	overlap := &overlapStore{Store: st}
 	e := New(overlap, nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	e.routeBatch = 7 // many batches, so that the workers' overlap
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		e.Run(ctx, Config{Interval: 10 * time.Millisecond, RouteWorkers: 2})
-	}()
-	defer func() {
-		cancel()
-		<-done
-	}()
+	startEngine(t, e, Config{Interval: 10 * time.Millisecond, RouteWorkers: 2})
 	for i := backlog; i < backlog+stream; i++ {
 		insert(i)
 		e.Wake()

@@ -8,8 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/uuid"
-
 	"github.com/superplane/terraform-provider-superplane/internal/api"
 	"github.com/superplane/terraform-provider-superplane/internal/store"
 )
@@ -38,22 +36,13 @@ func (s *stuckHeadsStore) QueueHeads(ctx context.Context, now time.Time, limit i
 // they waited for the advance to finish (BENCHMARKS.md, the busy canvas,
 // round six).
 func TestRoutingDoesNotWaitForTheQueues(t *testing.T) {
-	ctx, cancel := context.WithCancel(t.Context())
-	defer cancel()
+	ctx := t.Context()
 	now := time.Now().UTC().Truncate(time.Microsecond)
 	st, org, canvas := newCanvas(t, now)
 	hook := webhookSource(t, st, canvas, now)
 	stuck := &stuckHeadsStore{Store: st, entered: make(chan struct{}), release: make(chan struct{})}
 	e := New(stuck, nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		e.Run(ctx, Config{Interval: 10 * time.Millisecond})
-	}()
-	defer func() {
-		cancel()
-		<-done
-	}()
+	startEngine(t, e, Config{Interval: 10 * time.Millisecond})
 	select {
 	case <-stuck.entered:
 	case <-time.After(10 * time.Second):
@@ -61,11 +50,7 @@ func TestRoutingDoesNotWaitForTheQueues(t *testing.T) {
 	}
 	// The advance is now held; deliveries arrive.
 	for i := range 3 {
-		if _, _, err := st.InsertEvent(ctx, store.Event{ID: uuid.NewString(), SourceID: hook.ID, Type: "webhook",
-			Raw: []byte(`{}`), Headers: []byte(`{}`), State: store.EventPending,
-			ReceivedAt: now.Add(time.Duration(i) * time.Microsecond)}); err != nil {
-			t.Fatal(err)
-		}
+		deliver(t, st, hook, now.Add(time.Duration(i)*time.Microsecond))
 	}
 	e.Wake()
 	deadline := time.Now().Add(60 * time.Second)
@@ -113,22 +98,11 @@ func (s *afterFirstHeadsStore) QueueHeads(ctx context.Context, now time.Time, li
 // Before, it waited in the queue for the advance's read of every stage's
 // head and a transaction of its own.
 func TestFreeStageStartsWithoutTheQueueAdvance(t *testing.T) {
-	ctx, cancel := context.WithCancel(t.Context())
-	defer cancel()
-	now := time.Now().UTC().Truncate(time.Microsecond)
-	st, org, canvas := newCanvas(t, now)
-	hook := webhookSource(t, st, canvas, now)
-	stage := freeNoopStage(canvas, "free", "", now)
-	if err := st.CreateStage(ctx, stage); err != nil {
-		t.Fatal(err)
-	}
-	e := runAfterFirstHeads(t, st)
-	if _, _, err := st.InsertEvent(ctx, store.Event{ID: uuid.NewString(), SourceID: hook.ID, Type: "webhook",
-		Raw: []byte(`{}`), Headers: []byte(`{}`), State: store.EventPending, ReceivedAt: now}); err != nil {
-		t.Fatal(err)
-	}
+	f := newFreeStageCanvas(t)
+	e := runAfterFirstHeads(t, f.st)
+	deliver(t, f.st, f.hook, f.now)
 	e.WakeRouting()
-	waitOnePassed(t, st, org.ID, canvas.ID, stage.ID, func() string { return "" })
+	waitOnePassed(t, f.st, f.org.ID, f.canvas.ID, f.stage.ID, func() string { return "" })
 }
 
 // runAfterFirstHeads runs an engine over st whose queue advance sees no
@@ -138,18 +112,9 @@ func TestFreeStageStartsWithoutTheQueueAdvance(t *testing.T) {
 // it and waits for it.
 func runAfterFirstHeads(t *testing.T, st store.Store) *Engine {
 	t.Helper()
-	ctx, cancel := context.WithCancel(t.Context())
 	heads := &afterFirstHeadsStore{Store: st}
 	e := New(heads, nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		e.Run(ctx, Config{Interval: time.Hour})
-	}()
-	t.Cleanup(func() {
-		cancel()
-		<-done
-	})
+	startEngine(t, e, Config{Interval: time.Hour})
 	deadline := time.Now().Add(60 * time.Second)
 	for {
 		heads.mu.Lock()
