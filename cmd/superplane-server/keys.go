@@ -75,8 +75,9 @@ func (c *config) openForServe(ctx context.Context, getenv func(string) string, l
 	if len(missing) > 0 {
 		_ = st.Close()
 		return nil, nil, fmt.Errorf("refusing to start: the database (%s) holds %s, which %s does not hold (its keys: %s); "+
-			"every such secret would be unreadable. Use the key file or SUPERPLANE_ENCRYPTION_KEYS this database was sealed with "+
-			"(restore it from your backup); `superplane-server keys check` lists every record the keys at hand cannot open",
+			"every such secret would be unreadable. Put the missing keys back (the key file or SUPERPLANE_ENCRYPTION_KEYS this database "+
+			"was sealed with; restore it from your backup); to retire a key, keep it until `superplane-server keys rotate` has rewrapped "+
+			"everything under the active key, then `keys remove ID`. `superplane-server keys check` lists every record the keys at hand cannot open",
 			store.Describe(c.storeURL()), describeCounts(missing), c.keysOrigin(getenv), strings.Join(ks.Keyring().IDs(), ", "))
 	}
 	warnOpenPermissions(log, c)
@@ -195,6 +196,67 @@ func keysCheck(ctx context.Context, args []string, stdout, stderr io.Writer, get
 	if len(rep.Failed) > 0 {
 		return fmt.Errorf("%d sealed records cannot be opened with these keys", len(rep.Failed))
 	}
+	return nil
+}
+
+// keysRemove removes a key from the key file once nothing in the database
+// is sealed under it: removed earlier, every such secret would fail to
+// open on each read (and serve would refuse to start). It counts the
+// records by their key id columns, as serve's start does, so what it
+// allows serve accepts. A previous event source signing key in its grace
+// period is not counted: it only shortens that grace if it no longer opens.
+func keysRemove(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
+	var c config
+	fs := newFlagSet("keys remove", stderr)
+	c.bind(fs, getenv, false)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	// The id may come before the flags, too.
+	rest := fs.Args()
+	if len(rest) > 1 {
+		if err := fs.Parse(rest[1:]); err != nil {
+			return err
+		}
+		rest = append(rest[:1], fs.Args()...)
+	}
+	if len(rest) != 1 {
+		return errors.New("keys remove needs exactly one key id (`keys check` lists them)")
+	}
+	id := rest[0]
+	if getenv("SUPERPLANE_ENCRYPTION_KEYS") != "" {
+		return errors.New("the keys come from SUPERPLANE_ENCRYPTION_KEYS: remove the key there, on every replica; " +
+			"serve refuses to start while the database holds records sealed under a key it lacks")
+	}
+	ks, err := c.keys(getenv, newLogger(stderr), false)
+	if err != nil {
+		return err
+	}
+	ring := ks.Keyring()
+	switch {
+	case !ring.Has(id):
+		return fmt.Errorf("%s holds no key %q (its keys: %s)", c.keysOrigin(getenv), id, strings.Join(ring.IDs(), ", "))
+	case ring.ActiveID() == id:
+		return fmt.Errorf("%q is the active key, which seals every new value: run `superplane-server keys rotate` to make a new key active and rewrap everything under it, then remove %q", id, id)
+	}
+	st, err := c.openExisting(ctx, stderr)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = st.Close() }()
+	sealed, err := st.SealedKeyIDs(ctx)
+	if err != nil {
+		return err
+	}
+	if n := sealed[id]; n > 0 {
+		return fmt.Errorf("refusing to remove key %q: the database (%s) holds %s; without the key they could not be opened. "+
+			"Run `superplane-server keys rotate` (or `keys rotate --rewrap-only`) to rewrap them under the active key %s first",
+			id, store.Describe(c.storeURL()), describeCounts(map[string]int{id: n}), ring.ActiveID())
+	}
+	if err := keyring.RemoveKey(c.keysFile, id); err != nil {
+		return err
+	}
+	_, _ = fmt.Fprintf(stdout, "key %s removed from %s (no sealed record is under it)\n", id, c.keysFile)
 	return nil
 }
 

@@ -61,6 +61,7 @@ const usage = `usage:
   superplane-server token revoke ID [--data-dir DIR] [--database-url URL]
   superplane-server keys rotate [--rewrap-only] [--data-dir DIR] [--database-url URL] [--encryption-keys-file FILE]
   superplane-server keys check [--data-dir DIR] [--database-url URL] [--encryption-keys-file FILE]
+  superplane-server keys remove ID [--data-dir DIR] [--database-url URL] [--encryption-keys-file FILE]
   superplane-server version
 
 Every flag has an environment variable: SUPERPLANE_LISTEN (default 127.0.0.1:8000),
@@ -120,6 +121,8 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		return keysRotate(ctx, args[2:], stdout, stderr, getenv)
 	case args[0] == "keys" && len(args) > 1 && args[1] == "check":
 		return keysCheck(ctx, args[2:], stdout, stderr, getenv)
+	case args[0] == "keys" && len(args) > 1 && args[1] == "remove":
+		return keysRemove(ctx, args[2:], stdout, stderr, getenv)
 	case args[0] == "version":
 		_, _ = fmt.Fprintln(stdout, version)
 		return nil

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+	"unicode"
 )
 
 // Load reads a keyring file in the format of Parse. Errors name the file and
@@ -121,22 +122,68 @@ func PrependNewKey(path string) (newID string, err error) {
 	}
 	defer clear(content)
 
+	if err := replaceFile(path, content); err != nil {
+		return "", err
+	}
+	return newID, nil
+}
+
+// ErrActiveKey means RemoveKey was asked for the active key, which seals
+// every new value: another key must be made active first (keys rotate).
+var ErrActiveKey = errors.New("keyring: the active key cannot be removed")
+
+// RemoveKey rewrites the keyring file without the key id, atomically as
+// PrependNewKey does, leaving the other entries in their order (one a
+// line). It refuses the active key and an id the file does not hold
+// (ErrUnknownKey). Whether anything is still sealed under id is the
+// caller's to check first: the file alone cannot tell.
+func RemoveKey(path, id string) error {
+	old, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("keyring file %s: %w", path, err)
+	}
+	defer clear(old)
+	current, err := parse(string(old))
+	if err != nil {
+		return fmt.Errorf("keyring file %s: refusing to rewrite: %w", path, err)
+	}
+	switch {
+	case !current.Has(id):
+		return fmt.Errorf("keyring file %s: %w %q", path, ErrUnknownKey, id)
+	case current.ActiveID() == id:
+		return fmt.Errorf("keyring file %s: %w (%s): run keys rotate to make a new key active first", path, ErrActiveKey, id)
+	}
+	content := make([]byte, 0, len(old))
+	defer func() { clear(content) }()
+	for _, entry := range strings.FieldsFunc(string(old), func(r rune) bool { return r == ',' || unicode.IsSpace(r) }) {
+		if entryID, _, _ := strings.Cut(entry, ":"); entryID != id {
+			content = append(content, entry...)
+			content = append(content, '\n')
+		}
+	}
+	return replaceFile(path, content)
+}
+
+// replaceFile puts content at path atomically: a 0600 temporary file in
+// the same directory is written, fsynced and renamed over path, so a crash
+// leaves either the old or the new file, never a torn one.
+func replaceFile(path string, content []byte) error {
 	dir := filepath.Dir(path)
 	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*") // mode 0600
 	if err != nil {
-		return "", fmt.Errorf("keyring file %s: %w", path, err)
+		return fmt.Errorf("keyring file %s: %w", path, err)
 	}
 	tmp := f.Name()
 	if err := writeSynced(f, string(content)); err != nil {
 		_ = os.Remove(tmp)
-		return "", fmt.Errorf("keyring file %s: %w", path, err)
+		return fmt.Errorf("keyring file %s: %w", path, err)
 	}
 	if err := os.Rename(tmp, path); err != nil {
 		_ = os.Remove(tmp)
-		return "", fmt.Errorf("keyring file %s: %w", path, err)
+		return fmt.Errorf("keyring file %s: %w", path, err)
 	}
 	syncDir(dir)
-	return newID, nil
+	return nil
 }
 
 // writeSynced writes s, fsyncs and closes f; it closes f on every path.
