@@ -109,6 +109,7 @@ var storeOps = [...]string{
 	"ListSecretsPage",
 	"ListServiceAccountTokens",
 	"ListServiceAccounts",
+	"ListStageEventPage",
 	"ListStageEvents",
 	"ListStages",
 	"ListTokens",
@@ -756,344 +757,350 @@ func (s *timedStore) ListServiceAccounts(a0 context.Context, a1 string) (r0 []st
 	return s.Store.ListServiceAccounts(a0, a1)
 }
 
+// ListStageEventPage times the store's ListStageEventPage.
+func (s *timedStore) ListStageEventPage(a0 context.Context, a1 string, a2 string, a3 string, a4 []string, a5 store.Page, a6 int) (r0 store.StageEventPage, r1 error) {
+	defer s.done(98, time.Now(), &r1)
+	return s.Store.ListStageEventPage(a0, a1, a2, a3, a4, a5, a6)
+}
+
 // ListStageEvents times the store's ListStageEvents.
 func (s *timedStore) ListStageEvents(a0 context.Context, a1 string, a2 string, a3 string, a4 []string, a5 store.Page) (r0 []store.StageEvent, r1 error) {
-	defer s.done(98, time.Now(), &r1)
+	defer s.done(99, time.Now(), &r1)
 	return s.Store.ListStageEvents(a0, a1, a2, a3, a4, a5)
 }
 
 // ListStages times the store's ListStages.
 func (s *timedStore) ListStages(a0 context.Context, a1 string, a2 string) (r0 []store.Stage, r1 error) {
-	defer s.done(99, time.Now(), &r1)
+	defer s.done(100, time.Now(), &r1)
 	return s.Store.ListStages(a0, a1, a2)
 }
 
 // ListTokens times the store's ListTokens.
 func (s *timedStore) ListTokens(a0 context.Context, a1 string) (r0 []store.TokenInfo, r1 error) {
-	defer s.done(100, time.Now(), &r1)
+	defer s.done(101, time.Now(), &r1)
 	return s.Store.ListTokens(a0, a1)
 }
 
 // ListUserGroupMembers times the store's ListUserGroupMembers.
 func (s *timedStore) ListUserGroupMembers(a0 context.Context, a1 string, a2 string) (r0 []store.User, r1 error) {
-	defer s.done(101, time.Now(), &r1)
+	defer s.done(102, time.Now(), &r1)
 	return s.Store.ListUserGroupMembers(a0, a1, a2)
 }
 
 // ListUserGroups times the store's ListUserGroups.
 func (s *timedStore) ListUserGroups(a0 context.Context, a1 string, a2 string, a3 string) (r0 []store.UserGroup, r1 error) {
-	defer s.done(102, time.Now(), &r1)
+	defer s.done(103, time.Now(), &r1)
 	return s.Store.ListUserGroups(a0, a1, a2, a3)
 }
 
 // ListUserRoles times the store's ListUserRoles.
 func (s *timedStore) ListUserRoles(a0 context.Context, a1 string) (r0 []store.UserRoles, r1 error) {
-	defer s.done(103, time.Now(), &r1)
+	defer s.done(104, time.Now(), &r1)
 	return s.Store.ListUserRoles(a0, a1)
 }
 
 // ListUserSessions times the store's ListUserSessions.
 func (s *timedStore) ListUserSessions(a0 context.Context, a1 string, a2 string) (r0 []store.UserSession, r1 error) {
-	defer s.done(104, time.Now(), &r1)
+	defer s.done(105, time.Now(), &r1)
 	return s.Store.ListUserSessions(a0, a1, a2)
 }
 
 // Ping times the store's Ping.
 func (s *timedStore) Ping(a0 context.Context) (r0 error) {
-	defer s.done(105, time.Now(), &r0)
+	defer s.done(106, time.Now(), &r0)
 	return s.Store.Ping(a0)
 }
 
 // PruneAuditEvents times the store's PruneAuditEvents.
 func (s *timedStore) PruneAuditEvents(a0 context.Context, a1 time.Time, a2 int) (r0 int, r1 error) {
-	defer s.done(106, time.Now(), &r1)
+	defer s.done(107, time.Now(), &r1)
 	return s.Store.PruneAuditEvents(a0, a1, a2)
 }
 
 // PruneEvents times the store's PruneEvents.
 func (s *timedStore) PruneEvents(a0 context.Context, a1 time.Time, a2 int) (r0 int, r1 error) {
-	defer s.done(107, time.Now(), &r1)
+	defer s.done(108, time.Now(), &r1)
 	return s.Store.PruneEvents(a0, a1, a2)
 }
 
 // PruneFieldSets times the store's PruneFieldSets.
 func (s *timedStore) PruneFieldSets(a0 context.Context, a1 time.Time, a2 int) (r0 int, r1 error) {
-	defer s.done(108, time.Now(), &r1)
+	defer s.done(109, time.Now(), &r1)
 	return s.Store.PruneFieldSets(a0, a1, a2)
 }
 
 // PruneRejections times the store's PruneRejections.
 func (s *timedStore) PruneRejections(a0 context.Context, a1 time.Time, a2 int, a3 int) (r0 int, r1 error) {
-	defer s.done(109, time.Now(), &r1)
+	defer s.done(110, time.Now(), &r1)
 	return s.Store.PruneRejections(a0, a1, a2, a3)
 }
 
 // PushOutputs times the store's PushOutputs.
 func (s *timedStore) PushOutputs(a0 context.Context, a1 string, a2 map[string]string, a3 int) (r0 []string, r1 error) {
-	defer s.done(110, time.Now(), &r1)
+	defer s.done(111, time.Now(), &r1)
 	return s.Store.PushOutputs(a0, a1, a2, a3)
 }
 
 // QueueDepths times the store's QueueDepths.
 func (s *timedStore) QueueDepths(a0 context.Context, a1 int) (r0 store.QueueDepths, r1 error) {
-	defer s.done(111, time.Now(), &r1)
+	defer s.done(112, time.Now(), &r1)
 	return s.Store.QueueDepths(a0, a1)
 }
 
 // QueueHeads times the store's QueueHeads.
 func (s *timedStore) QueueHeads(a0 context.Context, a1 time.Time, a2 int) (r0 []store.StageEvent, r1 error) {
-	defer s.done(112, time.Now(), &r1)
+	defer s.done(113, time.Now(), &r1)
 	return s.Store.QueueHeads(a0, a1, a2)
 }
 
 // RaiseAlert times the store's RaiseAlert.
 func (s *timedStore) RaiseAlert(a0 context.Context, a1 store.Alert) (r0 store.Alert, r1 error) {
-	defer s.done(113, time.Now(), &r1)
+	defer s.done(114, time.Now(), &r1)
 	return s.Store.RaiseAlert(a0, a1)
 }
 
 // RemoveUserGroupMember times the store's RemoveUserGroupMember.
 func (s *timedStore) RemoveUserGroupMember(a0 context.Context, a1 string, a2 string, a3 string) (r0 error) {
-	defer s.done(114, time.Now(), &r0)
+	defer s.done(115, time.Now(), &r0)
 	return s.Store.RemoveUserGroupMember(a0, a1, a2, a3)
 }
 
 // RenewLease times the store's RenewLease.
 func (s *timedStore) RenewLease(a0 context.Context, a1 string, a2 string, a3 time.Time, a4 []uint8) (r0 bool, r1 error) {
-	defer s.done(115, time.Now(), &r1)
+	defer s.done(116, time.Now(), &r1)
 	return s.Store.RenewLease(a0, a1, a2, a3, a4)
 }
 
 // ReplaceToken times the store's ReplaceToken.
 func (s *timedStore) ReplaceToken(a0 context.Context, a1 string, a2 store.Token) (r0 error) {
-	defer s.done(116, time.Now(), &r0)
+	defer s.done(117, time.Now(), &r0)
 	return s.Store.ReplaceToken(a0, a1, a2)
 }
 
 // RequestCancel times the store's RequestCancel.
 func (s *timedStore) RequestCancel(a0 context.Context, a1 string, a2 string, a3 string, a4 string, a5 time.Time) (r0 store.Execution, r1 error) {
-	defer s.done(117, time.Now(), &r1)
+	defer s.done(118, time.Now(), &r1)
 	return s.Store.RequestCancel(a0, a1, a2, a3, a4, a5)
 }
 
 // RevokeSession times the store's RevokeSession.
 func (s *timedStore) RevokeSession(a0 context.Context, a1 string, a2 time.Time) (r0 error) {
-	defer s.done(118, time.Now(), &r0)
+	defer s.done(119, time.Now(), &r0)
 	return s.Store.RevokeSession(a0, a1, a2)
 }
 
 // RevokeToken times the store's RevokeToken.
 func (s *timedStore) RevokeToken(a0 context.Context, a1 string) (r0 error) {
-	defer s.done(119, time.Now(), &r0)
+	defer s.done(120, time.Now(), &r0)
 	return s.Store.RevokeToken(a0, a1)
 }
 
 // RevokeUserSession times the store's RevokeUserSession.
 func (s *timedStore) RevokeUserSession(a0 context.Context, a1 string, a2 string, a3 string, a4 time.Time) (r0 error) {
-	defer s.done(120, time.Now(), &r0)
+	defer s.done(121, time.Now(), &r0)
 	return s.Store.RevokeUserSession(a0, a1, a2, a3, a4)
 }
 
 // RevokeUserSessions times the store's RevokeUserSessions.
 func (s *timedStore) RevokeUserSessions(a0 context.Context, a1 string, a2 string, a3 string, a4 time.Time) (r0 int, r1 error) {
-	defer s.done(121, time.Now(), &r1)
+	defer s.done(122, time.Now(), &r1)
 	return s.Store.RevokeUserSessions(a0, a1, a2, a3, a4)
 }
 
 // RewrapEventSourceKey times the store's RewrapEventSourceKey.
 func (s *timedStore) RewrapEventSourceKey(a0 context.Context, a1 string, a2 []uint8, a3 []uint8, a4 []uint8, a5 string) (r0 bool, r1 error) {
-	defer s.done(122, time.Now(), &r1)
+	defer s.done(123, time.Now(), &r1)
 	return s.Store.RewrapEventSourceKey(a0, a1, a2, a3, a4, a5)
 }
 
 // RewrapOIDCKey times the store's RewrapOIDCKey.
 func (s *timedStore) RewrapOIDCKey(a0 context.Context, a1 string, a2 []uint8, a3 []uint8, a4 string) (r0 bool, r1 error) {
-	defer s.done(123, time.Now(), &r1)
+	defer s.done(124, time.Now(), &r1)
 	return s.Store.RewrapOIDCKey(a0, a1, a2, a3, a4)
 }
 
 // RewrapSecret times the store's RewrapSecret.
 func (s *timedStore) RewrapSecret(a0 context.Context, a1 string, a2 []uint8, a3 []uint8, a4 string) (r0 bool, r1 error) {
-	defer s.done(124, time.Now(), &r1)
+	defer s.done(125, time.Now(), &r1)
 	return s.Store.RewrapSecret(a0, a1, a2, a3, a4)
 }
 
 // RouteEvents times the store's RouteEvents.
 func (s *timedStore) RouteEvents(a0 context.Context, a1 time.Time, a2 int, a3 func(store.Event) ([]store.StageEvent, error)) (r0 int, r1 error) {
-	defer s.done(125, time.Now(), &r1)
+	defer s.done(126, time.Now(), &r1)
 	return s.Store.RouteEvents(a0, a1, a2, a3)
 }
 
 // RouteEventsBatch times the store's RouteEventsBatch.
 func (s *timedStore) RouteEventsBatch(a0 context.Context, a1 time.Time, a2 int, a3 func(store.Event) (store.Routed, error)) (r0 store.RoutedBatch, r1 error) {
-	defer s.done(126, time.Now(), &r1)
+	defer s.done(127, time.Now(), &r1)
 	return s.Store.RouteEventsBatch(a0, a1, a2, a3)
 }
 
 // RouteEventsTo times the store's RouteEventsTo.
 func (s *timedStore) RouteEventsTo(a0 context.Context, a1 time.Time, a2 int, a3 func(store.Event) (store.Routed, error)) (r0 int, r1 error) {
-	defer s.done(127, time.Now(), &r1)
+	defer s.done(128, time.Now(), &r1)
 	return s.Store.RouteEventsTo(a0, a1, a2, a3)
 }
 
 // SealedKeyIDs times the store's SealedKeyIDs.
 func (s *timedStore) SealedKeyIDs(a0 context.Context) (r0 map[string]int, r1 error) {
-	defer s.done(128, time.Now(), &r1)
+	defer s.done(129, time.Now(), &r1)
 	return s.Store.SealedKeyIDs(a0)
 }
 
 // SecretsNotUnderKey times the store's SecretsNotUnderKey.
 func (s *timedStore) SecretsNotUnderKey(a0 context.Context, a1 string, a2 int) (r0 []store.Secret, r1 error) {
-	defer s.done(129, time.Now(), &r1)
+	defer s.done(130, time.Now(), &r1)
 	return s.Store.SecretsNotUnderKey(a0, a1, a2)
 }
 
 // SetExecutionToken times the store's SetExecutionToken.
 func (s *timedStore) SetExecutionToken(a0 context.Context, a1 string, a2 string, a3 []uint8, a4 time.Time) (r0 error) {
-	defer s.done(130, time.Now(), &r0)
+	defer s.done(131, time.Now(), &r0)
 	return s.Store.SetExecutionToken(a0, a1, a2, a3, a4)
 }
 
 // SetOrganizationRole times the store's SetOrganizationRole.
 func (s *timedStore) SetOrganizationRole(a0 context.Context, a1 string, a2 string, a3 string) (r0 error) {
-	defer s.done(131, time.Now(), &r0)
+	defer s.done(132, time.Now(), &r0)
 	return s.Store.SetOrganizationRole(a0, a1, a2, a3)
 }
 
 // SetRoleBinding times the store's SetRoleBinding.
 func (s *timedStore) SetRoleBinding(a0 context.Context, a1 store.RoleBinding) (r0 error) {
-	defer s.done(132, time.Now(), &r0)
+	defer s.done(133, time.Now(), &r0)
 	return s.Store.SetRoleBinding(a0, a1)
 }
 
 // SignInUser times the store's SignInUser.
 func (s *timedStore) SignInUser(a0 context.Context, a1 store.SignInIdentity) (r0 store.User, r1 string, r2 error) {
-	defer s.done(133, time.Now(), &r2)
+	defer s.done(134, time.Now(), &r2)
 	return s.Store.SignInUser(a0, a1)
 }
 
 // StageStatuses times the store's StageStatuses.
 func (s *timedStore) StageStatuses(a0 context.Context, a1 string, a2 string, a3 string, a4 int) (r0 map[string]store.StageStatus, r1 error) {
-	defer s.done(134, time.Now(), &r1)
+	defer s.done(135, time.Now(), &r1)
 	return s.Store.StageStatuses(a0, a1, a2, a3, a4)
 }
 
 // StagesUsingSecret times the store's StagesUsingSecret.
 func (s *timedStore) StagesUsingSecret(a0 context.Context, a1 store.Secret) (r0 []store.StageUse, r1 error) {
-	defer s.done(135, time.Now(), &r1)
+	defer s.done(136, time.Now(), &r1)
 	return s.Store.StagesUsingSecret(a0, a1)
 }
 
 // StagesVersion times the store's StagesVersion.
 func (s *timedStore) StagesVersion(a0 context.Context, a1 string, a2 string) (r0 int64, r1 error) {
-	defer s.done(136, time.Now(), &r1)
+	defer s.done(137, time.Now(), &r1)
 	return s.Store.StagesVersion(a0, a1, a2)
 }
 
 // StartExecution times the store's StartExecution.
 func (s *timedStore) StartExecution(a0 context.Context, a1 string, a2 store.Execution) (r0 error) {
-	defer s.done(137, time.Now(), &r0)
+	defer s.done(138, time.Now(), &r0)
 	return s.Store.StartExecution(a0, a1, a2)
 }
 
 // TakeSignInCode times the store's TakeSignInCode.
 func (s *timedStore) TakeSignInCode(a0 context.Context, a1 []uint8) (r0 store.SignInCode, r1 error) {
-	defer s.done(138, time.Now(), &r1)
+	defer s.done(139, time.Now(), &r1)
 	return s.Store.TakeSignInCode(a0, a1)
 }
 
 // TouchSession times the store's TouchSession.
 func (s *timedStore) TouchSession(a0 context.Context, a1 string, a2 time.Time) (r0 error) {
-	defer s.done(139, time.Now(), &r0)
+	defer s.done(140, time.Now(), &r0)
 	return s.Store.TouchSession(a0, a1, a2)
 }
 
 // TouchToken times the store's TouchToken.
 func (s *timedStore) TouchToken(a0 context.Context, a1 string, a2 time.Time) (r0 error) {
-	defer s.done(140, time.Now(), &r0)
+	defer s.done(141, time.Now(), &r0)
 	return s.Store.TouchToken(a0, a1, a2)
 }
 
 // TryLock times the store's TryLock.
 func (s *timedStore) TryLock(a0 context.Context, a1 string) (r0 func(), r1 bool, r2 error) {
-	defer s.done(141, time.Now(), &r2)
+	defer s.done(142, time.Now(), &r2)
 	return s.Store.TryLock(a0, a1)
 }
 
 // UpdateAuthProvider times the store's UpdateAuthProvider.
 func (s *timedStore) UpdateAuthProvider(a0 context.Context, a1 string, a2 string, a3 func(*store.AuthProvider) error) (r0 store.AuthProvider, r1 error) {
-	defer s.done(142, time.Now(), &r1)
+	defer s.done(143, time.Now(), &r1)
 	return s.Store.UpdateAuthProvider(a0, a1, a2, a3)
 }
 
 // UpdateCanvas times the store's UpdateCanvas.
 func (s *timedStore) UpdateCanvas(a0 context.Context, a1 string, a2 string, a3 func(*store.Canvas) error) (r0 store.Canvas, r1 error) {
-	defer s.done(143, time.Now(), &r1)
+	defer s.done(144, time.Now(), &r1)
 	return s.Store.UpdateCanvas(a0, a1, a2, a3)
 }
 
 // UpdateConnectionGroup times the store's UpdateConnectionGroup.
 func (s *timedStore) UpdateConnectionGroup(a0 context.Context, a1 string, a2 string, a3 string, a4 func(*store.ConnectionGroup) error) (r0 store.ConnectionGroup, r1 error) {
-	defer s.done(144, time.Now(), &r1)
+	defer s.done(145, time.Now(), &r1)
 	return s.Store.UpdateConnectionGroup(a0, a1, a2, a3, a4)
 }
 
 // UpdateCustomRole times the store's UpdateCustomRole.
 func (s *timedStore) UpdateCustomRole(a0 context.Context, a1 store.CustomRole) (r0 store.CustomRole, r1 error) {
-	defer s.done(145, time.Now(), &r1)
+	defer s.done(146, time.Now(), &r1)
 	return s.Store.UpdateCustomRole(a0, a1)
 }
 
 // UpdateEventSource times the store's UpdateEventSource.
 func (s *timedStore) UpdateEventSource(a0 context.Context, a1 string, a2 string, a3 string, a4 func(*store.EventSource) error) (r0 store.EventSource, r1 error) {
-	defer s.done(146, time.Now(), &r1)
+	defer s.done(147, time.Now(), &r1)
 	return s.Store.UpdateEventSource(a0, a1, a2, a3, a4)
 }
 
 // UpdateIntegration times the store's UpdateIntegration.
 func (s *timedStore) UpdateIntegration(a0 context.Context, a1 string, a2 string, a3 string, a4 string, a5 func(*store.Integration) error) (r0 store.Integration, r1 error) {
-	defer s.done(147, time.Now(), &r1)
+	defer s.done(148, time.Now(), &r1)
 	return s.Store.UpdateIntegration(a0, a1, a2, a3, a4, a5)
 }
 
 // UpdateSecret times the store's UpdateSecret.
 func (s *timedStore) UpdateSecret(a0 context.Context, a1 string, a2 string, a3 string, a4 string, a5 func(*store.Secret) error) (r0 store.Secret, r1 error) {
-	defer s.done(148, time.Now(), &r1)
+	defer s.done(149, time.Now(), &r1)
 	return s.Store.UpdateSecret(a0, a1, a2, a3, a4, a5)
 }
 
 // UpdateServiceAccount times the store's UpdateServiceAccount.
 func (s *timedStore) UpdateServiceAccount(a0 context.Context, a1 string, a2 string, a3 func(*store.ServiceAccount) error) (r0 store.ServiceAccount, r1 error) {
-	defer s.done(149, time.Now(), &r1)
+	defer s.done(150, time.Now(), &r1)
 	return s.Store.UpdateServiceAccount(a0, a1, a2, a3)
 }
 
 // UpdateStage times the store's UpdateStage.
 func (s *timedStore) UpdateStage(a0 context.Context, a1 string, a2 string, a3 string, a4 func(*store.Stage) error) (r0 store.Stage, r1 error) {
-	defer s.done(150, time.Now(), &r1)
+	defer s.done(151, time.Now(), &r1)
 	return s.Store.UpdateStage(a0, a1, a2, a3, a4)
 }
 
 // UpdateStageEvent times the store's UpdateStageEvent.
 func (s *timedStore) UpdateStageEvent(a0 context.Context, a1 string, a2 string, a3 string, a4 string, a5 func(*store.StageEvent) error) (r0 store.StageEvent, r1 error) {
-	defer s.done(151, time.Now(), &r1)
+	defer s.done(152, time.Now(), &r1)
 	return s.Store.UpdateStageEvent(a0, a1, a2, a3, a4, a5)
 }
 
 // UpdateUserGroup times the store's UpdateUserGroup.
 func (s *timedStore) UpdateUserGroup(a0 context.Context, a1 store.UserGroup) (r0 store.UserGroup, r1 error) {
-	defer s.done(152, time.Now(), &r1)
+	defer s.done(153, time.Now(), &r1)
 	return s.Store.UpdateUserGroup(a0, a1)
 }
 
 // UserGrants times the store's UserGrants.
 func (s *timedStore) UserGrants(a0 context.Context, a1 string, a2 string) (r0 []store.Grant, r1 error) {
-	defer s.done(153, time.Now(), &r1)
+	defer s.done(154, time.Now(), &r1)
 	return s.Store.UserGrants(a0, a1, a2)
 }
 
 // WaitStageEvent times the store's WaitStageEvent.
 func (s *timedStore) WaitStageEvent(a0 context.Context, a1 store.StageEvent, a2 []uint8, a3 string, a4 time.Time) (r0 error) {
-	defer s.done(154, time.Now(), &r0)
+	defer s.done(155, time.Now(), &r0)
 	return s.Store.WaitStageEvent(a0, a1, a2, a3, a4)
 }

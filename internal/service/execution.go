@@ -44,15 +44,13 @@ func (s *Stages) Events(ctx context.Context, p store.Principal, canvas, idOrName
 			return StageEventList{}, Invalid("states %q is not one of STATE_PENDING, STATE_WAITING, STATE_PROCESSED, STATE_DISCARDED", st)
 		}
 	}
-	list, err := s.Store.ListStageEvents(ctx, p.Organization.ID, c.ID, st.ID, states, page)
+	// The page and its count in one statement: counted after the page, an
+	// event leaving the states in between was listed but not counted.
+	list, err := s.Store.ListStageEventPage(ctx, p.Organization.ID, c.ID, st.ID, states, page, MaxEventCount)
 	if err != nil {
 		return StageEventList{}, err
 	}
-	total, capped, err := s.Store.CountStageEvents(ctx, p.Organization.ID, c.ID, st.ID, states, MaxEventCount)
-	if err != nil {
-		return StageEventList{}, err
-	}
-	return StageEventList{Events: list, More: len(list) == page.Limit, Total: total, TotalCapped: capped}, nil
+	return StageEventList{Events: list.Events, More: len(list.Events) == page.Limit, Total: list.Total, TotalCapped: list.Capped}, nil
 }
 
 // StageEventList is a page of a stage's events and what the listing answers

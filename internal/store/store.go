@@ -69,6 +69,7 @@ type Store interface {
 	StageEventStore
 	ExecutionStore
 	ExecutionPageStore
+	StageEventPageStore
 	ExecutionOutputStore
 	StageStatusStore
 	BatchStore

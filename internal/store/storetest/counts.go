@@ -1,6 +1,8 @@
 package storetest
 
 import (
+	"reflect"
+	"slices"
 	"testing"
 	"time"
 
@@ -48,6 +50,29 @@ func testCounts(t *testing.T, s store.Store) {
 		if err != nil || n != tc.want || capped != tc.capped {
 			t.Errorf("CountStageEvents %s = %d, capped %v, %v; want %d, capped %v", tc.label, n, capped, err, tc.want, tc.capped)
 		}
+		// The list's page carries the same count, on every page and on
+		// the empty one past the last, and the events ListStageEvents
+		// lists.
+		page := store.Page{Limit: 3}
+		for range 5 {
+			want, err := s.ListStageEvents(ctx, org.ID, c.ID, st.ID, tc.states, page)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := s.ListStageEventPage(ctx, org.ID, c.ID, st.ID, tc.states, page, tc.limit)
+			if err != nil || got.Total != tc.want || got.Capped != tc.capped || !sameStageEvents(got.Events, want) {
+				t.Errorf("ListStageEventPage %s, %+v = %d events, %d, capped %v, %v; want ListStageEvents' %d, %d, capped %v",
+					tc.label, page, len(got.Events), got.Total, got.Capped, err, len(want), tc.want, tc.capped)
+			}
+			if len(want) == 0 {
+				break
+			}
+			last := want[len(want)-1]
+			page.BeforeTime, page.BeforeID = last.CreatedAt, last.ID
+		}
+	}
+	if p, err := s.ListStageEventPage(ctx, org.ID, c.ID, st.ID, []string{"STATE_UNKNOWN"}, store.Page{}, 100); err != nil || len(p.Events) != 0 || p.Total != 0 {
+		t.Errorf("ListStageEventPage of an unknown state = %d events, %d, %v; want none", len(p.Events), p.Total, err)
 	}
 	if n, capped, err := s.CountExecutions(ctx, org.ID, c.ID, neighbour.ID, 100); err != nil || n != 3 || capped {
 		t.Errorf("CountExecutions = %d, capped %v, %v; want 3", n, capped, err)
@@ -62,6 +87,9 @@ func testCounts(t *testing.T, s store.Store) {
 	if n, _, err := s.CountStageEvents(ctx, other.ID, c.ID, st.ID, nil, 100); err != nil || n != 0 {
 		t.Errorf("another organization counts %d stage events, %v; want 0", n, err)
 	}
+	if p, err := s.ListStageEventPage(ctx, other.ID, c.ID, st.ID, nil, store.Page{}, 100); err != nil || len(p.Events) != 0 || p.Total != 0 {
+		t.Errorf("another organization lists %d stage events of %d, %v; want none", len(p.Events), p.Total, err)
+	}
 	// The executions' scope is checked on their stage.
 	if n, _, err := s.CountExecutions(ctx, other.ID, c.ID, neighbour.ID, 100); err != nil || n != 0 {
 		t.Errorf("another organization counts %d executions, %v; want 0", n, err)
@@ -69,4 +97,10 @@ func testCounts(t *testing.T, s store.Store) {
 	if n, _, err := s.CountExecutions(ctx, org.ID, st.ID, neighbour.ID, 100); err != nil || n != 0 {
 		t.Errorf("another canvas counts %d executions, %v; want 0", n, err)
 	}
+}
+
+// sameStageEvents reports whether a and b are the same events, in order,
+// with the same stored values.
+func sameStageEvents(a, b []store.StageEvent) bool {
+	return slices.EqualFunc(a, b, func(x, y store.StageEvent) bool { return reflect.DeepEqual(x, y) })
 }
