@@ -249,16 +249,12 @@ func (s *db) ListStageEvents(ctx context.Context, orgID, canvasID, stageID strin
 	if !ok {
 		return events, nil
 	}
-	query := `SELECT ` + stageEventColumns + ` FROM stage_events se
-		WHERE se.stage_id = ? AND se.org_id = ? AND se.canvas_id = ?`
-	args := []any{stage, org, canvas}
-	if len(states) > 0 {
-		query += ` AND se.state IN (` + placeholders(len(states)) + `)`
-		for _, state := range states {
-			args = append(args, state)
-		}
+	cond, ok := stageEventStates("se", states)
+	if !ok {
+		return events, nil
 	}
-	query, args, err := s.keyset(query, args, "se.created_at", "se.id", page)
+	query, args, err := s.keyset(`SELECT `+stageEventColumns+` FROM stage_events se
+		WHERE se.stage_id = ? AND se.org_id = ? AND se.canvas_id = ?`+cond, []any{stage, org, canvas}, "se.created_at", "se.id", page)
 	if err != nil {
 		return nil, err
 	}

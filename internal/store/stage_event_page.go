@@ -57,18 +57,33 @@ func stageEventStates(alias string, states []string) (cond string, ok bool) {
 		return "", false
 	}
 	slices.Sort(known)
+	queue := ` AND ` + alias + `.state IN (` + sqlStageEventPending + `, ` + sqlStageEventWaiting + `)`
+	switch {
+	case len(known) == 1 && (known[0] == sqlStageEventPending || known[0] == sqlStageEventWaiting):
+		// The queue index's own predicate too: SQLite uses a partial
+		// index only for a query that states its WHERE term.
+		return queue + ` AND ` + alias + `.state = ` + known[0], true
+	case len(known) == 2 && known[0] == sqlStageEventPending && known[1] == sqlStageEventWaiting:
+		return queue, true
+	}
 	return ` AND ` + alias + `.state IN (` + strings.Join(known, ", ") + `)`, true
 }
 
-// stageEventPageCount counts the stage's events in the states (the cnt
-// alias's condition) as CountStageEvents does, without its check of the
-// stage's scope: the page's rows, read in that scope, are that check. The
-// ORDER BY is the stage's index's (or, for queued states, the queue
-// index's backwards), so that no plan reads the whole table
-// (TestStageEventCountPlans), and at most countLimit+1 entries are read.
-func stageEventPageCount(cond string) string {
-	return `(SELECT COUNT(*) FROM (SELECT 1 FROM stage_events cnt WHERE cnt.stage_id = ?` + cond + `
-		ORDER BY cnt.created_at DESC, cnt.id DESC LIMIT ?) AS matching)`
+// stageEventPageQuery is ListStageEventPage's statement for the canonical
+// ids; ok is false when states match no event.
+func (s *db) stageEventPageQuery(org, canvas, stage string, states []string, page Page, countLimit int) (string, []any, bool, error) {
+	cond, ok := stageEventStates("se", states)
+	if !ok {
+		return "", nil, false, nil
+	}
+	// The count, as CountStageEvents counts, without its check of the
+	// stage's scope: the page's rows, read in that scope, are that check.
+	// Both databases run the uncorrelated subquery once a statement.
+	counted, _ := stageEventsCounted("cnt", states, "")
+	query, args, err := s.keyset(`SELECT `+stageEventColumns+`, (`+boundedCount(counted)+`) FROM stage_events se
+		WHERE se.stage_id = ? AND se.org_id = ? AND se.canvas_id = ?`+cond,
+		[]any{stage, stage, countLimit + 1, stage, org, canvas}, "se.created_at", "se.id", page)
+	return query, args, err == nil, err
 }
 
 // stageEventsPageRead, set only by tests, runs once a stage event page's
@@ -84,16 +99,9 @@ func (s *db) ListStageEventPage(ctx context.Context, orgID, canvasID, stageID st
 	if !ok {
 		return out, nil
 	}
-	cond, ok := stageEventStates("se", states)
-	if !ok {
-		return out, nil
-	}
-	countCond, _ := stageEventStates("cnt", states)
 	countLimit = max(countLimit, 1)
-	query, args, err := s.keyset(`SELECT `+stageEventColumns+`, `+stageEventPageCount(countCond)+` FROM stage_events se
-		WHERE se.stage_id = ? AND se.org_id = ? AND se.canvas_id = ?`+cond,
-		[]any{stage, countLimit + 1, stage, org, canvas}, "se.created_at", "se.id", page)
-	if err != nil {
+	query, args, ok, err := s.stageEventPageQuery(org, canvas, stage, states, page, countLimit)
+	if !ok || err != nil {
 		return out, err
 	}
 	rows, err := s.sql.QueryContext(ctx, s.q(query), args...)
