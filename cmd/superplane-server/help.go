@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -45,6 +46,26 @@ func newFlagSet(command string, stderr io.Writer) *flag.FlagSet {
 		fs.PrintDefaults()
 	}
 	return fs
+}
+
+// parseOneArgument parses args with fs, taking one argument that may come
+// before the flags too (`token revoke ID --data-dir D`); missing is the
+// error when there is not exactly one.
+func parseOneArgument(fs *flag.FlagSet, args []string, missing string) (string, error) {
+	if err := fs.Parse(args); err != nil {
+		return "", err
+	}
+	rest := fs.Args()
+	if len(rest) > 1 {
+		if err := fs.Parse(rest[1:]); err != nil {
+			return "", err
+		}
+		rest = append(rest[:1], fs.Args()...)
+	}
+	if len(rest) != 1 {
+		return "", errors.New(missing)
+	}
+	return rest[0], nil
 }
 
 // helpFor answers `help [command]`, `<command> --help` for the commands

@@ -209,21 +209,10 @@ func keysRemove(ctx context.Context, args []string, stdout, stderr io.Writer, ge
 	var c config
 	fs := newFlagSet("keys remove", stderr)
 	c.bind(fs, getenv, false)
-	if err := fs.Parse(args); err != nil {
+	id, err := parseOneArgument(fs, args, "keys remove needs exactly one key id (`keys check` lists them)")
+	if err != nil {
 		return err
 	}
-	// The id may come before the flags, too.
-	rest := fs.Args()
-	if len(rest) > 1 {
-		if err := fs.Parse(rest[1:]); err != nil {
-			return err
-		}
-		rest = append(rest[:1], fs.Args()...)
-	}
-	if len(rest) != 1 {
-		return errors.New("keys remove needs exactly one key id (`keys check` lists them)")
-	}
-	id := rest[0]
 	if getenv("SUPERPLANE_ENCRYPTION_KEYS") != "" {
 		return errors.New("the keys come from SUPERPLANE_ENCRYPTION_KEYS: remove the key there, on every replica; " +
 			"serve refuses to start while the database holds records sealed under a key it lacks")

@@ -178,21 +178,10 @@ func tokenRevoke(ctx context.Context, args []string, stdout, stderr io.Writer, g
 	var c config
 	fs := newFlagSet("token revoke", stderr)
 	c.bind(fs, getenv, false)
-	if err := fs.Parse(args); err != nil {
+	id, err := parseOneArgument(fs, args, "token revoke needs exactly one token id (from `token list`)")
+	if err != nil {
 		return err
 	}
-	// The id may come before the flags, too.
-	rest := fs.Args()
-	if len(rest) > 1 {
-		if err := fs.Parse(rest[1:]); err != nil {
-			return err
-		}
-		rest = append(rest[:1], fs.Args()...)
-	}
-	if len(rest) != 1 {
-		return errors.New("token revoke needs exactly one token id (from `token list`)")
-	}
-	id := rest[0]
 	st, err := c.openExisting(ctx, stderr)
 	if err != nil {
 		return err

@@ -16,20 +16,8 @@ import (
 // hook puts the write exactly there, so this does not hang on a race.
 func TestRejectionWrittenBetweenPageAndCount(t *testing.T) {
 	ctx := t.Context()
-	st, err := Open(ctx, filepath.Join(t.TempDir(), "superplane.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	org, err := st.EnsureOrganization(ctx, "acme")
-	if err != nil {
-		t.Fatal(err)
-	}
-	now := time.Now().UTC().Truncate(time.Microsecond)
-	canvas := Canvas{ID: uuid.NewString(), OrgID: org.ID, Name: "prod", CreatedAt: now, UpdatedAt: now}
-	if err := st.CreateCanvas(ctx, canvas); err != nil {
-		t.Fatal(err)
-	}
+	st, org, canvas, now := openAcmeCanvas(t, filepath.Join(t.TempDir(), "superplane.db"))
+	var err error
 	stage := uuid.NewString()
 	rejection := func(at time.Time) Rejection {
 		return Rejection{ID: uuid.NewString(), OrgID: org.ID, CanvasID: canvas.ID, TargetType: "TYPE_EVENT_SOURCE",

@@ -23,20 +23,7 @@ func TestStageEventLeavingItsStatesBetweenPageAndCount(t *testing.T) {
 			if database == "postgres" {
 				url = pgtest.SchemaURL(t, "sepage")
 			}
-			st, err := Open(ctx, url)
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { st.Close() })
-			org, err := st.EnsureOrganization(ctx, "acme")
-			if err != nil {
-				t.Fatal(err)
-			}
-			now := time.Now().UTC().Truncate(time.Microsecond)
-			canvas := Canvas{ID: uuid.NewString(), OrgID: org.ID, Name: "prod", CreatedAt: now, UpdatedAt: now}
-			if err := st.CreateCanvas(ctx, canvas); err != nil {
-				t.Fatal(err)
-			}
+			st, org, canvas, now := openAcmeCanvas(t, url)
 			stage := Stage{ID: uuid.NewString(), OrgID: org.ID, CanvasID: canvas.ID, Name: "deploy", Spec: []byte(`{}`), CreatedAt: now, UpdatedAt: now}
 			if err := st.CreateStage(ctx, stage); err != nil {
 				t.Fatal(err)
@@ -83,4 +70,26 @@ func TestStageEventLeavingItsStatesBetweenPageAndCount(t *testing.T) {
 			}
 		})
 	}
+}
+
+// openAcmeCanvas opens a store at url, closed when the test ends, with the
+// organization acme and its canvas prod, created now (returned).
+func openAcmeCanvas(t *testing.T, url string) (Store, Organization, Canvas, time.Time) {
+	t.Helper()
+	ctx := t.Context()
+	st, err := Open(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	org, err := st.EnsureOrganization(ctx, "acme")
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	canvas := Canvas{ID: uuid.NewString(), OrgID: org.ID, Name: "prod", CreatedAt: now, UpdatedAt: now}
+	if err := st.CreateCanvas(ctx, canvas); err != nil {
+		t.Fatal(err)
+	}
+	return st, org, canvas, now
 }
