@@ -1,7 +1,6 @@
 package store
 
 import (
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -17,15 +16,7 @@ import (
 // EXPLAIN on 200k records: audit_events_at or audit_events_list, backwards,
 // under the LIMIT, for each filter).
 func TestAuditListQueryPlans(t *testing.T) {
-	st, err := Open(t.Context(), "sqlite://"+filepath.Join(t.TempDir(), "plan.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = st.Close() })
-	s, ok := st.(*db)
-	if !ok {
-		t.Fatalf("Open returned %T, not *db", st)
-	}
+	s := openPlanSQLite(t)
 	for _, gone := range []string{"audit_events_object", "audit_events_canvas", "audit_events_actor"} {
 		var n int
 		if err := s.sql.QueryRowContext(t.Context(), `SELECT count(*) FROM sqlite_master WHERE name = ?`, gone).Scan(&n); err != nil {

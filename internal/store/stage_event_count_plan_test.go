@@ -36,15 +36,7 @@ func TestStageEventCountPlans(t *testing.T) {
 // searches the stage's index, stage_events_queue for the queued states,
 // with no sort.
 func testStageEventCountPlansSQLite(t *testing.T) {
-	st, err := Open(t.Context(), "sqlite://"+filepath.Join(t.TempDir(), "plan.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = st.Close() })
-	s, ok := st.(*db)
-	if !ok {
-		t.Fatalf("Open returned %T, not *db", st)
-	}
+	s := openPlanSQLite(t)
 	id := uuid.NewString()
 	for _, states := range [][]string{nil, {StageEventPending}, {StageEventWaiting}, {StageEventPending, StageEventWaiting},
 		{StageEventProcessed}, {StageEventDiscarded}, {StageEventProcessed, StageEventPending}} {
@@ -225,4 +217,20 @@ type readNode struct {
 	ActualLoops     float64    `json:"Actual Loops"`
 	RemovedByFilter float64    `json:"Rows Removed by Filter"`
 	Plans           []readNode `json:"Plans"`
+}
+
+// openPlanSQLite opens the store on a temporary SQLite file, closed when
+// the test ends, as the *db whose statements a plan test explains.
+func openPlanSQLite(t *testing.T) *db {
+	t.Helper()
+	st, err := Open(t.Context(), "sqlite://"+filepath.Join(t.TempDir(), "plan.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = st.Close() })
+	s, ok := st.(*db)
+	if !ok {
+		t.Fatalf("Open returned %T, not *db", st)
+	}
+	return s
 }
