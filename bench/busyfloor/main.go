@@ -62,6 +62,7 @@ import (
 	"github.com/expr-lang/expr"
 	"github.com/expr-lang/expr/vm"
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 	_ "github.com/jackc/pgx/v5/stdlib" // "pgx"
 	_ "modernc.org/sqlite"             // "sqlite"
 )
@@ -400,7 +401,15 @@ func (r *router) batch() (int, error) {
 		defer func() { _ = tx.Rollback() }()
 		q = tx
 	}
-	rows, err := q.QueryContext(ctx, claim)
+	var args []any
+	if r.w.postgres {
+		// Planned at every run, as the server's routing statements
+		// (store.plannedEachRun): a generic plan kept from the first
+		// batches, on a table of a few hundred rows, scanned the whole
+		// table as it grew.
+		args = []any{pgx.QueryExecModeCacheDescribe}
+	}
+	rows, err := q.QueryContext(ctx, claim, args...)
 	if err != nil {
 		return 0, err
 	}
@@ -444,8 +453,9 @@ func (r *router) batch() (int, error) {
 		// round ten: two statements an event made the floor's routing
 		// slower than the server's, and its latency a backlog.
 		if _, err := r.w.db.ExecContext(ctx, `WITH m AS (UPDATE events SET state = 'processed' WHERE id = ANY($1::uuid[]))
-			INSERT INTO rejections (event_id, set_hash, created_at) SELECT * FROM unnest($1::uuid[], $2::text[]), (SELECT $3::timestamptz)`,
-			ids, sets, now); err != nil {
+			INSERT INTO rejections (event_id, set_hash, created_at)
+			SELECT r.id, r.set_hash, $3::timestamptz FROM unnest($1::uuid[], $2::text[]) AS r (id, set_hash)`,
+			pgx.QueryExecModeCacheDescribe, ids, sets, now); err != nil {
 			return 0, err
 		}
 		r.w.lat.routed(ids)
