@@ -411,7 +411,7 @@ func (s *db) claimEventsSkipping(ctx context.Context, now, lease time.Time, limi
 			SELECT `+eventColumns+eventFrom+`
 			WHERE `+s.pickedPending()+`
 				AND (e.route_lease_until IS NULL OR e.route_lease_until <= ?)`+
-			s.skipLockedOf("e")), s.plannedEachRun(append(s.fairPickedArgs(now, limit+skipped), s.time(now)))...)
+			s.skipLockedOf("e")), append(s.fairPickedArgs(now, limit+skipped), s.time(now))...)
 		if err != nil {
 			return err
 		}

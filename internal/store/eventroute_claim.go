@@ -44,7 +44,7 @@ func (s *db) claimFreshEvents(ctx context.Context, now, lease time.Time, limit i
 			JOIN canvases cv ON cv.org_id = e.org_id AND cv.id = e.canvas_id
 		UNION ALL
 		SELECT `+eventColumns+`, 0, FALSE`+eventFrom+`JOIN c ON c.id = e.id WHERE c.route_attempts > 0`),
-		s.plannedEachRun(append(s.fairPickedArgs(now, limit), s.time(now), s.time(lease)))...)
+		append(s.fairPickedArgs(now, limit), s.time(now), s.time(lease))...)
 	if err != nil {
 		return nil, false, err
 	}
