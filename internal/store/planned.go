@@ -16,7 +16,7 @@ import "github.com/jackc/pgx/v5"
 // as the table grew, until an ANALYZE (BENCHMARKS.md, PostgreSQL delivery
 // → start and its floor, round eleven). These statements plan in a fraction
 // of a millisecond. The claim does not use it: a recursive statement, it
-// took 3–18 ms to plan a batch under load, more than its kept plan's scan
+// took 3–11 ms to plan a batch under load, more than its kept plan's scan
 // cost before autovacuum's ANALYZE replaces that plan.
 func (s *db) plannedEachRun(args []any) []any {
 	if s.d.oneWriter {
