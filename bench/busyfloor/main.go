@@ -27,6 +27,14 @@
 // with their rejection rows in a second one. GET /pending answers how many
 // events wait, so the bench can time the drain.
 //
+// Either way it times each delivery from its arrival (the handler's
+// start) to the commit that ends its routing: unstaged, the receiver's own
+// commit (delivery → stored is the whole latency); staged, the router's
+// commit that marks it processed (delivery → routed: the floor of the real
+// server's delivery → start, whose stage's execution is inserted in that
+// commit). GET /latency answers the percentiles since the last call and
+// starts again (latency.go).
+//
 // It is built by hand (go build -o bin/busyfloor ./bench/busyfloor) and
 // never shipped; it imports nothing of the project's.
 package main
@@ -54,6 +62,7 @@ import (
 	"github.com/expr-lang/expr"
 	"github.com/expr-lang/expr/vm"
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 	_ "github.com/jackc/pgx/v5/stdlib" // "pgx"
 	_ "modernc.org/sqlite"             // "sqlite"
 )
@@ -89,7 +98,8 @@ func main() {
 			log.Fatal("busyfloor: ", err)
 		}
 	}
-	w := &writer{db: db, postgres: postgres, in: make(chan *write, 1024), staged: *staged, wake: make(chan struct{}, 1)}
+	lat := newLatencies()
+	w := &writer{db: db, postgres: postgres, in: make(chan *write, 1024), staged: *staged, wake: make(chan struct{}, 1), lat: lat}
 	go w.run()
 	if *staged {
 		go (&router{w: w, progs: progs}).run()
@@ -112,6 +122,10 @@ func main() {
 			return
 		}
 		_, _ = fmt.Fprint(rw, n)
+	})
+	mux.HandleFunc("GET /latency", func(rw http.ResponseWriter, _ *http.Request) {
+		rw.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(rw).Encode(lat.take())
 	})
 	mux.Handle("POST /api/v1/sources/{id}", &handler{key: []byte(*key), progs: progs, w: w, staged: *staged})
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
@@ -177,6 +191,7 @@ type handler struct {
 }
 
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	arrived := time.Now()
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 1<<20))
 	if err != nil {
 		http.Error(w, "body", http.StatusRequestEntityTooLarge)
@@ -201,7 +216,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	headers, _ := json.Marshal(map[string]string{"content-type": r.Header.Get("Content-Type")})
 	wr := &write{id: uuid.NewString(), source: r.PathValue("id"), delivery: r.Header.Get("X-Delivery-Id"), body: body,
-		headers: headers, set: set, done: make(chan error, 1)}
+		headers: headers, set: set, arrived: arrived, done: make(chan error, 1)}
 	h.w.in <- wr
 	if err := <-wr.done; err != nil {
 		log.Print("busyfloor: ", err)
@@ -232,6 +247,7 @@ func judge(progs []*vm.Program, payload map[string]any) string {
 type write struct {
 	id, source, delivery, set string
 	body, headers             []byte
+	arrived                   time.Time // when the handler began
 	done                      chan error
 }
 
@@ -243,6 +259,7 @@ type writer struct {
 	in       chan *write
 	staged   bool          // store events pending, without their rejection
 	wake     chan struct{} // tells the router a commit stored events
+	lat      *latencies
 }
 
 func (w *writer) run() {
@@ -257,7 +274,10 @@ func (w *writer) run() {
 				break more
 			}
 		}
-		err := w.commit(batch)
+		stored, err := w.commit(batch)
+		if err == nil {
+			w.lat.stored(stored, w.staged)
+		}
 		for _, wr := range batch {
 			wr.done <- err
 		}
@@ -268,12 +288,14 @@ func (w *writer) run() {
 	}
 }
 
-func (w *writer) commit(batch []*write) error {
+// commit writes batch in one transaction and returns the deliveries it
+// stored (not redeliveries).
+func (w *writer) commit(batch []*write) ([]*write, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	tx, err := w.db.BeginTx(ctx, nil)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer func() { _ = tx.Rollback() }()
 	state := "processed"
@@ -293,19 +315,24 @@ func (w *writer) commit(batch []*write) error {
 	if !w.postgres {
 		at = now.Format(time.RFC3339Nano)
 	}
+	stored := make([]*write, 0, len(batch))
 	for _, wr := range batch {
 		res, err := tx.ExecContext(ctx, insEvent, wr.id, wr.source, wr.delivery, wr.body, wr.headers, at)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		if n, err := res.RowsAffected(); err != nil || n == 0 || w.staged {
-			continue // a redelivery, or staged: nothing more to store now
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			continue // a redelivery: nothing more to store
+		}
+		stored = append(stored, wr)
+		if w.staged {
+			continue // routed later
 		}
 		if _, err := tx.ExecContext(ctx, insRejection, wr.id, wr.set, at); err != nil {
-			return err
+			return nil, err
 		}
 	}
-	return tx.Commit()
+	return stored, tx.Commit()
 }
 
 // router routes pending events as the real engine does, in two
@@ -359,27 +386,52 @@ func (r *router) batch() (int, error) {
 		raw []byte
 	}
 	var got []claimed
-	tx, err := r.w.db.BeginTx(ctx, nil)
-	if err != nil {
-		return 0, err
+	// One statement: on PostgreSQL its own transaction (one round trip
+	// where begin, claim, commit were three); SQLite's takes the writer
+	// first (immediate), as the real store's.
+	var q interface {
+		QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	} = r.w.db
+	var tx *sql.Tx
+	if !r.w.postgres {
+		var err error
+		if tx, err = r.w.db.BeginTx(ctx, nil); err != nil {
+			return 0, err
+		}
+		defer func() { _ = tx.Rollback() }()
+		q = tx
 	}
-	rows, err := tx.QueryContext(ctx, claim)
+	var args []any
+	if r.w.postgres {
+		// Planned at every run, as the server's routing statements
+		// (store.plannedEachRun): a generic plan kept from the first
+		// batches, on a table of a few hundred rows, scanned the whole
+		// table as it grew.
+		args = []any{pgx.QueryExecModeCacheDescribe}
+	}
+	rows, err := q.QueryContext(ctx, claim, args...)
 	if err != nil {
-		_ = tx.Rollback()
 		return 0, err
 	}
 	for rows.Next() {
 		var c claimed
 		if err := rows.Scan(&c.id, &c.raw); err != nil {
 			_ = rows.Close()
-			_ = tx.Rollback()
 			return 0, err
 		}
 		got = append(got, c)
 	}
 	_ = rows.Close()
-	if err := tx.Commit(); err != nil || len(got) == 0 {
+	if err := rows.Err(); err != nil {
 		return 0, err
+	}
+	if tx != nil {
+		if err := tx.Commit(); err != nil {
+			return 0, err
+		}
+	}
+	if len(got) == 0 {
+		return 0, nil
 	}
 	sets := make([]string, len(got))
 	for i, c := range got {
@@ -391,6 +443,23 @@ func (r *router) batch() (int, error) {
 	var at any = now
 	if !r.w.postgres {
 		at = now.Format(time.RFC3339Nano)
+	}
+	ids := make([]string, len(got))
+	for i, c := range got {
+		ids[i] = c.id
+	}
+	if r.w.postgres {
+		// One statement, one round trip, as the real server's mark since
+		// round ten: two statements an event made the floor's routing
+		// slower than the server's, and its latency a backlog.
+		if _, err := r.w.db.ExecContext(ctx, `WITH m AS (UPDATE events SET state = 'processed' WHERE id = ANY($1::uuid[]))
+			INSERT INTO rejections (event_id, set_hash, created_at)
+			SELECT r.id, r.set_hash, $3::timestamptz FROM unnest($1::uuid[], $2::text[]) AS r (id, set_hash)`,
+			pgx.QueryExecModeCacheDescribe, ids, sets, now); err != nil {
+			return 0, err
+		}
+		r.w.lat.routed(ids)
+		return len(got), nil
 	}
 	tx, err = r.w.db.BeginTx(ctx, nil)
 	if err != nil {
@@ -405,5 +474,9 @@ func (r *router) batch() (int, error) {
 			return 0, err
 		}
 	}
-	return len(got), tx.Commit()
+	if err := tx.Commit(); err != nil {
+		return 0, err
+	}
+	r.w.lat.routed(ids)
+	return len(got), nil
 }

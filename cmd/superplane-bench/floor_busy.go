@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -102,6 +103,9 @@ func runFloor(ctx context.Context, command string, args []string, stdout, stderr
 	})
 	next := 0
 	for _, conc := range concurrency {
+		// The warm-up's or the last phase's latencies are not this one's.
+		floorDrain(ctx, base)
+		_, _ = floorLatency(ctx, base)
 		cpu0 := processCPUSeconds(cmd.Process.Pid)
 		start := next
 		p := runLoadAt(ctx, conc, 1_000_000, *duration, *rate, func(ctx context.Context, i int) error {
@@ -113,10 +117,24 @@ func runFloor(ctx context.Context, command string, args []string, stdout, stderr
 		// how long it took is said.
 		drain := floorDrain(ctx, base)
 		r := fromPhase(fmt.Sprintf("%s deliveries c%d", name, conc), conc, p, processCPUSeconds(cmd.Process.Pid)-cpu0)
+		r.Extra = map[string]any{}
 		if *staged {
-			r.Extra = map[string]any{"drainSeconds": round(drain.Seconds(), 2),
-				"routedPerSecond": round(float64(p.Count)/(duration.Seconds()+drain.Seconds()), 1)}
+			r.Extra["drainSeconds"] = round(drain.Seconds(), 2)
+			r.Extra["routedPerSecond"] = round(float64(p.Count)/(duration.Seconds()+drain.Seconds()), 1)
 		}
+		// Delivery → the commit that ends its routing: staged, the
+		// router's (the floor of delivery → start); unstaged, the
+		// receiver's own (judged at receipt).
+		lat, err := floorLatency(ctx, base)
+		if err != nil {
+			return err
+		}
+		key := "deliveryToStored"
+		if *staged {
+			key = "deliveryToRouted"
+		}
+		r.Extra[key+"P50Ms"], r.Extra[key+"P90Ms"], r.Extra[key+"P99Ms"] = lat.P50ms, lat.P90ms, lat.P99ms
+		r.Extra[key+"N"] = lat.N
 		rep.add(stdout, r)
 	}
 	if err := rep.write(*out); err != nil {
@@ -149,6 +167,33 @@ func floorDrain(ctx context.Context, base string) time.Duration {
 		time.Sleep(20 * time.Millisecond)
 	}
 	return time.Since(start)
+}
+
+// floorLatencies is busyfloor's GET /latency: its deliveries' arrival to
+// the commit that ended their routing, in ms, since the last call.
+type floorLatencies struct {
+	N     int     `json:"n"`
+	P50ms float64 `json:"p50Ms"`
+	P90ms float64 `json:"p90Ms"`
+	P99ms float64 `json:"p99Ms"`
+}
+
+// floorLatency reads (and so resets) the floor's latencies.
+func floorLatency(ctx context.Context, base string) (floorLatencies, error) {
+	var l floorLatencies
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/latency", nil)
+	if err != nil {
+		return l, err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return l, err
+	}
+	defer func() { _ = resp.Body.Close() }()
+	if resp.StatusCode != http.StatusOK {
+		return l, fmt.Errorf("floor latency: %s (a busyfloor built before round eleven?)", resp.Status)
+	}
+	return l, json.NewDecoder(io.LimitReader(resp.Body, 4096)).Decode(&l)
 }
 
 // floorURL reads the floor's "listening on URL" line.

@@ -359,7 +359,7 @@ func (s *db) stillLeased(ctx context.Context, tx *sql.Tx, matched []matchedEvent
 	// BitmapAnd, 7 of its 10 ms under the busy canvas's load), a scan
 	// that grows with the backlog and the index's dead entries.
 	return pendingByID(ctx, tx, s.q(`SELECT e.id, e.state FROM events e WHERE e.route_lease_until = ? AND e.id IN (`+
-		placeholders(len(matched))+`)`+s.lockOf("e")), args)
+		placeholders(len(matched))+`)`+s.lockOf("e")), s.plannedEachRun(args))
 }
 
 // pendingByID runs query, which reads events' id and state, and tells for

@@ -91,7 +91,7 @@ func (s *db) leasedMarkingRouted(ctx context.Context, tx *sql.Tx, matched []matc
 				route_attempts = route_attempts + 1 WHERE state = ` + sqlEventPending + ` AND id IN (` + placeholders(len(toMark)) + `) RETURNING id`
 			args = toMark
 		}
-		rows, err := tx.QueryContext(ctx, s.q(mark), args...)
+		rows, err := tx.QueryContext(ctx, s.q(mark), s.plannedEachRun(args)...)
 		if err != nil {
 			return nil, nil, nil, err
 		}

@@ -1,0 +1,15 @@
+-- An event's row is written three times: the receiver's insert, the
+-- routing claim (its attempt and lease) and the processed mark. At the
+-- default fillfactor (100) the receivers fill each page, so the claim's
+-- new row version found no room on its page and was not a HOT update:
+-- each claim wrote a whole new index entry in each of events' six indexes
+-- (the pending index among them, which the next claim then read past),
+-- ~1,650 bytes of WAL an event, where a HOT update writes ~210 and no
+-- index entry. The claim changes no indexed column (route_attempts,
+-- route_lease_until), so with room on the page it is HOT; the mark
+-- changes the state, which partial indexes' predicates name, and never
+-- is. Half of each new page is kept for that one update (BENCHMARKS.md,
+-- PostgreSQL delivery → start and its floor, round eleven). Only pages
+-- written from now on are affected. SQLite has no fillfactor:
+-- migrations/sqlite/0030_events_fillfactor.sql records the version only.
+ALTER TABLE events SET (fillfactor = 50);
