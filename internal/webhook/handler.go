@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"runtime/debug"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -401,7 +402,7 @@ func (h *Handler) deliver(r *http.Request, rcv *receiver, body []byte, src Sourc
 	// body that is valid JSON but not an object would break every reader of
 	// the canvas's events, and one that is not JSON is the sender's mistake
 	// (400), not ours (500).
-	if !utf8.Valid(body) || !json.Valid(body) {
+	if !validJSON(body) { // utf8.Valid && json.Valid, one pass (jsonvalid.go)
 		return withDelivery(failure(http.StatusBadRequest, codeInvalidArgument, msgNotJSON), deliveryID), false
 	}
 	if trimmed := bytes.TrimLeft(body, " \t\r\n"); trimmed[0] != '{' {
@@ -488,13 +489,34 @@ func withDelivery(rep reply, deliveryID string) reply {
 }
 
 // deliveryHeaders returns the headers to store: those StoredHeader allows,
-// with lower-cased names and values joined with ", ". Names are visited in
-// order so that two spellings of one name join deterministically.
+// with lower-cased names and values joined with ", ". Two spellings of one
+// name (a header map not built by net/http, which canonicalizes names) are
+// joined in the order of the names, so deterministically; without them,
+// which is every delivery net/http parsed, no order is needed, and the
+// names are not sorted (round eleven: sorting and lower-casing every
+// header's name was most of this function's cost).
 func deliveryHeaders(header http.Header) map[string]string {
 	out := make(map[string]string, len(header))
+	for name, values := range header {
+		lower, ok := storedName(name)
+		if !ok {
+			continue
+		}
+		if _, seen := out[lower]; seen {
+			return deliveryHeadersSorted(header)
+		}
+		out[lower] = strings.Join(values, ", ")
+	}
+	return out
+}
+
+// deliveryHeadersSorted is deliveryHeaders for a header with two
+// spellings of one stored name: names are visited in order.
+func deliveryHeadersSorted(header http.Header) map[string]string {
+	out := make(map[string]string, len(header))
 	for _, name := range slices.Sorted(maps.Keys(header)) {
-		lower := strings.ToLower(name)
-		if !StoredHeader(lower) {
+		lower, ok := storedName(name)
+		if !ok {
 			continue
 		}
 		value := strings.Join(header[name], ", ")
@@ -506,18 +528,93 @@ func deliveryHeaders(header http.Header) map[string]string {
 	return out
 }
 
+// storedName returns strings.ToLower(name) and StoredHeader of it, without
+// allocating for a name that is not stored or is one of storedHeaders:
+// an ASCII name is lower-cased in a buffer on the stack.
+func storedName(name string) (lower string, ok bool) {
+	var buf [64]byte
+	if len(name) > len(buf) {
+		lower = strings.ToLower(name)
+		return lower, StoredHeader(lower)
+	}
+	b := buf[:len(name)]
+	for i := range len(name) {
+		c := name[i]
+		if c >= utf8.RuneSelf {
+			lower = strings.ToLower(name)
+			return lower, StoredHeader(lower)
+		}
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		b[i] = c
+	}
+	if l, ok := storedNames[string(b)]; ok {
+		return l, true
+	}
+	if !bytes.HasPrefix(b, []byte(customHeaderPrefix)) {
+		return "", false
+	}
+	lower = string(b)
+	return lower, StoredHeader(lower)
+}
+
+// storedNames maps each of storedHeaders to itself, so that storedName
+// returns a name it looked up with bytes without allocating a string.
+var storedNames = func() map[string]string {
+	m := make(map[string]string, len(storedHeaders))
+	for name := range storedHeaders {
+		m[name] = name
+	}
+	return m
+}()
+
 func writeReply(w http.ResponseWriter, rep reply) {
-	payload, err := json.Marshal(rep.body)
-	if err != nil {
-		// The bodies are fixed structs of strings; this cannot happen, but
-		// if it did the sender must not see a 2xx without a receipt.
-		rep.status = http.StatusInternalServerError
-		payload = []byte(`{"code":13,"message":"internal error","details":[]}`)
+	var payload []byte
+	if receipt, ok := rep.body.(Receipt); ok && plainID(receipt.EventID) {
+		// Every accepted delivery's answer: written as json.Marshal
+		// would, without its reflection (round eleven).
+		payload = appendReceipt(make([]byte, 0, len(receipt.EventID)+len(receiptFrame)), receipt)
+	} else {
+		var err error
+		payload, err = json.Marshal(rep.body)
+		if err != nil {
+			// The bodies are fixed structs of strings; this cannot happen,
+			// but if it did the sender must not see a 2xx without a receipt.
+			rep.status = http.StatusInternalServerError
+			payload = []byte(`{"code":13,"message":"internal error","details":[]}`)
+		}
+		payload = append(payload, '\n')
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(rep.status)
-	_, _ = w.Write(append(payload, '\n')) // the sender is gone if this fails
+	_, _ = w.Write(payload) // the sender is gone if this fails
+}
+
+// appendReceipt appends r as json.Marshal writes it, and a newline; r's
+// EventID must be plainID.
+func appendReceipt(b []byte, r Receipt) []byte {
+	b = append(b, `{"eventId":"`...)
+	b = append(b, r.EventID...)
+	b = append(b, `","duplicate":`...)
+	b = strconv.AppendBool(b, r.Duplicate)
+	return append(b, "}\n"...)
+}
+
+// receiptFrame is a receipt's bytes besides its id, at their longest.
+const receiptFrame = `{"eventId":"","duplicate":false}` + "\n"
+
+// plainID tells an id that JSON writes as it is, with no escape: the
+// store's ids are UUIDs.
+func plainID(id string) bool {
+	for i := range len(id) {
+		c := id[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_' || c == '.') {
+			return false
+		}
+	}
+	return true
 }
 
 // RequestLine is what the http.ResponseWriter of a server that writes a
