@@ -6,15 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"maps"
 	"mime"
 	"net/http"
 	"runtime/debug"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 )
 
 // gRPC codes of the contract's error bodies. grpc-gateway has no code for 405,
@@ -394,9 +391,13 @@ func (h *Handler) deliver(r *http.Request, rcv *receiver, body []byte, src Sourc
 
 	// Parameters such as charset=utf-8 are fine: senders add them, and
 	// refusing them would drop real deliveries.
-	mediaType, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	if err != nil || mediaType != "application/json" {
-		return withDelivery(failure(http.StatusUnsupportedMediaType, codeInvalidArgument, "content type must be application/json"), deliveryID), false
+	// The usual value is not parsed: ParseMediaType allocates its
+	// parameters' map and answers it unchanged.
+	if ct := r.Header.Get("Content-Type"); ct != "application/json" {
+		mediaType, _, err := mime.ParseMediaType(ct)
+		if err != nil || mediaType != "application/json" {
+			return withDelivery(failure(http.StatusUnsupportedMediaType, codeInvalidArgument, "content type must be application/json"), deliveryID), false
+		}
 	}
 	// JSON is UTF-8 (RFC 8259), and a store may refuse anything else; a
 	// body that is valid JSON but not an object would break every reader of
@@ -488,87 +489,6 @@ func withDelivery(rep reply, deliveryID string) reply {
 	return rep
 }
 
-// deliveryHeaders returns the headers to store: those StoredHeader allows,
-// with lower-cased names and values joined with ", ". Two spellings of one
-// name (a header map not built by net/http, which canonicalizes names) are
-// joined in the order of the names, so deterministically; without them,
-// which is every delivery net/http parsed, no order is needed, and the
-// names are not sorted (round eleven: sorting and lower-casing every
-// header's name was most of this function's cost).
-func deliveryHeaders(header http.Header) map[string]string {
-	out := make(map[string]string, len(header))
-	for name, values := range header {
-		lower, ok := storedName(name)
-		if !ok {
-			continue
-		}
-		if _, seen := out[lower]; seen {
-			return deliveryHeadersSorted(header)
-		}
-		out[lower] = strings.Join(values, ", ")
-	}
-	return out
-}
-
-// deliveryHeadersSorted is deliveryHeaders for a header with two
-// spellings of one stored name: names are visited in order.
-func deliveryHeadersSorted(header http.Header) map[string]string {
-	out := make(map[string]string, len(header))
-	for _, name := range slices.Sorted(maps.Keys(header)) {
-		lower, ok := storedName(name)
-		if !ok {
-			continue
-		}
-		value := strings.Join(header[name], ", ")
-		if prev, seen := out[lower]; seen {
-			value = prev + ", " + value
-		}
-		out[lower] = value
-	}
-	return out
-}
-
-// storedName returns strings.ToLower(name) and StoredHeader of it, without
-// allocating for a name that is not stored or is one of storedHeaders:
-// an ASCII name is lower-cased in a buffer on the stack.
-func storedName(name string) (lower string, ok bool) {
-	var buf [64]byte
-	if len(name) > len(buf) {
-		lower = strings.ToLower(name)
-		return lower, StoredHeader(lower)
-	}
-	b := buf[:len(name)]
-	for i := range len(name) {
-		c := name[i]
-		if c >= utf8.RuneSelf {
-			lower = strings.ToLower(name)
-			return lower, StoredHeader(lower)
-		}
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		b[i] = c
-	}
-	if l, ok := storedNames[string(b)]; ok {
-		return l, true
-	}
-	if !bytes.HasPrefix(b, []byte(customHeaderPrefix)) {
-		return "", false
-	}
-	lower = string(b)
-	return lower, StoredHeader(lower)
-}
-
-// storedNames maps each of storedHeaders to itself, so that storedName
-// returns a name it looked up with bytes without allocating a string.
-var storedNames = func() map[string]string {
-	m := make(map[string]string, len(storedHeaders))
-	for name := range storedHeaders {
-		m[name] = name
-	}
-	return m
-}()
-
 func writeReply(w http.ResponseWriter, rep reply) {
 	var payload []byte
 	if receipt, ok := rep.body.(Receipt); ok && plainID(receipt.EventID) {
@@ -609,8 +529,9 @@ const receiptFrame = `{"eventId":"","duplicate":false}` + "\n"
 // store's ids are UUIDs.
 func plainID(id string) bool {
 	for i := range len(id) {
-		c := id[i]
-		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_' || c == '.') {
+		switch c := id[i]; {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9', c == '-', c == '_', c == '.':
+		default:
 			return false
 		}
 	}

@@ -62,3 +62,24 @@ func FuzzValidJSON(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkValidJSON sets validJSON against what it replaced on a GitHub
+// push (testdata/github_push.json).
+func BenchmarkValidJSON(b *testing.B) {
+	push, err := os.ReadFile("testdata/github_push.json")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("utf8.Valid+json.Valid", func(b *testing.B) {
+		b.SetBytes(int64(len(push)))
+		for b.Loop() {
+			_ = utf8.Valid(push) && json.Valid(push)
+		}
+	})
+	b.Run("validJSON", func(b *testing.B) {
+		b.SetBytes(int64(len(push)))
+		for b.Loop() {
+			_ = validJSON(push)
+		}
+	})
+}
