@@ -104,9 +104,9 @@ var loopBuiltins = []string{
 // budget is the allowance of one evaluation, passed to the checked
 // functions as their hidden first argument.
 type budget struct {
-	bytes    int
-	steps    int
-	work     int // what is left of maxMatchWork
+	bytes int
+	steps int
+	work  int // what is left of maxMatchWork
 	// deadline is on the monotonic clock, since clockBase: time.Since
 	// reads that clock alone, time.Now the wall clock too, and a budget
 	// is made for every filter run (100 an event on the busy canvas,
