@@ -104,16 +104,24 @@ var loopBuiltins = []string{
 // budget is the allowance of one evaluation, passed to the checked
 // functions as their hidden first argument.
 type budget struct {
-	bytes    int
-	steps    int
-	work     int // what is left of maxMatchWork
-	deadline time.Time
+	bytes int
+	steps int
+	work  int // what is left of maxMatchWork
+	// deadline is on the monotonic clock, since clockBase: time.Since
+	// reads that clock alone, time.Now the wall clock too, and a budget
+	// is made for every filter run (100 an event on the busy canvas,
+	// where the two reads were ~7 µs an event; BENCHMARKS.md, round
+	// eleven). time.Time's After compared the monotonic readings anyway.
+	deadline time.Duration
 }
+
+// clockBase is the origin of the budgets' deadlines.
+var clockBase = time.Now()
 
 // freshBudget is one run's budget, a value: a pointer escaped to the heap,
 // one allocation a filter.
 func freshBudget() budget {
-	return budget{bytes: memoryBudget, steps: maxSteps, work: maxMatchWork, deadline: time.Now().Add(Timeout)}
+	return budget{bytes: memoryBudget, steps: maxSteps, work: maxMatchWork, deadline: time.Since(clockBase) + Timeout}
 }
 
 // step takes one step and checks the deadline.
@@ -122,7 +130,7 @@ func (b *budget) step() error {
 	if b.steps < 0 {
 		return fmt.Errorf("%w: more than %d steps", ErrLimit, maxSteps)
 	}
-	if time.Now().After(b.deadline) {
+	if time.Since(clockBase) > b.deadline {
 		return fmt.Errorf("%w: ran longer than %s", ErrLimit, Timeout)
 	}
 	return nil

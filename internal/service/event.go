@@ -131,7 +131,7 @@ func (s *Events) receive(ctx context.Context, es store.EventSource, d Delivery, 
 	if verified {
 		ev.Verified = &es
 	}
-	if ev.Headers, err = json.Marshal(d.Headers); err != nil {
+	if ev.Headers, err = marshalHeaders(d.Headers); err != nil {
 		return "", false, err
 	}
 	ev.State = api.EventStatePending

@@ -6,14 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"maps"
 	"mime"
 	"net/http"
 	"runtime/debug"
-	"slices"
+	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 )
 
 // gRPC codes of the contract's error bodies. grpc-gateway has no code for 405,
@@ -393,15 +391,19 @@ func (h *Handler) deliver(r *http.Request, rcv *receiver, body []byte, src Sourc
 
 	// Parameters such as charset=utf-8 are fine: senders add them, and
 	// refusing them would drop real deliveries.
-	mediaType, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	if err != nil || mediaType != "application/json" {
-		return withDelivery(failure(http.StatusUnsupportedMediaType, codeInvalidArgument, "content type must be application/json"), deliveryID), false
+	// The usual value is not parsed: ParseMediaType allocates its
+	// parameters' map and answers it unchanged.
+	if ct := r.Header.Get("Content-Type"); ct != "application/json" {
+		mediaType, _, err := mime.ParseMediaType(ct)
+		if err != nil || mediaType != "application/json" {
+			return withDelivery(failure(http.StatusUnsupportedMediaType, codeInvalidArgument, "content type must be application/json"), deliveryID), false
+		}
 	}
 	// JSON is UTF-8 (RFC 8259), and a store may refuse anything else; a
 	// body that is valid JSON but not an object would break every reader of
 	// the canvas's events, and one that is not JSON is the sender's mistake
 	// (400), not ours (500).
-	if !utf8.Valid(body) || !json.Valid(body) {
+	if !validJSON(body) { // utf8.Valid && json.Valid, one pass (jsonvalid.go)
 		return withDelivery(failure(http.StatusBadRequest, codeInvalidArgument, msgNotJSON), deliveryID), false
 	}
 	if trimmed := bytes.TrimLeft(body, " \t\r\n"); trimmed[0] != '{' {
@@ -487,37 +489,53 @@ func withDelivery(rep reply, deliveryID string) reply {
 	return rep
 }
 
-// deliveryHeaders returns the headers to store: those StoredHeader allows,
-// with lower-cased names and values joined with ", ". Names are visited in
-// order so that two spellings of one name join deterministically.
-func deliveryHeaders(header http.Header) map[string]string {
-	out := make(map[string]string, len(header))
-	for _, name := range slices.Sorted(maps.Keys(header)) {
-		lower := strings.ToLower(name)
-		if !StoredHeader(lower) {
-			continue
-		}
-		value := strings.Join(header[name], ", ")
-		if prev, seen := out[lower]; seen {
-			value = prev + ", " + value
-		}
-		out[lower] = value
-	}
-	return out
-}
-
 func writeReply(w http.ResponseWriter, rep reply) {
-	payload, err := json.Marshal(rep.body)
-	if err != nil {
-		// The bodies are fixed structs of strings; this cannot happen, but
-		// if it did the sender must not see a 2xx without a receipt.
-		rep.status = http.StatusInternalServerError
-		payload = []byte(`{"code":13,"message":"internal error","details":[]}`)
+	var payload []byte
+	if receipt, ok := rep.body.(Receipt); ok && plainID(receipt.EventID) {
+		// Every accepted delivery's answer: written as json.Marshal
+		// would, without its reflection (round eleven).
+		payload = appendReceipt(make([]byte, 0, len(receipt.EventID)+len(receiptFrame)), receipt)
+	} else {
+		var err error
+		payload, err = json.Marshal(rep.body)
+		if err != nil {
+			// The bodies are fixed structs of strings; this cannot happen,
+			// but if it did the sender must not see a 2xx without a receipt.
+			rep.status = http.StatusInternalServerError
+			payload = []byte(`{"code":13,"message":"internal error","details":[]}`)
+		}
+		payload = append(payload, '\n')
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(rep.status)
-	_, _ = w.Write(append(payload, '\n')) // the sender is gone if this fails
+	_, _ = w.Write(payload) // the sender is gone if this fails
+}
+
+// appendReceipt appends r as json.Marshal writes it, and a newline; r's
+// EventID must be plainID.
+func appendReceipt(b []byte, r Receipt) []byte {
+	b = append(b, `{"eventId":"`...)
+	b = append(b, r.EventID...)
+	b = append(b, `","duplicate":`...)
+	b = strconv.AppendBool(b, r.Duplicate)
+	return append(b, "}\n"...)
+}
+
+// receiptFrame is a receipt's bytes besides its id, at their longest.
+const receiptFrame = `{"eventId":"","duplicate":false}` + "\n"
+
+// plainID tells an id that JSON writes as it is, with no escape: the
+// store's ids are UUIDs.
+func plainID(id string) bool {
+	for i := range len(id) {
+		switch c := id[i]; {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9', c == '-', c == '_', c == '.':
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // RequestLine is what the http.ResponseWriter of a server that writes a

@@ -1,6 +1,13 @@
 package webhook
 
-import "strings"
+import (
+	"bytes"
+	"maps"
+	"net/http"
+	"slices"
+	"strings"
+	"unicode/utf8"
+)
 
 // storedHeaders are the headers a Delivery keeps (lower-cased), chosen for
 // what they tell a filter or a reader of the event and because none of them
@@ -78,3 +85,84 @@ func StoredHeader(lower string) bool {
 	}
 	return true
 }
+
+// deliveryHeaders returns the headers to store: those StoredHeader allows,
+// with lower-cased names and values joined with ", ". Two spellings of one
+// name (a header map not built by net/http, which canonicalizes names) are
+// joined in the order of the names, so deterministically; without them,
+// which is every delivery net/http parsed, no order is needed, and the
+// names are not sorted (round eleven: sorting and lower-casing every
+// header's name was most of this function's cost).
+func deliveryHeaders(header http.Header) map[string]string {
+	out := make(map[string]string, len(header))
+	for name, values := range header {
+		lower, ok := storedName(name)
+		if !ok {
+			continue
+		}
+		if _, seen := out[lower]; seen {
+			return deliveryHeadersSorted(header)
+		}
+		out[lower] = strings.Join(values, ", ")
+	}
+	return out
+}
+
+// deliveryHeadersSorted is deliveryHeaders for a header with two
+// spellings of one stored name: names are visited in order.
+func deliveryHeadersSorted(header http.Header) map[string]string {
+	out := make(map[string]string, len(header))
+	for _, name := range slices.Sorted(maps.Keys(header)) {
+		lower, ok := storedName(name)
+		if !ok {
+			continue
+		}
+		value := strings.Join(header[name], ", ")
+		if prev, seen := out[lower]; seen {
+			value = prev + ", " + value
+		}
+		out[lower] = value
+	}
+	return out
+}
+
+// storedName returns strings.ToLower(name) and StoredHeader of it, without
+// allocating for a name that is not stored or is one of storedHeaders:
+// an ASCII name is lower-cased in a buffer on the stack.
+func storedName(name string) (lower string, ok bool) {
+	var buf [64]byte
+	if len(name) > len(buf) {
+		lower = strings.ToLower(name)
+		return lower, StoredHeader(lower)
+	}
+	b := buf[:len(name)]
+	for i := range len(name) {
+		c := name[i]
+		if c >= utf8.RuneSelf {
+			lower = strings.ToLower(name)
+			return lower, StoredHeader(lower)
+		}
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		b[i] = c
+	}
+	if l, ok := storedNames[string(b)]; ok {
+		return l, true
+	}
+	if !bytes.HasPrefix(b, []byte(customHeaderPrefix)) {
+		return "", false
+	}
+	lower = string(b)
+	return lower, StoredHeader(lower)
+}
+
+// storedNames maps each of storedHeaders to itself, so that storedName
+// returns a name it looked up with bytes without allocating a string.
+var storedNames = func() map[string]string {
+	m := make(map[string]string, len(storedHeaders))
+	for name := range storedHeaders {
+		m[name] = name
+	}
+	return m
+}()
