@@ -390,7 +390,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer, getenv func(str
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	serveGC(getenv) // gc.go
+	serveGC(ctx, getenv) // gc.go
 	log := newLogger(stderr)
 	if c.databaseURL == "" {
 		if err := os.MkdirAll(c.dataDir, 0o700); err != nil {
