@@ -9,8 +9,6 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-
-	"github.com/superplane/terraform-provider-superplane/internal/store/pgtest"
 )
 
 // fairPlanBacklog is the busy organization's backlog in
@@ -29,7 +27,7 @@ const (
 // and the busy organization's 50 oldest.
 func TestFairClaimPlans(t *testing.T) {
 	t.Run("postgres", func(t *testing.T) {
-		s := openFairPlanPostgres(t)
+		s := openPlanPostgres(t, "fairplan")
 		busy, others := fairPlanData(t, s)
 		now := time.Now()
 		lease := now.Add(RouteLease)
@@ -134,22 +132,6 @@ func sqlitePlan(t *testing.T, s *db, query string, args ...any) []string {
 	return plan
 }
 
-// openFairPlanPostgres opens a store on a schema of its own, dropped when
-// the test ends (pgtest), or skips the test when no server is configured.
-func openFairPlanPostgres(t *testing.T) *db {
-	t.Helper()
-	st, err := Open(t.Context(), pgtest.SchemaURL(t, "fairplan"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = st.Close() })
-	s, ok := st.(*db)
-	if !ok {
-		t.Fatalf("Open returned %T, not *db", st)
-	}
-	return s
-}
-
 // fairPlanData stores the busy organization's backlog and the others' one
 // event each, oldest first the busy organization's, and returns the busy
 // organization's id and the others' events' ids.
@@ -159,20 +141,7 @@ func fairPlanData(t *testing.T, s *db) (busy string, others map[string]bool) {
 	first := time.Now().Add(-time.Hour).UTC().Truncate(time.Microsecond)
 	others = map[string]bool{}
 	for i := range fairPlanOthers + 1 {
-		org, err := s.EnsureOrganization(ctx, fmt.Sprintf("org-%d", i))
-		if err != nil {
-			t.Fatal(err)
-		}
-		c := Canvas{ID: uuid.NewString(), OrgID: org.ID, Name: "prod", CreatedBy: uuid.NewString(), CreatedAt: first, UpdatedAt: first}
-		if err := s.CreateCanvas(ctx, c); err != nil {
-			t.Fatal(err)
-		}
-		es := EventSource{ID: uuid.NewString(), OrgID: org.ID, CanvasID: c.ID, Name: "push", Type: "webhook",
-			Events: []byte(`[{"type":"push","filters":[]}]`), KeyID: "key-1", KeyCiphertext: []byte("sealed"), KeyVersion: 1,
-			CreatedBy: uuid.NewString(), CreatedAt: first, UpdatedAt: first}
-		if err := s.CreateEventSource(ctx, es); err != nil {
-			t.Fatal(err)
-		}
+		org, c, es := newWebhookSource(t, s, fmt.Sprintf("org-%d", i), first)
 		ev := Event{ID: uuid.NewString(), SourceID: es.ID, Type: "push", Raw: []byte(`{}`), Headers: []byte(`{}`),
 			State: EventPending, ReceivedAt: first.Add(time.Duration(i) * time.Minute)}
 		if _, _, err := s.InsertEvent(ctx, ev); err != nil {

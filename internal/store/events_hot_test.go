@@ -3,10 +3,6 @@ package store
 import (
 	"testing"
 	"time"
-
-	"github.com/google/uuid"
-
-	"github.com/superplane/terraform-provider-superplane/internal/store/pgtest"
 )
 
 // TestClaimWritesNoIndexEntry: on PostgreSQL, the routing claim (each
@@ -18,31 +14,10 @@ import (
 // start and its floor, round eleven). The events carry the busy bench's
 // ~900-byte payloads.
 func TestClaimWritesNoIndexEntry(t *testing.T) {
-	st, err := Open(t.Context(), pgtest.SchemaURL(t, "claimhot"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = st.Close() })
-	s, ok := st.(*db)
-	if !ok {
-		t.Fatalf("Open returned %T, not *db", st)
-	}
+	s := openPlanPostgres(t, "claimhot")
 	ctx := t.Context()
 	now := time.Now().UTC().Truncate(time.Microsecond)
-	org, err := s.EnsureOrganization(ctx, "claimhot")
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := Canvas{ID: uuid.NewString(), OrgID: org.ID, Name: "prod", CreatedBy: uuid.NewString(), CreatedAt: now, UpdatedAt: now}
-	if err := s.CreateCanvas(ctx, c); err != nil {
-		t.Fatal(err)
-	}
-	es := EventSource{ID: uuid.NewString(), OrgID: org.ID, CanvasID: c.ID, Name: "push", Type: "webhook",
-		Events: []byte(`[{"type":"push","filters":[]}]`), KeyID: "key-1", KeyCiphertext: []byte("sealed"), KeyVersion: 1,
-		CreatedBy: uuid.NewString(), CreatedAt: now, UpdatedAt: now}
-	if err := s.CreateEventSource(ctx, es); err != nil {
-		t.Fatal(err)
-	}
+	org, c, es := newWebhookSource(t, s, "claimhot", now)
 	const events = 400
 	if _, err := s.sql.ExecContext(ctx, `INSERT INTO events (id, org_id, canvas_id, source_id, type, delivery_id, raw, headers,
 			state, received_at)

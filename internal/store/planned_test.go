@@ -5,8 +5,6 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-
-	"github.com/superplane/terraform-provider-superplane/internal/store/pgtest"
 )
 
 // TestRoutingPlansFollowTheTable: on PostgreSQL, a connection that first
@@ -25,15 +23,7 @@ import (
 // (pg_stat_force_next_flush: at the end of the statement, before the
 // answer).
 func TestRoutingPlansFollowTheTable(t *testing.T) {
-	st, err := Open(t.Context(), pgtest.SchemaURL(t, "planned"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = st.Close() })
-	s, ok := st.(*db)
-	if !ok {
-		t.Fatalf("Open returned %T, not *db", st)
-	}
+	s := openPlanPostgres(t, "planned")
 	s.sql.SetMaxOpenConns(1)
 	ctx := t.Context()
 	// An ANALYZE by autovacuum meanwhile would drop the cached plans.
@@ -41,20 +31,7 @@ func TestRoutingPlansFollowTheTable(t *testing.T) {
 		t.Fatal(err)
 	}
 	now := time.Now().UTC().Truncate(time.Microsecond)
-	org, err := s.EnsureOrganization(ctx, "planned")
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := Canvas{ID: uuid.NewString(), OrgID: org.ID, Name: "prod", CreatedBy: uuid.NewString(), CreatedAt: now, UpdatedAt: now}
-	if err := s.CreateCanvas(ctx, c); err != nil {
-		t.Fatal(err)
-	}
-	es := EventSource{ID: uuid.NewString(), OrgID: org.ID, CanvasID: c.ID, Name: "push", Type: "webhook",
-		Events: []byte(`[{"type":"push","filters":[]}]`), KeyID: "key-1", KeyCiphertext: []byte("sealed"), KeyVersion: 1,
-		CreatedBy: uuid.NewString(), CreatedAt: now, UpdatedAt: now}
-	if err := s.CreateEventSource(ctx, es); err != nil {
-		t.Fatal(err)
-	}
+	org, c, es := newWebhookSource(t, s, "planned", now)
 	version, err := s.StagesVersion(ctx, org.ID, c.ID)
 	if err != nil {
 		t.Fatal(err)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -66,7 +65,7 @@ func testStageEventCountPlansSQLite(t *testing.T) {
 // testStageEventCountPlansPostgres is TestStageEventCountPlans on
 // PostgreSQL.
 func testStageEventCountPlansPostgres(t *testing.T) {
-	s := openFairPlanPostgres(t)
+	s := openPlanPostgres(t, "fairplan")
 	ctx := t.Context()
 	now := time.Now().UTC().Truncate(time.Microsecond)
 	org, err := s.EnsureOrganization(ctx, "acme")
@@ -217,20 +216,4 @@ type readNode struct {
 	ActualLoops     float64    `json:"Actual Loops"`
 	RemovedByFilter float64    `json:"Rows Removed by Filter"`
 	Plans           []readNode `json:"Plans"`
-}
-
-// openPlanSQLite opens the store on a temporary SQLite file, closed when
-// the test ends, as the *db whose statements a plan test explains.
-func openPlanSQLite(t *testing.T) *db {
-	t.Helper()
-	st, err := Open(t.Context(), "sqlite://"+filepath.Join(t.TempDir(), "plan.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = st.Close() })
-	s, ok := st.(*db)
-	if !ok {
-		t.Fatalf("Open returned %T, not *db", st)
-	}
-	return s
 }
