@@ -86,6 +86,12 @@ func (s *Sealer) SealSourceKey(id string, key []byte) ([]byte, string, error) {
 	return s.keys.Seal(key, sourceKeyAD(id))
 }
 
+// RewrapSourceKey rewraps a signing key of the event source with id under
+// the active key, as rotation does.
+func (s *Sealer) RewrapSourceKey(id string, blob []byte) ([]byte, error) {
+	return s.keys.Keyring().Rewrap(blob, sourceKeyAD(id))
+}
+
 // OpenSourceKey opens a signing key of the event source with id: its
 // current key or its previous one, which are bound alike. The caller
 // clears the returned key when done.

@@ -375,6 +375,36 @@ func TestKeyRotationCoversEventSources(t *testing.T) {
 	}
 }
 
+// TestResetKeyAfterANewKeyKeepsThePreviousOne: a reset-key after a new
+// key-encryption key became active, and before keys rotate, leaves the
+// previous signing key under the new key too, so removing the old
+// key-encryption key once rotate has run does not end the previous key's
+// grace: a delivery signed with it is still accepted.
+func TestResetKeyAfterANewKeyKeepsThePreviousOne(t *testing.T) {
+	e := newEnv(t)
+	createCanvas(t, e, "prod")
+	var first, reset api.EventSourceResponse
+	e.do("owner", "POST", "/api/v1/canvases/prod/event-sources", sourceBody("hook", api.EventSourceSpec{Type: "webhook"})).decode(t, &first)
+	if _, err := keyring.PrependNewKey(e.keyFile); err != nil {
+		t.Fatal(err)
+	}
+	e.do("owner", "POST", "/api/v1/canvases/prod/event-sources/hook/reset-key", `{}`).decode(t, &reset)
+	if _, err := sealer.RotateKeys(context.Background(), e.store, sealer.New(e.keys), slog.New(slog.NewTextHandler(io.Discard, nil))); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := os.ReadFile(e.keyFile)
+	only := strings.FieldsFunc(string(b), func(r rune) bool { return r == ',' || r == '\n' || r == ' ' })[0]
+	if err := os.WriteFile(e.keyFile, []byte(only+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for i, key := range []string{reset.Key, first.Key} {
+		body := []byte(fmt.Sprintf(`{"n":%d}`, i))
+		if status, resp := deliver(t, e, "/api/v1/sources/"+first.EventSource.Metadata.ID, body, map[string]string{"Content-Type": "application/json", "X-Signature-256": webhook.Sign([]byte(key), body)}); status != 200 {
+			t.Fatalf("key %d (0 the new, 1 the previous) with the old key-encryption key removed: %d %s", i, status, resp)
+		}
+	}
+}
+
 // TestGitHubSourceMoveWhenHookCannotBeRemoved: moving a source to another
 // repository removes the old hook first; when GitHub refuses, the source
 // stays where it was (503 naming GitHub's reason), unless ?force=true:

@@ -357,7 +357,18 @@ func (s *EventSources) ResetKey(ctx context.Context, p store.Principal, canvasID
 		if err != nil {
 			return err
 		}
-		es.PrevKeyCiphertext, es.PrevKeyExpiresAt = es.KeyCiphertext, now.Add(s.KeyGrace)
+		prev := es.KeyCiphertext
+		if es.KeyID != keyID {
+			// The row records the current key's key id only, so a
+			// previous key left under an older key-encryption key would
+			// be passed over by keys rotate and not counted by keys
+			// remove, and its grace would end with that key. It moves
+			// under the new key's; one that no longer opens stays as it is.
+			if rewrapped, err := s.Sealer.RewrapSourceKey(es.ID, prev); err == nil {
+				prev = rewrapped
+			}
+		}
+		es.PrevKeyCiphertext, es.PrevKeyExpiresAt = prev, now.Add(s.KeyGrace)
 		es.KeyCiphertext, es.KeyID = sealed, keyID
 		es.KeyVersion++
 		es.UpdatedAt = now
