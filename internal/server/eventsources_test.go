@@ -361,18 +361,8 @@ func TestKeyRotationCoversEventSources(t *testing.T) {
 	if err != nil || len(left) != 0 {
 		t.Fatalf("%d sources still under an old key (%v)", len(left), err)
 	}
-	// Keep only the new key in the file: the running server reloads it.
-	b, _ := os.ReadFile(e.keyFile)
-	only := strings.FieldsFunc(string(b), func(r rune) bool { return r == ',' || r == '\n' || r == ' ' })[0]
-	if err := os.WriteFile(e.keyFile, []byte(only+"\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	for i, key := range []string{reset.Key, first.Key} {
-		body := []byte(fmt.Sprintf(`{"n":%d}`, i))
-		if status, resp := deliver(t, e, "/api/v1/sources/"+first.EventSource.Metadata.ID, body, map[string]string{"Content-Type": "application/json", "X-Signature-256": webhook.Sign([]byte(key), body)}); status != 200 {
-			t.Fatalf("key %d after rotation with the old key removed: %d %s", i, status, resp)
-		}
-	}
+	keepOnlyActiveKey(t, e)
+	acceptsSignedWith(t, e, first.EventSource.Metadata.ID, reset.Key, first.Key)
 }
 
 // TestResetKeyAfterANewKeyKeepsThePreviousOne: a reset-key after a new
@@ -392,15 +382,32 @@ func TestResetKeyAfterANewKeyKeepsThePreviousOne(t *testing.T) {
 	if _, err := sealer.RotateKeys(context.Background(), e.store, sealer.New(e.keys), slog.New(slog.NewTextHandler(io.Discard, nil))); err != nil {
 		t.Fatal(err)
 	}
-	b, _ := os.ReadFile(e.keyFile)
+	keepOnlyActiveKey(t, e)
+	acceptsSignedWith(t, e, first.EventSource.Metadata.ID, reset.Key, first.Key)
+}
+
+// keepOnlyActiveKey leaves the key file with its first (active) key alone:
+// the old key removed, which the running server reloads.
+func keepOnlyActiveKey(t *testing.T, e *env) {
+	t.Helper()
+	b, err := os.ReadFile(e.keyFile)
+	if err != nil {
+		t.Fatal(err)
+	}
 	only := strings.FieldsFunc(string(b), func(r rune) bool { return r == ',' || r == '\n' || r == ' ' })[0]
 	if err := os.WriteFile(e.keyFile, []byte(only+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	for i, key := range []string{reset.Key, first.Key} {
+}
+
+// acceptsSignedWith delivers to the source one body signed with each of
+// keys (its new key, then its previous one) and fails unless each is accepted.
+func acceptsSignedWith(t *testing.T, e *env, sourceID string, keys ...string) {
+	t.Helper()
+	for i, key := range keys {
 		body := []byte(fmt.Sprintf(`{"n":%d}`, i))
-		if status, resp := deliver(t, e, "/api/v1/sources/"+first.EventSource.Metadata.ID, body, map[string]string{"Content-Type": "application/json", "X-Signature-256": webhook.Sign([]byte(key), body)}); status != 200 {
-			t.Fatalf("key %d (0 the new, 1 the previous) with the old key-encryption key removed: %d %s", i, status, resp)
+		if status, resp := deliver(t, e, "/api/v1/sources/"+sourceID, body, map[string]string{"Content-Type": "application/json", "X-Signature-256": webhook.Sign([]byte(key), body)}); status != 200 {
+			t.Fatalf("key %d of %d with the old key-encryption key removed: %d %s", i, len(keys), status, resp)
 		}
 	}
 }

@@ -93,19 +93,8 @@ func (v *jsonValidator) object(depth int) bool {
 		if !v.value(depth) {
 			return false
 		}
-		v.space()
-		if v.i >= len(v.b) {
-			return false
-		}
-		switch v.b[v.i] {
-		case ',':
-			v.i++
-			v.space()
-		case '}':
-			v.i++
-			return true
-		default:
-			return false
+		if more, ok := v.afterMember('}'); !more {
+			return ok
 		}
 	}
 }
@@ -124,19 +113,8 @@ func (v *jsonValidator) array(depth int) bool {
 		if !v.value(depth) {
 			return false
 		}
-		v.space()
-		if v.i >= len(v.b) {
-			return false
-		}
-		switch v.b[v.i] {
-		case ',':
-			v.i++
-			v.space()
-		case ']':
-			v.i++
-			return true
-		default:
-			return false
+		if more, ok := v.afterMember(']'); !more {
+			return ok
 		}
 	}
 }
@@ -227,4 +205,24 @@ func (v *jsonValidator) digits() int {
 		v.i++
 	}
 	return v.i - start
+}
+
+// afterMember reads what follows an object's member or an array's element:
+// a comma, with the space after it (more follow), or end (the last one).
+// ok is false for anything else.
+func (v *jsonValidator) afterMember(end byte) (more, ok bool) {
+	v.space()
+	if v.i >= len(v.b) {
+		return false, false
+	}
+	switch v.b[v.i] {
+	case ',':
+		v.i++
+		v.space()
+		return true, true
+	case end:
+		v.i++
+		return false, true
+	}
+	return false, false
 }
