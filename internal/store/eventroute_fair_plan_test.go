@@ -1,7 +1,6 @@
 package store
 
 import (
-	"encoding/json"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -203,17 +202,7 @@ func checkPostgresPlan(t *testing.T, s *db, what, query string, args ...any) {
 	if err := tx.QueryRowContext(t.Context(), s.q(query), args...).Scan(&out); err != nil {
 		t.Fatalf("%s: %v", what, err)
 	}
-	var plans []struct {
-		Plan          planNode `json:"Plan"`
-		ExecutionTime float64  `json:"Execution Time"`
-	}
-	if err := json.Unmarshal([]byte(out), &plans); err != nil || len(plans) != 1 {
-		t.Fatalf("%s: plan %s: %v", what, out, err)
-	}
-	var walk func(n planNode, depth int)
-	var lines []string
-	walk = func(n planNode, depth int) {
-		lines = append(lines, fmt.Sprintf("%s%s %s %s rows=%.0f loops=%.0f %.3f ms", strings.Repeat("  ", depth), n.NodeType, n.Relation, n.Index, n.ActualRows, n.ActualLoops, n.TotalTime))
+	walkPostgresPlan(t, what, out, func(n planNode) {
 		if n.NodeType == "Seq Scan" && n.Relation == "events" {
 			t.Errorf("%s: a sequential scan of events", what)
 		}
@@ -223,22 +212,7 @@ func checkPostgresPlan(t *testing.T, s *db, what, query string, args ...any) {
 		if n.NodeType == "Sort" && n.ActualRows*n.ActualLoops > 2600 {
 			t.Errorf("%s: a sort of %.0f rows", what, n.ActualRows*n.ActualLoops)
 		}
-		for _, c := range n.Plans {
-			walk(c, depth+1)
-		}
-	}
-	walk(plans[0].Plan, 0)
-	t.Logf("%s, %.1f ms:\n%s", what, plans[0].ExecutionTime, strings.Join(lines, "\n"))
-}
-
-type planNode struct {
-	NodeType    string     `json:"Node Type"`
-	Relation    string     `json:"Relation Name"`
-	Index       string     `json:"Index Name"`
-	ActualRows  float64    `json:"Actual Rows"`
-	ActualLoops float64    `json:"Actual Loops"`
-	TotalTime   float64    `json:"Actual Total Time"`
-	Plans       []planNode `json:"Plans"`
+	})
 }
 
 // checkFairBatch claims a batch of 100: the others' events and the busy

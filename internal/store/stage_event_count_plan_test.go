@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -180,40 +179,13 @@ func checkPreparedPlan(t *testing.T, s *db, what, query, mode string, warm, args
 	if err := conn.QueryRowContext(ctx, `EXPLAIN (ANALYZE, FORMAT JSON) EXECUTE plan_probe(`+literal(args)+`)`).Scan(&out); err != nil {
 		t.Fatalf("%s: %v", what, err)
 	}
-	var plans []struct {
-		Plan          readNode `json:"Plan"`
-		ExecutionTime float64  `json:"Execution Time"`
-	}
-	if err := json.Unmarshal([]byte(out), &plans); err != nil || len(plans) != 1 {
-		t.Fatalf("%s: plan %s: %v", what, out, err)
-	}
-	var lines []string
-	var walk func(n readNode, depth int)
-	walk = func(n readNode, depth int) {
+	walkPostgresPlan(t, what, out, func(n planNode) {
 		read := (n.ActualRows + n.RemovedByFilter) * n.ActualLoops
-		lines = append(lines, fmt.Sprintf("%s%s %s %s read=%.0f", strings.Repeat("  ", depth), n.NodeType, n.Relation, n.Index, read))
 		if n.NodeType == "Seq Scan" && n.Relation == "stage_events" {
 			t.Errorf("%s: a sequential scan of stage_events", what)
 		}
 		if (n.Relation == "stage_events" || strings.HasPrefix(n.Index, "stage_events_")) && read > 1100 {
 			t.Errorf("%s: %s read %.0f stage events", what, n.NodeType, read)
 		}
-		for _, c := range n.Plans {
-			walk(c, depth+1)
-		}
-	}
-	walk(plans[0].Plan, 0)
-	t.Logf("%s, %.1f ms:\n%s", what, plans[0].ExecutionTime, strings.Join(lines, "\n"))
-}
-
-// readNode is a node of a JSON plan with the rows its filter read and
-// dropped, which Actual Rows does not count.
-type readNode struct {
-	NodeType        string     `json:"Node Type"`
-	Relation        string     `json:"Relation Name"`
-	Index           string     `json:"Index Name"`
-	ActualRows      float64    `json:"Actual Rows"`
-	ActualLoops     float64    `json:"Actual Loops"`
-	RemovedByFilter float64    `json:"Rows Removed by Filter"`
-	Plans           []readNode `json:"Plans"`
+	})
 }

@@ -1,7 +1,10 @@
 package store
 
 import (
+	"encoding/json"
+	"fmt"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -59,4 +62,43 @@ func newWebhookSource(t *testing.T, s *db, org string, at time.Time) (Organizati
 		t.Fatal(err)
 	}
 	return o, c, es
+}
+
+// planNode is a node of PostgreSQL's plan as EXPLAIN (ANALYZE, FORMAT
+// JSON) writes it; RemovedByFilter counts the rows a filter read and
+// dropped, which ActualRows does not.
+type planNode struct {
+	NodeType        string     `json:"Node Type"`
+	Relation        string     `json:"Relation Name"`
+	Index           string     `json:"Index Name"`
+	ActualRows      float64    `json:"Actual Rows"`
+	ActualLoops     float64    `json:"Actual Loops"`
+	RemovedByFilter float64    `json:"Rows Removed by Filter"`
+	TotalTime       float64    `json:"Actual Total Time"`
+	Plans           []planNode `json:"Plans"`
+}
+
+// walkPostgresPlan decodes EXPLAIN's JSON answer out, calls check on each
+// node of its plan, and logs the tree.
+func walkPostgresPlan(t *testing.T, what, out string, check func(planNode)) {
+	t.Helper()
+	var plans []struct {
+		Plan          planNode `json:"Plan"`
+		ExecutionTime float64  `json:"Execution Time"`
+	}
+	if err := json.Unmarshal([]byte(out), &plans); err != nil || len(plans) != 1 {
+		t.Fatalf("%s: plan %s: %v", what, out, err)
+	}
+	var lines []string
+	var walk func(n planNode, depth int)
+	walk = func(n planNode, depth int) {
+		lines = append(lines, fmt.Sprintf("%s%s %s %s rows=%.0f removed=%.0f loops=%.0f %.3f ms", strings.Repeat("  ", depth),
+			n.NodeType, n.Relation, n.Index, n.ActualRows, n.RemovedByFilter, n.ActualLoops, n.TotalTime))
+		check(n)
+		for _, c := range n.Plans {
+			walk(c, depth+1)
+		}
+	}
+	walk(plans[0].Plan, 0)
+	t.Logf("%s, %.1f ms:\n%s", what, plans[0].ExecutionTime, strings.Join(lines, "\n"))
 }
