@@ -209,10 +209,13 @@ func TestAPIBodiesShareTheOrganizationsBudget(t *testing.T) {
 
 // answered reports, without waiting, whether the server has already
 // answered conn's slow request: refused at admission because a request
-// just before it still held its organization's share for a moment after
-// its answer (a share is released when its handler returns, after the
-// answer is written), which a test that fills a share exactly meets under
-// load. The caller then sends the slow request again.
+// just before it still held its organization's share. A share is released
+// when its handler returns, which is before net/http sends the rest of a
+// buffered answer (DECISIONS.md, 2026-12-07), but an answer that ends
+// exactly on the buffer's edge, or a client that sends its next request
+// before its previous one's handler has returned, can still meet it, and a
+// test that fills a share exactly meets that under load. The caller then
+// sends the slow request again.
 func answered(conn net.Conn) bool {
 	_ = conn.SetReadDeadline(time.Now().Add(time.Millisecond))
 	defer func() { _ = conn.SetReadDeadline(time.Time{}) }()

@@ -64,8 +64,9 @@ func (s *db) CountStageEvents(ctx context.Context, orgID, canvasID, stageID stri
 // 400 ms walking stage_events_age, whose order the ORDER BY then matched
 // but for the id). So the stage is a range of one value (an equality
 // would drop it from the ORDER BY), ordered first: only the stage's
-// indexes hold that order, stage_events_stage_created forwards, or for
-// queued states stage_events_queue backwards (the states are spelled out:
+// indexes hold that order, stage_events_stage_created forwards, for
+// discarded alone stage_events_discarded forwards, or for queued states
+// stage_events_queue backwards (the states are spelled out:
 // stageEventStates). TestStageEventCountPlans pins the plans
 // (BENCHMARKS.md, leftovers, round eleven).
 func stageEventsCounted(alias string, states []string, scope string) (string, bool) {

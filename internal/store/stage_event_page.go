@@ -65,6 +65,10 @@ func stageEventStates(alias string, states []string) (cond string, ok bool) {
 		return queue + ` AND ` + alias + `.state = ` + known[0], true
 	case len(known) == 2 && known[0] == sqlStageEventPending && known[1] == sqlStageEventWaiting:
 		return queue, true
+	case len(known) == 1 && known[0] == sqlStageEventDiscarded:
+		// stage_events_discarded's predicate, spelled as it is: the few
+		// discarded events among a stage's history (migration 0032).
+		return ` AND ` + alias + `.state = ` + known[0], true
 	}
 	return ` AND ` + alias + `.state IN (` + strings.Join(known, ", ") + `)`, true
 }
