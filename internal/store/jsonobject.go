@@ -88,7 +88,8 @@ func (d *objectDecoder) value(depth int) (any, bool) {
 	case c == '[':
 		return d.array(depth + 1)
 	case c == '"':
-		return d.str()
+		s, ok := d.str()
+		return s, ok
 	case c == 't':
 		return true, d.literal("true")
 	case c == 'f':
@@ -136,7 +137,7 @@ func (d *objectDecoder) object(depth int) (any, bool) {
 		if !ok {
 			return nil, false
 		}
-		m[k.(string)] = v
+		m[k] = v
 		d.space()
 		if d.i >= len(d.b) {
 			return nil, false
@@ -187,7 +188,7 @@ func (d *objectDecoder) array(depth int) (any, bool) {
 // str reads a string token. One with an escape or bytes that are not
 // UTF-8 is unquoted by json.Unmarshal, which replaces invalid bytes as it
 // does inside a document.
-func (d *objectDecoder) str() (any, bool) {
+func (d *objectDecoder) str() (string, bool) {
 	start := d.i
 	d.i++ // "
 	plain, ascii := true, true
@@ -202,14 +203,14 @@ func (d *objectDecoder) str() (any, bool) {
 			}
 			var s string
 			if json.Unmarshal(tok, &s) != nil {
-				return nil, false
+				return "", false
 			}
 			return s, true
 		case c == '\\':
 			plain = false
 			d.i += 2
 		case c < 0x20:
-			return nil, false
+			return "", false
 		default:
 			if c >= utf8.RuneSelf {
 				ascii = false
@@ -217,7 +218,7 @@ func (d *objectDecoder) str() (any, bool) {
 			d.i++
 		}
 	}
-	return nil, false
+	return "", false
 }
 
 // number reads a JSON number (grammar checked here: strconv.ParseFloat
