@@ -414,7 +414,7 @@ func (e *Engine) routeEvent(ctx context.Context, ev store.Event, stagesOf map[st
 		TriggerSourceType: api.ConnectionTypeEventSource, TriggerSourceID: ev.SourceID, TriggerSourceName: ev.SourceName,
 		TriggerEventID: ev.ID, TriggerType: ev.Type, TriggerPayload: ev.Raw, TriggerHeaders: ev.Headers,
 	}
-	out, err := e.matchStages(ctx, stages, api.ConnectionTypeEventSource, ev.SourceName, trigger, payload, headers, f)
+	out, err := e.matchStages(ctx, stages, set.progs, api.ConnectionTypeEventSource, ev.SourceName, trigger, payload, headers, f)
 	if err != nil {
 		// The event goes nowhere: the stages that would have taken it are
 		// told why too.
@@ -436,8 +436,9 @@ func (e *Engine) routeEvent(ctx context.Context, ev store.Event, stagesOf map[st
 // expression that exceeded its limits or no longer compiles; the stage
 // events of the other stages are returned with it. f receives a rejection
 // for each connected stage that did not take the event (its filters, or an
-// error, which is also an alert).
-func (e *Engine) matchStages(ctx context.Context, stages []store.Stage, typ, name string, trigger store.StageEvent, payload map[string]any, headers map[string]string, f *findings) ([]store.StageEvent, error) {
+// error, which is also an alert). progs, when not nil, are the stages'
+// compiled programs (versionedStages.progs).
+func (e *Engine) matchStages(ctx context.Context, stages []store.Stage, progsOf []*stagePrograms, typ, name string, trigger store.StageEvent, payload map[string]any, headers map[string]string, f *findings) ([]store.StageEvent, error) {
 	var out []store.StageEvent
 	var firstErr error
 	var filteredMsg, filteredMsgFor string
@@ -457,8 +458,13 @@ func (e *Engine) matchStages(ctx context.Context, stages []store.Stage, typ, nam
 		f.reject(st, trigger, api.RejectionReasonError, err.Error(), now)
 		f.alert(st, store.AlertKindExpression, err.Error(), nil, now)
 	}
-	for _, st := range stages {
-		progs := stageProgramsOf(st)
+	for si, st := range stages {
+		var progs *stagePrograms
+		if progsOf != nil {
+			progs = progsOf[si]
+		} else {
+			progs = stageProgramsOf(st)
+		}
 		if progs.specErr != nil {
 			// Nothing can be said about a stage whose spec does not decode:
 			// it gets no stage event, and the others still do.

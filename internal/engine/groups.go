@@ -327,7 +327,7 @@ func (e *Engine) emitFieldSet(ctx context.Context, fs store.FieldSet, f *finding
 		TriggerSourceType: api.ConnectionTypeConnectionGroup, TriggerSourceID: fs.GroupID, TriggerSourceName: fs.GroupName,
 		TriggerEventID: fs.ID, TriggerType: groupEventType, TriggerPayload: raw, TriggerHeaders: []byte("{}"),
 	}
-	out, err := e.matchStages(ctx, stages, api.ConnectionTypeConnectionGroup, fs.GroupName, trigger, normalized, map[string]string{}, f)
+	out, err := e.matchStages(ctx, stages, nil, api.ConnectionTypeConnectionGroup, fs.GroupName, trigger, normalized, map[string]string{}, f)
 	if err != nil {
 		// The stages whose expressions failed get nothing (each has its
 		// rejection and alert), the others their stage events.

@@ -342,7 +342,7 @@ func (e *Engine) downstream(ctx context.Context, ex store.Execution, outputs []a
 	}
 	f := &findings{}
 	defer e.write(ctx, f)
-	out, err := e.matchStages(ctx, stages, api.ConnectionTypeStage, st.Name, trigger, normalized, map[string]string{}, f)
+	out, err := e.matchStages(ctx, stages, set.progs, api.ConnectionTypeStage, st.Name, trigger, normalized, map[string]string{}, f)
 	if err != nil {
 		// No source event to reject here: the stages whose expressions
 		// failed get nothing, the others their stage events.

@@ -22,6 +22,7 @@ type stageSets struct {
 type stageSet struct {
 	version int64
 	stages  []store.Stage
+	progs   []*stagePrograms
 }
 
 // maxStageSets bounds the canvases whose stages are kept; past it the kept
@@ -40,7 +41,13 @@ func (c *stageSets) stages(ctx context.Context, st store.Store, orgID, canvasID 
 // versionedStages is a canvas's stages with the version they are no
 // older than, when known (the canvas may be gone).
 type versionedStages struct {
-	stages  []store.Stage
+	stages []store.Stage
+	// progs are the stages' compiled programs, progs[i] of stages[i], when
+	// the list is kept: routing looked each stage up in the programs'
+	// cache for every event, 100 locked lookups and spec comparisons an
+	// event on the busy canvas (BENCHMARKS.md, round twelve). nil when not
+	// kept; matchStages then looks them up.
+	progs   []*stagePrograms
 	version int64
 	known   bool
 }
@@ -71,17 +78,23 @@ func (c *stageSets) stagesAtVersion(ctx context.Context, st store.Store, orgID, 
 	set, ok := c.sets[key]
 	c.mu.Unlock()
 	if ok && set.version == v {
-		return versionedStages{stages: set.stages, version: v, known: true}, nil
+		return versionedStages{stages: set.stages, progs: set.progs, version: v, known: true}, nil
 	}
 	stages, err := st.ListStages(ctx, orgID, canvasID)
 	if err != nil {
 		return versionedStages{}, fmt.Errorf("listing the canvas's stages: %w", err)
+	}
+	// Built from the list just read, so each stage's programs are its
+	// spec's, as the cache's lookup by spec would give.
+	progs := make([]*stagePrograms, len(stages))
+	for i, stage := range stages {
+		progs[i] = stageProgramsOf(stage)
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.sets == nil || len(c.sets) >= maxStageSets {
 		c.sets = map[string]stageSet{}
 	}
-	c.sets[key] = stageSet{version: v, stages: stages}
-	return versionedStages{stages: stages, version: v, known: true}, nil
+	c.sets[key] = stageSet{version: v, stages: stages, progs: progs}
+	return versionedStages{stages: stages, progs: progs, version: v, known: true}, nil
 }

@@ -107,3 +107,52 @@ func TestRoutingSeesStageChanges(t *testing.T) {
 		t.Errorf("the stages were listed %d times, want 4: once, then after each change", n)
 	}
 }
+
+// TestKeptStagesCarryTheirPrograms: a kept list of stages carries each
+// stage's compiled programs (routing no longer looks each stage up in the
+// programs' cache for every event), built from the very spec listed, and
+// a changed stage's list carries its new programs.
+func TestKeptStagesCarryTheirPrograms(t *testing.T) {
+	ctx := t.Context()
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	st, org, canvas := newCanvas(t, now)
+	spec := func(n int) []byte { return freeNoopStage(canvas, "", fmt.Sprintf("$.n == %d", n), now).Spec }
+	for i, name := range []string{"zero", "one"} {
+		if err := st.CreateStage(ctx, store.Stage{ID: uuid.NewString(), OrgID: org.ID, CanvasID: canvas.ID, Name: name,
+			Spec: spec(i), CreatedAt: now, UpdatedAt: now}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var sets stageSets
+	check := func(what string) versionedStages {
+		t.Helper()
+		set, err := sets.stagesAt(ctx, st, org.ID, canvas.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(set.progs) != len(set.stages) || len(set.stages) != 2 {
+			t.Fatalf("%s: %d programs for %d stages", what, len(set.progs), len(set.stages))
+		}
+		for i, stage := range set.stages {
+			if set.progs[i] != stageProgramsOf(stage) {
+				t.Errorf("%s: stage %s carries programs other than its spec's", what, stage.Name)
+			}
+		}
+		return set
+	}
+	first := check("listed")
+	if again := check("kept"); &again.progs[0] != &first.progs[0] {
+		t.Error("the kept list's programs were built again")
+	}
+	if _, err := st.UpdateStage(ctx, org.ID, canvas.ID, "one", func(s *store.Stage) error { s.Spec = spec(5); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	changed := check("after a stage's filter changed")
+	for i, stage := range changed.stages {
+		if stage.Name == "one" {
+			if p := changed.progs[i]; p.spec.Connections[0].Filters[0].Data.Expression != "$.n == 5" {
+				t.Errorf("stage one's programs are for %q", p.spec.Connections[0].Filters[0].Data.Expression)
+			}
+		}
+	}
+}

@@ -13,7 +13,9 @@ import (
 // delivery, round eight). Each run still gets a fresh budget. An Evaluator
 // is for one goroutine; Close gives it back.
 type Evaluator struct {
-	ev *evaluation
+	ev      *evaluation
+	payload map[string]any
+	headers map[string]string
 }
 
 // NewEvaluator returns an Evaluator for an event's payload and headers.
@@ -23,7 +25,7 @@ func NewEvaluator(payload map[string]any, headers map[string]string) *Evaluator 
 		ev = &evaluation{env: make(map[string]any, 3)}
 	}
 	ev.env[payloadVar], ev.env["headers"], ev.env[budgetVar] = payload, headers, &ev.budget
-	return &Evaluator{ev: ev}
+	return &Evaluator{ev: ev, payload: payload, headers: headers}
 }
 
 // Close lets go of the event and returns the evaluation to its pool.
@@ -33,7 +35,7 @@ func (e *Evaluator) Close() {
 	}
 	e.ev.env[payloadVar], e.ev.env["headers"] = nil, nil
 	evaluations.Put(e.ev)
-	e.ev = nil
+	e.ev, e.payload, e.headers = nil, nil, nil
 }
 
 // Match is Set.Match on the Evaluator's event.
@@ -42,11 +44,17 @@ func (e *Evaluator) Match(s *Set) (bool, error) {
 		return true, nil
 	}
 	for i, p := range s.progs {
-		out, err := runIn(e.ev, p)
-		if errors.Is(err, ErrLimit) {
-			return false, fmt.Errorf("%s: %w", s.fields[i], err)
+		ok, done := false, false
+		if eq := s.eqs[i]; eq != nil {
+			ok, done = eq.match(e.payload, e.headers)
 		}
-		ok := err == nil && out == true
+		if !done {
+			out, err := runIn(e.ev, p)
+			if errors.Is(err, ErrLimit) {
+				return false, fmt.Errorf("%s: %w", s.fields[i], err)
+			}
+			ok = err == nil && out == true
+		}
 		if s.or && ok {
 			return true, nil
 		}

@@ -169,7 +169,10 @@ func oneLine(s string) string {
 type Set struct {
 	progs  []*vm.Program
 	fields []string // each program's field, for errors
-	or     bool
+	// eqs holds each program's equality (equality.go), nil for a program
+	// of any other shape.
+	eqs []*equality
+	or  bool
 }
 
 // CompileSet compiles filters joined by operator (FILTER_OPERATOR_AND when
@@ -205,6 +208,7 @@ func CompileSet(field string, filters []api.Filter, operator string) (*Set, erro
 		}
 		set.progs = append(set.progs, prog)
 		set.fields = append(set.fields, at)
+		set.eqs = append(set.eqs, equalityOf(prog))
 	}
 	return set, nil
 }

@@ -100,13 +100,21 @@ func (ex Execution) DecodeResources() ([]Resource, error) {
 }
 
 // DecodeRaw returns the event's payload, a JSON object kept as any values
-// so that it reads back as it was received.
+// so that it reads back as it was received. Routing decodes every event's
+// payload: decodeObject answers for a plain object, json.Unmarshal (with its
+// error) for the rest.
 func (ev Event) DecodeRaw() (map[string]any, error) {
+	if m, ok := decodeObject(ev.Raw); ok {
+		return m, nil
+	}
 	return DecodeJSON[map[string]any]("event", ev.ID, "raw", ev.Raw)
 }
 
 // DecodeHeaders returns the event's lower-cased header names and values.
 func (ev Event) DecodeHeaders() (map[string]string, error) {
+	if m, ok := decodeStringObject(ev.Headers); ok {
+		return m, nil
+	}
 	return DecodeJSON[map[string]string]("event", ev.ID, "headers", ev.Headers)
 }
 
