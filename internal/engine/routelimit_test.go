@@ -16,10 +16,11 @@ import (
 // claims routeBatchSmall events, so that an event arriving in a burst does
 // not wait for the claim, matching and marks of a batch of 100; each batch
 // that comes back full doubles the next one up to routeBatch, so that a
-// backlog is routed in full batches; a short batch (the backlog routed)
-// makes the next one small again. A pass goes on after a full batch of
-// any size: the routing of 100 pending events does not wait for a wake
-// or the tick after its first 32.
+// backlog is routed in full batches; a short batch makes the next one
+// twice its size (small again once the backlog is routed, large after
+// one that drained most of it). A pass goes on after a full batch of any
+// size: the routing of 100 pending events does not wait for a wake or the
+// tick after its first 32.
 func TestRouteBatchesSmallUntilABacklog(t *testing.T) {
 	for _, db := range []struct {
 		name     string
@@ -84,6 +85,14 @@ func TestRouteBatchesSmallUntilABacklog(t *testing.T) {
 			}
 			if left != 0 {
 				t.Errorf("%d of 100 events pending after one routing pass, want 0", left)
+			}
+			insert(150)
+			if got, want := batches(3), []int{32, 64, 54}; !slices.Equal(got, want) {
+				t.Errorf("150 events routed in batches of %v, want %v", got, want)
+			}
+			insert(100)
+			if got, want := batches(1), []int{100}; !slices.Equal(got, want) {
+				t.Errorf("after a batch of 54 of 100, 100 events routed in batches of %v, want %v", got, want)
 			}
 		})
 	}

@@ -93,13 +93,16 @@ func (e *Engine) routePass(ctx context.Context, untilQueued bool) (more bool) {
 }
 
 // routeLimit is how many events the next batch claims, read in the match
-// turn: routeBatchSmall while batches come back short (routing keeps up
-// with the deliveries), doubled after each batch that came back full (a
-// backlog), up to routeBatch. An event in a burst waited for the claim,
-// the matching and the marks of the whole batch of 100 it landed in
-// (BENCHMARKS.md, PostgreSQL's start p99, round twelve: the slowest
-// probes on the quiet machine), while a backlog is routed fastest in full
-// batches, each of whose round trips waits for a CPU under load.
+// turn: twice what the last batch found when it came back short (routing
+// keeps up with the deliveries: ~18 events a batch on the quiet machine),
+// at least routeBatchSmall; twice its limit after a batch that came back
+// full (a backlog); at most routeBatch. An event in a burst waited for
+// the claim, the matching and the marks of the whole batch of 100 it
+// landed in (BENCHMARKS.md, PostgreSQL's start p99, round twelve: the
+// slowest probes on the quiet machine), while a backlog is routed fastest
+// in full batches, each of whose round trips waits for a CPU under load;
+// a batch that drained most of a backlog (80 of 100) keeps the next one
+// large.
 func (e *Engine) routeLimit() int {
 	if l := int(e.routeNext.Load()); l > 0 {
 		return min(l, e.routeBatch)
@@ -110,11 +113,11 @@ func (e *Engine) routeLimit() int {
 // sizeNextBatch sets routeLimit after a batch claimed claimed events of
 // limit, in the match turn, so that the next worker's claim sees it.
 func (e *Engine) sizeNextBatch(limit, claimed int) {
-	next := min(routeBatchSmall, e.routeBatch)
+	next := max(routeBatchSmall, 2*claimed)
 	if claimed >= limit {
-		next = min(2*limit, e.routeBatch)
+		next = 2 * limit
 	}
-	e.routeNext.Store(int64(next))
+	e.routeNext.Store(int64(min(next, e.routeBatch)))
 }
 
 // routeOneBatch routes one batch of up to limit pending events (routeLimit):
