@@ -74,13 +74,11 @@ type Engine struct {
 	// stageSets keeps canvases' stages between routing batches while
 	// their version holds (stagesets.go).
 	stageSets stageSets
-	// routeTurns orders the routing workers' batches (routing.go),
-	// routeBatch is how many events a batch claims at most (routeBatch;
-	// tests make it smaller), and routeNext how many the next one claims
-	// (routeLimit; 0: routeBatchSmall).
+	// routeTurns orders the routing workers' batches (routing.go), and
+	// routeBatch is how many events a batch claims (routeBatch; tests
+	// make it smaller).
 	routeTurns routeTurns
 	routeBatch int
-	routeNext  atomic.Int64
 }
 
 // Option configures an Engine.

@@ -11,12 +11,10 @@ import (
 	"github.com/superplane/terraform-provider-superplane/internal/store"
 )
 
-// routeBatch is how many events a routing batch claims at most,
-// routeBatchSmall how many while routing keeps up (routeLimit), and
+// routeBatch is how many events a routing batch claims, and
 // maxRouteBatches how many batches a routing pass runs at most.
 const (
 	routeBatch      = 100
-	routeBatchSmall = 32
 	maxRouteBatches = 100
 )
 
@@ -72,7 +70,7 @@ func (e *Engine) routeLoop(ctx context.Context, interval time.Duration) {
 func (e *Engine) routePass(ctx context.Context, untilQueued bool) (more bool) {
 	for range maxRouteBatches {
 		// A batch that started executions woke the claims itself.
-		n, limit, queued, started, err := e.routeOneBatch(ctx)
+		n, queued, started, err := e.routeOneBatch(ctx)
 		if queued {
 			e.wakeAdvance()
 		}
@@ -82,7 +80,7 @@ func (e *Engine) routePass(ctx context.Context, untilQueued bool) (more bool) {
 			}
 			return false
 		}
-		if n < limit {
+		if n < e.routeBatch {
 			return false
 		}
 		if (queued || started) && untilQueued {
@@ -92,40 +90,11 @@ func (e *Engine) routePass(ctx context.Context, untilQueued bool) (more bool) {
 	return true
 }
 
-// routeLimit is how many events the next batch claims, read in the match
-// turn: twice what the last batch found when it came back short (routing
-// keeps up with the deliveries: ~18 events a batch on the quiet machine),
-// at least routeBatchSmall; twice its limit after a batch that came back
-// full (a backlog); at most routeBatch. An event in a burst waited for
-// the claim, the matching and the marks of the whole batch of 100 it
-// landed in (BENCHMARKS.md, PostgreSQL's start p99, round twelve: the
-// slowest probes on the quiet machine), while a backlog is routed fastest
-// in full batches, each of whose round trips waits for a CPU under load;
-// a batch that drained most of a backlog (80 of 100) keeps the next one
-// large.
-func (e *Engine) routeLimit() int {
-	if l := int(e.routeNext.Load()); l > 0 {
-		return min(l, e.routeBatch)
-	}
-	return min(routeBatchSmall, e.routeBatch)
-}
-
-// sizeNextBatch sets routeLimit after a batch claimed claimed events of
-// limit, in the match turn, so that the next worker's claim sees it.
-func (e *Engine) sizeNextBatch(limit, claimed int) {
-	next := max(routeBatchSmall, 2*claimed)
-	if claimed >= limit {
-		next = 2 * limit
-	}
-	e.routeNext.Store(int64(min(next, e.routeBatch)))
-}
-
-// routeOneBatch routes one batch of up to limit pending events (routeLimit):
-// n is how many were routed or rejected, queued whether any went into a
-// stage queue or a connection group and was not started at once, started
-// whether the routing transaction started executions
-// (store.StageEvent.StartIfFree).
-func (e *Engine) routeOneBatch(ctx context.Context) (n, limit int, queued, started bool, err error) {
+// routeOneBatch routes one batch of pending events: n is how many were
+// routed or rejected, queued whether any went into a stage queue or a
+// connection group and was not started at once, started whether the
+// routing transaction started executions (store.StageEvent.StartIfFree).
+func (e *Engine) routeOneBatch(ctx context.Context) (n int, queued, started bool, err error) {
 	// One listing of a canvas's stages serves all its events of a batch.
 	stagesOf := map[string]versionedStages{}
 	// What each event's routing found, by event. The store calls route
@@ -139,7 +108,6 @@ func (e *Engine) routeOneBatch(ctx context.Context) (n, limit int, queued, start
 	// The match turn first; once the batch is matched, the write turn,
 	// then the match turn goes to the next worker (routeTurns).
 	e.routeTurns.match.Lock()
-	limit = e.routeLimit()
 	matching, writing := true, false
 	endTurns := func() {
 		if matching {
@@ -153,7 +121,6 @@ func (e *Engine) routeOneBatch(ctx context.Context) (n, limit int, queued, start
 	}
 	defer endTurns()
 	routeCtx := store.WithRouteMatched(ctx, func() {
-		e.sizeNextBatch(limit, len(found))
 		e.routeTurns.write.Lock()
 		writing = true
 		e.routeTurns.match.Unlock()
@@ -166,7 +133,7 @@ func (e *Engine) routeOneBatch(ctx context.Context) (n, limit int, queued, start
 	if reserved > 0 {
 		routeCtx = store.WithRouteClaim(routeCtx, claim)
 	}
-	b, err := e.store.RouteEventsBatch(routeCtx, now, limit, func(ev store.Event) (_ store.Routed, err error) {
+	b, err := e.store.RouteEventsBatch(routeCtx, now, e.routeBatch, func(ev store.Event) (_ store.Routed, err error) {
 		f := &findings{}
 		found[ev.ID] = f
 		// A bug must cost one event, not the engine: a panic is this
@@ -195,11 +162,6 @@ func (e *Engine) routeOneBatch(ctx context.Context) (n, limit int, queued, start
 		return store.Routed{StageEvents: evs, Arrivals: arrivals, Filtered: filtered,
 			StagesVersion: set.version, StagesVersionKnown: set.known}, nil
 	})
-	if matching {
-		// Nothing claimed (or the claim failed): no matching gave the
-		// turn on.
-		e.sizeNextBatch(limit, len(found))
-	}
 	endTurns()
 	if b.RetriedAfter != nil {
 		// A refused stage event or a deadlock: the batch went through
@@ -222,5 +184,5 @@ func (e *Engine) routeOneBatch(ctx context.Context) (n, limit int, queued, start
 	// Stage events not started (their stage busy, or with conditions)
 	// wait for the queue advance; counted over the whole batch, an event
 	// left pending may wake it for nothing, which costs one pass.
-	return b.Done, limit, queued || stageEvents > b.Started, b.Started > 0, err
+	return b.Done, queued || stageEvents > b.Started, b.Started > 0, err
 }

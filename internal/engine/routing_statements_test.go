@@ -53,12 +53,12 @@ func TestRoutingBatchStatements(t *testing.T) {
 	}
 	e := New(st, nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	insert(5)
-	if done, _, _, _, err := e.routeOneBatch(ctx); err != nil || done != 5 {
+	if done, _, _, err := e.routeOneBatch(ctx); err != nil || done != 5 {
 		t.Fatalf("first batch: %d routed, %v; want 5", done, err)
 	}
 	insert(5)
 	before := n.Count()
-	if done, _, _, _, err := e.routeOneBatch(ctx); err != nil || done != 5 {
+	if done, _, _, err := e.routeOneBatch(ctx); err != nil || done != 5 {
 		t.Fatalf("second batch: %d routed, %v; want 5", done, err)
 	}
 	if got := n.Count() - before; got > 6 {
