@@ -147,9 +147,14 @@ func (e *Engine) routeOneBatch(ctx context.Context) (n int, queued, started bool
 		if err != nil {
 			return store.Routed{}, err
 		}
-		gs, err := e.canvasGroups(ctx, groups, ev.OrgID, ev.CanvasID)
-		if err != nil {
-			return store.Routed{}, err
+		var gs []store.ConnectionGroup
+		if !ev.NoConnectionGroups {
+			// The claim did not say the canvas has none (SQLite's read,
+			// a claim transaction): listed, once a batch.
+			gs, err = e.canvasGroups(ctx, groups, ev.OrgID, ev.CanvasID)
+			if err != nil {
+				return store.Routed{}, err
+			}
 		}
 		arrivals := e.groupArrivals(ctx, gs, arrival{typ: api.ConnectionTypeEventSource, name: ev.SourceName,
 			sourceID: ev.SourceID, eventID: ev.ID, raw: ev.Raw, headers: ev.Headers, at: ev.ReceivedAt}, f)

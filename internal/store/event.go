@@ -47,6 +47,13 @@ type Event struct {
 	// unknown.
 	StagesVersion      int64
 	StagesVersionKnown bool
+	// NoConnectionGroups, when set, says that the event's canvas had no
+	// connection group when the routing claim that handed it to route
+	// read it (PostgreSQL's one-statement claim), so that routing need not
+	// list them, a round trip a batch in its claim turn (BENCHMARKS.md,
+	// PostgreSQL's start p99, round twelve). Unset, the groups are
+	// unknown, not present.
+	NoConnectionGroups bool
 }
 
 // Event states: the wire's values (the server's TestStoreStatesAreTheWire

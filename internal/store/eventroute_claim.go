@@ -22,8 +22,11 @@ import (
 // transaction instead.
 //
 // Each event comes with its canvas's stages version, read in the same
-// statement (Event.StagesVersion): routing would otherwise read it again,
-// one more round trip a batch.
+// statement (Event.StagesVersion), and whether its canvas has no
+// connection group (Event.NoConnectionGroups): routing would otherwise
+// read each again, one more round trip a batch. A group created after the
+// claim does not gather the events it claimed; one created after their
+// matching never did.
 //
 // c, the events locked, is named three times, so PostgreSQL computes it
 // once (any version: no MATERIALIZED, which needs 12), and claimed, a
@@ -40,10 +43,12 @@ func (s *db) claimFreshEvents(ctx context.Context, now, lease time.Time, limit i
 			UPDATE events u SET route_attempts = 1, route_lease_until = ?
 			FROM fresh WHERE u.id = fresh.id RETURNING u.*
 		)
-		SELECT `+eventColumns+`, cv.stages_version, TRUE FROM claimed e JOIN event_sources es ON es.id = e.source_id
+		SELECT `+eventColumns+`, cv.stages_version, TRUE,
+			NOT EXISTS (SELECT 1 FROM connection_groups g WHERE g.org_id = e.org_id AND g.canvas_id = e.canvas_id)
+		FROM claimed e JOIN event_sources es ON es.id = e.source_id
 			JOIN canvases cv ON cv.org_id = e.org_id AND cv.id = e.canvas_id
 		UNION ALL
-		SELECT `+eventColumns+`, 0, FALSE`+eventFrom+`JOIN c ON c.id = e.id WHERE c.route_attempts > 0`),
+		SELECT `+eventColumns+`, 0, FALSE, FALSE`+eventFrom+`JOIN c ON c.id = e.id WHERE c.route_attempts > 0`),
 		append(s.fairPickedArgs(now, limit), s.time(now), s.time(lease))...)
 	if err != nil {
 		return nil, false, err
@@ -55,7 +60,7 @@ func (s *db) claimFreshEvents(ctx context.Context, now, lease time.Time, limit i
 		var isClaimed bool
 		if err := rows.Scan(&ev.ID, &ev.OrgID, &ev.CanvasID, &ev.SourceID, &ev.SourceName, &ev.Type, &ev.DeliveryID,
 			blobColumn{&ev.Raw}, blobColumn{&ev.Headers}, &ev.State, &ev.StateReason, &ev.StateMessage, &ev.RouteAttempts,
-			timeColumn{&ev.ReceivedAt}, &ev.StagesVersion, &isClaimed); err != nil {
+			timeColumn{&ev.ReceivedAt}, &ev.StagesVersion, &isClaimed, &ev.NoConnectionGroups); err != nil {
 			return nil, false, err
 		}
 		if !isClaimed {
