@@ -176,11 +176,14 @@ func (s *db) CreateEventSource(ctx context.Context, es EventSource) error {
 		return NotFound("canvas %q not found", es.CanvasID)
 	}
 	integration, _ := canonicalID(es.IntegrationID)
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		if err := s.checkEventSourceRefs(ctx, tx, org, canvas, es.IntegrationID, true); err != nil {
+	// As CreateStage: a shared transaction on SQLite, and the request's
+	// audit record in it.
+	pa := takePendingAudit(ctx)
+	err := s.writes.doTx(ctx, s, func(ctx context.Context, q querier) error {
+		if err := s.checkEventSourceRefs(ctx, q, org, canvas, es.IntegrationID, true); err != nil {
 			return err
 		}
-		_, err := tx.ExecContext(ctx, s.q(`INSERT INTO event_sources (id, org_id, canvas_id, name, description, type,
+		_, err := q.ExecContext(ctx, s.q(`INSERT INTO event_sources (id, org_id, canvas_id, name, description, type,
 			integration_id, resource_type, resource_name, events, schedule, key_id, key_ciphertext, key_version,
 			prev_key_ciphertext, prev_key_expires_at, hook_id, hook_state, hook_reason, hook_checked_at,
 			hook_attempts, hook_next_attempt, created_by, created_at, updated_at, signature_scheme)
@@ -198,8 +201,12 @@ func (s *db) CreateEventSource(ctx context.Context, es EventSource) error {
 		case foreignKeyViolation:
 			return NotFound("the canvas or integration of event source %q was not found", es.Name)
 		}
-		return err
+		if err != nil {
+			return err
+		}
+		return s.recordInTx(ctx, q, pa, id, es.Name, canvas)
 	})
+	pa.done(err)
 	return wrap("create event source", err)
 }
 

@@ -88,18 +88,26 @@ func (s *db) CreateStage(ctx context.Context, st Stage) error {
 	if !okOrg || !okCanvas {
 		return NotFound("canvas %q not found", st.CanvasID)
 	}
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		if err := s.lockCanvasForStages(ctx, tx, org, canvas); err != nil {
+	// On SQLite concurrent creates share a transaction and its commit
+	// (writeBatcher: an apply creates stages ten at a time), and the
+	// request's audit record, when it has one, commits with the stage
+	// (PendingAudit) instead of in a commit of its own after it.
+	pa := takePendingAudit(ctx)
+	err := s.writes.doTx(ctx, s, func(ctx context.Context, q querier) error {
+		if err := s.lockCanvasForStages(ctx, q, org, canvas); err != nil {
 			return err
 		}
-		if err := s.checkStageRefs(ctx, tx, org, canvas, id, st.Spec); err != nil {
+		if err := s.checkStageRefs(ctx, q, org, canvas, id, st.Spec); err != nil {
 			return err
 		}
-		_, err := tx.ExecContext(ctx, s.q(`INSERT INTO stages (id, org_id, canvas_id, name, description, spec,
+		if _, err := q.ExecContext(ctx, s.q(`INSERT INTO stages (id, org_id, canvas_id, name, description, spec,
 			created_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-			id, org, canvas, st.Name, st.Description, blob(st.Spec), st.CreatedBy, s.time(st.CreatedAt), s.time(st.UpdatedAt))
-		return err
+			id, org, canvas, st.Name, st.Description, blob(st.Spec), st.CreatedBy, s.time(st.CreatedAt), s.time(st.UpdatedAt)); err != nil {
+			return err
+		}
+		return s.recordInTx(ctx, q, pa, id, st.Name, canvas)
 	})
+	pa.done(err)
 	switch s.d.classify(err) {
 	case uniqueViolation:
 		return Conflict("stage name %q is already taken", st.Name)
@@ -147,13 +155,13 @@ func (s *db) FindStageByID(ctx context.Context, id string) (Stage, error) {
 // changed while its canvas is deleted (the canvas's row, then its stages by
 // cascade) would take the two rows in the opposite order and deadlock.
 // SQLite has one writer at a time.
-func (s *db) lockCanvasForStages(ctx context.Context, tx *sql.Tx, orgID, canvasID string) error {
+func (s *db) lockCanvasForStages(ctx context.Context, q querier, orgID, canvasID string) error {
 	org, okOrg := canonicalID(orgID)
 	canvas, okCanvas := canonicalID(canvasID)
 	if s.d.forUpdate == "" || !okOrg || !okCanvas {
 		return nil
 	}
-	_, err := tx.ExecContext(ctx, s.q(`SELECT 1 FROM canvases WHERE org_id = ? AND id = ? FOR NO KEY UPDATE`), org, canvas)
+	_, err := q.ExecContext(ctx, s.q(`SELECT 1 FROM canvases WHERE org_id = ? AND id = ? FOR NO KEY UPDATE`), org, canvas)
 	return err
 }
 
