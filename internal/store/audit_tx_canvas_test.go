@@ -22,13 +22,8 @@ func TestAuditRecordCommitsWithStagesAndSources(t *testing.T) {
 	for dialect, url := range dialectURLs(t) {
 		t.Run(dialect, func(t *testing.T) {
 			u := url(t)
-			s, org := openAcme(t, u)
+			s, org, canvas, now := openAcmeProd(t, u)
 			ctx := t.Context()
-			now := time.Now().UTC().Truncate(time.Microsecond)
-			canvas := store.Canvas{ID: uuid.NewString(), OrgID: org.ID, Name: "prod", CreatedAt: now, UpdatedAt: now}
-			if err := s.CreateCanvas(ctx, canvas); err != nil {
-				t.Fatal(err)
-			}
 			sctx, sp := armed(ctx, org, "create")
 			es := auditSource(canvas, "hook", now)
 			if err := s.CreateEventSource(sctx, es); err != nil {
@@ -91,13 +86,8 @@ func TestStageAndSourceCreatesShareABatch(t *testing.T) {
 	for dialect, url := range dialectURLs(t) {
 		t.Run(dialect, func(t *testing.T) {
 			u := url(t)
-			s, org := openAcme(t, u)
+			s, org, canvas, now := openAcmeProd(t, u)
 			ctx := t.Context()
-			now := time.Now().UTC().Truncate(time.Microsecond)
-			canvas := store.Canvas{ID: uuid.NewString(), OrgID: org.ID, Name: "prod", CreatedAt: now, UpdatedAt: now}
-			if err := s.CreateCanvas(ctx, canvas); err != nil {
-				t.Fatal(err)
-			}
 			refuseAudit(t, dialect, u)
 			const n = 48
 			var (
@@ -175,4 +165,17 @@ func auditSource(c store.Canvas, name string, at time.Time) store.EventSource {
 func auditStage(c store.Canvas, name string, at time.Time) store.Stage {
 	return store.Stage{ID: uuid.NewString(), OrgID: c.OrgID, CanvasID: c.ID, Name: name,
 		Spec: []byte(`{"executor":{"type":"noop"}}`), CreatedAt: at, UpdatedAt: at}
+}
+
+// openAcmeProd opens the store at url with organization acme and its
+// canvas prod, and the time the canvas was created at.
+func openAcmeProd(t *testing.T, url string) (store.Store, store.Organization, store.Canvas, time.Time) {
+	t.Helper()
+	s, org := openAcme(t, url)
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	canvas := store.Canvas{ID: uuid.NewString(), OrgID: org.ID, Name: "prod", CreatedAt: now, UpdatedAt: now}
+	if err := s.CreateCanvas(t.Context(), canvas); err != nil {
+		t.Fatal(err)
+	}
+	return s, org, canvas, now
 }

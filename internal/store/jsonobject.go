@@ -138,18 +138,11 @@ func (d *objectDecoder) object(depth int) (any, bool) {
 			return nil, false
 		}
 		m[k] = v
-		d.space()
-		if d.i >= len(d.b) {
+		switch end, ok := d.separator('}'); {
+		case !ok:
 			return nil, false
-		}
-		switch d.b[d.i] {
-		case ',':
-			d.i++
-		case '}':
-			d.i++
+		case end:
 			return m, true
-		default:
-			return nil, false
 		}
 	}
 }
@@ -169,20 +162,31 @@ func (d *objectDecoder) array(depth int) (any, bool) {
 			return nil, false
 		}
 		a = append(a, v)
-		d.space()
-		if d.i >= len(d.b) {
+		switch end, ok := d.separator(']'); {
+		case !ok:
 			return nil, false
-		}
-		switch d.b[d.i] {
-		case ',':
-			d.i++
-		case ']':
-			d.i++
+		case end:
 			return a, true
-		default:
-			return nil, false
 		}
 	}
+}
+
+// separator reads what follows a member or an element: a comma (end false)
+// or the closing byte (end true); anything else is not ok.
+func (d *objectDecoder) separator(closing byte) (end, ok bool) {
+	d.space()
+	if d.i >= len(d.b) {
+		return false, false
+	}
+	switch d.b[d.i] {
+	case ',':
+		d.i++
+		return false, true
+	case closing:
+		d.i++
+		return true, true
+	}
+	return false, false
 }
 
 // str reads a string token. One with an escape or bytes that are not
