@@ -44,6 +44,8 @@ func equalityOf(prog *vm.Program) *equality {
 		return nil
 	}
 	n := len(code)
+	// The program ends casting its answer to bool: OpCast's argument 3
+	// (expr's vm.go: 0 int, 1 int64, 2 float64, 3 bool).
 	if code[n-1] != vm.OpCast || args[n-1] != 3 || code[n-3] != vm.OpPush {
 		return nil
 	}
