@@ -436,8 +436,8 @@ func (e *Engine) routeEvent(ctx context.Context, ev store.Event, stagesOf map[st
 // expression that exceeded its limits or no longer compiles; the stage
 // events of the other stages are returned with it. f receives a rejection
 // for each connected stage that did not take the event (its filters, or an
-// error, which is also an alert). progs, when not nil, are the stages'
-// compiled programs (versionedStages.progs).
+// error, which is also an alert). progsOf, when not nil, holds the
+// stages' compiled programs, progsOf[i] of stages[i] (versionedStages.progs).
 func (e *Engine) matchStages(ctx context.Context, stages []store.Stage, progsOf []*stagePrograms, typ, name string, trigger store.StageEvent, payload map[string]any, headers map[string]string, f *findings) ([]store.StageEvent, error) {
 	var out []store.StageEvent
 	var firstErr error

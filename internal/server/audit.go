@@ -40,8 +40,9 @@ import (
 //
 // A write that can record the request in its own transaction does so
 // (armAudit, store.PendingAudit: today a secret's create, update and
-// delete, and a stage's and an event source's create): change and record then commit together, in one commit, and the
-// wrapper writes no record of its own for that answer.
+// delete, and a stage's and an event source's create): change and record
+// then commit together, in one commit, and the wrapper writes no record of
+// its own for that answer.
 
 // maxAuditUserAgent is the most bytes of a user agent a record keeps.
 const maxAuditUserAgent = 256

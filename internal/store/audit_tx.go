@@ -12,8 +12,8 @@ import (
 // together or not at all, with one commit instead of two. The server's
 // route wrapper puts one in the request's context (WithPendingAudit) and
 // arms it once it knows who is calling; a write that supports it (secrets
-// created, updated and deleted; stages and event sources created) takes it, fills in the object it changed
-// and inserts it with the change. When no write took it, or the write
+// created, updated and deleted; stages and event sources created) takes
+// it, fills in the object it changed and inserts it with the change. When no write took it, or the write
 // failed, the wrapper records the request on its own, after the handler,
 // as before.
 //

@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"sync"
@@ -57,20 +58,14 @@ func TestAuditRecordCommitsWithStagesAndSources(t *testing.T) {
 			}
 
 			refuseAudit(t, dialect, u)
-			rctx, rp := armed(ctx, org, "create")
-			if err := s.CreateEventSource(rctx, auditSource(canvas, "refused-hook", now)); err == nil || rp.Written() {
-				t.Fatalf("a source whose record was refused: err %v, written %v", err, rp.Written())
-			}
-			if _, err := s.FindEventSource(ctx, org.ID, canvas.ID, "refused-hook"); !errors.Is(err, store.ErrNotFound) {
-				t.Fatalf("the source whose record was refused committed: %v", err)
-			}
-			rctx, rp = armed(ctx, org, "create")
-			if err := s.CreateStage(rctx, auditStage(canvas, "refused-deploy", now)); err == nil || rp.Written() {
-				t.Fatalf("a stage whose record was refused: err %v, written %v", err, rp.Written())
-			}
-			if _, err := s.FindStage(ctx, org.ID, canvas.ID, "refused-deploy"); !errors.Is(err, store.ErrNotFound) {
-				t.Fatalf("the stage whose record was refused committed: %v", err)
-			}
+			refusedCreate(t, ctx, org, "source",
+				func(ctx context.Context) error {
+					return s.CreateEventSource(ctx, auditSource(canvas, "refused-hook", now))
+				},
+				func() error { _, err := s.FindEventSource(ctx, org.ID, canvas.ID, "refused-hook"); return err })
+			refusedCreate(t, ctx, org, "stage",
+				func(ctx context.Context) error { return s.CreateStage(ctx, auditStage(canvas, "refused-deploy", now)) },
+				func() error { _, err := s.FindStage(ctx, org.ID, canvas.ID, "refused-deploy"); return err })
 			if n := len(records(t, s, org)); n != len(want) {
 				t.Errorf("%d records after the refusals, want %d", n, len(want))
 			}
@@ -178,4 +173,18 @@ func openAcmeProd(t *testing.T, url string) (store.Store, store.Organization, st
 		t.Fatal(err)
 	}
 	return s, org, canvas, now
+}
+
+// refusedCreate checks a create whose audit record the database refuses:
+// create, given an armed record, fails without writing it, and find then
+// answers ErrNotFound: the object did not commit without its record.
+func refusedCreate(t *testing.T, ctx context.Context, org store.Organization, what string, create func(context.Context) error, find func() error) {
+	t.Helper()
+	rctx, rp := armed(ctx, org, "create")
+	if err := create(rctx); err == nil || rp.Written() {
+		t.Fatalf("a %s whose record was refused: err %v, written %v", what, err, rp.Written())
+	}
+	if err := find(); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("the %s whose record was refused committed: %v", what, err)
+	}
 }
