@@ -92,3 +92,52 @@ func TestAuditRecordCommitsWithTheSecret(t *testing.T) {
 		})
 	}
 }
+
+// TestAuditRecordCommitsWithStagesAndSources: a stage's and an event
+// source's create, update and delete, and a source's key reset, commit
+// their audit record in the change's own transaction: with the wrapper's
+// separate record failing, each still answers 200 and leaves exactly one
+// record, the wrapper having written none of its own. On SQLite (the
+// store's tests cover both databases).
+func TestAuditRecordCommitsWithStagesAndSources(t *testing.T) {
+	var fa *failingAudit
+	e := newEnv(t, envOption{wrap: func(s store.Store) store.Store { fa = &failingAudit{Store: s}; return fa }})
+	createCanvas(t, e, "prod")
+	base := fa.inserts.Load()
+	fa.fail.Store(true)
+	var src api.EventSourceResponse
+	e.do("admin", "POST", "/api/v1/canvases/prod/event-sources", sourceBody("hook", api.EventSourceSpec{Type: "webhook"})).decode(t, &src)
+	e.do("admin", "PATCH", "/api/v1/canvases/prod/event-sources/hook", sourceBody("push", api.EventSourceSpec{Type: "webhook"})).decode(t, &api.EventSourceResponse{})
+	e.do("admin", "POST", "/api/v1/canvases/prod/event-sources/push/reset-key", `{}`).decode(t, &api.EventSourceResponse{})
+	e.do("admin", "POST", "/api/v1/canvases/prod/event-sources", sourceBody("hook", api.EventSourceSpec{Type: "webhook"})).decode(t, &api.EventSourceResponse{})
+	var st api.StageResponse
+	e.do("admin", "POST", "/api/v1/canvases/prod/stages", noopStage("deploy")).decode(t, &st)
+	e.do("admin", "PATCH", "/api/v1/canvases/prod/stages/deploy", noopStage("ship")).decode(t, &api.StageResponse{})
+	e.do("admin", "DELETE", "/api/v1/canvases/prod/stages/ship", nil).decode(t, &api.Empty{})
+	e.do("admin", "DELETE", "/api/v1/canvases/prod/event-sources/push", nil).decode(t, &api.Empty{})
+	if n := fa.inserts.Load() - base; n != 0 {
+		t.Errorf("the wrapper wrote %d records of its own for changes recorded in their transaction", n)
+	}
+	fa.fail.Store(false)
+	got := auditList(t, e, "owner", url.Values{"canvas": {"prod"}, "actor": {"admin@example.com"}}).AuditEvents
+	want := []struct{ action, typ, id, name string }{
+		{"delete", "event_source", src.EventSource.Metadata.ID, "push"},
+		{"delete", "stage", st.Stage.Metadata.ID, "ship"},
+		{"update", "stage", st.Stage.Metadata.ID, "ship"},
+		{"create", "stage", st.Stage.Metadata.ID, "deploy"},
+		{"create", "event_source", "", "hook"},
+		{"reset_key", "event_source", src.EventSource.Metadata.ID, "push"},
+		{"update", "event_source", src.EventSource.Metadata.ID, "push"},
+		{"create", "event_source", src.EventSource.Metadata.ID, "hook"},
+	}
+	if len(got) != len(want) {
+		t.Fatalf("%d records in prod, want %d: %+v", len(got), len(want), got)
+	}
+	for i, w := range want {
+		g := got[i]
+		if g.Action != w.action || g.ObjectType != w.typ || (w.id != "" && g.ObjectID != w.id) || g.ObjectName != w.name ||
+			g.CanvasName != "prod" || g.Status != 200 || g.Outcome != "succeeded" || g.ActorEmail != "admin@example.com" {
+			t.Errorf("record %d: %+v, want %s of %s %s", i, g, w.action, w.typ, w.name)
+		}
+	}
+}

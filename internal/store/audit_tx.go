@@ -11,11 +11,11 @@ import (
 // in its own transaction, so that the change and its record commit
 // together or not at all, with one commit instead of two. The server's
 // route wrapper puts one in the request's context (WithPendingAudit) and
-// arms it once it knows who is calling; a write that supports it (secrets
-// created, updated and deleted; stages and event sources created) takes
-// it, fills in the object it changed and inserts it with the change. When no write took it, or the write
-// failed, the wrapper records the request on its own, after the handler,
-// as before.
+// arms it once it knows who is calling; a write that supports it (secrets,
+// stages and event sources created, updated and deleted) takes it, fills
+// in the object it changed and inserts it with the change. When no write
+// took it, or the write failed, the wrapper records the request on its
+// own, after the handler, as before.
 //
 // The write claims the record only after it knows it can record it, and
 // Written says so only once the transaction committed: a failed write
@@ -49,9 +49,13 @@ func (p *PendingAudit) Written() bool { return p != nil && p.written }
 
 // takePendingAudit returns the armed record of ctx that no write took yet,
 // marked taken, or nil. The caller calls done with its write's error.
-func takePendingAudit(ctx context.Context) *PendingAudit {
+// Only a record of the request's own object type is taken: a request
+// about one object may write another on its way (a source's hook state
+// while something else is changed), and that write must not take the
+// record of the request and name itself as its object.
+func takePendingAudit(ctx context.Context, objectType string) *PendingAudit {
 	p, _ := ctx.Value(pendingAuditKey{}).(*PendingAudit)
-	if p == nil || !p.armed || p.taken || p.written {
+	if p == nil || !p.armed || p.taken || p.written || p.Event.ObjectType != objectType {
 		return nil
 	}
 	p.taken = true
@@ -130,3 +134,11 @@ func (s *db) recordInTx(ctx context.Context, q querier, p *PendingAudit, objectI
 func NewTimeOrderedID() string {
 	return uuid.Must(uuid.NewV7()).String()
 }
+
+// The object types of the writes that take a request's record, as the
+// server's records spell them (its route's collection, singular).
+const (
+	auditSecret      = "secret"
+	auditStage       = "stage"
+	auditEventSource = "event_source"
+)

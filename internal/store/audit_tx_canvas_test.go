@@ -25,12 +25,12 @@ func TestAuditRecordCommitsWithStagesAndSources(t *testing.T) {
 			u := url(t)
 			s, org, canvas, now := openAcmeProd(t, u)
 			ctx := t.Context()
-			sctx, sp := armed(ctx, org, "create")
+			sctx, sp := armedFor(ctx, org, "event_source", "create")
 			es := auditSource(canvas, "hook", now)
 			if err := s.CreateEventSource(sctx, es); err != nil {
 				t.Fatal(err)
 			}
-			tctx, tp := armed(ctx, org, "create")
+			tctx, tp := armedFor(ctx, org, "stage", "create")
 			st := auditStage(canvas, "deploy", now)
 			if err := s.CreateStage(tctx, st); err != nil {
 				t.Fatal(err)
@@ -52,13 +52,13 @@ func TestAuditRecordCommitsWithStagesAndSources(t *testing.T) {
 			}
 
 			// A conflict fails alone and leaves the record to the wrapper.
-			cctx, cp := armed(ctx, org, "create")
+			cctx, cp := armedFor(ctx, org, "stage", "create")
 			if err := s.CreateStage(cctx, auditStage(canvas, "deploy", now)); !errors.Is(err, store.ErrConflict) || cp.Written() {
 				t.Fatalf("a stage whose name is taken: err %v, written %v", err, cp.Written())
 			}
 
 			refuseAudit(t, dialect, u)
-			refusedCreate(t, ctx, org, "source",
+			refusedCreate(t, ctx, org, "event_source",
 				func(ctx context.Context) error {
 					return s.CreateEventSource(ctx, auditSource(canvas, "refused-hook", now))
 				},
@@ -102,13 +102,17 @@ func TestStageAndSourceCreatesShareABatch(t *testing.T) {
 					case 1:
 						name = "taken" // one of these wins
 					}
-					actx, p := armed(ctx, org, "create")
 					var id string
 					var err error
+					var p *store.PendingAudit
 					if i%2 == 0 {
+						var actx context.Context
+						actx, p = armedFor(ctx, org, "event_source", "create")
 						es := auditSource(canvas, name, now)
 						id, err = es.ID, s.CreateEventSource(actx, es)
 					} else {
+						var actx context.Context
+						actx, p = armedFor(ctx, org, "stage", "create")
 						st := auditStage(canvas, name, now)
 						id, err = st.ID, s.CreateStage(actx, st)
 					}
@@ -180,7 +184,7 @@ func openAcmeProd(t *testing.T, url string) (store.Store, store.Organization, st
 // answers ErrNotFound: the object did not commit without its record.
 func refusedCreate(t *testing.T, ctx context.Context, org store.Organization, what string, create func(context.Context) error, find func() error) {
 	t.Helper()
-	rctx, rp := armed(ctx, org, "create")
+	rctx, rp := armedFor(ctx, org, what, "create")
 	if err := create(rctx); err == nil || rp.Written() {
 		t.Fatalf("a %s whose record was refused: err %v, written %v", what, err, rp.Written())
 	}

@@ -44,11 +44,17 @@ func refuseAudit(t *testing.T, dialect, url string) {
 	}
 }
 
-// armed is a request's record as the server's wrapper arms it, in ctx.
+// armed is a secret request's record as the server's wrapper arms it, in
+// ctx.
 func armed(ctx context.Context, org store.Organization, action string) (context.Context, *store.PendingAudit) {
+	return armedFor(ctx, org, "secret", action)
+}
+
+// armedFor is the record of a request about an object of objectType.
+func armedFor(ctx context.Context, org store.Organization, objectType, action string) (context.Context, *store.PendingAudit) {
 	p := &store.PendingAudit{Event: store.AuditEvent{
 		OrgID: org.ID, ActorType: store.AuditActorUser, ActorID: "u-1", ActorEmail: "ada@example.com",
-		TokenID: "t-1", Action: action, ObjectType: "secret", Method: "POST", Route: "POST /api/v1/secrets",
+		TokenID: "t-1", Action: action, ObjectType: objectType, Method: "POST", Route: "POST /api/v1/secrets",
 		Status: 200, Outcome: store.AuditSucceeded, RequestID: "req-" + action,
 	}}
 	p.Arm()

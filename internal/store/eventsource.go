@@ -178,7 +178,7 @@ func (s *db) CreateEventSource(ctx context.Context, es EventSource) error {
 	integration, _ := canonicalID(es.IntegrationID)
 	// As CreateStage: a shared transaction on SQLite, and the request's
 	// audit record in it.
-	pa := takePendingAudit(ctx)
+	pa := takePendingAudit(ctx, auditEventSource)
 	err := s.writes.doTx(ctx, s, func(ctx context.Context, q querier) error {
 		if err := s.checkEventSourceRefs(ctx, q, org, canvas, es.IntegrationID, true); err != nil {
 			return err
@@ -276,6 +276,10 @@ func (s *db) UpdateEventSource(ctx context.Context, orgID, canvasID, idOrName st
 		out   EventSource
 		fnErr error
 	)
+	// The request's audit record, when it has one, commits with the change
+	// (PendingAudit). A request that writes the source more than once (an
+	// update, then its hook's outcome) records with the first write.
+	pa := takePendingAudit(ctx, auditEventSource)
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		stored, err := s.findEventSource(ctx, tx, orgID, canvasID, idOrName, true)
 		if err != nil {
@@ -322,9 +326,12 @@ func (s *db) UpdateEventSource(ctx context.Context, orgID, canvasID, idOrName st
 		}
 		// Read back, so that the integration's name and the stored forms
 		// (UTC times, nil for empty bytes) are what the caller gets.
-		out, err = s.findEventSource(ctx, tx, es.OrgID, es.CanvasID, es.ID, false)
-		return err
+		if out, err = s.findEventSource(ctx, tx, es.OrgID, es.CanvasID, es.ID, false); err != nil {
+			return err
+		}
+		return s.recordInTx(ctx, tx, pa, out.ID, out.Name, out.CanvasID)
 	})
+	pa.done(err)
 	if fnErr != nil {
 		return EventSource{}, fnErr
 	}
@@ -337,7 +344,24 @@ func (s *db) UpdateEventSource(ctx context.Context, orgID, canvasID, idOrName st
 // DeleteEventSource deletes the source; the foreign key from events deletes
 // its events in the same statement. ErrNotFound when missing.
 func (s *db) DeleteEventSource(ctx context.Context, orgID, canvasID, idOrName string) error {
-	return eventSources.delete(ctx, s, s.sql, canvasScope(orgID, canvasID), idOrName)
+	pa := takePendingAudit(ctx, auditEventSource)
+	if pa == nil {
+		return eventSources.delete(ctx, s, s.sql, canvasScope(orgID, canvasID), idOrName)
+	}
+	// The request's audit record commits with the deletion and names the
+	// source it deleted.
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		es, err := s.findEventSource(ctx, tx, orgID, canvasID, idOrName, true)
+		if err != nil {
+			return err
+		}
+		if err := eventSources.delete(ctx, s, tx, canvasScope(orgID, canvasID), es.ID); err != nil {
+			return err
+		}
+		return s.recordInTx(ctx, tx, pa, es.ID, es.Name, es.CanvasID)
+	})
+	pa.done(err)
+	return wrap("delete event source", err)
 }
 
 // sqlHookedSourceTypes are the event source types whose external hook the

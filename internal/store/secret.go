@@ -106,7 +106,7 @@ func (s *db) CreateSecret(ctx context.Context, sec Secret) error {
 	// Concurrent creates share a transaction and its commit on SQLite
 	// (writeBatcher); the request's audit record, when it has one, goes
 	// into the same transaction (PendingAudit).
-	pa := takePendingAudit(ctx)
+	pa := takePendingAudit(ctx, auditSecret)
 	switch {
 	case pa == nil:
 		err = s.writes.do(ctx, s, func(ctx context.Context, q querier) error {
@@ -211,7 +211,7 @@ func (s *db) UpdateSecret(ctx context.Context, orgID, domainType, domainID, idOr
 		out   Secret
 		fnErr error
 	)
-	pa := takePendingAudit(ctx)
+	pa := takePendingAudit(ctx, auditSecret)
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		stored, err := s.findSecret(ctx, tx, orgID, domainType, domainID, idOrName, true)
 		if err != nil {
@@ -260,7 +260,7 @@ func (s *db) UpdateSecret(ctx context.Context, orgID, domainType, domainID, idOr
 // found in the same transaction as the delete, with the secret's row
 // locked, and the integrations' foreign key is a backstop.
 func (s *db) DeleteSecret(ctx context.Context, orgID, domainType, domainID, idOrName string) error {
-	pa := takePendingAudit(ctx)
+	pa := takePendingAudit(ctx, auditSecret)
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		sec, err := s.findSecret(ctx, tx, orgID, domainType, domainID, idOrName, true)
 		if err != nil {

@@ -92,7 +92,7 @@ func (s *db) CreateStage(ctx context.Context, st Stage) error {
 	// (writeBatcher: an apply creates stages ten at a time), and the
 	// request's audit record, when it has one, commits with the stage
 	// (PendingAudit) instead of in a commit of its own after it.
-	pa := takePendingAudit(ctx)
+	pa := takePendingAudit(ctx, auditStage)
 	err := s.writes.doTx(ctx, s, func(ctx context.Context, q querier) error {
 		if err := s.lockCanvasForStages(ctx, q, org, canvas); err != nil {
 			return err
@@ -212,6 +212,9 @@ func (s *db) UpdateStage(ctx context.Context, orgID, canvasID, idOrName string, 
 		out   Stage
 		fnErr error
 	)
+	// The request's audit record, when it has one, commits with the change
+	// (PendingAudit), as a create's does.
+	pa := takePendingAudit(ctx, auditStage)
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		if err := s.lockCanvasForStages(ctx, tx, orgID, canvasID); err != nil {
 			return err
@@ -240,9 +243,12 @@ func (s *db) UpdateStage(ctx context.Context, orgID, canvasID, idOrName string, 
 		if err != nil {
 			return err
 		}
-		out, err = s.findStage(ctx, tx, st.OrgID, st.CanvasID, st.ID, false)
-		return err
+		if out, err = s.findStage(ctx, tx, st.OrgID, st.CanvasID, st.ID, false); err != nil {
+			return err
+		}
+		return s.recordInTx(ctx, tx, pa, out.ID, out.Name, out.CanvasID)
 	})
+	pa.done(err)
 	if fnErr != nil {
 		return Stage{}, fnErr
 	}
@@ -257,11 +263,25 @@ func (s *db) UpdateStage(ctx context.Context, orgID, canvasID, idOrName string, 
 func (s *db) DeleteStage(ctx context.Context, orgID, canvasID, idOrName string) error {
 	// On PostgreSQL the canvas's row first, as every stage write takes it:
 	// migration 0027's trigger updates it.
+	// The request's audit record, when it has one, commits with the
+	// deletion and names the stage it deleted.
+	pa := takePendingAudit(ctx, auditStage)
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		if err := s.lockCanvasForStages(ctx, tx, orgID, canvasID); err != nil {
 			return err
 		}
-		return stages.delete(ctx, s, tx, canvasScope(orgID, canvasID), idOrName)
+		if pa == nil {
+			return stages.delete(ctx, s, tx, canvasScope(orgID, canvasID), idOrName)
+		}
+		st, err := s.findStage(ctx, tx, orgID, canvasID, idOrName, true)
+		if err != nil {
+			return err
+		}
+		if err := stages.delete(ctx, s, tx, canvasScope(orgID, canvasID), st.ID); err != nil {
+			return err
+		}
+		return s.recordInTx(ctx, tx, pa, st.ID, st.Name, st.CanvasID)
 	})
+	pa.done(err)
 	return wrap("delete stage", err)
 }
