@@ -87,14 +87,17 @@ func TestDeliveryLogsOneLine(t *testing.T) {
 		// of the budget until the connection closes.
 		defer slowDelivery(t, e, slowPath, slowKey, limit).Close()
 		// The slow body reaches the receiver on its own goroutine: poll,
-		// at most 200 times, until acme's share is taken.
-		id := ""
-		for i := 0; i < 200; i++ {
+		// bounded in count and time (a loaded machine can take seconds to
+		// schedule it), until acme's share is taken.
+		id, refused := "", false
+		for i, deadline := 0, time.Now().Add(30*time.Second); i < 3000 && !refused && time.Now().Before(deadline); i++ {
 			id = fmt.Sprintf("dl-overloaded-%d", i)
-			if post(id, path, signature) == http.StatusServiceUnavailable {
-				break
+			if refused = post(id, path, signature) == http.StatusServiceUnavailable; !refused {
+				time.Sleep(10 * time.Millisecond)
 			}
-			time.Sleep(10 * time.Millisecond)
+		}
+		if !refused {
+			t.Fatalf("no delivery was refused for want of budget while the slow body held acme's share")
 		}
 		check(t, id, path, me.OrganizationID, http.StatusServiceUnavailable, "overloaded")
 	})
