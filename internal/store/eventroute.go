@@ -57,7 +57,10 @@ func (s *db) RouteEventsTo(ctx context.Context, now time.Time, limit int, route 
 // receivers' inserts waited for it (BENCHMARKS.md, round five). When the
 // store refuses an event's stage events or group arrivals, the routing
 // transaction is run again with each event in a savepoint, so that one
-// refusal does not undo the others; route is not called again.
+// refusal does not undo the others; route is not called again. On
+// PostgreSQL a batch with nothing to write but its events' marks and
+// filtered rejections (a busy canvas's) writes them in one statement with
+// no transaction around it (routeMarkedOnly).
 func (s *db) RouteEventsBatch(ctx context.Context, now time.Time, limit int, route func(ev Event) (Routed, error)) (RoutedBatch, error) {
 	if limit <= 0 {
 		return RoutedBatch{}, nil
@@ -204,8 +207,8 @@ func (s *db) routeClaimed(ctx context.Context, now, lease time.Time, claims *rou
 		// the canvases, then the events (lockOrgsForStarts). The canvases
 		// before the events: a canvas's deletion takes its row, then its
 		// events by cascade, and a stage's write takes the canvas's row
-		// first too (lockCanvasForStages). On PostgreSQL both in one
-		// statement (lockedVersionsPG).
+		// first too (lockCanvasForStages). On PostgreSQL all three in
+		// one statement, the events' processed mark (lockedMarkPG).
 		versions, ours, marked, wroteFiltered, err := s.lockedAndMarked(ctx, tx, matched, lease, inSavepoints)
 		if err != nil {
 			return err

@@ -7,13 +7,15 @@ import (
 	"time"
 )
 
-// lockedMarkPG is, on PostgreSQL, lockedVersionsPG and the processed mark
-// of leasedMarkingRouted in one statement, so a routing batch no longer
-// pays a round trip for its versions apart: under the busy canvas's load
-// each round trip is a wait for a CPU (BENCHMARKS.md, round thirteen).
-// Its arrays: the canvases (organizations, ids) and the organizations to
-// lock as lockedVersionsPG's; the lease; the events to mark, and for each
-// the stages version it was matched at, -1 when not known.
+// lockedMarkPG is, on PostgreSQL, lockedVersionsPG and the lease re-check
+// that marks the events processed in one statement, so a routing batch no
+// longer pays a round trip for its versions apart: under the busy canvas's
+// load each round trip is a wait for a CPU (BENCHMARKS.md, round
+// thirteen). Its parameters: the canvases (organizations, ids) and the
+// organizations to lock, as lockedVersionsPG's; the events to mark and
+// the stages version each was matched at (-1 when not known); the lease.
+// Arrays, so that its text is one whatever the batch's size (pgx prepares
+// each new text in a round trip of its own).
 //
 // The lock order stays organizations, canvases, events: v is
 // lockedVersionsPG, and m's WHERE holds an uncorrelated condition on v, a
