@@ -57,7 +57,10 @@ func (s *db) RouteEventsTo(ctx context.Context, now time.Time, limit int, route 
 // receivers' inserts waited for it (BENCHMARKS.md, round five). When the
 // store refuses an event's stage events or group arrivals, the routing
 // transaction is run again with each event in a savepoint, so that one
-// refusal does not undo the others; route is not called again.
+// refusal does not undo the others; route is not called again. On
+// PostgreSQL a batch with nothing to write but its events' marks and
+// filtered rejections (a busy canvas's) writes them in one statement with
+// no transaction around it (routeMarkedOnly).
 func (s *db) RouteEventsBatch(ctx context.Context, now time.Time, limit int, route func(ev Event) (Routed, error)) (RoutedBatch, error) {
 	if limit <= 0 {
 		return RoutedBatch{}, nil
@@ -115,18 +118,34 @@ func (s *db) RouteEventsBatch(ctx context.Context, now time.Time, limit int, rou
 		// and cost a third of the deliveries a second (round seven).
 		writeCtx = withWritePriority(ctx)
 	}
-	ended, started, err := s.routeClaimed(writeCtx, now, lease, claims, matched, false)
-	var retry *retryInSavepoints
-	if errors.As(err, &retry) {
-		ended, started, err = s.routeClaimed(writeCtx, now, lease, claims, matched, true)
+	var markedOnly []string
+	if s.foldsMark(lease, false) && marksOnly(matched) {
+		// Nothing to write but the mark and the filtered rejections:
+		// one statement, its own transaction (routeMarkedOnly). What it
+		// leaves is routed below; on an error it wrote nothing, and the
+		// routing transaction runs as before.
+		if ended, rest, err := s.routeMarkedOnly(ctx, matched, lease); err == nil {
+			markedOnly, matched = ended, rest
+		}
 	}
+	var ended []string
+	var started int
+	var retry *retryInSavepoints
+	if len(matched) > 0 {
+		ended, started, err = s.routeClaimed(writeCtx, now, lease, claims, matched, false)
+		if errors.As(err, &retry) {
+			ended, started, err = s.routeClaimed(writeCtx, now, lease, claims, matched, true)
+		}
+	}
+	ended = append(markedOnly, ended...)
 	if err != nil {
 		if s.sole != nil {
 			// A routing transaction that fails every time must still set
 			// its events aside (soleRouter.countFailed).
 			s.sole.countFailed(ctx, s, claimed, lease, err)
 		}
-		return RoutedBatch{Done: done}, wrap("route events", err)
+		// The events marked apart stay routed.
+		return RoutedBatch{Done: done + len(markedOnly), Ended: markedOnly}, wrap("route events", err)
 	}
 	b := RoutedBatch{Done: done + len(ended), Ended: ended, Started: started, Claimed: claims.result()}
 	if retry != nil {
@@ -188,13 +207,9 @@ func (s *db) routeClaimed(ctx context.Context, now, lease time.Time, claims *rou
 		// the canvases, then the events (lockOrgsForStarts). The canvases
 		// before the events: a canvas's deletion takes its row, then its
 		// events by cascade, and a stage's write takes the canvas's row
-		// first too (lockCanvasForStages). On PostgreSQL both in one
-		// statement (lockedVersionsPG).
-		versions, err := s.lockedVersions(ctx, tx, matched)
-		if err != nil {
-			return err
-		}
-		ours, marked, wroteFiltered, err := s.leasedMarkingRouted(ctx, tx, matched, versions, lease, inSavepoints)
+		// first too (lockCanvasForStages). On PostgreSQL all three in
+		// one statement, the events' processed mark (lockedMarkPG).
+		versions, ours, marked, wroteFiltered, err := s.lockedAndMarked(ctx, tx, matched, lease, inSavepoints)
 		if err != nil {
 			return err
 		}

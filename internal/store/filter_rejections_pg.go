@@ -4,7 +4,7 @@ import "time"
 
 // PostgreSQL writes a routing batch's filtered rejections, their sets and
 // their rows, in one statement (or in the statement of the routing
-// transaction's processed mark, leasedMarkingRouted), each text one
+// batch's processed mark, lockedMark), each text one
 // whatever the number of rows: the sets apart were a round trip, and pgx
 // prepares each new text on a connection in a round trip of its own, a
 // row list of each length another (BENCHMARKS.md, PostgreSQL's routing
@@ -20,20 +20,13 @@ const (
 	// pgFilteredRows inserts the rows, from eight arrays.
 	pgFilteredRows = `INSERT INTO filter_rejections (` + filteredColumns + `)
 		SELECT * FROM unnest(?::uuid[], ?::uuid[], ?::uuid[], ?::text[], ?::text[], ?::int[], ?::text[], ?::timestamptz[])`
-	// pgFilteredOwnedRows inserts, from nine arrays, the rows whose
-	// routed event (the ninth) the statement's CTE m returned.
-	pgFilteredOwnedRows = `INSERT INTO filter_rejections (` + filteredColumns + `)
-		SELECT r.id, r.org_id, r.canvas_id, r.event_id, r.message, r.n, r.set_hash, r.created_at
-		FROM unnest(?::uuid[], ?::uuid[], ?::uuid[], ?::text[], ?::text[], ?::int[], ?::text[], ?::timestamptz[], ?::uuid[])
-			AS r (id, org_id, canvas_id, event_id, message, n, set_hash, created_at, routed)
-		WHERE r.routed IN (SELECT id FROM m)`
 	// pgFilteredWrite is the statement of the sets and rows alone.
 	pgFilteredWrite = `WITH sets AS (` + pgFilteredSets + `) ` + pgFilteredRows
 )
 
 // pgFilteredArgs is ps as pgFilteredSets' and pgFilteredRows' arrays, one
-// a column, in that order; with routed (one event id a row of ps), the
-// ninth array of pgFilteredOwnedRows.
+// a column, in that order; with routed (one event id a row of ps), a
+// ninth array of the rows (lockedMarkFilteredPG's).
 func (s *db) pgFilteredArgs(ps []preparedFiltered, routed []string) []any {
 	var sets pendingSets
 	k := len(ps)

@@ -19,11 +19,12 @@ import (
 // held by one process (store.SoleServer), whose routing reads its events
 // with no claim transaction. The routing tests (one event routed once,
 // concurrently; quarantine of failing events; stages changed meanwhile)
-// then prove the read claim. Two tests have another premise.
+// then prove the read claim. Three tests have another premise.
 func TestSQLiteSoleServer(t *testing.T) {
 	storetest.RunSkipping(t, func(t *testing.T) store.Store { return mustOpenSole(t, sqliteURL(t)) }, map[string]string{
-		"RouteEventsQuarantine":     "a crash is the process's end here, not a lease's: TestSoleServerQuarantine",
-		"RouteEventsLeaseTakenOver": "no other server routes a database one process holds: TestSoleServerRefusesSecondServe",
+		"RouteEventsQuarantine":               "a crash is the process's end here, not a lease's: TestSoleServerQuarantine",
+		"RouteEventsLeaseTakenOver":           "no other server routes a database one process holds: TestSoleServerRefusesSecondServe",
+		"RouteEventsMarkedOnlyLeaseTakenOver": "as RouteEventsLeaseTakenOver",
 	})
 }
 

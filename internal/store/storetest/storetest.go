@@ -80,6 +80,8 @@ func RunSkipping(t *testing.T, open func(t *testing.T) store.Store, skip map[str
 		{"RouteEventsStagesChanged", testRouteEventsStagesChanged},
 		{"RouteEventsOnce", testRouteEventsOnce},
 		{"RouteEventsLeaseTakenOver", testRouteEventsLeaseTakenOver},
+		{"RouteEventsMarkedOnlyStagesChanged", testRouteEventsMarkedOnlyStagesChanged},
+		{"RouteEventsMarkedOnlyLeaseTakenOver", testRouteEventsMarkedOnlyLeaseTakenOver},
 		{"RouteEventsStartIfFree", testRouteEventsStartIfFree},
 		{"RouteEventsStartIfFreeConcurrently", testRouteEventsStartIfFreeConcurrently},
 		{"RouteEventsClaimAtRouting", testRouteEventsClaimAtRouting},
