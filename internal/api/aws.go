@@ -2,7 +2,6 @@ package api
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
 )
 
@@ -73,13 +72,13 @@ type AWSAssumeRole struct {
 }
 
 var (
-	awsRegionPattern = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]{1,2}$`)
+	awsRegionPattern = lazy(`^[a-z]{2}(-[a-z]+)+-[0-9]{1,2}$`)
 	// The role's path and name are 1 to 512 characters (awsRoleNameMax),
 	// counted after the match: written as {1,512}, the expression compiled
 	// into 512 copies of the class, 16 ms and 1.3 MB at the start of every
 	// process linking this package (the server and each provider plugin).
-	awsRoleARNPattern    = regexp.MustCompile(`^arn:aws(-[a-z]+)*:iam::[0-9]{12}:role/([A-Za-z0-9+=,.@_/-]+)$`)
-	awsExternalIDPattern = regexp.MustCompile(`^[A-Za-z0-9+=,.@:/_-]+$`)
+	awsRoleARNPattern    = lazy(`^arn:aws(-[a-z]+)*:iam::[0-9]{12}:role/([A-Za-z0-9+=,.@_/-]+)$`)
+	awsExternalIDPattern = lazy(`^[A-Za-z0-9+=,.@:/_-]+$`)
 )
 
 // ValidateAWSRegion returns an error naming field unless region looks like

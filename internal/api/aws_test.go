@@ -41,7 +41,7 @@ func TestValidateAWSRoleARN(t *testing.T) {
 func TestPatternsCompileSmall(t *testing.T) {
 	for _, re := range []interface{ String() string }{awsRegionPattern, awsRoleARNPattern, awsExternalIDPattern,
 		guidPattern, tenantDomain, azureAudienceChars, gcpProjectPattern, gcpAudiencePattern, gcpAccountPattern,
-		GitLabProjectPattern, NamePattern, IdentifierPattern, TimeOfDayPattern, TimeWindowEndPattern, RepositoryPattern, EventTypePattern} {
+		gitlabProjectPattern, NamePattern, IdentifierPattern, TimeOfDayPattern, TimeWindowEndPattern, RepositoryPattern, EventTypePattern} {
 		parsed, err := syntax.Parse(re.String(), syntax.Perl)
 		if err != nil {
 			t.Fatal(err)

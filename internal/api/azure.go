@@ -2,7 +2,6 @@ package api
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
 )
 
@@ -54,10 +53,10 @@ type AzureFederated struct {
 }
 
 var (
-	guidPattern        = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
-	tenantDomain       = regexp.MustCompile(`^([a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?\.)+[a-zA-Z]{2,63}$`)
+	guidPattern        = lazy(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+	tenantDomain       = lazy(`^([a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?\.)+[a-zA-Z]{2,63}$`)
 	azureAudiencePfx   = "api://AzureADTokenExchange"
-	azureAudienceChars = regexp.MustCompile(`^[A-Za-z0-9:/._-]{1,200}$`)
+	azureAudienceChars = lazy(`^[A-Za-z0-9:/._-]{1,200}$`)
 )
 
 // AudienceOf returns the ID token audience of a federated credential.

@@ -3,7 +3,6 @@ package api
 import (
 	"encoding/json"
 	"fmt"
-	"regexp"
 	"slices"
 	"strings"
 )
@@ -48,7 +47,7 @@ type DatadogIntegration struct {
 
 // datadogWebhookName is the shape of a webhook name in Datadog's Webhooks
 // integration, which monitors mention as @webhook-<name>.
-var datadogWebhookName = regexp.MustCompile(`^[A-Za-z0-9_-]{1,100}$`)
+var datadogWebhookName = lazy(`^[A-Za-z0-9_-]{1,100}$`)
 
 // ValidateDatadogWebhookName returns an error naming field unless name can
 // be a webhook's name in Datadog (letters, digits, _ and -).

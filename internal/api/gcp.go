@@ -2,7 +2,6 @@ package api
 
 import (
 	"fmt"
-	"regexp"
 )
 
 // IntegrationTypeGCP is the spec.type of a Google Cloud integration. A gcp
@@ -49,9 +48,9 @@ type GCPWorkloadIdentity struct {
 }
 
 var (
-	gcpProjectPattern  = regexp.MustCompile(`^[a-z][a-z0-9-]{4,28}[a-z0-9]$`)
-	gcpAudiencePattern = regexp.MustCompile(`^//iam\.googleapis\.com/projects/[0-9]{1,20}/locations/global/workloadIdentityPools/[a-z0-9-]{4,32}/providers/[a-z0-9-]{4,32}$`)
-	gcpAccountPattern  = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,62}@[a-z0-9][a-z0-9.-]{0,253}\.gserviceaccount\.com$`)
+	gcpProjectPattern  = lazy(`^[a-z][a-z0-9-]{4,28}[a-z0-9]$`)
+	gcpAudiencePattern = lazy(`^//iam\.googleapis\.com/projects/[0-9]{1,20}/locations/global/workloadIdentityPools/[a-z0-9-]{4,32}/providers/[a-z0-9-]{4,32}$`)
+	gcpAccountPattern  = lazy(`^[a-z0-9][a-z0-9._-]{0,62}@[a-z0-9][a-z0-9.-]{0,253}\.gserviceaccount\.com$`)
 )
 
 // GCPTokenAudience is the aud of the ID tokens this server mints for a

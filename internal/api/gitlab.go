@@ -2,7 +2,6 @@ package api
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
 )
 
@@ -13,10 +12,10 @@ const IntegrationTypeGitLab = "gitlab"
 // gitlabURLShape is quoted in error messages about a GitLab URL.
 const gitlabURLShape = "https://gitlab.com or a self-managed GitLab URL https://<host>[/<path>]"
 
-// GitLabProjectPattern is a GitLab project as event sources watch it and
+// gitlabProjectPattern is a GitLab project as event sources watch it and
 // executors run in it: its numeric id, or its full path (group/subgroup/
 // project), which GitLab's API takes URL-encoded in place of the id.
-var GitLabProjectPattern = regexp.MustCompile(`^[A-Za-z0-9_-][A-Za-z0-9._-]*(/[A-Za-z0-9_-][A-Za-z0-9._-]*){0,20}$`)
+var gitlabProjectPattern = lazy(`^[A-Za-z0-9_-][A-Za-z0-9._-]*(/[A-Za-z0-9_-][A-Za-z0-9._-]*){0,20}$`)
 
 // gitlabProjectMaxLength bounds a project path, as GitLab bounds a full
 // path.
@@ -30,7 +29,7 @@ const GitLabProjectText = "a GitLab project id or path (group/project): letters,
 // a path whose segments never start with a dot (so "." and ".." cannot
 // reach the API's paths).
 func ValidGitLabProject(s string) bool {
-	return len(s) <= gitlabProjectMaxLength && GitLabProjectPattern.MatchString(s)
+	return len(s) <= gitlabProjectMaxLength && gitlabProjectPattern.MatchString(s)
 }
 
 // GitLabAPIBase returns the base of the REST API of the GitLab instance a

@@ -2,7 +2,6 @@ package api
 
 import (
 	"fmt"
-	"regexp"
 )
 
 // IntegrationTypeMongoDBAtlas is the spec.type of a MongoDB Atlas
@@ -50,9 +49,9 @@ type MongoDBAtlasServiceAccount struct {
 }
 
 var (
-	atlasOrgPattern       = regexp.MustCompile(`^[0-9a-f]{24}$`)
-	atlasPublicKeyPattern = regexp.MustCompile(`^[a-z0-9]{8,64}$`)
-	atlasClientIDPattern  = regexp.MustCompile(`^mdb_sa_id_[A-Za-z0-9]{1,64}$`)
+	atlasOrgPattern       = lazy(`^[0-9a-f]{24}$`)
+	atlasPublicKeyPattern = lazy(`^[a-z0-9]{8,64}$`)
+	atlasClientIDPattern  = lazy(`^mdb_sa_id_[A-Za-z0-9]{1,64}$`)
 )
 
 // ValidateMongoDBAtlasIntegration returns an error naming the field (below
