@@ -50,7 +50,7 @@ func writerHeld(ctx context.Context) bool {
 // pinned connection; release gives the writer back and must be called once
 // the transaction ended.
 func (c *txConn) beginTx(ctx context.Context) (tx *sql.Tx, release func(), err error) {
-	conn, w, err := c.pinned(ctx)
+	_, w, err := c.pinned(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -58,6 +58,13 @@ func (c *txConn) beginTx(ctx context.Context) (tx *sql.Tx, release func(), err e
 		return nil, nil, err
 	}
 	if err := ctx.Err(); err != nil {
+		w.release()
+		return nil, nil, err
+	}
+	// Read again with the writer held: a transaction before this one may
+	// have replaced a connection that went bad.
+	conn, _, err := c.pinned(ctx)
+	if err != nil {
 		w.release()
 		return nil, nil, err
 	}

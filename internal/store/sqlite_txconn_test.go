@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"testing"
 )
@@ -122,5 +123,40 @@ func TestTransactionEndsWithItsContext(t *testing.T) {
 	}
 	if kept != 0 || total != 20 {
 		t.Errorf("rows of cancelled transactions kept: %d (of %d rows); want 0 of 20", kept, total)
+	}
+}
+
+// TestTransactionsOutliveABadConnection: when the pinned connection goes
+// bad (database/sql closes a connection its driver called bad), the next
+// transaction begins on a new one instead of failing from then on.
+func TestTransactionsOutliveABadConnection(t *testing.T) {
+	s := openPlanSQLite(t)
+	ctx := t.Context()
+	write := func(n int) error {
+		return s.inTx(ctx, func(tx *sql.Tx) error {
+			_, err := tx.ExecContext(ctx, `INSERT INTO outlive (n) VALUES (?)`, n)
+			return err
+		})
+	}
+	if _, err := s.sql.ExecContext(ctx, `CREATE TABLE outlive (n INTEGER)`); err != nil {
+		t.Fatal(err)
+	}
+	if err := write(1); err != nil {
+		t.Fatal(err)
+	}
+	s.txs.mu.Lock()
+	pinned := s.txs.conn
+	s.txs.mu.Unlock()
+	if err := pinned.Raw(func(any) error { return driver.ErrBadConn }); !errors.Is(err, driver.ErrBadConn) {
+		t.Fatalf("Raw = %v", err)
+	}
+	for n := 2; n <= 3; n++ {
+		if err := write(n); err != nil {
+			t.Fatalf("write %d after the connection went bad: %v", n, err)
+		}
+	}
+	var count int
+	if err := s.sql.QueryRowContext(ctx, `SELECT count(*) FROM outlive`).Scan(&count); err != nil || count != 3 {
+		t.Fatalf("rows = %d, %v; want 3", count, err)
 	}
 }
