@@ -24,6 +24,9 @@ type db struct {
 	// sole, with SoleServer on SQLite, is the database's lock held by
 	// this process, and routing reads its events with no claim.
 	sole *soleRouter
+	// txs, on SQLite, is the one connection transactions run on (txConn);
+	// nil on PostgreSQL, whose transactions take the pool's connections.
+	txs *txConn
 }
 
 var _ Store = (*db)(nil)
@@ -47,16 +50,23 @@ func (s *db) time(t time.Time) any {
 // inTx runs fn in a transaction, committed when fn returns nil. fn's error is
 // returned as is.
 func (s *db) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	tx, err := s.sql.BeginTx(ctx, nil)
+	tx, release, err := s.beginTx(ctx)
 	if err != nil {
 		return err
 	}
+	defer release()
 	// Deferred so that a panic in a caller's update function still releases
 	// the transaction (with SQLite, the database-wide write lock). After a
 	// commit it is a no-op.
 	defer tx.Rollback()
 	if err := fn(tx); err != nil {
 		return err
+	}
+	if s.txs != nil {
+		// txConn's transactions do not watch ctx (txConn.beginTx).
+		if err := ctx.Err(); err != nil {
+			return err
+		}
 	}
 	return tx.Commit()
 }
@@ -111,7 +121,23 @@ func wrap(op string, err error) error {
 }
 
 // Close releases the database.
-func (s *db) Close() error { return errors.Join(s.sql.Close(), s.sole.close()) }
+func (s *db) Close() error {
+	if s.txs != nil {
+		s.txs.drop()
+	}
+	return errors.Join(s.sql.Close(), s.sole.close())
+}
+
+// beginTx begins a transaction: on SQLite on its one transaction
+// connection (txConn), on PostgreSQL on one of the pool's. release is
+// called after the transaction ended.
+func (s *db) beginTx(ctx context.Context) (*sql.Tx, func(), error) {
+	if s.txs != nil {
+		return s.txs.beginTx(ctx)
+	}
+	tx, err := s.sql.BeginTx(ctx, nil)
+	return tx, func() {}, err
+}
 
 // Ping checks the database answers.
 func (s *db) Ping(ctx context.Context) error { return wrap("ping", s.sql.PingContext(ctx)) }

@@ -194,6 +194,9 @@ func Open(ctx context.Context, databaseURL string, opts ...OpenOption) (Store, e
 	pool.SetMaxIdleConns(maxConns)
 	pool.SetConnMaxIdleTime(5 * time.Minute)
 	s := &db{sql: pool, d: d, sole: sole}
+	if d.oneWriter {
+		s.txs = &txConn{pool: pool}
+	}
 	closeAll := func() { _ = pool.Close(); _ = sole.close() }
 	if err := retryBusy(ctx, func() error { return pool.PingContext(ctx) }); err != nil {
 		closeAll()

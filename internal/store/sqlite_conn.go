@@ -90,8 +90,11 @@ type sqliteConn struct {
 	inner  driver.Conn
 	writer *writerLock
 	// inTx is set while a transaction of this connection holds the writer.
-	inTx  bool
-	stmts map[string]*cachedStmt
+	inTx bool
+	// heldOutside is set with inTx when the transaction's caller took the
+	// writer (txConn) and gives it back itself.
+	heldOutside bool
+	stmts       map[string]*cachedStmt
 	// compiles counts the SQL texts this connection gave SQLite to
 	// compile: cache misses, scripts, statements not cached. The tests
 	// read it to pin a routing batch at no compilation once warm.
@@ -160,7 +163,9 @@ func (c *sqliteConn) Close() error {
 	}
 	if c.inTx {
 		c.inTx = false
-		c.release()
+		if !c.heldOutside {
+			c.release()
+		}
 	}
 	return c.inner.Close()
 }
@@ -171,21 +176,27 @@ func (c *sqliteConn) Begin() (driver.Tx, error) {
 }
 
 // BeginTx waits for the writer token, then begins (IMMEDIATE, see
-// sqliteParams); the token is released when the transaction ends.
+// sqliteParams); the token is released when the transaction ends. A
+// caller that took the token itself (withWriterHeld, txConn) keeps it.
 func (c *sqliteConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
 	ic, err := c.conn()
 	if err != nil {
 		return nil, err
 	}
-	if err := c.acquire(ctx); err != nil {
-		return nil, err
+	held := writerHeld(ctx)
+	if !held {
+		if err := c.acquire(ctx); err != nil {
+			return nil, err
+		}
 	}
 	tx, err := ic.BeginTx(ctx, opts)
 	if err != nil {
-		c.release()
+		if !held {
+			c.release()
+		}
 		return nil, err
 	}
-	c.inTx = true
+	c.inTx, c.heldOutside = true, held
 	return &sqliteTx{inner: tx, c: c}, nil
 }
 
@@ -199,10 +210,13 @@ type sqliteTx struct {
 func (t *sqliteTx) end() {
 	if !t.ended {
 		t.ended = true
-		// Unless the connection's Close already gave the token back.
+		// Unless the connection's Close already gave the token back, or
+		// the caller holds it (heldOutside).
 		if t.c.inTx {
 			t.c.inTx = false
-			t.c.release()
+			if !t.c.heldOutside {
+				t.c.release()
+			}
 		}
 	}
 }

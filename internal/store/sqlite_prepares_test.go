@@ -37,7 +37,32 @@ func stmtStatuses(t *testing.T, s *db) (reprepares, runs map[string]int) {
 // hands back the connection just returned otherwise).
 func eachIdleConn(t *testing.T, s *db, f func(*sqliteConn)) {
 	t.Helper()
+	visit := func(dc any) error {
+		sc, ok := dc.(*sqliteConn)
+		if !ok {
+			return fmt.Errorf("a connection is a %T", dc)
+		}
+		f(sc)
+		return nil
+	}
 	n := s.sql.Stats().OpenConnections
+	if s.txs != nil {
+		// The transactions' connection (txConn), held by txConn rather
+		// than idle in the pool: visited while no transaction runs.
+		s.txs.mu.Lock()
+		pinned, w := s.txs.conn, s.txs.writer
+		s.txs.mu.Unlock()
+		if pinned != nil {
+			if err := w.acquire(t.Context(), false); err != nil {
+				t.Fatal(err)
+			}
+			defer w.release()
+			n--
+			if err := pinned.Raw(visit); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
 	conns := make([]*sql.Conn, 0, n)
 	defer func() {
 		for _, c := range conns {
@@ -50,14 +75,7 @@ func eachIdleConn(t *testing.T, s *db, f func(*sqliteConn)) {
 			t.Fatal(err)
 		}
 		conns = append(conns, c)
-		if err := c.Raw(func(dc any) error {
-			sc, ok := dc.(*sqliteConn)
-			if !ok {
-				return fmt.Errorf("a connection is a %T", dc)
-			}
-			f(sc)
-			return nil
-		}); err != nil {
+		if err := c.Raw(visit); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -121,8 +139,9 @@ func TestBusyRoutingCompilesNothingOnceWarm(t *testing.T) {
 	ctx := t.Context()
 	f := newHeldWriterFixture(t, SoleServer())
 	s, org, c, es, now := f.s, f.org, f.canvas, f.source, f.now
-	// One connection: what it compiled once, it has cached.
-	s.sql.SetMaxOpenConns(1)
+	// Two connections, the transactions' (txConn) and one for the
+	// reads: what each compiled once, it has cached.
+	s.sql.SetMaxOpenConns(2)
 	stage := Stage{ID: uuid.NewString(), OrgID: org.ID, CanvasID: c.ID, Name: "deploy", Spec: []byte(`{}`), CreatedAt: now, UpdatedAt: now}
 	if err := s.CreateStage(ctx, stage); err != nil {
 		t.Fatal(err)
