@@ -37,12 +37,7 @@ func BenchmarkBusyCanvasWrites(b *testing.B) {
 func busyCanvasWrites(b *testing.B, url string, batch int, opts ...store.OpenOption) {
 	s, c, ids, names := busyRejectionCanvas(b, url, 100, opts...)
 	ctx := b.Context()
-	now := time.Now().UTC().Truncate(time.Microsecond)
-	es := store.EventSource{ID: uuid.NewString(), OrgID: c.OrgID, CanvasID: c.ID, Name: "hook", Type: "webhook",
-		Events: []byte(`[]`), KeyID: "k", KeyCiphertext: make([]byte, 60), KeyVersion: 1, CreatedAt: now, UpdatedAt: now}
-	if err := s.CreateEventSource(ctx, es); err != nil {
-		b.Fatal(err)
-	}
+	es := busyHook(b, s, c)
 	const round, senders = 128, 16
 	var receive, route, routeCPU time.Duration
 	cpu0 := processCPU(b)
@@ -99,12 +94,7 @@ func busyCanvasWrites(b *testing.B, url string, batch int, opts ...store.OpenOpt
 func BenchmarkBusyCanvasReceiveWhileRouting(b *testing.B) {
 	s, c, ids, names := busyRejectionCanvas(b, sqliteURL(b), 100, store.SoleServer())
 	ctx := b.Context()
-	now := time.Now().UTC().Truncate(time.Microsecond)
-	es := store.EventSource{ID: uuid.NewString(), OrgID: c.OrgID, CanvasID: c.ID, Name: "hook", Type: "webhook",
-		Events: []byte(`[]`), KeyID: "k", KeyCiphertext: make([]byte, 60), KeyVersion: 1, CreatedAt: now, UpdatedAt: now}
-	if err := s.CreateEventSource(ctx, es); err != nil {
-		b.Fatal(err)
-	}
+	es := busyHook(b, s, c)
 	const round, senders = 256, 16
 	cpu0 := processCPU(b)
 	b.ResetTimer()
@@ -147,4 +137,16 @@ func BenchmarkBusyCanvasReceiveWhileRouting(b *testing.B) {
 		wg.Wait()
 	}
 	b.ReportMetric(float64((processCPU(b)-cpu0).Microseconds())/float64(b.N*round), "cpu-us/event")
+}
+
+// busyHook is the busy canvas's webhook source, created in s.
+func busyHook(b *testing.B, s store.Store, c store.Canvas) store.EventSource {
+	b.Helper()
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	es := store.EventSource{ID: uuid.NewString(), OrgID: c.OrgID, CanvasID: c.ID, Name: "hook", Type: "webhook",
+		Events: []byte(`[]`), KeyID: "k", KeyCiphertext: make([]byte, 60), KeyVersion: 1, CreatedAt: now, UpdatedAt: now}
+	if err := s.CreateEventSource(b.Context(), es); err != nil {
+		b.Fatal(err)
+	}
+	return es
 }
