@@ -9,7 +9,7 @@ import (
 	"time"
 )
 
-// eventRowChunks are the row counts of the multi-row event inserts, largest
+// eventRowChunks are the row counts of SQLite's multi-row event inserts, largest
 // first: a batch is stored in as few statements of these sizes as fit (one
 // per bit of its size below 32, then one per 32 events), so there are six
 // statement texts to prepare, not one per batch size.
@@ -43,10 +43,10 @@ func eventInsert(n int) string {
 }
 
 // insertEventRows is insertEvent for a batch of the group commit, in
-// multi-row statements: on PostgreSQL a round trip for up to 32 events
-// instead of one an event (a busy canvas's receivers spent ~50 µs of the
-// server's CPU a delivery on those round trips, BENCHMARKS.md round six), on SQLite one statement's
-// overhead. Each pending event gets what insertEvent would give it; an
+// multi-row statements: on SQLite one statement's overhead for up to 32
+// events, on PostgreSQL one statement for the whole batch
+// (eventbatch_pg.go; a round trip an event cost a busy canvas's receivers
+// ~50 µs of the server's CPU a delivery, BENCHMARKS.md round six). Each pending event gets what insertEvent would give it; an
 // error it returns (a statement that failed, a missing source) aborts the
 // transaction, and insertEventBatch stores each event alone instead.
 func (s *db) insertEventRows(ctx context.Context, et *eventTx, batch []*pendingEvent) error {
@@ -75,23 +75,35 @@ func (s *db) insertEventRows(ctx context.Context, et *eventTx, batch []*pendingE
 		rows = append(rows, p)
 	}
 	stored := make(map[string]bool, len(rows))
-	for rest := rows; len(rest) > 0; {
-		n := 1
-		for _, c := range eventRowChunks {
-			if c <= len(rest) {
-				n = c
-				break
-			}
-		}
-		if err := s.insertEventChunk(ctx, et.tx, rest[:n], stored); err != nil {
+	// lastDone: the insert also set the source's last event (PostgreSQL,
+	// one source), so storeEvents must not.
+	lastDone := false
+	if !s.d.oneWriter && len(rows) > 0 {
+		var err error
+		if lastDone, err = s.insertEventRowsPG(ctx, et.tx, rows, stored); err != nil {
 			return err
 		}
-		rest = rest[n:]
+	} else {
+		for rest := rows; len(rest) > 0; {
+			n := 1
+			for _, c := range eventRowChunks {
+				if c <= len(rest) {
+					n = c
+					break
+				}
+			}
+			if err := s.insertEventChunk(ctx, et.tx, rest[:n], stored); err != nil {
+				return err
+			}
+			rest = rest[n:]
+		}
 	}
 	for _, p := range rows {
 		if stored[p.out.ID] {
 			p.inserted = true
-			et.last[p.out.SourceID] = p.out.ID
+			if !lastDone {
+				et.last[p.out.SourceID] = p.out.ID
+			}
 			continue
 		}
 		// A repeated delivery id: the event stored with it before (maybe
