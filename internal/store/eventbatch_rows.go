@@ -50,36 +50,15 @@ func eventInsert(n int) string {
 // error it returns (a statement that failed, a missing source) aborts the
 // transaction, and insertEventBatch stores each event alone instead.
 func (s *db) insertEventRows(ctx context.Context, et *eventTx, batch []*pendingEvent) error {
-	rows := make([]*pendingEvent, 0, len(batch))
-	for _, p := range batch {
-		p.out, p.inserted, p.err = Event{}, false, nil
-		source, _ := canonicalID(p.ev.SourceID)
-		src, err := s.eventSourceOf(ctx, et, source)
-		if err != nil {
-			p.err = err
-			return err
-		}
-		if p.ev.Verified != nil && !SameForDelivery(*p.ev.Verified, src.es) {
-			// Stores nothing and fails no statement: the others go on.
-			p.err = ErrSourceChanged
-			continue
-		}
-		out := p.ev
-		out.ID, _ = canonicalID(p.ev.ID)
-		out.SourceID = source
-		out.OrgID, out.CanvasID, out.SourceName = src.es.OrgID, src.es.CanvasID, src.es.Name
-		out.Verified = nil
-		out.ReceivedAt = p.ev.ReceivedAt.UTC().Truncate(time.Microsecond)
-		out.Raw, out.Headers = nonEmpty(p.ev.Raw), nonEmpty(p.ev.Headers)
-		p.out = out
-		rows = append(rows, p)
+	rows, err := s.prepareEventRows(ctx, et, batch)
+	if err != nil {
+		return err
 	}
 	stored := make(map[string]bool, len(rows))
 	// lastDone: the insert also set the source's last event (PostgreSQL,
 	// one source), so storeEvents must not.
 	lastDone := false
 	if !s.d.oneWriter && len(rows) > 0 {
-		var err error
 		if lastDone, err = s.insertEventRowsPG(ctx, et.tx, rows, stored); err != nil {
 			return err
 		}
@@ -99,33 +78,74 @@ func (s *db) insertEventRows(ctx context.Context, et *eventTx, batch []*pendingE
 		}
 	}
 	for _, p := range rows {
-		if stored[p.out.ID] {
-			p.inserted = true
-			if !lastDone {
-				et.last[p.out.SourceID] = p.out.ID
-			}
-			continue
-		}
-		// A repeated delivery id: the event stored with it before (maybe
-		// earlier in this batch) is the answer.
-		earlier, err := scanEvent(et.tx.QueryRowContext(ctx, s.q(`SELECT `+eventColumns+eventFrom+
-			`WHERE e.source_id = ? AND e.delivery_id = ?`), p.out.SourceID, p.ev.DeliveryID))
-		if errors.Is(err, sql.ErrNoRows) {
-			// Only a concurrent delete of the source removes an event.
-			err = NotFound("event source %q not found", p.ev.SourceID)
-		}
-		if err != nil {
-			p.out, p.err = Event{}, err
+		if err := s.settleEventRow(ctx, et, p, stored, lastDone); err != nil {
 			return err
 		}
-		p.out = earlier
 	}
+	return nil
+}
+
+// prepareEventRows answers the events of batch whose source changed since
+// their delivery was verified (ErrSourceChanged) and returns the others,
+// each with its stored form in out. An error (a source that does not
+// exist, a failed read) is the event's and the batch's.
+func (s *db) prepareEventRows(ctx context.Context, et *eventTx, batch []*pendingEvent) ([]*pendingEvent, error) {
+	rows := make([]*pendingEvent, 0, len(batch))
+	for _, p := range batch {
+		p.out, p.inserted, p.err = Event{}, false, nil
+		source, _ := canonicalID(p.ev.SourceID)
+		src, err := s.eventSourceOf(ctx, et, source)
+		if err != nil {
+			p.err = err
+			return nil, err
+		}
+		if p.ev.Verified != nil && !SameForDelivery(*p.ev.Verified, src.es) {
+			// Stores nothing and fails no statement: the others go on.
+			p.err = ErrSourceChanged
+			continue
+		}
+		out := p.ev
+		out.ID, _ = canonicalID(p.ev.ID)
+		out.SourceID = source
+		out.OrgID, out.CanvasID, out.SourceName = src.es.OrgID, src.es.CanvasID, src.es.Name
+		out.Verified = nil
+		out.ReceivedAt = p.ev.ReceivedAt.UTC().Truncate(time.Microsecond)
+		out.Raw, out.Headers = nonEmpty(p.ev.Raw), nonEmpty(p.ev.Headers)
+		p.out = out
+		rows = append(rows, p)
+	}
+	return rows, nil
+}
+
+// settleEventRow answers p once the inserts ran: stored (its id in
+// stored), or a repeated delivery id, answered with the event stored with
+// it before (maybe earlier in this batch). lastDone: the insert set the
+// source's last event already.
+func (s *db) settleEventRow(ctx context.Context, et *eventTx, p *pendingEvent, stored map[string]bool, lastDone bool) error {
+	if stored[p.out.ID] {
+		p.inserted = true
+		if !lastDone {
+			et.last[p.out.SourceID] = p.out.ID
+		}
+		return nil
+	}
+	earlier, err := scanEvent(et.tx.QueryRowContext(ctx, s.q(`SELECT `+eventColumns+eventFrom+
+		`WHERE e.source_id = ? AND e.delivery_id = ?`), p.out.SourceID, p.ev.DeliveryID))
+	if errors.Is(err, sql.ErrNoRows) {
+		// Only a concurrent delete of the source removes an event.
+		err = NotFound("event source %q not found", p.ev.SourceID)
+	}
+	if err != nil {
+		p.out, p.err = Event{}, err
+		return err
+	}
+	p.out = earlier
 	return nil
 }
 
 // insertEventChunk inserts the events of rows in one statement and marks
 // the ids it stored.
-func (s *db) insertEventChunk(ctx context.Context, tx *sql.Tx, rows []*pendingEvent, stored map[string]bool) error {
+func (s *db) insertEventChunk(ctx context.Context, tx querier, rows []*pendingEvent, stored map[string]bool) error {
 	args := make([]any, 0, 12*len(rows))
 	for _, p := range rows {
 		ev := p.out

@@ -15,7 +15,7 @@ import (
 
 // openTestDB opens the store at url, closed when the test ends, as the
 // *db whose statements and plans a test reaches into.
-func openTestDB(t *testing.T, url string) *db {
+func openTestDB(t testing.TB, url string) *db {
 	t.Helper()
 	st, err := Open(t.Context(), url)
 	if err != nil {
@@ -44,7 +44,7 @@ func openPlanPostgres(t *testing.T, schema string) *db {
 
 // newWebhookSource stores an organization named org, a canvas and a webhook
 // source in it, created at.
-func newWebhookSource(t *testing.T, s *db, org string, at time.Time) (Organization, Canvas, EventSource) {
+func newWebhookSource(t testing.TB, s *db, org string, at time.Time) (Organization, Canvas, EventSource) {
 	t.Helper()
 	ctx := t.Context()
 	o, err := s.EnsureOrganization(ctx, org)
