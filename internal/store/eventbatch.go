@@ -59,9 +59,7 @@ func (b *eventBatcher) insert(ctx context.Context, s *db, ev Event) (Event, bool
 // the newest event it stored for each, which becomes the source's last
 // event before the commit.
 type eventTx struct {
-	// tx is the transaction, or the pool for the statements of
-	// insertEventsAutocommit.
-	tx      querier
+	tx      *sql.Tx
 	sources map[string]eventSourceRow // by source id
 	last    map[string]string         // source id -> event id
 }
@@ -115,9 +113,6 @@ func (s *db) insertEventBatch(take func() []*pendingEvent) {
 			close(p.done)
 		}
 	}()
-	if !s.d.oneWriter && s.insertEventsAutocommit(ctx, get()) {
-		return
-	}
 	beforeCommit, err := s.storeEvents(ctx, func(et *eventTx) error {
 		return s.insertEventRows(ctx, et, get())
 	})

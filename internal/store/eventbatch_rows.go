@@ -9,7 +9,7 @@ import (
 	"time"
 )
 
-// eventRowChunks are the row counts of SQLite's multi-row event inserts, largest
+// eventRowChunks are the row counts of the multi-row event inserts, largest
 // first: a batch is stored in as few statements of these sizes as fit (one
 // per bit of its size below 32, then one per 32 events), so there are six
 // statement texts to prepare, not one per batch size.
@@ -43,53 +43,13 @@ func eventInsert(n int) string {
 }
 
 // insertEventRows is insertEvent for a batch of the group commit, in
-// multi-row statements: on SQLite one statement's overhead for up to 32
-// events, on PostgreSQL one statement for the whole batch
-// (eventbatch_pg.go; a round trip an event cost a busy canvas's receivers
-// ~50 µs of the server's CPU a delivery, BENCHMARKS.md round six). Each pending event gets what insertEvent would give it; an
+// multi-row statements: on PostgreSQL a round trip for up to 32 events
+// instead of one an event (a busy canvas's receivers spent ~50 µs of the
+// server's CPU a delivery on those round trips, BENCHMARKS.md round six), on SQLite one statement's
+// overhead. Each pending event gets what insertEvent would give it; an
 // error it returns (a statement that failed, a missing source) aborts the
 // transaction, and insertEventBatch stores each event alone instead.
 func (s *db) insertEventRows(ctx context.Context, et *eventTx, batch []*pendingEvent) error {
-	rows, err := s.prepareEventRows(ctx, et, batch)
-	if err != nil {
-		return err
-	}
-	stored := make(map[string]bool, len(rows))
-	// lastDone: the insert also set the source's last event (PostgreSQL,
-	// one source), so storeEvents must not.
-	lastDone := false
-	if !s.d.oneWriter && len(rows) > 0 {
-		if lastDone, err = s.insertEventRowsPG(ctx, et.tx, rows, stored); err != nil {
-			return err
-		}
-	} else {
-		for rest := rows; len(rest) > 0; {
-			n := 1
-			for _, c := range eventRowChunks {
-				if c <= len(rest) {
-					n = c
-					break
-				}
-			}
-			if err := s.insertEventChunk(ctx, et.tx, rest[:n], stored); err != nil {
-				return err
-			}
-			rest = rest[n:]
-		}
-	}
-	for _, p := range rows {
-		if err := s.settleEventRow(ctx, et, p, stored, lastDone); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// prepareEventRows answers the events of batch whose source changed since
-// their delivery was verified (ErrSourceChanged) and returns the others,
-// each with its stored form in out. An error (a source that does not
-// exist, a failed read) is the event's and the batch's.
-func (s *db) prepareEventRows(ctx context.Context, et *eventTx, batch []*pendingEvent) ([]*pendingEvent, error) {
 	rows := make([]*pendingEvent, 0, len(batch))
 	for _, p := range batch {
 		p.out, p.inserted, p.err = Event{}, false, nil
@@ -97,7 +57,7 @@ func (s *db) prepareEventRows(ctx context.Context, et *eventTx, batch []*pending
 		src, err := s.eventSourceOf(ctx, et, source)
 		if err != nil {
 			p.err = err
-			return nil, err
+			return err
 		}
 		if p.ev.Verified != nil && !SameForDelivery(*p.ev.Verified, src.es) {
 			// Stores nothing and fails no statement: the others go on.
@@ -114,38 +74,46 @@ func (s *db) prepareEventRows(ctx context.Context, et *eventTx, batch []*pending
 		p.out = out
 		rows = append(rows, p)
 	}
-	return rows, nil
-}
-
-// settleEventRow answers p once the inserts ran: stored (its id in
-// stored), or a repeated delivery id, answered with the event stored with
-// it before (maybe earlier in this batch). lastDone: the insert set the
-// source's last event already.
-func (s *db) settleEventRow(ctx context.Context, et *eventTx, p *pendingEvent, stored map[string]bool, lastDone bool) error {
-	if stored[p.out.ID] {
-		p.inserted = true
-		if !lastDone {
-			et.last[p.out.SourceID] = p.out.ID
+	stored := make(map[string]bool, len(rows))
+	for rest := rows; len(rest) > 0; {
+		n := 1
+		for _, c := range eventRowChunks {
+			if c <= len(rest) {
+				n = c
+				break
+			}
 		}
-		return nil
+		if err := s.insertEventChunk(ctx, et.tx, rest[:n], stored); err != nil {
+			return err
+		}
+		rest = rest[n:]
 	}
-	earlier, err := scanEvent(et.tx.QueryRowContext(ctx, s.q(`SELECT `+eventColumns+eventFrom+
-		`WHERE e.source_id = ? AND e.delivery_id = ?`), p.out.SourceID, p.ev.DeliveryID))
-	if errors.Is(err, sql.ErrNoRows) {
-		// Only a concurrent delete of the source removes an event.
-		err = NotFound("event source %q not found", p.ev.SourceID)
+	for _, p := range rows {
+		if stored[p.out.ID] {
+			p.inserted = true
+			et.last[p.out.SourceID] = p.out.ID
+			continue
+		}
+		// A repeated delivery id: the event stored with it before (maybe
+		// earlier in this batch) is the answer.
+		earlier, err := scanEvent(et.tx.QueryRowContext(ctx, s.q(`SELECT `+eventColumns+eventFrom+
+			`WHERE e.source_id = ? AND e.delivery_id = ?`), p.out.SourceID, p.ev.DeliveryID))
+		if errors.Is(err, sql.ErrNoRows) {
+			// Only a concurrent delete of the source removes an event.
+			err = NotFound("event source %q not found", p.ev.SourceID)
+		}
+		if err != nil {
+			p.out, p.err = Event{}, err
+			return err
+		}
+		p.out = earlier
 	}
-	if err != nil {
-		p.out, p.err = Event{}, err
-		return err
-	}
-	p.out = earlier
 	return nil
 }
 
 // insertEventChunk inserts the events of rows in one statement and marks
 // the ids it stored.
-func (s *db) insertEventChunk(ctx context.Context, tx querier, rows []*pendingEvent, stored map[string]bool) error {
+func (s *db) insertEventChunk(ctx context.Context, tx *sql.Tx, rows []*pendingEvent, stored map[string]bool) error {
 	args := make([]any, 0, 12*len(rows))
 	for _, p := range rows {
 		ev := p.out
