@@ -96,12 +96,7 @@ func (s *db) storeEvents(ctx context.Context, store func(et *eventTx) error) (be
 // callers. The batch is taken once the transaction has begun (on SQLite,
 // once it holds the one writer, often after routing's transaction): the
 // deliveries that arrived meanwhile share this commit rather than wait for
-// another (batchQueue.addLate). On PostgreSQL it is taken later still,
-// once the source of the oldest queued delivery has been read in the
-// transaction (a round trip the batch pays anyway): a busy source's
-// deliveries that arrive during that read join this commit too, where
-// they waited for the next one, so under load there are fewer commits
-// a delivery.
+// another (batchQueue.addLate).
 func (s *db) insertEventBatch(take func() []*pendingEvent) {
 	ctx, cancel := context.WithTimeout(context.Background(), eventBatchTimeout)
 	defer cancel()
@@ -119,13 +114,6 @@ func (s *db) insertEventBatch(take func() []*pendingEvent) {
 		}
 	}()
 	beforeCommit, err := s.storeEvents(ctx, func(et *eventTx) error {
-		if first, ok := s.events.q.first(); ok && !taken && !s.d.oneWriter {
-			// Read into et, where insertEventRows finds it. An error is
-			// left to insertEventRows, which reads again and answers it.
-			if source, ok := canonicalID(first.ev.SourceID); ok {
-				_, _ = s.eventSourceOf(ctx, et, source)
-			}
-		}
 		return s.insertEventRows(ctx, et, get())
 	})
 	if err == nil {

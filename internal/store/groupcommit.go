@@ -59,19 +59,6 @@ func (q *batchQueue[T]) take(maxBatch int) []T {
 	return batch
 }
 
-// first returns the oldest queued item without taking it (false when
-// none). Only the draining goroutine takes items, so for it the item stays
-// first until its take.
-func (q *batchQueue[T]) first() (T, bool) {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	if len(q.queue) == 0 {
-		var none T
-		return none, false
-	}
-	return q.queue[0], true
-}
-
 // addLate is add for a flush that takes its batch itself, late: run is
 // handed a take function to call once it is ready to store, exactly once,
 // and the items that arrived while it got ready (for the event batcher,
