@@ -230,6 +230,9 @@ func keyResetPlanned(plan, state *EventSourceResourceModel) bool {
 // writeOnlyKey returns the key_wo of the configuration, "" when it is not
 // set: write-only values are only in the configuration, never in the plan.
 func writeOnlyKey(ctx context.Context, config tfsdk.Config, diags *diag.Diagnostics) string {
+	if key, ok := configRoot[types.String](ctx, config, "key_wo", types.StringType); ok {
+		return key.ValueString()
+	}
 	var key types.String
 	diags.Append(config.GetAttribute(ctx, path.Root("key_wo"), &key)...)
 	return key.ValueString()

@@ -296,3 +296,24 @@ func rawKeySet(m tftypes.Value) (tftypes.Value, bool) {
 	}
 	return tftypes.NewValue(setType, keys), true
 }
+
+// configRoot is config.GetAttribute of a root attribute without the
+// attribute path walk: the framework value of typ, converted from the raw
+// value; ok false when the raw value is not of that shape.
+func configRoot[T attr.Value](ctx context.Context, config tfsdk.Config, name string, typ attr.Type) (T, bool) {
+	var zero T
+	attrs, ok := rootAttrs(config.Raw)
+	if !ok {
+		return zero, false
+	}
+	v, ok := attrs[name]
+	if !ok || v.Type() == nil || !v.Type().Equal(typ.TerraformType(ctx)) {
+		return zero, false
+	}
+	av, err := valueFromRaw(ctx, typ, v)
+	if err != nil {
+		return zero, false
+	}
+	out, ok := av.(T)
+	return out, ok
+}

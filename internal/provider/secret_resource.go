@@ -290,7 +290,12 @@ func secretNeedsWrite(ctx context.Context, state, plan *SecretResourceModel,
 func (r *SecretResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	var plan, config SecretResourceModel
 	resp.Diagnostics.Append(getModel(ctx, req.Plan, &plan)...)
-	resp.Diagnostics.Append(getModel(ctx, req.Config, &config)...)
+	// Of the configuration only data_wo is used (write-only values are
+	// never in the plan).
+	var ok bool
+	if config.DataWO, ok = configRoot[types.Map](ctx, req.Config, "data_wo", types.MapType{ElemType: types.StringType}); !ok {
+		resp.Diagnostics.Append(getModel(ctx, req.Config, &config)...)
+	}
 	if resp.Diagnostics.HasError() {
 		return
 	}
