@@ -15,7 +15,7 @@ def rounds(path):
             v, _, cpu, srv, pl, load = m.groups()
             cur[v] = dict(cpu=float(cpu), srv=float(srv or 0), plug=float(pl or 0), load=float(load))
     return [r for r in out if {'floor', 'base', 'new'} <= set(r)]
-files = {'apply N=100': ['sbs-apply100.log', 'sbs-apply100-b.log'], 'refresh-only N=1,000': ['sbs-refresh1000.log'],
+files = {'apply N=100': ['sbs-apply100.log', 'sbs-apply100-b.log', 'sbs-apply100-c.log'], 'refresh-only N=1,000': ['sbs-refresh1000.log'],
          'apply N=1,000': ['sbs-apply1000.log']}
 for op, fs in files.items():
     rs = []
