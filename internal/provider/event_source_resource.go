@@ -10,6 +10,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/superplane/terraform-provider-superplane/internal/api"
@@ -100,8 +101,17 @@ func (r *EventSourceResource) ModifyPlan(ctx context.Context, req resource.Modif
 // planEventSourceCreate is ModifyPlan for a new event source: the key and
 // webhook_url of types that have none are null. It reads and sets those
 // attributes alone rather than the whole model, which the framework
-// converts by reflection (BENCHMARKS.md, issue 17 round four).
+// converts by reflection (BENCHMARKS.md, issue 17 round four), and on the
+// raw values rather than through attribute paths (round fourteen).
 func planEventSourceCreate(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if !planEventSourceCreateRaw(req, resp) {
+		planEventSourceCreateFramework(ctx, req, resp)
+	}
+}
+
+// planEventSourceCreateFramework is planEventSourceCreate through the
+// framework's attribute paths.
+func planEventSourceCreateFramework(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
 	var typ types.String
 	var keyWOVersion types.Int64
 	resp.Diagnostics.Append(req.Plan.GetAttribute(ctx, path.Root("type"), &typ)...)
@@ -115,6 +125,37 @@ func planEventSourceCreate(ctx context.Context, req resource.ModifyPlanRequest, 
 	if t := typ.ValueString(); t == api.EventSourceTypeManual || t == api.EventSourceTypeScheduled {
 		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("webhook_url"), types.StringNull())...)
 	}
+}
+
+// planEventSourceCreateRaw is planEventSourceCreate on the raw values
+// (raw_values.go); false, with the plan untouched, when they are not of the
+// expected shape.
+func planEventSourceCreateRaw(req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) bool {
+	plan, ok := rootAttrs(req.Plan.Raw)
+	if !ok {
+		return false
+	}
+	typV, okType := plan["type"]
+	keyWOVersion, okWO := plan["key_wo_version"]
+	if !okType || !okWO {
+		return false
+	}
+	typ, known := "", typV.IsKnown() && !typV.IsNull()
+	if known && typV.As(&typ) != nil {
+		return false
+	}
+	null := tftypes.NewValue(tftypes.String, nil)
+	var set []rootAttr
+	if known && typ != api.EventSourceTypeWebhook || !keyWOVersion.IsNull() {
+		set = append(set, rootAttr{"key", null})
+	}
+	if typ == api.EventSourceTypeManual || typ == api.EventSourceTypeScheduled {
+		set = append(set, rootAttr{"webhook_url", null})
+	}
+	if len(set) == 0 {
+		return true
+	}
+	return setRootAttrs(&resp.Plan, set...)
 }
 
 // hookUntouched reports whether applying plan leaves the hook of a github
@@ -189,6 +230,9 @@ func keyResetPlanned(plan, state *EventSourceResourceModel) bool {
 // writeOnlyKey returns the key_wo of the configuration, "" when it is not
 // set: write-only values are only in the configuration, never in the plan.
 func writeOnlyKey(ctx context.Context, config tfsdk.Config, diags *diag.Diagnostics) string {
+	if key, ok := configRoot[types.String](ctx, config, "key_wo", types.StringType); ok {
+		return key.ValueString()
+	}
 	var key types.String
 	diags.Append(config.GetAttribute(ctx, path.Root("key_wo"), &key)...)
 	return key.ValueString()

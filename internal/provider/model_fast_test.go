@@ -112,3 +112,32 @@ func TestFastBlocksMatchTheFramework(t *testing.T) {
 		t.Errorf("objectAs: %+v, want %+v", one, slow[0])
 	}
 }
+
+// TestGetModelAllocatesLittle: getModel of a stage (the largest model,
+// read by its ValidateConfig, ModifyPlan, Create and Read) converts the
+// root attributes straight into the model without building the root
+// object and every value's type to check it: 447 allocations for this
+// stage through the root object, 412 without (BENCHMARKS.md, issue 17
+// round fourteen).
+func TestGetModelAllocatesLittle(t *testing.T) {
+	ctx := context.Background()
+	stage, d := stageModelFrom(ctx, stageFixture(t, &api.Executor{Type: api.ExecutorHTTP,
+		Spec: map[string]any{"url": "https://example.com/x", "method": "POST", "headers": map[string]any{"a": "b"}}}),
+		&StageResourceModel{Canvas: types.StringValue("c")})
+	if d.HasError() {
+		t.Fatal(d)
+	}
+	st := emptyState(t, &StageResource{})
+	if d := setStateModel(ctx, &st, stage); d.HasError() {
+		t.Fatal(d)
+	}
+	allocs := testing.AllocsPerRun(50, func() {
+		var m StageResourceModel
+		if d := getModel(ctx, st, &m); d.HasError() {
+			t.Fatal(d)
+		}
+	})
+	if allocs > 430 {
+		t.Errorf("getModel of a stage allocates %.0f times, want at most 430", allocs)
+	}
+}

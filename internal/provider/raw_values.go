@@ -217,3 +217,103 @@ func rawObject(ctx context.Context, model reflect.Type, src modelSource) (tftype
 	}
 	return raw, t.typ, true
 }
+
+// Root attributes of a plan or configuration read and set on the raw
+// value. The framework's GetAttribute and SetAttribute walk the schema by
+// path, and every step converts the schema's whole attribute map anew
+// (resource/schema.Schema.GetAttributes); SetAttribute then rebuilds the
+// value through tftypes.Transform. A new secret's or event source's plan
+// reads two root attributes and sets up to two, in the plan process and
+// again in the apply process (BENCHMARKS.md, issue 17 round fourteen).
+// Both helpers refuse (ok false) anything that is not a known object of
+// the expected attributes and types, and the callers then fall back to the
+// framework, which also reports the errors.
+
+// rootAttrs returns the attributes of a known, non-null object. The map
+// is the value's own: copy it before changing it.
+func rootAttrs(v tftypes.Value) (map[string]tftypes.Value, bool) {
+	if v.Type() == nil || !v.IsKnown() || v.IsNull() {
+		return nil, false
+	}
+	if _, ok := v.Type().(tftypes.Object); !ok {
+		return nil, false
+	}
+	var m map[string]tftypes.Value
+	if err := v.As(&m); err != nil {
+		return nil, false
+	}
+	return m, true
+}
+
+// rootAttr is one root attribute's new value for setRootAttrs.
+type rootAttr struct {
+	name  string
+	value tftypes.Value
+}
+
+// setRootAttrs sets root attributes of p, each of which must exist with
+// the same type; false, with p untouched, otherwise.
+func setRootAttrs(p *tfsdk.Plan, set ...rootAttr) bool {
+	attrs, ok := rootAttrs(p.Raw)
+	if !ok {
+		return false
+	}
+	next := make(map[string]tftypes.Value, len(attrs))
+	for k, v := range attrs {
+		next[k] = v
+	}
+	for _, a := range set {
+		old, ok := attrs[a.name]
+		if !ok || a.value.Type() == nil || !old.Type().Equal(a.value.Type()) {
+			return false
+		}
+		next[a.name] = a.value
+	}
+	if tftypes.ValidateValue(p.Raw.Type(), next) != nil {
+		return false
+	}
+	p.Raw = tftypes.NewValue(p.Raw.Type(), next)
+	return true
+}
+
+// rawKeySet is keySet of a raw map of strings: its keys as a set of
+// strings, unknown when the map is, empty when it is null.
+func rawKeySet(m tftypes.Value) (tftypes.Value, bool) {
+	setType := tftypes.Set{ElementType: tftypes.String}
+	if _, ok := m.Type().(tftypes.Map); !ok {
+		return tftypes.Value{}, false
+	}
+	if !m.IsKnown() {
+		return tftypes.NewValue(setType, tftypes.UnknownValue), true
+	}
+	var elems map[string]tftypes.Value
+	if err := m.As(&elems); err != nil {
+		return tftypes.Value{}, false
+	}
+	keys := make([]tftypes.Value, 0, len(elems))
+	for k := range elems {
+		keys = append(keys, tftypes.NewValue(tftypes.String, k))
+	}
+	return tftypes.NewValue(setType, keys), true
+}
+
+// configRoot is config.GetAttribute of a root attribute without the
+// attribute path walk: the framework value of typ, converted from the raw
+// value; ok false when the raw value is not of that shape.
+func configRoot[T attr.Value](ctx context.Context, config tfsdk.Config, name string, typ attr.Type) (T, bool) {
+	var zero T
+	attrs, ok := rootAttrs(config.Raw)
+	if !ok {
+		return zero, false
+	}
+	v, ok := attrs[name]
+	if !ok || v.Type() == nil || !v.Type().Equal(typ.TerraformType(ctx)) {
+		return zero, false
+	}
+	av, err := valueFromRaw(ctx, typ, v)
+	if err != nil {
+		return zero, false
+	}
+	out, ok := av.(T)
+	return out, ok
+}

@@ -15,6 +15,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/superplane/terraform-provider-superplane/internal/api"
@@ -206,8 +207,17 @@ func (r *SecretResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 // configured ones and its values are written (version unknown). It reads
 // and sets those attributes alone rather than whole models, which the
 // framework converts by reflection: an apply of 600 secrets plans each
-// (BENCHMARKS.md, issue 17 round four).
+// (BENCHMARKS.md, issue 17 round four), and on the raw values rather than
+// through attribute paths (round fourteen).
 func planSecretCreate(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if !planSecretCreateRaw(req, resp) {
+		planSecretCreateFramework(ctx, req, resp)
+	}
+}
+
+// planSecretCreateFramework is planSecretCreate through the framework's
+// attribute paths.
+func planSecretCreateFramework(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
 	var data, dataWO types.Map
 	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("data"), &data)...)
 	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("data_wo"), &dataWO)...)
@@ -220,6 +230,29 @@ func planSecretCreate(ctx context.Context, req resource.ModifyPlanRequest, resp 
 	}
 	resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("keys"), keySet(source))...)
 	resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("version"), types.Int64Unknown())...)
+}
+
+// planSecretCreateRaw is planSecretCreate on the raw values (raw_values.go);
+// false, with the plan untouched, when they are not of the expected shape.
+func planSecretCreateRaw(req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) bool {
+	config, ok := rootAttrs(req.Config.Raw)
+	if !ok {
+		return false
+	}
+	source, okData := config["data"]
+	dataWO, okWO := config["data_wo"]
+	if !okData || !okWO {
+		return false
+	}
+	if !dataWO.IsNull() {
+		source = dataWO
+	}
+	keys, ok := rawKeySet(source)
+	if !ok {
+		return false
+	}
+	return setRootAttrs(&resp.Plan, rootAttr{"keys", keys},
+		rootAttr{"version", tftypes.NewValue(tftypes.Number, tftypes.UnknownValue)})
 }
 
 // secretNeedsWrite reports whether applying plan must write the values, and
@@ -257,7 +290,12 @@ func secretNeedsWrite(ctx context.Context, state, plan *SecretResourceModel,
 func (r *SecretResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	var plan, config SecretResourceModel
 	resp.Diagnostics.Append(getModel(ctx, req.Plan, &plan)...)
-	resp.Diagnostics.Append(getModel(ctx, req.Config, &config)...)
+	// Of the configuration only data_wo is used (write-only values are
+	// never in the plan).
+	var ok bool
+	if config.DataWO, ok = configRoot[types.Map](ctx, req.Config, "data_wo", types.MapType{ElemType: types.StringType}); !ok {
+		resp.Diagnostics.Append(getModel(ctx, req.Config, &config)...)
+	}
 	if resp.Diagnostics.HasError() {
 		return
 	}
