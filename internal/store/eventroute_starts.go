@@ -20,13 +20,21 @@ import (
 // CTE does not see its sibling's rows, so what insertRouted's order gave
 // is spelt out: of two events of one batch for a free stage the older
 // starts and the newer waits), no queued event and no unfinished
-// execution of their stage in the statement's snapshot. The unique index
-// of unfinished executions still decides a race with another server (ON
+// execution of their stage (route_stage_busy). The unique index of
+// unfinished executions still decides a race with another server (ON
 // CONFLICT DO NOTHING). x inserts their executions: claimed while the
 // organization is under its cap (its started executions under a live
-// lease, plus those of c before it: capOK only falls along a batch, so
-// those before it were claimed) and the batch's budget lasts (the
-// capOK rows counted in order), pending otherwise. s inserts the stage
+// lease, route_org_running, plus those of c before it: capOK only falls
+// along a batch, so those before it were claimed) and the batch's budget
+// lasts (the capOK rows counted in order), pending otherwise.
+//
+// The stage's and the organization's checks are functions (migration
+// 0033), not subqueries: the statement's snapshot is taken before v waits
+// for the organizations' rows, so a claim or a queued event another server
+// committed meanwhile is not in it, and the cap would be exceeded
+// (TestApartCapSeesClaimsCommittedWhileItWaited). A VOLATILE function
+// reads with a snapshot of its own, taken at its call, after the lock, as
+// the routing transaction's statements did one after the other. s inserts the stage
 // events, those whose execution x inserted already processed (out of
 // the queue). The executions' foreign key to their stage events is
 // checked at the statement's end, when both are there.
@@ -50,12 +58,9 @@ const lockedStartsPG = `, b AS (
 		WHERE b.start
 			AND NOT EXISTS (SELECT 1 FROM b o WHERE o.stage_id = b.stage_id AND o.ord < b.ord
 				AND (o.start OR o.state IN (` + sqlStageEventPending + `, ` + sqlStageEventWaiting + `)))
-			AND NOT EXISTS (SELECT 1 FROM stage_events q
-				WHERE q.stage_id = b.stage_id AND q.state IN (` + sqlStageEventPending + `, ` + sqlStageEventWaiting + `))
-			AND NOT EXISTS (SELECT 1 FROM executions u WHERE u.stage_id = b.stage_id AND u.state <> ` + sqlExecutionFinished + `)
+			AND NOT route_stage_busy(b.stage_id)
 	), p AS (
-		SELECT c.*, ?::int <= 0 OR (SELECT COUNT(*) FROM executions r WHERE r.org_id = c.org_id AND r.state = ` + sqlExecutionStarted + `
-			AND r.lease_expires_at >= ?::timestamptz) + c.ko <= ?::int AS cap_ok FROM c
+		SELECT c.*, ?::int <= 0 OR route_org_running(c.org_id, ?::timestamptz) + c.ko <= ?::int AS cap_ok FROM c
 	), k AS (
 		SELECT p.*, p.cap_ok AND COUNT(*) FILTER (WHERE p.cap_ok) OVER (ORDER BY p.ord) <= ?::int AS claim FROM p
 	), x AS (

@@ -309,3 +309,65 @@ func TestApartLeaseTakenOver(t *testing.T) {
 		t.Errorf("event taken over %+v, %v; want pending, the other server's", ev, err)
 	}
 }
+
+// TestApartCapSeesClaimsCommittedWhileItWaited: another server's claim of
+// the organization, committed while the batch's statement waited for the
+// organization's row, counts toward the cap: the statement's snapshot is
+// older than its lock, so its checks read through functions that take a
+// snapshot of their own (migration 0033).
+func TestApartCapSeesClaimsCommittedWhileItWaited(t *testing.T) {
+	f := newStartsFixture(t, 2)
+	ctx := t.Context()
+	// The other server's execution needs a stage event of its own.
+	other := f.stageEvent(store.Event{ID: uuid.NewString(), Raw: []byte(`{}`), ReceivedAt: f.at}, f.stages[0])
+	other.OrgID, other.CanvasID, other.StartIfFree, other.State = f.canvas.OrgID, f.canvas.ID, false, store.StageEventProcessed
+	if err := f.s.InsertStageEvents(ctx, []store.StageEvent{other}); err != nil {
+		t.Fatal(err)
+	}
+	tx, err := f.raw.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = tx.Rollback() }()
+	if _, err := tx.ExecContext(ctx, `SELECT id FROM organizations WHERE id = $1 FOR NO KEY UPDATE`, f.canvas.OrgID); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now().UTC()
+	if _, err := tx.ExecContext(ctx, `INSERT INTO executions (id, org_id, canvas_id, stage_id, stage_event_id, state, result,
+		result_reason, result_message, outputs, resources, lease_owner, lease_expires_at, created_at, started_at)
+		VALUES ($1, $2, $3, $4, $5, 'STATE_STARTED', '', '', '', '', '', 'other', $6, $7, $7)`,
+		uuid.NewString(), f.canvas.OrgID, f.canvas.ID, f.stages[0], other.ID, now.Add(time.Hour), now); err != nil {
+		t.Fatal(err)
+	}
+	// The warm-up's execution runs: with the other's, the cap of 2 is met.
+	capped := claimAll
+	capped.MaxPerOrg = 2
+	ids := f.events(1)
+	done := make(chan store.RoutedBatch, 1)
+	go func() {
+		b, _ := f.route(capped, map[string][]string{ids[0]: {f.stages[1]}}, nil)
+		done <- b
+	}()
+	// Commit once the batch waits for the organization's row (bounded).
+	for range 500 {
+		var waiting int
+		if err := f.raw.QueryRowContext(ctx, `SELECT COUNT(*) FROM pg_stat_activity
+			WHERE wait_event_type = 'Lock' AND query LIKE '%unnest%'`).Scan(&waiting); err != nil {
+			t.Fatal(err)
+		}
+		if waiting > 0 {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	b := <-done
+	if b.Started != 1 || len(b.Claimed) != 0 {
+		t.Fatalf("batch at a cap met by a claim committed while it waited = %+v; want 1 started, none claimed", b)
+	}
+	if exs := f.executions(f.stages[1]); len(exs) != 1 || exs[0].State != store.ExecutionPending {
+		t.Errorf("executions %+v; want one pending", exs)
+	}
+}
