@@ -352,7 +352,7 @@ func TestApartCapSeesClaimsCommittedWhileItWaited(t *testing.T) {
 	for range 500 {
 		var waiting int
 		if err := f.raw.QueryRowContext(ctx, `SELECT COUNT(*) FROM pg_stat_activity
-			WHERE wait_event_type = 'Lock' AND query LIKE '%unnest%'`).Scan(&waiting); err != nil {
+			WHERE wait_event_type = 'Lock' AND query LIKE '%route_org_running%'`).Scan(&waiting); err != nil {
 			t.Fatal(err)
 		}
 		if waiting > 0 {
