@@ -59,8 +59,9 @@ func (s *db) RouteEventsTo(ctx context.Context, now time.Time, limit int, route 
 // transaction is run again with each event in a savepoint, so that one
 // refusal does not undo the others; route is not called again. On
 // PostgreSQL a batch with nothing to write but its events' marks and
-// filtered rejections (a busy canvas's) writes them in one statement with
-// no transaction around it (routeMarkedOnly).
+// filtered rejections (a busy canvas's), or also stage events and their
+// starts (a probe of a free stage), writes them in one statement with no
+// transaction around it (routeApartPG).
 func (s *db) RouteEventsBatch(ctx context.Context, now time.Time, limit int, route func(ev Event) (Routed, error)) (RoutedBatch, error) {
 	if limit <= 0 {
 		return RoutedBatch{}, nil
@@ -119,13 +120,15 @@ func (s *db) RouteEventsBatch(ctx context.Context, now time.Time, limit int, rou
 		writeCtx = withWritePriority(ctx)
 	}
 	var markedOnly []string
-	if s.foldsMark(lease, false) && marksOnly(matched) {
-		// Nothing to write but the mark and the filtered rejections:
-		// one statement, its own transaction (routeMarkedOnly). What it
-		// leaves is routed below; on an error it wrote nothing, and the
-		// routing transaction runs as before.
-		if ended, rest, err := s.routeMarkedOnly(ctx, matched, lease); err == nil {
-			markedOnly, matched = ended, rest
+	var startedApart int
+	var claimedApart []Execution
+	if s.foldsMark(lease, false) && (marksOnly(matched) || startsApart(matched)) {
+		// Nothing to write but the mark, the filtered rejections, stage
+		// events and their starts: one statement, its own transaction
+		// (routeApartPG). What it leaves is routed below; on an error it
+		// wrote nothing, and the routing transaction runs as before.
+		if ended, rest, n, claimed, err := s.routeApartPG(ctx, now, claims, matched, lease); err == nil {
+			markedOnly, matched, startedApart, claimedApart = ended, rest, n, claimed
 		}
 	}
 	var ended []string
@@ -144,10 +147,16 @@ func (s *db) RouteEventsBatch(ctx context.Context, now time.Time, limit int, rou
 			// its events aside (soleRouter.countFailed).
 			s.sole.countFailed(ctx, s, claimed, lease, err)
 		}
-		// The events marked apart stay routed.
-		return RoutedBatch{Done: done + len(markedOnly), Ended: markedOnly}, wrap("route events", err)
+		// The events marked apart stay routed, and what they started
+		// claimed: the engine runs it (RoutedBatch.Claimed).
+		return RoutedBatch{Done: done + len(markedOnly), Ended: markedOnly, Started: startedApart,
+			Claimed: claimedApart}, wrap("route events", err)
 	}
-	b := RoutedBatch{Done: done + len(ended), Ended: ended, Started: started, Claimed: claims.result()}
+	b := RoutedBatch{Done: done + len(ended), Ended: ended, Started: startedApart + started,
+		Claimed: append(claimedApart, claims.result()...)}
+	if len(b.Claimed) == 0 {
+		b.Claimed = nil
+	}
 	if retry != nil {
 		b.RetriedAfter = retry.cause
 	}

@@ -67,6 +67,9 @@ type lockedMarked struct {
 	// marked are the events marked processed; filtered, those whose
 	// filtered rejections were written with them.
 	marked, filtered map[string]bool
+	// inserted is the executions lockedStartsPG inserted, true when
+	// claimed.
+	inserted map[string]bool
 }
 
 // foldsMark tells whether routeClaimed takes its versions and its mark
@@ -77,10 +80,11 @@ func (s *db) foldsMark(lease time.Time, inSavepoints bool) bool {
 }
 
 // lockedMark runs lockedMarkPG on q, a transaction (routeClaimed) or the
-// pool (routeMarkedOnly): it marks processed the matched events with no
+// pool (routeApartPG): it marks processed the matched events with no
 // error, with the filtered rejections of those matched at a known
-// version.
-func (s *db) lockedMark(ctx context.Context, q querier, matched []matchedEvent, lease time.Time) (lockedMarked, error) {
+// version, and with starts (startsArgs' parameters, routeApartPG's) their
+// stage events and executions (lockedStartsPG).
+func (s *db) lockedMark(ctx context.Context, q querier, matched []matchedEvent, lease time.Time, starts []any) (lockedMarked, error) {
 	var keyOrgs, keyCanvases, orgs, ids []string
 	for _, k := range versionKeys(matched) {
 		keyOrgs, keyCanvases = append(keyOrgs, k.org), append(keyCanvases, k.canvas)
@@ -114,23 +118,30 @@ func (s *db) lockedMark(ctx context.Context, q querier, matched []matchedEvent, 
 		// nine; the statement reads the rows first.
 		args = append(append(args, all[7:]...), all[:7]...)
 	}
-	rows, err := q.QueryContext(ctx, s.q(query+lockedMarkTail), s.plannedEachRun(args)...)
+	tail := lockedMarkTail
+	if starts != nil {
+		query, tail, args = query+lockedStartsPG, tail+lockedStartsTail, append(args, starts...)
+	}
+	rows, err := q.QueryContext(ctx, s.q(query+tail), s.plannedEachRun(args)...)
 	if err != nil {
 		return lockedMarked{}, err
 	}
 	defer rows.Close()
-	out := lockedMarked{versions: map[string]int64{}, marked: map[string]bool{}}
+	out := lockedMarked{versions: map[string]int64{}, marked: map[string]bool{}, inserted: map[string]bool{}}
 	for rows.Next() {
 		var kind, key string
 		var v int64
 		if err := rows.Scan(&kind, &key, &v); err != nil {
 			return lockedMarked{}, err
 		}
-		if kind == "v" {
+		switch kind {
+		case "v":
 			out.versions[key] = v
-			continue
+		case "x":
+			out.inserted[strings.ToLower(key)] = v == 1
+		default:
+			out.marked[strings.ToLower(key)] = true
 		}
-		out.marked[strings.ToLower(key)] = true
 	}
 	if err := rows.Err(); err != nil {
 		return lockedMarked{}, err
@@ -163,7 +174,7 @@ func (s *db) lockedAndMarked(ctx context.Context, tx *sql.Tx, matched []matchedE
 		ours, marked, err = s.leasedMarkingRouted(ctx, tx, matched, versions, lease, inSavepoints)
 		return versions, ours, marked, nil, err
 	}
-	lm, err := s.lockedMark(ctx, tx, matched, lease)
+	lm, err := s.lockedMark(ctx, tx, matched, lease, nil)
 	if err != nil {
 		return nil, nil, nil, nil, err
 	}
@@ -205,19 +216,29 @@ func marksOnly(matched []matchedEvent) bool {
 	return true
 }
 
-// routeMarkedOnly routes a batch of marksOnly on PostgreSQL in one round
-// trip: lockedMark alone, no BEGIN and no COMMIT around it (a statement
-// outside a transaction is one, committed with it, with the locks it
-// took held until then). The busy canvas's batch paid begin, the mark and
-// commit apart (BENCHMARKS.md, round thirteen). ended are the events it
-// marked; rest, those it left whose version moved since matching, to be
-// released (or routed) by the routing transaction, which re-checks their
-// lease. An event it left at a version that holds is no longer this
-// call's: nothing is written for it.
-func (s *db) routeMarkedOnly(ctx context.Context, matched []matchedEvent, lease time.Time) (ended []string, rest []matchedEvent, err error) {
-	lm, err := s.lockedMark(ctx, s.sql, matched, lease)
+// routeApartPG routes a batch of marksOnly or startsApart on PostgreSQL
+// in one round trip: lockedMark alone, no BEGIN and no COMMIT around it
+// (a statement outside a transaction is one, committed with it, with the
+// locks it took held until then). The busy canvas's batch paid begin, the
+// mark and commit apart (BENCHMARKS.md, round thirteen), and a batch with
+// a probe of a free stage also its stage event's insert and its
+// execution's (lockedStartsPG, round fourteen). ended are the events it
+// marked; started, the executions it inserted, claimed those it claimed
+// for claims (RouteClaim); rest, the events it left whose version moved
+// since matching, to be released by the routing transaction, which
+// re-checks their lease. An event it left at a version that holds is no
+// longer this call's: nothing is written for it. On an error nothing was
+// written.
+func (s *db) routeApartPG(ctx context.Context, now time.Time, claims *routeClaims, matched []matchedEvent,
+	lease time.Time) (ended []string, rest []matchedEvent, started int, claimed []Execution, err error) {
+	var starts []any
+	var execs []Execution
+	if !marksOnly(matched) {
+		starts, execs = s.startsArgs(matched, claims, now)
+	}
+	lm, err := s.lockedMark(ctx, s.sql, matched, lease, starts)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, 0, nil, err
 	}
 	for _, m := range matched {
 		switch {
@@ -227,5 +248,15 @@ func (s *db) routeMarkedOnly(ctx context.Context, matched []matchedEvent, lease 
 			rest = append(rest, m)
 		}
 	}
-	return ended, rest, nil
+	// In routing order, as insertExecution appends them.
+	for _, ex := range execs {
+		isClaimed, ok := lm.inserted[ex.ID]
+		if ok {
+			started++
+		}
+		if isClaimed {
+			claimed = append(claimed, ex)
+		}
+	}
+	return ended, rest, started, claimed, nil
 }

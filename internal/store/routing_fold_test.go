@@ -11,7 +11,7 @@ import (
 )
 
 // TestMarkedOnlyFailureWritesNothing: on PostgreSQL a busy canvas's batch
-// is one statement with no transaction around it (routeMarkedOnly); when
+// is one statement with no transaction around it (routeApartPG); when
 // that statement fails (here two events give the same rejection id), it
 // writes nothing, the routing transaction that runs after it fails the
 // same way and is rolled back, and the pool's connections serve the next

@@ -35,6 +35,9 @@ const (
 //
 // With claims (RouteClaim), the executions it starts are claimed while the
 // budget lasts (insertExecution).
+//
+// On PostgreSQL a batch with nothing else to write keeps these rules in
+// one statement instead (lockedStartsPG): a change here is one there.
 func (s *db) startIfFree(ctx context.Context, tx *sql.Tx, claims *routeClaims, evs []StageEvent, org, canvas string, now time.Time) (int, error) {
 	started := 0
 	for _, ev := range evs {
