@@ -113,16 +113,24 @@ func rawInto[T any](ctx context.Context, f *modelFields, typ basetypes.ObjectTyp
 			return false
 		}
 		a, err := valueFromRaw(ctx, at, e)
-		if err != nil || a == nil {
+		if err != nil || !setField(v.Field(i), a) {
 			return false
 		}
-		av, fv := reflect.ValueOf(a), v.Field(i)
-		if av.Type() != fv.Type() {
-			return false
-		}
-		fv.Set(av)
 	}
 	*out = m
+	return true
+}
+
+// setField sets fv to a when a is of fv's type; false otherwise.
+func setField(fv reflect.Value, a attr.Value) bool {
+	if a == nil {
+		return false
+	}
+	av := reflect.ValueOf(a)
+	if av.Type() != fv.Type() {
+		return false
+	}
+	fv.Set(av)
 	return true
 }
 
@@ -140,14 +148,9 @@ func objectInto[T any](f *modelFields, obj types.Object, out *T) bool {
 	v := reflect.ValueOf(&m).Elem()
 	for name, a := range attrs {
 		i, ok := f.index[name]
-		if !ok || a == nil {
+		if !ok || !setField(v.Field(i), a) {
 			return false
 		}
-		av, fv := reflect.ValueOf(a), v.Field(i)
-		if av.Type() != fv.Type() {
-			return false
-		}
-		fv.Set(av)
 	}
 	*out = m
 	return true
