@@ -17,9 +17,13 @@ import (
 // routing has moved, so the backlog stays near the bound.
 const (
 	// defaultYieldAt is the bound serve sets on PostgreSQL: an
-	// organization with this many events received here and not yet
-	// routed is behind.
-	defaultYieldAt = 64
+	// organization with more events than this received here and not yet
+	// routed is behind. The count holds the batch being written and the
+	// one being matched (two workers, up to 100 each), so a bound under
+	// two batches holds back a routing that keeps up: 64 cost a third of
+	// the deliveries a second, 32 more than half; 256 let the backlog
+	// grow to 450 ms again.
+	defaultYieldAt = 128
 	// yieldWait bounds one delivery's wait: about a routing batch of 100
 	// under load. Routing down or stalled costs a delivery this, never
 	// more, and the delivery is stored before it.
@@ -33,7 +37,9 @@ const DefaultRouteYield = defaultYieldAt
 // server and not yet routed make its receivers yield to routing (0: never,
 // the default; serve sets DefaultRouteYield on PostgreSQL, where the
 // receivers share the cores with the database routing waits for).
-func WithRouteYield(at int) Option { return func(e *Engine) { e.backlog.at = max(at, 0) } }
+func WithRouteYield(at int) Option {
+	return func(e *Engine) { e.backlog.at, e.backlog.wait = max(at, 0), yieldWait }
+}
 
 // routeBacklog is what the receivers and the routing workers of one
 // server tell each other: each organization's events received and not yet
@@ -45,7 +51,9 @@ func WithRouteYield(at int) Option { return func(e *Engine) { e.backlog.at = max
 // every pending event it could see) sets every count back to zero.
 type routeBacklog struct {
 	at int // the bound; 0: the receivers never yield
-	mu sync.Mutex
+	// wait is a delivery's longest wait (yieldWait; tests set others).
+	wait time.Duration
+	mu   sync.Mutex
 	// unrouted is, by organization, events received minus events routed.
 	unrouted map[string]int
 	// written is closed when the next batch is written (and replaced).
@@ -113,7 +121,7 @@ func (e *Engine) YieldRouting(ctx context.Context, org string) {
 	if !behind {
 		return
 	}
-	t := time.NewTimer(yieldWait)
+	t := time.NewTimer(e.backlog.wait)
 	defer t.Stop()
 	select {
 	case <-written:
