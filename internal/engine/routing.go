@@ -106,8 +106,12 @@ func (e *Engine) routeOneBatch(ctx context.Context) (n int, queued, started bool
 	groups := groupsOf{}
 	stageEvents := 0
 	// The batch's events by organization, taken off the receivers'
-	// counts once it is written (backlog.go).
-	byOrg := map[string]int{}
+	// counts once it is written (backlog.go); not counted with no bound
+	// (SQLite's default).
+	var byOrg map[string]int
+	if e.backlog.at > 0 {
+		byOrg = map[string]int{}
+	}
 	// The match turn first; once the batch is matched, the write turn,
 	// then the match turn goes to the next worker (routeTurns).
 	e.routeTurns.match.Lock()
@@ -139,7 +143,9 @@ func (e *Engine) routeOneBatch(ctx context.Context) (n int, queued, started bool
 	b, err := e.store.RouteEventsBatch(routeCtx, now, e.routeBatch, func(ev store.Event) (_ store.Routed, err error) {
 		f := &findings{}
 		found[ev.ID] = f
-		byOrg[ev.OrgID]++
+		if byOrg != nil {
+			byOrg[ev.OrgID]++
+		}
 		// A bug must cost one event, not the engine: a panic is this
 		// event's error, and after a few the store sets it aside.
 		defer func() {

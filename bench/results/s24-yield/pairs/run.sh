@@ -18,7 +18,8 @@ for i in $(seq 1 $ROUNDS); do
       y*) bin=/tmp/s24-yield-after/superplane-server; env=(SUPERPLANE_ROUTE_YIELD=${v#y});;
     esac
     uptime > $n.load
-    env "${env[@]}" timeout 300 $BENCH control --server-bin $bin --database-url "$PG" \
+    db=(--database-url "$PG"); [ "${DB:-}" = sqlite ] && db=()
+    env "${env[@]}" timeout 300 $BENCH control --server-bin $bin "${db[@]}" \
       --phases $PHASES --skip-growth --duration 5s $ARGS --out $n.json > $n.txt 2>&1
     uptime >> $n.load
   done
