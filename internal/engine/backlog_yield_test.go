@@ -12,7 +12,7 @@ import (
 	"github.com/superplane/terraform-provider-superplane/internal/store"
 )
 
-// yields is how many deliveries of org waited for routing so far.
+// yieldsOf is how many deliveries of org waited for routing so far.
 func (e *Engine) yieldsOf(org string) int {
 	e.backlog.mu.Lock()
 	defer e.backlog.mu.Unlock()
