@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"maps"
@@ -119,6 +120,9 @@ func busyCanvas(ctx context.Context, cfg controlConfig, rep *report, w io.Writer
 		return err
 	}
 	maps.Copy(lat, freeLat)
+	if err := errors.Join(probes.dump(".probe"), free.dump(".free")); err != nil {
+		return err
+	}
 	for _, label := range []string{"idle", "under load", "under load, stage free"} {
 		steps := probes.steps[label]
 		if label == "under load, stage free" {

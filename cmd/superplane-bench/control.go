@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -416,6 +417,33 @@ type probeSet struct {
 	seq    int
 	ids    map[string]string // event id -> label
 	steps  map[string]map[string][]time.Duration
+	// timeline is each probe's receipt, routing and start, in the order
+	// found (probeSet.dump).
+	timeline []probeTimes
+}
+
+// probeTimes is one probe's server stamps: received, routed (its stage
+// event created) and started.
+type probeTimes struct {
+	label                     string
+	received, routed, started time.Time
+}
+
+// dump writes every probe's stamps as tab-separated lines (label,
+// received as Unix ns, accepted → routed ms, accepted → started ms) to
+// the file SUPERPLANE_BENCH_PROBES names, if any: which probes were slow
+// and when in the run (BENCHMARKS.md, round fifteen).
+func (ps *probeSet) dump(suffix string) error {
+	name := os.Getenv("SUPERPLANE_BENCH_PROBES")
+	if name == "" {
+		return nil
+	}
+	var b strings.Builder
+	for _, t := range ps.timeline {
+		fmt.Fprintf(&b, "%s\t%d\t%.3f\t%.3f\n", t.label, t.received.UnixNano(),
+			float64(t.routed.Sub(t.received).Microseconds())/1000, float64(t.started.Sub(t.received).Microseconds())/1000)
+	}
+	return os.WriteFile(name+suffix, []byte(b.String()), 0o644)
 }
 
 // rotatedStage is a stage a rotating probeSet sends to, and its source.
@@ -524,6 +552,7 @@ func (ps *probeSet) latencies(ctx context.Context, c *apiClient, timeout time.Du
 		}
 		out := map[string][]time.Duration{}
 		steps := map[string]map[string][]time.Duration{}
+		var timeline []probeTimes
 		started := 0
 		for _, stage := range stages {
 			var execs []api.Execution
@@ -562,6 +591,7 @@ func (ps *probeSet) latencies(ctx context.Context, c *apiClient, timeout time.Du
 					continue
 				}
 				routed := *ex.StageEvent.CreatedAt
+				timeline = append(timeline, probeTimes{label: label, received: at, routed: routed, started: *ex.StartedAt})
 				if steps[label] == nil {
 					steps[label] = map[string][]time.Duration{}
 				}
@@ -582,6 +612,7 @@ func (ps *probeSet) latencies(ctx context.Context, c *apiClient, timeout time.Du
 		if started >= want {
 			ps.mu.Lock()
 			ps.steps = steps
+			ps.timeline = timeline
 			ps.mu.Unlock()
 			return out, nil
 		}

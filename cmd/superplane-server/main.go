@@ -266,6 +266,21 @@ func (c *config) serverOptions(listenAddr string, getenv func(string) string) (s
 		engine.WithEventRetention(c.eventRetention),
 		engine.WithAuditRetention(c.auditRetention),
 	}
+	// Receivers yield to routing on PostgreSQL only, where they share the
+	// cores with the database (engine/backlog.go); SUPERPLANE_ROUTE_YIELD
+	// sets the bound (0: never).
+	yieldAt := 0
+	if c.isPostgres() {
+		yieldAt = engine.DefaultRouteYield
+	}
+	if v := getenv("SUPERPLANE_ROUTE_YIELD"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			return serveOptions{}, fmt.Errorf("SUPERPLANE_ROUTE_YIELD=%q: want a count of events, 0 or more", v)
+		}
+		yieldAt = n
+	}
+	eng = append(eng, engine.WithRouteYield(yieldAt))
 	return serveOptions{srv: srv, svc: svc, eng: eng}, nil
 }
 

@@ -79,6 +79,9 @@ type Engine struct {
 	// make it smaller).
 	routeTurns routeTurns
 	routeBatch int
+	// backlog makes receivers yield to routing when their organization
+	// is behind (backlog.go).
+	backlog routeBacklog
 }
 
 // Option configures an Engine.

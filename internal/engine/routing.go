@@ -105,6 +105,13 @@ func (e *Engine) routeOneBatch(ctx context.Context) (n int, queued, started bool
 	found := map[string]*findings{}
 	groups := groupsOf{}
 	stageEvents := 0
+	// The batch's events by organization, taken off the receivers'
+	// counts once it is written (backlog.go); not counted with no bound
+	// (SQLite's default).
+	var byOrg map[string]int
+	if e.backlog.at > 0 {
+		byOrg = map[string]int{}
+	}
 	// The match turn first; once the batch is matched, the write turn,
 	// then the match turn goes to the next worker (routeTurns).
 	e.routeTurns.match.Lock()
@@ -136,6 +143,9 @@ func (e *Engine) routeOneBatch(ctx context.Context) (n int, queued, started bool
 	b, err := e.store.RouteEventsBatch(routeCtx, now, e.routeBatch, func(ev store.Event) (_ store.Routed, err error) {
 		f := &findings{}
 		found[ev.ID] = f
+		if byOrg != nil {
+			byOrg[ev.OrgID]++
+		}
 		// A bug must cost one event, not the engine: a panic is this
 		// event's error, and after a few the store sets it aside.
 		defer func() {
@@ -168,6 +178,9 @@ func (e *Engine) routeOneBatch(ctx context.Context) (n int, queued, started bool
 			StagesVersion: set.version, StagesVersionKnown: set.known}, nil
 	})
 	endTurns()
+	// An error may leave events pending: counted as routed, they are at
+	// worst a batch's worth under the bound until the next short batch.
+	e.backlog.routed(byOrg, err == nil && b.Done < e.routeBatch)
 	if b.RetriedAfter != nil {
 		// A refused stage event or a deadlock: the batch went through
 		// event by event, but it should not recur.

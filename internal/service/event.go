@@ -30,6 +30,11 @@ type Events struct {
 	// Wake tells the engine that a pending event arrived, so it routes it
 	// now rather than at its next tick; nil wakes nothing.
 	Wake func()
+	// Yield, when set, is called after a pending event of org is stored
+	// and before its sender is answered: the engine holds the answer while
+	// org's unrouted events are past its bound, for a bounded time
+	// (RoutingYielder); nil answers at once.
+	Yield func(ctx context.Context, org string)
 
 	// kept are the sources the receivers read, kept for LookupKept.
 	kept keptSources
@@ -149,6 +154,11 @@ func (s *Events) receive(ctx context.Context, es store.EventSource, d Delivery, 
 	}
 	if inserted && ev.State == api.EventStatePending && s.Wake != nil {
 		s.Wake()
+	}
+	if inserted && ev.State == api.EventStatePending && s.Yield != nil {
+		// Stored first: a sender that gives up waiting still has its
+		// event, routed as any other.
+		s.Yield(ctx, ev.OrgID)
 	}
 	return stored.ID, !inserted, nil
 }

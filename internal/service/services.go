@@ -1,6 +1,7 @@
 package service
 
 import (
+	"context"
 	"log/slog"
 	"strings"
 	"time"
@@ -58,6 +59,13 @@ type Waker interface{ Wake() }
 type RoutingWaker interface {
 	Waker
 	WakeRouting()
+}
+
+// RoutingYielder is an engine whose routing can hold a delivery's answer
+// while the delivery's organization's unrouted events pile up, so routing
+// keeps its batches short (engine/backlog.go).
+type RoutingYielder interface {
+	YieldRouting(ctx context.Context, org string)
 }
 
 // config is what the options set; New's defaults are a server's.
@@ -148,6 +156,9 @@ func New(st store.Store, sl *sealer.Sealer, log *slog.Logger, opts ...Option) *S
 		// queued something (an engine that can tell the two apart).
 		if r, ok := c.engine.(RoutingWaker); ok {
 			s.Events.Wake = r.WakeRouting
+		}
+		if y, ok := c.engine.(RoutingYielder); ok {
+			s.Events.Yield = y.YieldRouting
 		}
 	}
 	s.Issuer = &oidc.Issuer{URL: c.baseURL, Store: st, Sealer: sl, Now: c.now}
