@@ -63,8 +63,6 @@ fi
 datadir=$(mktemp -d "${TMPDIR:-/tmp}/superplane-pg.XXXXXX")
 logfile="$datadir.log"
 
-# max_connections 200: each `serve` under test opens 16 connections at start (store.WarmPool),
-# and the replicas tests run several at once.
 # PostgreSQL refuses to run as root, so as root the cluster belongs to the postgres user
 # (created by the Debian package). Commands run from /tmp so postgres can read its cwd.
 if [ "$(id -u)" -eq 0 ]; then
@@ -84,7 +82,7 @@ as_pg "$bindir/initdb" -D "$datadir" -U postgres --auth=trust -E UTF8 --no-sync 
 
 say "starting on 127.0.0.1:$port (log: $logfile)"
 as_pg "$bindir/pg_ctl" -D "$datadir" -l "$logfile" -w -t 60 \
-	-o "-p $port -k /tmp -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
+	-o "-p $port -k /tmp -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
 	start >&2
 
 for _ in $(seq 1 60); do

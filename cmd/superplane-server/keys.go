@@ -57,10 +57,8 @@ func (c *config) openForServe(ctx context.Context, getenv func(string) string, l
 	}
 	// Only serve holds the database (SQLite): a second serve on it is
 	// refused, and routing then needs no claim (store.SoleServer). The
-	// token and keys commands open it beside a running serve. On
-	// PostgreSQL serve opens its pool's connections at start
-	// (store.WarmPool).
-	st, err := c.openStore(ctx, store.SoleServer(), store.WarmPool())
+	// token and keys commands open it beside a running serve.
+	st, err := c.openStore(ctx, store.SoleServer())
 	if err != nil {
 		return nil, nil, err
 	}

@@ -31,8 +31,6 @@ type openOptions struct {
 	roundTrips *StatementCounter
 	// soleServer: SoleServer.
 	soleServer bool
-	// warm: WarmPool.
-	warm bool
 }
 
 // ExistingOnly makes Open refuse (ErrFreshDatabase) a database that does
@@ -219,10 +217,6 @@ func Open(ctx context.Context, databaseURL string, opts ...OpenOption) (Store, e
 			closeAll()
 			return nil, err
 		}
-	}
-	if o.warm && !d.oneWriter {
-		// Not an error to stop for: the pool dials on demand as before.
-		_ = warmPool(ctx, pool, warmConns)
 	}
 	return s, nil
 }

@@ -15,9 +15,9 @@ import (
 
 // openTestDB opens the store at url, closed when the test ends, as the
 // *db whose statements and plans a test reaches into.
-func openTestDB(t testing.TB, url string, opts ...OpenOption) *db {
+func openTestDB(t testing.TB, url string) *db {
 	t.Helper()
-	st, err := Open(t.Context(), url, opts...)
+	st, err := Open(t.Context(), url)
 	if err != nil {
 		t.Fatal(err)
 	}
