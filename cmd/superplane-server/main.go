@@ -85,6 +85,7 @@ SUPERPLANE_RECONCILE_INTERVAL (5m),
 SUPERPLANE_ALLOWED_NETWORKS (CIDRs the server may call although they are blocked: loopback,
 private, link-local...), SUPERPLANE_POLL_INTERVAL (5s), SUPERPLANE_EXECUTION_LEASE (30s),
 SUPERPLANE_HOOK_CHECK_INTERVAL (10s), SUPERPLANE_MAX_RUNNING (64), SUPERPLANE_MAX_RUNNING_PER_ORG (4; 0 = no cap),
+SUPERPLANE_ROUTE_YIELD (128 on PostgreSQL, 0 on SQLite: unrouted events of an organization past which its deliveries wait for routing, at most 50 ms; 0 = never),
 SUPERPLANE_EVENT_RETENTION (2160h, 90 days; 0 = keep forever), SUPERPLANE_AUDIT_RETENTION
 (8760h, 365 days; 0 = keep forever) and SUPERPLANE_METRICS_LISTEN
 (default none: no metrics; an address serves GET /metrics there, apart from the API). CI runs push outputs
@@ -266,22 +267,31 @@ func (c *config) serverOptions(listenAddr string, getenv func(string) string) (s
 		engine.WithEventRetention(c.eventRetention),
 		engine.WithAuditRetention(c.auditRetention),
 	}
-	// Receivers yield to routing on PostgreSQL only, where they share the
-	// cores with the database (engine/backlog.go); SUPERPLANE_ROUTE_YIELD
-	// sets the bound (0: never).
-	yieldAt := 0
-	if c.isPostgres() {
-		yieldAt = engine.DefaultRouteYield
-	}
-	if v := getenv("SUPERPLANE_ROUTE_YIELD"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 0 {
-			return serveOptions{}, fmt.Errorf("SUPERPLANE_ROUTE_YIELD=%q: want a count of events, 0 or more", v)
-		}
-		yieldAt = n
+	yieldAt, err := c.routeYield(getenv)
+	if err != nil {
+		return serveOptions{}, err
 	}
 	eng = append(eng, engine.WithRouteYield(yieldAt))
 	return serveOptions{srv: srv, svc: svc, eng: eng}, nil
+}
+
+// routeYield is how many events of one organization, received and not yet
+// routed, make its receivers yield to routing (engine/backlog.go): on
+// PostgreSQL only by default, where the receivers share the cores with
+// the database; SUPERPLANE_ROUTE_YIELD sets it (0: never).
+func (c *config) routeYield(getenv func(string) string) (int, error) {
+	v := getenv("SUPERPLANE_ROUTE_YIELD")
+	if v == "" {
+		if c.isPostgres() {
+			return engine.DefaultRouteYield, nil
+		}
+		return 0, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 0 {
+		return 0, fmt.Errorf("SUPERPLANE_ROUTE_YIELD=%q: want a count of events, 0 or more", v)
+	}
+	return n, nil
 }
 
 // engineConfig is the engine's share of the serve settings; a per-org cap

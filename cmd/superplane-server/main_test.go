@@ -14,6 +14,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/superplane/terraform-provider-superplane/internal/engine"
 )
 
 type lockedBuffer struct {
@@ -249,6 +251,39 @@ func TestRouteWorkersSetting(t *testing.T) {
 		}
 		if got := c.engineConfig().RouteWorkers; got != tc.want {
 			t.Errorf("args %v, env %v: %d routing loops, want %d", tc.args, tc.env, got, tc.want)
+		}
+	}
+}
+
+// TestRouteYieldSetting: a flooded organization's receivers yield to
+// routing past 128 unrouted events on PostgreSQL and never on SQLite,
+// unless SUPERPLANE_ROUTE_YIELD says otherwise (0: never); a value that is
+// not a count is refused, naming the setting.
+func TestRouteYieldSetting(t *testing.T) {
+	const pg = "postgres://u@127.0.0.1:1/db"
+	cases := []struct {
+		url, env string
+		want     int
+		err      bool
+	}{
+		{"", "", 0, false},
+		{pg, "", engine.DefaultRouteYield, false},
+		{pg, "0", 0, false},
+		{"", "64", 64, false},
+		{pg, "-1", 0, true},
+		{pg, "many", 0, true},
+	}
+	for _, tc := range cases {
+		c := config{databaseURL: tc.url}
+		got, err := c.routeYield(envFrom(map[string]string{"SUPERPLANE_ROUTE_YIELD": tc.env}))
+		if tc.err {
+			if err == nil || !strings.Contains(err.Error(), "SUPERPLANE_ROUTE_YIELD") {
+				t.Errorf("url %q, env %q: error %v, want one naming SUPERPLANE_ROUTE_YIELD", tc.url, tc.env, err)
+			}
+			continue
+		}
+		if err != nil || got != tc.want {
+			t.Errorf("url %q, env %q: bound %d, %v; want %d", tc.url, tc.env, got, err, tc.want)
 		}
 	}
 }

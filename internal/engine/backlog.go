@@ -15,23 +15,20 @@ import (
 // for the next routing batch to be written, at most yieldWait: a sender that
 // waits for its answer (each of the c16 load's) sends its next event when
 // routing has moved, so the backlog stays near the bound.
-const (
-	// defaultYieldAt is the bound serve sets on PostgreSQL: an
-	// organization with more events than this received here and not yet
-	// routed is behind. The count holds the batch being written and the
-	// one being matched (two workers, up to 100 each), so a bound under
-	// two batches holds back a routing that keeps up: 64 cost a third of
-	// the deliveries a second, 32 more than half; 256 let the backlog
-	// grow to 450 ms again.
-	defaultYieldAt = 128
-	// yieldWait bounds one delivery's wait: about a routing batch of 100
-	// under load. Routing down or stalled costs a delivery this, never
-	// more, and the delivery is stored before it.
-	yieldWait = 50 * time.Millisecond
-)
 
-// DefaultRouteYield is the bound serve sets on PostgreSQL (WithRouteYield).
-const DefaultRouteYield = defaultYieldAt
+// DefaultRouteYield is the bound serve sets on PostgreSQL (WithRouteYield):
+// an organization with more events than this received here and not yet
+// routed is behind. The count holds the batch being written and the one
+// being matched (two workers, up to 100 each), so a bound under two
+// batches holds back a routing that keeps up: 64 cost a third of the
+// deliveries a second, 32 more than half; 256 let the backlog grow to
+// 450 ms again.
+const DefaultRouteYield = 128
+
+// yieldWait bounds one delivery's wait: about a routing batch of 100 under
+// load. Routing down or stalled costs a delivery this, never more, and the
+// delivery is stored before it.
+const yieldWait = 50 * time.Millisecond
 
 // WithRouteYield sets how many events of one organization received by this
 // server and not yet routed make its receivers yield to routing (0: never,

@@ -152,13 +152,15 @@ func (s *Events) receive(ctx context.Context, es store.EventSource, d Delivery, 
 	if err != nil {
 		return "", false, err
 	}
-	if inserted && ev.State == api.EventStatePending && s.Wake != nil {
-		s.Wake()
-	}
-	if inserted && ev.State == api.EventStatePending && s.Yield != nil {
-		// Stored first: a sender that gives up waiting still has its
-		// event, routed as any other.
-		s.Yield(ctx, ev.OrgID)
+	if inserted && ev.State == api.EventStatePending {
+		if s.Wake != nil {
+			s.Wake()
+		}
+		if s.Yield != nil {
+			// Stored first: a sender that gives up waiting still has
+			// its event, routed as any other.
+			s.Yield(ctx, ev.OrgID)
+		}
 	}
 	return stored.ID, !inserted, nil
 }
