@@ -147,6 +147,7 @@ type config struct {
 	maxRunning        int64
 	maxRunningPerOrg  int64
 	routeWorkers      int64
+	routeYieldSetting string // --route-yield as given; "" is the database's default (routeYield)
 	hookCheckInterval time.Duration
 	eventRetention    time.Duration
 	metricsListen     string
@@ -267,7 +268,7 @@ func (c *config) serverOptions(listenAddr string, getenv func(string) string) (s
 		engine.WithEventRetention(c.eventRetention),
 		engine.WithAuditRetention(c.auditRetention),
 	}
-	yieldAt, err := c.routeYield(getenv)
+	yieldAt, err := c.routeYield()
 	if err != nil {
 		return serveOptions{}, err
 	}
@@ -278,9 +279,12 @@ func (c *config) serverOptions(listenAddr string, getenv func(string) string) (s
 // routeYield is how many events of one organization, received and not yet
 // routed, make its receivers yield to routing (engine/backlog.go): on
 // PostgreSQL only by default, where the receivers share the cores with
-// the database; SUPERPLANE_ROUTE_YIELD sets it (0: never).
-func (c *config) routeYield(getenv func(string) string) (int, error) {
-	v := getenv("SUPERPLANE_ROUTE_YIELD")
+// the database; --route-yield or SUPERPLANE_ROUTE_YIELD sets it (0:
+// never). Unlike the other counts, a malformed value is refused rather
+// than replaced by the default: the default differs by database, so a
+// typo would silently turn the yield on or off.
+func (c *config) routeYield() (int, error) {
+	v := c.routeYieldSetting
 	if v == "" {
 		if c.isPostgres() {
 			return engine.DefaultRouteYield, nil
@@ -289,7 +293,7 @@ func (c *config) routeYield(getenv func(string) string) (int, error) {
 	}
 	n, err := strconv.Atoi(v)
 	if err != nil || n < 0 {
-		return 0, fmt.Errorf("SUPERPLANE_ROUTE_YIELD=%q: want a count of events, 0 or more", v)
+		return 0, fmt.Errorf("--route-yield (SUPERPLANE_ROUTE_YIELD) %q: want a count of events, 0 or more", v)
 	}
 	return n, nil
 }
@@ -327,6 +331,7 @@ func (c *config) bind(fs *flag.FlagSet, getenv func(string) string, withListen b
 		fs.Int64Var(&c.maxRunning, "max-running", envInt(getenv, "SUPERPLANE_MAX_RUNNING", engine.DefaultMaxRunning), "executions this server runs at once")
 		fs.Int64Var(&c.maxRunningPerOrg, "max-running-per-org", envInt(getenv, "SUPERPLANE_MAX_RUNNING_PER_ORG", engine.DefaultMaxRunningPerOrg), "running executions per organization, across all servers (0: no cap)")
 		fs.Int64Var(&c.routeWorkers, "route-workers", envInt(getenv, "SUPERPLANE_ROUTE_WORKERS", engine.DefaultRouteWorkers), "routing loops this server runs; a second overlaps one batch's claim and matching with the previous batch's routing transaction (1: one batch at a time)")
+		fs.StringVar(&c.routeYieldSetting, "route-yield", getenv("SUPERPLANE_ROUTE_YIELD"), "unrouted events of one organization past which its deliveries, once stored, wait for the next routing batch (at most 50 ms), so routing keeps up under a flood; other organizations never wait (default 128 on PostgreSQL, 0 on SQLite; 0: never)")
 		fs.DurationVar(&c.reconcileInterval, "reconcile-interval", envDuration(getenv, "SUPERPLANE_RECONCILE_INTERVAL", 5*time.Minute), "how often provisioned webhooks are checked and repaired")
 		fs.DurationVar(&c.eventRetention, "event-retention", envDuration(getenv, "SUPERPLANE_EVENT_RETENTION", engine.DefaultEventRetention), "how long events, and the stage events and finished executions older than them, are kept (0: forever)")
 		fs.StringVar(&c.metricsListen, "metrics-listen", getenv("SUPERPLANE_METRICS_LISTEN"), "address of a second listener that serves GET /metrics (Prometheus) and nothing else; keep it off the public network (default: none, no metrics)")

@@ -167,6 +167,7 @@ func TestCommandErrors(t *testing.T) {
 		{[]string{"serve", "--listen", "127.0.0.1:0", "--max-running", "0"}, nil, "--max-running"},
 		{[]string{"serve", "--listen", "127.0.0.1:0", "--route-workers", "0"}, nil, "--route-workers must be between 1 and 8"},
 		{[]string{"serve", "--listen", "127.0.0.1:0"}, map[string]string{"SUPERPLANE_DATA_DIR": dir, "SUPERPLANE_ROUTE_WORKERS": "9"}, "--route-workers"},
+		{[]string{"serve", "--listen", "127.0.0.1:0", "--route-yield", "many"}, map[string]string{"SUPERPLANE_DATA_DIR": dir}, "--route-yield (SUPERPLANE_ROUTE_YIELD)"},
 		{[]string{"serve", "--listen", "127.0.0.1:0", "--event-retention", "-1h"}, nil, "--event-retention must be 0 (keep events forever) or at least 1h"},
 		{[]string{"serve", "--listen", "127.0.0.1:0", "--event-retention", "30m"}, nil, "--event-retention"},
 		{[]string{"serve", "--listen", "127.0.0.1:0", "--audit-retention", "30m"}, nil, "--audit-retention must be 0 (keep the audit trail forever) or at least 1h"},
@@ -257,33 +258,44 @@ func TestRouteWorkersSetting(t *testing.T) {
 
 // TestRouteYieldSetting: a flooded organization's receivers yield to
 // routing past 128 unrouted events on PostgreSQL and never on SQLite,
-// unless SUPERPLANE_ROUTE_YIELD says otherwise (0: never); a value that is
-// not a count is refused, naming the setting.
+// unless --route-yield or SUPERPLANE_ROUTE_YIELD says otherwise (0:
+// never; the flag over the variable); a value that is not a count is
+// refused, naming the setting, and serve does not start.
 func TestRouteYieldSetting(t *testing.T) {
 	const pg = "postgres://u@127.0.0.1:1/db"
 	cases := []struct {
-		url, env string
-		want     int
-		err      bool
+		url   string
+		args  []string
+		env   string
+		want  int
+		wrong bool
 	}{
-		{"", "", 0, false},
-		{pg, "", engine.DefaultRouteYield, false},
-		{pg, "0", 0, false},
-		{"", "64", 64, false},
-		{pg, "-1", 0, true},
-		{pg, "many", 0, true},
+		{"", nil, "", 0, false},
+		{pg, nil, "", engine.DefaultRouteYield, false},
+		{pg, nil, "0", 0, false},
+		{"", nil, "64", 64, false},
+		{pg, []string{"--route-yield", "0"}, "", 0, false},
+		{"", []string{"--route-yield", "32"}, "64", 32, false},
+		{pg, nil, "-1", 0, true},
+		{pg, nil, "many", 0, true},
+		{pg, []string{"--route-yield", "1e3"}, "", 0, true},
 	}
 	for _, tc := range cases {
-		c := config{databaseURL: tc.url}
-		got, err := c.routeYield(envFrom(map[string]string{"SUPERPLANE_ROUTE_YIELD": tc.env}))
-		if tc.err {
-			if err == nil || !strings.Contains(err.Error(), "SUPERPLANE_ROUTE_YIELD") {
-				t.Errorf("url %q, env %q: error %v, want one naming SUPERPLANE_ROUTE_YIELD", tc.url, tc.env, err)
+		var c config
+		fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+		c.bind(fs, envFrom(map[string]string{"SUPERPLANE_ROUTE_YIELD": tc.env}), true)
+		if err := fs.Parse(append([]string{"--database-url", tc.url}, tc.args...)); err != nil {
+			t.Fatal(err)
+		}
+		got, err := c.routeYield()
+		if tc.wrong {
+			if err == nil || !strings.Contains(err.Error(), "--route-yield (SUPERPLANE_ROUTE_YIELD)") {
+				t.Errorf("url %q, %v, env %q: error %v, want one naming --route-yield and SUPERPLANE_ROUTE_YIELD", tc.url, tc.args, tc.env, err)
 			}
 			continue
 		}
 		if err != nil || got != tc.want {
-			t.Errorf("url %q, env %q: bound %d, %v; want %d", tc.url, tc.env, got, err, tc.want)
+			t.Errorf("url %q, %v, env %q: bound %d, %v; want %d", tc.url, tc.args, tc.env, got, err, tc.want)
 		}
 	}
 }
