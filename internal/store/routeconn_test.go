@@ -30,7 +30,10 @@ func newRouteConnFixture(t *testing.T) *routeConnFixture {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = st.Close() })
-	s := st.(*db)
+	s, ok := st.(*db)
+	if !ok {
+		t.Fatalf("Open returned a %T", st)
+	}
 	org, err := s.EnsureOrganization(ctx, "acme")
 	if err != nil {
 		t.Fatal(err)
@@ -83,7 +86,11 @@ func heldPID(t *testing.T, c *RouteConn) uint32 {
 	}
 	var pid uint32
 	if err := conn.Raw(func(dc any) error {
-		pid = dc.(*stdlib.Conn).Conn().PgConn().PID()
+		c, ok := dc.(*stdlib.Conn)
+		if !ok {
+			return fmt.Errorf("not pgx's connection: %T", dc)
+		}
+		pid = c.Conn().PgConn().PID()
 		return nil
 	}); err != nil {
 		t.Fatal(err)
