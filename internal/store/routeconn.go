@@ -4,7 +4,20 @@ import (
 	"context"
 	"database/sql"
 	"sync"
+	"time"
 )
+
+// routePlansFor is how long a held connection keeps its query plans.
+// pgx prepares the claim once a connection, and after five runs
+// PostgreSQL keeps a generic plan made for the table as it then was: on
+// a table that grows (a new installation: every bench run) a held
+// connection's claim scanned more at every batch until autovacuum's
+// ANALYZE, and the free stage's start climbed to 150–200 ms in two of
+// four 30-second runs (BENCHMARKS.md, round sixteen). DISCARD PLANS
+// keeps pgx's prepared statements; their next runs plan again for the
+// table as it is. Measured at 2 s; a round trip and a few plans every
+// 2 s a loop.
+const routePlansFor = 2 * time.Second
 
 // RouteConn is one routing worker's PostgreSQL connection, held from its
 // first batch to its end (Release) and never given back to the pool
@@ -27,13 +40,18 @@ type RouteConn struct {
 	mu   sync.Mutex
 	pool *sql.DB
 	conn *sql.Conn
-	// taken counts the connections taken (tests).
-	taken int
+	// planned is when conn's plans were last made afresh: taken or
+	// discarded (routePlansFor).
+	planned  time.Time
+	plansFor time.Duration
+	// taken and discarded count the connections taken and the plans
+	// discarded (tests).
+	taken, discarded int
 }
 
 // NewRouteConn returns a RouteConn holding no connection yet: the first
 // batch routed with it (WithRouteConn) takes one.
-func NewRouteConn() *RouteConn { return &RouteConn{} }
+func NewRouteConn() *RouteConn { return &RouteConn{plansFor: routePlansFor} }
 
 type routeConnKey struct{}
 
@@ -64,19 +82,30 @@ func (c *RouteConn) releaseLocked() {
 }
 
 // hold returns the connection c holds on pool, taking one when it holds
-// none (or one of another pool).
+// none (or one of another pool). Past routePlansFor it discards the held
+// connection's plans first; a connection that cannot (broken by a
+// restart, a terminated backend, an idle timeout) is given back and
+// another taken, so a loop that was idle that long never fails a batch
+// on a dead connection.
 func (c *RouteConn) hold(ctx context.Context, pool *sql.DB) (*sql.Conn, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.conn != nil && c.pool == pool {
-		return c.conn, nil
+		if time.Since(c.planned) < c.plansFor {
+			return c.conn, nil
+		}
+		if _, err := c.conn.ExecContext(ctx, "DISCARD PLANS"); err == nil {
+			c.planned = time.Now()
+			c.discarded++
+			return c.conn, nil
+		}
 	}
 	c.releaseLocked()
 	conn, err := pool.Conn(ctx)
 	if err != nil {
 		return nil, err
 	}
-	c.conn, c.pool = conn, pool
+	c.conn, c.pool, c.planned = conn, pool, time.Now()
 	c.taken++
 	return conn, nil
 }

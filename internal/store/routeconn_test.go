@@ -234,6 +234,71 @@ func TestRouteConnReplacedAfterTerminate(t *testing.T) {
 	}
 }
 
+// TestRouteConnDiscardsPlans: a held connection keeps its plans for
+// routePlansFor and no longer: past it, the next batch discards them on
+// the same backend, and routing's prepared statements still run there
+// (DISCARD PLANS, not DISCARD ALL, which would drop pgx's statements).
+// A held backend that died meanwhile is then replaced before the batch,
+// which routes its events rather than failing.
+func TestRouteConnDiscardsPlans(t *testing.T) {
+	f := newRouteConnFixture(t)
+	ctx := t.Context()
+	rc := NewRouteConn()
+	defer rc.Release()
+	routeCtx := WithRouteConn(ctx, rc)
+	route := func(ev Event) (Routed, error) {
+		return Routed{StagesVersion: ev.StagesVersion, StagesVersionKnown: ev.StagesVersionKnown}, nil
+	}
+	batch := func(what string) {
+		t.Helper()
+		f.insert(t, 3)
+		if b, err := f.s.RouteEventsBatch(routeCtx, f.now.Add(time.Hour), 3, route); err != nil || b.Done != 3 {
+			t.Fatalf("%s: done %d, %v", what, b.Done, err)
+		}
+	}
+	rc.plansFor = time.Hour
+	for i := range 3 {
+		batch(fmt.Sprintf("batch %d within the plans' time", i))
+	}
+	if rc.discarded != 0 {
+		t.Fatalf("plans discarded %d times within routePlansFor, want 0", rc.discarded)
+	}
+	pid := heldPID(t, rc)
+	rc.plansFor = 0
+	for i := range 2 {
+		batch(fmt.Sprintf("batch %d past the plans' time", i))
+	}
+	if rc.discarded != 2 || rc.taken != 1 || heldPID(t, rc) != pid {
+		t.Fatalf("past routePlansFor: %d discards, %d connections taken, backend %d (was %d); want 2 discards on the one backend",
+			rc.discarded, rc.taken, heldPID(t, rc), pid)
+	}
+
+	var ok bool
+	if err := f.s.sql.QueryRowContext(ctx, `SELECT pg_terminate_backend($1)`, int64(pid)).Scan(&ok); err != nil || !ok {
+		t.Fatalf("terminate backend %d: %v, %v", pid, ok, err)
+	}
+	for i := 0; ; i++ { // bounded: until PostgreSQL lists it no more
+		var n int
+		if err := f.s.sql.QueryRowContext(ctx, `SELECT COUNT(*) FROM pg_stat_activity WHERE pid = $1`, int64(pid)).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if n == 0 {
+			break
+		}
+		if i == 500 {
+			t.Fatalf("backend %d still listed", pid)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	batch("the batch after the held backend died")
+	if rc.taken != 2 || heldPID(t, rc) == pid {
+		t.Errorf("after the terminate: %d connections taken, backend %d; want a second one, not %d", rc.taken, heldPID(t, rc), pid)
+	}
+	if n := f.pending(t); n != 0 {
+		t.Errorf("%d events still pending", n)
+	}
+}
+
 // TestRouteConnReleased: Release gives the connection back (InUse 0),
 // and SQLite never holds one.
 func TestRouteConnReleased(t *testing.T) {
