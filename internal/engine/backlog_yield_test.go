@@ -80,7 +80,7 @@ func TestReceiversYieldToRoutingPastTheBound(t *testing.T) {
 	if n := e.yieldsOf(quietOrg.ID); n != 0 {
 		t.Fatalf("another organization's delivery waited %d times behind the busy one's backlog", n)
 	}
-	if n, _, _, err := e.routeOneBatch(ctx); err != nil || n != 5 {
+	if n, _, _, err := e.routeOneBatch(ctx, nil); err != nil || n != 5 {
 		t.Fatalf("routeOneBatch = %d, %v; want the 5 events", n, err)
 	}
 	if n := <-left; n != 0 {

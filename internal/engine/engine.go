@@ -327,7 +327,7 @@ func engineOwner() string {
 // after the other (Run runs the two in their own loops; tests drive them
 // step by step with this).
 func (e *Engine) enginePass(ctx context.Context) {
-	if e.routePass(ctx, true) {
+	if e.routePass(ctx, true, nil) {
 		e.Wake()
 	}
 	e.advancePass(ctx)

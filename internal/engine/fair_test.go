@@ -55,7 +55,7 @@ func TestBacklogDoesNotDelayAnotherOrganization(t *testing.T) {
 	}
 
 	e := New(st, nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	n, _, _, err := e.routeOneBatch(ctx)
+	n, _, _, err := e.routeOneBatch(ctx, nil)
 	if err != nil || n != routeBatch {
 		t.Fatalf("routeOneBatch = %d, %v; want a full batch of %d", n, err, routeBatch)
 	}

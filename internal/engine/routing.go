@@ -42,13 +42,20 @@ type routeTurns struct {
 // canvas, round six). Both loops coordinate only through the database, as
 // two servers do, so running them side by side is what several replicas
 // already do.
+//
+// Each loop routes on a PostgreSQL connection of its own, held until it
+// ends (store.RouteConn): a batch never waits for a backend dialed in a
+// burst. The pool (store.maxConns, 32) keeps the rest: with the most
+// loops --route-workers allows (8), 24.
 func (e *Engine) routeLoop(ctx context.Context, interval time.Duration) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
+	held := store.NewRouteConn()
+	defer held.Release()
 	for {
 		// A pass cut short by its batch bound with events left goes on
 		// at once; a quiet one waits for a delivery's Wake or the tick.
-		if e.routePass(ctx, false) && ctx.Err() == nil {
+		if e.routePass(ctx, false, held) && ctx.Err() == nil {
 			continue
 		}
 		select {
@@ -66,11 +73,12 @@ func (e *Engine) routeLoop(ctx context.Context, interval time.Duration) {
 // With untilQueued, either batch also ends the pass (enginePass: one loop
 // advances the queues after it, and an event whose stage was free must not
 // wait for thousands of others to be routed first: BENCHMARKS.md, the busy
-// canvas, round four).
-func (e *Engine) routePass(ctx context.Context, untilQueued bool) (more bool) {
+// canvas, round four). held, when not nil, is the loop's connection
+// (routeLoop).
+func (e *Engine) routePass(ctx context.Context, untilQueued bool, held *store.RouteConn) (more bool) {
 	for range maxRouteBatches {
 		// A batch that started executions woke the claims itself.
-		n, queued, started, err := e.routeOneBatch(ctx)
+		n, queued, started, err := e.routeOneBatch(ctx, held)
 		if queued {
 			e.wakeAdvance()
 		}
@@ -94,7 +102,7 @@ func (e *Engine) routePass(ctx context.Context, untilQueued bool) (more bool) {
 // routed or rejected, queued whether any went into a stage queue or a
 // connection group and was not started at once, started whether the
 // routing transaction started executions (store.StageEvent.StartIfFree).
-func (e *Engine) routeOneBatch(ctx context.Context) (n int, queued, started bool, err error) {
+func (e *Engine) routeOneBatch(ctx context.Context, held *store.RouteConn) (n int, queued, started bool, err error) {
 	// One listing of a canvas's stages serves all its events of a batch.
 	stagesOf := map[string]versionedStages{}
 	// What each event's routing found, by event. The store calls route
@@ -133,6 +141,9 @@ func (e *Engine) routeOneBatch(ctx context.Context) (n int, queued, started bool
 		e.routeTurns.match.Unlock()
 		matching = false
 	})
+	if held != nil {
+		routeCtx = store.WithRouteConn(routeCtx, held)
+	}
 	// Run slots for what the routing transaction starts: claimed in it
 	// (store.RouteClaim), they run without a claim transaction of their own.
 	now := e.timestamp()

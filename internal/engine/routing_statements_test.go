@@ -59,12 +59,12 @@ func TestRoutingBatchStatements(t *testing.T) {
 	}
 	e := New(st, nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	insert(5)
-	if done, _, _, err := e.routeOneBatch(ctx); err != nil || done != 5 {
+	if done, _, _, err := e.routeOneBatch(ctx, nil); err != nil || done != 5 {
 		t.Fatalf("first batch: %d routed, %v; want 5", done, err)
 	}
 	insert(5)
 	before := n.Count()
-	if done, _, _, err := e.routeOneBatch(ctx); err != nil || done != 5 {
+	if done, _, _, err := e.routeOneBatch(ctx, nil); err != nil || done != 5 {
 		t.Fatalf("second batch: %d routed, %v; want 5", done, err)
 	}
 	if got := n.Count() - before; got > 2 {
@@ -105,7 +105,7 @@ func TestRoutingGathersIntoGroupsOnPostgres(t *testing.T) {
 		t.Fatal(err)
 	}
 	e := New(st, nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if done, _, _, err := e.routeOneBatch(ctx); err != nil || done != 1 {
+	if done, _, _, err := e.routeOneBatch(ctx, nil); err != nil || done != 1 {
 		t.Fatalf("routing: %d routed, %v; want 1", done, err)
 	}
 	sets, err := st.ListFieldSets(ctx, group.ID, nil, 0)

@@ -54,6 +54,26 @@ func (s *db) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	if err != nil {
 		return err
 	}
+	return s.endTx(ctx, tx, release, fn)
+}
+
+// inRouteTx is inTx on routeQuerier's connection: a routing worker's
+// held one (RouteConn), or the pool's.
+func (s *db) inRouteTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	q := s.routeQuerier(ctx)
+	if q == s.sql {
+		return s.inTx(ctx, fn)
+	}
+	tx, err := q.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	return s.endTx(ctx, tx, func() {}, fn)
+}
+
+// endTx runs fn in tx, begun by inTx or inRouteTx, and commits it when
+// fn returns nil; release is called after the transaction ended.
+func (s *db) endTx(ctx context.Context, tx *sql.Tx, release func(), fn func(tx *sql.Tx) error) error {
 	defer release()
 	// Deferred so that a panic in a caller's update function still releases
 	// the transaction (with SQLite, the database-wide write lock). After a
@@ -167,3 +187,8 @@ func (s *db) skipLockedOf(alias string) string {
 func placeholders(n int) string {
 	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
 }
+
+// PoolStats is the pool's database/sql figures. Not part of Store: the
+// engine's tests read it to see its routing loops' held connections
+// (RouteConn) given back.
+func (s *db) PoolStats() sql.DBStats { return s.sql.Stats() }

@@ -62,7 +62,7 @@ func (s *db) RouteEventsTo(ctx context.Context, now time.Time, limit int, route 
 // filtered rejections (a busy canvas's), or also stage events and their
 // starts (a probe of a free stage), writes them in one statement with no
 // transaction around it (routeApartPG).
-func (s *db) RouteEventsBatch(ctx context.Context, now time.Time, limit int, route func(ev Event) (Routed, error)) (RoutedBatch, error) {
+func (s *db) RouteEventsBatch(ctx context.Context, now time.Time, limit int, route func(ev Event) (Routed, error)) (_ RoutedBatch, err error) {
 	if limit <= 0 {
 		return RoutedBatch{}, nil
 	}
@@ -72,10 +72,22 @@ func (s *db) RouteEventsBatch(ctx context.Context, now time.Time, limit int, rou
 	// by side on SQLite that cost a third of the deliveries a second
 	// (BENCHMARKS.md, execution start under load, round seven).
 	lease := now.Add(RouteLease)
+	ctx, held, err := s.holdRouteConn(ctx)
+	if err != nil {
+		return RoutedBatch{}, wrap("route events", err)
+	}
+	if held != nil {
+		defer func() {
+			if err != nil {
+				// Perhaps broken: the pool checks it, the next batch
+				// takes another.
+				held.Release()
+			}
+		}()
+	}
 	var (
 		claimed []Event
 		done    int
-		err     error
 		leased  = true
 	)
 	if s.sole != nil {
@@ -209,7 +221,7 @@ func (e *retryInSavepoints) Error() string {
 func (s *db) routeClaimed(ctx context.Context, now, lease time.Time, claims *routeClaims, matched []matchedEvent, inSavepoints bool) ([]string, int, error) {
 	var ended []string
 	started := 0
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err := s.inRouteTx(ctx, func(tx *sql.Tx) error {
 		ended, started = nil, 0
 		claims.reset()
 		// The organizations of the executions it may start first, then
@@ -425,7 +437,7 @@ func (s *db) claimEventsSkipping(ctx context.Context, now, lease time.Time, limi
 			return claimed, 0, err
 		}
 	}
-	err = s.inTx(ctx, func(tx *sql.Tx) error {
+	err = s.inRouteTx(ctx, func(tx *sql.Tx) error {
 		claimed, done = nil, 0
 		// Taken fairly across organizations, oldest first within each
 		// (fairPicked), and put in that order below. The events are read

@@ -32,7 +32,7 @@ import (
 // once (any version: no MATERIALIZED, which needs 12), and claimed, a
 // data-modifying WITH, runs exactly once whether or not it is read.
 func (s *db) claimFreshEvents(ctx context.Context, now, lease time.Time, limit int) (claimed []Event, ok bool, err error) {
-	rows, err := s.sql.QueryContext(ctx, s.q(`WITH RECURSIVE `+s.fairPicked()+`, c AS (
+	rows, err := s.routeQuerier(ctx).QueryContext(ctx, s.q(`WITH RECURSIVE `+s.fairPicked()+`, c AS (
 			SELECT e.id, e.received_at, e.route_attempts FROM events e
 			WHERE `+s.pickedPending()+`
 				AND (e.route_lease_until IS NULL OR e.route_lease_until <= ?)`+s.skipLockedOf("e")+`

@@ -236,7 +236,7 @@ func (s *db) routeApartPG(ctx context.Context, now time.Time, claims *routeClaim
 	if !marksOnly(matched) {
 		starts, execs = s.startsArgs(matched, claims, now)
 	}
-	lm, err := s.lockedMark(ctx, s.sql, matched, lease, starts)
+	lm, err := s.lockedMark(ctx, s.routeQuerier(ctx), matched, lease, starts)
 	if err != nil {
 		return nil, nil, 0, nil, err
 	}

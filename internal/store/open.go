@@ -122,7 +122,10 @@ func Describe(databaseURL string) string {
 }
 
 // maxConns bounds each pool. Update functions run while their transaction
-// holds a connection, so they must not call the store themselves.
+// holds a connection, so they must not call the store themselves. On
+// PostgreSQL each engine routing loop holds one of them while it runs
+// (RouteConn): 2 by default, at most 8 (--route-workers), leaving 30 or
+// 24 to everything else.
 const maxConns = 32
 
 // Open connects to the database and applies the migrations it lacks.
