@@ -74,6 +74,31 @@ func (f *routeConnFixture) pending(t *testing.T) int {
 	return n
 }
 
+// terminate ends backend pid as a PostgreSQL restart would and waits,
+// bounded, until PostgreSQL lists it no more (pg_terminate_backend only
+// signals it).
+func (f *routeConnFixture) terminate(t *testing.T, pid uint32) {
+	t.Helper()
+	ctx := t.Context()
+	var ok bool
+	if err := f.s.sql.QueryRowContext(ctx, `SELECT pg_terminate_backend($1)`, int64(pid)).Scan(&ok); err != nil || !ok {
+		t.Fatalf("terminate backend %d: %v, %v", pid, ok, err)
+	}
+	for i := 0; ; i++ {
+		var n int
+		if err := f.s.sql.QueryRowContext(ctx, `SELECT COUNT(*) FROM pg_stat_activity WHERE pid = $1`, int64(pid)).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if n == 0 {
+			return
+		}
+		if i == 500 {
+			t.Fatalf("backend %d still listed", pid)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
 // heldPID is the backend of the connection c holds, read from pgx
 // without a statement (a statement would be the backend's last query).
 func heldPID(t *testing.T, c *RouteConn) uint32 {
@@ -191,25 +216,7 @@ func TestRouteConnReplacedAfterTerminate(t *testing.T) {
 		t.Fatalf("first batch: done %d, %v", b.Done, err)
 	}
 	old := heldPID(t, rc)
-	var ok bool
-	if err := f.s.sql.QueryRowContext(ctx, `SELECT pg_terminate_backend($1)`, int64(old)).Scan(&ok); err != nil || !ok {
-		t.Fatalf("terminate backend %d: %v, %v", old, ok, err)
-	}
-	// Bounded: pg_terminate_backend only signals; the backend is gone
-	// once PostgreSQL lists it no more.
-	for i := 0; ; i++ {
-		var n int
-		if err := f.s.sql.QueryRowContext(ctx, `SELECT COUNT(*) FROM pg_stat_activity WHERE pid = $1`, int64(old)).Scan(&n); err != nil {
-			t.Fatal(err)
-		}
-		if n == 0 {
-			break
-		}
-		if i == 500 {
-			t.Fatalf("backend %d still listed", old)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	f.terminate(t, old)
 	f.insert(t, 12)
 	_, err := f.s.RouteEventsBatch(routeCtx, f.now.Add(2*time.Second), 5, route)
 	if err == nil {
@@ -273,23 +280,7 @@ func TestRouteConnDiscardsPlans(t *testing.T) {
 			rc.discarded, rc.taken, heldPID(t, rc), pid)
 	}
 
-	var ok bool
-	if err := f.s.sql.QueryRowContext(ctx, `SELECT pg_terminate_backend($1)`, int64(pid)).Scan(&ok); err != nil || !ok {
-		t.Fatalf("terminate backend %d: %v, %v", pid, ok, err)
-	}
-	for i := 0; ; i++ { // bounded: until PostgreSQL lists it no more
-		var n int
-		if err := f.s.sql.QueryRowContext(ctx, `SELECT COUNT(*) FROM pg_stat_activity WHERE pid = $1`, int64(pid)).Scan(&n); err != nil {
-			t.Fatal(err)
-		}
-		if n == 0 {
-			break
-		}
-		if i == 500 {
-			t.Fatalf("backend %d still listed", pid)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	f.terminate(t, pid)
 	batch("the batch after the held backend died")
 	if rc.taken != 2 || heldPID(t, rc) == pid {
 		t.Errorf("after the terminate: %d connections taken, backend %d; want a second one, not %d", rc.taken, heldPID(t, rc), pid)
