@@ -199,13 +199,17 @@ func TestRouteConnHoldsOneBackend(t *testing.T) {
 }
 
 // TestRouteConnReplacedAfterTerminate: when the held backend is
-// terminated (pg_terminate_backend, as a PostgreSQL restart does), the
-// batch on it fails, its events stay pending, and the next batches take
-// a new connection and route every event.
+// terminated (pg_terminate_backend, as a PostgreSQL restart does) within
+// routePlansFor of its last discard, the batch on it fails, its events
+// stay pending, and the next batches take a new connection and route
+// every event.
 func TestRouteConnReplacedAfterTerminate(t *testing.T) {
 	f := newRouteConnFixture(t)
 	ctx := t.Context()
 	rc := NewRouteConn()
+	// Within the plans' time however slow the machine: past it the
+	// discard would find the dead backend first (TestRouteConnDiscardsPlans).
+	rc.plansFor = time.Hour
 	defer rc.Release()
 	routeCtx := WithRouteConn(ctx, rc)
 	route := func(ev Event) (Routed, error) {
