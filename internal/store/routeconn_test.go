@@ -24,31 +24,8 @@ type routeConnFixture struct {
 
 func newRouteConnFixture(t *testing.T) *routeConnFixture {
 	t.Helper()
-	ctx := t.Context()
-	st, err := Open(ctx, pgtest.SchemaURL(t, "routeconn"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = st.Close() })
-	s, ok := st.(*db)
-	if !ok {
-		t.Fatalf("Open returned a %T", st)
-	}
-	org, err := s.EnsureOrganization(ctx, "acme")
-	if err != nil {
-		t.Fatal(err)
-	}
-	now := time.Now().UTC().Truncate(time.Microsecond)
-	c := Canvas{ID: uuid.NewString(), OrgID: org.ID, Name: "prod", CreatedAt: now, UpdatedAt: now}
-	if err := s.CreateCanvas(ctx, c); err != nil {
-		t.Fatal(err)
-	}
-	es := EventSource{ID: uuid.NewString(), OrgID: org.ID, CanvasID: c.ID, Name: "hook", Type: "webhook",
-		KeyID: "k", KeyCiphertext: []byte("sealed"), KeyVersion: 1, CreatedAt: now, UpdatedAt: now}
-	if err := s.CreateEventSource(ctx, es); err != nil {
-		t.Fatal(err)
-	}
-	return &routeConnFixture{s: s, source: es, now: now}
+	f := openWithSource(t, pgtest.SchemaURL(t, "routeconn"))
+	return &routeConnFixture{s: f.s, source: f.source, now: f.now}
 }
 
 // insert stores n pending events.

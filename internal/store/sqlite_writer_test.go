@@ -48,8 +48,26 @@ type heldWriterFixture struct {
 
 func newHeldWriterFixture(t *testing.T, opts ...OpenOption) *heldWriterFixture {
 	t.Helper()
+	f := openWithSource(t, "sqlite://"+filepath.Join(t.TempDir(), "superplane.db"), opts...)
+	return &heldWriterFixture{s: f.s, org: f.org, canvas: f.canvas, source: f.source, now: f.now}
+}
+
+// sourceFixture is a store opened for a test with organization acme, its
+// canvas prod and the webhook source hook in it.
+type sourceFixture struct {
+	s      *db
+	org    Organization
+	canvas Canvas
+	source EventSource
+	now    time.Time
+}
+
+// openWithSource opens url for the test (closed at its end) and creates
+// acme, prod and hook.
+func openWithSource(t *testing.T, url string, opts ...OpenOption) sourceFixture {
+	t.Helper()
 	ctx := t.Context()
-	st, err := Open(ctx, "sqlite://"+filepath.Join(t.TempDir(), "superplane.db"), opts...)
+	st, err := Open(ctx, url, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,11 +86,11 @@ func newHeldWriterFixture(t *testing.T, opts ...OpenOption) *heldWriterFixture {
 		t.Fatal(err)
 	}
 	es := EventSource{ID: uuid.NewString(), OrgID: org.ID, CanvasID: c.ID, Name: "hook", Type: "webhook",
-		KeyID: "k", KeyCiphertext: []byte("sealed"), CreatedAt: now, UpdatedAt: now}
+		KeyID: "k", KeyCiphertext: []byte("sealed"), KeyVersion: 1, CreatedAt: now, UpdatedAt: now}
 	if err := s.CreateEventSource(ctx, es); err != nil {
 		t.Fatal(err)
 	}
-	return &heldWriterFixture{s: s, org: org, canvas: c, source: es, now: now}
+	return sourceFixture{s: s, org: org, canvas: c, source: es, now: now}
 }
 
 // holdWriter takes SQLite's one writer with a transaction, as another
